@@ -1,0 +1,33 @@
+// Junction's error factory: every error the product reports carries a stable code
+// (JCT_...), a message a person can act on, and optional structured details.
+
+export type ErrorDetails = Record<string, unknown>;
+
+export class JunctionError extends Error {
+  readonly code: string;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: string, message: string, details?: ErrorDetails) {
+    super(message);
+    this.name = 'JunctionError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): { code: string; message: string; details?: ErrorDetails } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isJunctionError(err: unknown): err is JunctionError {
+  return err instanceof JunctionError;
+}
+
+/** Wraps anything thrown into a JunctionError, keeping the code of one that already is. */
+export function toJunctionError(err: unknown, code: string): JunctionError {
+  if (err instanceof JunctionError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new JunctionError(code, message);
+}

@@ -7,7 +7,7 @@ import type { FlowDefinition, NodeDefinition } from './flow/schema.js';
 import type { Person } from './people/types.js';
 import type { AttributeCatalog } from './people/catalog.js';
 import type { PeopleStore } from './store/interfaces.js';
-import type { EffectRequest, Input, Outcome, ParticipantState } from './runtime/types.js';
+import type { Effect, EffectRequest, Input, Outcome, ParticipantState } from './runtime/types.js';
 
 /** What an element's compile() sees of the flow, and how it reports problems. */
 export interface CompileContext {
@@ -63,6 +63,8 @@ export interface ElementDefinition<Config = any, Prepared = any> {
   branches(config: Config): readonly string[];
   /** True when the element can make a participant wait (a cycle must contain one). */
   readonly waits?: boolean;
+  /** How many of this type one flow may hold (e.g. one Predefined Audience). */
+  readonly maxPerFlow?: number;
   /** Checks what the schema cannot and returns the runtime form of the config. */
   compile?(config: Config, ctx: CompileContext): Prepared;
   /** Runs the element for a participant arriving at it. Entry points have none. */
@@ -72,17 +74,49 @@ export interface ElementDefinition<Config = any, Prepared = any> {
    * Wait, or undefined when the input is not for this element (the participant keeps waiting).
    */
   resume?(prepared: Prepared, run: RunContext, input: Input): Outcome | undefined;
-  /** Entry points: called when the flow becomes active; returns the function that deactivates it. */
-  activate?(prepared: Prepared, host: EntryHost): (() => void) | void;
   /**
-   * Entry points: called when an active flow's entry config is edited in place. Throws a
-   * JunctionError when that is not allowed.
+   * Entry points: called when the flow becomes active (`launch`: bring the initial audience in),
+   * and again after reconfigure() with the new config (`reconfigure`: only re-arm listeners).
+   * Returns the function that deactivates it.
+   */
+  activate?(prepared: Prepared, host: EntryHost, reason: 'launch' | 'reconfigure'): (() => void) | void;
+  /**
+   * Entry points: false when this entry brings people in only at launch (a static audience).
+   * A flow none of whose entries accept later entries is finishing once launched. Default true.
+   */
+  acceptsLaterEntries?(prepared: Prepared): boolean;
+  /**
+   * Entry points: called when an active flow's entry config is edited in place, before the
+   * old one is deactivated and the new one activated. Brings in whoever the change adds;
+   * throws a JunctionError when the edit is not allowed.
    */
   reconfigure?(before: Prepared, after: Prepared, host: EntryHost): void;
 }
 
+/** What an effect handler may use. Channels add their own handlers for their effects. */
+export interface EffectContext {
+  readonly people: PeopleStore;
+  now(): number;
+}
+
+/**
+ * Performs one effect. A value or promise it returns is delivered back to the participant
+ * as an `effect.result` input (`effect.failed` when it rejects), for elements that wait on it.
+ */
+export type EffectHandler = (effect: Effect, ctx: EffectContext) => unknown;
+
 export class ElementRegistry {
   private readonly byType = new Map<string, ElementDefinition>();
+  private readonly effectHandlers = new Map<string, EffectHandler>();
+
+  registerEffect(kind: string, handler: EffectHandler): void {
+    if (this.effectHandlers.has(kind)) throw new Error(`effect kind registered twice: ${kind}`);
+    this.effectHandlers.set(kind, handler);
+  }
+
+  effect(kind: string): EffectHandler | undefined {
+    return this.effectHandlers.get(kind);
+  }
 
   register(def: ElementDefinition): void {
     if (this.byType.has(def.type)) throw new Error(`element type registered twice: ${def.type}`);
@@ -100,6 +134,11 @@ export class ElementRegistry {
 
 /** The process-wide registry every element file registers into. */
 export const registry = new ElementRegistry();
+
+/** Registers the handler of an effect kind (`profile.update`, `message.send`, …). */
+export function defineEffect(kind: string, handler: EffectHandler): void {
+  registry.registerEffect(kind, handler);
+}
 
 /** Declares an element and registers it; returns the definition for tests and reuse. */
 export function defineElement<C, P = C>(def: ElementDefinition<C, P>): ElementDefinition<C, P> {

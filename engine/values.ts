@@ -24,3 +24,70 @@ export const ValueSchema = Type.Union([
 ]);
 
 export type ValueSchemaStatic = Static<typeof ValueSchema>;
+
+export type Coerced = { ok: true; value: Value } | { ok: false; message: string };
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * Converts a raw value (from JSON, CSV, an API call or an expression) to the canonical
+ * representation of `type`, or says why it cannot. `null` is the empty value of every type.
+ */
+export function coerceValue(type: ValueType, raw: unknown): Coerced {
+  if (raw === null || raw === undefined) return { ok: true, value: null };
+  switch (type) {
+    case 'boolean':
+      return toBoolean(raw);
+    case 'text':
+      return typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean'
+        ? { ok: true, value: String(raw) }
+        : fail(raw, type);
+    case 'decimal':
+      return toNumber(raw, false);
+    case 'whole':
+      return toNumber(raw, true);
+    case 'date':
+      return toDate(raw);
+    case 'datetime':
+      return toDateTime(raw);
+    case 'list':
+      return Array.isArray(raw) ? { ok: true, value: raw } : fail(raw, type);
+  }
+}
+
+function fail(raw: unknown, type: ValueType): Coerced {
+  const shown = typeof raw === 'string' ? JSON.stringify(raw) : Array.isArray(raw) ? 'a list' : typeof raw;
+  return { ok: false, message: `${shown} is not a valid ${type}` };
+}
+
+function toBoolean(raw: unknown): Coerced {
+  if (typeof raw === 'boolean') return { ok: true, value: raw };
+  if (raw === 'true' || raw === 'false') return { ok: true, value: raw === 'true' };
+  return fail(raw, 'boolean');
+}
+
+function toNumber(raw: unknown, whole: boolean): Coerced {
+  const type: ValueType = whole ? 'whole' : 'decimal';
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (!Number.isFinite(n) || (whole && !Number.isInteger(n))) return fail(raw, type);
+  return { ok: true, value: n };
+}
+
+function toDate(raw: unknown): Coerced {
+  if (typeof raw !== 'string') return fail(raw, 'date');
+  const m = DATE_RE.exec(raw);
+  if (!m) return fail(raw, 'date');
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const back = new Date(Date.UTC(y, mo - 1, d));
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return fail(raw, 'date');
+  return { ok: true, value: raw };
+}
+
+function toDateTime(raw: unknown): Coerced {
+  if (raw instanceof Date) return Number.isFinite(raw.getTime()) ? { ok: true, value: raw.toISOString() } : fail(raw, 'datetime');
+  if (typeof raw === 'number') return Number.isFinite(raw) ? { ok: true, value: new Date(raw).toISOString() } : fail(raw, 'datetime');
+  if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) return fail(raw, 'datetime');
+  const ms = Date.parse(raw);
+  return Number.isFinite(ms) ? { ok: true, value: new Date(ms).toISOString() } : fail(raw, 'datetime');
+}

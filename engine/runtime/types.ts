@@ -4,11 +4,8 @@
 import type { Value } from '../values.js';
 import type { Person } from '../people/types.js';
 
-export const enum ParticipantStatus {
-  Active = 0,
-  Waiting = 1,
-  Exited = 2,
-}
+export const ParticipantStatus = { Active: 0, Waiting: 1, Exited: 2 } as const;
+export type ParticipantStatus = (typeof ParticipantStatus)[keyof typeof ParticipantStatus];
 
 /** One person's journey through one flow version. Kept small: it is stored per participant. */
 export interface ParticipantState {
@@ -36,7 +33,7 @@ export interface ParticipantState {
  * element the participant waits at, whose resume() decides what they mean.
  */
 export type Input =
-  | { readonly kind: 'enter'; readonly entry: number; readonly vars?: Readonly<Record<string, Value>> }
+  | { readonly kind: 'enter'; readonly entry: number; readonly branch?: number; readonly vars?: Readonly<Record<string, Value>> }
   | { readonly kind: 'timer' }
   | { readonly kind: string; readonly [field: string]: unknown };
 

@@ -1,0 +1,27 @@
+// `junction schema`: the flow JSON Schema, generated from the TypeBox declarations of the
+// flow format and of every registered element (docs/flow.schema.json is this output).
+import { Type, type TSchema } from '@sinclair/typebox';
+import { registry } from '../../engine/registry.js';
+import { flowSchema, nodeSchema } from '../../engine/flow/schema.js';
+
+export function flowJsonSchema(): TSchema {
+  const nodes = (role: 'entry' | 'element'): TSchema =>
+    Type.Union(
+      registry
+        .all()
+        .filter((d) => d.role === role)
+        .sort((a, b) => a.type.localeCompare(b.type))
+        .map((d) => ({ ...nodeSchema(Type.Literal(d.type), d.config), title: d.title, description: d.description })),
+    );
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://junction.dev/schema/flow.schema.json',
+    title: 'Junction flow',
+    ...flowSchema(nodes('entry'), nodes('element')),
+  };
+}
+
+export function schemaCommand(out: (line: string) => void): number {
+  out(JSON.stringify(flowJsonSchema(), null, 2));
+  return 0;
+}

@@ -1,0 +1,60 @@
+// `junction simulate FLOW.json [--people P.json] [--events E.jsonl] [--start T] [--until T] [--json]`:
+// runs the flow on the virtual clock and prints each participant's path and each element's metrics.
+import { DateTime } from 'luxon';
+import { JunctionError } from '../../engine/errors.js';
+import { simulate, type SimulationReport } from '../../engine/simulation.js';
+import { readJson, readJsonLines } from '../files.js';
+
+export interface SimulateOptions {
+  people?: string;
+  events?: string;
+  start?: string;
+  until?: string;
+  json?: boolean;
+}
+
+export function simulateCommand(flowFile: string, o: SimulateOptions, out: (line: string) => void): number {
+  const report = simulate({
+    flow: readJson(flowFile),
+    people: o.people ? readJson(o.people) : undefined,
+    events: o.events ? readJsonLines(o.events) : undefined,
+    start: o.start === undefined ? undefined : instant(o.start, '--start'),
+    until: o.until === undefined ? undefined : instant(o.until, '--until'),
+  });
+  if (o.json) out(JSON.stringify(report, null, 2));
+  else printReport(report, out);
+  return 0;
+}
+
+function instant(text: string, option: string): number {
+  const t = Date.parse(text);
+  if (!Number.isFinite(t)) throw new JunctionError('JCT_USAGE', `${option} "${text}" is not an ISO 8601 date-time`);
+  return t;
+}
+
+export function printReport(r: SimulationReport, out: (line: string) => void): void {
+  const time = (ms: number): string => DateTime.fromMillis(ms, { zone: r.timeZone }).toFormat('yyyy-MM-dd HH:mm ZZZZ');
+  out(`Flow ${r.flowId} (${r.timeZone}), simulated ${time(r.start)} → ${time(r.end)}`);
+  out(`${r.participants.length} participant${r.participants.length === 1 ? '' : 's'}`);
+  for (const p of r.participants) {
+    out('');
+    out(`${p.id}  person ${p.personId}`);
+    for (const s of p.path) out(`  ${time(s.at)}  ${s.element} (${s.type})`);
+    if (p.outcome !== 'waiting') out(`  → exited: ${p.outcome}`);
+    else out(`  → waiting at ${p.waitingAt}${p.until ? ` until ${time(p.until)}` : ''}`);
+  }
+  for (const x of r.rejected) out(`\nnot entered: person ${x.person} at ${time(x.at)}: ${x.reason}`);
+  out('');
+  out('Element metrics');
+  const rows = r.metrics.elements.map((e) => [e.id, e.type, String(e.totalEngagements), String(e.uniqueUsersEngaged), String(e.failures)]);
+  table(['element', 'type', 'total', 'unique', 'failures'], rows, out);
+  const m = r.metrics;
+  out(`profiles in flow ${m.profilesInFlow}, exited ${m.profilesExited}, still inside ${m.activeParticipants}, goal performers ${m.goalPerformers}`);
+}
+
+function table(head: string[], rows: string[][], out: (line: string) => void): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  out(`  ${line(head)}`);
+  for (const r of rows) out(`  ${line(r)}`);
+}

@@ -1,0 +1,39 @@
+// Reading the files the `junction` command is given: JSON documents and JSON Lines, with
+// errors that name the file, line and column instead of a stack trace.
+import { readFileSync } from 'node:fs';
+import { JunctionError } from '../engine/errors.js';
+
+export function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new JunctionError('JCT_FILE_UNREADABLE', `cannot read ${file}: ${reason}`);
+  }
+}
+
+export function readJson(file: string): unknown {
+  return parseJson(readText(file), file);
+}
+
+export function readJsonLines(file: string): unknown[] {
+  return readText(file)
+    .split('\n')
+    .flatMap((line, i) => (line.trim() === '' ? [] : [parseJson(line, `${file}:${i + 1}`)]));
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    const pos = /position (\d+)/.exec(message);
+    const at = pos ? lineColumn(text, Number(pos[1])) : '';
+    throw new JunctionError('JCT_JSON_INVALID', `${where}${at}: not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')})`);
+  }
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `:${before.length}:${before[before.length - 1]!.length + 1}`;
+}

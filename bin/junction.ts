@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The `junction` command: validate, simulate, schema, start. Errors print as
+// "error CODE: message" with exit code 2 (1 means "the flow has problems").
+import { parseArgs } from 'node:util';
+import '../engine/elements/index.js';
+import { JunctionError } from '../engine/errors.js';
+import { validateCommand } from './commands/validate.js';
+import { simulateCommand } from './commands/simulate.js';
+import { schemaCommand } from './commands/schema.js';
+import { startCommand } from './commands/start.js';
+
+const USAGE = `usage:
+  junction validate FLOW.json [--people PEOPLE.json]
+  junction simulate FLOW.json [--people PEOPLE.json] [--events EVENTS.jsonl] [--start ISO] [--until ISO] [--json]
+  junction schema
+  junction start [--config CONFIG.json]`;
+
+export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        people: { type: 'string' },
+        events: { type: 'string' },
+        start: { type: 'string' },
+        until: { type: 'string' },
+        json: { type: 'boolean' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    const [command, file] = positionals;
+    if (values.help || !command) return usage(out, values.help ? 0 : 2);
+    switch (command) {
+      case 'validate':
+        return file ? validateCommand(file, values.people, out) : usage(err, 2);
+      case 'simulate':
+        return file ? simulateCommand(file, values, out) : usage(err, 2);
+      case 'schema':
+        return schemaCommand(out);
+      case 'start':
+        await startCommand(values.config);
+        return -1;
+      default:
+        err(`unknown command "${command}"`);
+        return usage(err, 2);
+    }
+  } catch (e) {
+    if (e instanceof JunctionError) {
+      err(`error ${e.code}: ${e.message}`);
+      for (const p of (e.details?.['problems'] as Array<{ path: string; code: string; message: string }> | undefined) ?? []) {
+        err(`  ${p.path}  ${p.code}  ${p.message}`);
+      }
+      return 2;
+    }
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err((e as Error).message);
+      return usage(err, 2);
+    }
+    throw e;
+  }
+}
+
+function usage(print: (line: string) => void, code: number): number {
+  print(USAGE);
+  return code;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*[\\/]/, ''));
+if (invokedDirectly) {
+  const code = await main(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l));
+  if (code >= 0) process.exitCode = code;
+}

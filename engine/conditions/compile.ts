@@ -1,0 +1,157 @@
+// Compiles Segment Audience conditions (schema.ts) into tests. Every check, parse and
+// operator choice happens here, once; a test only reads a value and compares. Real-time
+// segments of the people store use the same conditions, without flow variables.
+import type { TSchema } from '@sinclair/typebox';
+import { requireTimeZone } from '../calendar.js';
+import { JunctionError } from '../errors.js';
+import { schemaProblems } from '../flow/compile.js';
+import type { AttributeCatalog } from '../people/catalog.js';
+import { attributeValue } from '../people/profile.js';
+import type { CompileContext } from '../registry.js';
+import type { Problem } from '../runtime/types.js';
+import type { SegmentRule } from '../store/interfaces.js';
+import type { Value, ValueType } from '../values.js';
+import type { ConditionScope, TypeOperators } from './define.js';
+import { attributeOperators, operatorsFor } from './operators.js';
+import { AllGroupShape, AnyGroupShape, AttributeConditionSchema, VariableConditionSchema, type Condition } from './schema.js';
+
+export type { ConditionScope } from './define.js';
+
+export interface CompiledCondition {
+  test(scope: ConditionScope): boolean;
+}
+
+/** What compiling conditions needs of an element's CompileContext. */
+export type ConditionContext = Pick<CompileContext, 'attributes' | 'variables' | 'problem'>;
+
+/**
+ * Compiles a group, { "all": [...] } or { "any": [...] }, reporting every problem through
+ * `ctx.problem` with paths under `subpath`. Undefined when there was any problem.
+ */
+export function compileGroup(raw: unknown, ctx: ConditionContext, subpath: string): CompiledCondition | undefined {
+  const compiler = new ConditionCompiler(ctx);
+  const compiled = compiler.group(raw, subpath);
+  return compiler.failed ? undefined : compiled;
+}
+
+const NO_VARIABLES: ReadonlyMap<string, ValueType> = new Map();
+const NO_VARS: Readonly<Record<string, Value>> = Object.freeze({});
+
+/**
+ * Compiles the rule of a real-time segment, tested in `timeZone`. Throws JunctionError
+ * JCT_SEGMENT_RULE_INVALID with every problem in `details.problems` (paths under `path`).
+ */
+export function compileSegmentRule(raw: unknown, catalog: AttributeCatalog, timeZone = 'UTC', path = '$'): SegmentRule {
+  requireTimeZone(timeZone);
+  const problems: Problem[] = [];
+  const problem = (code: string, message: string, subpath = ''): void => {
+    problems.push({ code, message, path: path + subpath });
+  };
+  const compiled = compileGroup(raw, { attributes: catalog, variables: NO_VARIABLES, problem }, '');
+  if (!compiled) {
+    const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    throw new JunctionError('JCT_SEGMENT_RULE_INVALID', `the segment rule has ${problems.length} problem(s): ${list}`, { problems });
+  }
+  return { test: (person, now) => compiled.test({ person, now, timeZone, vars: NO_VARS }) };
+}
+
+/** Where a condition's value comes from. */
+interface Source {
+  readonly label: string;
+  readonly type: ValueType;
+  readonly operators: TypeOperators;
+  read(scope: ConditionScope): Value;
+}
+
+class ConditionCompiler {
+  failed = false;
+
+  constructor(private readonly ctx: ConditionContext) {}
+
+  group(raw: unknown, path: string): CompiledCondition | undefined {
+    const key = isRecord(raw) ? groupKey(raw) : undefined;
+    if (!isRecord(raw) || !key) {
+      this.report('JCT_CONDITION_INVALID', 'expected a group: { "all": [...] } (every item matches) or { "any": [...] } (at least one does)', path);
+      return undefined;
+    }
+    if (!this.hasShape(key === 'all' ? AllGroupShape : AnyGroupShape, raw, path)) return undefined;
+    const items = (raw[key] as unknown[]).map((item, i) => this.item(item, `${path}.${key}[${i}]`));
+    const compiled = items.filter((item): item is CompiledCondition => item !== undefined);
+    if (compiled.length < items.length) return undefined;
+    return key === 'all'
+      ? { test: (scope) => compiled.every((item) => item.test(scope)) }
+      : { test: (scope) => compiled.some((item) => item.test(scope)) };
+  }
+
+  private item(raw: unknown, path: string): CompiledCondition | undefined {
+    if (isRecord(raw) && groupKey(raw)) return this.group(raw, path);
+    if (!isRecord(raw) || !('attribute' in raw || 'variable' in raw)) {
+      this.report(
+        'JCT_CONDITION_INVALID',
+        'expected a condition { "attribute" or "variable", "operator", "value" } or a group { "all" or "any": [...] }',
+        path,
+      );
+      return undefined;
+    }
+    return this.condition(raw, path);
+  }
+
+  private condition(raw: Record<string, unknown>, path: string): CompiledCondition | undefined {
+    if (!this.hasShape('variable' in raw ? VariableConditionSchema : AttributeConditionSchema, raw, path)) return undefined;
+    const c = raw as Condition;
+    const source = 'variable' in c ? this.variable(c.variable, path) : this.attribute(c.attribute, path);
+    if (!source) return undefined;
+    const prepared = source.operators.prepare(c.operator, c.value);
+    if (!prepared) {
+      const allowed = source.operators.names.join(', ');
+      this.report('JCT_OPERATOR_INVALID', `"${c.operator}" does not apply to ${source.label} (${source.type}); use one of: ${allowed}`, `${path}.operator`);
+      return undefined;
+    }
+    if (!prepared.ok) {
+      this.report('JCT_CONDITION_VALUE', `"${c.operator}" on ${source.label} ${prepared.problem}`, `${path}.value`);
+      return undefined;
+    }
+    const test = prepared.value;
+    const read = source.read;
+    return { test: (scope) => test(read(scope), scope) };
+  }
+
+  private attribute(name: string, path: string): Source | undefined {
+    const info = this.ctx.attributes.get(name);
+    if (!info) {
+      this.report('JCT_ATTRIBUTE_UNKNOWN', `unknown attribute "${name}"; check the spelling or define it as a custom attribute`, `${path}.attribute`);
+      return undefined;
+    }
+    return { label: `attribute "${name}"`, type: info.type, operators: attributeOperators(info), read: (scope) => attributeValue(scope.person, name) };
+  }
+
+  private variable(name: string, path: string): Source | undefined {
+    const type = this.ctx.variables.get(name);
+    if (!type) {
+      const declared = [...this.ctx.variables.keys()];
+      const known = declared.length > 0 ? `declared ones: ${declared.join(', ')}` : 'no variables are declared here';
+      this.report('JCT_VARIABLE_UNKNOWN', `unknown variable "${name}"; ${known}`, `${path}.variable`);
+      return undefined;
+    }
+    return { label: `variable "${name}"`, type, operators: operatorsFor(type), read: (scope) => scope.vars[name] ?? null };
+  }
+
+  private hasShape(schema: TSchema, raw: unknown, path: string): boolean {
+    const problems = schemaProblems(schema, raw, path, 'JCT_CONDITION_INVALID');
+    for (const p of problems) this.report(p.code, p.message, p.path);
+    return problems.length === 0;
+  }
+
+  private report(code: string, message: string, path: string): void {
+    this.failed = true;
+    this.ctx.problem(code, message, path);
+  }
+}
+
+function isRecord(raw: unknown): raw is Record<string, unknown> {
+  return typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+}
+
+function groupKey(raw: Record<string, unknown>): 'all' | 'any' | undefined {
+  return 'all' in raw ? 'all' : 'any' in raw ? 'any' : undefined;
+}

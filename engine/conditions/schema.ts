@@ -1,0 +1,71 @@
+// The JSON shape of Segment Audience conditions: a condition reads a person attribute or a
+// flow variable and applies an operator; groups combine conditions with all (AND) or any
+// (OR) and nest. Which operators and values fit depends on the value type; compile.ts
+// checks that, since the schema cannot.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const OPERATORS = [
+  'is',
+  'isNot',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'isEmpty',
+  'isNotEmpty',
+  'lessThan',
+  'lessOrEqual',
+  'greaterOrEqual',
+  'greaterThan',
+  'before',
+  'until',
+  'since',
+  'after',
+  'willBeIn',
+  'willBeWithin',
+  'willBeMoreThan',
+  'was',
+  'wasWithin',
+  'wasMoreThan',
+  'wasToday',
+] as const;
+export type OperatorName = (typeof OPERATORS)[number];
+
+// `enum` guides editors through the generated JSON Schema; compile.ts names the operators
+// that fit the attribute's type when one does not.
+const Operator = Type.String({ enum: [...OPERATORS], description: 'Which operators apply depends on the value type' });
+
+const OperatorValue = Type.Optional(
+  Type.Unknown({
+    description:
+      'true/false, a number, a text, a date "YYYY-MM-DD" or date-time, or a duration { "amount": 3, "unit": "days" }, ' +
+      'as the operator needs; none for isEmpty, isNotEmpty and wasToday',
+  }),
+);
+
+export const AttributeConditionSchema = Type.Object(
+  { attribute: Type.String({ minLength: 1, description: 'A person attribute, e.g. city or sms.lastContactedAt' }), operator: Operator, value: OperatorValue },
+  { additionalProperties: false },
+);
+
+export const VariableConditionSchema = Type.Object(
+  { variable: Type.String({ minLength: 1, description: 'A flow variable declared in settings.variables' }), operator: Operator, value: OperatorValue },
+  { additionalProperties: false },
+);
+
+export const ConditionSchema = Type.Union([AttributeConditionSchema, VariableConditionSchema]);
+export type Condition = Static<typeof ConditionSchema>;
+
+function groupSchemas<T extends TSchema>(item: T) {
+  return [
+    Type.Object({ all: Type.Array(item, { minItems: 1, description: 'Every item must match' }) }, { additionalProperties: false }),
+    Type.Object({ any: Type.Array(item, { minItems: 1, description: 'At least one item must match' }) }, { additionalProperties: false }),
+  ] as const;
+}
+
+/** One level of a group, its items unchecked: compile.ts checks items one by one for precise paths. */
+export const [AllGroupShape, AnyGroupShape] = groupSchemas(Type.Unknown());
+
+export const ConditionGroupSchema = Type.Recursive(
+  (Group) => Type.Union([...groupSchemas(Type.Union([ConditionSchema, Group]))]),
+  { $id: 'ConditionGroup', description: 'Conditions combined with all (AND) or any (OR); groups nest' },
+);

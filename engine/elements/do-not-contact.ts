@@ -1,0 +1,62 @@
+// What Add to and Remove from the do-not-contact list share: the config (channels, each
+// with optional senders), which of the person's contacts a channel uses, and the effects.
+import { Type, type Static } from '@sinclair/typebox';
+import { defineEffect, type ElementDefinition, type RunContext } from '../registry.js';
+import { CHANNELS, type Channel, type DoNotContactEntry, type Person } from '../people/types.js';
+
+const Config = Type.Object(
+  {
+    channels: Type.Array(
+      Type.Object(
+        {
+          channel: Type.Union(CHANNELS.map((c) => Type.Literal(c))),
+          senders: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+  },
+  { additionalProperties: false },
+);
+type Config = Static<typeof Config>;
+
+/** The person's contacts a channel reaches them on. */
+export function contactsFor(person: Person, channel: Channel): readonly string[] {
+  return channel === 'email' ? person.emails : person.phones;
+}
+
+function entries(config: Config, person: Person): DoNotContactEntry[] {
+  return config.channels.flatMap(({ channel, senders = [] }) =>
+    contactsFor(person, channel).map((contact) => ({ channel, contact, senders })),
+  );
+}
+
+export function doNotContactElement(
+  type: string,
+  effect: 'dnc.add' | 'dnc.remove',
+  title: string,
+  description: string,
+): ElementDefinition<Config, Config> {
+  return {
+    type,
+    role: 'element',
+    title,
+    description,
+    config: Config,
+    branches: () => ['next'],
+    execute: (config: Config, run: RunContext) => {
+      const list = entries(config, run.person);
+      if (list.length > 0) run.emit({ kind: effect, entries: list });
+      return 0;
+    },
+  };
+}
+
+defineEffect('dnc.add', (effect, ctx) => {
+  for (const e of effect['entries'] as DoNotContactEntry[]) ctx.people.addDoNotContact(e);
+});
+
+defineEffect('dnc.remove', (effect, ctx) => {
+  for (const e of effect['entries'] as DoNotContactEntry[]) ctx.people.removeDoNotContact(e);
+});

@@ -1,0 +1,13 @@
+// Flow API entry point: applications add people (and variable values) to the flow through
+// the engine's enter() — the gateway exposes it over HTTP.
+import { Type } from '@sinclair/typebox';
+import { defineElement } from '../registry.js';
+
+export default defineElement<Record<string, never>>({
+  type: 'flowApi',
+  role: 'entry',
+  title: 'Flow API',
+  description: 'People enter when an application adds them through the Flow API.',
+  config: Type.Object({}, { additionalProperties: false }),
+  branches: () => ['next'],
+});

@@ -1,0 +1,67 @@
+// Pause: holds the participant, in the flow's time zone, in one of three ways:
+//   untilDayTime  — until the next of some weekdays and/or a time of day ("Monday 13:00");
+//   forPeriod     — for a duration, optionally then until a time of day. With days/weeks the
+//                   time applies to the day the period ends on ("3 days until 13:00" = 13:00
+//                   on the third day); with shorter units, the first such time after it;
+//   untilDateTime — until an exact date-time (a time already past continues at once).
+import { Type, type Static } from '@sinclair/typebox';
+import { defineElement } from '../registry.js';
+import { DurationSchema, DateTimeString } from '../flow/schema.js';
+import { addDuration, atLocalTime, nextLocalTime, nextWeekdayTime, parseLocalDateTime, WEEKDAYS, type Weekday } from '../calendar.js';
+
+const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, 24-hour clock' });
+
+const Config = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('untilDayTime'),
+      days: Type.Optional(Type.Array(Type.Union(WEEKDAYS.map((d) => Type.Literal(d))), { uniqueItems: true })),
+      time: Type.Optional(Time),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ kind: Type.Literal('forPeriod'), duration: DurationSchema, until: Type.Optional(Time) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('untilDateTime'), at: DateTimeString }, { additionalProperties: false }),
+]);
+type Config = Static<typeof Config>;
+
+type Prepared = Exclude<Config, { kind: 'untilDateTime' }> | { kind: 'untilInstant'; at: number };
+
+export default defineElement<Config, Prepared>({
+  type: 'pause',
+  role: 'element',
+  title: 'Pause',
+  description: 'Waits until a weekday/time, for a period, or until a date-time, in the flow time zone.',
+  config: Config,
+  branches: () => ['next'],
+  waits: true,
+  compile: (config, ctx) => {
+    if (config.kind === 'untilDayTime' && !config.days?.length && config.time === undefined) {
+      ctx.problem('JCT_PAUSE_INVALID', 'say which days, which time, or both', '');
+    }
+    if (config.kind !== 'untilDateTime') return config;
+    const at = parseLocalDateTime(config.at, ctx.timeZone);
+    if (at === undefined) ctx.problem('JCT_DATE_INVALID', `"${config.at}" is not a valid date-time`, '.at');
+    return { kind: 'untilInstant', at: at ?? 0 };
+  },
+  execute: (p, run) => {
+    const until = wakeTime(p, run.now, run.timeZone);
+    return until > run.now ? { wait: true, until } : 0;
+  },
+});
+
+function wakeTime(p: Prepared, now: number, tz: string): number {
+  switch (p.kind) {
+    case 'untilInstant':
+      return p.at;
+    case 'untilDayTime':
+      return nextWeekdayTime(now, tz, (p.days ?? []) as Weekday[], p.time);
+    case 'forPeriod': {
+      const end = addDuration(now, p.duration, tz);
+      if (p.until === undefined) return end;
+      const calendarUnit = p.duration.unit === 'days' || p.duration.unit === 'weeks';
+      const sameDay = calendarUnit ? atLocalTime(end, tz, p.until) : undefined;
+      return sameDay !== undefined && sameDay > now ? sameDay : nextLocalTime(end - 1, tz, p.until);
+    }
+  }
+}

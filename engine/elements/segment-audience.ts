@@ -1,0 +1,34 @@
+// Segment audience: sends the person down the first numbered branch ("1", "2", …) whose
+// conditions match — attributes, contact information, channel activity or flow variables,
+// combined in AND/OR groups — or down "else" when none does.
+import { Type, type Static } from '@sinclair/typebox';
+import { defineElement } from '../registry.js';
+import { ConditionGroupSchema } from '../conditions/schema.js';
+import { compileGroup, type CompiledCondition } from '../conditions/compile.js';
+
+const Config = Type.Object(
+  {
+    segments: Type.Array(
+      Type.Object({ label: Type.Optional(Type.String({ maxLength: 100 })), conditions: ConditionGroupSchema }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 20 },
+    ),
+  },
+  { additionalProperties: false },
+);
+type Config = Static<typeof Config>;
+
+export default defineElement<Config, CompiledCondition[]>({
+  type: 'segmentAudience',
+  role: 'element',
+  title: 'Segment audience',
+  description: 'Branches people by attributes and variables; the first matching segment wins, else "else".',
+  config: Config,
+  branches: (config) => [...config.segments.map((_, i) => String(i + 1)), 'else'],
+  compile: (config, ctx) =>
+    config.segments.map((s, i) => compileGroup(s.conditions, ctx, `.segments[${i}].conditions`) ?? { test: () => false }),
+  execute: (segments, run) => {
+    const scope = { person: run.person, vars: run.vars, now: run.now, timeZone: run.timeZone };
+    const i = segments.findIndex((s) => s.test(scope));
+    return i === -1 ? segments.length : i;
+  },
+});

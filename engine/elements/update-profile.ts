@@ -1,0 +1,85 @@
+// Update person profile: sets standard or custom attributes — to a value (which may hold
+// {{variable}} / {{person.attribute}} placeholders), to empty, or to an expression's result.
+// A value that cannot be made the attribute's type, or a failing expression, sends the
+// participant down `error` (an automatic Exit unless connected) and is counted.
+import { Type, type Static } from '@sinclair/typebox';
+import { defineElement, type CompileContext, type RunContext } from '../registry.js';
+import { coerceValue, type Value, type ValueType } from '../values.js';
+import type { AttributeCatalog } from '../people/catalog.js';
+import type { ProfileChange } from '../store/interfaces.js';
+import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
+import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
+import { changeProfile } from './profile-change.js';
+
+const Update = Type.Union([
+  Type.Object({ attribute: Type.String(), value: Type.Unknown() }, { additionalProperties: false }),
+  Type.Object({ attribute: Type.String(), clear: Type.Literal(true) }, { additionalProperties: false }),
+  Type.Object({ attribute: Type.String(), formula: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+]);
+const Config = Type.Object({ updates: Type.Array(Update, { minItems: 1, maxItems: 50 }) }, { additionalProperties: false });
+type Config = Static<typeof Config>;
+type UpdateConfig = Config['updates'][number];
+
+/** Attributes the profile keeps by itself. */
+const SYSTEM_ATTRIBUTES = new Set(['createdAt', 'modifiedAt']);
+
+interface Prepared {
+  readonly catalog: AttributeCatalog;
+  readonly updates: ReadonlyArray<{ attribute: string; type: ValueType; value: Value; template?: CompiledTemplate; formula?: CompiledExpression }>;
+}
+
+const NEXT = 0;
+const ERROR = 1;
+
+export default defineElement<Config, Prepared>({
+  type: 'updateProfile',
+  role: 'element',
+  title: 'Update person profile',
+  description: 'Sets person attributes to values, placeholders, empty, or expression results.',
+  config: Config,
+  branches: () => ['next', 'error'],
+  compile: (config, ctx) => ({
+    catalog: ctx.attributes,
+    updates: config.updates.map((u, i) => compileUpdate(u, ctx, `.updates[${i}]`)),
+  }),
+  execute: (p, run) => {
+    const changes: ProfileChange[] = [];
+    for (const u of p.updates) {
+      const value = valueOf(u, run);
+      if (value === undefined) return ERROR;
+      changes.push({ op: 'set', attribute: u.attribute, value });
+    }
+    return changeProfile(run, changes, p.catalog) ? NEXT : ERROR;
+  },
+});
+
+function compileUpdate(u: UpdateConfig, ctx: CompileContext, at: string): Prepared['updates'][number] {
+  const info = ctx.attributes.get(u.attribute);
+  const writable = info && (info.kind === 'standard' || info.kind === 'custom') && !SYSTEM_ATTRIBUTES.has(u.attribute);
+  if (!info) ctx.problem('JCT_ATTRIBUTE_UNKNOWN', `no person attribute "${u.attribute}"`, `${at}.attribute`);
+  else if (!writable) ctx.problem('JCT_ATTRIBUTE_READONLY', `"${u.attribute}" cannot be set by a flow`, `${at}.attribute`);
+  const type = info?.type ?? 'text';
+  const base = { attribute: u.attribute, type, value: null };
+  if ('clear' in u) return base;
+  if ('formula' in u) return { ...base, formula: compileExpression(u.formula, ctx, type, `${at}.formula`) };
+  if (typeof u.value === 'string' && u.value.includes('{{')) return { ...base, template: compileTemplate(u.value, ctx, `${at}.value`) };
+  const c = coerceValue(type, u.value);
+  if (!c.ok) ctx.problem('JCT_ATTRIBUTE_TYPE', `"${u.attribute}" is ${type}: ${c.message}`, `${at}.value`);
+  return { ...base, value: c.ok ? c.value : null };
+}
+
+/** The value to set, or undefined after recording why there is none. */
+function valueOf(u: Prepared['updates'][number], run: RunContext): Value | undefined {
+  const scope = { vars: run.vars, person: run.person, now: run.now };
+  if (u.formula) {
+    const r = u.formula.evaluate(scope);
+    if (r.ok) return r.value;
+    run.fail(r.code, `"${u.attribute}": ${r.message}`);
+    return undefined;
+  }
+  if (!u.template) return u.value;
+  const c = coerceValue(u.type, u.template.resolve(scope));
+  if (c.ok) return c.value;
+  run.fail('JCT_ATTRIBUTE_TYPE', `"${u.attribute}" is ${u.type}: ${c.message}`);
+  return undefined;
+}

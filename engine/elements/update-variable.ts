@@ -1,0 +1,56 @@
+// Update variable: sets one or more flow variables, each to a static value or to the
+// result of an expression. If an expression fails at run time the participant takes the
+// `error` branch (an automatic Exit unless connected) and the failure is counted.
+import { Type, type Static } from '@sinclair/typebox';
+import { defineElement } from '../registry.js';
+import { coerceValue, type Value } from '../values.js';
+import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
+
+const Update = Type.Union([
+  Type.Object({ variable: Type.String(), value: Type.Unknown() }, { additionalProperties: false }),
+  Type.Object({ variable: Type.String(), formula: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+]);
+const Config = Type.Object({ updates: Type.Array(Update, { minItems: 1, maxItems: 50 }) }, { additionalProperties: false });
+type Config = Static<typeof Config>;
+
+type Prepared = Array<{ variable: string; value: Value; formula?: CompiledExpression }>;
+
+const NEXT = 0;
+const ERROR = 1;
+
+export default defineElement<Config, Prepared>({
+  type: 'updateVariable',
+  role: 'element',
+  title: 'Update variable',
+  description: 'Sets flow variables to values or expression results.',
+  config: Config,
+  branches: () => ['next', 'error'],
+  compile: (config, ctx) =>
+    config.updates.map((u, i) => {
+      const at = `.updates[${i}]`;
+      const type = ctx.variables.get(u.variable);
+      if (!type) {
+        ctx.problem('JCT_VARIABLE_UNKNOWN', `no flow variable "${u.variable}"; declare it in settings.variables`, `${at}.variable`);
+        return { variable: u.variable, value: null };
+      }
+      if ('formula' in u) return { variable: u.variable, value: null, formula: compileExpression(u.formula, ctx, type, `${at}.formula`) };
+      const c = coerceValue(type, u.value);
+      if (!c.ok) ctx.problem('JCT_VARIABLE_TYPE', `variable "${u.variable}" is ${type}: ${c.message}`, `${at}.value`);
+      return { variable: u.variable, value: c.ok ? c.value : null };
+    }),
+  execute: (updates, run) => {
+    for (const u of updates) {
+      if (!u.formula) {
+        run.setVar(u.variable, u.value);
+        continue;
+      }
+      const r = u.formula.evaluate({ vars: run.vars, person: run.person, now: run.now });
+      if (!r.ok) {
+        run.fail(r.code, `variable "${u.variable}": ${r.message}`);
+        return ERROR;
+      }
+      run.setVar(u.variable, r.value);
+    }
+    return NEXT;
+  },
+});

@@ -1,0 +1,310 @@
+// Validates a flow document and compiles it into the runtime form the step function walks:
+// an array of nodes (entry points, elements, then one automatic Exit per unconnected
+// branch) whose branches are node indices. Validation reports every problem at once.
+import { Value as TypeValue } from '@sinclair/typebox/value';
+import type { ValueError } from '@sinclair/typebox/errors';
+import type { TSchema } from '@sinclair/typebox';
+import { JunctionError } from '../errors.js';
+import { registry as defaultRegistry, type CompileContext, type ElementDefinition, type ElementRegistry } from '../registry.js';
+import { AttributeCatalog } from '../people/catalog.js';
+import type { Problem } from '../runtime/types.js';
+import { FlowShapeSchema, MAX_ELEMENTS, type FlowDefinition, type NodeDefinition } from './schema.js';
+import { migrate } from './migrations/index.js';
+import { cyclesWithoutWait, unreachable, type GraphNode } from './graph.js';
+import { compileSettings, compileTimeZone, declaredVariables, type CompiledSettings } from './settings.js';
+
+export const EXIT_TYPE = 'exit';
+
+export interface CompiledNode {
+  readonly index: number;
+  readonly id: string;
+  readonly name: string;
+  readonly def: ElementDefinition;
+  readonly prepared: unknown;
+  readonly branchNames: readonly string[];
+  /** Branch slot → index of the node it leads to. */
+  readonly next: readonly number[];
+  /** True for an Exit added automatically on an unconnected branch. */
+  readonly automatic: boolean;
+}
+
+export interface CompiledFlow {
+  readonly id: string;
+  readonly version: number;
+  readonly name: string;
+  readonly definition: FlowDefinition;
+  readonly nodes: readonly CompiledNode[];
+  /** Node indices of the entry points, in document order. */
+  readonly entries: readonly number[];
+  readonly indexOf: ReadonlyMap<string, number>;
+  readonly settings: CompiledSettings;
+}
+
+export interface CompileOptions {
+  registry?: ElementRegistry;
+  attributes?: AttributeCatalog;
+  version?: number;
+}
+
+export type CompileResult = { ok: true; flow: CompiledFlow } | { ok: false; problems: Problem[] };
+
+/** Validates and compiles; never throws for a bad document. */
+export function compileFlow(doc: unknown, options: CompileOptions = {}): CompileResult {
+  const problems: Problem[] = [];
+  const report: Report = (code, message, path, elementId) => {
+    problems.push(elementId === undefined ? { code, message, path } : { code, message, path, elementId });
+  };
+  const flow = readDocument(doc, report);
+  if (!flow) return { ok: false, problems };
+  const compiled = new FlowCompiler(flow, options, report, () => problems.length).compile();
+  return problems.length === 0 && compiled ? { ok: true, flow: compiled } : { ok: false, problems };
+}
+
+/** Compiles or throws JunctionError JCT_FLOW_INVALID with every problem in `details.problems`. */
+export function compileFlowOrThrow(doc: unknown, options: CompileOptions = {}): CompiledFlow {
+  const result = compileFlow(doc, options);
+  if (result.ok) return result.flow;
+  const first = result.problems[0]!;
+  const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : '';
+  throw new JunctionError('JCT_FLOW_INVALID', `flow is invalid: ${first.path}: ${first.message}${more}`, {
+    problems: result.problems,
+  });
+}
+
+type Report = (code: string, message: string, path: string, elementId?: string) => void;
+
+function readDocument(doc: unknown, report: Report): FlowDefinition | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    report('JCT_FLOW_SHAPE', 'a flow must be a JSON object', '$');
+    return undefined;
+  }
+  let migrated: Record<string, unknown>;
+  try {
+    migrated = migrate(doc as Record<string, unknown>);
+  } catch (err) {
+    const e = err as JunctionError;
+    report(e.code, e.message, '$.schemaVersion');
+    return undefined;
+  }
+  const shapeErrors = schemaProblems(FlowShapeSchema, migrated, '$', 'JCT_FLOW_SHAPE');
+  shapeErrors.forEach((p) => report(p.code, p.message, p.path));
+  return shapeErrors.length === 0 ? (migrated as unknown as FlowDefinition) : undefined;
+}
+
+/** Problems of `value` against a TypeBox schema, with JSON paths under `base`. */
+export function schemaProblems(schema: TSchema, value: unknown, base: string, code: string): Problem[] {
+  const out: Problem[] = [];
+  for (const e of explain(TypeValue.Errors(schema, value))) {
+    const path = base + pointerToPath(e.path);
+    if (out.some((p) => p.path === path)) continue; // the first error per place is the clearest
+    out.push({ code, message: e.message, path });
+  }
+  return out;
+}
+
+/**
+ * A value that fits no member of a union is explained by the member it comes closest to
+ * (fewest errors), so `{ kind: 'forPeriod', until: '25:00' }` reports `until`, not the union.
+ */
+function explain(errors: Iterable<ValueError>): ValueError[] {
+  const out: ValueError[] = [];
+  for (const e of errors) {
+    const variants = e.errors.map((it) => explain(it)).filter((list) => list.length > 0);
+    if (variants.length === 0) {
+      out.push(e);
+      continue;
+    }
+    out.push(...variants.reduce((best, list) => (list.length < best.length ? list : best)));
+  }
+  return out;
+}
+
+function pointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`))
+    .join('');
+}
+
+interface Located {
+  readonly node: NodeDefinition;
+  readonly path: string;
+  readonly entry: boolean;
+  def?: ElementDefinition;
+  prepared?: unknown;
+  branchNames: readonly string[];
+  valid: boolean;
+}
+
+class FlowCompiler {
+  private readonly registry: ElementRegistry;
+  private readonly attributes: AttributeCatalog;
+  private readonly timeZone: string;
+  private readonly variables;
+  private readonly located: Located[];
+
+  constructor(
+    private readonly flow: FlowDefinition,
+    private readonly options: CompileOptions,
+    private readonly report: Report,
+    private readonly problemCount: () => number,
+  ) {
+    this.registry = options.registry ?? defaultRegistry;
+    this.attributes = options.attributes ?? new AttributeCatalog();
+    this.timeZone = compileTimeZone(flow, report);
+    this.variables = declaredVariables(flow, report);
+    this.located = [
+      ...flow.entryPoints.map((node, i) => this.locate(node, `$.entryPoints[${i}]`, true)),
+      ...flow.elements.map((node, i) => this.locate(node, `$.elements[${i}]`, false)),
+    ];
+  }
+
+  compile(): CompiledFlow | undefined {
+    if (this.flow.elements.length > MAX_ELEMENTS) {
+      this.report('JCT_TOO_MANY_ELEMENTS', `a flow has at most ${MAX_ELEMENTS} elements; split it with Add to flow`, '$.elements');
+    }
+    this.checkUniqueIds();
+    this.checkLimits();
+    this.located.forEach((l) => this.compileNode(l));
+    const indexOf = new Map(this.located.map((l, i) => [l.node.id, i]));
+    const wiring = this.located.map((l) => this.wire(l, indexOf));
+    const settings = compileSettings(this.flow, this.timeZone, (path) => this.context(path, undefined), this.report);
+    if (!this.located.every((l) => l.valid)) return undefined;
+    this.checkGraph(wiring);
+    return this.build(wiring, indexOf, settings);
+  }
+
+  private locate(node: NodeDefinition, path: string, entry: boolean): Located {
+    const def = this.registry.get(node.type);
+    const located: Located = { node, path, entry, def, branchNames: [], valid: def !== undefined };
+    if (!def) {
+      this.report('JCT_ELEMENT_TYPE_UNKNOWN', `unknown ${entry ? 'entry point' : 'element'} type "${node.type}"`, `${path}.type`, node.id);
+    } else if ((def.role === 'entry') !== entry) {
+      const where = entry ? 'entryPoints' : 'elements';
+      this.report('JCT_ELEMENT_ROLE', `"${node.type}" is ${def.role === 'entry' ? 'an entry point' : 'an element'} and cannot be listed in ${where}`, `${path}.type`, node.id);
+      located.valid = false;
+    }
+    return located;
+  }
+
+  private checkUniqueIds(): void {
+    const seen = new Set<string>();
+    for (const l of this.located) {
+      if (seen.has(l.node.id)) {
+        this.report('JCT_ELEMENT_ID_DUPLICATE', `id "${l.node.id}" is used twice`, `${l.path}.id`, l.node.id);
+      }
+      seen.add(l.node.id);
+    }
+  }
+
+  private checkLimits(): void {
+    const counts = new Map<string, number>();
+    for (const l of this.located) {
+      const max = l.def?.maxPerFlow;
+      if (max === undefined) continue;
+      const n = (counts.get(l.node.type) ?? 0) + 1;
+      counts.set(l.node.type, n);
+      if (n > max) {
+        this.report('JCT_ELEMENT_LIMIT', `a flow may have at most ${max} "${l.node.type}"`, l.path, l.node.id);
+      }
+    }
+  }
+
+  private context(path: string, node: NodeDefinition | undefined): CompileContext {
+    const report = this.report;
+    return {
+      flow: this.flow,
+      node: node ?? { id: '$settings', type: 'settings' },
+      path,
+      timeZone: this.timeZone,
+      variables: this.variables,
+      attributes: this.attributes,
+      problem: (code, message, subpath = '') => report(code, message, path + subpath, node?.id),
+    };
+  }
+
+  private compileNode(l: Located): void {
+    if (!l.def) return;
+    const configPath = `${l.path}.config`;
+    const shape = schemaProblems(l.def.config, l.node.config ?? {}, configPath, 'JCT_CONFIG_INVALID');
+    shape.forEach((p) => this.report(p.code, p.message, p.path, l.node.id));
+    if (shape.length > 0) {
+      l.valid = false;
+      return;
+    }
+    const config = l.node.config ?? {};
+    const before = this.problemCount();
+    l.branchNames = l.def.branches(config);
+    l.prepared = l.def.compile ? l.def.compile(config, this.context(configPath, l.node)) : config;
+    if (this.problemCount() > before) l.valid = false;
+  }
+
+  /** Branch slot → target index, or -1 where an automatic Exit goes. */
+  private wire(l: Located, indexOf: Map<string, number>): number[] {
+    const branches = l.node.branches ?? {};
+    for (const [name, target] of Object.entries(branches)) {
+      const path = `${l.path}.branches.${name}`;
+      if (l.def && l.valid && !l.branchNames.includes(name)) {
+        const known = l.branchNames.length ? l.branchNames.join(', ') : 'none';
+        this.report('JCT_BRANCH_UNKNOWN', `"${l.node.type}" has no branch "${name}" (its branches: ${known})`, path, l.node.id);
+      }
+      const t = indexOf.get(target);
+      if (t === undefined) this.report('JCT_BRANCH_TARGET_UNKNOWN', `branch "${name}" leads to "${target}", which is not in this flow`, path, l.node.id);
+      else if (this.located[t]!.entry) this.report('JCT_BRANCH_TARGET_ENTRY', `branch "${name}" leads to entry point "${target}"; entry points cannot be branch targets`, path, l.node.id);
+    }
+    return l.branchNames.map((name) => {
+      const t = branches[name] === undefined ? undefined : indexOf.get(branches[name]!);
+      return t === undefined || this.located[t]!.entry ? -1 : t;
+    });
+  }
+
+  private checkGraph(wiring: number[][]): void {
+    const graph: GraphNode[] = this.located.map((l, i) => ({
+      id: l.node.id,
+      entry: l.entry,
+      waits: l.def?.waits === true,
+      targets: wiring[i]!.filter((t) => t >= 0),
+    }));
+    for (const i of unreachable(graph)) {
+      const l = this.located[i]!;
+      this.report('JCT_ELEMENT_UNREACHABLE', `no entry point leads to "${l.node.id}"`, l.path, l.node.id);
+    }
+    for (const cycle of cyclesWithoutWait(graph)) {
+      const ids = cycle.map((i) => this.located[i]!.node.id);
+      const l = this.located[cycle[0]!]!;
+      this.report('JCT_CYCLE_WITHOUT_WAIT', `elements ${ids.join(' → ')} form a loop with no waiting element; a participant would loop forever`, l.path, l.node.id);
+    }
+  }
+
+  private build(wiring: number[][], indexOf: Map<string, number>, settings: CompiledSettings): CompiledFlow | undefined {
+    const exitDef = this.registry.get(EXIT_TYPE);
+    if (!exitDef) throw new Error('the exit element is not registered');
+    const nodes: CompiledNode[] = [];
+    const autoIndex = new Map<string, number>();
+    this.located.forEach((l, i) => {
+      const next = wiring[i]!.map((t, slot) => {
+        if (t >= 0) return t;
+        const id = `${l.node.id}.${l.branchNames[slot]}.exit`;
+        const at = this.located.length + autoIndex.size;
+        autoIndex.set(id, at);
+        return at;
+      });
+      nodes.push({ index: i, id: l.node.id, name: l.node.name ?? l.node.id, def: l.def!, prepared: l.prepared, branchNames: l.branchNames, next, automatic: false });
+    });
+    for (const [id, index] of autoIndex) {
+      nodes.push({ index, id, name: 'Exit', def: exitDef, prepared: {}, branchNames: [], next: [], automatic: true });
+    }
+    if (this.problemCount() > 0) return undefined;
+    return {
+      id: this.flow.id,
+      version: this.options.version ?? 1,
+      name: this.flow.name,
+      definition: this.flow,
+      nodes,
+      entries: this.located.flatMap((l, i) => (l.entry ? [i] : [])),
+      indexOf: new Map([...indexOf, ...autoIndex]),
+      settings,
+    };
+  }
+}

@@ -1,0 +1,88 @@
+// Compiles a flow's settings: time zone, re-entry (frequency cap), schedule, goal and the
+// typed flow variables with their static or formula defaults.
+import type { CompileContext } from '../registry.js';
+import { coerceValue, type Value, type ValueType } from '../values.js';
+import { isValidTimeZone, parseLocalDateTime } from '../calendar.js';
+import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
+import type { Duration, FlowDefinition, Reentry, VariableDefinition } from './schema.js';
+
+export interface CompiledVariable {
+  readonly name: string;
+  readonly type: ValueType;
+  readonly initial: Value;
+  readonly formula?: CompiledExpression;
+}
+
+export interface CompiledSettings {
+  readonly timeZone: string;
+  readonly reentry: { readonly enabled: boolean; readonly delay?: Duration; readonly limits: Reentry['limits'] & {} };
+  /** Epoch ms; undefined: launch starts it at once. */
+  readonly start?: number;
+  /** Epoch ms; undefined: runs until idle for a year. */
+  readonly end?: number;
+  readonly goal?: string;
+  readonly variables: readonly CompiledVariable[];
+}
+
+type Report = (code: string, message: string, path: string) => void;
+
+export function compileTimeZone(flow: FlowDefinition, report: Report): string {
+  const tz = flow.settings?.timeZone ?? 'UTC';
+  if (isValidTimeZone(tz)) return tz;
+  report('JCT_TIMEZONE_INVALID', `unknown time zone "${tz}"; use an IANA name such as Europe/Zagreb`, '$.settings.timeZone');
+  return 'UTC';
+}
+
+/** Variable names and types, so elements can check their references before defaults compile. */
+export function declaredVariables(flow: FlowDefinition, report: Report): Map<string, ValueType> {
+  const types = new Map<string, ValueType>();
+  (flow.settings?.variables ?? []).forEach((v, i) => {
+    if (types.has(v.name)) report('JCT_VARIABLE_DUPLICATE', `variable "${v.name}" is declared twice`, `$.settings.variables[${i}].name`);
+    types.set(v.name, v.type);
+  });
+  return types;
+}
+
+/** `contextAt(path)` gives a CompileContext whose problems are reported under `path`. */
+export function compileSettings(
+  flow: FlowDefinition,
+  timeZone: string,
+  contextAt: (path: string) => CompileContext,
+  report: Report,
+): CompiledSettings {
+  const s = flow.settings ?? {};
+  const start = compileInstant(s.schedule?.start, timeZone, '$.settings.schedule.start', report);
+  const end = compileInstant(s.schedule?.end, timeZone, '$.settings.schedule.end', report);
+  if (start !== undefined && end !== undefined && end <= start) {
+    report('JCT_SCHEDULE_INVALID', 'the schedule ends before it starts', '$.settings.schedule.end');
+  }
+  return {
+    timeZone,
+    reentry: { enabled: s.reentry?.enabled ?? true, delay: s.reentry?.delay, limits: s.reentry?.limits ?? [] },
+    start,
+    end,
+    goal: s.goal?.event,
+    variables: (s.variables ?? []).map((v, i) => compileVariable(v, contextAt(`$.settings.variables[${i}]`), report)),
+  };
+}
+
+function compileInstant(text: string | undefined, tz: string, path: string, report: Report): number | undefined {
+  if (text === undefined) return undefined;
+  const at = parseLocalDateTime(text, tz);
+  if (at === undefined) report('JCT_SCHEDULE_INVALID', `"${text}" is not a valid date-time`, path);
+  return at;
+}
+
+function compileVariable(v: VariableDefinition, ctx: CompileContext, report: Report): CompiledVariable {
+  const path = ctx.path;
+  if (v.default !== undefined && v.defaultFormula !== undefined) {
+    report('JCT_VARIABLE_DEFAULT', `variable "${v.name}" has both a default and a defaultFormula; keep one`, path);
+  }
+  const coerced = coerceValue(v.type, v.default ?? null);
+  if (!coerced.ok) report('JCT_VARIABLE_TYPE', `default of "${v.name}": ${coerced.message}`, `${path}.default`);
+  const formula =
+    v.defaultFormula === undefined
+      ? undefined
+      : compileExpression(v.defaultFormula, ctx, v.type, '.defaultFormula');
+  return { name: v.name, type: v.type, initial: coerced.ok ? coerced.value : null, formula };
+}

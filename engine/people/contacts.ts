@@ -1,0 +1,64 @@
+// Contact normalization: phones to E.164, emails to lower case, and telling the two apart.
+// Phones use libphonenumber-js with its `max` metadata: `min` checks only a number's length
+// for its country, so it accepts numbers no operator can assign (e.g. +385 96 463 3276);
+// `max` checks the full per-country number patterns. Profiles are matched, merged and
+// blocked by phone, so validity is worth the larger metadata.
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { JunctionError } from '../errors.js';
+
+export type { CountryCode };
+
+export interface Contact {
+  readonly kind: 'phone' | 'email';
+  /** E.164 for a phone, lower case for an email. */
+  readonly value: string;
+}
+
+/**
+ * The number in E.164, or undefined unless it is a valid number. National formats need
+ * `defaultCountry`. A number with an extension is refused: E.164 cannot carry one.
+ */
+export function normalizePhone(raw: string, defaultCountry?: CountryCode): string | undefined {
+  const parsed = parsePhoneNumberFromString(raw.trim(), { defaultCountry, extract: false });
+  return parsed && parsed.isValid() && !parsed.ext ? parsed.number : undefined;
+}
+
+/** Trimmed and lower-cased, or undefined unless it looks like `local@domain.tld`. */
+export function normalizeEmail(raw: string): string | undefined {
+  const email = raw.trim().toLowerCase();
+  const [local, domain, ...rest] = email.split('@');
+  if (rest.length > 0 || !local || !domain || /\s/.test(email)) return undefined;
+  const labels = domain.split('.');
+  return labels.length > 1 && labels.every((label) => label !== '') ? email : undefined;
+}
+
+/** A phone or an email (anything with an `@` is an email), or undefined if it is neither. */
+export function normalizeContact(raw: string, defaultCountry?: CountryCode): Contact | undefined {
+  const kind = raw.includes('@') ? 'email' : 'phone';
+  const value = kind === 'email' ? normalizeEmail(raw) : normalizePhone(raw, defaultCountry);
+  return value === undefined ? undefined : { kind, value };
+}
+
+export function requirePhone(raw: string): string {
+  return normalizePhone(raw) ?? invalid(raw, 'phone');
+}
+
+export function requireEmail(raw: string): string {
+  return normalizeEmail(raw) ?? invalid(raw, 'email');
+}
+
+export function requireContact(raw: string): Contact {
+  return normalizeContact(raw) ?? invalid(raw, raw.includes('@') ? 'email' : 'phone');
+}
+
+const HINTS = {
+  phone: 'give a valid number in international format, e.g. +385 91 234 5678, without an extension',
+  email: 'give an address like name@example.com',
+};
+
+function invalid(raw: string, kind: keyof typeof HINTS): never {
+  throw new JunctionError('JCT_CONTACT_INVALID', `${JSON.stringify(raw)} is not a valid ${kind}: ${HINTS[kind]}`, {
+    contact: raw,
+    kind,
+  });
+}

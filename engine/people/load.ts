@@ -1,0 +1,141 @@
+// Loads a people file (JSON: attributes, companies, people, segments, doNotContact) into a
+// PeopleStore, in that order. The whole document's shape is checked first and every problem
+// reported at once; after that, the first item the store refuses stops the load with its
+// JSON path, and the items before it stay loaded.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value as TypeValue, ValueErrorType } from '@sinclair/typebox/value';
+import { JunctionError, toJunctionError } from '../errors.js';
+import { ValueTypeSchema } from '../values.js';
+import type { PeopleStore, PersonInput, SegmentRule } from '../store/interfaces.js';
+import { CHANNELS, STANDARD_ATTRIBUTES } from './types.js';
+
+export interface FileProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+const NonEmpty = Type.String({ minLength: 1 });
+const strict = { additionalProperties: false } as const;
+const ChannelSchema = Type.Union(
+  CHANNELS.map((c) => Type.Literal(c)),
+  { description: CHANNELS.join(', ') },
+);
+/** Attribute values are type-checked against their definitions when each person loads. */
+const fieldsOf = (names: readonly string[], schema: TSchema) =>
+  Type.Partial(Type.Object(Object.fromEntries(names.map((name) => [name, schema])), strict));
+
+const AttributeSchema = Type.Object(
+  { name: NonEmpty, type: ValueTypeSchema, description: Type.Optional(Type.String()) },
+  strict,
+);
+const CompanySchema = Type.Object({ id: NonEmpty, name: Type.String() }, strict);
+const PersonSchema = Type.Object(
+  {
+    id: Type.Optional(NonEmpty),
+    standard: Type.Optional(fieldsOf(Object.keys(STANDARD_ATTRIBUTES), Type.Unknown())),
+    custom: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    phones: Type.Optional(Type.Array(Type.String())),
+    emails: Type.Optional(Type.Array(Type.String())),
+    tags: Type.Optional(Type.Array(Type.String())),
+    companies: Type.Optional(Type.Array(Type.String())),
+    lastContacted: Type.Optional(fieldsOf(CHANNELS, Type.String())),
+  },
+  strict,
+);
+const SEGMENT_SCHEMAS = {
+  static: Type.Object(
+    { id: NonEmpty, name: Type.String(), kind: Type.Literal('static'), members: Type.Array(Type.String()) },
+    strict,
+  ),
+  realtime: Type.Object({ id: NonEmpty, name: Type.String(), kind: Type.Literal('realtime'), rules: Type.Unknown() }, strict),
+};
+/** Only the kind here: each segment is then checked against the schema of its kind, for clear messages. */
+const SegmentKindSchema = Type.Object({
+  kind: Type.Union([Type.Literal('static'), Type.Literal('realtime')], { description: 'static or realtime' }),
+});
+const DoNotContactSchema = Type.Object(
+  { channel: ChannelSchema, contact: NonEmpty, senders: Type.Array(Type.String()) },
+  strict,
+);
+const PeopleFileSchema = Type.Object(
+  {
+    attributes: Type.Optional(Type.Array(AttributeSchema)),
+    companies: Type.Optional(Type.Array(CompanySchema)),
+    people: Type.Optional(Type.Array(PersonSchema)),
+    segments: Type.Optional(Type.Array(SegmentKindSchema)),
+    doNotContact: Type.Optional(Type.Array(DoNotContactSchema)),
+  },
+  strict,
+);
+
+type PeopleFile = Static<typeof PeopleFileSchema>;
+type SegmentEntry = Static<(typeof SEGMENT_SCHEMAS)[keyof typeof SEGMENT_SCHEMAS]>;
+
+export function loadPeopleFile(
+  doc: unknown,
+  store: PeopleStore,
+  compileRule: (rules: unknown, path: string) => SegmentRule,
+): void {
+  const file = checkedFile(doc);
+  file.attributes?.forEach((def, i) => at(`$.attributes[${i}]`, () => store.defineAttribute(def)));
+  file.companies?.forEach((company, i) => at(`$.companies[${i}]`, () => store.defineCompany(company)));
+  file.people?.forEach((person, i) => at(`$.people[${i}]`, () => store.upsert(person as PersonInput)));
+  (file.segments as SegmentEntry[] | undefined)?.forEach((segment, i) => {
+    const path = `$.segments[${i}]`;
+    const { id, name } = segment;
+    if (segment.kind === 'static') {
+      at(path, () => store.defineSegment({ id, name, kind: 'static', members: segment.members }));
+    } else {
+      const rule = compileRule(segment.rules, `${path}.rules`);
+      at(path, () => store.defineSegment({ id, name, kind: 'realtime', rule }));
+    }
+  });
+  file.doNotContact?.forEach((entry, i) => at(`$.doNotContact[${i}]`, () => store.addDoNotContact(entry)));
+}
+
+function checkedFile(doc: unknown): PeopleFile {
+  const problems = schemaProblems(PeopleFileSchema, doc, '$');
+  if (problems.length === 0) {
+    (doc as PeopleFile).segments?.forEach((segment, i) => {
+      problems.push(...schemaProblems(SEGMENT_SCHEMAS[segment.kind], segment, `$.segments[${i}]`));
+    });
+  }
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    throw new JunctionError('JCT_PEOPLE_FILE_INVALID', `the people file has ${problems.length} problem(s): ${list}`, {
+      problems,
+    });
+  }
+  return doc as PeopleFile;
+}
+
+/** The problems of `value` against `schema`, the first one per JSON path (under `base`). */
+function schemaProblems(schema: TSchema, value: unknown, base: string): FileProblem[] {
+  const problems = new Map<string, FileProblem>();
+  for (const e of TypeValue.Errors(schema, value)) {
+    const path = base + jsonPath(e.path);
+    const message = e.type === ValueErrorType.Union && e.schema.description ? `Expected ${e.schema.description}` : e.message;
+    if (!problems.has(path)) problems.set(path, { path, message });
+  }
+  return [...problems.values()];
+}
+
+/** `/people/3/custom/a b` → `.people[3].custom["a b"]` */
+function jsonPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((key) => (/^\d+$/.test(key) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`))
+    .join('');
+}
+
+/** Runs one item's load; an error it throws gets the item's JSON path. */
+function at(path: string, load: () => unknown): void {
+  try {
+    load();
+  } catch (err) {
+    const cause = toJunctionError(err, 'JCT_PEOPLE_FILE_INVALID');
+    throw new JunctionError(cause.code, `${path}: ${cause.message}`, { ...cause.details, path });
+  }
+}

@@ -1,0 +1,201 @@
+// The pure core: step(flow, state, person, input, now) → new state, person and effects.
+// It never reads a clock, store or network and never mutates its arguments. Instant
+// elements run in a loop inside one step until the participant waits or exits.
+import type { Value } from '../values.js';
+import type { Person } from '../people/types.js';
+import type { RunContext } from '../registry.js';
+import type { CompiledFlow, CompiledNode } from '../flow/compile.js';
+import {
+  EXIT,
+  ParticipantStatus,
+  type Effect,
+  type EffectRequest,
+  type Input,
+  type Outcome,
+  type ParticipantState,
+} from './types.js';
+
+/** Most element executions one step may make before the participant is stopped. */
+export const STEP_EXECUTION_LIMIT = 10_000;
+
+export interface Failure {
+  readonly node: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface StepResult {
+  readonly state: ParticipantState;
+  readonly person: Person;
+  readonly effects: readonly Effect[];
+  /** Node indices in the order the participant passed them (the entry point first on entry). */
+  readonly visited: readonly number[];
+  readonly failures: readonly Failure[];
+  /** False when a waiting participant's element did not accept the input; nothing changed. */
+  readonly accepted: boolean;
+}
+
+export function step(flow: CompiledFlow, state: ParticipantState, person: Person, input: Input, now: number): StepResult {
+  const run = new Run(flow, { ...state, steps: state.steps + 1 }, person, now);
+  if (input.kind === 'enter') run.enter(input as Extract<Input, { kind: 'enter' }>);
+  else if (!run.resume(input)) {
+    return { state, person, effects: [], visited: [], failures: [], accepted: false };
+  }
+  return run.result();
+}
+
+/** Builds a fresh participant state at an entry point (the entry step then runs from it). */
+export function newParticipant(id: string, flow: CompiledFlow, personId: string, entry: number, now: number): ParticipantState {
+  return {
+    id,
+    flowId: flow.id,
+    version: flow.version,
+    personId,
+    node: entry,
+    status: ParticipantStatus.Active,
+    waitUntil: 0,
+    vars: {},
+    enteredAt: now,
+    steps: 0,
+  };
+}
+
+class Run implements RunContext {
+  readonly timeZone: string;
+  readonly flowId: string;
+  private readonly effects: Effect[] = [];
+  private readonly visited: number[] = [];
+  private readonly failures: Failure[] = [];
+  private varsCopied = false;
+  private current = -1;
+
+  constructor(
+    private readonly flow: CompiledFlow,
+    readonly participant: ParticipantState,
+    public person: Person,
+    readonly now: number,
+  ) {
+    this.timeZone = flow.settings.timeZone;
+    this.flowId = flow.id;
+  }
+
+  get vars(): Readonly<Record<string, Value>> {
+    return this.participant.vars;
+  }
+
+  setVar(name: string, value: Value): void {
+    if (!this.varsCopied) {
+      this.participant.vars = { ...this.participant.vars };
+      this.varsCopied = true;
+    }
+    this.participant.vars[name] = value;
+  }
+
+  setPerson(person: Person): void {
+    this.person = person;
+  }
+
+  emit(effect: EffectRequest): void {
+    const key = `${this.participant.id}:${this.participant.steps}:${this.effects.length}`;
+    this.effects.push({ ...effect, key, personId: this.participant.personId });
+  }
+
+  fail(code: string, message: string): void {
+    this.failures.push({ node: this.current, code, message });
+  }
+
+  enter(input: Extract<Input, { kind: 'enter' }>): void {
+    const entry = this.flow.nodes[input.entry]!;
+    this.current = entry.index;
+    this.visited.push(entry.index);
+    this.initVariables(input.vars);
+    this.walk(entry.next[input.branch ?? 0]!);
+  }
+
+  /** Delivers an input to a waiting participant; false when its element does not take it. */
+  resume(input: Input): boolean {
+    const p = this.participant;
+    if (p.status !== ParticipantStatus.Waiting) return false;
+    const node = this.flow.nodes[p.node]!;
+    this.current = node.index;
+    const outcome =
+      input.kind === 'timer' && !node.def.resume
+        ? 0
+        : this.guard(node, () => node.def.resume?.(node.prepared, this, input));
+    if (outcome === undefined) return (p.status as ParticipantStatus) === ParticipantStatus.Exited; // the element crashed
+    this.follow(node, outcome);
+    return true;
+  }
+
+  result(): StepResult {
+    return {
+      state: this.participant,
+      person: this.person,
+      effects: this.effects,
+      visited: this.visited,
+      failures: this.failures,
+      accepted: true,
+    };
+  }
+
+  private initVariables(given: Readonly<Record<string, Value>> | undefined): void {
+    const vars: Record<string, Value> = {};
+    for (const v of this.flow.settings.variables) vars[v.name] = v.initial;
+    this.participant.vars = vars;
+    this.varsCopied = true;
+    for (const v of this.flow.settings.variables) {
+      if (!v.formula) continue;
+      const r = v.formula.evaluate({ vars, person: this.person, now: this.now });
+      if (r.ok) vars[v.name] = r.value;
+      else this.fail(r.code, `default of variable "${v.name}": ${r.message}`);
+    }
+    if (given) Object.assign(vars, given);
+  }
+
+  private follow(node: CompiledNode, outcome: Outcome): void {
+    if (outcome === EXIT) this.exit(node, node.id);
+    else if (typeof outcome === 'number') this.walk(node.next[outcome]!);
+    else this.wait(node, outcome.until);
+  }
+
+  /** Runs instant elements from `start` until one waits or the participant exits. */
+  private walk(start: number): void {
+    let index = start;
+    for (let executed = 0; executed < STEP_EXECUTION_LIMIT; executed++) {
+      const node = this.flow.nodes[index]!;
+      this.current = index;
+      this.visited.push(index);
+      const outcome = this.guard(node, () => node.def.execute!(node.prepared, this));
+      if (outcome === undefined) return;
+      if (outcome === EXIT) return this.exit(node, node.id);
+      if (typeof outcome !== 'number') return this.wait(node, outcome.until);
+      index = node.next[outcome]!;
+    }
+    this.fail('JCT_STEP_LIMIT', `stopped after ${STEP_EXECUTION_LIMIT} elements in one step`);
+    this.exit(this.flow.nodes[index]!, 'JCT_STEP_LIMIT');
+  }
+
+  /** Runs element code; a throw becomes a counted failure and the participant exits. */
+  private guard(node: CompiledNode, fn: () => Outcome | undefined): Outcome | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      this.fail('JCT_ELEMENT_CRASHED', err instanceof Error ? err.message : String(err));
+      this.exit(node, 'JCT_ELEMENT_CRASHED');
+      return undefined;
+    }
+  }
+
+  private wait(node: CompiledNode, until: number | undefined): void {
+    this.participant.node = node.index;
+    this.participant.status = ParticipantStatus.Waiting;
+    this.participant.waitUntil = until ?? 0;
+  }
+
+  private exit(node: CompiledNode, reason: string): void {
+    this.participant.node = node.index;
+    this.participant.status = ParticipantStatus.Exited;
+    this.participant.waitUntil = 0;
+    this.participant.exitReason = reason;
+  }
+}

@@ -1,0 +1,158 @@
+// Simulation: runs a flow on the virtual clock against a people document and a timeline of
+// events (people added through the Flow API, custom events, profile changes), and reports
+// each participant's path and each element's metrics. Days of pauses take milliseconds.
+import { Type, type Static } from '@sinclair/typebox';
+import { Value as TypeValue } from '@sinclair/typebox/value';
+import './elements/index.js';
+import { VirtualClock } from './clock.js';
+import { JunctionError } from './errors.js';
+import { Engine } from './runtime/engine.js';
+import { MemoryPeopleStore } from './store/memory-people.js';
+import { loadPeopleFile } from './people/load.js';
+import { compileSegmentRule } from './conditions/compile.js';
+import { ParticipantStatus } from './runtime/types.js';
+import type { FlowMetrics } from './runtime/metrics.js';
+
+const At = Type.String({ description: 'ISO 8601 date-time' });
+export const TimelineEventSchema = Type.Union([
+  Type.Object({ at: At, type: Type.Literal('enter'), person: Type.String(), entry: Type.Optional(Type.String()), vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
+  Type.Object({ at: At, type: Type.Literal('event'), person: Type.String(), name: Type.String(), properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
+  Type.Object({ at: At, type: Type.Literal('profile'), person: Type.String(), changes: Type.Array(Type.Unknown(), { minItems: 1 }) }, { additionalProperties: false }),
+]);
+export type TimelineEvent = Static<typeof TimelineEventSchema>;
+
+export interface PathStep {
+  readonly at: number;
+  readonly element: string;
+  readonly type: string;
+}
+
+export interface ParticipantReport {
+  readonly id: string;
+  readonly personId: string;
+  readonly path: PathStep[];
+  /** How it ended: the exit element id, a stop reason, or `waiting` (with `waitingAt`/`until`). */
+  outcome: string;
+  waitingAt?: string;
+  until?: number;
+}
+
+export interface SimulationReport {
+  readonly flowId: string;
+  readonly timeZone: string;
+  readonly start: number;
+  readonly end: number;
+  readonly participants: ParticipantReport[];
+  readonly metrics: FlowMetrics;
+  readonly rejected: Array<{ at: number; person: string; reason: string }>;
+}
+
+export interface SimulationInput {
+  flow: unknown;
+  people?: unknown;
+  events?: readonly unknown[];
+  /** Epoch ms the simulation starts at; default: the first event, or 2026-01-01T00:00Z. */
+  start?: number;
+  /** Epoch ms to run until; default: when nothing is left to happen, at most 2 years on. */
+  until?: number;
+}
+
+const DEFAULT_START = Date.UTC(2026, 0, 1);
+const HORIZON = 2 * 366 * 24 * 3600 * 1000;
+
+export function simulate(input: SimulationInput): SimulationReport {
+  const events = readTimeline(input.events ?? []);
+  const start = input.start ?? events[0]?.time ?? DEFAULT_START;
+  const clock = new VirtualClock(start);
+  const people = new MemoryPeopleStore(clock);
+  const timeZone = flowTimeZone(input.flow);
+  loadPeopleFile(input.people ?? {}, people, (rules, path) => compileSegmentRule(rules, people.catalog(), timeZone, path));
+  const reports = new Map<string, ParticipantReport>();
+  const engine = new Engine({
+    clock,
+    people,
+    onStep: (e) => track(reports, e.participant, e.result.visited.map((i) => e.flow.nodes[i]!), e.at),
+  });
+  const saved = engine.save(input.flow);
+  engine.launch(saved.id);
+  const rejected: SimulationReport['rejected'] = [];
+  for (const { time, event } of events) {
+    clock.advanceTo(time);
+    const refused = apply(engine, saved.id, event);
+    if (refused) rejected.push({ at: time, person: event.person, reason: refused });
+  }
+  const end = runOut(clock, input.until ?? start + HORIZON);
+  for (const p of reports.values()) {
+    const state = engine.participants.get(p.id);
+    if (state?.status === ParticipantStatus.Waiting) p.until = state.waitUntil || undefined;
+  }
+  return { flowId: saved.id, timeZone, start, end, participants: [...reports.values()], metrics: engine.metrics(saved.id), rejected };
+}
+
+function track(
+  reports: Map<string, ParticipantReport>,
+  participant: { id: string; personId: string; status: number; exitReason?: string },
+  nodes: ReadonlyArray<{ id: string; def: { type: string } }>,
+  at: number,
+): void {
+  let r = reports.get(participant.id);
+  if (!r) reports.set(participant.id, (r = { id: participant.id, personId: participant.personId, path: [], outcome: 'waiting' }));
+  for (const n of nodes) r.path.push({ at, element: n.id, type: n.def.type });
+  const last = r.path[r.path.length - 1];
+  if (participant.status === ParticipantStatus.Exited) {
+    r.outcome = participant.exitReason ?? 'exited';
+    delete r.waitingAt;
+  } else {
+    r.outcome = 'waiting';
+    r.waitingAt = last?.element;
+  }
+}
+
+/** Applies one timeline event; returns why it was refused, if it was. */
+function apply(engine: Engine, flowId: string, event: TimelineEvent): string | undefined {
+  try {
+    switch (event.type) {
+      case 'enter': {
+        if (!engine.people.get(event.person)) engine.people.upsert({ id: event.person });
+        const r = engine.enter(flowId, event.person, { entry: event.entry, vars: event.vars });
+        return r.entered ? undefined : r.reason;
+      }
+      case 'event':
+        engine.event(event.person, event.name, event.properties);
+        return undefined;
+      case 'profile':
+        engine.people.update(event.person, event.changes as never);
+        return undefined;
+    }
+  } catch (err) {
+    if (err instanceof JunctionError) return `${err.code}: ${err.message}`;
+    throw err;
+  }
+}
+
+/** Advances through every pending timer up to `limit`; returns the time it stopped at. */
+function runOut(clock: VirtualClock, limit: number): number {
+  for (let next = clock.nextTimerAt(); next !== undefined && next <= limit; next = clock.nextTimerAt()) {
+    clock.advanceTo(next);
+  }
+  return clock.now();
+}
+
+function readTimeline(raw: readonly unknown[]): Array<{ time: number; event: TimelineEvent }> {
+  const out = raw.map((event, i) => {
+    const problems = [...TypeValue.Errors(TimelineEventSchema, event)];
+    if (problems.length > 0) {
+      throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: ${problems[0]!.message} at ${problems[0]!.path || '/'}`, { line: i + 1 });
+    }
+    const e = event as TimelineEvent;
+    const time = Date.parse(e.at);
+    if (!Number.isFinite(time)) throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: "${e.at}" is not a valid date-time`, { line: i + 1 });
+    return { time, event: e };
+  });
+  return out.sort((a, b) => a.time - b.time);
+}
+
+function flowTimeZone(flow: unknown): string {
+  const tz = (flow as { settings?: { timeZone?: unknown } } | null)?.settings?.timeZone;
+  return typeof tz === 'string' ? tz : 'UTC';
+}

@@ -1,0 +1,361 @@
+// The in-memory PeopleStore: profiles with their indexes (contact, tag, company),
+// custom attribute definitions, companies, segments and the do-not-contact list.
+// Every write is checked in full before any state changes, then listeners hear about it.
+//
+// Rules worth knowing:
+// - A phone or email belongs to at most one person (JCT_CONTACT_TAKEN otherwise).
+// - Real-time segment membership is re-evaluated for a person whenever that person is
+//   created or changes; defining a segment evaluates everyone but emits no events, since
+//   nobody joined anything: the segment just started to exist.
+// - Do-not-contact: an entry without senders blocks every sender on its channel. Such a
+//   block cannot be partially lifted: removing some senders from it leaves it in place;
+//   remove it with empty senders, then add the sender-specific entries wanted.
+import type { Clock } from '../clock.js';
+import { JunctionError, toJunctionError } from '../errors.js';
+import { AttributeCatalog } from '../people/catalog.js';
+import { normalizeContact, requireContact } from '../people/contacts.js';
+import { applyChanges, createPerson, inputChanges, joinCompanies, type ProfileUpdate } from '../people/profile.js';
+import type { AttributeDefinition, Channel, Company, DoNotContactEntry, Person } from '../people/types.js';
+import type {
+  PeopleChange,
+  PeopleStore,
+  PersonInput,
+  ProfileChange,
+  SegmentDefinition,
+} from './interfaces.js';
+
+type Listener = (change: PeopleChange) => void;
+
+interface Segment {
+  readonly definition: SegmentDefinition;
+  readonly members: Set<string>;
+}
+
+/** What a write did to one person, for indexing and events. */
+interface Outcome extends ProfileUpdate {
+  before: Person | undefined;
+}
+
+const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+export class MemoryPeopleStore implements PeopleStore {
+  /** Listeners that threw, counted; a throwing listener never breaks a write. */
+  listenerErrors = 0;
+
+  private readonly people = new Map<string, Person>();
+  private readonly byContact = new Map<string, string>();
+  private readonly byTag = new Map<string, Set<string>>();
+  private readonly byCompany = new Map<string, Set<string>>();
+  private readonly definitions = new Map<string, AttributeDefinition>();
+  private cachedCatalog = new AttributeCatalog();
+  private readonly companies = new Map<string, Company>();
+  private readonly segments = new Map<string, Segment>();
+  /** Keyed by channel and normalized contact; an empty sender set blocks every sender. */
+  private readonly blocked = new Map<string, { entry: DoNotContactEntry; senders: Set<string> }>();
+  private readonly listeners = new Set<Listener>();
+  private lastId = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  get(id: string): Person | undefined {
+    return this.people.get(id);
+  }
+
+  findByContact(contact: string): Person | undefined {
+    const normalized = normalizeContact(contact);
+    const id = normalized && this.byContact.get(normalized.value);
+    return id === undefined ? undefined : this.people.get(id);
+  }
+
+  upsert(input: PersonInput): Person {
+    this.requireCompanies(input.companies ?? []);
+    const existing = this.match(input);
+    const now = this.clock.now();
+    if (existing) {
+      const update = applyChanges(existing, inputChanges(input), this.catalog(), now);
+      const person = joinCompanies(update.person, input.companies ?? [], now);
+      return this.commit({ ...update, person, before: existing });
+    }
+    const person = createPerson(input.id ?? this.newId(), input, this.catalog(), now);
+    return this.commit({ person, changed: [], tagsAdded: [...person.tags], tagsRemoved: [], before: undefined });
+  }
+
+  update(id: string, changes: readonly ProfileChange[]): Person {
+    const before = this.people.get(id);
+    if (!before) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${id}"`, { personId: id });
+    return this.commit({ ...applyChanges(before, changes, this.catalog(), this.clock.now()), before });
+  }
+
+  all(): Iterable<Person> {
+    return this.people.values();
+  }
+
+  size(): number {
+    return this.people.size;
+  }
+
+  defineAttribute(def: AttributeDefinition): void {
+    if (!ATTRIBUTE_NAME.test(def.name)) {
+      throw new JunctionError(
+        'JCT_ATTRIBUTE_NAME_INVALID',
+        `"${def.name}" is not a valid attribute name: use letters, digits and _, starting with a letter`,
+        { attribute: def.name },
+      );
+    }
+    const current = this.definitions.get(def.name);
+    if (current && current.type !== def.type) {
+      throw new JunctionError(
+        'JCT_ATTRIBUTE_CONFLICT',
+        `attribute "${def.name}" is already defined as ${current.type}; it cannot become ${def.type}`,
+        { attribute: def.name },
+      );
+    }
+    const definitions = new Map(this.definitions).set(def.name, { ...def });
+    try {
+      this.cachedCatalog = new AttributeCatalog(definitions.values());
+    } catch {
+      throw new JunctionError('JCT_ATTRIBUTE_CONFLICT', `"${def.name}" is a built-in attribute; choose another name`, {
+        attribute: def.name,
+      });
+    }
+    this.definitions.set(def.name, { ...def });
+  }
+
+  attributes(): ReadonlyMap<string, AttributeDefinition> {
+    return this.definitions;
+  }
+
+  /** Standard, contact, channel and custom attributes; rebuilt only when definitions change. */
+  catalog(): AttributeCatalog {
+    return this.cachedCatalog;
+  }
+
+  withTag(tag: string): Iterable<string> {
+    return this.byTag.get(tag)?.values() ?? [];
+  }
+
+  defineCompany(company: Company): void {
+    this.companies.set(company.id, { ...company });
+  }
+
+  company(id: string): Company | undefined {
+    return this.companies.get(id);
+  }
+
+  inCompany(companyId: string): Iterable<string> {
+    return this.byCompany.get(companyId)?.values() ?? [];
+  }
+
+  defineSegment(segment: SegmentDefinition): void {
+    const members = segment.kind === 'static' ? this.staticMembers(segment) : this.realtimeMembers(segment);
+    const definition = { ...segment, members: segment.members && [...segment.members] };
+    this.segments.set(segment.id, { definition, members });
+  }
+
+  segment(id: string): Readonly<SegmentDefinition> | undefined {
+    return this.segments.get(id)?.definition;
+  }
+
+  segmentMembers(id: string): Iterable<string> {
+    const segment = this.segments.get(id);
+    if (!segment) throw new JunctionError('JCT_SEGMENT_UNKNOWN', `no segment with id "${id}"`, { segmentId: id });
+    return segment.members.values();
+  }
+
+  addDoNotContact(entry: DoNotContactEntry): void {
+    const contact = requireContact(entry.contact).value;
+    const key = blockKey(entry.channel, contact);
+    const current = this.blocked.get(key);
+    const allSenders = entry.senders.length === 0 || current?.senders.size === 0;
+    const senders = allSenders ? new Set<string>() : new Set([...(current?.senders ?? []), ...entry.senders]);
+    this.blocked.set(key, { entry: { channel: entry.channel, contact, senders: [...senders] }, senders });
+  }
+
+  removeDoNotContact(entry: DoNotContactEntry): void {
+    const key = blockKey(entry.channel, requireContact(entry.contact).value);
+    const current = this.blocked.get(key);
+    if (!current) return;
+    if (entry.senders.length === 0) {
+      this.blocked.delete(key);
+      return;
+    }
+    if (current.senders.size === 0) return; // an all-senders block is not partially lifted
+    const senders = new Set([...current.senders].filter((sender) => !entry.senders.includes(sender)));
+    if (senders.size === 0) this.blocked.delete(key);
+    else this.blocked.set(key, { entry: { ...current.entry, senders: [...senders] }, senders });
+  }
+
+  isBlocked(channel: Channel, contact: string, sender?: string): boolean {
+    const normalized = normalizeContact(contact);
+    const block = normalized && this.blocked.get(blockKey(channel, normalized.value));
+    if (!block) return false;
+    return block.senders.size === 0 || (sender !== undefined && block.senders.has(sender));
+  }
+
+  doNotContact(): readonly DoNotContactEntry[] {
+    return [...this.blocked.values()].map((block) => block.entry);
+  }
+
+  onChange(listener: Listener): () => void {
+    // Wrapped so that subscribing one function twice gives two independent subscriptions.
+    const subscription = (change: PeopleChange): void => listener(change);
+    this.listeners.add(subscription);
+    return () => this.listeners.delete(subscription);
+  }
+
+  /** The person the input merges into: the one with its id, or without an id, one with any of its contacts. */
+  private match(input: PersonInput): Person | undefined {
+    if (input.id !== undefined) return this.people.get(input.id);
+    const contacts = [...(input.phones ?? []), ...(input.emails ?? [])];
+    for (const contact of contacts) {
+      const id = this.byContact.get(requireContact(contact).value);
+      if (id !== undefined) return this.people.get(id);
+    }
+    return undefined;
+  }
+
+  /** The first free `p_<n>` past the last one handed out; a failed creation uses none up. */
+  private newId(): string {
+    while (this.people.has(`p_${this.lastId + 1}`)) this.lastId += 1;
+    return `p_${this.lastId + 1}`;
+  }
+
+  private requireCompanies(ids: readonly string[]): void {
+    const unknown = ids.filter((id) => !this.companies.has(id));
+    if (unknown.length > 0) {
+      throw new JunctionError(
+        'JCT_COMPANY_UNKNOWN',
+        `unknown company ${unknown.join(', ')}: define each company before adding people to it`,
+        { companies: unknown },
+      );
+    }
+  }
+
+  /** Checks, stores and indexes the outcome of a write, then tells listeners. */
+  private commit(outcome: Outcome): Person {
+    const { person, before } = outcome;
+    if (person === before) return person;
+    this.requireContactsFree(person);
+    const moves = this.segmentMoves(person);
+    this.people.set(person.id, person);
+    this.reindex(person, before);
+    for (const { segment, joined } of moves) {
+      if (joined) segment.members.add(person.id);
+      else segment.members.delete(person.id);
+    }
+    this.emitAll(outcome, moves);
+    return person;
+  }
+
+  private requireContactsFree(person: Person): void {
+    for (const contact of [...person.phones, ...person.emails]) {
+      const owner = this.byContact.get(contact);
+      if (owner !== undefined && owner !== person.id) {
+        throw new JunctionError(
+          'JCT_CONTACT_TAKEN',
+          `${contact} already belongs to person "${owner}"; a phone or email belongs to one person only`,
+          { contact, personId: owner },
+        );
+      }
+    }
+  }
+
+  /** Real-time segments whose membership this version of the person changes. */
+  private segmentMoves(person: Person): { segment: Segment; joined: boolean }[] {
+    const now = this.clock.now();
+    const moves: { segment: Segment; joined: boolean }[] = [];
+    for (const segment of this.segments.values()) {
+      if (segment.definition.kind !== 'realtime') continue;
+      const joined = testRule(segment.definition, person, now);
+      if (joined !== segment.members.has(person.id)) moves.push({ segment, joined });
+    }
+    return moves;
+  }
+
+  private reindex(person: Person, before: Person | undefined): void {
+    for (const contact of [...person.phones, ...person.emails]) this.byContact.set(contact, person.id);
+    reindexList(this.byTag, person.id, before?.tags ?? [], person.tags);
+    reindexList(this.byCompany, person.id, before?.companies ?? [], person.companies);
+  }
+
+  private staticMembers(segment: SegmentDefinition): Set<string> {
+    if (segment.rule || !segment.members) {
+      throw invalidSegment(segment, 'a static segment lists its members and has no rule');
+    }
+    const unknown = segment.members.filter((id) => !this.people.has(id));
+    if (unknown.length > 0) {
+      throw new JunctionError(
+        'JCT_PERSON_UNKNOWN',
+        `segment "${segment.id}" lists unknown people: ${unknown.join(', ')}`,
+        { segmentId: segment.id, people: unknown },
+      );
+    }
+    return new Set(segment.members);
+  }
+
+  private realtimeMembers(segment: SegmentDefinition): Set<string> {
+    if (!segment.rule || segment.members) {
+      throw invalidSegment(segment, 'a real-time segment has a rule and no member list');
+    }
+    const now = this.clock.now();
+    const members = new Set<string>();
+    for (const person of this.people.values()) if (testRule(segment, person, now)) members.add(person.id);
+    return members;
+  }
+
+  private emitAll(outcome: Outcome, moves: readonly { segment: Segment; joined: boolean }[]): void {
+    const personId = outcome.person.id;
+    if (!outcome.before) this.emit({ personId, kind: 'created' });
+    else if (outcome.changed.length > 0) this.emit({ personId, kind: 'updated', attributes: outcome.changed });
+    for (const tag of outcome.tagsAdded) this.emit({ personId, kind: 'tagAdded', tag });
+    for (const tag of outcome.tagsRemoved) this.emit({ personId, kind: 'tagRemoved', tag });
+    for (const { segment, joined } of moves) {
+      this.emit({ personId, kind: joined ? 'segmentJoined' : 'segmentLeft', segmentId: segment.definition.id });
+    }
+  }
+
+  private emit(change: PeopleChange): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(change);
+      } catch {
+        this.listenerErrors += 1;
+      }
+    }
+  }
+}
+
+function blockKey(channel: Channel, contact: string): string {
+  return `${channel} ${contact}`;
+}
+
+function testRule(segment: SegmentDefinition, person: Person, now: number): boolean {
+  try {
+    return segment.rule?.test(person, now) === true;
+  } catch (err) {
+    const cause = toJunctionError(err, 'JCT_SEGMENT_RULE_FAILED');
+    throw new JunctionError(
+      'JCT_SEGMENT_RULE_FAILED',
+      `the rule of segment "${segment.id}" failed for person "${person.id}": ${cause.message}`,
+      { segmentId: segment.id, personId: person.id },
+    );
+  }
+}
+
+function invalidSegment(segment: SegmentDefinition, why: string): JunctionError {
+  return new JunctionError('JCT_SEGMENT_INVALID', `segment "${segment.id}": ${why}`, { segmentId: segment.id });
+}
+
+/** Moves `id` from the index sets of `before`'s keys to those of `after`'s. */
+function reindexList(index: Map<string, Set<string>>, id: string, before: readonly string[], after: readonly string[]): void {
+  for (const key of before.filter((k) => !after.includes(k))) {
+    const ids = index.get(key);
+    ids?.delete(id);
+    if (ids?.size === 0) index.delete(key);
+  }
+  for (const key of after) {
+    const ids = index.get(key) ?? new Set<string>();
+    ids.add(id);
+    index.set(key, ids);
+  }
+}

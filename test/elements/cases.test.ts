@@ -1,0 +1,45 @@
+// One runner for every element's table of cases. Fails when a registered element type has
+// no case file, so a new element cannot land without its cases.
+import t, { type Test } from 'tap';
+import { existsSync, readFileSync } from 'node:fs';
+import { registry } from '../../engine/registry.js';
+import { CaseRun, type ElementCase, type Expectation, type Observed } from './harness.js';
+
+const dir = new URL('./', import.meta.url);
+
+for (const def of registry.all()) {
+  const file = new URL(`${def.type}.cases.json`, dir);
+  t.test(def.type, async (t) => {
+    if (!existsSync(file)) return t.fail(`no cases for element type "${def.type}": add test/elements/${def.type}.cases.json`);
+    const cases = JSON.parse(readFileSync(file, 'utf8')) as ElementCase[];
+    t.ok(cases.length > 0, 'has cases');
+    for (const c of cases) {
+      t.test(c.description, async (t) => {
+        const run = new CaseRun(def.type, c);
+        check(t, run, run.start(), c.expect, 'start');
+        (c.then ?? []).forEach((s, i) => check(t, run, run.apply(s), s.expect, `then[${i}]`));
+      });
+    }
+  });
+}
+
+function check(t: Test, run: CaseRun, got: Observed, want: Expectation, at: string): void {
+  if (want.problems) {
+    t.equal(got.problems.length, want.problems.length, `${at}: problem count ${JSON.stringify(got.problems)}`);
+    t.match(got.problems, want.problems, `${at}: problems`);
+  } else t.same(got.problems, [], `${at}: no problems`);
+  if ('error' in want) t.equal(got.error, want.error, `${at}: error`);
+  else t.equal(got.error, undefined, `${at}: no error`);
+  if ('branch' in want) t.equal(got.branch, want.branch, `${at}: branch`);
+  if ('exited' in want) t.equal(got.exited, want.exited, `${at}: exited`);
+  if ('waitUntil' in want) t.equal(got.waitUntil, want.waitUntil, `${at}: waitUntil`);
+  if (want.vars) t.match(got.vars, want.vars, `${at}: vars`);
+  if (want.person) t.match(got.person, want.person, `${at}: person`);
+  if (want.effects) {
+    t.equal(got.effects.length, want.effects.length, `${at}: effect count`);
+    t.match(got.effects, want.effects, `${at}: effects`);
+  }
+  if (want.failures) t.same(got.failures, want.failures, `${at}: failures`);
+  if (want.entered) t.same([...got.entered].sort(), [...want.entered].sort(), `${at}: entered`);
+  if (want.blocked) t.same(run.blocked(want.blocked), want.blocked, `${at}: do-not-contact`);
+}

@@ -1,0 +1,165 @@
+// Runs one element case (test/elements/<type>.cases.json) on a real engine with a virtual
+// clock: the element under test sits between a Flow API entry and automatic exits (or is
+// itself the entry point), and the case states what comes out: problems, the branch taken,
+// wait times, variables, the person after, effects, failures, who entered.
+import '../../engine/elements/index.js';
+import { Engine, type StepEvent } from '../../engine/runtime/engine.js';
+import { VirtualClock } from '../../engine/clock.js';
+import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
+import { loadPeopleFile } from '../../engine/people/load.js';
+import { compileSegmentRule } from '../../engine/conditions/compile.js';
+import { registry } from '../../engine/registry.js';
+import { JunctionError } from '../../engine/errors.js';
+import { ParticipantStatus, type Effect } from '../../engine/runtime/types.js';
+import type { PersonInput, ProfileChange } from '../../engine/store/interfaces.js';
+
+export interface Expectation {
+  problems?: Array<{ code: string; path?: string }>;
+  /** Branch taken out of the element, or null while the participant still waits there. */
+  branch?: string | null;
+  exited?: boolean;
+  waitUntil?: string;
+  vars?: Record<string, unknown>;
+  person?: Record<string, unknown>;
+  effects?: Array<Record<string, unknown>>;
+  failures?: string[];
+  /** Entry points: ids of the people who have entered so far, in any order. */
+  entered?: string[];
+  /** For a step that should be refused: the error code. */
+  error?: string;
+  blocked?: Array<{ channel: string; contact: string; sender?: string; blocked: boolean }>;
+}
+
+export interface Step {
+  advanceTo?: string;
+  change?: { personId: string; changes: ProfileChange[] };
+  upsert?: PersonInput;
+  reconfigure?: unknown;
+  enter?: { personId: string; vars?: Record<string, unknown> };
+  expect: Expectation;
+}
+
+export interface ElementCase {
+  description: string;
+  now?: string;
+  timeZone?: string;
+  variables?: unknown[];
+  people?: Record<string, unknown>;
+  person?: PersonInput;
+  vars?: Record<string, unknown>;
+  config: unknown;
+  /** Entry-point cases: the entry's branches / other flow settings. */
+  settings?: Record<string, unknown>;
+  expect: Expectation;
+  then?: Step[];
+}
+
+export interface Observed {
+  problems: Array<{ code: string; path: string }>;
+  branch?: string | null;
+  exited?: boolean;
+  waitUntil?: string;
+  vars?: Record<string, unknown>;
+  person?: unknown;
+  effects: Effect[];
+  failures: string[];
+  entered: string[];
+  error?: string;
+  blocked?: Expectation['blocked'];
+}
+
+const SUBJECT = 'subject';
+
+export class CaseRun {
+  readonly clock: VirtualClock;
+  readonly people: MemoryPeopleStore;
+  readonly engine: Engine;
+  private readonly events: StepEvent[] = [];
+  private readonly entry: boolean;
+  private readonly flowDoc: Record<string, unknown>;
+
+  constructor(readonly type: string, readonly c: ElementCase) {
+    this.clock = new VirtualClock(c.now ?? '2026-01-05T09:00:00Z');
+    this.people = new MemoryPeopleStore(this.clock);
+    loadPeopleFile(c.people ?? {}, this.people, (rules, path) => compileSegmentRule(rules, this.people.catalog(), c.timeZone ?? 'UTC', path));
+    if (c.person) this.people.upsert({ id: 'p1', ...c.person });
+    this.engine = new Engine({ clock: this.clock, people: this.people, onStep: (e) => this.events.push(e) });
+    this.entry = registry.get(type)?.role === 'entry';
+    this.flowDoc = this.buildFlow();
+  }
+
+  private buildFlow(): Record<string, unknown> {
+    const settings = { timeZone: this.c.timeZone ?? 'UTC', variables: this.c.variables ?? [], ...this.c.settings };
+    const subject = { id: SUBJECT, type: this.type, config: this.c.config };
+    return this.entry
+      ? { schemaVersion: 1, id: 'case', name: this.c.description, entryPoints: [subject], elements: [], settings }
+      : {
+          schemaVersion: 1,
+          id: 'case',
+          name: this.c.description,
+          entryPoints: [{ id: 'start', type: 'flowApi', config: {}, branches: { next: SUBJECT } }],
+          elements: [subject],
+          settings,
+        };
+  }
+
+  /** Validates, launches, and (for elements) enters the case's person. */
+  start(): Observed {
+    const problems = this.engine.validate(this.flowDoc);
+    if (problems.length > 0) return this.observe({ problems: problems.map((p) => ({ code: p.code, path: p.path })) });
+    this.engine.save(this.flowDoc);
+    try {
+      this.engine.launch('case');
+      if (!this.entry && this.c.person) this.engine.enter('case', 'p1', { vars: this.c.vars ?? {} });
+    } catch (err) {
+      return this.observe({ error: (err as JunctionError).code ?? String(err) });
+    }
+    return this.observe({});
+  }
+
+  apply(s: Step): Observed {
+    try {
+      if (s.advanceTo) this.clock.advanceTo(s.advanceTo);
+      if (s.change) this.people.update(s.change.personId, s.change.changes);
+      if (s.upsert) this.people.upsert(s.upsert);
+      if (s.reconfigure !== undefined) this.engine.reconfigureEntry('case', SUBJECT, s.reconfigure);
+      if (s.enter) this.engine.enter('case', s.enter.personId, { vars: s.enter.vars ?? {} });
+    } catch (err) {
+      return this.observe({ error: err instanceof JunctionError ? err.code : String(err) });
+    }
+    return this.observe({});
+  }
+
+  private observe(extra: Partial<Observed>): Observed {
+    const mine = this.events.filter((e) => e.participant.personId === 'p1');
+    const last = mine[mine.length - 1];
+    const entered = [...new Set(this.events.filter((e) => e.result.visited[0] === e.flow.entries[0] && e.result.state.steps === 1).map((e) => e.participant.personId))];
+    const out: Observed = {
+      problems: [],
+      effects: mine.flatMap((e) => e.result.effects),
+      failures: mine.flatMap((e) => e.result.failures.map((f) => f.code)),
+      entered,
+      person: this.people.get('p1'),
+      ...extra,
+    };
+    if (last) {
+      const st = last.participant;
+      out.vars = st.vars;
+      out.exited = st.status === ParticipantStatus.Exited;
+      out.branch = st.status === ParticipantStatus.Waiting ? null : branchOf(st.exitReason);
+      if (st.status === ParticipantStatus.Waiting && st.waitUntil > 0) out.waitUntil = new Date(st.waitUntil).toISOString();
+    }
+    return out;
+  }
+
+  blocked(q: NonNullable<Expectation['blocked']>): NonNullable<Expectation['blocked']> {
+    return q.map((b) => ({ ...b, blocked: this.people.isBlocked(b.channel as never, b.contact, b.sender) }));
+  }
+}
+
+/** `subject.<branch>.exit` → `<branch>`; the exit element itself → `exit`. */
+function branchOf(reason: string | undefined): string | undefined {
+  if (reason === SUBJECT) return 'exit';
+  const m = reason ? /^subject\.(.+)\.exit$/.exec(reason) : null;
+  return m ? m[1] : reason;
+}

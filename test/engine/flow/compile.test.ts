@@ -1,0 +1,164 @@
+import t from 'tap';
+import '../../../engine/elements/index.js';
+import { compileFlow } from '../../../engine/flow/compile.js';
+import { AttributeCatalog } from '../../../engine/people/catalog.js';
+import type { Problem } from '../../../engine/runtime/types.js';
+
+const problemsOf = (doc: unknown, attributes?: AttributeCatalog): Problem[] => {
+  const r = compileFlow(doc, { attributes });
+  return r.ok ? [] : r.problems;
+};
+const codes = (ps: Problem[]): string[] => ps.map((p) => `${p.code} ${p.path}`);
+
+const base = () => ({
+  schemaVersion: 1,
+  id: 'f',
+  name: 'F',
+  entryPoints: [{ id: 'start', type: 'flowApi', config: {}, branches: { next: 'a' } }],
+  elements: [
+    { id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'b' } },
+    { id: 'b', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } },
+  ],
+});
+
+t.test('a valid flow compiles, with an automatic exit on every unconnected branch', async (t) => {
+  const r = compileFlow(base());
+  t.ok(r.ok);
+  if (!r.ok) return;
+  t.same(r.flow.nodes.map((n) => n.id), ['start', 'a', 'b', 'b.next.exit']);
+  t.equal(r.flow.nodes[3]!.automatic, true);
+  t.same(r.flow.nodes[2]!.next, [3]);
+  t.same(r.flow.entries, [0]);
+  t.equal(r.flow.settings.timeZone, 'UTC');
+  t.equal(r.flow.settings.reentry.enabled, true);
+});
+
+t.test('not an object, wrong or future schemaVersion', async (t) => {
+  t.same(codes(problemsOf(null)), ['JCT_FLOW_SHAPE $']);
+  t.same(codes(problemsOf([])), ['JCT_FLOW_SHAPE $']);
+  t.same(codes(problemsOf({ ...base(), schemaVersion: 99 })), ['JCT_SCHEMA_VERSION $.schemaVersion']);
+  t.same(codes(problemsOf({ ...base(), schemaVersion: '1' })), ['JCT_SCHEMA_VERSION $.schemaVersion']);
+});
+
+t.test('shape problems name the JSON path', async (t) => {
+  const doc = { ...base(), name: '', extra: 1, entryPoints: [] };
+  t.same(codes(problemsOf(doc)).sort(), ['JCT_FLOW_SHAPE $.entryPoints', 'JCT_FLOW_SHAPE $.extra', 'JCT_FLOW_SHAPE $.name'].sort());
+  const bad = base();
+  (bad.elements[0] as Record<string, unknown>)['id'] = '1bad id';
+  t.same(codes(problemsOf(bad)), ['JCT_FLOW_SHAPE $.elements[0].id']);
+});
+
+t.test('every structural problem is reported at once', async (t) => {
+  const doc = {
+    schemaVersion: 1,
+    id: 'f',
+    name: 'F',
+    entryPoints: [
+      { id: 'aud1', type: 'predefinedAudience', config: { audience: { tags: ['t'] }, updateAfterLaunch: 'never' }, branches: { next: 'a' } },
+      { id: 'aud2', type: 'predefinedAudience', config: { audience: { tags: ['u'] }, updateAfterLaunch: 'never' }, branches: { next: 'a' } },
+      { id: 'wrong', type: 'addTag', config: { tags: ['x'] } },
+    ],
+    elements: [
+      { id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'missing', sideways: 'b' } },
+      { id: 'b', type: 'mystery', config: {} },
+      { id: 'a', type: 'exit', config: {} },
+      { id: 'c', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'aud1' } },
+      { id: 'd', type: 'addTag', config: { tags: 'x' } },
+    ],
+    settings: {
+      timeZone: 'Mars/Olympus',
+      variables: [
+        { name: 'v', type: 'whole', default: 'lots' },
+        { name: 'v', type: 'text' },
+      ],
+      schedule: { start: '2026-02-01T00:00', end: '2026-01-01T00:00' },
+    },
+  };
+  t.same(codes(problemsOf(doc)).sort(), [
+    'JCT_BRANCH_TARGET_ENTRY $.elements[3].branches.next',
+    'JCT_BRANCH_TARGET_UNKNOWN $.elements[0].branches.next',
+    'JCT_BRANCH_UNKNOWN $.elements[0].branches.sideways',
+    'JCT_CONFIG_INVALID $.elements[4].config.tags',
+    'JCT_ELEMENT_ID_DUPLICATE $.elements[2].id',
+    'JCT_ELEMENT_LIMIT $.entryPoints[1]',
+    'JCT_ELEMENT_ROLE $.entryPoints[2].type',
+    'JCT_ELEMENT_TYPE_UNKNOWN $.elements[1].type',
+    'JCT_SCHEDULE_INVALID $.settings.schedule.end',
+    'JCT_TIMEZONE_INVALID $.settings.timeZone',
+    'JCT_VARIABLE_DUPLICATE $.settings.variables[1].name',
+    'JCT_VARIABLE_TYPE $.settings.variables[0].default',
+  ].sort());
+  const dup = problemsOf(doc).find((p) => p.code === 'JCT_ELEMENT_LIMIT')!;
+  t.equal(dup.elementId, 'aud2');
+  t.match(dup.message, /at most 1 "predefinedAudience"/);
+});
+
+t.test('unreachable elements', async (t) => {
+  const doc = base();
+  doc.elements.push({ id: 'orphan', type: 'addTag', config: { tags: ['y'] } } as never);
+  t.same(codes(problemsOf(doc)), ['JCT_ELEMENT_UNREACHABLE $.elements[2]']);
+});
+
+t.test('a loop with no waiting element is rejected; a loop through a pause is fine', async (t) => {
+  const loop = base();
+  loop.elements = [
+    { id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'b' } },
+    { id: 'b', type: 'removeTag', config: { tags: ['x'] }, branches: { next: 'a' } },
+  ] as never;
+  const ps = problemsOf(loop);
+  t.same(codes(ps), ['JCT_CYCLE_WITHOUT_WAIT $.elements[0]']);
+  t.match(ps[0]!.message, /a → b/);
+
+  const self = base();
+  self.elements = [{ id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'a' } }] as never;
+  t.same(codes(problemsOf(self)), ['JCT_CYCLE_WITHOUT_WAIT $.elements[0]']);
+
+  const waiting = base();
+  waiting.elements = [
+    { id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'b' } },
+    { id: 'b', type: 'pause', config: { kind: 'untilDayTime', time: '09:00' }, branches: { next: 'a' } },
+  ] as never;
+  t.same(problemsOf(waiting), []);
+});
+
+t.test('more than 100 elements', async (t) => {
+  const doc = base();
+  doc.elements = Array.from({ length: 101 }, (_, i) => ({
+    id: `e${i}`,
+    type: 'addTag',
+    config: { tags: ['x'] },
+    ...(i < 100 ? { branches: { next: `e${i + 1}` } } : {}),
+  })) as never;
+  doc.entryPoints[0]!.branches = { next: 'e0' };
+  t.same(codes(problemsOf(doc)), ['JCT_TOO_MANY_ELEMENTS $.elements']);
+});
+
+t.test('variables: defaults are typed, formulas are type-checked', async (t) => {
+  const doc = {
+    ...base(),
+    settings: {
+      variables: [
+        { name: 'count', type: 'whole', default: 3 },
+        { name: 'label', type: 'text', defaultFormula: '"n=" + string(count)' },
+        { name: 'bad', type: 'whole', defaultFormula: '"text"' },
+        { name: 'both', type: 'whole', default: 1, defaultFormula: '2' },
+      ],
+    },
+  };
+  t.same(codes(problemsOf(doc)), ['JCT_EXPRESSION_RESULT_TYPE $.settings.variables[2].defaultFormula', 'JCT_VARIABLE_DEFAULT $.settings.variables[3]']);
+});
+
+t.test('custom attributes come from the catalog given', async (t) => {
+  const doc = {
+    ...base(),
+    elements: [
+      {
+        id: 'a',
+        type: 'segmentAudience',
+        config: { segments: [{ conditions: { all: [{ attribute: 'loyaltyPoints', operator: 'greaterThan', value: 10 }] } }] },
+      },
+    ],
+  };
+  t.same(codes(problemsOf(doc)), ['JCT_ATTRIBUTE_UNKNOWN $.elements[0].config.segments[0].conditions.all[0].attribute']);
+  t.same(problemsOf(doc, new AttributeCatalog([{ name: 'loyaltyPoints', type: 'whole' }])), []);
+});

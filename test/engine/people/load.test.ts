@@ -1,0 +1,148 @@
+import t from 'tap';
+import { VirtualClock } from '../../../engine/clock.js';
+import { JunctionError } from '../../../engine/errors.js';
+import { loadPeopleFile } from '../../../engine/people/load.js';
+import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
+import type { SegmentRule } from '../../../engine/store/interfaces.js';
+
+/** A stand-in rule compiler: `{ "city": "Zagreb" }` matches people in that city. */
+function compileRule(rules: unknown, path: string): SegmentRule {
+  const city = (rules as { city?: unknown }).city;
+  if (typeof city !== 'string') throw new JunctionError('JCT_RULE_INVALID', `${path}: needs a city`);
+  return { test: (p) => p.standard.city === city };
+}
+
+function load(doc: unknown) {
+  const store = new MemoryPeopleStore(new VirtualClock('2026-03-01T10:00:00Z'));
+  loadPeopleFile(doc, store, compileRule);
+  return store;
+}
+
+function problemsOf(doc: unknown): unknown {
+  try {
+    load(doc);
+  } catch (err) {
+    return (err as JunctionError).details?.problems;
+  }
+  return undefined;
+}
+
+t.test('loads every section in order', async (t) => {
+  const store = load({
+    attributes: [{ name: 'plan', type: 'text', description: 'billing plan' }],
+    companies: [{ id: 'acme', name: 'Acme' }],
+    people: [
+      { id: 'a', standard: { firstName: 'Ana', city: 'Zagreb' }, custom: { plan: 'gold' }, phones: ['+385 91 234 5678'], companies: ['acme'] },
+      { id: 'b', standard: { city: 'Split' }, emails: ['bo@example.com'], tags: ['lead'], lastContacted: { sms: '2026-02-01T00:00:00Z' } },
+    ],
+    segments: [
+      { id: 'first', name: 'First', kind: 'static', members: ['a', 'b'] },
+      { id: 'zg', name: 'Zagreb', kind: 'realtime', rules: { city: 'Zagreb' } },
+    ],
+    doNotContact: [{ channel: 'sms', contact: '+385 91 234 5678', senders: ['ACME'] }],
+  });
+  t.equal(store.size(), 2);
+  t.equal(store.get('a')?.custom.plan, 'gold');
+  t.same([...store.inCompany('acme')], ['a']);
+  t.same([...store.withTag('lead')], ['b']);
+  t.equal(store.get('b')?.lastContacted.sms, '2026-02-01T00:00:00.000Z');
+  t.same([...store.segmentMembers('first')], ['a', 'b']);
+  t.same([...store.segmentMembers('zg')], ['a']);
+  t.ok(store.isBlocked('sms', '+385912345678', 'ACME'));
+  t.notOk(store.isBlocked('sms', '+385912345678', 'OTHER'));
+});
+
+t.test('an empty document loads nothing', async (t) => {
+  t.equal(load({}).size(), 0);
+});
+
+t.test('every shape problem is listed with its path, the first per path', async (t) => {
+  const problems = problemsOf({
+    attributes: [{ name: 'plan', type: 'string' }],
+    companies: [{ id: 'acme' }],
+    people: [{ phones: '+385912345678' }, { standard: { shoeSize: 42 } }, { lastContacted: { pigeon: 'x' } }, { custom: { 'a b': 1 }, tags: [1] }],
+    doNotContact: [{ channel: 'fax', contact: 'a@b.co', senders: [] }],
+    extra: true,
+  });
+  t.same(problems, [
+    { path: '$.extra', message: 'Unexpected property' },
+    { path: '$.attributes[0].type', message: 'Expected boolean, text, decimal, whole (number), date, datetime or list' },
+    { path: '$.companies[0].name', message: 'Expected required property' },
+    { path: '$.people[0].phones', message: 'Expected array' },
+    { path: '$.people[1].standard.shoeSize', message: 'Unexpected property' },
+    { path: '$.people[2].lastContacted.pigeon', message: 'Unexpected property' },
+    { path: '$.people[3].tags[0]', message: 'Expected string' },
+    { path: '$.doNotContact[0].channel', message: 'Expected sms, whatsapp, email, voice, viber, push, telegram, messenger' },
+  ]);
+});
+
+t.test('the error says what is wrong in its message too', async (t) => {
+  t.throws(() => load({ people: {} }), {
+    code: 'JCT_PEOPLE_FILE_INVALID',
+    message: 'the people file has 1 problem(s): $.people: Expected array',
+  });
+  t.throws(() => load([]), { code: 'JCT_PEOPLE_FILE_INVALID', details: { problems: [{ path: '$', message: 'Expected object' }] } });
+});
+
+t.test('segments are checked against the schema of their kind', async (t) => {
+  t.same(
+    problemsOf({
+      segments: [
+        { id: 's', name: 'S', kind: 'static', rules: {} },
+        { id: 'r', name: 'R', kind: 'realtime' },
+        { id: 'x', name: 'X', kind: 'weekly' },
+      ],
+    }),
+    [{ path: '$.segments[2].kind', message: 'Expected static or realtime' }],
+    'an unknown kind first',
+  );
+  t.same(
+    problemsOf({
+      segments: [
+        { id: 's', name: 'S', kind: 'static', rules: {} },
+        { id: 'r', name: 'R', kind: 'realtime' },
+      ],
+    }),
+    [
+      { path: '$.segments[0].members', message: 'Expected required property' },
+      { path: '$.segments[0].rules', message: 'Unexpected property' },
+      { path: '$.segments[1].rules', message: 'Expected required property' },
+    ],
+  );
+});
+
+t.test('odd keys are quoted in paths', async (t) => {
+  t.same(problemsOf({ people: [{ standard: { 'first name': 'A' } }] }), [
+    { path: '$.people[0].standard["first name"]', message: 'Unexpected property' },
+  ]);
+});
+
+t.test("a person the store refuses is named by index, keeping the store's code", async (t) => {
+  t.throws(() => load({ people: [{ id: 'a' }, { id: 'b' }, { id: 'c' }, { phones: ['12'] }] }), {
+    code: 'JCT_CONTACT_INVALID',
+    message: /^\$\.people\[3\]: "12" is not a valid phone/,
+    details: { path: '$.people[3]', kind: 'phone' },
+  });
+  t.throws(() => load({ people: [{ custom: { plan: 'gold' } }] }), { code: 'JCT_ATTRIBUTE_UNKNOWN', details: { path: '$.people[0]' } });
+  t.throws(() => load({ people: [{ standard: { birthDate: 'May' } }] }), { code: 'JCT_ATTRIBUTE_TYPE', details: { path: '$.people[0]' } });
+  t.throws(() => load({ people: [{ companies: ['acme'] }] }), { code: 'JCT_COMPANY_UNKNOWN', details: { path: '$.people[0]' } });
+});
+
+t.test('other sections name the failing item too', async (t) => {
+  t.throws(() => load({ attributes: [{ name: 'city', type: 'text' }] }), {
+    code: 'JCT_ATTRIBUTE_CONFLICT',
+    details: { path: '$.attributes[0]' },
+  });
+  t.throws(() => load({ segments: [{ id: 's', name: 'S', kind: 'static', members: ['ghost'] }] }), {
+    code: 'JCT_PERSON_UNKNOWN',
+    details: { path: '$.segments[0]' },
+  });
+  t.throws(() => load({ doNotContact: [{ channel: 'email', contact: 'nope', senders: [] }] }), {
+    code: 'JCT_CONTACT_INVALID',
+    details: { path: '$.doNotContact[0]' },
+  });
+  t.throws(() => load({ segments: [{ id: 'r', name: 'R', kind: 'realtime', rules: {} }] }), {
+    code: 'JCT_RULE_INVALID',
+    message: '$.segments[0].rules: needs a city',
+  }, 'the rule compiler gets the path of the rules');
+});

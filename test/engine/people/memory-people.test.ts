@@ -1,0 +1,362 @@
+import t from 'tap';
+import { VirtualClock } from '../../../engine/clock.js';
+import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
+import type { PeopleChange, SegmentRule } from '../../../engine/store/interfaces.js';
+
+function setup() {
+  const clock = new VirtualClock('2026-03-01T10:00:00Z');
+  const store = new MemoryPeopleStore(clock);
+  const events: PeopleChange[] = [];
+  store.onChange((change) => events.push(change));
+  return { clock, store, events };
+}
+
+const inZagreb: SegmentRule = { test: (p) => p.standard.city === 'Zagreb' };
+
+t.test('upsert creates people with generated or given ids', async (t) => {
+  const { store, events } = setup();
+  const a = store.upsert({ standard: { firstName: 'Ana' }, phones: ['+385 91 234 5678'], tags: ['lead'] });
+  const b = store.upsert({ id: 'crm-7', emails: ['Bo@Example.com'] });
+  const c = store.upsert({});
+  t.equal(a.id, 'p_1');
+  t.equal(b.id, 'crm-7');
+  t.equal(c.id, 'p_2');
+  t.equal(store.size(), 3);
+  t.equal(store.get('p_1'), a);
+  t.same([...store.all()].map((p) => p.id), ['p_1', 'crm-7', 'p_2']);
+  t.equal(a.standard.createdAt, '2026-03-01T10:00:00.000Z');
+  t.same(events, [
+    { personId: 'p_1', kind: 'created' },
+    { personId: 'p_1', kind: 'tagAdded', tag: 'lead' },
+    { personId: 'crm-7', kind: 'created' },
+    { personId: 'p_2', kind: 'created' },
+  ]);
+});
+
+t.test('generated ids skip ids already taken', async (t) => {
+  const { store } = setup();
+  store.upsert({ id: 'p_1' });
+  t.equal(store.upsert({}).id, 'p_2');
+});
+
+t.test('findByContact reads any format', async (t) => {
+  const { store } = setup();
+  const a = store.upsert({ phones: ['+385912345678'], emails: ['ana@example.com'] });
+  t.equal(store.findByContact('+385 91 234 5678'), a);
+  t.equal(store.findByContact(' ANA@example.com'), a);
+  t.equal(store.findByContact('+44 20 7946 0958'), undefined);
+  t.equal(store.findByContact('rubbish'), undefined);
+});
+
+t.test('upsert merges by id or by contact', async (t) => {
+  const { clock, store, events } = setup();
+  store.defineCompany({ id: 'acme', name: 'Acme' });
+  store.defineCompany({ id: 'globex', name: 'Globex' });
+  store.upsert({ standard: { firstName: 'Ana', city: 'Split' }, phones: ['+385912345678'], tags: ['lead'], companies: ['acme'] });
+  events.length = 0;
+  clock.advance(1000);
+
+  const merged = store.upsert({
+    standard: { city: 'Zagreb' },
+    phones: ['+385 91 234 5678'],
+    emails: ['ana@example.com'],
+    tags: ['lead', 'vip'],
+    companies: ['globex'],
+  });
+  t.equal(merged.id, 'p_1');
+  t.equal(store.size(), 1);
+  t.same(merged.standard.firstName, 'Ana', 'attributes not in the input stay');
+  t.equal(merged.standard.city, 'Zagreb', 'attributes in the input overwrite');
+  t.same(merged.tags, ['lead', 'vip']);
+  t.same(merged.emails, ['ana@example.com']);
+  t.same(merged.companies, ['acme', 'globex']);
+  t.equal(merged.standard.modifiedAt, '2026-03-01T10:00:01.000Z');
+  t.equal(merged.standard.createdAt, '2026-03-01T10:00:00.000Z');
+  t.same(events, [
+    { personId: 'p_1', kind: 'updated', attributes: ['city', 'email'] },
+    { personId: 'p_1', kind: 'tagAdded', tag: 'vip' },
+  ]);
+  t.same([...store.inCompany('globex')], ['p_1']);
+
+  t.equal(store.upsert({ id: 'p_1', emails: ['second@example.com'] }).emails.length, 2, 'merge by id');
+  t.equal(store.findByContact('second@example.com')?.id, 'p_1');
+});
+
+t.test('a merge that changes nothing emits nothing', async (t) => {
+  const { store, events } = setup();
+  const a = store.upsert({ phones: ['+385912345678'], standard: { city: 'Split' } });
+  events.length = 0;
+  t.equal(store.upsert({ phones: ['+385912345678'], standard: { city: 'Split' } }), a);
+  t.same(events, []);
+});
+
+t.test('a contact belongs to one person', async (t) => {
+  const { store } = setup();
+  store.upsert({ id: 'a', phones: ['+385912345678'] });
+  store.upsert({ id: 'b', emails: ['b@example.com'] });
+  t.throws(() => store.update('b', [{ op: 'addPhone', phone: '+385 91 234 5678' }]), {
+    code: 'JCT_CONTACT_TAKEN',
+    details: { contact: '+385912345678', personId: 'a' },
+  });
+  t.throws(() => store.upsert({ id: 'c', emails: ['b@example.com'] }), { code: 'JCT_CONTACT_TAKEN' });
+  t.throws(() => store.upsert({ phones: ['+385912345678'], emails: ['b@example.com'] }), { code: 'JCT_CONTACT_TAKEN' });
+  t.same(store.get('b')?.phones, [], 'nothing applied');
+  t.equal(store.get('c'), undefined);
+  t.equal(store.size(), 2);
+});
+
+t.test('upsert refuses unknown companies and bad input before changing anything', async (t) => {
+  const { store, events } = setup();
+  t.throws(() => store.upsert({ companies: ['nope', 'nada'] }), {
+    code: 'JCT_COMPANY_UNKNOWN',
+    details: { companies: ['nope', 'nada'] },
+  });
+  t.throws(() => store.upsert({ phones: ['12'] }), { code: 'JCT_CONTACT_INVALID' });
+  t.throws(() => store.upsert({ custom: { shoeSize: 42 } }), { code: 'JCT_ATTRIBUTE_UNKNOWN' });
+  t.equal(store.size(), 0);
+  t.same(events, []);
+  t.equal(store.upsert({}).id, 'p_1', 'failed creations use up no ids');
+});
+
+t.test('update applies changes atomically and emits events in order', async (t) => {
+  const { store, events } = setup();
+  store.defineAttribute({ name: 'visits', type: 'whole' });
+  store.upsert({ id: 'a', tags: ['lead'] });
+  events.length = 0;
+  const before = store.get('a');
+  t.throws(
+    () => store.update('a', [{ op: 'set', attribute: 'city', value: 'Zagreb' }, { op: 'set', attribute: 'visits', value: 'lots' }]),
+    { code: 'JCT_ATTRIBUTE_TYPE' },
+  );
+  t.equal(store.get('a'), before, 'all or nothing');
+  t.same(events, []);
+
+  store.update('a', [
+    { op: 'removeTag', tag: 'lead' },
+    { op: 'addTag', tag: 'customer' },
+    { op: 'set', attribute: 'visits', value: 2 },
+    { op: 'contacted', channel: 'sms', at: '2026-03-01T09:00:00Z' },
+  ]);
+  t.same(events, [
+    { personId: 'a', kind: 'updated', attributes: ['visits', 'sms.lastContactedAt'] },
+    { personId: 'a', kind: 'tagAdded', tag: 'customer' },
+    { personId: 'a', kind: 'tagRemoved', tag: 'lead' },
+  ]);
+  t.throws(() => store.update('zz', []), { code: 'JCT_PERSON_UNKNOWN' });
+});
+
+t.test('tag index follows tag changes', async (t) => {
+  const { store } = setup();
+  store.upsert({ id: 'a', tags: ['lead'] });
+  store.upsert({ id: 'b', tags: ['lead', 'vip'] });
+  t.same([...store.withTag('lead')], ['a', 'b']);
+  store.update('a', [{ op: 'removeTag', tag: 'lead' }]);
+  store.update('b', [{ op: 'removeTag', tag: 'vip' }]);
+  t.same([...store.withTag('lead')], ['b']);
+  t.same([...store.withTag('vip')], []);
+  t.same([...store.withTag('never')], []);
+});
+
+t.test('companies', async (t) => {
+  const { store } = setup();
+  store.defineCompany({ id: 'acme', name: 'Acme' });
+  t.same(store.company('acme'), { id: 'acme', name: 'Acme' });
+  t.equal(store.company('nope'), undefined);
+  store.upsert({ id: 'a', companies: ['acme'] });
+  store.upsert({ id: 'b' });
+  t.same([...store.inCompany('acme')], ['a']);
+  t.same([...store.inCompany('nope')], []);
+  store.defineCompany({ id: 'acme', name: 'Acme Corp' });
+  t.equal(store.company('acme')?.name, 'Acme Corp', 'redefining renames');
+});
+
+t.test('attribute definitions and the catalog', async (t) => {
+  const { store } = setup();
+  const catalog = store.catalog();
+  t.equal(catalog.get('plan'), undefined);
+  store.defineAttribute({ name: 'plan', type: 'text', description: 'billing plan' });
+  t.not(store.catalog(), catalog, 'rebuilt on a new definition');
+  t.same(store.catalog().get('plan'), { name: 'plan', type: 'text', kind: 'custom' });
+  const rebuilt = store.catalog();
+  t.equal(store.catalog(), rebuilt, 'cached between definitions');
+  t.same([...store.attributes().values()], [{ name: 'plan', type: 'text', description: 'billing plan' }]);
+
+  store.defineAttribute({ name: 'plan', type: 'text', description: 'the plan' });
+  t.equal(store.attributes().get('plan')?.description, 'the plan', 'same type: redefinition updates the description');
+  t.throws(() => store.defineAttribute({ name: 'plan', type: 'whole' }), {
+    code: 'JCT_ATTRIBUTE_CONFLICT',
+    message: /already defined as text/,
+  });
+  for (const name of ['firstName', 'phone', 'sms.lastContactedAt']) {
+    t.throws(() => store.defineAttribute({ name, type: 'text' }), { code: /JCT_ATTRIBUTE_(CONFLICT|NAME_INVALID)/ }, name);
+  }
+  t.throws(() => store.defineAttribute({ name: 'city', type: 'text' }), { code: 'JCT_ATTRIBUTE_CONFLICT', message: /built-in/ });
+  t.throws(() => store.defineAttribute({ name: '__proto__', type: 'text' }), { code: 'JCT_ATTRIBUTE_NAME_INVALID' });
+  t.throws(() => store.defineAttribute({ name: 'shoe size', type: 'text' }), { code: 'JCT_ATTRIBUTE_NAME_INVALID' });
+  t.same([...store.attributes().keys()], ['plan']);
+
+  store.upsert({ id: 'a', custom: { plan: 'gold' } });
+  t.equal(store.get('a')?.custom.plan, 'gold');
+});
+
+t.test('static segments are snapshots', async (t) => {
+  const { store, events } = setup();
+  store.upsert({ id: 'a', standard: { city: 'Zagreb' } });
+  store.upsert({ id: 'b' });
+  store.defineSegment({ id: 'vips', name: 'VIPs', kind: 'static', members: ['a', 'b'] });
+  t.same([...store.segmentMembers('vips')], ['a', 'b']);
+  t.same(store.segment('vips'), { id: 'vips', name: 'VIPs', kind: 'static', members: ['a', 'b'] });
+  events.length = 0;
+  store.update('b', [{ op: 'set', attribute: 'city', value: 'Split' }]);
+  t.same([...store.segmentMembers('vips')], ['a', 'b'], 'profile changes do not move static members');
+  t.notOk(events.some((e) => e.segmentId), 'no segment events');
+  t.throws(() => store.defineSegment({ id: 's', name: 'S', kind: 'static', members: ['a', 'ghost'] }), {
+    code: 'JCT_PERSON_UNKNOWN',
+    details: { people: ['ghost'] },
+  });
+  t.throws(() => store.defineSegment({ id: 's', name: 'S', kind: 'static' }), { code: 'JCT_SEGMENT_INVALID' });
+  t.throws(() => store.defineSegment({ id: 's', name: 'S', kind: 'static', members: [], rule: inZagreb }), { code: 'JCT_SEGMENT_INVALID' });
+  t.throws(() => store.segmentMembers('s'), { code: 'JCT_SEGMENT_UNKNOWN' });
+  t.equal(store.segment('s'), undefined);
+});
+
+t.test('real-time segments follow profile changes', async (t) => {
+  const { store, events } = setup();
+  store.upsert({ id: 'a', standard: { city: 'Zagreb' } });
+  store.upsert({ id: 'b', standard: { city: 'Split' } });
+  events.length = 0;
+  store.defineSegment({ id: 'zg', name: 'In Zagreb', kind: 'realtime', rule: inZagreb });
+  t.same([...store.segmentMembers('zg')], ['a'], 'everyone evaluated on definition');
+  t.same(events, [], 'defining a segment emits no events');
+
+  store.update('b', [{ op: 'set', attribute: 'city', value: 'Zagreb' }]);
+  store.update('a', [{ op: 'set', attribute: 'city', value: 'Osijek' }]);
+  store.upsert({ id: 'c', standard: { city: 'Zagreb' }, tags: ['new'] });
+  t.same(events, [
+    { personId: 'b', kind: 'updated', attributes: ['city'] },
+    { personId: 'b', kind: 'segmentJoined', segmentId: 'zg' },
+    { personId: 'a', kind: 'updated', attributes: ['city'] },
+    { personId: 'a', kind: 'segmentLeft', segmentId: 'zg' },
+    { personId: 'c', kind: 'created' },
+    { personId: 'c', kind: 'tagAdded', tag: 'new' },
+    { personId: 'c', kind: 'segmentJoined', segmentId: 'zg' },
+  ]);
+  t.same([...store.segmentMembers('zg')].sort(), ['b', 'c']);
+
+  events.length = 0;
+  store.update('b', [{ op: 'addTag', tag: 'x' }]);
+  t.same(events, [{ personId: 'b', kind: 'tagAdded', tag: 'x' }], 'staying in is no event');
+  t.throws(() => store.defineSegment({ id: 's', name: 'S', kind: 'realtime' }), { code: 'JCT_SEGMENT_INVALID' });
+});
+
+t.test('real-time rules see the clock', async (t) => {
+  const { clock, store } = setup();
+  const dueAt = clock.now() + 1000;
+  store.defineSegment({ id: 'due', name: 'Due', kind: 'realtime', rule: { test: (_p, now) => now >= dueAt } });
+  store.upsert({ id: 'a' });
+  t.same([...store.segmentMembers('due')], []);
+  clock.advance(1000);
+  store.update('a', [{ op: 'addTag', tag: 'poke' }]);
+  t.same([...store.segmentMembers('due')], ['a']);
+});
+
+t.test('a throwing rule aborts the write', async (t) => {
+  const { store } = setup();
+  store.upsert({ id: 'a' });
+  const broken: SegmentRule = {
+    test: (p) => {
+      if (p.tags.includes('boom')) throw new Error('kaput');
+      return false;
+    },
+  };
+  store.defineSegment({ id: 'bad', name: 'Bad', kind: 'realtime', rule: broken });
+  t.throws(() => store.update('a', [{ op: 'addTag', tag: 'boom' }]), {
+    code: 'JCT_SEGMENT_RULE_FAILED',
+    message: /segment "bad" failed for person "a": kaput/,
+  });
+  t.same(store.get('a')?.tags, []);
+  t.same([...store.withTag('boom')], []);
+});
+
+t.test('listeners: isolation, counting, unsubscribe', async (t) => {
+  const { store, events } = setup();
+  const seen: string[] = [];
+  store.onChange(() => {
+    throw new Error('listener bug');
+  });
+  const off = store.onChange((c) => seen.push(c.kind));
+  store.upsert({ id: 'a', tags: ['x'] });
+  t.equal(store.listenerErrors, 2);
+  t.same(seen, ['created', 'tagAdded']);
+  t.equal(events.length, 2, 'the listener before the thrower still heard everything');
+  t.ok(store.get('a'), 'the write stands');
+  off();
+  store.update('a', [{ op: 'addTag', tag: 'y' }]);
+  t.same(seen, ['created', 'tagAdded'], 'unsubscribed');
+  t.equal(store.listenerErrors, 3);
+});
+
+t.test('a listener sees the store consistent', async (t) => {
+  const { store } = setup();
+  store.defineSegment({ id: 'zg', name: 'ZG', kind: 'realtime', rule: inZagreb });
+  const views: unknown[] = [];
+  store.onChange((c) => views.push([c.kind, store.get(c.personId)?.standard.city, [...store.segmentMembers('zg')], [...store.withTag('t')]]));
+  store.upsert({ id: 'a', standard: { city: 'Zagreb' }, tags: ['t'] });
+  t.same(views, [
+    ['created', 'Zagreb', ['a'], ['a']],
+    ['tagAdded', 'Zagreb', ['a'], ['a']],
+    ['segmentJoined', 'Zagreb', ['a'], ['a']],
+  ]);
+});
+
+t.test('do-not-contact: per channel, all senders', async (t) => {
+  const { store } = setup();
+  store.addDoNotContact({ channel: 'sms', contact: '+385 91 234 5678', senders: [] });
+  t.ok(store.isBlocked('sms', '+385912345678'));
+  t.ok(store.isBlocked('sms', '+385-91-234-5678', 'ACME'), 'any format, any sender');
+  t.notOk(store.isBlocked('whatsapp', '+385912345678'), 'other channels are open');
+  t.notOk(store.isBlocked('sms', '+44 20 7946 0958'));
+  t.notOk(store.isBlocked('sms', 'not a number'));
+  store.addDoNotContact({ channel: 'email', contact: 'Ana@Example.com', senders: [] });
+  t.ok(store.isBlocked('email', 'ana@example.COM'));
+  t.same(store.doNotContact(), [
+    { channel: 'sms', contact: '+385912345678', senders: [] },
+    { channel: 'email', contact: 'ana@example.com', senders: [] },
+  ]);
+  t.throws(() => store.addDoNotContact({ channel: 'sms', contact: '12', senders: [] }), { code: 'JCT_CONTACT_INVALID' });
+});
+
+t.test('do-not-contact: per sender', async (t) => {
+  const { store } = setup();
+  const contact = '+385912345678';
+  store.addDoNotContact({ channel: 'sms', contact, senders: ['ACME'] });
+  store.addDoNotContact({ channel: 'sms', contact, senders: ['GLOBEX', 'ACME'] });
+  t.same(store.doNotContact(), [{ channel: 'sms', contact, senders: ['ACME', 'GLOBEX'] }], 'senders are unioned');
+  t.ok(store.isBlocked('sms', contact, 'ACME'));
+  t.notOk(store.isBlocked('sms', contact, 'INITECH'));
+  t.notOk(store.isBlocked('sms', contact), 'no sender: only an all-senders block applies');
+
+  store.removeDoNotContact({ channel: 'sms', contact, senders: ['ACME'] });
+  t.notOk(store.isBlocked('sms', contact, 'ACME'));
+  t.ok(store.isBlocked('sms', contact, 'GLOBEX'));
+  store.removeDoNotContact({ channel: 'sms', contact, senders: ['GLOBEX'] });
+  t.same(store.doNotContact(), [], 'removing the last sender removes the entry, it does not widen it');
+  t.notOk(store.isBlocked('sms', contact, 'GLOBEX'));
+  store.removeDoNotContact({ channel: 'sms', contact, senders: [] });
+  t.same(store.doNotContact(), [], 'removing what is not there is fine');
+});
+
+t.test('do-not-contact: all-senders blocks replace and outlast sender-specific ones', async (t) => {
+  const { store } = setup();
+  const contact = 'ana@example.com';
+  store.addDoNotContact({ channel: 'email', contact, senders: ['news'] });
+  store.addDoNotContact({ channel: 'email', contact, senders: [] });
+  t.same(store.doNotContact(), [{ channel: 'email', contact, senders: [] }], 'all senders replaces');
+  store.addDoNotContact({ channel: 'email', contact, senders: ['news'] });
+  t.same(store.doNotContact(), [{ channel: 'email', contact, senders: [] }], 'adding a sender to an all-senders block keeps it');
+  store.removeDoNotContact({ channel: 'email', contact, senders: ['news'] });
+  t.ok(store.isBlocked('email', contact, 'news'), 'an all-senders block is not partially lifted');
+  store.removeDoNotContact({ channel: 'email', contact: 'ANA@example.com', senders: [] });
+  t.notOk(store.isBlocked('email', contact, 'news'));
+  t.same(store.doNotContact(), []);
+});

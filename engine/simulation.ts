@@ -81,7 +81,11 @@ export function simulate(input: SimulationInput): SimulationReport {
     const refused = apply(engine, saved.id, event);
     if (refused) rejected.push({ at: time, person: event.person, reason: refused });
   }
-  const end = runOut(clock, input.until ?? start + HORIZON);
+  const busy = (): boolean =>
+    engine.status(saved.id)?.status === 'scheduled' || [...engine.participants.ofFlow(saved.id, saved.version)].some((p) => p.waitUntil > 0);
+  if (input.until !== undefined) clock.advanceTo(input.until);
+  else runOut(clock, start + HORIZON, busy);
+  const end = clock.now();
   for (const p of reports.values()) {
     const state = engine.participants.get(p.id);
     if (state?.status === ParticipantStatus.Waiting) p.until = state.waitUntil || undefined;
@@ -130,12 +134,11 @@ function apply(engine: Engine, flowId: string, event: TimelineEvent): string | u
   }
 }
 
-/** Advances through every pending timer up to `limit`; returns the time it stopped at. */
-function runOut(clock: VirtualClock, limit: number): number {
-  for (let next = clock.nextTimerAt(); next !== undefined && next <= limit; next = clock.nextTimerAt()) {
+/** Advances timer by timer, up to `limit`, while something still waits on time. */
+function runOut(clock: VirtualClock, limit: number, busy: () => boolean): void {
+  for (let next = clock.nextTimerAt(); next !== undefined && next <= limit && busy(); next = clock.nextTimerAt()) {
     clock.advanceTo(next);
   }
-  return clock.now();
 }
 
 function readTimeline(raw: readonly unknown[]): Array<{ time: number; event: TimelineEvent }> {

@@ -50,7 +50,9 @@ export function compileSegmentRule(raw: unknown, catalog: AttributeCatalog, time
   const compiled = compileGroup(raw, { attributes: catalog, variables: NO_VARIABLES, problem }, '');
   if (!compiled) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    throw new JunctionError('JCT_SEGMENT_RULE_INVALID', `the segment rule has ${problems.length} problem(s): ${list}`, { problems });
+    throw new JunctionError('JCT_SEGMENT_RULE_INVALID', `the segment rule has ${problems.length} problem(s): ${list}`, {
+      problems,
+    });
   }
   return { test: (person, now) => compiled.test({ person, now, timeZone, vars: NO_VARS }) };
 }
@@ -71,7 +73,8 @@ class ConditionCompiler {
   group(raw: unknown, path: string): CompiledCondition | undefined {
     const key = isRecord(raw) ? groupKey(raw) : undefined;
     if (!isRecord(raw) || !key) {
-      this.report('JCT_CONDITION_INVALID', 'expected a group: { "all": [...] } (every item matches) or { "any": [...] } (at least one does)', path);
+      const expected = 'expected a group: { "all": [...] } (every item matches) or { "any": [...] } (at least one does)';
+      this.report('JCT_CONDITION_INVALID', expected, path);
       return undefined;
     }
     if (!this.hasShape(key === 'all' ? AllGroupShape : AnyGroupShape, raw, path)) return undefined;
@@ -104,7 +107,8 @@ class ConditionCompiler {
     const prepared = source.operators.prepare(c.operator, c.value);
     if (!prepared) {
       const allowed = source.operators.names.join(', ');
-      this.report('JCT_OPERATOR_INVALID', `"${c.operator}" does not apply to ${source.label} (${source.type}); use one of: ${allowed}`, `${path}.operator`);
+      const message = `"${c.operator}" does not apply to ${source.label} (${source.type}); use one of: ${allowed}`;
+      this.report('JCT_OPERATOR_INVALID', message, `${path}.operator`);
       return undefined;
     }
     if (!prepared.ok) {
@@ -119,10 +123,16 @@ class ConditionCompiler {
   private attribute(name: string, path: string): Source | undefined {
     const info = this.ctx.attributes.get(name);
     if (!info) {
-      this.report('JCT_ATTRIBUTE_UNKNOWN', `unknown attribute "${name}"; check the spelling or define it as a custom attribute`, `${path}.attribute`);
+      const message = `unknown attribute "${name}"; check the spelling or define it as a custom attribute`;
+      this.report('JCT_ATTRIBUTE_UNKNOWN', message, `${path}.attribute`);
       return undefined;
     }
-    return { label: `attribute "${name}"`, type: info.type, operators: attributeOperators(info), read: (scope) => attributeValue(scope.person, name) };
+    return {
+      label: `attribute "${name}"`,
+      type: info.type,
+      operators: attributeOperators(info),
+      read: (scope) => attributeValue(scope.person, name),
+    };
   }
 
   private variable(name: string, path: string): Source | undefined {
@@ -133,7 +143,12 @@ class ConditionCompiler {
       this.report('JCT_VARIABLE_UNKNOWN', `unknown variable "${name}"; ${known}`, `${path}.variable`);
       return undefined;
     }
-    return { label: `variable "${name}"`, type, operators: operatorsFor(type), read: (scope) => scope.vars[name] ?? null };
+    return {
+      label: `variable "${name}"`,
+      type,
+      operators: operatorsFor(type),
+      read: (scope) => scope.vars[name] ?? null,
+    };
   }
 
   private hasShape(schema: TSchema, raw: unknown, path: string): boolean {

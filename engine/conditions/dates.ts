@@ -19,7 +19,7 @@
 import { addDuration, localDate, parseLocalDateTime, startOfLocalDay, subtractDuration } from '../calendar.js';
 import type { Duration } from '../flow/schema.js';
 import type { Value } from '../values.js';
-import { operand, operator, PRESENCE, typeOperators, valueless, type Operator, type Test, type TypeOperators } from './define.js';
+import { MATCHES_EMPTY, operand, operator, PRESENCE, typeOperators, valueless, type Operator, type Test, type TypeOperators } from './define.js';
 import { DURATION } from './operands.js';
 
 interface Interval {
@@ -122,7 +122,11 @@ const exactlyBehind: Window = (scale, now, tz, d) => {
  * The test comparing a value with the interval `build` gives for the scope's time zone (and
  * now, when `movesWithNow`), keeping the last interval.
  */
-function against(compare: Compare, build: (now: number, tz: string) => Interval, movesWithNow: boolean): Test<number> {
+function against(
+  compare: Compare,
+  build: (now: number, tz: string) => Interval,
+  { movesWithNow }: { movesWithNow: boolean },
+): Test<number> {
   let lastNow = NaN;
   let lastTz = '';
   let last: Interval = { lo: 0, hi: 0 };
@@ -138,17 +142,17 @@ function against(compare: Compare, build: (now: number, tz: string) => Interval,
 }
 
 function absolute(scale: Scale, compare: Compare, whenEmpty = false): Operator<number> {
-  return operator(MOMENT, (m) => against(compare, (_, tz) => momentSpan(scale, m, tz), false), whenEmpty);
+  return operator(MOMENT, (m) => against(compare, (_, tz) => momentSpan(scale, m, tz), { movesWithNow: false }), whenEmpty);
 }
 
 function relative(scale: Scale, window: Window, compare: Compare): Operator<number> {
-  return operator(DURATION, (d) => against(compare, (now, tz) => window(scale, now, tz, d), true));
+  return operator(DURATION, (d) => against(compare, (now, tz) => window(scale, now, tz, d), { movesWithNow: true }));
 }
 
 function dateOperators(scale: Scale): TypeOperators {
   return typeOperators(scale.read, {
     is: absolute(scale, within),
-    isNot: absolute(scale, outside, true),
+    isNot: absolute(scale, outside, MATCHES_EMPTY),
     before: absolute(scale, beforeStart),
     until: absolute(scale, beforeEnd),
     since: absolute(scale, fromStart),
@@ -159,7 +163,7 @@ function dateOperators(scale: Scale): TypeOperators {
     was: relative(scale, exactlyBehind, within),
     wasWithin: relative(scale, behind, within),
     wasMoreThan: relative(scale, behind, beforeStart),
-    wasToday: valueless(() => against(within, (now, tz) => dayOf(scale, now, tz), true)),
+    wasToday: valueless(() => against(within, (now, tz) => dayOf(scale, now, tz), { movesWithNow: true })),
     ...PRESENCE,
   });
 }

@@ -55,6 +55,9 @@ export function operand<O>(description: string, convert: (raw: unknown) => O | u
   };
 }
 
+/** Pass as `whenEmpty` for the operators an empty value satisfies: isEmpty and isNot. */
+export const MATCHES_EMPTY = true;
+
 const NO_VALUE: Operand<undefined> = {
   parse: (raw) => (raw === undefined ? { ok: true, value: undefined } : { ok: false, problem: 'takes no value; remove "value"' }),
 };
@@ -76,7 +79,7 @@ export function valueless<T>(build: () => Test<T>, whenEmpty = false): Operator<
 }
 
 export const PRESENCE = {
-  isEmpty: valueless(() => () => false, true),
+  isEmpty: valueless(() => () => false, MATCHES_EMPTY),
   isNotEmpty: valueless(() => () => true),
 } satisfies Record<string, Operator<unknown>>;
 

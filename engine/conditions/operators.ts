@@ -12,18 +12,18 @@ import type { AttributeInfo } from '../people/catalog.js';
 import { normalizeEmail, normalizePhone } from '../people/contacts.js';
 import type { ValueType } from '../values.js';
 import { DATE_OPERATORS, DATETIME_OPERATORS } from './dates.js';
-import { operator, PRESENCE, typeOperators, type Operand, type TypeOperators } from './define.js';
+import { MATCHES_EMPTY, operator, PRESENCE, typeOperators, type Operand, type Test, type TypeOperators } from './define.js';
 import { BOOLEAN, fold, normalizedText, NUMBER, TEXT } from './operands.js';
 
 const BOOLEAN_OPERATORS = typeOperators((v) => (typeof v === 'boolean' ? v : undefined), {
   is: operator(BOOLEAN, (o) => (v: boolean) => v === o),
-  isNot: operator(BOOLEAN, (o) => (v: boolean) => v !== o, true),
+  isNot: operator(BOOLEAN, (o) => (v: boolean) => v !== o, MATCHES_EMPTY),
   ...PRESENCE,
 });
 
 const TEXT_OPERATORS = typeOperators((v) => (typeof v === 'string' ? fold(v) || undefined : undefined), {
   is: operator(TEXT, (o) => (v: string) => v === o),
-  isNot: operator(TEXT, (o) => (v: string) => v !== o, true),
+  isNot: operator(TEXT, (o) => (v: string) => v !== o, MATCHES_EMPTY),
   contains: operator(TEXT, (o) => (v: string) => v.includes(o)),
   startsWith: operator(TEXT, (o) => (v: string) => v.startsWith(o)),
   endsWith: operator(TEXT, (o) => (v: string) => v.endsWith(o)),
@@ -32,7 +32,7 @@ const TEXT_OPERATORS = typeOperators((v) => (typeof v === 'string' ? fold(v) || 
 
 const NUMBER_OPERATORS = typeOperators((v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined), {
   is: operator(NUMBER, (o) => (v: number) => v === o),
-  isNot: operator(NUMBER, (o) => (v: number) => v !== o, true),
+  isNot: operator(NUMBER, (o) => (v: number) => v !== o, MATCHES_EMPTY),
   lessThan: operator(NUMBER, (o) => (v: number) => v < o),
   lessOrEqual: operator(NUMBER, (o) => (v: number) => v <= o),
   greaterOrEqual: operator(NUMBER, (o) => (v: number) => v >= o),
@@ -51,12 +51,13 @@ interface ListKind {
 
 function listOperators(kind: ListKind): TypeOperators {
   const has = (o: string) => (list: readonly unknown[]) => list.some((item) => kind.element(item) === o);
-  return typeOperators((v) => (Array.isArray(v) && v.length > 0 ? (v as readonly unknown[]) : undefined), {
+  const isNot = (o: string): Test<readonly unknown[]> => {
+    const found = has(o);
+    return (list) => !found(list);
+  };
+  return typeOperators((v) => (Array.isArray(v) && v.length > 0 ? v : undefined), {
     is: operator(kind.whole, has),
-    isNot: operator(kind.whole, (o) => {
-      const found = has(o);
-      return (list: readonly unknown[]) => !found(list);
-    }, true),
+    isNot: operator(kind.whole, isNot, MATCHES_EMPTY),
     contains: operator(kind.part, (o) => (list: readonly unknown[]) => list.some((item) => kind.element(item).includes(o))),
     ...PRESENCE,
   });

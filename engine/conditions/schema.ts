@@ -43,12 +43,20 @@ const OperatorValue = Type.Optional(
 );
 
 export const AttributeConditionSchema = Type.Object(
-  { attribute: Type.String({ minLength: 1, description: 'A person attribute, e.g. city or sms.lastContactedAt' }), operator: Operator, value: OperatorValue },
+  {
+    attribute: Type.String({ minLength: 1, description: 'A person attribute, e.g. city or sms.lastContactedAt' }),
+    operator: Operator,
+    value: OperatorValue,
+  },
   { additionalProperties: false },
 );
 
 export const VariableConditionSchema = Type.Object(
-  { variable: Type.String({ minLength: 1, description: 'A flow variable declared in settings.variables' }), operator: Operator, value: OperatorValue },
+  {
+    variable: Type.String({ minLength: 1, description: 'A flow variable declared in settings.variables' }),
+    operator: Operator,
+    value: OperatorValue,
+  },
   { additionalProperties: false },
 );
 
@@ -57,8 +65,14 @@ export type Condition = Static<typeof ConditionSchema>;
 
 function groupSchemas<T extends TSchema>(item: T) {
   return [
-    Type.Object({ all: Type.Array(item, { minItems: 1, description: 'Every item must match' }) }, { additionalProperties: false }),
-    Type.Object({ any: Type.Array(item, { minItems: 1, description: 'At least one item must match' }) }, { additionalProperties: false }),
+    Type.Object(
+      { all: Type.Array(item, { minItems: 1, description: 'Every item must match' }) },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { any: Type.Array(item, { minItems: 1, description: 'At least one item must match' }) },
+      { additionalProperties: false },
+    ),
   ] as const;
 }
 

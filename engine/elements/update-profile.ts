@@ -1,5 +1,7 @@
 // Update person profile: sets standard or custom attributes — to a value (which may hold
 // {{variable}} / {{person.attribute}} placeholders), to empty, or to an expression's result.
+// Every value is computed from the person as they arrived at the element, then all are
+// applied together, so the order of the updates never matters.
 // A value that cannot be made the attribute's type, or a failing expression, sends the
 // participant down `error` (an automatic Exit unless connected) and is counted.
 import { Type, type Static } from '@sinclair/typebox';
@@ -56,11 +58,11 @@ export default defineElement<Config, Prepared>({
 function compileUpdate(u: UpdateConfig, ctx: CompileContext, at: string): Prepared['updates'][number] {
   const info = ctx.attributes.get(u.attribute);
   const writable = info && (info.kind === 'standard' || info.kind === 'custom') && !SYSTEM_ATTRIBUTES.has(u.attribute);
-  if (!info) ctx.problem('JCT_ATTRIBUTE_UNKNOWN', `no person attribute "${u.attribute}"`, `${at}.attribute`);
-  else if (!writable) ctx.problem('JCT_ATTRIBUTE_READONLY', `"${u.attribute}" cannot be set by a flow`, `${at}.attribute`);
   const type = info?.type ?? 'text';
   const base = { attribute: u.attribute, type, value: null };
-  if ('clear' in u) return base;
+  if (!info) ctx.problem('JCT_ATTRIBUTE_UNKNOWN', `no person attribute "${u.attribute}"`, `${at}.attribute`);
+  else if (!writable) ctx.problem('JCT_ATTRIBUTE_READONLY', `"${u.attribute}" cannot be set by a flow`, `${at}.attribute`);
+  if (!writable || 'clear' in u) return base;
   if ('formula' in u) return { ...base, formula: compileExpression(u.formula, ctx, type, `${at}.formula`) };
   if (typeof u.value === 'string' && u.value.includes('{{')) return { ...base, template: compileTemplate(u.value, ctx, `${at}.value`) };
   const c = coerceValue(type, u.value);

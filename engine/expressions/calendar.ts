@@ -1,23 +1,28 @@
-// Calendar arithmetic, parsing and formatting for expressions, always in an explicit IANA
-// time zone (luxon). Days, weeks, months and years follow the zone's calendar, so adding a
-// day keeps the wall-clock time across a daylight-saving change; smaller units are exact.
+// Calendar functions for expressions, always in an explicit IANA time zone. Dates, parsing
+// and adding durations go through engine/calendar.ts, so an expression agrees with the rest
+// of Junction (a Pause of 3 days and `dateAdd(t, 3, "days")` end at the same instant);
+// months, years, differences, parts and formatting use luxon directly.
 import { DateTime } from 'luxon';
-import { evaluationFailed as failed } from './scope.js';
+import { addDuration, localDate, parseLocalDateTime, startOfLocalDay } from '../calendar.js';
+import { DURATION_UNITS } from '../flow/schema.js';
+import { evaluationFailed } from './scope.js';
 
 /** Units for dateAdd and dateDiff. */
-export const TIME_UNITS = ['seconds', 'minutes', 'hours', 'days', 'weeks', 'months', 'years'] as const;
+export const TIME_UNITS = [...DURATION_UNITS, 'months', 'years'] as const;
 /** Parts for datePart; `weekday` is 1 (Monday) to 7 (Sunday). */
 export const DATE_PARTS = ['year', 'month', 'day', 'hour', 'minute', 'second', 'weekday'] as const;
 
 type TimeUnit = (typeof TIME_UNITS)[number];
 type DatePart = (typeof DATE_PARTS)[number];
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 /** Formatting never depends on the machine's locale. */
 const LOCALE = 'en-US';
 
+/** Days and weeks keep the local wall-clock time across DST changes; smaller units are exact. */
 export function addTime(time: Date, amount: number, unit: string, zone: string): Date {
-  return toDate(inZone(time, zone).plus({ [oneOf(unit, TIME_UNITS)]: amount }));
+  const checked: TimeUnit = oneOf(unit, TIME_UNITS);
+  if (checked === 'months' || checked === 'years') return toDate(inZone(time, zone).plus({ [checked]: amount }));
+  return new Date(addDuration(time.getTime(), { amount, unit: checked }, zone));
 }
 
 /** Whole units from `from` to `to`, truncated toward zero (negative when `to` is earlier). */
@@ -31,19 +36,21 @@ export function timePart(time: Date, part: string, zone: string): number {
   return inZone(time, zone).get(checked);
 }
 
+/** The start of the local day containing `time`. */
 export function startOfDay(time: Date, zone: string): Date {
-  return toDate(inZone(time, zone).startOf('day'));
+  return parseDate(isoDate(time, zone), zone);
 }
 
-/** Parses `YYYY-MM-DD` as the start of that day in `zone`. */
+/** The start of the local day written `YYYY-MM-DD`. */
 export function parseDate(text: string, zone: string): Date {
-  if (!DATE_ONLY.test(text)) throw failed(`"${text}" is not a date written YYYY-MM-DD`);
-  return toDate(DateTime.fromISO(text, { zone }));
+  return new Date(startOfLocalDay(text, zone));
 }
 
-/** Parses an ISO 8601 date-time; one without an offset is read in `zone`. */
+/** An ISO 8601 date or date-time; one without an offset is wall time in `zone`. */
 export function parseDateTime(text: string, zone: string): Date {
-  return toDate(DateTime.fromISO(text, { zone }), `"${text}" is not an ISO 8601 date-time`);
+  const at = parseLocalDateTime(text, zone);
+  if (at === undefined) throw evaluationFailed(`"${text}" is not an ISO 8601 date-time`);
+  return new Date(at);
 }
 
 /** Formats with luxon tokens, e.g. `yyyy-MM-dd HH:mm`. */
@@ -51,23 +58,23 @@ export function formatTime(time: Date, pattern: string, zone: string): string {
   return inZone(time, zone).setLocale(LOCALE).toFormat(pattern);
 }
 
-/** The calendar day (`YYYY-MM-DD`) in `zone` that contains `time`. */
+/** The local calendar day (`YYYY-MM-DD`) containing `time`. */
 export function isoDate(time: Date, zone: string): string {
-  return inZone(time, zone).toISODate() as string;
+  return localDate(time.getTime(), zone);
 }
 
 function inZone(time: Date, zone: string): DateTime {
   const result = DateTime.fromJSDate(time, { zone });
-  if (!result.isValid) throw failed(`${result.invalidExplanation ?? 'invalid time'} (time zone "${zone}")`);
+  if (!result.isValid) throw evaluationFailed(`${result.invalidExplanation ?? 'invalid time'} (time zone "${zone}")`);
   return result;
 }
 
-function toDate(result: DateTime, invalid = 'the result is not a valid time'): Date {
-  if (!result.isValid) throw failed(invalid);
+function toDate(result: DateTime): Date {
+  if (!result.isValid) throw evaluationFailed('the result is not a valid time');
   return result.toJSDate();
 }
 
 function oneOf<T extends string>(word: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(word)) return word as T;
-  throw failed(`"${word}" is not one of ${allowed.join(', ')}`);
+  throw evaluationFailed(`"${word}" is not one of ${allowed.join(', ')}`);
 }

@@ -12,12 +12,6 @@ import { currentScope, currentZone, evaluationFailed } from './scope.js';
 /** Parse-time bounds: enough for any sensible expression, small enough to keep a hostile one cheap. */
 const LIMITS = { maxAstNodes: 500, maxDepth: 32, maxListElements: 100, maxMapEntries: 100, maxCallArguments: 8 };
 
-/** Words CEL reserves; a variable with one of these names cannot be written in an expression. */
-const RESERVED: ReadonlySet<string> = new Set(
-  'true false null in as break const continue else for function if import let loop package namespace return var void while'.split(' '),
-);
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 export interface FlowEnvironment {
   readonly env: Environment;
   /** The evaluation context: reads variables and the person from the scope being evaluated. */
@@ -47,14 +41,21 @@ function createFlowEnvironment(variables: ReadonlyMap<string, ValueType>, catalo
   const env = base.clone();
   env.registerType(PERSON_TYPE, { ctor: PersonView, fields: personFields(catalog) });
   env.registerVariable(PERSON, PERSON_TYPE);
-  for (const [name, type] of variables) {
-    if (isExpressible(name)) env.registerVariable(name, CEL_TYPES[type]);
-  }
+  for (const [name, type] of variables) declare(env, name, CEL_TYPES[type]);
   return { env, context: new VariableReader(variables, catalog) };
 }
 
-function isExpressible(name: string): boolean {
-  return IDENTIFIER.test(name) && !RESERVED.has(name) && name !== PERSON;
+/**
+ * cel-js refuses reserved words and names it already uses (`person`, `int`, `google`, …),
+ * and a name such as `order-id` cannot be written in CEL anyway. Such a variable is simply
+ * not in the expression language: an expression naming it gets the usual type problem.
+ */
+function declare(env: Environment, name: string, type: string): void {
+  try {
+    env.registerVariable(name, type);
+  } catch {
+    // not expressible; see above
+  }
 }
 
 /** cel-js reads a Map context with get(); this one converts on demand, so unused variables cost nothing. */

@@ -203,7 +203,8 @@ export class Engine {
 
   /** Edits an entry point's config in place on the launched version (e.g. audience added). */
   reconfigureEntry(flowId: string, entryId: string, config: unknown): void {
-    const live = this.requireCurrent(flowId);
+    const live = this.latestLaunched(flowId);
+    if (!live || !isLive(live.record.status)) throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no launched version that is running`);
     const index = live.flow.indexOf.get(entryId);
     const node = index === undefined ? undefined : live.flow.nodes[index];
     if (!node || !live.flow.entries.includes(node.index)) throw new JunctionError('JCT_ENTRY_UNKNOWN', `flow "${flowId}" has no entry point "${entryId}"`);
@@ -318,7 +319,11 @@ export class Engine {
       flowId: live.flow.id,
       people: this.people,
       now: () => this.clock.now(),
-      enter: (personId, vars) => this.admit(live, entry, personId, vars ?? {}, undefined),
+      enter: (personId, vars) => {
+        const result = this.admit(live, entry, personId, vars ?? {}, undefined);
+        this.drain(); // runs now when called from outside (a people change); queued when inside a step
+        return result;
+      },
     };
   }
 

@@ -138,18 +138,19 @@ class Run implements RunContext {
     };
   }
 
-  private initVariables(given: Readonly<Record<string, Value>> | undefined): void {
+  /** Static defaults, then the values given at entry, then formulas (in order) for the rest. */
+  private initVariables(given: Readonly<Record<string, Value>> = {}): void {
     const vars: Record<string, Value> = {};
     for (const v of this.flow.settings.variables) vars[v.name] = v.initial;
+    Object.assign(vars, given);
     this.participant.vars = vars;
     this.varsCopied = true;
     for (const v of this.flow.settings.variables) {
-      if (!v.formula) continue;
+      if (!v.formula || v.name in given) continue;
       const r = v.formula.evaluate({ vars, person: this.person, now: this.now });
       if (r.ok) vars[v.name] = r.value;
       else this.fail(r.code, `default of variable "${v.name}": ${r.message}`);
     }
-    if (given) Object.assign(vars, given);
   }
 
   private follow(node: CompiledNode, outcome: Outcome): void {

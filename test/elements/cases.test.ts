@@ -41,5 +41,6 @@ function check(t: Test, run: CaseRun, got: Observed, want: Expectation, at: stri
   }
   if (want.failures) t.same(got.failures, want.failures, `${at}: failures`);
   if (want.entered) t.same([...got.entered].sort(), [...want.entered].sort(), `${at}: entered`);
+  if (want.inside) t.same([...got.inside].sort(), [...want.inside].sort(), `${at}: inside`);
   if (want.blocked) t.same(run.blocked(want.blocked), want.blocked, `${at}: do-not-contact`);
 }

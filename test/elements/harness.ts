@@ -25,6 +25,8 @@ export interface Expectation {
   failures?: string[];
   /** Entry points: ids of the people who have entered so far, in any order. */
   entered?: string[];
+  /** Ids of the people with a participant inside the flow now. */
+  inside?: string[];
   /** For a step that should be refused: the error code. */
   error?: string;
   blocked?: Array<{ channel: string; contact: string; sender?: string; blocked: boolean }>;
@@ -48,8 +50,11 @@ export interface ElementCase {
   person?: PersonInput;
   vars?: Record<string, unknown>;
   config: unknown;
-  /** Entry-point cases: the entry's branches / other flow settings. */
+  /** Other flow settings (re-entry, schedule, …). */
   settings?: Record<string, unknown>;
+  /** Entry-point cases: where the entry leads, and the elements there. */
+  branches?: Record<string, string>;
+  elements?: unknown[];
   expect: Expectation;
   then?: Step[];
 }
@@ -64,6 +69,7 @@ export interface Observed {
   effects: Effect[];
   failures: string[];
   entered: string[];
+  inside: string[];
   error?: string;
   blocked?: Expectation['blocked'];
 }
@@ -90,9 +96,9 @@ export class CaseRun {
 
   private buildFlow(): Record<string, unknown> {
     const settings = { timeZone: this.c.timeZone ?? 'UTC', variables: this.c.variables ?? [], ...this.c.settings };
-    const subject = { id: SUBJECT, type: this.type, config: this.c.config };
+    const subject = { id: SUBJECT, type: this.type, config: this.c.config, ...(this.c.branches ? { branches: this.c.branches } : {}) };
     return this.entry
-      ? { schemaVersion: 1, id: 'case', name: this.c.description, entryPoints: [subject], elements: [], settings }
+      ? { schemaVersion: 1, id: 'case', name: this.c.description, entryPoints: [subject], elements: this.c.elements ?? [], settings }
       : {
           schemaVersion: 1,
           id: 'case',
@@ -139,6 +145,7 @@ export class CaseRun {
       effects: mine.flatMap((e) => e.result.effects),
       failures: mine.flatMap((e) => e.result.failures.map((f) => f.code)),
       entered,
+      inside: this.insideNow(),
       person: this.people.get('p1'),
       ...extra,
     };
@@ -150,6 +157,12 @@ export class CaseRun {
       if (st.status === ParticipantStatus.Waiting && st.waitUntil > 0) out.waitUntil = new Date(st.waitUntil).toISOString();
     }
     return out;
+  }
+
+  private insideNow(): string[] {
+    const version = this.engine.compiled('case')?.version;
+    if (version === undefined) return [];
+    return [...new Set([...this.engine.participants.ofFlow('case', version)].map((p) => p.personId))];
   }
 
   blocked(q: NonNullable<Expectation['blocked']>): NonNullable<Expectation['blocked']> {

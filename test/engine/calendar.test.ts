@@ -41,6 +41,7 @@ t.test('addDuration: short units are elapsed time, days and weeks keep the wall 
   t.equal(iso(addDuration(fridayNy, { amount: 3, unit: 'days' }, NY)), '2026-03-09T14:00:00.000Z', 'Monday 10:00 EDT');
   t.equal(iso(addDuration(at('2026-10-31T14:00:00Z'), { amount: 1, unit: 'days' }, NY)), '2026-11-01T15:00:00.000Z', 'Sunday 10:00 EST');
   t.equal(iso(addDuration(fridayZg, { amount: 0, unit: 'days' }, ZG)), '2026-03-27T09:00:00.000Z');
+  t.throws(() => addDuration(NaN, { amount: 1, unit: 'days' }, ZG), { code: 'JCT_TIME_INVALID' });
 });
 
 t.test('addDuration into a skipped or repeated wall time', async (t) => {

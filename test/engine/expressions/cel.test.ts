@@ -180,6 +180,15 @@ t.test('problems carry their code and path', async (t) => {
   t.ok(compileExpression('person.firstName', context(), 'whole', SUBPATH), 'a dyn result is checked at run time');
 });
 
+t.test('variables CEL cannot declare are left out without breaking the flow', async (t) => {
+  const variables = new Map<string, ValueType>([['person', 'text'], ['int', 'whole'], ['in', 'whole'], ['total', 'whole']]);
+  const ctx = context(variables);
+  const compiled = compileExpression('person.firstName + " " + string(total)', ctx, 'text', SUBPATH);
+  t.same(compiled?.evaluate({ ...scope(), vars: { person: 'shadow', total: 2 } }), { ok: true, value: 'Ana 2' });
+  t.equal(compileExpression('int + 1', ctx, 'whole', SUBPATH), undefined);
+  t.same(ctx.problems.map((p) => p.code), ['JCT_EXPRESSION_TYPE']);
+});
+
 t.test('run-time failures come back as results and never throw', async (t) => {
   t.match(failure('1 / 0', 'whole'), /division by zero/);
   t.match(failure('9223372036854775807 + count', 'whole'), /overflow/);

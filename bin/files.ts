@@ -1,6 +1,7 @@
 // Reading the files the `junction` command is given: JSON documents and JSON Lines, with
 // errors that name the file, line and column instead of a stack trace.
 import { readFileSync } from 'node:fs';
+import { parse as parseLenient, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { JunctionError } from '../engine/errors.js';
 
 export function readText(file: string): string {
@@ -25,11 +26,14 @@ export function readJsonLines(file: string): unknown[] {
 function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);
-  } catch (err) {
-    const message = (err as Error).message;
-    const pos = /position (\d+)/.exec(message);
-    const at = pos ? lineColumn(text, Number(pos[1])) : '';
-    throw new JunctionError('JCT_JSON_INVALID', `${where}${at}: not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')})`);
+  } catch {
+    // JSON.parse rarely says where; jsonc-parser (strict options) does.
+    const errors: ParseError[] = [];
+    parseLenient(text, errors, { disallowComments: true, allowTrailingComma: false });
+    const first = errors[0];
+    const at = first ? lineColumn(text, first.offset) : '';
+    const why = first ? printParseErrorCode(first.error) : 'not JSON';
+    throw new JunctionError('JCT_JSON_INVALID', `${where}${at}: not valid JSON (${why})`);
   }
 }
 

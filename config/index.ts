@@ -10,7 +10,7 @@ export const ConfigSchema = Type.Object(
     host: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server binds to' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     flows: Type.String({ default: 'examples/flows', description: 'Folder of flow JSON files launched at start' }),
-    people: Type.Optional(Type.String({ description: 'People JSON file loaded at start' })),
+    people: Type.String({ default: 'examples/people.json', description: 'People JSON file loaded at start ("" for none)' }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   },
   { additionalProperties: false },

@@ -25,14 +25,9 @@ interface ClockTime extends TimeOfDay {
   readonly millisecond?: number;
 }
 
-interface WallTime extends ClockTime {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-}
-
 const DAY_MS = 86_400_000;
 const EXACT_UNIT_MS = { seconds: 1000, minutes: 60_000, hours: 3_600_000 } as const;
+const DAYS_PER_UNIT = { days: 1, weeks: 7 } as const;
 const MIDNIGHT: TimeOfDay = { hour: 0, minute: 0 };
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -62,10 +57,14 @@ export function subtractDuration(at: number, d: Duration, tz: string): number {
   return shift(at, d, tz, -1);
 }
 
+/** The number of calendar days in `d`, or undefined when it is elapsed time (seconds, minutes, hours). */
+export function calendarDays(d: Duration): number | undefined {
+  return d.unit === 'days' || d.unit === 'weeks' ? d.amount * DAYS_PER_UNIT[d.unit] : undefined;
+}
+
 /** HH:MM on the local calendar day of `at`. */
 export function atLocalTime(at: number, tz: string, hhmm: string): number {
-  const zone = requireZone(tz);
-  return onLocalDay(local(at, zone), zone, 0, requireHhMm(hhmm));
+  return onLocalDay(local(at, tz), 0, requireHhMm(hhmm));
 }
 
 /** The first instant strictly after `at` whose local time is HH:MM: today if still ahead, else tomorrow. */
@@ -80,13 +79,12 @@ export function nextLocalTime(at: number, tz: string, hhmm: string): number {
 export function nextWeekdayTime(at: number, tz: string, days: readonly Weekday[], hhmm?: string): number {
   const time = hhmm === undefined ? MIDNIGHT : requireHhMm(hhmm);
   const wanted = weekdayNumbers(days);
-  const zone = requireZone(tz);
-  const start = local(at, zone);
+  const start = local(at, tz);
   // Day 7 is today's weekday again, so the loop ends within eight days.
   for (let offset = 0; ; offset++) {
     const weekday = ((start.weekday - 1 + offset) % 7) + 1;
     if (wanted.size > 0 && !wanted.has(weekday)) continue;
-    const candidate = onLocalDay(start, zone, offset, time);
+    const candidate = onLocalDay(start, offset, time);
     if (candidate > at) return candidate;
   }
 }
@@ -101,12 +99,12 @@ export function parseLocalDateTime(text: string, tz: string): number | undefined
   const match = DATE_TIME.exec(text);
   const parsed = match ? DateTime.fromISO(text, { zone }) : undefined;
   if (!match || !parsed?.isValid) return undefined;
-  return match[1] ? parsed.toMillis() : fromWallTime(parsed, zone);
+  return match[1] ? parsed.toMillis() : earlierOccurrence(parsed);
 }
 
 /** The local calendar date of `at`, "YYYY-MM-DD". */
 export function localDate(at: number, tz: string): string {
-  return local(at, requireZone(tz)).toFormat('yyyy-MM-dd');
+  return local(at, tz).toISODate();
 }
 
 /** The first instant of local calendar day `date` ("YYYY-MM-DD"). */
@@ -140,9 +138,8 @@ function weekdayNumbers(days: readonly Weekday[]): ReadonlySet<number> {
 
 function shift(at: number, d: Duration, tz: string, sign: 1 | -1): number {
   if (d.unit === 'days' || d.unit === 'weeks') {
-    const zone = requireZone(tz);
-    const start = local(at, zone);
-    return onLocalDay(start, zone, sign * d.amount * (d.unit === 'weeks' ? 7 : 1), start);
+    const start = local(at, tz);
+    return onLocalDay(start, sign * d.amount * DAYS_PER_UNIT[d.unit], start);
   }
   return at + sign * d.amount * EXACT_UNIT_MS[d.unit];
 }
@@ -153,36 +150,30 @@ function requireZone(tz: string): IANAZone {
   throw new JunctionError('JCT_TIMEZONE_INVALID', `unknown time zone "${tz}"; use an IANA name such as Europe/Zagreb`);
 }
 
-function local(at: number, zone: IANAZone): DateTime {
-  const dt = DateTime.fromMillis(at, { zone });
+function local(at: number, tz: string): DateTime<true> {
+  const dt = DateTime.fromMillis(at, { zone: requireZone(tz) });
   if (dt.isValid) return dt;
   throw new JunctionError('JCT_TIME_INVALID', `${at} is not a valid instant`);
 }
 
-/** The instant of wall-clock `time` in `zone` on the local day `days` days after the day of `start`. */
-function onLocalDay(start: DateTime, zone: IANAZone, days: number, time: ClockTime): number {
+/** The instant of wall-clock `time` on the local day `days` days after the day of `start`, in its zone. */
+function onLocalDay(start: DateTime, days: number, time: ClockTime): number {
   // Date arithmetic in UTC has no DST; the zone only comes in for the final wall time.
-  const date = days === 0 ? start : DateTime.utc(start.year, start.month, start.day).plus({ days });
-  const wall: WallTime = {
-    year: date.year,
-    month: date.month,
-    day: date.day,
-    hour: time.hour,
-    minute: time.minute,
-    second: time.second ?? 0,
-    millisecond: time.millisecond ?? 0,
-  };
-  return fromWallTime(wall, zone);
+  const date = new Date(Date.UTC(start.year, start.month - 1, start.day + days));
+  const [year, month, day] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
+  const { hour, minute, second = 0, millisecond = 0 } = time;
+  // luxon moves a time skipped by a gap forward by the gap, as wanted.
+  return earlierOccurrence(start.set({ year, month, day, hour, minute, second, millisecond }));
 }
 
-/** The instant a wall-clock time names in `zone`, resolved as described at the top of this file. */
-function fromWallTime(wall: WallTime, zone: IANAZone): number {
-  const { year, month, day, hour, minute, second, millisecond } = wall;
-  const dt = DateTime.fromObject({ year, month, day, hour, minute, second, millisecond }, { zone });
-  // luxon moves a skipped time forward by the gap, as wanted, but picks between the two
-  // occurrences of a repeated time by a guess; take the earlier one explicitly.
-  const offsetBefore = zone.offset(dt.toMillis() - DAY_MS);
-  if (offsetBefore <= dt.offset) return dt.toMillis();
-  const earlier = dt.minus({ minutes: offsetBefore - dt.offset });
-  return earlier.hour === dt.hour && earlier.minute === dt.minute ? earlier.toMillis() : dt.toMillis();
+/**
+ * `dt`, or the earlier occurrence of its wall time when that occurs twice: luxon picks
+ * between the two by a guess from the offset it starts from.
+ */
+function earlierOccurrence(dt: DateTime): number {
+  const ts = dt.toMillis();
+  const offsetBefore = dt.zone.offset(ts - DAY_MS);
+  if (offsetBefore <= dt.offset) return ts;
+  const earlier = DateTime.fromMillis(ts - (offsetBefore - dt.offset) * 60_000, { zone: dt.zone });
+  return earlier.hour === dt.hour && earlier.minute === dt.minute ? earlier.toMillis() : ts;
 }

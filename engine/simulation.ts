@@ -76,7 +76,7 @@ export function simulate(input: SimulationInput): SimulationReport {
   const saved = engine.save(input.flow);
   engine.launch(saved.id);
   const rejected: SimulationReport['rejected'] = [];
-  for (const { time, event } of events) {
+  for (const { time, event } of events.filter((e) => input.until === undefined || e.time <= input.until)) {
     clock.advanceTo(time);
     const refused = apply(engine, saved.id, event);
     if (refused) rejected.push({ at: time, person: event.person, reason: refused });

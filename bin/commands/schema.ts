@@ -15,7 +15,6 @@ export function flowJsonSchema(): TSchema {
     );
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://junction.dev/schema/flow.schema.json',
     title: 'Junction flow',
     ...flowSchema(nodes('entry'), nodes('element')),
   };

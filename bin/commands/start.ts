@@ -18,7 +18,7 @@ export async function startCommand(configFile: string | undefined): Promise<void
   const logger = pino({ level: config.logLevel });
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
-  if (config.people) loadPeopleFile(readJson(config.people), people, (r, path) => compileSegmentRule(r, people.catalog(), 'UTC', path));
+  if (config.people !== '') loadPeopleFile(readJson(config.people), people, (r, path) => compileSegmentRule(r, people.catalog(), 'UTC', path));
   const engine = new Engine({ clock, people, logger });
   launchFolder(engine, config.flows, logger);
   const app = buildApp(engine);

@@ -6,20 +6,31 @@
 //   is written to ("is 2026-03-01T10:00" matches 10:00:00 to 10:00:59.999). before = strictly
 //   before that span, until = on or before (before its end), since = on or after (from its
 //   start), after = strictly after.
-//   The relative ones take a duration N (days and weeks are calendar days, see calendar.ts):
-//     willBeIn N        on the local day of now+N (days, weeks); in [now+N, now+N+1 unit) (shorter units)
-//     was N             on the local day of now−N (days, weeks); in (now−N−1 unit, now−N] (shorter units)
+//   The relative ones take a duration N; days and weeks count local calendar days:
+//     willBeIn N        on the local day today+N (days, weeks); in [now+N, now+N+1 unit) (shorter units)
+//     was N             on the local day today−N (days, weeks); in (now−N−1 unit, now−N] (shorter units)
 //     willBeWithin N    now ≤ value ≤ now+N        wasWithin N     now−N ≤ value ≤ now
 //     willBeMoreThan N  value > now+N              wasMoreThan N   value < now−N
 //     wasToday          on today's local date
-//   For `date` values each bound becomes its local day first: willBeWithin 2 days is
-//   [today, today+2], and willBeIn 5 hours is the day that now+5h falls on.
-// An interval depends only on the operand, the time zone and now, so each compiled condition
-// keeps the last one: testing many people at one moment computes it once.
-import { addDuration, localDate, parseLocalDateTime, startOfLocalDay, subtractDuration } from '../calendar.js';
+//   For `date` values every bound is a local day: willBeWithin 2 days is [today, today+2],
+//   and willBeIn 5 hours is the day that now+5h falls on.
+// Each compiled condition keeps its interval and the local day it was computed on, and
+// computes a new one only when the day changes or, for intervals that follow the exact
+// time, when now does: testing many people at one moment, or the same day, stays cheap.
+import { addDuration, calendarDays, localDate, parseLocalDateTime, startOfLocalDay, subtractDuration } from '../calendar.js';
 import type { Duration } from '../flow/schema.js';
 import type { Value } from '../values.js';
-import { MATCHES_EMPTY, operand, operator, PRESENCE, typeOperators, valueless, type Operator, type Test, type TypeOperators } from './define.js';
+import {
+  MATCHES_EMPTY,
+  operand,
+  operator,
+  PRESENCE,
+  typeOperators,
+  valueless,
+  type Operator,
+  type Test,
+  type TypeOperators,
+} from './define.js';
 import { DURATION } from './operands.js';
 
 interface Interval {
@@ -27,44 +38,67 @@ interface Interval {
   readonly hi: number;
 }
 
+/** The moment a relative operator measures from. */
+interface Now {
+  readonly at: number;
+  readonly tz: string;
+  /** The day number of the local date of `at`. */
+  readonly today: number;
+}
+
 interface Scale {
   /** The value's number on the scale, or undefined when it is empty. */
   read(value: Value): number | undefined;
-  /** The number of the instant `at` on the scale. */
+  /** Where the instant `at` falls on the scale. */
   point(at: number, tz: string): number;
-  /** True for dates: every bound is a local day. */
+  /** The local day numbered `day`, on the scale. */
+  day(day: number, tz: string): Interval;
+  /** True for dates: relative bounds are local days. */
   readonly days: boolean;
 }
 
-type Compare = (n: number, i: Interval) => boolean;
-type Window = (scale: Scale, now: number, tz: string, d: Duration) => Interval;
+/** A date operand by its day number, or a date-time one by its text and precision in ms. */
+type DateOperand = { readonly day: number } | { readonly text: string; readonly width: number };
 
-/** A date or date-time operand; `width` is its precision in ms, undefined for a whole day. */
-interface Moment {
-  readonly text: string;
-  readonly width: number | undefined;
+/** How a relative operator's interval follows now: `daily` when it changes only at local midnight. */
+interface Window {
+  build(scale: Scale, now: Now, d: Duration): Interval;
+  daily(scale: Scale, d: Duration): boolean;
 }
 
-const DAY_MS = 86_400_000;
-const ONE_DAY: Duration = { amount: 1, unit: 'days' };
+interface LocalDay {
+  readonly tz: string;
+  readonly start: number;
+  readonly end: number;
+  readonly number: number;
+}
 
-const epochDay = (ms: number): number => Math.floor(ms / DAY_MS);
+type Compare = (n: number, i: Interval) => boolean;
+
+const DAY_MS = 86_400_000;
+const NO_DAY: LocalDay = { tz: '', start: 0, end: 0, number: 0 };
+const NO_INTERVAL: Interval = { lo: 0, hi: 0 };
+
+// Date.parse reads "YYYY-MM-DD" as UTC midnight, so these are exact.
+const dayNumber = (date: string): number => Math.floor(Date.parse(date) / DAY_MS);
+const dateOf = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
 function readTime(value: Value, scaled: (ms: number) => number): number | undefined {
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
   return Number.isNaN(ms) ? undefined : scaled(ms);
 }
 
-// Date.parse reads "YYYY-MM-DD" as UTC midnight, so the day number is exact.
 const DATE_SCALE: Scale = {
-  read: (v) => readTime(v, epochDay),
-  point: (at, tz) => epochDay(Date.parse(localDate(at, tz))),
+  read: (v) => readTime(v, (ms) => Math.floor(ms / DAY_MS)),
+  point: (at, tz) => dayNumber(localDate(at, tz)),
+  day: (day) => ({ lo: day, hi: day + 1 }),
   days: true,
 };
 
 const DATETIME_SCALE: Scale = {
   read: (v) => readTime(v, (ms) => ms),
   point: (at) => at,
+  day: (day, tz) => ({ lo: startOfLocalDay(dateOf(day), tz), hi: startOfLocalDay(dateOf(day + 1), tz) }),
   days: false,
 };
 
@@ -75,78 +109,100 @@ const beforeEnd: Compare = (n, i) => n < i.hi;
 const fromStart: Compare = (n, i) => n >= i.lo;
 const fromEnd: Compare = (n, i) => n >= i.hi;
 
-const MOMENT = operand<Moment>('a date "YYYY-MM-DD" or a date-time "YYYY-MM-DDTHH:MM" (seconds and offset optional)', (raw) =>
-  typeof raw === 'string' && parseLocalDateTime(raw, 'UTC') !== undefined ? { text: raw, width: widthOf(raw) } : undefined,
+const DATE_OPERAND = operand<DateOperand>(
+  'a date "YYYY-MM-DD" or a date-time "YYYY-MM-DDTHH:MM" (seconds and offset optional)',
+  (raw) => {
+    if (typeof raw !== 'string' || parseLocalDateTime(raw, 'UTC') === undefined) return undefined;
+    const time = /T\d\d:\d\d(:\d\d(\.\d)?)?/.exec(raw);
+    if (!time) return { day: dayNumber(raw) };
+    return { text: raw, width: time[2] ? 1 : time[1] ? 1000 : 60_000 };
+  },
 );
 
-function widthOf(text: string): number | undefined {
-  const time = /T\d\d:\d\d(:\d\d(\.\d)?)?/.exec(text);
-  if (!time) return undefined;
-  return time[2] ? 1 : time[1] ? 1000 : 60_000;
+function operandInterval(scale: Scale, o: DateOperand, tz: string): Interval {
+  if ('day' in o) return scale.day(o.day, tz);
+  const start = parseLocalDateTime(o.text, tz) as number; // DATE_OPERAND checked it parses
+  return { lo: scale.point(start, tz), hi: scale.point(start + o.width - 1, tz) + 1 };
 }
 
-/** The instants [start, end) on `scale`; for dates, the local days they touch. */
-function span(scale: Scale, start: number, end: number, tz: string): Interval {
-  return { lo: scale.point(start, tz), hi: scale.point(end - 1, tz) + 1 };
+/** now moved by `d` (sign 1: ahead, −1: back), on the scale. */
+function bound(scale: Scale, now: Now, d: Duration, sign: 1 | -1): number {
+  const days = calendarDays(d);
+  if (scale.days && days !== undefined) return now.today + sign * days;
+  return scale.point(sign > 0 ? addDuration(now.at, d, now.tz) : subtractDuration(now.at, d, now.tz), now.tz);
 }
 
-/** The local day `at` falls on. */
-function dayOf(scale: Scale, at: number, tz: string): Interval {
-  const start = startOfLocalDay(localDate(at, tz), tz);
-  return span(scale, start, addDuration(start, ONE_DAY, tz), tz);
+const here = (scale: Scale, now: Now): number => (scale.days ? now.today : now.at);
+
+/** willBeIn (sign 1) and was (sign −1). */
+function exactly(scale: Scale, now: Now, d: Duration, sign: 1 | -1): Interval {
+  const days = calendarDays(d);
+  if (days !== undefined) return scale.day(now.today + sign * days, now.tz);
+  const b = bound(scale, now, d, sign);
+  if (scale.days) return scale.day(b, now.tz);
+  const unit: Duration = { amount: 1, unit: d.unit };
+  return sign > 0 ? { lo: b, hi: addDuration(b, unit, now.tz) } : { lo: subtractDuration(b, unit, now.tz) + 1, hi: b + 1 };
 }
 
-function momentSpan(scale: Scale, m: Moment, tz: string): Interval {
-  const start = parseLocalDateTime(m.text, tz) as number; // MOMENT checked it parses
-  return span(scale, start, m.width === undefined ? addDuration(start, ONE_DAY, tz) : start + m.width, tz);
-}
+const onCalendarDays = (_: Scale, d: Duration): boolean => calendarDays(d) !== undefined;
+const onDateDays = (scale: Scale, d: Duration): boolean => scale.days && calendarDays(d) !== undefined;
 
-const byDay = (scale: Scale, d: Duration): boolean => scale.days || d.unit === 'days' || d.unit === 'weeks';
-const oneUnit = (d: Duration): Duration => ({ amount: 1, unit: d.unit });
-
-const ahead: Window = (scale, now, tz, d) => span(scale, now, addDuration(now, d, tz) + 1, tz);
-
-const behind: Window = (scale, now, tz, d) => span(scale, subtractDuration(now, d, tz), now + 1, tz);
-
-const exactlyAhead: Window = (scale, now, tz, d) => {
-  const at = addDuration(now, d, tz);
-  return byDay(scale, d) ? dayOf(scale, at, tz) : span(scale, at, addDuration(at, oneUnit(d), tz), tz);
+const AHEAD: Window = {
+  build: (scale, now, d) => ({ lo: here(scale, now), hi: bound(scale, now, d, 1) + 1 }),
+  daily: onDateDays,
 };
-
-const exactlyBehind: Window = (scale, now, tz, d) => {
-  const at = subtractDuration(now, d, tz);
-  return byDay(scale, d) ? dayOf(scale, at, tz) : span(scale, subtractDuration(at, oneUnit(d), tz) + 1, at + 1, tz);
+const BEHIND: Window = {
+  build: (scale, now, d) => ({ lo: bound(scale, now, d, -1), hi: here(scale, now) + 1 }),
+  daily: onDateDays,
 };
+const EXACTLY_AHEAD: Window = { build: (scale, now, d) => exactly(scale, now, d, 1), daily: onCalendarDays };
+const EXACTLY_BEHIND: Window = { build: (scale, now, d) => exactly(scale, now, d, -1), daily: onCalendarDays };
+
+function localDayOf(at: number, tz: string): LocalDay {
+  const date = localDate(at, tz);
+  const number = dayNumber(date);
+  return { tz, start: startOfLocalDay(date, tz), end: startOfLocalDay(dateOf(number + 1), tz), number };
+}
 
 /**
- * The test comparing a value with the interval `build` gives for the scope's time zone (and
- * now, when `movesWithNow`), keeping the last interval.
+ * Compares with the interval `build` gives for the scope's now, recomputed when the local
+ * day changes or, unless `daily`, when now does.
  */
-function against(
-  compare: Compare,
-  build: (now: number, tz: string) => Interval,
-  { movesWithNow }: { movesWithNow: boolean },
-): Test<number> {
-  let lastNow = NaN;
-  let lastTz = '';
-  let last: Interval = { lo: 0, hi: 0 };
-  return (n, scope) => {
-    const now = movesWithNow ? scope.now : 0;
-    if (now !== lastNow || scope.timeZone !== lastTz) {
-      last = build(now, scope.timeZone);
-      lastNow = now;
-      lastTz = scope.timeZone;
+function nowTest(compare: Compare, build: (now: Now) => Interval, daily: boolean): Test<number> {
+  let day = NO_DAY;
+  let at = NaN;
+  let interval = NO_INTERVAL;
+  return (n, { now, timeZone }) => {
+    const sameDay = day.tz === timeZone && day.start <= now && now < day.end;
+    if (!sameDay || (!daily && now !== at)) {
+      const today = sameDay ? day : localDayOf(now, timeZone);
+      interval = build({ at: now, tz: timeZone, today: today.number });
+      day = today;
+      at = now;
     }
-    return compare(n, last);
+    return compare(n, interval);
+  };
+}
+
+/** Compares with the interval `build` gives for the scope's time zone, recomputed when it changes. */
+function zoneTest(compare: Compare, build: (tz: string) => Interval): Test<number> {
+  let zone = '';
+  let interval = NO_INTERVAL;
+  return (n, { timeZone }) => {
+    if (timeZone !== zone) {
+      interval = build(timeZone);
+      zone = timeZone;
+    }
+    return compare(n, interval);
   };
 }
 
 function absolute(scale: Scale, compare: Compare, whenEmpty = false): Operator<number> {
-  return operator(MOMENT, (m) => against(compare, (_, tz) => momentSpan(scale, m, tz), { movesWithNow: false }), whenEmpty);
+  return operator(DATE_OPERAND, (o) => zoneTest(compare, (tz) => operandInterval(scale, o, tz)), whenEmpty);
 }
 
 function relative(scale: Scale, window: Window, compare: Compare): Operator<number> {
-  return operator(DURATION, (d) => against(compare, (now, tz) => window(scale, now, tz, d), { movesWithNow: true }));
+  return operator(DURATION, (d) => nowTest(compare, (now) => window.build(scale, now, d), window.daily(scale, d)));
 }
 
 function dateOperators(scale: Scale): TypeOperators {
@@ -157,13 +213,13 @@ function dateOperators(scale: Scale): TypeOperators {
     until: absolute(scale, beforeEnd),
     since: absolute(scale, fromStart),
     after: absolute(scale, fromEnd),
-    willBeIn: relative(scale, exactlyAhead, within),
-    willBeWithin: relative(scale, ahead, within),
-    willBeMoreThan: relative(scale, ahead, fromEnd),
-    was: relative(scale, exactlyBehind, within),
-    wasWithin: relative(scale, behind, within),
-    wasMoreThan: relative(scale, behind, beforeStart),
-    wasToday: valueless(() => against(within, (now, tz) => dayOf(scale, now, tz), { movesWithNow: true })),
+    willBeIn: relative(scale, EXACTLY_AHEAD, within),
+    willBeWithin: relative(scale, AHEAD, within),
+    willBeMoreThan: relative(scale, AHEAD, fromEnd),
+    was: relative(scale, EXACTLY_BEHIND, within),
+    wasWithin: relative(scale, BEHIND, within),
+    wasMoreThan: relative(scale, BEHIND, beforeStart),
+    wasToday: valueless(() => nowTest(within, (now) => scale.day(now.today, now.tz), true)),
     ...PRESENCE,
   });
 }

@@ -15,14 +15,35 @@ export const DATE_PARTS = ['year', 'month', 'day', 'hour', 'minute', 'second', '
 type TimeUnit = (typeof TIME_UNITS)[number];
 type DatePart = (typeof DATE_PARTS)[number];
 
+/** About how long each unit is: enough to refuse a shift too long for any result before luxon chokes on it. */
+const ROUGH_MS: Readonly<Record<TimeUnit, number>> = {
+  seconds: 1e3,
+  minutes: 6e4,
+  hours: 3.6e6,
+  days: 8.64e7,
+  weeks: 6.048e8,
+  months: 2.6e9,
+  years: 3.1e10,
+};
+/** CEL timestamps run from year 1 to year 9999. */
+const FIRST_TIME = Date.parse('0001-01-01T00:00:00Z');
+const LAST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
 /** Formatting never depends on the machine's locale. */
 const LOCALE = 'en-US';
 
 /** Days and weeks keep the local wall-clock time across DST changes; smaller units are exact. */
 export function addTime(time: Date, amount: number, unit: string, zone: string): Date {
   const checked: TimeUnit = oneOf(unit, TIME_UNITS);
-  if (checked === 'months' || checked === 'years') return toDate(inZone(time, zone).plus({ [checked]: amount }));
-  return new Date(addDuration(time.getTime(), { amount, unit: checked }, zone));
+  if (Math.abs(amount) * ROUGH_MS[checked] > LAST_TIME - FIRST_TIME) {
+    throw evaluationFailed(`${amount} ${checked} is out of range`);
+  }
+  const calendar = checked === 'months' || checked === 'years';
+  return validTime(
+    calendar
+      ? inZone(time, zone).plus({ [checked]: amount }).toMillis()
+      : addDuration(time.getTime(), { amount, unit: checked }, zone),
+  );
 }
 
 /** Whole units from `from` to `to`, truncated toward zero (negative when `to` is earlier). */
@@ -69,9 +90,10 @@ function inZone(time: Date, zone: string): DateTime {
   return result;
 }
 
-function toDate(result: DateTime): Date {
-  if (!result.isValid) throw evaluationFailed('the result is not a valid time');
-  return result.toJSDate();
+/** A Date for epoch ms, refusing NaN (luxon gave up) and times outside CEL's years. */
+function validTime(ms: number): Date {
+  if (!(ms >= FIRST_TIME && ms <= LAST_TIME)) throw evaluationFailed('the result is outside the years 1 to 9999');
+  return new Date(ms);
 }
 
 function oneOf<T extends string>(word: string, allowed: readonly T[]): T {

@@ -45,6 +45,17 @@ function createFlowEnvironment(variables: ReadonlyMap<string, ValueType>, catalo
   return { env, context: new VariableReader(variables, catalog) };
 }
 
+/** Can a flow variable of this name be used in expressions (not a reserved or taken name)? */
+export function isExpressionName(name: string): boolean {
+  if (name === PERSON || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return false;
+  try {
+    base.clone().registerVariable(name, 'dyn');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * cel-js refuses reserved words and names it already uses (`person`, `int`, `google`, …),
  * and a name such as `order-id` cannot be written in CEL anyway. Such a variable is simply

@@ -25,7 +25,10 @@ export type Duration = Static<typeof DurationSchema>;
 
 export const VariableSchema = Type.Object(
   {
-    name: Identifier,
+    name: Type.String({
+      pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$',
+      description: 'Letters, digits and _; starts with a letter; usable as is in expressions and {{placeholders}}',
+    }),
     type: ValueTypeSchema,
     default: Type.Optional(ValueSchema),
     defaultFormula: Type.Optional(Type.String({ description: 'CEL expression evaluated when a participant enters' })),

@@ -4,6 +4,7 @@ import type { CompileContext } from '../registry.js';
 import { coerceValue, type Value, type ValueType } from '../values.js';
 import { isValidTimeZone, parseLocalDateTime } from '../calendar.js';
 import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
+import { isExpressionName } from '../expressions/environment.js';
 import type { Duration, FlowDefinition, Reentry, VariableDefinition } from './schema.js';
 
 export interface CompiledVariable {
@@ -37,7 +38,9 @@ export function compileTimeZone(flow: FlowDefinition, report: Report): string {
 export function declaredVariables(flow: FlowDefinition, report: Report): Map<string, ValueType> {
   const types = new Map<string, ValueType>();
   (flow.settings?.variables ?? []).forEach((v, i) => {
-    if (types.has(v.name)) report('JCT_VARIABLE_DUPLICATE', `variable "${v.name}" is declared twice`, `$.settings.variables[${i}].name`);
+    const at = `$.settings.variables[${i}].name`;
+    if (types.has(v.name)) report('JCT_VARIABLE_DUPLICATE', `variable "${v.name}" is declared twice`, at);
+    else if (!isExpressionName(v.name)) report('JCT_VARIABLE_NAME', `"${v.name}" is a reserved word in expressions; choose another name`, at);
     types.set(v.name, v.type);
   });
   return types;

@@ -12,7 +12,8 @@ const MIGRATIONS: Record<number, Migration> = {};
 export function migrate(doc: Record<string, unknown>): Record<string, unknown> {
   const from = doc['schemaVersion'];
   if (typeof from !== 'number' || !Number.isInteger(from) || from < 1) {
-    throw new JunctionError('JCT_SCHEMA_VERSION', `schemaVersion must be a whole number from 1 to ${SCHEMA_VERSION}`);
+    const readable = SCHEMA_VERSION === 1 ? '1' : `a whole number from 1 to ${SCHEMA_VERSION}`;
+    throw new JunctionError('JCT_SCHEMA_VERSION', `schemaVersion must be ${readable} (the flow format version)`);
   }
   if (from > SCHEMA_VERSION) {
     throw new JunctionError(

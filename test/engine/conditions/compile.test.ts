@@ -111,6 +111,28 @@ t.test('one compiled condition follows now and the time zone from test to test',
   t.notOk(on27th.test(scope(p, {}, NOW, ZG)), 'Zagreb again');
 });
 
+t.test('a condition kept for a day moves on at local midnight, also where midnight is skipped', async (t) => {
+  const { ctx } = context();
+  const yesterday = compileGroup({ all: [{ attribute: 'createdAt', operator: 'was', value: { amount: 1, unit: 'days' } }] }, ctx, '');
+  const soon = compileGroup({ all: [{ attribute: 'birthDate', operator: 'willBeWithin', value: { amount: 2, unit: 'days' } }] }, ctx, '');
+  const today = compileGroup({ all: [{ attribute: 'createdAt', operator: 'wasToday' }] }, ctx, '');
+  if (!yesterday || !soon || !today) throw new Error('did not compile');
+  const p = person({ standard: { createdAt: '2026-03-26T12:00:00.000Z', birthDate: '2026-03-29' } });
+  const at = (iso: string) => scope(p, {}, Date.parse(iso), ZG);
+  t.ok(yesterday.test(at('2026-03-27T09:00:00Z')), 'Friday morning');
+  t.ok(yesterday.test(at('2026-03-27T22:59:59Z')), 'Friday 23:59:59');
+  t.notOk(yesterday.test(at('2026-03-27T23:00:00Z')), 'Saturday 00:00');
+  t.notOk(soon.test(at('2026-03-26T22:59:59Z')), 'Thursday 23:59:59: Sunday is 3 days away');
+  t.ok(soon.test(at('2026-03-26T23:00:00Z')), 'Friday 00:00');
+  t.ok(soon.test(at('2026-03-29T21:59:59Z')), 'Sunday 23:59:59 (CEST)');
+  t.notOk(soon.test(at('2026-03-29T22:00:00Z')), 'Monday 00:00');
+  // In Chile 2026-09-06 starts at 01:00 (-03:00): clocks jump from 00:00 to 01:00.
+  const santiago = (created: string, now: string) => today.test(scope(person({ standard: { createdAt: created } }), {}, Date.parse(now), 'America/Santiago'));
+  t.ok(santiago('2026-09-06T04:00:00.000Z', '2026-09-06T12:00:00Z'), '01:00 is the first instant of the day');
+  t.notOk(santiago('2026-09-06T03:59:59.000Z', '2026-09-06T12:00:00Z'), '23:59:59 the day before');
+  t.ok(santiago('2026-09-06T03:59:59.000Z', '2026-09-06T03:59:59Z'), 'and that was today a moment ago');
+});
+
 // [group, expected problems as "CODE path", a word each message must contain]
 const PROBLEMS: Array<[unknown, string[], string?]> = [
   [{ attribute: 'city', operator: 'is', value: 'x' }, ['JCT_CONDITION_INVALID .c'], 'group'],

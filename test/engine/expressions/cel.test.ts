@@ -202,6 +202,8 @@ t.test('run-time failures come back as results and never throw', async (t) => {
   t.match(failure('formatDate(at, "HH", name)', 'text'), /Ana/);
   t.match(failure('1.0 / 0.0', 'decimal'), /not a finite number/);
   t.match(failure('date("28.03.2026")', 'date'), /YYYY-MM-DD/);
+  t.match(failure('dateAdd(at, 9223372036854775807, "days")'), /out of range/);
+  t.match(failure('dateAdd(at, 8000, "years")'), /outside the years 1 to 9999/);
   t.match(failure('{"a": 1}'), /map cannot be stored/);
   t.match(failure('duration("1h")'), /Duration cannot be stored/);
 });

@@ -148,6 +148,15 @@ t.test('variables: defaults are typed, formulas are type-checked', async (t) => 
   t.same(codes(problemsOf(doc)), ['JCT_EXPRESSION_RESULT_TYPE $.settings.variables[2].defaultFormula', 'JCT_VARIABLE_DEFAULT $.settings.variables[3]']);
 });
 
+t.test('variable names must be usable in expressions', async (t) => {
+  const doc = { ...base(), settings: { variables: [{ name: 'person', type: 'text' }, { name: 'int', type: 'whole' }, { name: 'order-id', type: 'text' }, { name: 'orderId', type: 'text' }] } };
+  t.same(codes(problemsOf(doc)), [
+    'JCT_FLOW_SHAPE $.settings.variables[2].name',
+  ]);
+  doc.settings.variables.splice(2, 1);
+  t.same(codes(problemsOf(doc)), ['JCT_VARIABLE_NAME $.settings.variables[0].name', 'JCT_VARIABLE_NAME $.settings.variables[1].name']);
+});
+
 t.test('custom attributes come from the catalog given', async (t) => {
   const doc = {
     ...base(),

@@ -1,0 +1,115 @@
+import t from 'tap';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { main } from '../../bin/junction.js';
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+t.test('validate: a valid flow exits 0', async (t) => {
+  const r = await run('validate', 'examples/flows/welcome.json', '--people', 'examples/people.json');
+  t.equal(r.code, 0);
+  t.match(r.out, /welcome\.json: valid/);
+});
+
+t.test('validate: every problem is listed and the exit code is 1', async (t) => {
+  const dir = t.testdir({
+    'bad.json': JSON.stringify({
+      schemaVersion: 1,
+      id: 'bad',
+      name: 'Bad',
+      entryPoints: [{ id: 'start', type: 'flowApi', config: {}, branches: { next: 'nowhere' } }],
+      elements: [{ id: 'p', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'fortnights' } } }],
+    }),
+  });
+  const r = await run('validate', `${dir}/bad.json`);
+  t.equal(r.code, 1);
+  t.match(r.out, /2 problems/);
+  t.match(r.out, /\$\.entryPoints\[0\]\.branches\.next {2}JCT_BRANCH_TARGET_UNKNOWN/);
+  t.match(r.out, /\$\.elements\[0\]\.config\.duration\.unit {2}JCT_CONFIG_INVALID/);
+  t.notMatch(r.out + r.err, /\n\s+at /, 'no stack trace');
+});
+
+t.test('validate: custom attributes need the people file that defines them', async (t) => {
+  const r = await run('validate', 'examples/flows/re-engagement.json');
+  t.equal(r.code, 1);
+  t.match(r.out, /JCT_ATTRIBUTE_UNKNOWN .*lifetimeValue/);
+});
+
+t.test('bad input: malformed JSON, missing file, unknown command, missing argument', async (t) => {
+  const dir = t.testdir({ 'broken.json': '{\n  "schemaVersion": 1,\n  "id": }' });
+  const broken = await run('validate', `${dir}/broken.json`);
+  t.equal(broken.code, 2);
+  t.match(broken.err, /^error JCT_JSON_INVALID: .*broken\.json:3:\d+: not valid JSON/);
+  const missing = await run('validate', `${dir}/nope.json`);
+  t.equal(missing.code, 2);
+  t.match(missing.err, /error JCT_FILE_UNREADABLE: cannot read .*nope\.json: no such file/);
+  t.equal((await run('frobnicate')).code, 2);
+  t.equal((await run('validate')).code, 2);
+  t.equal((await run('validate', 'x', '--bogus')).code, 2);
+  t.equal((await run()).code, 2);
+  const help = await run('--help');
+  t.equal(help.code, 0);
+  t.match(help.out, /junction simulate FLOW\.json/);
+});
+
+t.test('simulate: paths and metrics as text', async (t) => {
+  const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', 'examples/events/welcome.jsonl');
+  t.equal(r.code, 0);
+  t.match(r.out, /Flow welcome \(Europe\/Zagreb\)/);
+  t.match(r.out, /welcome\.0 {2}person ana\n {2}2026-02-02 09:15 GMT\+1 {2}signup \(flowApi\)/);
+  t.match(r.out, /→ exited: record-variant\.next\.exit/);
+  t.match(r.out, /not entered: person ana .*JCT_REENTRY_DISABLED/);
+  t.match(r.out, /three-days +pause +2 +2 +0/);
+  t.match(r.out, /profiles in flow 2, exited 2, still inside 0, goal performers 1/);
+});
+
+t.test('simulate: --json, --start and --until', async (t) => {
+  const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', 'examples/events/welcome.jsonl', '--until', '2026-02-04T00:00:00Z', '--json');
+  t.equal(r.code, 0);
+  const report = JSON.parse(r.out);
+  t.equal(report.end, Date.parse('2026-02-04T00:00:00Z'));
+  t.match(report.participants[0], { personId: 'ana', outcome: 'waiting', waitingAt: 'three-days' });
+  const bad = await run('simulate', 'examples/flows/welcome.json', '--start', 'yesterday');
+  t.equal(bad.code, 2);
+  t.match(bad.err, /JCT_USAGE/);
+});
+
+t.test('simulate: a broken event line is reported with its line number', async (t) => {
+  const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n{"at":"2026-02-02","type":"teleport"}\n' });
+  const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);
+  t.equal(r.code, 2);
+  t.match(r.err, /error JCT_EVENTS_INVALID: event 2:/);
+});
+
+t.test('simulate: an invalid flow prints its problems', async (t) => {
+  const dir = t.testdir({ 'f.json': JSON.stringify({ schemaVersion: 1, id: 'f', name: 'F', entryPoints: [{ id: 's', type: 'warp', config: {} }], elements: [] }) });
+  const r = await run('simulate', `${dir}/f.json`);
+  t.equal(r.code, 2);
+  t.match(r.err, /error JCT_FLOW_INVALID: .*\n {2}\$\.entryPoints\[0\]\.type {2}JCT_ELEMENT_TYPE_UNKNOWN/);
+});
+
+t.test('schema: the generated JSON Schema covers every element and matches docs/flow.schema.json', async (t) => {
+  const r = await run('schema');
+  const schema = JSON.parse(r.out);
+  t.equal(schema.title, 'Junction flow');
+  const types = JSON.stringify(schema);
+  for (const type of ['flowApi', 'predefinedAudience', 'segmentAudience', 'pause', 'updateProfile', 'splitAudience']) t.match(types, `"const":"${type}"`);
+  t.ok(existsSync('docs/flow.schema.json'), 'docs/flow.schema.json exists');
+  const { readFileSync } = await import('node:fs');
+  t.same(JSON.parse(readFileSync('docs/flow.schema.json', 'utf8')), schema, 'docs/flow.schema.json is current (npm run schema)');
+});
+
+t.test('the built command runs (dist/bin/junction.js)', async (t) => {
+  const out = execFileSync(process.execPath, ['dist/bin/junction.js', 'validate', 'examples/flows/appointment-reminder.json', '--people', 'examples/people.json'], { encoding: 'utf8' });
+  t.match(out, /valid/);
+  const dir = t.testdir({});
+  writeFileSync(`${dir}/empty.json`, '{}');
+  const r = spawnSync(process.execPath, ['dist/bin/junction.js', 'validate', `${dir}/empty.json`], { encoding: 'utf8' });
+  t.equal(r.status, 1);
+  t.match(r.stdout, /JCT_SCHEMA_VERSION  schemaVersion must be 1/);
+});

@@ -1,0 +1,72 @@
+// The example flows are validated and simulated with their people and event timelines.
+import t from 'tap';
+import { readFileSync, readdirSync } from 'node:fs';
+import { simulate, type SimulationReport } from '../../engine/simulation.js';
+import { Engine } from '../../engine/runtime/engine.js';
+import { VirtualClock } from '../../engine/clock.js';
+import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
+import { loadPeopleFile } from '../../engine/people/load.js';
+import { compileSegmentRule } from '../../engine/conditions/compile.js';
+
+const json = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
+const lines = (file: string): unknown[] => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const people = json('examples/people.json');
+
+function run(name: string): SimulationReport {
+  return simulate({ flow: json(`examples/flows/${name}.json`), people, events: lines(`examples/events/${name}.jsonl`) });
+}
+
+const pathOf = (r: SimulationReport, person: string): string[] => r.participants.filter((p) => p.personId === person).flatMap((p) => p.path.map((s) => s.element));
+
+t.test('every example flow is valid and has an event timeline', async (t) => {
+  const clock = new VirtualClock();
+  const store = new MemoryPeopleStore(clock);
+  loadPeopleFile(people, store, (rules, path) => compileSegmentRule(rules, store.catalog(), 'UTC', path));
+  const engine = new Engine({ clock, people: store });
+  const files = readdirSync('examples/flows');
+  t.ok(files.length >= 3);
+  for (const f of files) {
+    t.same(engine.validate(json(`examples/flows/${f}`)), [], f);
+    t.ok(readdirSync('examples/events').includes(f.replace('.json', '.jsonl')), `${f} has events`);
+  }
+});
+
+t.test('welcome sequence: A/B split, the activated check and the goal', async (t) => {
+  const r = run('welcome');
+  t.same(pathOf(r, 'ana'), ['signup', 'tag-onboarding', 'save-source', 'next-morning', 'ab-test', 'variant-tips', 'three-days', 'logged-in', 'tag-activated', 'end-onboarding', 'record-variant', 'record-variant.next.exit']);
+  t.match(pathOf(r, 'marko'), ['signup', 'tag-onboarding', 'save-source', 'next-morning', 'ab-test', 'variant-offer', 'three-days', 'logged-in', 'tag-nudge']);
+  const ana = r.participants.find((p) => p.personId === 'ana')!;
+  t.equal(new Date(ana.path[4]!.at).toISOString(), '2026-02-03T09:00:00.000Z', 'next day 10:00 Zagreb');
+  t.same(r.rejected.map((x) => [x.person, x.reason]), [['ana', 'JCT_REENTRY_DISABLED']]);
+  t.equal(r.metrics.goalPerformers, 1);
+  t.equal(r.metrics.profilesExited, 2);
+});
+
+t.test('appointment reminder: daily checks at 08:00 New York time across the DST change', async (t) => {
+  const r = run('appointment-reminder');
+  const grace = r.participants.find((p) => p.personId === 'grace')!;
+  const checks = grace.path.filter((s) => s.element === 'when').map((s) => new Date(s.at).toISOString());
+  t.same(checks, [
+    '2026-03-05T15:00:00.000Z',
+    '2026-03-06T13:00:00.000Z',
+    '2026-03-07T13:00:00.000Z',
+    '2026-03-08T12:00:00.000Z',
+    '2026-03-09T12:00:00.000Z',
+    '2026-03-10T00:00:00.000Z',
+  ]);
+  t.match(pathOf(r, 'grace').join(' '), /tag-24h every-morning count-days when tag-today after-visit count-days when clear-appointment untag/);
+  t.match(pathOf(r, 'dan'), ['booking', 'save-appointment', 'count-days', 'when', 'tag-24h']);
+  t.equal(r.metrics.profilesExited, 2);
+});
+
+t.test('re-engagement: VIP offer, A/B offers, won back, opted out, and a real-time entry', async (t) => {
+  const r = run('re-engagement');
+  t.match(pathOf(r, 'dan'), ['lapsed', 'value', 'offer-vip', 'tag-winback', 'record-offer', 'one-week', 'came-back', 'won-back']);
+  t.match(pathOf(r, 'liam').slice(-2), ['do-not-contact', 'do-not-contact.next.exit']);
+  t.match(pathOf(r, 'sofia').slice(-2), ['unresponsive', 'unresponsive.next.exit']);
+  const noah = r.participants.find((p) => p.personId === 'noah')!;
+  t.equal(new Date(noah.path[0]!.at).toISOString(), '2026-03-25T12:00:00.000Z', 'entered when his profile change put him in the segment');
+  t.equal(pathOf(r, 'grace').length, 0, 'never lapsed');
+  t.equal(r.metrics.profilesInFlow, 4);
+  t.equal(r.metrics.goalPerformers, 1);
+});

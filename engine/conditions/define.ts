@@ -26,7 +26,7 @@ export type Test<T> = (value: T, scope: ConditionScope) => boolean;
 export type ValueTest = (value: Value, scope: ConditionScope) => boolean;
 
 export interface Operand<O> {
-  /** The converted value, or what is wrong with it, phrased to follow `"is" on attribute "x" `. */
+  /** The converted value, or what is wrong with it; messages read on from e.g. `"is" on attribute "city"`. */
   parse(raw: unknown): Parsed<O>;
 }
 

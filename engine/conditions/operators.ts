@@ -68,7 +68,7 @@ const CONTACT_OPERATORS: ReadonlyMap<string, TypeOperators> = new Map([
   [
     'phone',
     listOperators({
-      whole: normalizedText('a valid phone number in international format, e.g. "+385 91 234 5678"', (t) => normalizePhone(t)),
+      whole: normalizedText('a valid phone number in international format, e.g. "+385 91 234 5678"', normalizePhone),
       part: normalizedText('digits of a phone number, e.g. "385 91"', (t) => t.replace(/\D/g, '')),
       element: String,
     }),

@@ -60,7 +60,7 @@ export const VariableConditionSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ConditionSchema = Type.Union([AttributeConditionSchema, VariableConditionSchema]);
+const ConditionSchema = Type.Union([AttributeConditionSchema, VariableConditionSchema]);
 export type Condition = Static<typeof ConditionSchema>;
 
 function groupSchemas<T extends TSchema>(item: T) {

@@ -13,7 +13,7 @@ const STATUS: Record<string, number> = {
 };
 
 export function buildApp(engine: Engine): FastifyInstance {
-  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
 
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof JunctionError) return reply.status(STATUS[err.code] ?? 400).send({ error: err.toJSON() });

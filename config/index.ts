@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
 import { JunctionError } from '../engine/errors.js';
+import { schemaProblems } from '../engine/schema-problems.js';
 
 export const ConfigSchema = Type.Object(
   {
@@ -33,10 +34,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfi
     if (v !== undefined && v !== '') fromEnv[key] = key === 'port' ? Number(v) : v;
   }
   const merged = Value.Default(ConfigSchema, { ...fromFile, ...fromEnv }) as JunctionConfig;
-  const errors = [...Value.Errors(ConfigSchema, merged)];
-  if (errors.length > 0) {
-    const list = errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ');
-    throw new JunctionError('JCT_CONFIG_INVALID', `configuration is invalid: ${list}`);
+  const problems = schemaProblems(ConfigSchema, merged, '$', 'JCT_CONFIG_INVALID');
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    throw new JunctionError('JCT_CONFIG_INVALID', `configuration is invalid: ${list}`, { problems });
   }
   return merged;
 }

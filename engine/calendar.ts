@@ -8,7 +8,7 @@
 //     would have read it;
 //   - a time that occurs twice at fall-back is its earlier occurrence (still on summer time),
 //     so a daily time happens once a day.
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime, IANAZone, Zone } from 'luxon';
 import { JunctionError } from './errors.js';
 import type { Duration } from './flow/schema.js';
 
@@ -144,10 +144,72 @@ function shift(at: number, d: Duration, tz: string, sign: 1 | -1): number {
   return at + sign * d.amount * EXACT_UNIT_MS[d.unit];
 }
 
-function requireZone(tz: string): IANAZone {
+const zones = new Map<string, CachedZone>();
+
+function requireZone(tz: string): Zone {
+  const known = zones.get(tz);
+  if (known) return known;
   const zone = IANAZone.create(tz);
-  if (zone.isValid) return zone;
-  throw new JunctionError('JCT_TIMEZONE_INVALID', `unknown time zone "${tz}"; use an IANA name such as Europe/Zagreb`);
+  if (!zone.isValid) throw new JunctionError('JCT_TIMEZONE_INVALID', `unknown time zone "${tz}"; use an IANA name such as Europe/Zagreb`);
+  const cached = new CachedZone(zone);
+  zones.set(tz, cached);
+  return cached;
+}
+
+const BUCKET_MS = 15 * 60_000;
+const MAX_CACHED_BUCKETS = 100_000;
+
+/**
+ * An IANA zone whose UTC offsets are cached per 15-minute bucket. luxon asks the platform's
+ * Intl for every offset, which costs tens of microseconds; pauses and date conditions ask
+ * for the same few offsets over and over. A bucket is cached only when its first and last
+ * millisecond have the same offset, so a bucket holding a DST change is always computed.
+ */
+class CachedZone extends Zone {
+  private readonly offsets = new Map<number, number>();
+
+  constructor(private readonly zone: IANAZone) {
+    super();
+  }
+
+  override get type(): string {
+    return this.zone.type;
+  }
+
+  override get name(): string {
+    return this.zone.name;
+  }
+
+  override get isUniversal(): boolean {
+    return false;
+  }
+
+  override get isValid(): boolean {
+    return true;
+  }
+
+  override offsetName(ts: number, opts: Parameters<Zone['offsetName']>[1]): string | null {
+    return this.zone.offsetName(ts, opts);
+  }
+
+  override formatOffset(ts: number, format: Parameters<Zone['formatOffset']>[1]): string {
+    return this.zone.formatOffset(ts, format);
+  }
+
+  override equals(other: Zone): boolean {
+    return other.type === this.type && other.name === this.name;
+  }
+
+  override offset(ts: number): number {
+    const bucket = Math.floor(ts / BUCKET_MS);
+    const known = this.offsets.get(bucket);
+    if (known !== undefined) return known;
+    const first = this.zone.offset(bucket * BUCKET_MS);
+    if (first !== this.zone.offset((bucket + 1) * BUCKET_MS - 1)) return this.zone.offset(ts);
+    if (this.offsets.size >= MAX_CACHED_BUCKETS) this.offsets.clear();
+    this.offsets.set(bucket, first);
+    return first;
+  }
 }
 
 function local(at: number, tz: string): DateTime<true> {

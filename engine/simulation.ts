@@ -2,7 +2,7 @@
 // events (people added through the Flow API, custom events, profile changes), and reports
 // each participant's path and each element's metrics. Days of pauses take milliseconds.
 import { Type, type Static } from '@sinclair/typebox';
-import { Value as TypeValue } from '@sinclair/typebox/value';
+import { schemaProblems } from './schema-problems.js';
 import './elements/index.js';
 import { VirtualClock } from './clock.js';
 import { JunctionError } from './errors.js';
@@ -143,9 +143,9 @@ function runOut(clock: VirtualClock, limit: number, busy: () => boolean): void {
 
 function readTimeline(raw: readonly unknown[]): Array<{ time: number; event: TimelineEvent }> {
   const out = raw.map((event, i) => {
-    const problems = [...TypeValue.Errors(TimelineEventSchema, event)];
+    const problems = schemaProblems(TimelineEventSchema, event, '$', 'JCT_EVENTS_INVALID');
     if (problems.length > 0) {
-      throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: ${problems[0]!.message} at ${problems[0]!.path || '/'}`, { line: i + 1 });
+      throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: ${problems[0]!.path}: ${problems[0]!.message}`, { line: i + 1, problems });
     }
     const e = event as TimelineEvent;
     const time = Date.parse(e.at);

@@ -4,7 +4,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { requireTimeZone } from '../calendar.js';
 import { JunctionError } from '../errors.js';
-import { schemaProblems } from '../flow/compile.js';
+import { schemaProblems } from '../schema-problems.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import { attributeValue } from '../people/profile.js';
 import type { CompileContext } from '../registry.js';

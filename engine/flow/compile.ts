@@ -1,15 +1,13 @@
 // Validates a flow document and compiles it into the runtime form the step function walks:
 // an array of nodes (entry points, elements, then one automatic Exit per unconnected
 // branch) whose branches are node indices. Validation reports every problem at once.
-import { Value as TypeValue } from '@sinclair/typebox/value';
-import type { ValueError } from '@sinclair/typebox/errors';
-import type { TSchema } from '@sinclair/typebox';
 import { JunctionError } from '../errors.js';
 import { registry as defaultRegistry, type CompileContext, type ElementDefinition, type ElementRegistry } from '../registry.js';
 import { AttributeCatalog } from '../people/catalog.js';
 import type { Problem } from '../runtime/types.js';
 import { FlowShapeSchema, MAX_ELEMENTS, type FlowDefinition, type NodeDefinition } from './schema.js';
 import { migrate } from './migrations/index.js';
+import { schemaProblems } from '../schema-problems.js';
 import { cyclesWithoutWait, unreachable, type GraphNode } from './graph.js';
 import { compileSettings, compileTimeZone, declaredVariables, type CompiledSettings } from './settings.js';
 
@@ -89,42 +87,6 @@ function readDocument(doc: unknown, report: Report): FlowDefinition | undefined 
   const shapeErrors = schemaProblems(FlowShapeSchema, migrated, '$', 'JCT_FLOW_SHAPE');
   shapeErrors.forEach((p) => report(p.code, p.message, p.path));
   return shapeErrors.length === 0 ? (migrated as unknown as FlowDefinition) : undefined;
-}
-
-/** Problems of `value` against a TypeBox schema, with JSON paths under `base`. */
-export function schemaProblems(schema: TSchema, value: unknown, base: string, code: string): Problem[] {
-  const out: Problem[] = [];
-  for (const e of explain(TypeValue.Errors(schema, value))) {
-    const path = base + pointerToPath(e.path);
-    if (out.some((p) => p.path === path)) continue; // the first error per place is the clearest
-    out.push({ code, message: e.message, path });
-  }
-  return out;
-}
-
-/**
- * A value that fits no member of a union is explained by the member it comes closest to
- * (fewest errors), so `{ kind: 'forPeriod', until: '25:00' }` reports `until`, not the union.
- */
-function explain(errors: Iterable<ValueError>): ValueError[] {
-  const out: ValueError[] = [];
-  for (const e of errors) {
-    const variants = e.errors.map((it) => explain(it)).filter((list) => list.length > 0);
-    if (variants.length === 0) {
-      out.push(e);
-      continue;
-    }
-    out.push(...variants.reduce((best, list) => (list.length < best.length ? list : best)));
-  }
-  return out;
-}
-
-function pointerToPath(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`))
-    .join('');
 }
 
 interface Located {

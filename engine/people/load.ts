@@ -3,16 +3,13 @@
 // reported at once; after that, the first item the store refuses stops the load with its
 // JSON path, and the items before it stay loaded.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Value as TypeValue, ValueErrorType } from '@sinclair/typebox/value';
 import { JunctionError, toJunctionError } from '../errors.js';
+import { schemaProblems } from '../schema-problems.js';
 import { ValueTypeSchema } from '../values.js';
 import type { PeopleStore, PersonInput, SegmentRule } from '../store/interfaces.js';
 import { CHANNELS, STANDARD_ATTRIBUTES } from './types.js';
 
-export interface FileProblem {
-  readonly path: string;
-  readonly message: string;
-}
+const CODE = 'JCT_PEOPLE_FILE_INVALID';
 
 const NonEmpty = Type.String({ minLength: 1 });
 const strict = { additionalProperties: false } as const;
@@ -94,40 +91,19 @@ export function loadPeopleFile(
 }
 
 function checkedFile(doc: unknown): PeopleFile {
-  const problems = schemaProblems(PeopleFileSchema, doc, '$');
+  const problems = schemaProblems(PeopleFileSchema, doc, '$', CODE);
   if (problems.length === 0) {
     (doc as PeopleFile).segments?.forEach((segment, i) => {
-      problems.push(...schemaProblems(SEGMENT_SCHEMAS[segment.kind], segment, `$.segments[${i}]`));
+      problems.push(...schemaProblems(SEGMENT_SCHEMAS[segment.kind], segment, `$.segments[${i}]`, CODE));
     });
   }
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    throw new JunctionError('JCT_PEOPLE_FILE_INVALID', `the people file has ${problems.length} problem(s): ${list}`, {
+    throw new JunctionError(CODE, `the people file has ${problems.length} problem(s): ${list}`, {
       problems,
     });
   }
   return doc as PeopleFile;
-}
-
-/** The problems of `value` against `schema`, the first one per JSON path (under `base`). */
-function schemaProblems(schema: TSchema, value: unknown, base: string): FileProblem[] {
-  const problems = new Map<string, FileProblem>();
-  for (const e of TypeValue.Errors(schema, value)) {
-    const path = base + jsonPath(e.path);
-    const message = e.type === ValueErrorType.Union && e.schema.description ? `Expected ${e.schema.description}` : e.message;
-    if (!problems.has(path)) problems.set(path, { path, message });
-  }
-  return [...problems.values()];
-}
-
-/** `/people/3/custom/a b` → `.people[3].custom["a b"]` */
-function jsonPath(pointer: string): string {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((key) => (/^\d+$/.test(key) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`))
-    .join('');
 }
 
 /** Runs one item's load; an error it throws gets the item's JSON path. */

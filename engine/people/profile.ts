@@ -39,14 +39,7 @@ export function applyChanges(
   catalog: AttributeCatalog,
   now: number,
 ): ProfileUpdate {
-  const draft: Draft = {
-    standard: { ...person.standard },
-    custom: { ...person.custom },
-    phones: [...person.phones],
-    emails: [...person.emails],
-    tags: [...person.tags],
-    lastContacted: { ...person.lastContacted },
-  };
+  const draft = draftFor(person, changes);
   const touched = new Set<string>();
   for (const change of changes) {
     const name = applyChange(draft, change, catalog);
@@ -62,6 +55,20 @@ export function applyChanges(
     return { person, changed, tagsAdded, tagsRemoved };
   }
   return { person: touch(next, now), changed, tagsAdded, tagsRemoved };
+}
+
+/** A copy of the parts of `person` that `changes` write; the other parts are shared, never written. */
+function draftFor(person: Person, changes: readonly ProfileChange[]): Draft {
+  const writes = new Set(changes.map((c) => c.op));
+  const sets = writes.has('set');
+  return {
+    standard: sets ? { ...person.standard } : (person.standard as Draft['standard']),
+    custom: sets ? { ...person.custom } : (person.custom as Draft['custom']),
+    phones: writes.has('addPhone') ? [...person.phones] : (person.phones as string[]),
+    emails: writes.has('addEmail') ? [...person.emails] : (person.emails as string[]),
+    tags: writes.has('addTag') || writes.has('removeTag') ? [...person.tags] : (person.tags as string[]),
+    lastContacted: writes.has('contacted') ? { ...person.lastContacted } : (person.lastContacted as Draft['lastContacted']),
+  };
 }
 
 /** A new profile from input: contacts normalized, attributes type-checked, timestamps set. */
@@ -208,5 +215,13 @@ function addUnique(list: string[], item: string): void {
 }
 
 function touch(person: Person, now: number): Person {
-  return { ...person, standard: { ...person.standard, modifiedAt: new Date(now).toISOString() } };
+  return { ...person, standard: { ...person.standard, modifiedAt: isoAt(now) } };
+}
+
+let lastStamp = { at: NaN, iso: '' };
+
+/** ISO text of an instant, remembered for the last one: a batch of updates shares its `now`. */
+function isoAt(now: number): string {
+  if (lastStamp.at !== now) lastStamp = { at: now, iso: new Date(now).toISOString() };
+  return lastStamp.iso;
 }

@@ -18,11 +18,14 @@ function load(doc: unknown) {
   return store;
 }
 
+/** The problems' paths and messages; every one must carry the people-file code. */
 function problemsOf(doc: unknown): unknown {
   try {
     load(doc);
   } catch (err) {
-    return (err as JunctionError).details?.problems;
+    const problems = (err as JunctionError).details?.problems as Array<{ code: string; path: string; message: string }>;
+    if (!problems.every((p) => p.code === 'JCT_PEOPLE_FILE_INVALID')) throw new Error('a problem without the people-file code');
+    return problems.map(({ path, message }) => ({ path, message }));
   }
   return undefined;
 }

@@ -1,0 +1,46 @@
+// Turns TypeBox validation errors into Junction problems: one per JSON path (the first is
+// the clearest), with paths written the way people read them (`$.people[3].custom["a b"]`),
+// and a value that fits no member of a union explained by the member it comes closest to.
+import type { TSchema } from '@sinclair/typebox';
+import { Value as TypeValue, ValueErrorType } from '@sinclair/typebox/value';
+import type { ValueError } from '@sinclair/typebox/errors';
+import type { Problem } from './runtime/types.js';
+
+/** Problems of `value` against `schema`, each with `code` and a JSON path under `base`. */
+export function schemaProblems(schema: TSchema, value: unknown, base: string, code: string): Problem[] {
+  const out = new Map<string, Problem>();
+  for (const e of explain(TypeValue.Errors(schema, value))) {
+    const path = base + jsonPath(e.path);
+    if (!out.has(path)) out.set(path, { code, message: messageOf(e), path });
+  }
+  return [...out.values()];
+}
+
+/**
+ * `{ kind: 'forPeriod', until: '25:00' }` is explained by the forPeriod member: its `until`.
+ * A union with a description (a list of allowed words) is explained by the description.
+ */
+function explain(errors: Iterable<ValueError>): ValueError[] {
+  const out: ValueError[] = [];
+  for (const e of errors) {
+    const described = e.type === ValueErrorType.Union && e.schema.description;
+    const variants = described ? [] : e.errors.map((it) => explain(it)).filter((list) => list.length > 0);
+    if (variants.length === 0) out.push(e);
+    else out.push(...variants.reduce((best, list) => (list.length < best.length ? list : best)));
+  }
+  return out;
+}
+
+function messageOf(e: ValueError): string {
+  return e.type === ValueErrorType.Union && e.schema.description ? `Expected ${e.schema.description}` : e.message;
+}
+
+/** `/people/3/custom/a b` → `.people[3].custom["a b"]` */
+function jsonPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((key) => (/^\d+$/.test(key) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`))
+    .join('');
+}

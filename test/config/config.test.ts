@@ -1,0 +1,25 @@
+import t from 'tap';
+import { loadConfig } from '../../config/index.js';
+
+t.test('defaults run everything on one machine with the examples', async (t) => {
+  t.same(loadConfig({}), { host: '127.0.0.1', port: 8080, flows: 'examples/flows', people: 'examples/people.json', logLevel: 'info' });
+});
+
+t.test('a file overrides the defaults and the environment overrides the file', async (t) => {
+  const dir = t.testdir({ 'junction.json': JSON.stringify({ port: 9000, logLevel: 'warn', flows: 'flows' }) });
+  const c = loadConfig({ JUNCTION_PORT: '9100', JUNCTION_PEOPLE: '' }, `${dir}/junction.json`);
+  t.same(c, { host: '127.0.0.1', port: 9100, flows: 'flows', people: 'examples/people.json', logLevel: 'warn' });
+  t.equal(loadConfig({ JUNCTION_HOST: '0.0.0.0' }).host, '0.0.0.0');
+});
+
+t.test('bad configuration is refused with every problem named', async (t) => {
+  t.throws(() => loadConfig({ JUNCTION_PORT: 'eighty', JUNCTION_LOG_LEVEL: 'loud' }), {
+    code: 'JCT_CONFIG_INVALID',
+    details: { problems: [{ path: '$.port' }, { path: '$.logLevel' }] },
+  });
+  const dir = t.testdir({ 'bad.json': '{ nope' });
+  t.throws(() => loadConfig({}, `${dir}/bad.json`), { code: 'JCT_CONFIG_INVALID', message: /cannot read configuration/ });
+  t.throws(() => loadConfig({}, `${dir}/missing.json`), { code: 'JCT_CONFIG_INVALID' });
+  const unknown = t.testdir({ 'c.json': JSON.stringify({ prot: 1 }) });
+  t.throws(() => loadConfig({}, `${unknown}/c.json`), { details: { problems: [{ path: '$.prot' }] } });
+});

@@ -1,6 +1,6 @@
 // The frequency cap: may this person enter this flow (any version) now? Re-entry on or
 // off, a time delay after the last exit, and entry limits (N entries within a period).
-import { addDuration } from '../calendar.js';
+import { addDuration, subtractDuration } from '../calendar.js';
 import type { CompiledSettings } from '../flow/settings.js';
 
 export interface EntryHistory {
@@ -22,7 +22,7 @@ export function checkFrequencyCap(settings: CompiledSettings, history: EntryHist
     if (addDuration(history.lastExitAt, reentry.delay, timeZone) > now) return { ok: false, reason: 'JCT_REENTRY_DELAY' };
   }
   for (const limit of reentry.limits) {
-    const since = now - (addDuration(now, limit.within, timeZone) - now);
+    const since = subtractDuration(now, limit.within, timeZone);
     const recent = history.entries.filter((t) => t > since).length;
     if (recent >= limit.count) return { ok: false, reason: 'JCT_ENTRY_LIMIT' };
   }

@@ -99,12 +99,15 @@ export function parseLocalDateTime(text: string, tz: string): number | undefined
   const match = DATE_TIME.exec(text);
   const parsed = match ? DateTime.fromISO(text, { zone }) : undefined;
   if (!match || !parsed?.isValid) return undefined;
-  return match[1] ? parsed.toMillis() : earlierOccurrence(parsed);
+  if (match[1]) return parsed.toMillis();
+  const { year, month, day, hour, minute, second, millisecond } = parsed;
+  return wallToInstant(Date.UTC(year, month - 1, day, hour, minute, second, millisecond), zone);
 }
 
 /** The local calendar date of `at`, "YYYY-MM-DD". */
 export function localDate(at: number, tz: string): string {
-  return local(at, tz).toISODate();
+  const { year, month, day } = local(at, tz);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 /** The first instant of local calendar day `date` ("YYYY-MM-DD"). */
@@ -142,6 +145,15 @@ function shift(at: number, d: Duration, tz: string, sign: 1 | -1): number {
     return onLocalDay(start, sign * d.amount * DAYS_PER_UNIT[d.unit], start);
   }
   return at + sign * d.amount * EXACT_UNIT_MS[d.unit];
+}
+
+/** Wall-clock fields of an instant in a zone (weekday 1 = Monday … 7 = Sunday). */
+interface LocalTime extends Required<ClockTime> {
+  readonly zone: Zone;
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly weekday: number;
 }
 
 const zones = new Map<string, CachedZone>();
@@ -212,30 +224,54 @@ class CachedZone extends Zone {
   }
 }
 
-function local(at: number, tz: string): DateTime<true> {
-  const dt = DateTime.fromMillis(at, { zone: requireZone(tz) });
-  if (dt.isValid) return dt;
-  throw new JunctionError('JCT_TIME_INVALID', `${at} is not a valid instant`);
+/**
+ * The wall-clock fields of `at` in `tz`. Plain arithmetic on the zone's (cached) offset: this
+ * is the hot path of every pause, where building luxon DateTimes cost more than the pause.
+ */
+function local(at: number, tz: string): LocalTime {
+  if (!Number.isFinite(at)) throw new JunctionError('JCT_TIME_INVALID', `${at} is not a valid instant`);
+  const zone = requireZone(tz);
+  const wall = new Date(at + zone.offset(at) * 60_000);
+  return {
+    zone,
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    weekday: ((wall.getUTCDay() + 6) % 7) + 1,
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+    millisecond: wall.getUTCMilliseconds(),
+  };
 }
 
 /** The instant of wall-clock `time` on the local day `days` days after the day of `start`, in its zone. */
-function onLocalDay(start: DateTime, days: number, time: ClockTime): number {
-  // Date arithmetic in UTC has no DST; the zone only comes in for the final wall time.
-  const date = new Date(Date.UTC(start.year, start.month - 1, start.day + days));
-  const [year, month, day] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
-  const { hour, minute, second = 0, millisecond = 0 } = time;
-  // luxon moves a time skipped by a gap forward by the gap, as wanted.
-  return earlierOccurrence(start.set({ year, month, day, hour, minute, second, millisecond }));
+function onLocalDay(start: LocalTime, days: number, time: ClockTime): number {
+  // Date.UTC has no DST and rolls days over months and years; the zone only comes in at the end.
+  const wall = Date.UTC(start.year, start.month - 1, start.day + days, time.hour, time.minute, time.second ?? 0, time.millisecond ?? 0);
+  return wallToInstant(wall, start.zone);
 }
 
 /**
- * `dt`, or the earlier occurrence of its wall time when that occurs twice: luxon picks
- * between the two by a guess from the offset it starts from.
+ * The instant at which the clock in `zone` reads `wall` (wall-clock time written as UTC ms),
+ * by the rules at the top of this file: a skipped time moves forward by the gap, a repeated
+ * time is its earlier occurrence. The same two-guess method luxon uses.
  */
-function earlierOccurrence(dt: DateTime): number {
-  const ts = dt.toMillis();
-  const offsetBefore = dt.zone.offset(ts - DAY_MS);
-  if (offsetBefore <= dt.offset) return ts;
-  const earlier = DateTime.fromMillis(ts - (offsetBefore - dt.offset) * 60_000, { zone: dt.zone });
-  return earlier.hour === dt.hour && earlier.minute === dt.minute ? earlier.toMillis() : ts;
+function wallToInstant(wall: number, zone: Zone): number {
+  const o1 = zone.offset(wall);
+  const guess = wall - o1 * 60_000;
+  const o2 = zone.offset(guess);
+  if (o2 === o1) return earlierOccurrence(wall, guess, o1, zone);
+  const second = wall - o2 * 60_000;
+  const o3 = zone.offset(second);
+  if (o3 === o2) return earlierOccurrence(wall, second, o2, zone);
+  return wall - Math.min(o2, o3) * 60_000; // in a gap: forward by the gap
+}
+
+/** `ts` (reading `wall` at `offset`), or the earlier instant that reads `wall` too, if one does. */
+function earlierOccurrence(wall: number, ts: number, offset: number, zone: Zone): number {
+  const offsetBefore = zone.offset(ts - DAY_MS);
+  if (offsetBefore <= offset) return ts;
+  const earlier = wall - offsetBefore * 60_000;
+  return zone.offset(earlier) === offsetBefore ? earlier : ts;
 }

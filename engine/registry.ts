@@ -35,6 +35,7 @@ export interface RunContext {
   setVar(name: string, value: Value): void;
   /** Replaces the person view for the rest of the step; the element also emits the change as an effect. */
   setPerson(person: Person): void;
+  /** Asks for an effect. The runtime takes the object over (it adds the key): pass a fresh one. */
   emit(effect: EffectRequest): void;
   /** Records a run-time failure of this element (counted per element; never thrown). */
   fail(code: string, message: string): void;

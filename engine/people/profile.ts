@@ -32,6 +32,13 @@ interface Draft {
   lastContacted: Partial<Record<Channel, string>>;
 }
 
+/**
+ * The last result per changes list: a step applies a change list to its view of the person,
+ * then the store applies the same list (carried by the effect) to the same person object.
+ * Asking twice with the same person, list, catalog and time returns the first answer.
+ */
+const recent = new WeakMap<readonly ProfileChange[], { person: Person; catalog: AttributeCatalog; now: number; result: ProfileUpdate }>();
+
 /** Applies `changes` in order to a copy of `person`; throws JunctionError on the first bad one. */
 export function applyChanges(
   person: Person,
@@ -39,6 +46,14 @@ export function applyChanges(
   catalog: AttributeCatalog,
   now: number,
 ): ProfileUpdate {
+  const known = recent.get(changes);
+  if (known && known.person === person && known.catalog === catalog && known.now === now) return known.result;
+  const result = computeChanges(person, changes, catalog, now);
+  recent.set(changes, { person, catalog, now, result });
+  return result;
+}
+
+function computeChanges(person: Person, changes: readonly ProfileChange[], catalog: AttributeCatalog, now: number): ProfileUpdate {
   const draft = draftFor(person, changes);
   const touched = new Set<string>();
   for (const change of changes) {

@@ -95,9 +95,12 @@ class Run implements RunContext {
     this.person = person;
   }
 
+  /** Takes ownership of `effect` (elements build a fresh one per emit) and adds its key. */
   emit(effect: EffectRequest): void {
-    const key = `${this.participant.id}:${this.participant.steps}:${this.effects.length}`;
-    this.effects.push({ ...effect, key, personId: this.participant.personId });
+    const owned = effect as { key?: string; personId?: string };
+    owned.key = `${this.participant.id}:${this.participant.steps}:${this.effects.length}`;
+    owned.personId = this.participant.personId;
+    this.effects.push(effect as Effect);
   }
 
   fail(code: string, message: string): void {

@@ -57,6 +57,7 @@ export function newParticipant(id: string, flow: CompiledFlow, personId: string,
     vars: {},
     enteredAt: now,
     steps: 0,
+    exitReason: undefined, // present from the start: one object shape for every participant
   };
 }
 

@@ -235,10 +235,11 @@ export class MemoryPeopleStore implements PeopleStore {
   private commit(outcome: Outcome): Person {
     const { person, before } = outcome;
     if (person === before) return person;
-    this.requireContactsFree(person);
+    const contactsChanged = person.phones !== before?.phones || person.emails !== before.emails;
+    if (contactsChanged) this.requireContactsFree(person);
     const moves = this.segmentMoves(person);
     this.people.set(person.id, person);
-    this.reindex(person, before);
+    this.reindex(outcome, contactsChanged);
     for (const { segment, joined } of moves) {
       if (joined) segment.members.add(person.id);
       else segment.members.delete(person.id);
@@ -272,10 +273,11 @@ export class MemoryPeopleStore implements PeopleStore {
     return moves;
   }
 
-  private reindex(person: Person, before: Person | undefined): void {
-    for (const contact of [...person.phones, ...person.emails]) this.byContact.set(contact, person.id);
-    reindexList(this.byTag, person.id, before?.tags ?? [], person.tags);
-    reindexList(this.byCompany, person.id, before?.companies ?? [], person.companies);
+  /** Updates the indexes for what changed; unchanged parts of a person are the same arrays as before. */
+  private reindex({ person, before, tagsAdded, tagsRemoved }: Outcome, contactsChanged: boolean): void {
+    if (contactsChanged) for (const contact of [...person.phones, ...person.emails]) this.byContact.set(contact, person.id);
+    reindexList(this.byTag, person.id, tagsRemoved, tagsAdded);
+    if (person.companies !== before?.companies) reindexList(this.byCompany, person.id, before?.companies ?? [], person.companies);
   }
 
   private staticMembers(segment: SegmentDefinition): Set<string> {
@@ -315,6 +317,7 @@ export class MemoryPeopleStore implements PeopleStore {
   }
 
   private emit(change: PeopleChange): void {
+    if (this.listeners.size === 0) return;
     for (const listener of [...this.listeners]) {
       try {
         listener(change);
@@ -346,7 +349,7 @@ function invalidSegment(segment: SegmentDefinition, why: string): JunctionError 
   return new JunctionError('JCT_SEGMENT_INVALID', `segment "${segment.id}": ${why}`, { segmentId: segment.id });
 }
 
-/** Moves `id` from the index sets of `before`'s keys to those of `after`'s. */
+/** Moves `id` out of the index sets of the `before` keys it left and into those of `after`. */
 function reindexList(index: Map<string, Set<string>>, id: string, before: readonly string[], after: readonly string[]): void {
   for (const key of before.filter((k) => !after.includes(k))) {
     const ids = index.get(key);

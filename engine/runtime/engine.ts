@@ -76,7 +76,8 @@ export class Engine {
   private readonly registry: ElementRegistry;
   private readonly logger: Logger;
   private readonly onStep: ((event: StepEvent) => void) | undefined;
-  private readonly live = new Map<string, Live>();
+  /** Launched versions per flow id, oldest first. */
+  private readonly live = new Map<string, Live[]>();
   private readonly history = new Map<string, Map<string, EntryHistory>>();
   private readonly timers = new TimerQueue();
   private armed: TimerHandle | undefined;
@@ -135,7 +136,7 @@ export class Engine {
     }
     const now = this.clock.now();
     const live: Live = { record, flow, metrics: new MetricsRecorder(flow.id, flow.version, flow.nodes), deactivate: new Map(), held: [], lastActivityAt: now, timers: [] };
-    this.live.set(key(flowId, record.version), live);
+    this.live.set(flowId, [...this.versionsOf(flowId), live]);
     const start = flow.settings.start;
     if (start !== undefined && start > now) {
       move(record, 'scheduled', now);
@@ -167,7 +168,7 @@ export class Engine {
       this.deactivateAll(live);
       live.timers.forEach((t) => this.clock.cancel(t));
       for (const p of [...this.participants.ofFlow(live.flow.id, live.flow.version)]) this.participants.delete(p.id);
-      this.live.delete(key(live.flow.id, live.flow.version));
+      this.live.set(live.flow.id, this.versionsOf(live.flow.id).filter((l) => l !== live));
       live.record.status = 'draft';
       throw err;
     }
@@ -190,7 +191,7 @@ export class Engine {
 
   /** Cancels every live version of the flow: participants are removed without further effects. */
   cancel(flowId: string): FlowRecord {
-    const versions = [...this.live.values()].filter((l) => l.record.id === flowId);
+    const versions = this.versionsOf(flowId);
     if (versions.length === 0) {
       const draft = this.flows.get(flowId);
       if (!draft) throw unknownFlow(flowId);
@@ -230,18 +231,18 @@ export class Engine {
   }
 
   metrics(flowId: string, version?: number): FlowMetrics {
-    const live = version === undefined ? this.latestLaunched(flowId) : this.live.get(key(flowId, version));
+    const live = version === undefined ? this.latestLaunched(flowId) : this.version(flowId, version);
     if (!live) throw unknownFlow(flowId);
     return live.metrics.metrics;
   }
 
   compiled(flowId: string, version?: number): CompiledFlow | undefined {
-    return (version === undefined ? this.latestLaunched(flowId) : this.live.get(key(flowId, version)))?.flow;
+    return (version === undefined ? this.latestLaunched(flowId) : this.version(flowId, version))?.flow;
   }
 
   /** Stops all timers and entry subscriptions; the engine can be dropped afterwards. */
   close(): void {
-    for (const live of this.live.values()) {
+    for (const live of this.allVersions()) {
       this.deactivateAll(live);
       live.timers.forEach((t) => this.clock.cancel(t));
     }
@@ -274,7 +275,7 @@ export class Engine {
 
   /** Records that a person performed an event: counts goals, then delivers it to waiting participants. */
   event(personId: string, name: string, properties: Record<string, unknown> = {}): number {
-    for (const live of this.live.values()) {
+    for (const live of this.allVersions()) {
       if (live.flow.settings.goal === name && live.metrics.hasEntered(personId)) live.metrics.goal(personId);
     }
     return this.deliver(personId, { kind: 'event', name, properties, at: this.clock.now() });
@@ -375,7 +376,7 @@ export class Engine {
   private deliverTo(participantId: string, input: Input): boolean {
     const state = this.participants.get(participantId);
     if (!state || state.status !== ParticipantStatus.Waiting) return false;
-    const live = this.live.get(key(state.flowId, state.version));
+    const live = this.version(state.flowId, state.version);
     if (!live) return false;
     if (live.record.status === 'paused') {
       live.held.push({ id: participantId, input });
@@ -533,14 +534,9 @@ export class Engine {
     return m;
   }
 
+  /** The newest version that is scheduled, active or paused. */
   private current(flowId: string): Live | undefined {
-    let best: Live | undefined;
-    for (const live of this.live.values()) {
-      if (live.record.id !== flowId) continue;
-      const s = live.record.status;
-      if ((s === 'active' || s === 'paused' || s === 'scheduled') && (!best || live.record.version > best.record.version)) best = live;
-    }
-    return best;
+    return this.versionsOf(flowId).findLast((l) => ['active', 'paused', 'scheduled'].includes(l.record.status));
   }
 
   private requireCurrent(flowId: string): Live {
@@ -550,11 +546,19 @@ export class Engine {
   }
 
   private latestLaunched(flowId: string): Live | undefined {
-    let best: Live | undefined;
-    for (const live of this.live.values()) {
-      if (live.record.id === flowId && (!best || live.record.version > best.record.version)) best = live;
-    }
-    return best;
+    return this.versionsOf(flowId).at(-1);
+  }
+
+  private versionsOf(flowId: string): readonly Live[] {
+    return this.live.get(flowId) ?? [];
+  }
+
+  private version(flowId: string, version: number): Live | undefined {
+    return this.versionsOf(flowId).find((l) => l.record.version === version);
+  }
+
+  private allVersions(): Live[] {
+    return [...this.live.values()].flat();
   }
 
   /** Runs a task from outside a drain (a clock callback, a promise) and drains. */
@@ -578,10 +582,6 @@ export class Engine {
     this.queue = [];
     this.draining = false;
   }
-}
-
-function key(flowId: string, version: number): string {
-  return `${flowId}@${version}`;
 }
 
 function unknownFlow(flowId: string): JunctionError {

@@ -7,12 +7,14 @@ import { JunctionError } from '../engine/errors.js';
 import { validateCommand } from './commands/validate.js';
 import { simulateCommand } from './commands/simulate.js';
 import { schemaCommand } from './commands/schema.js';
+import { elementsCommand } from './commands/elements.js';
 import { startCommand } from './commands/start.js';
 
 const USAGE = `usage:
   junction validate FLOW.json [--people PEOPLE.json]
   junction simulate FLOW.json [--people PEOPLE.json] [--events EVENTS.jsonl] [--start ISO] [--until ISO] [--json]
   junction schema
+  junction elements
   junction start [--config CONFIG.json]`;
 
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
@@ -39,6 +41,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         return file ? simulateCommand(file, values, out) : usage(err, 2);
       case 'schema':
         return schemaCommand(out);
+      case 'elements':
+        return elementsCommand(out);
       case 'start':
         await startCommand(values.config);
         return -1;

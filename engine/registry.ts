@@ -60,6 +60,8 @@ export interface ElementDefinition<Config = any, Prepared = any> {
   readonly description: string;
   /** TypeBox schema of `config`; also generates docs/flow.schema.json. */
   readonly config: TSchema;
+  /** A typical config, shown in docs/elements.md; a test compiles every example. */
+  readonly example: Config;
   /** Outgoing branch names, in slot order: execute() returns an index into this list. */
   branches(config: Config): readonly string[];
   /** True when the element can make a participant wait (a cycle must contain one). */

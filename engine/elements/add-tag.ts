@@ -2,4 +2,4 @@
 import { defineElement } from '../registry.js';
 import { tagElement } from './tags.js';
 
-export default defineElement(tagElement('addTag', 'addTag', 'Add tag', 'Adds tags to the person’s profile.'));
+export default defineElement(tagElement('addTag', 'addTag', 'Add tag', 'Adds tags to the person’s profile.', { tags: ['welcomed'] }));

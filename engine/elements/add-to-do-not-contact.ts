@@ -4,5 +4,7 @@ import { defineElement } from '../registry.js';
 import { doNotContactElement } from './do-not-contact.js';
 
 export default defineElement(
-  doNotContactElement('addToDoNotContact', 'dnc.add', 'Add to do-not-contact list', 'Blocks the person’s contacts on channels and senders.'),
+  doNotContactElement('addToDoNotContact', 'dnc.add', 'Add to do-not-contact list', 'Blocks the person’s contacts on channels and senders.', {
+    channels: [{ channel: 'sms' }, { channel: 'email', senders: ['news@shop.example'] }],
+  }),
 );

@@ -9,12 +9,12 @@ const Config = Type.Object(
     channels: Type.Array(
       Type.Object(
         {
-          channel: Type.Union(CHANNELS.map((c) => Type.Literal(c))),
-          senders: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true })),
+          channel: Type.Union(CHANNELS.map((c) => Type.Literal(c)), { description: CHANNELS.join(', ') }),
+          senders: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true, description: 'only these senders; none: every sender' })),
         },
         { additionalProperties: false },
       ),
-      { minItems: 1 },
+      { minItems: 1, description: 'channels, each for every sender or for some' },
     ),
   },
   { additionalProperties: false },
@@ -37,6 +37,7 @@ export function doNotContactElement(
   effect: 'dnc.add' | 'dnc.remove',
   title: string,
   description: string,
+  example: Config,
 ): ElementDefinition<Config, Config> {
   return {
     type,
@@ -44,6 +45,7 @@ export function doNotContactElement(
     title,
     description,
     config: Config,
+    example,
     branches: () => ['next'],
     execute: (config: Config, run: RunContext) => {
       const list = entries(config, run.person);

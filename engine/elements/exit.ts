@@ -10,6 +10,7 @@ export default defineElement<Record<string, never>>({
   title: 'Exit',
   description: 'Ends the participant’s journey.',
   config: Type.Object({}, { additionalProperties: false }),
+  example: {},
   branches: () => [],
   execute: () => EXIT,
 });

@@ -9,5 +9,6 @@ export default defineElement<Record<string, never>>({
   title: 'Flow API',
   description: 'People enter when an application adds them through the Flow API.',
   config: Type.Object({}, { additionalProperties: false }),
+  example: {},
   branches: () => ['next'],
 });

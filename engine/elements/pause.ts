@@ -14,14 +14,24 @@ const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 
 const Config = Type.Union([
   Type.Object(
     {
-      kind: Type.Literal('untilDayTime'),
-      days: Type.Optional(Type.Array(Type.Union(WEEKDAYS.map((d) => Type.Literal(d))), { uniqueItems: true })),
+      kind: Type.Literal('untilDayTime', { description: 'until the next of these weekdays and/or this time of day' }),
+      days: Type.Optional(Type.Array(Type.Union(WEEKDAYS.map((d) => Type.Literal(d))), { uniqueItems: true, description: 'weekdays; none: any day' })),
       time: Type.Optional(Time),
     },
     { additionalProperties: false },
   ),
-  Type.Object({ kind: Type.Literal('forPeriod'), duration: DurationSchema, until: Type.Optional(Time) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('untilDateTime'), at: DateTimeString }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('forPeriod', { description: 'for a length of time, optionally then until a time of day' }),
+      duration: DurationSchema,
+      until: Type.Optional(Time),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('untilDateTime', { description: 'until an exact date-time (a past one continues at once)' }), at: DateTimeString },
+    { additionalProperties: false },
+  ),
 ]);
 type Config = Static<typeof Config>;
 
@@ -33,6 +43,7 @@ export default defineElement<Config, Prepared>({
   title: 'Pause',
   description: 'Waits until a weekday/time, for a period, or until a date-time, in the flow time zone.',
   config: Config,
+  example: { kind: 'untilDayTime', days: ['monday'], time: '13:00' },
   branches: () => ['next'],
   waits: true,
   compile: (config, ctx) => {

@@ -10,11 +10,22 @@ import { defineElement, type EntryHost } from '../registry.js';
 import { JunctionError } from '../errors.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 
-const Ids = Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }));
+const Ids = (description: string) => Type.Optional(Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true, description }));
 const Config = Type.Object(
   {
-    audience: Type.Object({ tags: Ids, segments: Ids, people: Ids, companies: Ids }, { additionalProperties: false }),
-    updateAfterLaunch: Type.Union([Type.Literal('never'), Type.Literal('realtime')], { default: 'never' }),
+    audience: Type.Object(
+      {
+        tags: Ids('people with any of these tags'),
+        segments: Ids('people in any of these segments (ids)'),
+        people: Ids('these people (ids)'),
+        companies: Ids('people in any of these companies (ids)'),
+      },
+      { additionalProperties: false, description: 'who enters: tags, segments, people and companies, combined (each person once)' },
+    ),
+    updateAfterLaunch: Type.Union([Type.Literal('never'), Type.Literal('realtime')], {
+      default: 'never',
+      description: 'never: the audience is fixed at launch; realtime: people who later match enter too, and the audience may be edited',
+    }),
   },
   { additionalProperties: false },
 );
@@ -37,6 +48,7 @@ export default defineElement<Config, Prepared>({
   title: 'Predefined audience',
   description: 'People with tags, in segments, listed, or in companies enter at launch (and later, in real time).',
   config: Config,
+  example: { audience: { tags: ['newsletter'], segments: ['lapsed-customers'] }, updateAfterLaunch: 'realtime' },
   maxPerFlow: 1,
   branches: () => ['next'],
   compile: (config, ctx) => {

@@ -3,5 +3,7 @@ import { defineElement } from '../registry.js';
 import { doNotContactElement } from './do-not-contact.js';
 
 export default defineElement(
-  doNotContactElement('removeFromDoNotContact', 'dnc.remove', 'Remove from do-not-contact list', 'Unblocks the person’s contacts on channels and senders.'),
+  doNotContactElement('removeFromDoNotContact', 'dnc.remove', 'Remove from do-not-contact list', 'Unblocks the person’s contacts on channels and senders.', {
+    channels: [{ channel: 'sms' }],
+  }),
 );

@@ -2,4 +2,4 @@
 import { defineElement } from '../registry.js';
 import { tagElement } from './tags.js';
 
-export default defineElement(tagElement('removeTag', 'removeTag', 'Remove tag', 'Removes tags from the person’s profile.'));
+export default defineElement(tagElement('removeTag', 'removeTag', 'Remove tag', 'Removes tags from the person’s profile.', { tags: ['trial'] }));

@@ -9,8 +9,11 @@ import { compileGroup, type CompiledCondition } from '../conditions/compile.js';
 const Config = Type.Object(
   {
     segments: Type.Array(
-      Type.Object({ label: Type.Optional(Type.String({ maxLength: 100 })), conditions: ConditionGroupSchema }, { additionalProperties: false }),
-      { minItems: 1, maxItems: 20 },
+      Type.Object(
+        { label: Type.Optional(Type.String({ maxLength: 100, description: 'a name for people reading the flow' })), conditions: ConditionGroupSchema },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 20, description: 'checked in order; the first whose conditions match gives the branch ("1", "2", …)' },
     ),
   },
   { additionalProperties: false },
@@ -23,6 +26,20 @@ export default defineElement<Config, CompiledCondition[]>({
   title: 'Segment audience',
   description: 'Branches people by attributes and variables; the first matching segment wins, else "else".',
   config: Config,
+  example: {
+    segments: [
+      { label: 'Zagreb', conditions: { all: [{ attribute: 'city', operator: 'is', value: 'Zagreb' }] } },
+      {
+        label: 'Texted this week or born in the 90s',
+        conditions: {
+          any: [
+            { attribute: 'sms.lastContactedAt', operator: 'wasWithin', value: { amount: 7, unit: 'days' } },
+            { all: [{ attribute: 'birthDate', operator: 'since', value: '1990-01-01' }, { attribute: 'birthDate', operator: 'before', value: '2000-01-01' }] },
+          ],
+        },
+      },
+    ],
+  },
   branches: (config) => [...config.segments.map((_, i) => String(i + 1)), 'else'],
   compile: (config, ctx) =>
     config.segments.map((s, i) => compileGroup(s.conditions, ctx, `.segments[${i}].conditions`) ?? { test: () => false }),

@@ -8,10 +8,13 @@ const Config = Type.Object(
   {
     branches: Type.Array(
       Type.Object(
-        { percent: Type.Number({ exclusiveMinimum: 0, maximum: 100 }), label: Type.Optional(Type.String({ maxLength: 100 })) },
+        {
+          percent: Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'share of people; all branches add up to 100' }),
+          label: Type.Optional(Type.String({ maxLength: 100, description: 'a name for people reading the flow' })),
+        },
         { additionalProperties: false },
       ),
-      { minItems: 2, maxItems: 10 },
+      { minItems: 2, maxItems: 10, description: 'branches "1", "2", … in this order' },
     ),
   },
   { additionalProperties: false },
@@ -27,6 +30,7 @@ export default defineElement<Config, Prepared>({
   title: 'Split audience',
   description: 'Divides people into weighted branches, the same person always to the same branch.',
   config: Config,
+  example: { branches: [{ percent: 50, label: 'Tips first' }, { percent: 50, label: 'Offer first' }] },
   branches: (config) => config.branches.map((_, i) => String(i + 1)),
   compile: (config, ctx) => {
     const total = config.branches.reduce((sum, b) => sum + b.percent, 0);

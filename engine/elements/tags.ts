@@ -5,7 +5,7 @@ import type { AttributeCatalog } from '../people/catalog.js';
 import { changeProfile } from './profile-change.js';
 
 const TagsConfig = Type.Object(
-  { tags: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, uniqueItems: true }) },
+  { tags: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, uniqueItems: true, description: 'tag names' }) },
   { additionalProperties: false },
 );
 type TagsConfig = Static<typeof TagsConfig>;
@@ -20,6 +20,7 @@ export function tagElement(
   op: 'addTag' | 'removeTag',
   title: string,
   description: string,
+  example: TagsConfig,
 ): ElementDefinition<TagsConfig, Prepared> {
   return {
     type,
@@ -27,6 +28,7 @@ export function tagElement(
     title,
     description,
     config: TagsConfig,
+    example,
     branches: () => ['next'],
     compile: (config, ctx) => ({ tags: config.tags, catalog: ctx.attributes }),
     execute: (p, run) => {

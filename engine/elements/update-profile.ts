@@ -13,12 +13,16 @@ import { compileExpression, type CompiledExpression } from '../expressions/cel.j
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 import { changeProfile } from './profile-change.js';
 
+const Attribute = Type.String({ description: 'a standard or custom attribute name' });
 const Update = Type.Union([
-  Type.Object({ attribute: Type.String(), value: Type.Unknown() }, { additionalProperties: false }),
-  Type.Object({ attribute: Type.String(), clear: Type.Literal(true) }, { additionalProperties: false }),
-  Type.Object({ attribute: Type.String(), formula: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  Type.Object({ attribute: Attribute, value: Type.Unknown({ description: 'a value of the attribute’s type, or text with {{placeholders}}' }) }, { additionalProperties: false }),
+  Type.Object({ attribute: Attribute, clear: Type.Literal(true, { description: 'empty the attribute' }) }, { additionalProperties: false }),
+  Type.Object({ attribute: Attribute, formula: Type.String({ minLength: 1, description: 'a CEL expression' }) }, { additionalProperties: false }),
 ]);
-const Config = Type.Object({ updates: Type.Array(Update, { minItems: 1, maxItems: 50 }) }, { additionalProperties: false });
+const Config = Type.Object(
+  { updates: Type.Array(Update, { minItems: 1, maxItems: 50, description: '{ attribute, value } | { attribute, clear: true } | { attribute, formula }' }) },
+  { additionalProperties: false },
+);
 type Config = Static<typeof Config>;
 type UpdateConfig = Config['updates'][number];
 
@@ -39,6 +43,13 @@ export default defineElement<Config, Prepared>({
   title: 'Update person profile',
   description: 'Sets person attributes to values, placeholders, empty, or expression results.',
   config: Config,
+  example: {
+    updates: [
+      { attribute: 'city', value: 'Zagreb' },
+      { attribute: 'lastName', value: '{{person.lastName}}' },
+      { attribute: 'preferredLanguage', clear: true },
+    ],
+  },
   branches: () => ['next', 'error'],
   compile: (config, ctx) => ({
     catalog: ctx.attributes,

@@ -6,11 +6,15 @@ import { defineElement } from '../registry.js';
 import { coerceValue, type Value } from '../values.js';
 import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
 
+const Variable = Type.String({ description: 'a variable declared in settings.variables' });
 const Update = Type.Union([
-  Type.Object({ variable: Type.String(), value: Type.Unknown() }, { additionalProperties: false }),
-  Type.Object({ variable: Type.String(), formula: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  Type.Object({ variable: Variable, value: Type.Unknown({ description: 'a value of the variable’s type' }) }, { additionalProperties: false }),
+  Type.Object({ variable: Variable, formula: Type.String({ minLength: 1, description: 'a CEL expression' }) }, { additionalProperties: false }),
 ]);
-const Config = Type.Object({ updates: Type.Array(Update, { minItems: 1, maxItems: 50 }) }, { additionalProperties: false });
+const Config = Type.Object(
+  { updates: Type.Array(Update, { minItems: 1, maxItems: 50, description: '{ variable, value } | { variable, formula }, applied in order' }) },
+  { additionalProperties: false },
+);
 type Config = Static<typeof Config>;
 
 type Prepared = Array<{ variable: string; value: Value; formula?: CompiledExpression }>;
@@ -24,6 +28,7 @@ export default defineElement<Config, Prepared>({
   title: 'Update variable',
   description: 'Sets flow variables to values or expression results.',
   config: Config,
+  example: { updates: [{ variable: 'status', value: 'dispatched' }, { variable: 'count', formula: 'count + 1' }] },
   branches: () => ['next', 'error'],
   compile: (config, ctx) =>
     config.updates.map((u, i) => {

@@ -101,7 +101,15 @@ t.test('schema: the generated JSON Schema covers every element and matches docs/
   for (const type of ['flowApi', 'predefinedAudience', 'segmentAudience', 'pause', 'updateProfile', 'splitAudience']) t.match(types, `"const":"${type}"`);
   t.ok(existsSync('docs/flow.schema.json'), 'docs/flow.schema.json exists');
   const { readFileSync } = await import('node:fs');
-  t.same(JSON.parse(readFileSync('docs/flow.schema.json', 'utf8')), schema, 'docs/flow.schema.json is current (npm run schema)');
+  t.same(JSON.parse(readFileSync('docs/flow.schema.json', 'utf8')), schema, 'docs/flow.schema.json is current (npm run docs)');
+});
+
+t.test('elements: the generated reference lists every element and matches docs/elements.md', async (t) => {
+  const r = await run('elements');
+  t.equal(r.code, 0);
+  for (const title of ['### Flow API — `flowApi`', '### Pause — `pause`', '### Segment audience — `segmentAudience`']) t.match(r.out, title);
+  const { readFileSync } = await import('node:fs');
+  t.equal(readFileSync('docs/elements.md', 'utf8'), `${r.out}\n`, 'docs/elements.md is current (npm run docs)');
 });
 
 t.test('the built command runs (dist/bin/junction.js)', async (t) => {

@@ -2,13 +2,17 @@
 // no case file, so a new element cannot land without its cases.
 import t, { type Test } from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
-import { registry } from '../../engine/registry.js';
+import { registry, type ElementDefinition } from '../../engine/registry.js';
+import { compileFlow } from '../../engine/flow/compile.js';
 import { CaseRun, type ElementCase, type Expectation, type Observed } from './harness.js';
 
 const dir = new URL('./', import.meta.url);
 
 for (const def of registry.all()) {
   const file = new URL(`${def.type}.cases.json`, dir);
+  t.test(`${def.type}: the documented example is a valid config`, async (t) => {
+    t.same(compileExample(def), []);
+  });
   t.test(def.type, async (t) => {
     if (!existsSync(file)) return t.fail(`no cases for element type "${def.type}": add test/elements/${def.type}.cases.json`);
     const cases = JSON.parse(readFileSync(file, 'utf8')) as ElementCase[];
@@ -21,6 +25,21 @@ for (const def of registry.all()) {
       });
     }
   });
+}
+
+/** Problems of a flow holding the element's example (variables `status` and `count` declared). */
+function compileExample(def: ElementDefinition): unknown[] {
+  const node = { id: 'example', type: def.type, config: def.example };
+  const doc = {
+    schemaVersion: 1,
+    id: 'example',
+    name: 'example',
+    entryPoints: def.role === 'entry' ? [node] : [{ id: 'start', type: 'flowApi', config: {}, branches: { next: 'example' } }],
+    elements: def.role === 'entry' ? [] : [node],
+    settings: { variables: [{ name: 'status', type: 'text' }, { name: 'count', type: 'whole', default: 0 }] },
+  };
+  const r = compileFlow(doc);
+  return r.ok ? [] : r.problems;
 }
 
 function check(t: Test, run: CaseRun, got: Observed, want: Expectation, at: string): void {

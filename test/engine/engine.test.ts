@@ -183,6 +183,7 @@ t.test('an element that throws stops only its participant; the engine keeps runn
     title: 'Explode (test only)',
     description: 'Throws for people tagged "boom".',
     config: Type.Object({}),
+    example: {},
     branches: () => ['next'],
     execute: (_p, run) => {
       if (run.person.tags.includes('boom')) throw new Error('kaboom');

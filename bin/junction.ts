@@ -4,7 +4,8 @@
 import { parseArgs } from 'node:util';
 import '../engine/elements/index.js';
 import { JunctionError } from '../engine/errors.js';
-import { validateCommand } from './commands/validate.js';
+import { formatProblem, validateCommand } from './commands/validate.js';
+import type { Problem } from '../engine/runtime/types.js';
 import { simulateCommand } from './commands/simulate.js';
 import { schemaCommand } from './commands/schema.js';
 import { elementsCommand } from './commands/elements.js';
@@ -53,9 +54,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
   } catch (e) {
     if (e instanceof JunctionError) {
       err(`error ${e.code}: ${e.message}`);
-      for (const p of (e.details?.['problems'] as Array<{ path: string; code: string; message: string }> | undefined) ?? []) {
-        err(`  ${p.path}  ${p.code}  ${p.message}`);
-      }
+      for (const p of (e.details?.['problems'] as Problem[] | undefined) ?? []) err(formatProblem(p));
       return 2;
     }
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

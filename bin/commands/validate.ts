@@ -21,5 +21,5 @@ export function validateCommand(flowFile: string, peopleFile: string | undefined
 }
 
 export function formatProblem(p: Problem): string {
-  return `  ${p.path}  ${p.code}  ${p.message}`;
+  return `  ${p.path}  ${p.code}  ${p.message}${p.elementId ? `  (element "${p.elementId}")` : ''}`;
 }

@@ -71,7 +71,7 @@ function compileUpdate(u: UpdateConfig, ctx: CompileContext, at: string): Prepar
   const writable = info && (info.kind === 'standard' || info.kind === 'custom') && !SYSTEM_ATTRIBUTES.has(u.attribute);
   const type = info?.type ?? 'text';
   const base = { attribute: u.attribute, type, value: null };
-  if (!info) ctx.problem('JCT_ATTRIBUTE_UNKNOWN', `no person attribute "${u.attribute}"`, `${at}.attribute`);
+  if (!info) ctx.problem('JCT_ATTRIBUTE_UNKNOWN', `unknown attribute "${u.attribute}"; check the spelling or define it as a custom attribute`, `${at}.attribute`);
   else if (!writable) ctx.problem('JCT_ATTRIBUTE_READONLY', `"${u.attribute}" cannot be set by a flow`, `${at}.attribute`);
   if (!writable || 'clear' in u) return base;
   if ('formula' in u) return { ...base, formula: compileExpression(u.formula, ctx, type, `${at}.formula`) };

@@ -30,7 +30,7 @@ t.test('validate: every problem is listed and the exit code is 1', async (t) => 
   t.equal(r.code, 1);
   t.match(r.out, /2 problems/);
   t.match(r.out, /\$\.entryPoints\[0\]\.branches\.next {2}JCT_BRANCH_TARGET_UNKNOWN/);
-  t.match(r.out, /\$\.elements\[0\]\.config\.duration\.unit {2}JCT_CONFIG_INVALID/);
+  t.match(r.out, /\$\.elements\[0\]\.config\.duration\.unit {2}JCT_CONFIG_INVALID .* \(element "p"\)/);
   t.notMatch(r.out + r.err, /\n\s+at /, 'no stack trace');
 });
 

@@ -6,10 +6,6 @@ export class TimerQueue {
   private readonly ats: number[] = [];
   private readonly ids: string[] = [];
 
-  get size(): number {
-    return this.ats.length;
-  }
-
   push(at: number, id: string): void {
     this.ats.push(at);
     this.ids.push(id);

@@ -24,7 +24,7 @@ defineElement({
   },
   resume: (_p, run, input) => {
     if (input.kind === 'effect.result') {
-      run.setVar('answer', (input as { result: string }).result);
+      run.setVar('answer', String(input['result']));
       return 0;
     }
     return input.kind === 'effect.failed' ? 1 : undefined;

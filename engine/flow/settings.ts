@@ -16,7 +16,13 @@ export interface CompiledVariable {
 
 export interface CompiledSettings {
   readonly timeZone: string;
-  readonly reentry: { readonly enabled: boolean; readonly delay?: Duration; readonly limits: Reentry['limits'] & {} };
+  readonly reentry: {
+    readonly enabled: boolean;
+    readonly delay?: Duration;
+    readonly limits: Reentry['limits'] & {};
+    /** How many past entry times the frequency cap needs per person (the largest limit). */
+    readonly entriesKept: number;
+  };
   /** Epoch ms; undefined: launch starts it at once. */
   readonly start?: number;
   /** Epoch ms; undefined: runs until idle for a year. */
@@ -61,7 +67,12 @@ export function compileSettings(
   }
   return {
     timeZone,
-    reentry: { enabled: s.reentry?.enabled ?? true, delay: s.reentry?.delay, limits: s.reentry?.limits ?? [] },
+    reentry: {
+      enabled: s.reentry?.enabled ?? true,
+      delay: s.reentry?.delay,
+      limits: s.reentry?.limits ?? [],
+      entriesKept: Math.max(1, ...(s.reentry?.limits ?? []).map((l) => l.count)),
+    },
     start,
     end,
     goal: s.goal?.event,

@@ -25,7 +25,8 @@ export interface FlowMetrics {
 }
 
 export class MetricsRecorder {
-  private readonly seen = new Map<string, Uint32Array>();
+  /** Person → bitset of the nodes they have passed (32 nodes a word; plain arrays allocate fastest). */
+  private readonly seen = new Map<string, number[]>();
   private readonly goalSeen = new Set<string>();
   readonly metrics: FlowMetrics;
   private readonly words: number;
@@ -46,7 +47,7 @@ export class MetricsRecorder {
   entered(personId: string): void {
     this.metrics.activeParticipants++;
     if (!this.seen.has(personId)) {
-      this.seen.set(personId, new Uint32Array(this.words));
+      this.seen.set(personId, new Array<number>(this.words).fill(0));
       this.metrics.profilesInFlow++;
     }
   }
@@ -60,7 +61,7 @@ export class MetricsRecorder {
       const word = i >> 5;
       const mask = 1 << (i & 31);
       if ((bits[word]! & mask) === 0) {
-        bits[word] = bits[word]! | mask;
+        bits[word] = (bits[word]! | mask) >>> 0;
         m.uniqueUsersEngaged++;
       }
     }

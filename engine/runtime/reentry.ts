@@ -33,6 +33,6 @@ export function checkFrequencyCap(settings: CompiledSettings, history: EntryHist
 export function recordEntry(settings: CompiledSettings, history: EntryHistory, now: number): void {
   history.entries.push(now);
   history.inside++;
-  const keep = Math.max(1, ...settings.reentry.limits.map((l) => l.count));
+  const keep = settings.reentry.entriesKept;
   if (history.entries.length > keep) history.entries.splice(0, history.entries.length - keep);
 }

@@ -25,10 +25,15 @@ export class MemoryFlowStore implements FlowStore {
   }
 }
 
+/**
+ * Participants by id, indexed by flow version and by person. Most people are in a flow
+ * once, so the person index holds a bare id and grows to a Set only for a second one.
+ */
 export class MemoryParticipantStore implements ParticipantStore {
   private readonly byId = new Map<string, ParticipantState>();
-  private readonly byFlow = new Map<string, Set<string>>();
-  private readonly byPerson = new Map<string, Set<string>>();
+  /** flow id → version → participant ids */
+  private readonly byFlow = new Map<string, Map<number, Set<string>>>();
+  private readonly byPerson = new Map<string, string | Set<string>>();
 
   get(id: string): ParticipantState | undefined {
     return this.byId.get(id);
@@ -36,8 +41,8 @@ export class MemoryParticipantStore implements ParticipantStore {
 
   put(state: ParticipantState): void {
     if (!this.byId.has(state.id)) {
-      index(this.byFlow, `${state.flowId}@${state.version}`, state.id);
-      index(this.byPerson, state.personId, state.id);
+      this.flowSet(state.flowId, state.version).add(state.id);
+      this.addToPerson(state.personId, state.id);
     }
     this.byId.set(state.id, state);
   }
@@ -46,32 +51,45 @@ export class MemoryParticipantStore implements ParticipantStore {
     const state = this.byId.get(id);
     if (!state) return;
     this.byId.delete(id);
-    unindex(this.byFlow, `${state.flowId}@${state.version}`, id);
-    unindex(this.byPerson, state.personId, id);
+    this.byFlow.get(state.flowId)?.get(state.version)?.delete(id);
+    this.removeFromPerson(state.personId, id);
   }
 
   *ofFlow(flowId: string, version: number): Iterable<ParticipantState> {
-    for (const id of this.byFlow.get(`${flowId}@${version}`) ?? []) yield this.byId.get(id)!;
+    for (const id of this.byFlow.get(flowId)?.get(version) ?? []) yield this.byId.get(id)!;
   }
 
   *ofPerson(personId: string): Iterable<ParticipantState> {
-    for (const id of this.byPerson.get(personId) ?? []) yield this.byId.get(id)!;
+    const ids = this.byPerson.get(personId);
+    if (ids === undefined) return;
+    for (const id of typeof ids === 'string' ? [ids] : ids) yield this.byId.get(id)!;
   }
 
   count(flowId: string, version: number): number {
-    return this.byFlow.get(`${flowId}@${version}`)?.size ?? 0;
+    return this.byFlow.get(flowId)?.get(version)?.size ?? 0;
   }
-}
 
-function index(map: Map<string, Set<string>>, key: string, id: string): void {
-  let set = map.get(key);
-  if (!set) map.set(key, (set = new Set()));
-  set.add(id);
-}
+  private flowSet(flowId: string, version: number): Set<string> {
+    let versions = this.byFlow.get(flowId);
+    if (!versions) this.byFlow.set(flowId, (versions = new Map()));
+    let ids = versions.get(version);
+    if (!ids) versions.set(version, (ids = new Set()));
+    return ids;
+  }
 
-function unindex(map: Map<string, Set<string>>, key: string, id: string): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(id);
-  if (set.size === 0) map.delete(key);
+  private addToPerson(personId: string, id: string): void {
+    const ids = this.byPerson.get(personId);
+    if (ids === undefined) this.byPerson.set(personId, id);
+    else if (typeof ids === 'string') this.byPerson.set(personId, new Set([ids, id]));
+    else ids.add(id);
+  }
+
+  private removeFromPerson(personId: string, id: string): void {
+    const ids = this.byPerson.get(personId);
+    if (ids === id) this.byPerson.delete(personId);
+    else if (typeof ids === 'object') {
+      ids.delete(id);
+      if (ids.size === 1) this.byPerson.set(personId, ids.values().next().value!);
+    }
+  }
 }

@@ -1,7 +1,6 @@
 // The imperative shell around the pure step: owns flow versions and their lifecycle,
-// entries and the frequency cap, the timer queue, effect execution and metrics. Work is
-// processed from one queue, so an entry caused by an effect (a tag added, a segment
-// joined) runs after the step that caused it, never inside it.
+// entries and the frequency cap, and metrics; runs steps from one task queue (tasks.ts),
+// wakes waiting participants (timers.ts) and performs effects (effects.ts).
 import type { Clock, TimerHandle } from '../clock.js';
 import { JunctionError, toJunctionError } from '../errors.js';
 import { coerceValue, type Value } from '../values.js';
@@ -13,11 +12,15 @@ import type { FlowRecord, FlowStore, ParticipantStore, PeopleStore } from '../st
 import { MemoryFlowStore, MemoryParticipantStore } from '../store/memory.js';
 import { addDuration } from '../calendar.js';
 import { newParticipant, step, type StepResult } from './step.js';
-import { TimerQueue } from './timers.js';
+import { Wakeups } from './timers.js';
+import { TaskQueue } from './tasks.js';
+import { EffectRunner } from './effects.js';
 import { MetricsRecorder, type FlowMetrics } from './metrics.js';
 import { checkFrequencyCap, recordEntry, type EntryHistory } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
-import { ParticipantStatus, type Effect, type Input, type ParticipantState, type Problem } from './types.js';
+import { ParticipantStatus, type Input, type ParticipantState, type Problem } from './types.js';
+
+const TIMER: Input = { kind: 'timer' };
 
 /** A flow that has seen no activity for this long finishes by itself. */
 export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
@@ -79,13 +82,10 @@ export class Engine {
   /** Launched versions per flow id, oldest first. */
   private readonly live = new Map<string, Live[]>();
   private readonly history = new Map<string, Map<string, EntryHistory>>();
-  private readonly timers = new TimerQueue();
-  private armed: TimerHandle | undefined;
-  private queue: Array<() => void> = [];
-  private draining = false;
+  private readonly wakeups: Wakeups;
+  private readonly tasks: TaskQueue;
+  private readonly effects: EffectRunner;
   private nextId = 0;
-  /** Effects whose handler threw or rejected, by kind. */
-  readonly effectFailures = new Map<string, number>();
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
@@ -95,6 +95,15 @@ export class Engine {
     this.registry = options.registry ?? defaultRegistry;
     this.logger = options.logger ?? silent;
     this.onStep = options.onStep;
+    this.tasks = new TaskQueue(this.logger);
+    this.wakeups = new Wakeups(this.clock, (ids, now) => this.wake(ids, now));
+    const ctx = { people: this.people, now: () => this.clock.now() };
+    this.effects = new EffectRunner(this.registry, ctx, this.logger, (id, input) => this.tasks.run(() => this.deliverTo(id, input)));
+  }
+
+  /** Effects whose handler threw or rejected, by kind. */
+  get effectFailures(): ReadonlyMap<string, number> {
+    return this.effects.failures;
   }
 
   // ── flow definitions and lifecycle ───────────────────────────────────────────
@@ -140,12 +149,12 @@ export class Engine {
     const start = flow.settings.start;
     if (start !== undefined && start > now) {
       move(record, 'scheduled', now);
-      live.timers.push(this.clock.schedule(start, () => this.run(() => this.activateScheduled(live))));
+      live.timers.push(this.clock.schedule(start, () => this.tasks.run(() => this.activateScheduled(live))));
     } else {
       this.activateOrRollBack(live);
     }
     if (previous) this.stopEntries(previous);
-    this.drain();
+    this.tasks.drain();
     return record;
   }
 
@@ -184,8 +193,8 @@ export class Engine {
     const live = this.requireCurrent(flowId);
     move(live.record, 'active', this.clock.now());
     const held = live.held.splice(0);
-    for (const h of held) this.queue.push(() => this.deliverTo(h.id, h.input));
-    this.drain();
+    for (const h of held) this.tasks.push(() => this.deliverTo(h.id, h.input));
+    this.tasks.drain();
     return live.record;
   }
 
@@ -222,7 +231,7 @@ export class Engine {
     (node as { prepared: unknown }).prepared = after;
     live.record.definition = definition;
     this.activateEntry(live, node.index, 'reconfigure');
-    this.drain();
+    this.tasks.drain();
   }
 
   /** The newest launched version that is not over, if any. */
@@ -246,8 +255,7 @@ export class Engine {
       this.deactivateAll(live);
       live.timers.forEach((t) => this.clock.cancel(t));
     }
-    if (this.armed) this.clock.cancel(this.armed);
-    this.armed = undefined;
+    this.wakeups.stop();
   }
 
   // ── people entering and inputs ────────────────────────────────────────────────
@@ -259,7 +267,7 @@ export class Engine {
     const entry = this.pickEntry(live, options.entry);
     const vars = this.checkVars(live.flow, options.vars);
     const result = this.admit(live, entry, personId, vars, options.branch);
-    this.drain();
+    this.tasks.drain();
     return result;
   }
 
@@ -269,7 +277,7 @@ export class Engine {
     for (const p of [...this.participants.ofPerson(personId)]) {
       if (p.status === ParticipantStatus.Waiting && this.deliverTo(p.id, input)) accepted++;
     }
-    this.drain();
+    this.tasks.drain();
     return accepted;
   }
 
@@ -291,7 +299,7 @@ export class Engine {
     const now = this.clock.now();
     move(live.record, 'active', now);
     const { end } = live.flow.settings;
-    if (end !== undefined) live.timers.push(this.clock.schedule(end, () => this.run(() => this.scheduleEnded(live))));
+    if (end !== undefined) live.timers.push(this.clock.schedule(end, () => this.tasks.run(() => this.scheduleEnded(live))));
     this.armIdleCheck(live);
     for (const index of live.flow.entries) this.activateEntry(live, index, 'launch');
     if (!this.acceptsLaterEntries(live.flow)) this.stopEntries(live);
@@ -322,7 +330,7 @@ export class Engine {
       now: () => this.clock.now(),
       enter: (personId, vars) => {
         const result = this.admit(live, entry, personId, vars ?? {}, undefined);
-        this.drain(); // runs now when called from outside (a people change); queued when inside a step
+        this.tasks.drain(); // runs now when called from outside (a people change); queued when inside a step
         return result;
       },
     };
@@ -345,7 +353,7 @@ export class Engine {
     this.participants.put(state);
     live.metrics.entered(personId);
     const input: Input = branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
-    this.queue.push(() => this.runStep(live, state, input));
+    this.tasks.push(() => this.runStep(live, state, input));
     return { entered: true, participantId: id };
   }
 
@@ -406,9 +414,9 @@ export class Engine {
       this.leave(live, next, live.flow.nodes[next.node]!.def.type === 'exit');
     } else {
       this.participants.put(next);
-      if (next.waitUntil > 0) this.addTimer(next.waitUntil, next.id);
+      if (next.waitUntil > 0) this.wakeups.add(next.waitUntil, next.id);
     }
-    this.perform(result.effects);
+    this.effects.perform(result.effects);
     this.onStep?.({ at: now, flow: live.flow, participant: next, result });
     return true;
   }
@@ -424,68 +432,24 @@ export class Engine {
     this.finishIfEmpty(live);
   }
 
-  private perform(effects: readonly Effect[]): void {
-    const ctx = { people: this.people, now: () => this.clock.now() };
-    for (const effect of effects) {
-      const handler = this.registry.effect(effect.kind);
-      try {
-        if (!handler) throw new JunctionError('JCT_EFFECT_UNKNOWN', `no handler for effect "${effect.kind}"`);
-        const out = handler(effect, ctx);
-        if (out instanceof Promise) this.awaitEffect(effect, out);
-      } catch (err) {
-        this.effectFailed(effect, err);
-      }
-    }
-  }
-
-  private awaitEffect(effect: Effect, promise: Promise<unknown>): void {
-    const participantId = effect.key.slice(0, effect.key.indexOf(':'));
-    promise.then(
-      (result) => this.run(() => this.deliverTo(participantId, { kind: 'effect.result', key: effect.key, result })),
-      (err: unknown) => {
-        this.effectFailed(effect, err);
-        const error = toJunctionError(err, 'JCT_EFFECT_FAILED').toJSON();
-        this.run(() => this.deliverTo(participantId, { kind: 'effect.failed', key: effect.key, error }));
-      },
-    );
-  }
-
-  private effectFailed(effect: Effect, err: unknown): void {
-    this.effectFailures.set(effect.kind, (this.effectFailures.get(effect.kind) ?? 0) + 1);
-    const e = toJunctionError(err, 'JCT_EFFECT_FAILED');
-    this.logger.error({ effect: effect.kind, key: effect.key, code: e.code }, e.message);
-  }
-
   // ── timers ────────────────────────────────────────────────────────────────────
 
-  private addTimer(at: number, participantId: string): void {
-    this.timers.push(at, participantId);
-    const top = this.timers.peek()!;
-    if (this.armed && this.armed.at <= top) return;
-    if (this.armed) this.clock.cancel(this.armed);
-    this.armed = this.clock.schedule(top, () => this.fire());
-  }
-
-  private fire(): void {
-    this.armed = undefined;
-    const now = this.clock.now();
-    for (let id = this.timers.popDue(now); id !== undefined; id = this.timers.popDue(now)) {
+  /** Queues a timer input for each participant still waiting for one of these wake-ups. */
+  private wake(ids: string[], now: number): void {
+    for (const id of ids) {
       const p = this.participants.get(id);
       if (p && p.status === ParticipantStatus.Waiting && p.waitUntil > 0 && p.waitUntil <= now) {
-        const input: Input = { kind: 'timer' };
-        this.queue.push(() => this.deliverTo(id, input));
+        this.tasks.push(() => this.deliverTo(id, TIMER));
       }
     }
-    const top = this.timers.peek();
-    if (top !== undefined) this.armed = this.clock.schedule(top, () => this.fire());
-    this.drain();
+    this.tasks.drain();
   }
 
   private armIdleCheck(live: Live): void {
     const at = addDuration(live.lastActivityAt, IDLE_LIMIT, live.flow.settings.timeZone);
     live.timers.push(
       this.clock.schedule(at, () =>
-        this.run(() => {
+        this.tasks.run(() => {
           if (!isLive(live.record.status)) return;
           if (addDuration(live.lastActivityAt, IDLE_LIMIT, live.flow.settings.timeZone) <= this.clock.now()) this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
           else this.armIdleCheck(live);
@@ -561,27 +525,6 @@ export class Engine {
     return [...this.live.values()].flat();
   }
 
-  /** Runs a task from outside a drain (a clock callback, a promise) and drains. */
-  private run(task: () => void): void {
-    this.queue.push(task);
-    this.drain();
-  }
-
-  /** Runs queued tasks in order (tasks may queue more); one failing task never stops the rest. */
-  private drain(): void {
-    if (this.draining) return;
-    this.draining = true;
-    for (let head = 0; head < this.queue.length; head++) {
-      try {
-        this.queue[head]!();
-      } catch (err) {
-        const e = toJunctionError(err, 'JCT_INTERNAL');
-        this.logger.error({ code: e.code }, e.message);
-      }
-    }
-    this.queue = [];
-    this.draining = false;
-  }
 }
 
 function unknownFlow(flowId: string): JunctionError {

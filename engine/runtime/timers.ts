@@ -1,6 +1,41 @@
-// A min-heap of (due time, participant id): the engine arms one clock timer for the
-// earliest entry and pops everything due when it fires. Entries are never removed early;
-// the engine skips a popped entry whose participant no longer waits until that time.
+// Participant wake-ups: a min-heap of (due time, participant id) and one clock timer armed
+// for the earliest. When it fires, every id due is handed over at once. Entries are never
+// removed early; the engine skips a popped one whose participant no longer waits for it.
+import type { Clock, TimerHandle } from '../clock.js';
+
+export class Wakeups {
+  private readonly heap = new TimerQueue();
+  private armed: TimerHandle | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    /** Receives the ids due at `now` (some may be stale). */
+    private readonly onDue: (ids: string[], now: number) => void,
+  ) {}
+
+  add(at: number, participantId: string): void {
+    this.heap.push(at, participantId);
+    const top = this.heap.peek()!;
+    if (this.armed && this.armed.at <= top) return;
+    if (this.armed) this.clock.cancel(this.armed);
+    this.armed = this.clock.schedule(top, () => this.fire());
+  }
+
+  stop(): void {
+    if (this.armed) this.clock.cancel(this.armed);
+    this.armed = undefined;
+  }
+
+  private fire(): void {
+    this.armed = undefined;
+    const now = this.clock.now();
+    const due: string[] = [];
+    for (let id = this.heap.popDue(now); id !== undefined; id = this.heap.popDue(now)) due.push(id);
+    const top = this.heap.peek();
+    if (top !== undefined) this.armed = this.clock.schedule(top, () => this.fire());
+    this.onDue(due, now);
+  }
+}
 
 export class TimerQueue {
   private readonly ats: number[] = [];

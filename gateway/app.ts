@@ -47,6 +47,7 @@ export function buildApp(engine: Engine): FastifyInstance {
       },
     },
     async (req, reply) => {
+      if (!engine.status(req.params.id)) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow with id "${req.params.id}"`);
       const person = engine.people.upsert(req.body.person);
       const result = engine.enter(req.params.id, person.id, { vars: req.body.vars, entry: req.body.entry });
       return reply.status(result.entered ? 201 : 200).send({ personId: person.id, ...result });

@@ -61,6 +61,8 @@ t.test('Flow API: bad input gets a clear error with a stable code', async (t) =>
   t.equal(badPhone.json().error.code, 'JCT_CONTACT_INVALID');
   const huge = await app.inject({ method: 'POST', url: '/flows/welcome/participants', payload: { person: { id: 'x'.repeat(2 * 1024 * 1024) } } });
   t.equal(huge.statusCode, 413);
-  const unknownFlow = await app.inject({ method: 'POST', url: '/flows/nope/participants', payload: { person: { id: 'y' } } });
+  const { w } = setup();
+  const unknownFlow = await buildApp(w.engine).inject({ method: 'POST', url: '/flows/nope/participants', payload: { person: { id: 'y' } } });
   t.equal(unknownFlow.statusCode, 404);
+  t.equal(w.people.get('y'), undefined, 'no profile is created for a flow that does not exist');
 });

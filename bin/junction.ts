@@ -8,14 +8,14 @@ import { formatProblem, validateCommand } from './commands/validate.js';
 import type { Problem } from '../engine/runtime/types.js';
 import { simulateCommand } from './commands/simulate.js';
 import { schemaCommand } from './commands/schema.js';
-import { elementsCommand } from './commands/elements.js';
+import { referenceCommand } from './commands/reference.js';
 import { startCommand } from './commands/start.js';
 
 const USAGE = `usage:
   junction validate FLOW.json [--people PEOPLE.json]
   junction simulate FLOW.json [--people PEOPLE.json] [--events EVENTS.jsonl] [--start ISO] [--until ISO] [--json]
   junction schema
-  junction elements
+  junction reference
   junction start [--config CONFIG.json]`;
 
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
@@ -42,8 +42,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         return file ? simulateCommand(file, values, out) : usage(err, 2);
       case 'schema':
         return schemaCommand(out);
-      case 'elements':
-        return elementsCommand(out);
+      case 'reference':
+        return referenceCommand(out);
       case 'start':
         await startCommand(values.config);
         return -1;

@@ -104,12 +104,15 @@ t.test('schema: the generated JSON Schema covers every element and matches docs/
   t.same(JSON.parse(readFileSync('docs/flow.schema.json', 'utf8')), schema, 'docs/flow.schema.json is current (npm run docs)');
 });
 
-t.test('elements: the generated reference lists every element and matches docs/elements.md', async (t) => {
-  const r = await run('elements');
+t.test('reference: elements, attributes, operators and functions, matching docs/reference.md', async (t) => {
+  const r = await run('reference');
   t.equal(r.code, 0);
   for (const title of ['### Flow API — `flowApi`', '### Pause — `pause`', '### Segment audience — `segmentAudience`']) t.match(r.out, title);
+  t.match(r.out, /\| date \| `is`, `isNot`, .*`willBeWithin`.*`wasToday`.*\|/);
+  t.match(r.out, /\| `dateDiff\(timestamp, timestamp, string\): int` \|/);
+  t.match(r.out, /\| `sms\.lastContactedAt` \| datetime \| channel \|/);
   const { readFileSync } = await import('node:fs');
-  t.equal(readFileSync('docs/elements.md', 'utf8'), `${r.out}\n`, 'docs/elements.md is current (npm run docs)');
+  t.equal(readFileSync('docs/reference.md', 'utf8'), `${r.out}\n`, 'docs/reference.md is current (npm run docs)');
 });
 
 t.test('the built command runs (dist/bin/junction.js)', async (t) => {

@@ -29,7 +29,11 @@ function parseJson(text: string, where: string): unknown {
   } catch {
     // JSON.parse rarely says where; jsonc-parser (strict options) does.
     const errors: ParseError[] = [];
-    parseLenient(text, errors, { disallowComments: true, allowTrailingComma: false });
+    try {
+      parseLenient(text, errors, { disallowComments: true, allowTrailingComma: false });
+    } catch {
+      // too deeply nested even to locate the mistake
+    }
     const first = errors[0];
     const at = first ? lineColumn(text, first.offset) : '';
     const why = first ? printParseErrorCode(first.error) : 'not JSON';

@@ -61,7 +61,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       err((e as Error).message);
       return usage(err, 2);
     }
-    throw e;
+    err(`error JCT_INTERNAL: ${e instanceof Error ? e.message : String(e)} (please report this)`);
+    return 2;
   }
 }
 

@@ -6,8 +6,15 @@ import { Value as TypeValue, ValueErrorType } from '@sinclair/typebox/value';
 import type { ValueError } from '@sinclair/typebox/errors';
 import type { Problem } from './runtime/types.js';
 
+/** Deeper JSON is refused before any (recursive) validation touches it. */
+export const MAX_DEPTH = 64;
+
 /** Problems of `value` against `schema`, each with `code` and a JSON path under `base`. */
 export function schemaProblems(schema: TSchema, value: unknown, base: string, code: string): Problem[] {
+  const deep = tooDeep(value, MAX_DEPTH);
+  if (deep !== undefined) {
+    return [{ code, message: `nested more than ${MAX_DEPTH} levels deep`, path: base + jsonPath(deep) }];
+  }
   const out = new Map<string, Problem>();
   for (const e of explain(TypeValue.Errors(schema, value))) {
     const path = base + jsonPath(e.path);
@@ -33,6 +40,17 @@ function explain(errors: Iterable<ValueError>): ValueError[] {
 
 function messageOf(e: ValueError): string {
   return e.type === ValueErrorType.Union && e.schema.description ? `Expected ${e.schema.description}` : e.message;
+}
+
+/** The JSON pointer of the first value nested deeper than `max`, found without recursion. */
+function tooDeep(value: unknown, max: number): string | undefined {
+  const stack: Array<{ value: unknown; depth: number; pointer: string }> = [{ value, depth: 0, pointer: '' }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    if (item.depth >= max) return item.pointer;
+    for (const [key, child] of Object.entries(item.value)) stack.push({ value: child, depth: item.depth + 1, pointer: `${item.pointer}/${key}` });
+  }
+  return undefined;
 }
 
 /** `/people/3/custom/a b` → `.people[3].custom["a b"]` */

@@ -52,10 +52,16 @@ export function compileFlow(doc: unknown, options: CompileOptions = {}): Compile
   const report: Report = (code, message, path, elementId) => {
     problems.push(elementId === undefined ? { code, message, path } : { code, message, path, elementId });
   };
-  const flow = readDocument(doc, report);
-  if (!flow) return { ok: false, problems };
-  const compiled = new FlowCompiler(flow, options, report, () => problems.length).compile();
-  return problems.length === 0 && compiled ? { ok: true, flow: compiled } : { ok: false, problems };
+  try {
+    const flow = readDocument(doc, report);
+    if (!flow) return { ok: false, problems };
+    const compiled = new FlowCompiler(flow, options, report, () => problems.length).compile();
+    return problems.length === 0 && compiled ? { ok: true, flow: compiled } : { ok: false, problems };
+  } catch (err) {
+    // A bug in an element's compile() must not take the caller down with it.
+    report('JCT_INTERNAL', `validation stopped: ${err instanceof Error ? err.message : String(err)}`, '$');
+    return { ok: false, problems };
+  }
 }
 
 /** Compiles or throws JunctionError JCT_FLOW_INVALID with every problem in `details.problems`. */

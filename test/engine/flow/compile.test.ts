@@ -171,3 +171,35 @@ t.test('custom attributes come from the catalog given', async (t) => {
   t.same(codes(problemsOf(doc)), ['JCT_ATTRIBUTE_UNKNOWN $.elements[0].config.segments[0].conditions.all[0].attribute']);
   t.same(problemsOf(doc, new AttributeCatalog([{ name: 'loyaltyPoints', type: 'whole' }])), []);
 });
+
+t.test('hostile nesting is refused before validation recurses into it', async (t) => {
+  let group: unknown = { attribute: 'city', operator: 'is', value: 'x' };
+  for (let i = 0; i < 3000; i++) group = { all: [group] };
+  const doc = { ...base(), elements: [{ id: 'a', type: 'segmentAudience', config: { segments: [{ conditions: group }] } }] };
+  const ps = problemsOf(doc);
+  t.equal(ps.length, 1);
+  t.equal(ps[0]!.code, 'JCT_CONFIG_INVALID');
+  t.equal(ps[0]!.message, 'nested more than 64 levels deep');
+  t.match(ps[0]!.path, /^\$\.elements\[0\]\.config\.segments\[0\]\.conditions(\.all\[0\])+$/);
+});
+
+t.test('an element whose compile() throws is reported, not thrown', async (t) => {
+  const { defineElement } = await import('../../../engine/registry.js');
+  const { Type } = await import('@sinclair/typebox');
+  defineElement({
+    type: 'testBrokenCompile',
+    role: 'element',
+    title: 'Broken compile (test only)',
+    description: 'Throws while compiling.',
+    config: Type.Object({}),
+    example: {},
+    branches: () => ['next'],
+    compile: () => {
+      throw new Error('compile bug');
+    },
+    execute: () => 0,
+  });
+  const doc = { ...base(), elements: [{ id: 'a', type: 'testBrokenCompile', config: {} }] };
+  t.same(codes(problemsOf(doc)), ['JCT_INTERNAL $']);
+  t.match(problemsOf(doc)[0]!.message, /compile bug/);
+});

@@ -149,3 +149,11 @@ t.test('other sections name the failing item too', async (t) => {
     message: '$.segments[0].rules: needs a city',
   }, 'the rule compiler gets the path of the rules');
 });
+
+t.test('a people file nested too deeply is refused with a path, not a crash', async (t) => {
+  let rules: unknown = { attribute: 'city', operator: 'is', value: 'x' };
+  for (let i = 0; i < 3000; i++) rules = { any: [rules] };
+  const problems = problemsOf({ segments: [{ id: 's', name: 'S', kind: 'realtime', rules }] }) as Array<{ path: string; message: string }>;
+  t.equal(problems.length, 1);
+  t.match(problems[0]!.message, /nested more than 64 levels deep/);
+});

@@ -178,7 +178,7 @@ t.test('hostile nesting is refused before validation recurses into it', async (t
   const doc = { ...base(), elements: [{ id: 'a', type: 'segmentAudience', config: { segments: [{ conditions: group }] } }] };
   const ps = problemsOf(doc);
   t.equal(ps.length, 1);
-  t.equal(ps[0]!.code, 'JCT_CONFIG_INVALID');
+  t.equal(ps[0]!.code, 'JCT_FLOW_SHAPE');
   t.equal(ps[0]!.message, 'nested more than 64 levels deep');
   t.match(ps[0]!.path, /^\$\.elements\[0\]\.config\.segments\[0\]\.conditions(\.all\[0\])+$/);
 });

@@ -21,10 +21,6 @@ export class JunctionError extends Error {
   }
 }
 
-export function isJunctionError(err: unknown): err is JunctionError {
-  return err instanceof JunctionError;
-}
-
 /** Wraps anything thrown into a JunctionError, keeping the code of one that already is. */
 export function toJunctionError(err: unknown, code: string): JunctionError {
   if (err instanceof JunctionError) return err;

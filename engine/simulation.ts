@@ -8,8 +8,7 @@ import { VirtualClock } from './clock.js';
 import { JunctionError } from './errors.js';
 import { Engine } from './runtime/engine.js';
 import { MemoryPeopleStore } from './store/memory-people.js';
-import { loadPeopleFile } from './people/load.js';
-import { compileSegmentRule } from './conditions/compile.js';
+import { loadPeople } from './people/load.js';
 import { ParticipantStatus } from './runtime/types.js';
 import type { FlowMetrics } from './runtime/metrics.js';
 
@@ -66,7 +65,7 @@ export function simulate(input: SimulationInput): SimulationReport {
   const clock = new VirtualClock(start);
   const people = new MemoryPeopleStore(clock);
   const timeZone = flowTimeZone(input.flow);
-  loadPeopleFile(input.people ?? {}, people, (rules, path) => compileSegmentRule(rules, people.catalog(), timeZone, path));
+  loadPeople(input.people ?? {}, people, timeZone);
   const reports = new Map<string, ParticipantReport>();
   const engine = new Engine({
     clock,

@@ -7,8 +7,7 @@ import { loadConfig } from '../../config/index.js';
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { loadPeopleFile } from '../../engine/people/load.js';
-import { compileSegmentRule } from '../../engine/conditions/compile.js';
+import { loadPeople } from '../../engine/people/load.js';
 import { JunctionError } from '../../engine/errors.js';
 import { buildApp } from '../../gateway/app.js';
 import { readJson } from '../files.js';
@@ -18,7 +17,7 @@ export async function startCommand(configFile: string | undefined): Promise<void
   const logger = pino({ level: config.logLevel });
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
-  if (config.people !== '') loadPeopleFile(readJson(config.people), people, (r, path) => compileSegmentRule(r, people.catalog(), 'UTC', path));
+  if (config.people !== '') loadPeople(readJson(config.people), people);
   const engine = new Engine({ clock, people, logger });
   launchFolder(engine, config.flows, logger);
   const app = buildApp(engine);

@@ -2,14 +2,13 @@
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { loadPeopleFile } from '../../engine/people/load.js';
-import { compileSegmentRule } from '../../engine/conditions/compile.js';
+import { loadPeople } from '../../engine/people/load.js';
 import type { Problem } from '../../engine/runtime/types.js';
 import { readJson } from '../files.js';
 
 export function validateCommand(flowFile: string, peopleFile: string | undefined, out: (line: string) => void): number {
   const people = new MemoryPeopleStore(new SystemClock());
-  if (peopleFile) loadPeopleFile(readJson(peopleFile), people, (rules, path) => compileSegmentRule(rules, people.catalog(), 'UTC', path));
+  if (peopleFile) loadPeople(readJson(peopleFile), people);
   const problems = new Engine({ clock: new SystemClock(), people }).validate(readJson(flowFile));
   if (problems.length === 0) {
     out(`${flowFile}: valid`);

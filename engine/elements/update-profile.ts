@@ -12,6 +12,7 @@ import type { ProfileChange } from '../store/interfaces.js';
 import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 import { changeProfile } from './profile-change.js';
+import { readonlyReason } from '../people/profile.js';
 
 const Attribute = Type.String({ description: 'a standard or custom attribute name' });
 const Update = Type.Union([
@@ -25,9 +26,6 @@ const Config = Type.Object(
 );
 type Config = Static<typeof Config>;
 type UpdateConfig = Config['updates'][number];
-
-/** Attributes the profile keeps by itself. */
-const SYSTEM_ATTRIBUTES = new Set(['createdAt', 'modifiedAt']);
 
 interface Prepared {
   readonly catalog: AttributeCatalog;
@@ -68,12 +66,12 @@ export default defineElement<Config, Prepared>({
 
 function compileUpdate(u: UpdateConfig, ctx: CompileContext, at: string): Prepared['updates'][number] {
   const info = ctx.attributes.get(u.attribute);
-  const writable = info && (info.kind === 'standard' || info.kind === 'custom') && !SYSTEM_ATTRIBUTES.has(u.attribute);
+  const readonly = info && readonlyReason(u.attribute, info.kind);
   const type = info?.type ?? 'text';
   const base = { attribute: u.attribute, type, value: null };
   if (!info) ctx.problem('JCT_ATTRIBUTE_UNKNOWN', `unknown attribute "${u.attribute}"; check the spelling or define it as a custom attribute`, `${at}.attribute`);
-  else if (!writable) ctx.problem('JCT_ATTRIBUTE_READONLY', `"${u.attribute}" cannot be set by a flow`, `${at}.attribute`);
-  if (!writable || 'clear' in u) return base;
+  else if (readonly) ctx.problem('JCT_ATTRIBUTE_READONLY', `"${u.attribute}" cannot be set: ${readonly}`, `${at}.attribute`);
+  if (!info || readonly || 'clear' in u) return base;
   if ('formula' in u) return { ...base, formula: compileExpression(u.formula, ctx, type, `${at}.formula`) };
   if (typeof u.value === 'string' && u.value.includes('{{')) return { ...base, template: compileTemplate(u.value, ctx, `${at}.value`) };
   const c = coerceValue(type, u.value);

@@ -5,6 +5,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { JunctionError, toJunctionError } from '../errors.js';
 import { schemaProblems } from '../schema-problems.js';
+import { compileSegmentRule } from '../conditions/compile.js';
+import type { AttributeCatalog } from './catalog.js';
 import { ValueTypeSchema } from '../values.js';
 import type { PeopleStore, PersonInput, SegmentRule } from '../store/interfaces.js';
 import { CHANNELS, STANDARD_ATTRIBUTES } from './types.js';
@@ -114,4 +116,9 @@ function at(path: string, load: () => unknown): void {
     const cause = toJunctionError(err, 'JCT_PEOPLE_FILE_INVALID');
     throw new JunctionError(cause.code, `${path}: ${cause.message}`, { ...cause.details, path });
   }
+}
+
+/** Loads a people file whose real-time segment rules are conditions (engine/conditions), read in `timeZone`. */
+export function loadPeople(doc: unknown, store: PeopleStore & { catalog(): AttributeCatalog }, timeZone = 'UTC'): void {
+  loadPeopleFile(doc, store, (rules, path) => compileSegmentRule(rules, store.catalog(), timeZone, path));
 }

@@ -187,7 +187,8 @@ function setAttribute(draft: Draft, name: string, raw: Value, catalog: Attribute
   return name;
 }
 
-function readonlyReason(name: string, kind: AttributeKind): string | undefined {
+/** Why a flow or an API cannot set this attribute, or undefined when it can. */
+export function readonlyReason(name: string, kind: AttributeKind): string | undefined {
   if (kind === 'contact') return 'add phones and emails with the addPhone and addEmail changes';
   if (kind === 'channel') return 'the contacted change updates it';
   if (SYSTEM_ATTRIBUTES.has(name)) return 'Junction keeps it up to date';

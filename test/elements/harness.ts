@@ -6,8 +6,7 @@ import '../../engine/elements/index.js';
 import { Engine, type StepEvent } from '../../engine/runtime/engine.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { loadPeopleFile } from '../../engine/people/load.js';
-import { compileSegmentRule } from '../../engine/conditions/compile.js';
+import { loadPeople } from '../../engine/people/load.js';
 import { registry } from '../../engine/registry.js';
 import { JunctionError } from '../../engine/errors.js';
 import { ParticipantStatus, type Effect } from '../../engine/runtime/types.js';
@@ -87,7 +86,7 @@ export class CaseRun {
   constructor(readonly type: string, readonly c: ElementCase) {
     this.clock = new VirtualClock(c.now ?? '2026-01-05T09:00:00Z');
     this.people = new MemoryPeopleStore(this.clock);
-    loadPeopleFile(c.people ?? {}, this.people, (rules, path) => compileSegmentRule(rules, this.people.catalog(), c.timeZone ?? 'UTC', path));
+    loadPeople(c.people ?? {}, this.people, c.timeZone ?? 'UTC');
     if (c.person) this.people.upsert({ id: 'p1', ...c.person });
     this.engine = new Engine({ clock: this.clock, people: this.people, onStep: (e) => this.events.push(e) });
     this.entry = registry.get(type)?.role === 'entry';

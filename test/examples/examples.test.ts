@@ -5,8 +5,7 @@ import { simulate, type SimulationReport } from '../../engine/simulation.js';
 import { Engine } from '../../engine/runtime/engine.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { loadPeopleFile } from '../../engine/people/load.js';
-import { compileSegmentRule } from '../../engine/conditions/compile.js';
+import { loadPeople } from '../../engine/people/load.js';
 
 const json = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
 const lines = (file: string): unknown[] => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -21,7 +20,7 @@ const pathOf = (r: SimulationReport, person: string): string[] => r.participants
 t.test('every example flow is valid and has an event timeline', async (t) => {
   const clock = new VirtualClock();
   const store = new MemoryPeopleStore(clock);
-  loadPeopleFile(people, store, (rules, path) => compileSegmentRule(rules, store.catalog(), 'UTC', path));
+  loadPeople(people, store);
   const engine = new Engine({ clock, people: store });
   const files = readdirSync('examples/flows');
   t.ok(files.length >= 3);

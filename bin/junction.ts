@@ -2,14 +2,15 @@
 // The `junction` command: validate, simulate, schema, start. Errors print as
 // "error CODE: message" with exit code 2 (1 means "the flow has problems").
 import { parseArgs } from 'node:util';
-import '../engine/elements/index.js';
 import { JunctionError } from '../engine/errors.js';
+import { ConfigError } from '../config/index.js';
 import { formatProblem, validateCommand } from './commands/validate.js';
-import type { Problem } from '../engine/runtime/types.js';
+import type { Problem } from '../engine/vocabulary.js';
 import { simulateCommand } from './commands/simulate.js';
 import { schemaCommand } from './commands/schema.js';
 import { referenceCommand } from './commands/reference.js';
 import { startCommand } from './commands/start.js';
+import { assembleRegistry } from './modules.js';
 
 const USAGE = `usage:
   junction validate FLOW.json [--people PEOPLE.json]
@@ -35,24 +36,25 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     });
     const [command, file] = positionals;
     if (values.help || !command) return usage(out, values.help ? 0 : 2);
+    const registry = assembleRegistry();
     switch (command) {
       case 'validate':
-        return file ? validateCommand(file, values.people, out) : usage(err, 2);
+        return file ? validateCommand(registry, file, values.people, out) : usage(err, 2);
       case 'simulate':
-        return file ? simulateCommand(file, values, out) : usage(err, 2);
+        return file ? await simulateCommand(registry, file, values, out) : usage(err, 2);
       case 'schema':
-        return schemaCommand(out);
+        return schemaCommand(registry, out);
       case 'reference':
-        return referenceCommand(out);
+        return referenceCommand(registry, out);
       case 'start':
-        await startCommand(values.config);
+        await startCommand(registry, values.config);
         return -1;
       default:
         err(`unknown command "${command}"`);
         return usage(err, 2);
     }
   } catch (e) {
-    if (e instanceof JunctionError) {
+    if (e instanceof JunctionError || e instanceof ConfigError) {
       err(`error ${e.code}: ${e.message}`);
       for (const p of (e.details?.['problems'] as Problem[] | undefined) ?? []) err(formatProblem(p));
       return 2;

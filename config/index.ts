@@ -1,10 +1,9 @@
 // Configuration: defaults that run the whole product on one machine with no external
 // service, overridden by an optional JSON file, overridden by JUNCTION_* environment variables.
+// It depends on nothing of Junction's own: the engine and gateway read what it returns.
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
-import { JunctionError } from '../engine/errors.js';
-import { schemaProblems } from '../engine/schema-problems.js';
 
 export const ConfigSchema = Type.Object(
   {
@@ -12,6 +11,13 @@ export const ConfigSchema = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
     flows: Type.String({ default: 'examples/flows', description: 'Folder of flow JSON files launched at start' }),
     people: Type.String({ default: 'examples/people.json', description: 'People JSON file loaded at start ("" for none)' }),
+    dataDir: Type.String({ default: 'data', description: 'Folder of the embedded store ("" keeps everything in memory: nothing survives a restart)' }),
+    sync: Type.Union([Type.Literal('full'), Type.Literal('normal')], {
+      default: 'full',
+      description: 'full: a commit survives a machine crash; normal: a process crash only (faster)',
+    }),
+    partitions: Type.Integer({ minimum: 1, maximum: 1024, default: 8, description: 'Partitions people are spread over' }),
+    flushMs: Type.Integer({ minimum: 0, maximum: 1000, default: 2, description: 'Longest a change waits for its group commit (ms)' }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   },
   { additionalProperties: false },
@@ -23,21 +29,38 @@ const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_PORT: 'port',
   JUNCTION_FLOWS: 'flows',
   JUNCTION_PEOPLE: 'people',
+  JUNCTION_DATA_DIR: 'dataDir',
+  JUNCTION_SYNC: 'sync',
+  JUNCTION_PARTITIONS: 'partitions',
+  JUNCTION_FLUSH_MS: 'flushMs',
   JUNCTION_LOG_LEVEL: 'logLevel',
 };
+const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs']);
+
+/** A configuration problem; `code` is always JCT_CONFIG_INVALID, `details.problems` names each. */
+export class ConfigError extends Error {
+  readonly code = 'JCT_CONFIG_INVALID';
+
+  constructor(
+    message: string,
+    readonly details: { problems: Array<{ path: string; message: string }> } = { problems: [] },
+  ) {
+    super(message);
+  }
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfig {
   const fromFile = file ? readConfigFile(file) : {};
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV)) {
     const v = env[name];
-    if (v !== undefined && v !== '') fromEnv[key] = key === 'port' ? Number(v) : v;
+    if (v !== undefined) fromEnv[key] = NUMBERS.has(key) ? Number(v) : v;
   }
   const merged = Value.Default(ConfigSchema, { ...fromFile, ...fromEnv }) as JunctionConfig;
-  const problems = schemaProblems(ConfigSchema, merged, '$', 'JCT_CONFIG_INVALID');
+  const problems = [...Value.Errors(ConfigSchema, merged)].map((e) => ({ path: `$${e.path.replace(/\//g, '.')}`, message: e.message }));
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-    throw new JunctionError('JCT_CONFIG_INVALID', `configuration is invalid: ${list}`, { problems });
+    throw new ConfigError(`configuration is invalid: ${list}`, { problems });
   }
   return merged;
 }
@@ -46,6 +69,6 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new JunctionError('JCT_CONFIG_INVALID', `cannot read configuration ${file}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read configuration ${file}: ${(err as Error).message}`);
   }
 }

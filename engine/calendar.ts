@@ -10,7 +10,7 @@
 //     so a daily time happens once a day.
 import { DateTime, IANAZone, Zone } from 'luxon';
 import { JunctionError } from './errors.js';
-import type { Duration } from './flow/schema.js';
+import type { Duration } from './flow-schema.js';
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -27,3 +27,14 @@ export function toJunctionError(err: unknown, code: string): JunctionError {
   const message = err instanceof Error ? err.message : String(err);
   return new JunctionError(code, message);
 }
+
+/** What an effect handler throws: `retryable` says whether trying again later may succeed. */
+export class EffectFailure extends JunctionError {
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, retryable: boolean) {
+    super(code, message);
+    this.name = 'EffectFailure';
+    this.retryable = retryable;
+  }
+}

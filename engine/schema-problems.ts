@@ -4,19 +4,22 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value as TypeValue, ValueErrorType } from '@sinclair/typebox/value';
 import type { ValueError } from '@sinclair/typebox/errors';
-import type { Problem } from './runtime/types.js';
+import type { Problem } from './vocabulary.js';
 
 /** Deeper JSON is refused before any (recursive) validation touches it. */
 export const MAX_DEPTH = 64;
 
-/** Problems of `value` against `schema`, each with `code` and a JSON path under `base`. */
-export function schemaProblems(schema: TSchema, value: unknown, base: string, code: string): Problem[] {
+/**
+ * Problems of `value` against `schema`, each with `code` and a JSON path under `base`; at most
+ * `limit` of them (a request with 100,000 bad items stops being checked at the limit).
+ */
+export function schemaProblems(schema: TSchema, value: unknown, base: string, code: string, limit = Infinity): Problem[] {
   const deep = tooDeep(value, MAX_DEPTH);
   if (deep !== undefined) {
     return [{ code, message: `nested more than ${MAX_DEPTH} levels deep`, path: base + jsonPath(deep) }];
   }
   const out = new Map<string, Problem>();
-  for (const e of explain(TypeValue.Errors(schema, value))) {
+  for (const e of explain(TypeValue.Errors(schema, value), limit)) {
     const path = base + jsonPath(e.path);
     if (!out.has(path)) out.set(path, { code, message: messageOf(e), path });
   }
@@ -27,9 +30,10 @@ export function schemaProblems(schema: TSchema, value: unknown, base: string, co
  * `{ kind: 'forPeriod', until: '25:00' }` is explained by the forPeriod member: its `until`.
  * A union with a description (a list of allowed words) is explained by the description.
  */
-function explain(errors: Iterable<ValueError>): ValueError[] {
+function explain(errors: Iterable<ValueError>, limit = Infinity): ValueError[] {
   const out: ValueError[] = [];
   for (const e of errors) {
+    if (out.length >= limit) break;
     const described = e.type === ValueErrorType.Union && e.schema.description;
     const variants = described ? [] : e.errors.map((it) => explain(it)).filter((list) => list.length > 0);
     if (variants.length === 0) out.push(e);

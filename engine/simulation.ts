@@ -3,13 +3,13 @@
 // each participant's path and each element's metrics. Days of pauses take milliseconds.
 import { Type, type Static } from '@sinclair/typebox';
 import { schemaProblems } from './schema-problems.js';
-import './elements/index.js';
 import { VirtualClock } from './clock.js';
 import { JunctionError } from './errors.js';
 import { Engine } from './runtime/engine.js';
+import type { Registry } from './module.js';
 import { MemoryPeopleStore } from './store/memory-people.js';
-import { loadPeople } from './people/load.js';
-import { ParticipantStatus } from './runtime/types.js';
+import { loadPeople } from './people-file.js';
+import { ParticipantStatus } from './vocabulary.js';
 import type { FlowMetrics } from './runtime/metrics.js';
 
 const At = Type.String({ description: 'ISO 8601 date-time' });
@@ -47,6 +47,7 @@ export interface SimulationReport {
 }
 
 export interface SimulationInput {
+  registry: Registry;
   flow: unknown;
   people?: unknown;
   events?: readonly unknown[];
@@ -59,7 +60,7 @@ export interface SimulationInput {
 const DEFAULT_START = Date.UTC(2026, 0, 1);
 const HORIZON = 2 * 366 * 24 * 3600 * 1000;
 
-export function simulate(input: SimulationInput): SimulationReport {
+export async function simulate(input: SimulationInput): Promise<SimulationReport> {
   const events = readTimeline(input.events ?? []);
   const start = input.start ?? events[0]?.time ?? DEFAULT_START;
   const clock = new VirtualClock(start);
@@ -70,6 +71,7 @@ export function simulate(input: SimulationInput): SimulationReport {
   const engine = new Engine({
     clock,
     people,
+    registry: input.registry,
     onStep: (e) => track(reports, e.participant, e.result.visited.map((i) => e.flow.nodes[i]!), e.at),
   });
   const saved = engine.save(input.flow);
@@ -77,18 +79,19 @@ export function simulate(input: SimulationInput): SimulationReport {
   const rejected: SimulationReport['rejected'] = [];
   for (const { time, event } of events.filter((e) => input.until === undefined || e.time <= input.until)) {
     clock.advanceTo(time);
-    const refused = apply(engine, saved.id, event);
+    const refused = await apply(engine, saved.id, event);
     if (refused) rejected.push({ at: time, person: event.person, reason: refused });
   }
   const busy = (): boolean =>
-    engine.status(saved.id)?.status === 'scheduled' || [...engine.participants.ofFlow(saved.id, saved.version)].some((p) => p.waitUntil > 0);
+    engine.status(saved.id)?.status === 'scheduled' || [...engine.participantsOf(saved.id, saved.version)].some((p) => p.waitUntil > 0);
   if (input.until !== undefined) clock.advanceTo(input.until);
   else runOut(clock, start + HORIZON, busy);
   const end = clock.now();
   for (const p of reports.values()) {
-    const state = engine.participants.get(p.id);
+    const state = engine.participant(p.id);
     if (state?.status === ParticipantStatus.Waiting) p.until = state.waitUntil || undefined;
   }
+  await engine.close();
   return { flowId: saved.id, timeZone, start, end, participants: [...reports.values()], metrics: engine.metrics(saved.id), rejected };
 }
 
@@ -111,20 +114,20 @@ function track(
   }
 }
 
-/** Applies one timeline event; returns why it was refused, if it was. */
-function apply(engine: Engine, flowId: string, event: TimelineEvent): string | undefined {
+/** Applies one timeline event through the inbox; returns why it was refused, if it was. */
+async function apply(engine: Engine, flowId: string, event: TimelineEvent): Promise<string | undefined> {
   try {
     switch (event.type) {
       case 'enter': {
-        if (!engine.people.get(event.person)) engine.people.upsert({ id: event.person });
-        const r = engine.enter(flowId, event.person, { entry: event.entry, vars: event.vars });
+        const person = { id: event.person };
+        const r = await engine.submit(event.person, { kind: 'flow.enter', flowId, person, entry: event.entry, vars: event.vars });
         return r.entered ? undefined : r.reason;
       }
       case 'event':
-        engine.event(event.person, event.name, event.properties);
+        await engine.event(event.person, event.name, event.properties);
         return undefined;
       case 'profile':
-        engine.people.update(event.person, event.changes as never);
+        await engine.submit(event.person, { kind: 'person.update', changes: event.changes as never });
         return undefined;
     }
   } catch (err) {

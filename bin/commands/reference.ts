@@ -2,13 +2,14 @@
 // every registered entry point and element, the attributes, the condition operators of each
 // type, placeholders, and the expression functions (docs/reference.md is this output).
 import type { TSchema } from '@sinclair/typebox';
-import { registry, type ElementDefinition } from '../../engine/registry.js';
+import type { ElementDefinition } from '../../engine/element.js';
+import type { Registry } from '../../engine/module.js';
 import { AttributeCatalog } from '../../engine/people/catalog.js';
 import { operatorsFor } from '../../engine/conditions/operators.js';
 import { FUNCTIONS, OPERATORS } from '../../engine/expressions/functions.js';
 import { VALUE_TYPES } from '../../engine/values.js';
 
-export function reference(): string {
+export function reference(registry: Registry): string {
   const defs = registry.all().sort((a, b) => a.type.localeCompare(b.type));
   const section = (role: 'entry' | 'element', heading: string): string[] => [
     `## ${heading}`,
@@ -136,7 +137,7 @@ function compactJson(value: unknown): string {
   );
 }
 
-export function referenceCommand(out: (line: string) => void): number {
-  out(reference());
+export function referenceCommand(registry: Registry, out: (line: string) => void): number {
+  out(reference(registry));
   return 0;
 }

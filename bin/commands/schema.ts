@@ -1,10 +1,10 @@
 // `junction schema`: the flow JSON Schema, generated from the TypeBox declarations of the
-// flow format and of every registered element (docs/flow.schema.json is this output).
+// flow format and of every element the assembled modules declare (docs/flow.schema.json is this output).
 import { Type, type TSchema } from '@sinclair/typebox';
-import { registry } from '../../engine/registry.js';
-import { flowSchema, nodeSchema } from '../../engine/flow/schema.js';
+import type { Registry } from '../../engine/module.js';
+import { flowSchema, nodeSchema } from '../../engine/flow-schema.js';
 
-export function flowJsonSchema(): TSchema {
+export function flowJsonSchema(registry: Registry): TSchema {
   const nodes = (role: 'entry' | 'element'): TSchema =>
     Type.Union(
       registry
@@ -20,7 +20,7 @@ export function flowJsonSchema(): TSchema {
   };
 }
 
-export function schemaCommand(out: (line: string) => void): number {
-  out(JSON.stringify(flowJsonSchema(), null, 2));
+export function schemaCommand(registry: Registry, out: (line: string) => void): number {
+  out(JSON.stringify(flowJsonSchema(registry), null, 2));
   return 0;
 }

@@ -3,6 +3,7 @@
 import { DateTime } from 'luxon';
 import { JunctionError } from '../../engine/errors.js';
 import { simulate, type SimulationReport } from '../../engine/simulation.js';
+import type { Registry } from '../../engine/module.js';
 import { readJson, readJsonLines } from '../files.js';
 
 export interface SimulateOptions {
@@ -13,8 +14,9 @@ export interface SimulateOptions {
   json?: boolean;
 }
 
-export function simulateCommand(flowFile: string, o: SimulateOptions, out: (line: string) => void): number {
-  const report = simulate({
+export async function simulateCommand(registry: Registry, flowFile: string, o: SimulateOptions, out: (line: string) => void): Promise<number> {
+  const report = await simulate({
+    registry,
     flow: readJson(flowFile),
     people: o.people ? readJson(o.people) : undefined,
     events: o.events ? readJsonLines(o.events) : undefined,

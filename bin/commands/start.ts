@@ -1,45 +1,81 @@
-// `junction start`: loads configuration, people and the flows folder, launches every valid
-// flow on the real clock and serves HTTP until stopped (SIGINT/SIGTERM).
+// `junction start`: opens the store (the embedded one in the data directory by default, locked
+// against a second process), recovers the working state, loads the people file and launches the
+// flows folder's flows that are new or changed, then serves HTTP until stopped (SIGINT/SIGTERM).
 import { readdirSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { loadConfig } from '../../config/index.js';
+import { loadConfig, type JunctionConfig } from '../../config/index.js';
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { loadPeople } from '../../engine/people/load.js';
-import { JunctionError } from '../../engine/errors.js';
+import { GroupCommit, MemoryBackend, type JournalBackend } from '../../engine/store/journal.js';
+import { SqliteBackend } from '../../engine/store/sqlite.js';
+import { loadPeople } from '../../engine/people-file.js';
+import { toJunctionError } from '../../engine/errors.js';
+import type { Registry } from '../../engine/module.js';
 import { buildApp } from '../../gateway/app.js';
 import { readJson } from '../files.js';
 
-export async function startCommand(configFile: string | undefined): Promise<void> {
+export async function startCommand(registry: Registry, configFile: string | undefined): Promise<void> {
   const config = loadConfig(process.env, configFile);
-  const logger = pino({ level: config.logLevel });
+  const logger = pino({ level: config.logLevel, redact: registry.secrets() });
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
-  if (config.people !== '') loadPeople(readJson(config.people), people);
-  const engine = new Engine({ clock, people, logger });
+  const backend = openStore(config);
+  const engine = new Engine({ clock, people, registry, journal: new GroupCommit(backend, { flushMs: config.flushMs }), partitions: config.partitions, logger });
+  const started = performance.now();
+  if (config.people !== '') loadPeopleFile(config.people, people, hasRows(backend, 'person'));
+  const recovered = engine.recover(backend);
+  logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: config.dataDir || 'memory' }, 'state recovered');
   launchFolder(engine, config.flows, logger);
-  const app = buildApp(engine);
+  await engine.journal.flush();
+  const app = buildApp(engine, { logger });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address, people: people.size() }, 'Junction is listening');
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
-    engine.close();
-    void app.close().then(() => process.exit(0));
+    void app
+      .close()
+      .then(() => engine.close())
+      .then(() => backend.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
+function openStore(config: JunctionConfig): JournalBackend {
+  if (config.dataDir === '') return new MemoryBackend();
+  return new SqliteBackend({ dir: config.dataDir, synchronous: config.sync });
+}
+
+function hasRows(backend: JournalBackend, table: 'person'): boolean {
+  for (const _row of backend.load(table)) return true;
+  return false;
+}
+
+/** Definitions always; the file's profiles only into an empty store (the journal's are newer). */
+function loadPeopleFile(file: string, people: MemoryPeopleStore, restored: boolean): void {
+  const doc = readJson(file) as Record<string, unknown>;
+  loadPeople(restored ? { ...doc, people: [] } : doc, people);
+}
+
+/** Launches each flow file whose definition is not already the flow's latest version. */
 function launchFolder(engine: Engine, folder: string, logger: pino.Logger): void {
   for (const file of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
     try {
-      const record = engine.save(readJson(join(folder, file)));
+      const doc = readJson(join(folder, file)) as { id?: unknown };
+      const latest = typeof doc.id === 'string' ? engine.status(doc.id) : undefined;
+      if (latest && latest.status !== 'draft' && isDeepStrictEqual(latest.definition, doc)) {
+        logger.info({ flow: latest.id, version: latest.version, status: latest.status }, 'flow recovered');
+        continue;
+      }
+      const record = engine.save(doc);
       engine.launch(record.id);
-      logger.info({ flow: record.id, status: record.status }, 'flow launched');
+      logger.info({ flow: record.id, version: record.version, status: record.status }, 'flow launched');
     } catch (err) {
-      const e = err instanceof JunctionError ? err : new JunctionError('JCT_INTERNAL', String(err));
+      const e = toJunctionError(err, 'JCT_INTERNAL');
       logger.error({ file, code: e.code, problems: e.details?.['problems'] }, e.message);
     }
   }

@@ -1,15 +1,17 @@
 // `junction validate FLOW.json [--people PEOPLE.json]`: every problem, one per line; exit 1 if any.
-import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
+import { compileFlow } from '../../engine/flow/compile.js';
+import type { Registry } from '../../engine/module.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { loadPeople } from '../../engine/people/load.js';
-import type { Problem } from '../../engine/runtime/types.js';
+import { loadPeople } from '../../engine/people-file.js';
+import type { Problem } from '../../engine/vocabulary.js';
 import { readJson } from '../files.js';
 
-export function validateCommand(flowFile: string, peopleFile: string | undefined, out: (line: string) => void): number {
+export function validateCommand(registry: Registry, flowFile: string, peopleFile: string | undefined, out: (line: string) => void): number {
   const people = new MemoryPeopleStore(new SystemClock());
   if (peopleFile) loadPeople(readJson(peopleFile), people);
-  const problems = new Engine({ clock: new SystemClock(), people }).validate(readJson(flowFile));
+  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog() });
+  const problems = result.ok ? [] : result.problems;
   if (problems.length === 0) {
     out(`${flowFile}: valid`);
     return 0;

@@ -18,7 +18,7 @@
 // computes a new one only when the day changes or, for intervals that follow the exact
 // time, when now does: testing many people at one moment, or the same day, stays cheap.
 import { addDuration, calendarDays, localDate, parseLocalDateTime, startOfLocalDay, subtractDuration } from '../calendar.js';
-import type { Duration } from '../flow/schema.js';
+import type { Duration } from '../flow-schema.js';
 import type { Value } from '../values.js';
 import {
   MATCHES_EMPTY,

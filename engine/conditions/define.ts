@@ -5,7 +5,7 @@
 // Empty values (null, absent, and whatever a type's reader calls empty, e.g. blank text or
 // an empty list) never reach an operator: isEmpty and isNot are true for them, every other
 // operator is false.
-import type { Person } from '../people/types.js';
+import type { Person } from '../person.js';
 import type { Value } from '../values.js';
 import type { OperatorName } from './schema.js';
 

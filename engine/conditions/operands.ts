@@ -1,7 +1,7 @@
 // The operand kinds shared by several value types: true/false, numbers, text and durations.
 // Values go through coerceValue, so "18" is accepted for 18 as it is everywhere else.
 import { Value as TypeValue } from '@sinclair/typebox/value';
-import { DurationSchema, type Duration } from '../flow/schema.js';
+import { DurationSchema, type Duration } from '../flow-schema.js';
 import { coerceValue, type Value, type ValueType } from '../values.js';
 import { operand, type Operand } from './define.js';
 

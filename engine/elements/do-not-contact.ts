@@ -1,8 +1,9 @@
 // What Add to and Remove from the do-not-contact list share: the config (channels, each
-// with optional senders), which of the person's contacts a channel uses, and the effects.
+// with optional senders) and which of the person's contacts a channel uses. The list changes
+// commit with the step.
 import { Type, type Static } from '@sinclair/typebox';
-import { defineEffect, type ElementDefinition, type RunContext } from '../registry.js';
-import { CHANNELS, type Channel, type DoNotContactEntry, type Person } from '../people/types.js';
+import type { ElementDefinition, RunContext } from '../element.js';
+import { CHANNELS, type Channel, type DoNotContactEntry, type Person } from '../person.js';
 
 const Config = Type.Object(
   {
@@ -34,7 +35,7 @@ function entries(config: Config, person: Person): DoNotContactEntry[] {
 
 export function doNotContactElement(
   type: string,
-  effect: 'dnc.add' | 'dnc.remove',
+  op: 'add' | 'remove',
   title: string,
   description: string,
   example: Config,
@@ -49,16 +50,8 @@ export function doNotContactElement(
     branches: () => ['next'],
     execute: (config: Config, run: RunContext) => {
       const list = entries(config, run.person);
-      if (list.length > 0) run.emit({ kind: effect, entries: list });
+      if (list.length > 0) run.changeDoNotContact({ op, entries: list });
       return 0;
     },
   };
 }
-
-defineEffect('dnc.add', (effect, ctx) => {
-  for (const e of effect['entries'] as DoNotContactEntry[]) ctx.people.addDoNotContact(e);
-});
-
-defineEffect('dnc.remove', (effect, ctx) => {
-  for (const e of effect['entries'] as DoNotContactEntry[]) ctx.people.removeDoNotContact(e);
-});

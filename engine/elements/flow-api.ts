@@ -1,7 +1,7 @@
 // Flow API entry point: applications add people (and variable values) to the flow through
 // the engine's enter() — the gateway exposes it over HTTP.
 import { Type } from '@sinclair/typebox';
-import { defineElement } from '../registry.js';
+import { defineElement } from '../element.js';
 
 export default defineElement<Record<string, never>>({
   type: 'flowApi',

@@ -1,14 +1,37 @@
-// Loads the engine's own elements so each registers itself. Channels, IVR and importers
-// register theirs from their own folders; nothing here lists those.
-import './exit.js';
-import './flow-api.js';
-import './predefined-audience.js';
-import './segment-audience.js';
-import './pause.js';
-import './update-profile.js';
-import './add-tag.js';
-import './remove-tag.js';
-import './add-to-do-not-contact.js';
-import './remove-from-do-not-contact.js';
-import './split-audience.js';
-import './update-variable.js';
+// The core module: the engine's own entry points, elements and effect handlers. Channels,
+// IVR and importers declare their own modules in their folders; bin/ assembles them all.
+import type { Module } from '../module.js';
+import exit from './exit.js';
+import flowApi from './flow-api.js';
+import predefinedAudience from './predefined-audience.js';
+import segmentAudience from './segment-audience.js';
+import pause from './pause.js';
+import updateProfile from './update-profile.js';
+import addTag from './add-tag.js';
+import removeTag from './remove-tag.js';
+import addToDoNotContact from './add-to-do-not-contact.js';
+import removeFromDoNotContact from './remove-from-do-not-contact.js';
+import splitAudience from './split-audience.js';
+import updateVariable from './update-variable.js';
+import callWebhook from './call-webhook.js';
+import { httpRequest } from '../effects/http-request.js';
+
+export const coreModule: Module = {
+  name: 'core',
+  elements: [
+    exit,
+    flowApi,
+    predefinedAudience,
+    segmentAudience,
+    pause,
+    updateProfile,
+    addTag,
+    removeTag,
+    addToDoNotContact,
+    removeFromDoNotContact,
+    splitAudience,
+    updateVariable,
+    callWebhook,
+  ],
+  effects: [httpRequest],
+};

@@ -5,8 +5,8 @@
 //                   on the third day); with shorter units, the first such time after it;
 //   untilDateTime — until an exact date-time (a time already past continues at once).
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement } from '../registry.js';
-import { DurationSchema, DateTimeString } from '../flow/schema.js';
+import { defineElement } from '../element.js';
+import { DurationSchema, DateTimeString } from '../flow-schema.js';
 import { addDuration, atLocalTime, nextLocalTime, nextWeekdayTime, parseLocalDateTime, WEEKDAYS, type Weekday } from '../calendar.js';
 
 const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, 24-hour clock' });

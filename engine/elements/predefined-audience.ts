@@ -6,7 +6,7 @@
 //              audience may be edited while the flow runs: added criteria bring their people
 //              in at once (the frequency cap applies); removed ones leave people inside alone.
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement, type EntryHost } from '../registry.js';
+import { defineElement, type EntryHost } from '../element.js';
 import { JunctionError } from '../errors.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 
@@ -64,7 +64,7 @@ export default defineElement<Config, Prepared>({
   acceptsLaterEntries: (p) => p.realtime,
   activate: (p, host, reason) => {
     if (reason === 'launch') enterAll(members(p.audience, host.people), host);
-    return p.realtime ? host.people.onChange((change) => onChange(p.audience, change, host)) : undefined;
+    return p.realtime ? host.onPeopleChange((change) => onChange(p.audience, change, host)) : undefined;
   },
   reconfigure: (before, after, host) => {
     if (!before.realtime) {

@@ -1,9 +1,9 @@
 // Remove from do-not-contact list: lifts the block on the chosen channels and senders.
-import { defineElement } from '../registry.js';
+import { defineElement } from '../element.js';
 import { doNotContactElement } from './do-not-contact.js';
 
 export default defineElement(
-  doNotContactElement('removeFromDoNotContact', 'dnc.remove', 'Remove from do-not-contact list', 'Unblocks the person’s contacts on channels and senders.', {
+  doNotContactElement('removeFromDoNotContact', 'remove', 'Remove from do-not-contact list', 'Unblocks the person’s contacts on channels and senders.', {
     channels: [{ channel: 'sms' }],
   }),
 );

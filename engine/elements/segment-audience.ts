@@ -2,7 +2,7 @@
 // conditions match — attributes, contact information, channel activity or flow variables,
 // combined in AND/OR groups — or down "else" when none does.
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement } from '../registry.js';
+import { defineElement } from '../element.js';
 import { ConditionGroupSchema } from '../conditions/schema.js';
 import { compileGroup, type CompiledCondition } from '../conditions/compile.js';
 

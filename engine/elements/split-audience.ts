@@ -2,7 +2,8 @@
 // is a hash of (flow id, person id), so a person always lands on the same branch of a flow
 // — across re-entries and restarts — while the shares follow the weights.
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement } from '../registry.js';
+import { defineElement } from '../element.js';
+import { hash32 } from '../hash.js';
 
 const Config = Type.Object(
   {
@@ -44,18 +45,3 @@ export default defineElement<Config, Prepared>({
     return i === -1 ? bounds.length - 1 : i;
   },
 });
-
-/** FNV-1a with a murmur3 final mix, 32 bits: fast, well spread, stable across processes. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}

@@ -1,6 +1,6 @@
 // What Add tag and Remove tag share: the config (a list of tags) and the element shape.
 import { Type, type Static } from '@sinclair/typebox';
-import type { ElementDefinition } from '../registry.js';
+import type { ElementDefinition } from '../element.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import { changeProfile } from './profile-change.js';
 

@@ -5,10 +5,10 @@
 // A value that cannot be made the attribute's type, or a failing expression, sends the
 // participant down `error` (an automatic Exit unless connected) and is counted.
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement, type CompileContext, type RunContext } from '../registry.js';
+import { defineElement, type CompileContext, type RunContext } from '../element.js';
 import { coerceValue, type Value, type ValueType } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
-import type { ProfileChange } from '../store/interfaces.js';
+import type { ProfileChange } from '../vocabulary.js';
 import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 import { changeProfile } from './profile-change.js';

@@ -2,7 +2,7 @@
 // result of an expression. If an expression fails at run time the participant takes the
 // `error` branch (an automatic Exit unless connected) and the failure is counted.
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement } from '../registry.js';
+import { defineElement } from '../element.js';
 import { coerceValue, type Value } from '../values.js';
 import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
 

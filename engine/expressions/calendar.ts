@@ -4,7 +4,7 @@
 // months, years, differences, parts and formatting use luxon directly.
 import { DateTime } from 'luxon';
 import { addDuration, localDate, parseLocalDateTime, startOfLocalDay } from '../calendar.js';
-import { DURATION_UNITS } from '../flow/schema.js';
+import { DURATION_UNITS } from '../flow-schema.js';
 import { evaluationFailed } from './scope.js';
 
 /** Units for dateAdd and dateDiff. */

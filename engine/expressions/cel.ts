@@ -12,7 +12,7 @@
 //   JCT_EXPRESSION_RESULT_TYPE   the result can never become the expected type
 // At run time every failure is an EvalResult with code JCT_EXPRESSION_FAILED.
 import { EvaluationError, ParseError, TypeError as CelTypeError, type ParseResult } from '@marcbachmann/cel-js';
-import type { CompileContext } from '../registry.js';
+import type { CompileContext } from '../element.js';
 import type { ValueType } from '../values.js';
 import { inspect } from './checks.js';
 import { fromCel, resultFits } from './convert.js';

@@ -5,7 +5,7 @@
 // rejected when the expression is type-checked.
 import { attributeValue } from '../people/profile.js';
 import type { AttributeCatalog } from '../people/catalog.js';
-import { CHANNELS, type Person } from '../people/types.js';
+import { CHANNELS, type Person } from '../person.js';
 import { toCel } from './convert.js';
 
 export const PERSON = 'person';

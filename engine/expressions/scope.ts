@@ -3,7 +3,7 @@
 // context of ours, so the scope and the flow time zone are parked here for the duration of
 // one evaluation; evaluation is synchronous, so nothing else can run in between.
 import { JunctionError } from '../errors.js';
-import type { Person } from '../people/types.js';
+import type { Person } from '../person.js';
 import type { Value } from '../values.js';
 
 export const EXPRESSION_FAILED = 'JCT_EXPRESSION_FAILED';

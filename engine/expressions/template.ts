@@ -8,7 +8,7 @@
 // dates and date-times in their canonical form (2026-03-01, 2026-03-01T09:00:00.000Z),
 // lists as their items joined with ", ". Text without a closing `}}` stays as written.
 import { attributeValue } from '../people/profile.js';
-import type { CompileContext } from '../registry.js';
+import type { CompileContext } from '../element.js';
 import type { Value, ValueType } from '../values.js';
 import type { ExpressionScope } from './scope.js';
 

@@ -2,10 +2,11 @@
 // an array of nodes (entry points, elements, then one automatic Exit per unconnected
 // branch) whose branches are node indices. Validation reports every problem at once.
 import { JunctionError } from '../errors.js';
-import { registry as defaultRegistry, type CompileContext, type ElementDefinition, type ElementRegistry } from '../registry.js';
+import type { CompileContext, ElementDefinition } from '../element.js';
+import type { Registry } from '../module.js';
 import { AttributeCatalog } from '../people/catalog.js';
-import type { Problem } from '../runtime/types.js';
-import { FlowShapeSchema, MAX_ELEMENTS, type FlowDefinition, type NodeDefinition } from './schema.js';
+import type { Problem } from '../vocabulary.js';
+import { FlowShapeSchema, MAX_ELEMENTS, type FlowDefinition, type NodeDefinition } from '../flow-schema.js';
 import { migrate } from './migrations/index.js';
 import { schemaProblems } from '../schema-problems.js';
 import { cyclesWithoutWait, unreachable, type GraphNode } from './graph.js';
@@ -39,7 +40,7 @@ export interface CompiledFlow {
 }
 
 export interface CompileOptions {
-  registry?: ElementRegistry;
+  registry: Registry;
   attributes?: AttributeCatalog;
   version?: number;
 }
@@ -47,7 +48,7 @@ export interface CompileOptions {
 export type CompileResult = { ok: true; flow: CompiledFlow } | { ok: false; problems: Problem[] };
 
 /** Validates and compiles; never throws for a bad document. */
-export function compileFlow(doc: unknown, options: CompileOptions = {}): CompileResult {
+export function compileFlow(doc: unknown, options: CompileOptions): CompileResult {
   const problems: Problem[] = [];
   const report: Report = (code, message, path, elementId) => {
     problems.push(elementId === undefined ? { code, message, path } : { code, message, path, elementId });
@@ -65,7 +66,7 @@ export function compileFlow(doc: unknown, options: CompileOptions = {}): Compile
 }
 
 /** Compiles or throws JunctionError JCT_FLOW_INVALID with every problem in `details.problems`. */
-export function compileFlowOrThrow(doc: unknown, options: CompileOptions = {}): CompiledFlow {
+export function compileFlowOrThrow(doc: unknown, options: CompileOptions): CompiledFlow {
   const result = compileFlow(doc, options);
   if (result.ok) return result.flow;
   const first = result.problems[0]!;
@@ -106,7 +107,7 @@ interface Located {
 }
 
 class FlowCompiler {
-  private readonly registry: ElementRegistry;
+  private readonly registry: Registry;
   private readonly attributes: AttributeCatalog;
   private readonly timeZone: string;
   private readonly variables;
@@ -118,7 +119,7 @@ class FlowCompiler {
     private readonly report: Report,
     private readonly problemCount: () => number,
   ) {
-    this.registry = options.registry ?? defaultRegistry;
+    this.registry = options.registry;
     this.attributes = options.attributes ?? new AttributeCatalog();
     this.timeZone = compileTimeZone(flow, report);
     this.variables = declaredVariables(flow, report);

@@ -1,11 +1,11 @@
 // Compiles a flow's settings: time zone, re-entry (frequency cap), schedule, goal and the
 // typed flow variables with their static or formula defaults.
-import type { CompileContext } from '../registry.js';
+import type { CompileContext } from '../element.js';
 import { coerceValue, type Value, type ValueType } from '../values.js';
 import { isValidTimeZone, parseLocalDateTime } from '../calendar.js';
 import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
 import { isExpressionName } from '../expressions/environment.js';
-import type { Duration, FlowDefinition, Reentry, VariableDefinition } from './schema.js';
+import type { Duration, FlowDefinition, Reentry, VariableDefinition } from '../flow-schema.js';
 
 export interface CompiledVariable {
   readonly name: string;

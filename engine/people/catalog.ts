@@ -2,7 +2,7 @@
 // with its value type. Standard and contact attributes are fixed; custom ones come from
 // the people store's definitions; channel attributes are `<channel>.lastContactedAt`.
 import type { ValueType } from '../values.js';
-import { CHANNELS, CONTACT_ATTRIBUTES, STANDARD_ATTRIBUTES, type AttributeDefinition } from './types.js';
+import { CHANNELS, CONTACT_ATTRIBUTES, STANDARD_ATTRIBUTES, type AttributeDefinition } from '../person.js';
 
 export type AttributeKind = 'standard' | 'custom' | 'contact' | 'channel';
 

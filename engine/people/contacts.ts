@@ -20,7 +20,16 @@ export interface Contact {
  */
 export function normalizePhone(raw: string, defaultCountry?: CountryCode): string | undefined {
   const parsed = parsePhoneNumberFromString(raw.trim(), { defaultCountry, extract: false });
-  return parsed && parsed.isValid() && !parsed.ext ? parsed.number : undefined;
+  return parsed && parsed.isValid() && !parsed.ext ? flat(parsed.number) : undefined;
+}
+
+/**
+ * The same text as one flat string. libphonenumber-js builds E.164 by concatenation: three
+ * strings on the heap (88 bytes for +385912345678) where one flat string takes 32, and
+ * profiles and the contact index keep it for good. normalize() returns the text flattened.
+ */
+function flat(text: string): string {
+  return text.normalize();
 }
 
 /** Trimmed and lower-cased, or undefined unless it looks like `local@domain.tld`. */

@@ -2,13 +2,27 @@
 // attribute by its catalog name. Nothing here touches a store or reads a clock.
 // `createdAt` and `modifiedAt` are kept by Junction: changes cannot set them; input may
 // carry `createdAt` for a new profile (an import keeping its history), never `modifiedAt`.
+// A batch of changes costs time linear in its length plus the sizes of the parts it writes:
+// a part is copied once, on its first write (lists as Sets), and rebuilt compact at the end
+// (see layout.ts); a part whose content did not change stays the very same object.
 import { isDeepStrictEqual } from 'node:util';
 import { JunctionError } from '../errors.js';
 import { coerceValue, type Value, type ValueType } from '../values.js';
-import type { PersonInput, ProfileChange } from '../store/interfaces.js';
+import type { PersonInput, ProfileChange } from '../vocabulary.js';
 import type { AttributeCatalog, AttributeKind } from './catalog.js';
 import { requireEmail, requirePhone } from './contacts.js';
-import { CHANNELS, STANDARD_ATTRIBUTES, type Channel, type Person, type StandardAttribute } from './types.js';
+import {
+  CHANNEL_ORDER,
+  EMPTY_LIST,
+  EMPTY_RECORD,
+  STANDARD_ORDER,
+  entriesOf,
+  isoAt,
+  listOf,
+  personOf,
+  recordOf,
+} from './layout.js';
+import { CHANNELS, STANDARD_ATTRIBUTES, type Channel, type Person, type StandardAttribute } from '../person.js';
 
 export interface ProfileUpdate {
   /** The new person, or the given one itself when nothing changed. */
@@ -22,14 +36,17 @@ export interface ProfileUpdate {
 const SYSTEM_ATTRIBUTES: ReadonlySet<string> = new Set(['createdAt', 'modifiedAt']);
 const LAST_CONTACTED = '.lastContactedAt';
 
-/** Mutable copy of a person, used while one batch of changes is applied. */
+/** One batch's working copy of a person: each part is copied on its first write. */
 interface Draft {
-  standard: Partial<Record<StandardAttribute, Value>>;
-  custom: Record<string, Value>;
-  phones: string[];
-  emails: string[];
-  tags: string[];
-  lastContacted: Partial<Record<Channel, string>>;
+  readonly person: Person;
+  /** Catalog names the batch wrote, whether or not their value changed. */
+  readonly touched: Set<string>;
+  standard?: Map<string, Value>;
+  custom?: Map<string, Value>;
+  lastContacted?: Map<string, string>;
+  phones?: Set<string>;
+  emails?: Set<string>;
+  tags?: Set<string>;
 }
 
 /**
@@ -54,80 +71,91 @@ export function applyChanges(
 }
 
 function computeChanges(person: Person, changes: readonly ProfileChange[], catalog: AttributeCatalog, now: number): ProfileUpdate {
-  const draft = draftFor(person, changes);
-  const touched = new Set<string>();
-  for (const change of changes) {
-    const name = applyChange(draft, change, catalog);
-    if (name !== undefined) touched.add(name);
-  }
-  const next: Person = { ...person, ...draft };
-  const changed = [...touched].filter(
+  const draft: Draft = { person, touched: new Set() };
+  for (const change of changes) applyChange(draft, change, catalog);
+  const next = finish(draft);
+  const changed = [...draft.touched].filter(
     (name) => !isDeepStrictEqual(attributeValue(person, name), attributeValue(next, name)),
   );
-  const tagsAdded = draft.tags.filter((tag) => !person.tags.includes(tag));
-  const tagsRemoved = person.tags.filter((tag) => !draft.tags.includes(tag));
+  const tagsAdded = without(next.tags, person.tags);
+  const tagsRemoved = without(person.tags, next.tags);
   if (changed.length === 0 && tagsAdded.length === 0 && tagsRemoved.length === 0) {
     return { person, changed, tagsAdded, tagsRemoved };
   }
   return { person: touch(next, now), changed, tagsAdded, tagsRemoved };
 }
 
-/** A copy of the parts of `person` that `changes` write; the other parts are shared, never written. */
-function draftFor(person: Person, changes: readonly ProfileChange[]): Draft {
-  const writes = new Set(changes.map((c) => c.op));
-  const sets = writes.has('set');
-  return {
-    standard: sets ? { ...person.standard } : (person.standard as Draft['standard']),
-    custom: sets ? { ...person.custom } : (person.custom as Draft['custom']),
-    phones: writes.has('addPhone') ? [...person.phones] : (person.phones as string[]),
-    emails: writes.has('addEmail') ? [...person.emails] : (person.emails as string[]),
-    tags: writes.has('addTag') || writes.has('removeTag') ? [...person.tags] : (person.tags as string[]),
-    lastContacted: writes.has('contacted') ? { ...person.lastContacted } : (person.lastContacted as Draft['lastContacted']),
-  };
+/** The drafted person: each written part rebuilt compact, unless its content is what it was. */
+function finish(draft: Draft): Person {
+  const p = draft.person;
+  return personOf({
+    id: p.id,
+    standard: rebuilt(draft.standard, p.standard, (entries) => recordOf(entries, STANDARD_ORDER)),
+    custom: rebuilt(draft.custom, p.custom, (entries) => recordOf(entries)),
+    phones: rebuilt(draft.phones, p.phones, listOf),
+    emails: rebuilt(draft.emails, p.emails, listOf),
+    tags: rebuilt(draft.tags, p.tags, listOf),
+    companies: p.companies,
+    lastContacted: rebuilt(draft.lastContacted, p.lastContacted, (entries) => recordOf(entries, CHANNEL_ORDER)),
+  });
+}
+
+/** The part built from its draft, or the original part when there is no draft or the content is the same. */
+function rebuilt<D, T>(draft: D | undefined, original: T, build: (draft: D) => T): T {
+  if (draft === undefined) return original;
+  const part = build(draft);
+  return isDeepStrictEqual(part, original) ? original : part;
 }
 
 /** A new profile from input: contacts normalized, attributes type-checked, timestamps set. */
 export function createPerson(id: string, input: PersonInput, catalog: AttributeCatalog, now: number): Person {
-  const stamp = new Date(now).toISOString();
-  const blank: Person = {
+  const stamp = isoAt(now);
+  const imported = input.standard?.createdAt;
+  const createdAt = imported === undefined || imported === null ? stamp : checkedValue('createdAt', 'datetime', imported);
+  const blank = personOf({
     id,
-    standard: { createdAt: checkedValue('createdAt', 'datetime', input.standard?.createdAt ?? stamp), modifiedAt: stamp },
-    custom: {},
-    phones: [],
-    emails: [],
-    tags: [],
-    companies: [],
-    lastContacted: {},
-  };
+    standard: recordOf(new Map([['createdAt', createdAt], ['modifiedAt', stamp]]), STANDARD_ORDER),
+    custom: EMPTY_RECORD,
+    phones: EMPTY_LIST,
+    emails: EMPTY_LIST,
+    tags: EMPTY_LIST,
+    companies: EMPTY_LIST,
+    lastContacted: EMPTY_RECORD,
+  });
   const person = applyChanges(blank, inputChanges(input), catalog, now).person;
   return joinCompanies(person, input.companies ?? [], now);
 }
 
 /** The changes that merge `input` into an existing profile (companies aside: see joinCompanies). */
 export function inputChanges(input: PersonInput): ProfileChange[] {
-  const set = ([attribute, value]: [string, Value | undefined]): ProfileChange => ({
-    op: 'set',
-    attribute,
-    value: value ?? null,
-  });
-  return [
-    ...Object.entries(input.standard ?? {})
-      .filter(([name]) => !SYSTEM_ATTRIBUTES.has(name))
-      .map(set),
-    ...Object.entries(input.custom ?? {}).map(set),
-    ...(input.phones ?? []).map((phone): ProfileChange => ({ op: 'addPhone', phone })),
-    ...(input.emails ?? []).map((email): ProfileChange => ({ op: 'addEmail', email })),
-    ...(input.tags ?? []).map((tag): ProfileChange => ({ op: 'addTag', tag })),
-    ...Object.entries(input.lastContacted ?? {}).map(
-      ([channel, at]): ProfileChange => ({ op: 'contacted', channel: channel as Channel, at: at ?? '' }),
-    ),
-  ];
+  const changes: ProfileChange[] = [];
+  for (const [attribute, value] of Object.entries(input.standard ?? {})) {
+    if (!SYSTEM_ATTRIBUTES.has(attribute)) changes.push({ op: 'set', attribute, value: value ?? null });
+  }
+  for (const [attribute, value] of Object.entries(input.custom ?? {})) changes.push({ op: 'set', attribute, value: value ?? null });
+  for (const phone of input.phones ?? []) changes.push({ op: 'addPhone', phone });
+  for (const email of input.emails ?? []) changes.push({ op: 'addEmail', email });
+  for (const tag of input.tags ?? []) changes.push({ op: 'addTag', tag });
+  for (const [channel, at] of Object.entries(input.lastContacted ?? {})) {
+    changes.push({ op: 'contacted', channel: channel as Channel, at: at ?? '' });
+  }
+  return changes;
 }
 
 /** The person with these company ids added; the same person if it already had them all. */
 export function joinCompanies(person: Person, companyIds: readonly string[], now: number): Person {
-  const added = [...new Set(companyIds)].filter((id) => !person.companies.includes(id));
-  return added.length === 0 ? person : touch({ ...person, companies: [...person.companies, ...added] }, now);
+  const added = without(new Set(companyIds), person.companies);
+  if (added.length === 0) return person;
+  return touch(personOf({ ...person, companies: [...person.companies, ...added] }), now);
+}
+
+/** The items not in `excluded`, in order; none when both are the same list. Linear in both sizes. */
+export function without(items: Iterable<string>, excluded: readonly string[]): string[] {
+  if (items === excluded) return [];
+  const skip = new Set(excluded);
+  const kept: string[] = [];
+  for (const item of items) if (!skip.has(item)) kept.push(item);
+  return kept;
 }
 
 /**
@@ -143,33 +171,39 @@ export function attributeValue(person: Person, name: string): Value {
   return Object.hasOwn(person.custom, name) ? (person.custom[name] ?? null) : null;
 }
 
-/** Applies one change to the draft; returns the attribute it may have changed, if any. */
-function applyChange(draft: Draft, change: ProfileChange, catalog: AttributeCatalog): string | undefined {
+/** Applies one change to the draft, copying the part it writes on first use. */
+function applyChange(draft: Draft, change: ProfileChange, catalog: AttributeCatalog): void {
+  const p = draft.person;
   switch (change.op) {
     case 'set':
-      return setAttribute(draft, change.attribute, change.value, catalog);
+      setAttribute(draft, change.attribute, change.value, catalog);
+      return;
     case 'addTag':
-      addUnique(draft.tags, checkedTag(change.tag));
-      return undefined;
+      (draft.tags ??= new Set(p.tags)).add(checkedTag(change.tag));
+      return;
     case 'removeTag':
-      draft.tags = draft.tags.filter((tag) => tag !== change.tag);
-      return undefined;
+      (draft.tags ??= new Set(p.tags)).delete(change.tag);
+      return;
     case 'addPhone':
-      addUnique(draft.phones, requirePhone(change.phone));
-      return 'phone';
+      (draft.phones ??= new Set(p.phones)).add(requirePhone(change.phone));
+      draft.touched.add('phone');
+      return;
     case 'addEmail':
-      addUnique(draft.emails, requireEmail(change.email));
-      return 'email';
+      (draft.emails ??= new Set(p.emails)).add(requireEmail(change.email));
+      draft.touched.add('email');
+      return;
     case 'contacted': {
       const channel = checkedChannel(change.channel);
       const name = `${channel}${LAST_CONTACTED}`;
-      draft.lastContacted[channel] = checkedValue(name, 'datetime', change.at ?? '') as string;
-      return name;
+      const at = checkedValue(name, 'datetime', change.at ?? '') as string;
+      (draft.lastContacted ??= entriesOf(p.lastContacted)).set(channel, at);
+      draft.touched.add(name);
+      return;
     }
   }
 }
 
-function setAttribute(draft: Draft, name: string, raw: Value, catalog: AttributeCatalog): string {
+function setAttribute(draft: Draft, name: string, raw: Value, catalog: AttributeCatalog): void {
   const info = catalog.get(name);
   if (!info) {
     throw new JunctionError('JCT_ATTRIBUTE_UNKNOWN', `unknown attribute "${name}": define it as a custom attribute first`, {
@@ -181,10 +215,13 @@ function setAttribute(draft: Draft, name: string, raw: Value, catalog: Attribute
     throw new JunctionError('JCT_ATTRIBUTE_READONLY', `attribute "${name}" cannot be set: ${readonly}`, { attribute: name });
   }
   const value = checkedValue(name, info.type, raw);
-  const target: Record<string, Value> = info.kind === 'standard' ? draft.standard : draft.custom;
-  if (value === null) delete target[name];
-  else target[name] = value;
-  return name;
+  const target =
+    info.kind === 'standard'
+      ? (draft.standard ??= entriesOf(draft.person.standard))
+      : (draft.custom ??= entriesOf(draft.person.custom));
+  if (value === null) target.delete(name);
+  else target.set(name, value);
+  draft.touched.add(name);
 }
 
 /** Why a flow or an API cannot set this attribute, or undefined when it can. */
@@ -226,18 +263,7 @@ function channelOf(name: string): Channel | undefined {
   return CHANNELS.find((c) => c === channel);
 }
 
-function addUnique(list: string[], item: string): void {
-  if (!list.includes(item)) list.push(item);
-}
-
+/** The person stamped as modified at `now`. */
 function touch(person: Person, now: number): Person {
-  return { ...person, standard: { ...person.standard, modifiedAt: isoAt(now) } };
-}
-
-let lastStamp = { at: NaN, iso: '' };
-
-/** ISO text of an instant, remembered for the last one: a batch of updates shares its `now`. */
-function isoAt(now: number): string {
-  if (lastStamp.at !== now) lastStamp = { at: now, iso: new Date(now).toISOString() };
-  return lastStamp.iso;
+  return personOf({ ...person, standard: { ...person.standard, modifiedAt: isoAt(now) } });
 }

@@ -1,29 +1,45 @@
-// The imperative shell around the pure step: owns flow versions and their lifecycle,
-// entries and the frequency cap, and metrics; runs steps from one task queue (tasks.ts),
-// wakes waiting participants (timers.ts) and performs effects (effects.ts).
-import type { Clock, TimerHandle } from '../clock.js';
+// The imperative shell around the pure step. Everything that happens to people comes in
+// through one inbox, submit(personKey, input), whose receipt resolves once the input's
+// consequences are durable. Inputs run in the partition of their person (partition.ts), one
+// task at a time; each step's transition (participant state, profile and do-not-contact
+// changes, entry history, metrics, what the participant now waits for, outbox entries) is
+// applied to memory and put into the journal in one synchronous go, so a batch never holds
+// half a transition. Outbox entries are performed once durable (outbox.ts). Flow versions and
+// their lifecycle are kept here too, journaled on every change.
+import type { Clock } from '../clock.js';
 import { JunctionError, toJunctionError } from '../errors.js';
 import { coerceValue, type Value } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
-import { registry as defaultRegistry, type ElementRegistry, type EnterResult, type EntryHost } from '../registry.js';
+import type { EnterResult, EntryHost } from '../element.js';
+import type { Registry } from '../module.js';
 import { compileFlow, compileFlowOrThrow, type CompiledFlow } from '../flow/compile.js';
-import type { FlowDefinition } from '../flow/schema.js';
-import type { FlowRecord, FlowStore, ParticipantStore, PeopleStore } from '../store/interfaces.js';
-import { MemoryFlowStore, MemoryParticipantStore } from '../store/memory.js';
+import type { FlowDefinition } from '../flow-schema.js';
+import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
+import { GroupCommit, MemoryBackend, type JournalBackend, type Table } from '../store/journal.js';
 import { addDuration } from '../calendar.js';
-import { newParticipant, step, type StepResult } from './step.js';
-import { Wakeups } from './timers.js';
-import { TaskQueue } from './tasks.js';
-import { EffectRunner } from './effects.js';
-import { MetricsRecorder, type FlowMetrics } from './metrics.js';
-import { checkFrequencyCap, recordEntry, type EntryHistory } from './reentry.js';
+import {
+  ParticipantStatus,
+  type Effect,
+  type FlowRecord,
+  type FlowStatus,
+  type Input,
+  type ParticipantState,
+  type PersonInput,
+  type Problem,
+  type Receipt,
+} from '../vocabulary.js';
+import { newParticipant, step, type EnterStep, type StepResult } from './step.js';
+import { Partition, partitionOf } from './partition.js';
+import { Outbox, type OutboxOptions } from './outbox.js';
+import { sumMetrics, type FlowMetrics, type MetricsTotals } from './metrics.js';
+import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
-import { ParticipantStatus, type Input, type ParticipantState, type Problem } from './types.js';
-
-const TIMER: Input = { kind: 'timer' };
+import { Versions, type Live } from './versions.js';
+import { historyKey, historyRow, participantRow, personRow, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 
 /** A flow that has seen no activity for this long finishes by itself. */
 export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
+export const DEFAULT_PARTITIONS = 8;
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -40,12 +56,17 @@ export interface StepEvent {
   readonly result: StepResult;
 }
 
+export type EnginePeople = PeopleStore & { catalog(): AttributeCatalog };
+
 export interface EngineOptions {
   clock: Clock;
-  people: PeopleStore & { catalog(): AttributeCatalog };
-  flows?: FlowStore;
-  participants?: ParticipantStore;
-  registry?: ElementRegistry;
+  people: EnginePeople;
+  registry: Registry;
+  /** Where transitions are made durable; default: in memory (tests, simulation). */
+  journal?: GroupCommit;
+  /** Number of partitions people are spread over. Default 8. */
+  partitions?: number;
+  outbox?: OutboxOptions;
   logger?: Logger;
   /** Called after every step that changed a participant (the simulator prints paths from it). */
   onStep?: (event: StepEvent) => void;
@@ -59,54 +80,97 @@ export interface EnterOptions {
   vars?: Record<string, unknown>;
 }
 
-/** One launched flow version and everything the shell keeps for it. */
-interface Live {
-  readonly record: FlowRecord;
-  readonly flow: CompiledFlow;
-  readonly metrics: MetricsRecorder;
-  /** Entry node index → the function that stops it bringing people in. */
-  deactivate: Map<number, () => void>;
-  held: Array<{ id: string; input: Input }>;
-  lastActivityAt: number;
-  timers: TimerHandle[];
-}
+const TIMER_KIND = 'timer';
 
 export class Engine {
   readonly clock: Clock;
-  readonly people: PeopleStore & { catalog(): AttributeCatalog };
-  readonly flows: FlowStore;
-  readonly participants: ParticipantStore;
-  private readonly registry: ElementRegistry;
+  readonly people: EnginePeople;
+  readonly registry: Registry;
+  readonly journal: GroupCommit;
   private readonly logger: Logger;
   private readonly onStep: ((event: StepEvent) => void) | undefined;
-  /** Launched versions per flow id, oldest first. */
-  private readonly live = new Map<string, Live[]>();
-  private readonly history = new Map<string, Map<string, EntryHistory>>();
-  private readonly wakeups: Wakeups;
-  private readonly tasks: TaskQueue;
-  private readonly effects: EffectRunner;
-  private nextId = 0;
+  private readonly records = new Map<string, FlowRecord[]>();
+  private readonly versions = new Versions();
+  private readonly parts: Partition[];
+  private readonly outbox: Outbox;
+  private readonly peopleListeners = new Set<(change: PeopleChange) => void>();
+  private toDispatch: Effect[] = [];
+  private draining = false;
+  private closed = false;
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
     this.people = options.people;
-    this.flows = options.flows ?? new MemoryFlowStore();
-    this.participants = options.participants ?? new MemoryParticipantStore();
-    this.registry = options.registry ?? defaultRegistry;
+    this.registry = options.registry;
+    this.journal = options.journal ?? new GroupCommit(new MemoryBackend(), { flushMs: 0 });
     this.logger = options.logger ?? silent;
     this.onStep = options.onStep;
-    this.tasks = new TaskQueue(this.logger);
-    this.wakeups = new Wakeups(this.clock, (ids, now) => this.wake(ids, now));
+    const count = options.partitions ?? DEFAULT_PARTITIONS;
+    this.parts = Array.from({ length: count }, (_, i) => new Partition(i, this.clock, (ids, now) => this.wake(i, ids, now)));
     const ctx = { people: this.people, now: () => this.clock.now() };
-    this.effects = new EffectRunner(this.registry, ctx, this.logger, (id, input) => this.tasks.run(() => this.deliverTo(id, input)));
+    this.outbox = new Outbox(this.registry, ctx, this.clock, this.logger, (effect, input) => this.recordOutcome(effect, input), options.outbox);
+    this.people.onChange((change) => this.peopleChanged(change));
   }
 
-  /** Effects whose handler threw or rejected, by kind. */
-  get effectFailures(): ReadonlyMap<string, number> {
-    return this.effects.failures;
+  // ── the inbox ───────────────────────────────────────────────────────────────
+
+  /**
+   * Applies an input to the person's partition and resolves with its receipt once everything
+   * it caused is durable. A refused input (JunctionError) writes nothing.
+   */
+  submit(personKey: string, input: Input): Promise<Receipt> {
+    if (this.journal.failed || this.closed) return Promise.reject(unavailable());
+    let receipt: Receipt;
+    try {
+      receipt = this.route(this.partition(personKey), personKey, input);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.drain();
+    }
+    return this.journal.durable().then(
+      () => receipt,
+      () => Promise.reject(unavailable()),
+    );
   }
 
-  // ── flow definitions and lifecycle ───────────────────────────────────────────
+  /**
+   * The person key a profile input belongs to: its id when it has one (a contact owned by
+   * someone else is then refused by the write), else the owner of one of its contacts, else a new id.
+   */
+  personKey(person: PersonInput): string {
+    if (person.id !== undefined) return person.id;
+    for (const contact of [...(person.phones ?? []), ...(person.emails ?? [])]) {
+      const found = this.people.findByContact(contact);
+      if (found) return found.id;
+    }
+    if (!person.phones?.length && !person.emails?.length) {
+      throw new JunctionError('JCT_PERSON_EMPTY', 'a person needs an id, a phone or an email');
+    }
+    return newPersonId();
+  }
+
+  /** Enters a person into the flow's running version (the Flow API and Add to flow use this). */
+  enter(flowId: string, personId: string, options: EnterOptions = {}): Promise<Receipt> {
+    return this.submit(personId, { kind: 'flow.enter', flowId, ...options });
+  }
+
+  /** Records that a person performed an event: counts goals, then wakes whoever waits for it. */
+  event(personId: string, name: string, properties: Record<string, unknown> = {}): Promise<Receipt> {
+    return this.submit(personId, { kind: 'event', name, properties, at: this.clock.now() });
+  }
+
+  /** Resolves when everything put so far is durable and no effect handler is running. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.journal.durable();
+      await this.outbox.idle();
+      await this.journal.durable();
+      if (this.toDispatch.length === 0) return;
+    }
+  }
+
+  // ── flow definitions and lifecycle ──────────────────────────────────────────
 
   validate(doc: unknown): Problem[] {
     const r = compileFlow(doc, this.compileOptions());
@@ -117,45 +181,541 @@ export class Engine {
   save(doc: unknown): FlowRecord {
     const id = (doc as { id?: unknown } | null)?.id;
     if (typeof id !== 'string' || id === '') throw new JunctionError('JCT_FLOW_SHAPE', 'a flow needs a string "id"');
-    const latest = this.flows.get(id);
+    const latest = this.record(id);
     if (latest?.status === 'draft') {
       latest.definition = doc as FlowDefinition;
+      this.putFlow(latest);
       return latest;
     }
-    const record: FlowRecord = {
-      id,
-      version: (latest?.version ?? 0) + 1,
-      definition: doc as FlowDefinition,
-      status: 'draft',
-      statusAt: this.clock.now(),
-    };
-    this.flows.put(record);
+    const record: FlowRecord = { id, version: (latest?.version ?? 0) + 1, definition: doc as FlowDefinition, status: 'draft', statusAt: this.clock.now() };
+    this.records.set(id, [...(this.records.get(id) ?? []), record]);
+    this.putFlow(record);
     return record;
   }
 
   /** Validates and launches the flow's draft version: scheduled, or active at once. */
   launch(flowId: string): FlowRecord {
-    const record = this.flows.get(flowId);
+    const record = this.record(flowId);
     if (!record) throw unknownFlow(flowId);
     if (record.status !== 'draft') throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no draft to launch (latest version is ${record.status})`);
     const flow = compileFlowOrThrow(record.definition, { ...this.compileOptions(), version: record.version });
-    const previous = this.current(flowId);
-    if (previous && !this.acceptsLaterEntries(previous.flow)) {
+    const previous = this.versions.current(flowId);
+    if (previous && !acceptsLaterEntries(previous.flow)) {
       throw new JunctionError('JCT_VERSION_NOT_ALLOWED', `flow "${flowId}" brings its audience in only at launch; duplicate it instead of creating a new version`);
     }
-    const now = this.clock.now();
-    const live: Live = { record, flow, metrics: new MetricsRecorder(flow.id, flow.version, flow.nodes), deactivate: new Map(), held: [], lastActivityAt: now, timers: [] };
-    this.live.set(flowId, [...this.versionsOf(flowId), live]);
+    const live = this.addLive(record, flow);
     const start = flow.settings.start;
-    if (start !== undefined && start > now) {
-      move(record, 'scheduled', now);
-      live.timers.push(this.clock.schedule(start, () => this.tasks.run(() => this.activateScheduled(live))));
+    if (start !== undefined && start > this.clock.now()) {
+      this.setStatus(record, 'scheduled');
+      this.armStart(live, start);
     } else {
       this.activateOrRollBack(live);
     }
     if (previous) this.stopEntries(previous);
-    this.tasks.drain();
+    this.drain();
     return record;
+  }
+
+  pause(flowId: string): FlowRecord {
+    const live = this.requireCurrent(flowId);
+    this.setStatus(live.record, 'paused');
+    return live.record;
+  }
+
+  resume(flowId: string): FlowRecord {
+    const live = this.requireCurrent(flowId);
+    this.setStatus(live.record, 'active');
+    for (const h of live.held.splice(0)) {
+      const part = this.partition(h.personId);
+      part.push(() => void this.route(part, h.personId, h.input));
+    }
+    this.drain();
+    return live.record;
+  }
+
+  /** Cancels every live version of the flow: participants are removed without further effects. */
+  cancel(flowId: string): FlowRecord {
+    const versions = this.versions.of(flowId).filter((l) => isLive(l.record.status) || l.record.status === 'scheduled');
+    if (versions.length === 0) {
+      const latest = this.record(flowId);
+      if (!latest) throw unknownFlow(flowId);
+      this.setStatus(latest, 'canceled');
+      return latest;
+    }
+    for (const live of versions) this.end(live, 'canceled', 'canceled');
+    return versions[versions.length - 1]!.record;
+  }
+
+  /** Edits an entry point's config in place on the launched version (e.g. audience added). */
+  reconfigureEntry(flowId: string, entryId: string, config: unknown): void {
+    const live = this.versions.latest(flowId);
+    if (!live || !isLive(live.record.status)) throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no launched version that is running`);
+    const index = live.flow.indexOf.get(entryId);
+    const node = index === undefined ? undefined : live.flow.nodes[index];
+    if (!node || !live.flow.entries.includes(node.index)) throw new JunctionError('JCT_ENTRY_UNKNOWN', `flow "${flowId}" has no entry point "${entryId}"`);
+    if (!node.def.reconfigure) throw new JunctionError('JCT_ENTRY_NOT_EDITABLE', `entry point "${entryId}" cannot be edited while the flow runs`);
+    const definition = structuredClone(live.flow.definition);
+    definition.entryPoints.find((e) => e.id === entryId)!.config = config;
+    const updated = compileFlowOrThrow(definition, { ...this.compileOptions(), version: live.flow.version });
+    const after = updated.nodes[node.index]!.prepared;
+    node.def.reconfigure(node.prepared, after, this.entryHost(live, node.index));
+    live.deactivate.get(node.index)?.();
+    live.deactivate.delete(node.index);
+    (node as { prepared: unknown }).prepared = after;
+    live.record.definition = definition;
+    this.putFlow(live.record);
+    this.activateEntry(live, node.index, 'rearm');
+    this.drain();
+  }
+
+  /** The newest launched version that is not over, if any, else the newest version. */
+  status(flowId: string): FlowRecord | undefined {
+    return this.versions.current(flowId)?.record ?? this.record(flowId);
+  }
+
+  /** Every version of every flow. */
+  flowRecords(): FlowRecord[] {
+    return [...this.records.values()].flat();
+  }
+
+  /** A version's metrics summed over every partition (default: the newest launched version). */
+  metrics(flowId: string, version?: number): FlowMetrics {
+    const live = version === undefined ? this.versions.latest(flowId) : this.versions.version(flowId, version);
+    if (!live) throw unknownFlow(flowId);
+    const parts = this.parts.map((p) => p.metrics(live.flow));
+    return sumMetrics(flowId, live.flow.version, parts, live.flow.nodes);
+  }
+
+  compiled(flowId: string, version?: number): CompiledFlow | undefined {
+    return (version === undefined ? this.versions.latest(flowId) : this.versions.version(flowId, version))?.flow;
+  }
+
+  participant(id: string): ParticipantState | undefined {
+    for (const p of this.parts) {
+      const s = p.participants.get(id);
+      if (s) return s;
+    }
+    return undefined;
+  }
+
+  *participantsOf(flowId: string, version: number): Iterable<ParticipantState> {
+    for (const p of this.parts) yield* p.ofVersion(flowId, version);
+  }
+
+  /** Outbox entries that failed for good, by kind. */
+  get effectFailures(): ReadonlyMap<string, number> {
+    return this.outbox.failures;
+  }
+
+  /** Stops timers, entry subscriptions and retries, and writes what is pending. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const live of this.versions.all()) {
+      this.deactivateAll(live);
+      live.timers.forEach((t) => this.clock.cancel(t));
+    }
+    for (const p of this.parts) p.wakeups.stop();
+    this.outbox.close();
+    await this.outbox.idle();
+    await this.journal.flush();
+  }
+
+  // ── recovery ────────────────────────────────────────────────────────────────
+
+  /**
+   * Loads the working state from the journal's backend: flows (re-armed, never re-launched),
+   * people, do-not-contact, participants with their waits and timers (overdue ones fire in
+   * due order), entry history, metrics and pending outbox entries (performed again with
+   * their keys). Call once, on a new engine, before any input.
+   */
+  recover(backend: JournalBackend): { participants: number; people: number; outbox: number } {
+    const rows = (table: Table) => backend.load(table);
+    for (const [key, value] of rows('meta')) this.restoreMeta(key, value);
+    const people = this.restorePeople(rows('person'), rows('dnc'));
+    this.restoreFlows(rows('flow'));
+    for (const [key, value] of rows('history')) this.restoreHistory(key, value);
+    for (const [key, value] of rows('metrics')) this.restoreMetrics(key, value as MetricsTotals);
+    for (const [key, value] of rows('seen')) this.restoreSeen(key, value as { bits: number[]; goal: boolean });
+    let participants = 0;
+    for (const [id, value] of rows('participant')) participants += this.restoreParticipant(id, value);
+    const pending = [...rows('outbox')].map(([, value]) => value as Effect);
+    this.outbox.dispatch(pending);
+    this.drain();
+    return { participants, people, outbox: pending.length };
+  }
+
+  private restoreMeta(key: string, value: unknown): void {
+    if (key.startsWith('seq:')) {
+      const part = this.parts[Number(key.slice(4))];
+      if (part) part.seq = Math.max(part.seq, value as number);
+    }
+  }
+
+  private restorePeople(people: Iterable<[string, unknown]>, dnc: Iterable<[string, unknown]>): number {
+    let n = 0;
+    for (const [, value] of people) {
+      this.people.restore(value as ReturnType<typeof personRow>);
+      n++;
+    }
+    for (const [, value] of dnc) this.people.addDoNotContact(value as Parameters<PeopleStore['addDoNotContact']>[0]);
+    return n;
+  }
+
+  private restoreFlows(rows: Iterable<[string, unknown]>): void {
+    const all = [...rows].map(([, value]) => value as FlowRecord & { lastActivityAt?: number });
+    all.sort((a, b) => (a.id === b.id ? a.version - b.version : a.id < b.id ? -1 : 1));
+    for (const record of all) {
+      const { lastActivityAt, ...plain } = record;
+      this.records.set(plain.id, [...(this.records.get(plain.id) ?? []), plain]);
+      if (plain.status === 'draft' || plain.status === 'finished' || plain.status === 'canceled') continue;
+      this.rearm(plain, lastActivityAt ?? plain.statusAt);
+    }
+  }
+
+  /** Puts a running version back to work after a restart, without bringing its audience in again. */
+  private rearm(record: FlowRecord, lastActivityAt: number): void {
+    const flow = compileFlowOrThrow(record.definition, { ...this.compileOptions(), version: record.version });
+    const live = this.addLive(record, flow);
+    live.lastActivityAt = lastActivityAt;
+    if (record.status === 'scheduled') return this.armStart(live, flow.settings.start ?? this.clock.now());
+    this.armFlowTimers(live);
+    if (record.status === 'finishing') return;
+    for (const index of flow.entries) this.activateEntry(live, index, 'rearm');
+  }
+
+  private restoreHistory(key: string, value: unknown): void {
+    const [flowId, personId] = splitKey(key);
+    this.partition(personId).setHistory(flowId, personId, readHistory(value));
+  }
+
+  private restoreMetrics(key: string, totals: MetricsTotals): void {
+    const [part, version] = splitKey(key);
+    const live = this.liveByKey(version);
+    if (live) this.parts[Number(part)]?.metrics(live.flow).restoreTotals(totals);
+  }
+
+  private restoreSeen(key: string, value: { bits: number[]; goal: boolean }): void {
+    const [version, personId] = splitKey(key);
+    const live = this.liveByKey(version);
+    if (live) this.partition(personId).metrics(live.flow).restoreSeen(personId, value.bits, value.goal);
+  }
+
+  private restoreParticipant(id: string, value: unknown): number {
+    const state = readParticipant(id, value);
+    if (!this.versions.version(state.flowId, state.version)) return 0;
+    this.partition(state.personId).put(state, undefined);
+    return 1;
+  }
+
+  private liveByKey(key: string): Live | undefined {
+    const at = key.lastIndexOf('@');
+    return this.versions.version(key.slice(0, at), Number(key.slice(at + 1)));
+  }
+
+  // ── routing inputs ──────────────────────────────────────────────────────────
+
+  private partition(personId: string): Partition {
+    return this.parts[partitionOf(personId, this.parts.length)]!;
+  }
+
+  /** Applies one input in its partition; returns the receipt. Throws (writing nothing) to refuse it. */
+  private route(part: Partition, personKey: string, input: Input): Receipt {
+    switch (input.kind) {
+      case 'flow.enter':
+        return this.enterFlow(part, personKey, input);
+      case 'timer':
+        return { personId: personKey, delivered: this.isDue(part, input.participant, this.clock.now()) && this.deliverTo(part, input.participant, input) ? 1 : 0 };
+      case 'event':
+        return this.eventHappened(part, personKey, input);
+      case 'effect.result':
+      case 'effect.failed':
+        return this.effectOutcome(part, personKey, input);
+      case 'person.upsert':
+        return { personId: this.people.upsert({ ...input.person, id: personKey }).id };
+      case 'person.update':
+        return { personId: this.people.update(personKey, input.changes).id };
+      default:
+        return this.moduleInput(part, personKey, input);
+    }
+  }
+
+  private enterFlow(part: Partition, personKey: string, input: Extract<Input, { kind: 'flow.enter' }>): Receipt {
+    const live = this.versions.current(input.flowId);
+    if (!live) throw this.notRunning(input.flowId);
+    const entry = pickEntry(live.flow, input.entry, input.through);
+    const vars = checkVars(live.flow, input.vars);
+    if (input.person) this.people.upsert({ ...input.person, id: personKey });
+    else if (!this.people.get(personKey)) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}"`);
+    return { personId: personKey, ...this.admit(part, live, entry, personKey, vars, input.branch) };
+  }
+
+  private eventHappened(part: Partition, personId: string, input: Extract<Input, { kind: 'event' }>): Receipt {
+    for (const live of this.versions.live()) {
+      if (live.flow.settings.goal !== input.name) continue;
+      const rec = part.existingMetrics(live.flow.id, live.flow.version);
+      if (rec?.hasEntered(personId) && rec.goal(personId)) this.putMetrics(part, live, personId);
+    }
+    return { personId, delivered: this.deliverOn(part, personId, `event:${input.name}`, input) };
+  }
+
+  /** An outbox entry's outcome: the entry is done; the participant waiting for it moves on. */
+  private effectOutcome(part: Partition, personId: string, input: Extract<Input, { kind: 'effect.result' | 'effect.failed' }>): Receipt {
+    this.journal.put('outbox', input.key, null);
+    const [participantId, steps] = input.key.split(':');
+    const state = part.participants.get(participantId!);
+    const waits = state?.status === ParticipantStatus.Waiting && state.waitOn === 'effect' && state.steps === Number(steps);
+    return { personId, delivered: waits && this.deliverTo(part, participantId!, input) ? 1 : 0 };
+  }
+
+  private moduleInput(part: Partition, personId: string, input: Input): Receipt {
+    const def = this.registry.input(input.kind);
+    if (!def) throw new JunctionError('JCT_INPUT_UNKNOWN', `no module handles inputs of kind "${input.kind}"`);
+    const key = def.waitKey(input);
+    return { personId, delivered: key === undefined ? 0 : this.deliverOn(part, personId, key, input) };
+  }
+
+  private deliverOn(part: Partition, personId: string, on: string, input: Input): number {
+    let n = 0;
+    for (const id of part.waitingOn(personId, on)) if (this.deliverTo(part, id, input)) n++;
+    return n;
+  }
+
+  private deliverTo(part: Partition, participantId: string, input: Input): boolean {
+    const state = part.participants.get(participantId);
+    if (!state || state.status !== ParticipantStatus.Waiting) return false;
+    const live = this.versions.version(state.flowId, state.version);
+    if (!live) return false;
+    if (live.record.status === 'paused') {
+      live.held.push({ personId: state.personId, input });
+      return true;
+    }
+    return this.runStep(part, live, state, input);
+  }
+
+  /** Queues a timer input for each participant whose wake-up this is (checked again when it runs). */
+  private wake(partIndex: number, ids: string[], now: number): void {
+    const part = this.parts[partIndex]!;
+    for (const id of ids) if (this.isDue(part, id, now)) part.push(() => this.wakeOne(part, id));
+    this.drain();
+  }
+
+  /** A wake-up may be stale: the participant moved on since it was armed, or a twin entry ran first. */
+  private wakeOne(part: Partition, id: string): void {
+    if (this.isDue(part, id, this.clock.now())) this.deliverTo(part, id, { kind: TIMER_KIND, participant: id });
+  }
+
+  private isDue(part: Partition, id: string, now: number): boolean {
+    const p = part.participants.get(id);
+    return p !== undefined && p.status === ParticipantStatus.Waiting && p.waitUntil > 0 && p.waitUntil <= now;
+  }
+
+  private recordOutcome(effect: Effect, input: Input): void {
+    if (this.closed) return;
+    this.submit(effect.personId, input).catch((err: unknown) => {
+      const e = toJunctionError(err, 'JCT_INTERNAL');
+      this.logger.error({ effect: effect.kind, key: effect.key, code: e.code }, `outcome not recorded: ${e.message}`);
+    });
+  }
+
+  // ── work queue ──────────────────────────────────────────────────────────────
+
+  /** Runs every partition's queued tasks until none is left; a no-op while already running. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let busy = true; busy; ) {
+        busy = false;
+        for (const part of this.parts) {
+          for (let task = part.take(); task; task = part.take()) {
+            busy = true;
+            this.runTask(task);
+          }
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+    this.dispatchWhenDurable();
+  }
+
+  private runTask(task: () => void): void {
+    try {
+      task();
+    } catch (err) {
+      const e = toJunctionError(err, 'JCT_INTERNAL');
+      this.logger.error({ code: e.code }, e.message);
+    }
+  }
+
+  /** Outbox entries are performed only once the batch holding them is durable. */
+  private dispatchWhenDurable(): void {
+    if (this.toDispatch.length === 0) return;
+    const effects = this.toDispatch;
+    this.toDispatch = [];
+    this.journal.durable().then(
+      () => this.outbox.dispatch(effects),
+      () => this.logger.error({ code: 'JCT_STORE_UNAVAILABLE', effects: effects.length }, 'outbox entries not performed: the journal failed'),
+    );
+  }
+
+  // ── entries and steps ───────────────────────────────────────────────────────
+
+  /** Frequency cap and status checks, then a new participant whose entry step is queued. */
+  private admit(part: Partition, live: Live, entry: number, personId: string, vars: Readonly<Record<string, Value>>, branch: number | undefined): EnterResult {
+    if (live.record.status !== 'active') return { entered: false, reason: 'JCT_FLOW_NOT_ACTIVE' };
+    if (!this.people.get(personId)) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personId}"`);
+    const now = this.clock.now();
+    const { settings, id: flowId } = live.flow;
+    const history = part.historyOf(flowId, personId);
+    const verdict = checkFrequencyCap(settings, history, now);
+    if (!verdict.ok) return { entered: false, reason: verdict.reason };
+    const h = history ?? { entries: [], inside: 0, lastExitAt: 0 };
+    recordEntry(settings, h, now);
+    part.setHistory(flowId, personId, h);
+    this.journal.put('history', historyKey(flowId, personId), historyRow(h));
+    const id = part.nextId();
+    this.journal.put('meta', `seq:${part.index}`, part.seq);
+    const state = newParticipant(id, live.flow, personId, entry, now);
+    part.put(state, undefined);
+    part.metrics(live.flow).entered(personId);
+    this.putMetrics(part, live, personId);
+    const input: EnterStep = branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
+    part.push(() => void this.runStep(part, live, state, input));
+    return { entered: true, participantId: id };
+  }
+
+  private runStep(part: Partition, live: Live, state: ParticipantState, input: Input | EnterStep): boolean {
+    if (!isLive(live.record.status)) return false;
+    const person = this.people.get(state.personId);
+    const now = this.clock.now();
+    if (!person) {
+      this.leave(part, live, state, { ...state, status: ParticipantStatus.Exited, exitReason: 'JCT_PERSON_UNKNOWN' }, false);
+      return false;
+    }
+    const result = step(live.flow, state, person, input, now);
+    if (!result.accepted) return false;
+    this.applyStep(part, live, state, result, now);
+    return true;
+  }
+
+  /** The transition: every change of one step, applied to memory and put into the journal together. */
+  private applyStep(part: Partition, live: Live, before: ParticipantState, result: StepResult, now: number): void {
+    const personId = before.personId;
+    const next = this.applyPersonChanges(live, result);
+    this.touch(live, now);
+    const rec = part.metrics(live.flow);
+    rec.visited(personId, result.visited);
+    for (const f of result.failures) {
+      rec.failed(f.node);
+      this.logger.warn({ flowId: live.flow.id, element: live.flow.nodes[f.node]?.id, code: f.code }, f.message);
+    }
+    if (next.status === ParticipantStatus.Exited) {
+      this.leave(part, live, before, next, live.flow.nodes[next.node]!.def.type === 'exit');
+    } else {
+      part.put(next, before);
+      this.journal.put('participant', next.id, participantRow(next));
+    }
+    this.putMetrics(part, live, personId);
+    for (const effect of result.effects) {
+      this.journal.put('outbox', effect.key, effect);
+      this.toDispatch.push(effect);
+    }
+    this.onStep?.({ at: now, flow: live.flow, participant: next, result });
+  }
+
+  /** Applies the step's profile and do-not-contact changes; a store refusal stops the participant. */
+  private applyPersonChanges(live: Live, result: StepResult): ParticipantState {
+    const state = result.state;
+    try {
+      if (result.profile.length > 0) this.people.update(state.personId, result.profile);
+      for (const change of result.doNotContact) {
+        for (const entry of change.entries) {
+          if (change.op === 'add') this.people.addDoNotContact(entry);
+          else this.people.removeDoNotContact(entry);
+          this.journal.put('dnc', `${entry.channel}\u0000${entry.contact}`, this.people.blockOf(entry.channel, entry.contact) ?? null);
+        }
+      }
+      return state;
+    } catch (err) {
+      const e = toJunctionError(err, 'JCT_PROFILE_UPDATE');
+      this.logger.warn({ flowId: live.flow.id, participant: state.id, code: e.code }, e.message);
+      return { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: e.code };
+    }
+  }
+
+  private leave(part: Partition, live: Live, before: ParticipantState, state: ParticipantState, reachedExit: boolean): void {
+    part.remove(before);
+    this.journal.put('participant', state.id, null);
+    part.metrics(live.flow).left(reachedExit);
+    this.putMetrics(part, live, state.personId);
+    const h = part.historyOf(live.flow.id, state.personId);
+    if (h) {
+      h.inside = Math.max(0, h.inside - 1);
+      h.lastExitAt = this.clock.now();
+      this.journal.put('history', historyKey(live.flow.id, state.personId), historyRow(h));
+    }
+    this.finishIfEmpty(live);
+  }
+
+  private putMetrics(part: Partition, live: Live, personId: string): void {
+    const rec = part.metrics(live.flow);
+    const key = versionKey(live.flow.id, live.flow.version);
+    this.journal.put('metrics', `${part.index}\u0000${key}`, rec.totals());
+    const seen = rec.seenOf(personId);
+    if (seen) this.journal.put('seen', `${key}\u0000${personId}`, seen);
+  }
+
+  /** Journals the profile a change touched, then lets entry points hear of it after the current step. */
+  private peopleChanged(change: PeopleChange): void {
+    const person = this.people.get(change.personId);
+    this.journal.put('person', change.personId, person ? personRow(person) : null);
+    if (this.peopleListeners.size === 0) return;
+    const part = this.partition(change.personId);
+    for (const listener of this.peopleListeners) part.push(() => listener(change));
+    this.drain();
+  }
+
+  // ── versions ────────────────────────────────────────────────────────────────
+
+  private compileOptions() {
+    return { registry: this.registry, attributes: this.people.catalog() };
+  }
+
+  private record(flowId: string): FlowRecord | undefined {
+    return this.records.get(flowId)?.at(-1);
+  }
+
+  private addLive(record: FlowRecord, flow: CompiledFlow): Live {
+    const live: Live = { record, flow, deactivate: new Map(), held: [], lastActivityAt: this.clock.now(), timers: [] };
+    this.versions.add(live);
+    return live;
+  }
+
+  private putFlow(record: FlowRecord, lastActivityAt?: number): void {
+    this.journal.put('flow', versionKey(record.id, record.version), { ...record, lastActivityAt: lastActivityAt ?? this.versions.version(record.id, record.version)?.lastActivityAt });
+  }
+
+  private setStatus(record: FlowRecord, to: FlowStatus): void {
+    move(record, to, this.clock.now());
+    this.putFlow(record);
+  }
+
+  /** Notes activity for the idle limit; journaled with the flow at most once a minute. */
+  private touch(live: Live, now: number): void {
+    const stale = now - live.lastActivityAt > 60_000;
+    live.lastActivityAt = now;
+    if (stale) this.putFlow(live.record, now);
+  }
+
+  private armStart(live: Live, start: number): void {
+    live.timers.push(this.clock.schedule(start, () => this.runNow(() => this.activateScheduled(live))));
+  }
+
+  /** Runs flow-level work from a clock callback through the queue of partition 0. */
+  private runNow(task: () => void): void {
+    this.parts[0]!.push(task);
+    this.drain();
   }
 
   /** Activates at the scheduled start; if an entry point cannot start, the version is canceled. */
@@ -169,143 +729,40 @@ export class Engine {
     }
   }
 
-  /** Activates at launch; if an entry point cannot start, the version goes back to draft. */
+  /** Activates at launch; if an entry point cannot start, the version goes back to draft and nothing stays. */
   private activateOrRollBack(live: Live): void {
     try {
       this.activate(live);
     } catch (err) {
       this.deactivateAll(live);
       live.timers.forEach((t) => this.clock.cancel(t));
-      for (const p of [...this.participants.ofFlow(live.flow.id, live.flow.version)]) this.participants.delete(p.id);
-      this.live.set(live.flow.id, this.versionsOf(live.flow.id).filter((l) => l !== live));
+      for (const part of this.parts) {
+        for (const p of [...part.ofVersion(live.flow.id, live.flow.version)]) {
+          part.remove(p);
+          this.journal.put('participant', p.id, null);
+        }
+      }
+      this.versions.drop(live);
       live.record.status = 'draft';
+      this.putFlow(live.record);
       throw err;
     }
   }
 
-  pause(flowId: string): FlowRecord {
-    const live = this.requireCurrent(flowId);
-    move(live.record, 'paused', this.clock.now());
-    return live.record;
-  }
-
-  resume(flowId: string): FlowRecord {
-    const live = this.requireCurrent(flowId);
-    move(live.record, 'active', this.clock.now());
-    const held = live.held.splice(0);
-    for (const h of held) this.tasks.push(() => this.deliverTo(h.id, h.input));
-    this.tasks.drain();
-    return live.record;
-  }
-
-  /** Cancels every live version of the flow: participants are removed without further effects. */
-  cancel(flowId: string): FlowRecord {
-    const versions = this.versionsOf(flowId);
-    if (versions.length === 0) {
-      const draft = this.flows.get(flowId);
-      if (!draft) throw unknownFlow(flowId);
-      move(draft, 'canceled', this.clock.now());
-      return draft;
-    }
-    for (const live of versions) this.end(live, 'canceled', 'canceled');
-    return versions[versions.length - 1]!.record;
-  }
-
-  /** Edits an entry point's config in place on the launched version (e.g. audience added). */
-  reconfigureEntry(flowId: string, entryId: string, config: unknown): void {
-    const live = this.latestLaunched(flowId);
-    if (!live || !isLive(live.record.status)) throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no launched version that is running`);
-    const index = live.flow.indexOf.get(entryId);
-    const node = index === undefined ? undefined : live.flow.nodes[index];
-    if (!node || !live.flow.entries.includes(node.index)) throw new JunctionError('JCT_ENTRY_UNKNOWN', `flow "${flowId}" has no entry point "${entryId}"`);
-    if (!node.def.reconfigure) throw new JunctionError('JCT_ENTRY_NOT_EDITABLE', `entry point "${entryId}" cannot be edited while the flow runs`);
-    const definition = structuredClone(live.flow.definition);
-    const raw = definition.entryPoints.find((e) => e.id === entryId)!;
-    raw.config = config;
-    const updated = compileFlowOrThrow(definition, { ...this.compileOptions(), version: live.flow.version });
-    const after = updated.nodes[node.index]!.prepared;
-    const host = this.entryHost(live, node.index);
-    node.def.reconfigure(node.prepared, after, host);
-    live.deactivate.get(node.index)?.();
-    live.deactivate.delete(node.index);
-    (node as { prepared: unknown }).prepared = after;
-    live.record.definition = definition;
-    this.activateEntry(live, node.index, 'reconfigure');
-    this.tasks.drain();
-  }
-
-  /** The newest launched version that is not over, if any. */
-  status(flowId: string): FlowRecord | undefined {
-    return this.current(flowId)?.record ?? this.flows.get(flowId);
-  }
-
-  metrics(flowId: string, version?: number): FlowMetrics {
-    const live = version === undefined ? this.latestLaunched(flowId) : this.version(flowId, version);
-    if (!live) throw unknownFlow(flowId);
-    return live.metrics.metrics;
-  }
-
-  compiled(flowId: string, version?: number): CompiledFlow | undefined {
-    return (version === undefined ? this.latestLaunched(flowId) : this.version(flowId, version))?.flow;
-  }
-
-  /** Stops all timers and entry subscriptions; the engine can be dropped afterwards. */
-  close(): void {
-    for (const live of this.allVersions()) {
-      this.deactivateAll(live);
-      live.timers.forEach((t) => this.clock.cancel(t));
-    }
-    this.wakeups.stop();
-  }
-
-  // ── people entering and inputs ────────────────────────────────────────────────
-
-  /** Enters a person into the flow's active version (the Flow API and Add to flow use this). */
-  enter(flowId: string, personId: string, options: EnterOptions = {}): EnterResult {
-    const live = this.current(flowId);
-    if (!live) throw unknownFlow(flowId);
-    const entry = this.pickEntry(live, options.entry);
-    const vars = this.checkVars(live.flow, options.vars);
-    const result = this.admit(live, entry, personId, vars, options.branch);
-    this.tasks.drain();
-    return result;
-  }
-
-  /** Delivers an input to every waiting participant of the person; returns how many took it. */
-  deliver(personId: string, input: Input): number {
-    let accepted = 0;
-    for (const p of [...this.participants.ofPerson(personId)]) {
-      if (p.status === ParticipantStatus.Waiting && this.deliverTo(p.id, input)) accepted++;
-    }
-    this.tasks.drain();
-    return accepted;
-  }
-
-  /** Records that a person performed an event: counts goals, then delivers it to waiting participants. */
-  event(personId: string, name: string, properties: Record<string, unknown> = {}): number {
-    for (const live of this.allVersions()) {
-      if (live.flow.settings.goal === name && live.metrics.hasEntered(personId)) live.metrics.goal(personId);
-    }
-    return this.deliver(personId, { kind: 'event', name, properties, at: this.clock.now() });
-  }
-
-  // ── internals ─────────────────────────────────────────────────────────────────
-
-  private compileOptions() {
-    return { registry: this.registry, attributes: this.people.catalog() };
-  }
-
   private activate(live: Live): void {
-    const now = this.clock.now();
-    move(live.record, 'active', now);
-    const { end } = live.flow.settings;
-    if (end !== undefined) live.timers.push(this.clock.schedule(end, () => this.tasks.run(() => this.scheduleEnded(live))));
-    this.armIdleCheck(live);
+    this.setStatus(live.record, 'active');
+    this.armFlowTimers(live);
     for (const index of live.flow.entries) this.activateEntry(live, index, 'launch');
-    if (!this.acceptsLaterEntries(live.flow)) this.stopEntries(live);
+    if (!acceptsLaterEntries(live.flow)) this.stopEntries(live);
   }
 
-  private activateEntry(live: Live, index: number, reason: 'launch' | 'reconfigure'): void {
+  private armFlowTimers(live: Live): void {
+    const { end } = live.flow.settings;
+    if (end !== undefined) live.timers.push(this.clock.schedule(end, () => this.runNow(() => this.scheduleEnded(live))));
+    this.armIdleCheck(live);
+  }
+
+  private activateEntry(live: Live, index: number, reason: 'launch' | 'rearm'): void {
     const node = live.flow.nodes[index]!;
     const off = node.def.activate?.(node.prepared, this.entryHost(live, index), reason);
     if (off) live.deactivate.set(index, off);
@@ -316,140 +773,24 @@ export class Engine {
     live.deactivate.clear();
   }
 
-  private acceptsLaterEntries(flow: CompiledFlow): boolean {
-    return flow.entries.some((i) => {
-      const n = flow.nodes[i]!;
-      return n.def.acceptsLaterEntries?.(n.prepared) ?? true;
-    });
-  }
-
   private entryHost(live: Live, entry: number): EntryHost {
     return {
       flowId: live.flow.id,
       people: this.people,
       now: () => this.clock.now(),
-      enter: (personId, vars) => {
-        const result = this.admit(live, entry, personId, vars ?? {}, undefined);
-        this.tasks.drain(); // runs now when called from outside (a people change); queued when inside a step
-        return result;
+      enter: (personId, vars) => this.admit(this.partition(personId), live, entry, personId, vars ?? {}, undefined),
+      onPeopleChange: (listener) => {
+        this.peopleListeners.add(listener);
+        return () => this.peopleListeners.delete(listener);
       },
     };
-  }
-
-  /** Frequency cap and status checks, then a new participant whose entry step is queued. */
-  private admit(live: Live, entry: number, personId: string, vars: Readonly<Record<string, Value>>, branch: number | undefined): EnterResult {
-    if (live.record.status !== 'active') return { entered: false, reason: 'JCT_FLOW_NOT_ACTIVE' };
-    if (!this.people.get(personId)) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personId}"`);
-    const now = this.clock.now();
-    const people = this.historyOf(live.flow.id);
-    const history = people.get(personId);
-    const verdict = checkFrequencyCap(live.flow.settings, history, now);
-    if (!verdict.ok) return { entered: false, reason: verdict.reason };
-    const h = history ?? { entries: [], inside: 0, lastExitAt: 0 };
-    people.set(personId, h);
-    recordEntry(live.flow.settings, h, now);
-    const id = `${live.flow.id}.${(this.nextId++).toString(36)}`;
-    const state = newParticipant(id, live.flow, personId, entry, now);
-    this.participants.put(state);
-    live.metrics.entered(personId);
-    const input: Input = branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
-    this.tasks.push(() => this.runStep(live, state, input));
-    return { entered: true, participantId: id };
-  }
-
-  private pickEntry(live: Live, entryId: string | undefined): number {
-    const { flow } = live;
-    if (entryId !== undefined) {
-      const i = flow.indexOf.get(entryId);
-      if (i === undefined || !flow.entries.includes(i)) throw new JunctionError('JCT_ENTRY_UNKNOWN', `flow "${flow.id}" has no entry point "${entryId}"`);
-      return i;
-    }
-    const open = flow.entries.filter((i) => flow.nodes[i]!.def.acceptsLaterEntries?.(flow.nodes[i]!.prepared) ?? true);
-    if (open.length !== 1) throw new JunctionError('JCT_ENTRY_AMBIGUOUS', `flow "${flow.id}" has ${open.length} entry points people can be added through; name one`);
-    return open[0]!;
-  }
-
-  private checkVars(flow: CompiledFlow, given: Record<string, unknown> | undefined): Record<string, Value> {
-    const out: Record<string, Value> = {};
-    for (const [name, raw] of Object.entries(given ?? {})) {
-      const declared = flow.settings.variables.find((v) => v.name === name);
-      if (!declared) throw new JunctionError('JCT_VARIABLE_UNKNOWN', `flow "${flow.id}" has no variable "${name}"`);
-      const c = coerceValue(declared.type, raw);
-      if (!c.ok) throw new JunctionError('JCT_VARIABLE_TYPE', `variable "${name}": ${c.message}`);
-      out[name] = c.value;
-    }
-    return out;
-  }
-
-  private deliverTo(participantId: string, input: Input): boolean {
-    const state = this.participants.get(participantId);
-    if (!state || state.status !== ParticipantStatus.Waiting) return false;
-    const live = this.version(state.flowId, state.version);
-    if (!live) return false;
-    if (live.record.status === 'paused') {
-      live.held.push({ id: participantId, input });
-      return true;
-    }
-    return this.runStep(live, state, input);
-  }
-
-  private runStep(live: Live, state: ParticipantState, input: Input): boolean {
-    if (!isLive(live.record.status)) return false;
-    const person = this.people.get(state.personId);
-    const now = this.clock.now();
-    if (!person) {
-      this.leave(live, { ...state, status: ParticipantStatus.Exited, exitReason: 'JCT_PERSON_UNKNOWN' }, false);
-      return false;
-    }
-    const result = step(live.flow, state, person, input, now);
-    if (!result.accepted) return false;
-    live.lastActivityAt = now;
-    live.metrics.visited(state.personId, result.visited);
-    for (const f of result.failures) {
-      live.metrics.failed(f.node);
-      this.logger.warn({ flowId: live.flow.id, element: live.flow.nodes[f.node]?.id, code: f.code }, f.message);
-    }
-    const next = result.state;
-    if (next.status === ParticipantStatus.Exited) {
-      this.leave(live, next, live.flow.nodes[next.node]!.def.type === 'exit');
-    } else {
-      this.participants.put(next);
-      if (next.waitUntil > 0) this.wakeups.add(next.waitUntil, next.id);
-    }
-    this.effects.perform(result.effects);
-    this.onStep?.({ at: now, flow: live.flow, participant: next, result });
-    return true;
-  }
-
-  private leave(live: Live, state: ParticipantState, reachedExit: boolean): void {
-    this.participants.delete(state.id);
-    live.metrics.left(reachedExit);
-    const h = this.historyOf(live.flow.id).get(state.personId);
-    if (h) {
-      h.inside = Math.max(0, h.inside - 1);
-      h.lastExitAt = this.clock.now();
-    }
-    this.finishIfEmpty(live);
-  }
-
-  // ── timers ────────────────────────────────────────────────────────────────────
-
-  /** Queues a timer input for each participant still waiting for one of these wake-ups. */
-  private wake(ids: string[], now: number): void {
-    for (const id of ids) {
-      const p = this.participants.get(id);
-      if (p && p.status === ParticipantStatus.Waiting && p.waitUntil > 0 && p.waitUntil <= now) {
-        this.tasks.push(() => this.deliverTo(id, TIMER));
-      }
-    }
-    this.tasks.drain();
   }
 
   private armIdleCheck(live: Live): void {
     const at = addDuration(live.lastActivityAt, IDLE_LIMIT, live.flow.settings.timeZone);
     live.timers.push(
       this.clock.schedule(at, () =>
-        this.tasks.run(() => {
+        this.runNow(() => {
           if (!isLive(live.record.status)) return;
           if (addDuration(live.lastActivityAt, IDLE_LIMIT, live.flow.settings.timeZone) <= this.clock.now()) this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
           else this.armIdleCheck(live);
@@ -465,16 +806,16 @@ export class Engine {
   /** No more entries: the version is finishing, and finished once empty. */
   private stopEntries(live: Live): void {
     this.deactivateAll(live);
-    if (live.record.status === 'scheduled' || live.record.status === 'active' || live.record.status === 'paused') {
-      move(live.record, 'finishing', this.clock.now());
-    }
+    const s = live.record.status;
+    if (s === 'scheduled' || s === 'active' || s === 'paused') this.setStatus(live.record, 'finishing');
     this.finishIfEmpty(live);
   }
 
+  /** "Empty" is counted over every partition. */
   private finishIfEmpty(live: Live): void {
-    if (live.record.status === 'finishing' && this.participants.count(live.flow.id, live.flow.version) === 0) {
-      this.end(live, 'finished', 'finished');
-    }
+    if (live.record.status !== 'finishing') return;
+    if (this.parts.some((p) => p.inside(live.flow.id, live.flow.version) > 0)) return;
+    this.end(live, 'finished', 'finished');
   }
 
   /** Ends a version: removes its participants (with `reason`) and stops its timers. */
@@ -482,51 +823,86 @@ export class Engine {
     this.deactivateAll(live);
     live.timers.forEach((t) => this.clock.cancel(t));
     live.held = [];
-    if (live.record.status !== status) move(live.record, status, this.clock.now());
-    for (const p of [...this.participants.ofFlow(live.flow.id, live.flow.version)]) {
-      this.participants.delete(p.id);
-      live.metrics.left(false);
-      const h = this.historyOf(live.flow.id).get(p.personId);
-      if (h) h.inside = Math.max(0, h.inside - 1);
-      this.logger.info({ flowId: live.flow.id, participant: p.id, reason }, 'participant removed');
+    if (live.record.status !== status) this.setStatus(live.record, status);
+    for (const part of this.parts) {
+      for (const p of [...part.ofVersion(live.flow.id, live.flow.version)]) this.removeEnded(part, live, p, reason);
     }
   }
 
-  private historyOf(flowId: string): Map<string, EntryHistory> {
-    let m = this.history.get(flowId);
-    if (!m) this.history.set(flowId, (m = new Map()));
-    return m;
-  }
-
-  /** The newest version that is scheduled, active or paused. */
-  private current(flowId: string): Live | undefined {
-    return this.versionsOf(flowId).findLast((l) => ['active', 'paused', 'scheduled'].includes(l.record.status));
+  private removeEnded(part: Partition, live: Live, p: ParticipantState, reason: string): void {
+    part.remove(p);
+    this.journal.put('participant', p.id, null);
+    part.metrics(live.flow).left(false);
+    this.putMetrics(part, live, p.personId);
+    const h = part.historyOf(live.flow.id, p.personId);
+    if (h) {
+      h.inside = Math.max(0, h.inside - 1);
+      this.journal.put('history', historyKey(live.flow.id, p.personId), historyRow(h));
+    }
+    this.logger.info({ flowId: live.flow.id, participant: p.id, reason }, 'participant removed');
   }
 
   private requireCurrent(flowId: string): Live {
-    const live = this.current(flowId);
-    if (!live) throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no launched version that is running`);
+    const live = this.versions.current(flowId);
+    if (!live) throw this.notRunning(flowId);
     return live;
   }
 
-  private latestLaunched(flowId: string): Live | undefined {
-    return this.versionsOf(flowId).at(-1);
+  /** Why a flow takes no entries: it does not exist, or no version of it is running. */
+  private notRunning(flowId: string): JunctionError {
+    const latest = this.record(flowId);
+    if (!latest) return unknownFlow(flowId);
+    return new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no launched version that is running (latest version ${latest.version} is ${latest.status})`);
   }
+}
 
-  private versionsOf(flowId: string): readonly Live[] {
-    return this.live.get(flowId) ?? [];
+function acceptsLaterEntries(flow: CompiledFlow): boolean {
+  return flow.entries.some((i) => {
+    const n = flow.nodes[i]!;
+    return n.def.acceptsLaterEntries?.(n.prepared) ?? true;
+  });
+}
+
+/**
+ * The entry point to enter through: the one named, or the only one that takes later entries;
+ * `through` allows only entry points of that type.
+ */
+function pickEntry(flow: CompiledFlow, entryId: string | undefined, through: string | undefined): number {
+  const allowed = through === undefined ? flow.entries : flow.entries.filter((i) => flow.nodes[i]!.def.type === through);
+  if (allowed.length === 0) throw new JunctionError('JCT_ENTRY_NONE', `flow "${flow.id}" has no entry point of type "${through}" to enter through`);
+  if (entryId !== undefined) {
+    const i = flow.indexOf.get(entryId);
+    if (i === undefined || !allowed.includes(i)) throw new JunctionError('JCT_ENTRY_UNKNOWN', `flow "${flow.id}" has no ${through ?? ''}${through ? ' ' : ''}entry point "${entryId}"`);
+    return i;
   }
+  const open = allowed.filter((i) => flow.nodes[i]!.def.acceptsLaterEntries?.(flow.nodes[i]!.prepared) ?? true);
+  if (open.length !== 1) throw new JunctionError('JCT_ENTRY_AMBIGUOUS', `flow "${flow.id}" has ${open.length} entry points people can be added through; name one`);
+  return open[0]!;
+}
 
-  private version(flowId: string, version: number): Live | undefined {
-    return this.versionsOf(flowId).find((l) => l.record.version === version);
+/** Entry values for the flow's declared variables, typed; anything else is refused. */
+function checkVars(flow: CompiledFlow, given: Record<string, unknown> | undefined): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const [name, raw] of Object.entries(given ?? {})) {
+    const declared = flow.settings.variables.find((v) => v.name === name);
+    if (!declared) throw new JunctionError('JCT_VARIABLE_UNKNOWN', `flow "${flow.id}" has no variable "${name}"`);
+    const c = coerceValue(declared.type, raw);
+    if (!c.ok) throw new JunctionError('JCT_VARIABLE_TYPE', `variable "${name}": ${c.message}`);
+    out[name] = c.value;
   }
-
-  private allVersions(): Live[] {
-    return [...this.live.values()].flat();
-  }
-
+  return out;
 }
 
 function unknownFlow(flowId: string): JunctionError {
   return new JunctionError('JCT_FLOW_UNKNOWN', `no flow with id "${flowId}"`);
+}
+
+function unavailable(): JunctionError {
+  return new JunctionError('JCT_STORE_UNAVAILABLE', 'the store cannot make this durable right now; retry later');
+}
+
+/** A new person id: time-ordered and random, unique across processes and restarts. */
+function newPersonId(): string {
+  const random = crypto.getRandomValues(new Uint32Array(2));
+  return `p${Date.now().toString(36)}${random[0]!.toString(36)}${random[1]!.toString(36)}`;
 }

@@ -3,7 +3,7 @@
 // finishing: no new entries (schedule ended, static audience all in, or a newer version
 // launched) while participants complete their journeys.
 import { JunctionError } from '../errors.js';
-import type { FlowRecord, FlowStatus } from '../store/interfaces.js';
+import type { FlowRecord, FlowStatus } from '../vocabulary.js';
 
 const NEXT: Record<FlowStatus, readonly FlowStatus[]> = {
   draft: ['scheduled', 'active', 'canceled'],

@@ -1,6 +1,7 @@
-// Per flow-version metrics: for every node, total engagements (every pass) and unique
-// people engaged (first pass per person, kept as a bitset per person), element failures;
-// for the flow, people entered, exited and goal performers.
+// Per flow-version metrics of one partition: for every node, total engagements (every pass)
+// and unique people engaged (first pass per person, kept as a bitset per person), element
+// failures; for the flow, people entered, exited and goal performers. The engine sums the
+// partitions' figures (sumMetrics); totals() and seenOf() are what the journal keeps.
 
 export interface NodeMetrics {
   readonly id: string;
@@ -52,8 +53,10 @@ export class MetricsRecorder {
     }
   }
 
-  visited(personId: string, nodes: readonly number[]): void {
+  /** Counts passes; true when the person passed a node for the first time (seenOf changed). */
+  visited(personId: string, nodes: readonly number[]): boolean {
     const bits = this.seen.get(personId);
+    let first = false;
     for (const i of nodes) {
       const m = this.metrics.elements[i]!;
       m.totalEngagements++;
@@ -63,8 +66,36 @@ export class MetricsRecorder {
       if ((bits[word]! & mask) === 0) {
         bits[word] = (bits[word]! | mask) >>> 0;
         m.uniqueUsersEngaged++;
+        first = true;
       }
     }
+    return first;
+  }
+
+  /** What the journal keeps of a person: the nodes passed and whether the goal was met. */
+  seenOf(personId: string): { bits: number[]; goal: boolean } | undefined {
+    const bits = this.seen.get(personId);
+    return bits && { bits, goal: this.goalSeen.has(personId) };
+  }
+
+  restoreSeen(personId: string, bits: number[], goal: boolean): void {
+    this.seen.set(personId, bits);
+    if (goal) this.goalSeen.add(personId);
+  }
+
+  /** The counters, compactly: [entered, exited, active, goals, [total, unique, failures] per node]. */
+  totals(): MetricsTotals {
+    const m = this.metrics;
+    return [m.profilesInFlow, m.profilesExited, m.activeParticipants, m.goalPerformers, m.elements.map((e) => [e.totalEngagements, e.uniqueUsersEngaged, e.failures])];
+  }
+
+  restoreTotals(t: MetricsTotals): void {
+    const m = this.metrics;
+    [m.profilesInFlow, m.profilesExited, m.activeParticipants, m.goalPerformers] = t;
+    t[4].forEach(([total, unique, failures], i) => {
+      const e = m.elements[i];
+      if (e) Object.assign(e, { totalEngagements: total, uniqueUsersEngaged: unique, failures });
+    });
   }
 
   hasEntered(personId: string): boolean {
@@ -81,9 +112,31 @@ export class MetricsRecorder {
     if (reachedExit) this.metrics.profilesExited++;
   }
 
-  goal(personId: string): void {
-    if (this.goalSeen.has(personId)) return;
+  /** True when this is the person's first goal in this version. */
+  goal(personId: string): boolean {
+    if (this.goalSeen.has(personId)) return false;
     this.goalSeen.add(personId);
     this.metrics.goalPerformers++;
+    return true;
   }
+}
+
+export type MetricsTotals = [number, number, number, number, Array<[number, number, number]>];
+
+/** One version's metrics over every partition. */
+export function sumMetrics(flowId: string, version: number, parts: readonly MetricsRecorder[], nodes: readonly { id: string; name: string; def: { type: string } }[]): FlowMetrics {
+  const sum = new MetricsRecorder(flowId, version, nodes).metrics;
+  for (const { metrics: m } of parts) {
+    sum.profilesInFlow += m.profilesInFlow;
+    sum.profilesExited += m.profilesExited;
+    sum.activeParticipants += m.activeParticipants;
+    sum.goalPerformers += m.goalPerformers;
+    m.elements.forEach((e, i) => {
+      const s = sum.elements[i]!;
+      s.totalEngagements += e.totalEngagements;
+      s.uniqueUsersEngaged += e.uniqueUsersEngaged;
+      s.failures += e.failures;
+    });
+  }
+  return sum;
 }

@@ -1,19 +1,24 @@
-// The pure core: step(flow, state, person, input, now) → new state, person and effects.
-// It never reads a clock, store or network and never mutates its arguments. Instant
-// elements run in a loop inside one step until the participant waits or exits.
+// The pure core: step(flow, state, person, input, now) → the step's whole unit of work: the
+// participant's new state (or its exit), the person as the step left it with the profile and
+// do-not-contact changes that made it so, and the outbox entries. It never reads a clock,
+// store or network and never mutates its arguments. Instant elements run in a loop inside
+// one step until the participant waits or exits.
 import type { Value } from '../values.js';
-import type { Person } from '../people/types.js';
-import type { RunContext } from '../registry.js';
+import type { Person } from '../person.js';
+import type { RunContext } from '../element.js';
 import type { CompiledFlow, CompiledNode } from '../flow/compile.js';
 import {
   EXIT,
   ParticipantStatus,
+  type DoNotContactChange,
   type Effect,
   type EffectRequest,
   type Input,
   type Outcome,
   type ParticipantState,
-} from './types.js';
+  type ProfileChange,
+  type Wait,
+} from '../vocabulary.js';
 
 /** Most element executions one step may make before the participant is stopped. */
 export const STEP_EXECUTION_LIMIT = 10_000;
@@ -24,9 +29,21 @@ export interface Failure {
   readonly message: string;
 }
 
+/** How a participant starts: at an entry point, with the entry's variable values. */
+export interface EnterStep {
+  readonly kind: 'enter';
+  readonly entry: number;
+  readonly branch?: number;
+  readonly vars?: Readonly<Record<string, Value>>;
+}
+
 export interface StepResult {
   readonly state: ParticipantState;
   readonly person: Person;
+  /** Profile changes the step made, in order (already applied to `person`). */
+  readonly profile: readonly ProfileChange[];
+  readonly doNotContact: readonly DoNotContactChange[];
+  /** Outbox entries, keyed `participant:step:index`. */
   readonly effects: readonly Effect[];
   /** Node indices in the order the participant passed them (the entry point first on entry). */
   readonly visited: readonly number[];
@@ -35,11 +52,14 @@ export interface StepResult {
   readonly accepted: boolean;
 }
 
-export function step(flow: CompiledFlow, state: ParticipantState, person: Person, input: Input, now: number): StepResult {
+/** The shared empty list of a step that changed nothing of a kind (frozen: never pushed to). */
+const NOTHING = Object.freeze([]) as never[];
+
+export function step(flow: CompiledFlow, state: ParticipantState, person: Person, input: Input | EnterStep, now: number): StepResult {
   const run = new Run(flow, { ...state, steps: state.steps + 1 }, person, now);
-  if (input.kind === 'enter') run.enter(input as Extract<Input, { kind: 'enter' }>);
+  if (input.kind === 'enter') run.enter(input);
   else if (!run.resume(input)) {
-    return { state, person, effects: [], visited: [], failures: [], accepted: false };
+    return { state, person, profile: NOTHING, doNotContact: NOTHING, effects: NOTHING, visited: NOTHING, failures: NOTHING, accepted: false };
   }
   return run.result();
 }
@@ -54,6 +74,7 @@ export function newParticipant(id: string, flow: CompiledFlow, personId: string,
     node: entry,
     status: ParticipantStatus.Active,
     waitUntil: 0,
+    waitOn: '',
     vars: {},
     enteredAt: now,
     steps: 0,
@@ -64,9 +85,11 @@ export function newParticipant(id: string, flow: CompiledFlow, personId: string,
 class Run implements RunContext {
   readonly timeZone: string;
   readonly flowId: string;
-  private readonly effects: Effect[] = [];
+  private effects: Effect[] = NOTHING;
+  private profile: ProfileChange[] = NOTHING;
+  private doNotContact: DoNotContactChange[] = NOTHING;
   private readonly visited: number[] = [];
-  private readonly failures: Failure[] = [];
+  private failures: Failure[] = NOTHING;
   private varsCopied = false;
   private current = -1;
 
@@ -92,23 +115,34 @@ class Run implements RunContext {
     this.participant.vars[name] = value;
   }
 
-  setPerson(person: Person): void {
+  updatePerson(person: Person, changes: readonly ProfileChange[]): void {
     this.person = person;
+    if (this.profile === NOTHING) this.profile = [];
+    for (const c of changes) this.profile.push(c);
+  }
+
+  changeDoNotContact(change: DoNotContactChange): void {
+    if (this.doNotContact === NOTHING) this.doNotContact = [];
+    this.doNotContact.push(change);
   }
 
   /** Takes ownership of `effect` (elements build a fresh one per emit) and adds its key. */
-  emit(effect: EffectRequest): void {
+  emit(effect: EffectRequest): string {
+    if (this.effects === NOTHING) this.effects = [];
     const owned = effect as { key?: string; personId?: string };
-    owned.key = `${this.participant.id}:${this.participant.steps}:${this.effects.length}`;
+    const key = `${this.participant.id}:${this.participant.steps}:${this.effects.length}`;
+    owned.key = key;
     owned.personId = this.participant.personId;
     this.effects.push(effect as Effect);
+    return key;
   }
 
   fail(code: string, message: string): void {
+    if (this.failures === NOTHING) this.failures = [];
     this.failures.push({ node: this.current, code, message });
   }
 
-  enter(input: Extract<Input, { kind: 'enter' }>): void {
+  enter(input: EnterStep): void {
     const entry = this.flow.nodes[input.entry]!;
     this.current = entry.index;
     this.visited.push(entry.index);
@@ -135,6 +169,8 @@ class Run implements RunContext {
     return {
       state: this.participant,
       person: this.person,
+      profile: this.profile,
+      doNotContact: this.doNotContact,
       effects: this.effects,
       visited: this.visited,
       failures: this.failures,
@@ -160,7 +196,7 @@ class Run implements RunContext {
   private follow(node: CompiledNode, outcome: Outcome): void {
     if (outcome === EXIT) this.exit(node, node.id);
     else if (typeof outcome === 'number') this.walk(node.next[outcome]!);
-    else this.wait(node, outcome.until);
+    else this.wait(node, outcome);
   }
 
   /** Runs instant elements from `start` until one waits or the participant exits. */
@@ -173,7 +209,7 @@ class Run implements RunContext {
       const outcome = this.guard(node, () => node.def.execute!(node.prepared, this));
       if (outcome === undefined) return;
       if (outcome === EXIT) return this.exit(node, node.id);
-      if (typeof outcome !== 'number') return this.wait(node, outcome.until);
+      if (typeof outcome !== 'number') return this.wait(node, outcome);
       index = node.next[outcome]!;
     }
     this.fail('JCT_STEP_LIMIT', `stopped after ${STEP_EXECUTION_LIMIT} elements in one step`);
@@ -191,16 +227,18 @@ class Run implements RunContext {
     }
   }
 
-  private wait(node: CompiledNode, until: number | undefined): void {
+  private wait(node: CompiledNode, wait: Wait): void {
     this.participant.node = node.index;
     this.participant.status = ParticipantStatus.Waiting;
-    this.participant.waitUntil = until ?? 0;
+    this.participant.waitUntil = wait.until ?? 0;
+    this.participant.waitOn = wait.on ?? '';
   }
 
   private exit(node: CompiledNode, reason: string): void {
     this.participant.node = node.index;
     this.participant.status = ParticipantStatus.Exited;
     this.participant.waitUntil = 0;
+    this.participant.waitOn = '';
     this.participant.exitReason = reason;
   }
 }

@@ -1,8 +1,6 @@
-// Storage interfaces. Junction keeps its working state in memory; durable
-// implementations (embedded file, Redis, Postgres) keep these same read APIs and
-// journal every change with group commit, loading it back on start. That keeps the
-// engine's reads synchronous and its step pure.
-import type { Value } from '../values.js';
+// The people store's interface: profiles, their indexes, segments and the do-not-contact
+// list, read synchronously by the step. Writes come from the engine's transitions; the
+// journal (store/journal.ts) makes them durable.
 import type {
   AttributeDefinition,
   Channel,
@@ -10,31 +8,8 @@ import type {
   DoNotContactEntry,
   Person,
   SegmentKind,
-  StandardAttribute,
-} from '../people/types.js';
-import type { FlowDefinition } from '../flow/schema.js';
-import type { ParticipantState } from '../runtime/types.js';
-
-/** What a caller gives to create or merge a profile. Contacts are normalized on the way in. */
-export interface PersonInput {
-  id?: string;
-  standard?: Partial<Record<StandardAttribute, Value>>;
-  custom?: Record<string, Value>;
-  phones?: string[];
-  emails?: string[];
-  tags?: string[];
-  companies?: string[];
-  lastContacted?: Partial<Record<Channel, string>>;
-}
-
-/** One change to a profile. `null` as a value empties the attribute. */
-export type ProfileChange =
-  | { op: 'set'; attribute: string; value: Value }
-  | { op: 'addTag'; tag: string }
-  | { op: 'removeTag'; tag: string }
-  | { op: 'addPhone'; phone: string }
-  | { op: 'addEmail'; email: string }
-  | { op: 'contacted'; channel: Channel; at: string };
+} from '../person.js';
+import type { PersonInput, ProfileChange } from '../vocabulary.js';
 
 /** Tells listeners what changed about a person, after the change is applied. */
 export interface PeopleChange {
@@ -65,6 +40,8 @@ export interface PeopleStore {
   get(id: string): Person | undefined;
   /** Finds a person by a phone (any format libphonenumber-js parses) or an email. */
   findByContact(contact: string): Person | undefined;
+  /** Puts a stored profile back as it was (recovery): indexed, no listener hears of it. */
+  restore(person: Person): void;
   /** Creates a person, or merges into the one with the same id or contact. Throws JunctionError on bad input. */
   upsert(input: PersonInput): Person;
   /** Applies changes atomically: all or none. Throws JunctionError (unknown person, wrong type). */
@@ -91,36 +68,9 @@ export interface PeopleStore {
   /** Is this contact blocked on this channel for this sender? */
   isBlocked(channel: Channel, contact: string, sender?: string): boolean;
   doNotContact(): readonly DoNotContactEntry[];
+  /** The do-not-contact entry for this channel and contact, if any (as the journal keeps it). */
+  blockOf(channel: Channel, contact: string): DoNotContactEntry | undefined;
 
   /** Subscribes to changes; returns the unsubscribe function. */
   onChange(listener: (change: PeopleChange) => void): () => void;
-}
-
-export type FlowStatus = 'draft' | 'scheduled' | 'active' | 'paused' | 'finishing' | 'finished' | 'canceled';
-
-export interface FlowRecord {
-  readonly id: string;
-  readonly version: number;
-  definition: FlowDefinition;
-  status: FlowStatus;
-  /** Epoch ms of the last status change. */
-  statusAt: number;
-}
-
-export interface FlowStore {
-  get(id: string, version?: number): FlowRecord | undefined;
-  /** Every version of every flow. */
-  all(): Iterable<FlowRecord>;
-  put(record: FlowRecord): void;
-}
-
-export interface ParticipantStore {
-  get(id: string): ParticipantState | undefined;
-  put(state: ParticipantState): void;
-  delete(id: string): void;
-  /** Participants of a flow version, in no particular order. */
-  ofFlow(flowId: string, version: number): Iterable<ParticipantState>;
-  /** Active (not exited) participants of a person in any flow. */
-  ofPerson(personId: string): Iterable<ParticipantState>;
-  count(flowId: string, version: number): number;
 }

@@ -1,6 +1,7 @@
 // The in-memory PeopleStore: profiles with their indexes (contact, tag, company),
 // custom attribute definitions, companies, segments and the do-not-contact list.
 // Every write is checked in full before any state changes, then listeners hear about it.
+// A write costs time linear in the size of what it changes: indexes move by the differences.
 //
 // Rules worth knowing:
 // - A phone or email belongs to at most one person (JCT_CONTACT_TAKEN otherwise).
@@ -14,21 +15,30 @@ import type { Clock } from '../clock.js';
 import { JunctionError, toJunctionError } from '../errors.js';
 import { AttributeCatalog } from '../people/catalog.js';
 import { normalizeContact, requireContact } from '../people/contacts.js';
-import { applyChanges, createPerson, inputChanges, joinCompanies, type ProfileUpdate } from '../people/profile.js';
-import type { AttributeDefinition, Channel, Company, DoNotContactEntry, Person } from '../people/types.js';
-import type {
-  PeopleChange,
-  PeopleStore,
-  PersonInput,
-  ProfileChange,
-  SegmentDefinition,
-} from './interfaces.js';
+import { EMPTY_LIST, compactPerson } from '../people/layout.js';
+import {
+  applyChanges,
+  createPerson,
+  inputChanges,
+  joinCompanies,
+  without,
+  type ProfileUpdate,
+} from '../people/profile.js';
+import type { AttributeDefinition, Channel, Company, DoNotContactEntry, Person } from '../person.js';
+import type { PeopleChange, PeopleStore, SegmentDefinition } from './interfaces.js';
+import type { PersonInput, ProfileChange } from '../vocabulary.js';
 
 type Listener = (change: PeopleChange) => void;
 
 interface Segment {
   readonly definition: SegmentDefinition;
   readonly members: Set<string>;
+}
+
+/** A real-time segment a write makes the person join or leave. */
+interface Move {
+  readonly segment: Segment;
+  readonly joined: boolean;
 }
 
 /** What a write did to one person, for indexing and events. */
@@ -65,6 +75,17 @@ export class MemoryPeopleStore implements PeopleStore {
     const normalized = normalizeContact(contact);
     const id = normalized && this.byContact.get(normalized.value);
     return id === undefined ? undefined : this.people.get(id);
+  }
+
+  /** Replaces any profile with the same id; segment memberships follow, silently like the rest. */
+  restore(person: Person): void {
+    const stored = compactPerson(person);
+    const before = this.people.get(stored.id);
+    const tagsAdded = without(stored.tags, before?.tags ?? EMPTY_LIST);
+    const tagsRemoved = without(before?.tags ?? EMPTY_LIST, stored.tags);
+    if (before) for (const contact of contactsNotIn(before, stored)) this.byContact.delete(contact);
+    const outcome = { person: stored, before, changed: [], tagsAdded, tagsRemoved };
+    this.save(outcome, contactsNotIn(stored, before), this.segmentMoves(stored));
   }
 
   upsert(input: PersonInput): Person {
@@ -180,7 +201,8 @@ export class MemoryPeopleStore implements PeopleStore {
       return;
     }
     if (current.senders.size === 0) return; // an all-senders block is not partially lifted
-    const senders = new Set([...current.senders].filter((sender) => !entry.senders.includes(sender)));
+    const senders = new Set(current.senders);
+    for (const sender of entry.senders) senders.delete(sender);
     if (senders.size === 0) this.blocked.delete(key);
     else this.blocked.set(key, { entry: { ...current.entry, senders: [...senders] }, senders });
   }
@@ -194,6 +216,11 @@ export class MemoryPeopleStore implements PeopleStore {
 
   doNotContact(): readonly DoNotContactEntry[] {
     return [...this.blocked.values()].map((block) => block.entry);
+  }
+
+  blockOf(channel: Channel, contact: string): DoNotContactEntry | undefined {
+    const normalized = normalizeContact(contact);
+    return normalized && this.blocked.get(blockKey(channel, normalized.value))?.entry;
   }
 
   onChange(listener: Listener): () => void {
@@ -235,23 +262,31 @@ export class MemoryPeopleStore implements PeopleStore {
   private commit(outcome: Outcome): Person {
     const { person, before } = outcome;
     if (person === before) return person;
-    const contactsChanged = person.phones !== before?.phones || person.emails !== before.emails;
-    if (contactsChanged) this.requireContactsFree(person);
+    const contacts = contactsNotIn(person, before);
+    this.requireContactsFree(person.id, contacts);
     const moves = this.segmentMoves(person);
-    this.people.set(person.id, person);
-    this.reindex(outcome, contactsChanged);
-    for (const { segment, joined } of moves) {
-      if (joined) segment.members.add(person.id);
-      else segment.members.delete(person.id);
-    }
+    this.save(outcome, contacts, moves);
     this.emitAll(outcome, moves);
     return person;
   }
 
-  private requireContactsFree(person: Person): void {
-    for (const contact of [...person.phones, ...person.emails]) {
+  /** Saves a checked outcome: the person, its new contacts, its tag and company moves, its segment moves. */
+  private save({ person, before, tagsAdded, tagsRemoved }: Outcome, contacts: readonly string[], moves: readonly Move[]): void {
+    this.people.set(person.id, person);
+    for (const contact of contacts) this.byContact.set(contact, person.id);
+    moveInIndex(this.byTag, person.id, tagsRemoved, tagsAdded);
+    const companies = before?.companies ?? EMPTY_LIST;
+    moveInIndex(this.byCompany, person.id, without(companies, person.companies), without(person.companies, companies));
+    for (const { segment, joined } of moves) {
+      if (joined) segment.members.add(person.id);
+      else segment.members.delete(person.id);
+    }
+  }
+
+  private requireContactsFree(personId: string, contacts: readonly string[]): void {
+    for (const contact of contacts) {
       const owner = this.byContact.get(contact);
-      if (owner !== undefined && owner !== person.id) {
+      if (owner !== undefined && owner !== personId) {
         throw new JunctionError(
           'JCT_CONTACT_TAKEN',
           `${contact} already belongs to person "${owner}"; a phone or email belongs to one person only`,
@@ -262,22 +297,15 @@ export class MemoryPeopleStore implements PeopleStore {
   }
 
   /** Real-time segments whose membership this version of the person changes. */
-  private segmentMoves(person: Person): { segment: Segment; joined: boolean }[] {
+  private segmentMoves(person: Person): Move[] {
     const now = this.clock.now();
-    const moves: { segment: Segment; joined: boolean }[] = [];
+    const moves: Move[] = [];
     for (const segment of this.segments.values()) {
       if (segment.definition.kind !== 'realtime') continue;
       const joined = testRule(segment.definition, person, now);
       if (joined !== segment.members.has(person.id)) moves.push({ segment, joined });
     }
     return moves;
-  }
-
-  /** Updates the indexes for what changed; unchanged parts of a person are the same arrays as before. */
-  private reindex({ person, before, tagsAdded, tagsRemoved }: Outcome, contactsChanged: boolean): void {
-    if (contactsChanged) for (const contact of [...person.phones, ...person.emails]) this.byContact.set(contact, person.id);
-    reindexList(this.byTag, person.id, tagsRemoved, tagsAdded);
-    if (person.companies !== before?.companies) reindexList(this.byCompany, person.id, before?.companies ?? [], person.companies);
   }
 
   private staticMembers(segment: SegmentDefinition): Set<string> {
@@ -305,7 +333,7 @@ export class MemoryPeopleStore implements PeopleStore {
     return members;
   }
 
-  private emitAll(outcome: Outcome, moves: readonly { segment: Segment; joined: boolean }[]): void {
+  private emitAll(outcome: Outcome, moves: readonly Move[]): void {
     const personId = outcome.person.id;
     if (!outcome.before) this.emit({ personId, kind: 'created' });
     else if (outcome.changed.length > 0) this.emit({ personId, kind: 'updated', attributes: outcome.changed });
@@ -349,16 +377,21 @@ function invalidSegment(segment: SegmentDefinition, why: string): JunctionError 
   return new JunctionError('JCT_SEGMENT_INVALID', `segment "${segment.id}": ${why}`, { segmentId: segment.id });
 }
 
-/** Moves `id` out of the index sets of the `before` keys it left and into those of `after`. */
-function reindexList(index: Map<string, Set<string>>, id: string, before: readonly string[], after: readonly string[]): void {
-  for (const key of before.filter((k) => !after.includes(k))) {
+/** The phones and emails of `person` that `other` lacks: after a write, the ones to check and index. */
+function contactsNotIn(person: Person, other: Person | undefined): string[] {
+  return [...without(person.phones, other?.phones ?? EMPTY_LIST), ...without(person.emails, other?.emails ?? EMPTY_LIST)];
+}
+
+/** Takes `id` out of the index sets of the `removed` keys and puts it in those of the `added` ones. */
+function moveInIndex(index: Map<string, Set<string>>, id: string, removed: readonly string[], added: readonly string[]): void {
+  for (const key of removed) {
     const ids = index.get(key);
     ids?.delete(id);
     if (ids?.size === 0) index.delete(key);
   }
-  for (const key of after) {
-    const ids = index.get(key) ?? new Set<string>();
-    ids.add(id);
-    index.set(key, ids);
+  for (const key of added) {
+    const ids = index.get(key);
+    if (ids) ids.add(id);
+    else index.set(key, new Set([id]));
   }
 }

@@ -1,25 +1,34 @@
 // `junction start` as the README runs it: the built command, the example flows, HTTP on
-// loopback, a clean stop on SIGTERM.
+// loopback, a clean stop on SIGTERM; state kept in the data directory across restarts, and a
+// second process on the same data directory refused.
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 
-t.test('start serves the example flows and stops cleanly on SIGTERM', async (t) => {
-  const child = spawn(process.execPath, ['dist/bin/junction.js', 'start'], {
-    env: { ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.teardown(() => child.kill('SIGKILL'));
+function start(dataDir: string): { child: ChildProcess; logs: Array<Record<string, unknown>>; address: Promise<string> } {
+  const child = spawn(process.execPath, ['dist/bin/junction.js', 'start'], { env: env(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
-  const address = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
+  const address = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
       const entry = JSON.parse(line) as Record<string, unknown>;
       logs.push(entry);
       if (entry['msg'] === 'Junction is listening') resolve(entry['address'] as string);
     });
     child.once('exit', (code) => reject(new Error(`junction start exited with ${code}`)));
   });
+  return { child, logs, address };
+}
+
+function env(dataDir: string): NodeJS.ProcessEnv {
+  return { ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_LOG_LEVEL: 'info', JUNCTION_DATA_DIR: dataDir };
+}
+
+t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its state', async (t) => {
+  const dataDir = t.testdir();
+  const { child, logs, address: listening } = start(dataDir);
+  t.teardown(() => child.kill('SIGKILL'));
+  const address = await listening;
   t.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
   t.same(
     logs.filter((l) => l['msg'] === 'flow launched').map((l) => l['flow']).sort(),
@@ -34,8 +43,22 @@ t.test('start serves the example flows and stops cleanly on SIGTERM', async (t) 
   t.equal(entered.status, 201);
   const flowNow = (await (await fetch(`${address}/flows/welcome`)).json()) as { metrics: { profilesInFlow: number } };
   t.equal(flowNow.metrics.profilesInFlow, 1);
+  const second = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: env(dataDir), encoding: 'utf8', timeout: 20_000 });
+  t.equal(second.status, 2, 'a second process on the same data directory is refused');
+  t.match(second.stderr, /^error JCT_DATA_DIR_LOCKED: the data directory .* is in use by another Junction process/);
+  t.notMatch(second.stderr, /\n\s+at /, 'no stack trace');
   child.kill('SIGTERM');
   const [code] = await once(child, 'exit');
   t.equal(code, 0);
   t.ok(logs.some((l) => l['msg'] === 'stopping'));
+
+  const again = start(dataDir);
+  t.teardown(() => again.child.kill('SIGKILL'));
+  const address2 = await again.address;
+  t.same(again.logs.filter((l) => l['msg'] === 'flow launched'), [], 'nothing is launched again');
+  t.same(again.logs.filter((l) => l['msg'] === 'flow recovered').map((l) => l['flow']).sort(), ['appointment-reminder', 're-engagement', 'welcome']);
+  const after = (await (await fetch(`${address2}/flows/welcome`)).json()) as { metrics: { profilesInFlow: number } };
+  t.equal(after.metrics.profilesInFlow, 1, 'the participant and the metrics survived the restart');
+  again.child.kill('SIGTERM');
+  await once(again.child, 'exit');
 });

@@ -2,13 +2,23 @@ import t from 'tap';
 import { loadConfig } from '../../config/index.js';
 
 t.test('defaults run everything on one machine with the examples', async (t) => {
-  t.same(loadConfig({}), { host: '127.0.0.1', port: 8080, flows: 'examples/flows', people: 'examples/people.json', logLevel: 'info' });
+  t.same(loadConfig({}), {
+    host: '127.0.0.1',
+    port: 8080,
+    flows: 'examples/flows',
+    people: 'examples/people.json',
+    dataDir: 'data',
+    sync: 'full',
+    partitions: 8,
+    flushMs: 2,
+    logLevel: 'info',
+  });
 });
 
 t.test('a file overrides the defaults and the environment overrides the file', async (t) => {
   const dir = t.testdir({ 'junction.json': JSON.stringify({ port: 9000, logLevel: 'warn', flows: 'flows' }) });
   const c = loadConfig({ JUNCTION_PORT: '9100', JUNCTION_PEOPLE: '' }, `${dir}/junction.json`);
-  t.same(c, { host: '127.0.0.1', port: 9100, flows: 'flows', people: 'examples/people.json', logLevel: 'warn' });
+  t.match(c, { host: '127.0.0.1', port: 9100, flows: 'flows', people: '', logLevel: 'warn' }, 'an empty JUNCTION_PEOPLE means no people file');
   t.equal(loadConfig({ JUNCTION_HOST: '0.0.0.0' }).host, '0.0.0.0');
 });
 

@@ -1,16 +1,18 @@
 // Runs one element case (test/elements/<type>.cases.json) on a real engine with a virtual
 // clock: the element under test sits between a Flow API entry and automatic exits (or is
 // itself the entry point), and the case states what comes out: problems, the branch taken,
-// wait times, variables, the person after, effects, failures, who entered.
-import '../../engine/elements/index.js';
+// wait times, variables, the person after, the profile and do-not-contact changes its steps
+// made, outbox entries (and how the effect handlers were asked to perform them), failures,
+// who entered. Effects never leave the test: the core module's effect handlers are replaced
+// by ones that answer as the case says.
 import { Engine, type StepEvent } from '../../engine/runtime/engine.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { loadPeople } from '../../engine/people/load.js';
-import { registry } from '../../engine/registry.js';
-import { JunctionError } from '../../engine/errors.js';
-import { ParticipantStatus, type Effect } from '../../engine/runtime/types.js';
-import type { PersonInput, ProfileChange } from '../../engine/store/interfaces.js';
+import { loadPeople } from '../../engine/people-file.js';
+import { coreModule } from '../../engine/elements/index.js';
+import { Registry, type EffectHandler } from '../../engine/module.js';
+import { EffectFailure, JunctionError } from '../../engine/errors.js';
+import { ParticipantStatus, type DoNotContactChange, type Effect, type PersonInput, type ProfileChange } from '../../engine/vocabulary.js';
 
 export interface Expectation {
   problems?: Array<{ code: string; path?: string }>;
@@ -20,7 +22,16 @@ export interface Expectation {
   waitUntil?: string;
   vars?: Record<string, unknown>;
   person?: Record<string, unknown>;
+  /** Profile changes the subject person's steps made, in order (StepResult.profile). */
+  profile?: Array<Record<string, unknown>>;
+  /** Do-not-contact changes the subject person's steps made, in order (StepResult.doNotContact). */
+  doNotContact?: Array<Record<string, unknown>>;
+  /** Outbox entries the subject person's steps emitted. */
   effects?: Array<Record<string, unknown>>;
+  /** Every effect the handlers were asked to perform so far, attempts included, in order. */
+  performed?: Array<Record<string, unknown>>;
+  /** Outbox entries that failed for good so far, by kind. */
+  effectFailures?: Record<string, number>;
   failures?: string[];
   /** Entry points: ids of the people who have entered so far, in any order. */
   entered?: string[];
@@ -40,6 +51,9 @@ export interface Step {
   expect: Expectation;
 }
 
+/** How an effect handler answers one attempt: a result, or a failure (retryable or not). */
+export type EffectAnswer = { result: unknown } | { error: { code: string; message?: string; retryable?: boolean } };
+
 export interface ElementCase {
   description: string;
   now?: string;
@@ -54,6 +68,11 @@ export interface ElementCase {
   /** Entry-point cases: where the entry leads, and the elements there. */
   branches?: Record<string, string>;
   elements?: unknown[];
+  /**
+   * How the effect handlers answer, attempt after attempt (the last answer repeats). Without
+   * answers, every effect fails for good with JCT_CASE_NO_ANSWER.
+   */
+  answers?: EffectAnswer[];
   expect: Expectation;
   then?: Step[];
 }
@@ -65,7 +84,11 @@ export interface Observed {
   waitUntil?: string;
   vars?: Record<string, unknown>;
   person?: unknown;
+  profile: ProfileChange[];
+  doNotContact: DoNotContactChange[];
   effects: Effect[];
+  performed: Effect[];
+  effectFailures: Record<string, number>;
   failures: string[];
   entered: string[];
   inside: string[];
@@ -75,22 +98,45 @@ export interface Observed {
 
 const SUBJECT = 'subject';
 
+/** The core module's elements (every one needs a case file) and its effect kinds. */
+export const CORE_REGISTRY = new Registry([coreModule]);
+
 export class CaseRun {
   readonly clock: VirtualClock;
   readonly people: MemoryPeopleStore;
   readonly engine: Engine;
+  /** Effects the handlers were asked to perform, attempts included. */
+  readonly performed: Effect[] = [];
   private readonly events: StepEvent[] = [];
   private readonly entry: boolean;
   private readonly flowDoc: Record<string, unknown>;
 
-  constructor(readonly type: string, readonly c: ElementCase) {
+  constructor(
+    readonly type: string,
+    readonly c: ElementCase,
+  ) {
     this.clock = new VirtualClock(c.now ?? '2026-01-05T09:00:00Z');
     this.people = new MemoryPeopleStore(this.clock);
     loadPeople(c.people ?? {}, this.people, c.timeZone ?? 'UTC');
     if (c.person) this.people.upsert({ id: 'p1', ...c.person });
-    this.engine = new Engine({ clock: this.clock, people: this.people, onStep: (e) => this.events.push(e) });
-    this.entry = registry.get(type)?.role === 'entry';
+    this.engine = new Engine({ clock: this.clock, people: this.people, registry: this.registry(), onStep: (e) => this.events.push(e) });
+    this.entry = CORE_REGISTRY.get(type)?.role === 'entry';
     this.flowDoc = this.buildFlow();
+  }
+
+  /** The core module with its effect handlers replaced by ones answering as the case says. */
+  private registry(): Registry {
+    const answers = this.c.answers ?? [];
+    const answer = (effect: Effect): unknown => {
+      this.performed.push(effect);
+      const a = answers[Math.min(this.performed.length, answers.length) - 1];
+      if (!a) throw new EffectFailure('JCT_CASE_NO_ANSWER', 'the case gives no answer for this effect', false);
+      if ('error' in a) throw new EffectFailure(a.error.code, a.error.message ?? a.error.code, a.error.retryable ?? false);
+      return a.result;
+    };
+    const kinds = [...new Set((coreModule.effects ?? []).map((h) => h.kind))];
+    const handlers: EffectHandler[] = kinds.map((kind) => ({ kind, perform: async (effect) => answer(effect) }));
+    return new Registry([{ ...coreModule, effects: [] }, { name: 'case', effects: handlers }]);
   }
 
   private buildFlow(): Record<string, unknown> {
@@ -108,31 +154,39 @@ export class CaseRun {
         };
   }
 
-  /** Validates, launches, and (for elements) enters the case's person. */
-  start(): Observed {
+  /** Validates, launches, and (for elements) enters the case's person; then lets effects run. */
+  async start(): Promise<Observed> {
     const problems = this.engine.validate(this.flowDoc);
     if (problems.length > 0) return this.observe({ problems: problems.map((p) => ({ code: p.code, path: p.path })) });
     this.engine.save(this.flowDoc);
     try {
       this.engine.launch('case');
-      if (!this.entry && this.c.person) this.engine.enter('case', 'p1', { vars: this.c.vars ?? {} });
+      if (!this.entry && this.c.person) await this.engine.enter('case', 'p1', { vars: this.c.vars ?? {} });
     } catch (err) {
-      return this.observe({ error: (err as JunctionError).code ?? String(err) });
+      await this.engine.idle();
+      return this.observe({ error: codeOf(err) });
     }
+    await this.engine.idle();
     return this.observe({});
   }
 
-  apply(s: Step): Observed {
+  async apply(s: Step): Promise<Observed> {
     try {
       if (s.advanceTo) this.clock.advanceTo(s.advanceTo);
       if (s.change) this.people.update(s.change.personId, s.change.changes);
       if (s.upsert) this.people.upsert(s.upsert);
       if (s.reconfigure !== undefined) this.engine.reconfigureEntry('case', SUBJECT, s.reconfigure);
-      if (s.enter) this.engine.enter('case', s.enter.personId, { vars: s.enter.vars ?? {} });
+      if (s.enter) await this.engine.enter('case', s.enter.personId, { vars: s.enter.vars ?? {} });
     } catch (err) {
-      return this.observe({ error: err instanceof JunctionError ? err.code : String(err) });
+      await this.engine.idle();
+      return this.observe({ error: codeOf(err) });
     }
+    await this.engine.idle();
     return this.observe({});
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
   }
 
   private observe(extra: Partial<Observed>): Observed {
@@ -141,7 +195,11 @@ export class CaseRun {
     const entered = [...new Set(this.events.filter((e) => e.result.visited[0] === e.flow.entries[0] && e.result.state.steps === 1).map((e) => e.participant.personId))];
     const out: Observed = {
       problems: [],
+      profile: mine.flatMap((e) => e.result.profile),
+      doNotContact: mine.flatMap((e) => e.result.doNotContact),
       effects: mine.flatMap((e) => e.result.effects),
+      performed: [...this.performed],
+      effectFailures: Object.fromEntries(this.engine.effectFailures),
       failures: mine.flatMap((e) => e.result.failures.map((f) => f.code)),
       entered,
       inside: this.insideNow(),
@@ -161,12 +219,16 @@ export class CaseRun {
   private insideNow(): string[] {
     const version = this.engine.compiled('case')?.version;
     if (version === undefined) return [];
-    return [...new Set([...this.engine.participants.ofFlow('case', version)].map((p) => p.personId))];
+    return [...new Set([...this.engine.participantsOf('case', version)].map((p) => p.personId))];
   }
 
   blocked(q: NonNullable<Expectation['blocked']>): NonNullable<Expectation['blocked']> {
     return q.map((b) => ({ ...b, blocked: this.people.isBlocked(b.channel as never, b.contact, b.sender) }));
   }
+}
+
+function codeOf(err: unknown): string {
+  return err instanceof JunctionError ? err.code : String(err);
 }
 
 /** `subject.<branch>.exit` → `<branch>`; the exit element itself → `exit`. */

@@ -1,17 +1,22 @@
 import t from 'tap';
 import { world, flow, pauseDays, tag, pathOf } from './helpers.js';
 import { JunctionError } from '../../engine/errors.js';
-import { defineElement } from '../../engine/registry.js';
+import { defineElement } from '../../engine/element.js';
+import { ParticipantStatus } from '../../engine/vocabulary.js';
 import { Type } from '@sinclair/typebox';
 
 const DAY = 24 * 3600 * 1000;
+const PARTICIPANT_ID = /^[0-9a-z]+\.[0-9a-z]+$/;
 
 t.test('a participant walks instant elements, waits at a pause, and wakes on time', async (t) => {
   const w = world();
   w.people.upsert({ id: 'ana' });
   w.engine.save(flow('f', [tag('t1', 'a', 'p'), pauseDays('p', 2, 't2'), tag('t2', 'b')]));
   w.engine.launch('f');
-  t.same(w.engine.enter('f', 'ana'), { entered: true, participantId: 'f.0' });
+  const r = await w.engine.enter('f', 'ana');
+  t.same(r, { personId: 'ana', entered: true, participantId: r.participantId });
+  t.match(r.participantId, PARTICIPANT_ID);
+  t.match(w.engine.participant(r.participantId!), { personId: 'ana', flowId: 'f', version: 1, status: ParticipantStatus.Waiting });
   t.same(pathOf(w, 'ana'), ['start', 't1', 'p']);
   t.same(w.people.get('ana')!.tags, ['a']);
   w.clock.advance(2 * DAY - 1);
@@ -19,11 +24,43 @@ t.test('a participant walks instant elements, waits at a pause, and wakes on tim
   w.clock.advance(1);
   t.same(pathOf(w, 'ana'), ['start', 't1', 'p', 't2', 't2.next.exit']);
   t.same(w.people.get('ana')!.tags, ['a', 'b']);
+  t.equal(w.engine.participant(r.participantId!), undefined, 'gone once exited');
   const m = w.engine.metrics('f');
   t.equal(m.profilesInFlow, 1);
   t.equal(m.profilesExited, 1);
   t.equal(m.activeParticipants, 0);
   t.match(m.elements.find((e) => e.id === 'p'), { totalEngagements: 1, uniqueUsersEngaged: 1 });
+});
+
+t.test('what submit changes is visible at once; the receipt resolves once it is durable', async (t) => {
+  const w = world();
+  w.people.upsert({ id: 'ana' });
+  w.engine.save(flow('f', [tag('t1', 'a', 'p'), pauseDays('p', 2)]));
+  w.engine.launch('f');
+  await w.engine.idle();
+  const commits = w.backend.commits;
+  const receipt = w.engine.enter('f', 'ana');
+  t.same(w.people.get('ana')!.tags, ['a'], 'applied synchronously');
+  t.equal(w.backend.commits, commits, 'not yet written');
+  const r = await receipt;
+  t.ok(w.backend.commits > commits, 'written before the receipt resolves');
+  t.ok(w.backend.tables.get('participant')!.has(r.participantId!), 'the participant is in the journal');
+});
+
+t.test('participant ids are unique across partitions', async (t) => {
+  const w = world({ partitions: 4 });
+  w.engine.save(flow('f', [pauseDays('p', 1)]));
+  w.engine.launch('f');
+  const ids: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    w.people.upsert({ id: `u${i}` });
+    const r = await w.engine.enter('f', `u${i}`);
+    t.match(r.participantId, PARTICIPANT_ID);
+    ids.push(r.participantId!);
+  }
+  t.equal(new Set(ids).size, ids.length);
+  t.same([...w.engine.participantsOf('f', 1)].map((p) => p.id).sort(), [...ids].sort());
+  t.ok(new Set(ids.map((id) => id.split('.')[0])).size > 1, 'people are spread over several partitions');
 });
 
 t.test('many participants with different pauses wake in time order', async (t) => {
@@ -40,7 +77,7 @@ t.test('many participants with different pauses wake in time order', async (t) =
   w.engine.launch('f');
   for (const d of [3, 1, 2]) {
     w.people.upsert({ id: `u${d}` });
-    w.engine.enter('f', `u${d}`, { entry: `e${d}` });
+    await w.engine.enter('f', `u${d}`, { entry: `e${d}` });
   }
   const order: string[] = [];
   w.steps.length = 0;
@@ -56,43 +93,46 @@ t.test('frequency cap: re-entry disabled, time delay, entry limits', async (t) =
     const doc = flow('f', [tag('t', 'x')], { reentry: { enabled: false } });
     w.engine.save(doc);
     w.engine.launch('f');
-    t.equal(w.engine.enter('f', 'a').entered, true);
-    t.same(w.engine.enter('f', 'a'), { entered: false, reason: 'JCT_REENTRY_DISABLED' });
+    t.equal((await w.engine.enter('f', 'a')).entered, true);
+    t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_REENTRY_DISABLED' });
     w.engine.save({ ...doc, name: 'v2' });
     w.engine.launch('f');
-    t.same(w.engine.enter('f', 'a'), { entered: false, reason: 'JCT_REENTRY_DISABLED' });
+    t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_REENTRY_DISABLED' });
   });
   t.test('a time delay counts from the last exit', async (t) => {
     const w = world();
     w.people.upsert({ id: 'a' });
     w.engine.save(flow('f', [pauseDays('p', 1)], { reentry: { enabled: true, delay: { amount: 2, unit: 'days' } } }));
     w.engine.launch('f');
-    t.equal(w.engine.enter('f', 'a').entered, true);
-    t.same(w.engine.enter('f', 'a'), { entered: false, reason: 'JCT_REENTRY_DELAY' }, 'still inside');
+    t.equal((await w.engine.enter('f', 'a')).entered, true);
+    t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_REENTRY_DELAY' }, 'still inside');
     w.clock.advance(DAY); // exits now
     w.clock.advance(2 * DAY - 1);
-    t.same(w.engine.enter('f', 'a'), { entered: false, reason: 'JCT_REENTRY_DELAY' });
+    t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_REENTRY_DELAY' });
     w.clock.advance(1);
-    t.equal(w.engine.enter('f', 'a').entered, true);
+    t.equal((await w.engine.enter('f', 'a')).entered, true);
   });
   t.test('entry limits: at most N entries within a period', async (t) => {
     const w = world();
     w.people.upsert({ id: 'a' });
     w.engine.save(flow('f', [tag('t', 'x')], { reentry: { enabled: true, limits: [{ count: 2, within: { amount: 1, unit: 'days' } }] } }));
     w.engine.launch('f');
-    t.equal(w.engine.enter('f', 'a').entered, true);
-    t.equal(w.engine.enter('f', 'a').entered, true);
-    t.same(w.engine.enter('f', 'a'), { entered: false, reason: 'JCT_ENTRY_LIMIT' });
+    t.equal((await w.engine.enter('f', 'a')).entered, true);
+    t.equal((await w.engine.enter('f', 'a')).entered, true);
+    t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_ENTRY_LIMIT' });
     w.clock.advance(DAY);
-    t.equal(w.engine.enter('f', 'a').entered, true);
+    t.equal((await w.engine.enter('f', 'a')).entered, true);
   });
   t.test('re-entry enabled with no limits lets a person in again at once', async (t) => {
     const w = world();
     w.people.upsert({ id: 'a' });
     w.engine.save(flow('f', [pauseDays('p', 1)]));
     w.engine.launch('f');
-    t.equal(w.engine.enter('f', 'a').entered, true);
-    t.equal(w.engine.enter('f', 'a').entered, true);
+    const first = await w.engine.enter('f', 'a');
+    const second = await w.engine.enter('f', 'a');
+    t.equal(first.entered, true);
+    t.equal(second.entered, true);
+    t.not(first.participantId, second.participantId, 'two participants');
     t.equal(w.engine.metrics('f').activeParticipants, 2);
     t.equal(w.engine.metrics('f').profilesInFlow, 1, 'unique people');
   });
@@ -104,21 +144,22 @@ t.test('lifecycle: draft → scheduled → active → paused → active → canc
   w.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'done')], { schedule: { start: '2026-01-06T08:00' } }));
   t.equal(w.engine.status('f')!.status, 'draft');
   t.equal(w.engine.launch('f').status, 'scheduled');
-  t.same(w.engine.enter('f', 'a'), { entered: false, reason: 'JCT_FLOW_NOT_ACTIVE' });
+  t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_FLOW_NOT_ACTIVE' });
   w.clock.advanceTo('2026-01-06T08:00:00Z');
   t.equal(w.engine.status('f')!.status, 'active');
-  t.equal(w.engine.enter('f', 'a').entered, true);
+  t.equal((await w.engine.enter('f', 'a')).entered, true);
   w.engine.pause('f');
   t.equal(w.engine.status('f')!.status, 'paused');
-  t.same(w.engine.enter('f', 'a'), { entered: false, reason: 'JCT_FLOW_NOT_ACTIVE' });
+  t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_FLOW_NOT_ACTIVE' });
   w.clock.advance(2 * DAY);
   t.same(w.people.get('a')!.tags, [], 'timers are held while paused');
   w.engine.resume('f');
   t.same(w.people.get('a')!.tags, ['done'], 'held timers fire on resume');
-  w.engine.enter('f', 'a');
+  await w.engine.enter('f', 'a');
   w.engine.cancel('f');
   t.equal(w.engine.status('f')!.status, 'canceled');
   t.equal(w.engine.metrics('f').activeParticipants, 0);
+  t.same([...w.engine.participantsOf('f', 1)], [], 'no participant is left');
   w.clock.advance(2 * DAY);
   t.same(w.people.get('a')!.tags, ['done'], 'a canceled flow runs nothing more');
   t.throws(() => w.engine.resume('f'), { code: 'JCT_FLOW_STATUS' });
@@ -129,7 +170,7 @@ t.test('a schedule end stops entries; the version finishes when the last partici
   w.people.upsert({ id: 'a' });
   w.engine.save(flow('f', [pauseDays('p', 3)], { schedule: { end: '2026-01-06T09:00:00Z' } }));
   w.engine.launch('f');
-  w.engine.enter('f', 'a');
+  await w.engine.enter('f', 'a');
   w.clock.advanceTo('2026-01-06T09:00:00Z');
   t.equal(w.engine.status('f')!.status, 'finishing');
   w.clock.advanceTo('2026-01-08T09:00:00Z');
@@ -149,17 +190,20 @@ t.test('versions: a new version takes new entries, the old one finishes its part
   w.people.upsert({ id: 'a' });
   w.people.upsert({ id: 'b' });
   const v1 = flow('f', [pauseDays('p', 1, 't'), tag('t', 'v1')]);
+  const version = (n: number) => w.engine.flowRecords().find((r) => r.id === 'f' && r.version === n);
   w.engine.save(v1);
   w.engine.launch('f');
-  w.engine.enter('f', 'a');
+  await w.engine.enter('f', 'a');
   w.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'v2')]));
   t.equal(w.engine.launch('f').version, 2);
-  t.equal(w.engine.flows.get('f', 1)!.status, 'finishing');
-  w.engine.enter('f', 'b');
+  t.equal(version(1)!.status, 'finishing');
+  await w.engine.enter('f', 'b');
+  t.same([...w.engine.participantsOf('f', 1)].map((p) => p.personId), ['a']);
+  t.same([...w.engine.participantsOf('f', 2)].map((p) => p.personId), ['b']);
   w.clock.advance(DAY);
   t.same(w.people.get('a')!.tags, ['v1']);
   t.same(w.people.get('b')!.tags, ['v2']);
-  t.equal(w.engine.flows.get('f', 1)!.status, 'finished');
+  t.equal(version(1)!.status, 'finished');
   t.equal(w.engine.metrics('f', 1).profilesExited, 1);
   t.equal(w.engine.metrics('f').version, 2);
 });
@@ -172,30 +216,32 @@ t.test('launching an invalid flow throws every problem and leaves it a draft', a
   t.match(err.details, { problems: [{ code: 'JCT_ELEMENT_TYPE_UNKNOWN', path: '$.elements[0].type' }] });
   t.equal(w.engine.status('f')!.status, 'draft');
   t.throws(() => w.engine.launch('nope'), { code: 'JCT_FLOW_UNKNOWN' });
-  t.throws(() => w.engine.enter('nope', 'a'), { code: 'JCT_FLOW_UNKNOWN' });
+  await t.rejects(w.engine.enter('nope', 'a'), { code: 'JCT_FLOW_UNKNOWN' });
+});
+
+// Throws for people tagged "boom".
+const explode = defineElement({
+  type: 'testExplode',
+  role: 'element',
+  title: 'Explode (test only)',
+  description: 'Throws for people tagged "boom".',
+  config: Type.Object({}),
+  example: {},
+  branches: () => ['next'],
+  execute: (_p, run) => {
+    if (run.person.tags.includes('boom')) throw new Error('kaboom');
+    return 0;
+  },
 });
 
 t.test('an element that throws stops only its participant; the engine keeps running', async (t) => {
-  const w = world();
-  defineElement({
-    type: 'testExplode',
-    role: 'element',
-    title: 'Explode (test only)',
-    description: 'Throws for people tagged "boom".',
-    config: Type.Object({}),
-    example: {},
-    branches: () => ['next'],
-    execute: (_p, run) => {
-      if (run.person.tags.includes('boom')) throw new Error('kaboom');
-      return 0;
-    },
-  });
+  const w = world({ modules: [{ name: 'test', elements: [explode] }] });
   w.people.upsert({ id: 'bad', tags: ['boom'] });
   w.people.upsert({ id: 'good' });
   w.engine.save(flow('f', [{ id: 'x', type: 'testExplode', config: {}, branches: { next: 't' } }, tag('t', 'ok')]));
   w.engine.launch('f');
-  w.engine.enter('f', 'bad');
-  w.engine.enter('f', 'good');
+  await w.engine.enter('f', 'bad');
+  await w.engine.enter('f', 'good');
   t.same(w.people.get('good')!.tags, ['ok']);
   t.same(w.people.get('bad')!.tags, ['boom']);
   const m = w.engine.metrics('f');
@@ -204,12 +250,18 @@ t.test('an element that throws stops only its participant; the engine keeps runn
   t.match(w.logs, [{ level: 'warn', obj: { code: 'JCT_ELEMENT_CRASHED' }, msg: 'kaboom' }]);
 });
 
-t.test('an effect whose handler fails is counted and logged; the participant goes on', async (t) => {
+t.test('test elements belong to the world that lists them: nothing is registered globally', async (t) => {
+  const w = world();
+  w.engine.save(flow('f', [{ id: 'x', type: 'testExplode', config: {} }]));
+  t.throws(() => w.engine.launch('f'), { code: 'JCT_FLOW_INVALID', details: { problems: [{ code: 'JCT_ELEMENT_TYPE_UNKNOWN' }] } });
+});
+
+t.test('a profile change the store refuses stops that participant with the store code; the others go on', async (t) => {
   const w = world();
   w.people.upsert({ id: 'a' });
   w.engine.save(flow('f', [tag('t', 'x', 'p'), pauseDays('p', 1)]));
   w.engine.launch('f');
-  w.engine.enter('f', 'a');
+  await w.engine.enter('f', 'a');
   t.equal(w.engine.metrics('f').activeParticipants, 1);
   // a profile change that fails in the store (the person was deleted behind the engine's back)
   const store = w.people as unknown as { update: (...a: unknown[]) => unknown };
@@ -218,11 +270,23 @@ t.test('an effect whose handler fails is counted and logged; the participant goe
     throw new JunctionError('JCT_PERSON_UNKNOWN', 'gone');
   };
   w.people.upsert({ id: 'b' });
-  w.engine.enter('f', 'b');
+  const b = await w.engine.enter('f', 'b');
   store.update = original;
-  t.equal(w.engine.effectFailures.get('profile.update'), 1);
-  t.match(w.logs.filter((l) => l.level === 'error'), [{ obj: { effect: 'profile.update', code: 'JCT_PERSON_UNKNOWN' } }]);
-  t.equal(w.engine.metrics('f').activeParticipants, 2);
+  t.equal(b.entered, true, 'the entry itself was accepted');
+  const stopped = w.steps.filter((s) => s.participant.personId === 'b').at(-1)!.participant;
+  t.equal(stopped.status, ParticipantStatus.Exited);
+  t.equal(stopped.exitReason, 'JCT_PERSON_UNKNOWN');
+  t.equal(w.engine.participant(b.participantId!), undefined, 'b is out of the flow');
+  t.same(w.people.get('b')!.tags, [], 'nothing of the refused change stuck');
+  t.match(w.logs.filter((l) => l.level === 'warn'), [{ obj: { flowId: 'f', participant: b.participantId, code: 'JCT_PERSON_UNKNOWN' }, msg: 'gone' }]);
+  t.same(w.logs.filter((l) => l.level === 'error'), [], 'not an outbox failure');
+  t.same([...w.engine.effectFailures], [], 'profile changes are not effects');
+  const m = w.engine.metrics('f');
+  t.equal(m.activeParticipants, 1, 'a is still waiting');
+  t.equal(m.profilesExited, 0, 'stopped, not exited');
+  w.clock.advance(DAY);
+  t.same(pathOf(w, 'a'), ['start', 't', 'p', 'p.next.exit'], 'a went on');
+  t.same(w.people.get('a')!.tags, ['x']);
 });
 
 t.test('goal performers: people who entered and then performed the goal event', async (t) => {
@@ -231,11 +295,17 @@ t.test('goal performers: people who entered and then performed the goal event', 
   w.people.upsert({ id: 'b' });
   w.engine.save(flow('f', [pauseDays('p', 1)], { goal: { event: 'purchase' } }));
   w.engine.launch('f');
-  w.engine.enter('f', 'a');
-  w.engine.event('a', 'purchase');
-  w.engine.event('a', 'purchase');
-  w.engine.event('b', 'purchase');
+  await w.engine.enter('f', 'a');
+  t.same(await w.engine.event('a', 'purchase'), { personId: 'a', delivered: 0 }, 'a pause does not wait for events');
+  await w.engine.event('a', 'purchase');
+  await w.engine.event('b', 'purchase');
   t.equal(w.engine.metrics('f').goalPerformers, 1);
+});
+
+t.test('an input kind no module handles is refused', async (t) => {
+  const w = world();
+  w.people.upsert({ id: 'a' });
+  await t.rejects(w.engine.submit('a', { kind: 'test.nobodyHandlesThis' } as never), { code: 'JCT_INPUT_UNKNOWN' });
 });
 
 t.test('entering needs a known entry point when there are several', async (t) => {
@@ -252,7 +322,7 @@ t.test('entering needs a known entry point when there are several', async (t) =>
     elements: [tag('t', 'x')],
   });
   w.engine.launch('f');
-  t.throws(() => w.engine.enter('f', 'a'), { code: 'JCT_ENTRY_AMBIGUOUS' });
-  t.throws(() => w.engine.enter('f', 'a', { entry: 't' }), { code: 'JCT_ENTRY_UNKNOWN' });
-  t.equal(w.engine.enter('f', 'a', { entry: 'e2' }).entered, true);
+  await t.rejects(w.engine.enter('f', 'a'), { code: 'JCT_ENTRY_AMBIGUOUS' });
+  await t.rejects(w.engine.enter('f', 'a', { entry: 't' }), { code: 'JCT_ENTRY_UNKNOWN' });
+  t.equal((await w.engine.enter('f', 'a', { entry: 'e2' })).entered, true);
 });

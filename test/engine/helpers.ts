@@ -1,32 +1,51 @@
-// Test helpers: a real engine on a virtual clock with an in-memory people store, and a
-// small builder for flow documents.
-import '../../engine/elements/index.js';
+// Test helpers: a real engine (core module plus any test elements) on a virtual clock with an
+// in-memory people store and an in-memory journal, and a small builder for flow documents.
 import { Engine, type StepEvent } from '../../engine/runtime/engine.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import type { NodeDefinition } from '../../engine/flow/schema.js';
+import { GroupCommit, MemoryBackend } from '../../engine/store/journal.js';
+import { coreModule } from '../../engine/elements/index.js';
+import { Registry, type Module } from '../../engine/module.js';
+import type { NodeDefinition } from '../../engine/flow-schema.js';
 
 export interface World {
   clock: VirtualClock;
   people: MemoryPeopleStore;
   engine: Engine;
+  backend: MemoryBackend;
   steps: StepEvent[];
   logs: Array<{ level: string; obj: object; msg?: string }>;
 }
 
-export function world(start = '2026-01-05T09:00:00Z'): World {
-  const clock = new VirtualClock(start);
+export interface WorldOptions {
+  start?: string;
+  /** Modules besides the core one (test elements and effect handlers). */
+  modules?: Module[];
+  partitions?: number;
+}
+
+export function registryWith(modules: Module[] = []): Registry {
+  return new Registry([coreModule, ...modules]);
+}
+
+export function world(options: WorldOptions | string = {}): World {
+  const o = typeof options === 'string' ? { start: options } : options;
+  const clock = new VirtualClock(o.start ?? '2026-01-05T09:00:00Z');
   const people = new MemoryPeopleStore(clock);
+  const backend = new MemoryBackend();
   const steps: StepEvent[] = [];
   const logs: World['logs'] = [];
   const log = (level: string) => (obj: object, msg?: string) => logs.push({ level, obj, msg });
   const engine = new Engine({
     clock,
     people,
+    registry: registryWith(o.modules),
+    journal: new GroupCommit(backend, { flushMs: 0 }),
+    partitions: o.partitions,
     onStep: (e) => steps.push(e),
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
   });
-  return { clock, people, engine, steps, logs };
+  return { clock, people, engine, backend, steps, logs };
 }
 
 /** A flow with a Flow API entry (id `start`) leading to the first element. */

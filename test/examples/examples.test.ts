@@ -5,14 +5,17 @@ import { simulate, type SimulationReport } from '../../engine/simulation.js';
 import { Engine } from '../../engine/runtime/engine.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { loadPeople } from '../../engine/people/load.js';
+import { loadPeople } from '../../engine/people-file.js';
+import { assembleRegistry } from '../../bin/modules.js';
 
 const json = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
 const lines = (file: string): unknown[] => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const people = json('examples/people.json');
+// The modules `junction` runs the examples with.
+const registry = assembleRegistry();
 
-function run(name: string): SimulationReport {
-  return simulate({ flow: json(`examples/flows/${name}.json`), people, events: lines(`examples/events/${name}.jsonl`) });
+function run(name: string): Promise<SimulationReport> {
+  return simulate({ registry, flow: json(`examples/flows/${name}.json`), people, events: lines(`examples/events/${name}.jsonl`) });
 }
 
 const pathOf = (r: SimulationReport, person: string): string[] => r.participants.filter((p) => p.personId === person).flatMap((p) => p.path.map((s) => s.element));
@@ -21,17 +24,18 @@ t.test('every example flow is valid and has an event timeline', async (t) => {
   const clock = new VirtualClock();
   const store = new MemoryPeopleStore(clock);
   loadPeople(people, store);
-  const engine = new Engine({ clock, people: store });
+  const engine = new Engine({ clock, people: store, registry });
   const files = readdirSync('examples/flows');
   t.ok(files.length >= 3);
   for (const f of files) {
     t.same(engine.validate(json(`examples/flows/${f}`)), [], f);
     t.ok(readdirSync('examples/events').includes(f.replace('.json', '.jsonl')), `${f} has events`);
   }
+  await engine.close();
 });
 
 t.test('welcome sequence: A/B split, the activated check and the goal', async (t) => {
-  const r = run('welcome');
+  const r = await run('welcome');
   t.same(pathOf(r, 'ana'), ['signup', 'tag-onboarding', 'save-source', 'next-morning', 'ab-test', 'variant-tips', 'three-days', 'logged-in', 'tag-activated', 'end-onboarding', 'record-variant', 'record-variant.next.exit']);
   t.match(pathOf(r, 'marko'), ['signup', 'tag-onboarding', 'save-source', 'next-morning', 'ab-test', 'variant-offer', 'three-days', 'logged-in', 'tag-nudge']);
   const ana = r.participants.find((p) => p.personId === 'ana')!;
@@ -42,7 +46,7 @@ t.test('welcome sequence: A/B split, the activated check and the goal', async (t
 });
 
 t.test('appointment reminder: daily checks at 08:00 New York time across the DST change', async (t) => {
-  const r = run('appointment-reminder');
+  const r = await run('appointment-reminder');
   const grace = r.participants.find((p) => p.personId === 'grace')!;
   const checks = grace.path.filter((s) => s.element === 'when').map((s) => new Date(s.at).toISOString());
   t.same(checks, [
@@ -59,7 +63,7 @@ t.test('appointment reminder: daily checks at 08:00 New York time across the DST
 });
 
 t.test('re-engagement: VIP offer, A/B offers, won back, opted out, and a real-time entry', async (t) => {
-  const r = run('re-engagement');
+  const r = await run('re-engagement');
   t.match(pathOf(r, 'dan'), ['lapsed', 'value', 'offer-vip', 'tag-winback', 'record-offer', 'one-week', 'came-back', 'won-back']);
   t.match(pathOf(r, 'liam').slice(-2), ['do-not-contact', 'do-not-contact.next.exit']);
   t.match(pathOf(r, 'sofia').slice(-2), ['unresponsive', 'unresponsive.next.exit']);

@@ -2,7 +2,7 @@
 // written for an older `schemaVersion` loads as the current one. Version 1 is the first
 // published format, so the table is empty; add `2: (doc) => …` when the format changes.
 import { JunctionError } from '../../errors.js';
-import { SCHEMA_VERSION } from '../schema.js';
+import { SCHEMA_VERSION } from '../../flow-schema.js';
 
 type Migration = (doc: Record<string, unknown>) => Record<string, unknown>;
 

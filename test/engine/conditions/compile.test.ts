@@ -3,7 +3,7 @@ import { Value as TypeValue } from '@sinclair/typebox/value';
 import { compileGroup, compileSegmentRule, type ConditionContext } from '../../../engine/conditions/compile.js';
 import { ConditionGroupSchema } from '../../../engine/conditions/schema.js';
 import { AttributeCatalog } from '../../../engine/people/catalog.js';
-import type { Person } from '../../../engine/people/types.js';
+import type { Person } from '../../../engine/person.js';
 import type { Value, ValueType } from '../../../engine/values.js';
 
 const catalog = new AttributeCatalog([

@@ -4,7 +4,7 @@ import t from 'tap';
 import { compileGroup } from '../../../engine/conditions/compile.js';
 import { attributeOperators, operatorsFor } from '../../../engine/conditions/operators.js';
 import { AttributeCatalog } from '../../../engine/people/catalog.js';
-import type { Person } from '../../../engine/people/types.js';
+import type { Person } from '../../../engine/person.js';
 import type { Value, ValueType } from '../../../engine/values.js';
 
 type Kind = ValueType | 'phone' | 'email';

@@ -1,8 +1,8 @@
 // Test fixtures for expressions and templates: a CompileContext that records problems, a
 // person, and a scope fixed at 2026-03-28 11:00 UTC (the day before Zagreb's DST change).
 import { AttributeCatalog } from '../../../engine/people/catalog.js';
-import type { Person } from '../../../engine/people/types.js';
-import type { CompileContext } from '../../../engine/registry.js';
+import type { Person } from '../../../engine/person.js';
+import type { CompileContext } from '../../../engine/element.js';
 import type { ExpressionScope } from '../../../engine/expressions/cel.js';
 import type { Value, ValueType } from '../../../engine/values.js';
 

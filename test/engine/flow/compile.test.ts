@@ -1,11 +1,13 @@
 import t from 'tap';
-import '../../../engine/elements/index.js';
 import { compileFlow } from '../../../engine/flow/compile.js';
 import { AttributeCatalog } from '../../../engine/people/catalog.js';
-import type { Problem } from '../../../engine/runtime/types.js';
+import type { Registry } from '../../../engine/module.js';
+import type { Problem } from '../../../engine/vocabulary.js';
+import { registryWith } from '../helpers.js';
 
-const problemsOf = (doc: unknown, attributes?: AttributeCatalog): Problem[] => {
-  const r = compileFlow(doc, { attributes });
+const core = registryWith();
+const problemsOf = (doc: unknown, attributes?: AttributeCatalog, registry: Registry = core): Problem[] => {
+  const r = compileFlow(doc, { registry, attributes });
   return r.ok ? [] : r.problems;
 };
 const codes = (ps: Problem[]): string[] => ps.map((p) => `${p.code} ${p.path}`);
@@ -22,7 +24,7 @@ const base = () => ({
 });
 
 t.test('a valid flow compiles, with an automatic exit on every unconnected branch', async (t) => {
-  const r = compileFlow(base());
+  const r = compileFlow(base(), { registry: core });
   t.ok(r.ok);
   if (!r.ok) return;
   t.same(r.flow.nodes.map((n) => n.id), ['start', 'a', 'b', 'b.next.exit']);
@@ -184,9 +186,9 @@ t.test('hostile nesting is refused before validation recurses into it', async (t
 });
 
 t.test('an element whose compile() throws is reported, not thrown', async (t) => {
-  const { defineElement } = await import('../../../engine/registry.js');
+  const { defineElement } = await import('../../../engine/element.js');
   const { Type } = await import('@sinclair/typebox');
-  defineElement({
+  const broken = defineElement({
     type: 'testBrokenCompile',
     role: 'element',
     title: 'Broken compile (test only)',
@@ -199,7 +201,9 @@ t.test('an element whose compile() throws is reported, not thrown', async (t) =>
     },
     execute: () => 0,
   });
+  const registry = registryWith([{ name: 'test', elements: [broken] }]);
   const doc = { ...base(), elements: [{ id: 'a', type: 'testBrokenCompile', config: {} }] };
-  t.same(codes(problemsOf(doc)), ['JCT_INTERNAL $']);
-  t.match(problemsOf(doc)[0]!.message, /compile bug/);
+  t.same(codes(problemsOf(doc, undefined, registry)), ['JCT_INTERNAL $']);
+  t.match(problemsOf(doc, undefined, registry)[0]!.message, /compile bug/);
+  t.same(codes(problemsOf(doc)), ['JCT_ELEMENT_TYPE_UNKNOWN $.elements[0].type'], 'defining an element registers nothing: only the registry given knows it');
 });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { VirtualClock } from '../../../engine/clock.js';
 import { JunctionError } from '../../../engine/errors.js';
-import { loadPeopleFile } from '../../../engine/people/load.js';
+import { loadPeopleFile } from '../../../engine/people-file.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import type { SegmentRule } from '../../../engine/store/interfaces.js';
 

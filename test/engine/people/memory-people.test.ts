@@ -360,3 +360,43 @@ t.test('do-not-contact: all-senders blocks replace and outlast sender-specific o
   t.notOk(store.isBlocked('email', contact, 'news'));
   t.same(store.doNotContact(), []);
 });
+
+t.test('restore puts a stored profile back, indexed and compact, telling no one', async (t) => {
+  const { store, events } = setup();
+  store.defineCompany({ id: 'acme', name: 'Acme' });
+  store.defineSegment({ id: 'zg', name: 'ZG', kind: 'realtime', rule: inZagreb });
+  const stored = {
+    id: 'p_1',
+    standard: { modifiedAt: '2026-02-01T00:00:00.000Z', city: 'Zagreb', createdAt: '2026-01-01T00:00:00.000Z' },
+    custom: {},
+    phones: ['+385912345678'],
+    emails: [],
+    tags: ['lead', 'lead'],
+    companies: ['acme'],
+    lastContacted: {},
+  };
+  store.restore(JSON.parse(JSON.stringify(stored)));
+  const person = store.get('p_1')!;
+  t.same(person, { ...stored, tags: ['lead'] });
+  t.same(Object.keys(person.standard), ['city', 'createdAt', 'modifiedAt'], 'laid out like any other profile');
+  t.equal(store.findByContact('+385 91 234 5678'), person);
+  t.same([...store.withTag('lead')], ['p_1']);
+  t.same([...store.inCompany('acme')], ['p_1']);
+  t.same([...store.segmentMembers('zg')], ['p_1']);
+  t.same(events, []);
+  store.restore({ ...stored, standard: { city: 'Split' }, phones: ['+385917654321'], tags: ['vip'] });
+  t.same([...store.withTag('lead')], [], 'restoring again moves the indexes');
+  t.equal(store.findByContact('+385912345678'), undefined);
+  t.equal(store.findByContact('+385917654321')?.id, 'p_1');
+  t.same([...store.withTag('vip')], ['p_1']);
+  t.same([...store.segmentMembers('zg')], []);
+  t.equal(store.upsert({}).id, 'p_2', 'generated ids skip restored ones');
+});
+
+t.test('blockOf reads one do-not-contact entry', async (t) => {
+  const { store } = setup();
+  store.addDoNotContact({ channel: 'sms', contact: '+385 91 234 5678', senders: ['ACME'] });
+  t.same(store.blockOf('sms', '+385912345678'), { channel: 'sms', contact: '+385912345678', senders: ['ACME'] });
+  t.equal(store.blockOf('whatsapp', '+385912345678'), undefined);
+  t.equal(store.blockOf('sms', 'not a number'), undefined);
+});

@@ -2,8 +2,8 @@ import t from 'tap';
 import { VirtualClock } from '../../../engine/clock.js';
 import { AttributeCatalog } from '../../../engine/people/catalog.js';
 import { applyChanges, attributeValue, createPerson, inputChanges, joinCompanies } from '../../../engine/people/profile.js';
-import type { Person } from '../../../engine/people/types.js';
-import type { ProfileChange } from '../../../engine/store/interfaces.js';
+import type { Person } from '../../../engine/person.js';
+import type { ProfileChange } from '../../../engine/vocabulary.js';
 
 const clock = new VirtualClock('2026-03-01T10:00:00Z');
 const T0 = clock.now();
@@ -266,4 +266,19 @@ t.test('joinCompanies adds new ids only', async (t) => {
   t.same(joined.companies, ['c1']);
   t.equal(joined.standard.modifiedAt, new Date(T1).toISOString());
   t.equal(joinCompanies(joined, ['c1'], T1), joined);
+});
+
+t.test('profiles are compact: shared empty parts, canonical key order, unwritten parts kept', async (t) => {
+  const a = createPerson('a', { custom: { visits: 1, plan: 'gold' }, standard: { city: 'Split', firstName: 'Ana' } }, catalog, T0);
+  const b = createPerson('b', {}, catalog, T0);
+  t.equal(a.phones, b.emails, 'one shared empty list');
+  t.equal(a.lastContacted, b.custom, 'one shared empty record');
+  t.ok(Object.isFrozen(b.tags) && Object.isFrozen(b.custom), 'shared parts are frozen');
+  t.same(Object.keys(a.standard), ['firstName', 'city', 'createdAt', 'modifiedAt'], 'standard attributes in declared order');
+  t.same(Object.keys(a.custom), ['plan', 'visits'], 'custom attributes by name');
+  t.equal(a.standard.createdAt, b.standard.modifiedAt, 'one string per instant');
+  const { person } = applyChanges(a, [{ op: 'set', attribute: 'city', value: 'Zagreb' }, { op: 'addTag', tag: 'vip' }, { op: 'set', attribute: 'plan', value: 'gold' }], catalog, T1);
+  t.equal(person.custom, a.custom, 'a part written with its own values stays the same object');
+  t.equal(person.phones, a.phones, 'an unwritten part stays the same object');
+  t.same(person.tags, ['vip']);
 });

@@ -3,13 +3,14 @@
 // reported at once; after that, the first item the store refuses stops the load with its
 // JSON path, and the items before it stay loaded.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { JunctionError, toJunctionError } from '../errors.js';
-import { schemaProblems } from '../schema-problems.js';
-import { compileSegmentRule } from '../conditions/compile.js';
-import type { AttributeCatalog } from './catalog.js';
-import { ValueTypeSchema } from '../values.js';
-import type { PeopleStore, PersonInput, SegmentRule } from '../store/interfaces.js';
-import { CHANNELS, STANDARD_ATTRIBUTES } from './types.js';
+import { JunctionError, toJunctionError } from './errors.js';
+import { schemaProblems } from './schema-problems.js';
+import { compileSegmentRule } from './conditions/compile.js';
+import type { AttributeCatalog } from './people/catalog.js';
+import { ValueTypeSchema } from './values.js';
+import type { PeopleStore, SegmentRule } from './store/interfaces.js';
+import type { PersonInput } from './vocabulary.js';
+import { CHANNELS, STANDARD_ATTRIBUTES } from './person.js';
 
 const CODE = 'JCT_PEOPLE_FILE_INVALID';
 

@@ -1,6 +1,7 @@
 // The people model: what a person profile holds. Storage lives behind PeopleStore
-// (engine/store/interfaces.ts); this file only declares shapes.
-import type { Value, ValueType } from '../values.js';
+// (engine/store/interfaces.ts); this file only declares shapes. It sits at the bottom of the engine:
+// everything may import it, it imports only values.
+import type { Value, ValueType } from './values.js';
 
 /** Standard attributes every profile has, with their value types. */
 export const STANDARD_ATTRIBUTES = {
@@ -29,6 +30,10 @@ export const CONTACT_ATTRIBUTES = { phone: 'list', email: 'list' } as const sati
 export const CHANNELS = ['sms', 'whatsapp', 'email', 'voice', 'viber', 'push', 'telegram', 'messenger'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/**
+ * A profile. Profiles are immutable: a change makes a new person that shares the parts it
+ * did not change, and empty parts are shared frozen values (see layout.ts).
+ */
 export interface Person {
   readonly id: string;
   /** Standard attributes; absent means empty. */

@@ -3,7 +3,7 @@
 // `junction schema` generates docs/flow.schema.json from them plus each registered
 // element's own config schema.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ValueSchema, ValueTypeSchema } from '../values.js';
+import { ValueSchema, ValueTypeSchema } from './values.js';
 
 export const SCHEMA_VERSION = 1;
 export const MAX_ELEMENTS = 100;

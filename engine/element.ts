@@ -1,13 +1,14 @@
-// The element registry. Every entry point and element (core ones in engine/elements/,
-// channel and IVR ones in their own folders) is one ElementDefinition that registers
-// itself here on import. The runtime only ever looks types up; it never lists them.
+// The element contract: what an entry point or element declares (config schema, branches,
+// compile, execute, resume, and for entry points activate/reconfigure) and what it sees while
+// compiling (CompileContext) and running (RunContext). Modules list their elements
+// (module.ts); the registry looks them up by type.
 import type { TSchema } from '@sinclair/typebox';
 import type { ValueType, Value } from './values.js';
-import type { FlowDefinition, NodeDefinition } from './flow/schema.js';
-import type { Person } from './people/types.js';
+import type { FlowDefinition, NodeDefinition } from './flow-schema.js';
+import type { Person } from './person.js';
 import type { AttributeCatalog } from './people/catalog.js';
-import type { PeopleStore } from './store/interfaces.js';
-import type { Effect, EffectRequest, Input, Outcome, ParticipantState } from './runtime/types.js';
+import type { PeopleChange, PeopleStore } from './store/interfaces.js';
+import type { DoNotContactChange, EffectRequest, Input, Outcome, ParticipantState, ProfileChange } from './vocabulary.js';
 
 /** What an element's compile() sees of the flow, and how it reports problems. */
 export interface CompileContext {
@@ -33,10 +34,15 @@ export interface RunContext {
   readonly person: Person;
   readonly vars: Readonly<Record<string, Value>>;
   setVar(name: string, value: Value): void;
-  /** Replaces the person view for the rest of the step; the element also emits the change as an effect. */
-  setPerson(person: Person): void;
-  /** Asks for an effect. The runtime takes the object over (it adds the key): pass a fresh one. */
-  emit(effect: EffectRequest): void;
+  /**
+   * Replaces the person for the rest of the step with `person`, the result of applying
+   * `changes`; the changes commit with the step.
+   */
+  updatePerson(person: Person, changes: readonly ProfileChange[]): void;
+  /** Adds or removes do-not-contact entries; they commit with the step. */
+  changeDoNotContact(change: DoNotContactChange): void;
+  /** Asks for an effect, committed with the step and performed once it is durable. Returns its key. */
+  emit(effect: EffectRequest): string;
   /** Records a run-time failure of this element (counted per element; never thrown). */
   fail(code: string, message: string): void;
 }
@@ -46,10 +52,16 @@ export type EnterResult = { entered: true; participantId: string } | { entered: 
 /** What an entry point's activate() may use to bring people in. */
 export interface EntryHost {
   readonly flowId: string;
+  /** Read-only use: who has a tag, who is in a segment or company. */
   readonly people: PeopleStore;
   now(): number;
   /** Enters a person through this entry point; frequency cap and flow status apply. */
   enter(personId: string, vars?: Readonly<Record<string, Value>>): EnterResult;
+  /**
+   * Hears about profile changes, each after the step or write that caused it has been applied
+   * (never inside it). Returns the function that stops listening.
+   */
+  onPeopleChange(listener: (change: PeopleChange) => void): () => void;
 }
 
 export interface ElementDefinition<Config = any, Prepared = any> {
@@ -79,10 +91,10 @@ export interface ElementDefinition<Config = any, Prepared = any> {
   resume?(prepared: Prepared, run: RunContext, input: Input): Outcome | undefined;
   /**
    * Entry points: called when the flow becomes active (`launch`: bring the initial audience in),
-   * and again after reconfigure() with the new config (`reconfigure`: only re-arm listeners).
+   * and again after reconfigure() or a restart (`rearm`: only re-arm listeners).
    * Returns the function that deactivates it.
    */
-  activate?(prepared: Prepared, host: EntryHost, reason: 'launch' | 'reconfigure'): (() => void) | void;
+  activate?(prepared: Prepared, host: EntryHost, reason: 'launch' | 'rearm'): (() => void) | void;
   /**
    * Entry points: false when this entry brings people in only at launch (a static audience).
    * A flow none of whose entries accept later entries is finishing once launched. Default true.
@@ -96,55 +108,7 @@ export interface ElementDefinition<Config = any, Prepared = any> {
   reconfigure?(before: Prepared, after: Prepared, host: EntryHost): void;
 }
 
-/** What an effect handler may use. Channels add their own handlers for their effects. */
-export interface EffectContext {
-  readonly people: PeopleStore;
-  now(): number;
-}
-
-/**
- * Performs one effect. A value or promise it returns is delivered back to the participant
- * as an `effect.result` input (`effect.failed` when it rejects), for elements that wait on it.
- */
-export type EffectHandler = (effect: Effect, ctx: EffectContext) => unknown;
-
-export class ElementRegistry {
-  private readonly byType = new Map<string, ElementDefinition>();
-  private readonly effectHandlers = new Map<string, EffectHandler>();
-
-  registerEffect(kind: string, handler: EffectHandler): void {
-    if (this.effectHandlers.has(kind)) throw new Error(`effect kind registered twice: ${kind}`);
-    this.effectHandlers.set(kind, handler);
-  }
-
-  effect(kind: string): EffectHandler | undefined {
-    return this.effectHandlers.get(kind);
-  }
-
-  register(def: ElementDefinition): void {
-    if (this.byType.has(def.type)) throw new Error(`element type registered twice: ${def.type}`);
-    this.byType.set(def.type, def);
-  }
-
-  get(type: string): ElementDefinition | undefined {
-    return this.byType.get(type);
-  }
-
-  all(): ElementDefinition[] {
-    return [...this.byType.values()];
-  }
-}
-
-/** The process-wide registry every element file registers into. */
-export const registry = new ElementRegistry();
-
-/** Registers the handler of an effect kind (`profile.update`, `message.send`, …). */
-export function defineEffect(kind: string, handler: EffectHandler): void {
-  registry.registerEffect(kind, handler);
-}
-
-/** Declares an element and registers it; returns the definition for tests and reuse. */
+/** Declares an element (a typing helper: modules list their elements). */
 export function defineElement<C, P = C>(def: ElementDefinition<C, P>): ElementDefinition<C, P> {
-  registry.register(def as ElementDefinition);
   return def;
 }

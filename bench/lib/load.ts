@@ -1,0 +1,82 @@
+// Load generator of bench/api, run as its own process so it shares no event loop with the
+// benchmark or the server: autocannon POSTs Flow API bodies, each with a new person (a phone
+// number built from a counter, so re-entry rules never refuse one), and one JSON line sums
+// the run up. Usage: node load.js '{"url":…,"connections":…,"seconds":…,"firstId":…,"overallRate"?:…}'
+import { createRequire } from 'node:module';
+
+export interface LoadOptions {
+  /** Full URL of the Flow API route, e.g. http://127.0.0.1:41234/flows/bench/participants */
+  url: string;
+  connections: number;
+  seconds: number;
+  /** First phone counter value; the next run against the same server starts at `nextId`. */
+  firstId: number;
+  /** Requests per second over all connections; full throughput when absent. */
+  overallRate?: number;
+}
+
+export interface LoadSummary {
+  /** 201 answers: people entered (Junction answers 200 when it refuses an entry). */
+  created: number;
+  answered: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  seconds: number;
+  /** 201 answers per second. */
+  rps: number;
+  p99Ms: number;
+  nextId: number;
+}
+
+interface RawRequest {
+  body?: string;
+}
+
+interface AutocannonResult {
+  duration: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  latency: { p99: number };
+  statusCodeStats: Record<string, { count: number } | undefined>;
+}
+
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  pipelining: number;
+  duration: number;
+  overallRate?: number;
+  headers: Record<string, string>;
+  requests: Array<{ method: string; setupRequest: (request: RawRequest) => RawRequest }>;
+}) => Promise<AutocannonResult>;
+
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** Croatian mobile numbers +385 91 000 0000 … +385 91 999 9999: ten million distinct people. */
+const PHONES = 10_000_000;
+
+function body(id: number): string {
+  if (id >= PHONES) throw new Error(`load: phone counter ${id} is past the ${PHONES} numbers available`);
+  return JSON.stringify({ person: { phones: [`+38591${String(id).padStart(7, '0')}`] }, vars: { source: 'bench' } });
+}
+
+async function load(options: LoadOptions): Promise<LoadSummary> {
+  let nextId = options.firstId;
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    pipelining: 1,
+    duration: options.seconds,
+    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+    headers: { 'content-type': 'application/json' },
+    requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: body(nextId++) }) }],
+  });
+  const created = result.statusCodeStats['201']?.count ?? 0;
+  const answered = Object.values(result.statusCodeStats).reduce((sum, s) => sum + (s?.count ?? 0), 0);
+  const { non2xx, errors, timeouts, duration: seconds } = result;
+  return { created, answered, non2xx, errors, timeouts, seconds, rps: created / seconds, p99Ms: result.latency.p99, nextId };
+}
+
+console.log(JSON.stringify(await load(JSON.parse(process.argv[2] ?? '{}') as LoadOptions)));

@@ -1,0 +1,115 @@
+// memory — heap bytes per waiting participant, with 1,000,000 waiting (500,000 with --quick):
+// half in a Pause, half waiting for an input (an event) with a timeout, timer and wait-index
+// entries included; beside 1,000,000 plain participant objects in a Map, measured in the same
+// run. Also bytes per person (one phone, four attributes, indexes included).
+// Targets: ≤ 100 B per participant and ≤ 0.7× the Map; ≤ 300 B per person.
+// Needs --expose-gc (the bench script passes it).
+import { Type } from '@sinclair/typebox';
+import { Engine } from '../engine/runtime/engine.js';
+import { Registry } from '../engine/module.js';
+import { coreModule } from '../engine/elements/index.js';
+import { defineElement } from '../engine/element.js';
+import { VirtualClock } from '../engine/clock.js';
+import { MemoryPeopleStore } from '../engine/store/memory-people.js';
+import { GroupCommit, type JournalBackend } from '../engine/store/journal.js';
+import { bytesPerPerson } from './lib/people-memory.js';
+import { round3, type Scenario } from './harness.js';
+
+const TARGET_BYTES = 100;
+const TARGET_RATIO = 0.7;
+const TARGET_PERSON = 300;
+const DAY = 24 * 3600 * 1000;
+
+/** Waits for the `reply` event, at most a day (the shape of "wait for an effect's result, with a timeout"). */
+const waitReply = defineElement<Record<string, never>>({
+  type: 'benchWaitReply',
+  role: 'element',
+  title: 'Wait for a reply (bench only)',
+  description: 'Waits for the reply event, at most a day.',
+  config: Type.Object({}),
+  example: {},
+  branches: () => ['next'],
+  waits: true,
+  execute: (_p, run) => ({ wait: true, on: 'event:reply', until: run.now + DAY }),
+  resume: () => 0,
+});
+
+const flow = (id: string, first: object) => ({
+  schemaVersion: 1,
+  id,
+  name: id,
+  entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'w' } }],
+  elements: [first],
+  settings: { reentry: { enabled: true } },
+});
+
+/** The journal without a store: rows are dropped, so only the working state stays on the heap. */
+const nowhere: JournalBackend = { load: () => [], commit: () => {}, close: () => {} };
+
+function heap(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+async function participantBytes(n: number): Promise<number> {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 5));
+  const people = new MemoryPeopleStore(clock);
+  for (let i = 0; i < n / 100; i++) people.upsert({ id: `p${i}` });
+  const registry = new Registry([coreModule, { name: 'bench', elements: [waitReply] }]);
+  const engine = new Engine({ clock, people, registry, journal: new GroupCommit(nowhere) });
+  engine.save(flow('paused', { id: 'w', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }));
+  engine.launch('paused');
+  engine.save(flow('replies', { id: 'w', type: 'benchWaitReply', config: {} }));
+  engine.launch('replies');
+  const before = heap();
+  for (let i = 0; i < n; i += 10_000) {
+    const batch: Array<Promise<unknown>> = [];
+    for (let k = i; k < Math.min(n, i + 10_000); k++) batch.push(engine.enter(k % 2 ? 'paused' : 'replies', `p${k % (n / 100)}`));
+    await Promise.all(batch);
+  }
+  const bytes = (heap() - before) / n;
+  if (engine.metrics('paused').activeParticipants + engine.metrics('replies').activeParticipants !== n) throw new Error('not everyone waits');
+  await engine.close();
+  return bytes;
+}
+
+function mapBytes(n: number): number {
+  const before = heap();
+  const map = new Map<string, object>();
+  for (let i = 0; i < n; i++) {
+    const id = `${(i % 8).toString(36)}.${i.toString(36)}`;
+    map.set(id, { id, flowId: 'paused', version: 1, personId: `p${i % (n / 100)}`, node: 1, status: 1, waitUntil: Date.UTC(2026, 0, 6), waitOn: '', vars: {}, enteredAt: Date.UTC(2026, 0, 5), steps: 1 });
+  }
+  const bytes = (heap() - before) / n;
+  if (map.size !== n) throw new Error('map incomplete');
+  return bytes;
+}
+
+const scenario: Scenario = {
+  name: 'memory',
+  async run({ quick, log }) {
+    const n = quick ? 500_000 : 1_000_000;
+    const ours = await participantBytes(n);
+    const baseline = mapBytes(n);
+    log(`${n} waiting participants: ${round3(ours)} B each; ${n} plain objects in a Map: ${round3(baseline)} B each`);
+    const person = await bytesPerPerson(quick ? 100_000 : 200_000);
+    log(`person (one phone, four attributes, indexes): ${round3(person.bytes)} B (target ≤ ${TARGET_PERSON}); as plain objects in a Map: ${round3(person.baselineBytes)} B`);
+    const ratio = ours / baseline;
+    return {
+      bench: 'memory',
+      metric: 'heap bytes per waiting participant (ratio: ours / plain objects in a Map, lower is better)',
+      unit: 'bytes',
+      value: Math.round(ours),
+      baseline: 'the same participants as plain objects in a Map',
+      baselineValue: Math.round(baseline),
+      ratio: round3(ratio),
+      target: TARGET_BYTES,
+      pass: ours <= TARGET_BYTES && ratio <= TARGET_RATIO && person.bytes <= TARGET_PERSON,
+    };
+  },
+};
+
+export default scenario;

@@ -1,0 +1,113 @@
+// recovery — start-to-serving time of `junction start` on an embedded store holding 1,000,000
+// waiting participants (200,000 with --quick) and their people, beside the same command on an
+// empty store (the floor: starting the process at all), in the same run. Target: < 10 s.
+// The store is written with the engine's own row format (runtime/rows.ts) after a real engine
+// launched the flow into it, so recovery reads exactly what a running Junction leaves behind.
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../engine/runtime/engine.js';
+import { Registry } from '../engine/module.js';
+import { coreModule } from '../engine/elements/index.js';
+import { SystemClock } from '../engine/clock.js';
+import { MemoryPeopleStore } from '../engine/store/memory-people.js';
+import { GroupCommit, type Row } from '../engine/store/journal.js';
+import { SqliteBackend } from '../engine/store/sqlite.js';
+import { participantRow, personRow } from '../engine/runtime/rows.js';
+import { ParticipantStatus } from '../engine/vocabulary.js';
+import { benchModule, startServer } from './lib/processes.js';
+import { round3, type Scenario } from './harness.js';
+
+const TARGET_MS = 10_000;
+const DAY = 24 * 3600 * 1000;
+const BATCH = 20_000;
+
+const FLOW = {
+  schemaVersion: 1,
+  id: 'waiting',
+  name: 'Waiting',
+  entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'wait' } }],
+  elements: [{ id: 'wait', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 7, unit: 'days' } } }],
+};
+
+/** A data directory with the flow launched and `n` people each waiting in its pause. */
+async function fill(dir: string, n: number): Promise<void> {
+  const backend = new SqliteBackend({ dir, synchronous: 'normal' });
+  const clock = new SystemClock();
+  const people = new MemoryPeopleStore(clock);
+  const engine = new Engine({ clock, people, registry: new Registry([coreModule]), journal: new GroupCommit(backend) });
+  engine.save(FLOW);
+  engine.launch('waiting');
+  await engine.close();
+  const flow = engine.compiled('waiting')!;
+  const now = Date.now();
+  for (let i = 0; i < n; i += BATCH) {
+    const rows: Row[] = [];
+    for (let k = i; k < Math.min(n, i + BATCH); k++) rows.push(...rowsOf(k, flow.indexOf.get('wait')!, now));
+    backend.commit(rows);
+  }
+  backend.commit([{ table: 'meta', key: 'seq:0', value: n }]);
+  backend.close();
+}
+
+function rowsOf(k: number, node: number, now: number): Row[] {
+  const personId = `p${k}`;
+  const person = { id: personId, standard: {}, custom: {}, phones: [`+38591${String(k).padStart(7, '0')}`], emails: [], tags: [], companies: [], lastContacted: {} };
+  const id = `0.${k.toString(36)}`;
+  const state = { id, flowId: 'waiting', version: 1, personId, node, status: ParticipantStatus.Waiting, waitUntil: now + DAY, waitOn: '', vars: {}, enteredAt: now, steps: 1 };
+  return [
+    { table: 'person', key: personId, value: personRow(person) },
+    { table: 'participant', key: id, value: participantRow(state) },
+  ];
+}
+
+/** Milliseconds from spawning `junction start` to its "listening" line. */
+async function startToServing(dir: string, flows: string): Promise<number> {
+  const t0 = performance.now();
+  const server = await startServer(benchModule('../bin/junction'), ['start'], {
+    ...process.env,
+    JUNCTION_PORT: '0',
+    JUNCTION_DATA_DIR: dir,
+    JUNCTION_FLOWS: flows,
+    JUNCTION_PEOPLE: '',
+    JUNCTION_LOG_LEVEL: 'info',
+  }, 'Junction is listening', 120_000);
+  const ms = performance.now() - t0;
+  await server.stop();
+  return ms;
+}
+
+const scenario: Scenario = {
+  name: 'recovery',
+  async run({ quick, log }) {
+    const n = quick ? 200_000 : 1_000_000;
+    const root = mkdtempSync(join(tmpdir(), 'junction-recovery-'));
+    try {
+      const flows = join(root, 'flows');
+      mkdirSync(flows);
+      writeFileSync(join(flows, 'waiting.json'), JSON.stringify(FLOW));
+      const full = join(root, 'full');
+      const t0 = performance.now();
+      await fill(full, n);
+      log(`wrote ${n} waiting participants and their people in ${round3((performance.now() - t0) / 1000)} s`);
+      const ours = await startToServing(full, flows);
+      const empty = await startToServing(join(root, 'empty'), flows);
+      log(`start to serving: ${round3(ours / 1000)} s with ${n} waiting; ${round3(empty / 1000)} s on an empty store`);
+      return {
+        bench: 'recovery',
+        metric: `start-to-serving with ${n} waiting participants (ratio: ours / empty store)`,
+        unit: 'ms',
+        value: Math.round(ours),
+        baseline: 'the same command on an empty store',
+        baselineValue: Math.round(empty),
+        ratio: round3(ours / empty),
+        target: TARGET_MS,
+        pass: ours < TARGET_MS,
+      };
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+};
+
+export default scenario;

@@ -1,0 +1,61 @@
+// Call webhook: sends an HTTP request to a URL (the `http.request` outbox entry, performed
+// after the step is durable, with the entry's idempotency key in an `Idempotency-Key`
+// header) and waits for the answer: `next` when it succeeds, `failed` when it fails for good
+// or no answer comes within the timeout. The body is a text with {{placeholders}}; without
+// one, a JSON object with the flow, participant, person and variables is sent.
+import { Type, type Static } from '@sinclair/typebox';
+import { defineElement, type RunContext } from '../element.js';
+import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
+
+const Config = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://', maxLength: 2000, description: 'http:// or https:// URL' }),
+    method: Type.Optional(Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH')], { default: 'POST' })),
+    body: Type.Optional(Type.String({ maxLength: 100_000, description: 'request body, with {{placeholders}}; default: a JSON summary of the participant' })),
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'how long to wait for the answer, retries included' })),
+  },
+  { additionalProperties: false },
+);
+type Config = Static<typeof Config>;
+
+interface Prepared {
+  readonly url: string;
+  readonly method: string;
+  readonly body: CompiledTemplate | undefined;
+  readonly timeoutMs: number;
+}
+
+const NEXT = 0;
+const FAILED = 1;
+
+export default defineElement<Config, Prepared>({
+  type: 'callWebhook',
+  role: 'element',
+  title: 'Call webhook',
+  description: 'Sends an HTTP request and waits for its answer: next on success, failed otherwise.',
+  config: Config,
+  example: { url: 'https://crm.example/hooks/junction', body: '{"phone":"{{person.phone}}"}', timeoutSeconds: 30 },
+  branches: () => ['next', 'failed'],
+  waits: true,
+  compile: (config, ctx) => ({
+    url: config.url,
+    method: config.method ?? 'POST',
+    body: config.body === undefined ? undefined : compileTemplate(config.body, ctx, '.body'),
+    timeoutMs: (config.timeoutSeconds ?? 60) * 1000,
+  }),
+  execute: (p, run) => {
+    run.emit({ kind: 'http.request', url: p.url, method: p.method, body: bodyOf(p, run) });
+    return { wait: true, on: 'effect', until: run.now + p.timeoutMs };
+  },
+  resume: (_p, _run, input) => {
+    if (input.kind === 'effect.result') return NEXT;
+    if (input.kind === 'effect.failed' || input.kind === 'timer') return FAILED;
+    return undefined;
+  },
+});
+
+function bodyOf(p: Prepared, run: RunContext): string {
+  if (p.body) return p.body.render({ vars: run.vars, person: run.person, now: run.now });
+  const { id, flowId, personId } = run.participant;
+  return JSON.stringify({ flowId, participantId: id, personId, vars: run.vars });
+}

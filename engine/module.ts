@@ -1,0 +1,126 @@
+// The module contract and the registry built from modules. A module is one value declaring
+// everything it adds: elements, effect handlers (several may serve one kind; the first whose
+// `accepts` says yes performs the effect), input kinds (and which waiting participants they
+// reach), HTTP routes (served by the gateway; the engine knows no HTTP), and its configuration
+// with the names of the settings that are secrets (redacted from logs). `bin/` assembles the
+// modules into one Registry per process; tests build their own. Nothing here is global.
+import type { TSchema } from '@sinclair/typebox';
+import type { ElementDefinition } from './element.js';
+import type { PeopleStore } from './store/interfaces.js';
+import type { Effect, Input, Receipt } from './vocabulary.js';
+
+/** What an effect handler may use. */
+export interface EffectContext {
+  readonly people: PeopleStore;
+  now(): number;
+}
+
+/**
+ * Performs outbox entries of one kind. A value (or promise) it returns is recorded as the
+ * `effect.result` input; a throw becomes `effect.failed` unless the error is retryable
+ * (`{ code, message, retryable: true }`, see EffectError), in which case it is retried later.
+ */
+export interface EffectHandler {
+  readonly kind: string;
+  /** When several handlers serve a kind: does this one perform this entry? Default yes. */
+  accepts?(effect: Effect): boolean;
+  perform(effect: Effect, ctx: EffectContext): unknown;
+}
+
+/** An input kind a module produces, and the wait key that routes it to waiting participants. */
+export interface InputDefinition {
+  readonly kind: string;
+  /** Participants waiting `on` this key (see Wait.on) receive the input. */
+  waitKey(input: Input): string | undefined;
+}
+
+/** What a route handler gets: the parsed request, framework-free. */
+export interface RouteRequest {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: unknown;
+}
+
+export interface RouteAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Submits an input to the engine's inbox (what routes are given instead of the engine). */
+export type Submit = (personKey: string, input: Input) => Promise<Receipt>;
+
+export interface RouteDefinition {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  /** TypeBox schemas of the parts the gateway validates. */
+  readonly schema?: { body?: TSchema; params?: TSchema; querystring?: TSchema };
+  handle(request: RouteRequest, submit: Submit): Promise<RouteAnswer>;
+}
+
+export interface ModuleConfig {
+  readonly schema: TSchema;
+  /** Setting names whose values are secrets: never logged. */
+  readonly secrets: readonly string[];
+}
+
+export interface Module {
+  readonly name: string;
+  readonly elements?: readonly ElementDefinition[];
+  readonly effects?: readonly EffectHandler[];
+  readonly inputs?: readonly InputDefinition[];
+  readonly routes?: readonly RouteDefinition[];
+  readonly config?: ModuleConfig;
+}
+
+/** Everything the assembled modules declare, looked up by type, kind or effect. */
+export class Registry {
+  private readonly elements = new Map<string, ElementDefinition>();
+  private readonly handlers = new Map<string, EffectHandler[]>();
+  private readonly inputKinds = new Map<string, InputDefinition>();
+  readonly routes: readonly RouteDefinition[];
+  readonly modules: readonly Module[];
+
+  constructor(modules: readonly Module[]) {
+    this.modules = modules;
+    for (const m of modules) {
+      for (const def of m.elements ?? []) this.addElement(m, def);
+      for (const h of m.effects ?? []) this.handlers.set(h.kind, [...(this.handlers.get(h.kind) ?? []), h]);
+      for (const i of m.inputs ?? []) this.addInput(m, i);
+    }
+    this.routes = modules.flatMap((m) => m.routes ?? []);
+  }
+
+  get(type: string): ElementDefinition | undefined {
+    return this.elements.get(type);
+  }
+
+  all(): ElementDefinition[] {
+    return [...this.elements.values()];
+  }
+
+  /** The handler that performs this outbox entry, if any module serves it. */
+  handler(effect: Effect): EffectHandler | undefined {
+    return this.handlers.get(effect.kind)?.find((h) => h.accepts?.(effect) ?? true);
+  }
+
+  input(kind: string): InputDefinition | undefined {
+    return this.inputKinds.get(kind);
+  }
+
+  /** Names of every module setting that holds a secret, for log redaction. */
+  secrets(): string[] {
+    return this.modules.flatMap((m) => (m.config?.secrets ?? []).map((s) => `${m.name}.${s}`));
+  }
+
+  private addElement(m: Module, def: ElementDefinition): void {
+    if (this.elements.has(def.type)) throw new Error(`element type "${def.type}" declared twice (module ${m.name})`);
+    this.elements.set(def.type, def);
+  }
+
+  private addInput(m: Module, def: InputDefinition): void {
+    if (this.inputKinds.has(def.kind)) throw new Error(`input kind "${def.kind}" declared twice (module ${m.name})`);
+    this.inputKinds.set(def.kind, def);
+  }
+}

@@ -1,0 +1,105 @@
+// The outbox dispatcher: performs outbox entries once the step that wrote them is durable,
+// through the handler the registry picks for each, and hands the outcome back to the engine
+// as an input (`effect.result` or `effect.failed`), which removes the entry in its own
+// transition. Retryable failures are retried with exponential backoff on the engine's clock;
+// after the last attempt, or on a failure that is not retryable, the element's failure path
+// is taken. Both are counted per kind. After a restart, entries still in the journal are
+// performed again with the same idempotency key.
+import type { Clock, TimerHandle } from '../clock.js';
+import { EffectFailure, toJunctionError } from '../errors.js';
+import type { EffectContext, Registry } from '../module.js';
+import type { Effect, EffectError, Input } from '../vocabulary.js';
+
+export interface OutboxOptions {
+  /** Attempts before a retryable failure is final. Default 6. */
+  maxAttempts?: number;
+  /** First retry delay (ms); doubled each time, at most 5 minutes. Default 1,000. */
+  retryMs?: number;
+}
+
+interface Logger {
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const MAX_DELAY = 5 * 60_000;
+
+export class Outbox {
+  /** Failures that took the failure path, by kind. */
+  readonly failures = new Map<string, number>();
+  /** Retries scheduled, by kind. */
+  readonly retries = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly timers = new Set<TimerHandle>();
+  private readonly maxAttempts: number;
+  private readonly retryMs: number;
+  private closed = false;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly ctx: EffectContext,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    /** Records an outcome: submits it to the inbox of the effect's person. */
+    private readonly record: (effect: Effect, input: Input) => void,
+    options: OutboxOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 6;
+    this.retryMs = options.retryMs ?? 1000;
+  }
+
+  dispatch(effects: readonly Effect[]): void {
+    for (const effect of effects) this.attempt(effect, 1);
+  }
+
+  /** Resolves when no handler is running (retries scheduled on the clock do not count). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) this.clock.cancel(t);
+    this.timers.clear();
+  }
+
+  private attempt(effect: Effect, attempt: number): void {
+    if (this.closed) return;
+    const running = this.perform(effect).then(
+      (result) => this.record(effect, { kind: 'effect.result', key: effect.key, result: result ?? null }),
+      (err: unknown) => this.failed(effect, attempt, err),
+    );
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+  }
+
+  private async perform(effect: Effect): Promise<unknown> {
+    const handler = this.registry.handler(effect);
+    if (!handler) throw new EffectFailure('JCT_EFFECT_UNKNOWN', `no handler for effect "${effect.kind}"`, false);
+    return handler.perform(effect, this.ctx);
+  }
+
+  private failed(effect: Effect, attempt: number, err: unknown): void {
+    const error = effectError(err);
+    if (error.retryable && attempt < this.maxAttempts && !this.closed) {
+      this.retries.set(effect.kind, (this.retries.get(effect.kind) ?? 0) + 1);
+      this.logger.warn({ effect: effect.kind, key: effect.key, code: error.code, attempt }, error.message);
+      const delay = Math.min(this.retryMs * 2 ** (attempt - 1), MAX_DELAY);
+      const timer = this.clock.schedule(this.clock.now() + delay, () => {
+        this.timers.delete(timer);
+        this.attempt(effect, attempt + 1);
+      });
+      this.timers.add(timer);
+      return;
+    }
+    this.failures.set(effect.kind, (this.failures.get(effect.kind) ?? 0) + 1);
+    this.logger.error({ effect: effect.kind, key: effect.key, code: error.code, attempts: attempt }, error.message);
+    this.record(effect, { kind: 'effect.failed', key: effect.key, error });
+  }
+}
+
+function effectError(err: unknown): EffectError {
+  const retryable = err instanceof EffectFailure ? err.retryable : false;
+  const e = toJunctionError(err, 'JCT_EFFECT_FAILED');
+  return { code: e.code, message: e.message, retryable };
+}

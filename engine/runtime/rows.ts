@@ -1,0 +1,55 @@
+// How working state is written to the journal and read back: compact rows for participants
+// and entry history, plain objects for people and flows. Encoding lives here so the engine
+// and recovery agree on one format.
+import type { Person } from '../person.js';
+import type { ParticipantState } from '../vocabulary.js';
+import type { EntryHistory } from './reentry.js';
+
+type ParticipantRow = [flowId: string, version: number, personId: string, node: number, status: number, waitUntil: number, waitOn: string, vars: ParticipantState['vars'], enteredAt: number, steps: number];
+
+export function participantRow(p: ParticipantState): ParticipantRow {
+  return [p.flowId, p.version, p.personId, p.node, p.status, p.waitUntil, p.waitOn, p.vars, p.enteredAt, p.steps];
+}
+
+export function readParticipant(id: string, row: unknown): ParticipantState {
+  const [flowId, version, personId, node, status, waitUntil, waitOn, vars, enteredAt, steps] = row as ParticipantRow;
+  return { id, flowId, version, personId, node, status: status as ParticipantState['status'], waitUntil, waitOn, vars, enteredAt, steps, exitReason: undefined };
+}
+
+type HistoryRow = [entries: number[], inside: number, lastExitAt: number];
+
+export function historyRow(h: EntryHistory): HistoryRow {
+  return [h.entries, h.inside, h.lastExitAt];
+}
+
+export function readHistory(row: unknown): EntryHistory {
+  const [entries, inside, lastExitAt] = row as HistoryRow;
+  return { entries, inside, lastExitAt };
+}
+
+export function historyKey(flowId: string, personId: string): string {
+  return `${flowId}\u0000${personId}`;
+}
+
+export function splitKey(key: string): [string, string] {
+  const i = key.indexOf('\u0000');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** A person as stored: every field by name, so the in-memory form may change freely. */
+export function personRow(p: Person): Person {
+  return {
+    id: p.id,
+    standard: p.standard,
+    custom: p.custom,
+    phones: p.phones,
+    emails: p.emails,
+    tags: p.tags,
+    companies: p.companies,
+    lastContacted: p.lastContacted,
+  };
+}
+
+export function versionKey(flowId: string, version: number): string {
+  return `${flowId}@${version}`;
+}

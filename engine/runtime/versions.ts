@@ -1,0 +1,58 @@
+// Launched flow versions, by flow id, oldest first: what the engine keeps for each (the record,
+// the compiled flow, the entry points' off switches, inputs held while paused, flow timers)
+// and the lookups the engine makes (the running version, a given version, every version).
+import type { TimerHandle } from '../clock.js';
+import type { CompiledFlow } from '../flow/compile.js';
+import type { FlowRecord, Input } from '../vocabulary.js';
+import { isLive } from './lifecycle.js';
+
+export interface Live {
+  readonly record: FlowRecord;
+  readonly flow: CompiledFlow;
+  /** Entry node index → the function that stops it bringing people in. */
+  readonly deactivate: Map<number, () => void>;
+  /** Inputs that arrived for participants while the version was paused. */
+  held: Array<{ personId: string; input: Input }>;
+  lastActivityAt: number;
+  readonly timers: TimerHandle[];
+}
+
+const RUNNING = new Set(['active', 'paused', 'scheduled']);
+
+export class Versions {
+  private readonly byFlow = new Map<string, Live[]>();
+
+  add(live: Live): void {
+    this.byFlow.set(live.flow.id, [...this.of(live.flow.id), live]);
+  }
+
+  drop(live: Live): void {
+    this.byFlow.set(live.flow.id, this.of(live.flow.id).filter((l) => l !== live));
+  }
+
+  of(flowId: string): readonly Live[] {
+    return this.byFlow.get(flowId) ?? [];
+  }
+
+  /** The newest version that is scheduled, active or paused. */
+  current(flowId: string): Live | undefined {
+    return this.of(flowId).findLast((l) => RUNNING.has(l.record.status));
+  }
+
+  latest(flowId: string): Live | undefined {
+    return this.of(flowId).at(-1);
+  }
+
+  version(flowId: string, version: number): Live | undefined {
+    return this.of(flowId).find((l) => l.record.version === version);
+  }
+
+  all(): Live[] {
+    return [...this.byFlow.values()].flat();
+  }
+
+  /** Versions whose participants still run (active, paused, finishing). */
+  live(): Live[] {
+    return this.all().filter((l) => isLive(l.record.status));
+  }
+}

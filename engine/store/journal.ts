@@ -1,0 +1,146 @@
+// The journal: the one write path to durable storage. The engine applies a transition to its
+// working state in memory and appends the rows it changed here; the group commit gathers the
+// rows of many transitions and writes them to the backend in one atomic batch, every few
+// milliseconds or every N rows, then resolves the promises of everyone waiting on that batch.
+// A transition's rows are always appended synchronously, so no batch ever splits one.
+//
+// Rows are (table, key, value); value null deletes the row. Within one batch the last write
+// of a (table, key) wins, so a participant that moves five times between flushes is written
+// once. Backends: MemoryBackend (tests), SqliteBackend (embedded default, store/sqlite.ts).
+
+/** The tables the engine keeps. Each row's value is a JSON-serialisable object. */
+export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen'] as const;
+export type Table = (typeof TABLES)[number];
+
+export interface Row {
+  readonly table: Table;
+  readonly key: string;
+  /** The row's new value; null deletes it. */
+  readonly value: unknown;
+}
+
+/** Where rows end up. commit() writes one batch atomically: all rows or none. */
+export interface JournalBackend {
+  /** Every row of a table, in key order. Called at start, before any commit. */
+  load(table: Table): Iterable<[key: string, value: unknown]>;
+  /** Writes the batch atomically and durably (per the backend's sync policy). */
+  commit(rows: readonly Row[]): void | Promise<void>;
+  close(): void | Promise<void>;
+}
+
+export interface GroupCommitOptions {
+  /** Longest a row waits before its batch is written (ms). Default 2. */
+  flushMs?: number;
+  /** A batch is written as soon as it holds this many distinct rows. Default 2,000. */
+  maxRows?: number;
+}
+
+interface Deferred {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Gathers rows into batches and writes them; tells callers when their rows are durable. */
+export class GroupCommit {
+  private batch = new Map<string, Row>();
+  private waiters: Deferred[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private readonly flushMs: number;
+  private readonly maxRows: number;
+  /** Batches and rows written so far (for metrics and benchmarks). */
+  batches = 0;
+  rows = 0;
+
+  constructor(
+    private readonly backend: JournalBackend,
+    options: GroupCommitOptions = {},
+  ) {
+    this.flushMs = options.flushMs ?? 2;
+    this.maxRows = options.maxRows ?? 2000;
+  }
+
+  /** Adds a row to the open batch. Synchronous: call it for every row of a transition in one go. */
+  put(table: Table, key: string, value: unknown): void {
+    this.batch.set(`${table}\u0000${key}`, { table, key, value });
+    this.arm(this.batch.size >= this.maxRows ? 0 : this.flushMs);
+  }
+
+  /** Resolves when every row put so far is durable; rejects if their batch failed. */
+  durable(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.batch.size === 0) return this.writing;
+    return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Writes the open batch now and waits for it (used at shutdown and by tests). */
+  async flush(): Promise<void> {
+    this.disarm();
+    await this.write();
+  }
+
+  /** True once a batch failed: the working state is ahead of the store and must not be trusted. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  private arm(delay: number): void {
+    if (this.timer !== undefined && delay > 0) return;
+    this.disarm();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.write();
+    }, delay);
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Batches are written one after another, in the order they were closed. */
+  private write(): Promise<void> {
+    if (this.batch.size === 0) return this.writing;
+    const rows = [...this.batch.values()];
+    const waiters = this.waiters;
+    this.batch = new Map();
+    this.waiters = [];
+    this.writing = this.writing.then(async () => {
+      if (this.failure !== undefined) throw this.failure;
+      try {
+        await this.backend.commit(rows);
+        this.batches++;
+        this.rows += rows.length;
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        this.failure = err;
+        for (const w of waiters) w.reject(err);
+        throw err;
+      }
+    });
+    this.writing.catch(() => {}); // callers learn of a failure through their own promise
+    return this.writing;
+  }
+}
+
+/** Keeps rows in maps: the backend of unit tests and of `junction simulate`. */
+export class MemoryBackend implements JournalBackend {
+  readonly tables = new Map<Table, Map<string, unknown>>(TABLES.map((t) => [t, new Map()]));
+  commits = 0;
+
+  load(table: Table): Iterable<[string, unknown]> {
+    return [...this.tables.get(table)!.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  commit(rows: readonly Row[]): void {
+    this.commits++;
+    for (const row of rows) {
+      const table = this.tables.get(row.table)!;
+      if (row.value === null) table.delete(row.key);
+      else table.set(row.key, structuredClone(row.value));
+    }
+  }
+
+  close(): void {}
+}

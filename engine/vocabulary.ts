@@ -1,0 +1,165 @@
+// The engine's shared vocabulary, at the bottom of its dependencies: problems, participant
+// state, inputs (what happens to people), outcomes (where an element sends a participant),
+// outbox entries (what a step asks of the outside world), receipts, profile changes and flow
+// records. Flow, runtime, store and people code all speak these types, so none of them has to
+// import another to talk. It imports nothing of the engine but plain value and profile shapes.
+import type { Value } from './values.js';
+import type { Channel, DoNotContactEntry, Person, StandardAttribute } from './person.js';
+import type { FlowDefinition } from './flow-schema.js';
+
+/** A problem found in a flow, by the validator or by an element's check. */
+export interface Problem {
+  readonly code: string;
+  readonly message: string;
+  /** JSON path in the flow document, e.g. `$.elements[3].config.segments[0]`. */
+  readonly path: string;
+  readonly elementId?: string;
+}
+
+// ── participants ─────────────────────────────────────────────────────────────
+
+export const ParticipantStatus = { Active: 0, Waiting: 1, Exited: 2 } as const;
+export type ParticipantStatus = (typeof ParticipantStatus)[keyof typeof ParticipantStatus];
+
+/** One person's journey through one flow version. Kept small: it is stored per participant. */
+export interface ParticipantState {
+  /** `<partition>.<sequence>` in base 36: unique across partitions and restarts. */
+  readonly id: string;
+  readonly flowId: string;
+  readonly version: number;
+  readonly personId: string;
+  /** Index of the node the participant is at (waiting at, or last executed before exit). */
+  node: number;
+  status: ParticipantStatus;
+  /** Epoch ms at which a waiting participant wakes up; 0 when it waits for no time. */
+  waitUntil: number;
+  /** What else a waiting participant waits for (see Wait.on); '' for nothing but time. */
+  waitOn: string;
+  /** Flow variables (only the flow's declared variables). */
+  vars: Record<string, Value>;
+  readonly enteredAt: number;
+  /** Incremented once per step; part of every outbox entry's idempotency key. */
+  steps: number;
+  /** Why the participant exited: an exit element's id, `canceled`, or an error code. */
+  exitReason?: string;
+}
+
+// ── inputs ───────────────────────────────────────────────────────────────────
+
+/** A typed error an effect handler throws: retryable ones are retried with backoff. */
+export interface EffectError {
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+/**
+ * Everything that can happen to a person, by kind. Modules add kinds by augmenting this
+ * interface (`declare module '.../vocabulary.js' { interface InputKinds { … } }`).
+ */
+export interface InputKinds {
+  /**
+   * Add a person to a flow (the Flow API; Add to flow). `person` creates or merges the profile
+   * first; `through` limits the entry points to one type (the Flow API passes `flowApi`).
+   */
+  'flow.enter': { kind: 'flow.enter'; flowId: string; entry?: string; through?: string; branch?: number; vars?: Record<string, unknown>; person?: PersonInput };
+  /** A participant's wait time has come. */
+  timer: { kind: 'timer'; participant: string };
+  /** The person performed an event. */
+  event: { kind: 'event'; name: string; properties: Record<string, unknown>; at: number };
+  /** An outbox entry was performed; its handler's result. */
+  'effect.result': { kind: 'effect.result'; key: string; result: unknown };
+  /** An outbox entry failed for good. */
+  'effect.failed': { kind: 'effect.failed'; key: string; error: EffectError };
+  /** Create or merge a profile. */
+  'person.upsert': { kind: 'person.upsert'; person: PersonInput };
+  /** Change a profile. */
+  'person.update': { kind: 'person.update'; changes: ProfileChange[] };
+}
+export type Input = InputKinds[keyof InputKinds];
+export type InputKind = Input['kind'];
+
+/** What the inbox answers once an input's consequences are durable. */
+export interface Receipt {
+  readonly personId: string;
+  /** Flow entries: whether the person entered, as which participant, or why not. */
+  readonly entered?: boolean;
+  readonly participantId?: string;
+  readonly reason?: string;
+  /** How many waiting participants took the input. */
+  readonly delivered?: number;
+  /** What a module's caller must answer (e.g. a voice webhook's next instructions). */
+  readonly answer?: unknown;
+}
+
+// ── outcomes and the outbox ──────────────────────────────────────────────────
+
+/** An element asks to wait: until a time, for an input, or both. */
+export interface Wait {
+  readonly wait: true;
+  /** Epoch ms; omit to wait only for inputs. */
+  readonly until?: number;
+  /**
+   * What input ends the wait besides time: `effect` (the result of an effect this element
+   * emitted in this step), or a key such as `event:<name>` that inputs of that kind carry.
+   */
+  readonly on?: string;
+}
+
+/** Outgoing branch slot (index into the element's declared branches), a Wait, or EXIT. */
+export type Outcome = number | Wait;
+export const EXIT = -1;
+
+/** What an element asks of the outside world. */
+export type EffectRequest = { readonly kind: string; readonly [field: string]: unknown };
+
+/** An outbox entry: committed with its step, performed after the commit is durable. */
+export interface Effect extends EffectRequest {
+  /** Idempotency key: `${participantId}:${step}:${index}`; the same after a restart. */
+  readonly key: string;
+  readonly personId: string;
+}
+
+// ── people ───────────────────────────────────────────────────────────────────
+
+/** What a caller gives to create or merge a profile. Contacts are normalized on the way in. */
+export interface PersonInput {
+  id?: string;
+  standard?: Partial<Record<StandardAttribute, Value>>;
+  custom?: Record<string, Value>;
+  phones?: string[];
+  emails?: string[];
+  tags?: string[];
+  companies?: string[];
+  lastContacted?: Partial<Record<Channel, string>>;
+}
+
+/** One change to a profile. `null` as a value empties the attribute. */
+export type ProfileChange =
+  | { op: 'set'; attribute: string; value: Value }
+  | { op: 'addTag'; tag: string }
+  | { op: 'removeTag'; tag: string }
+  | { op: 'addPhone'; phone: string }
+  | { op: 'addEmail'; email: string }
+  | { op: 'contacted'; channel: Channel; at: string };
+
+/** A step's changes to the do-not-contact list. */
+export interface DoNotContactChange {
+  readonly op: 'add' | 'remove';
+  readonly entries: readonly DoNotContactEntry[];
+}
+
+// ── flows ────────────────────────────────────────────────────────────────────
+
+export type FlowStatus = 'draft' | 'scheduled' | 'active' | 'paused' | 'finishing' | 'finished' | 'canceled';
+
+export interface FlowRecord {
+  readonly id: string;
+  readonly version: number;
+  definition: FlowDefinition;
+  status: FlowStatus;
+  /** Epoch ms of the last status change. */
+  statusAt: number;
+}
+
+export type { Person, Value };

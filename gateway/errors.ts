@@ -1,0 +1,73 @@
+// Error answers of the gateway: every error leaves as `{ error: { code, message, details? } }`
+// with a stable JCT_* code, whoever raised it (a route, the engine or Fastify itself). Each
+// answer is counted by status and code; each 5xx is logged with its stack, route and request
+// id, never the request body (it may hold secrets). What was not thrown as a JunctionError
+// for clients is answered 500 JCT_INTERNAL with a generic message.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { JunctionError, type ErrorDetails } from '../engine/errors.js';
+
+/** What the gateway needs of a logger; pino's fits. */
+export interface ErrorLogger {
+  error(obj: object, msg?: string): void;
+}
+
+/** Error answers so far: status → code → count. */
+export type ErrorCounts = Record<number, Record<string, number>>;
+
+interface Answer {
+  status: number;
+  code: string;
+  message: string;
+  details?: ErrorDetails;
+}
+
+/** Statuses of JunctionError codes; any other code is the caller's mistake: 400. */
+const JUNCTION_STATUS: Record<string, number> = {
+  JCT_NOT_FOUND: 404,
+  JCT_FLOW_UNKNOWN: 404,
+  JCT_PERSON_UNKNOWN: 404,
+  JCT_FLOW_STATUS: 409,
+  JCT_ENTRY_NONE: 409,
+  JCT_CONTACT_TAKEN: 409,
+  JCT_STORE_UNAVAILABLE: 503,
+};
+
+/** Fastify's own errors (node_modules/fastify/lib/errors.js) by their FST_* code. */
+const FRAMEWORK: Record<string, Answer> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'JCT_BODY_TOO_LARGE', message: 'the request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'JCT_UNSUPPORTED_MEDIA_TYPE', message: 'unsupported content type; send application/json' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'JCT_JSON_INVALID', message: 'the request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'JCT_JSON_INVALID', message: 'the request body is empty but its content type is application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'JCT_BODY_LENGTH_INVALID', message: 'the request body size does not match Content-Length' },
+  FST_ERR_BAD_URL: { status: 400, code: 'JCT_URL_INVALID', message: 'the URL is not valid (bad percent-encoding)' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'JCT_URL_TOO_LONG', message: 'a URL parameter is too long' },
+};
+
+const INTERNAL: Answer = { status: 500, code: 'JCT_INTERNAL', message: 'internal error' };
+const BAD_REQUEST: Omit<Answer, 'status'> = { code: 'JCT_BAD_REQUEST', message: 'the request could not be read' };
+
+/** The answer to an error: what the client may see of it. */
+export function answerFor(err: unknown): Answer {
+  // JCT_INTERNAL wraps whatever was thrown: its message is not for clients.
+  if (err instanceof JunctionError && err.code !== INTERNAL.code) return { status: JUNCTION_STATUS[err.code] ?? 400, ...err.toJSON() };
+  const { code, statusCode } = (err ?? {}) as { code?: unknown; statusCode?: unknown };
+  const known = typeof code === 'string' ? FRAMEWORK[code] : undefined;
+  if (known) return known;
+  // Another client error the framework raised (e.g. the request stream broke): its status, a generic message.
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) return { status: statusCode, ...BAD_REQUEST };
+  return INTERNAL;
+}
+
+/** One function for Fastify's error handler, not-found handler and frameworkErrors. */
+export function errorReplier(counts: ErrorCounts, logger: ErrorLogger) {
+  return (err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const { status, ...error } = answerFor(err);
+    const forStatus = (counts[status] ??= {});
+    forStatus[error.code] = (forStatus[error.code] ?? 0) + 1;
+    if (status >= 500) {
+      error.details = { requestId: req.id };
+      logger.error({ err, requestId: req.id, method: req.method, route: req.routeOptions.url }, 'request failed');
+    }
+    return reply.status(status).send({ error });
+  };
+}

@@ -1,0 +1,136 @@
+// Durability of the core: what one engine commits, a new engine recovers from the same store —
+// participants with their waits, overdue timers in due order, entry history, metrics, unique
+// ids, pending outbox entries performed once with their keys — and a refused input writes
+// nothing at all.
+import t from 'tap';
+import { Type } from '@sinclair/typebox';
+import { Engine } from '../../engine/runtime/engine.js';
+import { VirtualClock } from '../../engine/clock.js';
+import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
+import { GroupCommit, MemoryBackend } from '../../engine/store/journal.js';
+import { defineElement } from '../../engine/element.js';
+import type { Module } from '../../engine/module.js';
+import type { Effect } from '../../engine/vocabulary.js';
+import { flow, pauseDays, registryWith, tag } from './helpers.js';
+
+const DAY = 24 * 3600 * 1000;
+
+/** Asks `test.call` and waits for its answer. */
+const ask = defineElement<Record<string, never>>({
+  type: 'testCall',
+  role: 'element',
+  title: 'Call (test only)',
+  description: 'Emits test.call and waits for its result.',
+  config: Type.Object({}),
+  example: {},
+  branches: () => ['next', 'failed'],
+  waits: true,
+  execute: (_p, run) => {
+    run.emit({ kind: 'test.call' });
+    return { wait: true, on: 'effect' };
+  },
+  resume: (_p, _run, input) => (input.kind === 'effect.result' ? 0 : input.kind === 'effect.failed' ? 1 : undefined),
+});
+
+interface Node {
+  engine: Engine;
+  people: MemoryPeopleStore;
+  calls: Effect[];
+}
+
+/** An engine over `backend`; `answer` false makes its handler hang (a crash before the answer). */
+function node(backend: MemoryBackend, clock: VirtualClock, answer: boolean): Node {
+  const calls: Effect[] = [];
+  const module: Module = {
+    name: 'test',
+    elements: [ask],
+    effects: [{ kind: 'test.call', perform: (effect) => (calls.push(effect), answer ? 'ok' : new Promise(() => {})) }],
+  };
+  const people = new MemoryPeopleStore(clock);
+  const engine = new Engine({ clock, people, registry: registryWith([module]), journal: new GroupCommit(backend, { flushMs: 0 }), partitions: 4 });
+  return { engine, people, calls };
+}
+
+t.test('a crash between commit and dispatch performs the effect once after restart, with its key', async (t) => {
+  const backend = new MemoryBackend();
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const a = node(backend, clock, false);
+  a.engine.save(flow('f', [{ id: 'call', type: 'testCall', config: {}, branches: { next: 't' } }, tag('t', 'called')]));
+  a.engine.launch('f');
+  const receipt = await a.engine.submit('ana', { kind: 'flow.enter', flowId: 'f', person: { id: 'ana' } });
+  await new Promise((r) => setImmediate(r)); // dispatched; its handler never answers
+  t.equal(a.calls.length, 1, 'performed once before the crash, never answered');
+  t.equal(backend.tables.get('outbox')!.size, 1, 'the entry is still pending in the store');
+  // the process dies here: a new one starts on the same store
+  const b = node(backend, clock, true);
+  const recovered = b.engine.recover(backend);
+  t.match(recovered, { participants: 1, people: 1, outbox: 1 });
+  await b.engine.idle();
+  t.equal(b.calls.length, 1, 'performed once after the restart');
+  t.equal(b.calls[0]!.key, a.calls[0]!.key, 'with the same idempotency key');
+  t.equal(b.calls[0]!.key, `${receipt.participantId}:1:0`);
+  t.same(b.people.get('ana')!.tags, ['called'], 'the participant went on');
+  t.equal(backend.tables.get('outbox')!.size, 0, 'and the entry is done');
+  t.equal(b.engine.metrics('f').profilesExited, 1);
+});
+
+t.test('recovery brings back waits, overdue timers in due order, history, metrics and unique ids', async (t) => {
+  const backend = new MemoryBackend();
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const a = node(backend, clock, true);
+  a.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'woke')], { reentry: { enabled: false } }));
+  a.engine.launch('f');
+  const ids: string[] = [];
+  for (const [person, days] of [['c', 3], ['a', 1], ['b', 2]] as const) {
+    ids.push((await a.engine.submit(person, { kind: 'flow.enter', flowId: 'f', person: { id: person } })).participantId!);
+    clock.advance(days * 3600 * 1000);
+  }
+  await a.engine.idle();
+  clock.advance(3 * DAY); // everyone is overdue while no process runs
+  const b = node(backend, clock, true);
+  const order: string[] = [];
+  b.people.onChange((c) => c.kind === 'tagAdded' && order.push(c.personId));
+  t.match(b.engine.recover(backend), { participants: 3, people: 3 });
+  await new Promise((r) => setImmediate(r));
+  clock.advance(0);
+  await b.engine.idle();
+  t.same(order, ['c', 'a', 'b'], 'overdue wake-ups fire in due order');
+  t.equal(b.engine.metrics('f').profilesExited, 3);
+  t.equal(b.engine.metrics('f').profilesInFlow, 3, 'metrics survived');
+  t.match(await b.engine.submit('a', { kind: 'flow.enter', flowId: 'f' }), { entered: false, reason: 'JCT_REENTRY_DISABLED' }, 'entry history survived');
+  b.people.upsert({ id: 'd' });
+  const fresh = (await b.engine.submit('d', { kind: 'flow.enter', flowId: 'f' })).participantId!;
+  t.notOk(ids.includes(fresh), 'a participant id is never handed out twice');
+});
+
+t.test('a refused input writes nothing: no profile, no row', async (t) => {
+  const backend = new MemoryBackend();
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const a = node(backend, clock, true);
+  a.engine.save(flow('f', [pauseDays('p', 1)], { variables: [{ name: 'n', type: 'whole' }] }));
+  a.engine.launch('f');
+  await a.engine.idle();
+  const before = JSON.stringify([...backend.tables].map(([name, rows]) => [name, [...rows]]));
+  const person = { phones: ['+385911234567'] };
+  await t.rejects(a.engine.submit('x', { kind: 'flow.enter', flowId: 'f', person, vars: { nope: 1 } }), { code: 'JCT_VARIABLE_UNKNOWN' });
+  await t.rejects(a.engine.submit('x', { kind: 'flow.enter', flowId: 'f', person, vars: { n: 'many' } }), { code: 'JCT_VARIABLE_TYPE' });
+  await t.rejects(a.engine.submit('x', { kind: 'flow.enter', flowId: 'f', person, entry: 'nope' }), { code: 'JCT_ENTRY_UNKNOWN' });
+  await t.rejects(a.engine.submit('x', { kind: 'flow.enter', flowId: 'nope', person }), { code: 'JCT_FLOW_UNKNOWN' });
+  await a.engine.idle();
+  t.equal(a.people.size(), 0, 'no profile');
+  t.equal(JSON.stringify([...backend.tables].map(([name, rows]) => [name, [...rows]])), before, 'no row written');
+});
+
+t.test('a journal that cannot write refuses inputs with JCT_STORE_UNAVAILABLE and acknowledges nothing', async (t) => {
+  const backend = new MemoryBackend();
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const a = node(backend, clock, true);
+  a.engine.save(flow('f', [pauseDays('p', 1)]));
+  a.engine.launch('f');
+  await a.engine.idle();
+  backend.commit = () => {
+    throw new Error('disk full');
+  };
+  await t.rejects(a.engine.submit('x', { kind: 'flow.enter', flowId: 'f', person: { id: 'x' } }), { code: 'JCT_STORE_UNAVAILABLE' });
+  await t.rejects(a.engine.submit('y', { kind: 'flow.enter', flowId: 'f', person: { id: 'y' } }), { code: 'JCT_STORE_UNAVAILABLE' });
+});

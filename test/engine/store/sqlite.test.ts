@@ -1,0 +1,209 @@
+import t, { type Test } from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import { GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
+import { DB_FILE, SCHEMA_VERSION, SqliteBackend } from '../../../engine/store/sqlite.js';
+import { JunctionError } from '../../../engine/errors.js';
+
+const MODULE = new URL('../../../engine/store/sqlite.ts', import.meta.url).href;
+
+function tempDir(t: Test): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Opens a backend that the test closes at its end. */
+function open(t: Test, dir: string): SqliteBackend {
+  const backend = new SqliteBackend({ dir });
+  t.teardown(() => backend.close());
+  return backend;
+}
+
+function dump(backend: JournalBackend): Record<string, [string, unknown][]> {
+  return Object.fromEntries(TABLES.map((table) => [table, [...backend.load(table)]]));
+}
+
+function rowsOf(table: Table, entries: [string, unknown][]): Row[] {
+  return entries.map(([key, value]) => ({ table, key, value }));
+}
+
+/** Expects fn to throw a JunctionError with this code; returns it. */
+function throwsCode(t: Test, fn: () => unknown, code: string): JunctionError | undefined {
+  try {
+    fn();
+  } catch (err) {
+    t.type(err, JunctionError);
+    t.equal((err as JunctionError).code, code);
+    return err as JunctionError;
+  }
+  t.fail(`expected ${code}`);
+  return undefined;
+}
+
+t.test('every table round-trips through commit and load: key order, deletes, last write wins', async (t) => {
+  const sqlite = open(t, tempDir(t));
+  const memory = new MemoryBackend();
+  const first = TABLES.flatMap((table) =>
+    rowsOf(table, [
+      ['b', { n: 1, nested: { list: [1, 'two', null, true], text: 'héllo "quoted" \n line' } }],
+      ['a', 'plain string'],
+      ['10', 42.5],
+      ['9', [{ x: -1 }]],
+      ['é', false],
+    ]),
+  );
+  const second = TABLES.flatMap((table) =>
+    rowsOf(table, [
+      ['a', { replaced: true }],
+      ['b', null],
+      ['never-written', null],
+      ['9', 'first in batch'],
+      ['9', 'last in batch'],
+    ]),
+  );
+  for (const batch of [first, second]) {
+    sqlite.commit(batch);
+    memory.commit(batch);
+  }
+  t.same(dump(sqlite), dump(memory));
+  t.same([...sqlite.load('participant')], [
+    ['10', 42.5],
+    ['9', 'last in batch'],
+    ['a', { replaced: true }],
+    ['é', false],
+  ]);
+});
+
+t.test('a batch that fails midway writes nothing and the store stays usable', async (t) => {
+  const backend = open(t, tempDir(t));
+  backend.commit([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]);
+  const err = throwsCode(
+    t,
+    () =>
+      backend.commit([
+        { table: 'person', key: 'p1', value: { name: 'changed' } },
+        { table: 'person', key: 'p2', value: { name: 'Bob' } },
+        { table: 'outbox', key: 'o1', value: { big: 1n } },
+        { table: 'person', key: 'p3', value: { name: 'Cy' } },
+      ]),
+    'JCT_STORE_VALUE',
+  );
+  t.match(err?.message, /outbox row 'o1'/);
+  throwsCode(t, () => backend.commit([{ table: 'meta', key: 'm', value: undefined }]), 'JCT_STORE_VALUE');
+  t.same([...backend.load('person')], [['p1', { name: 'Ann' }]]);
+  t.same([...backend.load('outbox')], []);
+  backend.commit([{ table: 'person', key: 'p2', value: { name: 'Bob' } }]);
+  t.same([...backend.load('person')].map(([key]) => key), ['p1', 'p2']);
+});
+
+t.test('reopening after close sees the data; the file carries the schema version', async (t) => {
+  const dir = path.join(tempDir(t), 'nested', 'data');
+  const first = new SqliteBackend({ dir, synchronous: 'normal' });
+  first.commit([
+    { table: 'flow', key: 'welcome', value: { v: 1 } },
+    { table: 'seen', key: 'msg-1', value: 1 },
+  ]);
+  first.close();
+  first.close();
+  t.ok(fs.existsSync(path.join(dir, DB_FILE)));
+  const again = open(t, dir);
+  t.same([...again.load('flow')], [['welcome', { v: 1 }]]);
+  t.same([...again.load('seen')], [['msg-1', 1]]);
+  again.close();
+  const raw = new Database(path.join(dir, DB_FILE));
+  t.equal(raw.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  t.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+  raw.pragma('user_version = 99');
+  raw.close();
+  throwsCode(t, () => new SqliteBackend({ dir }), 'JCT_STORE_SCHEMA');
+});
+
+t.test('load is lazy: leaving the loop early frees the connection for commits', async (t) => {
+  const backend = open(t, tempDir(t));
+  backend.commit(rowsOf('history', [['h1', 1], ['h2', 2], ['h3', 3]]));
+  for (const [key] of backend.load('history')) if (key === 'h1') break;
+  backend.commit(rowsOf('history', [['h4', 4]]));
+  t.equal([...backend.load('history')].length, 4);
+  throwsCode(t, () => backend.load('nope' as Table), 'JCT_STORE_TABLE_UNKNOWN');
+});
+
+t.test('a second opener in the same process is refused until the first closes', async (t) => {
+  const dir = tempDir(t);
+  const first = new SqliteBackend({ dir });
+  const err = throwsCode(t, () => new SqliteBackend({ dir }), 'JCT_DATA_DIR_LOCKED');
+  t.equal(
+    err?.message,
+    `the data directory ${path.resolve(dir)} is in use by another Junction process; stop it or choose another JUNCTION_DATA_DIR`,
+  );
+  first.close();
+  open(t, dir).commit(rowsOf('meta', [['ok', true]]));
+});
+
+/** A second real Node process opening the data directory; 'hold' keeps it open until killed. */
+function child(dir: string, mode: 'hold' | 'try') {
+  const script = `
+    const { SqliteBackend } = await import(process.argv[1]);
+    try {
+      const backend = new SqliteBackend({ dir: process.argv[2] });
+      backend.commit([{ table: 'meta', key: 'owner', value: { pid: process.pid } }]);
+      console.log('opened');
+      if (process.argv[3] === 'try') backend.close(); else setInterval(() => {}, 60_000);
+    } catch (err) {
+      console.log(err.code ?? String(err));
+    }`;
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, MODULE, dir, mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: proc.stdout });
+  const first = once(lines, 'line').then(([line]) => String(line));
+  return { proc, first };
+}
+
+t.test('the lock holds across processes and the kernel releases it when the holder is killed', async (t) => {
+  const dir = tempDir(t);
+  const mine = new SqliteBackend({ dir });
+  t.equal(await child(dir, 'try').first, 'JCT_DATA_DIR_LOCKED', 'another process is refused while this one holds the lock');
+  mine.close();
+
+  const holder = child(dir, 'hold');
+  t.teardown(() => holder.proc.kill('SIGKILL'));
+  t.equal(await holder.first, 'opened');
+  throwsCode(t, () => new SqliteBackend({ dir }), 'JCT_DATA_DIR_LOCKED');
+
+  const exited = once(holder.proc, 'exit');
+  holder.proc.kill('SIGKILL');
+  const [, signal] = await exited;
+  t.equal(signal, 'SIGKILL');
+  const after = open(t, dir);
+  t.same([...after.load('meta')], [['owner', { pid: holder.proc.pid }]], 'the killed holder’s commit survived');
+});
+
+t.test('GroupCommit over SqliteBackend: durable() resolves after the write, and the data survives a reopen', async (t) => {
+  const dir = tempDir(t);
+  const backend = new SqliteBackend({ dir });
+  const journal = new GroupCommit(backend);
+  journal.put('participant', 'welcome:p1', { f: 'welcome', n: 1 });
+  journal.put('history', 'welcome:p1:1', { el: 'send' });
+  journal.put('outbox', 'o1', { kind: 'http.request' });
+  const durable = journal.durable();
+  t.same([...backend.load('participant')], [], 'nothing written before the flush');
+  await durable;
+  t.equal(journal.batches, 1);
+  t.equal(journal.rows, 3);
+  t.same([...backend.load('outbox')], [['o1', { kind: 'http.request' }]]);
+  journal.put('outbox', 'o1', null);
+  journal.put('participant', 'welcome:p1', { f: 'welcome', n: 2 });
+  await journal.durable();
+  backend.close();
+
+  const again = open(t, dir);
+  t.same([...again.load('participant')], [['welcome:p1', { f: 'welcome', n: 2 }]]);
+  t.same([...again.load('history')], [['welcome:p1:1', { el: 'send' }]]);
+  t.same([...again.load('outbox')], []);
+});

@@ -1,0 +1,131 @@
+import t from 'tap';
+import { buildApp } from '../../gateway/app.js';
+import { JunctionError } from '../../engine/errors.js';
+import { world } from '../engine/helpers.js';
+
+const SECRET = 'db password is hunter2';
+
+/** An app whose failures are logged into `logs`, with test routes that throw a plain Error. */
+function setup() {
+  const logs: Array<{ obj: Record<string, unknown>; msg: string | undefined }> = [];
+  const app = buildApp(world().engine, { logger: { error: (obj, msg) => logs.push({ obj: obj as Record<string, unknown>, msg }) } });
+  app.get('/boom', async () => {
+    throw new Error(SECRET);
+  });
+  app.post('/boom', async () => {
+    throw new Error(SECRET);
+  });
+  app.get<{ Params: { code: string } }>('/fail/:code', async (req) => {
+    throw new JunctionError(req.params.code, `${req.params.code}: ${SECRET}`);
+  });
+  return { app, logs };
+}
+
+const participants = '/flows/welcome/participants';
+const json = { 'content-type': 'application/json' };
+
+t.test('unknown route: 404 JCT_NOT_FOUND', async (t) => {
+  const { app } = setup();
+  const r = await app.inject({ method: 'GET', url: '/nope?token=x' });
+  t.equal(r.statusCode, 404);
+  t.same(r.json(), { error: { code: 'JCT_NOT_FOUND', message: 'no route GET /nope' } });
+  t.equal((await app.inject({ method: 'DELETE', url: '/flows' })).json().error.code, 'JCT_NOT_FOUND', 'a known path with another method too');
+});
+
+t.test('body too large: 413 JCT_BODY_TOO_LARGE', async (t) => {
+  const { app } = setup();
+  const r = await app.inject({ method: 'POST', url: participants, payload: { person: { id: 'x'.repeat(2 * 1024 * 1024) } } });
+  t.equal(r.statusCode, 413);
+  t.same(r.json(), { error: { code: 'JCT_BODY_TOO_LARGE', message: 'the request body is too large' } });
+});
+
+t.test('unsupported content type: 415 JCT_UNSUPPORTED_MEDIA_TYPE', async (t) => {
+  const { app } = setup();
+  for (const type of ['application/xml', 'text/plain']) {
+    const r = await app.inject({ method: 'POST', url: participants, headers: { 'content-type': type }, payload: '<person/>' });
+    t.equal(r.statusCode, 415, type);
+    t.equal(r.json().error.code, 'JCT_UNSUPPORTED_MEDIA_TYPE', type);
+  }
+});
+
+t.test('malformed or empty JSON: 400 JCT_JSON_INVALID', async (t) => {
+  const { app } = setup();
+  for (const payload of ['{"person":', '', '{"__proto__":{"x":1}}']) {
+    const r = await app.inject({ method: 'POST', url: participants, headers: json, payload });
+    t.equal(r.statusCode, 400, payload);
+    t.equal(r.json().error.code, 'JCT_JSON_INVALID', payload);
+  }
+});
+
+t.test('malformed URL: 400 JCT_URL_INVALID', async (t) => {
+  const { app } = setup();
+  const r = await app.inject({ method: 'GET', url: '/flows/%E0%A4%A' });
+  t.equal(r.statusCode, 400);
+  t.equal(r.json().error.code, 'JCT_URL_INVALID');
+});
+
+t.test('schema validation: 400 JCT_REQUEST_INVALID listing every problem with its path', async (t) => {
+  const { app } = setup();
+  const r = await app.inject({ method: 'POST', url: participants, payload: { person: { phones: [12345], nickname: 'x' }, extra: true } });
+  t.equal(r.statusCode, 400);
+  const { error } = r.json();
+  t.equal(error.code, 'JCT_REQUEST_INVALID');
+  t.equal(error.message, 'invalid body: $.extra: Unexpected property (and 2 more)');
+  t.same(
+    error.details.problems.map((p: { path: string }) => p.path),
+    ['$.extra', '$.person.nickname', '$.person.phones[0]'],
+  );
+  t.ok(error.details.problems.every((p: { message: unknown }) => typeof p.message === 'string' && p.message !== ''));
+});
+
+t.test('a plain Error: 500 JCT_INTERNAL, logged with its stack, never shown', async (t) => {
+  const { app, logs } = setup();
+  const r = await app.inject({ method: 'POST', url: '/boom', payload: { password: 's3cret' } });
+  t.equal(r.statusCode, 500);
+  const { error } = r.json();
+  t.same(error, { code: 'JCT_INTERNAL', message: 'internal error', details: { requestId: String(error.details.requestId) } });
+  t.notMatch(r.body, /hunter2|at /, 'neither the message nor the stack leaks');
+  t.equal(logs.length, 1);
+  const { obj, msg } = logs[0]!;
+  t.equal(msg, 'request failed');
+  t.same(Object.keys(obj).sort(), ['err', 'method', 'requestId', 'route'], 'the body is not logged');
+  t.match(obj, { method: 'POST', route: '/boom', requestId: error.details.requestId });
+  t.equal((obj.err as Error).message, SECRET);
+  t.match((obj.err as Error).stack, /errors\.test\.ts/);
+});
+
+t.test('JunctionErrors: status by code, message kept, except JCT_INTERNAL', async (t) => {
+  const { app, logs } = setup();
+  const cases: Array<[string, number]> = [
+    ['JCT_FLOW_UNKNOWN', 404],
+    ['JCT_FLOW_STATUS', 409],
+    ['JCT_VARIABLE_TYPE', 400],
+    ['JCT_STORE_UNAVAILABLE', 503],
+  ];
+  for (const [code, status] of cases) {
+    const r = await app.inject({ method: 'GET', url: `/fail/${code}` });
+    t.equal(r.statusCode, status, code);
+    t.match(r.json().error, { code, message: `${code}: ${SECRET}` }, code);
+  }
+  const wrapped = await app.inject({ method: 'GET', url: '/fail/JCT_INTERNAL' });
+  t.equal(wrapped.statusCode, 500);
+  t.match(wrapped.json().error, { code: 'JCT_INTERNAL', message: 'internal error' });
+  t.equal(logs.length, 2, 'both 5xx are logged');
+});
+
+t.test('4xx are not logged; every error answer is counted by status and code', async (t) => {
+  const { app, logs } = setup();
+  await app.inject({ method: 'GET', url: '/nope' });
+  await app.inject({ method: 'GET', url: '/nope' });
+  await app.inject({ method: 'GET', url: '/flows/nope' });
+  await app.inject({ method: 'POST', url: participants, headers: json, payload: '{' });
+  await app.inject({ method: 'POST', url: participants, payload: { person: { phones: {} } } });
+  await app.inject({ method: 'GET', url: '/boom' });
+  await app.inject({ method: 'GET', url: '/health' });
+  t.same(app.errorCounts, {
+    400: { JCT_JSON_INVALID: 1, JCT_REQUEST_INVALID: 1 },
+    404: { JCT_NOT_FOUND: 2, JCT_FLOW_UNKNOWN: 1 },
+    500: { JCT_INTERNAL: 1 },
+  });
+  t.equal(logs.length, 1, 'only the 5xx is logged');
+});

@@ -14,19 +14,24 @@ import { median, round3, type Scenario } from './harness.js';
 const TARGET_RATIO = 0.5;
 const PRODUCERS = 1000;
 const INSERT_ROWS = 500;
+const PARTITIONS = 8;
 const START = Date.UTC(2026, 0, 1);
 const DAY = 24 * 3600 * 1000;
 const ROW_TABLES = ['participant', 'history', 'outbox'] as const satisfies readonly Table[];
 
-/** The three rows one participant step writes, in ROW_TABLES order: [key, value] each. */
+/**
+ * The three rows one participant step writes, in ROW_TABLES order, as [key, value], with the
+ * engine's key shapes: participant ids `<partition>.<sequence base 36>` over 8 partitions,
+ * history by flow and person, outbox entries by participant id, step and index.
+ */
 function transition(i: number): [key: string, value: unknown][] {
   const person = `person-${i}`;
+  const id = `${i % PARTITIONS}.${(Math.floor(i / PARTITIONS) + 1).toString(36)}`;
   const n = 4 + (i % 7);
-  const hex = (i * 2654435761 >>> 0).toString(16);
   return [
-    [`welcome:${person}`, { f: 'welcome', v: 1, p: person, n, s: 1, w: START + DAY, e: START - DAY, c: 3, vars: { count: i % 5 } }],
-    [`welcome:${person}:${n}`, { f: 'welcome', p: person, n, el: 'send', at: START + i, out: 'next' }],
-    [`3.${hex}:3:0`, { kind: 'http.request', key: `3.${hex}:3:0`, person, url: 'http://127.0.0.1:9/hook', body: { n: 1 } }],
+    [id, { f: 'welcome', v: 1, p: person, n, s: 1, w: START + DAY, e: START - DAY, c: 3, vars: { count: i % 5 } }],
+    [`welcome\u0000${person}`, [[START - DAY], 1, 0]],
+    [`${id}:${n}:0`, { kind: 'http.request', key: `${id}:${n}:0`, person, url: 'http://127.0.0.1:9/hook', body: { n: 1 } }],
   ];
 }
 

@@ -453,7 +453,7 @@ export class Engine {
     for (const live of this.versions.live()) {
       if (live.flow.settings.goal !== input.name) continue;
       const rec = part.existingMetrics(live.flow.id, live.flow.version);
-      if (rec?.hasEntered(personId) && rec.goal(personId)) this.putMetrics(part, live, personId);
+      if (rec?.hasEntered(personId) && rec.goal(personId)) this.putMetrics(part, live, personId, true);
     }
     return { personId, delivered: this.deliverOn(part, personId, `event:${input.name}`, input) };
   }
@@ -579,7 +579,7 @@ export class Engine {
     const state = newParticipant(id, live.flow, personId, entry, now);
     part.put(state, undefined);
     part.metrics(live.flow).entered(personId);
-    this.putMetrics(part, live, personId);
+    this.putMetrics(part, live, personId, true);
     const input: EnterStep = branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
     part.push(() => void this.runStep(part, live, state, input));
     return { entered: true, participantId: id };
@@ -605,7 +605,7 @@ export class Engine {
     const next = this.applyPersonChanges(live, result);
     this.touch(live, now);
     const rec = part.metrics(live.flow);
-    rec.visited(personId, result.visited);
+    const firstVisit = rec.visited(personId, result.visited);
     for (const f of result.failures) {
       rec.failed(f.node);
       this.logger.warn({ flowId: live.flow.id, element: live.flow.nodes[f.node]?.id, code: f.code }, f.message);
@@ -616,7 +616,7 @@ export class Engine {
       part.put(next, before);
       this.journal.put('participant', next.id, participantRow(next));
     }
-    this.putMetrics(part, live, personId);
+    this.putMetrics(part, live, personId, firstVisit);
     for (const effect of result.effects) {
       this.journal.put('outbox', effect.key, effect);
       this.toDispatch.push(effect);
@@ -648,7 +648,7 @@ export class Engine {
     part.remove(before);
     this.journal.put('participant', state.id, null);
     part.metrics(live.flow).left(reachedExit);
-    this.putMetrics(part, live, state.personId);
+    this.putMetrics(part, live, state.personId, false);
     const h = part.historyOf(live.flow.id, state.personId);
     if (h) {
       h.inside = Math.max(0, h.inside - 1);
@@ -658,12 +658,12 @@ export class Engine {
     this.finishIfEmpty(live);
   }
 
-  private putMetrics(part: Partition, live: Live, personId: string): void {
+  /** Metrics totals are built when the batch is written; the person's seen-nodes row when it changed. */
+  private putMetrics(part: Partition, live: Live, personId: string, seenChanged: boolean): void {
     const rec = part.metrics(live.flow);
     const key = versionKey(live.flow.id, live.flow.version);
-    this.journal.put('metrics', `${part.index}\u0000${key}`, rec.totals());
-    const seen = rec.seenOf(personId);
-    if (seen) this.journal.put('seen', `${key}\u0000${personId}`, seen);
+    this.journal.put('metrics', `${part.index}\u0000${key}`, () => rec.totals());
+    if (seenChanged) this.journal.put('seen', `${key}\u0000${personId}`, () => rec.seenOf(personId) ?? null);
   }
 
   /** Journals the profile a change touched, then lets entry points hear of it after the current step. */
@@ -833,7 +833,7 @@ export class Engine {
     part.remove(p);
     this.journal.put('participant', p.id, null);
     part.metrics(live.flow).left(false);
-    this.putMetrics(part, live, p.personId);
+    this.putMetrics(part, live, p.personId, false);
     const h = part.historyOf(live.flow.id, p.personId);
     if (h) {
       h.inside = Math.max(0, h.inside - 1);

@@ -42,9 +42,13 @@ interface Deferred {
 
 /** Gathers rows into batches and writes them; tells callers when their rows are durable. */
 export class GroupCommit {
-  private batch = new Map<string, Row>();
+  /** The open batch: per table, key → value (a later put of the same key replaces it). */
+  private batch = openBatch();
+  private size = 0;
   private waiters: Deferred[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The armed timer is the immediate one of a full batch. */
+  private now = false;
   private writing: Promise<void> = Promise.resolve();
   private failure: unknown;
   private readonly flushMs: number;
@@ -61,16 +65,23 @@ export class GroupCommit {
     this.maxRows = options.maxRows ?? 2000;
   }
 
-  /** Adds a row to the open batch. Synchronous: call it for every row of a transition in one go. */
+  /**
+   * Adds a row to the open batch. Synchronous: call it for every row of a transition in one go.
+   * `value` may be a function, called once when the batch is written: a row that changes on
+   * every step (metrics totals) is then built once per batch, not once per step.
+   */
   put(table: Table, key: string, value: unknown): void {
-    this.batch.set(`${table}\u0000${key}`, { table, key, value });
-    this.arm(this.batch.size >= this.maxRows ? 0 : this.flushMs);
+    const rows = this.batch.get(table)!;
+    if (!rows.has(key)) this.size++;
+    rows.set(key, value);
+    if (this.size >= this.maxRows) this.arm(0);
+    else if (this.timer === undefined) this.arm(this.flushMs);
   }
 
   /** Resolves when every row put so far is durable; rejects if their batch failed. */
   durable(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.batch.size === 0) return this.writing;
+    if (this.size === 0) return this.writing;
     return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
@@ -86,8 +97,9 @@ export class GroupCommit {
   }
 
   private arm(delay: number): void {
-    if (this.timer !== undefined && delay > 0) return;
+    if (this.timer !== undefined && (delay > 0 || this.now)) return;
     this.disarm();
+    this.now = delay === 0;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.write();
@@ -97,14 +109,16 @@ export class GroupCommit {
   private disarm(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.now = false;
   }
 
   /** Batches are written one after another, in the order they were closed. */
   private write(): Promise<void> {
-    if (this.batch.size === 0) return this.writing;
-    const rows = [...this.batch.values()];
+    if (this.size === 0) return this.writing;
+    const rows = batchRows(this.batch);
     const waiters = this.waiters;
-    this.batch = new Map();
+    this.batch = openBatch();
+    this.size = 0;
     this.waiters = [];
     this.writing = this.writing.then(async () => {
       if (this.failure !== undefined) throw this.failure;
@@ -122,6 +136,19 @@ export class GroupCommit {
     this.writing.catch(() => {}); // callers learn of a failure through their own promise
     return this.writing;
   }
+}
+
+function openBatch(): Map<Table, Map<string, unknown>> {
+  return new Map(TABLES.map((t) => [t, new Map()]));
+}
+
+/** The batch as rows, each lazy value built now. */
+function batchRows(batch: Map<Table, Map<string, unknown>>): Row[] {
+  const rows: Row[] = [];
+  for (const [table, values] of batch) {
+    for (const [key, value] of values) rows.push({ table, key, value: typeof value === 'function' ? (value as () => unknown)() : value });
+  }
+  return rows;
 }
 
 /** Keeps rows in maps: the backend of unit tests and of `junction simulate`. */

@@ -51,7 +51,8 @@ function heap(): number {
   if (!gc) throw new Error('run with --expose-gc');
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers; // typed-array columns live outside the JS heap
 }
 
 async function participantBytes(n: number): Promise<number> {

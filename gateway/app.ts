@@ -1,6 +1,6 @@
 // The HTTP application (Fastify): wires error answers and validation, and serves health, flow
-// status and metrics, and the Flow API (flow-api.ts). No business rule lives here: routes
-// call the engine. Fastify's per-request logging is off: it halves throughput and says
+// status and metrics, the Flow API (flow-api.ts) and the routes modules declare
+// (module-routes.ts). No business rule lives here: routes call the engine's inbox. Fastify's per-request logging is off: it halves throughput and says
 // nothing an operator needs; failures (5xx) are logged by errors.ts.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
@@ -8,6 +8,7 @@ import { JunctionError } from '../engine/errors.js';
 import { errorReplier, type ErrorCounts, type ErrorLogger } from './errors.js';
 import { compileValidator } from './validation.js';
 import { registerFlowApi } from './flow-api.js';
+import { mountModuleRoutes } from './module-routes.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -48,5 +49,6 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   });
 
   registerFlowApi(app, engine);
+  mountModuleRoutes(app, engine);
   return app;
 }

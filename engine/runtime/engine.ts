@@ -331,13 +331,13 @@ export class Engine {
   recover(backend: JournalBackend): { participants: number; people: number; outbox: number } {
     const rows = (table: Table) => backend.load(table);
     for (const [key, value] of rows('meta')) this.restoreMeta(key, value);
+    this.journal.put('meta', 'partitions', this.parts.length);
     const people = this.restorePeople(rows('person'), rows('dnc'));
     this.restoreFlows(rows('flow'));
     for (const [key, value] of rows('history')) this.restoreHistory(key, value);
     for (const [key, value] of rows('metrics')) this.restoreMetrics(key, value as MetricsTotals);
     for (const [key, value] of rows('seen')) this.restoreSeen(key, value as { bits: number[]; goal: boolean });
-    let participants = 0;
-    for (const [id, value] of rows('participant')) participants += this.restoreParticipant(id, value);
+    const participants = this.restoreParticipants(rows('participant'));
     const pending = [...rows('outbox')].map(([, value]) => value as Effect);
     this.outbox.dispatch(pending);
     this.drain();
@@ -345,6 +345,9 @@ export class Engine {
   }
 
   private restoreMeta(key: string, value: unknown): void {
+    if (key === 'partitions' && value !== this.parts.length) {
+      throw new JunctionError('JCT_PARTITIONS_CHANGED', `the store was written with ${String(value)} partitions; start with JUNCTION_PARTITIONS=${String(value)}`);
+    }
     if (key.startsWith('seq:')) {
       const part = this.parts[Number(key.slice(4))];
       if (part) part.seq = Math.max(part.seq, value as number);
@@ -400,11 +403,16 @@ export class Engine {
     if (live) this.partition(personId).metrics(live.flow).restoreSeen(personId, value.bits, value.goal);
   }
 
-  private restoreParticipant(id: string, value: unknown): number {
-    const state = readParticipant(id, value);
-    if (!this.versions.version(state.flowId, state.version)) return 0;
-    this.partition(state.personId).put(state, undefined);
-    return 1;
+  /** Participants go back into their partitions in sequence order (what the compact table needs). */
+  private restoreParticipants(rows: Iterable<[string, unknown]>): number {
+    const states: Array<{ seq: number; state: ParticipantState }> = [];
+    for (const [id, value] of rows) {
+      const state = readParticipant(id, value);
+      if (this.versions.version(state.flowId, state.version)) states.push({ seq: parseInt(id.slice(id.indexOf('.') + 1), 36), state });
+    }
+    states.sort((a, b) => a.seq - b.seq);
+    for (const { state } of states) this.partition(state.personId).put(state, undefined);
+    return states.length;
   }
 
   private liveByKey(key: string): Live | undefined {

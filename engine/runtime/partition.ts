@@ -1,14 +1,16 @@
 // A partition: the share of the working state that belongs to the people whose id hashes to
-// it. It owns their participants, the index of what each waiting participant waits for, the
-// wake-up heap, the entry history (frequency caps), per-version metrics, the sequence that
-// makes participant ids unique, and a queue of work run one task at a time. Partitions never
-// look at each other; flow-level facts are summed across them by the engine.
+// it. It owns their participants (compact, participant-table.ts), the index of what each
+// waiting participant waits for, the wake-up heap, the entry history (frequency caps),
+// per-version metrics, the sequence that makes participant ids unique, and a queue of work run
+// one task at a time. Inside, participants are known by their sequence number. Partitions
+// never look at each other; flow-level facts are summed across them by the engine.
 import type { Clock } from '../clock.js';
 import { hash32 } from '../hash.js';
 import { ParticipantStatus, type ParticipantState } from '../vocabulary.js';
 import type { EntryHistory } from './reentry.js';
 import { MetricsRecorder } from './metrics.js';
 import { Wakeups } from './timers.js';
+import { ParticipantTable } from './participant-table.js';
 
 /** The waits that need no index entry: time alone, or an effect's result (found by its key). */
 const UNINDEXED = new Set(['', 'effect']);
@@ -26,13 +28,12 @@ export function partitionOf(personId: string, count: number): number {
 
 export class Partition {
   /** Participants by id (every one inside a flow, waiting or between steps). */
-  readonly participants = new Map<string, ParticipantState>();
+  readonly participants: ParticipantTable;
   /** Entry history: flow id → person id → history. */
   readonly history = new Map<string, Map<string, EntryHistory>>();
   /** Last participant sequence number handed out (journaled). */
   seq = 0;
-  private readonly byPerson = new Map<string, string | string[]>();
-  private readonly waits = new Map<string, string | Set<string>>();
+  private readonly waits = new Map<string, number | Set<number>>();
   private readonly counts = new Map<string, number>();
   private readonly recorders = new Map<string, MetricsRecorder>();
   private queue: Array<() => void> = [];
@@ -44,45 +45,40 @@ export class Partition {
     clock: Clock,
     onDue: (ids: string[], now: number) => void,
   ) {
-    this.wakeups = new Wakeups(clock, onDue);
+    this.participants = new ParticipantTable(`${index.toString(36)}.`);
+    this.wakeups = new Wakeups(clock, (seqs, now) => onDue(seqs.map((s) => this.participants.idOf(s)), now));
   }
 
   /** A new participant id: `<partition>.<sequence>`, base 36. */
   nextId(): string {
-    return `${this.index.toString(36)}.${(++this.seq).toString(36)}`;
+    return this.participants.idOf(++this.seq);
   }
 
   // ── participants and what they wait for ─────────────────────────────────────
 
   /** Stores a participant's new state and indexes what it waits for. */
   put(state: ParticipantState, before: ParticipantState | undefined): void {
-    if (before) this.unindex(before);
-    else {
-      this.addToPerson(state.personId, state.id);
-      this.count(state.flowId, state.version, 1);
-    }
-    this.participants.set(state.id, state);
+    const seq = this.participants.seqOf(state.id)!;
+    if (before) this.unindex(before, seq);
+    else this.count(state.flowId, state.version, 1);
+    this.participants.set(state);
     if (state.status !== ParticipantStatus.Waiting) return;
-    if (state.waitUntil > 0) this.wakeups.add(state.waitUntil, state.id);
-    if (!UNINDEXED.has(state.waitOn)) this.addWait(waitKey(state.personId, state.waitOn), state.id);
+    if (state.waitUntil > 0) this.wakeups.add(state.waitUntil, seq);
+    if (!UNINDEXED.has(state.waitOn)) this.addWait(waitKey(state.personId, state.waitOn), seq);
   }
 
   remove(state: ParticipantState): void {
     if (!this.participants.delete(state.id)) return;
-    this.unindex(state);
-    this.removeFromPerson(state.personId, state.id);
+    const seq = this.participants.seqOf(state.id)!;
+    this.unindex(state, seq);
     this.count(state.flowId, state.version, -1);
   }
 
-  /** Participants of this person waiting `on` this key. */
+  /** Ids of this person's participants waiting `on` this key. */
   waitingOn(personId: string, on: string): string[] {
-    const ids = this.waits.get(waitKey(personId, on));
-    return ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
-  }
-
-  ofPerson(personId: string): string[] {
-    const ids = this.byPerson.get(personId);
-    return ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
+    const seqs = this.waits.get(waitKey(personId, on));
+    if (seqs === undefined) return [];
+    return typeof seqs === 'number' ? [this.participants.idOf(seqs)] : [...seqs].map((s) => this.participants.idOf(s));
   }
 
   /** Participants inside a flow version in this partition. */
@@ -134,39 +130,23 @@ export class Partition {
     return undefined;
   }
 
-  private unindex(state: ParticipantState): void {
-    if (state.status === ParticipantStatus.Waiting && !UNINDEXED.has(state.waitOn)) this.removeWait(waitKey(state.personId, state.waitOn), state.id);
+  private unindex(state: ParticipantState, seq: number): void {
+    if (state.status === ParticipantStatus.Waiting && !UNINDEXED.has(state.waitOn)) this.removeWait(waitKey(state.personId, state.waitOn), seq);
   }
 
-  private addWait(key: string, id: string): void {
-    const ids = this.waits.get(key);
-    if (ids === undefined) this.waits.set(key, id);
-    else if (typeof ids === 'string') this.waits.set(key, new Set([ids, id]));
-    else ids.add(id);
+  private addWait(key: string, seq: number): void {
+    const seqs = this.waits.get(key);
+    if (seqs === undefined) this.waits.set(key, seq);
+    else if (typeof seqs === 'number') this.waits.set(key, new Set([seqs, seq]));
+    else seqs.add(seq);
   }
 
-  private removeWait(key: string, id: string): void {
-    const ids = this.waits.get(key);
-    if (ids === id) this.waits.delete(key);
-    else if (typeof ids === 'object') {
-      ids.delete(id);
-      if (ids.size === 0) this.waits.delete(key);
-    }
-  }
-
-  private addToPerson(personId: string, id: string): void {
-    const ids = this.byPerson.get(personId);
-    if (ids === undefined) this.byPerson.set(personId, id);
-    else if (typeof ids === 'string') this.byPerson.set(personId, [ids, id]);
-    else ids.push(id);
-  }
-
-  private removeFromPerson(personId: string, id: string): void {
-    const ids = this.byPerson.get(personId);
-    if (ids === id) this.byPerson.delete(personId);
-    else if (typeof ids === 'object') {
-      const rest = ids.filter((x) => x !== id);
-      this.byPerson.set(personId, rest.length === 1 ? rest[0]! : rest);
+  private removeWait(key: string, seq: number): void {
+    const seqs = this.waits.get(key);
+    if (seqs === seq) this.waits.delete(key);
+    else if (typeof seqs === 'object') {
+      seqs.delete(seq);
+      if (seqs.size === 0) this.waits.delete(key);
     }
   }
 

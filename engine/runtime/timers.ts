@@ -1,6 +1,7 @@
-// Participant wake-ups: a min-heap of (due time, participant id) and one clock timer armed
-// for the earliest. When it fires, every id due is handed over at once. Entries are never
-// removed early; the engine skips a popped one whose participant no longer waits for it.
+// Participant wake-ups: a min-heap of (due time, participant number) in two typed arrays, and
+// one clock timer armed for the earliest. When it fires, every number due is handed over at
+// once. Entries are never removed early; the engine skips a popped one whose participant no
+// longer waits for it.
 import type { Clock, TimerHandle } from '../clock.js';
 
 export class Wakeups {
@@ -10,11 +11,11 @@ export class Wakeups {
   constructor(
     private readonly clock: Clock,
     /** Receives the ids due at `now` (some may be stale). */
-    private readonly onDue: (ids: string[], now: number) => void,
+    private readonly onDue: (ids: number[], now: number) => void,
   ) {}
 
-  add(at: number, participantId: string): void {
-    this.heap.push(at, participantId);
+  add(at: number, participant: number): void {
+    this.heap.push(at, participant);
     const top = this.heap.peek()!;
     if (this.armed && this.armed.at <= top) return;
     if (this.armed) this.clock.cancel(this.armed);
@@ -29,7 +30,7 @@ export class Wakeups {
   private fire(): void {
     this.armed = undefined;
     const now = this.clock.now();
-    const due: string[] = [];
+    const due: number[] = [];
     for (let id = this.heap.popDue(now); id !== undefined; id = this.heap.popDue(now)) due.push(id);
     const top = this.heap.peek();
     if (top !== undefined) this.armed = this.clock.schedule(top, () => this.fire());
@@ -38,37 +39,30 @@ export class Wakeups {
 }
 
 export class TimerQueue {
-  private readonly ats: number[] = [];
-  private readonly ids: string[] = [];
+  private ats = new Float64Array(1024);
+  private ids = new Float64Array(1024);
+  private size = 0;
 
-  push(at: number, id: string): void {
-    this.ats.push(at);
-    this.ids.push(id);
-    this.up(this.ats.length - 1);
+  push(at: number, id: number): void {
+    if (this.size === this.ats.length) this.grow();
+    this.up(this.size++, at, id);
   }
 
   /** Due time of the earliest entry, or undefined when empty. */
   peek(): number | undefined {
-    return this.ats[0];
+    return this.size === 0 ? undefined : this.ats[0];
   }
 
   /** Removes and returns the earliest entry's id if it is due at or before `now`. */
-  popDue(now: number): string | undefined {
-    if (this.ats.length === 0 || this.ats[0]! > now) return undefined;
+  popDue(now: number): number | undefined {
+    if (this.size === 0 || this.ats[0]! > now) return undefined;
     const id = this.ids[0]!;
-    const lastAt = this.ats.pop()!;
-    const lastId = this.ids.pop()!;
-    if (this.ats.length > 0) {
-      this.ats[0] = lastAt;
-      this.ids[0] = lastId;
-      this.down(0);
-    }
+    this.size--;
+    if (this.size > 0) this.down(0, this.ats[this.size]!, this.ids[this.size]!);
     return id;
   }
 
-  private up(i: number): void {
-    const at = this.ats[i]!;
-    const id = this.ids[i]!;
+  private up(i: number, at: number, id: number): void {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (this.ats[parent]! <= at) break;
@@ -80,10 +74,8 @@ export class TimerQueue {
     this.ids[i] = id;
   }
 
-  private down(i: number): void {
-    const n = this.ats.length;
-    const at = this.ats[i]!;
-    const id = this.ids[i]!;
+  private down(i: number, at: number, id: number): void {
+    const n = this.size;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
@@ -95,5 +87,14 @@ export class TimerQueue {
     }
     this.ats[i] = at;
     this.ids[i] = id;
+  }
+
+  private grow(): void {
+    const ats = new Float64Array(this.ats.length * 2);
+    const ids = new Float64Array(this.ids.length * 2);
+    ats.set(this.ats);
+    ids.set(this.ids);
+    this.ats = ats;
+    this.ids = ids;
   }
 }

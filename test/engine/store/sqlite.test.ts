@@ -80,6 +80,25 @@ t.test('every table round-trips through commit and load: key order, deletes, las
   ]);
 });
 
+t.test('large batches (multi-row statements, paged loads) keep the order of writes and deletes', async (t) => {
+  const sqlite = open(t, tempDir(t));
+  const memory = new MemoryBackend();
+  const key = (i: number) => `k${(i * 7919) % 1500}`;
+  for (let round = 0; round < 3; round++) {
+    const batch: Row[] = [];
+    for (let i = 0; i < 1200; i++) {
+      const table = TABLES[(i >> 7) % 3]!;
+      batch.push({ table, key: key(i + round * 500), value: i % 11 === 5 ? null : { round, i } });
+      if (i % 13 === 0) batch.push({ table, key: key(i + round * 500), value: i % 2 ? null : { again: i } });
+    }
+    sqlite.commit(batch);
+    memory.commit(batch);
+  }
+  const rows = dump(sqlite);
+  t.same(rows, dump(memory));
+  t.ok(rows.meta!.length > 1000, 'more rows than one load page');
+});
+
 t.test('a batch that fails midway writes nothing and the store stays usable', async (t) => {
   const backend = open(t, tempDir(t));
   backend.commit([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]);
@@ -89,6 +108,7 @@ t.test('a batch that fails midway writes nothing and the store stays usable', as
       backend.commit([
         { table: 'person', key: 'p1', value: { name: 'changed' } },
         { table: 'person', key: 'p2', value: { name: 'Bob' } },
+        ...rowsOf('outbox', Array.from({ length: 100 }, (_, i): [string, unknown] => [`o${i + 2}`, i])),
         { table: 'outbox', key: 'o1', value: { big: 1n } },
         { table: 'person', key: 'p3', value: { name: 'Cy' } },
       ]),

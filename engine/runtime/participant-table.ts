@@ -1,0 +1,225 @@
+// Participants of one partition in compact form: one slot per participant in typed-array columns
+// (sequence, flow version, person, node, status, wait time, wait key, entry time, step counter)
+// plus a plain array for variables; flow versions, person ids and wait keys are interned once per
+// partition. Slots are appended in sequence order, so a participant is found by binary search
+// on the sequence column, with no map; a removed one leaves a hole until the table compacts
+// (when holes outnumber the living). A waiting participant costs a few dozen bytes instead of
+// an object graph. Readers get a fresh ParticipantState; writers pass one back.
+import type { Value } from '../values.js';
+import type { ParticipantState } from '../vocabulary.js';
+
+const EMPTY_VARS: Record<string, Value> = Object.freeze({}) as Record<string, Value>;
+/** The status of a hole left by a removed participant. */
+const HOLE = 255;
+
+/** Strings kept once, by number; released when no slot uses them any more. */
+class Interned {
+  private readonly values: Array<string | undefined> = [];
+  private readonly uses: number[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly free: number[] = [];
+
+  acquire(value: string): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.free.pop() ?? this.values.length;
+      this.values[i] = value;
+      this.uses[i] = 0;
+      this.index.set(value, i);
+    }
+    this.uses[i]!++;
+    return i;
+  }
+
+  release(i: number): void {
+    if (--this.uses[i]! > 0) return;
+    this.index.delete(this.values[i]!);
+    this.values[i] = undefined;
+    this.free.push(i);
+  }
+
+  get(i: number): string {
+    return this.values[i]!;
+  }
+}
+
+export class ParticipantTable {
+  private capacity = 0;
+  private seqs = new Float64Array(0);
+  private versions = new Uint32Array(0);
+  private persons = new Uint32Array(0);
+  private nodes = new Uint16Array(0);
+  private statuses = new Uint8Array(0);
+  private waitUntils = new Float64Array(0);
+  private waitOns = new Uint32Array(0);
+  private enteredAts = new Float64Array(0);
+  private stepCounts = new Uint32Array(0);
+  private vars: Array<Record<string, Value> | undefined> = [];
+  /** Slots in use, holes included; `live` of them hold a participant. */
+  private used = 0;
+  private live = 0;
+  /** Flow versions as `flowId@version`, with the two parts kept by the same number. */
+  private readonly flowVersions = new Interned();
+  private readonly versionFlowIds: string[] = [];
+  private readonly versionNumbers: number[] = [];
+  private readonly personIds = new Interned();
+  private readonly waitKeys = new Interned();
+
+  constructor(private readonly prefix: string) {}
+
+  get size(): number {
+    return this.live;
+  }
+
+  /** The sequence number inside an id of this partition, or undefined for another's id. */
+  seqOf(id: string): number | undefined {
+    if (!id.startsWith(this.prefix)) return undefined;
+    const seq = parseInt(id.slice(this.prefix.length), 36);
+    return Number.isNaN(seq) ? undefined : seq;
+  }
+
+  idOf(seq: number): string {
+    return this.prefix + seq.toString(36);
+  }
+
+  get(id: string): ParticipantState | undefined {
+    const seq = this.seqOf(id);
+    const slot = seq === undefined ? -1 : this.find(seq);
+    return slot < 0 ? undefined : this.read(slot);
+  }
+
+  /** Stores a participant; a new one must have a higher sequence than any before it. */
+  set(state: ParticipantState): void {
+    const seq = this.seqOf(state.id)!;
+    let slot = this.find(seq);
+    if (slot < 0) slot = this.append(seq, state);
+    else this.releaseWaitKey(slot);
+    this.nodes[slot] = state.node;
+    this.statuses[slot] = state.status;
+    this.waitUntils[slot] = state.waitUntil;
+    this.waitOns[slot] = this.waitKeys.acquire(state.waitOn);
+    this.stepCounts[slot] = state.steps;
+    this.vars[slot] = hasKeys(state.vars) ? state.vars : undefined;
+  }
+
+  delete(id: string): boolean {
+    const seq = this.seqOf(id);
+    const slot = seq === undefined ? -1 : this.find(seq);
+    if (slot < 0) return false;
+    this.flowVersions.release(this.versions[slot]!);
+    this.personIds.release(this.persons[slot]!);
+    this.releaseWaitKey(slot);
+    this.vars[slot] = undefined;
+    this.statuses[slot] = HOLE;
+    this.live--;
+    if (this.used > 1024 && this.live < this.used / 2) this.compact();
+    return true;
+  }
+
+  /** Every participant, as of the call (later changes are not seen). */
+  values(): ParticipantState[] {
+    const out: ParticipantState[] = [];
+    for (let slot = 0; slot < this.used; slot++) if (this.statuses[slot] !== HOLE) out.push(this.read(slot));
+    return out;
+  }
+
+  /** The slot holding this sequence number, or -1. */
+  private find(seq: number): number {
+    let lo = 0;
+    let hi = this.used - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = this.seqs[mid]!;
+      if (at < seq) lo = mid + 1;
+      else if (at > seq) hi = mid - 1;
+      else return this.statuses[mid] === HOLE ? -1 : mid;
+    }
+    return -1;
+  }
+
+  private read(slot: number): ParticipantState {
+    const version = this.versions[slot]!;
+    return {
+      id: this.idOf(this.seqs[slot]!),
+      flowId: this.versionFlowIds[version]!,
+      version: this.versionNumbers[version]!,
+      personId: this.personIds.get(this.persons[slot]!),
+      node: this.nodes[slot]!,
+      status: this.statuses[slot]! as ParticipantState['status'],
+      waitUntil: this.waitUntils[slot]!,
+      waitOn: this.waitKeys.get(this.waitOns[slot]!),
+      vars: this.vars[slot] ?? EMPTY_VARS,
+      enteredAt: this.enteredAts[slot]!,
+      steps: this.stepCounts[slot]!,
+      exitReason: undefined,
+    };
+  }
+
+  private append(seq: number, state: ParticipantState): number {
+    if (this.used > 0 && seq <= this.seqs[this.used - 1]!) throw new RangeError(`participant ${state.id} is older than the newest one; add participants in sequence order`);
+    if (this.used === this.capacity) this.grow();
+    const slot = this.used++;
+    this.live++;
+    this.seqs[slot] = seq;
+    const version = this.flowVersions.acquire(`${state.flowId}@${state.version}`);
+    this.versions[slot] = version;
+    this.versionFlowIds[version] = state.flowId;
+    this.versionNumbers[version] = state.version;
+    this.persons[slot] = this.personIds.acquire(state.personId);
+    this.enteredAts[slot] = state.enteredAt;
+    return slot;
+  }
+
+  private releaseWaitKey(slot: number): void {
+    this.waitKeys.release(this.waitOns[slot]!);
+  }
+
+  /** Moves the living down over the holes, keeping sequence order. */
+  private compact(): void {
+    let to = 0;
+    for (let from = 0; from < this.used; from++) {
+      if (this.statuses[from] === HOLE) continue;
+      if (from !== to) this.move(from, to);
+      to++;
+    }
+    this.vars.length = to;
+    this.used = to;
+  }
+
+  private move(from: number, to: number): void {
+    this.seqs[to] = this.seqs[from]!;
+    this.versions[to] = this.versions[from]!;
+    this.persons[to] = this.persons[from]!;
+    this.nodes[to] = this.nodes[from]!;
+    this.statuses[to] = this.statuses[from]!;
+    this.waitUntils[to] = this.waitUntils[from]!;
+    this.waitOns[to] = this.waitOns[from]!;
+    this.enteredAts[to] = this.enteredAts[from]!;
+    this.stepCounts[to] = this.stepCounts[from]!;
+    this.vars[to] = this.vars[from];
+  }
+
+  private grow(): void {
+    const capacity = Math.max(1024, this.capacity * 2);
+    this.seqs = grown(this.seqs, new Float64Array(capacity));
+    this.versions = grown(this.versions, new Uint32Array(capacity));
+    this.persons = grown(this.persons, new Uint32Array(capacity));
+    this.nodes = grown(this.nodes, new Uint16Array(capacity));
+    this.statuses = grown(this.statuses, new Uint8Array(capacity));
+    this.waitUntils = grown(this.waitUntils, new Float64Array(capacity));
+    this.waitOns = grown(this.waitOns, new Uint32Array(capacity));
+    this.enteredAts = grown(this.enteredAts, new Float64Array(capacity));
+    this.stepCounts = grown(this.stepCounts, new Uint32Array(capacity));
+    this.capacity = capacity;
+  }
+}
+
+function grown<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}

@@ -1,0 +1,31 @@
+// Serves the HTTP routes that modules declare (engine/module.ts): each is validated with its
+// TypeBox schemas like every other route, and its handler gets the parsed request and the
+// engine's inbox (submit), nothing else. A provider's webhook is mounted this way.
+import type { FastifyInstance } from 'fastify';
+import type { Engine } from '../engine/runtime/engine.js';
+import type { RouteDefinition, Submit } from '../engine/module.js';
+
+export function mountModuleRoutes(app: FastifyInstance, engine: Engine): void {
+  const submit: Submit = (personKey, input) => engine.submit(personKey, input);
+  for (const route of engine.registry.routes) mount(app, route, submit);
+}
+
+function mount(app: FastifyInstance, route: RouteDefinition, submit: Submit): void {
+  app.route({
+    method: route.method,
+    url: route.url,
+    schema: route.schema ?? {},
+    handler: async (req, reply) => {
+      const answer = await route.handle(
+        {
+          params: req.params as Record<string, string>,
+          query: req.query as Record<string, unknown>,
+          headers: req.headers,
+          body: req.body,
+        },
+        submit,
+      );
+      return reply.status(answer.status).headers(answer.headers ?? {}).send(answer.body);
+    },
+  });
+}

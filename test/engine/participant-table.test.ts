@@ -1,0 +1,45 @@
+// The compact participant table: round trips, removal, compaction keeping order, and refusing
+// an out-of-order insert.
+import t from 'tap';
+import { ParticipantTable } from '../../engine/runtime/participant-table.js';
+import { ParticipantStatus, type ParticipantState } from '../../engine/vocabulary.js';
+
+const state = (seq: number, extra: Partial<ParticipantState> = {}): ParticipantState => ({
+  id: `3.${seq.toString(36)}`,
+  flowId: seq % 2 ? 'odd' : 'even',
+  version: 1 + (seq % 3),
+  personId: `p${seq % 7}`,
+  node: seq % 11,
+  status: ParticipantStatus.Waiting,
+  waitUntil: 1_000 + seq,
+  waitOn: seq % 2 ? 'event:reply' : '',
+  vars: seq % 5 ? {} : { n: seq },
+  enteredAt: 500 + seq,
+  steps: seq % 4,
+  exitReason: undefined,
+  ...extra,
+});
+
+t.test('participants round-trip through the columns', async (t) => {
+  const table = new ParticipantTable('3.');
+  for (let seq = 1; seq <= 3000; seq++) table.set(state(seq));
+  t.equal(table.size, 3000);
+  for (const seq of [1, 2, 999, 3000]) t.same(table.get(`3.${seq.toString(36)}`), state(seq));
+  table.set(state(5, { node: 9, waitOn: 'event:other', vars: { n: 1 } }));
+  t.same(table.get('3.5'), state(5, { node: 9, waitOn: 'event:other', vars: { n: 1 } }), 'updated in place');
+  t.equal(table.get('4.5'), undefined, 'an id of another partition is not here');
+  t.equal(table.get('3.zzzz'), undefined);
+});
+
+t.test('removal leaves holes; compaction keeps the living and their order', async (t) => {
+  const table = new ParticipantTable('3.');
+  for (let seq = 1; seq <= 4000; seq++) table.set(state(seq));
+  for (let seq = 1; seq <= 4000; seq++) if (seq % 4 !== 0) t.equal(table.delete(`3.${seq.toString(36)}`), true);
+  t.equal(table.delete('3.1'), false, 'already gone');
+  t.equal(table.size, 1000);
+  t.same(table.values().map((p) => p.id), Array.from({ length: 1000 }, (_, i) => `3.${(4 * (i + 1)).toString(36)}`));
+  t.same(table.get('3.' + (400).toString(36)), state(400));
+  table.set(state(4001));
+  t.same(table.get('3.' + (4001).toString(36)), state(4001));
+  t.throws(() => table.set(state(2)), RangeError, 'a new participant older than the newest is refused');
+});

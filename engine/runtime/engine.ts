@@ -909,8 +909,11 @@ function unavailable(): JunctionError {
   return new JunctionError('JCT_STORE_UNAVAILABLE', 'the store cannot make this durable right now; retry later');
 }
 
-/** A new person id: time-ordered and random, unique across processes and restarts. */
+/** Random per process start, so ids never repeat across processes and restarts. */
+const ID_PREFIX = `p${Date.now().toString(36)}${crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)}`;
+let lastPersonId = 0;
+
+/** A new person id: this process's prefix and a counter. */
 function newPersonId(): string {
-  const random = crypto.getRandomValues(new Uint32Array(2));
-  return `p${Date.now().toString(36)}${random[0]!.toString(36)}${random[1]!.toString(36)}`;
+  return `${ID_PREFIX}.${(++lastPersonId).toString(36)}`;
 }

@@ -13,7 +13,8 @@ import { SystemClock } from '../engine/clock.js';
 import { MemoryPeopleStore } from '../engine/store/memory-people.js';
 import { GroupCommit, type Row } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
-import { participantRow, personRow } from '../engine/runtime/rows.js';
+import { participantRow } from '../engine/runtime/rows.js';
+import { personOf } from '../engine/people/layout.js';
 import { ParticipantStatus } from '../engine/vocabulary.js';
 import { benchModule, startServer } from './lib/processes.js';
 import { round3, type Scenario } from './harness.js';
@@ -56,7 +57,7 @@ function rowsOf(k: number, node: number, now: number): Row[] {
   const id = `0.${k.toString(36)}`;
   const state = { id, flowId: 'waiting', version: 1, personId, node, status: ParticipantStatus.Waiting, waitUntil: now + DAY, waitOn: '', vars: {}, enteredAt: now, steps: 1 };
   return [
-    { table: 'person', key: personId, value: personRow(person) },
+    { table: 'person', key: personId, value: personOf(person) },
     { table: 'participant', key: id, value: participantRow(state) },
   ];
 }

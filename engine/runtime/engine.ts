@@ -24,6 +24,7 @@ import {
   type FlowStatus,
   type Input,
   type ParticipantState,
+  type Person,
   type PersonInput,
   type Problem,
   type Receipt,
@@ -35,7 +36,8 @@ import { sumMetrics, type FlowMetrics, type MetricsTotals } from './metrics.js';
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Live } from './versions.js';
-import { historyKey, historyRow, participantRow, personRow, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
+import { historyKey, historyRow, participantRow, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
+import { personOf } from '../people/layout.js';
 
 /** A flow that has seen no activity for this long finishes by itself. */
 export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
@@ -357,7 +359,7 @@ export class Engine {
   private restorePeople(people: Iterable<[string, unknown]>, dnc: Iterable<[string, unknown]>): number {
     let n = 0;
     for (const [, value] of people) {
-      this.people.restore(value as ReturnType<typeof personRow>);
+      this.people.restore(value as Person);
       n++;
     }
     for (const [, value] of dnc) this.people.addDoNotContact(value as Parameters<PeopleStore['addDoNotContact']>[0]);
@@ -598,7 +600,7 @@ export class Engine {
     const person = this.people.get(state.personId);
     const now = this.clock.now();
     if (!person) {
-      this.leave(part, live, state, { ...state, status: ParticipantStatus.Exited, exitReason: 'JCT_PERSON_UNKNOWN' }, false);
+      this.leave(part, live, state, false);
       return false;
     }
     const result = step(live.flow, state, person, input, now);
@@ -619,7 +621,7 @@ export class Engine {
       this.logger.warn({ flowId: live.flow.id, element: live.flow.nodes[f.node]?.id, code: f.code }, f.message);
     }
     if (next.status === ParticipantStatus.Exited) {
-      this.leave(part, live, before, next, live.flow.nodes[next.node]!.def.type === 'exit');
+      this.leave(part, live, before, live.flow.nodes[next.node]!.def.type === 'exit');
     } else {
       part.put(next, before);
       this.journal.put('participant', next.id, participantRow(next));
@@ -652,18 +654,22 @@ export class Engine {
     }
   }
 
-  private leave(part: Partition, live: Live, before: ParticipantState, state: ParticipantState, reachedExit: boolean): void {
-    part.remove(before);
+  private leave(part: Partition, live: Live, before: ParticipantState, reachedExit: boolean): void {
+    this.takeOut(part, live, before, reachedExit, this.clock.now());
+    this.finishIfEmpty(live);
+  }
+
+  /** Takes a participant out: its row, the metrics, the person's entry history (and exit time when it left by itself). */
+  private takeOut(part: Partition, live: Live, state: ParticipantState, reachedExit: boolean, exitedAt: number | undefined): void {
+    part.remove(state);
     this.journal.put('participant', state.id, null);
     part.metrics(live.flow).left(reachedExit);
     this.putMetrics(part, live, state.personId, false);
     const h = part.historyOf(live.flow.id, state.personId);
-    if (h) {
-      h.inside = Math.max(0, h.inside - 1);
-      h.lastExitAt = this.clock.now();
-      this.journal.put('history', historyKey(live.flow.id, state.personId), historyRow(h));
-    }
-    this.finishIfEmpty(live);
+    if (!h) return;
+    h.inside = Math.max(0, h.inside - 1);
+    if (exitedAt !== undefined) h.lastExitAt = exitedAt;
+    this.journal.put('history', historyKey(live.flow.id, state.personId), historyRow(h));
   }
 
   /** Metrics totals are built when the batch is written; the person's seen-nodes row when it changed. */
@@ -677,7 +683,7 @@ export class Engine {
   /** Journals the profile a change touched, then lets entry points hear of it after the current step. */
   private peopleChanged(change: PeopleChange): void {
     const person = this.people.get(change.personId);
-    this.journal.put('person', change.personId, person ? personRow(person) : null);
+    this.journal.put('person', change.personId, person ? personOf(person) : null);
     if (this.peopleListeners.size === 0) return;
     const part = this.partition(change.personId);
     for (const listener of this.peopleListeners) part.push(() => listener(change));
@@ -838,15 +844,7 @@ export class Engine {
   }
 
   private removeEnded(part: Partition, live: Live, p: ParticipantState, reason: string): void {
-    part.remove(p);
-    this.journal.put('participant', p.id, null);
-    part.metrics(live.flow).left(false);
-    this.putMetrics(part, live, p.personId, false);
-    const h = part.historyOf(live.flow.id, p.personId);
-    if (h) {
-      h.inside = Math.max(0, h.inside - 1);
-      this.journal.put('history', historyKey(live.flow.id, p.personId), historyRow(h));
-    }
+    this.takeOut(part, live, p, false, undefined);
     this.logger.info({ flowId: live.flow.id, participant: p.id, reason }, 'participant removed');
   }
 

@@ -1,7 +1,6 @@
-// How working state is written to the journal and read back: compact rows for participants
-// and entry history, plain objects for people and flows. Encoding lives here so the engine
-// and recovery agree on one format.
-import type { Person } from '../person.js';
+// How participants and entry history are written to the journal and read back, as compact
+// rows, and the journal keys the engine uses; the engine and recovery agree on one format here.
+// (People are stored as people/layout.ts lays them out; flows as their records.)
 import type { ParticipantState } from '../vocabulary.js';
 import type { EntryHistory } from './reentry.js';
 
@@ -34,20 +33,6 @@ export function historyKey(flowId: string, personId: string): string {
 export function splitKey(key: string): [string, string] {
   const i = key.indexOf('\u0000');
   return [key.slice(0, i), key.slice(i + 1)];
-}
-
-/** A person as stored: every field by name, so the in-memory form may change freely. */
-export function personRow(p: Person): Person {
-  return {
-    id: p.id,
-    standard: p.standard,
-    custom: p.custom,
-    phones: p.phones,
-    emails: p.emails,
-    tags: p.tags,
-    companies: p.companies,
-    lastContacted: p.lastContacted,
-  };
 }
 
 export function versionKey(flowId: string, version: number): string {

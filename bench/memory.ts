@@ -1,5 +1,5 @@
-// memory — heap bytes per waiting participant, with 1,000,000 waiting (500,000 with --quick):
-// half in a Pause, half waiting for an input (an event) with a timeout, timer and wait-index
+// memory — heap bytes per waiting participant, with 1,000,000 waiting (500,000 with --quick),
+// each of another person (the people are measured apart, before): half in a Pause, half waiting for an input (an event) with a timeout, timer and wait-index
 // entries included; beside 1,000,000 plain participant objects in a Map, measured in the same
 // run. Also bytes per person (one phone, four attributes, indexes included).
 // Targets: ≤ 100 B per participant and ≤ 0.7× the Map; ≤ 300 B per person.
@@ -58,7 +58,7 @@ function heap(): number {
 async function participantBytes(n: number): Promise<number> {
   const clock = new VirtualClock(Date.UTC(2026, 0, 5));
   const people = new MemoryPeopleStore(clock);
-  for (let i = 0; i < n / 100; i++) people.upsert({ id: `p${i}` });
+  for (let i = 0; i < n; i++) people.upsert({ id: `p${i}` });
   const registry = new Registry([coreModule, { name: 'bench', elements: [waitReply] }]);
   const engine = new Engine({ clock, people, registry, journal: new GroupCommit(nowhere) });
   engine.save(flow('paused', { id: 'w', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }));
@@ -68,7 +68,7 @@ async function participantBytes(n: number): Promise<number> {
   const before = heap();
   for (let i = 0; i < n; i += 10_000) {
     const batch: Array<Promise<unknown>> = [];
-    for (let k = i; k < Math.min(n, i + 10_000); k++) batch.push(engine.enter(k % 2 ? 'paused' : 'replies', `p${k % (n / 100)}`));
+    for (let k = i; k < Math.min(n, i + 10_000); k++) batch.push(engine.enter(k % 2 ? 'paused' : 'replies', `p${k}`));
     await Promise.all(batch);
   }
   const bytes = (heap() - before) / n;
@@ -77,15 +77,17 @@ async function participantBytes(n: number): Promise<number> {
   return bytes;
 }
 
+/** The same participants as plain objects in a Map; person ids exist before (as they would in the people store). */
 function mapBytes(n: number): number {
+  const personIds = Array.from({ length: n }, (_, i) => `p${i}`);
   const before = heap();
   const map = new Map<string, object>();
   for (let i = 0; i < n; i++) {
     const id = `${(i % 8).toString(36)}.${i.toString(36)}`;
-    map.set(id, { id, flowId: 'paused', version: 1, personId: `p${i % (n / 100)}`, node: 1, status: 1, waitUntil: Date.UTC(2026, 0, 6), waitOn: '', vars: {}, enteredAt: Date.UTC(2026, 0, 5), steps: 1 });
+    map.set(id, { id, flowId: 'paused', version: 1, personId: personIds[i]!, node: 1, status: 1, waitUntil: Date.UTC(2026, 0, 6), waitOn: '', vars: {}, enteredAt: Date.UTC(2026, 0, 5), steps: 1 });
   }
   const bytes = (heap() - before) / n;
-  if (map.size !== n) throw new Error('map incomplete');
+  if (map.size !== n || personIds.length !== n) throw new Error('map incomplete');
   return bytes;
 }
 

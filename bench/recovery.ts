@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../engine/runtime/engine.js';
+import { DEFAULT_PARTITIONS, Engine } from '../engine/runtime/engine.js';
 import { Registry } from '../engine/module.js';
 import { coreModule } from '../engine/elements/index.js';
 import { SystemClock } from '../engine/clock.js';
@@ -14,6 +14,7 @@ import { MemoryPeopleStore } from '../engine/store/memory-people.js';
 import { GroupCommit, type Row } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
 import { participantRow } from '../engine/runtime/rows.js';
+import { partitionOf } from '../engine/runtime/partition.js';
 import { personOf } from '../engine/people/layout.js';
 import { ParticipantStatus } from '../engine/vocabulary.js';
 import { benchModule, startServer } from './lib/processes.js';
@@ -47,14 +48,14 @@ async function fill(dir: string, n: number): Promise<void> {
     for (let k = i; k < Math.min(n, i + BATCH); k++) rows.push(...rowsOf(k, flow.indexOf.get('wait')!, now));
     backend.commit(rows);
   }
-  backend.commit([{ table: 'meta', key: 'seq:0', value: n }]);
+  backend.commit(Array.from({ length: DEFAULT_PARTITIONS }, (_, p) => ({ table: 'meta', key: `seq:${p}`, value: n + 1 })));
   backend.close();
 }
 
 function rowsOf(k: number, node: number, now: number): Row[] {
   const personId = `p${k}`;
   const person = { id: personId, standard: {}, custom: {}, phones: [`+38591${String(k).padStart(7, '0')}`], emails: [], tags: [], companies: [], lastContacted: {} };
-  const id = `0.${k.toString(36)}`;
+  const id = `${partitionOf(personId, DEFAULT_PARTITIONS).toString(36)}.${(k + 1).toString(36)}`;
   const state = { id, flowId: 'waiting', version: 1, personId, node, status: ParticipantStatus.Waiting, waitUntil: now + DAY, waitOn: '', vars: {}, enteredAt: now, steps: 1 };
   return [
     { table: 'person', key: personId, value: personOf(person) },

@@ -409,7 +409,7 @@ export class Engine {
   private restoreParticipants(rows: Iterable<[string, unknown]>): number {
     const states: Array<{ seq: number; state: ParticipantState }> = [];
     for (const [id, value] of rows) {
-      const state = readParticipant(id, value);
+      const state = readParticipant(id, value, (personId) => this.people.get(personId)?.id ?? personId);
       if (this.versions.version(state.flowId, state.version)) states.push({ seq: parseInt(id.slice(id.indexOf('.') + 1), 36), state });
     }
     states.sort((a, b) => a.seq - b.seq);
@@ -669,6 +669,7 @@ export class Engine {
     if (!h) return;
     h.inside = Math.max(0, h.inside - 1);
     if (exitedAt !== undefined) h.lastExitAt = exitedAt;
+    part.setHistory(live.flow.id, state.personId, h);
     this.journal.put('history', historyKey(live.flow.id, state.personId), historyRow(h));
   }
 

@@ -26,8 +26,11 @@ export interface FlowMetrics {
 }
 
 export class MetricsRecorder {
-  /** Person → bitset of the nodes they have passed (32 nodes a word; plain arrays allocate fastest). */
-  private readonly seen = new Map<string, number[]>();
+  /**
+   * Person → bitset of the nodes they have passed, 32 nodes a word: a number when the flow has
+   * at most 32 nodes (no object per person), else an array of words.
+   */
+  private readonly seen = new Map<string, number | number[]>();
   private readonly goalSeen = new Set<string>();
   readonly metrics: FlowMetrics;
   private readonly words: number;
@@ -48,14 +51,15 @@ export class MetricsRecorder {
   entered(personId: string): void {
     this.metrics.activeParticipants++;
     if (!this.seen.has(personId)) {
-      this.seen.set(personId, new Array<number>(this.words).fill(0));
+      this.seen.set(personId, this.words === 1 ? 0 : new Array<number>(this.words).fill(0));
       this.metrics.profilesInFlow++;
     }
   }
 
   /** Counts passes; true when the person passed a node for the first time (seenOf changed). */
   visited(personId: string, nodes: readonly number[]): boolean {
-    const bits = this.seen.get(personId);
+    const before = this.seen.get(personId);
+    const bits = typeof before === 'number' ? [before] : before;
     let first = false;
     for (const i of nodes) {
       const m = this.metrics.elements[i]!;
@@ -69,17 +73,19 @@ export class MetricsRecorder {
         first = true;
       }
     }
+    if (first && typeof before === 'number') this.seen.set(personId, bits![0]!);
     return first;
   }
 
   /** What the journal keeps of a person: the nodes passed and whether the goal was met. */
   seenOf(personId: string): { bits: number[]; goal: boolean } | undefined {
     const bits = this.seen.get(personId);
-    return bits && { bits, goal: this.goalSeen.has(personId) };
+    if (bits === undefined) return undefined;
+    return { bits: typeof bits === 'number' ? [bits] : bits, goal: this.goalSeen.has(personId) };
   }
 
   restoreSeen(personId: string, bits: number[], goal: boolean): void {
-    this.seen.set(personId, bits);
+    this.seen.set(personId, this.words === 1 ? bits[0]! : bits);
     if (goal) this.goalSeen.add(personId);
   }
 

@@ -1,7 +1,7 @@
 // Participants of one partition in compact form: one slot per participant in typed-array columns
-// (sequence, flow version, person, node, status, wait time, wait key, entry time, step counter)
-// plus a plain array for variables; flow versions, person ids and wait keys are interned once per
-// partition. Slots are appended in sequence order, so a participant is found by binary search
+// (sequence, flow version, node, status, wait time, wait key, entry time, step counter) plus
+// plain arrays for the person id (the people store's own string) and the variables; flow
+// versions and wait keys are interned once per partition. Slots are appended in sequence order, so a participant is found by binary search
 // on the sequence column, with no map; a removed one leaves a hole until the table compacts
 // (when holes outnumber the living). A waiting participant costs a few dozen bytes instead of
 // an object graph. Readers get a fresh ParticipantState; writers pass one back.
@@ -47,13 +47,13 @@ export class ParticipantTable {
   private capacity = 0;
   private seqs = new Float64Array(0);
   private versions = new Uint32Array(0);
-  private persons = new Uint32Array(0);
   private nodes = new Uint16Array(0);
   private statuses = new Uint8Array(0);
   private waitUntils = new Float64Array(0);
   private waitOns = new Uint32Array(0);
   private enteredAts = new Float64Array(0);
   private stepCounts = new Uint32Array(0);
+  private personIds: string[] = [];
   private vars: Array<Record<string, Value> | undefined> = [];
   /** Slots in use, holes included; `live` of them hold a participant. */
   private used = 0;
@@ -62,7 +62,6 @@ export class ParticipantTable {
   private readonly flowVersions = new Interned();
   private readonly versionFlowIds: string[] = [];
   private readonly versionNumbers: number[] = [];
-  private readonly personIds = new Interned();
   private readonly waitKeys = new Interned();
 
   constructor(private readonly prefix: string) {}
@@ -107,7 +106,7 @@ export class ParticipantTable {
     const slot = seq === undefined ? -1 : this.find(seq);
     if (slot < 0) return false;
     this.flowVersions.release(this.versions[slot]!);
-    this.personIds.release(this.persons[slot]!);
+    this.personIds[slot] = '';
     this.releaseWaitKey(slot);
     this.vars[slot] = undefined;
     this.statuses[slot] = HOLE;
@@ -143,7 +142,7 @@ export class ParticipantTable {
       id: this.idOf(this.seqs[slot]!),
       flowId: this.versionFlowIds[version]!,
       version: this.versionNumbers[version]!,
-      personId: this.personIds.get(this.persons[slot]!),
+      personId: this.personIds[slot]!,
       node: this.nodes[slot]!,
       status: this.statuses[slot]! as ParticipantState['status'],
       waitUntil: this.waitUntils[slot]!,
@@ -165,7 +164,7 @@ export class ParticipantTable {
     this.versions[slot] = version;
     this.versionFlowIds[version] = state.flowId;
     this.versionNumbers[version] = state.version;
-    this.persons[slot] = this.personIds.acquire(state.personId);
+    this.personIds[slot] = state.personId;
     this.enteredAts[slot] = state.enteredAt;
     return slot;
   }
@@ -183,13 +182,14 @@ export class ParticipantTable {
       to++;
     }
     this.vars.length = to;
+    this.personIds.length = to;
     this.used = to;
   }
 
   private move(from: number, to: number): void {
     this.seqs[to] = this.seqs[from]!;
     this.versions[to] = this.versions[from]!;
-    this.persons[to] = this.persons[from]!;
+    this.personIds[to] = this.personIds[from]!;
     this.nodes[to] = this.nodes[from]!;
     this.statuses[to] = this.statuses[from]!;
     this.waitUntils[to] = this.waitUntils[from]!;
@@ -203,7 +203,6 @@ export class ParticipantTable {
     const capacity = Math.max(1024, this.capacity * 2);
     this.seqs = grown(this.seqs, new Float64Array(capacity));
     this.versions = grown(this.versions, new Uint32Array(capacity));
-    this.persons = grown(this.persons, new Uint32Array(capacity));
     this.nodes = grown(this.nodes, new Uint16Array(capacity));
     this.statuses = grown(this.statuses, new Uint8Array(capacity));
     this.waitUntils = grown(this.waitUntils, new Float64Array(capacity));

@@ -29,11 +29,15 @@ export function partitionOf(personId: string, count: number): number {
 export class Partition {
   /** Participants by id (every one inside a flow, waiting or between steps). */
   readonly participants: ParticipantTable;
-  /** Entry history: flow id → person id → history. */
-  readonly history = new Map<string, Map<string, EntryHistory>>();
+  /**
+   * Entry history: flow id → person id → history, or just the entry time in the common case
+   * (entered once, still inside), which costs no object.
+   */
+  private readonly history = new Map<string, Map<string, EntryHistory | number>>();
   /** Last participant sequence number handed out (journaled). */
   seq = 0;
-  private readonly waits = new Map<string, number | Set<number>>();
+  /** What waiting participants wait on: key → person id → participant sequence(s). */
+  private readonly waits = new Map<string, Map<string, number | Set<number>>>();
   private readonly counts = new Map<string, number>();
   private readonly recorders = new Map<string, MetricsRecorder>();
   private queue: Array<() => void> = [];
@@ -64,7 +68,7 @@ export class Partition {
     this.participants.set(state);
     if (state.status !== ParticipantStatus.Waiting) return;
     if (state.waitUntil > 0) this.wakeups.add(state.waitUntil, seq);
-    if (!UNINDEXED.has(state.waitOn)) this.addWait(waitKey(state.personId, state.waitOn), seq);
+    if (!UNINDEXED.has(state.waitOn)) this.addWait(state.waitOn, state.personId, seq);
   }
 
   remove(state: ParticipantState): void {
@@ -76,7 +80,7 @@ export class Partition {
 
   /** Ids of this person's participants waiting `on` this key. */
   waitingOn(personId: string, on: string): string[] {
-    const seqs = this.waits.get(waitKey(personId, on));
+    const seqs = this.waits.get(on)?.get(personId);
     if (seqs === undefined) return [];
     return typeof seqs === 'number' ? [this.participants.idOf(seqs)] : [...seqs].map((s) => this.participants.idOf(s));
   }
@@ -93,14 +97,17 @@ export class Partition {
 
   // ── entry history and metrics ────────────────────────────────────────────────
 
+  /** The person's entry history in a flow: a fresh object; give it back with setHistory after a change. */
   historyOf(flowId: string, personId: string): EntryHistory | undefined {
-    return this.history.get(flowId)?.get(personId);
+    const h = this.history.get(flowId)?.get(personId);
+    return typeof h === 'number' ? { entries: [h], inside: 1, lastExitAt: 0 } : h;
   }
 
   setHistory(flowId: string, personId: string, h: EntryHistory): void {
     let m = this.history.get(flowId);
     if (!m) this.history.set(flowId, (m = new Map()));
-    m.set(personId, h);
+    const simple = h.entries.length === 1 && h.inside === 1 && h.lastExitAt === 0;
+    m.set(personId, simple ? h.entries[0]! : h);
   }
 
   metrics(v: VersionKey): MetricsRecorder {
@@ -131,23 +138,27 @@ export class Partition {
   }
 
   private unindex(state: ParticipantState, seq: number): void {
-    if (state.status === ParticipantStatus.Waiting && !UNINDEXED.has(state.waitOn)) this.removeWait(waitKey(state.personId, state.waitOn), seq);
+    if (state.status === ParticipantStatus.Waiting && !UNINDEXED.has(state.waitOn)) this.removeWait(state.waitOn, state.personId, seq);
   }
 
-  private addWait(key: string, seq: number): void {
-    const seqs = this.waits.get(key);
-    if (seqs === undefined) this.waits.set(key, seq);
-    else if (typeof seqs === 'number') this.waits.set(key, new Set([seqs, seq]));
+  private addWait(on: string, personId: string, seq: number): void {
+    let byPerson = this.waits.get(on);
+    if (!byPerson) this.waits.set(on, (byPerson = new Map()));
+    const seqs = byPerson.get(personId);
+    if (seqs === undefined) byPerson.set(personId, seq);
+    else if (typeof seqs === 'number') byPerson.set(personId, new Set([seqs, seq]));
     else seqs.add(seq);
   }
 
-  private removeWait(key: string, seq: number): void {
-    const seqs = this.waits.get(key);
-    if (seqs === seq) this.waits.delete(key);
+  private removeWait(on: string, personId: string, seq: number): void {
+    const byPerson = this.waits.get(on);
+    const seqs = byPerson?.get(personId);
+    if (seqs === seq) byPerson!.delete(personId);
     else if (typeof seqs === 'object') {
       seqs.delete(seq);
-      if (seqs.size === 0) this.waits.delete(key);
+      if (seqs.size === 0) byPerson!.delete(personId);
     }
+    if (byPerson?.size === 0) this.waits.delete(on);
   }
 
   private count(flowId: string, version: number, delta: number): void {
@@ -156,8 +167,4 @@ export class Partition {
     if (n === 0) this.counts.delete(key);
     else this.counts.set(key, n);
   }
-}
-
-function waitKey(personId: string, on: string): string {
-  return `${personId}\u0000${on}`;
 }

@@ -10,9 +10,10 @@ export function participantRow(p: ParticipantState): ParticipantRow {
   return [p.flowId, p.version, p.personId, p.node, p.status, p.waitUntil, p.waitOn, p.vars, p.enteredAt, p.steps];
 }
 
-export function readParticipant(id: string, row: unknown): ParticipantState {
+/** `person` may swap the person id for an equal string already in memory (the people store's). */
+export function readParticipant(id: string, row: unknown, person: (id: string) => string = (p) => p): ParticipantState {
   const [flowId, version, personId, node, status, waitUntil, waitOn, vars, enteredAt, steps] = row as ParticipantRow;
-  return { id, flowId, version, personId, node, status: status as ParticipantState['status'], waitUntil, waitOn, vars, enteredAt, steps, exitReason: undefined };
+  return { id, flowId, version, personId: person(personId), node, status: status as ParticipantState['status'], waitUntil, waitOn, vars, enteredAt, steps, exitReason: undefined };
 }
 
 type HistoryRow = [entries: number[], inside: number, lastExitAt: number];

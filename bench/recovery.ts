@@ -13,7 +13,7 @@ import { SystemClock } from '../engine/clock.js';
 import { MemoryPeopleStore } from '../engine/store/memory-people.js';
 import { GroupCommit, type Row } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
-import { participantRow } from '../engine/runtime/rows.js';
+import { participantKey, participantRow } from '../engine/runtime/rows.js';
 import { partitionOf } from '../engine/runtime/partition.js';
 import { personOf } from '../engine/people/layout.js';
 import { ParticipantStatus } from '../engine/vocabulary.js';
@@ -59,7 +59,7 @@ function rowsOf(k: number, node: number, now: number): Row[] {
   const state = { id, flowId: 'waiting', version: 1, personId, node, status: ParticipantStatus.Waiting, waitUntil: now + DAY, waitOn: '', vars: {}, enteredAt: now, steps: 1 };
   return [
     { table: 'person', key: personId, value: personOf(person) },
-    { table: 'participant', key: id, value: participantRow(state) },
+    { table: 'participant', key: participantKey(id), value: participantRow(state) },
   ];
 }
 

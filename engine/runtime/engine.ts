@@ -36,7 +36,7 @@ import { sumMetrics, type FlowMetrics, type MetricsTotals } from './metrics.js';
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Live } from './versions.js';
-import { historyKey, historyRow, participantRow, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
+import { historyKey, historyRow, participantIdOf, participantKey, participantRow, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
 
 /** A flow that has seen no activity for this long finishes by itself. */
@@ -405,16 +405,16 @@ export class Engine {
     if (live) this.partition(personId).metrics(live.flow).restoreSeen(personId, value.bits, value.goal);
   }
 
-  /** Participants go back into their partitions in sequence order (what the compact table needs). */
+  /** Participants go back into their partitions; their keys bring them in sequence order. */
   private restoreParticipants(rows: Iterable<[string, unknown]>): number {
-    const states: Array<{ seq: number; state: ParticipantState }> = [];
-    for (const [id, value] of rows) {
-      const state = readParticipant(id, value, (personId) => this.people.get(personId)?.id ?? personId);
-      if (this.versions.version(state.flowId, state.version)) states.push({ seq: parseInt(id.slice(id.indexOf('.') + 1), 36), state });
+    let n = 0;
+    for (const [key, value] of rows) {
+      const state = readParticipant(participantIdOf(key), value, (personId) => this.people.get(personId)?.id ?? personId);
+      if (!this.versions.version(state.flowId, state.version)) continue;
+      this.partition(state.personId).put(state, undefined);
+      n++;
     }
-    states.sort((a, b) => a.seq - b.seq);
-    for (const { state } of states) this.partition(state.personId).put(state, undefined);
-    return states.length;
+    return n;
   }
 
   private liveByKey(key: string): Live | undefined {
@@ -624,7 +624,7 @@ export class Engine {
       this.leave(part, live, before, live.flow.nodes[next.node]!.def.type === 'exit');
     } else {
       part.put(next, before);
-      this.journal.put('participant', next.id, participantRow(next));
+      this.journal.put('participant', participantKey(next.id), participantRow(next));
     }
     this.putMetrics(part, live, personId, firstVisit);
     for (const effect of result.effects) {
@@ -662,7 +662,7 @@ export class Engine {
   /** Takes a participant out: its row, the metrics, the person's entry history (and exit time when it left by itself). */
   private takeOut(part: Partition, live: Live, state: ParticipantState, reachedExit: boolean, exitedAt: number | undefined): void {
     part.remove(state);
-    this.journal.put('participant', state.id, null);
+    this.journal.put('participant', participantKey(state.id), null);
     part.metrics(live.flow).left(reachedExit);
     this.putMetrics(part, live, state.personId, false);
     const h = part.historyOf(live.flow.id, state.personId);
@@ -754,7 +754,7 @@ export class Engine {
       for (const part of this.parts) {
         for (const p of [...part.ofVersion(live.flow.id, live.flow.version)]) {
           part.remove(p);
-          this.journal.put('participant', p.id, null);
+          this.journal.put('participant', participantKey(p.id), null);
         }
       }
       this.versions.drop(live);

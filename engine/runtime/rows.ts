@@ -27,6 +27,20 @@ export function readHistory(row: unknown): EntryHistory {
   return { entries, inside, lastExitAt };
 }
 
+/**
+ * A participant's journal key: its id with the sequence zero-padded, so that a partition's
+ * participants load back in sequence order (what its compact table needs) without sorting.
+ */
+export function participantKey(id: string): string {
+  const dot = id.indexOf('.');
+  return id.slice(0, dot + 1) + id.slice(dot + 1).padStart(11, '0');
+}
+
+export function participantIdOf(key: string): string {
+  const dot = key.indexOf('.');
+  return key.slice(0, dot + 1) + key.slice(dot + 1).replace(/^0+(?=.)/, '');
+}
+
 export function historyKey(flowId: string, personId: string): string {
   return `${flowId}\u0000${personId}`;
 }

@@ -3,6 +3,7 @@ import { world, flow, pauseDays, tag, pathOf } from './helpers.js';
 import { JunctionError } from '../../engine/errors.js';
 import { defineElement } from '../../engine/element.js';
 import { ParticipantStatus } from '../../engine/vocabulary.js';
+import { participantKey } from '../../engine/runtime/rows.js';
 import { Type } from '@sinclair/typebox';
 
 const DAY = 24 * 3600 * 1000;
@@ -44,7 +45,7 @@ t.test('what submit changes is visible at once; the receipt resolves once it is 
   t.equal(w.backend.commits, commits, 'not yet written');
   const r = await receipt;
   t.ok(w.backend.commits > commits, 'written before the receipt resolves');
-  t.ok(w.backend.tables.get('participant')!.has(r.participantId!), 'the participant is in the journal');
+  t.ok(w.backend.tables.get('participant')!.has(participantKey(r.participantId!)), 'the participant is in the journal');
 });
 
 t.test('participant ids are unique across partitions', async (t) => {

@@ -134,3 +134,20 @@ t.test('a journal that cannot write refuses inputs with JCT_STORE_UNAVAILABLE an
   await t.rejects(a.engine.submit('x', { kind: 'flow.enter', flowId: 'f', person: { id: 'x' } }), { code: 'JCT_STORE_UNAVAILABLE' });
   await t.rejects(a.engine.submit('y', { kind: 'flow.enter', flowId: 'f', person: { id: 'y' } }), { code: 'JCT_STORE_UNAVAILABLE' });
 });
+
+t.test('participants past a change of id length load back in order (keys sort as sequences)', async (t) => {
+  const backend = new MemoryBackend();
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const a = node(backend, clock, true);
+  a.engine.save(flow('f', [pauseDays('p', 1)]));
+  a.engine.launch('f');
+  const ids: string[] = [];
+  for (let i = 0; i < 240; i++) ids.push((await a.engine.submit(`q${i}`, { kind: 'flow.enter', flowId: 'f', person: { id: `q${i}` } })).participantId!);
+  t.ok(ids.some((id) => id.split('.')[1]!.length === 2), 'sequences reach two base-36 digits');
+  const b = node(backend, clock, true);
+  t.match(b.engine.recover(backend), { participants: 240 });
+  for (const id of ids) t.ok(b.engine.participant(id), `${id} is back`);
+  clock.advance(DAY);
+  await b.engine.idle();
+  t.equal(b.engine.metrics('f').profilesExited, 240);
+});

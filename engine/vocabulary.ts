@@ -77,7 +77,6 @@ export interface InputKinds {
   'person.update': { kind: 'person.update'; changes: ProfileChange[] };
 }
 export type Input = InputKinds[keyof InputKinds];
-export type InputKind = Input['kind'];
 
 /** What the inbox answers once an input's consequences are durable. */
 export interface Receipt {

@@ -86,7 +86,7 @@ class Run implements RunContext {
   readonly timeZone: string;
   readonly flowId: string;
   private effects: Effect[] = NOTHING;
-  private profile: ProfileChange[] = NOTHING;
+  private profile: readonly ProfileChange[] = NOTHING;
   private doNotContact: DoNotContactChange[] = NOTHING;
   private readonly visited: number[] = [];
   private failures: Failure[] = NOTHING;
@@ -115,10 +115,10 @@ class Run implements RunContext {
     this.participant.vars[name] = value;
   }
 
+  /** The first change list is kept as it is: the store then finds the step's result for it (applyChanges). */
   updatePerson(person: Person, changes: readonly ProfileChange[]): void {
     this.person = person;
-    if (this.profile === NOTHING) this.profile = [];
-    for (const c of changes) this.profile.push(c);
+    this.profile = this.profile === NOTHING ? changes : [...this.profile, ...changes];
   }
 
   changeDoNotContact(change: DoNotContactChange): void {

@@ -72,8 +72,9 @@ export class GroupCommit {
    */
   put(table: Table, key: string, value: unknown): void {
     const rows = this.batch.get(table)!;
-    if (!rows.has(key)) this.size++;
+    const before = rows.size;
     rows.set(key, value);
+    this.size += rows.size - before;
     if (this.size >= this.maxRows) this.arm(0);
     else if (this.timer === undefined) this.arm(this.flushMs);
   }

@@ -5,7 +5,8 @@
 import { Engine } from '../engine/runtime/engine.js';
 import { Registry } from '../engine/module.js';
 import { coreModule } from '../engine/elements/index.js';
-import { GroupCommit, type JournalBackend } from '../engine/store/journal.js';
+import { GroupCommit } from '../engine/store/journal.js';
+import { nowhere } from './lib/nowhere.js';
 import { VirtualClock } from '../engine/clock.js';
 import { MemoryPeopleStore } from '../engine/store/memory-people.js';
 import { hash32 } from '../engine/hash.js';
@@ -51,9 +52,6 @@ const FLOW = {
     ],
   },
 };
-
-/** The journal's bookkeeping without a store: the benchmark measures the engine in memory. */
-const nowhere: JournalBackend = { load: () => [], commit: () => {}, close: () => {} };
 
 /** Element executions per second through the engine (inbox, partitions, journal bookkeeping). */
 async function ours(n: number): Promise<number> {

@@ -11,7 +11,8 @@ import { coreModule } from '../engine/elements/index.js';
 import { defineElement } from '../engine/element.js';
 import { VirtualClock } from '../engine/clock.js';
 import { MemoryPeopleStore } from '../engine/store/memory-people.js';
-import { GroupCommit, type JournalBackend } from '../engine/store/journal.js';
+import { GroupCommit } from '../engine/store/journal.js';
+import { nowhere } from './lib/nowhere.js';
 import { bytesPerPerson } from './lib/people-memory.js';
 import { round3, type Scenario } from './harness.js';
 
@@ -42,9 +43,6 @@ const flow = (id: string, first: object) => ({
   elements: [first],
   settings: { reentry: { enabled: true } },
 });
-
-/** The journal without a store: rows are dropped, so only the working state stays on the heap. */
-const nowhere: JournalBackend = { load: () => [], commit: () => {}, close: () => {} };
 
 function heap(): number {
   const gc = (globalThis as { gc?: () => void }).gc;

@@ -25,7 +25,7 @@ export async function startCommand(registry: Registry, configFile: string | unde
   const backend = openStore(config);
   const engine = new Engine({ clock, people, registry, journal: new GroupCommit(backend, { flushMs: config.flushMs }), partitions: config.partitions, logger });
   const started = performance.now();
-  if (config.people !== '') loadPeopleFile(config.people, people, hasRows(backend, 'person'));
+  if (config.people !== '') loadPeopleAtStart(config.people, people, hasRows(backend, 'person'));
   const recovered = engine.recover(backend);
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: config.dataDir || 'memory' }, 'state recovered');
   launchFolder(engine, config.flows, logger);
@@ -56,7 +56,7 @@ function hasRows(backend: JournalBackend, table: 'person'): boolean {
 }
 
 /** Definitions always; the file's profiles only into an empty store (the journal's are newer). */
-function loadPeopleFile(file: string, people: MemoryPeopleStore, restored: boolean): void {
+function loadPeopleAtStart(file: string, people: MemoryPeopleStore, restored: boolean): void {
   const doc = readJson(file) as Record<string, unknown>;
   loadPeople(restored ? { ...doc, people: [] } : doc, people);
 }

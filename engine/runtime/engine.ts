@@ -15,6 +15,7 @@ import type { Registry } from '../module.js';
 import { compileFlow, compileFlowOrThrow, type CompiledFlow } from '../flow/compile.js';
 import type { FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
+import type { DoNotContactEntry } from '../person.js';
 import { GroupCommit, MemoryBackend, type JournalBackend, type Table } from '../store/journal.js';
 import { addDuration } from '../calendar.js';
 import {
@@ -284,7 +285,7 @@ export class Engine {
   metrics(flowId: string, version?: number): FlowMetrics {
     const live = version === undefined ? this.versions.latest(flowId) : this.versions.version(flowId, version);
     if (!live) throw unknownFlow(flowId);
-    const parts = this.parts.map((p) => p.metrics(live.flow));
+    const parts = this.parts.flatMap((p) => p.existingMetrics(flowId, live.flow.version) ?? []);
     return sumMetrics(flowId, live.flow.version, parts, live.flow.nodes);
   }
 
@@ -362,7 +363,7 @@ export class Engine {
       this.people.restore(value as Person);
       n++;
     }
-    for (const [, value] of dnc) this.people.addDoNotContact(value as Parameters<PeopleStore['addDoNotContact']>[0]);
+    for (const [, value] of dnc) this.people.addDoNotContact(value as DoNotContactEntry);
     return n;
   }
 
@@ -434,7 +435,7 @@ export class Engine {
       case 'flow.enter':
         return this.enterFlow(part, personKey, input);
       case 'timer':
-        return { personId: personKey, delivered: this.isDue(part, input.participant, this.clock.now()) && this.deliverTo(part, input.participant, input) ? 1 : 0 };
+        return { personId: personKey, delivered: this.wakeOne(part, input.participant) ? 1 : 0 };
       case 'event':
         return this.eventHappened(part, personKey, input);
       case 'effect.result':
@@ -505,13 +506,13 @@ export class Engine {
   /** Queues a timer input for each participant whose wake-up this is (checked again when it runs). */
   private wake(partIndex: number, ids: string[], now: number): void {
     const part = this.parts[partIndex]!;
-    for (const id of ids) if (this.isDue(part, id, now)) part.push(() => this.wakeOne(part, id));
+    for (const id of ids) if (this.isDue(part, id, now)) part.push(() => void this.wakeOne(part, id));
     this.drain();
   }
 
   /** A wake-up may be stale: the participant moved on since it was armed, or a twin entry ran first. */
-  private wakeOne(part: Partition, id: string): void {
-    if (this.isDue(part, id, this.clock.now())) this.deliverTo(part, id, { kind: TIMER_KIND, participant: id });
+  private wakeOne(part: Partition, id: string): boolean {
+    return this.isDue(part, id, this.clock.now()) && this.deliverTo(part, id, { kind: TIMER_KIND, participant: id });
   }
 
   private isDue(part: Partition, id: string, now: number): boolean {
@@ -683,8 +684,11 @@ export class Engine {
 
   /** Journals the profile a change touched, then lets entry points hear of it after the current step. */
   private peopleChanged(change: PeopleChange): void {
-    const person = this.people.get(change.personId);
-    this.journal.put('person', change.personId, person ? personOf(person) : null);
+    const id = change.personId;
+    this.journal.put('person', id, () => {
+      const person = this.people.get(id); // as it is when the batch is written: built once per batch
+      return person ? personOf(person) : null;
+    });
     if (this.peopleListeners.size === 0) return;
     const part = this.partition(change.personId);
     for (const listener of this.peopleListeners) part.push(() => listener(change));

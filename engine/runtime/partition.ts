@@ -97,7 +97,7 @@ export class Partition {
 
   // ── entry history and metrics ────────────────────────────────────────────────
 
-  /** The person's entry history in a flow: a fresh object; give it back with setHistory after a change. */
+  /** The person's entry history in a flow; after changing it, give it back with setHistory (the common case is kept as a number). */
   historyOf(flowId: string, personId: string): EntryHistory | undefined {
     const h = this.history.get(flowId)?.get(personId);
     return typeof h === 'number' ? { entries: [h], inside: 1, lastExitAt: 0 } : h;

@@ -36,8 +36,16 @@ export interface GroupCommitOptions {
 }
 
 interface Deferred {
+  readonly promise: Promise<void>;
   resolve(): void;
   reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((yes, no) => ((resolve = yes), (reject = no)));
+  return { promise, resolve, reject };
 }
 
 /** Gathers rows into batches and writes them; tells callers when their rows are durable. */
@@ -45,7 +53,8 @@ export class GroupCommit {
   /** The open batch: per table, key → value (a later put of the same key replaces it). */
   private batch = openBatch();
   private size = 0;
-  private waiters: Deferred[] = [];
+  /** Everyone waiting on the open batch shares one promise. */
+  private waiting: Deferred | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The armed timer is the immediate one of a full batch. */
   private now = false;
@@ -83,7 +92,7 @@ export class GroupCommit {
   durable(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.size === 0) return this.writing;
-    return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return (this.waiting ??= deferred()).promise;
   }
 
   /** Writes the open batch now and waits for it (used at shutdown and by tests). */
@@ -117,20 +126,20 @@ export class GroupCommit {
   private write(): Promise<void> {
     if (this.size === 0) return this.writing;
     const rows = batchRows(this.batch);
-    const waiters = this.waiters;
+    const waiting = this.waiting;
     this.batch = openBatch();
     this.size = 0;
-    this.waiters = [];
+    this.waiting = undefined;
     this.writing = this.writing.then(async () => {
       if (this.failure !== undefined) throw this.failure;
       try {
         await this.backend.commit(rows);
         this.batches++;
         this.rows += rows.length;
-        for (const w of waiters) w.resolve();
+        waiting?.resolve();
       } catch (err) {
         this.failure = err;
-        for (const w of waiters) w.reject(err);
+        waiting?.reject(err);
         throw err;
       }
     });

@@ -4,13 +4,13 @@
 // exactly 20,000 distinct idempotency keys (a receiver drops the duplicates a crash between
 // sending and recording causes; their number is reported), nothing is stuck, no timer lost.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { startJunction } from './junction-process.js';
 
 const PEOPLE = Number(process.env['JUNCTION_CRASH_PEOPLE'] ?? 10_000);
 const KILLS = 5;
@@ -60,16 +60,10 @@ class Junction {
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['dist/bin/junction.js', 'start'], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
+    const started = startJunction(this.env);
+    this.child = started.child;
     this.starts++;
-    child.stderr!.resume();
-    this.address = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (line.includes('"Junction is listening"')) resolve((JSON.parse(line) as { address: string }).address);
-      });
-      child.once('exit', (code, signal) => reject(new Error(`junction start exited early (${code ?? signal})`)));
-    });
+    this.address = await started.address;
   }
 
   async kill(): Promise<void> {

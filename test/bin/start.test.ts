@@ -2,22 +2,12 @@
 // loopback, a clean stop on SIGTERM; state kept in the data directory across restarts, and a
 // second process on the same data directory refused.
 import t from 'tap';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { startJunction, type JunctionProcess } from './junction-process.js';
 
-function start(dataDir: string): { child: ChildProcess; logs: Array<Record<string, unknown>>; address: Promise<string> } {
-  const child = spawn(process.execPath, ['dist/bin/junction.js', 'start'], { env: env(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs: Array<Record<string, unknown>> = [];
-  const address = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logs.push(entry);
-      if (entry['msg'] === 'Junction is listening') resolve(entry['address'] as string);
-    });
-    child.once('exit', (code) => reject(new Error(`junction start exited with ${code}`)));
-  });
-  return { child, logs, address };
+function start(dataDir: string): JunctionProcess {
+  return startJunction(env(dataDir));
 }
 
 function env(dataDir: string): NodeJS.ProcessEnv {

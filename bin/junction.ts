@@ -36,6 +36,10 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     });
     const [command, file] = positionals;
     if (values.help || !command) return usage(out, values.help ? 0 : 2);
+    if (command === 'start') {
+      await startCommand(values.config);
+      return -1;
+    }
     const registry = assembleRegistry();
     switch (command) {
       case 'validate':
@@ -46,9 +50,6 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         return schemaCommand(registry, out);
       case 'reference':
         return referenceCommand(registry, out);
-      case 'start':
-        await startCommand(registry, values.config);
-        return -1;
       default:
         err(`unknown command "${command}"`);
         return usage(err, 2);

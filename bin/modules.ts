@@ -1,10 +1,23 @@
 // The modules this build of Junction is made of. Adding a provider, dialect or importer is one
-// line here; every command builds its one Registry from this list.
+// line here; every command builds its one Registry from this list, `start` with the settings
+// the configuration gives each module, the others with the modules' defaults.
 import { coreModule } from '../engine/elements/index.js';
 import { Registry, type Module } from '../engine/module.js';
+import { loadModuleSettings, secretPaths, type SettingsSpec } from '../config/modules.js';
+import type { JunctionConfig } from '../config/index.js';
 
 export const MODULES: readonly Module[] = [coreModule];
 
-export function assembleRegistry(): Registry {
-  return new Registry(MODULES);
+/** The registry of every module; with a configuration, each module's settings loaded from it and `env`. */
+export function assembleRegistry(config?: JunctionConfig, env: NodeJS.ProcessEnv = {}): Registry {
+  return new Registry(MODULES, config ? loadModuleSettings(settingsSpecs(), config.modules, env) : {});
+}
+
+/** pino redaction paths of every module secret, for the configuration logged under `at`. */
+export function moduleSecretPaths(at: string): string[] {
+  return secretPaths(settingsSpecs(), at);
+}
+
+function settingsSpecs(): SettingsSpec[] {
+  return MODULES.flatMap((m) => (m.config ? [{ name: m.name, ...m.config }] : []));
 }

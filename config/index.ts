@@ -19,6 +19,10 @@ export const ConfigSchema = Type.Object(
     partitions: Type.Integer({ minimum: 1, maximum: 1024, default: 8, description: 'Partitions people are spread over' }),
     flushMs: Type.Integer({ minimum: 0, maximum: 1000, default: 2, description: 'Longest a change waits for its group commit (ms)' }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+    modules: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
+      default: {},
+      description: "Each module's settings by module name (see config/modules.ts)",
+    }),
   },
   { additionalProperties: false },
 );

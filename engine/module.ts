@@ -3,16 +3,24 @@
 // `accepts` says yes performs the effect), input kinds (and which waiting participants they
 // reach), HTTP routes (served by the gateway; the engine knows no HTTP), and its configuration
 // with the names of the settings that are secrets (redacted from logs). `bin/` assembles the
-// modules into one Registry per process; tests build their own. Nothing here is global.
+// modules and their loaded settings (config/modules.ts) into one Registry per process; tests
+// build their own. Effect handlers and routes get their own module's settings. Nothing here is
+// global.
 import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { ElementDefinition } from './element.js';
 import type { PeopleStore } from './store/interfaces.js';
 import type { Effect, Input, Receipt } from './vocabulary.js';
+
+/** A module's settings, as its ModuleConfig schema describes them (defaults applied). */
+export type Settings = Readonly<Record<string, unknown>>;
 
 /** What an effect handler may use. */
 export interface EffectContext {
   readonly people: PeopleStore;
   now(): number;
+  /** The settings of the module that declared the handler. */
+  readonly settings: Settings;
 }
 
 /**
@@ -51,12 +59,18 @@ export interface RouteAnswer {
 /** Submits an input to the engine's inbox (what routes are given instead of the engine). */
 export type Submit = (personKey: string, input: Input) => Promise<Receipt>;
 
+/** What a route handler may use: the inbox and its module's settings. */
+export interface RouteContext {
+  readonly submit: Submit;
+  readonly settings: Settings;
+}
+
 export interface RouteDefinition {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly url: string;
   /** TypeBox schemas of the parts the gateway validates. */
   readonly schema?: { body?: TSchema; params?: TSchema; querystring?: TSchema };
-  handle(request: RouteRequest, submit: Submit): Promise<RouteAnswer>;
+  handle(request: RouteRequest, ctx: RouteContext): Promise<RouteAnswer>;
 }
 
 export interface ModuleConfig {
@@ -79,15 +93,21 @@ export class Registry {
   private readonly elements = new Map<string, ElementDefinition>();
   private readonly handlers = new Map<string, EffectHandler[]>();
   private readonly inputKinds = new Map<string, InputDefinition>();
+  private readonly settingsByModule = new Map<string, Settings>();
+  private readonly settingsByPart = new Map<EffectHandler | RouteDefinition, Settings>();
   readonly routes: readonly RouteDefinition[];
   readonly modules: readonly Module[];
 
-  constructor(modules: readonly Module[]) {
+  /** `settings` by module name; a module missing from it gets its schema's defaults. */
+  constructor(modules: readonly Module[], settings: Readonly<Record<string, Settings>> = {}) {
     this.modules = modules;
     for (const m of modules) {
+      const own = settings[m.name] ?? defaultsOf(m);
+      this.settingsByModule.set(m.name, own);
       for (const def of m.elements ?? []) this.addElement(m, def);
-      for (const h of m.effects ?? []) this.handlers.set(h.kind, [...(this.handlers.get(h.kind) ?? []), h]);
+      for (const h of m.effects ?? []) this.addHandler(h, own);
       for (const i of m.inputs ?? []) this.addInput(m, i);
+      for (const r of m.routes ?? []) this.settingsByPart.set(r, own);
     }
     this.routes = modules.flatMap((m) => m.routes ?? []);
   }
@@ -109,9 +129,19 @@ export class Registry {
     return this.inputKinds.get(kind);
   }
 
-  /** Names of every module setting that holds a secret, for log redaction. */
-  secrets(): string[] {
-    return this.modules.flatMap((m) => (m.config?.secrets ?? []).map((s) => `${m.name}.${s}`));
+  /** A module's settings (defaults applied). */
+  settings(module: string): Settings {
+    return this.settingsByModule.get(module) ?? NO_SETTINGS;
+  }
+
+  /** The settings of the module that declared this handler or route. */
+  settingsOf(part: EffectHandler | RouteDefinition): Settings {
+    return this.settingsByPart.get(part) ?? NO_SETTINGS;
+  }
+
+  private addHandler(h: EffectHandler, settings: Settings): void {
+    this.handlers.set(h.kind, [...(this.handlers.get(h.kind) ?? []), h]);
+    this.settingsByPart.set(h, settings);
   }
 
   private addElement(m: Module, def: ElementDefinition): void {
@@ -123,4 +153,10 @@ export class Registry {
     if (this.inputKinds.has(def.kind)) throw new Error(`input kind "${def.kind}" declared twice (module ${m.name})`);
     this.inputKinds.set(def.kind, def);
   }
+}
+
+const NO_SETTINGS: Settings = Object.freeze({});
+
+function defaultsOf(m: Module): Settings {
+  return m.config ? (Value.Default(m.config.schema, {}) as Settings) : NO_SETTINGS;
 }

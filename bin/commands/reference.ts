@@ -1,9 +1,11 @@
 // `junction reference`: the flow author's reference in Markdown, generated from the code —
 // every registered entry point and element, the attributes, the condition operators of each
-// type, placeholders, and the expression functions (docs/reference.md is this output).
+// type, placeholders, the expression functions, and each module's settings with their
+// environment variables (docs/reference.md is this output).
 import type { TSchema } from '@sinclair/typebox';
 import type { ElementDefinition } from '../../engine/element.js';
-import type { Registry } from '../../engine/module.js';
+import type { Module, Registry } from '../../engine/module.js';
+import { envName } from '../../config/modules.js';
 import { AttributeCatalog } from '../../engine/people/catalog.js';
 import { operatorsFor } from '../../engine/conditions/operators.js';
 import { FUNCTIONS, OPERATORS } from '../../engine/expressions/functions.js';
@@ -28,6 +30,7 @@ export function reference(registry: Registry): string {
     ...attributes(),
     ...operators(),
     ...expressions(),
+    ...moduleSettings(registry.modules),
   ].join('\n');
 }
 
@@ -82,6 +85,27 @@ function expressions(): string[] {
     '| operator | what it does |',
     '| --- | --- |',
     ...OPERATORS.map((o) => `| \`${o.signature}\` | ${o.description} |`),
+    '',
+  ];
+}
+
+function moduleSettings(modules: readonly Module[]): string[] {
+  const rows = modules.flatMap((m) =>
+    Object.entries((m.config?.schema['properties'] ?? {}) as Record<string, TSchema>).map(
+      ([name, p]) =>
+        `| ${m.name} | \`${name}\` | \`${envName(m.name, name)}\` | ${typeOf(p)} | ${p['default'] === undefined ? '' : `\`${JSON.stringify(p['default'])}\``} | ` +
+        `${m.config!.secrets.includes(name) ? 'secret, never logged; ' : ''}${(p['description'] as string | undefined) ?? ''} |`,
+    ),
+  );
+  return [
+    '## Module settings',
+    '',
+    'Set in the configuration file under `modules.<module>.<setting>`, or by the environment',
+    'variable shown (the environment wins). `junction start` logs them at start, secrets redacted.',
+    '',
+    '| module | setting | environment | type | default | description |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
     '',
   ];
 }

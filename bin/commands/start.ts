@@ -13,13 +13,16 @@ import { GroupCommit, MemoryBackend, type JournalBackend } from '../../engine/st
 import { SqliteBackend } from '../../engine/store/sqlite.js';
 import { loadPeople } from '../../engine/people-file.js';
 import { toJunctionError } from '../../engine/errors.js';
-import type { Registry } from '../../engine/module.js';
+import type { Registry, Settings } from '../../engine/module.js';
+import { assembleRegistry, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
 import { readJson } from '../files.js';
 
-export async function startCommand(registry: Registry, configFile: string | undefined): Promise<void> {
+export async function startCommand(configFile: string | undefined): Promise<void> {
   const config = loadConfig(process.env, configFile);
-  const logger = pino({ level: config.logLevel, redact: registry.secrets() });
+  const registry = assembleRegistry(config, process.env);
+  const logger = pino({ level: config.logLevel, redact: { paths: moduleSecretPaths('config.modules'), censor: '[redacted]' } });
+  logger.info({ config: { ...config, modules: moduleSettings(registry) } }, 'configuration');
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
   const backend = openStore(config);
@@ -43,6 +46,10 @@ export async function startCommand(registry: Registry, configFile: string | unde
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+function moduleSettings(registry: Registry): Record<string, Settings> {
+  return Object.fromEntries(registry.modules.map((m) => [m.name, registry.settings(m.name)]));
 }
 
 function openStore(config: JunctionConfig): JournalBackend {

@@ -1,16 +1,33 @@
 // Performs `http.request` outbox entries (Call webhook): one HTTP request with the entry's
 // idempotency key in the `Idempotency-Key` header, so a receiver can drop the duplicate a
-// crash between sending and recording may cause. 2xx is a result; 408, 429, 5xx and network
-// errors are retryable; other answers fail for good.
+// crash between sending and recording may cause. With a signing secret configured, the body
+// is signed: `X-Junction-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+// 2xx is a result; 408, 429, 5xx, timeouts and network errors are retryable; other answers
+// fail for good.
+import { createHmac } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
 import type { EffectHandler } from '../module.js';
 import { EffectFailure } from '../errors.js';
 
-const REQUEST_TIMEOUT_MS = 10_000;
+/** The core module's settings for outgoing requests (configuration `modules.core`). */
+export const HttpRequestSettings = Type.Object(
+  {
+    httpTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000, description: 'longest one webhook request may take (ms)' }),
+    httpSigningSecret: Type.Optional(
+      Type.String({ minLength: 16, maxLength: 512, description: 'signs every webhook body (X-Junction-Signature header); unset: unsigned' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+type HttpRequestSettings = Static<typeof HttpRequestSettings>;
 
 export const httpRequest: EffectHandler = {
   kind: 'http.request',
-  async perform(effect) {
-    const response = await send(effect['url'] as string, effect['method'] as string, effect['body'] as string, effect.key);
+  async perform(effect, ctx) {
+    const settings = ctx.settings as HttpRequestSettings;
+    const body = effect['body'] as string;
+    const headers = headersOf(body, effect.key, settings, ctx.now());
+    const response = await send(effect['url'] as string, { method: effect['method'] as string, headers, body }, settings.httpTimeoutMs);
     await response.body?.cancel();
     if (response.ok) return { status: response.status };
     const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
@@ -18,14 +35,21 @@ export const httpRequest: EffectHandler = {
   },
 };
 
-async function send(url: string, method: string, body: string, key: string): Promise<Response> {
+function headersOf(body: string, key: string, settings: HttpRequestSettings, now: number): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': key };
+  if (settings.httpSigningSecret !== undefined) headers['x-junction-signature'] = signature(settings.httpSigningSecret, body, now);
+  return headers;
+}
+
+/** The signature header's value for a body sent at `now` (ms). */
+export function signature(secret: string, body: string, now: number): string {
+  const t = Math.floor(now / 1000);
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+async function send(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
   try {
-    return await fetch(url, {
-      method,
-      headers: { 'content-type': 'application/json', 'idempotency-key': key },
-      body,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new EffectFailure('JCT_HTTP_UNREACHABLE', `the webhook could not be reached: ${(err as Error).message}`, true);
   }

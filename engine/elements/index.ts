@@ -14,7 +14,7 @@ import removeFromDoNotContact from './remove-from-do-not-contact.js';
 import splitAudience from './split-audience.js';
 import updateVariable from './update-variable.js';
 import callWebhook from './call-webhook.js';
-import { httpRequest } from '../effects/http-request.js';
+import { httpRequest, HttpRequestSettings } from '../effects/http-request.js';
 
 export const coreModule: Module = {
   name: 'core',
@@ -34,4 +34,5 @@ export const coreModule: Module = {
     callWebhook,
   ],
   effects: [httpRequest],
+  config: { schema: HttpRequestSettings, secrets: ['httpSigningSecret'] },
 };

@@ -37,7 +37,7 @@ export class Outbox {
 
   constructor(
     private readonly registry: Registry,
-    private readonly ctx: EffectContext,
+    private readonly ctx: Omit<EffectContext, 'settings'>,
     private readonly clock: Clock,
     private readonly logger: Logger,
     /** Records an outcome: submits it to the inbox of the effect's person. */
@@ -76,7 +76,7 @@ export class Outbox {
   private async perform(effect: Effect): Promise<unknown> {
     const handler = this.registry.handler(effect);
     if (!handler) throw new EffectFailure('JCT_EFFECT_UNKNOWN', `no handler for effect "${effect.kind}"`, false);
-    return handler.perform(effect, this.ctx);
+    return handler.perform(effect, { ...this.ctx, settings: this.registry.settingsOf(handler) });
   }
 
   private failed(effect: Effect, attempt: number, err: unknown): void {

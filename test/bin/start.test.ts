@@ -10,8 +10,17 @@ function start(dataDir: string): JunctionProcess {
   return startJunction(env(dataDir));
 }
 
+const SECRET = 'webhook-secret-that-must-not-leak';
+
 function env(dataDir: string): NodeJS.ProcessEnv {
-  return { ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_LOG_LEVEL: 'info', JUNCTION_DATA_DIR: dataDir };
+  return {
+    ...process.env,
+    JUNCTION_PORT: '0',
+    JUNCTION_HOST: '127.0.0.1',
+    JUNCTION_LOG_LEVEL: 'info',
+    JUNCTION_DATA_DIR: dataDir,
+    JUNCTION_CORE_HTTP_SIGNING_SECRET: SECRET,
+  };
 }
 
 t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its state', async (t) => {
@@ -20,6 +29,9 @@ t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its s
   t.teardown(() => child.kill('SIGKILL'));
   const address = await listening;
   t.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const config = logs.find((l) => l['msg'] === 'configuration')!['config'] as { modules: { core: Record<string, unknown> } };
+  t.same(config.modules.core, { httpTimeoutMs: 10_000, httpSigningSecret: '[redacted]' }, 'module settings are logged, secrets redacted');
+  t.notMatch(JSON.stringify(logs), SECRET, 'the secret appears in no log line');
   t.same(
     logs.filter((l) => l['msg'] === 'flow launched').map((l) => l['flow']).sort(),
     ['appointment-reminder', 're-engagement', 'welcome'],
@@ -51,4 +63,15 @@ t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its s
   t.equal(after.metrics.profilesInFlow, 1, 'the participant and the metrics survived the restart');
   again.child.kill('SIGTERM');
   await once(again.child, 'exit');
+});
+
+t.test('bad module settings stop the start with every problem named', async (t) => {
+  const bad = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], {
+    env: { ...env(''), JUNCTION_CORE_HTTP_TIMEOUT_MS: 'soon' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  t.equal(bad.status, 2);
+  t.match(bad.stderr, /^error JCT_CONFIG_INVALID: configuration is invalid: \$\.modules\.core\.httpTimeoutMs: /);
+  t.notMatch(bad.stderr, SECRET);
 });

@@ -12,6 +12,7 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     partitions: 8,
     flushMs: 2,
     logLevel: 'info',
+    modules: {},
   });
 });
 

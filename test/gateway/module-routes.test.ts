@@ -13,7 +13,7 @@ const hook: Module = {
       method: 'POST',
       url: '/test-carrier/:number/inbound',
       schema: { body: Type.Object({ from: Type.String(), text: Type.String() }, { additionalProperties: false }) },
-      async handle(req, submit) {
+      async handle(req, { submit }) {
         const body = req.body as { from: string; text: string };
         const receipt = await submit(body.from, { kind: 'event', name: `sms:${req.params['number']}`, properties: { text: body.text }, at: 0 });
         return { status: 202, body: { delivered: receipt.delivered }, headers: { 'x-test': 'yes' } };

@@ -1,0 +1,64 @@
+// Each module's settings: its section of the configuration file's `modules` object, overridden
+// by JUNCTION_<MODULE>_<SETTING> environment variables (module `core`, setting `httpTimeoutMs`:
+// JUNCTION_CORE_HTTP_TIMEOUT_MS), defaults applied and checked against the schema the module
+// declares. Secrets are named by the module and redacted wherever the settings are logged.
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigError } from './index.js';
+
+/** What a module declares about its settings (engine/module.ts ModuleConfig, plus its name). */
+export interface SettingsSpec {
+  readonly name: string;
+  readonly schema: TSchema;
+  readonly secrets: readonly string[];
+}
+
+export type Settings = Readonly<Record<string, unknown>>;
+
+interface Problem {
+  path: string;
+  message: string;
+}
+
+/** Settings by module name for every module that declares a schema; throws ConfigError naming each problem. */
+export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Readonly<Record<string, Settings>>, env: NodeJS.ProcessEnv): Record<string, Settings> {
+  const problems: Problem[] = unknownSections(specs, sections);
+  const settings: Record<string, Settings> = {};
+  for (const spec of specs) {
+    const merged = { ...sections[spec.name], ...fromEnv(spec, env) };
+    const value = Value.Default(spec.schema, Value.Convert(spec.schema, merged)) as Settings;
+    problems.push(...[...Value.Errors(spec.schema, value)].map((e) => ({ path: `$.modules.${spec.name}${e.path.replace(/\//g, '.')}`, message: e.message })));
+    settings[spec.name] = value;
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`configuration is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
+  }
+  return settings;
+}
+
+/** The environment variable that sets one setting of one module. */
+export function envName(module: string, setting: string): string {
+  const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
+  return `JUNCTION_${snake(module)}_${snake(setting)}`;
+}
+
+/** pino redaction paths of every secret, for settings logged under `at` (e.g. "config.modules"). */
+export function secretPaths(specs: readonly SettingsSpec[], at: string): string[] {
+  return specs.flatMap((spec) => spec.secrets.map((secret) => `${at}[${JSON.stringify(spec.name)}][${JSON.stringify(secret)}]`));
+}
+
+function unknownSections(specs: readonly SettingsSpec[], sections: Readonly<Record<string, Settings>>): Problem[] {
+  const known = new Set(specs.map((s) => s.name));
+  return Object.keys(sections)
+    .filter((name) => !known.has(name))
+    .map((name) => ({ path: `$.modules.${name}`, message: `no module "${name}" with settings in this build (known: ${[...known].join(', ') || 'none'})` }));
+}
+
+function fromEnv(spec: SettingsSpec, env: NodeJS.ProcessEnv): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const setting of Object.keys((spec.schema as { properties?: object }).properties ?? {})) {
+    const v = env[envName(spec.name, setting)];
+    if (v !== undefined) values[setting] = v;
+  }
+  return values;
+}

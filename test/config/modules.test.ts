@@ -1,0 +1,69 @@
+// Module settings: the file's `modules` section, JUNCTION_<MODULE>_<SETTING> over it, defaults,
+// every problem named with its path, secrets turned into redaction paths.
+import t from 'tap';
+import { Type } from '@sinclair/typebox';
+import { envName, loadModuleSettings, secretPaths, type SettingsSpec } from '../../config/modules.js';
+import { loadConfig } from '../../config/index.js';
+
+const carrier: SettingsSpec = {
+  name: 'test-carrier',
+  schema: Type.Object(
+    {
+      baseUrl: Type.String({ default: 'http://127.0.0.1:9' }),
+      retries: Type.Integer({ minimum: 0, default: 3 }),
+      sandbox: Type.Boolean({ default: false }),
+      authToken: Type.Optional(Type.String({ minLength: 8 })),
+    },
+    { additionalProperties: false },
+  ),
+  secrets: ['authToken'],
+};
+
+t.test('environment names are the module and setting in upper snake case', async (t) => {
+  t.equal(envName('core', 'httpTimeoutMs'), 'JUNCTION_CORE_HTTP_TIMEOUT_MS');
+  t.equal(envName('test-carrier', 'authToken'), 'JUNCTION_TEST_CARRIER_AUTH_TOKEN');
+});
+
+t.test('defaults, then the file section, then the environment, converted to the declared types', async (t) => {
+  t.same(loadModuleSettings([carrier], {}, {}), { 'test-carrier': { baseUrl: 'http://127.0.0.1:9', retries: 3, sandbox: false } });
+  const settings = loadModuleSettings([carrier], { 'test-carrier': { retries: 1, authToken: 'from-the-file' } }, {
+    JUNCTION_TEST_CARRIER_RETRIES: '5',
+    JUNCTION_TEST_CARRIER_SANDBOX: 'true',
+  });
+  t.same(settings['test-carrier'], { baseUrl: 'http://127.0.0.1:9', retries: 5, sandbox: true, authToken: 'from-the-file' });
+});
+
+t.test('a configuration file carries module sections', async (t) => {
+  const dir = t.testdir({ 'junction.json': JSON.stringify({ modules: { 'test-carrier': { retries: 0 } } }) });
+  const config = loadConfig({}, `${dir}/junction.json`);
+  t.same(loadModuleSettings([carrier], config.modules, {})['test-carrier']?.['retries'], 0);
+  t.same(loadConfig({}).modules, {});
+});
+
+t.test('every problem is named with its path, and no value is repeated in the message', async (t) => {
+  const err = errorOf(() =>
+    loadModuleSettings([carrier], { 'test-carrier': { retries: -1, authToken: 'short' }, nosuch: {} }, { JUNCTION_TEST_CARRIER_SANDBOX: 'maybe' }),
+  ) as { code: string; message: string; details: { problems: Array<{ path: string }> } };
+  t.equal(err.code, 'JCT_CONFIG_INVALID');
+  t.same(err.details.problems.map((p) => p.path).sort(), [
+    '$.modules.nosuch',
+    '$.modules.test-carrier.authToken',
+    '$.modules.test-carrier.retries',
+    '$.modules.test-carrier.sandbox',
+  ]);
+  t.notMatch(err.message, /short/, 'the rejected secret is not echoed');
+  t.match(err.message, /no module "nosuch"/);
+});
+
+t.test('secrets become redaction paths under the logged object', async (t) => {
+  t.same(secretPaths([carrier], 'config.modules'), ['config.modules["test-carrier"]["authToken"]']);
+});
+
+function errorOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected an error');
+}

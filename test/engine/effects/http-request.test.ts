@@ -1,0 +1,71 @@
+// The Call webhook's request: idempotency key, a signature a receiver can check with the
+// shared secret, the configured timeout, and which answers are retried.
+import t from 'tap';
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { httpRequest, signature } from '../../../engine/effects/http-request.js';
+import { coreModule } from '../../../engine/elements/index.js';
+import { Registry, type EffectContext } from '../../../engine/module.js';
+import type { Effect } from '../../../engine/vocabulary.js';
+
+interface Seen {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+async function sink(t: { teardown(fn: () => void): void }, answer: (res: ServerResponse) => void): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ headers: req.headers, body });
+      answer(res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, seen };
+}
+
+const NOW = Date.parse('2026-12-03T10:00:00Z');
+
+function effect(url: string): Effect {
+  return { kind: 'http.request', key: 'p1:3', participantId: 'p1', personId: 'ana', url, method: 'POST', body: '{"hello":"world"}' } as Effect;
+}
+
+function ctx(settings: Record<string, unknown>): EffectContext {
+  const defaults = new Registry([coreModule]).settings('core');
+  return { people: undefined as never, now: () => NOW, settings: { ...defaults, ...settings } };
+}
+
+t.test('the request carries the idempotency key and, with a secret, a signature over time and body', async (t) => {
+  const { url, seen } = await sink(t, (res) => res.writeHead(204).end());
+  t.same(await httpRequest.perform(effect(url), ctx({ httpSigningSecret: 'a-secret-of-24-characters' })), { status: 204 });
+  const [request] = seen;
+  t.equal(request!.headers['idempotency-key'], 'p1:3');
+  t.equal(request!.body, '{"hello":"world"}');
+  const [, t1, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(request!.headers['x-junction-signature'])) ?? [];
+  t.equal(Number(t1), NOW / 1000);
+  t.equal(v1, createHmac('sha256', 'a-secret-of-24-characters').update(`${t1}.{"hello":"world"}`).digest('hex'), 'a receiver recomputes it');
+  t.equal(signature('a-secret-of-24-characters', '{"hello":"world"}', NOW), request!.headers['x-junction-signature']);
+  await httpRequest.perform(effect(url), ctx({}));
+  t.notOk(seen[1]!.headers['x-junction-signature'], 'unsigned without a secret');
+});
+
+t.test('5xx, 429 and 408 are retried; other refusals fail for good', async (t) => {
+  for (const [status, retryable] of [[500, true], [503, true], [429, true], [408, true], [404, false], [400, false]] as const) {
+    const { url } = await sink(t, (res) => res.writeHead(status).end());
+    await t.rejects(httpRequest.perform(effect(url), ctx({})) as Promise<unknown>, { code: 'JCT_HTTP_STATUS', retryable }, `${status}`);
+  }
+});
+
+t.test('a receiver slower than the configured timeout, or none at all, is retried', async (t) => {
+  const { url } = await sink(t, () => undefined);
+  await t.rejects(httpRequest.perform(effect(url), ctx({ httpTimeoutMs: 100 })) as Promise<unknown>, { code: 'JCT_HTTP_UNREACHABLE', retryable: true });
+  await t.rejects(httpRequest.perform(effect('http://127.0.0.1:9/none'), ctx({})) as Promise<unknown>, { code: 'JCT_HTTP_UNREACHABLE', retryable: true });
+});

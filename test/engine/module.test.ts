@@ -1,0 +1,45 @@
+// The registry built from modules: several handlers of one kind chosen by `accepts`, each
+// handler and route given its own module's settings (defaults when none are configured),
+// and a type or input kind declared twice refused.
+import t from 'tap';
+import { Type } from '@sinclair/typebox';
+import { Registry, type EffectHandler, type Module, type RouteDefinition } from '../../engine/module.js';
+import { coreModule } from '../../engine/elements/index.js';
+import type { Effect } from '../../engine/vocabulary.js';
+
+const sender = (name: string): EffectHandler => ({
+  kind: 'message.send',
+  accepts: (effect) => effect['provider'] === name,
+  perform: (_effect, ctx) => ctx.settings,
+});
+
+const route: RouteDefinition = { method: 'POST', url: '/b/inbound', handle: async () => ({ status: 204, body: null }) };
+
+const providerA: Module = {
+  name: 'a',
+  effects: [sender('a')],
+  config: { schema: Type.Object({ region: Type.String({ default: 'eu' }), token: Type.Optional(Type.String()) }), secrets: ['token'] },
+};
+const providerB: Module = { name: 'b', effects: [sender('b')], routes: [route], config: { schema: Type.Object({ region: Type.String({ default: 'us' }) }), secrets: [] } };
+
+const send = (provider: string): Effect => ({ kind: 'message.send', key: 'k', participantId: 'p', personId: 'ana', provider }) as Effect;
+
+t.test('several handlers serve one kind; the one that accepts the entry performs it, with its module settings', async (t) => {
+  const registry = new Registry([coreModule, providerA, providerB], { a: { region: 'ap', token: 'x' } });
+  const a = registry.handler(send('a'))!;
+  const b = registry.handler(send('b'))!;
+  t.not(a, b);
+  t.same(registry.settingsOf(a), { region: 'ap', token: 'x' }, 'configured settings');
+  t.same(registry.settingsOf(b), { region: 'us' }, 'defaults when the module was not configured');
+  t.same(registry.settingsOf(route), { region: 'us' }, 'a route gets its module settings too');
+  t.same(registry.settings('core'), { httpTimeoutMs: 10_000 });
+  t.same(registry.settings('nosuch'), {});
+  t.equal(registry.handler(send('c')), undefined, 'no handler accepts it');
+  t.same(registry.routes, [route]);
+});
+
+t.test('a type or input kind declared twice is refused, naming the module', async (t) => {
+  t.throws(() => new Registry([coreModule, { name: 'copy', elements: [coreModule.elements![0]!] }]), /element type "exit" declared twice \(module copy\)/);
+  const input = { kind: 'sms.inbound', waitKey: () => undefined };
+  t.throws(() => new Registry([{ name: 'x', inputs: [input] }, { name: 'y', inputs: [input] }]), /input kind "sms.inbound" declared twice \(module y\)/);
+});

@@ -28,13 +28,18 @@ export function toJunctionError(err: unknown, code: string): JunctionError {
   return new JunctionError(code, message);
 }
 
-/** What an effect handler throws: `retryable` says whether trying again later may succeed. */
+/**
+ * What an effect handler throws: `retryable` says whether trying again later may succeed;
+ * `retryAfterMs`, when the other side said how long to wait (HTTP Retry-After).
+ */
 export class EffectFailure extends JunctionError {
   readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: string, message: string, retryable: boolean) {
+  constructor(code: string, message: string, retryable: boolean, retryAfterMs?: number) {
     super(code, message);
     this.name = 'EffectFailure';
     this.retryable = retryable;
+    this.retryAfterMs = retryAfterMs;
   }
 }

@@ -10,7 +10,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { ElementDefinition } from './element.js';
 import type { PeopleStore } from './store/interfaces.js';
-import type { Effect, Input, Receipt } from './vocabulary.js';
+import type { Effect, Input, PersonInput, Receipt } from './vocabulary.js';
 
 /** A module's settings, as its ModuleConfig schema describes them (defaults applied). */
 export type Settings = Readonly<Record<string, unknown>>;
@@ -30,8 +30,8 @@ export interface EffectContext {
  */
 export interface EffectHandler {
   readonly kind: string;
-  /** When several handlers serve a kind: does this one perform this entry? Default yes. */
-  accepts?(effect: Effect): boolean;
+  /** When several handlers serve a kind: does this one perform this entry (e.g. is the sender its number)? Default yes. */
+  accepts?(effect: Effect, settings: Settings): boolean;
   perform(effect: Effect, ctx: EffectContext): unknown;
 }
 
@@ -44,10 +44,16 @@ export interface InputDefinition {
 
 /** What a route handler gets: the parsed request, framework-free. */
 export interface RouteRequest {
+  readonly method: string;
+  /** Path and query exactly as received (what a provider signs, after the public base URL). */
+  readonly url: string;
   readonly params: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, unknown>>;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** JSON parsed; form fields as strings (the last of a repeated key); otherwise undefined. */
   readonly body: unknown;
+  /** The body's bytes as they arrived (signatures are computed over these). */
+  readonly rawBody: Buffer;
 }
 
 export interface RouteAnswer {
@@ -59,10 +65,12 @@ export interface RouteAnswer {
 /** Submits an input to the engine's inbox (what routes are given instead of the engine). */
 export type Submit = (personKey: string, input: Input) => Promise<Receipt>;
 
-/** What a route handler may use: the inbox and its module's settings. */
+/** What a route handler may use: the inbox, its module's settings, and who a contact is. */
 export interface RouteContext {
   readonly submit: Submit;
   readonly settings: Settings;
+  /** The person key of a profile input: its id, the owner of one of its contacts, or a new id. */
+  personKey(person: PersonInput): string;
 }
 
 export interface RouteDefinition {
@@ -122,7 +130,7 @@ export class Registry {
 
   /** The handler that performs this outbox entry, if any module serves it. */
   handler(effect: Effect): EffectHandler | undefined {
-    return this.handlers.get(effect.kind)?.find((h) => h.accepts?.(effect) ?? true);
+    return this.handlers.get(effect.kind)?.find((h) => h.accepts?.(effect, this.settingsOf(h)) ?? true);
   }
 
   input(kind: string): InputDefinition | undefined {

@@ -1,14 +1,34 @@
 // Serves the HTTP routes that modules declare (engine/module.ts): each is validated with its
-// TypeBox schemas like every other route, and its handler gets the parsed request, the
-// engine's inbox (submit) and its module's settings, nothing else. A provider's webhook is
-// mounted this way.
-import type { FastifyInstance } from 'fastify';
+// TypeBox schemas like every other route, and its handler gets the parsed request with its raw
+// bytes (providers sign those), the engine's inbox (submit, personKey) and its module's
+// settings, nothing else. Module routes read JSON, forms and, as raw bytes only, any other
+// content type (multipart email, XML); a body that is not valid UTF-8 where text is expected
+// is refused. A provider's webhook is mounted this way.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { RouteContext, RouteDefinition, Submit } from '../engine/module.js';
+import { JunctionError } from '../engine/errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody: Buffer | undefined;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function mountModuleRoutes(app: FastifyInstance, engine: Engine): void {
   const submit: Submit = (personKey, input) => engine.submit(personKey, input);
-  for (const route of engine.registry.routes) mount(app, route, { submit, settings: engine.registry.settingsOf(route) });
+  const personKey = engine.personKey.bind(engine);
+  void app.register(async (scope) => {
+    scope.decorateRequest('rawBody', undefined);
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, json)));
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, form)));
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, () => undefined)));
+    for (const route of engine.registry.routes) mount(scope, route, { submit, personKey, settings: engine.registry.settingsOf(route) });
+  });
 }
 
 function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext): void {
@@ -19,14 +39,44 @@ function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext):
     handler: async (req, reply) => {
       const answer = await route.handle(
         {
+          method: req.method,
+          url: req.url,
           params: req.params as Record<string, string>,
           query: req.query as Record<string, unknown>,
           headers: req.headers,
           body: req.body,
+          rawBody: req.rawBody ?? EMPTY,
         },
         ctx,
       );
       return reply.status(answer.status).headers(answer.headers ?? {}).send(answer.body);
     },
   });
+}
+
+/** Keeps the raw bytes on the request and returns the parsed body; throws a 400 JunctionError. */
+function parse(req: FastifyRequest, raw: Buffer, read: (text: () => string) => unknown): unknown {
+  req.rawBody = raw;
+  return read(() => utf8(raw));
+}
+
+function utf8(raw: Buffer): string {
+  try {
+    return UTF8.decode(raw);
+  } catch {
+    throw new JunctionError('JCT_BODY_ENCODING', 'the request body is not valid UTF-8');
+  }
+}
+
+function json(text: () => string): unknown {
+  try {
+    return JSON.parse(text()) as unknown;
+  } catch (err) {
+    if (err instanceof JunctionError) throw err;
+    throw new JunctionError('JCT_JSON_INVALID', 'the request body is not valid JSON');
+  }
+}
+
+function form(text: () => string): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(text()));
 }

@@ -1,10 +1,11 @@
 // The outbox dispatcher: performs outbox entries once the step that wrote them is durable,
 // through the handler the registry picks for each, and hands the outcome back to the engine
 // as an input (`effect.result` or `effect.failed`), which removes the entry in its own
-// transition. Retryable failures are retried with exponential backoff on the engine's clock;
-// after the last attempt, or on a failure that is not retryable, the element's failure path
-// is taken. Both are counted per kind. After a restart, entries still in the journal are
-// performed again with the same idempotency key.
+// transition. Retryable failures are retried with exponential backoff on the engine's clock (or
+// after the delay the other side asked for, when longer); after the last attempt, or on a
+// failure that is not retryable, the element's failure path is taken. Both are counted per
+// kind. After a restart, entries still in the journal are performed again with the same
+// idempotency key.
 import type { Clock, TimerHandle } from '../clock.js';
 import { EffectFailure, toJunctionError } from '../errors.js';
 import type { EffectContext, Registry } from '../module.js';
@@ -84,7 +85,8 @@ export class Outbox {
     if (error.retryable && attempt < this.maxAttempts && !this.closed) {
       this.retries.set(effect.kind, (this.retries.get(effect.kind) ?? 0) + 1);
       this.logger.warn({ effect: effect.kind, key: effect.key, code: error.code, attempt }, error.message);
-      const delay = Math.min(this.retryMs * 2 ** (attempt - 1), MAX_DELAY);
+      const asked = err instanceof EffectFailure ? (err.retryAfterMs ?? 0) : 0;
+      const delay = Math.min(Math.max(this.retryMs * 2 ** (attempt - 1), asked), MAX_DELAY);
       const timer = this.clock.schedule(this.clock.now() + delay, () => {
         this.timers.delete(timer);
         this.attempt(effect, attempt + 1);

@@ -5,7 +5,7 @@ import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit, MemoryBackend } from '../../engine/store/journal.js';
 import { coreModule } from '../../engine/elements/index.js';
-import { Registry, type Module } from '../../engine/module.js';
+import { Registry, type Module, type Settings } from '../../engine/module.js';
 import type { NodeDefinition } from '../../engine/flow-schema.js';
 
 export interface World {
@@ -21,11 +21,13 @@ export interface WorldOptions {
   start?: string;
   /** Modules besides the core one (test elements and effect handlers). */
   modules?: Module[];
+  /** Settings by module name (defaults for the others). */
+  settings?: Record<string, Settings>;
   partitions?: number;
 }
 
-export function registryWith(modules: Module[] = []): Registry {
-  return new Registry([coreModule, ...modules]);
+export function registryWith(modules: Module[] = [], settings: Record<string, Settings> = {}): Registry {
+  return new Registry([coreModule, ...modules], settings);
 }
 
 export function world(options: WorldOptions | string = {}): World {
@@ -39,7 +41,7 @@ export function world(options: WorldOptions | string = {}): World {
   const engine = new Engine({
     clock,
     people,
-    registry: registryWith(o.modules),
+    registry: registryWith(o.modules, o.settings),
     journal: new GroupCommit(backend, { flushMs: 0 }),
     partitions: o.partitions,
     onStep: (e) => steps.push(e),

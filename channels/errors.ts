@@ -1,0 +1,18 @@
+// The errors webhook adapters raise, each with its stable code; the gateway answers them 401,
+// 403 and 400 and counts them.
+import { JunctionError } from '../engine/errors.js';
+
+/** A request without the signature its provider always sends: 401. */
+export function signatureMissing(what: string): JunctionError {
+  return new JunctionError('JCT_SIGNATURE_MISSING', `the request carries no ${what}`);
+}
+
+/** A request whose signature does not verify: 403. */
+export function signatureInvalid(what: string): JunctionError {
+  return new JunctionError('JCT_SIGNATURE_INVALID', `the ${what} does not match the request`);
+}
+
+/** A verified request whose content is not what the provider sends: 400. */
+export function payloadInvalid(message: string, details?: Record<string, unknown>): JunctionError {
+  return new JunctionError('JCT_PAYLOAD_INVALID', message, details);
+}

@@ -1,0 +1,123 @@
+// The provider contract, and the module made of a provider. A provider adapter does four
+// things and nothing else: verify a webhook's signature, read the inbound messages a webhook
+// carries, read the delivery reports a status callback carries, and send an OutboundMessage.
+// providerModule() turns one into a module: its webhook route (verify, read, hand everything to
+// the inbox, answer once it is durable), its `message.send` handler (chosen for the senders
+// the provider's settings list), its settings and secrets.
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import type { Module, RouteAnswer, RouteContext, RouteRequest, Settings } from '../engine/module.js';
+import type { Channel } from '../engine/person.js';
+import type { DeliveryReport, InboundMessage, OutboundMessage, SendResult } from '../engine/messaging/message.js';
+import type { Effect } from '../engine/vocabulary.js';
+import { ProviderHttp } from './http.js';
+import { EffectFailure } from '../engine/errors.js';
+
+/** Settings every provider has, beside its own. */
+export const CommonSettings = {
+  publicBaseUrl: Type.Optional(
+    Type.String({ pattern: '^https?://[^/]+$', description: 'scheme and host the provider calls (behind a proxy, the public one); default: from the Host header' }),
+  ),
+  numbers: Type.Array(Type.String({ minLength: 1, maxLength: 320 }), {
+    default: [],
+    maxItems: 10_000,
+    description: 'senders this provider sends for (numbers in E.164, WhatsApp numbers, addresses); "*" for any',
+  }),
+  timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'longest one request to the provider may take (ms)' }),
+};
+export type CommonSettings = Static<TObject<typeof CommonSettings>>;
+
+/** A webhook request as a provider adapter reads it. */
+export interface WebhookRequest extends RouteRequest {
+  /** The URL the provider called, as it sees it: the public base URL and the path and query. */
+  readonly publicUrl: string;
+}
+
+/** What a webhook carries, read by the adapter. */
+export interface WebhookContent {
+  readonly messages: readonly InboundMessage[];
+  readonly reports: readonly DeliveryReport[];
+}
+
+export interface Provider<S extends CommonSettings = CommonSettings> {
+  /** Module name and URL segment: `/webhooks/<name>`. */
+  readonly name: string;
+  readonly channels: readonly Channel[];
+  /** The provider's own settings (the common ones are added). */
+  readonly settings: TProperties;
+  readonly secrets: readonly string[];
+  /** HTTP methods its webhooks arrive with. Default POST. */
+  readonly methods?: ReadonlyArray<'GET' | 'POST'>;
+  /** Throws JunctionError JCT_SIGNATURE_MISSING (401) or JCT_SIGNATURE_INVALID (403). */
+  verify(req: WebhookRequest, settings: S, now: number): void;
+  /** The messages and reports in a verified webhook; throws JunctionError (400) when malformed. */
+  read(req: WebhookRequest, settings: S, now: number): WebhookContent;
+  /** Sends one message; throws EffectFailure (see http.ts). */
+  send(message: OutboundMessage, settings: S, http: ProviderHttp): Promise<SendResult>;
+  /** What the provider expects back once the webhook is accepted. Default 200 with no body. */
+  readonly accepted?: RouteAnswer;
+}
+
+const OK: RouteAnswer = { status: 200, body: '' };
+
+export function providerModule<S extends CommonSettings>(provider: Provider<S>): Module {
+  const schema = Type.Object({ ...CommonSettings, ...provider.settings }, { additionalProperties: false });
+  const pools = new Map<number, ProviderHttp>();
+  const http = (settings: S): ProviderHttp => {
+    let pool = pools.get(settings.timeoutMs);
+    if (!pool) pools.set(settings.timeoutMs, (pool = new ProviderHttp(provider.name, settings.timeoutMs)));
+    return pool;
+  };
+  return {
+    name: provider.name,
+    config: { schema, secrets: provider.secrets },
+    routes: (provider.methods ?? ['POST']).map((method) => ({
+      method,
+      url: `/webhooks/${provider.name}`,
+      handle: (req, ctx) => receive(provider, req, ctx),
+    })),
+    effects: [
+      {
+        kind: 'message.send',
+        accepts: (effect, settings) => accepts(provider, effect, settings as S),
+        perform: (effect, ctx) => provider.send(outboundOf(effect), ctx.settings as S, http(ctx.settings as S)),
+      },
+    ],
+  };
+}
+
+async function receive<S extends CommonSettings>(provider: Provider<S>, req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
+  const settings = ctx.settings as S;
+  const now = Date.now();
+  const request: WebhookRequest = { ...req, publicUrl: publicUrlOf(req, settings) };
+  provider.verify(request, settings, now);
+  const { messages, reports } = provider.read(request, settings, now);
+  await Promise.all([
+    ...messages.map((message) => ctx.submit(ctx.personKey(contactOf(message)), { kind: 'message.inbound', message })),
+    ...reports.map((report) => ctx.submit(`report:${report.provider}:${report.providerMessageId}`, { kind: 'message.status', report })),
+  ]);
+  return provider.accepted ?? OK;
+}
+
+function accepts<S extends CommonSettings>(provider: Provider<S>, effect: Effect, settings: S): boolean {
+  return provider.channels.includes(effect['channel'] as Channel) && (settings.numbers.includes(effect['from'] as string) || settings.numbers.includes('*'));
+}
+
+function outboundOf(effect: Effect): OutboundMessage {
+  const { kind: _kind, key, personId: _personId, ...message } = effect;
+  return { ...(message as unknown as Omit<OutboundMessage, 'idempotencyKey'>), idempotencyKey: key };
+}
+
+function contactOf(message: InboundMessage): { phones?: string[]; emails?: string[] } {
+  return message.channel === 'email' ? { emails: [message.from] } : { phones: [message.from] };
+}
+
+/** A setting a provider cannot work without; unset, its sends fail for good with a clear code. */
+export function requiredSetting<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new EffectFailure('JCT_PROVIDER_NOT_CONFIGURED', `the provider's setting "${name}" is not set`, false);
+  return value;
+}
+
+function publicUrlOf(req: RouteRequest, settings: Settings): string {
+  const base = (settings['publicBaseUrl'] as string | undefined) ?? `http://${String(req.headers['host'] ?? 'localhost')}`;
+  return `${base}${req.url}`;
+}

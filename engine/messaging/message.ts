@@ -1,0 +1,97 @@
+// Messages in the engine's own words, whatever provider carried them: an InboundMessage a
+// channel adapter made of a webhook, an OutboundMessage a send element asks a provider to
+// deliver, and a DeliveryReport a status callback became. Also the inputs that carry them
+// (`message.inbound`, `message.status`) and the one normalized delivery status scale.
+import type { Channel } from '../person.js';
+
+export interface InboundMessage {
+  readonly channel: Channel;
+  /** The module that received it, e.g. "twilio". */
+  readonly provider: string;
+  /** The person's address: a phone in E.164 or an email address. */
+  readonly from: string;
+  /** Our number or address the person wrote to. */
+  readonly to: string;
+  readonly text: string;
+  /** URLs of attached media, in order. */
+  readonly media: readonly string[];
+  /** A WhatsApp quick-reply or interactive answer: the button's text and its payload (id). */
+  readonly button?: { readonly text: string; readonly payload?: string };
+  /** Email only. */
+  readonly subject?: string;
+  /** The provider's id of this message: retries of one webhook carry the same. */
+  readonly providerMessageId: string;
+  /** Epoch ms the provider says it received it, or when we did. */
+  readonly receivedAt: number;
+}
+
+/** A WhatsApp interactive message: reply buttons or a list. */
+export type Interactive =
+  | { readonly type: 'buttons'; readonly body: string; readonly buttons: ReadonlyArray<{ readonly id: string; readonly title: string }> }
+  | {
+      readonly type: 'list';
+      readonly body: string;
+      readonly button: string;
+      readonly sections: ReadonlyArray<{
+        readonly title: string;
+        readonly rows: ReadonlyArray<{ readonly id: string; readonly title: string; readonly description?: string }>;
+      }>;
+    };
+
+export interface OutboundMessage {
+  readonly channel: Channel;
+  /** Our sender: a number, WhatsApp number or email address; it chooses the provider. */
+  readonly from: string;
+  readonly to: string;
+  readonly text?: string;
+  readonly media?: readonly string[];
+  /** Email only. */
+  readonly subject?: string;
+  readonly html?: string;
+  readonly replyTo?: string;
+  /** A WhatsApp template with its body parameters in order. */
+  readonly template?: { readonly name: string; readonly language: string; readonly parameters: readonly string[] };
+  readonly interactive?: Interactive;
+  /** The outbox entry's key: the same on every retry; sent in the provider's idempotency field where it has one. */
+  readonly idempotencyKey: string;
+}
+
+/** What a provider answers to a send. */
+export interface SendResult {
+  readonly providerMessageId: string;
+}
+
+/** Normalized delivery statuses, in the order a message moves through them. */
+export const DELIVERY_STATUSES = ['queued', 'sent', 'delivered', 'read', 'failed', 'unknown'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface DeliveryReport {
+  readonly provider: string;
+  /** The id the provider gave the message when we sent it. */
+  readonly providerMessageId: string;
+  readonly status: DeliveryStatus;
+  /** The provider's own status word, kept for reports. */
+  readonly providerStatus: string;
+  readonly errorCode?: string;
+  readonly at: number;
+}
+
+const RANK: Record<DeliveryStatus, number> = { unknown: 0, queued: 1, sent: 2, failed: 3, delivered: 4, read: 5 };
+
+/**
+ * Whether a report moves a message from `current` on. Callbacks arrive out of order: a status
+ * never moves back (queued < sent < delivered < read); failed ends a message unless a later
+ * delivered or read arrives.
+ */
+export function advances(current: DeliveryStatus | undefined, next: DeliveryStatus): boolean {
+  return current === undefined || RANK[next] > RANK[current];
+}
+
+declare module '../vocabulary.js' {
+  interface InputKinds {
+    /** A person wrote to one of our numbers or addresses. */
+    'message.inbound': { kind: 'message.inbound'; message: InboundMessage };
+    /** A provider reported on a message we sent. */
+    'message.status': { kind: 'message.status'; report: DeliveryReport };
+  }
+}

@@ -5,7 +5,7 @@
 // the inbox, answer once it is durable), its `message.send` handler (chosen for the senders
 // the provider's settings list), its settings and secrets.
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import type { Module, RouteAnswer, RouteContext, RouteRequest, Settings } from '../engine/module.js';
+import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import type { Channel } from '../engine/person.js';
 import type { DeliveryReport, InboundMessage, OutboundMessage, SendResult } from '../engine/messaging/message.js';
 import type { Effect } from '../engine/vocabulary.js';
@@ -55,6 +55,8 @@ export interface Provider<S extends CommonSettings = CommonSettings> {
   send(message: OutboundMessage, settings: S, http: ProviderHttp): Promise<SendResult>;
   /** What the provider expects back once the webhook is accepted. Default 200 with no body. */
   readonly accepted?: RouteAnswer;
+  /** Routes besides the webhook (e.g. a verification handshake); they get the module's settings. */
+  readonly routes?: readonly RouteDefinition[];
 }
 
 const OK: RouteAnswer = { status: 200, body: '' };
@@ -70,11 +72,14 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
   return {
     name: provider.name,
     config: { schema, secrets: provider.secrets },
-    routes: (provider.methods ?? ['POST']).map((method) => ({
-      method,
-      url: `/webhooks/${provider.name}`,
-      handle: (req, ctx) => receive(provider, req, ctx),
-    })),
+    routes: [
+      ...(provider.methods ?? ['POST']).map((method) => ({
+        method,
+        url: `/webhooks/${provider.name}`,
+        handle: (req: RouteRequest, ctx: RouteContext) => receive(provider, req, ctx),
+      })),
+      ...(provider.routes ?? []),
+    ],
     effects: [
       {
         kind: 'message.send',

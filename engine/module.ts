@@ -81,6 +81,20 @@ export interface RouteDefinition {
   handle(request: RouteRequest, ctx: RouteContext): Promise<RouteAnswer>;
 }
 
+/** What a listener may use: the inbox, its module's settings, and a logger. */
+export interface ListenerContext extends RouteContext {
+  readonly logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+}
+
+/**
+ * A server a module runs besides HTTP routes (e.g. an SMTP listener for inbound email):
+ * `junction start` starts it after recovery and closes it on stop.
+ */
+export interface ListenerDefinition {
+  readonly name: string;
+  start(ctx: ListenerContext): Promise<{ close(): Promise<void> }>;
+}
+
 export interface ModuleConfig {
   readonly schema: TSchema;
   /** Setting names whose values are secrets: never logged. */
@@ -93,6 +107,7 @@ export interface Module {
   readonly effects?: readonly EffectHandler[];
   readonly inputs?: readonly InputDefinition[];
   readonly routes?: readonly RouteDefinition[];
+  readonly listeners?: readonly ListenerDefinition[];
   readonly config?: ModuleConfig;
 }
 
@@ -102,8 +117,9 @@ export class Registry {
   private readonly handlers = new Map<string, EffectHandler[]>();
   private readonly inputKinds = new Map<string, InputDefinition>();
   private readonly settingsByModule = new Map<string, Settings>();
-  private readonly settingsByPart = new Map<EffectHandler | RouteDefinition, Settings>();
+  private readonly settingsByPart = new Map<EffectHandler | RouteDefinition | ListenerDefinition, Settings>();
   readonly routes: readonly RouteDefinition[];
+  readonly listeners: readonly ListenerDefinition[];
   readonly modules: readonly Module[];
 
   /** `settings` by module name; a module missing from it gets its schema's defaults. */
@@ -115,9 +131,10 @@ export class Registry {
       for (const def of m.elements ?? []) this.addElement(m, def);
       for (const h of m.effects ?? []) this.addHandler(h, own);
       for (const i of m.inputs ?? []) this.addInput(m, i);
-      for (const r of m.routes ?? []) this.settingsByPart.set(r, own);
+      for (const part of [...(m.routes ?? []), ...(m.listeners ?? [])]) this.settingsByPart.set(part, own);
     }
     this.routes = modules.flatMap((m) => m.routes ?? []);
+    this.listeners = modules.flatMap((m) => m.listeners ?? []);
   }
 
   get(type: string): ElementDefinition | undefined {
@@ -142,8 +159,8 @@ export class Registry {
     return this.settingsByModule.get(module) ?? NO_SETTINGS;
   }
 
-  /** The settings of the module that declared this handler or route. */
-  settingsOf(part: EffectHandler | RouteDefinition): Settings {
+  /** The settings of the module that declared this handler, route or listener. */
+  settingsOf(part: EffectHandler | RouteDefinition | ListenerDefinition): Settings {
     return this.settingsByPart.get(part) ?? NO_SETTINGS;
   }
 

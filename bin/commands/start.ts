@@ -35,17 +35,29 @@ export async function startCommand(configFile: string | undefined): Promise<void
   await engine.journal.flush();
   const app = buildApp(engine, { logger });
   const address = await app.listen({ host: config.host, port: config.port });
+  const listeners = await startListeners(engine, logger);
   logger.info({ address, people: people.size() }, 'Junction is listening');
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
     void app
       .close()
+      .then(() => Promise.all(listeners.map((l) => l.close())))
       .then(() => engine.close())
       .then(() => backend.close())
       .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Starts the servers modules run besides HTTP (e.g. SMTP), each with its module's settings. */
+async function startListeners(engine: Engine, logger: pino.Logger): Promise<Array<{ close(): Promise<void> }>> {
+  const { registry } = engine;
+  const submit = engine.submit.bind(engine);
+  const personKey = engine.personKey.bind(engine);
+  return Promise.all(
+    registry.listeners.map((l) => l.start({ submit, personKey, settings: registry.settingsOf(l), logger: logger.child({ listener: l.name }) })),
+  );
 }
 
 function moduleSettings(registry: Registry): Record<string, Settings> {

@@ -4,6 +4,7 @@
 // and the send's result or typed error). Incoming requests go through the real gateway and
 // engine; outgoing ones through the real handler to a local HTTP server standing in for the
 // provider's API. Every case also checks that no secret of the settings appears in the answer.
+import type { Test } from 'tap';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../gateway/app.js';
@@ -14,15 +15,7 @@ import type { Input } from '../../engine/vocabulary.js';
 import type { DeliveryReport, InboundMessage, OutboundMessage, SendResult } from '../../engine/messaging/message.js';
 import type { Effect } from '../../engine/vocabulary.js';
 
-interface Tap {
-  test(name: string, fn: (t: Tap) => Promise<void>): Promise<void>;
-  equal(a: unknown, b: unknown, msg?: string): void;
-  match(a: unknown, b: unknown, msg?: string): void;
-  same(a: unknown, b: unknown, msg?: string): void;
-  notMatch(a: unknown, b: unknown, msg?: string): void;
-  rejects(p: Promise<unknown>, expected: unknown, msg?: string): Promise<void>;
-  teardown(fn: () => unknown): void;
-}
+type Tap = Test;
 
 export interface IncomingCase {
   readonly label: string;

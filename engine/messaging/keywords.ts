@@ -1,7 +1,8 @@
 // The keyword matcher: which rule an inbound message matches, among the rules of every active
 // flow on one channel and number (Inbound Message entry points) or of one Evaluate inbound
-// message element. Rules are compiled per channel and number into maps and RE2 sets, so the
-// cost of matching a message depends on its length, not on how many rules there are.
+// message element. Rules are compiled per channel and number into maps and literal automata
+// (literals.ts), so the cost of matching a message depends on its length, not on how many
+// rules there are, and RE2 runs only for patterns whose required literal the message holds.
 //
 // Priority, across all flows on a number: equals a person attribute, WhatsApp button payload,
 // button text, matches one of several texts, matches a regular expression, contains one of
@@ -11,6 +12,7 @@
 // against the trimmed text, case-insensitively; its groups are kept for capture.
 import RE2 from 're2';
 import { attributeValue } from '../people/profile.js';
+import { LiteralSearch, requiredLiteral } from './literals.js';
 import type { Person } from '../person.js';
 import type { InboundMessage } from './message.js';
 
@@ -45,8 +47,15 @@ type Message = Pick<InboundMessage, 'channel' | 'to' | 'text' | 'button'>;
 
 /** Text as keywords compare it. */
 export function foldText(text: string): string {
-  return text.normalize('NFKC').trim().replace(/\s+/gu, ' ').toLowerCase();
+  const plain = PRINTABLE_ASCII.test(text) ? text : text.normalize('NFKC');
+  const trimmed = plain.trim();
+  return (UNEVEN_SPACE.test(trimmed) ? trimmed.replace(/\s+/gu, ' ') : trimmed).toLowerCase();
 }
+
+/** Texts NFKC leaves as they are. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** White space other than single spaces. */
+const UNEVEN_SPACE = /\s{2}|[^\S ]/u;
 
 /** Compiles a user's pattern as the matcher runs it; throws a SyntaxError RE2 cannot compile. */
 export function compilePattern(pattern: string): RE2 {
@@ -82,8 +91,8 @@ class NumberRules<T> {
   private readonly payloads = new Map<string, KeywordRule<T>>();
   private readonly buttons = new Map<string, KeywordRule<T>>();
   private readonly texts = new Map<string, KeywordRule<T>>();
-  private readonly patterns: PatternSet<T>;
-  private readonly contains: PatternSet<T>;
+  private readonly patterns: Patterns<T>;
+  private readonly contains: Needles<T>;
   private readonly anything: KeywordRule<T> | undefined;
 
   constructor(rules: readonly KeywordRule<T>[]) {
@@ -96,10 +105,10 @@ class NumberRules<T> {
       else if (c.operator === 'buttonText') for (const v of c.values) keepFirst(this.buttons, foldText(v), rule);
       else if (c.operator === 'matchesText') for (const v of c.values) keepFirst(this.texts, foldText(v), rule);
       else if (c.operator === 'matchesRegex') regexes.push([c.pattern, rule]);
-      else if (c.operator === 'containsText') for (const v of c.values) needles.push([escape(foldText(v)), rule]);
+      else if (c.operator === 'containsText') for (const v of c.values) needles.push([foldText(v), rule]);
     }
-    this.patterns = new PatternSet(regexes);
-    this.contains = new PatternSet(needles);
+    this.patterns = new Patterns(regexes);
+    this.contains = new Needles(needles);
     this.anything = rules.find((r) => r.condition.operator === 'anything');
   }
 
@@ -111,7 +120,7 @@ class NumberRules<T> {
       (message.button !== undefined ? this.buttons.get(foldText(message.button.text)) : undefined) ??
       this.texts.get(folded);
     if (hit) return { target: hit.target, operator: hit.condition.operator };
-    return this.patterns.first(message.text.trim(), true) ?? this.contains.first(folded, false) ?? this.anythingMatch();
+    return this.patterns.first(message.text.trim(), folded) ?? this.contains.first(folded) ?? this.anythingMatch();
   }
 
   private byAttribute(folded: string, person: Person | undefined): KeywordRule<T> | undefined {
@@ -129,34 +138,58 @@ class NumberRules<T> {
   }
 }
 
-/** Several patterns in one RE2 set: one pass over the text says which match. */
-class PatternSet<T> {
-  private readonly set: ReturnType<typeof RE2.Set> | undefined;
+/** The "contains" rules of a number: one pass over the folded text finds every needle in it. */
+class Needles<T> {
+  private readonly search: LiteralSearch;
   private readonly rules: ReadonlyArray<KeywordRule<T>>;
-  private readonly regexes: readonly RE2[];
 
   constructor(entries: ReadonlyArray<[string, KeywordRule<T>]>) {
+    this.search = new LiteralSearch(entries.map(([needle]) => needle));
     this.rules = entries.map(([, rule]) => rule);
-    this.regexes = entries.map(([pattern]) => compilePattern(pattern));
-    this.set = entries.length === 0 ? undefined : new RE2.Set(entries.map(([pattern]) => pattern), 'iu');
   }
 
-  /** The matching rule with the lowest order (rules are in order), with groups when asked. */
-  first(text: string, withGroups: boolean): KeywordMatch<T> | undefined {
-    if (!this.set) return undefined;
-    const found = this.set.match(text);
+  first(folded: string): KeywordMatch<T> | undefined {
+    if (this.search.empty) return undefined;
+    const found = this.search.find(folded);
     if (found.length === 0) return undefined;
-    const i = Math.min(...found);
-    const rule = this.rules[i]!;
-    const groups = withGroups ? [...(this.regexes[i]!.exec(text) ?? [])].map((g) => g ?? '') : undefined;
-    return { target: rule.target, operator: rule.condition.operator, ...(groups ? { groups } : {}) };
+    const rule = this.rules[Math.min(...found)]!;
+    return { target: rule.target, operator: rule.condition.operator };
+  }
+}
+
+/**
+ * The pattern rules of a number. RE2 runs only for the patterns whose required literal the
+ * folded text contains (and those without one), in rule order, until one matches.
+ */
+class Patterns<T> {
+  private readonly entries: ReadonlyArray<{ readonly regex: RE2; readonly rule: KeywordRule<T> }>;
+  private readonly literals: LiteralSearch;
+  /** Entry index of each literal in `literals`. */
+  private readonly owners: readonly number[];
+  /** Entries without a literal: always tried. */
+  private readonly always: readonly number[];
+
+  constructor(entries: ReadonlyArray<[string, KeywordRule<T>]>) {
+    this.entries = entries.map(([pattern, rule]) => ({ regex: compilePattern(pattern), rule }));
+    const literals = entries.map(([pattern]) => requiredLiteral(pattern));
+    const owners = literals.flatMap((l, i) => (l === undefined ? [] : [i]));
+    this.owners = owners;
+    this.literals = new LiteralSearch(owners.map((i) => literals[i]!));
+    this.always = literals.flatMap((l, i) => (l === undefined ? [i] : []));
+  }
+
+  first(trimmed: string, folded: string): KeywordMatch<T> | undefined {
+    if (this.entries.length === 0) return undefined;
+    const candidates = [...this.always, ...this.literals.find(folded).map((n) => this.owners[n]!)].sort((a, b) => a - b);
+    for (const i of candidates) {
+      const { regex, rule } = this.entries[i]!;
+      const groups = regex.exec(trimmed);
+      if (groups) return { target: rule.target, operator: rule.condition.operator, groups: [...groups].map((g) => g ?? '') };
+    }
+    return undefined;
   }
 }
 
 function keepFirst<T>(map: Map<string, KeywordRule<T>>, key: string, rule: KeywordRule<T>): void {
   if (!map.has(key)) map.set(key, rule);
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }

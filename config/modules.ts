@@ -1,6 +1,6 @@
 // Each module's settings: its section of the configuration file's `modules` object, overridden
 // by JUNCTION_<MODULE>_<SETTING> environment variables (module `core`, setting `httpTimeoutMs`:
-// JUNCTION_CORE_HTTP_TIMEOUT_MS), defaults applied and checked against the schema the module
+// JUNCTION_CORE_HTTP_TIMEOUT_MS; lists and objects as JSON), defaults applied and checked against the schema the module
 // declares. Secrets are named by the module and redacted wherever the settings are logged.
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -25,7 +25,7 @@ export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Rea
   const problems: Problem[] = unknownSections(specs, sections);
   const settings: Record<string, Settings> = {};
   for (const spec of specs) {
-    const merged = { ...sections[spec.name], ...fromEnv(spec, env) };
+    const merged = { ...sections[spec.name], ...fromEnv(spec, env, problems) };
     const value = Value.Default(spec.schema, Value.Convert(spec.schema, merged)) as Settings;
     problems.push(...[...Value.Errors(spec.schema, value)].map((e) => ({ path: `$.modules.${spec.name}${e.path.replace(/\//g, '.')}`, message: e.message })));
     settings[spec.name] = value;
@@ -54,11 +54,25 @@ function unknownSections(specs: readonly SettingsSpec[], sections: Readonly<Reco
     .map((name) => ({ path: `$.modules.${name}`, message: `no module "${name}" with settings in this build (known: ${[...known].join(', ') || 'none'})` }));
 }
 
-function fromEnv(spec: SettingsSpec, env: NodeJS.ProcessEnv): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const setting of Object.keys((spec.schema as { properties?: object }).properties ?? {})) {
-    const v = env[envName(spec.name, setting)];
-    if (v !== undefined) values[setting] = v;
+/** Settings from the environment: lists and objects written as JSON, the rest as text converted later. */
+function fromEnv(spec: SettingsSpec, env: NodeJS.ProcessEnv, problems: Problem[]): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  const properties = ((spec.schema as { properties?: Record<string, TSchema> }).properties ?? {});
+  for (const [setting, schema] of Object.entries(properties)) {
+    const name = envName(spec.name, setting);
+    const v = env[name];
+    if (v === undefined) continue;
+    if (schema['type'] !== 'array' && schema['type'] !== 'object') values[setting] = v;
+    else values[setting] = parseJson(v, () => problems.push({ path: `$.modules.${spec.name}.${setting}`, message: `${name} must be JSON (a list or an object)` }));
   }
   return values;
+}
+
+function parseJson(text: string, failed: () => void): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    failed();
+    return undefined;
+  }
 }

@@ -13,6 +13,7 @@ const carrier: SettingsSpec = {
       retries: Type.Integer({ minimum: 0, default: 3 }),
       sandbox: Type.Boolean({ default: false }),
       authToken: Type.Optional(Type.String({ minLength: 8 })),
+      numbers: Type.Array(Type.String(), { default: [] }),
     },
     { additionalProperties: false },
   ),
@@ -25,12 +26,15 @@ t.test('environment names are the module and setting in upper snake case', async
 });
 
 t.test('defaults, then the file section, then the environment, converted to the declared types', async (t) => {
-  t.same(loadModuleSettings([carrier], {}, {}), { 'test-carrier': { baseUrl: 'http://127.0.0.1:9', retries: 3, sandbox: false } });
+  t.same(loadModuleSettings([carrier], {}, {}), { 'test-carrier': { baseUrl: 'http://127.0.0.1:9', retries: 3, sandbox: false, numbers: [] } });
   const settings = loadModuleSettings([carrier], { 'test-carrier': { retries: 1, authToken: 'from-the-file' } }, {
     JUNCTION_TEST_CARRIER_RETRIES: '5',
     JUNCTION_TEST_CARRIER_SANDBOX: 'true',
   });
-  t.same(settings['test-carrier'], { baseUrl: 'http://127.0.0.1:9', retries: 5, sandbox: true, authToken: 'from-the-file' });
+  t.same(settings['test-carrier'], { baseUrl: 'http://127.0.0.1:9', retries: 5, sandbox: true, authToken: 'from-the-file', numbers: [] });
+  const listed = loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '["+385800100","*"]' });
+  t.same(listed['test-carrier']?.['numbers'], ['+385800100', '*'], 'lists and objects come as JSON');
+  t.throws(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '+385800100' }), { details: { problems: [{ path: '$.modules.test-carrier.numbers', message: /must be JSON/ }] } });
 });
 
 t.test('a configuration file carries module sections', async (t) => {

@@ -25,6 +25,15 @@ export interface ProviderAnswer {
   readonly json: unknown;
 }
 
+/** What an adapter makes of its provider's refusal: the words to report, and whether it means "slow down". */
+export interface Explanation {
+  readonly words: string;
+  readonly throttled?: boolean;
+}
+
+/** Reads a provider's error answer; undefined keeps the generic report. */
+export type Explain = (answer: ProviderAnswer) => Explanation | undefined;
+
 export class ProviderHttp {
   private readonly agent: Agent;
 
@@ -35,11 +44,14 @@ export class ProviderHttp {
     this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
   }
 
-  /** Performs the call; resolves with a 2xx answer, throws EffectFailure otherwise. */
-  async call(c: ProviderCall): Promise<ProviderAnswer> {
+  /**
+   * Performs the call; resolves with a 2xx answer, throws EffectFailure otherwise, in the
+   * provider's own words when `explain` reads them (a throttling answer stays retryable).
+   */
+  async call(c: ProviderCall, explain?: Explain): Promise<ProviderAnswer> {
     const answer = await this.send(c);
     if (answer.status >= 200 && answer.status < 300) return answer;
-    throw this.refusal(answer);
+    throw this.refusal(answer, explain?.(answer));
   }
 
   close(): Promise<void> {
@@ -65,9 +77,9 @@ export class ProviderHttp {
     }
   }
 
-  private refusal(a: ProviderAnswer & { retryAfter: string | undefined }): EffectFailure {
-    const said = `${this.provider} answered ${a.status}: ${a.text.slice(0, 300)}`;
-    if (a.status === 429) return new EffectFailure('JCT_SEND_THROTTLED', said, true, retryAfterMs(a.retryAfter, Date.now()));
+  private refusal(a: ProviderAnswer & { retryAfter: string | undefined }, why: Explanation | undefined): EffectFailure {
+    const said = `${this.provider} answered ${a.status}: ${why?.words ?? a.text.slice(0, 300)}`;
+    if (a.status === 429 || why?.throttled) return new EffectFailure('JCT_SEND_THROTTLED', said, true, retryAfterMs(a.retryAfter, Date.now()));
     if (a.status === 408 || a.status >= 500) return new EffectFailure('JCT_SEND_UNAVAILABLE', said, true, retryAfterMs(a.retryAfter, Date.now()));
     return new EffectFailure('JCT_SEND_REJECTED', said, false);
   }

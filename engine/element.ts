@@ -101,6 +101,16 @@ export interface ElementDefinition<Config = any, Prepared = any> {
    */
   acceptsLaterEntries?(prepared: Prepared): boolean;
   /**
+   * Entry points started by an input (an inbound message, a call, an event): the input kind
+   * whose triggers (InputDefinition.triggers in module.ts) match them.
+   */
+  readonly triggeredBy?: string;
+  /**
+   * Elements that wait for an input: whether a participant waiting here gives way when the same
+   * input starts another flow through a trigger that interrupts (a keyword). Default false.
+   */
+  interruptible?(prepared: Prepared): boolean;
+  /**
    * Entry points: called when an active flow's entry config is edited in place, before the
    * old one is deactivated and the new one activated. Brings in whoever the change adds;
    * throws a JunctionError when the edit is not allowed.

@@ -7,10 +7,12 @@
 // build their own. Effect handlers and routes get their own module's settings. Nothing here is
 // global.
 import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value as TypeValue } from '@sinclair/typebox/value';
 import type { ElementDefinition } from './element.js';
 import type { PeopleStore } from './store/interfaces.js';
 import type { Effect, Input, PersonInput, Receipt } from './vocabulary.js';
+import type { Person } from './person.js';
+import type { Value } from './values.js';
 
 /** A module's settings, as its ModuleConfig schema describes them (defaults applied). */
 export type Settings = Readonly<Record<string, unknown>>;
@@ -35,11 +37,47 @@ export interface EffectHandler {
   perform(effect: Effect, ctx: EffectContext): unknown;
 }
 
-/** An input kind a module produces, and the wait key that routes it to waiting participants. */
+/** An active entry point an input kind may start (see ElementDefinition.triggeredBy). */
+export interface TriggerEntry {
+  readonly flowId: string;
+  readonly version: number;
+  /** The entry node's id. */
+  readonly node: string;
+  /** Lower wins a tie between flows: the order flows became active in. */
+  readonly order: number;
+  /** What the entry's compile() returned. */
+  readonly prepared: unknown;
+}
+
+export interface TriggerHit {
+  readonly entry: TriggerEntry;
+  /** Flow variables the entry captures from the input. */
+  readonly vars: Readonly<Record<string, Value>>;
+  /** Whether the person's interruptible waits for this input in other flows end (a keyword: yes; Anything: no). */
+  readonly interrupts: boolean;
+}
+
+export interface TriggerMatcher {
+  match(input: Input, person: Person | undefined): TriggerHit | undefined;
+}
+
+/** An input kind a module produces, the wait key that routes it, and the entries it starts. */
 export interface InputDefinition {
   readonly kind: string;
   /** Participants waiting `on` this key (see Wait.on) receive the input. */
   waitKey(input: Input): string | undefined;
+  /**
+   * A key that identifies the input across retries (e.g. the provider's message id): one
+   * already applied within the de-duplication window is answered with its first receipt.
+   */
+  dedupKey?(input: Input): string | undefined;
+  /**
+   * The profile to create when the input's person is unknown and a trigger starts a flow for
+   * them (e.g. the sender's phone number).
+   */
+  person?(input: Input): PersonInput | undefined;
+  /** Compiles the active entry points this kind triggers into a matcher; rebuilt when flows start or stop. */
+  triggers?(entries: readonly TriggerEntry[]): TriggerMatcher;
 }
 
 /** What a route handler gets: the parsed request, framework-free. */
@@ -78,6 +116,8 @@ export interface RouteDefinition {
   readonly url: string;
   /** TypeBox schemas of the parts the gateway validates. */
   readonly schema?: { body?: TSchema; params?: TSchema; querystring?: TSchema };
+  /** Largest body accepted, in bytes; default the gateway's (1 MiB). */
+  readonly bodyLimit?: number;
   handle(request: RouteRequest, ctx: RouteContext): Promise<RouteAnswer>;
 }
 
@@ -122,11 +162,11 @@ export class Registry {
   readonly listeners: readonly ListenerDefinition[];
   readonly modules: readonly Module[];
 
-  /** `settings` by module name; a module missing from it gets its schema's defaults. */
+  /** `settings` by module name, defaults filled in (a module missing from it gets its schema's defaults). */
   constructor(modules: readonly Module[], settings: Readonly<Record<string, Settings>> = {}) {
     this.modules = modules;
     for (const m of modules) {
-      const own = settings[m.name] ?? defaultsOf(m);
+      const own = settingsOf(m, settings[m.name]);
       this.settingsByModule.set(m.name, own);
       for (const def of m.elements ?? []) this.addElement(m, def);
       for (const h of m.effects ?? []) this.addHandler(h, own);
@@ -182,6 +222,8 @@ export class Registry {
 
 const NO_SETTINGS: Settings = Object.freeze({});
 
-function defaultsOf(m: Module): Settings {
-  return m.config ? (Value.Default(m.config.schema, {}) as Settings) : NO_SETTINGS;
+/** The module's settings with its schema's defaults filled in. */
+function settingsOf(m: Module, given: Settings | undefined): Settings {
+  if (!m.config) return given ?? NO_SETTINGS;
+  return TypeValue.Default(m.config.schema, structuredClone(given ?? {})) as Settings;
 }

@@ -36,6 +36,7 @@ function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext):
     method: route.method,
     url: route.url,
     schema: route.schema ?? {},
+    ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     handler: async (req, reply) => {
       const answer = await route.handle(
         {

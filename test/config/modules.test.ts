@@ -34,7 +34,9 @@ t.test('defaults, then the file section, then the environment, converted to the 
   t.same(settings['test-carrier'], { baseUrl: 'http://127.0.0.1:9', retries: 5, sandbox: true, authToken: 'from-the-file', numbers: [] });
   const listed = loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '["+385800100","*"]' });
   t.same(listed['test-carrier']?.['numbers'], ['+385800100', '*'], 'lists and objects come as JSON');
-  t.throws(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '+385800100' }), { details: { problems: [{ path: '$.modules.test-carrier.numbers', message: /must be JSON/ }] } });
+  t.match(errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '+385800100' })), {
+    details: { problems: [{ path: '$.modules.test-carrier.numbers', message: /must be JSON/ }] },
+  });
 });
 
 t.test('a configuration file carries module sections', async (t) => {

@@ -2,11 +2,12 @@
 // line here; every command builds its one Registry from this list, `start` with the settings
 // the configuration gives each module, the others with the modules' defaults.
 import { coreModule } from '../engine/elements/index.js';
+import { messagingModule } from '../engine/messaging/index.js';
 import { Registry, type Module } from '../engine/module.js';
 import { loadModuleSettings, secretPaths, type SettingsSpec } from '../config/modules.js';
 import type { JunctionConfig } from '../config/index.js';
 
-export const MODULES: readonly Module[] = [coreModule];
+export const MODULES: readonly Module[] = [coreModule, messagingModule];
 
 /** The registry of every module; with a configuration, each module's settings loaded from it and `env`. */
 export function assembleRegistry(config?: JunctionConfig, env: NodeJS.ProcessEnv = {}): Registry {

@@ -5,7 +5,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { ValueType, Value } from './values.js';
 import type { FlowDefinition, NodeDefinition } from './flow-schema.js';
-import type { Person } from './person.js';
+import type { Channel, Person } from './person.js';
 import type { AttributeCatalog } from './people/catalog.js';
 import type { PeopleChange, PeopleStore } from './store/interfaces.js';
 import type { DoNotContactChange, EffectRequest, Input, Outcome, ParticipantState, ProfileChange } from './vocabulary.js';
@@ -41,6 +41,8 @@ export interface RunContext {
   updatePerson(person: Person, changes: readonly ProfileChange[]): void;
   /** Adds or removes do-not-contact entries; they commit with the step. */
   changeDoNotContact(change: DoNotContactChange): void;
+  /** Is this contact on the do-not-contact list for this channel and sender (this step's changes included)? */
+  isBlocked(channel: Channel, contact: string, sender: string): boolean;
   /** Asks for an effect, committed with the step and performed once it is durable. Returns its key. */
   emit(effect: EffectRequest): string;
   /** Records a run-time failure of this element (counted per element; never thrown). */

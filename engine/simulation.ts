@@ -1,12 +1,15 @@
 // Simulation: runs a flow on the virtual clock against a people document and a timeline of
-// events (people added through the Flow API, custom events, profile changes), and reports
-// each participant's path and each element's metrics. Days of pauses take milliseconds.
+// events (people added through the Flow API, custom events, profile changes, inbound
+// messages), and reports each participant's path and each element's metrics. Days of pauses
+// take milliseconds. Nothing leaves the process: every effect (a send, a webhook) succeeds at
+// once as simulated.
 import { Type, type Static } from '@sinclair/typebox';
 import { schemaProblems } from './schema-problems.js';
 import { VirtualClock } from './clock.js';
 import { JunctionError } from './errors.js';
 import { Engine } from './runtime/engine.js';
-import type { Registry } from './module.js';
+import { Registry } from './module.js';
+import { CHANNELS } from './person.js';
 import { MemoryPeopleStore } from './store/memory-people.js';
 import { loadPeople } from './people-file.js';
 import { ParticipantStatus } from './vocabulary.js';
@@ -17,6 +20,18 @@ export const TimelineEventSchema = Type.Union([
   Type.Object({ at: At, type: Type.Literal('enter'), person: Type.String(), entry: Type.Optional(Type.String()), vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
   Type.Object({ at: At, type: Type.Literal('event'), person: Type.String(), name: Type.String(), properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
   Type.Object({ at: At, type: Type.Literal('profile'), person: Type.String(), changes: Type.Array(Type.Unknown(), { minItems: 1 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      at: At,
+      type: Type.Literal('message'),
+      person: Type.String({ description: 'the sender: a phone number or email address' }),
+      channel: Type.Union(CHANNELS.map((c) => Type.Literal(c))),
+      to: Type.String({ description: 'our number or address' }),
+      text: Type.String(),
+      button: Type.Optional(Type.Object({ text: Type.String(), payload: Type.Optional(Type.String()) }, { additionalProperties: false })),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type TimelineEvent = Static<typeof TimelineEventSchema>;
 
@@ -71,7 +86,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   const engine = new Engine({
     clock,
     people,
-    registry: input.registry,
+    registry: simulated(input.registry),
     onStep: (e) => track(reports, e.participant, e.result.visited.map((i) => e.flow.nodes[i]!), e.at),
   });
   const saved = engine.save(input.flow);
@@ -129,11 +144,26 @@ async function apply(engine: Engine, flowId: string, event: TimelineEvent): Prom
       case 'profile':
         await engine.submit(event.person, { kind: 'person.update', changes: event.changes as never });
         return undefined;
+      case 'message': {
+        const { person: from, channel, to, text, button } = event;
+        const message = { channel, provider: 'simulation', from, to, text, media: [], ...(button ? { button } : {}), providerMessageId: `sim-${engine.clock.now()}-${from}`, receivedAt: engine.clock.now() };
+        // A sender without a profile gets one whose id is the address, so reports read plainly.
+        await engine.submit(engine.people.findByContact(from)?.id ?? from, { kind: 'message.inbound', message });
+        return undefined;
+      }
     }
   } catch (err) {
     if (err instanceof JunctionError) return `${err.code}: ${err.message}`;
     throw err;
   }
+}
+
+/** The registry with every effect handler replaced by one that succeeds at once. */
+function simulated(registry: Registry): Registry {
+  const kinds = new Set(registry.modules.flatMap((m) => (m.effects ?? []).map((h) => h.kind)));
+  let sent = 0;
+  const effects = [...kinds].map((kind) => ({ kind, perform: () => ({ simulated: true, providerMessageId: `sim-${++sent}` }) }));
+  return new Registry([...registry.modules.map((m) => ({ ...m, effects: [] })), { name: 'simulation', effects }]);
 }
 
 /** Advances timer by timer, up to `limit`, while something still waits on time. */

@@ -89,6 +89,8 @@ export interface Receipt {
   readonly delivered?: number;
   /** What a module's caller must answer (e.g. a voice webhook's next instructions). */
   readonly answer?: unknown;
+  /** A retry of an input already applied: this is the first one's receipt, and nothing changed. */
+  readonly duplicate?: boolean;
 }
 
 // ── outcomes and the outbox ──────────────────────────────────────────────────

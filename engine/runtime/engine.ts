@@ -11,11 +11,11 @@ import { JunctionError, toJunctionError } from '../errors.js';
 import { coerceValue, type Value } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
-import type { Registry } from '../module.js';
+import type { InputDefinition, Registry, TriggerHit } from '../module.js';
 import { compileFlow, compileFlowOrThrow, type CompiledFlow } from '../flow/compile.js';
 import type { FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
-import type { DoNotContactEntry } from '../person.js';
+import type { Channel, DoNotContactEntry } from '../person.js';
 import { GroupCommit, MemoryBackend, type JournalBackend, type Table } from '../store/journal.js';
 import { addDuration } from '../calendar.js';
 import {
@@ -39,10 +39,14 @@ import { isLive, move } from './lifecycle.js';
 import { Versions, type Live } from './versions.js';
 import { historyKey, historyRow, participantIdOf, participantKey, participantRow, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
+import { Seen, type SeenEntry } from './dedup.js';
+import { Triggers } from './triggers.js';
 
 /** A flow that has seen no activity for this long finishes by itself. */
 export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
 export const DEFAULT_PARTITIONS = 8;
+/** How long a module input's de-duplication key is remembered by default: 48 hours. */
+export const DEFAULT_DEDUP_WINDOW_MS = 48 * 3600 * 1000;
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -73,6 +77,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Called after every step that changed a participant (the simulator prints paths from it). */
   onStep?: (event: StepEvent) => void;
+  /** How long a retried input (same provider message id) is recognised. Default 48 hours. */
+  dedupWindowMs?: number;
 }
 
 export interface EnterOptions {
@@ -97,6 +103,11 @@ export class Engine {
   private readonly parts: Partition[];
   private readonly outbox: Outbox;
   private readonly peopleListeners = new Set<(change: PeopleChange) => void>();
+  /** Per partition: module inputs already applied, by de-duplication key. */
+  private readonly seen: Seen[];
+  private readonly dedupWindowMs: number;
+  private readonly isBlocked = (channel: Channel, contact: string, sender: string): boolean => this.people.isBlocked(channel, contact, sender);
+  private readonly triggers = new Triggers(() => this.versions.all().filter((l) => this.versions.current(l.flow.id) === l));
   private toDispatch: Effect[] = [];
   private draining = false;
   private closed = false;
@@ -110,6 +121,8 @@ export class Engine {
     this.onStep = options.onStep;
     const count = options.partitions ?? DEFAULT_PARTITIONS;
     this.parts = Array.from({ length: count }, (_, i) => new Partition(i, this.clock, (ids, now) => this.wake(i, ids, now)));
+    this.seen = this.parts.map(() => new Seen());
+    this.dedupWindowMs = options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
     const ctx = { people: this.people, now: () => this.clock.now() };
     this.outbox = new Outbox(this.registry, ctx, this.clock, this.logger, (effect, input) => this.recordOutcome(effect, input), options.outbox);
     this.people.onChange((change) => this.peopleChanged(change));
@@ -340,6 +353,7 @@ export class Engine {
     for (const [key, value] of rows('history')) this.restoreHistory(key, value);
     for (const [key, value] of rows('metrics')) this.restoreMetrics(key, value as MetricsTotals);
     for (const [key, value] of rows('seen')) this.restoreSeen(key, value as { bits: number[]; goal: boolean });
+    for (const [key, value] of rows('dedup')) this.restoreDedup(key, value as SeenEntry);
     const participants = this.restoreParticipants(rows('participant'));
     const pending = [...rows('outbox')].map(([, value]) => value as Effect);
     this.outbox.dispatch(pending);
@@ -404,6 +418,11 @@ export class Engine {
     const [version, personId] = splitKey(key);
     const live = this.liveByKey(version);
     if (live) this.partition(personId).metrics(live.flow).restoreSeen(personId, value.bits, value.goal);
+  }
+
+  /** A remembered input goes back to its person's partition, in the order they were applied. */
+  private restoreDedup(key: string, entry: SeenEntry): void {
+    this.seen[partitionOf(entry.receipt.personId, this.parts.length)]!.add(key, entry);
   }
 
   /** Participants go back into their partitions; their keys bring them in sequence order. */
@@ -478,11 +497,68 @@ export class Engine {
     return { personId, delivered: waits && this.deliverTo(part, participantId!, input) ? 1 : 0 };
   }
 
+  /** A module's input: a retry within the window gets its first receipt; otherwise it is routed. */
   private moduleInput(part: Partition, personId: string, input: Input): Receipt {
     const def = this.registry.input(input.kind);
     if (!def) throw new JunctionError('JCT_INPUT_UNKNOWN', `no module handles inputs of kind "${input.kind}"`);
+    const dedup = def.dedupKey?.(input);
+    const seenKey = dedup === undefined ? undefined : `${input.kind}\u0000${dedup}`;
+    const seen = this.seen[part.index]!;
+    const earlier = seenKey === undefined ? undefined : seen.get(seenKey);
+    if (earlier) return { ...earlier, duplicate: true };
+    const receipt = this.routeModuleInput(part, personId, def, input);
+    if (seenKey !== undefined) this.remember(seen, seenKey, receipt);
+    return receipt;
+  }
+
+  /**
+   * Waiting participants first; a trigger that interrupts (a keyword) ends the interruptible
+   * waits and starts its flow; otherwise the input goes to whoever still waits, or, when no
+   * one does, starts the flow its trigger matched.
+   */
+  private routeModuleInput(part: Partition, personId: string, def: InputDefinition, input: Input): Receipt {
     const key = def.waitKey(input);
-    return { personId, delivered: key === undefined ? 0 : this.deliverOn(part, personId, key, input) };
+    let waiting = key === undefined ? [] : [...part.waitingOn(personId, key)];
+    const hit = this.triggers.match(def, input, this.people.get(personId));
+    if (hit?.interrupts) waiting = waiting.filter((id) => !this.interrupt(part, id));
+    if (waiting.length > 0 || !hit) {
+      let delivered = 0;
+      for (const id of waiting) if (this.deliverTo(part, id, input)) delivered++;
+      return { personId, delivered };
+    }
+    return { personId, delivered: 0, ...this.enterByTrigger(part, personId, def, input, hit) };
+  }
+
+  private enterByTrigger(part: Partition, personId: string, def: InputDefinition, input: Input, hit: TriggerHit): EnterResult {
+    const live = this.versions.version(hit.entry.flowId, hit.entry.version);
+    if (!live) return { entered: false, reason: 'JCT_FLOW_NOT_ACTIVE' };
+    if (!this.people.get(personId)) {
+      const person = def.person?.(input);
+      if (!person) return { entered: false, reason: 'JCT_PERSON_UNKNOWN' };
+      this.people.upsert({ ...person, id: personId });
+    }
+    return this.admit(part, live, live.flow.indexOf.get(hit.entry.node)!, personId, hit.vars, undefined);
+  }
+
+  /** Ends a participant's wait because a keyword started another journey, if its element allows it. */
+  private interrupt(part: Partition, id: string): boolean {
+    const state = part.participants.get(id);
+    const live = state && this.versions.version(state.flowId, state.version);
+    if (!state || !live || state.status !== ParticipantStatus.Waiting) return false;
+    const node = live.flow.nodes[state.node]!;
+    if (!node.def.interruptible?.(node.prepared)) return false;
+    this.leave(part, live, state, false);
+    const exited = { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: 'interrupted' };
+    this.onStep?.({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited) });
+    return true;
+  }
+
+  /** Keeps a receipt for the de-duplication window, and lets the oldest ones go. */
+  private remember(seen: Seen, key: string, receipt: Receipt): void {
+    const now = this.clock.now();
+    for (const gone of seen.expire(now - this.dedupWindowMs)) this.journal.put('dedup', gone, null);
+    seen.add(key, { at: now, receipt });
+    this.journal.put('dedup', key, { at: now, receipt });
   }
 
   private deliverOn(part: Partition, personId: string, on: string, input: Input): number {
@@ -604,7 +680,7 @@ export class Engine {
       this.leave(part, live, state, false);
       return false;
     }
-    const result = step(live.flow, state, person, input, now);
+    const result = step(live.flow, state, person, input, now, this.isBlocked);
     if (!result.accepted) return false;
     this.applyStep(part, live, state, result, now);
     return true;
@@ -708,6 +784,7 @@ export class Engine {
   private addLive(record: FlowRecord, flow: CompiledFlow): Live {
     const live: Live = { record, flow, deactivate: new Map(), held: [], lastActivityAt: this.clock.now(), timers: [] };
     this.versions.add(live);
+    this.triggers.invalidate();
     return live;
   }
 
@@ -718,6 +795,7 @@ export class Engine {
   private setStatus(record: FlowRecord, to: FlowStatus): void {
     move(record, to, this.clock.now());
     this.putFlow(record);
+    this.triggers.invalidate();
   }
 
   /** Notes activity for the idle limit; journaled with the flow at most once a minute. */
@@ -919,4 +997,10 @@ let lastPersonId = 0;
 /** A new person id: this process's prefix and a counter. */
 function newPersonId(): string {
   return `${ID_PREFIX}.${(++lastPersonId).toString(36)}`;
+}
+
+/** The step result of a participant taken out without a step (an interrupted wait). */
+function nothingDone(state: ParticipantState): StepResult {
+  const none = [] as never[];
+  return { state, person: undefined as never, profile: none, doNotContact: none, effects: none, visited: none, failures: none, accepted: true };
 }

@@ -4,7 +4,7 @@
 // store or network and never mutates its arguments. Instant elements run in a loop inside
 // one step until the participant waits or exits.
 import type { Value } from '../values.js';
-import type { Person } from '../person.js';
+import type { Channel, Person } from '../person.js';
 import type { RunContext } from '../element.js';
 import type { CompiledFlow, CompiledNode } from '../flow/compile.js';
 import {
@@ -55,8 +55,11 @@ export interface StepResult {
 /** The shared empty list of a step that changed nothing of a kind (frozen: never pushed to). */
 const NOTHING = Object.freeze([]) as never[];
 
-export function step(flow: CompiledFlow, state: ParticipantState, person: Person, input: Input | EnterStep, now: number): StepResult {
-  const run = new Run(flow, { ...state, steps: state.steps + 1 }, person, now);
+/** The do-not-contact list as it stands before the step (the store's isBlocked). */
+export type BlockedLookup = (channel: Channel, contact: string, sender: string) => boolean;
+
+export function step(flow: CompiledFlow, state: ParticipantState, person: Person, input: Input | EnterStep, now: number, blocked: BlockedLookup): StepResult {
+  const run = new Run(flow, { ...state, steps: state.steps + 1 }, person, now, blocked);
   if (input.kind === 'enter') run.enter(input);
   else if (!run.resume(input)) {
     return { state, person, profile: NOTHING, doNotContact: NOTHING, effects: NOTHING, visited: NOTHING, failures: NOTHING, accepted: false };
@@ -98,6 +101,7 @@ class Run implements RunContext {
     readonly participant: ParticipantState,
     public person: Person,
     readonly now: number,
+    private readonly blocked: BlockedLookup,
   ) {
     this.timeZone = flow.settings.timeZone;
     this.flowId = flow.id;
@@ -124,6 +128,16 @@ class Run implements RunContext {
   changeDoNotContact(change: DoNotContactChange): void {
     if (this.doNotContact === NOTHING) this.doNotContact = [];
     this.doNotContact.push(change);
+  }
+
+  /** The step's own list changes decide first (the latest that covers the contact and sender), then the list. */
+  isBlocked(channel: Channel, contact: string, sender: string): boolean {
+    for (let i = this.doNotContact.length - 1; i >= 0; i--) {
+      const change = this.doNotContact[i]!;
+      const covers = change.entries.some((e) => e.channel === channel && e.contact === contact && (e.senders.length === 0 || e.senders.includes(sender)));
+      if (covers) return change.op === 'add';
+    }
+    return this.blocked(channel, contact, sender);
   }
 
   /** Takes ownership of `effect` (elements build a fresh one per emit) and adds its key. */

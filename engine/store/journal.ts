@@ -9,7 +9,7 @@
 // once. Backends: MemoryBackend (tests), SqliteBackend (embedded default, store/sqlite.ts).
 
 /** The tables the engine keeps. Each row's value is a JSON-serialisable object. */
-export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen'] as const;
+export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen', 'dedup'] as const;
 export type Table = (typeof TABLES)[number];
 
 export interface Row {

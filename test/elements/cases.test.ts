@@ -1,14 +1,14 @@
-// One runner for every element's table of cases. Fails when an element type of the core
-// module has no case file, so a new element cannot land without its cases.
+// One runner for every element's table of cases. Fails when an element type of the core or
+// messaging module has no case file, so a new element cannot land without its cases.
 import t, { type Test } from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ElementDefinition } from '../../engine/element.js';
 import { compileFlow } from '../../engine/flow/compile.js';
-import { CaseRun, CORE_REGISTRY, type ElementCase, type Expectation, type Observed } from './harness.js';
+import { CaseRun, CASE_REGISTRY, type ElementCase, type Expectation, type Observed } from './harness.js';
 
 const dir = new URL('./', import.meta.url);
 
-for (const def of CORE_REGISTRY.all()) {
+for (const def of CASE_REGISTRY.all()) {
   const file = new URL(`${def.type}.cases.json`, dir);
   t.test(`${def.type}: the documented example is a valid config`, async (t) => {
     t.same(compileExample(def), []);
@@ -39,7 +39,7 @@ function compileExample(def: ElementDefinition): unknown[] {
     elements: def.role === 'entry' ? [] : [node],
     settings: { variables: [{ name: 'status', type: 'text' }, { name: 'count', type: 'whole', default: 0 }] },
   };
-  const r = compileFlow(doc, { registry: CORE_REGISTRY });
+  const r = compileFlow(doc, { registry: CASE_REGISTRY });
   return r.ok ? [] : r.problems;
 }
 

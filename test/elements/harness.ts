@@ -3,13 +3,16 @@
 // itself the entry point), and the case states what comes out: problems, the branch taken,
 // wait times, variables, the person after, the profile and do-not-contact changes its steps
 // made, outbox entries (and how the effect handlers were asked to perform them), failures,
-// who entered. Effects never leave the test: the core module's effect handlers are replaced
-// by ones that answer as the case says.
+// who entered. Effects never leave the test: the effect handlers are replaced by ones that
+// answer as the case says. Steps may advance the clock, change people, enter people, or
+// deliver an inbound message.
 import { Engine, type StepEvent } from '../../engine/runtime/engine.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { loadPeople } from '../../engine/people-file.js';
 import { coreModule } from '../../engine/elements/index.js';
+import { messagingModule } from '../../engine/messaging/index.js';
+import type { InboundMessage } from '../../engine/messaging/message.js';
 import { Registry, type EffectHandler } from '../../engine/module.js';
 import { EffectFailure, JunctionError } from '../../engine/errors.js';
 import { ParticipantStatus, type DoNotContactChange, type Effect, type PersonInput, type ProfileChange } from '../../engine/vocabulary.js';
@@ -48,6 +51,8 @@ export interface Step {
   upsert?: PersonInput;
   reconfigure?: unknown;
   enter?: { personId: string; vars?: Record<string, unknown> };
+  /** An inbound message from a phone or email (to `+385800100` on sms unless said otherwise). */
+  message?: Partial<InboundMessage> & { from: string; text: string };
   expect: Expectation;
 }
 
@@ -98,8 +103,11 @@ export interface Observed {
 
 const SUBJECT = 'subject';
 
-/** The core module's elements (every one needs a case file) and its effect kinds. */
-export const CORE_REGISTRY = new Registry([coreModule]);
+/** The modules whose elements need a case file each. */
+const MODULES = [coreModule, messagingModule];
+export const CASE_REGISTRY = new Registry(MODULES);
+/** The effect kinds those elements emit. */
+const EFFECT_KINDS = ['http.request', 'message.send'];
 
 export class CaseRun {
   readonly clock: VirtualClock;
@@ -120,7 +128,7 @@ export class CaseRun {
     loadPeople(c.people ?? {}, this.people, c.timeZone ?? 'UTC');
     if (c.person) this.people.upsert({ id: 'p1', ...c.person });
     this.engine = new Engine({ clock: this.clock, people: this.people, registry: this.registry(), onStep: (e) => this.events.push(e) });
-    this.entry = CORE_REGISTRY.get(type)?.role === 'entry';
+    this.entry = CASE_REGISTRY.get(type)?.role === 'entry';
     this.flowDoc = this.buildFlow();
   }
 
@@ -134,9 +142,8 @@ export class CaseRun {
       if ('error' in a) throw new EffectFailure(a.error.code, a.error.message ?? a.error.code, a.error.retryable ?? false);
       return a.result;
     };
-    const kinds = [...new Set((coreModule.effects ?? []).map((h) => h.kind))];
-    const handlers: EffectHandler[] = kinds.map((kind) => ({ kind, perform: async (effect) => answer(effect) }));
-    return new Registry([{ ...coreModule, effects: [] }, { name: 'case', effects: handlers }]);
+    const handlers: EffectHandler[] = EFFECT_KINDS.map((kind) => ({ kind, perform: async (effect) => answer(effect) }));
+    return new Registry([...MODULES.map((m) => ({ ...m, effects: [] })), { name: 'case', effects: handlers }]);
   }
 
   private buildFlow(): Record<string, unknown> {
@@ -177,6 +184,7 @@ export class CaseRun {
       if (s.upsert) this.people.upsert(s.upsert);
       if (s.reconfigure !== undefined) this.engine.reconfigureEntry('case', SUBJECT, s.reconfigure);
       if (s.enter) await this.engine.enter('case', s.enter.personId, { vars: s.enter.vars ?? {} });
+      if (s.message) await this.receive(s.message);
     } catch (err) {
       await this.engine.idle();
       return this.observe({ error: codeOf(err) });
@@ -187,6 +195,12 @@ export class CaseRun {
 
   close(): Promise<void> {
     return this.engine.close();
+  }
+
+  /** Delivers an inbound message from its sender (a known person, or a new one named by the address). */
+  private async receive(m: NonNullable<Step['message']>): Promise<void> {
+    const message: InboundMessage = { channel: 'sms', provider: 'case', to: '+385800100', media: [], providerMessageId: `case-${this.clock.now()}`, receivedAt: this.clock.now(), ...m };
+    await this.engine.submit(this.people.findByContact(m.from)?.id ?? m.from, { kind: 'message.inbound', message });
   }
 
   private observe(extra: Partial<Observed>): Observed {

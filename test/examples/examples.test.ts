@@ -73,3 +73,15 @@ t.test('re-engagement: VIP offer, A/B offers, won back, opted out, and a real-ti
   t.equal(r.metrics.profilesInFlow, 4);
   t.equal(r.metrics.goalPerformers, 1);
 });
+
+t.test('SMS keywords: JOIN or START, a YES/NO answer, a second chance, no reply, and STOP', async (t) => {
+  const r = await run('sms-keywords');
+  t.same(pathOf(r, '+12025550101'), ['join', 'welcome', 'answer', 'tag-member', 'thanks', 'thanks.next.exit', 'stop', 'opt-out', 'opt-out.next.exit']);
+  t.same(pathOf(r, '+12025550102'), ['join', 'welcome', 'answer', 'ask-again', 'answer-again', 'tag-member', 'thanks', 'thanks.next.exit']);
+  t.same(pathOf(r, '+12025550103'), ['join', 'welcome', 'answer', 'goodbye', 'goodbye.next.exit']);
+  t.same(pathOf(r, '+12025550104'), [], 'a text that is no keyword starts nothing');
+  t.same(pathOf(r, '+12025550105'), ['join', 'welcome', 'answer', 'answer.noReply.exit'], 'no reply within a day');
+  const noReply = r.participants.find((p) => p.personId === '+12025550105')!;
+  t.equal(new Date(noReply.path.at(-1)!.at).toISOString(), '2026-04-07T18:00:00.000Z');
+  t.equal(r.metrics.profilesInFlow, 4);
+});

@@ -1,0 +1,52 @@
+// Send email: subject, text and optional HTML with {{placeholders}}, from one of our
+// addresses, with an optional reply-to. See send.ts for the recipient and branches.
+import { Type } from '@sinclair/typebox';
+import type { CompiledTemplate } from '../../expressions/template.js';
+import { compileTemplate } from '../../expressions/template.js';
+import { sendElement } from './send.js';
+
+interface Config {
+  from: string;
+  to?: string;
+  timeoutSeconds?: number;
+  subject: string;
+  text: string;
+  html?: string;
+  replyTo?: string;
+}
+
+interface Prepared {
+  readonly subject: CompiledTemplate | undefined;
+  readonly text: CompiledTemplate | undefined;
+  readonly html: CompiledTemplate | undefined;
+  readonly replyTo: string | undefined;
+}
+
+export default sendElement<Config, Prepared>({
+  type: 'sendEmail',
+  channel: 'email',
+  title: 'Send email',
+  description: 'Sends an email from one of our addresses; next once the provider accepted it.',
+  fields: {
+    subject: Type.String({ minLength: 1, maxLength: 998, description: 'subject, with {{placeholders}}' }),
+    text: Type.String({ minLength: 1, maxLength: 1_000_000, description: 'plain-text body, with {{placeholders}}' }),
+    html: Type.Optional(Type.String({ minLength: 1, maxLength: 1_000_000, description: 'HTML body, with {{placeholders}}' })),
+    replyTo: Type.Optional(Type.String({ minLength: 3, maxLength: 320, description: 'reply-to address' })),
+  },
+  example: { from: 'hello@example.com', subject: 'Welcome, {{person.firstName}}', text: 'Glad to have you.' },
+  compile: (config, ctx) => ({
+    subject: compileTemplate(config.subject, ctx, '.subject'),
+    text: compileTemplate(config.text, ctx, '.text'),
+    html: config.html === undefined ? undefined : compileTemplate(config.html, ctx, '.html'),
+    replyTo: config.replyTo,
+  }),
+  content: (p, run) => {
+    const scope = { vars: run.vars, person: run.person, now: run.now };
+    return {
+      subject: p.subject?.render(scope) ?? '',
+      text: p.text?.render(scope) ?? '',
+      ...(p.html ? { html: p.html.render(scope) } : {}),
+      ...(p.replyTo ? { replyTo: p.replyTo } : {}),
+    };
+  },
+});

@@ -1,0 +1,101 @@
+// What the send elements (SMS, WhatsApp, Email) share: the sender that picks the provider,
+// the recipient (the person's first phone or email, or a placeholder text), the do-not-contact
+// check per channel and sender, and the wait for the provider's answer. A send emits one
+// `message.send` outbox entry and waits for it: "next" once the provider accepted it, "failed"
+// when it refused for good or did not answer within the timeout (retries included),
+// "notSent" when the person has no address on the channel or blocks it for this sender
+// (nothing is sent; counted as the element's failure JCT_SEND_BLOCKED or JCT_SEND_NO_ADDRESS).
+import { Type, type TProperties } from '@sinclair/typebox';
+import type { CompileContext, ElementDefinition, RunContext } from '../../element.js';
+import type { Channel, Person } from '../../person.js';
+import type { Input, Outcome } from '../../vocabulary.js';
+import { compileTemplate, type CompiledTemplate } from '../../expressions/template.js';
+import { ourAddress } from '../address.js';
+
+const NEXT = 0;
+const FAILED = 1;
+const NOT_SENT = 2;
+const DEFAULT_TIMEOUT_S = 3600;
+
+/** Config fields every send element has. */
+export const SendFields = {
+  from: Type.String({ minLength: 1, maxLength: 320, description: 'our sender; the provider that lists it sends' }),
+  to: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "recipient, placeholders allowed; default: the person's first address on the channel" })),
+  timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800, default: DEFAULT_TIMEOUT_S, description: 'how long to wait for the provider to accept it, retries included' })),
+};
+
+interface SendFieldsConfig {
+  from: string;
+  to?: string;
+  timeoutSeconds?: number;
+}
+
+/** The parts of a send every channel prepares the same way. */
+export interface PreparedSend {
+  readonly from: string;
+  readonly to: CompiledTemplate | undefined;
+  readonly timeoutMs: number;
+}
+
+export interface SendElement<C extends SendFieldsConfig, P> {
+  readonly type: string;
+  readonly channel: Channel;
+  readonly title: string;
+  readonly description: string;
+  /** The channel's own config fields. */
+  readonly fields: TProperties;
+  readonly example: C;
+  /** The channel's own prepared form. */
+  compile(config: C, ctx: CompileContext): P;
+  /** The message fields besides channel, from and to. */
+  content(prepared: P, run: RunContext): Record<string, unknown>;
+}
+
+export function sendElement<C extends SendFieldsConfig, P>(s: SendElement<C, P>): ElementDefinition<C, PreparedSend & { own: P }> {
+  return {
+    type: s.type,
+    role: 'element',
+    title: s.title,
+    description: s.description,
+    config: Type.Object({ ...SendFields, ...s.fields }, { additionalProperties: false }),
+    example: s.example,
+    branches: () => ['next', 'failed', 'notSent'],
+    waits: true,
+    compile: (config, ctx) => ({
+      from: ourAddress(config.from),
+      to: config.to === undefined ? undefined : compileTemplate(config.to, ctx, '.to'),
+      timeoutMs: (config.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000,
+      own: s.compile(config, ctx),
+    }),
+    execute: (p, run) => send(s, p, run),
+    resume: (_p, _run, input) => outcomeOf(input),
+  };
+}
+
+function send<C extends SendFieldsConfig, P>(s: SendElement<C, P>, p: PreparedSend & { own: P }, run: RunContext): Outcome {
+  const to = recipient(s.channel, p, run);
+  if (to === undefined) return notSent(run, 'JCT_SEND_NO_ADDRESS', `the person has no ${s.channel} address`);
+  if (run.isBlocked(s.channel, to, p.from)) return notSent(run, 'JCT_SEND_BLOCKED', `the person's ${s.channel} address is on the do-not-contact list for ${p.from}`);
+  run.emit({ kind: 'message.send', channel: s.channel, from: p.from, to, ...s.content(p.own, run) });
+  return { wait: true, on: 'effect', until: run.now + p.timeoutMs };
+}
+
+function recipient(channel: Channel, p: PreparedSend, run: RunContext): string | undefined {
+  const given = p.to?.render({ vars: run.vars, person: run.person, now: run.now }).trim();
+  return given ? given : firstAddress(run.person, channel);
+}
+
+function firstAddress(person: Person, channel: Channel): string | undefined {
+  return (channel === 'email' ? person.emails : person.phones)[0];
+}
+
+function notSent(run: RunContext, code: string, message: string): Outcome {
+  run.fail(code, message);
+  return NOT_SENT;
+}
+
+function outcomeOf(input: Input): Outcome | undefined {
+  if (input.kind === 'effect.result') return NEXT;
+  if (input.kind === 'effect.failed' || input.kind === 'timer') return FAILED;
+  return undefined;
+}

@@ -1,0 +1,139 @@
+// Inbound messages through the engine: Inbound Message entry points start flows by keyword
+// priority, waits take replies, keywords interrupt interruptible waits, retries of one
+// provider message are applied once, unknown senders get a profile only when a flow starts.
+import t from 'tap';
+import { world, type World } from '../helpers.js';
+import { messagingModule } from '../../../engine/messaging/index.js';
+import type { InboundMessage } from '../../../engine/messaging/message.js';
+import type { Effect } from '../../../engine/vocabulary.js';
+import type { Module } from '../../../engine/module.js';
+
+const NUMBER = '+385800100';
+let ids = 0;
+
+function sms(from: string, text: string, extra: Partial<InboundMessage> = {}): InboundMessage {
+  return { channel: 'sms', provider: 'test', from, to: NUMBER, text, media: [], providerMessageId: `m${++ids}`, receivedAt: 0, ...extra };
+}
+
+/** A provider that accepts every SMS and answers with an id; `sent` records each message. */
+function testProvider(sent: Effect[]): Module {
+  return { name: 'test-sms', effects: [{ kind: 'message.send', perform: (effect) => (sent.push(effect), { providerMessageId: `out-${sent.length}` }) }] };
+}
+
+function messagingWorld(): World & { sent: Effect[]; receive(m: InboundMessage): ReturnType<World['engine']['submit']> } {
+  const sent: Effect[] = [];
+  const w = world({ modules: [messagingModule, testProvider(sent)] });
+  const receive = (m: InboundMessage) => w.engine.submit(w.engine.personKey({ phones: [m.from] }), { kind: 'message.inbound', message: m });
+  return Object.assign(w, { sent, receive });
+}
+
+const entry = (id: string, condition: unknown, next: string) => ({ id, type: 'inboundMessage', config: { channel: 'sms', number: NUMBER, condition }, branches: { next } });
+
+function chat(id: string, entries: unknown[], extra: { keywords?: 'ignore' } = {}): Record<string, unknown> {
+  return {
+    schemaVersion: 1,
+    id,
+    name: id,
+    entryPoints: entries,
+    elements: [
+      { id: 'hello', type: 'sendSms', config: { from: NUMBER, text: `hi from ${id}` }, branches: { next: 'ask' } },
+      {
+        id: 'ask',
+        type: 'evaluateInboundMessage',
+        config: { channel: 'sms', number: NUMBER, branches: [{ name: 'yes', condition: { operator: 'matchesText', values: ['yes'] } }], timeout: { amount: 1, unit: 'hours' }, ...extra },
+        branches: { yes: 'tag', noMatch: 'ask' },
+      },
+      { id: 'tag', type: 'addTag', config: { tags: [`${id}-yes`] } },
+    ],
+    settings: { variables: [{ name: 'LastInboundMessage', type: 'text' }] },
+  };
+}
+
+function launch(w: World, doc: Record<string, unknown>): void {
+  w.engine.save(doc);
+  w.engine.launch(doc['id'] as string);
+}
+
+const pathOf = (w: World, flowId: string, personId: string) =>
+  w.steps.filter((s) => s.flow.id === flowId && s.participant.personId === personId).flatMap((s) => s.result.visited.map((i) => s.flow.nodes[i]!.id));
+
+t.test('a keyword starts its flow for an unknown sender, who gets a profile; the reply goes to the wait', async (t) => {
+  const w = messagingWorld();
+  launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
+  const first = await w.receive(sms('+385911111111', ' join '));
+  t.match(first, { entered: true, delivered: 0 });
+  const person = w.people.findByContact('+385911111111')!;
+  t.ok(person, 'the sender now has a profile');
+  await w.engine.idle();
+  t.match(w.sent, [{ kind: 'message.send', channel: 'sms', from: NUMBER, to: '+385911111111', text: 'hi from club' }]);
+  const reply = await w.receive(sms('+385911111111', 'YES'));
+  t.match(reply, { delivered: 1 });
+  t.same(pathOf(w, 'club', person.id), ['join', 'hello', 'ask', 'tag', 'tag.next.exit']);
+  t.ok(w.people.get(person.id)!.tags.includes('club-yes'));
+  const nobody = await w.receive(sms('+385912222222', 'hello'));
+  t.same(nobody, { personId: nobody.personId, delivered: 0 }, 'no rule matches: nothing happens');
+  t.notOk(w.people.findByContact('+385912222222'), 'and no profile is created');
+});
+
+t.test('exact keywords beat Anything across flows; ties go to the flow active first', async (t) => {
+  const w = messagingWorld();
+  launch(w, chat('anything', [entry('any', { operator: 'anything' }, 'hello')]));
+  w.clock.advance(1000);
+  launch(w, chat('promo', [entry('kw', { operator: 'matchesText', values: ['PROMO'] }, 'hello')]));
+  w.clock.advance(1000);
+  launch(w, chat('promo-late', [entry('kw', { operator: 'matchesText', values: ['promo'] }, 'hello')]));
+  await w.receive(sms('+385911111111', 'promo'));
+  await w.receive(sms('+385913333333', 'what is this'));
+  const a = w.people.findByContact('+385911111111')!.id;
+  const b = w.people.findByContact('+385913333333')!.id;
+  t.same(pathOf(w, 'promo', a).slice(0, 1), ['kw']);
+  t.same(pathOf(w, 'promo-late', a), [], 'the later flow with the same keyword loses the tie');
+  t.same(pathOf(w, 'anything', b).slice(0, 1), ['any']);
+});
+
+t.test('a keyword interrupts a wait in another flow unless that wait ignores keywords; Anything never does', async (t) => {
+  const w = messagingWorld();
+  launch(w, chat('survey', [entry('start', { operator: 'matchesText', values: ['SURVEY'] }, 'hello')]));
+  launch(w, chat('stubborn', [entry('start', { operator: 'matchesText', values: ['STUBBORN'] }, 'hello')], { keywords: 'ignore' }));
+  launch(w, chat('other', [entry('start', { operator: 'matchesText', values: ['OTHER'] }, 'hello'), entry('any', { operator: 'anything' }, 'hello')]));
+  await w.receive(sms('+385911111111', 'SURVEY'));
+  const ana = w.people.findByContact('+385911111111')!.id;
+  const moved = await w.receive(sms('+385911111111', 'OTHER'));
+  t.match(moved, { entered: true });
+  const interrupted = w.steps.find((s) => s.flow.id === 'survey' && s.participant.exitReason === 'interrupted');
+  t.ok(interrupted, 'the survey wait ended as interrupted');
+  const reply = await w.receive(sms('+385911111111', 'no idea'));
+  t.match(reply, { delivered: 1 }, 'Anything does not interrupt: the waiting flow gets the text');
+  await w.receive(sms('+385914444444', 'STUBBORN'));
+  const ivo = w.people.findByContact('+385914444444')!.id;
+  const kept = await w.receive(sms('+385914444444', 'SURVEY'));
+  t.match(kept, { delivered: 1 }, 'a wait that ignores keywords keeps the message');
+  t.same(pathOf(w, 'survey', ivo), [], 'and the keyword does not start its flow');
+  t.notOk(pathOf(w, 'survey', ana).includes('tag'));
+});
+
+t.test('a retry of the same provider message is applied once and gets the same receipt', async (t) => {
+  const w = messagingWorld();
+  launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
+  const m = sms('+385911111111', 'JOIN');
+  const first = await w.receive(m);
+  const again = await w.receive(m);
+  t.match(again, { ...first, duplicate: true });
+  await w.engine.idle();
+  t.equal(w.sent.length, 1, 'one reply only');
+  t.equal(w.backend.tables.get('dedup')!.size, 1, 'the key is journaled');
+  const other = await w.receive({ ...m, to: '+385800999' });
+  t.notOk(other.duplicate, 'the same id to another of our numbers is another message');
+});
+
+t.test('a send to a blocked contact is not sent and takes notSent', async (t) => {
+  const w = messagingWorld();
+  launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
+  w.people.addDoNotContact({ channel: 'sms', contact: '+385911111111', senders: [NUMBER] });
+  await w.receive(sms('+385911111111', 'JOIN'));
+  await w.engine.idle();
+  t.equal(w.sent.length, 0);
+  const ana = w.people.findByContact('+385911111111')!.id;
+  t.same(pathOf(w, 'club', ana), ['join', 'hello', 'hello.notSent.exit']);
+  t.match(w.engine.metrics('club').elements.find((e) => e.id === 'hello'), { failures: 1 });
+});

@@ -504,6 +504,7 @@ export class Engine {
     const dedup = def.dedupKey?.(input);
     const seenKey = dedup === undefined ? undefined : `${input.kind}\u0000${dedup}`;
     const seen = this.seen[part.index]!;
+    if (seenKey !== undefined) this.forgetExpired(seen);
     const earlier = seenKey === undefined ? undefined : seen.get(seenKey);
     if (earlier) return { ...earlier, duplicate: true };
     const receipt = this.routeModuleInput(part, personId, def, input);
@@ -553,12 +554,16 @@ export class Engine {
     return true;
   }
 
-  /** Keeps a receipt for the de-duplication window, and lets the oldest ones go. */
+  /** Keeps a receipt for the de-duplication window. */
   private remember(seen: Seen, key: string, receipt: Receipt): void {
-    const now = this.clock.now();
-    for (const gone of seen.expire(now - this.dedupWindowMs)) this.journal.put('dedup', gone, null);
-    seen.add(key, { at: now, receipt });
-    this.journal.put('dedup', key, { at: now, receipt });
+    const at = this.clock.now();
+    seen.add(key, { at, receipt });
+    this.journal.put('dedup', key, { at, receipt });
+  }
+
+  /** Lets the keys older than the window go, from memory and the store. */
+  private forgetExpired(seen: Seen): void {
+    for (const gone of seen.expire(this.clock.now() - this.dedupWindowMs)) this.journal.put('dedup', gone, null);
   }
 
   private deliverOn(part: Partition, personId: string, on: string, input: Input): number {

@@ -2,7 +2,10 @@
 // priority, waits take replies, keywords interrupt interruptible waits, retries of one
 // provider message are applied once, unknown senders get a profile only when a flow starts.
 import t from 'tap';
-import { world, type World } from '../helpers.js';
+import { registryWith, world, type World } from '../helpers.js';
+import { Engine } from '../../../engine/runtime/engine.js';
+import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
+import { GroupCommit } from '../../../engine/store/journal.js';
 import { messagingModule } from '../../../engine/messaging/index.js';
 import type { InboundMessage } from '../../../engine/messaging/message.js';
 import type { Effect } from '../../../engine/vocabulary.js';
@@ -136,4 +139,26 @@ t.test('a send to a blocked contact is not sent and takes notSent', async (t) =>
   const ana = w.people.findByContact('+385911111111')!.id;
   t.same(pathOf(w, 'club', ana), ['join', 'hello', 'hello.notSent.exit']);
   t.match(w.engine.metrics('club').elements.find((e) => e.id === 'hello'), { failures: 1 });
+});
+
+t.test('after a restart a waiting participant still takes the reply, and retries are still recognised until the window ends', async (t) => {
+  const w = messagingWorld();
+  launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
+  const join = sms('+385911111111', 'JOIN');
+  await w.receive(join);
+  await w.engine.idle();
+  await w.engine.close();
+  const sent: Effect[] = [];
+  const people = new MemoryPeopleStore(w.clock);
+  const engine = new Engine({ clock: w.clock, people, registry: registryWith([messagingModule, testProvider(sent)]), journal: new GroupCommit(w.backend, { flushMs: 0 }), dedupWindowMs: 3600_000 });
+  engine.recover(w.backend);
+  const key = people.findByContact('+385911111111')!.id;
+  t.match(await engine.submit(key, { kind: 'message.inbound', message: join }), { duplicate: true }, 'the retry of JOIN is recognised after the restart');
+  t.match(await engine.submit(key, { kind: 'message.inbound', message: sms('+385911111111', 'yes') }), { delivered: 1 });
+  await engine.idle();
+  t.ok(people.get(key)!.tags.includes('club-yes'));
+  w.clock.advance(2 * 3600_000);
+  t.notOk((await engine.submit(key, { kind: 'message.inbound', message: join })).duplicate, 'past the window the same id is a new message');
+  t.equal(w.backend.tables.get('dedup')!.size, 1, 'expired keys leave the store');
+  await engine.close();
 });

@@ -26,7 +26,7 @@ export async function startCommand(configFile: string | undefined): Promise<void
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
   const backend = openStore(config);
-  const engine = new Engine({ clock, people, registry, journal: new GroupCommit(backend, { flushMs: config.flushMs }), partitions: config.partitions, logger });
+  const engine = new Engine({ clock, people, registry, journal: new GroupCommit(backend, { flushMs: config.flushMs }), partitions: config.partitions, logger, dedupWindowMs: config.dedupHours * 3600_000 });
   const started = performance.now();
   if (config.people !== '') loadPeopleAtStart(config.people, people, hasRows(backend, 'person'));
   const recovered = engine.recover(backend);

@@ -11,6 +11,7 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     sync: 'full',
     partitions: 8,
     flushMs: 2,
+    dedupHours: 48,
     logLevel: 'info',
     modules: {},
   });

@@ -4,10 +4,18 @@
 import { coreModule } from '../engine/elements/index.js';
 import { messagingModule } from '../engine/messaging/index.js';
 import { Registry, type Module } from '../engine/module.js';
+import twilio from '../channels/twilio/index.js';
+import vonage from '../channels/vonage/index.js';
+import plivo from '../channels/plivo/index.js';
+import telnyx from '../channels/telnyx/index.js';
+import infobip from '../channels/infobip/index.js';
+import metaWhatsApp from '../channels/meta-whatsapp/index.js';
+import email from '../channels/email/index.js';
+import generic from '../channels/generic/index.js';
 import { loadModuleSettings, secretPaths, type SettingsSpec } from '../config/modules.js';
 import type { JunctionConfig } from '../config/index.js';
 
-export const MODULES: readonly Module[] = [coreModule, messagingModule];
+export const MODULES: readonly Module[] = [coreModule, messagingModule, twilio, vonage, plivo, telnyx, infobip, metaWhatsApp, email, generic];
 
 /** The registry of every module; with a configuration, each module's settings loaded from it and `env`. */
 export function assembleRegistry(config?: JunctionConfig, env: NodeJS.ProcessEnv = {}): Registry {

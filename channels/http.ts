@@ -85,6 +85,11 @@ export class ProviderHttp {
   }
 }
 
+/** The Authorization header of HTTP Basic authentication. */
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
 /** Milliseconds a Retry-After header asks to wait: delta-seconds or an HTTP date. */
 export function retryAfterMs(header: string | undefined, now: number): number | undefined {
   if (header === undefined || header.trim() === '') return undefined;

@@ -10,10 +10,11 @@ import { signature } from '../../engine/effects/http-request.js';
 import { CHANNELS } from '../../engine/person.js';
 import { DELIVERY_STATUSES, type DeliveryReport, type InboundMessage } from '../../engine/messaging/message.js';
 import { providerModule, requiredSetting as required, type CommonSettings, type Provider } from '../provider.js';
-import { EffectFailure } from '../../engine/errors.js';
 import { header, requireFresh, sameText } from '../signing.js';
-import { payloadInvalid, signatureInvalid, signatureMissing } from '../errors.js';
+import { signatureInvalid, signatureMissing } from '../errors.js';
 import { payload } from '../payload.js';
+import { answerId, valueAt } from '../answers.js';
+import { dateTime } from '../times.js';
 
 const SIGNATURE = 'X-Junction-Signature header';
 const TOLERANCE_S = 300;
@@ -93,7 +94,7 @@ export const generic: Provider<Settings> = {
         ...(m.button ? { button: m.button } : {}),
         ...(m.subject !== undefined ? { subject: m.subject } : {}),
         providerMessageId: m.id,
-        receivedAt: instant(m.receivedAt, now),
+        receivedAt: dateTime(m.receivedAt, now),
       })),
       reports: (body.reports ?? []).map((r): DeliveryReport => ({
         provider: 'generic',
@@ -101,7 +102,7 @@ export const generic: Provider<Settings> = {
         status: r.status,
         providerStatus: r.providerStatus ?? r.status,
         ...(r.errorCode !== undefined ? { errorCode: r.errorCode } : {}),
-        at: instant(r.at, now),
+        at: dateTime(r.at, now),
       })),
     };
   },
@@ -113,21 +114,8 @@ export const generic: Provider<Settings> = {
       headers: { 'idempotency-key': idempotencyKey, 'x-junction-signature': signature(required(settings.secret, 'secret'), body, Date.now()) },
       text: { body, type: 'application/json' },
     });
-    return { providerMessageId: idOf(answer.json) };
+    return { providerMessageId: answerId(valueAt(answer.json, 'id'), 'the carrier', 'id') };
   },
 };
-
-function idOf(answer: unknown): string {
-  const id = (answer as { id?: unknown } | undefined)?.id;
-  if (typeof id === 'string' && id !== '') return id;
-  throw new EffectFailure('JCT_SEND_ANSWER_INVALID', 'the carrier accepted the message but its answer has no "id"', false);
-}
-
-function instant(iso: string | undefined, now: number): number {
-  if (iso === undefined) return now;
-  const at = Date.parse(iso);
-  if (Number.isNaN(at)) throw payloadInvalid(`"${iso}" is not a date-time`);
-  return at;
-}
 
 export default providerModule(generic);

@@ -12,11 +12,11 @@ import './message.js';
 import { messageWaitKey, reportWaitKey } from './wait-keys.js';
 import { KeywordIndex } from './keywords.js';
 import { ourAddress } from './address.js';
-import inboundMessage, { captured, type InboundMessageEntry } from './elements/inbound-message.js';
-import evaluateInboundMessage from './elements/evaluate-inbound-message.js';
-import sendSms from './elements/send-sms.js';
-import sendWhatsApp from './elements/send-whatsapp.js';
-import sendEmail from './elements/send-email.js';
+import inboundMessage, { captured, type InboundMessageEntry } from './inbound-message.js';
+import evaluateInboundMessage from './evaluate-inbound-message.js';
+import sendSms from './send-sms.js';
+import sendWhatsApp from './send-whatsapp.js';
+import sendEmail from './send-email.js';
 
 const inbound: InputDefinition = {
   kind: 'message.inbound',

@@ -4,8 +4,11 @@
 // task at a time; each step's transition (participant state, profile and do-not-contact
 // changes, entry history, metrics, what the participant now waits for, outbox entries) is
 // applied to memory and put into the journal in one synchronous go, so a batch never holds
-// half a transition. Outbox entries are performed once durable (outbox.ts). Flow versions and
-// their lifecycle are kept here too, journaled on every change.
+// half a transition. A step runs on a scratch copy of the participant, reused step after step
+// (one per nesting level: a step's people change may run other queued steps), and only its
+// changed columns go back into the partition's table; rows kept in memory are marked in the
+// journal and built once per batch. Outbox entries are performed once durable (outbox.ts).
+// Flow versions and their lifecycle are kept here too, journaled on every change.
 import type { Clock } from '../clock.js';
 import { JunctionError, toJunctionError } from '../errors.js';
 import { coerceValue, type Value } from '../values.js';
@@ -16,7 +19,7 @@ import { compileFlow, compileFlowOrThrow, type CompiledFlow } from '../flow/comp
 import type { FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 import type { Channel, DoNotContactEntry } from '../person.js';
-import { GroupCommit, MemoryBackend, type JournalBackend, type Table } from '../store/journal.js';
+import { GroupCommit, KeyedRows, MemoryBackend, type JournalBackend, type Table } from '../store/journal.js';
 import { addDuration } from '../calendar.js';
 import {
   ParticipantStatus,
@@ -31,13 +34,14 @@ import {
   type Receipt,
 } from '../vocabulary.js';
 import { newParticipant, step, type EnterStep, type StepResult } from './step.js';
-import { Partition, partitionOf } from './partition.js';
+import { Partition, partitionOf, type Task } from './partition.js';
+import type { ScratchState } from './participant-table.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
 import { sumMetrics, type FlowMetrics, type MetricsTotals } from './metrics.js';
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Live } from './versions.js';
-import { historyKey, historyRow, participantIdOf, participantKey, participantRow, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
+import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { Seen, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
@@ -91,6 +95,11 @@ export interface EnterOptions {
 
 const TIMER_KIND = 'timer';
 
+const NO_VARS: Readonly<Record<string, Value>> = Object.freeze({});
+
+/** A submit's refusal when its batch failed: one function shared by every submit. */
+const refuseUnavailable = (): Promise<never> => Promise.reject(unavailable());
+
 export class Engine {
   readonly clock: Clock;
   readonly people: EnginePeople;
@@ -109,6 +118,11 @@ export class Engine {
   private readonly isBlocked = (channel: Channel, contact: string, sender: string): boolean => this.people.isBlocked(channel, contact, sender);
   private readonly triggers = new Triggers(() => this.versions.all().filter((l) => this.versions.current(l.flow.id) === l));
   private toDispatch: Effect[] = [];
+  /** The people's journal rows, by person id. */
+  private readonly personRows: KeyedRows;
+  /** Scratch participant states by nesting level of the steps running now (see the header). */
+  private readonly scratch: ScratchState[] = [];
+  private depth = 0;
   private draining = false;
   private closed = false;
 
@@ -120,9 +134,13 @@ export class Engine {
     this.logger = options.logger ?? silent;
     this.onStep = options.onStep;
     const count = options.partitions ?? DEFAULT_PARTITIONS;
-    this.parts = Array.from({ length: count }, (_, i) => new Partition(i, this.clock, (ids, now) => this.wake(i, ids, now)));
+    this.parts = Array.from({ length: count }, (_, i) => new Partition(i, this.clock, (seqs, now) => this.wake(i, seqs, now)));
     this.seen = this.parts.map(() => new Seen());
     this.dedupWindowMs = options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
+    this.personRows = new KeyedRows('person', (id) => id, (id) => {
+      const person = this.people.get(id); // as it is when the batch is written
+      return person ? personOf(person) : null;
+    });
     const ctx = { people: this.people, now: () => this.clock.now() };
     this.outbox = new Outbox(this.registry, ctx, this.clock, this.logger, (effect, input) => this.recordOutcome(effect, input), options.outbox);
     this.people.onChange((change) => this.peopleChanged(change));
@@ -144,10 +162,7 @@ export class Engine {
     } finally {
       this.drain();
     }
-    return this.journal.durable().then(
-      () => receipt,
-      () => Promise.reject(unavailable()),
-    );
+    return this.journal.durable().then(() => receipt, refuseUnavailable);
   }
 
   /**
@@ -405,7 +420,8 @@ export class Engine {
 
   private restoreHistory(key: string, value: unknown): void {
     const [flowId, personId] = splitKey(key);
-    this.partition(personId).setHistory(flowId, personId, readHistory(value));
+    const part = this.partition(personId);
+    part.setHistory(flowId, part.personSlot(personId), readHistory(value));
   }
 
   private restoreMetrics(key: string, totals: MetricsTotals): void {
@@ -417,7 +433,9 @@ export class Engine {
   private restoreSeen(key: string, value: { bits: number[]; goal: boolean }): void {
     const [version, personId] = splitKey(key);
     const live = this.liveByKey(version);
-    if (live) this.partition(personId).metrics(live.flow).restoreSeen(personId, value.bits, value.goal);
+    if (!live) return;
+    const part = this.partition(personId);
+    part.metrics(live.flow).restoreSeen(part.personSlot(personId), value.bits, value.goal);
   }
 
   /** A remembered input goes back to its person's partition, in the order they were applied. */
@@ -431,7 +449,8 @@ export class Engine {
     for (const [key, value] of rows) {
       const state = readParticipant(participantIdOf(key), value, (personId) => this.people.get(personId)?.id ?? personId);
       if (!this.versions.version(state.flowId, state.version)) continue;
-      this.partition(state.personId).put(state, undefined);
+      const part = this.partition(state.personId);
+      part.put(part.participants.seqOf(state.id)!, state);
       n++;
     }
     return n;
@@ -453,8 +472,10 @@ export class Engine {
     switch (input.kind) {
       case 'flow.enter':
         return this.enterFlow(part, personKey, input);
-      case 'timer':
-        return { personId: personKey, delivered: this.wakeOne(part, input.participant) ? 1 : 0 };
+      case 'timer': {
+        const seq = part.participants.seqOf(input.participant);
+        return { personId: personKey, delivered: seq !== undefined && this.wakeOne(part, seq, input) ? 1 : 0 };
+      }
       case 'event':
         return this.eventHappened(part, personKey, input);
       case 'effect.result':
@@ -474,16 +495,19 @@ export class Engine {
     if (!live) throw this.notRunning(input.flowId);
     const entry = pickEntry(live.flow, input.entry, input.through);
     const vars = checkVars(live.flow, input.vars);
-    if (input.person) this.people.upsert({ ...input.person, id: personKey });
-    else if (!this.people.get(personKey)) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}"`);
-    return { personId: personKey, ...this.admit(part, live, entry, personKey, vars, input.branch) };
+    const person = input.person ? this.people.upsert({ ...input.person, id: personKey }) : this.people.get(personKey);
+    if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}"`);
+    const r = this.admit(part, live, entry, person.id, vars, input.branch);
+    // One object of one shape per receipt (held until durable), with the store's id string.
+    return r.entered ? { personId: person.id, entered: true, participantId: r.participantId } : { personId: person.id, entered: false, reason: r.reason };
   }
 
   private eventHappened(part: Partition, personId: string, input: Extract<Input, { kind: 'event' }>): Receipt {
     for (const live of this.versions.live()) {
       if (live.flow.settings.goal !== input.name) continue;
       const rec = part.existingMetrics(live.flow.id, live.flow.version);
-      if (rec?.hasEntered(personId) && rec.goal(personId)) this.putMetrics(part, live, personId, true);
+      const person = part.knownPersonSlot(personId);
+      if (person !== undefined && rec?.hasEntered(person) && rec.goal(person)) this.putMetrics(part, live, person, true);
     }
     return { personId, delivered: this.deliverOn(part, personId, `event:${input.name}`, input) };
   }
@@ -494,7 +518,7 @@ export class Engine {
     const [participantId, steps] = input.key.split(':');
     const state = part.participants.get(participantId!);
     const waits = state?.status === ParticipantStatus.Waiting && state.waitOn === 'effect' && state.steps === Number(steps);
-    return { personId, delivered: waits && this.deliverTo(part, participantId!, input) ? 1 : 0 };
+    return { personId, delivered: waits && this.deliverTo(part, part.participants.seqOf(participantId!)!, input) ? 1 : 0 };
   }
 
   /** A module's input: a retry within the window gets its first receipt; otherwise it is routed. */
@@ -542,13 +566,13 @@ export class Engine {
   }
 
   /** Ends a participant's wait because a keyword started another journey, if its element allows it. */
-  private interrupt(part: Partition, id: string): boolean {
-    const state = part.participants.get(id);
+  private interrupt(part: Partition, seq: number): boolean {
+    const state = part.participants.at(seq);
     const live = state && this.versions.version(state.flowId, state.version);
     if (!state || !live || state.status !== ParticipantStatus.Waiting) return false;
     const node = live.flow.nodes[state.node]!;
     if (!node.def.interruptible?.(node.prepared)) return false;
-    this.leave(part, live, state, false);
+    this.leave(part, live, seq, state, false);
     const exited = { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: 'interrupted' };
     this.onStep?.({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited) });
     return true;
@@ -568,37 +592,48 @@ export class Engine {
 
   private deliverOn(part: Partition, personId: string, on: string, input: Input): number {
     let n = 0;
-    for (const id of part.waitingOn(personId, on)) if (this.deliverTo(part, id, input)) n++;
+    for (const seq of part.waitingOn(personId, on)) if (this.deliverTo(part, seq, input)) n++;
     return n;
   }
 
-  private deliverTo(part: Partition, participantId: string, input: Input): boolean {
-    const state = part.participants.get(participantId);
-    if (!state || state.status !== ParticipantStatus.Waiting) return false;
-    const live = this.versions.version(state.flowId, state.version);
-    if (!live) return false;
-    if (live.record.status === 'paused') {
-      live.held.push({ personId: state.personId, input });
-      return true;
+  /** Delivers an input to waiting participant `seq`: its step, or held while its version is paused. */
+  private deliverTo(part: Partition, seq: number, input: Input): boolean {
+    const state = this.enterScratch();
+    try {
+      if (!part.participants.load(seq, state) || state.status !== ParticipantStatus.Waiting) return false;
+      const live = this.versions.version(state.flowId, state.version);
+      if (!live) return false;
+      if (live.record.status === 'paused') {
+        live.held.push({ personId: state.personId, input });
+        return true;
+      }
+      return this.runStep(part, live, seq, state, input);
+    } finally {
+      this.depth--;
     }
-    return this.runStep(part, live, state, input);
+  }
+
+  /** The scratch state of a step starting now; leave it with `this.depth--`. */
+  private enterScratch(): ScratchState {
+    return (this.scratch[this.depth++] ??= {} as ScratchState);
   }
 
   /** Queues a timer input for each participant whose wake-up this is (checked again when it runs). */
-  private wake(partIndex: number, ids: string[], now: number): void {
+  private wake(partIndex: number, seqs: number[], now: number): void {
     const part = this.parts[partIndex]!;
-    for (const id of ids) if (this.isDue(part, id, now)) part.push(() => void this.wakeOne(part, id));
+    for (const seq of seqs) if (this.isDue(part, seq, now)) part.push(seq);
     this.drain();
   }
 
   /** A wake-up may be stale: the participant moved on since it was armed, or a twin entry ran first. */
-  private wakeOne(part: Partition, id: string): boolean {
-    return this.isDue(part, id, this.clock.now()) && this.deliverTo(part, id, { kind: TIMER_KIND, participant: id });
+  private wakeOne(part: Partition, seq: number, input?: Input): boolean {
+    if (!this.isDue(part, seq, this.clock.now())) return false;
+    return this.deliverTo(part, seq, input ?? { kind: TIMER_KIND, participant: part.participants.idOf(seq) });
   }
 
-  private isDue(part: Partition, id: string, now: number): boolean {
-    const p = part.participants.get(id);
-    return p !== undefined && p.status === ParticipantStatus.Waiting && p.waitUntil > 0 && p.waitUntil <= now;
+  private isDue(part: Partition, seq: number, now: number): boolean {
+    const at = part.participants.waitUntilOf(seq);
+    return at > 0 && at <= now;
   }
 
   private recordOutcome(effect: Effect, input: Input): void {
@@ -619,9 +654,9 @@ export class Engine {
       for (let busy = true; busy; ) {
         busy = false;
         for (const part of this.parts) {
-          for (let task = part.take(); task; task = part.take()) {
+          for (let task = part.take(); task !== undefined; task = part.take()) {
             busy = true;
-            this.runTask(task);
+            this.runTask(part, task);
           }
         }
       }
@@ -631,9 +666,11 @@ export class Engine {
     this.dispatchWhenDurable();
   }
 
-  private runTask(task: () => void): void {
+  /** Runs a task; a number is the sequence of a participant whose wake-up is due. */
+  private runTask(part: Partition, task: Task): void {
     try {
-      task();
+      if (typeof task === 'number') this.wakeOne(part, task);
+      else task();
     } catch (err) {
       const e = toJunctionError(err, 'JCT_INTERNAL');
       this.logger.error({ code: e.code }, e.message);
@@ -656,69 +693,85 @@ export class Engine {
   /** Frequency cap and status checks, then a new participant whose entry step is queued. */
   private admit(part: Partition, live: Live, entry: number, personId: string, vars: Readonly<Record<string, Value>>, branch: number | undefined): EnterResult {
     if (live.record.status !== 'active') return { entered: false, reason: 'JCT_FLOW_NOT_ACTIVE' };
-    if (!this.people.get(personId)) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personId}"`);
+    const person = this.people.get(personId);
+    if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personId}"`);
+    personId = person.id; // the store's own string: kept by the participant, and found fastest in maps
     const now = this.clock.now();
     const { settings, id: flowId } = live.flow;
-    const history = part.historyOf(flowId, personId);
+    const slot = part.personSlot(personId);
+    const history = part.historyOf(flowId, slot);
     const verdict = checkFrequencyCap(settings, history, now);
     if (!verdict.ok) return { entered: false, reason: verdict.reason };
     const h = history ?? { entries: [], inside: 0, lastExitAt: 0 };
     recordEntry(settings, h, now);
-    part.setHistory(flowId, personId, h);
-    this.journal.put('history', historyKey(flowId, personId), historyRow(h));
+    this.journal.mark(part.setHistory(flowId, slot, h), slot);
     const id = part.nextId();
-    this.journal.put('meta', `seq:${part.index}`, part.seq);
-    const state = newParticipant(id, live.flow, personId, entry, now);
-    part.put(state, undefined);
-    part.metrics(live.flow).entered(personId);
-    this.putMetrics(part, live, personId, true);
+    const seq = part.seq;
+    this.journal.put('meta', part.seqKey, seq);
+    part.put(seq, newParticipant(id, live.flow, personId, entry, now));
+    this.journal.mark(part.participantRows, seq);
+    part.metrics(live.flow).entered(slot);
+    this.putMetrics(part, live, slot, true);
     const input: EnterStep = branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
-    part.push(() => void this.runStep(part, live, state, input));
+    part.push(() => void this.firstStep(part, live, seq, input));
     return { entered: true, participantId: id };
   }
 
-  private runStep(part: Partition, live: Live, state: ParticipantState, input: Input | EnterStep): boolean {
+  /** A new participant's entry step. */
+  private firstStep(part: Partition, live: Live, seq: number, input: EnterStep): boolean {
+    const state = this.enterScratch();
+    try {
+      return part.participants.load(seq, state) && this.runStep(part, live, seq, state, input);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Runs a step on `state`, participant `seq`'s scratch state. */
+  private runStep(part: Partition, live: Live, seq: number, state: ScratchState, input: Input | EnterStep): boolean {
     if (!isLive(live.record.status)) return false;
     const person = this.people.get(state.personId);
     const now = this.clock.now();
     if (!person) {
-      this.leave(part, live, state, false);
+      this.leave(part, live, seq, state, false);
       return false;
     }
     const result = step(live.flow, state, person, input, now, this.isBlocked);
     if (!result.accepted) return false;
-    this.applyStep(part, live, state, result, now);
+    this.applyStep(part, live, seq, state, result, now);
     return true;
   }
 
   /** The transition: every change of one step, applied to memory and put into the journal together. */
-  private applyStep(part: Partition, live: Live, before: ParticipantState, result: StepResult, now: number): void {
-    const personId = before.personId;
-    const next = this.applyPersonChanges(live, result);
+  private applyStep(part: Partition, live: Live, seq: number, next: ScratchState, result: StepResult, now: number): void {
+    this.applyPersonChanges(live, next, result);
     this.touch(live, now);
+    const person = part.personSlot(next.personId);
     const rec = part.metrics(live.flow);
-    const firstVisit = rec.visited(personId, result.visited);
+    const firstVisit = rec.visited(person, result.visited);
     for (const f of result.failures) {
       rec.failed(f.node);
       this.logger.warn({ flowId: live.flow.id, element: live.flow.nodes[f.node]?.id, code: f.code }, f.message);
     }
     if (next.status === ParticipantStatus.Exited) {
-      this.leave(part, live, before, live.flow.nodes[next.node]!.def.type === 'exit');
+      this.leave(part, live, seq, next, live.flow.nodes[next.node]!.def.type === 'exit');
     } else {
-      part.put(next, before);
-      this.journal.put('participant', participantKey(next.id), participantRow(next));
+      part.put(seq, next);
+      this.journal.mark(part.participantRows, seq);
     }
-    this.putMetrics(part, live, personId, firstVisit);
+    this.putMetrics(part, live, person, firstVisit);
     for (const effect of result.effects) {
       this.journal.put('outbox', effect.key, effect);
       this.toDispatch.push(effect);
     }
-    this.onStep?.({ at: now, flow: live.flow, participant: next, result });
+    if (this.onStep) {
+      const participant = { ...next }; // the scratch state is reused: the event keeps its own copy
+      this.onStep({ at: now, flow: live.flow, participant, result: { ...result, state: participant } });
+    }
   }
 
-  /** Applies the step's profile and do-not-contact changes; a store refusal stops the participant. */
-  private applyPersonChanges(live: Live, result: StepResult): ParticipantState {
-    const state = result.state;
+  /** Applies the step's profile and do-not-contact changes; a store refusal stops the participant (in `state`). */
+  private applyPersonChanges(live: Live, state: ScratchState, result: StepResult): void {
     try {
       if (result.profile.length > 0) this.people.update(state.personId, result.profile);
       for (const change of result.doNotContact) {
@@ -728,48 +781,45 @@ export class Engine {
           this.journal.put('dnc', `${entry.channel}\u0000${entry.contact}`, this.people.blockOf(entry.channel, entry.contact) ?? null);
         }
       }
-      return state;
     } catch (err) {
       const e = toJunctionError(err, 'JCT_PROFILE_UPDATE');
       this.logger.warn({ flowId: live.flow.id, participant: state.id, code: e.code }, e.message);
-      return { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: e.code };
+      state.status = ParticipantStatus.Exited;
+      state.waitUntil = 0;
+      state.waitOn = '';
+      state.exitReason = e.code;
     }
   }
 
-  private leave(part: Partition, live: Live, before: ParticipantState, reachedExit: boolean): void {
-    this.takeOut(part, live, before, reachedExit, this.clock.now());
+  private leave(part: Partition, live: Live, seq: number, state: ParticipantState, reachedExit: boolean): void {
+    this.takeOut(part, live, seq, state.personId, reachedExit, this.clock.now());
     this.finishIfEmpty(live);
   }
 
-  /** Takes a participant out: its row, the metrics, the person's entry history (and exit time when it left by itself). */
-  private takeOut(part: Partition, live: Live, state: ParticipantState, reachedExit: boolean, exitedAt: number | undefined): void {
-    part.remove(state);
-    this.journal.put('participant', participantKey(state.id), null);
+  /** Takes participant `seq` out: its row, the metrics, the person's entry history (and exit time when it left by itself). */
+  private takeOut(part: Partition, live: Live, seq: number, personId: string, reachedExit: boolean, exitedAt: number | undefined): void {
+    const person = part.personSlot(personId);
+    part.remove(seq, personId);
+    this.journal.mark(part.participantRows, seq);
     part.metrics(live.flow).left(reachedExit);
-    this.putMetrics(part, live, state.personId, false);
-    const h = part.historyOf(live.flow.id, state.personId);
+    this.putMetrics(part, live, person, false);
+    const h = part.historyOf(live.flow.id, person);
     if (!h) return;
     h.inside = Math.max(0, h.inside - 1);
     if (exitedAt !== undefined) h.lastExitAt = exitedAt;
-    part.setHistory(live.flow.id, state.personId, h);
-    this.journal.put('history', historyKey(live.flow.id, state.personId), historyRow(h));
+    this.journal.mark(part.setHistory(live.flow.id, person, h), person);
   }
 
-  /** Metrics totals are built when the batch is written; the person's seen-nodes row when it changed. */
-  private putMetrics(part: Partition, live: Live, personId: string, seenChanged: boolean): void {
-    const rec = part.metrics(live.flow);
-    const key = versionKey(live.flow.id, live.flow.version);
-    this.journal.put('metrics', `${part.index}\u0000${key}`, () => rec.totals());
-    if (seenChanged) this.journal.put('seen', `${key}\u0000${personId}`, () => rec.seenOf(personId) ?? null);
+  /** Marks the metrics totals, and the person's (by number) seen-nodes row when it changed; both are built when the batch is written. */
+  private putMetrics(part: Partition, live: Live, person: number, seenChanged: boolean): void {
+    const m = part.versionMetrics(live.flow);
+    this.journal.mark(m.totals, 0);
+    if (seenChanged) this.journal.mark(m.seen, person);
   }
 
   /** Journals the profile a change touched, then lets entry points hear of it after the current step. */
   private peopleChanged(change: PeopleChange): void {
-    const id = change.personId;
-    this.journal.put('person', id, () => {
-      const person = this.people.get(id); // as it is when the batch is written: built once per batch
-      return person ? personOf(person) : null;
-    });
+    this.journal.mark(this.personRows, change.personId);
     if (this.peopleListeners.size === 0) return;
     const part = this.partition(change.personId);
     for (const listener of this.peopleListeners) part.push(() => listener(change));
@@ -840,8 +890,9 @@ export class Engine {
       live.timers.forEach((t) => this.clock.cancel(t));
       for (const part of this.parts) {
         for (const p of [...part.ofVersion(live.flow.id, live.flow.version)]) {
-          part.remove(p);
-          this.journal.put('participant', participantKey(p.id), null);
+          const seq = part.participants.seqOf(p.id)!;
+          part.remove(seq, p.personId);
+          this.journal.mark(part.participantRows, seq);
         }
       }
       this.versions.drop(live);
@@ -932,7 +983,7 @@ export class Engine {
   }
 
   private removeEnded(part: Partition, live: Live, p: ParticipantState, reason: string): void {
-    this.takeOut(part, live, p, false, undefined);
+    this.takeOut(part, live, part.participants.seqOf(p.id)!, p.personId, false, undefined);
     this.logger.info({ flowId: live.flow.id, participant: p.id, reason }, 'participant removed');
   }
 
@@ -969,15 +1020,23 @@ function pickEntry(flow: CompiledFlow, entryId: string | undefined, through: str
     if (i === undefined || !allowed.includes(i)) throw new JunctionError('JCT_ENTRY_UNKNOWN', `flow "${flow.id}" has no ${through ?? ''}${through ? ' ' : ''}entry point "${entryId}"`);
     return i;
   }
-  const open = allowed.filter((i) => flow.nodes[i]!.def.acceptsLaterEntries?.(flow.nodes[i]!.prepared) ?? true);
-  if (open.length !== 1) throw new JunctionError('JCT_ENTRY_AMBIGUOUS', `flow "${flow.id}" has ${open.length} entry points people can be added through; name one`);
-  return open[0]!;
+  let open = 0;
+  let found = -1;
+  for (const i of allowed) {
+    const node = flow.nodes[i]!;
+    if (!(node.def.acceptsLaterEntries?.(node.prepared) ?? true)) continue;
+    open++;
+    found = i;
+  }
+  if (open !== 1) throw new JunctionError('JCT_ENTRY_AMBIGUOUS', `flow "${flow.id}" has ${open} entry points people can be added through; name one`);
+  return found;
 }
 
 /** Entry values for the flow's declared variables, typed; anything else is refused. */
-function checkVars(flow: CompiledFlow, given: Record<string, unknown> | undefined): Record<string, Value> {
+function checkVars(flow: CompiledFlow, given: Record<string, unknown> | undefined): Readonly<Record<string, Value>> {
+  if (given === undefined) return NO_VARS;
   const out: Record<string, Value> = {};
-  for (const [name, raw] of Object.entries(given ?? {})) {
+  for (const [name, raw] of Object.entries(given)) {
     const declared = flow.settings.variables.find((v) => v.name === name);
     if (!declared) throw new JunctionError('JCT_VARIABLE_UNKNOWN', `flow "${flow.id}" has no variable "${name}"`);
     const c = coerceValue(declared.type, raw);

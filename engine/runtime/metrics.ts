@@ -1,7 +1,9 @@
 // Per flow-version metrics of one partition: for every node, total engagements (every pass)
 // and unique people engaged (first pass per person, kept as a bitset per person), element
-// failures; for the flow, people entered, exited and goal performers. The engine sums the
-// partitions' figures (sumMetrics); totals() and seenOf() are what the journal keeps.
+// failures; for the flow, people entered, exited and goal performers. People are known by
+// their number in the partition (Partition.personSlot), so per-person state is an array
+// entry, not a map entry. The engine sums the partitions' figures (sumMetrics); totals() and
+// seenOf() are what the journal keeps.
 
 export interface NodeMetrics {
   readonly id: string;
@@ -27,11 +29,11 @@ export interface FlowMetrics {
 
 export class MetricsRecorder {
   /**
-   * Person → bitset of the nodes they have passed, 32 nodes a word: a number when the flow has
-   * at most 32 nodes (no object per person), else an array of words.
+   * Person number → bitset of the nodes they have passed, 32 nodes a word: a number when the
+   * flow has at most 32 nodes (no object per person), else an array of words.
    */
-  private readonly seen = new Map<string, number | number[]>();
-  private readonly goalSeen = new Set<string>();
+  private readonly seen: Array<number | number[] | undefined> = [];
+  private readonly goalSeen = new Set<number>();
   readonly metrics: FlowMetrics;
   private readonly words: number;
 
@@ -48,45 +50,47 @@ export class MetricsRecorder {
     };
   }
 
-  entered(personId: string): void {
+  entered(person: number): void {
     this.metrics.activeParticipants++;
-    if (!this.seen.has(personId)) {
-      this.seen.set(personId, this.words === 1 ? 0 : new Array<number>(this.words).fill(0));
+    if (this.seen[person] === undefined) {
+      this.seen[person] = this.words === 1 ? 0 : new Array<number>(this.words).fill(0);
       this.metrics.profilesInFlow++;
     }
   }
 
   /** Counts passes; true when the person passed a node for the first time (seenOf changed). */
-  visited(personId: string, nodes: readonly number[]): boolean {
-    const before = this.seen.get(personId);
-    const bits = typeof before === 'number' ? [before] : before;
+  visited(person: number, nodes: readonly number[]): boolean {
+    const before = this.seen[person];
+    const words = typeof before === 'object' ? before : undefined;
+    let word0 = typeof before === 'number' ? before : 0; // the one word of a small flow, kept unboxed
     let first = false;
-    for (const i of nodes) {
+    for (let n = 0; n < nodes.length; n++) {
+      const i = nodes[n]!;
       const m = this.metrics.elements[i]!;
       m.totalEngagements++;
-      if (!bits) continue;
-      const word = i >> 5;
+      if (before === undefined) continue;
+      const bits = words ? words[i >> 5]! : word0;
       const mask = 1 << (i & 31);
-      if ((bits[word]! & mask) === 0) {
-        bits[word] = (bits[word]! | mask) >>> 0;
-        m.uniqueUsersEngaged++;
-        first = true;
-      }
+      if ((bits & mask) !== 0) continue;
+      if (words) words[i >> 5] = (bits | mask) >>> 0;
+      else word0 = (bits | mask) >>> 0;
+      m.uniqueUsersEngaged++;
+      first = true;
     }
-    if (first && typeof before === 'number') this.seen.set(personId, bits![0]!);
+    if (first && !words) this.seen[person] = word0;
     return first;
   }
 
   /** What the journal keeps of a person: the nodes passed and whether the goal was met. */
-  seenOf(personId: string): { bits: number[]; goal: boolean } | undefined {
-    const bits = this.seen.get(personId);
+  seenOf(person: number): { bits: number[]; goal: boolean } | undefined {
+    const bits = this.seen[person];
     if (bits === undefined) return undefined;
-    return { bits: typeof bits === 'number' ? [bits] : bits, goal: this.goalSeen.has(personId) };
+    return { bits: typeof bits === 'number' ? [bits] : bits, goal: this.goalSeen.has(person) };
   }
 
-  restoreSeen(personId: string, bits: number[], goal: boolean): void {
-    this.seen.set(personId, this.words === 1 ? bits[0]! : bits);
-    if (goal) this.goalSeen.add(personId);
+  restoreSeen(person: number, bits: number[], goal: boolean): void {
+    this.seen[person] = this.words === 1 ? bits[0]! : bits;
+    if (goal) this.goalSeen.add(person);
   }
 
   /** The counters, compactly: [entered, exited, active, goals, [total, unique, failures] per node]. */
@@ -104,8 +108,8 @@ export class MetricsRecorder {
     });
   }
 
-  hasEntered(personId: string): boolean {
-    return this.seen.has(personId);
+  hasEntered(person: number): boolean {
+    return this.seen[person] !== undefined;
   }
 
   failed(node: number): void {
@@ -119,9 +123,9 @@ export class MetricsRecorder {
   }
 
   /** True when this is the person's first goal in this version. */
-  goal(personId: string): boolean {
-    if (this.goalSeen.has(personId)) return false;
-    this.goalSeen.add(personId);
+  goal(person: number): boolean {
+    if (this.goalSeen.has(person)) return false;
+    this.goalSeen.add(person);
     this.metrics.goalPerformers++;
     return true;
   }

@@ -4,9 +4,14 @@
 // versions and wait keys are interned once per partition. Slots are appended in sequence order, so a participant is found by binary search
 // on the sequence column, with no map; a removed one leaves a hole until the table compacts
 // (when holes outnumber the living). A waiting participant costs a few dozen bytes instead of
-// an object graph. Readers get a fresh ParticipantState; writers pass one back.
+// an object graph. Readers get a fresh ParticipantState, or have one reused (load: the step's
+// scratch state); writers pass one back. The interned flow versions' use counts are the
+// number of participants inside each version.
+import { ParticipantStatus, type ParticipantState } from '../vocabulary.js';
 import type { Value } from '../values.js';
-import type { ParticipantState } from '../vocabulary.js';
+
+/** A participant state whose every field may be written: a scratch state, reused step after step. */
+export type ScratchState = { -readonly [K in keyof ParticipantState]: ParticipantState[K] };
 
 const EMPTY_VARS: Record<string, Value> = Object.freeze({}) as Record<string, Value>;
 /** The status of a hole left by a removed participant. */
@@ -18,6 +23,11 @@ class Interned {
   private readonly uses: number[] = [];
   private readonly index = new Map<string, number>();
   private readonly free: number[] = [];
+
+  /** The number of a value, if it is in use. */
+  find(value: string): number | undefined {
+    return this.index.get(value);
+  }
 
   acquire(value: string): number {
     let i = this.index.get(value);
@@ -40,6 +50,10 @@ class Interned {
 
   get(i: number): string {
     return this.values[i]!;
+  }
+
+  usesOf(i: number): number {
+    return this.uses[i]!;
   }
 }
 
@@ -83,13 +97,51 @@ export class ParticipantTable {
 
   get(id: string): ParticipantState | undefined {
     const seq = this.seqOf(id);
-    const slot = seq === undefined ? -1 : this.find(seq);
-    return slot < 0 ? undefined : this.read(slot);
+    return seq === undefined ? undefined : this.at(seq);
   }
 
-  /** Stores a participant; a new one must have a higher sequence than any before it. */
+  /** A fresh state of participant `seq`, if it is here. */
+  at(seq: number): ParticipantState | undefined {
+    const slot = this.find(seq);
+    if (slot < 0) return undefined;
+    const state = {} as ScratchState;
+    this.read(slot, state);
+    return state;
+  }
+
+  /** Reads a participant into `into` (reused by the caller); false when there is none. */
+  load(seq: number, into: ScratchState): boolean {
+    const slot = this.find(seq);
+    if (slot < 0) return false;
+    this.read(slot, into);
+    return true;
+  }
+
+  /** What a waiting participant waits on ('' for time alone), or undefined when it does not wait. */
+  waitOf(seq: number): string | undefined {
+    const slot = this.find(seq);
+    return slot >= 0 && this.statuses[slot] === ParticipantStatus.Waiting ? this.waitKeys.get(this.waitOns[slot]!) : undefined;
+  }
+
+  /** When a waiting participant wakes up; 0 when it waits for no time or does not wait. */
+  waitUntilOf(seq: number): number {
+    const slot = this.find(seq);
+    return slot >= 0 && this.statuses[slot] === ParticipantStatus.Waiting ? this.waitUntils[slot]! : 0;
+  }
+
+  /** Participants inside a flow version. */
+  countOf(flowId: string, version: number): number {
+    const i = this.flowVersions.find(`${flowId}@${version}`);
+    return i === undefined ? 0 : this.flowVersions.usesOf(i);
+  }
+
+  /** Stores a participant (its id gives its sequence). */
   set(state: ParticipantState): void {
-    const seq = this.seqOf(state.id)!;
+    this.write(this.seqOf(state.id)!, state);
+  }
+
+  /** Stores participant `seq`; a new one must have a higher sequence than any before it. */
+  write(seq: number, state: ParticipantState): void {
     let slot = this.find(seq);
     if (slot < 0) slot = this.append(seq, state);
     else this.releaseWaitKey(slot);
@@ -101,9 +153,8 @@ export class ParticipantTable {
     this.vars[slot] = hasKeys(state.vars) ? state.vars : undefined;
   }
 
-  delete(id: string): boolean {
-    const seq = this.seqOf(id);
-    const slot = seq === undefined ? -1 : this.find(seq);
+  delete(seq: number): boolean {
+    const slot = this.find(seq);
     if (slot < 0) return false;
     this.flowVersions.release(this.versions[slot]!);
     this.personIds[slot] = '';
@@ -118,7 +169,12 @@ export class ParticipantTable {
   /** Every participant, as of the call (later changes are not seen). */
   values(): ParticipantState[] {
     const out: ParticipantState[] = [];
-    for (let slot = 0; slot < this.used; slot++) if (this.statuses[slot] !== HOLE) out.push(this.read(slot));
+    for (let slot = 0; slot < this.used; slot++) {
+      if (this.statuses[slot] === HOLE) continue;
+      const state = {} as ScratchState;
+      this.read(slot, state);
+      out.push(state);
+    }
     return out;
   }
 
@@ -136,22 +192,21 @@ export class ParticipantTable {
     return -1;
   }
 
-  private read(slot: number): ParticipantState {
+  /** Fills every field, in one order: fresh states and scratch states share one shape. */
+  private read(slot: number, into: ScratchState): void {
     const version = this.versions[slot]!;
-    return {
-      id: this.idOf(this.seqs[slot]!),
-      flowId: this.versionFlowIds[version]!,
-      version: this.versionNumbers[version]!,
-      personId: this.personIds[slot]!,
-      node: this.nodes[slot]!,
-      status: this.statuses[slot]! as ParticipantState['status'],
-      waitUntil: this.waitUntils[slot]!,
-      waitOn: this.waitKeys.get(this.waitOns[slot]!),
-      vars: this.vars[slot] ?? EMPTY_VARS,
-      enteredAt: this.enteredAts[slot]!,
-      steps: this.stepCounts[slot]!,
-      exitReason: undefined,
-    };
+    into.id = this.idOf(this.seqs[slot]!);
+    into.flowId = this.versionFlowIds[version]!;
+    into.version = this.versionNumbers[version]!;
+    into.personId = this.personIds[slot]!;
+    into.node = this.nodes[slot]!;
+    into.status = this.statuses[slot]! as ParticipantState['status'];
+    into.waitUntil = this.waitUntils[slot]!;
+    into.waitOn = this.waitKeys.get(this.waitOns[slot]!);
+    into.vars = this.vars[slot] ?? EMPTY_VARS;
+    into.enteredAt = this.enteredAts[slot]!;
+    into.steps = this.stepCounts[slot]!;
+    into.exitReason = undefined;
   }
 
   private append(seq: number, state: ParticipantState): number {

@@ -1,16 +1,21 @@
 // A partition: the share of the working state that belongs to the people whose id hashes to
 // it. It owns their participants (compact, participant-table.ts), the index of what each
 // waiting participant waits for, the wake-up heap, the entry history (frequency caps),
-// per-version metrics, the sequence that makes participant ids unique, and a queue of work run
-// one task at a time. Inside, participants are known by their sequence number. Partitions
-// never look at each other; flow-level facts are summed across them by the engine.
+// per-version metrics, the sequence that makes participant ids unique, a queue of work run
+// one task at a time, and the journal row groups of all of these (rows built per batch from
+// memory). Inside, participants are known by their sequence number and people by a small
+// number given on first need (personSlot), so per-person state (entry history, metrics) is
+// an array entry, not a map entry. Partitions never look at each other; flow-level facts are
+// summed across them by the engine.
 import type { Clock } from '../clock.js';
 import { hash32 } from '../hash.js';
+import { KeyedRows, NumberedRows, type RowGroup } from '../store/journal.js';
 import { ParticipantStatus, type ParticipantState } from '../vocabulary.js';
 import type { EntryHistory } from './reentry.js';
 import { MetricsRecorder } from './metrics.js';
 import { Wakeups } from './timers.js';
-import { ParticipantTable } from './participant-table.js';
+import { ParticipantTable, type ScratchState } from './participant-table.js';
+import { historyKey, historyRow, metricsKey, participantKeyOf, participantRow, seenKey, versionKey } from './rows.js';
 
 /** The waits that need no index entry: time alone, or an effect's result (found by its key). */
 const UNINDEXED = new Set(['', 'effect']);
@@ -22,6 +27,28 @@ export interface VersionKey {
   readonly nodes: readonly { id: string; name: string; def: { type: string } }[];
 }
 
+/** A flow version's metrics in one partition and their journal rows. */
+export interface VersionMetrics {
+  readonly recorder: MetricsRecorder;
+  /** The totals row (its one member is 0). */
+  readonly totals: RowGroup<number>;
+  /** The seen-nodes rows, by person number. */
+  readonly seen: RowGroup<number>;
+}
+
+/**
+ * The entry history of one flow in a partition, by person number: the history, or just the
+ * entry time in the common case (entered once, still inside), which costs no object; and its
+ * journal rows.
+ */
+interface FlowHistory {
+  readonly people: Array<EntryHistory | number | undefined>;
+  readonly rows: RowGroup<number>;
+}
+
+/** A queued task: work to run, or the sequence of a participant whose wake-up is due. */
+export type Task = (() => void) | number;
+
 export function partitionOf(personId: string, count: number): number {
   return hash32(personId) % count;
 }
@@ -29,28 +56,39 @@ export function partitionOf(personId: string, count: number): number {
 export class Partition {
   /** Participants by id (every one inside a flow, waiting or between steps). */
   readonly participants: ParticipantTable;
-  /**
-   * Entry history: flow id → person id → history, or just the entry time in the common case
-   * (entered once, still inside), which costs no object.
-   */
-  private readonly history = new Map<string, Map<string, EntryHistory | number>>();
-  /** Last participant sequence number handed out (journaled). */
+  /** Entry history by flow id. */
+  private readonly history = new Map<string, FlowHistory>();
+  /** People by number (personSlot): numbers are given on first need and kept. */
+  private readonly personSlots = new Map<string, number>();
+  private readonly personIds: string[] = [];
+  /** Last participant sequence number handed out (journaled under seqKey). */
   seq = 0;
+  readonly seqKey: string;
+  /** The participants' journal rows, by sequence. */
+  readonly participantRows: RowGroup<number>;
   /** What waiting participants wait on: key → person id → participant sequence(s). */
   private readonly waits = new Map<string, Map<string, number | Set<number>>>();
-  private readonly counts = new Map<string, number>();
-  private readonly recorders = new Map<string, MetricsRecorder>();
-  private queue: Array<() => void> = [];
+  /** By the version's own object (one per launched version): no key to build per step. */
+  private readonly recorders = new Map<VersionKey, VersionMetrics>();
+  private queue: Task[] = [];
   private head = 0;
   readonly wakeups: Wakeups;
 
   constructor(
     readonly index: number,
     clock: Clock,
-    onDue: (ids: string[], now: number) => void,
+    onDue: (seqs: number[], now: number) => void,
   ) {
-    this.participants = new ParticipantTable(`${index.toString(36)}.`);
-    this.wakeups = new Wakeups(clock, (seqs, now) => onDue(seqs.map((s) => this.participants.idOf(s)), now));
+    const prefix = `${index.toString(36)}.`;
+    const table = (this.participants = new ParticipantTable(prefix));
+    this.seqKey = `seq:${index}`;
+    const read = {} as ScratchState; // rows are built one after another: one state read into
+    this.participantRows = new KeyedRows<number>(
+      'participant',
+      (seq) => participantKeyOf(prefix, seq),
+      (seq) => (table.load(seq, read) ? participantRow(read) : null),
+    );
+    this.wakeups = new Wakeups(clock, onDue);
   }
 
   /** A new participant id: `<partition>.<sequence>`, base 36. */
@@ -60,34 +98,31 @@ export class Partition {
 
   // ── participants and what they wait for ─────────────────────────────────────
 
-  /** Stores a participant's new state and indexes what it waits for. */
-  put(state: ParticipantState, before: ParticipantState | undefined): void {
-    const seq = this.participants.seqOf(state.id)!;
-    if (before) this.unindex(before, seq);
-    else this.count(state.flowId, state.version, 1);
-    this.participants.set(state);
+  /** Stores participant `seq`'s new state (a new one, or over its last) and indexes what it waits for. */
+  put(seq: number, state: ParticipantState): void {
+    this.unindex(seq, state.personId);
+    this.participants.write(seq, state);
     if (state.status !== ParticipantStatus.Waiting) return;
     if (state.waitUntil > 0) this.wakeups.add(state.waitUntil, seq);
     if (!UNINDEXED.has(state.waitOn)) this.addWait(state.waitOn, state.personId, seq);
   }
 
-  remove(state: ParticipantState): void {
-    if (!this.participants.delete(state.id)) return;
-    const seq = this.participants.seqOf(state.id)!;
-    this.unindex(state, seq);
-    this.count(state.flowId, state.version, -1);
+  /** Takes participant `seq` out of the table and the wait index. */
+  remove(seq: number, personId: string): void {
+    this.unindex(seq, personId);
+    this.participants.delete(seq);
   }
 
-  /** Ids of this person's participants waiting `on` this key. */
-  waitingOn(personId: string, on: string): string[] {
+  /** Sequences of this person's participants waiting `on` this key. */
+  waitingOn(personId: string, on: string): number[] {
     const seqs = this.waits.get(on)?.get(personId);
     if (seqs === undefined) return [];
-    return typeof seqs === 'number' ? [this.participants.idOf(seqs)] : [...seqs].map((s) => this.participants.idOf(s));
+    return typeof seqs === 'number' ? [seqs] : [...seqs];
   }
 
   /** Participants inside a flow version in this partition. */
   inside(flowId: string, version: number): number {
-    return this.counts.get(`${flowId}@${version}`) ?? 0;
+    return this.participants.countOf(flowId, version);
   }
 
   *ofVersion(flowId: string, version: number): Iterable<ParticipantState> {
@@ -95,40 +130,60 @@ export class Partition {
     for (const p of this.participants.values()) if (p.flowId === flowId && p.version === version) yield p;
   }
 
-  // ── entry history and metrics ────────────────────────────────────────────────
+  // ── people, entry history and metrics ────────────────────────────────────────
+
+  /** The person's number in this partition, given on first need. */
+  personSlot(personId: string): number {
+    let slot = this.personSlots.get(personId);
+    if (slot === undefined) {
+      slot = this.personIds.push(personId) - 1;
+      this.personSlots.set(personId, slot);
+    }
+    return slot;
+  }
+
+  /** The person's number, if the partition has given one. */
+  knownPersonSlot(personId: string): number | undefined {
+    return this.personSlots.get(personId);
+  }
 
   /** The person's entry history in a flow; after changing it, give it back with setHistory (the common case is kept as a number). */
-  historyOf(flowId: string, personId: string): EntryHistory | undefined {
-    const h = this.history.get(flowId)?.get(personId);
+  historyOf(flowId: string, person: number): EntryHistory | undefined {
+    const h = this.history.get(flowId)?.people[person];
     return typeof h === 'number' ? { entries: [h], inside: 1, lastExitAt: 0 } : h;
   }
 
-  setHistory(flowId: string, personId: string, h: EntryHistory): void {
-    let m = this.history.get(flowId);
-    if (!m) this.history.set(flowId, (m = new Map()));
+  /** Sets the person's entry history; returns the flow's history rows, for the journal's mark. */
+  setHistory(flowId: string, person: number, h: EntryHistory): RowGroup<number> {
+    const flow = this.history.get(flowId) ?? this.addHistory(flowId);
     const simple = h.entries.length === 1 && h.inside === 1 && h.lastExitAt === 0;
-    m.set(personId, simple ? h.entries[0]! : h);
+    flow.people[person] = simple ? h.entries[0]! : h;
+    return flow.rows;
   }
 
   metrics(v: VersionKey): MetricsRecorder {
-    const key = `${v.id}@${v.version}`;
-    let r = this.recorders.get(key);
-    if (!r) this.recorders.set(key, (r = new MetricsRecorder(v.id, v.version, v.nodes)));
-    return r;
+    return this.versionMetrics(v).recorder;
+  }
+
+  versionMetrics(v: VersionKey): VersionMetrics {
+    return this.recorders.get(v) ?? this.addMetrics(v);
   }
 
   existingMetrics(flowId: string, version: number): MetricsRecorder | undefined {
-    return this.recorders.get(`${flowId}@${version}`);
+    for (const { recorder } of this.recorders.values()) {
+      if (recorder.metrics.flowId === flowId && recorder.metrics.version === version) return recorder;
+    }
+    return undefined;
   }
 
   // ── work queue ───────────────────────────────────────────────────────────────
 
-  push(task: () => void): void {
+  push(task: Task): void {
     this.queue.push(task);
   }
 
   /** Takes the next queued task, if any. */
-  take(): (() => void) | undefined {
+  take(): Task | undefined {
     if (this.head < this.queue.length) return this.queue[this.head++];
     if (this.head > 0) {
       this.queue = [];
@@ -137,8 +192,37 @@ export class Partition {
     return undefined;
   }
 
-  private unindex(state: ParticipantState, seq: number): void {
-    if (state.status === ParticipantStatus.Waiting && !UNINDEXED.has(state.waitOn)) this.removeWait(state.waitOn, state.personId, seq);
+  private addHistory(flowId: string): FlowHistory {
+    const rows = new NumberedRows(
+      'history',
+      (person) => historyKey(flowId, this.personIds[person]!),
+      (person) => {
+        const h = this.historyOf(flowId, person);
+        return h ? historyRow(h) : null;
+      },
+    );
+    const flow: FlowHistory = { people: [], rows };
+    this.history.set(flowId, flow);
+    return flow;
+  }
+
+  private addMetrics(v: VersionKey): VersionMetrics {
+    const recorder = new MetricsRecorder(v.id, v.version, v.nodes);
+    const version = versionKey(v.id, v.version);
+    const totalsKey = metricsKey(this.index, version);
+    const m: VersionMetrics = {
+      recorder,
+      totals: new NumberedRows('metrics', () => totalsKey, () => recorder.totals()),
+      seen: new NumberedRows('seen', (person) => seenKey(version, this.personIds[person]!), (person) => recorder.seenOf(person) ?? null),
+    };
+    this.recorders.set(v, m);
+    return m;
+  }
+
+  /** Takes participant `seq` (as the table holds it, before a change) out of the wait index. */
+  private unindex(seq: number, personId: string): void {
+    const on = this.participants.waitOf(seq);
+    if (on !== undefined && !UNINDEXED.has(on)) this.removeWait(on, personId, seq);
   }
 
   private addWait(on: string, personId: string, seq: number): void {
@@ -159,12 +243,5 @@ export class Partition {
       if (seqs.size === 0) byPerson!.delete(personId);
     }
     if (byPerson?.size === 0) this.waits.delete(on);
-  }
-
-  private count(flowId: string, version: number, delta: number): void {
-    const key = `${flowId}@${version}`;
-    const n = (this.counts.get(key) ?? 0) + delta;
-    if (n === 0) this.counts.delete(key);
-    else this.counts.set(key, n);
   }
 }

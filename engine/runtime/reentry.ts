@@ -13,8 +13,10 @@ export interface EntryHistory {
 
 export type CapVerdict = { ok: true } | { ok: false; reason: string };
 
+const ALLOWED: CapVerdict = { ok: true };
+
 export function checkFrequencyCap(settings: CompiledSettings, history: EntryHistory | undefined, now: number): CapVerdict {
-  if (!history || history.entries.length === 0) return { ok: true };
+  if (!history || history.entries.length === 0) return ALLOWED;
   const { reentry, timeZone } = settings;
   if (!reentry.enabled) return { ok: false, reason: 'JCT_REENTRY_DISABLED' };
   if (reentry.delay) {
@@ -26,7 +28,7 @@ export function checkFrequencyCap(settings: CompiledSettings, history: EntryHist
     const recent = history.entries.filter((t) => t > since).length;
     if (recent >= limit.count) return { ok: false, reason: 'JCT_ENTRY_LIMIT' };
   }
-  return { ok: true };
+  return ALLOWED;
 }
 
 /** Records an entry, keeping only as many entry times as the largest limit needs. */

@@ -27,13 +27,20 @@ export function readHistory(row: unknown): EntryHistory {
   return { entries, inside, lastExitAt };
 }
 
+const SEQUENCE_DIGITS = 11;
+
 /**
  * A participant's journal key: its id with the sequence zero-padded, so that a partition's
  * participants load back in sequence order (what its compact table needs) without sorting.
  */
 export function participantKey(id: string): string {
   const dot = id.indexOf('.');
-  return id.slice(0, dot + 1) + id.slice(dot + 1).padStart(11, '0');
+  return id.slice(0, dot + 1) + id.slice(dot + 1).padStart(SEQUENCE_DIGITS, '0');
+}
+
+/** participantKey of participant `seq` of the partition whose ids start with `prefix`. */
+export function participantKeyOf(prefix: string, seq: number): string {
+  return prefix + seq.toString(36).padStart(SEQUENCE_DIGITS, '0');
 }
 
 export function participantIdOf(key: string): string {
@@ -43,6 +50,16 @@ export function participantIdOf(key: string): string {
 
 export function historyKey(flowId: string, personId: string): string {
   return `${flowId}\u0000${personId}`;
+}
+
+/** A partition's metrics totals of a flow version. */
+export function metricsKey(partition: number, versionKey: string): string {
+  return `${partition}\u0000${versionKey}`;
+}
+
+/** The nodes a person has passed in a flow version. */
+export function seenKey(versionKey: string, personId: string): string {
+  return `${versionKey}\u0000${personId}`;
 }
 
 export function splitKey(key: string): [string, string] {

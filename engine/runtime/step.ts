@@ -1,12 +1,14 @@
 // The pure core: step(flow, state, person, input, now) → the step's whole unit of work: the
 // participant's new state (or its exit), the person as the step left it with the profile and
 // do-not-contact changes that made it so, and the outbox entries. It never reads a clock,
-// store or network and never mutates its arguments. Instant elements run in a loop inside
-// one step until the participant waits or exits.
+// store or network; the one thing it writes is `state`, the caller's scratch copy of the
+// participant (reused step after step), which it turns into the new state. Instant elements
+// run in a loop inside one step until the participant waits or exits.
 import type { Value } from '../values.js';
 import type { Channel, Person } from '../person.js';
 import type { RunContext } from '../element.js';
 import type { CompiledFlow, CompiledNode } from '../flow/compile.js';
+import type { ScratchState } from './participant-table.js';
 import {
   EXIT,
   ParticipantStatus,
@@ -38,6 +40,7 @@ export interface EnterStep {
 }
 
 export interface StepResult {
+  /** The scratch state the step was given, now the new state. */
   readonly state: ParticipantState;
   readonly person: Person;
   /** Profile changes the step made, in order (already applied to `person`). */
@@ -48,7 +51,7 @@ export interface StepResult {
   /** Node indices in the order the participant passed them (the entry point first on entry). */
   readonly visited: readonly number[];
   readonly failures: readonly Failure[];
-  /** False when a waiting participant's element did not accept the input; nothing changed. */
+  /** False when a waiting participant's element did not accept the input: drop the scratch state, nothing changed. */
   readonly accepted: boolean;
 }
 
@@ -58,8 +61,9 @@ const NOTHING = Object.freeze([]) as never[];
 /** The do-not-contact list as it stands before the step (the store's isBlocked). */
 export type BlockedLookup = (channel: Channel, contact: string, sender: string) => boolean;
 
-export function step(flow: CompiledFlow, state: ParticipantState, person: Person, input: Input | EnterStep, now: number, blocked: BlockedLookup): StepResult {
-  const run = new Run(flow, { ...state, steps: state.steps + 1 }, person, now, blocked);
+export function step(flow: CompiledFlow, state: ScratchState, person: Person, input: Input | EnterStep, now: number, blocked: BlockedLookup): StepResult {
+  state.steps++;
+  const run = new Run(flow, state, person, now, blocked);
   if (input.kind === 'enter') run.enter(input);
   else if (!run.resume(input)) {
     return { state, person, profile: NOTHING, doNotContact: NOTHING, effects: NOTHING, visited: NOTHING, failures: NOTHING, accepted: false };
@@ -98,7 +102,7 @@ class Run implements RunContext {
 
   constructor(
     private readonly flow: CompiledFlow,
-    readonly participant: ParticipantState,
+    readonly participant: ScratchState,
     public person: Person,
     readonly now: number,
     private readonly blocked: BlockedLookup,
@@ -170,10 +174,7 @@ class Run implements RunContext {
     if (p.status !== ParticipantStatus.Waiting) return false;
     const node = this.flow.nodes[p.node]!;
     this.current = node.index;
-    const outcome =
-      input.kind === 'timer' && !node.def.resume
-        ? 0
-        : this.guard(node, () => node.def.resume?.(node.prepared, this, input));
+    const outcome = input.kind === 'timer' && !node.def.resume ? 0 : this.resumeAt(node, input);
     if (outcome === undefined) return (p.status as ParticipantStatus) === ParticipantStatus.Exited; // the element crashed
     this.follow(node, outcome);
     return true;
@@ -220,7 +221,7 @@ class Run implements RunContext {
       const node = this.flow.nodes[index]!;
       this.current = index;
       this.visited.push(index);
-      const outcome = this.guard(node, () => node.def.execute!(node.prepared, this));
+      const outcome = this.execute(node);
       if (outcome === undefined) return;
       if (outcome === EXIT) return this.exit(node, node.id);
       if (typeof outcome !== 'number') return this.wait(node, outcome);
@@ -230,15 +231,28 @@ class Run implements RunContext {
     this.exit(this.flow.nodes[index]!, 'JCT_STEP_LIMIT');
   }
 
-  /** Runs element code; a throw becomes a counted failure and the participant exits. */
-  private guard(node: CompiledNode, fn: () => Outcome | undefined): Outcome | undefined {
+  // Element code runs guarded: a throw becomes a counted failure and the participant exits.
+
+  private execute(node: CompiledNode): Outcome | undefined {
     try {
-      return fn();
+      return node.def.execute!(node.prepared, this);
     } catch (err) {
-      this.fail('JCT_ELEMENT_CRASHED', err instanceof Error ? err.message : String(err));
-      this.exit(node, 'JCT_ELEMENT_CRASHED');
-      return undefined;
+      return this.crashed(node, err);
     }
+  }
+
+  private resumeAt(node: CompiledNode, input: Input): Outcome | undefined {
+    try {
+      return node.def.resume?.(node.prepared, this, input);
+    } catch (err) {
+      return this.crashed(node, err);
+    }
+  }
+
+  private crashed(node: CompiledNode, err: unknown): undefined {
+    this.fail('JCT_ELEMENT_CRASHED', err instanceof Error ? err.message : String(err));
+    this.exit(node, 'JCT_ELEMENT_CRASHED');
+    return undefined;
   }
 
   private wait(node: CompiledNode, wait: Wait): void {

@@ -44,7 +44,8 @@ export class Versions {
   }
 
   version(flowId: string, version: number): Live | undefined {
-    return this.of(flowId).find((l) => l.record.version === version);
+    for (const live of this.of(flowId)) if (live.record.version === version) return live;
+    return undefined;
   }
 
   all(): Live[] {

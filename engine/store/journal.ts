@@ -6,7 +6,11 @@
 //
 // Rows are (table, key, value); value null deletes the row. Within one batch the last write
 // of a (table, key) wins, so a participant that moves five times between flushes is written
-// once. Backends: MemoryBackend (tests), SqliteBackend (embedded default, store/sqlite.ts).
+// once. Rows the engine keeps in memory and changes on every step (participants, people,
+// metrics, entry history) are only marked changed, by a number or an existing string, in a
+// RowGroup (a set of marks, or bits for densely numbered members); their keys and values are
+// built once per batch, when it is written.
+// Backends: MemoryBackend (tests), SqliteBackend (embedded default, store/sqlite.ts).
 
 /** The tables the engine keeps. Each row's value is a JSON-serialisable object. */
 export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen', 'dedup'] as const;
@@ -17,6 +21,91 @@ export interface Row {
   readonly key: string;
   /** The row's new value; null deletes it. */
   readonly value: unknown;
+}
+
+/**
+ * Rows of one table whose truth is in memory: a batch holds only which members changed, and
+ * each one's key and value are read when the batch is written. A table's rows go either all
+ * through groups (disjoint ones) or all through put, never both.
+ */
+export abstract class RowGroup<M extends string | number> {
+  constructor(
+    readonly table: Table,
+    /** The row's key. */
+    readonly key: (member: M) => string,
+    /** The row's value as memory holds it now; null deletes the row. */
+    readonly value: (member: M) => unknown,
+  ) {}
+
+  /** Members marked since the last batch was written. */
+  abstract get marked(): number;
+
+  /** Marks a member changed; false when it already was. */
+  abstract mark(member: M): boolean;
+
+  /** Appends the marked members' rows, built now, and forgets the marks. */
+  abstract takeRows(out: Row[]): void;
+
+  protected row(member: M): Row {
+    return { table: this.table, key: this.key(member), value: this.value(member) };
+  }
+}
+
+/** Members of any kind (ids, sequences), marked in a set. */
+export class KeyedRows<M extends string | number = string> extends RowGroup<M> {
+  private readonly changed = new Set<M>();
+
+  get marked(): number {
+    return this.changed.size;
+  }
+
+  mark(member: M): boolean {
+    const before = this.changed.size;
+    this.changed.add(member);
+    return this.changed.size > before;
+  }
+
+  takeRows(out: Row[]): void {
+    for (const member of this.changed) out.push(this.row(member));
+    this.changed.clear();
+  }
+}
+
+/**
+ * Members that are small whole numbers given densely (a person's number in its partition),
+ * marked as bits: no set entry per member.
+ */
+export class NumberedRows extends RowGroup<number> {
+  private bits = new Uint32Array(32);
+  private readonly changed: number[] = [];
+
+  get marked(): number {
+    return this.changed.length;
+  }
+
+  mark(member: number): boolean {
+    const word = member >>> 5;
+    if (word >= this.bits.length) this.grow(word);
+    const mask = 1 << (member & 31);
+    if ((this.bits[word]! & mask) !== 0) return false;
+    this.bits[word] = this.bits[word]! | mask;
+    this.changed.push(member);
+    return true;
+  }
+
+  takeRows(out: Row[]): void {
+    for (const member of this.changed) {
+      this.bits[member >>> 5] = this.bits[member >>> 5]! & ~(1 << (member & 31));
+      out.push(this.row(member));
+    }
+    this.changed.length = 0;
+  }
+
+  private grow(word: number): void {
+    const bits = new Uint32Array(Math.max(word + 1, 2 * this.bits.length));
+    bits.set(this.bits);
+    this.bits = bits;
+  }
 }
 
 /** Where rows end up. commit() writes one batch atomically: all rows or none. */
@@ -52,6 +141,8 @@ function deferred(): Deferred {
 export class GroupCommit {
   /** The open batch: per table, key → value (a later put of the same key replaces it). */
   private batch = openBatch();
+  /** Groups with members marked in the open batch. */
+  private groups: Array<{ takeRows(out: Row[]): void }> = [];
   private size = 0;
   /** Everyone waiting on the open batch shares one promise. */
   private waiting: Deferred | undefined;
@@ -74,18 +165,19 @@ export class GroupCommit {
     this.maxRows = options.maxRows ?? 2000;
   }
 
-  /**
-   * Adds a row to the open batch. Synchronous: call it for every row of a transition in one go.
-   * `value` may be a function, called once when the batch is written: a row that changes on
-   * every step (metrics totals) is then built once per batch, not once per step.
-   */
+  /** Adds a row to the open batch. Synchronous: call it for every row of a transition in one go. */
   put(table: Table, key: string, value: unknown): void {
     const rows = this.batch.get(table)!;
     const before = rows.size;
     rows.set(key, value);
-    this.size += rows.size - before;
-    if (this.size >= this.maxRows) this.arm(0);
-    else if (this.timer === undefined) this.arm(this.flushMs);
+    this.grew(rows.size - before);
+  }
+
+  /** Marks a group's member changed: its row is built from memory when the batch is written. */
+  mark<M extends string | number>(group: RowGroup<M>, member: M): void {
+    if (!group.mark(member)) return;
+    if (group.marked === 1) this.groups.push(group);
+    this.grew(1);
   }
 
   /** Resolves when every row put so far is durable; rejects if their batch failed. */
@@ -104,6 +196,12 @@ export class GroupCommit {
   /** True once a batch failed: the working state is ahead of the store and must not be trusted. */
   get failed(): boolean {
     return this.failure !== undefined;
+  }
+
+  private grew(rows: number): void {
+    this.size += rows;
+    if (this.size >= this.maxRows) this.arm(0);
+    else if (this.timer === undefined) this.arm(this.flushMs);
   }
 
   private arm(delay: number): void {
@@ -125,9 +223,10 @@ export class GroupCommit {
   /** Batches are written one after another, in the order they were closed. */
   private write(): Promise<void> {
     if (this.size === 0) return this.writing;
-    const rows = batchRows(this.batch);
+    const rows = batchRows(this.batch, this.groups);
     const waiting = this.waiting;
     this.batch = openBatch();
+    this.groups = [];
     this.size = 0;
     this.waiting = undefined;
     this.writing = this.writing.then(async () => {
@@ -152,12 +251,13 @@ function openBatch(): Map<Table, Map<string, unknown>> {
   return new Map(TABLES.map((t) => [t, new Map()]));
 }
 
-/** The batch as rows, each lazy value built now. */
-function batchRows(batch: Map<Table, Map<string, unknown>>): Row[] {
+/** The batch as rows: the rows put, then each group's marked rows, built now (the groups are cleared). */
+function batchRows(batch: Map<Table, Map<string, unknown>>, groups: ReadonlyArray<{ takeRows(out: Row[]): void }>): Row[] {
   const rows: Row[] = [];
   for (const [table, values] of batch) {
-    for (const [key, value] of values) rows.push({ table, key, value: typeof value === 'function' ? (value as () => unknown)() : value });
+    for (const [key, value] of values) rows.push({ table, key, value });
   }
+  for (const group of groups) group.takeRows(rows);
   return rows;
 }
 

@@ -4,7 +4,10 @@
 // and the send's result or typed error). Incoming requests go through the real gateway and
 // engine; outgoing ones through the real handler to a local HTTP server standing in for the
 // provider's API. Every case also checks that no secret of the settings appears in the answer.
+// The fuzz tests share one gateway per provider (webhookGateway), the check that an answer is
+// one a webhook may give (wellAnswered) and a timer for their linear-time checks (fastest).
 import type { Test } from 'tap';
+import fc from 'fast-check';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../../gateway/app.js';
@@ -14,6 +17,7 @@ import { world } from '../engine/helpers.js';
 import type { Input } from '../../engine/vocabulary.js';
 import type { DeliveryReport, InboundMessage, OutboundMessage, SendResult } from '../../engine/messaging/message.js';
 import type { Effect } from '../../engine/vocabulary.js';
+import type { CommonSettings, Provider, WebhookRequest } from '../../channels/provider.js';
 
 type Tap = Test;
 
@@ -127,6 +131,112 @@ async function fakeApi(t: Tap, responses: readonly ProviderResponse[]): Promise<
     server.close();
   });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+}
+
+/** A request to a webhook gateway; the method defaults to POST, the URL to the module's webhook. */
+export interface Injected {
+  readonly method?: 'GET' | 'POST';
+  readonly url?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+}
+
+/** A gateway's answer: its status, the error code of a refusal, and the body. */
+export interface Answer {
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly body: string;
+}
+
+export interface WebhookGateway {
+  inject(request: Injected): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+/** One gateway and engine with the provider's module and settings, for many requests (a fuzz test's). */
+export function webhookGateway(module: Module, settings: Settings): WebhookGateway {
+  const { engine } = world({ modules: [messagingModule, module], settings: { [module.name]: settings } });
+  const app = buildApp(engine);
+  return {
+    async inject(r) {
+      const res = await app.inject({ method: r.method ?? 'POST', url: r.url ?? `/webhooks/${module.name}`, headers: r.headers, ...(r.body !== undefined ? { payload: r.body } : {}) });
+      return { status: res.statusCode, code: res.statusCode === 200 ? undefined : errorCodeOf(res.body), body: res.body };
+    },
+    close: () => engine.close(),
+  };
+}
+
+/** What a correctly signed request may get: read, or refused as malformed. */
+export const verified = (status: number): boolean => status === 200 || status === 400;
+
+/** Anything but a refusal of the signature: what a correctly signed request may get. */
+export const notForItsSignature = (status: number): boolean => status !== 401 && status !== 403;
+
+/**
+ * Whether an answer is one a webhook may give: 200, or a 4xx with a JCT_ code, and `allowed`.
+ * Anything else (a 5xx above all) throws, failing the property so that fast-check shrinks it.
+ */
+export function wellAnswered(a: Answer, allowed: (status: number) => boolean = () => true): true {
+  const well = a.status === 200 || (a.status >= 400 && a.status < 500 && /^JCT_[A-Z_]+$/.test(a.code ?? ''));
+  if (!well || !allowed(a.status)) throw new Error(`answered ${a.status} ${a.code ?? ''}: ${a.body.slice(0, 300)}`);
+  return true;
+}
+
+/** Sends `numRuns` requests made of what `requests` generates; each must be well answered (see wellAnswered). */
+export async function fuzzAnswers<T>(requests: fc.Arbitrary<T>, send: (r: T) => Promise<Answer>, numRuns: number, allowed?: (status: number) => boolean): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(requests, async (r) => wellAnswered(await send(r), allowed)),
+    { numRuns },
+  );
+}
+
+/** The fastest of `times` runs, in ms. */
+export async function fastest(run: () => unknown, times = 5): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < times; i++) {
+    const start = performance.now();
+    await run();
+    best = Math.min(best, performance.now() - start);
+  }
+  return best;
+}
+
+/**
+ * Checks that a provider's own verify and read (not the gateway's parsing) cost time linear in
+ * a form's size: a signed form of 4 000 fields, then one of 64 000, each read and refused as
+ * malformed; 16× the fields must take less than 64× the time. `sign` gives the signature headers.
+ */
+export async function formCostIsLinear<S extends CommonSettings>(
+  t: Tap,
+  provider: Provider<S>,
+  settings: S,
+  url: string,
+  sign: (url: string, body: string) => Record<string, string>,
+): Promise<void> {
+  const request = (n: number): WebhookRequest => {
+    const body = new URLSearchParams(Array.from({ length: n }, (_, i): [string, string] => [i % 2 ? 'Tag' : `Field${i}`, `value-${i}`])).toString();
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', ...sign(url, body) };
+    return { method: 'POST', url, publicUrl: `${settings.publicBaseUrl}${url}`, params: {}, query: {}, headers, body: Object.fromEntries(new URLSearchParams(body)), rawBody: Buffer.from(body) };
+  };
+  const timed = (req: WebhookRequest): Promise<number> =>
+    fastest(() => {
+      provider.verify(req, settings, Date.now());
+      t.throws(() => provider.read(req, settings, Date.now()), { code: 'JCT_PAYLOAD_INVALID' });
+    }, 11);
+  const [small, large] = [request(4_000), request(64_000)];
+  await timed(small);
+  await timed(large);
+  const ratio = (await timed(large)) / (await timed(small));
+  t.ok(ratio < 64, `16× the fields took ${ratio.toFixed(1)}× the time`);
+}
+
+function errorCodeOf(body: string): string | undefined {
+  try {
+    const code = (JSON.parse(body) as { error?: { code?: unknown } } | null)?.error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function inputsOf(inputs: readonly Input[], kind: 'message.inbound' | 'message.status'): unknown[] {

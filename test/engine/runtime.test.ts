@@ -4,7 +4,7 @@
 // limit, illegal status moves, the timer heap.
 import t from 'tap';
 import { Type } from '@sinclair/typebox';
-import { world, flow, pathOf, type World } from './helpers.js';
+import { world, flow, pathOf, pauseDays, tag, type World } from './helpers.js';
 import { defineElement } from '../../engine/element.js';
 import { EffectFailure } from '../../engine/errors.js';
 import type { EffectHandler, Module } from '../../engine/module.js';
@@ -303,4 +303,26 @@ t.test('the timer heap pops in due order under random pushes', async (t) => {
   t.equal(popped.length, due.length);
   t.same(popped, [...due].sort((a, b) => a - b));
   t.equal(q.peek(), undefined);
+});
+
+t.test('a step whose profile change brings the person into another flow at once keeps its own state', async (t) => {
+  const w = testWorld();
+  w.people.upsert({ id: 'ana' });
+  w.engine.save(flow('a', [{ id: 'wait', type: 'testAwait', config: { event: 'poke' }, branches: { next: 'vip' } }, tag('vip', 'vip', 'rest'), pauseDays('rest', 1)]));
+  w.engine.launch('a');
+  w.engine.save({
+    ...flow('b', [pauseDays('hold', 2)]),
+    entryPoints: [{ id: 'vips', type: 'predefinedAudience', config: { audience: { tags: ['vip'] }, updateAfterLaunch: 'realtime' }, branches: { next: 'hold' } }],
+  });
+  w.engine.launch('b');
+  await w.engine.enter('a', 'ana');
+  t.same(await w.engine.event('ana', 'poke', { ok: true }), { personId: 'ana', delivered: 1 }, 'the tag runs b’s entry step inside a’s step');
+  const inside = (flowId: string) => [...w.engine.participantsOf(flowId, 1)];
+  t.match(inside('a'), [{ personId: 'ana', status: ParticipantStatus.Waiting, node: w.engine.compiled('a')!.indexOf.get('rest') }]);
+  t.match(inside('b'), [{ personId: 'ana', status: ParticipantStatus.Waiting, node: w.engine.compiled('b')!.indexOf.get('hold') }]);
+  w.clock.advance(24 * 3600 * 1000);
+  await w.engine.idle();
+  t.same(inside('a'), [], 'a’s participant wakes and leaves');
+  t.equal(inside('b').length, 1, 'b’s participant still waits');
+  t.same(pathOf(w, 'ana'), ['start', 'wait', 'vips', 'hold', 'vip', 'rest', 'rest.next.exit'], 'b’s step, nested, ends first');
 });

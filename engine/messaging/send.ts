@@ -6,11 +6,11 @@
 // "notSent" when the person has no address on the channel or blocks it for this sender
 // (nothing is sent; counted as the element's failure JCT_SEND_BLOCKED or JCT_SEND_NO_ADDRESS).
 import { Type, type TProperties } from '@sinclair/typebox';
-import type { CompileContext, ElementDefinition, RunContext } from '../../element.js';
-import type { Channel, Person } from '../../person.js';
-import type { Input, Outcome } from '../../vocabulary.js';
-import { compileTemplate, type CompiledTemplate } from '../../expressions/template.js';
-import { ourAddress } from '../address.js';
+import type { CompileContext, ElementDefinition, RunContext } from '../element.js';
+import type { Channel, Person } from '../person.js';
+import type { Input, Outcome } from '../vocabulary.js';
+import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
+import { ourAddress } from './address.js';
 
 const NEXT = 0;
 const FAILED = 1;

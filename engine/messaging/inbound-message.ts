@@ -3,12 +3,12 @@
 // the flows on one number). Several may stand in one flow. Captures put the sender, the
 // number written to, the text, or a group of a pattern into flow variables (text variables).
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement, type CompileContext } from '../../element.js';
-import { CHANNELS } from '../../person.js';
-import type { InboundMessage } from '../message.js';
-import { ConditionSchema, checkCondition } from '../condition.js';
-import { compilePattern, type KeywordCondition } from '../keywords.js';
-import { ourAddress } from '../address.js';
+import { defineElement, type CompileContext } from '../element.js';
+import { CHANNELS } from '../person.js';
+import type { InboundMessage } from './message.js';
+import { ConditionSchema, checkCondition } from './condition.js';
+import { compilePattern, type KeywordCondition } from './keywords.js';
+import { ourAddress } from './address.js';
 
 const Capture = Type.Object(
   {

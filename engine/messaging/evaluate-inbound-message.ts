@@ -5,14 +5,14 @@
 // the flow variable LastInboundMessage when the flow declares it (and in `saveTo` if given).
 // A keyword that starts another flow interrupts this wait unless `keywords` is "ignore".
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement } from '../../element.js';
-import { DurationSchema, type Duration } from '../../flow-schema.js';
-import type { Channel } from '../../person.js';
-import { addDuration } from '../../calendar.js';
-import { ConditionSchema, checkCondition } from '../condition.js';
-import { KeywordIndex } from '../keywords.js';
-import { ourAddress } from '../address.js';
-import { messageWaitKey } from '../wait-keys.js';
+import { defineElement } from '../element.js';
+import { DurationSchema, type Duration } from '../flow-schema.js';
+import type { Channel } from '../person.js';
+import { addDuration } from '../calendar.js';
+import { ConditionSchema, checkCondition } from './condition.js';
+import { KeywordIndex } from './keywords.js';
+import { ourAddress } from './address.js';
+import { messageWaitKey } from './wait-keys.js';
 import { MessageChannel } from './inbound-message.js';
 
 const LAST_INBOUND = 'LastInboundMessage';

@@ -2,7 +2,7 @@
 // do-not-contact and the branches). The flow's "messages sent" counts the parts it takes
 // (segments.ts).
 import { Type } from '@sinclair/typebox';
-import { compileTemplate } from '../../expressions/template.js';
+import { compileTemplate } from '../expressions/template.js';
 import { sendElement } from './send.js';
 
 export default sendElement<{ from: string; to?: string; timeoutSeconds?: number; text: string }, ReturnType<typeof compileTemplate>>({

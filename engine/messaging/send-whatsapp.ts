@@ -2,8 +2,8 @@
 // message (up to three reply buttons, or a list) from one of our WhatsApp numbers. Texts,
 // parameters, button titles and list rows take {{placeholders}}. See send.ts for the rest.
 import { Type, type Static } from '@sinclair/typebox';
-import type { CompileContext, RunContext } from '../../element.js';
-import { compileTemplate, type CompiledTemplate } from '../../expressions/template.js';
+import type { CompileContext, RunContext } from '../element.js';
+import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 import { sendElement } from './send.js';
 
 const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) });

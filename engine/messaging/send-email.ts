@@ -1,8 +1,8 @@
 // Send email: subject, text and optional HTML with {{placeholders}}, from one of our
 // addresses, with an optional reply-to. See send.ts for the recipient and branches.
 import { Type } from '@sinclair/typebox';
-import type { CompiledTemplate } from '../../expressions/template.js';
-import { compileTemplate } from '../../expressions/template.js';
+import type { CompiledTemplate } from '../expressions/template.js';
+import { compileTemplate } from '../expressions/template.js';
 import { sendElement } from './send.js';
 
 interface Config {

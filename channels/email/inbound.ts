@@ -1,0 +1,163 @@
+// What every inbound path of email shares (SMTP listener, SendGrid and Mailgun webhooks): the
+// mail as read (sender, recipients, subject, text, Message-ID) turned into one InboundMessage
+// per recipient of ours and submitted to the inbox; HTML turned into text; and the webhook
+// route itself (form read from the raw bytes, verified, read, submitted, answered once durable).
+import { createHash } from 'node:crypto';
+import { Response } from 'undici';
+import { simpleParser, parseAddressHeader, type AddressObject, type ParsedMail } from 'mailparser';
+import { JunctionError } from '../../engine/errors.js';
+import type { RouteAnswer, RouteContext, RouteDefinition, RouteRequest } from '../../engine/module.js';
+import type { InboundMessage } from '../../engine/messaging/message.js';
+import { header } from '../signing.js';
+import { payloadInvalid } from '../errors.js';
+import { isOurs, type EmailSettings } from './settings.js';
+
+/** One mail as any inbound path read it. */
+export interface Mail {
+  /** The From header's address, else the envelope sender. */
+  readonly from: string;
+  readonly recipients: readonly string[];
+  readonly subject: string | undefined;
+  readonly text: string;
+  readonly messageId: string;
+  readonly receivedAt: number;
+}
+
+/** The inbound messages of a mail: one per recipient, addresses lower-cased. */
+export function messagesOf(mail: Mail): InboundMessage[] {
+  const recipients = [...new Set(mail.recipients.map((r) => r.toLowerCase()))];
+  return recipients.map((to) => ({
+    channel: 'email',
+    provider: 'email',
+    from: mail.from.toLowerCase(),
+    to,
+    text: mail.text,
+    media: [],
+    ...(mail.subject !== undefined ? { subject: mail.subject } : {}),
+    providerMessageId: mail.messageId,
+    receivedAt: mail.receivedAt,
+  }));
+}
+
+/** Submits each message to its sender's person; resolves once every one is durable. */
+export async function submitMessages(ctx: RouteContext, messages: readonly InboundMessage[]): Promise<void> {
+  await Promise.all(messages.map((message) => ctx.submit(ctx.personKey({ emails: [message.from] }), { kind: 'message.inbound', message })));
+}
+
+/** The addresses of an address header ("Ana <ana@example.com>, bo@example.com"), groups flattened. */
+export function addressesOf(value: string | AddressObject | undefined): string[] {
+  const parsed = typeof value === 'string' ? parseAddressHeader(value, { flatten: true }) : value;
+  return (parsed?.value ?? []).flatMap((a) => a.group ?? [a]).flatMap((a) => (a.address?.includes('@') ? [a.address] : []));
+}
+
+/** The person's address: the From header's first mailbox, else the envelope sender; 400 without either. */
+export function senderOf(fromHeader: string | AddressObject | undefined, envelopeSender: string | undefined): string {
+  const address = addressesOf(fromHeader)[0] ?? envelopeSender;
+  if (address === undefined || !address.includes('@')) throw payloadInvalid('the mail has no sender address (From header or envelope sender)');
+  return address;
+}
+
+const PARSING = { skipTextToHtml: true, skipImageLinks: true, maxHtmlLengthToParse: 2 * 1024 * 1024 } as const;
+
+/** A whole MIME message read, with its envelope (the recipients it was delivered to and its sender). */
+export async function readMime(raw: Buffer, recipients: readonly string[], envelopeSender: string | undefined, now: number): Promise<Mail> {
+  const parsed = await parseMime(raw);
+  return {
+    from: senderOf(parsed.from, envelopeSender),
+    recipients,
+    subject: parsed.subject,
+    text: (parsed.text ?? '').trim(),
+    messageId: messageIdOr(parsed.messageId, raw),
+    receivedAt: now,
+  };
+}
+
+/** A Message-ID, or when the mail has none a stable hash of what identifies it. */
+export function messageIdOr(messageId: string | undefined, ...identifying: ReadonlyArray<string | Buffer | undefined>): string {
+  if (messageId !== undefined && messageId.trim() !== '') return messageId.trim();
+  const hash = createHash('sha256');
+  for (const part of identifying) hash.update(part ?? '').update('\0');
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** A MIME message (or header block) parsed; 400 when mailparser cannot. */
+export async function parseMime(raw: Buffer): Promise<ParsedMail> {
+  try {
+    return await simpleParser(raw, PARSING);
+  } catch (err) {
+    throw payloadInvalid(`the mail could not be parsed: ${(err as Error).message}`);
+  }
+}
+
+const HTML_HEAD = Buffer.from('Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n');
+
+/** The text part, else the HTML part as text. */
+export async function textOf(text: string | undefined, html: string | undefined): Promise<string> {
+  if (text !== undefined && text.trim() !== '') return text.trim();
+  return html !== undefined ? htmlToText(html) : '';
+}
+
+/** HTML as plain text, converted as mailparser converts an HTML-only mail (with its depth limits). */
+async function htmlToText(html: string): Promise<string> {
+  const parsed = await parseMime(Buffer.concat([HTML_HEAD, Buffer.from(html)]));
+  return (parsed.text ?? '').trim();
+}
+
+/** The text fields of a form (multipart or urlencoded) read from the raw body; files are left out. */
+export type Form = Readonly<Record<string, string>>;
+
+/** One inbound webhook dialect: how its requests are verified and what mail they carry. */
+export interface WebhookDialect {
+  /**
+   * Throws JCT_SIGNATURE_MISSING / JCT_SIGNATURE_INVALID. May return how to forget what it
+   * remembered of this request (a single-use token), for when the webhook is not accepted.
+   */
+  verify(req: RouteRequest, form: Form, settings: EmailSettings, now: number): void | (() => void);
+  /** The mail a verified request carries; throws JCT_PAYLOAD_INVALID (400) when malformed. */
+  read(form: Form, now: number): Promise<Mail>;
+}
+
+const OK: RouteAnswer = { status: 200, body: '' };
+
+/** A webhook route: form read, verified, read, each recipient of ours submitted, 200 once durable. */
+export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinition {
+  return {
+    method: 'POST',
+    url,
+    handle: async (req, ctx) => {
+      const settings = ctx.settings as EmailSettings;
+      const now = Date.now();
+      const form = await formOf(req);
+      const undo = dialect.verify(req, form, settings, now);
+      try {
+        const mail = await dialect.read(form, now);
+        await submitMessages(ctx, messagesOf({ ...mail, recipients: oursOnly(mail.recipients, settings) }));
+        return OK;
+      } catch (err) {
+        undo?.();
+        throw err;
+      }
+    },
+  };
+}
+
+async function formOf(req: RouteRequest): Promise<Form> {
+  const type = header(req, 'content-type') ?? '';
+  let data: Awaited<ReturnType<Response['formData']>>;
+  try {
+    data = await new Response(req.rawBody, { headers: { 'content-type': type } }).formData();
+  } catch {
+    throw payloadInvalid('the body is not a multipart/form-data or urlencoded form');
+  }
+  const fields: Array<[string, string]> = [];
+  for (const [name, value] of data) if (typeof value === 'string') fields.push([name, value]);
+  return Object.fromEntries(fields);
+}
+
+function oursOnly(recipients: readonly string[], settings: EmailSettings): string[] {
+  const ours = recipients.filter((r) => isOurs(r, settings.domains));
+  if (ours.length === 0) {
+    throw new JunctionError('JCT_EMAIL_RECIPIENT_UNKNOWN', `none of the recipients is an address or domain this module accepts (setting "domains")`);
+  }
+  return ours;
+}

@@ -1,0 +1,70 @@
+// Outbound email over SMTP (nodemailer): one pooled transport per relay configuration, the
+// outbox key as the Message-ID's local part and in X-Junction-Idempotency-Key, and the relay's
+// answer read as the engine wants it: 4xx and connection failures retryable, 5xx not.
+import { createTransport, type Transporter } from 'nodemailer';
+import { EffectFailure } from '../../engine/errors.js';
+import type { OutboundMessage, SendResult } from '../../engine/messaging/message.js';
+import { requiredSetting as required } from '../provider.js';
+import type { EmailSettings } from './settings.js';
+
+/** Failures of the connection rather than of what was sent: worth retrying. */
+const CONNECTION_FAILURES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPROTOCOL', 'EMAXLIMIT', 'EPROXY']);
+
+const transports = new Map<string, Transporter>();
+
+export async function sendMail(message: OutboundMessage, settings: EmailSettings): Promise<SendResult> {
+  const messageId = messageIdOf(message);
+  const transport = transportOf(settings);
+  try {
+    const info = (await transport.sendMail({
+      from: message.from,
+      to: message.to,
+      subject: message.subject ?? '',
+      text: message.text,
+      html: message.html,
+      replyTo: message.replyTo,
+      messageId,
+      headers: { 'X-Junction-Idempotency-Key': message.idempotencyKey },
+    })) as { messageId?: string };
+    return { providerMessageId: info.messageId ?? messageId };
+  } catch (err) {
+    throw failureOf(err);
+  }
+}
+
+/** The same outbox entry always gets the same Message-ID, so receivers can spot a retried send. */
+export function messageIdOf(message: Pick<OutboundMessage, 'from' | 'idempotencyKey'>): string {
+  const domain = message.from.slice(message.from.lastIndexOf('@') + 1) || 'localhost';
+  return `<${Buffer.from(message.idempotencyKey).toString('base64url')}@${domain}>`;
+}
+
+function transportOf(s: EmailSettings): Transporter {
+  const host = required(s.relayHost, 'relayHost');
+  const key = JSON.stringify([host, s.relayPort, s.relaySecure, s.relayUser, s.relayPassword, s.timeoutMs]);
+  let transport = transports.get(key);
+  if (!transport) {
+    transport = createTransport({
+      pool: true,
+      host,
+      port: s.relayPort,
+      secure: s.relaySecure,
+      ...(s.relayUser !== undefined ? { auth: { user: s.relayUser, pass: s.relayPassword ?? '' } } : {}),
+      connectionTimeout: s.timeoutMs,
+      greetingTimeout: s.timeoutMs,
+      socketTimeout: s.timeoutMs,
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
+    transports.set(key, transport);
+  }
+  return transport;
+}
+
+function failureOf(err: unknown): EffectFailure {
+  const { code, responseCode, message } = err as { code?: string; responseCode?: number; message?: string };
+  const said = `the SMTP relay ${responseCode !== undefined ? `answered ${responseCode}` : `failed (${code ?? 'error'})`}: ${String(message).slice(0, 300)}`;
+  if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) return new EffectFailure('JCT_SEND_UNAVAILABLE', said, true);
+  if (responseCode !== undefined && responseCode >= 500) return new EffectFailure('JCT_SEND_REJECTED', said, false);
+  if (code !== undefined && CONNECTION_FAILURES.has(code)) return new EffectFailure('JCT_SEND_UNREACHABLE', said, true);
+  return new EffectFailure('JCT_SEND_REJECTED', said, false);
+}

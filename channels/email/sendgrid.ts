@@ -1,0 +1,72 @@
+// SendGrid Inbound Parse (carrier-dialects.md §7.1): each mail POSTed as multipart/form-data,
+// parsed (from, to, subject, text, html, headers, envelope) or raw (the whole MIME message in
+// `email`). SendGrid does not sign these requests, so the URL configured at SendGrid carries a
+// shared secret, `?key=<sendgridKey>`, compared in constant time.
+import { Type } from '@sinclair/typebox';
+import { requiredSetting as required } from '../provider.js';
+import { hmac, sameText } from '../signing.js';
+import { payloadInvalid, signatureInvalid, signatureMissing } from '../errors.js';
+import { payload } from '../payload.js';
+import { addressesOf, messageIdOr, parseMime, readMime, senderOf, textOf, type Mail, type WebhookDialect } from './inbound.js';
+
+const KEY = 'key query parameter';
+const Text = (max: number) => Type.Optional(Type.String({ maxLength: max }));
+
+const Fields = payload(
+  Type.Object({
+    from: Text(4096),
+    to: Text(65_536),
+    subject: Text(4096),
+    text: Text(16 * 1024 * 1024),
+    html: Text(16 * 1024 * 1024),
+    headers: Text(1024 * 1024),
+    envelope: Text(65_536),
+    email: Text(32 * 1024 * 1024),
+  }),
+  'SendGrid Inbound Parse form',
+);
+
+const Envelope = payload(
+  Type.Object({ to: Type.Array(Type.String({ maxLength: 320 }), { maxItems: 1000 }), from: Type.Optional(Type.String({ maxLength: 320 })) }),
+  'SendGrid envelope',
+);
+
+export const sendgrid: WebhookDialect = {
+  verify(req, _form, settings) {
+    const secret = required(settings.sendgridKey, 'sendgridKey');
+    const given = req.query['key'];
+    if (given === undefined) throw signatureMissing(KEY);
+    // Both sides digested first, so the comparison's time does not tell the secret's length.
+    if (typeof given !== 'string' || !sameText(hmac('sha256', 'sendgrid', given, 'hex'), hmac('sha256', 'sendgrid', secret, 'hex'))) throw signatureInvalid(KEY);
+  },
+  async read(form, now) {
+    const f = Fields(form);
+    const envelope = envelopeOf(f.envelope);
+    const recipients = envelope?.to ?? addressesOf(f.to ?? '');
+    if (f.email !== undefined) return readMime(Buffer.from(f.email), recipients, envelope?.from, now);
+    return {
+      from: senderOf(f.from, envelope?.from),
+      recipients,
+      subject: f.subject,
+      text: await textOf(f.text, f.html),
+      messageId: await messageIdOf(f),
+      receivedAt: now,
+    } satisfies Mail;
+  },
+};
+
+function envelopeOf(json: string | undefined): { to: string[]; from?: string } | undefined {
+  if (json === undefined) return undefined;
+  try {
+    return Envelope(JSON.parse(json));
+  } catch (err) {
+    throw err instanceof SyntaxError ? payloadInvalid('the SendGrid envelope is not JSON') : err;
+  }
+}
+
+/** The Message-ID in the mail's header block, else a hash of that block (the same on SendGrid's retries), else of the fields. */
+async function messageIdOf(f: { headers?: string; from?: string; to?: string; subject?: string; text?: string; html?: string }): Promise<string> {
+  if (f.headers === undefined) return messageIdOr(undefined, f.from, f.to, f.subject, f.text, f.html);
+  const block = Buffer.from(`${f.headers.trimEnd()}\r\n\r\n`);
+  return messageIdOr((await parseMime(block)).messageId, block);
+}

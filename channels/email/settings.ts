@@ -1,0 +1,58 @@
+// The email module's settings: the inbound SMTP listener, the two inbound webhooks (SendGrid
+// Inbound Parse, Mailgun routes), the outbound SMTP relay, and which recipients are ours.
+import { Type } from '@sinclair/typebox';
+import type { CommonSettings } from '../provider.js';
+
+export const EmailSettings = {
+  domains: Type.Array(Type.String({ minLength: 1, maxLength: 320 }), {
+    default: [],
+    maxItems: 10_000,
+    description: 'recipient domains ("example.com") or addresses ("help@example.com") we accept mail for, by SMTP or webhook; empty: none',
+  }),
+  smtpListen: Type.Boolean({ default: false, description: 'run the inbound SMTP listener' }),
+  smtpHost: Type.String({ default: '127.0.0.1', description: 'address the SMTP listener binds' }),
+  smtpPort: Type.Integer({ minimum: 0, maximum: 65_535, default: 2525, description: 'port the SMTP listener binds; 0: any free port (logged)' }),
+  maxMessageBytes: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 10 * 1024 * 1024, description: 'largest mail the SMTP listener accepts (advertised as SIZE; larger: 552)' }),
+  smtpUser: Type.Optional(Type.String({ minLength: 1, description: 'with smtpPassword: SMTP AUTH required of whoever delivers to the listener; unset: no AUTH (trusted relay/MX on a private network)' })),
+  smtpPassword: Type.Optional(Type.String({ minLength: 8, description: 'password of smtpUser' })),
+  tlsKeyFile: Type.Optional(Type.String({ minLength: 1, description: 'with tlsCertFile: the listener offers STARTTLS with this PEM private key' })),
+  tlsCertFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate chain offered with STARTTLS' })),
+  sendgridKey: Type.Optional(Type.String({ minLength: 16, description: 'secret the SendGrid Inbound Parse URL carries as ?key=; unset: that webhook is refused' })),
+  mailgunSigningKey: Type.Optional(Type.String({ minLength: 8, description: 'Mailgun HTTP webhook signing key; unset: that webhook is refused' })),
+  relayHost: Type.Optional(Type.String({ minLength: 1, description: 'SMTP server mail is sent through; unset: sends fail for good' })),
+  relayPort: Type.Integer({ minimum: 1, maximum: 65_535, default: 587, description: 'port of the SMTP relay' }),
+  relaySecure: Type.Boolean({ default: false, description: 'TLS from the first byte (port 465); false: STARTTLS when the relay offers it' }),
+  relayUser: Type.Optional(Type.String({ minLength: 1, description: 'user to authenticate to the relay as' })),
+  relayPassword: Type.Optional(Type.String({ minLength: 1, description: 'password of relayUser' })),
+};
+
+export type EmailSettings = CommonSettings & {
+  domains: string[];
+  smtpListen: boolean;
+  smtpHost: string;
+  smtpPort: number;
+  maxMessageBytes: number;
+  smtpUser?: string;
+  smtpPassword?: string;
+  tlsKeyFile?: string;
+  tlsCertFile?: string;
+  sendgridKey?: string;
+  mailgunSigningKey?: string;
+  relayHost?: string;
+  relayPort: number;
+  relaySecure: boolean;
+  relayUser?: string;
+  relayPassword?: string;
+};
+
+export const SECRETS = ['smtpPassword', 'sendgridKey', 'mailgunSigningKey', 'relayPassword'] as const;
+
+/** Whether mail to `address` is ours: its domain or the address itself is listed in `domains`. */
+export function isOurs(address: string, domains: readonly string[]): boolean {
+  const lower = address.toLowerCase();
+  const domain = lower.slice(lower.lastIndexOf('@') + 1);
+  return lower.includes('@') && domains.some((d) => {
+    const listed = d.toLowerCase();
+    return listed === lower || listed === domain;
+  });
+}

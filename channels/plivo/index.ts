@@ -1,0 +1,89 @@
+// The Plivo provider (carrier-dialects.md §3.1–3.3, §9): SMS, MMS and WhatsApp through Plivo
+// Messaging. Inbound messages (the application's message_url) and status callbacks (the url
+// given at send) arrive on /webhooks/plivo as form-encoded POSTs (or GETs), signed with
+// X-Plivo-Signature-V3 or -V2 (signature.ts); the answer is an empty Plivo XML <Response/>.
+// Sends go through the Message API (send.ts).
+import { Type } from '@sinclair/typebox';
+import type { DeliveryReport, DeliveryStatus, InboundMessage } from '../../engine/messaging/message.js';
+import { providerModule, requiredSetting as required, type Provider } from '../provider.js';
+import { payload } from '../payload.js';
+import { withPlus, withoutWhatsApp } from '../addresses.js';
+import { fieldsOf, numbered } from '../form.js';
+import { statusReport } from '../statuses.js';
+import { verifyPlivo } from './signature.js';
+import { sendPlivo } from './send.js';
+import { Settings, type PlivoSettings } from './settings.js';
+
+export type { PlivoSettings } from './settings.js';
+
+/** Plivo's Status → the normalized status (§9.3). */
+export const PLIVO_STATUSES: Readonly<Record<string, DeliveryStatus>> = {
+  queued: 'queued',
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  failed: 'failed',
+  undelivered: 'failed',
+  rejected: 'failed',
+};
+
+const Uuid = Type.String({ minLength: 1, maxLength: 64 });
+const Text = (max: number) => Type.Optional(Type.String({ maxLength: max }));
+
+const readMessage = payload(
+  Type.Object({
+    MessageUUID: Uuid,
+    From: Type.String({ minLength: 1, maxLength: 320 }),
+    To: Type.String({ minLength: 1, maxLength: 320 }),
+    Type: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('mms'), Type.Literal('whatsapp')])),
+    Text: Text(65_536),
+    Body: Text(65_536),
+    MediaCount: Type.Optional(Type.String({ pattern: '^\\d{1,2}$' })),
+    ContentType: Text(64),
+  }),
+  'Plivo message webhook',
+);
+
+const readStatus = payload(Type.Object({ MessageUUID: Uuid, Status: Type.String({ minLength: 1, maxLength: 64 }), ErrorCode: Text(64) }), 'Plivo status callback');
+
+export const plivo: Provider<PlivoSettings> = {
+  name: 'plivo',
+  channels: ['sms', 'whatsapp'],
+  settings: Settings,
+  secrets: ['authToken', 'mainAuthToken'],
+  methods: ['POST', 'GET'],
+  accepted: { status: 200, body: '<Response></Response>', headers: { 'content-type': 'application/xml' } },
+  verify(req, settings) {
+    const authToken = required(settings.authToken, 'authToken');
+    verifyPlivo(req, { authToken, mainAuthToken: settings.mainAuthToken ?? authToken });
+  },
+  read(req, _settings, now) {
+    const fields = fieldsOf(req);
+    const isStatusCallback = (fields as { Status?: unknown } | undefined)?.Status !== undefined;
+    return isStatusCallback ? { messages: [], reports: [reportOf(fields, now)] } : { messages: [messageOf(fields, now)], reports: [] };
+  },
+  send: sendPlivo,
+};
+
+function reportOf(fields: unknown, now: number): DeliveryReport {
+  const f = readStatus(fields);
+  return statusReport(PLIVO_STATUSES, { provider: 'plivo', id: f.MessageUUID, word: f.Status, errorCode: f.ErrorCode || undefined, at: now });
+}
+
+function messageOf(fields: unknown, now: number): InboundMessage {
+  const f = readMessage(fields);
+  const text = f.Text ?? f.Body ?? '';
+  return {
+    channel: f.Type === 'whatsapp' ? 'whatsapp' : 'sms',
+    provider: 'plivo',
+    from: withPlus(withoutWhatsApp(f.From)),
+    to: withPlus(withoutWhatsApp(f.To)),
+    text,
+    media: numbered(fields as Record<string, unknown>, 'Media', 1, Number(f.MediaCount ?? 0)),
+    ...(f.ContentType === 'button' ? { button: { text } } : {}),
+    providerMessageId: f.MessageUUID,
+    receivedAt: now,
+  };
+}
+
+export default providerModule(plivo);

@@ -1,0 +1,129 @@
+// The Telnyx provider (carrier-dialects.md §4.1–4.3): messaging webhooks at /webhooks/telnyx,
+// JSON events signed with Ed25519 (signature.ts). `message.received` is an inbound SMS or MMS;
+// `message.sent`, `message.finalized` and `message.read` report on a message we sent, by its
+// first recipient's status; other events are acknowledged and ignored. Sends go to
+// `POST /v2/messages` with the API key as a Bearer token: SMS, or MMS when there is media.
+import { Type } from '@sinclair/typebox';
+import type { DeliveryReport, InboundMessage } from '../../engine/messaging/message.js';
+import { providerModule, requiredSetting as required, type CommonSettings, type Provider, type WebhookContent } from '../provider.js';
+import { payload } from '../payload.js';
+import type { Explanation, ProviderAnswer } from '../http.js';
+import { answerId, isRecord, valueAt } from '../answers.js';
+import { statusReport } from '../statuses.js';
+import { instant } from '../times.js';
+import { verifyTelnyx } from './signature.js';
+import { TELNYX_STATUSES } from './statuses.js';
+
+const Settings = {
+  apiKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'API key (Mission Control, API Keys); unset: every send fails' })),
+  publicKey: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9+/]{43}=$',
+      description: "the account's public key for webhook signatures (Mission Control, Keys & Credentials), Base64; unset: every webhook is refused",
+    }),
+  ),
+  messagingProfileId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'messaging profile sent with every message (needed for alphanumeric senders)' })),
+  apiBaseUrl: Type.String({ pattern: '^https?://[^/]+$', default: 'https://api.telnyx.com', description: 'base URL of the Telnyx API' }),
+};
+type Settings = CommonSettings & { apiKey?: string; publicKey?: string; messagingProfileId?: string; apiBaseUrl: string };
+
+const REPORTING_EVENTS = ['message.sent', 'message.finalized', 'message.read'];
+
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+const Address = Type.String({ minLength: 1, maxLength: 320 });
+const Short = Type.String({ maxLength: 1024 });
+const When = Type.Optional(Type.Union([Short, Type.Null()]));
+const readEvent = payload(
+  Type.Object({ data: Type.Object({ event_type: Type.String({ maxLength: 100 }), occurred_at: When, payload: Type.Unknown() }) }),
+  'Telnyx webhook',
+);
+const readInbound = payload(
+  Type.Object({
+    id: Id,
+    type: Type.Optional(Short),
+    from: Type.Object({ phone_number: Address }),
+    to: Type.Union([Type.Array(Type.Object({ phone_number: Address }), { minItems: 1, maxItems: 1000 }), Address]),
+    text: Type.Optional(Type.Union([Type.String({ maxLength: 65_536 }), Type.Null()])),
+    media: Type.Optional(Type.Array(Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) }), { maxItems: 100 })),
+    received_at: When,
+  }),
+  'Telnyx inbound message',
+);
+const readOutbound = payload(
+  Type.Object({
+    id: Id,
+    to: Type.Array(Type.Object({ status: Type.String({ maxLength: 64 }) }), { minItems: 1, maxItems: 1000 }),
+    errors: Type.Optional(Type.Array(Type.Object({ code: Type.Optional(Type.Union([Short, Type.Number()])) }), { maxItems: 100 })),
+    completed_at: When,
+    sent_at: When,
+  }),
+  'Telnyx message status',
+);
+
+export const telnyx: Provider<Settings> = {
+  name: 'telnyx',
+  channels: ['sms'],
+  settings: Settings,
+  secrets: ['apiKey'],
+  verify(req, settings, now) {
+    verifyTelnyx(req, required(settings.publicKey, 'publicKey'), now);
+  },
+  read(req, _settings, now) {
+    const { data } = readEvent(req.body);
+    const at = instant(data.occurred_at, now);
+    if (data.event_type === 'message.received') return received(data.payload, at);
+    if (REPORTING_EVENTS.includes(data.event_type)) return { messages: [], reports: [report(data.payload, at)] };
+    return { messages: [], reports: [] };
+  },
+  async send(message, settings, http) {
+    const media = message.media ?? [];
+    const answer = await http.call(
+      {
+        url: `${settings.apiBaseUrl}/v2/messages`,
+        headers: { authorization: `Bearer ${required(settings.apiKey, 'apiKey')}`, accept: 'application/json' },
+        json: {
+          from: message.from,
+          to: message.to,
+          ...(message.text ? { text: message.text } : {}),
+          ...(media.length > 0 ? { media_urls: media } : {}),
+          ...(settings.messagingProfileId !== undefined ? { messaging_profile_id: settings.messagingProfileId } : {}),
+        },
+      },
+      telnyxError,
+    );
+    return { providerMessageId: answerId(valueAt(answer.json, 'data', 'id'), 'telnyx', 'data.id') };
+  },
+};
+
+/** An inbound SMS or MMS; Telnyx's WhatsApp and RCS messages are not read here. */
+function received(body: unknown, occurredAt: number): WebhookContent {
+  const m = readInbound(body);
+  if (m.type !== undefined && m.type !== 'SMS' && m.type !== 'MMS') return { messages: [], reports: [] };
+  const message: InboundMessage = {
+    channel: 'sms',
+    provider: 'telnyx',
+    from: m.from.phone_number,
+    to: typeof m.to === 'string' ? m.to : m.to[0]!.phone_number,
+    text: m.text ?? '',
+    media: (m.media ?? []).map((x) => x.url),
+    providerMessageId: m.id,
+    receivedAt: instant(m.received_at, occurredAt),
+  };
+  return { messages: [message], reports: [] };
+}
+
+/** The status of a message we sent, as its (first) recipient's status says. */
+function report(body: unknown, occurredAt: number): DeliveryReport {
+  const m = readOutbound(body);
+  const errorCode = m.errors?.find((e) => e.code !== undefined)?.code;
+  return statusReport(TELNYX_STATUSES, { provider: 'telnyx', id: m.id, word: m.to[0]!.status, errorCode, at: instant(m.completed_at ?? m.sent_at, occurredAt) });
+}
+
+/** Telnyx's `errors[]`: code, title and detail of each. */
+function telnyxError({ json }: ProviderAnswer): Explanation | undefined {
+  const errors = valueAt(json, 'errors');
+  const said = (Array.isArray(errors) ? errors.filter(isRecord) : []).map((e) => [e['code'], e['title'], e['detail']].filter((x) => typeof x === 'string' || typeof x === 'number').join(' '));
+  return said.length > 0 ? { words: said.join('; ') } : undefined;
+}
+
+export default providerModule(telnyx);

@@ -1,0 +1,27 @@
+// The Vonage provider: one webhook, /webhooks/vonage (GET and POST), that takes both of
+// Vonage's formats, told apart by shape: a JSON body with a `message_uuid` is the Messages
+// API's (signed with a JWT; messages-api.ts), anything else is the SMS API's (fields signed
+// with `sig`; sms-api.ts). Sends go through the Messages API: text on SMS and WhatsApp.
+import { providerModule, requiredSetting as required, type Provider } from '../provider.js';
+import { isMessagesApi, readMessagesApi, sendMessage, verifyMessagesApi } from './messages-api.js';
+import { readSmsApi, smsApiFields, verifySmsApi } from './sms-api.js';
+import { Settings, type VonageSettings } from './settings.js';
+
+export const vonage: Provider<VonageSettings> = {
+  name: 'vonage',
+  channels: ['sms', 'whatsapp'],
+  settings: Settings,
+  secrets: ['apiSecret', 'signatureSecret'],
+  methods: ['GET', 'POST'],
+  verify(req, settings, now) {
+    const secret = required(settings.signatureSecret, 'signatureSecret');
+    if (isMessagesApi(req)) verifyMessagesApi(req, secret, settings.signatureWindowS, now);
+    else verifySmsApi(smsApiFields(req), secret, settings.signatureMethod, settings.signatureWindowS, now);
+  },
+  read(req, _settings, now) {
+    return isMessagesApi(req) ? readMessagesApi(req.body, now) : readSmsApi(smsApiFields(req), now);
+  },
+  send: sendMessage,
+};
+
+export default providerModule(vonage);

@@ -1,0 +1,508 @@
+// The email module: real SMTP in (a nodemailer client delivering to the real listener on
+// loopback, a real engine behind it), real SMTP out (nodemailer to a real smtp-server on
+// loopback), and the SendGrid and Mailgun webhooks through the shared harness.
+import t from 'tap';
+import type { Test } from 'tap';
+import type { AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { Value } from '@sinclair/typebox/value';
+import { createTransport } from 'nodemailer';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { simpleParser } from 'mailparser';
+import emailModule from '../../channels/email/index.js';
+import { mailgun, RecentTokens } from '../../channels/email/mailgun.js';
+import { messageIdOf } from '../../channels/email/send.js';
+import type { SmtpListening } from '../../channels/email/smtp.js';
+import { messagingModule } from '../../engine/messaging/index.js';
+import { Registry, type Settings } from '../../engine/module.js';
+import type { Effect, Input } from '../../engine/vocabulary.js';
+import type { InboundMessage } from '../../engine/messaging/message.js';
+import { world } from '../engine/helpers.js';
+import { runIncoming, type IncomingCase } from './harness.js';
+
+/** The module's settings with its defaults, as the configuration loader gives them. */
+function settingsWith(over: Record<string, unknown>): Settings {
+  return Value.Default(emailModule.config!.schema, Value.Clone(over)) as Settings;
+}
+
+const OURS = { domains: ['ours.test', 'vip@partner.test'] };
+
+// ---------------------------------------------------------------------------------------------
+// Inbound SMTP
+
+interface Listening {
+  port: number;
+  inbound: InboundMessage[];
+}
+
+/** The real listener on 127.0.0.1, port 0, in front of a real engine; `submit` may wrap the engine's. */
+async function listening(t: Test, over: Record<string, unknown> = {}, wrap?: (submit: (k: string, i: Input) => Promise<unknown>) => (k: string, i: Input) => Promise<unknown>): Promise<Listening> {
+  const settings = settingsWith({ ...OURS, smtpListen: true, smtpPort: 0, ...over });
+  const { engine } = world({ modules: [messagingModule, emailModule], settings: { email: settings } });
+  const inbound: InboundMessage[] = [];
+  const real = engine.submit.bind(engine);
+  const recorded = (key: string, input: Input) => {
+    if (input.kind === 'message.inbound') inbound.push(input.message);
+    return real(key, input);
+  };
+  const submit = wrap ? wrap(recorded) : recorded;
+  const listener = emailModule.listeners![0]!;
+  const quiet = { info() {}, warn() {}, error() {} };
+  const started = (await listener.start({ submit: submit as never, personKey: engine.personKey.bind(engine), settings: engine.registry.settingsOf(listener), logger: quiet })) as SmtpListening;
+  t.teardown(async () => {
+    await started.close();
+    await engine.close();
+  });
+  return { port: started.port, inbound };
+}
+
+/** The SMTP reply code a refused delivery got. */
+async function refusal(sending: Promise<unknown>): Promise<number | undefined> {
+  return sending.then(
+    () => undefined,
+    (err: { responseCode?: number }) => err.responseCode,
+  );
+}
+
+/** Speaks SMTP line by line: the server's reply (all its lines) to the greeting and to each command. */
+async function dialog(port: number, commands: readonly string[]): Promise<string[]> {
+  const socket = connect(port, '127.0.0.1');
+  const replies: string[] = [];
+  let buffer = '';
+  const pending = [...commands];
+  await new Promise<void>((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      // A reply ends with a line "NNN text" (no dash after the code).
+      const end = /(^|\r\n)\d{3} [^\r\n]*\r\n$/.exec(buffer);
+      if (!end) return;
+      replies.push(buffer);
+      buffer = '';
+      const next = pending.shift();
+      if (next === undefined) return resolve();
+      socket.write(`${next}\r\n`);
+    });
+    socket.on('close', () => resolve());
+    socket.on('error', reject);
+  });
+  socket.destroy();
+  return replies;
+}
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function client(port: number, auth?: { user: string; pass: string }) {
+  return createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, ...(auth ? { auth } : {}) });
+}
+
+t.test('inbound SMTP', async (t) => {
+  t.test('a mail to two of our addresses becomes two inbound messages, answered once durable', async (t) => {
+    const l = await listening(t);
+    const info = await client(l.port).sendMail({
+      from: 'Ana Horvat <Ana.Horvat@Example.org>',
+      to: 'help@ours.test',
+      cc: 'VIP@partner.test',
+      subject: 'Order 42',
+      text: 'Where is my order?\n',
+      html: '<p>Where is <b>my</b> order?</p>',
+      messageId: '<order-42@example.org>',
+    });
+    t.same(info.accepted, ['help@ours.test', 'VIP@partner.test']);
+    t.match(l.inbound, [
+      { channel: 'email', provider: 'email', from: 'ana.horvat@example.org', to: 'help@ours.test', subject: 'Order 42', text: 'Where is my order?', media: [], providerMessageId: '<order-42@example.org>' },
+      { from: 'ana.horvat@example.org', to: 'vip@partner.test', providerMessageId: '<order-42@example.org>' },
+    ]);
+    t.equal(l.inbound.length, 2);
+    t.type(l.inbound[0]!.receivedAt, 'number');
+  });
+
+  t.test('an HTML-only mail gives its text', async (t) => {
+    const l = await listening(t);
+    await client(l.port).sendMail({ from: 'bo@example.org', to: 'help@ours.test', subject: 'Hi', html: '<h1>Hello</h1><p>from <i>Bo</i></p>' });
+    t.match(l.inbound[0]!.text, /HELLO[\s\S]*from Bo/);
+  });
+
+  t.test('a mail without Message-ID gets a hash of its bytes; without From, the envelope sender', async (t) => {
+    const l = await listening(t);
+    const raw = 'To: help@ours.test\r\nSubject: bare\r\n\r\nhello\r\n';
+    await client(l.port).sendMail({ envelope: { from: 'Cy@Example.org', to: ['help@ours.test'] }, raw });
+    t.match(l.inbound, [{ from: 'cy@example.org', to: 'help@ours.test', text: 'hello', providerMessageId: /^sha256:[0-9a-f]{64}$/ }]);
+  });
+
+  t.test('a recipient outside our domains is refused at RCPT TO with 550; the others still get it', async (t) => {
+    const l = await listening(t);
+    t.equal(await refusal(client(l.port).sendMail({ from: 'ana@example.org', to: 'someone@elsewhere.test', text: 'x' })), 550);
+    const info = await client(l.port).sendMail({ from: 'ana@example.org', to: ['help@ours.test', 'other@partner.test'], text: 'x' });
+    t.same(info.rejected, ['other@partner.test']);
+    t.same(l.inbound.map((m) => m.to), ['help@ours.test']);
+  });
+
+  t.test('a mail over maxMessageBytes is refused with 552 and nothing is submitted', async (t) => {
+    const l = await listening(t, { maxMessageBytes: 2048 });
+    t.equal(await refusal(client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', text: 'x'.repeat(10_000) })), 552);
+    t.equal(l.inbound.length, 0);
+  });
+
+  t.test('a mail announcing a SIZE over the limit is refused at MAIL FROM with 552', async (t) => {
+    const l = await listening(t, { maxMessageBytes: 2048 });
+    const replies = await dialog(l.port, ['EHLO client.test', 'MAIL FROM:<ana@example.org> SIZE=4096', 'QUIT']);
+    t.match(replies[1], /SIZE 2048/, 'the limit is advertised');
+    t.match(replies[2], /^552 /);
+  });
+
+  t.test('a submit that fails is answered 451, so the sending server retries', async (t) => {
+    const l = await listening(t, {}, () => () => Promise.reject(new Error('journal unavailable')));
+    t.equal(await refusal(client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', text: 'x' })), 451);
+  });
+
+  t.test('250 is not answered before the submit is durable', async (t) => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const l = await listening(t, {}, (submit) => async (k, i) => {
+      await held;
+      return submit(k, i);
+    });
+    let answered = false;
+    const sending = client(l.port)
+      .sendMail({ from: 'ana@example.org', to: 'help@ours.test', text: 'x' })
+      .then(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    t.notOk(answered, 'not answered while the submit is pending');
+    release();
+    await sending;
+    t.equal(l.inbound.length, 1);
+  });
+
+  t.test('with smtpUser/smtpPassword, AUTH is required', async (t) => {
+    const l = await listening(t, { smtpUser: 'relay', smtpPassword: 'relay-password-1' });
+    t.equal(await refusal(client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', text: 'x' })), 530);
+    t.equal(await refusal(client(l.port, { user: 'relay', pass: 'wrong-password' }).sendMail({ from: 'ana@example.org', to: 'help@ours.test', text: 'x' })), 535);
+    await client(l.port, { user: 'relay', pass: 'relay-password-1' }).sendMail({ from: 'ana@example.org', to: 'help@ours.test', text: 'x' });
+    t.equal(l.inbound.length, 1);
+  });
+
+  t.test('with tlsKeyFile/tlsCertFile, STARTTLS is offered and AUTH needs it', { skip: hasOpenssl() ? false : 'no openssl to make a certificate' }, async (t) => {
+    const dir = t.testdir({});
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const l = await listening(t, { smtpUser: 'relay', smtpPassword: 'relay-password-1', tlsKeyFile: `${dir}/key.pem`, tlsCertFile: `${dir}/cert.pem` });
+    const auth = { user: 'relay', pass: 'relay-password-1' };
+    t.equal(await refusal(client(l.port, auth).sendMail({ from: 'ana@example.org', to: 'help@ours.test', text: 'x' })), 538, 'no AUTH in clear');
+    const tls = createTransport({ host: '127.0.0.1', port: l.port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth });
+    await tls.sendMail({ from: 'ana@example.org', to: 'help@ours.test', text: 'over TLS' });
+    t.match(l.inbound, [{ text: 'over TLS' }]);
+  });
+
+  t.test('smtpListen false (the default): nothing listens', async (t) => {
+    const listener = emailModule.listeners![0]!;
+    const started = await listener.start({ submit: () => Promise.reject(new Error('unused')), personKey: () => 'p', settings: settingsWith({}), logger: { info() {}, warn() {}, error() {} } });
+    t.notOk('port' in started);
+    await started.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Outbound SMTP
+
+interface Relay {
+  port: number;
+  received: Array<{ raw: Buffer; from: string; to: string[]; user?: string }>;
+}
+
+/** A real SMTP server on loopback standing in for the relay. */
+async function relay(t: Test, handlers: Pick<SMTPServerOptions, 'onRcptTo' | 'onData' | 'onAuth'> = {}): Promise<Relay> {
+  const received: Relay['received'] = [];
+  const server = new SMTPServer({
+    logger: false,
+    disableReverseLookup: true,
+    authOptional: true,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    closeTimeout: 50,
+    onAuth: (auth, _s, cb) => cb(null, { user: auth.username }),
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({
+          raw: Buffer.concat(chunks),
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          user: session.user as string | undefined,
+        });
+        cb();
+      });
+    },
+    ...handlers,
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { port: (server.server.address() as AddressInfo).port, received };
+}
+
+function send(port: number, message: Record<string, unknown>, over: Record<string, unknown> = {}): Promise<unknown> {
+  const registry = new Registry([messagingModule, emailModule], { email: settingsWith({ relayHost: '127.0.0.1', relayPort: port, numbers: ['news@ours.test'], timeoutMs: 2000, ...over }) });
+  const effect = { kind: 'message.send', key: 'p1.1:2:0', personId: 'ana', channel: 'email', from: 'news@ours.test', to: 'ana@example.org', ...message } as unknown as Effect;
+  const handler = registry.handler(effect);
+  if (!handler) throw new Error('the email module does not accept this message');
+  return Promise.resolve(handler.perform(effect, { people: undefined as never, now: () => Date.now(), settings: registry.settingsOf(handler) }));
+}
+
+t.test('outbound SMTP', async (t) => {
+  t.test('a message reaches the relay with its headers, parts and idempotency key', async (t) => {
+    const r = await relay(t);
+    const result = await send(r.port, { subject: 'Welcome', text: 'Hello Ana', html: '<p>Hello <b>Ana</b></p>', replyTo: 'help@ours.test' }, { relayUser: 'junction', relayPassword: 'relay-pass' });
+    const messageId = `<${Buffer.from('p1.1:2:0').toString('base64url')}@ours.test>`;
+    t.same(result, { providerMessageId: messageId });
+    t.equal(messageIdOf({ from: 'news@ours.test', idempotencyKey: 'p1.1:2:0' }), messageId);
+    const [got] = r.received;
+    t.same([got!.from, got!.to, got!.user], ['news@ours.test', ['ana@example.org'], 'junction']);
+    const mail = await simpleParser(got!.raw);
+    t.equal(mail.messageId, messageId);
+    t.equal(mail.headers.get('x-junction-idempotency-key'), 'p1.1:2:0');
+    t.equal(mail.subject, 'Welcome');
+    t.equal(mail.text?.trim(), 'Hello Ana');
+    t.equal(mail.html, '<p>Hello <b>Ana</b></p>');
+    t.equal(mail.replyTo?.value[0]?.address, 'help@ours.test');
+    t.equal(mail.from?.value[0]?.address, 'news@ours.test');
+  });
+
+  t.test('a retried send carries the same Message-ID', async (t) => {
+    const r = await relay(t);
+    await send(r.port, { text: 'once' });
+    await send(r.port, { text: 'once' });
+    const ids = await Promise.all(r.received.map(async (m) => (await simpleParser(m.raw)).messageId));
+    t.equal(ids[0], ids[1]);
+  });
+
+  t.test('a 5xx from the relay fails for good', async (t) => {
+    const r = await relay(t, { onRcptTo: (_a, _s, cb) => cb(Object.assign(new Error('no such user'), { responseCode: 550 })) });
+    await t.rejects(send(r.port, { text: 'x' }), { code: 'JCT_SEND_REJECTED', retryable: false, message: /550/ });
+  });
+
+  t.test('a 4xx from the relay is retryable', async (t) => {
+    const r = await relay(t, { onData: (stream, _s, cb) => stream.on('end', () => cb(Object.assign(new Error('greylisted'), { responseCode: 451 }))).resume() });
+    await t.rejects(send(r.port, { text: 'x' }), { code: 'JCT_SEND_UNAVAILABLE', retryable: true, message: /451/ });
+  });
+
+  t.test('a relay that cannot be reached is retryable', async (t) => {
+    const port = await closedPort();
+    await t.rejects(send(port, { text: 'x' }), { code: 'JCT_SEND_UNREACHABLE', retryable: true });
+  });
+
+  t.test('no relayHost: the send fails for good', async (t) => {
+    await t.rejects(send(1, { text: 'x' }, { relayHost: undefined }), { code: 'JCT_PROVIDER_NOT_CONFIGURED', retryable: false });
+  });
+
+  t.test('only senders listed in numbers are ours', async (t) => {
+    const registry = new Registry([emailModule], { email: settingsWith({ numbers: ['news@ours.test'] }) });
+    t.ok(registry.handler({ kind: 'message.send', key: 'k', personId: 'p', channel: 'email', from: 'news@ours.test' } as never));
+    t.notOk(registry.handler({ kind: 'message.send', key: 'k', personId: 'p', channel: 'email', from: 'other@ours.test' } as never));
+    t.notOk(registry.handler({ kind: 'message.send', key: 'k', personId: 'p', channel: 'sms', from: 'news@ours.test' } as never));
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks
+
+/** A multipart/form-data body, as a browser or provider builds it. */
+export async function multipart(fields: Record<string, string>, files: Record<string, string> = {}): Promise<{ body: Buffer; headers: Record<string, string> }> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) form.append(k, v);
+  for (const [k, v] of Object.entries(files)) form.append(k, new Blob([v], { type: 'image/png' }), `${k}.png`);
+  const res = new Response(form);
+  return { body: Buffer.from(await res.arrayBuffer()), headers: { 'content-type': res.headers.get('content-type')! } };
+}
+
+const SENDGRID_KEY = 'sendgrid-url-secret-0123456789';
+const MAILGUN_KEY = 'mailgun-signing-key-0123';
+
+const headersBlock = 'Received: by mx.sendgrid.net\r\nMessage-ID: <sg-1@example.org>\r\nFrom: Ana <ana@example.org>\r\nSubject: Order 42';
+const sendgridFields = {
+  from: 'Ana Horvat <Ana@Example.org>',
+  to: 'help@ours.test',
+  subject: 'Order 42',
+  text: 'Where is my order?\n',
+  html: '<p>Where is my order?</p>',
+  headers: headersBlock,
+  envelope: JSON.stringify({ to: ['help@ours.test'], from: 'bounce@example.org' }),
+  sender_ip: '192.0.2.1',
+  spam_score: '0.1',
+};
+
+t.test('SendGrid Inbound Parse', async (t) => {
+  const url = `/webhooks/email/sendgrid?key=${SENDGRID_KEY}`;
+  const cases: IncomingCase[] = [
+    {
+      label: 'a parsed mail becomes an inbound message; its Message-ID comes from the header block',
+      url,
+      ...(await multipart(sendgridFields, { attachment1: 'PNG' })),
+      status: 200,
+      messages: [{ channel: 'email', provider: 'email', from: 'ana@example.org', to: 'help@ours.test', subject: 'Order 42', text: 'Where is my order?', media: [], providerMessageId: '<sg-1@example.org>' }],
+    },
+    {
+      label: 'the envelope names the recipients: each of ours gets a message, others are left out',
+      url,
+      ...(await multipart({ ...sendgridFields, envelope: JSON.stringify({ to: ['help@ours.test', 'sales@ours.test', 'x@elsewhere.test'] }) })),
+      status: 200,
+      messages: [{ to: 'help@ours.test' }, { to: 'sales@ours.test' }],
+    },
+    {
+      label: 'without an envelope, the To field',
+      url,
+      ...(await multipart({ ...sendgridFields, envelope: undefined as never, to: 'Help <help@ours.test>, Vip <vip@partner.test>' })),
+      status: 200,
+      messages: [{ to: 'help@ours.test' }, { to: 'vip@partner.test' }],
+    },
+    {
+      label: 'an HTML-only mail gives its text',
+      url,
+      ...(await multipart({ ...sendgridFields, text: '', html: '<p>Where is <b>my</b> order?</p>' })),
+      status: 200,
+      messages: [{ text: 'Where is my order?' }],
+    },
+    {
+      label: 'no Message-ID in the headers: a hash of the header block',
+      url,
+      ...(await multipart({ ...sendgridFields, headers: 'Received: by mx.sendgrid.net\r\nSubject: x' })),
+      status: 200,
+      messages: [{ providerMessageId: /^sha256:/ }] as never,
+    },
+    {
+      label: 'raw mode: the whole MIME message in `email`',
+      url,
+      ...(await multipart({ email: 'From: Bo <bo@example.org>\r\nTo: help@ours.test\r\nSubject: raw\r\nMessage-ID: <raw-1@example.org>\r\n\r\nhello raw\r\n', envelope: JSON.stringify({ to: ['help@ours.test'], from: 'bo@example.org' }) })),
+      status: 200,
+      messages: [{ from: 'bo@example.org', to: 'help@ours.test', subject: 'raw', text: 'hello raw', providerMessageId: '<raw-1@example.org>' }],
+    },
+    { label: 'no recipient of ours: 400', url, ...(await multipart({ ...sendgridFields, envelope: JSON.stringify({ to: ['x@elsewhere.test'] }) })), status: 400, code: 'JCT_EMAIL_RECIPIENT_UNKNOWN' },
+    { label: 'no key in the URL: 401', url: '/webhooks/email/sendgrid', ...(await multipart(sendgridFields)), status: 401, code: 'JCT_SIGNATURE_MISSING' },
+    { label: 'a wrong key: 403', url: '/webhooks/email/sendgrid?key=sendgrid-url-secret-0123456780', ...(await multipart(sendgridFields)), status: 403, code: 'JCT_SIGNATURE_INVALID' },
+    { label: 'a repeated key: 403', url: `${url}&key=x`, ...(await multipart(sendgridFields)), status: 403, code: 'JCT_SIGNATURE_INVALID' },
+    { label: 'sendgridKey unset: refused', settings: { sendgridKey: undefined }, url, ...(await multipart(sendgridFields)), status: 403, code: 'JCT_PROVIDER_NOT_CONFIGURED' },
+    { label: 'an envelope that is not JSON: 400', url, ...(await multipart({ ...sendgridFields, envelope: '{to:' })), status: 400, code: 'JCT_PAYLOAD_INVALID' },
+    { label: 'no sender at all: 400', url, ...(await multipart({ to: 'help@ours.test', text: 'x' })), status: 400, code: 'JCT_PAYLOAD_INVALID' },
+    { label: 'a body that is not a form: 400', url, body: '{"from":"a@b"}', headers: { 'content-type': 'application/json' }, status: 400, code: 'JCT_PAYLOAD_INVALID' },
+    { label: 'a broken multipart body: 400', url, body: 'garbage', headers: { 'content-type': 'multipart/form-data; boundary=----x' }, status: 400, code: 'JCT_PAYLOAD_INVALID' },
+  ];
+  await runIncoming(t, emailModule, cases, settingsWith({ ...OURS, sendgridKey: SENDGRID_KEY }));
+});
+
+function mailgunSignature(timestamp: string, token: string, key = MAILGUN_KEY): string {
+  return createHmac('sha256', key).update(timestamp + token).digest('hex');
+}
+
+let tokenCount = 0;
+function signedFields(fields: Record<string, string>, at = Date.now(), key = MAILGUN_KEY): Record<string, string> {
+  const timestamp = String(Math.floor(at / 1000));
+  const token = `token-${++tokenCount}-${'x'.repeat(40)}`;
+  return { ...fields, timestamp, token, signature: mailgunSignature(timestamp, token, key) };
+}
+
+const mailgunFields = {
+  recipient: 'help@ours.test',
+  sender: 'bounce+srs@example.org',
+  from: 'Ana Horvat <Ana@Example.org>',
+  subject: 'Order 42',
+  'body-plain': 'Where is my order?\n',
+  'stripped-text': 'Where is my order?',
+  'body-html': '<p>Where is my order?</p>',
+  'Message-Id': '<mg-1@example.org>',
+  'message-headers': '[["Subject","Order 42"]]',
+};
+
+t.test('Mailgun routes', async (t) => {
+  const url = '/webhooks/email/mailgun';
+  const once = await multipart(signedFields(mailgunFields));
+  const failedFirst = signedFields({ ...mailgunFields, recipient: 'x@elsewhere.test' });
+  const cases: IncomingCase[] = [
+    {
+      label: 'a signed multipart mail becomes an inbound message',
+      url,
+      ...once,
+      status: 200,
+      messages: [{ channel: 'email', from: 'ana@example.org', to: 'help@ours.test', subject: 'Order 42', text: 'Where is my order?', providerMessageId: '<mg-1@example.org>' }],
+    },
+    { label: 'the same request again (a replayed token): 403', url, ...once, status: 403, code: 'JCT_SIGNATURE_INVALID' },
+    {
+      label: 'a urlencoded form (no attachments) is read the same',
+      url,
+      body: new URLSearchParams(signedFields(mailgunFields)).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      status: 200,
+      messages: [{ from: 'ana@example.org', to: 'help@ours.test', providerMessageId: '<mg-1@example.org>' }],
+    },
+    {
+      label: 'without a From header, the envelope sender',
+      url,
+      ...(await multipart(signedFields({ ...mailgunFields, from: undefined as never }))),
+      status: 200,
+      messages: [{ from: 'bounce+srs@example.org' }],
+    },
+    {
+      label: 'raw mode (a route URL ending in mime): body-mime',
+      url: `${url}?format=mime`,
+      ...(await multipart(signedFields({ recipient: 'help@ours.test', sender: 'bo@example.org', 'body-mime': 'From: bo@example.org\r\nSubject: raw\r\n\r\n<not a tag>\r\n' }))),
+      status: 200,
+      messages: [{ from: 'bo@example.org', subject: 'raw', text: '<not a tag>', providerMessageId: /^sha256:/ }] as never,
+    },
+    { label: 'a request refused after verifying: 400', url, ...(await multipart(failedFirst)), status: 400, code: 'JCT_EMAIL_RECIPIENT_UNKNOWN' },
+    {
+      label: '...gives its token back, so a retry with it is accepted',
+      url,
+      ...(await multipart({ ...failedFirst, recipient: 'help@ours.test' })),
+      status: 200,
+      messages: [{ to: 'help@ours.test' }],
+    },
+    { label: 'no signature: 401', url, ...(await multipart(mailgunFields)), status: 401, code: 'JCT_SIGNATURE_MISSING' },
+    { label: 'signed with another key: 403', url, ...(await multipart(signedFields(mailgunFields, Date.now(), 'another-signing-key'))), status: 403, code: 'JCT_SIGNATURE_INVALID' },
+    { label: 'signed 10 minutes ago: 403', url, ...(await multipart(signedFields(mailgunFields, Date.now() - 600_000))), status: 403, code: 'JCT_SIGNATURE_INVALID' },
+    {
+      label: 'a token changed after signing: 403',
+      url,
+      ...(await multipart({ ...signedFields(mailgunFields), token: 'y'.repeat(50) })),
+      status: 403,
+      code: 'JCT_SIGNATURE_INVALID',
+    },
+    { label: 'mailgunSigningKey unset: refused', settings: { mailgunSigningKey: undefined }, url, ...(await multipart(signedFields(mailgunFields))), status: 403, code: 'JCT_PROVIDER_NOT_CONFIGURED' },
+    { label: 'no recipient field: 400', url, ...(await multipart(signedFields({ ...mailgunFields, recipient: undefined as never }))), status: 400, code: 'JCT_PAYLOAD_INVALID' },
+    { label: 'a POST to /webhooks/email says where email webhooks are', ...(await multipart(mailgunFields)), status: 404, code: 'JCT_NOT_FOUND', answer: /sendgrid.*mailgun/ },
+  ];
+  await runIncoming(t, emailModule, cases, settingsWith({ ...OURS, mailgunSigningKey: MAILGUN_KEY }));
+});
+
+t.test('the Mailgun test vector of carrier-dialects.md §7.2 verifies', async (t) => {
+  const form = { timestamp: '1529006854', token: 'a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0', signature: 'c74e40bbb02b30b31b3553d19981aefc82379e82bf715d7299fd96ea59a32bec' };
+  const settings = settingsWith({ mailgunSigningKey: 'mg_signing_key_123' }) as never;
+  const req = { method: 'POST', url: '/', params: {}, query: {}, headers: {}, body: undefined, rawBody: Buffer.alloc(0) };
+  const undo = mailgun.verify(req, form, settings, 1529006854_000);
+  t.type(undo, 'function');
+  t.throws(() => mailgun.verify(req, form, settings, 1529006854_000), { code: 'JCT_SIGNATURE_INVALID' }, 'used once');
+  (undo as () => void)();
+  t.throws(() => mailgun.verify(req, { ...form, signature: form.signature.replace('c', 'd') }, settings, 1529006854_000), { code: 'JCT_SIGNATURE_INVALID' });
+});
+
+t.test('recent tokens are bounded', async (t) => {
+  const tokens = new RecentTokens(3);
+  for (const tok of ['a', 'b', 'c', 'd']) t.ok(tokens.claim(tok, 10_000, 0));
+  t.notOk(tokens.claim('d', 10_000, 0), 'a recent token is refused');
+  t.ok(tokens.claim('a', 10_000, 0), 'the oldest was forgotten to keep the bound');
+  t.ok(tokens.claim('x', 20_000, 15_000));
+  t.ok(tokens.claim('d', 20_000, 15_000), 'expired tokens are forgotten');
+});

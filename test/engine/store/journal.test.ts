@@ -1,0 +1,56 @@
+// The group commit's row groups (marks in a set, or bits for numbered members): a marked
+// member's row is built from memory when its batch is written (its last state, once, however
+// often it was marked), null deletes it, and marks count toward the batch like puts do.
+import t from 'tap';
+import { GroupCommit, KeyedRows, MemoryBackend, NumberedRows } from '../../../engine/store/journal.js';
+
+for (const Rows of [KeyedRows<number>, NumberedRows]) {
+  t.test(`${Rows.name}: a marked row is built once, when its batch is written, from memory as it is then`, async (t) => {
+    const backend = new MemoryBackend();
+    const journal = new GroupCommit(backend, { flushMs: 0 });
+    const memory = new Map<number, { n: number }>();
+    let built = 0;
+    const rows = new Rows(
+      'participant',
+      (seq) => `0.${seq}`,
+      (seq) => {
+        built++;
+        return memory.get(seq) ?? null;
+      },
+    );
+    memory.set(1, { n: 1 });
+    journal.mark(rows, 1);
+    memory.set(1, { n: 2 });
+    journal.mark(rows, 1);
+    memory.set(2000, { n: 1 });
+    journal.mark(rows, 2000);
+    t.equal(built, 0, 'nothing built while the batch is open');
+    await journal.durable();
+    t.equal(built, 2, 'each marked member built once');
+    t.equal(journal.rows, 2);
+    t.same([...backend.load('participant')], [['0.1', { n: 2 }], ['0.2000', { n: 1 }]]);
+
+    memory.delete(1);
+    journal.mark(rows, 1);
+    await journal.durable();
+    t.same([...backend.load('participant')], [['0.2000', { n: 1 }]], 'gone from memory: the row is deleted');
+    t.equal(rows.marked, 0, 'marks are forgotten once written');
+    journal.mark(rows, 2000);
+    t.equal(rows.marked, 1, 'and a member can be marked again');
+    await journal.durable();
+    t.equal(built, 4);
+  });
+}
+
+t.test('marks fill a batch like puts: a full batch is written at once', async (t) => {
+  const backend = new MemoryBackend();
+  const journal = new GroupCommit(backend, { flushMs: 60_000, maxRows: 3 });
+  const rows = new KeyedRows('person', (id) => id, (id) => ({ id }));
+  journal.put('meta', 'partitions', 8);
+  journal.mark(rows, 'a');
+  journal.mark(rows, 'a');
+  journal.mark(rows, 'b');
+  await journal.durable();
+  t.equal(backend.commits, 1, 'written without waiting for the flush timer');
+  t.same([...backend.load('person')], [['a', { id: 'a' }], ['b', { id: 'b' }]]);
+});

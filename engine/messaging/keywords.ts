@@ -63,25 +63,31 @@ export function compilePattern(pattern: string): RE2 {
 }
 
 export class KeywordIndex<T> {
-  private readonly numbers = new Map<string, NumberRules<T>>();
+  /** Channel → number → its rules. */
+  private readonly channels = new Map<string, Map<string, NumberRules<T>>>();
+  private count = 0;
 
   constructor(rules: readonly KeywordRule<T>[]) {
-    const byNumber = new Map<string, KeywordRule<T>[]>();
+    const grouped = new Map<string, Map<string, KeywordRule<T>[]>>();
     for (const rule of [...rules].sort((a, b) => a.order - b.order)) {
-      const key = `${rule.channel}\u0000${rule.number}`;
-      byNumber.set(key, [...(byNumber.get(key) ?? []), rule]);
+      let numbers = grouped.get(rule.channel);
+      if (!numbers) grouped.set(rule.channel, (numbers = new Map()));
+      numbers.set(rule.number, [...(numbers.get(rule.number) ?? []), rule]);
     }
-    for (const [key, list] of byNumber) this.numbers.set(key, new NumberRules(list));
+    for (const [channel, numbers] of grouped) {
+      this.channels.set(channel, new Map([...numbers].map(([number, list]) => [number, new NumberRules(list)])));
+      this.count += numbers.size;
+    }
   }
 
   /** The rule this message matches, by priority, or undefined. */
   match(message: Message, person: Person | undefined): KeywordMatch<T> | undefined {
-    return this.numbers.get(`${message.channel}\u0000${message.to}`)?.match(message, person);
+    return this.channels.get(message.channel)?.get(message.to)?.match(message, person);
   }
 
   /** How many channel-and-number groups hold rules. */
   get size(): number {
-    return this.numbers.size;
+    return this.count;
   }
 }
 
@@ -180,7 +186,9 @@ class Patterns<T> {
 
   first(trimmed: string, folded: string): KeywordMatch<T> | undefined {
     if (this.entries.length === 0) return undefined;
-    const candidates = [...this.always, ...this.literals.find(folded).map((n) => this.owners[n]!)].sort((a, b) => a - b);
+    const found = this.literals.find(folded);
+    if (found.length === 0 && this.always.length === 0) return undefined;
+    const candidates = [...this.always, ...found.map((n) => this.owners[n]!)].sort((a, b) => a - b);
     for (const i of candidates) {
       const { regex, rule } = this.entries[i]!;
       const groups = regex.exec(trimmed);

@@ -4,6 +4,8 @@
 // crosses into native code) runs only for the patterns whose literal the message holds.
 // Texts and needles are compared folded (keywords.ts), so needles must be folded too.
 
+const NONE: readonly number[] = Object.freeze([]);
+
 /** Every needle found in a text, by the index it was added with. */
 export class LiteralSearch {
   private readonly next: Array<Map<number, number>> = [new Map()];
@@ -20,17 +22,20 @@ export class LiteralSearch {
     return this.next[0]!.size === 0;
   }
 
-  /** Indexes of the needles `text` contains, each once, in no particular order. */
-  find(text: string): number[] {
-    const found = new Set<number>();
+  /** Indexes of the needles `text` contains, each once, in no particular order (a shared empty list when none). */
+  find(text: string): readonly number[] {
+    let found: number[] | undefined;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       while (state !== 0 && !this.next[state]!.has(c)) state = this.fail[state]!;
       state = this.next[state]!.get(c) ?? 0;
-      for (const n of this.out[state]!) found.add(n);
+      const out = this.out[state]!;
+      if (out.length === 0) continue;
+      found ??= [];
+      for (const n of out) if (!found.includes(n)) found.push(n);
     }
-    return [...found];
+    return found ?? NONE;
   }
 
   private add(needle: string, index: number): void {

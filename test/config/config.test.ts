@@ -1,4 +1,5 @@
 import t from 'tap';
+import { errorOf } from './error-of.js';
 import { loadConfig } from '../../config/index.js';
 
 t.test('defaults run everything on one machine with the examples', async (t) => {
@@ -35,12 +36,3 @@ t.test('bad configuration is refused with every problem named', async (t) => {
   const unknown = t.testdir({ 'c.json': JSON.stringify({ prot: 1 }) });
   t.match(errorOf(() => loadConfig({}, `${unknown}/c.json`)), { details: { problems: [{ path: '$.prot' }] } });
 });
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error');
-}

@@ -1,6 +1,7 @@
 // Module settings: the file's `modules` section, JUNCTION_<MODULE>_<SETTING> over it, defaults,
 // every problem named with its path, secrets turned into redaction paths.
 import t from 'tap';
+import { errorOf } from './error-of.js';
 import { Type } from '@sinclair/typebox';
 import { envName, loadModuleSettings, secretPaths, type SettingsSpec } from '../../config/modules.js';
 import { loadConfig } from '../../config/index.js';
@@ -64,12 +65,3 @@ t.test('every problem is named with its path, and no value is repeated in the me
 t.test('secrets become redaction paths under the logged object', async (t) => {
   t.same(secretPaths([carrier], 'config.modules'), ['config.modules["test-carrier"]["authToken"]']);
 });
-
-function errorOf(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an error');
-}

@@ -1,7 +1,7 @@
 // Messages in the engine's own words, whatever provider carried them: an InboundMessage a
 // channel adapter made of a webhook, an OutboundMessage a send element asks a provider to
 // deliver, and a DeliveryReport a status callback became. Also the inputs that carry them
-// (`message.inbound`, `message.status`) and the one normalized delivery status scale.
+// (`message.inbound`, `message.status`) and the normalized delivery statuses.
 import type { Channel } from '../person.js';
 
 export interface InboundMessage {
@@ -74,17 +74,6 @@ export interface DeliveryReport {
   readonly providerStatus: string;
   readonly errorCode?: string;
   readonly at: number;
-}
-
-const RANK: Record<DeliveryStatus, number> = { unknown: 0, queued: 1, sent: 2, failed: 3, delivered: 4, read: 5 };
-
-/**
- * Whether a report moves a message from `current` on. Callbacks arrive out of order: a status
- * never moves back (queued < sent < delivered < read); failed ends a message unless a later
- * delivered or read arrives.
- */
-export function advances(current: DeliveryStatus | undefined, next: DeliveryStatus): boolean {
-  return current === undefined || RANK[next] > RANK[current];
 }
 
 declare module '../vocabulary.js' {

@@ -32,8 +32,4 @@ export class Seen {
     for (const key of gone) this.entries.delete(key);
     return gone;
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }

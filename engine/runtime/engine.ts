@@ -574,7 +574,7 @@ export class Engine {
     if (!node.def.interruptible?.(node.prepared)) return false;
     this.leave(part, live, seq, state, false);
     const exited = { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: 'interrupted' };
-    this.onStep?.({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited) });
+    this.onStep?.({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited, this.people.get(state.personId)!) });
     return true;
   }
 
@@ -1064,7 +1064,7 @@ function newPersonId(): string {
 }
 
 /** The step result of a participant taken out without a step (an interrupted wait). */
-function nothingDone(state: ParticipantState): StepResult {
+function nothingDone(state: ParticipantState, person: Person): StepResult {
   const none = [] as never[];
-  return { state, person: undefined as never, profile: none, doNotContact: none, effects: none, visited: none, failures: none, accepted: true };
+  return { state, person, profile: none, doNotContact: none, effects: none, visited: none, failures: none, accepted: true };
 }

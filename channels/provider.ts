@@ -7,7 +7,7 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import type { Channel } from '../engine/person.js';
-import type { DeliveryReport, InboundMessage, OutboundMessage, SendResult } from '../engine/messaging/message.js';
+import { senderProfile, type DeliveryReport, type InboundMessage, type OutboundMessage, type SendResult } from '../engine/messaging/message.js';
 import type { Effect } from '../engine/vocabulary.js';
 import { ProviderHttp } from './http.js';
 import { EffectFailure } from '../engine/errors.js';
@@ -97,7 +97,7 @@ async function receive<S extends CommonSettings>(provider: Provider<S>, req: Rou
   provider.verify(request, settings, now);
   const { messages, reports } = provider.read(request, settings, now);
   await Promise.all([
-    ...messages.map((message) => ctx.submit(ctx.personKey(contactOf(message)), { kind: 'message.inbound', message })),
+    ...messages.map((message) => ctx.submit(ctx.personKey(senderProfile(message)), { kind: 'message.inbound', message })),
     ...reports.map((report) => ctx.submit(`report:${report.provider}:${report.providerMessageId}`, { kind: 'message.status', report })),
   ]);
   return provider.accepted ?? OK;
@@ -110,10 +110,6 @@ function accepts<S extends CommonSettings>(provider: Provider<S>, effect: Effect
 function outboundOf(effect: Effect): OutboundMessage {
   const { kind: _kind, key, personId: _personId, ...message } = effect;
   return { ...(message as unknown as Omit<OutboundMessage, 'idempotencyKey'>), idempotencyKey: key };
-}
-
-function contactOf(message: InboundMessage): { phones?: string[]; emails?: string[] } {
-  return message.channel === 'email' ? { emails: [message.from] } : { phones: [message.from] };
 }
 
 /** A setting a provider cannot work without; unset, its sends fail for good with a clear code. */

@@ -7,7 +7,7 @@ import { Response } from 'undici';
 import { simpleParser, parseAddressHeader, type AddressObject, type ParsedMail } from 'mailparser';
 import { JunctionError } from '../../engine/errors.js';
 import type { RouteAnswer, RouteContext, RouteDefinition, RouteRequest } from '../../engine/module.js';
-import type { InboundMessage } from '../../engine/messaging/message.js';
+import { senderProfile, type InboundMessage } from '../../engine/messaging/message.js';
 import { header } from '../signing.js';
 import { payloadInvalid } from '../errors.js';
 import { isOurs, type EmailSettings } from './settings.js';
@@ -41,7 +41,7 @@ export function messagesOf(mail: Mail): InboundMessage[] {
 
 /** Submits each message to its sender's person; resolves once every one is durable. */
 export async function submitMessages(ctx: RouteContext, messages: readonly InboundMessage[]): Promise<void> {
-  await Promise.all(messages.map((message) => ctx.submit(ctx.personKey({ emails: [message.from] }), { kind: 'message.inbound', message })));
+  await Promise.all(messages.map((message) => ctx.submit(ctx.personKey(senderProfile(message)), { kind: 'message.inbound', message })));
 }
 
 /** The addresses of an address header ("Ana <ana@example.com>, bo@example.com"), groups flattened. */

@@ -8,7 +8,7 @@
 // message it reports on.
 import type { InputDefinition, Module, TriggerEntry, TriggerMatcher } from '../module.js';
 import type { Input } from '../vocabulary.js';
-import './message.js';
+import { senderProfile } from './message.js';
 import { messageWaitKey, reportWaitKey } from './wait-keys.js';
 import { KeywordIndex } from './keywords.js';
 import { ourAddress } from './address.js';
@@ -23,7 +23,7 @@ const inbound: InputDefinition = {
   waitKey: (input: Input) => (input.kind === 'message.inbound' ? messageWaitKey(input.message.channel, ourAddress(input.message.to)) : undefined),
   triggers: keywordTriggers,
   dedupKey: (input: Input) => (input.kind === 'message.inbound' ? `${input.message.provider}\u0000${input.message.providerMessageId}\u0000${input.message.to}` : undefined),
-  person: (input: Input) => (input.kind !== 'message.inbound' ? undefined : input.message.channel === 'email' ? { emails: [input.message.from] } : { phones: [input.message.from] }),
+  person: (input: Input) => (input.kind === 'message.inbound' ? senderProfile(input.message) : undefined),
 };
 
 const status: InputDefinition = {

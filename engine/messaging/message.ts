@@ -3,6 +3,7 @@
 // deliver, and a DeliveryReport a status callback became. Also the inputs that carry them
 // (`message.inbound`, `message.status`) and the normalized delivery statuses.
 import type { Channel } from '../person.js';
+import type { PersonInput } from '../vocabulary.js';
 
 export interface InboundMessage {
   readonly channel: Channel;
@@ -23,6 +24,11 @@ export interface InboundMessage {
   readonly providerMessageId: string;
   /** Epoch ms the provider says it received it, or when we did. */
   readonly receivedAt: number;
+}
+
+/** The sender as a profile input: their email address, or their phone number on every other channel. */
+export function senderProfile(message: Pick<InboundMessage, 'channel' | 'from'>): PersonInput {
+  return message.channel === 'email' ? { emails: [message.from] } : { phones: [message.from] };
 }
 
 /** A WhatsApp interactive message: reply buttons or a list. */

@@ -11,6 +11,8 @@ import { senderProfile, type DeliveryReport, type InboundMessage, type OutboundM
 import type { Effect } from '../engine/vocabulary.js';
 import { ProviderHttp } from './http.js';
 import { EffectFailure } from '../engine/errors.js';
+import { sentMessage, sentRef, type SentMessage } from '../engine/messaging/references.js';
+import { trackLinks } from '../engine/messaging/links.js';
 
 /** Settings every provider has, beside its own. */
 export const CommonSettings = {
@@ -23,6 +25,16 @@ export const CommonSettings = {
     description: 'senders this provider sends for (numbers in E.164, WhatsApp numbers, addresses); "*" for any',
   }),
   timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'longest one request to the provider may take (ms)' }),
+  sendsPerSecond: Type.Optional(
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 100_000,
+      description: "most sends per second through this provider, above 0 (the account's limit, e.g. 1 for a Twilio long code); more wait their turn in the outbox; per process; default: no limit",
+    }),
+  ),
+  sendBurst: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100_000, description: 'with sendsPerSecond: most sends at once after a quiet spell; default: sendsPerSecond (at least 1)' }),
+  ),
 };
 export type CommonSettings = Static<TObject<typeof CommonSettings>>;
 
@@ -84,7 +96,11 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
       {
         kind: 'message.send',
         accepts: (effect, settings) => accepts(provider, effect, settings as S),
-        perform: (effect, ctx) => provider.send(outboundOf(effect), ctx.settings as S, http(ctx.settings as S)),
+        rate: (settings) => {
+          const { sendsPerSecond: perSecond, sendBurst } = settings as S;
+          return perSecond === undefined ? undefined : { perSecond, burst: sendBurst ?? Math.max(1, perSecond) };
+        },
+        perform: (effect, ctx) => sendMessage(provider, outboundOf(effect), ctx.settings as S, http(ctx.settings as S)),
       },
     ],
   };
@@ -92,15 +108,32 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
 
 async function receive<S extends CommonSettings>(provider: Provider<S>, req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
   const settings = ctx.settings as S;
-  const now = Date.now();
+  const now = ctx.now();
   const request: WebhookRequest = { ...req, publicUrl: publicUrlOf(req, settings) };
   provider.verify(request, settings, now);
   const { messages, reports } = provider.read(request, settings, now);
   await Promise.all([
     ...messages.map((message) => ctx.submit(ctx.personKey(senderProfile(message)), { kind: 'message.inbound', message })),
-    ...reports.map((report) => ctx.submit(`report:${report.provider}:${report.providerMessageId}`, { kind: 'message.status', report })),
+    ...reports.map((report) => submitReport(report, ctx)),
   ]);
   return provider.accepted ?? OK;
+}
+
+/**
+ * A report goes to the person the message was sent to. One on a message we do not know (sent
+ * by something else, or longer ago than the reference window) is answered like any other, so
+ * the provider does not retry it, and changes nothing.
+ */
+async function submitReport(report: DeliveryReport, ctx: RouteContext): Promise<void> {
+  const personId = ctx.reference(sentRef(report.provider, report.providerMessageId))?.personId;
+  if (personId !== undefined) await ctx.submit(personId, { kind: 'message.status', report });
+}
+
+/** Sends a message (its links made tracked short URLs on our public address when it asks and one is set). */
+async function sendMessage<S extends CommonSettings>(provider: Provider<S>, message: OutboundMessage, settings: S, http: ProviderHttp): Promise<SentMessage> {
+  const tracked = message.trackLinks && settings.publicBaseUrl ? trackLinks(message, settings.publicBaseUrl) : { message, links: {} };
+  const { providerMessageId } = await provider.send(tracked.message, settings, http);
+  return sentMessage(provider.name, tracked.message, providerMessageId, tracked.links);
 }
 
 function accepts<S extends CommonSettings>(provider: Provider<S>, effect: Effect, settings: S): boolean {
@@ -108,7 +141,7 @@ function accepts<S extends CommonSettings>(provider: Provider<S>, effect: Effect
 }
 
 function outboundOf(effect: Effect): OutboundMessage {
-  const { kind: _kind, key, personId: _personId, ...message } = effect;
+  const { kind: _kind, key, personId: _personId, origin: _origin, ...message } = effect;
   return { ...(message as unknown as Omit<OutboundMessage, 'idempotencyKey'>), idempotencyKey: key };
 }
 

@@ -19,6 +19,12 @@ export const ConfigSchema = Type.Object(
     partitions: Type.Integer({ minimum: 1, maximum: 1024, default: 8, description: 'Partitions people are spread over' }),
     flushMs: Type.Integer({ minimum: 0, maximum: 1000, default: 2, description: 'Longest a change waits for its group commit (ms)' }),
     dedupHours: Type.Number({ minimum: 0, maximum: 720, default: 48, description: 'How long a provider message id is remembered, so its retries are applied once' }),
+    referenceDays: Type.Number({
+      minimum: 0,
+      maximum: 90,
+      default: 7,
+      description: "How long a sent message is remembered for its delivery reports, replies and clicks (each costs about 300 bytes of memory)",
+    }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
     modules: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
       default: {},
@@ -39,9 +45,10 @@ const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_PARTITIONS: 'partitions',
   JUNCTION_FLUSH_MS: 'flushMs',
   JUNCTION_DEDUP_HOURS: 'dedupHours',
+  JUNCTION_REFERENCE_DAYS: 'referenceDays',
   JUNCTION_LOG_LEVEL: 'logLevel',
 };
-const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours']);
+const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays']);
 
 /** A configuration problem; `code` is always JCT_CONFIG_INVALID, `details.problems` names each. */
 export class ConfigError extends Error {

@@ -47,6 +47,8 @@ export interface RunContext {
   emit(effect: EffectRequest): string;
   /** Records a run-time failure of this element (counted per element; never thrown). */
   fail(code: string, message: string): void;
+  /** Adds `n` to one of this element's counters in the flow metrics (e.g. `sms:sent`: `<channel>:<what>`). */
+  count(counter: string, n: number): void;
 }
 
 export type EnterResult = { entered: true; participantId: string } | { entered: false; reason: string };

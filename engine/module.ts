@@ -29,12 +29,55 @@ export interface EffectContext {
  * Performs outbox entries of one kind. A value (or promise) it returns is recorded as the
  * `effect.result` input; a throw becomes `effect.failed` unless the error is retryable
  * (`{ code, message, retryable: true }`, see EffectError), in which case it is retried later.
+ * A result object may name references (EffectResult.refs) that later inputs report on.
  */
 export interface EffectHandler {
   readonly kind: string;
   /** When several handlers serve a kind: does this one perform this entry (e.g. is the sender its number)? Default yes. */
   accepts?(effect: Effect, settings: Settings): boolean;
+  /**
+   * How fast the outbox may call this handler, from its module's settings (asked once, on first
+   * use): `perSecond` (> 0) sustained, up to `burst` (≥ 1) at once; undefined: no limit. Entries
+   * beyond it wait in the outbox, in order, for a free turn — not a retry, not a failure.
+   */
+  rate?(settings: Settings): { perSecond: number; burst: number } | undefined;
   perform(effect: Effect, ctx: EffectContext): unknown;
+}
+
+/** What an effect result may carry besides its own fields. */
+export interface EffectResult {
+  /**
+   * References to what the effect did, each with what to keep with it (e.g. a sent message's
+   * provider id with its channel): later inputs naming one (InputDefinition.reference) reach
+   * the person and count on the element that emitted the effect. See runtime/references.ts.
+   */
+  readonly refs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+/** Who caused a referenced effect, and what it recorded of it. */
+export interface Reference {
+  readonly at: number;
+  readonly personId: string;
+  readonly flowId: string;
+  readonly version: number;
+  /** The element that emitted the effect. */
+  readonly node: number;
+  /** What the effect's result attached to this reference (e.g. the channel, a link's URL). */
+  readonly data: Readonly<Record<string, unknown>>;
+  /** The outcomes already recorded. */
+  readonly recorded: readonly string[];
+}
+
+/** What an input records about a referenced effect: once per reference and name. */
+export interface InputOutcome {
+  /** E.g. "delivered": recorded once per reference, whatever retries or repeats arrive. */
+  readonly name: string;
+  /** The reference it is recorded once on, when not the input's own (a link's click: its message's). */
+  readonly on?: string;
+  /** A counter of the element that emitted the effect (see FlowMetrics). */
+  readonly counter?: string;
+  /** An event the person performed (goals and waits for events hear it). */
+  readonly event?: { readonly name: string; readonly properties: Record<string, unknown> };
 }
 
 /** An active entry point an input kind may start (see ElementDefinition.triggeredBy). */
@@ -78,6 +121,10 @@ export interface InputDefinition {
   person?(input: Input): PersonInput | undefined;
   /** Compiles the active entry points this kind triggers into a matcher; rebuilt when flows start or stop. */
   triggers?(entries: readonly TriggerEntry[]): TriggerMatcher;
+  /** Inputs about an effect done earlier (a delivery report, a reply): the reference its result named. */
+  reference?(input: Input): string | undefined;
+  /** What the input records about the referenced effect; undefined records nothing. */
+  outcome?(input: Input, reference: Reference): InputOutcome | undefined;
 }
 
 /** What a route handler gets: the parsed request, framework-free. */
@@ -109,6 +156,10 @@ export interface RouteContext {
   readonly settings: Settings;
   /** The person key of a profile input: its id, the owner of one of its contacts, or a new id. */
   personKey(person: PersonInput): string;
+  /** An effect's reference (EffectResult.refs), while it is kept: whose it is and what was kept with it. */
+  reference(key: string): Reference | undefined;
+  /** The engine's clock. */
+  now(): number;
 }
 
 export interface RouteDefinition {

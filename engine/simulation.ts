@@ -12,7 +12,9 @@ import { Registry } from './module.js';
 import { CHANNELS } from './person.js';
 import { MemoryPeopleStore } from './store/memory-people.js';
 import { loadPeople } from './people-file.js';
-import { ParticipantStatus } from './vocabulary.js';
+import { ParticipantStatus, type Effect } from './vocabulary.js';
+import { sentMessage } from './messaging/references.js';
+import type { OutboundMessage } from './messaging/message.js';
 import type { FlowMetrics } from './runtime/metrics.js';
 
 const At = Type.String({ description: 'ISO 8601 date-time' });
@@ -162,8 +164,14 @@ async function apply(engine: Engine, flowId: string, event: TimelineEvent): Prom
 function simulated(registry: Registry): Registry {
   const kinds = new Set(registry.modules.flatMap((m) => (m.effects ?? []).map((h) => h.kind)));
   let sent = 0;
-  const effects = [...kinds].map((kind) => ({ kind, perform: () => ({ simulated: true, providerMessageId: `sim-${++sent}` }) }));
+  const effects = [...kinds].map((kind) => ({ kind, perform: (effect: Effect) => simulatedResult(effect, `sim-${++sent}`) }));
   return new Registry([...registry.modules.map((m) => ({ ...m, effects: [] })), { name: 'simulation', effects }]);
+}
+
+/** A simulated send is accepted as sent (its SMS parts counted); any other effect just succeeds. */
+function simulatedResult(effect: Effect, id: string): unknown {
+  if (effect.kind === 'message.send') return { ...sentMessage('simulation', effect as unknown as OutboundMessage, id), simulated: true };
+  return { simulated: true, providerMessageId: id };
 }
 
 /** Advances timer by timer, up to `limit`, while something still waits on time. */

@@ -68,7 +68,7 @@ export interface InputKinds {
   /** The person performed an event. */
   event: { kind: 'event'; name: string; properties: Record<string, unknown>; at: number };
   /** An outbox entry was performed; its handler's result. */
-  'effect.result': { kind: 'effect.result'; key: string; result: unknown };
+  'effect.result': { kind: 'effect.result'; key: string; result: unknown; origin?: EffectOrigin };
   /** An outbox entry failed for good. */
   'effect.failed': { kind: 'effect.failed'; key: string; error: EffectError };
   /** Create or merge a profile. */
@@ -102,7 +102,8 @@ export interface Wait {
   readonly until?: number;
   /**
    * What input ends the wait besides time: `effect` (the result of an effect this element
-   * emitted in this step), or a key such as `event:<name>` that inputs of that kind carry.
+   * emitted in this step; `effect:<label>` too, for an element that sends several things in
+   * turn), or a key such as `event:<name>` that inputs of that kind carry.
    */
   readonly on?: string;
 }
@@ -114,11 +115,19 @@ export const EXIT = -1;
 /** What an element asks of the outside world. */
 export type EffectRequest = { readonly kind: string; readonly [field: string]: unknown };
 
+/** The flow version and element that emitted an effect. */
+export interface EffectOrigin {
+  readonly flowId: string;
+  readonly version: number;
+  readonly node: number;
+}
+
 /** An outbox entry: committed with its step, performed after the commit is durable. */
 export interface Effect extends EffectRequest {
   /** Idempotency key: `${participantId}:${step}:${index}`; the same after a restart. */
   readonly key: string;
   readonly personId: string;
+  readonly origin: EffectOrigin;
 }
 
 // ── people ───────────────────────────────────────────────────────────────────

@@ -1,12 +1,12 @@
 // Serves the HTTP routes that modules declare (engine/module.ts): each is validated with its
 // TypeBox schemas like every other route, and its handler gets the parsed request with its raw
-// bytes (providers sign those), the engine's inbox (submit, personKey) and its module's
-// settings, nothing else. Module routes read JSON, forms and, as raw bytes only, any other
+// bytes (providers sign those), the engine's route context (inbox, who a contact or reference
+// is, the clock) and its module's settings, nothing else. Module routes read JSON, forms and, as raw bytes only, any other
 // content type (multipart email, XML); a body that is not valid UTF-8 where text is expected
 // is refused. A provider's webhook is mounted this way.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
-import type { RouteContext, RouteDefinition, Submit } from '../engine/module.js';
+import type { RouteContext, RouteDefinition } from '../engine/module.js';
 import { JunctionError } from '../engine/errors.js';
 
 declare module 'fastify' {
@@ -19,15 +19,13 @@ const EMPTY = Buffer.alloc(0);
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function mountModuleRoutes(app: FastifyInstance, engine: Engine): void {
-  const submit: Submit = (personKey, input) => engine.submit(personKey, input);
-  const personKey = engine.personKey.bind(engine);
   void app.register(async (scope) => {
     scope.decorateRequest('rawBody', undefined);
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, json)));
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, form)));
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, () => undefined)));
-    for (const route of engine.registry.routes) mount(scope, route, { submit, personKey, settings: engine.registry.settingsOf(route) });
+    for (const route of engine.registry.routes) mount(scope, route, engine.routeContext(engine.registry.settingsOf(route)));
   });
 }
 

@@ -26,7 +26,16 @@ export async function startCommand(configFile: string | undefined): Promise<void
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
   const backend = openStore(config);
-  const engine = new Engine({ clock, people, registry, journal: new GroupCommit(backend, { flushMs: config.flushMs }), partitions: config.partitions, logger, dedupWindowMs: config.dedupHours * 3600_000 });
+  const engine = new Engine({
+    clock,
+    people,
+    registry,
+    journal: new GroupCommit(backend, { flushMs: config.flushMs }),
+    partitions: config.partitions,
+    logger,
+    dedupWindowMs: config.dedupHours * 3600_000,
+    referenceWindowMs: config.referenceDays * 86_400_000,
+  });
   const started = performance.now();
   if (config.people !== '') loadPeopleAtStart(config.people, people, hasRows(backend, 'person'));
   const recovered = engine.recover(backend);
@@ -53,11 +62,7 @@ export async function startCommand(configFile: string | undefined): Promise<void
 /** Starts the servers modules run besides HTTP (e.g. SMTP), each with its module's settings. */
 async function startListeners(engine: Engine, logger: pino.Logger): Promise<Array<{ close(): Promise<void> }>> {
   const { registry } = engine;
-  const submit = engine.submit.bind(engine);
-  const personKey = engine.personKey.bind(engine);
-  return Promise.all(
-    registry.listeners.map((l) => l.start({ submit, personKey, settings: registry.settingsOf(l), logger: logger.child({ listener: l.name }) })),
-  );
+  return Promise.all(registry.listeners.map((l) => l.start({ ...engine.routeContext(registry.settingsOf(l)), logger: logger.child({ listener: l.name }) })));
 }
 
 function moduleSettings(registry: Registry): Record<string, Settings> {

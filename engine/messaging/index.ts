@@ -5,11 +5,19 @@
 // (keywords.ts); a keyword interrupts interruptible waits of other flows, Anything never does.
 // A provider's retry of one message (same provider, message id and recipient) within the
 // de-duplication window is applied once. A delivery report reaches whoever waits on the
-// message it reports on.
-import type { InputDefinition, Module, TriggerEntry, TriggerMatcher } from '../module.js';
+// message it reports on; it and a reply to a message we sent are recorded once per message on
+// the send element's counters (`<channel>:delivered`, `seen`, `failed`, `replied`) and become
+// the person's channel events (`message.sent`, `message.delivered`, `message.seen`,
+// `message.failed`, `message.replied`) that goals and waits for events hear. A tracked link's
+// short URL (GET /l/<code>, links.ts) records `clicked` the same way and redirects.
+import type { InputDefinition, InputOutcome, Module, Reference, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, TriggerEntry, TriggerMatcher } from '../module.js';
+import { Type } from '@sinclair/typebox';
+import { JunctionError } from '../errors.js';
+import { LINK_PATH, linkRef } from './links.js';
 import type { Input } from '../vocabulary.js';
-import { senderProfile } from './message.js';
-import { messageWaitKey, reportWaitKey } from './wait-keys.js';
+import { senderProfile, type DeliveryStatus } from './message.js';
+import { messageWaitKey } from './wait-keys.js';
+import { replyRef, sentRef } from './references.js';
 import { KeywordIndex } from './keywords.js';
 import { ourAddress } from './address.js';
 import inboundMessage, { captured, type InboundMessageEntry } from './inbound-message.js';
@@ -17,6 +25,7 @@ import evaluateInboundMessage from './evaluate-inbound-message.js';
 import sendSms from './send-sms.js';
 import sendWhatsApp from './send-whatsapp.js';
 import sendEmail from './send-email.js';
+import failover from './failover.js';
 
 const inbound: InputDefinition = {
   kind: 'message.inbound',
@@ -24,12 +33,63 @@ const inbound: InputDefinition = {
   triggers: keywordTriggers,
   dedupKey: (input: Input) => (input.kind === 'message.inbound' ? `${input.message.provider}\u0000${input.message.providerMessageId}\u0000${input.message.to}` : undefined),
   person: (input: Input) => (input.kind === 'message.inbound' ? senderProfile(input.message) : undefined),
+  reference: (input: Input) => (input.kind === 'message.inbound' ? replyRef(input.message.channel, input.message.to, input.message.from) : undefined),
+  outcome: (input: Input, ref: Reference) => (input.kind === 'message.inbound' ? channelEvent('replied', ref, { provider: input.message.provider }) : undefined),
 };
 
 const status: InputDefinition = {
   kind: 'message.status',
-  waitKey: (input: Input) => (input.kind === 'message.status' ? reportWaitKey(input.report.provider, input.report.providerMessageId) : undefined),
+  waitKey: (input: Input) => (input.kind === 'message.status' ? sentRef(input.report.provider, input.report.providerMessageId) : undefined),
+  reference: (input: Input) => (input.kind === 'message.status' ? sentRef(input.report.provider, input.report.providerMessageId) : undefined),
+  outcome: (input: Input, ref: Reference) => (input.kind === 'message.status' ? reported(input.report.status, ref, input.report) : undefined),
 };
+
+const click: InputDefinition = {
+  kind: 'message.click',
+  waitKey: () => undefined,
+  reference: (input: Input) => (input.kind === 'message.click' ? linkRef(input.code) : undefined),
+  outcome: (input: Input, ref: Reference) => (input.kind === 'message.click' ? { ...channelEvent('clicked', ref, { url: ref.data['url'] }), on: String(ref.data['message']) } : undefined),
+};
+
+/** A tracked link's short URL: the click is recorded for the person, then the browser goes on to the link. */
+const shortLink: RouteDefinition = {
+  method: 'GET',
+  url: `${LINK_PATH}:code`,
+  schema: { params: Type.Object({ code: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }) }) },
+  handle: (req: RouteRequest, ctx: RouteContext) => clicked(req.params['code']!, ctx),
+};
+
+async function clicked(code: string, ctx: RouteContext): Promise<RouteAnswer> {
+  const ref = ctx.reference(linkRef(code));
+  if (!ref) throw new JunctionError('JCT_NOT_FOUND', 'no tracked link has this code (or it is older than the reference window)');
+  // A click the store cannot take now is not counted; the person still gets where the link goes.
+  await ctx.submit(ref.personId, { kind: 'message.click', code }).catch(() => undefined);
+  return { status: 302, body: '', headers: { location: String(ref.data['url']) } };
+}
+
+/** The channel event a delivery status is (queued and unknown are none); "sent" is counted when the provider accepts the message, not here. */
+const EVENT_OF: Readonly<Record<DeliveryStatus, { name: string; counted: boolean } | undefined>> = {
+  queued: undefined,
+  sent: { name: 'sent', counted: false },
+  delivered: { name: 'delivered', counted: true },
+  read: { name: 'seen', counted: true },
+  failed: { name: 'failed', counted: true },
+  unknown: undefined,
+};
+
+function reported(status: DeliveryStatus, ref: Reference, report: { provider: string; providerMessageId: string; errorCode?: string }): InputOutcome | undefined {
+  const event = EVENT_OF[status];
+  if (!event) return undefined;
+  const details = { provider: report.provider, messageId: report.providerMessageId, ...(report.errorCode ? { errorCode: report.errorCode } : {}) };
+  const outcome = channelEvent(event.name, ref, details);
+  return event.counted ? outcome : { name: outcome.name, event: outcome.event };
+}
+
+/** `message.<name>` for the person, counted as `<channel>:<name>` on the element that sent the message. */
+function channelEvent(name: string, ref: Reference, details: Record<string, unknown>): InputOutcome {
+  const channel = String(ref.data['channel']);
+  return { name, counter: `${channel}:${name}`, event: { name: `message.${name}`, properties: { channel, ...details } } };
+}
 
 function keywordTriggers(entries: readonly TriggerEntry[]): TriggerMatcher {
   const index = new KeywordIndex(
@@ -50,6 +110,7 @@ function keywordTriggers(entries: readonly TriggerEntry[]): TriggerMatcher {
 
 export const messagingModule: Module = {
   name: 'messaging',
-  elements: [inboundMessage, evaluateInboundMessage, sendSms, sendWhatsApp, sendEmail],
-  inputs: [inbound, status],
+  elements: [inboundMessage, evaluateInboundMessage, sendSms, sendWhatsApp, sendEmail, failover],
+  inputs: [inbound, status, click],
+  routes: [shortLink],
 };

@@ -58,6 +58,8 @@ export interface OutboundMessage {
   /** A WhatsApp template with its body parameters in order. */
   readonly template?: { readonly name: string; readonly language: string; readonly parameters: readonly string[] };
   readonly interactive?: Interactive;
+  /** Rewrite the links of the text and HTML to tracked short URLs (links.ts). */
+  readonly trackLinks?: boolean;
   /** The outbox entry's key: the same on every retry; sent in the provider's idempotency field where it has one. */
   readonly idempotencyKey: string;
 }
@@ -88,5 +90,7 @@ declare module '../vocabulary.js' {
     'message.inbound': { kind: 'message.inbound'; message: InboundMessage };
     /** A provider reported on a message we sent. */
     'message.status': { kind: 'message.status'; report: DeliveryReport };
+    /** The person opened a tracked link of a message we sent (links.ts). */
+    'message.click': { kind: 'message.click'; code: string };
   }
 }

@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import type { CompiledTemplate } from '../expressions/template.js';
 import { compileTemplate } from '../expressions/template.js';
-import { sendElement } from './send.js';
+import { sendElement, type SendElement } from './send.js';
 
 interface Config {
   from: string;
@@ -22,7 +22,8 @@ interface Prepared {
   readonly replyTo: string | undefined;
 }
 
-export default sendElement<Config, Prepared>({
+/** The channel's parts of the element (failover.ts sends them too). */
+export const emailSend: SendElement<Config, Prepared> = {
   type: 'sendEmail',
   channel: 'email',
   title: 'Send email',
@@ -49,4 +50,6 @@ export default sendElement<Config, Prepared>({
       ...(p.replyTo ? { replyTo: p.replyTo } : {}),
     };
   },
-});
+};
+
+export default sendElement(emailSend);

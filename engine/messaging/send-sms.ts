@@ -3,9 +3,10 @@
 // (segments.ts).
 import { Type } from '@sinclair/typebox';
 import { compileTemplate } from '../expressions/template.js';
-import { sendElement } from './send.js';
+import { sendElement, type SendElement } from './send.js';
 
-export default sendElement<{ from: string; to?: string; timeoutSeconds?: number; text: string }, ReturnType<typeof compileTemplate>>({
+/** The channel's parts of the element (failover.ts sends them too). */
+export const smsSend: SendElement<{ from: string; to?: string; timeoutSeconds?: number; text: string }, ReturnType<typeof compileTemplate>> = {
   type: 'sendSms',
   channel: 'sms',
   title: 'Send SMS',
@@ -14,4 +15,6 @@ export default sendElement<{ from: string; to?: string; timeoutSeconds?: number;
   example: { from: '+385800100', text: 'Hi {{person.firstName}}, reply YES to confirm.' },
   compile: (config, ctx) => compileTemplate(config.text, ctx, '.text'),
   content: (text, run) => ({ text: text?.render({ vars: run.vars, person: run.person, now: run.now }) ?? '' }),
-});
+};
+
+export default sendElement(smsSend);

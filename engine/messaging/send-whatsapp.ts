@@ -4,7 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { CompileContext, RunContext } from '../element.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
-import { sendElement } from './send.js';
+import { sendElement, type SendElement } from './send.js';
 
 const Text = (max: number, description?: string) => Type.String({ minLength: 1, maxLength: max, ...(description ? { description } : {}) });
 const Id = Type.String({ minLength: 1, maxLength: 256, description: 'the payload the reply carries' });
@@ -49,7 +49,8 @@ type Config = { from: string; to?: string; timeoutSeconds?: number } & Static<Re
 /** The message content with every text compiled; rendered per participant. */
 type Prepared = unknown;
 
-export default sendElement<Config, Prepared>({
+/** The channel's parts of the element (failover.ts sends them too). */
+export const whatsAppSend: SendElement<Config, Prepared> = {
   type: 'sendWhatsApp',
   channel: 'whatsapp',
   title: 'Send WhatsApp',
@@ -66,7 +67,9 @@ export default sendElement<Config, Prepared>({
     return compileTexts({ text, template, interactive }, ctx, '');
   },
   content: (prepared, run) => renderTexts(prepared, run) as Record<string, unknown>,
-});
+};
+
+export default sendElement(whatsAppSend);
 
 /** Every string in `value` compiled as a template (ids stay as written). */
 function compileTexts(value: unknown, ctx: CompileContext, at: string): unknown {

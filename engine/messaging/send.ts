@@ -5,12 +5,14 @@
 // when it refused for good or did not answer within the timeout (retries included),
 // "notSent" when the person has no address on the channel or blocks it for this sender
 // (nothing is sent; counted as the element's failure JCT_SEND_BLOCKED or JCT_SEND_NO_ADDRESS).
+// What the provider accepted is counted as `<channel>:sent` (an SMS's parts).
 import { Type, type TProperties } from '@sinclair/typebox';
 import type { CompileContext, ElementDefinition, RunContext } from '../element.js';
 import type { Channel, Person } from '../person.js';
 import type { Input, Outcome } from '../vocabulary.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 import { ourAddress } from './address.js';
+import type { SentMessage } from './references.js';
 
 const NEXT = 0;
 const FAILED = 1;
@@ -22,12 +24,14 @@ export const SendFields = {
   from: Type.String({ minLength: 1, maxLength: 320, description: 'our sender; the provider that lists it sends' }),
   to: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "recipient, placeholders allowed; default: the person's first address on the channel" })),
   timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800, default: DEFAULT_TIMEOUT_S, description: 'how long to wait for the provider to accept it, retries included' })),
+  trackLinks: Type.Optional(Type.Boolean({ default: false, description: "rewrite the links of the text (and HTML) to short URLs that count clicks; needs the provider's publicBaseUrl" })),
 };
 
 interface SendFieldsConfig {
   from: string;
   to?: string;
   timeoutSeconds?: number;
+  trackLinks?: boolean;
 }
 
 /** The parts of a send every channel prepares the same way. */
@@ -35,6 +39,7 @@ export interface PreparedSend {
   readonly from: string;
   readonly to: CompiledTemplate | undefined;
   readonly timeoutMs: number;
+  readonly trackLinks: boolean;
 }
 
 export interface SendElement<C extends SendFieldsConfig, P> {
@@ -51,6 +56,9 @@ export interface SendElement<C extends SendFieldsConfig, P> {
   content(prepared: P, run: RunContext): Record<string, unknown>;
 }
 
+/** The send elements' own parts, for elements that send on several channels (failover.ts). */
+export type AnySendElement = SendElement<any, any>;
+
 export function sendElement<C extends SendFieldsConfig, P>(s: SendElement<C, P>): ElementDefinition<C, PreparedSend & { own: P }> {
   return {
     type: s.type,
@@ -61,23 +69,35 @@ export function sendElement<C extends SendFieldsConfig, P>(s: SendElement<C, P>)
     example: s.example,
     branches: () => ['next', 'failed', 'notSent'],
     waits: true,
-    compile: (config, ctx) => ({
-      from: ourAddress(config.from),
-      to: config.to === undefined ? undefined : compileTemplate(config.to, ctx, '.to'),
-      timeoutMs: (config.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000,
-      own: s.compile(config, ctx),
-    }),
-    execute: (p, run) => send(s, p, run),
-    resume: (_p, _run, input) => outcomeOf(input),
+    compile: (config, ctx) => compileSend(s, config, ctx),
+    execute: (p, run) => (emitSend(s, p, run) ? { wait: true, on: 'effect', until: run.now + p.timeoutMs } : NOT_SENT),
+    resume: (_p, run, input) => outcomeOf(s.channel, run, input),
   };
 }
 
-function send<C extends SendFieldsConfig, P>(s: SendElement<C, P>, p: PreparedSend & { own: P }, run: RunContext): Outcome {
+export function compileSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>, config: C, ctx: CompileContext): PreparedSend & { own: P } {
+  return {
+    from: ourAddress(config.from),
+    to: config.to === undefined ? undefined : compileTemplate(config.to, ctx, '.to'),
+    timeoutMs: (config.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000,
+    trackLinks: config.trackLinks ?? false,
+    own: s.compile(config, ctx),
+  };
+}
+
+/** Emits the `message.send` entry; false (a failure recorded, nothing sent) when the person has no address or blocks it. */
+export function emitSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>, p: PreparedSend & { own: P }, run: RunContext): boolean {
   const to = recipient(s.channel, p, run);
   if (to === undefined) return notSent(run, 'JCT_SEND_NO_ADDRESS', `the person has no ${s.channel} address`);
   if (run.isBlocked(s.channel, to, p.from)) return notSent(run, 'JCT_SEND_BLOCKED', `the person's ${s.channel} address is on the do-not-contact list for ${p.from}`);
-  run.emit({ kind: 'message.send', channel: s.channel, from: p.from, to, ...s.content(p.own, run) });
-  return { wait: true, on: 'effect', until: run.now + p.timeoutMs };
+  run.emit({ kind: 'message.send', channel: s.channel, from: p.from, to, ...s.content(p.own, run), ...(p.trackLinks ? { trackLinks: true } : {}) });
+  return true;
+}
+
+/** Counts what the provider accepted as `<channel>:sent`: an SMS's parts (references.ts), else one. */
+export function countSent(channel: Channel, run: RunContext, result: unknown): void {
+  const parts = (result as Partial<SentMessage> | null)?.parts;
+  run.count(`${channel}:sent`, typeof parts === 'number' ? parts : 1);
 }
 
 function recipient(channel: Channel, p: PreparedSend, run: RunContext): string | undefined {
@@ -89,13 +109,16 @@ function firstAddress(person: Person, channel: Channel): string | undefined {
   return (channel === 'email' ? person.emails : person.phones)[0];
 }
 
-function notSent(run: RunContext, code: string, message: string): Outcome {
+function notSent(run: RunContext, code: string, message: string): false {
   run.fail(code, message);
-  return NOT_SENT;
+  return false;
 }
 
-function outcomeOf(input: Input): Outcome | undefined {
-  if (input.kind === 'effect.result') return NEXT;
+function outcomeOf(channel: Channel, run: RunContext, input: Input): Outcome | undefined {
+  if (input.kind === 'effect.result') {
+    countSent(channel, run, input.result);
+    return NEXT;
+  }
   if (input.kind === 'effect.failed' || input.kind === 'timer') return FAILED;
   return undefined;
 }

@@ -14,7 +14,7 @@ import { JunctionError, toJunctionError } from '../errors.js';
 import { coerceValue, type Value } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
-import type { InputDefinition, Registry, TriggerHit } from '../module.js';
+import type { EffectResult, InputDefinition, Reference, Registry, RouteContext, Settings, TriggerHit } from '../module.js';
 import { compileFlow, compileFlowOrThrow, type CompiledFlow } from '../flow/compile.js';
 import type { FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
@@ -45,12 +45,15 @@ import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } f
 import { personOf } from '../people/layout.js';
 import { Seen, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
+import { References } from './references.js';
 
 /** A flow that has seen no activity for this long finishes by itself. */
 export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
 export const DEFAULT_PARTITIONS = 8;
 /** How long a module input's de-duplication key is remembered by default: 48 hours. */
 export const DEFAULT_DEDUP_WINDOW_MS = 48 * 3600 * 1000;
+/** How long an effect's references (a sent message's id, a link) are kept by default: 7 days. */
+export const DEFAULT_REFERENCE_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -83,6 +86,8 @@ export interface EngineOptions {
   onStep?: (event: StepEvent) => void;
   /** How long a retried input (same provider message id) is recognised. Default 48 hours. */
   dedupWindowMs?: number;
+  /** How long an effect's references are kept for the inputs that report on them. Default 7 days. */
+  referenceWindowMs?: number;
 }
 
 export interface EnterOptions {
@@ -115,6 +120,8 @@ export class Engine {
   /** Per partition: module inputs already applied, by de-duplication key. */
   private readonly seen: Seen[];
   private readonly dedupWindowMs: number;
+  private readonly refs = new References();
+  private readonly referenceWindowMs: number;
   private readonly isBlocked = (channel: Channel, contact: string, sender: string): boolean => this.people.isBlocked(channel, contact, sender);
   private readonly triggers = new Triggers(() => this.versions.all().filter((l) => this.versions.current(l.flow.id) === l));
   private toDispatch: Effect[] = [];
@@ -124,6 +131,8 @@ export class Engine {
   private readonly scratch: ScratchState[] = [];
   private depth = 0;
   private draining = false;
+  /** Batches of outbox entries waiting for their commit before they are performed. */
+  private dispatching = 0;
   private closed = false;
 
   constructor(options: EngineOptions) {
@@ -137,6 +146,7 @@ export class Engine {
     this.parts = Array.from({ length: count }, (_, i) => new Partition(i, this.clock, (seqs, now) => this.wake(i, seqs, now)));
     this.seen = this.parts.map(() => new Seen());
     this.dedupWindowMs = options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
+    this.referenceWindowMs = options.referenceWindowMs ?? DEFAULT_REFERENCE_WINDOW_MS;
     this.personRows = new KeyedRows('person', (id) => id, (id) => {
       const person = this.people.get(id); // as it is when the batch is written
       return person ? personOf(person) : null;
@@ -181,6 +191,22 @@ export class Engine {
     return newPersonId();
   }
 
+  /** An effect's reference while it is kept: whose it is, which element made it, what was kept with it. */
+  reference(key: string): Reference | undefined {
+    return this.refs.get(key);
+  }
+
+  /** What a module's route or listener gets of the engine: the inbox, who a contact or reference is, the clock. */
+  routeContext(settings: Settings): RouteContext {
+    return {
+      settings,
+      submit: (personKey, input) => this.submit(personKey, input),
+      personKey: (person) => this.personKey(person),
+      reference: (key) => this.reference(key),
+      now: () => this.clock.now(),
+    };
+  }
+
   /** Enters a person into the flow's running version (the Flow API and Add to flow use this). */
   enter(flowId: string, personId: string, options: EnterOptions = {}): Promise<Receipt> {
     return this.submit(personId, { kind: 'flow.enter', flowId, ...options });
@@ -197,7 +223,7 @@ export class Engine {
       await this.journal.durable();
       await this.outbox.idle();
       await this.journal.durable();
-      if (this.toDispatch.length === 0) return;
+      if (this.toDispatch.length === 0 && this.dispatching === 0 && !this.outbox.busy) return;
     }
   }
 
@@ -369,6 +395,7 @@ export class Engine {
     for (const [key, value] of rows('metrics')) this.restoreMetrics(key, value as MetricsTotals);
     for (const [key, value] of rows('seen')) this.restoreSeen(key, value as { bits: number[]; goal: boolean });
     for (const [key, value] of rows('dedup')) this.restoreDedup(key, value as SeenEntry);
+    for (const [key, value] of rows('ref')) this.refs.set(key, value as Reference);
     const participants = this.restoreParticipants(rows('participant'));
     const pending = [...rows('outbox')].map(([, value]) => value as Effect);
     this.outbox.dispatch(pending);
@@ -515,10 +542,45 @@ export class Engine {
   /** An outbox entry's outcome: the entry is done; the participant waiting for it moves on. */
   private effectOutcome(part: Partition, personId: string, input: Extract<Input, { kind: 'effect.result' | 'effect.failed' }>): Receipt {
     this.journal.put('outbox', input.key, null);
+    if (input.kind === 'effect.result') this.keepReferences(personId, input);
     const [participantId, steps] = input.key.split(':');
     const state = part.participants.get(participantId!);
-    const waits = state?.status === ParticipantStatus.Waiting && state.waitOn === 'effect' && state.steps === Number(steps);
+    const waits = state?.status === ParticipantStatus.Waiting && isEffectWait(state.waitOn) && state.steps === Number(steps);
     return { personId, delivered: waits && this.deliverTo(part, part.participants.seqOf(participantId!)!, input) ? 1 : 0 };
+  }
+
+  /** Keeps the references an effect's result names, with who emitted the effect (its origin). */
+  private keepReferences(personId: string, input: Extract<Input, { kind: 'effect.result' }>): void {
+    const refs = (input.result as EffectResult | null)?.refs;
+    const origin = input.origin;
+    if (!refs || !origin) return;
+    const at = this.clock.now();
+    for (const gone of this.refs.expire(at - this.referenceWindowMs)) this.journal.put('ref', gone, null);
+    for (const [key, data] of Object.entries(refs)) {
+      const entry: Reference = { at, personId, ...origin, data, recorded: [] };
+      this.refs.set(key, entry);
+      this.journal.put('ref', key, entry);
+    }
+  }
+
+  /** An input about a referenced effect: its outcome counted on the element that emitted it and heard as the person's event, once. */
+  private recordReported(part: Partition, personId: string, def: InputDefinition, input: Input): void {
+    const key = def.reference?.(input);
+    const ref = key === undefined ? undefined : this.refs.get(key);
+    if (!ref || ref.personId !== personId) return;
+    const outcome = def.outcome?.(input, ref);
+    const on = outcome?.on ?? key!;
+    const recorded = outcome && this.refs.record(on, outcome.name);
+    if (!recorded) return;
+    this.journal.put('ref', on, recorded);
+    const live = this.versions.version(ref.flowId, ref.version);
+    if (outcome.counter !== undefined && live) {
+      part.metrics(live.flow).count(ref.node, outcome.counter, 1);
+      this.putMetrics(part, live, part.personSlot(personId), false);
+    }
+    if (!outcome.event) return;
+    const properties = { ...outcome.event.properties, flowId: ref.flowId, element: live?.flow.nodes[ref.node]?.id ?? null };
+    this.eventHappened(part, personId, { kind: 'event', name: outcome.event.name, properties, at: this.clock.now() });
   }
 
   /** A module's input: a retry within the window gets its first receipt; otherwise it is routed. */
@@ -531,6 +593,7 @@ export class Engine {
     if (seenKey !== undefined) this.forgetExpired(seen);
     const earlier = seenKey === undefined ? undefined : seen.get(seenKey);
     if (earlier) return { ...earlier, duplicate: true };
+    this.recordReported(part, personId, def, input);
     const receipt = this.routeModuleInput(part, personId, def, input);
     if (seenKey !== undefined) this.remember(seen, seenKey, receipt);
     return receipt;
@@ -572,6 +635,7 @@ export class Engine {
     if (!state || !live || state.status !== ParticipantStatus.Waiting) return false;
     const node = live.flow.nodes[state.node]!;
     if (!node.def.interruptible?.(node.prepared)) return false;
+    part.metrics(live.flow).count(state.node, 'interrupted', 1); // counted before leave() journals the metrics
     this.leave(part, live, seq, state, false);
     const exited = { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: 'interrupted' };
     this.onStep?.({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited, this.people.get(state.personId)!) });
@@ -638,7 +702,7 @@ export class Engine {
 
   private recordOutcome(effect: Effect, input: Input): void {
     if (this.closed) return;
-    this.submit(effect.personId, input).catch((err: unknown) => {
+    this.submit(effect.personId, input.kind === 'effect.result' ? { ...input, origin: effect.origin } : input).catch((err: unknown) => {
       const e = toJunctionError(err, 'JCT_INTERNAL');
       this.logger.error({ effect: effect.kind, key: effect.key, code: e.code }, `outcome not recorded: ${e.message}`);
     });
@@ -682,9 +746,16 @@ export class Engine {
     if (this.toDispatch.length === 0) return;
     const effects = this.toDispatch;
     this.toDispatch = [];
+    this.dispatching++;
     this.journal.durable().then(
-      () => this.outbox.dispatch(effects),
-      () => this.logger.error({ code: 'JCT_STORE_UNAVAILABLE', effects: effects.length }, 'outbox entries not performed: the journal failed'),
+      () => {
+        this.dispatching--;
+        this.outbox.dispatch(effects);
+      },
+      () => {
+        this.dispatching--;
+        this.logger.error({ code: 'JCT_STORE_UNAVAILABLE', effects: effects.length }, 'outbox entries not performed: the journal failed');
+      },
     );
   }
 
@@ -749,6 +820,7 @@ export class Engine {
     const person = part.personSlot(next.personId);
     const rec = part.metrics(live.flow);
     const firstVisit = rec.visited(person, result.visited);
+    for (const c of result.counts) rec.count(c.node, c.counter, c.n);
     for (const f of result.failures) {
       rec.failed(f.node);
       this.logger.warn({ flowId: live.flow.id, element: live.flow.nodes[f.node]?.id, code: f.code }, f.message);
@@ -1001,6 +1073,11 @@ export class Engine {
   }
 }
 
+/** `effect`, or `effect:<label>` (an element that sends several things in turn tells them apart). */
+function isEffectWait(on: string): boolean {
+  return on === 'effect' || on.startsWith('effect:');
+}
+
 function acceptsLaterEntries(flow: CompiledFlow): boolean {
   return flow.entries.some((i) => {
     const n = flow.nodes[i]!;
@@ -1066,5 +1143,5 @@ function newPersonId(): string {
 /** The step result of a participant taken out without a step (an interrupted wait). */
 function nothingDone(state: ParticipantState, person: Person): StepResult {
   const none = [] as never[];
-  return { state, person, profile: none, doNotContact: none, effects: none, visited: none, failures: none, accepted: true };
+  return { state, person, profile: none, doNotContact: none, effects: none, visited: none, failures: none, counts: none, accepted: true };
 }

@@ -1,6 +1,8 @@
 // Per flow-version metrics of one partition: for every node, total engagements (every pass)
 // and unique people engaged (first pass per person, kept as a bitset per person), element
-// failures; for the flow, people entered, exited and goal performers. People are known by
+// failures and named counters (messages sent, delivered, seen, failed, clicked, replied per
+// channel, as `<channel>:<what>`; participants interrupted); for the flow, people entered,
+// exited and goal performers, and the message counters summed per channel. People are known by
 // their number in the partition (Partition.personSlot), so per-person state is an array
 // entry, not a map entry. The engine sums the partitions' figures (sumMetrics); totals() and
 // seenOf() are what the journal keeps.
@@ -12,7 +14,12 @@ export interface NodeMetrics {
   totalEngagements: number;
   uniqueUsersEngaged: number;
   failures: number;
+  /** Named counters, e.g. `sms:sent` (SMS parts the provider accepted), `whatsapp:delivered`, `interrupted`. */
+  counters: Record<string, number>;
 }
+
+/** Message counters of one channel, summed over the flow's elements. */
+export type ChannelMetrics = Record<string, number>;
 
 export interface FlowMetrics {
   readonly flowId: string;
@@ -24,6 +31,10 @@ export interface FlowMetrics {
   /** Participants inside right now. */
   activeParticipants: number;
   goalPerformers: number;
+  /** Messages the providers accepted, every channel (an SMS counts its parts). */
+  messagesSent: number;
+  /** Per channel: sent, delivered, seen, failed, clicked, replied. */
+  channels: Record<string, ChannelMetrics>;
   readonly elements: NodeMetrics[];
 }
 
@@ -46,7 +57,9 @@ export class MetricsRecorder {
       profilesExited: 0,
       activeParticipants: 0,
       goalPerformers: 0,
-      elements: nodes.map((n) => ({ id: n.id, name: n.name, type: n.def.type, totalEngagements: 0, uniqueUsersEngaged: 0, failures: 0 })),
+      messagesSent: 0,
+      channels: {},
+      elements: nodes.map((n) => ({ id: n.id, name: n.name, type: n.def.type, totalEngagements: 0, uniqueUsersEngaged: 0, failures: 0, counters: {} })),
     };
   }
 
@@ -93,19 +106,25 @@ export class MetricsRecorder {
     if (goal) this.goalSeen.add(person);
   }
 
-  /** The counters, compactly: [entered, exited, active, goals, [total, unique, failures] per node]. */
+  /** The counters, compactly: [entered, exited, active, goals, [total, unique, failures, named counters?] per node]. */
   totals(): MetricsTotals {
     const m = this.metrics;
-    return [m.profilesInFlow, m.profilesExited, m.activeParticipants, m.goalPerformers, m.elements.map((e) => [e.totalEngagements, e.uniqueUsersEngaged, e.failures])];
+    return [m.profilesInFlow, m.profilesExited, m.activeParticipants, m.goalPerformers, m.elements.map(nodeTotals)];
   }
 
   restoreTotals(t: MetricsTotals): void {
     const m = this.metrics;
     [m.profilesInFlow, m.profilesExited, m.activeParticipants, m.goalPerformers] = t;
-    t[4].forEach(([total, unique, failures], i) => {
+    t[4].forEach(([total, unique, failures, counters], i) => {
       const e = m.elements[i];
-      if (e) Object.assign(e, { totalEngagements: total, uniqueUsersEngaged: unique, failures });
+      if (e) Object.assign(e, { totalEngagements: total, uniqueUsersEngaged: unique, failures, counters: { ...counters } });
     });
+  }
+
+  /** Adds to a node's named counter. */
+  count(node: number, counter: string, n: number): void {
+    const m = this.metrics.elements[node];
+    if (m) m.counters[counter] = (m.counters[counter] ?? 0) + n;
   }
 
   hasEntered(person: number): boolean {
@@ -131,7 +150,13 @@ export class MetricsRecorder {
   }
 }
 
-export type MetricsTotals = [number, number, number, number, Array<[number, number, number]>];
+export type NodeTotals = [total: number, unique: number, failures: number, counters?: Record<string, number>];
+export type MetricsTotals = [number, number, number, number, NodeTotals[]];
+
+function nodeTotals(e: NodeMetrics): NodeTotals {
+  for (const _ in e.counters) return [e.totalEngagements, e.uniqueUsersEngaged, e.failures, e.counters];
+  return [e.totalEngagements, e.uniqueUsersEngaged, e.failures];
+}
 
 /** One version's metrics over every partition. */
 export function sumMetrics(flowId: string, version: number, parts: readonly MetricsRecorder[], nodes: readonly { id: string; name: string; def: { type: string } }[]): FlowMetrics {
@@ -146,7 +171,21 @@ export function sumMetrics(flowId: string, version: number, parts: readonly Metr
       s.totalEngagements += e.totalEngagements;
       s.uniqueUsersEngaged += e.uniqueUsersEngaged;
       s.failures += e.failures;
+      for (const [name, n] of Object.entries(e.counters)) s.counters[name] = (s.counters[name] ?? 0) + n;
     });
   }
+  for (const e of sum.elements) addChannels(sum, e.counters);
   return sum;
+}
+
+/** Sums a node's `<channel>:<what>` counters into the flow's per-channel figures and messages sent. */
+function addChannels(sum: FlowMetrics, counters: Record<string, number>): void {
+  for (const [name, n] of Object.entries(counters)) {
+    const colon = name.indexOf(':');
+    if (colon < 0) continue;
+    const channel = (sum.channels[name.slice(0, colon)] ??= {});
+    const what = name.slice(colon + 1);
+    channel[what] = (channel[what] ?? 0) + n;
+    if (what === 'sent') sum.messagesSent += n;
+  }
 }

@@ -4,12 +4,14 @@
 // transition. Retryable failures are retried with exponential backoff on the engine's clock (or
 // after the delay the other side asked for, when longer); after the last attempt, or on a
 // failure that is not retryable, the element's failure path is taken. Both are counted per
-// kind. After a restart, entries still in the journal are performed again with the same
-// idempotency key.
+// kind. A handler that declares a rate is called no faster than it: attempts beyond it wait
+// their turn on the engine's clock (rate-limit.ts), neither retries nor failures. After a
+// restart, entries still in the journal are performed again with the same idempotency key.
 import type { Clock, TimerHandle } from '../clock.js';
 import { EffectFailure, toJunctionError } from '../errors.js';
-import type { EffectContext, Registry } from '../module.js';
+import type { EffectContext, EffectHandler, Registry } from '../module.js';
 import type { Effect, EffectError, Input } from '../vocabulary.js';
+import { RateLimit } from './rate-limit.js';
 
 export interface OutboxOptions {
   /** Attempts before a retryable failure is final. Default 6. */
@@ -32,6 +34,8 @@ export class Outbox {
   readonly retries = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Set<TimerHandle>();
+  /** By handler; undefined for a handler without a rate. */
+  private readonly limits = new Map<EffectHandler, RateLimit | undefined>();
   private readonly maxAttempts: number;
   private readonly retryMs: number;
   private closed = false;
@@ -53,7 +57,12 @@ export class Outbox {
     for (const effect of effects) this.attempt(effect, 1);
   }
 
-  /** Resolves when no handler is running (retries scheduled on the clock do not count). */
+  /** Whether a handler is running now. */
+  get busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
+  /** Resolves when no handler is running (retries and attempts waiting for a rate do not count). */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
@@ -62,11 +71,32 @@ export class Outbox {
     this.closed = true;
     for (const t of this.timers) this.clock.cancel(t);
     this.timers.clear();
+    for (const limit of this.limits.values()) limit?.close();
   }
 
   private attempt(effect: Effect, attempt: number): void {
     if (this.closed) return;
-    const running = this.perform(effect).then(
+    try {
+      const handler = this.registry.handler(effect);
+      const limit = handler && this.limitOf(handler);
+      if (limit) limit.run(() => this.start(effect, handler, attempt));
+      else this.start(effect, handler, attempt);
+    } catch (err) {
+      this.failed(effect, attempt, err);
+    }
+  }
+
+  /** The rate limit of a handler, made the first time it is used. */
+  private limitOf(handler: EffectHandler): RateLimit | undefined {
+    if (!this.limits.has(handler)) {
+      const rate = handler.rate?.(this.registry.settingsOf(handler));
+      this.limits.set(handler, rate && new RateLimit(rate, this.clock));
+    }
+    return this.limits.get(handler);
+  }
+
+  private start(effect: Effect, handler: EffectHandler | undefined, attempt: number): void {
+    const running = this.perform(effect, handler).then(
       (result) => this.record(effect, { kind: 'effect.result', key: effect.key, result: result ?? null }),
       (err: unknown) => this.failed(effect, attempt, err),
     );
@@ -74,8 +104,7 @@ export class Outbox {
     void running.finally(() => this.inFlight.delete(running));
   }
 
-  private async perform(effect: Effect): Promise<unknown> {
-    const handler = this.registry.handler(effect);
+  private async perform(effect: Effect, handler: EffectHandler | undefined): Promise<unknown> {
     if (!handler) throw new EffectFailure('JCT_EFFECT_UNKNOWN', `no handler for effect "${effect.kind}"`, false);
     return handler.perform(effect, { ...this.ctx, settings: this.registry.settingsOf(handler) });
   }

@@ -39,6 +39,13 @@ export interface EnterStep {
   readonly vars?: Readonly<Record<string, Value>>;
 }
 
+/** A count an element added to one of its counters (e.g. `sms:sent`, the parts of a text). */
+export interface Count {
+  readonly node: number;
+  readonly counter: string;
+  readonly n: number;
+}
+
 export interface StepResult {
   /** The scratch state the step was given, now the new state. */
   readonly state: ParticipantState;
@@ -51,6 +58,7 @@ export interface StepResult {
   /** Node indices in the order the participant passed them (the entry point first on entry). */
   readonly visited: readonly number[];
   readonly failures: readonly Failure[];
+  readonly counts: readonly Count[];
   /** False when a waiting participant's element did not accept the input: drop the scratch state, nothing changed. */
   readonly accepted: boolean;
 }
@@ -66,7 +74,7 @@ export function step(flow: CompiledFlow, state: ScratchState, person: Person, in
   const run = new Run(flow, state, person, now, blocked);
   if (input.kind === 'enter') run.enter(input);
   else if (!run.resume(input)) {
-    return { state, person, profile: NOTHING, doNotContact: NOTHING, effects: NOTHING, visited: NOTHING, failures: NOTHING, accepted: false };
+    return { state, person, profile: NOTHING, doNotContact: NOTHING, effects: NOTHING, visited: NOTHING, failures: NOTHING, counts: NOTHING, accepted: false };
   }
   return run.result();
 }
@@ -97,6 +105,7 @@ class Run implements RunContext {
   private doNotContact: DoNotContactChange[] = NOTHING;
   private readonly visited: number[] = [];
   private failures: Failure[] = NOTHING;
+  private counts: Count[] = NOTHING;
   private varsCopied = false;
   private current = -1;
 
@@ -147,10 +156,11 @@ class Run implements RunContext {
   /** Takes ownership of `effect` (elements build a fresh one per emit) and adds its key. */
   emit(effect: EffectRequest): string {
     if (this.effects === NOTHING) this.effects = [];
-    const owned = effect as { key?: string; personId?: string };
+    const owned = effect as { key?: string; personId?: string; origin?: Effect['origin'] };
     const key = `${this.participant.id}:${this.participant.steps}:${this.effects.length}`;
     owned.key = key;
     owned.personId = this.participant.personId;
+    owned.origin = { flowId: this.flow.id, version: this.flow.version, node: this.current };
     this.effects.push(effect as Effect);
     return key;
   }
@@ -158,6 +168,11 @@ class Run implements RunContext {
   fail(code: string, message: string): void {
     if (this.failures === NOTHING) this.failures = [];
     this.failures.push({ node: this.current, code, message });
+  }
+
+  count(counter: string, n: number): void {
+    if (this.counts === NOTHING) this.counts = [];
+    this.counts.push({ node: this.current, counter, n });
   }
 
   enter(input: EnterStep): void {
@@ -189,6 +204,7 @@ class Run implements RunContext {
       effects: this.effects,
       visited: this.visited,
       failures: this.failures,
+      counts: this.counts,
       accepted: true,
     };
   }

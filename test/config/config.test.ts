@@ -13,6 +13,7 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     partitions: 8,
     flushMs: 2,
     dedupHours: 48,
+    referenceDays: 7,
     logLevel: 'info',
     modules: {},
   });

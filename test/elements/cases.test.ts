@@ -68,4 +68,5 @@ function check(t: Test, run: CaseRun, got: Observed, want: Expectation, at: stri
   if (want.entered) t.same([...got.entered].sort(), [...want.entered].sort(), `${at}: entered`);
   if (want.inside) t.same([...got.inside].sort(), [...want.inside].sort(), `${at}: inside`);
   if (want.blocked) t.same(run.blocked(want.blocked), want.blocked, `${at}: do-not-contact`);
+  if (want.counters) t.same(got.counters, want.counters, `${at}: counters`);
 }

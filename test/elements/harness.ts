@@ -12,7 +12,8 @@ import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { loadPeople } from '../../engine/people-file.js';
 import { coreModule } from '../../engine/elements/index.js';
 import { messagingModule } from '../../engine/messaging/index.js';
-import type { InboundMessage } from '../../engine/messaging/message.js';
+import type { DeliveryStatus, InboundMessage, OutboundMessage } from '../../engine/messaging/message.js';
+import { sentMessage, sentRef } from '../../engine/messaging/references.js';
 import { Registry, type EffectHandler } from '../../engine/module.js';
 import { EffectFailure, JunctionError } from '../../engine/errors.js';
 import { ParticipantStatus, type DoNotContactChange, type Effect, type PersonInput, type ProfileChange } from '../../engine/vocabulary.js';
@@ -43,6 +44,8 @@ export interface Expectation {
   /** For a step that should be refused: the error code. */
   error?: string;
   blocked?: Array<{ channel: string; contact: string; sender?: string; blocked: boolean }>;
+  /** The subject element's named counters in the flow metrics (e.g. `sms:sent`). */
+  counters?: Record<string, number>;
 }
 
 export interface Step {
@@ -53,6 +56,8 @@ export interface Step {
   enter?: { personId: string; vars?: Record<string, unknown> };
   /** An inbound message from a phone or email (to `+385800100` on sms unless said otherwise). */
   message?: Partial<InboundMessage> & { from: string; text: string };
+  /** A delivery report from provider `case` on a message it accepted, routed as a webhook's is (by the message's reference). */
+  report?: { providerMessageId: string; status: DeliveryStatus };
   expect: Expectation;
 }
 
@@ -99,6 +104,7 @@ export interface Observed {
   inside: string[];
   error?: string;
   blocked?: Expectation['blocked'];
+  counters: Record<string, number>;
 }
 
 const SUBJECT = 'subject';
@@ -140,7 +146,7 @@ export class CaseRun {
       const a = answers[Math.min(this.performed.length, answers.length) - 1];
       if (!a) throw new EffectFailure('JCT_CASE_NO_ANSWER', 'the case gives no answer for this effect', false);
       if ('error' in a) throw new EffectFailure(a.error.code, a.error.message ?? a.error.code, a.error.retryable ?? false);
-      return a.result;
+      return sentAs(effect, a.result);
     };
     const handlers: EffectHandler[] = EFFECT_KINDS.map((kind) => ({ kind, perform: async (effect) => answer(effect) }));
     return new Registry([...MODULES.map((m) => ({ ...m, effects: [] })), { name: 'case', effects: handlers }]);
@@ -185,6 +191,7 @@ export class CaseRun {
       if (s.reconfigure !== undefined) this.engine.reconfigureEntry('case', SUBJECT, s.reconfigure);
       if (s.enter) await this.engine.enter('case', s.enter.personId, { vars: s.enter.vars ?? {} });
       if (s.message) await this.receive(s.message);
+      if (s.report) await this.report(s.report);
     } catch (err) {
       await this.engine.idle();
       return this.observe({ error: codeOf(err) });
@@ -203,6 +210,14 @@ export class CaseRun {
     await this.engine.submit(this.people.findByContact(m.from)?.id ?? m.from, { kind: 'message.inbound', message });
   }
 
+  /** A delivery report goes to the person the message's reference names, as a provider webhook's does. */
+  private async report(r: NonNullable<Step['report']>): Promise<void> {
+    const personId = this.engine.reference(sentRef('case', r.providerMessageId))?.personId;
+    if (personId === undefined) throw new JunctionError('JCT_CASE_UNKNOWN_MESSAGE', `no message ${r.providerMessageId} was sent`);
+    const report = { provider: 'case', providerMessageId: r.providerMessageId, status: r.status, providerStatus: r.status, at: this.clock.now() };
+    await this.engine.submit(personId, { kind: 'message.status', report });
+  }
+
   private observe(extra: Partial<Observed>): Observed {
     const mine = this.events.filter((e) => e.participant.personId === 'p1');
     const last = mine[mine.length - 1];
@@ -218,6 +233,7 @@ export class CaseRun {
       entered,
       inside: this.insideNow(),
       person: this.people.get('p1'),
+      counters: this.subjectCounters(),
       ...extra,
     };
     if (last) {
@@ -230,6 +246,11 @@ export class CaseRun {
     return out;
   }
 
+  private subjectCounters(): Record<string, number> {
+    if (!this.engine.compiled('case')) return {};
+    return this.engine.metrics('case').elements.find((e) => e.id === SUBJECT)?.counters ?? {};
+  }
+
   private insideNow(): string[] {
     const version = this.engine.compiled('case')?.version;
     if (version === undefined) return [];
@@ -239,6 +260,13 @@ export class CaseRun {
   blocked(q: NonNullable<Expectation['blocked']>): NonNullable<Expectation['blocked']> {
     return q.map((b) => ({ ...b, blocked: this.people.isBlocked(b.channel as never, b.contact, b.sender) }));
   }
+}
+
+/** A send the case's provider accepted carries what a provider module's result does (parts, references). */
+function sentAs(effect: Effect, result: unknown): unknown {
+  const id = (result as { providerMessageId?: unknown } | null)?.providerMessageId;
+  if (effect.kind !== 'message.send' || typeof id !== 'string') return result;
+  return { ...sentMessage('case', effect as unknown as OutboundMessage, id), ...(result as object) };
 }
 
 function codeOf(err: unknown): string {

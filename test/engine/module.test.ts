@@ -22,7 +22,7 @@ const providerA: Module = {
 };
 const providerB: Module = { name: 'b', effects: [sender('b')], routes: [route], config: { schema: Type.Object({ region: Type.String({ default: 'us' }) }), secrets: [] } };
 
-const send = (provider: string): Effect => ({ kind: 'message.send', key: 'k', participantId: 'p', personId: 'ana', provider }) as Effect;
+const send = (provider: string): Effect => ({ kind: 'message.send', key: 'k', participantId: 'p', personId: 'ana', origin: { flowId: 'f', version: 1, node: 1 }, provider });
 
 t.test('several handlers serve one kind; the one that accepts the entry performs it, with its module settings', async (t) => {
   const registry = new Registry([coreModule, providerA, providerB], { a: { region: 'ap', token: 'x' } });

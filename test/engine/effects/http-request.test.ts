@@ -35,7 +35,7 @@ async function sink(t: { teardown(fn: () => void): void }, answer: (res: ServerR
 const NOW = Date.parse('2026-12-03T10:00:00Z');
 
 function effect(url: string): Effect {
-  return { kind: 'http.request', key: 'p1:3', participantId: 'p1', personId: 'ana', url, method: 'POST', body: '{"hello":"world"}' } as Effect;
+  return { kind: 'http.request', key: 'p1:3', participantId: 'p1', personId: 'ana', origin: { flowId: 'f', version: 1, node: 1 }, url, method: 'POST', body: '{"hello":"world"}' };
 }
 
 function ctx(settings: Record<string, unknown>): EffectContext {

@@ -1,0 +1,74 @@
+// A provider's send rate (sendsPerSecond, sendBurst): read from its settings, and honoured by
+// the outbox — a Twilio stand-in on 127.0.0.1 sees a burst of sends one per second of the
+// engine's clock, in order, each once, and every flow goes on.
+import t from 'tap';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { world } from '../engine/helpers.js';
+import { messagingModule } from '../../engine/messaging/index.js';
+import { loadModuleSettings } from '../../config/modules.js';
+import type { Settings } from '../../engine/module.js';
+import twilio from '../../channels/twilio/index.js';
+
+const rateOf = (settings: Settings) => twilio.effects![0]!.rate!(settings);
+
+t.test('the rate comes from sendsPerSecond and sendBurst; the burst defaults to the rate, at least 1', async (t) => {
+  t.equal(rateOf({ numbers: [] }), undefined, 'unset: no limit');
+  t.same(rateOf({ sendsPerSecond: 80 }), { perSecond: 80, burst: 80 });
+  t.same(rateOf({ sendsPerSecond: 0.5 }), { perSecond: 0.5, burst: 1 });
+  t.same(rateOf({ sendsPerSecond: 1, sendBurst: 5 }), { perSecond: 1, burst: 5 });
+});
+
+t.test('the settings are checked, and read from the environment as numbers', async (t) => {
+  const load = (env: NodeJS.ProcessEnv) => loadModuleSettings([{ name: twilio.name, ...twilio.config! }], {}, env)['twilio']!;
+  t.match(load({ JUNCTION_TWILIO_SENDS_PER_SECOND: '2.5', JUNCTION_TWILIO_SEND_BURST: '10' }), { sendsPerSecond: 2.5, sendBurst: 10 });
+  t.throws(() => load({ JUNCTION_TWILIO_SENDS_PER_SECOND: '0' }), /sendsPerSecond/);
+  t.throws(() => load({ JUNCTION_TWILIO_SEND_BURST: '0' }), /sendBurst/);
+});
+
+t.test('sendsPerSecond 1: five sends reach the provider one per second, in order', async (t) => {
+  const sent: Array<{ to: string; at: number }> = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      sent.push({ to: new URLSearchParams(body).get('To')!, at: w.clock.now() - start });
+      res.writeHead(201, { 'content-type': 'application/json' }).end(`{"sid":"SM${sent.length}"}`);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  const w = world({
+    modules: [messagingModule, twilio],
+    settings: {
+      twilio: { accountSid: `AC${'1'.repeat(32)}`, authToken: 'token', apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, numbers: ['+15550100'], sendsPerSecond: 1 },
+    },
+  });
+  const start = w.clock.now();
+  w.engine.save({
+    schemaVersion: 1,
+    id: 'notify',
+    name: 'notify',
+    entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'sms' } }],
+    elements: [{ id: 'sms', type: 'sendSms', config: { from: '+15550100', text: 'Your order shipped' }, branches: { next: 'done' } }, { id: 'done', type: 'addTag', config: { tags: ['notified'] } }],
+  });
+  w.engine.launch('notify');
+  const phones = [1, 2, 3, 4, 5].map((i) => `+1202555010${i}`);
+  for (const [i, phone] of phones.entries()) {
+    await w.engine.submit(`p${i}`, { kind: 'flow.enter', flowId: 'notify', person: { id: `p${i}`, phones: [phone] } });
+  }
+  await w.engine.idle();
+  t.equal(sent.length, 1, 'one at once; the others wait in the outbox');
+  for (let s = 1; s <= 4; s++) {
+    w.clock.advance(1000);
+    await w.engine.idle();
+    t.equal(sent.length, s + 1, `one more after ${s} s`);
+  }
+  t.same(sent, phones.map((to, i) => ({ to, at: i * 1000 })), 'in order, one per second, each once');
+  t.ok(phones.every((_, i) => w.people.get(`p${i}`)!.tags.includes('notified')), 'every flow went on');
+  t.same([...w.engine.effectFailures], [], 'no failure');
+  t.same(w.logs.filter((l) => l.level !== 'info'), [], 'no retry, no error');
+  await w.engine.close();
+});

@@ -141,7 +141,7 @@ function accepts<S extends CommonSettings>(provider: Provider<S>, effect: Effect
 }
 
 function outboundOf(effect: Effect): OutboundMessage {
-  const { kind: _kind, key, personId: _personId, origin: _origin, ...message } = effect;
+  const { kind: _kind, key, personId: _personId, origin: _origin, deadline: _deadline, ...message } = effect;
   return { ...(message as unknown as Omit<OutboundMessage, 'idempotencyKey'>), idempotencyKey: key };
 }
 

@@ -128,6 +128,8 @@ export interface Effect extends EffectRequest {
   readonly key: string;
   readonly personId: string;
   readonly origin: EffectOrigin;
+  /** Epoch ms after which performing it is pointless (its element stopped waiting): the outbox then fails it without trying. */
+  readonly deadline?: number;
 }
 
 // ── people ───────────────────────────────────────────────────────────────────

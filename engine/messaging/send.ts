@@ -85,12 +85,17 @@ export function compileSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>,
   };
 }
 
-/** Emits the `message.send` entry; false (a failure recorded, nothing sent) when the person has no address or blocks it. */
+/**
+ * Emits the `message.send` entry, with the element's timeout as its deadline (a send still
+ * waiting for a retry or its rate limit then is not made); false (a failure recorded, nothing
+ * sent) when the person has no address or blocks it.
+ */
 export function emitSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>, p: PreparedSend & { own: P }, run: RunContext): boolean {
   const to = recipient(s.channel, p, run);
   if (to === undefined) return notSent(run, 'JCT_SEND_NO_ADDRESS', `the person has no ${s.channel} address`);
   if (run.isBlocked(s.channel, to, p.from)) return notSent(run, 'JCT_SEND_BLOCKED', `the person's ${s.channel} address is on the do-not-contact list for ${p.from}`);
-  run.emit({ kind: 'message.send', channel: s.channel, from: p.from, to, ...s.content(p.own, run), ...(p.trackLinks ? { trackLinks: true } : {}) });
+  const deadline = run.now + p.timeoutMs;
+  run.emit({ kind: 'message.send', channel: s.channel, from: p.from, to, ...s.content(p.own, run), ...(p.trackLinks ? { trackLinks: true } : {}), deadline });
   return true;
 }
 

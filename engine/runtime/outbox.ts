@@ -4,7 +4,8 @@
 // transition. Retryable failures are retried with exponential backoff on the engine's clock (or
 // after the delay the other side asked for, when longer); after the last attempt, or on a
 // failure that is not retryable, the element's failure path is taken. Both are counted per
-// kind. A handler that declares a rate is called no faster than it: attempts beyond it wait
+// kind. An entry whose deadline passed while it waited (a retry, a rate limit) is failed
+// without being performed: its element has already moved on. A handler that declares a rate is called no faster than it: attempts beyond it wait
 // their turn on the engine's clock (rate-limit.ts), neither retries nor failures. After a
 // restart, entries still in the journal are performed again with the same idempotency key.
 import type { Clock, TimerHandle } from '../clock.js';
@@ -106,6 +107,9 @@ export class Outbox {
 
   private async perform(effect: Effect, handler: EffectHandler | undefined): Promise<unknown> {
     if (!handler) throw new EffectFailure('JCT_EFFECT_UNKNOWN', `no handler for effect "${effect.kind}"`, false);
+    if (effect.deadline !== undefined && this.clock.now() >= effect.deadline) {
+      throw new EffectFailure('JCT_EFFECT_EXPIRED', 'not performed: its element stopped waiting for it (deadline passed while it waited for a retry or its rate limit)', false);
+    }
     return handler.perform(effect, { ...this.ctx, settings: this.registry.settingsOf(handler) });
   }
 

@@ -115,3 +115,13 @@ t.test('a handler whose rate is invalid fails its entries for good', async (t) =
   t.match(r.recorded, [{ kind: 'effect.failed', key: 'a', error: { retryable: false } }]);
   t.same([...r.outbox.failures], [['test.send', 1]]);
 });
+
+t.test('an entry whose deadline passes while it waits is failed without being performed', async (t) => {
+  const r = rig({ perSecond: 1, burst: 1 });
+  const due = (key: string, after: number): Effect => ({ ...effect(key), deadline: START + after }) as Effect;
+  r.outbox.dispatch([due('a', 1500), due('b', 1500), due('c', 1500)]);
+  await run(r, 3);
+  t.same(r.calls.map((c) => c.key), ['a', 'b'], 'c would go out at 2000, after its deadline');
+  t.match(r.recorded[2], { kind: 'effect.failed', key: 'c', error: { code: 'JCT_EFFECT_EXPIRED', retryable: false } });
+  t.same([...r.outbox.failures], [['test.send', 1]], 'counted as a failure');
+});

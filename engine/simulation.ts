@@ -1,8 +1,8 @@
 // Simulation: runs a flow on the virtual clock against a people document and a timeline of
 // events (people added through the Flow API, custom events, profile changes, inbound
-// messages), and reports each participant's path and each element's metrics. Days of pauses
-// take milliseconds. Nothing leaves the process: every effect (a send, a webhook) succeeds at
-// once as simulated.
+// messages, delivery reports on the last message sent to a person), and reports each
+// participant's path and each element's metrics. Days of pauses take milliseconds. Nothing
+// leaves the process: every effect (a send, a webhook) succeeds at once as simulated.
 import { Type, type Static } from '@sinclair/typebox';
 import { schemaProblems } from './schema-problems.js';
 import { VirtualClock } from './clock.js';
@@ -14,7 +14,7 @@ import { MemoryPeopleStore } from './store/memory-people.js';
 import { loadPeople } from './people-file.js';
 import { ParticipantStatus, type Effect } from './vocabulary.js';
 import { sentMessage } from './messaging/references.js';
-import type { OutboundMessage } from './messaging/message.js';
+import { DELIVERY_STATUSES, type OutboundMessage } from './messaging/message.js';
 import type { FlowMetrics } from './runtime/metrics.js';
 
 const At = Type.String({ description: 'ISO 8601 date-time' });
@@ -33,6 +33,15 @@ export const TimelineEventSchema = Type.Union([
       button: Type.Optional(Type.Object({ text: Type.String(), payload: Type.Optional(Type.String()) }, { additionalProperties: false })),
     },
     { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      at: At,
+      type: Type.Literal('report'),
+      person: Type.String({ description: 'the person the last message was sent to' }),
+      status: Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s))),
+    },
+    { additionalProperties: false, description: "the provider's delivery report on the last message sent to the person" },
   ),
 ]);
 export type TimelineEvent = Static<typeof TimelineEventSchema>;
@@ -85,24 +94,26 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   const timeZone = flowTimeZone(input.flow);
   loadPeople(input.people ?? {}, people, timeZone);
   const reports = new Map<string, ParticipantReport>();
+  const lastSent = new Map<string, string>();
   const engine = new Engine({
     clock,
     people,
-    registry: simulated(input.registry),
+    registry: simulated(input.registry, lastSent),
     onStep: (e) => track(reports, e.participant, e.result.visited.map((i) => e.flow.nodes[i]!), e.at),
   });
   const saved = engine.save(input.flow);
   engine.launch(saved.id);
   const rejected: SimulationReport['rejected'] = [];
   for (const { time, event } of events.filter((e) => input.until === undefined || e.time <= input.until)) {
+    await runOut(engine, time, always);
     clock.advanceTo(time);
-    const refused = await apply(engine, saved.id, event);
+    const refused = await apply(engine, saved.id, event, lastSent);
     if (refused) rejected.push({ at: time, person: event.person, reason: refused });
   }
   const busy = (): boolean =>
     engine.status(saved.id)?.status === 'scheduled' || [...engine.participantsOf(saved.id, saved.version)].some((p) => p.waitUntil > 0);
+  await runOut(engine, input.until ?? start + HORIZON, input.until === undefined ? busy : always);
   if (input.until !== undefined) clock.advanceTo(input.until);
-  else runOut(clock, start + HORIZON, busy);
   const end = clock.now();
   for (const p of reports.values()) {
     const state = engine.participant(p.id);
@@ -132,7 +143,7 @@ function track(
 }
 
 /** Applies one timeline event through the inbox; returns why it was refused, if it was. */
-async function apply(engine: Engine, flowId: string, event: TimelineEvent): Promise<string | undefined> {
+async function apply(engine: Engine, flowId: string, event: TimelineEvent, lastSent: ReadonlyMap<string, string>): Promise<string | undefined> {
   try {
     switch (event.type) {
       case 'enter': {
@@ -153,6 +164,8 @@ async function apply(engine: Engine, flowId: string, event: TimelineEvent): Prom
         await engine.submit(engine.people.findByContact(from)?.id ?? from, { kind: 'message.inbound', message });
         return undefined;
       }
+      case 'report':
+        return report(engine, event, lastSent);
     }
   } catch (err) {
     if (err instanceof JunctionError) return `${err.code}: ${err.message}`;
@@ -160,11 +173,26 @@ async function apply(engine: Engine, flowId: string, event: TimelineEvent): Prom
   }
 }
 
-/** The registry with every effect handler replaced by one that succeeds at once. */
-function simulated(registry: Registry): Registry {
+/** A delivery report on the last message sent to the person, as a provider's webhook brings it. */
+async function report(engine: Engine, event: Extract<TimelineEvent, { type: 'report' }>, lastSent: ReadonlyMap<string, string>): Promise<string | undefined> {
+  await engine.idle(); // the sends made so far have their ids
+  const id = lastSent.get(event.person);
+  if (id === undefined) return 'JCT_NOTHING_SENT: no message was sent to this person yet';
+  const at = engine.clock.now();
+  await engine.submit(event.person, { kind: 'message.status', report: { provider: 'simulation', providerMessageId: id, status: event.status, providerStatus: event.status, at } });
+  return undefined;
+}
+
+/** The registry with every effect handler replaced by one that succeeds at once; `lastSent` gets each person's last message id. */
+function simulated(registry: Registry, lastSent: Map<string, string>): Registry {
   const kinds = new Set(registry.modules.flatMap((m) => (m.effects ?? []).map((h) => h.kind)));
   let sent = 0;
-  const effects = [...kinds].map((kind) => ({ kind, perform: (effect: Effect) => simulatedResult(effect, `sim-${++sent}`) }));
+  const perform = (effect: Effect) => {
+    const id = `sim-${++sent}`;
+    if (effect.kind === 'message.send') lastSent.set(effect.personId, id);
+    return simulatedResult(effect, id);
+  };
+  const effects = [...kinds].map((kind) => ({ kind, perform }));
   return new Registry([...registry.modules.map((m) => ({ ...m, effects: [] })), { name: 'simulation', effects }]);
 }
 
@@ -174,10 +202,15 @@ function simulatedResult(effect: Effect, id: string): unknown {
   return { simulated: true, providerMessageId: id };
 }
 
-/** Advances timer by timer, up to `limit`, while something still waits on time. */
-function runOut(clock: VirtualClock, limit: number, busy: () => boolean): void {
+const always = (): boolean => true;
+
+/** Advances timer by timer up to `limit` while `busy`, letting the sends each timer's steps made be answered before the next. */
+async function runOut(engine: Engine, limit: number, busy: () => boolean): Promise<void> {
+  const clock = engine.clock as VirtualClock;
+  await engine.idle();
   for (let next = clock.nextTimerAt(); next !== undefined && next <= limit && busy(); next = clock.nextTimerAt()) {
     clock.advanceTo(next);
+    await engine.idle();
   }
 }
 

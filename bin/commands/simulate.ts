@@ -52,6 +52,14 @@ export function printReport(r: SimulationReport, out: (line: string) => void): v
   table(['element', 'type', 'total', 'unique', 'failures'], rows, out);
   const m = r.metrics;
   out(`profiles in flow ${m.profilesInFlow}, exited ${m.profilesExited}, still inside ${m.activeParticipants}, goal performers ${m.goalPerformers}`);
+  if (m.messagesSent > 0) out(`messages sent ${m.messagesSent}: ${channelFigures(m.channels)}`);
+}
+
+/** `whatsapp: sent 2, delivered 1; sms: sent 1` */
+function channelFigures(channels: Record<string, Record<string, number>>): string {
+  return Object.entries(channels)
+    .map(([channel, figures]) => `${channel}: ${Object.entries(figures).map(([what, n]) => `${what} ${n}`).join(', ')}`)
+    .join('; ');
 }
 
 function table(head: string[], rows: string[][], out: (line: string) => void): void {

@@ -85,3 +85,14 @@ t.test('SMS keywords: JOIN or START, a YES/NO answer, a second chance, no reply,
   t.equal(new Date(noReply.path.at(-1)!.at).toISOString(), '2026-04-07T18:00:00.000Z');
   t.equal(r.metrics.profilesInFlow, 4);
 });
+
+t.test('order shipped: WhatsApp delivered, failed over to SMS after 10 minutes, no phone at all', async (t) => {
+  const r = await run('order-shipped');
+  t.same(pathOf(r, 'grace'), ['shipped', 'tell', 'tag-told', 'tag-told.next.exit'], 'delivered on WhatsApp');
+  t.same(pathOf(r, 'dan'), ['shipped', 'tell', 'tag-told', 'tag-told.next.exit']);
+  const dan = r.participants.find((p) => p.personId === 'dan')!;
+  t.equal(new Date(dan.path[2]!.at).toISOString(), '2026-03-02T11:10:00.000Z', 'the SMS went out when WhatsApp was not delivered within 10 minutes');
+  t.same(pathOf(r, 'noah'), ['shipped', 'tell', 'tag-unreachable', 'tag-unreachable.next.exit'], 'no phone: nothing sent');
+  t.equal(r.metrics.messagesSent, 3);
+  t.same(r.metrics.channels, { whatsapp: { sent: 2, delivered: 1 }, sms: { sent: 1 } });
+});

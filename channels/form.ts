@@ -1,6 +1,7 @@
 // Reading form-encoded webhooks (Twilio, Plivo, Vonage's SMS API, Meta's handshake): the query
 // of a URL, form parameters with every value of a repeated name, a webhook's fields from the
-// GET query or the POST body, and numbered fields (MediaUrl0, Media1 …).
+// GET query or the POST body, and numbered fields (MediaUrl0, Media1 …). A form body is parsed
+// once: the gateway's content parser gives the request both its fields and its parameters.
 import type { RouteRequest } from '../engine/module.js';
 import { payloadInvalid } from './errors.js';
 import { header } from './signing.js';
@@ -14,6 +15,17 @@ export function formParams(text: string): Map<string, string[]> {
     else params.set(name, [value]);
   }
   return params;
+}
+
+/** One field per name with its last value; "__proto__" is a field like any other. */
+export function lastValues(params: ReadonlyMap<string, readonly string[]>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, values] of params) {
+    const value = values.at(-1)!;
+    if (name === '__proto__') Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
+    else fields[name] = value;
+  }
+  return fields;
 }
 
 /** The query string of a URL (without "?" and fragment), or "". */
@@ -36,8 +48,9 @@ export function withoutQuery(url: string): string {
 }
 
 /** The body parameters a POST was signed with; a GET has none (its parameters are in the URL). */
-export function bodyParams(req: Pick<RouteRequest, 'method' | 'rawBody'>): Map<string, string[]> {
-  return req.method === 'POST' ? formParams(req.rawBody.toString('utf8')) : new Map();
+export function bodyParams(req: Pick<RouteRequest, 'method' | 'rawBody' | 'form'>): ReadonlyMap<string, readonly string[]> {
+  if (req.method !== 'POST') return new Map();
+  return req.form ?? formParams(req.rawBody.toString('utf8'));
 }
 
 /**

@@ -139,6 +139,8 @@ export interface RouteRequest {
   readonly body: unknown;
   /** The body's bytes as they arrived (signatures are computed over these). */
   readonly rawBody: Buffer;
+  /** A form body's parameters with every value of a repeated name, in order (what form signatures are computed over). */
+  readonly form?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface RouteAnswer {

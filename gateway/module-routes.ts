@@ -8,10 +8,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { RouteContext, RouteDefinition } from '../engine/module.js';
 import { JunctionError } from '../engine/errors.js';
+import { formParams, lastValues } from '../channels/form.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody: Buffer | undefined;
+    formParams: ReadonlyMap<string, readonly string[]> | undefined;
   }
 }
 
@@ -21,9 +23,10 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function mountModuleRoutes(app: FastifyInstance, engine: Engine): void {
   void app.register(async (scope) => {
     scope.decorateRequest('rawBody', undefined);
+    scope.decorateRequest('formParams', undefined);
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, json)));
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, form)));
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, (text) => form(req, text))));
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, () => undefined)));
     for (const route of engine.registry.routes) mount(scope, route, engine.routeContext(engine.registry.settingsOf(route)));
   });
@@ -45,6 +48,7 @@ function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext):
           headers: req.headers,
           body: req.body,
           rawBody: req.rawBody ?? EMPTY,
+          ...(req.formParams ? { form: req.formParams } : {}),
         },
         ctx,
       );
@@ -76,6 +80,8 @@ function json(text: () => string): unknown {
   }
 }
 
-function form(text: () => string): Record<string, string> {
-  return Object.fromEntries(new URLSearchParams(text()));
+/** The fields (the last value of each name); the request keeps every value for signatures. */
+function form(req: FastifyRequest, text: () => string): Record<string, string> {
+  req.formParams = formParams(text());
+  return lastValues(req.formParams);
 }

@@ -2,7 +2,9 @@
 // Phones use libphonenumber-js with its `max` metadata: `min` checks only a number's length
 // for its country, so it accepts numbers no operator can assign (e.g. +385 96 463 3276);
 // `max` checks the full per-country number patterns. Profiles are matched, merged and
-// blocked by phone, so validity is worth the larger metadata.
+// blocked by phone, so validity is worth the larger metadata. Parsing with it is slow (several
+// µs) and one message reads its sender's number several times (for the person key, then to
+// match and create the person), so the last few thousand numbers read are kept with their result.
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { JunctionError } from '../errors.js';
 
@@ -14,11 +16,25 @@ export interface Contact {
   readonly value: string;
 }
 
+/** How many inputs without a default country keep their result (the oldest goes first), and the longest kept. */
+const RECENT_PHONES = 4096;
+const RECENT_MAX_LENGTH = 64;
+const recentPhones = new Map<string, string | undefined>();
+
 /**
  * The number in E.164, or undefined unless it is a valid number. National formats need
  * `defaultCountry`. A number with an extension is refused: E.164 cannot carry one.
  */
 export function normalizePhone(raw: string, defaultCountry?: CountryCode): string | undefined {
+  if (defaultCountry !== undefined || raw.length > RECENT_MAX_LENGTH) return parsePhone(raw, defaultCountry);
+  if (recentPhones.has(raw)) return recentPhones.get(raw);
+  const phone = parsePhone(raw);
+  if (recentPhones.size >= RECENT_PHONES) recentPhones.delete(recentPhones.keys().next().value!);
+  recentPhones.set(raw, phone);
+  return phone;
+}
+
+function parsePhone(raw: string, defaultCountry?: CountryCode): string | undefined {
   const parsed = parsePhoneNumberFromString(raw.trim(), { defaultCountry, extract: false });
   return parsed && parsed.isValid() && !parsed.ext ? flat(parsed.number) : undefined;
 }

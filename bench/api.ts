@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, round3, type BenchResult, type Scenario } from './harness.js';
-import { benchModule, runJson, startServer, type Server } from './lib/processes.js';
+import { benchModule, junctionEnv, runJson, startServer, type Server } from './lib/processes.js';
 import type { LoadOptions, LoadSummary } from './lib/load.js';
 
 const TARGET_RATIO = 0.5;
@@ -53,15 +53,7 @@ function workDir(): { root: string; flows: string; data: string } {
 }
 
 function startJunction(flows: string, data: string): Promise<Server> {
-  const env = {
-    JUNCTION_HOST: '127.0.0.1',
-    JUNCTION_PORT: '0',
-    JUNCTION_FLOWS: flows,
-    JUNCTION_PEOPLE: '',
-    JUNCTION_LOG_LEVEL: 'info',
-    JUNCTION_DATA_DIR: data,
-  };
-  return startServer(benchModule('../bin/junction'), ['start'], env, 'Junction is listening');
+  return startServer(benchModule('../bin/junction'), ['start'], junctionEnv(flows, data), 'Junction is listening');
 }
 
 /** One autocannon run against a target, in its own process; counts its failures on the target. */

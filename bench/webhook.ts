@@ -18,7 +18,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, round3, type BenchResult, type Scenario } from './harness.js';
-import { ROOT, benchModule, runJson, startServer, type Server } from './lib/processes.js';
+import { ROOT, benchModule, junctionEnv, runJson, startServer, type Server } from './lib/processes.js';
 import { startFakeTwilio, type FakeTwilio } from './lib/fake-twilio.js';
 import type { WebhookLoadOptions, WebhookLoadSummary } from './lib/webhook-load.js';
 
@@ -88,12 +88,7 @@ function workDir(): { root: string; flows: string; data: string } {
 
 function startJunction(flows: string, data: string, twilioApi: string): Promise<Server> {
   const env = {
-    JUNCTION_HOST: '127.0.0.1',
-    JUNCTION_PORT: '0',
-    JUNCTION_FLOWS: flows,
-    JUNCTION_PEOPLE: '',
-    JUNCTION_LOG_LEVEL: 'info',
-    JUNCTION_DATA_DIR: data,
+    ...junctionEnv(flows, data),
     JUNCTION_TWILIO_ACCOUNT_SID: ACCOUNT,
     JUNCTION_TWILIO_AUTH_TOKEN: TOKEN,
     JUNCTION_TWILIO_API_BASE_URL: twilioApi,

@@ -2,7 +2,7 @@
 // benchmark or the server: autocannon POSTs Flow API bodies, each with a new person (a phone
 // number built from a counter, so re-entry rules never refuse one), and one JSON line sums
 // the run up. Usage: node load.js '{"url":…,"connections":…,"seconds":…,"firstId":…,"overallRate"?:…}'
-import { createRequire } from 'node:module';
+import { autocannon } from './autocannon.js';
 
 export interface LoadOptions {
   /** Full URL of the Flow API route, e.g. http://127.0.0.1:41234/flows/bench/participants */
@@ -28,31 +28,6 @@ export interface LoadSummary {
   p99Ms: number;
   nextId: number;
 }
-
-interface RawRequest {
-  body?: string;
-}
-
-interface AutocannonResult {
-  duration: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  latency: { p99: number };
-  statusCodeStats: Record<string, { count: number } | undefined>;
-}
-
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  pipelining: number;
-  duration: number;
-  overallRate?: number;
-  headers: Record<string, string>;
-  requests: Array<{ method: string; setupRequest: (request: RawRequest) => RawRequest }>;
-}) => Promise<AutocannonResult>;
-
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 /** Croatian mobile numbers +385 91 000 0000 … +385 91 999 9999: ten million distinct people. */
 const PHONES = 10_000_000;

@@ -27,6 +27,11 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** The environment of a `junction start` bench run: loopback, a free port, the flows folder, no people file, the store in `data`. */
+export function junctionEnv(flows: string, data: string): NodeJS.ProcessEnv {
+  return { JUNCTION_HOST: '127.0.0.1', JUNCTION_PORT: '0', JUNCTION_FLOWS: flows, JUNCTION_PEOPLE: '', JUNCTION_LOG_LEVEL: 'info', JUNCTION_DATA_DIR: data };
+}
+
 /**
  * Starts `node MODULE ...args` and resolves once it prints a JSON line whose text contains
  * `ready` and which carries an `address`. Rejects (and kills it) if it exits or times out first.

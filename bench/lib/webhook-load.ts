@@ -7,6 +7,7 @@
 // Usage: node webhook-load.js '{"url":…,"signedUrl":…,"authToken":…,"connections":…,"seconds":…,
 // "firstId":…,"prepared":…,"cycle"?:…,"overallRate"?:…}'
 import { createRequire } from 'node:module';
+import { autocannon } from './autocannon.js';
 
 export interface WebhookLoadOptions {
   /** URL autocannon calls, e.g. http://127.0.0.1:41234/webhooks/twilio */
@@ -51,34 +52,9 @@ export interface WebhookLoadSummary {
   nextId: number;
 }
 
-interface RawRequest {
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-interface AutocannonResult {
-  duration: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  latency: { p50: number; p99: number };
-  statusCodeStats: Record<string, { count: number } | undefined>;
-}
-
-type Autocannon = (options: {
-  url: string;
-  connections: number;
-  pipelining: number;
-  duration: number;
-  overallRate?: number;
-  headers: Record<string, string>;
-  requests: Array<{ method: string; setupRequest: (request: RawRequest) => RawRequest }>;
-}) => Promise<AutocannonResult>;
-
 type Twilio = { getExpectedTwilioSignature(authToken: string, url: string, params: Record<string, string>): string };
 
 const require = createRequire(import.meta.url);
-const autocannon = require('autocannon') as Autocannon;
 
 /** Croatian mobile numbers +385 91 000 0000 … +385 91 999 9999: ten million distinct senders. */
 const PHONES = 10_000_000;

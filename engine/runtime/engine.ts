@@ -467,7 +467,7 @@ export class Engine {
 
   /** A remembered input goes back to its person's partition, in the order they were applied. */
   private restoreDedup(key: string, entry: SeenEntry): void {
-    this.seen[partitionOf(entry.receipt.personId, this.parts.length)]!.add(key, entry);
+    this.seen[partitionOf(entry.receipt.personId, this.parts.length)]!.set(key, entry);
   }
 
   /** Participants go back into their partitions; their keys bring them in sequence order. */
@@ -591,7 +591,7 @@ export class Engine {
     const seenKey = dedup === undefined ? undefined : `${input.kind}\u0000${dedup}`;
     const seen = this.seen[part.index]!;
     if (seenKey !== undefined) this.forgetExpired(seen);
-    const earlier = seenKey === undefined ? undefined : seen.get(seenKey);
+    const earlier = seenKey === undefined ? undefined : seen.get(seenKey)?.receipt;
     if (earlier) return { ...earlier, duplicate: true };
     this.recordReported(part, personId, def, input);
     const receipt = this.routeModuleInput(part, personId, def, input);
@@ -645,7 +645,7 @@ export class Engine {
   /** Keeps a receipt for the de-duplication window. */
   private remember(seen: Seen, key: string, receipt: Receipt): void {
     const at = this.clock.now();
-    seen.add(key, { at, receipt });
+    seen.set(key, { at, receipt });
     this.journal.put('dedup', key, { at, receipt });
   }
 

@@ -11,8 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { createTransport } from 'nodemailer';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { startJunction } from '../bin/junction-process.js';
-import { engagements, eventually, flowMetrics, logLine, stays, stopJunction } from './helpers.js';
+import { engagements, eventually, flowMetrics, logLine, startOnLoopback, stays, stopJunction } from './helpers.js';
 
 const FLOWS = fileURLToPath(new URL('./fixtures/email-flows', import.meta.url));
 const CLUB = 'club@example.com';
@@ -69,12 +68,7 @@ async function captureRelay(t: { teardown(fn: () => void): void }): Promise<{ po
 
 t.test('JOIN by email, the reply, YES, the last email; a redelivery changes nothing', async (t) => {
   const relay = await captureRelay(t);
-  const junction = startJunction({
-    ...process.env,
-    JUNCTION_PORT: '0',
-    JUNCTION_HOST: '127.0.0.1',
-    JUNCTION_DATA_DIR: t.testdir(),
-    JUNCTION_PEOPLE: '',
+  const junction = startOnLoopback(t, {
     JUNCTION_FLOWS: FLOWS,
     JUNCTION_EMAIL_DOMAINS: JSON.stringify(['example.com']),
     JUNCTION_EMAIL_SMTP_LISTEN: 'true',
@@ -86,7 +80,6 @@ t.test('JOIN by email, the reply, YES, the last email; a redelivery changes noth
     JUNCTION_EMAIL_RELAY_PASSWORD: RELAY_PASSWORD,
     JUNCTION_EMAIL_NUMBERS: JSON.stringify([CLUB]),
   });
-  t.teardown(() => junction.child.kill('SIGKILL'));
   const address = await junction.address;
   t.match(await logLine(junction, 'flow launched'), { flow: 'email-keywords' }, 'the flow in the flows folder was launched');
   const listening = await logLine(junction, 'SMTP listener started');

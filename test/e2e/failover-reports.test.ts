@@ -4,33 +4,25 @@
 // message Junction never sent is answered 200 (so the carrier does not retry it) and changes
 // nothing; an unsigned one is refused.
 import t from 'tap';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { world } from '../engine/helpers.js';
 import { buildApp } from '../../gateway/app.js';
 import { messagingModule } from '../../engine/messaging/index.js';
 import genericModule from '../../channels/generic/index.js';
 import { signature } from '../../engine/effects/http-request.js';
+import { standIn } from './helpers.js';
 
 const SECRET = 'generic-shared-secret-0123';
 const NUMBER = '+385800100';
 
 /** The carrier's send API: every message recorded and accepted as `c<n>`. */
-async function carrier(t: { teardown(fn: () => void): void }): Promise<{ url: string; sent: Array<{ channel: string; text: string }> }> {
-  const sent: Array<{ channel: string; text: string }> = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      sent.push(JSON.parse(body) as { channel: string; text: string });
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `c${sent.length}` }));
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => server.close());
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/send`, sent };
+async function carrier(t: { teardown(fn: () => void): void }): Promise<{ url: string; readonly sent: Array<{ channel: string; text: string }> }> {
+  const api = await standIn(t, (_request, n) => ({ status: 201, body: { id: `c${n}` } }));
+  return {
+    url: `${api.url}/send`,
+    get sent() {
+      return api.received.map((r) => JSON.parse(r.body) as { channel: string; text: string });
+    },
+  };
 }
 
 async function eventually(check: () => boolean): Promise<void> {

@@ -1,7 +1,52 @@
-// Shared by the end-to-end tests that run `junction start` as a child process: polling for what
+// Shared by the end-to-end tests: `junction start` as a child process on loopback with a fresh
+// store, a local stand-in for a provider's API that records what it is sent, polling for what
 // happens asynchronously, the flow metrics the server reports, and stopping the child.
 import { once } from 'node:events';
-import type { JunctionProcess } from '../bin/junction-process.js';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startJunction, type JunctionProcess } from '../bin/junction-process.js';
+
+interface Teardown {
+  teardown(fn: () => void): void;
+  testdir(): string;
+}
+
+/** `junction start` on 127.0.0.1, a free port and an empty store in the test's folder, with `env`; killed at teardown. */
+export function startOnLoopback(t: Teardown, env: NodeJS.ProcessEnv): JunctionProcess {
+  const junction = startJunction({ ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_DATA_DIR: t.testdir(), JUNCTION_PEOPLE: '', ...env });
+  t.teardown(() => junction.child.kill('SIGKILL'));
+  return junction;
+}
+
+/** A request a stand-in received. */
+export interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** A provider's API on 127.0.0.1 that records every request and answers it with `answer(request, count)`. */
+export async function standIn(
+  t: Pick<Teardown, 'teardown'>,
+  answer: (request: Received, count: number) => { status: number; body: unknown },
+): Promise<{ url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      received.push(request);
+      const a = answer(request, received.length);
+      res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+}
 
 const POLL_MS = 25;
 const PATIENCE_MS = 5_000;

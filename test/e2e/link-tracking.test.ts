@@ -3,32 +3,20 @@
 // gives the person a `message.clicked` event (here the flow's goal) and redirects to the link.
 // Codes are the same on every retry of one send; unknown codes are 404.
 import t from 'tap';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { world } from '../engine/helpers.js';
 import { buildApp } from '../../gateway/app.js';
 import { messagingModule } from '../../engine/messaging/index.js';
 import { trackLinks } from '../../engine/messaging/links.js';
 import genericModule from '../../channels/generic/index.js';
+import { standIn } from './helpers.js';
 
 const NUMBER = '+385800100';
 const PUBLIC = 'https://go.example.com';
 
 t.test('links become short URLs; a click is counted once, heard as an event and redirected', async (t) => {
-  const texts: string[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      texts.push((JSON.parse(body) as { text: string }).text);
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `c${texts.length}` }));
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => server.close());
-  const sendUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/send`;
+  const api = await standIn(t, (_request, n) => ({ status: 201, body: { id: `c${n}` } }));
+  const texts = () => api.received.map((r) => (JSON.parse(r.body) as { text: string }).text);
+  const sendUrl = `${api.url}/send`;
   const w = world({
     start: new Date().toISOString(),
     modules: [messagingModule, genericModule],
@@ -49,11 +37,11 @@ t.test('links become short URLs; a click is counted once, heard as an event and 
   });
   w.engine.launch('promo');
   await w.engine.submit('ana', { kind: 'flow.enter', flowId: 'promo', person: { id: 'ana', phones: ['+385911234567'] } });
-  for (let i = 0; i < 200 && texts.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && texts().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
   await w.engine.idle();
-  const short = [...texts[0]!.matchAll(/https:\/\/go\.example\.com\/l\/([A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
-  t.equal(short.length, 2, `both links were shortened: ${texts[0]}`);
-  t.match(texts[0], /^Your order: https:\/\/go\.example\.com\/l\/\S+\. Help: https:\/\/go\.example\.com\/l\/\S+$/, 'the sentence around them is kept');
+  const short = [...texts()[0]!.matchAll(/https:\/\/go\.example\.com\/l\/([A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
+  t.equal(short.length, 2, `both links were shortened: ${texts()[0]}`);
+  t.match(texts()[0], /^Your order: https:\/\/go\.example\.com\/l\/\S+\. Help: https:\/\/go\.example\.com\/l\/\S+$/, 'the sentence around them is kept');
 
   const open = (code: string) => app.inject({ method: 'GET', url: `/l/${code}` });
   const first = await open(short[0]!);

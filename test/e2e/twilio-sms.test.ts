@@ -6,9 +6,7 @@
 import t from 'tap';
 import twilio from 'twilio';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { startJunction } from '../bin/junction-process.js';
+import { standIn, startOnLoopback } from './helpers.js';
 
 const ACCOUNT = `AC${'0'.repeat(32)}`;
 const TOKEN = 'twilio-auth-token-for-tests';
@@ -22,20 +20,14 @@ interface Sent {
 }
 
 /** Twilio's Messages API as far as Junction uses it: every send recorded and accepted. */
-async function fakeTwilio(t: { teardown(fn: () => void): void }): Promise<{ url: string; sent: Sent[] }> {
-  const sent: Sent[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      sent.push(Object.fromEntries(new URLSearchParams(body)) as unknown as Sent);
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sid: `SM${sent.length}` }));
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => server.close());
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sent };
+async function fakeTwilio(t: { teardown(fn: () => void): void }): Promise<{ url: string; readonly sent: Sent[] }> {
+  const api = await standIn(t, (_request, n) => ({ status: 201, body: { sid: `SM${n}` } }));
+  return {
+    url: api.url,
+    get sent() {
+      return api.received.map((r) => Object.fromEntries(new URLSearchParams(r.body)) as unknown as Sent);
+    },
+  };
 }
 
 async function eventually(check: () => boolean): Promise<void> {
@@ -44,18 +36,12 @@ async function eventually(check: () => boolean): Promise<void> {
 
 t.test('JOIN, the reply, YES, the last message; retries and forgeries change nothing', async (t) => {
   const api = await fakeTwilio(t);
-  const junction = startJunction({
-    ...process.env,
-    JUNCTION_PORT: '0',
-    JUNCTION_HOST: '127.0.0.1',
-    JUNCTION_DATA_DIR: t.testdir(),
-    JUNCTION_PEOPLE: '',
+  const junction = startOnLoopback(t, {
     JUNCTION_TWILIO_ACCOUNT_SID: ACCOUNT,
     JUNCTION_TWILIO_AUTH_TOKEN: TOKEN,
     JUNCTION_TWILIO_API_BASE_URL: api.url,
     JUNCTION_TWILIO_NUMBERS: JSON.stringify([NUMBER]),
   });
-  t.teardown(() => junction.child.kill('SIGKILL'));
   const address = await junction.address;
   const webhook = `${address}/webhooks/twilio`;
   const post = (params: Record<string, string>, signature = twilio.getExpectedTwilioSignature(TOKEN, webhook, params)) =>

@@ -7,12 +7,9 @@
 // unsigned, wrongly signed or altered webhook is refused and reaches no flow.
 import t from 'tap';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { verifySignature } from '@vonage/jwt';
-import { startJunction } from '../bin/junction-process.js';
-import { engagements, eventually, flowMetrics, stays, stopJunction } from './helpers.js';
+import { engagements, eventually, flowMetrics, standIn, startOnLoopback, stays, stopJunction } from './helpers.js';
 
 const API_KEY = 'a1b2c3d4';
 const API_SECRET = 'vonage-api-secret-for-tests';
@@ -28,20 +25,15 @@ interface Sent {
 }
 
 /** Vonage's Messages API as far as Junction uses it: every send recorded and accepted (202). */
-async function fakeVonage(t: { teardown(fn: () => void): void }): Promise<{ url: string; sent: Sent[] }> {
-  const sent: Sent[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      sent.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: JSON.parse(body) as Sent['body'] });
-      res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ message_uuid: `aaaaaaaa-0000-4000-8000-${String(sent.length).padStart(12, '0')}` }));
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => server.close());
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sent };
+async function fakeVonage(t: { teardown(fn: () => void): void }): Promise<{ url: string; readonly sent: Sent[] }> {
+  const uuid = (n: number) => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const api = await standIn(t, (_request, n) => ({ status: 202, body: { message_uuid: uuid(n) } }));
+  return {
+    url: api.url,
+    get sent() {
+      return api.received.map((r) => ({ ...r, body: JSON.parse(r.body) as Sent['body'] }));
+    },
+  };
 }
 
 /** The JWT Vonage puts in `Authorization: Bearer` of a Messages API webhook: HS256 with the signature secret. */
@@ -75,19 +67,13 @@ function inboundSms(uuid: string, text: string): string {
 
 t.test('JOIN, the reply, YES, the last message; retries and forgeries change nothing', async (t) => {
   const api = await fakeVonage(t);
-  const junction = startJunction({
-    ...process.env,
-    JUNCTION_PORT: '0',
-    JUNCTION_HOST: '127.0.0.1',
-    JUNCTION_DATA_DIR: t.testdir(),
-    JUNCTION_PEOPLE: '',
+  const junction = startOnLoopback(t, {
     JUNCTION_VONAGE_API_KEY: API_KEY,
     JUNCTION_VONAGE_API_SECRET: API_SECRET,
     JUNCTION_VONAGE_SIGNATURE_SECRET: SIGNATURE_SECRET,
     JUNCTION_VONAGE_API_BASE_URL: api.url,
     JUNCTION_VONAGE_NUMBERS: JSON.stringify([NUMBER]),
   });
-  t.teardown(() => junction.child.kill('SIGKILL'));
   const address = await junction.address;
   const webhook = `${address}/webhooks/vonage`;
   const post = (body: string, headers: Record<string, string> = { authorization: `Bearer ${vonageJwt(body)}` }) =>

@@ -78,6 +78,7 @@ export interface NodeMetrics {
   totalEngagements: number;
   uniqueUsersEngaged: number;
   failures: number;
+  counters: Record<string, number>;
 }
 
 export interface FlowMetrics {
@@ -92,6 +93,17 @@ export async function flowMetrics(address: string, flowId: string): Promise<Flow
   const res = await fetch(`${address}/flows/${flowId}`);
   if (!res.ok) throw new Error(`GET /flows/${flowId} answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { metrics: FlowMetrics }).metrics;
+}
+
+/** Polls the flow's metrics until `check` holds (or a few seconds passed); the last metrics read. */
+export async function metricsWhen(address: string, flowId: string, check: (metrics: FlowMetrics) => boolean): Promise<FlowMetrics> {
+  const until = Date.now() + PATIENCE_MS;
+  let metrics = await flowMetrics(address, flowId);
+  while (!check(metrics) && Date.now() < until) {
+    await pause(POLL_MS);
+    metrics = await flowMetrics(address, flowId);
+  }
+  return metrics;
 }
 
 /** How many times each node of the flow was passed, by id. */

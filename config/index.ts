@@ -23,7 +23,7 @@ export const ConfigSchema = Type.Object(
       minimum: 0,
       maximum: 90,
       default: 7,
-      description: "How long a sent message is remembered for its delivery reports, replies and clicks (each costs about 300 bytes of memory)",
+      description: "How long a sent message is remembered for its delivery reports, replies and clicks (about 200 bytes of memory per message sent)",
     }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
     modules: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {

@@ -3,7 +3,7 @@
 // to this person from this sender, which their reply answers; and its tracked links. The result of a `message.send`
 // carries both, with the channel, and the parts it was sent in ("messages sent" counts parts).
 import type { EffectResult } from '../module.js';
-import type { Channel } from '../person.js';
+import { CHANNELS, type Channel } from '../person.js';
 import type { OutboundMessage } from './message.js';
 import { ourAddress } from './address.js';
 import { smsSegments } from './segments.js';
@@ -19,6 +19,9 @@ export function replyRef(channel: Channel, ours: string, theirs: string): string
   return `reply:${channel}:${ourAddress(ours)}:${theirs}`;
 }
 
+/** What a message's references keep: its channel; one object per channel, shared by every reference (they are many). */
+const CHANNEL_DATA = Object.fromEntries(CHANNELS.map((channel) => [channel, Object.freeze({ channel })])) as Readonly<Record<Channel, Readonly<{ channel: Channel }>>>;
+
 export interface SentMessage extends EffectResult {
   readonly provider: string;
   readonly providerMessageId: string;
@@ -28,7 +31,7 @@ export interface SentMessage extends EffectResult {
 
 /** What a sent message leaves behind; `links` (code → URL) are its tracked links (links.ts). */
 export function sentMessage(provider: string, message: OutboundMessage, providerMessageId: string, links: Readonly<Record<string, string>> = {}): SentMessage {
-  const data = { channel: message.channel };
+  const data = CHANNEL_DATA[message.channel];
   const refs: Record<string, Record<string, unknown>> = { [sentRef(provider, providerMessageId)]: data, [replyRef(message.channel, message.from, message.to)]: data };
   for (const [code, url] of Object.entries(links)) refs[linkRef(code)] = { channel: message.channel, url, message: sentRef(provider, providerMessageId) };
   return { provider, providerMessageId, parts: message.channel === 'sms' ? smsSegments(message.text ?? '').parts : 1, refs };

@@ -102,6 +102,9 @@ const TIMER_KIND = 'timer';
 
 const NO_VARS: Readonly<Record<string, Value>> = Object.freeze({});
 
+/** The outcomes of a new reference: none, one frozen list for all. */
+const NOTHING_RECORDED: readonly string[] = Object.freeze([]);
+
 /** A submit's refusal when its batch failed: one function shared by every submit. */
 const refuseUnavailable = (): Promise<never> => Promise.reject(unavailable());
 
@@ -557,7 +560,7 @@ export class Engine {
     const at = this.clock.now();
     for (const gone of this.refs.expire(at - this.referenceWindowMs)) this.journal.put('ref', gone, null);
     for (const [key, data] of Object.entries(refs)) {
-      const entry: Reference = { at, personId, ...origin, data, recorded: [] };
+      const entry: Reference = { at, personId, ...origin, data, recorded: NOTHING_RECORDED };
       this.refs.set(key, entry);
       this.journal.put('ref', key, entry);
     }

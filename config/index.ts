@@ -70,7 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfi
     if (v !== undefined) fromEnv[key] = NUMBERS.has(key) ? Number(v) : v;
   }
   const merged = Value.Default(ConfigSchema, { ...fromFile, ...fromEnv }) as JunctionConfig;
-  const problems = [...Value.Errors(ConfigSchema, merged)].map((e) => ({ path: `$${e.path.replace(/\//g, '.')}`, message: e.message }));
+  const problems = [...Value.Errors(ConfigSchema, merged)].map((e) => ({ code: 'JCT_CONFIG_INVALID', path: `$${e.path.replace(/\//g, '.')}`, message: e.message }));
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
     throw new ConfigError(`configuration is invalid: ${list}`, { problems });

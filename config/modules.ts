@@ -3,7 +3,7 @@
 // JUNCTION_CORE_HTTP_TIMEOUT_MS; lists and objects as JSON), defaults applied and checked against the schema the module
 // declares. Secrets are named by the module and redacted wherever the settings are logged.
 import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { ConfigError } from './index.js';
 
 /** What a module declares about its settings (engine/module.ts ModuleConfig, plus its name). */
@@ -16,9 +16,12 @@ export interface SettingsSpec {
 export type Settings = Readonly<Record<string, unknown>>;
 
 interface Problem {
+  code: 'JCT_CONFIG_INVALID';
   path: string;
   message: string;
 }
+
+const INVALID = 'JCT_CONFIG_INVALID' as const;
 
 /** Settings by module name for every module that declares a schema; throws ConfigError naming each problem. */
 export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Readonly<Record<string, Settings>>, env: NodeJS.ProcessEnv): Record<string, Settings> {
@@ -27,13 +30,18 @@ export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Rea
   for (const spec of specs) {
     const merged = { ...sections[spec.name], ...fromEnv(spec, env, problems) };
     const value = Value.Default(spec.schema, Value.Convert(spec.schema, merged)) as Settings;
-    problems.push(...[...Value.Errors(spec.schema, value)].map((e) => ({ path: `$.modules.${spec.name}${e.path.replace(/\//g, '.')}`, message: e.message })));
+    problems.push(...[...Value.Errors(spec.schema, value)].map((e) => ({ code: INVALID, path: `$.modules.${spec.name}${e.path.replace(/\//g, '.')}`, message: settingMessage(e) })));
     settings[spec.name] = value;
   }
   if (problems.length > 0) {
     throw new ConfigError(`configuration is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
   }
   return settings;
+}
+
+/** A setting's own description explains a value that misses its pattern better than the pattern does. */
+function settingMessage(e: ValueError): string {
+  return e.type === ValueErrorType.StringPattern && e.schema.description ? `Expected ${e.schema.description}` : e.message;
 }
 
 /** The environment variable that sets one setting of one module. */
@@ -51,7 +59,7 @@ function unknownSections(specs: readonly SettingsSpec[], sections: Readonly<Reco
   const known = new Set(specs.map((s) => s.name));
   return Object.keys(sections)
     .filter((name) => !known.has(name))
-    .map((name) => ({ path: `$.modules.${name}`, message: `no module "${name}" with settings in this build (known: ${[...known].join(', ') || 'none'})` }));
+    .map((name) => ({ code: INVALID, path: `$.modules.${name}`, message: `no module "${name}" with settings in this build (known: ${[...known].join(', ') || 'none'})` }));
 }
 
 /** Settings from the environment: lists and objects written as JSON, the rest as text converted later. */
@@ -63,7 +71,7 @@ function fromEnv(spec: SettingsSpec, env: NodeJS.ProcessEnv, problems: Problem[]
     const v = env[name];
     if (v === undefined) continue;
     if (schema['type'] !== 'array' && schema['type'] !== 'object') values[setting] = v;
-    else values[setting] = parseJson(v, () => problems.push({ path: `$.modules.${spec.name}.${setting}`, message: `${name} must be JSON (a list or an object)` }));
+    else values[setting] = parseJson(v, () => problems.push({ code: INVALID, path: `$.modules.${spec.name}.${setting}`, message: `${name} must be JSON (a list or an object)` }));
   }
   return values;
 }

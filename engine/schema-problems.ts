@@ -1,6 +1,8 @@
 // Turns TypeBox validation errors into Junction problems: one per JSON path (the first is
 // the clearest), with paths written the way people read them (`$.people[3].custom["a b"]`),
-// and a value that fits no member of a union explained by the member it comes closest to.
+// and a value that fits no member of a union explained by the member it comes closest to. A
+// choice of words names every allowed word; a text that misses its pattern is explained by the
+// field's description rather than the regular expression.
 import type { TSchema } from '@sinclair/typebox';
 import { Value as TypeValue, ValueErrorType } from '@sinclair/typebox/value';
 import type { ValueError } from '@sinclair/typebox/errors';
@@ -34,7 +36,7 @@ function explain(errors: Iterable<ValueError>, limit = Infinity): ValueError[] {
   const out: ValueError[] = [];
   for (const e of errors) {
     if (out.length >= limit) break;
-    const described = e.type === ValueErrorType.Union && e.schema.description;
+    const described = e.type === ValueErrorType.Union && (e.schema.description || literals(e.schema) !== undefined);
     const variants = described ? [] : e.errors.map((it) => explain(it)).filter((list) => list.length > 0);
     if (variants.length === 0) out.push(e);
     else out.push(...variants.reduce((best, list) => (list.length < best.length ? list : best)));
@@ -43,7 +45,20 @@ function explain(errors: Iterable<ValueError>, limit = Infinity): ValueError[] {
 }
 
 function messageOf(e: ValueError): string {
-  return e.type === ValueErrorType.Union && e.schema.description ? `Expected ${e.schema.description}` : e.message;
+  if (e.type === ValueErrorType.Union) {
+    if (e.schema.description) return `Expected ${e.schema.description}`;
+    const words = literals(e.schema);
+    if (words !== undefined) return `Expected one of ${words.map((w) => JSON.stringify(w)).join(', ')}`;
+  }
+  if (e.type === ValueErrorType.StringPattern && e.schema.description) return `Expected ${e.schema.description}`;
+  return e.message;
+}
+
+/** The allowed values of a union of literals (a choice of words), or undefined. */
+function literals(schema: TSchema): unknown[] | undefined {
+  const members = (schema as { anyOf?: TSchema[] }).anyOf;
+  if (!members || !members.every((m) => 'const' in m)) return undefined;
+  return members.map((m) => (m as unknown as { const: unknown }).const);
 }
 
 /** The JSON pointer of the first value nested deeper than `max`, found without recursion. */

@@ -65,3 +65,10 @@ t.test('every problem is named with its path, and no value is repeated in the me
 t.test('secrets become redaction paths under the logged object', async (t) => {
   t.same(secretPaths([carrier], 'config.modules'), ['config.modules["test-carrier"]["authToken"]']);
 });
+
+t.test("each problem carries its code; a value missing a setting's pattern is explained by the setting's description", async (t) => {
+  const spec: SettingsSpec = { name: 'edge', schema: Type.Object({ base: Type.String({ pattern: '^https?://[^/]+$', description: 'a scheme and host' }) }), secrets: [] };
+  t.match(errorOf(() => loadModuleSettings([spec], { edge: { base: 'ftp://x' } }, {})), {
+    details: { problems: [{ code: 'JCT_CONFIG_INVALID', path: '$.modules.edge.base', message: 'Expected a scheme and host' }] },
+  });
+});

@@ -2,6 +2,7 @@
 // The `junction` command: validate, simulate, schema, start. Errors print as
 // "error CODE: message" with exit code 2 (1 means "the flow has problems").
 import { parseArgs } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
 import { JunctionError } from '../engine/errors.js';
 import { ConfigError } from '../config/index.js';
 import { formatProblem, validateCommand } from './commands/validate.js';
@@ -13,11 +14,14 @@ import { startCommand } from './commands/start.js';
 import { assembleRegistry } from './modules.js';
 
 const USAGE = `usage:
-  junction validate FLOW.json [--people PEOPLE.json]
+  junction validate FLOW.json [--people PEOPLE.json]   check a flow: every problem with its path and code
   junction simulate FLOW.json [--people PEOPLE.json] [--events EVENTS.jsonl] [--start ISO] [--until ISO] [--json]
-  junction schema
-  junction reference
-  junction start [--config CONFIG.json]`;
+                                                       run it on a virtual clock: each person's path, the metrics
+  junction schema                                      the flow JSON Schema
+  junction reference                                   every element, attribute, operator and setting (Markdown)
+  junction start [--config CONFIG.json]                start the server (settings: README, docs/reference.md)
+  junction help | --help | -h                          this text
+  junction --version | -v                              the version`;
 
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   try {
@@ -32,10 +36,12 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         json: { type: 'boolean' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
     const [command, file] = positionals;
-    if (values.help || !command) return usage(out, values.help ? 0 : 2);
+    if (values.version) return version(out);
+    if (values.help || command === 'help' || !command) return usage(out, values.help || command === 'help' ? 0 : 2);
     if (command === 'start') {
       await startCommand(values.config);
       return -1;
@@ -67,6 +73,13 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     err(`error JCT_INTERNAL: ${e instanceof Error ? e.message : String(e)} (please report this)`);
     return 2;
   }
+}
+
+/** Prints `junction <version>` from the package file: beside `bin/` when run from source, two levels up from `dist/bin/`. */
+function version(out: (line: string) => void): number {
+  const file = ['../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url)).find((url) => existsSync(url))!;
+  out(`junction ${(JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version}`);
+  return 0;
 }
 
 function usage(print: (line: string) => void, code: number): number {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { main } from '../../bin/junction.js';
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -55,6 +55,10 @@ t.test('bad input: malformed JSON, missing file, unknown command, missing argume
   const help = await run('--help');
   t.equal(help.code, 0);
   t.match(help.out, /junction simulate FLOW\.json/);
+  t.same(await run('help'), help, '`junction help` is --help');
+  const version = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  t.same(await run('--version'), { code: 0, out: `junction ${version.version}`, err: '' });
+  t.equal((await run('-v')).out, `junction ${version.version}`);
 });
 
 t.test('simulate: paths and metrics as text', async (t) => {

@@ -9,7 +9,8 @@ import { VirtualClock } from './clock.js';
 import { JunctionError } from './errors.js';
 import { Engine } from './runtime/engine.js';
 import { Registry } from './module.js';
-import { CHANNELS } from './person.js';
+import { CHANNELS, type DoNotContactEntry } from './person.js';
+import type { Value } from './values.js';
 import { MemoryPeopleStore } from './store/memory-people.js';
 import { loadPeople } from './people-file.js';
 import { ParticipantStatus, type Effect } from './vocabulary.js';
@@ -62,12 +63,26 @@ export interface ParticipantReport {
   until?: number;
 }
 
+/** A person who took part, as the simulation left them. */
+export interface PersonReport {
+  readonly id: string;
+  readonly tags: readonly string[];
+  /** Standard and custom attributes that have a value. */
+  readonly attributes: Readonly<Record<string, Value>>;
+  readonly phones: readonly string[];
+  readonly emails: readonly string[];
+  /** Do-not-contact entries on their phones and emails. */
+  readonly doNotContact: readonly DoNotContactEntry[];
+}
+
 export interface SimulationReport {
   readonly flowId: string;
   readonly timeZone: string;
   readonly start: number;
   readonly end: number;
   readonly participants: ParticipantReport[];
+  /** The people who took part, as they ended. */
+  readonly people: readonly PersonReport[];
   readonly metrics: FlowMetrics;
   readonly rejected: Array<{ at: number; person: string; reason: string }>;
 }
@@ -120,7 +135,16 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
     if (state?.status === ParticipantStatus.Waiting) p.until = state.waitUntil || undefined;
   }
   await engine.close();
-  return { flowId: saved.id, timeZone, start, end, participants: [...reports.values()], metrics: engine.metrics(saved.id), rejected };
+  const took = [...new Set([...reports.values()].map((p) => p.personId))].flatMap((id) => personReport(engine, id));
+  return { flowId: saved.id, timeZone, start, end, participants: [...reports.values()], people: took, metrics: engine.metrics(saved.id), rejected };
+}
+
+function personReport(engine: Engine, id: string): PersonReport[] {
+  const person = engine.people.get(id);
+  if (!person) return [];
+  const attributes = Object.fromEntries(Object.entries({ ...person.standard, ...person.custom }).filter(([, v]) => v !== null && v !== undefined)) as Record<string, Value>;
+  const doNotContact = CHANNELS.flatMap((channel) => [...person.phones, ...person.emails].flatMap((contact) => engine.people.blockOf(channel, contact) ?? []));
+  return [{ id, tags: person.tags, attributes, phones: person.phones, emails: person.emails, doNotContact }];
 }
 
 function track(

@@ -1,5 +1,6 @@
 // `junction simulate FLOW.json [--people P.json] [--events E.jsonl] [--start T] [--until T] [--json]`:
-// runs the flow on the virtual clock and prints each participant's path and each element's metrics.
+// runs the flow on the virtual clock and prints each participant's path (local time and UTC), the
+// people as they ended (tags, attributes, do-not-contact entries) and each element's metrics.
 import { DateTime } from 'luxon';
 import { JunctionError } from '../../engine/errors.js';
 import { simulate, type SimulationReport } from '../../engine/simulation.js';
@@ -35,7 +36,7 @@ function instant(text: string, option: string): number {
 }
 
 export function printReport(r: SimulationReport, out: (line: string) => void): void {
-  const time = (ms: number): string => DateTime.fromMillis(ms, { zone: r.timeZone }).toFormat('yyyy-MM-dd HH:mm ZZZZ');
+  const time = (ms: number): string => localAndUtc(ms, r.timeZone);
   out(`Flow ${r.flowId} (${r.timeZone}), simulated ${time(r.start)} → ${time(r.end)}`);
   out(`${r.participants.length} participant${r.participants.length === 1 ? '' : 's'}`);
   for (const p of r.participants) {
@@ -46,6 +47,7 @@ export function printReport(r: SimulationReport, out: (line: string) => void): v
     else out(`  → waiting at ${p.waitingAt}${p.until ? ` until ${time(p.until)}` : ''}`);
   }
   for (const x of r.rejected) out(`\nnot entered: person ${x.person} at ${time(x.at)}: ${x.reason}`);
+  printPeople(r, out);
   out('');
   out('Element metrics');
   const rows = r.metrics.elements.map((e) => [e.id, e.type, String(e.totalEngagements), String(e.uniqueUsersEngaged), String(e.failures)]);
@@ -60,6 +62,35 @@ function channelFigures(channels: Record<string, Record<string, number>>): strin
   return Object.entries(channels)
     .map(([channel, figures]) => `${channel}: ${Object.entries(figures).map(([what, n]) => `${what} ${n}`).join(', ')}`)
     .join('; ');
+}
+
+/** `2026-03-08 03:30 GMT-4 (07:30 UTC)`: the flow's local time, and UTC beside it (with its date when that differs). */
+function localAndUtc(ms: number, zone: string): string {
+  const local = DateTime.fromMillis(ms, { zone });
+  const utc = local.toUTC();
+  if (local.offset === 0) return local.toFormat('yyyy-MM-dd HH:mm ZZZZ');
+  return `${local.toFormat('yyyy-MM-dd HH:mm ZZZZ')} (${utc.toFormat(utc.hasSame(local, 'day') ? 'HH:mm' : 'yyyy-MM-dd HH:mm')} UTC)`;
+}
+
+/** Attributes every profile has that say nothing of the journey. */
+const BOOKKEEPING = new Set(['createdAt', 'modifiedAt']);
+
+/** Each person who took part as the simulation left them: tags, attributes, do-not-contact entries. */
+function printPeople(r: SimulationReport, out: (line: string) => void): void {
+  if (r.people.length === 0) return;
+  out('');
+  out('People at the end');
+  for (const p of r.people) {
+    out(`  ${p.id}`);
+    out(`    tags: ${p.tags.length > 0 ? p.tags.join(', ') : '(none)'}`);
+    const contacts = [...p.phones, ...p.emails];
+    if (contacts.length > 0) out(`    contacts: ${contacts.join(', ')}`);
+    const attributes = Object.entries(p.attributes)
+      .filter(([name]) => !BOOKKEEPING.has(name))
+      .map(([name, value]) => `${name} ${JSON.stringify(value)}`);
+    if (attributes.length > 0) out(`    attributes: ${attributes.join(', ')}`);
+    for (const d of p.doNotContact) out(`    do not contact: ${d.channel} ${d.contact}${d.senders.length > 0 ? ` from ${d.senders.join(', ')}` : ' from any sender'}`);
+  }
 }
 
 function table(head: string[], rows: string[][], out: (line: string) => void): void {

@@ -65,7 +65,8 @@ t.test('simulate: paths and metrics as text', async (t) => {
   const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', 'examples/events/welcome.jsonl');
   t.equal(r.code, 0);
   t.match(r.out, /Flow welcome \(Europe\/Zagreb\)/);
-  t.match(r.out, /\n[0-9a-z]+\.[0-9a-z]+ {2}person ana\n {2}2026-02-02 09:15 GMT\+1 {2}signup \(flowApi\)/, 'participant ids are <partition>.<sequence>');
+  t.match(r.out, /\n[0-9a-z]+\.[0-9a-z]+ {2}person ana\n {2}2026-02-02 09:15 GMT\+1 \(08:15 UTC\) {2}signup \(flowApi\)/, 'participant ids are <partition>.<sequence>; local time and UTC');
+  t.match(r.out, /People at the end\n {2}ana\n {4}tags: activated\n {4}contacts: \+385912345678, ana.horvat@example.com\n {4}attributes: firstName "Ana"/, "the people as they ended: tags, contacts, attributes");
   t.match(r.out, /→ exited: record-variant\.next\.exit/);
   t.match(r.out, /not entered: person ana .*JCT_REENTRY_DISABLED/);
   t.match(r.out, /three-days +pause +2 +2 +0/);

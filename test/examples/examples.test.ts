@@ -84,6 +84,7 @@ t.test('SMS keywords: JOIN or START, a YES/NO answer, a second chance, no reply,
   const noReply = r.participants.find((p) => p.personId === '+12025550105')!;
   t.equal(new Date(noReply.path.at(-1)!.at).toISOString(), '2026-04-07T18:00:00.000Z');
   t.equal(r.metrics.profilesInFlow, 4);
+  t.match(r.people.find((p) => p.id === '+12025550101'), { tags: ['club-member'], doNotContact: [{ channel: 'sms', contact: '+12025550101', senders: ['+15550100'] }] }, 'the report shows how STOP left the person');
 });
 
 t.test('order shipped: WhatsApp delivered, failed over to SMS after 10 minutes, no phone at all', async (t) => {

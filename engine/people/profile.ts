@@ -165,6 +165,7 @@ export function without(items: Iterable<string>, excluded: readonly string[]): s
 export function attributeValue(person: Person, name: string): Value {
   if (name === 'phone') return person.phones;
   if (name === 'email') return person.emails;
+  if (name === 'tags') return person.tags;
   if (isStandard(name)) return person.standard[name] ?? null;
   const channel = channelOf(name);
   if (channel) return person.lastContacted[channel] ?? null;
@@ -228,6 +229,7 @@ function setAttribute(draft: Draft, name: string, raw: Value, catalog: Attribute
 export function readonlyReason(name: string, kind: AttributeKind): string | undefined {
   if (kind === 'contact') return 'add phones and emails with the addPhone and addEmail changes';
   if (kind === 'channel') return 'the contacted change updates it';
+  if (kind === 'tags') return 'add and remove tags with the Add tag and Remove tag elements (addTag and removeTag changes)';
   if (SYSTEM_ATTRIBUTES.has(name)) return 'Junction keeps it up to date';
   return undefined;
 }

@@ -180,7 +180,7 @@ t.test('set refuses unknown and read-only attributes', async (t) => {
   const refuse = (attribute: string, code: string) =>
     t.throws(() => applyChanges(ana(), [{ op: 'set', attribute, value: 'x' }], catalog, T1), { code, details: { attribute } }, attribute);
   refuse('shoeSize', 'JCT_ATTRIBUTE_UNKNOWN');
-  refuse('tags', 'JCT_ATTRIBUTE_UNKNOWN');
+  refuse('tags', 'JCT_ATTRIBUTE_READONLY');
   refuse('companies', 'JCT_ATTRIBUTE_UNKNOWN');
   refuse('phone', 'JCT_ATTRIBUTE_READONLY');
   refuse('email', 'JCT_ATTRIBUTE_READONLY');
@@ -234,7 +234,7 @@ t.test('attributeValue reads every kind of catalog name', async (t) => {
   t.same(attributeValue(person, 'email'), ['ana@example.com']);
   t.equal(attributeValue(person, 'voice.lastContactedAt'), '2026-03-01T09:00:00.000Z');
   t.equal(attributeValue(person, 'sms.lastContactedAt'), null);
-  t.equal(attributeValue(person, 'tags'), null, 'tags are not an attribute');
+  t.same(attributeValue(person, 'tags'), person.tags, 'tags read as a list');
   t.equal(attributeValue(person, 'constructor'), null);
 });
 

@@ -93,7 +93,16 @@ function readDocument(doc: unknown, report: Report): FlowDefinition | undefined 
   }
   const shapeErrors = schemaProblems(FlowShapeSchema, migrated, '$', 'JCT_FLOW_SHAPE');
   shapeErrors.forEach((p) => report(p.code, p.message, p.path));
-  return shapeErrors.length === 0 ? (migrated as unknown as FlowDefinition) : undefined;
+  // A typo in a top-level field (a misspelt or missing name) hides nothing else: the nodes are still checked.
+  return shapeErrors.every((p) => isLooseField(p.path)) ? (migrated as unknown as FlowDefinition) : undefined;
+}
+
+/** Top-level fields the nodes and settings are compiled without. */
+const STRUCTURE = new Set(['id', 'schemaVersion', 'entryPoints', 'elements', 'settings']);
+
+function isLooseField(path: string): boolean {
+  const m = /^\$\.([A-Za-z_$][\w$]*)$/.exec(path);
+  return m !== null && !STRUCTURE.has(m[1]!);
 }
 
 interface Located {

@@ -207,3 +207,18 @@ t.test('an element whose compile() throws is reported, not thrown', async (t) =>
   t.match(problemsOf(doc, undefined, registry)[0]!.message, /compile bug/);
   t.same(codes(problemsOf(doc)), ['JCT_ELEMENT_TYPE_UNKNOWN $.elements[0].type'], 'defining an element registers nothing: only the registry given knows it');
 });
+
+t.test('a typo in a top-level field hides no other problem', async (t) => {
+  const doc = {
+    schemaVersion: 1,
+    id: 'typo',
+    nmae: 'Typo',
+    entryPoints: [{ id: 's', type: 'flowApi', config: {}, branches: { next: 'p' } }],
+    elements: [{ id: 'p', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 3, unit: 'months' } } }],
+  };
+  const r = compileFlow(doc, { registry: registryWith() });
+  t.notOk(r.ok);
+  t.same(r.ok ? [] : r.problems.map((p) => p.path), ['$.name', '$.nmae', '$.elements[0].config.duration.unit']);
+  const structural = compileFlow({ ...doc, elemnts: doc.elements, elements: undefined }, { registry: registryWith() });
+  t.same(structural.ok ? [] : structural.problems.map((p) => p.path).sort(), ['$.elemnts', '$.elements', '$.name', '$.nmae'].sort(), 'a missing structure stops there');
+});

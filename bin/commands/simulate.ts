@@ -6,6 +6,7 @@ import { JunctionError } from '../../engine/errors.js';
 import { simulate, type SimulationReport } from '../../engine/simulation.js';
 import type { Registry } from '../../engine/module.js';
 import { readJson, readJsonLines } from '../files.js';
+import { peopleFileFor } from '../workspace.js';
 
 export interface SimulateOptions {
   people?: string;
@@ -19,7 +20,7 @@ export async function simulateCommand(registry: Registry, flowFile: string, o: S
   const report = await simulate({
     registry,
     flow: readJson(flowFile),
-    people: o.people ? readJson(o.people) : undefined,
+    people: peopleOf(flowFile, o.people),
     events: o.events ? readJsonLines(o.events) : undefined,
     start: o.start === undefined ? undefined : instant(o.start, '--start'),
     until: o.until === undefined ? undefined : instant(o.until, '--until'),
@@ -27,6 +28,12 @@ export async function simulateCommand(registry: Registry, flowFile: string, o: S
   if (o.json) out(JSON.stringify(report, null, 2));
   else printReport(report, out);
   return 0;
+}
+
+/** The people document: the one given, else the workspace's (workspace.ts). */
+function peopleOf(flowFile: string, given: string | undefined): unknown {
+  const file = peopleFileFor(flowFile, given, process.env);
+  return file === undefined ? undefined : readJson(file);
 }
 
 function instant(text: string, option: string): number {

@@ -1,4 +1,5 @@
 // `junction validate FLOW.json [--people PEOPLE.json]`: every problem, one per line; exit 1 if any.
+// Without --people, the workspace's people file is used (workspace.ts).
 import { SystemClock } from '../../engine/clock.js';
 import { compileFlow } from '../../engine/flow/compile.js';
 import type { Registry } from '../../engine/module.js';
@@ -6,9 +7,11 @@ import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { loadPeople } from '../../engine/people-file.js';
 import type { Problem } from '../../engine/vocabulary.js';
 import { readJson } from '../files.js';
+import { peopleFileFor } from '../workspace.js';
 
-export function validateCommand(registry: Registry, flowFile: string, peopleFile: string | undefined, out: (line: string) => void): number {
+export function validateCommand(registry: Registry, flowFile: string, given: string | undefined, out: (line: string) => void, env = process.env): number {
   const people = new MemoryPeopleStore(new SystemClock());
+  const peopleFile = peopleFileFor(flowFile, given, env);
   if (peopleFile) loadPeople(readJson(peopleFile), people);
   const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog() });
   const problems = result.ok ? [] : result.problems;

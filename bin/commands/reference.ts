@@ -1,6 +1,6 @@
 // `junction reference`: the flow author's reference in Markdown, generated from the code —
 // every registered entry point and element, the attributes, the condition operators of each
-// type, placeholders, the expression functions, and each module's settings with their
+// type, the calendar rules, placeholders, the expression functions, and each module's settings with their
 // environment variables (docs/reference.md is this output).
 import type { TSchema } from '@sinclair/typebox';
 import type { ElementDefinition } from '../../engine/element.js';
@@ -29,6 +29,7 @@ export function reference(registry: Registry): string {
     ...section('element', 'Elements'),
     ...attributes(),
     ...operators(),
+    ...calendarRules(),
     ...expressions(),
     ...moduleSettings(registry.modules),
   ].join('\n');
@@ -61,6 +62,39 @@ function operators(): string[] {
     '| type | operators |',
     '| --- | --- |',
     ...VALUE_TYPES.map((t) => `| ${t} | ${operatorsFor(t).names.map((n) => `\`${n}\``).join(', ')} |`),
+    '',
+  ];
+}
+
+function calendarRules(): string[] {
+  return [
+    '## Time and the calendar',
+    '',
+    "Every local time is read in the flow's time zone (`settings.timeZone`).",
+    '',
+    '- **Durations.** Seconds, minutes and hours are elapsed time. Days and weeks are calendar days that keep',
+    '  the wall-clock time: 3 days after Friday 10:00 is Monday 10:00, also across a daylight-saving change',
+    '  (that day has 23 or 25 hours).',
+    '- **Daylight-saving changes.** A wall-clock time the spring-forward gap skips moves forward by the gap',
+    '  (02:30 on a day whose clocks jump from 02:00 to 03:00 is 03:30); a time that happens twice at',
+    '  fall-back is its first occurrence, so a daily time happens once a day.',
+    '- **A date** (`YYYY-MM-DD`) is the whole local day; a date-time is the minute, second or millisecond it is',
+    '  written to (`is 2026-03-01T10:00` matches 10:00:00 to 10:00:59.999). `before` is strictly before that',
+    '  span, `until` on or before it, `since` on or after it, `after` strictly after it.',
+    '- **Relative operators** take a duration N; days and weeks count local calendar days:',
+    '',
+    '| operator | matches | boundaries |',
+    '| --- | --- | --- |',
+    '| `willBeIn N` | the local day today + N (days, weeks); [now + N, now + N + 1 unit) for shorter units | |',
+    '| `was N` | the local day today − N (days, weeks); (now − N − 1 unit, now − N] for shorter units | |',
+    '| `willBeWithin N` | now ≤ value ≤ now + N | both ends included |',
+    '| `wasWithin N` | now − N ≤ value ≤ now | both ends included |',
+    '| `willBeMoreThan N` | value > now + N | exactly now + N does not match |',
+    '| `wasMoreThan N` | value < now − N | exactly now − N does not match |',
+    '| `wasToday` | on today’s local date | |',
+    '',
+    'For `date` values every bound is a whole local day: `willBeWithin 2 days` is today, tomorrow and the',
+    'day after; `willBeIn 5 hours` is the day that now + 5 h falls on.',
     '',
   ];
 }

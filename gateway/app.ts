@@ -2,6 +2,7 @@
 // status and metrics, the Flow API (flow-api.ts) and the routes modules declare
 // (module-routes.ts). No business rule lives here: routes call the engine's inbox. Fastify's per-request logging is off: it halves throughput and says
 // nothing an operator needs; failures (5xx) are logged by errors.ts.
+import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
 import { JunctionError } from '../engine/errors.js';
@@ -42,11 +43,18 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     flows: engine.flowRecords().map((r) => ({ id: r.id, version: r.version, name: r.definition.name, status: r.status })),
   }));
 
-  app.get<{ Params: { id: string } }>('/flows/:id', async (req) => {
-    const record = engine.status(req.params.id);
-    if (!record) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow with id "${req.params.id}"`);
-    return { id: record.id, version: record.version, status: record.status, metrics: record.status === 'draft' ? null : engine.metrics(record.id) };
-  });
+  // ?versions=all: the metrics of every launched version together (people counted once; costs a pass over them).
+  app.get<{ Params: { id: string }; Querystring: { versions?: 'all' } }>(
+    '/flows/:id',
+    { schema: { querystring: Type.Object({ versions: Type.Optional(Type.Literal('all')) }, { additionalProperties: false }) } },
+    async (req) => {
+      const record = engine.status(req.params.id);
+      if (!record) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow with id "${req.params.id}"`);
+      if (record.status === 'draft') return { id: record.id, version: record.version, status: record.status, metrics: null };
+      const metrics = req.query.versions === 'all' ? engine.metricsAllVersions(record.id) : engine.metrics(record.id);
+      return { id: record.id, version: record.version, status: record.status, metrics };
+    },
+  );
 
   registerFlowApi(app, engine);
   mountModuleRoutes(app, engine);

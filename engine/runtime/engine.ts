@@ -37,7 +37,7 @@ import { newParticipant, step, type EnterStep, type StepResult } from './step.js
 import { Partition, partitionOf, type Task } from './partition.js';
 import type { ScratchState } from './participant-table.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
-import { sumMetrics, type FlowMetrics, type MetricsTotals } from './metrics.js';
+import { sumMetrics, sumVersions, type AllVersionsMetrics, type FlowMetrics, type MetricsTotals } from './metrics.js';
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Live } from './versions.js';
@@ -344,6 +344,15 @@ export class Engine {
     if (!live) throw unknownFlow(flowId);
     const parts = this.parts.flatMap((p) => p.existingMetrics(flowId, live.flow.version) ?? []);
     return sumMetrics(flowId, live.flow.version, parts, live.flow.nodes);
+  }
+
+  /** Every launched version's metrics of the flow together (people counted once). */
+  metricsAllVersions(flowId: string): AllVersionsMetrics {
+    const versions = this.versions.of(flowId);
+    if (versions.length === 0) throw unknownFlow(flowId);
+    const perVersion = versions.map((l) => this.metrics(flowId, l.flow.version));
+    const partitions = this.parts.map((p) => versions.flatMap((l) => p.existingMetrics(flowId, l.flow.version) ?? []));
+    return sumVersions(flowId, perVersion, partitions);
   }
 
   compiled(flowId: string, version?: number): CompiledFlow | undefined {

@@ -31,6 +31,8 @@ export interface FlowMetrics {
   /** Participants inside right now. */
   activeParticipants: number;
   goalPerformers: number;
+  /** Goal performers per 100 people who entered, one decimal. */
+  goalPercentage: number;
   /** Messages the providers accepted, every channel (an SMS counts its parts). */
   messagesSent: number;
   /** Per channel: sent, delivered, seen, failed, clicked, replied. */
@@ -57,6 +59,7 @@ export class MetricsRecorder {
       profilesExited: 0,
       activeParticipants: 0,
       goalPerformers: 0,
+      goalPercentage: 0,
       messagesSent: 0,
       channels: {},
       elements: nodes.map((n) => ({ id: n.id, name: n.name, type: n.def.type, totalEngagements: 0, uniqueUsersEngaged: 0, failures: 0, counters: {} })),
@@ -131,6 +134,27 @@ export class MetricsRecorder {
     return this.seen[person] !== undefined;
   }
 
+  /** One past the highest person number seen. */
+  get people(): number {
+    return this.seen.length;
+  }
+
+  hasGoal(person: number): boolean {
+    return this.goalSeen.has(person);
+  }
+
+  /** The node indices the person has passed. */
+  passed(person: number): number[] {
+    const bits = this.seen[person];
+    if (bits === undefined) return [];
+    const words = typeof bits === 'number' ? [bits] : bits;
+    const out: number[] = [];
+    words.forEach((word, w) => {
+      for (let b = 0; b < 32; b++) if ((word & (1 << b)) !== 0) out.push(w * 32 + b);
+    });
+    return out;
+  }
+
   failed(node: number): void {
     const m = this.metrics.elements[node];
     if (m) m.failures++;
@@ -175,11 +199,60 @@ export function sumMetrics(flowId: string, version: number, parts: readonly Metr
     });
   }
   for (const e of sum.elements) addChannels(sum, e.counters);
+  sum.goalPercentage = percentage(sum.goalPerformers, sum.profilesInFlow);
   return sum;
 }
 
+function percentage(part: number, whole: number): number {
+  return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
+}
+
+/** Every version of a flow together: the versions, and elements matched by id across them. */
+export type AllVersionsMetrics = Omit<FlowMetrics, 'version'> & { readonly versions: readonly number[] };
+
+/**
+ * Every version's metrics of one flow together. Counts of passes, exits, failures and messages
+ * add up; people are counted once however many versions they were in (entered, goal, each
+ * element's unique people), read from each partition's recorders of the versions.
+ */
+export function sumVersions(flowId: string, versions: readonly FlowMetrics[], partitions: ReadonlyArray<readonly MetricsRecorder[]>): AllVersionsMetrics {
+  const elements = new Map<string, NodeMetrics>();
+  const all: AllVersionsMetrics = { flowId, versions: versions.map((v) => v.version), profilesInFlow: 0, profilesExited: 0, activeParticipants: 0, goalPerformers: 0, goalPercentage: 0, messagesSent: 0, channels: {}, elements: [] };
+  for (const v of versions) {
+    all.profilesExited += v.profilesExited;
+    all.activeParticipants += v.activeParticipants;
+    for (const e of v.elements) addElement(elements, e);
+  }
+  for (const recorders of partitions) countPeopleOnce(all, elements, recorders);
+  all.elements.push(...elements.values());
+  for (const e of all.elements) addChannels(all, e.counters);
+  all.goalPercentage = percentage(all.goalPerformers, all.profilesInFlow);
+  return all;
+}
+
+function addElement(elements: Map<string, NodeMetrics>, e: NodeMetrics): void {
+  const s = elements.get(e.id) ?? { id: e.id, name: e.name, type: e.type, totalEngagements: 0, uniqueUsersEngaged: 0, failures: 0, counters: {} };
+  elements.set(e.id, s);
+  s.totalEngagements += e.totalEngagements;
+  s.failures += e.failures;
+  for (const [name, n] of Object.entries(e.counters)) s.counters[name] = (s.counters[name] ?? 0) + n;
+}
+
+/** One partition's people, each counted once across the versions' recorders. */
+function countPeopleOnce(all: AllVersionsMetrics, elements: Map<string, NodeMetrics>, recorders: readonly MetricsRecorder[]): void {
+  const people = Math.max(0, ...recorders.map((r) => r.people));
+  for (let person = 0; person < people; person++) {
+    const inside = recorders.filter((r) => r.hasEntered(person));
+    if (inside.length === 0) continue;
+    all.profilesInFlow++;
+    if (inside.some((r) => r.hasGoal(person))) all.goalPerformers++;
+    const ids = new Set(inside.flatMap((r) => r.passed(person).map((i) => r.metrics.elements[i]!.id)));
+    for (const id of ids) elements.get(id)!.uniqueUsersEngaged++;
+  }
+}
+
 /** Sums a node's `<channel>:<what>` counters into the flow's per-channel figures and messages sent. */
-function addChannels(sum: FlowMetrics, counters: Record<string, number>): void {
+function addChannels(sum: Pick<FlowMetrics, 'channels' | 'messagesSent'>, counters: Record<string, number>): void {
   for (const [name, n] of Object.entries(counters)) {
     const colon = name.indexOf(':');
     if (colon < 0) continue;

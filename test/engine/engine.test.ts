@@ -327,3 +327,26 @@ t.test('entering needs a known entry point when there are several', async (t) =>
   await t.rejects(w.engine.enter('f', 'a', { entry: 't' }), { code: 'JCT_ENTRY_UNKNOWN' });
   t.equal((await w.engine.enter('f', 'a', { entry: 'e2' })).entered, true);
 });
+
+t.test('metrics across all versions count each person once; the goal percentage', async (t) => {
+  const w = world();
+  w.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'v1')], { goal: { event: 'bought' } }));
+  w.engine.launch('f');
+  for (const id of ['a', 'b']) await w.engine.submit(id, { kind: 'flow.enter', flowId: 'f', person: { id } });
+  w.engine.save(flow('f', [pauseDays('p', 1, 'n'), tag('n', 'v2')], { goal: { event: 'bought' } }));
+  w.engine.launch('f');
+  w.clock.advance(DAY);
+  for (const id of ['a', 'c']) await w.engine.submit(id, { kind: 'flow.enter', flowId: 'f', person: { id } });
+  await w.engine.event('a', 'bought');
+  w.clock.advance(DAY);
+  await w.engine.idle();
+  t.match(w.engine.metrics('f', 1), { profilesInFlow: 2, goalPerformers: 0, goalPercentage: 0 }, 'version 1 had finished when a bought');
+  t.match(w.engine.metrics('f', 2), { profilesInFlow: 2, goalPerformers: 1, goalPercentage: 50 });
+  const all = w.engine.metricsAllVersions('f');
+  t.match(all, { versions: [1, 2], profilesInFlow: 3, profilesExited: 4, goalPerformers: 1, goalPercentage: 33.3 }, 'a was in both versions: one person');
+  const byId = Object.fromEntries(all.elements.map((e) => [e.id, [e.totalEngagements, e.uniqueUsersEngaged]]));
+  t.same(byId['p'], [4, 3], 'the pause both versions share: 4 passes by 3 people');
+  t.same(byId['t'], [2, 2]);
+  t.same(byId['n'], [2, 2]);
+  t.throws(() => w.engine.metricsAllVersions('nope'), { code: 'JCT_FLOW_UNKNOWN' });
+});

@@ -37,6 +37,8 @@ t.test('flows and their status and metrics', async (t) => {
   const one = (await app.inject({ method: 'GET', url: '/flows/welcome' })).json();
   t.match(one, { id: 'welcome', status: 'active', metrics: { profilesInFlow: 0 } });
   t.same((await app.inject({ method: 'GET', url: '/flows/draft' })).json().metrics, null);
+  t.match((await app.inject({ method: 'GET', url: '/flows/welcome?versions=all' })).json(), { id: 'welcome', metrics: { versions: [1], profilesInFlow: 0 } }, 'every version together');
+  t.equal((await app.inject({ method: 'GET', url: '/flows/welcome?versions=some' })).statusCode, 400);
   const missing = await app.inject({ method: 'GET', url: '/flows/nope' });
   t.equal(missing.statusCode, 404);
   t.same(missing.json(), { error: { code: 'JCT_FLOW_UNKNOWN', message: 'no flow with id "nope"' } });

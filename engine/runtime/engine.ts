@@ -259,10 +259,9 @@ export class Engine {
     if (!record) throw unknownFlow(flowId);
     if (record.status !== 'draft') throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no draft to launch (latest version is ${record.status})`);
     const flow = compileFlowOrThrow(record.definition, { ...this.compileOptions(), version: record.version });
+    const original = this.versions.of(flowId)[0];
+    if (original) checkNewVersion(original.flow, flow);
     const previous = this.versions.current(flowId);
-    if (previous && !acceptsLaterEntries(previous.flow)) {
-      throw new JunctionError('JCT_VERSION_NOT_ALLOWED', `flow "${flowId}" brings its audience in only at launch; duplicate it instead of creating a new version`);
-    }
     const live = this.addLive(record, flow);
     const start = flow.settings.start;
     if (start !== undefined && start > this.clock.now()) {
@@ -274,6 +273,18 @@ export class Engine {
     if (previous) this.stopEntries(previous);
     this.drain();
     return record;
+  }
+
+  /** Stops one launched version: it takes no one new, and finishes once the people inside have left. */
+  stopVersion(flowId: string, version: number): FlowRecord {
+    const live = this.versions.version(flowId, version);
+    if (!live) throw new JunctionError('JCT_VERSION_UNKNOWN', `flow "${flowId}" has no launched version ${version}`);
+    if (!isLive(live.record.status) && live.record.status !== 'scheduled') {
+      throw new JunctionError('JCT_FLOW_STATUS', `version ${version} of flow "${flowId}" is ${live.record.status}`);
+    }
+    this.stopEntries(live);
+    this.drain();
+    return live.record;
   }
 
   pause(flowId: string): FlowRecord {
@@ -1088,6 +1099,25 @@ export class Engine {
 /** `effect`, or `effect:<label>` (an element that sends several things in turn tells them apart). */
 function isEffectWait(on: string): boolean {
   return on === 'effect' || on.startsWith('effect:');
+}
+
+/**
+ * The rules of a new version: none for a flow that brings its audience in only at launch (also
+ * while its version is finishing), and the original version's entry points stay, with their types.
+ */
+function checkNewVersion(original: CompiledFlow, next: CompiledFlow): void {
+  if (!acceptsLaterEntries(original)) {
+    throw new JunctionError('JCT_VERSION_NOT_ALLOWED', `flow "${original.id}" brings its audience in only at launch; duplicate it instead of creating a new version`);
+  }
+  for (const i of original.entries) {
+    const entry = original.nodes[i]!;
+    const kept = next.indexOf.get(entry.id);
+    if (kept === undefined || next.nodes[kept]!.def.type !== entry.def.type || !next.entries.includes(kept)) {
+      throw new JunctionError('JCT_VERSION_ENTRY_REMOVED', `the original entry point "${entry.id}" (${entry.def.type}) of flow "${original.id}" cannot be removed or changed in a new version`, {
+        problems: [{ code: 'JCT_VERSION_ENTRY_REMOVED', message: `keep entry point "${entry.id}" (${entry.def.type})`, path: '$.entryPoints' }],
+      });
+    }
+  }
 }
 
 function acceptsLaterEntries(flow: CompiledFlow): boolean {

@@ -350,3 +350,29 @@ t.test('metrics across all versions count each person once; the goal percentage'
   t.same(byId['n'], [2, 2]);
   t.throws(() => w.engine.metricsAllVersions('nope'), { code: 'JCT_FLOW_UNKNOWN' });
 });
+
+t.test('new versions keep the original entry point; a launch-only audience has none, also while finishing; one version can be stopped', async (t) => {
+  const w = world();
+  w.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'v1')]));
+  w.engine.launch('f');
+  await w.engine.submit('a', { kind: 'flow.enter', flowId: 'f', person: { id: 'a' } });
+  const moved = { ...flow('f', [pauseDays('p', 1)]), entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'p' } }] };
+  w.engine.save(moved);
+  t.throws(() => w.engine.launch('f'), { code: 'JCT_VERSION_ENTRY_REMOVED', details: { problems: [{ path: '$.entryPoints' }] } });
+  t.equal(w.engine.status('f')!.version, 1, 'version 1 still runs');
+  w.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'v2')]));
+  t.equal(w.engine.launch('f').version, 2, 'the same entry point: launched');
+  t.equal(w.engine.stopVersion('f', 2).status, 'finished', 'stopped with nobody inside: finished at once');
+  t.throws(() => w.engine.stopVersion('f', 2), { code: 'JCT_FLOW_STATUS' });
+  t.throws(() => w.engine.stopVersion('f', 9), { code: 'JCT_VERSION_UNKNOWN' });
+  t.equal(w.engine.stopVersion('f', 1).status, 'finishing', 'a inside version 1 finishes her journey');
+  w.clock.advance(DAY);
+  await w.engine.idle();
+  t.same(w.people.get('a')!.tags, ['v1']);
+
+  const once = { ...flow('once', [tag('t', 'x')]), entryPoints: [{ id: 'all', type: 'predefinedAudience', config: { audience: { tags: ['vip'] }, updateAfterLaunch: 'never' }, branches: { next: 't' } }] };
+  w.engine.save(once);
+  w.engine.launch('once');
+  w.engine.save(once);
+  t.throws(() => w.engine.launch('once'), { code: 'JCT_VERSION_NOT_ALLOWED' }, 'refused while version 1 is finishing or finished too');
+});

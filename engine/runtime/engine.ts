@@ -275,6 +275,36 @@ export class Engine {
     return record;
   }
 
+  /**
+   * Sets or clears the goal of the running version in place (no new version): goal performers
+   * count from now on; those counted before stay.
+   */
+  changeGoal(flowId: string, event: string | undefined): FlowRecord {
+    const live = this.requireCurrent(flowId);
+    (live.flow.settings as { goal?: string }).goal = event;
+    const settings = { ...live.record.definition.settings };
+    if (event === undefined) delete settings.goal;
+    else settings.goal = { event };
+    live.record.definition = { ...live.record.definition, settings };
+    this.putFlow(live.record);
+    return live.record;
+  }
+
+  /**
+   * A new draft flow `newId` from a version of `flowId` (default its newest): an independent
+   * flow with its own versions and metrics. Not for flows with an Inbound Message entry: two
+   * flows would answer the same keywords.
+   */
+  duplicate(flowId: string, newId: string, version?: number): FlowRecord {
+    const from = version === undefined ? this.record(flowId) : this.records.get(flowId)?.find((r) => r.version === version);
+    if (!from) throw version === undefined ? unknownFlow(flowId) : new JunctionError('JCT_VERSION_UNKNOWN', `flow "${flowId}" has no version ${version}`);
+    if (from.definition.entryPoints.some((e) => e.type === 'inboundMessage')) {
+      throw new JunctionError('JCT_DUPLICATE_NOT_ALLOWED', `flow "${flowId}" starts on inbound messages; a copy would answer the same keywords: create a new version instead`);
+    }
+    if (this.records.has(newId)) throw new JunctionError('JCT_FLOW_EXISTS', `a flow with id "${newId}" exists already`);
+    return this.save({ ...structuredClone(from.definition), id: newId });
+  }
+
   /** Stops one launched version: it takes no one new, and finishes once the people inside have left. */
   stopVersion(flowId: string, version: number): FlowRecord {
     const live = this.versions.version(flowId, version);

@@ -376,3 +376,29 @@ t.test('new versions keep the original entry point; a launch-only audience has n
   w.engine.save(once);
   t.throws(() => w.engine.launch('once'), { code: 'JCT_VERSION_NOT_ALLOWED' }, 'refused while version 1 is finishing or finished too');
 });
+
+t.test('the goal of a running version changes in place; a duplicate is an independent draft', async (t) => {
+  const w = world();
+  w.engine.save(flow('f', [pauseDays('p', 1)]));
+  w.engine.launch('f');
+  for (const id of ['a', 'b']) await w.engine.submit(id, { kind: 'flow.enter', flowId: 'f', person: { id } });
+  await w.engine.event('a', 'bought');
+  t.equal(w.engine.metrics('f').goalPerformers, 0, 'no goal yet');
+  t.equal(w.engine.changeGoal('f', 'bought').version, 1, 'no new version');
+  await w.engine.event('b', 'bought');
+  t.match(w.engine.metrics('f'), { goalPerformers: 1, goalPercentage: 50 }, 'counted from the change on');
+  t.same(w.engine.status('f')!.definition.settings, { goal: { event: 'bought' } }, 'kept with the version');
+  w.engine.changeGoal('f', undefined);
+  await w.engine.event('a', 'bought');
+  t.equal(w.engine.metrics('f').goalPerformers, 1);
+
+  const copy = w.engine.duplicate('f', 'f-copy');
+  t.match(copy, { id: 'f-copy', version: 1, status: 'draft' });
+  w.engine.launch('f-copy');
+  t.equal(w.engine.metrics('f-copy').profilesInFlow, 0, 'its own metrics');
+  t.throws(() => w.engine.duplicate('f', 'f-copy'), { code: 'JCT_FLOW_EXISTS' });
+  t.throws(() => w.engine.duplicate('f', 'x', 7), { code: 'JCT_VERSION_UNKNOWN' });
+  t.throws(() => w.engine.duplicate('nope', 'x'), { code: 'JCT_FLOW_UNKNOWN' });
+  w.engine.save({ ...flow('kw', []), entryPoints: [{ id: 'join', type: 'inboundMessage', config: { channel: 'sms', number: '+15550100', condition: { operator: 'anything' } } }] });
+  t.throws(() => w.engine.duplicate('kw', 'kw2'), { code: 'JCT_DUPLICATE_NOT_ALLOWED' });
+});

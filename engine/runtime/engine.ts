@@ -305,6 +305,17 @@ export class Engine {
     return this.save({ ...structuredClone(from.definition), id: newId });
   }
 
+  /** Deletes the flow's draft (a flow never launched goes away entirely); launched versions are never deleted. */
+  deleteDraft(flowId: string): void {
+    const latest = this.record(flowId);
+    if (!latest) throw unknownFlow(flowId);
+    if (latest.status !== 'draft') throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no draft (latest version is ${latest.status}); only drafts are deleted`);
+    const rest = this.records.get(flowId)!.slice(0, -1);
+    if (rest.length === 0) this.records.delete(flowId);
+    else this.records.set(flowId, rest);
+    this.journal.put('flow', versionKey(flowId, latest.version), null);
+  }
+
   /** Stops one launched version: it takes no one new, and finishes once the people inside have left. */
   stopVersion(flowId: string, version: number): FlowRecord {
     const live = this.versions.version(flowId, version);

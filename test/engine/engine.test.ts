@@ -402,3 +402,20 @@ t.test('the goal of a running version changes in place; a duplicate is an indepe
   w.engine.save({ ...flow('kw', []), entryPoints: [{ id: 'join', type: 'inboundMessage', config: { channel: 'sms', number: '+15550100', condition: { operator: 'anything' } } }] });
   t.throws(() => w.engine.duplicate('kw', 'kw2'), { code: 'JCT_DUPLICATE_NOT_ALLOWED' });
 });
+
+t.test('only drafts are deleted; a flow never launched goes away, a launched one keeps its versions', async (t) => {
+  const w = world();
+  w.engine.save(flow('f', [pauseDays('p', 1)]));
+  w.engine.deleteDraft('f');
+  t.equal(w.engine.status('f'), undefined, 'gone');
+  t.equal(w.backend.tables.get('flow')!.size, 0, 'and from the store');
+  w.engine.save(flow('f', [pauseDays('p', 1)]));
+  w.engine.launch('f');
+  t.throws(() => w.engine.deleteDraft('f'), { code: 'JCT_FLOW_STATUS' });
+  w.engine.save(flow('f', [pauseDays('p', 2)]));
+  w.engine.deleteDraft('f');
+  t.match(w.engine.status('f'), { version: 1, status: 'active' });
+  w.engine.save(flow('f', [pauseDays('p', 3)]));
+  t.equal(w.engine.flowRecords().at(-1)!.version, 2, 'the next draft takes the number again');
+  t.throws(() => w.engine.deleteDraft('nope'), { code: 'JCT_FLOW_UNKNOWN' });
+});

@@ -10,6 +10,7 @@ import { messagingModule } from '../../engine/messaging/index.js';
 import { loadModuleSettings } from '../../config/modules.js';
 import type { Settings } from '../../engine/module.js';
 import twilio from '../../channels/twilio/index.js';
+import { NOTIFY } from '../e2e/helpers.js';
 
 const rateOf = (settings: Settings) => twilio.effects![0]!.rate!(settings);
 
@@ -47,13 +48,7 @@ t.test('sendsPerSecond 1: five sends reach the provider one per second, in order
     },
   });
   const start = w.clock.now();
-  w.engine.save({
-    schemaVersion: 1,
-    id: 'notify',
-    name: 'notify',
-    entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'sms' } }],
-    elements: [{ id: 'sms', type: 'sendSms', config: { from: '+15550100', text: 'Your order shipped' }, branches: { next: 'done' } }, { id: 'done', type: 'addTag', config: { tags: ['notified'] } }],
-  });
+  w.engine.save(NOTIFY);
   w.engine.launch('notify');
   const phones = [1, 2, 3, 4, 5].map((i) => `+1202555010${i}`);
   for (const [i, phone] of phones.entries()) {

@@ -18,6 +18,18 @@ export function startOnLoopback(t: Teardown, env: NodeJS.ProcessEnv): JunctionPr
   return junction;
 }
 
+/** A flow `notify`: the Flow API adds a person, who gets "Your order shipped" from +15550100 and the tag `notified`. */
+export const NOTIFY = {
+  schemaVersion: 1,
+  id: 'notify',
+  name: 'notify',
+  entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'sms' } }],
+  elements: [
+    { id: 'sms', type: 'sendSms', config: { from: '+15550100', text: 'Your order shipped' }, branches: { next: 'done' } },
+    { id: 'done', type: 'addTag', config: { tags: ['notified'] } },
+  ],
+};
+
 /** A request a stand-in received. */
 export interface Received {
   readonly method: string;

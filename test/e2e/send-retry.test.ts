@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { world } from '../engine/helpers.js';
 import { messagingModule } from '../../engine/messaging/index.js';
 import twilio from '../../channels/twilio/index.js';
+import { NOTIFY } from './helpers.js';
 
 t.test('429 then 201: sent once, after the Retry-After', async (t) => {
   const bodies: string[] = [];
@@ -27,13 +28,7 @@ t.test('429 then 201: sent once, after the Retry-After', async (t) => {
     modules: [messagingModule, twilio],
     settings: { twilio: { accountSid: `AC${'1'.repeat(32)}`, authToken: 'token', apiBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, numbers: ['+15550100'] } },
   });
-  w.engine.save({
-    schemaVersion: 1,
-    id: 'notify',
-    name: 'notify',
-    entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'sms' } }],
-    elements: [{ id: 'sms', type: 'sendSms', config: { from: '+15550100', text: 'Your order shipped' }, branches: { next: 'done' } }, { id: 'done', type: 'addTag', config: { tags: ['notified'] } }],
-  });
+  w.engine.save(NOTIFY);
   w.engine.launch('notify');
   await w.engine.submit('ana', { kind: 'flow.enter', flowId: 'notify', person: { id: 'ana', phones: ['+12025550101'] } });
   for (let i = 0; i < 50 && bodies.length < 1; i++) await new Promise((r) => setTimeout(r, 10));

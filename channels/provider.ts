@@ -112,11 +112,13 @@ async function receive<S extends CommonSettings>(provider: Provider<S>, req: Rou
   const request: WebhookRequest = { ...req, publicUrl: publicUrlOf(req, settings) };
   provider.verify(request, settings, now);
   const { messages, reports } = provider.read(request, settings, now);
-  await Promise.all([
-    ...messages.map((message) => ctx.submit(ctx.personKey(senderProfile(message)), { kind: 'message.inbound', message })),
-    ...reports.map((report) => submitReport(report, ctx)),
-  ]);
+  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx))]);
   return provider.accepted ?? OK;
+}
+
+/** Submits each inbound message to its sender's person; resolves once every one is durable. */
+export async function submitInbound(ctx: RouteContext, messages: readonly InboundMessage[]): Promise<void> {
+  await Promise.all(messages.map((message) => ctx.submit(ctx.personKey(senderProfile(message)), { kind: 'message.inbound', message })));
 }
 
 /**

@@ -108,6 +108,11 @@ export interface Wait {
   readonly on?: string;
 }
 
+/** Whether a wait is for an effect's result (`effect` or `effect:<label>`), which its key finds, not the wait index. */
+export function isEffectWait(on: string): boolean {
+  return on === 'effect' || on.startsWith('effect:');
+}
+
 /** Outgoing branch slot (index into the element's declared branches), a Wait, or EXIT. */
 export type Outcome = number | Wait;
 export const EXIT = -1;

@@ -6,11 +6,12 @@ import { createHash } from 'node:crypto';
 import { Response } from 'undici';
 import { simpleParser, parseAddressHeader, type AddressObject, type ParsedMail } from 'mailparser';
 import { JunctionError } from '../../engine/errors.js';
-import type { RouteAnswer, RouteContext, RouteDefinition, RouteRequest } from '../../engine/module.js';
-import { senderProfile, type InboundMessage } from '../../engine/messaging/message.js';
+import type { RouteAnswer, RouteDefinition, RouteRequest } from '../../engine/module.js';
+import type { InboundMessage } from '../../engine/messaging/message.js';
 import { header } from '../signing.js';
 import { payloadInvalid } from '../errors.js';
 import { isOurs, type EmailSettings } from './settings.js';
+import { submitInbound } from '../provider.js';
 
 /** One mail as any inbound path read it. */
 export interface Mail {
@@ -37,11 +38,6 @@ export function messagesOf(mail: Mail): InboundMessage[] {
     providerMessageId: mail.messageId,
     receivedAt: mail.receivedAt,
   }));
-}
-
-/** Submits each message to its sender's person; resolves once every one is durable. */
-export async function submitMessages(ctx: RouteContext, messages: readonly InboundMessage[]): Promise<void> {
-  await Promise.all(messages.map((message) => ctx.submit(ctx.personKey(senderProfile(message)), { kind: 'message.inbound', message })));
 }
 
 /** The addresses of an address header ("Ana <ana@example.com>, bo@example.com"), groups flattened. */
@@ -119,19 +115,23 @@ export interface WebhookDialect {
 
 const OK: RouteAnswer = { status: 200, body: '' };
 
+/** Largest webhook body: a whole raw mail (32 MiB in its form field) and the fields beside it. */
+const WEBHOOK_BODY_LIMIT = 40 * 1024 * 1024;
+
 /** A webhook route: form read, verified, read, each recipient of ours submitted, 200 once durable. */
 export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinition {
   return {
     method: 'POST',
     url,
+    bodyLimit: WEBHOOK_BODY_LIMIT,
     handle: async (req, ctx) => {
       const settings = ctx.settings as EmailSettings;
-      const now = Date.now();
+      const now = ctx.now();
       const form = await formOf(req);
       const undo = dialect.verify(req, form, settings, now);
       try {
         const mail = await dialect.read(form, now);
-        await submitMessages(ctx, messagesOf({ ...mail, recipients: oursOnly(mail.recipients, settings) }));
+        await submitInbound(ctx, messagesOf({ ...mail, recipients: oursOnly(mail.recipients, settings) }));
         return OK;
       } catch (err) {
         undo?.();

@@ -50,9 +50,15 @@ export const SECRETS = ['smtpPassword', 'sendgridKey', 'mailgunSigningKey', 'rel
 /** Whether mail to `address` is ours: its domain or the address itself is listed in `domains`. */
 export function isOurs(address: string, domains: readonly string[]): boolean {
   const lower = address.toLowerCase();
-  const domain = lower.slice(lower.lastIndexOf('@') + 1);
-  return lower.includes('@') && domains.some((d) => {
-    const listed = d.toLowerCase();
-    return listed === lower || listed === domain;
-  });
+  const listed = lowered(domains);
+  return lower.includes('@') && (listed.has(lower) || listed.has(lower.slice(lower.lastIndexOf('@') + 1)));
+}
+
+/** The `domains` setting lower-cased, made once per settings list (up to 10,000 entries, asked per recipient). */
+const LOWERED = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function lowered(domains: readonly string[]): ReadonlySet<string> {
+  let set = LOWERED.get(domains);
+  if (!set) LOWERED.set(domains, (set = new Set(domains.map((d) => d.toLowerCase()))));
+  return set;
 }

@@ -11,7 +11,8 @@ import type { ListenerContext, ListenerDefinition } from '../../engine/module.js
 import { JunctionError } from '../../engine/errors.js';
 import { sameText } from '../signing.js';
 import { isOurs, type EmailSettings } from './settings.js';
-import { messagesOf, readMime, submitMessages } from './inbound.js';
+import { messagesOf, readMime } from './inbound.js';
+import { submitInbound } from '../provider.js';
 
 const MAX_RECIPIENTS = 100;
 /** How long stopping waits for connected clients before cutting them off. */
@@ -84,12 +85,12 @@ async function accept(ctx: ListenerContext, raw: Buffer, session: SMTPServerSess
   const sender = session.envelope.mailFrom === false ? undefined : session.envelope.mailFrom.address || undefined;
   let messages;
   try {
-    messages = messagesOf(await readMime(raw, recipients, sender, Date.now()));
+    messages = messagesOf(await readMime(raw, recipients, sender, ctx.now()));
   } catch (err) {
     throw refusal(err instanceof JunctionError ? err.message : 'the message could not be read', 554);
   }
   try {
-    await submitMessages(ctx, messages);
+    await submitInbound(ctx, messages);
   } catch (err) {
     ctx.logger.error({ err, messageId: messages[0]?.providerMessageId }, 'inbound mail not stored; the sender is told to retry');
     throw refusal('temporary failure, try again later', 451);

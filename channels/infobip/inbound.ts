@@ -14,7 +14,7 @@ import { dateTime } from '../times.js';
 const PROVIDER = 'infobip';
 
 /** Infobip `status.groupName` → normalized (carrier-dialects §9.3). */
-export const STATUSES = {
+const STATUSES = {
   PENDING: 'sent',
   DELIVERED: 'delivered',
   UNDELIVERABLE: 'failed',

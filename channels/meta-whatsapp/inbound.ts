@@ -13,7 +13,7 @@ import { statusReport } from '../statuses.js';
 const PROVIDER = 'meta-whatsapp';
 
 /** Meta `statuses[].status` → normalized (carrier-dialects §9.3); `read` implies delivered. */
-export const STATUSES = {
+const STATUSES = {
   sent: 'sent',
   delivered: 'delivered',
   read: 'read',

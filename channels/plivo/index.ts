@@ -14,10 +14,8 @@ import { verifyPlivo } from './signature.js';
 import { sendPlivo } from './send.js';
 import { Settings, type PlivoSettings } from './settings.js';
 
-export type { PlivoSettings } from './settings.js';
-
 /** Plivo's Status → the normalized status (§9.3). */
-export const PLIVO_STATUSES: Readonly<Record<string, DeliveryStatus>> = {
+const PLIVO_STATUSES: Readonly<Record<string, DeliveryStatus>> = {
   queued: 'queued',
   sent: 'sent',
   delivered: 'delivered',

@@ -13,10 +13,8 @@ import { verifyTwilio } from './signature.js';
 import { sendTwilio } from './send.js';
 import { Settings, type TwilioSettings } from './settings.js';
 
-export type { TwilioSettings } from './settings.js';
-
 /** Twilio's MessageStatus → the normalized status (§9.3). */
-export const TWILIO_STATUSES: Readonly<Record<string, DeliveryStatus>> = {
+const TWILIO_STATUSES: Readonly<Record<string, DeliveryStatus>> = {
   accepted: 'queued',
   scheduled: 'queued',
   queued: 'queued',

@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { CommonSettings } from '../provider.js';
 
-export const SIGNATURE_METHODS = ['md5hash', 'md5hmac', 'sha1hmac', 'sha256hmac', 'sha512hmac'] as const;
+const SIGNATURE_METHODS = ['md5hash', 'md5hmac', 'sha1hmac', 'sha256hmac', 'sha512hmac'] as const;
 export type SignatureMethod = (typeof SIGNATURE_METHODS)[number];
 
 export const Settings = {

@@ -22,6 +22,7 @@ import type { Channel, DoNotContactEntry } from '../person.js';
 import { GroupCommit, KeyedRows, MemoryBackend, type JournalBackend, type Table } from '../store/journal.js';
 import { addDuration } from '../calendar.js';
 import {
+  isEffectWait,
   ParticipantStatus,
   type Effect,
   type FlowRecord,
@@ -394,7 +395,7 @@ export class Engine {
   metrics(flowId: string, version?: number): FlowMetrics {
     const live = version === undefined ? this.versions.latest(flowId) : this.versions.version(flowId, version);
     if (!live) throw unknownFlow(flowId);
-    const parts = this.parts.flatMap((p) => p.existingMetrics(flowId, live.flow.version) ?? []);
+    const parts = this.parts.flatMap((p) => p.existingMetrics(live.flow) ?? []);
     return sumMetrics(flowId, live.flow.version, parts, live.flow.nodes);
   }
 
@@ -403,7 +404,7 @@ export class Engine {
     const versions = this.versions.of(flowId);
     if (versions.length === 0) throw unknownFlow(flowId);
     const perVersion = versions.map((l) => this.metrics(flowId, l.flow.version));
-    const partitions = this.parts.map((p) => versions.flatMap((l) => p.existingMetrics(flowId, l.flow.version) ?? []));
+    const partitions = this.parts.map((p) => versions.flatMap((l) => p.existingMetrics(l.flow) ?? []));
     return sumVersions(flowId, perVersion, partitions);
   }
 
@@ -458,8 +459,8 @@ export class Engine {
     for (const [key, value] of rows('history')) this.restoreHistory(key, value);
     for (const [key, value] of rows('metrics')) this.restoreMetrics(key, value as MetricsTotals);
     for (const [key, value] of rows('seen')) this.restoreSeen(key, value as { bits: number[]; goal: boolean });
-    for (const [key, value] of rows('dedup')) this.restoreDedup(key, value as SeenEntry);
-    for (const [key, value] of rows('ref')) this.refs.set(key, value as Reference);
+    this.restoreDedup(rows('dedup') as Iterable<[string, SeenEntry]>);
+    this.refs.restore(rows('ref') as Iterable<[string, Reference]>);
     const participants = this.restoreParticipants(rows('participant'));
     const pending = [...rows('outbox')].map(([, value]) => value as Effect);
     this.outbox.dispatch(pending);
@@ -530,8 +531,10 @@ export class Engine {
   }
 
   /** A remembered input goes back to its person's partition, in the order they were applied. */
-  private restoreDedup(key: string, entry: SeenEntry): void {
-    this.seen[partitionOf(entry.receipt.personId, this.parts.length)]!.set(key, entry);
+  private restoreDedup(rows: Iterable<[string, SeenEntry]>): void {
+    const byPartition = this.parts.map((): Array<[string, SeenEntry]> => []);
+    for (const row of rows) byPartition[partitionOf(row[1].receipt.personId, this.parts.length)]!.push(row);
+    byPartition.forEach((entries, i) => this.seen[i]!.restore(entries));
   }
 
   /** Participants go back into their partitions; their keys bring them in sequence order. */
@@ -596,7 +599,7 @@ export class Engine {
   private eventHappened(part: Partition, personId: string, input: Extract<Input, { kind: 'event' }>): Receipt {
     for (const live of this.versions.live()) {
       if (live.flow.settings.goal !== input.name) continue;
-      const rec = part.existingMetrics(live.flow.id, live.flow.version);
+      const rec = part.existingMetrics(live.flow);
       const person = part.knownPersonSlot(personId);
       if (person !== undefined && rec?.hasEntered(person) && rec.goal(person)) this.putMetrics(part, live, person, true);
     }
@@ -657,8 +660,8 @@ export class Engine {
     if (seenKey !== undefined) this.forgetExpired(seen);
     const earlier = seenKey === undefined ? undefined : seen.get(seenKey)?.receipt;
     if (earlier) return { ...earlier, duplicate: true };
+    const receipt = this.routeModuleInput(part, personId, def, input); // may refuse the input: nothing is recorded before
     this.recordReported(part, personId, def, input);
-    const receipt = this.routeModuleInput(part, personId, def, input);
     if (seenKey !== undefined) this.remember(seen, seenKey, receipt);
     return receipt;
   }
@@ -1135,11 +1138,6 @@ export class Engine {
     if (!latest) return unknownFlow(flowId);
     return new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no launched version that is running (latest version ${latest.version} is ${latest.status})`);
   }
-}
-
-/** `effect`, or `effect:<label>` (an element that sends several things in turn tells them apart). */
-function isEffectWait(on: string): boolean {
-  return on === 'effect' || on.startsWith('effect:');
 }
 
 /**

@@ -15,6 +15,11 @@ export class Expiring<V extends { readonly at: number }> {
     this.entries.set(key, entry);
   }
 
+  /** Puts back entries read from a store (in key order there): oldest first, as expire() needs them. */
+  restore(entries: Iterable<readonly [string, V]>): void {
+    for (const [key, entry] of [...entries].sort((a, b) => a[1].at - b[1].at)) this.entries.set(key, entry);
+  }
+
   /** Drops the entries made before `before` and returns their keys. */
   expire(before: number): string[] {
     const gone: string[] = [];

@@ -178,7 +178,7 @@ export type NodeTotals = [total: number, unique: number, failures: number, count
 export type MetricsTotals = [number, number, number, number, NodeTotals[]];
 
 function nodeTotals(e: NodeMetrics): NodeTotals {
-  for (const _ in e.counters) return [e.totalEngagements, e.uniqueUsersEngaged, e.failures, e.counters];
+  for (const _ in e.counters) return [e.totalEngagements, e.uniqueUsersEngaged, e.failures, { ...e.counters }]; // a copy: the row is written later
   return [e.totalEngagements, e.uniqueUsersEngaged, e.failures];
 }
 
@@ -195,7 +195,7 @@ export function sumMetrics(flowId: string, version: number, parts: readonly Metr
       s.totalEngagements += e.totalEngagements;
       s.uniqueUsersEngaged += e.uniqueUsersEngaged;
       s.failures += e.failures;
-      for (const [name, n] of Object.entries(e.counters)) s.counters[name] = (s.counters[name] ?? 0) + n;
+      addCounters(s.counters, e.counters);
     });
   }
   for (const e of sum.elements) addChannels(sum, e.counters);
@@ -235,7 +235,7 @@ function addElement(elements: Map<string, NodeMetrics>, e: NodeMetrics): void {
   elements.set(e.id, s);
   s.totalEngagements += e.totalEngagements;
   s.failures += e.failures;
-  for (const [name, n] of Object.entries(e.counters)) s.counters[name] = (s.counters[name] ?? 0) + n;
+  addCounters(s.counters, e.counters);
 }
 
 /** One partition's people, each counted once across the versions' recorders. */
@@ -249,6 +249,10 @@ function countPeopleOnce(all: AllVersionsMetrics, elements: Map<string, NodeMetr
     const ids = new Set(inside.flatMap((r) => r.passed(person).map((i) => r.metrics.elements[i]!.id)));
     for (const id of ids) elements.get(id)!.uniqueUsersEngaged++;
   }
+}
+
+function addCounters(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [name, n] of Object.entries(from)) into[name] = (into[name] ?? 0) + n;
 }
 
 /** Sums a node's `<channel>:<what>` counters into the flow's per-channel figures and messages sent. */

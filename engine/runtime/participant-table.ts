@@ -135,11 +135,6 @@ export class ParticipantTable {
     return i === undefined ? 0 : this.flowVersions.usesOf(i);
   }
 
-  /** Stores a participant (its id gives its sequence). */
-  set(state: ParticipantState): void {
-    this.write(this.seqOf(state.id)!, state);
-  }
-
   /** Stores participant `seq`; a new one must have a higher sequence than any before it. */
   write(seq: number, state: ParticipantState): void {
     let slot = this.find(seq);

@@ -10,7 +10,7 @@
 import type { Clock } from '../clock.js';
 import { hash32 } from '../hash.js';
 import { KeyedRows, NumberedRows, type RowGroup } from '../store/journal.js';
-import { ParticipantStatus, type ParticipantState } from '../vocabulary.js';
+import { isEffectWait, ParticipantStatus, type ParticipantState } from '../vocabulary.js';
 import type { EntryHistory } from './reentry.js';
 import { MetricsRecorder } from './metrics.js';
 import { Wakeups } from './timers.js';
@@ -18,7 +18,7 @@ import { ParticipantTable, type ScratchState } from './participant-table.js';
 import { historyKey, historyRow, metricsKey, participantKeyOf, participantRow, seenKey, versionKey } from './rows.js';
 
 /** The waits that need no index entry: time alone, or an effect's result (found by its key). */
-const UNINDEXED = new Set(['', 'effect']);
+const unindexed = (on: string): boolean => on === '' || isEffectWait(on);
 
 /** What a partition needs to know of a launched flow version. */
 export interface VersionKey {
@@ -104,7 +104,7 @@ export class Partition {
     this.participants.write(seq, state);
     if (state.status !== ParticipantStatus.Waiting) return;
     if (state.waitUntil > 0) this.wakeups.add(state.waitUntil, seq);
-    if (!UNINDEXED.has(state.waitOn)) this.addWait(state.waitOn, state.personId, seq);
+    if (!unindexed(state.waitOn)) this.addWait(state.waitOn, state.personId, seq);
   }
 
   /** Takes participant `seq` out of the table and the wait index. */
@@ -169,11 +169,9 @@ export class Partition {
     return this.recorders.get(v) ?? this.addMetrics(v);
   }
 
-  existingMetrics(flowId: string, version: number): MetricsRecorder | undefined {
-    for (const { recorder } of this.recorders.values()) {
-      if (recorder.metrics.flowId === flowId && recorder.metrics.version === version) return recorder;
-    }
-    return undefined;
+  /** The version's metrics in this partition, if anyone has entered it here. */
+  existingMetrics(v: VersionKey): MetricsRecorder | undefined {
+    return this.recorders.get(v)?.recorder;
   }
 
   // ── work queue ───────────────────────────────────────────────────────────────
@@ -222,7 +220,7 @@ export class Partition {
   /** Takes participant `seq` (as the table holds it, before a change) out of the wait index. */
   private unindex(seq: number, personId: string): void {
     const on = this.participants.waitOf(seq);
-    if (on !== undefined && !UNINDEXED.has(on)) this.removeWait(on, personId, seq);
+    if (on !== undefined && !unindexed(on)) this.removeWait(on, personId, seq);
   }
 
   private addWait(on: string, personId: string, seq: number): void {

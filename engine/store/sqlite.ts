@@ -11,7 +11,8 @@ import { JunctionError } from '../errors.js';
 import { TABLES, type JournalBackend, type Row, type Table } from './journal.js';
 
 /** The schema this code writes; a file with a higher version was written by a newer Junction. */
-export const SCHEMA_VERSION = 1;
+/** 2: the `ref` table (references of sent messages). */
+export const SCHEMA_VERSION = 2;
 /** The database file's name inside the data directory. */
 export const DB_FILE = 'junction.db';
 
@@ -152,11 +153,14 @@ function isBusy(err: unknown): boolean {
   return err instanceof Database.SqliteError && err.code.startsWith('SQLITE_BUSY');
 }
 
-/** Creates the tables of a new file; refuses a file written by a newer schema. */
+/**
+ * Creates the tables of a new file, and the tables an older schema lacked (every version so far
+ * only added tables); refuses a file written by a newer schema.
+ */
 function migrate(db: Db): void {
-  const version = db.pragma('user_version', { simple: true });
+  const version = db.pragma('user_version', { simple: true }) as number;
   if (version === SCHEMA_VERSION) return;
-  if (version !== 0) {
+  if (version > SCHEMA_VERSION) {
     throw new JunctionError(
       'JCT_STORE_SCHEMA',
       `the database has schema version ${String(version)}, this Junction knows up to ${SCHEMA_VERSION}; upgrade Junction`,

@@ -108,6 +108,13 @@ const incoming: IncomingCase[] = [
     messages: [{ providerMessageId: UUID }],
   },
   {
+    label: 'a signature listed after thousands of junk entries is not looked for: 403, each token signed once',
+    body: encode(sms),
+    headers: { ...FORM, 'x-plivo-signature-v3': `${'bm90IGl0,'.repeat(5000)}${v3('POST', HOOK, sms)}`, 'x-plivo-signature-v3-nonce': NONCE },
+    status: 403,
+    code: 'JCT_SIGNATURE_INVALID',
+  },
+  {
     label: 'a GET webhook signed V3 over its query',
     method: 'GET',
     url: `/webhooks/plivo?${encode(sms)}`,

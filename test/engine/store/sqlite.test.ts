@@ -144,6 +144,25 @@ t.test('reopening after close sees the data; the file carries the schema version
   throwsCode(t, () => new SqliteBackend({ dir }), 'JCT_STORE_SCHEMA');
 });
 
+t.test('a store of schema version 1 (before the ref table) opens and gets the table; its rows stay', async (t) => {
+  const dir = tempDir(t);
+  const first = open(t, dir);
+  first.commit(rowsOf('flow', [['welcome', { v: 1 }]]));
+  first.close();
+  const raw = new Database(path.join(dir, DB_FILE));
+  raw.exec('DROP TABLE "ref"');
+  raw.pragma('user_version = 1');
+  raw.close();
+  const upgraded = open(t, dir);
+  t.same([...upgraded.load('flow')], [['welcome', { v: 1 }]]);
+  upgraded.commit(rowsOf('ref', [['sent:t:M1', { at: 1 }]]));
+  t.same([...upgraded.load('ref')], [['sent:t:M1', { at: 1 }]]);
+  upgraded.close();
+  const check = new Database(path.join(dir, DB_FILE));
+  t.equal(check.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  check.close();
+});
+
 t.test('load is lazy: leaving the loop early frees the connection for commits', async (t) => {
   const backend = open(t, tempDir(t));
   backend.commit(rowsOf('history', [['h1', 1], ['h2', 2], ['h3', 3]]));

@@ -3,6 +3,7 @@
 // the configuration gives each module, the others with the modules' defaults.
 import { coreModule } from '../engine/elements/index.js';
 import { messagingModule } from '../engine/messaging/index.js';
+import { eventsModule } from '../engine/events/index.js';
 import { Registry, type Module } from '../engine/module.js';
 import twilio from '../channels/twilio/index.js';
 import vonage from '../channels/vonage/index.js';
@@ -15,7 +16,7 @@ import generic from '../channels/generic/index.js';
 import { loadModuleSettings, secretPaths, type SettingsSpec } from '../config/modules.js';
 import type { JunctionConfig } from '../config/index.js';
 
-export const MODULES: readonly Module[] = [coreModule, messagingModule, twilio, vonage, plivo, telnyx, infobip, metaWhatsApp, email, generic];
+export const MODULES: readonly Module[] = [coreModule, messagingModule, eventsModule, twilio, vonage, plivo, telnyx, infobip, metaWhatsApp, email, generic];
 
 /** The registry of every module; with a configuration, each module's settings loaded from it and `env`. */
 export function assembleRegistry(config?: JunctionConfig, env: NodeJS.ProcessEnv = {}): Registry {

@@ -25,6 +25,12 @@ export const ConfigSchema = Type.Object(
       default: 7,
       description: "How long a sent message is remembered for its delivery reports, replies and clicks (about 200 bytes of memory per message sent)",
     }),
+    eventRetentionDays: Type.Number({
+      minimum: 1,
+      maximum: 3650,
+      default: 90,
+      description: 'How long a person\'s events are kept for conditions that count them',
+    }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
     modules: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
       default: {},
@@ -46,9 +52,10 @@ const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_FLUSH_MS: 'flushMs',
   JUNCTION_DEDUP_HOURS: 'dedupHours',
   JUNCTION_REFERENCE_DAYS: 'referenceDays',
+  JUNCTION_EVENT_RETENTION_DAYS: 'eventRetentionDays',
   JUNCTION_LOG_LEVEL: 'logLevel',
 };
-const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays']);
+const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays']);
 
 /** A configuration problem; `code` is always JCT_CONFIG_INVALID, `details.problems` names each. */
 export class ConfigError extends Error {

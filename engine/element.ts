@@ -7,8 +7,9 @@ import type { ValueType, Value } from './values.js';
 import type { FlowDefinition, NodeDefinition } from './flow-schema.js';
 import type { Channel, Person } from './person.js';
 import type { AttributeCatalog } from './people/catalog.js';
+import type { EventCatalog } from './people/events.js';
 import type { PeopleChange, PeopleStore } from './store/interfaces.js';
-import type { DoNotContactChange, EffectRequest, Input, Outcome, ParticipantState, ProfileChange } from './vocabulary.js';
+import type { DoNotContactChange, EffectRequest, EventView, FlowAddition, Input, Outcome, ParticipantState, ProfileChange } from './vocabulary.js';
 
 /** What an element's compile() sees of the flow, and how it reports problems. */
 export interface CompileContext {
@@ -20,6 +21,8 @@ export interface CompileContext {
   /** Declared flow variables and their types. */
   readonly variables: ReadonlyMap<string, ValueType>;
   readonly attributes: AttributeCatalog;
+  /** Every event a condition may name: built-in, channel and custom. */
+  readonly events: EventCatalog;
   /** Reports a problem; `subpath` is appended to `path` (e.g. `.segments[0].value`). */
   problem(code: string, message: string, subpath?: string): void;
 }
@@ -45,6 +48,12 @@ export interface RunContext {
   isBlocked(channel: Channel, contact: string, sender: string): boolean;
   /** Asks for an effect, committed with the step and performed once it is durable. Returns its key. */
   emit(effect: EffectRequest): string;
+  /** Whether a flow has a running, active version (Add to flow's target). */
+  flowActive(flowId: string): boolean;
+  /** Add to flow: the person (or another) enters another flow after this step; it commits with the step. */
+  addToFlow(addition: FlowAddition): void;
+  /** The person's event history (what event conditions count). */
+  readonly events: EventView;
   /** Records a run-time failure of this element (counted per element; never thrown). */
   fail(code: string, message: string): void;
   /** Adds `n` to one of this element's counters in the flow metrics (e.g. `sms:sent`: `<channel>:<what>`). */
@@ -66,6 +75,25 @@ export interface EntryHost {
    * (never inside it). Returns the function that stops listening.
    */
   onPeopleChange(listener: (change: PeopleChange) => void): () => void;
+}
+
+/** An event as entry points started by events see it. */
+export interface HappenedEvent {
+  readonly name: string;
+  readonly properties: Readonly<Record<string, Value>>;
+}
+
+/**
+ * What an entry point started by events (`triggeredBy: 'event'`) prepares: the events that may
+ * start it, and whether this one does.
+ */
+export interface EventEntry {
+  readonly names: readonly string[];
+  /**
+   * The variables to enter with, or undefined when the person does not enter. `history` already
+   * holds `event`; `activatedAt` is when the flow version went live.
+   */
+  match(event: HappenedEvent, person: Person, history: EventView, now: number, activatedAt: number): Record<string, Value> | undefined;
 }
 
 export interface ElementDefinition<Config = any, Prepared = any> {
@@ -105,8 +133,9 @@ export interface ElementDefinition<Config = any, Prepared = any> {
    */
   acceptsLaterEntries?(prepared: Prepared): boolean;
   /**
-   * Entry points started by an input (an inbound message, a call, an event): the input kind
-   * whose triggers (InputDefinition.triggers in module.ts) match them.
+   * Entry points started by an input (an inbound message, a call): the input kind whose
+   * triggers (InputDefinition.triggers in module.ts) match them. `event`: started by events;
+   * `prepared` is then an EventEntry.
    */
   readonly triggeredBy?: string;
   /**

@@ -11,7 +11,7 @@ import { Value as TypeValue } from '@sinclair/typebox/value';
 import type { ElementDefinition } from './element.js';
 import type { PeopleStore } from './store/interfaces.js';
 import type { Effect, Input, PersonInput, Receipt } from './vocabulary.js';
-import type { Person } from './person.js';
+import type { EventDefinition, Person } from './person.js';
 import type { Value } from './values.js';
 
 /** A module's settings, as its ModuleConfig schema describes them (defaults applied). */
@@ -201,6 +201,8 @@ export interface Module {
   readonly inputs?: readonly InputDefinition[];
   readonly routes?: readonly RouteDefinition[];
   readonly listeners?: readonly ListenerDefinition[];
+  /** The channel events the module's inputs record (InputOutcome.event), with their properties. */
+  readonly events?: readonly EventDefinition[];
   readonly config?: ModuleConfig;
 }
 
@@ -213,6 +215,8 @@ export class Registry {
   private readonly settingsByPart = new Map<EffectHandler | RouteDefinition | ListenerDefinition, Settings>();
   readonly routes: readonly RouteDefinition[];
   readonly listeners: readonly ListenerDefinition[];
+  /** The channel events every module declares. */
+  readonly events: readonly EventDefinition[];
   readonly modules: readonly Module[];
 
   /** `settings` by module name, defaults filled in (a module missing from it gets its schema's defaults). */
@@ -228,6 +232,7 @@ export class Registry {
     }
     this.routes = modules.flatMap((m) => m.routes ?? []);
     this.listeners = modules.flatMap((m) => m.listeners ?? []);
+    this.events = modules.flatMap((m) => m.events ?? []);
   }
 
   get(type: string): ElementDefinition | undefined {

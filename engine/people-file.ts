@@ -1,4 +1,4 @@
-// Loads a people file (JSON: attributes, companies, people, segments, doNotContact) into a
+// Loads a people file (JSON: attributes, events, companies, people, segments, doNotContact) into a
 // PeopleStore, in that order. The whole document's shape is checked first and every problem
 // reported at once; after that, the first item the store refuses stops the load with its
 // JSON path, and the items before it stay loaded.
@@ -26,6 +26,14 @@ const fieldsOf = (names: readonly string[], schema: TSchema) =>
 
 const AttributeSchema = Type.Object(
   { name: NonEmpty, type: ValueTypeSchema, description: Type.Optional(Type.String()) },
+  strict,
+);
+const EventSchema = Type.Object(
+  {
+    name: NonEmpty,
+    description: Type.Optional(Type.String()),
+    properties: Type.Optional(Type.Array(Type.Object({ name: NonEmpty, type: ValueTypeSchema }, strict), { maxItems: 100 })),
+  },
   strict,
 );
 const CompanySchema = Type.Object({ id: NonEmpty, name: Type.String() }, strict);
@@ -60,6 +68,7 @@ const DoNotContactSchema = Type.Object(
 const PeopleFileSchema = Type.Object(
   {
     attributes: Type.Optional(Type.Array(AttributeSchema)),
+    events: Type.Optional(Type.Array(EventSchema)),
     companies: Type.Optional(Type.Array(CompanySchema)),
     people: Type.Optional(Type.Array(PersonSchema)),
     segments: Type.Optional(Type.Array(SegmentKindSchema)),
@@ -78,6 +87,7 @@ export function loadPeopleFile(
 ): void {
   const file = checkedFile(doc);
   file.attributes?.forEach((def, i) => at(`$.attributes[${i}]`, () => store.defineAttribute(def)));
+  file.events?.forEach((def, i) => at(`$.events[${i}]`, () => store.defineEvent({ ...def, properties: def.properties ?? [] })));
   file.companies?.forEach((company, i) => at(`$.companies[${i}]`, () => store.defineCompany(company)));
   file.people?.forEach((person, i) => at(`$.people[${i}]`, () => store.upsert(person as PersonInput)));
   (file.segments as SegmentEntry[] | undefined)?.forEach((segment, i) => {

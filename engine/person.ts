@@ -56,6 +56,19 @@ export interface AttributeDefinition {
   description?: string;
 }
 
+/** A property of a custom event, typed like an attribute. */
+export interface EventProperty {
+  readonly name: string;
+  readonly type: ValueType;
+}
+
+/** A custom event apps send in (a purchase, a page view), with its properties; at most one is a list. */
+export interface EventDefinition {
+  readonly name: string;
+  readonly description?: string;
+  readonly properties: readonly EventProperty[];
+}
+
 export interface Company {
   id: string;
   name: string;

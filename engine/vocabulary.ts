@@ -35,6 +35,8 @@ export interface ParticipantState {
   waitUntil: number;
   /** What else a waiting participant waits for (see Wait.on); '' for nothing but time. */
   waitOn: string;
+  /** The person's event history position (EventView.position) when the participant began waiting at its node. */
+  waitFrom: number;
   /** Flow variables (only the flow's declared variables). */
   vars: Record<string, Value>;
   readonly enteredAt: number;
@@ -65,8 +67,12 @@ export interface InputKinds {
   'flow.enter': { kind: 'flow.enter'; flowId: string; entry?: string; through?: string; branch?: number; vars?: Record<string, unknown>; person?: PersonInput };
   /** A participant's wait time has come. */
   timer: { kind: 'timer'; participant: string };
-  /** The person performed an event. */
-  event: { kind: 'event'; name: string; properties: Record<string, unknown>; at: number };
+  /**
+   * The person performed an event. From outside (an app) only custom events, their properties
+   * typed by the definition; `person` creates or merges the profile first (without it, an event
+   * for an unknown person is refused).
+   */
+  event: { kind: 'event'; name: string; properties: Record<string, unknown>; at: number; person?: PersonInput };
   /** An outbox entry was performed; its handler's result. */
   'effect.result': { kind: 'effect.result'; key: string; result: unknown; origin?: EffectOrigin };
   /** An outbox entry failed for good. */
@@ -103,10 +109,14 @@ export interface Wait {
   /**
    * What input ends the wait besides time: `effect` (the result of an effect this element
    * emitted in this step; `effect:<label>` too, for an element that sends several things in
-   * turn), or a key such as `event:<name>` that inputs of that kind carry.
+   * turn), or a key such as `event:<name>` that inputs of that kind carry. Several keys, one per
+   * line, wait for any of them.
    */
   readonly on?: string;
 }
+
+/** Between the keys of a wait for any of several inputs (Wait.on). */
+export const WAIT_KEY_SEPARATOR = '\n';
 
 /** Whether a wait is for an effect's result (`effect` or `effect:<label>`), which its key finds, not the wait index. */
 export function isEffectWait(on: string): boolean {
@@ -160,10 +170,44 @@ export type ProfileChange =
   | { op: 'addEmail'; email: string }
   | { op: 'contacted'; channel: Channel; at: string };
 
+/**
+ * Add to flow: a step asks that a person (this one, or another found by contact) enter another
+ * flow through its Existing Flow entry point, with variable values.
+ */
+export interface FlowAddition {
+  readonly flowId: string;
+  readonly vars: Readonly<Record<string, Value>>;
+  /** Another person, by phone or email (created when missing); absent: the participant's own person. */
+  readonly contact?: { readonly channel: 'phone' | 'email'; readonly value: string };
+}
+
 /** A step's changes to the do-not-contact list. */
 export interface DoNotContactChange {
   readonly op: 'add' | 'remove';
   readonly entries: readonly DoNotContactEntry[];
+}
+
+// ── event history ────────────────────────────────────────────────────────────
+
+export type EventProperties = Readonly<Record<string, Value>>;
+
+/** Which of a person's events of one name a condition looks at. */
+export interface EventRange {
+  /** Times from `from` to `to`, both included (epoch ms). */
+  readonly from: number;
+  readonly to: number;
+  /** Only events recorded after this history position (EventView.position; 0: all). */
+  readonly after: number;
+  readonly filter?: (props: EventProperties) => boolean;
+}
+
+/** One person's event history, as conditions read it (events/history.ts keeps it). */
+export interface EventView {
+  /** The history's position now: events recorded later have a higher one. */
+  readonly position: number;
+  count(name: string, range: EventRange): number;
+  /** The properties of the latest recorded event in the range. */
+  latest(name: string, range: EventRange): EventProperties | undefined;
 }
 
 // ── flows ────────────────────────────────────────────────────────────────────
@@ -177,6 +221,8 @@ export interface FlowRecord {
   status: FlowStatus;
   /** Epoch ms of the last status change. */
   statusAt: number;
+  /** Epoch ms the version first became active (events before it do not start it). */
+  activatedAt?: number;
 }
 
 export type { Person, Value };

@@ -35,6 +35,7 @@ export async function startCommand(configFile: string | undefined): Promise<void
     logger,
     dedupWindowMs: config.dedupHours * 3600_000,
     referenceWindowMs: config.referenceDays * 86_400_000,
+    eventRetentionMs: config.eventRetentionDays * 86_400_000,
   });
   const started = performance.now();
   if (config.people !== '') loadPeopleAtStart(config.people, people, hasRows(backend, 'person'));

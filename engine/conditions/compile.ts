@@ -13,6 +13,7 @@ import type { SegmentRule } from '../store/interfaces.js';
 import type { Value, ValueType } from '../values.js';
 import type { ConditionScope, TypeOperators } from './define.js';
 import { attributeOperators, operatorsFor } from './operators.js';
+import { ALL_HISTORY, compileEventCondition } from './events.js';
 import { AllGroupShape, AnyGroupShape, AttributeConditionSchema, VariableConditionSchema, type Condition } from './schema.js';
 
 export type { ConditionScope } from './define.js';
@@ -22,7 +23,7 @@ export interface CompiledCondition {
 }
 
 /** What compiling conditions needs of an element's CompileContext. */
-export type ConditionContext = Pick<CompileContext, 'attributes' | 'variables' | 'problem'>;
+export type ConditionContext = Pick<CompileContext, 'attributes' | 'variables' | 'problem'> & Partial<Pick<CompileContext, 'events' | 'flow'>>;
 
 /**
  * Compiles a group, { "all": [...] } or { "any": [...] }, reporting every problem through
@@ -88,10 +89,11 @@ class ConditionCompiler {
 
   private item(raw: unknown, path: string): CompiledCondition | undefined {
     if (isRecord(raw) && groupKey(raw)) return this.group(raw, path);
+    if (isRecord(raw) && 'event' in raw) return this.event(raw, path);
     if (!isRecord(raw) || !('attribute' in raw || 'variable' in raw)) {
       this.report(
         'JCT_CONDITION_INVALID',
-        'expected a condition { "attribute" or "variable", "operator", "value" } or a group { "all" or "any": [...] }',
+        'expected a condition { "attribute" or "variable", "operator", "value" }, an event condition { "event", "happened" } or a group { "all" or "any": [...] }',
         path,
       );
       return undefined;
@@ -118,6 +120,13 @@ class ConditionCompiler {
     const test = prepared.value;
     const read = source.read;
     return { test: (scope) => test(read(scope), scope) };
+  }
+
+  /** An event condition counts the whole kept history (see events.ts). */
+  private event(raw: Record<string, unknown>, path: string): CompiledCondition | undefined {
+    const problem = (code: string, message: string, subpath = '') => this.report(code, message, subpath);
+    const compiled = compileEventCondition(raw, { ...this.ctx, problem }, path);
+    return compiled && { test: (scope) => compiled.test(scope, ALL_HISTORY) };
   }
 
   private attribute(name: string, path: string): Source | undefined {

@@ -7,6 +7,7 @@
 // operator is false.
 import type { Person } from '../person.js';
 import type { Value } from '../values.js';
+import type { EventView } from '../vocabulary.js';
 import type { OperatorName } from './schema.js';
 
 export interface ConditionScope {
@@ -15,6 +16,8 @@ export interface ConditionScope {
   readonly now: number;
   /** The zone "today", local days and date-times without an offset are read in. */
   readonly timeZone: string;
+  /** The person's event history, where event conditions may be used (flows). */
+  readonly events?: EventView;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };

@@ -1,8 +1,9 @@
 // The JSON shape of Segment Audience conditions: a condition reads a person attribute or a
-// flow variable and applies an operator; groups combine conditions with all (AND) or any
-// (OR) and nest. Which operators and values fit depends on the value type; compile.ts
-// checks that, since the schema cannot.
+// flow variable and applies an operator, or counts events in the person's history (events.ts);
+// groups combine conditions with all (AND) or any (OR) and nest. Which operators and values
+// fit depends on the value type; compile.ts checks that, since the schema cannot.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { DurationSchema, Identifier } from '../flow-schema.js';
 
 export const OPERATORS = [
   'is',
@@ -60,8 +61,40 @@ export const VariableConditionSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const ConditionSchema = Type.Union([AttributeConditionSchema, VariableConditionSchema]);
-export type Condition = Static<typeof ConditionSchema>;
+export const TIMES_OPERATORS = ['atLeast', 'exactly', 'atMost'] as const;
+
+export const PropertyConditionSchema = Type.Object(
+  {
+    property: Type.String({ minLength: 1, description: 'A property of the event' }),
+    operator: Type.String({ enum: [...OPERATORS], description: 'Which operators apply depends on the property type' }),
+    value: Type.Optional(Type.Unknown({ description: 'As the operator needs (see attribute conditions)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const EventConditionSchema = Type.Object(
+  {
+    event: Type.String({ minLength: 1, description: 'A custom event, or a people, product or channel event (e.g. message.delivered)' }),
+    happened: Type.Boolean({ description: 'true: the person performed it; false: did not' }),
+    times: Type.Optional(
+      Type.Object(
+        {
+          operator: Type.Union(TIMES_OPERATORS.map((o) => Type.Literal(o)), { description: 'atLeast, exactly or atMost (atMost N is 1 to N times)' }),
+          count: Type.Integer({ minimum: 1, maximum: 10_000 }),
+        },
+        { additionalProperties: false, description: 'How many times it happened (only with happened: true); default at least once' },
+      ),
+    ),
+    within: Type.Optional({ ...DurationSchema, description: 'Only events of the last { amount, unit } count' }),
+    where: Type.Optional(Type.Array(PropertyConditionSchema, { maxItems: 20, description: 'Property filters; every one must match' })),
+    element: Type.Optional({ ...Identifier, description: 'Channel events only: about messages this send element of the flow sent' }),
+  },
+  { additionalProperties: false },
+);
+export type EventCondition = Static<typeof EventConditionSchema>;
+
+const ConditionSchema = Type.Union([AttributeConditionSchema, VariableConditionSchema, EventConditionSchema]);
+export type Condition = Static<typeof AttributeConditionSchema> | Static<typeof VariableConditionSchema>;
 
 function groupSchemas<T extends TSchema>(item: T) {
   return [

@@ -14,6 +14,8 @@ import removeFromDoNotContact from './remove-from-do-not-contact.js';
 import splitAudience from './split-audience.js';
 import updateVariable from './update-variable.js';
 import callWebhook from './call-webhook.js';
+import existingFlow from './existing-flow.js';
+import addToFlow from './add-to-flow.js';
 import { httpRequest, HttpRequestSettings } from '../effects/http-request.js';
 
 export const coreModule: Module = {
@@ -32,6 +34,8 @@ export const coreModule: Module = {
     splitAudience,
     updateVariable,
     callWebhook,
+    existingFlow,
+    addToFlow,
   ],
   effects: [httpRequest],
   config: { schema: HttpRequestSettings, secrets: ['httpSigningSecret'] },

@@ -1,6 +1,6 @@
 // Segment audience: sends the person down the first numbered branch ("1", "2", …) whose
-// conditions match — attributes, contact information, channel activity or flow variables,
-// combined in AND/OR groups — or down "else" when none does.
+// conditions match — attributes, contact information, channel activity, flow variables or the
+// person's event history, combined in AND/OR groups — or down "else" when none does.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement } from '../element.js';
 import { ConditionGroupSchema } from '../conditions/schema.js';
@@ -24,7 +24,7 @@ export default defineElement<Config, CompiledCondition[]>({
   type: 'segmentAudience',
   role: 'element',
   title: 'Segment audience',
-  description: 'Branches people by attributes and variables; the first matching segment wins, else "else".',
+  description: 'Branches people by attributes, variables and events they performed; the first matching segment wins, else "else".',
   config: Config,
   example: {
     segments: [
@@ -44,7 +44,7 @@ export default defineElement<Config, CompiledCondition[]>({
   compile: (config, ctx) =>
     config.segments.map((s, i) => compileGroup(s.conditions, ctx, `.segments[${i}].conditions`) ?? { test: () => false }),
   execute: (segments, run) => {
-    const scope = { person: run.person, vars: run.vars, now: run.now, timeZone: run.timeZone };
+    const scope = { person: run.person, vars: run.vars, now: run.now, timeZone: run.timeZone, events: run.events };
     const i = segments.findIndex((s) => s.test(scope));
     return i === -1 ? segments.length : i;
   },

@@ -5,6 +5,7 @@ import { JunctionError } from '../errors.js';
 import type { CompileContext, ElementDefinition } from '../element.js';
 import type { Registry } from '../module.js';
 import { AttributeCatalog } from '../people/catalog.js';
+import { EventCatalog } from '../people/events.js';
 import type { Problem } from '../vocabulary.js';
 import { FlowShapeSchema, MAX_ELEMENTS, type FlowDefinition, type NodeDefinition } from '../flow-schema.js';
 import { migrate } from './migrations/index.js';
@@ -42,6 +43,8 @@ export interface CompiledFlow {
 export interface CompileOptions {
   registry: Registry;
   attributes?: AttributeCatalog;
+  /** Default: the built-in events and those the registry's modules declare (no custom ones). */
+  events?: EventCatalog;
   version?: number;
 }
 
@@ -118,6 +121,7 @@ interface Located {
 class FlowCompiler {
   private readonly registry: Registry;
   private readonly attributes: AttributeCatalog;
+  private readonly events: EventCatalog;
   private readonly timeZone: string;
   private readonly variables;
   private readonly located: Located[];
@@ -130,6 +134,7 @@ class FlowCompiler {
   ) {
     this.registry = options.registry;
     this.attributes = options.attributes ?? new AttributeCatalog();
+    this.events = options.events ?? new EventCatalog(this.registry.events);
     this.timeZone = compileTimeZone(flow, report);
     this.variables = declaredVariables(flow, report);
     this.located = [
@@ -198,6 +203,7 @@ class FlowCompiler {
       timeZone: this.timeZone,
       variables: this.variables,
       attributes: this.attributes,
+      events: this.events,
       problem: (code, message, subpath = '') => report(code, message, path + subpath, node?.id),
     };
   }

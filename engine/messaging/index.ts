@@ -15,6 +15,7 @@ import { Type } from '@sinclair/typebox';
 import { JunctionError } from '../errors.js';
 import { LINK_PATH, linkRef } from './links.js';
 import type { Input } from '../vocabulary.js';
+import type { EventDefinition } from '../person.js';
 import { senderProfile, type DeliveryStatus } from './message.js';
 import { messageWaitKey } from './wait-keys.js';
 import { replyRef, sentRef } from './references.js';
@@ -108,9 +109,24 @@ function keywordTriggers(entries: readonly TriggerEntry[]): TriggerMatcher {
   };
 }
 
+const text = (name: string) => ({ name, type: 'text' }) as const;
+/** Every channel event names the message (channel, provider, its id) and the flow and send element that sent it. */
+const ABOUT_MESSAGE = [text('channel'), text('provider'), text('messageId'), text('flowId'), text('element')];
+
+/** The channel events the inputs above record. */
+const CHANNEL_EVENTS: EventDefinition[] = [
+  { name: 'message.sent', description: 'The provider reported the message sent', properties: ABOUT_MESSAGE },
+  { name: 'message.delivered', description: 'The message reached the person', properties: ABOUT_MESSAGE },
+  { name: 'message.seen', description: 'The person read the message (where the channel reports it)', properties: ABOUT_MESSAGE },
+  { name: 'message.failed', description: 'The provider reported the message failed', properties: [...ABOUT_MESSAGE, text('errorCode')] },
+  { name: 'message.replied', description: 'The person answered the last message a flow sent them on that number', properties: ABOUT_MESSAGE },
+  { name: 'message.clicked', description: 'The person opened a tracked link of the message', properties: [...ABOUT_MESSAGE, text('url')] },
+];
+
 export const messagingModule: Module = {
   name: 'messaging',
   elements: [inboundMessage, evaluateInboundMessage, sendSms, sendWhatsApp, sendEmail, failover],
   inputs: [inbound, status, click],
   routes: [shortLink],
+  events: CHANNEL_EVENTS,
 };

@@ -34,7 +34,7 @@ import {
   type Problem,
   type Receipt,
 } from '../vocabulary.js';
-import { newParticipant, step, type EnterStep, type StepResult } from './step.js';
+import { newParticipant, step, type Addition, type EnterStep, type StepResult, type Surroundings } from './step.js';
 import { Partition, partitionOf, type Task } from './partition.js';
 import type { ScratchState } from './participant-table.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
@@ -47,12 +47,20 @@ import { personOf } from '../people/layout.js';
 import { Seen, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
 import { References } from './references.js';
+import { EventRoutes } from './event-routes.js';
+import { EventCatalog } from '../people/events.js';
+import type { EventDefinition } from '../person.js';
+import { eventKey, type EventRow } from './rows.js';
 
 /** A flow that has seen no activity for this long finishes by itself. */
 export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
 export const DEFAULT_PARTITIONS = 8;
 /** How long a module input's de-duplication key is remembered by default: 48 hours. */
 export const DEFAULT_DEDUP_WINDOW_MS = 48 * 3600 * 1000;
+/** How long a person's events are kept by default: 90 days. */
+export const DEFAULT_EVENT_RETENTION_MS = 90 * 24 * 3600 * 1000;
+/** How far ahead of the engine's clock an app's event time may be (clock skew). */
+export const EVENT_CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** How long an effect's references (a sent message's id, a link) are kept by default: 7 days. */
 export const DEFAULT_REFERENCE_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
@@ -89,6 +97,8 @@ export interface EngineOptions {
   dedupWindowMs?: number;
   /** How long an effect's references are kept for the inputs that report on them. Default 7 days. */
   referenceWindowMs?: number;
+  /** How long a person's events are kept in the history. Default 90 days. */
+  eventRetentionMs?: number;
 }
 
 export interface EnterOptions {
@@ -126,8 +136,16 @@ export class Engine {
   private readonly dedupWindowMs: number;
   private readonly refs = new References();
   private readonly referenceWindowMs: number;
-  private readonly isBlocked = (channel: Channel, contact: string, sender: string): boolean => this.people.isBlocked(channel, contact, sender);
-  private readonly triggers = new Triggers(() => this.versions.all().filter((l) => this.versions.current(l.flow.id) === l));
+  private readonly surroundings: Surroundings = {
+    isBlocked: (channel: Channel, contact: string, sender: string): boolean => this.people.isBlocked(channel, contact, sender),
+    flowActive: (flowId: string): boolean => this.versions.current(flowId)?.record.status === 'active',
+  };
+  private readonly triggers = new Triggers(() => this.running());
+  private readonly eventRoutes = new EventRoutes(() => this.running(), () => this.versions.live());
+  private readonly eventRetentionMs: number;
+  private readonly refusals = new Map<string, number>();
+  /** The event catalog and the custom definitions it was built from (rebuilt when they change). */
+  private events: { catalog: EventCatalog; custom: ReadonlyMap<string, EventDefinition> } | undefined;
   private toDispatch: Effect[] = [];
   /** The people's journal rows, by person id. */
   private readonly personRows: KeyedRows;
@@ -151,6 +169,7 @@ export class Engine {
     this.seen = this.parts.map(() => new Seen());
     this.dedupWindowMs = options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
     this.referenceWindowMs = options.referenceWindowMs ?? DEFAULT_REFERENCE_WINDOW_MS;
+    this.eventRetentionMs = options.eventRetentionMs ?? DEFAULT_EVENT_RETENTION_MS;
     this.personRows = new KeyedRows('person', (id) => id, (id) => {
       const person = this.people.get(id); // as it is when the batch is written
       return person ? personOf(person) : null;
@@ -172,6 +191,7 @@ export class Engine {
     try {
       receipt = this.route(this.partition(personKey), personKey, input);
     } catch (err) {
+      this.countRefusal(input.kind, err);
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     } finally {
       this.drain();
@@ -216,9 +236,19 @@ export class Engine {
     return this.submit(personId, { kind: 'flow.enter', flowId, ...options });
   }
 
-  /** Records that a person performed an event: counts goals, then wakes whoever waits for it. */
-  event(personId: string, name: string, properties: Record<string, unknown> = {}): Promise<Receipt> {
-    return this.submit(personId, { kind: 'event', name, properties, at: this.clock.now() });
+  /**
+   * Records that a person performed a custom event (at `at`, default now): kept in their history,
+   * counted for goals, delivered to whoever waits for it, and starting the flows it triggers.
+   */
+  event(personId: string, name: string, properties: Record<string, unknown> = {}, at = this.clock.now()): Promise<Receipt> {
+    return this.submit(personId, { kind: 'event', name, properties, at });
+  }
+
+  /** Built-in, channel (the modules') and custom (the people store's) events. */
+  eventCatalog(): EventCatalog {
+    const custom = this.people.events();
+    if (this.events?.custom !== custom) this.events = { catalog: new EventCatalog(this.registry.events, custom.values()), custom };
+    return this.events.catalog;
   }
 
   /** Resolves when everything put so far is durable and no effect handler is running. */
@@ -424,6 +454,16 @@ export class Engine {
     for (const p of this.parts) yield* p.ofVersion(flowId, version);
   }
 
+  /** Inputs refused (bad input: nothing written), by `<input kind> <error code>`. */
+  get refusedInputs(): ReadonlyMap<string, number> {
+    return this.refusals;
+  }
+
+  private countRefusal(kind: string, err: unknown): void {
+    const key = `${kind} ${err instanceof JunctionError ? err.code : 'JCT_INTERNAL'}`;
+    this.refusals.set(key, (this.refusals.get(key) ?? 0) + 1);
+  }
+
   /** Outbox entries that failed for good, by kind. */
   get effectFailures(): ReadonlyMap<string, number> {
     return this.outbox.failures;
@@ -457,6 +497,7 @@ export class Engine {
     const people = this.restorePeople(rows('person'), rows('dnc'));
     this.restoreFlows(rows('flow'));
     for (const [key, value] of rows('history')) this.restoreHistory(key, value);
+    for (const [key, value] of rows('event')) this.restoreEvent(key, value as EventRow);
     for (const [key, value] of rows('metrics')) this.restoreMetrics(key, value as MetricsTotals);
     for (const [key, value] of rows('seen')) this.restoreSeen(key, value as { bits: number[]; goal: boolean });
     this.restoreDedup(rows('dedup') as Iterable<[string, SeenEntry]>);
@@ -475,6 +516,10 @@ export class Engine {
     if (key.startsWith('seq:')) {
       const part = this.parts[Number(key.slice(4))];
       if (part) part.seq = Math.max(part.seq, value as number);
+    }
+    if (key.startsWith('events:')) {
+      const part = this.parts[Number(key.slice(7))];
+      if (part) part.events.seq = Math.max(part.events.seq, value as number);
     }
   }
 
@@ -514,6 +559,14 @@ export class Engine {
     const [flowId, personId] = splitKey(key);
     const part = this.partition(personId);
     part.setHistory(flowId, part.personSlot(personId), readHistory(value));
+  }
+
+  /** An event goes back into its person's history, unless retention has let it go since. */
+  private restoreEvent(key: string, [name, at, props]: EventRow): void {
+    const [personId, seq] = splitKey(key);
+    const part = this.partition(personId);
+    const kept = part.events.restore(part.personSlot(personId), name, at, parseInt(seq, 36), props, this.clock.now() - this.eventRetentionMs);
+    if (!kept) this.journal.put('event', key, null);
   }
 
   private restoreMetrics(key: string, totals: MetricsTotals): void {
@@ -571,7 +624,7 @@ export class Engine {
         return { personId: personKey, delivered: seq !== undefined && this.wakeOne(part, seq, input) ? 1 : 0 };
       }
       case 'event':
-        return this.eventHappened(part, personKey, input);
+        return this.ingestEvent(part, personKey, input);
       case 'effect.result':
       case 'effect.failed':
         return this.effectOutcome(part, personKey, input);
@@ -596,14 +649,62 @@ export class Engine {
     return r.entered ? { personId: person.id, entered: true, participantId: r.participantId } : { personId: person.id, entered: false, reason: r.reason };
   }
 
+  /** An app's event: a defined custom event with typed properties, at a time not ahead of the clock, for a known (or given) person. */
+  private ingestEvent(part: Partition, personKey: string, input: Extract<Input, { kind: 'event' }>): Receipt {
+    const properties = this.eventCatalog().check(input.name, input.properties);
+    const now = this.clock.now();
+    if (!Number.isFinite(input.at) || input.at > now + EVENT_CLOCK_SKEW_MS || input.at < now - this.eventRetentionMs) {
+      throw new JunctionError('JCT_EVENT_TIME', `event "${input.name}": its time must be a date-time within the kept history (${Math.round(this.eventRetentionMs / 86_400_000)} days) and not in the future`);
+    }
+    const person = input.person ? this.people.upsert({ ...input.person, id: personKey }) : this.people.get(personKey);
+    if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}"; send "person" with the event to create the profile`);
+    return this.eventHappened(part, person.id, { kind: 'event', name: input.name, properties, at: input.at });
+  }
+
+  /** A person's event: kept in their history, counted for goals, delivered to waits, and starting the entries it triggers. */
   private eventHappened(part: Partition, personId: string, input: Extract<Input, { kind: 'event' }>): Receipt {
+    const custom = this.eventCatalog().get(input.name)?.group === 'custom';
+    if (!custom && !this.eventRoutes.isNamed(input.name)) return { personId, delivered: 0 };
+    const slot = part.personSlot(personId);
+    this.recordEvent(part, personId, slot, input);
     for (const live of this.versions.live()) {
       if (live.flow.settings.goal !== input.name) continue;
       const rec = part.existingMetrics(live.flow);
-      const person = part.knownPersonSlot(personId);
-      if (person !== undefined && rec?.hasEntered(person) && rec.goal(person)) this.putMetrics(part, live, person, true);
+      if (rec?.hasEntered(slot) && rec.goal(slot)) this.putMetrics(part, live, slot, true);
     }
-    return { personId, delivered: this.deliverOn(part, personId, `event:${input.name}`, input) };
+    const delivered = this.deliverOn(part, personId, `event:${input.name}`, input);
+    this.enterOnEvent(part, personId, slot, input);
+    return { personId, delivered };
+  }
+
+  /** Keeps the event in the person's history (and the journal), dropping what retention lets go. */
+  private recordEvent(part: Partition, personId: string, slot: number, input: Extract<Input, { kind: 'event' }>): void {
+    const props = input.properties as Readonly<Record<string, Value>>;
+    const { seq, dropped } = part.events.add(slot, input.name, input.at, props, this.clock.now() - this.eventRetentionMs);
+    this.journal.put('event', eventKey(personId, seq), [input.name, input.at, props]);
+    for (const gone of dropped) this.journal.put('event', eventKey(personId, gone), null);
+    this.journal.put('meta', part.eventSeqKey, seq);
+  }
+
+  /** Starts the People Real-Time Event entries whose conditions the event completes. */
+  private enterOnEvent(part: Partition, personId: string, slot: number, input: Extract<Input, { kind: 'event' }>): void {
+    const entries = this.eventRoutes.entriesFor(input.name);
+    if (entries.length === 0) return;
+    const person = this.people.get(personId);
+    if (!person) return;
+    const event = { name: input.name, properties: input.properties as Readonly<Record<string, Value>> };
+    const now = this.clock.now();
+    for (const { live, node, entry } of entries) {
+      const vars = entry.match(event, person, part.events.view(slot), now, live.record.activatedAt ?? live.record.statusAt);
+      if (vars) this.admit(part, live, node, personId, vars, undefined);
+    }
+  }
+
+  /** An event Junction records itself (people, product): routed after the current step, when a launched version names it. */
+  private emitEvent(part: Partition, personId: string, name: string, properties: Record<string, Value>): void {
+    if (!this.eventRoutes.isNamed(name)) return;
+    const at = this.clock.now();
+    part.push(() => void this.eventHappened(part, personId, { kind: 'event', name, properties, at }));
   }
 
   /** An outbox entry's outcome: the entry is done; the participant waiting for it moves on. */
@@ -829,7 +930,7 @@ export class Engine {
   // ── entries and steps ───────────────────────────────────────────────────────
 
   /** Frequency cap and status checks, then a new participant whose entry step is queued. */
-  private admit(part: Partition, live: Live, entry: number, personId: string, vars: Readonly<Record<string, Value>>, branch: number | undefined): EnterResult {
+  private admit(part: Partition, live: Live, entry: number, personId: string, vars: Readonly<Record<string, Value>>, branch: number | undefined, chain?: readonly string[]): EnterResult {
     if (live.record.status !== 'active') return { entered: false, reason: 'JCT_FLOW_NOT_ACTIVE' };
     const person = this.people.get(personId);
     if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personId}"`);
@@ -850,8 +951,9 @@ export class Engine {
     this.journal.mark(part.participantRows, seq);
     part.metrics(live.flow).entered(slot);
     this.putMetrics(part, live, slot, true);
-    const input: EnterStep = branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
+    const input: EnterStep = chain ? { kind: 'enter', entry, vars, chain } : branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
     part.push(() => void this.firstStep(part, live, seq, input));
+    this.emitEvent(part, personId, 'flow.entered', { flowId, version: live.flow.version });
     return { entered: true, participantId: id };
   }
 
@@ -874,9 +976,10 @@ export class Engine {
       this.leave(part, live, seq, state, false);
       return false;
     }
-    const result = step(live.flow, state, person, input, now, this.isBlocked);
+    const result = step(live.flow, state, person, input, now, this.surroundings, part.events.view(part.personSlot(state.personId)));
     if (!result.accepted) return false;
     this.applyStep(part, live, seq, state, result, now);
+    if (result.additions.length > 0) this.addToFlows(live, state.personId, result.additions, input.kind === 'enter' ? (input.chain ?? []) : []);
     return true;
   }
 
@@ -909,6 +1012,44 @@ export class Engine {
     }
   }
 
+  /**
+   * Add to flow, after the step that asked for it (same batch, so both are durable together):
+   * the person, or another found by contact (created when missing), enters the target flow's
+   * Existing Flow entry point. Loop rule: within one moment (a chain of entry steps that never
+   * waited), a flow the chain already passed through is not entered again — A adding to B adding
+   * to A stops there, counted as a failure JCT_FLOW_LOOP on the element; a loop that waits
+   * somewhere runs on, as a loop inside a flow must.
+   */
+  private addToFlows(from: Live, personId: string, additions: readonly Addition[], chain: readonly string[]): void {
+    const passed = [...chain, from.flow.id];
+    for (const a of additions) {
+      try {
+        if (passed.includes(a.flowId)) throw new JunctionError('JCT_FLOW_LOOP', `Add to flow: "${a.flowId}" was already entered in this moment by the same chain (${passed.join(' → ')}); a loop between flows needs a waiting element`);
+        const live = this.versions.current(a.flowId);
+        if (!live) throw this.notRunning(a.flowId);
+        const who = a.contact ? this.personByContact(a.contact) : personId;
+        const r = this.admit(this.partition(who), live, pickEntry(live.flow, undefined, 'existingFlow'), who, checkVars(live.flow, a.vars), undefined, passed);
+        if (!r.entered) this.logger.info({ flowId: a.flowId, from: from.flow.id, reason: r.reason }, 'Add to flow: not entered');
+      } catch (err) {
+        this.additionFailed(from, personId, a, toJunctionError(err, 'JCT_ADD_TO_FLOW'));
+      }
+    }
+  }
+
+  /** The person with this contact, created when there is none. */
+  private personByContact(contact: NonNullable<Addition['contact']>): string {
+    const found = this.people.findByContact(contact.value);
+    if (found) return found.id;
+    return this.people.upsert({ id: newPersonId(), ...(contact.channel === 'phone' ? { phones: [contact.value] } : { emails: [contact.value] }) }).id;
+  }
+
+  private additionFailed(from: Live, personId: string, a: Addition, e: JunctionError): void {
+    const part = this.partition(personId);
+    part.metrics(from.flow).failed(a.node);
+    this.putMetrics(part, from, part.personSlot(personId), false);
+    this.logger.warn({ flowId: from.flow.id, element: from.flow.nodes[a.node]?.id, target: a.flowId, code: e.code }, e.message);
+  }
+
   /** Applies the step's profile and do-not-contact changes; a store refusal stops the participant (in `state`). */
   private applyPersonChanges(live: Live, state: ScratchState, result: StepResult): void {
     try {
@@ -932,7 +1073,12 @@ export class Engine {
 
   private leave(part: Partition, live: Live, seq: number, state: ParticipantState, reachedExit: boolean): void {
     this.takeOut(part, live, seq, state.personId, reachedExit, this.clock.now());
+    this.exited(part, live, state.personId, state.exitReason ?? 'interrupted');
     this.finishIfEmpty(live);
+  }
+
+  private exited(part: Partition, live: Live, personId: string, reason: string): void {
+    this.emitEvent(part, personId, 'flow.exited', { flowId: live.flow.id, version: live.flow.version, reason });
   }
 
   /** Takes participant `seq` out: its row, the metrics, the person's entry history (and exit time when it left by itself). */
@@ -959,16 +1105,23 @@ export class Engine {
   /** Journals the profile a change touched, then lets entry points hear of it after the current step. */
   private peopleChanged(change: PeopleChange): void {
     this.journal.mark(this.personRows, change.personId);
-    if (this.peopleListeners.size === 0) return;
     const part = this.partition(change.personId);
+    this.emitPeopleEvents(part, change);
+    if (this.peopleListeners.size === 0) return;
     for (const listener of this.peopleListeners) part.push(() => listener(change));
     this.drain();
+  }
+
+  /** The people events of a profile change: an attribute or contact changed, a tag added or removed. */
+  private emitPeopleEvents(part: Partition, change: PeopleChange): void {
+    if (change.kind === 'updated') for (const attribute of change.attributes ?? []) this.emitEvent(part, change.personId, 'person.changed', { attribute });
+    else if (change.kind === 'tagAdded' || change.kind === 'tagRemoved') this.emitEvent(part, change.personId, `person.${change.kind}`, { tag: change.tag ?? null });
   }
 
   // ── versions ────────────────────────────────────────────────────────────────
 
   private compileOptions() {
-    return { registry: this.registry, attributes: this.people.catalog() };
+    return { registry: this.registry, attributes: this.people.catalog(), events: this.eventCatalog() };
   }
 
   private record(flowId: string): FlowRecord | undefined {
@@ -979,6 +1132,7 @@ export class Engine {
     const live: Live = { record, flow, deactivate: new Map(), held: [], lastActivityAt: this.clock.now(), timers: [] };
     this.versions.add(live);
     this.triggers.invalidate();
+    this.eventRoutes.invalidate();
     return live;
   }
 
@@ -990,6 +1144,7 @@ export class Engine {
     move(record, to, this.clock.now());
     this.putFlow(record);
     this.triggers.invalidate();
+    this.eventRoutes.invalidate();
   }
 
   /** Notes activity for the idle limit; journaled with the flow at most once a minute. */
@@ -1035,6 +1190,8 @@ export class Engine {
         }
       }
       this.versions.drop(live);
+      this.triggers.invalidate();
+      this.eventRoutes.invalidate();
       live.record.status = 'draft';
       this.putFlow(live.record);
       throw err;
@@ -1042,6 +1199,7 @@ export class Engine {
   }
 
   private activate(live: Live): void {
+    live.record.activatedAt ??= this.clock.now();
     this.setStatus(live.record, 'active');
     this.armFlowTimers(live);
     for (const index of live.flow.entries) this.activateEntry(live, index, 'launch');
@@ -1123,7 +1281,13 @@ export class Engine {
 
   private removeEnded(part: Partition, live: Live, p: ParticipantState, reason: string): void {
     this.takeOut(part, live, part.participants.seqOf(p.id)!, p.personId, false, undefined);
+    this.exited(part, live, p.personId, reason);
     this.logger.info({ flowId: live.flow.id, participant: p.id, reason }, 'participant removed');
+  }
+
+  /** Every flow's running version (the newest launched one not over). */
+  private running(): Live[] {
+    return this.versions.all().filter((l) => this.versions.current(l.flow.id) === l);
   }
 
   private requireCurrent(flowId: string): Live {
@@ -1224,5 +1388,5 @@ function newPersonId(): string {
 /** The step result of a participant taken out without a step (an interrupted wait). */
 function nothingDone(state: ParticipantState, person: Person): StepResult {
   const none = [] as never[];
-  return { state, person, profile: none, doNotContact: none, effects: none, visited: none, failures: none, counts: none, accepted: true };
+  return { state, person, profile: none, doNotContact: none, effects: none, visited: none, failures: none, counts: none, additions: none, accepted: true };
 }

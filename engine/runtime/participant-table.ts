@@ -1,5 +1,5 @@
 // Participants of one partition in compact form: one slot per participant in typed-array columns
-// (sequence, flow version, node, status, wait time, wait key, entry time, step counter) plus
+// (sequence, flow version, node, status, wait time, wait key, wait start, entry time, step counter) plus
 // plain arrays for the person id (the people store's own string) and the variables; flow
 // versions and wait keys are interned once per partition. Slots are appended in sequence order, so a participant is found by binary search
 // on the sequence column, with no map; a removed one leaves a hole until the table compacts
@@ -65,6 +65,7 @@ export class ParticipantTable {
   private statuses = new Uint8Array(0);
   private waitUntils = new Float64Array(0);
   private waitOns = new Uint32Array(0);
+  private waitFroms = new Float64Array(0);
   private enteredAts = new Float64Array(0);
   private stepCounts = new Uint32Array(0);
   private personIds: string[] = [];
@@ -144,6 +145,7 @@ export class ParticipantTable {
     this.statuses[slot] = state.status;
     this.waitUntils[slot] = state.waitUntil;
     this.waitOns[slot] = this.waitKeys.acquire(state.waitOn);
+    this.waitFroms[slot] = state.waitFrom;
     this.stepCounts[slot] = state.steps;
     this.vars[slot] = hasKeys(state.vars) ? state.vars : undefined;
   }
@@ -198,6 +200,7 @@ export class ParticipantTable {
     into.status = this.statuses[slot]! as ParticipantState['status'];
     into.waitUntil = this.waitUntils[slot]!;
     into.waitOn = this.waitKeys.get(this.waitOns[slot]!);
+    into.waitFrom = this.waitFroms[slot]!;
     into.vars = this.vars[slot] ?? EMPTY_VARS;
     into.enteredAt = this.enteredAts[slot]!;
     into.steps = this.stepCounts[slot]!;
@@ -244,6 +247,7 @@ export class ParticipantTable {
     this.statuses[to] = this.statuses[from]!;
     this.waitUntils[to] = this.waitUntils[from]!;
     this.waitOns[to] = this.waitOns[from]!;
+    this.waitFroms[to] = this.waitFroms[from]!;
     this.enteredAts[to] = this.enteredAts[from]!;
     this.stepCounts[to] = this.stepCounts[from]!;
     this.vars[to] = this.vars[from];
@@ -257,6 +261,7 @@ export class ParticipantTable {
     this.statuses = grown(this.statuses, new Uint8Array(capacity));
     this.waitUntils = grown(this.waitUntils, new Float64Array(capacity));
     this.waitOns = grown(this.waitOns, new Uint32Array(capacity));
+    this.waitFroms = grown(this.waitFroms, new Float64Array(capacity));
     this.enteredAts = grown(this.enteredAts, new Float64Array(capacity));
     this.stepCounts = grown(this.stepCounts, new Uint32Array(capacity));
     this.capacity = capacity;

@@ -1,6 +1,6 @@
 // A partition: the share of the working state that belongs to the people whose id hashes to
 // it. It owns their participants (compact, participant-table.ts), the index of what each
-// waiting participant waits for, the wake-up heap, the entry history (frequency caps),
+// waiting participant waits for, the wake-up heap, the entry history (frequency caps), the event history,
 // per-version metrics, the sequence that makes participant ids unique, a queue of work run
 // one task at a time, and the journal row groups of all of these (rows built per batch from
 // memory). Inside, participants are known by their sequence number and people by a small
@@ -10,10 +10,11 @@
 import type { Clock } from '../clock.js';
 import { hash32 } from '../hash.js';
 import { KeyedRows, NumberedRows, type RowGroup } from '../store/journal.js';
-import { isEffectWait, ParticipantStatus, type ParticipantState } from '../vocabulary.js';
+import { isEffectWait, ParticipantStatus, WAIT_KEY_SEPARATOR, type ParticipantState } from '../vocabulary.js';
 import type { EntryHistory } from './reentry.js';
 import { MetricsRecorder } from './metrics.js';
 import { Wakeups } from './timers.js';
+import { EventHistory } from './event-history.js';
 import { ParticipantTable, type ScratchState } from './participant-table.js';
 import { historyKey, historyRow, metricsKey, participantKeyOf, participantRow, seenKey, versionKey } from './rows.js';
 
@@ -64,8 +65,12 @@ export class Partition {
   /** Last participant sequence number handed out (journaled under seqKey). */
   seq = 0;
   readonly seqKey: string;
+  /** The meta key the event history's sequence is journaled under. */
+  readonly eventSeqKey: string;
   /** The participants' journal rows, by sequence. */
   readonly participantRows: RowGroup<number>;
+  /** The event history of the partition's people (by person number). */
+  readonly events = new EventHistory();
   /** What waiting participants wait on: key → person id → participant sequence(s). */
   private readonly waits = new Map<string, Map<string, number | Set<number>>>();
   /** By the version's own object (one per launched version): no key to build per step. */
@@ -82,6 +87,7 @@ export class Partition {
     const prefix = `${index.toString(36)}.`;
     const table = (this.participants = new ParticipantTable(prefix));
     this.seqKey = `seq:${index}`;
+    this.eventSeqKey = `events:${index}`;
     const read = {} as ScratchState; // rows are built one after another: one state read into
     this.participantRows = new KeyedRows<number>(
       'participant',
@@ -104,7 +110,7 @@ export class Partition {
     this.participants.write(seq, state);
     if (state.status !== ParticipantStatus.Waiting) return;
     if (state.waitUntil > 0) this.wakeups.add(state.waitUntil, seq);
-    if (!unindexed(state.waitOn)) this.addWait(state.waitOn, state.personId, seq);
+    if (!unindexed(state.waitOn)) this.eachKey(state.waitOn, (key) => this.addWait(key, state.personId, seq));
   }
 
   /** Takes participant `seq` out of the table and the wait index. */
@@ -220,7 +226,13 @@ export class Partition {
   /** Takes participant `seq` (as the table holds it, before a change) out of the wait index. */
   private unindex(seq: number, personId: string): void {
     const on = this.participants.waitOf(seq);
-    if (on !== undefined && !unindexed(on)) this.removeWait(on, personId, seq);
+    if (on !== undefined && !unindexed(on)) this.eachKey(on, (key) => this.removeWait(key, personId, seq));
+  }
+
+  /** A wait may name several keys, one per line (e.g. a wait for either of two events). */
+  private eachKey(on: string, f: (key: string) => void): void {
+    if (!on.includes(WAIT_KEY_SEPARATOR)) f(on);
+    else for (const key of on.split(WAIT_KEY_SEPARATOR)) f(key);
   }
 
   private addWait(on: string, personId: string, seq: number): void {

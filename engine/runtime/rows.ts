@@ -2,18 +2,19 @@
 // rows, and the journal keys the engine uses; the engine and recovery agree on one format here.
 // (People are stored as people/layout.ts lays them out; flows as their records.)
 import type { ParticipantState } from '../vocabulary.js';
+import type { Value } from '../values.js';
 import type { EntryHistory } from './reentry.js';
 
-type ParticipantRow = [flowId: string, version: number, personId: string, node: number, status: number, waitUntil: number, waitOn: string, vars: ParticipantState['vars'], enteredAt: number, steps: number];
+type ParticipantRow = [flowId: string, version: number, personId: string, node: number, status: number, waitUntil: number, waitOn: string, vars: ParticipantState['vars'], enteredAt: number, steps: number, waitFrom?: number];
 
 export function participantRow(p: ParticipantState): ParticipantRow {
-  return [p.flowId, p.version, p.personId, p.node, p.status, p.waitUntil, p.waitOn, p.vars, p.enteredAt, p.steps];
+  return [p.flowId, p.version, p.personId, p.node, p.status, p.waitUntil, p.waitOn, p.vars, p.enteredAt, p.steps, p.waitFrom];
 }
 
 /** `person` may swap the person id for an equal string already in memory (the people store's). */
 export function readParticipant(id: string, row: unknown, person: (id: string) => string = (p) => p): ParticipantState {
-  const [flowId, version, personId, node, status, waitUntil, waitOn, vars, enteredAt, steps] = row as ParticipantRow;
-  return { id, flowId, version, personId: person(personId), node, status: status as ParticipantState['status'], waitUntil, waitOn, vars, enteredAt, steps, exitReason: undefined };
+  const [flowId, version, personId, node, status, waitUntil, waitOn, vars, enteredAt, steps, waitFrom = 0] = row as ParticipantRow;
+  return { id, flowId, version, personId: person(personId), node, status: status as ParticipantState['status'], waitUntil, waitOn, waitFrom, vars, enteredAt, steps, exitReason: undefined };
 }
 
 type HistoryRow = [entries: number[], inside: number, lastExitAt: number];
@@ -61,6 +62,14 @@ export function metricsKey(partition: number, versionKey: string): string {
 export function seenKey(versionKey: string, personId: string): string {
   return `${versionKey}\u0000${personId}`;
 }
+
+/** A person's event, by its partition sequence: a person's events load back in the order they were recorded. */
+export function eventKey(personId: string, seq: number): string {
+  return `${personId}\u0000${seq.toString(36).padStart(SEQUENCE_DIGITS, '0')}`;
+}
+
+/** An event row: its name, time and properties. */
+export type EventRow = [name: string, at: number, properties: Readonly<Record<string, Value>>];
 
 export function splitKey(key: string): [string, string] {
   const i = key.indexOf('\u0000');

@@ -15,6 +15,8 @@ import {
   type DoNotContactChange,
   type Effect,
   type EffectRequest,
+  type EventView,
+  type FlowAddition,
   type Input,
   type Outcome,
   type ParticipantState,
@@ -37,6 +39,13 @@ export interface EnterStep {
   readonly entry: number;
   readonly branch?: number;
   readonly vars?: Readonly<Record<string, Value>>;
+  /** Flows an unbroken chain of Add to flow passed through to get here, in this same moment (see the engine's loop rule). */
+  readonly chain?: readonly string[];
+}
+
+/** An Add to flow request and the node that made it. */
+export interface Addition extends FlowAddition {
+  readonly node: number;
 }
 
 /** A count an element added to one of its counters (e.g. `sms:sent`, the parts of a text). */
@@ -59,6 +68,8 @@ export interface StepResult {
   readonly visited: readonly number[];
   readonly failures: readonly Failure[];
   readonly counts: readonly Count[];
+  /** Add to flow requests, in order, with the node that made each. */
+  readonly additions: readonly Addition[];
   /** False when a waiting participant's element did not accept the input: drop the scratch state, nothing changed. */
   readonly accepted: boolean;
 }
@@ -66,15 +77,21 @@ export interface StepResult {
 /** The shared empty list of a step that changed nothing of a kind (frozen: never pushed to). */
 const NOTHING = Object.freeze([]) as never[];
 
-/** The do-not-contact list as it stands before the step (the store's isBlocked). */
-export type BlockedLookup = (channel: Channel, contact: string, sender: string) => boolean;
+/** What a step may look up outside the participant: the do-not-contact list as it stands before the step, and which flows are active. */
+export interface Surroundings {
+  isBlocked(channel: Channel, contact: string, sender: string): boolean;
+  flowActive(flowId: string): boolean;
+}
 
-export function step(flow: CompiledFlow, state: ScratchState, person: Person, input: Input | EnterStep, now: number, blocked: BlockedLookup): StepResult {
+/** No event history (a step run outside an engine's partitions). */
+export const NO_EVENTS: EventView = Object.freeze({ position: 0, count: () => 0, latest: () => undefined });
+
+export function step(flow: CompiledFlow, state: ScratchState, person: Person, input: Input | EnterStep, now: number, surroundings: Surroundings, events: EventView = NO_EVENTS): StepResult {
   state.steps++;
-  const run = new Run(flow, state, person, now, blocked);
+  const run = new Run(flow, state, person, now, surroundings, events);
   if (input.kind === 'enter') run.enter(input);
   else if (!run.resume(input)) {
-    return { state, person, profile: NOTHING, doNotContact: NOTHING, effects: NOTHING, visited: NOTHING, failures: NOTHING, counts: NOTHING, accepted: false };
+    return { state, person, profile: NOTHING, doNotContact: NOTHING, effects: NOTHING, visited: NOTHING, failures: NOTHING, counts: NOTHING, additions: NOTHING, accepted: false };
   }
   return run.result();
 }
@@ -90,6 +107,7 @@ export function newParticipant(id: string, flow: CompiledFlow, personId: string,
     status: ParticipantStatus.Active,
     waitUntil: 0,
     waitOn: '',
+    waitFrom: 0,
     vars: {},
     enteredAt: now,
     steps: 0,
@@ -106,6 +124,7 @@ class Run implements RunContext {
   private readonly visited: number[] = [];
   private failures: Failure[] = NOTHING;
   private counts: Count[] = NOTHING;
+  private additions: Addition[] = NOTHING;
   private varsCopied = false;
   private current = -1;
 
@@ -114,7 +133,8 @@ class Run implements RunContext {
     readonly participant: ScratchState,
     public person: Person,
     readonly now: number,
-    private readonly blocked: BlockedLookup,
+    private readonly surroundings: Surroundings,
+    readonly events: EventView,
   ) {
     this.timeZone = flow.settings.timeZone;
     this.flowId = flow.id;
@@ -150,7 +170,7 @@ class Run implements RunContext {
       const covers = change.entries.some((e) => e.channel === channel && e.contact === contact && (e.senders.length === 0 || e.senders.includes(sender)));
       if (covers) return change.op === 'add';
     }
-    return this.blocked(channel, contact, sender);
+    return this.surroundings.isBlocked(channel, contact, sender);
   }
 
   /** Takes ownership of `effect` (elements build a fresh one per emit) and adds its key. */
@@ -168,6 +188,15 @@ class Run implements RunContext {
   fail(code: string, message: string): void {
     if (this.failures === NOTHING) this.failures = [];
     this.failures.push({ node: this.current, code, message });
+  }
+
+  flowActive(flowId: string): boolean {
+    return this.surroundings.flowActive(flowId);
+  }
+
+  addToFlow(addition: FlowAddition): void {
+    if (this.additions === NOTHING) this.additions = [];
+    this.additions.push({ ...addition, node: this.current });
   }
 
   count(counter: string, n: number): void {
@@ -205,6 +234,7 @@ class Run implements RunContext {
       visited: this.visited,
       failures: this.failures,
       counts: this.counts,
+      additions: this.additions,
       accepted: true,
     };
   }
@@ -227,7 +257,7 @@ class Run implements RunContext {
   private follow(node: CompiledNode, outcome: Outcome): void {
     if (outcome === EXIT) this.exit(node, node.id);
     else if (typeof outcome === 'number') this.walk(node.next[outcome]!);
-    else this.wait(node, outcome);
+    else this.wait(node, outcome, false);
   }
 
   /** Runs instant elements from `start` until one waits or the participant exits. */
@@ -240,7 +270,7 @@ class Run implements RunContext {
       const outcome = this.execute(node);
       if (outcome === undefined) return;
       if (outcome === EXIT) return this.exit(node, node.id);
-      if (typeof outcome !== 'number') return this.wait(node, outcome);
+      if (typeof outcome !== 'number') return this.wait(node, outcome, true);
       index = node.next[outcome]!;
     }
     this.fail('JCT_STEP_LIMIT', `stopped after ${STEP_EXECUTION_LIMIT} elements in one step`);
@@ -271,7 +301,9 @@ class Run implements RunContext {
     return undefined;
   }
 
-  private wait(node: CompiledNode, wait: Wait): void {
+  /** `arrived`: the participant starts waiting at this node now (not an element waiting on after an input). */
+  private wait(node: CompiledNode, wait: Wait, arrived: boolean): void {
+    if (arrived) this.participant.waitFrom = this.events.position;
     this.participant.node = node.index;
     this.participant.status = ParticipantStatus.Waiting;
     this.participant.waitUntil = wait.until ?? 0;

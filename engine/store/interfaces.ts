@@ -4,6 +4,7 @@
 import type {
   AttributeDefinition,
   Channel,
+  EventDefinition,
   Company,
   DoNotContactEntry,
   Person,
@@ -52,6 +53,11 @@ export interface PeopleStore {
   defineAttribute(def: AttributeDefinition): void;
   /** Custom attribute definitions by name. */
   attributes(): ReadonlyMap<string, AttributeDefinition>;
+
+  /** Defines (or redefines) a custom event; throws JunctionError when the definition is not usable. */
+  defineEvent(def: EventDefinition): void;
+  /** Custom event definitions by name: a new map object after every change. */
+  events(): ReadonlyMap<string, EventDefinition>;
 
   withTag(tag: string): Iterable<string>;
 

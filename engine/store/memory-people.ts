@@ -24,7 +24,8 @@ import {
   without,
   type ProfileUpdate,
 } from '../people/profile.js';
-import type { AttributeDefinition, Channel, Company, DoNotContactEntry, Person } from '../person.js';
+import type { AttributeDefinition, Channel, Company, DoNotContactEntry, EventDefinition, Person } from '../person.js';
+import { checkEventDefinition } from '../people/events.js';
 import type { PeopleChange, PeopleStore, SegmentDefinition } from './interfaces.js';
 import type { PersonInput, ProfileChange } from '../vocabulary.js';
 
@@ -58,6 +59,7 @@ export class MemoryPeopleStore implements PeopleStore {
   private readonly byCompany = new Map<string, Set<string>>();
   private readonly definitions = new Map<string, AttributeDefinition>();
   private cachedCatalog = new AttributeCatalog();
+  private eventDefinitions: ReadonlyMap<string, EventDefinition> = new Map();
   private readonly companies = new Map<string, Company>();
   private readonly segments = new Map<string, Segment>();
   /** Keyed by channel and normalized contact; an empty sender set blocks every sender. */
@@ -149,6 +151,15 @@ export class MemoryPeopleStore implements PeopleStore {
   /** Standard, contact, channel and custom attributes; rebuilt only when definitions change. */
   catalog(): AttributeCatalog {
     return this.cachedCatalog;
+  }
+
+  defineEvent(def: EventDefinition): void {
+    checkEventDefinition(def);
+    this.eventDefinitions = new Map(this.eventDefinitions).set(def.name, { ...def, properties: def.properties.map((p) => ({ ...p })) });
+  }
+
+  events(): ReadonlyMap<string, EventDefinition> {
+    return this.eventDefinitions;
   }
 
   withTag(tag: string): Iterable<string> {

@@ -12,7 +12,7 @@ import { TABLES, type JournalBackend, type Row, type Table } from './journal.js'
 
 /** The schema this code writes; a file with a higher version was written by a newer Junction. */
 /** 2: the `ref` table (references of sent messages). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 /** The database file's name inside the data directory. */
 export const DB_FILE = 'junction.db';
 

@@ -14,6 +14,7 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     flushMs: 2,
     dedupHours: 48,
     referenceDays: 7,
+    eventRetentionDays: 90,
     logLevel: 'info',
     modules: {},
   });

@@ -292,6 +292,7 @@ t.test('a profile change the store refuses stops that participant with the store
 
 t.test('goal performers: people who entered and then performed the goal event', async (t) => {
   const w = world();
+  w.people.defineEvent({ name: 'purchase', properties: [] });
   w.people.upsert({ id: 'a' });
   w.people.upsert({ id: 'b' });
   w.engine.save(flow('f', [pauseDays('p', 1)], { goal: { event: 'purchase' } }));
@@ -330,6 +331,7 @@ t.test('entering needs a known entry point when there are several', async (t) =>
 
 t.test('metrics across all versions count each person once; the goal percentage', async (t) => {
   const w = world();
+  w.people.defineEvent({ name: 'bought', properties: [] });
   w.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'v1')], { goal: { event: 'bought' } }));
   w.engine.launch('f');
   for (const id of ['a', 'b']) await w.engine.submit(id, { kind: 'flow.enter', flowId: 'f', person: { id } });
@@ -379,6 +381,7 @@ t.test('new versions keep the original entry point; a launch-only audience has n
 
 t.test('the goal of a running version changes in place; a duplicate is an independent draft', async (t) => {
   const w = world();
+  w.people.defineEvent({ name: 'bought', properties: [] });
   w.engine.save(flow('f', [pauseDays('p', 1)]));
   w.engine.launch('f');
   for (const id of ['a', 'b']) await w.engine.submit(id, { kind: 'flow.enter', flowId: 'f', person: { id } });

@@ -13,6 +13,7 @@ const state = (seq: number, extra: Partial<ParticipantState> = {}): ParticipantS
   status: ParticipantStatus.Waiting,
   waitUntil: 1_000 + seq,
   waitOn: seq % 2 ? 'event:reply' : '',
+  waitFrom: seq % 5,
   vars: seq % 5 ? {} : { n: seq },
   enteredAt: 500 + seq,
   steps: seq % 4,

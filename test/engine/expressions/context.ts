@@ -1,5 +1,6 @@
 // Test fixtures for expressions and templates: a CompileContext that records problems, a
 // person, and a scope fixed at 2026-03-28 11:00 UTC (the day before Zagreb's DST change).
+import { EventCatalog } from '../../../engine/people/events.js';
 import { AttributeCatalog } from '../../../engine/people/catalog.js';
 import type { Person } from '../../../engine/person.js';
 import type { CompileContext } from '../../../engine/element.js';
@@ -45,6 +46,7 @@ export function context(variables: ReadonlyMap<string, ValueType> = VARIABLES): 
     timeZone: 'Europe/Zagreb',
     variables,
     attributes: CATALOG,
+    events: new EventCatalog(),
     problems,
     problem(code, message, subpath = '') {
       problems.push({ code, message, path: path + subpath });

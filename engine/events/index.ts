@@ -1,0 +1,90 @@
+// The events module: the People Real-Time Event entry point, Wait for an event, and the route
+// apps send custom events to. POST /events takes one event or a batch of up to 1,000
+// ({ "events": [...] }); each names its person by id, phone or email. A batch refuses only its
+// bad items, each with its code, and takes the rest. An event for an unknown person is refused
+// (JCT_PERSON_UNKNOWN) unless the module setting `createPeople` is on: the profile is then
+// created with the phone or email given. The engine types the properties against the event's
+// definition and keeps the event in the person's history.
+import { Type, type Static } from '@sinclair/typebox';
+import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest } from '../module.js';
+import { DateTimeString } from '../flow-schema.js';
+import { JunctionError, toJunctionError } from '../errors.js';
+import type { PersonInput } from '../vocabulary.js';
+import realTimeEvent from './real-time-event.js';
+import waitForEvent from './wait-for-event.js';
+
+export const MAX_BATCH = 1000;
+
+const EventItem = Type.Object(
+  {
+    person: Type.Object(
+      { id: Type.Optional(Type.String({ minLength: 1 })), phone: Type.Optional(Type.String({ minLength: 1 })), email: Type.Optional(Type.String({ minLength: 1 })) },
+      { additionalProperties: false, description: 'Who performed it: id, phone or email' },
+    ),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    at: Type.Optional(DateTimeString),
+  },
+  { additionalProperties: false },
+);
+type EventItem = Static<typeof EventItem>;
+
+const Body = Type.Union([EventItem, Type.Object({ events: Type.Array(EventItem, { minItems: 1, maxItems: MAX_BATCH }) }, { additionalProperties: false })]);
+
+export const EventsSettings = Type.Object(
+  { createPeople: Type.Boolean({ default: false, description: 'An event for an unknown phone or email creates the profile (default: refused)' }) },
+  { additionalProperties: false },
+);
+
+/** One event: accepted (how many waiting participants took it) or refused with its code. */
+type ItemResult = { accepted: true; personId: string; delivered: number } | { accepted: false; code: string; message: string };
+
+async function ingest(item: EventItem, ctx: RouteContext): Promise<ItemResult> {
+  const person = personOf(item);
+  const personKey = ctx.personKey(person);
+  const at = item.at === undefined ? ctx.now() : Date.parse(item.at);
+  const create = ctx.settings['createPeople'] === true && (person.phones ?? person.emails) !== undefined;
+  const receipt = await ctx.submit(personKey, { kind: 'event', name: item.name, properties: item.properties ?? {}, at, ...(create ? { person } : {}) });
+  return { accepted: true, personId: receipt.personId, delivered: receipt.delivered ?? 0 };
+}
+
+function personOf(item: EventItem): PersonInput {
+  const { id, phone, email } = item.person;
+  if (id === undefined && phone === undefined && email === undefined) throw new JunctionError('JCT_PERSON_EMPTY', 'an event needs its person: id, phone or email');
+  return { ...(id === undefined ? {} : { id }), ...(phone === undefined ? {} : { phones: [phone] }), ...(email === undefined ? {} : { emails: [email] }) };
+}
+
+/** A batch: every item tried; a refused one (but an unavailable store) is reported, not thrown. */
+async function ingestBatch(items: readonly EventItem[], ctx: RouteContext): Promise<RouteAnswer> {
+  const results = await Promise.all(
+    items.map((item) =>
+      ingest(item, ctx).catch((err: unknown): ItemResult => {
+        const e = toJunctionError(err, 'JCT_INTERNAL');
+        if (e.code === 'JCT_STORE_UNAVAILABLE' || e.code === 'JCT_INTERNAL') throw e;
+        return { accepted: false, code: e.code, message: e.message };
+      }),
+    ),
+  );
+  const accepted = results.filter((r) => r.accepted).length;
+  return { status: 200, body: { accepted, refused: results.length - accepted, results } };
+}
+
+const events: RouteDefinition = {
+  method: 'POST',
+  url: '/events',
+  schema: { body: Body },
+  bodyLimit: 4 * 1024 * 1024,
+  handle: async (req: RouteRequest, ctx: RouteContext) => {
+    const body = req.body as Static<typeof Body>;
+    if ('events' in body) return ingestBatch(body.events, ctx);
+    return { status: 202, body: await ingest(body, ctx) };
+  },
+};
+
+export const eventsModule: Module = {
+  name: 'events',
+  elements: [realTimeEvent, waitForEvent],
+  routes: [events],
+  config: { schema: EventsSettings, secrets: [] },
+};
+

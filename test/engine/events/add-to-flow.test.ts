@@ -1,0 +1,81 @@
+// Add to flow between two flows: variables passed, the person continuing in both or moved, a
+// second participant by contact (created when missing), "inAllOtherCases" when the target is
+// not active, and the loop rule between flows.
+import t from 'tap';
+import { world, flow, tag, pauseDays, type World } from '../helpers.js';
+
+const existing = (id: string, elements: object[], variables: object[] = []) => ({
+  schemaVersion: 1,
+  id,
+  name: id,
+  entryPoints: [{ id: 'from', type: 'existingFlow', config: {}, branches: { next: (elements[0] as { id: string }).id } }],
+  elements,
+  settings: { variables },
+});
+
+function launched(w: World, ...docs: object[]): void {
+  for (const doc of docs) {
+    w.engine.save(doc);
+    w.engine.launch((doc as { id: string }).id);
+  }
+}
+
+const inside = (w: World, flowId: string) => [...w.engine.participantsOf(flowId, 1)];
+
+t.test('the person goes on in both flows, with variables passed', async (t) => {
+  const w = world();
+  w.people.upsert({ id: 'ana' });
+  launched(
+    w,
+    existing('welcome', [{ id: 'hello', type: 'addTag', config: { tags: ['welcomed'] }, branches: { next: 'hold' } }, pauseDays('hold', 3)], [{ name: 'plan', type: 'text' }]),
+    flow('main', [
+      { id: 'add', type: 'addToFlow', config: { flow: 'welcome', variables: [{ from: 'tier', to: 'plan' }] }, branches: { next: 'wait' } },
+      pauseDays('wait', 1),
+    ], { variables: [{ name: 'tier', type: 'text', default: 'gold' }] }),
+  );
+  await w.engine.enter('main', 'ana');
+  await w.engine.idle();
+  t.same(w.people.get('ana')!.tags, ['welcomed']);
+  t.equal(inside(w, 'main').length, 1, 'still in the first flow');
+  t.equal(inside(w, 'welcome')[0]?.vars['plan'], 'gold');
+});
+
+t.test('another participant by the email in a variable, created when missing', async (t) => {
+  const w = world();
+  w.people.upsert({ id: 'ana' });
+  launched(
+    w,
+    existing('referral', [tag('invited', 'invited')]),
+    flow('main', [{ id: 'add', type: 'addToFlow', config: { flow: 'referral', another: { channel: 'email', variable: 'friend' } } }], {
+      variables: [{ name: 'friend', type: 'text' }],
+    }),
+  );
+  await w.engine.enter('main', 'ana', { vars: { friend: 'Bea@Example.com' } });
+  await w.engine.idle();
+  const bea = w.people.findByContact('bea@example.com');
+  t.ok(bea, 'the friend has a profile now');
+  t.same(bea!.tags, ['invited']);
+  t.same(w.people.get('ana')!.tags, [], 'not the referrer');
+});
+
+t.test('"inAllOtherCases" when the target is not active', async (t) => {
+  const w = world();
+  w.people.upsert({ id: 'ana' });
+  w.engine.save(existing('draft', [tag('x', 'x')]));
+  launched(w, flow('main', [{ id: 'add', type: 'addToFlow', config: { flow: 'draft' }, branches: { next: 'yes', inAllOtherCases: 'no' } }, tag('yes', 'added'), tag('no', 'fallback')]));
+  await w.engine.enter('main', 'ana');
+  await w.engine.idle();
+  t.same(w.people.get('ana')!.tags, ['fallback']);
+});
+
+t.test('an instant loop between two flows stops at the first repeat', async (t) => {
+  const w = world();
+  w.people.upsert({ id: 'ana' });
+  const ping = existing('ping', [{ id: 'to-pong', type: 'addToFlow', config: { flow: 'pong' } }]);
+  const pong = existing('pong', [{ id: 'to-ping', type: 'addToFlow', config: { flow: 'ping' } }]);
+  launched(w, { ...ping, entryPoints: [...ping.entryPoints, { id: 'api', type: 'flowApi', config: {}, branches: { next: 'to-pong' } }] }, pong);
+  await w.engine.enter('ping', 'ana', { entry: 'api' });
+  await w.engine.idle();
+  t.equal(w.engine.metrics('pong').elements.find((n) => n.id === 'to-ping')?.failures, 1, 'pong → ping refused');
+  t.ok(w.logs.some((l) => (l.obj as { code?: string }).code === 'JCT_FLOW_LOOP'));
+});

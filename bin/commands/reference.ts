@@ -7,6 +7,7 @@ import type { ElementDefinition } from '../../engine/element.js';
 import type { Module, Registry } from '../../engine/module.js';
 import { envName } from '../../config/modules.js';
 import { AttributeCatalog } from '../../engine/people/catalog.js';
+import { EventCatalog } from '../../engine/people/events.js';
 import { operatorsFor } from '../../engine/conditions/operators.js';
 import { FUNCTIONS, OPERATORS } from '../../engine/expressions/functions.js';
 import { VALUE_TYPES } from '../../engine/values.js';
@@ -28,6 +29,7 @@ export function reference(registry: Registry): string {
     ...section('entry', 'Entry points'),
     ...section('element', 'Elements'),
     ...attributes(),
+    ...events(registry),
     ...operators(),
     ...calendarRules(),
     ...expressions(),
@@ -45,6 +47,39 @@ function attributes(): string[] {
     '',
     '| attribute | type | kind |',
     '| --- | --- | --- |',
+    ...rows,
+    '',
+  ];
+}
+
+function events(registry: Registry): string[] {
+  const rows = new EventCatalog(registry.events).all().map((e) => `| \`${e.name}\` | ${e.group} | ${e.properties.map((p) => `${p.name} (${p.type})`).join(', ') || '—'} | ${e.description ?? ''} |`);
+  return [
+    '## Events',
+    '',
+    'Custom events (purchases, page views, …) are defined in the people file\'s `events` with typed',
+    'properties (at most one list); apps send them to `POST /events`, one `{ "person": { "id" | "phone" |',
+    '"email" }, "name", "properties", "at" }` or a batch `{ "events": [...] }` of up to 1,000, where a bad item',
+    'is refused alone with its code. An unknown event name, an undefined or mistyped property, a time',
+    'in the future or older than the kept history, and an unknown person are refused (an unknown phone',
+    'or email creates the profile when the `events` module\'s `createPeople` is on). Junction records the',
+    'built-in events below itself; they cannot be sent in, and are kept only while a launched flow',
+    'names them. Each person\'s events are kept for `eventRetentionDays` (90 by default), at most',
+    '10,000 per event name.',
+    '',
+    'An event condition (Segment Audience groups, People Real-Time Event, Wait for an event) is',
+    '`{ "event", "happened": true | false, "times": { "operator": "atLeast" | "exactly" | "atMost",',
+    '"count" }, "within": DURATION, "where": [{ "property", "operator", "value" }], "element" }`:',
+    '"happened" counts matching events (default at least once; atMost N is 1 to N), "happened": false',
+    'means none. `within` looks back from now (days and weeks are calendar days); without it all kept',
+    'events count. `where` filters on properties with the operators of their type. `element` keeps',
+    'channel events about messages that send element of the same flow sent. A People Real-Time Event',
+    'entry counts only events since its version went live (unless `includeEventsBeforeLaunch`); Wait',
+    'for an event only those recorded after the person arrived (unless `includeEventsFromEntry`). A',
+    '"not happened" condition is never alone: an event can start or end something, its absence cannot.',
+    '',
+    '| event | group | properties | when |',
+    '| --- | --- | --- | --- |',
     ...rows,
     '',
   ];

@@ -695,16 +695,17 @@ export class Engine {
     const event = { name: input.name, properties: input.properties as Readonly<Record<string, Value>> };
     const now = this.clock.now();
     for (const { live, node, entry } of entries) {
-      const vars = entry.match(event, person, part.events.view(slot), now, live.record.activatedAt ?? live.record.statusAt);
+      const vars = entry.match(event, person, part.events.view(slot, now - this.eventRetentionMs), now, live.record.activatedAt ?? live.record.statusAt);
       if (vars) this.admit(part, live, node, personId, vars, undefined);
     }
   }
 
   /** An event Junction records itself (people, product): routed after the current step, when a launched version names it. */
-  private emitEvent(part: Partition, personId: string, name: string, properties: Record<string, Value>): void {
-    if (!this.eventRoutes.isNamed(name)) return;
+  private emitEvent(part: Partition, personId: string, name: string, properties: Record<string, Value>): boolean {
+    if (!this.eventRoutes.isNamed(name)) return false;
     const at = this.clock.now();
     part.push(() => void this.eventHappened(part, personId, { kind: 'event', name, properties, at }));
+    return true;
   }
 
   /** An outbox entry's outcome: the entry is done; the participant waiting for it moves on. */
@@ -976,7 +977,7 @@ export class Engine {
       this.leave(part, live, seq, state, false);
       return false;
     }
-    const result = step(live.flow, state, person, input, now, this.surroundings, part.events.view(part.personSlot(state.personId)));
+    const result = step(live.flow, state, person, input, now, this.surroundings, part.events.view(part.personSlot(state.personId), now - this.eventRetentionMs));
     if (!result.accepted) return false;
     this.applyStep(part, live, seq, state, result, now);
     if (result.additions.length > 0) this.addToFlows(live, state.personId, result.additions, input.kind === 'enter' ? (input.chain ?? []) : []);
@@ -1106,16 +1107,18 @@ export class Engine {
   private peopleChanged(change: PeopleChange): void {
     this.journal.mark(this.personRows, change.personId);
     const part = this.partition(change.personId);
-    this.emitPeopleEvents(part, change);
-    if (this.peopleListeners.size === 0) return;
+    const emitted = this.emitPeopleEvents(part, change);
+    if (!emitted && this.peopleListeners.size === 0) return;
     for (const listener of this.peopleListeners) part.push(() => listener(change));
     this.drain();
   }
 
   /** The people events of a profile change: an attribute or contact changed, a tag added or removed. */
-  private emitPeopleEvents(part: Partition, change: PeopleChange): void {
-    if (change.kind === 'updated') for (const attribute of change.attributes ?? []) this.emitEvent(part, change.personId, 'person.changed', { attribute });
-    else if (change.kind === 'tagAdded' || change.kind === 'tagRemoved') this.emitEvent(part, change.personId, `person.${change.kind}`, { tag: change.tag ?? null });
+  private emitPeopleEvents(part: Partition, change: PeopleChange): boolean {
+    let emitted = false;
+    if (change.kind === 'updated') for (const attribute of change.attributes ?? []) emitted = this.emitEvent(part, change.personId, 'person.changed', { attribute }) || emitted;
+    else if (change.kind === 'tagAdded' || change.kind === 'tagRemoved') emitted = this.emitEvent(part, change.personId, `person.${change.kind}`, { tag: change.tag ?? null });
+    return emitted;
   }
 
   // ── versions ────────────────────────────────────────────────────────────────

@@ -45,9 +45,12 @@ export class EventHistory {
     return true;
   }
 
-  /** The person's history as conditions read it (a small object per call: made per step). */
-  view(person: number): EventView {
-    return new PersonEvents(this.people[person], this.seq);
+  /**
+   * The person's history as conditions read it (a small object per call: made per step).
+   * Events before `keepFrom` (retention) are not counted, even while not yet trimmed.
+   */
+  view(person: number, keepFrom = 0): EventView {
+    return new PersonEvents(this.people[person], this.seq, keepFrom);
   }
 
   /** Drops the events before `keepFrom` and beyond the cap; returns their sequences. */
@@ -76,14 +79,19 @@ class PersonEvents implements EventView {
   constructor(
     private readonly logs: Map<string, Log> | undefined,
     readonly position: number,
+    private readonly keepFrom: number,
   ) {}
 
   count(name: string, range: EventRange): number {
-    return count(this.logs?.get(name), range);
+    return count(this.logs?.get(name), this.kept(range));
   }
 
   latest(name: string, range: EventRange): EventProperties | undefined {
-    return latest(this.logs?.get(name), range);
+    return latest(this.logs?.get(name), this.kept(range));
+  }
+
+  private kept(range: EventRange): EventRange {
+    return range.from >= this.keepFrom ? range : { ...range, from: this.keepFrom };
   }
 }
 

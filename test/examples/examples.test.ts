@@ -97,3 +97,12 @@ t.test('order shipped: WhatsApp delivered, failed over to SMS after 10 minutes, 
   t.equal(r.metrics.messagesSent, 3);
   t.same(r.metrics.channels, { whatsapp: { sent: 2, delivered: 1 }, sms: { sent: 1 } });
 });
+
+t.test('abandoned cart: a purchase in time ends it, a keen viewer gets the discount, a reminder recovers a cart', async (t) => {
+  const r = await run('abandoned-cart');
+  t.same(pathOf(r, 'dan'), ['added', 'bought', 'bought.happened.exit']);
+  t.same(pathOf(r, 'grace'), ['added', 'bought', 'keen', 'discount', 'recovered', 'recovered.notHappened.exit'], 'three views this week: the discount');
+  t.same(pathOf(r, 'sofia'), ['added', 'bought', 'keen', 'remind', 'recovered', 'tag-recovered', 'tag-recovered.next.exit']);
+  t.equal(r.participants.filter((p) => p.personId === 'sofia').length, 1, 'a second item the same day does not start a second reminder');
+  t.equal(r.metrics.goalPerformers, 2);
+});

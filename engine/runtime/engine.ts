@@ -112,6 +112,7 @@ export interface EnterOptions {
 const TIMER_KIND = 'timer';
 
 const NO_VARS: Readonly<Record<string, Value>> = Object.freeze({});
+const NO_CHAIN: readonly string[] = Object.freeze([]);
 
 /** The outcomes of a new reference: none, one frozen list for all. */
 const NOTHING_RECORDED: readonly string[] = Object.freeze([]);
@@ -144,6 +145,8 @@ export class Engine {
   private readonly eventRoutes = new EventRoutes(() => this.running(), () => this.versions.live());
   private readonly eventRetentionMs: number;
   private readonly refusals = new Map<string, number>();
+  /** The flows the step running now and the instant chain that led to it passed through (see addToFlows). */
+  private chain: readonly string[] = NO_CHAIN;
   /** The event catalog and the custom definitions it was built from (rebuilt when they change). */
   private events: { catalog: EventCatalog; custom: ReadonlyMap<string, EventDefinition> } | undefined;
   private toDispatch: Effect[] = [];
@@ -317,6 +320,7 @@ export class Engine {
     if (event === undefined) delete settings.goal;
     else settings.goal = { event };
     live.record.definition = { ...live.record.definition, settings };
+    this.eventRoutes.invalidate();
     this.putFlow(live.record);
     return live.record;
   }
@@ -662,18 +666,17 @@ export class Engine {
   }
 
   /** A person's event: kept in their history, counted for goals, delivered to waits, and starting the entries it triggers. */
-  private eventHappened(part: Partition, personId: string, input: Extract<Input, { kind: 'event' }>): Receipt {
+  private eventHappened(part: Partition, personId: string, input: Extract<Input, { kind: 'event' }>, chain: readonly string[] = NO_CHAIN): Receipt {
     const custom = this.eventCatalog().get(input.name)?.group === 'custom';
     if (!custom && !this.eventRoutes.isNamed(input.name)) return { personId, delivered: 0 };
     const slot = part.personSlot(personId);
     this.recordEvent(part, personId, slot, input);
-    for (const live of this.versions.live()) {
-      if (live.flow.settings.goal !== input.name) continue;
+    for (const live of this.eventRoutes.goalsOf(input.name)) {
       const rec = part.existingMetrics(live.flow);
       if (rec?.hasEntered(slot) && rec.goal(slot)) this.putMetrics(part, live, slot, true);
     }
     const delivered = this.deliverOn(part, personId, `event:${input.name}`, input);
-    this.enterOnEvent(part, personId, slot, input);
+    this.enterOnEvent(part, personId, slot, input, chain);
     return { personId, delivered };
   }
 
@@ -687,7 +690,12 @@ export class Engine {
   }
 
   /** Starts the People Real-Time Event entries whose conditions the event completes. */
-  private enterOnEvent(part: Partition, personId: string, slot: number, input: Extract<Input, { kind: 'event' }>): void {
+  /**
+   * Loop rule: an event Junction recorded because of a step (a flow exited, a tag added) carries
+   * the instant chain of flows behind that step, and does not start a flow of that chain again
+   * in the same moment (a flow started by "flow.exited" would otherwise re-enter itself forever).
+   */
+  private enterOnEvent(part: Partition, personId: string, slot: number, input: Extract<Input, { kind: 'event' }>, chain: readonly string[]): void {
     const entries = this.eventRoutes.entriesFor(input.name);
     if (entries.length === 0) return;
     const person = this.people.get(personId);
@@ -696,15 +704,17 @@ export class Engine {
     const now = this.clock.now();
     for (const { live, node, entry } of entries) {
       const vars = entry.match(event, person, part.events.view(slot, now - this.eventRetentionMs), now, live.record.activatedAt ?? live.record.statusAt);
-      if (vars) this.admit(part, live, node, personId, vars, undefined);
+      if (!vars) continue;
+      if (chain.includes(live.flow.id)) this.logger.info({ flowId: live.flow.id, event: input.name, code: 'JCT_FLOW_LOOP' }, 'an event this flow caused in the same moment does not start it again');
+      else this.admit(part, live, node, personId, vars, undefined, chain.length > 0 ? chain : undefined);
     }
   }
 
   /** An event Junction records itself (people, product): routed after the current step, when a launched version names it. */
-  private emitEvent(part: Partition, personId: string, name: string, properties: Record<string, Value>): boolean {
+  private emitEvent(part: Partition, personId: string, name: string, properties: Record<string, Value>, chain = this.chain): boolean {
     if (!this.eventRoutes.isNamed(name)) return false;
     const at = this.clock.now();
-    part.push(() => void this.eventHappened(part, personId, { kind: 'event', name, properties, at }));
+    part.push(() => void this.eventHappened(part, personId, { kind: 'event', name, properties, at }, chain));
     return true;
   }
 
@@ -954,7 +964,7 @@ export class Engine {
     this.putMetrics(part, live, slot, true);
     const input: EnterStep = chain ? { kind: 'enter', entry, vars, chain } : branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
     part.push(() => void this.firstStep(part, live, seq, input));
-    this.emitEvent(part, personId, 'flow.entered', { flowId, version: live.flow.version });
+    this.emitEvent(part, personId, 'flow.entered', { flowId, version: live.flow.version }, [...(chain ?? this.chain), flowId]);
     return { entered: true, participantId: id };
   }
 
@@ -979,8 +989,15 @@ export class Engine {
     }
     const result = step(live.flow, state, person, input, now, this.surroundings, part.events.view(part.personSlot(state.personId), now - this.eventRetentionMs));
     if (!result.accepted) return false;
-    this.applyStep(part, live, seq, state, result, now);
-    if (result.additions.length > 0) this.addToFlows(live, state.personId, result.additions, input.kind === 'enter' ? (input.chain ?? []) : []);
+    const outer = this.chain;
+    const chain = input.kind === 'enter' ? (input.chain ?? NO_CHAIN) : NO_CHAIN;
+    this.chain = [...chain, live.flow.id]; // the events this step makes Junction record carry it (see enterOnEvent)
+    try {
+      this.applyStep(part, live, seq, state, result, now);
+      if (result.additions.length > 0) this.addToFlows(live, state.personId, result.additions, chain);
+    } finally {
+      this.chain = outer;
+    }
     return true;
   }
 
@@ -1079,7 +1096,7 @@ export class Engine {
   }
 
   private exited(part: Partition, live: Live, personId: string, reason: string): void {
-    this.emitEvent(part, personId, 'flow.exited', { flowId: live.flow.id, version: live.flow.version, reason });
+    this.emitEvent(part, personId, 'flow.exited', { flowId: live.flow.id, version: live.flow.version, reason }, [...this.chain, live.flow.id]);
   }
 
   /** Takes participant `seq` out: its row, the metrics, the person's entry history (and exit time when it left by itself). */

@@ -17,6 +17,7 @@ export interface EventEntryRef {
 export class EventRoutes {
   private entries: Map<string, EventEntryRef[]> | undefined;
   private named: Set<string> | undefined;
+  private goals: Map<string, Live[]> | undefined;
 
   /** `running`: every flow's running version; `launched`: every launched version not over. */
   constructor(
@@ -27,6 +28,12 @@ export class EventRoutes {
   invalidate(): void {
     this.entries = undefined;
     this.named = undefined;
+    this.goals = undefined;
+  }
+
+  /** The launched versions whose goal is this event. */
+  goalsOf(name: string): readonly Live[] {
+    return (this.goals ??= this.indexGoals()).get(name) ?? NO_VERSIONS;
   }
 
   /** The active entry points the event may start, oldest activation first. */
@@ -53,6 +60,15 @@ export class EventRoutes {
     return index;
   }
 
+  private indexGoals(): Map<string, Live[]> {
+    const index = new Map<string, Live[]>();
+    for (const live of this.launched()) {
+      const goal = live.flow.settings.goal;
+      if (goal !== undefined) index.set(goal, [...(index.get(goal) ?? []), live]);
+    }
+    return index;
+  }
+
   private collectNamed(): Set<string> {
     const names = new Set<string>();
     for (const live of this.launched()) eventsNamed(live.flow.definition, names);
@@ -61,6 +77,7 @@ export class EventRoutes {
 }
 
 const NONE: readonly EventEntryRef[] = Object.freeze([]);
+const NO_VERSIONS: readonly Live[] = Object.freeze([]);
 
 /** Every string under an `event` key anywhere in the flow (conditions, waits, entries, the goal). */
 function eventsNamed(doc: FlowDefinition, into: Set<string>): void {

@@ -89,6 +89,7 @@ function testWorld(handlers: Record<string, (effect: Effect, attempt: number) =>
   }));
   const test: Module = { name: 'test', elements: [testAsk, testAwait, testSpin], effects };
   const w = world({ modules: [test] });
+  for (const name of ['poke', 'prod', 'somethingElse']) w.people.defineEvent({ name, properties: [{ name: 'ok', type: 'boolean' }] });
   return Object.assign(w, { calls });
 }
 

@@ -13,9 +13,9 @@ const hook: Module = {
       method: 'POST',
       url: '/test-carrier/:number/inbound',
       schema: { body: Type.Object({ from: Type.String(), text: Type.String() }, { additionalProperties: false }) },
-      async handle(req, { submit }) {
+      async handle(req, { submit, now }) {
         const body = req.body as { from: string; text: string };
-        const receipt = await submit(body.from, { kind: 'event', name: `sms:${req.params['number']}`, properties: { text: body.text }, at: 0 });
+        const receipt = await submit(body.from, { kind: 'event', name: `sms${req.params['number']}`, properties: { text: body.text }, at: now() });
         return { status: 202, body: { delivered: receipt.delivered }, headers: { 'x-test': 'yes' } };
       },
     },
@@ -24,6 +24,8 @@ const hook: Module = {
 
 t.test('a module route is served, validated and reaches the inbox', async (t) => {
   const w = world({ modules: [hook] });
+  w.people.defineEvent({ name: 'sms100', properties: [{ name: 'text', type: 'text' }] });
+  w.people.upsert({ id: 'ana' });
   w.engine.save(flow('f', [pauseDays('p', 1)]));
   w.engine.launch('f');
   const app = buildApp(w.engine);

@@ -3,6 +3,7 @@
 // not active, and the loop rule between flows.
 import t from 'tap';
 import { world, flow, tag, pauseDays, type World } from '../helpers.js';
+import { eventsModule } from '../../../engine/events/index.js';
 
 const existing = (id: string, elements: object[], variables: object[] = []) => ({
   schemaVersion: 1,
@@ -78,4 +79,21 @@ t.test('an instant loop between two flows stops at the first repeat', async (t) 
   await w.engine.idle();
   t.equal(w.engine.metrics('pong').elements.find((n) => n.id === 'to-ping')?.failures, 1, 'pong → ping refused');
   t.ok(w.logs.some((l) => (l.obj as { code?: string }).code === 'JCT_FLOW_LOOP'));
+});
+
+t.test('a flow started by its own product events does not loop', async (t) => {
+  const w = world({ modules: [eventsModule] });
+  w.people.upsert({ id: 'ana' });
+  const on = (id: string, event: string) => ({
+    schemaVersion: 1,
+    id,
+    name: id,
+    entryPoints: [{ id: 'e', type: 'realTimeEvent', config: { conditions: [{ event, happened: true }] }, branches: { next: 't' } }],
+    elements: [tag('t', id)],
+  });
+  launched(w, on('again', 'flow.exited'), on('entered', 'flow.entered'), flow('first', [tag('x', 'first')]));
+  await w.engine.enter('first', 'ana');
+  await w.engine.idle();
+  t.same([...w.people.get('ana')!.tags].sort(), ['again', 'entered', 'first'], 'each flow ran, none twice in the same moment');
+  t.equal(w.engine.metrics('again').profilesInFlow, 1);
 });

@@ -661,7 +661,7 @@ export class Engine {
       throw new JunctionError('JCT_EVENT_TIME', `event "${input.name}": its time must be a date-time within the kept history (${Math.round(this.eventRetentionMs / 86_400_000)} days) and not in the future`);
     }
     const person = input.person ? this.people.upsert({ ...input.person, id: personKey }) : this.people.get(personKey);
-    if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}"; send "person" with the event to create the profile`);
+    if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}" (an unknown phone or email creates the profile when the events module setting createPeople is on)`);
     return this.eventHappened(part, person.id, { kind: 'event', name: input.name, properties, at: input.at });
   }
 

@@ -18,7 +18,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, round3, type BenchResult, type Scenario } from './harness.js';
-import { ROOT, benchModule, junctionEnv, runJson, startServer, type Server } from './lib/processes.js';
+import { BENCH_KEY, ROOT, benchModule, junctionEnv, runJson, startServer, type Server } from './lib/processes.js';
 import { startFakeTwilio, type FakeTwilio } from './lib/fake-twilio.js';
 import type { WebhookLoadOptions, WebhookLoadSummary } from './lib/webhook-load.js';
 
@@ -134,7 +134,7 @@ function describe(s: WebhookLoadSummary): string {
 }
 
 async function flowMetrics(junction: Server): Promise<FlowMetrics> {
-  const res = await fetch(`${junction.url}/flows/${FLOW}`);
+  const res = await fetch(`${junction.url}/flows/${FLOW}`, { headers: { authorization: `Bearer ${BENCH_KEY}` } });
   if (!res.ok) throw new Error(`GET /flows/${FLOW} answered ${res.status}`);
   return ((await res.json()) as { metrics: FlowMetrics }).metrics;
 }

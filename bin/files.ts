@@ -1,6 +1,8 @@
 // Reading the files the `junction` command is given: JSON documents and JSON Lines, with
-// errors that name the file, line and column instead of a stack trace.
-import { readFileSync } from 'node:fs';
+// errors that name the file, line and column instead of a stack trace; and finding the
+// package's own files (package.json, the examples).
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parse as parseLenient, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { JunctionError } from '../engine/errors.js';
 
@@ -11,6 +13,18 @@ export function readText(file: string): string {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new JunctionError('JCT_FILE_UNREADABLE', `cannot read ${file}: ${reason}`);
   }
+}
+
+/** A file of the package by its path in it: beside `bin/` when run from source, two levels up from `dist/bin/`. */
+export function packageFile(name: string): string {
+  const file = ['..', '../..'].map((up) => fileURLToPath(new URL(`${up}/${name}`, import.meta.url))).find((f) => existsSync(f));
+  if (file === undefined) throw new JunctionError('JCT_FILE_UNREADABLE', `the package has no ${name}; reinstall Junction`);
+  return file;
+}
+
+/** The package's version (package.json). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string }).version;
 }
 
 export function readJson(file: string): unknown {

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// The `junction` command: validate, simulate, schema, start. Errors print as
+// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, keys. Errors print as
 // "error CODE: message" with exit code 2 (1 means "the flow has problems").
 import { parseArgs } from 'node:util';
-import { existsSync, readFileSync } from 'node:fs';
 import { JunctionError } from '../engine/errors.js';
 import { ConfigError } from '../config/index.js';
 import { formatProblem, validateCommand } from './commands/validate.js';
@@ -10,7 +9,11 @@ import type { Problem } from '../engine/vocabulary.js';
 import { simulateCommand } from './commands/simulate.js';
 import { schemaCommand } from './commands/schema.js';
 import { referenceCommand } from './commands/reference.js';
+import { configReferenceCommand } from './commands/config-reference.js';
 import { startCommand } from './commands/start.js';
+import { keysCommand } from './commands/keys.js';
+import { templatesCommand } from './commands/templates.js';
+import { packageVersion } from './files.js';
 import { assembleRegistry } from './modules.js';
 
 const USAGE = `usage:
@@ -19,7 +22,14 @@ const USAGE = `usage:
                                                        run it on a virtual clock: each person's path, the metrics
   junction schema                                      the flow JSON Schema
   junction reference                                   every element, attribute, operator and setting (Markdown)
-  junction start [--config CONFIG.json]                start the server (settings: README, docs/reference.md)
+  junction templates [--json]                          the built-in flow templates new flows can start from
+  junction config-reference                            every setting of start, its variable and default (Markdown)
+  junction start [--config CONFIG.json] [--pretty]     start the server (settings: docs/configuration.md);
+                                                       --pretty: readable log lines instead of JSON
+  junction keys create --name NAME --scopes SCOPE,…    a new API key (printed once); scopes: admin, flows, people,
+                                                       events, flow-api, reports
+  junction keys list [--json] | keys revoke ID         the API keys of the data directory; revoke one
+                                                       (each takes --config like start)
   junction help | --help | -h                          this text
   junction --version | -v                              the version`;
 
@@ -34,7 +44,10 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         start: { type: 'string' },
         until: { type: 'string' },
         json: { type: 'boolean' },
+        pretty: { type: 'boolean' },
         config: { type: 'string' },
+        name: { type: 'string' },
+        scopes: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -43,7 +56,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     if (values.version) return version(out);
     if (values.help || command === 'help' || !command) return usage(out, values.help || command === 'help' ? 0 : 2);
     if (command === 'start') {
-      await startCommand(values.config);
+      await startCommand(values.config, values.pretty ?? false);
       return -1;
     }
     const registry = assembleRegistry();
@@ -56,6 +69,12 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         return schemaCommand(registry, out);
       case 'reference':
         return referenceCommand(registry, out);
+      case 'config-reference':
+        return configReferenceCommand(registry, out);
+      case 'templates':
+        return templatesCommand(values.json ?? false, out);
+      case 'keys':
+        return keysCommand(positionals.slice(1), values, process.env, out);
       default:
         err(`unknown command "${command}"`);
         return usage(err, 2);
@@ -75,10 +94,9 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
   }
 }
 
-/** Prints `junction <version>` from the package file: beside `bin/` when run from source, two levels up from `dist/bin/`. */
+/** Prints `junction <version>` from the package file. */
 function version(out: (line: string) => void): number {
-  const file = ['../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url)).find((url) => existsSync(url))!;
-  out(`junction ${(JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version}`);
+  out(`junction ${packageVersion()}`);
   return 0;
 }
 

@@ -88,6 +88,7 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
       ...(provider.methods ?? ['POST']).map((method) => ({
         method,
         url: `/webhooks/${provider.name}`,
+        access: 'signature' as const,
         handle: (req: RouteRequest, ctx: RouteContext) => receive(provider, req, ctx),
       })),
       ...(provider.routes ?? []),

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 export const ConfigSchema = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server binds to' }),
-    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port the HTTP server listens on (0: any free port)' }),
     flows: Type.String({ default: 'examples/flows', description: 'Folder of flow JSON files launched at start' }),
     people: Type.String({ default: 'examples/people.json', description: 'People JSON file loaded at start ("" for none)' }),
     dataDir: Type.String({ default: 'data', description: 'Folder of the embedded store ("" keeps everything in memory: nothing survives a restart)' }),
@@ -31,7 +31,13 @@ export const ConfigSchema = Type.Object(
       default: 90,
       description: 'How long a person\'s events are kept for conditions that count them',
     }),
-    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+    adminKey: Type.String({
+      default: '',
+      pattern: '^(|\\S{24,})$',
+      description: 'An API key accepted as admin besides the stored ones (secret; at least 24 characters, no spaces); "" for none, in which case a first admin key is created and printed once when there is no key',
+    }),
+    rateLimitPerSecond: Type.Integer({ minimum: 1, default: 100, description: 'Requests a second each API key may make (callers without a key: each address); webhooks are not limited' }),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'Least severe level logged (pino levels; silent logs nothing)' }),
     modules: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
       default: {},
       description: "Each module's settings by module name (see config/modules.ts)",
@@ -41,7 +47,8 @@ export const ConfigSchema = Type.Object(
 );
 export type JunctionConfig = Static<typeof ConfigSchema>;
 
-const ENV: Record<string, keyof JunctionConfig> = {
+/** The environment variable of each setting (modules' settings: config/modules.ts envName). */
+export const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_HOST: 'host',
   JUNCTION_PORT: 'port',
   JUNCTION_FLOWS: 'flows',
@@ -53,9 +60,11 @@ const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_DEDUP_HOURS: 'dedupHours',
   JUNCTION_REFERENCE_DAYS: 'referenceDays',
   JUNCTION_EVENT_RETENTION_DAYS: 'eventRetentionDays',
+  JUNCTION_ADMIN_KEY: 'adminKey',
+  JUNCTION_RATE_LIMIT_PER_SECOND: 'rateLimitPerSecond',
   JUNCTION_LOG_LEVEL: 'logLevel',
 };
-const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays']);
+const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays', 'rateLimitPerSecond']);
 
 /** A configuration problem; `code` is always JCT_CONFIG_INVALID, `details.problems` names each. */
 export class ConfigError extends Error {

@@ -117,6 +117,27 @@ export function startOfLocalDay(date: string, tz: string): number {
   return start;
 }
 
+/** Wall-clock fields of an instant in a zone (month 1–12). */
+export interface WallTime extends ClockTime {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+
+/** What the clock in `tz` reads at `at`. */
+export function wallTime(at: number, tz: string): WallTime {
+  const { year, month, day, hour, minute, second, millisecond } = local(at, tz);
+  return { year, month, day, hour, minute, second, millisecond };
+}
+
+/**
+ * The instant the clock in `tz` reads `w`; days out of range roll over (day 0 is the last day
+ * of the month before), and skipped or repeated times resolve by the rules at the top.
+ */
+export function wallToTime(w: WallTime, tz: string): number {
+  return wallToInstant(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second ?? 0, w.millisecond ?? 0), requireZone(tz));
+}
+
 /** Hours and minutes of "HH:MM" (00:00–23:59), or undefined when the text is not such a time. */
 export function parseHhMm(text: string): TimeOfDay | undefined {
   const m = HH_MM.exec(text);

@@ -75,6 +75,10 @@ export interface EntryHost {
    * (never inside it). Returns the function that stops listening.
    */
   onPeopleChange(listener: (change: PeopleChange) => void): () => void;
+  /** Runs `task` at `at` (engine clock), in turn with the engine's other work. Returns the function that cancels it. */
+  schedule(at: number, task: () => void): () => void;
+  /** When the person last entered this flow (any version, any entry point), if ever. */
+  lastEntryAt(personId: string): number | undefined;
 }
 
 /** An event as entry points started by events see it. */
@@ -108,6 +112,11 @@ export interface ElementDefinition<Config = any, Prepared = any> {
   readonly example: Config;
   /** Outgoing branch names, in slot order: execute() returns an index into this list. */
   branches(config: Config): readonly string[];
+  /**
+   * Events whose arrival this element waits for besides the `event` keys of its config (e.g.
+   * person.changed): the engine keeps and routes Junction's own events only while named.
+   */
+  listensFor?(prepared: Prepared): readonly string[];
   /** True when the element can make a participant wait (a cycle must contain one). */
   readonly waits?: boolean;
   /** How many of this type one flow may hold (e.g. one Predefined Audience). */

@@ -164,9 +164,22 @@ export interface RouteContext {
   now(): number;
 }
 
+/** What an API key may be allowed: `admin` is everything; each other scope, one part of the API. */
+export const SCOPES = ['admin', 'flows', 'people', 'events', 'flow-api', 'reports'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/**
+ * Who may call a route: callers with a key holding this scope (or `admin`); `signature`: anyone,
+ * the handler verifies the provider's signature itself (a webhook; not rate limited per key);
+ * `open`: anyone (e.g. a tracked link a person's browser follows).
+ */
+export type RouteAccess = Scope | 'signature' | 'open';
+
 export interface RouteDefinition {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly url: string;
+  /** Who may call it; default `admin` (a route that says nothing is never open by mistake). */
+  readonly access?: RouteAccess;
   /** TypeBox schemas of the parts the gateway validates. */
   readonly schema?: { body?: TSchema; params?: TSchema; querystring?: TSchema };
   /** Largest body accepted, in bytes; default the gateway's (1 MiB). */

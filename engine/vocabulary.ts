@@ -81,6 +81,8 @@ export interface InputKinds {
   'person.upsert': { kind: 'person.upsert'; person: PersonInput };
   /** Change a profile. */
   'person.update': { kind: 'person.update'; changes: ProfileChange[] };
+  /** Add or remove do-not-contact entries (keyed by the contact: no profile is needed). */
+  doNotContact: { kind: 'doNotContact'; change: DoNotContactChange };
 }
 export type Input = InputKinds[keyof InputKinds];
 

@@ -1,7 +1,8 @@
-// The HTTP application (Fastify): wires error answers and validation, and serves health, flow
+// The HTTP application (Fastify): wires error answers, validation and API keys (auth/), and serves health, flow
 // status and metrics, the Flow API (flow-api.ts) and the routes modules declare
 // (module-routes.ts). No business rule lives here: routes call the engine's inbox. Fastify's per-request logging is off: it halves throughput and says
-// nothing an operator needs; failures (5xx) are logged by errors.ts.
+// nothing an operator needs; failures (5xx) are logged by errors.ts. Health, readiness and GET /
+// are operations.ts; /metrics is metrics.ts; the API document (/openapi.json, /docs) openapi.ts.
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
@@ -9,19 +10,37 @@ import { JunctionError } from '../engine/errors.js';
 import { errorReplier, type ErrorCounts, type ErrorLogger } from './errors.js';
 import { compileValidator } from './validation.js';
 import { registerFlowApi } from './flow-api.js';
+import { registerApi } from './api/index.js';
+import { registerFeed } from './feed.js';
 import { mountModuleRoutes } from './module-routes.js';
+import { registerOpenApi } from './openapi.js';
+import { registerMetrics } from './metrics.js';
+import { registerHealth } from './health.js';
+import { guard } from './auth/guard.js';
+import { KeyStore } from './auth/keys.js';
+import { MemoryKeyTable } from './auth/key-table.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
 export interface AppOptions {
+  /** The version GET / and the API document show (the package's); default "dev". */
+  version?: string;
   /** Where failures (5xx) are logged; pino's logger fits. Default: nowhere. */
   logger?: ErrorLogger;
+  /** The API keys requests are checked against (gateway/auth); default an empty store in memory. */
+  keys?: KeyStore;
+  /** A key accepted as admin besides the stored ones (configuration `adminKey`). */
+  adminKey?: string;
+  /** Requests a second per key (per address without one); default 100. */
+  rateLimitPerSecond?: number;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Error answers so far, by status and code (see errors.ts). */
     readonly errorCounts: ErrorCounts;
+    /** The API keys the app accepts. */
+    readonly keys: KeyStore;
   }
 }
 
@@ -30,23 +49,29 @@ const silent: ErrorLogger = { error() {} };
 export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInstance {
   const errorCounts: ErrorCounts = {};
   const replyError = errorReplier(errorCounts, options.logger ?? silent);
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, frameworkErrors: replyError });
+  // Requests arriving while closing are served (the engine closes after the app), not answered in Fastify's own 503 shape.
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, frameworkErrors: replyError, return503OnClosing: false });
   app.decorate('errorCounts', errorCounts);
+  app.decorate('keys', options.keys ?? new KeyStore(new MemoryKeyTable()));
+  guard(app, { keys: app.keys, adminKey: options.adminKey, perSecond: options.rateLimitPerSecond ?? 100 });
   app.setErrorHandler(replyError);
   app.setNotFoundHandler((req, reply) => replyError(new JunctionError('JCT_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply));
   app.setValidatorCompiler(compileValidator);
   app.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  const version = options.version ?? 'dev';
+  registerOpenApi(app, version); // first: it collects the routes declared after it
+  registerMetrics(app, engine, errorCounts);
+  registerHealth(app, engine, version);
 
-  app.get('/flows', async () => ({
+  app.get('/flows', { config: { scope: 'reports' } }, async () => ({
     flows: engine.flowRecords().map((r) => ({ id: r.id, version: r.version, name: r.definition.name, status: r.status })),
   }));
 
   // ?versions=all: the metrics of every launched version together (people counted once; costs a pass over them).
   app.get<{ Params: { id: string }; Querystring: { versions?: 'all' } }>(
     '/flows/:id',
-    { schema: { querystring: Type.Object({ versions: Type.Optional(Type.Literal('all')) }, { additionalProperties: false }) } },
+    { schema: { querystring: Type.Object({ versions: Type.Optional(Type.Literal('all')) }, { additionalProperties: false }) }, config: { scope: 'reports' } },
     async (req) => {
       const record = engine.status(req.params.id);
       if (!record) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow with id "${req.params.id}"`);
@@ -57,6 +82,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   );
 
   registerFlowApi(app, engine);
+  registerApi(app, engine);
+  registerFeed(app, engine);
   mountModuleRoutes(app, engine);
   return app;
 }

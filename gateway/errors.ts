@@ -1,14 +1,16 @@
 // Error answers of the gateway: every error leaves as `{ error: { code, message, details? } }`
 // with a stable JCT_* code, whoever raised it (a route, the engine or Fastify itself). Each
 // answer is counted by status and code; each 5xx is logged with its stack, route and request
-// id, never the request body (it may hold secrets). What was not thrown as a JunctionError
-// for clients is answered 500 JCT_INTERNAL with a generic message.
+// id, never the request body (it may hold secrets); other error answers at debug level. Every 503
+// (the store cannot make input durable, not ready) says when to retry (Retry-After). What was
+// not thrown as a JunctionError for clients is answered 500 JCT_INTERNAL with a generic message.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JunctionError, type ErrorDetails } from '../engine/errors.js';
 
 /** What the gateway needs of a logger; pino's fits. */
 export interface ErrorLogger {
   error(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
 }
 
 /** Error answers so far: status → code → count. */
@@ -26,14 +28,30 @@ const JUNCTION_STATUS: Record<string, number> = {
   JCT_NOT_FOUND: 404,
   JCT_FLOW_UNKNOWN: 404,
   JCT_PERSON_UNKNOWN: 404,
+  JCT_VERSION_UNKNOWN: 404,
+  JCT_TEMPLATE_UNKNOWN: 404,
+  JCT_OPERATION_UNKNOWN: 404,
+  JCT_SEGMENT_UNKNOWN: 404,
   JCT_FLOW_STATUS: 409,
+  JCT_FLOW_EXISTS: 409,
+  JCT_TEMPLATE_EXISTS: 409,
+  JCT_TEMPLATE_BUILT_IN: 409,
   JCT_ENTRY_NONE: 409,
   JCT_CONTACT_TAKEN: 409,
   JCT_SIGNATURE_MISSING: 401,
   JCT_SIGNATURE_INVALID: 403,
   JCT_PROVIDER_NOT_CONFIGURED: 403,
   JCT_STORE_UNAVAILABLE: 503,
+  JCT_NOT_READY: 503,
+  JCT_AUTH_MISSING: 401,
+  JCT_AUTH_INVALID: 401,
+  JCT_SCOPE_MISSING: 403,
+  JCT_RATE_LIMITED: 429,
+  JCT_KEY_UNKNOWN: 404,
 };
+
+/** Seconds a client is asked to wait before retrying after a 503. */
+const RETRY_AFTER_S = '5';
 
 /** Fastify's own errors (node_modules/fastify/lib/errors.js) by their FST_* code. */
 const FRAMEWORK: Record<string, Answer> = {
@@ -68,9 +86,12 @@ export function errorReplier(counts: ErrorCounts, logger: ErrorLogger) {
     const forStatus = (counts[status] ??= {});
     forStatus[error.code] = (forStatus[error.code] ?? 0) + 1;
     if (status >= 500) {
-      error.details = { requestId: req.id };
+      error.details = { ...error.details, requestId: req.id };
       logger.error({ err, requestId: req.id, method: req.method, route: req.routeOptions.url }, 'request failed');
+    } else {
+      logger.debug?.({ code: error.code, requestId: req.id, method: req.method, route: req.routeOptions.url, status }, 'request refused');
     }
+    if (status === 503) void reply.header('retry-after', RETRY_AFTER_S);
     return reply.status(status).send({ error });
   };
 }

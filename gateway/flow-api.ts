@@ -8,7 +8,7 @@ import { AddParticipantSchema, type AddParticipantBody } from './schemas.js';
 export function registerFlowApi(app: FastifyInstance, engine: Engine): void {
   app.post<{ Params: { id: string }; Body: AddParticipantBody }>(
     '/flows/:id/participants',
-    { schema: { body: AddParticipantSchema } },
+    { schema: { body: AddParticipantSchema }, config: { scope: 'flow-api' } },
     async (req, reply) => {
       const receipt = await addParticipant(engine, req.params.id, req.body);
       return reply.status(receipt.entered ? 201 : 200).send(receipt);

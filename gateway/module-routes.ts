@@ -3,12 +3,14 @@
 // bytes (providers sign those), the engine's route context (inbox, who a contact or reference
 // is, the clock) and its module's settings, nothing else. Module routes read JSON, forms and, as raw bytes only, any other
 // content type (multipart email, XML); a body that is not valid UTF-8 where text is expected
-// is refused. A provider's webhook is mounted this way.
+// is refused. A provider's webhook is mounted this way. A route's `access` becomes its auth
+// options (auth/guard.ts): a webhook is open and checks its provider's signature itself.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { RouteContext, RouteDefinition } from '../engine/module.js';
 import { JunctionError } from '../engine/errors.js';
 import { formParams, lastValues } from '../channels/form.js';
+import { routeConfig } from './auth/guard.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,6 +39,7 @@ function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext):
     method: route.method,
     url: route.url,
     schema: route.schema ?? {},
+    config: routeConfig(route.access),
     ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     handler: async (req, reply) => {
       const answer = await route.handle(

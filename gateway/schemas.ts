@@ -18,7 +18,7 @@ function optionalKeys<K extends string, T extends TSchema>(keys: readonly K[], v
   return Type.Object(properties, { additionalProperties: false });
 }
 
-const PersonSchema = Type.Object(
+export const PersonSchema = Type.Object(
   {
     id: Type.Optional(text(200)),
     standard: Type.Optional(optionalKeys(Object.keys(STANDARD_ATTRIBUTES) as StandardAttribute[], scalar)),

@@ -3,6 +3,7 @@
 // number built from a counter, so re-entry rules never refuse one), and one JSON line sums
 // the run up. Usage: node load.js '{"url":…,"connections":…,"seconds":…,"firstId":…,"overallRate"?:…}'
 import { autocannon } from './autocannon.js';
+import { BENCH_KEY } from './processes.js';
 
 export interface LoadOptions {
   /** Full URL of the Flow API route, e.g. http://127.0.0.1:41234/flows/bench/participants */
@@ -45,7 +46,7 @@ async function load(options: LoadOptions): Promise<LoadSummary> {
     pipelining: 1,
     duration: options.seconds,
     ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` },
     requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: body(nextId++) }) }],
   });
   const created = result.statusCodeStats['201']?.count ?? 0;

@@ -27,9 +27,24 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** The environment of a `junction start` bench run: loopback, a free port, the flows folder, no people file, the store in `data`. */
+/** The admin key bench servers accept; the load generator sends it (the bare server ignores it). */
+export const BENCH_KEY = 'bench-admin-key-0123456789abcdef';
+
+/**
+ * The environment of a `junction start` bench run: loopback, a free port, the flows folder, no
+ * people file, the store in `data`, BENCH_KEY as its admin key and no rate limit in the way.
+ */
 export function junctionEnv(flows: string, data: string): NodeJS.ProcessEnv {
-  return { JUNCTION_HOST: '127.0.0.1', JUNCTION_PORT: '0', JUNCTION_FLOWS: flows, JUNCTION_PEOPLE: '', JUNCTION_LOG_LEVEL: 'info', JUNCTION_DATA_DIR: data };
+  return {
+    JUNCTION_HOST: '127.0.0.1',
+    JUNCTION_PORT: '0',
+    JUNCTION_FLOWS: flows,
+    JUNCTION_PEOPLE: '',
+    JUNCTION_LOG_LEVEL: 'info',
+    JUNCTION_DATA_DIR: data,
+    JUNCTION_ADMIN_KEY: BENCH_KEY,
+    JUNCTION_RATE_LIMIT_PER_SECOND: '100000000',
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 // `junction reference`: the flow author's reference in Markdown, generated from the code —
 // every registered entry point and element, the attributes, the condition operators of each
-// type, the calendar rules, placeholders, the expression functions, and each module's settings with their
+// type, the calendar rules, placeholders, the expression functions, changing a launched flow,
+// templates, and each module's settings with their
 // environment variables (docs/reference.md is this output).
 import type { TSchema } from '@sinclair/typebox';
 import type { ElementDefinition } from '../../engine/element.js';
@@ -11,6 +12,7 @@ import { EventCatalog } from '../../engine/people/events.js';
 import { operatorsFor } from '../../engine/conditions/operators.js';
 import { FUNCTIONS, OPERATORS } from '../../engine/expressions/functions.js';
 import { VALUE_TYPES } from '../../engine/values.js';
+import { BUILT_IN_TEMPLATES } from '../templates.js';
 
 export function reference(registry: Registry): string {
   const defs = registry.all().sort((a, b) => a.type.localeCompare(b.type));
@@ -32,7 +34,10 @@ export function reference(registry: Registry): string {
     ...events(registry),
     ...operators(),
     ...calendarRules(),
+    ...datesAndChanges(),
     ...expressions(),
+    ...flowChanges(),
+    ...templates(),
     ...moduleSettings(registry.modules),
   ].join('\n');
 }
@@ -134,6 +139,45 @@ function calendarRules(): string[] {
   ];
 }
 
+function datesAndChanges(): string[] {
+  return [
+    '## Dates in profiles and profile changes',
+    '',
+    'The Date or Time entry point and Wait for a date act at the moment a `date` or `datetime` attribute',
+    'names (`attribute`, `when`, `offset`, `atTime`, `everyYear`). A date is its local day at `atTime`',
+    '(00:00 by default); a date-time keeps its own time, except that the three day options start at `atTime`.',
+    'Each moment lasts a while: people who reach it late (the flow launches, the attribute is set or',
+    'changed, a participant arrives) still enter or go on while it lasts; after that it is missed.',
+    '',
+    '| `when` | starts | lasts until |',
+    '| --- | --- | --- |',
+    '| `isIn` N | N before the attribute\'s time | one unit of N later (isIn 4 hours: from 4 h to 3 h before) |',
+    '| `was` N | N after it | one unit of N later |',
+    '| `isToday` | on its local day, at `atTime` | the end of that day |',
+    '| `isTomorrow` | on the day before, at `atTime` | the end of that day |',
+    '| `wasYesterday` | on the day after, at `atTime` | the end of that day |',
+    '',
+    '`everyYear` ignores the year: every year has its moment, and 29 February is 28 February in years',
+    'without one. Days and weeks are calendar days. Junction keeps each person\'s next moment in an index',
+    'ordered by time, filled when the entry activates and updated whenever the attribute changes, so no',
+    'tick ever scans profiles. A moment enters a person once, however often the attribute is set again',
+    'or the process restarts; a moment due while Junction was down enters people at restart while it',
+    'lasts. Wait for a date takes `missed` when the person has no such date or its moment is over, and',
+    'follows changes of the attribute while waiting.',
+    '',
+    'Change in People Profile takes one condition (`attribute`, `operator`, `value`): a person enters',
+    'when a change of that attribute, or a new profile, makes it true (not at launch for values already',
+    'held). `willBeIn N`, `was N` and `wasToday` on a date attribute become true by time passing too, so',
+    'they act like the moments above (`isIn`, `was`, `isToday`, with `atTime` and `everyYear`; one on at',
+    'launch enters at once): "birthDate wasToday, every year" is a birthday. A flow whose entry point',
+    'waits for a moment is never idle, however far ahead the moment is.',
+    'Wait for change in people profile takes `changed`',
+    'when the attribute changes (to a value meeting `operator` and `value`, when given) and',
+    '`notChanged` when `waitFor` ends first. Changes from any source count: flows, imports, the API.',
+    '',
+  ];
+}
+
 function expressions(): string[] {
   const readable = (sig: string): string => sig.replaceAll('google.protobuf.Timestamp', 'timestamp').replaceAll('google.protobuf.Duration', 'duration');
   return [
@@ -158,7 +202,41 @@ function expressions(): string[] {
   ];
 }
 
-function moduleSettings(modules: readonly Module[]): string[] {
+function flowChanges(): string[] {
+  return [
+    '## Changing a launched flow',
+    '',
+    'The goal and the schedule change in place, without a new version. A new `schedule` applies to',
+    'every version that is not over (scheduled, active, paused, finishing) and to the draft: a version',
+    'that has started keeps its start and takes the new end; a scheduled one takes both and starts at',
+    'once when its new start is not in the future or is left out. An end already past stops entries at',
+    'once, and the version finishes when the people inside have left. Date-times are read in each',
+    'version\'s time zone; one that does not parse, or an end not after the start (for a started',
+    'version, the start it keeps), is refused with `JCT_SCHEDULE_INVALID` and no version changes.',
+    'Any other change is a new version (the older one finishes its people), or a duplicate: a new flow',
+    'with its own metrics.',
+    '',
+  ];
+}
+
+function templates(): string[] {
+  return [
+    '## Templates',
+    '',
+    'A template is a flow definition new flows start from. The built-in ones are example flows the',
+    `package ships (${BUILT_IN_TEMPLATES.map((id) => `\`${id}\``).join(', ')}; \`junction templates\` lists them).`,
+    'Any flow version can be saved as a template with an id (written like a flow id), a name and a',
+    'description; saved templates are kept in the store until deleted, built-in ones cannot be deleted',
+    '(`JCT_TEMPLATE_BUILT_IN`). A draft made from a template is a new, independent flow: editing it',
+    'leaves the template alone, and its metrics are its own. An id a flow already has is refused',
+    '(`JCT_FLOW_EXISTS`), as is a template id that is taken (`JCT_TEMPLATE_EXISTS`) or unknown',
+    '(`JCT_TEMPLATE_UNKNOWN`).',
+    '',
+  ];
+}
+
+/** Also rendered in docs/configuration.md (config-reference.ts). */
+export function moduleSettings(modules: readonly Module[]): string[] {
   const rows = modules.flatMap((m) =>
     Object.entries((m.config?.schema['properties'] ?? {}) as Record<string, TSchema>).map(
       ([name, p]) =>
@@ -214,7 +292,8 @@ function fields(schema: TSchema): string[] {
   });
 }
 
-function typeOf(s: TSchema): string {
+/** A setting or field type as the references write it. */
+export function typeOf(s: TSchema): string {
   if (s['const'] !== undefined) return `\`${JSON.stringify(s['const'])}\``;
   if (Array.isArray(s['anyOf'])) return `(${(s['anyOf'] as TSchema[]).map(typeOf).join(' \\| ')})`;
   if (Array.isArray(s['enum'])) return (s['enum'] as unknown[]).map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');

@@ -1,6 +1,10 @@
 // `junction start`: opens the store (the embedded one in the data directory by default, locked
 // against a second process), recovers the working state, loads the people file and launches the
-// flows folder's flows that are new or changed, then serves HTTP until stopped (SIGINT/SIGTERM).
+// flows folder's flows that are new or changed, then serves HTTP until stopped. On SIGINT/SIGTERM
+// it stops gracefully: no new connections, requests in flight finished, listeners closed, the
+// journal's last batch written, the store closed, exit 0. `--pretty` logs readable lines (pretty.ts).
+// The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
+// keys (gateway/auth): with none stored and none configured, a first admin key is printed once.
 import { readdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
@@ -16,12 +20,16 @@ import { toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
-import { readJson } from '../files.js';
+import { KeyStore } from '../../gateway/auth/keys.js';
+import { packageVersion, readJson } from '../files.js';
+import { prettyStream } from '../pretty.js';
+import { builtInTemplates } from '../templates.js';
 
-export async function startCommand(configFile: string | undefined): Promise<void> {
+export async function startCommand(configFile: string | undefined, pretty = false): Promise<void> {
   const config = loadConfig(process.env, configFile);
   const registry = assembleRegistry(config, process.env);
-  const logger = pino({ level: config.logLevel, redact: { paths: moduleSecretPaths('config.modules'), censor: '[redacted]' } });
+  const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
+  const logger = pretty ? pino(options, prettyStream()) : pino(options);
   logger.info({ config: { ...config, modules: moduleSettings(registry) } }, 'configuration');
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
@@ -36,6 +44,7 @@ export async function startCommand(configFile: string | undefined): Promise<void
     dedupWindowMs: config.dedupHours * 3600_000,
     referenceWindowMs: config.referenceDays * 86_400_000,
     eventRetentionMs: config.eventRetentionDays * 86_400_000,
+    templates: builtInTemplates(),
   });
   const started = performance.now();
   if (config.people !== '') loadPeopleAtStart(config.people, people, hasRows(backend, 'person'));
@@ -43,7 +52,9 @@ export async function startCommand(configFile: string | undefined): Promise<void
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: config.dataDir || 'memory' }, 'state recovered');
   launchFolder(engine, config.flows, logger);
   await engine.journal.flush();
-  const app = buildApp(engine, { logger });
+  const keys = KeyStore.open(config.dataDir);
+  if (config.adminKey === '') printFirstAdminKey(keys);
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond });
   const address = await app.listen({ host: config.host, port: config.port });
   const listeners = await startListeners(engine, logger);
   logger.info({ address, people: people.size() }, 'Junction is listening');
@@ -54,7 +65,14 @@ export async function startCommand(configFile: string | undefined): Promise<void
       .then(() => Promise.all(listeners.map((l) => l.close())))
       .then(() => engine.close())
       .then(() => backend.close())
-      .then(() => process.exit(0));
+      .then(() => keys.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'stopping failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -64,6 +82,13 @@ export async function startCommand(configFile: string | undefined): Promise<void
 async function startListeners(engine: Engine, logger: pino.Logger): Promise<Array<{ close(): Promise<void> }>> {
   const { registry } = engine;
   return Promise.all(registry.listeners.map((l) => l.start({ ...engine.routeContext(registry.settingsOf(l)), logger: logger.child({ listener: l.name }) })));
+}
+
+/** With no key at all (revoked ones count), creates an admin key and prints it, once, on stdout: never in a log. */
+function printFirstAdminKey(keys: KeyStore): void {
+  if (keys.list().length > 0) return;
+  const { key } = keys.create('first admin key', ['admin']);
+  process.stdout.write(`admin key (shown once): ${key}\n`);
 }
 
 function moduleSettings(registry: Registry): Record<string, Settings> {

@@ -123,6 +123,7 @@ export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinit
   return {
     method: 'POST',
     url,
+    access: 'signature',
     bodyLimit: WEBHOOK_BODY_LIMIT,
     handle: async (req, ctx) => {
       const settings = ctx.settings as EmailSettings;

@@ -42,7 +42,7 @@ export const metaWhatsApp: Provider<Settings> = {
   },
   read: (req, settings) => readNotification(req.body, settings.phoneNumberIds ?? {}),
   send: sendMessage,
-  routes: [{ method: 'GET', url: `/webhooks/${NAME}`, handle: async (req, ctx) => handshake(req, ctx.settings['verifyToken'] as string | undefined) }],
+  routes: [{ method: 'GET', url: `/webhooks/${NAME}`, access: 'signature', handle: async (req, ctx) => handshake(req, ctx.settings['verifyToken'] as string | undefined) }],
 };
 
 /** Meta's subscription check: the verify token must match; the answer is the challenge, as plain text. */

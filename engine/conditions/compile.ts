@@ -35,6 +35,13 @@ export function compileGroup(raw: unknown, ctx: ConditionContext, subpath: strin
   return compiler.failed ? undefined : compiled;
 }
 
+/** Compiles one attribute or variable condition, as compileGroup does a group. */
+export function compileCondition(raw: unknown, ctx: ConditionContext, subpath: string): CompiledCondition | undefined {
+  const compiler = new ConditionCompiler(ctx);
+  const compiled = compiler.condition(raw as Record<string, unknown>, subpath);
+  return compiler.failed ? undefined : compiled;
+}
+
 const NO_VARIABLES: ReadonlyMap<string, ValueType> = new Map();
 const NO_VARS: Readonly<Record<string, Value>> = Object.freeze({});
 
@@ -101,7 +108,7 @@ class ConditionCompiler {
     return this.condition(raw, path);
   }
 
-  private condition(raw: Record<string, unknown>, path: string): CompiledCondition | undefined {
+  condition(raw: Record<string, unknown>, path: string): CompiledCondition | undefined {
     if (!this.hasShape('variable' in raw ? VariableConditionSchema : AttributeConditionSchema, raw, path)) return undefined;
     const c = raw as Condition;
     const source = 'variable' in c ? this.variable(c.variable, path) : this.attribute(c.attribute, path);

@@ -1,6 +1,7 @@
-// The events module: the People Real-Time Event entry point, Wait for an event, and the route
-// apps send custom events to. POST /events takes one event or a batch of up to 1,000
-// ({ "events": [...] }); each names its person by id, phone or email. A batch refuses only its
+// The events module: the entry points started by what people do or by their dates (People
+// Real-Time Event, Change in People Profile, Date or Time), the waits for events, profile
+// changes and dates, and the route apps send custom events to. POST /events takes one event or
+// a batch of up to 1,000 ({ "events": [...] }); each names its person by id, phone or email. A batch refuses only its
 // bad items, each with its code, and takes the rest. An event for an unknown person is refused
 // (JCT_PERSON_UNKNOWN) unless the module setting `createPeople` is on: the profile is then
 // created with the phone or email given. The engine types the properties against the event's
@@ -12,6 +13,10 @@ import { JunctionError, toJunctionError } from '../errors.js';
 import type { PersonInput } from '../vocabulary.js';
 import realTimeEvent from './real-time-event.js';
 import waitForEvent from './wait-for-event.js';
+import changeInProfile from './change-in-profile.js';
+import dateOrTime from './date-or-time.js';
+import waitForProfileChange from './wait-for-profile-change.js';
+import waitForDate from './wait-for-date.js';
 
 export const MAX_BATCH = 1000;
 
@@ -72,6 +77,7 @@ async function ingestBatch(items: readonly EventItem[], ctx: RouteContext): Prom
 const events: RouteDefinition = {
   method: 'POST',
   url: '/events',
+  access: 'events',
   schema: { body: Body },
   bodyLimit: 4 * 1024 * 1024,
   handle: async (req: RouteRequest, ctx: RouteContext) => {
@@ -83,7 +89,7 @@ const events: RouteDefinition = {
 
 export const eventsModule: Module = {
   name: 'events',
-  elements: [realTimeEvent, waitForEvent],
+  elements: [realTimeEvent, changeInProfile, dateOrTime, waitForEvent, waitForProfileChange, waitForDate],
   routes: [events],
   config: { schema: EventsSettings, secrets: [] },
 };

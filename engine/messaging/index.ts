@@ -56,6 +56,7 @@ const click: InputDefinition = {
 const shortLink: RouteDefinition = {
   method: 'GET',
   url: `${LINK_PATH}:code`,
+  access: 'open', // a person's browser follows it; the code is the only thing it needs
   schema: { params: Type.Object({ code: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }) }) },
   handle: (req: RouteRequest, ctx: RouteContext) => clicked(req.params['code']!, ctx),
 };

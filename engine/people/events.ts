@@ -91,7 +91,9 @@ function typedProperties(info: EventInfo, raw: unknown): Record<string, Value> {
     throw new JunctionError('JCT_EVENT_PROPERTY', `event "${info.name}": "properties" must be an object`, { event: info.name });
   }
   const out: Record<string, Value> = {};
-  for (const [name, value] of Object.entries(raw)) {
+  for (const name in raw) {
+    if (!Object.hasOwn(raw, name)) continue; // own properties only, read without a [name, value] pair each
+    const value = (raw as Record<string, unknown>)[name];
     const type = info.byName.get(name);
     if (!type) {
       const known = info.properties.map((p) => p.name).join(', ') || 'none';

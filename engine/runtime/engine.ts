@@ -9,6 +9,7 @@
 // changed columns go back into the partition's table; rows kept in memory are marked in the
 // journal and built once per batch. Outbox entries are performed once durable (outbox.ts).
 // Flow versions and their lifecycle are kept here too, journaled on every change.
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { JunctionError, toJunctionError } from '../errors.js';
 import { coerceValue, type Value } from '../values.js';
@@ -27,6 +28,7 @@ import {
   type Effect,
   type FlowRecord,
   type FlowStatus,
+  type DoNotContactChange,
   type Input,
   type ParticipantState,
   type Person,
@@ -42,6 +44,8 @@ import { sumMetrics, sumVersions, type AllVersionsMetrics, type FlowMetrics, typ
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Live } from './versions.js';
+import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
+import { MAX_BATCH, OPERATION_KEEP_MS, Operations, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { Seen, type SeenEntry } from './dedup.js';
@@ -50,7 +54,9 @@ import { References } from './references.js';
 import { EventRoutes } from './event-routes.js';
 import { EventCatalog } from '../people/events.js';
 import type { EventDefinition } from '../person.js';
-import { eventKey, type EventRow } from './rows.js';
+import type { EventRow } from './rows.js';
+import { reschedule, withSchedule, type Rescheduled, type Schedule } from './reschedule.js';
+import { Templates, type TemplateRecord } from './templates.js';
 
 /** A flow that has seen no activity for this long finishes by itself. */
 export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
@@ -99,6 +105,8 @@ export interface EngineOptions {
   referenceWindowMs?: number;
   /** How long a person's events are kept in the history. Default 90 days. */
   eventRetentionMs?: number;
+  /** Built-in templates (the product's predefined flows): each takes its definition's id, name and description. */
+  templates?: readonly FlowDefinition[];
 }
 
 export interface EnterOptions {
@@ -127,6 +135,7 @@ export class Engine {
   readonly journal: GroupCommit;
   private readonly logger: Logger;
   private readonly onStep: ((event: StepEvent) => void) | undefined;
+  private readonly stepWatchers = new Set<(event: StepEvent) => void>();
   private readonly records = new Map<string, FlowRecord[]>();
   private readonly versions = new Versions();
   private readonly parts: Partition[];
@@ -136,6 +145,9 @@ export class Engine {
   private readonly seen: Seen[];
   private readonly dedupWindowMs: number;
   private readonly refs = new References();
+  private readonly operations = new Operations();
+  private readonly engagement = new Engagement();
+  private readonly templatesById: Templates;
   private readonly referenceWindowMs: number;
   private readonly surroundings: Surroundings = {
     isBlocked: (channel: Channel, contact: string, sender: string): boolean => this.people.isBlocked(channel, contact, sender),
@@ -144,6 +156,8 @@ export class Engine {
   private readonly triggers = new Triggers(() => this.running());
   private readonly eventRoutes = new EventRoutes(() => this.running(), () => this.versions.live());
   private readonly eventRetentionMs: number;
+  /** The wait key (`event:<name>`) of each event name routed so far: built once, its hash kept. */
+  private readonly eventWaitKeys = new Map<string, string>();
   private readonly refusals = new Map<string, number>();
   /** The flows the step running now and the instant chain that led to it passed through (see addToFlows). */
   private chain: readonly string[] = NO_CHAIN;
@@ -158,6 +172,8 @@ export class Engine {
   private draining = false;
   /** Batches of outbox entries waiting for their commit before they are performed. */
   private dispatching = 0;
+  /** Outbox entries written and not yet done. */
+  private pendingEffects = 0;
   private closed = false;
 
   constructor(options: EngineOptions) {
@@ -173,6 +189,7 @@ export class Engine {
     this.dedupWindowMs = options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
     this.referenceWindowMs = options.referenceWindowMs ?? DEFAULT_REFERENCE_WINDOW_MS;
     this.eventRetentionMs = options.eventRetentionMs ?? DEFAULT_EVENT_RETENTION_MS;
+    this.templatesById = new Templates(options.templates ?? []);
     this.personRows = new KeyedRows('person', (id) => id, (id) => {
       const person = this.people.get(id); // as it is when the batch is written
       return person ? personOf(person) : null;
@@ -208,12 +225,15 @@ export class Engine {
    */
   personKey(person: PersonInput): string {
     if (person.id !== undefined) return person.id;
+    const externalId = person.standard?.externalId;
+    const known = typeof externalId === 'string' ? this.people.findByExternalId(externalId) : undefined;
+    if (known) return known.id;
     for (const contact of [...(person.phones ?? []), ...(person.emails ?? [])]) {
       const found = this.people.findByContact(contact);
       if (found) return found.id;
     }
-    if (!person.phones?.length && !person.emails?.length) {
-      throw new JunctionError('JCT_PERSON_EMPTY', 'a person needs an id, a phone or an email');
+    if (!person.phones?.length && !person.emails?.length && typeof externalId !== 'string') {
+      throw new JunctionError('JCT_PERSON_EMPTY', 'a person needs an id, an external id, a phone or an email');
     }
     return newPersonId();
   }
@@ -262,6 +282,78 @@ export class Engine {
       await this.journal.durable();
       if (this.toDispatch.length === 0 && this.dispatching === 0 && !this.outbox.busy) return;
     }
+  }
+
+  /**
+   * The Flow API's batch: adds up to 1,000 people (each created or updated from its profile)
+   * to the flow through its Flow API entry point `entry` (the only one when omitted), each as
+   * its own input; the report says who was accepted and why others were not, and is kept 30
+   * days. A call repeating an Idempotency-Key of the same flow adds nobody and returns the
+   * first call's report. Throws (adding nobody) when the flow cannot take anyone.
+   */
+  async addParticipants(flowId: string, people: readonly ParticipantToAdd[], options: { entry?: string; idempotencyKey?: string; callbackData?: string } = {}): Promise<OperationReport & { repeated?: true }> {
+    const earlier = options.idempotencyKey === undefined ? undefined : this.operations.forKey(flowId, options.idempotencyKey);
+    if (earlier) return { ...earlier, repeated: true };
+    if (people.length > MAX_BATCH) throw new JunctionError('JCT_BATCH_TOO_LARGE', `at most ${MAX_BATCH} participants per call; this one has ${people.length}`);
+    const live = this.versions.current(flowId);
+    if (!live) throw this.notRunning(flowId);
+    pickEntry(live.flow, options.entry, 'flowApi');
+    const participants = await Promise.all(people.map((p) => this.addOne(flowId, p, options.entry)));
+    const { entry, idempotencyKey, callbackData } = options;
+    const report: OperationReport = {
+      operationId: randomUUID(),
+      flowId,
+      at: this.clock.now(),
+      participants,
+      ...(entry === undefined ? {} : { entry }),
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(callbackData === undefined ? {} : { callbackData }),
+    };
+    for (const gone of this.operations.expire(report.at - OPERATION_KEEP_MS)) this.journal.put('operation', gone, null);
+    this.operations.keep(report);
+    this.journal.put('operation', report.operationId, report);
+    await this.journal.durable();
+    return report;
+  }
+
+  /** The engaged persons of a month ("YYYY-MM", UTC): who first entered a flow when, the total and the top flows. */
+  engagedReport(month: string): EngagedReport {
+    return this.engagement.report(month);
+  }
+
+  /** A kept Flow API report. */
+  operation(operationId: string): OperationReport | undefined {
+    return this.operations.get(operationId);
+  }
+
+  private async addOne(flowId: string, p: ParticipantToAdd, entry: string | undefined): Promise<ParticipantOutcome> {
+    const ref = p.ref === undefined ? {} : { ref: p.ref };
+    try {
+      const r = await this.submit(this.personKey(p.person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars: p.vars, person: p.person });
+      return r.entered
+        ? { ...ref, status: 'accepted', personId: r.personId, participantId: r.participantId! }
+        : { ...ref, status: 'rejected', personId: r.personId, reason: r.reason ?? 'JCT_NOT_ENTERED' };
+    } catch (err) {
+      const e = toJunctionError(err, 'JCT_INTERNAL');
+      if (e.code === 'JCT_STORE_UNAVAILABLE' || e.code === 'JCT_INTERNAL') throw e;
+      return { ...ref, status: 'rejected', reason: e.code, message: e.message };
+    }
+  }
+
+  /** Hears of every step (the live feed); returns the function that stops it. */
+  watchSteps(listener: (event: StepEvent) => void): () => void {
+    this.stepWatchers.add(listener);
+    return () => this.stepWatchers.delete(listener);
+  }
+
+  private stepped(event: StepEvent): void {
+    this.onStep?.(event);
+    for (const watch of this.stepWatchers) watch(event);
+  }
+
+  /** Resolves once every change made so far (a flow saved, launched, …) is durable. */
+  durable(): Promise<void> {
+    return this.journal.durable();
   }
 
   // ── flow definitions and lifecycle ──────────────────────────────────────────
@@ -326,18 +418,100 @@ export class Engine {
   }
 
   /**
+   * Changes the flow's schedule in place (no new version) on every version that is not over and
+   * on its draft. A version that has started keeps its start (it cannot start again) and takes
+   * the new end; a scheduled one takes both, and starts at once when its new start is not in the
+   * future (or is left out). An end already past stops entries at once; otherwise the versions'
+   * timers are armed again. When any version refuses the schedule, nothing changes.
+   */
+  changeSchedule(flowId: string, schedule: Schedule): FlowRecord[] {
+    const records = this.records.get(flowId);
+    if (!records) throw unknownFlow(flowId);
+    const changes = records
+      .filter((r) => r.status === 'draft' || r.status === 'scheduled' || isLive(r.status))
+      .map((record) => ({ record, to: reschedule(record.definition, schedule, isLive(record.status), `flow "${flowId}" version ${record.version}`) }));
+    if (changes.length === 0) throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no draft and no version that is not over`);
+    for (const { record, to } of changes) this.rescheduleVersion(record, to);
+    this.drain();
+    return changes.map((c) => c.record);
+  }
+
+  /** A version's new schedule: in its definition (journaled) and, once launched, in its settings and timers. */
+  private rescheduleVersion(record: FlowRecord, to: Rescheduled): void {
+    record.definition = withSchedule(record.definition, to.schedule);
+    this.putFlow(record);
+    const live = this.versions.version(record.id, record.version);
+    if (!live) return; // the draft
+    Object.assign(live.flow.settings, { start: to.start, end: to.end });
+    live.timers.splice(0).forEach((t) => this.clock.cancel(t));
+    const now = this.clock.now();
+    if (to.end !== undefined && to.end <= now) this.stopEntries(live);
+    if (live.record.status !== 'scheduled') {
+      if (isLive(live.record.status)) this.armFlowTimers(live);
+    } else if (to.start !== undefined && to.start > now) {
+      this.armStart(live, to.start);
+    } else {
+      this.activateScheduled(live);
+    }
+  }
+
+  /**
    * A new draft flow `newId` from a version of `flowId` (default its newest): an independent
    * flow with its own versions and metrics. Not for flows with an Inbound Message entry: two
    * flows would answer the same keywords.
    */
   duplicate(flowId: string, newId: string, version?: number): FlowRecord {
-    const from = version === undefined ? this.record(flowId) : this.records.get(flowId)?.find((r) => r.version === version);
-    if (!from) throw version === undefined ? unknownFlow(flowId) : new JunctionError('JCT_VERSION_UNKNOWN', `flow "${flowId}" has no version ${version}`);
+    const from = this.versionRecord(flowId, version);
     if (from.definition.entryPoints.some((e) => e.type === 'inboundMessage')) {
       throw new JunctionError('JCT_DUPLICATE_NOT_ALLOWED', `flow "${flowId}" starts on inbound messages; a copy would answer the same keywords: create a new version instead`);
     }
-    if (this.records.has(newId)) throw new JunctionError('JCT_FLOW_EXISTS', `a flow with id "${newId}" exists already`);
+    if (this.records.has(newId)) throw flowExists(newId);
     return this.save({ ...structuredClone(from.definition), id: newId });
+  }
+
+  /** A version of the flow (default its newest), launched or not. */
+  private versionRecord(flowId: string, version: number | undefined): FlowRecord {
+    const from = version === undefined ? this.record(flowId) : this.records.get(flowId)?.find((r) => r.version === version);
+    if (!from) throw version === undefined ? unknownFlow(flowId) : new JunctionError('JCT_VERSION_UNKNOWN', `flow "${flowId}" has no version ${version}`);
+    return from;
+  }
+
+  /** Saves a copy of a version's definition (default the flow's newest) as a template for new flows. */
+  saveTemplate(flowId: string, templateId: string, options: { name?: string; description?: string; version?: number } = {}): TemplateRecord {
+    const { definition } = this.versionRecord(flowId, options.version);
+    const template: TemplateRecord = {
+      id: templateId,
+      name: options.name ?? definition.name,
+      description: options.description ?? definition.description ?? '',
+      definition: structuredClone(definition),
+      builtIn: false,
+      savedAt: this.clock.now(),
+    };
+    this.templatesById.add(template);
+    this.journal.put('template', templateId, template);
+    return template;
+  }
+
+  /** The built-in and saved templates, by id. */
+  templates(): TemplateRecord[] {
+    return this.templatesById.all();
+  }
+
+  template(id: string): TemplateRecord | undefined {
+    return this.templatesById.get(id);
+  }
+
+  /** A new draft flow `newFlowId` from a copy of the template: independent of it and of every flow made from it. */
+  draftFromTemplate(templateId: string, newFlowId: string): FlowRecord {
+    const { definition } = this.templatesById.require(templateId);
+    if (this.records.has(newFlowId)) throw flowExists(newFlowId);
+    return this.save({ ...structuredClone(definition), id: newFlowId });
+  }
+
+  /** Deletes a saved template; built-in ones are refused. Flows made from it are not touched. */
+  deleteTemplate(id: string): void {
+    this.templatesById.remove(id);
+    this.journal.put('template', id, null);
   }
 
   /** Deletes the flow's draft (a flow never launched goes away entirely); launched versions are never deleted. */
@@ -401,7 +575,7 @@ export class Engine {
     const node = index === undefined ? undefined : live.flow.nodes[index];
     if (!node || !live.flow.entries.includes(node.index)) throw new JunctionError('JCT_ENTRY_UNKNOWN', `flow "${flowId}" has no entry point "${entryId}"`);
     if (!node.def.reconfigure) throw new JunctionError('JCT_ENTRY_NOT_EDITABLE', `entry point "${entryId}" cannot be edited while the flow runs`);
-    const definition = structuredClone(live.flow.definition);
+    const definition = structuredClone(live.record.definition); // the record keeps in-place changes (goal, schedule)
     definition.entryPoints.find((e) => e.id === entryId)!.config = config;
     const updated = compileFlowOrThrow(definition, { ...this.compileOptions(), version: live.flow.version });
     const after = updated.nodes[node.index]!.prepared;
@@ -418,6 +592,11 @@ export class Engine {
   /** The newest launched version that is not over, if any, else the newest version. */
   status(flowId: string): FlowRecord | undefined {
     return this.versions.current(flowId)?.record ?? this.record(flowId);
+  }
+
+  /** Every version of one flow, oldest first (empty for an unknown flow). */
+  flowVersions(flowId: string): readonly FlowRecord[] {
+    return this.records.get(flowId) ?? [];
   }
 
   /** Every version of every flow. */
@@ -458,6 +637,11 @@ export class Engine {
     for (const p of this.parts) yield* p.ofVersion(flowId, version);
   }
 
+  /** The person's participants inside flows now (a pass over their partition's participants). */
+  journeysOf(personId: string): ParticipantState[] {
+    return this.partition(personId).participants.values().filter((p) => p.personId === personId);
+  }
+
   /** Inputs refused (bad input: nothing written), by `<input kind> <error code>`. */
   get refusedInputs(): ReadonlyMap<string, number> {
     return this.refusals;
@@ -471,6 +655,31 @@ export class Engine {
   /** Outbox entries that failed for good, by kind. */
   get effectFailures(): ReadonlyMap<string, number> {
     return this.outbox.failures;
+  }
+
+  /** Outbox entries written and not yet done (waiting for their commit, a retry or their handler). */
+  get outboxPending(): number {
+    return this.pendingEffects;
+  }
+
+  /** Whether the inbox takes input: not once a batch failed (the store cannot make input durable), nor after close. */
+  get accepting(): boolean {
+    return !this.journal.failed && !this.closed;
+  }
+
+  /** Participants inside each flow version, by the element they are at (a pass over every participant). */
+  participantsAtElements(): Array<{ flowId: string; version: number; element: string; participants: number }> {
+    const counts = new Map<string, { flowId: string; version: number; element: string; participants: number }>();
+    for (const p of this.parts) {
+      p.participants.countAtNodes((flowId, version, node, participants) => {
+        const element = this.versions.version(flowId, version)?.flow.nodes[node]?.id ?? String(node);
+        const key = `${flowId}@${version}#${element}`;
+        const entry = counts.get(key) ?? { flowId, version, element, participants: 0 };
+        entry.participants += participants;
+        counts.set(key, entry);
+      });
+    }
+    return [...counts.values()];
   }
 
   /** Stops timers, entry subscriptions and retries, and writes what is pending. */
@@ -506,8 +715,13 @@ export class Engine {
     for (const [key, value] of rows('seen')) this.restoreSeen(key, value as { bits: number[]; goal: boolean });
     this.restoreDedup(rows('dedup') as Iterable<[string, SeenEntry]>);
     this.refs.restore(rows('ref') as Iterable<[string, Reference]>);
+    for (const [, value] of rows('template')) this.templatesById.restore(value as TemplateRecord);
+    this.operations.restore(rows('operation') as Iterable<[string, OperationReport]>);
+    for (const [key, value] of rows('engaged')) this.engagement.restore(key, value as Engaged);
     const participants = this.restoreParticipants(rows('participant'));
+    this.rearmEntries();
     const pending = [...rows('outbox')].map(([, value]) => value as Effect);
+    this.pendingEffects += pending.length;
     this.outbox.dispatch(pending);
     this.drain();
     return { participants, people, outbox: pending.length };
@@ -548,15 +762,25 @@ export class Engine {
     }
   }
 
-  /** Puts a running version back to work after a restart, without bringing its audience in again. */
+  /** Puts a running version back to work after a restart (its entry points come back once the rest is loaded: rearmEntries). */
   private rearm(record: FlowRecord, lastActivityAt: number): void {
     const flow = compileFlowOrThrow(record.definition, { ...this.compileOptions(), version: record.version });
     const live = this.addLive(record, flow);
     live.lastActivityAt = lastActivityAt;
     if (record.status === 'scheduled') return this.armStart(live, flow.settings.start ?? this.clock.now());
     this.armFlowTimers(live);
-    if (record.status === 'finishing') return;
-    for (const index of flow.entries) this.activateEntry(live, index, 'rearm');
+  }
+
+  /**
+   * The entry points of the active and paused versions listen again, without bringing their
+   * audience in again. Last in recovery: an entry point that enters people at once (a date
+   * that came while down) sees who is inside and who entered when.
+   */
+  private rearmEntries(): void {
+    for (const live of this.versions.all()) {
+      if (live.record.status !== 'active' && live.record.status !== 'paused') continue;
+      for (const index of live.flow.entries) this.activateEntry(live, index, 'rearm');
+    }
   }
 
   private restoreHistory(key: string, value: unknown): void {
@@ -567,10 +791,12 @@ export class Engine {
 
   /** An event goes back into its person's history, unless retention has let it go since. */
   private restoreEvent(key: string, [name, at, props]: EventRow): void {
-    const [personId, seq] = splitKey(key);
+    const [personId, digits] = splitKey(key);
     const part = this.partition(personId);
-    const kept = part.events.restore(part.personSlot(personId), name, at, parseInt(seq, 36), props, this.clock.now() - this.eventRetentionMs);
-    if (!kept) this.journal.put('event', key, null);
+    const slot = part.personSlot(personId);
+    const seq = parseInt(digits, 36);
+    const kept = part.events.restore(slot, name, at, seq, props, this.clock.now() - this.eventRetentionMs);
+    if (!kept) this.journal.mark(part.eventRows, part.eventRows.dropped(personId, seq));
   }
 
   private restoreMetrics(key: string, totals: MetricsTotals): void {
@@ -636,6 +862,9 @@ export class Engine {
         return { personId: this.people.upsert({ ...input.person, id: personKey }).id };
       case 'person.update':
         return { personId: this.people.update(personKey, input.changes).id };
+      case 'doNotContact':
+        for (const entry of input.change.entries) this.changeDoNotContact(input.change.op, entry);
+        return { personId: personKey };
       default:
         return this.moduleInput(part, personKey, input);
     }
@@ -661,31 +890,50 @@ export class Engine {
       throw new JunctionError('JCT_EVENT_TIME', `event "${input.name}": its time must be a date-time within the kept history (${Math.round(this.eventRetentionMs / 86_400_000)} days) and not in the future`);
     }
     const person = input.person ? this.people.upsert({ ...input.person, id: personKey }) : this.people.get(personKey);
-    if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}" (an unknown phone or email creates the profile when the events module setting createPeople is on)`);
-    return this.eventHappened(part, person.id, { kind: 'event', name: input.name, properties, at: input.at });
+    if (person === undefined) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}" (an unknown phone or email creates the profile when the events module setting createPeople is on)`);
+    // A person the partition knows goes on by the key the store found them with (their id: the
+    // profile is not read); one new to it is numbered with the store's own string.
+    const known = part.knownPersonSlot(personKey);
+    const personId = known === undefined ? person.id : personKey;
+    const slot = known ?? part.personSlot(personId);
+    return this.keepAndRoute(part, personId, slot, { kind: 'event', name: input.name, properties, at: input.at }, NO_CHAIN); // custom (checked): always kept
   }
 
-  /** A person's event: kept in their history, counted for goals, delivered to waits, and starting the entries it triggers. */
+  /** A person's event: kept and routed when it is a custom one or some launched version names it. */
   private eventHappened(part: Partition, personId: string, input: Extract<Input, { kind: 'event' }>, chain: readonly string[] = NO_CHAIN): Receipt {
     const custom = this.eventCatalog().get(input.name)?.group === 'custom';
     if (!custom && !this.eventRoutes.isNamed(input.name)) return { personId, delivered: 0 };
-    const slot = part.personSlot(personId);
+    return this.keepAndRoute(part, personId, part.personSlot(personId), input, chain);
+  }
+
+  /** Kept in the history of the person (numbered `slot`), counted for goals, delivered to waits, and starting the entries it triggers. */
+  private keepAndRoute(part: Partition, personId: string, slot: number, input: Extract<Input, { kind: 'event' }>, chain: readonly string[]): Receipt {
     this.recordEvent(part, personId, slot, input);
-    for (const live of this.eventRoutes.goalsOf(input.name)) {
+    const goals = this.eventRoutes.goalsOf(input.name);
+    for (let i = 0; i < goals.length; i++) {
+      const live = goals[i]!; // an indexed loop: no iterator per event
       const rec = part.existingMetrics(live.flow);
       if (rec?.hasEntered(slot) && rec.goal(slot)) this.putMetrics(part, live, slot, true);
     }
-    const delivered = this.deliverOn(part, personId, `event:${input.name}`, input);
+    const delivered = this.deliverOn(part, slot, this.eventWaitKey(input.name), input);
     this.enterOnEvent(part, personId, slot, input, chain);
     return { personId, delivered };
+  }
+
+  /** The key participants waiting for this event wait on (`event:<name>`), built once per name. */
+  private eventWaitKey(name: string): string {
+    let key = this.eventWaitKeys.get(name);
+    if (key === undefined) this.eventWaitKeys.set(name, (key = `event:${name}`));
+    return key;
   }
 
   /** Keeps the event in the person's history (and the journal), dropping what retention lets go. */
   private recordEvent(part: Partition, personId: string, slot: number, input: Extract<Input, { kind: 'event' }>): void {
     const props = input.properties as Readonly<Record<string, Value>>;
-    const { seq, dropped } = part.events.add(slot, input.name, input.at, props, this.clock.now() - this.eventRetentionMs);
-    this.journal.put('event', eventKey(personId, seq), [input.name, input.at, props]);
-    for (const gone of dropped) this.journal.put('event', eventKey(personId, gone), null);
+    const seq = part.events.add(slot, input.name, input.at, props, this.clock.now() - this.eventRetentionMs);
+    const rows = part.eventRows;
+    this.journal.mark(rows, rows.recorded(personId, seq, input.name, input.at, props));
+    for (const gone of part.events.dropped) this.journal.mark(rows, rows.dropped(personId, gone));
     this.journal.put('meta', part.eventSeqKey, seq);
   }
 
@@ -721,6 +969,7 @@ export class Engine {
   /** An outbox entry's outcome: the entry is done; the participant waiting for it moves on. */
   private effectOutcome(part: Partition, personId: string, input: Extract<Input, { kind: 'effect.result' | 'effect.failed' }>): Receipt {
     this.journal.put('outbox', input.key, null);
+    this.pendingEffects--;
     if (input.kind === 'effect.result') this.keepReferences(personId, input);
     const [participantId, steps] = input.key.split(':');
     const state = part.participants.get(participantId!);
@@ -785,7 +1034,8 @@ export class Engine {
    */
   private routeModuleInput(part: Partition, personId: string, def: InputDefinition, input: Input): Receipt {
     const key = def.waitKey(input);
-    let waiting = key === undefined ? [] : [...part.waitingOn(personId, key)];
+    const person = part.knownPersonSlot(personId);
+    let waiting = key === undefined || person === undefined ? [] : [...part.waitingOn(person, key)];
     const hit = this.triggers.match(def, input, this.people.get(personId));
     if (hit?.interrupts) waiting = waiting.filter((id) => !this.interrupt(part, id));
     if (waiting.length > 0 || !hit) {
@@ -817,7 +1067,7 @@ export class Engine {
     part.metrics(live.flow).count(state.node, 'interrupted', 1); // counted before leave() journals the metrics
     this.leave(part, live, seq, state, false);
     const exited = { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: 'interrupted' };
-    this.onStep?.({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited, this.people.get(state.personId)!) });
+    this.stepped({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited, this.people.get(state.personId)!) });
     return true;
   }
 
@@ -833,9 +1083,11 @@ export class Engine {
     for (const gone of seen.expire(this.clock.now() - this.dedupWindowMs)) this.journal.put('dedup', gone, null);
   }
 
-  private deliverOn(part: Partition, personId: string, on: string, input: Input): number {
+  /** Delivers an input to the participants of the person (by number) waiting on key `on`. */
+  private deliverOn(part: Partition, person: number, on: string, input: Input): number {
+    const seqs = part.waitingOn(person, on);
     let n = 0;
-    for (const seq of part.waitingOn(personId, on)) if (this.deliverTo(part, seq, input)) n++;
+    for (let i = 0; i < seqs.length; i++) if (this.deliverTo(part, seqs[i]!, input)) n++;
     return n;
   }
 
@@ -958,14 +1210,23 @@ export class Engine {
     const id = part.nextId();
     const seq = part.seq;
     this.journal.put('meta', part.seqKey, seq);
-    part.put(seq, newParticipant(id, live.flow, personId, entry, now));
+    part.put(seq, newParticipant(id, live.flow, personId, entry, now), slot);
     this.journal.mark(part.participantRows, seq);
     part.metrics(live.flow).entered(slot);
     this.putMetrics(part, live, slot, true);
+    this.noteEngaged(personId, flowId, now);
     const input: EnterStep = chain ? { kind: 'enter', entry, vars, chain } : branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
     part.push(() => void this.firstStep(part, live, seq, input));
     this.emitEvent(part, personId, 'flow.entered', { flowId, version: live.flow.version }, [...(chain ?? this.chain), flowId]);
     return { entered: true, participantId: id };
+  }
+
+  /** The person's first entry into any flow this month is kept for the engaged persons report. */
+  private noteEngaged(personId: string, flowId: string, now: number): void {
+    const first = this.engagement.entered(personId, flowId, now);
+    if (!first) return;
+    this.journal.put('engaged', first.key, first.row);
+    if (first.newMonth) for (const gone of this.engagement.expire(now)) this.journal.put('engaged', gone, null);
   }
 
   /** A new participant's entry step. */
@@ -1016,17 +1277,18 @@ export class Engine {
     if (next.status === ParticipantStatus.Exited) {
       this.leave(part, live, seq, next, live.flow.nodes[next.node]!.def.type === 'exit');
     } else {
-      part.put(seq, next);
+      part.put(seq, next, person);
       this.journal.mark(part.participantRows, seq);
     }
     this.putMetrics(part, live, person, firstVisit);
     for (const effect of result.effects) {
       this.journal.put('outbox', effect.key, effect);
+      this.pendingEffects++;
       this.toDispatch.push(effect);
     }
-    if (this.onStep) {
+    if (this.onStep || this.stepWatchers.size > 0) {
       const participant = { ...next }; // the scratch state is reused: the event keeps its own copy
-      this.onStep({ at: now, flow: live.flow, participant, result: { ...result, state: participant } });
+      this.stepped({ at: now, flow: live.flow, participant, result: { ...result, state: participant } });
     }
   }
 
@@ -1068,17 +1330,18 @@ export class Engine {
     this.logger.warn({ flowId: from.flow.id, element: from.flow.nodes[a.node]?.id, target: a.flowId, code: e.code }, e.message);
   }
 
+  /** Adds or removes a do-not-contact entry and journals the contact's entry as it now is. */
+  private changeDoNotContact(op: DoNotContactChange['op'], entry: DoNotContactEntry): void {
+    if (op === 'add') this.people.addDoNotContact(entry);
+    else this.people.removeDoNotContact(entry);
+    this.journal.put('dnc', `${entry.channel}\u0000${entry.contact}`, this.people.blockOf(entry.channel, entry.contact) ?? null);
+  }
+
   /** Applies the step's profile and do-not-contact changes; a store refusal stops the participant (in `state`). */
   private applyPersonChanges(live: Live, state: ScratchState, result: StepResult): void {
     try {
       if (result.profile.length > 0) this.people.update(state.personId, result.profile);
-      for (const change of result.doNotContact) {
-        for (const entry of change.entries) {
-          if (change.op === 'add') this.people.addDoNotContact(entry);
-          else this.people.removeDoNotContact(entry);
-          this.journal.put('dnc', `${entry.channel}\u0000${entry.contact}`, this.people.blockOf(entry.channel, entry.contact) ?? null);
-        }
-      }
+      for (const change of result.doNotContact) for (const entry of change.entries) this.changeDoNotContact(change.op, entry);
     } catch (err) {
       const e = toJunctionError(err, 'JCT_PROFILE_UPDATE');
       this.logger.warn({ flowId: live.flow.id, participant: state.id, code: e.code }, e.message);
@@ -1149,7 +1412,7 @@ export class Engine {
   }
 
   private addLive(record: FlowRecord, flow: CompiledFlow): Live {
-    const live: Live = { record, flow, deactivate: new Map(), held: [], lastActivityAt: this.clock.now(), timers: [] };
+    const live: Live = { record, flow, deactivate: new Map(), held: [], lastActivityAt: this.clock.now(), timers: [], entryTimers: new Set() };
     this.versions.add(live);
     this.triggers.invalidate();
     this.eventRoutes.invalidate();
@@ -1253,6 +1516,22 @@ export class Engine {
         this.peopleListeners.add(listener);
         return () => this.peopleListeners.delete(listener);
       },
+      schedule: (at, task) => {
+        const handle = this.clock.schedule(at, () => {
+          live.entryTimers.delete(handle);
+          this.runNow(task);
+        });
+        live.entryTimers.add(handle);
+        return () => {
+          live.entryTimers.delete(handle);
+          this.clock.cancel(handle);
+        };
+      },
+      lastEntryAt: (personId) => {
+        const part = this.partition(personId);
+        const slot = part.knownPersonSlot(personId);
+        return slot === undefined ? undefined : part.historyOf(live.flow.id, slot)?.entries.at(-1);
+      },
     };
   }
 
@@ -1262,7 +1541,9 @@ export class Engine {
       this.clock.schedule(at, () =>
         this.runNow(() => {
           if (!isLive(live.record.status)) return;
-          if (addDuration(live.lastActivityAt, IDLE_LIMIT, live.flow.settings.timeZone) <= this.clock.now()) this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
+          const now = this.clock.now();
+          if (live.entryTimers.size > 0) live.lastActivityAt = now; // an entry point waits for a date: not idle
+          if (addDuration(live.lastActivityAt, IDLE_LIMIT, live.flow.settings.timeZone) <= now) this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
           else this.armIdleCheck(live);
         }),
       ),
@@ -1390,6 +1671,10 @@ function checkVars(flow: CompiledFlow, given: Record<string, unknown> | undefine
 
 function unknownFlow(flowId: string): JunctionError {
   return new JunctionError('JCT_FLOW_UNKNOWN', `no flow with id "${flowId}"`);
+}
+
+function flowExists(flowId: string): JunctionError {
+  return new JunctionError('JCT_FLOW_EXISTS', `a flow with id "${flowId}" exists already`);
 }
 
 function unavailable(): JunctionError {

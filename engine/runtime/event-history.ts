@@ -1,47 +1,59 @@
-// The event history of one partition's people: per person (by partition number) and event
-// name, the events' times (kept sorted), their partition sequence numbers (the order they were
-// recorded in) and their properties. Conditions count "happened N times within a window"
-// by binary search on the times: only the events inside the window are looked at, and only
-// when a property filter or a "recorded after" bound asks for it. Old events are dropped when
-// the same person and name record a new one (retention) and at recovery; at most
-// MAX_PER_NAME are kept per person and name, the oldest going first.
+// The event history of one partition's people, in columns: per person (by partition number)
+// and event name a log of the events' times (kept sorted), their partition sequence numbers
+// (the order they were recorded in) and their properties. A person's logs are chained from
+// their newest; a log holding one event (the common case) keeps it in the columns themselves,
+// and only a second event of the same person and name gives the log arrays of its own (Many):
+// no object per person or per event besides its properties. Conditions count "happened N
+// times within a window" by binary search on the times: only the events inside the window are
+// looked at, and only when a property filter or a "recorded after" bound asks for it. Old
+// events are dropped when the same person and name record a new one (retention) and at
+// recovery; at most MAX_PER_NAME are kept per person and name, the oldest going first.
 import type { EventProperties, EventRange, EventView } from '../vocabulary.js';
 
 /** Most events kept per person and event name. */
 export const MAX_PER_NAME = 10_000;
 
-/** A person's events of one name, oldest first. */
-interface Log {
-  readonly at: number[];
-  readonly seq: number[];
-  readonly props: EventProperties[];
+/** The events of a log that has held more than one, oldest first. */
+class Many {
+  readonly at: number[] = [];
+  readonly seq: number[] = [];
+  readonly props: EventProperties[] = [];
 }
+
+/** No log: the end of a person's chain. */
+const NONE = -1;
+const INITIAL_SIZE = 1024;
 
 export class EventHistory {
   /** Last event sequence number handed out in this partition (journaled with the events). */
   seq = 0;
-  private readonly people: Array<Map<string, Log> | undefined> = [];
+  /** The sequences of the events the last add() pushed out (retention, the cap); refilled by the next one. */
+  readonly dropped: number[] = [];
+  /** Event names by number, given on first use. */
+  private readonly names = new Map<string, number>();
+  /** Per person number: their newest log, or NONE. */
+  private newest = new Int32Array(INITIAL_SIZE).fill(NONE);
+  private logs = 0;
+  // Per log: at 2·log and 2·log + 1 of `links` its name's number and the person's next older
+  // log, of `times` its one event's time and sequence (side by side: one memory read each);
+  // and that event's properties, or a Many in their place once the log held several events.
+  private links = new Int32Array(2 * INITIAL_SIZE);
+  private times = new Float64Array(2 * INITIAL_SIZE);
+  private readonly props: Array<EventProperties | Many> = [];
 
-  /** Records an event; returns its sequence number and the sequences of the events it pushed out. */
-  add(person: number, name: string, at: number, props: EventProperties, keepFrom: number): { seq: number; dropped: number[] } {
+  /** Records an event; returns its sequence number (what it pushed out is in `dropped`). */
+  add(person: number, name: string, at: number, props: EventProperties, keepFrom: number): number {
     const seq = ++this.seq;
-    const log = this.logOf(person, name);
-    const i = insertionPoint(log.at, at);
-    log.at.splice(i, 0, at);
-    log.seq.splice(i, 0, seq);
-    log.props.splice(i, 0, props);
-    return { seq, dropped: this.trim(log, keepFrom) };
+    this.dropped.length = 0;
+    this.trim(this.insert(person, name, at, seq, props), keepFrom);
+    return seq;
   }
 
   /** Puts a journaled event back (recovery): false when it is older than `keepFrom`. */
   restore(person: number, name: string, at: number, seq: number, props: EventProperties, keepFrom: number): boolean {
     this.seq = Math.max(this.seq, seq);
     if (at < keepFrom) return false;
-    const log = this.logOf(person, name);
-    const i = insertionPoint(log.at, at);
-    log.at.splice(i, 0, at);
-    log.seq.splice(i, 0, seq);
-    log.props.splice(i, 0, props);
+    this.insert(person, name, at, seq, props);
     return true;
   }
 
@@ -50,48 +62,134 @@ export class EventHistory {
    * Events before `keepFrom` (retention) are not counted, even while not yet trimmed.
    */
   view(person: number, keepFrom = 0): EventView {
-    return new PersonEvents(this.people[person], this.seq, keepFrom);
+    return new PersonEvents(this, person, this.seq, keepFrom);
   }
 
-  /** Drops the events before `keepFrom` and beyond the cap; returns their sequences. */
-  private trim(log: Log, keepFrom: number): number[] {
-    let n = 0;
-    while (n < log.at.length && log.at[n]! < keepFrom) n++;
-    n = Math.max(n, log.at.length - MAX_PER_NAME);
-    if (n === 0) return NONE;
-    log.at.splice(0, n);
-    log.props.splice(0, n);
-    return log.seq.splice(0, n);
+  /** How many of the person's events of this name are in the range (from `keepFrom` on). */
+  count(person: number, name: string, range: EventRange, keepFrom: number): number {
+    const log = this.find(person, this.names.get(name));
+    if (log === NONE) return 0;
+    const from = Math.max(range.from, keepFrom);
+    const many = this.props[log];
+    if (many instanceof Many) return countMany(many, from, range);
+    return this.single(log, from, range) ? 1 : 0;
   }
 
-  private logOf(person: number, name: string): Log {
-    let logs = this.people[person];
-    if (!logs) this.people[person] = logs = new Map();
-    let log = logs.get(name);
-    if (!log) logs.set(name, (log = { at: [], seq: [], props: [] }));
+  /** The properties of the person's latest recorded event of this name in the range (from `keepFrom` on). */
+  latest(person: number, name: string, range: EventRange, keepFrom: number): EventProperties | undefined {
+    const log = this.find(person, this.names.get(name));
+    if (log === NONE) return undefined;
+    const from = Math.max(range.from, keepFrom);
+    const many = this.props[log];
+    if (many instanceof Many) return latestOfMany(many, from, range);
+    return this.single(log, from, range) ? many : undefined;
+  }
+
+  /** Whether a log's one event is in the range. */
+  private single(log: number, from: number, range: EventRange): boolean {
+    const at = this.times[2 * log]!;
+    return at >= from && at < range.to + 1 && this.times[2 * log + 1]! > range.after && (range.filter === undefined || range.filter(this.props[log] as EventProperties));
+  }
+
+  /** Puts an event into its person and name's log (a new one, or a Many from the second event on); returns the log. */
+  private insert(person: number, name: string, at: number, seq: number, props: EventProperties): number {
+    const id = this.nameId(name);
+    const log = this.find(person, id);
+    if (log === NONE) return this.newLog(person, id, at, seq, props);
+    const many = this.many(log);
+    const i = insertionPoint(many.at, at);
+    many.at.splice(i, 0, at);
+    many.seq.splice(i, 0, seq);
+    many.props.splice(i, 0, props);
     return log;
+  }
+
+  /** Drops the log's events before `keepFrom` and beyond the cap, into `dropped`. */
+  private trim(log: number, keepFrom: number): void {
+    const many = this.props[log];
+    if (!(many instanceof Many)) {
+      if (this.times[2 * log]! >= keepFrom) return;
+      this.dropped.push(this.times[2 * log + 1]!);
+      this.props[log] = new Many(); // empty, as a trimmed Many can be
+      return;
+    }
+    let n = 0;
+    while (n < many.at.length && many.at[n]! < keepFrom) n++;
+    n = Math.max(n, many.at.length - MAX_PER_NAME);
+    if (n === 0) return;
+    many.at.splice(0, n);
+    many.props.splice(0, n);
+    for (const seq of many.seq.splice(0, n)) this.dropped.push(seq);
+  }
+
+  /** The log's events as a Many, moving its one event there first. */
+  private many(log: number): Many {
+    const held = this.props[log]!;
+    if (held instanceof Many) return held;
+    const many = new Many();
+    many.at.push(this.times[2 * log]!);
+    many.seq.push(this.times[2 * log + 1]!);
+    many.props.push(held);
+    this.props[log] = many;
+    return many;
+  }
+
+  /** The person's log of the name numbered `name`, or NONE. */
+  private find(person: number, name: number | undefined): number {
+    if (name === undefined || person >= this.newest.length) return NONE;
+    let log = this.newest[person]!;
+    while (log !== NONE && this.links[2 * log] !== name) log = this.links[2 * log + 1]!;
+    return log;
+  }
+
+  private newLog(person: number, name: number, at: number, seq: number, props: EventProperties): number {
+    if (person >= this.newest.length) this.newest = grown(this.newest, person + 1, NONE);
+    if (2 * this.logs === this.links.length) this.growLogs();
+    const log = this.logs++;
+    this.links[2 * log] = name;
+    this.links[2 * log + 1] = this.newest[person]!;
+    this.newest[person] = log;
+    this.times[2 * log] = at;
+    this.times[2 * log + 1] = seq;
+    this.props[log] = props;
+    return log;
+  }
+
+  private growLogs(): void {
+    const size = 2 * (this.logs + 1);
+    this.links = grown(this.links, size);
+    this.times = grown(this.times, size);
+  }
+
+  private nameId(name: string): number {
+    let id = this.names.get(name);
+    if (id === undefined) this.names.set(name, (id = this.names.size));
+    return id;
   }
 }
 
-const NONE: number[] = [];
+/** A copy of `column` at least `size` long (doubling), new entries set to `fill`. */
+function grown<C extends Int32Array | Float64Array>(column: C, size: number, fill = 0): C {
+  const next = new (column.constructor as new (length: number) => C)(Math.max(size, 2 * column.length));
+  next.set(column);
+  if (fill !== 0) next.fill(fill, column.length);
+  return next;
+}
 
 class PersonEvents implements EventView {
   constructor(
-    private readonly logs: Map<string, Log> | undefined,
+    private readonly history: EventHistory,
+    private readonly person: number,
     readonly position: number,
     private readonly keepFrom: number,
   ) {}
 
   count(name: string, range: EventRange): number {
-    return count(this.logs?.get(name), this.kept(range));
+    return this.history.count(this.person, name, range, this.keepFrom);
   }
 
   latest(name: string, range: EventRange): EventProperties | undefined {
-    return latest(this.logs?.get(name), this.kept(range));
-  }
-
-  private kept(range: EventRange): EventRange {
-    return range.from >= this.keepFrom ? range : { ...range, from: this.keepFrom };
+    return this.history.latest(this.person, name, range, this.keepFrom);
   }
 }
 
@@ -120,27 +218,24 @@ function lowerBound(times: readonly number[], from: number): number {
   return lo;
 }
 
-function bounds(log: Log, range: EventRange): [number, number] {
-  return [lowerBound(log.at, range.from), lowerBound(log.at, range.to + 1)];
+function matches(many: Many, i: number, range: EventRange): boolean {
+  return many.seq[i]! > range.after && (range.filter === undefined || range.filter(many.props[i]!));
 }
 
-function matches(log: Log, i: number, range: EventRange): boolean {
-  return log.seq[i]! > range.after && (range.filter === undefined || range.filter(log.props[i]!));
-}
-
-function count(log: Log | undefined, range: EventRange): number {
-  if (!log) return 0;
-  const [lo, hi] = bounds(log, range);
-  if (range.after === 0 && range.filter === undefined) return hi - lo;
+/** The events of `many` from `from` to the range's end. */
+function countMany(many: Many, from: number, range: EventRange): number {
+  const lo = lowerBound(many.at, from);
+  const hi = lowerBound(many.at, range.to + 1);
+  if (range.after === 0 && range.filter === undefined) return Math.max(0, hi - lo);
   let n = 0;
-  for (let i = lo; i < hi; i++) if (matches(log, i, range)) n++;
+  for (let i = lo; i < hi; i++) if (matches(many, i, range)) n++;
   return n;
 }
 
-function latest(log: Log | undefined, range: EventRange): EventProperties | undefined {
-  if (!log) return undefined;
-  const [lo, hi] = bounds(log, range);
+function latestOfMany(many: Many, from: number, range: EventRange): EventProperties | undefined {
+  const lo = lowerBound(many.at, from);
+  const hi = lowerBound(many.at, range.to + 1);
   let best = -1;
-  for (let i = lo; i < hi; i++) if (matches(log, i, range) && (best === -1 || log.seq[i]! > log.seq[best]!)) best = i;
-  return best === -1 ? undefined : log.props[best];
+  for (let i = lo; i < hi; i++) if (matches(many, i, range) && (best === -1 || many.seq[i]! > many.seq[best]!)) best = i;
+  return best === -1 ? undefined : many.props[best];
 }

@@ -71,7 +71,10 @@ export class EventRoutes {
 
   private collectNamed(): Set<string> {
     const names = new Set<string>();
-    for (const live of this.launched()) eventsNamed(live.flow.definition, names);
+    for (const live of this.launched()) {
+      eventsNamed(live.flow.definition, names);
+      for (const node of live.flow.nodes) for (const name of node.def.listensFor?.(node.prepared) ?? []) names.add(name);
+    }
     return names;
   }
 }

@@ -73,6 +73,8 @@ export class ParticipantTable {
   /** Slots in use, holes included; `live` of them hold a participant. */
   private used = 0;
   private live = 0;
+  /** The slot find() found last (checked against its sequence before use). */
+  private lastFound = 0;
   /** Flow versions as `flowId@version`, with the two parts kept by the same number. */
   private readonly flowVersions = new Interned();
   private readonly versionFlowIds: string[] = [];
@@ -136,6 +138,20 @@ export class ParticipantTable {
     return i === undefined ? 0 : this.flowVersions.usesOf(i);
   }
 
+  /** Tells `count` how many participants are at each node of each flow version (for metrics; one pass over the columns). */
+  countAtNodes(count: (flowId: string, version: number, node: number, participants: number) => void): void {
+    const tally = new Map<number, number>(); // flow version number × 65,536 + node → participants
+    for (let slot = 0; slot < this.used; slot++) {
+      if (this.statuses[slot] === HOLE) continue;
+      const key = this.versions[slot]! * 65_536 + this.nodes[slot]!;
+      tally.set(key, (tally.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of tally) {
+      const version = Math.floor(key / 65_536);
+      count(this.versionFlowIds[version]!, this.versionNumbers[version]!, key % 65_536, n);
+    }
+  }
+
   /** Stores participant `seq`; a new one must have a higher sequence than any before it. */
   write(seq: number, state: ParticipantState): void {
     let slot = this.find(seq);
@@ -175,8 +191,10 @@ export class ParticipantTable {
     return out;
   }
 
-  /** The slot holding this sequence number, or -1. */
+  /** The slot holding this sequence number, or -1; the last one found is tried first (a step reads and writes its participant in turn). */
   private find(seq: number): number {
+    const last = this.lastFound;
+    if (last < this.used && this.seqs[last] === seq) return this.statuses[last] === HOLE ? -1 : last;
     let lo = 0;
     let hi = this.used - 1;
     while (lo <= hi) {
@@ -184,7 +202,10 @@ export class ParticipantTable {
       const at = this.seqs[mid]!;
       if (at < seq) lo = mid + 1;
       else if (at > seq) hi = mid - 1;
-      else return this.statuses[mid] === HOLE ? -1 : mid;
+      else {
+        this.lastFound = mid;
+        return this.statuses[mid] === HOLE ? -1 : mid;
+      }
     }
     return -1;
   }

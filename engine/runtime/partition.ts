@@ -1,12 +1,13 @@
 // A partition: the share of the working state that belongs to the people whose id hashes to
 // it. It owns their participants (compact, participant-table.ts), the index of what each
-// waiting participant waits for, the wake-up heap, the entry history (frequency caps), the event history,
+// waiting participant waits for (wait-index.ts), the wake-up heap, the entry history (frequency
+// caps), the event history (event-history.ts) and its journal rows (event-rows.ts),
 // per-version metrics, the sequence that makes participant ids unique, a queue of work run
 // one task at a time, and the journal row groups of all of these (rows built per batch from
 // memory). Inside, participants are known by their sequence number and people by a small
-// number given on first need (personSlot), so per-person state (entry history, metrics) is
-// an array entry, not a map entry. Partitions never look at each other; flow-level facts are
-// summed across them by the engine.
+// number given on first need (personSlot), so per-person state (entry history, metrics,
+// waits, events) is an array entry, not a map entry. Partitions never look at each other;
+// flow-level facts are summed across them by the engine.
 import type { Clock } from '../clock.js';
 import { hash32 } from '../hash.js';
 import { KeyedRows, NumberedRows, type RowGroup } from '../store/journal.js';
@@ -15,6 +16,8 @@ import type { EntryHistory } from './reentry.js';
 import { MetricsRecorder } from './metrics.js';
 import { Wakeups } from './timers.js';
 import { EventHistory } from './event-history.js';
+import { EventRows } from './event-rows.js';
+import { WaitIndex } from './wait-index.js';
 import { ParticipantTable, type ScratchState } from './participant-table.js';
 import { historyKey, historyRow, metricsKey, participantKeyOf, participantRow, seenKey, versionKey } from './rows.js';
 
@@ -71,8 +74,10 @@ export class Partition {
   readonly participantRows: RowGroup<number>;
   /** The event history of the partition's people (by person number). */
   readonly events = new EventHistory();
-  /** What waiting participants wait on: key → person id → participant sequence(s). */
-  private readonly waits = new Map<string, Map<string, number | Set<number>>>();
+  /** The events' journal rows, noted as they are recorded or dropped. */
+  readonly eventRows = new EventRows();
+  /** What waiting participants wait on, by person number. */
+  private readonly waits = new WaitIndex();
   /** By the version's own object (one per launched version): no key to build per step. */
   private readonly recorders = new Map<VersionKey, VersionMetrics>();
   private queue: Task[] = [];
@@ -104,26 +109,24 @@ export class Partition {
 
   // ── participants and what they wait for ─────────────────────────────────────
 
-  /** Stores participant `seq`'s new state (a new one, or over its last) and indexes what it waits for. */
-  put(seq: number, state: ParticipantState): void {
-    this.unindex(seq, state.personId);
+  /** Stores participant `seq`'s new state (a new one, or over its last) and indexes what it waits for; `person`: its person's number. */
+  put(seq: number, state: ParticipantState, person = this.personSlot(state.personId)): void {
+    this.unindex(seq, person);
     this.participants.write(seq, state);
     if (state.status !== ParticipantStatus.Waiting) return;
     if (state.waitUntil > 0) this.wakeups.add(state.waitUntil, seq);
-    if (!unindexed(state.waitOn)) this.eachKey(state.waitOn, (key) => this.addWait(key, state.personId, seq));
+    if (!unindexed(state.waitOn)) this.eachKey(state.waitOn, (key) => this.waits.add(person, key, seq));
   }
 
   /** Takes participant `seq` out of the table and the wait index. */
   remove(seq: number, personId: string): void {
-    this.unindex(seq, personId);
+    this.unindex(seq, this.personSlot(personId));
     this.participants.delete(seq);
   }
 
-  /** Sequences of this person's participants waiting `on` this key. */
-  waitingOn(personId: string, on: string): number[] {
-    const seqs = this.waits.get(on)?.get(personId);
-    if (seqs === undefined) return [];
-    return typeof seqs === 'number' ? [seqs] : [...seqs];
+  /** Sequences of the participants of this person (by number) waiting `on` this key. */
+  waitingOn(person: number, on: string): readonly number[] {
+    return this.waits.of(person, on);
   }
 
   /** Participants inside a flow version in this partition. */
@@ -224,34 +227,14 @@ export class Partition {
   }
 
   /** Takes participant `seq` (as the table holds it, before a change) out of the wait index. */
-  private unindex(seq: number, personId: string): void {
+  private unindex(seq: number, person: number): void {
     const on = this.participants.waitOf(seq);
-    if (on !== undefined && !unindexed(on)) this.eachKey(on, (key) => this.removeWait(key, personId, seq));
+    if (on !== undefined && !unindexed(on)) this.eachKey(on, (key) => this.waits.remove(person, key, seq));
   }
 
   /** A wait may name several keys, one per line (e.g. a wait for either of two events). */
   private eachKey(on: string, f: (key: string) => void): void {
     if (!on.includes(WAIT_KEY_SEPARATOR)) f(on);
     else for (const key of on.split(WAIT_KEY_SEPARATOR)) f(key);
-  }
-
-  private addWait(on: string, personId: string, seq: number): void {
-    let byPerson = this.waits.get(on);
-    if (!byPerson) this.waits.set(on, (byPerson = new Map()));
-    const seqs = byPerson.get(personId);
-    if (seqs === undefined) byPerson.set(personId, seq);
-    else if (typeof seqs === 'number') byPerson.set(personId, new Set([seqs, seq]));
-    else seqs.add(seq);
-  }
-
-  private removeWait(on: string, personId: string, seq: number): void {
-    const byPerson = this.waits.get(on);
-    const seqs = byPerson?.get(personId);
-    if (seqs === seq) byPerson!.delete(personId);
-    else if (typeof seqs === 'object') {
-      seqs.delete(seq);
-      if (seqs.size === 0) byPerson!.delete(personId);
-    }
-    if (byPerson?.size === 0) this.waits.delete(on);
   }
 }

@@ -15,6 +15,8 @@ export interface Live {
   held: Array<{ personId: string; input: Input }>;
   lastActivityAt: number;
   readonly timers: TimerHandle[];
+  /** Timers entry points armed (EntryHost.schedule) that have not fired: while any is, the version is not idle. */
+  readonly entryTimers: Set<TimerHandle>;
 }
 
 const RUNNING = new Set(['active', 'paused', 'scheduled']);

@@ -41,6 +41,8 @@ export interface PeopleStore {
   get(id: string): Person | undefined;
   /** Finds a person by a phone (any format libphonenumber-js parses) or an email. */
   findByContact(contact: string): Person | undefined;
+  /** Finds a person by the standard attribute externalId (the id in the caller's own system). */
+  findByExternalId(externalId: string): Person | undefined;
   /** Puts a stored profile back as it was (recovery): indexed, no listener hears of it. */
   restore(person: Person): void;
   /** Creates a person, or merges into the one with the same id or contact. Throws JunctionError on bad input. */
@@ -68,6 +70,8 @@ export interface PeopleStore {
   defineSegment(segment: SegmentDefinition): void;
   segment(id: string): Readonly<SegmentDefinition> | undefined;
   segmentMembers(id: string): Iterable<string>;
+  /** Every segment with how many people it holds. */
+  segmentList(): Array<{ definition: Readonly<SegmentDefinition>; size: number }>;
 
   addDoNotContact(entry: DoNotContactEntry): void;
   removeDoNotContact(entry: DoNotContactEntry): void;

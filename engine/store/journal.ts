@@ -13,7 +13,7 @@
 // Backends: MemoryBackend (tests), SqliteBackend (embedded default, store/sqlite.ts).
 
 /** The tables the engine keeps. Each row's value is a JSON-serialisable object. */
-export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen', 'dedup', 'ref', 'event'] as const;
+export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen', 'dedup', 'ref', 'event', 'template', 'operation', 'engaged'] as const;
 export type Table = (typeof TABLES)[number];
 
 export interface Row {
@@ -124,6 +124,9 @@ export interface GroupCommitOptions {
   maxRows?: number;
 }
 
+/** Learns of a batch written: its rows and the backend's commit time (ms). */
+export type CommitObserver = (rows: number, ms: number) => void;
+
 interface Deferred {
   readonly promise: Promise<void>;
   resolve(): void;
@@ -156,6 +159,8 @@ export class GroupCommit {
   /** Batches and rows written so far (for metrics and benchmarks). */
   batches = 0;
   rows = 0;
+  /** Told of every batch written: its rows and how long the backend took (see observeCommits). */
+  private readonly observers = new Set<CommitObserver>();
 
   constructor(
     private readonly backend: JournalBackend,
@@ -191,6 +196,12 @@ export class GroupCommit {
   async flush(): Promise<void> {
     this.disarm();
     await this.write();
+  }
+
+  /** Calls `observer` after every batch written (for metrics); returns the function that stops it. */
+  observeCommits(observer: CommitObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   /** True once a batch failed: the working state is ahead of the store and must not be trusted. */
@@ -232,9 +243,11 @@ export class GroupCommit {
     this.writing = this.writing.then(async () => {
       if (this.failure !== undefined) throw this.failure;
       try {
+        const started = performance.now();
         await this.backend.commit(rows);
         this.batches++;
         this.rows += rows.length;
+        for (const observe of this.observers) observe(rows.length, performance.now() - started);
         waiting?.resolve();
       } catch (err) {
         this.failure = err;
@@ -254,9 +267,7 @@ function openBatch(): Map<Table, Map<string, unknown>> {
 /** The batch as rows: the rows put, then each group's marked rows, built now (the groups are cleared). */
 function batchRows(batch: Map<Table, Map<string, unknown>>, groups: ReadonlyArray<{ takeRows(out: Row[]): void }>): Row[] {
   const rows: Row[] = [];
-  for (const [table, values] of batch) {
-    for (const [key, value] of values) rows.push({ table, key, value });
-  }
+  for (const [table, values] of batch) values.forEach((value, key) => rows.push({ table, key, value })); // no [key, value] pair per row
   for (const group of groups) group.takeRows(rows);
   return rows;
 }

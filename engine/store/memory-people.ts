@@ -55,6 +55,7 @@ export class MemoryPeopleStore implements PeopleStore {
 
   private readonly people = new Map<string, Person>();
   private readonly byContact = new Map<string, string>();
+  private readonly byExternalId = new Map<string, string>();
   private readonly byTag = new Map<string, Set<string>>();
   private readonly byCompany = new Map<string, Set<string>>();
   private readonly definitions = new Map<string, AttributeDefinition>();
@@ -76,6 +77,11 @@ export class MemoryPeopleStore implements PeopleStore {
   findByContact(contact: string): Person | undefined {
     const normalized = normalizeContact(contact);
     const id = normalized && this.byContact.get(normalized.value);
+    return id === undefined ? undefined : this.people.get(id);
+  }
+
+  findByExternalId(externalId: string): Person | undefined {
+    const id = this.byExternalId.get(externalId);
     return id === undefined ? undefined : this.people.get(id);
   }
 
@@ -188,6 +194,10 @@ export class MemoryPeopleStore implements PeopleStore {
     return this.segments.get(id)?.definition;
   }
 
+  segmentList(): Array<{ definition: Readonly<SegmentDefinition>; size: number }> {
+    return [...this.segments.values()].map((s) => ({ definition: s.definition, size: s.members.size }));
+  }
+
   segmentMembers(id: string): Iterable<string> {
     const segment = this.segments.get(id);
     if (!segment) throw new JunctionError('JCT_SEGMENT_UNKNOWN', `no segment with id "${id}"`, { segmentId: id });
@@ -285,6 +295,7 @@ export class MemoryPeopleStore implements PeopleStore {
   private save({ person, before, tagsAdded, tagsRemoved }: Outcome, contacts: readonly string[], moves: readonly Move[]): void {
     this.people.set(person.id, person);
     for (const contact of contacts) this.byContact.set(contact, person.id);
+    this.indexExternalId(person, before);
     moveInIndex(this.byTag, person.id, tagsRemoved, tagsAdded);
     const companies = before?.companies ?? EMPTY_LIST;
     moveInIndex(this.byCompany, person.id, without(companies, person.companies), without(person.companies, companies));
@@ -292,6 +303,14 @@ export class MemoryPeopleStore implements PeopleStore {
       if (joined) segment.members.add(person.id);
       else segment.members.delete(person.id);
     }
+  }
+
+  /** The external id is the system of record's: the newest profile to carry one is found by it. */
+  private indexExternalId(person: Person, before: Person | undefined): void {
+    const id = person.standard.externalId;
+    const was = before?.standard.externalId;
+    if (typeof was === 'string' && was !== id && this.byExternalId.get(was) === person.id) this.byExternalId.delete(was);
+    if (typeof id === 'string') this.byExternalId.set(id, person.id);
   }
 
   private requireContactsFree(personId: string, contacts: readonly string[]): void {

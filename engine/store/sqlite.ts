@@ -11,8 +11,12 @@ import { JunctionError } from '../errors.js';
 import { TABLES, type JournalBackend, type Row, type Table } from './journal.js';
 
 /** The schema this code writes; a file with a higher version was written by a newer Junction. */
-/** 2: the `ref` table (references of sent messages). */
-export const SCHEMA_VERSION = 3;
+/**
+ * 2: the `ref` table (references of sent messages); 3: `event` (people's events); 4: `template`
+ * (saved flow templates); 5: `operation` (Flow API batches and their reports) and `engaged` (engaged
+ * persons per month).
+ */
+export const SCHEMA_VERSION = 5;
 /** The database file's name inside the data directory. */
 export const DB_FILE = 'junction.db';
 

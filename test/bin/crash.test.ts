@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startJunction } from './junction-process.js';
+import { AUTH, startJunction } from './junction-process.js';
 
 const PEOPLE = Number(process.env['JUNCTION_CRASH_PEOPLE'] ?? 10_000);
 const KILLS = 5;
@@ -84,7 +84,7 @@ async function addPerson(j: Junction, i: number): Promise<void> {
     const address = j.address;
     if (address) {
       try {
-        const res = await fetch(`${address}/flows/crash/participants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const res = await fetch(`${address}/flows/crash/participants`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body });
         await res.arrayBuffer();
         if (res.status < 300) return;
         if (res.status < 500) throw new Error(`person ${i}: ${res.status}`);
@@ -99,7 +99,7 @@ async function addPerson(j: Junction, i: number): Promise<void> {
 async function metrics(j: Junction): Promise<{ profilesInFlow: number; profilesExited: number; activeParticipants: number } | undefined> {
   if (!j.address) return undefined;
   try {
-    const res = await fetch(`${j.address}/flows/crash`);
+    const res = await fetch(`${j.address}/flows/crash`, { headers: AUTH });
     return ((await res.json()) as { metrics: { profilesInFlow: number; profilesExited: number; activeParticipants: number } }).metrics;
   } catch {
     return undefined;
@@ -116,7 +116,7 @@ t.test('SIGKILL at 5 random moments loses nothing and sends every effect once', 
     sink.server.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const j = new Junction({ ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_LOG_LEVEL: 'info', JUNCTION_FLOWS: flows, JUNCTION_PEOPLE: '', JUNCTION_DATA_DIR: join(dir, 'data') });
+  const j = new Junction({ ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_LOG_LEVEL: 'info', JUNCTION_FLOWS: flows, JUNCTION_PEOPLE: '', JUNCTION_DATA_DIR: join(dir, 'data'), JUNCTION_RATE_LIMIT_PER_SECOND: '1000000' });
   t.teardown(() => j.child?.kill('SIGKILL'));
   await j.start();
 

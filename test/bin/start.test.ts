@@ -4,7 +4,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { startJunction, type JunctionProcess } from './junction-process.js';
+import { AUTH, startJunction, type JunctionProcess } from './junction-process.js';
 
 function start(dataDir: string): JunctionProcess {
   return startJunction(env(dataDir));
@@ -34,16 +34,16 @@ t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its s
   t.notMatch(JSON.stringify(logs), SECRET, 'the secret appears in no log line');
   t.same(
     logs.filter((l) => l['msg'] === 'flow launched').map((l) => l['flow']).sort(),
-    ['abandoned-cart', 'appointment-reminder', 'order-shipped', 're-engagement', 'sms-keywords', 'welcome'],
+    ['abandoned-cart', 'appointment-reminder', 'birthday', 'order-shipped', 're-engagement', 'sms-keywords', 'welcome'],
   );
   t.same(await (await fetch(`${address}/health`)).json(), { status: 'ok' });
   const entered = await fetch(`${address}/flows/welcome/participants`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...AUTH },
     body: JSON.stringify({ person: { emails: ['iva@example.com'] }, vars: { source: 'test' } }),
   });
   t.equal(entered.status, 201);
-  const flowNow = (await (await fetch(`${address}/flows/welcome`)).json()) as { metrics: { profilesInFlow: number } };
+  const flowNow = (await (await fetch(`${address}/flows/welcome`, { headers: AUTH })).json()) as { metrics: { profilesInFlow: number } };
   t.equal(flowNow.metrics.profilesInFlow, 1);
   const second = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: env(dataDir), encoding: 'utf8', timeout: 20_000 });
   t.equal(second.status, 2, 'a second process on the same data directory is refused');
@@ -58,8 +58,8 @@ t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its s
   t.teardown(() => again.child.kill('SIGKILL'));
   const address2 = await again.address;
   t.same(again.logs.filter((l) => l['msg'] === 'flow launched'), [], 'nothing is launched again');
-  t.same(again.logs.filter((l) => l['msg'] === 'flow recovered').map((l) => l['flow']).sort(), ['abandoned-cart', 'appointment-reminder', 'order-shipped', 're-engagement', 'sms-keywords', 'welcome']);
-  const after = (await (await fetch(`${address2}/flows/welcome`)).json()) as { metrics: { profilesInFlow: number } };
+  t.same(again.logs.filter((l) => l['msg'] === 'flow recovered').map((l) => l['flow']).sort(), ['abandoned-cart', 'appointment-reminder', 'birthday', 'order-shipped', 're-engagement', 'sms-keywords', 'welcome']);
+  const after = (await (await fetch(`${address2}/flows/welcome`, { headers: AUTH })).json()) as { metrics: { profilesInFlow: number } };
   t.equal(after.metrics.profilesInFlow, 1, 'the participant and the metrics survived the restart');
   again.child.kill('SIGTERM');
   await once(again.child, 'exit');

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { bodyParams, formParams, lastValues } from '../../channels/form.js';
 import { buildApp } from '../../gateway/app.js';
+import { adminHeaders } from '../gateway/auth-helper.js';
 import { world } from '../engine/helpers.js';
 import type { Module } from '../../engine/module.js';
 
@@ -40,7 +41,7 @@ t.test('through the gateway, a route gets the fields and the parameters of one p
     ],
   };
   const app = buildApp(world({ modules: [module] }).engine);
-  const res = await app.inject({ method: 'POST', url: '/form-reader', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: TEXT });
+  const res = await app.inject({ method: 'POST', url: '/form-reader', headers: { 'content-type': 'application/x-www-form-urlencoded', ...adminHeaders(app) }, payload: TEXT });
   t.equal(res.statusCode, 200);
   t.same(seen, [{ body: Object.fromEntries(new URLSearchParams(TEXT)), params: [...formParams(TEXT)], given: true }]);
 });

@@ -15,6 +15,8 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     dedupHours: 48,
     referenceDays: 7,
     eventRetentionDays: 90,
+    adminKey: '',
+    rateLimitPerSecond: 100,
     logLevel: 'info',
     modules: {},
   });
@@ -35,6 +37,7 @@ t.test('bad configuration is refused with every problem named', async (t) => {
   const dir = t.testdir({ 'bad.json': '{ nope' });
   t.throws(() => loadConfig({}, `${dir}/bad.json`), { code: 'JCT_CONFIG_INVALID', message: /cannot read configuration/ });
   t.throws(() => loadConfig({}, `${dir}/missing.json`), { code: 'JCT_CONFIG_INVALID' });
+  t.match(errorOf(() => loadConfig({ JUNCTION_ADMIN_KEY: 'too short' })), { details: { problems: [{ path: '$.adminKey' }] } }, 'an admin key of at least 24 characters');
   const unknown = t.testdir({ 'c.json': JSON.stringify({ prot: 1 }) });
   t.match(errorOf(() => loadConfig({}, `${unknown}/c.json`)), { details: { problems: [{ path: '$.prot' }] } });
 });

@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startJunction, type JunctionProcess } from '../bin/junction-process.js';
+import { AUTH, startJunction, type JunctionProcess } from '../bin/junction-process.js';
 
 interface Teardown {
   teardown(fn: () => void): void;
@@ -102,7 +102,7 @@ export interface FlowMetrics {
 
 /** The flow's metrics as `GET /flows/:id` reports them. */
 export async function flowMetrics(address: string, flowId: string): Promise<FlowMetrics> {
-  const res = await fetch(`${address}/flows/${flowId}`);
+  const res = await fetch(`${address}/flows/${flowId}`, { headers: AUTH });
   if (!res.ok) throw new Error(`GET /flows/${flowId} answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { metrics: FlowMetrics }).metrics;
 }

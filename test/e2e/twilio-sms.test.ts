@@ -7,6 +7,7 @@ import t from 'tap';
 import twilio from 'twilio';
 import { once } from 'node:events';
 import { standIn, startOnLoopback } from './helpers.js';
+import { AUTH } from '../bin/junction-process.js';
 
 const ACCOUNT = `AC${'0'.repeat(32)}`;
 const TOKEN = 'twilio-auth-token-for-tests';
@@ -66,7 +67,7 @@ t.test('JOIN, the reply, YES, the last message; retries and forgeries change not
   t.match(api.sent[1], { To: ANA, Body: 'You are in. Text STOP any time to leave.' });
   await new Promise((r) => setTimeout(r, 100));
   t.equal(api.sent.length, 2, 'nothing was sent twice');
-  const metrics = (await (await fetch(`${address}/flows/sms-keywords`)).json()) as { metrics: { profilesInFlow: number; profilesExited: number } };
+  const metrics = (await (await fetch(`${address}/flows/sms-keywords`, { headers: AUTH })).json()) as { metrics: { profilesInFlow: number; profilesExited: number } };
   t.match(metrics.metrics, { profilesInFlow: 1, profilesExited: 1 });
   junction.child.kill('SIGTERM');
   await once(junction.child, 'exit');

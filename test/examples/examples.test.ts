@@ -106,3 +106,19 @@ t.test('abandoned cart: a purchase in time ends it, a keen viewer gets the disco
   t.equal(r.participants.filter((p) => p.personId === 'sofia').length, 1, 'a second item the same day does not start a second reminder');
   t.equal(r.metrics.goalPerformers, 2);
 });
+
+t.test('birthday: every year across a leap day, a date set and moved later, a purchase in the week', async (t) => {
+  const r = await run('birthday');
+  const wishes = (person: string) =>
+    r.participants.filter((p) => p.personId === person).map((p) => [p.path.find((s) => s.element === 'voucher'), p.path.find((s) => s.element === 'wish')].map((s) => s && new Date(s.at).toISOString().slice(0, 16)));
+  t.same(wishes('marko'), [
+    ['2026-02-21T09:00', '2026-02-28T08:00'],
+    ['2027-02-21T09:00', '2027-02-28T08:00'],
+    ['2028-02-22T09:00', '2028-02-29T08:00'],
+  ], 'born on 29 February: the 28th in other years, the 29th in 2028; 10:00 and 09:00 Zagreb time');
+  t.same(wishes('sofia'), [['2026-05-13T08:00', '2026-05-20T07:00'], ['2027-05-13T08:00', '2027-05-20T07:00']], 'her date was set, then moved a month earlier before it came: only the new one counts');
+  t.same(wishes('grace').length, 3, 'a birth date set after launch is picked up');
+  t.same(pathOf(r, 'ana').slice(0, 7), ['week-before', 'voucher', 'on-the-day', 'wish', 'bought', 'tag-buyer', 'tag-buyer.next.exit'], 'bought two days after her birthday');
+  t.ok(r.participants.every((p) => p.outcome.endsWith('.exit')), 'every year\'s run has ended');
+  t.equal(r.metrics.goalPerformers, 2);
+});

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { buildApp } from '../../gateway/app.js';
+import { adminHeaders } from './auth-helper.js';
 import { world, flow, pauseDays } from '../engine/helpers.js';
 
 /** welcome: active, with a Flow API entry point; audience: active, without one; draft: never launched. */
@@ -16,7 +17,7 @@ function setup() {
   return { w, app: buildApp(w.engine) };
 }
 
-const add = (app: ReturnType<typeof buildApp>, flowId: string, payload: object) => app.inject({ method: 'POST', url: `/flows/${flowId}/participants`, payload });
+const add = (app: ReturnType<typeof buildApp>, flowId: string, payload: object) => app.inject({ method: 'POST', url: `/flows/${flowId}/participants`, headers: adminHeaders(app), payload });
 
 t.test('health', async (t) => {
   const { app } = setup();
@@ -27,19 +28,19 @@ t.test('health', async (t) => {
 
 t.test('flows and their status and metrics', async (t) => {
   const { app } = setup();
-  t.same((await app.inject({ method: 'GET', url: '/flows' })).json(), {
+  t.same((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows' })).json(), {
     flows: [
       { id: 'welcome', version: 1, name: 'welcome', status: 'active' },
       { id: 'audience', version: 1, name: 'audience', status: 'active' },
       { id: 'draft', version: 1, name: 'draft', status: 'draft' },
     ],
   });
-  const one = (await app.inject({ method: 'GET', url: '/flows/welcome' })).json();
+  const one = (await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/welcome' })).json();
   t.match(one, { id: 'welcome', status: 'active', metrics: { profilesInFlow: 0 } });
-  t.same((await app.inject({ method: 'GET', url: '/flows/draft' })).json().metrics, null);
-  t.match((await app.inject({ method: 'GET', url: '/flows/welcome?versions=all' })).json(), { id: 'welcome', metrics: { versions: [1], profilesInFlow: 0 } }, 'every version together');
-  t.equal((await app.inject({ method: 'GET', url: '/flows/welcome?versions=some' })).statusCode, 400);
-  const missing = await app.inject({ method: 'GET', url: '/flows/nope' });
+  t.same((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/draft' })).json().metrics, null);
+  t.match((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/welcome?versions=all' })).json(), { id: 'welcome', metrics: { versions: [1], profilesInFlow: 0 } }, 'every version together');
+  t.equal((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/welcome?versions=some' })).statusCode, 400);
+  const missing = await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/nope' });
   t.equal(missing.statusCode, 404);
   t.same(missing.json(), { error: { code: 'JCT_FLOW_UNKNOWN', message: 'no flow with id "nope"' } });
 });
@@ -116,10 +117,10 @@ t.test('Flow API: an unknown flow or a flow without a Flow API entry point write
 t.test('Flow API: a 1 MB body with 100,000 tags is refused in linear time', { timeout: 30_000 }, async (t) => {
   const { app } = setup();
   const tags = (item: string) => `{"person":{"id":"x","tags":[${Array(100_000).fill(item).join(',')}]}}`;
-  const valid = await app.inject({ method: 'POST', url: '/flows/welcome/participants', headers: { 'content-type': 'application/json' }, payload: tags('"abcdefg"') });
+  const valid = await app.inject({ method: 'POST', url: '/flows/welcome/participants', headers: { 'content-type': 'application/json', ...adminHeaders(app) }, payload: tags('"abcdefg"') });
   t.equal(valid.statusCode, 400);
   t.same(valid.json().error.details.problems, [{ path: '$.person.tags', message: 'Expected array length to be less or equal to 1000' }]);
-  const wrong = await app.inject({ method: 'POST', url: '/flows/welcome/participants', headers: { 'content-type': 'application/json' }, payload: tags('1234567') });
+  const wrong = await app.inject({ method: 'POST', url: '/flows/welcome/participants', headers: { 'content-type': 'application/json', ...adminHeaders(app) }, payload: tags('1234567') });
   t.equal(wrong.statusCode, 400);
   t.match(wrong.json().error.message, '(and more)');
   t.equal(wrong.json().error.details.problems.length, 20, 'the answer lists the first 20 problems');

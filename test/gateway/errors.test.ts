@@ -4,11 +4,13 @@ import { JunctionError } from '../../engine/errors.js';
 import { world } from '../engine/helpers.js';
 
 const SECRET = 'db password is hunter2';
+const ADMIN_KEY = 'errors-test-admin-key-0123456789';
+const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
 /** An app whose failures are logged into `logs`, with test routes that throw a plain Error. */
 function setup() {
   const logs: Array<{ obj: Record<string, unknown>; msg: string | undefined }> = [];
-  const app = buildApp(world().engine, { logger: { error: (obj, msg) => logs.push({ obj: obj as Record<string, unknown>, msg }) } });
+  const app = buildApp(world().engine, { adminKey: ADMIN_KEY, logger: { error: (obj, msg) => logs.push({ obj: obj as Record<string, unknown>, msg }) } });
   app.get('/boom', async () => {
     throw new Error(SECRET);
   });
@@ -22,7 +24,7 @@ function setup() {
 }
 
 const participants = '/flows/welcome/participants';
-const json = { 'content-type': 'application/json' };
+const json = { 'content-type': 'application/json', ...auth };
 
 t.test('unknown route: 404 JCT_NOT_FOUND', async (t) => {
   const { app } = setup();
@@ -34,7 +36,7 @@ t.test('unknown route: 404 JCT_NOT_FOUND', async (t) => {
 
 t.test('body too large: 413 JCT_BODY_TOO_LARGE', async (t) => {
   const { app } = setup();
-  const r = await app.inject({ method: 'POST', url: participants, payload: { person: { id: 'x'.repeat(2 * 1024 * 1024) } } });
+  const r = await app.inject({ method: 'POST', url: participants, headers: auth, payload: { person: { id: 'x'.repeat(2 * 1024 * 1024) } } });
   t.equal(r.statusCode, 413);
   t.same(r.json(), { error: { code: 'JCT_BODY_TOO_LARGE', message: 'the request body is too large' } });
 });
@@ -42,7 +44,7 @@ t.test('body too large: 413 JCT_BODY_TOO_LARGE', async (t) => {
 t.test('unsupported content type: 415 JCT_UNSUPPORTED_MEDIA_TYPE', async (t) => {
   const { app } = setup();
   for (const type of ['application/xml', 'text/plain']) {
-    const r = await app.inject({ method: 'POST', url: participants, headers: { 'content-type': type }, payload: '<person/>' });
+    const r = await app.inject({ method: 'POST', url: participants, headers: { 'content-type': type, ...auth }, payload: '<person/>' });
     t.equal(r.statusCode, 415, type);
     t.equal(r.json().error.code, 'JCT_UNSUPPORTED_MEDIA_TYPE', type);
   }
@@ -66,7 +68,7 @@ t.test('malformed URL: 400 JCT_URL_INVALID', async (t) => {
 
 t.test('schema validation: 400 JCT_REQUEST_INVALID listing every problem with its path', async (t) => {
   const { app } = setup();
-  const r = await app.inject({ method: 'POST', url: participants, payload: { person: { phones: [12345], nickname: 'x' }, extra: true } });
+  const r = await app.inject({ method: 'POST', url: participants, headers: auth, payload: { person: { phones: [12345], nickname: 'x' }, extra: true } });
   t.equal(r.statusCode, 400);
   const { error } = r.json();
   t.equal(error.code, 'JCT_REQUEST_INVALID');
@@ -80,7 +82,7 @@ t.test('schema validation: 400 JCT_REQUEST_INVALID listing every problem with it
 
 t.test('a plain Error: 500 JCT_INTERNAL, logged with its stack, never shown', async (t) => {
   const { app, logs } = setup();
-  const r = await app.inject({ method: 'POST', url: '/boom', payload: { password: 's3cret' } });
+  const r = await app.inject({ method: 'POST', url: '/boom', headers: auth, payload: { password: 's3cret' } });
   t.equal(r.statusCode, 500);
   const { error } = r.json();
   t.same(error, { code: 'JCT_INTERNAL', message: 'internal error', details: { requestId: String(error.details.requestId) } });
@@ -103,11 +105,11 @@ t.test('JunctionErrors: status by code, message kept, except JCT_INTERNAL', asyn
     ['JCT_STORE_UNAVAILABLE', 503],
   ];
   for (const [code, status] of cases) {
-    const r = await app.inject({ method: 'GET', url: `/fail/${code}` });
+    const r = await app.inject({ method: 'GET', url: `/fail/${code}`, headers: auth });
     t.equal(r.statusCode, status, code);
     t.match(r.json().error, { code, message: `${code}: ${SECRET}` }, code);
   }
-  const wrapped = await app.inject({ method: 'GET', url: '/fail/JCT_INTERNAL' });
+  const wrapped = await app.inject({ method: 'GET', url: '/fail/JCT_INTERNAL', headers: auth });
   t.equal(wrapped.statusCode, 500);
   t.match(wrapped.json().error, { code: 'JCT_INTERNAL', message: 'internal error' });
   t.equal(logs.length, 2, 'both 5xx are logged');
@@ -117,10 +119,10 @@ t.test('4xx are not logged; every error answer is counted by status and code', a
   const { app, logs } = setup();
   await app.inject({ method: 'GET', url: '/nope' });
   await app.inject({ method: 'GET', url: '/nope' });
-  await app.inject({ method: 'GET', url: '/flows/nope' });
+  await app.inject({ method: 'GET', url: '/flows/nope', headers: auth });
   await app.inject({ method: 'POST', url: participants, headers: json, payload: '{' });
-  await app.inject({ method: 'POST', url: participants, payload: { person: { phones: {} } } });
-  await app.inject({ method: 'GET', url: '/boom' });
+  await app.inject({ method: 'POST', url: participants, headers: auth, payload: { person: { phones: {} } } });
+  await app.inject({ method: 'GET', url: '/boom', headers: auth });
   await app.inject({ method: 'GET', url: '/health' });
   t.same(app.errorCounts, {
     400: { JCT_JSON_INVALID: 1, JCT_REQUEST_INVALID: 1 },

@@ -3,6 +3,7 @@
 import t from 'tap';
 import { Type } from '@sinclair/typebox';
 import { buildApp } from '../../gateway/app.js';
+import { adminHeaders } from './auth-helper.js';
 import { world, flow, pauseDays } from '../engine/helpers.js';
 import type { Module } from '../../engine/module.js';
 
@@ -29,11 +30,12 @@ t.test('a module route is served, validated and reaches the inbox', async (t) =>
   w.engine.save(flow('f', [pauseDays('p', 1)]));
   w.engine.launch('f');
   const app = buildApp(w.engine);
-  const ok = await app.inject({ method: 'POST', url: '/test-carrier/100/inbound', payload: { from: 'ana', text: 'hi' } });
+  const headers = adminHeaders(app);
+  const ok = await app.inject({ method: 'POST', url: '/test-carrier/100/inbound', headers, payload: { from: 'ana', text: 'hi' } });
   t.equal(ok.statusCode, 202);
   t.equal(ok.headers['x-test'], 'yes');
   t.same(ok.json(), { delivered: 0 });
-  const bad = await app.inject({ method: 'POST', url: '/test-carrier/100/inbound', payload: { from: 'ana' } });
+  const bad = await app.inject({ method: 'POST', url: '/test-carrier/100/inbound', headers, payload: { from: 'ana' } });
   t.equal(bad.statusCode, 400);
   t.equal(bad.json().error.code, 'JCT_REQUEST_INVALID');
 });

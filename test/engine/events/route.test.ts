@@ -5,6 +5,7 @@
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../gateway/app.js';
+import { adminHeaders } from '../../gateway/auth-helper.js';
 import { eventsModule, MAX_BATCH } from '../../../engine/events/index.js';
 import { world, type World } from '../helpers.js';
 
@@ -27,7 +28,7 @@ function shop(settings: Record<string, unknown> = {}): { w: World; app: FastifyI
   return { w, app: buildApp(w.engine) };
 }
 
-const post = (app: FastifyInstance, payload: unknown) => app.inject({ method: 'POST', url: '/events', payload: payload as object });
+const post = (app: FastifyInstance, payload: unknown) => app.inject({ method: 'POST', url: '/events', headers: adminHeaders(app), payload: payload as object });
 
 t.test('one event: 202 with the receipt', async (t) => {
   const { w, app } = shop();
@@ -169,7 +170,7 @@ t.test('bodies of the wrong shape are refused with 400', async (t) => {
     t.equal(r.statusCode, 400, JSON.stringify(payload));
     t.equal(r.json().error.code, 'JCT_REQUEST_INVALID');
   }
-  const notJson = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json' }, payload: '{"person":' });
+  const notJson = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json', ...adminHeaders(app) }, payload: '{"person":' });
   t.equal(notJson.statusCode, 400);
   t.equal(notJson.json().error.code, 'JCT_JSON_INVALID');
 });

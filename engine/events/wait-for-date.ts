@@ -1,0 +1,39 @@
+// Wait for a date: holds the participant until the moment a date or date-time attribute of the
+// person's profile names (date-moment.ts: N before or after it, on its day, the day before or
+// after, optionally every year), then goes on by "next". A participant that arrives while the
+// moment lasts goes on at once; one whose person has no such date, or whose moment is over
+// (and not every year), takes "missed". A change of the attribute while waiting moves the
+// wake-up to the new moment.
+import { Type, type Static } from '@sinclair/typebox';
+import { defineElement, type RunContext } from '../element.js';
+import { attributeValue } from '../people/profile.js';
+import type { Outcome } from '../vocabulary.js';
+import { compileMoment, MomentFields, nextOccurrence, type Moment } from './date-moment.js';
+import { changes, ON_PROFILE_CHANGE, PROFILE_CHANGED } from './wait-for-profile-change.js';
+
+const Config = Type.Object(MomentFields, { additionalProperties: false });
+type Config = Static<typeof Config>;
+
+const NEXT = 0;
+const MISSED = 1;
+
+export default defineElement<Config, Moment | undefined>({
+  type: 'waitForDate',
+  role: 'element',
+  title: 'Wait for a date',
+  description: 'Waits until a date or date-time in the profile comes (N before or after it, on its day, the day before or after, optionally every year); "missed" when there is none ahead.',
+  config: Config,
+  example: { attribute: 'birthDate', when: 'isTomorrow', atTime: '10:00', everyYear: true },
+  branches: () => ['next', 'missed'],
+  waits: true,
+  listensFor: () => [PROFILE_CHANGED],
+  compile: (config, ctx) => compileMoment(config, ctx),
+  execute: (moment, run) => decide(moment!, run),
+  resume: (moment, run, input) => (input.kind === 'timer' || changes(moment!.attribute, input) ? decide(moment!, run) : undefined),
+});
+
+function decide(moment: Moment, run: RunContext): Outcome {
+  const next = nextOccurrence(moment, attributeValue(run.person, moment.attribute), run.now);
+  if (!next) return MISSED;
+  return next.at <= run.now ? NEXT : { wait: true, until: next.at, on: ON_PROFILE_CHANGE };
+}

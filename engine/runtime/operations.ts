@@ -1,0 +1,70 @@
+// Flow API operations: a batch of up to 1,000 people added to a flow in one call, and its
+// report — per person, accepted (as which participant) or rejected with the reason. Reports
+// are kept 30 days, journaled, and found by their operation id or by the Idempotency-Key the
+// caller sent, so a retried call returns the first call's report and adds nobody twice.
+import { Expiring } from './expiring.js';
+import type { PersonInput } from '../vocabulary.js';
+
+export const MAX_BATCH = 1000;
+export const OPERATION_KEEP_MS = 30 * 86_400_000;
+
+export interface ParticipantToAdd {
+  readonly person: PersonInput;
+  readonly vars?: Record<string, unknown>;
+  /** How the caller named this participant, echoed in the report (e.g. the commercial API's identifyBy). */
+  readonly ref?: unknown;
+}
+
+export type ParticipantOutcome = { readonly ref?: unknown } & (
+  | { readonly status: 'accepted'; readonly personId: string; readonly participantId: string }
+  | { readonly status: 'rejected'; readonly personId?: string; readonly reason: string; readonly message?: string }
+);
+
+export interface OperationReport {
+  readonly operationId: string;
+  readonly flowId: string;
+  readonly entry?: string;
+  /** Epoch ms. */
+  readonly at: number;
+  readonly idempotencyKey?: string;
+  /** Whatever the caller asked to have echoed (the commercial API's callbackData). */
+  readonly callbackData?: string;
+  readonly participants: readonly ParticipantOutcome[];
+}
+
+/** The kept reports, by operation id and by `<flow>\0<idempotency key>`. */
+export class Operations extends Expiring<OperationReport> {
+  private readonly byKey = new Map<string, string>();
+
+  /** The report of an earlier call with this key to this flow, if kept. */
+  forKey(flowId: string, idempotencyKey: string): OperationReport | undefined {
+    const id = this.byKey.get(keyOf(flowId, idempotencyKey));
+    return id === undefined ? undefined : this.get(id);
+  }
+
+  keep(report: OperationReport): void {
+    this.set(report.operationId, report);
+    this.indexKey(report);
+  }
+
+  override restore(entries: Iterable<readonly [string, OperationReport]>): void {
+    super.restore(entries);
+    for (const report of this.entries.values()) this.indexKey(report);
+  }
+
+  private indexKey(report: OperationReport): void {
+    if (report.idempotencyKey !== undefined) this.byKey.set(keyOf(report.flowId, report.idempotencyKey), report.operationId);
+  }
+
+  override expire(before: number): string[] {
+    for (const r of this.entries.values()) {
+      if (r.at >= before) break;
+      if (r.idempotencyKey !== undefined) this.byKey.delete(keyOf(r.flowId, r.idempotencyKey));
+    }
+    return super.expire(before);
+  }
+}
+
+function keyOf(flowId: string, idempotencyKey: string): string {
+  return `${flowId}\u0000${idempotencyKey}`;
+}

@@ -1,0 +1,112 @@
+// The commercial product's "add participants to flow" endpoint, so integrations written for it
+// can point at Junction unchanged: POST /moments/1/flows/{flow}/participants with
+// `participants: [{ identifyBy: { identifier, type }, variables, person }]`, `callbackData`
+// (and `notifyUrl`, accepted but not called: the report is read with GET), answered with
+// `{ operationId }`; GET …/participants/report?operationId= gives each participant's
+// ACCEPTED or REJECTED with the product's errorReason. Authorization: App <key>, scope
+// flow-api. The flow is Junction's flow id. Only PHONE and EMAIL identify people here; the
+// other identifier types (chat apps) are rejected as REJECTED_INVALID_CONTACT.
+import { Type, type Static } from '@sinclair/typebox';
+import type { Engine } from '../../engine/runtime/engine.js';
+import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
+import type { PersonInput } from '../../engine/vocabulary.js';
+import { answered, idempotencyKey, reportOf } from './participants.js';
+import type { ApiRoute } from './route.js';
+
+export const MOMENTS_PREFIX = '/moments/1';
+
+const Text = (max: number) => Type.String({ maxLength: max });
+const IdentifyBy = Type.Object(
+  { identifier: Type.String({ minLength: 1, maxLength: 320 }), type: Type.String({ minLength: 1, maxLength: 40 }), sender: Type.Optional(Text(320)) },
+  { additionalProperties: false },
+);
+const ProfileFields = ['externalId', 'firstName', 'lastName', 'middleName', 'gender', 'birthDate', 'address', 'city', 'country', 'preferredLanguage', 'profilePicture'] as const;
+const Person = Type.Object(
+  {
+    ...Object.fromEntries(ProfileFields.map((f) => [f, Type.Optional(Text(1000))])),
+    type: Type.Optional(Text(20)),
+    contactInformation: Type.Optional(
+      Type.Object(
+        {
+          phone: Type.Optional(Type.Array(Type.Object({ number: Type.String({ minLength: 1, maxLength: 50 }) }), { maxItems: 100 })),
+          email: Type.Optional(Type.Array(Type.Object({ address: Type.String({ minLength: 1, maxLength: 320 }) }), { maxItems: 100 })),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+    customAttributes: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 1000 })),
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
+  },
+  { additionalProperties: true },
+);
+const Body = Type.Object(
+  {
+    participants: Type.Array(
+      Type.Object({ identifyBy: IdentifyBy, variables: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 200 })), person: Type.Optional(Person) }, { additionalProperties: false }),
+      { minItems: 1, maxItems: MAX_BATCH },
+    ),
+    notifyUrl: Type.Optional(Text(2000)),
+    callbackData: Type.Optional(Text(4000)),
+  },
+  { additionalProperties: false },
+);
+type Participant = Static<typeof Body>['participants'][number];
+const Params = Type.Object({ campaignId: Type.String({ minLength: 1, maxLength: 64 }) });
+const ReportQuery = Type.Object({ operationId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+
+/** A phone given without its +: the product writes international numbers as digits only. */
+const international = (n: string): string => (/^\d+$/.test(n) ? `+${n}` : n);
+
+function personOf(p: Participant): PersonInput | undefined {
+  const { type, identifier } = p.identifyBy;
+  if (type !== 'PHONE' && type !== 'EMAIL') return undefined;
+  const profile = (p.person ?? {}) as Static<typeof Person> & Record<string, unknown>;
+  const standard = Object.fromEntries(ProfileFields.filter((f) => typeof profile[f] === 'string').map((f) => [f, profile[f] as string]));
+  const phones = [...(type === 'PHONE' ? [identifier] : []), ...(profile.contactInformation?.phone ?? []).map((x) => x.number)].map(international);
+  const emails = [...(type === 'EMAIL' ? [identifier] : []), ...(profile.contactInformation?.email ?? []).map((x) => x.address)];
+  return {
+    ...(Object.keys(standard).length > 0 ? { standard } : {}),
+    ...(profile.customAttributes ? { custom: profile.customAttributes as PersonInput['custom'] } : {}),
+    ...(profile.tags ? { tags: profile.tags } : {}),
+    ...(phones.length > 0 ? { phones } : {}),
+    ...(emails.length > 0 ? { emails } : {}),
+  };
+}
+
+/** The product's errorReason for a refusal code. */
+function errorReason(code: string): string {
+  if (code === 'JCT_REENTRY_DISABLED' || code === 'JCT_REENTRY_DELAY' || code === 'JCT_ENTRY_LIMIT') return 'REJECTED_PERSON_NOT_ALLOWED_TO_REENTER';
+  if (code === 'JCT_CONTACT_INVALID' || code === 'JCT_CONTACT_TAKEN' || code === 'JCT_PERSON_EMPTY') return 'REJECTED_INVALID_CONTACT';
+  if (code.startsWith('JCT_ATTRIBUTE_') || code.startsWith('JCT_VARIABLE_')) return 'REJECTED_ATTRIBUTE_MISSED';
+  return 'REJECTED_FLOW_ERROR_UNKNOWN';
+}
+
+function momentsReport(report: OperationReport) {
+  return {
+    operationId: report.operationId,
+    campaignId: report.flowId,
+    ...(report.callbackData === undefined ? {} : { callbackData: report.callbackData }),
+    participants: report.participants.map((p: ParticipantOutcome) =>
+      p.status === 'accepted' ? { identifyBy: p.ref, status: 'ACCEPTED' } : { identifyBy: p.ref, status: 'REJECTED', errorReason: errorReason(p.reason) },
+    ),
+  };
+}
+
+export function momentsRoutes(engine: Engine): ApiRoute[] {
+  return [
+    {
+      method: 'POST', url: '/flows/:campaignId/participants', scope: 'flow-api', summary: 'Add participants to a flow (the commercial product\'s request shape)', schema: { params: Params, body: Body },
+      handle: async (req, reply) => {
+        const body = req.body as Static<typeof Body>;
+        const people: ParticipantToAdd[] = body.participants.map((p) => ({ person: personOf(p) ?? {}, ref: p.identifyBy, ...(p.variables ? { vars: p.variables } : {}) }));
+        const key = idempotencyKey(req);
+        const report = await engine.addParticipants(req.params['campaignId']!, people, { ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
+        return { operationId: answered(report, reply).operationId };
+      },
+    },
+    {
+      method: 'GET', url: '/flows/:campaignId/participants/report', scope: 'flow-api', summary: 'The report of an add-participants call (the commercial product\'s shape)', schema: { params: Params, querystring: ReportQuery },
+      handle: (req) => momentsReport(reportOf(engine, req.params['campaignId']!, (req.query as Static<typeof ReportQuery>).operationId)),
+    },
+  ];
+}

@@ -1,0 +1,85 @@
+// The Flow API's batch: POST up to 1,000 people to a flow's Flow API entry point (each entry
+// point has its own URL; the flow's URL takes its only one), each identified by phone, email
+// or external id, with profile attributes (the profile is created or updated) and variables.
+// The answer carries the operation id and the per-person outcome; the report stays available
+// for 30 days. An Idempotency-Key header makes a retried call add nobody again: it answers the
+// first call's report (with `Idempotent-Replayed: true`).
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { Engine } from '../../engine/runtime/engine.js';
+import { JunctionError } from '../../engine/errors.js';
+import { MAX_BATCH, type OperationReport } from '../../engine/runtime/operations.js';
+import { PersonSchema } from '../schemas.js';
+import type { ApiRequest, ApiRoute } from './route.js';
+
+const FlowParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const EntryParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), entryId: Type.String({ minLength: 1, maxLength: 64 }) });
+const Batch = Type.Object(
+  {
+    participants: Type.Array(
+      Type.Object(
+        {
+          person: PersonSchema,
+          variables: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 200, description: 'Flow variables set on entry' })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: MAX_BATCH },
+    ),
+    callbackData: Type.Optional(Type.String({ maxLength: 4000, description: 'Echoed in the report' })),
+  },
+  { additionalProperties: false },
+);
+const ReportQuery = Type.Object({ operationId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+
+/** The Idempotency-Key header, if one was sent. */
+export function idempotencyKey(req: ApiRequest): string | undefined {
+  const value = req.headers['idempotency-key'];
+  const key = Array.isArray(value) ? value[0] : value;
+  if (key !== undefined && (key.length === 0 || key.length > 200)) throw new JunctionError('JCT_IDEMPOTENCY_KEY', 'an Idempotency-Key has 1 to 200 characters');
+  return key;
+}
+
+/** Marks a replayed answer and gives the report as the API shows it. */
+export function answered(report: OperationReport & { repeated?: true }, reply: FastifyReply): OperationReport {
+  if (report.repeated) void reply.header('idempotent-replayed', 'true');
+  const { repeated: _, ...plain } = report;
+  return plain;
+}
+
+/** A kept report of this flow; JCT_OPERATION_UNKNOWN otherwise. */
+export function reportOf(engine: Engine, flowId: string, operationId: string): OperationReport {
+  const report = engine.operation(operationId);
+  if (!report || report.flowId !== flowId) throw new JunctionError('JCT_OPERATION_UNKNOWN', `no operation "${operationId}" on flow "${flowId}" (reports are kept 30 days)`);
+  return report;
+}
+
+function summary(report: OperationReport) {
+  const accepted = report.participants.filter((p) => p.status === 'accepted').length;
+  return { ...report, at: new Date(report.at).toISOString(), accepted, rejected: report.participants.length - accepted };
+}
+
+export function participantRoutes(engine: Engine): ApiRoute[] {
+  const add = async (req: ApiRequest, reply: FastifyReply, entry: string | undefined) => {
+    const body = req.body as Static<typeof Batch>;
+    const people = body.participants.map((p) => ({ person: p.person, ...(p.variables ? { vars: p.variables } : {}) }));
+    const key = idempotencyKey(req);
+    const report = await engine.addParticipants(req.params['id']!, people, { entry, ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
+    return summary(answered(report, reply));
+  };
+  return [
+    {
+      method: 'POST', url: '/flows/:id/participants', scope: 'flow-api', summary: "Add up to 1,000 people through the flow's Flow API entry point", schema: { params: FlowParams, body: Batch },
+      handle: (req, reply) => add(req, reply, undefined),
+    },
+    {
+      method: 'POST', url: '/flows/:id/entry-points/:entryId/participants', scope: 'flow-api', summary: 'Add up to 1,000 people through this Flow API entry point', schema: { params: EntryParams, body: Batch },
+      handle: (req, reply) => add(req, reply, req.params['entryId']),
+    },
+    {
+      method: 'GET', url: '/flows/:id/participants/report', scope: 'flow-api', summary: 'The report of a Flow API call: each person accepted or rejected with the reason',
+      schema: { params: FlowParams, querystring: ReportQuery },
+      handle: (req) => summary(reportOf(engine, req.params['id']!, (req.query as Static<typeof ReportQuery>).operationId)),
+    },
+  ];
+}

@@ -1,0 +1,137 @@
+// /api/v1 people: create or merge a profile, read it, look it up by phone or email, change it
+// (attributes, tags), see the person's journeys (the flows they are in, where, waiting for what,
+// since when), the attribute, event and segment definitions, and the do-not-contact list.
+// Changes go through the engine's inbox like every other input, so they are ordered with the
+// person's flows and durable when answered.
+import { Type, type Static } from '@sinclair/typebox';
+import type { Engine } from '../../engine/runtime/engine.js';
+import { JunctionError } from '../../engine/errors.js';
+import { CHANNELS, type Person } from '../../engine/person.js';
+import { ParticipantStatus, type ParticipantState, type ProfileChange } from '../../engine/vocabulary.js';
+import { PersonSchema } from '../schemas.js';
+import type { ApiRoute } from './route.js';
+
+const PersonParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+const TagParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }), tag: Type.String({ minLength: 1, maxLength: 200 }) });
+const Lookup = Type.Object(
+  { phone: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })), email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })) },
+  { additionalProperties: false },
+);
+const Scalar = Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean(), Type.Null(), Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 1000 })]);
+const Changes = Type.Object(
+  {
+    set: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Scalar, { maxProperties: 1000, description: 'attribute → value (null empties it)' })),
+    addTags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
+    removeTags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+const Tags = Type.Object({ tags: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false });
+const DoNotContact = Type.Object(
+  {
+    channel: Type.Union(CHANNELS.map((c) => Type.Literal(c))),
+    contact: Type.String({ minLength: 1, maxLength: 320 }),
+    senders: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: 1000, description: 'Only these senders; none: every sender on the channel' })),
+  },
+  { additionalProperties: false },
+);
+const DoNotContactParams = Type.Object({ channel: Type.Union(CHANNELS.map((c) => Type.Literal(c))), contact: Type.String({ minLength: 1, maxLength: 320 }) });
+
+function personView(p: Person) {
+  return { id: p.id, standard: p.standard, custom: p.custom, phones: p.phones, emails: p.emails, tags: p.tags, companies: p.companies, lastContacted: p.lastContacted };
+}
+
+function journeyView(engine: Engine, s: ParticipantState) {
+  const flow = engine.compiled(s.flowId, s.version);
+  const waiting = s.status === ParticipantStatus.Waiting;
+  return {
+    participantId: s.id,
+    flowId: s.flowId,
+    version: s.version,
+    element: flow?.nodes[s.node]?.id ?? null,
+    enteredAt: new Date(s.enteredAt).toISOString(),
+    waiting: waiting ? { on: s.waitOn === '' ? null : s.waitOn.split('\n'), until: s.waitUntil > 0 ? new Date(s.waitUntil).toISOString() : null } : null,
+  };
+}
+
+function changesOf(body: Static<typeof Changes>): ProfileChange[] {
+  return [
+    ...Object.entries(body.set ?? {}).map(([attribute, value]): ProfileChange => ({ op: 'set', attribute, value })),
+    ...(body.addTags ?? []).map((tag): ProfileChange => ({ op: 'addTag', tag })),
+    ...(body.removeTags ?? []).map((tag): ProfileChange => ({ op: 'removeTag', tag })),
+  ];
+}
+
+export function peopleRoutes(engine: Engine): ApiRoute[] {
+  const known = (id: string): Person => {
+    const person = engine.people.get(id);
+    if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${id}"`);
+    return person;
+  };
+  const change = async (id: string, changes: ProfileChange[]) => {
+    known(id);
+    await engine.submit(id, { kind: 'person.update', changes });
+    return personView(known(id));
+  };
+  const id = (req: { params: Record<string, string> }) => req.params['id']!;
+  return [
+    {
+      method: 'POST', url: '/people', scope: 'people', summary: 'Create a profile, or merge into the one with the same id, phone or email', schema: { body: PersonSchema }, status: 201, writes: true,
+      handle: async (req) => {
+        const input = req.body as Static<typeof PersonSchema>;
+        const receipt = await engine.submit(engine.personKey(input), { kind: 'person.upsert', person: input });
+        return personView(known(receipt.personId));
+      },
+    },
+    {
+      method: 'GET', url: '/people', scope: 'people', summary: 'Look a person up by phone (any format) or email', schema: { querystring: Lookup },
+      handle: (req) => {
+        const { phone, email } = req.query as Static<typeof Lookup>;
+        const contact = phone ?? email;
+        if (contact === undefined) throw new JunctionError('JCT_LOOKUP_EMPTY', 'give ?phone= or ?email=');
+        const person = engine.people.findByContact(contact);
+        if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `nobody has the ${phone === undefined ? 'email' : 'phone'} "${contact}"`);
+        return personView(person);
+      },
+    },
+    { method: 'GET', url: '/people/:id', scope: 'people', summary: 'A profile', schema: { params: PersonParams }, handle: (req) => personView(known(id(req))) },
+    {
+      method: 'PATCH', url: '/people/:id', scope: 'people', summary: 'Change attributes (null empties one) and tags, all or nothing', schema: { params: PersonParams, body: Changes }, writes: true,
+      handle: (req) => change(id(req), changesOf(req.body as Static<typeof Changes>)),
+    },
+    {
+      method: 'POST', url: '/people/:id/tags', scope: 'people', summary: 'Add tags', schema: { params: PersonParams, body: Tags }, writes: true,
+      handle: (req) => change(id(req), (req.body as Static<typeof Tags>).tags.map((tag): ProfileChange => ({ op: 'addTag', tag }))),
+    },
+    {
+      method: 'DELETE', url: '/people/:id/tags/:tag', scope: 'people', summary: 'Remove a tag', schema: { params: TagParams }, writes: true,
+      handle: (req) => change(id(req), [{ op: 'removeTag', tag: req.params['tag']! }]),
+    },
+    {
+      method: 'GET', url: '/people/:id/journeys', scope: 'people', summary: "The person's participants in flows: flow, version, element, waiting for what and until when", schema: { params: PersonParams },
+      handle: (req) => ({ journeys: engine.journeysOf(known(id(req)).id).map((s) => journeyView(engine, s)) }),
+    },
+    { method: 'GET', url: '/attributes', scope: 'people', summary: 'Every attribute: standard, contact, channel and custom, with its type', handle: () => ({ attributes: engine.people.catalog().all() }) },
+    { method: 'GET', url: '/event-definitions', scope: 'people', summary: 'Every event: built-in, channel and custom, with its properties', handle: () => ({ events: engine.eventCatalog().all() }) },
+    {
+      method: 'GET', url: '/segments', scope: 'people', summary: 'The segments and how many people each holds',
+      handle: () => ({ segments: engine.people.segmentList().map(({ definition: d, size }) => ({ id: d.id, name: d.name, kind: d.kind, size })) }),
+    },
+    { method: 'GET', url: '/do-not-contact', scope: 'people', summary: 'The do-not-contact list', handle: () => ({ entries: engine.people.doNotContact() }) },
+    {
+      method: 'POST', url: '/do-not-contact', scope: 'people', summary: 'Block a contact on a channel (for every sender, or some)', schema: { body: DoNotContact }, status: 201, writes: true,
+      handle: async (req) => {
+        const entry = req.body as Static<typeof DoNotContact>;
+        await engine.submit(entry.contact, { kind: 'doNotContact', change: { op: 'add', entries: [{ ...entry, senders: entry.senders ?? [] }] } });
+        return engine.people.blockOf(entry.channel, entry.contact);
+      },
+    },
+    {
+      method: 'DELETE', url: '/do-not-contact/:channel/:contact', scope: 'people', summary: "Unblock a contact on a channel", schema: { params: DoNotContactParams }, status: 204, writes: true,
+      handle: async (req) => {
+        const entry = { channel: req.params['channel'] as Static<typeof DoNotContactParams>['channel'], contact: req.params['contact']!, senders: [] };
+        await engine.submit(entry.contact, { kind: 'doNotContact', change: { op: 'remove', entries: [entry] } });
+      },
+    },
+  ];
+}

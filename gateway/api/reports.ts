@@ -1,0 +1,79 @@
+// /api/v1 reports: a flow's metrics (one version, or every version together) as JSON, or its
+// per-element figures as CSV (`?format=csv`); the monthly engaged persons report (JSON or CSV). CSV cells that a spreadsheet would read as a
+// formula (starting with = + - @, or a tab or carriage return) are prefixed with ' so that an
+// element named "=HYPERLINK(…)" stays text.
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { Engine } from '../../engine/runtime/engine.js';
+import type { NodeMetrics } from '../../engine/runtime/metrics.js';
+import type { ApiRoute } from './route.js';
+
+const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Query = Type.Object(
+  {
+    version: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('all')], { description: 'A version number, or all (people counted once); default the newest launched' })),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+  },
+  { additionalProperties: false },
+);
+
+const FORMULA = /^[=+\-@\t\r]/;
+
+/** One CSV cell: quoted when it holds a comma, quote or line break; formula starts made text. */
+export function csvCell(value: unknown): string {
+  let text = String(value ?? '');
+  if (FORMULA.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function csvLines(rows: readonly (readonly unknown[])[]): string {
+  return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+function elementsCsv(elements: readonly NodeMetrics[]): string {
+  const counters = [...new Set(elements.flatMap((e) => Object.keys(e.counters)))].sort();
+  const header = ['element', 'name', 'type', 'totalEngagements', 'uniqueUsersEngaged', 'failures', ...counters];
+  return csvLines([header, ...elements.map((e) => [e.id, e.name, e.type, e.totalEngagements, e.uniqueUsersEngaged, e.failures, ...counters.map((c) => e.counters[c] ?? 0)])]);
+}
+
+const EngagedQuery = Type.Object(
+  {
+    month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC); kept 13 months' }),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+  },
+  { additionalProperties: false },
+);
+
+/** The engaged persons of a month with flow names: JSON (total, top 10 flows, people) or CSV of the people. */
+function engaged(engine: Engine, query: Static<typeof EngagedQuery>, reply: FastifyReply) {
+  const report = engine.engagedReport(query.month);
+  const name = (flowId: string) => engine.status(flowId)?.definition.name ?? '';
+  const people = report.people.map((p) => ({ personId: p.personId, engagedAt: new Date(p.engagedAt).toISOString(), flowId: p.flowId, flowName: name(p.flowId) }));
+  if (query.format !== 'csv') return { month: report.month, total: report.total, topFlows: report.topFlows.map((f) => ({ ...f, name: name(f.flowId) })), people };
+  const rows = [['personId', 'engagedAt', 'flowId', 'flowName'], ...people.map((p) => [p.personId, p.engagedAt, p.flowId, p.flowName])];
+  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="engaged-${report.month}.csv"`).send(csvLines(rows));
+}
+
+export function reportRoutes(engine: Engine): ApiRoute[] {
+  return [
+    {
+      method: 'GET', url: '/reports/engaged', scope: 'reports', summary: 'Monthly engaged persons: everyone who entered any flow that month, once, with the first flow; total and top 10 flows',
+      schema: { querystring: EngagedQuery },
+      handle: (req, reply) => engaged(engine, req.query as Static<typeof EngagedQuery>, reply),
+    },
+    {
+      method: 'GET', url: '/reports/flows/:id', scope: 'reports', summary: "A flow's metrics: one version or all together; ?format=csv gives the per-element figures",
+      schema: { params: Params, querystring: Query },
+      handle: (req, reply: FastifyReply) => {
+        const id = req.params['id']!;
+        const { version, format } = req.query as Static<typeof Query>;
+        const metrics = version === 'all' ? engine.metricsAllVersions(id) : engine.metrics(id, version);
+        if (format !== 'csv') return metrics;
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${id}-metrics.csv"`)
+          .send(elementsCsv(metrics.elements));
+      },
+    },
+  ];
+}

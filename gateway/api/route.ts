@@ -1,0 +1,55 @@
+// How the /api/v1 routes are declared: method, url, the scope a key needs, TypeBox schemas
+// (they validate the request and describe it in the OpenAPI document), and a handler. A
+// handler that changes something answers only once the change is durable.
+import type { TSchema } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Engine } from '../../engine/runtime/engine.js';
+import type { Scope } from '../../engine/module.js';
+
+export const API_PREFIX = '/api/v1';
+
+
+export interface ApiRequest {
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly params: Record<string, string>;
+  readonly query: Record<string, unknown>;
+  readonly body: unknown;
+}
+
+/** What a handler returns: the body (status 200, or the route's `status`), or a full reply. */
+export type ApiAnswer = unknown;
+
+export interface ApiRoute {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  readonly scope: Scope;
+  readonly summary: string;
+  readonly schema?: { body?: TSchema; params?: TSchema; querystring?: TSchema };
+  /** Status of a successful answer; default 200 (204 sends no body). */
+  readonly status?: number;
+  /** Whether the route changes state: it answers once the change is durable. */
+  readonly writes?: boolean;
+  handle(req: ApiRequest, reply: FastifyReply): ApiAnswer | Promise<ApiAnswer>;
+}
+
+export function mountApi(app: FastifyInstance, engine: Engine, routes: readonly ApiRoute[], prefix = API_PREFIX): void {
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: prefix + route.url,
+      schema: { ...route.schema, summary: route.summary, tags: [tagOf(route.url)] },
+      config: { scope: route.scope },
+      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        const answer = await route.handle(req as unknown as ApiRequest, reply);
+        if (route.writes) await engine.durable();
+        if (reply.sent) return reply;
+        return reply.status(route.status ?? 200).send(route.status === 204 ? undefined : answer);
+      },
+    });
+  }
+}
+
+/** The first path segment names the group in the API document (flows, people, …). */
+function tagOf(url: string): string {
+  return url.split('/')[1] ?? 'api';
+}

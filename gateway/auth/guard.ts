@@ -1,0 +1,94 @@
+// Who may call which route, and how often. Every route says in its options what a caller needs:
+// `config: { scope: 'people' }` (a key with that scope, or admin), `config: { open: true }`
+// (anyone), `config: { open: 'signature' }` (anyone; a webhook that verifies its provider's
+// signature itself); a route that says nothing needs an admin key. Keys arrive as
+// `Authorization: App <key>` or `Bearer <key>`. Each key may make `perSecond` requests a
+// second, anonymous callers as much per address (@fastify/rate-limit, in memory); webhooks are
+// not limited. Key texts are never logged or kept: only their hash is compared.
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { JunctionError } from '../../engine/errors.js';
+import type { RouteAccess, Scope } from '../../engine/module.js';
+import { hashOf, sameHash, type Caller, type KeyStore } from './keys.js';
+
+export type { Scope } from '../../engine/module.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a key needs for this route (an admin key has every scope). */
+    scope?: Scope;
+    /** Anyone may call it: `true`; `'signature'`: a webhook verifying its provider's signature (not rate limited). */
+    open?: boolean | 'signature';
+  }
+  interface FastifyRequest {
+    /** Whose key the request carried, once checked (undefined on open routes). */
+    caller: Caller | undefined;
+  }
+}
+
+export interface GuardOptions {
+  readonly keys: KeyStore;
+  /** A key accepted as admin besides the stored ones (configuration `adminKey`); "" or undefined: none. */
+  readonly adminKey?: string;
+  /** Requests a second per key (or per address without one). */
+  readonly perSecond: number;
+}
+
+/** The id rate limits and logs know the configured admin key by. */
+export const CONFIGURED_ADMIN = 'configured-admin';
+
+const SCHEME = /^(?:app|bearer) +(\S+)$/i;
+
+/** A module route's access (engine/module.ts) as route options. */
+export function routeConfig(access: RouteAccess = 'admin'): FastifyContextConfig {
+  if (access === 'signature') return { open: 'signature' };
+  if (access === 'open') return { open: true };
+  return { scope: access };
+}
+
+/** Checks every request of the app (an onRequest hook) against its route's options. */
+export function guard(app: FastifyInstance, options: GuardOptions): void {
+  const adminHash = options.adminKey ? hashOf(options.adminKey) : undefined;
+  const callerOf = (text: string): Caller | undefined =>
+    adminHash !== undefined && sameHash(hashOf(text), adminHash) ? { id: CONFIGURED_ADMIN, scopes: ['admin'] } : options.keys.verify(text);
+  app.decorateRequest('caller', undefined);
+  void app.register(rateLimit, { global: false });
+  let limit: ReturnType<FastifyInstance['createRateLimit']>;
+  app.after(() => {
+    limit = app.createRateLimit({ max: options.perSecond, timeWindow: 1000, keyGenerator: (req) => req.caller?.id ?? req.ip });
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    const { open, scope = 'admin' } = req.routeOptions.config;
+    if (open === 'signature') return;
+    if (open || req.is404) return throttle(await limit(req), reply);
+    const text = keyText(req);
+    req.caller = text === undefined ? undefined : callerOf(text);
+    throttle(await limit(req), reply); // before answering a bad key: guessing is rate limited too
+    if (text === undefined) throw unauthorized(reply, 'JCT_AUTH_MISSING', 'this route needs an API key: send "Authorization: Bearer <key>"');
+    if (!req.caller) throw unauthorized(reply, 'JCT_AUTH_INVALID', 'the API key is not valid (unknown, revoked or malformed); send "Authorization: Bearer <key>"');
+    if (!req.caller.scopes.includes('admin') && !req.caller.scopes.includes(scope)) {
+      throw new JunctionError('JCT_SCOPE_MISSING', `this route needs a key with the scope "${scope}" (or "admin")`, { scope });
+    }
+  });
+}
+
+/** The key the Authorization header carries; "" when the header is there but not `App|Bearer <key>`. */
+function keyText(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined) return undefined;
+  return SCHEME.exec(header.trim())?.[1] ?? '';
+}
+
+type Limited = Awaited<ReturnType<ReturnType<FastifyInstance['createRateLimit']>>>;
+
+/** Throws 429 with Retry-After when the caller is over its limit. */
+function throttle(result: Limited, reply: FastifyReply): void {
+  if (result.isAllowed || !result.isExceeded) return;
+  reply.header('retry-after', String(result.ttlInSeconds));
+  throw new JunctionError('JCT_RATE_LIMITED', `more than ${result.max} requests a second; retry after ${result.ttlInSeconds} s`, { retryAfterSeconds: result.ttlInSeconds });
+}
+
+function unauthorized(reply: FastifyReply, code: string, message: string): JunctionError {
+  reply.header('www-authenticate', 'Bearer');
+  return new JunctionError(code, message);
+}

@@ -1,0 +1,104 @@
+// Where API keys are kept: a Map when the server keeps everything in memory, or `keys.db`, a
+// small SQLite file in the data directory beside the embedded store. Not junction.db itself:
+// the server holds that file's lock for its whole life, and `junction keys` must write keys
+// while it runs. Same row pattern as the store (key TEXT, value JSON TEXT); WAL mode with a busy
+// timeout, so the CLI and the server take turns instead of failing.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { JunctionError } from '../../engine/errors.js';
+import type { Scope } from '../../engine/module.js';
+
+/** A key as stored: the SHA-256 of its secret, never the secret. */
+export interface StoredKey {
+  readonly id: string;
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  /** Epoch ms. */
+  readonly createdAt: number;
+  readonly revokedAt?: number;
+  /** Hex SHA-256 of the secret. */
+  readonly hash: string;
+}
+
+export const KEYS_FILE = 'keys.db';
+/** The schema this code writes (PRAGMA user_version). */
+const KEYS_SCHEMA_VERSION = 1;
+const BUSY_TIMEOUT_MS = 5_000;
+
+export interface KeyTable {
+  all(): StoredKey[];
+  get(id: string): StoredKey | undefined;
+  /** Inserts or replaces the key with this id. */
+  put(key: StoredKey): void;
+  close(): void;
+}
+
+export class MemoryKeyTable implements KeyTable {
+  private readonly keys = new Map<string, StoredKey>();
+
+  all(): StoredKey[] {
+    return [...this.keys.values()];
+  }
+
+  get(id: string): StoredKey | undefined {
+    return this.keys.get(id);
+  }
+
+  put(key: StoredKey): void {
+    this.keys.set(key.id, key);
+  }
+
+  close(): void {}
+}
+
+export class SqliteKeyTable implements KeyTable {
+  private readonly db: Database.Database;
+  private readonly select: Database.Statement<[], [string]>;
+  private readonly selectOne: Database.Statement<[string], [string]>;
+  private readonly upsert: Database.Statement<[string, string], void>;
+
+  /** Opens (creating if needed) `keys.db` in the data directory. */
+  constructor(dataDir: string) {
+    const dir = path.resolve(dataDir);
+    fs.mkdirSync(dir, { recursive: true });
+    this.db = new Database(path.join(dir, KEYS_FILE));
+    try {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.db.pragma('journal_mode = WAL');
+      migrate(this.db);
+      this.select = this.db.prepare<[], [string]>('SELECT value FROM "api_key"').raw(true);
+      this.selectOne = this.db.prepare<[string], [string]>('SELECT value FROM "api_key" WHERE key = ?').raw(true);
+      this.upsert = this.db.prepare<[string, string], void>('INSERT INTO "api_key" (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  all(): StoredKey[] {
+    return this.select.all().map(([value]) => JSON.parse(value) as StoredKey);
+  }
+
+  get(id: string): StoredKey | undefined {
+    const row = this.selectOne.get(id);
+    return row ? (JSON.parse(row[0]) as StoredKey) : undefined;
+  }
+
+  put(key: StoredKey): void {
+    this.upsert.run(key.id, JSON.stringify(key));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > KEYS_SCHEMA_VERSION) {
+    throw new JunctionError('JCT_STORE_SCHEMA', `${KEYS_FILE} has schema version ${String(version)}, this Junction knows up to ${KEYS_SCHEMA_VERSION}; upgrade Junction`);
+  }
+  db.exec('CREATE TABLE IF NOT EXISTS "api_key" (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID');
+  db.pragma(`user_version = ${KEYS_SCHEMA_VERSION}`);
+}

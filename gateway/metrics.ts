@@ -1,0 +1,103 @@
+// Prometheus metrics at GET /metrics, on a registry each app owns (several apps in one process
+// never share a series). One onResponse hook counts requests and their latency by route pattern
+// (never the raw URL) and status, and webhooks by provider (the module whose /webhooks route it
+// is); journal commits are observed through GroupCommit.observeCommits; participants per element,
+// outbox entries pending and error answers by code (errors.ts) are read when scraped.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Engine } from '../engine/runtime/engine.js';
+import type { Registry as ModuleRegistry } from '../engine/module.js';
+import type { ErrorCounts } from './errors.js';
+
+/** The route label of a request that matched no route. */
+const UNMATCHED = 'unmatched';
+
+/** Adds the hooks on `app` (so they see every route) and serves GET /metrics (scope `reports`). */
+export function registerMetrics(app: FastifyInstance, engine: Engine, errorCounts: ErrorCounts): void {
+  const registry = new Registry();
+  countRequests(app, registry, webhookProviders(engine.registry));
+  observeCommits(app, engine, registry);
+  readEngine(engine, registry);
+  readErrors(errorCounts, registry);
+  void app.register(async (scope) => {
+    scope.get(
+      '/metrics',
+      { config: { scope: 'reports' }, schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['operations'], produces: [registry.contentType] } },
+      async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+    );
+  });
+}
+
+function countRequests(app: FastifyInstance, registry: Registry, providers: ReadonlyMap<string, string>): void {
+  const requests = new Counter({ name: 'junction_http_requests_total', help: 'HTTP requests answered, by method, route pattern and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const latency = new Histogram({
+    name: 'junction_http_request_duration_seconds',
+    help: 'Time from a request arriving to its answer sent, by method and route pattern',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const webhooks = new Counter({ name: 'junction_webhooks_total', help: 'Provider webhook requests, by provider and status', labelNames: ['provider', 'status'], registers: [registry] });
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? UNMATCHED;
+    requests.inc({ method: req.method, route, status: reply.statusCode });
+    latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    const provider = providers.get(route);
+    if (provider !== undefined) webhooks.inc({ provider, status: reply.statusCode });
+    done();
+  });
+}
+
+/** Each module route under /webhooks/, by its URL pattern: the provider is the module that declares it. */
+function webhookProviders(modules: ModuleRegistry): Map<string, string> {
+  return new Map(modules.modules.flatMap((m) => (m.routes ?? []).filter((r) => r.url.startsWith('/webhooks/')).map((r) => [r.url, m.name] as const)));
+}
+
+function observeCommits(app: FastifyInstance, engine: Engine, registry: Registry): void {
+  const seconds = new Histogram({
+    name: 'junction_journal_commit_duration_seconds',
+    help: 'Time the store took to write one group-commit batch',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const rows = new Histogram({ name: 'junction_journal_batch_rows', help: 'Rows in one group-commit batch', buckets: [1, 5, 20, 100, 500, 1000, 2000, 5000], registers: [registry] });
+  const stop = engine.journal.observeCommits((n, ms) => {
+    rows.observe(n);
+    seconds.observe(ms / 1000);
+  });
+  app.addHook('onClose', async () => void stop());
+}
+
+function readEngine(engine: Engine, registry: Registry): void {
+  new Gauge({
+    name: 'junction_participants',
+    help: 'Participants inside a flow version, by the element they are at',
+    labelNames: ['flow', 'version', 'element'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of engine.participantsAtElements()) this.set({ flow: p.flowId, version: p.version, element: p.element }, p.participants);
+    },
+  });
+  new Gauge({
+    name: 'junction_outbox_pending',
+    help: 'Outbox entries (messages, webhook calls) written and not yet done',
+    registers: [registry],
+    collect() {
+      this.set(engine.outboxPending);
+    },
+  });
+}
+
+function readErrors(errorCounts: ErrorCounts, registry: Registry): void {
+  new Counter({
+    name: 'junction_http_errors_total',
+    help: 'Error answers, by status and JCT_ code',
+    labelNames: ['status', 'code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [status, codes] of Object.entries(errorCounts)) for (const [code, n] of Object.entries(codes)) this.inc({ status, code }, n);
+    },
+  });
+}

@@ -1,0 +1,126 @@
+// `junction start` as operators run it: a SIGTERM in the middle of a burst of Flow API calls
+// loses no accepted call (restart and read), the log of a full run with a signed webhook and a
+// send holds no secret and no message body, and --pretty prints readable lines.
+import t, { type Test } from 'tap';
+import twilio from 'twilio';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startJunction, type JunctionProcess } from './junction-process.js';
+import { eventually, standIn } from '../e2e/helpers.js';
+
+const ADMIN = 'operations-admin-key-that-must-not-leak';
+const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+
+/** Flow API entry, then a day's pause: everyone accepted stays inside. */
+const HOLD = {
+  schemaVersion: 1,
+  id: 'hold',
+  name: 'hold',
+  entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'wait' } }],
+  elements: [{ id: 'wait', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }],
+};
+
+function env(dataDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_DATA_DIR: dataDir, JUNCTION_PEOPLE: '', JUNCTION_ADMIN_KEY: ADMIN, ...extra };
+}
+
+function start(t: Test, environment: NodeJS.ProcessEnv): JunctionProcess {
+  const junction = startJunction(environment);
+  t.teardown(() => junction.child.kill('SIGKILL'));
+  return junction;
+}
+
+t.test('SIGTERM during a burst: in-flight calls finish, every accepted one survives the restart', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'junction-shutdown-')); // not t.testdir(): a folder no other run of this file shares
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const flows = join(dir, 'flows');
+  mkdirSync(flows);
+  writeFileSync(join(flows, 'hold.json'), JSON.stringify(HOLD));
+  const environment = env(join(dir, 'data'), { JUNCTION_FLOWS: flows, JUNCTION_RATE_LIMIT_PER_SECOND: '100000' });
+  const first = start(t, environment);
+  const address = await first.address;
+  const add = (i: number) =>
+    fetch(`${address}/flows/hold/participants`, { method: 'POST', headers: auth, body: JSON.stringify({ person: { id: `p${i}` } }) }).then(
+      (r) => r.status,
+      () => 0, // refused or cut: not accepted
+    );
+  const calls = Array.from({ length: 300 }, (_, i) => add(i));
+  await Promise.race(calls);
+  first.child.kill('SIGTERM');
+  const [code] = await once(first.child, 'exit');
+  const statuses = await Promise.all(calls);
+  const accepted = statuses.filter((s) => s === 201).length;
+  t.equal(code, 0, 'exit 0');
+  t.ok(accepted > 0, `${accepted} of 300 accepted before the stop`);
+  t.same(statuses.filter((s) => s !== 201 && s !== 0), [], 'every answer was a success: none refused or failed while stopping');
+
+  const second = start(t, environment);
+  const again = await second.address;
+  const flow = (await (await fetch(`${again}/flows/hold`, { headers: auth })).json()) as { metrics: { profilesInFlow: number; activeParticipants: number } };
+  t.ok(flow.metrics.profilesInFlow >= accepted, `every accepted call survived (${flow.metrics.profilesInFlow} inside, ${accepted} accepted)`);
+  t.equal(flow.metrics.activeParticipants, flow.metrics.profilesInFlow);
+  second.child.kill('SIGTERM');
+  t.equal((await once(second.child, 'exit'))[0], 0);
+});
+
+t.test('the log of a full run (signed webhook in, message out) holds no secret and no message body', async (t) => {
+  const account = `AC${'0'.repeat(32)}`;
+  const token = 'twilio-token-that-must-not-leak';
+  const api = await standIn(t, (_r, n) => ({ status: 201, body: { sid: `SM${n}` } }));
+  const junction = start(
+    t,
+    env('', {
+      JUNCTION_LOG_LEVEL: 'debug',
+      JUNCTION_TWILIO_ACCOUNT_SID: account,
+      JUNCTION_TWILIO_AUTH_TOKEN: token,
+      JUNCTION_TWILIO_API_BASE_URL: api.url,
+      JUNCTION_TWILIO_NUMBERS: JSON.stringify(['+15550100']),
+    }),
+  );
+  let stderr = '';
+  junction.child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const address = await junction.address;
+  const webhook = `${address}/webhooks/twilio`;
+  const params = { MessageSid: 'SM100', AccountSid: account, From: '+12025550101', To: '+15550100', Body: 'JOIN', NumMedia: '0' };
+  const r = await fetch(webhook, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(token, webhook, params) },
+    body: new URLSearchParams(params),
+  });
+  t.equal(r.status, 200);
+  t.ok(await eventually(() => api.received.length === 1), 'the reply was sent');
+  const sent = new URLSearchParams(api.received[0]!.body).get('Body') ?? '';
+  t.match(sent, /^Welcome to the club!/);
+  t.equal((await fetch(`${address}/nowhere`, { headers: auth })).status, 404);
+  junction.child.kill('SIGTERM');
+  await once(junction.child, 'exit');
+  const log = JSON.stringify(junction.logs) + stderr;
+  t.ok(junction.logs.length > 5, `${junction.logs.length} log lines`);
+  const secrets: Array<[string, string]> = [['auth token', token], ['admin key', ADMIN], ['message sent', sent], ['message sent (start)', 'Welcome to the club']];
+  for (const [what, text] of secrets) {
+    t.notOk(log.includes(text), `no ${what} in the log`);
+  }
+});
+
+t.test('--pretty: readable lines, not JSON', async (t) => {
+  const child = spawn(process.execPath, ['dist/bin/junction.js', 'start', '--pretty'], { env: env('', { JUNCTION_FLOWS: 'examples/flows' }), stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  const lines: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      if (line.includes('Junction is listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`exited early (${code}): ${lines.join('\n')}`)));
+  });
+  const listening = lines.find((l) => l.includes('Junction is listening'))!;
+  t.match(listening, /^\d\d:\d\d:\d\d\.\d{3} INFO  Junction is listening address=http:\/\/127\.0\.0\.1:\d+ people=\d+$/);
+  t.match(lines.find((l) => l.includes(' configuration '))!, /adminKey.*\[redacted\]/, 'redacted as in JSON');
+  t.notOk(lines.some((l) => l.startsWith('{')), 'no JSON line');
+  child.kill('SIGTERM');
+  t.equal((await once(child, 'exit'))[0], 0);
+});

@@ -1,0 +1,37 @@
+// Engaged persons per month: one row per person and month (UTC) at their first entry into any
+// flow, kept across a restart over the journal, months older than 13 dropped from memory and
+// the store.
+import t from 'tap';
+import { Engine } from '../../../engine/runtime/engine.js';
+import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
+import { GroupCommit } from '../../../engine/store/journal.js';
+import { Engagement, monthOf } from '../../../engine/runtime/engagement.js';
+import { flow, pauseDays, registryWith, world } from '../helpers.js';
+
+t.test('restored after a restart; old months leave the store', async (t) => {
+  const w = world('2026-01-31T23:30:00Z');
+  w.engine.save(flow('a', [pauseDays('p', 1)], { reentry: { enabled: true } }));
+  w.engine.launch('a');
+  w.people.upsert({ id: 'ana' });
+  await w.engine.enter('a', 'ana');
+  w.clock.advanceTo('2026-02-01T00:30:00Z');
+  await w.engine.enter('a', 'ana');
+  await w.engine.close();
+  const rows = () => [...w.backend.load('engaged')].map(([k]) => k.replace('\u0000', ' '));
+  t.same(rows().sort(), ['2026-01 ana', '2026-02 ana'], 'a month boundary at UTC midnight');
+  const engine = new Engine({ clock: w.clock, people: new MemoryPeopleStore(w.clock), registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+  engine.recover(w.backend);
+  t.equal(engine.engagedReport('2026-01').total, 1);
+  t.equal(engine.engagedReport('2026-02').people[0]!.engagedAt, Date.parse('2026-02-01T00:30:00Z'));
+  await engine.close();
+});
+
+t.test('the first entry of a month expires months older than 13', async (t) => {
+  const e = new Engagement();
+  t.ok(e.entered('ana', 'a', Date.parse('2026-01-10T00:00:00Z'))?.newMonth);
+  t.notOk(e.entered('ana', 'b', Date.parse('2026-01-11T00:00:00Z')), 'once a month');
+  t.same(e.expire(Date.parse('2027-01-31T00:00:00Z')), [], '13 months: January 2026 still kept in January 2027');
+  t.same(e.expire(Date.parse('2027-02-01T00:00:00Z')), ['2026-01\u0000ana']);
+  t.equal(e.report('2026-01').total, 0);
+  t.equal(monthOf(Date.parse('2026-12-31T23:59:59Z')), '2026-12');
+});

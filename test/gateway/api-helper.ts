@@ -1,0 +1,43 @@
+// Shared by the /api/v1 tests: an app on 127.0.0.1 (a random port) over a test world, and a
+// client (undici) that sends JSON with an admin key unless told otherwise.
+import type { Test } from 'tap';
+import { request } from 'undici';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from '../../gateway/app.js';
+import { world, type World } from '../engine/helpers.js';
+
+export interface Answer {
+  status: number;
+  json: any;
+  text: string;
+  headers: Record<string, unknown>;
+}
+
+export interface Api {
+  w: World;
+  keys: ReturnType<typeof buildApp>['keys'];
+  /** Sent with an admin key unless `authorization` says otherwise; `path` is under `prefix` (default /api/v1). */
+  call(method: string, path: string, body?: unknown, authorization?: string, headers?: Record<string, string>, prefix?: string): Promise<Answer>;
+}
+
+export async function api(t: Test, w: World = world()): Promise<Api> {
+  const app = buildApp(w.engine);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => app.close());
+  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const admin = `Bearer ${app.keys.create('test', ['admin']).key}`;
+  return {
+    w,
+    keys: app.keys,
+    async call(method, path, body, authorization = admin, headers = {}, prefix = '/api/v1') {
+      const r = await request(origin + prefix + path, {
+        method: method as 'GET',
+        headers: { authorization, ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await r.body.text();
+      const json = r.headers['content-type']?.toString().startsWith('application/json') ? JSON.parse(text) : undefined;
+      return { status: r.statusCode, json, text, headers: r.headers };
+    },
+  };
+}

@@ -1,0 +1,182 @@
+// The management API (/api/v1) through real HTTP on loopback with undici: flows (create,
+// read, update the draft, validate, launch, pause, resume, versions, stop one, duplicate,
+// delete, schedule, goal, entry-point edits), templates, people (create, look up, change,
+// tags, journeys, definitions, do-not-contact), reports as JSON and CSV; each with its failures.
+import t from 'tap';
+import { flow, pauseDays } from '../engine/helpers.js';
+import { api } from './api-helper.js';
+import { csvCell } from '../../gateway/api/reports.js';
+
+const welcome = (extra: Record<string, unknown> = {}) => ({ ...flow('welcome', [pauseDays('p', 1)]), ...extra });
+
+t.test('a flow from draft to launch, a new version, and the version rules', async (t) => {
+  const { call } = await api(t);
+  const created = await call('POST', '/flows', welcome());
+  t.equal(created.status, 201);
+  t.match(created.json, { id: 'welcome', version: 1, status: 'draft', definition: { id: 'welcome' } });
+  t.equal((await call('POST', '/flows', welcome())).json.error.code, 'JCT_FLOW_EXISTS');
+  t.equal((await call('PUT', '/flows/welcome', welcome({ name: 'Welcome!' }))).json.name, 'Welcome!', 'the draft is replaced');
+  t.equal((await call('PUT', '/flows/welcome', { ...welcome(), id: 'other' })).json.error.code, 'JCT_FLOW_ID_MISMATCH');
+  t.match((await call('POST', '/flows/welcome/launch')).json, { version: 1, status: 'active' });
+  t.equal((await call('PUT', '/flows/welcome', welcome())).status, 409, 'a launched version is never edited');
+  t.equal((await call('POST', '/flows/welcome/versions', welcome({ name: 'v2' }))).status, 201);
+  t.equal((await call('POST', '/flows/welcome/versions', welcome())).status, 409, 'one draft at a time');
+  t.match((await call('GET', '/flows/welcome')).json, { version: 1, status: 'active', latestVersion: 2 });
+  t.match((await call('POST', '/flows/welcome/launch')).json, { version: 2, status: 'active' });
+  t.same((await call('GET', '/flows/welcome/versions')).json.versions.map((v: any) => [v.version, v.status]), [[1, 'finished'], [2, 'active']]);
+  t.match((await call('POST', '/flows/welcome/pause')).json, { status: 'paused' });
+  t.match((await call('POST', '/flows/welcome/resume')).json, { status: 'active' });
+  t.match((await call('POST', '/flows/welcome/versions/2/stop')).json, { version: 2 });
+  t.equal((await call('POST', '/flows/welcome/versions/9/stop')).status, 404);
+  t.match((await call('GET', '/flows')).json, { flows: [{ id: 'welcome', latestVersion: 2 }] });
+  t.equal((await call('GET', '/flows/nope')).status, 404);
+});
+
+t.test('validate, duplicate, delete, schedule and goal', async (t) => {
+  const { call } = await api(t);
+  const bad = await call('POST', '/flows/validate', { ...welcome(), elements: [{ id: 'x', type: 'nope', config: {} }] });
+  t.equal(bad.status, 200);
+  t.match(bad.json, { valid: false, problems: [{ code: String, path: String }] });
+  t.same((await call('POST', '/flows/validate', welcome())).json, { valid: true, problems: [] });
+  t.equal((await call('POST', '/flows', { ...welcome(), elements: [{ id: 'x', type: 'nope', config: {} }] })).status, 201, 'a draft may be unfinished');
+  t.equal((await call('POST', '/flows/welcome/launch')).json.error.code, 'JCT_FLOW_INVALID', 'but not launched');
+  t.equal((await call('DELETE', '/flows/welcome')).status, 204);
+  t.equal((await call('GET', '/flows/welcome')).status, 404);
+  await call('POST', '/flows', welcome());
+  t.equal((await call('POST', '/flows/welcome/duplicate', { id: 'copy' })).status, 201);
+  t.equal((await call('POST', '/flows/welcome/duplicate', { id: 'copy' })).json.error.code, 'JCT_FLOW_EXISTS');
+  t.equal((await call('POST', '/flows/welcome/duplicate', { id: '1 bad id' })).status, 400);
+  await call('POST', '/flows/welcome/launch');
+  t.equal((await call('DELETE', '/flows/welcome')).status, 409, 'launched versions are never deleted');
+  t.match((await call('PUT', '/flows/welcome/schedule', { end: '2030-01-01T00:00' })).json, { versions: [{ version: 1 }] });
+  t.equal((await call('PUT', '/flows/welcome/schedule', { end: 'soon' })).json.error.code, 'JCT_SCHEDULE_INVALID');
+  t.equal((await call('PUT', '/flows/welcome/goal', { event: 'person.tagAdded' })).status, 200);
+  t.same((await call('GET', '/flows/welcome')).json.definition.settings.goal, { event: 'person.tagAdded' });
+  t.equal((await call('PUT', '/flows/welcome/goal', { event: null })).status, 200);
+});
+
+t.test('an active flow’s audience is edited in place', async (t) => {
+  const { call, w } = await api(t);
+  w.people.upsert({ id: 'ana', tags: ['vip'] });
+  w.people.upsert({ id: 'ben', tags: ['new'] });
+  const audience = (tags: string[]) => ({ audience: { tags }, updateAfterLaunch: 'realtime' });
+  await call('POST', '/flows', { ...welcome(), entryPoints: [{ id: 'aud', type: 'predefinedAudience', config: audience(['vip']), branches: { next: 'p' } }] });
+  await call('POST', '/flows/welcome/launch');
+  const edited = await call('PUT', '/flows/welcome/entry-points/aud', { config: audience(['vip', 'new']) });
+  t.equal(edited.status, 200);
+  t.same(edited.json.definition.entryPoints[0].config.audience.tags, ['vip', 'new']);
+  t.same((await call('GET', '/people/ben/journeys')).json.journeys.map((j: any) => j.flowId), ['welcome'], 'the added tag brought ben in');
+  t.equal((await call('PUT', '/flows/welcome/entry-points/none', { config: {} })).json.error.code, 'JCT_ENTRY_UNKNOWN');
+});
+
+t.test('templates: list, save, draft from one, delete', async (t) => {
+  const { call } = await api(t);
+  await call('POST', '/flows', welcome());
+  t.same((await call('GET', '/templates')).json, { templates: [] });
+  const saved = await call('POST', '/templates', { id: 'my-welcome', flowId: 'welcome', name: 'Our welcome' });
+  t.equal(saved.status, 201);
+  t.match((await call('GET', '/templates/my-welcome')).json, { name: 'Our welcome', builtIn: false, definition: { id: 'welcome' } });
+  t.equal((await call('POST', '/templates', { id: 'my-welcome', flowId: 'welcome' })).json.error.code, 'JCT_TEMPLATE_EXISTS');
+  t.match((await call('POST', '/templates/my-welcome/flows', { id: 'fresh' })).json, { id: 'fresh', status: 'draft' });
+  t.equal((await call('DELETE', '/templates/my-welcome')).status, 204);
+  t.equal((await call('GET', '/templates/my-welcome')).status, 404);
+});
+
+t.test('people: create, look up, change, tags, journeys, definitions', async (t) => {
+  const { call, w } = await api(t);
+  const created = await call('POST', '/people', { phones: ['+385 91 234 5678'], standard: { firstName: 'Ana' } });
+  t.equal(created.status, 201);
+  const id = created.json.id;
+  t.same(created.json.phones, ['+385912345678']);
+  t.equal((await call('GET', `/people?phone=${encodeURIComponent('+385912345678')}`)).json.id, id);
+  t.equal((await call('GET', '/people?email=nobody@example.com')).status, 404);
+  t.equal((await call('GET', '/people')).json.error.code, 'JCT_LOOKUP_EMPTY');
+  const changed = await call('PATCH', `/people/${id}`, { set: { city: 'Zagreb' }, addTags: ['vip'] });
+  t.match(changed.json, { standard: { city: 'Zagreb' }, tags: ['vip'] });
+  t.equal((await call('PATCH', `/people/${id}`, { set: { nope: 1 } })).status, 400, 'an unknown attribute');
+  t.equal((await call('PATCH', `/people/${id}`, { set: { birthDate: 'soon' }, addTags: ['x'] })).status, 400);
+  t.same(w.people.get(id)!.tags, ['vip'], 'all or nothing');
+  t.same((await call('POST', `/people/${id}/tags`, { tags: ['a', 'b'] })).json.tags, ['vip', 'a', 'b']);
+  t.same((await call('DELETE', `/people/${id}/tags/a`)).json.tags, ['vip', 'b']);
+  t.equal((await call('GET', '/people/nobody')).status, 404);
+  t.equal((await call('PATCH', '/people/nobody', { addTags: ['x'] })).status, 404);
+  w.engine.save(flow('wait', [pauseDays('p', 2)]));
+  w.engine.launch('wait');
+  await w.engine.enter('wait', id);
+  const journeys = (await call('GET', `/people/${id}/journeys`)).json.journeys;
+  t.match(journeys, [{ flowId: 'wait', version: 1, element: 'p', waiting: { until: String } }]);
+  t.ok((await call('GET', '/attributes')).json.attributes.some((a: any) => a.name === 'birthDate' && a.type === 'date'));
+  t.ok((await call('GET', '/event-definitions')).json.events.some((e: any) => e.name === 'person.changed'));
+  t.same((await call('GET', '/segments')).json, { segments: [] });
+});
+
+t.test('do-not-contact entries', async (t) => {
+  const { call } = await api(t);
+  const added = await call('POST', '/do-not-contact', { channel: 'sms', contact: '+385 91 234 5678' });
+  t.equal(added.status, 201);
+  t.match(added.json, { channel: 'sms', contact: '+385912345678', senders: [] });
+  t.equal((await call('GET', '/do-not-contact')).json.entries.length, 1);
+  t.equal((await call('POST', '/do-not-contact', { channel: 'fax', contact: '1' })).status, 400);
+  t.equal((await call('POST', '/do-not-contact', { channel: 'sms', contact: 'not a phone' })).status, 400);
+  t.equal((await call('DELETE', `/do-not-contact/sms/${encodeURIComponent('+385912345678')}`)).status, 204);
+  t.same((await call('GET', '/do-not-contact')).json.entries, []);
+});
+
+t.test('reports: JSON per version or all, CSV with formula cells made text', async (t) => {
+  const { call, w } = await api(t);
+  await call('POST', '/flows', { ...welcome(), elements: [{ id: 'p', type: 'pause', name: '=HYPERLINK("x")', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }] });
+  await call('POST', '/flows/welcome/launch');
+  w.people.upsert({ id: 'ana' });
+  await w.engine.enter('welcome', 'ana');
+  t.match((await call('GET', '/reports/flows/welcome')).json, { flowId: 'welcome', version: 1, profilesInFlow: 1 });
+  t.match((await call('GET', '/reports/flows/welcome?version=all')).json, { versions: [1] });
+  const csv = await call('GET', '/reports/flows/welcome?format=csv');
+  t.equal(csv.status, 200);
+  t.match(String(csv.headers['content-type']), /^text\/csv/);
+  const lines = csv.text.trim().split('\r\n');
+  t.equal(lines[0], 'element,name,type,totalEngagements,uniqueUsersEngaged,failures');
+  t.ok(lines.some((l) => l.startsWith('p,"\'=HYPERLINK(""x"")",pause,1,1,0')), lines.join(' | '));
+  t.equal((await call('GET', '/reports/flows/nope')).status, 404);
+  t.equal((await call('GET', '/reports/flows/welcome?version=x')).status, 400);
+  t.equal(csvCell('+1 555'), "'+1 555");
+  t.equal(csvCell('-1'), "'-1");
+  t.equal(csvCell('@x'), "'@x");
+  t.equal(csvCell('plain'), 'plain');
+});
+
+t.test('each route needs its scope', async (t) => {
+  const { call, keys } = await api(t);
+  const people = `App ${keys.create('crm', ['people']).key}`;
+  t.equal((await call('GET', '/people?email=a@example.com', undefined, people)).status, 404, 'people routes: allowed');
+  t.equal((await call('GET', '/flows', undefined, people)).status, 403, 'flows: not');
+  t.equal((await call('GET', '/reports/flows/x', undefined, people)).status, 403, 'reports: not');
+  t.equal((await call('GET', '/flows', undefined, '')).status, 401);
+});
+
+t.test('monthly engaged persons: once a month each, the first flow, top flows, CSV', async (t) => {
+  const { call, w } = await api(t);
+  for (const id of ['a', 'b', 'c']) {
+    w.engine.save({ ...flow(id, [pauseDays('p', 1)]), name: `Flow ${id}` });
+    w.engine.launch(id);
+  }
+  for (const p of ['ana', 'ben', '=cmd']) w.people.upsert({ id: p });
+  await w.engine.enter('a', 'ana');
+  await w.engine.enter('b', 'ana');
+  await w.engine.enter('b', 'ben');
+  w.clock.advanceTo('2026-02-01T00:00:00Z');
+  await w.engine.enter('c', 'ana');
+  await w.engine.enter('c', '=cmd');
+  const jan = (await call('GET', '/reports/engaged?month=2026-01')).json;
+  t.match(jan, { month: '2026-01', total: 2, topFlows: [{ flowId: 'a', name: 'Flow a', people: 1 }, { flowId: 'b', people: 1 }] });
+  t.same(jan.people.map((p: any) => [p.personId, p.flowId]), [['ana', 'a'], ['ben', 'b']], 'ana counts once, for her first flow');
+  const feb = await call('GET', '/reports/engaged?month=2026-02&format=csv');
+  t.equal(feb.text, "personId,engagedAt,flowId,flowName\r\n'=cmd,2026-02-01T00:00:00.000Z,c,Flow c\r\nana,2026-02-01T00:00:00.000Z,c,Flow c\r\n", 'a formula-looking id stays text');
+  t.same((await call('GET', '/reports/engaged?month=2025-12')).json, { month: '2025-12', total: 0, topFlows: [], people: [] });
+  t.equal((await call('GET', '/reports/engaged?month=2026-13')).status, 400);
+  w.clock.advanceTo('2027-02-15T00:00:00Z');
+  w.engine.save(flow('d', [pauseDays('p', 1)]));
+  w.engine.launch('d');
+  await w.engine.enter('d', 'ben');
+  t.equal((await call('GET', '/reports/engaged?month=2026-01')).json.total, 0, 'kept 13 months');
+  t.equal((await call('GET', '/reports/engaged?month=2026-02')).json.total, 2);
+});

@@ -1,0 +1,63 @@
+// The live feed over a real WebSocket on loopback: a key is needed (401 without, 403 without
+// the flows scope); each step arrives as one message (entered, the path, where it waits or why
+// it left, the effects it asked for); ?flow= keeps only some flows.
+import t, { type Test } from 'tap';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import WebSocket from 'ws';
+import { buildApp } from '../../gateway/app.js';
+import { flow, pauseDays, world } from '../engine/helpers.js';
+
+async function feed(t: Test) {
+  const w = world();
+  for (const id of ['a', 'b']) {
+    w.engine.save(flow(id, [pauseDays('p', 1)]));
+    w.engine.launch(id);
+  }
+  w.people.upsert({ id: 'ana' });
+  const app = buildApp(w.engine);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => app.close());
+  const url = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/feed`;
+  const open = async (query = '', scopes = ['flows']) => {
+    const socket = new WebSocket(url + query, { headers: { authorization: `Bearer ${app.keys.create('feed', scopes).key}` } });
+    const messages: any[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await once(socket, 'open');
+    t.teardown(() => socket.close());
+    return messages;
+  };
+  return { w, url, open, keys: app.keys };
+}
+
+/** The status code a refused upgrade answered with. */
+async function refused(url: string, headers: Record<string, string>): Promise<number> {
+  const socket = new WebSocket(url, { headers });
+  socket.on('error', () => {}); // the refusal: not an error of the test
+  const [, res] = (await once(socket, 'unexpected-response')) as [unknown, { statusCode: number }];
+  socket.terminate();
+  return res.statusCode;
+}
+
+t.test('each step as a message; filtered by flow', async (t) => {
+  const { w, open } = await feed(t);
+  const all = await open();
+  const onlyB = await open('?flow=b');
+  await w.engine.enter('a', 'ana');
+  w.clock.advance(86_400_000);
+  await w.engine.idle();
+  await w.engine.enter('b', 'ana');
+  await new Promise((r) => setTimeout(r, 50));
+  t.match(all[0], { flowId: 'a', version: 1, personId: 'ana', entered: true, path: ['start', 'p'], waiting: { element: 'p', until: '2026-01-06T09:00:00.000Z' } });
+  t.match(all[1], { flowId: 'a', path: ['p.next.exit'], exited: { reason: 'p.next.exit' } });
+  t.notOk('entered' in all[1]);
+  t.equal(all.length, 3);
+  t.same(onlyB.map((m) => m.flowId), ['b']);
+});
+
+t.test('a key with the flows scope is needed', async (t) => {
+  const { url, keys } = await feed(t);
+  t.equal(await refused(url, {}), 401);
+  t.equal(await refused(url, { authorization: 'Bearer jk_0000000000000000_nope' }), 401);
+  t.equal(await refused(url, { authorization: `Bearer ${keys.create('crm', ['people']).key}` }), 403);
+});

@@ -1,0 +1,139 @@
+// The Flow API's batches through real HTTP: up to 1,000 people per call through the flow's (or
+// one entry point's) URL, identified by phone, email or external id, with attributes and
+// variables; the per-person report (accepted, or rejected with the reason), kept across a
+// restart; Idempotency-Key replays; and the commercial product's request and report shapes.
+import t from 'tap';
+import { Engine } from '../../engine/runtime/engine.js';
+import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
+import { GroupCommit } from '../../engine/store/journal.js';
+import { flow, pauseDays, registryWith, world, type World } from '../engine/helpers.js';
+import { api } from './api-helper.js';
+
+/** `signup`: two Flow API entry points (web, crm), re-entry off, a variable `source`. */
+function signupWorld(): World {
+  const w = world();
+  w.engine.save({
+    ...flow('signup', [pauseDays('p', 1)], { reentry: { enabled: false }, variables: [{ name: 'source', type: 'text' }] }),
+    entryPoints: [
+      { id: 'web', type: 'flowApi', config: {}, branches: { next: 'p' } },
+      { id: 'crm', type: 'flowApi', config: {}, branches: { next: 'p' } },
+    ],
+  });
+  w.engine.launch('signup');
+  return w;
+}
+
+t.test('a batch: accepted and rejected people, each with the reason; the report', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  w.people.upsert({ id: 'old', phones: ['+385911111111'] });
+  await w.engine.enter('signup', 'old', { entry: 'web' });
+  const r = await call('POST', '/flows/signup/entry-points/web/participants', {
+    participants: [
+      { person: { phones: ['+385 91 234 5678'], standard: { firstName: 'Ana' } }, variables: { source: 'form' } },
+      { person: { standard: { externalId: 'crm-42' }, emails: ['ben@example.com'] } },
+      { person: { phones: ['not a phone'] } },
+      { person: { phones: ['+385911111111'] } },
+      { person: { emails: ['cy@example.com'] }, variables: { nope: 1 } },
+    ],
+    callbackData: 'batch-7',
+  });
+  t.equal(r.status, 200);
+  t.match(r.json, { operationId: String, flowId: 'signup', entry: 'web', accepted: 2, rejected: 3, callbackData: 'batch-7' });
+  t.match(r.json.participants, [
+    { status: 'accepted', personId: String, participantId: String },
+    { status: 'accepted' },
+    { status: 'rejected', reason: 'JCT_CONTACT_INVALID' },
+    { status: 'rejected', reason: 'JCT_REENTRY_DISABLED', personId: 'old' },
+    { status: 'rejected', reason: 'JCT_VARIABLE_UNKNOWN' },
+  ]);
+  const ana = w.people.get(r.json.participants[0].personId)!;
+  t.equal(ana.standard.firstName, 'Ana');
+  t.equal(w.engine.participant(r.json.participants[0].participantId)!.vars['source'], 'form');
+  const report = await call('GET', `/flows/signup/participants/report?operationId=${r.json.operationId}`);
+  t.same(report.json, r.json, 'the report is the answer, kept');
+  t.equal((await call('GET', '/flows/signup/participants/report?operationId=nope')).json.error.code, 'JCT_OPERATION_UNKNOWN');
+  t.equal((await call('GET', `/flows/other/participants/report?operationId=${r.json.operationId}`)).status, 404, 'another flow’s operation');
+});
+
+t.test('people are found by external id; the flow URL needs a single Flow API entry point', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  const first = await call('POST', '/flows/signup/entry-points/crm/participants', { participants: [{ person: { standard: { externalId: 'crm-9', city: 'Split' } } }] });
+  t.equal(first.json.accepted, 1, 'an external id alone makes a profile');
+  const id = first.json.participants[0].personId;
+  await call('POST', '/flows/signup/entry-points/crm/participants', { participants: [{ person: { standard: { externalId: 'crm-9', city: 'Zadar' } } }] });
+  t.equal(w.people.get(id)!.standard.city, 'Zadar', 'the same profile, updated');
+  t.equal((await call('POST', '/flows/signup/participants', { participants: [{ person: { phones: ['+385912345678'] } }] })).json.error.code, 'JCT_ENTRY_AMBIGUOUS');
+  t.equal((await call('POST', '/flows/signup/entry-points/nope/participants', { participants: [{ person: { phones: ['+385912345678'] } }] })).json.error.code, 'JCT_ENTRY_UNKNOWN');
+  t.equal((await call('POST', '/flows/none/entry-points/web/participants', { participants: [{ person: { phones: ['+385912345678'] } }] })).status, 404);
+  const many = Array.from({ length: 1001 }, (_, i) => ({ person: { id: `p${i}` } }));
+  t.equal((await call('POST', '/flows/signup/entry-points/web/participants', { participants: many })).status, 400, 'at most 1,000');
+  t.equal((await call('POST', '/flows/signup/entry-points/web/participants', { participants: [] })).status, 400);
+  const thousand = many.slice(0, 1000);
+  t.equal((await call('POST', '/flows/signup/entry-points/web/participants', { participants: thousand })).json.accepted, 1000);
+});
+
+t.test('an Idempotency-Key makes a retried call harmless', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  const body = { participants: [{ person: { phones: ['+385912345678'] } }] };
+  const first = await call('POST', '/flows/signup/entry-points/web/participants', body, undefined, { 'idempotency-key': 'order-1' });
+  const again = await call('POST', '/flows/signup/entry-points/web/participants', body, undefined, { 'idempotency-key': 'order-1' });
+  t.equal(again.headers['idempotent-replayed'], 'true');
+  t.same(again.json, first.json, 'the first answer, not a re-entry refusal');
+  t.equal([...w.engine.participantsOf('signup', 1)].length, 1);
+  const other = await call('POST', '/flows/signup/entry-points/web/participants', body, undefined, { 'idempotency-key': 'order-2' });
+  t.equal(other.json.participants[0].reason, 'JCT_REENTRY_DISABLED', 'a new key is a new call');
+});
+
+t.test('reports and idempotency keys survive a restart', async (t) => {
+  const w = signupWorld();
+  const { call } = await api(t, w);
+  const first = await call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ana' } }] }, undefined, { 'idempotency-key': 'k' });
+  await w.engine.close();
+  const people = new MemoryPeopleStore(w.clock);
+  const engine = new Engine({ clock: w.clock, people, registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+  engine.recover(w.backend);
+  const again = await api(t, { ...w, people, engine });
+  t.same((await again.call('GET', `/flows/signup/participants/report?operationId=${first.json.operationId}`)).json, first.json);
+  t.equal((await again.call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ana' } }] }, undefined, { 'idempotency-key': 'k' })).headers['idempotent-replayed'], 'true');
+  await engine.close();
+});
+
+t.test('the commercial product’s add-participants request and report', async (t) => {
+  const w = world();
+  w.engine.save(flow('promo', [pauseDays('p', 1)], { variables: [{ name: 'orderNumber', type: 'text' }] }));
+  w.engine.launch('promo');
+  const { call, keys } = await api(t, w);
+  const app = `App ${keys.create('crm', ['flow-api']).key}`;
+  const r = await call(
+    'POST',
+    '/flows/promo/participants',
+    {
+      participants: [
+        { identifyBy: { identifier: '447911123456', type: 'PHONE' }, variables: { orderNumber: '1167873391' }, person: { externalId: 'crm-42', firstName: 'Jane', contactInformation: { email: [{ address: 'jane@example.com' }] } } },
+        { identifyBy: { identifier: 'jane-line', type: 'LINE', sender: 'x' } },
+      ],
+      notifyUrl: 'https://gw.example.com/hooks/flow-report',
+      callbackData: 'batch-7',
+    },
+    app,
+    {},
+    '/moments/1',
+  );
+  t.equal(r.status, 200);
+  t.same(Object.keys(r.json), ['operationId']);
+  const jane = w.people.findByContact('+447911123456')!;
+  t.match(jane, { standard: { firstName: 'Jane', externalId: 'crm-42' }, emails: ['jane@example.com'] });
+  const report = await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, app, {}, '/moments/1');
+  t.same(report.json, {
+    operationId: r.json.operationId,
+    campaignId: 'promo',
+    callbackData: 'batch-7',
+    participants: [
+      { identifyBy: { identifier: '447911123456', type: 'PHONE' }, status: 'ACCEPTED' },
+      { identifyBy: { identifier: 'jane-line', type: 'LINE', sender: 'x' }, status: 'REJECTED', errorReason: 'REJECTED_INVALID_CONTACT' },
+    ],
+  });
+  t.equal((await call('POST', '/flows/promo/participants', { participants: [] }, app, {}, '/moments/1')).status, 400);
+  const people = `App ${keys.create('crm', ['people']).key}`;
+  t.equal((await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, people, {}, '/moments/1')).status, 403);
+});

@@ -24,11 +24,11 @@ const ChannelSchema = Type.Union(
 const fieldsOf = (names: readonly string[], schema: TSchema) =>
   Type.Partial(Type.Object(Object.fromEntries(names.map((name) => [name, schema])), strict));
 
-const AttributeSchema = Type.Object(
+export const AttributeSchema = Type.Object(
   { name: NonEmpty, type: ValueTypeSchema, description: Type.Optional(Type.String()) },
   strict,
 );
-const EventSchema = Type.Object(
+export const EventSchema = Type.Object(
   {
     name: NonEmpty,
     description: Type.Optional(Type.String()),
@@ -50,7 +50,7 @@ const PersonSchema = Type.Object(
   },
   strict,
 );
-const SEGMENT_SCHEMAS = {
+export const SEGMENT_SCHEMAS = {
   static: Type.Object(
     { id: NonEmpty, name: Type.String(), kind: Type.Literal('static'), members: Type.Array(Type.String()) },
     strict,

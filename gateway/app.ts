@@ -1,8 +1,10 @@
-// The HTTP application (Fastify): wires error answers, validation and API keys (auth/), and serves health, flow
-// status and metrics, the Flow API (flow-api.ts) and the routes modules declare
-// (module-routes.ts). No business rule lives here: routes call the engine's inbox. Fastify's per-request logging is off: it halves throughput and says
-// nothing an operator needs; failures (5xx) are logged by errors.ts. Health, readiness and GET /
-// are operations.ts; /metrics is metrics.ts; the API document (/openapi.json, /docs) openapi.ts.
+// The HTTP application (Fastify): wires error answers, validation and API keys (auth/), and
+// serves health, readiness and GET / (health.ts), /metrics (metrics.ts), the API document
+// (/openapi.json, /docs: openapi.ts), flow status and metrics, the Flow API (flow-api.ts), the
+// management API under /api/v1 (api/), its live feed (feed.ts) and the routes modules declare
+// (module-routes.ts). No business rule lives here: routes call the engine. Fastify's
+// per-request logging is off: it halves throughput and says nothing an operator needs;
+// failures (5xx) are logged by errors.ts.
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';

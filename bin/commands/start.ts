@@ -9,24 +9,24 @@ import { readdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { loadConfig, type JunctionConfig } from '../../config/index.js';
+import { ConfigSchema, loadConfig, type JunctionConfig } from '../../config/index.js';
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit, MemoryBackend, type JournalBackend } from '../../engine/store/journal.js';
 import { SqliteBackend } from '../../engine/store/sqlite.js';
 import { loadPeople } from '../../engine/people-file.js';
-import { toJunctionError } from '../../engine/errors.js';
+import { JunctionError, toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
 import { KeyStore } from '../../gateway/auth/keys.js';
-import { packageVersion, readJson } from '../files.js';
+import { packageFile, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
 
 export async function startCommand(configFile: string | undefined, pretty = false): Promise<void> {
-  const config = loadConfig(process.env, configFile);
+  const config = withPackageExamples(loadConfig(process.env, configFile));
   const registry = assembleRegistry(config, process.env);
   const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
   const logger = pretty ? pino(options, prettyStream()) : pino(options);
@@ -55,7 +55,13 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const keys = KeyStore.open(config.dataDir);
   if (config.adminKey === '') printFirstAdminKey(keys);
   const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond });
-  const address = await app.listen({ host: config.host, port: config.port });
+  const address = await app.listen({ host: config.host, port: config.port }).catch(async (err: unknown) => {
+    await app.close();
+    await engine.close();
+    await backend.close();
+    keys.close();
+    throw listenError(err, config);
+  });
   const listeners = await startListeners(engine, logger);
   logger.info({ address, people: people.size() }, 'Junction is listening');
   const stop = (signal: string): void => {
@@ -76,6 +82,28 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/**
+ * The example flows and people by default are the package's own, wherever Junction is started
+ * from; paths the user gives stay relative to the current directory.
+ */
+function withPackageExamples(config: JunctionConfig): JunctionConfig {
+  const defaults = ConfigSchema.properties;
+  return {
+    ...config,
+    flows: config.flows === defaults.flows.default ? packageFile(config.flows) : config.flows,
+    people: config.people === defaults.people.default ? packageFile(config.people) : config.people,
+  };
+}
+
+/** Why the server could not listen, in words: a port in use is the common case. */
+function listenError(err: unknown, config: JunctionConfig): JunctionError {
+  const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE') return new JunctionError('JCT_PORT_IN_USE', `${config.host}:${config.port} is in use (another Junction?): stop it or choose another port with JUNCTION_PORT`);
+  if (code === 'EACCES') return new JunctionError('JCT_PORT_DENIED', `${config.host}:${config.port} may not be used by this user: choose a port above 1023 with JUNCTION_PORT`);
+  if (code === 'EADDRNOTAVAIL') return new JunctionError('JCT_HOST_INVALID', `${config.host} is not an address of this machine: check JUNCTION_HOST`);
+  return toJunctionError(err, 'JCT_LISTEN_FAILED');
 }
 
 /** Starts the servers modules run besides HTTP (e.g. SMTP), each with its module's settings. */

@@ -10,6 +10,7 @@
 // journal and built once per batch. Outbox entries are performed once durable (outbox.ts).
 // Flow versions and their lifecycle are kept here too, journaled on every change.
 import { randomUUID } from 'node:crypto';
+import { loadPeople } from '../people-file.js';
 import type { Clock } from '../clock.js';
 import { JunctionError, toJunctionError } from '../errors.js';
 import { coerceValue, type Value } from '../values.js';
@@ -86,6 +87,9 @@ export interface StepEvent {
 }
 
 export type EnginePeople = PeopleStore & { catalog(): AttributeCatalog };
+
+/** What the API may define, by the people file's section names. */
+export type DefinitionKind = 'attributes' | 'events' | 'segments';
 
 export interface EngineOptions {
   clock: Clock;
@@ -272,6 +276,15 @@ export class Engine {
     const custom = this.people.events();
     if (this.events?.custom !== custom) this.events = { catalog: new EventCatalog(this.registry.events, custom.values()), custom };
     return this.events.catalog;
+  }
+
+  /**
+   * Defines one custom attribute, custom event or segment (an item as the people file writes it,
+   * checked the same way); it is journaled and defined again at recovery.
+   */
+  define(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): void {
+    loadPeople({ [kind]: [item] }, this.people);
+    this.journal.put('definition', `${kind}\u0000${item.id ?? item.name}`, item);
   }
 
   /** Resolves when everything put so far is durable and no effect handler is running. */
@@ -708,6 +721,7 @@ export class Engine {
     for (const [key, value] of rows('meta')) this.restoreMeta(key, value);
     this.journal.put('meta', 'partitions', this.parts.length);
     const people = this.restorePeople(rows('person'), rows('dnc'));
+    this.restoreDefinitions(rows('definition'));
     this.restoreFlows(rows('flow'));
     for (const [key, value] of rows('history')) this.restoreHistory(key, value);
     for (const [key, value] of rows('event')) this.restoreEvent(key, value as EventRow);
@@ -739,6 +753,13 @@ export class Engine {
       const part = this.parts[Number(key.slice(7))];
       if (part) part.events.seq = Math.max(part.events.seq, value as number);
     }
+  }
+
+  /** The API's definitions, after the profiles (a segment's members are found among them). */
+  private restoreDefinitions(rows: Iterable<[string, unknown]>): void {
+    const doc: Record<DefinitionKind, unknown[]> = { attributes: [], events: [], segments: [] };
+    for (const [key, item] of rows) doc[key.slice(0, key.indexOf('\u0000')) as DefinitionKind].push(item);
+    loadPeople(doc, this.people);
   }
 
   private restorePeople(people: Iterable<[string, unknown]>, dnc: Iterable<[string, unknown]>): number {
@@ -889,14 +910,20 @@ export class Engine {
     if (!Number.isFinite(input.at) || input.at > now + EVENT_CLOCK_SKEW_MS || input.at < now - this.eventRetentionMs) {
       throw new JunctionError('JCT_EVENT_TIME', `event "${input.name}": its time must be a date-time within the kept history (${Math.round(this.eventRetentionMs / 86_400_000)} days) and not in the future`);
     }
-    const person = input.person ? this.people.upsert({ ...input.person, id: personKey }) : this.people.get(personKey);
-    if (person === undefined) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}" (an unknown phone or email creates the profile when the events module setting createPeople is on)`);
-    // A person the partition knows goes on by the key the store found them with (their id: the
-    // profile is not read); one new to it is numbered with the store's own string.
-    const known = part.knownPersonSlot(personKey);
-    const personId = known === undefined ? person.id : personKey;
+    // A person the partition knows exists (profiles are never removed) and goes on by the key the
+    // store found them with: the profile is not read. One new to it is looked up (or created)
+    // and numbered with the store's own string.
+    const known = input.person ? undefined : part.knownPersonSlot(personKey);
+    const personId = known === undefined ? this.requirePerson(personKey, input.person).id : personKey;
     const slot = known ?? part.personSlot(personId);
     return this.keepAndRoute(part, personId, slot, { kind: 'event', name: input.name, properties, at: input.at }, NO_CHAIN); // custom (checked): always kept
+  }
+
+  /** The person an event names: created or merged when it brings a profile, else one that exists. */
+  private requirePerson(personKey: string, input: PersonInput | undefined): Person {
+    const person = input ? this.people.upsert({ ...input, id: personKey }) : this.people.get(personKey);
+    if (person === undefined) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}" (an unknown phone or email creates the profile when the events module setting createPeople is on)`);
+    return person;
   }
 
   /** A person's event: kept and routed when it is a custom one or some launched version names it. */

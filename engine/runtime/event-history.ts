@@ -1,14 +1,16 @@
 // The event history of one partition's people, in columns: per person (by partition number)
 // and event name a log of the events' times (kept sorted), their partition sequence numbers
 // (the order they were recorded in) and their properties. A person's logs are chained from
-// their newest; a log holding one event (the common case) keeps it in the columns themselves,
-// and only a second event of the same person and name gives the log arrays of its own (Many):
-// no object per person or per event besides its properties. Conditions count "happened N
-// times within a window" by binary search on the times: only the events inside the window are
-// looked at, and only when a property filter or a "recorded after" bound asks for it. Old
-// events are dropped when the same person and name record a new one (retention) and at
-// recovery; at most MAX_PER_NAME are kept per person and name, the oldest going first.
+// their newest (kept in their record, person-records.ts, beside their waits); a log holding one
+// event (the common case) keeps it in the columns themselves, and only a second event of the
+// same person and name gives the log arrays of its own (Many): no object per person or per
+// event besides its properties. Conditions count "happened N times within a window" by binary
+// search on the times: only the events inside the window are looked at, and only when a
+// property filter or a "recorded after" bound asks for it. Old events are dropped when the same
+// person and name record a new one (retention) and at recovery; at most MAX_PER_NAME are kept
+// per person and name, the oldest going first.
 import type { EventProperties, EventRange, EventView } from '../vocabulary.js';
+import { NEWEST_LOG, PersonRecords } from './person-records.js';
 
 /** Most events kept per person and event name. */
 export const MAX_PER_NAME = 10_000;
@@ -31,8 +33,6 @@ export class EventHistory {
   readonly dropped: number[] = [];
   /** Event names by number, given on first use. */
   private readonly names = new Map<string, number>();
-  /** Per person number: their newest log, or NONE. */
-  private newest = new Int32Array(INITIAL_SIZE).fill(NONE);
   private logs = 0;
   // Per log: at 2·log and 2·log + 1 of `links` its name's number and the person's next older
   // log, of `times` its one event's time and sequence (side by side: one memory read each);
@@ -40,6 +40,9 @@ export class EventHistory {
   private links = new Int32Array(2 * INITIAL_SIZE);
   private times = new Float64Array(2 * INITIAL_SIZE);
   private readonly props: Array<EventProperties | Many> = [];
+
+  /** `records`: per person number their newest log (unset: none), beside what else routing reads of them. */
+  constructor(private readonly records = new PersonRecords()) {}
 
   /** Records an event; returns its sequence number (what it pushed out is in `dropped`). */
   add(person: number, name: string, at: number, props: EventProperties, keepFrom: number): number {
@@ -136,23 +139,26 @@ export class EventHistory {
 
   /** The person's log of the name numbered `name`, or NONE. */
   private find(person: number, name: number | undefined): number {
-    if (name === undefined || person >= this.newest.length) return NONE;
-    let log = this.newest[person]!;
+    if (name === undefined) return NONE;
+    let log = this.newestOf(person);
     while (log !== NONE && this.links[2 * log] !== name) log = this.links[2 * log + 1]!;
     return log;
   }
 
   private newLog(person: number, name: number, at: number, seq: number, props: EventProperties): number {
-    if (person >= this.newest.length) this.newest = grown(this.newest, person + 1, NONE);
     if (2 * this.logs === this.links.length) this.growLogs();
     const log = this.logs++;
     this.links[2 * log] = name;
-    this.links[2 * log + 1] = this.newest[person]!;
-    this.newest[person] = log;
+    this.links[2 * log + 1] = this.newestOf(person);
+    this.records.set(person, NEWEST_LOG, log);
     this.times[2 * log] = at;
     this.times[2 * log + 1] = seq;
     this.props[log] = props;
     return log;
+  }
+
+  private newestOf(person: number): number {
+    return (this.records.get(person, NEWEST_LOG) as number | undefined) ?? NONE;
   }
 
   private growLogs(): void {
@@ -168,11 +174,10 @@ export class EventHistory {
   }
 }
 
-/** A copy of `column` at least `size` long (doubling), new entries set to `fill`. */
-function grown<C extends Int32Array | Float64Array>(column: C, size: number, fill = 0): C {
+/** A copy of `column` at least `size` long (doubling). */
+function grown<C extends Int32Array | Float64Array>(column: C, size: number): C {
   const next = new (column.constructor as new (length: number) => C)(Math.max(size, 2 * column.length));
   next.set(column);
-  if (fill !== 0) next.fill(fill, column.length);
   return next;
 }
 

@@ -1,12 +1,13 @@
-// Participants of one partition in compact form: one slot per participant in typed-array columns
-// (sequence, flow version, node, status, wait time, wait key, wait start, entry time, step counter) plus
-// plain arrays for the person id (the people store's own string) and the variables; flow
-// versions and wait keys are interned once per partition. Slots are appended in sequence order, so a participant is found by binary search
-// on the sequence column, with no map; a removed one leaves a hole until the table compacts
-// (when holes outnumber the living). A waiting participant costs a few dozen bytes instead of
-// an object graph. Readers get a fresh ParticipantState, or have one reused (load: the step's
-// scratch state); writers pass one back. The interned flow versions' use counts are the
-// number of participants inside each version.
+// Participants of one partition in compact form: one slot per participant, its fixed-size fields
+// (sequence, flow version, node, status, wait time, wait key, wait start, entry time, step
+// counter) side by side in one record of one buffer (RECORD), plus plain arrays for the person
+// id (the people store's own string) and the variables; flow versions and wait keys are
+// interned once per partition. Slots are appended in sequence order, so a participant is found
+// by searching the sequences (find), with no map; a removed one leaves a hole until the table
+// compacts (when holes outnumber the living). A waiting participant costs a few dozen bytes
+// instead of an object graph. Readers get a fresh ParticipantState, or have one reused (load:
+// the step's scratch state); writers pass one back. The interned flow versions' use counts are
+// the number of participants inside each version.
 import { ParticipantStatus, type ParticipantState } from '../vocabulary.js';
 import type { Value } from '../values.js';
 
@@ -16,6 +17,28 @@ export type ScratchState = { -readonly [K in keyof ParticipantState]: Participan
 const EMPTY_VARS: Record<string, Value> = Object.freeze({}) as Record<string, Value>;
 /** The status of a hole left by a removed participant. */
 const HOLE = 255;
+/**
+ * A slot's record: its fields side by side (a participant read or written is one or two cache
+ * lines, not one per column), at the same bytes in every record. By view, the entries per
+ * record and each field's entry: sequence, wait time, wait start and entry time as float64,
+ * flow version, wait key and step counter as uint32, node as uint16, status as a byte.
+ */
+const RECORD = 48;
+const F64 = RECORD / 8;
+const SEQ = 0;
+const WAIT_UNTIL = 1;
+const WAIT_FROM = 2;
+const ENTERED_AT = 3;
+const U32 = RECORD / 4;
+const VERSION = 8;
+const WAIT_ON = 9;
+const STEPS = 10;
+const U16 = RECORD / 2;
+const NODE = 22;
+const U8 = RECORD;
+const STATUS = 46;
+/** Probes of find() that guess by the sequences' spread before it bisects. */
+const GUESSES = 2;
 
 /** Strings kept once, by number; released when no slot uses them any more. */
 class Interned {
@@ -59,15 +82,11 @@ class Interned {
 
 export class ParticipantTable {
   private capacity = 0;
-  private seqs = new Float64Array(0);
-  private versions = new Uint32Array(0);
-  private nodes = new Uint16Array(0);
-  private statuses = new Uint8Array(0);
-  private waitUntils = new Float64Array(0);
-  private waitOns = new Uint32Array(0);
-  private waitFroms = new Float64Array(0);
-  private enteredAts = new Float64Array(0);
-  private stepCounts = new Uint32Array(0);
+  /** The slots' records (see RECORD), one buffer read through a view per field width. */
+  private f64 = new Float64Array(0);
+  private u32 = new Uint32Array(0);
+  private u16 = new Uint16Array(0);
+  private u8 = new Uint8Array(0);
   private personIds: string[] = [];
   private vars: Array<Record<string, Value> | undefined> = [];
   /** Slots in use, holes included; `live` of them hold a participant. */
@@ -123,13 +142,13 @@ export class ParticipantTable {
   /** What a waiting participant waits on ('' for time alone), or undefined when it does not wait. */
   waitOf(seq: number): string | undefined {
     const slot = this.find(seq);
-    return slot >= 0 && this.statuses[slot] === ParticipantStatus.Waiting ? this.waitKeys.get(this.waitOns[slot]!) : undefined;
+    return slot >= 0 && this.u8[U8 * slot + STATUS] === ParticipantStatus.Waiting ? this.waitKeys.get(this.u32[U32 * slot + WAIT_ON]!) : undefined;
   }
 
   /** When a waiting participant wakes up; 0 when it waits for no time or does not wait. */
   waitUntilOf(seq: number): number {
     const slot = this.find(seq);
-    return slot >= 0 && this.statuses[slot] === ParticipantStatus.Waiting ? this.waitUntils[slot]! : 0;
+    return slot >= 0 && this.u8[U8 * slot + STATUS] === ParticipantStatus.Waiting ? this.f64[F64 * slot + WAIT_UNTIL]! : 0;
   }
 
   /** Participants inside a flow version. */
@@ -142,8 +161,8 @@ export class ParticipantTable {
   countAtNodes(count: (flowId: string, version: number, node: number, participants: number) => void): void {
     const tally = new Map<number, number>(); // flow version number × 65,536 + node → participants
     for (let slot = 0; slot < this.used; slot++) {
-      if (this.statuses[slot] === HOLE) continue;
-      const key = this.versions[slot]! * 65_536 + this.nodes[slot]!;
+      if (this.u8[U8 * slot + STATUS] === HOLE) continue;
+      const key = this.u32[U32 * slot + VERSION]! * 65_536 + this.u16[U16 * slot + NODE]!;
       tally.set(key, (tally.get(key) ?? 0) + 1);
     }
     for (const [key, n] of tally) {
@@ -157,23 +176,23 @@ export class ParticipantTable {
     let slot = this.find(seq);
     if (slot < 0) slot = this.append(seq, state);
     else this.releaseWaitKey(slot);
-    this.nodes[slot] = state.node;
-    this.statuses[slot] = state.status;
-    this.waitUntils[slot] = state.waitUntil;
-    this.waitOns[slot] = this.waitKeys.acquire(state.waitOn);
-    this.waitFroms[slot] = state.waitFrom;
-    this.stepCounts[slot] = state.steps;
+    this.u16[U16 * slot + NODE] = state.node;
+    this.u8[U8 * slot + STATUS] = state.status;
+    this.f64[F64 * slot + WAIT_UNTIL] = state.waitUntil;
+    this.u32[U32 * slot + WAIT_ON] = this.waitKeys.acquire(state.waitOn);
+    this.f64[F64 * slot + WAIT_FROM] = state.waitFrom;
+    this.u32[U32 * slot + STEPS] = state.steps;
     this.vars[slot] = hasKeys(state.vars) ? state.vars : undefined;
   }
 
   delete(seq: number): boolean {
     const slot = this.find(seq);
     if (slot < 0) return false;
-    this.flowVersions.release(this.versions[slot]!);
+    this.flowVersions.release(this.u32[U32 * slot + VERSION]!);
     this.personIds[slot] = '';
     this.releaseWaitKey(slot);
     this.vars[slot] = undefined;
-    this.statuses[slot] = HOLE;
+    this.u8[U8 * slot + STATUS] = HOLE;
     this.live--;
     if (this.used > 1024 && this.live < this.used / 2) this.compact();
     return true;
@@ -183,7 +202,7 @@ export class ParticipantTable {
   values(): ParticipantState[] {
     const out: ParticipantState[] = [];
     for (let slot = 0; slot < this.used; slot++) {
-      if (this.statuses[slot] === HOLE) continue;
+      if (this.u8[U8 * slot + STATUS] === HOLE) continue;
       const state = {} as ScratchState;
       this.read(slot, state);
       out.push(state);
@@ -191,67 +210,79 @@ export class ParticipantTable {
     return out;
   }
 
-  /** The slot holding this sequence number, or -1; the last one found is tried first (a step reads and writes its participant in turn). */
+  /**
+   * The slot holding this sequence number, or -1; the last one found is tried first (a step
+   * reads and writes its participant in turn). Sequences are nearly evenly spread over the
+   * slots, so the first probes guess where it lies (one read finds most), then it bisects.
+   */
   private find(seq: number): number {
     const last = this.lastFound;
-    if (last < this.used && this.seqs[last] === seq) return this.statuses[last] === HOLE ? -1 : last;
+    if (last < this.used && this.f64[F64 * last + SEQ] === seq) return this.u8[U8 * last + STATUS] === HOLE ? -1 : last;
     let lo = 0;
     let hi = this.used - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const at = this.seqs[mid]!;
+    for (let probe = 0; lo <= hi; probe++) {
+      const mid = probe < GUESSES ? this.guess(seq, lo, hi) : (lo + hi) >>> 1;
+      const at = this.f64[F64 * mid + SEQ]!;
       if (at < seq) lo = mid + 1;
       else if (at > seq) hi = mid - 1;
       else {
         this.lastFound = mid;
-        return this.statuses[mid] === HOLE ? -1 : mid;
+        return this.u8[U8 * mid + STATUS] === HOLE ? -1 : mid;
       }
     }
     return -1;
   }
 
+  /** Where between slots lo and hi sequence `seq` would be if the sequences there were evenly spread. */
+  private guess(seq: number, lo: number, hi: number): number {
+    const first = this.f64[F64 * lo + SEQ]!;
+    const span = this.f64[F64 * hi + SEQ]! - first;
+    if (seq <= first || span <= 0) return lo;
+    return Math.min(hi, lo + Math.floor(((seq - first) / span) * (hi - lo)));
+  }
+
   /** Fills every field, in one order: fresh states and scratch states share one shape. */
   private read(slot: number, into: ScratchState): void {
-    const version = this.versions[slot]!;
-    into.id = this.idOf(this.seqs[slot]!);
+    const version = this.u32[U32 * slot + VERSION]!;
+    into.id = this.idOf(this.f64[F64 * slot + SEQ]!);
     into.flowId = this.versionFlowIds[version]!;
     into.version = this.versionNumbers[version]!;
     into.personId = this.personIds[slot]!;
-    into.node = this.nodes[slot]!;
-    into.status = this.statuses[slot]! as ParticipantState['status'];
-    into.waitUntil = this.waitUntils[slot]!;
-    into.waitOn = this.waitKeys.get(this.waitOns[slot]!);
-    into.waitFrom = this.waitFroms[slot]!;
+    into.node = this.u16[U16 * slot + NODE]!;
+    into.status = this.u8[U8 * slot + STATUS]! as ParticipantState['status'];
+    into.waitUntil = this.f64[F64 * slot + WAIT_UNTIL]!;
+    into.waitOn = this.waitKeys.get(this.u32[U32 * slot + WAIT_ON]!);
+    into.waitFrom = this.f64[F64 * slot + WAIT_FROM]!;
     into.vars = this.vars[slot] ?? EMPTY_VARS;
-    into.enteredAt = this.enteredAts[slot]!;
-    into.steps = this.stepCounts[slot]!;
+    into.enteredAt = this.f64[F64 * slot + ENTERED_AT]!;
+    into.steps = this.u32[U32 * slot + STEPS]!;
     into.exitReason = undefined;
   }
 
   private append(seq: number, state: ParticipantState): number {
-    if (this.used > 0 && seq <= this.seqs[this.used - 1]!) throw new RangeError(`participant ${state.id} is older than the newest one; add participants in sequence order`);
+    if (this.used > 0 && seq <= this.f64[F64 * (this.used - 1) + SEQ]!) throw new RangeError(`participant ${state.id} is older than the newest one; add participants in sequence order`);
     if (this.used === this.capacity) this.grow();
     const slot = this.used++;
     this.live++;
-    this.seqs[slot] = seq;
+    this.f64[F64 * slot + SEQ] = seq;
     const version = this.flowVersions.acquire(`${state.flowId}@${state.version}`);
-    this.versions[slot] = version;
+    this.u32[U32 * slot + VERSION] = version;
     this.versionFlowIds[version] = state.flowId;
     this.versionNumbers[version] = state.version;
     this.personIds[slot] = state.personId;
-    this.enteredAts[slot] = state.enteredAt;
+    this.f64[F64 * slot + ENTERED_AT] = state.enteredAt;
     return slot;
   }
 
   private releaseWaitKey(slot: number): void {
-    this.waitKeys.release(this.waitOns[slot]!);
+    this.waitKeys.release(this.u32[U32 * slot + WAIT_ON]!);
   }
 
   /** Moves the living down over the holes, keeping sequence order. */
   private compact(): void {
     let to = 0;
     for (let from = 0; from < this.used; from++) {
-      if (this.statuses[from] === HOLE) continue;
+      if (this.u8[U8 * from + STATUS] === HOLE) continue;
       if (from !== to) this.move(from, to);
       to++;
     }
@@ -261,37 +292,21 @@ export class ParticipantTable {
   }
 
   private move(from: number, to: number): void {
-    this.seqs[to] = this.seqs[from]!;
-    this.versions[to] = this.versions[from]!;
+    this.u8.copyWithin(RECORD * to, RECORD * from, RECORD * (from + 1));
     this.personIds[to] = this.personIds[from]!;
-    this.nodes[to] = this.nodes[from]!;
-    this.statuses[to] = this.statuses[from]!;
-    this.waitUntils[to] = this.waitUntils[from]!;
-    this.waitOns[to] = this.waitOns[from]!;
-    this.waitFroms[to] = this.waitFroms[from]!;
-    this.enteredAts[to] = this.enteredAts[from]!;
-    this.stepCounts[to] = this.stepCounts[from]!;
     this.vars[to] = this.vars[from];
   }
 
   private grow(): void {
     const capacity = Math.max(1024, this.capacity * 2);
-    this.seqs = grown(this.seqs, new Float64Array(capacity));
-    this.versions = grown(this.versions, new Uint32Array(capacity));
-    this.nodes = grown(this.nodes, new Uint16Array(capacity));
-    this.statuses = grown(this.statuses, new Uint8Array(capacity));
-    this.waitUntils = grown(this.waitUntils, new Float64Array(capacity));
-    this.waitOns = grown(this.waitOns, new Uint32Array(capacity));
-    this.waitFroms = grown(this.waitFroms, new Float64Array(capacity));
-    this.enteredAts = grown(this.enteredAts, new Float64Array(capacity));
-    this.stepCounts = grown(this.stepCounts, new Uint32Array(capacity));
+    const buffer = new ArrayBuffer(RECORD * capacity);
+    new Uint8Array(buffer).set(this.u8);
+    this.f64 = new Float64Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+    this.u8 = new Uint8Array(buffer);
     this.capacity = capacity;
   }
-}
-
-function grown<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 function hasKeys(o: object): boolean {

@@ -5,9 +5,10 @@
 // per-version metrics, the sequence that makes participant ids unique, a queue of work run
 // one task at a time, and the journal row groups of all of these (rows built per batch from
 // memory). Inside, participants are known by their sequence number and people by a small
-// number given on first need (personSlot), so per-person state (entry history, metrics,
-// waits, events) is an array entry, not a map entry. Partitions never look at each other;
-// flow-level facts are summed across them by the engine.
+// number given on first need (personSlot, person-numbers.ts), so per-person state (entry
+// history, metrics, waits, events) is an array entry, not a map entry; what routing an event
+// reads of a person (their waits, their newest event log) is one record (person-records.ts).
+// Partitions never look at each other; flow-level facts are summed across them by the engine.
 import type { Clock } from '../clock.js';
 import { hash32 } from '../hash.js';
 import { KeyedRows, NumberedRows, type RowGroup } from '../store/journal.js';
@@ -18,6 +19,8 @@ import { Wakeups } from './timers.js';
 import { EventHistory } from './event-history.js';
 import { EventRows } from './event-rows.js';
 import { WaitIndex } from './wait-index.js';
+import { PersonNumbers } from './person-numbers.js';
+import { PersonRecords } from './person-records.js';
 import { ParticipantTable, type ScratchState } from './participant-table.js';
 import { historyKey, historyRow, metricsKey, participantKeyOf, participantRow, seenKey, versionKey } from './rows.js';
 
@@ -63,8 +66,7 @@ export class Partition {
   /** Entry history by flow id. */
   private readonly history = new Map<string, FlowHistory>();
   /** People by number (personSlot): numbers are given on first need and kept. */
-  private readonly personSlots = new Map<string, number>();
-  private readonly personIds: string[] = [];
+  private readonly people = new PersonNumbers();
   /** Last participant sequence number handed out (journaled under seqKey). */
   seq = 0;
   readonly seqKey: string;
@@ -73,11 +75,11 @@ export class Partition {
   /** The participants' journal rows, by sequence. */
   readonly participantRows: RowGroup<number>;
   /** The event history of the partition's people (by person number). */
-  readonly events = new EventHistory();
+  readonly events: EventHistory;
   /** The events' journal rows, noted as they are recorded or dropped. */
   readonly eventRows = new EventRows();
   /** What waiting participants wait on, by person number. */
-  private readonly waits = new WaitIndex();
+  private readonly waits: WaitIndex;
   /** By the version's own object (one per launched version): no key to build per step. */
   private readonly recorders = new Map<VersionKey, VersionMetrics>();
   private queue: Task[] = [];
@@ -90,6 +92,9 @@ export class Partition {
     onDue: (seqs: number[], now: number) => void,
   ) {
     const prefix = `${index.toString(36)}.`;
+    const records = new PersonRecords(); // what routing reads of a person, in one place
+    this.events = new EventHistory(records);
+    this.waits = new WaitIndex(records);
     const table = (this.participants = new ParticipantTable(prefix));
     this.seqKey = `seq:${index}`;
     this.eventSeqKey = `events:${index}`;
@@ -143,17 +148,12 @@ export class Partition {
 
   /** The person's number in this partition, given on first need. */
   personSlot(personId: string): number {
-    let slot = this.personSlots.get(personId);
-    if (slot === undefined) {
-      slot = this.personIds.push(personId) - 1;
-      this.personSlots.set(personId, slot);
-    }
-    return slot;
+    return this.people.numberOf(personId);
   }
 
   /** The person's number, if the partition has given one. */
   knownPersonSlot(personId: string): number | undefined {
-    return this.personSlots.get(personId);
+    return this.people.find(personId);
   }
 
   /** The person's entry history in a flow; after changing it, give it back with setHistory (the common case is kept as a number). */
@@ -202,7 +202,7 @@ export class Partition {
   private addHistory(flowId: string): FlowHistory {
     const rows = new NumberedRows(
       'history',
-      (person) => historyKey(flowId, this.personIds[person]!),
+      (person) => historyKey(flowId, this.people.idOf(person)),
       (person) => {
         const h = this.historyOf(flowId, person);
         return h ? historyRow(h) : null;
@@ -220,7 +220,7 @@ export class Partition {
     const m: VersionMetrics = {
       recorder,
       totals: new NumberedRows('metrics', () => totalsKey, () => recorder.totals()),
-      seen: new NumberedRows('seen', (person) => seenKey(version, this.personIds[person]!), (person) => recorder.seenOf(person) ?? null),
+      seen: new NumberedRows('seen', (person) => seenKey(version, this.people.idOf(person)), (person) => recorder.seenOf(person) ?? null),
     };
     this.recorders.set(v, m);
     return m;

@@ -13,7 +13,7 @@
 // Backends: MemoryBackend (tests), SqliteBackend (embedded default, store/sqlite.ts).
 
 /** The tables the engine keeps. Each row's value is a JSON-serialisable object. */
-export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen', 'dedup', 'ref', 'event', 'template', 'operation', 'engaged'] as const;
+export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen', 'dedup', 'ref', 'event', 'template', 'operation', 'engaged', 'definition'] as const;
 export type Table = (typeof TABLES)[number];
 
 export interface Row {

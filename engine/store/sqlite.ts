@@ -13,8 +13,8 @@ import { TABLES, type JournalBackend, type Row, type Table } from './journal.js'
 /** The schema this code writes; a file with a higher version was written by a newer Junction. */
 /**
  * 2: the `ref` table (references of sent messages); 3: `event` (people's events); 4: `template`
- * (saved flow templates); 5: `operation` (Flow API batches and their reports) and `engaged` (engaged
- * persons per month).
+ * (saved flow templates); 5: `operation` (Flow API batches and their reports), `engaged` (engaged
+ * persons per month) and `definition` (attributes, events and segments defined through the API).
  */
 export const SCHEMA_VERSION = 5;
 /** The database file's name inside the data directory. */

@@ -1,6 +1,7 @@
 // /api/v1 people: create or merge a profile, read it, look it up by phone or email, change it
 // (attributes, tags), see the person's journeys (the flows they are in, where, waiting for what,
-// since when), the attribute, event and segment definitions, and the do-not-contact list.
+// since when), the attribute, event and segment definitions (read and defined: durable), and
+// the do-not-contact list.
 // Changes go through the engine's inbox like every other input, so they are ordered with the
 // person's flows and durable when answered.
 import { Type, type Static } from '@sinclair/typebox';
@@ -9,6 +10,8 @@ import { JunctionError } from '../../engine/errors.js';
 import { CHANNELS, type Person } from '../../engine/person.js';
 import { ParticipantStatus, type ParticipantState, type ProfileChange } from '../../engine/vocabulary.js';
 import { PersonSchema } from '../schemas.js';
+import { AttributeSchema, EventSchema, SEGMENT_SCHEMAS } from '../../engine/people-file.js';
+import type { DefinitionKind } from '../../engine/runtime/engine.js';
 import type { ApiRoute } from './route.js';
 
 const PersonParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -52,6 +55,12 @@ function journeyView(engine: Engine, s: ParticipantState) {
     enteredAt: new Date(s.enteredAt).toISOString(),
     waiting: waiting ? { on: s.waitOn === '' ? null : s.waitOn.split('\n'), until: s.waitUntil > 0 ? new Date(s.waitUntil).toISOString() : null } : null,
   };
+}
+
+/** Defines one item (as the people file writes it) and answers it back. */
+function define<T extends { name?: string; id?: string }>(engine: Engine, kind: DefinitionKind, item: T): T {
+  engine.define(kind, item);
+  return item;
 }
 
 function changesOf(body: Static<typeof Changes>): ProfileChange[] {
@@ -112,10 +121,23 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       handle: (req) => ({ journeys: engine.journeysOf(known(id(req)).id).map((s) => journeyView(engine, s)) }),
     },
     { method: 'GET', url: '/attributes', scope: 'people', summary: 'Every attribute: standard, contact, channel and custom, with its type', handle: () => ({ attributes: engine.people.catalog().all() }) },
+    {
+      method: 'POST', url: '/attributes', scope: 'people', summary: 'Define a custom attribute (a type never changes once defined)', schema: { body: AttributeSchema }, status: 201, writes: true,
+      handle: (req) => define(engine, 'attributes', req.body as Static<typeof AttributeSchema>),
+    },
     { method: 'GET', url: '/event-definitions', scope: 'people', summary: 'Every event: built-in, channel and custom, with its properties', handle: () => ({ events: engine.eventCatalog().all() }) },
+    {
+      method: 'POST', url: '/event-definitions', scope: 'people', summary: 'Define (or redefine) a custom event with typed properties, at most one a list', schema: { body: EventSchema }, status: 201, writes: true,
+      handle: (req) => define(engine, 'events', req.body as Static<typeof EventSchema>),
+    },
     {
       method: 'GET', url: '/segments', scope: 'people', summary: 'The segments and how many people each holds',
       handle: () => ({ segments: engine.people.segmentList().map(({ definition: d, size }) => ({ id: d.id, name: d.name, kind: d.kind, size })) }),
+    },
+    {
+      method: 'POST', url: '/segments', scope: 'people', summary: 'Define a segment: static (listed people) or realtime (rules re-evaluated as profiles change)', status: 201, writes: true,
+      schema: { body: Type.Union([SEGMENT_SCHEMAS.static, SEGMENT_SCHEMAS.realtime]) },
+      handle: (req) => define(engine, 'segments', req.body as { id: string }),
     },
     { method: 'GET', url: '/do-not-contact', scope: 'people', summary: 'The do-not-contact list', handle: () => ({ entries: engine.people.doNotContact() }) },
     {

@@ -75,3 +75,20 @@ t.test('bad module settings stop the start with every problem named', async (t) 
   t.match(bad.stderr, /^error JCT_CONFIG_INVALID: configuration is invalid: \$\.modules\.core\.httpTimeoutMs: /);
   t.notMatch(bad.stderr, SECRET);
 });
+
+t.test('a port in use is said plainly and the process ends; started from another folder it finds its examples', async (t) => {
+  const first = start(t.testdir());
+  t.teardown(() => first.child.kill('SIGKILL'));
+  const port = new URL(await first.address).port;
+  const elsewhere = t.testdir();
+  const second = spawnSync(process.execPath, [`${process.cwd()}/dist/bin/junction.js`, 'start'], {
+    cwd: elsewhere,
+    env: { ...env(`${elsewhere}/data`), JUNCTION_PORT: port },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  t.equal(second.status, 2, 'ended by itself, with the usage error status');
+  t.match(second.stderr, /^error JCT_PORT_IN_USE: 127\.0\.0\.1:\d+ is in use/);
+  t.notMatch(second.stderr, /please report/);
+  t.match(second.stdout, /"msg":"flow launched"/, 'the package’s example flows were found from another folder');
+});

@@ -47,3 +47,11 @@ t.test('removal leaves holes; compaction keeps the living and their order', asyn
   t.same(table.get('3.' + (4001).toString(36)), state(4001));
   t.throws(() => put(table, state(2)), RangeError, 'a new participant older than the newest is refused');
 });
+
+t.test('participants are found however unevenly their sequences are spread', async (t) => {
+  const table = new ParticipantTable('3.');
+  const seqs = [1, 2, 3, 1_000, 1_001, 50_000, 50_002, 2 ** 40];
+  for (const seq of seqs) put(table, state(seq));
+  for (const seq of seqs) t.same(table.at(seq), state(seq));
+  for (const seq of [0, 4, 999, 1_002, 50_001, 2 ** 40 + 1]) t.equal(table.at(seq), undefined, `no ${seq}`);
+});

@@ -3,7 +3,10 @@
 // delete, schedule, goal, entry-point edits), templates, people (create, look up, change,
 // tags, journeys, definitions, do-not-contact), reports as JSON and CSV; each with its failures.
 import t from 'tap';
-import { flow, pauseDays } from '../engine/helpers.js';
+import { Engine } from '../../engine/runtime/engine.js';
+import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
+import { GroupCommit } from '../../engine/store/journal.js';
+import { flow, pauseDays, registryWith } from '../engine/helpers.js';
 import { api } from './api-helper.js';
 import { csvCell } from '../../gateway/api/reports.js';
 
@@ -179,4 +182,27 @@ t.test('monthly engaged persons: once a month each, the first flow, top flows, C
   await w.engine.enter('d', 'ben');
   t.equal((await call('GET', '/reports/engaged?month=2026-01')).json.total, 0, 'kept 13 months');
   t.equal((await call('GET', '/reports/engaged?month=2026-02')).json.total, 2);
+});
+
+t.test('definitions through the API: attributes, events, segments; kept across a restart', async (t) => {
+  const { call, w } = await api(t);
+  t.equal((await call('POST', '/attributes', { name: 'tier', type: 'text' })).status, 201);
+  t.equal((await call('POST', '/attributes', { name: 'tier', type: 'whole' })).json.error.code, 'JCT_ATTRIBUTE_CONFLICT');
+  t.equal((await call('POST', '/attributes', { name: 'city', type: 'text' })).json.error.code, 'JCT_ATTRIBUTE_CONFLICT', 'a built-in name');
+  t.equal((await call('POST', '/attributes', { name: 'x', type: 'colour' })).status, 400);
+  t.equal((await call('POST', '/event-definitions', { name: 'purchase', properties: [{ name: 'total', type: 'decimal' }] })).status, 201);
+  t.equal((await call('POST', '/event-definitions', { name: 'person.changed' })).status, 400, 'built-in names have a dot');
+  const person = (await call('POST', '/people', { emails: ['ana@example.com'], custom: { tier: 'gold' } })).json;
+  t.same(person.custom, { tier: 'gold' });
+  t.equal((await call('POST', '/segments', { id: 'gold', name: 'Gold', kind: 'realtime', rules: { all: [{ attribute: 'tier', operator: 'is', value: 'gold' }] } })).status, 201);
+  t.equal((await call('POST', '/segments', { id: 'bad', name: 'Bad', kind: 'realtime', rules: { all: [{ attribute: 'nope', operator: 'is', value: 1 }] } })).status, 400);
+  t.same((await call('GET', '/segments')).json.segments, [{ id: 'gold', name: 'Gold', kind: 'realtime', size: 1 }]);
+  await w.engine.close();
+  const people = new MemoryPeopleStore(w.clock);
+  const engine = new Engine({ clock: w.clock, people, registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+  engine.recover(w.backend);
+  t.equal(people.catalog().get('tier')?.type, 'text');
+  t.same(people.events().get('purchase')?.properties, [{ name: 'total', type: 'decimal' }]);
+  t.same([...people.segmentMembers('gold')], [person.id]);
+  await engine.close();
 });

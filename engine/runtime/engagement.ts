@@ -23,13 +23,15 @@ export function monthOf(at: number): string {
 
 export class Engagement {
   private readonly months = new Map<string, Map<string, Engaged>>();
+  /** The month entries fall in now, and its bounds: the month's name is not rebuilt per entry. */
+  private current = { month: '', from: 0, to: 0 };
 
   /**
    * Notes an entry; when it is the person's first this month, returns the journal key and row,
    * and whether it opened the month (the time to expire old months).
    */
   entered(personId: string, flowId: string, at: number): { key: string; row: Engaged; newMonth: boolean } | undefined {
-    const month = monthOf(at);
+    const month = this.monthAt(at);
     let people = this.months.get(month);
     const newMonth = !people;
     if (!people) this.months.set(month, (people = new Map()));
@@ -37,6 +39,15 @@ export class Engagement {
     const row: Engaged = [at, flowId];
     people.set(personId, row);
     return { key: `${month}\u0000${personId}`, row, newMonth };
+  }
+
+  private monthAt(at: number): string {
+    const c = this.current;
+    if (at >= c.from && at < c.to) return c.month;
+    const d = new Date(at);
+    const from = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    this.current = { month: monthOf(at), from, to: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
+    return this.current.month;
   }
 
   restore(key: string, row: Engaged): void {

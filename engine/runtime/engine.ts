@@ -150,6 +150,8 @@ export class Engine {
   private readonly dedupWindowMs: number;
   private readonly refs = new References();
   private readonly operations = new Operations();
+  /** Flow API calls with an Idempotency-Key still running, by `<flow>\0<key>`. */
+  private readonly operationsRunning = new Map<string, Promise<OperationReport>>();
   private readonly engagement = new Engagement();
   private readonly templatesById: Templates;
   private readonly referenceWindowMs: number;
@@ -305,8 +307,19 @@ export class Engine {
    * first call's report. Throws (adding nobody) when the flow cannot take anyone.
    */
   async addParticipants(flowId: string, people: readonly ParticipantToAdd[], options: { entry?: string; idempotencyKey?: string; callbackData?: string } = {}): Promise<OperationReport & { repeated?: true }> {
-    const earlier = options.idempotencyKey === undefined ? undefined : this.operations.forKey(flowId, options.idempotencyKey);
+    const key = options.idempotencyKey;
+    if (key === undefined) return this.runOperation(flowId, people, options);
+    const earlier = this.operations.forKey(flowId, key);
     if (earlier) return { ...earlier, repeated: true };
+    const inFlight = `${flowId}\u0000${key}`;
+    const running = this.operationsRunning.get(inFlight);
+    if (running) return { ...(await running), repeated: true }; // a retry while the first call still runs
+    const first = this.runOperation(flowId, people, options).finally(() => this.operationsRunning.delete(inFlight));
+    this.operationsRunning.set(inFlight, first);
+    return first;
+  }
+
+  private async runOperation(flowId: string, people: readonly ParticipantToAdd[], options: { entry?: string; idempotencyKey?: string; callbackData?: string }): Promise<OperationReport> {
     if (people.length > MAX_BATCH) throw new JunctionError('JCT_BATCH_TOO_LARGE', `at most ${MAX_BATCH} participants per call; this one has ${people.length}`);
     const live = this.versions.current(flowId);
     if (!live) throw this.notRunning(flowId);

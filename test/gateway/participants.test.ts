@@ -79,7 +79,11 @@ t.test('an Idempotency-Key makes a retried call harmless', async (t) => {
   const again = await call('POST', '/flows/signup/entry-points/web/participants', body, undefined, { 'idempotency-key': 'order-1' });
   t.equal(again.headers['idempotent-replayed'], 'true');
   t.same(again.json, first.json, 'the first answer, not a re-entry refusal');
-  t.equal([...w.engine.participantsOf('signup', 1)].length, 1);
+  t.equal([...w.engine.participantsOf('signup', 1)].filter((p) => p.personId !== 'zed').length, 1);
+  const both = await Promise.all(['p1', 'p2'].map(() => call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'zed' } }] }, undefined, { 'idempotency-key': 'order-3' })));
+  t.same(both[0]!.json, both[1]!.json, 'a retry sent while the first call runs gets its answer');
+  t.equal(both[0]!.json.accepted, 1);
+  t.equal(both.filter((r) => r.headers['idempotent-replayed'] === 'true').length, 1);
   const other = await call('POST', '/flows/signup/entry-points/web/participants', body, undefined, { 'idempotency-key': 'order-2' });
   t.equal(other.json.participants[0].reason, 'JCT_REENTRY_DISABLED', 'a new key is a new call');
 });

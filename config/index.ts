@@ -37,6 +37,12 @@ export const ConfigSchema = Type.Object(
       description: 'An API key accepted as admin besides the stored ones (secret; at least 24 characters, no spaces); "" for none, in which case a first admin key is created and printed once when there is no key',
     }),
     rateLimitPerSecond: Type.Integer({ minimum: 1, default: 100, description: 'Requests a second each API key may make (callers without a key: each address); webhooks are not limited' }),
+    redisUrl: Type.String({
+      default: '',
+      pattern: '^(|rediss?://\\S+)$',
+      description:
+        'Redis for state shared by several Junction processes (today: the API rate-limit counters), e.g. redis://:password@host:6379 (secret: logged without its password); "" keeps them in each process\'s memory. While Redis is unreachable requests are let through uncounted and a warning is logged once',
+    }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'Least severe level logged (pino levels; silent logs nothing)' }),
     modules: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
       default: {},
@@ -62,6 +68,7 @@ export const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_EVENT_RETENTION_DAYS: 'eventRetentionDays',
   JUNCTION_ADMIN_KEY: 'adminKey',
   JUNCTION_RATE_LIMIT_PER_SECOND: 'rateLimitPerSecond',
+  JUNCTION_REDIS_URL: 'redisUrl',
   JUNCTION_LOG_LEVEL: 'logLevel',
 };
 const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays', 'rateLimitPerSecond']);

@@ -81,6 +81,12 @@ export interface InputKinds {
   'person.upsert': { kind: 'person.upsert'; person: PersonInput };
   /** Change a profile. */
   'person.update': { kind: 'person.update'; changes: ProfileChange[] };
+  /**
+   * Erase a person: their participants leave every flow at once (no exit event, no further
+   * step), their entry and event history and seen elements are forgotten, their profile is
+   * deleted, and their engaged-month rows are kept under an anonymous id.
+   */
+  'person.erase': { kind: 'person.erase' };
   /** Add or remove do-not-contact entries (keyed by the contact: no profile is needed). */
   doNotContact: { kind: 'doNotContact'; change: DoNotContactChange };
 }
@@ -97,6 +103,8 @@ export interface Receipt {
   readonly delivered?: number;
   /** What a module's caller must answer (e.g. a voice webhook's next instructions). */
   readonly answer?: unknown;
+  /** An erasure: how many participants left flows and how many events were forgotten. */
+  readonly erased?: { readonly participants: number; readonly events: number };
   /** A retry of an input already applied: this is the first one's receipt, and nothing changed. */
   readonly duplicate?: boolean;
 }

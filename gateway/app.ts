@@ -19,6 +19,7 @@ import { registerOpenApi } from './openapi.js';
 import { registerMetrics } from './metrics.js';
 import { registerHealth } from './health.js';
 import { guard } from './auth/guard.js';
+import { registerNotify } from './api/notify.js';
 import { KeyStore } from './auth/keys.js';
 import { MemoryKeyTable } from './auth/key-table.js';
 
@@ -35,6 +36,8 @@ export interface AppOptions {
   adminKey?: string;
   /** Requests a second per key (per address without one); default 100. */
   rateLimitPerSecond?: number;
+  /** Redis for the rate-limit counters, shared by processes (configuration `redisUrl`); default: in memory. */
+  redisUrl?: string;
 }
 
 declare module 'fastify' {
@@ -55,7 +58,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, frameworkErrors: replyError, return503OnClosing: false });
   app.decorate('errorCounts', errorCounts);
   app.decorate('keys', options.keys ?? new KeyStore(new MemoryKeyTable()));
-  guard(app, { keys: app.keys, adminKey: options.adminKey, perSecond: options.rateLimitPerSecond ?? 100 });
+  guard(app, { keys: app.keys, adminKey: options.adminKey, perSecond: options.rateLimitPerSecond ?? 100, redisUrl: options.redisUrl, logger: options.logger });
+  registerNotify(app, options.logger ?? silent);
   app.setErrorHandler(replyError);
   app.setNotFoundHandler((req, reply) => replyError(new JunctionError('JCT_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply));
   app.setValidatorCompiler(compileValidator);

@@ -21,6 +21,7 @@ import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
 import { KeyStore } from '../../gateway/auth/keys.js';
+import { withoutPassword } from '../../gateway/auth/rate-limit.js';
 import { packageFile, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
@@ -30,7 +31,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const registry = assembleRegistry(config, process.env);
   const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
   const logger = pretty ? pino(options, prettyStream()) : pino(options);
-  logger.info({ config: { ...config, modules: moduleSettings(registry) } }, 'configuration');
+  logger.info({ config: { ...config, redisUrl: config.redisUrl && withoutPassword(config.redisUrl), modules: moduleSettings(registry) } }, 'configuration');
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
   const backend = openStore(config);
@@ -54,7 +55,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   await engine.journal.flush();
   const keys = KeyStore.open(config.dataDir);
   if (config.adminKey === '') printFirstAdminKey(keys);
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond });
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl });
   const address = await app.listen({ host: config.host, port: config.port }).catch(async (err: unknown) => {
     await app.close();
     await engine.close();

@@ -57,6 +57,24 @@ export class Engagement {
     people.set(personId, row);
   }
 
+  /**
+   * An erased person's months keep counting (the report is a billing figure) under an anonymous
+   * id; returns the journal keys to delete and the rows to add.
+   */
+  anonymize(personId: string, anonymousId: string): { gone: string[]; added: Array<[key: string, row: Engaged]> } {
+    const gone: string[] = [];
+    const added: Array<[string, Engaged]> = [];
+    for (const [month, people] of this.months) {
+      const row = people.get(personId);
+      if (!row) continue;
+      people.delete(personId);
+      people.set(anonymousId, row);
+      gone.push(`${month}\u0000${personId}`);
+      added.push([`${month}\u0000${anonymousId}`, row]);
+    }
+    return { gone, added };
+  }
+
   /** Drops the months older than the kept ones (counted back from `now`); returns the journal keys to delete. */
   expire(now: number): string[] {
     const d = new Date(now);

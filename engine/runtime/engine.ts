@@ -896,6 +896,8 @@ export class Engine {
         return { personId: this.people.upsert({ ...input.person, id: personKey }).id };
       case 'person.update':
         return { personId: this.people.update(personKey, input.changes).id };
+      case 'person.erase':
+        return this.erasePerson(part, personKey);
       case 'doNotContact':
         for (const entry of input.change.entries) this.changeDoNotContact(input.change.op, entry);
         return { personId: personKey };
@@ -914,6 +916,34 @@ export class Engine {
     const r = this.admit(part, live, entry, person.id, vars, input.branch);
     // One object of one shape per receipt (held until durable), with the store's id string.
     return r.entered ? { personId: person.id, entered: true, participantId: r.participantId } : { personId: person.id, entered: false, reason: r.reason };
+  }
+
+  /** Erases a person (see the `person.erase` input): everything the engine keeps of them, all in this step's batch. */
+  private erasePerson(part: Partition, personId: string): Receipt {
+    if (!this.people.get(personId)) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personId}"`, { personId });
+    const journeys = this.journeysOf(personId);
+    for (const p of journeys) this.dropParticipant(part, p);
+    const { rows, events } = part.erase(personId);
+    for (const [group, member] of rows) this.journal.mark(group, member);
+    for (const seq of events) this.journal.mark(part.eventRows, part.eventRows.dropped(personId, seq));
+    const { gone, added } = this.engagement.anonymize(personId, `erased-${newPersonId()}`);
+    for (const key of gone) this.journal.put('engaged', key, null);
+    for (const [key, row] of added) this.journal.put('engaged', key, row);
+    this.people.remove(personId);
+    return { personId, erased: { participants: journeys.length, events: events.length } };
+  }
+
+  /** Takes a participant out of its flow now, without a step or an exit event (its person is being erased). */
+  private dropParticipant(part: Partition, p: ParticipantState): void {
+    const seq = part.participants.seqOf(p.id)!;
+    const live = this.versions.version(p.flowId, p.version);
+    if (!live) {
+      part.remove(seq, p.personId);
+      this.journal.mark(part.participantRows, seq);
+      return;
+    }
+    this.takeOut(part, live, seq, p.personId, false, undefined);
+    this.finishIfEmpty(live);
   }
 
   /** An app's event: a defined custom event with typed properties, at a time not ahead of the clock, for a known (or given) person. */
@@ -943,6 +973,7 @@ export class Engine {
   private eventHappened(part: Partition, personId: string, input: Extract<Input, { kind: 'event' }>, chain: readonly string[] = NO_CHAIN): Receipt {
     const custom = this.eventCatalog().get(input.name)?.group === 'custom';
     if (!custom && !this.eventRoutes.isNamed(input.name)) return { personId, delivered: 0 };
+    if (!this.people.get(personId)) return { personId, delivered: 0 }; // erased since (e.g. a late delivery report)
     return this.keepAndRoute(part, personId, part.personSlot(personId), input, chain);
   }
 

@@ -60,6 +60,18 @@ export class EventHistory {
     return true;
   }
 
+  /** Forgets every event of the person (erasure), their sequences into `dropped`. */
+  erase(person: number): void {
+    this.dropped.length = 0;
+    for (let log = this.newestOf(person); log !== NONE; log = this.links[2 * log + 1]!) {
+      const held = this.props[log];
+      if (held instanceof Many) this.dropped.push(...held.seq);
+      else this.dropped.push(this.times[2 * log + 1]!);
+      this.props[log] = new Many(); // the log's slot stays, empty, out of every chain
+    }
+    this.records.set(person, NEWEST_LOG, undefined);
+  }
+
   /**
    * The person's history as conditions read it (a small object per call: made per step).
    * Events before `keepFrom` (retention) are not counted, even while not yet trimmed.

@@ -104,6 +104,14 @@ export class MetricsRecorder {
     return { bits: typeof bits === 'number' ? [bits] : bits, goal: this.goalSeen.has(person) };
   }
 
+  /** Forgets which nodes the person passed (erasure); the counts stay. False when there was nothing. */
+  forget(person: number): boolean {
+    if (this.seen[person] === undefined) return false;
+    this.seen[person] = undefined;
+    this.goalSeen.delete(person);
+    return true;
+  }
+
   restoreSeen(person: number, bits: number[], goal: boolean): void {
     this.seen[person] = this.words === 1 ? bits[0]! : bits;
     if (goal) this.goalSeen.add(person);

@@ -156,6 +156,26 @@ export class Partition {
     return this.people.find(personId);
   }
 
+  /**
+   * Forgets the person (erasure; their participants are taken out first): entry histories, seen
+   * nodes and events, and their number. Returns the journal rows to mark, as [rows, person
+   * number], and the sequences of the events dropped.
+   */
+  erase(personId: string): { rows: Array<[RowGroup<number>, number]>; events: readonly number[] } {
+    const person = this.people.find(personId);
+    if (person === undefined) return { rows: [], events: [] };
+    const marks: Array<[RowGroup<number>, number]> = [];
+    for (const flow of this.history.values()) {
+      if (flow.people[person] === undefined) continue;
+      flow.people[person] = undefined;
+      marks.push([flow.rows, person]);
+    }
+    for (const m of this.recorders.values()) if (m.recorder.forget(person)) marks.push([m.seen, person]);
+    this.events.erase(person);
+    this.people.forget(personId);
+    return { rows: marks, events: this.events.dropped };
+  }
+
   /** The person's entry history in a flow; after changing it, give it back with setHistory (the common case is kept as a number). */
   historyOf(flowId: string, person: number): EntryHistory | undefined {
     const h = this.history.get(flowId)?.people[person];

@@ -14,6 +14,8 @@ const HASH_BITS = 30;
 export class PersonNumbers {
   /** Ids by number. */
   private readonly ids: string[] = [];
+  /** Numbers of forgotten ids (erasures are rare): not placed again when the table grows. */
+  private readonly forgotten = new Set<number>();
   /** Per cell: the id's hash (a small integer), the id (undefined: empty) and its number. */
   private cells: Array<string | number | undefined> = emptyCells(INITIAL_CELLS);
   private mask = INITIAL_CELLS - 1;
@@ -34,6 +36,31 @@ export class PersonNumbers {
   /** The person's number, given now if they have none. */
   numberOf(id: string): number {
     return this.find(id) ?? this.add(id);
+  }
+
+  /**
+   * The id is not found again (an erased person): its cell is emptied and the cells after it
+   * in the same run move back where their search starts allows (no tombstones). Its number is
+   * not reused; idOf() still answers it, for the journal rows that delete what it had.
+   */
+  forget(id: string): void {
+    const h = hashOf(id);
+    let i = h >>> this.shift;
+    for (; this.cells[CELL * i + 1] !== id; i = (i + 1) & this.mask) if (this.cells[CELL * i + 1] === undefined) return;
+    this.forgotten.add(this.cells[CELL * i + 2] as number);
+    for (let j = (i + 1) & this.mask; this.cells[CELL * j + 1] !== undefined; j = (j + 1) & this.mask) {
+      const home = (this.cells[CELL * j] as number) >>> this.shift;
+      if (((j - home) & this.mask) < ((j - i) & this.mask)) continue; // its search starts after the hole: it stays
+      this.move(j, i);
+      i = j;
+    }
+    this.cells[CELL * i] = undefined;
+    this.cells[CELL * i + 1] = undefined;
+    this.cells[CELL * i + 2] = undefined;
+  }
+
+  private move(from: number, to: number): void {
+    for (let k = 0; k < CELL; k++) this.cells[CELL * to + k] = this.cells[CELL * from + k];
   }
 
   idOf(n: number): string {
@@ -63,7 +90,8 @@ export class PersonNumbers {
     this.cells = emptyCells(size);
     this.mask = size - 1;
     this.shift--;
-    for (let n = 0; n < this.ids.length; n++) this.place(this.ids[n]!, n);
+    const skip = this.forgotten.size > 0;
+    for (let n = 0; n < this.ids.length; n++) if (!skip || !this.forgotten.has(n)) this.place(this.ids[n]!, n);
   }
 }
 

@@ -15,7 +15,7 @@ import type { PersonInput, ProfileChange } from '../vocabulary.js';
 /** Tells listeners what changed about a person, after the change is applied. */
 export interface PeopleChange {
   personId: string;
-  kind: 'created' | 'updated' | 'tagAdded' | 'tagRemoved' | 'segmentJoined' | 'segmentLeft';
+  kind: 'created' | 'updated' | 'tagAdded' | 'tagRemoved' | 'segmentJoined' | 'segmentLeft' | 'removed';
   tag?: string;
   segmentId?: string;
   /** For `updated`: names of the attributes that changed. */
@@ -49,6 +49,11 @@ export interface PeopleStore {
   upsert(input: PersonInput): Person;
   /** Applies changes atomically: all or none. Throws JunctionError (unknown person, wrong type). */
   update(id: string, changes: readonly ProfileChange[]): Person;
+  /**
+   * Erases a profile and takes it out of every index (contacts, external id, tags, companies,
+   * segments); listeners hear `removed`. Returns the profile as it was, or undefined when unknown.
+   */
+  remove(id: string): Person | undefined;
   all(): Iterable<Person>;
   size(): number;
 

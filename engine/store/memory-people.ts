@@ -115,6 +115,20 @@ export class MemoryPeopleStore implements PeopleStore {
     return this.commit({ ...applyChanges(before, changes, this.catalog(), this.clock.now()), before });
   }
 
+  remove(id: string): Person | undefined {
+    const person = this.people.get(id);
+    if (!person) return undefined;
+    this.people.delete(id);
+    for (const contact of contactsNotIn(person, undefined)) if (this.byContact.get(contact) === id) this.byContact.delete(contact);
+    const externalId = person.standard.externalId;
+    if (typeof externalId === 'string' && this.byExternalId.get(externalId) === id) this.byExternalId.delete(externalId);
+    moveInIndex(this.byTag, id, person.tags, EMPTY_LIST);
+    moveInIndex(this.byCompany, id, person.companies, EMPTY_LIST);
+    for (const segment of this.segments.values()) segment.members.delete(id);
+    this.emit({ personId: id, kind: 'removed' });
+    return person;
+  }
+
   all(): Iterable<Person> {
     return this.people.values();
   }

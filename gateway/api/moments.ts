@@ -1,9 +1,9 @@
 // The commercial product's "add participants to flow" endpoint, so integrations written for it
 // can point at Junction unchanged: POST /moments/1/flows/{flow}/participants with
 // `participants: [{ identifyBy: { identifier, type }, variables, person }]`, `callbackData`
-// (and `notifyUrl`, accepted but not called: the report is read with GET), answered with
-// `{ operationId }`; GET …/participants/report?operationId= gives each participant's
-// ACCEPTED or REJECTED with the product's errorReason. Authorization: App <key>, scope
+// and `notifyUrl`, answered with `{ operationId }`; GET …/participants/report?operationId=
+// gives each participant's ACCEPTED or REJECTED with the product's errorReason, and that same
+// report is POSTed to the notifyUrl (http or https) once final (notify.ts; not again for a replay). Authorization: App <key>, scope
 // flow-api. The flow is Junction's flow id. Only PHONE and EMAIL identify people here; the
 // other identifier types (chat apps) are rejected as REJECTED_INVALID_CONTACT.
 import { Type, type Static } from '@sinclair/typebox';
@@ -11,6 +11,7 @@ import type { Engine } from '../../engine/runtime/engine.js';
 import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
 import type { PersonInput } from '../../engine/vocabulary.js';
 import { answered, idempotencyKey, reportOf } from './participants.js';
+import { notifyTarget } from './notify.js';
 import type { ApiRoute } from './route.js';
 
 export const MOMENTS_PREFIX = '/moments/1';
@@ -98,10 +99,13 @@ export function momentsRoutes(engine: Engine): ApiRoute[] {
       method: 'POST', url: '/flows/:campaignId/participants', scope: 'flow-api', summary: 'Add participants to a flow (the commercial product\'s request shape)', schema: { params: Params, body: Body },
       handle: async (req, reply) => {
         const body = req.body as Static<typeof Body>;
+        const notify = body.notifyUrl === undefined ? undefined : notifyTarget(body.notifyUrl);
         const people: ParticipantToAdd[] = body.participants.map((p) => ({ person: personOf(p) ?? {}, ref: p.identifyBy, ...(p.variables ? { vars: p.variables } : {}) }));
         const key = idempotencyKey(req);
         const report = await engine.addParticipants(req.params['campaignId']!, people, { ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
-        return { operationId: answered(report, reply).operationId };
+        const plain = answered(report, reply);
+        if (notify && !report.repeated) void reply.server.notifier.send(notify, momentsReport(plain));
+        return { operationId: plain.operationId };
       },
     },
     {

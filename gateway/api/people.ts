@@ -17,7 +17,11 @@ import type { ApiRoute } from './route.js';
 const PersonParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const TagParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }), tag: Type.String({ minLength: 1, maxLength: 200 }) });
 const Lookup = Type.Object(
-  { phone: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })), email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })) },
+  {
+    phone: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+    externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "the id in the caller's own system (standard attribute externalId)" })),
+  },
   { additionalProperties: false },
 );
 const Scalar = Type.Union([Type.String({ maxLength: 10_000 }), Type.Number(), Type.Boolean(), Type.Null(), Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 1000 })]);
@@ -71,6 +75,15 @@ function changesOf(body: Static<typeof Changes>): ProfileChange[] {
   ];
 }
 
+function lookUp(engine: Engine, { phone, email, externalId }: Static<typeof Lookup>): Person {
+  const contact = phone ?? email;
+  if (contact === undefined && externalId === undefined) throw new JunctionError('JCT_LOOKUP_EMPTY', 'give ?phone=, ?email= or ?externalId=');
+  const person = contact === undefined ? engine.people.findByExternalId(externalId!) : engine.people.findByContact(contact);
+  if (person) return person;
+  const what = phone !== undefined ? 'phone' : email !== undefined ? 'email' : 'external id';
+  throw new JunctionError('JCT_PERSON_UNKNOWN', `nobody has the ${what} "${contact ?? externalId}"`);
+}
+
 export function peopleRoutes(engine: Engine): ApiRoute[] {
   const known = (id: string): Person => {
     const person = engine.people.get(id);
@@ -93,17 +106,18 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       },
     },
     {
-      method: 'GET', url: '/people', scope: 'people', summary: 'Look a person up by phone (any format) or email', schema: { querystring: Lookup },
-      handle: (req) => {
-        const { phone, email } = req.query as Static<typeof Lookup>;
-        const contact = phone ?? email;
-        if (contact === undefined) throw new JunctionError('JCT_LOOKUP_EMPTY', 'give ?phone= or ?email=');
-        const person = engine.people.findByContact(contact);
-        if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `nobody has the ${phone === undefined ? 'email' : 'phone'} "${contact}"`);
-        return personView(person);
-      },
+      method: 'GET', url: '/people', scope: 'people', summary: 'Look a person up by phone (any format), email or external id', schema: { querystring: Lookup },
+      handle: (req) => personView(lookUp(engine, req.query as Static<typeof Lookup>)),
     },
     { method: 'GET', url: '/people/:id', scope: 'people', summary: 'A profile', schema: { params: PersonParams }, handle: (req) => personView(known(id(req))) },
+    {
+      method: 'DELETE', url: '/people/:id', scope: 'people', writes: true, schema: { params: PersonParams },
+      summary: 'Erase a person: profile, participants (they leave every flow at once), entry and event history; engaged-month counts stay, anonymous',
+      handle: async (req) => {
+        const receipt = await engine.submit(known(id(req)).id, { kind: 'person.erase' });
+        return { personId: receipt.personId, erased: receipt.erased };
+      },
+    },
     {
       method: 'PATCH', url: '/people/:id', scope: 'people', summary: 'Change attributes (null empties one) and tags, all or nothing', schema: { params: PersonParams, body: Changes }, writes: true,
       handle: (req) => change(id(req), changesOf(req.body as Static<typeof Changes>)),

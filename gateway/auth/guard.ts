@@ -3,13 +3,13 @@
 // (anyone), `config: { open: 'signature' }` (anyone; a webhook that verifies its provider's
 // signature itself); a route that says nothing needs an admin key. Keys arrive as
 // `Authorization: App <key>` or `Bearer <key>`. Each key may make `perSecond` requests a
-// second, anonymous callers as much per address (@fastify/rate-limit, in memory); webhooks are
-// not limited. Key texts are never logged or kept: only their hash is compared.
-import rateLimit from '@fastify/rate-limit';
+// second, anonymous callers as much per address (rate-limit.ts: in memory, or in Redis);
+// webhooks are not limited. Key texts are never logged or kept: only their hash is compared.
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JunctionError } from '../../engine/errors.js';
 import type { RouteAccess, Scope } from '../../engine/module.js';
 import { hashOf, sameHash, type Caller, type KeyStore } from './keys.js';
+import { rateLimiter, type LimitOptions } from './rate-limit.js';
 
 export type { Scope } from '../../engine/module.js';
 
@@ -26,12 +26,10 @@ declare module 'fastify' {
   }
 }
 
-export interface GuardOptions {
+export interface GuardOptions extends LimitOptions {
   readonly keys: KeyStore;
   /** A key accepted as admin besides the stored ones (configuration `adminKey`); "" or undefined: none. */
   readonly adminKey?: string;
-  /** Requests a second per key (or per address without one). */
-  readonly perSecond: number;
 }
 
 /** The id rate limits and logs know the configured admin key by. */
@@ -52,18 +50,14 @@ export function guard(app: FastifyInstance, options: GuardOptions): void {
   const callerOf = (text: string): Caller | undefined =>
     adminHash !== undefined && sameHash(hashOf(text), adminHash) ? { id: CONFIGURED_ADMIN, scopes: ['admin'] } : options.keys.verify(text);
   app.decorateRequest('caller', undefined);
-  void app.register(rateLimit, { global: false });
-  let limit: ReturnType<FastifyInstance['createRateLimit']>;
-  app.after(() => {
-    limit = app.createRateLimit({ max: options.perSecond, timeWindow: 1000, keyGenerator: (req) => req.caller?.id ?? req.ip });
-  });
+  const limit = rateLimiter(app, options);
   app.addHook('onRequest', async (req, reply) => {
     const { open, scope = 'admin' } = req.routeOptions.config;
     if (open === 'signature') return;
-    if (open || req.is404) return throttle(await limit(req), reply);
+    if (open || req.is404) return limit(req, reply);
     const text = keyText(req);
     req.caller = text === undefined ? undefined : callerOf(text);
-    throttle(await limit(req), reply); // before answering a bad key: guessing is rate limited too
+    await limit(req, reply); // before answering a bad key: guessing is rate limited too
     if (text === undefined) throw unauthorized(reply, 'JCT_AUTH_MISSING', 'this route needs an API key: send "Authorization: Bearer <key>"');
     if (!req.caller) throw unauthorized(reply, 'JCT_AUTH_INVALID', 'the API key is not valid (unknown, revoked or malformed); send "Authorization: Bearer <key>"');
     if (!req.caller.scopes.includes('admin') && !req.caller.scopes.includes(scope)) {
@@ -77,15 +71,6 @@ function keyText(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (header === undefined) return undefined;
   return SCHEME.exec(header.trim())?.[1] ?? '';
-}
-
-type Limited = Awaited<ReturnType<ReturnType<FastifyInstance['createRateLimit']>>>;
-
-/** Throws 429 with Retry-After when the caller is over its limit. */
-function throttle(result: Limited, reply: FastifyReply): void {
-  if (result.isAllowed || !result.isExceeded) return;
-  reply.header('retry-after', String(result.ttlInSeconds));
-  throw new JunctionError('JCT_RATE_LIMITED', `more than ${result.max} requests a second; retry after ${result.ttlInSeconds} s`, { retryAfterSeconds: result.ttlInSeconds });
 }
 
 function unauthorized(reply: FastifyReply, code: string, message: string): JunctionError {

@@ -17,6 +17,7 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     eventRetentionDays: 90,
     adminKey: '',
     rateLimitPerSecond: 100,
+    redisUrl: '',
     logLevel: 'info',
     modules: {},
   });
@@ -40,4 +41,12 @@ t.test('bad configuration is refused with every problem named', async (t) => {
   t.match(errorOf(() => loadConfig({ JUNCTION_ADMIN_KEY: 'too short' })), { details: { problems: [{ path: '$.adminKey' }] } }, 'an admin key of at least 24 characters');
   const unknown = t.testdir({ 'c.json': JSON.stringify({ prot: 1 }) });
   t.match(errorOf(() => loadConfig({}, `${unknown}/c.json`)), { details: { problems: [{ path: '$.prot' }] } });
+});
+
+t.test('redisUrl: empty (in memory) by default, a redis:// or rediss:// URL from JUNCTION_REDIS_URL', async (t) => {
+  t.equal(loadConfig({ JUNCTION_REDIS_URL: 'redis://:pw@10.0.0.5:6379/0' }).redisUrl, 'redis://:pw@10.0.0.5:6379/0');
+  t.equal(loadConfig({ JUNCTION_REDIS_URL: 'rediss://cache.example.com:6380' }).redisUrl, 'rediss://cache.example.com:6380');
+  const refused = errorOf(() => loadConfig({ JUNCTION_REDIS_URL: 'http://:secret@cache:6379' }));
+  t.match(refused, { details: { problems: [{ path: '$.redisUrl' }] } }, 'only redis:// and rediss://');
+  t.notMatch(`${(refused as Error).message} ${JSON.stringify(refused)}`, /secret/, 'the refusal does not quote the URL');
 });

@@ -113,6 +113,24 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   t.same((await call('GET', '/segments')).json, { segments: [] });
 });
 
+t.test('people: look up by external id; erase a person', async (t) => {
+  const { call, w, keys } = await api(t);
+  const id = (await call('POST', '/people', { phones: ['+14155550100'], standard: { externalId: 'crm-7' } })).json.id;
+  t.equal((await call('GET', '/people?externalId=crm-7')).json.id, id);
+  t.equal((await call('GET', '/people?externalId=crm-8')).json.error.message, 'nobody has the external id "crm-8"');
+  w.engine.save(flow('wait', [pauseDays('p', 2)]));
+  w.engine.launch('wait');
+  await w.engine.enter('wait', id);
+  const erased = await call('DELETE', `/people/${id}`);
+  t.same([erased.status, erased.json], [200, { personId: id, erased: { participants: 1, events: 0 } }]);
+  t.equal((await call('GET', `/people/${id}`)).status, 404);
+  t.equal((await call('GET', '/people?phone=%2B14155550100')).status, 404);
+  t.equal((await call('DELETE', `/people/${id}`)).json.error.code, 'JCT_PERSON_UNKNOWN');
+  t.equal(w.engine.metrics('wait').activeParticipants, 0);
+  const reports = `Bearer ${keys.create('reports only', ['reports']).key}`;
+  t.equal((await call('DELETE', '/people/x', undefined, reports)).status, 403, 'erasing needs the people scope');
+});
+
 t.test('do-not-contact entries', async (t) => {
   const { call } = await api(t);
   const added = await call('POST', '/do-not-contact', { channel: 'sms', contact: '+385 91 234 5678' });

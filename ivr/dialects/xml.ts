@@ -1,0 +1,101 @@
+// The XML dialects (TwiML, TeXML, Plivo XML) share one shape: a <Response> of verbs run top to
+// bottom, an input verb that holds its prompts and falls through to the next verb when the
+// caller gives nothing. renderXml() turns instructions into that shape through a dialect's
+// vocabulary (its verb and attribute names); the document is written by fast-xml-parser's
+// XMLBuilder, which escapes text and attributes.
+import { XMLBuilder } from 'fast-xml-parser';
+import type { Collect, Forward, HookUrl, Instruction, Pause, PlayPrompt, Prompt, RecordMessage, SayPrompt } from '../instructions.js';
+import { MARKER, inputsOf, markedHook, reachable, targetsOf } from './shared.js';
+
+/** An element in fast-xml-parser's ordered form: `{ Name: children, ':@': attributes }`. */
+export type XmlNode = Readonly<Record<string, unknown>>;
+
+export type Attributes = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** What a dialect calls each verb, with its attributes. */
+export interface XmlVocabulary {
+  say(p: SayPrompt): XmlNode;
+  play(p: PlayPrompt): XmlNode;
+  pause(p: Pause): XmlNode;
+  /** The input verb; `prompts` are nested in it (empty when they play before it, uninterruptible). */
+  collect(c: Collect, action: string, prompts: readonly XmlNode[]): XmlNode;
+  record(r: RecordMessage, action: string): XmlNode;
+  forward(f: Forward, action: string): XmlNode;
+  redirect(url: string): XmlNode;
+  hangup(): XmlNode;
+}
+
+/** The input attribute of TwiML's <Gather> and Plivo's <GetInput>: "dtmf", "speech" or "dtmf speech". */
+export function inputWords(c: Collect): string {
+  const { dtmf, speech } = inputsOf(c);
+  return [...(dtmf ? ['dtmf'] : []), ...(speech ? ['speech'] : [])].join(' ');
+}
+
+/** The recognizer hints as one attribute, or undefined without any. */
+export function hintsText(c: Collect, separator: string): string | undefined {
+  const hints = c.speechOptions?.hints ?? [];
+  return hints.length > 0 ? hints.join(separator) : undefined;
+}
+
+/** An element with attributes (undefined ones left out) and children or text. */
+export function element(name: string, attributes: Attributes = {}, content: readonly XmlNode[] | string = []): XmlNode {
+  const attrs: Record<string, string> = {};
+  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) attrs[`@_${key}`] = String(value);
+  const children = typeof content === 'string' ? [{ '#text': content }] : content;
+  return Object.keys(attrs).length === 0 ? { [name]: children } : { [name]: children, ':@': attrs };
+}
+
+const builder = new XMLBuilder({ preserveOrder: true, ignoreAttributes: false, suppressEmptyNode: true });
+
+/** XML text of the nodes (no declaration). */
+export function xmlText(nodes: readonly XmlNode[]): string {
+  return builder.build(nodes) as string;
+}
+
+/** A whole document: the declaration and a <Response> holding the nodes. */
+export function responseDocument(nodes: readonly XmlNode[]): string {
+  return xmlText([element('?xml', { version: '1.0', encoding: 'UTF-8' }, ''), element('Response', {}, nodes)]);
+}
+
+/** The <Response> document for the instructions in the vocabulary. */
+export function renderXml(instructions: readonly Instruction[], hookUrl: HookUrl, v: XmlVocabulary): string {
+  return responseDocument(reachable(instructions).flatMap((i) => nodesOf(i, hookUrl, v)));
+}
+
+function nodesOf(i: Instruction, hookUrl: HookUrl, v: XmlVocabulary): XmlNode[] {
+  switch (i.kind) {
+    case 'say':
+    case 'play':
+      return [prompt(i, v)];
+    case 'pause':
+      return [v.pause(i)];
+    case 'collect':
+      return collectNodes(i, hookUrl, v);
+    case 'record':
+      return [v.record(i, hookUrl(i.hook)), v.redirect(markedHook(hookUrl, i.hook, MARKER.noInput))];
+    case 'forward':
+      targetsOf(i);
+      return [v.forward(i, hookUrl(i.hook))];
+    case 'redirect':
+      return [v.redirect(hookUrl(i.hook))];
+    case 'hangup':
+      return [v.hangup()];
+  }
+}
+
+function prompt(p: Prompt, v: XmlVocabulary): XmlNode {
+  return p.kind === 'say' ? v.say(p) : v.play(p);
+}
+
+/**
+ * Interruptible prompts go inside the input verb; others play before it, so no key stops them.
+ * After it, a redirect to the hook marked noInput: the provider reaches it only when the caller
+ * gave nothing, and it tells us so.
+ */
+function collectNodes(c: Collect, hookUrl: HookUrl, v: XmlVocabulary): XmlNode[] {
+  inputsOf(c);
+  const prompts = c.prompts.map((p) => prompt(p, v));
+  const nested = c.interruptPrompt ? prompts : [];
+  const before = c.interruptPrompt ? [] : prompts;
+  return [...before, v.collect(c, hookUrl(c.hook), nested), v.redirect(markedHook(hookUrl, c.hook, MARKER.noInput))];
+}

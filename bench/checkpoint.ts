@@ -5,7 +5,7 @@
 // the raw floor of the store, the same rows as multi-row INSERTs of 500 rows in one
 // transaction. Both build and JSON-encode the same values inside the timed part.
 // Target: ours / baseline ≥ 0.5. Also logs how long loading back participant rows takes
-// (1,000,000; 100,000 with --quick), values parsed.
+// (1,000,000; 100,000 with --quick), values parsed. checkpoint-pg reuses its transitions.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,19 +14,19 @@ import { openDatabase, SqliteBackend } from '../engine/store/sqlite.js';
 import { median, round3, type Scenario } from './harness.js';
 
 const TARGET_RATIO = 0.5;
-const PRODUCERS = 1000;
+export const PRODUCERS = 1000;
 const INSERT_ROWS = 500;
 const PARTITIONS = 8;
 const START = Date.UTC(2026, 0, 1);
 const DAY = 24 * 3600 * 1000;
-const ROW_TABLES = ['participant', 'history', 'outbox'] as const satisfies readonly Table[];
+export const ROW_TABLES = ['participant', 'history', 'outbox'] as const satisfies readonly Table[];
 
 /**
  * The three rows one participant step writes, in ROW_TABLES order, as [key, value], with the
  * engine's key shapes: participant ids `<partition>.<sequence base 36>` over 8 partitions,
  * history by flow and person, outbox entries by participant id, step and index.
  */
-function transition(i: number): [key: string, value: unknown][] {
+export function transition(i: number): [key: string, value: unknown][] {
   const person = `person-${i}`;
   const id = `${i % PARTITIONS}.${(Math.floor(i / PARTITIONS) + 1).toString(36)}`;
   const n = 4 + (i % 7);

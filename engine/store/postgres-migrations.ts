@@ -1,0 +1,102 @@
+// The Postgres store's schema history: an ordered list of plain SQL migrations, kept in
+// TypeScript so the build carries them (it copies no .sql files). Each runs once per schema,
+// in order, with `search_path` set to that schema, so the SQL names tables unqualified.
+// A migration, once released, never changes: a later change is a new migration.
+// applyMigrations brings a schema up to date on a connection: under an advisory lock, in one
+// transaction, recording each migration in the schema's `schema_migrations` table.
+import { escapeIdentifier, type ClientBase } from 'pg';
+import { JunctionError } from '../errors.js';
+
+export interface Migration {
+  /** 1, 2, 3, …: the schema's version once this migration is applied. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'journal tables',
+    // One table per journal table (TABLES in journal.ts): the current row of each key, last
+    // write wins. Keys compare as bytes (COLLATE "C"), the order the engine loads them in; a
+    // U+0000 in a key is stored escaped (postgres.ts), since Postgres text cannot hold it.
+    // Values are the JSON text of the engine's value, kept verbatim (see decision 0012).
+    // Scale-out will add a migration giving the tables of per-person rows (participant,
+    // history, outbox, person, event, seen, …) a `partition integer NOT NULL` column and an
+    // index on it, so that a process loads, and fences its commits to, the partitions it owns.
+    sql: `
+CREATE TABLE "meta" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "flow" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "person" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "dnc" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "participant" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "history" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "outbox" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "metrics" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "seen" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "dedup" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "ref" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "event" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "template" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "operation" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "engaged" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+CREATE TABLE "definition" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+`,
+  },
+];
+
+/** The version of a schema with every migration applied. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** What applyMigrations did: the schema's version before and after, and the migrations it ran. */
+export interface MigrationResult {
+  readonly from: number;
+  readonly to: number;
+  readonly applied: readonly string[];
+}
+
+/**
+ * Brings `schema` (created if missing) to SCHEMA_VERSION in one transaction, holding a
+ * transaction-scoped advisory lock of that schema: a second process starting at the same time
+ * waits, then finds nothing left to do. Refuses (JCT_STORE_SCHEMA) a schema already at a newer
+ * version. On failure nothing is applied.
+ */
+export async function applyMigrations(client: ClientBase, schema: string): Promise<MigrationResult> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`junction migrate ${schema}`]);
+    await ensureSchema(client, schema);
+    await client.query(`SET LOCAL search_path TO ${escapeIdentifier(schema)}`);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    const from = await versionOf(client, schema);
+    const pending = MIGRATIONS.filter((m) => m.version > from);
+    for (const migration of pending) {
+      await client.query(migration.sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+    }
+    await client.query('COMMIT');
+    return { from, to: SCHEMA_VERSION, applied: pending.map((m) => m.name) };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {}); // a broken connection has rolled back already
+    throw err;
+  }
+}
+
+/** Creates the schema unless it exists (a DBA may have created it for a role that cannot create schemas). */
+async function ensureSchema(client: ClientBase, schema: string): Promise<void> {
+  const found = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (found.rowCount === 0) await client.query(`CREATE SCHEMA ${escapeIdentifier(schema)}`);
+}
+
+/** The schema's recorded version (0 when new); refuses one newer than this code knows. */
+async function versionOf(client: ClientBase, schema: string): Promise<number> {
+  const result = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+  const version = result.rows[0]?.version ?? 0;
+  if (version <= SCHEMA_VERSION) return version;
+  throw new JunctionError(
+    'JCT_STORE_SCHEMA',
+    `the Postgres schema "${schema}" is at version ${version}, this Junction knows up to ${SCHEMA_VERSION}; upgrade Junction`,
+    { schema, version, supported: SCHEMA_VERSION },
+  );
+}

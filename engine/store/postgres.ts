@@ -1,0 +1,336 @@
+// The Postgres store: the journal backend of a Junction whose system of record is a Postgres
+// database. It owns the connection pool, the atomic write of a group-commit batch (one
+// transaction: per table one upsert of every key written and one delete of every key deleted)
+// and reading every table back at open, so that the synchronous load() serves it from memory.
+// Tables live in one schema (default `junction`), migrated at open (postgres-migrations.ts).
+//
+// Durability (synchronous_commit, set on every connection):
+//   'on' (default): a batch is answered durable once its commit record is flushed to the
+//     server's disk (and, where synchronous replication is configured, as that says): it
+//     survives a crash of Junction, of the server and of its machine.
+//   'off': the server answers before flushing; its WAL writer flushes within about three times
+//     wal_writer_delay (600 ms by default). A crash of Junction loses nothing answered; a crash
+//     of the server or its machine may lose the last batches answered, never part of one.
+//
+// Errors of the driver and the server (unreachable, refused, timed out, cut off) surface as a
+// JunctionError JCT_STORE_UNAVAILABLE whose message names the server without the password.
+import { Pool, escapeIdentifier, type PoolClient, type PoolConfig } from 'pg';
+import { JunctionError } from '../errors.js';
+import { TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+import { applyMigrations, type MigrationResult } from './postgres-migrations.js';
+
+export const DEFAULT_SCHEMA = 'junction';
+
+export interface PostgresOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** The schema holding Junction's tables; created by the first migration. Default `junction`. */
+  schema?: string;
+  /** Connections in the pool. Default 4. */
+  poolSize?: number;
+  /** A statement running longer is cancelled by the server (ms); a server silent for a second more is given up on. Default 30,000. */
+  statementTimeoutMs?: number;
+  /** Giving up on opening a connection (ms). Default 10,000. */
+  connectTimeoutMs?: number;
+  /** 'on' (default): a batch is durable on the server's disk when answered. 'off': see the top of this module. */
+  synchronousCommit?: 'on' | 'off';
+}
+
+/** How much longer than the statement timeout a query waits for a server that stopped answering (ms). */
+const SILENT_SERVER_SLACK_MS = 1000;
+/** Rows read per query at open (keyset paging). */
+const PAGE = 10_000;
+/** Schema names this store accepts: letters, digits and _, at most Postgres's 63 bytes, not pg_ (reserved by Postgres). */
+const SCHEMA_NAME = /^(?!pg_)[A-Za-z_][A-Za-z0-9_]{0,62}$/i;
+
+/** A page of stored rows: [stored key, JSON text]. */
+type Page = Array<[key: string, value: string]>;
+
+/** The SQL of one table, schema-qualified (commits prepare it as `<table>.upsert` and `<table>.remove`). */
+interface TableSql {
+  readonly table: Table;
+  readonly upsert: string;
+  readonly remove: string;
+  readonly first: string;
+  readonly after: string;
+}
+
+/** One table's part of a batch, after the last write of each key won: keys and JSON texts to upsert, keys to delete. */
+interface TableWrites {
+  readonly sql: TableSql;
+  readonly keys: string[];
+  readonly values: string[];
+  readonly deleted: string[];
+}
+
+/** The server as messages name it, and how to keep its password out of them. */
+interface Target {
+  /** postgres://user@host:port/database: the URL without its password. */
+  readonly where: string;
+  /** Removes the password from a text. */
+  redact(text: string): string;
+}
+
+/** The journal backend over Postgres. */
+export class PostgresBackend implements JournalBackend {
+  private closed = false;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly target: Target,
+    private readonly tables: ReadonlyMap<Table, TableSql>,
+    /** Each table's rows read at open, until load() hands them out or the first commit. */
+    private readonly preloaded: Map<Table, Page[]>,
+  ) {}
+
+  /** Connects, migrates the schema and reads every table, then serves load() from memory. */
+  static async open(options: PostgresOptions): Promise<PostgresBackend> {
+    const target = targetOf(options.url);
+    const schema = schemaOf(options.schema);
+    const tables = new Map(TABLES.map((t) => [t, tableSql(schema, t)]));
+    const pool = new Pool(poolConfig(options));
+    pool.on('error', () => {}); // an idle connection that broke: the pool drops it, the next commit opens another
+    try {
+      const client = await pool.connect();
+      try {
+        await applyMigrations(client, schema);
+        const preloaded = await preload(client, [...tables.values()]);
+        return new PostgresBackend(pool, target, tables, preloaded);
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw storeError(err, target);
+    }
+  }
+
+  /**
+   * Every row of a table in key order (binary order of the UTF-8 key), from the rows read at
+   * open; values parsed as they are reached, and each page let go once passed. Serves each
+   * table once, before any commit.
+   */
+  load(table: Table): Iterable<[key: string, value: unknown]> {
+    const pages = this.preloaded.get(table);
+    if (pages === undefined) {
+      this.sqlOf(table); // an unknown table is JCT_STORE_TABLE_UNKNOWN
+      throw new JunctionError('JCT_STORE_LOADED', `the ${table} rows read at open were handed out already: load() serves each table once, before the first commit`, { table });
+    }
+    this.preloaded.delete(table);
+    return rowsOf(pages);
+  }
+
+  /** Writes the batch in one transaction (all rows or none); the last write of a key wins. */
+  async commit(rows: readonly Row[]): Promise<void> {
+    this.preloaded.clear(); // load() is over: let go of tables nobody asked for
+    const writes = this.writesOf(rows); // refuses a value with no JSON form before sending anything
+    if (writes.length > 0) await this.write(writes);
+  }
+
+  /** Ends the pool. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.preloaded.clear();
+    await this.pool.end();
+  }
+
+  private writesOf(rows: readonly Row[]): TableWrites[] {
+    const writes: TableWrites[] = [];
+    for (const [table, values] of lastWrites(rows)) writes.push(tableWrites(this.sqlOf(table), values));
+    return writes;
+  }
+
+  /** One transaction on one connection; a connection that failed is closed, never reused. */
+  private async write(writes: readonly TableWrites[]): Promise<void> {
+    let client: PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await client.query('BEGIN');
+      for (const { sql, keys, values, deleted } of writes) {
+        if (keys.length > 0) await client.query({ name: `${sql.table}.upsert`, text: sql.upsert, values: [keys, values] });
+        if (deleted.length > 0) await client.query({ name: `${sql.table}.remove`, text: sql.remove, values: [deleted] });
+      }
+      await client.query('COMMIT');
+      client.release();
+    } catch (err) {
+      client?.release(true); // closing the connection rolls back its open transaction
+      throw storeError(err, this.target);
+    }
+  }
+
+  private sqlOf(table: Table): TableSql {
+    const sql = this.tables.get(table);
+    if (sql === undefined) throw new JunctionError('JCT_STORE_TABLE_UNKNOWN', `the store has no table '${String(table)}'`);
+    return sql;
+  }
+}
+
+/** Brings the schema of the database at `url` to this code's version (for `junction migrate`); open() does the same. */
+export async function migrate(url: string, schema: string = DEFAULT_SCHEMA): Promise<MigrationResult> {
+  const target = targetOf(url);
+  const name = schemaOf(schema);
+  const pool = new Pool({ ...poolConfig({ url }), max: 1 });
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      return await applyMigrations(client, name);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    throw storeError(err, target);
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
+function poolConfig(options: PostgresOptions): PoolConfig {
+  const synchronousCommit = options.synchronousCommit ?? 'on';
+  if (synchronousCommit !== 'on' && synchronousCommit !== 'off') {
+    throw new JunctionError('JCT_CONFIG_INVALID', `synchronousCommit must be 'on' or 'off', not '${String(synchronousCommit)}'`);
+  }
+  const poolSize = options.poolSize ?? 4;
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new JunctionError('JCT_CONFIG_INVALID', `poolSize must be a whole number ≥ 1, not ${String(poolSize)}`);
+  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
+  return {
+    connectionString: options.url,
+    max: poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + SILENT_SERVER_SLACK_MS,
+    keepAlive: true,
+    application_name: 'junction',
+    options: `-c synchronous_commit=${synchronousCommit}`,
+  };
+}
+
+function schemaOf(schema = DEFAULT_SCHEMA): string {
+  if (SCHEMA_NAME.test(schema)) return schema;
+  throw new JunctionError('JCT_CONFIG_INVALID', `the Postgres schema name '${schema}' must be letters, digits and _ (no digit first, not pg_…), at most 63`);
+}
+
+/** The server's name for messages, and the password to keep out of them; refuses a URL that does not parse. */
+function targetOf(url: string): Target {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new JunctionError('JCT_CONFIG_INVALID', 'the Postgres URL is not a URL; expected postgres://user:password@host:port/database');
+  }
+  const user = parsed.username === '' ? '' : `${parsed.username}@`;
+  const secrets = [parsed.password, decodeURIComponent(parsed.password)].filter((s) => s !== '');
+  return {
+    where: `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`,
+    redact: (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text),
+  };
+}
+
+/** A JunctionError for anything the driver or the server threw (a JunctionError passes as it is). */
+function storeError(err: unknown, target: Target): JunctionError {
+  if (err instanceof JunctionError) return err;
+  const { message, code } = err as { message?: string; code?: string };
+  const reason = target.redact(message || code || String(err)); // Node's AggregateError (every address refused) has no message
+  return new JunctionError('JCT_STORE_UNAVAILABLE', `the Postgres store at ${target.where} is unavailable: ${reason}`, {
+    store: 'postgres',
+    at: target.where,
+    ...(code === undefined ? {} : { cause: code }),
+  });
+}
+
+function tableSql(schema: string, table: Table): TableSql {
+  const name = `${escapeIdentifier(schema)}.${escapeIdentifier(table)}`;
+  const select = `SELECT key, value FROM ${name}`;
+  return {
+    table,
+    upsert: `INSERT INTO ${name} (key, value) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    remove: `DELETE FROM ${name} WHERE key = ANY($1::text[])`,
+    first: `${select} ORDER BY key COLLATE "C" LIMIT ${PAGE}`,
+    after: `${select} WHERE key > $1 ORDER BY key COLLATE "C" LIMIT ${PAGE}`,
+  };
+}
+
+/** Every table's rows, PAGE at a time in key order, all from one snapshot of the database. */
+async function preload(client: PoolClient, tables: readonly TableSql[]): Promise<Map<Table, Page[]>> {
+  const preloaded = new Map<Table, Page[]>();
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  for (const sql of tables) preloaded.set(sql.table, await readTable(client, sql));
+  await client.query('COMMIT');
+  return preloaded;
+}
+
+async function readTable(client: PoolClient, sql: TableSql): Promise<Page[]> {
+  const pages: Page[] = [];
+  let page = await readPage(client, sql.first, []);
+  while (page.length > 0) {
+    pages.push(page);
+    if (page.length < PAGE) break;
+    page = await readPage(client, sql.after, [page[page.length - 1]![0]]);
+  }
+  return pages;
+}
+
+async function readPage(client: PoolClient, text: string, values: string[]): Promise<Page> {
+  const result = await client.query<[string, string]>({ text, values, rowMode: 'array' });
+  return result.rows;
+}
+
+/** The rows of the pages in order, each value parsed when reached; a page is let go once passed. */
+function* rowsOf(pages: Page[]): Generator<[string, unknown]> {
+  for (let page = pages.shift(); page !== undefined; page = pages.shift()) {
+    for (const [key, text] of page) yield [engineKey(key), JSON.parse(text)];
+  }
+}
+
+/** Per table, each key's last write in the batch (null: delete). */
+function lastWrites(rows: readonly Row[]): Map<Table, Map<string, unknown>> {
+  const tables = new Map<Table, Map<string, unknown>>();
+  for (const row of rows) {
+    let values = tables.get(row.table);
+    if (values === undefined) tables.set(row.table, (values = new Map()));
+    values.set(row.key, row.value);
+  }
+  return tables;
+}
+
+function tableWrites(sql: TableSql, values: ReadonlyMap<string, unknown>): TableWrites {
+  const writes: TableWrites = { sql, keys: [], values: [], deleted: [] };
+  for (const [key, value] of values) {
+    if (value === null) writes.deleted.push(storedKey(key));
+    else {
+      writes.keys.push(storedKey(key));
+      writes.values.push(serialise(sql.table, key, value));
+    }
+  }
+  return writes;
+}
+
+/**
+ * The key as stored. Postgres text cannot hold U+0000, which the engine's keys use as a
+ * separator: U+0000 is stored as U+0001 U+0001 and U+0001 as U+0001 U+0002. Both are one byte
+ * in UTF-8, below every other, so stored keys sort in the same byte order as the keys.
+ */
+function storedKey(key: string): string {
+  return /[\u0000\u0001]/.test(key) ? key.replace(/[\u0000\u0001]/g, (c) => (c === '\u0000' ? '\u0001\u0001' : '\u0001\u0002')) : key;
+}
+
+function engineKey(stored: string): string {
+  return stored.includes('\u0001') ? stored.replace(/\u0001[\u0001\u0002]/g, (pair) => (pair === '\u0001\u0001' ? '\u0000' : '\u0001')) : stored;
+}
+
+/** The value as JSON text; a value with no JSON form (BigInt, undefined, a cycle) fails the batch. */
+function serialise(table: Table, key: string, value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw valueError(table, key, err instanceof Error ? err.message : String(err));
+  }
+  if (typeof text !== 'string') throw valueError(table, key, `a ${typeof value} has no JSON form`);
+  return text;
+}
+
+function valueError(table: Table, key: string, reason: string): JunctionError {
+  return new JunctionError('JCT_STORE_VALUE', `cannot store ${table} row '${key}': ${reason}`, { table, key });
+}

@@ -1,0 +1,345 @@
+// The Redis store: the journal backend of a Junction whose journal lives in Redis. It owns the
+// keys under its prefix (default `junction:`): one hash per journal table, `<prefix>t:<table>`
+// (field: the row's key, value: the row's JSON text), and `<prefix>schema`, the layout's version.
+// It owns the connection, the atomic write of a group-commit batch (one MULTI … EXEC: per table
+// one HSET of every key written and one HDEL of every key deleted) and reading every table back
+// at open, so that the synchronous load() serves it from memory.
+//
+// Durability: commit() resolves once EXEC is answered, that is once the batch is in the
+// server's memory (and in its AOF buffer). What survives a crash then depends on the server:
+//   appendonly no: only RDB snapshots: a crash of Redis loses everything since the last save.
+//   appendonly yes, appendfsync always: the AOF is fsynced before EXEC is answered: a batch
+//     answered survives a crash of Redis and of its machine.
+//   appendonly yes, appendfsync everysec (Redis's default): a crash of Redis alone loses nothing
+//     answered (it is in the OS); a crash of the machine loses up to about the last second.
+//   appendonly yes, appendfsync no: the OS flushes when it likes (typically within 30 s).
+// See docs/decisions/0013-redis-store.md. A batch is never half applied, with one exception that
+// Redis itself makes: EXEC does not roll back when a command fails at run time, which here only
+// happens when something else wrote a key of another type under the prefix (WRONGTYPE).
+//
+// Errors of the connection and the server (unreachable, refused, timed out, cut off, EXEC
+// failed) surface as a JunctionError JCT_STORE_UNAVAILABLE whose message names the server
+// without the password. A lost connection fails a commit at once: no offline queue, no retry.
+import { Redis, type ChainableCommander, type RedisOptions as ClientOptions } from 'ioredis';
+import { JunctionError } from '../errors.js';
+import { TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+
+/** The layout this code writes; a store with a higher version was written by a newer Junction. */
+export const SCHEMA_VERSION = 1;
+export const DEFAULT_PREFIX = 'junction:';
+
+export interface RedisOptions {
+  /** redis://[user:password@]host:port[/db], or rediss:// for TLS. */
+  url: string;
+  /** Starts every key this store writes, so that several deployments can share one Redis. Default `junction:`. */
+  prefix?: string;
+  /** Giving up on connecting, or on a command the server does not answer (ms). Default 5,000. */
+  commandTimeoutMs?: number;
+}
+
+/** Fields asked for per HSCAN call at open (measured: a quarter faster than 1,000; each call holds the server about a millisecond). */
+const PAGE = 5000;
+/** Longest wait between two attempts to reconnect once open (ms); commits fail meanwhile. */
+const MAX_RECONNECT_DELAY_MS = 2000;
+
+/** A table's rows read at open: [key, JSON text], in descending key order, so they are handed out by pop(). */
+type Rows = Array<[key: string, value: string]>;
+
+/** The server as messages name it, and how to keep its password out of them. */
+interface Target {
+  /** redis://user@host:port/db: the URL without its password. */
+  readonly where: string;
+  /** Removes the password from a text. */
+  redact(text: string): string;
+}
+
+/** The journal backend over Redis. */
+export class RedisBackend implements JournalBackend {
+  private closed = false;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly target: Target,
+    private readonly prefix: string,
+    /** Each table's rows read at open, until load() hands them out or the first commit. */
+    private readonly preloaded: Map<Table, Rows>,
+  ) {}
+
+  /** Connects, checks the layout's version (setting it in a new store) and reads every table, then serves load() from memory. */
+  static async open(options: RedisOptions): Promise<RedisBackend> {
+    const target = targetOf(options.url);
+    const prefix = prefixOf(options);
+    const timeoutMs = timeoutOf(options);
+    const redis = new Redis(options.url, clientOptions(timeoutMs));
+    let lastError: unknown;
+    redis.on('error', (err: unknown) => (lastError = err)); // reported through the command that fails; keeps ioredis quiet
+    try {
+      await withTimeout(redis.connect(), timeoutMs, 'connecting');
+      await checkSchema(redis, prefix, target);
+      const preloaded = new Map(await Promise.all(TABLES.map(async (t) => [t, await readTable(redis, hashOf(prefix, t))] as const)));
+      return new RedisBackend(redis, target, prefix, preloaded);
+    } catch (err) {
+      redis.disconnect();
+      throw storeError(lastError !== undefined && isConnectionClosed(err) ? lastError : err, target);
+    }
+  }
+
+  /**
+   * Every row of a table in key order (binary order of the UTF-8 key), from the rows read at
+   * open; values parsed as they are reached, and each row let go once passed. Serves each table
+   * once, before any commit.
+   */
+  load(table: Table): Iterable<[key: string, value: unknown]> {
+    const rows = this.preloaded.get(table);
+    if (rows === undefined) throw this.notLoadable(table);
+    this.preloaded.delete(table);
+    return handOut(rows);
+  }
+
+  /** Writes the batch in one MULTI … EXEC (all rows or none); the last write of a key wins. Resolves when EXEC is answered. */
+  async commit(rows: readonly Row[]): Promise<void> {
+    this.preloaded.clear(); // load() is over: let go of tables nobody asked for
+    const transaction = this.transactionOf(rows); // refuses a value with no JSON form before sending anything
+    if (transaction !== undefined) await this.exec(transaction);
+  }
+
+  /** Quits the connection (dropping it if the server does not answer). Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.preloaded.clear();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /** The batch as one transaction, or undefined when it writes nothing. */
+  private transactionOf(rows: readonly Row[]): ChainableCommander | undefined {
+    const commands: Array<[command: 'HSET' | 'HDEL', args: string[]]> = [];
+    for (const [table, values] of lastWrites(rows)) {
+      const { set, deleted } = tableWrites(this.hashOf(table), table, values);
+      if (set.length > 1) commands.push(['HSET', set]);
+      if (deleted.length > 1) commands.push(['HDEL', deleted]);
+    }
+    if (commands.length === 0) return undefined;
+    const transaction = this.redis.multi();
+    for (const [command, args] of commands) transaction.call(command, args);
+    return transaction;
+  }
+
+  /** Sends the transaction; fails if EXEC failed, or any command in it did (Redis does not roll those back). */
+  private async exec(transaction: ChainableCommander): Promise<void> {
+    let results: Array<[error: Error | null, result: unknown]> | null;
+    try {
+      results = await transaction.exec(); // null only for a transaction aborted by WATCH, which this store does not use
+    } catch (err) {
+      throw storeError(err, this.target);
+    }
+    const failed = results?.find(([error]) => error !== null)?.[0];
+    if (failed) throw storeError(failed, this.target);
+  }
+
+  private hashOf(table: Table): string {
+    if (!TABLES.includes(table)) throw new JunctionError('JCT_STORE_TABLE_UNKNOWN', `the store has no table '${String(table)}'`);
+    return hashOf(this.prefix, table);
+  }
+
+  private notLoadable(table: Table): JunctionError {
+    this.hashOf(table);
+    return new JunctionError('JCT_STORE_LOADED', `the ${table} rows read at open were handed out already: load() serves each table once, before the first commit`, { table });
+  }
+}
+
+/**
+ * No offline queue and no retry of a command: while the connection is down a commit fails at
+ * once instead of waiting for it to come back. Once open, the client reconnects in the background.
+ */
+function clientOptions(timeoutMs: number): ClientOptions {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    retryStrategy: (attempt: number) => Math.min(100 * attempt, MAX_RECONNECT_DELAY_MS),
+    connectionName: 'junction',
+  };
+}
+
+function hashOf(prefix: string, table: Table): string {
+  return `${prefix}t:${table}`;
+}
+
+/** Sets the layout's version in a new store; refuses a store of another version. */
+async function checkSchema(redis: Redis, prefix: string, target: Target): Promise<void> {
+  const key = `${prefix}schema`;
+  await redis.set(key, String(SCHEMA_VERSION), 'NX');
+  const stored = await redis.get(key);
+  if (stored === String(SCHEMA_VERSION)) return;
+  const version = Number(stored);
+  const reason = Number.isInteger(version) && version > SCHEMA_VERSION ? 'upgrade Junction' : 'it was not written by Junction';
+  throw new JunctionError(
+    'JCT_STORE_SCHEMA',
+    `the Redis store at ${target.where} (prefix '${prefix}') has schema version ${String(stored)}, this Junction knows up to ${SCHEMA_VERSION}; ${reason}`,
+    { version: stored, supported: SCHEMA_VERSION },
+  );
+}
+
+/** A table's rows, PAGE fields per HSCAN, in descending binary order of their keys. */
+async function readTable(redis: Redis, hash: string): Promise<Rows> {
+  const rows: Rows = [];
+  let cursor = '0';
+  do {
+    const [next, fields] = await redis.hscan(hash, cursor, 'COUNT', PAGE);
+    for (let i = 0; i < fields.length; i += 2) rows.push([fields[i]!, fields[i + 1]!]);
+    cursor = next;
+  } while (cursor !== '0');
+  return rows.sort(([a], [b]) => binaryOrder(b, a));
+}
+
+/**
+ * The binary order of the keys' UTF-8 bytes (Buffer.compare's), without encoding them: UTF-8
+ * orders as code points do, and UTF-16 code units order as code points except that a surrogate
+ * (U+D800–DFFF, half of a code point U+10000 and up) must come after U+E000–FFFF.
+ */
+function binaryOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x >= 0xd800 && y >= 0xd800 ? codePointRank(x) - codePointRank(y) : x - y;
+  }
+  return a.length - b.length;
+}
+
+/** A code unit from U+D800 up, ranked in code point order: U+E000–FFFF first, then the surrogates, which stand for U+10000 and up. */
+function codePointRank(unit: number): number {
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}
+
+/**
+ * Rows in ascending key order, popped off the end of the descending list so each is let go once
+ * passed; a value parsed when reached. A key HSCAN returned twice is handed out once.
+ */
+function* handOut(rows: Rows): Generator<[string, unknown]> {
+  let last: string | undefined;
+  for (let row = rows.pop(); row !== undefined; row = rows.pop()) {
+    if (row[0] === last) continue;
+    last = row[0];
+    yield [row[0], JSON.parse(row[1])];
+  }
+}
+
+/** Per table, each key's last write in the batch (null: delete). */
+function lastWrites(rows: readonly Row[]): Map<Table, Map<string, unknown>> {
+  const tables = new Map<Table, Map<string, unknown>>();
+  for (const row of rows) {
+    let values = tables.get(row.table);
+    if (values === undefined) tables.set(row.table, (values = new Map()));
+    values.set(row.key, row.value);
+  }
+  return tables;
+}
+
+/** The arguments of one table's HSET (hash, key, JSON, key, JSON, …) and HDEL (hash, key, …). */
+function tableWrites(hash: string, table: Table, values: ReadonlyMap<string, unknown>): { set: string[]; deleted: string[] } {
+  const set = [hash];
+  const deleted = [hash];
+  for (const [key, value] of values) {
+    if (value === null) deleted.push(key);
+    else set.push(key, serialise(table, key, value));
+  }
+  return { set, deleted };
+}
+
+/** The value as JSON text; a value with no JSON form (BigInt, undefined, a cycle) fails the batch. */
+function serialise(table: Table, key: string, value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw valueError(table, key, err instanceof Error ? err.message : String(err));
+  }
+  if (typeof text !== 'string') throw valueError(table, key, `a ${typeof value} has no JSON form`);
+  return text;
+}
+
+function valueError(table: Table, key: string, reason: string): JunctionError {
+  return new JunctionError('JCT_STORE_VALUE', `cannot store ${table} row '${key}': ${reason}`, { table, key });
+}
+
+function prefixOf(options: RedisOptions): string {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  if (typeof prefix === 'string' && prefix !== '') return prefix;
+  throw new JunctionError('JCT_CONFIG_INVALID', 'the Redis key prefix must be a non-empty string');
+}
+
+function timeoutOf(options: RedisOptions): number {
+  const ms = options.commandTimeoutMs ?? 5000;
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  throw new JunctionError('JCT_CONFIG_INVALID', `commandTimeoutMs must be a positive number of milliseconds, not ${String(ms)}`);
+}
+
+/** The server's name for messages, and the password to keep out of them; refuses a URL that does not parse. */
+function targetOf(url: string): Target {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // reported below, without echoing the URL
+  }
+  if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+    throw new JunctionError('JCT_CONFIG_INVALID', 'the Redis URL is not a redis:// or rediss:// URL; expected redis://[user:password@]host:port[/db]');
+  }
+  const user = parsed.username === '' ? '' : `${parsed.username}@`;
+  const secrets = [parsed.password, decodeURIComponent(parsed.password)].filter((s) => s !== '');
+  return {
+    where: `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`,
+    redact: (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text),
+  };
+}
+
+/** Rejects with a timeout error when `promise` has not settled within `ms` (its own later failure is then ignored). */
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  promise.catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** ioredis's "Connection is closed." hides why: the error event before it says. */
+function isConnectionClosed(err: unknown): boolean {
+  return err instanceof Error && err.message === 'Connection is closed.';
+}
+
+/** ioredis's words for a connection lost, not there or silent: in plain words, with a code for details. */
+const CLIENT_ERRORS: ReadonlyArray<[wording: RegExp, reason: string, cause: string]> = [
+  [/^Reached the max retries per request limit/, 'the connection was lost before the server answered', 'CONNECTION_LOST'],
+  [/^Stream isn't writeable/, 'not connected (the connection was lost; reconnecting)', 'NOT_CONNECTED'],
+  [/^Connection is closed\.$/, 'the connection is closed', 'CONNECTION_CLOSED'],
+  [/^Command timed out$/, 'the server did not answer in time (command timed out)', 'ETIMEDOUT'],
+];
+
+/** Why a command failed, and its code: the client's own or the first word of the server's error reply (EXECABORT, WRONGTYPE, OOM…). */
+function reasonOf(err: unknown): { reason: string; cause: string | undefined } {
+  const { message, code } = err as { message?: string; code?: string };
+  const known = CLIENT_ERRORS.find(([wording]) => wording.test(message ?? ''));
+  if (known) return { reason: known[1], cause: known[2] };
+  return { reason: message || code || String(err), cause: code ?? /^[A-Z]+(?= )/.exec(message ?? '')?.[0] }; // Node's AggregateError (every address refused) has no message
+}
+
+/** A JunctionError for anything the client or the server threw (a JunctionError passes as it is). */
+function storeError(err: unknown, target: Target): JunctionError {
+  if (err instanceof JunctionError) return err;
+  const { reason, cause } = reasonOf(err);
+  return new JunctionError('JCT_STORE_UNAVAILABLE', `the Redis store at ${target.where} is unavailable: ${target.redact(reason)}`, {
+    store: 'redis',
+    at: target.where,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}

@@ -1,0 +1,353 @@
+// The Redis store against the real server at 127.0.0.1:6379 (skipped loudly when it is not
+// there, failed when JUNCTION_REQUIRE_SERVICES=1), under a key prefix of this file's own that its
+// end deletes (never FLUSHDB: other tests share the server): every table round-trips, the last
+// write of a key in a batch wins, keys load in the binary order of their UTF-8 bytes, a batch is
+// all or nothing, a newer schema is refused, an unreachable or lost server fails fast without
+// showing the password (the lost one: a private redis-server this file starts and kills), and an
+// engine recovers its participants from the store.
+import t, { type Test } from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import { GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
+import { DEFAULT_PREFIX, RedisBackend, SCHEMA_VERSION, type RedisOptions } from '../../../engine/store/redis.js';
+import { Engine } from '../../../engine/runtime/engine.js';
+import { VirtualClock } from '../../../engine/clock.js';
+import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
+import { closedPort, reachable, unlessReachable } from '../../gateway/services.js';
+import { flow, pauseDays, registryWith, tag } from '../helpers.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const skip = await unlessReachable(t, 'Redis', '127.0.0.1', 6379);
+/** Every key this file writes starts with it; deleted at the end. */
+const FILE_PREFIX = `jct-test:${randomBytes(4).toString('hex')}:`;
+const DAY = 24 * 3600 * 1000;
+let prefixes = 0;
+
+/** The shared server, raw, for looking beside the backend (opened only when it answers). */
+const admin = skip ? undefined : new Redis(REDIS_URL);
+if (admin) t.teardown(() => deleteKeys(admin, FILE_PREFIX).finally(() => admin.quit()));
+
+/** SCAN + UNLINK of every key under `prefix`. */
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, page] = await admin!.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    keys.push(...page);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys.sort();
+}
+
+/** A prefix of one test's own, under the file's. */
+function newPrefix(): string {
+  return `${FILE_PREFIX}${++prefixes}:`;
+}
+
+/** Opens a backend on `prefix` that the test closes at its end. */
+async function open(t: Test, prefix: string, options: Partial<RedisOptions> = {}): Promise<RedisBackend> {
+  const backend = await RedisBackend.open({ url: REDIS_URL, prefix, ...options });
+  t.teardown(() => backend.close());
+  return backend;
+}
+
+function dump(backend: JournalBackend): Record<string, [string, unknown][]> {
+  return Object.fromEntries(TABLES.map((table) => [table, [...backend.load(table)]]));
+}
+
+function rowsOf(table: Table, entries: [string, unknown][]): Row[] {
+  return entries.map(([key, value]) => ({ table, key, value }));
+}
+
+function binaryOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** What fn rejects with; fails the test if it resolves. */
+async function failure(t: Test, fn: () => Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
+  try {
+    await fn();
+  } catch (err) {
+    return err as Error;
+  }
+  t.fail('expected a rejection');
+  return new Error('resolved');
+}
+
+t.test('every table round-trips; deletes; the last write of a key in a batch wins', { skip }, async (t) => {
+  const prefix = newPrefix();
+  const memory = new MemoryBackend();
+  const first = TABLES.flatMap((table) =>
+    rowsOf(table, [
+      ['b', { n: 1, nested: { list: [1, 'two', null, true], text: 'héllo "quoted" \\ \n line \u0000 nul' } }],
+      ['a', 'plain string'],
+      ['10', 42.5],
+      ['9', [{ x: -1 }]],
+      ['é', false],
+      ['gone', 1],
+    ]),
+  );
+  const second = TABLES.flatMap((table) =>
+    rowsOf(table, [
+      ['a', { replaced: true }],
+      ['b', null],
+      ['never-written', null],
+      ['9', 'first in batch'],
+      ['9', 'last in batch'],
+      ['upsert-then-delete', 1],
+      ['upsert-then-delete', null],
+      ['delete-then-upsert', null],
+      ['delete-then-upsert', { back: true }],
+      ['gone', null],
+      ['gone', 2],
+      ['gone', null],
+    ]),
+  );
+  const writer = await open(t, prefix);
+  for (const batch of [first, second]) {
+    await writer.commit(batch);
+    memory.commit(batch);
+  }
+  await writer.commit([]);
+  await writer.close();
+  const reader = await open(t, prefix);
+  t.same(dump(reader), dump(memory));
+  t.same([...memory.load('participant')], [
+    ['10', 42.5],
+    ['9', 'last in batch'],
+    ['a', { replaced: true }],
+    ['delete-then-upsert', { back: true }],
+    ['é', false],
+  ]);
+  t.equal(await admin!.hlen(`${prefix}t:outbox`), 5, 'one field per live key in the table');
+  t.equal(await admin!.hget(`${prefix}t:outbox`, '9'), '"last in batch"', 'values are JSON text');
+  t.same(await keysUnder(prefix), [`${prefix}schema`, ...TABLES.map((table) => `${prefix}t:${table}`)].sort(), 'one hash per table and the schema key, all under the prefix');
+});
+
+t.test('keys load in the binary order of their UTF-8 bytes, across HSCAN pages, U+0000 included', { skip }, async (t) => {
+  const prefix = newPrefix();
+  const tricky = ['', '\u0000', 'a', 'a\u0000', 'a\u0000b', 'a\u0001', 'a\u0002', 'ab', 'B', 'b', 'Z', 'z', 'é', 'e', 'ß', '\ue000', '\uffff', '～', '😀', '𝄞', 'flow\u0000person-1', 'flow\u0001'];
+  const many = Array.from({ length: 5000 }, (_, i) => `${['a', 'b', '\u0000', 'é', '~', '😀', 'Z'][i % 7]}${(i * 7919) % 5000}${i % 3 === 0 ? '\u0000x' : ''}`);
+  const keys = [...new Set([...tricky, ...many])];
+  const writer = await open(t, prefix);
+  await writer.commit(keys.map((key, i) => ({ table: 'history', key, value: i })));
+  await writer.close();
+  const loaded = [...(await open(t, prefix)).load('history')];
+  const expected = [...keys].sort(binaryOrder);
+  t.equal(loaded.length, keys.length, 'every key once, more than one HSCAN page');
+  t.ok(
+    loaded.every(([key], i) => key === expected[i]),
+    'in binary order',
+  );
+  t.same(loaded.map(([key]) => key).filter((key) => tricky.includes(key)), [...tricky].sort(binaryOrder));
+  t.ok(binaryOrder('～', '😀') < 0 && '～' > '😀', 'the order is of UTF-8 bytes, not of UTF-16 code units');
+  t.same(loaded.find(([key]) => key === 'a\u0000b'), ['a\u0000b', keys.indexOf('a\u0000b')]);
+});
+
+t.test('a batch is all or nothing: a value with no JSON form sends nothing; a failed EXEC is reported', { skip }, async (t) => {
+  const prefix = newPrefix();
+  const backend = await open(t, prefix);
+  await backend.commit([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]);
+  const batch = (bad: Row): Row[] => [
+    { table: 'person', key: 'p1', value: { name: 'changed' } },
+    { table: 'person', key: 'p2', value: { name: 'Bob' } },
+    ...rowsOf('outbox', Array.from({ length: 100 }, (_, i): [string, unknown] => [`o${i + 2}`, i])),
+    bad,
+    { table: 'meta', key: 'm', value: 1 },
+  ];
+  await t.rejects(backend.commit(batch({ table: 'outbox', key: 'o1', value: { big: 1n } })), { code: 'JCT_STORE_VALUE', message: /outbox row 'o1'/ });
+  await t.rejects(backend.commit([{ table: 'meta', key: 'm', value: undefined }]), { code: 'JCT_STORE_VALUE' });
+  const cycle: Record<string, unknown> = {};
+  cycle['self'] = cycle;
+  await t.rejects(backend.commit(batch({ table: 'seen', key: 's', value: cycle })), { code: 'JCT_STORE_VALUE', message: /seen row 's'/ });
+  t.same(await admin!.hgetall(`${prefix}t:person`), { p1: '{"name":"Ann"}' }, 'nothing of the batches written');
+  t.equal(await admin!.exists(`${prefix}t:outbox`, `${prefix}t:meta`, `${prefix}t:seen`), 0);
+
+  await admin!.set(`${prefix}t:dedup`, 'not a hash'); // someone else wrote under the prefix
+  const err = await failure(t, () => backend.commit([{ table: 'dedup', key: 'd', value: 1 }]));
+  t.match(err, { code: 'JCT_STORE_UNAVAILABLE', message: /WRONGTYPE/, details: { store: 'redis', cause: 'WRONGTYPE' } }, 'an error inside EXEC fails the commit');
+  await admin!.del(`${prefix}t:dedup`);
+  await backend.commit([{ table: 'person', key: 'p2', value: { name: 'Bob' } }]);
+  t.same(Object.keys(await admin!.hgetall(`${prefix}t:person`)).sort(), ['p1', 'p2'], 'the store stays usable');
+});
+
+t.test('load() serves each table once, before the first commit; reopening sees every commit', { skip }, async (t) => {
+  const prefix = newPrefix();
+  const first = await open(t, prefix);
+  t.same([...first.load('flow')], []);
+  t.throws(() => first.load('flow'), { code: 'JCT_STORE_LOADED' });
+  await first.commit([{ table: 'flow', key: 'welcome', value: { v: 1 } }]);
+  await first.commit([{ table: 'seen', key: 'msg-1', value: 1 }]);
+  t.throws(() => first.load('seen'), { code: 'JCT_STORE_LOADED' }, 'a commit lets go of the rows read at open');
+  t.throws(() => first.load('nope' as Table), { code: 'JCT_STORE_TABLE_UNKNOWN' });
+  await t.rejects(first.commit([{ table: 'nope' as Table, key: 'k', value: 1 }]), { code: 'JCT_STORE_TABLE_UNKNOWN' });
+  await first.close();
+  await first.close();
+  const again = await open(t, prefix);
+  t.same([...again.load('flow')], [['welcome', { v: 1 }]]);
+  t.same([...again.load('seen')], [['msg-1', 1]]);
+  const other = await open(t, newPrefix());
+  t.same(dump(other), Object.fromEntries(TABLES.map((table) => [table, []])), 'another prefix is another store');
+});
+
+t.test('the schema version is set at first open; a newer or foreign one is refused', { skip }, async (t) => {
+  const prefix = newPrefix();
+  await (await open(t, prefix)).close();
+  t.equal(await admin!.get(`${prefix}schema`), String(SCHEMA_VERSION));
+  await admin!.set(`${prefix}schema`, String(SCHEMA_VERSION + 1));
+  await t.rejects(RedisBackend.open({ url: REDIS_URL, prefix }), {
+    code: 'JCT_STORE_SCHEMA',
+    message: new RegExp(`schema version ${SCHEMA_VERSION + 1}, this Junction knows up to ${SCHEMA_VERSION}; upgrade Junction`),
+  });
+  await admin!.set(`${prefix}schema`, 'something else');
+  await t.rejects(RedisBackend.open({ url: REDIS_URL, prefix }), { code: 'JCT_STORE_SCHEMA', message: /not written by Junction/ });
+  t.equal(DEFAULT_PREFIX, 'junction:');
+});
+
+t.test('an unreachable server fails fast with JCT_STORE_UNAVAILABLE and never shows the password', async (t) => {
+  const port = await closedPort();
+  const password = 'S3cret-p@ss';
+  for (const url of [`redis://127.0.0.1:${port}`, `redis://junction:${encodeURIComponent(password)}@127.0.0.1:${port}/2`, `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`]) {
+    const started = Date.now();
+    const err = await failure(t, () => RedisBackend.open({ url, prefix: newPrefix() }));
+    t.ok(Date.now() - started < 3000, 'fails fast');
+    t.match(err, { code: 'JCT_STORE_UNAVAILABLE', message: `127.0.0.1:${port}`, details: { store: 'redis', cause: 'ECONNREFUSED' } });
+    const shown = `${err.message} ${err.stack} ${JSON.stringify(err)}`;
+    t.notOk(shown.includes(password) || shown.includes(encodeURIComponent(password)), `no password in message, stack or JSON: ${err.message}`);
+  }
+});
+
+t.test('options are checked before connecting; a URL that does not parse is not echoed', async (t) => {
+  await t.rejects(RedisBackend.open({ url: REDIS_URL, prefix: '' }), { code: 'JCT_CONFIG_INVALID' });
+  await t.rejects(RedisBackend.open({ url: REDIS_URL, commandTimeoutMs: 0 }), { code: 'JCT_CONFIG_INVALID' });
+  await t.rejects(RedisBackend.open({ url: 'postgres://u:hidden@127.0.0.1/x' }), { code: 'JCT_CONFIG_INVALID' });
+  const err = await failure(t, () => RedisBackend.open({ url: 'redis://u:hidden@[::1' }));
+  t.match(err, { code: 'JCT_CONFIG_INVALID' });
+  t.notMatch(err.message, /hidden/);
+});
+
+t.test('an engine over GroupCommit + RedisBackend: a new engine on a new connection recovers the same participants', { skip }, async (t) => {
+  const prefix = newPrefix();
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const engineOn = (backend: RedisBackend) => {
+    const people = new MemoryPeopleStore(clock);
+    return { people, engine: new Engine({ clock, people, registry: registryWith(), journal: new GroupCommit(backend, { flushMs: 0 }), partitions: 4 }) };
+  };
+  const first = await RedisBackend.open({ url: REDIS_URL, prefix });
+  const a = engineOn(first);
+  t.match(a.engine.recover(first), { participants: 0, people: 0 });
+  a.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'woke')], { reentry: { enabled: false } }));
+  a.engine.launch('f');
+  const ids: string[] = [];
+  for (const person of ['ana', 'bo', 'čedo']) ids.push((await a.engine.submit(person, { kind: 'flow.enter', flowId: 'f', person: { id: person } })).participantId!);
+  await a.engine.close();
+  await first.close();
+
+  const second = await open(t, prefix);
+  const b = engineOn(second);
+  t.match(b.engine.recover(second), { participants: 3, people: 3 });
+  for (const id of ids) t.same(b.engine.participant(id), a.engine.participant(id), `${id} is back as it was`);
+  t.equal(b.engine.metrics('f').profilesInFlow, 3);
+  t.match(await b.engine.submit('ana', { kind: 'flow.enter', flowId: 'f' }), { entered: false, reason: 'JCT_REENTRY_DISABLED' }, 'entry history came back (its keys hold U+0000)');
+  clock.advance(DAY);
+  await b.engine.idle();
+  t.same(['ana', 'bo', 'čedo'].map((id) => b.people.get(id)!.tags), [['woke'], ['woke'], ['woke']]);
+  t.equal(b.engine.metrics('f').profilesExited, 3);
+  await b.engine.close();
+  t.equal(await admin!.hlen(`${prefix}t:participant`), 0, 'finished participants were deleted from the store');
+});
+
+// ── a private redis-server, killed or frozen under the backend ──────────────────────────────
+
+const serverMissing = redisServerMissing();
+
+/** Why the private-server tests cannot run (failing `t` under JUNCTION_REQUIRE_SERVICES=1), or false. */
+function redisServerMissing(): false | string {
+  if (!spawnSync('redis-server', ['--version']).error) return false;
+  const reason = 'redis-server is not on PATH: the tests of a Redis lost under the backend are SKIPPED (JUNCTION_REQUIRE_SERVICES=1 makes this a failure)';
+  if (process.env['JUNCTION_REQUIRE_SERVICES'] === '1') t.fail('redis-server is required (JUNCTION_REQUIRE_SERVICES=1) but not on PATH');
+  else console.error(`\n!!!!!!!! ${reason} !!!!!!!!\n`);
+  return reason;
+}
+
+/** A redis-server on a free loopback port, nothing persisted, in a temporary directory; killed when `t` ends. */
+async function privateServer(t: Test, ...args: string[]): Promise<{ url: string; server: ChildProcess }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-redis-'));
+  const port = await closedPort();
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], { stdio: 'ignore' });
+  t.teardown(async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGKILL');
+      await once(server, 'exit');
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  for (let tries = 0; !(await reachable('127.0.0.1', port, 100)); tries++) {
+    if (tries > 100) throw new Error(`redis-server did not start on port ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: `redis://127.0.0.1:${port}`, server };
+}
+
+t.test('a commit while the server is gone rejects at once with JCT_STORE_UNAVAILABLE; close() still ends', { skip: serverMissing }, async (t) => {
+  const { url, server } = await privateServer(t);
+  const backend = await RedisBackend.open({ url, prefix: 'lost:' });
+  const journal = new GroupCommit(backend, { flushMs: 0 });
+  journal.put('person', 'p1', { name: 'Ann' });
+  await journal.durable();
+  server.kill('SIGKILL');
+  await once(server, 'exit');
+  const started = Date.now();
+  journal.put('person', 'p2', { name: 'Bob' });
+  await t.rejects(journal.durable(), { code: 'JCT_STORE_UNAVAILABLE', details: { store: 'redis', cause: /^(CONNECTION_LOST|NOT_CONNECTED)$/ } });
+  await t.rejects(backend.commit([{ table: 'person', key: 'p3', value: 1 }]), { code: 'JCT_STORE_UNAVAILABLE', message: /not connected/ }, 'and so does the next one');
+  t.ok(Date.now() - started < 1000, `fails fast (${Date.now() - started} ms)`);
+  t.ok(journal.failed);
+  await backend.close();
+});
+
+t.test('a server that stops answering fails a commit, and an open, after commandTimeoutMs', { skip: serverMissing }, async (t) => {
+  const { url, server } = await privateServer(t);
+  const backend = await RedisBackend.open({ url, prefix: 'frozen:', commandTimeoutMs: 300 });
+  await backend.commit([{ table: 'person', key: 'p1', value: 1 }]);
+  server.kill('SIGSTOP');
+  t.teardown(() => server.kill('SIGCONT'));
+  let started = Date.now();
+  const err = await failure(t, () => backend.commit([{ table: 'person', key: 'p2', value: 2 }]));
+  t.match(err, { code: 'JCT_STORE_UNAVAILABLE', message: /timed out/ });
+  t.ok(Date.now() - started < 2000, `gives up after the timeout (${Date.now() - started} ms)`);
+  started = Date.now();
+  await t.rejects(RedisBackend.open({ url, commandTimeoutMs: 300 }), { code: 'JCT_STORE_UNAVAILABLE', message: /timed out/ });
+  t.ok(Date.now() - started < 2000, `open gives up too (${Date.now() - started} ms)`);
+  server.kill('SIGCONT');
+  await backend.close();
+});
+
+t.test('a server that refuses the password: JCT_STORE_UNAVAILABLE with the code of the reply, never the password', { skip: serverMissing }, async (t) => {
+  const password = 'S3cret-p@ss';
+  const { url } = await privateServer(t, '--requirepass', password);
+  const port = new URL(url).port;
+  for (const [wrong, cause] of [[`redis://:not-${encodeURIComponent(password)}@127.0.0.1:${port}`, 'WRONGPASS'], [url, 'NOAUTH']] as const) {
+    const err = await failure(t, () => RedisBackend.open({ url: wrong }));
+    t.match(err, { code: 'JCT_STORE_UNAVAILABLE', message: `redis://127.0.0.1:${port}`, details: { cause } });
+    const shown = `${err.message} ${err.stack} ${JSON.stringify(err)}`;
+    t.notOk(shown.includes(password) || shown.includes(encodeURIComponent(password)), `no password shown: ${err.message}`);
+  }
+  const backend = await RedisBackend.open({ url: `redis://default:${encodeURIComponent(password)}@127.0.0.1:${port}` });
+  await backend.commit([{ table: 'meta', key: 'm', value: 1 }]);
+  await backend.close();
+});

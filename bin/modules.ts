@@ -13,10 +13,12 @@ import infobip from '../channels/infobip/index.js';
 import metaWhatsApp from '../channels/meta-whatsapp/index.js';
 import email from '../channels/email/index.js';
 import generic from '../channels/generic/index.js';
+import { ivrModule } from '../ivr/index.js';
+import { VOICE_MODULES } from '../ivr/providers.js';
 import { loadModuleSettings, secretPaths, type SettingsSpec } from '../config/modules.js';
 import type { JunctionConfig } from '../config/index.js';
 
-export const MODULES: readonly Module[] = [coreModule, messagingModule, eventsModule, twilio, vonage, plivo, telnyx, infobip, metaWhatsApp, email, generic];
+export const MODULES: readonly Module[] = [coreModule, messagingModule, eventsModule, ivrModule, twilio, vonage, plivo, telnyx, infobip, metaWhatsApp, email, generic, ...VOICE_MODULES];
 
 /** The registry of every module; with a configuration, each module's settings loaded from it and `env`. */
 export function assembleRegistry(config?: JunctionConfig, env: NodeJS.ProcessEnv = {}): Registry {

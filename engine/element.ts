@@ -58,6 +58,16 @@ export interface RunContext {
   fail(code: string, message: string): void;
   /** Adds `n` to one of this element's counters in the flow metrics (e.g. `sms:sent`: `<channel>:<what>`). */
   count(counter: string, n: number): void;
+  /**
+   * The input this step handles: what a waiting element resumes on, or the input whose trigger
+   * started the participant (e.g. a call's first webhook); undefined for timers and other entries.
+   */
+  readonly input: Input | undefined;
+  /**
+   * Adds a part to what the step's input is answered with, when its kind is answered
+   * (InputDefinition.answered: e.g. a voice webhook's next instructions); otherwise dropped.
+   */
+  answer(part: unknown): void;
 }
 
 export type EnterResult = { entered: true; participantId: string } | { entered: false; reason: string };

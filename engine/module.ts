@@ -125,6 +125,11 @@ export interface InputDefinition {
   reference?(input: Input): string | undefined;
   /** What the input records about the referenced effect; undefined records nothing. */
   outcome?(input: Input, reference: Reference): InputOutcome | undefined;
+  /**
+   * Its sender waits for an answer the steps it causes build (RunContext.answer; e.g. a voice
+   * webhook's next instructions): the receipt's `answer` is the list of their parts, in order.
+   */
+  readonly answered?: boolean;
 }
 
 /** What a route handler gets: the parsed request, framework-free. */

@@ -176,6 +176,8 @@ export class Engine {
   private readonly scratch: ScratchState[] = [];
   private depth = 0;
   private draining = false;
+  /** The answered input being routed, and the parts the steps it causes answer it with (see InputDefinition.answered). */
+  private answering: { readonly input: Input; readonly parts: unknown[] } | undefined;
   /** Batches of outbox entries waiting for their commit before they are performed. */
   private dispatching = 0;
   /** Outbox entries written and not yet done. */
@@ -221,6 +223,7 @@ export class Engine {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     } finally {
       this.drain();
+      this.answering = undefined;
     }
     return this.journal.durable().then(() => receipt, refuseUnavailable);
   }
@@ -1092,7 +1095,9 @@ export class Engine {
     if (seenKey !== undefined) this.forgetExpired(seen);
     const earlier = seenKey === undefined ? undefined : seen.get(seenKey)?.receipt;
     if (earlier) return { ...earlier, duplicate: true };
-    const receipt = this.routeModuleInput(part, personId, def, input); // may refuse the input: nothing is recorded before
+    const answer = def.answered ? this.answerTo(input) : undefined; // filled by the steps it causes, now and in the drain
+    const routed = this.routeModuleInput(part, personId, def, input); // may refuse the input: nothing is recorded before
+    const receipt = answer ? { ...routed, answer } : routed;
     this.recordReported(part, personId, def, input);
     if (seenKey !== undefined) this.remember(seen, seenKey, receipt);
     return receipt;
@@ -1125,7 +1130,7 @@ export class Engine {
       if (!person) return { entered: false, reason: 'JCT_PERSON_UNKNOWN' };
       this.people.upsert({ ...person, id: personId });
     }
-    return this.admit(part, live, live.flow.indexOf.get(hit.entry.node)!, personId, hit.vars, undefined);
+    return this.admit(part, live, live.flow.indexOf.get(hit.entry.node)!, personId, hit.vars, undefined, undefined, input);
   }
 
   /** Ends a participant's wait because a keyword started another journey, if its element allows it. */
@@ -1140,6 +1145,18 @@ export class Engine {
     const exited = { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: 'interrupted' };
     this.stepped({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited, this.people.get(state.personId)!) });
     return true;
+  }
+
+  /** A step's answers go to the answered input it handled, if that is the one being routed. */
+  private keepAnswers(input: Input | EnterStep, parts: readonly unknown[]): void {
+    const answering = this.answering;
+    if (answering !== undefined && (input.kind === 'enter' ? input.cause : input) === answering.input) answering.parts.push(...parts);
+  }
+
+  /** The list the steps this input causes put their answers in (filled as they run, before the receipt resolves). */
+  private answerTo(input: Input): unknown[] {
+    this.answering = { input, parts: [] };
+    return this.answering.parts;
   }
 
   /** Keeps a receipt for the de-duplication window. */
@@ -1264,7 +1281,7 @@ export class Engine {
   // ── entries and steps ───────────────────────────────────────────────────────
 
   /** Frequency cap and status checks, then a new participant whose entry step is queued. */
-  private admit(part: Partition, live: Live, entry: number, personId: string, vars: Readonly<Record<string, Value>>, branch: number | undefined, chain?: readonly string[]): EnterResult {
+  private admit(part: Partition, live: Live, entry: number, personId: string, vars: Readonly<Record<string, Value>>, branch: number | undefined, chain?: readonly string[], cause?: Input): EnterResult {
     if (live.record.status !== 'active') return { entered: false, reason: 'JCT_FLOW_NOT_ACTIVE' };
     const person = this.people.get(personId);
     if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personId}"`);
@@ -1286,7 +1303,7 @@ export class Engine {
     part.metrics(live.flow).entered(slot);
     this.putMetrics(part, live, slot, true);
     this.noteEngaged(personId, flowId, now);
-    const input: EnterStep = chain ? { kind: 'enter', entry, vars, chain } : branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
+    const input: EnterStep = cause ? { kind: 'enter', entry, vars, cause } : chain ? { kind: 'enter', entry, vars, chain } : branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
     part.push(() => void this.firstStep(part, live, seq, input));
     this.emitEvent(part, personId, 'flow.entered', { flowId, version: live.flow.version }, [...(chain ?? this.chain), flowId]);
     return { entered: true, participantId: id };
@@ -1326,6 +1343,7 @@ export class Engine {
     this.chain = [...chain, live.flow.id]; // the events this step makes Junction record carry it (see enterOnEvent)
     try {
       this.applyStep(part, live, seq, state, result, now);
+      if (result.answers.length > 0) this.keepAnswers(input, result.answers);
       if (result.additions.length > 0) this.addToFlows(live, state.personId, result.additions, chain);
     } finally {
       this.chain = outer;
@@ -1764,5 +1782,5 @@ function newPersonId(): string {
 /** The step result of a participant taken out without a step (an interrupted wait). */
 function nothingDone(state: ParticipantState, person: Person): StepResult {
   const none = [] as never[];
-  return { state, person, profile: none, doNotContact: none, effects: none, visited: none, failures: none, counts: none, additions: none, accepted: true };
+  return { state, person, profile: none, doNotContact: none, effects: none, visited: none, failures: none, counts: none, additions: none, answers: none, accepted: true };
 }

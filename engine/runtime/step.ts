@@ -41,6 +41,8 @@ export interface EnterStep {
   readonly vars?: Readonly<Record<string, Value>>;
   /** Flows an unbroken chain of Add to flow passed through to get here, in this same moment (see the engine's loop rule). */
   readonly chain?: readonly string[];
+  /** The input whose trigger started the participant (RunContext.input). */
+  readonly cause?: Input;
 }
 
 /** An Add to flow request and the node that made it. */
@@ -70,6 +72,8 @@ export interface StepResult {
   readonly counts: readonly Count[];
   /** Add to flow requests, in order, with the node that made each. */
   readonly additions: readonly Addition[];
+  /** What elements added to the answer of the step's input (RunContext.answer), in order. */
+  readonly answers: readonly unknown[];
   /** False when a waiting participant's element did not accept the input: drop the scratch state, nothing changed. */
   readonly accepted: boolean;
 }
@@ -91,7 +95,7 @@ export function step(flow: CompiledFlow, state: ScratchState, person: Person, in
   const run = new Run(flow, state, person, now, surroundings, events);
   if (input.kind === 'enter') run.enter(input);
   else if (!run.resume(input)) {
-    return { state, person, profile: NOTHING, doNotContact: NOTHING, effects: NOTHING, visited: NOTHING, failures: NOTHING, counts: NOTHING, additions: NOTHING, accepted: false };
+    return { state, person, profile: NOTHING, doNotContact: NOTHING, effects: NOTHING, visited: NOTHING, failures: NOTHING, counts: NOTHING, additions: NOTHING, answers: NOTHING, accepted: false };
   }
   return run.result();
 }
@@ -125,6 +129,8 @@ class Run implements RunContext {
   private failures: Failure[] = NOTHING;
   private counts: Count[] = NOTHING;
   private additions: Addition[] = NOTHING;
+  private answers: unknown[] = NOTHING;
+  input: Input | undefined;
   private varsCopied = false;
   private current = -1;
 
@@ -204,7 +210,13 @@ class Run implements RunContext {
     this.counts.push({ node: this.current, counter, n });
   }
 
+  answer(part: unknown): void {
+    if (this.answers === NOTHING) this.answers = [];
+    this.answers.push(part);
+  }
+
   enter(input: EnterStep): void {
+    this.input = input.cause;
     const entry = this.flow.nodes[input.entry]!;
     this.current = entry.index;
     this.visited.push(entry.index);
@@ -218,6 +230,7 @@ class Run implements RunContext {
     if (p.status !== ParticipantStatus.Waiting) return false;
     const node = this.flow.nodes[p.node]!;
     this.current = node.index;
+    this.input = input.kind === 'timer' ? undefined : input;
     const outcome = input.kind === 'timer' && !node.def.resume ? 0 : this.resumeAt(node, input);
     if (outcome === undefined) return (p.status as ParticipantStatus) === ParticipantStatus.Exited; // the element crashed
     this.follow(node, outcome);
@@ -235,6 +248,7 @@ class Run implements RunContext {
       failures: this.failures,
       counts: this.counts,
       additions: this.additions,
+      answers: this.answers,
       accepted: true,
     };
   }

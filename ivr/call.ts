@@ -1,0 +1,94 @@
+// The `call` input: one call webhook, read by its dialect into a CallEvent and submitted to the
+// caller's person. It reaches the participant whose IVR element waits on the call (wait key
+// `call:<provider>:<call id>`), or, as a call's first webhook, starts the flow whose Inbound
+// Call entry point has the number called. Its receipt carries the instructions the steps
+// answered with (RunContext.answer), which the voice route renders in the provider's dialect.
+// A provider's retry of one webhook (same call, hook, step and outcome) is answered with the
+// first answer and applied once.
+//
+// Hooks: what an IVR element asks the provider to call back on is `<element id>~<attempt>~<step>`;
+// the step makes every rendered document's hooks unique, so a retry is told apart from a re-prompt.
+import type { InputDefinition, TriggerEntry, TriggerMatcher } from '../engine/module.js';
+import type { RunContext } from '../engine/element.js';
+import type { Input, PersonInput } from '../engine/vocabulary.js';
+import { normalizePhone } from '../engine/people/contacts.js';
+import type { CallEvent, CallStatus } from './call-event.js';
+import type { InboundCallEntry } from './elements/inbound-call.js';
+
+declare module '../engine/vocabulary.js' {
+  interface InputKinds {
+    call: {
+      kind: 'call';
+      /** The voice module the webhook came through (e.g. `twilio`). */
+      provider: string;
+      event: CallEvent;
+      /** The hook called back on (undefined: the call's first webhook or a status callback). */
+      hook?: string;
+      /** How long a participant waits for the call's next webhook before the call counts as gone (ms). */
+      expireAfterMs: number;
+    };
+  }
+}
+
+export type CallWebhook = Extract<Input, { kind: 'call' }>;
+
+/** Statuses after which the call is over. */
+const ENDED: ReadonlySet<CallStatus> = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+
+export function callEnded(input: CallWebhook): boolean {
+  return input.event.status !== undefined && ENDED.has(input.event.status);
+}
+
+export function callWaitKey(provider: string, callId: string): string {
+  return `call:${provider}:${callId}`;
+}
+
+/** The call input this step handles, if any. */
+export function currentCall(run: RunContext): CallWebhook | undefined {
+  return run.input?.kind === 'call' ? run.input : undefined;
+}
+
+/** A hook of an element: its id, the attempt (re-prompts count up) and the participant's step. */
+export function hookOf(nodeId: string, attempt: number, run: RunContext): string {
+  return `${nodeId}~${attempt}~${run.participant.steps}`;
+}
+
+/** The attempt a hook of this element carries; undefined when the hook is another element's. */
+export function attemptOf(hook: string | undefined, nodeId: string): number | undefined {
+  if (hook === undefined) return undefined;
+  const [id, attempt] = hook.split('~');
+  return id === nodeId && attempt !== undefined && /^\d{1,3}$/.test(attempt) ? Number(attempt) : undefined;
+}
+
+/**
+ * Who a call is about: the caller of an inbound call (the called party of an outbound one), by
+ * phone; a caller without a phone number (anonymous, a SIP user) is a person of this call alone.
+ */
+export function callerProfile(provider: string, event: CallEvent): PersonInput {
+  const phone = normalizePhone(event.direction === 'outbound' ? event.to : event.from);
+  return phone === undefined ? { id: `call-${provider}-${event.callId}` } : { phones: [phone] };
+}
+
+export const callInput: InputDefinition = {
+  kind: 'call',
+  answered: true,
+  waitKey: (input) => (input.kind === 'call' ? callWaitKey(input.provider, input.event.callId) : undefined),
+  dedupKey: (input) => (input.kind === 'call' ? [input.provider, input.event.callId, input.hook ?? '', input.event.status ?? '', input.event.input?.noInput ? 'silence' : ''].join('\u0000') : undefined),
+  person: (input) => (input.kind === 'call' ? callerProfile(input.provider, input.event) : undefined),
+  triggers: numberTriggers,
+};
+
+/** A call's first webhook starts the flow whose Inbound Call entry has the number called (the first to become active wins). */
+function numberTriggers(entries: readonly TriggerEntry[]): TriggerMatcher {
+  const byNumber = new Map<string, TriggerEntry>();
+  for (const entry of [...entries].sort((a, b) => a.order - b.order)) {
+    for (const number of (entry.prepared as InboundCallEntry).numbers) if (!byNumber.has(number)) byNumber.set(number, entry);
+  }
+  return {
+    match(input) {
+      if (input.kind !== 'call' || input.hook !== undefined || callEnded(input)) return undefined;
+      const entry = byNumber.get(normalizePhone(input.event.to) ?? input.event.to);
+      return entry && { entry, vars: {}, interrupts: false };
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// Forward call: connects the caller to other numbers or SIP addresses (the first to answer),
+// showing a caller id, ringing for so long; then `answered` (after the forwarded call ends, if
+// the caller is still there), `busy`, `noAnswer` or `failed`. A caller who hangs up first ends
+// the journey.
+import { Type, type Static } from '@sinclair/typebox';
+import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
+import { normalizePhone } from '../../engine/people/contacts.js';
+import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
+import { attemptOf, callEnded, hookOf } from '../call.js';
+import type { ForwardStatus } from '../call-event.js';
+import type { Forward, ForwardTarget } from '../instructions.js';
+import { answer, requireCall, waitForCall } from './in-call.js';
+
+const Config = Type.Object(
+  {
+    to: Type.Array(Type.String({ minLength: 1, maxLength: 300, description: 'a phone number with its country code, or a SIP URI (sip:…)' }), { minItems: 1, maxItems: 10 }),
+    callerId: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'the number the called party sees (default: the caller)' })),
+    ringTimeout: Type.Optional(Type.Integer({ minimum: 5, maximum: 120, default: 30, description: 'seconds to let it ring' })),
+  },
+  { additionalProperties: false },
+);
+type Config = Static<typeof Config>;
+
+interface Prepared {
+  readonly id: string;
+  readonly forward: Omit<Forward, 'hook'>;
+}
+
+const BRANCH_OF: Readonly<Record<ForwardStatus, number>> = { answered: 0, completed: 0, busy: 1, 'no-answer': 2, failed: 3 };
+
+export default defineElement<Config, Prepared>({
+  type: 'forwardCall',
+  role: 'element',
+  title: 'Forward call',
+  description: 'Connects the caller to other numbers or SIP addresses; answered, busy, noAnswer or failed.',
+  config: Config,
+  example: { to: ['+385 1 600 2000', 'sip:desk@pbx.example.com'], ringTimeout: 25 },
+  branches: () => ['answered', 'busy', 'noAnswer', 'failed'],
+  waits: true,
+  compile,
+  execute: (p, run) => (answer(run, { ...p.forward, hook: hookOf(p.id, 0, run) }) ? waitForCall(run) : EXIT),
+  resume,
+});
+
+function compile(config: Config, ctx: CompileContext): Prepared {
+  requireCall(ctx);
+  const targets = config.to.map((to, i) => target(to, ctx, `.to[${i}]`));
+  const callerId = config.callerId === undefined ? undefined : (normalizePhone(config.callerId) ?? config.callerId);
+  return { id: ctx.node.id, forward: { kind: 'forward', targets, ringTimeout: config.ringTimeout ?? 30, ...(callerId ? { callerId } : {}) } };
+}
+
+function target(to: string, ctx: CompileContext, at: string): ForwardTarget {
+  if (/^sips?:/i.test(to)) return { type: 'sip', address: to };
+  const phone = normalizePhone(to);
+  if (phone === undefined) ctx.problem('JCT_PHONE_INVALID', `"${to}" is neither a valid phone number with its country code nor a SIP URI`, at);
+  return { type: 'phone', address: phone ?? to };
+}
+
+function resume(p: Prepared, _run: RunContext, input: Input): Outcome | undefined {
+  if (input.kind === 'timer') return EXIT;
+  if (input.kind !== 'call') return undefined;
+  const forward = input.event.forward;
+  if (attemptOf(input.hook, p.id) === undefined || !forward) return callEnded(input) ? EXIT : undefined;
+  return BRANCH_OF[forward.status];
+}

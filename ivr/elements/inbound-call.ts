@@ -1,0 +1,36 @@
+// Inbound Call entry point: a caller enters when they call one of its numbers (their phone
+// number finds or creates their profile). Several may stand in one flow; a number belongs to
+// the first active flow that names it. The call's first webhook is answered with whatever IVR
+// elements the entry step reaches (Exit ends the call).
+import { Type, type Static } from '@sinclair/typebox';
+import { defineElement } from '../../engine/element.js';
+import { normalizePhone } from '../../engine/people/contacts.js';
+
+const Config = Type.Object(
+  { numbers: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'our numbers callers dial (any format with a country code)' }) },
+  { additionalProperties: false },
+);
+type Config = Static<typeof Config>;
+
+export interface InboundCallEntry {
+  /** E.164. */
+  readonly numbers: readonly string[];
+}
+
+export default defineElement<Config, InboundCallEntry>({
+  type: 'inboundCall',
+  role: 'entry',
+  title: 'Inbound call',
+  description: 'Callers enter when they call one of its numbers; the IVR elements that follow answer the call.',
+  config: Config,
+  example: { numbers: ['+385 1 600 1000'] },
+  branches: () => ['next'],
+  triggeredBy: 'call',
+  compile: (config, ctx) => ({
+    numbers: config.numbers.map((n, i) => {
+      const phone = normalizePhone(n);
+      if (phone === undefined) ctx.problem('JCT_PHONE_INVALID', `"${n}" is not a valid phone number with its country code`, `.numbers[${i}]`);
+      return phone ?? n;
+    }),
+  }),
+});

@@ -1,0 +1,86 @@
+// Record: records what the caller says (after an optional prompt and a beep) until the finish
+// key, silence or the longest length; the recording's URL and length go into variables, then
+// `recorded`, or `notRecorded` when nothing was captured. A hang-up while recording still
+// gets its recording when the provider sends it; a call whose provider stops calling back
+// ends the journey.
+import { Type, type Static } from '@sinclair/typebox';
+import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
+import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
+import { attemptOf, callEnded, hookOf } from '../call.js';
+import type { RecordMessage } from '../instructions.js';
+import { answer, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
+
+const Config = Type.Object(
+  {
+    prompt: Type.Optional(PromptSchema),
+    maxLength: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, default: 60, description: 'longest recording, seconds' })),
+    finishKey: Type.Optional(Type.Union([Type.Literal('#'), Type.Literal('*'), Type.Literal('none')], { default: '#', description: 'the key that ends the recording' })),
+    beep: Type.Optional(Type.Boolean({ default: true })),
+    silenceTimeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 60, default: 5, description: 'seconds of silence that end the recording' })),
+    urlTo: Type.Optional(Type.String({ minLength: 1, description: "a text flow variable that gets the recording's URL" })),
+    durationTo: Type.Optional(Type.String({ minLength: 1, description: "a whole or decimal flow variable that gets the recording's length in seconds" })),
+  },
+  { additionalProperties: false },
+);
+type Config = Static<typeof Config>;
+
+interface Prepared {
+  readonly id: string;
+  readonly prompt: PreparedPrompt | undefined;
+  readonly record: Omit<RecordMessage, 'hook'>;
+  readonly urlTo: string | undefined;
+  readonly durationTo: string | undefined;
+}
+
+const RECORDED = 0;
+const NOT_RECORDED = 1;
+
+export default defineElement<Config, Prepared>({
+  type: 'record',
+  role: 'element',
+  title: 'Record',
+  description: "Records the caller; the recording's URL and length go into variables.",
+  config: Config,
+  example: { prompt: { say: 'Leave a message after the beep, then press the pound key.' }, maxLength: 120, urlTo: 'recording' },
+  branches: () => ['recorded', 'notRecorded'],
+  waits: true,
+  compile,
+  execute: (p, run) => start(p, run),
+  resume,
+});
+
+function compile(config: Config, ctx: CompileContext): Prepared {
+  requireCall(ctx);
+  if (config.urlTo !== undefined && ctx.variables.get(config.urlTo) !== 'text') ctx.problem('JCT_VARIABLE_UNKNOWN', `"${config.urlTo}" is not a text flow variable`, '.urlTo');
+  const durationType = config.durationTo === undefined ? undefined : ctx.variables.get(config.durationTo);
+  if (config.durationTo !== undefined && durationType !== 'whole' && durationType !== 'decimal') ctx.problem('JCT_VARIABLE_UNKNOWN', `"${config.durationTo}" is not a whole or decimal flow variable`, '.durationTo');
+  return {
+    id: ctx.node.id,
+    prompt: config.prompt && preparePrompt(config.prompt, ctx, '.prompt'),
+    record: {
+      kind: 'record',
+      maxLength: config.maxLength ?? 60,
+      finishKey: config.finishKey === 'none' ? null : (config.finishKey ?? '#'),
+      beep: config.beep ?? true,
+      silenceTimeout: config.silenceTimeout ?? 5,
+    },
+    urlTo: config.urlTo,
+    durationTo: config.durationTo,
+  };
+}
+
+function start(p: Prepared, run: RunContext): Outcome {
+  const record: RecordMessage = { ...p.record, hook: hookOf(p.id, 0, run) };
+  return answer(run, ...(p.prompt ? [promptOf(p.prompt, run), record] : [record])) ? waitForCall(run) : EXIT;
+}
+
+function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined {
+  if (input.kind === 'timer') return EXIT;
+  if (input.kind !== 'call') return undefined;
+  const recording = input.event.recording;
+  if (attemptOf(input.hook, p.id) === undefined) return callEnded(input) ? EXIT : undefined;
+  if (!recording) return NOT_RECORDED;
+  if (p.urlTo !== undefined) run.setVar(p.urlTo, recording.url);
+  if (p.durationTo !== undefined && recording.durationS !== undefined) run.setVar(p.durationTo, recording.durationS);
+  return RECORDED;
+}

@@ -1,0 +1,87 @@
+// The voice module of one provider: its call webhooks, verified by the provider's signature,
+// read by its dialect, submitted as `call` inputs, and answered, once durable, with the
+// instructions the steps gave, rendered in its dialect. Three routes under /voice/<provider>:
+// the call's first webhook (the number's voice URL), the hooks our documents name (`?h=` the
+// element's hook, `?p=` the person: some callbacks, e.g. Vonage's record events, do not say
+// who calls), and status callbacks (answered 204). A document that does not end waiting for
+// the call (a collect, record, forward or redirect) ends with a hang-up: the journey left the
+// call, or nobody answers this number.
+import { Type, type TProperties } from '@sinclair/typebox';
+import { JunctionError } from '../engine/errors.js';
+import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
+import type { WebhookRequest } from '../channels/provider.js';
+import { callerProfile } from './call.js';
+import type { CallEvent } from './call-event.js';
+import type { Dialect } from './dialect.js';
+import type { Instruction } from './instructions.js';
+
+export interface VoiceProvider<Secrets> {
+  /** URL segment and module name prefix: `/voice/<name>`, module `<name>-voice`. */
+  readonly name: string;
+  readonly dialect: Dialect<Secrets>;
+  /** The provider's secret settings (their names are listed in `secrets`). */
+  readonly settings: TProperties;
+  readonly secrets: readonly string[];
+  /** The dialect's secrets from the settings; undefined when they are not set. */
+  secretsOf(settings: Settings): Secrets | undefined;
+  /** HTTP methods the first webhook may come with (Vonage's answer URL: GET). Default POST. */
+  readonly callMethods?: ReadonlyArray<'GET' | 'POST'>;
+}
+
+type Route = 'call' | 'hook' | 'status';
+
+const WAITING = new Set<Instruction['kind']>(['collect', 'record', 'forward', 'redirect']);
+
+const COMMON = {
+  publicBaseUrl: Type.Optional(Type.String({ pattern: '^https?://[^/]+$', description: 'scheme and host the provider calls (behind a proxy, the public one); default: from the Host header' })),
+  sessionTimeoutS: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600, description: "seconds a call may go without a webhook before it counts as gone (the caller's journey ends)" }),
+};
+
+export function voiceModule<S>(provider: VoiceProvider<S>): Module {
+  const route = (method: 'GET' | 'POST', path: string, kind: Route): RouteDefinition => ({
+    method,
+    url: `/voice/${provider.name}${path}`,
+    access: 'signature',
+    handle: (req, ctx) => receive(provider, kind, req, ctx),
+  });
+  return {
+    name: `${provider.name}-voice`,
+    config: { schema: Type.Object({ ...COMMON, ...provider.settings }, { additionalProperties: false }), secrets: provider.secrets },
+    routes: [...(provider.callMethods ?? ['POST']).map((m) => route(m, '', 'call')), route('POST', '/hook', 'hook'), route('POST', '/status', 'status')],
+  };
+}
+
+async function receive<S>(provider: VoiceProvider<S>, kind: Route, req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
+  const base = (ctx.settings['publicBaseUrl'] as string | undefined) ?? `http://${String(req.headers['host'] ?? 'localhost')}`;
+  const request: WebhookRequest = { ...req, publicUrl: base + req.url };
+  const secrets = provider.secretsOf(ctx.settings);
+  if (secrets === undefined) throw new JunctionError('JCT_PROVIDER_NOT_CONFIGURED', `voice webhooks from ${provider.name} are refused until its secrets are set (module "${provider.name}-voice")`);
+  provider.dialect.verify(request, secrets, ctx.now());
+  const event = provider.dialect.read(request);
+  const personKey = personKeyOf(provider.name, event, req, ctx);
+  const hook = kind === 'hook' ? queryText(req, 'h') : undefined;
+  const expireAfterMs = (ctx.settings['sessionTimeoutS'] as number) * 1000;
+  const receipt = await ctx.submit(personKey, { kind: 'call', provider: provider.name, event, ...(hook === undefined ? {} : { hook }), expireAfterMs });
+  if (kind === 'status') return { status: 204, body: '' };
+  const hookUrl = (h: string, params: Readonly<Record<string, string>> = {}) => `${base}/voice/${provider.name}/hook?${new URLSearchParams({ h, p: receipt.personId, ...params }).toString()}`;
+  const body = provider.dialect.render(ending((receipt.answer ?? []) as Instruction[]), hookUrl);
+  return { status: 200, body, headers: { 'content-type': provider.dialect.contentType } };
+}
+
+/** The person a hook names, else the caller's (see callerProfile). */
+function personKeyOf(provider: string, event: CallEvent, req: RouteRequest, ctx: RouteContext): string {
+  return queryText(req, 'p') ?? ctx.personKey(callerProfile(provider, event));
+}
+
+function queryText(req: RouteRequest, name: string): string | undefined {
+  const value = req.query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '' || value.length > 300) throw new JunctionError('JCT_CALL_MALFORMED', `the query parameter "${name}" must be one short text`);
+  return value;
+}
+
+/** The instructions, ending with a hang-up unless they end waiting for the call. */
+function ending(instructions: readonly Instruction[]): Instruction[] {
+  const last = instructions.at(-1);
+  return last !== undefined && WAITING.has(last.kind) ? [...instructions] : [...instructions, { kind: 'hangup' }];
+}

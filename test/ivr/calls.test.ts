@@ -1,0 +1,161 @@
+// Complete IVR dialogs through the real server on loopback, for every scripted caller
+// (callers.ts): a menu, a wrong key then the right one, a PIN ended by "#", silence until "no
+// input" after two re-prompts, a forward that is busy then a voicemail recording, and a caller
+// who hangs up in the middle of the menu. The engine runs on a virtual clock; the session
+// expires when the provider stops calling back.
+import t, { type Test } from 'tap';
+import type { AddressInfo } from 'node:net';
+import { buildApp } from '../../gateway/app.js';
+import { ivrModule } from '../../ivr/index.js';
+import { VOICE_MODULES } from '../../ivr/providers.js';
+import { world, type World } from '../engine/helpers.js';
+import { jambonzCaller, plivoCaller, telnyxCaller, twilioCaller, vonageCaller, type Caller, type MakeCaller, type Turn } from './callers.js';
+
+const OUR_NUMBER = '+14155550000';
+const CALLER = '+14155550123';
+
+/** The menu every dialog calls. */
+const MENU_FLOW = {
+  schemaVersion: 1,
+  id: 'menu',
+  name: 'Acme menu',
+  entryPoints: [{ id: 'call', type: 'inboundCall', config: { numbers: [OUR_NUMBER] }, branches: { next: 'hello' } }],
+  elements: [
+    { id: 'hello', type: 'say', config: { text: 'Welcome to Acme.' }, branches: { next: 'menu' } },
+    {
+      id: 'menu',
+      type: 'collect',
+      config: {
+        prompts: [{ say: 'Press 1 for sales, 2 for support.' }],
+        options: [
+          { name: 'sales', digits: '1' },
+          { name: 'support', digits: '2' },
+        ],
+        noMatchPrompt: { say: 'That is not an option.' },
+        noInputPrompt: { say: 'Are you there?' },
+      },
+      branches: { sales: 'desk', support: 'pin', noInput: 'bye', noMatch: 'bye' },
+    },
+    { id: 'desk', type: 'forwardCall', config: { to: ['+14155550111'] }, branches: { answered: 'end', busy: 'busy', noAnswer: 'busy', failed: 'busy' } },
+    { id: 'busy', type: 'say', config: { text: 'Sales is busy.' }, branches: { next: 'voicemail' } },
+    { id: 'voicemail', type: 'record', config: { prompt: { say: 'Leave a message.' }, urlTo: 'recording' }, branches: { recorded: 'thanks', notRecorded: 'end' } },
+    { id: 'pin', type: 'collect', config: { prompts: [{ say: 'Enter your PIN, then hash.' }], minDigits: 4, maxDigits: 4, finishKey: '#', saveTo: 'pin' }, branches: { next: 'thanks', noInput: 'bye', noMatch: 'bye' } },
+    { id: 'thanks', type: 'say', config: { text: 'Thank you {{pin}}.' }, branches: { next: 'end' } },
+    { id: 'bye', type: 'say', config: { text: 'Goodbye.' }, branches: { next: 'end' } },
+    { id: 'end', type: 'exit', config: {} },
+  ],
+  settings: {
+    variables: [
+      { name: 'pin', type: 'text', default: '' },
+      { name: 'recording', type: 'text', default: '' },
+    ],
+  },
+};
+
+interface Line {
+  readonly w: World;
+  readonly caller: Caller;
+  /** A new call id per dialog. */
+  call(): { id: string; start(): Promise<Turn> };
+}
+
+async function line(t: Test, makeCaller: MakeCaller): Promise<Line> {
+  const probe = makeCaller('');
+  const w = world({ start: new Date().toISOString(), modules: [ivrModule, ...VOICE_MODULES], settings: { [probe.module]: probe.settings } });
+  w.engine.save(MENU_FLOW);
+  w.engine.launch('menu');
+  const app = buildApp(w.engine);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(async () => {
+    await app.close();
+    await w.engine.close();
+  });
+  const caller = makeCaller(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, () => w.clock.now());
+  let n = 0;
+  return {
+    w,
+    caller,
+    call: () => {
+      const id = `${caller.name}-call-${++n}`;
+      return { id, start: () => caller.start(id, CALLER, OUR_NUMBER) };
+    },
+  };
+}
+
+const CALLERS: readonly MakeCaller[] = [twilioCaller, telnyxCaller, vonageCaller, plivoCaller, jambonzCaller];
+
+for (const makeCaller of CALLERS) {
+  t.test(`${makeCaller('').name}: dialogs`, async (t) => {
+    const { w, caller, call } = await line(t, makeCaller);
+    const reply = (turn: Turn, id: string, outcome: Parameters<Caller['reply']>[4]) => caller.reply(turn, id, CALLER, OUR_NUMBER, outcome);
+
+    await t.test('the menu, a wrong key, then support and a PIN ended by #', async (t) => {
+      const c = call();
+      const menu = await c.start();
+      t.same(menu.said, ['Welcome to Acme.', 'Press 1 for sales, 2 for support.']);
+      t.equal(menu.waits?.kind, 'collect');
+      const again = await reply(menu, c.id, { digits: '9' });
+      t.same(again.said, ['That is not an option.', 'Press 1 for sales, 2 for support.'], 'a re-prompt after the no-match prompt');
+      const pin = await reply(again, c.id, { digits: '2' });
+      t.same(pin.said, ['Enter your PIN, then hash.']);
+      const done = await reply(pin, c.id, { digits: '1234' });
+      t.same(done, { said: ['Thank you 1234.'], hangup: true }, 'Exit ends the call');
+      t.same(w.engine.journeysOf(w.people.findByContact(CALLER)!.id), [], 'the journey is over');
+    });
+
+    await t.test('silence until no input, after two re-prompts', async (t) => {
+      const c = call();
+      let turn = await c.start();
+      for (let i = 0; i < 2; i++) {
+        turn = await reply(turn, c.id, { silence: true });
+        t.same(turn.said, ['Are you there?', 'Press 1 for sales, 2 for support.'], `re-prompt ${i + 1}`);
+      }
+      t.same(await reply(turn, c.id, { silence: true }), { said: ['Goodbye.'], hangup: true });
+    });
+
+    await t.test('sales is busy: a voicemail is recorded', async (t) => {
+      const c = call();
+      const forward = await reply(await c.start(), c.id, { digits: '1' });
+      t.equal(forward.waits?.kind, 'forward');
+      const record = await reply(forward, c.id, { forward: 'busy' });
+      t.same(record.said, ['Sales is busy.', 'Leave a message.']);
+      t.equal(record.waits?.kind, 'record');
+      const done = await reply(record, c.id, { recording: 'https://rec.example.com/r1.mp3', seconds: 7 });
+      t.same(done, { said: ['Thank you .'], hangup: true });
+    });
+
+    await t.test('a caller who hangs up mid-menu ends the journey', async (t) => {
+      const c = call();
+      await c.start();
+      const person = w.people.findByContact(CALLER)!.id;
+      t.equal(w.engine.journeysOf(person).length, 1, 'waiting at the menu');
+      t.equal(await caller.status(c.id, CALLER, OUR_NUMBER, 'completed'), 204);
+      t.same(w.engine.journeysOf(person), []);
+    });
+
+    await t.test('a retried webhook gets the same answer and changes nothing', async (t) => {
+      const c = call();
+      const menu = await c.start();
+      const first = await reply(menu, c.id, { digits: '2' });
+      const retry = await reply(menu, c.id, { digits: '2' });
+      t.same(retry, first);
+      const done = await reply(first, c.id, { digits: '4321' });
+      t.same(done.said, ['Thank you 4321.']);
+    });
+
+    await t.test('a provider that stops calling back: the session expires', async (t) => {
+      const c = call();
+      await c.start();
+      const person = w.people.findByContact(CALLER)!.id;
+      t.equal(w.engine.journeysOf(person).length, 1);
+      w.clock.advance(3600 * 1000 + 1);
+      await w.engine.durable();
+      t.same(w.engine.journeysOf(person), []);
+    });
+
+    await t.test('a number nobody answers: the call is hung up', async (t) => {
+      const turn = await caller.start('nobody-1', CALLER, '+14155559999');
+      t.same(turn, { said: [], hangup: true });
+    });
+  });
+}

@@ -44,6 +44,22 @@ export const TimelineEventSchema = Type.Union([
     },
     { additionalProperties: false, description: "the provider's delivery report on the last message sent to the person" },
   ),
+  Type.Object(
+    {
+      at: At,
+      type: Type.Literal('call'),
+      person: Type.String({ description: "the caller's phone number" }),
+      to: Type.String({ description: 'our number' }),
+      call: Type.String({ minLength: 1, description: "the call's id: its first event starts the call, the next ones answer what it last asked" }),
+      digits: Type.Optional(Type.String({ pattern: '^[0-9*#]*$' })),
+      speech: Type.Optional(Type.String()),
+      silence: Type.Optional(Type.Literal(true)),
+      recording: Type.Optional(Type.String({ description: "a recording's URL" })),
+      forward: Type.Optional(Type.Union(['completed', 'busy', 'no-answer', 'failed'].map((s) => Type.Literal(s)))),
+      hangup: Type.Optional(Type.Literal(true, { description: 'the caller hangs up' })),
+    },
+    { additionalProperties: false, description: 'a phone call: what the caller does on it (the IVR elements answer)' },
+  ),
 ]);
 export type TimelineEvent = Static<typeof TimelineEventSchema>;
 
@@ -119,10 +135,11 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   const saved = engine.save(input.flow);
   engine.launch(saved.id);
   const rejected: SimulationReport['rejected'] = [];
+  const hooks = new Map<string, string>(); // per call, the hook its last answer asked to be called back on
   for (const { time, event } of events.filter((e) => input.until === undefined || e.time <= input.until)) {
     await runOut(engine, time, always);
     clock.advanceTo(time);
-    const refused = await apply(engine, saved.id, event, lastSent);
+    const refused = await apply(engine, saved.id, event, lastSent, hooks);
     if (refused) rejected.push({ at: time, person: event.person, reason: refused });
   }
   const busy = (): boolean =>
@@ -167,7 +184,7 @@ function track(
 }
 
 /** Applies one timeline event through the inbox; returns why it was refused, if it was. */
-async function apply(engine: Engine, flowId: string, event: TimelineEvent, lastSent: ReadonlyMap<string, string>): Promise<string | undefined> {
+async function apply(engine: Engine, flowId: string, event: TimelineEvent, lastSent: ReadonlyMap<string, string>, hooks: Map<string, string>): Promise<string | undefined> {
   try {
     switch (event.type) {
       case 'enter': {
@@ -190,11 +207,27 @@ async function apply(engine: Engine, flowId: string, event: TimelineEvent, lastS
       }
       case 'report':
         return report(engine, event, lastSent);
+      case 'call':
+        await call(engine, event, hooks);
+        return undefined;
     }
   } catch (err) {
     if (err instanceof JunctionError) return `${err.code}: ${err.message}`;
     throw err;
   }
+}
+
+/** A call's webhook as a voice provider sends it: the first starts the call, the next ones answer its last hook. */
+async function call(engine: Engine, event: Extract<TimelineEvent, { type: 'call' }>, hooks: Map<string, string>): Promise<void> {
+  const hook = hooks.get(event.call);
+  const input = event.digits !== undefined || event.speech !== undefined || event.silence ? { input: { noInput: event.silence === true, ...(event.digits ? { digits: event.digits } : {}), ...(event.speech ? { speech: { text: event.speech } } : {}) } } : {};
+  const outcome = { ...input, ...(event.recording ? { recording: { url: event.recording } } : {}), ...(event.forward ? { forward: { status: event.forward } } : {}) };
+  const callEvent = { callId: event.call, from: event.person, to: event.to, direction: 'inbound', status: event.hangup ? 'completed' : 'in-progress', ...outcome };
+  const personKey = engine.people.findByContact(event.person)?.id ?? event.person;
+  const receipt = await engine.submit(personKey, { kind: 'call', provider: 'simulation', event: callEvent, ...(hook && !event.hangup ? { hook } : {}), expireAfterMs: 3600_000 } as never);
+  const asked = ((receipt.answer ?? []) as Array<{ hook?: unknown }>).findLast((i) => typeof i.hook === 'string')?.hook;
+  if (typeof asked === 'string') hooks.set(event.call, asked);
+  else hooks.delete(event.call);
 }
 
 /** A delivery report on the last message sent to the person, as a provider's webhook brings it. */

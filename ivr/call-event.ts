@@ -27,6 +27,12 @@ export interface CallEvent {
   readonly input?: CallInput;
   readonly recording?: { readonly url: string; readonly durationS?: number };
   readonly forward?: { readonly status: ForwardStatus; readonly durationS?: number };
+  /**
+   * The provider does not run what this webhook is answered with (Vonage's record events, sent
+   * in the background while the call goes on): what it reports waits for the call's next
+   * webhook on the same element.
+   */
+  readonly background?: boolean;
 }
 
 /** A call webhook that is not what its provider sends: 400. */

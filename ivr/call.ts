@@ -12,6 +12,7 @@ import type { InputDefinition, TriggerEntry, TriggerMatcher } from '../engine/mo
 import type { RunContext } from '../engine/element.js';
 import type { Input, PersonInput } from '../engine/vocabulary.js';
 import { normalizePhone } from '../engine/people/contacts.js';
+import { withPlus } from '../channels/addresses.js';
 import type { CallEvent, CallStatus } from './call-event.js';
 import type { InboundCallEntry } from './elements/inbound-call.js';
 
@@ -65,15 +66,30 @@ export function attemptOf(hook: string | undefined, nodeId: string): number | un
  * phone; a caller without a phone number (anonymous, a SIP user) is a person of this call alone.
  */
 export function callerProfile(provider: string, event: CallEvent): PersonInput {
-  const phone = normalizePhone(event.direction === 'outbound' ? event.to : event.from);
+  const phone = phoneOf(event.direction === 'outbound' ? event.to : event.from);
   return phone === undefined ? { id: `call-${provider}-${event.callId}` } : { phones: [phone] };
+}
+
+/** A number as providers send it (Vonage and Plivo: digits without "+") in E.164, if it is one. */
+export function phoneOf(raw: string): string | undefined {
+  return normalizePhone(withPlus(raw));
+}
+
+/**
+ * What identifies one webhook among a call's: its hook and what it reports (a provider's retry
+ * repeats them all; the next webhook on the same hook reports something else).
+ */
+function dedupKey(input: CallWebhook): string {
+  const { callId, status, input: entry, recording, forward } = input.event;
+  const outcome = entry ? `${entry.noInput ? 'silence' : ''}:${entry.digits ?? ''}:${entry.speech?.text ?? ''}` : '';
+  return [input.provider, callId, input.hook ?? '', status ?? '', outcome, recording?.url ?? '', forward?.status ?? ''].join('\u0000');
 }
 
 export const callInput: InputDefinition = {
   kind: 'call',
   answered: true,
   waitKey: (input) => (input.kind === 'call' ? callWaitKey(input.provider, input.event.callId) : undefined),
-  dedupKey: (input) => (input.kind === 'call' ? [input.provider, input.event.callId, input.hook ?? '', input.event.status ?? '', input.event.input?.noInput ? 'silence' : ''].join('\u0000') : undefined),
+  dedupKey: (input) => (input.kind === 'call' ? dedupKey(input) : undefined),
   person: (input) => (input.kind === 'call' ? callerProfile(input.provider, input.event) : undefined),
   triggers: numberTriggers,
 };
@@ -87,7 +103,7 @@ function numberTriggers(entries: readonly TriggerEntry[]): TriggerMatcher {
   return {
     match(input) {
       if (input.kind !== 'call' || input.hook !== undefined || callEnded(input)) return undefined;
-      const entry = byNumber.get(normalizePhone(input.event.to) ?? input.event.to);
+      const entry = byNumber.get(phoneOf(input.event.to) ?? input.event.to);
       return entry && { entry, vars: {}, interrupts: false };
     },
   };

@@ -38,11 +38,12 @@ const COMMON = {
 };
 
 export function voiceModule<S>(provider: VoiceProvider<S>): Module {
+  const held = new HeldRecordings();
   const route = (method: 'GET' | 'POST', path: string, kind: Route): RouteDefinition => ({
     method,
     url: `/voice/${provider.name}${path}`,
     access: 'signature',
-    handle: (req, ctx) => receive(provider, kind, req, ctx),
+    handle: (req, ctx) => receive(provider, held, kind, req, ctx),
   });
   return {
     name: `${provider.name}-voice`,
@@ -51,21 +52,54 @@ export function voiceModule<S>(provider: VoiceProvider<S>): Module {
   };
 }
 
-async function receive<S>(provider: VoiceProvider<S>, kind: Route, req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
+async function receive<S>(provider: VoiceProvider<S>, held: HeldRecordings, kind: Route, req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
   const base = (ctx.settings['publicBaseUrl'] as string | undefined) ?? `http://${String(req.headers['host'] ?? 'localhost')}`;
   const request: WebhookRequest = { ...req, publicUrl: base + req.url };
   const secrets = provider.secretsOf(ctx.settings);
   if (secrets === undefined) throw new JunctionError('JCT_PROVIDER_NOT_CONFIGURED', `voice webhooks from ${provider.name} are refused until its secrets are set (module "${provider.name}-voice")`);
   provider.dialect.verify(request, secrets, ctx.now());
-  const event = provider.dialect.read(request);
-  const personKey = personKeyOf(provider.name, event, req, ctx);
   const hook = kind === 'hook' ? queryText(req, 'h') : undefined;
+  const event = held.merge(provider.dialect.read(request), hook, ctx.now());
+  if (event === undefined) return { status: 204, body: '' }; // a background recording, kept for the element's next webhook
+  const personKey = personKeyOf(provider.name, event, req, ctx);
   const expireAfterMs = (ctx.settings['sessionTimeoutS'] as number) * 1000;
   const receipt = await ctx.submit(personKey, { kind: 'call', provider: provider.name, event, ...(hook === undefined ? {} : { hook }), expireAfterMs });
-  if (kind === 'status') return { status: 204, body: '' };
+  // A status callback, or a hook callback nobody took (a leg still ringing, a call already over): nothing to say.
+  if (kind === 'status' || (kind === 'hook' && !receipt.delivered)) return { status: 204, body: '' };
   const hookUrl = (h: string, params: Readonly<Record<string, string>> = {}) => `${base}/voice/${provider.name}/hook?${new URLSearchParams({ h, p: receipt.personId, ...params }).toString()}`;
   const body = provider.dialect.render(ending((receipt.answer ?? []) as Instruction[]), hookUrl);
   return { status: 200, body, headers: { 'content-type': provider.dialect.contentType } };
+}
+
+/** How long a background recording waits for its element's next webhook (ms). */
+const HOLD_MS = 10 * 60_000;
+
+/**
+ * Recordings that came in the background (CallEvent.background), kept in memory for the next
+ * webhook of the same call and element, which then carries them; the record element holds the
+ * call until one is there. A restart in between loses one (the element then takes notRecorded).
+ */
+class HeldRecordings {
+  private readonly held = new Map<string, { recording: NonNullable<CallEvent['recording']>; at: number }>();
+
+  /** The event to submit: undefined when it is a background recording (now held), else with any held recording. */
+  merge(event: CallEvent, hook: string | undefined, now: number): CallEvent | undefined {
+    if (hook === undefined) return event;
+    const key = `${event.callId}\u0000${hook.split('~')[0]}`;
+    if (event.background && event.recording) {
+      this.forget(now);
+      this.held.set(key, { recording: event.recording, at: now });
+      return undefined;
+    }
+    const kept = this.held.get(key);
+    if (!kept || event.recording) return event;
+    this.held.delete(key);
+    return { ...event, recording: kept.recording };
+  }
+
+  private forget(now: number): void {
+    for (const [key, { at }] of this.held) if (at < now - HOLD_MS) this.held.delete(key);
+  }
 }
 
 /** The person a hook names, else the caller's (see callerProfile). */

@@ -149,10 +149,12 @@ export class GroupCommit {
   private size = 0;
   /** Everyone waiting on the open batch shares one promise. */
   private waiting: Deferred | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: { cancel(): void } | undefined;
   /** The armed timer is the immediate one of a full batch. */
   private now = false;
   private writing: Promise<void> = Promise.resolve();
+  /** A write of the open batch is chained after the one in progress. */
+  private queued = false;
   private failure: unknown;
   private readonly flushMs: number;
   private readonly maxRows: number;
@@ -195,7 +197,7 @@ export class GroupCommit {
   /** Writes the open batch now and waits for it (used at shutdown and by tests). */
   async flush(): Promise<void> {
     this.disarm();
-    await this.write();
+    while (this.size > 0 || this.queued) await this.write();
   }
 
   /** Calls `observer` after every batch written (for metrics); returns the function that stops it. */
@@ -215,48 +217,64 @@ export class GroupCommit {
     else if (this.timer === undefined) this.arm(this.flushMs);
   }
 
+  /** A delay of 0 writes once the event loop has handled what is ready now (every request read in this turn joins the batch). */
   private arm(delay: number): void {
     if (this.timer !== undefined && (delay > 0 || this.now)) return;
     this.disarm();
     this.now = delay === 0;
-    this.timer = setTimeout(() => {
+    const fire = () => {
       this.timer = undefined;
       void this.write();
-    }, delay);
+    };
+    if (delay === 0) {
+      const immediate = setImmediate(fire);
+      this.timer = { cancel: () => clearImmediate(immediate) };
+    } else {
+      const timeout = setTimeout(fire, delay);
+      this.timer = { cancel: () => clearTimeout(timeout) };
+    }
   }
 
   private disarm(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timer.cancel();
     this.timer = undefined;
     this.now = false;
   }
 
-  /** Batches are written one after another, in the order they were closed. */
+  /**
+   * Batches are written one after another. The open batch is taken only when the write before
+   * it is done, so everything that arrived meanwhile (while the store synced) goes in one batch.
+   */
   private write(): Promise<void> {
-    if (this.size === 0) return this.writing;
+    if (this.size === 0 || this.queued) return this.writing;
+    this.queued = true;
+    this.writing = this.writing.then(() => this.writeOpenBatch());
+    this.writing.catch(() => {}); // callers learn of a failure through their own promise
+    return this.writing;
+  }
+
+  private async writeOpenBatch(): Promise<void> {
+    this.queued = false;
+    if (this.failure !== undefined) throw this.failure;
+    if (this.size === 0) return;
     const rows = batchRows(this.batch, this.groups);
     const waiting = this.waiting;
     this.batch = openBatch();
     this.groups = [];
     this.size = 0;
     this.waiting = undefined;
-    this.writing = this.writing.then(async () => {
-      if (this.failure !== undefined) throw this.failure;
-      try {
-        const started = performance.now();
-        await this.backend.commit(rows);
-        this.batches++;
-        this.rows += rows.length;
-        for (const observe of this.observers) observe(rows.length, performance.now() - started);
-        waiting?.resolve();
-      } catch (err) {
-        this.failure = err;
-        waiting?.reject(err);
-        throw err;
-      }
-    });
-    this.writing.catch(() => {}); // callers learn of a failure through their own promise
-    return this.writing;
+    try {
+      const started = performance.now();
+      await this.backend.commit(rows);
+      this.batches++;
+      this.rows += rows.length;
+      for (const observe of this.observers) observe(rows.length, performance.now() - started);
+      waiting?.resolve();
+    } catch (err) {
+      this.failure = err;
+      waiting?.reject(err);
+      throw err;
+    }
   }
 }
 

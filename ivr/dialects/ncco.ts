@@ -178,7 +178,7 @@ function forwardOutcome(f: Fields): Partial<CallEvent> {
 
 function outcome(f: Fields): Partial<CallEvent> {
   const url = optionalText(f, 'recording_url', WHAT);
-  if (url) return { recording: { url, ...maybe('durationS', recordedSeconds(f)) } };
+  if (url) return { recording: { url, ...maybe('durationS', recordedSeconds(f)) }, background: true };
   const dtmf = optionalObject(f, 'dtmf', WHAT);
   const speech = optionalObject(f, 'speech', WHAT);
   return dtmf || speech ? { input: inputOf(dtmf, speech) } : {};

@@ -2,7 +2,9 @@
 // key, silence or the longest length; the recording's URL and length go into variables, then
 // `recorded`, or `notRecorded` when nothing was captured. A hang-up while recording still
 // gets its recording when the provider sends it; a call whose provider stops calling back
-// ends the journey.
+// ends the journey. Where the recording comes on a webhook of its own after the call moved on
+// (Vonage records in the background and then asks what next), the call is held — a second of
+// silence, then ask again — until it is there (at most HOLD_TRIES times).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
 import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
@@ -34,6 +36,7 @@ interface Prepared {
 
 const RECORDED = 0;
 const NOT_RECORDED = 1;
+const HOLD_TRIES = 10;
 
 export default defineElement<Config, Prepared>({
   type: 'record',
@@ -74,12 +77,18 @@ function start(p: Prepared, run: RunContext): Outcome {
   return answer(run, ...(p.prompt ? [promptOf(p.prompt, run), record] : [record])) ? waitForCall(run) : EXIT;
 }
 
+/** Keeps the caller on the line while the recording is on its way. */
+function hold(p: Prepared, run: RunContext, attempt: number): Outcome {
+  return answer(run, { kind: 'pause', seconds: 1 }, { kind: 'redirect', hook: hookOf(p.id, attempt, run) }) ? waitForCall(run) : EXIT;
+}
+
 function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined {
   if (input.kind === 'timer') return EXIT;
   if (input.kind !== 'call') return undefined;
   const recording = input.event.recording;
-  if (attemptOf(input.hook, p.id) === undefined) return callEnded(input) ? EXIT : undefined;
-  if (!recording) return NOT_RECORDED;
+  const attempt = attemptOf(input.hook, p.id);
+  if (attempt === undefined) return callEnded(input) ? EXIT : undefined;
+  if (!recording) return input.event.input?.noInput || callEnded(input) || attempt >= HOLD_TRIES ? NOT_RECORDED : hold(p, run, attempt + 1);
   if (p.urlTo !== undefined) run.setVar(p.urlTo, recording.url);
   if (p.durationTo !== undefined && recording.durationS !== undefined) run.setVar(p.durationTo, recording.durationS);
   return RECORDED;

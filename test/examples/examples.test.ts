@@ -122,3 +122,13 @@ t.test('birthday: every year across a leap day, a date set and moved later, a pu
   t.ok(r.participants.every((p) => p.outcome.endsWith('.exit')), 'every year\'s run has ended');
   t.equal(r.metrics.goalPerformers, 2);
 });
+
+t.test('IVR menu: a wrong key then support by voice, a voicemail when sales does not answer, silence then a hang-up', async (t) => {
+  const r = await run('ivr-menu');
+  t.same(pathOf(r, '+14155550123'), ['call', 'hello', 'menu', 'customer-number', 'keep-number', 'thanks', 'done']);
+  t.same(pathOf(r, '+14155550188'), ['call', 'hello', 'menu', 'desk', 'voicemail', 'thanks', 'done']);
+  t.same(pathOf(r, '+14155550199'), ['call', 'hello', 'menu']);
+  t.equal(r.participants.find((p) => p.personId === '+14155550199')!.outcome, 'menu', 'the hang-up ended the journey at the menu');
+  t.equal(r.people.find((p) => p.id === '+14155550123')!.attributes['customerNumber'], '4711');
+  t.same(r.rejected, []);
+});

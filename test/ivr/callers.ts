@@ -63,6 +63,11 @@ async function send(method: 'GET' | 'POST', url: string, headers: Record<string,
 }
 
 /** The answer read as the provider runs it; anything but 200 fails the dialog. */
+async function expectStatus(answer: Promise<Answer>, expected: number): Promise<void> {
+  const { status, text } = await answer;
+  if (status !== expected) throw new Error(`answered ${status} (not ${expected}): ${text}`);
+}
+
 async function turnOf(answer: Promise<Answer>, read: (text: string) => Turn): Promise<Turn> {
   const { status, text } = await answer;
   if (status !== 200) throw new Error(`answered ${status}: ${text}`);
@@ -205,7 +210,7 @@ export const plivoCaller: MakeCaller = (origin, now = Date.now) => {
       return { 'x-plivo-signature-v3': plivoV3(token, url, params, nonce), 'x-plivo-signature-v3-nonce': nonce };
     },
     call: (callId, from, to, state) => ({ CallUUID: callId, From: bare(from), To: bare(to), CallStatus: state, Direction: 'inbound' }),
-    outcome: (o) => {
+    outcome: (o): Fields => {
       if ('digits' in o) return { InputType: 'dtmf', Digits: o.digits };
       if ('speech' in o) return { InputType: 'speech', Speech: o.speech, SpeechConfidenceScore: '0.9' };
       if ('recording' in o) return { RecordUrl: o.recording, RecordingDuration: String(o.seconds), RecordingDurationMs: String(o.seconds * 1000), RecordingID: 'r1' };
@@ -267,13 +272,13 @@ export const vonageCaller: MakeCaller = (origin, now = Date.now) => {
       if ('forward' in o) {
         // the other leg's events on the connect's eventUrl: set-up first, then its outcome
         const other = { from: bare(to), to: '14155550111', uuid: `${callId}-other`, conversation_uuid: callId, direction: 'outbound' };
-        for (const status of ['started', 'ringing']) await event(url, { ...other, status });
+        for (const status of ['started', 'ringing']) await expectStatus(event(url, { ...other, status }), 204); // nothing to run yet
         const outcome = { completed: 'answered', busy: 'busy', 'no-answer': 'unanswered', failed: 'failed' }[o.forward];
         return turnOf(event(url, { ...other, status: outcome }), nccoTurn);
       }
       if ('recording' in o) {
-        // the record event (no from, to or leg uuid), then the notify after the record
-        await event(url, { start_time: at(-o.seconds), end_time: at(0), recording_url: o.recording, size: 12222, recording_uuid: randomUUID(), conversation_uuid: callId });
+        // the record event (no from, to or leg uuid; its answer is not run), then the notify after the record
+        await expectStatus(event(url, { start_time: at(-o.seconds), end_time: at(0), recording_url: o.recording, size: 12222, recording_uuid: randomUUID(), conversation_uuid: callId }), 204);
         return turnOf(event(last.waits!.nextUrl!, { payload: { hook: new URL(url).searchParams.get('h') }, conversation_uuid: callId }), nccoTurn);
       }
       const input = 'digits' in o ? { dtmf: { digits: o.digits, timed_out: false } } : 'speech' in o ? { speech: { results: [{ text: o.speech, confidence: '0.9' }] } } : { dtmf: { digits: '', timed_out: true } };

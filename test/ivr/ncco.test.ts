@@ -124,7 +124,7 @@ t.test('reading: the answer webhook (GET, or JSON), inputs, no input, a recordin
       timestamp: '2020-01-01T12:00:17.000Z',
     }),
   );
-  t.same(recording, { callId: LEG.conversation_uuid, from: '', to: '', recording: { url: 'https://api.nexmo.com/v1/files/bbbbbbbb-aaaa', durationS: 17 } }, 'a record event has no from/to');
+  t.same(recording, { callId: LEG.conversation_uuid, from: '', to: '', recording: { url: 'https://api.nexmo.com/v1/files/bbbbbbbb-aaaa', durationS: 17 }, background: true }, 'a record event has no from/to, and comes in the background');
   t.same(ncco.read(jsonPost(hookPath('record:voicemail'), { payload: { hook: 'record:voicemail' }, conversation_uuid: LEG.conversation_uuid })), { callId: LEG.conversation_uuid, from: '', to: '' }, 'the notify after it');
   const leg = (status: string, extra: object = {}) => ncco.read(jsonPost(hookPath('forward:desk', { forward: '1' }), { ...LEG, uuid: 'other-leg', direction: 'outbound', status, ...extra }));
   t.same(leg('answered'), { ...BASE, forward: { status: 'answered' } });

@@ -1,0 +1,38 @@
+// A call survives a crash: `junction start` answers a Twilio call with the example IVR menu, the
+// caller chooses support, the process is SIGKILLed while the caller types their customer
+// number, and after a restart on the same address the next webhook continues the same call
+// where it was (the number is taken, thanked, and the call ends).
+import t from 'tap';
+import { once } from 'node:events';
+import { closedPort } from '../gateway/services.js';
+import { startJunction } from './junction-process.js';
+import { twilioCaller } from '../ivr/callers.js';
+
+const OUR_NUMBER = '+14155550100'; // the example flow's Inbound Call number
+const CALLER = '+14155550177';
+
+t.test('a SIGKILL between two steps of a call: the next webhook continues it', async (t) => {
+  const port = await closedPort();
+  const env = {
+    ...process.env,
+    JUNCTION_PORT: String(port),
+    JUNCTION_HOST: '127.0.0.1',
+    JUNCTION_DATA_DIR: t.testdir(),
+    JUNCTION_TWILIO_VOICE_AUTH_TOKEN: 'twilio-test-token',
+  };
+  const first = startJunction(env);
+  const origin = await first.address;
+  const caller = twilioCaller(origin);
+  const menu = await caller.start('CA-crash-1', CALLER, OUR_NUMBER);
+  t.match(menu.said, ['Welcome to Acme.', /press 1/]);
+  const ask = await caller.reply(menu, 'CA-crash-1', CALLER, OUR_NUMBER, { digits: '2' });
+  t.match(ask.said, [/customer number/]);
+  first.child.kill('SIGKILL');
+  await once(first.child, 'exit');
+
+  const second = startJunction(env);
+  t.teardown(() => second.child.kill('SIGKILL'));
+  t.equal(await second.address, origin, 'the same address');
+  const done = await caller.reply(ask, 'CA-crash-1', CALLER, OUR_NUMBER, { digits: '4711' });
+  t.same(done, { said: ['Thank you. Someone will get back to you today. Goodbye.'], hangup: true });
+});

@@ -1,0 +1,164 @@
+// The IVR elements on the engine, without HTTP: where they may stand (a call must exist), how
+// Collect's options match (keys, ranges, RE2 patterns, words said), minimum digits, Record's
+// and Forward call's branches, Pause and Play in the answer, and the call's webhooks answered
+// with what the steps said.
+import t from 'tap';
+import { ivrModule } from '../../ivr/index.js';
+import type { CallEvent } from '../../ivr/call-event.js';
+import type { Instruction } from '../../ivr/instructions.js';
+import { world, type World } from '../engine/helpers.js';
+
+const NUMBER = '+14155550100';
+const CALLER = '+14155550123';
+
+function callFlow(elements: object[], variables: object[] = []): object {
+  return { schemaVersion: 1, id: 'ivr', name: 'ivr', entryPoints: [{ id: 'call', type: 'inboundCall', config: { numbers: [NUMBER] }, branches: { next: (elements[0] as { id: string }).id } }], elements, settings: { variables } };
+}
+
+/** A call driven straight through the inbox, remembering the hook the last answer asked for. */
+function caller(w: World, callId = 'c1') {
+  let hook: string | undefined;
+  const send = async (event: Partial<CallEvent> = {}, ended = false): Promise<Instruction[]> => {
+    const personKey = w.people.findByContact(CALLER)?.id ?? w.engine.personKey({ phones: [CALLER] });
+    const full: CallEvent = { callId, from: CALLER, to: NUMBER, direction: 'inbound', status: ended ? 'completed' : 'in-progress', ...event };
+    const receipt = await w.engine.submit(personKey, { kind: 'call', provider: 'test', event: full, ...(hook && !ended ? { hook } : {}), expireAfterMs: 60_000 });
+    const answer = (receipt.answer ?? []) as Instruction[];
+    hook = (answer.findLast((i) => 'hook' in i) as { hook?: string } | undefined)?.hook ?? hook;
+    return answer;
+  };
+  return { start: () => send(), send, hangUp: () => send({}, true), journeys: () => w.engine.journeysOf(w.people.findByContact(CALLER)!.id) };
+}
+
+function launched(flow: object) {
+  const w = world({ modules: [ivrModule] });
+  w.engine.save(flow);
+  w.engine.launch('ivr');
+  return w;
+}
+
+const exit = { id: 'end', type: 'exit', config: {} };
+const said = (id: string, text: string) => ({ id, type: 'say', config: { text }, branches: { next: 'end' } });
+
+t.test('IVR elements need a call: the validator says which entry point brings none', async (t) => {
+  const w = world({ modules: [ivrModule] });
+  const flow = {
+    schemaVersion: 1,
+    id: 'x',
+    name: 'x',
+    entryPoints: [
+      { id: 'api', type: 'flowApi', config: {}, branches: { next: 'hello' } },
+      { id: 'call', type: 'inboundCall', config: { numbers: [NUMBER] }, branches: { next: 'hello' } },
+    ],
+    elements: [{ id: 'hello', type: 'say', config: { text: 'hi' }, branches: { next: 'end' } }, exit],
+  };
+  t.match(w.engine.validate(flow), [{ code: 'JCT_IVR_NO_CALL', path: '$.elements[0].config', message: /"api" \(flowApi\)/ }]);
+  t.same(w.engine.validate({ ...flow, entryPoints: [flow.entryPoints[1]] }), []);
+  t.match(w.engine.validate({ ...flow, entryPoints: [{ id: 'call', type: 'inboundCall', config: { numbers: ['12'] }, branches: { next: 'hello' } }] }), [{ code: 'JCT_PHONE_INVALID' }]);
+  await w.engine.close();
+});
+
+t.test('collect options: keys, a range, a pattern, words; minimum digits; the entry kept', async (t) => {
+  const menu = {
+    id: 'menu',
+    type: 'collect',
+    config: {
+      prompts: [{ say: 'Which?' }],
+      input: 'dtmfSpeech',
+      maxDigits: 6,
+      minDigits: 2,
+      retries: 0,
+      saveTo: 'entry',
+      options: [
+        { name: 'exact', digits: '42' },
+        { name: 'range', range: { from: 100, to: 199 } },
+        { name: 'pattern', pattern: '9\\d+#?' },
+        { name: 'words', words: ['billing', 'invoice'] },
+      ],
+    },
+    branches: { exact: 'e', range: 'r', pattern: 'p', words: 'o', noInput: 'n', noMatch: 'm' },
+  };
+  const flow = callFlow([menu, said('e', 'exact'), said('r', 'range'), said('p', 'pattern'), said('o', 'words'), said('n', 'silence'), said('m', 'no match'), exit], [{ name: 'entry', type: 'text', default: '' }]);
+  const cases: Array<[Partial<CallEvent>, string]> = [
+    [{ input: { noInput: false, digits: '42' } }, 'exact'],
+    [{ input: { noInput: false, digits: '150' } }, 'range'],
+    [{ input: { noInput: false, digits: '9123' } }, 'pattern'],
+    [{ input: { noInput: false, speech: { text: 'My INVOICE, please!' } } }, 'words'],
+    [{ input: { noInput: false, digits: '4' } }, 'no match'],
+    [{ input: { noInput: false, speech: { text: 'something else' } } }, 'no match'],
+    [{ input: { noInput: true } }, 'silence'],
+    [{}, 'silence'],
+  ];
+  for (const [event, expected] of cases) {
+    const w = launched(flow);
+    const c = caller(w);
+    const first = await c.start();
+    t.match(first, [{ kind: 'collect', prompts: [{ kind: 'say', text: 'Which?' }], dtmf: true, speech: true, minDigits: 2, maxDigits: 6, finishKey: '#', hook: /^menu~0~/ }]);
+    t.same(await c.send(event), [{ kind: 'say', text: expected }], JSON.stringify(event));
+    await w.engine.close();
+  }
+});
+
+t.test('record: the URL and length into variables, or notRecorded; forward: its four outcomes', async (t) => {
+  const flow = callFlow(
+    [
+      { id: 'rec', type: 'record', config: { prompt: { play: 'https://example.com/beep.mp3' }, maxLength: 30, urlTo: 'url', durationTo: 'seconds' }, branches: { recorded: 'fwd', notRecorded: 'none' } },
+      { id: 'fwd', type: 'forwardCall', config: { to: ['+1 415 555 0111', 'sip:desk@pbx.example.com'], callerId: '+1 415 555 0100' }, branches: { answered: 'a', busy: 'b', noAnswer: 'n', failed: 'f' } },
+      { id: 'none', type: 'say', config: { text: 'nothing recorded' }, branches: { next: 'end' } },
+      said('a', 'answered {{url}} {{seconds}}'),
+      said('b', 'busy'),
+      said('n', 'no answer'),
+      said('f', 'failed'),
+      exit,
+    ],
+    [
+      { name: 'url', type: 'text', default: '' },
+      { name: 'seconds', type: 'whole', default: 0 },
+    ],
+  );
+  const w = launched(flow);
+  const c = caller(w);
+  t.match(await c.start(), [{ kind: 'play', url: 'https://example.com/beep.mp3' }, { kind: 'record', maxLength: 30, beep: true, finishKey: '#' }]);
+  t.match(await c.send({ recording: { url: 'https://rec.example.com/1.mp3', durationS: 12 } }), [{ kind: 'forward', targets: [{ type: 'phone', address: '+14155550111' }, { type: 'sip', address: 'sip:desk@pbx.example.com' }], callerId: '+14155550100', ringTimeout: 30 }]);
+  t.same(await c.send({ status: 'in-progress' }), [], 'a callback without an outcome changes nothing');
+  t.same(await c.send({ forward: { status: 'completed' } }), [{ kind: 'say', text: 'answered https://rec.example.com/1.mp3 12' }]);
+  for (const [status, text] of [['busy', 'busy'], ['no-answer', 'no answer'], ['failed', 'failed']] as const) {
+    const w2 = launched(flow);
+    const c2 = caller(w2);
+    await c2.start();
+    await c2.send({ recording: { url: 'https://rec.example.com/2.mp3' } });
+    t.same(await c2.send({ forward: { status } }), [{ kind: 'say', text }]);
+    await w2.engine.close();
+  }
+  const w3 = launched(flow);
+  const c3 = caller(w3);
+  await c3.start();
+  t.same(await c3.send({ input: { noInput: true } }), [{ kind: 'say', text: 'nothing recorded' }]);
+  await w3.engine.close();
+  const w4 = launched(flow);
+  const c4 = caller(w4);
+  await c4.start();
+  t.match(await c4.send({}), [{ kind: 'pause', seconds: 1 }, { kind: 'redirect', hook: /^rec~1~/ }], 'asked what next before the recording came: held');
+  t.match(await c4.send({ recording: { url: 'https://rec.example.com/3.mp3' } }), [{ kind: 'forward' }]);
+  await w4.engine.close();
+  await w.engine.close();
+});
+
+t.test('pause, play and hang up; a hang-up while forwarding ends the journey', async (t) => {
+  const flow = callFlow([
+    { id: 'wait', type: 'callPause', config: { seconds: 2 }, branches: { next: 'music' } },
+    { id: 'music', type: 'play', config: { url: 'https://example.com/hold.mp3', loop: 3 }, branches: { next: 'fwd' } },
+    { id: 'fwd', type: 'forwardCall', config: { to: ['+1 415 555 0111'] }, branches: { answered: 'bye', busy: 'bye', noAnswer: 'bye', failed: 'bye' } },
+    { id: 'bye', type: 'hangUp', config: {} },
+  ]);
+  const w = launched(flow);
+  const c = caller(w);
+  t.match(await c.start(), [{ kind: 'pause', seconds: 2 }, { kind: 'play', url: 'https://example.com/hold.mp3', loop: 3 }, { kind: 'forward' }]);
+  t.equal(c.journeys().length, 1);
+  t.same(await c.hangUp(), []);
+  t.same(c.journeys(), []);
+  const c2 = caller(w, 'c2');
+  await c2.start();
+  t.same(await c2.send({ forward: { status: 'busy' } }), [{ kind: 'hangup' }]);
+  t.same(c2.journeys(), []);
+  await w.engine.close();
+});

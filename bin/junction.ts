@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, keys. Errors print as
+// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, keys, migrate. Errors print as
 // "error CODE: message" with exit code 2 (1 means "the flow has problems").
 import { parseArgs } from 'node:util';
 import { JunctionError } from '../engine/errors.js';
@@ -13,6 +13,7 @@ import { configReferenceCommand } from './commands/config-reference.js';
 import { startCommand } from './commands/start.js';
 import { keysCommand } from './commands/keys.js';
 import { templatesCommand } from './commands/templates.js';
+import { migrateCommand } from './commands/migrate.js';
 import { packageVersion } from './files.js';
 import { assembleRegistry } from './modules.js';
 
@@ -30,6 +31,7 @@ const USAGE = `usage:
                                                        events, flow-api, reports
   junction keys list [--json] | keys revoke ID         the API keys of the data directory; revoke one
                                                        (each takes --config like start)
+  junction migrate [--config CONFIG.json]              bring the PostgreSQL store's schema to this version
   junction help | --help | -h                          this text
   junction --version | -v                              the version`;
 
@@ -75,6 +77,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         return templatesCommand(values.json ?? false, out);
       case 'keys':
         return keysCommand(positionals.slice(1), values, process.env, out);
+      case 'migrate':
+        return await migrateCommand(values.config, process.env, out);
       default:
         err(`unknown command "${command}"`);
         return usage(err, 2);

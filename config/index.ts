@@ -41,7 +41,25 @@ export const ConfigSchema = Type.Object(
       default: '',
       pattern: '^(|rediss?://\\S+)$',
       description:
-        'Redis for state shared by several Junction processes (today: the API rate-limit counters), e.g. redis://:password@host:6379 (secret: logged without its password); "" keeps them in each process\'s memory. While Redis is unreachable requests are let through uncounted and a warning is logged once',
+        'Redis for state shared by several Junction processes (the API rate-limit counters; with store redis, the state itself), e.g. redis://:password@host:6379 (secret: logged without its password; also read from REDIS_URL); "" keeps the counters in each process\'s memory. While Redis is unreachable requests are let through uncounted and a warning is logged once',
+    }),
+    store: Type.Union([Type.Literal('auto'), Type.Literal('embedded'), Type.Literal('postgres'), Type.Literal('redis')], {
+      default: 'auto',
+      description:
+        'Where state is kept: embedded (SQLite in dataDir, or memory when dataDir is ""), postgres (databaseUrl), redis (redisUrl, alone); auto: postgres when databaseUrl is set, else embedded',
+    }),
+    databaseUrl: Type.String({
+      default: '',
+      pattern: '^(|postgres(ql)?://\\S+)$',
+      description: 'PostgreSQL for the state, e.g. postgres://junction:password@db:5432/junction (secret: logged without its password); also read from DATABASE_URL',
+    }),
+    databaseSchema: Type.String({ default: 'junction', pattern: '^[a-z_][a-z0-9_]{0,62}$', description: "The PostgreSQL schema holding Junction's tables (created by the migrations)" }),
+    redisPrefix: Type.String({ default: 'junction:', minLength: 1, maxLength: 100, description: 'With store redis: the prefix of every key the state is kept under (several deployments can share one Redis)' }),
+    storeStartTimeoutS: Type.Integer({
+      minimum: 0,
+      maximum: 3600,
+      default: 60,
+      description: 'How long start keeps trying to reach PostgreSQL or Redis (with backoff) before it gives up (exit code 2)',
     }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'Least severe level logged (pino levels; silent logs nothing)' }),
     modules: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
@@ -69,9 +87,20 @@ export const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_ADMIN_KEY: 'adminKey',
   JUNCTION_RATE_LIMIT_PER_SECOND: 'rateLimitPerSecond',
   JUNCTION_REDIS_URL: 'redisUrl',
+  JUNCTION_STORE: 'store',
+  JUNCTION_DATABASE_URL: 'databaseUrl',
+  JUNCTION_DATABASE_SCHEMA: 'databaseSchema',
+  JUNCTION_REDIS_PREFIX: 'redisPrefix',
+  JUNCTION_STORE_START_TIMEOUT_S: 'storeStartTimeoutS',
   JUNCTION_LOG_LEVEL: 'logLevel',
 };
-const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays', 'rateLimitPerSecond']);
+
+/** The conventional variables operators already set, read when the JUNCTION_ one is not. */
+export const ENV_ALIASES: Record<string, keyof JunctionConfig> = {
+  DATABASE_URL: 'databaseUrl',
+  REDIS_URL: 'redisUrl',
+};
+const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays', 'rateLimitPerSecond', 'storeStartTimeoutS']);
 
 /** A configuration problem; `code` is always JCT_CONFIG_INVALID, `details.problems` names each. */
 export class ConfigError extends Error {
@@ -88,7 +117,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfig {
   const fromFile = file ? readConfigFile(file) : {};
   const fromEnv: Record<string, unknown> = {};
-  for (const [name, key] of Object.entries(ENV)) {
+  for (const [name, key] of [...Object.entries(ENV_ALIASES), ...Object.entries(ENV)]) {
     const v = env[name];
     if (v !== undefined) fromEnv[key] = NUMBERS.has(key) ? Number(v) : v;
   }

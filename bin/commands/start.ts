@@ -13,8 +13,7 @@ import { ConfigSchema, loadConfig, type JunctionConfig } from '../../config/inde
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { GroupCommit, MemoryBackend, type JournalBackend } from '../../engine/store/journal.js';
-import { SqliteBackend } from '../../engine/store/sqlite.js';
+import { GroupCommit, type JournalBackend } from '../../engine/store/journal.js';
 import { loadPeople } from '../../engine/people-file.js';
 import { JunctionError, toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
@@ -25,16 +24,17 @@ import { withoutPassword } from '../../gateway/auth/rate-limit.js';
 import { packageFile, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
+import { openStore, storeName } from '../store.js';
 
 export async function startCommand(configFile: string | undefined, pretty = false): Promise<void> {
   const config = withPackageExamples(loadConfig(process.env, configFile));
   const registry = assembleRegistry(config, process.env);
   const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
   const logger = pretty ? pino(options, prettyStream()) : pino(options);
-  logger.info({ config: { ...config, redisUrl: config.redisUrl && withoutPassword(config.redisUrl), modules: moduleSettings(registry) } }, 'configuration');
+  logger.info({ config: { ...config, redisUrl: config.redisUrl && withoutPassword(config.redisUrl), databaseUrl: config.databaseUrl && withoutPassword(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
-  const backend = openStore(config);
+  const backend = await openStore(config, logger);
   const engine = new Engine({
     clock,
     people,
@@ -48,9 +48,9 @@ export async function startCommand(configFile: string | undefined, pretty = fals
     templates: builtInTemplates(),
   });
   const started = performance.now();
-  if (config.people !== '') loadPeopleAtStart(config.people, people, hasRows(backend, 'person'));
+  if (config.people !== '') loadPeopleAtStart(config.people, people, backend.has('person'));
   const recovered = engine.recover(backend);
-  logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: config.dataDir || 'memory' }, 'state recovered');
+  logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: storeName(config) }, 'state recovered');
   launchFolder(engine, config.flows, logger);
   await engine.journal.flush();
   const keys = KeyStore.open(config.dataDir);
@@ -122,16 +122,6 @@ function printFirstAdminKey(keys: KeyStore): void {
 
 function moduleSettings(registry: Registry): Record<string, Settings> {
   return Object.fromEntries(registry.modules.map((m) => [m.name, registry.settings(m.name)]));
-}
-
-function openStore(config: JunctionConfig): JournalBackend {
-  if (config.dataDir === '') return new MemoryBackend();
-  return new SqliteBackend({ dir: config.dataDir, synchronous: config.sync });
-}
-
-function hasRows(backend: JournalBackend, table: 'person'): boolean {
-  for (const _row of backend.load(table)) return true;
-  return false;
 }
 
 /** Definitions always; the file's profiles only into an empty store (the journal's are newer). */

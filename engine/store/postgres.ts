@@ -105,6 +105,10 @@ export class PostgresBackend implements JournalBackend {
     }
   }
 
+  has(table: Table): boolean {
+    return (this.preloaded.get(table) ?? []).some((page) => page.length > 0);
+  }
+
   /**
    * Every row of a table in key order (binary order of the UTF-8 key), from the rows read at
    * open; values parsed as they are reached, and each page let go once passed. Serves each

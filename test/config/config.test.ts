@@ -18,9 +18,21 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     adminKey: '',
     rateLimitPerSecond: 100,
     redisUrl: '',
+    store: 'auto',
+    databaseUrl: '',
+    databaseSchema: 'junction',
+    redisPrefix: 'junction:',
+    storeStartTimeoutS: 60,
     logLevel: 'info',
     modules: {},
   });
+});
+
+t.test('the store: DATABASE_URL and REDIS_URL are read too, the JUNCTION_ variables win', async (t) => {
+  t.match(loadConfig({ DATABASE_URL: 'postgres://a@db/x', REDIS_URL: 'redis://r:6379' }), { databaseUrl: 'postgres://a@db/x', redisUrl: 'redis://r:6379' });
+  t.equal(loadConfig({ DATABASE_URL: 'postgres://a@db/x', JUNCTION_DATABASE_URL: 'postgres://b@db/y' }).databaseUrl, 'postgres://b@db/y');
+  t.throws(() => loadConfig({ DATABASE_URL: 'mysql://db' }), { code: 'JCT_CONFIG_INVALID' });
+  t.throws(() => loadConfig({ JUNCTION_STORE: 'mongo' }), { code: 'JCT_CONFIG_INVALID' });
 });
 
 t.test('a file overrides the defaults and the environment overrides the file', async (t) => {
@@ -49,4 +61,16 @@ t.test('redisUrl: empty (in memory) by default, a redis:// or rediss:// URL from
   const refused = errorOf(() => loadConfig({ JUNCTION_REDIS_URL: 'http://:secret@cache:6379' }));
   t.match(refused, { details: { problems: [{ path: '$.redisUrl' }] } }, 'only redis:// and rediss://');
   t.notMatch(`${(refused as Error).message} ${JSON.stringify(refused)}`, /secret/, 'the refusal does not quote the URL');
+});
+
+t.test('which store the configuration chooses, and how the log names it', async (t) => {
+  const { storeKind, storeName } = await import('../../bin/store.js');
+  t.equal(storeKind(loadConfig({})), 'embedded');
+  t.equal(storeKind(loadConfig({ JUNCTION_DATA_DIR: '' })), 'memory');
+  t.equal(storeKind(loadConfig({ DATABASE_URL: 'postgres://u:pw@db/x' })), 'postgres');
+  t.equal(storeName(loadConfig({ DATABASE_URL: 'postgres://u:pw@db/x' })), 'postgres postgres://db/x schema junction');
+  t.equal(storeKind(loadConfig({ JUNCTION_STORE: 'redis', REDIS_URL: 'redis://r:6379' })), 'redis');
+  t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis' })), { code: 'JCT_CONFIG_INVALID', message: /needs redisUrl/ });
+  t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'postgres' })), { code: 'JCT_CONFIG_INVALID', message: /needs databaseUrl/ });
+  t.equal(storeKind(loadConfig({ JUNCTION_STORE: 'embedded', DATABASE_URL: 'postgres://u@db/x' })), 'embedded', 'an explicit store wins over auto');
 });

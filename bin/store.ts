@@ -1,0 +1,65 @@
+// Which store `junction start` keeps its state in, opened: the embedded SQLite file in the data
+// directory (or memory when dataDir is ""), PostgreSQL (databaseUrl) or Redis alone (redisUrl).
+// A server store that cannot be reached at start is tried again with backoff (one line logged
+// per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error.
+import { ConfigError, type JunctionConfig } from '../config/index.js';
+import { MemoryBackend, type JournalBackend } from '../engine/store/journal.js';
+import { SqliteBackend } from '../engine/store/sqlite.js';
+import { PostgresBackend } from '../engine/store/postgres.js';
+import { RedisBackend } from '../engine/store/redis.js';
+import { toJunctionError } from '../engine/errors.js';
+import { withoutPassword } from '../gateway/auth/rate-limit.js';
+
+export type StoreKind = 'memory' | 'embedded' | 'postgres' | 'redis';
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+}
+
+const FIRST_RETRY_MS = 500;
+const LONGEST_RETRY_MS = 10_000;
+
+/** The store the configuration chooses. */
+export function storeKind(config: JunctionConfig): StoreKind {
+  const kind = config.store === 'auto' ? (config.databaseUrl ? 'postgres' : 'embedded') : config.store;
+  if (kind === 'postgres' && !config.databaseUrl) throw new ConfigError('store "postgres" needs databaseUrl (JUNCTION_DATABASE_URL or DATABASE_URL)');
+  if (kind === 'redis' && !config.redisUrl) throw new ConfigError('store "redis" needs redisUrl (JUNCTION_REDIS_URL or REDIS_URL)');
+  return kind === 'embedded' && config.dataDir === '' ? 'memory' : kind;
+}
+
+/** Where the state is, for the log: never a password. */
+export function storeName(config: JunctionConfig): string {
+  const kind = storeKind(config);
+  if (kind === 'postgres') return `postgres ${withoutPassword(config.databaseUrl)} schema ${config.databaseSchema}`;
+  if (kind === 'redis') return `redis ${withoutPassword(config.redisUrl)} prefix ${config.redisPrefix}`;
+  return kind === 'memory' ? 'memory' : `embedded ${config.dataDir}`;
+}
+
+export async function openStore(config: JunctionConfig, logger: Logger, wait = sleep): Promise<JournalBackend> {
+  const kind = storeKind(config);
+  if (kind === 'memory') return new MemoryBackend();
+  if (kind === 'embedded') return new SqliteBackend({ dir: config.dataDir, synchronous: config.sync });
+  const open = (): Promise<JournalBackend> =>
+    kind === 'postgres'
+      ? PostgresBackend.open({ url: config.databaseUrl, schema: config.databaseSchema, synchronousCommit: config.sync === 'full' ? 'on' : 'off' })
+      : RedisBackend.open({ url: config.redisUrl, prefix: config.redisPrefix });
+  return retried(open, config.storeStartTimeoutS * 1000, storeName(config), logger, wait);
+}
+
+async function retried<T>(open: () => Promise<T>, withinMs: number, name: string, logger: Logger, wait: (ms: number) => Promise<void>): Promise<T> {
+  const until = Date.now() + withinMs;
+  for (let delay = FIRST_RETRY_MS; ; delay = Math.min(2 * delay, LONGEST_RETRY_MS)) {
+    try {
+      return await open();
+    } catch (err) {
+      const e = toJunctionError(err, 'JCT_STORE_UNAVAILABLE');
+      if (e.code !== 'JCT_STORE_UNAVAILABLE' || Date.now() + delay > until) throw e;
+      logger.warn({ code: e.code, store: name, retryInMs: delay }, `the store cannot be reached yet: ${e.message}`);
+      await wait(delay);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

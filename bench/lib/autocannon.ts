@@ -3,9 +3,13 @@
 import { createRequire } from 'node:module';
 
 export interface RawRequest {
+  path?: string;
   headers?: Record<string, string>;
   body?: string;
 }
+
+/** What a connection keeps between the requests of its sequence (reset when the sequence starts over). */
+export type RequestContext = Record<string, unknown>;
 
 export interface AutocannonResult {
   duration: number;
@@ -16,6 +20,15 @@ export interface AutocannonResult {
   statusCodeStats: Record<string, { count: number } | undefined>;
 }
 
+/** One request of a connection's sequence; each connection plays the sequence over and over. */
+export interface SequenceRequest {
+  method: string;
+  /** Builds the request just before it is written; a falsy answer starts the connection's sequence over. */
+  setupRequest: (request: RawRequest, context: RequestContext) => RawRequest | undefined;
+  /** Sees the answer before the next request of the sequence is built. */
+  onResponse?: (status: number, body: string, context: RequestContext) => void;
+}
+
 export type Autocannon = (options: {
   url: string;
   connections: number;
@@ -23,7 +36,20 @@ export type Autocannon = (options: {
   duration: number;
   overallRate?: number;
   headers: Record<string, string>;
-  requests: Array<{ method: string; setupRequest: (request: RawRequest) => RawRequest }>;
+  requests: SequenceRequest[];
 }) => Promise<AutocannonResult>;
 
 export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** How long and how hard a load generator runs: full throughput, or paced to `overallRate` requests per second over all connections. */
+export interface Pace {
+  connections: number;
+  seconds: number;
+  overallRate?: number;
+}
+
+/** One run of `requests` against `url`, one request in flight a connection (no pipelining). */
+export function runPaced(url: string, pace: Pace, headers: Record<string, string>, requests: SequenceRequest[]): Promise<AutocannonResult> {
+  const { connections, seconds: duration, overallRate } = pace;
+  return autocannon({ url, connections, pipelining: 1, duration, ...(overallRate === undefined ? {} : { overallRate }), headers, requests });
+}

@@ -39,7 +39,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
     clock,
     people,
     registry,
-    journal: new GroupCommit(backend, { flushMs: config.flushMs }),
+    journal: new GroupCommit(backend, { flushMs: config.flushMs, onStoreChange: (err) => storeChanged(logger, err) }),
     partitions: config.partitions,
     logger,
     dedupWindowMs: config.dedupHours * 3600_000,
@@ -96,6 +96,12 @@ function withPackageExamples(config: JunctionConfig): JunctionConfig {
     flows: config.flows === defaults.flows.default ? packageFile(config.flows) : config.flows,
     people: config.people === defaults.people.default ? packageFile(config.people) : config.people,
   };
+}
+
+/** While the store is out of reach input is refused (503) and the batch in progress is tried again; both moments are logged once. */
+function storeChanged(logger: pino.Logger, err: unknown): void {
+  if (err === undefined) logger.info({ code: 'JCT_STORE_BACK' }, 'the store is back: taking input again');
+  else logger.error({ code: 'JCT_STORE_UNAVAILABLE', err: String((err as Error).message ?? err) }, 'the store is out of reach: input is refused (503) until it is back');
 }
 
 /** Why the server could not listen, in words: a port in use is the common case. */

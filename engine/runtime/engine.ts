@@ -214,7 +214,7 @@ export class Engine {
    * it caused is durable. A refused input (JunctionError) writes nothing.
    */
   submit(personKey: string, input: Input): Promise<Receipt> {
-    if (this.journal.failed || this.closed) return Promise.reject(unavailable());
+    if (!this.journal.available || this.closed) return Promise.reject(unavailable());
     let receipt: Receipt;
     try {
       receipt = this.route(this.partition(personKey), personKey, input);
@@ -691,9 +691,9 @@ export class Engine {
     return this.pendingEffects;
   }
 
-  /** Whether the inbox takes input: not once a batch failed (the store cannot make input durable), nor after close. */
+  /** Whether the inbox takes input: not while the store is out of reach or once a batch failed for good, nor after close. */
   get accepting(): boolean {
-    return !this.journal.failed && !this.closed;
+    return this.journal.available && !this.closed;
   }
 
   /** Participants inside each flow version, by the element they are at (a pass over every participant). */
@@ -721,7 +721,7 @@ export class Engine {
     for (const p of this.parts) p.wakeups.stop();
     this.outbox.close();
     await this.outbox.idle();
-    await this.journal.flush();
+    await this.journal.close();
   }
 
   // ── recovery ────────────────────────────────────────────────────────────────
@@ -1266,7 +1266,7 @@ export class Engine {
     const effects = this.toDispatch;
     this.toDispatch = [];
     this.dispatching++;
-    this.journal.durable().then(
+    this.journal.written().then(
       () => {
         this.dispatching--;
         this.outbox.dispatch(effects);

@@ -124,6 +124,26 @@ export interface GroupCommitOptions {
   flushMs?: number;
   /** A batch is written as soon as it holds this many distinct rows. Default 2,000. */
   maxRows?: number;
+  /**
+   * While the store is out of reach (a commit failed with JCT_STORE_UNAVAILABLE), the batch is
+   * written again with backoff, from `firstRetryMs` (default 100) up to `longestRetryMs`
+   * (default 5,000) between attempts; its callers wait up to `waitMs` (default 5,000) and are
+   * then refused, though their rows are still written once the store is back.
+   */
+  firstRetryMs?: number;
+  longestRetryMs?: number;
+  waitMs?: number;
+  /** Told when the store is lost (with the error) and when it is back (undefined). */
+  onStoreChange?: (err: unknown) => void;
+}
+
+/** A commit error the store may recover from (it was out of reach), so the batch is tried again. */
+function retryable(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'JCT_STORE_UNAVAILABLE';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Learns of a batch written: its rows and the backend's commit time (ms). */
@@ -149,8 +169,10 @@ export class GroupCommit {
   /** Groups with members marked in the open batch. */
   private groups: Array<{ takeRows(out: Row[]): void }> = [];
   private size = 0;
-  /** Everyone waiting on the open batch shares one promise. */
+  /** Everyone waiting on the open batch shares one promise (refused after waitMs while the store is out of reach). */
   private waiting: Deferred | undefined;
+  /** Resolved when the open batch is written, however long that takes (see written()). */
+  private writtenWaiting: Deferred | undefined;
   private timer: { cancel(): void } | undefined;
   /** The armed timer is the immediate one of a full batch. */
   private now = false;
@@ -158,8 +180,14 @@ export class GroupCommit {
   /** A write of the open batch is chained after the one in progress. */
   private queued = false;
   private failure: unknown;
+  /** The store is out of reach: the batch in progress is being tried again. */
+  private down = false;
+  /** Closing: a batch that cannot be written is not tried again. */
+  private closing = false;
   private readonly flushMs: number;
   private readonly maxRows: number;
+  private readonly retry: { first: number; longest: number; waitMs: number };
+  private readonly onStoreChange: ((err: unknown) => void) | undefined;
   /** Batches and rows written so far (for metrics and benchmarks). */
   batches = 0;
   rows = 0;
@@ -172,6 +200,8 @@ export class GroupCommit {
   ) {
     this.flushMs = options.flushMs ?? 2;
     this.maxRows = options.maxRows ?? 2000;
+    this.retry = { first: options.firstRetryMs ?? 100, longest: options.longestRetryMs ?? 5000, waitMs: options.waitMs ?? 5000 };
+    this.onStoreChange = options.onStoreChange;
   }
 
   /** Adds a row to the open batch. Synchronous: call it for every row of a transition in one go. */
@@ -196,10 +226,22 @@ export class GroupCommit {
     return (this.waiting ??= deferred()).promise;
   }
 
+  /**
+   * Resolves when every row put so far is written, however long the store is out of reach;
+   * rejects only if their batch failed for good (what must happen after a write, e.g. performing
+   * the outbox entries it holds, waits on this).
+   */
+  written(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.size === 0) return this.writing;
+    return (this.writtenWaiting ??= deferred()).promise;
+  }
+
   /** Writes the open batch now and waits for it (used at shutdown and by tests). */
   async flush(): Promise<void> {
     this.disarm();
     while (this.size > 0 || this.queued) await this.write();
+    await this.writing; // the batch being written, if any
   }
 
   /** Calls `observer` after every batch written (for metrics); returns the function that stops it. */
@@ -208,9 +250,20 @@ export class GroupCommit {
     return () => this.observers.delete(observer);
   }
 
-  /** True once a batch failed: the working state is ahead of the store and must not be trusted. */
+  /** True once a batch failed for good: the working state is ahead of the store and must not be trusted. */
   get failed(): boolean {
     return this.failure !== undefined;
+  }
+
+  /** Whether new rows can be made durable now: no batch failed for good and the store is in reach. */
+  get available(): boolean {
+    return this.failure === undefined && !this.down;
+  }
+
+  /** Writes what is open; a batch the store cannot take is then not tried again. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.flush();
   }
 
   private grew(rows: number): void {
@@ -260,23 +313,47 @@ export class GroupCommit {
     if (this.failure !== undefined) throw this.failure;
     if (this.size === 0) return;
     const rows = batchRows(this.batch, this.groups);
-    const waiting = this.waiting;
+    const { waiting, writtenWaiting } = this;
     this.batch = openBatch();
     this.groups = [];
     this.size = 0;
     this.waiting = undefined;
+    this.writtenWaiting = undefined;
     try {
-      const started = performance.now();
-      await this.backend.commit(rows);
-      this.batches++;
-      this.rows += rows.length;
-      for (const observe of this.observers) observe(rows.length, performance.now() - started);
+      await this.commitUntilWritten(rows, waiting);
       waiting?.resolve();
+      writtenWaiting?.resolve();
     } catch (err) {
       this.failure = err;
       waiting?.reject(err);
+      writtenWaiting?.reject(err);
       throw err;
     }
+  }
+
+  /** Commits the batch, trying again while the store is out of reach (see GroupCommitOptions). */
+  private async commitUntilWritten(rows: Row[], waiting: Deferred | undefined): Promise<void> {
+    for (let delay = this.retry.first; ; delay = Math.min(2 * delay, this.retry.longest)) {
+      try {
+        const started = performance.now();
+        await this.backend.commit(rows);
+        this.batches++;
+        this.rows += rows.length;
+        for (const observe of this.observers) observe(rows.length, performance.now() - started);
+        if (this.down) this.storeChanged(false, undefined);
+        return;
+      } catch (err) {
+        if (!retryable(err) || this.closing) throw err;
+        if (!this.down) this.storeChanged(true, err, waiting);
+        await sleep(delay);
+      }
+    }
+  }
+
+  private storeChanged(down: boolean, err: unknown, waiting?: Deferred): void {
+    this.down = down;
+    if (waiting) setTimeout(() => waiting.reject(err), this.retry.waitMs).unref();
+    this.onStoreChange?.(err);
   }
 }
 

@@ -34,6 +34,8 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** 'on' (default): a batch is durable on the server's disk when answered. 'off': see the top of this module. */
   synchronousCommit?: 'on' | 'off';
+  /** What the server's pg_stat_activity shows the connections as. Default `junction`. */
+  applicationName?: string;
 }
 
 /** How much longer than the statement timeout a query waits for a server that stopped answering (ms). */
@@ -150,6 +152,7 @@ export class PostgresBackend implements JournalBackend {
     let client: PoolClient | undefined;
     try {
       client = await this.pool.connect();
+      heard(client);
       await client.query('BEGIN');
       for (const { sql, keys, values, deleted } of writes) {
         if (keys.length > 0) await client.query({ name: `${sql.table}.upsert`, text: sql.upsert, values: [keys, values] });
@@ -205,9 +208,22 @@ function poolConfig(options: PostgresOptions): PoolConfig {
     statement_timeout: statementTimeoutMs,
     query_timeout: statementTimeoutMs + SILENT_SERVER_SLACK_MS,
     keepAlive: true,
-    application_name: 'junction',
+    application_name: options.applicationName ?? 'junction',
     options: `-c synchronous_commit=${synchronousCommit}`,
   };
+}
+
+const listened = new WeakSet<PoolClient>();
+
+/**
+ * A connection ended by the server while checked out (a restart, pg_terminate_backend) also
+ * emits 'error' on the client: its query rejects, which the write handles; the event must be
+ * heard too, or it would end the process.
+ */
+function heard(client: PoolClient): void {
+  if (listened.has(client)) return;
+  listened.add(client);
+  client.on('error', () => {});
 }
 
 function schemaOf(schema = DEFAULT_SCHEMA): string {

@@ -192,6 +192,39 @@ export interface RouteDefinition {
   handle(request: RouteRequest, ctx: RouteContext): Promise<RouteAnswer>;
 }
 
+/**
+ * One WebSocket connection of a module's socket endpoint, framework-free. Text frames only: a
+ * binary frame closes the connection (1003) before any handler sees it.
+ */
+export interface ModuleSocket {
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  /**
+   * Each text message, in arrival order. A throw or rejection (e.g. a JunctionError for a
+   * message that is not JSON) answers nothing: the gateway counts it by code and the socket stays open.
+   */
+  onMessage(f: (text: string) => void | Promise<void>): void;
+  onClose(f: () => void): void;
+}
+
+/**
+ * A WebSocket endpoint a module serves (e.g. a voice platform's socket API). The upgrade request
+ * is refused (an HTTP error answer, no socket) when it does not offer `protocol` among its
+ * subprotocols, when its `access` refuses it, or when `accept` throws; otherwise `open` is given
+ * the connection, the upgrade request and its module's route context.
+ */
+export interface SocketDefinition {
+  /** The path (GET, upgraded). */
+  readonly url: string;
+  /** The subprotocol the client must offer (Sec-WebSocket-Protocol); it is the one the server answers with. */
+  readonly protocol?: string;
+  /** As for routes: `signature` means `accept` checks the caller's credentials itself. */
+  readonly access: RouteAccess;
+  /** Checks the upgrade request (e.g. credentials); a throw (a JunctionError) refuses it with that error's answer. */
+  accept?(request: RouteRequest, ctx: RouteContext): void;
+  open(socket: ModuleSocket, request: RouteRequest, ctx: RouteContext): void;
+}
+
 /** What a listener may use: the inbox, its module's settings, and a logger. */
 export interface ListenerContext extends RouteContext {
   readonly logger: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
@@ -218,6 +251,8 @@ export interface Module {
   readonly effects?: readonly EffectHandler[];
   readonly inputs?: readonly InputDefinition[];
   readonly routes?: readonly RouteDefinition[];
+  /** WebSocket endpoints, served by the gateway like routes (with the module's settings). */
+  readonly sockets?: readonly SocketDefinition[];
   readonly listeners?: readonly ListenerDefinition[];
   /** The channel events the module's inputs record (InputOutcome.event), with their properties. */
   readonly events?: readonly EventDefinition[];

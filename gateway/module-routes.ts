@@ -5,9 +5,18 @@
 // content type (multipart email, XML); a body that is not valid UTF-8 where text is expected
 // is refused. A provider's webhook is mounted this way. A route's `access` becomes its auth
 // options (auth/guard.ts): a webhook is open and checks its provider's signature itself.
+//
+// Modules' WebSocket endpoints (SocketDefinition) are served with @fastify/websocket on the same
+// terms: the upgrade is refused with an error answer when it does not offer the endpoint's
+// subprotocol, or when its access or `accept` refuses it; then only text frames are read (a
+// binary frame closes the socket with 1003) and handed to the module as they arrive. A message
+// its handler throws on is answered with nothing and counted by code (`app.socketErrors`). Like
+// every route, nothing is logged per request or per message.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/runtime/engine.js';
-import type { RouteContext, RouteDefinition } from '../engine/module.js';
+import type { ModuleSocket, RouteContext, RouteDefinition, RouteRequest, SocketDefinition } from '../engine/module.js';
 import { JunctionError } from '../engine/errors.js';
 import { formParams, lastValues } from '../channels/form.js';
 import { routeConfig } from './auth/guard.js';
@@ -17,7 +26,13 @@ declare module 'fastify' {
     rawBody: Buffer | undefined;
     formParams: ReadonlyMap<string, readonly string[]> | undefined;
   }
+  interface FastifyInstance {
+    /** Messages of module sockets their handler threw on (answered with nothing): socket URL → JCT_ code → count. */
+    readonly socketErrors: SocketErrorCounts;
+  }
 }
+
+export type SocketErrorCounts = Record<string, Record<string, number>>;
 
 const EMPTY = Buffer.alloc(0);
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -32,6 +47,64 @@ export function mountModuleRoutes(app: FastifyInstance, engine: Engine): void {
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, () => undefined)));
     for (const route of engine.registry.routes) mount(scope, route, engine.routeContext(engine.registry.settingsOf(route)));
   });
+  mountModuleSockets(app, engine);
+}
+
+function mountModuleSockets(app: FastifyInstance, engine: Engine): void {
+  const counts: SocketErrorCounts = {};
+  app.decorate('socketErrors', counts);
+  void app.register(async (scope) => {
+    if (!scope.hasDecorator('websocketServer')) await scope.register(websocket); // feed.ts registers it for the whole app
+    // An upgrade refused by the key check comes before the plugin marks it as one: close its socket here.
+    scope.addHook('onResponse', (req, reply, done) => {
+      if (reply.statusCode !== 101 && req.headers.upgrade?.toLowerCase() === 'websocket') req.raw.socket.destroy();
+      done();
+    });
+    for (const m of engine.registry.modules) {
+      const ctx = engine.routeContext(engine.registry.settings(m.name));
+      for (const def of m.sockets ?? []) mountSocket(scope, def, ctx, (code) => count(counts, def.url, code));
+    }
+  });
+}
+
+function mountSocket(app: FastifyInstance, def: SocketDefinition, ctx: RouteContext, refused: (code: string) => void): void {
+  const preValidation = async (req: FastifyRequest) => {
+    if (def.protocol !== undefined) requireProtocol(req, def.protocol);
+    def.accept?.(routeRequest(req), ctx);
+  };
+  app.get(def.url, { websocket: true, config: routeConfig(def.access), preValidation }, (socket, req) => def.open(moduleSocket(socket, refused), routeRequest(req), ctx));
+}
+
+/** Refuses an upgrade that does not offer the subprotocol; otherwise it is the one the server answers with. */
+function requireProtocol(req: FastifyRequest, protocol: string): void {
+  const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  if (!offered.includes(protocol)) throw new JunctionError('JCT_SOCKET_PROTOCOL', `this WebSocket needs the subprotocol "${protocol}" (Sec-WebSocket-Protocol)`);
+  req.raw.headers['sec-websocket-protocol'] = protocol; // ws answers with the first offered one
+}
+
+function moduleSocket(socket: WebSocket, refused: (code: string) => void): ModuleSocket {
+  const failed = (err: unknown) => refused(err instanceof JunctionError ? err.code : 'JCT_INTERNAL');
+  return {
+    send: (text) => {
+      if (socket.readyState === socket.OPEN) socket.send(text);
+    },
+    close: (code, reason) => socket.close(code, reason),
+    onMessage: (f) =>
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return socket.close(1003, 'text frames only');
+        try {
+          f(String(data))?.catch(failed);
+        } catch (err) {
+          failed(err);
+        }
+      }),
+    onClose: (f) => socket.on('close', f),
+  };
+}
+
+function count(counts: SocketErrorCounts, url: string, code: string): void {
+  const byCode = (counts[url] ??= {});
+  byCode[code] = (byCode[code] ?? 0) + 1;
 }
 
 function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext): void {
@@ -42,22 +115,24 @@ function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext):
     config: routeConfig(route.access),
     ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     handler: async (req, reply) => {
-      const answer = await route.handle(
-        {
-          method: req.method,
-          url: req.url,
-          params: req.params as Record<string, string>,
-          query: req.query as Record<string, unknown>,
-          headers: req.headers,
-          body: req.body,
-          rawBody: req.rawBody ?? EMPTY,
-          ...(req.formParams ? { form: req.formParams } : {}),
-        },
-        ctx,
-      );
+      const answer = await route.handle(routeRequest(req), ctx);
       return reply.status(answer.status).headers(answer.headers ?? {}).send(answer.body);
     },
   });
+}
+
+/** The request as a module's handler sees it. */
+function routeRequest(req: FastifyRequest): RouteRequest {
+  return {
+    method: req.method,
+    url: req.url,
+    params: req.params as Record<string, string>,
+    query: req.query as Record<string, unknown>,
+    headers: req.headers,
+    body: req.body,
+    rawBody: req.rawBody ?? EMPTY,
+    ...(req.formParams ? { form: req.formParams } : {}),
+  };
 }
 
 /** Keeps the raw bytes on the request and returns the parsed body; throws a 400 JunctionError. */

@@ -14,7 +14,6 @@ import type { Input, PersonInput } from '../engine/vocabulary.js';
 import { normalizePhone } from '../engine/people/contacts.js';
 import { withPlus } from '../channels/addresses.js';
 import type { CallEvent, CallStatus } from './call-event.js';
-import type { InboundCallEntry } from './elements/inbound-call.js';
 
 declare module '../engine/vocabulary.js' {
   interface InputKinds {
@@ -32,6 +31,12 @@ declare module '../engine/vocabulary.js' {
 }
 
 export type CallWebhook = Extract<Input, { kind: 'call' }>;
+
+/** What an Inbound Call entry point prepares (elements/inbound-call.ts): the numbers it answers. */
+export interface InboundCallEntry {
+  /** E.164. */
+  readonly numbers: readonly string[];
+}
 
 /** Statuses after which the call is over. */
 const ENDED: ReadonlySet<CallStatus> = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);

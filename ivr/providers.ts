@@ -1,10 +1,11 @@
 // The voice providers Junction answers calls for, each a voice module (voice.ts) of its dialect
 // with the secrets its signatures need: Twilio (TwiML), Telnyx (TeXML), Vonage (NCCO), Plivo
-// (Plivo XML) and jambonz (verbs over HTTP).
+// (Plivo XML) and jambonz (verbs over HTTP webhooks or its WebSocket API).
 import { Type } from '@sinclair/typebox';
 import type { Module, Settings } from '../engine/module.js';
 import { jambonz, ncco, plivo, texml, twiml } from './dialects/index.js';
 import { voiceModule } from './voice.js';
+import { JAMBONZ_SOCKET_SETTINGS, jambonzSocket } from './jambonz-socket.js';
 
 const text = (settings: Settings, name: string): string | undefined => {
   const value = settings[name];
@@ -61,17 +62,22 @@ export const plivoVoice: Module = voiceModule({
   },
 });
 
-export const jambonzVoice: Module = voiceModule({
-  name: 'jambonz',
-  dialect: jambonz,
-  settings: {
-    webhookSecrets: Type.Array(Type.String({ minLength: 1 }), { default: [], maxItems: 5, description: "the account's webhook secrets (two while rotating); none: every webhook is refused" }),
-  },
-  secrets: ['webhookSecrets'],
-  secretsOf: (s) => {
-    const secrets = s['webhookSecrets'] as readonly string[];
-    return secrets.length === 0 ? undefined : { webhookSecrets: secrets };
-  },
-});
+/** jambonz: HTTP webhooks, or the WebSocket API at /voice/jambonz/socket (jambonz-socket.ts). */
+export const jambonzVoice: Module = {
+  ...voiceModule({
+    name: 'jambonz',
+    dialect: jambonz,
+    settings: {
+      webhookSecrets: Type.Array(Type.String({ minLength: 1 }), { default: [], maxItems: 5, description: "the account's webhook secrets (two while rotating); none: every webhook is refused" }),
+      ...JAMBONZ_SOCKET_SETTINGS,
+    },
+    secrets: ['webhookSecrets', 'socketPassword'],
+    secretsOf: (s) => {
+      const secrets = s['webhookSecrets'] as readonly string[];
+      return secrets.length === 0 ? undefined : { webhookSecrets: secrets };
+    },
+  }),
+  sockets: [jambonzSocket('/voice/jambonz/socket')],
+};
 
 export const VOICE_MODULES: readonly Module[] = [twilioVoice, telnyxVoice, vonageVoice, plivoVoice, jambonzVoice];

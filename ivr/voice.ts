@@ -10,10 +10,10 @@ import { Type, type TProperties } from '@sinclair/typebox';
 import { JunctionError } from '../engine/errors.js';
 import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import type { WebhookRequest } from '../channels/provider.js';
-import { callerProfile } from './call.js';
+import { callerProfile, type CallWebhook } from './call.js';
 import type { CallEvent } from './call-event.js';
 import type { Dialect } from './dialect.js';
-import type { Instruction } from './instructions.js';
+import type { HookUrl, Instruction } from './instructions.js';
 
 export interface VoiceProvider<Secrets> {
   /** URL segment and module name prefix: `/voice/<name>`, module `<name>-voice`. */
@@ -53,7 +53,7 @@ export function voiceModule<S>(provider: VoiceProvider<S>): Module {
 }
 
 async function receive<S>(provider: VoiceProvider<S>, held: HeldRecordings, kind: Route, req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
-  const base = (ctx.settings['publicBaseUrl'] as string | undefined) ?? `http://${String(req.headers['host'] ?? 'localhost')}`;
+  const base = publicBaseOf(req, ctx.settings);
   const request: WebhookRequest = { ...req, publicUrl: base + req.url };
   const secrets = provider.secretsOf(ctx.settings);
   if (secrets === undefined) throw new JunctionError('JCT_PROVIDER_NOT_CONFIGURED', `voice webhooks from ${provider.name} are refused until its secrets are set (module "${provider.name}-voice")`);
@@ -62,13 +62,27 @@ async function receive<S>(provider: VoiceProvider<S>, held: HeldRecordings, kind
   const event = held.merge(provider.dialect.read(request), hook, ctx.now());
   if (event === undefined) return { status: 204, body: '' }; // a background recording, kept for the element's next webhook
   const personKey = personKeyOf(provider.name, event, req, ctx);
-  const expireAfterMs = (ctx.settings['sessionTimeoutS'] as number) * 1000;
-  const receipt = await ctx.submit(personKey, { kind: 'call', provider: provider.name, event, ...(hook === undefined ? {} : { hook }), expireAfterMs });
+  const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, hook, ctx.settings));
   // A status callback, or a hook callback nobody took (a leg still ringing, a call already over): nothing to say.
   if (kind === 'status' || (kind === 'hook' && !receipt.delivered)) return { status: 204, body: '' };
-  const hookUrl = (h: string, params: Readonly<Record<string, string>> = {}) => `${base}/voice/${provider.name}/hook?${new URLSearchParams({ h, p: receipt.personId, ...params }).toString()}`;
-  const body = provider.dialect.render(ending((receipt.answer ?? []) as Instruction[]), hookUrl);
+  const body = provider.dialect.render(ending((receipt.answer ?? []) as Instruction[]), hookRoute(base, provider.name, receipt.personId));
   return { status: 200, body, headers: { 'content-type': provider.dialect.contentType } };
+}
+
+/** The scheme and host the provider calls: the `publicBaseUrl` setting, else from the Host header. */
+export function publicBaseOf(req: Pick<RouteRequest, 'headers'>, settings: Settings): string {
+  return (settings['publicBaseUrl'] as string | undefined) ?? `http://${String(req.headers['host'] ?? 'localhost')}`;
+}
+
+/** The `call` input of one webhook (`hook`: the one called back on), expiring after the module's `sessionTimeoutS`. */
+export function callWebhook(provider: string, event: CallEvent, hook: string | undefined, settings: Settings): CallWebhook {
+  const expireAfterMs = (settings['sessionTimeoutS'] as number) * 1000;
+  return { kind: 'call', provider, event, ...(hook === undefined ? {} : { hook }), expireAfterMs };
+}
+
+/** Hook addresses on the module's hook route: `?h=` the hook, `?p=` the person, then the dialect's params. */
+export function hookRoute(base: string, provider: string, personId: string): HookUrl {
+  return (h, params = {}) => `${base}/voice/${provider}/hook?${new URLSearchParams({ h, p: personId, ...params }).toString()}`;
 }
 
 /** How long a background recording waits for its element's next webhook (ms). */
@@ -102,12 +116,13 @@ class HeldRecordings {
   }
 }
 
-/** The person a hook names, else the caller's (see callerProfile). */
-function personKeyOf(provider: string, event: CallEvent, req: RouteRequest, ctx: RouteContext): string {
+/** The person a hook names (`p`), else the caller's (see callerProfile). */
+export function personKeyOf(provider: string, event: CallEvent, req: Pick<RouteRequest, 'query'>, ctx: RouteContext): string {
   return queryText(req, 'p') ?? ctx.personKey(callerProfile(provider, event));
 }
 
-function queryText(req: RouteRequest, name: string): string | undefined {
+/** A short, non-empty text parameter, if present; anything else is JCT_CALL_MALFORMED. */
+export function queryText(req: Pick<RouteRequest, 'query'>, name: string): string | undefined {
   const value = req.query[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value === '' || value.length > 300) throw new JunctionError('JCT_CALL_MALFORMED', `the query parameter "${name}" must be one short text`);
@@ -115,7 +130,7 @@ function queryText(req: RouteRequest, name: string): string | undefined {
 }
 
 /** The instructions, ending with a hang-up unless they end waiting for the call. */
-function ending(instructions: readonly Instruction[]): Instruction[] {
+export function ending(instructions: readonly Instruction[]): Instruction[] {
   const last = instructions.at(-1);
   return last !== undefined && WAITING.has(last.kind) ? [...instructions] : [...instructions, { kind: 'hangup' }];
 }

@@ -5,17 +5,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement } from '../../engine/element.js';
 import { normalizePhone } from '../../engine/people/contacts.js';
+import type { InboundCallEntry } from '../call.js';
 
 const Config = Type.Object(
   { numbers: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'our numbers callers dial (any format with a country code)' }) },
   { additionalProperties: false },
 );
 type Config = Static<typeof Config>;
-
-export interface InboundCallEntry {
-  /** E.164. */
-  readonly numbers: readonly string[];
-}
 
 export default defineElement<Config, InboundCallEntry>({
   type: 'inboundCall',

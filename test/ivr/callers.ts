@@ -305,6 +305,30 @@ export function jambonzTurn(json: string): Turn {
   return { said, hangup: false };
 }
 
+/** jambonz's call info (§8.1): an HTTP body, or a WebSocket message's `data`. */
+export const jambonzCall = (callId: string, from: string, to: string, state: CallState | 'trying') => ({
+  call_sid: callId,
+  direction: 'inbound',
+  from,
+  to,
+  call_id: `${callId}@203.0.113.10`,
+  sip_status: state === 'trying' ? 100 : 200,
+  sip_reason: state === 'trying' ? 'Trying' : 'OK',
+  call_status: state,
+  account_sid: '9351f46a-0000-0000-0000-000000000000',
+  application_sid: '0dddaabf-0000-0000-0000-000000000000',
+  originating_sip_ip: '203.0.113.10',
+});
+
+/** What jambonz adds to the call info for an outcome (§8.4). */
+export const jambonzOutcome = (o: Outcome): object => {
+  if ('digits' in o) return { digits: o.digits, reason: 'dtmfDetected' };
+  if ('speech' in o) return { reason: 'speechDetected', speech: { language_code: 'en-US', is_final: true, alternatives: [{ transcript: o.speech, confidence: 0.9 }] } };
+  if ('silence' in o) return { reason: 'timeout' };
+  if ('forward' in o) return { dial_call_status: o.forward, dial_sip_status: { completed: 200, busy: 486, 'no-answer': 480, failed: 503 }[o.forward], dial_call_sid: 'dial-leg' };
+  return {}; // the end of a listen: the audio went to Junction's socket, the hook gets the call only
+};
+
 /** jambonz: JSON call info with call_sid, the gather's digits/reason, the dial's dial_call_status; signed Jambonz-Signature (§8.1–8.5). */
 export const jambonzCaller: MakeCaller = (origin, now = Date.now) => {
   const secret = 'jambonz-test-webhook-secret';
@@ -312,32 +336,12 @@ export const jambonzCaller: MakeCaller = (origin, now = Date.now) => {
     const t = seconds(now());
     return { 'jambonz-signature': `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}` };
   };
-  const call = (callId: string, from: string, to: string, state: CallState | 'trying') => ({
-    call_sid: callId,
-    direction: 'inbound',
-    from,
-    to,
-    call_id: `${callId}@203.0.113.10`,
-    sip_status: state === 'trying' ? 100 : 200,
-    sip_reason: state === 'trying' ? 'Trying' : 'OK',
-    call_status: state,
-    account_sid: '9351f46a-0000-0000-0000-000000000000',
-    application_sid: '0dddaabf-0000-0000-0000-000000000000',
-    originating_sip_ip: '203.0.113.10',
-  });
-  const outcome = (o: Outcome): object => {
-    if ('digits' in o) return { digits: o.digits, reason: 'dtmfDetected' };
-    if ('speech' in o) return { reason: 'speechDetected', speech: { language_code: 'en-US', is_final: true, alternatives: [{ transcript: o.speech, confidence: 0.9 }] } };
-    if ('silence' in o) return { reason: 'timeout' };
-    if ('forward' in o) return { dial_call_status: o.forward, dial_sip_status: { completed: 200, busy: 486, 'no-answer': 480, failed: 503 }[o.forward], dial_call_sid: 'dial-leg' };
-    return {}; // the end of a listen: the audio went to Junction's socket, the hook gets the call only
-  };
   return {
     name: 'jambonz',
     module: 'jambonz-voice',
     settings: { webhookSecrets: [secret] },
-    start: (callId, from, to) => turnOf(postJson(`${origin}/voice/jambonz`, call(callId, from, to, 'trying'), signature), jambonzTurn),
-    reply: (last, callId, from, to, o) => turnOf(postJson(urlFor(last, o), { ...call(callId, from, to, 'in-progress'), ...outcome(o) }, signature), jambonzTurn),
-    status: async (callId, from, to, state) => (await postJson(`${origin}/voice/jambonz/status`, { ...call(callId, from, to, state), duration: 20 }, signature)).status,
+    start: (callId, from, to) => turnOf(postJson(`${origin}/voice/jambonz`, jambonzCall(callId, from, to, 'trying'), signature), jambonzTurn),
+    reply: (last, callId, from, to, o) => turnOf(postJson(urlFor(last, o), { ...jambonzCall(callId, from, to, 'in-progress'), ...jambonzOutcome(o) }, signature), jambonzTurn),
+    status: async (callId, from, to, state) => (await postJson(`${origin}/voice/jambonz/status`, { ...jambonzCall(callId, from, to, state), duration: 20 }, signature)).status,
   };
 };

@@ -1,56 +1,12 @@
 // Complete IVR dialogs through the real server on loopback, for every scripted caller
-// (callers.ts): a menu, a wrong key then the right one, a PIN ended by "#", silence until "no
-// input" after two re-prompts, a forward that is busy then a voicemail recording, and a caller
-// who hangs up in the middle of the menu. The engine runs on a virtual clock; the session
+// (callers.ts), through the menu of menu.ts: a menu, a wrong key then the right one, a PIN ended
+// by "#", silence until "no input" after two re-prompts, a forward that is busy then a
+// voicemail recording, and a caller who hangs up in the middle of the menu. The engine runs on a virtual clock; the session
 // expires when the provider stops calling back.
 import t, { type Test } from 'tap';
-import type { AddressInfo } from 'node:net';
-import { buildApp } from '../../gateway/app.js';
-import { ivrModule } from '../../ivr/index.js';
-import { VOICE_MODULES } from '../../ivr/providers.js';
-import { world, type World } from '../engine/helpers.js';
+import type { World } from '../engine/helpers.js';
 import { jambonzCaller, plivoCaller, telnyxCaller, twilioCaller, vonageCaller, type Caller, type MakeCaller, type Turn } from './callers.js';
-
-const OUR_NUMBER = '+14155550000';
-const CALLER = '+14155550123';
-
-/** The menu every dialog calls. */
-const MENU_FLOW = {
-  schemaVersion: 1,
-  id: 'menu',
-  name: 'Acme menu',
-  entryPoints: [{ id: 'call', type: 'inboundCall', config: { numbers: [OUR_NUMBER] }, branches: { next: 'hello' } }],
-  elements: [
-    { id: 'hello', type: 'say', config: { text: 'Welcome to Acme.' }, branches: { next: 'menu' } },
-    {
-      id: 'menu',
-      type: 'collect',
-      config: {
-        prompts: [{ say: 'Press 1 for sales, 2 for support.' }],
-        options: [
-          { name: 'sales', digits: '1' },
-          { name: 'support', digits: '2' },
-        ],
-        noMatchPrompt: { say: 'That is not an option.' },
-        noInputPrompt: { say: 'Are you there?' },
-      },
-      branches: { sales: 'desk', support: 'pin', noInput: 'bye', noMatch: 'bye' },
-    },
-    { id: 'desk', type: 'forwardCall', config: { to: ['+14155550111'] }, branches: { answered: 'end', busy: 'busy', noAnswer: 'busy', failed: 'busy' } },
-    { id: 'busy', type: 'say', config: { text: 'Sales is busy.' }, branches: { next: 'voicemail' } },
-    { id: 'voicemail', type: 'record', config: { prompt: { say: 'Leave a message.' }, urlTo: 'recording' }, branches: { recorded: 'thanks', notRecorded: 'end' } },
-    { id: 'pin', type: 'collect', config: { prompts: [{ say: 'Enter your PIN, then hash.' }], minDigits: 4, maxDigits: 4, finishKey: '#', saveTo: 'pin' }, branches: { next: 'thanks', noInput: 'bye', noMatch: 'bye' } },
-    { id: 'thanks', type: 'say', config: { text: 'Thank you {{pin}}.' }, branches: { next: 'end' } },
-    { id: 'bye', type: 'say', config: { text: 'Goodbye.' }, branches: { next: 'end' } },
-    { id: 'end', type: 'exit', config: {} },
-  ],
-  settings: {
-    variables: [
-      { name: 'pin', type: 'text', default: '' },
-      { name: 'recording', type: 'text', default: '' },
-    ],
-  },
-};
+import { CALLER, OUR_NUMBER, menuServer } from './menu.js';
 
 interface Line {
   readonly w: World;
@@ -61,16 +17,8 @@ interface Line {
 
 async function line(t: Test, makeCaller: MakeCaller): Promise<Line> {
   const probe = makeCaller('');
-  const w = world({ start: new Date().toISOString(), modules: [ivrModule, ...VOICE_MODULES], settings: { [probe.module]: probe.settings } });
-  w.engine.save(MENU_FLOW);
-  w.engine.launch('menu');
-  const app = buildApp(w.engine);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  t.teardown(async () => {
-    await app.close();
-    await w.engine.close();
-  });
-  const caller = makeCaller(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, () => w.clock.now());
+  const { w, origin } = await menuServer(t, { [probe.module]: probe.settings });
+  const caller = makeCaller(origin, () => w.clock.now());
   let n = 0;
   return {
     w,

@@ -321,8 +321,8 @@ export class GroupCommit {
     this.writtenWaiting = undefined;
     try {
       await this.commitUntilWritten(rows, waiting);
+      writtenWaiting?.resolve(); // first: what must follow the write (the outbox) goes before the callers go on
       waiting?.resolve();
-      writtenWaiting?.resolve();
     } catch (err) {
       this.failure = err;
       waiting?.reject(err);

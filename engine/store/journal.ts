@@ -12,6 +12,8 @@
 // built once per batch, when it is written.
 // Backends: MemoryBackend (tests), SqliteBackend (embedded default, store/sqlite.ts).
 
+import { JunctionError } from '../errors.js';
+
 /** The tables the engine keeps. Each row's value is a JSON-serialisable object. */
 export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen', 'dedup', 'ref', 'event', 'template', 'operation', 'engaged', 'definition'] as const;
 export type Table = (typeof TABLES)[number];
@@ -392,4 +394,20 @@ export class MemoryBackend implements JournalBackend {
   }
 
   close(): void {}
+}
+
+/** The value as JSON text; a value with no JSON form (BigInt, undefined, a cycle) fails the batch. */
+export function serialise(table: Table, key: string, value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw valueError(table, key, err instanceof Error ? err.message : String(err));
+  }
+  if (typeof text !== 'string') throw valueError(table, key, `a ${typeof value} has no JSON form`);
+  return text;
+}
+
+function valueError(table: Table, key: string, reason: string): JunctionError {
+  return new JunctionError('JCT_STORE_VALUE', `cannot store ${table} row '${key}': ${reason}`, { table, key });
 }

@@ -16,7 +16,7 @@
 // JunctionError JCT_STORE_UNAVAILABLE whose message names the server without the password.
 import { Pool, escapeIdentifier, type PoolClient, type PoolConfig } from 'pg';
 import { JunctionError } from '../errors.js';
-import { TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+import { serialise, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
 import { applyMigrations, type MigrationResult } from './postgres-migrations.js';
 
 export const DEFAULT_SCHEMA = 'junction';
@@ -339,18 +339,3 @@ function engineKey(stored: string): string {
   return stored.includes('\u0001') ? stored.replace(/\u0001[\u0001\u0002]/g, (pair) => (pair === '\u0001\u0001' ? '\u0000' : '\u0001')) : stored;
 }
 
-/** The value as JSON text; a value with no JSON form (BigInt, undefined, a cycle) fails the batch. */
-function serialise(table: Table, key: string, value: unknown): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (err) {
-    throw valueError(table, key, err instanceof Error ? err.message : String(err));
-  }
-  if (typeof text !== 'string') throw valueError(table, key, `a ${typeof value} has no JSON form`);
-  return text;
-}
-
-function valueError(table: Table, key: string, reason: string): JunctionError {
-  return new JunctionError('JCT_STORE_VALUE', `cannot store ${table} row '${key}': ${reason}`, { table, key });
-}

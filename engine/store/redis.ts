@@ -22,7 +22,7 @@
 // without the password. A lost connection fails a commit at once: no offline queue, no retry.
 import { Redis, type ChainableCommander, type RedisOptions as ClientOptions } from 'ioredis';
 import { JunctionError } from '../errors.js';
-import { TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+import { serialise, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
 
 /** The layout this code writes; a store with a higher version was written by a newer Junction. */
 export const SCHEMA_VERSION = 1;
@@ -255,21 +255,6 @@ function tableWrites(hash: string, table: Table, values: ReadonlyMap<string, unk
   return { set, deleted };
 }
 
-/** The value as JSON text; a value with no JSON form (BigInt, undefined, a cycle) fails the batch. */
-function serialise(table: Table, key: string, value: unknown): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch (err) {
-    throw valueError(table, key, err instanceof Error ? err.message : String(err));
-  }
-  if (typeof text !== 'string') throw valueError(table, key, `a ${typeof value} has no JSON form`);
-  return text;
-}
-
-function valueError(table: Table, key: string, reason: string): JunctionError {
-  return new JunctionError('JCT_STORE_VALUE', `cannot store ${table} row '${key}': ${reason}`, { table, key });
-}
 
 function prefixOf(options: RedisOptions): string {
   const prefix = options.prefix ?? DEFAULT_PREFIX;

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { JunctionError } from '../errors.js';
-import { TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+import { serialise, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
 
 /** The schema this code writes; a file with a higher version was written by a newer Junction. */
 /**
@@ -252,7 +252,7 @@ function writeRows(rows: readonly Row[], statementsOf: (table: Table) => TableSt
   for (const row of rows) {
     const table = statementsOf(row.table);
     if (row.value !== null) {
-      pending.add(table, row.key, serialise(row));
+      pending.add(table, row.key, serialise(row.table, row.key, row.value));
       continue;
     }
     pending.flush(); // an earlier upsert of this key must land before the delete
@@ -285,21 +285,3 @@ class PendingUpserts {
   }
 }
 
-/** The row's value as JSON text; a value with no JSON form (BigInt, undefined, a cycle) fails the batch. */
-function serialise(row: Row): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(row.value);
-  } catch (err) {
-    throw valueError(row, err instanceof Error ? err.message : String(err));
-  }
-  if (typeof text !== 'string') throw valueError(row, `a ${typeof row.value} has no JSON form`);
-  return text;
-}
-
-function valueError(row: Row, reason: string): JunctionError {
-  return new JunctionError('JCT_STORE_VALUE', `cannot store ${row.table} row '${row.key}': ${reason}`, {
-    table: row.table,
-    key: row.key,
-  });
-}

@@ -5,9 +5,10 @@
 import t from 'tap';
 import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
-const config = require('../.dependency-cruiser.cjs') as { forbidden: unknown[]; options: Record<string, unknown> };
+const config = require(resolve('.dependency-cruiser.cjs')) as { forbidden: unknown[]; options: Record<string, unknown> };
 const SOURCES = ['engine', 'config', 'gateway', 'bin', 'channels', 'ivr', 'importers'];
 
 async function graph(): Promise<ICruiseResult> {

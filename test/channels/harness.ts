@@ -206,7 +206,8 @@ export async function fastest(run: () => unknown, times = 5): Promise<number> {
 /**
  * Checks that a provider's own verify and read (not the gateway's parsing) cost time linear in
  * a form's size: a signed form of 4 000 fields, then one of 64 000, each read and refused as
- * malformed; 16× the fields must take less than 64× the time. `sign` gives the signature headers.
+ * malformed; 16× the fields must take less than 128× the time (quadratic would be 256×: the margin
+ * absorbs a loaded machine's noise). `sign` gives the signature headers.
  */
 export async function formCostIsLinear<S extends CommonSettings>(
   t: Tap,
@@ -229,7 +230,7 @@ export async function formCostIsLinear<S extends CommonSettings>(
   await timed(small);
   await timed(large);
   const ratio = (await timed(large)) / (await timed(small));
-  t.ok(ratio < 64, `16× the fields took ${ratio.toFixed(1)}× the time`);
+  t.ok(ratio < 128, `16× the fields took ${ratio.toFixed(1)}× the time`);
 }
 
 function errorCodeOf(body: string): string | undefined {

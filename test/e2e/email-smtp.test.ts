@@ -6,14 +6,14 @@
 // reply YES takes its branch and the flow ends with its last email. The same mail delivered
 // twice (same Message-ID) is answered once; mail for an address that is not ours is refused.
 import t from 'tap';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createTransport } from 'nodemailer';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { engagements, eventually, flowMetrics, logLine, startOnLoopback, stays, stopJunction } from './helpers.js';
 
-const FLOWS = fileURLToPath(new URL('./fixtures/email-flows', import.meta.url));
+const FLOWS = resolve('test/e2e/fixtures/email-flows');
 const CLUB = 'club@example.com';
 const ANA = 'ana@example.org';
 const RELAY_USER = 'junction-relay';

@@ -6,7 +6,7 @@
 // changes nothing, a body changed after signing is refused.
 import t from 'tap';
 import { createHmac } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { engagements, eventually, metricsWhen, standIn, startOnLoopback, stays, type FlowMetrics } from './helpers.js';
 
 const APP_SECRET = 'meta-app-secret-for-tests';
@@ -15,7 +15,7 @@ const ANA = '+12025550101';
 const PHONE_NUMBER_ID = '777';
 
 /** The flow `visit`: JOIN, the buttons, the answer by payload, a tag. */
-const FLOWS = fileURLToPath(new URL('./fixtures/whatsapp-flows', import.meta.url));
+const FLOWS = resolve('test/e2e/fixtures/whatsapp-flows');
 
 function notification(value: Record<string, unknown>): string {
   const metadata = { display_phone_number: OURS.slice(1), phone_number_id: PHONE_NUMBER_ID };

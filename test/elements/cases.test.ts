@@ -2,14 +2,16 @@
 // messaging module has no case file, so a new element cannot land without its cases.
 import t, { type Test } from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ElementDefinition } from '../../engine/element.js';
 import { compileFlow } from '../../engine/flow/compile.js';
 import { CaseRun, CASE_REGISTRY, type ElementCase, type Expectation, type Observed } from './harness.js';
 
-const dir = new URL('./', import.meta.url);
+/** The case files stay beside the sources (tests run compiled, from the project's root). */
+const dir = resolve('test/elements');
 
 for (const def of CASE_REGISTRY.all()) {
-  const file = new URL(`${def.type}.cases.json`, dir);
+  const file = resolve(dir, `${def.type}.cases.json`);
   t.test(`${def.type}: the documented example is a valid config`, async (t) => {
     t.same(compileExample(def), []);
   });

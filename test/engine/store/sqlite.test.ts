@@ -5,12 +5,14 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
 import { DB_FILE, SCHEMA_VERSION, SqliteBackend } from '../../../engine/store/sqlite.js';
 import { JunctionError } from '../../../engine/errors.js';
 
-const MODULE = new URL('../../../engine/store/sqlite.ts', import.meta.url).href;
+/** The built store (npm test builds dist/ first), loaded by a second process. */
+const MODULE = pathToFileURL(path.resolve('dist/engine/store/sqlite.js')).href;
 
 function tempDir(t: Test): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-'));
@@ -196,7 +198,7 @@ function child(dir: string, mode: 'hold' | 'try') {
     } catch (err) {
       console.log(err.code ?? String(err));
     }`;
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, MODULE, dir, mode], {
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', script, MODULE, dir, mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: proc.stdout });

@@ -90,8 +90,7 @@ export class PostgresBackend implements JournalBackend {
     const target = targetOf(options.url);
     const schema = schemaOf(options.schema);
     const tables = new Map(TABLES.map((t) => [t, tableSql(schema, t)]));
-    const pool = new Pool(poolConfig(options));
-    pool.on('error', () => {}); // an idle connection that broke: the pool drops it, the next commit opens another
+    const pool = heardPool(poolConfig(options));
     try {
       const client = await pool.connect();
       try {
@@ -152,7 +151,6 @@ export class PostgresBackend implements JournalBackend {
     let client: PoolClient | undefined;
     try {
       client = await this.pool.connect();
-      heard(client);
       await client.query('BEGIN');
       for (const { sql, keys, values, deleted } of writes) {
         if (keys.length > 0) await client.query({ name: `${sql.table}.upsert`, text: sql.upsert, values: [keys, values] });
@@ -177,8 +175,7 @@ export class PostgresBackend implements JournalBackend {
 export async function migrate(url: string, schema: string = DEFAULT_SCHEMA): Promise<MigrationResult> {
   const target = targetOf(url);
   const name = schemaOf(schema);
-  const pool = new Pool({ ...poolConfig({ url }), max: 1 });
-  pool.on('error', () => {});
+  const pool = heardPool({ ...poolConfig({ url }), max: 1 });
   try {
     const client = await pool.connect();
     try {
@@ -213,17 +210,18 @@ function poolConfig(options: PostgresOptions): PoolConfig {
   };
 }
 
-const listened = new WeakSet<PoolClient>();
-
 /**
- * A connection ended by the server while checked out (a restart, pg_terminate_backend) also
- * emits 'error' on the client: its query rejects, which the write handles; the event must be
- * heard too, or it would end the process.
+ * A pool whose connections' errors are all heard. An idle connection that broke: the pool drops
+ * it, the next commit opens another. A connection ended by the server while checked out (a
+ * restart, pg_terminate_backend) also emits 'error' on its client: its query rejects, which the
+ * caller handles, but the event must be heard too, or it would end the process; so every client
+ * gets a listener as it is made, before anyone uses it.
  */
-function heard(client: PoolClient): void {
-  if (listened.has(client)) return;
-  listened.add(client);
-  client.on('error', () => {});
+function heardPool(config: PoolConfig): Pool {
+  const pool = new Pool(config);
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }
 
 function schemaOf(schema = DEFAULT_SCHEMA): string {

@@ -284,7 +284,7 @@ t.test('100,000 people whose dates change while waiting: the right people at the
   const day = (d: number) => `2026-03-${String(d).padStart(2, '0')}`;
   // everyone on one of ten days, 10–19 March
   for (let i = 0; i < N; i++) n.people.upsert({ id: `p${i}`, custom: { renewalDate: day(10 + (i % 10)) } });
-  const started = performance.now();
+  const started = performance.now(); // reported, not asserted: speed is the events benchmark's business
   await launch(n, 'renew', 'dateOrTime', { attribute: 'renewalDate', when: 'isToday', atTime: '09:00' });
   // before any of them comes: odd people move three days (earlier or later), every twentieth is emptied
   await advanceTo(n, '2026-03-05T12:00:00Z');
@@ -343,6 +343,5 @@ t.test('100,000 people whose dates change while waiting: the right people at the
   await advanceTo(n, '2026-04-30T00:00:00Z');
   t.same(newEntries(), [], 'nobody after');
   t.equal(seen.size, expected.size, 'each due person entered once');
-  const seconds = (performance.now() - started) / 1000;
-  t.ok(seconds < 30, `ran in ${seconds.toFixed(1)} s`);
+  t.comment(`ran in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 });

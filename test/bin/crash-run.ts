@@ -1,0 +1,154 @@
+// The crash test, run on each store by crash.test.ts (embedded), crash-pg.test.ts and
+// crash-redis.test.ts: `junction start`, people through a flow of Pause → Call webhook → Pause →
+// Call webhook, the process SIGKILLed at 5 random moments and restarted each time. At the end
+// every participant exited exactly once, the local sink saw exactly 2 × people distinct
+// idempotency keys (a receiver drops the duplicates a crash between sending and recording causes;
+// their number is reported), nothing is stuck, no timer lost.
+import type { Test } from 'tap';
+import type { ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AUTH, startJunction } from './junction-process.js';
+
+/** What every run's test is called. */
+export const CRASH_TEST = 'SIGKILL at 5 random moments loses nothing and sends every effect once';
+const KILLS = 5;
+const CONCURRENCY = 64;
+
+interface Sink {
+  server: Server;
+  url: string;
+  keys: Map<string, number>;
+  requests: number;
+}
+
+async function startSink(): Promise<Sink> {
+  const sink = { keys: new Map<string, number>(), requests: 0 } as Sink;
+  sink.server = createServer((req, res) => {
+    sink.requests++;
+    const key = String(req.headers['idempotency-key']);
+    sink.keys.set(key, (sink.keys.get(key) ?? 0) + 1);
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+  });
+  sink.server.listen(0, '127.0.0.1');
+  await once(sink.server, 'listening');
+  const address = sink.server.address() as { port: number };
+  sink.url = `http://127.0.0.1:${address.port}/hook`;
+  return sink;
+}
+
+function crashFlow(url: string): object {
+  const hook = (id: string, next?: string) => ({ id, type: 'callWebhook', config: { url, timeoutSeconds: 600 }, ...(next ? { branches: { next } } : {}) });
+  const pause = (id: string, next: string) => ({ id, type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'seconds' } }, branches: { next } });
+  return {
+    schemaVersion: 1,
+    id: 'crash',
+    name: 'Crash test',
+    entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'p1' } }],
+    elements: [pause('p1', 'h1'), hook('h1', 'p2'), pause('p2', 'h2'), hook('h2')],
+    settings: { timeZone: 'UTC', reentry: { enabled: false } },
+  };
+}
+
+class Junction {
+  child: ChildProcess | undefined;
+  address = '';
+  starts = 0;
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  async start(): Promise<void> {
+    const started = startJunction(this.env);
+    this.child = started.child;
+    this.starts++;
+    this.address = await started.address;
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child!;
+    this.address = '';
+    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+  }
+}
+
+/**
+ * Posts one person until the answer is a 2xx: a carrier retries what was not acknowledged. A retry
+ * of a request that did commit before the kill is refused by the flow's re-entry rule (200, not entered).
+ */
+async function addPerson(j: Junction, i: number): Promise<void> {
+  const body = JSON.stringify({ person: { phones: [`+38591${String(i).padStart(7, '0')}`] } });
+  for (;;) {
+    const address = j.address;
+    if (address) {
+      try {
+        const res = await fetch(`${address}/flows/crash/participants`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body });
+        await res.arrayBuffer();
+        if (res.status < 300) return;
+        if (res.status < 500) throw new Error(`person ${i}: ${res.status}`);
+      } catch (err) {
+        if ((err as Error).message.startsWith('person')) throw err;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function metrics(j: Junction): Promise<{ profilesInFlow: number; profilesExited: number; activeParticipants: number } | undefined> {
+  if (!j.address) return undefined;
+  try {
+    const res = await fetch(`${j.address}/flows/crash`, { headers: AUTH });
+    return ((await res.json()) as { metrics: { profilesInFlow: number; profilesExited: number; activeParticipants: number } }).metrics;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the crash test on the store `storeEnv` selects, with `people` people. */
+export async function crashRun(t: Test, storeEnv: NodeJS.ProcessEnv, people: number): Promise<void> {
+  const sink = await startSink();
+  const dir = mkdtempSync(join(tmpdir(), 'junction-crash-'));
+  const flows = join(dir, 'flows');
+  mkdirSync(flows);
+  writeFileSync(join(flows, 'crash.json'), JSON.stringify(crashFlow(sink.url)));
+  t.teardown(() => {
+    sink.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const j = new Junction({ ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_LOG_LEVEL: 'info', JUNCTION_FLOWS: flows, JUNCTION_PEOPLE: '', JUNCTION_DATA_DIR: join(dir, 'data'), JUNCTION_RATE_LIMIT_PER_SECOND: '1000000', ...storeEnv });
+  t.teardown(() => j.child?.kill('SIGKILL'));
+  await j.start();
+
+  let next = 0;
+  const feeders = Array.from({ length: CONCURRENCY }, async () => {
+    for (let i = next++; i < people; i = next++) await addPerson(j, i);
+  });
+  const killer = (async () => {
+    for (let k = 0; k < KILLS; k++) {
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 1500));
+      await j.kill();
+      await j.start();
+    }
+  })();
+  await Promise.all([...feeders, killer]);
+
+  let m = await metrics(j);
+  for (let waited = 0; (m?.profilesExited ?? 0) < people && waited < 240_000; waited += 200) {
+    await new Promise((r) => setTimeout(r, 200));
+    m = await metrics(j);
+  }
+  t.comment(`metrics after the run: ${JSON.stringify(m && { in: m.profilesInFlow, exited: m.profilesExited, active: m.activeParticipants })}`);
+  t.equal(j.starts, KILLS + 1, 'killed 5 times, restarted each time');
+  t.equal(m?.profilesInFlow, people, 'every person entered once');
+  t.equal(m?.profilesExited, people, 'every participant exited exactly once');
+  t.equal(m?.activeParticipants, 0, 'none stuck');
+  t.equal(sink.keys.size, 2 * people, 'the sink saw exactly 2 × people distinct idempotency keys');
+  const duplicates = sink.requests - sink.keys.size;
+  t.comment(`requests ${sink.requests}, distinct keys ${sink.keys.size}, duplicates dropped by key ${duplicates}`);
+  t.ok(duplicates <= KILLS * 1000, 'duplicates only from requests in flight at a kill');
+}
+

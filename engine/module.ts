@@ -204,6 +204,8 @@ export interface ModuleSocket {
    * message that is not JSON) answers nothing: the gateway counts it by code and the socket stays open.
    */
   onMessage(f: (text: string) => void | Promise<void>): void;
+  /** Each binary frame, in arrival order (endpoints declaring `binary` only); a throw is counted like a text message's. */
+  onBinary(f: (data: Buffer) => void): void;
   onClose(f: () => void): void;
 }
 
@@ -220,6 +222,8 @@ export interface SocketDefinition {
   readonly protocol?: string;
   /** As for routes: `signature` means `accept` checks the caller's credentials itself. */
   readonly access: RouteAccess;
+  /** Binary frames go to the socket's `onBinary` handler (e.g. a voice platform's audio stream) instead of closing it with 1003. */
+  readonly binary?: boolean;
   /** Checks the upgrade request (e.g. credentials); a throw (a JunctionError) refuses it with that error's answer. */
   accept?(request: RouteRequest, ctx: RouteContext): void;
   open(socket: ModuleSocket, request: RouteRequest, ctx: RouteContext): void;

@@ -120,7 +120,8 @@ export interface Wait {
    * What input ends the wait besides time: `effect` (the result of an effect this element
    * emitted in this step; `effect:<label>` too, for an element that sends several things in
    * turn), or a key such as `event:<name>` that inputs of that kind carry. Several keys, one per
-   * line, wait for any of them.
+   * line, wait for any of them (`effect` among them: its result, or another input, e.g. a call's
+   * webhook that may arrive before the result).
    */
   readonly on?: string;
 }
@@ -128,9 +129,14 @@ export interface Wait {
 /** Between the keys of a wait for any of several inputs (Wait.on). */
 export const WAIT_KEY_SEPARATOR = '\n';
 
-/** Whether a wait is for an effect's result (`effect` or `effect:<label>`), which its key finds, not the wait index. */
+/** Whether a wait key is for an effect's result (`effect` or `effect:<label>`), which its key finds, not the wait index. */
+export function isEffectKey(key: string): boolean {
+  return key === 'effect' || key.startsWith('effect:');
+}
+
+/** Whether a wait (one key, or several one per line) is for an effect's result, among its keys. */
 export function isEffectWait(on: string): boolean {
-  return on === 'effect' || on.startsWith('effect:');
+  return on.includes(WAIT_KEY_SEPARATOR) ? on.split(WAIT_KEY_SEPARATOR).some(isEffectKey) : isEffectKey(on);
 }
 
 /** Outgoing branch slot (index into the element's declared branches), a Wait, or EXIT. */

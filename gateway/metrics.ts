@@ -2,7 +2,8 @@
 // never share a series). One onResponse hook counts requests and their latency by route pattern
 // (never the raw URL) and status, and webhooks by provider (the module whose /webhooks route it
 // is); journal commits are observed through GroupCommit.observeCommits; participants per element,
-// outbox entries pending and error answers by code (errors.ts) are read when scraped.
+// outbox entries pending, error answers by code (errors.ts) and refused module socket messages
+// by socket and code (module-routes.ts) are read when scraped.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../engine/runtime/engine.js';
@@ -19,6 +20,7 @@ export function registerMetrics(app: FastifyInstance, engine: Engine, errorCount
   observeCommits(app, engine, registry);
   readEngine(engine, registry);
   readErrors(errorCounts, registry);
+  readSocketErrors(app, registry);
   void app.register(async (scope) => {
     scope.get(
       '/metrics',
@@ -90,14 +92,26 @@ function readEngine(engine: Engine, registry: Registry): void {
 }
 
 function readErrors(errorCounts: ErrorCounts, registry: Registry): void {
+  countsByTwo(registry, 'junction_http_errors_total', 'Error answers, by status and JCT_ code', ['status', 'code'], () => errorCounts);
+}
+
+/** Module socket messages refused (answered with nothing), by socket URL and JCT_ code (the sockets are mounted after this). */
+function readSocketErrors(app: FastifyInstance, registry: Registry): void {
+  countsByTwo(registry, 'junction_socket_errors_total', 'Module WebSocket messages refused, by socket and JCT_ code', ['socket', 'code'], () =>
+    app.hasDecorator('socketErrors') ? app.socketErrors : {},
+  );
+}
+
+/** A counter read when scraped from counts kept elsewhere, two labels deep (e.g. status → code → n). */
+function countsByTwo(registry: Registry, name: string, help: string, labels: [string, string], read: () => Record<string, Record<string, number>>): void {
   new Counter({
-    name: 'junction_http_errors_total',
-    help: 'Error answers, by status and JCT_ code',
-    labelNames: ['status', 'code'],
+    name,
+    help,
+    labelNames: labels,
     registers: [registry],
     collect() {
       this.reset();
-      for (const [status, codes] of Object.entries(errorCounts)) for (const [code, n] of Object.entries(codes)) this.inc({ status, code }, n);
+      for (const [first, seconds] of Object.entries(read())) for (const [second, n] of Object.entries(seconds)) this.inc({ [labels[0]]: first, [labels[1]]: second }, n);
     },
   });
 }

@@ -9,9 +9,10 @@
 // Modules' WebSocket endpoints (SocketDefinition) are served with @fastify/websocket on the same
 // terms: the upgrade is refused with an error answer when it does not offer the endpoint's
 // subprotocol, or when its access or `accept` refuses it; then only text frames are read (a
-// binary frame closes the socket with 1003) and handed to the module as they arrive. A message
-// its handler throws on is answered with nothing and counted by code (`app.socketErrors`). Like
-// every route, nothing is logged per request or per message.
+// binary frame closes the socket with 1003, unless the endpoint declares `binary`: then it goes
+// to its `onBinary` handler, e.g. a voice platform's audio stream) and handed to the module as
+// they arrive. A message its handler throws on is answered with nothing and counted by code
+// (`app.socketErrors`). Like every route, nothing is logged per request or per message.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
@@ -72,7 +73,7 @@ function mountSocket(app: FastifyInstance, def: SocketDefinition, ctx: RouteCont
     if (def.protocol !== undefined) requireProtocol(req, def.protocol);
     def.accept?.(routeRequest(req), ctx);
   };
-  app.get(def.url, { websocket: true, config: routeConfig(def.access), preValidation }, (socket, req) => def.open(moduleSocket(socket, refused), routeRequest(req), ctx));
+  app.get(def.url, { websocket: true, config: routeConfig(def.access), preValidation }, (socket, req) => def.open(moduleSocket(socket, refused, def.binary === true), routeRequest(req), ctx));
 }
 
 /** Refuses an upgrade that does not offer the subprotocol; otherwise it is the one the server answers with. */
@@ -82,22 +83,30 @@ function requireProtocol(req: FastifyRequest, protocol: string): void {
   req.raw.headers['sec-websocket-protocol'] = protocol; // ws answers with the first offered one
 }
 
-function moduleSocket(socket: WebSocket, refused: (code: string) => void): ModuleSocket {
+function moduleSocket(socket: WebSocket, refused: (code: string) => void, binary: boolean): ModuleSocket {
   const failed = (err: unknown) => refused(err instanceof JunctionError ? err.code : 'JCT_INTERNAL');
+  let onText: (text: string) => void | Promise<void> = () => undefined;
+  let onBinary: (data: Buffer) => void = () => socket.close(1003, 'text frames only');
+  socket.on('message', (data, isBinary) => {
+    try {
+      // ws's default binaryType: one Buffer per message
+      if (isBinary) onBinary(data as Buffer);
+      else onText(String(data))?.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
+  });
   return {
     send: (text) => {
       if (socket.readyState === socket.OPEN) socket.send(text);
     },
     close: (code, reason) => socket.close(code, reason),
-    onMessage: (f) =>
-      socket.on('message', (data, isBinary) => {
-        if (isBinary) return socket.close(1003, 'text frames only');
-        try {
-          f(String(data))?.catch(failed);
-        } catch (err) {
-          failed(err);
-        }
-      }),
+    onMessage: (f) => {
+      onText = f;
+    },
+    onBinary: (f) => {
+      if (binary) onBinary = f;
+    },
     onClose: (f) => socket.on('close', f),
   };
 }

@@ -1,6 +1,7 @@
 // The `call` input: one call webhook, read by its dialect into a CallEvent and submitted to the
 // caller's person. It reaches the participant whose IVR element waits on the call (wait key
-// `call:<provider>:<call id>`), or, as a call's first webhook, starts the flow whose Inbound
+// `call:<provider>:<call id>`, or `call:<provider>:<reference>` for a call Junction placed, see
+// elements/outbound-call.ts), or, as a call's first webhook, starts the flow whose Inbound
 // Call entry point has the number called. Its receipt carries the instructions the steps
 // answered with (RunContext.answer), which the voice route renders in the provider's dialect.
 // A provider's retry of one webhook (same call, hook, step and outcome) is answered with the
@@ -26,6 +27,12 @@ declare module '../engine/vocabulary.js' {
       hook?: string;
       /** How long a participant waits for the call's next webhook before the call counts as gone (ms). */
       expireAfterMs: number;
+      /**
+       * An outbound call's reference (the `o` of every address Junction gave the provider for
+       * it): its webhooks are routed by it, not by the provider's call id, which may not be
+       * known yet when the first one arrives.
+       */
+      ref?: string;
     };
   }
 }
@@ -47,6 +54,11 @@ export function callEnded(input: CallWebhook): boolean {
 
 export function callWaitKey(provider: string, callId: string): string {
   return `call:${provider}:${callId}`;
+}
+
+/** The wait key a call's webhooks reach: by our reference for an outbound call, else by the provider's call id. */
+export function callKeyOf(input: CallWebhook): string {
+  return callWaitKey(input.provider, input.ref ?? input.event.callId);
 }
 
 /** The call input this step handles, if any. */
@@ -93,7 +105,7 @@ function dedupKey(input: CallWebhook): string {
 export const callInput: InputDefinition = {
   kind: 'call',
   answered: true,
-  waitKey: (input) => (input.kind === 'call' ? callWaitKey(input.provider, input.event.callId) : undefined),
+  waitKey: (input) => (input.kind === 'call' ? callKeyOf(input) : undefined),
   dedupKey: (input) => (input.kind === 'call' ? dedupKey(input) : undefined),
   person: (input) => (input.kind === 'call' ? callerProfile(input.provider, input.event) : undefined),
   triggers: numberTriggers,

@@ -9,8 +9,9 @@
 // Hooks: over the socket an actionHook is a name, which jambonz sends back as the `hook` of the
 // `verb:hook` message. Ours is `<element>~<attempt>~<step>?p=<person>` plus any params of the
 // dialect: the same hook and query the HTTP hook route reads from `?h=…&p=…`. The one address
-// that must be a URL, where `listen` streams a recording's audio (the `audio` marker), stays
-// the HTTP hook route's, as ws(s).
+// that must be a URL, where `listen` streams a recording's audio (the `audio` marker), is the
+// signed audio socket's (jambonz-audio.ts), as ws(s); the recording it receives is held for the
+// listen's `verb:hook`, as over HTTP.
 //
 // jambonz signs no WebSocket message; the upgrade carries the application's HTTP Basic
 // credentials (§8.2: hooks may carry a user name and password), which must match the module's
@@ -21,9 +22,9 @@ import type { ModuleSocket, RouteContext, RouteRequest, Settings, SocketDefiniti
 import { header, sameText } from '../channels/signing.js';
 import { signatureInvalid, signatureMissing } from '../channels/errors.js';
 import { jambonzVerbs, readJambonzCall } from './dialects/jambonz.js';
-import { MARKER } from './dialects/shared.js';
 import type { HookUrl, Instruction } from './instructions.js';
-import { callWebhook, ending, hookRoute, personKeyOf, publicBaseOf, queryText } from './voice.js';
+import { withAudioAddress } from './jambonz-audio.js';
+import { callWebhook, ending, personKeyOf, publicBaseOf, queryText, type HeldRecordings } from './voice.js';
 
 export const JAMBONZ_PROTOCOL = 'ws.jambonz.org';
 
@@ -48,15 +49,22 @@ interface Message {
   readonly data?: unknown;
 }
 
-/** The jambonz WebSocket API at `url`. */
-export function jambonzSocket(url: string): SocketDefinition {
+/** The jambonz WebSocket API at `url`; `held`: the recordings of its module's audio socket. */
+export function jambonzSocket(url: string, held: HeldRecordings): SocketDefinition {
   return {
     url,
     protocol: JAMBONZ_PROTOCOL,
     access: 'signature',
     accept: (req, ctx) => checkCredentials(req, ctx.settings),
-    open: (socket, req, ctx) => converse(socket, publicBaseOf(req, ctx.settings), ctx),
+    open: (socket, req, ctx) => converse(socket, { base: publicBaseOf(req, ctx.settings), held, ctx }),
   };
+}
+
+/** What answering a socket's messages needs. */
+interface Session {
+  readonly base: string;
+  readonly held: HeldRecordings;
+  readonly ctx: RouteContext;
 }
 
 function checkCredentials(req: RouteRequest, settings: Settings): void {
@@ -69,11 +77,11 @@ function checkCredentials(req: RouteRequest, settings: Settings): void {
 }
 
 /** Answers the socket's messages one after the other; an ack leaves once its receipt is durable. */
-function converse(socket: ModuleSocket, base: string, ctx: RouteContext): void {
+function converse(socket: ModuleSocket, session: Session): void {
   let last: Promise<unknown> = Promise.resolve();
   socket.onMessage((text) => {
     const message = messageOf(text);
-    const done = last.then(() => answer(message, base, ctx));
+    const done = last.then(() => answer(message, session));
     last = done.catch(() => undefined);
     return done.then((verbs) => {
       if (verbs !== undefined) socket.send(JSON.stringify({ type: 'ack', msgid: message.msgid, data: verbs }));
@@ -82,14 +90,14 @@ function converse(socket: ModuleSocket, base: string, ctx: RouteContext): void {
 }
 
 /** The verbs to acknowledge the message with; undefined: no ack. */
-async function answer(message: Message, base: string, ctx: RouteContext): Promise<Verb[] | undefined> {
+async function answer(message: Message, session: Session): Promise<Verb[] | undefined> {
   switch (message.type) {
     case 'session:new':
-      return submit(message.data, {}, base, ctx);
+      return submit(message.data, {}, session);
     case 'verb:hook':
-      return submit(message.data, hookQuery(message.hook), base, ctx);
+      return submit(message.data, hookQuery(message.hook), session);
     case 'call:status':
-      await submit(message.data, {}, base, ctx);
+      await submit(message.data, {}, session);
       return undefined;
     default:
       // session:reconnect (the socket of a call under way dropped): the call goes on with the
@@ -98,19 +106,19 @@ async function answer(message: Message, base: string, ctx: RouteContext): Promis
   }
 }
 
-/** Submits the webhook; its answer as verbs (none for a hook nobody took: jambonz goes on). */
-async function submit(data: unknown, query: Readonly<Record<string, string>>, base: string, ctx: RouteContext): Promise<Verb[]> {
-  const event = readJambonzCall(data);
+/** Submits the webhook (with any recording held for its hook); its answer as verbs (none for a hook nobody took: jambonz goes on). */
+async function submit(data: unknown, query: Readonly<Record<string, string>>, { base, held, ctx }: Session): Promise<Verb[]> {
+  const read = readJambonzCall(data);
   const hook = queryText({ query }, 'h');
+  const event = (await held.merge(read, hook, ctx.now())) ?? read; // jambonz sends nothing in the background
   const receipt = await ctx.submit(personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, hook, ctx.settings));
   if (hook !== undefined && !receipt.delivered) return [];
-  return jambonzVerbs(ending((receipt.answer ?? []) as Instruction[]), hookName(base, receipt.personId));
+  return jambonzVerbs(ending((receipt.answer ?? []) as Instruction[]), withAudioAddress(hookName(receipt.personId), base, receipt.personId, ctx.settings));
 }
 
-/** Hook names over the socket: `<hook>?p=<person>&<params>`; the audio marker: the HTTP hook route. */
-function hookName(base: string, personId: string): HookUrl {
-  const route = hookRoute(base, PROVIDER, personId);
-  return (h, params = {}) => (MARKER.audio in params ? route(h, params) : `${h}?${new URLSearchParams({ p: personId, ...params }).toString()}`);
+/** Hook names over the socket: `<hook>?p=<person>&<params>`. */
+function hookName(personId: string): HookUrl {
+  return (h, params = {}) => `${h}?${new URLSearchParams({ p: personId, ...params }).toString()}`;
 }
 
 /** A `verb:hook` message's hook as the HTTP hook route's query: `h` the hook, then its params. */

@@ -1,11 +1,16 @@
 // The voice providers Junction answers calls for, each a voice module (voice.ts) of its dialect
 // with the secrets its signatures need: Twilio (TwiML), Telnyx (TeXML), Vonage (NCCO), Plivo
-// (Plivo XML) and jambonz (verbs over HTTP webhooks or its WebSocket API).
+// (Plivo XML) and jambonz (verbs over HTTP webhooks or its WebSocket API). Each also places
+// outbound calls through its provider's REST API (outbound.ts, dialers.ts), with the settings
+// that needs (credentials, `apiBaseUrl`).
 import { Type } from '@sinclair/typebox';
 import type { Module, Settings } from '../engine/module.js';
 import { jambonz, ncco, plivo, texml, twiml } from './dialects/index.js';
-import { voiceModule } from './voice.js';
+import { HeldRecordings, hookRoute, voiceModule } from './voice.js';
 import { JAMBONZ_SOCKET_SETTINGS, jambonzSocket } from './jambonz-socket.js';
+import { JAMBONZ_AUDIO_SETTINGS, jambonzAudioSocket, jambonzRecordings, withAudioAddress } from './jambonz-audio.js';
+import { placeCalls } from './outbound.js';
+import { dialJambonz, dialPlivo, dialTelnyx, dialTwilio, dialVonage } from './dialers.js';
 
 const text = (settings: Settings, name: string): string | undefined => {
   const value = settings[name];
@@ -14,11 +19,23 @@ const text = (settings: Settings, name: string): string | undefined => {
 
 const Secret = (description: string) => Type.Optional(Type.String({ minLength: 1, description: `${description}; unset: every webhook is refused` }));
 
+/** A setting outbound calls need; unset, placing a call fails (the element's `failed` branch). */
+const ForCalls = (description: string, pattern?: string) =>
+  Type.Optional(Type.String({ minLength: 1, maxLength: 4096, ...(pattern ? { pattern } : {}), description: `${description}; unset: outbound calls fail` }));
+
+/** The provider's REST API base URL (tests point it at a local server). */
+const ApiBaseUrl = (url: string) => Type.String({ pattern: '^https?://[^?#]+[^/?#]$', default: url, description: "base URL of the provider's REST API (outbound calls)" });
+
 export const twilioVoice: Module = voiceModule({
   name: 'twilio',
   dialect: twiml,
-  settings: { authToken: Secret("the account's Auth Token, which signs Twilio's webhooks") },
+  settings: {
+    authToken: Secret("the account's Auth Token, which signs Twilio's webhooks (and, with accountSid, authenticates outbound calls)"),
+    accountSid: ForCalls('Account SID (AC…) outbound calls are placed from', '^AC[0-9a-zA-Z]{32}$'),
+    apiBaseUrl: ApiBaseUrl('https://api.twilio.com'),
+  },
   secrets: ['authToken'],
+  effects: [placeCalls('twilio', dialTwilio)],
   secretsOf: (s) => {
     const authToken = text(s, 'authToken');
     return authToken === undefined ? undefined : { authToken };
@@ -28,8 +45,15 @@ export const twilioVoice: Module = voiceModule({
 export const telnyxVoice: Module = voiceModule({
   name: 'telnyx',
   dialect: texml,
-  settings: { publicKey: Secret("the account's Ed25519 public key (base64), which checks Telnyx's signatures") },
-  secrets: [],
+  settings: {
+    publicKey: Secret("the account's Ed25519 public key (base64), which checks Telnyx's signatures"),
+    apiKey: ForCalls('API key (V2) that authenticates outbound calls'),
+    accountSid: ForCalls('the account id in TeXML REST addresses (/texml/Accounts/{account_sid}/Calls)'),
+    applicationSid: ForCalls('the id of the TeXML Application outbound calls are placed through'),
+    apiBaseUrl: ApiBaseUrl('https://api.telnyx.com'),
+  },
+  secrets: ['apiKey'],
+  effects: [placeCalls('telnyx', dialTelnyx)],
   secretsOf: (s) => {
     const publicKey = text(s, 'publicKey');
     return publicKey === undefined ? undefined : { publicKey };
@@ -39,8 +63,14 @@ export const telnyxVoice: Module = voiceModule({
 export const vonageVoice: Module = voiceModule({
   name: 'vonage',
   dialect: ncco,
-  settings: { signatureSecret: Secret("the account's signature secret, which signs the Voice API's JWTs") },
-  secrets: ['signatureSecret'],
+  settings: {
+    signatureSecret: Secret("the account's signature secret, which signs the Voice API's JWTs"),
+    applicationId: ForCalls('the Voice application id outbound calls are placed through'),
+    privateKey: ForCalls("the application's private key (PEM), which signs the JWT of each outbound call"),
+    apiBaseUrl: ApiBaseUrl('https://api.nexmo.com'),
+  },
+  secrets: ['signatureSecret', 'privateKey'],
+  effects: [placeCalls('vonage', dialVonage)],
   secretsOf: (s) => {
     const signatureSecret = text(s, 'signatureSecret');
     return signatureSecret === undefined ? undefined : { signatureSecret };
@@ -54,30 +84,49 @@ export const plivoVoice: Module = voiceModule({
   settings: {
     authToken: Secret("the (sub-)account's Auth Token, which signs Plivo's webhooks"),
     mainAuthToken: Type.Optional(Type.String({ minLength: 1, description: "the main account's Auth Token, for the -Ma- signatures (default: authToken)" })),
+    authId: ForCalls('Auth ID of the (sub-)account outbound calls are placed from (with authToken)'),
+    apiBaseUrl: ApiBaseUrl('https://api.plivo.com'),
   },
   secrets: ['authToken', 'mainAuthToken'],
+  effects: [placeCalls('plivo', dialPlivo)],
   secretsOf: (s) => {
     const authToken = text(s, 'authToken');
     return authToken === undefined ? undefined : { authToken, mainAuthToken: text(s, 'mainAuthToken') ?? authToken };
   },
 });
 
-/** jambonz: HTTP webhooks, or the WebSocket API at /voice/jambonz/socket (jambonz-socket.ts). */
+/** The recordings jambonz's audio socket receives, held for the call's next webhook (HTTP or WebSocket API). */
+const jambonzHeld = new HeldRecordings();
+
+const jambonzWebhooks = voiceModule({
+  name: 'jambonz',
+  dialect: jambonz,
+  settings: {
+    webhookSecrets: Type.Array(Type.String({ minLength: 1 }), { default: [], maxItems: 5, description: "the account's webhook secrets (two while rotating); none: every webhook is refused" }),
+    ...JAMBONZ_SOCKET_SETTINGS,
+    ...JAMBONZ_AUDIO_SETTINGS,
+    accountSid: ForCalls('the account sid outbound calls are placed from'),
+    apiKey: ForCalls('an API key of that account, which authenticates outbound calls'),
+    apiBaseUrl: ApiBaseUrl('https://api.jambonz.cloud'),
+  },
+  secrets: ['webhookSecrets', 'socketPassword', 'apiKey'],
+  effects: [placeCalls('jambonz', dialJambonz)],
+  secretsOf: (s) => {
+    const secrets = s['webhookSecrets'] as readonly string[];
+    return secrets.length === 0 ? undefined : { webhookSecrets: secrets };
+  },
+  held: jambonzHeld,
+  hookUrl: (base, personId, settings, ref) => withAudioAddress(hookRoute(base, 'jambonz', personId, ref), base, personId, settings),
+});
+
+/**
+ * jambonz: HTTP webhooks, or the WebSocket API at /voice/jambonz/socket (jambonz-socket.ts);
+ * recordings streamed to /voice/jambonz/audio and served from /voice/jambonz/recordings (jambonz-audio.ts).
+ */
 export const jambonzVoice: Module = {
-  ...voiceModule({
-    name: 'jambonz',
-    dialect: jambonz,
-    settings: {
-      webhookSecrets: Type.Array(Type.String({ minLength: 1 }), { default: [], maxItems: 5, description: "the account's webhook secrets (two while rotating); none: every webhook is refused" }),
-      ...JAMBONZ_SOCKET_SETTINGS,
-    },
-    secrets: ['webhookSecrets', 'socketPassword'],
-    secretsOf: (s) => {
-      const secrets = s['webhookSecrets'] as readonly string[];
-      return secrets.length === 0 ? undefined : { webhookSecrets: secrets };
-    },
-  }),
-  sockets: [jambonzSocket('/voice/jambonz/socket')],
+  ...jambonzWebhooks,
+  routes: [...(jambonzWebhooks.routes ?? []), jambonzRecordings()],
+  sockets: [jambonzSocket('/voice/jambonz/socket', jambonzHeld), jambonzAudioSocket(jambonzHeld)],
 };
 
 export const VOICE_MODULES: readonly Module[] = [twilioVoice, telnyxVoice, vonageVoice, plivoVoice, jambonzVoice];

@@ -3,12 +3,13 @@
 // instructions the steps gave, rendered in its dialect. Three routes under /voice/<provider>:
 // the call's first webhook (the number's voice URL), the hooks our documents name (`?h=` the
 // element's hook, `?p=` the person: some callbacks, e.g. Vonage's record events, do not say
-// who calls), and status callbacks (answered 204). A document that does not end waiting for
+// who calls; `?o=` an outbound call's reference, kept on every hook of that call), and status
+// callbacks (answered 204). The module may place calls too (`effects`, see outbound.ts). A document that does not end waiting for
 // the call (a collect, record, forward or redirect) ends with a hang-up: the journey left the
 // call, or nobody answers this number.
 import { Type, type TProperties } from '@sinclair/typebox';
 import { JunctionError } from '../engine/errors.js';
-import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
+import type { EffectHandler, Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import type { WebhookRequest } from '../channels/provider.js';
 import { callerProfile, type CallWebhook } from './call.js';
 import type { CallEvent } from './call-event.js';
@@ -26,6 +27,12 @@ export interface VoiceProvider<Secrets> {
   secretsOf(settings: Settings): Secrets | undefined;
   /** HTTP methods the first webhook may come with (Vonage's answer URL: GET). Default POST. */
   readonly callMethods?: ReadonlyArray<'GET' | 'POST'>;
+  /** What the module performs besides answering (placing outbound calls: outbound.ts). */
+  readonly effects?: readonly EffectHandler[];
+  /** Where the module keeps background recordings; give one to share it with the module's other parts (jambonz's audio socket). */
+  readonly held?: HeldRecordings;
+  /** The hook addresses of a document (default hookRoute); jambonz gives its audio marker an address of its own. */
+  hookUrl?(base: string, personId: string, settings: Settings, ref?: string): HookUrl;
 }
 
 type Route = 'call' | 'hook' | 'status';
@@ -38,7 +45,7 @@ const COMMON = {
 };
 
 export function voiceModule<S>(provider: VoiceProvider<S>): Module {
-  const held = new HeldRecordings();
+  const held = provider.held ?? new HeldRecordings();
   const route = (method: 'GET' | 'POST', path: string, kind: Route): RouteDefinition => ({
     method,
     url: `/voice/${provider.name}${path}`,
@@ -49,6 +56,7 @@ export function voiceModule<S>(provider: VoiceProvider<S>): Module {
     name: `${provider.name}-voice`,
     config: { schema: Type.Object({ ...COMMON, ...provider.settings }, { additionalProperties: false }), secrets: provider.secrets },
     routes: [...(provider.callMethods ?? ['POST']).map((m) => route(m, '', 'call')), route('POST', '/hook', 'hook'), route('POST', '/status', 'status')],
+    ...(provider.effects ? { effects: provider.effects } : {}),
   };
 }
 
@@ -59,13 +67,15 @@ async function receive<S>(provider: VoiceProvider<S>, held: HeldRecordings, kind
   if (secrets === undefined) throw new JunctionError('JCT_PROVIDER_NOT_CONFIGURED', `voice webhooks from ${provider.name} are refused until its secrets are set (module "${provider.name}-voice")`);
   provider.dialect.verify(request, secrets, ctx.now());
   const hook = kind === 'hook' ? queryText(req, 'h') : undefined;
-  const event = held.merge(provider.dialect.read(request), hook, ctx.now());
+  const ref = kind === 'call' ? undefined : queryText(req, 'o');
+  const event = await held.merge(provider.dialect.read(request), hook, ctx.now());
   if (event === undefined) return { status: 204, body: '' }; // a background recording, kept for the element's next webhook
   const personKey = personKeyOf(provider.name, event, req, ctx);
-  const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, hook, ctx.settings));
+  const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, hook, ctx.settings, ref));
   // A status callback, or a hook callback nobody took (a leg still ringing, a call already over): nothing to say.
   if (kind === 'status' || (kind === 'hook' && !receipt.delivered)) return { status: 204, body: '' };
-  const body = provider.dialect.render(ending((receipt.answer ?? []) as Instruction[]), hookRoute(base, provider.name, receipt.personId));
+  const hookUrl = provider.hookUrl?.(base, receipt.personId, ctx.settings, ref) ?? hookRoute(base, provider.name, receipt.personId, ref);
+  const body = provider.dialect.render(ending((receipt.answer ?? []) as Instruction[]), hookUrl);
   return { status: 200, body, headers: { 'content-type': provider.dialect.contentType } };
 }
 
@@ -74,46 +84,93 @@ export function publicBaseOf(req: Pick<RouteRequest, 'headers'>, settings: Setti
   return (settings['publicBaseUrl'] as string | undefined) ?? `http://${String(req.headers['host'] ?? 'localhost')}`;
 }
 
-/** The `call` input of one webhook (`hook`: the one called back on), expiring after the module's `sessionTimeoutS`. */
-export function callWebhook(provider: string, event: CallEvent, hook: string | undefined, settings: Settings): CallWebhook {
+/**
+ * The `call` input of one webhook (`hook`: the one called back on; `ref`: an outbound call's
+ * reference), expiring after the module's `sessionTimeoutS`.
+ */
+export function callWebhook(provider: string, event: CallEvent, hook: string | undefined, settings: Settings, ref?: string): CallWebhook {
   const expireAfterMs = (settings['sessionTimeoutS'] as number) * 1000;
-  return { kind: 'call', provider, event, ...(hook === undefined ? {} : { hook }), expireAfterMs };
+  return { kind: 'call', provider, event, ...(hook === undefined ? {} : { hook }), expireAfterMs, ...(ref === undefined ? {} : { ref }) };
 }
 
-/** Hook addresses on the module's hook route: `?h=` the hook, `?p=` the person, then the dialect's params. */
-export function hookRoute(base: string, provider: string, personId: string): HookUrl {
-  return (h, params = {}) => `${base}/voice/${provider}/hook?${new URLSearchParams({ h, p: personId, ...params }).toString()}`;
+/** Hook addresses on the module's hook route: `?h=` the hook, `?p=` the person, `?o=` an outbound call's reference, then the dialect's params. */
+export function hookRoute(base: string, provider: string, personId: string, ref?: string): HookUrl {
+  const own: Record<string, string> = ref === undefined ? { p: personId } : { p: personId, o: ref };
+  return (h, params = {}) => `${base}/voice/${provider}/hook?${new URLSearchParams({ h, ...own, ...params }).toString()}`;
+}
+
+/** The status callback address of an outbound call: the module's status route with the person and the call's reference. */
+export function statusRoute(base: string, provider: string, personId: string, ref: string): string {
+  return `${base}/voice/${provider}/status?${new URLSearchParams({ p: personId, o: ref }).toString()}`;
 }
 
 /** How long a background recording waits for its element's next webhook (ms). */
 const HOLD_MS = 10 * 60_000;
+/** How long a webhook waits for a recording still arriving for its element (ms). */
+const ARRIVING_MS = 5_000;
+
+/** What a background recording reports: the recording, or that nothing was recorded. */
+export type HeldOutcome = Pick<CallEvent, 'recording' | 'input'>;
 
 /**
- * Recordings that came in the background (CallEvent.background), kept in memory for the next
- * webhook of the same call and element, which then carries them; the record element holds the
- * call until one is there. A restart in between loses one (the element then takes notRecorded).
+ * Recordings that came in the background (CallEvent.background, or jambonz's audio socket),
+ * kept in memory for the next webhook of the same call and element, which then carries them;
+ * the record element holds the call until one is there. One still arriving (`arriving`: a
+ * stream not yet ended) is waited for, up to ARRIVING_MS, by that webhook. A restart in
+ * between loses one (the element then takes notRecorded).
  */
-class HeldRecordings {
-  private readonly held = new Map<string, { recording: NonNullable<CallEvent['recording']>; at: number }>();
+export class HeldRecordings {
+  private readonly held = new Map<string, { outcome: HeldOutcome; at: number }>();
+  private readonly coming = new Map<string, { done: Promise<void>; at: number }>();
 
   /** The event to submit: undefined when it is a background recording (now held), else with any held recording. */
-  merge(event: CallEvent, hook: string | undefined, now: number): CallEvent | undefined {
+  async merge(event: CallEvent, hook: string | undefined, now: number): Promise<CallEvent | undefined> {
     if (hook === undefined) return event;
-    const key = `${event.callId}\u0000${hook.split('~')[0]}`;
     if (event.background && event.recording) {
-      this.forget(now);
-      this.held.set(key, { recording: event.recording, at: now });
+      this.hold(event.callId, hook, { recording: event.recording }, now);
       return undefined;
     }
+    const key = keyOf(event.callId, hook);
+    await within(this.coming.get(key)?.done, ARRIVING_MS);
     const kept = this.held.get(key);
     if (!kept || event.recording) return event;
     this.held.delete(key);
-    return { ...event, recording: kept.recording };
+    return { ...event, ...kept.outcome };
+  }
+
+  /** Keeps what a background recording reports for the element's next webhook. */
+  hold(callId: string, hook: string, outcome: HeldOutcome, now: number): void {
+    this.forget(now);
+    this.held.set(keyOf(callId, hook), { outcome, at: now });
+  }
+
+  /** A recording under way: the element's next webhook waits for the function returned (which holds its outcome) to be called. */
+  arriving(callId: string, hook: string, now: number): (outcome: HeldOutcome, at: number) => void {
+    this.forget(now);
+    const key = keyOf(callId, hook);
+    let arrived = () => {};
+    this.coming.set(key, { done: new Promise<void>((resolve) => (arrived = resolve)), at: now });
+    return (outcome, at) => {
+      this.hold(callId, hook, outcome, at);
+      this.coming.delete(key);
+      arrived();
+    };
   }
 
   private forget(now: number): void {
-    for (const [key, { at }] of this.held) if (at < now - HOLD_MS) this.held.delete(key);
+    for (const map of [this.held, this.coming]) for (const [key, { at }] of map) if (at < now - HOLD_MS) map.delete(key);
   }
+}
+
+/** Held recordings are per call and element (any attempt or step of it). */
+const keyOf = (callId: string, hook: string) => `${callId}\u0000${hook.split('~')[0]}`;
+
+/** Waits for `p`, at most `ms`. */
+async function within(p: Promise<void> | undefined, ms: number): Promise<void> {
+  if (p === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** The person a hook names (`p`), else the caller's (see callerProfile). */

@@ -12,7 +12,7 @@
 import type { Clock } from '../clock.js';
 import { hash32 } from '../hash.js';
 import { KeyedRows, NumberedRows, type RowGroup } from '../store/journal.js';
-import { isEffectWait, ParticipantStatus, WAIT_KEY_SEPARATOR, type ParticipantState } from '../vocabulary.js';
+import { isEffectKey, ParticipantStatus, WAIT_KEY_SEPARATOR, type ParticipantState } from '../vocabulary.js';
 import type { EntryHistory } from './reentry.js';
 import { MetricsRecorder } from './metrics.js';
 import { Wakeups } from './timers.js';
@@ -24,8 +24,8 @@ import { PersonRecords } from './person-records.js';
 import { ParticipantTable, type ScratchState } from './participant-table.js';
 import { historyKey, historyRow, metricsKey, participantKeyOf, participantRow, seenKey, versionKey } from './rows.js';
 
-/** The waits that need no index entry: time alone, or an effect's result (found by its key). */
-const unindexed = (on: string): boolean => on === '' || isEffectWait(on);
+/** The wait keys that need no index entry: time alone, or an effect's result (found by its key). */
+const unindexed = (key: string): boolean => key === '' || isEffectKey(key);
 
 /** What a partition needs to know of a launched flow version. */
 export interface VersionKey {
@@ -120,7 +120,7 @@ export class Partition {
     this.participants.write(seq, state);
     if (state.status !== ParticipantStatus.Waiting) return;
     if (state.waitUntil > 0) this.wakeups.add(state.waitUntil, seq);
-    if (!unindexed(state.waitOn)) this.eachKey(state.waitOn, (key) => this.waits.add(person, key, seq));
+    this.eachKey(state.waitOn, (key) => this.waits.add(person, key, seq));
   }
 
   /** Takes participant `seq` out of the table and the wait index. */
@@ -249,12 +249,13 @@ export class Partition {
   /** Takes participant `seq` (as the table holds it, before a change) out of the wait index. */
   private unindex(seq: number, person: number): void {
     const on = this.participants.waitOf(seq);
-    if (on !== undefined && !unindexed(on)) this.eachKey(on, (key) => this.waits.remove(person, key, seq));
+    if (on !== undefined) this.eachKey(on, (key) => this.waits.remove(person, key, seq));
   }
 
-  /** A wait may name several keys, one per line (e.g. a wait for either of two events). */
+  /** The indexed keys of a wait: it may name several, one per line (e.g. either of two events, or an effect's result and a call). */
   private eachKey(on: string, f: (key: string) => void): void {
-    if (!on.includes(WAIT_KEY_SEPARATOR)) f(on);
-    else for (const key of on.split(WAIT_KEY_SEPARATOR)) f(key);
+    if (!on.includes(WAIT_KEY_SEPARATOR)) {
+      if (!unindexed(on)) f(on);
+    } else for (const key of on.split(WAIT_KEY_SEPARATOR)) if (!unindexed(key)) f(key);
   }
 }

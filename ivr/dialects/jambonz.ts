@@ -16,7 +16,6 @@ import {
   forwardStatus,
   inputsOf,
   jsonBody,
-  markedHook,
   maybe,
   optionalNumber,
   optionalObject,
@@ -28,6 +27,9 @@ import {
 import { verifyJambonz } from './jambonz-signature.js';
 
 type Verb = Readonly<Record<string, unknown>>;
+
+/** The sample rate a recording's audio is streamed at (jambonz's default; enough for a voice). */
+const LISTEN_SAMPLE_RATE = 8000;
 
 /** The verb array of the instructions. */
 export function jambonzVerbs(instructions: readonly Instruction[], hookUrl: HookUrl): Verb[] {
@@ -93,11 +95,16 @@ function speechOptions(c: Collect): Verb {
   return { bargein: c.interruptPrompt, recognizer, ...maybe('speechTimeout', o?.endSilence) };
 }
 
-/** listen streams the caller's audio to a WebSocket: the hook's address marked audio, as ws(s). */
+/**
+ * listen streams the caller's audio (mono, 16-bit PCM at 8 kHz) to a WebSocket: the hook's
+ * address marked audio, given the longest length too, as ws(s) (jambonz-audio.ts receives it).
+ */
 function listen(r: RecordMessage, hookUrl: HookUrl): Verb {
   return {
     verb: 'listen',
-    url: markedHook(hookUrl, r.hook, MARKER.audio).replace(/^http(s?):/i, 'ws$1:'),
+    url: hookUrl(r.hook, { [MARKER.audio]: '1', maxLength: String(r.maxLength) }).replace(/^http(s?):/i, 'ws$1:'),
+    mixType: 'mono',
+    sampleRate: LISTEN_SAMPLE_RATE,
     actionHook: hookUrl(r.hook),
     maxLength: r.maxLength,
     timeout: r.silenceTimeout,

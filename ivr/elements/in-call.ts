@@ -1,43 +1,65 @@
-// What every IVR element shares: the check that it stands where a call exists (every entry
-// point that reaches it is an Inbound Call), the prompts it speaks or plays (text with
-// placeholders), and how it waits for the call's next webhook.
+// What every IVR element shares: the check that it stands where a call exists (every path that
+// reaches it starts at an Inbound Call or goes on from an Outbound call's answered branch), the
+// prompts it speaks or plays (text with placeholders), and how it waits for the call's next webhook.
 import { Type, type Static } from '@sinclair/typebox';
 import type { CompileContext, RunContext } from '../../engine/element.js';
 import type { FlowDefinition } from '../../engine/flow-schema.js';
 import { compileTemplate, type CompiledTemplate } from '../../engine/expressions/template.js';
 import { EXIT, type Outcome, type Wait } from '../../engine/vocabulary.js';
-import { callWaitKey, currentCall } from '../call.js';
+import { callKeyOf, currentCall } from '../call.js';
 import type { Instruction, Prompt } from '../instructions.js';
 
 /** The entry point type that brings a call into a flow. */
 export const INBOUND_CALL = 'inboundCall';
 
+/** The element that places a call, and its branch that goes on in the call. */
+export const OUTBOUND_CALL = 'outboundCall';
+export const ANSWERED = 'answered';
+
 /**
- * Reports JCT_IVR_NO_CALL unless every entry point from which this element can be reached is
- * an Inbound Call: elsewhere there is no call to speak to.
+ * Reports JCT_IVR_NO_CALL when this element can be reached without a call: a call exists after
+ * an Inbound Call entry point and after an Outbound call's `answered` branch; an Outbound call's
+ * other branches have none (placing a call ends the one before).
  */
 export function requireCall(ctx: CompileContext): void {
-  const without = entriesReaching(ctx.flow, ctx.node.id).filter((e) => e.type !== INBOUND_CALL);
+  const without = entriesReachingWithoutCall(ctx.flow, ctx.node.id);
   if (without.length === 0) return;
   const names = without.map((e) => `"${e.id}" (${e.type})`).join(', ');
-  ctx.problem('JCT_IVR_NO_CALL', `an IVR element needs a call: it can be reached from ${names}, which bring${without.length === 1 ? 's' : ''} no call; only Inbound Call entry points do`);
+  ctx.problem(
+    'JCT_IVR_NO_CALL',
+    `an IVR element needs a call: it can be reached from ${names}, which bring${without.length === 1 ? 's' : ''} no call; only Inbound Call entry points and the "answered" branch of an Outbound call do`,
+  );
 }
 
-function entriesReaching(flow: FlowDefinition, target: string): Array<{ id: string; type: string }> {
-  const next = new Map<string, string[]>();
-  for (const node of [...flow.entryPoints, ...flow.elements]) next.set(node.id, Object.values(node.branches ?? {}));
-  return flow.entryPoints.filter((entry) => reaches(next, entry.id, target));
+interface Edge {
+  readonly to: string;
+  /** true: a call exists after it; false: none; undefined: as before it. */
+  readonly call: boolean | undefined;
 }
 
-function reaches(next: ReadonlyMap<string, readonly string[]>, from: string, target: string): boolean {
-  const seen = new Set<string>([from]);
-  const queue = [from];
-  for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
-    for (const to of next.get(id) ?? []) {
-      if (to === target) return true;
-      if (seen.has(to)) continue;
-      seen.add(to);
-      queue.push(to);
+function entriesReachingWithoutCall(flow: FlowDefinition, target: string): Array<{ id: string; type: string }> {
+  const next = new Map<string, Edge[]>();
+  for (const node of [...flow.entryPoints, ...flow.elements]) next.set(node.id, Object.entries(node.branches ?? {}).map(([branch, to]) => ({ to, call: callAfter(node.type, branch) })));
+  return flow.entryPoints.filter((entry) => reachesWithoutCall(next, entry.id, entry.type === INBOUND_CALL, target));
+}
+
+function callAfter(type: string, branch: string): boolean | undefined {
+  return type === OUTBOUND_CALL ? branch === ANSWERED : undefined;
+}
+
+/** Whether `target` can be reached from `from` (which brings a call or not) with no call at that point. */
+function reachesWithoutCall(next: ReadonlyMap<string, readonly Edge[]>, from: string, withCall: boolean, target: string): boolean {
+  const seen = new Set<string>([`${from}\u0000${withCall ? 'y' : 'n'}`]);
+  const queue: Array<[string, boolean]> = [[from, withCall]];
+  for (let item = queue.pop(); item !== undefined; item = queue.pop()) {
+    const [id, inCall] = item;
+    for (const edge of next.get(id) ?? []) {
+      const call = edge.call ?? inCall;
+      if (edge.to === target && !call) return true;
+      const key = `${edge.to}\u0000${call ? 'y' : 'n'}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      queue.push([edge.to, call]);
     }
   }
   return false;
@@ -84,7 +106,7 @@ export function answer(run: RunContext, ...instructions: Instruction[]): boolean
 /** Waits for the call's next webhook, for as long as the call's provider may take to send it. */
 export function waitForCall(run: RunContext): Wait | typeof EXIT {
   const call = currentCall(run);
-  return call ? { wait: true, on: callWaitKey(call.provider, call.event.callId), until: run.now + call.expireAfterMs } : EXIT;
+  return call ? { wait: true, on: callKeyOf(call), until: run.now + call.expireAfterMs } : EXIT;
 }
 
 /** Instant IVR elements go on to `next` once their instructions are answered, or exit without a call. */

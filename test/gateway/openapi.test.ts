@@ -23,7 +23,7 @@ async function serve(t: Test) {
 }
 
 /** WebSocket routes: OpenAPI cannot describe them, and @fastify/websocket hides them from the document. */
-const WEBSOCKETS = ['GET /api/v1/feed', 'GET /voice/jambonz/socket'];
+const WEBSOCKETS = ['GET /api/v1/feed', 'GET /voice/jambonz/socket', 'GET /voice/jambonz/audio'];
 
 /** "METHOD /path/{param}" of every route in Fastify's route tree (printRoutes), HEAD and the /docs page's own left out. */
 function servedRoutes(tree: string): string[] {

@@ -1,14 +1,23 @@
 // Scripted callers: each plays a provider calling Junction's voice routes over real HTTP on
 // loopback, signing every request as the provider does, and reads each answer document into a
 // Turn (what the caller heard, what Junction waits for and where to call back). The dialog
-// tests (calls.test.ts) run the same scripts through every caller.
+// tests (calls.test.ts) run the same scripts through every caller; the outbound call tests
+// (outbound.test.ts) use `answerAt` and `statusAt` for the calls Junction places.
 //
 // Twilio, Telnyx TeXML and Plivo post forms and run XML that falls through a collect to the
 // fallback <Redirect> on silence; Vonage (NCCO) and jambonz post JSON and report silence to the
-// collect's own callback. Signatures are made here from the providers' specifications
+// collect's own callback. jambonz records with `listen`: the caller streams the audio over a
+// WebSocket to the listen's address (metadata, then PCM frames), closes it, then calls the
+// listen's actionHook, following any redirect Junction answers with (its hold while a recording
+// is on its way). Signatures are made here from the providers' specifications
 // (carrier-dialects.md), not with Junction's own signing code.
 import { createHash, createHmac, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
+import WebSocket from 'ws';
 import twilioSdk from 'twilio';
 import { responseVerbs, type XmlNode } from './fixtures.js';
 
@@ -21,7 +30,16 @@ export interface Turn {
    * the provider goes when the caller gives nothing (XML: the fallback redirect); `nextUrl`:
    * where the provider asks what comes next once a record ends (NCCO: the notify after it).
    */
-  readonly waits?: { readonly kind: 'collect' | 'record' | 'forward'; readonly url: string; readonly silenceUrl?: string; readonly nextUrl?: string };
+  readonly waits?: {
+    readonly kind: 'collect' | 'record' | 'forward';
+    readonly url: string;
+    readonly silenceUrl?: string;
+    readonly nextUrl?: string;
+    /** Where the audio goes and at what sample rate (jambonz's listen). */
+    readonly audio?: { readonly url: string; readonly sampleRate: number };
+  };
+  /** Where the provider goes next on its own (jambonz's redirect). */
+  readonly redirect?: string;
   readonly hangup: boolean;
 }
 
@@ -44,13 +62,20 @@ export interface Caller {
   reply(turn: Turn, callId: string, from: string, to: string, outcome: Outcome): Promise<Turn>;
   /** A status callback (e.g. the caller hung up). */
   status(callId: string, from: string, to: string, status: 'completed'): Promise<number>;
+  /** A call Junction placed, answered: the answer webhook at the address Junction gave the provider. */
+  answerAt(url: string, callId: string, from: string, to: string): Promise<Turn>;
+  /** A call Junction placed: a status callback at the address Junction gave, in the provider's words for `status`. */
+  statusAt(url: string, callId: string, from: string, to: string, status: EndStatus): Promise<number>;
 }
+
+/** How a call Junction placed ended, normalized (each caller says it in its provider's words). */
+export type EndStatus = 'busy' | 'no-answer' | 'failed' | 'completed';
 
 /** A caller for Junction at `origin`; `now` is the provider's clock (ms) its signatures are dated by. */
 export type MakeCaller = (origin: string, now?: () => number) => Caller;
 
 type Fields = Record<string, string>;
-type CallState = 'ringing' | 'in-progress' | 'completed';
+type CallState = 'ringing' | 'in-progress' | EndStatus;
 
 interface Answer {
   readonly status: number;
@@ -90,6 +115,8 @@ interface FormProvider {
   /** The headers that sign a form POST of `params` (encoded as `body`) to `url`. */
   sign(url: string, params: Fields, body: string, now: number): Record<string, string>;
   call(callId: string, from: string, to: string, state: CallState): Fields;
+  /** The Direction word of a call placed through the API. */
+  readonly outbound: string;
   outcome(o: Outcome): Fields;
   read(xml: string): Turn;
 }
@@ -106,6 +133,8 @@ function formCaller(origin: string, now: () => number, p: FormProvider): Caller 
     start: (callId, from, to) => turnOf(post(`${origin}/voice/${p.name}`, p.call(callId, from, to, 'ringing')), p.read),
     reply: (last, callId, from, to, o) => turnOf(post(urlFor(last, o), { ...p.call(callId, from, to, 'in-progress'), ...p.outcome(o) }), p.read),
     status: async (callId, from, to, state) => (await post(`${origin}/voice/${p.name}/status`, p.call(callId, from, to, state))).status,
+    answerAt: (url, callId, from, to) => turnOf(post(url, { ...p.call(callId, from, to, 'in-progress'), Direction: p.outbound }), p.read),
+    statusAt: async (url, callId, from, to, state) => (await post(url, { ...p.call(callId, from, to, state), Direction: p.outbound })).status,
   };
 }
 
@@ -158,6 +187,7 @@ export const twilioCaller: MakeCaller = (origin, now = Date.now) => {
     settings: { authToken: token },
     sign: (url, params) => ({ 'x-twilio-signature': twilioSdk.getExpectedTwilioSignature(token, url, params) }),
     call: (callId, from, to, state) => ({ CallSid: callId, AccountSid: 'AC00000000000000000000000000000000', From: from, To: to, CallStatus: state, Direction: 'inbound' }),
+    outbound: 'outbound-api',
     outcome: twilioFields,
     read: twimlTurn,
   });
@@ -185,6 +215,7 @@ export const telnyxCaller: MakeCaller = (origin, now = Date.now) =>
       CallStatus: state,
       Direction: 'inbound',
     }),
+    outbound: 'outbound-api',
     outcome: twilioFields,
     read: twimlTurn,
   });
@@ -210,6 +241,7 @@ export const plivoCaller: MakeCaller = (origin, now = Date.now) => {
       return { 'x-plivo-signature-v3': plivoV3(token, url, params, nonce), 'x-plivo-signature-v3-nonce': nonce };
     },
     call: (callId, from, to, state) => ({ CallUUID: callId, From: bare(from), To: bare(to), CallStatus: state, Direction: 'inbound' }),
+    outbound: 'outbound',
     outcome: (o): Fields => {
       if ('digits' in o) return { InputType: 'dtmf', Digits: o.digits };
       if ('speech' in o) return { InputType: 'speech', Speech: o.speech, SpeechConfidenceScore: '0.9' };
@@ -285,10 +317,15 @@ export const vonageCaller: MakeCaller = (origin, now = Date.now) => {
       return turnOf(event(url, { ...input, ...caller }), nccoTurn);
     },
     status: async (callId, from, to, status) => (await event(`${origin}/voice/vonage/status`, { ...leg(callId, from, to), status, direction: 'inbound', duration: '20' })).status,
+    answerAt: (url, callId, from, to) => turnOf(event(url, { ...leg(callId, from, to), direction: 'outbound' }), nccoTurn),
+    statusAt: async (url, callId, from, to, status) => (await event(url, { ...leg(callId, from, to), status: VONAGE_WORDS[status], direction: 'outbound' })).status,
   };
 };
 
-/** A jambonz verb array read as jambonz runs it: says in order; a gather (with its nested say), listen or dial waits; hangup ends. */
+/** Vonage's status words for how a placed call ended. */
+const VONAGE_WORDS: Readonly<Record<EndStatus, string>> = { busy: 'busy', 'no-answer': 'timeout', failed: 'rejected', completed: 'completed' };
+
+/** A jambonz verb array read as jambonz runs it: says in order; a gather (with its nested say), listen or dial waits; a redirect goes on; hangup ends. */
 export function jambonzTurn(json: string): Turn {
   const verbs = JSON.parse(json) as Array<Record<string, unknown>>;
   const said: string[] = [];
@@ -296,14 +333,56 @@ export function jambonzTurn(json: string): Turn {
   for (const v of verbs) {
     if (v['verb'] === 'say') said.push(v['text'] as string);
     if (v['verb'] === 'hangup') return { said, hangup: true };
+    if (v['verb'] === 'redirect') return { said, redirect: v['actionHook'] as string, hangup: false };
     const kind = waiting[v['verb'] as keyof typeof waiting];
     if (kind === undefined) continue;
     const nested = v['say'] as { text: string } | undefined;
     if (nested) said.push(nested.text);
-    return { said, waits: { kind, url: v['actionHook'] as string }, hangup: false };
+    const audio = kind === 'record' ? { audio: { url: v['url'] as string, sampleRate: (v['sampleRate'] as number | undefined) ?? 8000 } } : {};
+    return { said, waits: { kind, url: v['actionHook'] as string, ...audio }, hangup: false };
   }
   return { said, hangup: false };
 }
+
+export const JAMBONZ_AUDIO_PROTOCOL = 'audio.jambonz.org';
+
+/**
+ * jambonz's end of a listen: opens the WebSocket at `url`, sends the metadata (the call's
+ * attributes, sampleRate, mixType), then `pcm` in binary frames of `frameBytes`, closes, and
+ * resolves with the close code once Junction has answered the close.
+ */
+export async function streamAudio(url: string, metadata: object | string, pcm: Buffer, frameBytes = 640): Promise<number> {
+  const socket = new WebSocket(url, JAMBONZ_AUDIO_PROTOCOL);
+  await once(socket, 'open');
+  const closed = once(socket, 'close') as Promise<[number]>;
+  socket.send(typeof metadata === 'string' ? metadata : JSON.stringify(metadata));
+  for (let at = 0; at < pcm.length && socket.readyState === socket.OPEN; at += frameBytes) socket.send(pcm.subarray(at, at + frameBytes), { binary: true });
+  if (socket.readyState === socket.OPEN) socket.close(1000);
+  const [code] = await closed;
+  return code;
+}
+
+/** The listen metadata jambonz sends first (call attributes in camelCase, the audio's format). */
+export const listenMetadata = (callId: string, from: string, to: string, sampleRate: number) => ({
+  callSid: callId,
+  direction: 'inbound',
+  from,
+  to,
+  callId: `${callId}@203.0.113.10`,
+  sampleRate,
+  mixType: 'mono',
+});
+
+/** `seconds` of a quiet 440 Hz tone as linear 16-bit PCM at `sampleRate`. */
+export function tone(seconds: number, sampleRate: number): Buffer {
+  const pcm = Buffer.alloc(Math.round(seconds * sampleRate) * 2);
+  for (let i = 0; i < pcm.length / 2; i++) pcm.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * 440 * i) / sampleRate)), i * 2);
+  return pcm;
+}
+
+/** Where the scripted jambonz's recordings go: a temporary folder, removed when the process ends. */
+const RECORDINGS_DIR = mkdtempSync(join(tmpdir(), 'junction-recordings-'));
+process.on('exit', () => rmSync(RECORDINGS_DIR, { recursive: true, force: true }));
 
 /** jambonz's call info (§8.1): an HTTP body, or a WebSocket message's `data`. */
 export const jambonzCall = (callId: string, from: string, to: string, state: CallState | 'trying') => ({
@@ -336,12 +415,25 @@ export const jambonzCaller: MakeCaller = (origin, now = Date.now) => {
     const t = seconds(now());
     return { 'jambonz-signature': `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}` };
   };
+  const post = (url: string, body: object) => turnOf(postJson(url, body, signature), jambonzTurn);
+  /** Runs the answer as jambonz does: a redirect is followed (at most 20 times). */
+  const run = async (turn: Promise<Turn>, callId: string, from: string, to: string): Promise<Turn> => {
+    let next = await turn;
+    for (let i = 0; i < 20 && next.redirect !== undefined; i++) next = await post(next.redirect, jambonzCall(callId, from, to, 'in-progress'));
+    return next;
+  };
   return {
     name: 'jambonz',
     module: 'jambonz-voice',
-    settings: { webhookSecrets: [secret] },
-    start: (callId, from, to) => turnOf(postJson(`${origin}/voice/jambonz`, jambonzCall(callId, from, to, 'trying'), signature), jambonzTurn),
-    reply: (last, callId, from, to, o) => turnOf(postJson(urlFor(last, o), { ...jambonzCall(callId, from, to, 'in-progress'), ...jambonzOutcome(o) }, signature), jambonzTurn),
+    settings: { webhookSecrets: [secret], recordingsDir: RECORDINGS_DIR },
+    start: (callId, from, to) => post(`${origin}/voice/jambonz`, jambonzCall(callId, from, to, 'trying')),
+    async reply(last, callId, from, to, o) {
+      const audio = last.waits?.audio;
+      if ('recording' in o && audio) await streamAudio(audio.url, listenMetadata(callId, from, to, audio.sampleRate), tone(o.seconds, audio.sampleRate));
+      return run(post(urlFor(last, o), { ...jambonzCall(callId, from, to, 'in-progress'), ...jambonzOutcome(o) }), callId, from, to);
+    },
     status: async (callId, from, to, state) => (await postJson(`${origin}/voice/jambonz/status`, { ...jambonzCall(callId, from, to, state), duration: 20 }, signature)).status,
+    answerAt: (url, callId, from, to) => turnOf(postJson(url, { ...jambonzCall(callId, from, to, 'in-progress'), direction: 'outbound' }, signature), jambonzTurn),
+    statusAt: async (url, callId, from, to, state) => (await postJson(url, { ...jambonzCall(callId, from, to, state), direction: 'outbound' }, signature)).status,
   };
 };

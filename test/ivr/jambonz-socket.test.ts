@@ -1,17 +1,21 @@
 // The jambonz WebSocket API through the real server on loopback: a `ws` client plays jambonz
 // (subprotocol ws.jambonz.org, the application's Basic credentials) through the menu of
 // menu.ts, as calls.test.ts does over HTTP: the menu with a wrong key then a PIN ended by "#",
-// silence until no input, a forward that is busy, a hang-up mid-menu (call:status, no ack).
+// silence until no input, a forward that is busy then a voicemail (its audio streamed to the
+// listen's signed address, then the listen's verb:hook), a hang-up mid-menu (call:status, no ack).
 // Every ack answers its message's msgid, in order, with verbs valid by
 // @jambonz/verb-specifications. Refused: no subprotocol, missing or wrong credentials, a module
 // without them; a binary frame closes the socket; a message that is not JSON is ignored.
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
 import type { World } from '../engine/helpers.js';
-import { jambonzCall, jambonzOutcome, jambonzTurn, type Outcome, type Turn } from './callers.js';
+import { jambonzCall, jambonzOutcome, jambonzTurn, listenMetadata, streamAudio, tone, type Outcome, type Turn } from './callers.js';
 import { CALLER, OUR_NUMBER, menuServer } from './menu.js';
 
 const { validate } = createRequire(import.meta.url)('@jambonz/verb-specifications') as { validate: (logger: object, verbs: unknown) => void };
@@ -20,7 +24,7 @@ const logger = { info() {}, debug() {}, error() {}, warn() {} };
 const PROTOCOL = 'ws.jambonz.org';
 const USER = 'jambonz-app';
 const PASSWORD = 'a-socket-password-of-some-length';
-const SETTINGS = { 'jambonz-voice': { socketUsername: USER, socketPassword: PASSWORD } };
+const SETTINGS = { 'jambonz-voice': { socketUsername: USER, socketPassword: PASSWORD, recordingsDir: join(tmpdir(), 'junction-socket-test-recordings') } };
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
 type Verb = Record<string, unknown>;
@@ -121,16 +125,18 @@ t.test('dialogs over one socket', async (t) => {
     t.same(await c.reply(turn, { silence: true }), { said: ['Goodbye.'], hangup: true });
   });
 
-  t.test('sales is busy: the voicemail prompt, its audio to the HTTP hook route as ws', async (t) => {
+  t.test('sales is busy: a voicemail streamed to the signed audio address, then the verb:hook', async (t) => {
+    t.teardown(() => rm(SETTINGS['jambonz-voice'].recordingsDir, { recursive: true, force: true }));
     const c = call(t, jambonz, 'ws-call-3');
     const forward = await c.reply(await c.start(), { digits: '1' });
     t.equal(forward.waits?.kind, 'forward');
     const record = await c.reply(forward, { forward: 'busy' });
     t.same(record.said, ['Sales is busy.', 'Leave a message.']);
     t.equal(record.waits?.kind, 'record');
-    const listen = jambonz.received.at(-1)!.data.find((v) => v['verb'] === 'listen')!;
-    t.match(listen['url'], /^ws:\/\/127\.0\.0\.1:\d+\/voice\/jambonz\/hook\?h=voicemail%7E\d+%7E\d+&p=[^&]+&audio=1$/);
-    jambonz.send('call:status', 'ws-call-3', { ...jambonzCall('ws-call-3', CALLER, OUR_NUMBER, 'completed'), duration: 20 });
+    const audio = record.waits!.audio!;
+    t.match(audio.url, /^ws:\/\/127\.0\.0\.1:\d+\/voice\/jambonz\/audio\?h=voicemail%7E\d+%7E\d+&p=[^&]+&maxLength=60&t=[0-9a-f]{64}$/);
+    t.equal(await streamAudio(audio.url, listenMetadata('ws-call-3', CALLER, OUR_NUMBER, audio.sampleRate), tone(2, audio.sampleRate)), 1000);
+    t.same(await c.reply(record, { recording: '', seconds: 2 }), { said: ['Thank you .'], hangup: true }, 'recorded');
   });
 
   t.test('a caller who hangs up mid-menu: call:status, no ack, the journey ends', async (t) => {
@@ -195,6 +201,10 @@ t.test('a binary frame closes the socket; a message that is not JSON is ignored'
   t.same(turnOf(t, ack).said, ['Welcome to Acme.', 'Press 1 for sales, 2 for support.'], 'the socket goes on');
   t.equal(jambonz.received.length, 1, 'nothing answered the malformed messages');
   t.same(app.socketErrors['/voice/jambonz/socket'], { JCT_JSON_INVALID: 1, JCT_CALL_MALFORMED: 1 }, 'counted');
+  const { key } = app.keys.create('metrics', ['reports']);
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${key}` } })).body;
+  t.match(metrics, /junction_socket_errors_total\{socket="\/voice\/jambonz\/socket",code="JCT_JSON_INVALID"\} 1\n/, 'and shown in /metrics');
+  t.match(metrics, /junction_socket_errors_total\{socket="\/voice\/jambonz\/socket",code="JCT_CALL_MALFORMED"\} 1\n/);
   const closed = once(jambonz.socket, 'close');
   jambonz.socket.send(Buffer.from([1, 2, 3]), { binary: true });
   const [code] = (await closed) as [number];

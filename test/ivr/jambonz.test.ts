@@ -68,11 +68,13 @@ t.test('speech with hints: the recognizer, a played prompt nested', async (t) =>
   t.same(two[1]!['play'], { url: 'https://cdn.example.com/two.mp3' });
 });
 
-t.test('a record streams the audio with listen to the hook marked audio (ws/wss)', async (t) => {
+t.test('a record streams mono 8 kHz audio with listen to the hook marked audio, with its longest length (ws/wss)', async (t) => {
   const verbs = render(t, RECORD);
   t.same(verbs[1], {
     verb: 'listen',
-    url: 'wss://gw.example.com/ivr/t/record%3Avoicemail?audio=1',
+    url: 'wss://gw.example.com/ivr/t/record%3Avoicemail?audio=1&maxLength=120',
+    mixType: 'mono',
+    sampleRate: 8000,
     actionHook: hookUrl('record:voicemail'),
     maxLength: 120,
     timeout: 5,

@@ -51,11 +51,11 @@ export const MENU_FLOW = {
   },
 };
 
-/** The menu flow, live, behind the app listening on loopback (`origin`: its http address). */
-export async function menuServer(t: Test, settings: Readonly<Record<string, Settings>>): Promise<{ w: World; app: FastifyInstance; origin: string }> {
+/** The menu flow (or another: `flow`), live, behind the app listening on loopback (`origin`: its http address). */
+export async function menuServer(t: Test, settings: Readonly<Record<string, Settings>>, flow: { readonly id: string } = MENU_FLOW): Promise<{ w: World; app: FastifyInstance; origin: string }> {
   const w = world({ start: new Date().toISOString(), modules: [ivrModule, ...VOICE_MODULES], settings });
-  w.engine.save(MENU_FLOW);
-  w.engine.launch('menu');
+  w.engine.save(flow);
+  w.engine.launch(flow.id);
   const app = buildApp(w.engine);
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(async () => {

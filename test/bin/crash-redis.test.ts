@@ -6,6 +6,9 @@ import { Redis } from 'ioredis';
 import { CRASH_TEST, crashRun } from './crash-run.js';
 import { unlessReachable } from '../gateway/services.js';
 
+/** Kills, restarts and a loaded machine (CI runs three files at a time): more than tap's 120 s a file. */
+t.setTimeout(300_000);
+
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
 t.test('Redis alone', async (t) => {

@@ -1,0 +1,32 @@
+// recovery-pg — the recovery scenario (recovery.ts) on PostgreSQL: start-to-serving time of
+// `junction start` with 1,000,000 waiting participants (200,000 with --quick) and their people
+// in Postgres, beside the same command on an empty schema. Target: < 10 s.
+// Postgres: BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test; the run's
+// schemas are its own and dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { PostgresBackend } from '../engine/store/postgres.js';
+import { recoveryScenario, type RecoveryStore } from './recovery.js';
+
+const PG_URL = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+function postgres(): RecoveryStore {
+  const run = randomBytes(4).toString('hex');
+  const schemaOf = (name: string) => `jct_recovery_${run}_${name}`;
+  const made: string[] = [];
+  return {
+    open: async (name) => {
+      made.push(schemaOf(name));
+      return PostgresBackend.open({ url: PG_URL, schema: schemaOf(name), synchronousCommit: 'off' });
+    },
+    env: (name) => ({ DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: schemaOf(name) }),
+    clean: async () => {
+      const client = new Client(PG_URL);
+      await client.connect();
+      for (const schema of made) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+export default recoveryScenario('recovery-pg', postgres, 'PostgreSQL');

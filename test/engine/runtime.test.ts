@@ -8,7 +8,7 @@ import { world, flow, pathOf, pauseDays, tag, type World } from './helpers.js';
 import { defineElement } from '../../engine/element.js';
 import { EffectFailure } from '../../engine/errors.js';
 import type { EffectHandler, Module } from '../../engine/module.js';
-import { ParticipantStatus, type Effect } from '../../engine/vocabulary.js';
+import { ParticipantStatus, WAIT_KEY_SEPARATOR, type Effect } from '../../engine/vocabulary.js';
 import { TimerQueue } from '../../engine/runtime/timers.js';
 
 // Asks the outside world (an effect of the configured kind) and waits for the answer.
@@ -46,6 +46,24 @@ const testAwait = defineElement<{ event: string }>({
   waits: true,
   execute: (p) => ({ wait: true, on: `event:${p.event}` }),
   resume: (_p, _run, input) => (input.kind === 'event' && input.properties['ok'] === true ? 0 : undefined),
+});
+
+// Emits test.slow and waits for its result or the event poke, whichever comes first (as an
+// outbound call waits for its API's answer and the call's webhooks, which may come before it).
+const testAskOrAwait = defineElement({
+  type: 'testAskOrAwait',
+  role: 'element',
+  title: 'Ask or await (test only)',
+  description: 'Emits test.slow and waits for its result or a poke event.',
+  config: Type.Object({}),
+  example: {},
+  branches: () => ['answered', 'poked'],
+  waits: true,
+  execute: (_p, run) => {
+    run.emit({ kind: 'test.slow', question: run.person.id });
+    return { wait: true, on: `effect${WAIT_KEY_SEPARATOR}event:poke` };
+  },
+  resume: (_p, _run, input) => (input.kind === 'effect.result' ? 0 : input.kind === 'event' ? 1 : undefined),
 });
 
 // Declares that it waits, never does, and loops to itself: only the step limit stops it.
@@ -87,7 +105,7 @@ function testWorld(handlers: Record<string, (effect: Effect, attempt: number) =>
       return answer(effect, attempt);
     },
   }));
-  const test: Module = { name: 'test', elements: [testAsk, testAwait, testSpin], effects };
+  const test: Module = { name: 'test', elements: [testAsk, testAwait, testAskOrAwait, testSpin], effects };
   const w = world({ modules: [test] });
   for (const name of ['poke', 'prod', 'somethingElse']) w.people.defineEvent({ name, properties: [{ name: 'ok', type: 'boolean' }] });
   return Object.assign(w, { calls });
@@ -259,6 +277,26 @@ t.test('an event reaches only the participants waiting for it, and only if their
   t.same(pathOf(w, 'ana'), ['start', 'wait', 'wait.next.exit']);
   t.same(pathOf(w, 'bob'), ['start', 'wait'], "someone else's event does not reach bob");
   t.same(await w.engine.event('ana', 'poke', { ok: true }), { personId: 'ana', delivered: 0 }, 'ana no longer waits');
+});
+
+t.test('a wait for an effect and an event at once: whichever comes first moves the participant, the other then finds nobody', async (t) => {
+  const answers = new Map<string, (answer: string) => void>();
+  const w = testWorld({ 'test.slow': (effect) => new Promise((resolve) => answers.set(String(effect['question']), resolve)) });
+  for (const id of ['ana', 'bob']) w.people.upsert({ id });
+  w.engine.save(flow('f', [{ id: 'both', type: 'testAskOrAwait', config: {} }]));
+  w.engine.launch('f');
+  await w.engine.enter('f', 'ana');
+  await w.engine.enter('f', 'bob');
+  while (answers.size < 2) await new Promise((r) => setImmediate(r)); // both effects under way
+  t.match(w.engine.participant(lastState(w, 'ana').id), { status: ParticipantStatus.Waiting, waitOn: `effect${WAIT_KEY_SEPARATOR}event:poke` });
+  t.same(await w.engine.event('ana', 'poke', { ok: true }), { personId: 'ana', delivered: 1 }, "the event came before ana's result");
+  t.same(pathOf(w, 'ana'), ['start', 'both', 'both.poked.exit']);
+  answers.get('ana')!('late');
+  answers.get('bob')!('hello');
+  await w.engine.idle();
+  t.same(pathOf(w, 'ana'), ['start', 'both', 'both.poked.exit'], 'the late result finds nobody waiting');
+  t.same(pathOf(w, 'bob'), ['start', 'both', 'both.answered.exit'], "bob's result came first");
+  t.same(await w.engine.event('bob', 'poke', { ok: true }), { personId: 'bob', delivered: 0 }, 'bob no longer waits for the event');
 });
 
 t.test('a step that runs away is stopped at the execution limit and counted', async (t) => {

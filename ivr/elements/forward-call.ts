@@ -9,13 +9,13 @@ import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
 import { attemptOf, callEnded, hookOf } from '../call.js';
 import type { ForwardStatus } from '../call-event.js';
 import type { Forward, ForwardTarget } from '../instructions.js';
-import { answer, requireCall, waitForCall } from './in-call.js';
+import { answer, DEFAULT_RING_S, requireCall, RingTimeout, waitForCall } from './in-call.js';
 
 const Config = Type.Object(
   {
     to: Type.Array(Type.String({ minLength: 1, maxLength: 300, description: 'a phone number with its country code, or a SIP URI (sip:…)' }), { minItems: 1, maxItems: 10 }),
     callerId: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'the number the called party sees (default: the caller)' })),
-    ringTimeout: Type.Optional(Type.Integer({ minimum: 5, maximum: 120, default: 30, description: 'seconds to let it ring' })),
+    ringTimeout: RingTimeout,
   },
   { additionalProperties: false },
 );
@@ -46,7 +46,7 @@ function compile(config: Config, ctx: CompileContext): Prepared {
   requireCall(ctx);
   const targets = config.to.map((to, i) => target(to, ctx, `.to[${i}]`));
   const callerId = config.callerId === undefined ? undefined : (normalizePhone(config.callerId) ?? config.callerId);
-  return { id: ctx.node.id, forward: { kind: 'forward', targets, ringTimeout: config.ringTimeout ?? 30, ...(callerId ? { callerId } : {}) } };
+  return { id: ctx.node.id, forward: { kind: 'forward', targets, ringTimeout: config.ringTimeout ?? DEFAULT_RING_S, ...(callerId ? { callerId } : {}) } };
 }
 
 function target(to: string, ctx: CompileContext, at: string): ForwardTarget {

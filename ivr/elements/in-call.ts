@@ -12,6 +12,10 @@ import type { Instruction, Prompt } from '../instructions.js';
 /** The entry point type that brings a call into a flow. */
 export const INBOUND_CALL = 'inboundCall';
 
+/** How long a call rings before it counts as not answered (Forward call, Outbound call), and its default (s). */
+export const DEFAULT_RING_S = 30;
+export const RingTimeout = Type.Optional(Type.Integer({ minimum: 5, maximum: 120, default: DEFAULT_RING_S, description: 'seconds to let it ring' }));
+
 /** The element that places a call, and its branch that goes on in the call. */
 export const OUTBOUND_CALL = 'outboundCall';
 export const ANSWERED = 'answered';

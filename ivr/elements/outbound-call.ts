@@ -16,7 +16,7 @@ import { EXIT, isEffectWait, WAIT_KEY_SEPARATOR, type Input, type Outcome, type 
 import { attemptOf, callEnded, callWaitKey, hookOf, type CallWebhook } from '../call.js';
 import type { CallStatus } from '../call-event.js';
 import { PLACE_CALL } from '../outbound.js';
-import { ANSWERED, OUTBOUND_CALL } from './in-call.js';
+import { ANSWERED, DEFAULT_RING_S, OUTBOUND_CALL, RingTimeout } from './in-call.js';
 
 const PROVIDERS = ['twilio', 'telnyx', 'vonage', 'plivo', 'jambonz'] as const;
 
@@ -28,7 +28,7 @@ const Config = Type.Object(
     ),
     from: Type.String({ minLength: 1, maxLength: 50, description: 'our number the callee sees (caller id), with its country code' }),
     to: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "the number to call, placeholders allowed (e.g. {{mobile}}); default: the person's first phone" })),
-    ringTimeout: Type.Optional(Type.Integer({ minimum: 5, maximum: 120, default: 30, description: 'seconds to let it ring' })),
+    ringTimeout: RingTimeout,
   },
   { additionalProperties: false },
 );
@@ -73,7 +73,7 @@ function compile(config: Config, ctx: CompileContext): Prepared {
     provider: config.provider,
     from: from ?? config.from,
     to: config.to === undefined ? undefined : compileTemplate(config.to, ctx, '.to'),
-    ringTimeout: config.ringTimeout ?? 30,
+    ringTimeout: config.ringTimeout ?? DEFAULT_RING_S,
   };
 }
 
@@ -84,9 +84,14 @@ function execute(p: Prepared, run: RunContext): Outcome {
     run.fail('JCT_CALL_NO_NUMBER', p.to ? 'the number to call is not a valid phone number with its country code' : 'the person has no phone number');
     return FAILED;
   }
-  const until = run.now + (p.ringTimeout + GRACE_S) * 1000;
+  const until = deadline(p, run);
   const ref = run.emit({ kind: PLACE_CALL, provider: p.provider, from: p.from, to, ringTimeout: p.ringTimeout, hook: hookOf(p.id, 0, run), deadline: until });
   return { wait: true, on: `effect${WAIT_KEY_SEPARATOR}${callWaitKey(p.provider, ref)}`, until };
+}
+
+/** When the call counts as not answered if nothing has been heard: the ring timeout plus the provider's grace. */
+function deadline(p: Prepared, run: RunContext): number {
+  return run.now + (p.ringTimeout + GRACE_S) * 1000;
 }
 
 function callee(p: Prepared, run: RunContext): string | undefined {
@@ -112,7 +117,7 @@ function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined
 
 /** The call is placed: wait for its webhooks alone (unless one already moved the participant on). */
 function ringing(p: Prepared, run: RunContext, ref: string): Wait {
-  return { wait: true, on: callWaitKey(p.provider, ref), until: run.now + (p.ringTimeout + GRACE_S) * 1000 };
+  return { wait: true, on: callWaitKey(p.provider, ref), until: deadline(p, run) };
 }
 
 /** The answer webhook (the element's hook) goes on in the call; a status callback that ends the call takes its branch. */

@@ -22,8 +22,8 @@ async function serve(t: Test) {
   return { app, base: `http://127.0.0.1:${port}` };
 }
 
-/** WebSocket routes: OpenAPI cannot describe them, and @fastify/websocket hides them from the document. */
-const WEBSOCKETS = ['GET /api/v1/feed', 'GET /voice/jambonz/socket', 'GET /voice/jambonz/audio'];
+/** WebSocket routes (the live feed and every module's sockets): OpenAPI cannot describe them, and @fastify/websocket hides them from the document. */
+const WEBSOCKETS = ['GET /api/v1/feed', ...MODULES.flatMap((m) => (m.sockets ?? []).map((s) => `GET ${s.url}`))];
 
 /** "METHOD /path/{param}" of every route in Fastify's route tree (printRoutes), HEAD and the /docs page's own left out. */
 function servedRoutes(tree: string): string[] {

@@ -1,11 +1,12 @@
 // Which store `junction start` keeps its state in, opened: the embedded SQLite file in the data
 // directory (or memory when dataDir is ""), PostgreSQL (databaseUrl) or Redis alone (redisUrl).
+// In cluster mode (PostgreSQL only) the store is opened once this process holds the lease.
 // A server store that cannot be reached at start is tried again with backoff (one line logged
 // per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error.
 import { ConfigError, type JunctionConfig } from '../config/index.js';
 import { MemoryBackend, type JournalBackend } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
-import { PostgresBackend } from '../engine/store/postgres.js';
+import { PostgresBackend, type Fence } from '../engine/store/postgres.js';
 import { RedisBackend } from '../engine/store/redis.js';
 import { toJunctionError } from '../engine/errors.js';
 import { withoutPassword } from '../gateway/auth/rate-limit.js';
@@ -24,6 +25,7 @@ export function storeKind(config: JunctionConfig): StoreKind {
   const kind = config.store === 'auto' ? (config.databaseUrl ? 'postgres' : 'embedded') : config.store;
   if (kind === 'postgres' && !config.databaseUrl) throw new ConfigError('store "postgres" needs databaseUrl (JUNCTION_DATABASE_URL or DATABASE_URL)');
   if (kind === 'redis' && !config.redisUrl) throw new ConfigError('store "redis" needs redisUrl (JUNCTION_REDIS_URL or REDIS_URL)');
+  if (config.cluster && kind !== 'postgres') throw new ConfigError(`cluster needs store postgres (databaseUrl): the ${kind} store cannot be shared by several processes`);
   return kind === 'embedded' && config.dataDir === '' ? 'memory' : kind;
 }
 
@@ -35,13 +37,14 @@ export function storeName(config: JunctionConfig): string {
   return kind === 'memory' ? 'memory' : `embedded ${config.dataDir}`;
 }
 
-export async function openStore(config: JunctionConfig, logger: Logger, wait = sleep): Promise<JournalBackend> {
+/** Opens the configured store; in a cluster, `fence` (the lease) is checked by every commit. */
+export async function openStore(config: JunctionConfig, logger: Logger, fence?: Fence, wait = sleep): Promise<JournalBackend> {
   const kind = storeKind(config);
   if (kind === 'memory') return new MemoryBackend();
   if (kind === 'embedded') return new SqliteBackend({ dir: config.dataDir, synchronous: config.sync });
   const open = (): Promise<JournalBackend> =>
     kind === 'postgres'
-      ? PostgresBackend.open({ url: config.databaseUrl, schema: config.databaseSchema, synchronousCommit: config.sync === 'full' ? 'on' : 'off' })
+      ? PostgresBackend.open({ url: config.databaseUrl, schema: config.databaseSchema, synchronousCommit: config.sync === 'full' ? 'on' : 'off', fence })
       : RedisBackend.open({ url: config.redisUrl, prefix: config.redisPrefix });
   return retried(open, config.storeStartTimeoutS * 1000, storeName(config), logger, wait);
 }

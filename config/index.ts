@@ -61,6 +61,17 @@ export const ConfigSchema = Type.Object(
       default: 60,
       description: 'How long start keeps trying to reach PostgreSQL or Redis (with backoff) before it gives up (exit code 2)',
     }),
+    cluster: Type.Boolean({
+      default: false,
+      description:
+        'Run as one of several Junction processes sharing one PostgreSQL (store postgres): one owns the partitions through a lease it renews, the others stand by (readyz 503 "standby", requests forwarded to the owner) and one takes over within leaseMs after the owner stops',
+    }),
+    advertiseUrl: Type.String({
+      default: '',
+      pattern: '^(|https?://\\S+)$',
+      description: 'With cluster: the URL the other processes forward requests to while this one owns the partitions, e.g. http://10.0.0.7:8080 ("": the address it listens on)',
+    }),
+    leaseMs: Type.Integer({ minimum: 300, maximum: 60_000, default: 3000, description: "With cluster: how long the owner's lease lasts unless renewed (renewed every third of it); the longest a standby waits to take over from an owner that died" }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'Least severe level logged (pino levels; silent logs nothing)' }),
     modules: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
       default: {},
@@ -92,6 +103,9 @@ export const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_DATABASE_SCHEMA: 'databaseSchema',
   JUNCTION_REDIS_PREFIX: 'redisPrefix',
   JUNCTION_STORE_START_TIMEOUT_S: 'storeStartTimeoutS',
+  JUNCTION_CLUSTER: 'cluster',
+  JUNCTION_LEASE_MS: 'leaseMs',
+  JUNCTION_ADVERTISE_URL: 'advertiseUrl',
   JUNCTION_LOG_LEVEL: 'logLevel',
 };
 
@@ -100,7 +114,10 @@ export const ENV_ALIASES: Record<string, keyof JunctionConfig> = {
   DATABASE_URL: 'databaseUrl',
   REDIS_URL: 'redisUrl',
 };
-const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays', 'rateLimitPerSecond', 'storeStartTimeoutS']);
+const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays', 'rateLimitPerSecond', 'storeStartTimeoutS', 'leaseMs']);
+const BOOLEANS = new Set<keyof JunctionConfig>(['cluster']);
+/** How an environment variable says yes or no; another word stays a string, which validation refuses. */
+const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
 
 /** A configuration problem; `code` is always JCT_CONFIG_INVALID, `details.problems` names each. */
 export class ConfigError extends Error {
@@ -119,7 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfi
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of [...Object.entries(ENV_ALIASES), ...Object.entries(ENV)]) {
     const v = env[name];
-    if (v !== undefined) fromEnv[key] = NUMBERS.has(key) ? Number(v) : v;
+    if (v !== undefined) fromEnv[key] = NUMBERS.has(key) ? Number(v) : BOOLEANS.has(key) ? (BOOLEAN_WORDS[v.toLowerCase()] ?? v) : v;
   }
   const merged = Value.Default(ConfigSchema, { ...fromFile, ...fromEnv }) as JunctionConfig;
   const problems = [...Value.Errors(ConfigSchema, merged)].map((e) => ({ code: 'JCT_CONFIG_INVALID', path: `$${e.path.replace(/\//g, '.')}`, message: e.message }));

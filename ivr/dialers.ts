@@ -10,7 +10,6 @@
 //   call's CallUUID: the webhooks are routed by Junction's reference anyway).
 // - jambonz: POST /v1/Accounts/{account_sid}/Calls, JSON, bearer API key; answer `sid`.
 import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
-import type { Settings } from '../engine/module.js';
 import { EffectFailure } from '../engine/errors.js';
 import { basicAuth, type Explanation, type ProviderAnswer } from '../channels/http.js';
 import { textAt } from '../channels/answers.js';

@@ -6,7 +6,6 @@
 // is never measured; the timed part only hands the prepared bodies and signatures out.
 // Usage: node webhook-load.js '{"url":…,"signedUrl":…,"authToken":…,"connections":…,"seconds":…,
 // "firstId":…,"prepared":…,"cycle"?:…,"overallRate"?:…}'
-import { createRequire } from 'node:module';
 import { autocannon } from './autocannon.js';
 
 export interface WebhookLoadOptions {
@@ -54,7 +53,6 @@ export interface WebhookLoadSummary {
 
 type Twilio = { getExpectedTwilioSignature(authToken: string, url: string, params: Record<string, string>): string };
 
-const require = createRequire(import.meta.url);
 
 /** Croatian mobile numbers +385 91 000 0000 … +385 91 999 9999: ten million distinct senders. */
 const PHONES = 10_000_000;

@@ -1,4 +1,4 @@
-// `junction start`: opens the store (the embedded one in the data directory by default, locked
+// `junction start`: in cluster mode first stands by until it holds the lease (standby.ts); opens the store (the embedded one in the data directory by default, locked
 // against a second process), recovers the working state, loads the people file and launches the
 // flows folder's flows that are new or changed, then serves HTTP until stopped. On SIGINT/SIGTERM
 // it stops gracefully: no new connections, requests in flight finished, listeners closed, the
@@ -13,9 +13,9 @@ import { ConfigSchema, loadConfig, type JunctionConfig } from '../../config/inde
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { GroupCommit, type JournalBackend } from '../../engine/store/journal.js';
+import { GroupCommit } from '../../engine/store/journal.js';
 import { loadPeople } from '../../engine/people-file.js';
-import { JunctionError, toJunctionError } from '../../engine/errors.js';
+import { toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
@@ -25,6 +25,8 @@ import { packageFile, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
 import { openStore, storeName } from '../store.js';
+import { listenError } from '../listen.js';
+import { standBy } from '../standby.js';
 
 export async function startCommand(configFile: string | undefined, pretty = false): Promise<void> {
   const config = withPackageExamples(loadConfig(process.env, configFile));
@@ -34,7 +36,8 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   logger.info({ config: { ...config, redisUrl: config.redisUrl && withoutPassword(config.redisUrl), databaseUrl: config.databaseUrl && withoutPassword(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
-  const backend = await openStore(config, logger);
+  const owned = config.cluster ? await standBy(config, logger) : undefined;
+  const backend = await openStore(config, logger, owned?.lease);
   const engine = new Engine({
     clock,
     people,
@@ -56,13 +59,15 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const keys = KeyStore.open(config.dataDir);
   if (config.adminKey === '') printFirstAdminKey(keys);
   const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl });
-  const address = await app.listen({ host: config.host, port: config.port }).catch(async (err: unknown) => {
+  const port = owned?.port ?? config.port; // in a cluster: where this process stood by
+  const address = await app.listen({ host: config.host, port }).catch(async (err: unknown) => {
     await app.close();
     await engine.close();
     await backend.close();
     keys.close();
-    throw listenError(err, config);
+    throw listenError(err, { ...config, port });
   });
+  await owned?.lease.advertise(config.advertiseUrl || address);
   const listeners = await startListeners(engine, logger);
   logger.info({ address, people: people.size() }, 'Junction is listening');
   const stop = (signal: string): void => {
@@ -72,6 +77,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
       .then(() => Promise.all(listeners.map((l) => l.close())))
       .then(() => engine.close())
       .then(() => backend.close())
+      .then(() => owned?.lease.release())
       .then(() => keys.close())
       .then(
         () => process.exit(0),
@@ -102,15 +108,6 @@ function withPackageExamples(config: JunctionConfig): JunctionConfig {
 function storeChanged(logger: pino.Logger, err: unknown): void {
   if (err === undefined) logger.info({ code: 'JCT_STORE_BACK' }, 'the store is back: taking input again');
   else logger.error({ code: 'JCT_STORE_UNAVAILABLE', err: String((err as Error).message ?? err) }, 'the store is out of reach: input is refused (503) until it is back');
-}
-
-/** Why the server could not listen, in words: a port in use is the common case. */
-function listenError(err: unknown, config: JunctionConfig): JunctionError {
-  const code = (err as { code?: string }).code;
-  if (code === 'EADDRINUSE') return new JunctionError('JCT_PORT_IN_USE', `${config.host}:${config.port} is in use (another Junction?): stop it or choose another port with JUNCTION_PORT`);
-  if (code === 'EACCES') return new JunctionError('JCT_PORT_DENIED', `${config.host}:${config.port} may not be used by this user: choose a port above 1023 with JUNCTION_PORT`);
-  if (code === 'EADDRNOTAVAIL') return new JunctionError('JCT_HOST_INVALID', `${config.host} is not an address of this machine: check JUNCTION_HOST`);
-  return toJunctionError(err, 'JCT_LISTEN_FAILED');
 }
 
 /** Starts the servers modules run besides HTTP (e.g. SMTP), each with its module's settings. */

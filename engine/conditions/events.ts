@@ -19,7 +19,7 @@ import { operatorsFor } from './operators.js';
 import { EventConditionSchema, type EventCondition, type PropertyConditionSchema } from './schema.js';
 import type { ConditionScope } from './define.js';
 import type { CompileContext } from '../element.js';
-import type { EventCatalog, EventInfo } from '../people/events.js';
+import type { EventInfo } from '../people/events.js';
 import type { EventProperties, EventRange } from '../vocabulary.js';
 
 /** How far back a user of the condition looks, besides `within`. */

@@ -9,7 +9,7 @@ import { DurationSchema } from '../flow-schema.js';
 import { addDuration } from '../calendar.js';
 import { compileCondition, type CompiledCondition } from '../conditions/compile.js';
 import { AttributeConditionSchema } from '../conditions/schema.js';
-import type { Input, Outcome } from '../vocabulary.js';
+import type { Input } from '../vocabulary.js';
 
 const { attribute, operator, value } = AttributeConditionSchema.properties;
 const Config = Type.Object(

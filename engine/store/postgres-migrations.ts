@@ -44,6 +44,22 @@ CREATE TABLE "engaged" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
 CREATE TABLE "definition" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
 `,
   },
+  {
+    version: 2,
+    name: 'leases',
+    // Cluster mode (postgres-lease.ts): who owns the partitions, until when (the server's clock),
+    // and the fencing token that grows with every change of owner; every commit of the owner
+    // checks it. `address` is where the owner serves HTTP (standbys forward there).
+    sql: `
+CREATE TABLE "leases" (
+  name text COLLATE "C" PRIMARY KEY,
+  owner text NOT NULL,
+  token bigint NOT NULL,
+  expires_at timestamptz NOT NULL,
+  address text NOT NULL DEFAULT ''
+);
+`,
+  },
 ];
 
 /** The version of a schema with every migration applied. */

@@ -14,7 +14,7 @@
 //
 // Errors of the driver and the server (unreachable, refused, timed out, cut off) surface as a
 // JunctionError JCT_STORE_UNAVAILABLE whose message names the server without the password.
-import { Pool, escapeIdentifier, type PoolClient, type PoolConfig } from 'pg';
+import { Pool, escapeIdentifier, type ClientBase, type PoolClient, type PoolConfig } from 'pg';
 import { JunctionError } from '../errors.js';
 import { serialise, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
 import { applyMigrations, type MigrationResult } from './postgres-migrations.js';
@@ -36,6 +36,17 @@ export interface PostgresOptions {
   synchronousCommit?: 'on' | 'off';
   /** What the server's pg_stat_activity shows the connections as. Default `junction`. */
   applicationName?: string;
+  /** In a cluster: the owner's proof, checked inside every commit, that it still holds the partitions (postgres-lease.ts). */
+  fence?: Fence;
+}
+
+/**
+ * What a cluster's owner checks as the first statement of every commit transaction: that its
+ * lease is still its own. It throws (JCT_STORE_FENCED) when another process took it over: the
+ * transaction then writes nothing.
+ */
+export interface Fence {
+  check(client: ClientBase): Promise<void>;
 }
 
 /** How much longer than the statement timeout a query waits for a server that stopped answering (ms). */
@@ -66,7 +77,7 @@ interface TableWrites {
 }
 
 /** The server as messages name it, and how to keep its password out of them. */
-interface Target {
+export interface Target {
   /** postgres://user@host:port/database: the URL without its password. */
   readonly where: string;
   /** Removes the password from a text. */
@@ -83,20 +94,19 @@ export class PostgresBackend implements JournalBackend {
     private readonly tables: ReadonlyMap<Table, TableSql>,
     /** Each table's rows read at open, until load() hands them out or the first commit. */
     private readonly preloaded: Map<Table, Page[]>,
+    private readonly fence: Fence | undefined,
   ) {}
 
   /** Connects, migrates the schema and reads every table, then serves load() from memory. */
   static async open(options: PostgresOptions): Promise<PostgresBackend> {
-    const target = targetOf(options.url);
-    const schema = schemaOf(options.schema);
+    const { target, schema, pool } = connectionOf(options);
     const tables = new Map(TABLES.map((t) => [t, tableSql(schema, t)]));
-    const pool = heardPool(poolConfig(options));
     try {
       const client = await pool.connect();
       try {
         await applyMigrations(client, schema);
         const preloaded = await preload(client, [...tables.values()]);
-        return new PostgresBackend(pool, target, tables, preloaded);
+        return new PostgresBackend(pool, target, tables, preloaded, options.fence);
       } finally {
         client.release();
       }
@@ -152,6 +162,7 @@ export class PostgresBackend implements JournalBackend {
     try {
       client = await this.pool.connect();
       await client.query('BEGIN');
+      await this.fence?.check(client);
       for (const { sql, keys, values, deleted } of writes) {
         if (keys.length > 0) await client.query({ name: `${sql.table}.upsert`, text: sql.upsert, values: [keys, values] });
         if (deleted.length > 0) await client.query({ name: `${sql.table}.remove`, text: sql.remove, values: [deleted] });
@@ -173,9 +184,7 @@ export class PostgresBackend implements JournalBackend {
 
 /** Brings the schema of the database at `url` to this code's version (for `junction migrate`); open() does the same. */
 export async function migrate(url: string, schema: string = DEFAULT_SCHEMA): Promise<MigrationResult> {
-  const target = targetOf(url);
-  const name = schemaOf(schema);
-  const pool = heardPool({ ...poolConfig({ url }), max: 1 });
+  const { target, schema: name, pool } = connectionOf({ url, schema, poolSize: 1 });
   try {
     const client = await pool.connect();
     try {
@@ -188,6 +197,12 @@ export async function migrate(url: string, schema: string = DEFAULT_SCHEMA): Pro
   } finally {
     await pool.end().catch(() => {});
   }
+}
+
+/** A database of the store: where it is (for messages), the checked schema name and a pool of poolSize connections. */
+export function connectionOf(options: PostgresOptions): { target: Target; schema: string; pool: Pool } {
+  const target = targetOf(options.url);
+  return { target, schema: schemaOf(options.schema), pool: heardPool(poolConfig(options)) };
 }
 
 function poolConfig(options: PostgresOptions): PoolConfig {
@@ -246,7 +261,7 @@ function targetOf(url: string): Target {
 }
 
 /** A JunctionError for anything the driver or the server threw (a JunctionError passes as it is). */
-function storeError(err: unknown, target: Target): JunctionError {
+export function storeError(err: unknown, target: Target): JunctionError {
   if (err instanceof JunctionError) return err;
   const { message, code } = err as { message?: string; code?: string };
   const reason = target.redact(message || code || String(err)); // Node's AggregateError (every address refused) has no message

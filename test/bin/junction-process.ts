@@ -16,6 +16,8 @@ export interface JunctionProcess {
   readonly printed: string[];
   /** Resolves with the listening address; rejects if the process exits first. */
   readonly address: Promise<string>;
+  /** In cluster mode: resolves with the address it stands by on (see bin/standby.ts); rejects if the process exits first. */
+  readonly standing: Promise<string>;
 }
 
 export function startJunction(env: NodeJS.ProcessEnv): JunctionProcess {
@@ -24,17 +26,18 @@ export function startJunction(env: NodeJS.ProcessEnv): JunctionProcess {
   child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const logs: Array<Record<string, unknown>> = [];
   const printed: string[] = [];
-  const address = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.startsWith('{')) {
-        printed.push(line);
-        return;
-      }
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logs.push(entry);
-      if (entry['msg'] === 'Junction is listening') resolve(entry['address'] as string);
+  const said = (msg: string): Promise<string> =>
+    new Promise<string>((resolve, reject) => {
+      lines.on('line', (line) => {
+        const entry = line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {};
+        if (entry['msg'] === msg) resolve(entry['address'] as string);
+      });
+      child.once('exit', (code, signal) => reject(new Error(`junction start exited early (${code ?? signal}): ${errors.trim()}`)));
     });
-    child.once('exit', (code, signal) => reject(new Error(`junction start exited early (${code ?? signal}): ${errors.trim()}`)));
-  });
-  return { child, logs, printed, address };
+  const lines = createInterface({ input: child.stdout! });
+  lines.on('line', (line) => (line.startsWith('{') ? logs.push(JSON.parse(line) as Record<string, unknown>) : printed.push(line)));
+  const address = said('Junction is listening');
+  const standing = said('Junction is standing by');
+  standing.catch(() => {}); // most processes never stand by
+  return { child, logs, printed, address, standing };
 }

@@ -23,6 +23,9 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     databaseSchema: 'junction',
     redisPrefix: 'junction:',
     storeStartTimeoutS: 60,
+    cluster: false,
+    advertiseUrl: '',
+    leaseMs: 3000,
     logLevel: 'info',
     modules: {},
   });
@@ -73,4 +76,16 @@ t.test('which store the configuration chooses, and how the log names it', async 
   t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis' })), { code: 'JCT_CONFIG_INVALID', message: /needs redisUrl/ });
   t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'postgres' })), { code: 'JCT_CONFIG_INVALID', message: /needs databaseUrl/ });
   t.equal(storeKind(loadConfig({ JUNCTION_STORE: 'embedded', DATABASE_URL: 'postgres://u@db/x' })), 'embedded', 'an explicit store wins over auto');
+});
+
+t.test('cluster: yes or no from JUNCTION_CLUSTER, PostgreSQL only', async (t) => {
+  const { storeKind } = await import('../../bin/store.js');
+  for (const yes of ['1', 'true', 'YES']) t.equal(loadConfig({ JUNCTION_CLUSTER: yes }).cluster, true, yes);
+  for (const no of ['0', 'false', 'no']) t.equal(loadConfig({ JUNCTION_CLUSTER: no }).cluster, false, no);
+  t.match(errorOf(() => loadConfig({ JUNCTION_CLUSTER: 'maybe' })), { details: { problems: [{ path: '$.cluster' }] } });
+  t.equal(storeKind(loadConfig({ JUNCTION_CLUSTER: '1', DATABASE_URL: 'postgres://u@db/x' })), 'postgres');
+  t.throws(() => storeKind(loadConfig({ JUNCTION_CLUSTER: '1' })), { code: 'JCT_CONFIG_INVALID', message: /cluster needs store postgres/ });
+  t.throws(() => storeKind(loadConfig({ JUNCTION_CLUSTER: '1', JUNCTION_STORE: 'redis', REDIS_URL: 'redis://r:6379' })), { message: /the redis store cannot be shared/ });
+  t.equal(loadConfig({ JUNCTION_LEASE_MS: '1500', JUNCTION_ADVERTISE_URL: 'http://10.0.0.7:8080' }).leaseMs, 1500);
+  t.match(errorOf(() => loadConfig({ JUNCTION_LEASE_MS: '100' })), { details: { problems: [{ path: '$.leaseMs' }] } }, 'a lease shorter than 300 ms is refused');
 });

@@ -1,0 +1,83 @@
+// Cluster mode's waiting room: until this process holds the lease (engine/store/postgres-lease.ts)
+// it serves, on Junction's own address, a small HTTP server that says it stands by
+// (GET /healthz 200 {"status":"standby"}; GET /readyz 503 JCT_STANDBY) and forwards every other
+// request, unchanged (method, path, headers, body), to the owner's advertised address, so a
+// load balancer may send anything to any process. With no owner serving, or the owner out of
+// reach, requests get 503 JCT_STANDBY with Retry-After. Once the lease is taken, the server
+// closes and `junction start` opens the store and listens on the same port in its place.
+// WebSocket upgrades are not forwarded: they get the same 503 (clients reconnect).
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { pino } from 'pino';
+import type { JunctionConfig } from '../config/index.js';
+import { PostgresLease, type LeaseHolder } from '../engine/store/postgres-lease.js';
+import { listenError } from './listen.js';
+
+/** Exit code of a process that lost its lease: its working state is stale; restarted, it stands by. */
+export const LEASE_LOST_EXIT = 3;
+
+/** Waits (serving as a standby) until this process owns the partitions; returns the lease and the port it stood by on. */
+export async function standBy(config: JunctionConfig, logger: pino.Logger): Promise<{ lease: PostgresLease; port: number }> {
+  let owner: LeaseHolder | undefined;
+  const server = createServer((req, res) => answer(req, res, owner));
+  server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\n\r\n'));
+  const port = await listen(server, config);
+  logger.info({ address: `http://${config.host}:${port}` }, 'Junction is standing by');
+  const lease = await PostgresLease.acquire({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    ttlMs: config.leaseMs,
+    unreachableForMs: config.storeStartTimeoutS * 1000,
+    onWait: (holder) => {
+      if (holder.owner !== owner?.owner || holder.address !== owner.address) logger.info({ owner: holder.owner, address: holder.address, token: holder.token }, 'standing by: another process owns the partitions');
+      owner = holder;
+    },
+    onStoreError: (err) => logger.warn({ code: err.code }, `standing by: ${err.message}`),
+    onLost: (reason) => {
+      logger.fatal({ code: 'JCT_LEASE_LOST', reason }, `this process lost its lease (${reason === 'taken' ? 'another process took it over' : 'a commit was fenced'}): its state is stale, it stops (exit ${LEASE_LOST_EXIT}); started again it stands by`);
+      process.exit(LEASE_LOST_EXIT);
+    },
+  }).finally(() => close(server));
+  logger.info({ owner: lease.owner, token: lease.token }, 'took the lease: this process owns the partitions');
+  return { lease, port };
+}
+
+async function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
+function listen(server: Server, config: JunctionConfig): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) => reject(listenError(err, config)));
+    server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | undefined): void {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method === 'GET' && (path === '/healthz' || path === '/health')) return json(res, 200, { status: 'standby' });
+  if (path === '/readyz' || owner === undefined || owner.address === '') return refuse(res, owner);
+  forward(req, res, owner);
+}
+
+/** Sends the request to the owner as it came, and its answer back as it comes. */
+function forward(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder): void {
+  const target = new URL(owner.address);
+  const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answered) => {
+    res.writeHead(answered.statusCode ?? 502, answered.headers);
+    answered.pipe(res);
+  });
+  upstream.on('error', () => (res.headersSent ? res.destroy() : refuse(res, owner)));
+  req.pipe(upstream);
+}
+
+function refuse(res: ServerResponse, owner: LeaseHolder | undefined): void {
+  const message = owner?.address ? 'this process stands by; the owner of the partitions did not answer' : 'this process stands by and no owner of the partitions serves yet';
+  res.setHeader('retry-after', '1');
+  json(res, 503, { error: { code: 'JCT_STANDBY', message, details: { owner: owner?.owner ?? null } } });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}

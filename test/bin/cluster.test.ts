@@ -1,0 +1,117 @@
+// Two `junction start` processes in cluster mode on one Postgres (JUNCTION_CLUSTER=1): the first
+// owns the partitions, the second stands by (healthz "standby", readyz 503 JCT_STANDBY) and
+// forwards requests to the owner. The owner SIGKILLed: the standby takes over within 5 s and
+// every participant either process acknowledged is there, once. A stale owner (SIGSTOPped past
+// its lease while the other took over, then SIGCONTed) writes nothing and stops with exit 3.
+import t, { type Test } from 'tap';
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AUTH, startJunction, type JunctionProcess } from './junction-process.js';
+import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
+
+const LEASE_MS = 1500;
+const TAKEOVER_LIMIT_MS = 5000;
+
+const skip = await unlessPostgres(t);
+
+/** Starts one process of the test's cluster (a data folder of its own, for its API keys). */
+function member(t: Test, schema: string, name: string): JunctionProcess {
+  const dataDir = join(t.testdir(), name);
+  mkdirSync(dataDir, { recursive: true });
+  const p = startJunction({
+    ...process.env,
+    JUNCTION_PORT: '0',
+    JUNCTION_HOST: '127.0.0.1',
+    JUNCTION_DATA_DIR: dataDir,
+    DATABASE_URL: PG_URL,
+    JUNCTION_DATABASE_SCHEMA: schema,
+    JUNCTION_CLUSTER: '1',
+    JUNCTION_LEASE_MS: String(LEASE_MS),
+  });
+  t.teardown(() => {
+    p.child.kill('SIGCONT');
+    p.child.kill('SIGKILL');
+  });
+  return p;
+}
+
+/** Waits until a log line of `p` passes `test`. */
+async function logged(p: JunctionProcess, test: (line: Record<string, unknown>) => boolean): Promise<void> {
+  while (!p.logs.some(test)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** A second process standing by once the owner's address is known to it (it forwards from then on). */
+async function standby(t: Test, schema: string, owner: string): Promise<{ p: JunctionProcess; origin: string }> {
+  const p = member(t, schema, 'b');
+  const origin = await p.standing;
+  await logged(p, (l) => l['msg'] === 'standing by: another process owns the partitions' && l['address'] === owner);
+  return { p, origin };
+}
+
+function add(origin: string, id: string): Promise<Response> {
+  return fetch(`${origin}/flows/welcome/participants`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ person: { id } }) });
+}
+
+async function journeys(origin: string, id: string): Promise<string[]> {
+  const answer = await fetch(`${origin}/api/v1/people/${id}/journeys`, { headers: AUTH });
+  if (answer.status === 404) return [];
+  return ((await answer.json()) as { journeys: Array<{ flowId: string }> }).journeys.map((j) => j.flowId);
+}
+
+t.test('the standby forwards, takes over within 5 s of the owner being killed, and every acknowledged participant is there once', { skip }, async (t) => {
+  const schema = tempSchema(t, 'jct_cluster');
+  const a = member(t, schema, 'a');
+  const owner = await a.address;
+  const b = await standby(t, schema, owner);
+  t.match(await (await fetch(`${b.origin}/healthz`)).json(), { status: 'standby' }, 'the standby is alive');
+  const notReady = await fetch(`${b.origin}/readyz`);
+  t.equal(notReady.status, 503);
+  t.match(await notReady.json(), { error: { code: 'JCT_STANDBY' } }, 'and says it stands by');
+  t.equal(notReady.headers.get('retry-after'), '1');
+
+  const acknowledged: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const id = `cluster-${i}`;
+    const answer = await add(i % 2 === 0 ? owner : b.origin, id);
+    if (answer.status === 201) acknowledged.push(id);
+  }
+  t.equal(acknowledged.length, 60, 'both processes take input: the standby forwards it to the owner');
+
+  a.child.kill('SIGKILL');
+  const killed = performance.now();
+  await once(a.child, 'exit');
+  const served = await b.p.address;
+  const tookMs = performance.now() - killed;
+  t.ok(tookMs < TAKEOVER_LIMIT_MS, `the standby took over in ${Math.round(tookMs)} ms (limit ${TAKEOVER_LIMIT_MS})`);
+  t.equal(served, b.origin, 'on the address it stood by on');
+  t.match(b.p.logs.find((l) => l['msg'] === 'took the lease: this process owns the partitions'), { token: '2' }, 'with the next fencing token');
+  t.equal((await fetch(`${served}/readyz`)).status, 200);
+  const found = await Promise.all(acknowledged.map((id) => journeys(served, id)));
+  t.same(
+    found.filter((flows) => flows.length !== 1 || flows[0] !== 'welcome'),
+    [],
+    'every acknowledged person is in the welcome flow, once',
+  );
+  t.equal((await add(served, 'after-takeover')).status, 201, 'the new owner takes input');
+});
+
+t.test('a stale owner (paused past its lease while the standby took over) writes nothing and stops', { skip }, async (t) => {
+  const schema = tempSchema(t, 'jct_cluster');
+  const a = member(t, schema, 'a');
+  const owner = await a.address;
+  const b = await standby(t, schema, owner);
+  a.child.kill('SIGSTOP');
+  const served = await b.p.address;
+  const late = add(owner, 'written-while-stale').then(
+    (r) => r.status,
+    () => 'connection closed',
+  );
+  a.child.kill('SIGCONT');
+  const [code] = (await once(a.child, 'exit')) as [number];
+  t.equal(code, 3, 'the stale owner stops with exit code 3');
+  t.ok(a.logs.some((l) => l['code'] === 'JCT_LEASE_LOST'), 'saying it lost its lease');
+  t.match(String(await late), /^(503|connection closed)$/, 'its late request was not acknowledged');
+  t.same(await journeys(served, 'written-while-stale'), [], 'and nothing of it was written');
+  t.equal((await add(served, 'after-stale')).status, 201, 'the new owner goes on');
+});

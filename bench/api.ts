@@ -31,7 +31,7 @@ const FLOW = {
 };
 
 /** One server under load, with the phone counter its next run starts from. */
-interface Target {
+export interface Target {
   readonly name: string;
   readonly server: Server;
   nextId: number;
@@ -42,7 +42,7 @@ interface Target {
 type ApiResult = BenchResult & { p99Ms: number; non2xx: number };
 
 /** A temporary folder holding the bench flow and an empty data directory. */
-function workDir(): { root: string; flows: string; data: string } {
+export function workDir(): { root: string; flows: string; data: string } {
   const root = mkdtempSync(join(tmpdir(), 'junction-bench-api-'));
   const flows = join(root, 'flows');
   const data = join(root, 'data');
@@ -57,7 +57,7 @@ function startJunction(flows: string, data: string): Promise<Server> {
 }
 
 /** One autocannon run against a target, in its own process; counts its failures on the target. */
-async function hit(target: Target, seconds: number, overallRate?: number): Promise<LoadSummary> {
+export async function hit(target: Target, seconds: number, overallRate?: number): Promise<LoadSummary> {
   const options: LoadOptions = { url: target.server.url + ROUTE, connections: CONNECTIONS, seconds, firstId: target.nextId };
   if (overallRate !== undefined) options.overallRate = overallRate;
   const summary = await runJson<LoadSummary>(benchModule('lib/load'), [JSON.stringify(options)]);
@@ -68,7 +68,7 @@ async function hit(target: Target, seconds: number, overallRate?: number): Promi
   return summary;
 }
 
-function describe(s: LoadSummary): string {
+export function describe(s: LoadSummary): string {
   const failures = s.non2xx + s.errors + s.timeouts > 0 ? `, ${s.non2xx} non-2xx, ${s.errors} errors, ${s.timeouts} timeouts` : '';
   return `${round3(s.rps)} req/s (p99 ${s.p99Ms} ms${failures})`;
 }

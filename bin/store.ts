@@ -1,5 +1,6 @@
 // Which store `junction start` keeps its state in, opened: the embedded SQLite file in the data
-// directory (or memory when dataDir is ""), PostgreSQL (databaseUrl) or Redis alone (redisUrl).
+// directory (or memory when dataDir is ""), PostgreSQL (databaseUrl), Redis alone (redisUrl) or
+// Redis in front of PostgreSQL (both).
 // In cluster mode (PostgreSQL only) the store is opened once this process holds the lease.
 // A server store that cannot be reached at start is tried again with backoff (one line logged
 // per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error.
@@ -8,12 +9,14 @@ import { MemoryBackend, type JournalBackend } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
 import { PostgresBackend, type Fence } from '../engine/store/postgres.js';
 import { RedisBackend } from '../engine/store/redis.js';
+import { RedisPostgresBackend } from '../engine/store/redis-postgres.js';
 import { toJunctionError } from '../engine/errors.js';
 import { withoutPassword } from '../gateway/auth/rate-limit.js';
 
-export type StoreKind = 'memory' | 'embedded' | 'postgres' | 'redis';
+export type StoreKind = 'memory' | 'embedded' | 'postgres' | 'redis' | 'redis+postgres';
 
 interface Logger {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
 
@@ -23,8 +26,8 @@ const LONGEST_RETRY_MS = 10_000;
 /** The store the configuration chooses. */
 export function storeKind(config: JunctionConfig): StoreKind {
   const kind = config.store === 'auto' ? (config.databaseUrl ? 'postgres' : 'embedded') : config.store;
-  if (kind === 'postgres' && !config.databaseUrl) throw new ConfigError('store "postgres" needs databaseUrl (JUNCTION_DATABASE_URL or DATABASE_URL)');
-  if (kind === 'redis' && !config.redisUrl) throw new ConfigError('store "redis" needs redisUrl (JUNCTION_REDIS_URL or REDIS_URL)');
+  if (kind.includes('postgres') && !config.databaseUrl) throw new ConfigError(`store "${kind}" needs databaseUrl (JUNCTION_DATABASE_URL or DATABASE_URL)`);
+  if (kind.includes('redis') && !config.redisUrl) throw new ConfigError(`store "${kind}" needs redisUrl (JUNCTION_REDIS_URL or REDIS_URL)`);
   if (config.cluster && kind !== 'postgres') throw new ConfigError(`cluster needs store postgres (databaseUrl): the ${kind} store cannot be shared by several processes`);
   return kind === 'embedded' && config.dataDir === '' ? 'memory' : kind;
 }
@@ -34,6 +37,7 @@ export function storeName(config: JunctionConfig): string {
   const kind = storeKind(config);
   if (kind === 'postgres') return `postgres ${withoutPassword(config.databaseUrl)} schema ${config.databaseSchema}`;
   if (kind === 'redis') return `redis ${withoutPassword(config.redisUrl)} prefix ${config.redisPrefix}`;
+  if (kind === 'redis+postgres') return `redis ${withoutPassword(config.redisUrl)} prefix ${config.redisPrefix} in front of postgres ${withoutPassword(config.databaseUrl)} schema ${config.databaseSchema}`;
   return kind === 'memory' ? 'memory' : `embedded ${config.dataDir}`;
 }
 
@@ -42,10 +46,13 @@ export async function openStore(config: JunctionConfig, logger: Logger, fence?: 
   const kind = storeKind(config);
   if (kind === 'memory') return new MemoryBackend();
   if (kind === 'embedded') return new SqliteBackend({ dir: config.dataDir, synchronous: config.sync });
-  const open = (): Promise<JournalBackend> =>
-    kind === 'postgres'
-      ? PostgresBackend.open({ url: config.databaseUrl, schema: config.databaseSchema, synchronousCommit: config.sync === 'full' ? 'on' : 'off', fence })
-      : RedisBackend.open({ url: config.redisUrl, prefix: config.redisPrefix });
+  const postgres = { url: config.databaseUrl, schema: config.databaseSchema, synchronousCommit: config.sync === 'full' ? 'on' : 'off', fence } as const;
+  const redis = { url: config.redisUrl, prefix: config.redisPrefix };
+  const open = (): Promise<JournalBackend> => {
+    if (kind === 'postgres') return PostgresBackend.open(postgres);
+    if (kind === 'redis') return RedisBackend.open(redis);
+    return RedisPostgresBackend.open({ redis, postgres, onColdStore: (err) => coldStoreChanged(logger, err) });
+  };
   return retried(open, config.storeStartTimeoutS * 1000, storeName(config), logger, wait);
 }
 
@@ -61,6 +68,12 @@ async function retried<T>(open: () => Promise<T>, withinMs: number, name: string
       await wait(delay);
     }
   }
+}
+
+/** With Redis in front of PostgreSQL: PostgreSQL lost by the drain (changes wait in Redis) and back, each logged once. */
+function coldStoreChanged(logger: Logger, err: unknown): void {
+  if (err === undefined) logger.info({ code: 'JCT_STORE_BACK', store: 'postgres' }, 'PostgreSQL is back: the changes kept in Redis are written to it');
+  else logger.warn({ code: 'JCT_STORE_UNAVAILABLE', store: 'postgres', err: String((err as Error).message ?? err) }, 'PostgreSQL is out of reach: changes are kept in Redis until it is back (input is still taken)');
 }
 
 function sleep(ms: number): Promise<void> {

@@ -43,10 +43,10 @@ export const ConfigSchema = Type.Object(
       description:
         'Redis for state shared by several Junction processes (the API rate-limit counters; with store redis, the state itself), e.g. redis://:password@host:6379 (secret: logged without its password; also read from REDIS_URL); "" keeps the counters in each process\'s memory. While Redis is unreachable requests are let through uncounted and a warning is logged once',
     }),
-    store: Type.Union([Type.Literal('auto'), Type.Literal('embedded'), Type.Literal('postgres'), Type.Literal('redis')], {
+    store: Type.Union([Type.Literal('auto'), Type.Literal('embedded'), Type.Literal('postgres'), Type.Literal('redis'), Type.Literal('redis+postgres')], {
       default: 'auto',
       description:
-        'Where state is kept: embedded (SQLite in dataDir, or memory when dataDir is ""), postgres (databaseUrl), redis (redisUrl, alone); auto: postgres when databaseUrl is set, else embedded',
+        'Where state is kept: embedded (SQLite in dataDir, or memory when dataDir is ""), postgres (databaseUrl), redis (redisUrl, alone), redis+postgres (changes durable in Redis first, written behind into PostgreSQL within 100 ms); auto: postgres when databaseUrl is set, else embedded',
     }),
     databaseUrl: Type.String({
       default: '',

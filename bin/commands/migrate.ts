@@ -1,4 +1,5 @@
-// `junction migrate [--config CONFIG.json]`: brings the configured PostgreSQL store's schema to
+// `junction migrate [--config CONFIG.json]`: brings the configured PostgreSQL store's schema (also
+// behind Redis, store redis+postgres) to
 // this version's (start does it too, under the same advisory lock, so running it first is for
 // operators who migrate before rolling out). The embedded and Redis stores upgrade themselves
 // at start: for them it says so and changes nothing.
@@ -8,7 +9,7 @@ import { storeKind, storeName } from '../store.js';
 
 export async function migrateCommand(configFile: string | undefined, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   const config = loadConfig(env, configFile);
-  if (storeKind(config) !== 'postgres') {
+  if (!storeKind(config).includes('postgres')) {
     out(`nothing to migrate: the store is ${storeName(config)}, which upgrades itself at start`);
     return 0;
   }

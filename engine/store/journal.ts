@@ -396,6 +396,18 @@ export class MemoryBackend implements JournalBackend {
   close(): void {}
 }
 
+/** Per table, each key's last write in the batch as JSON text (null: delete); a value with no JSON form fails it (see serialise). */
+export function lastTexts(rows: readonly Row[]): Map<Table, Map<string, string | null>> {
+  const tables = new Map<Table, Map<string, unknown>>();
+  for (const row of rows) {
+    let values = tables.get(row.table);
+    if (values === undefined) tables.set(row.table, (values = new Map()));
+    values.set(row.key, row.value);
+  }
+  for (const [table, values] of tables) for (const [key, value] of values) if (value !== null) values.set(key, serialise(table, key, value));
+  return tables as Map<Table, Map<string, string | null>>;
+}
+
 /** The value as JSON text; a value with no JSON form (BigInt, undefined, a cycle) fails the batch. */
 export function serialise(table: Table, key: string, value: unknown): string {
   let text: string | undefined;

@@ -16,7 +16,7 @@
 // JunctionError JCT_STORE_UNAVAILABLE whose message names the server without the password.
 import { Pool, escapeIdentifier, type ClientBase, type PoolClient, type PoolConfig } from 'pg';
 import { JunctionError } from '../errors.js';
-import { serialise, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+import { lastTexts, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
 import { applyMigrations, type MigrationResult } from './postgres-migrations.js';
 
 export const DEFAULT_SCHEMA = 'junction';
@@ -137,8 +137,13 @@ export class PostgresBackend implements JournalBackend {
 
   /** Writes the batch in one transaction (all rows or none); the last write of a key wins. */
   async commit(rows: readonly Row[]): Promise<void> {
+    await this.commitTexts(lastTexts(rows)); // refuses a value with no JSON form before sending anything
+  }
+
+  /** Writes rows whose values are JSON texts already (null: delete), per table, in one transaction. */
+  async commitTexts(texts: ReadonlyMap<Table, ReadonlyMap<string, string | null>>): Promise<void> {
     this.preloaded.clear(); // load() is over: let go of tables nobody asked for
-    const writes = this.writesOf(rows); // refuses a value with no JSON form before sending anything
+    const writes = [...texts].map(([table, values]) => tableWrites(this.sqlOf(table), values));
     if (writes.length > 0) await this.write(writes);
   }
 
@@ -148,12 +153,6 @@ export class PostgresBackend implements JournalBackend {
     this.closed = true;
     this.preloaded.clear();
     await this.pool.end();
-  }
-
-  private writesOf(rows: readonly Row[]): TableWrites[] {
-    const writes: TableWrites[] = [];
-    for (const [table, values] of lastWrites(rows)) writes.push(tableWrites(this.sqlOf(table), values));
-    return writes;
   }
 
   /** One transaction on one connection; a connection that failed is closed, never reused. */
@@ -316,24 +315,13 @@ function* rowsOf(pages: Page[]): Generator<[string, unknown]> {
   }
 }
 
-/** Per table, each key's last write in the batch (null: delete). */
-function lastWrites(rows: readonly Row[]): Map<Table, Map<string, unknown>> {
-  const tables = new Map<Table, Map<string, unknown>>();
-  for (const row of rows) {
-    let values = tables.get(row.table);
-    if (values === undefined) tables.set(row.table, (values = new Map()));
-    values.set(row.key, row.value);
-  }
-  return tables;
-}
-
-function tableWrites(sql: TableSql, values: ReadonlyMap<string, unknown>): TableWrites {
+function tableWrites(sql: TableSql, values: ReadonlyMap<string, string | null>): TableWrites {
   const writes: TableWrites = { sql, keys: [], values: [], deleted: [] };
-  for (const [key, value] of values) {
-    if (value === null) writes.deleted.push(storedKey(key));
+  for (const [key, text] of values) {
+    if (text === null) writes.deleted.push(storedKey(key));
     else {
       writes.keys.push(storedKey(key));
-      writes.values.push(serialise(sql.table, key, value));
+      writes.values.push(text);
     }
   }
   return writes;

@@ -22,7 +22,7 @@
 // without the password. A lost connection fails a commit at once: no offline queue, no retry.
 import { Redis, type ChainableCommander, type RedisOptions as ClientOptions } from 'ioredis';
 import { JunctionError } from '../errors.js';
-import { serialise, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+import { lastTexts, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
 
 /** The layout this code writes; a store with a higher version was written by a newer Junction. */
 export const SCHEMA_VERSION = 1;
@@ -46,7 +46,7 @@ const MAX_RECONNECT_DELAY_MS = 2000;
 type Rows = Array<[key: string, value: string]>;
 
 /** The server as messages name it, and how to keep its password out of them. */
-interface Target {
+export interface Target {
   /** redis://user@host:port/db: the URL without its password. */
   readonly where: string;
   /** Removes the password from a text. */
@@ -67,20 +67,14 @@ export class RedisBackend implements JournalBackend {
 
   /** Connects, checks the layout's version (setting it in a new store) and reads every table, then serves load() from memory. */
   static async open(options: RedisOptions): Promise<RedisBackend> {
-    const target = targetOf(options.url);
-    const prefix = prefixOf(options);
-    const timeoutMs = timeoutOf(options);
-    const redis = new Redis(options.url, clientOptions(timeoutMs));
-    let lastError: unknown;
-    redis.on('error', (err: unknown) => (lastError = err)); // reported through the command that fails; keeps ioredis quiet
+    const { redis, target, prefix, failure } = await connectRedis(options);
     try {
-      await withTimeout(redis.connect(), timeoutMs, 'connecting');
       await checkSchema(redis, prefix, target);
       const preloaded = new Map(await Promise.all(TABLES.map(async (t) => [t, await readTable(redis, hashOf(prefix, t))] as const)));
       return new RedisBackend(redis, target, prefix, preloaded);
     } catch (err) {
       redis.disconnect();
-      throw storeError(lastError !== undefined && isConnectionClosed(err) ? lastError : err, target);
+      throw failure(err);
     }
   }
 
@@ -118,8 +112,8 @@ export class RedisBackend implements JournalBackend {
   /** The batch as one transaction, or undefined when it writes nothing. */
   private transactionOf(rows: readonly Row[]): ChainableCommander | undefined {
     const commands: Array<[command: 'HSET' | 'HDEL', args: string[]]> = [];
-    for (const [table, values] of lastWrites(rows)) {
-      const { set, deleted } = tableWrites(this.hashOf(table), table, values);
+    for (const [table, values] of lastTexts(rows)) {
+      const { set, deleted } = tableWrites(this.hashOf(table), values);
       if (set.length > 1) commands.push(['HSET', set]);
       if (deleted.length > 1) commands.push(['HDEL', deleted]);
     }
@@ -149,6 +143,32 @@ export class RedisBackend implements JournalBackend {
   private notLoadable(table: Table): JunctionError {
     this.hashOf(table);
     return new JunctionError('JCT_STORE_LOADED', `the ${table} rows read at open were handed out already: load() serves each table once, before the first commit`, { table });
+  }
+}
+
+/** A connected client, where it is (for messages), the checked key prefix, and how to turn what it threw into a JunctionError. */
+export interface RedisConnection {
+  readonly redis: Redis;
+  readonly target: Target;
+  readonly prefix: string;
+  failure(err: unknown): JunctionError;
+}
+
+/** Connects (see clientOptions); a failure to connect is a JunctionError JCT_STORE_UNAVAILABLE without the password. */
+export async function connectRedis(options: RedisOptions): Promise<RedisConnection> {
+  const target = targetOf(options.url);
+  const prefix = prefixOf(options);
+  const timeoutMs = timeoutOf(options);
+  const redis = new Redis(options.url, clientOptions(timeoutMs));
+  let lastError: unknown;
+  redis.on('error', (err: unknown) => (lastError = err)); // reported through the command that fails; keeps ioredis quiet
+  const failure = (err: unknown): JunctionError => storeError(lastError !== undefined && isConnectionClosed(err) ? lastError : err, target);
+  try {
+    await withTimeout(redis.connect(), timeoutMs, 'connecting');
+    return { redis, target, prefix, failure };
+  } catch (err) {
+    redis.disconnect();
+    throw failure(err);
   }
 }
 
@@ -205,7 +225,7 @@ async function readTable(redis: Redis, hash: string): Promise<Rows> {
  * orders as code points do, and UTF-16 code units order as code points except that a surrogate
  * (U+D800–DFFF, half of a code point U+10000 and up) must come after U+E000–FFFF.
  */
-function binaryOrder(a: string, b: string): number {
+export function binaryOrder(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
@@ -233,24 +253,13 @@ function* handOut(rows: Rows): Generator<[string, unknown]> {
   }
 }
 
-/** Per table, each key's last write in the batch (null: delete). */
-function lastWrites(rows: readonly Row[]): Map<Table, Map<string, unknown>> {
-  const tables = new Map<Table, Map<string, unknown>>();
-  for (const row of rows) {
-    let values = tables.get(row.table);
-    if (values === undefined) tables.set(row.table, (values = new Map()));
-    values.set(row.key, row.value);
-  }
-  return tables;
-}
-
 /** The arguments of one table's HSET (hash, key, JSON, key, JSON, …) and HDEL (hash, key, …). */
-function tableWrites(hash: string, table: Table, values: ReadonlyMap<string, unknown>): { set: string[]; deleted: string[] } {
+function tableWrites(hash: string, values: ReadonlyMap<string, string | null>): { set: string[]; deleted: string[] } {
   const set = [hash];
   const deleted = [hash];
-  for (const [key, value] of values) {
-    if (value === null) deleted.push(key);
-    else set.push(key, serialise(table, key, value));
+  for (const [key, text] of values) {
+    if (text === null) deleted.push(key);
+    else set.push(key, text);
   }
   return { set, deleted };
 }
@@ -323,7 +332,7 @@ function reasonOf(err: unknown): { reason: string; cause: string | undefined } {
 }
 
 /** A JunctionError for anything the client or the server threw (a JunctionError passes as it is). */
-function storeError(err: unknown, target: Target): JunctionError {
+export function storeError(err: unknown, target: Target): JunctionError {
   if (err instanceof JunctionError) return err;
   const { reason, cause } = reasonOf(err);
   return new JunctionError('JCT_STORE_UNAVAILABLE', `the Redis store at ${target.where} is unavailable: ${target.redact(reason)}`, {

@@ -76,6 +76,12 @@ t.test('which store the configuration chooses, and how the log names it', async 
   t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis' })), { code: 'JCT_CONFIG_INVALID', message: /needs redisUrl/ });
   t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'postgres' })), { code: 'JCT_CONFIG_INVALID', message: /needs databaseUrl/ });
   t.equal(storeKind(loadConfig({ JUNCTION_STORE: 'embedded', DATABASE_URL: 'postgres://u@db/x' })), 'embedded', 'an explicit store wins over auto');
+  const both = loadConfig({ JUNCTION_STORE: 'redis+postgres', DATABASE_URL: 'postgres://u:pw@db/x', REDIS_URL: 'redis://:pw@r:6379' });
+  t.equal(storeKind(both), 'redis+postgres');
+  t.equal(storeName(both), 'redis redis://r:6379 prefix junction: in front of postgres postgres://db/x schema junction', 'no password in the name');
+  t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis+postgres', REDIS_URL: 'redis://r:6379' })), { message: /store "redis\+postgres" needs databaseUrl/ });
+  t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis+postgres', DATABASE_URL: 'postgres://u@db/x' })), { message: /store "redis\+postgres" needs redisUrl/ });
+  t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis+postgres', JUNCTION_CLUSTER: '1', DATABASE_URL: 'postgres://u@db/x', REDIS_URL: 'redis://r:6379' })), { message: /cluster needs store postgres/ });
 });
 
 t.test('cluster: yes or no from JUNCTION_CLUSTER, PostgreSQL only', async (t) => {

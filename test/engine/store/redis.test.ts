@@ -19,6 +19,7 @@ import { Engine } from '../../../engine/runtime/engine.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import { closedPort, reachable, unlessReachable } from '../../gateway/services.js';
+import { deleteKeys } from './redis-service.js';
 import { flow, pauseDays, registryWith, tag } from '../helpers.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -31,16 +32,6 @@ let prefixes = 0;
 /** The shared server, raw, for looking beside the backend (opened only when it answers). */
 const admin = skip ? undefined : new Redis(REDIS_URL);
 if (admin) t.teardown(() => deleteKeys(admin, FILE_PREFIX).finally(() => admin.quit()));
-
-/** SCAN + UNLINK of every key under `prefix`. */
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
 
 async function keysUnder(prefix: string): Promise<string[]> {
   const keys: string[] = [];

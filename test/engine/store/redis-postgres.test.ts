@@ -1,0 +1,104 @@
+// Redis in front of PostgreSQL against the real servers (skipped loudly when one is not there,
+// failed when JUNCTION_REQUIRE_SERVICES=1), each test under a Redis prefix and a PostgreSQL
+// schema of its own: a batch is durable once in the Redis stream; what a process left in Redis
+// is laid over PostgreSQL's rows at the next open, in key order, deletes included; the drain
+// moves it into PostgreSQL and trims the stream; while PostgreSQL refuses, batches are still
+// taken, the loss is told once, and the drain catches up when it is back.
+import t, { type Test } from 'tap';
+import { Redis } from 'ioredis';
+import { RedisPostgresBackend, type RedisPostgresOptions } from '../../../engine/store/redis-postgres.js';
+import type { Row, Table } from '../../../engine/store/journal.js';
+import { PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
+import { REDIS_URL, tempPrefix, unlessRedis } from './redis-service.js';
+
+const skip = (await unlessRedis(t)) || (await unlessPostgres(t));
+
+interface Place {
+  schema: string;
+  prefix: string;
+}
+
+function place(t: Test): Place {
+  return { schema: tempSchema(t, 'jct_tiered'), prefix: tempPrefix(t, 'jct-tiered') };
+}
+
+async function open(t: Test, at: Place, options: Partial<RedisPostgresOptions> = {}): Promise<RedisPostgresBackend> {
+  const backend = await RedisPostgresBackend.open({ redis: { url: REDIS_URL, prefix: at.prefix }, postgres: { url: PG_URL, schema: at.schema }, ...options });
+  t.teardown(() => backend.close());
+  return backend;
+}
+
+function rows(table: Table, entries: Array<[string, unknown]>): Row[] {
+  return entries.map(([key, value]) => ({ table, key, value }));
+}
+
+async function streamLength(prefix: string): Promise<number> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    return await redis.xlen(`${prefix}log`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function stored(schema: string, table: Table): Promise<Array<[string, unknown]>> {
+  const found = await sql(`SELECT key, value FROM "${schema}"."${table}" ORDER BY key COLLATE "C"`);
+  return found.map((r) => [r['key'] as string, JSON.parse(r['value'] as string)]);
+}
+
+async function until(test: () => Promise<boolean>): Promise<void> {
+  while (!(await test())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+t.test('what a process left in Redis is laid over PostgreSQL at the next open, in key order', { skip }, async (t) => {
+  const at = place(t);
+  const first = await open(t, at, { drainMs: 20 });
+  await first.commit(rows('person', [['a', 1], ['c', 'old'], ['e', { v: 1 }], ['gone', true]]));
+  await until(async () => (await stored(at.schema, 'person')).length === 4);
+  await until(async () => (await streamLength(at.prefix)) === 0);
+  t.pass('the drain wrote the batch to PostgreSQL and trimmed the stream');
+
+  const second = await open(t, at, { drainMs: 60_000 });
+  t.same([...second.load('person')], [['a', 1], ['c', 'old'], ['e', { v: 1 }], ['gone', true]]);
+  await second.commit(rows('person', [['b', 'new'], ['c', null], ['e', { v: 2 }], ['z', [1]], ['\u0000nul', 'key with a NUL']]));
+  await second.commit(rows('person', [['e', { v: 3 }]]));
+  await second.commit(rows('meta', [['seq', 7]]));
+  t.equal(await streamLength(at.prefix), 3, 'each batch one stream entry, not yet drained');
+
+  const third = await open(t, at, { drainMs: 60_000 }); // as after a crash of the second: nothing drained
+  t.ok(third.has('person') && third.has('meta'));
+  t.same(
+    [...third.load('person')],
+    [['\u0000nul', 'key with a NUL'], ['a', 1], ['b', 'new'], ['e', { v: 3 }], ['gone', true], ['z', [1]]],
+    'the overlay wins, a delete removes, keys in binary order',
+  );
+  t.same([...third.load('meta')], [['seq', 7]]);
+  await third.close();
+  t.equal(await streamLength(at.prefix), 0, 'close drains');
+  t.same((await stored(at.schema, 'person')).map(([k]) => k), ['\u0001\u0001nul', 'a', 'b', 'e', 'gone', 'z']);
+});
+
+t.test('PostgreSQL refusing: batches are still taken, told once, drained when it is back', { skip }, async (t) => {
+  const at = place(t);
+  const told: unknown[] = [];
+  const backend = await open(t, at, { drainMs: 20, onColdStore: (err) => told.push(err) });
+  await sql(`ALTER TABLE "${at.schema}".person RENAME TO person_away`);
+  await backend.commit(rows('person', [['ana', { n: 1 }]]));
+  await backend.commit(rows('person', [['bo', { n: 2 }]]));
+  await until(async () => told.length === 1);
+  t.match(told[0], { code: 'JCT_STORE_UNAVAILABLE' }, 'the loss is told');
+  t.equal(await streamLength(at.prefix), 2, 'the batches wait in Redis');
+  await sql(`ALTER TABLE "${at.schema}".person_away RENAME TO person`);
+  await until(async () => told.length === 2);
+  t.equal(told[1], undefined, 'and the return');
+  t.same(await stored(at.schema, 'person'), [['ana', { n: 1 }], ['bo', { n: 2 }]]);
+  t.equal(await streamLength(at.prefix), 0);
+});
+
+t.test('Redis out of reach: a commit fails with JCT_STORE_UNAVAILABLE', { skip }, async (t) => {
+  const at = place(t);
+  const backend = await open(t, at);
+  const redis = (backend as unknown as { hot: { redis: Redis } }).hot.redis;
+  redis.disconnect();
+  await t.rejects(backend.commit(rows('person', [['x', 1]])), { code: 'JCT_STORE_UNAVAILABLE' });
+});

@@ -12,6 +12,7 @@ import type { WebSocket } from 'ws';
 import type { Engine, StepEvent } from '../engine/runtime/engine.js';
 import { ParticipantStatus } from '../engine/vocabulary.js';
 import { API_PREFIX } from './api/route.js';
+import { WEBSOCKET_OPTIONS, closeRefusedUpgrade } from './websockets.js';
 
 const MAX_BUFFERED = 1024 * 1024;
 
@@ -41,14 +42,9 @@ export function feedMessage(e: StepEvent): Record<string, unknown> {
 }
 
 export function registerFeed(app: FastifyInstance, engine: Engine): void {
-  void app.register(websocket);
+  void app.register(websocket, WEBSOCKET_OPTIONS);
   void app.register(async (scope) => {
-    // A refused upgrade (no key, wrong scope) is answered before the plugin marks the request as
-    // a WebSocket one, so nothing would close its socket: close it here.
-    scope.addHook('onResponse', (req, reply, done) => {
-      if (reply.statusCode !== 101 && req.headers.upgrade?.toLowerCase() === 'websocket') req.raw.socket.destroy();
-      done();
-    });
+    scope.addHook('onResponse', closeRefusedUpgrade);
     scope.get(`${API_PREFIX}/feed`, { websocket: true, schema: { querystring: Query }, config: { scope: 'flows' } }, (socket, req) => {
       const wanted = flowsOf((req.query as Static<typeof Query>).flow);
       follow(socket, engine, wanted);

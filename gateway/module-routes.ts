@@ -15,6 +15,7 @@
 // (`app.socketErrors`). Like every route, nothing is logged per request or per message.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
+import { WEBSOCKET_OPTIONS, closeRefusedUpgrade } from './websockets.js';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { ModuleSocket, RouteContext, RouteDefinition, RouteRequest, SocketDefinition } from '../engine/module.js';
@@ -55,12 +56,8 @@ function mountModuleSockets(app: FastifyInstance, engine: Engine): void {
   const counts: SocketErrorCounts = {};
   app.decorate('socketErrors', counts);
   void app.register(async (scope) => {
-    if (!scope.hasDecorator('websocketServer')) await scope.register(websocket); // feed.ts registers it for the whole app
-    // An upgrade refused by the key check comes before the plugin marks it as one: close its socket here.
-    scope.addHook('onResponse', (req, reply, done) => {
-      if (reply.statusCode !== 101 && req.headers.upgrade?.toLowerCase() === 'websocket') req.raw.socket.destroy();
-      done();
-    });
+    if (!scope.hasDecorator('websocketServer')) await scope.register(websocket, WEBSOCKET_OPTIONS); // feed.ts registers it for the whole app
+    scope.addHook('onResponse', closeRefusedUpgrade);
     for (const m of engine.registry.modules) {
       const ctx = engine.routeContext(engine.registry.settings(m.name));
       for (const def of m.sockets ?? []) mountSocket(scope, def, ctx, (code) => count(counts, def.url, code));

@@ -17,6 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import type { World } from '../engine/helpers.js';
 import { jambonzCall, jambonzOutcome, jambonzTurn, listenMetadata, streamAudio, tone, type Outcome, type Turn } from './callers.js';
 import { CALLER, OUR_NUMBER, menuServer } from './menu.js';
+import { MAX_SOCKET_MESSAGE_BYTES } from '../../gateway/websockets.js';
 
 const { validate } = createRequire(import.meta.url)('@jambonz/verb-specifications') as { validate: (logger: object, verbs: unknown) => void };
 const logger = { info() {}, debug() {}, error() {}, warn() {} };
@@ -209,4 +210,13 @@ t.test('a binary frame closes the socket; a message that is not JSON is ignored'
   jambonz.socket.send(Buffer.from([1, 2, 3]), { binary: true });
   const [code] = (await closed) as [number];
   t.equal(code, 1003);
+});
+
+t.test('a message over the largest size closes the socket (1009) before it is read', async (t) => {
+  const { url } = await server(t);
+  const jambonz = await connect(t, url);
+  const closed = once(jambonz.socket, 'close');
+  jambonz.socket.send('x'.repeat(MAX_SOCKET_MESSAGE_BYTES + 1));
+  const [code] = (await closed) as [number];
+  t.equal(code, 1009, 'message too big');
 });

@@ -1,0 +1,21 @@
+// The app's one WebSocket server (@fastify/websocket over ws), shared by the step feed and the
+// modules' sockets: its largest message, and the closing of an upgrade that was refused.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * The largest WebSocket message taken (bytes): ws's default is 100 MiB, which a client could
+ * make the server buffer before anything looks at it. A longer message closes the socket
+ * (1009, message too big). Control messages are a few KiB; jambonz's audio frames a few KiB.
+ */
+export const MAX_SOCKET_MESSAGE_BYTES = 1024 * 1024;
+
+export const WEBSOCKET_OPTIONS = { options: { maxPayload: MAX_SOCKET_MESSAGE_BYTES } };
+
+/**
+ * onResponse hook: an upgrade refused before the plugin marked the request as a WebSocket one
+ * (no key, wrong scope, wrong subprotocol) would keep its socket open: close it.
+ */
+export function closeRefusedUpgrade(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  if (reply.statusCode !== 101 && req.headers.upgrade?.toLowerCase() === 'websocket') req.raw.socket.destroy();
+  done();
+}

@@ -89,7 +89,7 @@ async function loadSeconds(prefix: string, rows: number): Promise<{ open: number
 }
 
 /** Runs fn under a fresh key prefix and deletes its keys afterwards. */
-async function underPrefix<T>(fn: (prefix: string) => Promise<T>): Promise<T> {
+export async function underPrefix<T>(fn: (prefix: string) => Promise<T>): Promise<T> {
   const prefix = `jct-bench:${randomBytes(4).toString('hex')}:`;
   try {
     return await fn(prefix);

@@ -2,7 +2,8 @@
 // `junction start` with 1,000,000 waiting participants (200,000 with --quick) and their people
 // in Postgres, beside the same command on an empty schema. Target: < 10 s.
 // Postgres: BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test; the run's
-// schemas are its own and dropped afterwards.
+// schemas are its own and dropped afterwards. Also logs the schema's size on disk (tables and
+// indexes, pg_total_relation_size) per waiting participant.
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { PostgresBackend } from '../engine/store/postgres.js';
@@ -20,13 +21,21 @@ function postgres(): RecoveryStore {
       return PostgresBackend.open({ url: PG_URL, schema: schemaOf(name), synchronousCommit: 'off' });
     },
     env: (name) => ({ DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: schemaOf(name) }),
+    bytes: async (name) => Number((await query(`SELECT sum(pg_total_relation_size(c.oid))::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`, [schemaOf(name)]))[0]!['bytes']),
     clean: async () => {
-      const client = new Client(PG_URL);
-      await client.connect();
-      for (const schema of made) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
+      for (const schema of made) await query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     },
   };
+}
+
+async function query(text: string, values: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  const client = new Client(PG_URL);
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
 }
 
 export default recoveryScenario('recovery-pg', postgres, 'PostgreSQL');

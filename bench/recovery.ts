@@ -4,7 +4,7 @@
 // The store is written with the engine's own row format (runtime/rows.ts) after a real engine
 // launched the flow into it, so recovery reads exactly what a running Junction leaves behind.
 // recoveryScenario() runs the same on another store (recovery-pg.ts: PostgreSQL).
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PARTITIONS, Engine } from '../engine/runtime/engine.js';
@@ -39,6 +39,8 @@ export interface RecoveryStore {
   open(name: string): Promise<JournalBackend>;
   /** `junction start`'s environment for the store `name`. */
   env(name: string): NodeJS.ProcessEnv;
+  /** Bytes the store `name` takes on disk (tables, indexes, files). */
+  bytes(name: string): Promise<number>;
   /** Removes every store this run made. */
   clean(): Promise<void>;
 }
@@ -48,6 +50,7 @@ function embedded(root: string): RecoveryStore {
   return {
     open: async (name) => new SqliteBackend({ dir: join(root, name), synchronous: 'normal' }),
     env: (name) => ({ JUNCTION_DATA_DIR: join(root, name) }),
+    bytes: async (name) => readdirSync(join(root, name)).reduce((sum, file) => sum + statSync(join(root, name, file)).size, 0),
     clean: async () => {},
   };
 }
@@ -118,6 +121,8 @@ export function recoveryScenario(name: string, storeIn: (root: string) => Recove
         const ours = await startToServing(store.env('full'), join(root, 'keys-full'), flows);
         const empty = await startToServing(store.env('empty'), join(root, 'keys-empty'), flows);
         log(`start to serving: ${round3(ours / 1000)} s with ${n} waiting; ${round3(empty / 1000)} s on an empty store`);
+        const bytes = await store.bytes('full');
+        log(`on disk: ${round3(bytes / 1e6)} MB, ${Math.round(bytes / n)} bytes per waiting participant with their person`);
         return {
           bench: name,
           metric: `start-to-serving with ${n} waiting participants, ${what} (ratio: ours / empty store)`,

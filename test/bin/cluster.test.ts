@@ -3,6 +3,7 @@
 // forwards requests to the owner. The owner SIGKILLed: the standby takes over within 5 s and
 // every participant either process acknowledged is there, once. A stale owner (SIGSTOPped past
 // its lease while the other took over, then SIGCONTed) writes nothing and stops with exit 3.
+// An owner stopped with SIGTERM hands over at once: it releases its lease after its last batch.
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -16,7 +17,7 @@ const TAKEOVER_LIMIT_MS = 5000;
 const skip = await unlessPostgres(t);
 
 /** Starts one process of the test's cluster (a data folder of its own, for its API keys). */
-function member(t: Test, schema: string, name: string): JunctionProcess {
+function member(t: Test, schema: string, name: string, leaseMs = LEASE_MS): JunctionProcess {
   const dataDir = join(t.testdir(), name);
   mkdirSync(dataDir, { recursive: true });
   const p = startJunction({
@@ -27,7 +28,7 @@ function member(t: Test, schema: string, name: string): JunctionProcess {
     DATABASE_URL: PG_URL,
     JUNCTION_DATABASE_SCHEMA: schema,
     JUNCTION_CLUSTER: '1',
-    JUNCTION_LEASE_MS: String(LEASE_MS),
+    JUNCTION_LEASE_MS: String(leaseMs),
   });
   t.teardown(() => {
     p.child.kill('SIGCONT');
@@ -42,8 +43,8 @@ async function logged(p: JunctionProcess, test: (line: Record<string, unknown>) 
 }
 
 /** A second process standing by once the owner's address is known to it (it forwards from then on). */
-async function standby(t: Test, schema: string, owner: string): Promise<{ p: JunctionProcess; origin: string }> {
-  const p = member(t, schema, 'b');
+async function standby(t: Test, schema: string, owner: string, leaseMs = LEASE_MS): Promise<{ p: JunctionProcess; origin: string }> {
+  const p = member(t, schema, 'b', leaseMs);
   const origin = await p.standing;
   await logged(p, (l) => l['msg'] === 'standing by: another process owns the partitions' && l['address'] === owner);
   return { p, origin };
@@ -114,4 +115,21 @@ t.test('a stale owner (paused past its lease while the standby took over) writes
   t.match(String(await late), /^(503|connection closed)$/, 'its late request was not acknowledged');
   t.same(await journeys(served, 'written-while-stale'), [], 'and nothing of it was written');
   t.equal((await add(served, 'after-stale')).status, 201, 'the new owner goes on');
+});
+
+t.test('an owner stopped with SIGTERM releases its lease: the standby takes over at once, nothing lost', { skip }, async (t) => {
+  const schema = tempSchema(t, 'jct_cluster');
+  const leaseMs = 20_000; // a takeover that waited for the lease to end would take this long
+  const a = member(t, schema, 'a', leaseMs);
+  const owner = await a.address;
+  const b = await standby(t, schema, owner, leaseMs);
+  t.equal((await add(b.origin, 'before-handover')).status, 201);
+  a.child.kill('SIGTERM');
+  const stopped = performance.now();
+  const [code] = (await once(a.child, 'exit')) as [number];
+  t.equal(code, 0, 'the owner stops cleanly');
+  const served = await b.p.address;
+  const tookMs = performance.now() - stopped;
+  t.ok(tookMs < TAKEOVER_LIMIT_MS, `the standby took over in ${Math.round(tookMs)} ms, not at the end of the ${leaseMs} ms lease`);
+  t.same(await journeys(served, 'before-handover'), ['welcome'], 'what the old owner acknowledged is there');
 });

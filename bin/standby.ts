@@ -7,6 +7,7 @@
 // closes and `junction start` opens the store and listens on the same port in its place.
 // WebSocket upgrades are not forwarded: they get the same 503 (clients reconnect).
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request as secureRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
 import type { JunctionConfig } from '../config/index.js';
@@ -64,7 +65,8 @@ function answer(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | 
 /** Sends the request to the owner as it came, and its answer back as it comes. */
 function forward(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder): void {
   const target = new URL(owner.address);
-  const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answered) => {
+  const send = target.protocol === 'https:' ? secureRequest : request;
+  const upstream = send({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answered) => {
     res.writeHead(answered.statusCode ?? 502, answered.headers);
     answered.pipe(res);
   });

@@ -1,9 +1,12 @@
-// The crash test, run on each store by crash.test.ts (embedded), crash-pg.test.ts and
-// crash-redis.test.ts: `junction start`, people through a flow of Pause → Call webhook → Pause →
-// Call webhook, the process SIGKILLed at 5 random moments and restarted each time. At the end
-// every participant exited exactly once, the local sink saw exactly 2 × people distinct
-// idempotency keys (a receiver drops the duplicates a crash between sending and recording causes;
-// their number is reported), nothing is stuck, no timer lost.
+// The crash test, run on each store by crash.test.ts (embedded), crash-pg.test.ts,
+// crash-redis.test.ts and crash-redis-pg.test.ts: `junction start`, people through a flow of
+// Pause → Call webhook → Pause → Call webhook, the process SIGKILLed at 5 random moments and
+// restarted each time. crashRunCluster (crash-cluster.test.ts) runs two processes in cluster
+// mode instead, people sent to both: the owner is killed, the standby takes over, the killed one
+// comes back as the standby. At the end every participant exited exactly once, the local sink
+// saw exactly 2 × people distinct idempotency keys (a receiver drops the duplicates a crash
+// between sending and recording causes; their number is reported), nothing is stuck, no timer
+// lost.
 import type { Test } from 'tap';
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -11,7 +14,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUTH, startJunction } from './junction-process.js';
+import { AUTH, startJunction, type JunctionProcess } from './junction-process.js';
 
 /** What every run's test is called. */
 export const CRASH_TEST = 'SIGKILL at 5 random moments loses nothing and sends every effect once';
@@ -80,10 +83,10 @@ class Junction {
  * Posts one person until the answer is a 2xx: a carrier retries what was not acknowledged. A retry
  * of a request that did commit before the kill is refused by the flow's re-entry rule (200, not entered).
  */
-async function addPerson(j: Junction, i: number): Promise<void> {
+async function addPerson(addressOf: () => string, i: number): Promise<void> {
   const body = JSON.stringify({ person: { phones: [`+38591${String(i).padStart(7, '0')}`] } });
   for (;;) {
-    const address = j.address;
+    const address = addressOf();
     if (address) {
       try {
         const res = await fetch(`${address}/flows/crash/participants`, { method: 'POST', headers: { 'content-type': 'application/json', ...AUTH }, body });
@@ -98,18 +101,20 @@ async function addPerson(j: Junction, i: number): Promise<void> {
   }
 }
 
-async function metrics(j: Junction): Promise<{ profilesInFlow: number; profilesExited: number; activeParticipants: number } | undefined> {
-  if (!j.address) return undefined;
+type FlowMetrics = { profilesInFlow: number; profilesExited: number; activeParticipants: number };
+
+async function metrics(address: string): Promise<FlowMetrics | undefined> {
+  if (!address) return undefined;
   try {
-    const res = await fetch(`${j.address}/flows/crash`, { headers: AUTH });
+    const res = await fetch(`${address}/flows/crash`, { headers: AUTH });
     return ((await res.json()) as { metrics: { profilesInFlow: number; profilesExited: number; activeParticipants: number } }).metrics;
   } catch {
     return undefined;
   }
 }
 
-/** Runs the crash test on the store `storeEnv` selects, with `people` people. */
-export async function crashRun(t: Test, storeEnv: NodeJS.ProcessEnv, people: number): Promise<void> {
+/** The sink and a flows folder holding the crash flow, both gone when `t` ends; the environment of a process using them. */
+async function setUp(t: Test, storeEnv: NodeJS.ProcessEnv): Promise<{ sink: Sink; env: (data: string) => NodeJS.ProcessEnv }> {
   const sink = await startSink();
   const dir = mkdtempSync(join(tmpdir(), 'junction-crash-'));
   const flows = join(dir, 'flows');
@@ -119,30 +124,37 @@ export async function crashRun(t: Test, storeEnv: NodeJS.ProcessEnv, people: num
     sink.server.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const j = new Junction({ ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_LOG_LEVEL: 'info', JUNCTION_FLOWS: flows, JUNCTION_PEOPLE: '', JUNCTION_DATA_DIR: join(dir, 'data'), JUNCTION_RATE_LIMIT_PER_SECOND: '1000000', ...storeEnv });
-  t.teardown(() => j.child?.kill('SIGKILL'));
-  await j.start();
+  const env = (data: string): NodeJS.ProcessEnv => ({
+    ...process.env,
+    JUNCTION_PORT: '0',
+    JUNCTION_HOST: '127.0.0.1',
+    JUNCTION_LOG_LEVEL: 'info',
+    JUNCTION_FLOWS: flows,
+    JUNCTION_PEOPLE: '',
+    JUNCTION_DATA_DIR: join(dir, data),
+    JUNCTION_RATE_LIMIT_PER_SECOND: '1000000',
+    ...storeEnv,
+  });
+  return { sink, env };
+}
 
+/** Feeds `people` people through whatever address `addressOf` gives at each attempt, while `killer` runs. */
+async function feed(people: number, addressOf: () => string, killer: Promise<void>): Promise<void> {
   let next = 0;
   const feeders = Array.from({ length: CONCURRENCY }, async () => {
-    for (let i = next++; i < people; i = next++) await addPerson(j, i);
+    for (let i = next++; i < people; i = next++) await addPerson(addressOf, i);
   });
-  const killer = (async () => {
-    for (let k = 0; k < KILLS; k++) {
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 1500));
-      await j.kill();
-      await j.start();
-    }
-  })();
   await Promise.all([...feeders, killer]);
+}
 
-  let m = await metrics(j);
+/** Waits for every participant to exit (4 min at most), then checks the flow's counts and the sink's keys. */
+async function verify(t: Test, addressOf: () => string, people: number, sink: Sink): Promise<void> {
+  let m = await metrics(addressOf());
   for (let waited = 0; (m?.profilesExited ?? 0) < people && waited < 240_000; waited += 200) {
     await new Promise((r) => setTimeout(r, 200));
-    m = await metrics(j);
+    m = await metrics(addressOf());
   }
   t.comment(`metrics after the run: ${JSON.stringify(m && { in: m.profilesInFlow, exited: m.profilesExited, active: m.activeParticipants })}`);
-  t.equal(j.starts, KILLS + 1, 'killed 5 times, restarted each time');
   t.equal(m?.profilesInFlow, people, 'every person entered once');
   t.equal(m?.profilesExited, people, 'every participant exited exactly once');
   t.equal(m?.activeParticipants, 0, 'none stuck');
@@ -152,3 +164,81 @@ export async function crashRun(t: Test, storeEnv: NodeJS.ProcessEnv, people: num
   t.ok(duplicates <= KILLS * 1000, 'duplicates only from requests in flight at a kill');
 }
 
+function pause(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Runs the crash test on the store `storeEnv` selects, with `people` people. */
+export async function crashRun(t: Test, storeEnv: NodeJS.ProcessEnv, people: number): Promise<void> {
+  const { sink, env } = await setUp(t, storeEnv);
+  const j = new Junction(env('data'));
+  t.teardown(() => j.child?.kill('SIGKILL'));
+  await j.start();
+  const killer = (async () => {
+    for (let k = 0; k < KILLS; k++) {
+      await pause(300 + Math.random() * 1500);
+      await j.kill();
+      await j.start();
+    }
+  })();
+  await feed(people, () => j.address, killer);
+  t.equal(j.starts, KILLS + 1, 'killed 5 times, restarted each time');
+  await verify(t, () => j.address, people, sink);
+}
+
+/** One process of a cluster: where it serves (standing by, it forwards to the owner), and whether it owns. */
+class Member {
+  process: JunctionProcess | undefined;
+  origin = '';
+  owns = false;
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  /** Starts it and waits until it stands by; `owning` resolves once it took the lease. */
+  async start(): Promise<{ owning: Promise<void> }> {
+    const p = (this.process = startJunction(this.env));
+    this.origin = await p.standing;
+    const owning = p.address.then(() => void (this.owns = true));
+    owning.catch(() => {}); // a killed standby never owns
+    return { owning };
+  }
+
+  async kill(): Promise<void> {
+    const child = this.process!.child;
+    this.origin = '';
+    this.owns = false;
+    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+  }
+}
+
+/**
+ * The crash test on two processes in cluster mode sharing the store `storeEnv` selects (with
+ * leases of `leaseMs`): people sent to both; 5 times the owner is SIGKILLed, the standby takes
+ * over, and the killed one starts again as the standby.
+ */
+export async function crashRunCluster(t: Test, storeEnv: NodeJS.ProcessEnv, people: number, leaseMs: number): Promise<void> {
+  const { sink, env } = await setUp(t, { ...storeEnv, JUNCTION_CLUSTER: '1', JUNCTION_LEASE_MS: String(leaseMs) });
+  const members = [new Member(env('a')), new Member(env('b'))];
+  t.teardown(() => members.forEach((m) => m.process?.child.kill('SIGKILL')));
+  const owning = await Promise.all(members.map((m) => m.start()));
+  await Promise.race(owning.map((o) => o.owning));
+  let takeovers = 0;
+  const killer = (async () => {
+    for (let k = 0; k < KILLS; k++) {
+      await pause(300 + Math.random() * 1500);
+      const owner = members.find((m) => m.owns)!;
+      const standby = members.find((m) => m !== owner)!;
+      const taken = standby.process!.address;
+      await owner.kill();
+      await taken;
+      takeovers++;
+      await owner.start();
+    }
+  })();
+  let turn = 0;
+  const anyOrigin = (): string => members[turn++ % 2]!.origin || members[turn % 2]!.origin;
+  await feed(people, anyOrigin, killer);
+  t.equal(takeovers, KILLS, 'the owner killed 5 times, the standby took over each time');
+  await verify(t, () => members.find((m) => m.owns)?.origin ?? '', people, sink);
+}

@@ -5,7 +5,9 @@
 // load balancer may send anything to any process. With no owner serving, or the owner out of
 // reach, requests get 503 JCT_STANDBY with Retry-After. Once the lease is taken, the server
 // closes and `junction start` opens the store and listens on the same port in its place.
-// WebSocket upgrades are not forwarded: they get the same 503 (clients reconnect).
+// WebSocket upgrades are not forwarded: they get the same 503 (clients reconnect). A forwarded
+// request carries `x-junction-forwarded`; a standby does not forward it again (an advertised
+// address that leads back to a standby, e.g. a load balancer's, would otherwise loop).
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request as secureRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +15,9 @@ import type { pino } from 'pino';
 import type { JunctionConfig } from '../config/index.js';
 import { PostgresLease, type LeaseHolder } from '../engine/store/postgres-lease.js';
 import { listenError } from './listen.js';
+
+/** The header a forwarded request carries. */
+const FORWARDED = 'x-junction-forwarded';
 
 /** Exit code of a process that lost its lease: its working state is stale; restarted, it stands by. */
 export const LEASE_LOST_EXIT = 3;
@@ -58,7 +63,7 @@ function listen(server: Server, config: JunctionConfig): Promise<number> {
 function answer(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | undefined): void {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && (path === '/healthz' || path === '/health')) return json(res, 200, { status: 'standby' });
-  if (path === '/readyz' || owner === undefined || owner.address === '') return refuse(res, owner);
+  if (path === '/readyz' || owner === undefined || owner.address === '' || req.headers[FORWARDED] !== undefined) return refuse(res, owner);
   forward(req, res, owner);
 }
 
@@ -66,7 +71,7 @@ function answer(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | 
 function forward(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder): void {
   const target = new URL(owner.address);
   const send = target.protocol === 'https:' ? secureRequest : request;
-  const upstream = send({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answered) => {
+  const upstream = send({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, [FORWARDED]: '1' } }, (answered) => {
     res.writeHead(answered.statusCode ?? 502, answered.headers);
     answered.pipe(res);
   });

@@ -70,6 +70,8 @@ t.test('the standby forwards, takes over within 5 s of the owner being killed, a
   t.equal(notReady.status, 503);
   t.match(await notReady.json(), { error: { code: 'JCT_STANDBY' } }, 'and says it stands by');
   t.equal(notReady.headers.get('retry-after'), '1');
+  const again = await fetch(`${b.origin}/flows/welcome/participants`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json', 'x-junction-forwarded': '1' }, body: '{"person":{"id":"looped"}}' });
+  t.equal(again.status, 503, 'a request forwarded once is not forwarded again (no loop through a standby)');
 
   const acknowledged: string[] = [];
   for (let i = 0; i < 60; i++) {

@@ -1,7 +1,8 @@
 // The jambonz WebSocket API (carrier-dialects.md §8.6): instead of HTTP webhooks, jambonz opens
 // a WebSocket (subprotocol `ws.jambonz.org`) to the application URL and sends each webhook as a
 // JSON text message `{type, msgid, call_sid, hook?, data}`; `data` is what the HTTP body would be.
-// `session:new` (the call's first webhook) and `verb:hook` (an actionHook) are submitted as
+// `session:new` (the call's first webhook), `verb:hook` (an actionHook) and `session:redirect`
+// (a redirect verb's actionHook) are submitted as
 // `call` inputs and acknowledged, once their receipt is durable, with `{type: "ack", msgid,
 // data: [verbs]}`; `call:status` is submitted and not acknowledged. Messages are handled one at
 // a time per socket, so acks leave in the order their messages came.
@@ -95,6 +96,7 @@ async function answer(message: Message, session: Session): Promise<Verb[] | unde
     case 'session:new':
       return submit(message.data, {}, session);
     case 'verb:hook':
+    case 'session:redirect': // a redirect verb's actionHook (the record element's hold while a recording arrives)
       return submit(message.data, hookQuery(message.hook), session);
     case 'call:status':
       await submit(message.data, {}, session);
@@ -121,9 +123,9 @@ function hookName(personId: string): HookUrl {
   return (h, params = {}) => `${h}?${new URLSearchParams({ p: personId, ...params }).toString()}`;
 }
 
-/** A `verb:hook` message's hook as the HTTP hook route's query: `h` the hook, then its params. */
+/** A `verb:hook` or `session:redirect` message's hook as the HTTP hook route's query: `h` the hook, then its params. */
 function hookQuery(hook: unknown): Record<string, string> {
-  if (typeof hook !== 'string') throw new JunctionError('JCT_CALL_MALFORMED', 'a jambonz verb:hook message must name its hook');
+  if (typeof hook !== 'string') throw new JunctionError('JCT_CALL_MALFORMED', 'a jambonz verb:hook or session:redirect message must name its hook');
   const at = hook.indexOf('?');
   const params = at === -1 ? {} : Object.fromEntries(new URLSearchParams(hook.slice(at + 1)));
   return { ...params, h: at === -1 ? hook : hook.slice(0, at) };

@@ -163,6 +163,13 @@ t.test('dialogs over one socket', async (t) => {
     const next = await call(t, again, 'ws-call-5').reply(menu, { digits: '2' });
     t.same(next.said, ['Enter your PIN, then hash.'], 'the call goes on over the new socket');
   });
+
+  t.test("session:redirect: a redirect verb's hook, answered like a verb:hook", async (t) => {
+    const c = call(t, jambonz, 'ws-call-6');
+    const menu = await c.start();
+    const ack = await jambonz.ack('session:redirect', 'ws-call-6', { ...jambonzCall('ws-call-6', CALLER, OUR_NUMBER, 'in-progress'), ...jambonzOutcome({ digits: '2' }) }, menu.waits!.url);
+    t.same(turnOf(t, ack).said, ['Enter your PIN, then hash.'], 'the element behind the hook answers');
+  });
 });
 
 t.test('acks leave in the order their messages came, each with its msgid', async (t) => {

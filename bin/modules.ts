@@ -22,7 +22,7 @@ export const MODULES: readonly Module[] = [coreModule, messagingModule, eventsMo
 
 /** The registry of every module; with a configuration, each module's settings loaded from it and `env`. */
 export function assembleRegistry(config?: JunctionConfig, env: NodeJS.ProcessEnv = {}): Registry {
-  return new Registry(MODULES, config ? loadModuleSettings(settingsSpecs(), config.modules, env) : {});
+  return new Registry(MODULES, config ? loadModuleSettings(settingsSpecs(), config.modules, env, config.dataDir) : {});
 }
 
 /** pino redaction paths of every module secret, for the configuration logged under `at`. */

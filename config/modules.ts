@@ -1,7 +1,10 @@
 // Each module's settings: its section of the configuration file's `modules` object, overridden
 // by JUNCTION_<MODULE>_<SETTING> environment variables (module `core`, setting `httpTimeoutMs`:
 // JUNCTION_CORE_HTTP_TIMEOUT_MS; lists and objects as JSON), defaults applied and checked against the schema the module
-// declares. Secrets are named by the module and redacted wherever the settings are logged.
+// declares. Secrets are named by the module and redacted wherever the settings are logged. A
+// string setting marked `dataPath: true` in its schema is a path inside the data directory: a
+// relative value is taken from there (an absolute one stays as it is).
+import { isAbsolute, join } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { ConfigError } from './index.js';
@@ -24,19 +27,30 @@ interface Problem {
 const INVALID = 'JCT_CONFIG_INVALID' as const;
 
 /** Settings by module name for every module that declares a schema; throws ConfigError naming each problem. */
-export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Readonly<Record<string, Settings>>, env: NodeJS.ProcessEnv): Record<string, Settings> {
+export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Readonly<Record<string, Settings>>, env: NodeJS.ProcessEnv, dataDir = ''): Record<string, Settings> {
   const problems: Problem[] = unknownSections(specs, sections);
   const settings: Record<string, Settings> = {};
   for (const spec of specs) {
     const merged = { ...sections[spec.name], ...fromEnv(spec, env, problems) };
     const value = Value.Default(spec.schema, Value.Convert(spec.schema, merged)) as Settings;
     problems.push(...[...Value.Errors(spec.schema, value)].map((e) => ({ code: INVALID, path: `$.modules.${spec.name}${e.path.replace(/\//g, '.')}`, message: settingMessage(e) })));
-    settings[spec.name] = value;
+    settings[spec.name] = inDataDir(spec.schema, value, dataDir);
   }
   if (problems.length > 0) {
     throw new ConfigError(`configuration is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
   }
   return settings;
+}
+
+/** The settings with each relative `dataPath` setting taken from the data directory. */
+function inDataDir(schema: TSchema, settings: Settings, dataDir: string): Settings {
+  const properties = (schema as { properties?: Record<string, { dataPath?: boolean }> }).properties ?? {};
+  const resolved = { ...settings };
+  for (const [name, property] of Object.entries(properties)) {
+    const value = resolved[name];
+    if (property.dataPath === true && typeof value === 'string' && !isAbsolute(value)) resolved[name] = join(dataDir, value);
+  }
+  return resolved;
 }
 
 /** A setting's own description explains a value that misses its pattern better than the pattern does. */

@@ -244,6 +244,7 @@ export interface ListenerDefinition {
 }
 
 export interface ModuleConfig {
+  /** The settings' schema; a string setting marked `dataPath: true` is a folder inside the data directory unless absolute (config/modules.ts). */
   readonly schema: TSchema;
   /** Setting names whose values are secrets: never logged. */
   readonly secrets: readonly string[];

@@ -44,8 +44,9 @@ export const RECORDINGS_PATH = '/voice/jambonz/recordings';
 export const JAMBONZ_AUDIO_SETTINGS = {
   recordingsDir: Type.String({
     minLength: 1,
-    default: 'data/recordings',
-    description: `folder the WAV files of recordings are written to (the audio jambonz's listen streams); served at ${RECORDINGS_PATH}/{name}.wav; kept until you delete them`,
+    default: 'recordings',
+    dataPath: true,
+    description: `folder the WAV files of recordings are written to (the audio jambonz's listen streams), inside the data directory unless absolute; served at ${RECORDINGS_PATH}/{name}.wav; kept until you delete them`,
   }),
 };
 

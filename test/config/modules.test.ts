@@ -72,3 +72,10 @@ t.test("each problem carries its code; a value missing a setting's pattern is ex
     details: { problems: [{ code: 'JCT_CONFIG_INVALID', path: '$.modules.edge.base', message: 'Expected a scheme and host' }] },
   });
 });
+
+t.test('a dataPath setting is a path inside the data directory unless absolute', async (t) => {
+  const spec = { name: 'recorder', secrets: [], schema: Type.Object({ dir: Type.String({ default: 'recordings', dataPath: true }), other: Type.String({ default: 'plain' }) }) };
+  t.same(loadModuleSettings([spec], {}, {}, '/var/lib/junction')['recorder'], { dir: '/var/lib/junction/recordings', other: 'plain' }, 'the default, inside the data directory; other settings as they are');
+  t.same(loadModuleSettings([spec], { recorder: { dir: '/srv/audio' } }, {}, '/var/lib/junction')['recorder']?.['dir'], '/srv/audio', 'an absolute path stays');
+  t.same(loadModuleSettings([spec], {}, { JUNCTION_RECORDER_DIR: 'voice' }, 'data')['recorder']?.['dir'], 'data/voice', 'relative to a relative data directory');
+});

@@ -54,8 +54,12 @@ const TWILIO_STATUSES: Readonly<Record<string, CallStatus>> = {
   canceled: 'canceled',
 };
 
+/** The voice providers: each is a voice module of that name (providers.ts). */
+export const VOICE_PROVIDERS = ['twilio', 'telnyx', 'vonage', 'plivo', 'jambonz'] as const;
+export type VoiceProvider = (typeof VOICE_PROVIDERS)[number];
+
 /** Call status words of each provider (carrier-dialects.md §1.5, §2.5, §3.4, §4.4, §8.1). */
-export const CALL_STATUSES: Readonly<Record<'twilio' | 'telnyx' | 'vonage' | 'plivo' | 'jambonz', Readonly<Record<string, CallStatus>>>> = {
+export const CALL_STATUSES: Readonly<Record<VoiceProvider, Readonly<Record<string, CallStatus>>>> = {
   twilio: TWILIO_STATUSES,
   telnyx: TWILIO_STATUSES,
   vonage: {

@@ -14,16 +14,14 @@ import { normalizePhone } from '../../engine/people/contacts.js';
 import { compileTemplate, type CompiledTemplate } from '../../engine/expressions/template.js';
 import { EXIT, isEffectWait, WAIT_KEY_SEPARATOR, type Input, type Outcome, type Wait } from '../../engine/vocabulary.js';
 import { attemptOf, callEnded, callWaitKey, hookOf, type CallWebhook } from '../call.js';
-import type { CallStatus } from '../call-event.js';
+import { VOICE_PROVIDERS, type CallStatus } from '../call-event.js';
 import { PLACE_CALL } from '../outbound.js';
 import { ANSWERED, DEFAULT_RING_S, OUTBOUND_CALL, RingTimeout } from './in-call.js';
-
-const PROVIDERS = ['twilio', 'telnyx', 'vonage', 'plivo', 'jambonz'] as const;
 
 const Config = Type.Object(
   {
     provider: Type.Union(
-      PROVIDERS.map((p) => Type.Literal(p)),
+      VOICE_PROVIDERS.map((p) => Type.Literal(p)),
       { description: 'the voice module that places the call (its settings hold the credentials and publicBaseUrl)' },
     ),
     from: Type.String({ minLength: 1, maxLength: 50, description: 'our number the callee sees (caller id), with its country code' }),

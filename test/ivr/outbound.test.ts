@@ -12,6 +12,7 @@ import { generateKeyPairSync, verify } from 'node:crypto';
 import { buildApp } from '../../gateway/app.js';
 import { ivrModule } from '../../ivr/index.js';
 import { VOICE_MODULES } from '../../ivr/providers.js';
+import { VOICE_PROVIDERS } from '../../ivr/call-event.js';
 import { world, type World } from '../engine/helpers.js';
 import { jambonzCaller, plivoCaller, telnyxCaller, twilioCaller, vonageCaller, type Caller, type MakeCaller } from './callers.js';
 
@@ -438,4 +439,8 @@ t.test('the validator: IVR elements only where a call exists', async (t) => {
     elements: [{ id: 'dial', type: 'outboundCall', config: { provider: 'twilio', from: OUR_NUMBER }, branches: { answered: 'hello', failed: 'sorry' } }, say('hello'), say('sorry'), { id: 'end', type: 'exit', config: {} }],
   };
   t.match(w.engine.validate(inbound), [{ code: 'JCT_IVR_NO_CALL', path: '$.elements[2].config', message: /"call" \(inboundCall\)/ }], 'placing a call ends the inbound one: none after failed');
+});
+
+t.test('the providers an Outbound call may name are the voice modules', async (t) => {
+  t.same(VOICE_MODULES.map((m) => m.name), VOICE_PROVIDERS.map((p) => `${p}-voice`));
 });

@@ -12,9 +12,9 @@
 // schema of its own, dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { GroupCommit, type Row } from '../engine/store/journal.js';
+import type { Row } from '../engine/store/journal.js';
 import { PostgresBackend, migrate } from '../engine/store/postgres.js';
-import { PRODUCERS, ROW_TABLES, transition } from './checkpoint.js';
+import { PRODUCERS, ROW_TABLES, durableTransitions, transition } from './checkpoint.js';
 import { median, round3, type Scenario } from './harness.js';
 
 const PG_URL = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -24,24 +24,7 @@ const FLOOR_BATCH = Math.floor(2000 / ROW_TABLES.length);
 
 /** Transitions per second through GroupCommit + PostgresBackend, durable when counted. */
 async function ours(schema: string, n: number): Promise<number> {
-  const backend = await PostgresBackend.open({ url: PG_URL, schema });
-  const journal = new GroupCommit(backend);
-  let next = 0;
-  let done = 0;
-  const producer = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) {
-      const rows = transition(i);
-      for (let t = 0; t < ROW_TABLES.length; t++) journal.put(ROW_TABLES[t]!, rows[t]![0], rows[t]![1]);
-      await journal.durable();
-      done++;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: PRODUCERS }, producer));
-  const seconds = (performance.now() - t0) / 1000;
-  await backend.close();
-  if (done !== n) throw new Error(`checkpoint-pg run incomplete: ${done} of ${n} transitions durable`);
-  return n / seconds;
+  return durableTransitions(await PostgresBackend.open({ url: PG_URL, schema }), n, 'checkpoint-pg');
 }
 
 /** The same rows written raw: one client, FLOOR_BATCH transitions per transaction, one unnest INSERT per table. */

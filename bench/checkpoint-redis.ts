@@ -13,9 +13,9 @@
 // own, deleted afterwards (SCAN + UNLINK, never FLUSHDB).
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { GroupCommit, type Row } from '../engine/store/journal.js';
+import type { Row } from '../engine/store/journal.js';
 import { RedisBackend } from '../engine/store/redis.js';
-import { PRODUCERS, ROW_TABLES, transition } from './checkpoint.js';
+import { PRODUCERS, ROW_TABLES, durableTransitions, transition } from './checkpoint.js';
 import { median, round3, type Scenario } from './harness.js';
 
 const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -25,24 +25,7 @@ const FLOOR_BATCH = Math.floor(2000 / ROW_TABLES.length);
 
 /** Transitions per second through GroupCommit + RedisBackend, durable when counted. */
 async function ours(prefix: string, n: number): Promise<number> {
-  const backend = await RedisBackend.open({ url: REDIS_URL, prefix });
-  const journal = new GroupCommit(backend);
-  let next = 0;
-  let done = 0;
-  const producer = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) {
-      const rows = transition(i);
-      for (let t = 0; t < ROW_TABLES.length; t++) journal.put(ROW_TABLES[t]!, rows[t]![0], rows[t]![1]);
-      await journal.durable();
-      done++;
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: PRODUCERS }, producer));
-  const seconds = (performance.now() - t0) / 1000;
-  await backend.close();
-  if (done !== n) throw new Error(`checkpoint-redis run incomplete: ${done} of ${n} transitions durable`);
-  return n / seconds;
+  return durableTransitions(await RedisBackend.open({ url: REDIS_URL, prefix }), n, 'checkpoint-redis');
 }
 
 /** The same rows written raw: one client, one HSET per table per FLOOR_BATCH transitions, pipelined, no MULTI. */

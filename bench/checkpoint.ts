@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GroupCommit, type Table } from '../engine/store/journal.js';
+import { GroupCommit, type JournalBackend, type Table } from '../engine/store/journal.js';
 import { openDatabase, SqliteBackend } from '../engine/store/sqlite.js';
 import { median, round3, type Scenario } from './harness.js';
 
@@ -37,9 +37,11 @@ export function transition(i: number): [key: string, value: unknown][] {
   ];
 }
 
-/** Transitions per second through GroupCommit + SqliteBackend, durable when counted. */
-async function ours(dir: string, n: number): Promise<number> {
-  const backend = new SqliteBackend({ dir, synchronous: 'full' });
+/**
+ * Transitions per second through GroupCommit over `backend` (closed at the end): n transitions
+ * put by PRODUCERS concurrent producers, each counted once its durable() promise resolves.
+ */
+export async function durableTransitions(backend: JournalBackend, n: number, name: string): Promise<number> {
   const journal = new GroupCommit(backend);
   let next = 0;
   let done = 0;
@@ -54,9 +56,14 @@ async function ours(dir: string, n: number): Promise<number> {
   const t0 = performance.now();
   await Promise.all(Array.from({ length: PRODUCERS }, producer));
   const seconds = (performance.now() - t0) / 1000;
-  backend.close();
-  if (done !== n) throw new Error(`checkpoint run incomplete: ${done} of ${n} transitions durable`);
+  await backend.close();
+  if (done !== n) throw new Error(`${name} run incomplete: ${done} of ${n} transitions durable`);
   return n / seconds;
+}
+
+/** Transitions per second through GroupCommit + SqliteBackend, durable when counted. */
+function ours(dir: string, n: number): Promise<number> {
+  return durableTransitions(new SqliteBackend({ dir, synchronous: 'full' }), n, 'checkpoint');
 }
 
 /** The same rows written raw: multi-row INSERTs in one transaction, on the same connection settings and schema. */

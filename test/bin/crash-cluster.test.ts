@@ -1,5 +1,5 @@
 // The crash test (crash-run.ts) on two processes in cluster mode sharing one PostgreSQL schema:
-// 1,000 people sent to both, the owner SIGKILLed 5 times, the standby taking over each time.
+// 600 people sent to both, the owner SIGKILLed 5 times, the standby taking over each time.
 import t from 'tap';
 import { crashRunCluster } from './crash-run.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
@@ -10,6 +10,6 @@ t.setTimeout(300_000);
 t.test('two processes in cluster mode on PostgreSQL', async (t) => {
   const skip = await unlessPostgres(t);
   await t.test('the owner SIGKILLed at 5 random moments: the standby takes over, nothing lost, every effect once', { skip }, (t) =>
-    crashRunCluster(t, { DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_crash_cluster') }, 1_000, 1_000),
+    crashRunCluster(t, { DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_crash_cluster') }, 600, 1_000),
   );
 });

@@ -20,7 +20,7 @@ import { listenError } from './listen.js';
 const FORWARDED = 'x-junction-forwarded';
 
 /** Exit code of a process that lost its lease: its working state is stale; restarted, it stands by. */
-export const LEASE_LOST_EXIT = 3;
+const LEASE_LOST_EXIT = 3;
 
 /** Waits (serving as a standby) until this process owns the partitions; returns the lease and the port it stood by on. */
 export async function standBy(config: JunctionConfig, logger: pino.Logger): Promise<{ lease: PostgresLease; port: number }> {

@@ -98,16 +98,16 @@ export class RedisPostgresBackend implements JournalBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    clearInterval(this.timer); // no tick after this: the drains left are the one running and this last one
     await this.draining;
-    await this.drain(true);
+    await this.drain();
     await this.hot.redis.quit().catch(() => this.hot.redis.disconnect());
     await this.cold.close();
   }
 
   /** One drain at a time: pages of entries into PostgreSQL, each trimmed once written. */
-  private drain(closing = false): Promise<void> {
-    if (this.draining || (this.closed && !closing)) return this.draining ?? Promise.resolve();
+  private drain(): Promise<void> {
+    if (this.draining) return this.draining;
     this.draining = this.drainPages().finally(() => (this.draining = undefined));
     return this.draining;
   }

@@ -332,7 +332,7 @@ function reasonOf(err: unknown): { reason: string; cause: string | undefined } {
 }
 
 /** A JunctionError for anything the client or the server threw (a JunctionError passes as it is). */
-export function storeError(err: unknown, target: Target): JunctionError {
+function storeError(err: unknown, target: Target): JunctionError {
   if (err instanceof JunctionError) return err;
   const { reason, cause } = reasonOf(err);
   return new JunctionError('JCT_STORE_UNAVAILABLE', `the Redis store at ${target.where} is unavailable: ${target.redact(reason)}`, {

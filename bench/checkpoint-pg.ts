@@ -17,7 +17,7 @@ import { PostgresBackend, migrate } from '../engine/store/postgres.js';
 import { PRODUCERS, ROW_TABLES, durableTransitions, transition } from './checkpoint.js';
 import { median, round3, type Scenario } from './harness.js';
 
-const PG_URL = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TARGET_RATIO = 0.5;
 /** Transitions per transaction of the floor: as many as fit in one GroupCommit batch (2,000 rows). */
 const FLOOR_BATCH = Math.floor(2000 / ROW_TABLES.length);
@@ -77,7 +77,7 @@ async function loadSeconds(schema: string, rows: number): Promise<{ open: number
 }
 
 /** Runs fn on a fresh schema and drops it afterwards. */
-async function inSchema<T>(fn: (schema: string) => Promise<T>): Promise<T> {
+export async function inSchema<T>(fn: (schema: string) => Promise<T>): Promise<T> {
   const schema = `jct_bench_${randomBytes(4).toString('hex')}`;
   try {
     return await fn(schema);

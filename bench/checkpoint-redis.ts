@@ -18,7 +18,7 @@ import { RedisBackend } from '../engine/store/redis.js';
 import { PRODUCERS, ROW_TABLES, durableTransitions, transition } from './checkpoint.js';
 import { median, round3, type Scenario } from './harness.js';
 
-const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const TARGET_RATIO = 0.5;
 /** Transitions per HSET of the floor: as many as fit in one GroupCommit batch (2,000 rows). */
 const FLOOR_BATCH = Math.floor(2000 / ROW_TABLES.length);

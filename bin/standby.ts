@@ -1,4 +1,5 @@
-// Cluster mode's waiting room: until this process holds the lease (engine/store/postgres-lease.ts)
+// Cluster mode's waiting room: until this process holds the lease (engine/store/postgres-lease.ts,
+// or redis-lease.ts on the Redis store alone)
 // it serves, on Junction's own address, a small HTTP server that says it stands by
 // (GET /healthz 200 {"status":"standby"}; GET /readyz 503 JCT_STANDBY) and forwards every other
 // request, unchanged (method, path, headers, body), to the owner's advertised address, so a
@@ -13,7 +14,10 @@ import { request as secureRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
 import type { JunctionConfig } from '../config/index.js';
-import { PostgresLease, type LeaseHolder } from '../engine/store/postgres-lease.js';
+import { PostgresLease } from '../engine/store/postgres-lease.js';
+import { RedisLease } from '../engine/store/redis-lease.js';
+import type { LeaseHolder, LeaseOptions } from '../engine/store/lease.js';
+import { storeKind } from './store.js';
 import { listenError } from './listen.js';
 
 /** The header a forwarded request carries. */
@@ -23,15 +27,13 @@ const FORWARDED = 'x-junction-forwarded';
 const LEASE_LOST_EXIT = 3;
 
 /** Waits (serving as a standby) until this process owns the partitions; returns the lease and the port it stood by on. */
-export async function standBy(config: JunctionConfig, logger: pino.Logger): Promise<{ lease: PostgresLease; port: number }> {
+export async function standBy(config: JunctionConfig, logger: pino.Logger): Promise<{ lease: ClusterLease; port: number }> {
   let owner: LeaseHolder | undefined;
   const server = createServer((req, res) => answer(req, res, owner));
   server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\n\r\n'));
   const port = await listen(server, config);
   logger.info({ address: `http://${config.host}:${port}` }, 'Junction is standing by');
-  const lease = await PostgresLease.acquire({
-    url: config.databaseUrl,
-    schema: config.databaseSchema,
+  const options: LeaseOptions = {
     ttlMs: config.leaseMs,
     unreachableForMs: config.storeStartTimeoutS * 1000,
     onWait: (holder) => {
@@ -43,9 +45,18 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger): Prom
       logger.fatal({ code: 'JCT_LEASE_LOST', reason }, `this process lost its lease (${reason === 'taken' ? 'another process took it over' : 'a commit was fenced'}): its state is stale, it stops (exit ${LEASE_LOST_EXIT}); started again it stands by`);
       process.exit(LEASE_LOST_EXIT);
     },
-  }).finally(() => close(server));
+  };
+  const lease = await acquire(config, options).finally(() => close(server));
   logger.info({ owner: lease.owner, token: lease.token }, 'took the lease: this process owns the partitions');
   return { lease, port };
+}
+
+/** The lease of a cluster: in PostgreSQL when the store has it (alone or behind Redis), else in Redis. */
+export type ClusterLease = PostgresLease | RedisLease;
+
+function acquire(config: JunctionConfig, options: LeaseOptions): Promise<ClusterLease> {
+  if (storeKind(config) === 'redis') return RedisLease.acquire({ ...options, url: config.redisUrl, prefix: config.redisPrefix });
+  return PostgresLease.acquire({ ...options, url: config.databaseUrl, schema: config.databaseSchema });
 }
 
 async function close(server: Server): Promise<void> {

@@ -1,13 +1,15 @@
 // Which store `junction start` keeps its state in, opened: the embedded SQLite file in the data
 // directory (or memory when dataDir is ""), PostgreSQL (databaseUrl), Redis alone (redisUrl) or
 // Redis in front of PostgreSQL (both).
-// In cluster mode (PostgreSQL only) the store is opened once this process holds the lease.
+// In cluster mode (any server store) the store is opened once this process holds the lease.
 // A server store that cannot be reached at start is tried again with backoff (one line logged
 // per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error.
 import { ConfigError, type JunctionConfig } from '../config/index.js';
 import { MemoryBackend, type JournalBackend } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
-import { PostgresBackend, type Fence } from '../engine/store/postgres.js';
+import { PostgresBackend } from '../engine/store/postgres.js';
+import { PostgresLease } from '../engine/store/postgres-lease.js';
+import type { ClusterLease } from './standby.js';
 import { RedisBackend } from '../engine/store/redis.js';
 import { RedisPostgresBackend } from '../engine/store/redis-postgres.js';
 import { toJunctionError } from '../engine/errors.js';
@@ -28,7 +30,7 @@ export function storeKind(config: JunctionConfig): StoreKind {
   const kind = config.store === 'auto' ? (config.databaseUrl ? 'postgres' : 'embedded') : config.store;
   if (kind.includes('postgres') && !config.databaseUrl) throw new ConfigError(`store "${kind}" needs databaseUrl (JUNCTION_DATABASE_URL or DATABASE_URL)`);
   if (kind.includes('redis') && !config.redisUrl) throw new ConfigError(`store "${kind}" needs redisUrl (JUNCTION_REDIS_URL or REDIS_URL)`);
-  if (config.cluster && kind !== 'postgres') throw new ConfigError(`cluster needs store postgres (databaseUrl): the ${kind} store cannot be shared by several processes`);
+  if (config.cluster && kind === 'embedded') throw new ConfigError('cluster needs a server store (databaseUrl or redisUrl): the embedded store cannot be shared by several processes');
   return kind === 'embedded' && config.dataDir === '' ? 'memory' : kind;
 }
 
@@ -41,13 +43,14 @@ export function storeName(config: JunctionConfig): string {
   return kind === 'memory' ? 'memory' : `embedded ${config.dataDir}`;
 }
 
-/** Opens the configured store; in a cluster, `fence` (the lease) is checked by every commit. */
-export async function openStore(config: JunctionConfig, logger: Logger, fence?: Fence, wait = sleep): Promise<JournalBackend> {
+/** Opens the configured store; in a cluster, the lease is checked by every commit (PostgreSQL's through its lease row, Redis's through the fence key). */
+export async function openStore(config: JunctionConfig, logger: Logger, lease?: ClusterLease, wait = sleep): Promise<JournalBackend> {
   const kind = storeKind(config);
   if (kind === 'memory') return new MemoryBackend();
   if (kind === 'embedded') return new SqliteBackend({ dir: config.dataDir, synchronous: config.sync });
+  const fence = lease instanceof PostgresLease ? lease : undefined;
   const postgres = { url: config.databaseUrl, schema: config.databaseSchema, synchronousCommit: config.sync === 'full' ? 'on' : 'off', fence } as const;
-  const redis = { url: config.redisUrl, prefix: config.redisPrefix };
+  const redis = { url: config.redisUrl, prefix: config.redisPrefix, fence: lease };
   const open = (): Promise<JournalBackend> => {
     if (kind === 'postgres') return PostgresBackend.open(postgres);
     if (kind === 'redis') return RedisBackend.open(redis);

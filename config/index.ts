@@ -64,7 +64,7 @@ export const ConfigSchema = Type.Object(
     cluster: Type.Boolean({
       default: false,
       description:
-        'Run as one of several Junction processes sharing one PostgreSQL (store postgres): one owns the partitions through a lease it renews, the others stand by (readyz 503 "standby", requests forwarded to the owner) and one takes over within leaseMs after the owner stops',
+        'Run as one of several Junction processes sharing one server store (postgres, redis or redis+postgres; the lease is kept in PostgreSQL when there is one): one owns the partitions through a lease it renews, the others stand by (readyz 503 "standby", requests forwarded to the owner) and one takes over within leaseMs after the owner stops',
     }),
     advertiseUrl: Type.String({
       default: '',

@@ -8,37 +8,16 @@
 // and a takeover waits for a commit already checked to end, so the new owner, loading after
 // it, sees every row the old one wrote. Losing the lease (renewal finds another token, or a
 // commit is fenced) is told once through onLost: the working state is stale from then on.
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { escapeIdentifier, type ClientBase, type Pool } from 'pg';
-import { JunctionError } from '../errors.js';
 import { connectionOf, migrate, storeError, type Fence, type Target } from './postgres.js';
+import { fencedError, HeldLease, ownerName, waitForLease, type LeaseHolder, type LeaseOptions } from './lease.js';
 
 /** The one lease of this version: every partition at once (sharing them out comes later). */
 const PARTITIONS = 'partitions';
 
-export interface LeaseOptions {
+export interface PostgresLeaseOptions extends LeaseOptions {
   url: string;
   schema?: string;
-  /** How long a lease lasts unless renewed (ms); a standby takes over at most this long after the owner stopped. Default 3,000. */
-  ttlMs?: number;
-  /** How often a standby asks for the lease (ms). Default 500. */
-  pollMs?: number;
-  /** Told, at every ask while standing by, who holds the lease. */
-  onWait?(holder: LeaseHolder): void;
-  /** Standing by, a store out of reach this long without a break ends acquire() with its error (ms). Default: waits for ever. */
-  unreachableForMs?: number;
-  /** Told, while standing by, that the store cannot be reached (once per error message). */
-  onStoreError?(err: JunctionError): void;
-  /** Told once when the lease is lost: 'taken' (another process holds it now) or 'fenced' (a commit found another token). */
-  onLost(reason: 'taken' | 'fenced'): void;
-}
-
-/** Who holds a lease, as a standby sees it. */
-export interface LeaseHolder {
-  readonly owner: string;
-  readonly address: string;
-  readonly token: string;
 }
 
 interface LeaseSql {
@@ -50,94 +29,62 @@ interface LeaseSql {
   readonly release: string;
 }
 
-/** A lease this process holds: it renews itself until released or lost. */
-export class PostgresLease implements Fence {
-  private readonly timer: ReturnType<typeof setInterval>;
-  private lost = false;
-
+/** A lease this process holds in PostgreSQL: it renews itself until released or lost. */
+export class PostgresLease extends HeldLease implements Fence {
   private constructor(
     private readonly pool: Pool,
     private readonly target: Target,
     private readonly sql: LeaseSql,
-    /** This process's name in the leases table (host, pid and a random part). */
-    readonly owner: string,
-    /** The fencing token: one more than the previous owner's. */
-    readonly token: string,
-    private readonly options: LeaseOptions & { ttlMs: number },
+    owner: string,
+    token: string,
+    options: PostgresLeaseOptions & { ttlMs: number },
   ) {
-    this.timer = setInterval(() => void this.renew(), Math.max(100, Math.floor(options.ttlMs / 3)));
-    this.timer.unref();
+    super(owner, token, options.ttlMs, options.onLost);
   }
 
   /** Migrates the schema, then waits until the lease is free (or ended) and takes it. A store out of reach is waited for too. */
-  static async acquire(options: LeaseOptions): Promise<PostgresLease> {
+  static async acquire(options: PostgresLeaseOptions): Promise<PostgresLease> {
     const settled = { ...options, ttlMs: options.ttlMs ?? 3000 };
     const { target, schema, pool } = connectionOf({ url: options.url, schema: options.schema, poolSize: 1, statementTimeoutMs: settled.ttlMs });
     const sql = leaseSql(schema);
-    const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    let told = ''; // the store error last told, so each is told once
-    let unreachableSince = 0;
-    let migrated = false;
-    for (;;) {
-      try {
-        if (!migrated) {
-          await migrate(options.url, schema);
-          migrated = true;
-        }
-        const token = await take(pool, sql, owner, settled.ttlMs);
-        if (token !== undefined) return new PostgresLease(pool, target, sql, owner, token, settled);
-        const holder = await holderOf(pool, sql);
-        if (holder !== undefined) options.onWait?.(holder);
-        told = '';
-        unreachableSince = 0;
-      } catch (err) {
-        const e = storeError(err, target);
-        unreachableSince ||= Date.now();
-        if (e.code !== 'JCT_STORE_UNAVAILABLE' || Date.now() - unreachableSince > (options.unreachableForMs ?? Infinity)) {
-          await pool.end().catch(() => {});
-          throw e;
-        }
-        if (told !== e.message) options.onStoreError?.(e);
-        told = e.message;
-      }
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
-    }
+    const owner = ownerName();
+    return waitForLease(
+      {
+        prepare: async () => void (await migrate(options.url, schema)),
+        take: async () => {
+          const token = await take(pool, sql, owner, settled.ttlMs);
+          return token === undefined ? undefined : new PostgresLease(pool, target, sql, owner, token, settled);
+        },
+        holder: () => holderOf(pool, sql),
+        failure: (err) => storeError(err, target),
+        end: () => pool.end(),
+      },
+      options,
+    );
   }
 
   /** The Fence: inside the commit's transaction, the lease row is read FOR SHARE and must still carry this token. */
   async check(client: ClientBase): Promise<void> {
     const result = await client.query<{ token: string }>({ name: 'lease.check', text: this.sql.check, values: [PARTITIONS] });
     if (result.rows[0]?.token === this.token) return;
-    this.lose('fenced');
-    throw new JunctionError('JCT_STORE_FENCED', `another Junction process owns the partitions now (lease token ${this.token} is stale): this process may not write`, { token: this.token });
+    this.fenced();
+    throw fencedError(this.token);
   }
 
-  /** Records where the owner serves HTTP, for the standbys. */
   async advertise(address: string): Promise<void> {
     await this.pool.query(this.sql.advertise, [PARTITIONS, this.token, address]).catch((err: unknown) => {
       throw storeError(err, this.target);
     });
   }
 
-  /** Ends the lease now (a standby takes over at its next ask) and closes the connection. */
   async release(): Promise<void> {
-    clearInterval(this.timer);
-    if (!this.lost) await this.pool.query(this.sql.release, [PARTITIONS, this.token]).catch(() => {});
+    if (this.stop()) await this.pool.query(this.sql.release, [PARTITIONS, this.token]).catch(() => {});
     await this.pool.end().catch(() => {});
   }
 
-  /** Pushes the end of the lease on. A store out of reach is not a loss: commits cannot be made then either, and the next renewal or commit finds out. */
-  private async renew(): Promise<void> {
-    if (this.lost) return;
-    const result = await this.pool.query(this.sql.renew, [PARTITIONS, this.token, this.options.ttlMs]).catch(() => undefined);
-    if (result !== undefined && result.rowCount === 0) this.lose('taken');
-  }
-
-  private lose(reason: 'taken' | 'fenced'): void {
-    if (this.lost) return;
-    this.lost = true;
-    clearInterval(this.timer);
-    this.options.onLost(reason);
+  protected async renew(): Promise<boolean | undefined> {
+    const result = await this.pool.query(this.sql.renew, [PARTITIONS, this.token, this.ttlMs]).catch(() => undefined);
+    return result === undefined ? undefined : result.rowCount !== 0;
   }
 }
 

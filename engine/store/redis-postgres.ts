@@ -8,6 +8,12 @@
 // (a crash between its commit and the trim) is harmless: they are a suffix of the history, so
 // every key they touch ends at its newest value.
 //
+// In cluster mode (the lease in PostgreSQL) both sides are fenced: the XADD is a script that
+// checks the Redis fence (redis-fence.ts, raised to the owner's token at open before the stream
+// is read), and the drain's transactions check the lease like any PostgreSQL commit. A stale
+// owner's drain cannot write once another took over; the trims it may still make remove only
+// entries it had written to PostgreSQL before, which the new owner read after taking over.
+//
 // Durability: a batch is answered once XADD is answered: what survives is what Redis's
 // appendonly/appendfsync keep (see redis.ts), until the drain has it in PostgreSQL (within
 // drainMs while PostgreSQL answers). While PostgreSQL is out of reach batches are still taken
@@ -16,6 +22,7 @@
 import { binaryOrder, connectRedis, type RedisConnection, type RedisOptions } from './redis.js';
 import { PostgresBackend, type PostgresOptions } from './postgres.js';
 import { lastTexts, type JournalBackend, type Row, type Table } from './journal.js';
+import { fencedWrite, raise } from './redis-fence.js';
 
 export interface RedisPostgresOptions {
   redis: RedisOptions;
@@ -57,6 +64,7 @@ export class RedisPostgresBackend implements JournalBackend {
     let hot: RedisConnection | undefined;
     try {
       hot = await connectRedis(options.redis);
+      if (options.redis.fence) await raise(hot.redis, hot.prefix, options.redis.fence);
       const log = `${hot.prefix}log`;
       const overlay: Texts = new Map();
       for await (const entries of pages(hot, log)) for (const entry of entries) lay(overlay, entry);
@@ -89,7 +97,9 @@ export class RedisPostgresBackend implements JournalBackend {
     const fields: string[] = [];
     for (const [table, values] of lastTexts(rows)) for (const [key, text] of values) fields.push(`${table}${ROW_KEY_SEPARATOR}${key}`, text ?? '');
     if (fields.length === 0) return;
-    await this.hot.redis.xadd(this.log, '*', ...fields).catch((err: unknown) => {
+    const { redis, prefix } = this.hot;
+    const fence = this.options.redis.fence;
+    await (fence ? fencedWrite(redis, prefix, fence, [{ command: 'XADD', key: this.log, args: fields }]) : redis.xadd(this.log, '*', ...fields)).catch((err: unknown) => {
       throw this.hot.failure(err);
     });
   }

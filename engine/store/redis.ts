@@ -2,8 +2,9 @@
 // keys under its prefix (default `junction:`): one hash per journal table, `<prefix>t:<table>`
 // (field: the row's key, value: the row's JSON text), and `<prefix>schema`, the layout's version.
 // It owns the connection, the atomic write of a group-commit batch (one MULTI … EXEC: per table
-// one HSET of every key written and one HDEL of every key deleted) and reading every table back
-// at open, so that the synchronous load() serves it from memory.
+// one HSET of every key written and one HDEL of every key deleted; in cluster mode the same
+// commands in one script that first checks the fence, redis-fence.ts) and reading every table
+// back at open, so that the synchronous load() serves it from memory.
 //
 // Durability: commit() resolves once EXEC is answered, that is once the batch is in the
 // server's memory (and in its AOF buffer). What survives a crash then depends on the server:
@@ -20,9 +21,10 @@
 // Errors of the connection and the server (unreachable, refused, timed out, cut off, EXEC
 // failed) surface as a JunctionError JCT_STORE_UNAVAILABLE whose message names the server
 // without the password. A lost connection fails a commit at once: no offline queue, no retry.
-import { Redis, type ChainableCommander, type RedisOptions as ClientOptions } from 'ioredis';
+import { Redis, type RedisOptions as ClientOptions } from 'ioredis';
 import { JunctionError } from '../errors.js';
 import { lastTexts, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+import { fencedWrite, raise, type FencedWrite, type RedisFence } from './redis-fence.js';
 
 /** The layout this code writes; a store with a higher version was written by a newer Junction. */
 export const SCHEMA_VERSION = 1;
@@ -35,6 +37,8 @@ export interface RedisOptions {
   prefix?: string;
   /** Giving up on connecting, or on a command the server does not answer (ms). Default 5,000. */
   commandTimeoutMs?: number;
+  /** In cluster mode, the lease: every commit writes only while `<prefix>fence` holds its token (redis-fence.ts). */
+  fence?: RedisFence;
 }
 
 /** Fields asked for per HSCAN call at open (measured: a quarter faster than 1,000; each call holds the server about a millisecond). */
@@ -63,15 +67,17 @@ export class RedisBackend implements JournalBackend {
     private readonly prefix: string,
     /** Each table's rows read at open, until load() hands them out or the first commit. */
     private readonly preloaded: Map<Table, Rows>,
+    private readonly fence: RedisFence | undefined,
   ) {}
 
-  /** Connects, checks the layout's version (setting it in a new store) and reads every table, then serves load() from memory. */
+  /** Connects, checks the layout's version (setting it in a new store), raises the fence in a cluster and reads every table, then serves load() from memory. */
   static async open(options: RedisOptions): Promise<RedisBackend> {
     const { redis, target, prefix, failure } = await connectRedis(options);
     try {
       await checkSchema(redis, prefix, target);
+      if (options.fence) await raise(redis, prefix, options.fence);
       const preloaded = new Map(await Promise.all(TABLES.map(async (t) => [t, await readTable(redis, hashOf(prefix, t))] as const)));
-      return new RedisBackend(redis, target, prefix, preloaded);
+      return new RedisBackend(redis, target, prefix, preloaded, options.fence);
     } catch (err) {
       redis.disconnect();
       throw failure(err);
@@ -94,11 +100,17 @@ export class RedisBackend implements JournalBackend {
     return handOut(rows);
   }
 
-  /** Writes the batch in one MULTI … EXEC (all rows or none); the last write of a key wins. Resolves when EXEC is answered. */
+  /** Writes the batch in one MULTI … EXEC (all rows or none), or in a cluster one fenced script; the last write of a key wins. Resolves when Redis answered. */
   async commit(rows: readonly Row[]): Promise<void> {
     this.preloaded.clear(); // load() is over: let go of tables nobody asked for
-    const transaction = this.transactionOf(rows); // refuses a value with no JSON form before sending anything
-    if (transaction !== undefined) await this.exec(transaction);
+    const writes = this.writesOf(rows); // refuses a value with no JSON form before sending anything
+    if (writes.length === 0) return;
+    if (!this.fence) return this.exec(writes);
+    try {
+      await fencedWrite(this.redis, this.prefix, this.fence, writes);
+    } catch (err) {
+      throw storeError(err, this.target);
+    }
   }
 
   /** Quits the connection (dropping it if the server does not answer). Safe to call twice. */
@@ -109,22 +121,22 @@ export class RedisBackend implements JournalBackend {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  /** The batch as one transaction, or undefined when it writes nothing. */
-  private transactionOf(rows: readonly Row[]): ChainableCommander | undefined {
-    const commands: Array<[command: 'HSET' | 'HDEL', args: string[]]> = [];
+  /** The batch's commands: per table one HSET of every key written and one HDEL of every key deleted. */
+  private writesOf(rows: readonly Row[]): FencedWrite[] {
+    const writes: FencedWrite[] = [];
     for (const [table, values] of lastTexts(rows)) {
-      const { set, deleted } = tableWrites(this.hashOf(table), values);
-      if (set.length > 1) commands.push(['HSET', set]);
-      if (deleted.length > 1) commands.push(['HDEL', deleted]);
+      const key = this.hashOf(table);
+      const { set, deleted } = tableWrites(values);
+      if (set.length > 0) writes.push({ command: 'HSET', key, args: set });
+      if (deleted.length > 0) writes.push({ command: 'HDEL', key, args: deleted });
     }
-    if (commands.length === 0) return undefined;
-    const transaction = this.redis.multi();
-    for (const [command, args] of commands) transaction.call(command, args);
-    return transaction;
+    return writes;
   }
 
-  /** Sends the transaction; fails if EXEC failed, or any command in it did (Redis does not roll those back). */
-  private async exec(transaction: ChainableCommander): Promise<void> {
+  /** Sends the commands as one transaction; fails if EXEC failed, or any command in it did (Redis does not roll those back). */
+  private async exec(writes: readonly FencedWrite[]): Promise<void> {
+    const transaction = this.redis.multi();
+    for (const { command, key, args } of writes) transaction.call(command, key, ...args);
     let results: Array<[error: Error | null, result: unknown]> | null;
     try {
       results = await transaction.exec(); // null only for a transaction aborted by WATCH, which this store does not use
@@ -253,10 +265,10 @@ function* handOut(rows: Rows): Generator<[string, unknown]> {
   }
 }
 
-/** The arguments of one table's HSET (hash, key, JSON, key, JSON, …) and HDEL (hash, key, …). */
-function tableWrites(hash: string, values: ReadonlyMap<string, string | null>): { set: string[]; deleted: string[] } {
-  const set = [hash];
-  const deleted = [hash];
+/** The arguments of one table's HSET (key, JSON, key, JSON, …) and HDEL (key, …), after the hash's name. */
+function tableWrites(values: ReadonlyMap<string, string | null>): { set: string[]; deleted: string[] } {
+  const set: string[] = [];
+  const deleted: string[] = [];
   for (const [key, text] of values) {
     if (text === null) deleted.push(key);
     else set.push(key, text);

@@ -1,4 +1,5 @@
-// Two `junction start` processes in cluster mode on one Postgres (JUNCTION_CLUSTER=1): the first
+// Two `junction start` processes in cluster mode (JUNCTION_CLUSTER=1) on one server store, run
+// on PostgreSQL, on Redis alone and on Redis in front of PostgreSQL: the first
 // owns the partitions, the second stands by (healthz "standby", readyz 503 JCT_STANDBY) and
 // forwards requests to the owner. The owner SIGKILLed: the standby takes over within 5 s and
 // every participant either process acknowledged is there, once. A stale owner (SIGSTOPped past
@@ -10,14 +11,21 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTH, startJunction, type JunctionProcess } from './junction-process.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
+import { REDIS_URL, tempPrefix, unlessRedis } from '../engine/store/redis-service.js';
+
+t.setTimeout(180_000);
 
 const LEASE_MS = 1500;
 const TAKEOVER_LIMIT_MS = 5000;
 
-const skip = await unlessPostgres(t);
+/** The environment of a cluster's store, a schema and prefix of the test's own. */
+type Store = NodeJS.ProcessEnv;
+
+const postgres = (t: Test): Store => ({ JUNCTION_STORE: 'postgres', DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_cluster') });
+const redis = (t: Test): Store => ({ JUNCTION_STORE: 'redis', REDIS_URL, JUNCTION_REDIS_PREFIX: tempPrefix(t, 'jct-cluster') });
 
 /** Starts one process of the test's cluster (a data folder of its own, for its API keys). */
-function member(t: Test, schema: string, name: string, leaseMs = LEASE_MS): JunctionProcess {
+function member(t: Test, store: Store, name: string, leaseMs = LEASE_MS): JunctionProcess {
   const dataDir = join(t.testdir(), name);
   mkdirSync(dataDir, { recursive: true });
   const p = startJunction({
@@ -25,8 +33,7 @@ function member(t: Test, schema: string, name: string, leaseMs = LEASE_MS): Junc
     JUNCTION_PORT: '0',
     JUNCTION_HOST: '127.0.0.1',
     JUNCTION_DATA_DIR: dataDir,
-    DATABASE_URL: PG_URL,
-    JUNCTION_DATABASE_SCHEMA: schema,
+    ...store,
     JUNCTION_CLUSTER: '1',
     JUNCTION_LEASE_MS: String(leaseMs),
   });
@@ -43,8 +50,8 @@ async function logged(p: JunctionProcess, test: (line: Record<string, unknown>) 
 }
 
 /** A second process standing by once the owner's address is known to it (it forwards from then on). */
-async function standby(t: Test, schema: string, owner: string, leaseMs = LEASE_MS): Promise<{ p: JunctionProcess; origin: string }> {
-  const p = member(t, schema, 'b', leaseMs);
+async function standby(t: Test, store: Store, owner: string, leaseMs = LEASE_MS): Promise<{ p: JunctionProcess; origin: string }> {
+  const p = member(t, store, 'b', leaseMs);
   const origin = await p.standing;
   await logged(p, (l) => l['msg'] === 'standing by: another process owns the partitions' && l['address'] === owner);
   return { p, origin };
@@ -60,78 +67,90 @@ async function journeys(origin: string, id: string): Promise<string[]> {
   return ((await answer.json()) as { journeys: Array<{ flowId: string }> }).journeys.map((j) => j.flowId);
 }
 
-t.test('the standby forwards, takes over within 5 s of the owner being killed, and every acknowledged participant is there once', { skip }, async (t) => {
-  const schema = tempSchema(t, 'jct_cluster');
-  const a = member(t, schema, 'a');
-  const owner = await a.address;
-  const b = await standby(t, schema, owner);
-  t.match(await (await fetch(`${b.origin}/healthz`)).json(), { status: 'standby' }, 'the standby is alive');
-  const notReady = await fetch(`${b.origin}/readyz`);
-  t.equal(notReady.status, 503);
-  t.match(await notReady.json(), { error: { code: 'JCT_STANDBY' } }, 'and says it stands by');
-  t.equal(notReady.headers.get('retry-after'), '1');
-  const again = await fetch(`${b.origin}/flows/welcome/participants`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json', 'x-junction-forwarded': '1' }, body: '{"person":{"id":"looped"}}' });
-  t.equal(again.status, 503, 'a request forwarded once is not forwarded again (no loop through a standby)');
+const CLUSTERS: Array<[name: string, storeOf: (t: Test) => Store, needs: Array<(t: Test) => Promise<false | string>>]> = [
+  ['PostgreSQL', postgres, [unlessPostgres]],
+  ['Redis', redis, [unlessRedis]],
+  ['Redis in front of PostgreSQL', (t) => ({ ...postgres(t), ...redis(t), JUNCTION_STORE: 'redis+postgres' }), [unlessRedis, unlessPostgres]],
+];
 
-  const acknowledged: string[] = [];
-  for (let i = 0; i < 60; i++) {
-    const id = `cluster-${i}`;
-    const answer = await add(i % 2 === 0 ? owner : b.origin, id);
-    if (answer.status === 201) acknowledged.push(id);
-  }
-  t.equal(acknowledged.length, 60, 'both processes take input: the standby forwards it to the owner');
+for (const [name, storeOf, needs] of CLUSTERS) {
+  t.test(name, async (t) => {
+    let skip: false | string = false;
+    for (const need of needs) skip ||= await need(t);
+    t.test('the standby forwards, takes over within 5 s of the owner being killed, and every acknowledged participant is there once', { skip }, async (t) => {
+      const store = storeOf(t);
+      const a = member(t, store, 'a');
+      const owner = await a.address;
+      const b = await standby(t, store, owner);
+      t.match(await (await fetch(`${b.origin}/healthz`)).json(), { status: 'standby' }, 'the standby is alive');
+      const notReady = await fetch(`${b.origin}/readyz`);
+      t.equal(notReady.status, 503);
+      t.match(await notReady.json(), { error: { code: 'JCT_STANDBY' } }, 'and says it stands by');
+      t.equal(notReady.headers.get('retry-after'), '1');
+      const again = await fetch(`${b.origin}/flows/welcome/participants`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json', 'x-junction-forwarded': '1' }, body: '{"person":{"id":"looped"}}' });
+      t.equal(again.status, 503, 'a request forwarded once is not forwarded again (no loop through a standby)');
 
-  a.child.kill('SIGKILL');
-  const killed = performance.now();
-  await once(a.child, 'exit');
-  const served = await b.p.address;
-  const tookMs = performance.now() - killed;
-  t.ok(tookMs < TAKEOVER_LIMIT_MS, `the standby took over in ${Math.round(tookMs)} ms (limit ${TAKEOVER_LIMIT_MS})`);
-  t.equal(served, b.origin, 'on the address it stood by on');
-  t.match(b.p.logs.find((l) => l['msg'] === 'took the lease: this process owns the partitions'), { token: '2' }, 'with the next fencing token');
-  t.equal((await fetch(`${served}/readyz`)).status, 200);
-  const found = await Promise.all(acknowledged.map((id) => journeys(served, id)));
-  t.same(
-    found.filter((flows) => flows.length !== 1 || flows[0] !== 'welcome'),
-    [],
-    'every acknowledged person is in the welcome flow, once',
-  );
-  t.equal((await add(served, 'after-takeover')).status, 201, 'the new owner takes input');
-});
+      const acknowledged: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        const id = `cluster-${i}`;
+        const answer = await add(i % 2 === 0 ? owner : b.origin, id);
+        if (answer.status === 201) acknowledged.push(id);
+      }
+      t.equal(acknowledged.length, 60, 'both processes take input: the standby forwards it to the owner');
 
-t.test('a stale owner (paused past its lease while the standby took over) writes nothing and stops', { skip }, async (t) => {
-  const schema = tempSchema(t, 'jct_cluster');
-  const a = member(t, schema, 'a');
-  const owner = await a.address;
-  const b = await standby(t, schema, owner);
-  a.child.kill('SIGSTOP');
-  const served = await b.p.address;
-  const late = add(owner, 'written-while-stale').then(
-    (r) => r.status,
-    () => 'connection closed',
-  );
-  a.child.kill('SIGCONT');
-  const [code] = (await once(a.child, 'exit')) as [number];
-  t.equal(code, 3, 'the stale owner stops with exit code 3');
-  t.ok(a.logs.some((l) => l['code'] === 'JCT_LEASE_LOST'), 'saying it lost its lease');
-  t.match(String(await late), /^(503|connection closed)$/, 'its late request was not acknowledged');
-  t.same(await journeys(served, 'written-while-stale'), [], 'and nothing of it was written');
-  t.equal((await add(served, 'after-stale')).status, 201, 'the new owner goes on');
-});
+      a.child.kill('SIGKILL');
+      const killed = performance.now();
+      await once(a.child, 'exit');
+      const served = await b.p.address;
+      const tookMs = performance.now() - killed;
+      t.ok(tookMs < TAKEOVER_LIMIT_MS, `the standby took over in ${Math.round(tookMs)} ms (limit ${TAKEOVER_LIMIT_MS})`);
+      t.equal(served, b.origin, 'on the address it stood by on');
+      t.match(b.p.logs.find((l) => l['msg'] === 'took the lease: this process owns the partitions'), { token: '2' }, 'with the next fencing token');
+      t.equal((await fetch(`${served}/readyz`)).status, 200);
+      const found = await Promise.all(acknowledged.map((id) => journeys(served, id)));
+      t.same(
+        found.filter((flows) => flows.length !== 1 || flows[0] !== 'welcome'),
+        [],
+        'every acknowledged person is in the welcome flow, once',
+      );
+      t.equal((await add(served, 'after-takeover')).status, 201, 'the new owner takes input');
+    });
 
-t.test('an owner stopped with SIGTERM releases its lease: the standby takes over at once, nothing lost', { skip }, async (t) => {
-  const schema = tempSchema(t, 'jct_cluster');
-  const leaseMs = 20_000; // a takeover that waited for the lease to end would take this long
-  const a = member(t, schema, 'a', leaseMs);
-  const owner = await a.address;
-  const b = await standby(t, schema, owner, leaseMs);
-  t.equal((await add(b.origin, 'before-handover')).status, 201);
-  a.child.kill('SIGTERM');
-  const stopped = performance.now();
-  const [code] = (await once(a.child, 'exit')) as [number];
-  t.equal(code, 0, 'the owner stops cleanly');
-  const served = await b.p.address;
-  const tookMs = performance.now() - stopped;
-  t.ok(tookMs < TAKEOVER_LIMIT_MS, `the standby took over in ${Math.round(tookMs)} ms, not at the end of the ${leaseMs} ms lease`);
-  t.same(await journeys(served, 'before-handover'), ['welcome'], 'what the old owner acknowledged is there');
-});
+    t.test('a stale owner (paused past its lease while the standby took over) writes nothing and stops', { skip }, async (t) => {
+      const store = storeOf(t);
+      const a = member(t, store, 'a');
+      const owner = await a.address;
+      const b = await standby(t, store, owner);
+      a.child.kill('SIGSTOP');
+      const served = await b.p.address;
+      const late = add(owner, 'written-while-stale').then(
+        (r) => r.status,
+        () => 'connection closed',
+      );
+      a.child.kill('SIGCONT');
+      const [code] = (await once(a.child, 'exit')) as [number];
+      t.equal(code, 3, 'the stale owner stops with exit code 3');
+      t.ok(a.logs.some((l) => l['code'] === 'JCT_LEASE_LOST'), 'saying it lost its lease');
+      t.match(String(await late), /^(503|connection closed)$/, 'its late request was not acknowledged');
+      t.same(await journeys(served, 'written-while-stale'), [], 'and nothing of it was written');
+      t.equal((await add(served, 'after-stale')).status, 201, 'the new owner goes on');
+    });
+
+    t.test('an owner stopped with SIGTERM releases its lease: the standby takes over at once, nothing lost', { skip }, async (t) => {
+      const store = storeOf(t);
+      const leaseMs = 20_000; // a takeover that waited for the lease to end would take this long
+      const a = member(t, store, 'a', leaseMs);
+      const owner = await a.address;
+      const b = await standby(t, store, owner, leaseMs);
+      t.equal((await add(b.origin, 'before-handover')).status, 201);
+      a.child.kill('SIGTERM');
+      const stopped = performance.now();
+      const [code] = (await once(a.child, 'exit')) as [number];
+      t.equal(code, 0, 'the owner stops cleanly');
+      const served = await b.p.address;
+      const tookMs = performance.now() - stopped;
+      t.ok(tookMs < TAKEOVER_LIMIT_MS, `the standby took over in ${Math.round(tookMs)} ms, not at the end of the ${leaseMs} ms lease`);
+      t.same(await journeys(served, 'before-handover'), ['welcome'], 'what the old owner acknowledged is there');
+    });
+  });
+}

@@ -81,17 +81,18 @@ t.test('which store the configuration chooses, and how the log names it', async 
   t.equal(storeName(both), 'redis redis://r:6379 prefix junction: in front of postgres postgres://db/x schema junction', 'no password in the name');
   t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis+postgres', REDIS_URL: 'redis://r:6379' })), { message: /store "redis\+postgres" needs databaseUrl/ });
   t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis+postgres', DATABASE_URL: 'postgres://u@db/x' })), { message: /store "redis\+postgres" needs redisUrl/ });
-  t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis+postgres', JUNCTION_CLUSTER: '1', DATABASE_URL: 'postgres://u@db/x', REDIS_URL: 'redis://r:6379' })), { message: /cluster needs store postgres/ });
+  t.equal(storeKind(loadConfig({ JUNCTION_STORE: 'redis+postgres', JUNCTION_CLUSTER: '1', DATABASE_URL: 'postgres://u@db/x', REDIS_URL: 'redis://r:6379' })), 'redis+postgres', 'every server store can be shared by a cluster');
+  t.equal(storeKind(loadConfig({ JUNCTION_CLUSTER: '1', REDIS_URL: 'redis://r:6379', JUNCTION_STORE: 'redis' })), 'redis');
 });
 
-t.test('cluster: yes or no from JUNCTION_CLUSTER, PostgreSQL only', async (t) => {
+t.test('cluster: yes or no from JUNCTION_CLUSTER, server stores only', async (t) => {
   const { storeKind } = await import('../../bin/store.js');
   for (const yes of ['1', 'true', 'YES']) t.equal(loadConfig({ JUNCTION_CLUSTER: yes }).cluster, true, yes);
   for (const no of ['0', 'false', 'no']) t.equal(loadConfig({ JUNCTION_CLUSTER: no }).cluster, false, no);
   t.match(errorOf(() => loadConfig({ JUNCTION_CLUSTER: 'maybe' })), { details: { problems: [{ path: '$.cluster' }] } });
   t.equal(storeKind(loadConfig({ JUNCTION_CLUSTER: '1', DATABASE_URL: 'postgres://u@db/x' })), 'postgres');
-  t.throws(() => storeKind(loadConfig({ JUNCTION_CLUSTER: '1' })), { code: 'JCT_CONFIG_INVALID', message: /cluster needs store postgres/ });
-  t.throws(() => storeKind(loadConfig({ JUNCTION_CLUSTER: '1', JUNCTION_STORE: 'redis', REDIS_URL: 'redis://r:6379' })), { message: /the redis store cannot be shared/ });
+  t.throws(() => storeKind(loadConfig({ JUNCTION_CLUSTER: '1' })), { code: 'JCT_CONFIG_INVALID', message: /cluster needs a server store/ });
+  t.throws(() => storeKind(loadConfig({ JUNCTION_CLUSTER: '1', JUNCTION_DATA_DIR: '' })), { message: /the embedded store cannot be shared/ }, 'nor the memory store');
   t.equal(loadConfig({ JUNCTION_LEASE_MS: '1500', JUNCTION_ADVERTISE_URL: 'http://10.0.0.7:8080' }).leaseMs, 1500);
   t.match(errorOf(() => loadConfig({ JUNCTION_LEASE_MS: '100' })), { details: { problems: [{ path: '$.leaseMs' }] } }, 'a lease shorter than 300 ms is refused');
 });

@@ -1,0 +1,146 @@
+// Cluster mode's lease, whichever server holds it (postgres-lease.ts, redis-lease.ts): what the
+// processes of a cluster know of it, and the wait of a standby until it can take it. One lease
+// covers every partition: its holder owns them all, the others stand by and forward input to it.
+// The holder's fencing token grows at every change of owner, and every commit of the holder is
+// checked against it, so an owner that was paused past its lease writes nothing once another
+// process took over.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { JunctionError } from '../errors.js';
+
+export interface LeaseOptions {
+  /** How long a lease lasts unless renewed (ms); a standby takes over at most this long after the owner stopped. Default 3,000. */
+  ttlMs?: number;
+  /** How often a standby asks for the lease (ms). Default 500. */
+  pollMs?: number;
+  /** Told, at every ask while standing by, who holds the lease. */
+  onWait?(holder: LeaseHolder): void;
+  /** Standing by, a store out of reach this long without a break ends the wait with its error (ms). Default: waits for ever. */
+  unreachableForMs?: number;
+  /** Told, while standing by, that the store cannot be reached (once per error message). */
+  onStoreError?(err: JunctionError): void;
+  /** Told once when the lease is lost: 'taken' (another process holds it now) or 'fenced' (a commit found another token). */
+  onLost(reason: LostReason): void;
+}
+
+export type LostReason = 'taken' | 'fenced';
+
+/** Who holds a lease, as a standby sees it. */
+export interface LeaseHolder {
+  readonly owner: string;
+  readonly address: string;
+  readonly token: string;
+}
+
+/** A lease this process holds: it renews itself until released or lost. */
+export interface Lease {
+  /** This process's name in the lease (host, pid and a random part). */
+  readonly owner: string;
+  /** The fencing token: one more than the previous owner's (a decimal integer). */
+  readonly token: string;
+  /** Records where this process serves HTTP, for the standbys. */
+  advertise(address: string): Promise<void>;
+  /** Ends the lease now (a standby takes over at its next ask) and closes its connection. */
+  release(): Promise<void>;
+  /** A commit found another token: the lease is lost (told once through onLost). */
+  fenced(): void;
+}
+
+/** What waiting for a lease asks of the server that holds it. */
+export interface LeaseServer<L> {
+  /** Made ready to take the lease (connected, migrated); tried again at the next ask when it throws. */
+  prepare(): Promise<void>;
+  /** Takes the lease if nobody holds it or its holder's lease ended. */
+  take(): Promise<L | undefined>;
+  holder(): Promise<LeaseHolder | undefined>;
+  /** What the server threw, as a JunctionError (JCT_STORE_UNAVAILABLE when out of reach). */
+  failure(err: unknown): JunctionError;
+  /** Closes the connection of a wait given up. */
+  end(): Promise<void>;
+}
+
+/** Waits until the lease is free (or ended) and takes it. A server out of reach is waited for too, up to unreachableForMs. */
+export async function waitForLease<L>(server: LeaseServer<L>, options: LeaseOptions): Promise<L> {
+  let prepared = false;
+  let told = ''; // the store error last told, so each is told once
+  let unreachableSince = 0;
+  for (;;) {
+    try {
+      if (!prepared) await server.prepare();
+      prepared = true;
+      const lease = await server.take();
+      if (lease !== undefined) return lease;
+      const holder = await server.holder();
+      if (holder !== undefined) options.onWait?.(holder);
+      told = '';
+      unreachableSince = 0;
+    } catch (err) {
+      const e = server.failure(err);
+      unreachableSince ||= Date.now();
+      if (e.code !== 'JCT_STORE_UNAVAILABLE' || Date.now() - unreachableSince > (options.unreachableForMs ?? Infinity)) {
+        await server.end().catch(() => {});
+        throw e;
+      }
+      if (told !== e.message) options.onStoreError?.(e);
+      told = e.message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+  }
+}
+
+/** This process's name in a lease: host, pid and a random part. */
+export function ownerName(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+/** The error of a commit refused by the fence. */
+export function fencedError(token: string): JunctionError {
+  return new JunctionError('JCT_STORE_FENCED', `another Junction process owns the partitions now (lease token ${token} is stale): this process may not write`, { token });
+}
+
+/**
+ * What every held lease does: renews itself every third of its length until released or lost,
+ * and tells a loss once. A store's lease says how to renew (false: another process holds it).
+ */
+export abstract class HeldLease implements Lease {
+  private readonly timer: ReturnType<typeof setInterval>;
+  /** Set once the lease is lost or released: nothing is renewed from then on. */
+  protected ended = false;
+
+  constructor(
+    readonly owner: string,
+    readonly token: string,
+    protected readonly ttlMs: number,
+    private readonly onLost: (reason: LostReason) => void,
+  ) {
+    this.timer = setInterval(() => void this.renewal(), Math.max(100, Math.floor(ttlMs / 3)));
+    this.timer.unref();
+  }
+
+  abstract advertise(address: string): Promise<void>;
+  abstract release(): Promise<void>;
+
+  fenced(): void {
+    this.lose('fenced');
+  }
+
+  /** Pushes the end of the lease on: false when another process holds it now; undefined when the store did not answer (not a loss: commits cannot be made then either, and the next renewal or commit finds out). */
+  protected abstract renew(): Promise<boolean | undefined>;
+
+  /** Stops renewing; true when the lease was still held (a release should end it in the store). */
+  protected stop(): boolean {
+    clearInterval(this.timer);
+    const held = !this.ended;
+    this.ended = true;
+    return held;
+  }
+
+  private async renewal(): Promise<void> {
+    if (this.ended) return;
+    if ((await this.renew()) === false) this.lose('taken');
+  }
+
+  private lose(reason: LostReason): void {
+    if (this.stop()) this.onLost(reason);
+  }
+}

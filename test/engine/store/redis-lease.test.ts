@@ -1,0 +1,115 @@
+// Cluster mode on Redis against the real server (skipped loudly when it is not there, failed
+// when JUNCTION_REQUIRE_SERVICES=1), each test under a prefix of its own: what every lease does
+// (lease-contract.ts); a standby takes an expired lease; one that expired with no taker is
+// renewed; and a commit of a stale owner, on the Redis store and on Redis in front of
+// PostgreSQL, is refused whole (JCT_STORE_FENCED), told once, while the new owner, which raised
+// the fence before reading, loads everything the old one wrote and writes.
+import t from 'tap';
+import { Redis } from 'ioredis';
+import { RedisLease } from '../../../engine/store/redis-lease.js';
+import { RedisBackend } from '../../../engine/store/redis.js';
+import { RedisPostgresBackend } from '../../../engine/store/redis-postgres.js';
+import type { RedisFence } from '../../../engine/store/redis-fence.js';
+import { closedPort } from '../../gateway/services.js';
+import { held, leaseContract, type LeaseUnderTest } from './lease-contract.js';
+import { REDIS_URL, tempPrefix, unlessRedis } from './redis-service.js';
+import { PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
+
+const redisLease: LeaseUnderTest<RedisLease> = {
+  skip: await unlessRedis(t),
+  place: (t) => tempPrefix(t, 'jct-lease'),
+  acquire: (prefix, options) => RedisLease.acquire({ url: REDIS_URL, prefix, ...options }),
+  takeOver: (prefix) =>
+    redis(async (r) => {
+      const token = await r.incr(`${prefix}fence`);
+      return r.hset(`${prefix}lease`, 'owner', 'someone else', 'token', token, 'address', '');
+    }),
+  unreachable: async (secret, options) => RedisLease.acquire({ url: `redis://:${secret}@127.0.0.1:${await closedPort()}`, commandTimeoutMs: 200, ...options }),
+};
+const { skip } = redisLease;
+
+async function redis<T>(use: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis(REDIS_URL);
+  try {
+    return await use(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+leaseContract(t, redisLease);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+t.test('an owner that stopped renewing loses the lease to a standby when it expires', { skip }, async (t) => {
+  const prefix = tempPrefix(t, 'jct-lease');
+  const first = await held(t, redisLease, prefix, { ttlMs: 300 });
+  first['stop'](); // paused: renews no more
+  const second = await held(t, redisLease, prefix, { ttlMs: 300 });
+  t.equal(second.token, '2');
+});
+
+t.test('a lease that expired with nobody taking it is renewed: no one else owned since', { skip }, async (t) => {
+  const prefix = tempPrefix(t, 'jct-lease');
+  const owner = await held(t, redisLease, prefix, { ttlMs: 600 });
+  await owner.advertise('http://127.0.0.1:8080');
+  await redis((r) => r.del(`${prefix}lease`));
+  await sleep(400);
+  t.same(owner.losses, []);
+  t.match(await redis((r) => r.hgetall(`${prefix}lease`)), { owner: owner.owner, token: '1', address: 'http://127.0.0.1:8080' }, 'written again as it was');
+});
+
+t.test('a stale owner cannot commit to the Redis store: its batch is refused whole, the new owner loads what the old one wrote', { skip }, async (t) => {
+  const prefix = tempPrefix(t, 'jct-lease');
+  const owner = await held(t, redisLease, prefix, { ttlMs: 60_000 });
+  const backend = await RedisBackend.open({ url: REDIS_URL, prefix, fence: owner });
+  t.teardown(() => backend.close());
+  const many = Array.from({ length: 3000 }, (_, i) => ({ table: 'person' as const, key: `p${String(i).padStart(4, '0')}`, value: { i } }));
+  await backend.commit([...many, { table: 'meta', key: 'kept', value: 1 }]);
+  await backend.commit([{ table: 'meta', key: 'kept', value: null }]);
+  await redisLease.takeOver(prefix);
+  await t.rejects(backend.commit([{ table: 'person', key: 'after', value: {} }, { table: 'meta', key: 'x', value: 1 }]), { code: 'JCT_STORE_FENCED' });
+  t.same(owner.losses, ['fenced'], 'the loss is told once');
+  t.same(await redis((r) => r.hlen(`${prefix}t:person`)), 3000, 'a batch of 6,000 arguments was written whole; nothing of the refused one');
+  t.same(await redis((r) => r.hkeys(`${prefix}t:meta`)), [], 'deletes are fenced writes too');
+
+  await redis((r) => r.del(`${prefix}lease`));
+  const next = await held(t, redisLease, prefix);
+  t.equal(next.token, '3', 'the next owner takes the token after the fence');
+  const theirs = await RedisBackend.open({ url: REDIS_URL, prefix, fence: next });
+  t.teardown(() => theirs.close());
+  t.equal([...theirs.load('person')].length, 3000, 'and loads what the old owner wrote');
+  await theirs.commit([{ table: 'person', key: 'after', value: {} }]);
+  t.equal(await redis((r) => r.hlen(`${prefix}t:person`)), 3001);
+});
+
+t.test('an owner whose token is below the fence cannot even open the store', { skip }, async (t) => {
+  const prefix = tempPrefix(t, 'jct-lease');
+  await redis((r) => r.set(`${prefix}fence`, '7'));
+  const told: string[] = [];
+  const stale: RedisFence = { token: '6', fenced: () => told.push('fenced') };
+  await t.rejects(RedisBackend.open({ url: REDIS_URL, prefix, fence: stale }), { code: 'JCT_STORE_FENCED' });
+  t.same(told, ['fenced']);
+  const current = await RedisBackend.open({ url: REDIS_URL, prefix, fence: { token: '8', fenced: () => told.push('again') } });
+  await current.close();
+  t.equal(await redis((r) => r.get(`${prefix}fence`)), '8', 'a newer owner raises the fence');
+});
+
+t.test('Redis in front of PostgreSQL: a stale owner cannot append to the stream', { skip: skip || (await unlessPostgres(t)) }, async (t) => {
+  const prefix = tempPrefix(t, 'jct-lease');
+  const schema = tempSchema(t, 'jct_lease');
+  const told: string[] = [];
+  const old: RedisFence = { token: '1', fenced: () => told.push('old') };
+  const open = (fence: RedisFence) => RedisPostgresBackend.open({ redis: { url: REDIS_URL, prefix, fence }, postgres: { url: PG_URL, schema }, drainMs: 60_000 });
+  const first = await open(old);
+  await first.commit([{ table: 'person', key: 'before', value: 1 }]);
+  const second = await open({ token: '2', fenced: () => told.push('new') });
+  t.teardown(() => second.close());
+  await t.rejects(first.commit([{ table: 'person', key: 'stale', value: 1 }]), { code: 'JCT_STORE_FENCED' });
+  t.same(told, ['old'], 'the stale owner is told');
+  t.same([...second.load('person')].map(([k]) => k), ['before'], 'the new owner, raising the fence before reading the stream, has what was acknowledged');
+  await second.commit([{ table: 'person', key: 'after', value: 1 }]);
+  await second.close();
+  t.same((await sql(`SELECT key FROM "${schema}".person ORDER BY key`)).map((r) => r['key']), ['after', 'before'], 'the drain wrote what both acknowledged, not the refused batch');
+  await first.close();
+});

@@ -74,7 +74,8 @@ function listen(server: Server, config: JunctionConfig): Promise<number> {
 function answer(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | undefined): void {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && (path === '/healthz' || path === '/health')) return json(res, 200, { status: 'standby' });
-  if (path === '/readyz' || owner === undefined || owner.address === '' || req.headers[FORWARDED] !== undefined) return refuse(res, owner);
+  if (path === '/readyz') return refuse(res, owner, `this process stands by: ${owner?.address ? 'another process owns the partitions' : 'no owner of the partitions serves yet'}`);
+  if (owner === undefined || owner.address === '' || req.headers[FORWARDED] !== undefined) return refuse(res, owner);
   forward(req, res, owner);
 }
 
@@ -90,10 +91,13 @@ function forward(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder):
   req.pipe(upstream);
 }
 
-function refuse(res: ServerResponse, owner: LeaseHolder | undefined): void {
-  const message = owner?.address ? 'this process stands by; the owner of the partitions did not answer' : 'this process stands by and no owner of the partitions serves yet';
+function refuse(res: ServerResponse, owner: LeaseHolder | undefined, message = refusal(owner)): void {
   res.setHeader('retry-after', '1');
   json(res, 503, { error: { code: 'JCT_STANDBY', message, details: { owner: owner?.owner ?? null } } });
+}
+
+function refusal(owner: LeaseHolder | undefined): string {
+  return owner?.address ? 'this process stands by; the owner of the partitions did not answer' : 'this process stands by and no owner of the partitions serves yet';
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -85,7 +85,7 @@ for (const [name, storeOf, needs] of CLUSTERS) {
       t.match(await (await fetch(`${b.origin}/healthz`)).json(), { status: 'standby' }, 'the standby is alive');
       const notReady = await fetch(`${b.origin}/readyz`);
       t.equal(notReady.status, 503);
-      t.match(await notReady.json(), { error: { code: 'JCT_STANDBY' } }, 'and says it stands by');
+      t.match(await notReady.json(), { error: { code: 'JCT_STANDBY', message: 'this process stands by: another process owns the partitions' } }, 'and says it stands by');
       t.equal(notReady.headers.get('retry-after'), '1');
       const again = await fetch(`${b.origin}/flows/welcome/participants`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json', 'x-junction-forwarded': '1' }, body: '{"person":{"id":"looped"}}' });
       t.equal(again.status, 503, 'a request forwarded once is not forwarded again (no loop through a standby)');

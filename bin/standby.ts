@@ -14,10 +14,8 @@ import { request as secureRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
 import type { JunctionConfig } from '../config/index.js';
-import { PostgresLease } from '../engine/store/postgres-lease.js';
-import { RedisLease } from '../engine/store/redis-lease.js';
 import type { LeaseHolder, LeaseOptions } from '../engine/store/lease.js';
-import { storeKind } from './store.js';
+import { acquireLease, type ClusterLease } from './store.js';
 import { listenError } from './listen.js';
 
 /** The header a forwarded request carries. */
@@ -46,17 +44,9 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger): Prom
       process.exit(LEASE_LOST_EXIT);
     },
   };
-  const lease = await acquire(config, options).finally(() => close(server));
+  const lease = await acquireLease(config, options).finally(() => close(server));
   logger.info({ owner: lease.owner, token: lease.token }, 'took the lease: this process owns the partitions');
   return { lease, port };
-}
-
-/** The lease of a cluster: in PostgreSQL when the store has it (alone or behind Redis), else in Redis. */
-export type ClusterLease = PostgresLease | RedisLease;
-
-function acquire(config: JunctionConfig, options: LeaseOptions): Promise<ClusterLease> {
-  if (storeKind(config) === 'redis') return RedisLease.acquire({ ...options, url: config.redisUrl, prefix: config.redisPrefix });
-  return PostgresLease.acquire({ ...options, url: config.databaseUrl, schema: config.databaseSchema });
 }
 
 async function close(server: Server): Promise<void> {

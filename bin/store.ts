@@ -1,7 +1,8 @@
 // Which store `junction start` keeps its state in, opened: the embedded SQLite file in the data
 // directory (or memory when dataDir is ""), PostgreSQL (databaseUrl), Redis alone (redisUrl) or
 // Redis in front of PostgreSQL (both).
-// In cluster mode (any server store) the store is opened once this process holds the lease.
+// In cluster mode (any server store) the store is opened once this process holds the lease,
+// which is kept in PostgreSQL when the store has it, else in Redis (acquireLease).
 // A server store that cannot be reached at start is tried again with backoff (one line logged
 // per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error.
 import { ConfigError, type JunctionConfig } from '../config/index.js';
@@ -9,7 +10,8 @@ import { MemoryBackend, type JournalBackend } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
 import { PostgresBackend } from '../engine/store/postgres.js';
 import { PostgresLease } from '../engine/store/postgres-lease.js';
-import type { ClusterLease } from './standby.js';
+import { RedisLease } from '../engine/store/redis-lease.js';
+import type { LeaseOptions } from '../engine/store/lease.js';
 import { RedisBackend } from '../engine/store/redis.js';
 import { RedisPostgresBackend } from '../engine/store/redis-postgres.js';
 import { toJunctionError } from '../engine/errors.js';
@@ -41,6 +43,15 @@ export function storeName(config: JunctionConfig): string {
   if (kind === 'redis') return `redis ${withoutPassword(config.redisUrl)} prefix ${config.redisPrefix}`;
   if (kind === 'redis+postgres') return `redis ${withoutPassword(config.redisUrl)} prefix ${config.redisPrefix} in front of postgres ${withoutPassword(config.databaseUrl)} schema ${config.databaseSchema}`;
   return kind === 'memory' ? 'memory' : `embedded ${config.dataDir}`;
+}
+
+/** The lease of a cluster: in PostgreSQL when the store has it (alone or behind Redis), else in Redis. */
+export type ClusterLease = PostgresLease | RedisLease;
+
+/** Waits for the cluster's lease in the configured store and takes it. */
+export function acquireLease(config: JunctionConfig, options: LeaseOptions): Promise<ClusterLease> {
+  if (storeKind(config) === 'redis') return RedisLease.acquire({ ...options, url: config.redisUrl, prefix: config.redisPrefix });
+  return PostgresLease.acquire({ ...options, url: config.databaseUrl, schema: config.databaseSchema });
 }
 
 /** Opens the configured store; in a cluster, the lease is checked by every commit (PostgreSQL's through its lease row, Redis's through the fence key). */

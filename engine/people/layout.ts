@@ -29,18 +29,48 @@ export function personOf(p: Person): Person {
   };
 }
 
-/** The same person laid out compactly, e.g. one read back from storage. */
+/**
+ * The same person laid out compactly, e.g. one read back from storage. A part already laid out
+ * so (what the store wrote: JSON.parse gives exact-size lists and records with their properties
+ * inside) is kept as it is; only the others are rebuilt.
+ */
 export function compactPerson(p: Person): Person {
   return personOf({
     id: p.id,
-    standard: recordOf(entriesOf(p.standard), STANDARD_ORDER),
-    custom: recordOf(entriesOf(p.custom)),
-    phones: listOf(new Set(p.phones)),
-    emails: listOf(new Set(p.emails)),
-    tags: listOf(new Set(p.tags)),
-    companies: listOf(new Set(p.companies)),
-    lastContacted: recordOf(entriesOf(p.lastContacted), CHANNEL_ORDER),
+    standard: compactRecord(p.standard, STANDARD_ORDER),
+    custom: compactRecord(p.custom),
+    phones: compactList(p.phones),
+    emails: compactList(p.emails),
+    tags: compactList(p.tags),
+    companies: compactList(p.companies),
+    lastContacted: compactRecord(p.lastContacted, CHANNEL_ORDER),
   });
+}
+
+/** The list without repeats: itself when it has none, the shared empty one when empty. */
+function compactList(items: readonly string[]): readonly string[] {
+  if (items.length === 0) return EMPTY_LIST;
+  if (items.length === 1) return items;
+  const distinct = new Set(items);
+  return distinct.size === items.length ? items : [...distinct];
+}
+
+/** The record with its keys in `order` (by name without one): itself when they are so already, the shared empty one when it has none. */
+function compactRecord<V>(record: Readonly<Record<string, V>>, order?: readonly string[]): Readonly<Record<string, V>> {
+  for (const _ in record) return inOrder(Object.keys(record), order) ? record : recordOf(entriesOf(record), order);
+  return EMPTY_RECORD;
+}
+
+/** Whether the keys come in `order` (each of them in it), or by name without one. */
+function inOrder(keys: readonly string[], order?: readonly string[]): boolean {
+  if (!order) return keys.every((key, i) => i === 0 || keys[i - 1]! < key);
+  let last = -1;
+  for (const key of keys) {
+    const at = order.indexOf(key);
+    if (at <= last) return false;
+    last = at;
+  }
+  return true;
 }
 
 /** The items as an exact-size list, or the shared empty one. */

@@ -50,11 +50,15 @@ interface Draft {
 }
 
 /**
- * The last result per changes list: a step applies a change list to its view of the person,
- * then the store applies the same list (carried by the effect) to the same person object.
- * Asking twice with the same person, list, catalog and time returns the first answer.
+ * The last result: a step applies a change list to its view of the person, then the store
+ * applies the same list (carried by the step's result) to the same person object, normally with
+ * no other list applied in between (if one is, the store computes the same result again).
+ * Asking again with the same person, list, catalog and time returns the first answer. One
+ * entry, not a WeakMap keyed by list: every new profile applies a list of its own, and a
+ * WeakMap keeps each of those entries (and the person in it) until a full collection
+ * (measured: 400,000 new people, 15–25 % less CPU and a third less promoted per scavenge).
  */
-const recent = new WeakMap<readonly ProfileChange[], { person: Person; catalog: AttributeCatalog; now: number; result: ProfileUpdate }>();
+let recent: { changes: readonly ProfileChange[]; person: Person; catalog: AttributeCatalog; now: number; result: ProfileUpdate } | undefined;
 
 /** Applies `changes` in order to a copy of `person`; throws JunctionError on the first bad one. */
 export function applyChanges(
@@ -63,10 +67,10 @@ export function applyChanges(
   catalog: AttributeCatalog,
   now: number,
 ): ProfileUpdate {
-  const known = recent.get(changes);
-  if (known && known.person === person && known.catalog === catalog && known.now === now) return known.result;
+  const known = recent;
+  if (known?.changes === changes && known.person === person && known.catalog === catalog && known.now === now) return known.result;
   const result = computeChanges(person, changes, catalog, now);
-  recent.set(changes, { person, catalog, now, result });
+  recent = { changes, person, catalog, now, result };
   return result;
 }
 

@@ -860,8 +860,9 @@ export class Engine {
   /** Participants go back into their partitions; their keys bring them in sequence order. */
   private restoreParticipants(rows: Iterable<[string, unknown]>): number {
     let n = 0;
+    const shared = (personId: string): string => this.people.get(personId)?.id ?? personId; // the people store's string, kept once
     for (const [key, value] of rows) {
-      const state = readParticipant(participantIdOf(key), value, (personId) => this.people.get(personId)?.id ?? personId);
+      const state = readParticipant(participantIdOf(key), value, shared);
       if (!this.versions.version(state.flowId, state.version)) continue;
       const part = this.partition(state.personId);
       part.put(part.participants.seqOf(state.id)!, state);

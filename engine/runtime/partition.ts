@@ -26,6 +26,8 @@ import { historyKey, historyRow, metricsKey, participantKeyOf, participantRow, s
 
 /** The wait keys that need no index entry: time alone, or an effect's result (found by its key). */
 const unindexed = (key: string): boolean => key === '' || isEffectKey(key);
+/** Whether a wait may name a key the index keeps (several keys, or one that is indexed). */
+const indexed = (on: string): boolean => on.includes(WAIT_KEY_SEPARATOR) || !unindexed(on);
 
 /** What a partition needs to know of a launched flow version. */
 export interface VersionKey {
@@ -114,18 +116,23 @@ export class Partition {
 
   // ── participants and what they wait for ─────────────────────────────────────
 
-  /** Stores participant `seq`'s new state (a new one, or over its last) and indexes what it waits for; `person`: its person's number. */
-  put(seq: number, state: ParticipantState, person = this.personSlot(state.personId)): void {
-    this.unindex(seq, person);
+  /**
+   * Stores participant `seq`'s new state (a new one, or over its last) and indexes what it waits
+   * for; `person`: its person's number, given here only when the wait index needs it.
+   */
+  put(seq: number, state: ParticipantState, person?: number): void {
+    this.unindex(seq, state.personId, person);
     this.participants.write(seq, state);
     if (state.status !== ParticipantStatus.Waiting) return;
     if (state.waitUntil > 0) this.wakeups.add(state.waitUntil, seq);
-    this.eachKey(state.waitOn, (key) => this.waits.add(person, key, seq));
+    if (!indexed(state.waitOn)) return;
+    const slot = person ?? this.personSlot(state.personId);
+    this.eachKey(state.waitOn, (key) => this.waits.add(slot, key, seq));
   }
 
   /** Takes participant `seq` out of the table and the wait index. */
   remove(seq: number, personId: string): void {
-    this.unindex(seq, this.personSlot(personId));
+    this.unindex(seq, personId);
     this.participants.delete(seq);
   }
 
@@ -246,10 +253,12 @@ export class Partition {
     return m;
   }
 
-  /** Takes participant `seq` (as the table holds it, before a change) out of the wait index. */
-  private unindex(seq: number, person: number): void {
+  /** Takes participant `seq` (as the table holds it, before a change) out of the wait index; `person`: its person's number, if known. */
+  private unindex(seq: number, personId: string, person?: number): void {
     const on = this.participants.waitOf(seq);
-    if (on !== undefined) this.eachKey(on, (key) => this.waits.remove(person, key, seq));
+    if (on === undefined || !indexed(on)) return;
+    const slot = person ?? this.personSlot(personId);
+    this.eachKey(on, (key) => this.waits.remove(slot, key, seq));
   }
 
   /** The indexed keys of a wait: it may name several, one per line (e.g. either of two events, or an effect's result and a call). */

@@ -47,6 +47,7 @@ interface Outcome extends ProfileUpdate {
   before: Person | undefined;
 }
 
+const NO_MOVES: readonly Move[] = Object.freeze([]);
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 export class MemoryPeopleStore implements PeopleStore {
@@ -85,15 +86,22 @@ export class MemoryPeopleStore implements PeopleStore {
     return id === undefined ? undefined : this.people.get(id);
   }
 
-  /** Replaces any profile with the same id; segment memberships follow, silently like the rest. */
+  /**
+   * Replaces any profile with the same id; segment memberships follow, silently like the rest.
+   * Indexed from the profile itself, not by differences (recovery restores each person once).
+   */
   restore(person: Person): void {
     const stored = compactPerson(person);
+    const moves = this.segmentMoves(stored);
     const before = this.people.get(stored.id);
-    const tagsAdded = without(stored.tags, before?.tags ?? EMPTY_LIST);
-    const tagsRemoved = without(before?.tags ?? EMPTY_LIST, stored.tags);
-    if (before) for (const contact of contactsNotIn(before, stored)) this.byContact.delete(contact);
-    const outcome = { person: stored, before, changed: [], tagsAdded, tagsRemoved };
-    this.save(outcome, contactsNotIn(stored, before), this.segmentMoves(stored));
+    if (before) this.unindex(before);
+    this.people.set(stored.id, stored);
+    for (const contact of stored.phones) this.byContact.set(contact, stored.id);
+    for (const contact of stored.emails) this.byContact.set(contact, stored.id);
+    this.indexExternalId(stored, undefined);
+    moveInIndex(this.byTag, stored.id, EMPTY_LIST, stored.tags);
+    moveInIndex(this.byCompany, stored.id, EMPTY_LIST, stored.companies);
+    moveSegments(stored.id, moves);
   }
 
   upsert(input: PersonInput): Person {
@@ -119,11 +127,7 @@ export class MemoryPeopleStore implements PeopleStore {
     const person = this.people.get(id);
     if (!person) return undefined;
     this.people.delete(id);
-    for (const contact of contactsNotIn(person, undefined)) if (this.byContact.get(contact) === id) this.byContact.delete(contact);
-    const externalId = person.standard.externalId;
-    if (typeof externalId === 'string' && this.byExternalId.get(externalId) === id) this.byExternalId.delete(externalId);
-    moveInIndex(this.byTag, id, person.tags, EMPTY_LIST);
-    moveInIndex(this.byCompany, id, person.companies, EMPTY_LIST);
+    this.unindex(person);
     for (const segment of this.segments.values()) segment.members.delete(id);
     this.emit({ personId: id, kind: 'removed' });
     return person;
@@ -313,10 +317,17 @@ export class MemoryPeopleStore implements PeopleStore {
     moveInIndex(this.byTag, person.id, tagsRemoved, tagsAdded);
     const companies = before?.companies ?? EMPTY_LIST;
     moveInIndex(this.byCompany, person.id, without(companies, person.companies), without(person.companies, companies));
-    for (const { segment, joined } of moves) {
-      if (joined) segment.members.add(person.id);
-      else segment.members.delete(person.id);
-    }
+    moveSegments(person.id, moves);
+  }
+
+  /** Takes the person out of the contact, external id, tag and company indexes (not out of segments). */
+  private unindex(person: Person): void {
+    const id = person.id;
+    for (const contact of contactsNotIn(person, undefined)) if (this.byContact.get(contact) === id) this.byContact.delete(contact);
+    const externalId = person.standard.externalId;
+    if (typeof externalId === 'string' && this.byExternalId.get(externalId) === id) this.byExternalId.delete(externalId);
+    moveInIndex(this.byTag, id, person.tags, EMPTY_LIST);
+    moveInIndex(this.byCompany, id, person.companies, EMPTY_LIST);
   }
 
   /** The external id is the system of record's: the newest profile to carry one is found by it. */
@@ -341,7 +352,8 @@ export class MemoryPeopleStore implements PeopleStore {
   }
 
   /** Real-time segments whose membership this version of the person changes. */
-  private segmentMoves(person: Person): Move[] {
+  private segmentMoves(person: Person): readonly Move[] {
+    if (this.segments.size === 0) return NO_MOVES;
     const now = this.clock.now();
     const moves: Move[] = [];
     for (const segment of this.segments.values()) {
@@ -424,6 +436,14 @@ function invalidSegment(segment: SegmentDefinition, why: string): JunctionError 
 /** The phones and emails of `person` that `other` lacks: after a write, the ones to check and index. */
 function contactsNotIn(person: Person, other: Person | undefined): string[] {
   return [...without(person.phones, other?.phones ?? EMPTY_LIST), ...without(person.emails, other?.emails ?? EMPTY_LIST)];
+}
+
+/** Puts the person into the segments they join and out of those they leave. */
+function moveSegments(id: string, moves: readonly Move[]): void {
+  for (const { segment, joined } of moves) {
+    if (joined) segment.members.add(id);
+    else segment.members.delete(id);
+  }
 }
 
 /** Takes `id` out of the index sets of the `removed` keys and puts it in those of the `added` ones. */

@@ -13,7 +13,8 @@ import { AUTH, startJunction, type JunctionProcess } from './junction-process.js
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 import { REDIS_URL, tempPrefix, unlessRedis } from '../engine/store/redis-service.js';
 
-t.setTimeout(180_000);
+/** Nine tests of two processes each, on a loaded machine (CI runs three files at a time): more than tap's 120 s a file. */
+t.setTimeout(360_000);
 
 const LEASE_MS = 1500;
 const TAKEOVER_LIMIT_MS = 5000;

@@ -79,6 +79,8 @@ t.test('an erased person leaves no trace but the counts, after a restart too', a
   t.same(b.engine.journeysOf('ana'), []);
   t.equal(b.engine.journeysOf('bob').length, 2, 'bob is untouched');
   t.equal(b.engine.engagedReport('2026-03').total, 2);
+  b.people.upsert({ id: 'cy' });
+  t.same((await b.engine.submit('cy', { kind: 'person.erase' })).erased, { participants: 0, events: 0 }, 'one who never entered a flow: only the profile goes');
   const again = b.people.upsert({ id: 'ana', phones: ['+14155550100'] });
   t.equal(again.id, 'ana', 'the same id and phone make a new person');
   const entered = await b.engine.enter('buyer', 'ana');

@@ -2,6 +2,7 @@ import t from 'tap';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import type { PeopleChange, SegmentRule } from '../../../engine/store/interfaces.js';
+import type { Person } from '../../../engine/person.js';
 
 function setup() {
   const clock = new VirtualClock('2026-03-01T10:00:00Z');
@@ -391,6 +392,30 @@ t.test('restore puts a stored profile back, indexed and compact, telling no one'
   t.same([...store.withTag('vip')], ['p_1']);
   t.same([...store.segmentMembers('zg')], []);
   t.equal(store.upsert({}).id, 'p_2', 'generated ids skip restored ones');
+});
+
+t.test('restore keeps the parts of a stored profile that are laid out already, and lays out the others', async (t) => {
+  const { store } = setup();
+  const row = JSON.parse(JSON.stringify({
+    id: 'p_1',
+    standard: { city: 'Zagreb' },
+    custom: { age: 30, plan: 'gold' },
+    phones: [],
+    emails: ['a@example.com', 'b@example.com'],
+    tags: ['lead', 'vip'],
+    companies: [],
+    lastContacted: {},
+  })) as Person;
+  store.restore(row);
+  const kept = store.get('p_1')!;
+  t.equal(kept.standard, row.standard);
+  t.equal(kept.custom, row.custom);
+  t.equal(kept.emails, row.emails);
+  t.equal(kept.tags, row.tags);
+  store.restore({ ...row, custom: { plan: 'gold', age: 30 } });
+  const rebuilt = store.get('p_1')!;
+  t.same(Object.keys(rebuilt.custom), ['age', 'plan'], 'custom attributes by name');
+  t.not(rebuilt.custom, row.custom);
 });
 
 t.test('blockOf reads one do-not-contact entry', async (t) => {

@@ -35,6 +35,7 @@ function member(t: Test, store: Store, name: string, leaseMs = LEASE_MS): Juncti
     JUNCTION_HOST: '127.0.0.1',
     JUNCTION_DATA_DIR: dataDir,
     ...store,
+    JUNCTION_RATE_LIMIT_PER_SECOND: '100000', // with Redis the limit is shared by the processes: not what this test is about
     JUNCTION_CLUSTER: '1',
     JUNCTION_LEASE_MS: String(leaseMs),
   });
@@ -65,6 +66,7 @@ function add(origin: string, id: string): Promise<Response> {
 async function journeys(origin: string, id: string): Promise<string[]> {
   const answer = await fetch(`${origin}/api/v1/people/${id}/journeys`, { headers: AUTH });
   if (answer.status === 404) return [];
+  if (answer.status !== 200) throw new Error(`journeys of ${id}: ${answer.status} ${await answer.text()}`);
   return ((await answer.json()) as { journeys: Array<{ flowId: string }> }).journeys.map((j) => j.flowId);
 }
 

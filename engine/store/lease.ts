@@ -105,7 +105,7 @@ export function fencedError(token: string): JunctionError {
 export abstract class HeldLease implements Lease {
   private readonly timer: ReturnType<typeof setInterval>;
   /** Set once the lease is lost or released: nothing is renewed from then on. */
-  protected ended = false;
+  private ended = false;
 
   constructor(
     readonly owner: string,

@@ -14,8 +14,8 @@ export type RedisFence = Pick<Lease, 'token' | 'fenced'>;
 /** The arguments one write gets at most per call inside the script (Lua's unpack has a limit near 8,000; even, so field/value pairs stay whole). */
 const ARGS_PER_CALL = 4000;
 
-/** One command of a fenced batch: HSET key field value …, HDEL key field …, or XADD key * field value …. */
-export interface FencedWrite {
+/** One command of a batch (fenced or not): HSET key field value …, HDEL key field …, or XADD key * field value …. */
+export interface RedisWrite {
   readonly command: 'HSET' | 'HDEL' | 'XADD';
   readonly key: string;
   readonly args: readonly string[];
@@ -59,15 +59,16 @@ export async function raise(redis: Redis, prefix: string, fence: RedisFence): Pr
 }
 
 /** Writes the batch in one script if the fence still holds this owner's token; refused whole (JCT_STORE_FENCED, and told) if not. Other errors are thrown as they come. */
-export async function fencedWrite(redis: Redis, prefix: string, fence: RedisFence, writes: readonly FencedWrite[]): Promise<void> {
+export async function fencedWrite(redis: Redis, prefix: string, fence: RedisFence, writes: readonly RedisWrite[]): Promise<void> {
   const keys = [fenceKey(prefix)];
   const argv = [fence.token];
   for (const { command, key, args } of writes) {
     keys.push(key);
-    argv.push(command, String(keys.length), String(args.length), ...args);
+    argv.push(command, String(keys.length), String(args.length));
+    for (const arg of args) argv.push(arg); // not push(...args): a call's arguments are limited, a batch is not
   }
   try {
-    await redis.eval(WRITE, keys.length, ...keys, ...argv);
+    await redis.call('EVAL', [WRITE, keys.length, ...keys, ...argv]);
   } catch (err) {
     if (!(err instanceof Error) || err.message !== FENCED) throw err;
     fence.fenced();

@@ -99,7 +99,7 @@ export class RedisPostgresBackend implements JournalBackend {
     if (fields.length === 0) return;
     const { redis, prefix } = this.hot;
     const fence = this.options.redis.fence;
-    await (fence ? fencedWrite(redis, prefix, fence, [{ command: 'XADD', key: this.log, args: fields }]) : redis.xadd(this.log, '*', ...fields)).catch((err: unknown) => {
+    await (fence ? fencedWrite(redis, prefix, fence, [{ command: 'XADD', key: this.log, args: fields }]) : redis.call('XADD', [this.log, '*', ...fields])).catch((err: unknown) => {
       throw this.hot.failure(err);
     });
   }

@@ -24,7 +24,7 @@
 import { Redis, type RedisOptions as ClientOptions } from 'ioredis';
 import { JunctionError } from '../errors.js';
 import { lastTexts, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
-import { fencedWrite, raise, type FencedWrite, type RedisFence } from './redis-fence.js';
+import { fencedWrite, raise, type RedisWrite, type RedisFence } from './redis-fence.js';
 
 /** The layout this code writes; a store with a higher version was written by a newer Junction. */
 export const SCHEMA_VERSION = 1;
@@ -122,8 +122,8 @@ export class RedisBackend implements JournalBackend {
   }
 
   /** The batch's commands: per table one HSET of every key written and one HDEL of every key deleted. */
-  private writesOf(rows: readonly Row[]): FencedWrite[] {
-    const writes: FencedWrite[] = [];
+  private writesOf(rows: readonly Row[]): RedisWrite[] {
+    const writes: RedisWrite[] = [];
     for (const [table, values] of lastTexts(rows)) {
       const key = this.hashOf(table);
       const { set, deleted } = tableWrites(values);
@@ -134,9 +134,9 @@ export class RedisBackend implements JournalBackend {
   }
 
   /** Sends the commands as one transaction; fails if EXEC failed, or any command in it did (Redis does not roll those back). */
-  private async exec(writes: readonly FencedWrite[]): Promise<void> {
+  private async exec(writes: readonly RedisWrite[]): Promise<void> {
     const transaction = this.redis.multi();
-    for (const { command, key, args } of writes) transaction.call(command, key, ...args);
+    for (const { command, key, args } of writes) transaction.call(command, [key, ...args]); // one array: a call's arguments are limited, a batch is not
     let results: Array<[error: Error | null, result: unknown]> | null;
     try {
       results = await transaction.exec(); // null only for a transaction aborted by WATCH, which this store does not use

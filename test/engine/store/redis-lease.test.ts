@@ -64,13 +64,13 @@ t.test('a stale owner cannot commit to the Redis store: its batch is refused who
   const owner = await held(t, redisLease, prefix, { ttlMs: 60_000 });
   const backend = await RedisBackend.open({ url: REDIS_URL, prefix, fence: owner });
   t.teardown(() => backend.close());
-  const many = Array.from({ length: 3000 }, (_, i) => ({ table: 'person' as const, key: `p${String(i).padStart(4, '0')}`, value: { i } }));
+  const many = Array.from({ length: 150_000 }, (_, i) => ({ table: 'person' as const, key: `p${String(i).padStart(6, '0')}`, value: { i } }));
   await backend.commit([...many, { table: 'meta', key: 'kept', value: 1 }]);
   await backend.commit([{ table: 'meta', key: 'kept', value: null }]);
   await redisLease.takeOver(prefix);
   await t.rejects(backend.commit([{ table: 'person', key: 'after', value: {} }, { table: 'meta', key: 'x', value: 1 }]), { code: 'JCT_STORE_FENCED' });
   t.same(owner.losses, ['fenced'], 'the loss is told once');
-  t.same(await redis((r) => r.hlen(`${prefix}t:person`)), 3000, 'a batch of 6,000 arguments was written whole; nothing of the refused one');
+  t.same(await redis((r) => r.hlen(`${prefix}t:person`)), 150_000, 'a batch of 300,000 arguments (more than a call takes) was written whole; nothing of the refused one');
   t.same(await redis((r) => r.hkeys(`${prefix}t:meta`)), [], 'deletes are fenced writes too');
 
   await redis((r) => r.del(`${prefix}lease`));
@@ -78,9 +78,9 @@ t.test('a stale owner cannot commit to the Redis store: its batch is refused who
   t.equal(next.token, '3', 'the next owner takes the token after the fence');
   const theirs = await RedisBackend.open({ url: REDIS_URL, prefix, fence: next });
   t.teardown(() => theirs.close());
-  t.equal([...theirs.load('person')].length, 3000, 'and loads what the old owner wrote');
+  t.equal([...theirs.load('person')].length, 150_000, 'and loads what the old owner wrote');
   await theirs.commit([{ table: 'person', key: 'after', value: {} }]);
-  t.equal(await redis((r) => r.hlen(`${prefix}t:person`)), 3001);
+  t.equal(await redis((r) => r.hlen(`${prefix}t:person`)), 150_001);
 });
 
 t.test('an owner whose token is below the fence cannot even open the store', { skip }, async (t) => {

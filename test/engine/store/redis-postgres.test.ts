@@ -79,6 +79,13 @@ t.test('what a process left in Redis is laid over PostgreSQL at the next open, i
   t.same((await stored(at.schema, 'person')).map(([k]) => k), ['\u0001\u0001nul', 'a', 'b', 'e', 'gone', 'z']);
 });
 
+t.test('a batch larger than one call takes (300,000 arguments) is one stream entry', { skip }, async (t) => {
+  const at = place(t);
+  const first = await open(t, at, { drainMs: 60_000 });
+  await first.commit(rows('person', Array.from({ length: 150_000 }, (_, i): [string, unknown] => [`p${i}`, i])));
+  t.equal(await streamLength(at.prefix), 1);
+});
+
 t.test('PostgreSQL refusing: batches are still taken, told once, drained when it is back', { skip }, async (t) => {
   const at = place(t);
   const told: unknown[] = [];

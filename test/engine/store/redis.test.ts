@@ -129,6 +129,14 @@ t.test('every table round-trips; deletes; the last write of a key in a batch win
   t.same(await keysUnder(prefix), [`${prefix}schema`, ...TABLES.map((table) => `${prefix}t:${table}`)].sort(), 'one hash per table and the schema key, all under the prefix');
 });
 
+t.test('a batch larger than one call takes (300,000 arguments) is written whole', { skip }, async (t) => {
+  const prefix = newPrefix();
+  const writer = await open(t, prefix);
+  await writer.commit(Array.from({ length: 150_000 }, (_, i) => ({ table: 'person' as const, key: `p${i}`, value: i })));
+  const reader = await open(t, prefix);
+  t.equal([...reader.load('person')].length, 150_000);
+});
+
 t.test('keys load in the binary order of their UTF-8 bytes, across HSCAN pages, U+0000 included', { skip }, async (t) => {
   const prefix = newPrefix();
   const tricky = ['', '\u0000', 'a', 'a\u0000', 'a\u0000b', 'a\u0001', 'a\u0002', 'ab', 'B', 'b', 'Z', 'z', 'é', 'e', 'ß', '\ue000', '\uffff', '～', '😀', '𝄞', 'flow\u0000person-1', 'flow\u0001'];

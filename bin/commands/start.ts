@@ -70,6 +70,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   await owned?.lease.advertise(config.advertiseUrl || address);
   const listeners = await startListeners(engine, logger);
   logger.info({ address, people: people.size() }, 'Junction is listening');
+  void indexContacts(people, logger);
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
     void app
@@ -102,6 +103,13 @@ function withPackageExamples(config: JunctionConfig): JunctionConfig {
     flows: config.flows === defaults.flows.default ? packageFile(config.flows) : config.flows,
     people: config.people === defaults.people.default ? packageFile(config.people) : config.people,
   };
+}
+
+/** The recovered people's phones and emails, indexed while serving (a lookup before the end finishes it at once). */
+async function indexContacts(people: MemoryPeopleStore, logger: pino.Logger): Promise<void> {
+  const started = performance.now();
+  const deferred = await people.indexContactsInBackground();
+  if (deferred > 0) logger.info({ people: deferred, ms: Math.round(performance.now() - started) }, 'contacts indexed');
 }
 
 /** While the store is out of reach input is refused (503) and the batch in progress is tried again; both moments are logged once. */

@@ -27,6 +27,7 @@ import {
 import type { AttributeDefinition, Channel, Company, DoNotContactEntry, EventDefinition, Person } from '../person.js';
 import { checkEventDefinition } from '../people/events.js';
 import type { PeopleChange, PeopleStore, SegmentDefinition } from './interfaces.js';
+import { ContactIndex } from './contact-index.js';
 import type { PersonInput, ProfileChange } from '../vocabulary.js';
 
 type Listener = (change: PeopleChange) => void;
@@ -55,7 +56,7 @@ export class MemoryPeopleStore implements PeopleStore {
   listenerErrors = 0;
 
   private readonly people = new Map<string, Person>();
-  private readonly byContact = new Map<string, string>();
+  private readonly contacts = new ContactIndex();
   private readonly byExternalId = new Map<string, string>();
   private readonly byTag = new Map<string, Set<string>>();
   private readonly byCompany = new Map<string, Set<string>>();
@@ -75,9 +76,14 @@ export class MemoryPeopleStore implements PeopleStore {
     return this.people.get(id);
   }
 
+  /** Indexes the contacts of restored people a slice at a time (each lookup before it ends finishes it at once); resolves with how many there were. */
+  indexContactsInBackground(): Promise<number> {
+    return this.contacts.indexInBackground();
+  }
+
   findByContact(contact: string): Person | undefined {
     const normalized = normalizeContact(contact);
-    const id = normalized && this.byContact.get(normalized.value);
+    const id = normalized && this.contacts.map.get(normalized.value);
     return id === undefined ? undefined : this.people.get(id);
   }
 
@@ -88,7 +94,8 @@ export class MemoryPeopleStore implements PeopleStore {
 
   /**
    * Replaces any profile with the same id; segment memberships follow, silently like the rest.
-   * Indexed from the profile itself, not by differences (recovery restores each person once).
+   * Indexed from the profile itself, not by differences (recovery restores each person once);
+   * its contacts are indexed later (ContactIndex), by the first lookup at the latest.
    */
   restore(person: Person): void {
     const stored = compactPerson(person);
@@ -96,8 +103,7 @@ export class MemoryPeopleStore implements PeopleStore {
     const before = this.people.get(stored.id);
     if (before) this.unindex(before);
     this.people.set(stored.id, stored);
-    for (const contact of stored.phones) this.byContact.set(contact, stored.id);
-    for (const contact of stored.emails) this.byContact.set(contact, stored.id);
+    this.contacts.defer(stored);
     this.indexExternalId(stored, undefined);
     moveInIndex(this.byTag, stored.id, EMPTY_LIST, stored.tags);
     moveInIndex(this.byCompany, stored.id, EMPTY_LIST, stored.companies);
@@ -274,7 +280,7 @@ export class MemoryPeopleStore implements PeopleStore {
     if (input.id !== undefined) return this.people.get(input.id);
     const contacts = [...(input.phones ?? []), ...(input.emails ?? [])];
     for (const contact of contacts) {
-      const id = this.byContact.get(requireContact(contact).value);
+      const id = this.contacts.map.get(requireContact(contact).value);
       if (id !== undefined) return this.people.get(id);
     }
     return undefined;
@@ -312,7 +318,7 @@ export class MemoryPeopleStore implements PeopleStore {
   /** Saves a checked outcome: the person, its new contacts, its tag and company moves, its segment moves. */
   private save({ person, before, tagsAdded, tagsRemoved }: Outcome, contacts: readonly string[], moves: readonly Move[]): void {
     this.people.set(person.id, person);
-    for (const contact of contacts) this.byContact.set(contact, person.id);
+    for (const contact of contacts) this.contacts.map.set(contact, person.id);
     this.indexExternalId(person, before);
     moveInIndex(this.byTag, person.id, tagsRemoved, tagsAdded);
     const companies = before?.companies ?? EMPTY_LIST;
@@ -323,7 +329,7 @@ export class MemoryPeopleStore implements PeopleStore {
   /** Takes the person out of the contact, external id, tag and company indexes (not out of segments). */
   private unindex(person: Person): void {
     const id = person.id;
-    for (const contact of contactsNotIn(person, undefined)) if (this.byContact.get(contact) === id) this.byContact.delete(contact);
+    for (const contact of contactsNotIn(person, undefined)) if (this.contacts.map.get(contact) === id) this.contacts.map.delete(contact);
     const externalId = person.standard.externalId;
     if (typeof externalId === 'string' && this.byExternalId.get(externalId) === id) this.byExternalId.delete(externalId);
     moveInIndex(this.byTag, id, person.tags, EMPTY_LIST);
@@ -340,7 +346,7 @@ export class MemoryPeopleStore implements PeopleStore {
 
   private requireContactsFree(personId: string, contacts: readonly string[]): void {
     for (const contact of contacts) {
-      const owner = this.byContact.get(contact);
+      const owner = this.contacts.map.get(contact);
       if (owner !== undefined && owner !== personId) {
         throw new JunctionError(
           'JCT_CONTACT_TAKEN',

@@ -418,6 +418,41 @@ t.test('restore keeps the parts of a stored profile that are laid out already, a
   t.not(rebuilt.custom, row.custom);
 });
 
+t.test('restored contacts are indexed in the background, or at once by a lookup or write before it ends', async (t) => {
+  const restoreMany = (store: MemoryPeopleStore, n: number) => {
+    for (let i = 0; i < n; i++) {
+      const phone = `+3859100${String(i).padStart(5, '0')}`;
+      store.restore({ id: `p_${i}`, standard: {}, custom: {}, phones: [phone], emails: [`${i}@example.com`], tags: [], companies: [], lastContacted: {} });
+    }
+  };
+  const background = setup().store;
+  restoreMany(background, 45_000); // three slices
+  t.equal(await background.indexContactsInBackground(), 45_000);
+  t.equal(background.findByContact('+385910044999')?.id, 'p_44999');
+  t.equal(background.findByContact('44999@example.com')?.id, 'p_44999');
+  t.equal(await background.indexContactsInBackground(), 0, 'nothing left');
+
+  const replaced = setup().store;
+  restoreMany(replaced, 10);
+  replaced.restore({ id: 'p_7', standard: {}, custom: {}, phones: ['+385917654321'], emails: [], tags: [], companies: [], lastContacted: {} });
+  t.equal(replaced.findByContact('+385910000007'), undefined, 'a profile restored again takes the place of the deferred one');
+  t.equal(replaced.findByContact('+385917654321')?.id, 'p_7');
+
+  const early = setup().store;
+  restoreMany(early, 30_000);
+  const indexing = early.indexContactsInBackground();
+  t.equal(early.findByContact('+385910029999')?.id, 'p_29999', 'a lookup finishes the index');
+  t.throws(() => early.upsert({ id: 'p_new', phones: ['+385910012345'] }), { code: 'JCT_CONTACT_TAKEN' });
+  t.equal(await indexing, 30_000);
+
+  const written = setup().store;
+  restoreMany(written, 10);
+  t.throws(() => written.update('p_3', [{ op: 'addPhone', phone: '+385910000004' }]), { code: 'JCT_CONTACT_TAKEN' }, 'a write sees every restored contact');
+  written.update('p_3', [{ op: 'addPhone', phone: '+385917654321' }]);
+  t.equal(written.findByContact('+385917654321')?.id, 'p_3');
+  t.equal(written.findByContact('+385910000004')?.id, 'p_4');
+});
+
 t.test('blockOf reads one do-not-contact entry', async (t) => {
   const { store } = setup();
   store.addDoNotContact({ channel: 'sms', contact: '+385 91 234 5678', senders: ['ACME'] });

@@ -1,7 +1,8 @@
 // The Postgres store: the journal backend of a Junction whose system of record is a Postgres
 // database. It owns the connection pool, the atomic write of a group-commit batch (one
 // transaction: per table one upsert of every key written and one delete of every key deleted)
-// and reading every table back at open, so that the synchronous load() serves it from memory.
+// and reading every table back at open (postgres-copy.ts), so that the synchronous load() serves
+// it from memory.
 // Tables live in one schema (default `junction`), migrated at open (postgres-migrations.ts).
 //
 // Durability (synchronous_commit, set on every connection):
@@ -18,6 +19,7 @@ import { Pool, escapeIdentifier, type ClientBase, type PoolClient, type PoolConf
 import { JunctionError } from '../errors.js';
 import { lastTexts, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
 import { applyMigrations, type MigrationResult } from './postgres-migrations.js';
+import { copiedRows, copyChunks, type Chunks } from './postgres-copy.js';
 
 export const DEFAULT_SCHEMA = 'junction';
 
@@ -51,21 +53,16 @@ export interface Fence {
 
 /** How much longer than the statement timeout a query waits for a server that stopped answering (ms). */
 const SILENT_SERVER_SLACK_MS = 1000;
-/** Rows read per query at open (keyset paging). */
-const PAGE = 10_000;
 /** Schema names this store accepts: letters, digits and _, at most Postgres's 63 bytes, not pg_ (reserved by Postgres). */
 const SCHEMA_NAME = /^(?!pg_)[A-Za-z_][A-Za-z0-9_]{0,62}$/i;
-
-/** A page of stored rows: [stored key, JSON text]. */
-type Page = Array<[key: string, value: string]>;
 
 /** The SQL of one table, schema-qualified (commits prepare it as `<table>.upsert` and `<table>.remove`). */
 interface TableSql {
   readonly table: Table;
   readonly upsert: string;
   readonly remove: string;
-  readonly first: string;
-  readonly after: string;
+  /** Every row in key order, as COPY text. */
+  readonly copy: string;
 }
 
 /** One table's part of a batch, after the last write of each key won: keys and JSON texts to upsert, keys to delete. */
@@ -93,7 +90,7 @@ export class PostgresBackend implements JournalBackend {
     private readonly target: Target,
     private readonly tables: ReadonlyMap<Table, TableSql>,
     /** Each table's rows read at open, until load() hands them out or the first commit. */
-    private readonly preloaded: Map<Table, Page[]>,
+    private readonly preloaded: Map<Table, Chunks>,
     private readonly fence: Fence | undefined,
   ) {}
 
@@ -117,22 +114,22 @@ export class PostgresBackend implements JournalBackend {
   }
 
   has(table: Table): boolean {
-    return (this.preloaded.get(table) ?? []).some((page) => page.length > 0);
+    return (this.preloaded.get(table) ?? []).length > 0;
   }
 
   /**
    * Every row of a table in key order (binary order of the UTF-8 key), from the rows read at
-   * open; values parsed as they are reached, and each page let go once passed. Serves each
+   * open; values parsed as they are reached, and each chunk let go once passed. Serves each
    * table once, before any commit.
    */
   load(table: Table): Iterable<[key: string, value: unknown]> {
-    const pages = this.preloaded.get(table);
-    if (pages === undefined) {
+    const chunks = this.preloaded.get(table);
+    if (chunks === undefined) {
       this.sqlOf(table); // an unknown table is JCT_STORE_TABLE_UNKNOWN
       throw new JunctionError('JCT_STORE_LOADED', `the ${table} rows read at open were handed out already: load() serves each table once, before the first commit`, { table });
     }
     this.preloaded.delete(table);
-    return rowsOf(pages);
+    return rowsOf(chunks);
   }
 
   /** Writes the batch in one transaction (all rows or none); the last write of a key wins. */
@@ -273,46 +270,26 @@ export function storeError(err: unknown, target: Target): JunctionError {
 
 function tableSql(schema: string, table: Table): TableSql {
   const name = `${escapeIdentifier(schema)}.${escapeIdentifier(table)}`;
-  const select = `SELECT key, value FROM ${name}`;
   return {
     table,
     upsert: `INSERT INTO ${name} (key, value) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
     remove: `DELETE FROM ${name} WHERE key = ANY($1::text[])`,
-    first: `${select} ORDER BY key COLLATE "C" LIMIT ${PAGE}`,
-    after: `${select} WHERE key > $1 ORDER BY key COLLATE "C" LIMIT ${PAGE}`,
+    copy: `COPY (SELECT key, value FROM ${name} ORDER BY key COLLATE "C") TO STDOUT`,
   };
 }
 
-/** Every table's rows, PAGE at a time in key order, all from one snapshot of the database. */
-async function preload(client: PoolClient, tables: readonly TableSql[]): Promise<Map<Table, Page[]>> {
-  const preloaded = new Map<Table, Page[]>();
+/** Every table's rows in key order, all from one snapshot of the database. */
+async function preload(client: PoolClient, tables: readonly TableSql[]): Promise<Map<Table, Chunks>> {
+  const preloaded = new Map<Table, Chunks>();
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  for (const sql of tables) preloaded.set(sql.table, await readTable(client, sql));
+  for (const sql of tables) preloaded.set(sql.table, await copyChunks(client, sql.copy));
   await client.query('COMMIT');
   return preloaded;
 }
 
-async function readTable(client: PoolClient, sql: TableSql): Promise<Page[]> {
-  const pages: Page[] = [];
-  let page = await readPage(client, sql.first, []);
-  while (page.length > 0) {
-    pages.push(page);
-    if (page.length < PAGE) break;
-    page = await readPage(client, sql.after, [page[page.length - 1]![0]]);
-  }
-  return pages;
-}
-
-async function readPage(client: PoolClient, text: string, values: string[]): Promise<Page> {
-  const result = await client.query<[string, string]>({ text, values, rowMode: 'array' });
-  return result.rows;
-}
-
-/** The rows of the pages in order, each value parsed when reached; a page is let go once passed. */
-function* rowsOf(pages: Page[]): Generator<[string, unknown]> {
-  for (let page = pages.shift(); page !== undefined; page = pages.shift()) {
-    for (const [key, text] of page) yield [engineKey(key), JSON.parse(text)];
-  }
+/** The rows of a table read at open, each value parsed when reached. */
+function* rowsOf(chunks: Chunks): Generator<[string, unknown]> {
+  for (const [key, text] of copiedRows(chunks)) yield [engineKey(key), JSON.parse(text)];
 }
 
 function tableWrites(sql: TableSql, values: ReadonlyMap<string, string | null>): TableWrites {

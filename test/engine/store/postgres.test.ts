@@ -85,9 +85,9 @@ t.test('every table round-trips; deletes; the last write of a key in a batch win
   t.same(stored, [{ n: 5 }], 'one row per live key in the table');
 });
 
-t.test('keys load in the binary order of their UTF-8 bytes, across pages, U+0000 included', { skip }, async (t) => {
+t.test('keys load in the binary order of their UTF-8 bytes, across chunks, U+0000 and COPY\'s escapes included', { skip }, async (t) => {
   const schema = tempSchema(t, 'jct_store');
-  const tricky = ['', '\u0000', 'a', 'a\u0000', 'a\u0000b', 'a\u0001', 'a\u0001\u0002', 'a\u0002', 'ab', 'B', 'b', 'Z', 'z', 'é', 'e', 'ß', '～', '😀', 'flow\u0000person-1', 'flow\u0001'];
+  const tricky = ['', '\u0000', 'a', 'a\u0000', 'a\u0000b', 'a\u0001', 'a\u0001\u0002', 'a\u0002', 'ab', 'B', 'b', 'Z', 'z', 'é', 'e', 'ß', '～', '😀', 'flow\u0000person-1', 'flow\u0001', 'tab\there', 'new\nline', 'cr\r', '\\', 'back\\slash\\n', '\b\f\v\u0007', '\\\t'];
   const many = Array.from({ length: 25_000 }, (_, i) => `${['a', 'b', '\u0000', 'é', '~', '😀', 'Z'][i % 7]}${(i * 7919) % 25_000}${i % 3 === 0 ? '\u0000x' : ''}`);
   const keys = [...new Set([...tricky, ...many])];
   const writer = await open(t, schema);
@@ -95,7 +95,7 @@ t.test('keys load in the binary order of their UTF-8 bytes, across pages, U+0000
   await writer.close();
   const loaded = [...(await open(t, schema)).load('history')];
   const expected = [...keys].sort(binaryOrder);
-  t.equal(loaded.length, keys.length, 'every key, more than one page of 10,000');
+  t.equal(loaded.length, keys.length, 'every key, more than one chunk of COPY text');
   t.ok(
     loaded.every(([key], i) => key === expected[i]),
     'in binary order',
@@ -136,6 +136,19 @@ t.test('a batch is all or nothing: a value with no JSON form or a failing server
   t.same(await sql(`SELECT count(*)::int AS n FROM "${schema}"."meta"`), [{ n: 0 }]);
   await backend.commit([{ table: 'person', key: 'p2', value: { name: 'Bob' } }]);
   t.same(await sql(`SELECT key FROM "${schema}"."person" ORDER BY key`), [{ key: 'p1' }, { key: 'p2' }], 'the store stays usable');
+});
+
+t.test('a table the open cannot read within the statement timeout fails the open, and leaves nothing behind', { skip }, async (t) => {
+  const schema = tempSchema(t, 'jct_store');
+  const writer = await open(t, schema);
+  await writer.commit([{ table: 'participant', key: 'a', value: 1 }]);
+  await writer.close();
+  const blocker = await connection(t);
+  await blocker.query('BEGIN');
+  await blocker.query(`LOCK TABLE "${schema}"."participant" IN ACCESS EXCLUSIVE MODE`);
+  await t.rejects(PostgresBackend.open({ url: PG_URL, schema, statementTimeoutMs: 300 }), { code: 'JCT_STORE_UNAVAILABLE', details: { cause: '57014' } });
+  await blocker.query('ROLLBACK');
+  t.same([...(await open(t, schema)).load('participant')], [['a', 1]]);
 });
 
 t.test('load() serves each table once, before the first commit; reopening sees every commit', { skip }, async (t) => {

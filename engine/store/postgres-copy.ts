@@ -1,0 +1,52 @@
+// Reading a whole table at open with COPY … TO STDOUT (text format) instead of SELECT: the server
+// streams rows with no per-row protocol message for the driver to parse, and the rows are kept as
+// the text chunks they arrived in (a few dozen kilobytes each, whole lines only) until load()
+// splits and parses them. A million rows cost a few hundred chunk strings to keep, not a million
+// arrays of two strings (which the collector would copy and mark while the rest is read).
+//
+// Text format (one line per row, `key<TAB>value`): the server writes a backslash as `\\` and
+// backspace, form feed, newline, carriage return, tab and vertical tab as `\b \f \n \r \t \v`;
+// every other character as it is. A JSON text has no raw control character, but keys may.
+import { StringDecoder } from 'node:string_decoder';
+import type { PoolClient } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+
+/** A table's rows as whole lines of COPY text, in the order the server sent them. */
+export type Chunks = string[];
+
+const UNESCAPED: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** Runs `copy` (a `COPY (SELECT key, value …) TO STDOUT` statement) and keeps what it sends as chunks of whole lines. */
+export async function copyChunks(client: PoolClient, copy: string): Promise<Chunks> {
+  const chunks: Chunks = [];
+  const decoder = new StringDecoder('utf8'); // a character may be split between two packets
+  let partial = '';
+  const stream = client.query(copyTo(copy));
+  for await (const data of stream as AsyncIterable<Buffer>) {
+    const text = partial + decoder.write(data);
+    const end = text.lastIndexOf('\n') + 1;
+    if (end > 0) chunks.push(text.slice(0, end));
+    partial = text.slice(end);
+  }
+  // The driver's read timeout (query_timeout) is cleared by the query's callback, which a COPY
+  // stream never calls: left alone, it would fail the finished stream later and hold the process.
+  (stream as { callback?: () => void }).callback?.();
+  return chunks;
+}
+
+/** The rows of the chunks, in order, as [key, value text]; each chunk is let go once passed. */
+export function* copiedRows(chunks: Chunks): Generator<[key: string, value: string]> {
+  for (let chunk = chunks.shift(); chunk !== undefined; chunk = chunks.shift()) {
+    for (let at = 0; at < chunk.length; ) {
+      const tab = chunk.indexOf('\t', at);
+      const end = chunk.indexOf('\n', tab);
+      yield [field(chunk.slice(at, tab)), field(chunk.slice(tab + 1, end))];
+      at = end + 1;
+    }
+  }
+}
+
+/** A field as it was stored, its escapes undone. */
+function field(text: string): string {
+  return text.includes('\\') ? text.replace(/\\(.)/g, (_, c: string) => UNESCAPED[c] ?? c) : text;
+}

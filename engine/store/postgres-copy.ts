@@ -34,9 +34,11 @@ export async function copyChunks(client: PoolClient, copy: string): Promise<Chun
   return chunks;
 }
 
-/** The rows of the chunks, in order, as [key, value text]; each chunk is let go once passed. */
+/** The rows of the chunks, in order, as [key, value text]; each chunk is let go once passed (constant time per chunk). */
 export function* copiedRows(chunks: Chunks): Generator<[key: string, value: string]> {
-  for (let chunk = chunks.shift(); chunk !== undefined; chunk = chunks.shift()) {
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i]!;
+    chunks[i] = '';
     for (let at = 0; at < chunk.length; ) {
       const tab = chunk.indexOf('\t', at);
       const end = chunk.indexOf('\n', tab);

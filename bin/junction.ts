@@ -10,7 +10,6 @@ import { simulateCommand } from './commands/simulate.js';
 import { schemaCommand } from './commands/schema.js';
 import { referenceCommand } from './commands/reference.js';
 import { configReferenceCommand } from './commands/config-reference.js';
-import { startCommand } from './commands/start.js';
 import { keysCommand } from './commands/keys.js';
 import { templatesCommand } from './commands/templates.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -58,6 +57,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     if (values.version) return version(out);
     if (values.help || command === 'help' || !command) return usage(out, values.help || command === 'help' ? 0 : 2);
     if (command === 'start') {
+      const { startCommand } = await import('./commands/start.js'); // the server's modules: only this command loads them
       await startCommand(values.config, values.pretty ?? false);
       return -1;
     }

@@ -2,18 +2,16 @@
 // directory (or memory when dataDir is ""), PostgreSQL (databaseUrl), Redis alone (redisUrl) or
 // Redis in front of PostgreSQL (both).
 // In cluster mode (any server store) the store is opened once this process holds the lease,
-// which is kept in PostgreSQL when the store has it, else in Redis (acquireLease).
+// which is kept in PostgreSQL when the store has it, else in Redis (acquireLease). The server
+// stores' modules (and their clients, pg and ioredis) are imported only when configured.
 // A server store that cannot be reached at start is tried again with backoff (one line logged
 // per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error.
 import { ConfigError, type JunctionConfig } from '../config/index.js';
 import { MemoryBackend, type JournalBackend } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
-import { PostgresBackend } from '../engine/store/postgres.js';
-import { PostgresLease } from '../engine/store/postgres-lease.js';
-import { RedisLease } from '../engine/store/redis-lease.js';
+import type { PostgresLease } from '../engine/store/postgres-lease.js';
+import type { RedisLease } from '../engine/store/redis-lease.js';
 import type { LeaseOptions } from '../engine/store/lease.js';
-import { RedisBackend } from '../engine/store/redis.js';
-import { RedisPostgresBackend } from '../engine/store/redis-postgres.js';
 import { toJunctionError } from '../engine/errors.js';
 import { withoutPassword } from '../gateway/auth/rate-limit.js';
 
@@ -49,8 +47,12 @@ export function storeName(config: JunctionConfig): string {
 export type ClusterLease = PostgresLease | RedisLease;
 
 /** Waits for the cluster's lease in the configured store and takes it. */
-export function acquireLease(config: JunctionConfig, options: LeaseOptions): Promise<ClusterLease> {
-  if (storeKind(config) === 'redis') return RedisLease.acquire({ ...options, url: config.redisUrl, prefix: config.redisPrefix });
+export async function acquireLease(config: JunctionConfig, options: LeaseOptions): Promise<ClusterLease> {
+  if (storeKind(config) === 'redis') {
+    const { RedisLease } = await import('../engine/store/redis-lease.js');
+    return RedisLease.acquire({ ...options, url: config.redisUrl, prefix: config.redisPrefix });
+  }
+  const { PostgresLease } = await import('../engine/store/postgres-lease.js');
   return PostgresLease.acquire({ ...options, url: config.databaseUrl, schema: config.databaseSchema });
 }
 
@@ -59,6 +61,12 @@ export async function openStore(config: JunctionConfig, logger: Logger, lease?: 
   const kind = storeKind(config);
   if (kind === 'memory') return new MemoryBackend();
   if (kind === 'embedded') return new SqliteBackend({ dir: config.dataDir, synchronous: config.sync });
+  const [{ PostgresBackend }, { PostgresLease }, { RedisBackend }, { RedisPostgresBackend }] = await Promise.all([
+    import('../engine/store/postgres.js'),
+    import('../engine/store/postgres-lease.js'),
+    import('../engine/store/redis.js'),
+    import('../engine/store/redis-postgres.js'),
+  ]);
   const fence = lease instanceof PostgresLease ? lease : undefined;
   const postgres = { url: config.databaseUrl, schema: config.databaseSchema, synchronousCommit: config.sync === 'full' ? 'on' : 'off', fence } as const;
   const redis = { url: config.redisUrl, prefix: config.redisPrefix, fence: lease };

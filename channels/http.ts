@@ -3,8 +3,11 @@
 // of the answer shared by every provider: 2xx is the provider's answer; 408, 429 and 5xx are
 // retryable (after the provider's Retry-After when it gives one); other 4xx fail for good;
 // a network error or timeout is retryable. Errors carry stable codes and the provider's words.
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { EffectFailure } from '../engine/errors.js';
+import { lazyRequire } from '../engine/lazy-require.js';
+
+const undici = lazyRequire<typeof import('undici')>('undici');
 
 export interface ProviderCall {
   readonly url: string;
@@ -35,14 +38,13 @@ export interface Explanation {
 export type Explain = (answer: ProviderAnswer) => Explanation | undefined;
 
 export class ProviderHttp {
-  private readonly agent: Agent;
+  /** The connection pool, made by the first call. */
+  private pool: Agent | undefined;
 
   constructor(
     private readonly provider: string,
     private readonly timeoutMs = 10_000,
-  ) {
-    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
-  }
+  ) {}
 
   /**
    * Performs the call; resolves with a 2xx answer, throws EffectFailure otherwise, in the
@@ -55,13 +57,17 @@ export class ProviderHttp {
   }
 
   close(): Promise<void> {
-    return this.agent.close();
+    return this.pool?.close() ?? Promise.resolve();
+  }
+
+  private get agent(): Agent {
+    return (this.pool ??= new (undici().Agent)({ keepAliveTimeout: 30_000, connections: 64 }));
   }
 
   private async send(c: ProviderCall): Promise<ProviderAnswer & { retryAfter: string | undefined }> {
     const { body, type } = bodyOf(c);
     try {
-      const res = await request(c.url, {
+      const res = await undici().request(c.url, {
         method: c.method ?? 'POST',
         headers: { ...(type ? { 'content-type': type } : {}), ...c.headers },
         body,

@@ -4,7 +4,6 @@
 // operators who migrate before rolling out). The embedded and Redis stores upgrade themselves
 // at start: for them it says so and changes nothing.
 import { loadConfig } from '../../config/index.js';
-import { migrate } from '../../engine/store/postgres.js';
 import { storeKind, storeName } from '../store.js';
 
 export async function migrateCommand(configFile: string | undefined, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
@@ -13,6 +12,7 @@ export async function migrateCommand(configFile: string | undefined, env: NodeJS
     out(`nothing to migrate: the store is ${storeName(config)}, which upgrades itself at start`);
     return 0;
   }
+  const { migrate } = await import('../../engine/store/postgres.js'); // loaded only where a PostgreSQL store is configured
   const { from, to, applied } = await migrate(config.databaseUrl, config.databaseSchema);
   out(applied.length === 0 ? `${storeName(config)} is at schema version ${to}: nothing to do` : `${storeName(config)}: schema version ${from} → ${to} (${applied.join(', ')})`);
   return 0;

@@ -3,15 +3,18 @@
 // per recipient of ours and submitted to the inbox; HTML turned into text; and the webhook
 // route itself (form read from the raw bytes, verified, read, submitted, answered once durable).
 import { createHash } from 'node:crypto';
-import { Response } from 'undici';
-import { simpleParser, parseAddressHeader, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import { JunctionError } from '../../engine/errors.js';
+import { lazyRequire } from '../../engine/lazy-require.js';
 import type { RouteAnswer, RouteDefinition, RouteRequest } from '../../engine/module.js';
 import type { InboundMessage } from '../../engine/messaging/message.js';
 import { header } from '../signing.js';
 import { payloadInvalid } from '../errors.js';
 import { isOurs, type EmailSettings } from './settings.js';
 import { submitInbound } from '../provider.js';
+
+const mailparser = lazyRequire<typeof import('mailparser')>('mailparser');
+const undici = lazyRequire<typeof import('undici')>('undici');
 
 /** One mail as any inbound path read it. */
 export interface Mail {
@@ -42,7 +45,7 @@ export function messagesOf(mail: Mail): InboundMessage[] {
 
 /** The addresses of an address header ("Ana <ana@example.com>, bo@example.com"), groups flattened. */
 export function addressesOf(value: string | AddressObject | undefined): string[] {
-  const parsed = typeof value === 'string' ? parseAddressHeader(value, { flatten: true }) : value;
+  const parsed = typeof value === 'string' ? mailparser().parseAddressHeader(value, { flatten: true }) : value;
   return (parsed?.value ?? []).flatMap((a) => a.group ?? [a]).flatMap((a) => (a.address?.includes('@') ? [a.address] : []));
 }
 
@@ -79,7 +82,7 @@ export function messageIdOr(messageId: string | undefined, ...identifying: Reado
 /** A MIME message (or header block) parsed; 400 when mailparser cannot. */
 export async function parseMime(raw: Buffer): Promise<ParsedMail> {
   try {
-    return await simpleParser(raw, PARSING);
+    return await mailparser().simpleParser(raw, PARSING);
   } catch (err) {
     throw payloadInvalid(`the mail could not be parsed: ${(err as Error).message}`);
   }
@@ -144,9 +147,9 @@ export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinit
 
 async function formOf(req: RouteRequest): Promise<Form> {
   const type = header(req, 'content-type') ?? '';
-  let data: Awaited<ReturnType<Response['formData']>>;
+  let data: Awaited<ReturnType<InstanceType<typeof Response>['formData']>>;
   try {
-    data = await new Response(req.rawBody, { headers: { 'content-type': type } }).formData();
+    data = await new (undici().Response)(req.rawBody, { headers: { 'content-type': type } }).formData();
   } catch {
     throw payloadInvalid('the body is not a multipart/form-data or urlencoded form');
   }

@@ -1,11 +1,14 @@
 // Outbound email over SMTP (nodemailer): one pooled transport per relay configuration, the
 // outbox key as the Message-ID's local part and in X-Junction-Idempotency-Key, and the relay's
 // answer read as the engine wants it: 4xx and connection failures retryable, 5xx not.
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { EffectFailure } from '../../engine/errors.js';
+import { lazyRequire } from '../../engine/lazy-require.js';
 import type { OutboundMessage, SendResult } from '../../engine/messaging/message.js';
 import { requiredSetting as required } from '../provider.js';
 import type { EmailSettings } from './settings.js';
+
+const nodemailer = lazyRequire<typeof import('nodemailer')>('nodemailer');
 
 /** Failures of the connection rather than of what was sent: worth retrying. */
 const CONNECTION_FAILURES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPROTOCOL', 'EMAXLIMIT', 'EPROXY']);
@@ -43,7 +46,7 @@ function transportOf(s: EmailSettings): Transporter {
   const key = JSON.stringify([host, s.relayPort, s.relaySecure, s.relayUser, s.relayPassword, s.timeoutMs]);
   let transport = transports.get(key);
   if (!transport) {
-    transport = createTransport({
+    transport = nodemailer().createTransport({
       pool: true,
       host,
       port: s.relayPort,

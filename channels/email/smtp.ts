@@ -6,13 +6,16 @@
 // inbox could not take them (the sending server retries later).
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { ListenerContext, ListenerDefinition } from '../../engine/module.js';
 import { JunctionError } from '../../engine/errors.js';
+import { lazyRequire } from '../../engine/lazy-require.js';
 import { sameText } from '../signing.js';
 import { isOurs, type EmailSettings } from './settings.js';
 import { messagesOf, readMime } from './inbound.js';
 import { submitInbound } from '../provider.js';
+
+const smtpServer = lazyRequire<typeof import('smtp-server')>('smtp-server');
 
 const MAX_RECIPIENTS = 100;
 /** How long stopping waits for connected clients before cutting them off. */
@@ -31,7 +34,7 @@ export const smtpListener: ListenerDefinition = {
 
 async function listen(ctx: ListenerContext): Promise<SmtpListening> {
   const settings = ctx.settings as EmailSettings;
-  const server = new SMTPServer({ ...optionsOf(settings), ...handlersOf(ctx, settings) });
+  const server = new (smtpServer().SMTPServer)({ ...optionsOf(settings), ...handlersOf(ctx, settings) });
   server.on('error', (err) => ctx.logger.warn({ err }, 'SMTP connection error'));
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);

@@ -6,9 +6,11 @@
 // pending when the app closes are abandoned.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { request } from 'undici';
 import { JunctionError } from '../../engine/errors.js';
+import { lazyRequire } from '../../engine/lazy-require.js';
 import type { ErrorLogger } from '../errors.js';
+
+const undici = lazyRequire<typeof import('undici')>('undici');
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,7 +89,7 @@ export class Notifier {
   private async attempt(url: URL, body: string): Promise<Failure | undefined> {
     try {
       const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.options.timeoutMs)]);
-      const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
+      const res = await undici().request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
       await res.body.dump();
       if (res.statusCode < 300) return undefined;
       return { reason: `status ${res.statusCode}`, retry: res.statusCode >= 500 };

@@ -6,9 +6,12 @@
 // through (skipOnError), a warning is logged once per outage. A Redis URL's password is never logged.
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { JunctionError } from '../../engine/errors.js';
+import { lazyRequire } from '../../engine/lazy-require.js';
 import type { ErrorLogger } from '../errors.js';
+
+const ioredis = lazyRequire<typeof import('ioredis')>('ioredis');
 
 /** A logger with a warning level if it has one (pino has); errors are logged as errors otherwise. */
 export type WarnLogger = ErrorLogger & { warn?(obj: object, msg?: string): void };
@@ -62,7 +65,7 @@ export function withoutPassword(url: string): string {
 
 /** One ioredis client per app: connected when the app starts (waiting at most REDIS_CONNECT_MS), closed with it. */
 function sharedCounters(app: FastifyInstance, url: string, logger: WarnLogger): Redis {
-  const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, connectTimeout: REDIS_CONNECT_MS, commandTimeout: REDIS_COMMAND_MS });
+  const client = new (ioredis().Redis)(url, { lazyConnect: true, enableOfflineQueue: false, connectTimeout: REDIS_CONNECT_MS, commandTimeout: REDIS_COMMAND_MS });
   const where = withoutPassword(url);
   let down = false;
   client.on('error', (err: Error & { code?: string }) => {

@@ -61,21 +61,25 @@ export async function openStore(config: JunctionConfig, logger: Logger, lease?: 
   const kind = storeKind(config);
   if (kind === 'memory') return new MemoryBackend();
   if (kind === 'embedded') return new SqliteBackend({ dir: config.dataDir, synchronous: config.sync });
-  const [{ PostgresBackend }, { PostgresLease }, { RedisBackend }, { RedisPostgresBackend }] = await Promise.all([
-    import('../engine/store/postgres.js'),
-    import('../engine/store/postgres-lease.js'),
-    import('../engine/store/redis.js'),
-    import('../engine/store/redis-postgres.js'),
-  ]);
-  const fence = lease instanceof PostgresLease ? lease : undefined;
-  const postgres = { url: config.databaseUrl, schema: config.databaseSchema, synchronousCommit: config.sync === 'full' ? 'on' : 'off', fence } as const;
+  return retried(await opener(kind, config, logger, lease), config.storeStartTimeoutS * 1000, storeName(config), logger, wait);
+}
+
+/** How to open the server store of `kind`, with only that store's modules imported. */
+async function opener(kind: StoreKind, config: JunctionConfig, logger: Logger, lease: ClusterLease | undefined): Promise<() => Promise<JournalBackend>> {
   const redis = { url: config.redisUrl, prefix: config.redisPrefix, fence: lease };
-  const open = (): Promise<JournalBackend> => {
-    if (kind === 'postgres') return PostgresBackend.open(postgres);
-    if (kind === 'redis') return RedisBackend.open(redis);
-    return RedisPostgresBackend.open({ redis, postgres, onColdStore: (err) => coldStoreChanged(logger, err) });
-  };
-  return retried(open, config.storeStartTimeoutS * 1000, storeName(config), logger, wait);
+  if (kind === 'redis') {
+    const { RedisBackend } = await import('../engine/store/redis.js');
+    return () => RedisBackend.open(redis);
+  }
+  // A store with PostgreSQL keeps the cluster's lease there (acquireLease): the lease is PostgreSQL's.
+  const fence = lease as PostgresLease | undefined;
+  const postgres = { url: config.databaseUrl, schema: config.databaseSchema, synchronousCommit: config.sync === 'full' ? 'on' : 'off', fence } as const;
+  if (kind === 'postgres') {
+    const { PostgresBackend } = await import('../engine/store/postgres.js');
+    return () => PostgresBackend.open(postgres);
+  }
+  const { RedisPostgresBackend } = await import('../engine/store/redis-postgres.js');
+  return () => RedisPostgresBackend.open({ redis, postgres, onColdStore: (err) => coldStoreChanged(logger, err) });
 }
 
 async function retried<T>(open: () => Promise<T>, withinMs: number, name: string, logger: Logger, wait: (ms: number) => Promise<void>): Promise<T> {

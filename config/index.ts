@@ -72,6 +72,13 @@ export const ConfigSchema = Type.Object(
       description: 'With cluster: the URL the other processes forward requests to while this one owns the partitions, e.g. http://10.0.0.7:8080 ("": the address it listens on)',
     }),
     leaseMs: Type.Integer({ minimum: 300, maximum: 60_000, default: 3000, description: "With cluster: how long the owner's lease lasts unless renewed (renewed every third of it); the longest a standby waits to take over from an owner that died" }),
+    heapHeadroomPercent: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 0,
+      description:
+        "How far the JavaScript heap may grow past what it held alive after a full garbage collection before the next one, in percent (V8's heap growing factor, 1 + percent/100); 0 lets V8 choose. A full collection of a heap holding a million waiting participants stalls the process for hundreds of milliseconds: 300 makes them rare, trading memory for steady timer lateness (docs/operations.md, Memory and garbage collection)",
+    }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info', description: 'Least severe level logged (pino levels; silent logs nothing)' }),
     modules: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
       default: {},
@@ -106,6 +113,7 @@ export const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_CLUSTER: 'cluster',
   JUNCTION_LEASE_MS: 'leaseMs',
   JUNCTION_ADVERTISE_URL: 'advertiseUrl',
+  JUNCTION_HEAP_HEADROOM_PERCENT: 'heapHeadroomPercent',
   JUNCTION_LOG_LEVEL: 'logLevel',
 };
 
@@ -114,7 +122,7 @@ export const ENV_ALIASES: Record<string, keyof JunctionConfig> = {
   DATABASE_URL: 'databaseUrl',
   REDIS_URL: 'redisUrl',
 };
-const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays', 'rateLimitPerSecond', 'storeStartTimeoutS', 'leaseMs']);
+const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays', 'rateLimitPerSecond', 'storeStartTimeoutS', 'leaseMs', 'heapHeadroomPercent']);
 const BOOLEANS = new Set<keyof JunctionConfig>(['cluster']);
 /** How an environment variable says yes or no; another word stays a string, which validation refuses. */
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };

@@ -27,6 +27,7 @@ import { builtInTemplates } from '../templates.js';
 import { openStore, storeName } from '../store.js';
 import { listenError } from '../listen.js';
 import { standBy } from '../standby.js';
+import { setHeapHeadroom } from '../heap.js';
 
 export async function startCommand(configFile: string | undefined, pretty = false): Promise<void> {
   const config = withPackageExamples(loadConfig(process.env, configFile));
@@ -34,6 +35,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
   const logger = pretty ? pino(options, prettyStream()) : pino(options);
   logger.info({ config: { ...config, redisUrl: config.redisUrl && withoutPassword(config.redisUrl), databaseUrl: config.databaseUrl && withoutPassword(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
+  setHeapHeadroom(config.heapHeadroomPercent); // before recovery fills the heap
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
   const owned = config.cluster ? await standBy(config, logger) : undefined;

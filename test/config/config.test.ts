@@ -26,6 +26,7 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     cluster: false,
     advertiseUrl: '',
     leaseMs: 3000,
+    heapHeadroomPercent: 0,
     logLevel: 'info',
     modules: {},
   });
@@ -43,6 +44,8 @@ t.test('a file overrides the defaults and the environment overrides the file', a
   const c = loadConfig({ JUNCTION_PORT: '9100', JUNCTION_PEOPLE: '' }, `${dir}/junction.json`);
   t.match(c, { host: '127.0.0.1', port: 9100, flows: 'flows', people: '', logLevel: 'warn' }, 'an empty JUNCTION_PEOPLE means no people file');
   t.equal(loadConfig({ JUNCTION_HOST: '0.0.0.0' }).host, '0.0.0.0');
+  t.equal(loadConfig({ JUNCTION_HEAP_HEADROOM_PERCENT: '300' }).heapHeadroomPercent, 300);
+  t.throws(() => loadConfig({ JUNCTION_HEAP_HEADROOM_PERCENT: '-1' }), { code: 'JCT_CONFIG_INVALID' });
 });
 
 t.test('bad configuration is refused with every problem named', async (t) => {

@@ -49,7 +49,7 @@ export interface VersionMetrics {
  * The entry history of one flow in a partition, by person number, in the smallest form that
  * holds it: the entry time alone for the common case (entered once, still inside), which costs
  * no object; [entry time, exit time] for the next most common (entered once, out again: what
- * every exit leaves behind, 40 bytes instead of the history's 120); else the history. And its
+ * every exit leaves behind, 64 bytes instead of the history's 120); else the history. And its
  * journal rows.
  */
 interface FlowHistory {

@@ -1,7 +1,9 @@
 // memory — heap bytes per waiting participant, with 1,000,000 waiting (500,000 with --quick),
 // each of another person (the people are measured apart, before): half in a Pause, half waiting for an input (an event) with a timeout, timer and wait-index
 // entries included; beside 1,000,000 plain participant objects in a Map, measured in the same
-// run. Also bytes per person (one phone, four attributes, indexes included).
+// run. Also bytes per person (one phone, four attributes, indexes included), and what a
+// participant leaves behind once it has exited (its person's entry history of the flow, seen
+// nodes and metrics entries: what the re-entry rules and reports keep).
 // Targets: ≤ 100 B per participant and ≤ 0.7× the Map; ≤ 300 B per person.
 // Needs --expose-gc (the bench script passes it).
 import { Type } from '@sinclair/typebox';
@@ -75,6 +77,26 @@ async function participantBytes(n: number): Promise<number> {
   return bytes;
 }
 
+/** Heap bytes left per participant once each of n people entered a flow that exits at once. */
+async function exitedBytes(n: number): Promise<number> {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 5));
+  const people = new MemoryPeopleStore(clock);
+  for (let i = 0; i < n; i++) people.upsert({ id: `p${i}` });
+  const engine = new Engine({ clock, people, registry: new Registry([coreModule]), journal: new GroupCommit(nowhere) });
+  engine.save(flow('exits', { id: 'w', type: 'exit', config: {} }));
+  engine.launch('exits');
+  const before = heap();
+  for (let i = 0; i < n; i += 10_000) {
+    const batch: Array<Promise<unknown>> = [];
+    for (let k = i; k < Math.min(n, i + 10_000); k++) batch.push(engine.enter('exits', `p${k}`));
+    await Promise.all(batch);
+  }
+  const bytes = (heap() - before) / n;
+  if (engine.metrics('exits').activeParticipants !== 0) throw new Error('someone is still inside');
+  await engine.close();
+  return bytes;
+}
+
 /** The same participants as plain objects in a Map; person ids exist before (as they would in the people store). */
 function mapBytes(n: number): number {
   const personIds = Array.from({ length: n }, (_, i) => `p${i}`);
@@ -98,6 +120,8 @@ const scenario: Scenario = {
     log(`${n} waiting participants: ${round3(ours)} B each; ${n} plain objects in a Map: ${round3(baseline)} B each`);
     const person = await bytesPerPerson(quick ? 100_000 : 200_000);
     log(`person (one phone, four attributes, indexes): ${round3(person.bytes)} B (target ≤ ${TARGET_PERSON}); as plain objects in a Map: ${round3(person.baselineBytes)} B`);
+    const exited = await exitedBytes(quick ? 100_000 : 300_000);
+    log(`after the exit (entry history, seen nodes, metrics): ${round3(exited)} B per participant`);
     const ratio = ours / baseline;
     return {
       bench: 'memory',
@@ -109,6 +133,7 @@ const scenario: Scenario = {
       ratio: round3(ratio),
       target: TARGET_BYTES,
       pass: ours <= TARGET_BYTES && ratio <= TARGET_RATIO && person.bytes <= TARGET_PERSON,
+      exitedBytes: Math.round(exited),
     };
   },
 };

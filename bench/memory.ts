@@ -55,23 +55,34 @@ function heap(): number {
   return m.heapUsed + m.arrayBuffers; // typed-array columns live outside the JS heap
 }
 
-async function participantBytes(n: number): Promise<number> {
+/** An engine in memory (a journal that keeps nothing) with people p0 … p(n−1) and the flows launched. */
+function engineWith(n: number, registry: Registry, flows: object[]): Engine {
   const clock = new VirtualClock(Date.UTC(2026, 0, 5));
   const people = new MemoryPeopleStore(clock);
   for (let i = 0; i < n; i++) people.upsert({ id: `p${i}` });
-  const registry = new Registry([coreModule, { name: 'bench', elements: [waitReply] }]);
   const engine = new Engine({ clock, people, registry, journal: new GroupCommit(nowhere) });
-  engine.save(flow('paused', { id: 'w', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }));
-  engine.launch('paused');
-  engine.save(flow('replies', { id: 'w', type: 'benchWaitReply', config: {} }));
-  engine.launch('replies');
+  for (const f of flows) engine.launch(engine.save(f).id);
+  return engine;
+}
+
+/** Heap bytes per person once each of p0 … p(n−1) entered the flow flowOf(k), 10,000 at a time. */
+async function bytesPerEntry(engine: Engine, n: number, flowOf: (k: number) => string): Promise<number> {
   const before = heap();
   for (let i = 0; i < n; i += 10_000) {
     const batch: Array<Promise<unknown>> = [];
-    for (let k = i; k < Math.min(n, i + 10_000); k++) batch.push(engine.enter(k % 2 ? 'paused' : 'replies', `p${k}`));
+    for (let k = i; k < Math.min(n, i + 10_000); k++) batch.push(engine.enter(flowOf(k), `p${k}`));
     await Promise.all(batch);
   }
-  const bytes = (heap() - before) / n;
+  return (heap() - before) / n;
+}
+
+async function participantBytes(n: number): Promise<number> {
+  const registry = new Registry([coreModule, { name: 'bench', elements: [waitReply] }]);
+  const engine = engineWith(n, registry, [
+    flow('paused', { id: 'w', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }),
+    flow('replies', { id: 'w', type: 'benchWaitReply', config: {} }),
+  ]);
+  const bytes = await bytesPerEntry(engine, n, (k) => (k % 2 ? 'paused' : 'replies'));
   if (engine.metrics('paused').activeParticipants + engine.metrics('replies').activeParticipants !== n) throw new Error('not everyone waits');
   await engine.close();
   return bytes;
@@ -79,19 +90,8 @@ async function participantBytes(n: number): Promise<number> {
 
 /** Heap bytes left per participant once each of n people entered a flow that exits at once. */
 async function exitedBytes(n: number): Promise<number> {
-  const clock = new VirtualClock(Date.UTC(2026, 0, 5));
-  const people = new MemoryPeopleStore(clock);
-  for (let i = 0; i < n; i++) people.upsert({ id: `p${i}` });
-  const engine = new Engine({ clock, people, registry: new Registry([coreModule]), journal: new GroupCommit(nowhere) });
-  engine.save(flow('exits', { id: 'w', type: 'exit', config: {} }));
-  engine.launch('exits');
-  const before = heap();
-  for (let i = 0; i < n; i += 10_000) {
-    const batch: Array<Promise<unknown>> = [];
-    for (let k = i; k < Math.min(n, i + 10_000); k++) batch.push(engine.enter('exits', `p${k}`));
-    await Promise.all(batch);
-  }
-  const bytes = (heap() - before) / n;
+  const engine = engineWith(n, new Registry([coreModule]), [flow('exits', { id: 'w', type: 'exit', config: {} })]);
+  const bytes = await bytesPerEntry(engine, n, () => 'exits');
   if (engine.metrics('exits').activeParticipants !== 0) throw new Error('someone is still inside');
   await engine.close();
   return bytes;

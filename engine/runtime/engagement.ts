@@ -1,7 +1,9 @@
 // Engaged persons per month: a person who enters any flow in a calendar month (UTC) counts once
 // that month, with when and through which flow they first entered. Kept 13 months, journaled
 // (table `engaged`, key `<YYYY-MM>\0<person>`), and read by the monthly engaged persons report.
-// Costs one map lookup per entry; each month holds one small tuple per engaged person.
+// Costs one map lookup per entry. Each month holds one number per engaged person: the first
+// entry's offset into the month (ms) and the flow's number packed together, so a person costs a
+// map entry and a heap number instead of a tuple (see docs/performance.md, `memory`).
 
 /** [epoch ms of the first entry that month, flow id]. */
 export type Engaged = readonly [at: number, flowId: string];
@@ -21,8 +23,21 @@ export function monthOf(at: number): string {
   return new Date(at).toISOString().slice(0, 7);
 }
 
+/** Flow numbers per packed value: offset × FLOW_SLOTS + flow number stays an exact double (a month is under 2^32 ms). */
+const FLOW_SLOTS = 2 ** 20;
+const MONTH_MS_LIMIT = 2 ** 32;
+
+/** A month's engaged people: each person's first entry packed (see pack) or, when it cannot be, the row itself. */
+interface Month {
+  readonly from: number;
+  readonly people: Map<string, number | Engaged>;
+}
+
 export class Engagement {
-  private readonly months = new Map<string, Map<string, Engaged>>();
+  private readonly months = new Map<string, Month>();
+  /** Flow ids by number, and their numbers (ids are few and kept). */
+  private readonly flowIds: string[] = [];
+  private readonly flowNumbers = new Map<string, number>();
   /** The month entries fall in now, and its bounds: the month's name is not rebuilt per entry. */
   private current = { month: '', from: 0, to: 0 };
 
@@ -32,13 +47,40 @@ export class Engagement {
    */
   entered(personId: string, flowId: string, at: number): { key: string; row: Engaged; newMonth: boolean } | undefined {
     const month = this.monthAt(at);
-    let people = this.months.get(month);
-    const newMonth = !people;
-    if (!people) this.months.set(month, (people = new Map()));
+    const record = this.months.get(month);
+    const newMonth = !record;
+    const { people, from } = record ?? this.open(month);
     if (people.has(personId)) return undefined;
     const row: Engaged = [at, flowId];
-    people.set(personId, row);
+    people.set(personId, this.pack(row, from));
     return { key: `${month}\u0000${personId}`, row, newMonth };
+  }
+
+  private open(month: string): Month {
+    const [year, m] = month.split('-').map(Number) as [number, number];
+    const record: Month = { from: Date.UTC(year, m - 1, 1), people: new Map() };
+    this.months.set(month, record);
+    return record;
+  }
+
+  /** The row as one number when its time is a whole ms inside the month and the flow's number fits; else the row. */
+  private pack(row: Engaged, from: number): number | Engaged {
+    const offset = row[0] - from;
+    const flow = this.flowNumberOf(row[1]);
+    if (!Number.isInteger(offset) || offset < 0 || offset >= MONTH_MS_LIMIT || flow >= FLOW_SLOTS) return row;
+    return offset * FLOW_SLOTS + flow;
+  }
+
+  private unpack(value: number | Engaged, from: number): Engaged {
+    if (typeof value !== 'number') return value;
+    const flow = value % FLOW_SLOTS;
+    return [from + (value - flow) / FLOW_SLOTS, this.flowIds[flow]!];
+  }
+
+  private flowNumberOf(flowId: string): number {
+    let n = this.flowNumbers.get(flowId);
+    if (n === undefined) this.flowNumbers.set(flowId, (n = this.flowIds.push(flowId) - 1));
+    return n;
   }
 
   private monthAt(at: number): string {
@@ -52,9 +94,8 @@ export class Engagement {
 
   restore(key: string, row: Engaged): void {
     const [month, personId] = key.split('\u0000') as [string, string];
-    let people = this.months.get(month);
-    if (!people) this.months.set(month, (people = new Map()));
-    people.set(personId, row);
+    const { people, from } = this.months.get(month) ?? this.open(month);
+    people.set(personId, this.pack(row, from));
   }
 
   /**
@@ -64,13 +105,13 @@ export class Engagement {
   anonymize(personId: string, anonymousId: string): { gone: string[]; added: Array<[key: string, row: Engaged]> } {
     const gone: string[] = [];
     const added: Array<[string, Engaged]> = [];
-    for (const [month, people] of this.months) {
-      const row = people.get(personId);
-      if (!row) continue;
+    for (const [month, { people, from }] of this.months) {
+      const value = people.get(personId);
+      if (value === undefined) continue;
       people.delete(personId);
-      people.set(anonymousId, row);
+      people.set(anonymousId, value);
       gone.push(`${month}\u0000${personId}`);
-      added.push([`${month}\u0000${anonymousId}`, row]);
+      added.push([`${month}\u0000${anonymousId}`, this.unpack(value, from)]);
     }
     return { gone, added };
   }
@@ -80,7 +121,7 @@ export class Engagement {
     const d = new Date(now);
     const oldest = monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - (MONTHS_KEPT - 1), 1));
     const gone: string[] = [];
-    for (const [month, people] of this.months) {
+    for (const [month, { people }] of this.months) {
       if (month >= oldest) continue;
       for (const personId of people.keys()) gone.push(`${month}\u0000${personId}`);
       this.months.delete(month);
@@ -89,11 +130,17 @@ export class Engagement {
   }
 
   report(month: string): EngagedReport {
-    const people = [...(this.months.get(month) ?? new Map<string, Engaged>())].map(([personId, [engagedAt, flowId]]) => ({ personId, engagedAt, flowId }));
+    const record = this.months.get(month);
+    const people = record ? [...record.people].map(([personId, value]) => this.entryOf(personId, value, record.from)) : [];
     people.sort((a, b) => a.engagedAt - b.engagedAt || (a.personId < b.personId ? -1 : 1));
     const perFlow = new Map<string, number>();
     for (const p of people) perFlow.set(p.flowId, (perFlow.get(p.flowId) ?? 0) + 1);
     const topFlows = [...perFlow].map(([flowId, n]) => ({ flowId, people: n })).sort((a, b) => b.people - a.people || (a.flowId < b.flowId ? -1 : 1)).slice(0, 10);
     return { month, total: people.length, topFlows, people };
+  }
+
+  private entryOf(personId: string, value: number | Engaged, from: number): { personId: string; engagedAt: number; flowId: string } {
+    const [engagedAt, flowId] = this.unpack(value, from);
+    return { personId, engagedAt, flowId };
   }
 }

@@ -35,3 +35,29 @@ t.test('the first entry of a month expires months older than 13', async (t) => {
   t.equal(e.report('2026-01').total, 0);
   t.equal(monthOf(Date.parse('2026-12-31T23:59:59Z')), '2026-12');
 });
+
+t.test('each entry reads back exactly: packed to a number when it can be, kept as the row when not', async (t) => {
+  const e = new Engagement();
+  const at = Date.parse('2026-03-31T23:59:59.999Z');
+  e.entered('ana', 'welcome', at);
+  e.entered('bob', 'renewals', Date.parse('2026-03-01T00:00:00Z'));
+  e.entered('cy', 'welcome', at - 0.25); // a virtual clock may stand between milliseconds
+  t.same(
+    e.report('2026-03').people,
+    [
+      { personId: 'bob', engagedAt: Date.parse('2026-03-01T00:00:00Z'), flowId: 'renewals' },
+      { personId: 'cy', engagedAt: at - 0.25, flowId: 'welcome' },
+      { personId: 'ana', engagedAt: at, flowId: 'welcome' },
+    ],
+  );
+  e.restore('2026-04\u0000dee', [Date.parse('2026-04-02T10:00:00.5Z'), 'renewals']);
+  e.restore('2026-04\u0000eve', [Date.parse('2026-05-02T10:00:00Z'), 'welcome']); // outside its month: kept as it came
+  e.restore('junk\u0000fay', [5, 'welcome']);
+  t.same(e.report('2026-04').people.map((p) => [p.personId, p.engagedAt, p.flowId]), [
+    ['dee', Date.parse('2026-04-02T10:00:00.500Z'), 'renewals'],
+    ['eve', Date.parse('2026-05-02T10:00:00Z'), 'welcome'],
+  ]);
+  t.same(e.report('junk').people, [{ personId: 'fay', engagedAt: 5, flowId: 'welcome' }]);
+  t.same(e.anonymize('ana', 'erased-1').added, [['2026-03\u0000erased-1', [at, 'welcome']]], 'the erased person keeps counting with the same row');
+  t.same(e.report('2026-03').topFlows, [{ flowId: 'welcome', people: 2 }, { flowId: 'renewals', people: 1 }]);
+});

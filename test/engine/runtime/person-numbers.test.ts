@@ -18,6 +18,27 @@ t.test('people are numbered in order of first need, through growth', async (t) =
   t.equal(numbers.numberOf('p5000'), 5000);
 });
 
+t.test('a forgotten id is not found again; everyone else still is, through growth', async (t) => {
+  const numbers = new PersonNumbers();
+  for (let i = 0; i < 500; i++) numbers.numberOf(`p${i}`); // the first table (1,024 cells) nearly half full: long probe runs
+  const forgotten = new Set<number>();
+  for (let i = 0; i < 500; i += 3) {
+    numbers.forget(`p${i}`);
+    forgotten.add(i);
+  }
+  numbers.forget('nobody');
+  const check = (upTo: number): number => {
+    let right = 0;
+    for (let i = 0; i < upTo; i++) if (numbers.find(`p${i}`) === (forgotten.has(i) ? undefined : i)) right++;
+    return right;
+  };
+  t.equal(check(500), 500, 'the cells after each hole moved back where their search finds them');
+  t.equal(numbers.idOf(3), 'p3', 'a forgotten number still names its id');
+  for (let i = 500; i < 3000; i++) numbers.numberOf(`p${i}`);
+  t.equal(check(3000), 3000, 'growth places everyone again but the forgotten');
+  t.equal(numbers.numberOf('p0'), 3000, 'a forgotten id comes back with a new number');
+});
+
 t.test('the wait index and the event history share a record without mixing', async (t) => {
   const records = new PersonRecords();
   const waits = new WaitIndex(records);

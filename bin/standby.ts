@@ -8,7 +8,9 @@
 // closes and `junction start` opens the store and listens on the same port in its place.
 // WebSocket upgrades are not forwarded: they get the same 503 (clients reconnect). A forwarded
 // request carries `x-junction-forwarded`; a standby does not forward it again (an advertised
-// address that leads back to a standby, e.g. a load balancer's, would otherwise loop).
+// address that leads back to a standby, e.g. a load balancer's, would otherwise loop). It also
+// carries the caller's address appended to X-Forwarded-For, which the owner believes when the
+// standby's address is in its `trustProxy`.
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { request as secureRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +29,7 @@ const LEASE_LOST_EXIT = 3;
 /** Waits (serving as a standby) until this process owns the partitions; returns the lease and the port it stood by on. */
 export async function standBy(config: JunctionConfig, logger: pino.Logger): Promise<{ lease: ClusterLease; port: number }> {
   let owner: LeaseHolder | undefined;
-  const server = createServer((req, res) => answer(req, res, owner));
+  const server = createServer((req, res) => answerStandingBy(req, res, owner));
   server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\n\r\n'));
   const port = await listen(server, config);
   logger.info({ address: `http://${config.host}:${port}` }, 'Junction is standing by');
@@ -61,7 +63,8 @@ function listen(server: Server, config: JunctionConfig): Promise<number> {
   });
 }
 
-function answer(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | undefined): void {
+/** What a standby answers a request: its own health, or the request forwarded to `owner`, or 503. */
+export function answerStandingBy(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | undefined): void {
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && (path === '/healthz' || path === '/health')) return json(res, 200, { status: 'standby' });
   if (path === '/readyz') return refuse(res, owner, `this process stands by: ${owner?.address ? 'another process owns the partitions' : 'no owner of the partitions serves yet'}`);
@@ -73,12 +76,20 @@ function answer(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | 
 function forward(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder): void {
   const target = new URL(owner.address);
   const send = target.protocol === 'https:' ? secureRequest : request;
-  const upstream = send({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, [FORWARDED]: '1' } }, (answered) => {
+  const headers = { ...req.headers, [FORWARDED]: '1', 'x-forwarded-for': forwardedFor(req) };
+  const upstream = send({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answered) => {
     res.writeHead(answered.statusCode ?? 502, answered.headers);
     answered.pipe(res);
   });
   upstream.on('error', () => (res.headersSent ? res.destroy() : refuse(res, owner)));
   req.pipe(upstream);
+}
+
+/** The X-Forwarded-For chain the request came with, the caller's address appended. */
+function forwardedFor(req: IncomingMessage): string {
+  const caller = req.socket.remoteAddress ?? 'unknown';
+  const before = req.headers['x-forwarded-for'];
+  return before ? `${String(before)}, ${caller}` : caller;
 }
 
 function refuse(res: ServerResponse, owner: LeaseHolder | undefined, message = refusal(owner)): void {

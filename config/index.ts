@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 
 export const ConfigSchema = Type.Object(
   {
@@ -35,6 +36,12 @@ export const ConfigSchema = Type.Object(
       default: '',
       pattern: '^(|\\S{24,})$',
       description: 'An API key accepted as admin besides the stored ones (secret; at least 24 characters, no spaces); "" for none, in which case a first admin key is created and printed once when there is no key',
+    }),
+    trustProxy: Type.String({
+      default: '',
+      pattern: '^(|[0-9A-Za-z.:/]+( *, *[0-9A-Za-z.:/]+)*)$',
+      description:
+        'Addresses (or CIDR ranges, or loopback, linklocal, uniquelocal) of the load balancers and Junction processes in front of this one, e.g. 10.0.0.0/8: a request from one of them is taken to come from the address its X-Forwarded-For names (per-address rate limits, logs). "" trusts no one: the address is the connection\'s',
     }),
     rateLimitPerSecond: Type.Integer({ minimum: 1, default: 100, description: 'Requests a second each API key may make (callers without a key: each address); webhooks are not limited' }),
     redisUrl: Type.String({
@@ -104,6 +111,7 @@ export const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_EVENT_RETENTION_DAYS: 'eventRetentionDays',
   JUNCTION_ADMIN_KEY: 'adminKey',
   JUNCTION_RATE_LIMIT_PER_SECOND: 'rateLimitPerSecond',
+  JUNCTION_TRUST_PROXY: 'trustProxy',
   JUNCTION_REDIS_URL: 'redisUrl',
   JUNCTION_STORE: 'store',
   JUNCTION_DATABASE_URL: 'databaseUrl',
@@ -148,11 +156,30 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfi
   }
   const merged = Value.Default(ConfigSchema, { ...fromFile, ...fromEnv }) as JunctionConfig;
   const problems = [...Value.Errors(ConfigSchema, merged)].map((e) => ({ code: 'JCT_CONFIG_INVALID', path: `$${e.path.replace(/\//g, '.')}`, message: e.message }));
+  if (problems.length === 0) problems.push(...trustProblems(merged.trustProxy));
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
     throw new ConfigError(`configuration is invalid: ${list}`, { problems });
   }
   return merged;
+}
+
+/** The names trustProxy takes besides addresses and ranges (Fastify's proxy-addr knows them). */
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Each entry of trustProxy must be an address, a CIDR range or one of PROXY_NAMES. */
+function trustProblems(value: string): Array<{ code: string; path: string; message: string }> {
+  const entries = value === '' ? [] : value.split(',').map((e) => e.trim());
+  return entries
+    .filter((e) => !PROXY_NAMES.has(e) && !isRange(e))
+    .map((e) => ({ code: 'JCT_CONFIG_INVALID', path: '$.trustProxy', message: `'${e}' is not an address, a CIDR range (10.0.0.0/8), loopback, linklocal or uniquelocal` }));
+}
+
+function isRange(entry: string): boolean {
+  const [address = '', bits, extra] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

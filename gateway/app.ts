@@ -38,6 +38,8 @@ export interface AppOptions {
   rateLimitPerSecond?: number;
   /** Redis for the rate-limit counters, shared by processes (configuration `redisUrl`); default: in memory. */
   redisUrl?: string;
+  /** Proxies whose X-Forwarded-For is believed (configuration `trustProxy`: addresses, ranges, names); default none. */
+  trustProxy?: string;
 }
 
 declare module 'fastify' {
@@ -55,7 +57,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   const errorCounts: ErrorCounts = {};
   const replyError = errorReplier(errorCounts, options.logger ?? silent);
   // Requests arriving while closing are served (the engine closes after the app), not answered in Fastify's own 503 shape.
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, frameworkErrors: replyError, return503OnClosing: false });
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, frameworkErrors: replyError, return503OnClosing: false, trustProxy: options.trustProxy || false });
   app.decorate('errorCounts', errorCounts);
   app.decorate('keys', options.keys ?? new KeyStore(new MemoryKeyTable()));
   guard(app, { keys: app.keys, adminKey: options.adminKey, perSecond: options.rateLimitPerSecond ?? 100, redisUrl: options.redisUrl, logger: options.logger });

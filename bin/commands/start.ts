@@ -60,7 +60,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   await engine.journal.flush();
   const keys = KeyStore.open(config.dataDir);
   if (config.adminKey === '') printFirstAdminKey(keys);
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl });
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, trustProxy: config.trustProxy });
   const port = owned?.port ?? config.port; // in a cluster: where this process stood by
   const address = await app.listen({ host: config.host, port }).catch(async (err: unknown) => {
     await app.close();

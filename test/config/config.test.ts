@@ -16,6 +16,7 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     referenceDays: 7,
     eventRetentionDays: 90,
     adminKey: '',
+    trustProxy: '',
     rateLimitPerSecond: 100,
     redisUrl: '',
     store: 'auto',
@@ -59,6 +60,14 @@ t.test('bad configuration is refused with every problem named', async (t) => {
   t.match(errorOf(() => loadConfig({ JUNCTION_ADMIN_KEY: 'too short' })), { details: { problems: [{ path: '$.adminKey' }] } }, 'an admin key of at least 24 characters');
   const unknown = t.testdir({ 'c.json': JSON.stringify({ prot: 1 }) });
   t.match(errorOf(() => loadConfig({}, `${unknown}/c.json`)), { details: { problems: [{ path: '$.prot' }] } });
+});
+
+t.test('trustProxy: addresses, CIDR ranges and proxy-addr\'s names, each checked', async (t) => {
+  t.equal(loadConfig({ JUNCTION_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,fd00::/8,::1,loopback' }).trustProxy, '10.0.0.0/8, 127.0.0.1,fd00::/8,::1,loopback');
+  for (const bad of ['10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/8', '::1/129', '10.0.0.0/x']) {
+    t.match(errorOf(() => loadConfig({ JUNCTION_TRUST_PROXY: bad })), { code: 'JCT_CONFIG_INVALID', details: { problems: [{ path: '$.trustProxy' }] } }, bad);
+  }
+  t.match(errorOf(() => loadConfig({ JUNCTION_TRUST_PROXY: '10.0.0.1,,10.0.0.2' })), { details: { problems: [{ path: '$.trustProxy' }] } }, 'an empty entry');
 });
 
 t.test('redisUrl: empty (in memory) by default, a redis:// or rediss:// URL from JUNCTION_REDIS_URL', async (t) => {

@@ -74,6 +74,16 @@ t.test('open routes are limited per address with the same headers; webhooks are 
   }
 });
 
+t.test('behind a trusted proxy each caller is counted by the address X-Forwarded-For names; from anyone else the header is ignored', async (t) => {
+  const trusted = await serve(t, { rateLimitPerSecond: 1, trustProxy: '10.0.0.0/8, 127.0.0.1' });
+  const viaProxy = (address: string) => trusted.call('/health', { 'x-forwarded-for': address });
+  t.same([(await viaProxy('203.0.113.7')).status, (await viaProxy('203.0.113.8')).status], [200, 200], 'two callers behind the proxy: a count each');
+  t.equal((await viaProxy('203.0.113.7')).status, 429, 'the same caller again: over its limit');
+  const untrusted = await serve(t, { rateLimitPerSecond: 1 });
+  const spoofed = [await untrusted.call('/health', { 'x-forwarded-for': '203.0.113.7' }), await untrusted.call('/health', { 'x-forwarded-for': '203.0.113.8' })];
+  t.same(spoofed.map((a) => a.status), [200, 429], 'no trustProxy: a caller cannot escape its limit by naming another address');
+});
+
 t.test('with redisUrl, two apps share one count per key', { skip: await unlessReachable(t, 'Redis', '127.0.0.1', 6379) }, async (t) => {
   const keys = new KeyStore(new MemoryKeyTable()); // one key store, as two processes share keys.db
   const { key, info } = keys.create('shared', ['reports']);

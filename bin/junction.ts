@@ -28,7 +28,7 @@ const USAGE = `usage:
                                                        --pretty: readable log lines instead of JSON
   junction keys create --name NAME --scopes SCOPE,…    a new API key (printed once); scopes: admin, flows, people,
                                                        events, flow-api, reports
-  junction keys list [--json] | keys revoke ID         the API keys of the data directory; revoke one
+  junction keys list [--json] | keys revoke ID         the API keys of the configured store; revoke one
                                                        (each takes --config like start)
   junction migrate [--config CONFIG.json]              bring the PostgreSQL store's schema to this version
   junction help | --help | -h                          this text
@@ -76,7 +76,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       case 'templates':
         return templatesCommand(values.json ?? false, out);
       case 'keys':
-        return keysCommand(positionals.slice(1), values, process.env, out);
+        return await keysCommand(positionals.slice(1), values, process.env, out);
       case 'migrate':
         return await migrateCommand(values.config, process.env, out);
       default:

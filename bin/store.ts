@@ -6,6 +6,10 @@
 // stores' modules (and their clients, pg and ioredis) are imported only when configured.
 // A server store that cannot be reached at start is tried again with backoff (one line logged
 // per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error.
+// API keys are kept with the state: in keys.db beside the embedded store, in the server store
+// otherwise (openKeys), so that every process of a cluster accepts the same keys.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, type JunctionConfig } from '../config/index.js';
 import { MemoryBackend, type JournalBackend } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
@@ -14,6 +18,9 @@ import type { RedisLease } from '../engine/store/redis-lease.js';
 import type { LeaseOptions } from '../engine/store/lease.js';
 import { toJunctionError } from '../engine/errors.js';
 import { withoutPassword } from '../gateway/auth/rate-limit.js';
+import { KeyStore, REFRESH_MS } from '../gateway/auth/keys.js';
+import { KEYS_FILE, SqliteKeyTable } from '../gateway/auth/key-table.js';
+import type { KeyRows } from '../gateway/auth/shared-key-table.js';
 
 export type StoreKind = 'memory' | 'embedded' | 'postgres' | 'redis' | 'redis+postgres';
 
@@ -80,6 +87,38 @@ async function opener(kind: StoreKind, config: JunctionConfig, logger: Logger, l
   }
   const { RedisPostgresBackend } = await import('../engine/store/redis-postgres.js');
   return () => RedisPostgresBackend.open({ redis, postgres, onColdStore: (err) => coldStoreChanged(logger, err) });
+}
+
+/**
+ * The configuration's API keys: keys.db in the data directory with the embedded store (memory
+ * when dataDir is ""), else the server store's (a revocation counts within REFRESH_MS). Keys a data
+ * directory's keys.db holds that the server store does not are copied into it (keys made
+ * before they were shared); returns how many.
+ */
+export async function openKeys(config: JunctionConfig): Promise<{ keys: KeyStore; copied: number }> {
+  const kind = storeKind(config);
+  if (kind === 'memory' || kind === 'embedded') return { keys: KeyStore.open(config.dataDir), copied: 0 };
+  const [{ SharedKeyTable }, rows] = await Promise.all([import('../gateway/auth/shared-key-table.js'), serverKeyRows(kind, config)]);
+  const table = await SharedKeyTable.open(rows, REFRESH_MS / 2); // and the key store's copy every half: a revocation counts within REFRESH_MS
+  const copied = config.dataDir === '' ? [] : keysOfDataDir(config.dataDir).filter((key) => table.get(key.id) === undefined);
+  for (const key of copied) table.put(key);
+  return { keys: new KeyStore(table, { refreshMs: REFRESH_MS / 2 }), copied: copied.length };
+}
+
+async function serverKeyRows(kind: StoreKind, config: JunctionConfig): Promise<KeyRows> {
+  const { postgresKeyRows, redisKeyRows } = await import('../gateway/auth/server-key-rows.js');
+  return kind === 'redis' ? redisKeyRows(config.redisUrl, config.redisPrefix) : postgresKeyRows(config.databaseUrl, config.databaseSchema);
+}
+
+/** The keys of a data directory's keys.db, if it has one (none is created). */
+function keysOfDataDir(dataDir: string): ReturnType<SqliteKeyTable['all']> {
+  if (!existsSync(join(dataDir, KEYS_FILE))) return [];
+  const table = new SqliteKeyTable(dataDir);
+  try {
+    return table.all();
+  } finally {
+    table.close();
+  }
 }
 
 async function retried<T>(open: () => Promise<T>, withinMs: number, name: string, logger: Logger, wait: (ms: number) => Promise<void>): Promise<T> {

@@ -1,10 +1,12 @@
-// `junction keys create|list|revoke`: the API keys of the data directory `junction start` uses
-// (its keys.db, gateway/auth), changed while a server may be running on it: the server accepts
-// a new key at once and refuses a revoked one within a few seconds. A key's text is printed
+// `junction keys create|list|revoke`: the API keys `junction start` uses with the same
+// configuration (the data directory's keys.db with the embedded store, else the server store's,
+// shared by a cluster: bin/store.ts openKeys), changed while servers may be running: a server
+// accepts a new key and refuses a revoked one within a few seconds. A key's text is printed
 // once, by `create`; only its hash is kept.
 import { loadConfig } from '../../config/index.js';
 import { JunctionError } from '../../engine/errors.js';
-import { KeyStore, type KeyInfo } from '../../gateway/auth/keys.js';
+import type { KeyStore, KeyInfo } from '../../gateway/auth/keys.js';
+import { openKeys, storeKind } from '../store.js';
 
 export interface KeysOptions {
   readonly name?: string | undefined;
@@ -14,32 +16,36 @@ export interface KeysOptions {
   readonly config?: string | undefined;
 }
 
-export function keysCommand(args: readonly string[], options: KeysOptions, env: NodeJS.ProcessEnv, out: (line: string) => void): number {
+export async function keysCommand(args: readonly string[], options: KeysOptions, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   const [action, id] = args;
   if (action !== 'create' && action !== 'list' && action !== 'revoke') {
     throw new JunctionError('JCT_USAGE', 'usage: junction keys create --name NAME --scopes SCOPE,… | list [--json] | revoke ID');
   }
   if (action === 'revoke' && !id) throw new JunctionError('JCT_USAGE', 'usage: junction keys revoke ID (the id `junction keys list` shows)');
-  const keys = openKeys(options.config, env);
+  const keys = await keyStoreOf(options.config, env);
+  const lines: string[] = []; // printed once the change is stored
   try {
-    if (action === 'create') create(keys, options, out);
-    else if (action === 'list') list(keys, options.json ?? false, out);
-    else out(`revoked ${describe(keys.revoke(id!))}`);
-    return 0;
+    if (action === 'create') create(keys, options, (line) => lines.push(line));
+    else if (action === 'list') list(keys, options.json ?? false, (line) => lines.push(line));
+    else lines.push(`revoked ${describe(keys.revoke(id!))}`);
+    await keys.written();
   } finally {
-    keys.close();
+    await keys.close().catch(() => {}); // a failed write was thrown by written()
   }
+  for (const line of lines) out(line);
+  return 0;
 }
 
-function openKeys(configFile: string | undefined, env: NodeJS.ProcessEnv): KeyStore {
-  const { dataDir } = loadConfig(env, configFile);
-  if (dataDir === '') {
+/** The keys `junction start` would use with this configuration: the data directory's, or the server store's. */
+async function keyStoreOf(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<KeyStore> {
+  const config = loadConfig(env, configFile);
+  if (storeKind(config) === 'memory') {
     throw new JunctionError(
       'JCT_KEYS_NO_STORE',
-      'keys are kept in the data directory and JUNCTION_DATA_DIR is "" (memory only): such a server accepts the admin key it printed at start, or JUNCTION_ADMIN_KEY',
+      'keys are kept with the state and JUNCTION_DATA_DIR is "" (memory only): such a server accepts the admin key it printed at start, or JUNCTION_ADMIN_KEY',
     );
   }
-  return KeyStore.open(dataDir);
+  return (await openKeys(config)).keys;
 }
 
 function create(keys: KeyStore, options: KeysOptions, out: (line: string) => void): void {

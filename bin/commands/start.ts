@@ -19,12 +19,12 @@ import { toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
-import { KeyStore } from '../../gateway/auth/keys.js';
+import type { KeyStore } from '../../gateway/auth/keys.js';
 import { withoutPassword } from '../../gateway/auth/rate-limit.js';
 import { packageFile, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
-import { openStore, storeName } from '../store.js';
+import { openKeys, openStore, storeName } from '../store.js';
 import { listenError } from '../listen.js';
 import { standBy } from '../standby.js';
 import { setHeapHeadroom } from '../heap.js';
@@ -58,15 +58,16 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: storeName(config) }, 'state recovered');
   launchFolder(engine, config.flows, logger);
   await engine.journal.flush();
-  const keys = KeyStore.open(config.dataDir);
-  if (config.adminKey === '') printFirstAdminKey(keys);
+  const { keys, copied } = await openKeys(config);
+  if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
+  if (config.adminKey === '') await printFirstAdminKey(keys);
   const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, trustProxy: config.trustProxy });
   const port = owned?.port ?? config.port; // in a cluster: where this process stood by
   const address = await app.listen({ host: config.host, port }).catch(async (err: unknown) => {
     await app.close();
     await engine.close();
     await backend.close();
-    keys.close();
+    await keys.close();
     throw listenError(err, { ...config, port });
   });
   await owned?.lease.advertise(config.advertiseUrl || address);
@@ -127,9 +128,10 @@ async function startListeners(engine: Engine, logger: pino.Logger): Promise<Arra
 }
 
 /** With no key at all (revoked ones count), creates an admin key and prints it, once, on stdout: never in a log. */
-function printFirstAdminKey(keys: KeyStore): void {
+async function printFirstAdminKey(keys: KeyStore): Promise<void> {
   if (keys.list().length > 0) return;
   const { key } = keys.create('first admin key', ['admin']);
+  await keys.written();
   process.stdout.write(`admin key (shown once): ${key}\n`);
 }
 

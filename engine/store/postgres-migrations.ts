@@ -60,6 +60,15 @@ CREATE TABLE "leases" (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'api keys',
+    // The API keys every process of a cluster accepts (gateway/auth/shared-key-table.ts): the
+    // key's id and the key as JSON text (its scopes, times and the SHA-256 of its secret).
+    sql: `
+CREATE TABLE "api_key" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+`,
+  },
 ];
 
 /** The version of a schema with every migration applied. */

@@ -58,6 +58,7 @@ export function guard(app: FastifyInstance, options: GuardOptions): void {
     const text = keyText(req);
     req.caller = text === undefined ? undefined : callerOf(text);
     await limit(req, reply); // before answering a bad key: guessing is rate limited too
+    if (text !== undefined && !req.caller) req.caller = await options.keys.verifyUnseen(text); // a key another process created moments ago
     if (text === undefined) throw unauthorized(reply, 'JCT_AUTH_MISSING', 'this route needs an API key: send "Authorization: Bearer <key>"');
     if (!req.caller) throw unauthorized(reply, 'JCT_AUTH_INVALID', 'the API key is not valid (unknown, revoked or malformed); send "Authorization: Bearer <key>"');
     if (!req.caller.scopes.includes('admin') && !req.caller.scopes.includes(scope)) {

@@ -1,5 +1,6 @@
 // Where API keys are kept: a Map when the server keeps everything in memory, or `keys.db`, a
-// small SQLite file in the data directory beside the embedded store. Not junction.db itself:
+// small SQLite file in the data directory beside the embedded store (with a server store they
+// are kept in it instead: shared-key-table.ts). Not junction.db itself:
 // the server holds that file's lock for its whole life, and `junction keys` must write keys
 // while it runs. Same row pattern as the store (key TEXT, value JSON TEXT); WAL mode with a busy
 // timeout, so the CLI and the server take turns instead of failing.
@@ -31,7 +32,12 @@ export interface KeyTable {
   get(id: string): StoredKey | undefined;
   /** Inserts or replaces the key with this id. */
   put(key: StoredKey): void;
-  close(): void;
+  /** For a table whose get() answers from a copy (a shared one): the key read from the store itself. */
+  fetch?(id: string): Promise<StoredKey | undefined>;
+  /** Resolves once every key put is stored, for a table that writes in the background; throws if a write failed. */
+  written?(): Promise<void>;
+  /** Releases the table; a table that writes in the background (shared-key-table.ts) waits for its writes and fails if one failed. */
+  close(): void | Promise<void>;
 }
 
 export class MemoryKeyTable implements KeyTable {

@@ -1,7 +1,7 @@
 // API keys: their text form `jk_<id>_<secret>`, the hash that is stored instead of the secret,
-// and the key store (create, list, revoke, find) over a key table: in memory, or the sqlite
+// and the key store (create, list, revoke, find) over a key table: in memory, the sqlite
 // file beside the embedded store (key-table.ts) that `junction keys` writes while a server
-// runs. The store notices what another process did: an unknown id is looked up in the table at
+// runs, or the server store a cluster shares (shared-key-table.ts). The store notices what another process did: an unknown id is looked up in the table at
 // once, and the whole table is read again at most every `refreshMs` so a revocation takes
 // effect within that time (docs/decisions/api-keys.md).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -79,13 +79,29 @@ export class KeyStore {
   verify(text: string): Caller | undefined {
     const match = KEY_FORMAT.exec(text);
     if (!match) return undefined;
-    const stored = this.find(match[1]!);
-    if (!stored || stored.revokedAt !== undefined || !sameHash(stored.hash, hashOf(match[2]!))) return undefined;
-    return { id: stored.id, scopes: stored.scopes };
+    return callerOf(this.find(match[1]!), match[2]!);
   }
 
-  close(): void {
-    this.table.close();
+  /**
+   * For a key whose id this process has not seen, with a table it cannot read at once (a shared
+   * one): the key read from the store, then checked as verify() does. Undefined for anything else.
+   */
+  async verifyUnseen(text: string): Promise<Caller | undefined> {
+    const match = KEY_FORMAT.exec(text);
+    if (!match || !this.table.fetch || this.find(match[1]!)) return undefined;
+    const stored = await this.table.fetch(match[1]!);
+    if (stored) this.cache.set(stored.id, stored);
+    return callerOf(stored, match[2]!);
+  }
+
+  /** Resolves once what was created or revoked is stored (at once but with a shared table); fails if it could not be. */
+  async written(): Promise<void> {
+    await this.table.written?.();
+  }
+
+  /** Releases the table once what was created or revoked is stored; fails if it could not be. */
+  async close(): Promise<void> {
+    await this.table.close();
   }
 
   /** The data directory's key store (`keys.db`); "" (no data directory): keys in memory only. */
@@ -108,6 +124,11 @@ export class KeyStore {
     for (const stored of this.table.all()) this.cache.set(stored.id, stored);
     this.readAt = this.now();
   }
+}
+
+function callerOf(stored: StoredKey | undefined, secret: string): Caller | undefined {
+  if (!stored || stored.revokedAt !== undefined || !sameHash(stored.hash, hashOf(secret))) return undefined;
+  return { id: stored.id, scopes: stored.scopes };
 }
 
 /** Hex SHA-256 of a secret (or of a configured admin key). */

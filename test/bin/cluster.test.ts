@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTH, startJunction, type JunctionProcess } from './junction-process.js';
+import { keysCommand } from '../../bin/commands/keys.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 import { REDIS_URL, tempPrefix, unlessRedis } from '../engine/store/redis-service.js';
 
@@ -85,6 +86,10 @@ for (const [name, storeOf, needs] of CLUSTERS) {
       const a = member(t, store, 'a');
       const owner = await a.address;
       const b = await standby(t, store, owner);
+      const created: string[] = [];
+      t.equal(await keysCommand(['create'], { name: 'reports', scopes: 'reports', json: true }, { ...store, JUNCTION_DATA_DIR: join(t.testdir(), 'a') }, (l) => created.push(l)), 0);
+      const { key } = JSON.parse(created[0]!) as { key: string };
+      t.equal((await fetch(`${b.origin}/flows`, { headers: { authorization: `Bearer ${key}` } })).status, 200, 'a key just created works at once, through the standby');
       t.match(await (await fetch(`${b.origin}/healthz`)).json(), { status: 'standby' }, 'the standby is alive');
       const notReady = await fetch(`${b.origin}/readyz`);
       t.equal(notReady.status, 503);
@@ -117,6 +122,8 @@ for (const [name, storeOf, needs] of CLUSTERS) {
         'every acknowledged person is in the welcome flow, once',
       );
       t.equal((await add(served, 'after-takeover')).status, 201, 'the new owner takes input');
+      const scoped = await fetch(`${served}/flows`, { headers: { authorization: `Bearer ${key}` } });
+      t.equal(scoped.status, 200, 'a key created with `junction keys` before the takeover works on the new owner');
     });
 
     t.test('a stale owner (paused past its lease while the standby took over) writes nothing and stops', { skip }, async (t) => {
@@ -124,6 +131,10 @@ for (const [name, storeOf, needs] of CLUSTERS) {
       const a = member(t, store, 'a');
       const owner = await a.address;
       const b = await standby(t, store, owner);
+      const created: string[] = [];
+      t.equal(await keysCommand(['create'], { name: 'reports', scopes: 'reports', json: true }, { ...store, JUNCTION_DATA_DIR: join(t.testdir(), 'a') }, (l) => created.push(l)), 0);
+      const { key } = JSON.parse(created[0]!) as { key: string };
+      t.equal((await fetch(`${b.origin}/flows`, { headers: { authorization: `Bearer ${key}` } })).status, 200, 'a key just created works at once, through the standby');
       a.child.kill('SIGSTOP');
       const served = await b.p.address;
       const late = add(owner, 'written-while-stale').then(

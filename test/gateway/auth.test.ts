@@ -141,10 +141,10 @@ t.test('a key created or revoked by `junction keys` on the server store file is 
   const { call } = await serve(t, { keys: KeyStore.open(dir, { now: () => now, refreshMs: 2_000 }) });
   const lines: string[] = [];
   const env = { JUNCTION_DATA_DIR: dir };
-  t.equal(keysCommand(['create'], { name: 'ci', scopes: 'reports', json: true }, env, (l) => lines.push(l)), 0);
+  t.equal(await keysCommand(['create'], { name: 'ci', scopes: 'reports', json: true }, env, (l) => lines.push(l)), 0);
   const created = JSON.parse(lines.pop()!) as { key: string; id: string };
   t.equal((await call('/flows', bearer(created.key))).status, 200, 'a new key works at once');
-  keysCommand(['revoke', created.id], {}, env, (l) => lines.push(l));
+  await keysCommand(['revoke', created.id], {}, env, (l) => lines.push(l));
   now += 1_000;
   t.equal((await call('/flows', bearer(created.key))).status, 200, 'within the refresh window it may still work');
   now += 1_000;
@@ -173,7 +173,7 @@ t.test('keys survive a restart on the same store; the key text is never stored',
   const dir = t.testdir();
   const first = KeyStore.open(dir);
   const { key, info } = first.create('ops', ['people', 'flows']);
-  first.close();
+  await first.close();
   const again = KeyStore.open(dir);
   t.teardown(() => again.close());
   t.same(again.verify(key), { id: info.id, scopes: ['people', 'flows'] });

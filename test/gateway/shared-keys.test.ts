@@ -1,0 +1,72 @@
+// API keys in a server store (gateway/auth/shared-key-table.ts, server-key-rows.ts), on the real
+// PostgreSQL and Redis: two key stores on one store stand for two processes of a cluster. A key
+// created by one works on the other at once (its id read from the store), a revocation once the
+// other read the table again; what was
+// created is in the store when written() resolves, and survives reopening; `junction keys`
+// with the store's configuration writes there, and a data directory's keys.db is copied in.
+import t, { type Test } from 'tap';
+import { keysCommand } from '../../bin/commands/keys.js';
+import { openKeys } from '../../bin/store.js';
+import { loadConfig } from '../../config/index.js';
+import { KeyStore } from '../../gateway/auth/keys.js';
+import { SharedKeyTable, type KeyRows } from '../../gateway/auth/shared-key-table.js';
+import { postgresKeyRows, redisKeyRows } from '../../gateway/auth/server-key-rows.js';
+import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
+import { REDIS_URL, tempPrefix, unlessRedis } from '../engine/store/redis-service.js';
+
+const REFRESH_MS = 50;
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Two key stores on one store (two processes), closed when `t` ends. */
+async function pair(t: Test, rows: () => Promise<KeyRows>): Promise<[KeyStore, KeyStore]> {
+  const open = async () => new KeyStore(await SharedKeyTable.open(await rows(), REFRESH_MS), { refreshMs: REFRESH_MS });
+  const stores = [await open(), await open()] as [KeyStore, KeyStore];
+  t.teardown(() => Promise.all(stores.map((s) => s.close().catch(() => {}))));
+  return stores;
+}
+
+const STORES: Array<[name: string, skip: (t: Test) => Promise<false | string>, env: (t: Test) => NodeJS.ProcessEnv]> = [
+  ['PostgreSQL', unlessPostgres, (t) => ({ DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_keys') })],
+  ['Redis', unlessRedis, (t) => ({ JUNCTION_STORE: 'redis', REDIS_URL, JUNCTION_REDIS_PREFIX: tempPrefix(t, 'jct-keys') })],
+];
+
+for (const [name, unless, envOf] of STORES) {
+  t.test(name, { skip: await unless(t) }, async (t) => {
+    t.test('a key created or revoked by one process is known to the other within the refresh', async (t) => {
+      const config = loadConfig(envOf(t));
+      const rows = () => (config.store === 'redis' ? redisKeyRows(config.redisUrl, config.redisPrefix) : postgresKeyRows(config.databaseUrl, config.databaseSchema));
+      const [a, b] = await pair(t, rows);
+      const { key, info } = a.create('ci', ['reports']);
+      t.same(a.verify(key), { id: info.id, scopes: ['reports'] }, 'at once where it was created');
+      await a.written();
+      t.same(await b.verifyUnseen(key), { id: info.id, scopes: ['reports'] }, 'on the other process at once: an unseen id is read from the store');
+      t.equal(await b.verifyUnseen(key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A')), undefined, 'a wrong secret of a known id is not read again');
+      t.equal(await b.verifyUnseen('jk_00000000000000aa_' + 'A'.repeat(43)), undefined, 'an id the store does not have');
+      b.revoke(info.id);
+      await b.written();
+      await wait(3 * REFRESH_MS);
+      t.equal(a.verify(key), undefined, 'the revocation reached the first');
+      const reopened = new KeyStore(await SharedKeyTable.open(await rows(), REFRESH_MS));
+      t.teardown(() => reopened.close());
+      t.match(reopened.list(), [{ id: info.id, name: 'ci', revokedAt: Number }], 'stored: a new process reads it');
+    });
+
+    t.test('`junction keys` writes to the store; keys.db of a data directory is copied in once', async (t) => {
+      const dataDir = t.testdir();
+      const env = { ...envOf(t), JUNCTION_DATA_DIR: dataDir };
+      const local = KeyStore.open(dataDir); // a key made before keys were shared
+      const old = local.create('before', ['people']);
+      await local.close();
+      const lines: string[] = [];
+      t.equal(await keysCommand(['create'], { name: 'shared', scopes: 'flows', json: true }, env, (l) => lines.push(l)), 0);
+      const created = JSON.parse(lines[0]!) as { key: string; id: string };
+      const { keys, copied } = await openKeys(loadConfig(env));
+      t.teardown(() => keys.close());
+      t.equal(copied, 0, 'the command copied the old key already');
+      t.ok(keys.verify(created.key), 'the created key is in the store');
+      t.ok(keys.verify(old.key), "the data directory's key was copied into the store");
+      t.equal((await openKeys(loadConfig(env)).then(async (o) => (await o.keys.close(), o.copied))), 0, 'and not again');
+    });
+  });
+}

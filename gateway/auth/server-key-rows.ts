@@ -1,16 +1,19 @@
 // Where a cluster's API keys are kept in its server store (see shared-key-table.ts): PostgreSQL's
 // `api_key` table (migration 3), brought up to date on open, or the Redis hash
 // `<prefix>api_key`. A store out of reach fails open() and put() with JCT_STORE_UNAVAILABLE,
-// without the password.
+// without the password. Reads give up after TIMEOUT_MS: a request with a key this process has
+// not seen waits at most that long for the store.
 import { escapeIdentifier } from 'pg';
 import { connectionOf, migrate, storeError } from '../../engine/store/postgres.js';
 import { connectRedis } from '../../engine/store/redis.js';
 import type { KeyRows } from './shared-key-table.js';
 
+const TIMEOUT_MS = 2000;
+
 /** The keys in PostgreSQL (the schema migrated first); one connection. */
 export async function postgresKeyRows(url: string, schema: string): Promise<KeyRows> {
   await migrate(url, schema);
-  const { target, schema: name, pool } = connectionOf({ url, schema, poolSize: 1 });
+  const { target, schema: name, pool } = connectionOf({ url, schema, poolSize: 1, connectTimeoutMs: TIMEOUT_MS, statementTimeoutMs: TIMEOUT_MS });
   const table = `${escapeIdentifier(name)}."api_key"`;
   const query = async (text: string, values: string[] = []): Promise<string[][]> => {
     try {
@@ -29,7 +32,7 @@ export async function postgresKeyRows(url: string, schema: string): Promise<KeyR
 
 /** The keys in the Redis hash `<prefix>api_key`. */
 export async function redisKeyRows(url: string, prefix: string): Promise<KeyRows> {
-  const { redis, prefix: checked, failure } = await connectRedis({ url, prefix });
+  const { redis, prefix: checked, failure } = await connectRedis({ url, prefix, commandTimeoutMs: TIMEOUT_MS });
   const hash = `${checked}api_key`;
   const run = async <T>(command: () => Promise<T>): Promise<T> => {
     try {

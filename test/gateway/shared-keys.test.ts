@@ -52,6 +52,21 @@ for (const [name, unless, envOf] of STORES) {
       t.match(reopened.list(), [{ id: info.id, name: 'ci', revokedAt: Number }], 'stored: a new process reads it');
     });
 
+    t.test('a store gone out of reach: the last copy stays in use, nothing throws', async (t) => {
+      const config = loadConfig(envOf(t));
+      const rows = config.store === 'redis' ? await redisKeyRows(config.redisUrl, config.redisPrefix) : await postgresKeyRows(config.databaseUrl, config.databaseSchema);
+      const keys = new KeyStore(await SharedKeyTable.open(rows, REFRESH_MS), { refreshMs: REFRESH_MS });
+      const { key } = keys.create('ops', ['people']);
+      await keys.written();
+      await rows.close(); // the connection is gone: refreshes and reads fail from now on
+      await wait(3 * REFRESH_MS);
+      t.ok(keys.verify(key), 'the key read before still works');
+      t.equal(await keys.verifyUnseen('jk_00000000000000bb_' + 'B'.repeat(43)), undefined, 'an unseen id is refused, not an error');
+      keys.create('later', ['people']);
+      await t.rejects(keys.written(), 'a key that cannot be stored is said so (junction keys then prints nothing)');
+      await keys.close().catch(() => {});
+    });
+
     t.test('`junction keys` writes to the store; keys.db of a data directory is copied in once', async (t) => {
       const dataDir = t.testdir();
       const env = { ...envOf(t), JUNCTION_DATA_DIR: dataDir };

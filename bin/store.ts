@@ -100,9 +100,16 @@ export async function openKeys(config: JunctionConfig): Promise<{ keys: KeyStore
   if (kind === 'memory' || kind === 'embedded') return { keys: KeyStore.open(config.dataDir), copied: 0 };
   const [{ SharedKeyTable }, rows] = await Promise.all([import('../gateway/auth/shared-key-table.js'), serverKeyRows(kind, config)]);
   const table = await SharedKeyTable.open(rows, REFRESH_MS / 2); // and the key store's copy every half: a revocation counts within REFRESH_MS
-  const copied = config.dataDir === '' ? [] : keysOfDataDir(config.dataDir).filter((key) => table.get(key.id) === undefined);
-  for (const key of copied) table.put(key);
-  return { keys: new KeyStore(table, { refreshMs: REFRESH_MS / 2 }), copied: copied.length };
+  const keys = new KeyStore(table, { refreshMs: REFRESH_MS / 2 });
+  try {
+    const copied = config.dataDir === '' ? [] : keysOfDataDir(config.dataDir).filter((key) => table.get(key.id) === undefined);
+    for (const key of copied) table.put(key);
+    await keys.written();
+    return { keys, copied: copied.length };
+  } catch (err) {
+    await keys.close().catch(() => {});
+    throw err;
+  }
 }
 
 async function serverKeyRows(kind: StoreKind, config: JunctionConfig): Promise<KeyRows> {

@@ -1,9 +1,10 @@
 // API keys: their text form `jk_<id>_<secret>`, the hash that is stored instead of the secret,
 // and the key store (create, list, revoke, find) over a key table: in memory, the sqlite
 // file beside the embedded store (key-table.ts) that `junction keys` writes while a server
-// runs, or the server store a cluster shares (shared-key-table.ts). The store notices what another process did: an unknown id is looked up in the table at
-// once, and the whole table is read again at most every `refreshMs` so a revocation takes
-// effect within that time (docs/decisions/api-keys.md).
+// runs, or the server store a cluster shares (shared-key-table.ts). The store notices what
+// another process did: an unknown id is looked up in the table at once, and the whole table is
+// read again at most every `refreshMs` so a revocation takes effect within that time
+// (docs/decisions/api-keys.md).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { JunctionError } from '../../engine/errors.js';
 import { SCOPES, type Scope } from '../../engine/module.js';

@@ -84,14 +84,17 @@ export class KeyStore {
   }
 
   /**
-   * For a key whose id this process has not seen, with a table it cannot read at once (a shared
-   * one): the key read from the store, then checked as verify() does. Undefined for anything else.
+   * verify(), except that an id this process has not seen is first read from the store, with a
+   * table whose get() answers from a copy (a shared one): a key made by another process moments ago.
    */
   async verifyUnseen(text: string): Promise<Caller | undefined> {
     const match = KEY_FORMAT.exec(text);
-    if (!match || !this.table.fetch || this.find(match[1]!)) return undefined;
-    const stored = await this.table.fetch(match[1]!);
-    if (stored) this.cache.set(stored.id, stored);
+    if (!match) return undefined;
+    let stored = this.find(match[1]!); // seen meanwhile (a refresh while the caller waited)?
+    if (!stored && this.table.fetch) {
+      stored = await this.table.fetch(match[1]!);
+      if (stored) this.cache.set(stored.id, stored);
+    }
     return callerOf(stored, match[2]!);
   }
 

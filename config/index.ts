@@ -39,7 +39,6 @@ export const ConfigSchema = Type.Object(
     }),
     trustProxy: Type.String({
       default: '',
-      pattern: '^(|[0-9A-Za-z.:/]+( *, *[0-9A-Za-z.:/]+)*)$',
       description:
         'Addresses (or CIDR ranges, or loopback, linklocal, uniquelocal) of the load balancers and Junction processes in front of this one, e.g. 10.0.0.0/8: a request from one of them is taken to come from the address its X-Forwarded-For names (per-address rate limits, logs). "" trusts no one: the address is the connection\'s',
     }),
@@ -167,7 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfi
 /** The names trustProxy takes besides addresses and ranges (Fastify's proxy-addr knows them). */
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
-/** Each entry of trustProxy must be an address, a CIDR range or one of PROXY_NAMES. */
+/** Each entry of trustProxy must be an address, a CIDR range or one of PROXY_NAMES (the one check of its form). */
 function trustProblems(value: string): Array<{ code: string; path: string; message: string }> {
   const entries = value === '' ? [] : value.split(',').map((e) => e.trim());
   return entries

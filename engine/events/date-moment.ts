@@ -98,20 +98,33 @@ export function compileMoment(config: MomentConfig, ctx: Pick<CompileContext, 'a
  * and starts after `after`; undefined when the value is empty or every occurrence is over.
  */
 export function nextOccurrence(m: Moment, value: Value, from: number, after = -Infinity): Occurrence | undefined {
+  if (!m.everyYear) {
+    const o = onlyOccurrence(m, value);
+    return o !== undefined && o.until > from && o.at > after ? o : undefined;
+  }
   const anchor = anchorOf(m, value);
   if (!anchor) return undefined;
-  const fits = (o: Occurrence): boolean => o.until > from && o.at > after;
-  if (!m.everyYear) {
-    const o = occurrenceAt(m, anchor);
-    return fits(o) ? o : undefined;
-  }
   const span = yearsSpanned(m.offset);
   const first = wallTime(from, m.timeZone).year - span - 1;
   for (let year = first; year <= first + 2 * span + 3; year++) {
     const o = occurrenceAt(m, inYear(anchor, year));
-    if (fits(o)) return o;
+    if (o.until > from && o.at > after) return o;
   }
   return undefined;
+}
+
+/**
+ * The occurrence of a moment that does not repeat. N before or after a date-time counts from
+ * the instant itself: no wall-clock round trip, which costs a calendar conversion at every
+ * wake-up and would move a time in the hour repeated when clocks go back.
+ */
+function onlyOccurrence(m: Moment, value: Value): Occurrence | undefined {
+  if (m.date || m.offset === undefined) {
+    const anchor = anchorOf(m, value);
+    return anchor && occurrenceAt(m, anchor);
+  }
+  const at = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isNaN(at) ? undefined : offsetFrom(m, at);
 }
 
 /** The wall time the attribute value names, with the time of day the moment uses. */
@@ -131,8 +144,12 @@ function occurrenceAt(m: Moment, w: WallTime): Occurrence {
     const at = wallToTime({ ...w, day: w.day + shift }, m.timeZone);
     return { at, until: wallToTime({ year: w.year, month: w.month, day: w.day + shift + 1, ...MIDNIGHT }, m.timeZone) };
   }
+  return offsetFrom(m, wallToTime(w, m.timeZone));
+}
+
+/** The occurrence N before (isIn) or after (was) the instant `base`; it lasts one unit of the offset. */
+function offsetFrom(m: Moment, base: number): Occurrence {
   const offset = m.offset!;
-  const base = wallToTime(w, m.timeZone);
   const at = m.kind === 'isIn' ? subtractDuration(base, offset, m.timeZone) : addDuration(base, offset, m.timeZone);
   return { at, until: addDuration(at, { amount: 1, unit: offset.unit }, m.timeZone) };
 }

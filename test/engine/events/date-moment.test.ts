@@ -103,6 +103,9 @@ t.test('Europe/Zagreb, fall back on 2026-10-25', async (t) => {
   t.same(next(a('isIn', 48, 'hours'), dt, from), ['2026-10-24T09:00:00Z', '2026-10-24T10:00:00Z'], '48 elapsed hours: 11:00 CEST');
   t.same(next(a('was', 1, 'days'), '2026-10-24T10:00:00+02:00', from), ['2026-10-25T09:00:00Z', '2026-10-26T09:00:00Z'], 'was 1 day: 10:00 CET the day after');
   t.same(next(a('was', 24, 'hours'), '2026-10-24T10:00:00+02:00', from), ['2026-10-25T08:00:00Z', '2026-10-25T09:00:00Z'], '24 hours after: 09:00 CET');
+  const repeated = '2026-10-25T02:30:00+01:00'; // 01:30Z: the second 02:30 of the night, after the clocks went back
+  t.same(next(a('was', 0, 'hours'), repeated, from), ['2026-10-25T01:30:00Z', '2026-10-25T02:30:00Z'], 'a date-time in the repeated hour is its own instant, not the first 02:30');
+  t.same(next(a('isIn', 1, 'hours'), repeated, from), ['2026-10-25T00:30:00Z', '2026-10-25T01:30:00Z'], 'an elapsed hour before it: the first 02:30 (CEST)');
   t.same(next(moment({ when: 'isToday' }, ZAGREB), '2026-10-25', from), ['2026-10-24T22:00:00Z', '2026-10-25T23:00:00Z'], 'a 25-hour day');
   t.same(next(moment({ when: 'isToday', atTime: '02:30' }, ZAGREB), '2026-10-25', from), ['2026-10-25T00:30:00Z', '2026-10-25T23:00:00Z'], 'a repeated 02:30 is the earlier one (CEST)');
 });

@@ -7,7 +7,9 @@
 // A server store that cannot be reached at start is tried again with backoff (one line logged
 // per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error.
 // API keys are kept with the state: in keys.db beside the embedded store, in the server store
-// otherwise (openKeys), so that every process of a cluster accepts the same keys.
+// otherwise (openKeys), so that every process of a cluster accepts the same keys. A server
+// store's keys start opening before the state does (openKeysEarly): they are the cluster's, not
+// the owner's, so a takeover does not wait for their connection and first read.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type JunctionConfig } from '../config/index.js';
@@ -110,6 +112,25 @@ export async function openKeys(config: JunctionConfig): Promise<{ keys: KeyStore
     await keys.close().catch(() => {});
     throw err;
   }
+}
+
+/** API keys on their way: awaited once the state is loaded, or given up when the start fails before. */
+export interface OpeningKeys {
+  opened(): Promise<{ keys: KeyStore; copied: number }>;
+  abandon(): void;
+}
+
+/**
+ * Starts opening a server store's API keys now, so that their connection and first read overlap
+ * the standing by and the store's load (tried again like the store while it cannot be reached);
+ * a data directory's keys are opened when awaited, after the store, as before.
+ */
+export function openKeysEarly(config: JunctionConfig, logger: Logger, wait = sleep): OpeningKeys {
+  const kind = storeKind(config);
+  if (kind === 'memory' || kind === 'embedded') return { opened: () => openKeys(config), abandon: () => {} };
+  const opening = retried(() => openKeys(config), config.storeStartTimeoutS * 1000, `${storeName(config)} (API keys)`, logger, wait);
+  opening.catch(() => {}); // its failure is the start's, when awaited
+  return { opened: () => opening, abandon: () => void opening.then(({ keys }) => keys.close(), () => {}) };
 }
 
 async function serverKeyRows(kind: StoreKind, config: JunctionConfig): Promise<KeyRows> {

@@ -13,7 +13,7 @@ import { ConfigSchema, loadConfig, type JunctionConfig } from '../../config/inde
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
-import { GroupCommit } from '../../engine/store/journal.js';
+import { GroupCommit, type JournalBackend } from '../../engine/store/journal.js';
 import { loadPeople } from '../../engine/people-file.js';
 import { toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
@@ -24,7 +24,7 @@ import { withoutPassword } from '../../gateway/auth/rate-limit.js';
 import { packageFile, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
-import { openKeys, openStore, storeName } from '../store.js';
+import { openKeysEarly, openStore, storeName, type ClusterLease, type OpeningKeys } from '../store.js';
 import { listenError } from '../listen.js';
 import { standBy } from '../standby.js';
 import { setHeapHeadroom } from '../heap.js';
@@ -38,8 +38,8 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   setHeapHeadroom(config.heapHeadroomPercent); // before recovery fills the heap
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
-  const owned = config.cluster ? await standBy(config, logger) : undefined;
-  const backend = await openStore(config, logger, owned?.lease);
+  const opening = openKeysEarly(config, logger);
+  const { owned, backend } = await ownedStore(config, logger, opening);
   const engine = new Engine({
     clock,
     people,
@@ -58,7 +58,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: storeName(config) }, 'state recovered');
   launchFolder(engine, config.flows, logger);
   await engine.journal.flush();
-  const { keys, copied } = await openKeys(config);
+  const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
   if (config.adminKey === '') await printFirstAdminKey(keys);
   const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, trustProxy: config.trustProxy });
@@ -93,6 +93,17 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** In a cluster, stands by until this process owns the partitions; then opens the store. If either fails, the keys being opened are given up. */
+async function ownedStore(config: JunctionConfig, logger: pino.Logger, keys: OpeningKeys): Promise<{ owned?: { lease: ClusterLease; port: number }; backend: JournalBackend }> {
+  try {
+    const owned = config.cluster ? await standBy(config, logger) : undefined;
+    return { owned, backend: await openStore(config, logger, owned?.lease) };
+  } catch (err) {
+    keys.abandon();
+    throw err;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
 import t, { type Test } from 'tap';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { answerStandingBy } from '../../bin/standby.js';
+import { answerStandingBy, askEvery } from '../../bin/standby.js';
 import type { LeaseHolder } from '../../engine/store/lease.js';
 
 async function listen(t: Test, server: Server): Promise<string> {
@@ -50,4 +50,8 @@ t.test('its own health; 503 JCT_STANDBY with Retry-After when there is no owner 
   t.equal(refused.status, 503);
   t.equal(refused.headers.get('retry-after'), '1');
   t.match(await refused.json(), { error: { code: 'JCT_STANDBY', message: 'this process stands by and no owner of the partitions serves yet' } });
+});
+
+t.test('a standby asks for the lease every tenth of its length, between 0.1 and 0.5 s', async (t) => {
+  t.same([askEvery(3000), askEvery(1500), askEvery(300), askEvery(60_000)], [300, 150, 100, 500]);
 });

@@ -6,13 +6,14 @@
 // with the store's configuration writes there, and a data directory's keys.db is copied in.
 import t, { type Test } from 'tap';
 import { keysCommand } from '../../bin/commands/keys.js';
-import { openKeys } from '../../bin/store.js';
+import { openKeys, openKeysEarly } from '../../bin/store.js';
 import { loadConfig } from '../../config/index.js';
 import { KeyStore } from '../../gateway/auth/keys.js';
 import { SharedKeyTable, type KeyRows } from '../../gateway/auth/shared-key-table.js';
 import { postgresKeyRows, redisKeyRows } from '../../gateway/auth/server-key-rows.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 import { REDIS_URL, tempPrefix, unlessRedis } from '../engine/store/redis-service.js';
+import { closedPort } from './services.js';
 
 const REFRESH_MS = 50;
 
@@ -73,6 +74,26 @@ for (const [name, unless, envOf] of STORES) {
       keys.create('later', ['people']);
       await t.rejects(keys.written(), 'a key that cannot be stored is said so (junction keys then prints nothing)');
       await keys.close().catch(() => {});
+    });
+
+    t.test('keys opened early (while a process stands by and loads): as openKeys, given up on a failed start, tried again while out of reach', async (t) => {
+      const warned: string[] = [];
+      const logger = { info: () => {}, warn: (_o: object, msg: string) => void warned.push(msg) };
+      const config = loadConfig(envOf(t));
+      const { keys } = await openKeysEarly(config, logger).opened();
+      const { key } = keys.create('early', ['people']);
+      await keys.written();
+      t.ok(keys.verify(key), 'opened as openKeys opens them');
+      await keys.close();
+      openKeysEarly(config, logger).abandon(); // a start that failed first: closed once open, nothing left running
+
+      const port = await closedPort();
+      const url = config.store === 'redis' ? { REDIS_URL: `redis://127.0.0.1:${port}` } : { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test` };
+      const waits: number[] = [];
+      const gone = openKeysEarly(loadConfig({ ...envOf(t), ...url, JUNCTION_STORE_START_TIMEOUT_S: '1' }), logger, async (ms) => void waits.push(ms));
+      await t.rejects(gone.opened(), { code: 'JCT_STORE_UNAVAILABLE' });
+      t.same(waits, [500], 'tried again within storeStartTimeoutS, like the store');
+      t.match(warned, [/cannot be reached yet/], 'said plainly, once per attempt');
     });
 
     t.test('`junction keys` writes to the store; keys.db of a data directory is copied in once', async (t) => {

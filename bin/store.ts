@@ -91,6 +91,11 @@ async function opener(kind: StoreKind, config: JunctionConfig, logger: Logger, l
   return () => RedisPostgresBackend.open({ redis, postgres, onColdStore: (err) => coldStoreChanged(logger, err) });
 }
 
+/** Whether keys are kept in the data directory (or memory) rather than in a server store. */
+function keysInDataDir(kind: StoreKind): boolean {
+  return kind === 'memory' || kind === 'embedded';
+}
+
 /**
  * The configuration's API keys: keys.db in the data directory with the embedded store (memory
  * when dataDir is ""), else the server store's (a revocation counts within REFRESH_MS). Keys a data
@@ -99,7 +104,7 @@ async function opener(kind: StoreKind, config: JunctionConfig, logger: Logger, l
  */
 export async function openKeys(config: JunctionConfig): Promise<{ keys: KeyStore; copied: number }> {
   const kind = storeKind(config);
-  if (kind === 'memory' || kind === 'embedded') return { keys: KeyStore.open(config.dataDir), copied: 0 };
+  if (keysInDataDir(kind)) return { keys: KeyStore.open(config.dataDir), copied: 0 };
   const [{ SharedKeyTable }, rows] = await Promise.all([import('../gateway/auth/shared-key-table.js'), serverKeyRows(kind, config)]);
   const table = await SharedKeyTable.open(rows, REFRESH_MS / 2); // and the key store's copy every half: a revocation counts within REFRESH_MS
   const keys = new KeyStore(table, { refreshMs: REFRESH_MS / 2 });
@@ -126,8 +131,7 @@ export interface OpeningKeys {
  * a data directory's keys are opened when awaited, after the store, as before.
  */
 export function openKeysEarly(config: JunctionConfig, logger: Logger, wait = sleep): OpeningKeys {
-  const kind = storeKind(config);
-  if (kind === 'memory' || kind === 'embedded') return { opened: () => openKeys(config), abandon: () => {} };
+  if (keysInDataDir(storeKind(config))) return { opened: () => openKeys(config), abandon: () => {} };
   const opening = retried(() => openKeys(config), config.storeStartTimeoutS * 1000, `${storeName(config)} (API keys)`, logger, wait);
   opening.catch(() => {}); // its failure is the start's, when awaited
   return { opened: () => opening, abandon: () => void opening.then(({ keys }) => keys.close(), () => {}) };

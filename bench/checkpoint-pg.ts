@@ -16,6 +16,7 @@ import type { Row } from '../engine/store/journal.js';
 import { PostgresBackend, migrate } from '../engine/store/postgres.js';
 import { PRODUCERS, ROW_TABLES, durableTransitions, transition } from './checkpoint.js';
 import { median, round3, type Scenario } from './harness.js';
+import { batchOf } from '../engine/store/journal.js';
 
 export const PG_URL = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TARGET_RATIO = 0.5;
@@ -62,7 +63,7 @@ async function loadSeconds(schema: string, rows: number): Promise<{ open: number
       const [key, value] = transition(i)[0]!;
       batch.push({ table: 'participant', key, value });
     }
-    await writer.commit(batch);
+    await writer.commit(batchOf(batch));
   }
   await writer.close();
   const t0 = performance.now();

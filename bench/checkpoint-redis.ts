@@ -17,6 +17,7 @@ import type { Row } from '../engine/store/journal.js';
 import { RedisBackend } from '../engine/store/redis.js';
 import { PRODUCERS, ROW_TABLES, durableTransitions, transition } from './checkpoint.js';
 import { median, round3, type Scenario } from './harness.js';
+import { batchOf } from '../engine/store/journal.js';
 
 export const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const TARGET_RATIO = 0.5;
@@ -57,7 +58,7 @@ async function loadSeconds(prefix: string, rows: number): Promise<{ open: number
       const [key, value] = transition(i)[0]!;
       batch.push({ table: 'participant', key, value });
     }
-    await writer.commit(batch);
+    await writer.commit(batchOf(batch));
   }
   await writer.close();
   const t0 = performance.now();

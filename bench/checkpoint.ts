@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GroupCommit, type JournalBackend, type Table } from '../engine/store/journal.js';
+import { batchOf, GroupCommit, type JournalBackend, type Table } from '../engine/store/journal.js';
 import { openDatabase, SqliteBackend } from '../engine/store/sqlite.js';
 import { median, round3, type Scenario } from './harness.js';
 
@@ -102,7 +102,7 @@ function loadSeconds(dir: string, rows: number): number {
       const [key, value] = transition(i)[0]!;
       batch.push({ table: 'participant' as const, key, value });
     }
-    writer.commit(batch);
+    writer.commit(batchOf(batch));
   }
   writer.close();
   const reader = new SqliteBackend({ dir });

@@ -12,7 +12,7 @@ import { Registry } from '../engine/module.js';
 import { coreModule } from '../engine/elements/index.js';
 import { SystemClock } from '../engine/clock.js';
 import { MemoryPeopleStore } from '../engine/store/memory-people.js';
-import { GroupCommit, type JournalBackend, type Row } from '../engine/store/journal.js';
+import { batchOf, GroupCommit, type JournalBackend, type Row } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
 import { participantKey, participantRow } from '../engine/runtime/rows.js';
 import { partitionOf } from '../engine/runtime/partition.js';
@@ -68,9 +68,9 @@ async function fill(backend: JournalBackend, n: number): Promise<void> {
   for (let i = 0; i < n; i += BATCH) {
     const rows: Row[] = [];
     for (let k = i; k < Math.min(n, i + BATCH); k++) rows.push(...rowsOf(k, flow.indexOf.get('wait')!, now));
-    await backend.commit(rows);
+    await backend.commit(batchOf(rows));
   }
-  await backend.commit(Array.from({ length: DEFAULT_PARTITIONS }, (_, p) => ({ table: 'meta', key: `seq:${p}`, value: n + 1 })));
+  await backend.commit(batchOf(Array.from({ length: DEFAULT_PARTITIONS }, (_, p) => ({ table: 'meta', key: `seq:${p}`, value: n + 1 }))));
   await backend.close();
 }
 

@@ -3,7 +3,7 @@
 // here in columns, in order, and its row is built only when the batch is written: nothing per
 // event goes into the open batch's maps. Members are handed out once each, so every mark is a
 // new row; a key written and deleted in one batch gets both rows, in that order.
-import { RowGroup, type Row } from '../store/journal.js';
+import { RowGroup, type TableTexts } from '../store/journal.js';
 import type { EventProperties } from '../vocabulary.js';
 import { eventKey, type EventRow } from './rows.js';
 
@@ -48,9 +48,9 @@ export class EventRows extends RowGroup<number> {
     return true;
   }
 
-  takeRows(out: Row[]): void {
+  takeTexts(into: TableTexts): void {
     for (let i = 0; i < this.count; i++) {
-      out.push(this.row(i));
+      this.write(into, i);
       this.props[i] = undefined; // kept by the history while it holds the event, not by the columns
     }
     this.count = 0;

@@ -9,7 +9,9 @@
 // once. Rows the engine keeps in memory and changes on every step (participants, people,
 // metrics, entry history) are only marked changed, by a number or an existing string, in a
 // RowGroup (a set of marks, or bits for densely numbered members); their keys and values are
-// built once per batch, when it is written.
+// built once per batch, when it is written. Every value becomes its JSON text as the batch is
+// taken (one pass, no row objects), so a backend receives a Batch of texts: nothing the engine
+// built for a row outlives that moment while the batch is being written.
 // Backends: MemoryBackend (tests), SqliteBackend (embedded default, store/sqlite.ts).
 
 import { JunctionError } from '../errors.js';
@@ -24,6 +26,12 @@ export interface Row {
   /** The row's new value; null deletes it. */
   readonly value: unknown;
 }
+
+/** What a backend writes: per table, each key's JSON text, or null to delete the row; every key once. */
+export type Batch = ReadonlyMap<Table, ReadonlyMap<string, string | null>>;
+
+/** One table of a batch being built: key → JSON text (null: delete). */
+export type TableTexts = Map<string, string | null>;
 
 /**
  * Rows of one table whose truth is in memory: a batch holds only which members changed, and
@@ -45,11 +53,14 @@ export abstract class RowGroup<M extends string | number> {
   /** Marks a member changed; false when it already was. */
   abstract mark(member: M): boolean;
 
-  /** Appends the marked members' rows, built now, and forgets the marks. */
-  abstract takeRows(out: Row[]): void;
+  /** Writes the marked members' rows, built now as text, into their table of the batch, and forgets the marks. */
+  abstract takeTexts(into: TableTexts): void;
 
-  protected row(member: M): Row {
-    return { table: this.table, key: this.key(member), value: this.value(member) };
+  /** Member's row as text into the batch's table. */
+  protected write(into: TableTexts, member: M): void {
+    const key = this.key(member);
+    const value = this.value(member);
+    into.set(key, value === null ? null : serialise(this.table, key, value));
   }
 }
 
@@ -67,8 +78,8 @@ export class KeyedRows<M extends string | number = string> extends RowGroup<M> {
     return this.changed.size > before;
   }
 
-  takeRows(out: Row[]): void {
-    for (const member of this.changed) out.push(this.row(member));
+  takeTexts(into: TableTexts): void {
+    for (const member of this.changed) this.write(into, member);
     this.changed.clear();
   }
 }
@@ -95,10 +106,10 @@ export class NumberedRows extends RowGroup<number> {
     return true;
   }
 
-  takeRows(out: Row[]): void {
+  takeTexts(into: TableTexts): void {
     for (const member of this.changed) {
       this.bits[member >>> 5] = this.bits[member >>> 5]! & ~(1 << (member & 31));
-      out.push(this.row(member));
+      this.write(into, member);
     }
     this.changed.length = 0;
   }
@@ -117,7 +128,7 @@ export interface JournalBackend {
   /** Whether the table holds a row (at start, before load() and any commit). */
   has(table: Table): boolean;
   /** Writes the batch atomically and durably (per the backend's sync policy). */
-  commit(rows: readonly Row[]): void | Promise<void>;
+  commit(batch: Batch): void | Promise<void>;
   close(): void | Promise<void>;
 }
 
@@ -169,7 +180,7 @@ export class GroupCommit {
   /** The open batch: per table, key → value (a later put of the same key replaces it). */
   private batch = openBatch();
   /** Groups with members marked in the open batch. */
-  private groups: Array<{ takeRows(out: Row[]): void }> = [];
+  private groups: Array<RowGroup<never>> = [];
   private size = 0;
   /** Everyone waiting on the open batch shares one promise (refused after waitMs while the store is out of reach). */
   private waiting: Deferred | undefined;
@@ -217,7 +228,7 @@ export class GroupCommit {
   /** Marks a group's member changed: its row is built from memory when the batch is written. */
   mark<M extends string | number>(group: RowGroup<M>, member: M): void {
     if (!group.mark(member)) return;
-    if (group.marked === 1) this.groups.push(group);
+    if (group.marked === 1) this.groups.push(group as RowGroup<never>);
     this.grew(1);
   }
 
@@ -314,15 +325,14 @@ export class GroupCommit {
     this.queued = false;
     if (this.failure !== undefined) throw this.failure;
     if (this.size === 0) return;
-    const rows = batchRows(this.batch, this.groups);
-    const { waiting, writtenWaiting } = this;
+    const { batch: open, groups, size, waiting, writtenWaiting } = this;
     this.batch = openBatch();
     this.groups = [];
     this.size = 0;
     this.waiting = undefined;
     this.writtenWaiting = undefined;
     try {
-      await this.commitUntilWritten(rows, waiting);
+      await this.commitUntilWritten(textsOf(open, groups), size, waiting);
       writtenWaiting?.resolve(); // first: what must follow the write (the outbox) goes before the callers go on
       waiting?.resolve();
     } catch (err) {
@@ -334,14 +344,14 @@ export class GroupCommit {
   }
 
   /** Commits the batch, trying again while the store is out of reach (see GroupCommitOptions). */
-  private async commitUntilWritten(rows: Row[], waiting: Deferred | undefined): Promise<void> {
+  private async commitUntilWritten(batch: Batch, rows: number, waiting: Deferred | undefined): Promise<void> {
     for (let delay = this.retry.first; ; delay = Math.min(2 * delay, this.retry.longest)) {
       try {
         const started = performance.now();
-        await this.backend.commit(rows);
+        await this.backend.commit(batch);
         this.batches++;
-        this.rows += rows.length;
-        for (const observe of this.observers) observe(rows.length, performance.now() - started);
+        this.rows += rows;
+        for (const observe of this.observers) observe(rows, performance.now() - started);
         if (this.down) this.storeChanged(false, undefined);
         return;
       } catch (err) {
@@ -363,12 +373,17 @@ function openBatch(): Map<Table, Map<string, unknown>> {
   return new Map(TABLES.map((t) => [t, new Map()]));
 }
 
-/** The batch as rows: the rows put, then each group's marked rows, built now (the groups are cleared). */
-function batchRows(batch: Map<Table, Map<string, unknown>>, groups: ReadonlyArray<{ takeRows(out: Row[]): void }>): Row[] {
-  const rows: Row[] = [];
-  for (const [table, values] of batch) values.forEach((value, key) => rows.push({ table, key, value })); // no [key, value] pair per row
-  for (const group of groups) group.takeRows(rows);
-  return rows;
+/**
+ * The open batch as texts, in place: each value put becomes its JSON text in its own map, then
+ * each group writes its marked rows, built now, into its table (the groups are cleared).
+ */
+function textsOf(open: Map<Table, Map<string, unknown>>, groups: ReadonlyArray<RowGroup<never>>): Batch {
+  for (const [table, values] of open) values.forEach((value, key) => {
+      if (value !== null) values.set(key, serialise(table, key, value));
+    });
+  const texts = open as Map<Table, TableTexts>;
+  for (const group of groups) group.takeTexts(texts.get(group.table)!);
+  return texts;
 }
 
 /** Keeps rows in maps: the backend of unit tests and of `junction simulate`. */
@@ -384,20 +399,22 @@ export class MemoryBackend implements JournalBackend {
     return [...this.tables.get(table)!.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  commit(rows: readonly Row[]): void {
+  commit(batch: Batch): void {
     this.commits++;
-    for (const row of rows) {
-      const table = this.tables.get(row.table)!;
-      if (row.value === null) table.delete(row.key);
-      else table.set(row.key, structuredClone(row.value));
+    for (const [name, texts] of batch) {
+      const table = this.tables.get(name)!;
+      for (const [key, text] of texts) {
+        if (text === null) table.delete(key);
+        else table.set(key, JSON.parse(text));
+      }
     }
   }
 
   close(): void {}
 }
 
-/** Per table, each key's last write in the batch as JSON text (null: delete); a value with no JSON form fails it (see serialise). */
-export function lastTexts(rows: readonly Row[]): Map<Table, Map<string, string | null>> {
+/** Rows as a batch: per table, each key's last write as JSON text (null: delete); a value with no JSON form fails it (see serialise). */
+export function batchOf(rows: readonly Row[]): Batch {
   const tables = new Map<Table, Map<string, unknown>>();
   for (const row of rows) {
     let values = tables.get(row.table);

@@ -17,7 +17,7 @@
 // JunctionError JCT_STORE_UNAVAILABLE whose message names the server without the password.
 import { Pool, escapeIdentifier, type ClientBase, type PoolClient, type PoolConfig } from 'pg';
 import { JunctionError } from '../errors.js';
-import { lastTexts, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { applyMigrations, type MigrationResult } from './postgres-migrations.js';
 import { copiedRows, copyChunks, type Chunks } from './postgres-copy.js';
 
@@ -132,15 +132,11 @@ export class PostgresBackend implements JournalBackend {
     return rowsOf(chunks);
   }
 
-  /** Writes the batch in one transaction (all rows or none); the last write of a key wins. */
-  async commit(rows: readonly Row[]): Promise<void> {
-    await this.commitTexts(lastTexts(rows)); // refuses a value with no JSON form before sending anything
-  }
-
-  /** Writes rows whose values are JSON texts already (null: delete), per table, in one transaction. */
-  async commitTexts(texts: ReadonlyMap<Table, ReadonlyMap<string, string | null>>): Promise<void> {
+  /** Writes the batch in one transaction (all rows or none). */
+  async commit(batch: Batch): Promise<void> {
     this.preloaded.clear(); // load() is over: let go of tables nobody asked for
-    const writes = [...texts].map(([table, values]) => tableWrites(this.sqlOf(table), values));
+    const writes: TableWrites[] = [];
+    for (const [table, values] of batch) if (values.size > 0) writes.push(tableWrites(this.sqlOf(table), values));
     if (writes.length > 0) await this.write(writes);
   }
 

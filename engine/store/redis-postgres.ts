@@ -21,7 +21,7 @@
 // commits fail with JCT_STORE_UNAVAILABLE like the Redis store's.
 import { binaryOrder, connectRedis, type RedisConnection, type RedisOptions } from './redis.js';
 import { PostgresBackend, type PostgresOptions } from './postgres.js';
-import { lastTexts, type JournalBackend, type Row, type Table } from './journal.js';
+import { type Batch, type JournalBackend, type Table } from './journal.js';
 import { fencedWrite, raise } from './redis-fence.js';
 
 export interface RedisPostgresOptions {
@@ -88,14 +88,14 @@ export class RedisPostgresBackend implements JournalBackend {
   }
 
   /** Appends the batch to the stream in one XADD; resolves once Redis answered. */
-  async commit(rows: readonly Row[]): Promise<void> {
+  async commit(batch: Batch): Promise<void> {
     this.overlay.clear();
     if (this.timer === undefined) {
       this.timer = setInterval(() => void this.drain(), this.options.drainMs ?? 100);
       this.timer.unref();
     }
     const fields: string[] = [];
-    for (const [table, values] of lastTexts(rows)) for (const [key, text] of values) fields.push(`${table}${ROW_KEY_SEPARATOR}${key}`, text ?? '');
+    for (const [table, values] of batch) for (const [key, text] of values) fields.push(`${table}${ROW_KEY_SEPARATOR}${key}`, text ?? '');
     if (fields.length === 0) return;
     const { redis, prefix } = this.hot;
     const fence = this.options.redis.fence;
@@ -127,7 +127,7 @@ export class RedisPostgresBackend implements JournalBackend {
       for await (const entries of pages(this.hot, this.log)) {
         const texts: Texts = new Map();
         for (const entry of entries) lay(texts, entry);
-        await this.cold.commitTexts(texts);
+        await this.cold.commit(texts);
         await this.hot.redis.xtrim(this.log, 'MINID', after(entries[entries.length - 1]![0]));
       }
       if (this.coldDown) this.coldChanged(false, undefined);

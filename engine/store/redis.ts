@@ -23,7 +23,7 @@
 // without the password. A lost connection fails a commit at once: no offline queue, no retry.
 import { Redis, type RedisOptions as ClientOptions } from 'ioredis';
 import { JunctionError } from '../errors.js';
-import { lastTexts, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { fencedWrite, raise, type RedisWrite, type RedisFence } from './redis-fence.js';
 
 /** The layout this code writes; a store with a higher version was written by a newer Junction. */
@@ -101,9 +101,9 @@ export class RedisBackend implements JournalBackend {
   }
 
   /** Writes the batch in one MULTI … EXEC (all rows or none), or in a cluster one fenced script; the last write of a key wins. Resolves when Redis answered. */
-  async commit(rows: readonly Row[]): Promise<void> {
+  async commit(batch: Batch): Promise<void> {
     this.preloaded.clear(); // load() is over: let go of tables nobody asked for
-    const writes = this.writesOf(rows); // refuses a value with no JSON form before sending anything
+    const writes = this.writesOf(batch);
     if (writes.length === 0) return;
     if (!this.fence) return this.exec(writes);
     try {
@@ -122,9 +122,9 @@ export class RedisBackend implements JournalBackend {
   }
 
   /** The batch's commands: per table one HSET of every key written and one HDEL of every key deleted. */
-  private writesOf(rows: readonly Row[]): RedisWrite[] {
+  private writesOf(batch: Batch): RedisWrite[] {
     const writes: RedisWrite[] = [];
-    for (const [table, values] of lastTexts(rows)) {
+    for (const [table, values] of batch) {
       const key = this.hashOf(table);
       const { set, deleted } = tableWrites(values);
       if (set.length > 0) writes.push({ command: 'HSET', key, args: set });

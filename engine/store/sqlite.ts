@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { JunctionError } from '../errors.js';
-import { serialise, TABLES, type JournalBackend, type Row, type Table } from './journal.js';
+import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 
 /** The schema this code writes; a file with a higher version was written by a newer Junction. */
 /**
@@ -71,7 +71,7 @@ export class SqliteBackend implements JournalBackend {
   readonly file: string;
   private readonly db: Db;
   private readonly tables: ReadonlyMap<Table, TableStatements>;
-  private readonly writeBatch: (rows: readonly Row[]) => void;
+  private readonly writeBatch: (batch: Batch) => void;
   /** Whether commit() syncs the WAL file itself ('full'). */
   private readonly syncWal: boolean;
   /** The WAL file, opened at the first commit (SQLite creates it with the first write). */
@@ -89,7 +89,7 @@ export class SqliteBackend implements JournalBackend {
     try {
       this.tables = new Map(TABLES.map((t) => [t, prepareTable(this.db, t)]));
       const statementsOf = (table: Table) => this.statements(table);
-      this.writeBatch = this.db.transaction((rows: readonly Row[]) => writeRows(rows, statementsOf));
+      this.writeBatch = this.db.transaction((batch: Batch) => writeBatch(batch, statementsOf));
     } catch (err) {
       this.db.close();
       throw err;
@@ -106,9 +106,9 @@ export class SqliteBackend implements JournalBackend {
   }
 
   /** Writes the batch in one transaction (all rows or, if any row fails, none); resolves once it is on disk. */
-  commit(rows: readonly Row[]): void | Promise<void> {
-    if (rows.length === 0) return;
-    this.writeBatch(rows);
+  commit(batch: Batch): void | Promise<void> {
+    if (isEmpty(batch)) return;
+    this.writeBatch(batch);
     if (this.syncWal) return this.sync();
   }
 
@@ -246,17 +246,21 @@ function* scan(table: TableStatements): Generator<[string, unknown]> {
   }
 }
 
-/** Writes rows in order; consecutive upserts into one table go CHUNK at a time. */
-function writeRows(rows: readonly Row[], statementsOf: (table: Table) => TableStatements): void {
+function isEmpty(batch: Batch): boolean {
+  for (const values of batch.values()) if (values.size > 0) return false;
+  return true;
+}
+
+/** Writes a batch (each key once); a table's upserts go CHUNK at a time. */
+function writeBatch(batch: Batch, statementsOf: (table: Table) => TableStatements): void {
   const pending = new PendingUpserts();
-  for (const row of rows) {
-    const table = statementsOf(row.table);
-    if (row.value !== null) {
-      pending.add(table, row.key, serialise(row.table, row.key, row.value));
-      continue;
+  for (const [name, values] of batch) {
+    if (values.size === 0) continue;
+    const table = statementsOf(name);
+    for (const [key, text] of values) {
+      if (text === null) table.remove.run(key);
+      else pending.add(table, key, text);
     }
-    pending.flush(); // an earlier upsert of this key must land before the delete
-    table.remove.run(row.key);
   }
   pending.flush();
 }

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { Engine } from '../../../engine/runtime/engine.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
-import { GroupCommit, MemoryBackend } from '../../../engine/store/journal.js';
+import { batchOf, GroupCommit, MemoryBackend } from '../../../engine/store/journal.js';
 import { DB_FILE, SCHEMA_VERSION, SqliteBackend } from '../../../engine/store/sqlite.js';
 import { loadPeople } from '../../../engine/people-file.js';
 import { assembleRegistry } from '../../../bin/modules.js';
@@ -101,7 +101,7 @@ t.test('a store of schema version 3 (before the template table) opens and gets t
   raw.pragma('user_version = 3');
   raw.close();
   const upgraded = new SqliteBackend({ dir });
-  upgraded.commit([{ table: 'template', key: 'kept', value: { id: 'kept' } }]);
+  upgraded.commit(batchOf([{ table: 'template', key: 'kept', value: { id: 'kept' } }]));
   t.same([...upgraded.load('template')], [['kept', { id: 'kept' }]]);
   upgraded.close();
   const check = new Database(path.join(dir, DB_FILE));

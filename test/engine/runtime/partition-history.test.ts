@@ -5,7 +5,7 @@ import t from 'tap';
 import { Partition } from '../../../engine/runtime/partition.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import type { EntryHistory } from '../../../engine/runtime/reentry.js';
-import type { Row } from '../../../engine/store/journal.js';
+import type { TableTexts } from '../../../engine/store/journal.js';
 
 const T = 1_796_000_000_000;
 
@@ -24,9 +24,9 @@ t.test('every form of history comes back as it went in, and is journaled as such
     const rows = part.setHistory('flow', person, structuredClone(history));
     t.same(part.historyOf('flow', person), history, name);
     rows.mark(person);
-    const out: Row[] = [];
-    rows.takeRows(out);
-    t.same(out.map((r) => r.value), [[history.entries, history.inside, history.lastExitAt]], `${name}: its row`);
+    const out: TableTexts = new Map();
+    rows.takeTexts(out);
+    t.same([...out.values()].map((text) => JSON.parse(text!)), [[history.entries, history.inside, history.lastExitAt]], `${name}: its row`);
   }
   t.equal(part.historyOf('flow', part.personSlot('nobody')), undefined, 'no history: undefined');
 });

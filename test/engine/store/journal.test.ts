@@ -1,6 +1,7 @@
 // The group commit's row groups (marks in a set, or bits for numbered members): a marked
 // member's row is built from memory when its batch is written (its last state, once, however
-// often it was marked), null deletes it, and marks count toward the batch like puts do.
+// often it was marked), null deletes it, and marks count toward the batch like puts do; a value
+// with no JSON form fails its whole batch before any of it is written.
 import t from 'tap';
 import { GroupCommit, KeyedRows, MemoryBackend, NumberedRows } from '../../../engine/store/journal.js';
 
@@ -53,4 +54,19 @@ t.test('marks fill a batch like puts: a full batch is written at once', async (t
   await journal.durable();
   t.equal(backend.commits, 1, 'written without waiting for the flush timer');
   t.same([...backend.load('person')], [['a', { id: 'a' }], ['b', { id: 'b' }]]);
+});
+
+t.test('a batch holding a value with no JSON form fails whole before the backend sees it, and the journal stays failed', async (t) => {
+  const backend = new MemoryBackend();
+  const journal = new GroupCommit(backend, { flushMs: 0 });
+  journal.put('person', 'p1', { name: 'Ann' });
+  await journal.durable();
+  const rows = new KeyedRows('seen', (id) => id, () => ({ big: 1n }));
+  journal.put('person', 'p1', { name: 'changed' });
+  journal.mark(rows, 's');
+  await t.rejects(journal.durable(), { code: 'JCT_STORE_VALUE', message: /seen row 's'/ });
+  t.equal(backend.commits, 1, 'the batch never reached the backend');
+  t.same([...backend.load('person')], [['p1', { name: 'Ann' }]]);
+  t.ok(journal.failed, 'the working state is ahead of the store: the journal says so');
+  await t.rejects(journal.durable(), { code: 'JCT_STORE_VALUE' }, 'and refuses what comes after');
 });

@@ -8,6 +8,7 @@ import { PostgresLease } from '../../../engine/store/postgres-lease.js';
 import { closedPort } from '../../gateway/services.js';
 import { held, leaseContract, type LeaseUnderTest } from './lease-contract.js';
 import { PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
+import { batchOf } from '../../../engine/store/journal.js';
 
 const postgres: LeaseUnderTest<PostgresLease> = {
   skip: await unlessPostgres(t),
@@ -25,9 +26,9 @@ t.test('a stale owner cannot commit: its batch is refused whole, the new owner w
   const owner = await held(t, postgres, schema, { ttlMs: 60_000 });
   const backend = await PostgresBackend.open({ url: PG_URL, schema, fence: owner });
   t.teardown(() => backend.close());
-  await backend.commit([{ table: 'person', key: 'before', value: { id: 'before' } }]);
+  await backend.commit(batchOf([{ table: 'person', key: 'before', value: { id: 'before' } }]));
   await postgres.takeOver(schema);
-  await t.rejects(backend.commit([{ table: 'person', key: 'after', value: { id: 'after' } }, { table: 'meta', key: 'x', value: 1 }]), { code: 'JCT_STORE_FENCED' });
+  await t.rejects(backend.commit(batchOf([{ table: 'person', key: 'after', value: { id: 'after' } }, { table: 'meta', key: 'x', value: 1 }])), { code: 'JCT_STORE_FENCED' });
   t.same(owner.losses, ['fenced'], 'the loss is told once');
   t.same((await sql(`SELECT key FROM "${schema}".person ORDER BY key`)).map((r) => r['key']), ['before'], 'nothing of the refused batch was written');
   t.same(await sql(`SELECT key FROM "${schema}".meta`), []);
@@ -36,6 +37,6 @@ t.test('a stale owner cannot commit: its batch is refused whole, the new owner w
   const theirs = await PostgresBackend.open({ url: PG_URL, schema, fence: next });
   t.teardown(() => theirs.close());
   t.same([...theirs.load('person')].map(([k]) => k), ['before'], 'the new owner loads what the old one wrote');
-  await theirs.commit([{ table: 'person', key: 'after', value: { id: 'after' } }]);
+  await theirs.commit(batchOf([{ table: 'person', key: 'after', value: { id: 'after' } }]));
   t.same((await sql(`SELECT key FROM "${schema}".person ORDER BY key`)).map((r) => r['key']), ['after', 'before']);
 });

@@ -5,7 +5,7 @@
 // when two processes start together and a newer schema is refused, an unreachable server fails
 // fast without showing the password, and an engine recovers its participants from the store.
 import t, { type Test } from 'tap';
-import { GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
+import { batchOf, GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
 import { DEFAULT_SCHEMA, PostgresBackend, migrate, type PostgresOptions } from '../../../engine/store/postgres.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../engine/store/postgres-migrations.js';
 import { Engine } from '../../../engine/runtime/engine.js';
@@ -68,8 +68,8 @@ t.test('every table round-trips; deletes; the last write of a key in a batch win
   );
   const writer = await open(t, schema);
   for (const batch of [first, second]) {
-    await writer.commit(batch);
-    memory.commit(batch);
+    await writer.commit(batchOf(batch));
+    memory.commit(batchOf(batch));
   }
   await writer.close();
   const reader = await open(t, schema);
@@ -91,7 +91,7 @@ t.test('keys load in the binary order of their UTF-8 bytes, across chunks, U+000
   const many = Array.from({ length: 25_000 }, (_, i) => `${['a', 'b', '\u0000', 'é', '~', '😀', 'Z'][i % 7]}${(i * 7919) % 25_000}${i % 3 === 0 ? '\u0000x' : ''}`);
   const keys = [...new Set([...tricky, ...many])];
   const writer = await open(t, schema);
-  await writer.commit(keys.map((key, i) => ({ table: 'history', key, value: i })));
+  await writer.commit(batchOf(keys.map((key, i) => ({ table: 'history', key, value: i }))));
   await writer.close();
   const loaded = [...(await open(t, schema)).load('history')];
   const expected = [...keys].sort(binaryOrder);
@@ -108,7 +108,7 @@ t.test('keys load in the binary order of their UTF-8 bytes, across chunks, U+000
 t.test('a batch is all or nothing: a value with no JSON form or a failing server writes none of it', { skip }, async (t) => {
   const schema = tempSchema(t, 'jct_store');
   const backend = await open(t, schema, { statementTimeoutMs: 300 });
-  await backend.commit([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]);
+  await backend.commit(batchOf([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]));
   const batch = (bad: Row): Row[] => [
     { table: 'person', key: 'p1', value: { name: 'changed' } },
     { table: 'person', key: 'p2', value: { name: 'Bob' } },
@@ -116,32 +116,32 @@ t.test('a batch is all or nothing: a value with no JSON form or a failing server
     bad,
     { table: 'meta', key: 'm', value: 1 },
   ];
-  await t.rejects(backend.commit(batch({ table: 'outbox', key: 'o1', value: { big: 1n } })), { code: 'JCT_STORE_VALUE', message: /outbox row 'o1'/ });
-  await t.rejects(backend.commit([{ table: 'meta', key: 'm', value: undefined }]), { code: 'JCT_STORE_VALUE' });
+  t.throws(() => batchOf(batch({ table: 'outbox', key: 'o1', value: { big: 1n } })), { code: 'JCT_STORE_VALUE', message: /outbox row 'o1'/ });
+  t.throws(() => batchOf([{ table: 'meta', key: 'm', value: undefined }]), { code: 'JCT_STORE_VALUE' });
   const cycle: Record<string, unknown> = {};
   cycle['self'] = cycle;
-  await t.rejects(backend.commit(batch({ table: 'seen', key: 's', value: cycle })), { code: 'JCT_STORE_VALUE', message: /seen row 's'/ });
+  t.throws(() => batchOf(batch({ table: 'seen', key: 's', value: cycle })), { code: 'JCT_STORE_VALUE', message: /seen row 's'/ });
 
   // the server fails midway: another session holds a lock on outbox past the statement timeout
   const blocker = await connection(t);
   await blocker.query('BEGIN');
   await blocker.query(`LOCK TABLE "${schema}"."outbox" IN ACCESS EXCLUSIVE MODE`);
   const started = Date.now();
-  await t.rejects(backend.commit(batch({ table: 'outbox', key: 'o1', value: 1 })), { code: 'JCT_STORE_UNAVAILABLE', details: { cause: '57014' } });
+  await t.rejects(backend.commit(batchOf(batch({ table: 'outbox', key: 'o1', value: 1 }))), { code: 'JCT_STORE_UNAVAILABLE', details: { cause: '57014' } });
   t.ok(Date.now() - started < 5000, 'a statement past its timeout is cancelled');
   await blocker.query('ROLLBACK');
 
   t.same(await sql(`SELECT key, value FROM "${schema}"."person" ORDER BY key`), [{ key: 'p1', value: '{"name":"Ann"}' }], 'nothing of the batches written');
   t.same(await sql(`SELECT count(*)::int AS n FROM "${schema}"."outbox"`), [{ n: 0 }]);
   t.same(await sql(`SELECT count(*)::int AS n FROM "${schema}"."meta"`), [{ n: 0 }]);
-  await backend.commit([{ table: 'person', key: 'p2', value: { name: 'Bob' } }]);
+  await backend.commit(batchOf([{ table: 'person', key: 'p2', value: { name: 'Bob' } }]));
   t.same(await sql(`SELECT key FROM "${schema}"."person" ORDER BY key`), [{ key: 'p1' }, { key: 'p2' }], 'the store stays usable');
 });
 
 t.test('a table the open cannot read within the statement timeout fails the open, and leaves nothing behind', { skip }, async (t) => {
   const schema = tempSchema(t, 'jct_store');
   const writer = await open(t, schema);
-  await writer.commit([{ table: 'participant', key: 'a', value: 1 }]);
+  await writer.commit(batchOf([{ table: 'participant', key: 'a', value: 1 }]));
   await writer.close();
   const blocker = await connection(t);
   await blocker.query('BEGIN');
@@ -156,8 +156,8 @@ t.test('load() serves each table once, before the first commit; reopening sees e
   const first = await open(t, schema, { synchronousCommit: 'off', poolSize: 1 });
   t.same([...first.load('flow')], []);
   t.throws(() => first.load('flow'), { code: 'JCT_STORE_LOADED' });
-  await first.commit([{ table: 'flow', key: 'welcome', value: { v: 1 } }]);
-  await first.commit([{ table: 'seen', key: 'msg-1', value: 1 }]);
+  await first.commit(batchOf([{ table: 'flow', key: 'welcome', value: { v: 1 } }]));
+  await first.commit(batchOf([{ table: 'seen', key: 'msg-1', value: 1 }]));
   t.throws(() => first.load('seen'), { code: 'JCT_STORE_LOADED' }, 'a commit lets go of the rows read at open');
   t.throws(() => first.load('nope' as Table), { code: 'JCT_STORE_TABLE_UNKNOWN' });
   await first.close();

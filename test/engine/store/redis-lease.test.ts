@@ -14,6 +14,7 @@ import { closedPort } from '../../gateway/services.js';
 import { held, leaseContract, type LeaseUnderTest } from './lease-contract.js';
 import { REDIS_URL, tempPrefix, unlessRedis } from './redis-service.js';
 import { PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
+import { batchOf } from '../../../engine/store/journal.js';
 
 const redisLease: LeaseUnderTest<RedisLease> = {
   skip: await unlessRedis(t),
@@ -65,10 +66,10 @@ t.test('a stale owner cannot commit to the Redis store: its batch is refused who
   const backend = await RedisBackend.open({ url: REDIS_URL, prefix, fence: owner });
   t.teardown(() => backend.close());
   const many = Array.from({ length: 150_000 }, (_, i) => ({ table: 'person' as const, key: `p${String(i).padStart(6, '0')}`, value: { i } }));
-  await backend.commit([...many, { table: 'meta', key: 'kept', value: 1 }]);
-  await backend.commit([{ table: 'meta', key: 'kept', value: null }]);
+  await backend.commit(batchOf([...many, { table: 'meta', key: 'kept', value: 1 }]));
+  await backend.commit(batchOf([{ table: 'meta', key: 'kept', value: null }]));
   await redisLease.takeOver(prefix);
-  await t.rejects(backend.commit([{ table: 'person', key: 'after', value: {} }, { table: 'meta', key: 'x', value: 1 }]), { code: 'JCT_STORE_FENCED' });
+  await t.rejects(backend.commit(batchOf([{ table: 'person', key: 'after', value: {} }, { table: 'meta', key: 'x', value: 1 }])), { code: 'JCT_STORE_FENCED' });
   t.same(owner.losses, ['fenced'], 'the loss is told once');
   t.same(await redis((r) => r.hlen(`${prefix}t:person`)), 150_000, 'a batch of 300,000 arguments (more than a call takes) was written whole; nothing of the refused one');
   t.same(await redis((r) => r.hkeys(`${prefix}t:meta`)), [], 'deletes are fenced writes too');
@@ -79,7 +80,7 @@ t.test('a stale owner cannot commit to the Redis store: its batch is refused who
   const theirs = await RedisBackend.open({ url: REDIS_URL, prefix, fence: next });
   t.teardown(() => theirs.close());
   t.equal([...theirs.load('person')].length, 150_000, 'and loads what the old owner wrote');
-  await theirs.commit([{ table: 'person', key: 'after', value: {} }]);
+  await theirs.commit(batchOf([{ table: 'person', key: 'after', value: {} }]));
   t.equal(await redis((r) => r.hlen(`${prefix}t:person`)), 150_001);
 });
 
@@ -102,13 +103,13 @@ t.test('Redis in front of PostgreSQL: a stale owner cannot append to the stream'
   const old: RedisFence = { token: '1', fenced: () => told.push('old') };
   const open = (fence: RedisFence) => RedisPostgresBackend.open({ redis: { url: REDIS_URL, prefix, fence }, postgres: { url: PG_URL, schema }, drainMs: 60_000 });
   const first = await open(old);
-  await first.commit([{ table: 'person', key: 'before', value: 1 }]);
+  await first.commit(batchOf([{ table: 'person', key: 'before', value: 1 }]));
   const second = await open({ token: '2', fenced: () => told.push('new') });
   t.teardown(() => second.close());
-  await t.rejects(first.commit([{ table: 'person', key: 'stale', value: 1 }]), { code: 'JCT_STORE_FENCED' });
+  await t.rejects(first.commit(batchOf([{ table: 'person', key: 'stale', value: 1 }])), { code: 'JCT_STORE_FENCED' });
   t.same(told, ['old'], 'the stale owner is told');
   t.same([...second.load('person')].map(([k]) => k), ['before'], 'the new owner, raising the fence before reading the stream, has what was acknowledged');
-  await second.commit([{ table: 'person', key: 'after', value: 1 }]);
+  await second.commit(batchOf([{ table: 'person', key: 'after', value: 1 }]));
   await second.close();
   t.same((await sql(`SELECT key FROM "${schema}".person ORDER BY key`)).map((r) => r['key']), ['after', 'before'], 'the drain wrote what both acknowledged, not the refused batch');
   await first.close();

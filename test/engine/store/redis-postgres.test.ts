@@ -10,6 +10,7 @@ import { RedisPostgresBackend, type RedisPostgresOptions } from '../../../engine
 import type { Row, Table } from '../../../engine/store/journal.js';
 import { PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
 import { REDIS_URL, tempPrefix, unlessRedis } from './redis-service.js';
+import { batchOf } from '../../../engine/store/journal.js';
 
 const skip = (await unlessRedis(t)) || (await unlessPostgres(t));
 
@@ -53,7 +54,7 @@ async function until(test: () => Promise<boolean>): Promise<void> {
 t.test('what a process left in Redis is laid over PostgreSQL at the next open, in key order', { skip }, async (t) => {
   const at = place(t);
   const first = await open(t, at, { drainMs: 20 });
-  await first.commit(rows('person', [['a', 1], ['c', 'old'], ['e', { v: 1 }], ['gone', true]]));
+  await first.commit(batchOf(rows('person', [['a', 1], ['c', 'old'], ['e', { v: 1 }], ['gone', true]])));
   await until(async () => (await stored(at.schema, 'person')).length === 4);
   await until(async () => (await streamLength(at.prefix)) === 0);
   t.pass('the drain wrote the batch to PostgreSQL and trimmed the stream');
@@ -61,9 +62,9 @@ t.test('what a process left in Redis is laid over PostgreSQL at the next open, i
 
   const second = await open(t, at, { drainMs: 60_000 });
   t.same([...second.load('person')], [['a', 1], ['c', 'old'], ['e', { v: 1 }], ['gone', true]]);
-  await second.commit(rows('person', [['b', 'new'], ['c', null], ['e', { v: 2 }], ['z', [1]], ['\u0000nul', 'key with a NUL']]));
-  await second.commit(rows('person', [['e', { v: 3 }]]));
-  await second.commit(rows('meta', [['seq', 7]]));
+  await second.commit(batchOf(rows('person', [['b', 'new'], ['c', null], ['e', { v: 2 }], ['z', [1]], ['\u0000nul', 'key with a NUL']])));
+  await second.commit(batchOf(rows('person', [['e', { v: 3 }]])));
+  await second.commit(batchOf(rows('meta', [['seq', 7]])));
   t.equal(await streamLength(at.prefix), 3, 'each batch one stream entry, not yet drained');
 
   const third = await open(t, at, { drainMs: 60_000 }); // as after a crash of the second: nothing drained
@@ -82,7 +83,7 @@ t.test('what a process left in Redis is laid over PostgreSQL at the next open, i
 t.test('a batch larger than one call takes (300,000 arguments) is one stream entry', { skip }, async (t) => {
   const at = place(t);
   const first = await open(t, at, { drainMs: 60_000 });
-  await first.commit(rows('person', Array.from({ length: 150_000 }, (_, i): [string, unknown] => [`p${i}`, i])));
+  await first.commit(batchOf(rows('person', Array.from({ length: 150_000 }, (_, i): [string, unknown] => [`p${i}`, i]))));
   t.equal(await streamLength(at.prefix), 1);
 });
 
@@ -91,8 +92,8 @@ t.test('PostgreSQL refusing: batches are still taken, told once, drained when it
   const told: unknown[] = [];
   const backend = await open(t, at, { drainMs: 20, onColdStore: (err) => told.push(err) });
   await sql(`ALTER TABLE "${at.schema}".person RENAME TO person_away`);
-  await backend.commit(rows('person', [['ana', { n: 1 }]]));
-  await backend.commit(rows('person', [['bo', { n: 2 }]]));
+  await backend.commit(batchOf(rows('person', [['ana', { n: 1 }]])));
+  await backend.commit(batchOf(rows('person', [['bo', { n: 2 }]])));
   await until(async () => told.length === 1);
   t.match(told[0], { code: 'JCT_STORE_UNAVAILABLE' }, 'the loss is told');
   t.equal(await streamLength(at.prefix), 2, 'the batches wait in Redis');
@@ -108,5 +109,5 @@ t.test('Redis out of reach: a commit fails with JCT_STORE_UNAVAILABLE', { skip }
   const backend = await open(t, at);
   const redis = (backend as unknown as { hot: { redis: Redis } }).hot.redis;
   redis.disconnect();
-  await t.rejects(backend.commit(rows('person', [['x', 1]])), { code: 'JCT_STORE_UNAVAILABLE' });
+  await t.rejects(backend.commit(batchOf(rows('person', [['x', 1]]))), { code: 'JCT_STORE_UNAVAILABLE' });
 });

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import { GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
+import { batchOf, GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
 import { DEFAULT_PREFIX, RedisBackend, SCHEMA_VERSION, type RedisOptions } from '../../../engine/store/redis.js';
 import { Engine } from '../../../engine/runtime/engine.js';
 import { VirtualClock } from '../../../engine/clock.js';
@@ -110,10 +110,10 @@ t.test('every table round-trips; deletes; the last write of a key in a batch win
   );
   const writer = await open(t, prefix);
   for (const batch of [first, second]) {
-    await writer.commit(batch);
-    memory.commit(batch);
+    await writer.commit(batchOf(batch));
+    memory.commit(batchOf(batch));
   }
-  await writer.commit([]);
+  await writer.commit(batchOf([]));
   await writer.close();
   const reader = await open(t, prefix);
   t.same(dump(reader), dump(memory));
@@ -132,7 +132,7 @@ t.test('every table round-trips; deletes; the last write of a key in a batch win
 t.test('a batch larger than one call takes (300,000 arguments) is written whole', { skip }, async (t) => {
   const prefix = newPrefix();
   const writer = await open(t, prefix);
-  await writer.commit(Array.from({ length: 150_000 }, (_, i) => ({ table: 'person' as const, key: `p${i}`, value: i })));
+  await writer.commit(batchOf(Array.from({ length: 150_000 }, (_, i) => ({ table: 'person' as const, key: `p${i}`, value: i }))));
   const reader = await open(t, prefix);
   t.equal([...reader.load('person')].length, 150_000);
 });
@@ -143,7 +143,7 @@ t.test('keys load in the binary order of their UTF-8 bytes, across HSCAN pages, 
   const many = Array.from({ length: 5000 }, (_, i) => `${['a', 'b', '\u0000', 'é', '~', '😀', 'Z'][i % 7]}${(i * 7919) % 5000}${i % 3 === 0 ? '\u0000x' : ''}`);
   const keys = [...new Set([...tricky, ...many])];
   const writer = await open(t, prefix);
-  await writer.commit(keys.map((key, i) => ({ table: 'history', key, value: i })));
+  await writer.commit(batchOf(keys.map((key, i) => ({ table: 'history', key, value: i }))));
   await writer.close();
   const loaded = [...(await open(t, prefix)).load('history')];
   const expected = [...keys].sort(binaryOrder);
@@ -160,7 +160,7 @@ t.test('keys load in the binary order of their UTF-8 bytes, across HSCAN pages, 
 t.test('a batch is all or nothing: a value with no JSON form sends nothing; a failed EXEC is reported', { skip }, async (t) => {
   const prefix = newPrefix();
   const backend = await open(t, prefix);
-  await backend.commit([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]);
+  await backend.commit(batchOf([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]));
   const batch = (bad: Row): Row[] => [
     { table: 'person', key: 'p1', value: { name: 'changed' } },
     { table: 'person', key: 'p2', value: { name: 'Bob' } },
@@ -168,19 +168,19 @@ t.test('a batch is all or nothing: a value with no JSON form sends nothing; a fa
     bad,
     { table: 'meta', key: 'm', value: 1 },
   ];
-  await t.rejects(backend.commit(batch({ table: 'outbox', key: 'o1', value: { big: 1n } })), { code: 'JCT_STORE_VALUE', message: /outbox row 'o1'/ });
-  await t.rejects(backend.commit([{ table: 'meta', key: 'm', value: undefined }]), { code: 'JCT_STORE_VALUE' });
+  t.throws(() => batchOf(batch({ table: 'outbox', key: 'o1', value: { big: 1n } })), { code: 'JCT_STORE_VALUE', message: /outbox row 'o1'/ });
+  t.throws(() => batchOf([{ table: 'meta', key: 'm', value: undefined }]), { code: 'JCT_STORE_VALUE' });
   const cycle: Record<string, unknown> = {};
   cycle['self'] = cycle;
-  await t.rejects(backend.commit(batch({ table: 'seen', key: 's', value: cycle })), { code: 'JCT_STORE_VALUE', message: /seen row 's'/ });
+  t.throws(() => batchOf(batch({ table: 'seen', key: 's', value: cycle })), { code: 'JCT_STORE_VALUE', message: /seen row 's'/ });
   t.same(await admin!.hgetall(`${prefix}t:person`), { p1: '{"name":"Ann"}' }, 'nothing of the batches written');
   t.equal(await admin!.exists(`${prefix}t:outbox`, `${prefix}t:meta`, `${prefix}t:seen`), 0);
 
   await admin!.set(`${prefix}t:dedup`, 'not a hash'); // someone else wrote under the prefix
-  const err = await failure(t, () => backend.commit([{ table: 'dedup', key: 'd', value: 1 }]));
+  const err = await failure(t, () => backend.commit(batchOf([{ table: 'dedup', key: 'd', value: 1 }])));
   t.match(err, { code: 'JCT_STORE_UNAVAILABLE', message: /WRONGTYPE/, details: { store: 'redis', cause: 'WRONGTYPE' } }, 'an error inside EXEC fails the commit');
   await admin!.del(`${prefix}t:dedup`);
-  await backend.commit([{ table: 'person', key: 'p2', value: { name: 'Bob' } }]);
+  await backend.commit(batchOf([{ table: 'person', key: 'p2', value: { name: 'Bob' } }]));
   t.same(Object.keys(await admin!.hgetall(`${prefix}t:person`)).sort(), ['p1', 'p2'], 'the store stays usable');
 });
 
@@ -189,11 +189,11 @@ t.test('load() serves each table once, before the first commit; reopening sees e
   const first = await open(t, prefix);
   t.same([...first.load('flow')], []);
   t.throws(() => first.load('flow'), { code: 'JCT_STORE_LOADED' });
-  await first.commit([{ table: 'flow', key: 'welcome', value: { v: 1 } }]);
-  await first.commit([{ table: 'seen', key: 'msg-1', value: 1 }]);
+  await first.commit(batchOf([{ table: 'flow', key: 'welcome', value: { v: 1 } }]));
+  await first.commit(batchOf([{ table: 'seen', key: 'msg-1', value: 1 }]));
   t.throws(() => first.load('seen'), { code: 'JCT_STORE_LOADED' }, 'a commit lets go of the rows read at open');
   t.throws(() => first.load('nope' as Table), { code: 'JCT_STORE_TABLE_UNKNOWN' });
-  await t.rejects(first.commit([{ table: 'nope' as Table, key: 'k', value: 1 }]), { code: 'JCT_STORE_TABLE_UNKNOWN' });
+  await t.rejects(first.commit(batchOf([{ table: 'nope' as Table, key: 'k', value: 1 }])), { code: 'JCT_STORE_TABLE_UNKNOWN' });
   await first.close();
   await first.close();
   const again = await open(t, prefix);
@@ -352,11 +352,11 @@ t.test('closing while Redis is gone ends: the batch is given up', { skip: server
 t.test('a server that stops answering fails a commit, and an open, after commandTimeoutMs', { skip: serverMissing }, async (t) => {
   const { url, server } = await privateServer(t);
   const backend = await RedisBackend.open({ url, prefix: 'frozen:', commandTimeoutMs: 300 });
-  await backend.commit([{ table: 'person', key: 'p1', value: 1 }]);
+  await backend.commit(batchOf([{ table: 'person', key: 'p1', value: 1 }]));
   server.kill('SIGSTOP');
   t.teardown(() => server.kill('SIGCONT'));
   let started = Date.now();
-  const err = await failure(t, () => backend.commit([{ table: 'person', key: 'p2', value: 2 }]));
+  const err = await failure(t, () => backend.commit(batchOf([{ table: 'person', key: 'p2', value: 2 }])));
   t.match(err, { code: 'JCT_STORE_UNAVAILABLE', message: /timed out/ });
   t.ok(Date.now() - started < 2000, `gives up after the timeout (${Date.now() - started} ms)`);
   started = Date.now();
@@ -377,6 +377,6 @@ t.test('a server that refuses the password: JCT_STORE_UNAVAILABLE with the code 
     t.notOk(shown.includes(password) || shown.includes(encodeURIComponent(password)), `no password shown: ${err.message}`);
   }
   const backend = await RedisBackend.open({ url: `redis://default:${encodeURIComponent(password)}@127.0.0.1:${port}` });
-  await backend.commit([{ table: 'meta', key: 'm', value: 1 }]);
+  await backend.commit(batchOf([{ table: 'meta', key: 'm', value: 1 }]));
   await backend.close();
 });

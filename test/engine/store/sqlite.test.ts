@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
+import { batchOf, GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
 import { DB_FILE, SCHEMA_VERSION, SqliteBackend } from '../../../engine/store/sqlite.js';
 import { JunctionError } from '../../../engine/errors.js';
 
@@ -70,8 +70,8 @@ t.test('every table round-trips through commit and load: key order, deletes, las
     ]),
   );
   for (const batch of [first, second]) {
-    sqlite.commit(batch);
-    memory.commit(batch);
+    sqlite.commit(batchOf(batch));
+    memory.commit(batchOf(batch));
   }
   t.same(dump(sqlite), dump(memory));
   t.same([...sqlite.load('participant')], [
@@ -93,8 +93,8 @@ t.test('large batches (multi-row statements, paged loads) keep the order of writ
       batch.push({ table, key: key(i + round * 500), value: i % 11 === 5 ? null : { round, i } });
       if (i % 13 === 0) batch.push({ table, key: key(i + round * 500), value: i % 2 ? null : { again: i } });
     }
-    sqlite.commit(batch);
-    memory.commit(batch);
+    sqlite.commit(batchOf(batch));
+    memory.commit(batchOf(batch));
   }
   const rows = dump(sqlite);
   t.same(rows, dump(memory));
@@ -103,34 +103,34 @@ t.test('large batches (multi-row statements, paged loads) keep the order of writ
 
 t.test('a batch that fails midway writes nothing and the store stays usable', async (t) => {
   const backend = open(t, tempDir(t));
-  backend.commit([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]);
+  backend.commit(batchOf([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]));
   const err = throwsCode(
     t,
     () =>
-      backend.commit([
+      backend.commit(batchOf([
         { table: 'person', key: 'p1', value: { name: 'changed' } },
         { table: 'person', key: 'p2', value: { name: 'Bob' } },
         ...rowsOf('outbox', Array.from({ length: 100 }, (_, i): [string, unknown] => [`o${i + 2}`, i])),
         { table: 'outbox', key: 'o1', value: { big: 1n } },
         { table: 'person', key: 'p3', value: { name: 'Cy' } },
-      ]),
+      ])),
     'JCT_STORE_VALUE',
   );
   t.match(err?.message, /outbox row 'o1'/);
-  throwsCode(t, () => backend.commit([{ table: 'meta', key: 'm', value: undefined }]), 'JCT_STORE_VALUE');
+  throwsCode(t, () => backend.commit(batchOf([{ table: 'meta', key: 'm', value: undefined }])), 'JCT_STORE_VALUE');
   t.same([...backend.load('person')], [['p1', { name: 'Ann' }]]);
   t.same([...backend.load('outbox')], []);
-  backend.commit([{ table: 'person', key: 'p2', value: { name: 'Bob' } }]);
+  backend.commit(batchOf([{ table: 'person', key: 'p2', value: { name: 'Bob' } }]));
   t.same([...backend.load('person')].map(([key]) => key), ['p1', 'p2']);
 });
 
 t.test('reopening after close sees the data; the file carries the schema version', async (t) => {
   const dir = path.join(tempDir(t), 'nested', 'data');
   const first = new SqliteBackend({ dir, synchronous: 'normal' });
-  first.commit([
+  first.commit(batchOf([
     { table: 'flow', key: 'welcome', value: { v: 1 } },
     { table: 'seen', key: 'msg-1', value: 1 },
-  ]);
+  ]));
   first.close();
   first.close();
   t.ok(fs.existsSync(path.join(dir, DB_FILE)));
@@ -149,7 +149,7 @@ t.test('reopening after close sees the data; the file carries the schema version
 t.test('a store of schema version 1 (before the ref table) opens and gets the table; its rows stay', async (t) => {
   const dir = tempDir(t);
   const first = open(t, dir);
-  first.commit(rowsOf('flow', [['welcome', { v: 1 }]]));
+  first.commit(batchOf(rowsOf('flow', [['welcome', { v: 1 }]])));
   first.close();
   const raw = new Database(path.join(dir, DB_FILE));
   raw.exec('DROP TABLE "ref"');
@@ -157,7 +157,7 @@ t.test('a store of schema version 1 (before the ref table) opens and gets the ta
   raw.close();
   const upgraded = open(t, dir);
   t.same([...upgraded.load('flow')], [['welcome', { v: 1 }]]);
-  upgraded.commit(rowsOf('ref', [['sent:t:M1', { at: 1 }]]));
+  upgraded.commit(batchOf(rowsOf('ref', [['sent:t:M1', { at: 1 }]])));
   t.same([...upgraded.load('ref')], [['sent:t:M1', { at: 1 }]]);
   upgraded.close();
   const check = new Database(path.join(dir, DB_FILE));
@@ -167,9 +167,9 @@ t.test('a store of schema version 1 (before the ref table) opens and gets the ta
 
 t.test('load is lazy: leaving the loop early frees the connection for commits', async (t) => {
   const backend = open(t, tempDir(t));
-  backend.commit(rowsOf('history', [['h1', 1], ['h2', 2], ['h3', 3]]));
+  backend.commit(batchOf(rowsOf('history', [['h1', 1], ['h2', 2], ['h3', 3]])));
   for (const [key] of backend.load('history')) if (key === 'h1') break;
-  backend.commit(rowsOf('history', [['h4', 4]]));
+  backend.commit(batchOf(rowsOf('history', [['h4', 4]])));
   t.equal([...backend.load('history')].length, 4);
   throwsCode(t, () => backend.load('nope' as Table), 'JCT_STORE_TABLE_UNKNOWN');
 });
@@ -183,7 +183,7 @@ t.test('a second opener in the same process is refused until the first closes', 
     `the data directory ${path.resolve(dir)} is in use by another Junction process; stop it or choose another JUNCTION_DATA_DIR`,
   );
   first.close();
-  open(t, dir).commit(rowsOf('meta', [['ok', true]]));
+  open(t, dir).commit(batchOf(rowsOf('meta', [['ok', true]])));
 });
 
 /** A second real Node process opening the data directory; 'hold' keeps it open until killed. */
@@ -192,7 +192,7 @@ function child(dir: string, mode: 'hold' | 'try') {
     const { SqliteBackend } = await import(process.argv[1]);
     try {
       const backend = new SqliteBackend({ dir: process.argv[2] });
-      backend.commit([{ table: 'meta', key: 'owner', value: { pid: process.pid } }]);
+      backend.commit(new Map([['meta', new Map([['owner', JSON.stringify({ pid: process.pid })]])]]));
       console.log('opened');
       if (process.argv[3] === 'try') backend.close(); else setInterval(() => {}, 60_000);
     } catch (err) {

@@ -172,8 +172,13 @@ export class Engine {
   /** The wait key (`event:<name>`) of each event name routed so far: built once, its hash kept. */
   private readonly eventWaitKeys = new Map<string, string>();
   private readonly refusals = new Map<string, number>();
-  /** The flows the step running now and the instant chain that led to it passed through (see addToFlows). */
-  private chain: readonly string[] = NO_CHAIN;
+  /**
+   * The flows the step running now and the instant chain that led to it passed through (see
+   * addToFlows): the chain before the step, and the step's own flow (undefined outside a step).
+   * The chain as one array is built only when an event that some flow names needs it.
+   */
+  private chainBefore: readonly string[] = NO_CHAIN;
+  private chainFlow: string | undefined;
   /** The event catalog and the custom definitions it was built from (rebuilt when they change). */
   private events: { catalog: EventCatalog; custom: ReadonlyMap<string, EventDefinition> } | undefined;
   private toDispatch: Effect[] = [];
@@ -1041,6 +1046,10 @@ export class Engine {
   }
 
   /** An event Junction records itself (people, product): routed after the current step, when a launched version names it. */
+  private get chain(): readonly string[] {
+    return this.chainFlow === undefined ? this.chainBefore : [...this.chainBefore, this.chainFlow];
+  }
+
   private emitEvent(part: Partition, personId: string, name: string, properties: Record<string, Value>, chain = this.chain): boolean {
     if (!this.eventRoutes.isNamed(name)) return false;
     const at = this.clock.now();
@@ -1313,7 +1322,7 @@ export class Engine {
     this.noteEngaged(personId, flowId, now);
     const input: EnterStep = cause ? { kind: 'enter', entry, vars, cause } : chain ? { kind: 'enter', entry, vars, chain } : branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
     part.push(() => void this.firstStep(part, live, seq, input));
-    this.emitEvent(part, personId, 'flow.entered', { flowId, version: live.flow.version }, [...(chain ?? this.chain), flowId]);
+    if (this.eventRoutes.isNamed('flow.entered')) this.emitEvent(part, personId, 'flow.entered', { flowId, version: live.flow.version }, [...(chain ?? this.chain), flowId]);
     return { entered: true, participantId: id };
   }
 
@@ -1346,15 +1355,17 @@ export class Engine {
     }
     const result = step(live.flow, state, person, input, now, this.surroundings, part.events.view(part.personSlot(state.personId), now - this.eventRetentionMs));
     if (!result.accepted) return false;
-    const outer = this.chain;
+    const { chainBefore, chainFlow } = this;
     const chain = input.kind === 'enter' ? (input.chain ?? NO_CHAIN) : NO_CHAIN;
-    this.chain = [...chain, live.flow.id]; // the events this step makes Junction record carry it (see enterOnEvent)
+    this.chainBefore = chain; // the events this step makes Junction record carry it (see enterOnEvent)
+    this.chainFlow = live.flow.id;
     try {
       this.applyStep(part, live, seq, state, result, now);
       if (result.answers.length > 0) this.keepAnswers(input, result.answers);
       if (result.additions.length > 0) this.addToFlows(live, state.personId, result.additions, chain);
     } finally {
-      this.chain = outer;
+      this.chainBefore = chainBefore;
+      this.chainFlow = chainFlow;
     }
     return true;
   }
@@ -1456,7 +1467,7 @@ export class Engine {
   }
 
   private exited(part: Partition, live: Live, personId: string, reason: string): void {
-    this.emitEvent(part, personId, 'flow.exited', { flowId: live.flow.id, version: live.flow.version, reason }, [...this.chain, live.flow.id]);
+    if (this.eventRoutes.isNamed('flow.exited')) this.emitEvent(part, personId, 'flow.exited', { flowId: live.flow.id, version: live.flow.version, reason }, [...this.chain, live.flow.id]);
   }
 
   /** Takes participant `seq` out: its row, the metrics, the person's entry history (and exit time when it left by itself). */

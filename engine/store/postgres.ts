@@ -290,13 +290,13 @@ function* rowsOf(chunks: Chunks): Generator<[string, unknown]> {
 
 function tableWrites(sql: TableSql, values: ReadonlyMap<string, string | null>): TableWrites {
   const writes: TableWrites = { sql, keys: [], values: [], deleted: [] };
-  for (const [key, text] of values) {
+  values.forEach((text, key) => {
     if (text === null) writes.deleted.push(storedKey(key));
     else {
       writes.keys.push(storedKey(key));
       writes.values.push(text);
     }
-  }
+  });
   return writes;
 }
 

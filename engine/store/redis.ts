@@ -265,14 +265,23 @@ function* handOut(rows: Rows): Generator<[string, unknown]> {
   }
 }
 
-/** The arguments of one table's HSET (key, JSON, key, JSON, …) and HDEL (key, …), after the hash's name. */
+/** The arguments of one table's HSET (key, JSON, key, JSON, …) and HDEL (key, …), after the hash's name; each array made at its size. */
 function tableWrites(values: ReadonlyMap<string, string | null>): { set: string[]; deleted: string[] } {
-  const set: string[] = [];
-  const deleted: string[] = [];
-  for (const [key, text] of values) {
-    if (text === null) deleted.push(key);
-    else set.push(key, text);
-  }
+  let deletes = 0;
+  values.forEach((text) => {
+    if (text === null) deletes++;
+  });
+  const set = new Array<string>(2 * (values.size - deletes));
+  const deleted = new Array<string>(deletes);
+  let s = 0;
+  let d = 0;
+  values.forEach((text, key) => {
+    if (text === null) deleted[d++] = key;
+    else {
+      set[s++] = key;
+      set[s++] = text;
+    }
+  });
   return { set, deleted };
 }
 

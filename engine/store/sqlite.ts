@@ -257,10 +257,10 @@ function writeBatch(batch: Batch, statementsOf: (table: Table) => TableStatement
   for (const [name, values] of batch) {
     if (values.size === 0) continue;
     const table = statementsOf(name);
-    for (const [key, text] of values) {
+    values.forEach((text, key) => {
       if (text === null) table.remove.run(key);
       else pending.add(table, key, text);
-    }
+    });
   }
   pending.flush();
 }

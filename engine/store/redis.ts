@@ -21,7 +21,7 @@
 // Errors of the connection and the server (unreachable, refused, timed out, cut off, EXEC
 // failed) surface as a JunctionError JCT_STORE_UNAVAILABLE whose message names the server
 // without the password. A lost connection fails a commit at once: no offline queue, no retry.
-import { Redis, type RedisOptions as ClientOptions } from 'ioredis';
+import { Command, Redis, type RedisOptions as ClientOptions } from 'ioredis';
 import { JunctionError } from '../errors.js';
 import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { fencedWrite, raise, type RedisWrite, type RedisFence } from './redis-fence.js';
@@ -133,17 +133,26 @@ export class RedisBackend implements JournalBackend {
     return writes;
   }
 
-  /** Sends the commands as one transaction; fails if EXEC failed, or any command in it did (Redis does not roll those back). */
+  /**
+   * Sends the commands as one transaction (MULTI, the writes, EXEC, written to the socket one
+   * after another in this turn); fails if EXEC failed, or any command in it did (Redis does not
+   * roll those back).
+   */
   private async exec(writes: readonly RedisWrite[]): Promise<void> {
-    const transaction = this.redis.multi();
-    for (const { command, key, args } of writes) transaction.call(command, [key, ...args]); // one array: a call's arguments are limited, a batch is not
-    let results: Array<[error: Error | null, result: unknown]> | null;
+    const sent = [new Command('multi'), ...writes.map(({ command, key, args }) => new TextCommand(command, [key, ...args]))];
+    const exec = new Command('exec', [], { replyEncoding: 'utf8' });
+    for (const command of sent) {
+      this.redis.sendCommand(command);
+      command.promise.catch(() => {}); // a command refused while queuing makes EXEC fail (EXECABORT), which is what is reported
+    }
+    this.redis.sendCommand(exec);
+    let results: unknown;
     try {
-      results = await transaction.exec(); // null only for a transaction aborted by WATCH, which this store does not use
+      results = await exec.promise;
     } catch (err) {
       throw storeError(err, this.target);
     }
-    const failed = results?.find(([error]) => error !== null)?.[0];
+    const failed = Array.isArray(results) ? results.find((result) => result instanceof Error) : undefined;
     if (failed) throw storeError(failed, this.target);
   }
 
@@ -156,6 +165,64 @@ export class RedisBackend implements JournalBackend {
     this.hashOf(table);
     return new JunctionError('JCT_STORE_LOADED', `the ${table} rows read at open were handed out already: load() serves each table once, before the first commit`, { table });
   }
+}
+
+/**
+ * A write whose text (RESP) is put straight into one Buffer. ioredis builds a command's text by
+ * joining strings, argument by argument, then flattens it for the socket: about a kilobyte of
+ * garbage per timer wake-up at a batch's sizes (docs/performance.md, timers). Here each
+ * argument is written once into a Buffer sized for all of them.
+ */
+export class TextCommand extends Command {
+  constructor(name: string, args: string[]) {
+    super(name, args, { replyEncoding: 'utf8' });
+  }
+
+  override toWritable(): Buffer {
+    const args = this.args as string[];
+    const sizes = new Array<number>(args.length);
+    const head = `*${args.length + 1}\r\n$${this.name.length}\r\n${this.name}\r\n`;
+    let size = head.length;
+    for (let i = 0; i < args.length; i++) {
+      const bytes = Buffer.byteLength(args[i]!);
+      sizes[i] = bytes;
+      size += bytes + digits(bytes) + 5; // $<bytes>\r\n<argument>\r\n
+    }
+    const out = Buffer.allocUnsafe(size);
+    let at = out.write(head, 0, 'latin1');
+    for (let i = 0; i < args.length; i++) {
+      out[at++] = DOLLAR;
+      at = writeNumber(out, at, sizes[i]!);
+      out[at++] = CR;
+      out[at++] = LF;
+      at += out.write(args[i]!, at, 'utf8');
+      out[at++] = CR;
+      out[at++] = LF;
+    }
+    return out;
+  }
+}
+
+const DOLLAR = 0x24;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** How many decimal digits a whole number ≥ 0 has. */
+function digits(n: number): number {
+  let count = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) count++;
+  return count;
+}
+
+/** Writes a whole number ≥ 0 in decimal at `at`; returns where it ends. */
+function writeNumber(out: Buffer, at: number, n: number): number {
+  const end = at + digits(n);
+  let rest = n;
+  for (let i = end - 1; i >= at; i--) {
+    out[i] = 0x30 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return end;
 }
 
 /** A connected client, where it is (for messages), the checked key prefix, and how to turn what it threw into a JunctionError. */

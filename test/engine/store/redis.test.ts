@@ -12,9 +12,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { Redis } from 'ioredis';
+import { Command, Redis } from 'ioredis';
 import { batchOf, GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
-import { DEFAULT_PREFIX, RedisBackend, SCHEMA_VERSION, type RedisOptions } from '../../../engine/store/redis.js';
+import { DEFAULT_PREFIX, RedisBackend, SCHEMA_VERSION, TextCommand, type RedisOptions } from '../../../engine/store/redis.js';
 import { Engine } from '../../../engine/runtime/engine.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
@@ -379,4 +379,15 @@ t.test('a server that refuses the password: JCT_STORE_UNAVAILABLE with the code 
   const backend = await RedisBackend.open({ url: `redis://default:${encodeURIComponent(password)}@127.0.0.1:${port}` });
   await backend.commit(batchOf([{ table: 'meta', key: 'm', value: 1 }]));
   await backend.close();
+});
+
+t.test('a batch command is sent as the very bytes ioredis would send for it', async (t) => {
+  const texts = ['', 'a', 'key\u0000with a NUL', 'é€😀 multi-byte', '{"json":[1,2,3]}', 'x'.repeat(9), 'y'.repeat(10), 'z'.repeat(99_999), 'w'.repeat(100_000)];
+  for (const name of ['HSET', 'HDEL']) {
+    const args = ['junction:t:person', ...texts];
+    const ours = new TextCommand(name, [...args]).toWritable();
+    const theirs = new Command(name, [...args]).toWritable({});
+    t.ok(Buffer.isBuffer(ours), `${name}: one Buffer`);
+    t.ok(ours.equals(Buffer.from(theirs as string, 'utf8')), `${name}: the same RESP text`);
+  }
 });

@@ -1045,11 +1045,12 @@ export class Engine {
     }
   }
 
-  /** An event Junction records itself (people, product): routed after the current step, when a launched version names it. */
+  /** The chain of flows the events of the step running now carry (see chainBefore). */
   private get chain(): readonly string[] {
     return this.chainFlow === undefined ? this.chainBefore : [...this.chainBefore, this.chainFlow];
   }
 
+  /** An event Junction records itself (people, product): routed after the current step, when a launched version names it. */
   private emitEvent(part: Partition, personId: string, name: string, properties: Record<string, Value>, chain = this.chain): boolean {
     if (!this.eventRoutes.isNamed(name)) return false;
     const at = this.clock.now();

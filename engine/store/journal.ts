@@ -378,9 +378,11 @@ function openBatch(): Map<Table, Map<string, unknown>> {
  * each group writes its marked rows, built now, into its table (the groups are cleared).
  */
 function textsOf(open: Map<Table, Map<string, unknown>>, groups: ReadonlyArray<RowGroup<never>>): Batch {
-  for (const [table, values] of open) values.forEach((value, key) => {
+  for (const [table, values] of open) {
+    values.forEach((value, key) => {
       if (value !== null) values.set(key, serialise(table, key, value));
     });
+  }
   const texts = open as Map<Table, TableTexts>;
   for (const group of groups) group.takeTexts(texts.get(group.table)!);
   return texts;
@@ -421,8 +423,7 @@ export function batchOf(rows: readonly Row[]): Batch {
     if (values === undefined) tables.set(row.table, (values = new Map()));
     values.set(row.key, row.value);
   }
-  for (const [table, values] of tables) for (const [key, value] of values) if (value !== null) values.set(key, serialise(table, key, value));
-  return tables as Map<Table, Map<string, string | null>>;
+  return textsOf(tables, []);
 }
 
 /** The value as JSON text; a value with no JSON form (BigInt, undefined, a cycle) fails the batch. */

@@ -21,7 +21,7 @@
 // commits fail with JCT_STORE_UNAVAILABLE like the Redis store's.
 import { binaryOrder, connectRedis, type RedisConnection, type RedisOptions } from './redis.js';
 import { PostgresBackend, type PostgresOptions } from './postgres.js';
-import { type Batch, type JournalBackend, type Table } from './journal.js';
+import { type Batch, type JournalBackend, type Table, type TableTexts } from './journal.js';
 import { fencedWrite, raise } from './redis-fence.js';
 
 export interface RedisPostgresOptions {
@@ -40,7 +40,7 @@ const ROW_KEY_SEPARATOR = '\u0000';
 /** A stream entry as ioredis returns it: its id and its fields, name and value alternating. */
 type Entry = [id: string, fields: string[]];
 /** Per table, each key's newest JSON text (null: deleted). */
-type Texts = Map<Table, Map<string, string | null>>;
+type Texts = Map<Table, TableTexts>;
 
 export class RedisPostgresBackend implements JournalBackend {
   /** Set by the first commit: draining starts once load() is over (it ends PostgreSQL's preloaded rows). */

@@ -100,7 +100,7 @@ export class RedisBackend implements JournalBackend {
     return handOut(rows);
   }
 
-  /** Writes the batch in one MULTI … EXEC (all rows or none), or in a cluster one fenced script; the last write of a key wins. Resolves when Redis answered. */
+  /** Writes the batch in one MULTI … EXEC (all rows or none), or in a cluster one fenced script. Resolves when Redis answered. */
   async commit(batch: Batch): Promise<void> {
     this.preloaded.clear(); // load() is over: let go of tables nobody asked for
     const writes = this.writesOf(batch);

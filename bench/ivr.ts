@@ -17,7 +17,8 @@
 // warm-up, so the same size) in its own process (bench/lib/bare-webhook-server.ts).
 // After a 3 s warm-up, peak: 50 connections, pipelining 1, 10 s (5 s with --quick), median of
 // 3 rounds (1 with --quick) alternating ours and the baseline; then our p50/p99 at half our
-// peak rate, paced over 10 connections (the caller is waiting). At the end the flow's metrics
+// peak rate, paced over 10 connections (the caller is waiting), and bare Fastify's at that same
+// rate (the floor the load generator and the machine set). At the end the flow's metrics
 // must match the steps answered. Targets: ours/baseline ≥ 0.5 and p99 at half peak ≤ 10 ms.
 // Only 127.0.0.1, free ports.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -92,7 +93,8 @@ interface FlowMetrics {
 
 type Log = (line: string) => void;
 
-type IvrResult = BenchResult & { p50Ms: number; p99Ms: number; failures: number; calls: number; menuAnswers: number };
+/** `baselineP99Ms`: bare Fastify's p99 paced at the same rate, what the load generator and the machine add to any server's. */
+type IvrResult = BenchResult & { p50Ms: number; p99Ms: number; baselineP99Ms: number; failures: number; calls: number; menuAnswers: number };
 
 /** One autocannon run against a target, in its own process; adds its answers to the target's totals. */
 async function hit(t: Target, seconds: number, overallRate?: number): Promise<IvrLoadSummary> {
@@ -171,7 +173,8 @@ async function measure(junction: Target, startBaseline: (documents: IvrLoadSumma
   const baselineValue = median(theirs);
   const rate = Math.max(1, Math.round(value / 2));
   const half = await hit(junction, seconds, rate);
-  log(`latency at half peak (${rate} steps/s asked, ${round3(half.rps)} done): Junction p50 ${half.p50Ms} ms, p99 ${half.p99Ms} ms`);
+  const bareHalf = await hit(bare, seconds, rate);
+  log(`latency at half peak (${rate} steps/s asked, ${round3(half.rps)} done): Junction p50 ${half.p50Ms} ms, p99 ${half.p99Ms} ms; bare Fastify at the same rate p50 ${bareHalf.p50Ms} ms, p99 ${bareHalf.p99Ms} ms`);
 
   const consistent = check(junction, await flowMetrics(junction.server), log);
   const failures = junction.failures + bare.failures;
@@ -180,7 +183,7 @@ async function measure(junction: Target, startBaseline: (documents: IvrLoadSumma
   log(`${CONNECTIONS} connections at peak (${LATENCY_CONNECTIONS} paced at half peak), ${seconds} s a round, median of ${rounds}; targets ratio ≥ ${TARGET_RATIO} and p99 ≤ ${TARGET_P99_MS} ms`);
   const met = (ratio: number) => ratio >= TARGET_RATIO && half.p99Ms <= TARGET_P99_MS && failures === 0 && consistent;
   const { totals } = junction;
-  return { ...benchResult(MEASURED, value, baselineValue, met), p50Ms: half.p50Ms, p99Ms: half.p99Ms, failures, calls: totals.calls, menuAnswers: totals.menuAnswers };
+  return { ...benchResult(MEASURED, value, baselineValue, met), p50Ms: half.p50Ms, p99Ms: half.p99Ms, baselineP99Ms: bareHalf.p99Ms, failures, calls: totals.calls, menuAnswers: totals.menuAnswers };
 }
 
 const scenario: Scenario = {

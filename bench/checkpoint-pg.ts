@@ -12,11 +12,10 @@
 // schema of its own, dropped afterwards.
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import type { Row } from '../engine/store/journal.js';
+import { batchOf, type Row } from '../engine/store/journal.js';
 import { PostgresBackend, migrate } from '../engine/store/postgres.js';
 import { PRODUCERS, ROW_TABLES, durableTransitions, transition } from './checkpoint.js';
 import { median, round3, type Scenario } from './harness.js';
-import { batchOf } from '../engine/store/journal.js';
 
 export const PG_URL = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TARGET_RATIO = 0.5;

@@ -13,11 +13,10 @@
 // own, deleted afterwards (SCAN + UNLINK, never FLUSHDB).
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Row } from '../engine/store/journal.js';
+import { batchOf, type Row } from '../engine/store/journal.js';
 import { RedisBackend } from '../engine/store/redis.js';
 import { PRODUCERS, ROW_TABLES, durableTransitions, transition } from './checkpoint.js';
 import { median, round3, type Scenario } from './harness.js';
-import { batchOf } from '../engine/store/journal.js';
 
 export const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const TARGET_RATIO = 0.5;

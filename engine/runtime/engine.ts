@@ -1051,11 +1051,16 @@ export class Engine {
   }
 
   /** An event Junction records itself (people, product): routed after the current step, when a launched version names it. */
-  private emitEvent(part: Partition, personId: string, name: string, properties: Record<string, Value>, chain = this.chain): boolean {
+  private emitEvent(part: Partition, personId: string, name: string, properties: Record<string, Value>): boolean {
     if (!this.eventRoutes.isNamed(name)) return false;
+    this.routeAfterStep(part, personId, name, properties, this.chain);
+    return true;
+  }
+
+  /** Routes an event some launched version names after the current step, carrying the chain of flows behind it (loop rule). */
+  private routeAfterStep(part: Partition, personId: string, name: string, properties: Record<string, Value>, chain: readonly string[]): void {
     const at = this.clock.now();
     part.push(() => void this.eventHappened(part, personId, { kind: 'event', name, properties, at }, chain));
-    return true;
   }
 
   /** An outbox entry's outcome: the entry is done; the participant waiting for it moves on. */
@@ -1323,7 +1328,7 @@ export class Engine {
     this.noteEngaged(personId, flowId, now);
     const input: EnterStep = cause ? { kind: 'enter', entry, vars, cause } : chain ? { kind: 'enter', entry, vars, chain } : branch === undefined ? { kind: 'enter', entry, vars } : { kind: 'enter', entry, vars, branch };
     part.push(() => void this.firstStep(part, live, seq, input));
-    if (this.eventRoutes.isNamed('flow.entered')) this.emitEvent(part, personId, 'flow.entered', { flowId, version: live.flow.version }, [...(chain ?? this.chain), flowId]);
+    if (this.eventRoutes.isNamed('flow.entered')) this.routeAfterStep(part, personId, 'flow.entered', { flowId, version: live.flow.version }, [...(chain ?? this.chain), flowId]);
     return { entered: true, participantId: id };
   }
 
@@ -1468,7 +1473,7 @@ export class Engine {
   }
 
   private exited(part: Partition, live: Live, personId: string, reason: string): void {
-    if (this.eventRoutes.isNamed('flow.exited')) this.emitEvent(part, personId, 'flow.exited', { flowId: live.flow.id, version: live.flow.version, reason }, [...this.chain, live.flow.id]);
+    if (this.eventRoutes.isNamed('flow.exited')) this.routeAfterStep(part, personId, 'flow.exited', { flowId: live.flow.id, version: live.flow.version, reason }, [...this.chain, live.flow.id]);
   }
 
   /** Takes participant `seq` out: its row, the metrics, the person's entry history (and exit time when it left by itself). */

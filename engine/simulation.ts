@@ -224,7 +224,7 @@ async function call(engine: Engine, event: Extract<TimelineEvent, { type: 'call'
   const outcome = { ...input, ...(event.recording ? { recording: { url: event.recording } } : {}), ...(event.forward ? { forward: { status: event.forward } } : {}) };
   const callEvent = { callId: event.call, from: event.person, to: event.to, direction: 'inbound', status: event.hangup ? 'completed' : 'in-progress', ...outcome };
   const personKey = engine.people.findByContact(event.person)?.id ?? event.person;
-  const receipt = await engine.submit(personKey, { kind: 'call', provider: 'simulation', event: callEvent, ...(hook && !event.hangup ? { hook } : {}), expireAfterMs: 3600_000 } as never);
+  const receipt = await engine.submit(personKey, { kind: 'call', provider: 'simulation', event: callEvent, ...(hook && !event.hangup ? { hook } : {}), ...(hook || event.hangup ? {} : { first: true }), expireAfterMs: 3600_000 } as never);
   const asked = ((receipt.answer ?? []) as Array<{ hook?: unknown }>).findLast((i) => typeof i.hook === 'string')?.hook;
   if (typeof asked === 'string') hooks.set(event.call, asked);
   else hooks.delete(event.call);

@@ -25,6 +25,8 @@ declare module '../engine/vocabulary.js' {
       event: CallEvent;
       /** The hook called back on (undefined: the call's first webhook or a status callback). */
       hook?: string;
+      /** The call's first webhook (the number's voice URL; jambonz's `session:new`): only it may start a flow, never a status callback. */
+      first?: true;
       /** How long a participant waits for the call's next webhook before the call counts as gone (ms). */
       expireAfterMs: number;
       /**
@@ -99,7 +101,7 @@ export function phoneOf(raw: string): string | undefined {
 function dedupKey(input: CallWebhook): string {
   const { callId, status, input: entry, recording, forward } = input.event;
   const outcome = entry ? `${entry.noInput ? 'silence' : ''}:${entry.digits ?? ''}:${entry.speech?.text ?? ''}` : '';
-  return [input.provider, callId, input.hook ?? '', status ?? '', outcome, recording?.url ?? '', forward?.status ?? ''].join('\u0000');
+  return [input.provider, callId, input.first ? 'first' : input.hook ?? '', status ?? '', outcome, recording?.url ?? '', forward?.status ?? ''].join('\u0000');
 }
 
 export const callInput: InputDefinition = {
@@ -111,7 +113,11 @@ export const callInput: InputDefinition = {
   triggers: numberTriggers,
 };
 
-/** A call's first webhook starts the flow whose Inbound Call entry has the number called (the first to become active wins). */
+/**
+ * A call's first webhook starts the flow whose Inbound Call entry has the number called (the
+ * first to become active wins). A status callback never does: providers send them apart from the
+ * first webhook (Vonage's `started` and `ringing` events), so one may arrive before it.
+ */
 function numberTriggers(entries: readonly TriggerEntry[]): TriggerMatcher {
   const byNumber = new Map<string, TriggerEntry>();
   for (const entry of [...entries].sort((a, b) => a.order - b.order)) {
@@ -119,7 +125,7 @@ function numberTriggers(entries: readonly TriggerEntry[]): TriggerMatcher {
   }
   return {
     match(input) {
-      if (input.kind !== 'call' || input.hook !== undefined || callEnded(input)) return undefined;
+      if (input.kind !== 'call' || !input.first || callEnded(input)) return undefined;
       const entry = byNumber.get(phoneOf(input.event.to) ?? input.event.to);
       return entry && { entry, vars: {}, interrupts: false };
     },

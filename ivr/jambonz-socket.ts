@@ -94,7 +94,7 @@ function converse(socket: ModuleSocket, session: Session): void {
 async function answer(message: Message, session: Session): Promise<Verb[] | undefined> {
   switch (message.type) {
     case 'session:new':
-      return submit(message.data, {}, session);
+      return submit(message.data, {}, session, true);
     case 'verb:hook':
     case 'session:redirect': // a redirect verb's actionHook (the record element's hold while a recording arrives)
       return submit(message.data, hookQuery(message.hook), session);
@@ -109,11 +109,11 @@ async function answer(message: Message, session: Session): Promise<Verb[] | unde
 }
 
 /** Submits the webhook (with any recording held for its hook); its answer as verbs (none for a hook nobody took: jambonz goes on). */
-async function submit(data: unknown, query: Readonly<Record<string, string>>, { base, held, ctx }: Session): Promise<Verb[]> {
+async function submit(data: unknown, query: Readonly<Record<string, string>>, { base, held, ctx }: Session, first = false): Promise<Verb[]> {
   const read = readJambonzCall(data);
   const hook = queryText({ query }, 'h');
   const event = (await held.merge(read, hook, ctx.now())) ?? read; // jambonz sends nothing in the background
-  const receipt = await ctx.submit(personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, hook, ctx.settings));
+  const receipt = await ctx.submit(personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, { hook, first }, ctx.settings));
   if (hook !== undefined && !receipt.delivered) return [];
   return jambonzVerbs(ending((receipt.answer ?? []) as Instruction[]), withAudioAddress(hookName(receipt.personId), base, receipt.personId, ctx.settings));
 }

@@ -71,7 +71,7 @@ async function receive<S>(provider: VoiceProvider<S>, held: HeldRecordings, kind
   const event = await held.merge(provider.dialect.read(request), hook, ctx.now());
   if (event === undefined) return { status: 204, body: '' }; // a background recording, kept for the element's next webhook
   const personKey = personKeyOf(provider.name, event, req, ctx);
-  const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, hook, ctx.settings, ref));
+  const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, { hook, ref, first: kind === 'call' }, ctx.settings));
   // A status callback, or a hook callback nobody took (a leg still ringing, a call already over): nothing to say.
   if (kind === 'status' || (kind === 'hook' && !receipt.delivered)) return { status: 204, body: '' };
   const hookUrl = provider.hookUrl?.(base, receipt.personId, ctx.settings, ref) ?? hookRoute(base, provider.name, receipt.personId, ref);
@@ -84,13 +84,17 @@ export function publicBaseOf(req: Pick<RouteRequest, 'headers'>, settings: Setti
   return (settings['publicBaseUrl'] as string | undefined) ?? `http://${String(req.headers['host'] ?? 'localhost')}`;
 }
 
-/**
- * The `call` input of one webhook (`hook`: the one called back on; `ref`: an outbound call's
- * reference), expiring after the module's `sessionTimeoutS`.
- */
-export function callWebhook(provider: string, event: CallEvent, hook: string | undefined, settings: Settings, ref?: string): CallWebhook {
+/** Where a webhook came: the hook called back on, an outbound call's reference, whether it is the call's first webhook. */
+export interface CallWebhookAt {
+  readonly hook?: string | undefined;
+  readonly ref?: string | undefined;
+  readonly first: boolean;
+}
+
+/** The `call` input of one webhook, expiring after the module's `sessionTimeoutS`. */
+export function callWebhook(provider: string, event: CallEvent, { hook, ref, first }: CallWebhookAt, settings: Settings): CallWebhook {
   const expireAfterMs = (settings['sessionTimeoutS'] as number) * 1000;
-  return { kind: 'call', provider, event, ...(hook === undefined ? {} : { hook }), expireAfterMs, ...(ref === undefined ? {} : { ref }) };
+  return { kind: 'call', provider, event, ...(hook === undefined ? {} : { hook }), ...(first ? { first } : {}), expireAfterMs, ...(ref === undefined ? {} : { ref }) };
 }
 
 /** Hook addresses on the module's hook route: `?h=` the hook, `?p=` the person, `?o=` an outbound call's reference, then the dialect's params. */

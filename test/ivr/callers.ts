@@ -60,8 +60,8 @@ export interface Caller {
   start(callId: string, from: string, to: string): Promise<Turn>;
   /** The result of what the last turn waited for. */
   reply(turn: Turn, callId: string, from: string, to: string, outcome: Outcome): Promise<Turn>;
-  /** A status callback (e.g. the caller hung up). */
-  status(callId: string, from: string, to: string, status: 'completed'): Promise<number>;
+  /** A status callback (e.g. the caller hung up, or the call rings: providers may send that before the first webhook). */
+  status(callId: string, from: string, to: string, status: 'completed' | 'ringing' | 'in-progress'): Promise<number>;
   /** A call Junction placed, answered: the answer webhook at the address Junction gave the provider. */
   answerAt(url: string, callId: string, from: string, to: string): Promise<Turn>;
   /** A call Junction placed: a status callback at the address Junction gave, in the provider's words for `status`. */

@@ -1,7 +1,8 @@
 // Complete IVR dialogs through the real server on loopback, for every scripted caller
 // (callers.ts), through the menu of menu.ts: a menu, a wrong key then the right one, a PIN ended
 // by "#", silence until "no input" after two re-prompts, a forward that is busy then a
-// voicemail recording, and a caller who hangs up in the middle of the menu. The engine runs on a virtual clock; the session
+// voicemail recording, a caller who hangs up in the middle of the menu, and status callbacks
+// that arrive before the call's first webhook. The engine runs on a virtual clock; the session
 // expires when the provider stops calling back.
 import t, { type Test } from 'tap';
 import type { World } from '../engine/helpers.js';
@@ -36,6 +37,7 @@ const MENU = 'the menu, a wrong key, then support and a PIN ended by #';
 const SILENCE = 'silence until no input, after two re-prompts';
 const VOICEMAIL = 'sales is busy: a voicemail is recorded';
 const HANG_UP = 'a caller who hangs up mid-menu ends the journey';
+const EARLY_STATUS = 'status callbacks before the first webhook start nothing; the first webhook starts the flow';
 const RETRY = 'a retried webhook gets the same answer and changes nothing';
 const EXPIRY = 'a provider that stops calling back: the session expires';
 
@@ -92,6 +94,20 @@ for (const makeCaller of CALLERS) {
       await c.start();
       const person = w.people.findByContact(CALLER)!.id;
       t.equal(w.engine.journeysOf(person).length, 1, 'waiting at the menu');
+      t.equal(await caller.status(c.id, CALLER, OUR_NUMBER, 'completed'), 204);
+      t.same(w.engine.journeysOf(person), []);
+    });
+
+    await dialog(EARLY_STATUS, async (t) => {
+      const c = call();
+      const person = w.people.findByContact(CALLER)!.id;
+      t.same(w.engine.journeysOf(person), []);
+      t.equal(await caller.status(c.id, CALLER, OUR_NUMBER, 'ringing'), 204);
+      t.equal(await caller.status(c.id, CALLER, OUR_NUMBER, 'in-progress'), 204);
+      t.same(w.engine.journeysOf(person), [], 'no journey from a status callback');
+      const menu = await c.start();
+      t.same(menu.said, ['Welcome to Acme.', 'Press 1 for sales, 2 for support.'], 'not taken for a retry of the ringing callback');
+      t.equal(w.engine.journeysOf(person).length, 1);
       t.equal(await caller.status(c.id, CALLER, OUR_NUMBER, 'completed'), 204);
       t.same(w.engine.journeysOf(person), []);
     });

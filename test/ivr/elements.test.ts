@@ -21,7 +21,7 @@ function caller(w: World, callId = 'c1') {
   const send = async (event: Partial<CallEvent> = {}, ended = false): Promise<Instruction[]> => {
     const personKey = w.people.findByContact(CALLER)?.id ?? w.engine.personKey({ phones: [CALLER] });
     const full: CallEvent = { callId, from: CALLER, to: NUMBER, direction: 'inbound', status: ended ? 'completed' : 'in-progress', ...event };
-    const receipt = await w.engine.submit(personKey, { kind: 'call', provider: 'test', event: full, ...(hook && !ended ? { hook } : {}), expireAfterMs: 60_000 });
+    const receipt = await w.engine.submit(personKey, { kind: 'call', provider: 'test', event: full, ...(hook && !ended ? { hook } : {}), ...(hook || ended ? {} : { first: true }), expireAfterMs: 60_000 });
     const answer = (receipt.answer ?? []) as Instruction[];
     hook = (answer.findLast((i) => 'hook' in i) as { hook?: string } | undefined)?.hook ?? hook;
     return answer;

@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
 import { JunctionError } from '../engine/errors.js';
 import { errorReplier, type ErrorCounts, type ErrorLogger } from './errors.js';
-import { compileValidator } from './validation.js';
+import { compileValidator, limitJsonDepth } from './validation.js';
 import { registerFlowApi } from './flow-api.js';
 import { registerApi } from './api/index.js';
 import { registerFeed } from './feed.js';
@@ -66,6 +66,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   app.setNotFoundHandler((req, reply) => replyError(new JunctionError('JCT_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply));
   app.setValidatorCompiler(compileValidator);
   app.removeContentTypeParser('text/plain'); // JSON only: anything else is 415
+  limitJsonDepth(app);
 
   const version = options.version ?? 'dev';
   registerOpenApi(app, version); // first: it collects the routes declared after it

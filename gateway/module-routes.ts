@@ -20,6 +20,7 @@ import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { ModuleSocket, RouteContext, RouteDefinition, RouteRequest, SocketDefinition } from '../engine/module.js';
 import { JunctionError } from '../engine/errors.js';
+import { parseJsonText } from '../engine/json-text.js';
 import { formParams, lastValues } from '../channels/form.js';
 import { routeConfig } from './auth/guard.js';
 
@@ -156,12 +157,7 @@ function utf8(raw: Buffer): string {
 }
 
 function json(text: () => string): unknown {
-  try {
-    return JSON.parse(text()) as unknown;
-  } catch (err) {
-    if (err instanceof JunctionError) throw err;
-    throw new JunctionError('JCT_JSON_INVALID', 'the request body is not valid JSON');
-  }
+  return parseJsonText(text(), 'the request body');
 }
 
 /** The fields (the last value of each name); the request keeps every value for signatures. */

@@ -28,6 +28,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { JunctionError } from '../engine/errors.js';
+import { parseJsonText } from '../engine/json-text.js';
 import type { ModuleSocket, RouteContext, RouteDefinition, RouteRequest, Settings, SocketDefinition } from '../engine/module.js';
 import { hmac, sameText } from '../channels/signing.js';
 import { signatureInvalid, signatureMissing } from '../channels/errors.js';
@@ -203,12 +204,7 @@ class Stream {
 
 /** The first text frame: JSON with the call's sid (callSid, or call_sid) and the audio's sample rate (mono only). */
 function metadataOf(text: string): Metadata {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new JunctionError('JCT_JSON_INVALID', 'the metadata of a jambonz audio stream is not valid JSON');
-  }
+  const value = parseJsonText(text, 'the metadata of a jambonz audio stream');
   const malformed = (why: string) => new JunctionError('JCT_CALL_MALFORMED', `the metadata of a jambonz audio stream ${why}`);
   if (!isRecord(value)) throw malformed('must be a JSON object');
   const { sampleRate, mixType } = value;

@@ -19,6 +19,7 @@
 // `socketUsername` and `socketPassword`. Until both are set, every upgrade is refused.
 import { Type } from '@sinclair/typebox';
 import { JunctionError } from '../engine/errors.js';
+import { parseJsonText } from '../engine/json-text.js';
 import type { ModuleSocket, RouteContext, RouteRequest, Settings, SocketDefinition } from '../engine/module.js';
 import { header, sameText } from '../channels/signing.js';
 import { signatureInvalid, signatureMissing } from '../channels/errors.js';
@@ -132,13 +133,7 @@ function hookQuery(hook: unknown): Record<string, string> {
 }
 
 function messageOf(text: string): Message {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new JunctionError('JCT_JSON_INVALID', 'a jambonz message is not valid JSON');
-  }
-  const m = value as Partial<Message> | null;
+  const m = parseJsonText(text, 'a jambonz message') as Partial<Message> | null;
   if (typeof m !== 'object' || m === null || typeof m.type !== 'string' || typeof m.msgid !== 'string') {
     throw new JunctionError('JCT_CALL_MALFORMED', 'a jambonz message needs a type and a msgid');
   }

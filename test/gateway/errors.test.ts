@@ -59,6 +59,18 @@ t.test('malformed or empty JSON: 400 JCT_JSON_INVALID', async (t) => {
   }
 });
 
+t.test('JSON nested deeper than 64 levels: 400 JCT_JSON_TOO_DEEP before it is parsed, on API and module routes', async (t) => {
+  const { app } = setup();
+  const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  for (const url of [participants, '/events']) {
+    const r = await app.inject({ method: 'POST', url, headers: json, payload: `{"person":{"id":"deep"},"variables":{"l":${nested(5000)}}}` });
+    t.equal(r.statusCode, 400, url);
+    t.match(r.json().error, { code: 'JCT_JSON_TOO_DEEP', details: { maxDepth: 64 } }, url);
+  }
+  const shallower = await app.inject({ method: 'POST', url: '/events', headers: json, payload: `{"person":{"id":"deep"},"name":"x","properties":{"l":${nested(60)}}}` });
+  t.not(shallower.json().error?.code, 'JCT_JSON_TOO_DEEP', '60 levels get past the parser');
+});
+
 t.test('malformed URL: 400 JCT_URL_INVALID', async (t) => {
   const { app } = setup();
   const r = await app.inject({ method: 'GET', url: '/flows/%E0%A4%A' });

@@ -190,6 +190,8 @@ function expressions(): string[] {
     '',
     'Formulas are [CEL](https://cel.dev) with these additions. Variables are named directly',
     '(`count + 1`), attributes as `person.firstName`; `date` and `datetime` values are timestamps.',
+    'The pattern of `text.matches(pattern)` is a text literal in RE2 syntax, as CEL specifies (no',
+    'backreferences or lookarounds); a match takes time linear in the text, whatever the pattern.',
     '',
     '| function | what it does |',
     '| --- | --- |',

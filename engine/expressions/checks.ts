@@ -1,9 +1,11 @@
 // Compile-time checks on a parsed expression that CEL's type checker does not make: a word
 // argument written literally (a unit, a date part) must be one the function knows; the
-// pattern of `matches()` must be a literal that cannot backtrack catastrophically (the
-// matched text may come from anyone); comprehensions may nest only so deep, which bounds
-// the work one evaluation can do.
+// pattern of `matches()` must be a literal in RE2 syntax, as CEL specifies (no backreferences
+// or lookarounds: patterns V8's linear-time engine can run, so the matched text, which may
+// come from anyone, cannot make it backtrack for long; see environment.ts); comprehensions may
+// nest only so deep, which bounds the work one evaluation can do.
 import type { ASTNode } from '@marcbachmann/cel-js';
+import RE2 from 're2';
 import { FUNCTIONS } from './functions.js';
 
 export interface Finding {
@@ -53,44 +55,20 @@ function checkCall(node: ASTNode): Finding | undefined {
 function checkPattern(arg: ASTNode | undefined, call: ASTNode): Finding | undefined {
   const pattern = arg && literalText(arg);
   if (pattern === undefined) return argumentProblem(`matches() needs its pattern written as a text literal${at(call)}`);
-  try {
-    new RegExp(pattern);
-  } catch {
-    return argumentProblem(`"${pattern}" is not a valid regular expression${at(call)}`);
-  }
-  if (repeatsRepetition(pattern)) {
-    return argumentProblem(`the pattern "${pattern}" repeats a group that itself repeats, which can take exponential time on some texts${at(call)}`);
+  if (!compiles(() => new RegExp(pattern))) return argumentProblem(`"${pattern}" is not a valid regular expression${at(call)}`);
+  if (!compiles(() => new RE2(pattern))) {
+    return argumentProblem(`"${pattern}" is not RE2 syntax, which CEL patterns use: no backreferences or lookarounds${at(call)}`);
   }
   return undefined;
 }
 
-/** True when a repeated group contains a repetition, like `(a+)+` or `(\w+\s?)*`. */
-function repeatsRepetition(pattern: string): boolean {
-  const groups: boolean[] = [];
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') i++;
-    else if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
-    else if (c === '(') groups.push(false);
-    else if (c === ')') {
-      const repeats = groups.pop() === true;
-      if (repeats && repeatsAt(pattern, i + 1)) return true;
-      if (repeats) markInnermost(groups);
-    } else if (repeatsAt(pattern, i)) markInnermost(groups);
+function compiles(make: () => unknown): boolean {
+  try {
+    make();
+    return true;
+  } catch {
+    return false;
   }
-  return false;
-}
-
-/** `+`, `*` or an open-ended `{n,}` / `{n,m}` at `i`; an exact `{n}` repeats nothing ambiguously. */
-function repeatsAt(pattern: string, i: number): boolean {
-  const c = pattern[i];
-  return c === '+' || c === '*' || (c === '{' && /^\{\d*,/.test(pattern.slice(i)));
-}
-
-function markInnermost(groups: boolean[]): void {
-  if (groups.length > 0) groups[groups.length - 1] = true;
 }
 
 function literalText(node: ASTNode): string | undefined {

@@ -1,6 +1,13 @@
 // The CEL environments: one shared base with Junction's functions, operators and structural
 // limits, and per flow a clone declaring the flow's variables (by bare name, with their CEL
 // types) and `person`. A flow's clone is built once per variables map and catalog.
+//
+// cel-js runs `matches()` with JavaScript's RegExp, which backtracks: `^(a|a)*$` takes seconds on
+// 26 characters and hours on 40, blocking the process. V8 has a linear-time engine for the
+// patterns without backreferences and lookarounds (those checks.ts lets through), and the flag set
+// below makes every regular expression of the process fall back to it once a match has
+// backtracked too long (V8's default: 50,000 backtracks).
+import { setFlagsFromString } from 'node:v8';
 import { Environment } from '@marcbachmann/cel-js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import type { ValueType } from '../values.js';
@@ -18,6 +25,7 @@ export interface FlowEnvironment {
   readonly context: ReadonlyMap<string, unknown>;
 }
 
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 const base = createBase();
 const built = new WeakMap<ReadonlyMap<string, ValueType>, { catalog: AttributeCatalog; flow: FlowEnvironment }>();
 

@@ -7,9 +7,17 @@ export function signatureMissing(what: string): JunctionError {
   return new JunctionError('JCT_SIGNATURE_MISSING', `the request carries no ${what}`);
 }
 
-/** A request whose signature does not verify: 403. */
-export function signatureInvalid(what: string): JunctionError {
-  return new JunctionError('JCT_SIGNATURE_INVALID', `the ${what} does not match the request`);
+/**
+ * A request whose signature does not verify: 403. A signature over the URL names the URL it
+ * was checked for, the usual mistake being a public address other than the one the provider calls.
+ */
+export function signatureInvalid(what: string, url?: string): JunctionError {
+  if (url === undefined) return new JunctionError('JCT_SIGNATURE_INVALID', `the ${what} does not match the request`);
+  return new JunctionError(
+    'JCT_SIGNATURE_INVALID',
+    `the ${what} does not match the request, checked as sent to ${url}; if the provider calls another address, set the module's publicBaseUrl to it`,
+    { url },
+  );
 }
 
 /** A verified request whose content is not what the provider sends: 400. */

@@ -57,7 +57,7 @@ export function bodyParams(req: Pick<RouteRequest, 'method' | 'rawBody' | 'form'
  * A webhook's fields, one value per name (the last): the GET query, or the POST body when it is
  * a form (or JSON, where `json` allows it); undefined for any other body.
  */
-export function fieldsOf(req: RouteRequest, json = false): unknown {
+export function fieldsOf(req: Omit<RouteRequest, 'origin'>, json = false): unknown {
   if (req.method === 'GET') return queryFields(req.url);
   const type = header(req, 'content-type') ?? '';
   return /^application\/x-www-form-urlencoded\b/i.test(type) || (json && /^application\/json\b/i.test(type)) ? req.body : undefined;

@@ -14,11 +14,18 @@ import { EffectFailure } from '../engine/errors.js';
 import { sentMessage, sentRef, type SentMessage } from '../engine/messaging/references.js';
 import { trackLinks } from '../engine/messaging/links.js';
 
+/** The setting of the scheme and host a provider calls (the signed URLs start with it), for messaging and voice modules alike. */
+export const PublicBaseUrl = Type.Optional(
+  Type.String({
+    pattern: '^https?://[^/]+$',
+    description:
+      'scheme and host the provider calls, e.g. https://junction.example.com, with no path or trailing slash (behind a proxy, the public one); default: where the request says it was sent (X-Forwarded-Proto and X-Forwarded-Host from a trusted proxy, else the Host header)',
+  }),
+);
+
 /** Settings every provider has, beside its own. */
 export const CommonSettings = {
-  publicBaseUrl: Type.Optional(
-    Type.String({ pattern: '^https?://[^/]+$', description: 'scheme and host the provider calls (behind a proxy, the public one); default: from the Host header' }),
-  ),
+  publicBaseUrl: PublicBaseUrl,
   numbers: Type.Array(Type.String({ minLength: 1, maxLength: 320 }), {
     default: [],
     maxItems: 10_000,
@@ -38,8 +45,8 @@ export const CommonSettings = {
 };
 export type CommonSettings = Static<TObject<typeof CommonSettings>>;
 
-/** A webhook request as a provider adapter reads it. */
-export interface WebhookRequest extends RouteRequest {
+/** A webhook request as a provider adapter reads it (its public URL says where it was sent). */
+export interface WebhookRequest extends Omit<RouteRequest, 'origin'> {
   /** The URL the provider called, as it sees it: the public base URL and the path and query. */
   readonly publicUrl: string;
 }
@@ -155,6 +162,10 @@ export function requiredSetting<T>(value: T | undefined, name: string): T {
 }
 
 function publicUrlOf(req: RouteRequest, settings: Settings): string {
-  const base = (settings['publicBaseUrl'] as string | undefined) ?? `http://${String(req.headers['host'] ?? 'localhost')}`;
-  return `${base}${req.url}`;
+  return `${publicBaseOf(req, settings)}${req.url}`;
+}
+
+/** The scheme and host a provider calls: the `publicBaseUrl` setting, else where the request says it was sent (RouteRequest.origin). */
+export function publicBaseOf(req: Pick<RouteRequest, 'origin'>, settings: Settings): string {
+  return (settings['publicBaseUrl'] as string | undefined) ?? req.origin;
 }

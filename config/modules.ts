@@ -1,6 +1,6 @@
 // Each module's settings: its section of the configuration file's `modules` object, overridden
 // by JUNCTION_<MODULE>_<SETTING> environment variables (module `core`, setting `httpTimeoutMs`:
-// JUNCTION_CORE_HTTP_TIMEOUT_MS; lists and objects as JSON), defaults applied and checked against the schema the module
+// JUNCTION_CORE_HTTP_TIMEOUT_MS; objects as JSON, lists as JSON or separated by commas), defaults applied and checked against the schema the module
 // declares. Secrets are named by the module and redacted wherever the settings are logged. A
 // string setting marked `dataPath: true` in its schema is a path inside the data directory: a
 // relative value is taken from there (an absolute one stays as it is).
@@ -33,7 +33,7 @@ export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Rea
   for (const spec of specs) {
     const merged = { ...sections[spec.name], ...fromEnv(spec, env, problems) };
     const value = Value.Default(spec.schema, Value.Convert(spec.schema, merged)) as Settings;
-    problems.push(...[...Value.Errors(spec.schema, value)].map((e) => ({ code: INVALID, path: `$.modules.${spec.name}${e.path.replace(/\//g, '.')}`, message: settingMessage(e) })));
+    problems.push(...[...Value.Errors(spec.schema, value)].map((e) => ({ code: INVALID, path: `$.modules.${spec.name}${e.path.replace(/\//g, '.')}`, message: settingMessage(e) + setBy(spec.name, e.path, env) })));
     settings[spec.name] = inDataDir(spec.schema, value, dataDir);
   }
   if (problems.length > 0) {
@@ -58,6 +58,12 @@ function settingMessage(e: ValueError): string {
   return e.type === ValueErrorType.StringPattern && e.schema.description ? `Expected ${e.schema.description}` : e.message;
 }
 
+/** " (set by JUNCTION_…)" when the setting at `path` came from the environment, so the message names what to fix. */
+function setBy(module: string, path: string, env: NodeJS.ProcessEnv): string {
+  const name = envName(module, path.split('/')[1] ?? '');
+  return env[name] === undefined ? '' : ` (set by ${name})`;
+}
+
 /** The environment variable that sets one setting of one module. */
 export function envName(module: string, setting: string): string {
   const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
@@ -76,7 +82,11 @@ function unknownSections(specs: readonly SettingsSpec[], sections: Readonly<Reco
     .map((name) => ({ code: INVALID, path: `$.modules.${name}`, message: `no module "${name}" with settings in this build (known: ${[...known].join(', ') || 'none'})` }));
 }
 
-/** Settings from the environment: lists and objects written as JSON, the rest as text converted later. */
+/**
+ * Settings from the environment: objects written as JSON; lists as JSON or, when the value is
+ * not a JSON list, as texts separated by commas (`+14155550100,+14155550101`); the rest as text
+ * converted later.
+ */
 function fromEnv(spec: SettingsSpec, env: NodeJS.ProcessEnv, problems: Problem[]): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   const properties = ((spec.schema as { properties?: Record<string, TSchema> }).properties ?? {});
@@ -84,17 +94,25 @@ function fromEnv(spec: SettingsSpec, env: NodeJS.ProcessEnv, problems: Problem[]
     const name = envName(spec.name, setting);
     const v = env[name];
     if (v === undefined) continue;
-    if (schema['type'] !== 'array' && schema['type'] !== 'object') values[setting] = v;
-    else values[setting] = parseJson(v, () => problems.push({ code: INVALID, path: `$.modules.${spec.name}.${setting}`, message: `${name} must be JSON (a list or an object)` }));
+    if (schema['type'] === 'array' && !v.trimStart().startsWith('[')) values[setting] = commaList(v);
+    else if (schema['type'] !== 'array' && schema['type'] !== 'object') values[setting] = v;
+    else {
+      const parsed = parseJson(v);
+      if (parsed === undefined) problems.push({ code: INVALID, path: `$.modules.${spec.name}.${setting}`, message: `${name} must be JSON (${schema['type'] === 'array' ? 'a list' : 'an object'})` });
+      else values[setting] = parsed;
+    }
   }
   return values;
 }
 
-function parseJson(text: string, failed: () => void): unknown {
+function commaList(text: string): string[] {
+  return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    failed();
     return undefined;
   }
 }

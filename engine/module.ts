@@ -137,6 +137,12 @@ export interface RouteRequest {
   readonly method: string;
   /** Path and query exactly as received (what a provider signs, after the public base URL). */
   readonly url: string;
+  /**
+   * Scheme and host the request was sent to, as its sender saw them (e.g. `https://ivr.example.com`):
+   * from a trusted proxy (configuration `trustProxy`) its X-Forwarded-Proto and X-Forwarded-Host,
+   * else the connection's scheme and the Host header.
+   */
+  readonly origin: string;
   readonly params: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, unknown>>;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;

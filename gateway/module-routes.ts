@@ -133,6 +133,7 @@ function routeRequest(req: FastifyRequest): RouteRequest {
   return {
     method: req.method,
     url: req.url,
+    origin: `${req.protocol}://${req.host}`,
     params: req.params as Record<string, string>,
     query: req.query as Record<string, unknown>,
     headers: req.headers,

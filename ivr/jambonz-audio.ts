@@ -35,7 +35,8 @@ import { signatureInvalid, signatureMissing } from '../channels/errors.js';
 import { isRecord } from '../channels/answers.js';
 import { MARKER } from './dialects/shared.js';
 import type { HookUrl } from './instructions.js';
-import { publicBaseOf, queryText, type HeldOutcome, type HeldRecordings } from './voice.js';
+import { publicBaseOf } from '../channels/provider.js';
+import { queryText, type HeldOutcome, type HeldRecordings } from './voice.js';
 import { WavWriter, wavSeconds } from './wav.js';
 
 export const AUDIO_PATH = '/voice/jambonz/audio';

@@ -26,7 +26,8 @@ import { signatureInvalid, signatureMissing } from '../channels/errors.js';
 import { jambonzVerbs, readJambonzCall } from './dialects/jambonz.js';
 import type { HookUrl, Instruction } from './instructions.js';
 import { withAudioAddress } from './jambonz-audio.js';
-import { callWebhook, ending, personKeyOf, publicBaseOf, queryText, type HeldRecordings } from './voice.js';
+import { publicBaseOf } from '../channels/provider.js';
+import { callWebhook, ending, personKeyOf, queryText, type HeldRecordings } from './voice.js';
 
 export const JAMBONZ_PROTOCOL = 'ws.jambonz.org';
 

@@ -10,7 +10,7 @@
 import { Type, type TProperties } from '@sinclair/typebox';
 import { JunctionError } from '../engine/errors.js';
 import type { EffectHandler, Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
-import type { WebhookRequest } from '../channels/provider.js';
+import { PublicBaseUrl, publicBaseOf, type WebhookRequest } from '../channels/provider.js';
 import { callerProfile, type CallWebhook } from './call.js';
 import type { CallEvent } from './call-event.js';
 import type { Dialect } from './dialect.js';
@@ -40,7 +40,7 @@ type Route = 'call' | 'hook' | 'status';
 const WAITING = new Set<Instruction['kind']>(['collect', 'record', 'forward', 'redirect']);
 
 const COMMON = {
-  publicBaseUrl: Type.Optional(Type.String({ pattern: '^https?://[^/]+$', description: 'scheme and host the provider calls (behind a proxy, the public one); default: from the Host header' })),
+  publicBaseUrl: PublicBaseUrl,
   sessionTimeoutS: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600, description: "seconds a call may go without a webhook before it counts as gone (the caller's journey ends)" }),
 };
 
@@ -77,11 +77,6 @@ async function receive<S>(provider: VoiceProvider<S>, held: HeldRecordings, kind
   const hookUrl = provider.hookUrl?.(base, receipt.personId, ctx.settings, ref) ?? hookRoute(base, provider.name, receipt.personId, ref);
   const body = provider.dialect.render(ending((receipt.answer ?? []) as Instruction[]), hookUrl);
   return { status: 200, body, headers: { 'content-type': provider.dialect.contentType } };
-}
-
-/** The scheme and host the provider calls: the `publicBaseUrl` setting, else from the Host header. */
-export function publicBaseOf(req: Pick<RouteRequest, 'headers'>, settings: Settings): string {
-  return (settings['publicBaseUrl'] as string | undefined) ?? `http://${String(req.headers['host'] ?? 'localhost')}`;
 }
 
 /** Where a webhook came: the hook called back on, an outbound call's reference, whether it is the call's first webhook. */

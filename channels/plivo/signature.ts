@@ -59,7 +59,7 @@ export function verifyPlivo(req: WebhookRequest, tokens: PlivoTokens): void {
     const want = plivoSignature(token, data); // once per header: the cost stays linear in the request, whatever the list holds
     return given.split(',', MAX_LISTED).some((one) => one !== '' && sameText(one.trim(), want));
   };
-  if (!listed(generation.plain, tokens.authToken) && !listed(generation.main, tokens.mainAuthToken)) throw signatureInvalid(generation.name);
+  if (!listed(generation.plain, tokens.authToken) && !listed(generation.main, tokens.mainAuthToken)) throw signatureInvalid(generation.name, req.publicUrl);
 }
 
 /** Plivo lists a signature per auth token of the account (a few at most); more are not looked at. */

@@ -27,7 +27,7 @@ export function verifyTwilio(req: WebhookRequest, authToken: string): void {
   const paramText = bodyHash === null ? signedParams(bodyParams(req)) : '';
   const signed = anyMatches(candidates(req.publicUrl), (url) => sameText(given, hmac('sha1', authToken, url + paramText, 'base64')));
   const bodyIntact = bodyHash === null || sameText(bodyHash, createHash('sha256').update(req.rawBody).digest('hex'));
-  if (!signed || !bodyIntact) throw signatureInvalid(SIGNATURE);
+  if (!signed || !bodyIntact) throw signatureInvalid(SIGNATURE, req.publicUrl);
 }
 
 /** The POST parameters as signed: name + value, names sorted, a name's values de-duplicated and sorted. */

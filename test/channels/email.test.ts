@@ -490,7 +490,7 @@ t.test('Mailgun routes', async (t) => {
 t.test('the Mailgun test vector of carrier-dialects.md §7.2 verifies', async (t) => {
   const form = { timestamp: '1529006854', token: 'a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0', signature: 'c74e40bbb02b30b31b3553d19981aefc82379e82bf715d7299fd96ea59a32bec' };
   const settings = settingsWith({ mailgunSigningKey: 'mg_signing_key_123' }) as never;
-  const req = { method: 'POST', url: '/', params: {}, query: {}, headers: {}, body: undefined, rawBody: Buffer.alloc(0) };
+  const req = { method: 'POST', url: '/', origin: 'http://localhost', params: {}, query: {}, headers: {}, body: undefined, rawBody: Buffer.alloc(0) };
   const undo = mailgun.verify(req, form, settings, 1529006854_000);
   t.type(undo, 'function');
   t.throws(() => mailgun.verify(req, form, settings, 1529006854_000), { code: 'JCT_SIGNATURE_INVALID' }, 'used once');

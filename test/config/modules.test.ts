@@ -34,9 +34,22 @@ t.test('defaults, then the file section, then the environment, converted to the 
   });
   t.same(settings['test-carrier'], { baseUrl: 'http://127.0.0.1:9', retries: 5, sandbox: true, authToken: 'from-the-file', numbers: [] });
   const listed = loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '["+385800100","*"]' });
-  t.same(listed['test-carrier']?.['numbers'], ['+385800100', '*'], 'lists and objects come as JSON');
-  t.match(errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '+385800100' })), {
-    details: { problems: [{ path: '$.modules.test-carrier.numbers', message: /must be JSON/ }] },
+  t.same(listed['test-carrier']?.['numbers'], ['+385800100', '*'], 'lists come as JSON');
+  const commas = loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '+385800100, *,' });
+  t.same(commas['test-carrier']?.['numbers'], ['+385800100', '*'], 'or as texts separated by commas');
+  t.same(loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: 'one-secret' })['test-carrier']?.['numbers'], ['one-secret'], 'one item alone');
+  const broken = errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '["+385800100"' })) as { details: { problems: unknown[] } };
+  t.same(broken.details.problems, [{ code: 'JCT_CONFIG_INVALID', path: '$.modules.test-carrier.numbers', message: 'JUNCTION_TEST_CARRIER_NUMBERS must be JSON (a list)' }], 'a broken JSON list is one problem, not two');
+});
+
+t.test('a problem with a value from the environment names its variable', async (t) => {
+  t.match(errorOf(() => loadModuleSettings([carrier], { 'test-carrier': { retries: -1 } }, { JUNCTION_TEST_CARRIER_AUTH_TOKEN: 'short' })), {
+    details: {
+      problems: [
+        { path: '$.modules.test-carrier.retries', message: /^[^(]*$/ },
+        { path: '$.modules.test-carrier.authToken', message: / \(set by JUNCTION_TEST_CARRIER_AUTH_TOKEN\)$/ },
+      ],
+    },
   });
 });
 

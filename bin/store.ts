@@ -19,7 +19,7 @@ import type { PostgresLease } from '../engine/store/postgres-lease.js';
 import type { RedisLease } from '../engine/store/redis-lease.js';
 import type { LeaseOptions } from '../engine/store/lease.js';
 import { toJunctionError } from '../engine/errors.js';
-import { withoutPassword } from '../gateway/auth/rate-limit.js';
+import { shownUrl } from '../engine/store/shown-url.js';
 import { KeyStore, REFRESH_MS } from '../gateway/auth/keys.js';
 import { KEYS_FILE, SqliteKeyTable } from '../gateway/auth/key-table.js';
 import type { KeyRows } from '../gateway/auth/shared-key-table.js';
@@ -43,12 +43,12 @@ export function storeKind(config: JunctionConfig): StoreKind {
   return kind === 'embedded' && config.dataDir === '' ? 'memory' : kind;
 }
 
-/** Where the state is, for the log: never a password. */
+/** Where the state is, for the log: never a user, password or password-like query parameter (shownUrl). */
 export function storeName(config: JunctionConfig): string {
   const kind = storeKind(config);
-  if (kind === 'postgres') return `postgres ${withoutPassword(config.databaseUrl)} schema ${config.databaseSchema}`;
-  if (kind === 'redis') return `redis ${withoutPassword(config.redisUrl)} prefix ${config.redisPrefix}`;
-  if (kind === 'redis+postgres') return `redis ${withoutPassword(config.redisUrl)} prefix ${config.redisPrefix} in front of postgres ${withoutPassword(config.databaseUrl)} schema ${config.databaseSchema}`;
+  if (kind === 'postgres') return `postgres ${shownUrl(config.databaseUrl)} schema ${config.databaseSchema}`;
+  if (kind === 'redis') return `redis ${shownUrl(config.redisUrl)} prefix ${config.redisPrefix}`;
+  if (kind === 'redis+postgres') return `redis ${shownUrl(config.redisUrl)} prefix ${config.redisPrefix} in front of postgres ${shownUrl(config.databaseUrl)} schema ${config.databaseSchema}`;
   return kind === 'memory' ? 'memory' : `embedded ${config.dataDir}`;
 }
 

@@ -20,7 +20,7 @@ import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
 import type { KeyStore } from '../../gateway/auth/keys.js';
-import { withoutPassword } from '../../gateway/auth/rate-limit.js';
+import { shownUrl } from '../../engine/store/shown-url.js';
 import { packageFile, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
@@ -34,7 +34,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const registry = assembleRegistry(config, process.env);
   const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
   const logger = pretty ? pino(options, prettyStream()) : pino(options);
-  logger.info({ config: { ...config, redisUrl: config.redisUrl && withoutPassword(config.redisUrl), databaseUrl: config.databaseUrl && withoutPassword(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
+  logger.info({ config: { ...config, redisUrl: config.redisUrl && shownUrl(config.redisUrl), databaseUrl: config.databaseUrl && shownUrl(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
   setHeapHeadroom(config.heapHeadroomPercent); // before recovery fills the heap
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);

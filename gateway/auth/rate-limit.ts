@@ -3,12 +3,13 @@
 // `redisUrl` is given, so every process using that Redis shares each key's count. Every limited
 // answer says where the caller stands (X-RateLimit-Limit, -Remaining, -Reset in seconds); over
 // the limit: 429 JCT_RATE_LIMITED with Retry-After. Redis unreachable or slow: requests are let
-// through (skipOnError), a warning is logged once per outage. A Redis URL's password is never logged.
+// through (skipOnError), a warning is logged once per outage. A Redis URL's secrets are never logged (shownUrl).
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { JunctionError } from '../../engine/errors.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
+import { shownUrl } from '../../engine/store/shown-url.js';
 import type { ErrorLogger } from '../errors.js';
 
 const ioredis = lazyRequire<typeof import('ioredis')>('ioredis');
@@ -51,22 +52,10 @@ export function rateLimiter(app: FastifyInstance, options: LimitOptions): Limite
   return async (req, reply) => throttle(await limit(req), reply);
 }
 
-/** The URL without its user and password, for logs. */
-export function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(not a URL)';
-  }
-}
-
 /** One ioredis client per app: connected when the app starts (waiting at most REDIS_CONNECT_MS), closed with it. */
 function sharedCounters(app: FastifyInstance, url: string, logger: WarnLogger): Redis {
   const client = new (ioredis().Redis)(url, { lazyConnect: true, enableOfflineQueue: false, connectTimeout: REDIS_CONNECT_MS, commandTimeout: REDIS_COMMAND_MS });
-  const where = withoutPassword(url);
+  const where = shownUrl(url);
   let down = false;
   client.on('error', (err: Error & { code?: string }) => {
     if (down) return;

@@ -4,7 +4,7 @@
 // it stops gracefully: no new connections, requests in flight finished, listeners closed, the
 // journal's last batch written, the store closed, exit 0. `--pretty` logs readable lines (pretty.ts).
 // The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
-// keys (gateway/auth): with none stored and none configured, a first admin key is printed once.
+// keys (gateway/auth): with none stored and none configured, a first admin key is printed once on stderr.
 import { readdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
@@ -138,12 +138,12 @@ async function startListeners(engine: Engine, logger: pino.Logger): Promise<Arra
   return Promise.all(registry.listeners.map((l) => l.start({ ...engine.routeContext(registry.settingsOf(l)), logger: logger.child({ listener: l.name }) })));
 }
 
-/** With no key at all (revoked ones count), creates an admin key and prints it, once, on stdout: never in a log. */
+/** With no key at all (revoked ones count), creates an admin key and prints it, once, on stderr: never in the log (stdout). */
 async function printFirstAdminKey(keys: KeyStore): Promise<void> {
   if (keys.list().length > 0) return;
   const { key } = keys.create('first admin key', ['admin']);
   await keys.written();
-  process.stdout.write(`admin key (shown once): ${key}\n`);
+  process.stderr.write(`admin key (shown once): ${key}\n`);
 }
 
 function moduleSettings(registry: Registry): Record<string, Settings> {

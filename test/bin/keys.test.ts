@@ -33,7 +33,8 @@ t.test('the first start prints an admin key once; it survives a restart and is n
   const dataDir = t.testdir();
   const first = start(t, dataDir);
   const address = await first.address;
-  t.equal(first.printed.length, 1, 'one line besides the logs');
+  t.equal(first.printed.length, 1, 'one line on stderr');
+  t.same(first.unlogged, [], 'stdout holds only the JSON log');
   const [, key] = /^admin key \(shown once\): (jk_\S+)$/.exec(first.printed[0] ?? '') ?? [];
   t.ok(key, 'the key is printed');
   t.equal(await flows(address, key!), 200);

@@ -14,15 +14,12 @@ import type { ErrorLogger } from '../errors.js';
 
 const ioredis = lazyRequire<typeof import('ioredis')>('ioredis');
 
-/** A logger with a warning level if it has one (pino has); errors are logged as errors otherwise. */
-export type WarnLogger = ErrorLogger & { warn?(obj: object, msg?: string): void };
-
 export interface LimitOptions {
   /** Requests a second per key (or per address without one). */
   readonly perSecond: number;
   /** Redis holding the counters (shared by processes); "" or undefined: in memory. */
   readonly redisUrl?: string;
-  readonly logger?: WarnLogger;
+  readonly logger?: ErrorLogger;
 }
 
 /** Counts a request; throws 429 when its caller is over the limit. */
@@ -53,7 +50,7 @@ export function rateLimiter(app: FastifyInstance, options: LimitOptions): Limite
 }
 
 /** One ioredis client per app: connected when the app starts (waiting at most REDIS_CONNECT_MS), closed with it. */
-function sharedCounters(app: FastifyInstance, url: string, logger: WarnLogger): Redis {
+function sharedCounters(app: FastifyInstance, url: string, logger: ErrorLogger): Redis {
   const client = new (ioredis().Redis)(url, { lazyConnect: true, enableOfflineQueue: false, connectTimeout: REDIS_CONNECT_MS, commandTimeout: REDIS_COMMAND_MS });
   const where = shownUrl(url);
   let down = false;

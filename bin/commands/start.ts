@@ -61,7 +61,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
   if (config.adminKey === '') await printFirstAdminKey(keys);
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, trustProxy: config.trustProxy });
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy });
   const port = owned?.port ?? config.port; // in a cluster: where this process stood by
   const address = await app.listen({ host: config.host, port }).catch(async (err: unknown) => {
     await app.close();

@@ -1,12 +1,13 @@
 // How often a caller may call: `perSecond` requests a second per key id (per address without a
 // valid key), counted by @fastify/rate-limit in the process's memory, or in Redis when a
-// `redisUrl` is given, so every process using that Redis shares each key's count. Every limited
+// `redisUrl` is given (under `<redisPrefix>rl:`), so every process using that Redis shares each key's count. Every limited
 // answer says where the caller stands (X-RateLimit-Limit, -Remaining, -Reset in seconds); over
 // the limit: 429 JCT_RATE_LIMITED with Retry-After. Redis unreachable or slow: requests are let
 // through (skipOnError), a warning is logged once per outage. A Redis URL's secrets are never logged (shownUrl).
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import { ConfigSchema } from '../../config/index.js';
 import { JunctionError } from '../../engine/errors.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
 import { shownUrl } from '../../engine/store/shown-url.js';
@@ -19,14 +20,18 @@ export interface LimitOptions {
   readonly perSecond: number;
   /** Redis holding the counters (shared by processes); "" or undefined: in memory. */
   readonly redisUrl?: string;
+  /** The deployment's Redis key prefix (configuration `redisPrefix`); the counters are under `<redisPrefix>rl:`. */
+  readonly redisPrefix?: string;
   readonly logger?: ErrorLogger;
 }
 
 /** Counts a request; throws 429 when its caller is over the limit. */
 export type Limiter = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
-/** Prefix of every counter key in Redis. */
-export const REDIS_NAMESPACE = 'junction-rl:';
+/** Where the counters are in Redis: under the deployment's prefix (the configuration's default when none is given). */
+export function counterNamespace(redisPrefix = ConfigSchema.properties.redisPrefix.default): string {
+  return `${redisPrefix}rl:`;
+}
 /** Longest a connection attempt or a command may take before the request goes on uncounted. */
 const REDIS_CONNECT_MS = 1000;
 const REDIS_COMMAND_MS = 500;
@@ -40,7 +45,7 @@ export function rateLimiter(app: FastifyInstance, options: LimitOptions): Limite
     max: options.perSecond,
     timeWindow: 1000,
     keyGenerator: (req) => req.caller?.id ?? req.ip,
-    ...(redis ? { redis, nameSpace: REDIS_NAMESPACE, skipOnError: true } : {}),
+    ...(redis ? { redis, nameSpace: counterNamespace(options.redisPrefix), skipOnError: true } : {}),
   });
   let limit: ReturnType<FastifyInstance['createRateLimit']>;
   app.after(() => {

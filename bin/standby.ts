@@ -6,6 +6,8 @@
 // load balancer may send anything to any process. With no owner serving, or the owner out of
 // reach, requests get 503 JCT_STANDBY with Retry-After. Once the lease is taken, the server
 // closes and `junction start` opens the store and listens on the same port in its place.
+// SIGINT/SIGTERM while standing by stop it gracefully: `stopping` is logged, the server and the
+// wait for the lease are closed, exit 0.
 // WebSocket upgrades are not forwarded: they get the same 503 (clients reconnect). A forwarded
 // request carries `x-junction-forwarded`; a standby does not forward it again (an advertised
 // address that leads back to a standby, e.g. a load balancer's, would otherwise loop). It also
@@ -47,9 +49,33 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger): Prom
       process.exit(LEASE_LOST_EXIT);
     },
   };
-  const lease = await acquireLease(config, options).finally(() => close(server));
+  const stop = stopOnSignal(logger);
+  const lease = await acquireLease(config, { ...options, signal: stop.signal })
+    .finally(() => {
+      stop.forget();
+      return close(server);
+    })
+    .catch((err: unknown) => (stop.signal.aborted ? process.exit(0) : Promise.reject(err)));
   logger.info({ owner: lease.owner, token: lease.token }, 'took the lease: this process owns the partitions');
   return { lease, port };
+}
+
+/** While standing by, SIGINT/SIGTERM log `stopping` and abort `signal` (the wait for the lease); forget() hands the signals back to start. */
+function stopOnSignal(logger: pino.Logger): { signal: AbortSignal; forget(): void } {
+  const stopping = new AbortController();
+  const stop = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'stopping');
+    stopping.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: stopping.signal,
+    forget: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
 }
 
 /** How often a standby asks for the lease: a tenth of its length, between 0.1 and 0.5 s (one small query each), so a takeover waits little past the lease's end. */

@@ -19,7 +19,7 @@ import type { PostgresLease } from '../engine/store/postgres-lease.js';
 import type { RedisLease } from '../engine/store/redis-lease.js';
 import type { LeaseOptions } from '../engine/store/lease.js';
 import { toJunctionError } from '../engine/errors.js';
-import { withoutPassword } from '../gateway/auth/rate-limit.js';
+import { shownUrl } from '../engine/store/shown-url.js';
 import { KeyStore, REFRESH_MS } from '../gateway/auth/keys.js';
 import { KEYS_FILE, SqliteKeyTable } from '../gateway/auth/key-table.js';
 import type { KeyRows } from '../gateway/auth/shared-key-table.js';
@@ -43,12 +43,12 @@ export function storeKind(config: JunctionConfig): StoreKind {
   return kind === 'embedded' && config.dataDir === '' ? 'memory' : kind;
 }
 
-/** Where the state is, for the log: never a password. */
+/** Where the state is, for the log: never a user, password or password-like query parameter (shownUrl). */
 export function storeName(config: JunctionConfig): string {
   const kind = storeKind(config);
-  if (kind === 'postgres') return `postgres ${withoutPassword(config.databaseUrl)} schema ${config.databaseSchema}`;
-  if (kind === 'redis') return `redis ${withoutPassword(config.redisUrl)} prefix ${config.redisPrefix}`;
-  if (kind === 'redis+postgres') return `redis ${withoutPassword(config.redisUrl)} prefix ${config.redisPrefix} in front of postgres ${withoutPassword(config.databaseUrl)} schema ${config.databaseSchema}`;
+  if (kind === 'postgres') return `postgres ${shownUrl(config.databaseUrl)} schema ${config.databaseSchema}`;
+  if (kind === 'redis') return `redis ${shownUrl(config.redisUrl)} prefix ${config.redisPrefix}`;
+  if (kind === 'redis+postgres') return `redis ${shownUrl(config.redisUrl)} prefix ${config.redisPrefix} in front of postgres ${shownUrl(config.databaseUrl)} schema ${config.databaseSchema}`;
   return kind === 'memory' ? 'memory' : `embedded ${config.dataDir}`;
 }
 
@@ -88,7 +88,7 @@ async function opener(kind: StoreKind, config: JunctionConfig, logger: Logger, l
     return () => PostgresBackend.open(postgres);
   }
   const { RedisPostgresBackend } = await import('../engine/store/redis-postgres.js');
-  return () => RedisPostgresBackend.open({ redis, postgres, onColdStore: (err) => coldStoreChanged(logger, err) });
+  return () => RedisPostgresBackend.open({ redis, postgres, onServer: (server, err) => serverChanged(logger, server, err) });
 }
 
 /** Whether keys are kept in the data directory (or memory) rather than in a server store. */
@@ -167,10 +167,22 @@ async function retried<T>(open: () => Promise<T>, withinMs: number, name: string
   }
 }
 
-/** With Redis in front of PostgreSQL: PostgreSQL lost by the drain (changes wait in Redis) and back, each logged once. */
-function coldStoreChanged(logger: Logger, err: unknown): void {
-  if (err === undefined) logger.info({ code: 'JCT_STORE_BACK', store: 'postgres' }, 'PostgreSQL is back: the changes kept in Redis are written to it');
-  else logger.warn({ code: 'JCT_STORE_UNAVAILABLE', store: 'postgres', err: String((err as Error).message ?? err) }, 'PostgreSQL is out of reach: changes are kept in Redis until it is back (input is still taken)');
+/** With Redis in front of PostgreSQL, what the drain tells of each server, named. */
+const SERVER_CHANGES: Record<'redis' | 'postgres', { lost: string; back: string }> = {
+  postgres: {
+    lost: 'PostgreSQL is out of reach: changes are kept in Redis until it is back (input is still taken)',
+    back: 'PostgreSQL is back: the changes kept in Redis are written to it',
+  },
+  redis: {
+    lost: 'Redis is out of reach: input is refused (503) until it is back',
+    back: 'Redis is back: the changes it holds are written to PostgreSQL',
+  },
+};
+
+/** With Redis in front of PostgreSQL: a server lost by the drain and back, each logged once, naming the server. */
+function serverChanged(logger: Logger, server: 'redis' | 'postgres', err: unknown): void {
+  if (err === undefined) logger.info({ code: 'JCT_STORE_BACK', store: server }, SERVER_CHANGES[server].back);
+  else logger.warn({ code: 'JCT_STORE_UNAVAILABLE', store: server, err: String((err as Error).message ?? err) }, SERVER_CHANGES[server].lost);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -60,7 +60,7 @@ export const ConfigSchema = Type.Object(
       description: 'PostgreSQL for the state, e.g. postgres://junction:password@db:5432/junction (secret: logged without its password); also read from DATABASE_URL',
     }),
     databaseSchema: Type.String({ default: 'junction', pattern: '^[a-z_][a-z0-9_]{0,62}$', description: "The PostgreSQL schema holding Junction's tables (created by the migrations)" }),
-    redisPrefix: Type.String({ default: 'junction:', minLength: 1, maxLength: 100, description: 'With store redis: the prefix of every key the state is kept under (several deployments can share one Redis)' }),
+    redisPrefix: Type.String({ default: 'junction:', minLength: 1, maxLength: 100, description: 'With store redis: the prefix of every key the state is kept under; with redisUrl, the API rate-limit counters are under <redisPrefix>rl: (several deployments can share one Redis)' }),
     storeStartTimeoutS: Type.Integer({
       minimum: 0,
       maximum: 3600,

@@ -38,6 +38,8 @@ export interface AppOptions {
   rateLimitPerSecond?: number;
   /** Redis for the rate-limit counters, shared by processes (configuration `redisUrl`); default: in memory. */
   redisUrl?: string;
+  /** The Redis key prefix (configuration `redisPrefix`): the rate-limit counters are under `<redisPrefix>rl:`. */
+  redisPrefix?: string;
   /** Proxies whose X-Forwarded-For is believed (configuration `trustProxy`: addresses, ranges, names); default none. */
   trustProxy?: string;
 }
@@ -60,7 +62,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, frameworkErrors: replyError, return503OnClosing: false, trustProxy: options.trustProxy || false });
   app.decorate('errorCounts', errorCounts);
   app.decorate('keys', options.keys ?? new KeyStore(new MemoryKeyTable()));
-  guard(app, { keys: app.keys, adminKey: options.adminKey, perSecond: options.rateLimitPerSecond ?? 100, redisUrl: options.redisUrl, logger: options.logger });
+  guard(app, { keys: app.keys, adminKey: options.adminKey, perSecond: options.rateLimitPerSecond ?? 100, redisUrl: options.redisUrl, redisPrefix: options.redisPrefix, logger: options.logger });
   registerNotify(app, options.logger ?? silent);
   app.setErrorHandler(replyError);
   app.setNotFoundHandler((req, reply) => replyError(new JunctionError('JCT_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply));

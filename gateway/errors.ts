@@ -1,15 +1,20 @@
-// Error answers of the gateway: every error leaves as `{ error: { code, message, details? } }`
-// with a stable JCT_* code, whoever raised it (a route, the engine or Fastify itself). Each
-// answer is counted by status and code; each 5xx is logged with its stack, route and request
-// id, never the request body (it may hold secrets); other error answers at debug level. Every 503
-// (the store cannot make input durable, not ready) says when to retry (Retry-After). What was
-// not thrown as a JunctionError for clients is answered 500 JCT_INTERNAL with a generic message.
+// Error answers of the gateway: every error leaves as `{ error: { code, message, details } }`
+// (details {} when there are none) with a stable JCT_* code, whoever raised it (a route, the
+// engine or Fastify itself). Each answer is counted by status and code; each 5xx is logged with
+// its stack, route and request id, never the request body (it may hold secrets); other error
+// answers at debug level. A routine 503 (the store out of reach, not ready, standing by) is a
+// state, not a failure: it is logged as a warning without a stack, once per code and route
+// every 10 s, the next line counting those left out (a load balancer's probes would flood the
+// log otherwise). Every 503 says when to retry (Retry-After). What was not thrown as a
+// JunctionError for clients is answered 500 JCT_INTERNAL with a generic message.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JunctionError, type ErrorDetails } from '../engine/errors.js';
 
 /** What the gateway needs of a logger; pino's fits. */
 export interface ErrorLogger {
   error(obj: object, msg?: string): void;
+  /** Warnings are logged as errors without it. */
+  warn?(obj: object, msg?: string): void;
   debug?(obj: object, msg?: string): void;
 }
 
@@ -54,6 +59,10 @@ const JUNCTION_STATUS: Record<string, number> = {
 /** Seconds a client is asked to wait before retrying after a 503. */
 const RETRY_AFTER_S = '5';
 
+/** 503 codes that describe the service's state while it lasts: logged as warnings, at most once per code and route every OUTAGE_LOG_MS. */
+const OUTAGE_CODES: ReadonlySet<string> = new Set(['JCT_NOT_READY', 'JCT_STORE_UNAVAILABLE', 'JCT_STANDBY']);
+const OUTAGE_LOG_MS = 10_000;
+
 /** Fastify's own errors (node_modules/fastify/lib/errors.js) by their FST_* code. */
 const FRAMEWORK: Record<string, Answer> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'JCT_BODY_TOO_LARGE', message: 'the request body is too large' },
@@ -80,19 +89,44 @@ export function answerFor(err: unknown): Answer {
   return INTERNAL;
 }
 
-/** One function for Fastify's error handler, not-found handler and frameworkErrors. */
-export function errorReplier(counts: ErrorCounts, logger: ErrorLogger) {
+/** One function for Fastify's error handler, not-found handler and frameworkErrors; `now` times the outage warnings. */
+export function errorReplier(counts: ErrorCounts, logger: ErrorLogger, now: () => number = Date.now) {
+  const outage = outageLog(logger, now);
   return (err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    const { status, ...error } = answerFor(err);
+    const { status, code, message, details } = answerFor(err);
     const forStatus = (counts[status] ??= {});
-    forStatus[error.code] = (forStatus[error.code] ?? 0) + 1;
-    if (status >= 500) {
-      error.details = { ...error.details, requestId: req.id };
-      logger.error({ err, requestId: req.id, method: req.method, route: req.routeOptions.url }, 'request failed');
-    } else {
-      logger.debug?.({ code: error.code, requestId: req.id, method: req.method, route: req.routeOptions.url, status }, 'request refused');
-    }
+    forStatus[code] = (forStatus[code] ?? 0) + 1;
+    const error = { code, message, details: status >= 500 ? { ...details, requestId: req.id } : (details ?? {}) };
+    const where = { requestId: req.id, method: req.method, route: req.routeOptions.url };
+    if (status === 503 && OUTAGE_CODES.has(code)) outage({ code, message, ...where });
+    else if (status >= 500) logger.error({ err, ...where }, 'request failed');
+    else logger.debug?.({ code, ...where, status }, 'request refused');
     if (status === 503) void reply.header('retry-after', RETRY_AFTER_S);
     return reply.status(status).send({ error });
+  };
+}
+
+interface Refusal {
+  code: string;
+  message: string;
+  requestId: string;
+  method: string;
+  route: string | undefined;
+}
+
+/** Logs a routine 503 as a warning, once per code and route every OUTAGE_LOG_MS; the next line says how many were left out. */
+function outageLog(logger: ErrorLogger, now: () => number): (refusal: Refusal) => void {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  const warn = (logger.warn ?? logger.error).bind(logger);
+  return (refusal) => {
+    const key = `${refusal.code} ${refusal.route ?? ''}`;
+    const seen = last.get(key);
+    if (seen !== undefined && now() - seen.at < OUTAGE_LOG_MS) {
+      seen.suppressed++;
+      return;
+    }
+    const { message, ...fields } = refusal;
+    warn({ ...fields, suppressed: seen?.suppressed ?? 0 }, `request refused (503): ${message}`);
+    last.set(key, { at: now(), suppressed: 0 });
   };
 }

@@ -2,11 +2,12 @@
 // configuration (the data directory's keys.db with the embedded store, else the server store's,
 // shared by a cluster: bin/store.ts openKeys), changed while servers may be running: a server
 // accepts a new key and refuses a revoked one within a few seconds. A key's text is printed
-// once, by `create`; only its hash is kept.
-import { loadConfig } from '../../config/index.js';
+// once, by `create`; only its hash is kept. Each command says which store it used (storeName:
+// no password), so a forgotten schema or prefix setting shows.
+import { loadConfig, type JunctionConfig } from '../../config/index.js';
 import { JunctionError } from '../../engine/errors.js';
 import type { KeyStore, KeyInfo } from '../../gateway/auth/keys.js';
-import { openKeys, storeKind } from '../store.js';
+import { openKeys, storeKind, storeName } from '../store.js';
 
 export interface KeysOptions {
   readonly name?: string | undefined;
@@ -22,12 +23,14 @@ export async function keysCommand(args: readonly string[], options: KeysOptions,
     throw new JunctionError('JCT_USAGE', 'usage: junction keys create --name NAME --scopes SCOPE,… | list [--json] | revoke ID');
   }
   if (action === 'revoke' && !id) throw new JunctionError('JCT_USAGE', 'usage: junction keys revoke ID (the id `junction keys list` shows)');
-  const keys = await keyStoreOf(options.config, env);
+  const config = loadConfig(env, options.config);
+  const keys = await keyStoreOf(config);
+  const where = storeName(config);
   const lines: string[] = []; // printed once the change is stored
   try {
-    if (action === 'create') create(keys, options, (line) => lines.push(line));
-    else if (action === 'list') list(keys, options.json ?? false, (line) => lines.push(line));
-    else lines.push(`revoked ${describe(keys.revoke(id!))}`);
+    if (action === 'create') create(keys, options, where, (line) => lines.push(line));
+    else if (action === 'list') list(keys, options.json ?? false, where, (line) => lines.push(line));
+    else lines.push(`revoked ${describe(keys.revoke(id!))} in ${where}`);
     await keys.written();
   } finally {
     await keys.close().catch(() => {}); // a failed write was thrown by written()
@@ -37,8 +40,7 @@ export async function keysCommand(args: readonly string[], options: KeysOptions,
 }
 
 /** The keys `junction start` would use with this configuration: the data directory's, or the server store's. */
-async function keyStoreOf(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<KeyStore> {
-  const config = loadConfig(env, configFile);
+async function keyStoreOf(config: JunctionConfig): Promise<KeyStore> {
   if (storeKind(config) === 'memory') {
     throw new JunctionError(
       'JCT_KEYS_NO_STORE',
@@ -48,24 +50,25 @@ async function keyStoreOf(configFile: string | undefined, env: NodeJS.ProcessEnv
   return (await openKeys(config)).keys;
 }
 
-function create(keys: KeyStore, options: KeysOptions, out: (line: string) => void): void {
+function create(keys: KeyStore, options: KeysOptions, where: string, out: (line: string) => void): void {
   const scopes = (options.scopes ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   const { key, info } = keys.create(options.name ?? '', scopes);
   if (options.json) {
     out(JSON.stringify({ key, ...info }));
     return;
   }
-  out(`created ${describe(info)}`);
+  out(`created ${describe(info)} in ${where}`);
   out(key);
   out('shown once: Junction keeps only its hash');
 }
 
-function list(keys: KeyStore, json: boolean, out: (line: string) => void): void {
+function list(keys: KeyStore, json: boolean, where: string, out: (line: string) => void): void {
   const all = keys.list();
   if (json) {
     out(JSON.stringify(all, null, 2));
     return;
   }
+  out(`keys in ${where}:`);
   if (all.length === 0) out('no keys');
   for (const info of all) out(`${describe(info)}, created ${iso(info.createdAt)}${info.revokedAt === undefined ? '' : `, revoked ${iso(info.revokedAt)}`}`);
 }

@@ -4,7 +4,7 @@
 // it stops gracefully: no new connections, requests in flight finished, listeners closed, the
 // journal's last batch written, the store closed, exit 0. `--pretty` logs readable lines (pretty.ts).
 // The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
-// keys (gateway/auth): with none stored and none configured, a first admin key is printed once.
+// keys (gateway/auth): with none stored and none configured, a first admin key is printed once on stderr.
 import { readdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
 import type { KeyStore } from '../../gateway/auth/keys.js';
-import { withoutPassword } from '../../gateway/auth/rate-limit.js';
+import { shownUrl } from '../../engine/store/shown-url.js';
 import { packageFile, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
@@ -34,7 +34,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const registry = assembleRegistry(config, process.env);
   const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
   const logger = pretty ? pino(options, prettyStream()) : pino(options);
-  logger.info({ config: { ...config, redisUrl: config.redisUrl && withoutPassword(config.redisUrl), databaseUrl: config.databaseUrl && withoutPassword(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
+  logger.info({ config: { ...config, redisUrl: config.redisUrl && shownUrl(config.redisUrl), databaseUrl: config.databaseUrl && shownUrl(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
   setHeapHeadroom(config.heapHeadroomPercent); // before recovery fills the heap
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
@@ -61,7 +61,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
   if (config.adminKey === '') await printFirstAdminKey(keys);
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, trustProxy: config.trustProxy });
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy });
   const port = owned?.port ?? config.port; // in a cluster: where this process stood by
   const address = await app.listen({ host: config.host, port }).catch(async (err: unknown) => {
     await app.close();
@@ -138,12 +138,12 @@ async function startListeners(engine: Engine, logger: pino.Logger): Promise<Arra
   return Promise.all(registry.listeners.map((l) => l.start({ ...engine.routeContext(registry.settingsOf(l)), logger: logger.child({ listener: l.name }) })));
 }
 
-/** With no key at all (revoked ones count), creates an admin key and prints it, once, on stdout: never in a log. */
+/** With no key at all (revoked ones count), creates an admin key and prints it, once, on stderr: never in the log (stdout). */
 async function printFirstAdminKey(keys: KeyStore): Promise<void> {
   if (keys.list().length > 0) return;
   const { key } = keys.create('first admin key', ['admin']);
   await keys.written();
-  process.stdout.write(`admin key (shown once): ${key}\n`);
+  process.stderr.write(`admin key (shown once): ${key}\n`);
 }
 
 function moduleSettings(registry: Registry): Record<string, Settings> {

@@ -6,6 +6,7 @@
 // process took over.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { JunctionError } from '../errors.js';
 
 export interface LeaseOptions {
@@ -21,6 +22,8 @@ export interface LeaseOptions {
   onStoreError?(err: JunctionError): void;
   /** Told once when the lease is lost: 'taken' (another process holds it now) or 'fenced' (a commit found another token). */
   onLost(reason: LostReason): void;
+  /** Aborted: the wait ends at once, its connection closed, with JCT_STANDBY_STOPPED. */
+  signal?: AbortSignal;
 }
 
 export type LostReason = 'taken' | 'fenced';
@@ -59,12 +62,16 @@ export interface LeaseServer<L> {
   end(): Promise<void>;
 }
 
-/** Waits until the lease is free (or ended) and takes it. A server out of reach is waited for too, up to unreachableForMs. */
+/** Waits until the lease is free (or ended) and takes it. A server out of reach is waited for too, up to unreachableForMs; an aborted signal ends the wait. */
 export async function waitForLease<L>(server: LeaseServer<L>, options: LeaseOptions): Promise<L> {
   let prepared = false;
   let told = ''; // the store error last told, so each is told once
   let unreachableSince = 0;
   for (;;) {
+    if (options.signal?.aborted) {
+      await server.end().catch(() => {});
+      throw new JunctionError('JCT_STANDBY_STOPPED', 'stopped while standing by for the lease');
+    }
     try {
       if (!prepared) await server.prepare();
       prepared = true;
@@ -84,7 +91,7 @@ export async function waitForLease<L>(server: LeaseServer<L>, options: LeaseOpti
       if (told !== e.message) options.onStoreError?.(e);
       told = e.message;
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+    await sleep(options.pollMs ?? 500, undefined, { signal: options.signal }).catch(() => {}); // aborted: ended at the top of the loop
   }
 }
 

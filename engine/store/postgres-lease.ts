@@ -9,7 +9,8 @@
 // it, sees every row the old one wrote. Losing the lease (renewal finds another token, or a
 // commit is fenced) is told once through onLost: the working state is stale from then on.
 import { escapeIdentifier, type ClientBase, type Pool } from 'pg';
-import { connectionOf, migrate, storeError, type Fence, type Target } from './postgres.js';
+import { connectionOf, migrate, storeError, type Fence } from './postgres.js';
+import type { Target } from './shown-url.js';
 import { fencedError, HeldLease, ownerName, waitForLease, type LeaseHolder, type LeaseOptions } from './lease.js';
 
 /** The one lease of this version: every partition at once (sharing them out comes later). */

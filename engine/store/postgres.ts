@@ -20,6 +20,7 @@ import { JunctionError } from '../errors.js';
 import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { applyMigrations, type MigrationResult } from './postgres-migrations.js';
 import { copiedRows, copyChunks, type Chunks } from './postgres-copy.js';
+import { targetOf, type Target } from './shown-url.js';
 
 export const DEFAULT_SCHEMA = 'junction';
 
@@ -71,14 +72,6 @@ interface TableWrites {
   readonly keys: string[];
   readonly values: string[];
   readonly deleted: string[];
-}
-
-/** The server as messages name it, and how to keep its password out of them. */
-export interface Target {
-  /** postgres://user@host:port/database: the URL without its password. */
-  readonly where: string;
-  /** Removes the password from a text. */
-  redact(text: string): string;
 }
 
 /** The journal backend over Postgres. */
@@ -193,7 +186,7 @@ export async function migrate(url: string, schema: string = DEFAULT_SCHEMA): Pro
 
 /** A database of the store: where it is (for messages), the checked schema name and a pool of poolSize connections. */
 export function connectionOf(options: PostgresOptions): { target: Target; schema: string; pool: Pool } {
-  const target = targetOf(options.url);
+  const target = postgresTarget(options.url);
   return { target, schema: schemaOf(options.schema), pool: heardPool(poolConfig(options)) };
 }
 
@@ -236,20 +229,15 @@ function schemaOf(schema = DEFAULT_SCHEMA): string {
   throw new JunctionError('JCT_CONFIG_INVALID', `the Postgres schema name '${schema}' must be letters, digits and _ (no digit first, not pg_…), at most 63`);
 }
 
-/** The server's name for messages, and the password to keep out of them; refuses a URL that does not parse. */
-function targetOf(url: string): Target {
+/** The server's name for messages, and the secrets to keep out of them (shown-url.ts); refuses a URL that does not parse. */
+function postgresTarget(url: string): Target {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new JunctionError('JCT_CONFIG_INVALID', 'the Postgres URL is not a URL; expected postgres://user:password@host:port/database');
   }
-  const user = parsed.username === '' ? '' : `${parsed.username}@`;
-  const secrets = [parsed.password, decodeURIComponent(parsed.password)].filter((s) => s !== '');
-  return {
-    where: `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`,
-    redact: (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text),
-  };
+  return targetOf(parsed);
 }
 
 /** A JunctionError for anything the driver or the server threw (a JunctionError passes as it is). */

@@ -17,8 +17,9 @@
 // Durability: a batch is answered once XADD is answered: what survives is what Redis's
 // appendonly/appendfsync keep (see redis.ts), until the drain has it in PostgreSQL (within
 // drainMs while PostgreSQL answers). While PostgreSQL is out of reach batches are still taken
-// (they wait in Redis, which grows) and onColdStore says so; while Redis is out of reach
-// commits fail with JCT_STORE_UNAVAILABLE like the Redis store's.
+// (they wait in Redis, which grows); while Redis is out of reach commits fail with
+// JCT_STORE_UNAVAILABLE like the Redis store's. onServer tells which of the two the drain lost
+// and when it is back.
 import { binaryOrder, connectRedis, type RedisConnection, type RedisOptions } from './redis.js';
 import { PostgresBackend, type PostgresOptions } from './postgres.js';
 import { type Batch, type JournalBackend, type Table, type TableTexts } from './journal.js';
@@ -29,8 +30,15 @@ export interface RedisPostgresOptions {
   postgres: PostgresOptions;
   /** How often the drain writes what is in Redis to PostgreSQL (ms). Default 100. */
   drainMs?: number;
-  /** Told when PostgreSQL is lost by the drain (with the error) and when it is back (undefined). */
-  onColdStore?(err: unknown): void;
+  /** Told when the drain loses one of the two servers (with the error) and when it is back (undefined). */
+  onServer?(server: Server, err: unknown): void;
+}
+
+export type Server = 'redis' | 'postgres';
+
+/** A failure of PostgreSQL's commit in the drain (anything else the drain meets is Redis's). */
+class ColdFailure {
+  constructor(readonly err: unknown) {}
 }
 
 /** Entries the drain writes to PostgreSQL in one transaction, at most; also the page read at open. */
@@ -46,7 +54,8 @@ export class RedisPostgresBackend implements JournalBackend {
   /** Set by the first commit: draining starts once load() is over (it ends PostgreSQL's preloaded rows). */
   private timer: ReturnType<typeof setInterval> | undefined;
   private draining: Promise<void> | undefined;
-  private coldDown = false;
+  /** The servers the drain lost, told once each until back. */
+  private readonly down = new Set<Server>();
   private closed = false;
 
   private constructor(
@@ -127,18 +136,25 @@ export class RedisPostgresBackend implements JournalBackend {
       for await (const entries of pages(this.hot, this.log)) {
         const texts: Texts = new Map();
         for (const entry of entries) lay(texts, entry);
-        await this.cold.commit(texts);
+        await this.cold.commit(texts).catch((err: unknown) => {
+          throw new ColdFailure(err);
+        });
         await this.hot.redis.xtrim(this.log, 'MINID', after(entries[entries.length - 1]![0]));
       }
-      if (this.coldDown) this.coldChanged(false, undefined);
+      for (const server of this.down) this.serverChanged(server, undefined);
     } catch (err) {
-      if (!this.coldDown) this.coldChanged(true, err);
+      if (err instanceof ColdFailure) this.serverChanged('postgres', err.err);
+      else this.serverChanged('redis', this.hot.failure(err));
     }
   }
 
-  private coldChanged(down: boolean, err: unknown): void {
-    this.coldDown = down;
-    this.options.onColdStore?.(err);
+  /** Tells a server lost (err) or back (undefined), once per change. */
+  private serverChanged(server: Server, err: unknown): void {
+    const lost = err !== undefined;
+    if (lost === this.down.has(server)) return;
+    if (lost) this.down.add(server);
+    else this.down.delete(server);
+    this.options.onServer?.(server, err);
   }
 }
 

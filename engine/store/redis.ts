@@ -25,6 +25,7 @@ import { Command, Redis, type RedisOptions as ClientOptions } from 'ioredis';
 import { JunctionError } from '../errors.js';
 import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { fencedWrite, raise, type RedisWrite, type RedisFence } from './redis-fence.js';
+import { targetOf, type Target } from './shown-url.js';
 
 /** The layout this code writes; a store with a higher version was written by a newer Junction. */
 export const SCHEMA_VERSION = 1;
@@ -48,14 +49,6 @@ const MAX_RECONNECT_DELAY_MS = 2000;
 
 /** A table's rows read at open: [key, JSON text], in descending key order, so they are handed out by pop(). */
 type Rows = Array<[key: string, value: string]>;
-
-/** The server as messages name it, and how to keep its password out of them. */
-export interface Target {
-  /** redis://user@host:port/db: the URL without its password. */
-  readonly where: string;
-  /** Removes the password from a text. */
-  redact(text: string): string;
-}
 
 /** The journal backend over Redis. */
 export class RedisBackend implements JournalBackend {
@@ -235,7 +228,7 @@ export interface RedisConnection {
 
 /** Connects (see clientOptions); a failure to connect is a JunctionError JCT_STORE_UNAVAILABLE without the password. */
 export async function connectRedis(options: RedisOptions): Promise<RedisConnection> {
-  const target = targetOf(options.url);
+  const target = redisTarget(options.url);
   const prefix = prefixOf(options);
   const timeoutMs = timeoutOf(options);
   const redis = new Redis(options.url, clientOptions(timeoutMs));
@@ -365,8 +358,8 @@ function timeoutOf(options: RedisOptions): number {
   throw new JunctionError('JCT_CONFIG_INVALID', `commandTimeoutMs must be a positive number of milliseconds, not ${String(ms)}`);
 }
 
-/** The server's name for messages, and the password to keep out of them; refuses a URL that does not parse. */
-function targetOf(url: string): Target {
+/** The server's name for messages, and the secrets to keep out of them (shown-url.ts); refuses a URL that does not parse. */
+function redisTarget(url: string): Target {
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -376,12 +369,7 @@ function targetOf(url: string): Target {
   if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
     throw new JunctionError('JCT_CONFIG_INVALID', 'the Redis URL is not a redis:// or rediss:// URL; expected redis://[user:password@]host:port[/db]');
   }
-  const user = parsed.username === '' ? '' : `${parsed.username}@`;
-  const secrets = [parsed.password, decodeURIComponent(parsed.password)].filter((s) => s !== '');
-  return {
-    where: `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`,
-    redact: (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text),
-  };
+  return targetOf(parsed);
 }
 
 /** Rejects with a timeout error when `promise` has not settled within `ms` (its own later failure is then ignored). */

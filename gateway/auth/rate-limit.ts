@@ -1,34 +1,37 @@
 // How often a caller may call: `perSecond` requests a second per key id (per address without a
 // valid key), counted by @fastify/rate-limit in the process's memory, or in Redis when a
-// `redisUrl` is given, so every process using that Redis shares each key's count. Every limited
+// `redisUrl` is given (under `<redisPrefix>rl:`), so every process using that Redis shares each key's count. Every limited
 // answer says where the caller stands (X-RateLimit-Limit, -Remaining, -Reset in seconds); over
 // the limit: 429 JCT_RATE_LIMITED with Retry-After. Redis unreachable or slow: requests are let
-// through (skipOnError), a warning is logged once per outage. A Redis URL's password is never logged.
+// through (skipOnError), a warning is logged once per outage. A Redis URL's secrets are never logged (shownUrl).
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
+import { ConfigSchema } from '../../config/index.js';
 import { JunctionError } from '../../engine/errors.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
+import { shownUrl } from '../../engine/store/shown-url.js';
 import type { ErrorLogger } from '../errors.js';
 
 const ioredis = lazyRequire<typeof import('ioredis')>('ioredis');
-
-/** A logger with a warning level if it has one (pino has); errors are logged as errors otherwise. */
-export type WarnLogger = ErrorLogger & { warn?(obj: object, msg?: string): void };
 
 export interface LimitOptions {
   /** Requests a second per key (or per address without one). */
   readonly perSecond: number;
   /** Redis holding the counters (shared by processes); "" or undefined: in memory. */
   readonly redisUrl?: string;
-  readonly logger?: WarnLogger;
+  /** The deployment's Redis key prefix (configuration `redisPrefix`); the counters are under `<redisPrefix>rl:`. */
+  readonly redisPrefix?: string;
+  readonly logger?: ErrorLogger;
 }
 
 /** Counts a request; throws 429 when its caller is over the limit. */
 export type Limiter = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
-/** Prefix of every counter key in Redis. */
-export const REDIS_NAMESPACE = 'junction-rl:';
+/** Where the counters are in Redis: under the deployment's prefix (the configuration's default when none is given). */
+export function counterNamespace(redisPrefix = ConfigSchema.properties.redisPrefix.default): string {
+  return `${redisPrefix}rl:`;
+}
 /** Longest a connection attempt or a command may take before the request goes on uncounted. */
 const REDIS_CONNECT_MS = 1000;
 const REDIS_COMMAND_MS = 500;
@@ -42,7 +45,7 @@ export function rateLimiter(app: FastifyInstance, options: LimitOptions): Limite
     max: options.perSecond,
     timeWindow: 1000,
     keyGenerator: (req) => req.caller?.id ?? req.ip,
-    ...(redis ? { redis, nameSpace: REDIS_NAMESPACE, skipOnError: true } : {}),
+    ...(redis ? { redis, nameSpace: counterNamespace(options.redisPrefix), skipOnError: true } : {}),
   });
   let limit: ReturnType<FastifyInstance['createRateLimit']>;
   app.after(() => {
@@ -51,22 +54,10 @@ export function rateLimiter(app: FastifyInstance, options: LimitOptions): Limite
   return async (req, reply) => throttle(await limit(req), reply);
 }
 
-/** The URL without its user and password, for logs. */
-export function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(not a URL)';
-  }
-}
-
 /** One ioredis client per app: connected when the app starts (waiting at most REDIS_CONNECT_MS), closed with it. */
-function sharedCounters(app: FastifyInstance, url: string, logger: WarnLogger): Redis {
+function sharedCounters(app: FastifyInstance, url: string, logger: ErrorLogger): Redis {
   const client = new (ioredis().Redis)(url, { lazyConnect: true, enableOfflineQueue: false, connectTimeout: REDIS_CONNECT_MS, commandTimeout: REDIS_COMMAND_MS });
-  const where = withoutPassword(url);
+  const where = shownUrl(url);
   let down = false;
   client.on('error', (err: Error & { code?: string }) => {
     if (down) return;

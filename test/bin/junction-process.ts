@@ -1,5 +1,5 @@
 // Test helper: `junction start` (the built command) as a child process, its JSON log lines
-// collected (other stdout lines, such as a printed first admin key, apart), and the address it
+// collected (other stdout lines apart), the lines it says on stderr (a first admin key), and the address it
 // listens on once it says so (or what it said on stderr when it stopped before). It runs with
 // TEST_ADMIN_KEY as its configured admin key unless `env` sets JUNCTION_ADMIN_KEY.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,8 +12,10 @@ export const AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 export interface JunctionProcess {
   readonly child: ChildProcess;
   readonly logs: Array<Record<string, unknown>>;
-  /** Lines on stdout that are not JSON log lines. */
+  /** Lines on stderr, said to a person rather than logged (a first admin key). */
   readonly printed: string[];
+  /** Lines on stdout that are not JSON log lines (none expected: stdout is the log). */
+  readonly unlogged: string[];
   /** Resolves with the listening address; rejects if the process exits first. */
   readonly address: Promise<string>;
   /** In cluster mode: resolves with the address it stands by on (see bin/standby.ts); rejects if the process exits first. */
@@ -26,6 +28,8 @@ export function startJunction(env: NodeJS.ProcessEnv): JunctionProcess {
   child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const logs: Array<Record<string, unknown>> = [];
   const printed: string[] = [];
+  const unlogged: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => printed.push(line));
   const said = (msg: string): Promise<string> =>
     new Promise<string>((resolve, reject) => {
       lines.on('line', (line) => {
@@ -35,9 +39,9 @@ export function startJunction(env: NodeJS.ProcessEnv): JunctionProcess {
       child.once('exit', (code, signal) => reject(new Error(`junction start exited early (${code ?? signal}): ${errors.trim()}`)));
     });
   const lines = createInterface({ input: child.stdout! });
-  lines.on('line', (line) => (line.startsWith('{') ? logs.push(JSON.parse(line) as Record<string, unknown>) : printed.push(line)));
+  lines.on('line', (line) => (line.startsWith('{') ? logs.push(JSON.parse(line) as Record<string, unknown>) : unlogged.push(line)));
   const address = said('Junction is listening');
   const standing = said('Junction is standing by');
   standing.catch(() => {}); // most processes never stand by
-  return { child, logs, printed, address, standing };
+  return { child, logs, printed, unlogged, address, standing };
 }

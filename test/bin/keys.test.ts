@@ -1,13 +1,15 @@
 // `junction keys` and the first admin key, as an operator uses them: `junction start` on an
 // empty store prints one admin key once (never in a log) and not again after a restart, where
 // the key still works; `junction keys create|list|revoke` (the built command) changes the keys
-// of a running server's data directory: a new key works at once, a revoked one is refused within
+// of a running server's data directory, saying which store it used: a new key works at once, a revoked one is refused within
 // 5 s. A configured admin key is redacted in the logged configuration.
 import t, { type Test as Tap } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { main } from '../../bin/junction.js';
+import { keysCommand } from '../../bin/commands/keys.js';
+import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 import { startJunction, type JunctionProcess } from './junction-process.js';
 
 function start(t: Tap, dataDir: string, env: NodeJS.ProcessEnv = {}): JunctionProcess {
@@ -33,7 +35,8 @@ t.test('the first start prints an admin key once; it survives a restart and is n
   const dataDir = t.testdir();
   const first = start(t, dataDir);
   const address = await first.address;
-  t.equal(first.printed.length, 1, 'one line besides the logs');
+  t.equal(first.printed.length, 1, 'one line on stderr');
+  t.same(first.unlogged, [], 'stdout holds only the JSON log');
   const [, key] = /^admin key \(shown once\): (jk_\S+)$/.exec(first.printed[0] ?? '') ?? [];
   t.ok(key, 'the key is printed');
   t.equal(await flows(address, key!), 200);
@@ -61,7 +64,7 @@ t.test('`junction keys` creates, lists and revokes keys of a running server', as
   const created = keys(dataDir, 'create', '--name', 'reporting', '--scopes', 'reports,people');
   t.equal(created.status, 0, created.stderr);
   const [about, key, note] = created.stdout.trim().split('\n');
-  t.match(about, /^created key [0-9a-f]{16} "reporting" \(reports, people\)$/);
+  t.equal(about, `created key ${/[0-9a-f]{16}/.exec(about!)?.[0]} "reporting" (reports, people) in embedded ${dataDir}`, 'says where it wrote');
   t.match(key, /^jk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
   t.equal(note, 'shown once: Junction keeps only its hash');
   t.equal(await flows(address, key!), 200, 'the running server accepts the new key at once');
@@ -70,11 +73,13 @@ t.test('`junction keys` creates, lists and revokes keys of a running server', as
   const listed = keys(dataDir, 'list', '--json');
   t.match(JSON.parse(listed.stdout), [{ id, name: 'reporting', scopes: ['reports', 'people'], createdAt: Number }]);
   t.notMatch(listed.stdout, key!.slice(20), 'the list never shows a key');
-  t.match(keys(dataDir, 'list').stdout, new RegExp(`^key ${id} "reporting" \\(reports, people\\), created \\d{4}-`));
+  const [heading, line] = keys(dataDir, 'list').stdout.split('\n');
+  t.equal(heading, `keys in embedded ${dataDir}:`);
+  t.match(line, new RegExp(`^key ${id} "reporting" \\(reports, people\\), created \\d{4}-`));
 
   const revoked = keys(dataDir, 'revoke', id);
   t.equal(revoked.status, 0, revoked.stderr);
-  t.match(revoked.stdout, `revoked key ${id}`);
+  t.match(revoked.stdout, `revoked key ${id} "reporting" (reports, people) in embedded ${dataDir}`);
   const at = Date.now();
   let status = await flows(address, key!);
   while (status !== 401 && Date.now() - at < 5_000) {
@@ -101,4 +106,18 @@ t.test('`junction keys` refuses what it cannot do, with a code', async (t) => {
   t.match(await run('rotate'), { code: 2, err: /^error JCT_USAGE/ });
   writeFileSync(`${dataDir}/junction.json`, JSON.stringify({ dataDir: '' }));
   t.match(await run('list'), { code: 2, err: /^error JCT_KEYS_NO_STORE/ });
+});
+
+t.test('with a server store, `junction keys` says which store and schema it used, without the password', async (t) => {
+  const skip = await unlessPostgres(t);
+  await t.test('PostgreSQL', { skip }, async (t) => {
+    const schema = tempSchema(t, 'jct_keys');
+    const env = { DATABASE_URL: `${PG_URL}?password=keys-secret-pw`, JUNCTION_DATABASE_SCHEMA: schema, JUNCTION_DATA_DIR: t.testdir() };
+    const lines: string[] = [];
+    t.equal(await keysCommand(['create'], { name: 'ops', scopes: 'reports' }, env, (l) => lines.push(l)), 0);
+    t.match(lines[0], new RegExp(`^created key [0-9a-f]{16} "ops" \\(reports\\) in postgres postgres://127\\.0\\.0\\.1:5432/test schema ${schema}$`));
+    await keysCommand(['list'], {}, env, (l) => lines.push(l));
+    t.equal(lines[3], `keys in postgres postgres://127.0.0.1:5432/test schema ${schema}:`);
+    t.notMatch(lines.join('\n'), 'keys-secret-pw');
+  });
 });

@@ -38,9 +38,10 @@ t.test('PostgreSQL', async (t) => {
   const skip = await unlessPostgres(t);
   await t.test('state survives a SIGKILL; migrate says it is current', { skip }, async (t) => {
     const schema = tempSchema(t, 'jct_start');
-    const env = { ...base(t), DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: schema };
+    const env = { ...base(t), DATABASE_URL: `${PG_URL}?password=migrate-secret-pw`, JUNCTION_DATABASE_SCHEMA: schema };
     const migrated = await run(process.execPath, ['dist/bin/junction.js', 'migrate'], { env });
     t.match(migrated.stdout, new RegExp(`schema ${schema}: schema version 0 → \\d+`));
+    t.notMatch(migrated.stdout, 'migrate-secret-pw', 'no password given as a query parameter in the output');
     await survivesKill(t, env);
     t.match((await run(process.execPath, ['dist/bin/junction.js', 'migrate'], { env })).stdout, /nothing to do/);
   });
@@ -63,14 +64,27 @@ t.test('Redis alone', async (t) => {
 t.test('a store out of reach at start: retried, said plainly, then exit 2 (an error, like every failed command)', async (t) => {
   const port = await closedPort();
   const env = { ...base(t), DATABASE_URL: `postgres://postgres:very-secret-pw@127.0.0.1:${port}/test`, JUNCTION_STORE_START_TIMEOUT_S: '1' };
+  await outOfReach(t, env, 'very-secret-pw');
+});
+
+t.test('a password given as a query parameter is shown nowhere either: configuration line, retries, error', async (t) => {
+  const port = await closedPort();
+  const env = { ...base(t), DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test?password=query-secret-pw`, JUNCTION_STORE_START_TIMEOUT_S: '1' };
+  const logs = await outOfReach(t, env, 'query-secret-pw');
+  t.match(logs.find((l) => l['msg'] === 'configuration'), { config: { databaseUrl: `postgres://127.0.0.1:${port}/test` } });
+});
+
+/** Starts on a store out of reach; checks the retries, the exit and that `secret` is in no log line nor the error; returns the log. */
+async function outOfReach(t: Test, env: NodeJS.ProcessEnv, secret: string): Promise<Array<Record<string, unknown>>> {
   const p = startJunction(env);
   await t.rejects(p.address, /JCT_STORE_UNAVAILABLE/);
   t.equal(p.child.exitCode ?? ((await once(p.child, 'exit')) as [number])[0], 2);
   const retries = p.logs.filter((l) => l['code'] === 'JCT_STORE_UNAVAILABLE');
   t.ok(retries.length >= 1, 'each attempt is one warning line');
-  t.notMatch(JSON.stringify(p.logs), 'very-secret-pw', 'no password in the log');
-  t.notMatch(await p.address.catch((e: Error) => e.message), 'very-secret-pw', 'nor in the error');
-});
+  t.notMatch(JSON.stringify(p.logs), secret, 'no password in the log');
+  t.notMatch(await p.address.catch((e: Error) => e.message), secret, 'nor in the error');
+  return p.logs;
+}
 
 t.test('migrate on the embedded store changes nothing', async (t) => {
   const r = await run(process.execPath, ['dist/bin/junction.js', 'migrate'], { env: base(t) });

@@ -42,7 +42,7 @@ t.test('flows and their status and metrics', async (t) => {
   t.equal((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/welcome?versions=some' })).statusCode, 400);
   const missing = await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/nope' });
   t.equal(missing.statusCode, 404);
-  t.same(missing.json(), { error: { code: 'JCT_FLOW_UNKNOWN', message: 'no flow with id "nope"' } });
+  t.same(missing.json(), { error: { code: 'JCT_FLOW_UNKNOWN', message: 'no flow with id "nope"', details: {} } });
 });
 
 t.test('Flow API: creates or updates the person and enters them', async (t) => {

@@ -64,7 +64,7 @@ t.test('a protected route refuses a missing or wrong key with 401', async (t) =>
   const missing = await call('/flows');
   t.equal(missing.status, 401);
   t.equal(missing.headers['www-authenticate'], 'Bearer');
-  t.same(missing.body, { error: { code: 'JCT_AUTH_MISSING', message: 'this route needs an API key: send "Authorization: Bearer <key>"' } });
+  t.same(missing.body, { error: { code: 'JCT_AUTH_MISSING', message: 'this route needs an API key: send "Authorization: Bearer <key>"', details: {} } });
   const otherSecret = key.slice(0, -4) + (key.endsWith('AAAA') ? 'BBBB' : 'AAAA');
   const unknownId = key.replace(/^jk_[0-9a-f]{4}/, 'jk_0000');
   const wrong: Array<[string, string]> = [

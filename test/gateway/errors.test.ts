@@ -1,6 +1,9 @@
 import t from 'tap';
+import Fastify from 'fastify';
 import { buildApp } from '../../gateway/app.js';
 import { JunctionError } from '../../engine/errors.js';
+import { VirtualClock } from '../../engine/clock.js';
+import { errorReplier } from '../../gateway/errors.js';
 import { world } from '../engine/helpers.js';
 
 const SECRET = 'db password is hunter2';
@@ -30,7 +33,7 @@ t.test('unknown route: 404 JCT_NOT_FOUND', async (t) => {
   const { app } = setup();
   const r = await app.inject({ method: 'GET', url: '/nope?token=x' });
   t.equal(r.statusCode, 404);
-  t.same(r.json(), { error: { code: 'JCT_NOT_FOUND', message: 'no route GET /nope' } });
+  t.same(r.json(), { error: { code: 'JCT_NOT_FOUND', message: 'no route GET /nope', details: {} } });
   t.equal((await app.inject({ method: 'DELETE', url: '/flows' })).json().error.code, 'JCT_NOT_FOUND', 'a known path with another method too');
 });
 
@@ -38,7 +41,7 @@ t.test('body too large: 413 JCT_BODY_TOO_LARGE', async (t) => {
   const { app } = setup();
   const r = await app.inject({ method: 'POST', url: participants, headers: auth, payload: { person: { id: 'x'.repeat(2 * 1024 * 1024) } } });
   t.equal(r.statusCode, 413);
-  t.same(r.json(), { error: { code: 'JCT_BODY_TOO_LARGE', message: 'the request body is too large' } });
+  t.same(r.json(), { error: { code: 'JCT_BODY_TOO_LARGE', message: 'the request body is too large', details: {} } });
 });
 
 t.test('unsupported content type: 415 JCT_UNSUPPORTED_MEDIA_TYPE', async (t) => {
@@ -142,4 +145,66 @@ t.test('4xx are not logged; every error answer is counted by status and code', a
     500: { JCT_INTERNAL: 1 },
   });
   t.equal(logs.length, 1, 'only the 5xx is logged');
+});
+
+/** A bare Fastify app answering through errorReplier, whose log lines land in `logs`, timed by `clock`. */
+function outageApp(clock: VirtualClock) {
+  const logs: Array<{ level: string; obj: Record<string, unknown>; msg: string | undefined }> = [];
+  const logger = {
+    error: (obj: object, msg?: string) => logs.push({ level: 'error', obj: obj as Record<string, unknown>, msg }),
+    warn: (obj: object, msg?: string) => logs.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }),
+  };
+  const app = Fastify();
+  app.setErrorHandler(errorReplier({}, logger, () => clock.now()));
+  app.get<{ Params: { code: string } }>('/fail/:code', async (req) => {
+    throw new JunctionError(req.params.code, `${req.params.code} now`);
+  });
+  app.get('/other', async () => {
+    throw new JunctionError('JCT_STORE_UNAVAILABLE', 'the store is out of reach');
+  });
+  app.get('/boom', async () => {
+    throw new Error('boom');
+  });
+  return { app, logs };
+}
+
+t.test('routine 503s are warnings without a stack, once per code and route every 10 s, counting those left out', async (t) => {
+  const clock = new VirtualClock(0);
+  const { app, logs } = outageApp(clock);
+  for (let i = 0; i < 5; i++) t.equal((await app.inject({ method: 'GET', url: '/fail/JCT_NOT_READY' })).statusCode, 503);
+  await app.inject({ method: 'GET', url: '/fail/JCT_STORE_UNAVAILABLE' });
+  await app.inject({ method: 'GET', url: '/other' });
+  t.same(
+    logs.map((l) => [l.level, l.obj['code'], l.obj['route'], l.obj['suppressed']]),
+    [
+      ['warn', 'JCT_NOT_READY', '/fail/:code', 0],
+      ['warn', 'JCT_STORE_UNAVAILABLE', '/fail/:code', 0],
+      ['warn', 'JCT_STORE_UNAVAILABLE', '/other', 0],
+    ],
+    'one line per code and route',
+  );
+  t.notOk(logs.some((l) => 'err' in l.obj), 'no error object, hence no stack');
+  t.equal(logs[0]!.msg, 'request refused (503): JCT_NOT_READY now');
+  clock.advance(9_999);
+  await app.inject({ method: 'GET', url: '/fail/JCT_NOT_READY' });
+  t.equal(logs.length, 3, 'still within 10 s: left out');
+  clock.advance(1);
+  await app.inject({ method: 'GET', url: '/fail/JCT_NOT_READY' });
+  t.match(logs[3], { level: 'warn', obj: { code: 'JCT_NOT_READY', suppressed: 5 } }, 'after 10 s: logged, with the count of those left out');
+});
+
+t.test('other 5xx stay errors with their stack and request id, every one', async (t) => {
+  const { app, logs } = outageApp(new VirtualClock(0));
+  const ids = [];
+  for (let i = 0; i < 2; i++) ids.push((await app.inject({ method: 'GET', url: '/boom' })).json().error.details.requestId);
+  await app.inject({ method: 'GET', url: '/fail/JCT_STORE_FENCED' });
+  t.same(logs.map((l) => l.level), ['error', 'error', 'error']);
+  t.same(logs.slice(0, 2).map((l) => l.obj['requestId']), ids);
+  t.ok(logs.every((l) => l.obj['err'] instanceof Error));
+});
+
+t.test('every error body has details, {} when there are none', async (t) => {
+  const { app } = outageApp(new VirtualClock(0));
+  t.same((await app.inject({ method: 'GET', url: '/fail/JCT_FLOW_UNKNOWN' })).json(), { error: { code: 'JCT_FLOW_UNKNOWN', message: 'JCT_FLOW_UNKNOWN now', details: {} } });
+  t.match((await app.inject({ method: 'GET', url: '/fail/JCT_NOT_READY' })).json(), { error: { details: { requestId: String } } }, 'a 5xx: its request id');
 });

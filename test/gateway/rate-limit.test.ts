@@ -11,7 +11,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../gateway/app.js';
 import { KeyStore } from '../../gateway/auth/keys.js';
 import { MemoryKeyTable } from '../../gateway/auth/key-table.js';
-import { REDIS_NAMESPACE } from '../../gateway/auth/rate-limit.js';
+import { counterNamespace } from '../../gateway/auth/rate-limit.js';
+import { tempPrefix } from '../engine/store/redis-service.js';
 import type { Module } from '../../engine/module.js';
 import { world } from '../engine/helpers.js';
 import { closedPort, unlessReachable } from './services.js';
@@ -87,8 +88,9 @@ t.test('behind a trusted proxy each caller is counted by the address X-Forwarded
 t.test('with redisUrl, two apps share one count per key', { skip: await unlessReachable(t, 'Redis', '127.0.0.1', 6379) }, async (t) => {
   const keys = new KeyStore(new MemoryKeyTable()); // one key store, as two processes share keys.db
   const { key, info } = keys.create('shared', ['reports']);
-  const one = await serve(t, { keys, rateLimitPerSecond: 5, redisUrl: REDIS });
-  const two = await serve(t, { keys, rateLimitPerSecond: 5, redisUrl: REDIS });
+  const redisPrefix = tempPrefix(t, 'jct-rl');
+  const one = await serve(t, { keys, rateLimitPerSecond: 5, redisUrl: REDIS, redisPrefix });
+  const two = await serve(t, { keys, rateLimitPerSecond: 5, redisUrl: REDIS, redisPrefix });
   const auth = { authorization: `Bearer ${key}` };
   const answers = [];
   for (const server of [one, one, one, two, two, two]) answers.push(await server.call('/flows', auth));
@@ -96,7 +98,8 @@ t.test('with redisUrl, two apps share one count per key', { skip: await unlessRe
   t.same(answers.map((a) => a.headers['x-ratelimit-remaining']), ['4', '3', '2', '1', '0', '0']);
   const redis = new Redis(REDIS);
   t.teardown(() => redis.disconnect());
-  t.ok((await redis.pttl(`${REDIS_NAMESPACE}${info.id}`)) > 0, 'the counter is the key id under the namespace, expiring with the window');
+  t.ok((await redis.pttl(`${redisPrefix}rl:${info.id}`)) > 0, 'the counter is the key id under the deployment\'s prefix, expiring with the window');
+  t.equal(counterNamespace(), 'junction:rl:', 'with no prefix given: the configuration\'s default');
 });
 
 t.test('an unreachable Redis neither hangs nor refuses requests; warned once, without the password', async (t) => {

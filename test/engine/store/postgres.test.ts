@@ -198,15 +198,16 @@ t.test('migrate() reports what it applied; a schema newer than the code is refus
 t.test('an unreachable server fails fast with JCT_STORE_UNAVAILABLE and never shows the password', async (t) => {
   const port = await closedPort();
   const password = 'S3cret-p@ss';
-  const url = `postgres://junction:${encodeURIComponent(password)}@127.0.0.1:${port}/test`;
-  for (const attempt of [() => PostgresBackend.open({ url }), () => migrate(url)]) {
+  const inUser = `postgres://junction:${encodeURIComponent(password)}@127.0.0.1:${port}/test`;
+  const inQuery = `postgres://junction@127.0.0.1:${port}/test?password=${encodeURIComponent(password)}&sslPassword=${encodeURIComponent(password)}`;
+  for (const attempt of [inUser, inQuery].flatMap((url) => [() => PostgresBackend.open({ url }), () => migrate(url)])) {
     const started = Date.now();
     const err = await attempt().then(
       () => undefined,
       (e: unknown) => e as Error & { code: string },
     );
     t.ok(Date.now() - started < 3000, 'fails fast');
-    t.match(err, { code: 'JCT_STORE_UNAVAILABLE', message: `postgres://junction@127.0.0.1:${port}/test`, details: { cause: 'ECONNREFUSED' } });
+    t.match(err, { code: 'JCT_STORE_UNAVAILABLE', message: `the Postgres store at postgres://127.0.0.1:${port}/test is unavailable`, details: { cause: 'ECONNREFUSED' } });
     const shown = `${err?.message} ${err?.stack} ${JSON.stringify(err)}`;
     t.notOk(shown.includes(password) || shown.includes(encodeURIComponent(password)), 'no password in message, stack or JSON');
   }

@@ -90,12 +90,12 @@ t.test('a batch larger than one call takes (300,000 arguments) is one stream ent
 t.test('PostgreSQL refusing: batches are still taken, told once, drained when it is back', { skip }, async (t) => {
   const at = place(t);
   const told: unknown[] = [];
-  const backend = await open(t, at, { drainMs: 20, onColdStore: (err) => told.push(err) });
+  const backend = await open(t, at, { drainMs: 20, onServer: (server, err) => told.push(err === undefined ? undefined : { server, err }) });
   await sql(`ALTER TABLE "${at.schema}".person RENAME TO person_away`);
   await backend.commit(batchOf(rows('person', [['ana', { n: 1 }]])));
   await backend.commit(batchOf(rows('person', [['bo', { n: 2 }]])));
   await until(async () => told.length === 1);
-  t.match(told[0], { code: 'JCT_STORE_UNAVAILABLE' }, 'the loss is told');
+  t.match(told[0], { server: 'postgres', err: { code: 'JCT_STORE_UNAVAILABLE' } }, 'the loss is told, naming PostgreSQL');
   t.equal(await streamLength(at.prefix), 2, 'the batches wait in Redis');
   await sql(`ALTER TABLE "${at.schema}".person_away RENAME TO person`);
   await until(async () => told.length === 2);
@@ -110,4 +110,18 @@ t.test('Redis out of reach: a commit fails with JCT_STORE_UNAVAILABLE', { skip }
   const redis = (backend as unknown as { hot: { redis: Redis } }).hot.redis;
   redis.disconnect();
   await t.rejects(backend.commit(batchOf(rows('person', [['x', 1]]))), { code: 'JCT_STORE_UNAVAILABLE' });
+});
+
+t.test('Redis lost by the drain is told as Redis, not PostgreSQL, once; and its return', { skip }, async (t) => {
+  const at = place(t);
+  const told: Array<[string, unknown]> = [];
+  const backend = await open(t, at, { drainMs: 20, onServer: (server, err) => told.push([server, err]) });
+  await backend.commit(batchOf(rows('person', [['x', 1]])));
+  const redis = (backend as unknown as { hot: { redis: Redis } }).hot.redis;
+  redis.disconnect();
+  await until(async () => told.length >= 1);
+  t.match(told[0], ['redis', { code: 'JCT_STORE_UNAVAILABLE', details: { store: 'redis' } }], 'the loss names Redis');
+  await redis.connect();
+  await until(async () => told.length >= 2);
+  t.same(told, [told[0], ['redis', undefined]], 'told once, then its return; PostgreSQL never');
 });

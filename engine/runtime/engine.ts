@@ -18,7 +18,7 @@ import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
 import type { EffectResult, InputDefinition, Reference, Registry, RouteContext, Settings, TriggerHit } from '../module.js';
 import { compileFlow, compileFlowOrThrow, type CompiledFlow } from '../flow/compile.js';
-import type { FlowDefinition } from '../flow-schema.js';
+import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 import type { Channel, DoNotContactEntry } from '../person.js';
 import { GroupCommit, KeyedRows, MemoryBackend, type JournalBackend, type Table } from '../store/journal.js';
@@ -406,8 +406,7 @@ export class Engine {
 
   /** Saves a flow document as a draft: a new flow, or the next version of an existing one. */
   save(doc: unknown): FlowRecord {
-    const id = (doc as { id?: unknown } | null)?.id;
-    if (typeof id !== 'string' || id === '') throw new JunctionError('JCT_FLOW_SHAPE', 'a flow needs a string "id"');
+    const id = flowIdOf(doc);
     const latest = this.record(id);
     if (latest?.status === 'draft') {
       latest.definition = doc as FlowDefinition;
@@ -1781,6 +1780,14 @@ function checkVars(flow: CompiledFlow, given: Record<string, unknown> | undefine
     out[name] = c.value;
   }
   return out;
+}
+
+/** The id of a flow document to save: an Identifier, as duplicate and the API's paths expect. */
+function flowIdOf(doc: unknown): string {
+  const id = (doc as { id?: unknown } | null)?.id;
+  if (typeof id !== 'string' || id === '') throw new JunctionError('JCT_FLOW_SHAPE', 'a flow needs a string "id"');
+  if (!isIdentifier(id)) throw new JunctionError('JCT_FLOW_ID', `${JSON.stringify(id)} is not a flow id: ${Identifier.description!.toLowerCase()}`, { id });
+  return id;
 }
 
 function unknownFlow(flowId: string): JunctionError {

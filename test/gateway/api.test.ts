@@ -58,6 +58,19 @@ t.test('validate, duplicate, delete, schedule and goal', async (t) => {
   t.equal((await call('PUT', '/flows/welcome/goal', { event: null })).status, 200);
 });
 
+t.test('a flow is saved only with a valid id, the rule duplicate uses', async (t) => {
+  const { call } = await api(t);
+  for (const id of ['bad flow!', 'a'.repeat(65), 'a\u0000b', 'flöw', '1st']) {
+    const refused = await call('POST', '/flows', { ...welcome(), id });
+    t.equal(refused.status, 400, JSON.stringify(id));
+    t.equal(refused.json.error.code, 'JCT_FLOW_ID');
+    t.match(refused.json.error.message, /at most 64 characters/);
+  }
+  t.same((await call('GET', '/flows')).json, { flows: [] }, 'nothing was kept');
+  t.equal((await call('POST', '/flows', { ...welcome(), id: 'a'.repeat(64) })).status, 201);
+  t.equal((await call('DELETE', `/flows/${'a'.repeat(64)}`)).status, 204, 'the longest id can be deleted');
+});
+
 t.test('an active flow’s audience is edited in place', async (t) => {
   const { call, w } = await api(t);
   w.people.upsert({ id: 'ana', tags: ['vip'] });

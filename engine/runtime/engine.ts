@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { loadPeople } from '../people-file.js';
 import type { Clock } from '../clock.js';
 import { JunctionError, toJunctionError } from '../errors.js';
+import { depthProblem } from '../schema-problems.js';
 import { coerceValue, type Value } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
@@ -21,7 +22,7 @@ import { compileFlow, compileFlowOrThrow, type CompiledFlow } from '../flow/comp
 import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 import type { Channel, DoNotContactEntry } from '../person.js';
-import { GroupCommit, KeyedRows, MemoryBackend, type JournalBackend, type Table } from '../store/journal.js';
+import { GroupCommit, KeyedRows, MemoryBackend, serialise, type JournalBackend, type Table } from '../store/journal.js';
 import { addDuration } from '../calendar.js';
 import {
   isEffectWait,
@@ -407,14 +408,13 @@ export class Engine {
   /** Saves a flow document as a draft: a new flow, or the next version of an existing one. */
   save(doc: unknown): FlowRecord {
     const id = flowIdOf(doc);
+    const definition = doc as FlowDefinition;
     const latest = this.record(id);
-    if (latest?.status === 'draft') {
-      latest.definition = doc as FlowDefinition;
-      this.putFlow(latest);
-      return latest;
-    }
-    const record: FlowRecord = { id, version: (latest?.version ?? 0) + 1, definition: doc as FlowDefinition, status: 'draft', statusAt: this.clock.now() };
-    this.records.set(id, [...(this.records.get(id) ?? []), record]);
+    const draft = latest?.status === 'draft' ? latest : undefined;
+    const record: FlowRecord = draft ?? { id, version: (latest?.version ?? 0) + 1, definition, status: 'draft', statusAt: this.clock.now() };
+    serialise('flow', versionKey(id, record.version), { ...record, definition }); // a row the store cannot take is refused before anything changes
+    if (draft) draft.definition = definition;
+    else this.records.set(id, [...(this.records.get(id) ?? []), record]);
     this.putFlow(record);
     return record;
   }
@@ -1782,8 +1782,13 @@ function checkVars(flow: CompiledFlow, given: Record<string, unknown> | undefine
   return out;
 }
 
-/** The id of a flow document to save: an Identifier, as duplicate and the API's paths expect. */
+/**
+ * The id of a flow document to save: an Identifier, as duplicate and the API's paths expect.
+ * A document nested deeper than the validator reads is refused first (drafts are not validated).
+ */
 function flowIdOf(doc: unknown): string {
+  const deep = depthProblem(doc, '$', 'JCT_FLOW_SHAPE');
+  if (deep) throw new JunctionError(deep.code, `the flow is ${deep.message} (at ${deep.path})`, { path: deep.path });
   const id = (doc as { id?: unknown } | null)?.id;
   if (typeof id !== 'string' || id === '') throw new JunctionError('JCT_FLOW_SHAPE', 'a flow needs a string "id"');
   if (!isIdentifier(id)) throw new JunctionError('JCT_FLOW_ID', `${JSON.stringify(id)} is not a flow id: ${Identifier.description!.toLowerCase()}`, { id });

@@ -71,6 +71,20 @@ t.test('a flow is saved only with a valid id, the rule duplicate uses', async (t
   t.equal((await call('DELETE', `/flows/${'a'.repeat(64)}`)).status, 204, 'the longest id can be deleted');
 });
 
+t.test('a draft nested deeper than the validator reads is refused and nothing is kept', async (t) => {
+  const { call, w } = await api(t);
+  let deep: Record<string, unknown> = {};
+  for (let i = 0; i < 100; i++) deep = { inner: deep };
+  const refused = await call('POST', '/flows', { ...welcome(), name: deep });
+  t.equal(refused.status, 400);
+  t.equal(refused.json.error.code, 'JCT_FLOW_SHAPE');
+  t.match(refused.json.error.message, /nested more than 64 levels deep/);
+  t.equal((await call('GET', '/flows/welcome')).status, 404, 'nothing kept');
+  t.equal((await call('POST', '/flows', { ...welcome(), id: 'other' })).status, 201, 'the next save works');
+  await w.engine.durable();
+  t.same([...w.backend.tables.get('flow')!.keys()], ['other@1'], 'only the good flow was stored');
+});
+
 t.test('an active flow’s audience is edited in place', async (t) => {
   const { call, w } = await api(t);
   w.people.upsert({ id: 'ana', tags: ['vip'] });

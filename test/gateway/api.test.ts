@@ -186,6 +186,11 @@ t.test('reports: JSON per version or all, CSV with formula cells made text', asy
   t.ok(lines.some((l) => l.startsWith('p,"\'=HYPERLINK(""x"")",pause,1,1,0')), lines.join(' | '));
   t.equal((await call('GET', '/reports/flows/nope')).status, 404);
   t.equal((await call('GET', '/reports/flows/welcome?version=x')).status, 400);
+  t.match((await call('GET', '/reports/flows/welcome?version=1')).json, { flowId: 'welcome', version: 1 }, 'a version number');
+  t.equal((await call('GET', '/reports/flows/welcome?version=abc')).status, 400);
+  t.equal((await call('GET', '/reports/flows/welcome?version=0')).status, 400);
+  t.equal((await call('GET', '/reports/flows/welcome?version=9')).status, 404, 'a version the flow does not have');
+  t.equal((await call('GET', '/flows/welcome?version=abc')).status, 400, 'GET /flows/:id takes no query parameter');
   t.equal(csvCell('+1 555'), "'+1 555");
   t.equal(csvCell('-1'), "'-1");
   t.equal(csvCell('@x'), "'@x");

@@ -53,6 +53,10 @@ t.test('validate, duplicate, delete, schedule and goal', async (t) => {
   t.equal((await call('DELETE', '/flows/welcome')).status, 409, 'launched versions are never deleted');
   t.match((await call('PUT', '/flows/welcome/schedule', { end: '2030-01-01T00:00' })).json, { versions: [{ version: 1 }] });
   t.equal((await call('PUT', '/flows/welcome/schedule', { end: 'soon' })).json.error.code, 'JCT_SCHEDULE_INVALID');
+  const backwards = await call('PUT', '/flows/welcome/schedule', { start: '2026-01-03T00:00', end: '2026-01-02T00:00' });
+  t.equal(backwards.status, 400, 'an end before the start');
+  t.equal(backwards.json.error.code, 'JCT_SCHEDULE_INVALID');
+  t.match((await call('GET', '/flows/welcome')).json, { status: 'active', definition: { settings: { schedule: { end: '2030-01-01T00:00' } } } }, 'nothing changed');
   t.equal((await call('PUT', '/flows/welcome/goal', { event: 'person.tagAdded' })).status, 200);
   t.same((await call('GET', '/flows/welcome')).json.definition.settings.goal, { event: 'person.tagAdded' });
   t.equal((await call('PUT', '/flows/welcome/goal', { event: null })).status, 200);

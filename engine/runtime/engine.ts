@@ -302,7 +302,8 @@ export class Engine {
    */
   define(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): void {
     loadPeople({ [kind]: [item] }, this.people);
-    this.journal.put('definition', `${kind}\u0000${item.id ?? item.name}`, item);
+    const kept = kind === 'events' ? this.people.events().get(item.name!) : item; // an event keeps the properties defined before: the merge is kept
+    this.journal.put('definition', `${kind}\u0000${item.id ?? item.name}`, kept);
   }
 
   /** Resolves when everything put so far is durable and no effect handler is running. */

@@ -246,6 +246,13 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   t.equal((await call('POST', '/attributes', { name: 'x', type: 'colour' })).status, 400);
   t.equal((await call('POST', '/event-definitions', { name: 'purchase', properties: [{ name: 'total', type: 'decimal' }] })).status, 201);
   t.equal((await call('POST', '/event-definitions', { name: 'person.changed' })).status, 400, 'built-in names have a dot');
+  const added = await call('POST', '/event-definitions', { name: 'purchase', description: 'A paid order', properties: [{ name: 'items', type: 'whole' }, { name: 'total', type: 'decimal' }] });
+  t.equal(added.status, 201);
+  t.same(added.json, { name: 'purchase', description: 'A paid order', properties: [{ name: 'total', type: 'decimal' }, { name: 'items', type: 'whole' }] }, 'new properties added, the others kept');
+  t.same((await call('POST', '/event-definitions', { name: 'purchase' })).json.properties.map((p: any) => p.name), ['total', 'items'], 'none dropped');
+  const retyped = await call('POST', '/event-definitions', { name: 'purchase', properties: [{ name: 'total', type: 'text' }, { name: 'coupon', type: 'text' }] });
+  t.equal(retyped.json.error.code, 'JCT_EVENT_PROPERTY_CONFLICT', 'a type never changes');
+  t.match(retyped.json.error.message, /"total" is already defined as decimal/);
   const person = (await call('POST', '/people', { emails: ['ana@example.com'], custom: { tier: 'gold' } })).json;
   t.same(person.custom, { tier: 'gold' });
   t.equal((await call('POST', '/segments', { id: 'gold', name: 'Gold', kind: 'realtime', rules: { all: [{ attribute: 'tier', operator: 'is', value: 'gold' }] } })).status, 201);
@@ -256,7 +263,7 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   const engine = new Engine({ clock: w.clock, people, registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
   engine.recover(w.backend);
   t.equal(people.catalog().get('tier')?.type, 'text');
-  t.same(people.events().get('purchase')?.properties, [{ name: 'total', type: 'decimal' }]);
+  t.same(people.events().get('purchase'), { name: 'purchase', description: 'A paid order', properties: [{ name: 'total', type: 'decimal' }, { name: 'items', type: 'whole' }] }, 'the merged definition, not the last request');
   t.same([...people.segmentMembers('gold')], [person.id]);
   await engine.close();
 });

@@ -57,6 +57,15 @@ export function subtractDuration(at: number, d: Duration, tz: string): number {
   return shift(at, d, tz, -1);
 }
 
+/** The longest duration a wait may have: 100 years (36,525 days), so that its due time stays a date. */
+export const MAX_DURATION_DAYS = 36_525;
+
+/** Whether `d` is longer than MAX_DURATION_DAYS (days and weeks counted as 24-hour days). */
+export function tooLong(d: Duration): boolean {
+  const days = calendarDays(d) ?? (d.amount * EXACT_UNIT_MS[d.unit as keyof typeof EXACT_UNIT_MS]) / DAY_MS;
+  return days > MAX_DURATION_DAYS;
+}
+
 /** The number of calendar days in `d`, or undefined when it is elapsed time (seconds, minutes, hours). */
 export function calendarDays(d: Duration): number | undefined {
   return d.unit === 'days' || d.unit === 'weeks' ? d.amount * DAYS_PER_UNIT[d.unit] : undefined;

@@ -12,6 +12,12 @@ export const Identifier = Type.String({
   pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,63}$',
   description: 'Letters, digits, _ . - ; starts with a letter; at most 64 characters',
 });
+const IDENTIFIER = new RegExp(Identifier.pattern!);
+
+/** Whether the value is an Identifier (a flow, template or element id). */
+export function isIdentifier(value: unknown): value is string {
+  return typeof value === 'string' && IDENTIFIER.test(value);
+}
 
 export const DURATION_UNITS = ['seconds', 'minutes', 'hours', 'days', 'weeks'] as const;
 export const DurationSchema = Type.Object(

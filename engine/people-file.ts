@@ -1,12 +1,14 @@
 // Loads a people file (JSON: attributes, events, companies, people, segments, doNotContact) into a
 // PeopleStore, in that order. The whole document's shape is checked first and every problem
 // reported at once; after that, the first item the store refuses stops the load with its
-// JSON path, and the items before it stay loaded.
+// JSON path, and the items before it stay loaded. An event defined again adds its new properties
+// to the ones it has (mergeEventDefinition).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { JunctionError, toJunctionError } from './errors.js';
 import { schemaProblems } from './schema-problems.js';
 import { compileSegmentRule } from './conditions/compile.js';
 import type { AttributeCatalog } from './people/catalog.js';
+import { mergeEventDefinition } from './people/events.js';
 import { ValueTypeSchema } from './values.js';
 import type { PeopleStore, SegmentRule } from './store/interfaces.js';
 import type { PersonInput } from './vocabulary.js';
@@ -87,7 +89,7 @@ export function loadPeopleFile(
 ): void {
   const file = checkedFile(doc);
   file.attributes?.forEach((def, i) => at(`$.attributes[${i}]`, () => store.defineAttribute(def)));
-  file.events?.forEach((def, i) => at(`$.events[${i}]`, () => store.defineEvent({ ...def, properties: def.properties ?? [] })));
+  file.events?.forEach((def, i) => at(`$.events[${i}]`, () => store.defineEvent(mergeEventDefinition(store.events().get(def.name), { ...def, properties: def.properties ?? [] }))));
   file.companies?.forEach((company, i) => at(`$.companies[${i}]`, () => store.defineCompany(company)));
   file.people?.forEach((person, i) => at(`$.people[${i}]`, () => store.upsert(person as PersonInput)));
   (file.segments as SegmentEntry[] | undefined)?.forEach((segment, i) => {

@@ -16,16 +16,20 @@ export const MAX_DEPTH = 64;
  * `limit` of them (a request with 100,000 bad items stops being checked at the limit).
  */
 export function schemaProblems(schema: TSchema, value: unknown, base: string, code: string, limit = Infinity): Problem[] {
-  const deep = tooDeep(value, MAX_DEPTH);
-  if (deep !== undefined) {
-    return [{ code, message: `nested more than ${MAX_DEPTH} levels deep`, path: base + jsonPath(deep) }];
-  }
+  const deep = depthProblem(value, base, code);
+  if (deep !== undefined) return [deep];
   const out = new Map<string, Problem>();
   for (const e of explain(TypeValue.Errors(schema, value), limit)) {
     const path = base + jsonPath(e.path);
     if (!out.has(path)) out.set(path, { code, message: messageOf(e), path });
   }
   return [...out.values()];
+}
+
+/** The problem of a value nested more than MAX_DEPTH levels deep, found without recursion; else undefined. */
+export function depthProblem(value: unknown, base: string, code: string): Problem | undefined {
+  const deep = tooDeep(value, MAX_DEPTH);
+  return deep === undefined ? undefined : { code, message: `nested more than ${MAX_DEPTH} levels deep`, path: base + jsonPath(deep) };
 }
 
 /**

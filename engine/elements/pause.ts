@@ -1,13 +1,14 @@
 // Pause: holds the participant, in the flow's time zone, in one of three ways:
 //   untilDayTime  — until the next of some weekdays and/or a time of day ("Monday 13:00");
-//   forPeriod     — for a duration, optionally then until a time of day. With days/weeks the
-//                   time applies to the day the period ends on ("3 days until 13:00" = 13:00
-//                   on the third day); with shorter units, the first such time after it;
+//   forPeriod     — for a duration (at most 100 years), optionally then until a time of day.
+//                   With days/weeks the time applies to the day the period ends on ("3 days
+//                   until 13:00" = 13:00 on the third day); with shorter units, the first such
+//                   time after it;
 //   untilDateTime — until an exact date-time (a time already past continues at once).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement } from '../element.js';
 import { DurationSchema, DateTimeString } from '../flow-schema.js';
-import { addDuration, atLocalTime, nextLocalTime, nextWeekdayTime, parseLocalDateTime, WEEKDAYS, type Weekday } from '../calendar.js';
+import { addDuration, atLocalTime, MAX_DURATION_DAYS, tooLong, nextLocalTime, nextWeekdayTime, parseLocalDateTime, WEEKDAYS, type Weekday } from '../calendar.js';
 
 const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, 24-hour clock' });
 
@@ -41,7 +42,7 @@ export default defineElement<Config, Prepared>({
   type: 'pause',
   role: 'element',
   title: 'Pause',
-  description: 'Waits until a weekday/time, for a period, or until a date-time, in the flow time zone.',
+  description: 'Waits until a weekday/time, for a period (at most 100 years), or until a date-time, in the flow time zone.',
   config: Config,
   example: { kind: 'untilDayTime', days: ['monday'], time: '13:00' },
   branches: () => ['next'],
@@ -50,7 +51,10 @@ export default defineElement<Config, Prepared>({
     if (config.kind === 'untilDayTime' && !config.days?.length && config.time === undefined) {
       ctx.problem('JCT_PAUSE_INVALID', 'say which days, which time, or both', '');
     }
-    if (config.kind !== 'untilDateTime') return config;
+    if (config.kind === 'forPeriod' && tooLong(config.duration)) {
+      ctx.problem('JCT_DURATION_TOO_LONG', `a pause lasts at most 100 years (${MAX_DURATION_DAYS} days)`, '.duration.amount');
+    }
+        if (config.kind !== 'untilDateTime') return config;
     const at = parseLocalDateTime(config.at, ctx.timeZone);
     if (at === undefined) ctx.problem('JCT_DATE_INVALID', `"${config.at}" is not a valid date-time`, '.at');
     return { kind: 'untilInstant', at: at ?? 0 };

@@ -2,8 +2,9 @@
 // Real-Time Event, Change in People Profile, Date or Time), the waits for events, profile
 // changes and dates, and the route apps send custom events to. POST /events takes one event or
 // a batch of up to 1,000 ({ "events": [...] }); each names its person by id, phone or email. A batch refuses only its
-// bad items, each with its code, and takes the rest. An event for an unknown person is refused
-// (JCT_PERSON_UNKNOWN) unless the module setting `createPeople` is on: the profile is then
+// bad items, each with its code, and takes the rest. A phone or email that is not one is refused
+// (JCT_CONTACT_INVALID); an event for an unknown person is refused (JCT_PERSON_UNKNOWN, naming
+// the id or contact given) unless the module setting `createPeople` is on: the profile is then
 // created with the phone or email given. The engine types the properties against the event's
 // definition and keeps the event in the person's history.
 import { Type, type Static } from '@sinclair/typebox';
@@ -11,6 +12,7 @@ import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest }
 import { DateTimeString } from '../flow-schema.js';
 import { JunctionError, toJunctionError } from '../errors.js';
 import type { PersonInput } from '../vocabulary.js';
+import { requireEmail, requirePhone } from '../people/contacts.js';
 import realTimeEvent from './real-time-event.js';
 import waitForEvent from './wait-for-event.js';
 import changeInProfile from './change-in-profile.js';
@@ -49,14 +51,28 @@ async function ingest(item: EventItem, ctx: RouteContext): Promise<ItemResult> {
   const personKey = ctx.personKey(person);
   const at = item.at === undefined ? ctx.now() : Date.parse(item.at);
   const create = ctx.settings['createPeople'] === true && (person.phones ?? person.emails) !== undefined;
-  const receipt = await ctx.submit(personKey, { kind: 'event', name: item.name, properties: item.properties ?? {}, at, ...(create ? { person } : {}) });
+  const receipt = await ctx
+    .submit(personKey, { kind: 'event', name: item.name, properties: item.properties ?? {}, at, ...(create ? { person } : {}) })
+    .catch((err: unknown) => Promise.reject(namedByContact(err, item.person)));
   return { accepted: true, personId: receipt.personId, delivered: receipt.delivered ?? 0 };
 }
 
 function personOf(item: EventItem): PersonInput {
   const { id, phone, email } = item.person;
   if (id === undefined && phone === undefined && email === undefined) throw new JunctionError('JCT_PERSON_EMPTY', 'an event needs its person: id, phone or email');
+  if (phone !== undefined) requirePhone(phone);
+  if (email !== undefined) requireEmail(email);
   return { ...(id === undefined ? {} : { id }), ...(phone === undefined ? {} : { phones: [phone] }), ...(email === undefined ? {} : { emails: [email] }) };
+}
+
+/** An unknown person the event named by phone or email is reported by those, not by the id made up for them. */
+function namedByContact(err: unknown, person: EventItem['person']): unknown {
+  if (person.id !== undefined || !(err instanceof JunctionError) || err.code !== 'JCT_PERSON_UNKNOWN') return err;
+  const contacts = [person.phone === undefined ? '' : `phone "${person.phone}"`, person.email === undefined ? '' : `email "${person.email}"`].filter(Boolean).join(' or ');
+  return new JunctionError(err.code, `no person with ${contacts} (an unknown phone or email creates the profile when the events module setting createPeople is on)`, {
+    ...(person.phone === undefined ? {} : { phone: person.phone }),
+    ...(person.email === undefined ? {} : { email: person.email }),
+  });
 }
 
 /** A batch: every item tried; a refused one (but an unavailable store) is reported, not thrown. */

@@ -71,6 +71,24 @@ export class EventCatalog {
   }
 }
 
+/**
+ * What defining `def` makes of a custom event already defined as `current`: its properties are
+ * kept, new ones added, and the description replaced when one is given. A property's type never
+ * changes (JCT_EVENT_PROPERTY_CONFLICT): events already kept and conditions rely on it.
+ */
+export function mergeEventDefinition(current: EventDefinition | undefined, def: EventDefinition): EventDefinition {
+  if (!current) return def;
+  const types = new Map(current.properties.map((p) => [p.name, p.type] as const));
+  for (const p of def.properties) {
+    const type = types.get(p.name);
+    if (type !== undefined && type !== p.type) {
+      throw new JunctionError('JCT_EVENT_PROPERTY_CONFLICT', `event "${def.name}": property "${p.name}" is already defined as ${type}; it cannot become ${p.type}`, { event: def.name, property: p.name });
+    }
+  }
+  const description = def.description ?? current.description;
+  return { name: def.name, ...(description === undefined ? {} : { description }), properties: [...current.properties, ...def.properties.filter((p) => !types.has(p.name))] };
+}
+
 /** Throws JunctionError when a custom event definition is not usable (name, property names, more than one list). */
 export function checkEventDefinition(def: EventDefinition): void {
   const fail = (message: string) => {

@@ -13,15 +13,16 @@ import { randomUUID } from 'node:crypto';
 import { loadPeople } from '../people-file.js';
 import type { Clock } from '../clock.js';
 import { JunctionError, toJunctionError } from '../errors.js';
+import { depthProblem } from '../schema-problems.js';
 import { coerceValue, type Value } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
 import type { EffectResult, InputDefinition, Reference, Registry, RouteContext, Settings, TriggerHit } from '../module.js';
 import { compileFlow, compileFlowOrThrow, type CompiledFlow } from '../flow/compile.js';
-import type { FlowDefinition } from '../flow-schema.js';
+import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 import type { Channel, DoNotContactEntry } from '../person.js';
-import { GroupCommit, KeyedRows, MemoryBackend, type JournalBackend, type Table } from '../store/journal.js';
+import { GroupCommit, KeyedRows, MemoryBackend, serialise, type JournalBackend, type Table } from '../store/journal.js';
 import { addDuration } from '../calendar.js';
 import {
   isEffectWait,
@@ -46,7 +47,7 @@ import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
-import { MAX_BATCH, OPERATION_KEEP_MS, Operations, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
+import { MAX_BATCH, OPERATION_KEEP_MS, Operations, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { Seen, type SeenEntry } from './dedup.js';
@@ -301,7 +302,8 @@ export class Engine {
    */
   define(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): void {
     loadPeople({ [kind]: [item] }, this.people);
-    this.journal.put('definition', `${kind}\u0000${item.id ?? item.name}`, item);
+    const kept = kind === 'events' ? this.people.events().get(item.name!) : item; // an event keeps the properties defined before: the merge is kept
+    this.journal.put('definition', `${kind}\u0000${item.id ?? item.name}`, kept);
   }
 
   /** Resolves when everything put so far is durable and no effect handler is running. */
@@ -318,23 +320,25 @@ export class Engine {
    * The Flow API's batch: adds up to 1,000 people (each created or updated from its profile)
    * to the flow through its Flow API entry point `entry` (the only one when omitted), each as
    * its own input; the report says who was accepted and why others were not, and is kept 30
-   * days. A call repeating an Idempotency-Key of the same flow adds nobody and returns the
-   * first call's report. Throws (adding nobody) when the flow cannot take anyone.
+   * days. A call repeating an Idempotency-Key of the same flow with the same request adds
+   * nobody and returns the first call's report; with another request it is refused
+   * (JCT_IDEMPOTENCY_KEY_REUSED). Throws (adding nobody) when the flow cannot take anyone.
    */
   async addParticipants(flowId: string, people: readonly ParticipantToAdd[], options: { entry?: string; idempotencyKey?: string; callbackData?: string } = {}): Promise<OperationReport & { repeated?: true }> {
     const key = options.idempotencyKey;
     if (key === undefined) return this.runOperation(flowId, people, options);
+    const hash = requestHash(people, options.entry, options.callbackData);
     const earlier = this.operations.forKey(flowId, key);
-    if (earlier) return { ...earlier, repeated: true };
+    if (earlier) return { ...sameRequest(earlier, hash, key), repeated: true };
     const inFlight = `${flowId}\u0000${key}`;
     const running = this.operationsRunning.get(inFlight);
-    if (running) return { ...(await running), repeated: true }; // a retry while the first call still runs
-    const first = this.runOperation(flowId, people, options).finally(() => this.operationsRunning.delete(inFlight));
+    if (running) return { ...sameRequest(await running, hash, key), repeated: true }; // a retry while the first call still runs
+    const first = this.runOperation(flowId, people, options, hash).finally(() => this.operationsRunning.delete(inFlight));
     this.operationsRunning.set(inFlight, first);
     return first;
   }
 
-  private async runOperation(flowId: string, people: readonly ParticipantToAdd[], options: { entry?: string; idempotencyKey?: string; callbackData?: string }): Promise<OperationReport> {
+  private async runOperation(flowId: string, people: readonly ParticipantToAdd[], options: { entry?: string; idempotencyKey?: string; callbackData?: string }, hash?: string): Promise<OperationReport> {
     if (people.length > MAX_BATCH) throw new JunctionError('JCT_BATCH_TOO_LARGE', `at most ${MAX_BATCH} participants per call; this one has ${people.length}`);
     const live = this.versions.current(flowId);
     if (!live) throw this.notRunning(flowId);
@@ -348,6 +352,7 @@ export class Engine {
       participants,
       ...(entry === undefined ? {} : { entry }),
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(hash === undefined ? {} : { requestHash: hash }),
       ...(callbackData === undefined ? {} : { callbackData }),
     };
     for (const gone of this.operations.expire(report.at - OPERATION_KEEP_MS)) this.journal.put('operation', gone, null);
@@ -406,16 +411,14 @@ export class Engine {
 
   /** Saves a flow document as a draft: a new flow, or the next version of an existing one. */
   save(doc: unknown): FlowRecord {
-    const id = (doc as { id?: unknown } | null)?.id;
-    if (typeof id !== 'string' || id === '') throw new JunctionError('JCT_FLOW_SHAPE', 'a flow needs a string "id"');
+    const id = flowIdOf(doc);
+    const definition = doc as FlowDefinition;
     const latest = this.record(id);
-    if (latest?.status === 'draft') {
-      latest.definition = doc as FlowDefinition;
-      this.putFlow(latest);
-      return latest;
-    }
-    const record: FlowRecord = { id, version: (latest?.version ?? 0) + 1, definition: doc as FlowDefinition, status: 'draft', statusAt: this.clock.now() };
-    this.records.set(id, [...(this.records.get(id) ?? []), record]);
+    const draft = latest?.status === 'draft' ? latest : undefined;
+    const record: FlowRecord = draft ?? { id, version: (latest?.version ?? 0) + 1, definition, status: 'draft', statusAt: this.clock.now() };
+    serialise('flow', versionKey(id, record.version), { ...record, definition }); // a row the store cannot take is refused before anything changes
+    if (draft) draft.definition = definition;
+    else this.records.set(id, [...(this.records.get(id) ?? []), record]);
     this.putFlow(record);
     return record;
   }
@@ -1781,6 +1784,25 @@ function checkVars(flow: CompiledFlow, given: Record<string, unknown> | undefine
     out[name] = c.value;
   }
   return out;
+}
+
+/**
+ * The id of a flow document to save: an Identifier, as duplicate and the API's paths expect.
+ * A document nested deeper than the validator reads is refused first (drafts are not validated).
+ */
+function flowIdOf(doc: unknown): string {
+  const deep = depthProblem(doc, '$', 'JCT_FLOW_SHAPE');
+  if (deep) throw new JunctionError(deep.code, `the flow is ${deep.message} (at ${deep.path})`, { path: deep.path });
+  const id = (doc as { id?: unknown } | null)?.id;
+  if (typeof id !== 'string' || id === '') throw new JunctionError('JCT_FLOW_SHAPE', 'a flow needs a string "id"');
+  if (!isIdentifier(id)) throw new JunctionError('JCT_FLOW_ID', `${JSON.stringify(id)} is not a flow id: ${Identifier.description!.toLowerCase()}`, { id });
+  return id;
+}
+
+/** The earlier report of a call with this key, unless it came with another request (a report kept without a hash matches any). */
+function sameRequest(earlier: OperationReport, hash: string, key: string): OperationReport {
+  if (earlier.requestHash === undefined || earlier.requestHash === hash) return earlier;
+  throw new JunctionError('JCT_IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key "${key}" was used with another request to flow "${earlier.flowId}"; send a new key for a new request`, { idempotencyKey: key });
 }
 
 function unknownFlow(flowId: string): JunctionError {

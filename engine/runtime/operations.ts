@@ -1,7 +1,9 @@
 // Flow API operations: a batch of up to 1,000 people added to a flow in one call, and its
 // report — per person, accepted (as which participant) or rejected with the reason. Reports
 // are kept 30 days, journaled, and found by their operation id or by the Idempotency-Key the
-// caller sent, so a retried call returns the first call's report and adds nobody twice.
+// caller sent, so a retried call returns the first call's report and adds nobody twice. Each
+// report keeps a hash of its request, so a key reused for another request is told apart.
+import { createHash } from 'node:crypto';
 import { Expiring } from './expiring.js';
 import type { PersonInput } from '../vocabulary.js';
 
@@ -27,6 +29,8 @@ export interface OperationReport {
   /** Epoch ms. */
   readonly at: number;
   readonly idempotencyKey?: string;
+  /** Hash of the request (requestHash) that came with the idempotency key; reports kept before it was recorded have none. */
+  readonly requestHash?: string;
   /** Whatever the caller asked to have echoed (the commercial API's callbackData). */
   readonly callbackData?: string;
   readonly participants: readonly ParticipantOutcome[];
@@ -67,4 +71,9 @@ export class Operations extends Expiring<OperationReport> {
 
 function keyOf(flowId: string, idempotencyKey: string): string {
   return `${flowId}\u0000${idempotencyKey}`;
+}
+
+/** A hash of a call's request: the same people, entry and callbackData give the same hash. */
+export function requestHash(people: readonly ParticipantToAdd[], entry: string | undefined, callbackData: string | undefined): string {
+  return createHash('sha256').update(JSON.stringify({ people, entry, callbackData })).digest('base64url');
 }

@@ -17,17 +17,26 @@ export interface Rescheduled {
   readonly end: number | undefined;
 }
 
-/** What a version's schedule becomes; refuses (JCT_SCHEDULE_INVALID) a date-time that does not parse or an end not after the start. */
+/**
+ * What a version's schedule becomes; refuses (JCT_SCHEDULE_INVALID) a date-time that does not
+ * parse, or an end not after the start: the start asked for (even by a version that keeps its
+ * own) and the start the version takes.
+ */
 export function reschedule(definition: FlowDefinition, change: Schedule, started: boolean, label: string): Rescheduled {
+  const timeZone = compileTimeZone(definition, () => {}); // an invalid one is the compiler's to report: read as UTC, as it does
+  instants(change, timeZone, label, 'it starts at');
   const start = started ? definition.settings?.schedule?.start : change.start;
   const schedule: Schedule = { ...(start !== undefined && { start }), ...(change.end !== undefined && { end: change.end }) };
-  const timeZone = compileTimeZone(definition, () => {}); // an invalid one is the compiler's to report: read as UTC, as it does
+  return { schedule, ...instants(schedule, timeZone, label, started ? 'it started at' : 'it starts at') };
+}
+
+/** The schedule's instants in the time zone; refuses an end not after the start. */
+function instants(schedule: Schedule, timeZone: string, label: string, starts: string): { start: number | undefined; end: number | undefined } {
   const at = { start: instant(schedule.start, timeZone, label), end: instant(schedule.end, timeZone, label) };
   if (at.start !== undefined && at.end !== undefined && at.end <= at.start) {
-    const why = started ? `it started at ${schedule.start}` : `it starts at ${schedule.start}`;
-    throw new JunctionError('JCT_SCHEDULE_INVALID', `${label}: the schedule cannot end at ${schedule.end}; ${why} (the end must come after the start)`);
+    throw new JunctionError('JCT_SCHEDULE_INVALID', `${label}: the schedule cannot end at ${schedule.end}; ${starts} ${schedule.start} (the end must come after the start)`);
   }
-  return { schedule, ...at };
+  return at;
 }
 
 /** The definition with `schedule` in its settings (none when it is empty). */

@@ -2,7 +2,7 @@
 // never journaled) and the ones saved from flows (journaled by the engine in the `template`
 // table). Ids follow the flow Identifier pattern; a built-in id is never taken by a saved one.
 import { JunctionError } from '../errors.js';
-import { Identifier, type FlowDefinition } from '../flow-schema.js';
+import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
 
 export interface TemplateRecord {
   readonly id: string;
@@ -13,8 +13,6 @@ export interface TemplateRecord {
   /** Epoch ms it was saved; built-in templates have none. */
   readonly savedAt?: number;
 }
-
-const ID = new RegExp(Identifier.pattern!);
 
 export class Templates {
   private readonly byId = new Map<string, TemplateRecord>();
@@ -43,7 +41,7 @@ export class Templates {
 
   /** Adds a template; refuses an id that is not an identifier or is taken. */
   add(template: TemplateRecord): void {
-    if (typeof template.id !== 'string' || !ID.test(template.id)) {
+    if (!isIdentifier(template.id)) {
       throw new JunctionError('JCT_TEMPLATE_ID', `"${String(template.id)}" is not a template id: ${Identifier.description!.toLowerCase()}`);
     }
     if (this.byId.has(template.id)) throw new JunctionError('JCT_TEMPLATE_EXISTS', `a template with id "${template.id}" exists already`);

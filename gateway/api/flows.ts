@@ -16,6 +16,8 @@ const FlowParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }
 const VersionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), version: Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'A version number' }) });
 const EntryParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), entryId: Type.String({ minLength: 1, maxLength: 64 }) });
 const DateTime = Type.String({ minLength: 1, maxLength: 40 });
+/** No query parameters: one sent (e.g. ?version=) is refused rather than ignored. */
+const NoQuery = Type.Object({}, { additionalProperties: false });
 
 /** A version as the API shows it; `definition` only where asked for. */
 function view(r: FlowRecord, withDefinition = false) {
@@ -67,7 +69,7 @@ export function flowRoutes(engine: Engine): ApiRoute[] {
       },
     },
     { method: 'POST', url: '/flows/validate', scope: 'flows', summary: 'Check a definition; every problem with its path and code', schema: { body: Definition }, handle: (req) => validation(engine, req.body) },
-    { method: 'GET', url: '/flows/:id', scope: 'flows', summary: 'The version that runs (else the newest) with its definition, and the newest version', schema: { params: FlowParams }, handle: (req) => flowSummary(engine, p(req)) },
+    { method: 'GET', url: '/flows/:id', scope: 'flows', summary: 'The version that runs (else the newest) with its definition, and the newest version', schema: { params: FlowParams, querystring: NoQuery }, handle: (req) => flowSummary(engine, p(req)) },
     {
       method: 'PUT', url: '/flows/:id', scope: 'flows', summary: 'Replace the draft (a launched version is never edited: create a new version)', schema: { params: FlowParams, body: Definition }, writes: true,
       handle: (req) => {

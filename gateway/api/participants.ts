@@ -3,7 +3,8 @@
 // or external id, with profile attributes (the profile is created or updated) and variables.
 // The answer carries the operation id and the per-person outcome; the report stays available
 // for 30 days. An Idempotency-Key header makes a retried call add nobody again: it answers the
-// first call's report (with `Idempotent-Replayed: true`).
+// first call's report (with `Idempotent-Replayed: true`); the key sent with another request is
+// refused (JCT_IDEMPOTENCY_KEY_REUSED).
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
@@ -54,7 +55,8 @@ export function reportOf(engine: Engine, flowId: string, operationId: string): O
   return report;
 }
 
-function summary(report: OperationReport) {
+/** The report as the API shows it (the request's hash stays inside). */
+function summary({ requestHash: _, ...report }: OperationReport) {
   const accepted = report.participants.filter((p) => p.status === 'accepted').length;
   return { ...report, at: new Date(report.at).toISOString(), accepted, rejected: report.participants.length - accepted };
 }

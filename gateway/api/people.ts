@@ -141,8 +141,12 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
     },
     { method: 'GET', url: '/event-definitions', scope: 'people', summary: 'Every event: built-in, channel and custom, with its properties', handle: () => ({ events: engine.eventCatalog().all() }) },
     {
-      method: 'POST', url: '/event-definitions', scope: 'people', summary: 'Define (or redefine) a custom event with typed properties, at most one a list', schema: { body: EventSchema }, status: 201, writes: true,
-      handle: (req) => define(engine, 'events', req.body as Static<typeof EventSchema>),
+      method: 'POST', url: '/event-definitions', scope: 'people', summary: "Define a custom event with typed properties (at most one a list), or add properties to one: a property's type never changes", schema: { body: EventSchema }, status: 201, writes: true,
+      handle: (req) => {
+        const def = req.body as Static<typeof EventSchema>;
+        engine.define('events', def);
+        return engine.people.events().get(def.name);
+      },
     },
     {
       method: 'GET', url: '/segments', scope: 'people', summary: 'The segments and how many people each holds',

@@ -11,7 +11,7 @@ import type { ApiRoute } from './route.js';
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Query = Type.Object(
   {
-    version: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('all')], { description: 'A version number, or all (people counted once); default the newest launched' })),
+    version: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,8}|all)$', description: 'A version number, or all (people counted once); default the newest launched' })),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
   },
   { additionalProperties: false },
@@ -67,7 +67,7 @@ export function reportRoutes(engine: Engine): ApiRoute[] {
       handle: (req, reply: FastifyReply) => {
         const id = req.params['id']!;
         const { version, format } = req.query as Static<typeof Query>;
-        const metrics = version === 'all' ? engine.metricsAllVersions(id) : engine.metrics(id, version);
+        const metrics = version === 'all' ? engine.metricsAllVersions(id) : engine.metrics(id, version === undefined ? undefined : Number(version));
         if (format !== 'csv') return metrics;
         return reply
           .type('text/csv; charset=utf-8')

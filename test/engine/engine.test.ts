@@ -422,3 +422,27 @@ t.test('only drafts are deleted; a flow never launched goes away, a launched one
   t.equal(w.engine.flowRecords().at(-1)!.version, 2, 'the next draft takes the number again');
   t.throws(() => w.engine.deleteDraft('nope'), { code: 'JCT_FLOW_UNKNOWN' });
 });
+
+t.test('a flow the store cannot take is refused by save and changes nothing', async (t) => {
+  const w = world();
+  w.engine.save(flow('f', [pauseDays('p', 1)]));
+  await w.engine.durable();
+  t.throws(() => w.engine.save({ ...flow('f', [pauseDays('p', 1)]), name: 10n }), { code: 'JCT_STORE_VALUE' }, 'the draft');
+  t.throws(() => w.engine.save({ ...flow('g', [pauseDays('p', 1)]), name: 10n }), { code: 'JCT_STORE_VALUE' }, 'a new flow');
+  t.equal(w.engine.flowVersions('f')[0]!.definition.name, 'f', 'the draft is unchanged');
+  t.same(w.engine.flowVersions('g'), [], 'no new flow');
+  w.engine.save(flow('h', [pauseDays('p', 1)]));
+  await w.engine.durable();
+  t.ok(w.engine.flowVersions('h').length, 'later saves are stored');
+});
+
+t.test('a flow nested 5,000 levels deep is refused before it is kept or stored', async (t) => {
+  const w = world();
+  let deep: Record<string, unknown> = {};
+  for (let i = 0; i < 5000; i++) deep = { inner: deep };
+  t.throws(() => w.engine.save({ ...flow('f', [pauseDays('p', 1)]), name: deep }), { code: 'JCT_FLOW_SHAPE', message: /nested more than 64 levels deep/ });
+  t.same(w.engine.flowVersions('f'), [], 'nothing kept');
+  w.engine.save(flow('g', [pauseDays('p', 1)]));
+  await w.engine.durable();
+  t.same([...w.backend.tables.get('flow')!.keys()], ['g@1'], 'the next save is stored');
+});

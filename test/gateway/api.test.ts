@@ -53,9 +53,40 @@ t.test('validate, duplicate, delete, schedule and goal', async (t) => {
   t.equal((await call('DELETE', '/flows/welcome')).status, 409, 'launched versions are never deleted');
   t.match((await call('PUT', '/flows/welcome/schedule', { end: '2030-01-01T00:00' })).json, { versions: [{ version: 1 }] });
   t.equal((await call('PUT', '/flows/welcome/schedule', { end: 'soon' })).json.error.code, 'JCT_SCHEDULE_INVALID');
+  const backwards = await call('PUT', '/flows/welcome/schedule', { start: '2026-01-03T00:00', end: '2026-01-02T00:00' });
+  t.equal(backwards.status, 400, 'an end before the start');
+  t.equal(backwards.json.error.code, 'JCT_SCHEDULE_INVALID');
+  t.match((await call('GET', '/flows/welcome')).json, { status: 'active', definition: { settings: { schedule: { end: '2030-01-01T00:00' } } } }, 'nothing changed');
   t.equal((await call('PUT', '/flows/welcome/goal', { event: 'person.tagAdded' })).status, 200);
   t.same((await call('GET', '/flows/welcome')).json.definition.settings.goal, { event: 'person.tagAdded' });
   t.equal((await call('PUT', '/flows/welcome/goal', { event: null })).status, 200);
+});
+
+t.test('a flow is saved only with a valid id, the rule duplicate uses', async (t) => {
+  const { call } = await api(t);
+  for (const id of ['bad flow!', 'a'.repeat(65), 'a\u0000b', 'flöw', '1st']) {
+    const refused = await call('POST', '/flows', { ...welcome(), id });
+    t.equal(refused.status, 400, JSON.stringify(id));
+    t.equal(refused.json.error.code, 'JCT_FLOW_ID');
+    t.match(refused.json.error.message, /at most 64 characters/);
+  }
+  t.same((await call('GET', '/flows')).json, { flows: [] }, 'nothing was kept');
+  t.equal((await call('POST', '/flows', { ...welcome(), id: 'a'.repeat(64) })).status, 201);
+  t.equal((await call('DELETE', `/flows/${'a'.repeat(64)}`)).status, 204, 'the longest id can be deleted');
+});
+
+t.test('a draft nested deeper than the validator reads is refused and nothing is kept', async (t) => {
+  const { call, w } = await api(t);
+  let deep: Record<string, unknown> = {};
+  for (let i = 0; i < 100; i++) deep = { inner: deep };
+  const refused = await call('POST', '/flows', { ...welcome(), name: deep });
+  t.equal(refused.status, 400);
+  t.equal(refused.json.error.code, 'JCT_FLOW_SHAPE');
+  t.match(refused.json.error.message, /nested more than 64 levels deep/);
+  t.equal((await call('GET', '/flows/welcome')).status, 404, 'nothing kept');
+  t.equal((await call('POST', '/flows', { ...welcome(), id: 'other' })).status, 201, 'the next save works');
+  await w.engine.durable();
+  t.same([...w.backend.tables.get('flow')!.keys()], ['other@1'], 'only the good flow was stored');
 });
 
 t.test('an active flow’s audience is edited in place', async (t) => {
@@ -159,6 +190,11 @@ t.test('reports: JSON per version or all, CSV with formula cells made text', asy
   t.ok(lines.some((l) => l.startsWith('p,"\'=HYPERLINK(""x"")",pause,1,1,0')), lines.join(' | '));
   t.equal((await call('GET', '/reports/flows/nope')).status, 404);
   t.equal((await call('GET', '/reports/flows/welcome?version=x')).status, 400);
+  t.match((await call('GET', '/reports/flows/welcome?version=1')).json, { flowId: 'welcome', version: 1 }, 'a version number');
+  t.equal((await call('GET', '/reports/flows/welcome?version=abc')).status, 400);
+  t.equal((await call('GET', '/reports/flows/welcome?version=0')).status, 400);
+  t.equal((await call('GET', '/reports/flows/welcome?version=9')).status, 404, 'a version the flow does not have');
+  t.equal((await call('GET', '/flows/welcome?version=abc')).status, 400, 'GET /flows/:id takes no query parameter');
   t.equal(csvCell('+1 555'), "'+1 555");
   t.equal(csvCell('-1'), "'-1");
   t.equal(csvCell('@x'), "'@x");
@@ -210,6 +246,13 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   t.equal((await call('POST', '/attributes', { name: 'x', type: 'colour' })).status, 400);
   t.equal((await call('POST', '/event-definitions', { name: 'purchase', properties: [{ name: 'total', type: 'decimal' }] })).status, 201);
   t.equal((await call('POST', '/event-definitions', { name: 'person.changed' })).status, 400, 'built-in names have a dot');
+  const added = await call('POST', '/event-definitions', { name: 'purchase', description: 'A paid order', properties: [{ name: 'items', type: 'whole' }, { name: 'total', type: 'decimal' }] });
+  t.equal(added.status, 201);
+  t.same(added.json, { name: 'purchase', description: 'A paid order', properties: [{ name: 'total', type: 'decimal' }, { name: 'items', type: 'whole' }] }, 'new properties added, the others kept');
+  t.same((await call('POST', '/event-definitions', { name: 'purchase' })).json.properties.map((p: any) => p.name), ['total', 'items'], 'none dropped');
+  const retyped = await call('POST', '/event-definitions', { name: 'purchase', properties: [{ name: 'total', type: 'text' }, { name: 'coupon', type: 'text' }] });
+  t.equal(retyped.json.error.code, 'JCT_EVENT_PROPERTY_CONFLICT', 'a type never changes');
+  t.match(retyped.json.error.message, /"total" is already defined as decimal/);
   const person = (await call('POST', '/people', { emails: ['ana@example.com'], custom: { tier: 'gold' } })).json;
   t.same(person.custom, { tier: 'gold' });
   t.equal((await call('POST', '/segments', { id: 'gold', name: 'Gold', kind: 'realtime', rules: { all: [{ attribute: 'tier', operator: 'is', value: 'gold' }] } })).status, 201);
@@ -220,7 +263,7 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   const engine = new Engine({ clock: w.clock, people, registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
   engine.recover(w.backend);
   t.equal(people.catalog().get('tier')?.type, 'text');
-  t.same(people.events().get('purchase')?.properties, [{ name: 'total', type: 'decimal' }]);
+  t.same(people.events().get('purchase'), { name: 'purchase', description: 'A paid order', properties: [{ name: 'total', type: 'decimal' }, { name: 'items', type: 'whole' }] }, 'the merged definition, not the last request');
   t.same([...people.segmentMembers('gold')], [person.id]);
   await engine.close();
 });

@@ -88,6 +88,22 @@ t.test('an Idempotency-Key makes a retried call harmless', async (t) => {
   t.equal(other.json.participants[0].reason, 'JCT_REENTRY_DISABLED', 'a new key is a new call');
 });
 
+t.test('an Idempotency-Key reused with another request is refused and adds nobody', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  const url = '/flows/signup/entry-points/web/participants';
+  await call('POST', url, { participants: [{ person: { id: 'ana' } }] }, undefined, { 'idempotency-key': 'order-1' });
+  for (const body of [{ participants: [{ person: { id: 'ben' } }] }, { participants: [{ person: { id: 'ana' } }], callbackData: 'x' }]) {
+    const reused = await call('POST', url, body, undefined, { 'idempotency-key': 'order-1' });
+    t.equal(reused.json.error.code, 'JCT_IDEMPOTENCY_KEY_REUSED', JSON.stringify(body));
+    t.match(reused.json.error.message, /was used with another request/);
+    t.equal(reused.headers['idempotent-replayed'], undefined);
+  }
+  t.same([...w.engine.participantsOf('signup', 1)].map((p) => p.personId), ['ana'], 'ben was not added');
+  const first = await call('POST', url, { participants: [{ person: { id: 'ana' } }] }, undefined, { 'idempotency-key': 'order-1' });
+  t.equal(first.headers['idempotent-replayed'], 'true', 'the same request is still replayed');
+  t.equal(first.json.requestHash, undefined, 'the hash is not shown');
+});
+
 t.test('reports and idempotency keys survive a restart', async (t) => {
   const w = signupWorld();
   const { call } = await api(t, w);
@@ -99,6 +115,7 @@ t.test('reports and idempotency keys survive a restart', async (t) => {
   const again = await api(t, { ...w, people, engine });
   t.same((await again.call('GET', `/flows/signup/participants/report?operationId=${first.json.operationId}`)).json, first.json);
   t.equal((await again.call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ana' } }] }, undefined, { 'idempotency-key': 'k' })).headers['idempotent-replayed'], 'true');
+  t.equal((await again.call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ben' } }] }, undefined, { 'idempotency-key': 'k' })).json.error.code, 'JCT_IDEMPOTENCY_KEY_REUSED', 'the request it came with is kept too');
   await engine.close();
 });
 

@@ -65,6 +65,8 @@ t.test('refused single events answer with their code', async (t) => {
     [{ person: { id: 'ana' }, name: 'flow.entered' }, 400, 'JCT_EVENT_RESERVED'],
     [{ person: { id: 'ana' }, name: 'addToCart', properties: { price: 'cheap' } }, 400, 'JCT_EVENT_PROPERTY'],
     [{ person: { id: 'ana' }, name: 'addToCart', properties: { colour: 'red' } }, 400, 'JCT_EVENT_PROPERTY'],
+    [{ person: { phone: 'not a phone' }, name: 'purchase' }, 400, 'JCT_CONTACT_INVALID'],
+    [{ person: { email: 'nobody-at-example' }, name: 'purchase' }, 400, 'JCT_CONTACT_INVALID'],
   ];
   for (const [payload, status, code] of cases) {
     const r = await post(app, payload);
@@ -73,6 +75,17 @@ t.test('refused single events answer with their code', async (t) => {
   }
   t.equal(w.people.size(), 1, 'nobody created');
   t.equal([...w.engine.participantsOf('cart', 1)].length, 0);
+});
+
+t.test('an unknown person named by a contact is refused naming that contact, not an id', async (t) => {
+  const { app } = shop();
+  const byPhone = await post(app, { person: { phone: '+385919999999' }, name: 'purchase' });
+  t.equal(byPhone.statusCode, 404);
+  t.match(byPhone.json().error, { code: 'JCT_PERSON_UNKNOWN', message: /^no person with phone "\+385919999999" \(/, details: { phone: '+385919999999' } });
+  const both = await post(app, { person: { phone: '+385919999999', email: 'nobody@shop.example' }, name: 'purchase' });
+  t.match(both.json().error.message, /^no person with phone "\+385919999999" or email "nobody@shop.example" \(/);
+  const byId = await post(app, { person: { id: 'nobody' }, name: 'purchase' });
+  t.match(byId.json().error.message, /^no person with id "nobody"/, 'an id given is named as it is');
 });
 
 t.test('a batch with one bad item: 200, the others taken, one result per item in order', async (t) => {

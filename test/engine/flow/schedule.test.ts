@@ -149,3 +149,13 @@ t.test('the changed schedule survives a restart: the same timers come back', asy
   t.equal(b.engine.status('g')!.status, 'finished', 'and the new end');
   await b.engine.close();
 });
+
+t.test('an end not after the start asked for is refused even where no version takes that start', async (t) => {
+  const w = world('2026-01-05T09:00:00Z');
+  w.engine.save(flow('f', [pauseDays('p', 1)]));
+  w.engine.launch('f');
+  t.throws(() => w.engine.changeSchedule('f', { start: '2026-01-03T00:00', end: '2026-01-02T00:00' }), { code: 'JCT_SCHEDULE_INVALID', message: /must come after the start/ });
+  t.throws(() => w.engine.changeSchedule('f', { start: '2026-01-03T00:00', end: '2026-01-03T00:00' }), { code: 'JCT_SCHEDULE_INVALID' }, 'an end equal to the start');
+  t.equal(statusOf(w, 1), 'active', 'the flow did not end');
+  t.same(w.engine.flowRecords()[0]!.definition.settings, {}, 'its schedule did not change');
+});

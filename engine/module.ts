@@ -195,6 +195,8 @@ export interface RouteDefinition {
   readonly schema?: { body?: TSchema; params?: TSchema; querystring?: TSchema };
   /** Largest body accepted, in bytes; default the gateway's (1 MiB). */
   readonly bodyLimit?: number;
+  /** The body must be JSON: any other content type is refused with 415 before it is read (webhooks take what their provider sends). */
+  readonly json?: boolean;
   handle(request: RouteRequest, ctx: RouteContext): Promise<RouteAnswer>;
 }
 

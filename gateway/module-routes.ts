@@ -121,11 +121,18 @@ function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext):
     schema: route.schema ?? {},
     config: routeConfig(route.access),
     ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
+    ...(route.json ? { onRequest: requireJson } : {}),
     handler: async (req, reply) => {
       const answer = await route.handle(routeRequest(req), ctx);
       return reply.status(answer.status).headers(answer.headers ?? {}).send(answer.body);
     },
   });
+}
+
+/** Refuses a body that is not JSON (a route declaring `json`), as the API's own routes do. */
+async function requireJson(req: FastifyRequest): Promise<void> {
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return; // no body: the schema says what is missing
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new JunctionError('JCT_UNSUPPORTED_MEDIA_TYPE', 'unsupported content type; send application/json');
 }
 
 /** The request as a module's handler sees it. */

@@ -96,6 +96,7 @@ const events: RouteDefinition = {
   access: 'events',
   schema: { body: Body },
   bodyLimit: 4 * 1024 * 1024,
+  json: true,
   handle: async (req: RouteRequest, ctx: RouteContext) => {
     const body = req.body as Static<typeof Body>;
     if ('events' in body) return ingestBatch(body.events, ctx);

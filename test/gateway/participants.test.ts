@@ -94,7 +94,7 @@ t.test('an Idempotency-Key reused with another request is refused and adds nobod
   await call('POST', url, { participants: [{ person: { id: 'ana' } }] }, undefined, { 'idempotency-key': 'order-1' });
   for (const body of [{ participants: [{ person: { id: 'ben' } }] }, { participants: [{ person: { id: 'ana' } }], callbackData: 'x' }]) {
     const reused = await call('POST', url, body, undefined, { 'idempotency-key': 'order-1' });
-    t.equal(reused.json.error.code, 'JCT_IDEMPOTENCY_KEY_REUSED', JSON.stringify(body));
+    t.same([reused.status, reused.json.error.code], [422, 'JCT_IDEMPOTENCY_KEY_REUSED'], JSON.stringify(body));
     t.match(reused.json.error.message, /was used with another request/);
     t.equal(reused.headers['idempotent-replayed'], undefined);
   }

@@ -186,4 +186,8 @@ t.test('bodies of the wrong shape are refused with 400', async (t) => {
   const notJson = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json', ...adminHeaders(app) }, payload: '{"person":' });
   t.equal(notJson.statusCode, 400);
   t.equal(notJson.json().error.code, 'JCT_JSON_INVALID');
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+    const other = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': type, ...adminHeaders(app) }, payload: 'person=ana' });
+    t.same([other.statusCode, other.json().error.code], [415, 'JCT_UNSUPPORTED_MEDIA_TYPE'], `${type}, as on the API's own routes`);
+  }
 });

@@ -230,15 +230,24 @@ export class Engine {
     if (!this.journal.available || this.closed) return Promise.reject(unavailable());
     let receipt: Receipt;
     try {
-      receipt = this.route(this.partition(personKey), personKey, input);
+      receipt = this.apply(personKey, input);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.journal.durable().then(() => receipt, refuseUnavailable);
+  }
+
+  /** Applies an input in memory (its changes join the open batch); throws, writing nothing, to refuse it. */
+  private apply(personKey: string, input: Input): Receipt {
+    try {
+      return this.route(this.partition(personKey), personKey, input);
     } catch (err) {
       this.countRefusal(input.kind, err);
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      throw err;
     } finally {
       this.drain();
       this.answering = undefined;
     }
-    return this.journal.durable().then(() => receipt, refuseUnavailable);
   }
 
   /**
@@ -343,7 +352,8 @@ export class Engine {
     const live = this.versions.current(flowId);
     if (!live) throw this.notRunning(flowId);
     pickEntry(live.flow, options.entry, 'flowApi');
-    const participants = await Promise.all(people.map((p) => this.addOne(flowId, p, options.entry)));
+    if (!this.journal.available || this.closed) throw unavailable();
+    const participants = people.map((p) => this.addOne(flowId, p, options.entry));
     const { entry, idempotencyKey, callbackData } = options;
     const report: OperationReport = {
       operationId: randomUUID(),
@@ -356,9 +366,12 @@ export class Engine {
       ...(callbackData === undefined ? {} : { callbackData }),
     };
     for (const gone of this.operations.expire(report.at - OPERATION_KEEP_MS)) this.journal.put('operation', gone, null);
+    // Kept before the wait, in the batch of the entries it reports: when that batch is written
+    // late (the store was out of reach and this call answered 503), a retry with the same key
+    // finds the report instead of adding the people again.
     this.operations.keep(report);
     this.journal.put('operation', report.operationId, report);
-    await this.journal.durable();
+    await this.journal.durable().catch(refuseUnavailable);
     return report;
   }
 
@@ -372,16 +385,17 @@ export class Engine {
     return this.operations.get(operationId);
   }
 
-  private async addOne(flowId: string, p: ParticipantToAdd, entry: string | undefined): Promise<ParticipantOutcome> {
+  /** Enters one person in memory (its durability is the operation's to wait for); a refusal is its outcome. */
+  private addOne(flowId: string, p: ParticipantToAdd, entry: string | undefined): ParticipantOutcome {
     const ref = p.ref === undefined ? {} : { ref: p.ref };
     try {
-      const r = await this.submit(this.personKey(p.person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars: p.vars, person: p.person });
+      const r = this.apply(this.personKey(p.person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars: p.vars, person: p.person });
       return r.entered
         ? { ...ref, status: 'accepted', personId: r.personId, participantId: r.participantId! }
         : { ...ref, status: 'rejected', personId: r.personId, reason: r.reason ?? 'JCT_NOT_ENTERED' };
     } catch (err) {
       const e = toJunctionError(err, 'JCT_INTERNAL');
-      if (e.code === 'JCT_STORE_UNAVAILABLE' || e.code === 'JCT_INTERNAL') throw e;
+      if (e.code === 'JCT_INTERNAL') throw e;
       return { ...ref, status: 'rejected', reason: e.code, message: e.message };
     }
   }

@@ -5,6 +5,7 @@
 import t from 'tap';
 import { Type } from '@sinclair/typebox';
 import { Engine } from '../../engine/runtime/engine.js';
+import { JunctionError } from '../../engine/errors.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit, MemoryBackend } from '../../engine/store/journal.js';
@@ -133,6 +134,31 @@ t.test('a journal that cannot write refuses inputs with JCT_STORE_UNAVAILABLE an
   };
   await t.rejects(a.engine.submit('x', { kind: 'flow.enter', flowId: 'f', person: { id: 'x' } }), { code: 'JCT_STORE_UNAVAILABLE' });
   await t.rejects(a.engine.submit('y', { kind: 'flow.enter', flowId: 'f', person: { id: 'y' } }), { code: 'JCT_STORE_UNAVAILABLE' });
+});
+
+t.test('a Flow API call refused 503 whose batch is written once the store is back: a retry with its key replays its report', async (t) => {
+  const backend = new MemoryBackend();
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const journal = new GroupCommit(backend, { flushMs: 0, waitMs: 20, firstRetryMs: 5, longestRetryMs: 5 });
+  const engine = new Engine({ clock, people: new MemoryPeopleStore(clock), registry: registryWith([]), journal, partitions: 4 });
+  engine.save(flow('f', [pauseDays('p', 1)]));
+  engine.launch('f');
+  await engine.idle();
+  const commit = backend.commit.bind(backend);
+  let down = true;
+  backend.commit = (batch) => {
+    if (down) throw new JunctionError('JCT_STORE_UNAVAILABLE', 'connection lost'); // what a server store throws when out of reach
+    commit(batch);
+  };
+  await t.rejects(engine.addParticipants('f', [{ person: { id: 'ana' } }], { idempotencyKey: 'k1' }), { code: 'JCT_STORE_UNAVAILABLE' });
+  down = false;
+  for (let tries = 0; !journal.available && tries < 200; tries++) await new Promise((r) => setTimeout(r, 5)); // the batch tried again
+  await engine.durable();
+  t.ok(backend.tables.get('participant')!.size === 1 && backend.tables.get('operation')!.size === 1, 'the entry and its report were written together once the store was back');
+  const retry = await engine.addParticipants('f', [{ person: { id: 'ana' } }], { idempotencyKey: 'k1' });
+  t.equal(retry.repeated, true, 'the retry is a replay');
+  t.match(retry.participants, [{ status: 'accepted', personId: 'ana' }], 'of the first call, which did add her');
+  await engine.close();
 });
 
 t.test('participants past a change of id length load back in order (keys sort as sequences)', async (t) => {

@@ -6,7 +6,7 @@ import { verifyTwilio } from '../../channels/twilio/signature.js';
 import { verifyTelnyx } from '../../channels/telnyx/signature.js';
 import { CALL_STATUSES, FORWARD_STATUSES } from '../call-event.js';
 import type { Dialect } from '../dialect.js';
-import type { Collect } from '../instructions.js';
+import type { Collect, ForwardTarget } from '../instructions.js';
 import { readFormCall, type FormCallFields } from './form-call.js';
 import { digitCount, wholeSeconds } from './shared.js';
 import { element, hintsText, inputWords, renderXml, type XmlNode, type XmlVocabulary } from './xml.js';
@@ -27,11 +27,21 @@ function vocabulary(texml: boolean): XmlVocabulary {
       element(
         'Dial',
         { action, method, timeout: Math.round(f.ringTimeout), callerId: f.callerId },
-        f.targets.map((t): XmlNode => element(t.type === 'phone' ? 'Number' : 'Sip', {}, t.address)),
+        (texml ? f.targets : twilioTargets(f.targets)).map((t): XmlNode => element(t.type === 'phone' ? 'Number' : 'Sip', {}, t.address)),
       ),
     redirect: (url) => element('Redirect', { method }, url),
     hangup: () => element('Hangup'),
   };
+}
+
+/**
+ * What one Twilio <Dial> may ring: numbers, or a single SIP address alone (without the account
+ * option "Enhanced Programmable SIP Features", a <Sip> beside any other noun is refused). So a
+ * forward to numbers and SIP addresses rings its numbers, and one to SIP addresses only its first.
+ */
+function twilioTargets(targets: readonly ForwardTarget[]): readonly ForwardTarget[] {
+  const phones = targets.filter((t) => t.type === 'phone');
+  return phones.length > 0 ? phones : targets.slice(0, 1);
 }
 
 /**

@@ -62,16 +62,12 @@ t.test('TwiML: a record, then the <Redirect> reached only when nothing was recor
   t.equal(verbs[2]!.text, hookUrl('record:voicemail', { noInput: '1' }));
 });
 
-t.test('TwiML: a forward to a phone and a SIP URI', async (t) => {
+t.test('TwiML: a forward rings numbers, or one SIP address alone (Twilio refuses <Sip> beside other nouns)', async (t) => {
   const [dial] = render(FORWARD);
   t.same(dial!.attrs, { action: hookUrl('forward:desk'), method: 'POST', timeout: '20', callerId: '+15557650002' });
-  t.same(
-    dial!.children.map((c) => [c.name, c.text]),
-    [
-      ['Number', '+15557650003'],
-      ['Sip', 'sip:desk@pbx.example.com'],
-    ],
-  );
+  t.same(dial!.children.map((c) => [c.name, c.text]), [['Number', '+15557650003']], 'numbers and a SIP address: the numbers');
+  const sipOnly = render([{ kind: 'forward', hook: 'f', targets: [{ type: 'sip', address: 'sip:a@pbx.example.com' }, { type: 'sip', address: 'sip:b@pbx.example.com' }], ringTimeout: 20 }]);
+  t.same(sipOnly[0]!.children.map((c) => [c.name, c.text]), [['Sip', 'sip:a@pbx.example.com']], 'SIP addresses only: the first');
 });
 
 t.test('TwiML: pause, play with loop, redirect, hangup; nothing after what hands the call back', async (t) => {

@@ -5,7 +5,9 @@
 // answers at debug level. A routine 503 (the store out of reach, not ready, standing by) is a
 // state, not a failure: it is logged as a warning without a stack, once per code and route
 // every 10 s, the next line counting those left out (a load balancer's probes would flood the
-// log otherwise). Every 503 says when to retry (Retry-After). What was not thrown as a
+// log otherwise). A provider's webhook refused for its signature or for a provider not
+// configured is logged the same way, with what was checked (the URL a signature was checked
+// for): it is the first thing to look at when a number does not answer. Every 503 says when to retry (Retry-After). What was not thrown as a
 // JunctionError for clients is answered 500 JCT_INTERNAL with a generic message.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JunctionError, type ErrorDetails } from '../engine/errors.js';
@@ -66,6 +68,8 @@ const RETRY_AFTER_S = '5';
 /** 503 codes that describe the service's state while it lasts: logged as warnings, at most once per code and route every OUTAGE_LOG_MS. */
 const OUTAGE_CODES: ReadonlySet<string> = new Set(['JCT_NOT_READY', 'JCT_STORE_UNAVAILABLE', 'JCT_STANDBY']);
 const OUTAGE_LOG_MS = 10_000;
+/** Refusals of provider webhooks, logged like the routine 503s (a misconfigured provider retries every webhook). */
+const WEBHOOK_REFUSALS: ReadonlySet<string> = new Set(['JCT_SIGNATURE_MISSING', 'JCT_SIGNATURE_INVALID', 'JCT_PROVIDER_NOT_CONFIGURED']);
 
 /** Fastify's own errors (node_modules/fastify/lib/errors.js) by their FST_* code. */
 const FRAMEWORK: Record<string, Answer> = {
@@ -95,14 +99,14 @@ export function answerFor(err: unknown): Answer {
 
 /** One function for Fastify's error handler, not-found handler and frameworkErrors; `now` times the outage warnings. */
 export function errorReplier(counts: ErrorCounts, logger: ErrorLogger, now: () => number = Date.now) {
-  const outage = outageLog(logger, now);
+  const warnOnce = throttledWarning(logger, now);
   return (err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const { status, code, message, details } = answerFor(err);
     const forStatus = (counts[status] ??= {});
     forStatus[code] = (forStatus[code] ?? 0) + 1;
     const error = { code, message, details: status >= 500 ? { ...details, requestId: req.id } : (details ?? {}) };
     const where = { requestId: req.id, method: req.method, route: req.routeOptions.url };
-    if (status === 503 && OUTAGE_CODES.has(code)) outage({ code, message, ...where });
+    if ((status === 503 && OUTAGE_CODES.has(code)) || WEBHOOK_REFUSALS.has(code)) warnOnce({ code, status, message, details: error.details, ...where });
     else if (status >= 500) logger.error({ err, ...where }, 'request failed');
     else logger.debug?.({ code, ...where, status }, 'request refused');
     if (status === 503) void reply.header('retry-after', RETRY_AFTER_S);
@@ -112,14 +116,16 @@ export function errorReplier(counts: ErrorCounts, logger: ErrorLogger, now: () =
 
 interface Refusal {
   code: string;
+  status: number;
   message: string;
+  details: ErrorDetails;
   requestId: string;
   method: string;
   route: string | undefined;
 }
 
-/** Logs a routine 503 as a warning, once per code and route every OUTAGE_LOG_MS; the next line says how many were left out. */
-function outageLog(logger: ErrorLogger, now: () => number): (refusal: Refusal) => void {
+/** Logs a refusal as a warning, once per code and route every OUTAGE_LOG_MS; the next line says how many were left out. */
+function throttledWarning(logger: ErrorLogger, now: () => number): (refusal: Refusal) => void {
   const last = new Map<string, { at: number; suppressed: number }>();
   const warn = (logger.warn ?? logger.error).bind(logger);
   return (refusal) => {
@@ -129,8 +135,8 @@ function outageLog(logger: ErrorLogger, now: () => number): (refusal: Refusal) =
       seen.suppressed++;
       return;
     }
-    const { message, ...fields } = refusal;
-    warn({ ...fields, suppressed: seen?.suppressed ?? 0 }, `request refused (503): ${message}`);
+    const { message, status, details, ...fields } = refusal;
+    warn({ ...fields, ...(Object.keys(details).length > 0 ? { details } : {}), suppressed: seen?.suppressed ?? 0 }, `request refused (${status}): ${message}`);
     last.set(key, { at: now(), suppressed: 0 });
   };
 }

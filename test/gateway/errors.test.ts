@@ -193,6 +193,20 @@ t.test('routine 503s are warnings without a stack, once per code and route every
   t.match(logs[3], { level: 'warn', obj: { code: 'JCT_NOT_READY', suppressed: 5 } }, 'after 10 s: logged, with the count of those left out');
 });
 
+t.test('provider webhooks refused for their signature are warnings too, with what was checked', async (t) => {
+  const clock = new VirtualClock(0);
+  const { app, logs } = outageApp(clock);
+  app.post('/voice/twilio', async () => {
+    throw new JunctionError('JCT_SIGNATURE_INVALID', 'the X-Twilio-Signature header does not match the request', { url: 'http://10.0.0.7/voice/twilio' });
+  });
+  for (let i = 0; i < 3; i++) t.equal((await app.inject({ method: 'POST', url: '/voice/twilio' })).statusCode, 403);
+  t.same(
+    logs.map((l) => [l.level, l.msg, l.obj['details']]),
+    [['warn', 'request refused (403): the X-Twilio-Signature header does not match the request', { url: 'http://10.0.0.7/voice/twilio' }]],
+    'once per code and route: a provider retrying every webhook does not flood the log',
+  );
+});
+
 t.test('other 5xx stay errors with their stack and request id, every one', async (t) => {
   const { app, logs } = outageApp(new VirtualClock(0));
   const ids = [];

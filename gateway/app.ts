@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
 import { JunctionError } from '../engine/errors.js';
-import { errorReplier, type ErrorCounts, type ErrorLogger } from './errors.js';
+import { clientErrorAnswer, errorReplier, type ErrorCounts, type ErrorLogger } from './errors.js';
 import { compileValidator, limitJsonDepth } from './validation.js';
 import { registerFlowApi } from './flow-api.js';
 import { registerApi } from './api/index.js';
@@ -59,7 +59,14 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   const errorCounts: ErrorCounts = {};
   const replyError = errorReplier(errorCounts, options.logger ?? silent);
   // Requests arriving while closing are served (the engine closes after the app), not answered in Fastify's own 503 shape.
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, frameworkErrors: replyError, return503OnClosing: false, trustProxy: options.trustProxy || false });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    frameworkErrors: replyError,
+    clientErrorHandler: clientErrorAnswer(errorCounts),
+    return503OnClosing: false,
+    trustProxy: options.trustProxy || false,
+  });
   app.decorate('errorCounts', errorCounts);
   app.decorate('keys', options.keys ?? new KeyStore(new MemoryKeyTable()));
   guard(app, { keys: app.keys, adminKey: options.adminKey, perSecond: options.rateLimitPerSecond ?? 100, redisUrl: options.redisUrl, redisPrefix: options.redisPrefix, logger: options.logger });

@@ -9,6 +9,8 @@
 // configured is logged the same way, with what was checked (the URL a signature was checked
 // for): it is the first thing to look at when a number does not answer. Every 503 says when to retry (Retry-After). What was not thrown as a
 // JunctionError for clients is answered 500 JCT_INTERNAL with a generic message.
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JunctionError, type ErrorDetails } from '../engine/errors.js';
 
@@ -49,6 +51,7 @@ const JUNCTION_STATUS: Record<string, number> = {
   JCT_EVENT_PROPERTY_CONFLICT: 409,
   JCT_IDEMPOTENCY_KEY_REUSED: 422,
   JCT_UNSUPPORTED_MEDIA_TYPE: 415,
+  JCT_UPGRADE_REQUIRED: 426,
   JCT_SIGNATURE_MISSING: 401,
   JCT_SIGNATURE_INVALID: 403,
   JCT_PROVIDER_NOT_CONFIGURED: 403,
@@ -95,6 +98,30 @@ export function answerFor(err: unknown): Answer {
   // Another client error the framework raised (e.g. the request stream broke): its status, a generic message.
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) return { status: statusCode, ...BAD_REQUEST };
   return INTERNAL;
+}
+
+/**
+ * Node's `clientError`: a request too malformed for the server to read (a bad header line, a
+ * body longer than its Content-Length, headers too large, too slow to arrive) is answered in the
+ * one error shape, counted, and its connection closed.
+ */
+export function clientErrorAnswer(counts: ErrorCounts): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const { status, code, message } = unreadable(err.code);
+    const forStatus = (counts[status] ??= {});
+    forStatus[code] = (forStatus[code] ?? 0) + 1;
+    const body = JSON.stringify({ error: { code, message, details: {} } });
+    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
+    if (socket.writable) socket.write(head + body);
+    socket.destroy();
+  };
+}
+
+function unreadable(nodeCode: string | undefined): Answer {
+  if (nodeCode === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 'JCT_REQUEST_TIMEOUT', message: 'the request took too long to arrive' };
+  if (nodeCode === 'HPE_HEADER_OVERFLOW') return { status: 431, code: 'JCT_HEADERS_TOO_LARGE', message: 'the request headers are too large' };
+  return { status: 400, code: BAD_REQUEST.code, message: 'the request is not valid HTTP' };
 }
 
 /** One function for Fastify's error handler, not-found handler and frameworkErrors; `now` times the outage warnings. */

@@ -12,7 +12,7 @@ import type { WebSocket } from 'ws';
 import type { Engine, StepEvent } from '../engine/runtime/engine.js';
 import { ParticipantStatus } from '../engine/vocabulary.js';
 import { API_PREFIX } from './api/route.js';
-import { WEBSOCKET_OPTIONS, closeRefusedUpgrade } from './websockets.js';
+import { WEBSOCKET_OPTIONS, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
 
 const MAX_BUFFERED = 1024 * 1024;
 
@@ -45,9 +45,13 @@ export function registerFeed(app: FastifyInstance, engine: Engine): void {
   void app.register(websocket, WEBSOCKET_OPTIONS);
   void app.register(async (scope) => {
     scope.addHook('onResponse', closeRefusedUpgrade);
-    scope.get(`${API_PREFIX}/feed`, { websocket: true, schema: { querystring: Query }, config: { scope: 'flows' } }, (socket, req) => {
-      const wanted = flowsOf((req.query as Static<typeof Query>).flow);
-      follow(socket, engine, wanted);
+    scope.route({
+      method: 'GET',
+      url: `${API_PREFIX}/feed`,
+      schema: { querystring: Query, hide: true }, // a WebSocket: OpenAPI cannot describe it (docs/api.md does)
+      config: { scope: 'flows' },
+      handler: upgradeRequired,
+      wsHandler: (socket, req) => follow(socket, engine, flowsOf((req.query as Static<typeof Query>).flow)),
     });
   });
 }

@@ -15,7 +15,7 @@
 // (`app.socketErrors`). Like every route, nothing is logged per request or per message.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
-import { WEBSOCKET_OPTIONS, closeRefusedUpgrade } from './websockets.js';
+import { WEBSOCKET_OPTIONS, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { ModuleSocket, RouteContext, RouteDefinition, RouteRequest, SocketDefinition } from '../engine/module.js';
@@ -71,7 +71,15 @@ function mountSocket(app: FastifyInstance, def: SocketDefinition, ctx: RouteCont
     if (def.protocol !== undefined) requireProtocol(req, def.protocol);
     def.accept?.(routeRequest(req), ctx);
   };
-  app.get(def.url, { websocket: true, config: routeConfig(def.access), preValidation }, (socket, req) => def.open(moduleSocket(socket, refused, def.binary === true), routeRequest(req), ctx));
+  app.route({
+    method: 'GET',
+    url: def.url,
+    config: routeConfig(def.access),
+    schema: { hide: true }, // a WebSocket: OpenAPI cannot describe it
+    preValidation,
+    handler: upgradeRequired,
+    wsHandler: (socket, req) => def.open(moduleSocket(socket, refused, def.binary === true), routeRequest(req), ctx),
+  });
 }
 
 /** Refuses an upgrade that does not offer the subprotocol; otherwise it is the one the server answers with. */

@@ -1,6 +1,8 @@
 // The app's one WebSocket server (@fastify/websocket over ws), shared by the step feed and the
-// modules' sockets: its largest message, and the closing of an upgrade that was refused.
+// modules' sockets: its largest message, the closing of an upgrade that was refused, and the
+// answer to a plain HTTP request on a WebSocket's path.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { JunctionError } from '../engine/errors.js';
 
 /**
  * The largest WebSocket message taken (bytes): ws's default is 100 MiB, which a client could
@@ -18,4 +20,9 @@ export const WEBSOCKET_OPTIONS = { options: { maxPayload: MAX_SOCKET_MESSAGE_BYT
 export function closeRefusedUpgrade(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
   if (reply.statusCode !== 101 && req.headers.upgrade?.toLowerCase() === 'websocket') req.raw.socket.destroy();
   done();
+}
+
+/** The HTTP handler of a WebSocket's path: a request that does not upgrade is told to (426 JCT_UPGRADE_REQUIRED). */
+export async function upgradeRequired(): Promise<never> {
+  throw new JunctionError('JCT_UPGRADE_REQUIRED', 'this address is a WebSocket: connect with Upgrade: websocket');
 }

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { connect, type AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { buildApp } from '../../gateway/app.js';
 import { JunctionError } from '../../engine/errors.js';
@@ -72,6 +73,30 @@ t.test('JSON nested deeper than 64 levels: 400 JCT_JSON_TOO_DEEP before it is pa
   }
   const shallower = await app.inject({ method: 'POST', url: '/events', headers: json, payload: `{"person":{"id":"deep"},"name":"x","properties":{"l":${nested(60)}}}` });
   t.not(shallower.json().error?.code, 'JCT_JSON_TOO_DEEP', '60 levels get past the parser');
+});
+
+t.test('a request too malformed to read: 400 in the one error shape, counted, connection closed', async (t) => {
+  const { app } = setup();
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => app.close());
+  const { port } = app.server.address() as AddressInfo;
+  const answer = await new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n'));
+    let text = '';
+    socket.on('data', (chunk) => (text += String(chunk)));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+  t.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+  t.same(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { error: { code: 'JCT_BAD_REQUEST', message: 'the request is not valid HTTP', details: {} } });
+  t.same(app.errorCounts[400], { JCT_BAD_REQUEST: 1 });
+});
+
+t.test('a WebSocket address asked without an upgrade: 426 JCT_UPGRADE_REQUIRED', async (t) => {
+  const { app } = setup();
+  const r = await app.inject({ method: 'GET', url: '/api/v1/feed', headers: auth });
+  t.equal(r.statusCode, 426);
+  t.same(r.json(), { error: { code: 'JCT_UPGRADE_REQUIRED', message: 'this address is a WebSocket: connect with Upgrade: websocket', details: {} } });
 });
 
 t.test('malformed URL: 400 JCT_URL_INVALID', async (t) => {

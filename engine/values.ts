@@ -70,7 +70,8 @@ function toBoolean(raw: unknown): Coerced {
 function toNumber(raw: unknown, whole: boolean): Coerced {
   const type: ValueType = whole ? 'whole' : 'decimal';
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (!Number.isFinite(n) || (whole && !Number.isInteger(n))) return fail(raw, type);
+  // A whole number beyond ±(2^53 − 1) is not kept exactly (-9007199254740993 reads as …992).
+  if (!Number.isFinite(n) || (whole && !Number.isSafeInteger(n))) return fail(raw, type);
   return { ok: true, value: n };
 }
 

@@ -7,6 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { JunctionError } from '../../engine/errors.js';
+import { requireEmail, requirePhone } from '../../engine/people/contacts.js';
 import { CHANNELS, type Person } from '../../engine/person.js';
 import { ParticipantStatus, type ParticipantState, type ProfileChange } from '../../engine/vocabulary.js';
 import { PersonSchema } from '../schemas.js';
@@ -78,6 +79,8 @@ function changesOf(body: Static<typeof Changes>): ProfileChange[] {
 function lookUp(engine: Engine, { phone, email, externalId }: Static<typeof Lookup>): Person {
   const contact = phone ?? email;
   if (contact === undefined && externalId === undefined) throw new JunctionError('JCT_LOOKUP_EMPTY', 'give ?phone=, ?email= or ?externalId=');
+  if (phone !== undefined) requirePhone(phone); // a text that is no phone is the caller's mistake (400), not nobody's number
+  if (email !== undefined) requireEmail(email);
   const person = contact === undefined ? engine.people.findByExternalId(externalId!) : engine.people.findByContact(contact);
   if (person) return person;
   const what = phone !== undefined ? 'phone' : email !== undefined ? 'email' : 'external id';

@@ -148,6 +148,7 @@ t.test('people: look up by external id; erase a person', async (t) => {
   const id = (await call('POST', '/people', { phones: ['+14155550100'], standard: { externalId: 'crm-7' } })).json.id;
   t.equal((await call('GET', '/people?externalId=crm-7')).json.id, id);
   t.equal((await call('GET', '/people?externalId=crm-8')).json.error.message, 'nobody has the external id "crm-8"');
+  t.same([(await call('GET', '/people?phone=garbage')).status, (await call('GET', '/people?email=nobody')).json.error.code], [400, 'JCT_CONTACT_INVALID'], 'a text that is no contact: 400');
   w.engine.save(flow('wait', [pauseDays('p', 2)]));
   w.engine.launch('wait');
   await w.engine.enter('wait', id);

@@ -1,0 +1,10 @@
+// Typed values: whole numbers are kept exactly or refused.
+import t from 'tap';
+import { coerceValue } from '../../engine/values.js';
+
+t.test('a whole number must be one JavaScript keeps exactly (within ±(2^53 − 1))', async (t) => {
+  t.same(coerceValue('whole', 9007199254740991), { ok: true, value: 9007199254740991 });
+  t.same(coerceValue('whole', '-42'), { ok: true, value: -42 });
+  for (const raw of [9007199254740992, -9007199254740993, 1e300, '1e300', 1.5]) t.equal(coerceValue('whole', raw).ok, false, String(raw));
+  t.same(coerceValue('decimal', 1e300), { ok: true, value: 1e300 }, 'a decimal may be large');
+});

@@ -38,7 +38,7 @@ export function mountApi(app: FastifyInstance, engine: Engine, routes: readonly 
       method: route.method,
       url: prefix + route.url,
       schema: { ...route.schema, summary: route.summary, tags: [tagOf(route.url)] },
-      config: { scope: route.scope },
+      config: { scope: route.scope, ...(route.status === undefined ? {} : { status: route.status }) },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const answer = await route.handle(req as unknown as ApiRequest, reply);
         if (route.writes) await engine.durable();

@@ -61,6 +61,10 @@ t.test('GET /openapi.json: a valid OpenAPI 3.1 document of every route served', 
   }
   t.ok(doc.paths['/flows/{id}/participants']!['post']!.requestBody, 'a route body schema is in the document');
   t.same(doc.paths['/flows/{id}']!['get']!.parameters!.map((p) => p.name).sort(), ['id', 'versions'], 'path and query parameters');
+  const created = doc.paths['/api/v1/flows']!['post']!.responses as Record<string, { content?: Record<string, { schema: { properties: Record<string, unknown> } }> }>;
+  t.same(Object.keys(created).sort(), ['201', '4XX', '5XX'], 'a create documents its 201 and the errors');
+  t.same(Object.keys(created['4XX']!.content!['application/json']!.schema.properties), ['error'], 'errors in the one error shape');
+  t.ok(doc.paths['/api/v1/flows/{id}']!['delete']!.responses!['204'], 'a delete its 204');
 });
 
 t.test('/docs: the browsable page, open', async (t) => {

@@ -10,6 +10,7 @@
 //     so a daily time happens once a day.
 import { DateTime, IANAZone, Zone } from 'luxon';
 import { JunctionError } from './errors.js';
+import type { CompileContext } from './element.js';
 import type { Duration } from './flow-schema.js';
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
@@ -58,10 +59,15 @@ export function subtractDuration(at: number, d: Duration, tz: string): number {
 }
 
 /** The longest duration a wait may have: 100 years (36,525 days), so that its due time stays a date. */
-export const MAX_DURATION_DAYS = 36_525;
+const MAX_DURATION_DAYS = 36_525;
+
+/** At validation: a problem at `path`.amount when `d` is longer than MAX_DURATION_DAYS (`what` names what lasts). */
+export function checkDurationLength(d: Duration | undefined, what: string, path: string, ctx: Pick<CompileContext, 'problem'>): void {
+  if (d !== undefined && tooLong(d)) ctx.problem('JCT_DURATION_TOO_LONG', `${what} lasts at most 100 years (${MAX_DURATION_DAYS} days)`, `${path}.amount`);
+}
 
 /** Whether `d` is longer than MAX_DURATION_DAYS (days and weeks counted as 24-hour days). */
-export function tooLong(d: Duration): boolean {
+function tooLong(d: Duration): boolean {
   const days = calendarDays(d) ?? (d.amount * EXACT_UNIT_MS[d.unit as keyof typeof EXACT_UNIT_MS]) / DAY_MS;
   return days > MAX_DURATION_DAYS;
 }

@@ -8,7 +8,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement } from '../element.js';
 import { DurationSchema, DateTimeString } from '../flow-schema.js';
-import { addDuration, atLocalTime, MAX_DURATION_DAYS, tooLong, nextLocalTime, nextWeekdayTime, parseLocalDateTime, WEEKDAYS, type Weekday } from '../calendar.js';
+import { addDuration, atLocalTime, checkDurationLength, nextLocalTime, nextWeekdayTime, parseLocalDateTime, WEEKDAYS, type Weekday } from '../calendar.js';
 
 const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, 24-hour clock' });
 
@@ -51,10 +51,8 @@ export default defineElement<Config, Prepared>({
     if (config.kind === 'untilDayTime' && !config.days?.length && config.time === undefined) {
       ctx.problem('JCT_PAUSE_INVALID', 'say which days, which time, or both', '');
     }
-    if (config.kind === 'forPeriod' && tooLong(config.duration)) {
-      ctx.problem('JCT_DURATION_TOO_LONG', `a pause lasts at most 100 years (${MAX_DURATION_DAYS} days)`, '.duration.amount');
-    }
-        if (config.kind !== 'untilDateTime') return config;
+    if (config.kind === 'forPeriod') checkDurationLength(config.duration, 'a pause', '.duration', ctx);
+    if (config.kind !== 'untilDateTime') return config;
     const at = parseLocalDateTime(config.at, ctx.timeZone);
     if (at === undefined) ctx.problem('JCT_DATE_INVALID', `"${config.at}" is not a valid date-time`, '.at');
     return { kind: 'untilInstant', at: at ?? 0 };

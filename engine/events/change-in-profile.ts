@@ -48,7 +48,7 @@ export default defineElement<Config, Prepared>({
     }
     if (!dated) return { attribute: config.attribute, condition, timeZone: ctx.timeZone };
     const offset = kind === 'isToday' ? {} : { offset: config.value as Duration };
-    const moment = compileMoment({ attribute: config.attribute, when: kind, ...offset, atTime: config.atTime, everyYear: config.everyYear }, ctx);
+    const moment = compileMoment({ attribute: config.attribute, when: kind, ...offset, atTime: config.atTime, everyYear: config.everyYear }, ctx, '.value');
     return moment && { moment };
   },
   activate: (p, host) => {

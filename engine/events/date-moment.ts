@@ -12,7 +12,7 @@
 // minutes and seconds are elapsed time. `everyYear` ignores the attribute's year: each year's
 // occurrence counts, and 29 February falls on 28 February in years without one.
 import { Type, type Static } from '@sinclair/typebox';
-import { addDuration, calendarDays, parseHhMm, subtractDuration, wallTime, wallToTime, type TimeOfDay, type WallTime } from '../calendar.js';
+import { addDuration, calendarDays, checkDurationLength, parseHhMm, subtractDuration, wallTime, wallToTime, type TimeOfDay, type WallTime } from '../calendar.js';
 import { DurationSchema, type Duration } from '../flow-schema.js';
 import type { CompileContext } from '../element.js';
 import type { Value } from '../values.js';
@@ -61,8 +61,8 @@ export interface Occurrence {
 const MIDNIGHT: TimeOfDay = { hour: 0, minute: 0 };
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Checks the attribute (a date or date-time) and the options; undefined after reporting problems. */
-export function compileMoment(config: MomentConfig, ctx: Pick<CompileContext, 'attributes' | 'problem' | 'timeZone'>): Moment | undefined {
+/** Checks the attribute (a date or date-time) and the options (the offset found at `offsetPath`); undefined after reporting problems. */
+export function compileMoment(config: MomentConfig, ctx: Pick<CompileContext, 'attributes' | 'problem' | 'timeZone'>, offsetPath = '.offset'): Moment | undefined {
   const info = ctx.attributes.get(config.attribute);
   if (!info) {
     ctx.problem('JCT_ATTRIBUTE_UNKNOWN', `unknown attribute "${config.attribute}"; define it as a custom attribute of type date or datetime`, '.attribute');
@@ -75,9 +75,10 @@ export function compileMoment(config: MomentConfig, ctx: Pick<CompileContext, 'a
   const wantsOffset = OFFSET_KINDS.has(config.when);
   if (wantsOffset !== (config.offset !== undefined)) {
     const message = wantsOffset ? `"${config.when}" needs an offset, e.g. { "amount": 4, "unit": "hours" }` : `"${config.when}" takes no offset; only isIn and was do`;
-    ctx.problem('JCT_MOMENT_OFFSET', message, '.offset');
+    ctx.problem('JCT_MOMENT_OFFSET', message, offsetPath);
     return undefined;
   }
+  checkDurationLength(config.offset, 'an offset', offsetPath, ctx);
   if (config.atTime !== undefined && info.type === 'datetime' && wantsOffset) {
     ctx.problem('JCT_MOMENT_TIME', `a date-time attribute has its own time; atTime applies to date attributes and to isToday, isTomorrow and wasYesterday`, '.atTime');
     return undefined;

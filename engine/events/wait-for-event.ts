@@ -10,7 +10,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type RunContext } from '../element.js';
 import { DurationSchema } from '../flow-schema.js';
-import { addDuration } from '../calendar.js';
+import { addDuration, checkDurationLength } from '../calendar.js';
 import type { CompiledEventCondition, EventBounds } from '../conditions/events.js';
 import type { ConditionScope } from '../conditions/define.js';
 import { WAIT_KEY_SEPARATOR, type Input, type Outcome } from '../vocabulary.js';
@@ -56,6 +56,7 @@ export default defineElement<Config, Prepared>({
     if (!config.waitFor && !decidesEarly) {
       ctx.problem('JCT_WAIT_NEVER_DECIDES', 'a "happened": false condition is decided when the wait ends: give the wait a "waitFor" duration', '.conditions');
     }
+    checkDurationLength(config.waitFor, 'a wait', '.waitFor', ctx);
     const on = [...new Set(conditions.map((c) => `event:${c.event}`))].join(WAIT_KEY_SEPARATOR);
     return { conditions, mappings, waitFor: config.waitFor, fromEntry: config.includeEventsFromEntry === true, on, decidesEarly };
   },

@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../element.js';
 import { DurationSchema } from '../flow-schema.js';
-import { addDuration } from '../calendar.js';
+import { addDuration, checkDurationLength } from '../calendar.js';
 import { compileCondition, type CompiledCondition } from '../conditions/compile.js';
 import { AttributeConditionSchema } from '../conditions/schema.js';
 import type { Input } from '../vocabulary.js';
@@ -44,7 +44,10 @@ export default defineElement<Config, Prepared>({
   branches: () => ['changed', 'notChanged'],
   waits: true,
   listensFor: () => [PROFILE_CHANGED],
-  compile: (config, ctx) => ({ attribute: config.attribute, condition: compileChange(config, ctx), waitFor: config.waitFor }),
+  compile: (config, ctx) => {
+    checkDurationLength(config.waitFor, 'a wait', '.waitFor', ctx);
+    return { attribute: config.attribute, condition: compileChange(config, ctx), waitFor: config.waitFor };
+  },
   execute: (p, run) => (p.waitFor ? { wait: true, until: addDuration(run.now, p.waitFor, run.timeZone), on: ON_PROFILE_CHANGE } : { wait: true, on: ON_PROFILE_CHANGE }),
   resume: (p, run, input) => {
     if (input.kind === 'timer') return NOT_CHANGED;

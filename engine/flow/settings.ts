@@ -2,7 +2,7 @@
 // typed flow variables with their static or formula defaults.
 import type { CompileContext } from '../element.js';
 import { coerceValue, type Value, type ValueType } from '../values.js';
-import { isValidTimeZone, parseLocalDateTime } from '../calendar.js';
+import { checkDurationLength, isValidTimeZone, parseLocalDateTime } from '../calendar.js';
 import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
 import { isExpressionName } from '../expressions/environment.js';
 import type { Duration, FlowDefinition, Reentry, VariableDefinition } from '../flow-schema.js';
@@ -65,6 +65,7 @@ export function compileSettings(
   if (start !== undefined && end !== undefined && end <= start) {
     report('JCT_SCHEDULE_INVALID', 'the schedule ends before it starts', '$.settings.schedule.end');
   }
+  checkReentryDurations(s.reentry, contextAt('$.settings.reentry'));
   return {
     timeZone,
     reentry: {
@@ -78,6 +79,12 @@ export function compileSettings(
     goal: s.goal?.event,
     variables: (s.variables ?? []).map((v, i) => compileVariable(v, contextAt(`$.settings.variables[${i}]`), report)),
   };
+}
+
+/** The re-entry delay and each limit's window: as long as a wait at most, or the time they reach is no date. */
+function checkReentryDurations(reentry: Reentry | undefined, ctx: CompileContext): void {
+  checkDurationLength(reentry?.delay, 'a re-entry delay', '.delay', ctx);
+  reentry?.limits?.forEach((limit, i) => checkDurationLength(limit.within, 'a re-entry limit', `.limits[${i}].within`, ctx));
 }
 
 function compileInstant(text: string | undefined, tz: string, path: string, report: Report): number | undefined {

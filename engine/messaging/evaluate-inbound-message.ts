@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { defineElement } from '../element.js';
 import { DurationSchema, type Duration } from '../flow-schema.js';
 import type { Channel } from '../person.js';
-import { addDuration } from '../calendar.js';
+import { addDuration, checkDurationLength } from '../calendar.js';
 import { ConditionSchema, checkCondition } from './condition.js';
 import { KeywordIndex } from './keywords.js';
 import { ourAddress } from './address.js';
@@ -69,6 +69,7 @@ export default defineElement<Config, Prepared>({
       names.add(b.name);
       return checkCondition(b.condition, config.channel, ctx, `.branches[${i}].condition`);
     });
+    checkDurationLength(config.timeout, 'a timeout', '.timeout', ctx);
     if (config.saveTo !== undefined && ctx.variables.get(config.saveTo) !== 'text') ctx.problem('JCT_VARIABLE_UNKNOWN', `"${config.saveTo}" is not a text flow variable`, '.saveTo');
     const number = ourAddress(config.number);
     return {

@@ -4,7 +4,10 @@
 // A write costs time linear in the size of what it changes: indexes move by the differences.
 //
 // Rules worth knowing:
-// - A phone or email belongs to at most one person (JCT_CONTACT_TAKEN otherwise).
+// - A phone or email belongs to at most one person (JCT_CONTACT_TAKEN otherwise), and so does
+//   an external id (JCT_EXTERNAL_ID_TAKEN). People restored from the store are not checked, so a
+//   restore never fails on old data: of those sharing a contact or external id, the one restored
+//   later is indexed, and a write checks against it.
 // - Real-time segment membership is re-evaluated for a person whenever that person is
 //   created or changes; defining a segment evaluates everyone but emits no events, since
 //   nobody joined anything: the segment just started to exist.
@@ -275,9 +278,12 @@ export class MemoryPeopleStore implements PeopleStore {
     return () => this.listeners.delete(subscription);
   }
 
-  /** The person the input merges into: the one with its id, or without an id, one with any of its contacts. */
+  /** The person the input merges into: the one with its id, or without an id, the one with its external id or any of its contacts. */
   private match(input: PersonInput): Person | undefined {
     if (input.id !== undefined) return this.people.get(input.id);
+    const externalId = input.standard?.externalId;
+    const owner = typeof externalId === 'string' ? this.byExternalId.get(externalId) : undefined;
+    if (owner !== undefined) return this.people.get(owner);
     const contacts = [...(input.phones ?? []), ...(input.emails ?? [])];
     for (const contact of contacts) {
       const id = this.contacts.map.get(requireContact(contact).value);
@@ -309,6 +315,7 @@ export class MemoryPeopleStore implements PeopleStore {
     if (person === before) return person;
     const contacts = contactsNotIn(person, before);
     this.requireContactsFree(person.id, contacts);
+    this.requireExternalIdFree(person.id, externalIdNotIn(person, before));
     const moves = this.segmentMoves(person);
     this.save(outcome, contacts, moves);
     this.emitAll(outcome, moves);
@@ -336,12 +343,12 @@ export class MemoryPeopleStore implements PeopleStore {
     moveInIndex(this.byCompany, id, person.companies, EMPTY_LIST);
   }
 
-  /** The external id is the system of record's: the newest profile to carry one is found by it. */
+  /** Moves the person in the external id index when their external id changes (a restored person is indexed: the later one wins). */
   private indexExternalId(person: Person, before: Person | undefined): void {
-    const id = person.standard.externalId;
     const was = before?.standard.externalId;
-    if (typeof was === 'string' && was !== id && this.byExternalId.get(was) === person.id) this.byExternalId.delete(was);
-    if (typeof id === 'string') this.byExternalId.set(id, person.id);
+    if (typeof was === 'string' && was !== person.standard.externalId && this.byExternalId.get(was) === person.id) this.byExternalId.delete(was);
+    const id = externalIdNotIn(person, before);
+    if (id !== undefined) this.byExternalId.set(id, person.id);
   }
 
   private requireContactsFree(personId: string, contacts: readonly string[]): void {
@@ -354,6 +361,17 @@ export class MemoryPeopleStore implements PeopleStore {
           { contact, personId: owner },
         );
       }
+    }
+  }
+
+  private requireExternalIdFree(personId: string, externalId: string | undefined): void {
+    const owner = externalId === undefined ? undefined : this.byExternalId.get(externalId);
+    if (owner !== undefined && owner !== personId) {
+      throw new JunctionError(
+        'JCT_EXTERNAL_ID_TAKEN',
+        `external id "${externalId}" already belongs to person "${owner}"; an external id belongs to one person only`,
+        { externalId, personId: owner },
+      );
     }
   }
 
@@ -442,6 +460,12 @@ function invalidSegment(segment: SegmentDefinition, why: string): JunctionError 
 /** The phones and emails of `person` that `other` lacks: after a write, the ones to check and index. */
 function contactsNotIn(person: Person, other: Person | undefined): string[] {
   return [...without(person.phones, other?.phones ?? EMPTY_LIST), ...without(person.emails, other?.emails ?? EMPTY_LIST)];
+}
+
+/** The external id of `person` when `other` lacks it: after a write, the one to check and index. */
+function externalIdNotIn(person: Person, other: Person | undefined): string | undefined {
+  const id = person.standard.externalId;
+  return typeof id === 'string' && id !== other?.standard.externalId ? id : undefined;
 }
 
 /** Puts the person into the segments they join and out of those they leave. */

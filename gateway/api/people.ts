@@ -101,7 +101,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
   const id = (req: { params: Record<string, string> }) => req.params['id']!;
   return [
     {
-      method: 'POST', url: '/people', scope: 'people', summary: 'Create a profile, or merge into the one with the same id, phone or email', schema: { body: PersonSchema }, status: 201, writes: true,
+      method: 'POST', url: '/people', scope: 'people', summary: 'Create a profile, or merge into the one with the same id, external id, phone or email', schema: { body: PersonSchema }, status: 201, writes: true,
       handle: async (req) => {
         const input = req.body as Static<typeof PersonSchema>;
         const receipt = await engine.submit(engine.personKey(input), { kind: 'person.upsert', person: input });

@@ -143,6 +143,23 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   t.same((await call('GET', '/segments')).json, { segments: [] });
 });
 
+t.test('people: an external id belongs to one person', async (t) => {
+  const { call } = await api(t);
+  t.equal((await call('POST', '/people', { id: 't20', standard: { externalId: 'ext-1' } })).status, 201);
+  const taken = await call('POST', '/people', { id: 't21', standard: { externalId: 'ext-1' } });
+  t.same([taken.status, taken.json.error.code, taken.json.error.details], [409, 'JCT_EXTERNAL_ID_TAKEN', { externalId: 'ext-1', personId: 't20' }]);
+  t.match(taken.json.error.message, /"ext-1".*"t20"/);
+  t.equal((await call('GET', '/people/t21')).status, 404, 'nobody created');
+  await call('POST', '/people', { id: 't9', standard: { city: 'Split' } });
+  const patched = await call('PATCH', '/people/t9', { set: { externalId: 'ext-1', city: 'Zadar' } });
+  t.same([patched.status, patched.json.error.code], [409, 'JCT_EXTERNAL_ID_TAKEN']);
+  t.match((await call('GET', '/people/t9')).json, { standard: { city: 'Split' } }, 'nothing changed');
+  t.equal((await call('GET', '/people?externalId=ext-1')).json.id, 't20');
+  t.equal((await call('PATCH', '/people/t20', { set: { externalId: 'ext-2' } })).status, 200);
+  t.equal((await call('PATCH', '/people/t9', { set: { externalId: 'ext-1' } })).status, 200, 'a freed external id is free');
+  t.equal((await call('GET', '/people?externalId=ext-1')).json.id, 't9');
+});
+
 t.test('people: look up by external id; erase a person', async (t) => {
   const { call, w, keys } = await api(t);
   const id = (await call('POST', '/people', { phones: ['+14155550100'], standard: { externalId: 'crm-7' } })).json.id;

@@ -276,6 +276,7 @@ t.test('Change in People Profile: willBeIn 3 days on a date-time, and compile pr
   t.same(codes({ attribute: 'birthDate', operator: 'before', value: '2000-01-01', atTime: '09:00' }), [['JCT_MOMENT_OPERATOR', '$.entryPoints[0].config.atTime']]);
   t.same(codes({ attribute: 'appointmentAt', operator: 'was', value: { amount: 1, unit: 'hours' }, atTime: '09:00' }), [['JCT_MOMENT_TIME', '$.entryPoints[0].config.atTime']]);
   t.same(codes({ attribute: 'birthDate', operator: 'wasToday', everyYear: true, atTime: '09:00' }), []);
+  t.same(codes({ attribute: 'birthDate', operator: 'willBeIn', value: { amount: 200000000, unit: 'days' }, everyYear: true }), [['JCT_DURATION_TOO_LONG', '$.entryPoints[0].config.value.amount']]);
 });
 
 t.test('100,000 people whose dates change while waiting: the right people at the right times', async (t) => {

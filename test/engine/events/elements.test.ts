@@ -376,6 +376,11 @@ runCases('waitForEvent', [
     config: { conditions: [{ event: 'unsubscribe', happened: false }] },
     expect: { problems: [{ code: 'JCT_NOT_HAPPENED_ALONE', path: '$.elements[0].config.conditions' }] },
   },
+  {
+    description: 'a wait longer than 100 years is found at validation: its due time would not be a date',
+    config: { conditions: [{ event: 'person.tagAdded', happened: true }], waitFor: { amount: 1e308, unit: 'seconds' } },
+    expect: { problems: [{ code: 'JCT_DURATION_TOO_LONG', path: '$.elements[0].config.waitFor.amount' }] },
+  },
 ]);
 
 runCases('realTimeEvent', [

@@ -98,6 +98,10 @@ t.test('with an operator only a change meeting it counts', async (t) => {
   t.same(n.engine.validate(flow('x', [{ id: 'w', type: 'waitForProfileChange', config: { attribute: 'nope' } }])).map((p) => [p.code, p.path]), [['JCT_ATTRIBUTE_UNKNOWN', '$.elements[0].config.attribute']]);
   t.same(n.engine.validate(flow('x', [{ id: 'w', type: 'waitForProfileChange', config: { attribute: 'tags' } }])).map((p) => p.code), ['JCT_ATTRIBUTE_TYPE'], 'tags change by their own events');
   t.same(n.engine.validate(flow('x', [{ id: 'w', type: 'waitForProfileChange', config: { attribute: 'tier', value: 'gold' } }])).map((p) => p.code), ['JCT_CONDITION_VALUE'], 'a value needs an operator');
+  const forever = { attribute: 'tier', waitFor: { amount: 200000000, unit: 'days' } };
+  t.same(n.engine.validate(flow('x', [{ id: 'w', type: 'waitForProfileChange', config: forever }])).map((p) => [p.code, p.path]), [['JCT_DURATION_TOO_LONG', '$.elements[0].config.waitFor.amount']], 'a wait of more than 100 years');
+  const far = { attribute: 'appointmentAt', when: 'isIn', offset: { amount: 1e20, unit: 'weeks' }, everyYear: true };
+  t.same(n.engine.validate(flow('x', [{ id: 'w', type: 'waitForDate', config: far }])).map((p) => [p.code, p.path]), [['JCT_DURATION_TOO_LONG', '$.elements[0].config.offset.amount']], 'a date offset of more than 100 years');
 });
 
 t.test('notChanged when waitFor ends (calendar days across the spring-forward change); indefinite without it', async (t) => {

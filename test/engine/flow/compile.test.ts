@@ -35,6 +35,19 @@ t.test('a valid flow compiles, with an automatic exit on every unconnected branc
   t.equal(r.flow.settings.reentry.enabled, true);
 });
 
+t.test('re-entry durations longer than 100 years are found at validation: the times they reach would not be dates', async (t) => {
+  const reentry = {
+    enabled: true,
+    delay: { amount: 200000000, unit: 'days' },
+    limits: [{ count: 2, within: { amount: 7, unit: 'days' } }, { count: 3, within: { amount: 1e308, unit: 'seconds' } }],
+  };
+  t.same(codes(problemsOf({ ...base(), settings: { reentry } })), [
+    'JCT_DURATION_TOO_LONG $.settings.reentry.delay.amount',
+    'JCT_DURATION_TOO_LONG $.settings.reentry.limits[1].within.amount',
+  ]);
+  t.same(codes(problemsOf({ ...base(), settings: { reentry: { enabled: true, delay: { amount: 36_525, unit: 'days' } } } })), [], '100 years is allowed');
+});
+
 t.test('not an object, wrong or future schemaVersion', async (t) => {
   t.same(codes(problemsOf(null)), ['JCT_FLOW_SHAPE $']);
   t.same(codes(problemsOf([])), ['JCT_FLOW_SHAPE $']);

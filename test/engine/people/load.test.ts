@@ -131,6 +131,17 @@ t.test("a person the store refuses is named by index, keeping the store's code",
   t.throws(() => load({ people: [{ companies: ['acme'] }] }), { code: 'JCT_COMPANY_UNKNOWN', details: { path: '$.people[0]' } });
 });
 
+t.test('people with the same external id: merged without ids, refused with different ones', async (t) => {
+  const merged = load({ people: [{ standard: { externalId: 'crm-1', city: 'Split' } }, { standard: { externalId: 'crm-1', city: 'Zadar' } }] });
+  t.equal(merged.size(), 1);
+  t.equal(merged.findByExternalId('crm-1')?.standard.city, 'Zadar');
+  t.throws(() => load({ people: [{ id: 'a', standard: { externalId: 'crm-1' } }, { id: 'b', standard: { externalId: 'crm-1' } }] }), {
+    code: 'JCT_EXTERNAL_ID_TAKEN',
+    message: /^\$\.people\[1\]: external id "crm-1" already belongs to person "a"/,
+    details: { path: '$.people[1]', externalId: 'crm-1', personId: 'a' },
+  });
+});
+
 t.test('other sections name the failing item too', async (t) => {
   t.throws(() => load({ attributes: [{ name: 'city', type: 'text' }] }), {
     code: 'JCT_ATTRIBUTE_CONFLICT',

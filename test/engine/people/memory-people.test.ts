@@ -106,6 +106,38 @@ t.test('a contact belongs to one person', async (t) => {
   t.equal(store.size(), 2);
 });
 
+t.test('an external id belongs to one person', async (t) => {
+  const { store, events } = setup();
+  store.upsert({ id: 'a', standard: { externalId: 'crm-1' } });
+  store.upsert({ id: 'b', standard: { city: 'Split' } });
+  events.length = 0;
+  t.throws(() => store.update('b', [{ op: 'set', attribute: 'externalId', value: 'crm-1' }]), {
+    code: 'JCT_EXTERNAL_ID_TAKEN',
+    message: 'external id "crm-1" already belongs to person "a"; an external id belongs to one person only',
+    details: { externalId: 'crm-1', personId: 'a' },
+  });
+  t.throws(() => store.upsert({ id: 'c', standard: { externalId: 'crm-1' } }), { code: 'JCT_EXTERNAL_ID_TAKEN' });
+  t.same(store.get('b')?.standard.externalId, undefined, 'nothing applied');
+  t.equal(store.get('c'), undefined);
+  t.same(events, []);
+  t.equal(store.upsert({ standard: { externalId: 'crm-1', city: 'Zadar' } }).id, 'a', 'without an id, the input merges into the one with its external id');
+  t.equal(store.update('a', [{ op: 'set', attribute: 'externalId', value: 'crm-2' }]).standard.externalId, 'crm-2');
+  t.equal(store.update('b', [{ op: 'set', attribute: 'externalId', value: 'crm-1' }]).standard.externalId, 'crm-1', 'a freed external id is free');
+  t.equal(store.findByExternalId('crm-1')?.id, 'b');
+  t.equal(store.findByExternalId('crm-2')?.id, 'a');
+});
+
+t.test('people restored with the same external id: the later one is found, and nothing fails', async (t) => {
+  const { store } = setup();
+  const restored = (id: string, city: string): Person => ({ id, standard: { externalId: 'crm-1', city }, custom: {}, phones: [], emails: [], tags: [], companies: [], lastContacted: {} });
+  store.restore(restored('a', 'Split'));
+  store.restore(restored('b', 'Zadar'));
+  t.equal(store.findByExternalId('crm-1')?.id, 'b');
+  store.update('a', [{ op: 'set', attribute: 'city', value: 'Pula' }]);
+  t.equal(store.findByExternalId('crm-1')?.id, 'b', 'a write that leaves the external id alone does not take it over');
+  t.throws(() => store.upsert({ id: 'c', standard: { externalId: 'crm-1' } }), { code: 'JCT_EXTERNAL_ID_TAKEN', details: { personId: 'b' } });
+});
+
 t.test('upsert refuses unknown companies and bad input before changing anything', async (t) => {
   const { store, events } = setup();
   t.throws(() => store.upsert({ companies: ['nope', 'nada'] }), {

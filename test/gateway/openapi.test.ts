@@ -11,7 +11,11 @@ import { world } from '../engine/helpers.js';
 
 interface Document {
   openapi: string;
-  paths: Record<string, Record<string, { requestBody?: unknown; parameters?: Array<{ name: string }> }>>;
+  paths: Record<string, Record<string, { requestBody?: unknown; parameters?: Array<{ name: string }>; responses?: Record<string, Response> }>>;
+}
+
+interface Response {
+  content?: Record<string, { schema: { properties: Record<string, unknown> } }>;
 }
 
 async function serve(t: Test) {
@@ -61,7 +65,7 @@ t.test('GET /openapi.json: a valid OpenAPI 3.1 document of every route served', 
   }
   t.ok(doc.paths['/flows/{id}/participants']!['post']!.requestBody, 'a route body schema is in the document');
   t.same(doc.paths['/flows/{id}']!['get']!.parameters!.map((p) => p.name).sort(), ['id', 'versions'], 'path and query parameters');
-  const created = doc.paths['/api/v1/flows']!['post']!.responses as Record<string, { content?: Record<string, { schema: { properties: Record<string, unknown> } }> }>;
+  const created = doc.paths['/api/v1/flows']!['post']!.responses!;
   t.same(Object.keys(created).sort(), ['201', '4XX', '5XX'], 'a create documents its 201 and the errors');
   t.same(Object.keys(created['4XX']!.content!['application/json']!.schema.properties), ['error'], 'errors in the one error shape');
   t.ok(doc.paths['/api/v1/flows/{id}']!['delete']!.responses!['204'], 'a delete its 204');

@@ -4,8 +4,10 @@
 // (GET /healthz 200 {"status":"standby"}; GET /readyz 503 JCT_STANDBY) and forwards every other
 // request, unchanged (method, path, headers, body), to the owner's advertised address, so a
 // load balancer may send anything to any process. With no owner serving, or the owner out of
-// reach, requests get 503 JCT_STANDBY with Retry-After. Once the lease is taken, the server
-// closes and `junction start` opens the store and listens on the same port in its place.
+// reach, requests get 503 JCT_STANDBY with Retry-After. Once the lease is taken the server keeps
+// the port: it answers 503 JCT_STANDBY (Retry-After: 1) while `junction start` opens the store
+// and recovers, and the app then serves its requests (gateway/listening-server.ts), so a client
+// is never refused a connection nor cut off during a takeover.
 // SIGINT/SIGTERM while standing by stop it gracefully: `stopping` is logged, the server and the
 // wait for the lease are closed, exit 0.
 // WebSocket upgrades are not forwarded: they get the same 503 (clients reconnect). A forwarded
@@ -13,12 +15,13 @@
 // address that leads back to a standby, e.g. a load balancer's, would otherwise loop). It also
 // carries the caller's address appended to X-Forwarded-For, which the owner believes when the
 // standby's address is in its `trustProxy`.
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { request as secureRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
 import type { JunctionConfig } from '../config/index.js';
 import type { LeaseHolder, LeaseOptions } from '../engine/store/lease.js';
+import type { ListeningServer } from '../gateway/listening-server.js';
 import { acquireLease, type ClusterLease } from './store.js';
 import { listenError } from './listen.js';
 
@@ -28,13 +31,23 @@ const FORWARDED = 'x-junction-forwarded';
 /** Exit code of a process that lost its lease: its working state is stale; restarted, it stands by. */
 const LEASE_LOST_EXIT = 3;
 
-/** Waits (serving as a standby) until this process owns the partitions; returns the lease and the port it stood by on. */
-export async function standBy(config: JunctionConfig, logger: pino.Logger): Promise<{ lease: ClusterLease; port: number }> {
+/**
+ * The standby's server once this process holds the lease, still listening on Junction's port:
+ * it answers 503 JCT_STANDBY until `serve` hands its requests to the app. Until then it does not
+ * keep the process alive, so that a start failing meanwhile ends.
+ */
+export interface HeldServer extends ListeningServer {
+  /** Where it listens, e.g. http://127.0.0.1:8080. */
+  readonly address: string;
+}
+
+/** Waits (serving as a standby) until this process owns the partitions; returns the lease and the server it stood by on, kept listening. */
+export async function standBy(config: JunctionConfig, logger: pino.Logger): Promise<{ lease: ClusterLease; server: HeldServer }> {
   let owner: LeaseHolder | undefined;
-  const server = createServer((req, res) => answerStandingBy(req, res, owner));
-  server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\n\r\n'));
-  const port = await listen(server, config);
-  logger.info({ address: `http://${config.host}:${port}` }, 'Junction is standing by');
+  let answer: RequestListener = (req, res) => answerStandingBy(req, res, owner);
+  const server = createServer((req, res) => answer(req, res));
+  const address = addressOf(await listen(server, config));
+  logger.info({ address }, 'Junction is standing by');
   const options: LeaseOptions = {
     ttlMs: config.leaseMs,
     pollMs: askEvery(config.leaseMs),
@@ -51,13 +64,19 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger): Prom
   };
   const stop = stopOnSignal(logger);
   const lease = await acquireLease(config, { ...options, signal: stop.signal })
-    .finally(() => {
-      stop.forget();
-      return close(server);
-    })
-    .catch((err: unknown) => (stop.signal.aborted ? process.exit(0) : Promise.reject(err)));
+    .finally(() => stop.forget())
+    .catch(async (err: unknown) => {
+      await close(server);
+      return stop.signal.aborted ? process.exit(0) : Promise.reject(err);
+    });
+  answer = (req, res) => answerTakingOver(req, res, lease.owner);
+  server.unref();
   logger.info({ owner: lease.owner, token: lease.token }, 'took the lease: this process owns the partitions');
-  return { lease, port };
+  const serve = (handler: RequestListener): void => {
+    answer = handler;
+    server.ref();
+  };
+  return { lease, server: { server, address, serve } };
 }
 
 /** While standing by, SIGINT/SIGTERM log `stopping` and abort `signal` (the wait for the lease); forget() hands the signals back to start. */
@@ -88,20 +107,41 @@ async function close(server: Server): Promise<void> {
   await new Promise((resolve) => server.close(resolve));
 }
 
-function listen(server: Server, config: JunctionConfig): Promise<number> {
+function listen(server: Server, config: JunctionConfig): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', (err) => reject(listenError(err, config)));
-    server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
+    server.listen(config.port, config.host, () => resolve(server.address() as AddressInfo));
   });
+}
+
+/** The URL of a listening address, an IPv6 one in brackets. */
+function addressOf({ address, family, port }: AddressInfo): string {
+  return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
 }
 
 /** What a standby answers a request: its own health, or the request forwarded to `owner`, or 503. */
 export function answerStandingBy(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | undefined): void {
-  const path = (req.url ?? '/').split('?')[0];
-  if (req.method === 'GET' && (path === '/healthz' || path === '/health')) return json(res, 200, { status: 'standby' });
-  if (path === '/readyz') return refuse(res, owner, `this process stands by: ${owner?.address ? 'another process owns the partitions' : 'no owner of the partitions serves yet'}`);
-  if (owner === undefined || owner.address === '' || req.headers[FORWARDED] !== undefined) return refuse(res, owner);
+  if (answeredHealth(req, res)) return;
+  if (pathOf(req) === '/readyz') return refuse(res, owner?.owner, `this process stands by: ${owner?.address ? 'another process owns the partitions' : 'no owner of the partitions serves yet'}`);
+  if (owner === undefined || owner.address === '' || req.headers[FORWARDED] !== undefined || req.headers.upgrade !== undefined) return refuse(res, owner?.owner, refusal(owner));
   forward(req, res, owner);
+}
+
+/** What a standby answers once it holds the lease (`self` names it), until its state is recovered: its health, else 503. */
+export function answerTakingOver(req: IncomingMessage, res: ServerResponse, self: string): void {
+  if (!answeredHealth(req, res)) refuse(res, self, 'this process is taking over the partitions: it serves once its state is recovered');
+}
+
+/** Answers GET /healthz (and /health, its older name): a standby is alive. */
+function answeredHealth(req: IncomingMessage, res: ServerResponse): boolean {
+  const path = pathOf(req);
+  if (req.method !== 'GET' || (path !== '/healthz' && path !== '/health')) return false;
+  json(res, 200, { status: 'standby' });
+  return true;
+}
+
+function pathOf(req: IncomingMessage): string | undefined {
+  return (req.url ?? '/').split('?')[0];
 }
 
 /** Sends the request to the owner as it came, and its answer back as it comes. */
@@ -113,7 +153,7 @@ function forward(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder):
     res.writeHead(answered.statusCode ?? 502, answered.headers);
     answered.pipe(res);
   });
-  upstream.on('error', () => (res.headersSent ? res.destroy() : refuse(res, owner)));
+  upstream.on('error', () => (res.headersSent ? res.destroy() : refuse(res, owner.owner, refusal(owner))));
   req.pipe(upstream);
 }
 
@@ -124,9 +164,10 @@ function forwardedFor(req: IncomingMessage): string {
   return before ? `${String(before)}, ${caller}` : caller;
 }
 
-function refuse(res: ServerResponse, owner: LeaseHolder | undefined, message = refusal(owner)): void {
+/** 503 JCT_STANDBY with Retry-After: 1; details name the owner of the partitions, if any. */
+function refuse(res: ServerResponse, owner: string | undefined, message: string): void {
   res.setHeader('retry-after', '1');
-  json(res, 503, { error: { code: 'JCT_STANDBY', message, details: { owner: owner?.owner ?? null } } });
+  json(res, 503, { error: { code: 'JCT_STANDBY', message, details: { owner: owner ?? null } } });
 }
 
 function refusal(owner: LeaseHolder | undefined): string {

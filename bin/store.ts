@@ -6,6 +6,8 @@
 // stores' modules (and their clients, pg and ioredis) are imported only when configured.
 // A server store that cannot be reached at start is tried again with backoff (one line logged
 // per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error.
+// Once a store with Redis is open, a Redis that is not persistent or evicts keys is warned of,
+// once (engine/store/redis-settings.ts).
 // API keys are kept with the state: in keys.db beside the embedded store, in the server store
 // otherwise (openKeys), so that every process of a cluster accepts the same keys. A server
 // store's keys start opening before the state does (openKeysEarly): they are the cluster's, not
@@ -70,7 +72,16 @@ export async function openStore(config: JunctionConfig, logger: Logger, lease?: 
   const kind = storeKind(config);
   if (kind === 'memory') return new MemoryBackend();
   if (kind === 'embedded') return new SqliteBackend({ dir: config.dataDir, synchronous: config.sync });
-  return retried(await opener(kind, config, logger, lease), config.storeStartTimeoutS * 1000, storeName(config), logger, wait);
+  const backend = await retried(await opener(kind, config, logger, lease), config.storeStartTimeoutS * 1000, storeName(config), logger, wait);
+  if (kind !== 'postgres') await warnOfRedisRisks(config.redisUrl, logger);
+  return backend;
+}
+
+/** One warning per setting of the Redis server that puts acknowledged input at risk (JCT_REDIS_AT_RISK); none when they cannot be read. */
+async function warnOfRedisRisks(url: string, logger: Logger): Promise<void> {
+  const { redisRisks } = await import('../engine/store/redis-settings.js');
+  const risks = await redisRisks(url).catch(() => []); // the store just answered: a failure here is not worth a word
+  for (const { setting, value, risk } of risks) logger.warn({ code: 'JCT_REDIS_AT_RISK', store: `redis ${shownUrl(url)}`, setting, value }, risk);
 }
 
 /** How to open the server store of `kind`, with only that store's modules imported. */

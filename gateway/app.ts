@@ -4,7 +4,8 @@
 // management API under /api/v1 (api/), its live feed (feed.ts) and the routes modules declare
 // (module-routes.ts). No business rule lives here: routes call the engine. Fastify's
 // per-request logging is off: it halves throughput and says nothing an operator needs;
-// failures (5xx) are logged by errors.ts.
+// failures (5xx) are logged by errors.ts. In cluster mode it serves on the standby's server,
+// which listens already (listening-server.ts), instead of listening itself.
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
@@ -22,6 +23,7 @@ import { guard } from './auth/guard.js';
 import { registerNotify } from './api/notify.js';
 import { KeyStore } from './auth/keys.js';
 import { MemoryKeyTable } from './auth/key-table.js';
+import { adopt, type ListeningServer } from './listening-server.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -42,6 +44,8 @@ export interface AppOptions {
   redisPrefix?: string;
   /** Proxies whose X-Forwarded-For is believed (configuration `trustProxy`: addresses, ranges, names); default none. */
   trustProxy?: string;
+  /** A server listening already that the app serves once ready, instead of listening itself (cluster mode: the standby's). */
+  server?: ListeningServer;
 }
 
 declare module 'fastify' {
@@ -59,6 +63,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   const errorCounts: ErrorCounts = {};
   const replyError = errorReplier(errorCounts, options.logger ?? silent);
   // Requests arriving while closing are served (the engine closes after the app), not answered in Fastify's own 503 shape.
+  const adopted = options.server && adopt(options.server);
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
@@ -66,6 +71,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     clientErrorHandler: clientErrorAnswer(errorCounts),
     return503OnClosing: false,
     trustProxy: options.trustProxy || false,
+    serverFactory: adopted?.serverFactory,
   });
   app.decorate('errorCounts', errorCounts);
   app.decorate('keys', options.keys ?? new KeyStore(new MemoryKeyTable()));
@@ -103,5 +109,6 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   registerApi(app, engine);
   registerFeed(app, engine);
   mountModuleRoutes(app, engine);
+  adopted?.hook(app); // last: see listening-server.ts
   return app;
 }

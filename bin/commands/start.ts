@@ -1,6 +1,7 @@
 // `junction start`: in cluster mode first stands by until it holds the lease (standby.ts); opens the store (the embedded one in the data directory by default, locked
 // against a second process), recovers the working state, loads the people file and launches the
-// flows folder's flows that are new or changed, then serves HTTP until stopped. On SIGINT/SIGTERM
+// flows folder's flows that are new or changed, then serves HTTP until stopped (in a cluster on
+// the server it stood by on, which keeps the port meanwhile). On SIGINT/SIGTERM
 // it stops gracefully: no new connections, requests in flight finished, listeners closed, the
 // journal's last batch written, the store closed, exit 0. `--pretty` logs readable lines (pretty.ts).
 // The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
@@ -9,6 +10,7 @@ import { readdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { FastifyInstance } from 'fastify';
 import { ConfigSchema, loadConfig, type JunctionConfig } from '../../config/index.js';
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
@@ -26,7 +28,7 @@ import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
 import { openKeysEarly, openStore, storeName, type ClusterLease, type OpeningKeys } from '../store.js';
 import { listenError } from '../listen.js';
-import { standBy } from '../standby.js';
+import { standBy, type HeldServer } from '../standby.js';
 import { setHeapHeadroom } from '../heap.js';
 
 export async function startCommand(configFile: string | undefined, pretty = false): Promise<void> {
@@ -61,14 +63,14 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
   if (config.adminKey === '') await printFirstAdminKey(keys);
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy });
-  const port = owned?.port ?? config.port; // in a cluster: where this process stood by
-  const address = await app.listen({ host: config.host, port }).catch(async (err: unknown) => {
+  const server = owned?.server; // in a cluster: the server this process stood by on, still listening
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server });
+  const address = await serve(app, config, server).catch(async (err: unknown) => {
     await app.close();
     await engine.close();
     await backend.close();
     await keys.close();
-    throw listenError(err, { ...config, port });
+    throw listenError(err, config);
   });
   await owned?.lease.advertise(config.advertiseUrl || address);
   const listeners = await startListeners(engine, logger);
@@ -95,8 +97,15 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   process.once('SIGTERM', stop);
 }
 
+/** Serves the app: in a cluster on the server this process stood by on, once the app is ready; else listening on Junction's address. Returns where. */
+async function serve(app: FastifyInstance, config: JunctionConfig, server: HeldServer | undefined): Promise<string> {
+  if (!server) return app.listen({ host: config.host, port: config.port });
+  await app.ready();
+  return server.address;
+}
+
 /** In a cluster, stands by until this process owns the partitions; then opens the store. If either fails, the keys being opened are given up. */
-async function ownedStore(config: JunctionConfig, logger: pino.Logger, keys: OpeningKeys): Promise<{ owned?: { lease: ClusterLease; port: number }; backend: JournalBackend }> {
+async function ownedStore(config: JunctionConfig, logger: pino.Logger, keys: OpeningKeys): Promise<{ owned?: { lease: ClusterLease; server: HeldServer }; backend: JournalBackend }> {
   try {
     const owned = config.cluster ? await standBy(config, logger) : undefined;
     return { owned, backend: await openStore(config, logger, owned?.lease) };

@@ -8,21 +8,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { AUTH, startJunction } from './junction-process.js';
-import { closedPort, reachable, unlessReachable } from '../gateway/services.js';
+import { closedPort, unlessReachable } from '../gateway/services.js';
+import { hasRedisServer, redisServer } from '../engine/store/redis-server.js';
 
-async function redisServer(t: Test, port: number, dir: string): Promise<ChildProcess> {
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: 'ignore' });
-  t.teardown(() => server.kill('SIGKILL'));
-  for (let tries = 0; !(await reachable('127.0.0.1', port, 100)); tries++) {
-    if (tries > 100) throw new Error(`redis-server did not start on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return server;
+/** The test's redis-server: append-only, fsync always, its files in `dir`. */
+function durableRedis(t: Test, port: number, dir: string): Promise<ChildProcess> {
+  return redisServer(t, port, ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
 }
-
-const hasRedisServer = (): boolean => process.env['PATH']!.split(path.delimiter).some((d) => fs.existsSync(path.join(d, 'redis-server')));
 
 t.test('Redis lost and back under load: 503s meanwhile, nothing acknowledged lost', async (t) => {
   const skip = hasRedisServer() ? await unlessReachable(t, 'Redis', '127.0.0.1', 6379) : 'redis-server is not installed';
@@ -31,7 +25,7 @@ t.test('Redis lost and back under load: 503s meanwhile, nothing acknowledged los
     const port = await closedPort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-outage-'));
     t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-    let redis = await redisServer(t, port, dir);
+    let redis = await durableRedis(t, port, dir);
     const env = { ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_DATA_DIR: t.testdir(), JUNCTION_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}`, JUNCTION_RATE_LIMIT_PER_SECOND: '1000000' };
     const first = startJunction(env);
     const origin = await first.address;
@@ -59,7 +53,7 @@ t.test('Redis lost and back under load: 503s meanwhile, nothing acknowledged los
     const ready = await fetch(`${origin}/readyz`);
     t.equal(ready.status, 503, '/readyz says the store is out');
     const before = acknowledged.length;
-    redis = await redisServer(t, port, dir);
+    redis = await durableRedis(t, port, dir);
     await until(() => acknowledged.length >= before + 200);
     running = false;
     await Promise.all(workers);

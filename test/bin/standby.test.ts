@@ -1,10 +1,13 @@
 // The standby's answers on their own (no lease, no store): its health, 503 JCT_STANDBY with no
 // owner to forward to, and a request forwarded to the owner as it came (method, path, body,
-// headers) with the forwarding mark and the caller's address appended to X-Forwarded-For.
+// headers) with the forwarding mark and the caller's address appended to X-Forwarded-For; a
+// WebSocket upgrade is refused, not forwarded. Once it holds the lease, until its state is
+// recovered: its health, and 503 JCT_STANDBY naming itself.
 import t, { type Test } from 'tap';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { answerStandingBy, askEvery } from '../../bin/standby.js';
+import { request } from 'node:http';
+import { answerStandingBy, answerTakingOver, askEvery } from '../../bin/standby.js';
 import type { LeaseHolder } from '../../engine/store/lease.js';
 
 async function listen(t: Test, server: Server): Promise<string> {
@@ -50,6 +53,29 @@ t.test('its own health; 503 JCT_STANDBY with Retry-After when there is no owner 
   t.equal(refused.status, 503);
   t.equal(refused.headers.get('retry-after'), '1');
   t.match(await refused.json(), { error: { code: 'JCT_STANDBY', message: 'this process stands by and no owner of the partitions serves yet' } });
+});
+
+t.test('a WebSocket upgrade is refused with 503 JCT_STANDBY, not forwarded', async (t) => {
+  const origin = new URL(await standby(t, { owner: 'a', address: await echoOwner(t), token: '1' }));
+  const answer = await new Promise<{ status?: number; retryAfter?: string }>((resolve, reject) => {
+    const req = request({ host: origin.hostname, port: origin.port, path: '/api/v1/feed', headers: { connection: 'upgrade', upgrade: 'websocket' } });
+    req.on('response', (res) => resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'] }));
+    req.on('upgrade', () => reject(new Error('upgraded')));
+    req.on('error', reject);
+    req.end();
+  });
+  t.same(answer, { status: 503, retryAfter: '1' });
+});
+
+t.test('taking over (the lease taken, the state not yet recovered): its health, else 503 JCT_STANDBY naming itself', async (t) => {
+  const origin = await listen(t, createServer((req, res) => answerTakingOver(req, res, 'b')));
+  t.same(await (await fetch(`${origin}/healthz`)).json(), { status: 'standby' });
+  for (const path of ['/readyz', '/flows']) {
+    const refused = await fetch(`${origin}${path}`, { method: path === '/flows' ? 'POST' : 'GET' });
+    t.equal(refused.status, 503, path);
+    t.equal(refused.headers.get('retry-after'), '1');
+    t.same(await refused.json(), { error: { code: 'JCT_STANDBY', message: 'this process is taking over the partitions: it serves once its state is recovered', details: { owner: 'b' } } });
+  }
 });
 
 t.test('a standby asks for the lease every tenth of its length, between 0.1 and 0.5 s', async (t) => {

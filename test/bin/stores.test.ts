@@ -1,6 +1,6 @@
 // `junction start` on the server stores, chosen by configuration: PostgreSQL (DATABASE_URL) and
 // Redis alone (JUNCTION_STORE=redis, REDIS_URL). A participant added through the Flow API is
-// there after a SIGKILL and a restart; `junction migrate` brings a schema up to date; a store
+// there after a SIGKILL and a restart; a Redis that is not persistent is warned of once at start; `junction migrate` brings a schema up to date; a store
 // that cannot be reached at start is tried again, said in one line without its password, and
 // start gives up with exit code 2 after JUNCTION_STORE_START_TIMEOUT_S.
 import t, { type Test } from 'tap';
@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { AUTH, startJunction } from './junction-process.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 import { closedPort, unlessReachable } from '../gateway/services.js';
+import { hasRedisServer, redisServer } from '../engine/store/redis-server.js';
 
 const run = promisify(execFile);
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -59,6 +60,17 @@ t.test('Redis alone', async (t) => {
     });
     await survivesKill(t, { ...base(t), JUNCTION_STORE: 'redis', REDIS_URL, JUNCTION_REDIS_PREFIX: prefix });
   });
+});
+
+t.test('a Redis that is not persistent: one warning at start, naming the setting and what it risks', { skip: hasRedisServer() ? false : 'redis-server is not installed' }, async (t) => {
+  const port = await closedPort();
+  await redisServer(t, port, ['--appendonly', 'no', '--save', '', '--dir', t.testdir()]);
+  const p = startJunction({ ...base(t), JUNCTION_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` });
+  t.teardown(() => p.child.kill('SIGKILL'));
+  await p.address;
+  const warnings = p.logs.filter((l) => l['code'] === 'JCT_REDIS_AT_RISK');
+  t.match(warnings, [{ level: 40, setting: 'appendonly', value: 'no', store: `redis redis://127.0.0.1:${port}`, msg: /a restart of Redis loses what Junction acknowledged/ }]);
+  t.equal(warnings.length, 1, 'once, and nothing of maxmemory-policy (noeviction by default)');
 });
 
 t.test('a store out of reach at start: retried, said plainly, then exit 2 (an error, like every failed command)', async (t) => {

@@ -28,6 +28,9 @@ import { listenError } from './listen.js';
 /** The header a forwarded request carries. */
 const FORWARDED = 'x-junction-forwarded';
 
+/** How long a forward may wait without a byte from the owner (ms): an owner paused or cut off must not hold the caller for ever. */
+const FORWARD_IDLE_MS = 30_000;
+
 /** Exit code of a process that lost its lease: its working state is stale; restarted, it stands by. */
 const LEASE_LOST_EXIT = 3;
 
@@ -120,11 +123,11 @@ function addressOf({ address, family, port }: AddressInfo): string {
 }
 
 /** What a standby answers a request: its own health, or the request forwarded to `owner`, or 503. */
-export function answerStandingBy(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | undefined): void {
+export function answerStandingBy(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | undefined, idleMs = FORWARD_IDLE_MS): void {
   if (answeredHealth(req, res)) return;
   if (pathOf(req) === '/readyz') return refuse(res, owner?.owner, `this process stands by: ${owner?.address ? 'another process owns the partitions' : 'no owner of the partitions serves yet'}`);
   if (owner === undefined || owner.address === '' || req.headers[FORWARDED] !== undefined || req.headers.upgrade !== undefined) return refuse(res, owner?.owner, refusal(owner));
-  forward(req, res, owner);
+  forward(req, res, owner, idleMs);
 }
 
 /** What a standby answers once it holds the lease (`self` names it), until its state is recovered: its health, else 503. */
@@ -145,7 +148,7 @@ function pathOf(req: IncomingMessage): string | undefined {
 }
 
 /** Sends the request to the owner as it came, and its answer back as it comes. */
-function forward(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder): void {
+function forward(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder, idleMs: number): void {
   const target = new URL(owner.address);
   const send = target.protocol === 'https:' ? secureRequest : request;
   const headers = { ...req.headers, [FORWARDED]: '1', 'x-forwarded-for': forwardedFor(req) };
@@ -153,6 +156,7 @@ function forward(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder):
     res.writeHead(answered.statusCode ?? 502, answered.headers);
     answered.pipe(res);
   });
+  upstream.setTimeout(idleMs, () => upstream.destroy(new Error('the owner did not answer')));
   upstream.on('error', () => (res.headersSent ? res.destroy() : refuse(res, owner.owner, refusal(owner))));
   req.pipe(upstream);
 }

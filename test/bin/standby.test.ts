@@ -32,6 +32,17 @@ async function standby(t: Test, owner: LeaseHolder | undefined): Promise<string>
   return listen(t, createServer((req, res) => answerStandingBy(req, res, owner)));
 }
 
+t.test('an owner that takes the request and never answers: 503 JCT_STANDBY once the forward has been idle too long', async (t) => {
+  const silent = createServer(() => {}); // reads the request, never answers (a paused owner)
+  const address = await listen(t, silent);
+  t.teardown(() => silent.closeAllConnections());
+  const origin = await listen(t, createServer((req, res) => answerStandingBy(req, res, { owner: 'paused', address, token: '1' }, 100)));
+  const r = await fetch(`${origin}/flows`);
+  t.equal(r.status, 503);
+  t.equal(r.headers.get('retry-after'), '1');
+  t.match(await r.json(), { error: { code: 'JCT_STANDBY', details: { owner: 'paused' } } });
+});
+
 t.test('forwarded as it came, marked, the caller appended to X-Forwarded-For', async (t) => {
   const origin = await standby(t, { owner: 'a', address: await echoOwner(t), token: '1' });
   const first = await fetch(`${origin}/flows/welcome/participants?x=1`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: '{"person":{"id":"ana"}}' });

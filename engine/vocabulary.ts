@@ -239,6 +239,8 @@ export interface FlowRecord {
   statusAt: number;
   /** Epoch ms the version first became active (events before it do not start it). */
   activatedAt?: number;
+  /** Saved from a file of the flows folder at start: that file is launched again only once it changes. */
+  fromFile?: true;
 }
 
 export type { Person, Value };

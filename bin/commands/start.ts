@@ -165,17 +165,25 @@ function loadPeopleAtStart(file: string, people: MemoryPeopleStore, restored: bo
   loadPeople(restored ? { ...doc, people: [] } : doc, people);
 }
 
-/** Launches each flow file whose definition is not already the flow's latest version. */
+/**
+ * Launches each flow file that changed since it was last launched from the folder (or that no
+ * version has yet). A flow changed through the API since is left as it is while its file stays
+ * the same: a restart does not undo it. Stores from before versions were marked compare the
+ * file with the latest launched version.
+ */
 function launchFolder(engine: Engine, folder: string, logger: pino.Logger): void {
   for (const file of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
     try {
       const doc = readJson(join(folder, file)) as { id?: unknown };
-      const latest = typeof doc.id === 'string' ? engine.status(doc.id) : undefined;
-      if (latest && latest.status !== 'draft' && isDeepStrictEqual(latest.definition, doc)) {
-        logger.info({ flow: latest.id, version: latest.version, status: latest.status }, 'flow recovered');
+      const versions = typeof doc.id === 'string' ? engine.flowVersions(doc.id) : [];
+      const launched = versions.filter((v) => v.status !== 'draft');
+      const fromFile = launched.findLast((v) => v.fromFile) ?? (versions.some((v) => v.fromFile) ? undefined : launched.at(-1));
+      if (fromFile && isDeepStrictEqual(fromFile.definition, doc)) {
+        const latest = versions.at(-1)!;
+        logger.info({ flow: latest.id, version: latest.version, status: latest.status, ...(latest !== fromFile ? { file: fromFile.version } : {}) }, 'flow recovered');
         continue;
       }
-      const record = engine.save(doc);
+      const record = engine.save(doc, { fromFile: true });
       engine.launch(record.id);
       logger.info({ flow: record.id, version: record.version, status: record.status }, 'flow launched');
     } catch (err) {

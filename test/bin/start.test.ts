@@ -3,6 +3,8 @@
 // second process on the same data directory refused.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { AUTH, startJunction, type JunctionProcess } from './junction-process.js';
 
@@ -63,6 +65,40 @@ t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its s
   t.equal(after.metrics.profilesInFlow, 1, 'the participant and the metrics survived the restart');
   again.child.kill('SIGTERM');
   await once(again.child, 'exit');
+});
+
+t.test('a flow changed through the API stays changed across a restart while its file is the same; a changed file is launched', async (t) => {
+  const dir = t.testdir({ flows: {} });
+  const file = join(dir, 'flows', 'welcome.json');
+  const welcome = JSON.parse(readFileSync('examples/flows/welcome.json', 'utf8')) as { name: string };
+  writeFileSync(file, JSON.stringify(welcome));
+  const environment = { ...env(join(dir, 'data')), JUNCTION_FLOWS: join(dir, 'flows') };
+  /** Starts Junction; the welcome flow's versions as [version, name, status], and how to call and stop it. */
+  const run = async () => {
+    const j = startJunction(environment);
+    t.teardown(() => j.child.kill('SIGKILL'));
+    const address = await j.address;
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${address}/api/v1/flows/welcome${path}`, { method, headers: { ...AUTH, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const { versions } = (await (await call('GET', '/versions')).json()) as { versions: Array<{ version: number; name: string; status: string }> };
+    const stop = async () => {
+      j.child.kill('SIGTERM');
+      await once(j.child, 'exit');
+    };
+    return { latest: versions.map((v) => [v.version, v.name, v.status]).at(-1), call, stop };
+  };
+  const first = await run();
+  t.same(first.latest, [1, welcome.name, 'active']);
+  t.equal((await first.call('POST', '/versions', { ...welcome, name: 'Welcome, changed through the API' })).status, 201);
+  t.equal((await first.call('POST', '/launch')).status, 200);
+  await first.stop();
+  const second = await run();
+  t.same(second.latest, [2, 'Welcome, changed through the API', 'active'], 'the restart did not launch the unchanged file over it');
+  await second.stop();
+  writeFileSync(file, JSON.stringify({ ...welcome, name: 'Welcome, changed in the file' }));
+  const third = await run();
+  t.same(third.latest, [3, 'Welcome, changed in the file', 'active'], 'a changed file is launched as the next version');
+  await third.stop();
 });
 
 t.test('bad module settings stop the start with every problem named', async (t) => {

@@ -177,4 +177,6 @@ t.test('the signed-callback JWT: the §2.4 vector, a fresh token over this body,
   t.throws(() => ncco.verify(jsonPost('/ivr/vonage/event', body), { signatureSecret: SECRET }, now), { code: 'JCT_SIGNATURE_MISSING' });
   const answer = get('/ivr/vonage/answer', LEG, { authorization: `Bearer ${jwt({ iat: Math.floor(now / 1000), iss: 'Vonage' })}` });
   t.doesNotThrow(() => ncco.verify(answer, { signatureSecret: SECRET }, now), 'a body-less GET may carry no payload_hash');
+  const undated = get('/ivr/vonage/answer', LEG, { authorization: `Bearer ${jwt({ iss: 'Vonage' })}` });
+  t.throws(() => ncco.verify(undated, { signatureSecret: SECRET }, now), { code: 'JCT_SIGNATURE_INVALID', message: /carries no timestamp/ }, 'a token without iat says so');
 });

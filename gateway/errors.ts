@@ -51,7 +51,6 @@ const JUNCTION_STATUS: Record<string, number> = {
   JCT_ATTRIBUTE_CONFLICT: 409,
   JCT_EVENT_PROPERTY_CONFLICT: 409,
   JCT_IDEMPOTENCY_KEY_REUSED: 422,
-  JCT_UNSUPPORTED_MEDIA_TYPE: 415,
   JCT_UPGRADE_REQUIRED: 426,
   JCT_SIGNATURE_MISSING: 401,
   JCT_SIGNATURE_INVALID: 403,
@@ -110,13 +109,17 @@ export function clientErrorAnswer(counts: ErrorCounts): (err: NodeJS.ErrnoExcept
   return (err, socket) => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const { status, code, message } = unreadable(err.code);
-    const forStatus = (counts[status] ??= {});
-    forStatus[code] = (forStatus[code] ?? 0) + 1;
+    count(counts, status, code);
     const body = JSON.stringify({ error: { code, message, details: {} } });
     const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
     if (socket.writable) socket.write(head + body);
     socket.destroy();
   };
+}
+
+function count(counts: ErrorCounts, status: number, code: string): void {
+  const forStatus = (counts[status] ??= {});
+  forStatus[code] = (forStatus[code] ?? 0) + 1;
 }
 
 function unreadable(nodeCode: string | undefined): Answer {
@@ -130,8 +133,7 @@ export function errorReplier(counts: ErrorCounts, logger: ErrorLogger, now: () =
   const warnOnce = throttledWarning(logger, now);
   return (err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const { status, code, message, details } = answerFor(err);
-    const forStatus = (counts[status] ??= {});
-    forStatus[code] = (forStatus[code] ?? 0) + 1;
+    count(counts, status, code);
     const error = { code, message, details: status >= 500 ? { ...details, requestId: req.id } : (details ?? {}) };
     const where = { requestId: req.id, method: req.method, route: req.routeOptions.url };
     if ((status === 503 && OUTAGE_CODES.has(code)) || WEBHOOK_REFUSALS.has(code)) warnOnce({ code, status, message, details: error.details, ...where });

@@ -13,7 +13,7 @@
 // to its `onBinary` handler, e.g. a voice platform's audio stream) and handed to the module as
 // they arrive. A message its handler throws on is answered with nothing and counted by code
 // (`app.socketErrors`). Like every route, nothing is logged per request or per message.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { WEBSOCKET_OPTIONS, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
 import type { WebSocket } from 'ws';
@@ -137,10 +137,11 @@ function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext):
   });
 }
 
-/** Refuses a body that is not JSON (a route declaring `json`), as the API's own routes do. */
+/** Refuses a body that is not JSON (a route declaring `json`) with the error Fastify gives the API's own routes (415). */
 async function requireJson(req: FastifyRequest): Promise<void> {
   if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return; // no body: the schema says what is missing
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new JunctionError('JCT_UNSUPPORTED_MEDIA_TYPE', 'unsupported content type; send application/json');
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) throw new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(type);
 }
 
 /** The request as a module's handler sees it. */

@@ -307,12 +307,14 @@ export class Engine {
 
   /**
    * Defines one custom attribute, custom event or segment (an item as the people file writes it,
-   * checked the same way); it is journaled and defined again at recovery.
+   * checked the same way); it is journaled and defined again at recovery. Returns the definition
+   * kept (an event defined before keeps its properties: the merge).
    */
-  define(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): void {
+  define(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): unknown {
     loadPeople({ [kind]: [item] }, this.people);
     const kept = kind === 'events' ? this.people.events().get(item.name!) : item; // an event keeps the properties defined before: the merge is kept
     this.journal.put('definition', `${kind}\u0000${item.id ?? item.name}`, kept);
+    return kept;
   }
 
   /** Resolves when everything put so far is durable and no effect handler is running. */

@@ -63,9 +63,9 @@ function journeyView(engine: Engine, s: ParticipantState) {
 }
 
 /** Defines one item (as the people file writes it) and answers it back. */
+/** Defines the item; answers the definition kept (for an event, merged with its earlier one). */
 function define<T extends { name?: string; id?: string }>(engine: Engine, kind: DefinitionKind, item: T): T {
-  engine.define(kind, item);
-  return item;
+  return engine.define(kind, item) as T;
 }
 
 function changesOf(body: Static<typeof Changes>): ProfileChange[] {
@@ -145,11 +145,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
     { method: 'GET', url: '/event-definitions', scope: 'people', summary: 'Every event: built-in, channel and custom, with its properties', handle: () => ({ events: engine.eventCatalog().all() }) },
     {
       method: 'POST', url: '/event-definitions', scope: 'people', summary: "Define a custom event with typed properties (at most one a list), or add properties to one: a property's type never changes", schema: { body: EventSchema }, status: 201, writes: true,
-      handle: (req) => {
-        const def = req.body as Static<typeof EventSchema>;
-        engine.define('events', def);
-        return engine.people.events().get(def.name);
-      },
+      handle: (req) => define(engine, 'events', req.body as Static<typeof EventSchema>),
     },
     {
       method: 'GET', url: '/segments', scope: 'people', summary: 'The segments and how many people each holds',

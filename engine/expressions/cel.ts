@@ -64,7 +64,7 @@ export function compileExpression(
   const finding = inspect(program.ast);
   if (finding) {
     ctx.problem(finding.code, finding.message, subpath);
-    return undefined;
+    if (!finding.runs) return undefined; // else kept for a compile that tolerates it
   }
   const resultType = checked.type ?? 'dyn';
   if (expected !== undefined && !resultFits(resultType, expected)) {

@@ -11,6 +11,8 @@ import { FUNCTIONS } from './functions.js';
 export interface Finding {
   readonly code: string;
   readonly message: string;
+  /** The program still runs as written: a rule added later (RULES_ADDED_LATER in flow/compile.ts). */
+  readonly runs?: true;
 }
 
 const MAX_NESTING = 2;
@@ -57,7 +59,8 @@ function checkPattern(arg: ASTNode | undefined, call: ASTNode): Finding | undefi
   if (pattern === undefined) return argumentProblem(`matches() needs its pattern written as a text literal${at(call)}`);
   if (!compiles(() => new RegExp(pattern))) return argumentProblem(`"${pattern}" is not a valid regular expression${at(call)}`);
   if (!compiles(() => new RE2(pattern))) {
-    return argumentProblem(`"${pattern}" is not RE2 syntax, which CEL patterns use: no backreferences or lookarounds${at(call)}`);
+    const message = `"${pattern}" is not RE2 syntax, which CEL patterns use: no backreferences or lookarounds${at(call)}`;
+    return { code: 'JCT_PATTERN_NOT_RE2', message, runs: true };
   }
   return undefined;
 }

@@ -46,21 +46,32 @@ export interface CompileOptions {
   /** Default: the built-in events and those the registry's modules declare (no custom ones). */
   events?: EventCatalog;
   version?: number;
+  /** Codes of problems that do not fail the compile: they are listed in `tolerated` instead. */
+  tolerate?: ReadonlySet<string>;
 }
 
-export type CompileResult = { ok: true; flow: CompiledFlow } | { ok: false; problems: Problem[] };
+export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[] } | { ok: false; problems: Problem[] };
+
+/**
+ * Rules added after flows that break them could have been launched: a 100-year cap on
+ * durations, RE2 syntax for `matches()` patterns. A launched version that breaks one keeps
+ * running after an upgrade (recovery says so once); a new version must follow them.
+ */
+export const RULES_ADDED_LATER: ReadonlySet<string> = new Set(['JCT_DURATION_TOO_LONG', 'JCT_PATTERN_NOT_RE2']);
 
 /** Validates and compiles; never throws for a bad document. */
 export function compileFlow(doc: unknown, options: CompileOptions): CompileResult {
   const problems: Problem[] = [];
+  const tolerated: Problem[] = [];
   const report: Report = (code, message, path, elementId) => {
-    problems.push(elementId === undefined ? { code, message, path } : { code, message, path, elementId });
+    const list = options.tolerate?.has(code) ? tolerated : problems;
+    list.push(elementId === undefined ? { code, message, path } : { code, message, path, elementId });
   };
   try {
     const flow = readDocument(doc, report);
     if (!flow) return { ok: false, problems };
     const compiled = new FlowCompiler(flow, options, report, () => problems.length).compile();
-    return problems.length === 0 && compiled ? { ok: true, flow: compiled } : { ok: false, problems };
+    return problems.length === 0 && compiled ? { ok: true, flow: compiled, tolerated } : { ok: false, problems };
   } catch (err) {
     // A bug in an element's compile() must not take the caller down with it.
     report('JCT_INTERNAL', `validation stopped: ${err instanceof Error ? err.message : String(err)}`, '$');
@@ -72,11 +83,14 @@ export function compileFlow(doc: unknown, options: CompileOptions): CompileResul
 export function compileFlowOrThrow(doc: unknown, options: CompileOptions): CompiledFlow {
   const result = compileFlow(doc, options);
   if (result.ok) return result.flow;
-  const first = result.problems[0]!;
-  const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : '';
-  throw new JunctionError('JCT_FLOW_INVALID', `flow is invalid: ${first.path}: ${first.message}${more}`, {
-    problems: result.problems,
-  });
+  throw flowInvalid(result.problems);
+}
+
+/** JCT_FLOW_INVALID naming the first problem, with every problem in `details.problems`. */
+export function flowInvalid(problems: Problem[]): JunctionError {
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return new JunctionError('JCT_FLOW_INVALID', `flow is invalid: ${first.path}: ${first.message}${more}`, { problems });
 }
 
 type Report = (code: string, message: string, path: string, elementId?: string) => void;

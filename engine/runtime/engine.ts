@@ -18,7 +18,7 @@ import { coerceValue, type Value } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
 import type { EffectResult, InputDefinition, Reference, Registry, RouteContext, Settings, TriggerHit } from '../module.js';
-import { compileFlow, compileFlowOrThrow, type CompiledFlow } from '../flow/compile.js';
+import { compileFlow, compileFlowOrThrow, flowInvalid, RULES_ADDED_LATER, type CompiledFlow } from '../flow/compile.js';
 import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 import type { Channel, DoNotContactEntry } from '../person.js';
@@ -638,7 +638,7 @@ export class Engine {
     if (!node.def.reconfigure) throw new JunctionError('JCT_ENTRY_NOT_EDITABLE', `entry point "${entryId}" cannot be edited while the flow runs`);
     const definition = structuredClone(live.record.definition); // the record keeps in-place changes (goal, schedule)
     definition.entryPoints.find((e) => e.id === entryId)!.config = config;
-    const updated = compileFlowOrThrow(definition, { ...this.compileOptions(), version: live.flow.version });
+    const updated = this.compileLaunched(definition, live.flow.version);
     const after = updated.nodes[node.index]!.prepared;
     node.def.reconfigure(node.prepared, after, this.entryHost(live, node.index));
     live.deactivate.get(node.index)?.();
@@ -833,11 +833,25 @@ export class Engine {
 
   /** Puts a running version back to work after a restart (its entry points come back once the rest is loaded: rearmEntries). */
   private rearm(record: FlowRecord, lastActivityAt: number): void {
-    const flow = compileFlowOrThrow(record.definition, { ...this.compileOptions(), version: record.version });
+    const flow = this.compileLaunched(record.definition, record.version);
     const live = this.addLive(record, flow);
     live.lastActivityAt = lastActivityAt;
     if (record.status === 'scheduled') return this.armStart(live, flow.settings.start ?? this.clock.now());
     this.armFlowTimers(live);
+  }
+
+  /** Compiles a version launched before, perhaps by an older Junction: rules added since then are told, not enforced. */
+  private compileLaunched(definition: FlowDefinition, version: number): CompiledFlow {
+    const result = compileFlow(definition, { ...this.compileOptions(), version, tolerate: RULES_ADDED_LATER });
+    if (!result.ok) throw flowInvalid(result.problems);
+    if (result.tolerated.length > 0) {
+      const { id } = result.flow;
+      this.logger.warn(
+        { flowId: id, version, code: 'JCT_FLOW_OUTDATED', problems: result.tolerated },
+        `flow "${id}" version ${version} breaks rules added since it was launched; it keeps running, and a new version must follow them`,
+      );
+    }
+    return result.flow;
   }
 
   /**

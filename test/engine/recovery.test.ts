@@ -4,7 +4,7 @@
 // nothing at all.
 import t from 'tap';
 import { Type } from '@sinclair/typebox';
-import { Engine } from '../../engine/runtime/engine.js';
+import { Engine, type Logger } from '../../engine/runtime/engine.js';
 import { JunctionError } from '../../engine/errors.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
@@ -40,7 +40,7 @@ interface Node {
 }
 
 /** An engine over `backend`; `answer` false makes its handler hang (a crash before the answer). */
-function node(backend: MemoryBackend, clock: VirtualClock, answer: boolean): Node {
+function node(backend: MemoryBackend, clock: VirtualClock, answer: boolean, logger?: Logger): Node {
   const calls: Effect[] = [];
   const module: Module = {
     name: 'test',
@@ -48,7 +48,7 @@ function node(backend: MemoryBackend, clock: VirtualClock, answer: boolean): Nod
     effects: [{ kind: 'test.call', perform: (effect) => (calls.push(effect), answer ? 'ok' : new Promise(() => {})) }],
   };
   const people = new MemoryPeopleStore(clock);
-  const engine = new Engine({ clock, people, registry: registryWith([module]), journal: new GroupCommit(backend, { flushMs: 0 }), partitions: 4 });
+  const engine = new Engine({ clock, people, registry: registryWith([module]), journal: new GroupCommit(backend, { flushMs: 0 }), partitions: 4, logger });
   return { engine, people, calls };
 }
 
@@ -176,4 +176,27 @@ t.test('participants past a change of id length load back in order (keys sort as
   clock.advance(DAY);
   await b.engine.idle();
   t.equal(b.engine.metrics('f').profilesExited, 240);
+});
+
+t.test('a version launched before a rule was added keeps running after an upgrade, and the start says so', async (t) => {
+  const backend = new MemoryBackend();
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const a = node(backend, clock, true);
+  const check = { id: 'check', type: 'updateVariable', config: { updates: [{ variable: 'ok', formula: '"ab".matches("a(?=b)")' }] }, branches: { next: 'long' } };
+  a.engine.save(flow('f', [pauseDays('p', 1, 'check'), check, pauseDays('long', 40_000)], { variables: [{ name: 'ok', type: 'boolean' }] }));
+  t.throws(() => a.engine.launch('f'), { code: 'JCT_FLOW_INVALID' }, 'today the rules refuse it');
+  // as an older Junction launched it: the same definition, stored as launched
+  await a.engine.idle();
+  const row = backend.tables.get('flow')!.get('f@1') as { status: string };
+  row.status = 'active';
+  const warnings: Array<{ code?: string; problems?: Array<{ code: string }> }> = [];
+  const logger: Logger = { info() {}, error() {}, warn: (obj) => warnings.push(obj) };
+  const b = node(backend, clock, true, logger);
+  b.engine.recover(backend);
+  t.match(warnings, [{ code: 'JCT_FLOW_OUTDATED', problems: [{ code: 'JCT_PATTERN_NOT_RE2' }, { code: 'JCT_DURATION_TOO_LONG' }] }]);
+  b.people.upsert({ id: 'ana' });
+  t.match(await b.engine.submit('ana', { kind: 'flow.enter', flowId: 'f' }), { entered: true });
+  clock.advance(DAY);
+  await b.engine.idle();
+  t.same(b.engine.journeysOf('ana').map((p) => [p.node, p.vars.ok]), [[3, true]], 'the pattern ran and the long pause holds');
 });

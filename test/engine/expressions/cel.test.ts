@@ -32,15 +32,15 @@ function failure(source: string, expected?: ValueType, vars: Record<string, Valu
   return result.message;
 }
 
-function problems(source: string, expected?: ValueType): Problem[] {
+function problems(source: string, expected?: ValueType, runs = false): Problem[] {
   const ctx = context();
   const compiled = compileExpression(source, ctx, expected, SUBPATH);
-  if (compiled) throw new Error(`${source} compiled`);
+  if (Boolean(compiled) !== runs) throw new Error(`${source} ${runs ? 'did not compile' : 'compiled'}`);
   return ctx.problems;
 }
 
-function problemCode(source: string, expected?: ValueType): string | undefined {
-  const found = problems(source, expected);
+function problemCode(source: string, expected?: ValueType, runs = false): string | undefined {
+  const found = problems(source, expected, runs);
   return found.length === 1 && found[0]?.path === PATH ? found[0].code : JSON.stringify(found);
 }
 
@@ -243,8 +243,9 @@ t.test('hostile expressions are refused at compile, never run', async (t) => {
   );
   t.equal(problemCode('cel.bind(a, items, cel.bind(b, a + a, cel.bind(c, b + b, c + c)))'), 'JCT_EXPRESSION_TOO_COMPLEX');
   t.ok(compileExpression('items.all(a, items.exists(b, a == b))', context(), 'boolean', SUBPATH), 'two deep is fine');
-  t.equal(problemCode('name.matches("(a)\\\\1")'), 'JCT_EXPRESSION_ARGUMENT', 'a backreference is not RE2');
-  t.equal(problemCode('name.matches("a(?=b)")'), 'JCT_EXPRESSION_ARGUMENT', 'a lookahead is not RE2');
+  // reported, and kept for a launched version (RULES_ADDED_LATER)
+  t.equal(problemCode('name.matches("(a)\\\\1")', 'boolean', true), 'JCT_PATTERN_NOT_RE2', 'a backreference is not RE2');
+  t.equal(problemCode('name.matches("a(?=b)")', 'boolean', true), 'JCT_PATTERN_NOT_RE2', 'a lookahead is not RE2');
   t.equal(problemCode('name.matches(name)'), 'JCT_EXPRESSION_ARGUMENT', 'patterns are literals');
   t.equal(problemCode('name.matches("(")'), 'JCT_EXPRESSION_ARGUMENT', 'invalid pattern');
   t.ok(compileExpression('name.matches("^(\\\\d{3}-)+\\\\d{4}$")', context(), 'boolean', SUBPATH), 'exact counts are fine');

@@ -72,7 +72,7 @@ export async function openStore(config: JunctionConfig, logger: Logger, lease?: 
   const kind = storeKind(config);
   if (kind === 'memory') return new MemoryBackend();
   if (kind === 'embedded') return new SqliteBackend({ dir: config.dataDir, synchronous: config.sync });
-  const backend = await retried(await opener(kind, config, logger, lease), config.storeStartTimeoutS * 1000, storeName(config), logger, wait);
+  const backend = await retried(await opener(kind, config, logger, lease), config.storeStartTimeoutS * 1000, wait, { name: storeName(config), logger });
   if (kind !== 'postgres') await warnOfRedisRisks(config.redisUrl, logger);
   return backend;
 }
@@ -138,12 +138,13 @@ export interface OpeningKeys {
 
 /**
  * Starts opening a server store's API keys now, so that their connection and first read overlap
- * the standing by and the store's load (tried again like the store while it cannot be reached);
- * a data directory's keys are opened when awaited, after the store, as before.
+ * the standing by and the store's load (tried again like the store while it cannot be reached,
+ * silently: the store's own tries say so, and it is the same server); a data directory's keys
+ * are opened when awaited, after the store, as before.
  */
-export function openKeysEarly(config: JunctionConfig, logger: Logger, wait = sleep): OpeningKeys {
+export function openKeysEarly(config: JunctionConfig, wait = sleep): OpeningKeys {
   if (keysInDataDir(storeKind(config))) return { opened: () => openKeys(config), abandon: () => {} };
-  const opening = retried(() => openKeys(config), config.storeStartTimeoutS * 1000, `${storeName(config)} (API keys)`, logger, wait);
+  const opening = retried(() => openKeys(config), config.storeStartTimeoutS * 1000, wait);
   opening.catch(() => {}); // its failure is the start's, when awaited
   return { opened: () => opening, abandon: () => void opening.then(({ keys }) => keys.close(), () => {}) };
 }
@@ -164,7 +165,13 @@ function keysOfDataDir(dataDir: string): ReturnType<SqliteKeyTable['all']> {
   }
 }
 
-async function retried<T>(open: () => Promise<T>, withinMs: number, name: string, logger: Logger, wait: (ms: number) => Promise<void>): Promise<T> {
+/** Opens, trying again with backoff within `withinMs` while the store is out of reach; each try told to `told`, if given. */
+async function retried<T>(
+  open: () => Promise<T>,
+  withinMs: number,
+  wait: (ms: number) => Promise<void>,
+  told?: { name: string; logger: Logger },
+): Promise<T> {
   const until = Date.now() + withinMs;
   for (let delay = FIRST_RETRY_MS; ; delay = Math.min(2 * delay, LONGEST_RETRY_MS)) {
     try {
@@ -172,7 +179,7 @@ async function retried<T>(open: () => Promise<T>, withinMs: number, name: string
     } catch (err) {
       const e = toJunctionError(err, 'JCT_STORE_UNAVAILABLE');
       if (e.code !== 'JCT_STORE_UNAVAILABLE' || Date.now() + delay > until) throw e;
-      logger.warn({ code: e.code, store: name, retryInMs: delay }, `the store cannot be reached yet: ${e.message}`);
+      told?.logger.warn({ code: e.code, store: told.name, retryInMs: delay }, `the store cannot be reached yet: ${e.message}`);
       await wait(delay);
     }
   }

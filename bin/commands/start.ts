@@ -40,7 +40,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   setHeapHeadroom(config.heapHeadroomPercent); // before recovery fills the heap
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
-  const opening = openKeysEarly(config, logger);
+  const opening = openKeysEarly(config);
   const { owned, backend } = await ownedStore(config, logger, opening);
   const engine = new Engine({
     clock,

@@ -91,8 +91,9 @@ async function outOfReach(t: Test, env: NodeJS.ProcessEnv, secret: string): Prom
   const p = startJunction(env);
   await t.rejects(p.address, /JCT_STORE_UNAVAILABLE/);
   t.equal(p.child.exitCode ?? ((await once(p.child, 'exit')) as [number])[0], 2);
-  const retries = p.logs.filter((l) => l['code'] === 'JCT_STORE_UNAVAILABLE');
+  const retries = p.logs.filter((l) => l['code'] === 'JCT_STORE_UNAVAILABLE' && l['level'] === 40);
   t.ok(retries.length >= 1, 'each attempt is one warning line');
+  t.same(retries.map((l) => l['retryInMs']), [500], 'the store once per attempt (its API keys, on the same server, say nothing)');
   t.notMatch(JSON.stringify(p.logs), secret, 'no password in the log');
   t.notMatch(await p.address.catch((e: Error) => e.message), secret, 'nor in the error');
   return p.logs;

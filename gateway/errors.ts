@@ -108,13 +108,29 @@ export function answerFor(err: unknown): Answer {
 export function clientErrorAnswer(counts: ErrorCounts): (err: NodeJS.ErrnoException, socket: Duplex) => void {
   return (err, socket) => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
-    const { status, code, message } = unreadable(err.code);
-    count(counts, status, code);
-    const body = JSON.stringify({ error: { code, message, details: {} } });
-    const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
-    if (socket.writable) socket.write(head + body);
-    socket.destroy();
+    answerOnSocket(counts, socket, unreadable(err.code));
   };
+}
+
+/**
+ * ws's `wsClientError`: a WebSocket upgrade whose handshake ws refuses (no or a malformed
+ * Sec-WebSocket-Key, an unknown Sec-WebSocket-Version, …) is answered in the one error shape,
+ * counted, and its connection closed (ws alone answers it in HTML).
+ */
+export function handshakeErrorAnswer(counts: ErrorCounts): (err: Error, socket: Duplex) => void {
+  return (err, socket) => {
+    if (socket.destroyed) return;
+    answerOnSocket(counts, socket, { status: 400, code: 'JCT_WEBSOCKET_HANDSHAKE', message: `the WebSocket handshake is invalid: ${err.message}` });
+  };
+}
+
+/** Answers on a connection Fastify does not answer (the request was not read, or was handed to ws), then closes it. */
+function answerOnSocket(counts: ErrorCounts, socket: Duplex, { status, code, message }: Answer): void {
+  count(counts, status, code);
+  const body = JSON.stringify({ error: { code, message, details: {} } });
+  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
+  if (socket.writable) socket.write(head + body);
+  socket.destroy();
 }
 
 function count(counts: ErrorCounts, status: number, code: string): void {

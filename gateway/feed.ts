@@ -13,6 +13,7 @@ import type { Engine, StepEvent } from '../engine/runtime/engine.js';
 import { ParticipantStatus } from '../engine/vocabulary.js';
 import { API_PREFIX } from './api/route.js';
 import { WEBSOCKET_OPTIONS, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
+import { handshakeErrorAnswer } from './errors.js';
 
 const MAX_BUFFERED = 1024 * 1024;
 
@@ -43,6 +44,7 @@ export function feedMessage(e: StepEvent): Record<string, unknown> {
 
 export function registerFeed(app: FastifyInstance, engine: Engine): void {
   void app.register(websocket, WEBSOCKET_OPTIONS);
+  app.addHook('onReady', async () => void app.websocketServer.on('wsClientError', handshakeErrorAnswer(app.errorCounts)));
   void app.register(async (scope) => {
     scope.addHook('onResponse', closeRefusedUpgrade);
     scope.route({

@@ -80,13 +80,7 @@ t.test('a request too malformed to read: 400 in the one error shape, counted, co
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => app.close());
   const { port } = app.server.address() as AddressInfo;
-  const answer = await new Promise<string>((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n'));
-    let text = '';
-    socket.on('data', (chunk) => (text += String(chunk)));
-    socket.on('close', () => resolve(text));
-    socket.on('error', reject);
-  });
+  const answer = await rawRequest(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n');
   t.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
   t.same(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { error: { code: 'JCT_BAD_REQUEST', message: 'the request is not valid HTTP', details: {} } });
   t.same(app.errorCounts[400], { JCT_BAD_REQUEST: 1 });
@@ -98,6 +92,31 @@ t.test('a WebSocket address asked without an upgrade: 426 JCT_UPGRADE_REQUIRED',
   t.equal(r.statusCode, 426);
   t.same(r.json(), { error: { code: 'JCT_UPGRADE_REQUIRED', message: 'this address is a WebSocket: connect with Upgrade: websocket', details: {} } });
 });
+
+t.test('a WebSocket upgrade with a broken handshake: 400 JCT_WEBSOCKET_HANDSHAKE in the one error shape, counted, closed', async (t) => {
+  const { app } = setup();
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => app.close());
+  const { port } = app.server.address() as AddressInfo;
+  const upgrade = 'GET /api/v1/feed HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n';
+  for (const [headers, what] of [['', 'Sec-WebSocket-Key'], ['Sec-WebSocket-Key: short\r\n', 'Sec-WebSocket-Key']] as const) {
+    const answer = await rawRequest(port, `${upgrade}${headers}Authorization: Bearer ${ADMIN_KEY}\r\n\r\n`);
+    t.match(answer, /^HTTP\/1\.1 400 Bad Request\r\ncontent-type: application\/json/);
+    t.match(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { error: { code: 'JCT_WEBSOCKET_HANDSHAKE', message: new RegExp(what), details: {} } });
+  }
+  t.same(app.errorCounts[400], { JCT_WEBSOCKET_HANDSHAKE: 2 });
+});
+
+/** Sends `text` on a new connection to `port` and gives everything answered until it closes. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += String(chunk)));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
 
 t.test('malformed URL: 400 JCT_URL_INVALID', async (t) => {
   const { app } = setup();

@@ -3,7 +3,8 @@
 // carries, read the delivery reports a status callback carries, and send an OutboundMessage.
 // providerModule() turns one into a module: its webhook route (verify, read, hand everything to
 // the inbox, answer once it is durable), its `message.send` handler (chosen for the senders
-// the provider's settings list), its settings and secrets.
+// the provider's settings list; one listing "*" only for senders no provider lists), its
+// settings and secrets.
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import type { Channel } from '../engine/person.js';
@@ -29,7 +30,7 @@ export const CommonSettings = {
   numbers: Type.Array(Type.String({ minLength: 1, maxLength: 320 }), {
     default: [],
     maxItems: 10_000,
-    description: 'senders this provider sends for (numbers in E.164, WhatsApp numbers, addresses); "*" for any',
+    description: 'senders this provider sends for (numbers in E.164, WhatsApp numbers, addresses); "*" for any sender no other provider lists',
   }),
   timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'longest one request to the provider may take (ms)' }),
   sendsPerSecond: Type.Optional(
@@ -103,7 +104,8 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
     effects: [
       {
         kind: 'message.send',
-        accepts: (effect, settings) => accepts(provider, effect, settings as S),
+        accepts: (effect, settings) => sendsFor(provider, effect, settings as S, effect['from'] as string),
+        fallback: (effect, settings) => sendsFor(provider, effect, settings as S, '*'),
         rate: (settings) => {
           const { sendsPerSecond: perSecond, sendBurst } = settings as S;
           return perSecond === undefined ? undefined : { perSecond, burst: sendBurst ?? Math.max(1, perSecond) };
@@ -146,8 +148,9 @@ async function sendMessage<S extends CommonSettings>(provider: Provider<S>, mess
   return sentMessage(provider.name, tracked.message, providerMessageId, tracked.links);
 }
 
-function accepts<S extends CommonSettings>(provider: Provider<S>, effect: Effect, settings: S): boolean {
-  return provider.channels.includes(effect['channel'] as Channel) && (settings.numbers.includes(effect['from'] as string) || settings.numbers.includes('*'));
+/** Whether the provider sends the effect's channel and lists `sender` among its numbers. */
+function sendsFor<S extends CommonSettings>(provider: Provider<S>, effect: Effect, settings: S, sender: string): boolean {
+  return provider.channels.includes(effect['channel'] as Channel) && settings.numbers.includes(sender);
 }
 
 function outboundOf(effect: Effect): OutboundMessage {

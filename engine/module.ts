@@ -35,6 +35,8 @@ export interface EffectHandler {
   readonly kind: string;
   /** When several handlers serve a kind: does this one perform this entry (e.g. is the sender its number)? Default yes. */
   accepts?(effect: Effect, settings: Settings): boolean;
+  /** When no handler accepts an entry: does this one take it anyway (e.g. it sends for any sender)? Default no. */
+  fallback?(effect: Effect, settings: Settings): boolean;
   /**
    * How fast the outbox may call this handler, from its module's settings (asked once, on first
    * use): `perSecond` (> 0) sustained, up to `burst` (≥ 1) at once; undefined: no limit. Entries
@@ -309,9 +311,10 @@ export class Registry {
     return [...this.elements.values()];
   }
 
-  /** The handler that performs this outbox entry, if any module serves it. */
+  /** The handler that performs this outbox entry, if any module serves it: one that accepts it, else one that takes it as a fallback. */
   handler(effect: Effect): EffectHandler | undefined {
-    return this.handlers.get(effect.kind)?.find((h) => h.accepts?.(effect, this.settingsOf(h)) ?? true);
+    const handlers = this.handlers.get(effect.kind) ?? [];
+    return handlers.find((h) => h.accepts?.(effect, this.settingsOf(h)) ?? true) ?? handlers.find((h) => h.fallback?.(effect, this.settingsOf(h)) ?? false);
   }
 
   input(kind: string): InputDefinition | undefined {

@@ -6,6 +6,8 @@ import { Type } from '@sinclair/typebox';
 import { Registry, type EffectHandler, type Module, type RouteDefinition } from '../../engine/module.js';
 import { coreModule } from '../../engine/elements/index.js';
 import type { Effect } from '../../engine/vocabulary.js';
+import twilio from '../../channels/twilio/index.js';
+import metaWhatsApp from '../../channels/meta-whatsapp/index.js';
 
 const sender = (name: string): EffectHandler => ({
   kind: 'message.send',
@@ -36,6 +38,14 @@ t.test('several handlers serve one kind; the one that accepts the entry performs
   t.same(registry.settings('nosuch'), {});
   t.equal(registry.handler(send('c')), undefined, 'no handler accepts it');
   t.same(registry.routes, [route]);
+});
+
+t.test('a provider that lists a sender sends for it, before one that lists "*" (whatever their order)', async (t) => {
+  const registry = new Registry([twilio, metaWhatsApp], { twilio: { numbers: ['*'] }, 'meta-whatsapp': { numbers: ['+15550600'] } });
+  const whatsApp = (from: string): Effect => ({ ...send('x'), channel: 'whatsapp', from, to: '+385911234567' });
+  t.equal(registry.handler(whatsApp('+15550600')), metaWhatsApp.effects![0], 'the number Meta lists goes through Meta');
+  t.equal(registry.handler(whatsApp('+15550999')), twilio.effects![0], 'any other through the provider that sends for any');
+  t.equal(registry.handler({ ...whatsApp('+15550600'), channel: 'email' }), undefined, 'neither sends email');
 });
 
 t.test('a type or input kind declared twice is refused, naming the module', async (t) => {

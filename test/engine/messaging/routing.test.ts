@@ -156,6 +156,16 @@ t.test('replies go to the phone the person wrote from, not to their first phone'
   );
 });
 
+t.test('a keyword from a sender that cannot be a contact (a short code) starts nothing and is not refused', async (t) => {
+  const w = messagingWorld();
+  launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
+  const receipt = await w.receive(sms('12345', 'JOIN'));
+  t.match(receipt, { delivered: 0, entered: false, reason: 'JCT_CONTACT_INVALID' });
+  await w.engine.idle();
+  t.equal(w.sent.length, 0);
+  t.equal(w.people.size(), 0, 'no profile');
+});
+
 t.test('a send to a blocked contact is not sent and takes notSent', async (t) => {
   const w = messagingWorld();
   launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));

@@ -24,13 +24,17 @@ export const PublicBaseUrl = Type.Optional(
   }),
 );
 
+/** A sender as a provider's `numbers` lists it: what a send's `from` is once normalized (engine/messaging/address.ts), or "*". */
+const SENDER = '^(\\*|\\+[1-9][0-9]{6,14}|[0-9A-Za-z]{1,15}|[^\\sA-Z@]+@[^\\sA-Z@]+)$';
+
 /** Settings every provider has, beside its own. */
 export const CommonSettings = {
   publicBaseUrl: PublicBaseUrl,
-  numbers: Type.Array(Type.String({ minLength: 1, maxLength: 320 }), {
+  numbers: Type.Array(Type.String({ pattern: SENDER, maxLength: 320, description: 'a number in E.164 without spaces (+15550100), a short code or sender id (12345, MyShop), a lower-case email address, or "*"' }), {
     default: [],
     maxItems: 10_000,
-    description: 'senders this provider sends for (numbers in E.164, WhatsApp numbers, addresses); "*" for any sender no other provider lists',
+    description:
+      'senders this provider sends for, as flows name them once normalized: numbers in E.164 without spaces (+15550100, WhatsApp numbers too), short codes and alphanumeric sender ids (12345, MyShop), lower-case email addresses; "*" for any sender no other provider lists',
   }),
   timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'longest one request to the provider may take (ms)' }),
   sendsPerSecond: Type.Optional(

@@ -11,6 +11,7 @@ import type { InboundMessage } from '../../../engine/messaging/message.js';
 import type { Effect } from '../../../engine/vocabulary.js';
 import type { Module } from '../../../engine/module.js';
 import { sentMessage } from '../../../engine/messaging/references.js';
+import twilio from '../../../channels/twilio/index.js';
 import type { OutboundMessage } from '../../../engine/messaging/message.js';
 
 const NUMBER = '+385800100';
@@ -164,6 +165,14 @@ t.test('a keyword from a sender that cannot be a contact (a short code) starts n
   await w.engine.idle();
   t.equal(w.sent.length, 0);
   t.equal(w.people.size(), 0, 'no profile');
+});
+
+t.test('a send from a sender no provider lists fails, naming the sender and the setting', async (t) => {
+  const w = world({ modules: [messagingModule, twilio], settings: { twilio: { numbers: ['+15550100'] } } });
+  launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
+  await w.engine.submit(w.engine.personKey({ phones: ['+385911111111'] }), { kind: 'message.inbound', message: sms('+385911111111', 'JOIN') });
+  await w.engine.idle();
+  t.match(w.logs, [{ level: 'error', obj: { effect: 'message.send', code: 'JCT_EFFECT_UNKNOWN' }, msg: 'no module performs "message.send" on sms from +385800100: no provider lists this sender in its "numbers" setting' }]);
 });
 
 t.test('a send to a blocked contact is not sent and takes notSent', async (t) => {

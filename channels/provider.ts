@@ -3,8 +3,8 @@
 // carries, read the delivery reports a status callback carries, and send an OutboundMessage.
 // providerModule() turns one into a module: its webhook route (verify, read, hand everything to
 // the inbox, answer once it is durable), its `message.send` handler (chosen for the senders
-// the provider's settings list; one listing "*" only for senders no provider lists), its
-// settings and secrets.
+// the provider's settings list: one listing the sender for the message's channel first, then
+// one listing it bare, then one listing "*"), its settings and secrets.
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import type { Channel } from '../engine/person.js';
@@ -24,17 +24,17 @@ export const PublicBaseUrl = Type.Optional(
   }),
 );
 
-/** A sender as a provider's `numbers` lists it: what a send's `from` is once normalized (engine/messaging/address.ts), or "*". */
-const SENDER = '^(\\*|\\+[1-9][0-9]{6,14}|[0-9A-Za-z]{1,15}|[^\\sA-Z@]+@[^\\sA-Z@]+)$';
+/** A sender as a provider's `numbers` lists it: what a send's `from` is once normalized (engine/messaging/address.ts), for one channel when prefixed with it, or "*". */
+const SENDER = '^(\\*|((sms|whatsapp|email):)?(\\+[1-9][0-9]{6,14}|[0-9A-Za-z]{1,15}|[^\\sA-Z@]+@[^\\sA-Z@]+))$';
 
 /** Settings every provider has, beside its own. */
 export const CommonSettings = {
   publicBaseUrl: PublicBaseUrl,
-  numbers: Type.Array(Type.String({ pattern: SENDER, maxLength: 320, description: 'a number in E.164 without spaces (+15550100), a short code or sender id (12345, MyShop), a lower-case email address, or "*"' }), {
+  numbers: Type.Array(Type.String({ pattern: SENDER, maxLength: 320, description: 'a number in E.164 without spaces (+15550100), a short code or sender id (12345, MyShop), a lower-case email address, any of them for one channel (whatsapp:+15550100), or "*"' }), {
     default: [],
     maxItems: 10_000,
     description:
-      'senders this provider sends for, as flows name them once normalized: numbers in E.164 without spaces (+15550100, WhatsApp numbers too), short codes and alphanumeric sender ids (12345, MyShop), lower-case email addresses; "*" for any sender no other provider lists',
+      'senders this provider sends for, as flows name them once normalized: numbers in E.164 without spaces (+15550100, WhatsApp numbers too), short codes and alphanumeric sender ids (12345, MyShop), lower-case email addresses; prefixed with a channel, for that channel only, before any provider that lists the sender bare (sms:+15550100 here, whatsapp:+15550100 at another provider); "*" for any sender no other provider lists',
   }),
   timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'longest one request to the provider may take (ms)' }),
   sendsPerSecond: Type.Optional(
@@ -108,8 +108,7 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
     effects: [
       {
         kind: 'message.send',
-        accepts: (effect, settings) => sendsFor(provider, effect, settings as S, effect['from'] as string),
-        fallback: (effect, settings) => sendsFor(provider, effect, settings as S, '*'),
+        accepts: (effect, settings) => closeness(provider, effect, settings as S),
         rate: (settings) => {
           const { sendsPerSecond: perSecond, sendBurst } = settings as S;
           return perSecond === undefined ? undefined : { perSecond, burst: sendBurst ?? Math.max(1, perSecond) };
@@ -152,9 +151,13 @@ async function sendMessage<S extends CommonSettings>(provider: Provider<S>, mess
   return sentMessage(provider.name, tracked.message, providerMessageId, tracked.links);
 }
 
-/** Whether the provider sends the effect's channel and lists `sender` among its numbers. */
-function sendsFor<S extends CommonSettings>(provider: Provider<S>, effect: Effect, settings: S, sender: string): boolean {
-  return provider.channels.includes(effect['channel'] as Channel) && settings.numbers.includes(sender);
+/** How closely the provider's numbers name the effect's sender: on its channel (`whatsapp:+1…`) 3, on any channel 2, as "*" 1; 0 when not at all or not on a channel it sends. */
+function closeness<S extends CommonSettings>(provider: Provider<S>, effect: Effect, settings: S): number {
+  const channel = effect['channel'] as Channel;
+  const from = effect['from'] as string;
+  if (!provider.channels.includes(channel)) return 0;
+  const listed = settings.numbers;
+  return listed.includes(`${channel}:${from}`) ? 3 : listed.includes(from) ? 2 : listed.includes('*') ? 1 : 0;
 }
 
 function outboundOf(effect: Effect): OutboundMessage {

@@ -89,8 +89,9 @@ t.test("each problem carries its code; a value missing a setting's pattern is ex
 
 t.test("a provider's numbers are written as flows' senders become once normalized, else the start is refused naming each", async (t) => {
   const spec: SettingsSpec = { name: 'twilio', ...twilio.config! };
-  t.same(loadModuleSettings([spec], { twilio: { numbers: ['+15550100', '12345', 'MyShop', 'help@example.com', '*'] } }, {})['twilio']!['numbers'], ['+15550100', '12345', 'MyShop', 'help@example.com', '*']);
-  t.match(errorOf(() => loadModuleSettings([spec], { twilio: { numbers: ['+1 555 0100', 'whatsapp:+15550100', 'Help@Example.com'] } }, {})), {
+  const good = ['+15550100', 'sms:+15550101', '12345', 'MyShop', 'help@example.com', '*'];
+  t.same(loadModuleSettings([spec], { twilio: { numbers: good } }, {})['twilio']!['numbers'], good);
+  t.match(errorOf(() => loadModuleSettings([spec], { twilio: { numbers: ['+1 555 0100', 'whatsapp+15550100', 'Help@Example.com'] } }, {})), {
     details: {
       problems: [
         { code: 'JCT_CONFIG_INVALID', path: '$.modules.twilio.numbers.0', message: /^Expected a number in E\.164 without spaces/ },

@@ -93,6 +93,7 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
     if (!pool) pools.set(settings.timeoutMs, (pool = new ProviderHttp(provider.name, settings.timeoutMs)));
     return pool;
   };
+  const sending = new Set<Promise<unknown>>();
   return {
     name: provider.name,
     config: { schema, secrets: provider.secrets },
@@ -101,7 +102,7 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
         method,
         url: `/webhooks/${provider.name}`,
         access: 'signature' as const,
-        handle: (req: RouteRequest, ctx: RouteContext) => receive(provider, req, ctx),
+        handle: (req: RouteRequest, ctx: RouteContext) => receive(provider, req, ctx, sending),
       })),
       ...(provider.routes ?? []),
     ],
@@ -113,19 +114,19 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
           const { sendsPerSecond: perSecond, sendBurst } = settings as S;
           return perSecond === undefined ? undefined : { perSecond, burst: sendBurst ?? Math.max(1, perSecond) };
         },
-        perform: (effect, ctx) => sendMessage(provider, outboundOf(effect), ctx.settings as S, http(ctx.settings as S)),
+        perform: (effect, ctx) => tracked(sending, sendMessage(provider, outboundOf(effect), ctx.settings as S, http(ctx.settings as S))),
       },
     ],
   };
 }
 
-async function receive<S extends CommonSettings>(provider: Provider<S>, req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
+async function receive<S extends CommonSettings>(provider: Provider<S>, req: RouteRequest, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>): Promise<RouteAnswer> {
   const settings = ctx.settings as S;
   const now = ctx.now();
   const request: WebhookRequest = { ...req, publicUrl: publicUrlOf(req, settings) };
   provider.verify(request, settings, now);
   const { messages, reports } = provider.read(request, settings, now);
-  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx))]);
+  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx, sending))]);
   return provider.accepted ?? OK;
 }
 
@@ -135,13 +136,37 @@ export async function submitInbound(ctx: RouteContext, messages: readonly Inboun
 }
 
 /**
- * A report goes to the person the message was sent to. One on a message we do not know (sent
- * by something else, or longer ago than the reference window) is answered like any other, so
- * the provider does not retry it, and changes nothing.
+ * A report goes to the person the message was sent to. One on a message we do not know yet,
+ * while sends through the provider wait for its answer, waits for those answers (at most
+ * REPORT_HOLD_MS): a provider may report on a message before its answer naming it arrives. One
+ * on a message we still do not know (sent by something else, or longer ago than the reference
+ * window) is answered like any other, so the provider does not retry it, and changes nothing.
  */
-async function submitReport(report: DeliveryReport, ctx: RouteContext): Promise<void> {
-  const personId = ctx.reference(sentRef(report.provider, report.providerMessageId))?.personId;
+async function submitReport(report: DeliveryReport, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>): Promise<void> {
+  const ref = sentRef(report.provider, report.providerMessageId);
+  if (ctx.reference(ref) === undefined && sending.size > 0) await answered(sending);
+  const personId = ctx.reference(ref)?.personId;
   if (personId !== undefined) await ctx.submit(personId, { kind: 'message.status', report });
+}
+
+/** Longest a report waits for the answers of sends in flight (providers want webhooks answered within a few seconds). */
+const REPORT_HOLD_MS = 1000;
+
+/** Resolves once the sends in flight now are answered and their results recorded, or after REPORT_HOLD_MS. */
+async function answered(sending: ReadonlySet<Promise<unknown>>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const held = new Promise<void>((resolve) => (timer = setTimeout(resolve, REPORT_HOLD_MS)));
+  await Promise.race([Promise.allSettled([...sending]), held]);
+  clearTimeout(timer);
+  await new Promise<void>((resolve) => setImmediate(resolve)); // the outbox records a result in the microtasks after its answer
+}
+
+/** Keeps a send in `sending` until it is answered. */
+function tracked<T>(sending: Set<Promise<unknown>>, send: Promise<T>): Promise<T> {
+  sending.add(send);
+  const done = (): void => void sending.delete(send);
+  send.then(done, done);
+  return send;
 }
 
 /** Sends a message (its links made tracked short URLs on our public address when it asks and one is set). */

@@ -20,6 +20,11 @@ export function signatureInvalid(what: string, url?: string): JunctionError {
   );
 }
 
+/** A request signed right but not acceptable for another reason (`why`: stale, replayed): 403. */
+export function signatureRefused(what: string, why: string): JunctionError {
+  return new JunctionError('JCT_SIGNATURE_INVALID', `the ${what} cannot be accepted: ${why}`);
+}
+
 /** A verified request whose content is not what the provider sends: 400. */
 export function payloadInvalid(message: string, details?: Record<string, unknown>): JunctionError {
   return new JunctionError('JCT_PAYLOAD_INVALID', message, details);

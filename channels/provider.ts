@@ -3,7 +3,8 @@
 // carries, read the delivery reports a status callback carries, and send an OutboundMessage.
 // providerModule() turns one into a module: its webhook route (verify, read, hand everything to
 // the inbox, answer once it is durable), its `message.send` handler (chosen for the senders
-// the provider's settings list), its settings and secrets.
+// the provider's settings list: one listing the sender for the message's channel first, then
+// one listing it bare, then one listing "*"), its settings and secrets.
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import type { Channel } from '../engine/person.js';
@@ -23,13 +24,17 @@ export const PublicBaseUrl = Type.Optional(
   }),
 );
 
+/** A sender as a provider's `numbers` lists it: what a send's `from` is once normalized (engine/messaging/address.ts), for one channel when prefixed with it, or "*". */
+const SENDER = '^(\\*|((sms|whatsapp|email):)?(\\+[1-9][0-9]{6,14}|[0-9A-Za-z]{1,15}|[^\\sA-Z@]+@[^\\sA-Z@]+))$';
+
 /** Settings every provider has, beside its own. */
 export const CommonSettings = {
   publicBaseUrl: PublicBaseUrl,
-  numbers: Type.Array(Type.String({ minLength: 1, maxLength: 320 }), {
+  numbers: Type.Array(Type.String({ pattern: SENDER, maxLength: 320, description: 'a number in E.164 without spaces (+15550100), a short code or sender id (12345, MyShop), a lower-case email address, any of them for one channel (whatsapp:+15550100), or "*"' }), {
     default: [],
     maxItems: 10_000,
-    description: 'senders this provider sends for (numbers in E.164, WhatsApp numbers, addresses); "*" for any',
+    description:
+      'senders this provider sends for, as flows name them once normalized: numbers in E.164 without spaces (+15550100, WhatsApp numbers too), short codes and alphanumeric sender ids (12345, MyShop), lower-case email addresses; prefixed with a channel, for that channel only, before any provider that lists the sender bare (sms:+15550100 here, whatsapp:+15550100 at another provider); "*" for any sender no other provider lists',
   }),
   timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'longest one request to the provider may take (ms)' }),
   sendsPerSecond: Type.Optional(
@@ -88,6 +93,7 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
     if (!pool) pools.set(settings.timeoutMs, (pool = new ProviderHttp(provider.name, settings.timeoutMs)));
     return pool;
   };
+  const sending = new Set<Promise<unknown>>();
   return {
     name: provider.name,
     config: { schema, secrets: provider.secrets },
@@ -96,31 +102,31 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
         method,
         url: `/webhooks/${provider.name}`,
         access: 'signature' as const,
-        handle: (req: RouteRequest, ctx: RouteContext) => receive(provider, req, ctx),
+        handle: (req: RouteRequest, ctx: RouteContext) => receive(provider, req, ctx, sending),
       })),
       ...(provider.routes ?? []),
     ],
     effects: [
       {
         kind: 'message.send',
-        accepts: (effect, settings) => accepts(provider, effect, settings as S),
+        accepts: (effect, settings) => closeness(provider, effect, settings as S),
         rate: (settings) => {
           const { sendsPerSecond: perSecond, sendBurst } = settings as S;
           return perSecond === undefined ? undefined : { perSecond, burst: sendBurst ?? Math.max(1, perSecond) };
         },
-        perform: (effect, ctx) => sendMessage(provider, outboundOf(effect), ctx.settings as S, http(ctx.settings as S)),
+        perform: (effect, ctx) => tracked(sending, sendMessage(provider, outboundOf(effect), ctx.settings as S, http(ctx.settings as S))),
       },
     ],
   };
 }
 
-async function receive<S extends CommonSettings>(provider: Provider<S>, req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
+async function receive<S extends CommonSettings>(provider: Provider<S>, req: RouteRequest, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>): Promise<RouteAnswer> {
   const settings = ctx.settings as S;
   const now = ctx.now();
   const request: WebhookRequest = { ...req, publicUrl: publicUrlOf(req, settings) };
   provider.verify(request, settings, now);
   const { messages, reports } = provider.read(request, settings, now);
-  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx))]);
+  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx, sending))]);
   return provider.accepted ?? OK;
 }
 
@@ -130,13 +136,37 @@ export async function submitInbound(ctx: RouteContext, messages: readonly Inboun
 }
 
 /**
- * A report goes to the person the message was sent to. One on a message we do not know (sent
- * by something else, or longer ago than the reference window) is answered like any other, so
- * the provider does not retry it, and changes nothing.
+ * A report goes to the person the message was sent to. One on a message we do not know yet,
+ * while sends through the provider wait for its answer, waits for those answers (at most
+ * REPORT_HOLD_MS): a provider may report on a message before its answer naming it arrives. One
+ * on a message we still do not know (sent by something else, or longer ago than the reference
+ * window) is answered like any other, so the provider does not retry it, and changes nothing.
  */
-async function submitReport(report: DeliveryReport, ctx: RouteContext): Promise<void> {
-  const personId = ctx.reference(sentRef(report.provider, report.providerMessageId))?.personId;
+async function submitReport(report: DeliveryReport, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>): Promise<void> {
+  const ref = sentRef(report.provider, report.providerMessageId);
+  if (ctx.reference(ref) === undefined && sending.size > 0) await answered(sending);
+  const personId = ctx.reference(ref)?.personId;
   if (personId !== undefined) await ctx.submit(personId, { kind: 'message.status', report });
+}
+
+/** Longest a report waits for the answers of sends in flight (providers want webhooks answered within a few seconds). */
+const REPORT_HOLD_MS = 1000;
+
+/** Resolves once the sends in flight now are answered and their results recorded, or after REPORT_HOLD_MS. */
+async function answered(sending: ReadonlySet<Promise<unknown>>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const held = new Promise<void>((resolve) => (timer = setTimeout(resolve, REPORT_HOLD_MS)));
+  await Promise.race([Promise.allSettled([...sending]), held]);
+  clearTimeout(timer);
+  await new Promise<void>((resolve) => setImmediate(resolve)); // the outbox records a result in the microtasks after its answer
+}
+
+/** Keeps a send in `sending` until it is answered. */
+function tracked<T>(sending: Set<Promise<unknown>>, send: Promise<T>): Promise<T> {
+  sending.add(send);
+  const done = (): void => void sending.delete(send);
+  send.then(done, done);
+  return send;
 }
 
 /** Sends a message (its links made tracked short URLs on our public address when it asks and one is set). */
@@ -146,8 +176,13 @@ async function sendMessage<S extends CommonSettings>(provider: Provider<S>, mess
   return sentMessage(provider.name, tracked.message, providerMessageId, tracked.links);
 }
 
-function accepts<S extends CommonSettings>(provider: Provider<S>, effect: Effect, settings: S): boolean {
-  return provider.channels.includes(effect['channel'] as Channel) && (settings.numbers.includes(effect['from'] as string) || settings.numbers.includes('*'));
+/** How closely the provider's numbers name the effect's sender: on its channel (`whatsapp:+1…`) 3, on any channel 2, as "*" 1; 0 when not at all or not on a channel it sends. */
+function closeness<S extends CommonSettings>(provider: Provider<S>, effect: Effect, settings: S): number {
+  const channel = effect['channel'] as Channel;
+  const from = effect['from'] as string;
+  if (!provider.channels.includes(channel)) return 0;
+  const listed = settings.numbers;
+  return listed.includes(`${channel}:${from}`) ? 3 : listed.includes(from) ? 2 : listed.includes('*') ? 1 : 0;
 }
 
 function outboundOf(effect: Effect): OutboundMessage {

@@ -2,7 +2,7 @@
 // reading, and the replay window for signed timestamps.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { RouteRequest } from '../engine/module.js';
-import { signatureInvalid } from './errors.js';
+import { signatureRefused } from './errors.js';
 
 /** A keyed digest of `data`. */
 export function hmac(algorithm: 'sha1' | 'sha256' | 'sha512' | 'md5', key: string | Buffer, data: string | Buffer, encoding: 'hex' | 'base64'): string {
@@ -24,6 +24,9 @@ export function header(req: Pick<RouteRequest, 'headers'>, name: string): string
 
 /** Refuses a signed timestamp (seconds) further than `toleranceS` from now (ms). */
 export function requireFresh(timestampS: number, now: number, toleranceS: number, what: string): void {
-  if (!Number.isFinite(timestampS)) throw signatureInvalid(`${what} (it carries no timestamp)`);
-  if (Math.abs(now / 1000 - timestampS) > toleranceS) throw signatureInvalid(`${what} (its timestamp is outside the ${toleranceS} s window)`);
+  if (!Number.isFinite(timestampS)) throw signatureRefused(what, 'it carries no timestamp');
+  const off = Math.round(now / 1000 - timestampS);
+  if (Math.abs(off) > toleranceS) {
+    throw signatureRefused(what, `it was signed ${Math.abs(off)} s ${off > 0 ? 'ago' : 'ahead of our clock'}, more than the ${toleranceS} s allowed (a replayed request, or a clock out of step)`);
+  }
 }

@@ -33,8 +33,12 @@ export interface EffectContext {
  */
 export interface EffectHandler {
   readonly kind: string;
-  /** When several handlers serve a kind: does this one perform this entry (e.g. is the sender its number)? Default yes. */
-  accepts?(effect: Effect, settings: Settings): boolean;
+  /**
+   * When several handlers serve a kind: does this one perform this entry (e.g. is the sender its
+   * number)? A number says how closely (above 0; `true` is 1): the closest handler performs it,
+   * the first declared among equals. Default yes.
+   */
+  accepts?(effect: Effect, settings: Settings): boolean | number;
   /**
    * How fast the outbox may call this handler, from its module's settings (asked once, on first
    * use): `perSecond` (> 0) sustained, up to `burst` (≥ 1) at once; undefined: no limit. Entries
@@ -309,9 +313,15 @@ export class Registry {
     return [...this.elements.values()];
   }
 
-  /** The handler that performs this outbox entry, if any module serves it. */
+  /** The handler that performs this outbox entry, if any module serves it: the one that accepts it most closely, the first among equals. */
   handler(effect: Effect): EffectHandler | undefined {
-    return this.handlers.get(effect.kind)?.find((h) => h.accepts?.(effect, this.settingsOf(h)) ?? true);
+    let best: EffectHandler | undefined;
+    let closest = 0;
+    for (const h of this.handlers.get(effect.kind) ?? []) {
+      const closeness = Number(h.accepts?.(effect, this.settingsOf(h)) ?? true);
+      if (closeness > closest) [best, closest] = [h, closeness];
+    }
+    return best;
   }
 
   input(kind: string): InputDefinition | undefined {

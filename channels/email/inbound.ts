@@ -35,12 +35,38 @@ export function messagesOf(mail: Mail): InboundMessage[] {
     provider: 'email',
     from: mail.from.toLowerCase(),
     to,
-    text: mail.text,
+    text: newPart(mail.text),
     media: [],
     ...(mail.subject !== undefined ? { subject: mail.subject } : {}),
     providerMessageId: mail.messageId,
     receivedAt: mail.receivedAt,
   }));
+}
+
+const ORIGINAL_MESSAGE = /^-{2,}[ \t]*Original Message[ \t]*-{2,}[ \t]*$/i;
+const ATTRIBUTION = /^On\b.*\bwrote:[ \t]*$/;
+
+/**
+ * What a mail says anew: its text above the quoted history of a reply, i.e. above the trailing
+ * block of ">" and blank lines (and the "On … wrote:" line before it, wrapped once at most), or
+ * above Outlook's "Original Message" rule. The whole text when nothing is above it. Linear time.
+ */
+export function newPart(text: string): string {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const rule = lines.findIndex((line) => ORIGINAL_MESSAGE.test(line));
+  let cut = rule === -1 ? lines.length : rule;
+  let quoted = cut;
+  while (quoted > 0 && /^[ \t]*(>.*)?$/.test(lines[quoted - 1]!)) quoted--;
+  if (lines.slice(quoted, cut).some((line) => line.startsWith('>'))) cut = attributionAbove(lines, quoted) ?? quoted;
+  const above = lines.slice(0, cut).join('\n').trim();
+  return above === '' ? text : above;
+}
+
+/** The line where an "On … wrote:" attribution ending just above `at` starts (one line, or two when wrapped). */
+function attributionAbove(lines: readonly string[], at: number): number | undefined {
+  if (at >= 1 && ATTRIBUTION.test(lines[at - 1]!)) return at - 1;
+  if (at >= 2 && ATTRIBUTION.test(`${lines[at - 2]!} ${lines[at - 1]!}`)) return at - 2;
+  return undefined;
 }
 
 /** The addresses of an address header ("Ana <ana@example.com>, bo@example.com"), groups flattened. */

@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import { requiredSetting as required } from '../provider.js';
 import { hmac, requireFresh, sameText } from '../signing.js';
-import { signatureInvalid, signatureMissing } from '../errors.js';
+import { signatureInvalid, signatureMissing, signatureRefused } from '../errors.js';
 import { payload } from '../payload.js';
 import { addressesOf, messageIdOr, readMime, senderOf, textOf, type WebhookDialect } from './inbound.js';
 
@@ -61,7 +61,7 @@ export const mailgun: WebhookDialect = {
     const t = Number(timestamp);
     requireFresh(t, now, TOLERANCE_S, SIGNATURE);
     if (!sameText(signature, hmac('sha256', key, timestamp + token, 'hex'))) throw signatureInvalid(SIGNATURE);
-    if (!tokens.claim(token, (t + TOLERANCE_S) * 1000, now)) throw signatureInvalid(`${SIGNATURE} (its token was already used)`);
+    if (!tokens.claim(token, (t + TOLERANCE_S) * 1000, now)) throw signatureRefused(SIGNATURE, 'its token was already used (a replayed request)');
     return () => tokens.release(token);
   },
   async read(form, now) {

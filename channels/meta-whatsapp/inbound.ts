@@ -109,7 +109,7 @@ function ourNumber(metadata: { display_phone_number: string; phone_number_id: st
   return configured ?? withPlus(metadata.display_phone_number.replace(/\D/g, ''));
 }
 
-/** What a message says; undefined for the types we do not carry (location, contacts, reaction, order, system …). */
+/** What a message says; undefined for the types we do not carry (location, contacts, reaction, order, system, interactive replies other than a button or list row …). */
 function contentOf(m: Message): Content | undefined {
   if (m.type === 'text') return { text: part(m, m.text).body, media: [] };
   if (isMedia(m.type)) {
@@ -117,8 +117,9 @@ function contentOf(m: Message): Content | undefined {
     return { text: media.caption ?? '', media: [`whatsapp-media:${media.id}`] };
   }
   if (m.type === 'interactive') {
-    const reply = part(m, m.interactive?.button_reply ?? m.interactive?.list_reply);
-    return { text: reply.title, media: [], button: { text: reply.title, payload: reply.id } };
+    const interactive = part(m, m.interactive);
+    const reply = interactive.button_reply ?? interactive.list_reply;
+    return reply && { text: reply.title, media: [], button: { text: reply.title, payload: reply.id } }; // others (a WhatsApp Flow's nfm_reply …) are not carried
   }
   if (m.type === 'button') {
     const button = part(m, m.button);

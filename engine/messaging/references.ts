@@ -27,6 +27,8 @@ export interface SentMessage extends EffectResult {
   readonly providerMessageId: string;
   /** Parts it is billed as: an SMS's segments, 1 on other channels. */
   readonly parts: number;
+  /** Whom it was sent to (a later send of the same step sequence goes there too). */
+  readonly to: string;
 }
 
 /** What a sent message leaves behind; `links` (code → URL) are its tracked links (links.ts). */
@@ -34,5 +36,5 @@ export function sentMessage(provider: string, message: OutboundMessage, provider
   const data = CHANNEL_DATA[message.channel];
   const refs: Record<string, Record<string, unknown>> = { [sentRef(provider, providerMessageId)]: data, [replyRef(message.channel, message.from, message.to)]: data };
   for (const [code, url] of Object.entries(links)) refs[linkRef(code)] = { channel: message.channel, url, message: sentRef(provider, providerMessageId) };
-  return { provider, providerMessageId, parts: message.channel === 'sms' ? smsSegments(message.text ?? '').parts : 1, refs };
+  return { provider, providerMessageId, parts: message.channel === 'sms' ? smsSegments(message.text ?? '').parts : 1, to: message.to, refs };
 }

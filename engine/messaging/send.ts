@@ -1,5 +1,6 @@
 // What the send elements (SMS, WhatsApp, Email) share: the sender that picks the provider,
-// the recipient (the person's first phone or email, or a placeholder text), the do-not-contact
+// the recipient (a placeholder text, or the phone or email the conversation is on, or the
+// person's first one), the do-not-contact
 // check per channel and sender, and the wait for the provider's answer. A send emits one
 // `message.send` outbox entry and waits for it: "next" once the provider accepted it, "failed"
 // when it refused for good or did not answer within the timeout (retries included),
@@ -22,7 +23,7 @@ const DEFAULT_TIMEOUT_S = 3600;
 /** Config fields every send element has. */
 export const SendFields = {
   from: Type.String({ minLength: 1, maxLength: 320, description: 'our sender; the provider that lists it sends' }),
-  to: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "recipient, placeholders allowed; default: the person's first address on the channel" })),
+  to: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "recipient, placeholders allowed; default: the address the person wrote from when this step answers their message or follows a message sent to them, else their first address on the channel" })),
   timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800, default: DEFAULT_TIMEOUT_S, description: 'how long to wait for the provider to accept it, retries included' })),
   trackLinks: Type.Optional(Type.Boolean({ default: false, description: "rewrite the links of the text (and HTML) to short URLs that count clicks; needs the provider's publicBaseUrl" })),
 };
@@ -107,11 +108,22 @@ export function countSent(channel: Channel, run: RunContext, result: unknown): v
 
 function recipient(channel: Channel, p: PreparedSend, run: RunContext): string | undefined {
   const given = p.to?.render({ vars: run.vars, person: run.person, now: run.now }).trim();
-  return given ? given : firstAddress(run.person, channel);
+  return given ? given : (conversationAddress(channel, run) ?? addressesOf(run.person, channel)[0]);
 }
 
-function firstAddress(person: Person, channel: Channel): string | undefined {
-  return (channel === 'email' ? person.emails : person.phones)[0];
+/**
+ * The person's address this step's input talks with: the sender of the message it answers, or
+ * the recipient of the message whose sending it follows; undefined when it is not one of the
+ * person's addresses on the channel. A reply thereby goes to the phone the person wrote from.
+ */
+function conversationAddress(channel: Channel, run: RunContext): string | undefined {
+  const input = run.input;
+  const address = input?.kind === 'message.inbound' ? input.message.from : input?.kind === 'effect.result' ? (input.result as Partial<SentMessage> | null)?.to : undefined;
+  return address !== undefined && addressesOf(run.person, channel).includes(address) ? address : undefined;
+}
+
+function addressesOf(person: Person, channel: Channel): readonly string[] {
+  return channel === 'email' ? person.emails : person.phones;
 }
 
 function notSent(run: RunContext, code: string, message: string): false {

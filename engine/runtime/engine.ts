@@ -50,6 +50,7 @@ import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
 import { MAX_BATCH, OPERATION_KEEP_MS, Operations, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
+import { normalizeContact } from '../people/contacts.js';
 import { Seen, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
 import { References } from './references.js';
@@ -1185,6 +1186,8 @@ export class Engine {
     if (!this.people.get(personId)) {
       const person = def.person?.(input);
       if (!person) return { entered: false, reason: 'JCT_PERSON_UNKNOWN' };
+      // A sender that cannot be a contact (a short code, an alphanumeric sender id) starts nothing; refusing it would refuse the webhook's other messages too.
+      if (![...(person.phones ?? []), ...(person.emails ?? [])].every((c) => normalizeContact(c))) return { entered: false, reason: 'JCT_CONTACT_INVALID' };
       this.people.upsert({ ...person, id: personId });
     }
     return this.admit(part, live, live.flow.indexOf.get(hit.entry.node)!, personId, hit.vars, undefined, undefined, input);

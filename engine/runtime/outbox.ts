@@ -106,7 +106,7 @@ export class Outbox {
   }
 
   private async perform(effect: Effect, handler: EffectHandler | undefined): Promise<unknown> {
-    if (!handler) throw new EffectFailure('JCT_EFFECT_UNKNOWN', `no handler for effect "${effect.kind}"`, false);
+    if (!handler) throw new EffectFailure('JCT_EFFECT_UNKNOWN', `no module performs "${effect.kind}"${senderOf(effect)}`, false);
     if (effect.deadline !== undefined && this.clock.now() >= effect.deadline) {
       throw new EffectFailure('JCT_EFFECT_EXPIRED', 'not performed: its element stopped waiting for it (deadline passed while it waited for a retry or its rate limit)', false);
     }
@@ -137,4 +137,10 @@ function effectError(err: unknown): EffectError {
   const retryable = err instanceof EffectFailure ? err.retryable : false;
   const e = toJunctionError(err, 'JCT_EFFECT_FAILED');
   return { code: e.code, message: e.message, retryable };
+}
+
+/** An entry's channel and sender, when it has them: a message whose sender no provider lists in its "numbers" setting. */
+function senderOf(effect: Effect): string {
+  const { channel, from } = effect;
+  return typeof channel === 'string' && typeof from === 'string' ? ` on ${channel} from ${from}: no provider lists this sender in its "numbers" setting` : '';
 }

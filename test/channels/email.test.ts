@@ -131,6 +131,20 @@ t.test('inbound SMTP', async (t) => {
     t.match(l.inbound[0]!.text, /HELLO[\s\S]*from Bo/);
   });
 
+  t.test("a reply's text is what it says anew, without the quoted history (which would match keywords it only quotes)", async (t) => {
+    const l = await listening(t);
+    const history = '\r\n\r\nOn Sat, Dec 5, 2026 at 9:00 AM Help Desk <\r\nhelp@ours.test> wrote:\r\n\r\n> Reply YES or NO\r\n>\r\n> Thanks\r\n';
+    await client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Re: confirm', text: `No, sorry${history}` });
+    await client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'RE: confirm', text: 'Yes\r\n\r\n-----Original Message-----\r\nFrom: Help Desk\r\n\r\nReply YES or NO' });
+    const inline = 'Answers:\n> Size?\nM\n> Colour?\nBlue';
+    await client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Re: order', text: inline });
+    await client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Fwd', text: '> only quoted' });
+    t.same(
+      l.inbound.map((m) => m.text),
+      ['No, sorry', 'Yes', inline, '> only quoted'],
+    );
+  });
+
   t.test('a mail without Message-ID gets a hash of its bytes; without From, the envelope sender', async (t) => {
     const l = await listening(t);
     const raw = 'To: help@ours.test\r\nSubject: bare\r\n\r\nhello\r\n';

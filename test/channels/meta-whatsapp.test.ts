@@ -169,14 +169,24 @@ const incoming: IncomingCase[] = [
     messages: [{ to: '+15550783899' }],
   },
   {
-    label: 'types we do not carry (location, reaction) and other fields are acknowledged and skipped',
+    label: 'types we do not carry (location, reaction, a WhatsApp Flow reply) and other fields are acknowledged and skipped',
     ...signed({
       object: 'whatsapp_business_account',
       entry: [
         {
           id: 'waba-1',
           changes: [
-            { field: 'messages', value: { metadata: METADATA, messages: [message('location', { location: { latitude: 1, longitude: 2 } }), message('reaction', { reaction: { message_id: 'm', emoji: '👍' } })] } },
+            {
+              field: 'messages',
+              value: {
+                metadata: METADATA,
+                messages: [
+                  message('location', { location: { latitude: 1, longitude: 2 } }),
+                  message('reaction', { reaction: { message_id: 'm', emoji: '👍' } }),
+                  message('interactive', { interactive: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json: '{"a":1}' } } }),
+                ],
+              },
+            },
             { field: 'message_template_status_update', value: { event: 'APPROVED', message_template_id: 1 } },
           ],
         },

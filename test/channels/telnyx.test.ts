@@ -120,7 +120,13 @@ const incoming: IncomingCase[] = [
     status: 403,
     code: 'JCT_SIGNATURE_INVALID',
   },
-  { label: 'signed 10 minutes ago: 403', ...signed(event('message.received', inbound), { at: Date.now() - 600_000 }), status: 403, code: 'JCT_SIGNATURE_INVALID' },
+  {
+    label: 'signed 10 minutes ago: 403, saying so',
+    ...signed(event('message.received', inbound), { at: Date.now() - 600_000 }),
+    status: 403,
+    code: 'JCT_SIGNATURE_INVALID',
+    answer: /cannot be accepted: it was signed 60\d s ago, more than the 300 s allowed/,
+  },
   { label: 'signed 10 minutes in the future: 403', ...signed(event('message.received', inbound), { at: Date.now() + 600_000 }), status: 403, code: 'JCT_SIGNATURE_INVALID' },
   {
     label: 'a signature that is not 64 bytes: 403',

@@ -5,6 +5,7 @@ import { errorOf } from './error-of.js';
 import { Type } from '@sinclair/typebox';
 import { envName, loadModuleSettings, secretPaths, type SettingsSpec } from '../../config/modules.js';
 import { loadConfig } from '../../config/index.js';
+import twilio from '../../channels/twilio/index.js';
 
 const carrier: SettingsSpec = {
   name: 'test-carrier',
@@ -83,6 +84,21 @@ t.test("each problem carries its code; a value missing a setting's pattern is ex
   const spec: SettingsSpec = { name: 'edge', schema: Type.Object({ base: Type.String({ pattern: '^https?://[^/]+$', description: 'a scheme and host' }) }), secrets: [] };
   t.match(errorOf(() => loadModuleSettings([spec], { edge: { base: 'ftp://x' } }, {})), {
     details: { problems: [{ code: 'JCT_CONFIG_INVALID', path: '$.modules.edge.base', message: 'Expected a scheme and host' }] },
+  });
+});
+
+t.test("a provider's numbers are written as flows' senders become once normalized, else the start is refused naming each", async (t) => {
+  const spec: SettingsSpec = { name: 'twilio', ...twilio.config! };
+  const good = ['+15550100', 'sms:+15550101', '12345', 'MyShop', 'help@example.com', '*'];
+  t.same(loadModuleSettings([spec], { twilio: { numbers: good } }, {})['twilio']!['numbers'], good);
+  t.match(errorOf(() => loadModuleSettings([spec], { twilio: { numbers: ['+1 555 0100', 'whatsapp+15550100', 'Help@Example.com'] } }, {})), {
+    details: {
+      problems: [
+        { code: 'JCT_CONFIG_INVALID', path: '$.modules.twilio.numbers.0', message: /^Expected a number in E\.164 without spaces/ },
+        { path: '$.modules.twilio.numbers.1' },
+        { path: '$.modules.twilio.numbers.2' },
+      ],
+    },
   });
 });
 

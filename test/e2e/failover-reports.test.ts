@@ -10,6 +10,9 @@ import { messagingModule } from '../../engine/messaging/index.js';
 import genericModule from '../../channels/generic/index.js';
 import { signature } from '../../engine/effects/http-request.js';
 import { standIn } from './helpers.js';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 
 const SECRET = 'generic-shared-secret-0123';
 const NUMBER = '+385800100';
@@ -81,4 +84,42 @@ t.test('a failed WhatsApp report fails over to SMS; the SMS delivery is counted;
   const m = w.engine.metrics('notify');
   t.same(m.elements.find((e) => e.id === 'tell')!.counters, { 'whatsapp:sent': 1, 'whatsapp:failed': 1, 'sms:sent': 1, 'sms:delivered': 1 });
   t.equal(m.messagesSent, 2);
+});
+
+t.test('a report that arrives before the answer to the send it is about still fails over at once', async (t) => {
+  const sent: string[] = [];
+  let early: (body: unknown) => Promise<unknown> = async () => undefined;
+  // the carrier reports the WhatsApp message failed before it answers the send (the answer waits up to 50 ms for that report)
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      sent.push((JSON.parse(body) as { channel: string }).channel);
+      const id = `c${sent.length}`;
+      const reported = sent.length === 1 ? early({ reports: [{ id, status: 'failed' }] }) : undefined;
+      void Promise.race([reported, new Promise((r) => setTimeout(r, 50))]).then(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id })));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  const sendUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/send`;
+  const w = world({ start: new Date().toISOString(), modules: [messagingModule, genericModule], settings: { generic: { secret: SECRET, sendUrl, numbers: [NUMBER] } } });
+  const app = buildApp(w.engine);
+  t.teardown(() => app.close());
+  early = (body) => {
+    const text = JSON.stringify(body);
+    return app.inject({ method: 'POST', url: '/webhooks/generic', headers: { 'content-type': 'application/json', 'x-junction-signature': signature(SECRET, text, w.clock.now()) }, payload: text });
+  };
+  w.engine.save({
+    schemaVersion: 1,
+    id: 'notify',
+    name: 'notify',
+    entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'tell' } }],
+    elements: [{ id: 'tell', type: 'failover', config: { first: { channel: 'whatsapp', from: NUMBER, text: 'Shipped' }, then: { channel: 'sms', from: NUMBER, text: 'Shipped' }, deliveredWithinSeconds: 600 } }],
+  });
+  w.engine.launch('notify');
+  await w.engine.submit('ana', { kind: 'flow.enter', flowId: 'notify', person: { id: 'ana', phones: ['+385911234567'] } });
+  await eventually(() => sent.length === 2);
+  t.same(sent, ['whatsapp', 'sms'], 'the early "failed" was heard: SMS at once, not after 10 minutes');
 });

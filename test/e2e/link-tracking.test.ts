@@ -70,3 +70,10 @@ t.test('codes depend only on the outbox key and the link order; without links no
   t.not(trackLinks({ ...message, idempotencyKey: 'p2:2:0' }, PUBLIC).message.text, a.message.text, 'another send gets other codes');
   t.same(trackLinks({ ...message, text: 'no links', html: undefined }, PUBLIC).links, {});
 });
+
+t.test('in HTML only links are tracked, with their character references read: images load as they are', async (t) => {
+  const html = '<img src="https://cdn.example/logo.png" alt="logo"><p>See https://cdn.example/plain</p><a class="b" href="https://shop.example/?a=1&amp;utm_source=mail&#38;x=&quot;y">Shop</a>';
+  const tracked = trackLinks({ channel: 'email', from: 'news@ours.test', to: 'ana@example.org', subject: 's', text: 'Shop', html, idempotencyKey: 'p1:2:0' }, PUBLIC);
+  t.same(Object.values(tracked.links), ['https://shop.example/?a=1&utm_source=mail&x="y'], 'the link the browser would open');
+  t.match(tracked.message.html, /^<img src="https:\/\/cdn\.example\/logo\.png" alt="logo"><p>See https:\/\/cdn\.example\/plain<\/p><a class="b" href="https:\/\/go\.example\.com\/l\/[A-Za-z0-9_-]{10}">Shop<\/a>$/);
+});

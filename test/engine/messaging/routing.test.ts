@@ -10,6 +10,9 @@ import { messagingModule } from '../../../engine/messaging/index.js';
 import type { InboundMessage } from '../../../engine/messaging/message.js';
 import type { Effect } from '../../../engine/vocabulary.js';
 import type { Module } from '../../../engine/module.js';
+import { sentMessage } from '../../../engine/messaging/references.js';
+import twilio from '../../../channels/twilio/index.js';
+import type { OutboundMessage } from '../../../engine/messaging/message.js';
 
 const NUMBER = '+385800100';
 let ids = 0;
@@ -127,6 +130,49 @@ t.test('a retry of the same provider message is applied once and gets the same r
   t.equal(w.backend.tables.get('dedup')!.size, 1, 'the key is journaled');
   const other = await w.receive({ ...m, to: '+385800999' });
   t.notOk(other.duplicate, 'the same id to another of our numbers is another message');
+});
+
+t.test('replies go to the phone the person wrote from, not to their first phone', async (t) => {
+  const sent: Effect[] = [];
+  const provider: Module = { name: 'test-sms', effects: [{ kind: 'message.send', perform: (effect) => (sent.push(effect), sentMessage('test', effect as unknown as OutboundMessage, `out-${sent.length}`)) }] };
+  const w = world({ modules: [messagingModule, provider] });
+  const doc = chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]);
+  const elements = doc['elements'] as Record<string, unknown>[];
+  elements[0]!['branches'] = { next: 'again' };
+  elements.push({ id: 'again', type: 'sendSms', config: { from: NUMBER, text: 'and again' }, branches: { next: 'ask' } });
+  elements[2] = { id: 'tag', type: 'sendSms', config: { from: NUMBER, text: 'thanks' } };
+  launch(w, doc);
+  const ana = w.people.upsert({ phones: ['+385911111111', '+385922222222'] }).id;
+  await w.engine.submit(ana, { kind: 'message.inbound', message: sms('+385922222222', 'JOIN') });
+  await w.engine.idle();
+  await w.engine.submit(ana, { kind: 'message.inbound', message: sms('+385922222222', 'yes') });
+  await w.engine.idle();
+  t.same(
+    sent.map((e) => [e['text'], e['to']]),
+    [
+      ['hi from club', '+385922222222'],
+      ['and again', '+385922222222'],
+      ['thanks', '+385922222222'],
+    ],
+  );
+});
+
+t.test('a keyword from a sender that cannot be a contact (a short code) starts nothing and is not refused', async (t) => {
+  const w = messagingWorld();
+  launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
+  const receipt = await w.receive(sms('12345', 'JOIN'));
+  t.match(receipt, { delivered: 0, entered: false, reason: 'JCT_CONTACT_INVALID' });
+  await w.engine.idle();
+  t.equal(w.sent.length, 0);
+  t.equal(w.people.size(), 0, 'no profile');
+});
+
+t.test('a send from a sender no provider lists fails, naming the sender and the setting', async (t) => {
+  const w = world({ modules: [messagingModule, twilio], settings: { twilio: { numbers: ['+15550100'] } } });
+  launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
+  await w.engine.submit(w.engine.personKey({ phones: ['+385911111111'] }), { kind: 'message.inbound', message: sms('+385911111111', 'JOIN') });
+  await w.engine.idle();
+  t.match(w.logs, [{ level: 'error', obj: { effect: 'message.send', code: 'JCT_EFFECT_UNKNOWN' }, msg: 'no module performs "message.send" on sms from +385800100: no provider lists this sender in its "numbers" setting' }]);
 });
 
 t.test('a send to a blocked contact is not sent and takes notSent', async (t) => {

@@ -81,6 +81,19 @@ function readEngine(engine: Engine, registry: Registry): void {
       for (const p of engine.participantsAtElements()) this.set({ flow: p.flowId, version: p.version, element: p.element }, p.participants);
     },
   });
+  countsByTwo(registry, 'junction_inputs_refused_total', 'Inputs the engine refused (nothing written), by input kind and JCT_ code', ['input', 'code'], () =>
+    byKindAndCode(engine.refusedInputs),
+  );
+  new Counter({
+    name: 'junction_effect_failures_total',
+    help: 'Outbox entries (messages, calls, webhook calls) that failed for good, retries spent, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, n] of engine.effectFailures) this.inc({ kind }, n);
+    },
+  });
   new Gauge({
     name: 'junction_outbox_pending',
     help: 'Outbox entries (messages, webhook calls) written and not yet done',
@@ -100,6 +113,16 @@ function readSocketErrors(app: FastifyInstance, registry: Registry): void {
   countsByTwo(registry, 'junction_socket_errors_total', 'Module WebSocket messages refused, by socket and JCT_ code', ['socket', 'code'], () =>
     app.hasDecorator('socketErrors') ? app.socketErrors : {},
   );
+}
+
+/** Counts keyed `<kind> <code>`, two labels deep. */
+function byKindAndCode(counts: ReadonlyMap<string, number>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [key, n] of counts) {
+    const at = key.indexOf(' ');
+    (out[key.slice(0, at)] ??= {})[key.slice(at + 1)] = n;
+  }
+  return out;
 }
 
 /** A counter read when scraped from counts kept elsewhere, two labels deep (e.g. status → code → n). */

@@ -118,10 +118,12 @@ t.test('metrics: a reports key is needed', async (t) => {
 });
 
 t.test('metrics: Prometheus text with requests by route pattern, webhooks, participants, commits and errors', async (t) => {
-  const { get, post } = await serve(t);
+  const w = world({ modules: [carrier] });
+  const { get, post } = await serve(t, w);
   t.equal((await post('/flows/welcome/participants', { person: { id: 'ana' } })).status, 201);
   await get('/flows/welcome', auth);
   await get('/nowhere?secret=1');
+  await t.rejects(w.engine.enter('no-such-flow', 'ana'), { code: 'JCT_FLOW_UNKNOWN' });
   t.equal((await post('/webhooks/test-carrier', {}, {})).status, 204);
   const r = await get('/metrics', auth);
   t.equal(r.status, 200);
@@ -134,6 +136,8 @@ t.test('metrics: Prometheus text with requests by route pattern, webhooks, parti
   t.equal(m.get('junction_webhooks_total{provider="test-carrier",status="204"}'), 1);
   t.equal(m.get('junction_participants{flow="welcome",version="1",element="wait"}'), 1);
   t.equal(m.get('junction_outbox_pending'), 0);
+  t.equal(m.get('junction_inputs_refused_total{input="flow.enter",code="JCT_FLOW_UNKNOWN"}'), 1, 'inputs refused, by kind and code');
+  t.equal(m.get('junction_effect_failures_total{kind="http.request"}'), undefined, 'no effect failed');
   t.ok(m.get('junction_journal_commit_duration_seconds_count')! > 0, 'commits observed');
   t.ok(m.get('junction_journal_batch_rows_sum')! > 0);
   t.equal(m.get('junction_http_errors_total{status="404",code="JCT_NOT_FOUND"}'), 1);

@@ -25,6 +25,8 @@ export interface CompileContext {
   readonly events: EventCatalog;
   /** Reports a problem; `subpath` is appended to `path` (e.g. `.segments[0].value`). */
   problem(code: string, message: string, subpath?: string): void;
+  /** Whether elements of this type can make a participant wait (ElementDefinition.waits). */
+  waits(type: string): boolean;
 }
 
 /** What an element sees while a participant passes through it inside one step. */

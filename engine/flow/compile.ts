@@ -219,6 +219,7 @@ class FlowCompiler {
       attributes: this.attributes,
       events: this.events,
       problem: (code, message, subpath = '') => report(code, message, path + subpath, node?.id),
+      waits: (type) => this.registry.get(type)?.waits === true,
     };
   }
 

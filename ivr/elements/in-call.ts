@@ -3,7 +3,6 @@
 // prompts it speaks or plays (text with placeholders), and how it waits for the call's next webhook.
 import { Type, type Static } from '@sinclair/typebox';
 import type { CompileContext, RunContext } from '../../engine/element.js';
-import type { FlowDefinition } from '../../engine/flow-schema.js';
 import { compileTemplate, type CompiledTemplate } from '../../engine/expressions/template.js';
 import { EXIT, type Outcome, type Wait } from '../../engine/vocabulary.js';
 import { callKeyOf, currentCall } from '../call.js';
@@ -20,20 +19,39 @@ export const RingTimeout = Type.Optional(Type.Integer({ minimum: 5, maximum: 120
 export const OUTBOUND_CALL = 'outboundCall';
 export const ANSWERED = 'answered';
 
+/** The IVR elements that wait for the call's own next webhook: the call goes on after them. */
+const CALL_WAITS: ReadonlySet<string> = new Set(['collect', 'record', 'forwardCall']);
+
 /**
  * Reports JCT_IVR_NO_CALL when this element can be reached without a call: a call exists after
  * an Inbound Call entry point and after an Outbound call's `answered` branch; an Outbound call's
- * other branches have none (placing a call ends the one before).
+ * other branches have none (placing a call ends the one before), and neither has any element
+ * that waits for something else than the call (Call webhook, Pause, the waits for events): the
+ * call's webhook is answered when the participant starts waiting there, so the caller is gone.
  */
 export function requireCall(ctx: CompileContext): void {
-  const without = entriesReachingWithoutCall(ctx.flow, ctx.node.id);
+  const without = placesWithoutCall(ctx, ctx.node.id);
   if (without.length === 0) return;
-  const names = without.map((e) => `"${e.id}" (${e.type})`).join(', ');
+  const entries = without.filter((p) => p.entry).map(named);
+  const waits = without.filter((p) => !p.entry).map(named);
+  const reasons = [
+    ...(entries.length ? [`from ${entries.join(', ')}, which bring${entries.length === 1 ? 's' : ''} no call`] : []),
+    ...(waits.length ? [`after ${waits.join(', ')}, which wait${waits.length === 1 ? 's' : ''} for something else than the call (the call's webhook is answered, and the call ended, when the wait begins)`] : []),
+  ];
   ctx.problem(
     'JCT_IVR_NO_CALL',
-    `an IVR element needs a call: it can be reached from ${names}, which bring${without.length === 1 ? 's' : ''} no call; only Inbound Call entry points and the "answered" branch of an Outbound call do`,
+    `an IVR element needs a call: it can be reached ${reasons.join(' and ')}; only Inbound Call entry points and the "answered" branch of an Outbound call bring one, and only elements that do not wait (or wait for the call) keep it`,
   );
 }
+
+interface Place {
+  readonly id: string;
+  readonly type: string;
+  /** An entry point (it brings no call), or an element that waits for something else (it loses the call). */
+  readonly entry: boolean;
+}
+
+const named = (p: Place) => `"${p.id}" (${p.type})`;
 
 interface Edge {
   readonly to: string;
@@ -41,14 +59,19 @@ interface Edge {
   readonly call: boolean | undefined;
 }
 
-function entriesReachingWithoutCall(flow: FlowDefinition, target: string): Array<{ id: string; type: string }> {
+/** The entry points without a call and the waiting elements from which `target` is reached with no call. */
+function placesWithoutCall(ctx: CompileContext, target: string): Place[] {
+  const { flow } = ctx;
   const next = new Map<string, Edge[]>();
-  for (const node of [...flow.entryPoints, ...flow.elements]) next.set(node.id, Object.entries(node.branches ?? {}).map(([branch, to]) => ({ to, call: callAfter(node.type, branch) })));
-  return flow.entryPoints.filter((entry) => reachesWithoutCall(next, entry.id, entry.type === INBOUND_CALL, target));
+  for (const node of [...flow.entryPoints, ...flow.elements]) next.set(node.id, Object.entries(node.branches ?? {}).map(([branch, to]) => ({ to, call: callAfter(ctx, node.type, branch) })));
+  const entries = flow.entryPoints.filter((entry) => reachesWithoutCall(next, entry.id, entry.type === INBOUND_CALL, target)).map((e) => ({ id: e.id, type: e.type, entry: true }));
+  const waits = flow.elements.filter((e) => next.get(e.id)?.some((edge) => edge.call === false) && e.type !== OUTBOUND_CALL && reachesWithoutCall(next, e.id, false, target));
+  return [...entries, ...waits.map((e) => ({ id: e.id, type: e.type, entry: false }))];
 }
 
-function callAfter(type: string, branch: string): boolean | undefined {
-  return type === OUTBOUND_CALL ? branch === ANSWERED : undefined;
+function callAfter(ctx: CompileContext, type: string, branch: string): boolean | undefined {
+  if (type === OUTBOUND_CALL) return branch === ANSWERED;
+  return ctx.waits(type) && !CALL_WAITS.has(type) ? false : undefined;
 }
 
 /** Whether `target` can be reached from `from` (which brings a call or not) with no call at that point. */

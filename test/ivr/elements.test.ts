@@ -57,6 +57,16 @@ t.test('IVR elements need a call: the validator says which entry point brings no
   await w.engine.close();
 });
 
+t.test('IVR elements need a call: an element that waits for something else in between has lost it', async (t) => {
+  const w = world({ modules: [ivrModule] });
+  const lookup = { id: 'lookup', type: 'callWebhook', config: { url: 'https://crm.example.com/who' }, branches: { next: 'tagged', failed: 'tagged' } };
+  const flow = callFlow([{ id: 'hello', type: 'say', config: { text: 'hi' }, branches: { next: 'lookup' } }, lookup, { id: 'tagged', type: 'addTag', config: { tags: ['called'] }, branches: { next: 'bye' } }, said('bye', 'bye'), exit]);
+  t.match(w.engine.validate(flow), [{ code: 'JCT_IVR_NO_CALL', path: '$.elements[3].config', message: /after "lookup" \(callWebhook\), which waits for something else than the call/ }]);
+  const menu = { id: 'menu', type: 'collect', config: { prompts: [{ say: 'Which?' }], options: [{ name: 'one', digits: '1' }] }, branches: { one: 'tagged', noInput: 'end', noMatch: 'end' } };
+  t.same(w.engine.validate(callFlow([menu, { id: 'tagged', type: 'addTag', config: { tags: ['called'] }, branches: { next: 'bye' } }, said('bye', 'bye'), exit])), [], 'an element waiting for the call keeps it');
+  await w.engine.close();
+});
+
 t.test('collect options: keys, a range, a pattern, words; minimum digits; the entry kept', async (t) => {
   const menu = {
     id: 'menu',

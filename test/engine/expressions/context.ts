@@ -51,6 +51,7 @@ export function context(variables: ReadonlyMap<string, ValueType> = VARIABLES): 
     problem(code, message, subpath = '') {
       problems.push({ code, message, path: path + subpath });
     },
+    waits: () => false,
   };
 }
 

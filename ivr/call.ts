@@ -51,7 +51,12 @@ export interface InboundCallEntry {
 const ENDED: ReadonlySet<CallStatus> = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 
 export function callEnded(input: CallWebhook): boolean {
-  return input.event.status !== undefined && ENDED.has(input.event.status);
+  return eventEnds(input.event);
+}
+
+/** Whether the webhook says the call is over. */
+export function eventEnds(event: CallEvent): boolean {
+  return event.status !== undefined && ENDED.has(event.status);
 }
 
 export function callWaitKey(provider: string, callId: string): string {

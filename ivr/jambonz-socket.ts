@@ -114,8 +114,8 @@ async function answer(message: Message, session: Session): Promise<Verb[] | unde
 async function submit(data: unknown, query: Readonly<Record<string, string>>, { base, held, ctx }: Session, first = false): Promise<Verb[]> {
   const read = readJambonzCall(data);
   const hook = queryText({ query }, 'h');
-  const event = (await held.merge(read, hook, ctx.now())) ?? read; // jambonz sends nothing in the background
-  const receipt = await ctx.submit(personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, { hook, first }, ctx.settings));
+  const { event, hook: at } = (await held.merge(read, hook, ctx.now())) ?? { event: read, hook }; // jambonz sends nothing in the background
+  const receipt = await ctx.submit(personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, { hook: at, first }, ctx.settings));
   if (hook !== undefined && !receipt.delivered) return [];
   return jambonzVerbs(ending((receipt.answer ?? []) as Instruction[]), withAudioAddress(hookName(receipt.personId), base, receipt.personId, ctx.settings));
 }

@@ -11,7 +11,7 @@ import { Type, type TProperties } from '@sinclair/typebox';
 import { JunctionError } from '../engine/errors.js';
 import type { EffectHandler, Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import { PublicBaseUrl, publicBaseOf, type WebhookRequest } from '../channels/provider.js';
-import { callerProfile, type CallWebhook } from './call.js';
+import { callerProfile, eventEnds, type CallWebhook } from './call.js';
 import type { CallEvent } from './call-event.js';
 import type { Dialect } from './dialect.js';
 import type { HookUrl, Instruction } from './instructions.js';
@@ -68,12 +68,13 @@ async function receive<S>(provider: VoiceProvider<S>, held: HeldRecordings, kind
   provider.dialect.verify(request, secrets, ctx.now());
   const hook = kind === 'hook' ? queryText(req, 'h') : undefined;
   const ref = kind === 'call' ? undefined : queryText(req, 'o');
-  const event = await held.merge(provider.dialect.read(request), hook, ctx.now());
-  if (event === undefined) return { status: 204, body: '' }; // a background recording, kept for the element's next webhook
+  const merged = await held.merge(provider.dialect.read(request), hook, ctx.now());
+  if (merged === undefined) return { status: 204, body: '' }; // a background recording, kept for the element's next webhook
+  const { event } = merged;
   const personKey = personKeyOf(provider.name, event, req, ctx);
-  const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, { hook, ref, first: kind === 'call' }, ctx.settings));
-  // A status callback, or a hook callback nobody took (a leg still ringing, a call already over): nothing to say.
-  if (kind === 'status' || (kind === 'hook' && !receipt.delivered)) return { status: 204, body: '' };
+  const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, { hook: merged.hook, ref, first: kind === 'call' }, ctx.settings));
+  // A status callback, a background recording (its answer is not run), or a hook callback nobody took (a leg still ringing, a call already over): nothing to say.
+  if (kind === 'status' || event.background || (kind === 'hook' && !receipt.delivered)) return { status: 204, body: '' };
   const hookUrl = provider.hookUrl?.(base, receipt.personId, ctx.settings, ref) ?? hookRoute(base, provider.name, receipt.personId, ref);
   const body = provider.dialect.render(ending((receipt.answer ?? []) as Instruction[]), hookUrl);
   return { status: 200, body, headers: { 'content-type': provider.dialect.contentType } };
@@ -111,36 +112,47 @@ const ARRIVING_MS = 5_000;
 /** What a background recording reports: the recording, or that nothing was recorded. */
 export type HeldOutcome = Pick<CallEvent, 'recording' | 'input'>;
 
+/** A webhook to submit, and the hook it reaches (a hang-up carries a held recording to its element's hook). */
+export interface Merged {
+  readonly event: CallEvent;
+  readonly hook?: string | undefined;
+}
+
 /**
  * Recordings that came in the background (CallEvent.background, or jambonz's audio socket),
  * kept in memory for the next webhook of the same call and element, which then carries them;
  * the record element holds the call until one is there. One still arriving (`arriving`: a
- * stream not yet ended) is waited for, up to ARRIVING_MS, by that webhook. A restart in
- * between loses one (the element then takes notRecorded).
+ * stream not yet ended) is waited for, up to ARRIVING_MS, by that webhook. A caller who hangs up
+ * while recording asks nothing more: the status callback saying so carries a held recording to
+ * its element, and one coming after it is not held but submitted at once. A restart in between
+ * loses one (the element then takes notRecorded).
  */
 export class HeldRecordings {
-  private readonly held = new Map<string, { outcome: HeldOutcome; at: number }>();
+  private readonly held = new Map<string, { outcome: HeldOutcome; hook: string; at: number }>();
   private readonly coming = new Map<string, { done: Promise<void>; at: number }>();
+  /** The calls a status callback said were over, and when. */
+  private readonly ended = new Map<string, number>();
 
-  /** The event to submit: undefined when it is a background recording (now held), else with any held recording. */
-  async merge(event: CallEvent, hook: string | undefined, now: number): Promise<CallEvent | undefined> {
-    if (hook === undefined) return event;
+  /** The webhook to submit: undefined when it is a background recording (now held), else with any held recording. */
+  async merge(event: CallEvent, hook: string | undefined, now: number): Promise<Merged | undefined> {
+    if (hook === undefined) return eventEnds(event) ? this.hungUp(event, now) : { event };
     if (event.background && event.recording) {
+      if (this.ended.has(event.callId)) return { event, hook };
       this.hold(event.callId, hook, { recording: event.recording }, now);
       return undefined;
     }
     const key = keyOf(event.callId, hook);
     await within(this.coming.get(key)?.done, ARRIVING_MS);
     const kept = this.held.get(key);
-    if (!kept || event.recording) return event;
+    if (!kept || event.recording) return { event, hook };
     this.held.delete(key);
-    return { ...event, ...kept.outcome };
+    return { event: { ...event, ...kept.outcome }, hook };
   }
 
   /** Keeps what a background recording reports for the element's next webhook. */
   hold(callId: string, hook: string, outcome: HeldOutcome, now: number): void {
     this.forget(now);
-    this.held.set(keyOf(callId, hook), { outcome, at: now });
+    this.held.set(keyOf(callId, hook), { outcome, hook, at: now });
   }
 
   /** A recording under way: the element's next webhook waits for the function returned (which holds its outcome) to be called. */
@@ -156,8 +168,22 @@ export class HeldRecordings {
     };
   }
 
+  /** The call is over: the status callback carries the recording held (or still arriving) for it to its element's hook. */
+  private async hungUp(event: CallEvent, now: number): Promise<Merged> {
+    this.forget(now);
+    this.ended.set(event.callId, now);
+    const ofCall = (key: string) => key.startsWith(keyOf(event.callId, ''));
+    await within(Promise.all([...this.coming].filter(([key]) => ofCall(key)).map(([, c]) => c.done)).then(() => {}), ARRIVING_MS);
+    const key = [...this.held.keys()].find(ofCall);
+    const kept = key === undefined ? undefined : this.held.get(key);
+    if (key === undefined || kept === undefined) return { event };
+    this.held.delete(key);
+    return { event: { ...event, ...kept.outcome }, hook: kept.hook };
+  }
+
   private forget(now: number): void {
     for (const map of [this.held, this.coming]) for (const [key, { at }] of map) if (at < now - HOLD_MS) map.delete(key);
+    for (const [callId, at] of this.ended) if (at < now - HOLD_MS) this.ended.delete(callId);
   }
 }
 

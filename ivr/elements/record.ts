@@ -1,14 +1,15 @@
 // Record: records what the caller says (after an optional prompt and a beep) until the finish
 // key, silence or the longest length; the recording's URL and length go into variables, then
 // `recorded`, or `notRecorded` when nothing was captured. A hang-up while recording still
-// gets its recording when the provider sends it; a call whose provider stops calling back
-// ends the journey. Where the recording comes on a webhook of its own after the call moved on
+// gets its recording when the provider sends it, before or after the status callback that says
+// so (for AFTER_HANG_UP_MS; voice.ts carries a held one to the element); a call whose provider
+// stops calling back ends the journey. Where the recording comes on a webhook of its own after the call moved on
 // (Vonage records in the background and then asks what next), the call is held — a second of
 // silence, then ask again — until it is there (at most HOLD_TRIES times).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
-import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
-import { attemptOf, callEnded, hookOf } from '../call.js';
+import { EXIT, type Input, type Outcome, type Wait } from '../../engine/vocabulary.js';
+import { attemptOf, callEnded, callKeyOf, hookOf, type CallWebhook } from '../call.js';
 import type { RecordMessage } from '../instructions.js';
 import { answer, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
 
@@ -37,6 +38,8 @@ interface Prepared {
 const RECORDED = 0;
 const NOT_RECORDED = 1;
 const HOLD_TRIES = 10;
+/** How long after a hang-up the recording may still come (ms). */
+const AFTER_HANG_UP_MS = 5 * 60_000;
 
 export default defineElement<Config, Prepared>({
   type: 'record',
@@ -82,12 +85,17 @@ function hold(p: Prepared, run: RunContext, attempt: number): Outcome {
   return answer(run, { kind: 'pause', seconds: 1 }, { kind: 'redirect', hook: hookOf(p.id, attempt, run) }) ? waitForCall(run) : EXIT;
 }
 
+/** The caller hung up while recording: the recording may still come (on the element's hook), for a while. */
+function hungUp(run: RunContext, call: CallWebhook): Wait {
+  return { wait: true, on: callKeyOf(call), until: run.now + Math.min(AFTER_HANG_UP_MS, call.expireAfterMs) };
+}
+
 function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined {
   if (input.kind === 'timer') return EXIT;
   if (input.kind !== 'call') return undefined;
   const recording = input.event.recording;
   const attempt = attemptOf(input.hook, p.id);
-  if (attempt === undefined) return callEnded(input) ? EXIT : undefined;
+  if (attempt === undefined) return callEnded(input) ? hungUp(run, input) : undefined;
   if (!recording) return input.event.input?.noInput || callEnded(input) || attempt >= HOLD_TRIES ? NOT_RECORDED : hold(p, run, attempt + 1);
   if (p.urlTo !== undefined) run.setVar(p.urlTo, recording.url);
   if (p.durationTo !== undefined && recording.durationS !== undefined) run.setVar(p.durationTo, recording.durationS);

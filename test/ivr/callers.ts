@@ -62,6 +62,11 @@ export interface Caller {
   reply(turn: Turn, callId: string, from: string, to: string, outcome: Outcome): Promise<Turn>;
   /** A status callback (e.g. the caller hung up, or the call rings: providers may send that before the first webhook). */
   status(callId: string, from: string, to: string, status: 'completed' | 'ringing' | 'in-progress'): Promise<number>;
+  /**
+   * The caller hangs up while the last turn records: what the provider sends then, in the order
+   * that comes hardest (the status callback before the recording where both come apart).
+   */
+  hangUpRecording(turn: Turn, callId: string, from: string, to: string, recording: { readonly recording: string; readonly seconds: number }): Promise<void>;
   /** A call Junction placed, answered: the answer webhook at the address Junction gave the provider. */
   answerAt(url: string, callId: string, from: string, to: string): Promise<Turn>;
   /** A call Junction placed: a status callback at the address Junction gave, in the provider's words for `status`. */
@@ -133,6 +138,11 @@ function formCaller(origin: string, now: () => number, p: FormProvider): Caller 
     start: (callId, from, to) => turnOf(post(`${origin}/voice/${p.name}`, p.call(callId, from, to, 'ringing')), p.read),
     reply: (last, callId, from, to, o) => turnOf(post(urlFor(last, o), { ...p.call(callId, from, to, 'in-progress'), ...p.outcome(o) }), p.read),
     status: async (callId, from, to, state) => (await post(`${origin}/voice/${p.name}/status`, p.call(callId, from, to, state))).status,
+    async hangUpRecording(last, callId, from, to, o) {
+      // the status callback, then the record's action (its answer is not run)
+      await expectStatus(post(`${origin}/voice/${p.name}/status`, p.call(callId, from, to, 'completed')), 204);
+      await post(urlFor(last, o), { ...p.call(callId, from, to, 'completed'), ...p.outcome(o) });
+    },
     answerAt: (url, callId, from, to) => turnOf(post(url, { ...p.call(callId, from, to, 'in-progress'), Direction: p.outbound }), p.read),
     statusAt: async (url, callId, from, to, state) => (await post(url, { ...p.call(callId, from, to, state), Direction: p.outbound })).status,
   };
@@ -317,6 +327,11 @@ export const vonageCaller: MakeCaller = (origin, now = Date.now) => {
       return turnOf(event(url, { ...input, ...caller }), nccoTurn);
     },
     status: async (callId, from, to, status) => (await event(`${origin}/voice/vonage/status`, { ...leg(callId, from, to), status, direction: 'inbound', duration: '20' })).status,
+    async hangUpRecording(last, callId, from, to, o) {
+      // the call's completed event, then the record event when the recording is ready (no notify follows)
+      await expectStatus(event(`${origin}/voice/vonage/status`, { ...leg(callId, from, to), status: 'completed', direction: 'inbound', duration: '20' }), 204);
+      await expectStatus(event(urlFor(last, o), { start_time: at(-o.seconds), end_time: at(0), recording_url: o.recording, size: 12222, recording_uuid: randomUUID(), conversation_uuid: callId }), 204);
+    },
     answerAt: (url, callId, from, to) => turnOf(event(url, { ...leg(callId, from, to), direction: 'outbound' }), nccoTurn),
     statusAt: async (url, callId, from, to, status) => (await event(url, { ...leg(callId, from, to), status: VONAGE_WORDS[status], direction: 'outbound' })).status,
   };
@@ -433,6 +448,12 @@ export const jambonzCaller: MakeCaller = (origin, now = Date.now) => {
       return run(post(urlFor(last, o), { ...jambonzCall(callId, from, to, 'in-progress'), ...jambonzOutcome(o) }), callId, from, to);
     },
     status: async (callId, from, to, state) => (await postJson(`${origin}/voice/jambonz/status`, { ...jambonzCall(callId, from, to, state), duration: 20 }, signature)).status,
+    async hangUpRecording(last, callId, from, to, o) {
+      // the audio socket closes with the call, then the status hook; the listen's actionHook never comes
+      const audio = last.waits!.audio!;
+      await streamAudio(audio.url, listenMetadata(callId, from, to, audio.sampleRate), tone(o.seconds, audio.sampleRate));
+      await expectStatus(postJson(`${origin}/voice/jambonz/status`, { ...jambonzCall(callId, from, to, 'completed'), duration: 20 }, signature), 204);
+    },
     answerAt: (url, callId, from, to) => turnOf(postJson(url, { ...jambonzCall(callId, from, to, 'in-progress'), direction: 'outbound' }, signature), jambonzTurn),
     statusAt: async (url, callId, from, to, state) => (await postJson(url, { ...jambonzCall(callId, from, to, state), direction: 'outbound' }, signature)).status,
   };

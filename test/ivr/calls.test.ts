@@ -37,6 +37,7 @@ const MENU = 'the menu, a wrong key, then support and a PIN ended by #';
 const SILENCE = 'silence until no input, after two re-prompts';
 const VOICEMAIL = 'sales is busy: a voicemail is recorded';
 const HANG_UP = 'a caller who hangs up mid-menu ends the journey';
+const HANG_UP_RECORDING = 'a caller who hangs up while recording still leaves the voicemail';
 const EARLY_STATUS = 'status callbacks before the first webhook start nothing; the first webhook starts the flow';
 const RETRY = 'a retried webhook gets the same answer and changes nothing';
 const EXPIRY = 'a provider that stops calling back: the session expires';
@@ -87,6 +88,19 @@ for (const makeCaller of CALLERS) {
       t.equal(record.waits?.kind, 'record');
       const done = await reply(record, c.id, { recording: 'https://rec.example.com/r1.mp3', seconds: 7 });
       t.same(done, { said: ['Thank you .'], hangup: true });
+    });
+
+    await dialog(HANG_UP_RECORDING, async (t) => {
+      const c = call();
+      const forward = await reply(await c.start(), c.id, { digits: '1' });
+      const record = await reply(forward, c.id, { forward: 'busy' });
+      const person = w.people.findByContact(CALLER)!.id;
+      const left: string[] = [];
+      const stop = w.engine.watchSteps((e) => e.participant.personId === person && left.push(String(e.participant.vars['recording'])));
+      await caller.hangUpRecording(record, c.id, CALLER, OUR_NUMBER, { recording: 'https://rec.example.com/r2.mp3', seconds: 4 });
+      stop();
+      t.match(left.at(-1), caller.name === 'jambonz' ? /\/voice\/jambonz\/recordings\/[0-9a-f]{32}\.wav$/ : 'https://rec.example.com/r2.mp3', 'the voicemail is kept');
+      t.same(w.engine.journeysOf(person), [], 'and the journey is over');
     });
 
     await dialog(HANG_UP, async (t) => {

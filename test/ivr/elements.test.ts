@@ -150,6 +150,15 @@ t.test('record: the URL and length into variables, or notRecorded; forward: its 
   t.match(await c4.send({}), [{ kind: 'pause', seconds: 1 }, { kind: 'redirect', hook: /^rec~1~/ }], 'asked what next before the recording came: held');
   t.match(await c4.send({ recording: { url: 'https://rec.example.com/3.mp3' } }), [{ kind: 'forward' }]);
   await w4.engine.close();
+  const w5 = launched(flow);
+  const c5 = caller(w5);
+  await c5.start();
+  t.same(await c5.hangUp(), [], 'a hang-up while recording');
+  t.equal(c5.journeys().length, 1, 'waits for the recording still on its way');
+  w5.clock.advance(5 * 60_000);
+  await w5.engine.durable();
+  t.same(c5.journeys(), [], 'none came: the journey ends there');
+  await w5.engine.close();
   await w.engine.close();
 });
 

@@ -23,35 +23,39 @@ export const ANSWERED = 'answered';
 const CALL_WAITS: ReadonlySet<string> = new Set(['collect', 'record', 'forwardCall']);
 
 /**
- * Reports JCT_IVR_NO_CALL when this element can be reached without a call: a call exists after
- * an Inbound Call entry point and after an Outbound call's `answered` branch; an Outbound call's
- * other branches have none (placing a call ends the one before), and neither has any element
- * that waits for something else than the call (Call webhook, Pause, the waits for events): the
- * call's webhook is answered when the participant starts waiting there, so the caller is gone.
+ * Reports JCT_IVR_NO_CALL when this element can be reached without a call, naming where the
+ * call is missing: a call exists after an Inbound Call entry point and after an Outbound call's
+ * `answered` branch; an Outbound call's other branches have none (placing a call ends the one
+ * before), and neither has any element that waits for something else than the call (Call
+ * webhook, Pause, the waits for events): the call's webhook is answered when the participant
+ * starts waiting there, so the caller is gone.
  */
 export function requireCall(ctx: CompileContext): void {
-  const without = placesWithoutCall(ctx, ctx.node.id);
-  if (without.length === 0) return;
-  const entries = without.filter((p) => p.entry).map(named);
-  const waits = without.filter((p) => !p.entry).map(named);
-  const reasons = [
-    ...(entries.length ? [`from ${entries.join(', ')}, which bring${entries.length === 1 ? 's' : ''} no call`] : []),
-    ...(waits.length ? [`after ${waits.join(', ')}, which wait${waits.length === 1 ? 's' : ''} for something else than the call (the call's webhook is answered, and the call ended, when the wait begins)`] : []),
-  ];
+  const places = placesWithoutCall(ctx, ctx.node.id);
+  if (places.length === 0) return;
+  const reasons = (['entry', 'outbound', 'wait'] as const).flatMap((why) => {
+    const names = places.filter((p) => p.why === why).map((p) => `"${p.id}" (${p.type})`);
+    return names.length === 0 ? [] : [REASONS[why](names.join(', '), names.length > 1)];
+  });
   ctx.problem(
     'JCT_IVR_NO_CALL',
-    `an IVR element needs a call: it can be reached ${reasons.join(' and ')}; only Inbound Call entry points and the "answered" branch of an Outbound call bring one, and only elements that do not wait (or wait for the call) keep it`,
+    `an IVR element needs a call: it can be reached ${reasons.join(', and ')}; only Inbound Call entry points and the "answered" branch of an Outbound call bring one, and only elements that do not wait (or wait for the call) keep it`,
   );
 }
+
+/** Where the call is missing, in words. */
+const REASONS: Readonly<Record<Place['why'], (names: string, many: boolean) => string>> = {
+  entry: (names, many) => `from ${names}, which bring${many ? '' : 's'} no call`,
+  outbound: (names) => `after a branch of ${names} other than "answered", where no call is under way`,
+  wait: (names, many) => `after ${names}, which wait${many ? '' : 's'} for something else than the call (the call's webhook is answered, and the call over, when the wait begins)`,
+};
 
 interface Place {
   readonly id: string;
   readonly type: string;
-  /** An entry point (it brings no call), or an element that waits for something else (it loses the call). */
-  readonly entry: boolean;
+  /** An entry point that brings no call, an Outbound call's branch that has none, or an element that waits for something else. */
+  readonly why: 'entry' | 'outbound' | 'wait';
 }
-
-const named = (p: Place) => `"${p.id}" (${p.type})`;
 
 interface Edge {
   readonly to: string;
@@ -59,37 +63,32 @@ interface Edge {
   readonly call: boolean | undefined;
 }
 
-/** The entry points without a call and the waiting elements from which `target` is reached with no call. */
+/** The places the call is missing from, on the paths that reach `target` with no call. */
 function placesWithoutCall(ctx: CompileContext, target: string): Place[] {
-  const { flow } = ctx;
-  const next = new Map<string, Edge[]>();
-  for (const node of [...flow.entryPoints, ...flow.elements]) next.set(node.id, Object.entries(node.branches ?? {}).map(([branch, to]) => ({ to, call: callAfter(ctx, node.type, branch) })));
-  const entries = flow.entryPoints.filter((entry) => reachesWithoutCall(next, entry.id, entry.type === INBOUND_CALL, target)).map((e) => ({ id: e.id, type: e.type, entry: true }));
-  const waits = flow.elements.filter((e) => next.get(e.id)?.some((edge) => edge.call === false) && e.type !== OUTBOUND_CALL && reachesWithoutCall(next, e.id, false, target));
-  return [...entries, ...waits.map((e) => ({ id: e.id, type: e.type, entry: false }))];
+  const nodes = [...ctx.flow.entryPoints, ...ctx.flow.elements];
+  const next = new Map(nodes.map((node) => [node.id, Object.entries(node.branches ?? {}).map(([branch, to]): Edge => ({ to, call: callAfter(ctx, node.type, branch) }))]));
+  const typeOf = new Map(nodes.map((node) => [node.id, node.type]));
+  const found = new Map<string, Place>();
+  const starts = ctx.flow.entryPoints.map((e): [string, Place | undefined] => [e.id, e.type === INBOUND_CALL ? undefined : { id: e.id, type: e.type, why: 'entry' }]);
+  const seen = new Set(starts.map(([id, missing]) => `${id}\u0000${missing?.id ?? ''}`));
+  for (let item = starts.pop(); item !== undefined; item = starts.pop()) {
+    const [id, missing] = item;
+    for (const edge of next.get(id) ?? []) {
+      const type = typeOf.get(id)!;
+      const after = edge.call === false ? { id, type, why: type === OUTBOUND_CALL ? ('outbound' as const) : ('wait' as const) } : edge.call ? undefined : missing;
+      if (edge.to === target && after) found.set(after.id, after);
+      const key = `${edge.to}\u0000${after?.id ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      starts.push([edge.to, after]);
+    }
+  }
+  return [...found.values()];
 }
 
 function callAfter(ctx: CompileContext, type: string, branch: string): boolean | undefined {
   if (type === OUTBOUND_CALL) return branch === ANSWERED;
   return ctx.waits(type) && !CALL_WAITS.has(type) ? false : undefined;
-}
-
-/** Whether `target` can be reached from `from` (which brings a call or not) with no call at that point. */
-function reachesWithoutCall(next: ReadonlyMap<string, readonly Edge[]>, from: string, withCall: boolean, target: string): boolean {
-  const seen = new Set<string>([`${from}\u0000${withCall ? 'y' : 'n'}`]);
-  const queue: Array<[string, boolean]> = [[from, withCall]];
-  for (let item = queue.pop(); item !== undefined; item = queue.pop()) {
-    const [id, inCall] = item;
-    for (const edge of next.get(id) ?? []) {
-      const call = edge.call ?? inCall;
-      if (edge.to === target && !call) return true;
-      const key = `${edge.to}\u0000${call ? 'y' : 'n'}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      queue.push([edge.to, call]);
-    }
-  }
-  return false;
 }
 
 export const Voice = {

@@ -129,10 +129,13 @@ export function answer(run: RunContext, ...instructions: Instruction[]): boolean
   return true;
 }
 
-/** Waits for the call's next webhook, for as long as the call's provider may take to send it. */
-export function waitForCall(run: RunContext): Wait | typeof EXIT {
+/**
+ * Waits for the call's next webhook, for as long as the call's provider may take to send it
+ * after what the caller is given runs: `busyMs` (a recording's longest length) comes on top.
+ */
+export function waitForCall(run: RunContext, busyMs = 0): Wait | typeof EXIT {
   const call = currentCall(run);
-  return call ? { wait: true, on: callKeyOf(call), until: run.now + call.expireAfterMs } : EXIT;
+  return call ? { wait: true, on: callKeyOf(call), until: run.now + busyMs + call.expireAfterMs } : EXIT;
 }
 
 /** Instant IVR elements go on to `next` once their instructions are answered, or exit without a call. */

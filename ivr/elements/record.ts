@@ -77,7 +77,7 @@ function compile(config: Config, ctx: CompileContext): Prepared {
 
 function start(p: Prepared, run: RunContext): Outcome {
   const record: RecordMessage = { ...p.record, hook: hookOf(p.id, 0, run) };
-  return answer(run, ...(p.prompt ? [promptOf(p.prompt, run), record] : [record])) ? waitForCall(run) : EXIT;
+  return answer(run, ...(p.prompt ? [promptOf(p.prompt, run), record] : [record])) ? waitForCall(run, p.record.maxLength * 1000) : EXIT;
 }
 
 /** Keeps the caller on the line while the recording is on its way. */

@@ -159,6 +159,16 @@ t.test('record: the URL and length into variables, or notRecorded; forward: its 
   await w5.engine.durable();
   t.same(c5.journeys(), [], 'none came: the journey ends there');
   await w5.engine.close();
+  const w6 = launched(flow);
+  const c6 = caller(w6);
+  await c6.start();
+  w6.clock.advance(60_000 + 1);
+  await w6.engine.durable();
+  t.equal(c6.journeys().length, 1, 'a recording of 30 s at most outlasts the session timeout (60 s) without a webhook');
+  w6.clock.advance(30_000);
+  await w6.engine.durable();
+  t.same(c6.journeys(), [], 'the provider silent past it: the session expires');
+  await w6.engine.close();
   await w.engine.close();
 });
 

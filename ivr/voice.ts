@@ -41,7 +41,7 @@ const WAITING = new Set<Instruction['kind']>(['collect', 'record', 'forward', 'r
 
 const COMMON = {
   publicBaseUrl: PublicBaseUrl,
-  sessionTimeoutS: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600, description: "seconds a call may go without a webhook before it counts as gone (the caller's journey ends); a Record element adds its longest length" }),
+  sessionTimeoutS: Type.Integer({ minimum: 60, maximum: 86_400, default: 3600, description: "seconds a call may go without a webhook before it counts as gone (the caller's journey ends); a Record element adds its longest length, a Forward call its ring timeout and 4 hours" }),
 };
 
 export function voiceModule<S>(provider: VoiceProvider<S>): Module {

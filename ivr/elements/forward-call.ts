@@ -1,7 +1,8 @@
 // Forward call: connects the caller to other numbers or SIP addresses (the first to answer),
 // showing a caller id, ringing for so long; then `answered` (after the forwarded call ends, if
 // the caller is still there), `busy`, `noAnswer` or `failed`. A caller who hangs up first ends
-// the journey.
+// the journey. No webhook comes while the calls are connected: the session timeout counts from
+// the longest a provider keeps them up.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
 import { normalizePhone } from '../../engine/people/contacts.js';
@@ -26,6 +27,12 @@ interface Prepared {
   readonly forward: Omit<Forward, 'hook'>;
 }
 
+/**
+ * The longest a provider keeps a forwarded call up by default (Twilio's and Plivo's Dial
+ * timeLimit, 4 hours; Vonage's connect stops at 2): no webhook comes meanwhile.
+ */
+const LONGEST_BRIDGE_S = 4 * 3600;
+
 const BRANCH_OF: Readonly<Record<ForwardStatus, number>> = { answered: 0, completed: 0, busy: 1, 'no-answer': 2, failed: 3 };
 
 export default defineElement<Config, Prepared>({
@@ -38,7 +45,7 @@ export default defineElement<Config, Prepared>({
   branches: () => ['answered', 'busy', 'noAnswer', 'failed'],
   waits: true,
   compile,
-  execute: (p, run) => (answer(run, { ...p.forward, hook: hookOf(p.id, 0, run) }) ? waitForCall(run) : EXIT),
+  execute: (p, run) => (answer(run, { ...p.forward, hook: hookOf(p.id, 0, run) }) ? waitForCall(run, (p.forward.ringTimeout + LONGEST_BRIDGE_S) * 1000) : EXIT),
   resume,
 });
 

@@ -189,5 +189,11 @@ t.test('pause, play and hang up; a hang-up while forwarding ends the journey', a
   await c2.start();
   t.same(await c2.send({ forward: { status: 'busy' } }), [{ kind: 'hangup' }]);
   t.same(c2.journeys(), []);
+  const c3 = caller(w, 'c3');
+  await c3.start();
+  w.clock.advance(2 * 3600_000);
+  await w.engine.durable();
+  t.equal(c3.journeys().length, 1, 'a forwarded call two hours long, without a webhook, outlasts the session timeout (60 s)');
+  t.same(await c3.send({ forward: { status: 'completed', durationS: 7200 } }), [{ kind: 'hangup' }], 'its outcome still takes the branch');
   await w.engine.close();
 });

@@ -1239,14 +1239,17 @@ export class Engine {
     return n;
   }
 
-  /** Delivers an input to waiting participant `seq`: its step, or held while its version is paused. */
+  /**
+   * Delivers an input to waiting participant `seq`: its step, or held while its version is
+   * paused, unless its sender waits for the answer (a caller on the line: the call goes on).
+   */
   private deliverTo(part: Partition, seq: number, input: Input): boolean {
     const state = this.enterScratch();
     try {
       if (!part.participants.load(seq, state) || state.status !== ParticipantStatus.Waiting) return false;
       const live = this.versions.version(state.flowId, state.version);
       if (!live) return false;
-      if (live.record.status === 'paused') {
+      if (live.record.status === 'paused' && this.registry.input(input.kind)?.answered !== true) {
         live.held.push({ personId: state.personId, input });
         return true;
       }

@@ -172,6 +172,21 @@ t.test('record: the URL and length into variables, or notRecorded; forward: its 
   await w.engine.close();
 });
 
+t.test('a flow paused during a call: the call goes on to its end, new calls are not answered', async (t) => {
+  const menu = { id: 'menu', type: 'collect', config: { prompts: [{ say: 'Which?' }], options: [{ name: 'one', digits: '1' }] }, branches: { one: 'tagged', noInput: 'end', noMatch: 'end' } };
+  const w = launched(callFlow([menu, { id: 'tagged', type: 'addTag', config: { tags: ['pressed'] }, branches: { next: 'bye' } }, said('bye', 'bye'), exit]));
+  const c = caller(w);
+  await c.start();
+  w.engine.pause('ivr');
+  t.same(await c.send({ input: { noInput: false, digits: '1' } }), [{ kind: 'say', text: 'bye' }], 'answered, not hung up');
+  t.same(c.journeys(), []);
+  t.same(w.people.findByContact(CALLER)!.tags, ['pressed']);
+  t.same(await caller(w, 'c2').start(), [], 'a new call enters nothing');
+  w.engine.resume('ivr');
+  t.same(w.people.findByContact(CALLER)!.tags, ['pressed'], 'nothing held to run again');
+  await w.engine.close();
+});
+
 t.test('pause, play and hang up; a hang-up while forwarding ends the journey', async (t) => {
   const flow = callFlow([
     { id: 'wait', type: 'callPause', config: { seconds: 2 }, branches: { next: 'music' } },

@@ -23,7 +23,8 @@ export const ANSWERED = 'answered';
 const CALL_WAITS: ReadonlySet<string> = new Set(['collect', 'record', 'forwardCall']);
 
 /**
- * Reports JCT_IVR_NO_CALL when this element can be reached without a call, naming where the
+ * Reports JCT_IVR_NO_CALL (JCT_IVR_CALL_LOST when only a wait loses it: a rule added later, see
+ * RULES_ADDED_LATER) when this element can be reached without a call, naming where the
  * call is missing: a call exists after an Inbound Call entry point and after an Outbound call's
  * `answered` branch; an Outbound call's other branches have none (placing a call ends the one
  * before), and neither has any element that waits for something else than the call (Call
@@ -38,7 +39,7 @@ export function requireCall(ctx: CompileContext): void {
     return names.length === 0 ? [] : [REASONS[why](names.join(', '), names.length > 1)];
   });
   ctx.problem(
-    'JCT_IVR_NO_CALL',
+    places.every((p) => p.why === 'wait') ? 'JCT_IVR_CALL_LOST' : 'JCT_IVR_NO_CALL',
     `an IVR element needs a call: it can be reached ${reasons.join(', and ')}; only Inbound Call entry points and the "answered" branch of an Outbound call bring one, and only elements that do not wait (or wait for the call) keep it`,
   );
 }

@@ -10,7 +10,7 @@ export const ConfigSchema = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server binds to' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port the HTTP server listens on (0: any free port)' }),
-    flows: Type.String({ default: 'examples/flows', description: 'Folder of flow JSON files launched at start' }),
+    flows: Type.String({ default: 'examples/flows', description: 'Folder of flow JSON files launched at start ("" for none)' }),
     people: Type.String({ default: 'examples/people.json', description: 'People JSON file loaded at start ("" for none)' }),
     dataDir: Type.String({ default: 'data', description: 'Folder of the embedded store ("" keeps everything in memory: nothing survives a restart)' }),
     sync: Type.Union([Type.Literal('full'), Type.Literal('normal')], {

@@ -128,3 +128,22 @@ t.test('a port in use is said plainly and the process ends; started from another
   t.notMatch(second.stderr, /please report/);
   t.match(second.stdout, /"msg":"flow launched"/, 'the package’s example flows were found from another folder');
 });
+
+t.test('a start that fails once participants are waiting ends by itself with one line: a flows folder that is missing is named', async (t) => {
+  const dataDir = t.testdir();
+  const first = start(dataDir);
+  t.teardown(() => first.child.kill('SIGKILL'));
+  await first.address;
+  first.child.kill('SIGTERM');
+  await once(first.child, 'exit'); // the example flows left people waiting (re-engagement), with their timers
+  const missing = join(dataDir, 'no-flows');
+  const failed = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: { ...env(dataDir), JUNCTION_FLOWS: missing }, encoding: 'utf8', timeout: 20_000 });
+  t.equal(failed.status, 2, 'ended by itself, nothing left running');
+  t.equal(failed.stderr, `error JCT_FILE_UNREADABLE: cannot read the flows folder ${missing}: no such folder (JUNCTION_FLOWS; "" for none)\n`);
+  const none = startJunction({ ...env(dataDir), JUNCTION_FLOWS: '' });
+  t.teardown(() => none.child.kill('SIGKILL'));
+  await none.address;
+  t.same(none.logs.filter((l) => /^flow (launched|recovered)$/.test(String(l['msg']))), [], '"" launches no folder');
+  none.child.kill('SIGTERM');
+  t.equal((await once(none.child, 'exit'))[0], 0);
+});

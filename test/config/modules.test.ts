@@ -40,6 +40,10 @@ t.test('defaults, then the file section, then the environment, converted to the 
   t.same(loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: 'one-secret' })['test-carrier']?.['numbers'], ['one-secret'], 'one item alone');
   const broken = errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '["+385800100"' })) as { details: { problems: unknown[] } };
   t.same(broken.details.problems, [{ code: 'JCT_CONFIG_INVALID', path: '$.modules.test-carrier.numbers', message: 'JUNCTION_TEST_CARRIER_NUMBERS must be JSON (a list)' }], 'a broken JSON list is one problem, not two');
+  for (const retries of ['', '1e3', '0x10', 'true']) {
+    t.match(errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_RETRIES: retries })), { details: { problems: [{ path: '$.modules.test-carrier.retries', message: 'Expected integer (set by JUNCTION_TEST_CARRIER_RETRIES)' }] } }, `${JSON.stringify(retries)} is not a number`);
+  }
+  t.match(errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_SANDBOX: '' })), { details: { problems: [{ path: '$.modules.test-carrier.sandbox' }] } }, '"" is not false');
 });
 
 t.test('a problem with a value from the environment names its variable', async (t) => {

@@ -3,12 +3,14 @@
 // set, STARTTLS when tlsKeyFile/tlsCertFile are). Other recipients are refused at RCPT TO (550),
 // mail over maxMessageBytes with 552. Each mail is parsed (mailparser) and becomes one inbound
 // message per accepted recipient; 250 is answered only once every one is durable, 451 when the
-// inbox could not take them (the sending server retries later).
+// inbox could not take them (the sending server retries later). A port in use or an address
+// not this machine's stops the start, named (engine/listen-error.ts).
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { ListenerContext, ListenerDefinition } from '../../engine/module.js';
 import { JunctionError } from '../../engine/errors.js';
+import { listenError } from '../../engine/listen-error.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
 import { sameText } from '../signing.js';
 import { isOurs, type EmailSettings } from './settings.js';
@@ -37,7 +39,7 @@ async function listen(ctx: ListenerContext): Promise<SmtpListening> {
   const server = new (smtpServer().SMTPServer)({ ...optionsOf(settings), ...handlersOf(ctx, settings) });
   server.on('error', (err) => ctx.logger.warn({ err }, 'SMTP connection error'));
   await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
+    server.server.once('error', (err) => reject(listenError(err, { host: settings.smtpHost, port: settings.smtpPort, hostVariable: 'JUNCTION_EMAIL_SMTP_HOST', portVariable: 'JUNCTION_EMAIL_SMTP_PORT' })));
     server.listen(settings.smtpPort, settings.smtpHost, resolve);
   });
   const { port } = server.server.address() as AddressInfo;

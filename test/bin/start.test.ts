@@ -127,6 +127,9 @@ t.test('a port in use is said plainly and the process ends; started from another
   t.match(second.stderr, /^error JCT_PORT_IN_USE: 127\.0\.0\.1:\d+ is in use/m, 'its own line (the first admin key, printed on stderr, may stand before it)');
   t.notMatch(second.stderr, /please report/);
   t.match(second.stdout, /"msg":"flow launched"/, 'the package’s example flows were found from another folder');
+  const unknownHost = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: { ...env(''), JUNCTION_HOST: 'no-such-host.invalid' }, encoding: 'utf8', timeout: 20_000 });
+  t.equal(unknownHost.status, 2);
+  t.equal(unknownHost.stderr, 'error JCT_HOST_INVALID: no-such-host.invalid is not an address and names no host: check JUNCTION_HOST\n');
 });
 
 t.test('a start that fails once participants are waiting ends by itself with one line: a flows folder that is missing is named', async (t) => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startJunction, type JunctionProcess } from './junction-process.js';
+import { prettyLine } from '../../bin/pretty.js';
 import { eventually, standIn } from '../e2e/helpers.js';
 
 const ADMIN = 'operations-admin-key-that-must-not-leak';
@@ -123,4 +124,10 @@ t.test('--pretty: readable lines, not JSON', async (t) => {
   t.notOk(lines.some((l) => l.startsWith('{')), 'no JSON line');
   child.kill('SIGTERM');
   t.equal((await once(child, 'exit'))[0], 0);
+});
+
+t.test('--pretty keeps the cause of an error given as text (a store out of reach) and an error object by its message, its stack below', async (t) => {
+  const line = (entry: object) => prettyLine(JSON.stringify({ level: 50, time: 0, msg: 'the store is out of reach', ...entry }));
+  t.equal(line({ code: 'JCT_STORE_UNAVAILABLE', err: 'connect ECONNREFUSED 127.0.0.1:5432' }), '00:00:00.000 ERROR the store is out of reach code=JCT_STORE_UNAVAILABLE err="connect ECONNREFUSED 127.0.0.1:5432"\n');
+  t.equal(line({ err: { message: 'boom', stack: 'Error: boom\n    at x' } }), '00:00:00.000 ERROR the store is out of reach err="boom"\n    Error: boom\n        at x\n');
 });

@@ -64,6 +64,14 @@ export async function startCommand(configFile: string | undefined, pretty = fals
     await closeAll(closers); // nothing may keep the process alive: it ends with the start's error
     throw err;
   }
+}
+
+/**
+ * From now on SIGINT and SIGTERM stop Junction gracefully: what is open is closed, exit 0 (1 if
+ * closing failed). Set before the server listens, so that a signal sent as soon as it answers
+ * is not met by Node's default (the process killed at once).
+ */
+function stopOnSignal(logger: pino.Logger, closers: readonly Closer[]): void {
   const stop = (signal: string): void => {
     logger.info({ signal }, 'stopping');
     void closeAll(closers).then((failure) => {
@@ -117,6 +125,7 @@ async function serveStore(config: JunctionConfig, engine: Engine, backend: Journ
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
   const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server });
   closers.unshift(() => app.close());
+  stopOnSignal(logger, closers);
   const address = await serve(app, config, owned?.server).catch((err: unknown) => Promise.reject(listenError(err, config)));
   await owned?.lease.advertise(config.advertiseUrl || address);
   const listeners = await startListeners(engine, logger);

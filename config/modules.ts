@@ -7,7 +7,7 @@
 import { isAbsolute, join } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConfigError, envValue, problemMessage } from './index.js';
+import { ConfigError, ENV, ENV_ALIASES, envValue, problemMessage } from './index.js';
 
 /** What a module declares about its settings (engine/module.ts ModuleConfig, plus its name). */
 export interface SettingsSpec {
@@ -63,6 +63,21 @@ function setBy(module: string, path: string, env: NodeJS.ProcessEnv): string {
 export function envName(module: string, setting: string): string {
   const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
   return `JUNCTION_${snake(module)}_${snake(setting)}`;
+}
+
+/**
+ * The JUNCTION_ variables of `env` that set nothing (a typo such as JUNCTION_DATADIR would
+ * otherwise be ignored without a word), each with the setting's variable it likely meant.
+ */
+export function unknownVariables(specs: readonly SettingsSpec[], env: NodeJS.ProcessEnv): Array<{ name: string; meant?: string }> {
+  const known = [...Object.keys(ENV), ...Object.keys(ENV_ALIASES), ...specs.flatMap((spec) => Object.keys((spec.schema as { properties?: object }).properties ?? {}).map((setting) => envName(spec.name, setting)))];
+  const bare = (name: string): string => name.replace(/_/g, '');
+  return Object.keys(env)
+    .filter((name) => name.startsWith('JUNCTION_') && !known.includes(name))
+    .map((name) => {
+      const meant = known.find((k) => bare(k) === bare(name));
+      return meant === undefined ? { name } : { name, meant };
+    });
 }
 
 /** pino redaction paths of every secret, for settings logged under `at` (e.g. "config.modules"). */

@@ -21,7 +21,7 @@ import { GroupCommit, type JournalBackend } from '../../engine/store/journal.js'
 import { loadPeople } from '../../engine/people-file.js';
 import { JunctionError, toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
-import { assembleRegistry, moduleSecretPaths } from '../modules.js';
+import { assembleRegistry, ignoredVariables, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
 import type { KeyStore } from '../../gateway/auth/keys.js';
 import { shownUrl } from '../../engine/store/shown-url.js';
@@ -39,6 +39,9 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
   const logger = pretty ? pino(options, prettyStream()) : pino(options);
   logger.info({ config: { ...config, redisUrl: config.redisUrl && shownUrl(config.redisUrl), databaseUrl: config.databaseUrl && shownUrl(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
+  for (const { name, meant } of ignoredVariables(process.env)) {
+    logger.warn({ code: 'JCT_CONFIG_UNKNOWN_VARIABLE', variable: name, ...(meant ? { meant } : {}) }, `${name} is no setting of Junction and is ignored${meant ? `: did you mean ${meant}?` : ''}`);
+  }
   setHeapHeadroom(config.heapHeadroomPercent); // before recovery fills the heap
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);

@@ -143,10 +143,11 @@ t.test('a start that fails once participants are waiting ends by itself with one
   const failed = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: { ...env(dataDir), JUNCTION_FLOWS: missing }, encoding: 'utf8', timeout: 20_000 });
   t.equal(failed.status, 2, 'ended by itself, nothing left running');
   t.equal(failed.stderr, `error JCT_FILE_UNREADABLE: cannot read the flows folder ${missing}: no such folder (JUNCTION_FLOWS; "" for none)\n`);
-  const none = startJunction({ ...env(dataDir), JUNCTION_FLOWS: '' });
+  const none = startJunction({ ...env(dataDir), JUNCTION_FLOWS: '', JUNCTION_PEOPLE_FILE: 'typo.json' });
   t.teardown(() => none.child.kill('SIGKILL'));
   await none.address;
   t.same(none.logs.filter((l) => /^flow (launched|recovered)$/.test(String(l['msg']))), [], '"" launches no folder');
+  t.match(none.logs.filter((l) => l['variable'] === 'JUNCTION_PEOPLE_FILE'), [{ level: 40, code: 'JCT_CONFIG_UNKNOWN_VARIABLE', variable: 'JUNCTION_PEOPLE_FILE', msg: 'JUNCTION_PEOPLE_FILE is no setting of Junction and is ignored' }], 'a variable that sets nothing is warned of');
   none.child.kill('SIGTERM');
   t.equal((await once(none.child, 'exit'))[0], 0);
 });

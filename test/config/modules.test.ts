@@ -3,7 +3,7 @@
 import t from 'tap';
 import { errorOf } from './error-of.js';
 import { Type } from '@sinclair/typebox';
-import { envName, loadModuleSettings, secretPaths, type SettingsSpec } from '../../config/modules.js';
+import { envName, loadModuleSettings, secretPaths, unknownVariables, type SettingsSpec } from '../../config/modules.js';
 import { loadConfig } from '../../config/index.js';
 
 const carrier: SettingsSpec = {
@@ -77,6 +77,15 @@ t.test('every problem is named with its path, and no value is repeated in the me
   ]);
   t.notMatch(err.message, /short/, 'the rejected secret is not echoed');
   t.match(err.message, /no module "nosuch"/);
+});
+
+t.test('JUNCTION_ variables that set nothing are found, each with the variable it likely meant', async (t) => {
+  const env = { JUNCTION_DATADIR: 'x', JUNCTION_TESTCARRIER_RETRIES: '1', JUNCTION_NOPE: '1', JUNCTION_PORT: '1', DATABASE_URL: 'postgres://db/x', JUNCTION_TEST_CARRIER_SANDBOX: 'yes', HOME: '/root' };
+  t.same(unknownVariables([carrier], env), [
+    { name: 'JUNCTION_DATADIR', meant: 'JUNCTION_DATA_DIR' },
+    { name: 'JUNCTION_TESTCARRIER_RETRIES', meant: 'JUNCTION_TEST_CARRIER_RETRIES' },
+    { name: 'JUNCTION_NOPE' },
+  ]);
 });
 
 t.test('secrets become redaction paths under the logged object', async (t) => {

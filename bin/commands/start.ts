@@ -217,10 +217,15 @@ function moduleSettings(registry: Registry): Record<string, Settings> {
   return Object.fromEntries(registry.modules.map((m) => [m.name, registry.settings(m.name)]));
 }
 
-/** Definitions always; the file's profiles only into an empty store (the journal's are newer). */
+/** Definitions always; the file's profiles only into an empty store (the journal's are newer). A problem names the file. */
 function loadPeopleAtStart(file: string, people: MemoryPeopleStore, restored: boolean): void {
   const doc = readJson(file) as Record<string, unknown>;
-  loadPeople(restored ? { ...doc, people: [] } : doc, people);
+  try {
+    loadPeople(restored ? { ...doc, people: [] } : doc, people);
+  } catch (err) {
+    const e = toJunctionError(err, 'JCT_PEOPLE_FILE_INVALID');
+    throw new JunctionError(e.code, `the people file ${file} (JUNCTION_PEOPLE): ${e.message}`, e.details);
+  }
 }
 
 /**

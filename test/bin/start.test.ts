@@ -151,3 +151,11 @@ t.test('a start that fails once participants are waiting ends by itself with one
   none.child.kill('SIGTERM');
   t.equal((await once(none.child, 'exit'))[0], 0);
 });
+
+t.test('a people file with a problem stops the start naming the file', async (t) => {
+  const dir = t.testdir({ 'people.json': JSON.stringify({ people: [{ id: 'ana', standard: { birthDate: 'someday' } }] }) });
+  const file = join(dir, 'people.json');
+  const bad = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: { ...env(''), JUNCTION_PEOPLE: file, JUNCTION_FLOWS: '' }, encoding: 'utf8', timeout: 20_000 });
+  t.equal(bad.status, 2);
+  t.equal(bad.stderr, `error JCT_ATTRIBUTE_TYPE: the people file ${file} (JUNCTION_PEOPLE): $.people[0]: attribute "birthDate": "someday" is not a valid date\n`);
+});

@@ -15,7 +15,7 @@ import email from '../channels/email/index.js';
 import generic from '../channels/generic/index.js';
 import { ivrModule } from '../ivr/index.js';
 import { VOICE_MODULES } from '../ivr/providers.js';
-import { loadModuleSettings, secretPaths, type SettingsSpec } from '../config/modules.js';
+import { loadModuleSettings, secretPaths, unknownVariables, type SettingsSpec } from '../config/modules.js';
 import type { JunctionConfig } from '../config/index.js';
 
 export const MODULES: readonly Module[] = [coreModule, messagingModule, eventsModule, ivrModule, twilio, vonage, plivo, telnyx, infobip, metaWhatsApp, email, generic, ...VOICE_MODULES];
@@ -28,6 +28,11 @@ export function assembleRegistry(config?: JunctionConfig, env: NodeJS.ProcessEnv
 /** pino redaction paths of every module secret, for the configuration logged under `at`. */
 export function moduleSecretPaths(at: string): string[] {
   return secretPaths(settingsSpecs(), at);
+}
+
+/** The JUNCTION_ variables of `env` that are no setting of Junction or of its modules (config/modules.ts). */
+export function ignoredVariables(env: NodeJS.ProcessEnv): Array<{ name: string; meant?: string }> {
+  return unknownVariables(settingsSpecs(), env);
 }
 
 function settingsSpecs(): SettingsSpec[] {

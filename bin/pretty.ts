@@ -1,5 +1,6 @@
 // `junction start --pretty`: pino's JSON log lines rewritten as short lines for people to read —
-// time (UTC), level, message, then the other fields as key=value, an error's stack below. A
+// time (UTC), level, message, then the other fields as key=value (an error object by its message,
+// an error given as text as it is), the error's stack below. A
 // stream pino writes to, after redaction; no dependency (pino-pretty is not used).
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 /** Fields every line has that say nothing to a person reading it. */
@@ -17,7 +18,7 @@ export function prettyLine(json: string): string {
   const level = (LEVELS[entry['level'] as number] ?? String(entry['level'])).padEnd(5);
   const fields = Object.entries(entry)
     .filter(([key]) => !OMITTED.has(key))
-    .map(([key, value]) => `${key}=${key === 'err' ? JSON.stringify((value as { message?: unknown }).message) : text(value)}`);
+    .map(([key, value]) => `${key}=${key === 'err' && typeof value === 'object' && value !== null ? JSON.stringify((value as { message?: unknown }).message) : text(value)}`);
   const stack = (entry['err'] as { stack?: unknown } | undefined)?.stack;
   const below = typeof stack === 'string' ? `\n    ${stack.split('\n').join('\n    ')}` : '';
   return `${[time, level, entry['msg'] ?? '', ...fields].join(' ')}${below}\n`;

@@ -130,10 +130,11 @@ export async function openKeys(config: JunctionConfig): Promise<{ keys: KeyStore
   }
 }
 
-/** API keys on their way: awaited once the state is loaded, or given up when the start fails before. */
+/** API keys on their way: awaited once the state is loaded; closed when Junction stops or its start fails. */
 export interface OpeningKeys {
   opened(): Promise<{ keys: KeyStore; copied: number }>;
-  abandon(): void;
+  /** Closes the keys once they are open (none opened: nothing to do; a failure to open is the start's). */
+  close(): Promise<void>;
 }
 
 /**
@@ -143,10 +144,13 @@ export interface OpeningKeys {
  * are opened when awaited, after the store, as before.
  */
 export function openKeysEarly(config: JunctionConfig, wait = sleep): OpeningKeys {
-  if (keysInDataDir(storeKind(config))) return { opened: () => openKeys(config), abandon: () => {} };
-  const opening = retried(() => openKeys(config), config.storeStartTimeoutS * 1000, wait);
-  opening.catch(() => {}); // its failure is the start's, when awaited
-  return { opened: () => opening, abandon: () => void opening.then(({ keys }) => keys.close(), () => {}) };
+  let opening: Promise<{ keys: KeyStore; copied: number }> | undefined;
+  const open = () => (opening ??= openKeys(config));
+  if (!keysInDataDir(storeKind(config))) {
+    opening = retried(() => openKeys(config), config.storeStartTimeoutS * 1000, wait);
+    opening.catch(() => {}); // its failure is the start's, when awaited
+  }
+  return { opened: open, close: async () => opening?.then(({ keys }) => keys.close(), () => {}) };
 }
 
 async function serverKeyRows(kind: StoreKind, config: JunctionConfig): Promise<KeyRows> {

@@ -1,16 +1,20 @@
 // Configuration: defaults that run the whole product on one machine with no external
 // service, overridden by an optional JSON file, overridden by JUNCTION_* environment variables.
+// Paths in the file (flows, people, dataDir) are relative to the file's folder; paths from the
+// environment, to the current directory. An environment variable is a number only when written
+// as one and a boolean only as a yes or no word: anything else is refused, naming the variable.
 // It depends on nothing of Junction's own: the engine and gateway read what it returns.
-import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { dirname, isAbsolute, resolve } from 'node:path';
 
 export const ConfigSchema = Type.Object(
   {
-    host: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server binds to' }),
+    host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Address the HTTP server binds to (0.0.0.0: every IPv4 address)' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port the HTTP server listens on (0: any free port)' }),
-    flows: Type.String({ default: 'examples/flows', description: 'Folder of flow JSON files launched at start' }),
+    flows: Type.String({ default: 'examples/flows', description: 'Folder of flow JSON files launched at start ("" for none)' }),
     people: Type.String({ default: 'examples/people.json', description: 'People JSON file loaded at start ("" for none)' }),
     dataDir: Type.String({ default: 'data', description: 'Folder of the embedded store ("" keeps everything in memory: nothing survives a restart)' }),
     sync: Type.Union([Type.Literal('full'), Type.Literal('normal')], {
@@ -35,6 +39,7 @@ export const ConfigSchema = Type.Object(
     adminKey: Type.String({
       default: '',
       pattern: '^(|\\S{24,})$',
+      expected: '"" or a key of at least 24 characters with no spaces',
       description: 'An API key accepted as admin besides the stored ones (secret; at least 24 characters, no spaces); "" for none, in which case a first admin key is created and printed once when there is no key',
     }),
     trustProxy: Type.String({
@@ -46,6 +51,7 @@ export const ConfigSchema = Type.Object(
     redisUrl: Type.String({
       default: '',
       pattern: '^(|rediss?://\\S+)$',
+      expected: '"" or a redis:// or rediss:// URL',
       description:
         'Redis for state shared by several Junction processes (the API rate-limit counters; with store redis, the state itself), e.g. redis://:password@host:6379 (secret: logged without its password; also read from REDIS_URL); "" keeps the counters in each process\'s memory. While Redis is unreachable requests are let through uncounted and a warning is logged once',
     }),
@@ -57,9 +63,10 @@ export const ConfigSchema = Type.Object(
     databaseUrl: Type.String({
       default: '',
       pattern: '^(|postgres(ql)?://\\S+)$',
+      expected: '"" or a postgres:// or postgresql:// URL',
       description: 'PostgreSQL for the state, e.g. postgres://junction:password@db:5432/junction (secret: logged without its password); also read from DATABASE_URL',
     }),
-    databaseSchema: Type.String({ default: 'junction', pattern: '^[a-z_][a-z0-9_]{0,62}$', description: "The PostgreSQL schema holding Junction's tables (created by the migrations)" }),
+    databaseSchema: Type.String({ default: 'junction', pattern: '^[a-z_][a-z0-9_]{0,62}$', expected: 'lower-case letters, digits and _, not starting with a digit, at most 63', description: "The PostgreSQL schema holding Junction's tables (created by the migrations)" }),
     redisPrefix: Type.String({ default: 'junction:', minLength: 1, maxLength: 100, description: 'With store redis: the prefix of every key the state is kept under; with redisUrl, the API rate-limit counters are under <redisPrefix>rl: (several deployments can share one Redis)' }),
     storeStartTimeoutS: Type.Integer({
       minimum: 0,
@@ -75,6 +82,7 @@ export const ConfigSchema = Type.Object(
     advertiseUrl: Type.String({
       default: '',
       pattern: '^(|https?://\\S+)$',
+      expected: '"" or an http:// or https:// URL',
       description: 'With cluster: the URL the other processes forward requests to while this one owns the partitions, e.g. http://10.0.0.7:8080 ("": the address it listens on)',
     }),
     leaseMs: Type.Integer({ minimum: 300, maximum: 60_000, default: 3000, description: "With cluster: how long the owner's lease lasts unless renewed (renewed every third of it); the longest a standby waits to take over from an owner that died" }),
@@ -129,10 +137,31 @@ export const ENV_ALIASES: Record<string, keyof JunctionConfig> = {
   DATABASE_URL: 'databaseUrl',
   REDIS_URL: 'redisUrl',
 };
-const NUMBERS = new Set<keyof JunctionConfig>(['port', 'partitions', 'flushMs', 'dedupHours', 'referenceDays', 'eventRetentionDays', 'rateLimitPerSecond', 'storeStartTimeoutS', 'leaseMs', 'heapHeadroomPercent']);
-const BOOLEANS = new Set<keyof JunctionConfig>(['cluster']);
 /** How an environment variable says yes or no; another word stays a string, which validation refuses. */
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
+/** A number as people write one: digits, a sign, a fraction (not "", 0x10 or 1e3). */
+const NUMBER = /^[+-]?\d+(\.\d+)?$/;
+/** The settings a configuration file may name by a path, relative to the file's folder. */
+const FILE_PATHS = ['flows', 'people', 'dataDir'] as const;
+
+/**
+ * An environment variable's text as a setting of this JSON type: a number only when written as
+ * one, a boolean only as a word of BOOLEAN_WORDS; anything else stays text, which validation
+ * refuses (no lenient guess: "" is not 0, "1e3" not 1).
+ */
+export function envValue(type: unknown, text: string): unknown {
+  if (type === 'integer' || type === 'number') return NUMBER.test(text.trim()) ? Number(text) : text;
+  if (type === 'boolean') return BOOLEAN_WORDS[text.trim().toLowerCase()] ?? text;
+  return text;
+}
+
+/** A problem in an operator's words: a choice's values, a pattern's meaning (its `expected`, else the setting's description). */
+export function problemMessage(e: ValueError): string {
+  const choices = ((e.schema['anyOf'] ?? []) as TSchema[]).map((c) => c['const'] as unknown);
+  if (e.type === ValueErrorType.Union && choices.length > 0 && choices.every((c) => c !== undefined)) return `Expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`;
+  const meaning = (e.schema['expected'] ?? e.schema.description) as string | undefined;
+  return e.type === ValueErrorType.StringPattern && meaning ? `Expected ${meaning}` : e.message;
+}
 
 /** A configuration problem; `code` is always JCT_CONFIG_INVALID, `details.problems` names each. */
 export class ConfigError extends Error {
@@ -147,20 +176,37 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfig {
-  const fromFile = file ? readConfigFile(file) : {};
+  const fromFile = file ? inFolderOf(file, readConfigFile(file)) : {};
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of [...Object.entries(ENV_ALIASES), ...Object.entries(ENV)]) {
     const v = env[name];
-    if (v !== undefined) fromEnv[key] = NUMBERS.has(key) ? Number(v) : BOOLEANS.has(key) ? (BOOLEAN_WORDS[v.toLowerCase()] ?? v) : v;
+    if (v !== undefined) fromEnv[key] = envValue((ConfigSchema.properties[key] as TSchema)['type'], v);
   }
   const merged = Value.Default(ConfigSchema, { ...fromFile, ...fromEnv }) as JunctionConfig;
-  const problems = [...Value.Errors(ConfigSchema, merged)].map((e) => ({ code: 'JCT_CONFIG_INVALID', path: `$${e.path.replace(/\//g, '.')}`, message: e.message }));
+  const problems = [...Value.Errors(ConfigSchema, merged)].map((e) => ({ code: 'JCT_CONFIG_INVALID', path: `$${e.path.replace(/\//g, '.')}`, message: problemMessage(e) + setBy(e.path, env) }));
   if (problems.length === 0) problems.push(...trustProblems(merged.trustProxy));
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
     throw new ConfigError(`configuration is invalid: ${list}`, { problems });
   }
   return merged;
+}
+
+/** " (set by JUNCTION_…)" when the setting at `path` came from the environment, so the message names what to fix. */
+function setBy(path: string, env: NodeJS.ProcessEnv): string {
+  const key = path.split('/')[1];
+  const name = [...Object.entries(ENV), ...Object.entries(ENV_ALIASES)].find(([n, k]) => k === key && env[n] !== undefined)?.[0];
+  return name === undefined ? '' : ` (set by ${name})`;
+}
+
+/** The file's settings, its relative FILE_PATHS taken from the file's folder ("" stays: none). */
+function inFolderOf(file: string, settings: Record<string, unknown>): Record<string, unknown> {
+  const resolved = { ...settings };
+  for (const key of FILE_PATHS) {
+    const value = resolved[key];
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value)) resolved[key] = resolve(dirname(file), value);
+  }
+  return resolved;
 }
 
 /** The names trustProxy takes besides addresses and ranges (Fastify's proxy-addr knows them). */
@@ -182,9 +228,12 @@ function isRange(entry: string): boolean {
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
+  let doc: unknown;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new ConfigError(`cannot read configuration ${file}: ${(err as Error).message}`);
   }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`configuration ${file} must be a JSON object of settings, e.g. {"port": 8080}`);
+  return doc as Record<string, unknown>;
 }

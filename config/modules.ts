@@ -6,8 +6,8 @@
 // relative value is taken from there (an absolute one stays as it is).
 import { isAbsolute, join } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
-import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
-import { ConfigError } from './index.js';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigError, ENV, ENV_ALIASES, envValue, problemMessage } from './index.js';
 
 /** What a module declares about its settings (engine/module.ts ModuleConfig, plus its name). */
 export interface SettingsSpec {
@@ -31,9 +31,9 @@ export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Rea
   const problems: Problem[] = unknownSections(specs, sections);
   const settings: Record<string, Settings> = {};
   for (const spec of specs) {
-    const merged = { ...sections[spec.name], ...fromEnv(spec, env, problems) };
-    const value = Value.Default(spec.schema, Value.Convert(spec.schema, merged)) as Settings;
-    problems.push(...[...Value.Errors(spec.schema, value)].map((e) => ({ code: INVALID, path: `$.modules.${spec.name}${e.path.replace(/\//g, '.')}`, message: settingMessage(e) + setBy(spec.name, e.path, env) })));
+    const merged = { ...(Value.Convert(spec.schema, sections[spec.name] ?? {}) as object), ...fromEnv(spec, env, problems) };
+    const value = Value.Default(spec.schema, merged) as Settings;
+    problems.push(...[...Value.Errors(spec.schema, value)].map((e) => ({ code: INVALID, path: `$.modules.${spec.name}${e.path.replace(/\//g, '.')}`, message: problemMessage(e) + setBy(spec.name, e.path, env) })));
     settings[spec.name] = inDataDir(spec.schema, value, dataDir);
   }
   if (problems.length > 0) {
@@ -53,11 +53,6 @@ function inDataDir(schema: TSchema, settings: Settings, dataDir: string): Settin
   return resolved;
 }
 
-/** A setting's own description explains a value that misses its pattern better than the pattern does. */
-function settingMessage(e: ValueError): string {
-  return e.type === ValueErrorType.StringPattern && e.schema.description ? `Expected ${e.schema.description}` : e.message;
-}
-
 /** " (set by JUNCTION_…)" when the setting at `path` came from the environment, so the message names what to fix. */
 function setBy(module: string, path: string, env: NodeJS.ProcessEnv): string {
   const name = envName(module, path.split('/')[1] ?? '');
@@ -68,6 +63,21 @@ function setBy(module: string, path: string, env: NodeJS.ProcessEnv): string {
 export function envName(module: string, setting: string): string {
   const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
   return `JUNCTION_${snake(module)}_${snake(setting)}`;
+}
+
+/**
+ * The JUNCTION_ variables of `env` that set nothing (a typo such as JUNCTION_DATADIR would
+ * otherwise be ignored without a word), each with the setting's variable it likely meant.
+ */
+export function unknownVariables(specs: readonly SettingsSpec[], env: NodeJS.ProcessEnv): Array<{ name: string; meant?: string }> {
+  const known = [...Object.keys(ENV), ...Object.keys(ENV_ALIASES), ...specs.flatMap((spec) => Object.keys((spec.schema as { properties?: object }).properties ?? {}).map((setting) => envName(spec.name, setting)))];
+  const bare = (name: string): string => name.replace(/_/g, '');
+  return Object.keys(env)
+    .filter((name) => name.startsWith('JUNCTION_') && !known.includes(name))
+    .map((name) => {
+      const meant = known.find((k) => bare(k) === bare(name));
+      return meant === undefined ? { name } : { name, meant };
+    });
 }
 
 /** pino redaction paths of every secret, for settings logged under `at` (e.g. "config.modules"). */
@@ -84,8 +94,8 @@ function unknownSections(specs: readonly SettingsSpec[], sections: Readonly<Reco
 
 /**
  * Settings from the environment: objects written as JSON; lists as JSON or, when the value is
- * not a JSON list, as texts separated by commas (`+14155550100,+14155550101`); the rest as text
- * converted later.
+ * not a JSON list, as texts separated by commas (`+14155550100,+14155550101`); numbers and
+ * booleans only when written as such (envValue); the rest as text.
  */
 function fromEnv(spec: SettingsSpec, env: NodeJS.ProcessEnv, problems: Problem[]): Record<string, unknown> {
   const values: Record<string, unknown> = {};
@@ -95,7 +105,7 @@ function fromEnv(spec: SettingsSpec, env: NodeJS.ProcessEnv, problems: Problem[]
     const v = env[name];
     if (v === undefined) continue;
     if (schema['type'] === 'array' && !v.trimStart().startsWith('[')) values[setting] = commaList(v);
-    else if (schema['type'] !== 'array' && schema['type'] !== 'object') values[setting] = v;
+    else if (schema['type'] !== 'array' && schema['type'] !== 'object') values[setting] = envValue(schema['type'], v);
     else {
       const parsed = parseJson(v);
       if (parsed === undefined) problems.push({ code: INVALID, path: `$.modules.${spec.name}.${setting}`, message: `${name} must be JSON (${schema['type'] === 'array' ? 'a list' : 'an object'})` });

@@ -4,9 +4,12 @@
 // accepts a new key and refuses a revoked one within a few seconds. A key's text is printed
 // once, by `create`; only its hash is kept. Each command says which store it used (storeName:
 // no password), so a forgotten schema or prefix setting shows.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadConfig, type JunctionConfig } from '../../config/index.js';
 import { JunctionError } from '../../engine/errors.js';
 import type { KeyStore, KeyInfo } from '../../gateway/auth/keys.js';
+import { KEYS_FILE } from '../../gateway/auth/key-table.js';
 import { openKeys, storeKind, storeName } from '../store.js';
 
 export interface KeysOptions {
@@ -24,7 +27,7 @@ export async function keysCommand(args: readonly string[], options: KeysOptions,
   }
   if (action === 'revoke' && !id) throw new JunctionError('JCT_USAGE', 'usage: junction keys revoke ID (the id `junction keys list` shows)');
   const config = loadConfig(env, options.config);
-  const keys = await keyStoreOf(config);
+  const keys = await keyStoreOf(config, action);
   const where = storeName(config);
   const lines: string[] = []; // printed once the change is stored
   try {
@@ -39,13 +42,20 @@ export async function keysCommand(args: readonly string[], options: KeysOptions,
   return 0;
 }
 
-/** The keys `junction start` would use with this configuration: the data directory's, or the server store's. */
-async function keyStoreOf(config: JunctionConfig): Promise<KeyStore> {
+/**
+ * The keys `junction start` would use with this configuration: the data directory's, or the
+ * server store's. Only `create` makes a data directory's keys.db: listing or revoking in a folder
+ * without one is a mistyped data directory, not an empty store.
+ */
+async function keyStoreOf(config: JunctionConfig, action: 'create' | 'list' | 'revoke'): Promise<KeyStore> {
   if (storeKind(config) === 'memory') {
     throw new JunctionError(
       'JCT_KEYS_NO_STORE',
       'keys are kept with the state and JUNCTION_DATA_DIR is "" (memory only): such a server accepts the admin key it printed at start, or JUNCTION_ADMIN_KEY',
     );
+  }
+  if (action !== 'create' && storeKind(config) === 'embedded' && !existsSync(join(config.dataDir, KEYS_FILE))) {
+    throw new JunctionError('JCT_KEYS_NOT_FOUND', `the data directory ${resolve(config.dataDir)} has no ${KEYS_FILE}: Junction never started there; check JUNCTION_DATA_DIR (or --config)`);
   }
   return (await openKeys(config)).keys;
 }

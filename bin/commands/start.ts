@@ -3,7 +3,9 @@
 // flows folder's flows that are new or changed, then serves HTTP until stopped (in a cluster on
 // the server it stood by on, which keeps the port meanwhile). On SIGINT/SIGTERM
 // it stops gracefully: no new connections, requests in flight finished, listeners closed, the
-// journal's last batch written, the store closed, exit 0. `--pretty` logs readable lines (pretty.ts).
+// journal's last batch written, the store closed, exit 0. A start that fails once the store is
+// open closes what it opened, so the process ends with its error (exit 2) rather than lingering.
+// `--pretty` logs readable lines (pretty.ts).
 // The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
 // keys (gateway/auth): with none stored and none configured, a first admin key is printed once on stderr.
 import { readdirSync } from 'node:fs';
@@ -17,9 +19,9 @@ import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit, type JournalBackend } from '../../engine/store/journal.js';
 import { loadPeople } from '../../engine/people-file.js';
-import { toJunctionError } from '../../engine/errors.js';
+import { JunctionError, toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
-import { assembleRegistry, moduleSecretPaths } from '../modules.js';
+import { assembleRegistry, ignoredVariables, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
 import type { KeyStore } from '../../gateway/auth/keys.js';
 import { shownUrl } from '../../engine/store/shown-url.js';
@@ -37,6 +39,9 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
   const logger = pretty ? pino(options, prettyStream()) : pino(options);
   logger.info({ config: { ...config, redisUrl: config.redisUrl && shownUrl(config.redisUrl), databaseUrl: config.databaseUrl && shownUrl(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
+  for (const { name, meant } of ignoredVariables(process.env)) {
+    logger.warn({ code: 'JCT_CONFIG_UNKNOWN_VARIABLE', variable: name, ...(meant ? { meant } : {}) }, `${name} is no setting of Junction and is ignored${meant ? `: did you mean ${meant}?` : ''}`);
+  }
   setHeapHeadroom(config.heapHeadroomPercent); // before recovery fills the heap
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
@@ -46,7 +51,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
     clock,
     people,
     registry,
-    journal: new GroupCommit(backend, { flushMs: config.flushMs, onStoreChange: (err) => storeChanged(logger, err) }),
+    journal: new GroupCommit(backend, { flushMs: config.flushMs, onStoreChange: (err) => storeChanged(logger, err), onFailed: (err) => storeFailed(logger, err) }),
     partitions: config.partitions,
     logger,
     dedupWindowMs: config.dedupHours * 3600_000,
@@ -54,47 +59,94 @@ export async function startCommand(configFile: string | undefined, pretty = fals
     eventRetentionMs: config.eventRetentionDays * 86_400_000,
     templates: builtInTemplates(),
   });
+  /** What is open, closed in this order when Junction stops or its start fails (serveStore puts the app and listeners first). */
+  const closers: Closer[] = [() => engine.close(), () => backend.close(), () => owned?.lease.release(), () => opening.close()];
+  try {
+    await serveStore(config, engine, backend, people, { logger, opening, owned, closers });
+  } catch (err) {
+    await closeAll(closers); // nothing may keep the process alive: it ends with the start's error
+    throw err;
+  }
+}
+
+/**
+ * From now on SIGINT and SIGTERM stop Junction gracefully: what is open is closed, exit 0 (1 if
+ * closing failed). Set before the server listens, so that a signal sent as soon as it answers
+ * is not met by Node's default (the process killed at once).
+ */
+function stopOnSignal(logger: pino.Logger, closers: readonly Closer[]): void {
+  const stop = (signal: string): void => {
+    logger.info({ signal }, 'stopping');
+    void closeAll(closers).then((failure) => {
+      if (failure === undefined) process.exit(0);
+      const e = toJunctionError(failure, 'JCT_INTERNAL');
+      logger.error({ code: e.code, err: e.message }, 'stopping failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/** Closes one thing Junction opened. */
+type Closer = () => unknown;
+
+/** Closes each in order, every one even when one before failed; resolves with the first failure, if any. */
+async function closeAll(closers: readonly Closer[]): Promise<unknown> {
+  let failure: unknown;
+  for (const close of closers) {
+    try {
+      await close();
+    } catch (err) {
+      failure ??= err;
+    }
+  }
+  return failure;
+}
+
+interface Serving {
+  logger: pino.Logger;
+  opening: OpeningKeys;
+  /** In a cluster: the lease and the server this process stood by on, still listening. */
+  owned: { lease: ClusterLease; server: HeldServer } | undefined;
+  /** The app and the listeners go first: they are closed before the engine. */
+  closers: Closer[];
+}
+
+/**
+ * Recovers the state, loads the people file and launches the flows folder, opens the API keys,
+ * then serves HTTP and the modules' listeners; the first admin key is printed once it listens.
+ */
+async function serveStore(config: JunctionConfig, engine: Engine, backend: JournalBackend, people: MemoryPeopleStore, { logger, opening, owned, closers }: Serving): Promise<void> {
   const started = performance.now();
   if (config.people !== '') loadPeopleAtStart(config.people, people, backend.has('person'));
   const recovered = engine.recover(backend);
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: storeName(config) }, 'state recovered');
-  launchFolder(engine, config.flows, logger);
+  if (config.flows !== '') launchFolder(engine, config.flows, logger);
   await engine.journal.flush();
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
-  if (config.adminKey === '') await printFirstAdminKey(keys);
-  const server = owned?.server; // in a cluster: the server this process stood by on, still listening
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server });
-  const address = await serve(app, config, server).catch(async (err: unknown) => {
-    await app.close();
-    await engine.close();
-    await backend.close();
-    await keys.close();
-    throw listenError(err, config);
-  });
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server });
+  closers.unshift(() => app.close());
+  stopOnSignal(logger, closers);
+  const address = await serve(app, config, owned?.server).catch((err: unknown) => Promise.reject(listenError(err, config)));
   await owned?.lease.advertise(config.advertiseUrl || address);
   const listeners = await startListeners(engine, logger);
+  closers.splice(1, 0, ...listeners.map((l) => () => l.close()));
+  if (config.adminKey === '') await printFirstAdminKey(keys);
   logger.info({ address, people: people.size() }, 'Junction is listening');
   void indexContacts(people, logger);
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'stopping');
-    void app
-      .close()
-      .then(() => Promise.all(listeners.map((l) => l.close())))
-      .then(() => engine.close())
-      .then(() => backend.close())
-      .then(() => owned?.lease.release())
-      .then(() => keys.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'stopping failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+}
+
+/** The flow files of the folder, by name; a folder that cannot be read stops the start, named. */
+function flowFiles(folder: string): string[] {
+  try {
+    return readdirSync(folder).filter((f) => f.endsWith('.json')).sort();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (err as Error).message;
+    throw new JunctionError('JCT_FILE_UNREADABLE', `cannot read the flows folder ${folder}: ${reason} (JUNCTION_FLOWS; "" for none)`);
+  }
 }
 
 /** Serves the app: in a cluster on the server this process stood by on, once the app is ready; else listening on Junction's address. Returns where. */
@@ -110,7 +162,7 @@ async function ownedStore(config: JunctionConfig, logger: pino.Logger, keys: Ope
     const owned = config.cluster ? await standBy(config, logger) : undefined;
     return { owned, backend: await openStore(config, logger, owned?.lease) };
   } catch (err) {
-    keys.abandon();
+    void keys.close();
     throw err;
   }
 }
@@ -141,6 +193,12 @@ function storeChanged(logger: pino.Logger, err: unknown): void {
   else logger.error({ code: 'JCT_STORE_UNAVAILABLE', err: String((err as Error).message ?? err) }, 'the store is out of reach: input is refused (503) until it is back');
 }
 
+/** A batch the store refused for good (a full disk, a read-only data directory): said once, as it happens. */
+function storeFailed(logger: pino.Logger, err: unknown): void {
+  const e = toJunctionError(err, 'JCT_STORE_FAILED');
+  logger.error({ code: e.code, err: e.message }, 'the store refused a batch for good: input is refused (503) until Junction is restarted');
+}
+
 /** Starts the servers modules run besides HTTP (e.g. SMTP), each with its module's settings. */
 async function startListeners(engine: Engine, logger: pino.Logger): Promise<Array<{ close(): Promise<void> }>> {
   const { registry } = engine;
@@ -159,10 +217,15 @@ function moduleSettings(registry: Registry): Record<string, Settings> {
   return Object.fromEntries(registry.modules.map((m) => [m.name, registry.settings(m.name)]));
 }
 
-/** Definitions always; the file's profiles only into an empty store (the journal's are newer). */
+/** Definitions always; the file's profiles only into an empty store (the journal's are newer). A problem names the file. */
 function loadPeopleAtStart(file: string, people: MemoryPeopleStore, restored: boolean): void {
   const doc = readJson(file) as Record<string, unknown>;
-  loadPeople(restored ? { ...doc, people: [] } : doc, people);
+  try {
+    loadPeople(restored ? { ...doc, people: [] } : doc, people);
+  } catch (err) {
+    const e = toJunctionError(err, 'JCT_PEOPLE_FILE_INVALID');
+    throw new JunctionError(e.code, `the people file ${file} (JUNCTION_PEOPLE): ${e.message}`, e.details);
+  }
 }
 
 /**
@@ -172,7 +235,7 @@ function loadPeopleAtStart(file: string, people: MemoryPeopleStore, restored: bo
  * file with the latest launched version.
  */
 function launchFolder(engine: Engine, folder: string, logger: pino.Logger): void {
-  for (const file of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of flowFiles(folder)) {
     try {
       const doc = readJson(join(folder, file)) as { id?: unknown };
       const versions = typeof doc.id === 'string' ? engine.flowVersions(doc.id) : [];

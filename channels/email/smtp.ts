@@ -3,12 +3,15 @@
 // set, STARTTLS when tlsKeyFile/tlsCertFile are). Other recipients are refused at RCPT TO (550),
 // mail over maxMessageBytes with 552. Each mail is parsed (mailparser) and becomes one inbound
 // message per accepted recipient; 250 is answered only once every one is durable, 451 when the
-// inbox could not take them (the sending server retries later).
+// inbox could not take them (the sending server retries later). A port in use, an address
+// not this machine's, or a TLS file missing or not PEM stops the start, named (engine/listen-error.ts).
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { ListenerContext, ListenerDefinition } from '../../engine/module.js';
 import { JunctionError } from '../../engine/errors.js';
+import { listenError } from '../../engine/listen-error.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
 import { sameText } from '../signing.js';
 import { isOurs, type EmailSettings } from './settings.js';
@@ -37,7 +40,7 @@ async function listen(ctx: ListenerContext): Promise<SmtpListening> {
   const server = new (smtpServer().SMTPServer)({ ...optionsOf(settings), ...handlersOf(ctx, settings) });
   server.on('error', (err) => ctx.logger.warn({ err }, 'SMTP connection error'));
   await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
+    server.server.once('error', (err) => reject(listenError(err, { host: settings.smtpHost, port: settings.smtpPort, hostVariable: 'JUNCTION_EMAIL_SMTP_HOST', portVariable: 'JUNCTION_EMAIL_SMTP_PORT' })));
     server.listen(settings.smtpPort, settings.smtpHost, resolve);
   });
   const { port } = server.server.address() as AddressInfo;
@@ -60,8 +63,28 @@ function optionsOf(settings: EmailSettings): SMTPServerOptions {
     // Without TLS, AUTH is allowed in clear: the listener is meant for a private network.
     allowInsecureAuth: !tls,
     disabledCommands: [...(auth ? [] : ['AUTH']), ...(tls ? [] : ['STARTTLS'])],
-    ...(tls ? { key: readFileSync(settings.tlsKeyFile!), cert: readFileSync(settings.tlsCertFile!) } : {}),
+    ...(tls ? tlsPair(settings.tlsKeyFile!, settings.tlsCertFile!) : {}),
   };
+}
+
+/** The STARTTLS key and certificate, read and checked as a pair: a missing file or bad PEM stops the start, named. */
+function tlsPair(keyFile: string, certFile: string): { key: Buffer; cert: Buffer } {
+  const pair = { key: tlsFile(keyFile, 'JUNCTION_EMAIL_TLS_KEY_FILE'), cert: tlsFile(certFile, 'JUNCTION_EMAIL_TLS_CERT_FILE') };
+  try {
+    createSecureContext(pair);
+  } catch (err) {
+    throw new JunctionError('JCT_TLS_INVALID', `${keyFile} and ${certFile} (tlsKeyFile, tlsCertFile) are not a PEM private key and its certificate: ${(err as Error).message}`);
+  }
+  return pair;
+}
+
+function tlsFile(file: string, variable: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new JunctionError('JCT_FILE_UNREADABLE', `cannot read ${file} (${variable}): ${reason}`);
+  }
 }
 
 function handlersOf(ctx: ListenerContext, settings: EmailSettings): Pick<SMTPServerOptions, 'onAuth' | 'onRcptTo' | 'onData'> {

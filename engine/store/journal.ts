@@ -148,6 +148,8 @@ export interface GroupCommitOptions {
   waitMs?: number;
   /** Told when the store is lost (with the error) and when it is back (undefined). */
   onStoreChange?: (err: unknown) => void;
+  /** Told once, with the error, when a batch fails for good: from then on every new row is refused. */
+  onFailed?: (err: unknown) => void;
 }
 
 /** A commit error the store may recover from (it was out of reach), so the batch is tried again. */
@@ -201,6 +203,7 @@ export class GroupCommit {
   private readonly maxRows: number;
   private readonly retry: { first: number; longest: number; waitMs: number };
   private readonly onStoreChange: ((err: unknown) => void) | undefined;
+  private readonly onFailed: ((err: unknown) => void) | undefined;
   /** Batches and rows written so far (for metrics and benchmarks). */
   batches = 0;
   rows = 0;
@@ -215,6 +218,7 @@ export class GroupCommit {
     this.maxRows = options.maxRows ?? 2000;
     this.retry = { first: options.firstRetryMs ?? 100, longest: options.longestRetryMs ?? 5000, waitMs: options.waitMs ?? 5000 };
     this.onStoreChange = options.onStoreChange;
+    this.onFailed = options.onFailed;
   }
 
   /** Adds a row to the open batch. Synchronous: call it for every row of a transition in one go. */
@@ -337,6 +341,7 @@ export class GroupCommit {
       waiting?.resolve();
     } catch (err) {
       this.failure = err;
+      this.onFailed?.(err);
       waiting?.reject(err);
       writtenWaiting?.reject(err);
       throw err;

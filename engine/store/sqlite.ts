@@ -10,6 +10,8 @@
 // pool: the same guarantee as synchronous=FULL, without the main thread waiting on the disk, so
 // requests keep arriving into the next batch while the last one is synced. 'normal' skips that
 // sync: a batch survives a crash of the process, not of the machine.
+// A failure of the data directory's disk or files (full, read-only, not this user's, failing,
+// damaged) is said in words naming the folder, with its own code (diskError).
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -108,8 +110,12 @@ export class SqliteBackend implements JournalBackend {
   /** Writes the batch in one transaction (all rows or, if any row fails, none); resolves once it is on disk. */
   commit(batch: Batch): void | Promise<void> {
     if (isEmpty(batch)) return;
-    this.writeBatch(batch);
-    if (this.syncWal) return this.sync();
+    try {
+      this.writeBatch(batch);
+      if (this.syncWal) return this.sync().catch((err: unknown) => Promise.reject(diskError(err, this.dir)));
+    } catch (err) {
+      throw diskError(err, this.dir);
+    }
   }
 
   /** Closes the database (checkpointing the WAL) and releases the lock. Safe to call twice. */
@@ -154,18 +160,73 @@ export function openDatabase(options: SqliteBackendOptions): Db {
     throw new JunctionError('JCT_CONFIG_INVALID', `synchronous must be 'full' or 'normal', not '${String(options.synchronous)}'`);
   }
   const dir = path.resolve(options.dir);
-  fs.mkdirSync(dir, { recursive: true });
-  const db = openLocked(path.join(dir, DB_FILE), dir);
-  try {
+  const ready = (db: Db): void => {
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma(`cache_size = ${CACHE_SIZE}`);
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT}`);
     migrate(db);
-    return db;
+  };
+  return openInDataDir(dir, DB_FILE, ready, (file) => openLocked(file, dir));
+}
+
+/**
+ * Opens the database file `name` in the data directory (created if missing) with `open`, then
+ * readies it (closed again if that fails); a failure of the folder or its disk is said in words.
+ */
+export function openInDataDir(dir: string, name: string, ready: (db: Db) => void, open = (file: string): Db => new Database(file)): Db {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const db = open(path.join(dir, name));
+    try {
+      ready(db);
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
   } catch (err) {
-    db.close();
-    throw err;
+    throw diskError(err, dir);
   }
+}
+
+/** A failure of the data directory an operator can act on: its code and what to say. */
+interface DiskFailure {
+  readonly code: string;
+  readonly says: (dir: string) => string;
+}
+
+const FULL: DiskFailure = { code: 'JCT_DISK_FULL', says: (dir) => `the disk holding the data directory ${dir} is full: free space, then restart Junction` };
+const UNWRITABLE: DiskFailure = {
+  code: 'JCT_DATA_DIR_UNWRITABLE',
+  says: (dir) => `the data directory ${dir} cannot be written by this process (read-only, or not a folder this user may write): fix it or choose another JUNCTION_DATA_DIR`,
+};
+const FAILING: DiskFailure = { code: 'JCT_DISK_IO', says: (dir) => `reading or writing the data directory ${dir} failed: check its disk, then restart Junction` };
+const DAMAGED: DiskFailure = { code: 'JCT_STORE_CORRUPT', says: (dir) => `a database file in the data directory ${dir} is damaged or not Junction's` };
+
+/** By SQLite's primary result code (SQLITE_IOERR_WRITE counts as SQLITE_IOERR) or Node's errno. */
+const DISK_FAILURES: Readonly<Record<string, DiskFailure>> = {
+  SQLITE_FULL: FULL,
+  ENOSPC: FULL,
+  SQLITE_READONLY: UNWRITABLE,
+  SQLITE_CANTOPEN: UNWRITABLE,
+  SQLITE_PERM: UNWRITABLE,
+  EACCES: UNWRITABLE,
+  EPERM: UNWRITABLE,
+  EROFS: UNWRITABLE,
+  ENOTDIR: UNWRITABLE,
+  EEXIST: UNWRITABLE,
+  SQLITE_IOERR: FAILING,
+  EIO: FAILING,
+  SQLITE_CORRUPT: DAMAGED,
+  SQLITE_NOTADB: DAMAGED,
+};
+
+/** The error in words naming the data directory when it is one of DISK_FAILURES; any other error as it is. */
+export function diskError(err: unknown, dir: string): unknown {
+  const raw = (err as { code?: unknown } | null)?.code;
+  const failure = typeof raw === 'string' ? DISK_FAILURES[raw.split('_').slice(0, 2).join('_')] : undefined;
+  if (failure === undefined) return err;
+  return new JunctionError(failure.code, `${failure.says(dir)} (${String(raw)}: ${(err as Error).message})`, { dir, cause: raw as string });
 }
 
 /**

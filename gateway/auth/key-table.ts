@@ -4,10 +4,10 @@
 // the server holds that file's lock for its whole life, and `junction keys` must write keys
 // while it runs. Same row pattern as the store (key TEXT, value JSON TEXT); WAL mode with a busy
 // timeout, so the CLI and the server take turns instead of failing.
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { JunctionError } from '../../engine/errors.js';
+import { diskError, openInDataDir } from '../../engine/store/sqlite.js';
 import type { Scope } from '../../engine/module.js';
 
 /** A key as stored: the SHA-256 of its secret, never the secret. */
@@ -63,16 +63,14 @@ export class SqliteKeyTable implements KeyTable {
   private readonly select: Database.Statement<[], [string]>;
   private readonly selectOne: Database.Statement<[string], [string]>;
   private readonly upsert: Database.Statement<[string, string], void>;
+  /** The data directory, resolved. */
+  private readonly dir: string;
 
-  /** Opens (creating if needed) `keys.db` in the data directory. */
+  /** Opens (creating if needed) `keys.db` in the data directory; a full disk or an unwritable folder is said so (diskError). */
   constructor(dataDir: string) {
-    const dir = path.resolve(dataDir);
-    fs.mkdirSync(dir, { recursive: true });
-    this.db = new Database(path.join(dir, KEYS_FILE));
+    this.dir = path.resolve(dataDir);
+    this.db = openKeysFile(this.dir);
     try {
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      this.db.pragma('journal_mode = WAL');
-      migrate(this.db);
       this.select = this.db.prepare<[], [string]>('SELECT value FROM "api_key"').raw(true);
       this.selectOne = this.db.prepare<[string], [string]>('SELECT value FROM "api_key" WHERE key = ?').raw(true);
       this.upsert = this.db.prepare<[string, string], void>('INSERT INTO "api_key" (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
@@ -92,12 +90,25 @@ export class SqliteKeyTable implements KeyTable {
   }
 
   put(key: StoredKey): void {
-    this.upsert.run(key.id, JSON.stringify(key));
+    try {
+      this.upsert.run(key.id, JSON.stringify(key));
+    } catch (err) {
+      throw diskError(err, this.dir);
+    }
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** The data directory's keys.db, created if missing, in WAL mode at the current schema. */
+function openKeysFile(dir: string): Database.Database {
+  return openInDataDir(dir, KEYS_FILE, (db) => {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    migrate(db);
+  });
 }
 
 function migrate(db: Database.Database): void {

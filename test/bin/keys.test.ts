@@ -5,7 +5,7 @@
 // 5 s. A configured admin key is redacted in the logged configuration.
 import t, { type Test as Tap } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { main } from '../../bin/junction.js';
 import { keysCommand } from '../../bin/commands/keys.js';
@@ -97,6 +97,10 @@ t.test('`junction keys` refuses what it cannot do, with a code', async (t) => {
     const code = await main(['keys', ...args, '--config', `${dataDir}/junction.json`], () => {}, (l) => err.push(l));
     return { code, err: err.join('\n') };
   };
+  writeFileSync(`${dataDir}/junction.json`, JSON.stringify({ dataDir: 'mistyped' }));
+  t.match(await run('list'), { code: 2, err: `error JCT_KEYS_NOT_FOUND: the data directory ${dataDir}/mistyped has no keys.db: Junction never started there; check JUNCTION_DATA_DIR (or --config)` });
+  t.match(await run('revoke', '0123456789abcdef'), { code: 2, err: /^error JCT_KEYS_NOT_FOUND/ });
+  t.notOk(existsSync(`${dataDir}/mistyped`), 'and nothing was created there');
   writeFileSync(`${dataDir}/junction.json`, JSON.stringify({ dataDir }));
   t.match(await run('create', '--name', 'x', '--scopes', 'admin,root'), { code: 2, err: /^error JCT_SCOPE_UNKNOWN: unknown scope "root"/ });
   t.match(await run('create', '--scopes', 'admin'), { code: 2, err: /^error JCT_KEY_NAME_MISSING/ });

@@ -1,6 +1,7 @@
 // `junction start` as operators run it: a SIGTERM in the middle of a burst of Flow API calls
 // loses no accepted call (restart and read), the log of a full run with a signed webhook and a
-// send holds no secret and no message body, and --pretty prints readable lines.
+// send holds no secret and no message body, --pretty prints readable lines, and a SIGTERM as soon
+// as it listens is handled.
 import t, { type Test } from 'tap';
 import twilio from 'twilio';
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startJunction, type JunctionProcess } from './junction-process.js';
+import { prettyLine } from '../../bin/pretty.js';
 import { eventually, standIn } from '../e2e/helpers.js';
 
 const ADMIN = 'operations-admin-key-that-must-not-leak';
@@ -123,4 +125,22 @@ t.test('--pretty: readable lines, not JSON', async (t) => {
   t.notOk(lines.some((l) => l.startsWith('{')), 'no JSON line');
   child.kill('SIGTERM');
   t.equal((await once(child, 'exit'))[0], 0);
+});
+
+t.test('--pretty keeps the cause of an error given as text (a store out of reach) and an error object by its message, its stack below', async (t) => {
+  const line = (entry: object) => prettyLine(JSON.stringify({ level: 50, time: 0, msg: 'the store is out of reach', ...entry }));
+  t.equal(line({ code: 'JCT_STORE_UNAVAILABLE', err: 'connect ECONNREFUSED 127.0.0.1:5432' }), '00:00:00.000 ERROR the store is out of reach code=JCT_STORE_UNAVAILABLE err="connect ECONNREFUSED 127.0.0.1:5432"\n');
+  t.equal(line({ err: { message: 'boom', stack: 'Error: boom\n    at x' } }), '00:00:00.000 ERROR the store is out of reach err="boom"\n    Error: boom\n        at x\n');
+});
+
+t.test('a SIGTERM sent the moment Junction says it listens stops it gracefully, every time', async (t) => {
+  const runs = Array.from({ length: 4 }, async () => {
+    const j = startJunction(env('', { JUNCTION_FLOWS: '' }));
+    t.teardown(() => j.child.kill('SIGKILL'));
+    await j.address;
+    j.child.kill('SIGTERM');
+    const [code, signal] = (await once(j.child, 'exit')) as [number | null, string | null];
+    return { code, signal, stopping: j.logs.some((l) => l['msg'] === 'stopping') };
+  });
+  t.same(await Promise.all(runs), Array(4).fill({ code: 0, signal: null, stopping: true }), 'handled, not killed by the default action');
 });

@@ -127,4 +127,35 @@ t.test('a port in use is said plainly and the process ends; started from another
   t.match(second.stderr, /^error JCT_PORT_IN_USE: 127\.0\.0\.1:\d+ is in use/m, 'its own line (the first admin key, printed on stderr, may stand before it)');
   t.notMatch(second.stderr, /please report/);
   t.match(second.stdout, /"msg":"flow launched"/, 'the package’s example flows were found from another folder');
+  const unknownHost = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: { ...env(''), JUNCTION_HOST: 'no-such-host.invalid' }, encoding: 'utf8', timeout: 20_000 });
+  t.equal(unknownHost.status, 2);
+  t.equal(unknownHost.stderr, 'error JCT_HOST_INVALID: no-such-host.invalid is not an address and names no host: check JUNCTION_HOST\n');
+});
+
+t.test('a start that fails once participants are waiting ends by itself with one line: a flows folder that is missing is named', async (t) => {
+  const dataDir = t.testdir();
+  const first = start(dataDir);
+  t.teardown(() => first.child.kill('SIGKILL'));
+  await first.address;
+  first.child.kill('SIGTERM');
+  await once(first.child, 'exit'); // the example flows left people waiting (re-engagement), with their timers
+  const missing = join(dataDir, 'no-flows');
+  const failed = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: { ...env(dataDir), JUNCTION_FLOWS: missing }, encoding: 'utf8', timeout: 20_000 });
+  t.equal(failed.status, 2, 'ended by itself, nothing left running');
+  t.equal(failed.stderr, `error JCT_FILE_UNREADABLE: cannot read the flows folder ${missing}: no such folder (JUNCTION_FLOWS; "" for none)\n`);
+  const none = startJunction({ ...env(dataDir), JUNCTION_FLOWS: '', JUNCTION_PEOPLE_FILE: 'typo.json' });
+  t.teardown(() => none.child.kill('SIGKILL'));
+  await none.address;
+  t.same(none.logs.filter((l) => /^flow (launched|recovered)$/.test(String(l['msg']))), [], '"" launches no folder');
+  t.match(none.logs.filter((l) => l['variable'] === 'JUNCTION_PEOPLE_FILE'), [{ level: 40, code: 'JCT_CONFIG_UNKNOWN_VARIABLE', variable: 'JUNCTION_PEOPLE_FILE', msg: 'JUNCTION_PEOPLE_FILE is no setting of Junction and is ignored' }], 'a variable that sets nothing is warned of');
+  none.child.kill('SIGTERM');
+  t.equal((await once(none.child, 'exit'))[0], 0);
+});
+
+t.test('a people file with a problem stops the start naming the file', async (t) => {
+  const dir = t.testdir({ 'people.json': JSON.stringify({ people: [{ id: 'ana', standard: { birthDate: 'someday' } }] }) });
+  const file = join(dir, 'people.json');
+  const bad = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: { ...env(''), JUNCTION_PEOPLE: file, JUNCTION_FLOWS: '' }, encoding: 'utf8', timeout: 20_000 });
+  t.equal(bad.status, 2);
+  t.equal(bad.stderr, `error JCT_ATTRIBUTE_TYPE: the people file ${file} (JUNCTION_PEOPLE): $.people[0]: attribute "birthDate": "someday" is not a valid date\n`);
 });

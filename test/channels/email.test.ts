@@ -105,6 +105,29 @@ function client(port: number, auth?: { user: string; pass: string }) {
 }
 
 t.test('inbound SMTP', async (t) => {
+  t.test('a STARTTLS file that is missing or not PEM stops the listener, named', async (t) => {
+    const dir = t.testdir({ 'bad.pem': 'not a key' });
+    await t.rejects(listening(t, { tlsKeyFile: `${dir}/missing.pem`, tlsCertFile: `${dir}/bad.pem` }), {
+      code: 'JCT_FILE_UNREADABLE',
+      message: `cannot read ${dir}/missing.pem (JUNCTION_EMAIL_TLS_KEY_FILE): no such file`,
+    });
+    await t.rejects(listening(t, { tlsKeyFile: `${dir}/bad.pem`, tlsCertFile: `${dir}/bad.pem` }), {
+      code: 'JCT_TLS_INVALID',
+      message: `${dir}/bad.pem and ${dir}/bad.pem (tlsKeyFile, tlsCertFile) are not a PEM private key and its certificate: `,
+    });
+  });
+
+  t.test('a port in use stops the listener with its code, naming the setting to change', async (t) => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => taken.close());
+    const { port } = taken.address() as AddressInfo;
+    await t.rejects(listening(t, { smtpPort: port }), {
+      code: 'JCT_PORT_IN_USE',
+      message: `127.0.0.1:${port} is in use (another Junction?): stop it or choose another port with JUNCTION_EMAIL_SMTP_PORT`,
+    });
+  });
+
   t.test('a mail to two of our addresses becomes two inbound messages, answered once durable', async (t) => {
     const l = await listening(t);
     const info = await client(l.port).sendMail({

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { errorOf } from './error-of.js';
+import { join } from 'node:path';
 import { loadConfig } from '../../config/index.js';
 
 t.test('defaults run everything on one machine with the examples', async (t) => {
@@ -107,4 +108,44 @@ t.test('cluster: yes or no from JUNCTION_CLUSTER, server stores only', async (t)
   t.throws(() => storeKind(loadConfig({ JUNCTION_CLUSTER: '1', JUNCTION_DATA_DIR: '' })), { message: /the embedded store cannot be shared/ }, 'nor the memory store');
   t.equal(loadConfig({ JUNCTION_LEASE_MS: '1500', JUNCTION_ADVERTISE_URL: 'http://10.0.0.7:8080' }).leaseMs, 1500);
   t.match(errorOf(() => loadConfig({ JUNCTION_LEASE_MS: '100' })), { details: { problems: [{ path: '$.leaseMs' }] } }, 'a lease shorter than 300 ms is refused');
+});
+
+t.test('an environment variable is a number only when written as one: "", 0x50 and 1e3 are refused, naming the variable', async (t) => {
+  t.equal(loadConfig({ JUNCTION_PORT: ' 8081 ' }).port, 8081);
+  for (const port of ['', ' ', '0x50', '1e3', '80abc']) {
+    t.match(errorOf(() => loadConfig({ JUNCTION_PORT: port })), { details: { problems: [{ path: '$.port', message: 'Expected integer (set by JUNCTION_PORT)' }] } }, JSON.stringify(port));
+  }
+  t.match(errorOf(() => loadConfig({ JUNCTION_FLUSH_MS: '' })), { details: { problems: [{ path: '$.flushMs' }] } }, 'not 0');
+  t.match(errorOf(() => loadConfig({ JUNCTION_CLUSTER: '' })), { details: { problems: [{ path: '$.cluster', message: 'Expected boolean (set by JUNCTION_CLUSTER)' }] } });
+  t.match(errorOf(() => loadConfig({ JUNCTION_HOST: '' })), { details: { problems: [{ path: '$.host', message: /\(set by JUNCTION_HOST\)$/ }] } }, 'an empty host would listen on every address');
+});
+
+t.test('problems say what is expected: the values of a choice, the meaning of a pattern', async (t) => {
+  t.match(errorOf(() => loadConfig({ JUNCTION_SYNC: 'FULL', JUNCTION_LOG_LEVEL: 'loud' })), {
+    details: {
+      problems: [
+        { path: '$.sync', message: 'Expected one of "full", "normal" (set by JUNCTION_SYNC)' },
+        { path: '$.logLevel', message: 'Expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent" (set by JUNCTION_LOG_LEVEL)' },
+      ],
+    },
+  });
+  const short = errorOf(() => loadConfig({ JUNCTION_ADMIN_KEY: 'too short' }));
+  t.match(short, { details: { problems: [{ path: '$.adminKey', message: 'Expected "" or a key of at least 24 characters with no spaces (set by JUNCTION_ADMIN_KEY)' }] } });
+  t.notMatch((short as Error).message, /too short/, 'the refused key is not repeated');
+  const dir = t.testdir({ 'c.json': JSON.stringify({ store: 'mongo' }) });
+  t.match(errorOf(() => loadConfig({}, `${dir}/c.json`)), { details: { problems: [{ path: '$.store', message: 'Expected one of "auto", "embedded", "postgres", "redis", "redis+postgres"' }] } }, 'from the file: no variable named');
+});
+
+t.test("a configuration file's flows, people and data directory are relative to the file's folder; the environment's to the current directory", async (t) => {
+  const dir = t.testdir({ 'junction.json': JSON.stringify({ flows: 'flows', people: '../people.json', dataDir: '/var/lib/junction' }), 'none.json': JSON.stringify({ people: '' }) });
+  t.match(loadConfig({}, `${dir}/junction.json`), { flows: join(dir, 'flows'), people: join(dir, '..', 'people.json'), dataDir: '/var/lib/junction' });
+  t.equal(loadConfig({}, `${dir}/none.json`).people, '', '"" stays: no people file');
+  t.equal(loadConfig({ JUNCTION_FLOWS: 'mine' }, `${dir}/junction.json`).flows, 'mine', 'the environment wins, as given');
+});
+
+t.test('a configuration file must hold an object of settings', async (t) => {
+  const dir = t.testdir({ 'list.json': '[1, 2]', 'null.json': 'null' });
+  for (const file of ['list.json', 'null.json']) {
+    t.throws(() => loadConfig({}, `${dir}/${file}`), { code: 'JCT_CONFIG_INVALID', message: `configuration ${dir}/${file} must be a JSON object of settings, e.g. {"port": 8080}` });
+  }
 });

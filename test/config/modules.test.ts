@@ -3,7 +3,7 @@
 import t from 'tap';
 import { errorOf } from './error-of.js';
 import { Type } from '@sinclair/typebox';
-import { envName, loadModuleSettings, secretPaths, type SettingsSpec } from '../../config/modules.js';
+import { envName, loadModuleSettings, secretPaths, unknownVariables, type SettingsSpec } from '../../config/modules.js';
 import { loadConfig } from '../../config/index.js';
 import twilio from '../../channels/twilio/index.js';
 
@@ -41,6 +41,10 @@ t.test('defaults, then the file section, then the environment, converted to the 
   t.same(loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: 'one-secret' })['test-carrier']?.['numbers'], ['one-secret'], 'one item alone');
   const broken = errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_NUMBERS: '["+385800100"' })) as { details: { problems: unknown[] } };
   t.same(broken.details.problems, [{ code: 'JCT_CONFIG_INVALID', path: '$.modules.test-carrier.numbers', message: 'JUNCTION_TEST_CARRIER_NUMBERS must be JSON (a list)' }], 'a broken JSON list is one problem, not two');
+  for (const retries of ['', '1e3', '0x10', 'true']) {
+    t.match(errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_RETRIES: retries })), { details: { problems: [{ path: '$.modules.test-carrier.retries', message: 'Expected integer (set by JUNCTION_TEST_CARRIER_RETRIES)' }] } }, `${JSON.stringify(retries)} is not a number`);
+  }
+  t.match(errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_SANDBOX: '' })), { details: { problems: [{ path: '$.modules.test-carrier.sandbox' }] } }, '"" is not false');
 });
 
 t.test('a problem with a value from the environment names its variable', async (t) => {
@@ -74,6 +78,15 @@ t.test('every problem is named with its path, and no value is repeated in the me
   ]);
   t.notMatch(err.message, /short/, 'the rejected secret is not echoed');
   t.match(err.message, /no module "nosuch"/);
+});
+
+t.test('JUNCTION_ variables that set nothing are found, each with the variable it likely meant', async (t) => {
+  const env = { JUNCTION_DATADIR: 'x', JUNCTION_TESTCARRIER_RETRIES: '1', JUNCTION_NOPE: '1', JUNCTION_PORT: '1', DATABASE_URL: 'postgres://db/x', JUNCTION_TEST_CARRIER_SANDBOX: 'yes', HOME: '/root' };
+  t.same(unknownVariables([carrier], env), [
+    { name: 'JUNCTION_DATADIR', meant: 'JUNCTION_DATA_DIR' },
+    { name: 'JUNCTION_TESTCARRIER_RETRIES', meant: 'JUNCTION_TEST_CARRIER_RETRIES' },
+    { name: 'JUNCTION_NOPE' },
+  ]);
 });
 
 t.test('secrets become redaction paths under the logged object', async (t) => {

@@ -83,7 +83,7 @@ for (const [name, unless, envOf] of STORES) {
       await keys.written();
       t.ok(keys.verify(key), 'opened as openKeys opens them');
       await keys.close();
-      openKeysEarly(config).abandon(); // a start that failed first: closed once open, nothing left running
+      await openKeysEarly(config).close(); // a start that failed first: closed once open, nothing left running
 
       const port = await closedPort();
       const url = config.store === 'redis' ? { REDIS_URL: `redis://127.0.0.1:${port}` } : { DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test` };

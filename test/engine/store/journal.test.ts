@@ -1,7 +1,7 @@
 // The group commit's row groups (marks in a set, or bits for numbered members): a marked
 // member's row is built from memory when its batch is written (its last state, once, however
 // often it was marked), null deletes it, and marks count toward the batch like puts do; a value
-// with no JSON form fails its whole batch before any of it is written.
+// with no JSON form fails its whole batch before any of it is written (and onFailed is told once).
 import t from 'tap';
 import { GroupCommit, KeyedRows, MemoryBackend, NumberedRows } from '../../../engine/store/journal.js';
 
@@ -56,9 +56,10 @@ t.test('marks fill a batch like puts: a full batch is written at once', async (t
   t.same([...backend.load('person')], [['a', { id: 'a' }], ['b', { id: 'b' }]]);
 });
 
-t.test('a batch holding a value with no JSON form fails whole before the backend sees it, and the journal stays failed', async (t) => {
+t.test('a batch holding a value with no JSON form fails whole before the backend sees it, and the journal stays failed (said once)', async (t) => {
   const backend = new MemoryBackend();
-  const journal = new GroupCommit(backend, { flushMs: 0 });
+  const failures: unknown[] = [];
+  const journal = new GroupCommit(backend, { flushMs: 0, onFailed: (err) => failures.push(err) });
   journal.put('person', 'p1', { name: 'Ann' });
   await journal.durable();
   const rows = new KeyedRows('seen', (id) => id, () => ({ big: 1n }));
@@ -69,4 +70,7 @@ t.test('a batch holding a value with no JSON form fails whole before the backend
   t.same([...backend.load('person')], [['p1', { name: 'Ann' }]]);
   t.ok(journal.failed, 'the working state is ahead of the store: the journal says so');
   await t.rejects(journal.durable(), { code: 'JCT_STORE_VALUE' }, 'and refuses what comes after');
+  journal.put('person', 'p2', { name: 'Bob' });
+  await t.rejects(journal.flush(), { code: 'JCT_STORE_VALUE' });
+  t.match(failures, [{ code: 'JCT_STORE_VALUE' }], 'onFailed was told once, when the batch failed');
 });

@@ -124,6 +124,34 @@ t.test('a batch that fails midway writes nothing and the store stays usable', as
   t.same([...backend.load('person')].map(([key]) => key), ['p1', 'p2']);
 });
 
+t.test('a full disk fails the batch in words naming the data directory; GroupCommit says so once and refuses what follows', async (t) => {
+  const dir = tempDir(t);
+  const backend = open(t, dir);
+  const failures: unknown[] = [];
+  const journal = new GroupCommit(backend, { flushMs: 0, onFailed: (err) => failures.push(err) });
+  journal.put('person', 'p1', { name: 'Ann' });
+  await journal.durable();
+  // The file may not grow past the pages it has: SQLite answers SQLITE_FULL, as on a full disk.
+  const db = (backend as unknown as { db: Database.Database }).db;
+  db.pragma(`max_page_count = ${String(db.pragma('page_count', { simple: true }))}`);
+  journal.put('person', 'p2', { name: 'x'.repeat(100_000) });
+  await t.rejects(journal.durable(), { code: 'JCT_DISK_FULL', message: `the disk holding the data directory ${dir} is full`, details: { dir, cause: 'SQLITE_FULL' } });
+  journal.put('person', 'p3', { name: 'Cy' });
+  await t.rejects(journal.durable(), { code: 'JCT_DISK_FULL' });
+  t.equal(failures.length, 1, 'told once');
+  t.same([...backend.load('person')].map(([key]) => key), ['p1'], 'nothing of the failed batch was written');
+});
+
+t.test('a data directory that cannot be a folder, or a file that is not a database, is said in words', async (t) => {
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'file'), 'not a folder');
+  const notFolder = throwsCode(t, () => new SqliteBackend({ dir: path.join(dir, 'file', 'data') }), 'JCT_DATA_DIR_UNWRITABLE');
+  t.match(notFolder?.message, `the data directory ${path.join(dir, 'file', 'data')} cannot be written by this process`);
+  fs.writeFileSync(path.join(dir, DB_FILE), 'x'.repeat(4096));
+  const damaged = throwsCode(t, () => new SqliteBackend({ dir }), 'JCT_STORE_CORRUPT');
+  t.match(damaged?.message, `a database file in the data directory ${dir} is damaged`);
+});
+
 t.test('reopening after close sees the data; the file carries the schema version', async (t) => {
   const dir = path.join(tempDir(t), 'nested', 'data');
   const first = new SqliteBackend({ dir, synchronous: 'normal' });

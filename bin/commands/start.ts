@@ -187,10 +187,12 @@ async function indexContacts(people: MemoryPeopleStore, logger: pino.Logger): Pr
   if (deferred > 0) logger.info({ people: deferred, ms: Math.round(performance.now() - started) }, 'contacts indexed');
 }
 
-/** While the store is out of reach input is refused (503) and the batch in progress is tried again; both moments are logged once. */
+/** While the store is out of reach (or its disk full) input is refused (503) and the batch in progress is tried again; both moments are logged once. */
 function storeChanged(logger: pino.Logger, err: unknown): void {
-  if (err === undefined) logger.info({ code: 'JCT_STORE_BACK' }, 'the store is back: taking input again');
-  else logger.error({ code: 'JCT_STORE_UNAVAILABLE', err: String((err as Error).message ?? err) }, 'the store is out of reach: input is refused (503) until it is back');
+  if (err === undefined) return void logger.info({ code: 'JCT_STORE_BACK' }, 'the store is back: taking input again');
+  const e = toJunctionError(err, 'JCT_STORE_UNAVAILABLE');
+  const what = e.code === 'JCT_DISK_FULL' ? "the data directory's disk is full: input is refused (503) until space is freed" : 'the store is out of reach: input is refused (503) until it is back';
+  logger.error({ code: e.code, err: e.message }, what);
 }
 
 /** A batch the store refused for good (a full disk, a read-only data directory): said once, as it happens. */

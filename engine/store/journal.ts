@@ -138,7 +138,8 @@ export interface GroupCommitOptions {
   /** A batch is written as soon as it holds this many distinct rows. Default 2,000. */
   maxRows?: number;
   /**
-   * While the store is out of reach (a commit failed with JCT_STORE_UNAVAILABLE), the batch is
+   * While the store is out of reach or its disk full (a commit failed with JCT_STORE_UNAVAILABLE
+   * or JCT_DISK_FULL, having written none of the batch), the batch is
    * written again with backoff, from `firstRetryMs` (default 100) up to `longestRetryMs`
    * (default 5,000) between attempts; its callers wait up to `waitMs` (default 5,000) and are
    * then refused, though their rows are still written once the store is back.
@@ -152,9 +153,11 @@ export interface GroupCommitOptions {
   onFailed?: (err: unknown) => void;
 }
 
-/** A commit error the store may recover from (it was out of reach), so the batch is tried again. */
+/** Commit errors the store may recover from (out of reach, a disk full until space is freed): the batch is tried again. */
+const RETRYABLE: ReadonlySet<unknown> = new Set(['JCT_STORE_UNAVAILABLE', 'JCT_DISK_FULL']);
+
 function retryable(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'JCT_STORE_UNAVAILABLE';
+  return RETRYABLE.has((err as { code?: unknown } | null)?.code);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -195,7 +195,7 @@ interface DiskFailure {
   readonly says: (dir: string) => string;
 }
 
-const FULL: DiskFailure = { code: 'JCT_DISK_FULL', says: (dir) => `the disk holding the data directory ${dir} is full: free space, then restart Junction` };
+const FULL: DiskFailure = { code: 'JCT_DISK_FULL', says: (dir) => `the disk holding the data directory ${dir} is full: free space on it` };
 const UNWRITABLE: DiskFailure = {
   code: 'JCT_DATA_DIR_UNWRITABLE',
   says: (dir) => `the data directory ${dir} cannot be written by this process (read-only, or not a folder this user may write): fix it or choose another JUNCTION_DATA_DIR`,

@@ -42,6 +42,17 @@ t.test('validate: custom attributes need the people file that defines them; the 
   t.match(r.out, /JCT_ATTRIBUTE_UNKNOWN .*lifetimeValue/);
 });
 
+t.test('validate: custom events come from the people file, like custom attributes; every shipped example is valid', async (t) => {
+  for (const name of ['abandoned-cart', 'birthday', 'welcome', 're-engagement']) {
+    const file = `examples/flows/${name}.json`;
+    t.same(await run('validate', file, '--people', 'examples/people.json'), { code: 0, out: `${file}: valid`, err: '' });
+  }
+  const dir = t.testdir({ 'people.json': '{}' });
+  const r = await run('validate', 'examples/flows/birthday.json', '--people', `${dir}/people.json`);
+  t.equal(r.code, 1);
+  t.match(r.out, /JCT_EVENT_UNKNOWN .*"purchase"/);
+});
+
 t.test('bad input: malformed JSON, missing file, unknown command, missing argument', async (t) => {
   const dir = t.testdir({ 'broken.json': '{\n  "schemaVersion": 1,\n  "id": }' });
   const broken = await run('validate', `${dir}/broken.json`);

@@ -19,6 +19,7 @@ import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
 import type { EffectResult, InputDefinition, Reference, Registry, RouteContext, Settings, TriggerHit } from '../module.js';
 import { compileFlow, compileFlowOrThrow, flowInvalid, RULES_ADDED_LATER, type CompiledFlow } from '../flow/compile.js';
+import { unknownGoalMessage } from '../flow/settings.js';
 import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 import type { Channel, DoNotContactEntry } from '../person.js';
@@ -469,6 +470,7 @@ export class Engine {
    */
   changeGoal(flowId: string, event: string | undefined): FlowRecord {
     const live = this.requireCurrent(flowId);
+    if (event !== undefined && !this.eventCatalog().get(event)) throw new JunctionError('JCT_EVENT_UNKNOWN', unknownGoalMessage(event), { event });
     (live.flow.settings as { goal?: string }).goal = event;
     const settings = { ...live.record.definition.settings };
     if (event === undefined) delete settings.goal;

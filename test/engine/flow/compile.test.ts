@@ -149,6 +149,16 @@ t.test('more than 100 elements', async (t) => {
   t.same(codes(problemsOf(doc)), ['JCT_TOO_MANY_ELEMENTS $.elements']);
 });
 
+t.test('a misspelt or missing field is named, with the fields that belong there', async (t) => {
+  t.match(problemsOf({ ...base(), elements: [{ id: 'a', type: 'addTag', config: { tag: ['x'] } }] }), [
+    { path: '$.elements[0].config.tags', message: '"tags" is required here' },
+    { path: '$.elements[0].config.tag', message: 'unknown field "tag"; the fields here are tags' },
+  ]);
+  t.match(problemsOf({ ...base(), settings: { reentry: { enabled: true, limit: [] } } }), [
+    { path: '$.settings.reentry.limit', message: 'unknown field "limit"; the fields here are enabled, delay, limits' },
+  ]);
+});
+
 t.test('the goal is an event Junction records or a defined custom one', async (t) => {
   const withGoal = (event: string) => ({ ...base(), settings: { goal: { event } } });
   t.same(codes(problemsOf(withGoal('purchse'))), ['JCT_EVENT_UNKNOWN $.settings.goal.event']);

@@ -130,6 +130,7 @@ t.test('reference: elements, attributes, operators and functions, matching docs/
   t.match(r.out, /\| `dateDiff\(timestamp, timestamp, string\): int` \|/);
   t.match(r.out, /\| `sms\.lastContactedAt` \| datetime \| channel \|/);
   const { readFileSync } = await import('node:fs');
+  t.match(r.out, /## Flow settings[\s\S]*`reentry`[\s\S]*`delay`[\s\S]*`limits`[\s\S]*`start`[\s\S]*`end`[\s\S]*`defaultFormula`/, 'the flow settings and their fields');
   t.equal(readFileSync('docs/reference.md', 'utf8'), `${r.out}\n`, 'docs/reference.md is current (npm run docs)');
 });
 

@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { schemaProblems } from './schema-problems.js';
 import { VirtualClock } from './clock.js';
 import { JunctionError } from './errors.js';
+import { isValidTimeZone, parseLocalDateTime } from './calendar.js';
 import { Engine } from './runtime/engine.js';
 import { Registry } from './module.js';
 import { CHANNELS, type DoNotContactEntry } from './person.js';
@@ -18,7 +19,7 @@ import { sentMessage } from './messaging/references.js';
 import { DELIVERY_STATUSES, type OutboundMessage } from './messaging/message.js';
 import type { FlowMetrics } from './runtime/metrics.js';
 
-const At = Type.String({ description: 'ISO 8601 date-time' });
+const At = Type.String({ description: 'ISO 8601 date-time; without an offset it is read in the flow time zone' });
 export const TimelineEventSchema = Type.Union([
   Type.Object({ at: At, type: Type.Literal('enter'), person: Type.String(), entry: Type.Optional(Type.String()), vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
   Type.Object({ at: At, type: Type.Literal('event'), person: Type.String(), name: Type.String(), properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
@@ -118,11 +119,11 @@ const DEFAULT_START = Date.UTC(2026, 0, 1);
 const HORIZON = 2 * 366 * 24 * 3600 * 1000;
 
 export async function simulate(input: SimulationInput): Promise<SimulationReport> {
-  const events = readTimeline(input.events ?? []);
+  const timeZone = flowTimeZone(input.flow);
+  const events = readTimeline(input.events ?? [], timeZone);
   const start = input.start ?? events[0]?.time ?? DEFAULT_START;
   const clock = new VirtualClock(start);
   const people = new MemoryPeopleStore(clock);
-  const timeZone = flowTimeZone(input.flow);
   loadPeople(input.people ?? {}, people, timeZone);
   const reports = new Map<string, ParticipantReport>();
   const lastSent = new Map<string, string>();
@@ -271,21 +272,30 @@ async function runOut(engine: Engine, limit: number, busy: () => boolean): Promi
   }
 }
 
-function readTimeline(raw: readonly unknown[]): Array<{ time: number; event: TimelineEvent }> {
+function readTimeline(raw: readonly unknown[], timeZone: string): Array<{ time: number; event: TimelineEvent }> {
   const out = raw.map((event, i) => {
     const problems = schemaProblems(TimelineEventSchema, event, '$', 'JCT_EVENTS_INVALID');
     if (problems.length > 0) {
       throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: ${problems[0]!.path}: ${problems[0]!.message}`, { line: i + 1, problems });
     }
     const e = event as TimelineEvent;
-    const time = Date.parse(e.at);
-    if (!Number.isFinite(time)) throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: "${e.at}" is not a valid date-time`, { line: i + 1 });
+    const time = parseLocalDateTime(e.at, timeZone);
+    if (time === undefined) throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: "${e.at}" is not a valid date-time`, { line: i + 1 });
     return { time, event: e };
   });
   return out.sort((a, b) => a.time - b.time);
 }
 
+/** The flow's time zone; UTC when it names none or an unknown one (the flow's validation reports that). */
 function flowTimeZone(flow: unknown): string {
   const tz = (flow as { settings?: { timeZone?: unknown } } | null)?.settings?.timeZone;
-  return typeof tz === 'string' ? tz : 'UTC';
+  return typeof tz === 'string' && isValidTimeZone(tz) ? tz : 'UTC';
+}
+
+/**
+ * A time of the simulation of `flow` (a timeline's, --start, --until): an ISO 8601 date or
+ * date-time, read in the flow's time zone unless it has an offset; undefined when it is none.
+ */
+export function simulationTime(flow: unknown, text: string): number | undefined {
+  return parseLocalDateTime(text, flowTimeZone(flow));
 }

@@ -97,6 +97,15 @@ t.test('simulate: --json, --start and --until', async (t) => {
   t.match(bad.err, /JCT_USAGE/);
 });
 
+t.test("simulate: times without an offset are read in the flow's time zone, whatever the machine's", async (t) => {
+  const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T09:15","type":"enter","person":"ana"}\n' });
+  const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`, '--until', '2026-02-03T10:00', '--json');
+  t.equal(r.code, 0, r.err);
+  const report = JSON.parse(r.out);
+  t.equal(report.participants[0].path[0].at, Date.parse('2026-02-02T08:15:00Z'), '09:15 in Zagreb');
+  t.equal(report.end, Date.parse('2026-02-03T09:00:00Z'), '--until 10:00 in Zagreb');
+});
+
 t.test('simulate: a broken event line is reported with its line number', async (t) => {
   const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n{"at":"2026-02-02","type":"teleport"}\n' });
   const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);

@@ -68,6 +68,8 @@ export interface PathStep {
   readonly at: number;
   readonly element: string;
   readonly type: string;
+  /** Why the element failed here (`CODE: message`), when it did. */
+  failure?: string;
 }
 
 export interface ParticipantReport {
@@ -131,7 +133,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
     clock,
     people,
     registry: simulated(input.registry, lastSent),
-    onStep: (e) => track(reports, e.participant, e.result.visited.map((i) => e.flow.nodes[i]!), e.at),
+    onStep: (e) => track(reports, e.participant, e.result.visited.map((i) => e.flow.nodes[i]!), e.at, e.result.failures.map((f) => ({ ...f, element: e.flow.nodes[f.node]!.id }))),
   });
   const saved = engine.save(input.flow);
   engine.launch(saved.id);
@@ -170,10 +172,16 @@ function track(
   participant: { id: string; personId: string; status: number; exitReason?: string },
   nodes: ReadonlyArray<{ id: string; def: { type: string } }>,
   at: number,
+  failures: ReadonlyArray<{ element: string; code: string; message: string }>,
 ): void {
   let r = reports.get(participant.id);
   if (!r) reports.set(participant.id, (r = { id: participant.id, personId: participant.personId, path: [], outcome: 'waiting' }));
-  for (const n of nodes) r.path.push({ at, element: n.id, type: n.def.type });
+  const steps = nodes.map((n): PathStep => ({ at, element: n.id, type: n.def.type }));
+  for (const f of failures) {
+    const step = steps.findLast((s) => s.element === f.element) ?? steps[steps.length - 1];
+    if (step) step.failure = `${f.code}: ${f.message}`;
+  }
+  r.path.push(...steps);
   const last = r.path[r.path.length - 1];
   if (participant.status === ParticipantStatus.Exited) {
     r.outcome = participant.exitReason ?? 'exited';

@@ -51,7 +51,10 @@ export function printReport(r: SimulationReport, out: (line: string) => void): v
   for (const p of r.participants) {
     out('');
     out(`${p.id}  person ${p.personId}`);
-    for (const s of p.path) out(`  ${time(s.at)}  ${s.element} (${s.type})`);
+    for (const s of p.path) {
+      out(`  ${time(s.at)}  ${s.element} (${s.type})`);
+      if (s.failure) out(`      failed: ${s.failure}`);
+    }
     if (p.outcome !== 'waiting') out(`  → exited: ${p.outcome}`);
     else out(`  → waiting at ${p.waitingAt}${p.until ? ` until ${time(p.until)}` : ''}`);
   }

@@ -106,6 +106,23 @@ t.test("simulate: times without an offset are read in the flow's time zone, what
   t.equal(report.end, Date.parse('2026-02-03T09:00:00Z'), '--until 10:00 in Zagreb');
 });
 
+t.test('simulate: an element that fails says why, under its line of the path', async (t) => {
+  const flow = {
+    schemaVersion: 1,
+    id: 'f',
+    name: 'F',
+    entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'divide' } }],
+    elements: [{ id: 'divide', type: 'updateVariable', config: { updates: [{ variable: 'n', formula: 'n / 0' }] } }],
+    settings: { variables: [{ name: 'n', type: 'whole', default: 1 }] },
+  };
+  const dir = t.testdir({ 'f.json': JSON.stringify(flow), 'people.json': '{}', 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n' });
+  const r = await run('simulate', `${dir}/f.json`, '--people', `${dir}/people.json`, '--events', `${dir}/events.jsonl`);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /divide \(updateVariable\)\n {6}failed: JCT_EXPRESSION_FAILED: variable "n": /);
+  const json = JSON.parse((await run('simulate', `${dir}/f.json`, '--people', `${dir}/people.json`, '--events', `${dir}/events.jsonl`, '--json')).out);
+  t.match(json.participants[0].path[1], { element: 'divide', failure: /^JCT_EXPRESSION_FAILED: / });
+});
+
 t.test('simulate: a broken event line is reported with its line number', async (t) => {
   const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n{"at":"2026-02-02","type":"teleport"}\n' });
   const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);

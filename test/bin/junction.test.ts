@@ -2,6 +2,7 @@ import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { main } from '../../bin/junction.js';
+import { flow } from '../engine/helpers.js';
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -107,15 +108,9 @@ t.test("simulate: times without an offset are read in the flow's time zone, what
 });
 
 t.test('simulate: an element that fails says why, under its line of the path', async (t) => {
-  const flow = {
-    schemaVersion: 1,
-    id: 'f',
-    name: 'F',
-    entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'divide' } }],
-    elements: [{ id: 'divide', type: 'updateVariable', config: { updates: [{ variable: 'n', formula: 'n / 0' }] } }],
-    settings: { variables: [{ name: 'n', type: 'whole', default: 1 }] },
-  };
-  const dir = t.testdir({ 'f.json': JSON.stringify(flow), 'people.json': '{}', 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n' });
+  const divide = { id: 'divide', type: 'updateVariable', config: { updates: [{ variable: 'n', formula: 'n / 0' }] } };
+  const doc = flow('f', [divide], { variables: [{ name: 'n', type: 'whole', default: 1 }] });
+  const dir = t.testdir({ 'f.json': JSON.stringify(doc), 'people.json': '{}', 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n' });
   const r = await run('simulate', `${dir}/f.json`, '--people', `${dir}/people.json`, '--events', `${dir}/events.jsonl`);
   t.equal(r.code, 0, r.err);
   t.match(r.out, /divide \(updateVariable\)\n {6}failed: JCT_EXPRESSION_FAILED: variable "n": /);

@@ -57,8 +57,14 @@ export function coerceValue(type: ValueType, raw: unknown): Coerced {
 }
 
 function fail(raw: unknown, type: ValueType): Coerced {
-  const shown = typeof raw === 'string' ? JSON.stringify(raw) : Array.isArray(raw) ? 'a list' : typeof raw;
-  return { ok: false, message: `${shown} is not a valid ${type}` };
+  return { ok: false, message: `${shownValue(raw)} is not a valid ${type}` };
+}
+
+/** A value as a message shows it: text quoted, a number or true/false as written. */
+function shownValue(raw: unknown): string {
+  if (typeof raw === 'string') return JSON.stringify(raw);
+  if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+  return Array.isArray(raw) ? 'a list' : typeof raw;
 }
 
 function toBoolean(raw: unknown): Coerced {
@@ -71,6 +77,7 @@ function toNumber(raw: unknown, whole: boolean): Coerced {
   const type: ValueType = whole ? 'whole' : 'decimal';
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
   // A whole number beyond ±(2^53 − 1) is not kept exactly (-9007199254740993 reads as …992).
+  if (whole && Number.isFinite(n) && !Number.isInteger(n)) return { ok: false, message: `${shownValue(raw)} is not a whole number (round(), floor() or ceil() make one)` };
   if (!Number.isFinite(n) || (whole && !Number.isSafeInteger(n))) return fail(raw, type);
   return { ok: true, value: n };
 }

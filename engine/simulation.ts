@@ -129,15 +129,19 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   loadPeople(input.people ?? {}, people, timeZone);
   const reports = new Map<string, ParticipantReport>();
   const lastSent = new Map<string, string>();
+  const rejected: SimulationReport['rejected'] = [];
   const engine = new Engine({
     clock,
     people,
     registry: simulated(input.registry, lastSent),
+    // Flow API refusals are the timeline's own: apply() reports them, with the person as the timeline names them.
+    onEntryRefused: (r) => {
+      if (r.entryType !== 'flowApi') rejected.push({ at: r.at, person: r.personId, reason: r.reason });
+    },
     onStep: (e) => track(reports, e.participant, e.result.visited.map((i) => e.flow.nodes[i]!), e.at, e.result.failures.map((f) => ({ ...f, element: e.flow.nodes[f.node]!.id }))),
   });
   const saved = engine.save(input.flow);
   engine.launch(saved.id);
-  const rejected: SimulationReport['rejected'] = [];
   const hooks = new Map<string, string>(); // per call, the hook its last answer asked to be called back on
   for (const { time, event } of events.filter((e) => input.until === undefined || e.time <= input.until)) {
     await runOut(engine, time, always);
@@ -156,6 +160,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   }
   await engine.close();
   const took = [...new Set([...reports.values()].map((p) => p.personId))].flatMap((id) => personReport(engine, id));
+  rejected.sort((a, b) => a.at - b.at);
   return { flowId: saved.id, timeZone, start, end, participants: [...reports.values()], people: took, metrics: engine.metrics(saved.id), rejected };
 }
 

@@ -89,6 +89,15 @@ export interface StepEvent {
   readonly result: StepResult;
 }
 
+/** An entry the frequency cap refused: who, at which entry point (its type), why and when. */
+export interface EntryRefusal {
+  readonly flowId: string;
+  readonly personId: string;
+  readonly entryType: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
 export type EnginePeople = PeopleStore & { catalog(): AttributeCatalog };
 
 /** What the API may define, by the people file's section names. */
@@ -106,6 +115,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Called after every step that changed a participant (the simulator prints paths from it). */
   onStep?: (event: StepEvent) => void;
+  /** Called when the frequency cap refuses someone an entry point let in (the simulator lists them). */
+  onEntryRefused?: (refusal: EntryRefusal) => void;
   /** How long a retried input (same provider message id) is recognised. Default 48 hours. */
   dedupWindowMs?: number;
   /** How long an effect's references are kept for the inputs that report on them. Default 7 days. */
@@ -149,6 +160,7 @@ export class Engine {
   readonly journal: GroupCommit;
   private readonly logger: Logger;
   private readonly onStep: ((event: StepEvent) => void) | undefined;
+  private readonly onEntryRefused: ((refusal: EntryRefusal) => void) | undefined;
   private readonly stepWatchers = new Set<(event: StepEvent) => void>();
   private readonly records = new Map<string, FlowRecord[]>();
   private readonly versions = new Versions();
@@ -206,6 +218,7 @@ export class Engine {
     this.journal = options.journal ?? new GroupCommit(new MemoryBackend(), { flushMs: 0 });
     this.logger = options.logger ?? silent;
     this.onStep = options.onStep;
+    this.onEntryRefused = options.onEntryRefused;
     const count = options.partitions ?? DEFAULT_PARTITIONS;
     this.parts = Array.from({ length: count }, (_, i) => new Partition(i, this.clock, (seqs, now) => this.wake(i, seqs, now)));
     this.seen = this.parts.map(() => new Seen());
@@ -1356,7 +1369,10 @@ export class Engine {
     const slot = part.personSlot(personId);
     const history = part.historyOf(flowId, slot);
     const verdict = checkFrequencyCap(settings, history, now);
-    if (!verdict.ok) return { entered: false, reason: verdict.reason };
+    if (!verdict.ok) {
+      this.onEntryRefused?.({ flowId, personId, entryType: live.flow.nodes[entry]!.def.type, reason: verdict.reason, at: now });
+      return { entered: false, reason: verdict.reason };
+    }
     const h = history ?? { entries: [], inside: 0, lastExitAt: 0 };
     recordEntry(settings, h, now);
     this.journal.mark(part.setHistory(flowId, slot, h), slot);

@@ -118,6 +118,16 @@ t.test('simulate: an element that fails says why, under its line of the path', a
   t.match(json.participants[0].path[1], { element: 'divide', failure: /^JCT_EXPRESSION_FAILED: / });
 });
 
+t.test('simulate: an entry the frequency cap refuses is listed, whatever started it', async (t) => {
+  const doc = flow('f', [{ id: 'wait', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }], { reentry: { enabled: false } });
+  doc['entryPoints'] = [{ id: 'offer', type: 'changeInProfile', config: { attribute: 'winbackOffer', operator: 'greaterThan', value: 5 }, branches: { next: 'wait' } }];
+  const set = (at: string, value: number) => JSON.stringify({ at, type: 'profile', person: 'ana', changes: [{ op: 'set', attribute: 'winbackOffer', value }] });
+  const dir = t.testdir({ 'f.json': JSON.stringify(doc), 'events.jsonl': [set('2026-02-02T08:00:00Z', 10), set('2026-02-02T09:00:00Z', 1), set('2026-02-02T10:00:00Z', 20)].join('\n') });
+  const r = await run('simulate', `${dir}/f.json`, '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /\nnot entered: person ana at 2026-02-02 10:00 UTC: JCT_REENTRY_DISABLED\n/);
+});
+
 t.test('simulate: a broken event line is reported with its line number', async (t) => {
   const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n{"at":"2026-02-02","type":"teleport"}\n' });
   const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);

@@ -95,7 +95,7 @@ function toDate(raw: unknown): Coerced {
 function toDateTime(raw: unknown): Coerced {
   if (raw instanceof Date) return Number.isFinite(raw.getTime()) ? { ok: true, value: raw.toISOString() } : fail(raw, 'datetime');
   if (typeof raw === 'number') return Number.isFinite(raw) ? { ok: true, value: new Date(raw).toISOString() } : fail(raw, 'datetime');
-  if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) return fail(raw, 'datetime');
+  if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) return { ok: false, message: `${shownValue(raw)} is not a valid datetime: write it with Z or an offset, e.g. 2026-03-01T09:00:00Z or 2026-03-01T10:00:00+01:00` };
   const ms = Date.parse(raw);
   return Number.isFinite(ms) ? { ok: true, value: new Date(ms).toISOString() } : fail(raw, 'datetime');
 }

@@ -13,4 +13,5 @@ t.test('a refusal shows the value it refused', async (t) => {
   t.same(coerceValue('whole', 12.5), { ok: false, message: '12.5 is not a whole number (round(), floor() or ceil() make one)' });
   t.same(coerceValue('boolean', 3), { ok: false, message: '3 is not a valid boolean' });
   t.same(coerceValue('date', 'soon'), { ok: false, message: '"soon" is not a valid date' });
+  t.match(coerceValue('datetime', '2026-03-01T09:00'), { ok: false, message: /^"2026-03-01T09:00" is not a valid datetime: write it with Z or an offset, e\.g\. / });
 });

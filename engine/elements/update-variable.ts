@@ -42,7 +42,8 @@ export default defineElement<Config, Prepared>({
         return { variable: u.variable, value: null };
       }
       if ('formula' in u) return { variable: u.variable, value: null, formula: compileExpression(u.formula, ctx, type, `${at}.formula`) };
-      if (typeof u.value === 'string' && u.value.includes('{{')) return { variable: u.variable, type, value: null, template: compileTemplate(u.value, ctx, `${at}.value`) };
+      const template = typeof u.value === 'string' && u.value.includes('{{') ? compileTemplate(u.value, ctx, `${at}.value`) : undefined;
+      if (template) return { variable: u.variable, type, value: null, template };
       const c = coerceValue(type, u.value);
       if (!c.ok) ctx.problem('JCT_VARIABLE_TYPE', `variable "${u.variable}" is ${type}: ${c.message}`, `${at}.value`);
       return { variable: u.variable, value: c.ok ? c.value : null };

@@ -90,7 +90,7 @@ function checkReentryDurations(reentry: Reentry | undefined, ctx: CompileContext
 
 /** The goal is an event Junction records or a custom one the people store defines: another is never performed. */
 function checkGoalEvent(event: string, ctx: CompileContext): void {
-  if (!ctx.events.get(event)) ctx.problem('JCT_EVENT_UNKNOWN', unknownGoalMessage(event), '.event');
+  if (!ctx.events.get(event)) ctx.problem('JCT_GOAL_UNKNOWN', unknownGoalMessage(event), '.event');
 }
 
 export function unknownGoalMessage(event: string): string {

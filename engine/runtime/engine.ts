@@ -483,7 +483,7 @@ export class Engine {
    */
   changeGoal(flowId: string, event: string | undefined): FlowRecord {
     const live = this.requireCurrent(flowId);
-    if (event !== undefined && !this.eventCatalog().get(event)) throw new JunctionError('JCT_EVENT_UNKNOWN', unknownGoalMessage(event), { event });
+    if (event !== undefined && !this.eventCatalog().get(event)) throw new JunctionError('JCT_GOAL_UNKNOWN', unknownGoalMessage(event), { event });
     (live.flow.settings as { goal?: string }).goal = event;
     const settings = { ...live.record.definition.settings };
     if (event === undefined) delete settings.goal;

@@ -62,7 +62,7 @@ t.test('validate, duplicate, delete, schedule and goal', async (t) => {
   t.equal((await call('PUT', '/flows/welcome/goal', { event: null })).status, 200);
   const typo = await call('PUT', '/flows/welcome/goal', { event: 'person.tagAded' });
   t.equal(typo.status, 400, 'an event nobody can perform');
-  t.equal(typo.json.error.code, 'JCT_EVENT_UNKNOWN');
+  t.equal(typo.json.error.code, 'JCT_GOAL_UNKNOWN');
   t.equal((await call('GET', '/flows/welcome')).json.definition.settings.goal, undefined, 'nothing changed');
 });
 

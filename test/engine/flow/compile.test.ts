@@ -161,7 +161,7 @@ t.test('a misspelt or missing field is named, with the fields that belong there'
 
 t.test('the goal is an event Junction records or a defined custom one', async (t) => {
   const withGoal = (event: string) => ({ ...base(), settings: { goal: { event } } });
-  t.same(codes(problemsOf(withGoal('purchse'))), ['JCT_EVENT_UNKNOWN $.settings.goal.event']);
+  t.same(codes(problemsOf(withGoal('purchse'))), ['JCT_GOAL_UNKNOWN $.settings.goal.event']);
   t.same(problemsOf(withGoal('person.tagAdded')), []);
   const custom = compileFlow(withGoal('purchase'), { registry: core, events: new EventCatalog([], [{ name: 'purchase', properties: [] }]) });
   t.ok(custom.ok, 'a custom event the people store defines');

@@ -50,10 +50,11 @@ export const ReentrySchema = Type.Object(
     limits: Type.Optional(
       Type.Array(
         Type.Object({ count: Type.Integer({ minimum: 1 }), within: DurationSchema }, { additionalProperties: false }),
+        { description: 'each: at most `count` entries within `within`, e.g. { "count": 2, "within": { "amount": 1, "unit": "weeks" } }' },
       ),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'the frequency cap: re-entry on or off, a delay after each exit, entry limits' },
 );
 export type Reentry = Static<typeof ReentrySchema>;
 
@@ -78,8 +79,8 @@ export const SettingsSchema = Type.Object(
     timeZone: Type.Optional(Type.String({ default: 'UTC', description: 'IANA time zone, e.g. Europe/Zagreb' })),
     reentry: Type.Optional(ReentrySchema),
     schedule: Type.Optional(ScheduleSchema),
-    goal: Type.Optional(Type.Object({ event: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
-    variables: Type.Optional(Type.Array(VariableSchema, { maxItems: 200 })),
+    goal: Type.Optional(Type.Object({ event: Type.String({ minLength: 1 }) }, { additionalProperties: false, description: '{ "event": NAME }: the event that counts as reaching the goal' })),
+    variables: Type.Optional(Type.Array(VariableSchema, { maxItems: 200, description: 'the flow variables, at most 200' })),
   },
   { additionalProperties: false },
 );

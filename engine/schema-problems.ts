@@ -55,7 +55,24 @@ function messageOf(e: ValueError): string {
     if (words !== undefined) return `Expected one of ${words.map((w) => JSON.stringify(w)).join(', ')}`;
   }
   if (e.type === ValueErrorType.StringPattern && e.schema.description) return `Expected ${e.schema.description}`;
+  if (e.type === ValueErrorType.ObjectRequiredProperty) return `"${lastKey(e.path)}" is required here`;
+  if (e.type === ValueErrorType.ObjectAdditionalProperties) return unknownField(lastKey(e.path), e.schema);
   return e.message;
+}
+
+/** A field the object does not have, and the fields it has (when its schema lists them). */
+function unknownField(key: string, schema: TSchema): string {
+  const allowed = Object.keys((schema as { properties?: object }).properties ?? {});
+  return `unknown field "${key}"${allowed.length > 0 ? `; the fields here are ${allowed.join(', ')}` : ''}`;
+}
+
+/** The last key of a JSON pointer, unescaped. */
+function lastKey(pointer: string): string {
+  return unescapeKey(pointer.slice(pointer.lastIndexOf('/') + 1));
+}
+
+function unescapeKey(part: string): string {
+  return part.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
 /** The allowed values of a union of literals (a choice of words), or undefined. */
@@ -81,7 +98,7 @@ function jsonPath(pointer: string): string {
   return pointer
     .split('/')
     .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map(unescapeKey)
     .map((key) => (/^\d+$/.test(key) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`))
     .join('');
 }

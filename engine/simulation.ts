@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { schemaProblems } from './schema-problems.js';
 import { VirtualClock } from './clock.js';
 import { JunctionError } from './errors.js';
+import { isValidTimeZone, parseLocalDateTime } from './calendar.js';
 import { Engine } from './runtime/engine.js';
 import { Registry } from './module.js';
 import { CHANNELS, type DoNotContactEntry } from './person.js';
@@ -18,7 +19,7 @@ import { sentMessage } from './messaging/references.js';
 import { DELIVERY_STATUSES, type OutboundMessage } from './messaging/message.js';
 import type { FlowMetrics } from './runtime/metrics.js';
 
-const At = Type.String({ description: 'ISO 8601 date-time' });
+const At = Type.String({ description: 'ISO 8601 date-time; without an offset it is read in the flow time zone' });
 export const TimelineEventSchema = Type.Union([
   Type.Object({ at: At, type: Type.Literal('enter'), person: Type.String(), entry: Type.Optional(Type.String()), vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
   Type.Object({ at: At, type: Type.Literal('event'), person: Type.String(), name: Type.String(), properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
@@ -67,6 +68,8 @@ export interface PathStep {
   readonly at: number;
   readonly element: string;
   readonly type: string;
+  /** Why the element failed here (`CODE: message`), when it did. */
+  failure?: string;
 }
 
 export interface ParticipantReport {
@@ -118,23 +121,27 @@ const DEFAULT_START = Date.UTC(2026, 0, 1);
 const HORIZON = 2 * 366 * 24 * 3600 * 1000;
 
 export async function simulate(input: SimulationInput): Promise<SimulationReport> {
-  const events = readTimeline(input.events ?? []);
+  const timeZone = flowTimeZone(input.flow);
+  const events = readTimeline(input.events ?? [], timeZone);
   const start = input.start ?? events[0]?.time ?? DEFAULT_START;
   const clock = new VirtualClock(start);
   const people = new MemoryPeopleStore(clock);
-  const timeZone = flowTimeZone(input.flow);
   loadPeople(input.people ?? {}, people, timeZone);
   const reports = new Map<string, ParticipantReport>();
   const lastSent = new Map<string, string>();
+  const rejected: SimulationReport['rejected'] = [];
   const engine = new Engine({
     clock,
     people,
     registry: simulated(input.registry, lastSent),
-    onStep: (e) => track(reports, e.participant, e.result.visited.map((i) => e.flow.nodes[i]!), e.at),
+    // Flow API refusals are the timeline's own: apply() reports them, with the person as the timeline names them.
+    onEntryRefused: (r) => {
+      if (r.entryType !== 'flowApi') rejected.push({ at: r.at, person: r.personId, reason: r.reason });
+    },
+    onStep: (e) => track(reports, e.participant, e.result.visited.map((i) => e.flow.nodes[i]!), e.at, e.result.failures.map((f) => ({ ...f, element: e.flow.nodes[f.node]!.id }))),
   });
   const saved = engine.save(input.flow);
   engine.launch(saved.id);
-  const rejected: SimulationReport['rejected'] = [];
   const hooks = new Map<string, string>(); // per call, the hook its last answer asked to be called back on
   for (const { time, event } of events.filter((e) => input.until === undefined || e.time <= input.until)) {
     await runOut(engine, time, always);
@@ -153,6 +160,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   }
   await engine.close();
   const took = [...new Set([...reports.values()].map((p) => p.personId))].flatMap((id) => personReport(engine, id));
+  rejected.sort((a, b) => a.at - b.at);
   return { flowId: saved.id, timeZone, start, end, participants: [...reports.values()], people: took, metrics: engine.metrics(saved.id), rejected };
 }
 
@@ -169,10 +177,16 @@ function track(
   participant: { id: string; personId: string; status: number; exitReason?: string },
   nodes: ReadonlyArray<{ id: string; def: { type: string } }>,
   at: number,
+  failures: ReadonlyArray<{ element: string; code: string; message: string }>,
 ): void {
   let r = reports.get(participant.id);
   if (!r) reports.set(participant.id, (r = { id: participant.id, personId: participant.personId, path: [], outcome: 'waiting' }));
-  for (const n of nodes) r.path.push({ at, element: n.id, type: n.def.type });
+  const steps = nodes.map((n): PathStep => ({ at, element: n.id, type: n.def.type }));
+  for (const f of failures) {
+    const step = steps.findLast((s) => s.element === f.element) ?? steps[steps.length - 1];
+    if (step) step.failure = `${f.code}: ${f.message}`;
+  }
+  r.path.push(...steps);
   const last = r.path[r.path.length - 1];
   if (participant.status === ParticipantStatus.Exited) {
     r.outcome = participant.exitReason ?? 'exited';
@@ -271,21 +285,30 @@ async function runOut(engine: Engine, limit: number, busy: () => boolean): Promi
   }
 }
 
-function readTimeline(raw: readonly unknown[]): Array<{ time: number; event: TimelineEvent }> {
+function readTimeline(raw: readonly unknown[], timeZone: string): Array<{ time: number; event: TimelineEvent }> {
   const out = raw.map((event, i) => {
     const problems = schemaProblems(TimelineEventSchema, event, '$', 'JCT_EVENTS_INVALID');
     if (problems.length > 0) {
       throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: ${problems[0]!.path}: ${problems[0]!.message}`, { line: i + 1, problems });
     }
     const e = event as TimelineEvent;
-    const time = Date.parse(e.at);
-    if (!Number.isFinite(time)) throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: "${e.at}" is not a valid date-time`, { line: i + 1 });
+    const time = parseLocalDateTime(e.at, timeZone);
+    if (time === undefined) throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: "${e.at}" is not a valid date-time`, { line: i + 1 });
     return { time, event: e };
   });
   return out.sort((a, b) => a.time - b.time);
 }
 
+/** The flow's time zone; UTC when it names none or an unknown one (the flow's validation reports that). */
 function flowTimeZone(flow: unknown): string {
   const tz = (flow as { settings?: { timeZone?: unknown } } | null)?.settings?.timeZone;
-  return typeof tz === 'string' ? tz : 'UTC';
+  return typeof tz === 'string' && isValidTimeZone(tz) ? tz : 'UTC';
+}
+
+/**
+ * A time of the simulation of `flow` (a timeline's, --start, --until): an ISO 8601 date or
+ * date-time, read in the flow's time zone unless it has an offset; undefined when it is none.
+ */
+export function simulationTime(flow: unknown, text: string): number | undefined {
+  return parseLocalDateTime(text, flowTimeZone(flow));
 }

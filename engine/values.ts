@@ -57,8 +57,14 @@ export function coerceValue(type: ValueType, raw: unknown): Coerced {
 }
 
 function fail(raw: unknown, type: ValueType): Coerced {
-  const shown = typeof raw === 'string' ? JSON.stringify(raw) : Array.isArray(raw) ? 'a list' : typeof raw;
-  return { ok: false, message: `${shown} is not a valid ${type}` };
+  return { ok: false, message: `${shownValue(raw)} is not a valid ${type}` };
+}
+
+/** A value as a message shows it: text quoted, a number or true/false as written. */
+function shownValue(raw: unknown): string {
+  if (typeof raw === 'string') return JSON.stringify(raw);
+  if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+  return Array.isArray(raw) ? 'a list' : typeof raw;
 }
 
 function toBoolean(raw: unknown): Coerced {
@@ -71,6 +77,7 @@ function toNumber(raw: unknown, whole: boolean): Coerced {
   const type: ValueType = whole ? 'whole' : 'decimal';
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
   // A whole number beyond ±(2^53 − 1) is not kept exactly (-9007199254740993 reads as …992).
+  if (whole && Number.isFinite(n) && !Number.isInteger(n)) return { ok: false, message: `${shownValue(raw)} is not a whole number (round(), floor() or ceil() make one)` };
   if (!Number.isFinite(n) || (whole && !Number.isSafeInteger(n))) return fail(raw, type);
   return { ok: true, value: n };
 }
@@ -88,7 +95,7 @@ function toDate(raw: unknown): Coerced {
 function toDateTime(raw: unknown): Coerced {
   if (raw instanceof Date) return Number.isFinite(raw.getTime()) ? { ok: true, value: raw.toISOString() } : fail(raw, 'datetime');
   if (typeof raw === 'number') return Number.isFinite(raw) ? { ok: true, value: new Date(raw).toISOString() } : fail(raw, 'datetime');
-  if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) return fail(raw, 'datetime');
+  if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) return { ok: false, message: `${shownValue(raw)} is not a valid datetime: write it with Z or an offset, e.g. 2026-03-01T09:00:00Z or 2026-03-01T10:00:00+01:00` };
   const ms = Date.parse(raw);
   return Number.isFinite(ms) ? { ok: true, value: new Date(ms).toISOString() } : fail(raw, 'datetime');
 }

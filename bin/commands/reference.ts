@@ -1,6 +1,6 @@
 // `junction reference`: the flow author's reference in Markdown, generated from the code —
-// every registered entry point and element, the attributes, the condition operators of each
-// type, the calendar rules, placeholders, the expression functions, changing a launched flow,
+// every registered entry point and element, the flow settings, the attributes, the condition
+// operators of each type, the calendar rules, placeholders, the expression functions, changing a launched flow,
 // templates, and each module's settings with their
 // environment variables (docs/reference.md is this output).
 import type { TSchema } from '@sinclair/typebox';
@@ -13,6 +13,7 @@ import { operatorsFor } from '../../engine/conditions/operators.js';
 import { FUNCTIONS, OPERATORS } from '../../engine/expressions/functions.js';
 import { VALUE_TYPES } from '../../engine/values.js';
 import { BUILT_IN_TEMPLATES } from '../templates.js';
+import { ReentrySchema, ScheduleSchema, SettingsSchema, VariableSchema } from '../../engine/flow-schema.js';
 
 export function reference(registry: Registry): string {
   const defs = registry.all().sort((a, b) => a.type.localeCompare(b.type));
@@ -30,6 +31,7 @@ export function reference(registry: Registry): string {
     '',
     ...section('entry', 'Entry points'),
     ...section('element', 'Elements'),
+    ...flowSettings(),
     ...attributes(),
     ...events(registry),
     ...operators(),
@@ -40,6 +42,36 @@ export function reference(registry: Registry): string {
     ...templates(),
     ...moduleSettings(registry.modules),
   ].join('\n');
+}
+
+function flowSettings(): string[] {
+  return [
+    '## Flow settings',
+    '',
+    '`settings` holds what applies to the whole flow; every field may be left out.',
+    '',
+    ...fields(SettingsSchema),
+    '**`reentry`** (the frequency cap) decides whether a person who entered the flow (any version)',
+    'may enter again. Off: once per person. On (the default): a person may enter again, also while',
+    'still inside, unless a `delay` is set: then not while inside, nor until the delay has passed since',
+    'their last exit. Each of the `limits` allows at most `count` entries within the period that ends',
+    'now. An entry the cap refuses is not made later.',
+    '',
+    ...fields(ReentrySchema),
+    '**`schedule`**: before `start` the flow is scheduled; from `end` on nobody enters, and people inside',
+    'go on to the end of their journeys. Both are read in the flow time zone unless they carry an',
+    'offset. Without an end the flow runs until nothing has happened in it for a year; a Predefined',
+    'audience that is not updated after launch finishes once everyone has entered and left.',
+    '',
+    ...fields(ScheduleSchema),
+    '**`goal`**: an event (built-in or a custom one defined in the people store); the goal performers',
+    'are the people who performed it after they entered.',
+    '',
+    '**`variables`**: the flow variables each participant carries, with a static `default` or a',
+    '`defaultFormula` computed when the participant enters.',
+    '',
+    ...fields(VariableSchema),
+  ];
 }
 
 function attributes(): string[] {
@@ -65,7 +97,8 @@ function events(registry: Registry): string[] {
     'Custom events (purchases, page views, …) are defined in the people file\'s `events` with typed',
     'properties (at most one list); apps send them to `POST /events`, one `{ "person": { "id" | "phone" |',
     '"email" }, "name", "properties", "at" }` or a batch `{ "events": [...] }` of up to 1,000, where a bad item',
-    'is refused alone with its code. An unknown event name, an undefined or mistyped property, a time',
+    'is refused alone with its code. `at` (default: now) is a date-time with `Z` or an offset, e.g.',
+    '`2026-03-01T09:00:00Z`: an event belongs to no flow, so no flow time zone reads it. An unknown event name, an undefined or mistyped property, a time',
     'in the future or older than the kept history, and an unknown person are refused (an unknown phone',
     'or email creates the profile when the `events` module\'s `createPeople` is on). Junction records the',
     'built-in events below itself; they cannot be sent in, and are kept only while a launched flow',

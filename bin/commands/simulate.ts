@@ -3,7 +3,7 @@
 // people as they ended (tags, attributes, do-not-contact entries) and each element's metrics.
 import { DateTime } from 'luxon';
 import { JunctionError } from '../../engine/errors.js';
-import { simulate, type SimulationReport } from '../../engine/simulation.js';
+import { simulate, simulationTime, type SimulationReport } from '../../engine/simulation.js';
 import type { Registry } from '../../engine/module.js';
 import { readJson, readJsonLines } from '../files.js';
 import { peopleFileFor } from '../workspace.js';
@@ -17,13 +17,14 @@ export interface SimulateOptions {
 }
 
 export async function simulateCommand(registry: Registry, flowFile: string, o: SimulateOptions, out: (line: string) => void): Promise<number> {
+  const flow = readJson(flowFile);
   const report = await simulate({
     registry,
-    flow: readJson(flowFile),
+    flow,
     people: peopleOf(flowFile, o.people),
     events: o.events ? readJsonLines(o.events) : undefined,
-    start: o.start === undefined ? undefined : instant(o.start, '--start'),
-    until: o.until === undefined ? undefined : instant(o.until, '--until'),
+    start: o.start === undefined ? undefined : instant(flow, o.start, '--start'),
+    until: o.until === undefined ? undefined : instant(flow, o.until, '--until'),
   });
   if (o.json) out(JSON.stringify(report, null, 2));
   else printReport(report, out);
@@ -36,9 +37,10 @@ function peopleOf(flowFile: string, given: string | undefined): unknown {
   return file === undefined ? undefined : readJson(file);
 }
 
-function instant(text: string, option: string): number {
-  const t = Date.parse(text);
-  if (!Number.isFinite(t)) throw new JunctionError('JCT_USAGE', `${option} "${text}" is not an ISO 8601 date-time`);
+/** An option's time, read in the flow's time zone unless it has an offset. */
+function instant(flow: unknown, text: string, option: string): number {
+  const t = simulationTime(flow, text);
+  if (t === undefined) throw new JunctionError('JCT_USAGE', `${option} "${text}" is not an ISO 8601 date-time (e.g. 2026-03-01T09:00, in the flow's time zone, or with Z or an offset)`);
   return t;
 }
 
@@ -49,7 +51,10 @@ export function printReport(r: SimulationReport, out: (line: string) => void): v
   for (const p of r.participants) {
     out('');
     out(`${p.id}  person ${p.personId}`);
-    for (const s of p.path) out(`  ${time(s.at)}  ${s.element} (${s.type})`);
+    for (const s of p.path) {
+      out(`  ${time(s.at)}  ${s.element} (${s.type})`);
+      if (s.failure) out(`      failed: ${s.failure}`);
+    }
     if (p.outcome !== 'waiting') out(`  → exited: ${p.outcome}`);
     else out(`  → waiting at ${p.waitingAt}${p.until ? ` until ${time(p.until)}` : ''}`);
   }

@@ -1,9 +1,10 @@
 // `junction validate FLOW.json [--people PEOPLE.json]`: every problem, one per line; exit 1 if any.
-// Without --people, the workspace's people file is used (workspace.ts).
+// Its custom attributes and events come from --people, else the workspace's people file (workspace.ts).
 import { SystemClock } from '../../engine/clock.js';
 import { compileFlow } from '../../engine/flow/compile.js';
 import type { Registry } from '../../engine/module.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
+import { EventCatalog } from '../../engine/people/events.js';
 import { loadPeople } from '../../engine/people-file.js';
 import type { Problem } from '../../engine/vocabulary.js';
 import { readJson } from '../files.js';
@@ -13,7 +14,8 @@ export function validateCommand(registry: Registry, flowFile: string, given: str
   const people = new MemoryPeopleStore(new SystemClock());
   const peopleFile = peopleFileFor(flowFile, given, env);
   if (peopleFile) loadPeople(readJson(peopleFile), people);
-  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog() });
+  const events = new EventCatalog(registry.events, people.events().values());
+  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog(), events });
   const problems = result.ok ? [] : result.problems;
   if (problems.length === 0) {
     out(`${flowFile}: valid`);

@@ -1,6 +1,8 @@
 // Split audience: sends each person down one of N weighted branches ("1".."N"). The choice
-// is a hash of (flow id, person id), so a person always lands on the same branch of a flow
-// — across re-entries and restarts — while the shares follow the weights.
+// is a hash of (flow id, person id, element id), so a person always lands on the same branch
+// of a split — across re-entries, restarts and versions — while the shares follow the
+// weights, and two splits of one flow (one inside a branch of the other) divide people
+// independently.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement } from '../element.js';
 import { hash32 } from '../hash.js';
@@ -22,8 +24,11 @@ const Config = Type.Object(
 );
 type Config = Static<typeof Config>;
 
-/** Cumulative upper bounds in basis points (1/100 of a percent). */
-type Prepared = number[];
+/** Cumulative upper bounds in basis points (1/100 of a percent), and the element's id. */
+interface Prepared {
+  readonly bounds: number[];
+  readonly element: string;
+}
 
 export default defineElement<Config, Prepared>({
   type: 'splitAudience',
@@ -37,10 +42,10 @@ export default defineElement<Config, Prepared>({
     const total = config.branches.reduce((sum, b) => sum + b.percent, 0);
     if (Math.abs(total - 100) > 1e-9) ctx.problem('JCT_SPLIT_TOTAL', `branch percentages add up to ${total}, not 100`, '.branches');
     let bound = 0;
-    return config.branches.map((b) => (bound += Math.round(b.percent * 100)));
+    return { bounds: config.branches.map((b) => (bound += Math.round(b.percent * 100))), element: ctx.node.id };
   },
-  execute: (bounds, run) => {
-    const bucket = hash32(`${run.flowId}\u0000${run.participant.personId}`) % 10_000;
+  execute: ({ bounds, element }, run) => {
+    const bucket = hash32(`${run.flowId}\u0000${run.participant.personId}\u0000${element}`) % 10_000;
     const i = bounds.findIndex((bound) => bucket < bound);
     return i === -1 ? bounds.length - 1 : i;
   },

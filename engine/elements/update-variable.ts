@@ -1,14 +1,17 @@
-// Update variable: sets one or more flow variables, each to a static value or to the
-// result of an expression. If an expression fails at run time the participant takes the
-// `error` branch (an automatic Exit unless connected) and the failure is counted.
+// Update variable: sets one or more flow variables, each to a static value (a text may hold
+// {{variable}} / {{person.attribute}} placeholders) or to the result of an expression. If an
+// expression fails at run time, or a placeholder's value is not of the variable's type, the
+// participant takes the `error` branch (an automatic Exit unless connected) and the failure
+// is counted.
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement } from '../element.js';
-import { coerceValue, type Value } from '../values.js';
+import { defineElement, type RunContext } from '../element.js';
+import { coerceValue, type Value, type ValueType } from '../values.js';
 import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
+import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 
 const Variable = Type.String({ description: 'a variable declared in settings.variables' });
 const Update = Type.Union([
-  Type.Object({ variable: Variable, value: Type.Unknown({ description: 'a value of the variable’s type' }) }, { additionalProperties: false }),
+  Type.Object({ variable: Variable, value: Type.Unknown({ description: 'a value of the variable’s type, or text with {{placeholders}}' }) }, { additionalProperties: false }),
   Type.Object({ variable: Variable, formula: Type.String({ minLength: 1, description: 'a CEL expression' }) }, { additionalProperties: false }),
 ]);
 const Config = Type.Object(
@@ -17,7 +20,7 @@ const Config = Type.Object(
 );
 type Config = Static<typeof Config>;
 
-type Prepared = Array<{ variable: string; value: Value; formula?: CompiledExpression }>;
+type Prepared = Array<{ variable: string; type?: ValueType; value: Value; formula?: CompiledExpression; template?: CompiledTemplate }>;
 
 const NEXT = 0;
 const ERROR = 1;
@@ -39,23 +42,34 @@ export default defineElement<Config, Prepared>({
         return { variable: u.variable, value: null };
       }
       if ('formula' in u) return { variable: u.variable, value: null, formula: compileExpression(u.formula, ctx, type, `${at}.formula`) };
+      const template = typeof u.value === 'string' && u.value.includes('{{') ? compileTemplate(u.value, ctx, `${at}.value`) : undefined;
+      if (template) return { variable: u.variable, type, value: null, template };
       const c = coerceValue(type, u.value);
       if (!c.ok) ctx.problem('JCT_VARIABLE_TYPE', `variable "${u.variable}" is ${type}: ${c.message}`, `${at}.value`);
       return { variable: u.variable, value: c.ok ? c.value : null };
     }),
   execute: (updates, run) => {
     for (const u of updates) {
-      if (!u.formula) {
-        run.setVar(u.variable, u.value);
-        continue;
-      }
-      const r = u.formula.evaluate({ vars: run.vars, person: run.person, now: run.now });
-      if (!r.ok) {
-        run.fail(r.code, `variable "${u.variable}": ${r.message}`);
-        return ERROR;
-      }
-      run.setVar(u.variable, r.value);
+      const value = valueOf(u, run);
+      if (value === undefined) return ERROR;
+      run.setVar(u.variable, value);
     }
     return NEXT;
   },
 });
+
+/** The value to set, or undefined after recording why there is none. */
+function valueOf(u: Prepared[number], run: RunContext): Value | undefined {
+  const scope = { vars: run.vars, person: run.person, now: run.now };
+  if (u.formula) {
+    const r = u.formula.evaluate(scope);
+    if (r.ok) return r.value;
+    run.fail(r.code, `variable "${u.variable}": ${r.message}`);
+    return undefined;
+  }
+  if (!u.template || !u.type) return u.value;
+  const c = coerceValue(u.type, u.template.resolve(scope));
+  if (c.ok) return c.value;
+  run.fail('JCT_VARIABLE_TYPE', `variable "${u.variable}" is ${u.type}: ${c.message}`);
+  return undefined;
+}

@@ -9,7 +9,6 @@
 // definition and keeps the event in the person's history.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest } from '../module.js';
-import { DateTimeString } from '../flow-schema.js';
 import { JunctionError, toJunctionError } from '../errors.js';
 import type { PersonInput } from '../vocabulary.js';
 import { requireEmail, requirePhone } from '../people/contacts.js';
@@ -22,6 +21,12 @@ import waitForDate from './wait-for-date.js';
 
 export const MAX_BATCH = 1000;
 
+// An event belongs to no flow, so its time carries its own offset: a bare wall time would be read in whatever zone the server runs in.
+const EventTime = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2})$',
+  description: 'an ISO 8601 date-time with Z or an offset, e.g. 2026-03-01T09:00:00Z',
+});
+
 const EventItem = Type.Object(
   {
     person: Type.Object(
@@ -30,7 +35,7 @@ const EventItem = Type.Object(
     ),
     name: Type.String({ minLength: 1, maxLength: 100 }),
     properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    at: Type.Optional(DateTimeString),
+    at: Type.Optional(EventTime),
   },
   { additionalProperties: false },
 );

@@ -50,8 +50,10 @@ export default defineElement<Config, Prepared>({
   branches: () => ['happened', 'notHappened'],
   waits: true,
   compile: (config, ctx) => {
-    const conditions = compileConditions(config.conditions, ctx, '.conditions') ?? [];
-    const mappings = compileMappings(config.variables ?? [], conditions, ctx, '.variables') ?? [];
+    const compiled = compileConditions(config.conditions, ctx, '.conditions');
+    const conditions = compiled ?? [];
+    // Mappings are checked against conditions that compiled: a broken condition is reported once, not again by each mapping.
+    const mappings = (compiled && compileMappings(config.variables ?? [], compiled, ctx, '.variables')) ?? [];
     const decidesEarly = conditions.every((c) => c.happened);
     if (!config.waitFor && !decidesEarly) {
       ctx.problem('JCT_WAIT_NEVER_DECIDES', 'a "happened": false condition is decided when the wait ends: give the wait a "waitFor" duration', '.conditions');

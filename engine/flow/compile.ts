@@ -55,10 +55,17 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
 /**
  * Rules added after flows that break them could have been launched: a 100-year cap on
  * durations, RE2 syntax for `matches()` patterns, no IVR element after a wait that ends the
- * call. A launched version that breaks one keeps running after an upgrade (recovery says so
- * once); a new version must follow them.
+ * call, a goal that names a known event, placeholders an Update variable value fills in
+ * (they were kept as written before). A launched version that breaks one keeps running after
+ * an upgrade (recovery says so once); a new version must follow them.
  */
-export const RULES_ADDED_LATER: ReadonlySet<string> = new Set(['JCT_DURATION_TOO_LONG', 'JCT_PATTERN_NOT_RE2', 'JCT_IVR_CALL_LOST']);
+export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
+  'JCT_DURATION_TOO_LONG',
+  'JCT_PATTERN_NOT_RE2',
+  'JCT_IVR_CALL_LOST',
+  'JCT_GOAL_UNKNOWN',
+  'JCT_PLACEHOLDER_UNKNOWN',
+]);
 
 /** Validates and compiles; never throws for a bad document. */
 export function compileFlow(doc: unknown, options: CompileOptions): CompileResult {

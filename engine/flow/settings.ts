@@ -66,6 +66,7 @@ export function compileSettings(
     report('JCT_SCHEDULE_INVALID', 'the schedule ends before it starts', '$.settings.schedule.end');
   }
   checkReentryDurations(s.reentry, contextAt('$.settings.reentry'));
+  if (s.goal) checkGoalEvent(s.goal.event, contextAt('$.settings.goal'));
   return {
     timeZone,
     reentry: {
@@ -85,6 +86,15 @@ export function compileSettings(
 function checkReentryDurations(reentry: Reentry | undefined, ctx: CompileContext): void {
   checkDurationLength(reentry?.delay, 'a re-entry delay', '.delay', ctx);
   reentry?.limits?.forEach((limit, i) => checkDurationLength(limit.within, 'a re-entry limit', `.limits[${i}].within`, ctx));
+}
+
+/** The goal is an event Junction records or a custom one the people store defines: another is never performed. */
+function checkGoalEvent(event: string, ctx: CompileContext): void {
+  if (!ctx.events.get(event)) ctx.problem('JCT_GOAL_UNKNOWN', unknownGoalMessage(event), '.event');
+}
+
+export function unknownGoalMessage(event: string): string {
+  return `unknown goal event "${event}"; define it as a custom event in the people store, or use a built-in one (see docs/reference.md)`;
 }
 
 function compileInstant(text: string | undefined, tz: string, path: string, report: Report): number | undefined {

@@ -19,6 +19,7 @@ import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
 import type { EffectResult, InputDefinition, Reference, Registry, RouteContext, Settings, TriggerHit } from '../module.js';
 import { compileFlow, compileFlowOrThrow, flowInvalid, RULES_ADDED_LATER, type CompiledFlow } from '../flow/compile.js';
+import { unknownGoalMessage } from '../flow/settings.js';
 import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 import type { Channel, DoNotContactEntry } from '../person.js';
@@ -88,6 +89,15 @@ export interface StepEvent {
   readonly result: StepResult;
 }
 
+/** An entry the frequency cap refused: who, at which entry point (its type), why and when. */
+export interface EntryRefusal {
+  readonly flowId: string;
+  readonly personId: string;
+  readonly entryType: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
 export type EnginePeople = PeopleStore & { catalog(): AttributeCatalog };
 
 /** What the API may define, by the people file's section names. */
@@ -105,6 +115,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Called after every step that changed a participant (the simulator prints paths from it). */
   onStep?: (event: StepEvent) => void;
+  /** Called when the frequency cap refuses someone an entry point let in (the simulator lists them). */
+  onEntryRefused?: (refusal: EntryRefusal) => void;
   /** How long a retried input (same provider message id) is recognised. Default 48 hours. */
   dedupWindowMs?: number;
   /** How long an effect's references are kept for the inputs that report on them. Default 7 days. */
@@ -148,6 +160,7 @@ export class Engine {
   readonly journal: GroupCommit;
   private readonly logger: Logger;
   private readonly onStep: ((event: StepEvent) => void) | undefined;
+  private readonly onEntryRefused: ((refusal: EntryRefusal) => void) | undefined;
   private readonly stepWatchers = new Set<(event: StepEvent) => void>();
   private readonly records = new Map<string, FlowRecord[]>();
   private readonly versions = new Versions();
@@ -205,6 +218,7 @@ export class Engine {
     this.journal = options.journal ?? new GroupCommit(new MemoryBackend(), { flushMs: 0 });
     this.logger = options.logger ?? silent;
     this.onStep = options.onStep;
+    this.onEntryRefused = options.onEntryRefused;
     const count = options.partitions ?? DEFAULT_PARTITIONS;
     this.parts = Array.from({ length: count }, (_, i) => new Partition(i, this.clock, (seqs, now) => this.wake(i, seqs, now)));
     this.seen = this.parts.map(() => new Seen());
@@ -469,6 +483,7 @@ export class Engine {
    */
   changeGoal(flowId: string, event: string | undefined): FlowRecord {
     const live = this.requireCurrent(flowId);
+    if (event !== undefined && !this.eventCatalog().get(event)) throw new JunctionError('JCT_GOAL_UNKNOWN', unknownGoalMessage(event), { event });
     (live.flow.settings as { goal?: string }).goal = event;
     const settings = { ...live.record.definition.settings };
     if (event === undefined) delete settings.goal;
@@ -1354,7 +1369,10 @@ export class Engine {
     const slot = part.personSlot(personId);
     const history = part.historyOf(flowId, slot);
     const verdict = checkFrequencyCap(settings, history, now);
-    if (!verdict.ok) return { entered: false, reason: verdict.reason };
+    if (!verdict.ok) {
+      this.onEntryRefused?.({ flowId, personId, entryType: live.flow.nodes[entry]!.def.type, reason: verdict.reason, at: now });
+      return { entered: false, reason: verdict.reason };
+    }
     const h = history ?? { entries: [], inside: 0, lastExitAt: 0 };
     recordEntry(settings, h, now);
     this.journal.mark(part.setHistory(flowId, slot, h), slot);

@@ -2,6 +2,7 @@ import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { main } from '../../bin/junction.js';
+import { flow } from '../engine/helpers.js';
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -40,6 +41,17 @@ t.test('validate: custom attributes need the people file that defines them; the 
   const r = await run('validate', 'examples/flows/re-engagement.json', '--people', `${dir}/people.json`);
   t.equal(r.code, 1);
   t.match(r.out, /JCT_ATTRIBUTE_UNKNOWN .*lifetimeValue/);
+});
+
+t.test('validate: custom events come from the people file, like custom attributes; every shipped example is valid', async (t) => {
+  for (const name of ['abandoned-cart', 'birthday', 'welcome', 're-engagement']) {
+    const file = `examples/flows/${name}.json`;
+    t.same(await run('validate', file, '--people', 'examples/people.json'), { code: 0, out: `${file}: valid`, err: '' });
+  }
+  const dir = t.testdir({ 'people.json': '{}' });
+  const r = await run('validate', 'examples/flows/birthday.json', '--people', `${dir}/people.json`);
+  t.equal(r.code, 1);
+  t.match(r.out, /JCT_EVENT_UNKNOWN .*"purchase"/);
 });
 
 t.test('bad input: malformed JSON, missing file, unknown command, missing argument', async (t) => {
@@ -86,6 +98,36 @@ t.test('simulate: --json, --start and --until', async (t) => {
   t.match(bad.err, /JCT_USAGE/);
 });
 
+t.test("simulate: times without an offset are read in the flow's time zone, whatever the machine's", async (t) => {
+  const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T09:15","type":"enter","person":"ana"}\n' });
+  const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`, '--until', '2026-02-03T10:00', '--json');
+  t.equal(r.code, 0, r.err);
+  const report = JSON.parse(r.out);
+  t.equal(report.participants[0].path[0].at, Date.parse('2026-02-02T08:15:00Z'), '09:15 in Zagreb');
+  t.equal(report.end, Date.parse('2026-02-03T09:00:00Z'), '--until 10:00 in Zagreb');
+});
+
+t.test('simulate: an element that fails says why, under its line of the path', async (t) => {
+  const divide = { id: 'divide', type: 'updateVariable', config: { updates: [{ variable: 'n', formula: 'n / 0' }] } };
+  const doc = flow('f', [divide], { variables: [{ name: 'n', type: 'whole', default: 1 }] });
+  const dir = t.testdir({ 'f.json': JSON.stringify(doc), 'people.json': '{}', 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n' });
+  const r = await run('simulate', `${dir}/f.json`, '--people', `${dir}/people.json`, '--events', `${dir}/events.jsonl`);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /divide \(updateVariable\)\n {6}failed: JCT_EXPRESSION_FAILED: variable "n": /);
+  const json = JSON.parse((await run('simulate', `${dir}/f.json`, '--people', `${dir}/people.json`, '--events', `${dir}/events.jsonl`, '--json')).out);
+  t.match(json.participants[0].path[1], { element: 'divide', failure: /^JCT_EXPRESSION_FAILED: / });
+});
+
+t.test('simulate: an entry the frequency cap refuses is listed, whatever started it', async (t) => {
+  const doc = flow('f', [{ id: 'wait', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }], { reentry: { enabled: false } });
+  doc['entryPoints'] = [{ id: 'offer', type: 'changeInProfile', config: { attribute: 'winbackOffer', operator: 'greaterThan', value: 5 }, branches: { next: 'wait' } }];
+  const set = (at: string, value: number) => JSON.stringify({ at, type: 'profile', person: 'ana', changes: [{ op: 'set', attribute: 'winbackOffer', value }] });
+  const dir = t.testdir({ 'f.json': JSON.stringify(doc), 'events.jsonl': [set('2026-02-02T08:00:00Z', 10), set('2026-02-02T09:00:00Z', 1), set('2026-02-02T10:00:00Z', 20)].join('\n') });
+  const r = await run('simulate', `${dir}/f.json`, '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);
+  t.equal(r.code, 0, r.err);
+  t.match(r.out, /\nnot entered: person ana at 2026-02-02 10:00 UTC: JCT_REENTRY_DISABLED\n/);
+});
+
 t.test('simulate: a broken event line is reported with its line number', async (t) => {
   const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n{"at":"2026-02-02","type":"teleport"}\n' });
   const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);
@@ -119,6 +161,7 @@ t.test('reference: elements, attributes, operators and functions, matching docs/
   t.match(r.out, /\| `dateDiff\(timestamp, timestamp, string\): int` \|/);
   t.match(r.out, /\| `sms\.lastContactedAt` \| datetime \| channel \|/);
   const { readFileSync } = await import('node:fs');
+  t.match(r.out, /## Flow settings[\s\S]*`reentry`[\s\S]*`delay`[\s\S]*`limits`[\s\S]*`start`[\s\S]*`end`[\s\S]*`defaultFormula`/, 'the flow settings and their fields');
   t.equal(readFileSync('docs/reference.md', 'utf8'), `${r.out}\n`, 'docs/reference.md is current (npm run docs)');
 });
 

@@ -387,6 +387,7 @@ t.test('the goal of a running version changes in place; a duplicate is an indepe
   for (const id of ['a', 'b']) await w.engine.submit(id, { kind: 'flow.enter', flowId: 'f', person: { id } });
   await w.engine.event('a', 'bought');
   t.equal(w.engine.metrics('f').goalPerformers, 0, 'no goal yet');
+  t.throws(() => w.engine.changeGoal('f', 'bougth'), { code: 'JCT_GOAL_UNKNOWN' }, 'an event nobody can perform is refused');
   t.equal(w.engine.changeGoal('f', 'bought').version, 1, 'no new version');
   await w.engine.event('b', 'bought');
   t.match(w.engine.metrics('f'), { goalPerformers: 1, goalPercentage: 50 }, 'counted from the change on');

@@ -8,3 +8,10 @@ t.test('a whole number must be one JavaScript keeps exactly (within ±(2^53 − 
   for (const raw of [9007199254740992, -9007199254740993, 1e300, '1e300', 1.5]) t.equal(coerceValue('whole', raw).ok, false, String(raw));
   t.same(coerceValue('decimal', 1e300), { ok: true, value: 1e300 }, 'a decimal may be large');
 });
+
+t.test('a refusal shows the value it refused', async (t) => {
+  t.same(coerceValue('whole', 12.5), { ok: false, message: '12.5 is not a whole number (round(), floor() or ceil() make one)' });
+  t.same(coerceValue('boolean', 3), { ok: false, message: '3 is not a valid boolean' });
+  t.same(coerceValue('date', 'soon'), { ok: false, message: '"soon" is not a valid date' });
+  t.match(coerceValue('datetime', '2026-03-01T09:00'), { ok: false, message: /^"2026-03-01T09:00" is not a valid datetime: write it with Z or an offset, e\.g\. / });
+});

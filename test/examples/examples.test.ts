@@ -37,7 +37,7 @@ t.test('every example flow is valid and has an event timeline', async (t) => {
 t.test('welcome sequence: A/B split, the activated check and the goal', async (t) => {
   const r = await run('welcome');
   t.same(pathOf(r, 'ana'), ['signup', 'tag-onboarding', 'save-source', 'next-morning', 'ab-test', 'variant-tips', 'three-days', 'logged-in', 'tag-activated', 'end-onboarding', 'record-variant', 'record-variant.next.exit']);
-  t.match(pathOf(r, 'marko'), ['signup', 'tag-onboarding', 'save-source', 'next-morning', 'ab-test', 'variant-offer', 'three-days', 'logged-in', 'tag-nudge']);
+  t.match(pathOf(r, 'sofia'), ['signup', 'tag-onboarding', 'save-source', 'next-morning', 'ab-test', 'variant-offer', 'three-days', 'logged-in', 'tag-nudge']);
   const ana = r.participants.find((p) => p.personId === 'ana')!;
   t.equal(new Date(ana.path[4]!.at).toISOString(), '2026-02-03T09:00:00.000Z', 'next day 10:00 Zagreb');
   t.same(r.rejected.map((x) => [x.person, x.reason]), [['ana', 'JCT_REENTRY_DISABLED']]);

@@ -60,6 +60,10 @@ t.test('validate, duplicate, delete, schedule and goal', async (t) => {
   t.equal((await call('PUT', '/flows/welcome/goal', { event: 'person.tagAdded' })).status, 200);
   t.same((await call('GET', '/flows/welcome')).json.definition.settings.goal, { event: 'person.tagAdded' });
   t.equal((await call('PUT', '/flows/welcome/goal', { event: null })).status, 200);
+  const typo = await call('PUT', '/flows/welcome/goal', { event: 'person.tagAded' });
+  t.equal(typo.status, 400, 'an event nobody can perform');
+  t.equal(typo.json.error.code, 'JCT_GOAL_UNKNOWN');
+  t.equal((await call('GET', '/flows/welcome')).json.definition.settings.goal, undefined, 'nothing changed');
 });
 
 t.test('a flow is saved only with a valid id, the rule duplicate uses', async (t) => {

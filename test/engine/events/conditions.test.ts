@@ -247,6 +247,13 @@ t.test('variable mappings', async (t) => {
     [{ code: 'JCT_VARIABLE_TYPE', path: `${E}.variables[0].variable` }],
     'in the entry too',
   );
+  const badFilter = [{ event: 'viewItem', happened: true, where: [{ property: 'itemId', operator: 'greaterThan', value: 3 }] }];
+  expectProblems(
+    t,
+    w.engine.validate(waitFlow({ conditions: badFilter, variables: [{ event: 'viewItem', property: 'itemId', variable: 'item' }] })),
+    [{ code: 'JCT_OPERATOR_INVALID', path: `${W}.conditions[0].where[0].operator` }],
+    'a broken condition is reported once, not again by the mappings of its event',
+  );
 });
 
 t.test('every problem of a condition list is reported at once', async (t) => {

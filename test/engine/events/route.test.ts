@@ -53,6 +53,9 @@ t.test('an event with its time', async (t) => {
   t.equal(r.statusCode, 400);
   t.equal(r.json().error.code, 'JCT_EVENT_TIME');
   t.equal((await post(app, { person: { id: 'ana' }, name: 'purchase', at: 'yesterday' })).statusCode, 400, 'not a date-time');
+  const local = await post(app, { person: { id: 'ana' }, name: 'purchase', at: at.slice(0, 16) });
+  t.equal(local.statusCode, 400, 'a wall time without an offset: no zone to read it in');
+  t.match(local.json().error.message, /with Z or an offset/);
 });
 
 t.test('refused single events answer with their code', async (t) => {

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { compileFlow } from '../../../engine/flow/compile.js';
 import { AttributeCatalog } from '../../../engine/people/catalog.js';
+import { EventCatalog } from '../../../engine/people/events.js';
 import type { Registry } from '../../../engine/module.js';
 import type { Problem } from '../../../engine/vocabulary.js';
 import { registryWith } from '../helpers.js';
@@ -146,6 +147,24 @@ t.test('more than 100 elements', async (t) => {
   })) as never;
   doc.entryPoints[0]!.branches = { next: 'e0' };
   t.same(codes(problemsOf(doc)), ['JCT_TOO_MANY_ELEMENTS $.elements']);
+});
+
+t.test('a misspelt or missing field is named, with the fields that belong there', async (t) => {
+  t.match(problemsOf({ ...base(), elements: [{ id: 'a', type: 'addTag', config: { tag: ['x'] } }] }), [
+    { path: '$.elements[0].config.tags', message: '"tags" is required here' },
+    { path: '$.elements[0].config.tag', message: 'unknown field "tag"; the fields here are tags' },
+  ]);
+  t.match(problemsOf({ ...base(), settings: { reentry: { enabled: true, limit: [] } } }), [
+    { path: '$.settings.reentry.limit', message: 'unknown field "limit"; the fields here are enabled, delay, limits' },
+  ]);
+});
+
+t.test('the goal is an event Junction records or a defined custom one', async (t) => {
+  const withGoal = (event: string) => ({ ...base(), settings: { goal: { event } } });
+  t.same(codes(problemsOf(withGoal('purchse'))), ['JCT_GOAL_UNKNOWN $.settings.goal.event']);
+  t.same(problemsOf(withGoal('person.tagAdded')), []);
+  const custom = compileFlow(withGoal('purchase'), { registry: core, events: new EventCatalog([], [{ name: 'purchase', properties: [] }]) });
+  t.ok(custom.ok, 'a custom event the people store defines');
 });
 
 t.test('variables: defaults are typed, formulas are type-checked', async (t) => {

@@ -1,8 +1,10 @@
 // Forward call: connects the caller to other numbers or SIP addresses (the first to answer),
-// showing a caller id, ringing for so long; then `answered` (after the forwarded call ends, if
-// the caller is still there), `busy`, `noAnswer` or `failed`. A caller who hangs up first ends
-// the journey. No webhook comes while the calls are connected: the session timeout counts from
-// the longest a provider keeps them up.
+// showing a caller id, ringing for so long; then `answered` (after the forwarded call ends),
+// `busy`, `noAnswer` or `failed`. A caller who hangs up ends the journey, unless the forwarded
+// call was answered: then `answered` still runs (post-call steps), since providers send the
+// forward's outcome around the hang-up's status callback, in either order (it is awaited for
+// OUTCOME_AFTER_HANG_UP_MS). No webhook comes while the calls are connected: the session timeout
+// counts from the longest a provider keeps them up.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
 import { normalizePhone } from '../../engine/people/contacts.js';
@@ -10,7 +12,7 @@ import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
 import { attemptOf, callEnded, hookOf } from '../call.js';
 import type { ForwardStatus } from '../call-event.js';
 import type { Forward, ForwardTarget } from '../instructions.js';
-import { answer, DEFAULT_RING_S, requireCall, RingTimeout, waitForCall } from './in-call.js';
+import { afterHangUp, answer, DEFAULT_RING_S, requireCall, RingTimeout, waitForCall } from './in-call.js';
 
 const Config = Type.Object(
   {
@@ -33,7 +35,11 @@ interface Prepared {
  */
 const LONGEST_BRIDGE_S = 4 * 3600;
 
-const BRANCH_OF: Readonly<Record<ForwardStatus, number>> = { answered: 0, completed: 0, busy: 1, 'no-answer': 2, failed: 3 };
+const ANSWERED = 0;
+const BRANCH_OF: Readonly<Record<ForwardStatus, number>> = { answered: ANSWERED, completed: ANSWERED, busy: 1, 'no-answer': 2, failed: 3 };
+
+/** How long the forward's outcome may come after the status callback of a hang-up (ms). */
+const OUTCOME_AFTER_HANG_UP_MS = 60_000;
 
 export default defineElement<Config, Prepared>({
   type: 'forwardCall',
@@ -63,10 +69,11 @@ function target(to: string, ctx: CompileContext, at: string): ForwardTarget {
   return { type: 'phone', address: phone ?? to };
 }
 
-function resume(p: Prepared, _run: RunContext, input: Input): Outcome | undefined {
+function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined {
   if (input.kind === 'timer') return EXIT;
   if (input.kind !== 'call') return undefined;
   const forward = input.event.forward;
-  if (attemptOf(input.hook, p.id) === undefined || !forward) return callEnded(input) ? EXIT : undefined;
-  return BRANCH_OF[forward.status];
+  if (attemptOf(input.hook, p.id) === undefined || !forward) return callEnded(input) ? afterHangUp(run, input, OUTCOME_AFTER_HANG_UP_MS) : undefined;
+  const branch = BRANCH_OF[forward.status];
+  return callEnded(input) && branch !== ANSWERED ? EXIT : branch; // a caller gone before anyone answered
 }

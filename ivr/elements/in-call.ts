@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { CompileContext, RunContext } from '../../engine/element.js';
 import { compileTemplate, type CompiledTemplate } from '../../engine/expressions/template.js';
 import { EXIT, type Outcome, type Wait } from '../../engine/vocabulary.js';
-import { callKeyOf, currentCall } from '../call.js';
+import { callEnded, callKeyOf, currentCall, type CallWebhook } from '../call.js';
 import type { Instruction, Prompt } from '../instructions.js';
 
 /** The entry point type that brings a call into a flow. */
@@ -122,10 +122,12 @@ export function promptOf(p: PreparedPrompt, run: RunContext): Prompt {
 
 /** Adds instructions to the call's answer; false (a failure recorded) when the step handles no call. */
 export function answer(run: RunContext, ...instructions: Instruction[]): boolean {
-  if (!currentCall(run)) {
+  const call = currentCall(run);
+  if (!call) {
     run.fail('JCT_IVR_NO_CALL', 'no call is being handled in this step (an IVR element after a wait that was not for the call)');
     return false;
   }
+  if (callEnded(call)) return false; // the caller hung up (a post-call step led here): nobody to answer
   for (const i of instructions) run.answer(i);
   return true;
 }
@@ -137,6 +139,11 @@ export function answer(run: RunContext, ...instructions: Instruction[]): boolean
 export function waitForCall(run: RunContext, busyMs = 0): Wait | typeof EXIT {
   const call = currentCall(run);
   return call ? { wait: true, on: callKeyOf(call), until: run.now + busyMs + call.expireAfterMs } : EXIT;
+}
+
+/** The caller hung up (`call` said so): what the element still expects of the call may come for `withinMs`. */
+export function afterHangUp(run: RunContext, call: CallWebhook, withinMs: number): Wait {
+  return { wait: true, on: callKeyOf(call), until: run.now + Math.min(withinMs, call.expireAfterMs) };
 }
 
 /** Instant IVR elements go on to `next` once their instructions are answered, or exit without a call. */

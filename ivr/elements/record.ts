@@ -8,10 +8,10 @@
 // silence, then ask again — until it is there (at most HOLD_TRIES times).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
-import { EXIT, type Input, type Outcome, type Wait } from '../../engine/vocabulary.js';
-import { attemptOf, callEnded, callKeyOf, hookOf, type CallWebhook } from '../call.js';
+import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
+import { attemptOf, callEnded, hookOf } from '../call.js';
 import type { RecordMessage } from '../instructions.js';
-import { answer, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
+import { afterHangUp, answer, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
 
 const Config = Type.Object(
   {
@@ -85,17 +85,12 @@ function hold(p: Prepared, run: RunContext, attempt: number): Outcome {
   return answer(run, { kind: 'pause', seconds: 1 }, { kind: 'redirect', hook: hookOf(p.id, attempt, run) }) ? waitForCall(run) : EXIT;
 }
 
-/** The caller hung up while recording: the recording may still come (on the element's hook), for a while. */
-function hungUp(run: RunContext, call: CallWebhook): Wait {
-  return { wait: true, on: callKeyOf(call), until: run.now + Math.min(AFTER_HANG_UP_MS, call.expireAfterMs) };
-}
-
 function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined {
   if (input.kind === 'timer') return EXIT;
   if (input.kind !== 'call') return undefined;
   const recording = input.event.recording;
   const attempt = attemptOf(input.hook, p.id);
-  if (attempt === undefined) return callEnded(input) ? hungUp(run, input) : undefined;
+  if (attempt === undefined) return callEnded(input) ? afterHangUp(run, input, AFTER_HANG_UP_MS) : undefined; // the recording may still come
   if (!recording) return input.event.input?.noInput || callEnded(input) || attempt >= HOLD_TRIES ? NOT_RECORDED : hold(p, run, attempt + 1);
   if (p.urlTo !== undefined) run.setVar(p.urlTo, recording.url);
   if (p.durationTo !== undefined && recording.durationS !== undefined) run.setVar(p.durationTo, recording.durationS);

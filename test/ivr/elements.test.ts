@@ -187,7 +187,7 @@ t.test('a flow paused during a call: the call goes on to its end, new calls are 
   await w.engine.close();
 });
 
-t.test('pause, play and hang up; a hang-up while forwarding ends the journey', async (t) => {
+t.test('pause, play and hang up; a hang-up while forwarding ends the journey unless the forwarded call was answered', async (t) => {
   const flow = callFlow([
     { id: 'wait', type: 'callPause', config: { seconds: 2 }, branches: { next: 'music' } },
     { id: 'music', type: 'play', config: { url: 'https://example.com/hold.mp3', loop: 3 }, branches: { next: 'fwd' } },
@@ -199,7 +199,15 @@ t.test('pause, play and hang up; a hang-up while forwarding ends the journey', a
   t.match(await c.start(), [{ kind: 'pause', seconds: 2 }, { kind: 'play', url: 'https://example.com/hold.mp3', loop: 3 }, { kind: 'forward' }]);
   t.equal(c.journeys().length, 1);
   t.same(await c.hangUp(), []);
-  t.same(c.journeys(), []);
+  t.equal(c.journeys().length, 1, "the forward's outcome may come after the hang-up's status callback");
+  t.same(await c.send({ status: 'completed', forward: { status: 'failed' } }), []);
+  t.same(c.journeys(), [], 'nobody answered: the journey ends there');
+  const late = caller(w, 'late');
+  await late.start();
+  await late.hangUp();
+  w.clock.advance(60_000);
+  await w.engine.durable();
+  t.same(late.journeys(), [], 'no outcome within a minute of the hang-up: the journey ends');
   const c2 = caller(w, 'c2');
   await c2.start();
   t.same(await c2.send({ forward: { status: 'busy' } }), [{ kind: 'hangup' }]);
@@ -210,5 +218,28 @@ t.test('pause, play and hang up; a hang-up while forwarding ends the journey', a
   await w.engine.durable();
   t.equal(c3.journeys().length, 1, 'a forwarded call two hours long, without a webhook, outlasts the session timeout (60 s)');
   t.same(await c3.send({ forward: { status: 'completed', durationS: 7200 } }), [{ kind: 'hangup' }], 'its outcome still takes the branch');
+  await w.engine.close();
+});
+
+t.test('a caller who hangs up after a forwarded conversation: answered still runs, whichever of the outcome and the status callback comes first', async (t) => {
+  const flow = callFlow([
+    { id: 'fwd', type: 'forwardCall', config: { to: ['+1 415 555 0111'] }, branches: { answered: 'talked' } },
+    { id: 'talked', type: 'addTag', config: { tags: ['talked'] }, branches: { next: 'bye' } },
+    { id: 'bye', type: 'say', config: { text: 'thanks' } },
+  ]);
+  const w = launched(flow);
+  const first = caller(w, 'status-first');
+  await first.start();
+  await first.hangUp();
+  t.same(await first.send({ status: 'completed', forward: { status: 'completed', durationS: 300 } }), [], 'nothing to say to a caller who is gone');
+  t.same(first.journeys(), []);
+  t.same(w.people.findByContact(CALLER)!.tags, ['talked'], 'the post-call step ran');
+  const outcomeFirst = caller(w, 'outcome-first');
+  await outcomeFirst.start();
+  await outcomeFirst.send({ status: 'completed', forward: { status: 'answered' } });
+  t.same(outcomeFirst.journeys(), []);
+  const passes = (id: string) => w.engine.metrics('ivr').elements.find((e) => e.id === id)?.totalEngagements;
+  t.same([passes('talked'), passes('bye')], [2, 2], 'both ran the post-call step, then reached the Say, which had no caller to answer');
+  t.equal(w.engine.metrics('ivr').elements.find((e) => e.id === 'bye')?.failures, 0, 'which is no failure');
   await w.engine.close();
 });

@@ -160,6 +160,11 @@ export interface ElementDefinition<Config = any, Prepared = any> {
    */
   readonly triggeredBy?: string;
   /**
+   * Entry points: what this one holds alone (an Inbound Call's numbers). While a flow's version
+   * that holds a key runs (scheduled, active or paused), another flow holding it is not launched.
+   */
+  holds?(prepared: Prepared): readonly string[];
+  /**
    * Elements that wait for an input: whether a participant waiting here gives way when the same
    * input starts another flow through a trigger that interrupts (a keyword). Default false.
    */

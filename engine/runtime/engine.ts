@@ -463,6 +463,7 @@ export class Engine {
     const flow = compileFlowOrThrow(record.definition, { ...this.compileOptions(), version: record.version });
     const original = this.versions.of(flowId)[0];
     if (original) checkNewVersion(original.flow, flow);
+    this.checkNothingHeld(flow);
     const previous = this.versions.current(flowId);
     const live = this.addLive(record, flow);
     const start = flow.settings.start;
@@ -854,6 +855,23 @@ export class Engine {
     live.lastActivityAt = lastActivityAt;
     if (record.status === 'scheduled') return this.armStart(live, flow.settings.start ?? this.clock.now());
     this.armFlowTimers(live);
+  }
+
+  /** Refuses a flow whose entry points hold what a running version of another flow holds (ElementDefinition.holds). */
+  private checkNothingHeld(flow: CompiledFlow): void {
+    const wanted = heldBy(flow);
+    if (wanted.size === 0) return;
+    for (const live of this.versions.all()) {
+      if (live.flow.id === flow.id || !HOLDING.has(live.record.status)) continue;
+      for (const [key, entry] of heldBy(live.flow)) {
+        if (!wanted.has(key)) continue;
+        throw new JunctionError(
+          'JCT_ENTRY_TAKEN',
+          `${key} answers flow "${live.flow.id}" (its entry point "${entry}", ${live.record.status}): one flow at a time; stop that flow first, or give it a new version without it`,
+          { key, flowId: live.flow.id, entryPoint: entry, entryPointHere: wanted.get(key)! },
+        );
+      }
+    }
   }
 
   /** Compiles a version launched before, perhaps by an older Junction: rules added since then are told, not enforced. */
@@ -1858,6 +1876,19 @@ function flowIdOf(doc: unknown): string {
 function sameRequest(earlier: OperationReport, hash: string, key: string): OperationReport {
   if (earlier.requestHash === undefined || earlier.requestHash === hash) return earlier;
   throw new JunctionError('JCT_IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key "${key}" was used with another request to flow "${earlier.flowId}"; send a new key for a new request`, { idempotencyKey: key });
+}
+
+/** The statuses in which a version holds what its entry points hold (a finishing one takes no one new). */
+const HOLDING: ReadonlySet<FlowStatus> = new Set(['scheduled', 'active', 'paused']);
+
+/** What the flow's entry points hold alone (ElementDefinition.holds): key → entry point id. */
+function heldBy(flow: CompiledFlow): Map<string, string> {
+  const held = new Map<string, string>();
+  for (const i of flow.entries) {
+    const node = flow.nodes[i]!;
+    for (const key of node.def.holds?.(node.prepared) ?? []) held.set(key, node.id);
+  }
+  return held;
 }
 
 function unknownFlow(flowId: string): JunctionError {

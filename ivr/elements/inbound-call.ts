@@ -1,7 +1,7 @@
 // Inbound Call entry point: a caller enters when they call one of its numbers (their phone
-// number finds or creates their profile). Several may stand in one flow; a number belongs to
-// the first active flow that names it. The call's first webhook is answered with whatever IVR
-// elements the entry step reaches (Exit ends the call).
+// number finds or creates their profile). Several may stand in one flow; a number answers one
+// flow: another flow naming it is not launched while this one runs (holds). The call's first
+// webhook is answered with whatever IVR elements the entry step reaches (Exit ends the call).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement } from '../../engine/element.js';
 import { normalizePhone } from '../../engine/people/contacts.js';
@@ -22,6 +22,7 @@ export default defineElement<Config, InboundCallEntry>({
   example: { numbers: ['+385 1 600 1000'] },
   branches: () => ['next'],
   triggeredBy: 'call',
+  holds: (entry) => entry.numbers,
   compile: (config, ctx) => ({
     numbers: config.numbers.map((n, i) => {
       const phone = normalizePhone(n);

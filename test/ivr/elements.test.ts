@@ -39,6 +39,25 @@ function launched(flow: object) {
 const exit = { id: 'end', type: 'exit', config: {} };
 const said = (id: string, text: string) => ({ id, type: 'say', config: { text }, branches: { next: 'end' } });
 
+t.test('a number answers one flow: another flow naming it is not launched while the first is scheduled, active or paused', async (t) => {
+  const w = launched(callFlow([said('hi', 'hello'), exit]));
+  const other = { ...(callFlow([said('hi', 'other'), exit]) as { entryPoints: object[] }), id: 'other', name: 'other' };
+  w.engine.save(other);
+  t.throws(() => w.engine.launch('other'), {
+    code: 'JCT_ENTRY_TAKEN',
+    message: `${NUMBER} answers flow "ivr" (its entry point "call", active): one flow at a time; stop that flow first, or give it a new version without it`,
+    details: { key: NUMBER, flowId: 'ivr', entryPoint: 'call', entryPointHere: 'call' },
+  });
+  t.equal(w.engine.status('other')!.status, 'draft', 'nothing changed');
+  w.engine.save(callFlow([said('hi', 'hello again'), exit]));
+  t.equal(w.engine.launch('ivr').status, 'active', 'a new version of the flow that holds it is launched');
+  w.engine.pause('ivr');
+  t.throws(() => w.engine.launch('other'), { code: 'JCT_ENTRY_TAKEN' }, 'a paused flow still holds its numbers');
+  w.engine.cancel('ivr');
+  t.equal(w.engine.launch('other').status, 'active', 'once it is stopped, the number is free');
+  await w.engine.close();
+});
+
 t.test('IVR elements need a call: the validator says which entry point brings none', async (t) => {
   const w = world({ modules: [ivrModule] });
   const flow = {

@@ -129,7 +129,9 @@ export class RedisBackend implements JournalBackend {
   /**
    * Sends the commands as one transaction (MULTI, the writes, EXEC, written to the socket one
    * after another in this turn); fails if EXEC failed, or any command in it did (Redis does not
-   * roll those back).
+   * roll those back), or EXEC did not answer every write. The last happens while the client
+   * reconnects: until it is ready it sends the commands a handshake may need (MULTI and EXEC
+   * among them) and refuses the others, so EXEC would commit an empty transaction.
    */
   private async exec(writes: readonly RedisWrite[]): Promise<void> {
     const sent = [new Command('multi'), ...writes.map(({ command, key, args }) => new TextCommand(command, [key, ...args]))];
@@ -145,7 +147,10 @@ export class RedisBackend implements JournalBackend {
     } catch (err) {
       throw storeError(err, this.target);
     }
-    const failed = Array.isArray(results) ? results.find((result) => result instanceof Error) : undefined;
+    if (!Array.isArray(results) || results.length !== writes.length) {
+      throw storeError(new Error(`not connected (the transaction held ${Array.isArray(results) ? results.length : 'none'} of its ${writes.length} writes)`), this.target);
+    }
+    const failed = results.find((result) => result instanceof Error);
     if (failed) throw storeError(failed, this.target);
   }
 

@@ -184,6 +184,21 @@ t.test('a batch is all or nothing: a value with no JSON form sends nothing; a fa
   t.same(Object.keys(await admin!.hgetall(`${prefix}t:person`)).sort(), ['p1', 'p2'], 'the store stays usable');
 });
 
+t.test('a commit while the connection is back but not ready (MULTI and EXEC get through, the writes do not) fails, and writes once ready', { skip }, async (t) => {
+  const prefix = newPrefix();
+  const backend = await open(t, prefix);
+  const client = (backend as unknown as { redis: Redis }).redis;
+  const attempt = new Promise<unknown>((resolve) => {
+    client.once('connect', () => resolve(backend.commit(batchOf([{ table: 'person', key: 'p1', value: { name: 'Ann' } }])).catch((err: unknown) => err)));
+  });
+  client.disconnect(true); // reconnects at once; 'connect' comes before the client is ready
+  t.match(await attempt, { code: 'JCT_STORE_UNAVAILABLE', message: /not connected \(the transaction held 0 of its 1 writes\)/ }, 'not an empty transaction taken for the batch');
+  t.same(await admin!.hgetall(`${prefix}t:person`), {});
+  await once(client, 'ready');
+  await backend.commit(batchOf([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]));
+  t.same(await admin!.hgetall(`${prefix}t:person`), { p1: '{"name":"Ann"}' }, 'the same batch, tried again once ready, is written');
+});
+
 t.test('load() serves each table once, before the first commit; reopening sees every commit', { skip }, async (t) => {
   const prefix = newPrefix();
   const first = await open(t, prefix);

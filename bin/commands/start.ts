@@ -195,7 +195,7 @@ function storeChanged(logger: pino.Logger, err: unknown): void {
   logger.error({ code: e.code, err: e.message }, what);
 }
 
-/** A batch the store refused for good (a full disk, a read-only data directory): said once, as it happens. */
+/** A batch the store refused for good (a failing disk, a read-only data directory; a full disk is tried again): said once, as it happens. */
 function storeFailed(logger: pino.Logger, err: unknown): void {
   const e = toJunctionError(err, 'JCT_STORE_FAILED');
   logger.error({ code: e.code, err: e.message }, 'the store refused a batch for good: input is refused (503) until Junction is restarted');

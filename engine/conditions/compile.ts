@@ -2,17 +2,19 @@
 // operator choice happens here, once; a test only reads a value and compares. Real-time
 // segments of the people store use the same conditions, without flow variables.
 import type { TSchema } from '@sinclair/typebox';
-import { requireTimeZone } from '../calendar.js';
+import { nextWeekdayTime, requireTimeZone } from '../calendar.js';
 import { JunctionError } from '../errors.js';
 import { schemaProblems } from '../schema-problems.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import { attributeValue } from '../people/profile.js';
 import type { CompileContext } from '../element.js';
+import type { Person } from '../person.js';
 import type { Problem } from '../vocabulary.js';
 import type { SegmentRule } from '../store/interfaces.js';
 import type { Value, ValueType } from '../values.js';
 import type { ConditionScope, TypeOperators } from './define.js';
 import { attributeOperators, operatorsFor } from './operators.js';
+import { clockFollowing } from './dates.js';
 import { ALL_HISTORY, compileEventCondition } from './events.js';
 import { AllGroupShape, AnyGroupShape, AttributeConditionSchema, VariableConditionSchema, type Condition } from './schema.js';
 
@@ -20,6 +22,8 @@ export type { ConditionScope } from './define.js';
 
 export interface CompiledCondition {
   test(scope: ConditionScope): boolean;
+  /** With relative date conditions: the earliest instant after scope.now from which time alone may change the result (ClockFollowing.next). */
+  next?(scope: ConditionScope): number | undefined;
 }
 
 /** What compiling conditions needs of an element's CompileContext. */
@@ -46,7 +50,9 @@ const NO_VARIABLES: ReadonlyMap<string, ValueType> = new Map();
 const NO_VARS: Readonly<Record<string, Value>> = Object.freeze({});
 
 /**
- * Compiles the rule of a real-time segment, tested in `timeZone`. Throws JunctionError
+ * Compiles the rule of a real-time segment, tested in `timeZone`; a rule with relative date
+ * conditions says when time alone may change its result (SegmentRule.nextMidnight or
+ * nextChange). Throws JunctionError
  * JCT_SEGMENT_RULE_INVALID with every problem in `details.problems` (paths under `path`).
  */
 export function compileSegmentRule(raw: unknown, catalog: AttributeCatalog, timeZone = 'UTC', path = '$'): SegmentRule {
@@ -55,14 +61,20 @@ export function compileSegmentRule(raw: unknown, catalog: AttributeCatalog, time
   const problem = (code: string, message: string, subpath = ''): void => {
     problems.push({ code, message, path: path + subpath });
   };
-  const compiled = compileGroup(raw, { attributes: catalog, variables: NO_VARIABLES, problem }, '');
-  if (!compiled) {
+  const compiler = new ConditionCompiler({ attributes: catalog, variables: NO_VARIABLES, problem });
+  const compiled = compiler.group(raw, '');
+  if (!compiled || compiler.failed) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
     throw new JunctionError('JCT_SEGMENT_RULE_INVALID', `the segment rule has ${problems.length} problem(s): ${list}`, {
       problems,
     });
   }
-  return { test: (person, now) => compiled.test({ person, now, timeZone, vars: NO_VARS }) };
+  const scope = (person: Person, now: number): ConditionScope => ({ person, now, timeZone, vars: NO_VARS });
+  const test = (person: Person, now: number): boolean => compiled.test(scope(person, now));
+  const next = compiled.next;
+  if (!next) return { test };
+  if (compiler.daily) return { test, nextMidnight: (now) => nextWeekdayTime(now, timeZone, []) };
+  return { test, nextChange: (person, now) => next(scope(person, now)) };
 }
 
 /** Where a condition's value comes from. */
@@ -75,6 +87,8 @@ interface Source {
 
 class ConditionCompiler {
   failed = false;
+  /** False once a condition that time alone changes at other moments than local midnight was compiled. */
+  daily = true;
 
   constructor(private readonly ctx: ConditionContext) {}
 
@@ -89,9 +103,10 @@ class ConditionCompiler {
     const items = (raw[key] as unknown[]).map((item, i) => this.item(item, `${path}.${key}[${i}]`));
     const compiled = items.filter((item): item is CompiledCondition => item !== undefined);
     if (compiled.length < items.length) return undefined;
-    return key === 'all'
-      ? { test: (scope) => compiled.every((item) => item.test(scope)) }
-      : { test: (scope) => compiled.some((item) => item.test(scope)) };
+    const test: CompiledCondition['test'] =
+      key === 'all' ? (scope) => compiled.every((item) => item.test(scope)) : (scope) => compiled.some((item) => item.test(scope));
+    const timed = compiled.filter((item) => item.next !== undefined);
+    return timed.length === 0 ? { test } : { test, next: (scope) => earliest(timed, scope) };
   }
 
   private item(raw: unknown, path: string): CompiledCondition | undefined {
@@ -126,7 +141,10 @@ class ConditionCompiler {
     }
     const test = prepared.value;
     const read = source.read;
-    return { test: (scope) => test(read(scope), scope) };
+    const clock = source.type === 'date' || source.type === 'datetime' ? clockFollowing(source.type === 'date', c.operator, c.value) : undefined;
+    if (!clock) return { test: (scope) => test(read(scope), scope) };
+    this.daily &&= clock.daily;
+    return { test: (scope) => test(read(scope), scope), next: (scope) => clock.next(read(scope), scope.now, scope.timeZone) };
   }
 
   /** An event condition counts the whole kept history (see events.ts). */
@@ -177,6 +195,16 @@ class ConditionCompiler {
     this.failed = true;
     this.ctx.problem(code, message, path);
   }
+}
+
+/** The earliest `next` of the items, or undefined when none has one. */
+function earliest(items: readonly CompiledCondition[], scope: ConditionScope): number | undefined {
+  let best: number | undefined;
+  for (const item of items) {
+    const at = item.next!(scope);
+    if (at !== undefined && (best === undefined || at < best)) best = at;
+  }
+  return best;
 }
 
 function isRecord(raw: unknown): raw is Record<string, unknown> {

@@ -64,6 +64,9 @@ type DateOperand = { readonly day: number } | { readonly text: string; readonly 
 interface Window {
   build(scale: Scale, now: Now, d: Duration): Interval;
   daily(scale: Scale, d: Duration): boolean;
+  /** For a date-time `n`, when it is not daily: whether the result flips as now reaches n, and the moments n moved by d where it flips too. */
+  readonly flipsAtValue: boolean;
+  shifted(n: number, d: Duration, tz: string): number[];
 }
 
 interface LocalDay {
@@ -147,16 +150,33 @@ function exactly(scale: Scale, now: Now, d: Duration, sign: 1 | -1): Interval {
 const onCalendarDays = (_: Scale, d: Duration): boolean => calendarDays(d) !== undefined;
 const onDateDays = (scale: Scale, d: Duration): boolean => scale.days && calendarDays(d) !== undefined;
 
+const unitOf = (d: Duration): Duration => ({ amount: 1, unit: d.unit });
+
 const AHEAD: Window = {
   build: (scale, now, d) => ({ lo: here(scale, now), hi: bound(scale, now, d, 1) + 1 }),
   daily: onDateDays,
+  flipsAtValue: true,
+  shifted: (n, d, tz) => [subtractDuration(n, d, tz)],
 };
 const BEHIND: Window = {
   build: (scale, now, d) => ({ lo: bound(scale, now, d, -1), hi: here(scale, now) + 1 }),
   daily: onDateDays,
+  flipsAtValue: true,
+  shifted: (n, d, tz) => [addDuration(n, d, tz)],
 };
-const EXACTLY_AHEAD: Window = { build: (scale, now, d) => exactly(scale, now, d, 1), daily: onCalendarDays };
-const EXACTLY_BEHIND: Window = { build: (scale, now, d) => exactly(scale, now, d, -1), daily: onCalendarDays };
+// Not daily, these windows count elapsed time (no calendar days): their shifts are exact.
+const EXACTLY_AHEAD: Window = {
+  build: (scale, now, d) => exactly(scale, now, d, 1),
+  daily: onCalendarDays,
+  flipsAtValue: false,
+  shifted: (n, d, tz) => [subtractDuration(subtractDuration(n, d, tz), unitOf(d), tz), subtractDuration(n, d, tz)],
+};
+const EXACTLY_BEHIND: Window = {
+  build: (scale, now, d) => exactly(scale, now, d, -1),
+  daily: onCalendarDays,
+  flipsAtValue: false,
+  shifted: (n, d, tz) => [addDuration(n, d, tz), addDuration(addDuration(n, d, tz), unitOf(d), tz)],
+};
 
 function localDayOf(at: number, tz: string): LocalDay {
   const date = localDate(at, tz);
@@ -205,6 +225,75 @@ function relative(scale: Scale, window: Window, compare: Compare): Operator<numb
   return operator(DURATION, (d) => nowTest(compare, (now) => window.build(scale, now, d), window.daily(scale, d)));
 }
 
+/** The windows of the relative operators that take a duration. */
+const WINDOWS = {
+  willBeIn: EXACTLY_AHEAD,
+  willBeWithin: AHEAD,
+  willBeMoreThan: AHEAD,
+  was: EXACTLY_BEHIND,
+  wasWithin: BEHIND,
+  wasMoreThan: BEHIND,
+} satisfies Record<string, Window>;
+
+/**
+ * How time alone changes a relative condition: what segment rules need to re-test a person
+ * when the result may have changed (runtime/segment-clock.ts).
+ */
+export interface ClockFollowing {
+  /** True when the result can change only at local midnight, the same moment for everyone. */
+  readonly daily: boolean;
+  /** The earliest instant after `now` from which the result for the stored `value` may differ (never later); undefined: never again. */
+  next(value: Value, now: number, tz: string): number | undefined;
+}
+
+const HOUR_MS = 3_600_000;
+const nextMidnight = (now: number, tz: string): number => localDayOf(now, tz).end;
+const DAILY: ClockFollowing = { daily: true, next: (_value, now, tz) => nextMidnight(now, tz) };
+
+/** The earliest of `candidates` after `now`. */
+function firstAfter(now: number, candidates: readonly number[]): number | undefined {
+  let best: number | undefined;
+  for (const c of candidates) if (c > now && (best === undefined || c < best)) best = c;
+  return best;
+}
+
+/**
+ * A date-time `n` against `window`: the first moment after now from which the result may have
+ * flipped (a flip at t shows from t + 1 ms on). A calendar-day shift that meets a
+ * daylight-saving change may land up to an hour early, so its moment is tried an hour later too.
+ */
+function instantNext(window: Window, n: number, d: Duration, now: number, tz: string): number | undefined {
+  const slack = calendarDays(d) === undefined ? [1] : [1, HOUR_MS + 1];
+  const moments = window.shifted(n, d, tz).flatMap((at) => slack.map((s) => at + s));
+  return firstAfter(now, window.flipsAtValue ? [n + 1, ...moments] : moments);
+}
+
+/** A date against a window of elapsed time: the result flips when today, or the day now moved by d falls on, changes. */
+function dayNext(d: Duration, now: number, tz: string): number | undefined {
+  const ahead = subtractDuration(nextMidnight(addDuration(now, d, tz), tz), d, tz);
+  const behind = addDuration(nextMidnight(subtractDuration(now, d, tz), tz), d, tz);
+  return firstAfter(now, [nextMidnight(now, tz), ahead, behind]);
+}
+
+/** How time alone changes a condition on a date (`dates`) or date-time value with `operatorName` and its `raw` value; undefined when it does not. */
+export function clockFollowing(dates: boolean, operatorName: string, raw: unknown): ClockFollowing | undefined {
+  if (operatorName === 'wasToday') return DAILY;
+  const window = (WINDOWS as Readonly<Record<string, Window | undefined>>)[operatorName];
+  const parsed = window && DURATION.parse(raw);
+  if (!window || !parsed?.ok) return undefined;
+  const d = parsed.value;
+  const scale = dates ? DATE_SCALE : DATETIME_SCALE;
+  if (window.daily(scale, d)) return DAILY;
+  if (dates) return { daily: false, next: (value, now, tz) => (scale.read(value) === undefined ? undefined : dayNext(d, now, tz)) };
+  return {
+    daily: false,
+    next: (value, now, tz) => {
+      const n = scale.read(value);
+      return n === undefined ? undefined : instantNext(window, n, d, now, tz);
+    },
+  };
+}
+
 function dateOperators(scale: Scale): TypeOperators {
   return typeOperators(scale.read, {
     is: absolute(scale, within),
@@ -213,12 +302,12 @@ function dateOperators(scale: Scale): TypeOperators {
     until: absolute(scale, beforeEnd),
     since: absolute(scale, fromStart),
     after: absolute(scale, fromEnd),
-    willBeIn: relative(scale, EXACTLY_AHEAD, within),
-    willBeWithin: relative(scale, AHEAD, within),
-    willBeMoreThan: relative(scale, AHEAD, fromEnd),
-    was: relative(scale, EXACTLY_BEHIND, within),
-    wasWithin: relative(scale, BEHIND, within),
-    wasMoreThan: relative(scale, BEHIND, beforeStart),
+    willBeIn: relative(scale, WINDOWS.willBeIn, within),
+    willBeWithin: relative(scale, WINDOWS.willBeWithin, within),
+    willBeMoreThan: relative(scale, WINDOWS.willBeMoreThan, fromEnd),
+    was: relative(scale, WINDOWS.was, within),
+    wasWithin: relative(scale, WINDOWS.wasWithin, within),
+    wasMoreThan: relative(scale, WINDOWS.wasMoreThan, beforeStart),
     wasToday: valueless(() => nowTest(within, (now) => scale.day(now.today, now.tz), true)),
     ...PRESENCE,
   });

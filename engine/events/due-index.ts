@@ -2,23 +2,19 @@
 // (Date or Time, and Change in People Profile on a date operator): each person's next
 // occurrence in a min-heap, and one engine timer for the earliest. Nothing scans profiles on a
 // tick: the index is filled once when the entry activates (launch or restart) and kept current
-// by profile changes; a changed date replaces the person's due time, and heap entries whose
-// time is no longer the person's are skipped when popped. An occurrence enters a person once:
+// by profile changes; a changed date replaces the person's due time (DueByKey). An occurrence enters a person once:
 // one that started before the person's last entry into the flow is passed over, so restarts and
 // repeated changes on the same day do not enter twice.
 import type { EntryHost } from '../element.js';
 import { attributeValue } from '../people/profile.js';
 import type { Person } from '../person.js';
 import type { PeopleChange } from '../store/interfaces.js';
-import { TimerQueue } from '../runtime/timers.js';
+import { DueByKey } from '../runtime/due-by-key.js';
 import { nextOccurrence, type Moment, type Occurrence } from './date-moment.js';
 
 export class DueIndex {
-  /** Person id → the due time in the heap that is still theirs. */
-  private readonly due = new Map<string, number>();
-  private readonly queue = new TimerQueue();
-  private readonly ids: string[] = [];
-  private readonly numbers = new Map<string, number>();
+  /** Person id → their next occurrence. */
+  private readonly due = new DueByKey();
   private armedAt = Infinity;
   private cancelTimer: (() => void) | undefined;
 
@@ -61,22 +57,8 @@ export class DueIndex {
   }
 
   private index(id: string, next: Occurrence | undefined): void {
-    if (!next) {
-      this.due.delete(id);
-      return;
-    }
-    this.due.set(id, next.at);
-    this.queue.push(next.at, this.numberOf(id));
-    if (next.at < this.armedAt) this.arm(next.at);
-  }
-
-  private numberOf(id: string): number {
-    let n = this.numbers.get(id);
-    if (n === undefined) {
-      n = this.ids.push(id) - 1;
-      this.numbers.set(id, n);
-    }
-    return n;
+    this.due.set(id, next?.at);
+    if (next && next.at < this.armedAt) this.arm(next.at);
   }
 
   private arm(at: number): void {
@@ -89,15 +71,11 @@ export class DueIndex {
     this.armedAt = Infinity;
     this.cancelTimer = undefined;
     const now = this.host.now();
-    for (let n = this.queue.popDue(now); n !== undefined; n = this.queue.popDue(now)) {
-      const id = this.ids[n]!;
-      const at = this.due.get(id);
-      if (at === undefined || at > now) continue; // stale: the person's date changed
-      this.due.delete(id);
+    for (let id = this.due.popDue(now); id !== undefined; id = this.due.popDue(now)) {
       const person = this.host.people.get(id);
       if (person) this.consider(person, now);
     }
-    const top = this.queue.peek();
+    const top = this.due.peek();
     if (top !== undefined && top < this.armedAt) this.arm(top);
   }
 }

@@ -43,6 +43,7 @@ import { newParticipant, step, type Addition, type EnterStep, type StepResult, t
 import { Partition, partitionOf, type Task } from './partition.js';
 import type { ScratchState } from './participant-table.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
+import { SegmentClock } from './segment-clock.js';
 import { sumMetrics, sumVersions, type AllVersionsMetrics, type FlowMetrics, type MetricsTotals } from './metrics.js';
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
@@ -65,6 +66,8 @@ import { Templates, type TemplateRecord } from './templates.js';
 /** A flow that has seen no activity for this long finishes by itself. */
 export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
 export const DEFAULT_PARTITIONS = 8;
+/** The meta row of the start of the last complete re-check of the segments that follow the clock (segment-clock.ts). */
+const SEGMENTS_CHECKED_AT = 'segments:checkedAt';
 /** How long a module input's de-duplication key is remembered by default: 48 hours. */
 export const DEFAULT_DEDUP_WINDOW_MS = 48 * 3600 * 1000;
 /** How long a person's events are kept by default: 90 days. */
@@ -175,6 +178,9 @@ export class Engine {
   /** Flow API calls with an Idempotency-Key still running, by `<flow>\0<key>`. */
   private readonly operationsRunning = new Map<string, Promise<OperationReport>>();
   private readonly engagement = new Engagement();
+  private readonly segmentClock: SegmentClock;
+  /** The start of the last complete segment check before a restart (recovery only). */
+  private segmentsCheckedAt: number | undefined;
   private readonly templatesById: Templates;
   private readonly referenceWindowMs: number;
   private readonly surroundings: Surroundings = {
@@ -233,6 +239,8 @@ export class Engine {
     const ctx = { people: this.people, now: () => this.clock.now() };
     this.outbox = new Outbox(this.registry, ctx, this.clock, this.logger, (effect, input) => this.recordOutcome(effect, input), options.outbox);
     this.people.onChange((change) => this.peopleChanged(change));
+    this.segmentClock = new SegmentClock(this.clock, this.people, (at) => this.journal.put('meta', SEGMENTS_CHECKED_AT, at));
+    this.segmentClock.arm();
   }
 
   // ── the inbox ───────────────────────────────────────────────────────────────
@@ -327,6 +335,7 @@ export class Engine {
    */
   define(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): unknown {
     loadPeople({ [kind]: [item] }, this.people);
+    if (kind === 'segments') this.segmentClock.arm();
     const kept = kind === 'events' ? this.people.events().get(item.name!) : item; // an event keeps the properties defined before: the merge is kept
     this.journal.put('definition', `${kind}\u0000${item.id ?? item.name}`, kept);
     return kept;
@@ -763,6 +772,7 @@ export class Engine {
   /** Stops timers, entry subscriptions and retries, and writes what is pending. */
   async close(): Promise<void> {
     this.closed = true;
+    this.segmentClock.stop();
     for (const live of this.versions.all()) {
       this.deactivateAll(live);
       live.timers.forEach((t) => this.clock.cancel(t));
@@ -787,6 +797,7 @@ export class Engine {
     this.journal.put('meta', 'partitions', this.parts.length);
     const people = this.restorePeople(rows('person'), rows('dnc'));
     this.restoreDefinitions(rows('definition'));
+    this.people.rewindSegments(this.segmentsCheckedAt ?? this.clock.now());
     this.restoreFlows(rows('flow'));
     for (const [key, value] of rows('history')) this.restoreHistory(key, value);
     for (const [key, value] of rows('event')) this.restoreEvent(key, value as EventRow);
@@ -803,6 +814,7 @@ export class Engine {
     this.pendingEffects += pending.length;
     this.outbox.dispatch(pending);
     this.drain();
+    this.segmentClock.arm();
     return { participants, people, outbox: pending.length };
   }
 
@@ -810,6 +822,7 @@ export class Engine {
     if (key === 'partitions' && value !== this.parts.length) {
       throw new JunctionError('JCT_PARTITIONS_CHANGED', `the store was written with ${String(value)} partitions; start with JUNCTION_PARTITIONS=${String(value)}`);
     }
+    if (key === SEGMENTS_CHECKED_AT) this.segmentsCheckedAt = value as number;
     if (key.startsWith('seq:')) {
       const part = this.parts[Number(key.slice(4))];
       if (part) part.seq = Math.max(part.seq, value as number);
@@ -1575,9 +1588,11 @@ export class Engine {
 
   /** Journals the profile a change touched, then lets entry points hear of it after the current step. */
   private peopleChanged(change: PeopleChange): void {
-    this.journal.mark(this.personRows, change.personId);
+    const segmentOnly = change.kind === 'segmentJoined' || change.kind === 'segmentLeft'; // membership is not stored
+    if (!segmentOnly) this.journal.mark(this.personRows, change.personId);
     const part = this.partition(change.personId);
     const emitted = this.emitPeopleEvents(part, change);
+    this.segmentClock.arm(); // a write may bring a person's moment closer
     if (!emitted && this.peopleListeners.size === 0) return;
     for (const listener of this.peopleListeners) part.push(() => listener(change));
     this.drain();

@@ -53,6 +53,11 @@ export class TimerQueue {
     return this.size === 0 ? undefined : this.ats[0];
   }
 
+  /** Id of the earliest entry, or undefined when empty. */
+  peekId(): number | undefined {
+    return this.size === 0 ? undefined : this.ids[0];
+  }
+
   /** Removes and returns the earliest entry's id if it is due at or before `now`. */
   popDue(now: number): number | undefined {
     if (this.size === 0 || this.ats[0]! > now) return undefined;

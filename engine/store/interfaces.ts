@@ -25,6 +25,23 @@ export interface PeopleChange {
 /** A real-time segment's membership rule, compiled by the caller (see engine/conditions). */
 export interface SegmentRule {
   test(person: Person, now: number): boolean;
+  /**
+   * Set when time alone changes the result only at local midnight (e.g. "wasToday", or days
+   * on a date attribute): the next one after `now`, when everyone is re-tested.
+   */
+  nextMidnight?(now: number): number;
+  /**
+   * Set when time alone changes the result at moments of each person's own (e.g. "wasMoreThan
+   * 60 days" on a date-time): the earliest instant after `now` from which the result for the
+   * person, unchanged, may differ (never later than it does); undefined: never again.
+   */
+  nextChange?(person: Person, now: number): number | undefined;
+}
+
+/** A pass re-testing people against the real-time segments that time alone may have changed (PeopleStore.segmentCheck). */
+export interface SegmentCheck {
+  /** Re-tests up to `count` more people at the clock's time, announcing who joins or leaves; false once all have been. */
+  next(count: number): boolean;
 }
 
 export interface SegmentDefinition {
@@ -77,6 +94,12 @@ export interface PeopleStore {
   segmentMembers(id: string): Iterable<string>;
   /** Every segment with how many people it holds. */
   segmentList(): Array<{ definition: Readonly<SegmentDefinition>; size: number }>;
+  /** When time alone may next change some real-time segment's membership; undefined when it never will. */
+  nextSegmentCheck(): number | undefined;
+  /** Starts a pass over the people whose membership time alone may have changed by now; undefined when there are none. */
+  segmentCheck(): SegmentCheck | undefined;
+  /** Sets, silently, the membership of the segments that follow the clock as it was at `at` (recovery: the last check), and has everyone re-tested at the next pass. */
+  rewindSegments(at: number): void;
 
   addDoNotContact(entry: DoNotContactEntry): void;
   removeDoNotContact(entry: DoNotContactEntry): void;

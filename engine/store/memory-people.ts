@@ -10,7 +10,10 @@
 //   later is indexed, and a write checks against it.
 // - Real-time segment membership is re-evaluated for a person whenever that person is
 //   created or changes; defining a segment evaluates everyone but emits no events, since
-//   nobody joined anything: the segment just started to exist.
+//   nobody joined anything: the segment just started to exist. A rule with relative date
+//   conditions also changes as time passes: segmentCheck re-tests the people it may have
+//   changed for (everyone at local midnight, or each person at their own moment, indexed by
+//   every write) and announces who joined or left; the engine runs it (runtime/segment-clock.ts).
 // - Do-not-contact: an entry without senders blocks every sender on its channel. Such a
 //   block cannot be partially lifted: removing some senders from it leaves it in place;
 //   remove it with empty senders, then add the sender-specific entries wanted.
@@ -29,7 +32,8 @@ import {
 } from '../people/profile.js';
 import type { AttributeDefinition, Channel, Company, DoNotContactEntry, EventDefinition, Person } from '../person.js';
 import { checkEventDefinition } from '../people/events.js';
-import type { PeopleChange, PeopleStore, SegmentDefinition } from './interfaces.js';
+import type { PeopleChange, PeopleStore, SegmentCheck, SegmentDefinition, SegmentRule } from './interfaces.js';
+import { DueByKey } from '../runtime/due-by-key.js';
 import { ContactIndex } from './contact-index.js';
 import type { PersonInput, ProfileChange } from '../vocabulary.js';
 
@@ -38,6 +42,10 @@ type Listener = (change: PeopleChange) => void;
 interface Segment {
   readonly definition: SegmentDefinition;
   readonly members: Set<string>;
+  /** A rule time alone changes: when everyone is re-tested next (its next midnight, or at once after a definition or a restart). */
+  everyoneAt?: number;
+  /** A rule whose result each person's own moment changes (SegmentRule.nextChange): those moments. */
+  due?: DueByKey;
 }
 
 /** A real-time segment a write makes the person join or leave. */
@@ -68,6 +76,8 @@ export class MemoryPeopleStore implements PeopleStore {
   private eventDefinitions: ReadonlyMap<string, EventDefinition> = new Map();
   private readonly companies = new Map<string, Company>();
   private readonly segments = new Map<string, Segment>();
+  /** The real-time segments whose rules time alone changes. */
+  private timed: Segment[] = [];
   /** Keyed by channel and normalized contact; an empty sender set blocks every sender. */
   private readonly blocked = new Map<string, { entry: DoNotContactEntry; senders: Set<string> }>();
   private readonly listeners = new Set<Listener>();
@@ -138,6 +148,7 @@ export class MemoryPeopleStore implements PeopleStore {
     this.people.delete(id);
     this.unindex(person);
     for (const segment of this.segments.values()) segment.members.delete(id);
+    for (const segment of this.timed) segment.due?.set(id, undefined);
     this.emit({ personId: id, kind: 'removed' });
     return person;
   }
@@ -212,9 +223,58 @@ export class MemoryPeopleStore implements PeopleStore {
   }
 
   defineSegment(segment: SegmentDefinition): void {
-    const members = segment.kind === 'static' ? this.staticMembers(segment) : this.realtimeMembers(segment);
+    const now = this.clock.now();
+    const members = segment.kind === 'static' ? this.staticMembers(segment) : this.realtimeMembers(segment, now);
     const definition = { ...segment, members: segment.members && [...segment.members] };
-    this.segments.set(segment.id, { definition, members });
+    this.segments.set(segment.id, { definition, members, ...timing(segment.rule, now) });
+    this.timed = [...this.segments.values()].filter((s) => s.everyoneAt !== undefined || s.due !== undefined);
+  }
+
+  nextSegmentCheck(): number | undefined {
+    let next: number | undefined;
+    for (const segment of this.timed) {
+      for (const at of [segment.everyoneAt, segment.due?.peek()]) if (at !== undefined && (next === undefined || at < next)) next = at;
+    }
+    return next;
+  }
+
+  segmentCheck(): SegmentCheck | undefined {
+    const now = this.clock.now();
+    const everyone: Segment[] = [];
+    const some: Array<{ segment: Segment; ids: string[] }> = [];
+    for (const segment of this.timed) {
+      if (segment.everyoneAt !== undefined && segment.everyoneAt <= now) {
+        everyone.push(segment);
+        segment.everyoneAt = segment.definition.rule!.nextMidnight?.(now);
+      } else if (segment.due) {
+        const ids: string[] = [];
+        for (let id = segment.due.popDue(now); id !== undefined; id = segment.due.popDue(now)) ids.push(id);
+        if (ids.length > 0) some.push({ segment, ids });
+      }
+    }
+    if (everyone.length === 0 && some.length === 0) return undefined;
+    const work = this.segmentWork(everyone, some);
+    return {
+      next: (count) => {
+        const at = this.clock.now();
+        for (let i = 0; i < count; i++) {
+          const item = work.next();
+          if (item.done) return false;
+          const person = this.people.get(item.value[0]);
+          if (person) this.recheck(person, item.value[1], at);
+        }
+        return true;
+      },
+    };
+  }
+
+  rewindSegments(at: number): void {
+    for (const segment of this.timed) {
+      const members = this.realtimeMembers(segment.definition, at);
+      segment.members.clear();
+      for (const id of members) segment.members.add(id);
+      Object.assign(segment, timing(segment.definition.rule, at), { everyoneAt: at });
+    }
   }
 
   segment(id: string): Readonly<SegmentDefinition> | undefined {
@@ -318,6 +378,7 @@ export class MemoryPeopleStore implements PeopleStore {
     this.requireExternalIdFree(person.id, externalIdNotIn(person, before));
     const moves = this.segmentMoves(person);
     this.save(outcome, contacts, moves);
+    this.indexMoments(person, this.clock.now());
     this.emitAll(outcome, moves);
     return person;
   }
@@ -375,6 +436,28 @@ export class MemoryPeopleStore implements PeopleStore {
     }
   }
 
+  /** The people a segment check re-tests, each with the segments to test them against. */
+  private *segmentWork(everyone: readonly Segment[], some: ReadonlyArray<{ segment: Segment; ids: string[] }>): Generator<[string, readonly Segment[]]> {
+    for (const { segment, ids } of some) for (const id of ids) yield [id, [segment]];
+    if (everyone.length > 0) for (const id of this.people.keys()) yield [id, everyone];
+  }
+
+  /** Moves the person into or out of `segments` as time alone changed them, announcing it, and indexes their next moment. */
+  private recheck(person: Person, segments: readonly Segment[], at: number): void {
+    for (const segment of segments) {
+      const joined = testRule(segment.definition, person, at);
+      segment.due?.set(person.id, segment.definition.rule!.nextChange!(person, at));
+      if (joined === segment.members.has(person.id)) continue;
+      moveSegments(person.id, [{ segment, joined }]);
+      this.emit({ personId: person.id, kind: joined ? 'segmentJoined' : 'segmentLeft', segmentId: segment.definition.id });
+    }
+  }
+
+  /** Indexes the next moment at which time alone may change the person's membership, for the segments that track each person's. */
+  private indexMoments(person: Person, now: number): void {
+    for (const segment of this.timed) segment.due?.set(person.id, segment.definition.rule!.nextChange!(person, now));
+  }
+
   /** Real-time segments whose membership this version of the person changes. */
   private segmentMoves(person: Person): readonly Move[] {
     if (this.segments.size === 0) return NO_MOVES;
@@ -403,11 +486,10 @@ export class MemoryPeopleStore implements PeopleStore {
     return new Set(segment.members);
   }
 
-  private realtimeMembers(segment: SegmentDefinition): Set<string> {
+  private realtimeMembers(segment: SegmentDefinition, now: number): Set<string> {
     if (!segment.rule || segment.members) {
       throw invalidSegment(segment, 'a real-time segment has a rule and no member list');
     }
-    const now = this.clock.now();
     const members = new Set<string>();
     for (const person of this.people.values()) if (testRule(segment, person, now)) members.add(person.id);
     return members;
@@ -434,6 +516,13 @@ export class MemoryPeopleStore implements PeopleStore {
       }
     }
   }
+}
+
+/** How a real-time rule follows the clock from `now`: everyone at its next midnight, or each person at their own moment (everyone first). */
+function timing(rule: SegmentRule | undefined, now: number): Pick<Segment, 'everyoneAt' | 'due'> {
+  if (rule?.nextMidnight) return { everyoneAt: rule.nextMidnight(now), due: undefined };
+  if (rule?.nextChange) return { everyoneAt: now, due: new DueByKey() };
+  return {};
 }
 
 function blockKey(channel: Channel, contact: string): string {

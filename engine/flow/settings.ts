@@ -2,7 +2,7 @@
 // typed flow variables with their static or formula defaults.
 import type { CompileContext } from '../element.js';
 import { coerceValue, type Value, type ValueType } from '../values.js';
-import { checkDurationLength, isValidTimeZone, parseLocalDateTime } from '../calendar.js';
+import { canonicalTimeZone, checkDurationLength, parseLocalDateTime } from '../calendar.js';
 import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
 import { isExpressionName } from '../expressions/environment.js';
 import type { Duration, FlowDefinition, Reentry, VariableDefinition } from '../flow-schema.js';
@@ -33,9 +33,11 @@ export interface CompiledSettings {
 
 type Report = (code: string, message: string, path: string) => void;
 
+/** The flow's time zone in its canonical spelling (see canonicalTimeZone); UTC, reported, when it is unknown. */
 export function compileTimeZone(flow: FlowDefinition, report: Report): string {
   const tz = flow.settings?.timeZone ?? 'UTC';
-  if (isValidTimeZone(tz)) return tz;
+  const canonical = canonicalTimeZone(tz);
+  if (canonical) return canonical;
   report('JCT_TIMEZONE_INVALID', `unknown time zone "${tz}"; use an IANA name such as Europe/Zagreb`, '$.settings.timeZone');
   return 'UTC';
 }

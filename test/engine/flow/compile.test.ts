@@ -36,6 +36,12 @@ t.test('a valid flow compiles, with an automatic exit on every unconnected branc
   t.equal(r.flow.settings.reentry.enabled, true);
 });
 
+t.test('a time zone written in another case compiles to its canonical spelling', async (t) => {
+  const r = compileFlow({ ...base(), settings: { timeZone: 'europe/paris' } }, { registry: core });
+  t.ok(r.ok);
+  if (r.ok) t.equal(r.flow.settings.timeZone, 'Europe/Paris');
+});
+
 t.test('re-entry durations longer than 100 years are found at validation: the times they reach would not be dates', async (t) => {
   const reentry = {
     enabled: true,

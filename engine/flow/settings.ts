@@ -60,13 +60,17 @@ export function compileSettings(
   timeZone: string,
   contextAt: (path: string) => CompileContext,
   report: Report,
+  now?: number,
 ): CompiledSettings {
   const s = flow.settings ?? {};
   const start = compileInstant(s.schedule?.start, timeZone, '$.settings.schedule.start', report);
   const end = compileInstant(s.schedule?.end, timeZone, '$.settings.schedule.end', report);
   if (start !== undefined && end !== undefined && end <= start) {
     report('JCT_SCHEDULE_INVALID', 'the schedule ends before it starts', '$.settings.schedule.end');
+  } else if (end !== undefined && now !== undefined && end <= now) {
+    report('JCT_SCHEDULE_ENDED', `the schedule ended at ${s.schedule?.end}, before now; set a later end or none`, '$.settings.schedule.end');
   }
+  checkReentryOff(s.reentry, report);
   checkReentryDurations(s.reentry, contextAt('$.settings.reentry'));
   if (s.goal) checkGoalEvent(s.goal.event, contextAt('$.settings.goal'));
   return {
@@ -82,6 +86,15 @@ export function compileSettings(
     goal: s.goal?.event,
     variables: (s.variables ?? []).map((v, i) => compileVariable(v, contextAt(`$.settings.variables[${i}]`), report)),
   };
+}
+
+/** With re-entry off a person enters once: a delay or limits would never apply, so they are refused rather than ignored. */
+function checkReentryOff(reentry: Reentry | undefined, report: Report): void {
+  if (reentry?.enabled !== false) return;
+  const unused = [...(reentry.delay ? ['a delay'] : []), ...(reentry.limits?.length ? ['limits'] : [])];
+  if (unused.length === 0) return;
+  const message = `re-entry is off, so a person enters once and ${unused.join(' and ')} would never apply; remove ${unused.length > 1 ? 'them' : 'it'} or turn re-entry on`;
+  report('JCT_REENTRY_CONFLICT', message, '$.settings.reentry.enabled');
 }
 
 /** The re-entry delay and each limit's window: as long as a wait at most, or the time they reach is no date. */

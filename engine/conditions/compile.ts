@@ -2,7 +2,7 @@
 // operator choice happens here, once; a test only reads a value and compares. Real-time
 // segments of the people store use the same conditions, without flow variables.
 import type { TSchema } from '@sinclair/typebox';
-import { requireTimeZone } from '../calendar.js';
+import { checkDurationLength, requireTimeZone } from '../calendar.js';
 import { JunctionError } from '../errors.js';
 import { schemaProblems } from '../schema-problems.js';
 import type { AttributeCatalog } from '../people/catalog.js';
@@ -13,6 +13,7 @@ import type { SegmentRule } from '../store/interfaces.js';
 import type { Value, ValueType } from '../values.js';
 import type { ConditionScope, TypeOperators } from './define.js';
 import { attributeOperators, operatorsFor } from './operators.js';
+import { durationOf } from './operands.js';
 import { ALL_HISTORY, compileEventCondition } from './events.js';
 import { AllGroupShape, AnyGroupShape, AttributeConditionSchema, VariableConditionSchema, type Condition } from './schema.js';
 
@@ -56,7 +57,7 @@ export function compileSegmentRule(raw: unknown, catalog: AttributeCatalog, time
     problems.push({ code, message, path: path + subpath });
   };
   const compiled = compileGroup(raw, { attributes: catalog, variables: NO_VARIABLES, problem }, '');
-  if (!compiled) {
+  if (!compiled || problems.length > 0) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
     throw new JunctionError('JCT_SEGMENT_RULE_INVALID', `the segment rule has ${problems.length} problem(s): ${list}`, {
       problems,
@@ -124,6 +125,8 @@ class ConditionCompiler {
       this.report('JCT_CONDITION_VALUE', `"${c.operator}" on ${source.label} ${prepared.problem}`, `${path}.value`);
       return undefined;
     }
+    // Told, not failed: a flow launched before the cap keeps its condition (RULES_ADDED_LATER).
+    checkDurationLength(durationOf(c.value), 'a duration in a condition', `${path}.value`, this.ctx);
     const test = prepared.value;
     const read = source.read;
     return { test: (scope) => test(read(scope), scope) };
@@ -131,8 +134,8 @@ class ConditionCompiler {
 
   /** An event condition counts the whole kept history (see events.ts). */
   private event(raw: Record<string, unknown>, path: string): CompiledCondition | undefined {
-    const problem = (code: string, message: string, subpath = '') => this.report(code, message, subpath);
-    const compiled = compileEventCondition(raw, { ...this.ctx, problem }, path);
+    const compiled = compileEventCondition(raw, this.ctx, path);
+    if (!compiled) this.failed = true;
     return compiled && { test: (scope) => compiled.test(scope, ALL_HISTORY) };
   }
 

@@ -13,9 +13,10 @@
 // `where` filters by the event's properties with the operators of each property's type;
 // `element` (channel events only) keeps the events about messages one element of this flow sent.
 import type { Static } from '@sinclair/typebox';
-import { subtractDuration } from '../calendar.js';
+import { checkDurationLength, subtractDuration } from '../calendar.js';
 import { schemaProblems } from '../schema-problems.js';
 import { operatorsFor } from './operators.js';
+import { durationOf } from './operands.js';
 import { EventConditionSchema, type EventCondition, type PropertyConditionSchema } from './schema.js';
 import type { ConditionScope } from './define.js';
 import type { CompileContext } from '../element.js';
@@ -70,6 +71,7 @@ export function compileEventCondition(raw: unknown, ctx: EventConditionContext, 
     ctx.problem(code, message, path + sub);
   };
   if (c.times && !c.happened) report('JCT_CONDITION_INVALID', '"times" counts events that happened; remove it or set "happened": true', '.times');
+  checkDurations(c, path, ctx);
   const filters = (c.where ?? []).map((w, i) => propertyTest(info, w, (code, message, sub) => report(code, message, `.where[${i}]${sub}`)));
   const element = c.element === undefined ? undefined : elementFilter(info, c.element, ctx, report);
   if (!ok) return undefined;
@@ -77,6 +79,12 @@ export function compileEventCondition(raw: unknown, ctx: EventConditionContext, 
 }
 
 type Report = (code: string, message: string, sub: string) => void;
+
+/** The window and the filters' durations at most 100 years; told, not failed, so a flow launched before the cap keeps its condition. */
+function checkDurations(c: EventCondition, path: string, ctx: EventConditionContext): void {
+  checkDurationLength(c.within, 'an event window', `${path}.within`, ctx);
+  c.where?.forEach((w, i) => checkDurationLength(durationOf(w.value), 'a duration in a property filter', `${path}.where[${i}].value`, ctx));
+}
 
 function propertyTest(info: EventInfo, w: Static<typeof PropertyConditionSchema>, report: Report): PropertiesTest | undefined {
   const type = info.byName.get(w.property);

@@ -233,6 +233,24 @@ t.test('compileSegmentRule throws every problem at once', async (t) => {
   });
 });
 
+t.test('a duration longer than 100 years is reported, yet the condition compiles (a flow launched before keeps it)', async (t) => {
+  const { ctx, problems } = context({ due: 'datetime' });
+  const group = {
+    any: [
+      { attribute: 'createdAt', operator: 'wasWithin', value: { amount: 1e9, unit: 'days' } },
+      { variable: 'due', operator: 'willBeMoreThan', value: { amount: 36_525, unit: 'days' } },
+    ],
+  };
+  const c = compileGroup(group, ctx, '.conditions');
+  t.match(problems, [{ code: 'JCT_DURATION_TOO_LONG', path: '.conditions.any[0].value.amount', message: /a duration in a condition lasts at most 100 years/ }]);
+  t.equal(problems.length, 1, '100 years is allowed');
+  t.ok(c);
+  t.throws(() => compileSegmentRule({ all: [group.any[0]] }, catalog), {
+    code: 'JCT_SEGMENT_RULE_INVALID',
+    details: { problems: [{ code: 'JCT_DURATION_TOO_LONG', path: '$.all[0].value.amount' }] },
+  });
+});
+
 t.test('ConditionGroupSchema describes the same groups', async (t) => {
   const valid = { all: [{ attribute: 'city', operator: 'is', value: 'Zagreb' }, { any: [{ variable: 'vip', operator: 'isEmpty' }] }] };
   t.ok(TypeValue.Check(ConditionGroupSchema, valid));

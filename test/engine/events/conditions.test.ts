@@ -165,6 +165,19 @@ t.test('an operator that does not fit the property type, and a value that does n
   ], 'an operator that is no operator at all');
 });
 
+t.test('an event window or a property filter duration longer than 100 years', async (t) => {
+  const w = shop();
+  const huge = { amount: 1e12, unit: 'hours' };
+  const condition = { event: 'viewItem', happened: true, within: huge, where: [{ property: 'at', operator: 'wasWithin', value: huge }] };
+  expectProblems(t, w.engine.validate(segmentFlow([condition])), [
+    { code: 'JCT_DURATION_TOO_LONG', path: `${S}.all[0].within.amount` },
+    { code: 'JCT_DURATION_TOO_LONG', path: `${S}.all[0].where[0].value.amount` },
+  ]);
+  expectProblems(t, w.engine.validate(waitFlow({ conditions: [{ ...condition, within: { amount: 100, unit: 'weeks' } }] })), [
+    { code: 'JCT_DURATION_TOO_LONG', path: `${W}.conditions[0].where[0].value.amount` },
+  ]);
+});
+
 t.test('"times" with "happened": false', async (t) => {
   const w = shop();
   const conditions = [

@@ -79,6 +79,25 @@ t.test('a schedule that has ended is refused against the clock, only when the co
   t.same(codes(problemsOf(doc)), [], 'no clock (a launched version recovering): not checked');
 });
 
+t.test('a condition duration longer than 100 years: refused in a new version, told in one launched before', async (t) => {
+  const doc = base();
+  doc.elements[0] = {
+    id: 'a',
+    type: 'segmentAudience',
+    config: {
+      segments: [{ conditions: { all: [{ attribute: 'createdAt', operator: 'wasWithin', value: { amount: 1e9, unit: 'days' } }, { event: 'flow.entered', happened: true, within: { amount: 1e9, unit: 'days' } }] } }],
+    },
+    branches: { '1': 'b' },
+  } as never;
+  t.same(codes(problemsOf(doc)), [
+    'JCT_DURATION_TOO_LONG $.elements[0].config.segments[0].conditions.all[0].value.amount',
+    'JCT_DURATION_TOO_LONG $.elements[0].config.segments[0].conditions.all[1].within.amount',
+  ]);
+  const r = compileFlow(doc, { registry: core, tolerate: RULES_ADDED_LATER });
+  t.ok(r.ok, 'compiles');
+  if (r.ok) t.equal(r.tolerated.length, 2);
+});
+
 t.test('not an object, wrong or future schemaVersion', async (t) => {
   t.same(codes(problemsOf(null)), ['JCT_FLOW_SHAPE $']);
   t.same(codes(problemsOf([])), ['JCT_FLOW_SHAPE $']);

@@ -1,6 +1,7 @@
 // Compiles Segment Audience conditions (schema.ts) into tests. Every check, parse and
-// operator choice happens here, once; a test only reads a value and compares. Real-time
-// segments of the people store use the same conditions, without flow variables.
+// operator choice happens here, once; a test only reads a value and compares (a value with
+// {{placeholders}} is parsed again when what it fills in changes: placeholders.ts). Real-time
+// segments of the people store and entry points use the same conditions, without flow variables.
 import type { TSchema } from '@sinclair/typebox';
 import { checkDurationLength, requireTimeZone } from '../calendar.js';
 import { JunctionError } from '../errors.js';
@@ -14,6 +15,7 @@ import type { Value, ValueType } from '../values.js';
 import type { ConditionScope, TypeOperators } from './define.js';
 import { attributeOperators, operatorsFor } from './operators.js';
 import { durationOf } from './operands.js';
+import { prepareValue } from './placeholders.js';
 import { ALL_HISTORY, compileEventCondition } from './events.js';
 import { AllGroupShape, AnyGroupShape, AttributeConditionSchema, VariableConditionSchema, type Condition } from './schema.js';
 
@@ -45,6 +47,14 @@ export function compileCondition(raw: unknown, ctx: ConditionContext, subpath: s
 
 const NO_VARIABLES: ReadonlyMap<string, ValueType> = new Map();
 const NO_VARS: Readonly<Record<string, Value>> = Object.freeze({});
+
+/**
+ * The context an entry point compiles its conditions in: they are tested before anyone is a
+ * participant, so no flow variable has a value and a {{placeholder}} naming one is unknown.
+ */
+export function entryContext<T extends ConditionContext>(ctx: T): T {
+  return { ...ctx, variables: NO_VARIABLES };
+}
 
 /**
  * Compiles the rule of a real-time segment, tested in `timeZone`. Throws JunctionError
@@ -114,7 +124,7 @@ class ConditionCompiler {
     const c = raw as Condition;
     const source = 'variable' in c ? this.variable(c.variable, path) : this.attribute(c.attribute, path);
     if (!source) return undefined;
-    const prepared = source.operators.prepare(c.operator, c.value);
+    const prepared = prepareValue(source.operators, c.operator, c.value, this.ctx, `${path}.value`);
     if (!prepared) {
       const allowed = source.operators.names.join(', ');
       const message = `"${c.operator}" does not apply to ${source.label} (${source.type}); use one of: ${allowed}`;

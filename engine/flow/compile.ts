@@ -57,8 +57,8 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
 /**
  * Rules added after flows that break them could have been launched: a 100-year cap on
  * durations, RE2 syntax for `matches()` patterns, no IVR element after a wait that ends the
- * call, a goal that names a known event, placeholders an Update variable value fills in
- * (they were kept as written before), re-entry off with no delay or limits beside it. A launched version that breaks one keeps running after
+ * call, a goal that names a known event, placeholders that Update variable values, condition
+ * values and event filters fill in (they were kept as written before), re-entry off with no delay or limits beside it. A launched version that breaks one keeps running after
  * an upgrade (recovery says so once); a new version must follow them.
  */
 export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([

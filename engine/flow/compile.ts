@@ -283,7 +283,7 @@ class FlowCompiler {
     for (const cycle of cyclesWithoutWait(graph)) {
       const ids = cycle.map((i) => this.located[i]!.node.id);
       const l = this.located[cycle[0]!]!;
-      this.report('JCT_CYCLE_WITHOUT_WAIT', `elements ${ids.join(' → ')} form a loop with no waiting element; a participant would loop forever`, l.path, l.node.id);
+      this.report('JCT_CYCLE_WITHOUT_WAIT', `elements ${ids.join(' → ')} form a loop with no waiting element: every round would run in the same moment, and validation cannot see what ends it (a counter variable may not: its formula and conditions are any expression); put a waiting element such as a Pause in the loop`, l.path, l.node.id);
     }
   }
 

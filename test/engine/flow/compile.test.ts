@@ -173,6 +173,7 @@ t.test('a loop with no waiting element is rejected; a loop through a pause is fi
   const ps = problemsOf(loop);
   t.same(codes(ps), ['JCT_CYCLE_WITHOUT_WAIT $.elements[0]']);
   t.match(ps[0]!.message, /a → b/);
+  t.match(ps[0]!.message, /a counter variable may not.*put a waiting element such as a Pause in the loop/, 'why a counter is not enough, and what to do');
 
   const self = base();
   self.elements = [{ id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'a' } }] as never;

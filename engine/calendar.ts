@@ -35,8 +35,14 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 // The one capture group is the offset.
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
-export function isValidTimeZone(tz: string): boolean {
-  return IANAZone.create(tz).isValid;
+/**
+ * The one spelling of an IANA time zone, or undefined when `tz` is none. Intl reads names
+ * case-insensitively and resolves aliases, so "europe/paris" is "Europe/Paris" and
+ * "US/Eastern" is "America/New_York": reports and comparisons see one name per zone.
+ */
+export function canonicalTimeZone(tz: string): string | undefined {
+  if (!IANAZone.create(tz).isValid) return undefined;
+  return new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
 }
 
 /** Throws JCT_TIMEZONE_INVALID unless `tz` is an IANA time zone. */

@@ -7,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { schemaProblems } from './schema-problems.js';
 import { VirtualClock } from './clock.js';
 import { JunctionError } from './errors.js';
-import { isValidTimeZone, parseLocalDateTime } from './calendar.js';
+import { canonicalTimeZone, parseLocalDateTime } from './calendar.js';
 import { Engine } from './runtime/engine.js';
 import { Registry } from './module.js';
 import { CHANNELS, type DoNotContactEntry } from './person.js';
@@ -302,7 +302,7 @@ function readTimeline(raw: readonly unknown[], timeZone: string): Array<{ time: 
 /** The flow's time zone; UTC when it names none or an unknown one (the flow's validation reports that). */
 function flowTimeZone(flow: unknown): string {
   const tz = (flow as { settings?: { timeZone?: unknown } } | null)?.settings?.timeZone;
-  return typeof tz === 'string' && isValidTimeZone(tz) ? tz : 'UTC';
+  return (typeof tz === 'string' && canonicalTimeZone(tz)) || 'UTC';
 }
 
 /**

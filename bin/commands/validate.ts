@@ -11,11 +11,12 @@ import { readJson } from '../files.js';
 import { peopleFileFor } from '../workspace.js';
 
 export function validateCommand(registry: Registry, flowFile: string, given: string | undefined, out: (line: string) => void, env = process.env): number {
-  const people = new MemoryPeopleStore(new SystemClock());
+  const clock = new SystemClock();
+  const people = new MemoryPeopleStore(clock);
   const peopleFile = peopleFileFor(flowFile, given, env);
   if (peopleFile) loadPeople(readJson(peopleFile), people);
   const events = new EventCatalog(registry.events, people.events().values());
-  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog(), events });
+  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog(), events, now: clock.now() });
   const problems = result.ok ? [] : result.problems;
   if (problems.length === 0) {
     out(`${flowFile}: valid`);

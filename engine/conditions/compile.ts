@@ -1,8 +1,9 @@
 // Compiles Segment Audience conditions (schema.ts) into tests. Every check, parse and
-// operator choice happens here, once; a test only reads a value and compares. Real-time
-// segments of the people store use the same conditions, without flow variables.
+// operator choice happens here, once; a test only reads a value and compares (a value with
+// {{placeholders}} is parsed again when what it fills in changes: placeholders.ts). Real-time
+// segments of the people store and entry points use the same conditions, without flow variables.
 import type { TSchema } from '@sinclair/typebox';
-import { nextWeekdayTime, requireTimeZone } from '../calendar.js';
+import { checkDurationLength, nextWeekdayTime, requireTimeZone } from '../calendar.js';
 import { JunctionError } from '../errors.js';
 import { schemaProblems } from '../schema-problems.js';
 import type { AttributeCatalog } from '../people/catalog.js';
@@ -15,6 +16,8 @@ import type { Value, ValueType } from '../values.js';
 import type { ConditionScope, TypeOperators } from './define.js';
 import { attributeOperators, operatorsFor } from './operators.js';
 import { clockFollowing } from './dates.js';
+import { durationOf } from './operands.js';
+import { prepareValue } from './placeholders.js';
 import { ALL_HISTORY, compileEventCondition } from './events.js';
 import { AllGroupShape, AnyGroupShape, AttributeConditionSchema, VariableConditionSchema, type Condition } from './schema.js';
 
@@ -50,6 +53,14 @@ const NO_VARIABLES: ReadonlyMap<string, ValueType> = new Map();
 const NO_VARS: Readonly<Record<string, Value>> = Object.freeze({});
 
 /**
+ * The context an entry point compiles its conditions in: they are tested before anyone is a
+ * participant, so no flow variable has a value and a {{placeholder}} naming one is unknown.
+ */
+export function entryContext<T extends ConditionContext>(ctx: T): T {
+  return { ...ctx, variables: NO_VARIABLES };
+}
+
+/**
  * Compiles the rule of a real-time segment, tested in `timeZone`; a rule with relative date
  * conditions says when time alone may change its result (SegmentRule.nextMidnight or
  * nextChange). Throws JunctionError
@@ -63,7 +74,7 @@ export function compileSegmentRule(raw: unknown, catalog: AttributeCatalog, time
   };
   const compiler = new ConditionCompiler({ attributes: catalog, variables: NO_VARIABLES, problem });
   const compiled = compiler.group(raw, '');
-  if (!compiled || compiler.failed) {
+  if (!compiled || problems.length > 0) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
     throw new JunctionError('JCT_SEGMENT_RULE_INVALID', `the segment rule has ${problems.length} problem(s): ${list}`, {
       problems,
@@ -128,7 +139,7 @@ class ConditionCompiler {
     const c = raw as Condition;
     const source = 'variable' in c ? this.variable(c.variable, path) : this.attribute(c.attribute, path);
     if (!source) return undefined;
-    const prepared = source.operators.prepare(c.operator, c.value);
+    const prepared = prepareValue(source.operators, c.operator, c.value, this.ctx, `${path}.value`);
     if (!prepared) {
       const allowed = source.operators.names.join(', ');
       const message = `"${c.operator}" does not apply to ${source.label} (${source.type}); use one of: ${allowed}`;
@@ -139,6 +150,8 @@ class ConditionCompiler {
       this.report('JCT_CONDITION_VALUE', `"${c.operator}" on ${source.label} ${prepared.problem}`, `${path}.value`);
       return undefined;
     }
+    // Told, not failed: a flow launched before the cap keeps its condition (RULES_ADDED_LATER).
+    checkDurationLength(durationOf(c.value), 'a duration in a condition', `${path}.value`, this.ctx);
     const test = prepared.value;
     const read = source.read;
     const clock = source.type === 'date' || source.type === 'datetime' ? clockFollowing(source.type === 'date', c.operator, c.value) : undefined;
@@ -149,8 +162,8 @@ class ConditionCompiler {
 
   /** An event condition counts the whole kept history (see events.ts). */
   private event(raw: Record<string, unknown>, path: string): CompiledCondition | undefined {
-    const problem = (code: string, message: string, subpath = '') => this.report(code, message, subpath);
-    const compiled = compileEventCondition(raw, { ...this.ctx, problem }, path);
+    const compiled = compileEventCondition(raw, this.ctx, path);
+    if (!compiled) this.failed = true;
     return compiled && { test: (scope) => compiled.test(scope, ALL_HISTORY) };
   }
 

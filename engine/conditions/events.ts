@@ -10,12 +10,15 @@
 // duration); without it the whole kept history counts (the retention, 90 days by default).
 // Each user of a condition may narrow it further (EventBounds): Wait for an event counts only
 // events recorded after the person arrived; the entry point only those since the flow went live.
-// `where` filters by the event's properties with the operators of each property's type;
+// `where` filters by the event's properties with the operators of each property's type (its
+// values may name variables and attributes with {{placeholders}}, see placeholders.ts);
 // `element` (channel events only) keeps the events about messages one element of this flow sent.
 import type { Static } from '@sinclair/typebox';
-import { subtractDuration } from '../calendar.js';
+import { checkDurationLength, subtractDuration } from '../calendar.js';
 import { schemaProblems } from '../schema-problems.js';
 import { operatorsFor } from './operators.js';
+import { durationOf } from './operands.js';
+import { prepareValue } from './placeholders.js';
 import { EventConditionSchema, type EventCondition, type PropertyConditionSchema } from './schema.js';
 import type { ConditionScope } from './define.js';
 import type { CompileContext } from '../element.js';
@@ -47,7 +50,7 @@ export interface CompiledEventCondition {
 }
 
 /** What compiling an event condition needs of an element's CompileContext. */
-export type EventConditionContext = Pick<CompileContext, 'problem'> & Partial<Pick<CompileContext, 'flow' | 'events'>>;
+export type EventConditionContext = Pick<CompileContext, 'problem' | 'attributes' | 'variables'> & Partial<Pick<CompileContext, 'flow' | 'events'>>;
 
 /** Compiles one event condition, reporting problems under `path`; undefined when there were any. */
 export function compileEventCondition(raw: unknown, ctx: EventConditionContext, path: string): CompiledEventCondition | undefined {
@@ -70,7 +73,8 @@ export function compileEventCondition(raw: unknown, ctx: EventConditionContext, 
     ctx.problem(code, message, path + sub);
   };
   if (c.times && !c.happened) report('JCT_CONDITION_INVALID', '"times" counts events that happened; remove it or set "happened": true', '.times');
-  const filters = (c.where ?? []).map((w, i) => propertyTest(info, w, (code, message, sub) => report(code, message, `.where[${i}]${sub}`)));
+  checkDurations(c, path, ctx);
+  const filters = (c.where ?? []).map((w, i) => propertyTest(info, w, `${path}.where[${i}]`, ctx, (code, message, sub) => report(code, message, `.where[${i}]${sub}`)));
   const element = c.element === undefined ? undefined : elementFilter(info, c.element, ctx, report);
   if (!ok) return undefined;
   return build(c, [...(filters as PropertiesTest[]), ...(element ? [element] : [])]);
@@ -78,7 +82,13 @@ export function compileEventCondition(raw: unknown, ctx: EventConditionContext, 
 
 type Report = (code: string, message: string, sub: string) => void;
 
-function propertyTest(info: EventInfo, w: Static<typeof PropertyConditionSchema>, report: Report): PropertiesTest | undefined {
+/** The window and the filters' durations at most 100 years; told, not failed, so a flow launched before the cap keeps its condition. */
+function checkDurations(c: EventCondition, path: string, ctx: EventConditionContext): void {
+  checkDurationLength(c.within, 'an event window', `${path}.within`, ctx);
+  c.where?.forEach((w, i) => checkDurationLength(durationOf(w.value), 'a duration in a property filter', `${path}.where[${i}].value`, ctx));
+}
+
+function propertyTest(info: EventInfo, w: Static<typeof PropertyConditionSchema>, path: string, ctx: EventConditionContext, report: Report): PropertiesTest | undefined {
   const type = info.byName.get(w.property);
   if (!type) {
     const known = info.properties.map((p) => p.name).join(', ') || 'none';
@@ -86,7 +96,7 @@ function propertyTest(info: EventInfo, w: Static<typeof PropertyConditionSchema>
     return undefined;
   }
   const operators = operatorsFor(type);
-  const prepared = operators.prepare(w.operator, w.value);
+  const prepared = prepareValue(operators, w.operator, w.value, ctx, `${path}.value`);
   if (!prepared) {
     report('JCT_OPERATOR_INVALID', `"${w.operator}" does not apply to property "${w.property}" (${type}); use one of: ${operators.names.join(', ')}`, '.operator');
     return undefined;

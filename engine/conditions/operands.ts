@@ -31,6 +31,9 @@ export function normalizedText(description: string, normalize: (text: string) =>
 
 export const TEXT = normalizedText('a text that is not blank (isEmpty tests for no value)', fold);
 
-export const DURATION = operand<Duration>('a duration such as { "amount": 3, "unit": "days" }', (raw) =>
-  TypeValue.Check(DurationSchema, raw) ? raw : undefined,
-);
+/** `raw` when it is a duration { amount, unit }. */
+export function durationOf(raw: unknown): Duration | undefined {
+  return TypeValue.Check(DurationSchema, raw) ? raw : undefined;
+}
+
+export const DURATION = operand<Duration>('a duration such as { "amount": 3, "unit": "days" }', durationOf);

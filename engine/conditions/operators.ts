@@ -2,12 +2,13 @@
 //   - Text compares case-insensitively and ignores surrounding spaces ("zagreb " is
 //     "Zagreb"); blank text counts as empty.
 //   - Numbers: whole and decimal share one table; a whole attribute may be compared with 17.5.
-//   - Lists: contains = some element contains the text; is = some element equals the value;
-//     isNot = no element does. An empty list is empty.
+//   - Lists: is and contains = some element equals the value (["premium"] does not contain
+//     "prem"); isNot = no element does. An empty list is empty. Other lists compare their
+//     elements like text. The contact lists search inside their elements instead:
 //       phone: is/isNot take a valid number in international format and compare in E.164;
-//              contains takes digits ("385 91") and looks for them in the number.
-//       email: is/isNot take an address and compare it normalized (lower case).
-//       other lists compare their elements like text.
+//              contains takes digits ("385 91") and looks for them in a number.
+//       email: is/isNot take an address and compare it normalized (lower case); contains
+//              looks for the text in an address ("example.com").
 import type { AttributeInfo } from '../people/catalog.js';
 import { normalizeEmail, normalizePhone } from '../people/contacts.js';
 import type { ValueType } from '../values.js';
@@ -43,8 +44,8 @@ const NUMBER_OPERATORS = typeOperators((v) => (typeof v === 'number' && Number.i
 interface ListKind {
   /** The operand of is and isNot, normalized like the elements. */
   readonly whole: Operand<string>;
-  /** The operand of contains. */
-  readonly part: Operand<string>;
+  /** The operand of a contains that looks inside elements; without it, contains means has an element equal to the value. */
+  readonly part?: Operand<string>;
   /** An element in the form the operands are compared with. */
   element(item: unknown): string;
 }
@@ -58,7 +59,7 @@ function listOperators(kind: ListKind): TypeOperators {
   return typeOperators((v) => (Array.isArray(v) && v.length > 0 ? v : undefined), {
     is: operator(kind.whole, has),
     isNot: operator(kind.whole, isNot, MATCHES_EMPTY),
-    contains: operator(kind.part, (o) => (list: readonly unknown[]) => list.some((item) => kind.element(item).includes(o))),
+    contains: kind.part ? operator(kind.part, (o) => (list: readonly unknown[]) => list.some((item) => kind.element(item).includes(o))) : operator(kind.whole, has),
     ...PRESENCE,
   });
 }
@@ -83,7 +84,7 @@ const BY_TYPE: Readonly<Record<ValueType, TypeOperators>> = {
   whole: NUMBER_OPERATORS,
   date: DATE_OPERATORS,
   datetime: DATETIME_OPERATORS,
-  list: listOperators({ whole: TEXT, part: TEXT, element: (item) => fold(String(item)) }),
+  list: listOperators({ whole: TEXT, element: (item) => fold(String(item)) }),
 };
 
 export function operatorsFor(type: ValueType): TypeOperators {

@@ -39,7 +39,7 @@ const OperatorValue = Type.Optional(
   Type.Unknown({
     description:
       'true/false, a number, a text, a date "YYYY-MM-DD" or date-time, or a duration { "amount": 3, "unit": "days" }, ' +
-      'as the operator needs; none for isEmpty, isNotEmpty and wasToday',
+      'as the operator needs; none for isEmpty, isNotEmpty and wasToday. Text may name a variable or attribute: "{{orderId}}", "{{person.city}}"',
   }),
 );
 
@@ -67,7 +67,7 @@ export const PropertyConditionSchema = Type.Object(
   {
     property: Type.String({ minLength: 1, description: 'A property of the event' }),
     operator: Type.String({ enum: [...OPERATORS], description: 'Which operators apply depends on the property type' }),
-    value: Type.Optional(Type.Unknown({ description: 'As the operator needs (see attribute conditions)' })),
+    value: Type.Optional(Type.Unknown({ description: 'As the operator needs (see attribute conditions), {{placeholders}} too' })),
   },
   { additionalProperties: false },
 );

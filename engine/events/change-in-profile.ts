@@ -8,7 +8,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type EntryHost } from '../element.js';
 import { AttributeConditionSchema } from '../conditions/schema.js';
-import { compileCondition, type CompiledCondition } from '../conditions/compile.js';
+import { compileCondition, entryContext, type CompiledCondition } from '../conditions/compile.js';
 import type { Duration } from '../flow-schema.js';
 import type { PeopleChange } from '../store/interfaces.js';
 import { compileMoment, MomentFields, type Moment, type MomentKind } from './date-moment.js';
@@ -38,7 +38,7 @@ export default defineElement<Config, Prepared>({
   example: { attribute: 'city', operator: 'is', value: 'Zagreb' },
   branches: () => ['next'],
   compile: (config, ctx) => {
-    const condition = compileCondition({ attribute: config.attribute, operator: config.operator, value: config.value }, ctx, '');
+    const condition = compileCondition({ attribute: config.attribute, operator: config.operator, value: config.value }, entryContext(ctx), '');
     if (!condition) return undefined;
     const kind = MOMENT_OF[config.operator];
     const dated = kind !== undefined && isDate(config.attribute, ctx);

@@ -61,8 +61,13 @@ export interface Occurrence {
 const MIDNIGHT: TimeOfDay = { hour: 0, minute: 0 };
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Checks the attribute (a date or date-time) and the options (the offset found at `offsetPath`); undefined after reporting problems. */
-export function compileMoment(config: MomentConfig, ctx: Pick<CompileContext, 'attributes' | 'problem' | 'timeZone'>, offsetPath = '.offset'): Moment | undefined {
+/**
+ * Checks the attribute (a date or date-time) and the options; undefined after reporting
+ * problems. The offset is at `.offset`, or at `valuePath` when it is a condition's value
+ * (Change in People Profile), whose length the condition's compile checks.
+ */
+export function compileMoment(config: MomentConfig, ctx: Pick<CompileContext, 'attributes' | 'problem' | 'timeZone'>, valuePath?: string): Moment | undefined {
+  const offsetPath = valuePath ?? '.offset';
   const info = ctx.attributes.get(config.attribute);
   if (!info) {
     ctx.problem('JCT_ATTRIBUTE_UNKNOWN', `unknown attribute "${config.attribute}"; define it as a custom attribute of type date or datetime`, '.attribute');
@@ -78,7 +83,7 @@ export function compileMoment(config: MomentConfig, ctx: Pick<CompileContext, 'a
     ctx.problem('JCT_MOMENT_OFFSET', message, offsetPath);
     return undefined;
   }
-  checkDurationLength(config.offset, 'an offset', offsetPath, ctx);
+  if (valuePath === undefined) checkDurationLength(config.offset, 'an offset', offsetPath, ctx);
   if (config.atTime !== undefined && info.type === 'datetime' && wantsOffset) {
     ctx.problem('JCT_MOMENT_TIME', `a date-time attribute has its own time; atTime applies to date attributes and to isToday, isTomorrow and wasYesterday`, '.atTime');
     return undefined;

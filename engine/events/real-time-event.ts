@@ -7,6 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type EventEntry } from '../element.js';
 import { ALL_HISTORY, type EventBounds } from '../conditions/events.js';
+import { entryContext } from '../conditions/compile.js';
 import { allHold, compileConditions, compileMappings, conditionScope, EventConditionsSchema, mappedValues, VariableMappingsSchema } from './event-conditions.js';
 
 const Config = Type.Object(
@@ -36,7 +37,7 @@ export default defineElement<Config, EventEntry>({
   branches: () => ['next'],
   triggeredBy: 'event',
   compile: (config, ctx) => {
-    const conditions = compileConditions(config.conditions, ctx, '.conditions');
+    const conditions = compileConditions(config.conditions, entryContext(ctx), '.conditions');
     const mappings = conditions && compileMappings(config.variables ?? [], conditions, ctx, '.variables');
     if (!conditions || !mappings) return NOT_COMPILED;
     const starters = conditions.filter((c) => c.happened);

@@ -34,11 +34,14 @@ interface Slot {
 
 type Part = string | Slot;
 
+/** What compiling a template needs of an element's CompileContext. */
+export type TemplateContext = Pick<CompileContext, 'attributes' | 'variables' | 'problem'>;
+
 const PLACEHOLDER = /\{\{\s*(.*?)\s*\}\}/g;
 const PERSON_PREFIX = 'person.';
 
 /** Compiles `text`; reports each unknown placeholder at `subpath` and then returns undefined. */
-export function compileTemplate(text: string, ctx: CompileContext, subpath: string): CompiledTemplate | undefined {
+export function compileTemplate(text: string, ctx: TemplateContext, subpath: string): CompiledTemplate | undefined {
   const parts: Part[] = [];
   let unknown = false;
   let last = 0;
@@ -58,7 +61,7 @@ export function compileTemplate(text: string, ctx: CompileContext, subpath: stri
   return build(text, parts.filter((part) => part !== ''));
 }
 
-function resolveName(name: string, ctx: CompileContext): Slot | undefined {
+function resolveName(name: string, ctx: TemplateContext): Slot | undefined {
   if (name.startsWith(PERSON_PREFIX)) {
     const attribute = ctx.attributes.get(name.slice(PERSON_PREFIX.length));
     return attribute && {

@@ -46,6 +46,8 @@ export interface CompileOptions {
   /** Default: the built-in events and those the registry's modules declare (no custom ones). */
   events?: EventCatalog;
   version?: number;
+  /** The time now (epoch ms), to refuse a schedule that has ended; leave it out for a version launched before. */
+  now?: number;
   /** Codes of problems that do not fail the compile: they are listed in `tolerated` instead. */
   tolerate?: ReadonlySet<string>;
 }
@@ -55,8 +57,8 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
 /**
  * Rules added after flows that break them could have been launched: a 100-year cap on
  * durations, RE2 syntax for `matches()` patterns, no IVR element after a wait that ends the
- * call, a goal that names a known event, placeholders an Update variable value fills in
- * (they were kept as written before). A launched version that breaks one keeps running after
+ * call, a goal that names a known event, placeholders that Update variable values, condition
+ * values and event filters fill in (they were kept as written before), re-entry off with no delay or limits beside it. A launched version that breaks one keeps running after
  * an upgrade (recovery says so once); a new version must follow them.
  */
 export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
@@ -65,6 +67,7 @@ export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_IVR_CALL_LOST',
   'JCT_GOAL_UNKNOWN',
   'JCT_PLACEHOLDER_UNKNOWN',
+  'JCT_REENTRY_CONFLICT',
 ]);
 
 /** Validates and compiles; never throws for a bad document. */
@@ -174,7 +177,7 @@ class FlowCompiler {
     this.located.forEach((l) => this.compileNode(l));
     const indexOf = new Map(this.located.map((l, i) => [l.node.id, i]));
     const wiring = this.located.map((l) => this.wire(l, indexOf));
-    const settings = compileSettings(this.flow, this.timeZone, (path) => this.context(path, undefined), this.report);
+    const settings = compileSettings(this.flow, this.timeZone, (path) => this.context(path, undefined), this.report, this.options.now);
     if (!this.located.every((l) => l.valid)) return undefined;
     this.checkGraph(wiring);
     return this.build(wiring, indexOf, settings);
@@ -280,7 +283,7 @@ class FlowCompiler {
     for (const cycle of cyclesWithoutWait(graph)) {
       const ids = cycle.map((i) => this.located[i]!.node.id);
       const l = this.located[cycle[0]!]!;
-      this.report('JCT_CYCLE_WITHOUT_WAIT', `elements ${ids.join(' → ')} form a loop with no waiting element; a participant would loop forever`, l.path, l.node.id);
+      this.report('JCT_CYCLE_WITHOUT_WAIT', `elements ${ids.join(' → ')} form a loop with no waiting element: every round would run in the same moment, and validation cannot see what ends it (a counter variable may not: its formula and conditions are any expression); put a waiting element such as a Pause in the loop`, l.path, l.node.id);
     }
   }
 

@@ -2,7 +2,7 @@
 // typed flow variables with their static or formula defaults.
 import type { CompileContext } from '../element.js';
 import { coerceValue, type Value, type ValueType } from '../values.js';
-import { checkDurationLength, isValidTimeZone, parseLocalDateTime } from '../calendar.js';
+import { canonicalTimeZone, checkDurationLength, parseLocalDateTime } from '../calendar.js';
 import { compileExpression, type CompiledExpression } from '../expressions/cel.js';
 import { isExpressionName } from '../expressions/environment.js';
 import type { Duration, FlowDefinition, Reentry, VariableDefinition } from '../flow-schema.js';
@@ -33,9 +33,11 @@ export interface CompiledSettings {
 
 type Report = (code: string, message: string, path: string) => void;
 
+/** The flow's time zone in its canonical spelling (see canonicalTimeZone); UTC, reported, when it is unknown. */
 export function compileTimeZone(flow: FlowDefinition, report: Report): string {
   const tz = flow.settings?.timeZone ?? 'UTC';
-  if (isValidTimeZone(tz)) return tz;
+  const canonical = canonicalTimeZone(tz);
+  if (canonical) return canonical;
   report('JCT_TIMEZONE_INVALID', `unknown time zone "${tz}"; use an IANA name such as Europe/Zagreb`, '$.settings.timeZone');
   return 'UTC';
 }
@@ -58,13 +60,17 @@ export function compileSettings(
   timeZone: string,
   contextAt: (path: string) => CompileContext,
   report: Report,
+  now?: number,
 ): CompiledSettings {
   const s = flow.settings ?? {};
   const start = compileInstant(s.schedule?.start, timeZone, '$.settings.schedule.start', report);
   const end = compileInstant(s.schedule?.end, timeZone, '$.settings.schedule.end', report);
   if (start !== undefined && end !== undefined && end <= start) {
     report('JCT_SCHEDULE_INVALID', 'the schedule ends before it starts', '$.settings.schedule.end');
+  } else if (end !== undefined && now !== undefined && end <= now) {
+    report('JCT_SCHEDULE_ENDED', `the schedule ended at ${s.schedule?.end}, before now; set a later end or none`, '$.settings.schedule.end');
   }
+  checkReentryOff(s.reentry, report);
   checkReentryDurations(s.reentry, contextAt('$.settings.reentry'));
   if (s.goal) checkGoalEvent(s.goal.event, contextAt('$.settings.goal'));
   return {
@@ -80,6 +86,15 @@ export function compileSettings(
     goal: s.goal?.event,
     variables: (s.variables ?? []).map((v, i) => compileVariable(v, contextAt(`$.settings.variables[${i}]`), report)),
   };
+}
+
+/** With re-entry off a person enters once: a delay or limits would never apply, so they are refused rather than ignored. */
+function checkReentryOff(reentry: Reentry | undefined, report: Report): void {
+  if (reentry?.enabled !== false) return;
+  const unused = [...(reentry.delay ? ['a delay'] : []), ...(reentry.limits?.length ? ['limits'] : [])];
+  if (unused.length === 0) return;
+  const message = `re-entry is off, so a person enters once and ${unused.join(' and ')} would never apply; remove ${unused.length > 1 ? 'them' : 'it'} or turn re-entry on`;
+  report('JCT_REENTRY_CONFLICT', message, '$.settings.reentry.enabled');
 }
 
 /** The re-entry delay and each limit's window: as long as a wait at most, or the time they reach is no date. */

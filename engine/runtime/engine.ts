@@ -445,7 +445,7 @@ export class Engine {
   // ── flow definitions and lifecycle ──────────────────────────────────────────
 
   validate(doc: unknown): Problem[] {
-    const r = compileFlow(doc, this.compileOptions());
+    const r = compileFlow(doc, { ...this.compileOptions(), now: this.clock.now() });
     return r.ok ? [] : r.problems;
   }
 
@@ -469,7 +469,7 @@ export class Engine {
     const record = this.record(flowId);
     if (!record) throw unknownFlow(flowId);
     if (record.status !== 'draft') throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no draft to launch (latest version is ${record.status})`);
-    const flow = compileFlowOrThrow(record.definition, { ...this.compileOptions(), version: record.version });
+    const flow = compileFlowOrThrow(record.definition, { ...this.compileOptions(), version: record.version, now: this.clock.now() });
     const original = this.versions.of(flowId)[0];
     if (original) checkNewVersion(original.flow, flow);
     this.checkNothingHeld(flow);

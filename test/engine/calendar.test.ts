@@ -2,7 +2,7 @@ import t from 'tap';
 import {
   addDuration,
   atLocalTime,
-  isValidTimeZone,
+  canonicalTimeZone,
   localDate,
   nextLocalTime,
   nextWeekdayTime,
@@ -22,11 +22,14 @@ const NY = 'America/New_York';
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-t.test('isValidTimeZone accepts IANA names only', async (t) => {
-  t.ok(isValidTimeZone(ZG));
-  t.ok(isValidTimeZone('UTC'));
-  t.notOk(isValidTimeZone('Mars/Olympus_Mons'));
-  t.notOk(isValidTimeZone(''));
+t.test('canonicalTimeZone accepts IANA names only, in any case, and gives one spelling', async (t) => {
+  t.equal(canonicalTimeZone(ZG), ZG);
+  t.equal(canonicalTimeZone('UTC'), 'UTC');
+  t.equal(canonicalTimeZone('europe/paris'), 'Europe/Paris');
+  t.equal(canonicalTimeZone('AMERICA/NEW_YORK'), NY);
+  t.equal(canonicalTimeZone('US/Eastern'), NY, 'an alias is its zone');
+  t.equal(canonicalTimeZone('Mars/Olympus_Mons'), undefined);
+  t.equal(canonicalTimeZone(''), undefined);
   t.throws(() => requireTimeZone('Mars/Olympus_Mons'), { code: 'JCT_TIMEZONE_INVALID' });
 });
 

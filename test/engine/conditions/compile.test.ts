@@ -233,6 +233,62 @@ t.test('compileSegmentRule throws every problem at once', async (t) => {
   });
 });
 
+t.test('a duration longer than 100 years is reported, yet the condition compiles (a flow launched before keeps it)', async (t) => {
+  const { ctx, problems } = context({ due: 'datetime' });
+  const group = {
+    any: [
+      { attribute: 'createdAt', operator: 'wasWithin', value: { amount: 1e9, unit: 'days' } },
+      { variable: 'due', operator: 'willBeMoreThan', value: { amount: 36_525, unit: 'days' } },
+    ],
+  };
+  const c = compileGroup(group, ctx, '.conditions');
+  t.match(problems, [{ code: 'JCT_DURATION_TOO_LONG', path: '.conditions.any[0].value.amount', message: /a duration in a condition lasts at most 100 years/ }]);
+  t.equal(problems.length, 1, '100 years is allowed');
+  t.ok(c);
+  t.throws(() => compileSegmentRule({ all: [group.any[0]] }, catalog), {
+    code: 'JCT_SEGMENT_RULE_INVALID',
+    details: { problems: [{ code: 'JCT_DURATION_TOO_LONG', path: '$.all[0].value.amount' }] },
+  });
+});
+
+t.test('values fill in {{placeholders}} of variables and attributes, read at each test', async (t) => {
+  const { ctx, problems } = context({ home: 'text', min: 'whole', since: 'date' });
+  const check = (condition: object, p: Person, vars: Record<string, Value>) => {
+    const c = compileGroup({ all: [condition] }, ctx, '.c');
+    if (!c) throw new Error(JSON.stringify(problems));
+    return c.test(scope(p, vars));
+  };
+  const ana = person({ standard: { city: 'Zagreb', createdAt: '2026-03-20T10:00:00.000Z' }, custom: { age: 30, plan: 'zagreb' } });
+  const home = { attribute: 'city', operator: 'is', value: '{{ home }}' };
+  t.ok(check(home, ana, { home: ' zagreb' }), 'text compares as text does: case and spaces aside');
+  t.notOk(check(home, ana, { home: 'Split' }));
+  t.notOk(check(home, ana, {}), 'an empty placeholder fits no operand: false');
+  const c = compileGroup({ all: [{ attribute: 'age', operator: 'greaterOrEqual', value: '{{min}}' }] }, ctx, '.c')!;
+  t.same([18, 30, 31, null].map((min) => c.test(scope(ana, { min }))), [true, true, false, false], 'one condition follows the value from test to test');
+  t.ok(check({ attribute: 'plan', operator: 'is', value: '{{person.city}}' }, ana, {}), 'an attribute');
+  t.ok(check({ attribute: 'createdAt', operator: 'since', value: '{{since}}' }, ana, { since: '2026-03-20' }));
+  t.notOk(check({ attribute: 'createdAt', operator: 'since', value: '{{since}}' }, ana, { since: '2026-03-21' }));
+  t.ok(check({ attribute: 'city', operator: 'is', value: 'Zagreb {{' }, person({ standard: { city: 'zagreb {{' } }), {}), 'an unclosed brace is text');
+  t.same(problems, []);
+});
+
+t.test('placeholder problems: unknown names, an operator that takes no value or does not apply', async (t) => {
+  const { ctx, problems } = context({ home: 'text' });
+  const group = {
+    all: [
+      { attribute: 'city', operator: 'is', value: '{{nowhere}}' },
+      { attribute: 'city', operator: 'isEmpty', value: '{{home}}' },
+      { attribute: 'age', operator: 'startsWith', value: '{{home}}' },
+    ],
+  };
+  compileGroup(group, ctx, '.c');
+  t.same(problems.map((p) => `${p.code} ${p.path}`), [
+    'JCT_PLACEHOLDER_UNKNOWN .c.all[0].value',
+    'JCT_CONDITION_VALUE .c.all[1].value',
+    'JCT_OPERATOR_INVALID .c.all[2].operator',
+  ]);
+});
+
 t.test('ConditionGroupSchema describes the same groups', async (t) => {
   const valid = { all: [{ attribute: 'city', operator: 'is', value: 'Zagreb' }, { any: [{ variable: 'vip', operator: 'isEmpty' }] }] };
   t.ok(TypeValue.Check(ConditionGroupSchema, valid));

@@ -281,8 +281,9 @@ const CASES: Case[] = [
     [undefined, 'isNotEmpty', NONE, false],
   ]),
   ...cases('list', [
-    [['Sports', 'Music'], 'contains', 'PORT', true],
-    [['Sports', 'Music'], 'contains', 'art', false],
+    [['Sports', 'Music'], 'contains', ' MUSIC ', true],
+    [['premium'], 'contains', 'prem', false],
+    [['Sports', 'Music'], 'contains', 'PORT', false],
     [[], 'contains', 'a', false],
     [null, 'contains', 'a', false],
     [['Sports', 'Music'], 'is', ' sports ', true],

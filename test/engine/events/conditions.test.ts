@@ -9,6 +9,7 @@ import t, { type Test } from 'tap';
 import { eventsModule } from '../../../engine/events/index.js';
 import { messagingModule } from '../../../engine/messaging/index.js';
 import { EventCatalog, checkEventDefinition } from '../../../engine/people/events.js';
+import { compileEventCondition } from '../../../engine/conditions/events.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { loadPeople } from '../../../engine/people-file.js';
@@ -163,6 +164,47 @@ t.test('an operator that does not fit the property type, and a value that does n
   expectProblems(t, w.engine.validate(waitFlow({ conditions: [{ event: 'viewItem', happened: true, where: [{ property: 'itemId', operator: 'sometimes', value: 'x' }] }] })), [
     { code: 'JCT_OPERATOR_INVALID', path: `${W}.conditions[0].where[0].operator` },
   ], 'an operator that is no operator at all');
+});
+
+t.test('an event window or a property filter duration longer than 100 years', async (t) => {
+  const w = shop();
+  const huge = { amount: 1e12, unit: 'hours' };
+  const condition = { event: 'viewItem', happened: true, within: huge, where: [{ property: 'at', operator: 'wasWithin', value: huge }] };
+  expectProblems(t, w.engine.validate(segmentFlow([condition])), [
+    { code: 'JCT_DURATION_TOO_LONG', path: `${S}.all[0].within.amount` },
+    { code: 'JCT_DURATION_TOO_LONG', path: `${S}.all[0].where[0].value.amount` },
+  ]);
+  expectProblems(t, w.engine.validate(waitFlow({ conditions: [{ ...condition, within: { amount: 100, unit: 'weeks' } }] })), [
+    { code: 'JCT_DURATION_TOO_LONG', path: `${W}.conditions[0].where[0].value.amount` },
+  ]);
+});
+
+t.test('property filters fill in {{placeholders}}; unknown ones are reported', async (t) => {
+  const w = shop();
+  const problems: Array<[string, string]> = [];
+  const ctx = {
+    attributes: w.people.catalog(),
+    variables: new Map([['item', 'text'] as const]),
+    events: w.engine.eventCatalog(),
+    problem: (code: string, _: string, path = '') => problems.push([code, path]),
+  };
+  const scope = (item: string) => ({ person: { id: 'p', standard: {}, custom: {}, phones: [], emails: [], tags: [], companies: [], lastContacted: {} }, vars: { item }, now: 0, timeZone: 'UTC' });
+  const filled = compileEventCondition({ event: 'viewItem', happened: true, where: [{ property: 'itemId', operator: 'is', value: '{{item}}' }] }, ctx, '$.c')!;
+  t.same(problems, []);
+  t.ok(filled.accepts({ itemId: 'A-1' }, scope('a-1')));
+  t.notOk(filled.accepts({ itemId: 'A-1' }, scope('B-2')));
+  const unknown = compileEventCondition({ event: 'viewItem', happened: true, where: [{ property: 'itemId', operator: 'is', value: '{{person.budget}}' }] }, ctx, '$.c')!;
+  t.same(problems, [['JCT_PLACEHOLDER_UNKNOWN', '$.c.where[0].value']], 'the catalog has no budget attribute');
+  t.ok(unknown.accepts({ itemId: '{{person.budget}}' }, scope('')), 'an unknown one is compared as written, as a flow launched before did');
+  expectProblems(t, w.engine.validate(waitFlow({ conditions: [{ event: 'viewItem', happened: true, where: [{ property: 'itemId', operator: 'is', value: '{{nope}}' }] }] })), [
+    { code: 'JCT_PLACEHOLDER_UNKNOWN', path: `${W}.conditions[0].where[0].value` },
+  ]);
+  const byItem = { event: 'viewItem', happened: true, where: [{ property: 'itemId', operator: 'is', value: '{{item}}' }] };
+  expectProblems(t, w.engine.validate(waitFlow({ conditions: [byItem] })), [], 'a wait reads the participant\'s variables');
+  expectProblems(t, w.engine.validate(entryFlow({ conditions: [byItem] })), [
+    { code: 'JCT_PLACEHOLDER_UNKNOWN', path: `${E}.conditions[0].where[0].value` },
+  ], 'an entry point has no participant whose variables it could read');
+  expectProblems(t, w.engine.validate(entryFlow({ conditions: [{ ...byItem, where: [{ property: 'itemId', operator: 'is', value: '{{person.firstName}}' }] }] })), [], 'attributes it can');
 });
 
 t.test('"times" with "happened": false', async (t) => {

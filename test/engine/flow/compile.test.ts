@@ -1,5 +1,5 @@
 import t from 'tap';
-import { compileFlow } from '../../../engine/flow/compile.js';
+import { compileFlow, RULES_ADDED_LATER } from '../../../engine/flow/compile.js';
 import { AttributeCatalog } from '../../../engine/people/catalog.js';
 import { EventCatalog } from '../../../engine/people/events.js';
 import type { Registry } from '../../../engine/module.js';
@@ -9,6 +9,10 @@ import { registryWith } from '../helpers.js';
 const core = registryWith();
 const problemsOf = (doc: unknown, attributes?: AttributeCatalog, registry: Registry = core): Problem[] => {
   const r = compileFlow(doc, { registry, attributes });
+  return r.ok ? [] : r.problems;
+};
+const compileProblems = (doc: unknown, now: number): Problem[] => {
+  const r = compileFlow(doc, { registry: core, now });
   return r.ok ? [] : r.problems;
 };
 const codes = (ps: Problem[]): string[] => ps.map((p) => `${p.code} ${p.path}`);
@@ -36,6 +40,12 @@ t.test('a valid flow compiles, with an automatic exit on every unconnected branc
   t.equal(r.flow.settings.reentry.enabled, true);
 });
 
+t.test('a time zone written in another case compiles to its canonical spelling', async (t) => {
+  const r = compileFlow({ ...base(), settings: { timeZone: 'europe/paris' } }, { registry: core });
+  t.ok(r.ok);
+  if (r.ok) t.equal(r.flow.settings.timeZone, 'Europe/Paris');
+});
+
 t.test('re-entry durations longer than 100 years are found at validation: the times they reach would not be dates', async (t) => {
   const reentry = {
     enabled: true,
@@ -47,6 +57,45 @@ t.test('re-entry durations longer than 100 years are found at validation: the ti
     'JCT_DURATION_TOO_LONG $.settings.reentry.limits[1].within.amount',
   ]);
   t.same(codes(problemsOf({ ...base(), settings: { reentry: { enabled: true, delay: { amount: 36_525, unit: 'days' } } } })), [], '100 years is allowed');
+});
+
+t.test('re-entry off with a delay or limits is refused: they would never apply', async (t) => {
+  const off = (extra: object) => codes(problemsOf({ ...base(), settings: { reentry: { enabled: false, ...extra } } }));
+  t.same(off({ delay: { amount: 1, unit: 'days' } }), ['JCT_REENTRY_CONFLICT $.settings.reentry.enabled']);
+  t.same(off({ limits: [{ count: 2, within: { amount: 7, unit: 'days' } }] }), ['JCT_REENTRY_CONFLICT $.settings.reentry.enabled']);
+  t.same(off({ limits: [] }), [], 'no limits is fine');
+  t.same(off({}), []);
+  const r = compileFlow({ ...base(), settings: { reentry: { enabled: false, delay: { amount: 1, unit: 'days' } } } }, { registry: core, tolerate: RULES_ADDED_LATER });
+  t.ok(r.ok, 'a version launched before the rule still compiles');
+});
+
+t.test('a schedule that has ended is refused against the clock, only when the compile is given one', async (t) => {
+  const doc = { ...base(), settings: { schedule: { end: '2026-01-01T00:00' } } };
+  const before = Date.parse('2025-12-31T23:59:59Z');
+  t.same(codes(compileProblems(doc, before)), []);
+  const ps = compileProblems(doc, Date.parse('2026-01-01T00:00:00Z'));
+  t.same(codes(ps), ['JCT_SCHEDULE_ENDED $.settings.schedule.end']);
+  t.match(ps[0]!.message, /ended at 2026-01-01T00:00/);
+  t.same(codes(problemsOf(doc)), [], 'no clock (a launched version recovering): not checked');
+});
+
+t.test('a condition duration longer than 100 years: refused in a new version, told in one launched before', async (t) => {
+  const doc = base();
+  doc.elements[0] = {
+    id: 'a',
+    type: 'segmentAudience',
+    config: {
+      segments: [{ conditions: { all: [{ attribute: 'createdAt', operator: 'wasWithin', value: { amount: 1e9, unit: 'days' } }, { event: 'flow.entered', happened: true, within: { amount: 1e9, unit: 'days' } }] } }],
+    },
+    branches: { '1': 'b' },
+  } as never;
+  t.same(codes(problemsOf(doc)), [
+    'JCT_DURATION_TOO_LONG $.elements[0].config.segments[0].conditions.all[0].value.amount',
+    'JCT_DURATION_TOO_LONG $.elements[0].config.segments[0].conditions.all[1].within.amount',
+  ]);
+  const r = compileFlow(doc, { registry: core, tolerate: RULES_ADDED_LATER });
+  t.ok(r.ok, 'compiles');
+  if (r.ok) t.equal(r.tolerated.length, 2);
 });
 
 t.test('not an object, wrong or future schemaVersion', async (t) => {
@@ -124,6 +173,7 @@ t.test('a loop with no waiting element is rejected; a loop through a pause is fi
   const ps = problemsOf(loop);
   t.same(codes(ps), ['JCT_CYCLE_WITHOUT_WAIT $.elements[0]']);
   t.match(ps[0]!.message, /a → b/);
+  t.match(ps[0]!.message, /a counter variable may not.*put a waiting element such as a Pause in the loop/, 'why a counter is not enough, and what to do');
 
   const self = base();
   self.elements = [{ id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'a' } }] as never;

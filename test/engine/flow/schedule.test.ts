@@ -159,3 +159,25 @@ t.test('an end not after the start asked for is refused even where no version ta
   t.equal(statusOf(w, 1), 'active', 'the flow did not end');
   t.same(w.engine.flowRecords()[0]!.definition.settings, {}, 'its schedule did not change');
 });
+
+t.test('launching a draft whose schedule has ended is refused; validation says why', async (t) => {
+  const w = world('2026-01-05T09:00:00Z');
+  w.engine.save(flow('f', [pauseDays('p', 1)], { schedule: { end: '2026-01-05T09:00' } }));
+  t.same(w.engine.validate(w.engine.flowRecords()[0]!.definition).map((p) => p.code), ['JCT_SCHEDULE_ENDED']);
+  t.throws(() => w.engine.launch('f'), { code: 'JCT_FLOW_INVALID' });
+  t.equal(statusOf(w, 1), 'draft');
+});
+
+t.test('a launched version whose end has passed recovers after a restart', async (t) => {
+  const w = world('2026-01-05T09:00:00Z');
+  w.people.upsert({ id: 'a' });
+  w.engine.save(flow('f', [pauseDays('p', 3)], { schedule: { end: '2026-01-06T09:00' } }));
+  w.engine.launch('f');
+  await w.engine.enter('f', 'a');
+  w.clock.advanceTo('2026-01-07T09:00:00Z');
+  await w.engine.durable();
+  const { engine, clock } = restart(w);
+  t.equal(engine.flowRecords().find((r) => r.version === 1)?.status, 'finishing');
+  clock.advanceTo('2026-01-09T09:00:00Z');
+  t.equal(engine.flowRecords().find((r) => r.version === 1)?.status, 'finished');
+});

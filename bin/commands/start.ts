@@ -5,6 +5,7 @@
 // it stops gracefully: no new connections, requests in flight finished, listeners closed, the
 // journal's last batch written, the store closed, exit 0. A start that fails once the store is
 // open closes what it opened, so the process ends with its error (exit 2) rather than lingering.
+// The journal's commit metrics are observed from the store's opening, so the start's commits count.
 // `--pretty` logs readable lines (pretty.ts).
 // The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
 // keys (gateway/auth): with none stored and none configured, a first admin key is printed once on stderr.
@@ -23,6 +24,7 @@ import { JunctionError, toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, ignoredVariables, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
+import { commitMetrics, type CommitMetrics } from '../../gateway/metrics.js';
 import type { KeyStore } from '../../gateway/auth/keys.js';
 import { shownUrl } from '../../engine/store/shown-url.js';
 import { packageFile, packageVersion, readJson } from '../files.js';
@@ -47,11 +49,13 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const people = new MemoryPeopleStore(clock);
   const opening = openKeysEarly(config);
   const { owned, backend } = await ownedStore(config, logger, opening);
+  const journal = new GroupCommit(backend, { flushMs: config.flushMs, onStoreChange: (err) => storeChanged(logger, err), onFailed: (err) => storeFailed(logger, err) });
+  const commits = commitMetrics(journal); // from the first commit: the start's count in /metrics too
   const engine = new Engine({
     clock,
     people,
     registry,
-    journal: new GroupCommit(backend, { flushMs: config.flushMs, onStoreChange: (err) => storeChanged(logger, err), onFailed: (err) => storeFailed(logger, err) }),
+    journal,
     partitions: config.partitions,
     logger,
     dedupWindowMs: config.dedupHours * 3600_000,
@@ -62,7 +66,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   /** What is open, closed in this order when Junction stops or its start fails (serveStore puts the app and listeners first). */
   const closers: Closer[] = [() => engine.close(), () => backend.close(), () => owned?.lease.release(), () => opening.close()];
   try {
-    await serveStore(config, engine, backend, people, { logger, opening, owned, closers });
+    await serveStore(config, engine, backend, people, { logger, opening, owned, closers, commits });
   } catch (err) {
     await closeAll(closers); // nothing may keep the process alive: it ends with the start's error
     throw err;
@@ -111,13 +115,15 @@ interface Serving {
   owned: { lease: ClusterLease; server: HeldServer } | undefined;
   /** The app and the listeners go first: they are closed before the engine. */
   closers: Closer[];
+  /** The journal's commit metrics, observed since the store opened. */
+  commits: CommitMetrics;
 }
 
 /**
  * Recovers the state, loads the people file and launches the flows folder, opens the API keys,
  * then serves HTTP and the modules' listeners; the first admin key is printed once it listens.
  */
-async function serveStore(config: JunctionConfig, engine: Engine, backend: JournalBackend, people: MemoryPeopleStore, { logger, opening, owned, closers }: Serving): Promise<void> {
+async function serveStore(config: JunctionConfig, engine: Engine, backend: JournalBackend, people: MemoryPeopleStore, { logger, opening, owned, closers, commits }: Serving): Promise<void> {
   const started = performance.now();
   if (config.people !== '') loadPeopleAtStart(config.people, people, backend.has('person'));
   const recovered = engine.recover(backend);
@@ -126,7 +132,7 @@ async function serveStore(config: JunctionConfig, engine: Engine, backend: Journ
   await engine.journal.flush();
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server });
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server, commitMetrics: commits });
   closers.unshift(() => app.close());
   stopOnSignal(logger, closers);
   const address = await serve(app, config, owned?.server).catch((err: unknown) => Promise.reject(listenError(err, config)));

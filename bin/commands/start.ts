@@ -4,7 +4,8 @@
 // the server it stood by on, which keeps the port meanwhile). On SIGINT/SIGTERM
 // it stops gracefully: no new connections, requests in flight finished, listeners closed, the
 // journal's last batch written, the store closed, exit 0. A start that fails once the store is
-// open closes what it opened, so the process ends with its error (exit 2) rather than lingering.
+// open closes what it opened, so the process ends with its error (exit 2) rather than lingering;
+// in a cluster, a store that fails to open once the lease is taken gives the lease and the held server up too.
 // The journal's commit metrics are observed from the store's opening, so the start's commits count.
 // `--pretty` logs readable lines (pretty.ts).
 // The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
@@ -162,15 +163,27 @@ async function serve(app: FastifyInstance, config: JunctionConfig, server: HeldS
   return server.address;
 }
 
-/** In a cluster, stands by until this process owns the partitions; then opens the store. If either fails, the keys being opened are given up. */
+/**
+ * In a cluster, stands by until this process owns the partitions; then opens the store. If either
+ * fails, the keys being opened are given up; a store that fails to open once the lease is taken
+ * also gives the lease up (another process may take over at once) and closes the held server,
+ * so that the process ends with the store's error rather than holding the partitions.
+ */
 async function ownedStore(config: JunctionConfig, logger: pino.Logger, keys: OpeningKeys): Promise<{ owned?: { lease: ClusterLease; server: HeldServer }; backend: JournalBackend }> {
+  let owned: { lease: ClusterLease; server: HeldServer } | undefined;
   try {
-    const owned = config.cluster ? await standBy(config, logger) : undefined;
+    owned = config.cluster ? await standBy(config, logger) : undefined;
     return { owned, backend: await openStore(config, logger, owned?.lease) };
   } catch (err) {
-    void keys.close();
+    await closeAll([() => keys.close(), () => owned?.lease.release(), () => owned && closeServer(owned.server)]);
     throw err;
   }
+}
+
+/** Closes the server this process stood by on, its open connections included. */
+function closeServer({ server }: HeldServer): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /**

@@ -15,14 +15,18 @@ import email from '../channels/email/index.js';
 import generic from '../channels/generic/index.js';
 import { ivrModule } from '../ivr/index.js';
 import { VOICE_MODULES } from '../ivr/providers.js';
+import { dirname, resolve } from 'node:path';
 import { loadModuleSettings, secretPaths, unknownVariables, type SettingsSpec } from '../config/modules.js';
 import type { JunctionConfig } from '../config/index.js';
 
 export const MODULES: readonly Module[] = [coreModule, messagingModule, eventsModule, ivrModule, twilio, vonage, plivo, telnyx, infobip, metaWhatsApp, email, generic, ...VOICE_MODULES];
 
-/** The registry of every module; with a configuration, each module's settings loaded from it and `env`. */
-export function assembleRegistry(config?: JunctionConfig, env: NodeJS.ProcessEnv = {}): Registry {
-  return new Registry(MODULES, config ? loadModuleSettings(settingsSpecs(), config.modules, env, config.dataDir) : {});
+/**
+ * The registry of every module; with a configuration, each module's settings loaded from it and
+ * `env` (file paths in `configFile`'s modules taken from its folder).
+ */
+export function assembleRegistry(config?: JunctionConfig, env: NodeJS.ProcessEnv = {}, configFile?: string): Registry {
+  return new Registry(MODULES, config ? loadModuleSettings(settingsSpecs(), config.modules, env, config.dataDir, configFile ? dirname(resolve(configFile)) : '') : {});
 }
 
 /** pino redaction paths of every module secret, for the configuration logged under `at`. */

@@ -3,7 +3,9 @@
 // JUNCTION_CORE_HTTP_TIMEOUT_MS; objects as JSON, lists as JSON or separated by commas), defaults applied and checked against the schema the module
 // declares. Secrets are named by the module and redacted wherever the settings are logged. A
 // string setting marked `dataPath: true` in its schema is a path inside the data directory: a
-// relative value is taken from there (an absolute one stays as it is).
+// relative value is taken from there (an absolute one stays as it is). One marked `filePath:
+// true` (a file Junction reads, e.g. a TLS key) given in the configuration file is taken from
+// the file's folder, like the file's other paths; given by a variable, from the current directory.
 import { isAbsolute, join } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -26,15 +28,18 @@ interface Problem {
 
 const INVALID = 'JCT_CONFIG_INVALID' as const;
 
-/** Settings by module name for every module that declares a schema; throws ConfigError naming each problem. */
-export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Readonly<Record<string, Settings>>, env: NodeJS.ProcessEnv, dataDir = ''): Record<string, Settings> {
+/**
+ * Settings by module name for every module that declares a schema; throws ConfigError naming each problem.
+ * `configFolder`: the folder of the configuration file the sections come from ("" for none).
+ */
+export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Readonly<Record<string, Settings>>, env: NodeJS.ProcessEnv, dataDir = '', configFolder = ''): Record<string, Settings> {
   const problems: Problem[] = unknownSections(specs, sections);
   const settings: Record<string, Settings> = {};
   for (const spec of specs) {
-    const merged = { ...(Value.Convert(spec.schema, sections[spec.name] ?? {}) as object), ...fromEnv(spec, env, problems) };
-    const value = Value.Default(spec.schema, merged) as Settings;
+    const section = relativeTo(spec.schema, 'filePath', Value.Convert(spec.schema, sections[spec.name] ?? {}) as Settings, configFolder);
+    const value = Value.Default(spec.schema, { ...section, ...fromEnv(spec, env, problems) }) as Settings;
     problems.push(...[...Value.Errors(spec.schema, value)].map((e) => ({ code: INVALID, path: `$.modules.${spec.name}${e.path.replace(/\//g, '.')}`, message: problemMessage(e) + setBy(spec.name, e.path, env) })));
-    settings[spec.name] = inDataDir(spec.schema, value, dataDir);
+    settings[spec.name] = relativeTo(spec.schema, 'dataPath', value, dataDir);
   }
   if (problems.length > 0) {
     throw new ConfigError(`configuration is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
@@ -42,13 +47,13 @@ export function loadModuleSettings(specs: readonly SettingsSpec[], sections: Rea
   return settings;
 }
 
-/** The settings with each relative `dataPath` setting taken from the data directory. */
-function inDataDir(schema: TSchema, settings: Settings, dataDir: string): Settings {
-  const properties = (schema as { properties?: Record<string, { dataPath?: boolean }> }).properties ?? {};
+/** The settings with each relative string setting the schema marks with `marker` taken from `folder`. */
+function relativeTo(schema: TSchema, marker: 'dataPath' | 'filePath', settings: Settings, folder: string): Settings {
+  const properties = (schema as { properties?: Record<string, Record<string, unknown>> }).properties ?? {};
   const resolved = { ...settings };
   for (const [name, property] of Object.entries(properties)) {
     const value = resolved[name];
-    if (property.dataPath === true && typeof value === 'string' && !isAbsolute(value)) resolved[name] = join(dataDir, value);
+    if (property[marker] === true && typeof value === 'string' && value !== '' && !isAbsolute(value)) resolved[name] = join(folder, value);
   }
   return resolved;
 }

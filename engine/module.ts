@@ -256,7 +256,11 @@ export interface ListenerDefinition {
 }
 
 export interface ModuleConfig {
-  /** The settings' schema; a string setting marked `dataPath: true` is a folder inside the data directory unless absolute (config/modules.ts). */
+  /**
+   * The settings' schema; a string setting marked `dataPath: true` is a folder inside the data
+   * directory unless absolute, one marked `filePath: true` a file whose relative path in the
+   * configuration file is taken from that file's folder (config/modules.ts).
+   */
   readonly schema: TSchema;
   /** Setting names whose values are secrets: never logged. */
   readonly secrets: readonly string[];

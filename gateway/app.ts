@@ -17,7 +17,7 @@ import { registerApi } from './api/index.js';
 import { registerFeed } from './feed.js';
 import { mountModuleRoutes } from './module-routes.js';
 import { registerOpenApi } from './openapi.js';
-import { registerMetrics } from './metrics.js';
+import { registerMetrics, type CommitMetrics } from './metrics.js';
 import { registerHealth } from './health.js';
 import { guard } from './auth/guard.js';
 import { registerNotify } from './api/notify.js';
@@ -46,6 +46,8 @@ export interface AppOptions {
   trustProxy?: string;
   /** A server listening already that the app serves once ready, instead of listening itself (cluster mode: the standby's). */
   server?: ListeningServer;
+  /** The journal's commit metrics, observed since before the state was recovered (`junction start`); default: observed from now on. */
+  commitMetrics?: CommitMetrics;
 }
 
 declare module 'fastify' {
@@ -85,7 +87,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
 
   const version = options.version ?? 'dev';
   registerOpenApi(app, version); // first: it collects the routes declared after it
-  registerMetrics(app, engine, errorCounts);
+  registerMetrics(app, engine, errorCounts, options.commitMetrics);
   registerHealth(app, engine, version);
 
   app.get('/flows', { config: { scope: 'reports' } }, async () => ({

@@ -4,7 +4,7 @@
 // or why it left, failures, and the effects (sends, webhooks) the step asked for. `?flow=<id>`
 // (repeatable) keeps only those flows. A client that reads too slowly is not allowed to grow
 // the server's memory: past 1 MiB unsent, messages are dropped and counted, and the next one
-// sent says how many were lost (`dropped`).
+// sent says how many were lost (`dropped`). When the app closes, the socket is closed as going away (websockets.ts).
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';

@@ -1,12 +1,14 @@
 // Prometheus metrics at GET /metrics, on a registry each app owns (several apps in one process
 // never share a series). One onResponse hook counts requests and their latency by route pattern
 // (never the raw URL) and status, and webhooks by provider (the module whose /webhooks route it
-// is); journal commits are observed through GroupCommit.observeCommits; participants per element,
+// is); journal commits are observed through GroupCommit.observeCommits, from before the state is
+// recovered when `junction start` passes its own (commitMetrics), so the start's commits count; participants per element,
 // outbox entries pending, error answers by code (errors.ts) and refused module socket messages
 // by socket and code (module-routes.ts) are read when scraped.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../engine/runtime/engine.js';
+import type { GroupCommit } from '../engine/store/journal.js';
 import type { Registry as ModuleRegistry } from '../engine/module.js';
 import type { ErrorCounts } from './errors.js';
 
@@ -14,10 +16,11 @@ import type { ErrorCounts } from './errors.js';
 const UNMATCHED = 'unmatched';
 
 /** Adds the hooks on `app` (so they see every route) and serves GET /metrics (scope `reports`). */
-export function registerMetrics(app: FastifyInstance, engine: Engine, errorCounts: ErrorCounts): void {
+export function registerMetrics(app: FastifyInstance, engine: Engine, errorCounts: ErrorCounts, commits = commitMetrics(engine.journal)): void {
   const registry = new Registry();
   countRequests(app, registry, webhookProviders(engine.registry));
-  observeCommits(app, engine, registry);
+  for (const metric of commits.metrics) registry.registerMetric(metric);
+  app.addHook('onClose', async () => commits.stop());
   readEngine(engine, registry);
   readErrors(errorCounts, registry);
   readSocketErrors(app, registry);
@@ -55,19 +58,29 @@ function webhookProviders(modules: ModuleRegistry): Map<string, string> {
   return new Map(modules.modules.flatMap((m) => (m.routes ?? []).filter((r) => r.url.startsWith('/webhooks/')).map((r) => [r.url, m.name] as const)));
 }
 
-function observeCommits(app: FastifyInstance, engine: Engine, registry: Registry): void {
+/** The journal's commit latency and batch sizes, observed until stop(); registered by an app's metrics. */
+export interface CommitMetrics {
+  readonly metrics: readonly [Histogram, Histogram];
+  stop(): void;
+}
+
+/**
+ * Starts observing the journal's commits; `junction start` does it before recovering the state,
+ * so the commits it makes while starting (recovery, flows launched) are counted too.
+ */
+export function commitMetrics(journal: GroupCommit): CommitMetrics {
   const seconds = new Histogram({
     name: 'junction_journal_commit_duration_seconds',
     help: 'Time the store took to write one group-commit batch',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [registry],
+    registers: [],
   });
-  const rows = new Histogram({ name: 'junction_journal_batch_rows', help: 'Rows in one group-commit batch', buckets: [1, 5, 20, 100, 500, 1000, 2000, 5000], registers: [registry] });
-  const stop = engine.journal.observeCommits((n, ms) => {
+  const rows = new Histogram({ name: 'junction_journal_batch_rows', help: 'Rows in one group-commit batch', buckets: [1, 5, 20, 100, 500, 1000, 2000, 5000], registers: [] });
+  const stop = journal.observeCommits((n, ms) => {
     rows.observe(n);
     seconds.observe(ms / 1000);
   });
-  app.addHook('onClose', async () => void stop());
+  return { metrics: [seconds, rows], stop: () => void stop() };
 }
 
 function readEngine(engine: Engine, registry: Registry): void {

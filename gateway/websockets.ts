@@ -1,7 +1,9 @@
 // The app's one WebSocket server (@fastify/websocket over ws), shared by the step feed and the
-// modules' sockets: its largest message, the closing of an upgrade that was refused, and the
-// answer to a plain HTTP request on a WebSocket's path.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// modules' sockets: its largest message, the closing of an upgrade that was refused, the
+// answer to a plain HTTP request on a WebSocket's path, and the closing of every socket when the
+// app closes (1001, going away, with a reason: a client knows Junction stops rather than seeing
+// 1005, no status).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JunctionError } from '../engine/errors.js';
 
 /**
@@ -11,7 +13,16 @@ import { JunctionError } from '../engine/errors.js';
  */
 export const MAX_SOCKET_MESSAGE_BYTES = 1024 * 1024;
 
-export const WEBSOCKET_OPTIONS = { options: { maxPayload: MAX_SOCKET_MESSAGE_BYTES } };
+/** The close code and reason every open socket gets when the app closes (Junction stops). */
+export const GOING_AWAY = { code: 1001, reason: 'Junction is stopping' } as const;
+
+export const WEBSOCKET_OPTIONS = { options: { maxPayload: MAX_SOCKET_MESSAGE_BYTES }, preClose: closeSockets };
+
+/** preClose hook: every open socket is closed as going away, then the WebSocket server. */
+function closeSockets(this: FastifyInstance, done: () => void): void {
+  for (const client of this.websocketServer.clients) client.close(GOING_AWAY.code, GOING_AWAY.reason);
+  this.websocketServer.close(() => done());
+}
 
 /**
  * onResponse hook: an upgrade refused before the plugin marked the request as a WebSocket one

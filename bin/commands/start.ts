@@ -4,7 +4,9 @@
 // the server it stood by on, which keeps the port meanwhile). On SIGINT/SIGTERM
 // it stops gracefully: no new connections, requests in flight finished, listeners closed, the
 // journal's last batch written, the store closed, exit 0. A start that fails once the store is
-// open closes what it opened, so the process ends with its error (exit 2) rather than lingering.
+// open closes what it opened, so the process ends with its error (exit 2) rather than lingering;
+// in a cluster, a store that fails to open once the lease is taken gives the lease and the held server up too.
+// The journal's commit metrics are observed from the store's opening, so the start's commits count.
 // `--pretty` logs readable lines (pretty.ts).
 // The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
 // keys (gateway/auth): with none stored and none configured, a first admin key is printed once on stderr.
@@ -23,6 +25,7 @@ import { JunctionError, toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, ignoredVariables, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
+import { commitMetrics, type CommitMetrics } from '../../gateway/metrics.js';
 import type { KeyStore } from '../../gateway/auth/keys.js';
 import { shownUrl } from '../../engine/store/shown-url.js';
 import { packageFile, packageVersion, readJson } from '../files.js';
@@ -35,7 +38,7 @@ import { setHeapHeadroom } from '../heap.js';
 
 export async function startCommand(configFile: string | undefined, pretty = false): Promise<void> {
   const config = withPackageExamples(loadConfig(process.env, configFile));
-  const registry = assembleRegistry(config, process.env);
+  const registry = assembleRegistry(config, process.env, configFile);
   const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
   const logger = pretty ? pino(options, prettyStream()) : pino(options);
   logger.info({ config: { ...config, redisUrl: config.redisUrl && shownUrl(config.redisUrl), databaseUrl: config.databaseUrl && shownUrl(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
@@ -47,11 +50,13 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const people = new MemoryPeopleStore(clock);
   const opening = openKeysEarly(config);
   const { owned, backend } = await ownedStore(config, logger, opening);
+  const journal = new GroupCommit(backend, { flushMs: config.flushMs, onStoreChange: (err) => storeChanged(logger, err), onFailed: (err) => storeFailed(logger, err) });
+  const commits = commitMetrics(journal); // from the first commit: the start's count in /metrics too
   const engine = new Engine({
     clock,
     people,
     registry,
-    journal: new GroupCommit(backend, { flushMs: config.flushMs, onStoreChange: (err) => storeChanged(logger, err), onFailed: (err) => storeFailed(logger, err) }),
+    journal,
     partitions: config.partitions,
     logger,
     dedupWindowMs: config.dedupHours * 3600_000,
@@ -62,7 +67,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   /** What is open, closed in this order when Junction stops or its start fails (serveStore puts the app and listeners first). */
   const closers: Closer[] = [() => engine.close(), () => backend.close(), () => owned?.lease.release(), () => opening.close()];
   try {
-    await serveStore(config, engine, backend, people, { logger, opening, owned, closers });
+    await serveStore(config, engine, backend, people, { logger, opening, owned, closers, commits });
   } catch (err) {
     await closeAll(closers); // nothing may keep the process alive: it ends with the start's error
     throw err;
@@ -111,13 +116,15 @@ interface Serving {
   owned: { lease: ClusterLease; server: HeldServer } | undefined;
   /** The app and the listeners go first: they are closed before the engine. */
   closers: Closer[];
+  /** The journal's commit metrics, observed since the store opened. */
+  commits: CommitMetrics;
 }
 
 /**
  * Recovers the state, loads the people file and launches the flows folder, opens the API keys,
  * then serves HTTP and the modules' listeners; the first admin key is printed once it listens.
  */
-async function serveStore(config: JunctionConfig, engine: Engine, backend: JournalBackend, people: MemoryPeopleStore, { logger, opening, owned, closers }: Serving): Promise<void> {
+async function serveStore(config: JunctionConfig, engine: Engine, backend: JournalBackend, people: MemoryPeopleStore, { logger, opening, owned, closers, commits }: Serving): Promise<void> {
   const started = performance.now();
   if (config.people !== '') loadPeopleAtStart(config.people, people, backend.has('person'));
   const recovered = engine.recover(backend);
@@ -126,7 +133,7 @@ async function serveStore(config: JunctionConfig, engine: Engine, backend: Journ
   await engine.journal.flush();
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server });
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server, commitMetrics: commits });
   closers.unshift(() => app.close());
   stopOnSignal(logger, closers);
   const address = await serve(app, config, owned?.server).catch((err: unknown) => Promise.reject(listenError(err, config)));
@@ -156,15 +163,27 @@ async function serve(app: FastifyInstance, config: JunctionConfig, server: HeldS
   return server.address;
 }
 
-/** In a cluster, stands by until this process owns the partitions; then opens the store. If either fails, the keys being opened are given up. */
+/**
+ * In a cluster, stands by until this process owns the partitions; then opens the store. If either
+ * fails, the keys being opened are given up; a store that fails to open once the lease is taken
+ * also gives the lease up (another process may take over at once) and closes the held server,
+ * so that the process ends with the store's error rather than holding the partitions.
+ */
 async function ownedStore(config: JunctionConfig, logger: pino.Logger, keys: OpeningKeys): Promise<{ owned?: { lease: ClusterLease; server: HeldServer }; backend: JournalBackend }> {
+  let owned: { lease: ClusterLease; server: HeldServer } | undefined;
   try {
-    const owned = config.cluster ? await standBy(config, logger) : undefined;
+    owned = config.cluster ? await standBy(config, logger) : undefined;
     return { owned, backend: await openStore(config, logger, owned?.lease) };
   } catch (err) {
-    void keys.close();
+    await closeAll([() => keys.close(), () => owned?.lease.release(), () => owned && closeServer(owned.server)]);
     throw err;
   }
+}
+
+/** Closes the server this process stood by on, its open connections included. */
+function closeServer({ server }: HeldServer): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /**

@@ -22,15 +22,19 @@ export async function copyChunks(client: PoolClient, copy: string): Promise<Chun
   const decoder = new StringDecoder('utf8'); // a character may be split between two packets
   let partial = '';
   const stream = client.query(copyTo(copy));
-  for await (const data of stream as AsyncIterable<Buffer>) {
-    const text = partial + decoder.write(data);
-    const end = text.lastIndexOf('\n') + 1;
-    if (end > 0) chunks.push(text.slice(0, end));
-    partial = text.slice(end);
+  try {
+    for await (const data of stream as AsyncIterable<Buffer>) {
+      const text = partial + decoder.write(data);
+      const end = text.lastIndexOf('\n') + 1;
+      if (end > 0) chunks.push(text.slice(0, end));
+      partial = text.slice(end);
+    }
+  } finally {
+    // The driver's read timeout (query_timeout) is cleared by the query's callback, which a COPY
+    // stream never calls, whether it ends or fails: left alone, it would fail the finished stream
+    // later and hold the process (a start whose store failed to open would linger that long).
+    (stream as { callback?: () => void }).callback?.();
   }
-  // The driver's read timeout (query_timeout) is cleared by the query's callback, which a COPY
-  // stream never calls: left alone, it would fail the finished stream later and hold the process.
-  (stream as { callback?: () => void }).callback?.();
   return chunks;
 }
 

@@ -159,3 +159,16 @@ t.test('a people file with a problem stops the start naming the file', async (t)
   t.equal(bad.status, 2);
   t.equal(bad.stderr, `error JCT_ATTRIBUTE_TYPE: the people file ${file} (JUNCTION_PEOPLE): $.people[0]: attribute "birthDate": "someday" is not a valid date\n`);
 });
+
+t.test('the commits made while starting (people loaded, flows launched) are in the journal metrics', async (t) => {
+  const { child, address: listening } = start(t.testdir());
+  t.teardown(() => child.kill('SIGKILL'));
+  const address = await listening;
+  const text = await (await fetch(`${address}/metrics`, { headers: AUTH })).text();
+  const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  t.ok(value('junction_journal_commit_duration_seconds_count') >= 1, 'the start’s batches are counted');
+  t.ok(value('junction_journal_batch_rows_sum') >= 8, 'with their rows: at least the eight example flows launched');
+  t.equal(value('junction_journal_batch_rows_count'), value('junction_journal_commit_duration_seconds_count'));
+  child.kill('SIGTERM');
+  t.equal((await once(child, 'exit'))[0], 0);
+});

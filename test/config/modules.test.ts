@@ -6,6 +6,8 @@ import { Type } from '@sinclair/typebox';
 import { envName, loadModuleSettings, secretPaths, unknownVariables, type SettingsSpec } from '../../config/modules.js';
 import { loadConfig } from '../../config/index.js';
 import twilio from '../../channels/twilio/index.js';
+import { join } from 'node:path';
+import { assembleRegistry } from '../../bin/modules.js';
 
 const carrier: SettingsSpec = {
   name: 'test-carrier',
@@ -120,4 +122,16 @@ t.test('a dataPath setting is a path inside the data directory unless absolute',
   t.same(loadModuleSettings([spec], {}, {}, '/var/lib/junction')['recorder'], { dir: '/var/lib/junction/recordings', other: 'plain' }, 'the default, inside the data directory; other settings as they are');
   t.same(loadModuleSettings([spec], { recorder: { dir: '/srv/audio' } }, {}, '/var/lib/junction')['recorder']?.['dir'], '/srv/audio', 'an absolute path stays');
   t.same(loadModuleSettings([spec], {}, { JUNCTION_RECORDER_DIR: 'voice' }, 'data')['recorder']?.['dir'], 'data/voice', 'relative to a relative data directory');
+});
+
+t.test('the email TLS files named in a configuration file are taken from its folder, like its other paths; from a variable, from the current directory', async (t) => {
+  const folder = t.testdir({ 'junction.json': JSON.stringify({ dataDir: 'state', modules: { email: { tlsKeyFile: 'tls/key.pem', tlsCertFile: '/etc/ssl/cert.pem' } } }) });
+  const file = join(folder, 'junction.json');
+  const config = loadConfig({}, file);
+  const email = assembleRegistry(config, {}, file).settings('email');
+  t.equal(config.dataDir, join(folder, 'state'), 'the data directory: from the file’s folder');
+  t.equal(email['tlsKeyFile'], join(folder, 'tls/key.pem'), 'the key: from the file’s folder too');
+  t.equal(email['tlsCertFile'], '/etc/ssl/cert.pem', 'an absolute path stays');
+  const fromEnv = assembleRegistry(config, { JUNCTION_EMAIL_TLS_KEY_FILE: 'key.pem' }, file).settings('email');
+  t.equal(fromEnv['tlsKeyFile'], 'key.pem', 'a variable’s path is the current directory’s');
 });

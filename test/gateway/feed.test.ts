@@ -27,7 +27,7 @@ async function feed(t: Test) {
     t.teardown(() => socket.close());
     return messages;
   };
-  return { w, url, open, keys: app.keys };
+  return { w, url, open, keys: app.keys, app };
 }
 
 /** The status code a refused upgrade answered with. */
@@ -60,4 +60,15 @@ t.test('a key with the flows scope is needed', async (t) => {
   t.equal(await refused(url, {}), 401);
   t.equal(await refused(url, { authorization: 'Bearer jk_0000000000000000_nope' }), 401);
   t.equal(await refused(url, { authorization: `Bearer ${keys.create('crm', ['people']).key}` }), 403);
+});
+
+t.test('when the app closes (Junction stops), a feed client is told: 1001 going away, with a reason', async (t) => {
+  const { url, keys, app } = await feed(t);
+  const socket = new WebSocket(url, { headers: { authorization: `Bearer ${keys.create('feed', ['flows']).key}` } });
+  await once(socket, 'open');
+  const closed = once(socket, 'close') as Promise<[number, Buffer]>;
+  await app.close();
+  const [code, reason] = await closed;
+  t.equal(code, 1001);
+  t.equal(String(reason), 'Junction is stopping');
 });

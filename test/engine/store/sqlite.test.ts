@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { batchOf, GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
-import { DB_FILE, SCHEMA_VERSION, SqliteBackend } from '../../../engine/store/sqlite.js';
+import { DB_FILE, SCHEMA_VERSION, SqliteBackend, WAL_SIZE_LIMIT } from '../../../engine/store/sqlite.js';
 import { JunctionError } from '../../../engine/errors.js';
 
 /** The built store (npm test builds dist/ first), loaded by a second process. */
@@ -279,4 +279,21 @@ t.test('GroupCommit over SqliteBackend: durable() resolves after the write, and 
   t.same([...again.load('participant')], [['welcome:p1', { f: 'welcome', n: 2 }]]);
   t.same([...again.load('history')], [['welcome:p1:1', { el: 'send' }]]);
   t.same([...again.load('outbox')], []);
+});
+
+t.test('the WAL is cut back after a checkpoint: a burst of writes past the checkpoint size does not leave a 64 MiB -wal file', async (t) => {
+  const dir = tempDir(t);
+  const backend = open(t, dir);
+  const wal = path.join(dir, `${DB_FILE}-wal`);
+  const value = 'x'.repeat(1000);
+  let peak = 0;
+  let size = 0;
+  for (let batch = 0; batch < 150 && size >= peak; batch++) {
+    const rows = Array.from({ length: 200 }, (_, i): Row => ({ table: 'history', key: `p${batch}:${i}`, value }));
+    await backend.commit(batchOf(rows));
+    peak = Math.max(peak, size);
+    size = fs.statSync(wal).size;
+  }
+  t.ok(peak > 60 * 1024 * 1024, `the burst reached the checkpoint size (peak ${peak} bytes)`);
+  t.ok(size <= WAL_SIZE_LIMIT, `the first commit after the checkpoint cut the -wal file back (${size} bytes)`);
 });

@@ -125,6 +125,12 @@ export interface InputDefinition {
   person?(input: Input): PersonInput | undefined;
   /** Compiles the active entry points this kind triggers into a matcher; rebuilt when flows start or stop. */
   triggers?(entries: readonly TriggerEntry[]): TriggerMatcher;
+  /**
+   * Where answers to this input go (e.g. an inbound message's channel, sender and our number),
+   * in the module's own encoding: kept on each participant the input reaches or starts
+   * (ParticipantState.replyAddress) until another input names one.
+   */
+  replyAddress?(input: Input): string | undefined;
   /** Inputs about an effect done earlier (a delivery report, a reply): the reference its result named. */
   reference?(input: Input): string | undefined;
   /** What the input records about the referenced effect; undefined records nothing. */

@@ -20,7 +20,7 @@ import { senderProfile, type DeliveryStatus } from './message.js';
 import { messageWaitKey } from './wait-keys.js';
 import { replyRef, sentRef } from './references.js';
 import { KeywordIndex } from './keywords.js';
-import { ourAddress } from './address.js';
+import { ourAddress, replyAddressOf } from './address.js';
 import inboundMessage, { captured, type InboundMessageEntry } from './inbound-message.js';
 import evaluateInboundMessage from './evaluate-inbound-message.js';
 import sendSms from './send-sms.js';
@@ -34,6 +34,7 @@ const inbound: InputDefinition = {
   triggers: keywordTriggers,
   dedupKey: (input: Input) => (input.kind === 'message.inbound' ? `${input.message.provider}\u0000${input.message.providerMessageId}\u0000${input.message.to}` : undefined),
   person: (input: Input) => (input.kind === 'message.inbound' ? senderProfile(input.message) : undefined),
+  replyAddress: (input: Input) => (input.kind === 'message.inbound' ? replyAddressOf(input.message) : undefined),
   reference: (input: Input) => (input.kind === 'message.inbound' ? replyRef(input.message.channel, input.message.to, input.message.from) : undefined),
   outcome: (input: Input, ref: Reference) => (input.kind === 'message.inbound' ? channelEvent('replied', ref, { provider: input.message.provider }) : undefined),
 };

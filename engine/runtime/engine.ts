@@ -180,6 +180,7 @@ export class Engine {
   private readonly surroundings: Surroundings = {
     isBlocked: (channel: Channel, contact: string, sender: string): boolean => this.people.isBlocked(channel, contact, sender),
     flowActive: (flowId: string): boolean => this.versions.current(flowId)?.record.status === 'active',
+    replyAddressOf: (input: Input): string | undefined => this.registry.input(input.kind)?.replyAddress?.(input),
   };
   private readonly triggers = new Triggers(() => this.running());
   private readonly eventRoutes = new EventRoutes(() => this.running(), () => this.versions.live());

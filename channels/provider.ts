@@ -41,7 +41,14 @@ export const CommonSettings = {
     Type.Number({
       exclusiveMinimum: 0,
       maximum: 100_000,
-      description: "most sends per second through this provider, above 0 (the account's limit, e.g. 1 for a Twilio long code); more wait their turn in the outbox; per process; default: no limit",
+      description:
+        "most sends per second from each of our senders on each channel through this provider (sendRatePer: provider: from all of them together), above 0 (the provider's limit, e.g. 1 for a Twilio long code); more wait their turn in the outbox; per process; default: no limit",
+    }),
+  ),
+  sendRatePer: Type.Optional(
+    Type.Union([Type.Literal('sender'), Type.Literal('provider')], {
+      default: 'sender',
+      description: 'what sendsPerSecond and sendBurst limit: "sender", each of our numbers (or sender ids, addresses) on each channel on its own, as providers count; "provider", every send through this provider together (one account-wide limit)',
     }),
   ),
   sendBurst: Type.Optional(
@@ -114,6 +121,7 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
           const { sendsPerSecond: perSecond, sendBurst } = settings as S;
           return perSecond === undefined ? undefined : { perSecond, burst: sendBurst ?? Math.max(1, perSecond) };
         },
+        rateKey: (effect, settings) => ((settings as S).sendRatePer === 'provider' ? '' : `${String(effect['channel'])}:${String(effect['from'])}`),
         perform: (effect, ctx) => tracked(sending, sendMessage(provider, outboundOf(effect), ctx.settings as S, http(ctx.settings as S))),
       },
     ],

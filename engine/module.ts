@@ -45,6 +45,11 @@ export interface EffectHandler {
    * beyond it wait in the outbox, in order, for a free turn — not a retry, not a failure.
    */
   rate?(settings: Settings): { perSecond: number; burst: number } | undefined;
+  /**
+   * With a rate: which bucket of it an entry uses (e.g. a provider's sending number): each key
+   * has the whole rate to itself. Default: one bucket for every entry of the handler.
+   */
+  rateKey?(effect: Effect, settings: Settings): string;
   perform(effect: Effect, ctx: EffectContext): unknown;
 }
 

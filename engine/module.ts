@@ -141,6 +141,13 @@ export interface InputDefinition {
   /** What the input records about the referenced effect; undefined records nothing. */
   outcome?(input: Input, reference: Reference): InputOutcome | undefined;
   /**
+   * An input that tells only part of its news (a report on one part of a multipart SMS), put
+   * together with what its reference kept from the inputs before it (the reference of
+   * `reference()`, undefined when unknown): `input` is what is routed and recorded in its stead
+   * (none: nothing yet), `keep` a note kept on the reference (Reference.recorded) for the next.
+   */
+  combine?(input: Input, reference: Reference | undefined): { readonly input?: Input; readonly keep?: string };
+  /**
    * Its sender waits for an answer the steps it causes build (RunContext.answer; e.g. a voice
    * webhook's next instructions): the receipt's `answer` is the list of their parts, in order.
    */

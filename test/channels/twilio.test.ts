@@ -54,6 +54,21 @@ const incoming: IncomingCase[] = [
     messages: [{ channel: 'sms', text: '', media: ['https://api.twilio.com/media/ME1', 'https://api.twilio.com/media/ME2'] }],
   },
   {
+    label: 'a WhatsApp location is acknowledged and skipped (no text to match, as the Meta adapter skips it)',
+    ...signed({ ...sms, From: 'whatsapp:+385911234567', To: 'whatsapp:+15557650003', Body: '', MessageType: 'location', Latitude: '45.81', Longitude: '15.98', Address: 'Trg', Label: 'Home' }),
+    status: 200,
+  },
+  {
+    label: 'a WhatsApp location without MessageType is known by its Latitude',
+    ...signed({ ...sms, From: 'whatsapp:+385911234567', To: 'whatsapp:+15557650003', Body: '', Latitude: '45.81', Longitude: '15.98' }),
+    status: 200,
+  },
+  {
+    label: 'a WhatsApp reaction is acknowledged and skipped',
+    ...signed({ ...sms, From: 'whatsapp:+385911234567', To: 'whatsapp:+15557650003', Body: '', MessageType: 'reaction' }),
+    status: 200,
+  },
+  {
     label: 'a WhatsApp quick reply: channel whatsapp, sender without its prefix, the button text and payload',
     ...signed({ ...sms, From: 'whatsapp:+385911234567', To: 'whatsapp:+15557650003', Body: 'Yes', ButtonText: 'Yes', ButtonPayload: 'confirm', ProfileName: 'Ana', WaId: '385911234567' }),
     status: 200,

@@ -25,16 +25,16 @@ export const PublicBaseUrl = Type.Optional(
 );
 
 /** A sender as a provider's `numbers` lists it: what a send's `from` is once normalized (engine/messaging/address.ts), for one channel when prefixed with it, or "*". */
-const SENDER = '^(\\*|((sms|whatsapp|email):)?(\\+[1-9][0-9]{6,14}|[0-9A-Za-z]{1,15}|[^\\sA-Z@]+@[^\\sA-Z@]+))$';
+const SENDER = '^(\\*|((sms|whatsapp|email):)?(\\+[1-9][0-9]{6,14}|[0-9A-Za-z]{1,15}|(?=[0-9 ]*[A-Za-z])[0-9A-Za-z][0-9A-Za-z ]{0,9}[0-9A-Za-z]|[^\\sA-Z@]+@[^\\sA-Z@]+))$';
 
 /** Settings every provider has, beside its own. */
 export const CommonSettings = {
   publicBaseUrl: PublicBaseUrl,
-  numbers: Type.Array(Type.String({ pattern: SENDER, maxLength: 320, description: 'a number in E.164 without spaces (+15550100), a short code or sender id (12345, MyShop), a lower-case email address, any of them for one channel (whatsapp:+15550100), or "*"' }), {
+  numbers: Type.Array(Type.String({ pattern: SENDER, maxLength: 320, description: 'a number in E.164 without spaces (+15550100), a short code or alphanumeric sender id (12345, MyShop, "ACME Shop": up to 11 letters, digits and spaces), a lower-case email address, any of them for one channel (whatsapp:+15550100), or "*"' }), {
     default: [],
     maxItems: 10_000,
     description:
-      'senders this provider sends for, as flows name them once normalized: numbers in E.164 without spaces (+15550100, WhatsApp numbers too), short codes and alphanumeric sender ids (12345, MyShop), lower-case email addresses; prefixed with a channel, for that channel only, before any provider that lists the sender bare (sms:+15550100 here, whatsapp:+15550100 at another provider); "*" for any sender no other provider lists',
+      'senders this provider sends for, as flows name them once normalized: numbers in E.164 without spaces (+15550100, WhatsApp numbers too), short codes and alphanumeric sender ids as configured, spaces kept (12345, MyShop, ACME Shop), lower-case email addresses; prefixed with a channel, for that channel only, before any provider that lists the sender bare (sms:+15550100 here, whatsapp:+15550100 at another provider); "*" for any sender no other provider lists',
   }),
   timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'longest one request to the provider may take (ms)' }),
   sendsPerSecond: Type.Optional(

@@ -78,7 +78,7 @@ function rowsOf(k: number, node: number, now: number): Row[] {
   const personId = `p${k}`;
   const person = { id: personId, standard: {}, custom: {}, phones: [`+38591${String(k).padStart(7, '0')}`], emails: [], tags: [], companies: [], lastContacted: {} };
   const id = `${partitionOf(personId, DEFAULT_PARTITIONS).toString(36)}.${(k + 1).toString(36)}`;
-  const state = { id, flowId: 'waiting', version: 1, personId, node, status: ParticipantStatus.Waiting, waitUntil: now + DAY, waitOn: '', waitFrom: 0, vars: {}, enteredAt: now, steps: 1 };
+  const state = { id, flowId: 'waiting', version: 1, personId, node, status: ParticipantStatus.Waiting, waitUntil: now + DAY, waitOn: '', waitFrom: 0, vars: {}, replyAddress: '', enteredAt: now, steps: 1 };
   return [
     { table: 'person', key: personId, value: personOf(person) },
     { table: 'participant', key: participantKey(id), value: participantRow(state) },

@@ -25,23 +25,30 @@ export const PublicBaseUrl = Type.Optional(
 );
 
 /** A sender as a provider's `numbers` lists it: what a send's `from` is once normalized (engine/messaging/address.ts), for one channel when prefixed with it, or "*". */
-const SENDER = '^(\\*|((sms|whatsapp|email):)?(\\+[1-9][0-9]{6,14}|[0-9A-Za-z]{1,15}|[^\\sA-Z@]+@[^\\sA-Z@]+))$';
+const SENDER = '^(\\*|((sms|whatsapp|email):)?(\\+[1-9][0-9]{6,14}|[0-9A-Za-z]{1,15}|(?=[0-9 ]*[A-Za-z])[0-9A-Za-z][0-9A-Za-z ]{0,9}[0-9A-Za-z]|[^\\sA-Z@]+@[^\\sA-Z@]+))$';
 
 /** Settings every provider has, beside its own. */
 export const CommonSettings = {
   publicBaseUrl: PublicBaseUrl,
-  numbers: Type.Array(Type.String({ pattern: SENDER, maxLength: 320, description: 'a number in E.164 without spaces (+15550100), a short code or sender id (12345, MyShop), a lower-case email address, any of them for one channel (whatsapp:+15550100), or "*"' }), {
+  numbers: Type.Array(Type.String({ pattern: SENDER, maxLength: 320, description: 'a number in E.164 without spaces (+15550100), a short code or alphanumeric sender id (12345, MyShop, "ACME Shop": up to 11 letters, digits and spaces), a lower-case email address, any of them for one channel (whatsapp:+15550100), or "*"' }), {
     default: [],
     maxItems: 10_000,
     description:
-      'senders this provider sends for, as flows name them once normalized: numbers in E.164 without spaces (+15550100, WhatsApp numbers too), short codes and alphanumeric sender ids (12345, MyShop), lower-case email addresses; prefixed with a channel, for that channel only, before any provider that lists the sender bare (sms:+15550100 here, whatsapp:+15550100 at another provider); "*" for any sender no other provider lists',
+      'senders this provider sends for, as flows name them once normalized: numbers in E.164 without spaces (+15550100, WhatsApp numbers too), short codes and alphanumeric sender ids as configured, spaces kept (12345, MyShop, ACME Shop), lower-case email addresses; prefixed with a channel, for that channel only, before any provider that lists the sender bare (sms:+15550100 here, whatsapp:+15550100 at another provider); "*" for any sender no other provider lists',
   }),
   timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'longest one request to the provider may take (ms)' }),
   sendsPerSecond: Type.Optional(
     Type.Number({
       exclusiveMinimum: 0,
       maximum: 100_000,
-      description: "most sends per second through this provider, above 0 (the account's limit, e.g. 1 for a Twilio long code); more wait their turn in the outbox; per process; default: no limit",
+      description:
+        "most sends per second from each of our senders on each channel through this provider (sendRatePer: provider: from all of them together), above 0 (the provider's limit, e.g. 1 for a Twilio long code); more wait their turn in the outbox; per process; default: no limit",
+    }),
+  ),
+  sendRatePer: Type.Optional(
+    Type.Union([Type.Literal('sender'), Type.Literal('provider')], {
+      default: 'sender',
+      description: 'what sendsPerSecond and sendBurst limit: "sender", each of our numbers (or sender ids, addresses) on each channel on its own, as providers count; "provider", every send through this provider together (one account-wide limit)',
     }),
   ),
   sendBurst: Type.Optional(
@@ -114,6 +121,7 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
           const { sendsPerSecond: perSecond, sendBurst } = settings as S;
           return perSecond === undefined ? undefined : { perSecond, burst: sendBurst ?? Math.max(1, perSecond) };
         },
+        rateKey: (effect, settings) => ((settings as S).sendRatePer === 'provider' ? '' : `${String(effect['channel'])}:${String(effect['from'])}`),
         perform: (effect, ctx) => tracked(sending, sendMessage(provider, outboundOf(effect), ctx.settings as S, http(ctx.settings as S))),
       },
     ],

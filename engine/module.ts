@@ -45,6 +45,11 @@ export interface EffectHandler {
    * beyond it wait in the outbox, in order, for a free turn — not a retry, not a failure.
    */
   rate?(settings: Settings): { perSecond: number; burst: number } | undefined;
+  /**
+   * With a rate: which bucket of it an entry uses (e.g. a provider's sending number): each key
+   * has the whole rate to itself. Default: one bucket for every entry of the handler.
+   */
+  rateKey?(effect: Effect, settings: Settings): string;
   perform(effect: Effect, ctx: EffectContext): unknown;
 }
 
@@ -125,10 +130,23 @@ export interface InputDefinition {
   person?(input: Input): PersonInput | undefined;
   /** Compiles the active entry points this kind triggers into a matcher; rebuilt when flows start or stop. */
   triggers?(entries: readonly TriggerEntry[]): TriggerMatcher;
+  /**
+   * Where answers to this input go (e.g. an inbound message's channel, sender and our number),
+   * in the module's own encoding: kept on each participant the input reaches or starts
+   * (ParticipantState.replyAddress) until another input names one.
+   */
+  replyAddress?(input: Input): string | undefined;
   /** Inputs about an effect done earlier (a delivery report, a reply): the reference its result named. */
   reference?(input: Input): string | undefined;
   /** What the input records about the referenced effect; undefined records nothing. */
   outcome?(input: Input, reference: Reference): InputOutcome | undefined;
+  /**
+   * An input that tells only part of its news (a report on one part of a multipart SMS), put
+   * together with what its reference kept from the inputs before it (the reference of
+   * `reference()`, undefined when unknown): `input` is what is routed and recorded in its stead
+   * (none: nothing yet), `keep` a note kept on the reference (Reference.recorded) for the next.
+   */
+  combine?(input: Input, reference: Reference | undefined): { readonly input?: Input; readonly keep?: string };
   /**
    * Its sender waits for an answer the steps it causes build (RunContext.answer; e.g. a voice
    * webhook's next instructions): the receipt's `answer` is the list of their parts, in order.

@@ -39,6 +39,12 @@ export interface ParticipantState {
   waitFrom: number;
   /** Flow variables (only the flow's declared variables). */
   vars: Record<string, Value>;
+  /**
+   * Where an answer to the person goes, as the module of the last input that named one wrote
+   * it (InputDefinition.replyAddress: an inbound message's channel, sender and our number);
+   * '' for none. Kept across waits and restarts.
+   */
+  replyAddress: string;
   readonly enteredAt: number;
   /** Incremented once per step; part of every outbox entry's idempotency key. */
   steps: number;

@@ -2,7 +2,9 @@
 // Messaging. Inbound messages (the application's message_url) and status callbacks (the url
 // given at send) arrive on /webhooks/plivo as form-encoded POSTs (or GETs), signed with
 // X-Plivo-Signature-V3 or -V2 (signature.ts); the answer is an empty Plivo XML <Response/>.
-// Sends go through the Message API (send.ts).
+// A multipart SMS is reported part by part, each report naming the whole message and its part
+// (its status then follows every part: engine/messaging/parts.ts). Sends go through the
+// Message API (send.ts).
 import { Type } from '@sinclair/typebox';
 import type { DeliveryReport, DeliveryStatus, InboundMessage } from '../../engine/messaging/message.js';
 import { providerModule, requiredSetting as required, type Provider } from '../provider.js';
@@ -42,7 +44,13 @@ const readMessage = payload(
   'Plivo message webhook',
 );
 
-const readStatus = payload(Type.Object({ MessageUUID: Uuid, Status: Type.String({ minLength: 1, maxLength: 64 }), ErrorCode: Text(64) }), 'Plivo status callback');
+const readStatus = payload(
+  Type.Object({ MessageUUID: Uuid, Status: Type.String({ minLength: 1, maxLength: 64 }), ErrorCode: Text(64), ParentMessageUUID: Text(64), PartInfo: Text(64) }),
+  'Plivo status callback',
+);
+
+/** A multipart SMS's PartInfo, "2 of 3". */
+const PART_INFO = /^\s*(\d{1,3})\s+of\s+(\d{1,3})\s*$/i;
 
 export const plivo: Provider<PlivoSettings> = {
   name: 'plivo',
@@ -63,9 +71,22 @@ export const plivo: Provider<PlivoSettings> = {
   send: sendPlivo,
 };
 
+/**
+ * A report on one part of a multipart SMS names the whole message by ParentMessageUUID (the
+ * first part's id, the one the send was answered with) and the part by PartInfo.
+ */
 function reportOf(fields: unknown, now: number): DeliveryReport {
   const f = readStatus(fields);
-  return statusReport(PLIVO_STATUSES, { provider: 'plivo', id: f.MessageUUID, word: f.Status, errorCode: f.ErrorCode || undefined, at: now });
+  const report = statusReport(PLIVO_STATUSES, { provider: 'plivo', id: f.ParentMessageUUID || f.MessageUUID, word: f.Status, errorCode: f.ErrorCode || undefined, at: now });
+  const part = partOf(f.PartInfo);
+  return part ? { ...report, part } : report;
+}
+
+function partOf(info: string | undefined): DeliveryReport['part'] {
+  const match = info === undefined ? null : PART_INFO.exec(info);
+  const index = Number(match?.[1]);
+  const of = Number(match?.[2]);
+  return index >= 1 && index <= of ? { index, of } : undefined;
 }
 
 function messageOf(fields: unknown, now: number): InboundMessage {

@@ -1,7 +1,8 @@
 // The Twilio provider (carrier-dialects.md §1.1–1.3, §9): SMS, MMS and WhatsApp through
 // Programmable Messaging. Inbound messages and status callbacks arrive on /webhooks/twilio as
 // form-encoded POSTs (or GETs), signed with X-Twilio-Signature; the answer is an empty TwiML
-// <Response/>. Sends go through the Messages API (send.ts).
+// <Response/>. WhatsApp locations and reactions are acknowledged and skipped, as the Meta
+// adapter skips them. Sends go through the Messages API (send.ts).
 import { Type } from '@sinclair/typebox';
 import type { DeliveryReport, DeliveryStatus, InboundMessage } from '../../engine/messaging/message.js';
 import { providerModule, requiredSetting as required, type Provider } from '../provider.js';
@@ -9,6 +10,7 @@ import { payload } from '../payload.js';
 import { isWhatsApp, withPlus, withoutWhatsApp } from '../addresses.js';
 import { fieldsOf, numbered } from '../form.js';
 import { statusReport } from '../statuses.js';
+import { isSkippedType } from '../skipped.js';
 import { verifyTwilio } from './signature.js';
 import { sendTwilio } from './send.js';
 import { Settings, type TwilioSettings } from './settings.js';
@@ -41,9 +43,12 @@ const readMessage = payload(
     NumMedia: Type.Optional(Type.String({ pattern: '^\\d{1,2}$' })),
     ButtonText: Text(1024),
     ButtonPayload: Text(1024),
+    MessageType: Text(64),
+    Latitude: Text(64),
   }),
   'Twilio message webhook',
 );
+
 
 const readStatus = payload(
   Type.Object({ MessageSid: Sid, MessageStatus: Type.String({ minLength: 1, maxLength: 64 }), ErrorCode: Text(64) }),
@@ -62,7 +67,9 @@ export const twilio: Provider<TwilioSettings> = {
   },
   read(req, _settings, now) {
     const fields = fieldsOf(req, true);
-    return isStatusCallback(fields) ? { messages: [], reports: [reportOf(fields, now)] } : { messages: [messageOf(fields, now)], reports: [] };
+    if (isStatusCallback(fields)) return { messages: [], reports: [reportOf(fields, now)] };
+    const message = messageOf(fields, now);
+    return { messages: message ? [message] : [], reports: [] };
   },
   send: sendTwilio,
 };
@@ -78,8 +85,10 @@ function reportOf(fields: unknown, now: number): DeliveryReport {
   return statusReport(TWILIO_STATUSES, { provider: 'twilio', id: f.MessageSid, word: f.MessageStatus, errorCode: f.ErrorCode || undefined, at: now });
 }
 
-function messageOf(fields: unknown, now: number): InboundMessage {
+/** The message a webhook carries; undefined for a WhatsApp location or reaction (a location without MessageType is known by its Latitude). */
+function messageOf(fields: unknown, now: number): InboundMessage | undefined {
   const f = readMessage(fields);
+  if (isSkippedType(f.MessageType) || f.Latitude !== undefined) return undefined;
   return {
     channel: isWhatsApp(f.From) ? 'whatsapp' : 'sms',
     provider: 'twilio',

@@ -2,6 +2,7 @@
 // `message_uuid` in each) signed with a JWT in `Authorization: Bearer`, HS256 with the
 // signature secret, whose `payload_hash` is the SHA-256 of the body and whose `iat` must be
 // within the window; and the send, `POST /v1/messages` with Basic auth (API key and secret).
+// Inbound locations and reactions are acknowledged and skipped, as the Meta adapter skips them.
 import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Channel } from '../../engine/person.js';
@@ -18,6 +19,7 @@ import { MESSAGES_API_STATUSES } from './statuses.js';
 import { withPlus, withoutPlus, withoutWhatsApp } from '../addresses.js';
 import { answerId, isRecord, valueAt } from '../answers.js';
 import { statusReport } from '../statuses.js';
+import { isSkippedType } from '../skipped.js';
 import { instant } from '../times.js';
 
 const JWT = 'Vonage JWT (Authorization header)';
@@ -83,7 +85,7 @@ export function readMessagesApi(body: unknown, now: number): WebhookContent {
 function inbound(body: unknown, now: number): InboundMessage | undefined {
   const m = readInbound(body);
   const channel = Object.hasOwn(CHANNEL_OF, m.channel) ? CHANNEL_OF[m.channel] : undefined;
-  if (!channel) return undefined;
+  if (!channel || isSkippedType(m.message_type)) return undefined;
   const media = MEDIA_FIELDS.flatMap((f) => m[f] ?? []);
   const button = buttonOf(m);
   return {

@@ -5,7 +5,7 @@
 // (keywords.ts); a keyword interrupts interruptible waits of other flows, Anything never does.
 // A provider's retry of one message (same provider, message id and recipient) within the
 // de-duplication window is applied once. A delivery report reaches whoever waits on the
-// message it reports on; it and a reply to a message we sent are recorded once per message on
+// message it reports on (a multipart SMS's reports per part first put together, parts.ts); it and a reply to a message we sent are recorded once per message on
 // the send element's counters (`<channel>:delivered`, `seen`, `failed`, `replied`) and become
 // the person's channel events (`message.sent`, `message.delivered`, `message.seen`,
 // `message.failed`, `message.replied`) that goals and waits for events hear. A tracked link's
@@ -20,7 +20,8 @@ import { senderProfile, type DeliveryStatus } from './message.js';
 import { messageWaitKey } from './wait-keys.js';
 import { replyRef, sentRef } from './references.js';
 import { KeywordIndex } from './keywords.js';
-import { ourAddress } from './address.js';
+import { combineParts } from './parts.js';
+import { ourAddress, replyAddressOf } from './address.js';
 import inboundMessage, { captured, type InboundMessageEntry } from './inbound-message.js';
 import evaluateInboundMessage from './evaluate-inbound-message.js';
 import sendSms from './send-sms.js';
@@ -34,6 +35,7 @@ const inbound: InputDefinition = {
   triggers: keywordTriggers,
   dedupKey: (input: Input) => (input.kind === 'message.inbound' ? `${input.message.provider}\u0000${input.message.providerMessageId}\u0000${input.message.to}` : undefined),
   person: (input: Input) => (input.kind === 'message.inbound' ? senderProfile(input.message) : undefined),
+  replyAddress: (input: Input) => (input.kind === 'message.inbound' ? replyAddressOf(input.message) : undefined),
   reference: (input: Input) => (input.kind === 'message.inbound' ? replyRef(input.message.channel, input.message.to, input.message.from) : undefined),
   outcome: (input: Input, ref: Reference) => (input.kind === 'message.inbound' ? channelEvent('replied', ref, { provider: input.message.provider }) : undefined),
 };
@@ -43,6 +45,7 @@ const status: InputDefinition = {
   waitKey: (input: Input) => (input.kind === 'message.status' ? sentRef(input.report.provider, input.report.providerMessageId) : undefined),
   reference: (input: Input) => (input.kind === 'message.status' ? sentRef(input.report.provider, input.report.providerMessageId) : undefined),
   outcome: (input: Input, ref: Reference) => (input.kind === 'message.status' ? reported(input.report.status, ref, input.report) : undefined),
+  combine: combineParts,
 };
 
 const click: InputDefinition = {

@@ -82,6 +82,11 @@ export interface DeliveryReport {
   readonly providerStatus: string;
   readonly errorCode?: string;
   readonly at: number;
+  /**
+   * A report on one part of a multipart SMS (`providerMessageId` then names the whole message):
+   * which part, of how many. The message's status follows its parts (parts.ts).
+   */
+  readonly part?: { readonly index: number; readonly of: number };
 }
 
 declare module '../vocabulary.js' {

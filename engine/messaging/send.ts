@@ -1,6 +1,7 @@
 // What the send elements (SMS, WhatsApp, Email) share: the sender that picks the provider,
-// the recipient (a placeholder text, or the phone or email the conversation is on, or the
-// person's first one), the do-not-contact
+// the recipient (a placeholder text, or the phone or email the conversation is on: the one of
+// the message this step follows, else the one the person last wrote from in this journey,
+// whatever waits came between; else the person's first one), the do-not-contact
 // check per channel and sender, and the wait for the provider's answer. A send emits one
 // `message.send` outbox entry and waits for it: "next" once the provider accepted it, "failed"
 // when it refused for good or did not answer within the timeout (retries included),
@@ -12,7 +13,7 @@ import type { CompileContext, ElementDefinition, RunContext } from '../element.j
 import type { Channel, Person } from '../person.js';
 import type { Input, Outcome } from '../vocabulary.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
-import { ourAddress } from './address.js';
+import { ourAddress, theirAddress } from './address.js';
 import type { SentMessage } from './references.js';
 
 const NEXT = 0;
@@ -23,7 +24,7 @@ const DEFAULT_TIMEOUT_S = 3600;
 /** Config fields every send element has. */
 export const SendFields = {
   from: Type.String({ minLength: 1, maxLength: 320, description: 'our sender; the provider that lists it sends' }),
-  to: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "recipient, placeholders allowed; default: the address the person wrote from when this step answers their message or follows a message sent to them, else their first address on the channel" })),
+  to: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "recipient, placeholders allowed; default: the address of the message sent to the person this step follows, else the address they last wrote from in this journey (across waits), else their first address on the channel" })),
   timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800, default: DEFAULT_TIMEOUT_S, description: 'how long to wait for the provider to accept it, retries included' })),
   trackLinks: Type.Optional(Type.Boolean({ default: false, description: "rewrite the links of the text (and HTML) to short URLs that count clicks; needs the provider's publicBaseUrl" })),
 };
@@ -112,14 +113,17 @@ function recipient(channel: Channel, p: PreparedSend, run: RunContext): string |
 }
 
 /**
- * The person's address this step's input talks with: the sender of the message it answers, or
- * the recipient of the message whose sending it follows; undefined when it is not one of the
- * person's addresses on the channel. A reply thereby goes to the phone the person wrote from.
+ * The person's address the conversation is on: the recipient of the message whose sending this
+ * step follows, else the sender of the last message of theirs the participant took (its reply
+ * address, kept across waits: the step's own inbound message set it); undefined when it is not
+ * one of the person's addresses on the channel. A reply thereby goes to the phone the person
+ * wrote from, also after a pause, a wait or a failover's delivery report.
  */
 function conversationAddress(channel: Channel, run: RunContext): string | undefined {
   const input = run.input;
-  const address = input?.kind === 'message.inbound' ? input.message.from : input?.kind === 'effect.result' ? (input.result as Partial<SentMessage> | null)?.to : undefined;
-  return address !== undefined && addressesOf(run.person, channel).includes(address) ? address : undefined;
+  const sentTo = input?.kind === 'effect.result' ? (input.result as Partial<SentMessage> | null)?.to : undefined;
+  const addresses = addressesOf(run.person, channel);
+  return [sentTo, theirAddress(run.participant.replyAddress)].find((address) => address !== undefined && addresses.includes(address));
 }
 
 function addressesOf(person: Person, channel: Channel): readonly string[] {

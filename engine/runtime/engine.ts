@@ -186,6 +186,7 @@ export class Engine {
   private readonly surroundings: Surroundings = {
     isBlocked: (channel: Channel, contact: string, sender: string): boolean => this.people.isBlocked(channel, contact, sender),
     flowActive: (flowId: string): boolean => this.versions.current(flowId)?.record.status === 'active',
+    replyAddressOf: (input: Input): string | undefined => this.registry.input(input.kind)?.replyAddress?.(input),
   };
   private readonly triggers = new Triggers(() => this.running());
   private readonly eventRoutes = new EventRoutes(() => this.running(), () => this.versions.live());
@@ -1199,12 +1200,25 @@ export class Engine {
     if (seenKey !== undefined) this.forgetExpired(seen);
     const earlier = seenKey === undefined ? undefined : seen.get(seenKey)?.receipt;
     if (earlier) return { ...earlier, duplicate: true };
-    const answer = def.answered ? this.answerTo(input) : undefined; // filled by the steps it causes, now and in the drain
-    const routed = this.routeModuleInput(part, personId, def, input); // may refuse the input: nothing is recorded before
+    const whole = def.combine ? this.combined(personId, def, input) : input;
+    if (!whole) return { personId, delivered: 0 };
+    const answer = def.answered ? this.answerTo(whole) : undefined; // filled by the steps it causes, now and in the drain
+    const routed = this.routeModuleInput(part, personId, def, whole); // may refuse the input: nothing is recorded before
     const receipt = answer ? { ...routed, answer } : routed;
-    this.recordReported(part, personId, def, input);
+    this.recordReported(part, personId, def, whole);
     if (seenKey !== undefined) this.remember(seen, seenKey, receipt);
     return receipt;
+  }
+
+  /** An input telling part of its news, put together with what its reference (the person's) kept (InputDefinition.combine): what to route, if anything yet. */
+  private combined(personId: string, def: InputDefinition, input: Input): Input | undefined {
+    const key = def.reference?.(input);
+    const found = key === undefined ? undefined : this.refs.get(key);
+    const ref = found?.personId === personId ? found : undefined;
+    const { input: whole, keep } = def.combine!(input, ref);
+    const kept = ref && keep !== undefined ? this.refs.record(key!, keep) : undefined;
+    if (kept) this.journal.put('ref', key!, kept);
+    return whole;
   }
 
   /**

@@ -5,14 +5,16 @@
 // after the delay the other side asked for, when longer); after the last attempt, or on a
 // failure that is not retryable, the element's failure path is taken. Both are counted per
 // kind. An entry whose deadline passed while it waited (a retry, a rate limit) is failed
-// without being performed: its element has already moved on. A handler that declares a rate is called no faster than it: attempts beyond it wait
-// their turn on the engine's clock (rate-limit.ts), neither retries nor failures. After a
+// without being performed: its element has already moved on. A handler that declares a rate is
+// called no faster than it, per rate key when it names one (a provider's sending number):
+// attempts beyond it wait their turn on the engine's clock (rate-limit.ts), neither retries nor
+// failures. After a
 // restart, entries still in the journal are performed again with the same idempotency key.
 import type { Clock, TimerHandle } from '../clock.js';
 import { EffectFailure, toJunctionError } from '../errors.js';
 import type { EffectContext, EffectHandler, Registry } from '../module.js';
 import type { Effect, EffectError, Input } from '../vocabulary.js';
-import { RateLimit } from './rate-limit.js';
+import { RateLimit, type Rate } from './rate-limit.js';
 
 export interface OutboxOptions {
   /** Attempts before a retryable failure is final. Default 6. */
@@ -35,8 +37,8 @@ export class Outbox {
   readonly retries = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Set<TimerHandle>();
-  /** By handler; undefined for a handler without a rate. */
-  private readonly limits = new Map<EffectHandler, RateLimit | undefined>();
+  /** By handler, its rate and the limit of each rate key; undefined for a handler without a rate. */
+  private readonly limits = new Map<EffectHandler, { rate: Rate; byKey: Map<string, RateLimit> } | undefined>();
   private readonly maxAttempts: number;
   private readonly retryMs: number;
   private closed = false;
@@ -72,14 +74,14 @@ export class Outbox {
     this.closed = true;
     for (const t of this.timers) this.clock.cancel(t);
     this.timers.clear();
-    for (const limit of this.limits.values()) limit?.close();
+    for (const limits of this.limits.values()) for (const limit of limits?.byKey.values() ?? []) limit.close();
   }
 
   private attempt(effect: Effect, attempt: number): void {
     if (this.closed) return;
     try {
       const handler = this.registry.handler(effect);
-      const limit = handler && this.limitOf(handler);
+      const limit = handler && this.limitOf(handler, effect);
       if (limit) limit.run(() => this.start(effect, handler, attempt));
       else this.start(effect, handler, attempt);
     } catch (err) {
@@ -87,13 +89,19 @@ export class Outbox {
     }
   }
 
-  /** The rate limit of a handler, made the first time it is used. */
-  private limitOf(handler: EffectHandler): RateLimit | undefined {
+  /** The rate limit an entry waits on: its handler's (asked the first time it is used), for the entry's rate key. */
+  private limitOf(handler: EffectHandler, effect: Effect): RateLimit | undefined {
+    const settings = this.registry.settingsOf(handler);
     if (!this.limits.has(handler)) {
-      const rate = handler.rate?.(this.registry.settingsOf(handler));
-      this.limits.set(handler, rate && new RateLimit(rate, this.clock));
+      const rate = handler.rate?.(settings);
+      this.limits.set(handler, rate && { rate, byKey: new Map() });
     }
-    return this.limits.get(handler);
+    const limits = this.limits.get(handler);
+    if (!limits) return undefined;
+    const key = handler.rateKey?.(effect, settings) ?? '';
+    let limit = limits.byKey.get(key);
+    if (!limit) limits.byKey.set(key, (limit = new RateLimit(limits.rate, this.clock)));
+    return limit;
   }
 
   private start(effect: Effect, handler: EffectHandler | undefined, attempt: number): void {

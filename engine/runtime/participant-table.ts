@@ -1,7 +1,8 @@
 // Participants of one partition in compact form: one slot per participant, its fixed-size fields
 // (sequence, flow version, node, status, wait time, wait key, wait start, entry time, step
 // counter) side by side in one record of one buffer (RECORD), plus plain arrays for the person
-// id (the people store's own string) and the variables; flow versions and wait keys are
+// id (the people store's own string) and the variables, and a map by sequence of the reply
+// addresses (only a conversation's participants have one); flow versions and wait keys are
 // interned once per partition. Slots are appended in sequence order, so a participant is found
 // by searching the sequences (find), with no map; a removed one leaves a hole until the table
 // compacts (when holes outnumber the living). A waiting participant costs a few dozen bytes
@@ -89,6 +90,8 @@ export class ParticipantTable {
   private u8 = new Uint8Array(0);
   private personIds: string[] = [];
   private vars: Array<Record<string, Value> | undefined> = [];
+  /** Reply addresses by sequence: few participants have one, and a sequence survives compaction. */
+  private readonly replyAddresses = new Map<number, string>();
   /** Slots in use, holes included; `live` of them hold a participant. */
   private used = 0;
   private live = 0;
@@ -183,6 +186,8 @@ export class ParticipantTable {
     this.f64[F64 * slot + WAIT_FROM] = state.waitFrom;
     this.u32[U32 * slot + STEPS] = state.steps;
     this.vars[slot] = hasKeys(state.vars) ? state.vars : undefined;
+    if (state.replyAddress !== '') this.replyAddresses.set(seq, state.replyAddress);
+    else this.replyAddresses.delete(seq);
   }
 
   delete(seq: number): boolean {
@@ -192,6 +197,7 @@ export class ParticipantTable {
     this.personIds[slot] = '';
     this.releaseWaitKey(slot);
     this.vars[slot] = undefined;
+    this.replyAddresses.delete(seq);
     this.u8[U8 * slot + STATUS] = HOLE;
     this.live--;
     if (this.used > 1024 && this.live < this.used / 2) this.compact();
@@ -244,7 +250,8 @@ export class ParticipantTable {
   /** Fills every field, in one order: fresh states and scratch states share one shape. */
   private read(slot: number, into: ScratchState): void {
     const version = this.u32[U32 * slot + VERSION]!;
-    into.id = this.idOf(this.f64[F64 * slot + SEQ]!);
+    const seq = this.f64[F64 * slot + SEQ]!;
+    into.id = this.idOf(seq);
     into.flowId = this.versionFlowIds[version]!;
     into.version = this.versionNumbers[version]!;
     into.personId = this.personIds[slot]!;
@@ -254,6 +261,7 @@ export class ParticipantTable {
     into.waitOn = this.waitKeys.get(this.u32[U32 * slot + WAIT_ON]!);
     into.waitFrom = this.f64[F64 * slot + WAIT_FROM]!;
     into.vars = this.vars[slot] ?? EMPTY_VARS;
+    into.replyAddress = this.replyAddresses.size === 0 ? '' : (this.replyAddresses.get(seq) ?? '');
     into.enteredAt = this.f64[F64 * slot + ENTERED_AT]!;
     into.steps = this.u32[U32 * slot + STEPS]!;
     into.exitReason = undefined;

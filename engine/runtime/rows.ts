@@ -5,16 +5,18 @@ import type { ParticipantState } from '../vocabulary.js';
 import type { Value } from '../values.js';
 import type { EntryHistory } from './reentry.js';
 
-type ParticipantRow = [flowId: string, version: number, personId: string, node: number, status: number, waitUntil: number, waitOn: string, vars: ParticipantState['vars'], enteredAt: number, steps: number, waitFrom?: number];
+type ParticipantRow = [flowId: string, version: number, personId: string, node: number, status: number, waitUntil: number, waitOn: string, vars: ParticipantState['vars'], enteredAt: number, steps: number, waitFrom?: number, replyAddress?: string];
 
 export function participantRow(p: ParticipantState): ParticipantRow {
-  return [p.flowId, p.version, p.personId, p.node, p.status, p.waitUntil, p.waitOn, p.vars, p.enteredAt, p.steps, p.waitFrom];
+  const row: ParticipantRow = [p.flowId, p.version, p.personId, p.node, p.status, p.waitUntil, p.waitOn, p.vars, p.enteredAt, p.steps, p.waitFrom];
+  if (p.replyAddress !== '') row.push(p.replyAddress); // most participants have none: their rows stay as they were
+  return row;
 }
 
 /** `person` may swap the person id for an equal string already in memory (the people store's). */
 export function readParticipant(id: string, row: unknown, person: (id: string) => string = (p) => p): ParticipantState {
-  const [flowId, version, personId, node, status, waitUntil, waitOn, vars, enteredAt, steps, waitFrom = 0] = row as ParticipantRow;
-  return { id, flowId, version, personId: person(personId), node, status: status as ParticipantState['status'], waitUntil, waitOn, waitFrom, vars, enteredAt, steps, exitReason: undefined };
+  const [flowId, version, personId, node, status, waitUntil, waitOn, vars, enteredAt, steps, waitFrom = 0, replyAddress = ''] = row as ParticipantRow;
+  return { id, flowId, version, personId: person(personId), node, status: status as ParticipantState['status'], waitUntil, waitOn, waitFrom, vars, replyAddress, enteredAt, steps, exitReason: undefined };
 }
 
 type HistoryRow = [entries: number[], inside: number, lastExitAt: number];

@@ -81,10 +81,15 @@ export interface StepResult {
 /** The shared empty list of a step that changed nothing of a kind (frozen: never pushed to). */
 const NOTHING = Object.freeze([]) as never[];
 
-/** What a step may look up outside the participant: the do-not-contact list as it stands before the step, and which flows are active. */
+/**
+ * What a step may look up outside the participant: the do-not-contact list as it stands before
+ * the step, which flows are active, and the reply address an input names (its module's
+ * InputDefinition.replyAddress).
+ */
 export interface Surroundings {
   isBlocked(channel: Channel, contact: string, sender: string): boolean;
   flowActive(flowId: string): boolean;
+  replyAddressOf(input: Input): string | undefined;
 }
 
 /** No event history (a step run outside an engine's partitions). */
@@ -113,6 +118,7 @@ export function newParticipant(id: string, flow: CompiledFlow, personId: string,
     waitOn: '',
     waitFrom: 0,
     vars: {},
+    replyAddress: '',
     enteredAt: now,
     steps: 0,
     exitReason: undefined, // present from the start: one object shape for every participant
@@ -217,6 +223,7 @@ class Run implements RunContext {
 
   enter(input: EnterStep): void {
     this.input = input.cause;
+    if (input.cause) this.keepReplyAddress(input.cause);
     const entry = this.flow.nodes[input.entry]!;
     this.current = entry.index;
     this.visited.push(entry.index);
@@ -231,6 +238,7 @@ class Run implements RunContext {
     const node = this.flow.nodes[p.node]!;
     this.current = node.index;
     this.input = input.kind === 'timer' ? undefined : input;
+    this.keepReplyAddress(input);
     const outcome = input.kind === 'timer' && !node.def.resume ? 0 : this.resumeAt(node, input);
     if (outcome === undefined) return (p.status as ParticipantStatus) === ParticipantStatus.Exited; // the element crashed
     this.follow(node, outcome);
@@ -251,6 +259,12 @@ class Run implements RunContext {
       answers: this.answers,
       accepted: true,
     };
+  }
+
+  /** An input that names where answers go replaces the participant's reply address (a refused input's step is dropped, and the change with it). */
+  private keepReplyAddress(input: Input): void {
+    const address = this.surroundings.replyAddressOf(input);
+    if (address !== undefined) this.participant.replyAddress = address;
   }
 
   /** Static defaults, then the values given at entry, then formulas (in order) for the rest. */

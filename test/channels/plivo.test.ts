@@ -140,6 +140,18 @@ const incoming: IncomingCase[] = [
     }),
   ),
   {
+    label: 'a report on part 2 of a multipart SMS names the whole message (its first part) and the part',
+    ...signedV2(status('delivered', { MessageUUID: 'part-two-uuid', ParentMessageUUID: UUID, PartInfo: '2 of 3' })),
+    status: 200,
+    reports: [{ provider: 'plivo', providerMessageId: UUID, status: 'delivered', part: { index: 2, of: 3 } }],
+  },
+  {
+    label: 'a single-part message reports no part; a PartInfo that is no part is none',
+    ...signedV2(status('delivered', { ParentMessageUUID: UUID, PartInfo: '4 of 3' })),
+    status: 200,
+    reports: [{ provider: 'plivo', providerMessageId: UUID, status: 'delivered', part: undefined }],
+  },
+  {
     label: 'an undelivered message keeps its error code',
     ...signedV3(status('undelivered', { ErrorCode: '200' })),
     status: 200,

@@ -10,6 +10,10 @@ import { twilioSignature, verifyTwilio } from '../../channels/twilio/signature.j
 import { formParams } from '../../channels/form.js';
 import type { WebhookRequest } from '../../channels/provider.js';
 import { runIncoming, runOutgoing, type IncomingCase, type OutgoingCase } from './harness.js';
+import { world } from '../engine/helpers.js';
+import { messagingModule } from '../../engine/messaging/index.js';
+import { loadModuleSettings } from '../../config/modules.js';
+import { NOTIFY, standIn } from '../e2e/helpers.js';
 
 const TOKEN = 'twilio-auth-token-0123456789';
 const ACCOUNT = `AC${'a1'.repeat(16)}`;
@@ -52,6 +56,21 @@ const incoming: IncomingCase[] = [
     ...signed({ ...sms, Body: '', NumMedia: '2', MediaUrl0: 'https://api.twilio.com/media/ME1', MediaContentType0: 'image/jpeg', MediaUrl1: 'https://api.twilio.com/media/ME2' }),
     status: 200,
     messages: [{ channel: 'sms', text: '', media: ['https://api.twilio.com/media/ME1', 'https://api.twilio.com/media/ME2'] }],
+  },
+  {
+    label: 'a WhatsApp location is acknowledged and skipped (no text to match, as the Meta adapter skips it)',
+    ...signed({ ...sms, From: 'whatsapp:+385911234567', To: 'whatsapp:+15557650003', Body: '', MessageType: 'location', Latitude: '45.81', Longitude: '15.98', Address: 'Trg', Label: 'Home' }),
+    status: 200,
+  },
+  {
+    label: 'a WhatsApp location without MessageType is known by its Latitude',
+    ...signed({ ...sms, From: 'whatsapp:+385911234567', To: 'whatsapp:+15557650003', Body: '', Latitude: '45.81', Longitude: '15.98' }),
+    status: 200,
+  },
+  {
+    label: 'a WhatsApp reaction is acknowledged and skipped',
+    ...signed({ ...sms, From: 'whatsapp:+385911234567', To: 'whatsapp:+15557650003', Body: '', MessageType: 'reaction' }),
+    status: 200,
   },
   {
     label: 'a WhatsApp quick reply: channel whatsapp, sender without its prefix, the button text and payload',
@@ -310,4 +329,19 @@ t.test('our signatures validate with the twilio SDK, and the SDK’s verify with
   const url = `${HOOK}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
   t.ok(twilioSdk.validateRequestWithBody(TOKEN, twilioSignature(TOKEN, url, new Map()), url, body), 'the SDK accepts our JSON-body signature');
   t.doesNotThrow(() => verifyTwilio(request(url, body, { 'x-twilio-signature': twilioSdk.getExpectedTwilioSignature(TOKEN, url, {}) }), TOKEN));
+});
+
+t.test('an alphanumeric sender id keeps its spaces from the flow to Twilio', async (t) => {
+  const api = await standIn(t, (_r, n) => ({ status: 201, body: { sid: `SM${n}` } }));
+  const w = world({
+    modules: [messagingModule, twilioModule],
+    settings: { twilio: loadModuleSettings([{ name: 'twilio', ...twilioModule.config! }], { twilio: { accountSid: ACCOUNT, authToken: TOKEN, apiBaseUrl: api.url, numbers: ['ACME Shop'] } }, {})['twilio']! },
+  });
+  w.engine.save({ ...NOTIFY, elements: [{ ...NOTIFY.elements[0]!, config: { from: ' ACME Shop ', text: 'Shipped' } }, NOTIFY.elements[1]!] });
+  w.engine.launch('notify');
+  await w.engine.submit('ana', { kind: 'flow.enter', flowId: 'notify', person: { id: 'ana', phones: ['+385911234567'] } });
+  await w.engine.idle();
+  t.same(api.received.map((r) => new URLSearchParams(r.body).get('From')), ['ACME Shop'], 'sent as "ACME Shop", listed so in numbers');
+  t.ok(w.people.get('ana')!.tags.includes('notified'));
+  await w.engine.close();
 });

@@ -177,6 +177,16 @@ const incoming: IncomingCase[] = [
     messages: [{ channel: 'sms', text: '', media: ['https://api.nexmo.com/v3/media/1'] }],
   },
   {
+    label: 'Messages API: a WhatsApp location is acknowledged and skipped (no text to match, as the Meta adapter skips it)',
+    ...messagesApi({ ...waText, message_type: 'location', text: undefined, location: { lat: 45.81, long: 15.98 } }),
+    status: 200,
+  },
+  {
+    label: 'Messages API: a WhatsApp reaction is acknowledged and skipped',
+    ...messagesApi({ ...waText, message_type: 'reaction', text: undefined, reaction: { action: 'react', emoji: '👍' } }),
+    status: 200,
+  },
+  {
     label: 'Messages API: a WhatsApp image with a caption',
     ...messagesApi({ ...waText, message_type: 'image', text: undefined, image: { url: 'https://example.com/cat.jpg', caption: 'my cat' } }),
     status: 200,

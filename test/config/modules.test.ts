@@ -104,14 +104,17 @@ t.test("each problem carries its code; a value missing a setting's pattern is ex
 
 t.test("a provider's numbers are written as flows' senders become once normalized, else the start is refused naming each", async (t) => {
   const spec: SettingsSpec = { name: 'twilio', ...twilio.config! };
-  const good = ['+15550100', 'sms:+15550101', '12345', 'MyShop', 'help@example.com', '*'];
+  const good = ['+15550100', 'sms:+15550101', '12345', 'MyShop', 'ACME Shop', 'sms:My Shop 24', 'help@example.com', '*'];
   t.same(loadModuleSettings([spec], { twilio: { numbers: good } }, {})['twilio']!['numbers'], good);
-  t.match(errorOf(() => loadModuleSettings([spec], { twilio: { numbers: ['+1 555 0100', 'whatsapp+15550100', 'Help@Example.com'] } }, {})), {
+  t.match(errorOf(() => loadModuleSettings([spec], { twilio: { numbers: ['+1 555 0100', 'whatsapp+15550100', 'Help@Example.com', '1 555 0100', 'ACME Shop Online', ' ACME'] } }, {})), {
     details: {
       problems: [
         { code: 'JCT_CONFIG_INVALID', path: '$.modules.twilio.numbers.0', message: /^Expected a number in E\.164 without spaces/ },
         { path: '$.modules.twilio.numbers.1' },
         { path: '$.modules.twilio.numbers.2' },
+        { path: '$.modules.twilio.numbers.3' },
+        { path: '$.modules.twilio.numbers.4' },
+        { path: '$.modules.twilio.numbers.5' },
       ],
     },
   });

@@ -15,6 +15,7 @@ const state = (seq: number, extra: Partial<ParticipantState> = {}): ParticipantS
   waitOn: seq % 2 ? 'event:reply' : '',
   waitFrom: seq % 5,
   vars: seq % 5 ? {} : { n: seq },
+  replyAddress: seq % 3 ? '' : `sms:+385800100:+38591${seq}`,
   enteredAt: 500 + seq,
   steps: seq % 4,
   exitReason: undefined,
@@ -31,6 +32,10 @@ t.test('participants round-trip through the columns', async (t) => {
   for (const seq of [1, 2, 999, 3000]) t.same(table.get(`3.${seq.toString(36)}`), state(seq));
   put(table, state(5, { node: 9, waitOn: 'event:other', vars: { n: 1 } }));
   t.same(table.get('3.5'), state(5, { node: 9, waitOn: 'event:other', vars: { n: 1 } }), 'updated in place');
+  put(table, state(6, { replyAddress: '' }));
+  t.equal(table.get('3.6')!.replyAddress, '', 'a reply address written away is gone');
+  put(table, state(7, { replyAddress: 'sms:+385800100:+385917' }));
+  t.equal(table.get('3.7')!.replyAddress, 'sms:+385800100:+385917', 'and one written is kept');
   t.equal(table.get('4.5'), undefined, 'an id of another partition is not here');
   t.equal(table.get('3.zzzz'), undefined);
 });

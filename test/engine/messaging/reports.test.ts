@@ -4,7 +4,7 @@
 // event (`message.delivered`, …) by goals. References survive a restart and expire after their
 // window.
 import t from 'tap';
-import { registryWith, world, type World } from '../helpers.js';
+import { pathOf, registryWith, world, type World } from '../helpers.js';
 import { Engine } from '../../../engine/runtime/engine.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import { GroupCommit } from '../../../engine/store/journal.js';
@@ -104,4 +104,61 @@ t.test('references are journaled, recovered after a restart, and expire after th
   t.equal(b.reference(sentRef('t', 'M100'))?.personId, 'bo');
   t.equal(w.backend.tables.get('ref')!.size, 2, 'expired references leave the store');
   await b.close();
+});
+
+/** A report on part `index` of `of` of message `id` (as Plivo makes one of each part's callback). */
+function partReport(e: Engine, id: string, status: DeliveryStatus, index: number, of: number) {
+  return e.submit('ana', { kind: 'message.status', report: { provider: 't', providerMessageId: id, status, providerStatus: status, at: 0, part: { index, of } } });
+}
+
+t.test('a multipart SMS is delivered once every part is, also across a restart; failed as soon as one part fails', async (t) => {
+  const w = world({ modules: [messagingModule, provider()] });
+  await sentTo(w, 'message.delivered');
+  await partReport(w.engine, 'M1', 'sent', 1, 2);
+  await partReport(w.engine, 'M1', 'delivered', 2, 2);
+  t.same(counters(w.engine), { 'sms:sent': 2 }, 'one part of two delivered: the message is not yet');
+  await w.engine.close();
+  const b = new Engine({ clock: w.clock, people: new MemoryPeopleStore(w.clock), registry: registryWith([messagingModule, provider(100)]), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+  b.recover(w.backend);
+  await partReport(b, 'M1', 'delivered', 1, 2);
+  t.same(counters(b), { 'sms:sent': 2, 'sms:delivered': 1 }, 'the last part delivered: the message is, once');
+  t.equal(b.metrics('f').goalPerformers, 1, 'and the person heard it');
+  await b.close();
+
+  const f = world({ modules: [messagingModule, provider()] });
+  await sentTo(f);
+  await partReport(f.engine, 'M1', 'delivered', 1, 3);
+  await partReport(f.engine, 'M1', 'failed', 2, 3);
+  await partReport(f.engine, 'M1', 'delivered', 3, 3);
+  t.same(counters(f.engine), { 'sms:sent': 2, 'sms:failed': 1 }, 'a part failed: the message failed, and never counts as delivered');
+  await f.engine.close();
+});
+
+t.test('a failover waits for every part of its first message', async (t) => {
+  const w = world({ modules: [messagingModule, provider()] });
+  w.engine.save({
+    schemaVersion: 1,
+    id: 'f',
+    name: 'f',
+    entryPoints: [{ id: 'start', type: 'flowApi', config: {}, branches: { next: 'tell' } }],
+    elements: [
+      {
+        id: 'tell',
+        type: 'failover',
+        config: { first: { channel: 'sms', from: NUMBER, text: 'x'.repeat(200) }, then: { channel: 'whatsapp', from: NUMBER, text: 'x' } },
+        branches: { delivered: 'done', failedOver: 'done' },
+      },
+      { id: 'done', type: 'addTag', config: { tags: ['told'] } },
+    ],
+  });
+  w.engine.launch('f');
+  await w.engine.submit('ana', { kind: 'flow.enter', flowId: 'f', person: { id: 'ana', phones: [ANA] } });
+  await w.engine.idle();
+  await partReport(w.engine, 'M1', 'delivered', 1, 2);
+  await w.engine.idle();
+  t.notOk(w.people.get('ana')!.tags.includes('told'), 'still waiting after the first part');
+  await partReport(w.engine, 'M1', 'delivered', 2, 2);
+  await w.engine.idle();
+  t.same(pathOf(w, 'ana'), ['start', 'tell', 'done', 'done.next.exit'], 'delivered, with no message on the second channel');
+  await w.engine.close();
 });

@@ -2,7 +2,7 @@
 // priority, waits take replies, keywords interrupt interruptible waits, retries of one
 // provider message are applied once, unknown senders get a profile only when a flow starts.
 import t from 'tap';
-import { registryWith, world, type World } from '../helpers.js';
+import { flow, registryWith, world, type World } from '../helpers.js';
 import { Engine } from '../../../engine/runtime/engine.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import { GroupCommit } from '../../../engine/store/journal.js';
@@ -207,4 +207,55 @@ t.test('after a restart a waiting participant still takes the reply, and retries
   t.notOk((await engine.submit(key, { kind: 'message.inbound', message: join })).duplicate, 'past the window the same id is a new message');
   t.equal(w.backend.tables.get('dedup')!.size, 1, 'expired keys leave the store');
   await engine.close();
+});
+
+t.test('the phone the person wrote from is kept across a pause, a restart and a failover’s delivery report', async (t) => {
+  const sent: Effect[] = [];
+  const provider = (): Module => ({ name: 'test-sms', effects: [{ kind: 'message.send', perform: (effect) => (sent.push(effect), sentMessage('test', effect as unknown as OutboundMessage, `out-${sent.length}`)) }] });
+  const w = world({ modules: [messagingModule, provider()] });
+  launch(w, {
+    schemaVersion: 1,
+    id: 'later',
+    name: 'later',
+    entryPoints: [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'wait')],
+    elements: [
+      { id: 'wait', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'hours' } }, branches: { next: 'tell' } },
+      { id: 'tell', type: 'failover', config: { first: { channel: 'whatsapp', from: NUMBER, text: 'Shipped' }, then: { channel: 'sms', from: NUMBER, text: 'Shipped' } }, branches: { delivered: 'bye', failedOver: 'bye' } },
+      { id: 'bye', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'hours' } }, branches: { next: 'thanks' } },
+      { id: 'thanks', type: 'sendSms', config: { from: NUMBER, text: 'Thanks' } },
+    ],
+  });
+  const ana = w.people.upsert({ phones: ['+385911111111', '+385922222222'] }).id;
+  await w.engine.submit(ana, { kind: 'message.inbound', message: sms('+385922222222', 'JOIN') });
+  await w.engine.idle();
+  await w.engine.close();
+  const people = new MemoryPeopleStore(w.clock);
+  const engine = new Engine({ clock: w.clock, people, registry: registryWith([messagingModule, provider()]), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+  engine.recover(w.backend);
+  w.clock.advance(3600_000);
+  await engine.idle();
+  t.same(sent.map((e) => [e['channel'], e['to']]), [['whatsapp', '+385922222222']], 'after the pause and the restart');
+  await engine.submit(ana, { kind: 'message.status', report: { provider: 'test', providerMessageId: 'out-1', status: 'failed', providerStatus: 'failed', at: w.clock.now() } });
+  await engine.idle();
+  w.clock.advance(3600_000);
+  await engine.idle();
+  t.same(
+    sent.map((e) => [e['channel'], e['text'], e['to']]),
+    [
+      ['whatsapp', 'Shipped', '+385922222222'],
+      ['sms', 'Shipped', '+385922222222'],
+      ['sms', 'Thanks', '+385922222222'],
+    ],
+    'the failover’s second message and a later send go there too',
+  );
+  await engine.close();
+});
+
+t.test('a flow not started by a message sends to the first phone', async (t) => {
+  const sent: Effect[] = [];
+  const w = world({ modules: [messagingModule, testProvider(sent)] });
+  launch(w, flow('notify', [{ id: 'hello', type: 'sendSms', config: { from: NUMBER, text: 'hi' } }]));
+  await w.engine.submit('ana', { kind: 'flow.enter', flowId: 'notify', person: { id: 'ana', phones: ['+385911111111', '+385922222222'] } });
+  await w.engine.idle();
+  t.same(sent.map((e) => e['to']), ['+385911111111']);
 });

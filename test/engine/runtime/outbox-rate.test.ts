@@ -1,5 +1,5 @@
-// The outbox honours a handler's rate: entries beyond it wait on the engine's clock, in order,
-// and go out as tokens come free — not retries, not failures, not attempts; close() drops them.
+// The outbox honours a handler's rate, per rate key: entries beyond it wait on the engine's
+// clock, in order, and go out as tokens come free — not retries, not failures, not attempts; close() drops them.
 import t from 'tap';
 import { Type } from '@sinclair/typebox';
 import { VirtualClock } from '../../../engine/clock.js';
@@ -20,6 +20,7 @@ function rig(settings: Record<string, unknown>, perform: (effect: Effect) => unk
   const handler: EffectHandler = {
     kind: 'test.send',
     rate: (s) => (s['perSecond'] === undefined ? undefined : { perSecond: s['perSecond'] as number, burst: s['burst'] as number }),
+    rateKey: (e, s) => (s['byFrom'] ? String(e['from']) : ''),
     perform: (e, ctx) => {
       calls.push({ key: e.key, at: ctx.now() - START });
       return perform(e);
@@ -28,7 +29,7 @@ function rig(settings: Record<string, unknown>, perform: (effect: Effect) => unk
   const module: Module = {
     name: 'test',
     effects: [handler],
-    config: { schema: Type.Object({ perSecond: Type.Optional(Type.Number()), burst: Type.Optional(Type.Number()) }), secrets: [] },
+    config: { schema: Type.Object({ perSecond: Type.Optional(Type.Number()), burst: Type.Optional(Type.Number()), byFrom: Type.Optional(Type.Boolean()) }), secrets: [] },
   };
   const recorded: Input[] = [];
   const logs: string[] = [];
@@ -86,6 +87,14 @@ t.test('a retry waits for a token too, behind the line', async (t) => {
   t.same(r.calls, [{ key: 'a', at: 0 }, { key: 'b', at: 1000 }, { key: 'c', at: 2000 }, { key: 'a', at: 3000 }], 'the retry due at 1 s joins after c');
   t.same([...r.outbox.retries], [['test.send', 1]], 'the one failure is the one retry');
   t.equal(r.recorded.length, 3);
+});
+
+t.test('each rate key has the whole rate to itself, its line in order', async (t) => {
+  const from = (key: string, sender: string): Effect => ({ ...effect(key), from: sender }) as Effect;
+  const r = rig({ perSecond: 1, burst: 1, byFrom: true });
+  r.outbox.dispatch([from('a1', 'A'), from('a2', 'A'), from('b1', 'B'), from('a3', 'A'), from('b2', 'B')]);
+  await run(r, 3);
+  t.same(r.calls, [{ key: 'a1', at: 0 }, { key: 'b1', at: 0 }, { key: 'a2', at: 1000 }, { key: 'b2', at: 1000 }, { key: 'a3', at: 2000 }]);
 });
 
 t.test('without a rate, every entry goes at once', async (t) => {

@@ -5,7 +5,8 @@
 // (a redirect verb's actionHook) are submitted as
 // `call` inputs and acknowledged, once their receipt is durable, with `{type: "ack", msgid,
 // data: [verbs]}`; `call:status` is submitted and not acknowledged. Messages are handled one at
-// a time per socket, so acks leave in the order their messages came.
+// a time per socket, so acks leave in the order their messages came. A malformed message that
+// waits for an ack gets one with no verbs (jambonz would wait otherwise) and is counted.
 //
 // Hooks: over the socket an actionHook is a name, which jambonz sends back as the `hook` of the
 // `verb:hook` message. Ours is `<element>~<attempt>~<step>?p=<person>` plus any params of the
@@ -33,6 +34,7 @@ export const JAMBONZ_PROTOCOL = 'ws.jambonz.org';
 
 const PROVIDER = 'jambonz';
 const CREDENTIALS = 'Basic credentials in the Authorization header';
+const MALFORMED = 'JCT_CALL_MALFORMED';
 
 /** The jambonz-voice settings of the socket. */
 export const JAMBONZ_SOCKET_SETTINGS = {
@@ -79,16 +81,28 @@ function checkCredentials(req: RouteRequest, settings: Settings): void {
   if (!sameText(Buffer.from(given, 'base64').toString('utf8'), `${user}:${password}`)) throw signatureInvalid(CREDENTIALS);
 }
 
-/** Answers the socket's messages one after the other; an ack leaves once its receipt is durable. */
+/**
+ * Answers the socket's messages one after the other; an ack leaves once its receipt is durable.
+ * A message refused as malformed (e.g. a verb:hook without its hook) whose type waits for an ack
+ * is acknowledged with no verbs, so jambonz goes on with the verbs it runs instead of waiting,
+ * and the refusal is counted.
+ */
 function converse(socket: ModuleSocket, session: Session): void {
   let last: Promise<unknown> = Promise.resolve();
   socket.onMessage((text) => {
     const message = messageOf(text);
+    const ack = (verbs: Verb[]) => socket.send(JSON.stringify({ type: 'ack', msgid: message.msgid, data: verbs }));
     const done = last.then(() => answer(message, session));
     last = done.catch(() => undefined);
-    return done.then((verbs) => {
-      if (verbs !== undefined) socket.send(JSON.stringify({ type: 'ack', msgid: message.msgid, data: verbs }));
-    });
+    return done.then(
+      (verbs) => {
+        if (verbs !== undefined) ack(verbs);
+      },
+      (err: unknown) => {
+        if (err instanceof JunctionError && err.code === MALFORMED && !NO_ACK.has(message.type)) ack([]);
+        throw err;
+      },
+    );
   });
 }
 
@@ -127,7 +141,7 @@ function hookName(personId: string): HookUrl {
 
 /** A `verb:hook` or `session:redirect` message's hook as the HTTP hook route's query: `h` the hook, then its params. */
 function hookQuery(hook: unknown): Record<string, string> {
-  if (typeof hook !== 'string') throw new JunctionError('JCT_CALL_MALFORMED', 'a jambonz verb:hook or session:redirect message must name its hook');
+  if (typeof hook !== 'string') throw new JunctionError(MALFORMED, 'a jambonz verb:hook or session:redirect message must name its hook');
   const at = hook.indexOf('?');
   const params = at === -1 ? {} : Object.fromEntries(new URLSearchParams(hook.slice(at + 1)));
   return { ...params, h: at === -1 ? hook : hook.slice(0, at) };
@@ -136,7 +150,7 @@ function hookQuery(hook: unknown): Record<string, string> {
 function messageOf(text: string): Message {
   const m = parseJsonText(text, 'a jambonz message') as Partial<Message> | null;
   if (typeof m !== 'object' || m === null || typeof m.type !== 'string' || typeof m.msgid !== 'string') {
-    throw new JunctionError('JCT_CALL_MALFORMED', 'a jambonz message needs a type and a msgid');
+    throw new JunctionError(MALFORMED, 'a jambonz message needs a type and a msgid');
   }
   return m as Message;
 }

@@ -12,8 +12,8 @@
 // `verb:hook` message. Ours is `<element>~<attempt>~<step>?p=<person>` plus any params of the
 // dialect: the same hook and query the HTTP hook route reads from `?h=…&p=…`. The one address
 // that must be a URL, where `listen` streams a recording's audio (the `audio` marker), is the
-// signed audio socket's (jambonz-audio.ts), as ws(s); the recording it receives is held for the
-// listen's `verb:hook`, as over HTTP.
+// signed audio socket's (jambonz-audio.ts), as ws(s); the recording it receives reaches the
+// record element before the listen's `verb:hook`, as over HTTP.
 //
 // jambonz signs no WebSocket message; the upgrade carries the application's HTTP Basic
 // credentials (§8.2: hooks may carry a user name and password), which must match the module's
@@ -28,7 +28,7 @@ import { jambonzVerbs, readJambonzCall } from './dialects/jambonz.js';
 import type { HookUrl, Instruction } from './instructions.js';
 import { withAudioAddress } from './jambonz-audio.js';
 import { publicBaseOf } from '../channels/provider.js';
-import { callWebhook, ending, personKeyOf, queryText, type HeldRecordings } from './voice.js';
+import { callWebhook, ending, personKeyOf, queryText, type ArrivingRecordings } from './voice.js';
 
 export const JAMBONZ_PROTOCOL = 'ws.jambonz.org';
 
@@ -54,21 +54,21 @@ interface Message {
   readonly data?: unknown;
 }
 
-/** The jambonz WebSocket API at `url`; `held`: the recordings of its module's audio socket. */
-export function jambonzSocket(url: string, held: HeldRecordings): SocketDefinition {
+/** The jambonz WebSocket API at `url`; `arriving`: the recordings its module's audio socket is receiving. */
+export function jambonzSocket(url: string, arriving: ArrivingRecordings): SocketDefinition {
   return {
     url,
     protocol: JAMBONZ_PROTOCOL,
     access: 'signature',
     accept: (req, ctx) => checkCredentials(req, ctx.settings),
-    open: (socket, req, ctx) => converse(socket, { base: publicBaseOf(req, ctx.settings), held, ctx }),
+    open: (socket, req, ctx) => converse(socket, { base: publicBaseOf(req, ctx.settings), arriving, ctx }),
   };
 }
 
 /** What answering a socket's messages needs. */
 interface Session {
   readonly base: string;
-  readonly held: HeldRecordings;
+  readonly arriving: ArrivingRecordings;
   readonly ctx: RouteContext;
 }
 
@@ -124,12 +124,12 @@ async function answer(message: Message, session: Session): Promise<Verb[] | unde
   }
 }
 
-/** Submits the webhook (with any recording held for its hook); its answer as verbs (none for a hook nobody took: jambonz goes on). */
-async function submit(data: unknown, query: Readonly<Record<string, string>>, { base, held, ctx }: Session, first = false): Promise<Verb[]> {
-  const read = readJambonzCall(data);
+/** Submits the webhook (once a recording arriving for its hook is in); its answer as verbs (none for a hook nobody took: jambonz goes on). */
+async function submit(data: unknown, query: Readonly<Record<string, string>>, { base, arriving, ctx }: Session, first = false): Promise<Verb[]> {
+  const event = readJambonzCall(data);
   const hook = queryText({ query }, 'h');
-  const { event, hook: at } = (await held.merge(read, hook, ctx.now())) ?? { event: read, hook }; // jambonz sends nothing in the background
-  const receipt = await ctx.submit(personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, { hook: at, first }, ctx.settings));
+  await arriving.settled(event, hook);
+  const receipt = await ctx.submit(personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, { hook, first }, ctx.settings));
   if (hook !== undefined && !receipt.delivered) return [];
   return jambonzVerbs(ending((receipt.answer ?? []) as Instruction[]), withAudioAddress(hookName(receipt.personId), base, receipt.personId, ctx.settings));
 }

@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Module, Settings } from '../engine/module.js';
 import { jambonz, ncco, plivo, texml, twiml } from './dialects/index.js';
-import { HeldRecordings, hookRoute, voiceModule } from './voice.js';
+import { ArrivingRecordings, hookRoute, voiceModule } from './voice.js';
 import { JAMBONZ_SOCKET_SETTINGS, jambonzSocket } from './jambonz-socket.js';
 import { JAMBONZ_AUDIO_SETTINGS, jambonzAudioSocket, jambonzRecordings, withAudioAddress } from './jambonz-audio.js';
 import { placeCalls } from './outbound.js';
@@ -95,8 +95,8 @@ export const plivoVoice: Module = voiceModule({
   },
 });
 
-/** The recordings jambonz's audio socket receives, held for the call's next webhook (HTTP or WebSocket API). */
-const jambonzHeld = new HeldRecordings();
+/** The recordings jambonz's audio socket is receiving, which the call's next webhook (HTTP or WebSocket API) waits for. */
+const jambonzArriving = new ArrivingRecordings();
 
 const jambonzWebhooks = voiceModule({
   name: 'jambonz',
@@ -115,8 +115,8 @@ const jambonzWebhooks = voiceModule({
     const secrets = s['webhookSecrets'] as readonly string[];
     return secrets.length === 0 ? undefined : { webhookSecrets: secrets };
   },
-  held: jambonzHeld,
-  hookUrl: (base, personId, settings, ref) => withAudioAddress(hookRoute(base, 'jambonz', personId, ref), base, personId, settings),
+  arriving: jambonzArriving,
+  hookUrl: (base, personId, settings, ref) => withAudioAddress(hookRoute(base, 'jambonz', personId, ref), base, personId, settings, ref),
 });
 
 /**
@@ -126,7 +126,7 @@ const jambonzWebhooks = voiceModule({
 export const jambonzVoice: Module = {
   ...jambonzWebhooks,
   routes: [...(jambonzWebhooks.routes ?? []), jambonzRecordings()],
-  sockets: [jambonzSocket('/voice/jambonz/socket', jambonzHeld), jambonzAudioSocket(jambonzHeld)],
+  sockets: [jambonzSocket('/voice/jambonz/socket', jambonzArriving), jambonzAudioSocket(jambonzArriving)],
 };
 
 export const VOICE_MODULES: readonly Module[] = [twilioVoice, telnyxVoice, vonageVoice, plivoVoice, jambonzVoice];

@@ -155,7 +155,16 @@ export function afterHangUp(run: RunContext, call: CallWebhook, withinMs: number
 export const KEPT = {
   /** The hook the call is to come back on: a webhook on another one is stale (a collect). */
   hook: '~hook',
+  /** What a recording reported before the element's next webhook: `[url, seconds or null]`, or `[]` for nothing recorded (a record). */
+  recording: '~recording',
+  /** The call ended while a recording was still to come (a record). */
+  hungUp: '~hungUp',
 } as const;
+
+/** Clears what an element kept on an earlier visit. */
+export function forgetKept(run: RunContext, ...names: ReadonlyArray<(typeof KEPT)[keyof typeof KEPT]>): void {
+  for (const name of names) if (run.vars[name] !== undefined && run.vars[name] !== null) run.setVar(name, null);
+}
 
 /** The hook the element last asked the call to come back on, if it said (a participant waiting since before it did says nothing). */
 export function expectedHook(run: RunContext, nodeId: string): string | undefined {

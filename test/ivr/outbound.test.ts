@@ -2,7 +2,8 @@
 // fake provider REST API (node:http on 127.0.0.1) records the request that places the call and
 // answers like the provider; the scripted callers (callers.ts) then play the provider fetching
 // the answer webhook and sending status callbacks to the addresses Junction gave. Covered: an
-// answered call that plays a menu and takes a key; busy; no answer; the API refusing (failed);
+// answered call that plays a menu and takes a key; a message recorded in it (jambonz: the
+// audio address carries the call's reference too); busy; no answer; the API refusing (failed);
 // the race where the answer webhook comes before the API's answer; a call nobody reports on;
 // and the validator (IVR elements only after the `answered` branch).
 import t, { type Test } from 'tap';
@@ -179,7 +180,7 @@ const callIdFor = (req: Recorded): string => `call-${JSON.stringify(req.body).ma
 
 // ── the flow and the app ────────────────────────────────────────────────────
 
-/** Calls the person through `provider`: answered → a menu; every other branch tags the person with its name. */
+/** Calls the person through `provider`: answered → a menu (3: a message recorded); every other branch tags the person with its name. */
 function outboundFlow(provider: string): object {
   const tag = (name: string) => ({ id: `tag-${name}`, type: 'addTag', config: { tags: [name] }, branches: { next: 'end' } });
   return {
@@ -197,10 +198,13 @@ function outboundFlow(provider: string): object {
           options: [
             { name: 'confirm', digits: '1' },
             { name: 'change', digits: '2' },
+            { name: 'message', digits: '3' },
           ],
         },
-        branches: { confirm: 'yes', change: 'no', noInput: 'end', noMatch: 'end' },
+        branches: { confirm: 'yes', change: 'no', message: 'leave', noInput: 'end', noMatch: 'end' },
       },
+      { id: 'leave', type: 'record', config: { prompt: { say: 'Leave a message.' } }, branches: { recorded: 'kept', notRecorded: 'end' } },
+      { id: 'kept', type: 'say', config: { text: 'Message kept.' }, branches: { next: 'end' } },
       { id: 'yes', type: 'say', config: { text: 'Confirmed. Goodbye.' }, branches: { next: 'end' } },
       { id: 'no', type: 'say', config: { text: 'An agent will call you.' }, branches: { next: 'end' } },
       tag('busy'),
@@ -274,6 +278,19 @@ t.test('outbound calls through every provider', async (t) => {
   for (const [provider, api] of Object.entries(APIS)) {
     t.test(provider, async (t) => {
       const caller: Caller = api.caller(s.origin, () => s.w.clock.now());
+
+      t.test('answered: a message recorded in the call reaches its element', async (t) => {
+        const d = await dialed(s, provider);
+        const req = await d.req;
+        const { answer } = api.addresses(req.body);
+        await s.w.engine.idle();
+        const callId = callIdFor(req);
+        const record = await caller.reply(await caller.answerAt(answer, callId, OUR_NUMBER, d.phone), callId, OUR_NUMBER, d.phone, { digits: '3' });
+        t.same(record.said, ['Leave a message.']);
+        t.equal(record.waits?.kind, 'record');
+        const done = await caller.reply(record, callId, OUR_NUMBER, d.phone, { recording: 'https://rec.example.com/out.mp3', seconds: 3 });
+        t.same(done, { said: ['Message kept.'], hangup: true }, 'recorded');
+      });
 
       t.test('answered: the menu is played in the call and a key taken', async (t) => {
         const d = await dialed(s, provider);

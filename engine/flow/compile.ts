@@ -46,6 +46,11 @@ export interface CompileOptions {
   /** Default: the built-in events and those the registry's modules declare (no custom ones). */
   events?: EventCatalog;
   version?: number;
+  /**
+   * The registry's settings are the configuration's (an engine's, or `junction validate` with a
+   * configuration file): an element whose effects its module cannot perform with them is refused.
+   */
+  configured?: boolean;
   /** Codes of problems that do not fail the compile: they are listed in `tolerated` instead. */
   tolerate?: ReadonlySet<string>;
 }
@@ -56,8 +61,10 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
  * Rules added after flows that break them could have been launched: a 100-year cap on
  * durations, RE2 syntax for `matches()` patterns, no IVR element after a wait that ends the
  * call, a goal that names a known event, placeholders an Update variable value fills in
- * (they were kept as written before). A launched version that breaks one keeps running after
- * an upgrade (recovery says so once); a new version must follow them.
+ * (they were kept as written before), an Outbound call through a provider the configuration
+ * lets place calls (a configuration that lost its settings must not stop the flows launched
+ * before). A launched version that breaks one keeps running after an upgrade or a change of
+ * configuration (recovery says so once); a new version must follow them.
  */
 export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_DURATION_TOO_LONG',
@@ -65,6 +72,7 @@ export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_IVR_CALL_LOST',
   'JCT_GOAL_UNKNOWN',
   'JCT_PLACEHOLDER_UNKNOWN',
+  'JCT_CALL_PROVIDER_UNCONFIGURED',
 ]);
 
 /** Validates and compiles; never throws for a bad document. */
@@ -228,6 +236,7 @@ class FlowCompiler {
       events: this.events,
       problem: (code, message, subpath = '') => report(code, message, path + subpath, node?.id),
       waits: (type) => this.registry.get(type)?.waits === true,
+      unready: (effect) => (this.options.configured ? this.registry.unready(effect) : undefined),
     };
   }
 

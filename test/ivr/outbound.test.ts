@@ -14,7 +14,10 @@ import { buildApp } from '../../gateway/app.js';
 import { ivrModule } from '../../ivr/index.js';
 import { VOICE_MODULES } from '../../ivr/providers.js';
 import { VOICE_PROVIDERS } from '../../ivr/call-event.js';
-import { world, type World } from '../engine/helpers.js';
+import { Engine } from '../../engine/runtime/engine.js';
+import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
+import { GroupCommit } from '../../engine/store/journal.js';
+import { registryWith, world, type World } from '../engine/helpers.js';
 import { jambonzCaller, plivoCaller, telnyxCaller, twilioCaller, vonageCaller, type Caller, type MakeCaller } from './callers.js';
 
 const OUR_NUMBER = '+14155550000';
@@ -417,18 +420,43 @@ t.test('a person without a phone: failed at once, nothing placed', async (t) => 
   t.same(s.api.requests, []);
 });
 
-t.test('a module without publicBaseUrl: the call fails for good with a clear code', async (t) => {
-  const w = world({ modules: [ivrModule, ...VOICE_MODULES], settings: { 'twilio-voice': { authToken: 't', accountSid: 'AC11111111111111111111111111111111' } } });
+const TWILIO_CALLS = { authToken: 't', accountSid: 'AC11111111111111111111111111111111', publicBaseUrl: 'https://ivr.example.com' };
+
+t.test('an Outbound call through a provider that cannot place calls is refused at launch, naming the provider and what is missing', async (t) => {
+  const w = world({ modules: [ivrModule, ...VOICE_MODULES], settings: { 'twilio-voice': { authToken: 't' } } });
+  t.teardown(() => w.engine.close());
+  const problems = w.engine.validate(outboundFlow('twilio'));
+  t.match(problems, [{ code: 'JCT_CALL_PROVIDER_UNCONFIGURED', path: '$.elements[0].config.provider', elementId: 'dial', message: /through twilio need the settings "publicBaseUrl", "accountSid" of the module "twilio-voice"/ }]);
+  t.equal(problems.length, 1);
+  w.engine.save(outboundFlow('twilio'));
+  t.throws(() => w.engine.launch('out-twilio'), { code: 'JCT_FLOW_INVALID', message: /twilio/ });
+  t.same(w.engine.validate(outboundFlow('plivo')).map((p) => p.code), ['JCT_CALL_PROVIDER_UNCONFIGURED'], 'a provider with no settings at all');
+});
+
+t.test('a flow launched before its provider lost a setting: it starts again with a warning, and its calls fail for good with a clear code', async (t) => {
+  const w = world({ modules: [ivrModule, ...VOICE_MODULES], settings: { 'twilio-voice': TWILIO_CALLS } });
   t.teardown(() => w.engine.close());
   w.engine.save(outboundFlow('twilio'));
   w.engine.launch('out-twilio');
-  const personId = w.engine.personKey({ phones: ['+14155552000'] });
-  await w.engine.submit(personId, { kind: 'person.upsert', person: { id: personId, phones: ['+14155552000'] } });
-  await w.engine.enter('out-twilio', personId);
-  await w.engine.idle();
-  t.same(tagsOf(w, personId), ['failed']);
-  t.match(w.logs, [{ level: 'error', obj: { effect: 'call.place', code: 'JCT_PROVIDER_NOT_CONFIGURED' } }]);
-  t.notMatch(JSON.stringify(w.logs), /"authToken"|"t"/, 'no secret logged');
+  await w.engine.durable();
+  // the process stops; it starts again with publicBaseUrl removed from the configuration
+  const { publicBaseUrl: _removed, ...settings } = TWILIO_CALLS;
+  const logs: Array<{ level: string; obj: object }> = [];
+  const log = (level: string) => (obj: object) => logs.push({ level, obj });
+  const registry = registryWith([ivrModule, ...VOICE_MODULES], { 'twilio-voice': settings });
+  const people = new MemoryPeopleStore(w.clock);
+  const engine = new Engine({ clock: w.clock, people, registry, journal: new GroupCommit(w.backend, { flushMs: 0 }), logger: { info: log('info'), warn: log('warn'), error: log('error') } });
+  t.teardown(() => engine.close());
+  engine.recover(w.backend);
+  t.match(logs, [{ level: 'warn', obj: { flowId: 'out-twilio', code: 'JCT_FLOW_OUTDATED', problems: [{ code: 'JCT_CALL_PROVIDER_UNCONFIGURED' }] } }], 'a warning at start');
+  const personId = engine.personKey({ phones: ['+14155552000'] });
+  await engine.submit(personId, { kind: 'person.upsert', person: { id: personId, phones: ['+14155552000'] } });
+  await engine.enter('out-twilio', personId);
+  await engine.idle();
+  t.same([...people.get(personId)!.tags], ['failed'], 'the flow still runs: the call takes its failure path');
+  t.same(engine.journeysOf(personId), []);
+  t.match(logs, [{ level: 'warn' }, { level: 'error', obj: { effect: 'call.place', code: 'JCT_PROVIDER_NOT_CONFIGURED' } }]);
+  t.notMatch(JSON.stringify(logs), /"authToken"|"t"/, 'no secret logged');
 });
 
 t.test('the validator: IVR elements only where a call exists', async (t) => {

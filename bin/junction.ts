@@ -17,7 +17,9 @@ import { packageVersion } from './files.js';
 import { assembleRegistry } from './modules.js';
 
 const USAGE = `usage:
-  junction validate FLOW.json [--people PEOPLE.json]   check a flow: every problem with its path and code
+  junction validate FLOW.json [--people PEOPLE.json] [--config CONFIG.json]
+                                                       check a flow: every problem with its path and code
+                                                       (against the configuration, when there is one)
   junction simulate FLOW.json [--people PEOPLE.json] [--events EVENTS.jsonl] [--start ISO] [--until ISO] [--json]
                                                        run it on a virtual clock: each person's path, the metrics
   junction schema                                      the flow JSON Schema
@@ -61,10 +63,9 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       await startCommand(values.config, values.pretty ?? false);
       return -1;
     }
+    if (command === 'validate') return file ? validateCommand(file, { people: values.people, config: values.config }, out) : usage(err, 2);
     const registry = assembleRegistry();
     switch (command) {
-      case 'validate':
-        return file ? validateCommand(registry, file, values.people, out) : usage(err, 2);
       case 'simulate':
         return file ? await simulateCommand(registry, file, values, out) : usage(err, 2);
       case 'schema':

@@ -27,6 +27,12 @@ export interface CompileContext {
   problem(code: string, message: string, subpath?: string): void;
   /** Whether elements of this type can make a participant wait (ElementDefinition.waits). */
   waits(type: string): boolean;
+  /**
+   * Why an effect this element would ask for cannot be performed with the configuration's
+   * settings (EffectHandler.unready), e.g. a provider's credentials unset; always undefined
+   * when the flow is not checked against a configuration (CompileOptions.configured).
+   */
+  unready(effect: EffectRequest): string | undefined;
 }
 
 /** What an element sees while a participant passes through it inside one step. */

@@ -10,7 +10,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value as TypeValue } from '@sinclair/typebox/value';
 import type { ElementDefinition } from './element.js';
 import type { PeopleStore } from './store/interfaces.js';
-import type { Effect, Input, PersonInput, Receipt } from './vocabulary.js';
+import type { Effect, EffectRequest, Input, PersonInput, Receipt } from './vocabulary.js';
 import type { EventDefinition, Person } from './person.js';
 import type { Value } from './values.js';
 
@@ -50,6 +50,13 @@ export interface EffectHandler {
    * has the whole rate to itself. Default: one bucket for every entry of the handler.
    */
   rateKey?(effect: Effect, settings: Settings): string;
+  /**
+   * Why it cannot perform entries like `effect` with its module's settings (e.g. an API's
+   * credentials unset), naming what is missing; undefined when it can. Asked when a flow is
+   * checked against the configuration (CompileContext.unready), so that such a flow is refused
+   * before it runs instead of failing there.
+   */
+  unready?(effect: EffectRequest, settings: Settings): string | undefined;
   perform(effect: Effect, ctx: EffectContext): unknown;
 }
 
@@ -333,6 +340,12 @@ export class Registry {
 
   all(): ElementDefinition[] {
     return [...this.elements.values()];
+  }
+
+  /** Why entries like `effect` cannot be performed with their module's settings (EffectHandler.unready); undefined when they can or no module serves them. */
+  unready(effect: EffectRequest): string | undefined {
+    const h = this.handler(effect as Effect);
+    return h?.unready?.(effect, this.settingsOf(h));
   }
 
   /** The handler that performs this outbox entry, if any module serves it: the one that accepts it most closely, the first among equals. */

@@ -37,7 +37,10 @@ export interface ParticipantState {
   waitOn: string;
   /** The person's event history position (EventView.position) when the participant began waiting at its node. */
   waitFrom: number;
-  /** Flow variables (only the flow's declared variables). */
+  /**
+   * Flow variables (the flow's declared variables), and what an element keeps between the inputs
+   * of one visit under a name no flow variable can take (`~…`: IVR elements, see ivr/elements/in-call.ts KEPT).
+   */
   vars: Record<string, Value>;
   /**
    * Where an answer to the person goes, as the module of the last input that named one wrote

@@ -7,14 +7,16 @@
 // attributes (`callSid`, …) plus `sampleRate` and `mixType`; then binary frames of linear
 // 16-bit PCM. Its end (the socket closing) is the reliable signal that the recording is whole:
 // the file's sizes are fixed then, and the outcome (a recording with its URL and length, or
-// "nothing recorded" for an empty stream) is held for the element's next webhook
-// (HeldRecordings in voice.ts). jambonz calls the listen's actionHook after closing the socket;
-// that webhook waits for a stream still open on the same call and element (at most a few
-// seconds), and one arriving before the stream even began is held by the record element
-// (pause, ask again) until the recording is there.
+// "nothing recorded" for an empty stream) is submitted as a background `call` input on the
+// listen's hook, which the record element keeps durably for its next webhook. jambonz calls the
+// listen's actionHook after closing the socket; that webhook waits for a stream still open on
+// the same call and element (ArrivingRecordings in voice.ts, at most a few seconds), and one
+// arriving before the stream even began is held by the record element (pause, ask again) until
+// the recording is there.
 //
 // Authentication: jambonz signs nothing on this socket, so the address carries
-// `t` = HMAC-SHA256 of the hook, the person and the longest length, keyed with the module's
+// `t` = HMAC-SHA256 of the hook, the person, the longest length and an outbound call's reference
+// (`o`, when the call is one Junction placed), keyed with the module's
 // first secret (socketPassword, else the first webhook secret; any of them verifies). Without
 // it, or with another, the upgrade is refused (401/403). A stream may carry at most
 // maxLength (+ MARGIN_S) seconds of audio at its sample rate: more is cut, the socket closed
@@ -36,10 +38,12 @@ import { isRecord } from '../channels/answers.js';
 import { MARKER } from './dialects/shared.js';
 import type { HookUrl } from './instructions.js';
 import { publicBaseOf } from '../channels/provider.js';
-import { queryText, type HeldOutcome, type HeldRecordings } from './voice.js';
+import type { CallEvent } from './call-event.js';
+import { callWebhook, queryText, type ArrivingRecordings } from './voice.js';
 import { WavWriter, wavSeconds } from './wav.js';
 
 export const AUDIO_PATH = '/voice/jambonz/audio';
+const PROVIDER = 'jambonz';
 export const RECORDINGS_PATH = '/voice/jambonz/recordings';
 
 /** The jambonz-voice settings of recordings. */
@@ -64,20 +68,30 @@ const TOO_LONG = 'JCT_RECORDING_TOO_LONG';
 
 /**
  * The document's hook addresses with the audio marker's turned into the signed audio address
- * (http(s); the dialect makes it ws(s)); `maxLength` comes with the marker.
+ * (http(s); the dialect makes it ws(s)); `maxLength` comes with the marker, `ref` is an outbound
+ * call's reference.
  */
-export function withAudioAddress(hookUrl: HookUrl, base: string, personId: string, settings: Settings): HookUrl {
-  return (h, params = {}) => (MARKER.audio in params ? audioUrl(base, h, personId, params['maxLength'] ?? String(MAX_LENGTH_S), settings) : hookUrl(h, params));
+export function withAudioAddress(hookUrl: HookUrl, base: string, personId: string, settings: Settings, ref?: string): HookUrl {
+  return (h, params = {}) => (MARKER.audio in params ? audioUrl(base, { hook: h, person: personId, maxLength: params['maxLength'] ?? String(MAX_LENGTH_S), ref }, settings) : hookUrl(h, params));
 }
 
-function audioUrl(base: string, h: string, p: string, maxLength: string, settings: Settings): string {
+/** What the audio address names, as its query gives it (all signed). */
+interface Signed {
+  readonly hook: string;
+  readonly person: string;
+  readonly maxLength: string;
+  readonly ref: string | undefined;
+}
+
+function audioUrl(base: string, signed: Signed, settings: Settings): string {
   const key = keysOf(settings)[0];
   if (key === undefined) throw notConfigured();
-  return `${base}${AUDIO_PATH}?${new URLSearchParams({ h, p, maxLength, t: token(key, h, p, maxLength) }).toString()}`;
+  const { hook: h, person: p, maxLength, ref } = signed;
+  return `${base}${AUDIO_PATH}?${new URLSearchParams({ h, p, maxLength, ...(ref === undefined ? {} : { o: ref }), t: token(key, signed) }).toString()}`;
 }
 
-function token(key: string, h: string, p: string, maxLength: string): string {
-  return hmac('sha256', key, `jambonz-audio\u0000${h}\u0000${p}\u0000${maxLength}`, 'hex');
+function token(key: string, { hook, person, maxLength, ref }: Signed): string {
+  return hmac('sha256', key, ['jambonz-audio', hook, person, maxLength, ...(ref === undefined ? [] : [ref])].join('\u0000'), 'hex');
 }
 
 /** The secrets a token may be keyed with: the socket password, then the webhook secrets. */
@@ -91,33 +105,36 @@ const notConfigured = () => new JunctionError('JCT_PROVIDER_NOT_CONFIGURED', 'ja
 
 interface Address {
   readonly hook: string;
+  readonly person: string;
+  readonly ref: string | undefined;
   readonly maxLength: number;
 }
 
-/** The upgrade's hook and longest length, once its token verifies. */
+/** The upgrade's hook, person, call reference and longest length, once its token verifies. */
 function verifiedAddress(req: Pick<RouteRequest, 'query'>, settings: Settings): Address {
   const keys = keysOf(settings);
   if (keys.length === 0) throw notConfigured();
   const given = queryText(req, 't');
   if (given === undefined) throw signatureMissing(TOKEN);
-  const h = queryText(req, 'h');
-  const p = queryText(req, 'p');
+  const hook = queryText(req, 'h');
+  const person = queryText(req, 'p');
   const maxLength = queryText(req, 'maxLength');
-  if (h === undefined || p === undefined || maxLength === undefined || !/^\d{1,4}$/.test(maxLength)) throw signatureInvalid(TOKEN);
-  if (!keys.some((key) => sameText(given, token(key, h, p, maxLength)))) throw signatureInvalid(TOKEN);
-  return { hook: h, maxLength: Math.min(Number(maxLength), MAX_LENGTH_S) };
+  if (hook === undefined || person === undefined || maxLength === undefined || !/^\d{1,4}$/.test(maxLength)) throw signatureInvalid(TOKEN);
+  const signed = { hook, person, maxLength, ref: queryText(req, 'o') };
+  if (!keys.some((key) => sameText(given, token(key, signed)))) throw signatureInvalid(TOKEN);
+  return { ...signed, maxLength: Math.min(Number(maxLength), MAX_LENGTH_S) };
 }
 
 // ---- the socket ----
 
 /** The WebSocket `listen` streams a recording's audio to. */
-export function jambonzAudioSocket(held: HeldRecordings): SocketDefinition {
+export function jambonzAudioSocket(arriving: ArrivingRecordings): SocketDefinition {
   return {
     url: AUDIO_PATH,
     access: 'signature',
     binary: true,
     accept: (req, ctx) => void verifiedAddress(req, ctx.settings),
-    open: (socket, req, ctx) => receive(socket, new Stream(verifiedAddress(req, ctx.settings), publicBaseOf(req, ctx.settings), held, ctx)),
+    open: (socket, req, ctx) => receive(socket, new Stream(verifiedAddress(req, ctx.settings), publicBaseOf(req, ctx.settings), arriving, ctx)),
   };
 }
 
@@ -147,14 +164,15 @@ interface Metadata {
 class Stream {
   private writer: WavWriter | undefined;
   private name = '';
-  private arrived: ((outcome: HeldOutcome, at: number) => void) | undefined;
+  private callSid = '';
+  private arrived: (() => void) | undefined;
   private limit = 0;
   private state: 'waiting' | 'writing' | 'cut' | 'refused' | 'ended' = 'waiting';
 
   constructor(
     private readonly address: Address,
     private readonly base: string,
-    private readonly held: HeldRecordings,
+    private readonly arriving: ArrivingRecordings,
     private readonly ctx: RouteContext,
   ) {}
 
@@ -162,7 +180,8 @@ class Stream {
     if (this.state !== 'waiting') return; // only audio is expected after the metadata
     this.state = 'refused';
     const m = metadataOf(text);
-    this.arrived = this.held.arriving(m.callSid, this.address.hook, this.ctx.now());
+    this.callSid = m.callSid;
+    this.arrived = this.arriving.arriving(m.callSid, this.address.hook);
     this.name = `${randomBytes(16).toString('hex')}.wav`;
     this.writer = new WavWriter(join(this.ctx.settings['recordingsDir'] as string, this.name), m.sampleRate);
     this.limit = (this.address.maxLength + MARGIN_S) * m.sampleRate * 2;
@@ -182,16 +201,28 @@ class Stream {
     throw new JunctionError(TOO_LONG, `a jambonz audio stream went past its recording's ${this.address.maxLength} s: cut there`);
   }
 
-  /** The socket closed: the recording (or that nothing was recorded) goes to the element's next webhook. */
+  /**
+   * The socket closed: the recording (or that nothing was recorded) is submitted on the listen's
+   * hook, for its element to keep; webhooks waiting for it go on once it is durable (or refused:
+   * the element then finds nothing recorded).
+   */
   async end(): Promise<void> {
     const { writer, arrived } = this;
     const ended = this.state;
     this.state = 'ended';
     if (writer === undefined || arrived === undefined || ended === 'ended') return;
-    arrived(await this.outcome(writer), this.ctx.now());
+    try {
+      const event: CallEvent = { callId: this.callSid, from: '', to: '', ...(await this.outcome(writer)), background: true };
+      const { hook, person, ref } = this.address;
+      await this.ctx.submit(person, callWebhook(PROVIDER, event, { hook, ref, first: false }, this.ctx.settings));
+    } catch {
+      // not submitted (the store out of reach): the element takes notRecorded
+    } finally {
+      arrived();
+    }
   }
 
-  private async outcome(writer: WavWriter): Promise<HeldOutcome> {
+  private async outcome(writer: WavWriter): Promise<Pick<CallEvent, 'recording' | 'input'>> {
     try {
       const bytes = await writer.finish();
       if (bytes === 0) return { input: { noInput: true } };

@@ -5,14 +5,15 @@
 // (a redirect verb's actionHook) are submitted as
 // `call` inputs and acknowledged, once their receipt is durable, with `{type: "ack", msgid,
 // data: [verbs]}`; `call:status` is submitted and not acknowledged. Messages are handled one at
-// a time per socket, so acks leave in the order their messages came.
+// a time per socket, so acks leave in the order their messages came. A malformed message that
+// waits for an ack gets one with no verbs (jambonz would wait otherwise) and is counted.
 //
 // Hooks: over the socket an actionHook is a name, which jambonz sends back as the `hook` of the
 // `verb:hook` message. Ours is `<element>~<attempt>~<step>?p=<person>` plus any params of the
 // dialect: the same hook and query the HTTP hook route reads from `?h=…&p=…`. The one address
 // that must be a URL, where `listen` streams a recording's audio (the `audio` marker), is the
-// signed audio socket's (jambonz-audio.ts), as ws(s); the recording it receives is held for the
-// listen's `verb:hook`, as over HTTP.
+// signed audio socket's (jambonz-audio.ts), as ws(s); the recording it receives reaches the
+// record element before the listen's `verb:hook`, as over HTTP.
 //
 // jambonz signs no WebSocket message; the upgrade carries the application's HTTP Basic
 // credentials (§8.2: hooks may carry a user name and password), which must match the module's
@@ -27,12 +28,13 @@ import { jambonzVerbs, readJambonzCall } from './dialects/jambonz.js';
 import type { HookUrl, Instruction } from './instructions.js';
 import { withAudioAddress } from './jambonz-audio.js';
 import { publicBaseOf } from '../channels/provider.js';
-import { callWebhook, ending, personKeyOf, queryText, type HeldRecordings } from './voice.js';
+import { callWebhook, ending, personKeyOf, queryText, type ArrivingRecordings } from './voice.js';
 
 export const JAMBONZ_PROTOCOL = 'ws.jambonz.org';
 
 const PROVIDER = 'jambonz';
 const CREDENTIALS = 'Basic credentials in the Authorization header';
+const MALFORMED = 'JCT_CALL_MALFORMED';
 
 /** The jambonz-voice settings of the socket. */
 export const JAMBONZ_SOCKET_SETTINGS = {
@@ -52,21 +54,21 @@ interface Message {
   readonly data?: unknown;
 }
 
-/** The jambonz WebSocket API at `url`; `held`: the recordings of its module's audio socket. */
-export function jambonzSocket(url: string, held: HeldRecordings): SocketDefinition {
+/** The jambonz WebSocket API at `url`; `arriving`: the recordings its module's audio socket is receiving. */
+export function jambonzSocket(url: string, arriving: ArrivingRecordings): SocketDefinition {
   return {
     url,
     protocol: JAMBONZ_PROTOCOL,
     access: 'signature',
     accept: (req, ctx) => checkCredentials(req, ctx.settings),
-    open: (socket, req, ctx) => converse(socket, { base: publicBaseOf(req, ctx.settings), held, ctx }),
+    open: (socket, req, ctx) => converse(socket, { base: publicBaseOf(req, ctx.settings), arriving, ctx }),
   };
 }
 
 /** What answering a socket's messages needs. */
 interface Session {
   readonly base: string;
-  readonly held: HeldRecordings;
+  readonly arriving: ArrivingRecordings;
   readonly ctx: RouteContext;
 }
 
@@ -79,16 +81,28 @@ function checkCredentials(req: RouteRequest, settings: Settings): void {
   if (!sameText(Buffer.from(given, 'base64').toString('utf8'), `${user}:${password}`)) throw signatureInvalid(CREDENTIALS);
 }
 
-/** Answers the socket's messages one after the other; an ack leaves once its receipt is durable. */
+/**
+ * Answers the socket's messages one after the other; an ack leaves once its receipt is durable.
+ * A message refused as malformed (e.g. a verb:hook without its hook) whose type waits for an ack
+ * is acknowledged with no verbs, so jambonz goes on with the verbs it runs instead of waiting,
+ * and the refusal is counted.
+ */
 function converse(socket: ModuleSocket, session: Session): void {
   let last: Promise<unknown> = Promise.resolve();
   socket.onMessage((text) => {
     const message = messageOf(text);
+    const ack = (verbs: Verb[]) => socket.send(JSON.stringify({ type: 'ack', msgid: message.msgid, data: verbs }));
     const done = last.then(() => answer(message, session));
     last = done.catch(() => undefined);
-    return done.then((verbs) => {
-      if (verbs !== undefined) socket.send(JSON.stringify({ type: 'ack', msgid: message.msgid, data: verbs }));
-    });
+    return done.then(
+      (verbs) => {
+        if (verbs !== undefined) ack(verbs);
+      },
+      (err: unknown) => {
+        if (err instanceof JunctionError && err.code === MALFORMED && !NO_ACK.has(message.type)) ack([]);
+        throw err;
+      },
+    );
   });
 }
 
@@ -110,12 +124,12 @@ async function answer(message: Message, session: Session): Promise<Verb[] | unde
   }
 }
 
-/** Submits the webhook (with any recording held for its hook); its answer as verbs (none for a hook nobody took: jambonz goes on). */
-async function submit(data: unknown, query: Readonly<Record<string, string>>, { base, held, ctx }: Session, first = false): Promise<Verb[]> {
-  const read = readJambonzCall(data);
+/** Submits the webhook (once a recording arriving for its hook is in); its answer as verbs (none for a hook nobody took: jambonz goes on). */
+async function submit(data: unknown, query: Readonly<Record<string, string>>, { base, arriving, ctx }: Session, first = false): Promise<Verb[]> {
+  const event = readJambonzCall(data);
   const hook = queryText({ query }, 'h');
-  const { event, hook: at } = (await held.merge(read, hook, ctx.now())) ?? { event: read, hook }; // jambonz sends nothing in the background
-  const receipt = await ctx.submit(personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, { hook: at, first }, ctx.settings));
+  await arriving.settled(event, hook);
+  const receipt = await ctx.submit(personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, { hook, first }, ctx.settings));
   if (hook !== undefined && !receipt.delivered) return [];
   return jambonzVerbs(ending((receipt.answer ?? []) as Instruction[]), withAudioAddress(hookName(receipt.personId), base, receipt.personId, ctx.settings));
 }
@@ -127,7 +141,7 @@ function hookName(personId: string): HookUrl {
 
 /** A `verb:hook` or `session:redirect` message's hook as the HTTP hook route's query: `h` the hook, then its params. */
 function hookQuery(hook: unknown): Record<string, string> {
-  if (typeof hook !== 'string') throw new JunctionError('JCT_CALL_MALFORMED', 'a jambonz verb:hook or session:redirect message must name its hook');
+  if (typeof hook !== 'string') throw new JunctionError(MALFORMED, 'a jambonz verb:hook or session:redirect message must name its hook');
   const at = hook.indexOf('?');
   const params = at === -1 ? {} : Object.fromEntries(new URLSearchParams(hook.slice(at + 1)));
   return { ...params, h: at === -1 ? hook : hook.slice(0, at) };
@@ -136,7 +150,7 @@ function hookQuery(hook: unknown): Record<string, string> {
 function messageOf(text: string): Message {
   const m = parseJsonText(text, 'a jambonz message') as Partial<Message> | null;
   if (typeof m !== 'object' || m === null || typeof m.type !== 'string' || typeof m.msgid !== 'string') {
-    throw new JunctionError('JCT_CALL_MALFORMED', 'a jambonz message needs a type and a msgid');
+    throw new JunctionError(MALFORMED, 'a jambonz message needs a type and a msgid');
   }
   return m as Message;
 }

@@ -45,12 +45,13 @@ export type Dialer = (call: CallRequest, addresses: CallAddresses, settings: Set
 /** Longest one request to a provider's API may take (ms). */
 const API_TIMEOUT_MS = 10_000;
 
-/** The `call.place` handler of one voice module. */
-export function placeCalls(provider: string, dial: Dialer): EffectHandler {
+/** The `call.place` handler of one voice module; `needs`: the settings its dialer cannot place a call without (publicBaseUrl besides). */
+export function placeCalls(provider: string, dial: Dialer, needs: readonly string[]): EffectHandler {
   let http: ProviderHttp | undefined;
   return {
     kind: PLACE_CALL,
     accepts: (effect) => effect['provider'] === provider,
+    unready: (_effect, settings) => unsetOf(settings, ['publicBaseUrl', ...needs], provider),
     perform: async (effect, ctx) => {
       const call = callRequestOf(effect);
       const placed = await dial(call, addressesOf(effect, call, ctx.settings), ctx.settings, (http ??= new ProviderHttp(provider, API_TIMEOUT_MS)));
@@ -69,9 +70,19 @@ function callRequestOf(effect: Effect): CallRequest {
   return { provider, from, to, ringTimeout, hook };
 }
 
+/** What outbound calls through `provider` lack: the settings of `names` that are unset, in words; undefined when none is. */
+function unsetOf(settings: Settings, names: readonly string[], provider: string): string | undefined {
+  const unset = names.filter((name) => !isText(settings[name]));
+  if (unset.length === 0) return undefined;
+  const list = unset.map((name) => `"${name}"`).join(', ');
+  return `outbound calls through ${provider} need the setting${unset.length > 1 ? 's' : ''} ${list} of the module "${provider}-voice", which ${unset.length > 1 ? 'are' : 'is'} not set`;
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
 /** A text setting a call cannot be placed without; unset, the call fails for good with a clear code. */
 export function setting(settings: Settings, name: string, provider: string): string {
   const value = settings[name];
-  if (typeof value === 'string' && value !== '') return value;
+  if (isText(value)) return value;
   throw new EffectFailure('JCT_PROVIDER_NOT_CONFIGURED', `outbound calls through ${provider} need the setting "${name}" of the module "${provider}-voice"`, false);
 }

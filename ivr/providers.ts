@@ -6,7 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Module, Settings } from '../engine/module.js';
 import { jambonz, ncco, plivo, texml, twiml } from './dialects/index.js';
-import { HeldRecordings, hookRoute, voiceModule } from './voice.js';
+import { ArrivingRecordings, hookRoute, voiceModule } from './voice.js';
 import { JAMBONZ_SOCKET_SETTINGS, jambonzSocket } from './jambonz-socket.js';
 import { JAMBONZ_AUDIO_SETTINGS, jambonzAudioSocket, jambonzRecordings, withAudioAddress } from './jambonz-audio.js';
 import { placeCalls } from './outbound.js';
@@ -19,9 +19,9 @@ const text = (settings: Settings, name: string): string | undefined => {
 
 const Secret = (description: string) => Type.Optional(Type.String({ minLength: 1, description: `${description}; unset: every webhook is refused` }));
 
-/** A setting outbound calls need; unset, placing a call fails (the element's `failed` branch). */
+/** A setting outbound calls need; unset, an Outbound call through the module is refused at launch (one launched before takes `failed`). */
 const ForCalls = (description: string, pattern?: string) =>
-  Type.Optional(Type.String({ minLength: 1, maxLength: 4096, ...(pattern ? { pattern } : {}), description: `${description}; unset: outbound calls fail` }));
+  Type.Optional(Type.String({ minLength: 1, maxLength: 4096, ...(pattern ? { pattern } : {}), description: `${description}; unset: a flow with an Outbound call through this module is refused at launch (one launched before: its calls fail)` }));
 
 /** The provider's REST API base URL (tests point it at a local server). */
 const ApiBaseUrl = (url: string) => Type.String({ pattern: '^https?://[^?#]+[^/?#]$', default: url, description: "base URL of the provider's REST API (outbound calls)" });
@@ -35,7 +35,7 @@ export const twilioVoice: Module = voiceModule({
     apiBaseUrl: ApiBaseUrl('https://api.twilio.com'),
   },
   secrets: ['authToken'],
-  effects: [placeCalls('twilio', dialTwilio)],
+  effects: [placeCalls('twilio', dialTwilio, ['accountSid', 'authToken'])],
   secretsOf: (s) => {
     const authToken = text(s, 'authToken');
     return authToken === undefined ? undefined : { authToken };
@@ -53,7 +53,7 @@ export const telnyxVoice: Module = voiceModule({
     apiBaseUrl: ApiBaseUrl('https://api.telnyx.com'),
   },
   secrets: ['apiKey'],
-  effects: [placeCalls('telnyx', dialTelnyx)],
+  effects: [placeCalls('telnyx', dialTelnyx, ['accountSid', 'apiKey', 'applicationSid'])],
   secretsOf: (s) => {
     const publicKey = text(s, 'publicKey');
     return publicKey === undefined ? undefined : { publicKey };
@@ -70,7 +70,7 @@ export const vonageVoice: Module = voiceModule({
     apiBaseUrl: ApiBaseUrl('https://api.nexmo.com'),
   },
   secrets: ['signatureSecret', 'privateKey'],
-  effects: [placeCalls('vonage', dialVonage)],
+  effects: [placeCalls('vonage', dialVonage, ['applicationId', 'privateKey'])],
   secretsOf: (s) => {
     const signatureSecret = text(s, 'signatureSecret');
     return signatureSecret === undefined ? undefined : { signatureSecret };
@@ -88,15 +88,15 @@ export const plivoVoice: Module = voiceModule({
     apiBaseUrl: ApiBaseUrl('https://api.plivo.com'),
   },
   secrets: ['authToken', 'mainAuthToken'],
-  effects: [placeCalls('plivo', dialPlivo)],
+  effects: [placeCalls('plivo', dialPlivo, ['authId', 'authToken'])],
   secretsOf: (s) => {
     const authToken = text(s, 'authToken');
     return authToken === undefined ? undefined : { authToken, mainAuthToken: text(s, 'mainAuthToken') ?? authToken };
   },
 });
 
-/** The recordings jambonz's audio socket receives, held for the call's next webhook (HTTP or WebSocket API). */
-const jambonzHeld = new HeldRecordings();
+/** The recordings jambonz's audio socket is receiving, which the call's next webhook (HTTP or WebSocket API) waits for. */
+const jambonzArriving = new ArrivingRecordings();
 
 const jambonzWebhooks = voiceModule({
   name: 'jambonz',
@@ -110,13 +110,13 @@ const jambonzWebhooks = voiceModule({
     apiBaseUrl: ApiBaseUrl('https://api.jambonz.cloud'),
   },
   secrets: ['webhookSecrets', 'socketPassword', 'apiKey'],
-  effects: [placeCalls('jambonz', dialJambonz)],
+  effects: [placeCalls('jambonz', dialJambonz, ['accountSid', 'apiKey'])],
   secretsOf: (s) => {
     const secrets = s['webhookSecrets'] as readonly string[];
     return secrets.length === 0 ? undefined : { webhookSecrets: secrets };
   },
-  held: jambonzHeld,
-  hookUrl: (base, personId, settings, ref) => withAudioAddress(hookRoute(base, 'jambonz', personId, ref), base, personId, settings),
+  arriving: jambonzArriving,
+  hookUrl: (base, personId, settings, ref) => withAudioAddress(hookRoute(base, 'jambonz', personId, ref), base, personId, settings, ref),
 });
 
 /**
@@ -126,7 +126,7 @@ const jambonzWebhooks = voiceModule({
 export const jambonzVoice: Module = {
   ...jambonzWebhooks,
   routes: [...(jambonzWebhooks.routes ?? []), jambonzRecordings()],
-  sockets: [jambonzSocket('/voice/jambonz/socket', jambonzHeld), jambonzAudioSocket(jambonzHeld)],
+  sockets: [jambonzSocket('/voice/jambonz/socket', jambonzArriving), jambonzAudioSocket(jambonzArriving)],
 };
 
 export const VOICE_MODULES: readonly Module[] = [twilioVoice, telnyxVoice, vonageVoice, plivoVoice, jambonzVoice];

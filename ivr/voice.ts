@@ -29,8 +29,8 @@ export interface VoiceProvider<Secrets> {
   readonly callMethods?: ReadonlyArray<'GET' | 'POST'>;
   /** What the module performs besides answering (placing outbound calls: outbound.ts). */
   readonly effects?: readonly EffectHandler[];
-  /** Where the module keeps background recordings; give one to share it with the module's other parts (jambonz's audio socket). */
-  readonly held?: HeldRecordings;
+  /** The recordings under way in the background, shared with the module's other parts (jambonz's audio socket). */
+  readonly arriving?: ArrivingRecordings;
   /** The hook addresses of a document (default hookRoute); jambonz gives its audio marker an address of its own. */
   hookUrl?(base: string, personId: string, settings: Settings, ref?: string): HookUrl;
 }
@@ -45,12 +45,12 @@ const COMMON = {
 };
 
 export function voiceModule<S>(provider: VoiceProvider<S>): Module {
-  const held = provider.held ?? new HeldRecordings();
+  const arriving = provider.arriving ?? new ArrivingRecordings();
   const route = (method: 'GET' | 'POST', path: string, kind: Route): RouteDefinition => ({
     method,
     url: `/voice/${provider.name}${path}`,
     access: 'signature',
-    handle: (req, ctx) => receive(provider, held, kind, req, ctx),
+    handle: (req, ctx) => receive(provider, arriving, kind, req, ctx),
   });
   return {
     name: `${provider.name}-voice`,
@@ -60,7 +60,7 @@ export function voiceModule<S>(provider: VoiceProvider<S>): Module {
   };
 }
 
-async function receive<S>(provider: VoiceProvider<S>, held: HeldRecordings, kind: Route, req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
+async function receive<S>(provider: VoiceProvider<S>, arriving: ArrivingRecordings, kind: Route, req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
   const base = publicBaseOf(req, ctx.settings);
   const request: WebhookRequest = { ...req, publicUrl: base + req.url };
   const secrets = provider.secretsOf(ctx.settings);
@@ -68,12 +68,11 @@ async function receive<S>(provider: VoiceProvider<S>, held: HeldRecordings, kind
   provider.dialect.verify(request, secrets, ctx.now());
   const hook = kind === 'hook' ? queryText(req, 'h') : undefined;
   const ref = kind === 'call' ? undefined : queryText(req, 'o');
-  const merged = await held.merge(provider.dialect.read(request), hook, ctx.now());
-  if (merged === undefined) return { status: 204, body: '' }; // a background recording, kept for the element's next webhook
-  const { event } = merged;
+  const event = provider.dialect.read(request);
+  await arriving.settled(event, hook);
   const personKey = personKeyOf(provider.name, event, req, ctx);
-  const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, { hook: merged.hook, ref, first: kind === 'call' }, ctx.settings));
-  // A status callback, a background recording (its answer is not run), or a hook callback nobody took (a leg still ringing, a call already over): nothing to say.
+  const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, { hook, ref, first: kind === 'call' }, ctx.settings));
+  // A status callback, a background recording (kept by its element, its answer not run), or a hook callback nobody took (a leg still ringing, a call already over): nothing to say.
   if (kind === 'status' || event.background || (kind === 'hook' && !receipt.delivered)) return { status: 204, body: '' };
   const hookUrl = provider.hookUrl?.(base, receipt.personId, ctx.settings, ref) ?? hookRoute(base, provider.name, receipt.personId, ref);
   const body = provider.dialect.render(ending((receipt.answer ?? []) as Instruction[]), hookUrl);
@@ -104,95 +103,44 @@ export function statusRoute(base: string, provider: string, personId: string, re
   return `${base}/voice/${provider}/status?${new URLSearchParams({ p: personId, o: ref }).toString()}`;
 }
 
-/** How long a background recording waits for its element's next webhook (ms). */
-const HOLD_MS = 10 * 60_000;
 /** How long a webhook waits for a recording still arriving for its element (ms). */
 const ARRIVING_MS = 5_000;
 
-/** What a background recording reports: the recording, or that nothing was recorded. */
-export type HeldOutcome = Pick<CallEvent, 'recording' | 'input'>;
-
-/** A webhook to submit, and the hook it reaches (a hang-up carries a held recording to its element's hook). */
-export interface Merged {
-  readonly event: CallEvent;
-  readonly hook?: string | undefined;
-}
-
 /**
- * Recordings that came in the background (CallEvent.background, or jambonz's audio socket),
- * kept in memory for the next webhook of the same call and element, which then carries them;
- * the record element holds the call until one is there. One still arriving (`arriving`: a
- * stream not yet ended) is waited for, up to ARRIVING_MS, by that webhook. A caller who hangs up
- * while recording asks nothing more: the status callback saying so carries a held recording to
- * its element, and one coming after it is not held but submitted at once. A restart in between
- * loses one (the element then takes notRecorded).
+ * Recordings under way in the background (jambonz's audio streams), by call and element: the
+ * element's next webhook, or a status callback saying the call is over, waits for the one still
+ * arriving (at most ARRIVING_MS) until what it reports has been submitted, so the element has
+ * it when that webhook comes. What a recording reports is itself an input, durable like any.
  */
-export class HeldRecordings {
-  private readonly held = new Map<string, { outcome: HeldOutcome; hook: string; at: number }>();
-  private readonly coming = new Map<string, { done: Promise<void>; at: number }>();
-  /** The calls a status callback said were over, and when. */
-  private readonly ended = new Map<string, number>();
+export class ArrivingRecordings {
+  private readonly coming = new Map<string, Promise<void>>();
 
-  /** The webhook to submit: undefined when it is a background recording (now held), else with any held recording. */
-  async merge(event: CallEvent, hook: string | undefined, now: number): Promise<Merged | undefined> {
-    if (hook === undefined) return eventEnds(event) ? this.hungUp(event, now) : { event };
-    if (event.background && event.recording) {
-      if (this.ended.has(event.callId)) return { event, hook };
-      this.hold(event.callId, hook, { recording: event.recording }, now);
-      return undefined;
-    }
-    const key = keyOf(event.callId, hook);
-    await within(this.coming.get(key)?.done, ARRIVING_MS);
-    const kept = this.held.get(key);
-    if (!kept || event.recording) return { event, hook };
-    this.held.delete(key);
-    return { event: { ...event, ...kept.outcome }, hook };
-  }
-
-  /** Keeps what a background recording reports for the element's next webhook. */
-  hold(callId: string, hook: string, outcome: HeldOutcome, now: number): void {
-    this.forget(now);
-    this.held.set(keyOf(callId, hook), { outcome, hook, at: now });
-  }
-
-  /** A recording under way: the element's next webhook waits for the function returned (which holds its outcome) to be called. */
-  arriving(callId: string, hook: string, now: number): (outcome: HeldOutcome, at: number) => void {
-    this.forget(now);
+  /** A recording under way: webhooks of its call and element wait for the function returned to be called. */
+  arriving(callId: string, hook: string): () => void {
     const key = keyOf(callId, hook);
     let arrived = () => {};
-    this.coming.set(key, { done: new Promise<void>((resolve) => (arrived = resolve)), at: now });
-    return (outcome, at) => {
-      this.hold(callId, hook, outcome, at);
-      this.coming.delete(key);
+    const done = new Promise<void>((resolve) => (arrived = resolve));
+    this.coming.set(key, done);
+    return () => {
+      if (this.coming.get(key) === done) this.coming.delete(key);
       arrived();
     };
   }
 
-  /** The call is over: the status callback carries the recording held (or still arriving) for it to its element's hook. */
-  private async hungUp(event: CallEvent, now: number): Promise<Merged> {
-    this.forget(now);
-    this.ended.set(event.callId, now);
-    const ofCall = (key: string) => key.startsWith(keyOf(event.callId, ''));
-    await within(Promise.all([...this.coming].filter(([key]) => ofCall(key)).map(([, c]) => c.done)).then(() => {}), ARRIVING_MS);
-    const key = [...this.held.keys()].find(ofCall);
-    const kept = key === undefined ? undefined : this.held.get(key);
-    if (key === undefined || kept === undefined) return { event };
-    this.held.delete(key);
-    return { event: { ...event, ...kept.outcome }, hook: kept.hook };
-  }
-
-  private forget(now: number): void {
-    for (const map of [this.held, this.coming]) for (const [key, { at }] of map) if (at < now - HOLD_MS) map.delete(key);
-    for (const [callId, at] of this.ended) if (at < now - HOLD_MS) this.ended.delete(callId);
+  /** Waits for what is arriving for the webhook: its element's recording, or, when the call is over (no hook), every recording of the call. */
+  async settled(event: CallEvent, hook: string | undefined): Promise<void> {
+    if (event.background || (hook === undefined && !eventEnds(event))) return;
+    const prefix = keyOf(event.callId, hook ?? '');
+    const under = hook === undefined ? [...this.coming].filter(([key]) => key.startsWith(prefix)).map(([, done]) => done) : [this.coming.get(prefix)];
+    await within(Promise.all(under).then(() => {}), ARRIVING_MS);
   }
 }
 
-/** Held recordings are per call and element (any attempt or step of it). */
+/** Recordings arriving are per call and element (any attempt or step of it). */
 const keyOf = (callId: string, hook: string) => `${callId}\u0000${hook.split('~')[0]}`;
 
 /** Waits for `p`, at most `ms`. */
-async function within(p: Promise<void> | undefined, ms: number): Promise<void> {
-  if (p === undefined) return;
+async function within(p: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);

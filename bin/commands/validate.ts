@@ -1,22 +1,34 @@
-// `junction validate FLOW.json [--people PEOPLE.json]`: every problem, one per line; exit 1 if any.
-// Its custom attributes and events come from --people, else the workspace's people file (workspace.ts).
+// `junction validate FLOW.json [--people PEOPLE.json] [--config CONFIG.json]`: every problem, one
+// per line; exit 1 if any. Its custom attributes and events come from --people, else the
+// workspace's people file (workspace.ts); with a configuration (--config, else the nearest
+// junction.json), the flow is checked against its module settings too, as a launch would be.
 import { SystemClock } from '../../engine/clock.js';
 import { compileFlow } from '../../engine/flow/compile.js';
-import type { Registry } from '../../engine/module.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { EventCatalog } from '../../engine/people/events.js';
 import { loadPeople } from '../../engine/people-file.js';
 import type { Problem } from '../../engine/vocabulary.js';
 import { readJson } from '../files.js';
-import { peopleFileFor } from '../workspace.js';
+import { configFileFor, peopleFileFor } from '../workspace.js';
+import { assembleRegistry } from '../modules.js';
+import { loadConfig } from '../../config/index.js';
 
-export function validateCommand(registry: Registry, flowFile: string, given: string | undefined, out: (line: string) => void, env = process.env): number {
+export interface ValidateFiles {
+  /** --people */
+  readonly people: string | undefined;
+  /** --config */
+  readonly config: string | undefined;
+}
+
+export function validateCommand(flowFile: string, given: ValidateFiles, out: (line: string) => void, env = process.env): number {
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
-  const peopleFile = peopleFileFor(flowFile, given, env);
+  const peopleFile = peopleFileFor(flowFile, given.people, env);
   if (peopleFile) loadPeople(readJson(peopleFile), people);
+  const configFile = configFileFor(flowFile, given.config);
+  const registry = configFile === undefined ? assembleRegistry() : assembleRegistry(loadConfig(env, configFile), env);
   const events = new EventCatalog(registry.events, people.events().values());
-  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog(), events, now: clock.now() });
+  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog(), events, now: clock.now(), configured: configFile !== undefined });
   const problems = result.ok ? [] : result.problems;
   if (problems.length === 0) {
     out(`${flowFile}: valid`);

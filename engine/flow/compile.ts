@@ -48,6 +48,11 @@ export interface CompileOptions {
   version?: number;
   /** The time now (epoch ms), to refuse a schedule that has ended; leave it out for a version launched before. */
   now?: number;
+  /**
+   * The registry's settings are the configuration's (an engine's, or `junction validate` with a
+   * configuration file): an element whose effects its module cannot perform with them is refused.
+   */
+  configured?: boolean;
   /** Codes of problems that do not fail the compile: they are listed in `tolerated` instead. */
   tolerate?: ReadonlySet<string>;
 }
@@ -58,8 +63,11 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
  * Rules added after flows that break them could have been launched: a 100-year cap on
  * durations, RE2 syntax for `matches()` patterns, no IVR element after a wait that ends the
  * call, a goal that names a known event, placeholders that Update variable values, condition
- * values and event filters fill in (they were kept as written before), re-entry off with no delay or limits beside it. A launched version that breaks one keeps running after
- * an upgrade (recovery says so once); a new version must follow them.
+ * values and event filters fill in (they were kept as written before), re-entry off with no
+ * delay or limits beside it, an Outbound call through a provider the configuration lets place
+ * calls (a configuration that lost its settings must not stop the flows launched before). A
+ * launched version that breaks one keeps running after an upgrade or a change of configuration
+ * (recovery says so once); a new version must follow them.
  */
 export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_DURATION_TOO_LONG',
@@ -68,6 +76,7 @@ export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_GOAL_UNKNOWN',
   'JCT_PLACEHOLDER_UNKNOWN',
   'JCT_REENTRY_CONFLICT',
+  'JCT_CALL_PROVIDER_UNCONFIGURED',
 ]);
 
 /** Validates and compiles; never throws for a bad document. */
@@ -231,6 +240,7 @@ class FlowCompiler {
       events: this.events,
       problem: (code, message, subpath = '') => report(code, message, path + subpath, node?.id),
       waits: (type) => this.registry.get(type)?.waits === true,
+      unready: (effect) => (this.options.configured ? this.registry.unready(effect) : undefined),
     };
   }
 

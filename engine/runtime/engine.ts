@@ -1623,7 +1623,7 @@ export class Engine {
   // ── versions ────────────────────────────────────────────────────────────────
 
   private compileOptions() {
-    return { registry: this.registry, attributes: this.people.catalog(), events: this.eventCatalog() };
+    return { registry: this.registry, attributes: this.people.catalog(), events: this.eventCatalog(), configured: true };
   }
 
   private record(flowId: string): FlowRecord | undefined {

@@ -6,13 +6,15 @@
 // no-input prompt) up to `retries` times, then takes `noInput`; an entry no option holds
 // re-prompts the same way (after the no-match prompt), then takes `noMatch`. A caller who hangs
 // up ends the journey; so does a call whose provider stops calling back (the session expiry).
+// The hook the call is expected on is kept (in-call.ts KEPT): a webhook on another one (late,
+// or repeated with another outcome) is answered with the same question on it, the count kept.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
 import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
 import { attemptOf, callEnded, hookOf } from '../call.js';
 import type { CallInput as CallResult } from '../call-event.js';
 import type { Collect as CollectInstruction } from '../instructions.js';
-import { answer, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
+import { answer, expectedHook, KEPT, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
 import { matchOption, OptionSchema, prepareOption, type PreparedOption } from './options.js';
 
 const Seconds = (max: number, fallback: number, description: string) => Type.Optional(Type.Number({ minimum: 1, maximum: max, default: fallback, description }));
@@ -123,19 +125,31 @@ function compile(config: Config, ctx: CompileContext): Prepared {
   };
 }
 
-/** Answers the call with the prompts (after `before`, if any) and the collect, and waits for its result. */
+/** Answers the call with the prompts (after `before`, if any) and the collect on a new hook, and waits for its result. */
 function ask(p: Prepared, run: RunContext, attempt: number, before?: PreparedPrompt): Outcome {
-  const collect: CollectInstruction = { ...p.collect, hook: hookOf(p.id, attempt, run), prompts: p.prompts.map((q) => promptOf(q, run)) };
+  const hook = hookOf(p.id, attempt, run);
+  run.setVar(KEPT.hook, hook);
+  return put(p, run, hook, before);
+}
+
+/** Answers the call with the prompts (after `before`, if any) and the collect on `hook`, and waits for its result. */
+function put(p: Prepared, run: RunContext, hook: string, before?: PreparedPrompt): Outcome {
+  const collect: CollectInstruction = { ...p.collect, hook, prompts: p.prompts.map((q) => promptOf(q, run)) };
   const said = before ? [promptOf(before, run), collect] : [collect];
   return answer(run, ...said) ? waitForCall(run) : EXIT;
 }
 
 function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined {
   if (input.kind === 'timer') return EXIT; // the provider stopped calling back: the call is gone
-  if (input.kind !== 'call') return undefined;
+  if (input.kind !== 'call' || input.event.background) return undefined;
   if (callEnded(input)) return EXIT; // the caller hung up
+  if (input.hook === undefined) return undefined; // a status callback
+  const expected = expectedHook(run, p.id);
+  // A hook the call already left (a repeated or late one, of this element or another): the same
+  // question on the hook expected, so the caller stays on the line and the count is kept.
+  if (expected !== undefined && input.hook !== expected) return put(p, run, expected);
   const attempt = attemptOf(input.hook, p.id);
-  if (attempt === undefined) return undefined; // another element's hook, or a status callback
+  if (attempt === undefined) return undefined; // another element's hook (a participant waiting since before the hook was kept)
   const result = input.event.input;
   if (!result || result.noInput || entryOf(result) === '') return again(p, run, attempt, p.noInputPrompt, p.noInput);
   if (p.saveTo !== undefined) run.setVar(p.saveTo, entryOf(result));

@@ -1,11 +1,12 @@
 // What every IVR element shares: the check that it stands where a call exists (every path that
 // reaches it starts at an Inbound Call or goes on from an Outbound call's answered branch), the
-// prompts it speaks or plays (text with placeholders), and how it waits for the call's next webhook.
+// prompts it speaks or plays (text with placeholders), how it waits for the call's next webhook, and
+// what it keeps between the webhooks of one visit (KEPT).
 import { Type, type Static } from '@sinclair/typebox';
 import type { CompileContext, RunContext } from '../../engine/element.js';
 import { compileTemplate, type CompiledTemplate } from '../../engine/expressions/template.js';
 import { EXIT, type Outcome, type Wait } from '../../engine/vocabulary.js';
-import { callEnded, callKeyOf, currentCall, type CallWebhook } from '../call.js';
+import { attemptOf, callEnded, callKeyOf, currentCall, type CallWebhook } from '../call.js';
 import type { Instruction, Prompt } from '../instructions.js';
 
 /** The entry point type that brings a call into a flow. */
@@ -144,6 +145,31 @@ export function waitForCall(run: RunContext, busyMs = 0): Wait | typeof EXIT {
 /** The caller hung up (`call` said so): what the element still expects of the call may come for `withinMs`. */
 export function afterHangUp(run: RunContext, call: CallWebhook, withinMs: number): Wait {
   return { wait: true, on: callKeyOf(call), until: run.now + Math.min(withinMs, call.expireAfterMs) };
+}
+
+/**
+ * What an IVR element keeps between the webhooks of one visit, with the participant's variables
+ * (so it is durable with every step) under names no flow variable can take (those begin with a
+ * letter). Each is written by the element before it is read there.
+ */
+export const KEPT = {
+  /** The hook the call is to come back on: a webhook on another one is stale (a collect). */
+  hook: '~hook',
+  /** What a recording reported before the element's next webhook: `[url, seconds or null]`, or `[]` for nothing recorded (a record). */
+  recording: '~recording',
+  /** The call ended while a recording was still to come (a record). */
+  hungUp: '~hungUp',
+} as const;
+
+/** Clears what an element kept on an earlier visit. */
+export function forgetKept(run: RunContext, ...names: ReadonlyArray<(typeof KEPT)[keyof typeof KEPT]>): void {
+  for (const name of names) if (run.vars[name] !== undefined && run.vars[name] !== null) run.setVar(name, null);
+}
+
+/** The hook the element last asked the call to come back on, if it said (a participant waiting since before it did says nothing). */
+export function expectedHook(run: RunContext, nodeId: string): string | undefined {
+  const hook = run.vars[KEPT.hook];
+  return typeof hook === 'string' && attemptOf(hook, nodeId) !== undefined ? hook : undefined;
 }
 
 /** Instant IVR elements go on to `next` once their instructions are answered, or exit without a call. */

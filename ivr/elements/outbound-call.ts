@@ -3,7 +3,10 @@
 // the step is durable — showing our number, ringing for so long. When the callee answers, the
 // provider fetches the answer webhook and the call goes on as an inbound one: the `answered`
 // branch's IVR elements answer it. Otherwise `busy`, `noAnswer` or `failed` (the API refused,
-// the call could not be placed, or ended before its answer webhook reached Junction).
+// the call could not be placed, or ended before its answer webhook reached Junction). A flow
+// checked against the configuration is refused when its provider cannot place calls with it
+// (JCT_CALL_PROVIDER_UNCONFIGURED, a rule added later: a version launched before its settings
+// were removed keeps running, and its calls take `failed`).
 //
 // The participant waits on the outbox entry's result and, at once, on the call's reference
 // (`call:<provider>:<entry key>`), which every address given to the provider carries: the
@@ -66,6 +69,8 @@ export default defineElement<Config, Prepared>({
 function compile(config: Config, ctx: CompileContext): Prepared {
   const from = normalizePhone(config.from);
   if (from === undefined) ctx.problem('JCT_PHONE_INVALID', `"${config.from}" is not a valid phone number with its country code`, '.from');
+  const unready = ctx.unready({ kind: PLACE_CALL, provider: config.provider });
+  if (unready !== undefined) ctx.problem('JCT_CALL_PROVIDER_UNCONFIGURED', unready, '.provider');
   return {
     id: ctx.node.id,
     provider: config.provider,

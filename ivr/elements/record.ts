@@ -1,17 +1,18 @@
 // Record: records what the caller says (after an optional prompt and a beep) until the finish
 // key, silence or the longest length; the recording's URL and length go into variables, then
-// `recorded`, or `notRecorded` when nothing was captured. A hang-up while recording still
-// gets its recording when the provider sends it, before or after the status callback that says
-// so (for AFTER_HANG_UP_MS; voice.ts carries a held one to the element); a call whose provider
-// stops calling back ends the journey. Where the recording comes on a webhook of its own after the call moved on
-// (Vonage records in the background and then asks what next), the call is held — a second of
-// silence, then ask again — until it is there (at most HOLD_TRIES times).
+// `recorded`, or `notRecorded` when nothing was captured. Where the recording comes on a webhook
+// of its own, in the background while the call goes on (Vonage's record event, jambonz's audio
+// stream), what it reports is kept with the participant (in-call.ts KEPT, durable with the step)
+// for the element's next webhook; one that comes before it is there holds the call — a second of
+// silence, then ask again — (at most HOLD_TRIES times). A hang-up while recording still gets its
+// recording when the provider sends it, before or after the status callback that says so (for
+// AFTER_HANG_UP_MS); a call whose provider stops calling back ends the journey.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
 import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
-import { attemptOf, callEnded, hookOf } from '../call.js';
+import { attemptOf, callEnded, hookOf, type CallWebhook } from '../call.js';
 import type { RecordMessage } from '../instructions.js';
-import { afterHangUp, answer, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
+import { afterHangUp, answer, forgetKept, KEPT, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
 
 const Config = Type.Object(
   {
@@ -76,6 +77,7 @@ function compile(config: Config, ctx: CompileContext): Prepared {
 }
 
 function start(p: Prepared, run: RunContext): Outcome {
+  forgetKept(run, KEPT.recording, KEPT.hungUp);
   const record: RecordMessage = { ...p.record, hook: hookOf(p.id, 0, run) };
   return answer(run, ...(p.prompt ? [promptOf(p.prompt, run), record] : [record])) ? waitForCall(run, p.record.maxLength * 1000) : EXIT;
 }
@@ -88,11 +90,50 @@ function hold(p: Prepared, run: RunContext, attempt: number): Outcome {
 function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined {
   if (input.kind === 'timer') return EXIT;
   if (input.kind !== 'call') return undefined;
-  const recording = input.event.recording;
   const attempt = attemptOf(input.hook, p.id);
-  if (attempt === undefined) return callEnded(input) ? afterHangUp(run, input, AFTER_HANG_UP_MS) : undefined; // the recording may still come
-  if (!recording) return input.event.input?.noInput || callEnded(input) || attempt >= HOLD_TRIES ? NOT_RECORDED : hold(p, run, attempt + 1);
-  if (p.urlTo !== undefined) run.setVar(p.urlTo, recording.url);
-  if (p.durationTo !== undefined && recording.durationS !== undefined) run.setVar(p.durationTo, recording.durationS);
+  if (attempt === undefined) return callEnded(input) ? hungUp(p, run, input) : undefined;
+  const { recording, background } = input.event;
+  const silence = input.event.input?.noInput ? NOTHING : undefined;
+  if (background) {
+    const report = recording ?? silence;
+    if (report === undefined) return undefined;
+    return run.vars[KEPT.hungUp] === true ? finish(p, run, report) : keep(run, report);
+  }
+  const got = recording ?? kept(run) ?? silence;
+  if (got !== undefined) return finish(p, run, got);
+  return callEnded(input) || attempt >= HOLD_TRIES ? NOT_RECORDED : hold(p, run, attempt + 1);
+}
+
+/** A recording, or nothing recorded. */
+type Report = { readonly url: string; readonly durationS?: number } | typeof NOTHING;
+const NOTHING = 'nothing';
+
+/** A report that came before the element's next webhook: kept for it, waiting on. */
+function keep(run: RunContext, report: Report): Outcome {
+  run.setVar(KEPT.recording, report === NOTHING ? [] : [report.url, report.durationS ?? null]);
+  return waitForCall(run);
+}
+
+/** The report kept, if any. */
+function kept(run: RunContext): Report | undefined {
+  const value = run.vars[KEPT.recording];
+  if (!Array.isArray(value)) return undefined;
+  const [url, durationS] = value as unknown[];
+  if (typeof url !== 'string') return NOTHING;
+  return typeof durationS === 'number' ? { url, durationS } : { url };
+}
+
+/** The caller hung up: the recording kept, else the one still to come (see AFTER_HANG_UP_MS). */
+function hungUp(p: Prepared, run: RunContext, call: CallWebhook): Outcome {
+  const got = kept(run);
+  if (got !== undefined) return finish(p, run, got);
+  run.setVar(KEPT.hungUp, true);
+  return afterHangUp(run, call, AFTER_HANG_UP_MS);
+}
+
+function finish(p: Prepared, run: RunContext, report: Report): Outcome {
+  if (report === NOTHING) return NOT_RECORDED;
+  if (p.urlTo !== undefined) run.setVar(p.urlTo, report.url);
+  if (p.durationTo !== undefined && report.durationS !== undefined) run.setVar(p.durationTo, report.durationS);
   return RECORDED;
 }

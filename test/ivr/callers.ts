@@ -58,8 +58,12 @@ export interface Caller {
   readonly settings: Record<string, unknown>;
   /** The call's first webhook. */
   start(callId: string, from: string, to: string): Promise<Turn>;
-  /** The result of what the last turn waited for. */
-  reply(turn: Turn, callId: string, from: string, to: string, outcome: Outcome): Promise<Turn>;
+  /**
+   * The result of what the last turn waited for. `between` runs once the provider has delivered
+   * what it sends apart (a recording: Vonage's record event, jambonz's audio stream), before the
+   * webhook that asks what comes next; for anything else, before the webhook.
+   */
+  reply(turn: Turn, callId: string, from: string, to: string, outcome: Outcome, between?: () => Promise<void>): Promise<Turn>;
   /** A status callback (e.g. the caller hung up, or the call rings: providers may send that before the first webhook). */
   status(callId: string, from: string, to: string, status: 'completed' | 'ringing' | 'in-progress'): Promise<number>;
   /**
@@ -136,7 +140,10 @@ function formCaller(origin: string, now: () => number, p: FormProvider): Caller 
     module: `${p.name}-voice`,
     settings: p.settings,
     start: (callId, from, to) => turnOf(post(`${origin}/voice/${p.name}`, p.call(callId, from, to, 'ringing')), p.read),
-    reply: (last, callId, from, to, o) => turnOf(post(urlFor(last, o), { ...p.call(callId, from, to, 'in-progress'), ...p.outcome(o) }), p.read),
+    async reply(last, callId, from, to, o, between) {
+      await between?.();
+      return turnOf(post(urlFor(last, o), { ...p.call(callId, from, to, 'in-progress'), ...p.outcome(o) }), p.read);
+    },
     status: async (callId, from, to, state) => (await post(`${origin}/voice/${p.name}/status`, p.call(callId, from, to, state))).status,
     async hangUpRecording(last, callId, from, to, o) {
       // the status callback, then the record's action (its answer is not run)
@@ -308,9 +315,10 @@ export const vonageCaller: MakeCaller = (origin, now = Date.now) => {
     module: 'vonage-voice',
     settings: { signatureSecret: secret },
     start: (callId, from, to) => turnOf(send('GET', `${origin}/voice/vonage?${new URLSearchParams(leg(callId, from, to)).toString()}`, jwt('')), nccoTurn),
-    async reply(last, callId, from, to, o) {
+    async reply(last, callId, from, to, o, between) {
       const url = urlFor(last, o);
       const caller = leg(callId, from, to);
+      if (!('recording' in o)) await between?.();
       if ('forward' in o) {
         // the other leg's events on the connect's eventUrl: set-up first, then its outcome
         const other = { from: bare(to), to: '14155550111', uuid: `${callId}-other`, conversation_uuid: callId, direction: 'outbound' };
@@ -321,6 +329,7 @@ export const vonageCaller: MakeCaller = (origin, now = Date.now) => {
       if ('recording' in o) {
         // the record event (no from, to or leg uuid; its answer is not run), then the notify after the record
         await expectStatus(event(url, { start_time: at(-o.seconds), end_time: at(0), recording_url: o.recording, size: 12222, recording_uuid: randomUUID(), conversation_uuid: callId }), 204);
+        await between?.();
         return turnOf(event(last.waits!.nextUrl!, { payload: { hook: new URL(url).searchParams.get('h') }, conversation_uuid: callId }), nccoTurn);
       }
       const input = 'digits' in o ? { dtmf: { digits: o.digits, timed_out: false } } : 'speech' in o ? { speech: { results: [{ text: o.speech, confidence: '0.9' }] } } : { dtmf: { digits: '', timed_out: true } };
@@ -442,9 +451,10 @@ export const jambonzCaller: MakeCaller = (origin, now = Date.now) => {
     module: 'jambonz-voice',
     settings: { webhookSecrets: [secret], recordingsDir: RECORDINGS_DIR },
     start: (callId, from, to) => post(`${origin}/voice/jambonz`, jambonzCall(callId, from, to, 'trying')),
-    async reply(last, callId, from, to, o) {
+    async reply(last, callId, from, to, o, between) {
       const audio = last.waits?.audio;
       if ('recording' in o && audio) await streamAudio(audio.url, listenMetadata(callId, from, to, audio.sampleRate), tone(o.seconds, audio.sampleRate));
+      await between?.();
       return run(post(urlFor(last, o), { ...jambonzCall(callId, from, to, 'in-progress'), ...jambonzOutcome(o) }), callId, from, to);
     },
     status: async (callId, from, to, state) => (await postJson(`${origin}/voice/jambonz/status`, { ...jambonzCall(callId, from, to, state), duration: 20 }, signature)).status,

@@ -41,6 +41,7 @@ const HANG_UP_RECORDING = 'a caller who hangs up while recording still leaves th
 const EARLY_STATUS = 'status callbacks before the first webhook start nothing; the first webhook starts the flow';
 const RETRY = 'a retried webhook gets the same answer and changes nothing';
 const EXPIRY = 'a provider that stops calling back: the session expires';
+const STALE = 'a stale hook keeps the re-prompt count and the caller on the line';
 
 /**
  * Dialogs a dialect fails (marked todo) until Junction is fixed outside the dialects: the
@@ -134,6 +135,23 @@ for (const makeCaller of CALLERS) {
       t.same(retry, first);
       const done = await reply(first, c.id, { digits: '4321' });
       t.same(done.said, ['Thank you 4321.']);
+    });
+
+    await dialog(STALE, async (t) => {
+      const c = call();
+      const menu = await c.start();
+      let turn = menu;
+      for (let i = 0; i < 2; i++) turn = await reply(turn, c.id, { silence: true });
+      const stale = await reply(menu, c.id, { digits: '9' }); // not a retry: another outcome on the first hook
+      t.same(stale.said, ['Press 1 for sales, 2 for support.'], 'the same question, no re-prompt');
+      t.equal(stale.waits?.url, turn.waits?.url, 'on the hook the call is expected on');
+      t.same(await reply(stale, c.id, { silence: true }), { said: ['Goodbye.'], hangup: true }, 'the re-prompts already spent are counted');
+      const d = call();
+      const left = await d.start();
+      await reply(left, d.id, { digits: '2' });
+      const late = await reply(left, d.id, { digits: '1' });
+      t.same(late.said, ['Enter your PIN, then hash.'], "a hook of the collect the call left: the current element's question");
+      t.same((await reply(late, d.id, { digits: '4321' })).said, ['Thank you 4321.']);
     });
 
     await dialog(EXPIRY, async (t) => {

@@ -219,6 +219,17 @@ t.test('a binary frame closes the socket; a message that is not JSON is ignored'
   t.equal(code, 1003);
 });
 
+t.test('a verb:hook without its hook: acknowledged with no verbs (jambonz goes on), counted as refused', async (t) => {
+  const { app, url } = await server(t);
+  const jambonz = await connect(t, url);
+  const menu = await call(t, jambonz, 'ws-nohook-1').start();
+  const ack = await jambonz.ack('verb:hook', 'ws-nohook-1', { ...jambonzCall('ws-nohook-1', CALLER, OUR_NUMBER, 'in-progress'), ...jambonzOutcome({ digits: '2' }) });
+  t.same(ack.data, [], 'an ack with no verbs');
+  t.same(app.socketErrors['/voice/jambonz/socket'], { JCT_CALL_MALFORMED: 1 }, 'counted');
+  const next = await call(t, jambonz, 'ws-nohook-1').reply(menu, { digits: '2' });
+  t.same(next.said, ['Enter your PIN, then hash.'], 'the call goes on');
+});
+
 t.test('a message over the largest size closes the socket (1009) before it is read', async (t) => {
   const { url } = await server(t);
   const jambonz = await connect(t, url);

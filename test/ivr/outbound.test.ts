@@ -2,7 +2,8 @@
 // fake provider REST API (node:http on 127.0.0.1) records the request that places the call and
 // answers like the provider; the scripted callers (callers.ts) then play the provider fetching
 // the answer webhook and sending status callbacks to the addresses Junction gave. Covered: an
-// answered call that plays a menu and takes a key; busy; no answer; the API refusing (failed);
+// answered call that plays a menu and takes a key; a message recorded in it (jambonz: the
+// audio address carries the call's reference too); busy; no answer; the API refusing (failed);
 // the race where the answer webhook comes before the API's answer; a call nobody reports on;
 // and the validator (IVR elements only after the `answered` branch).
 import t, { type Test } from 'tap';
@@ -13,7 +14,10 @@ import { buildApp } from '../../gateway/app.js';
 import { ivrModule } from '../../ivr/index.js';
 import { VOICE_MODULES } from '../../ivr/providers.js';
 import { VOICE_PROVIDERS } from '../../ivr/call-event.js';
-import { world, type World } from '../engine/helpers.js';
+import { Engine } from '../../engine/runtime/engine.js';
+import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
+import { GroupCommit } from '../../engine/store/journal.js';
+import { registryWith, world, type World } from '../engine/helpers.js';
 import { jambonzCaller, plivoCaller, telnyxCaller, twilioCaller, vonageCaller, type Caller, type MakeCaller } from './callers.js';
 
 const OUR_NUMBER = '+14155550000';
@@ -179,7 +183,7 @@ const callIdFor = (req: Recorded): string => `call-${JSON.stringify(req.body).ma
 
 // ── the flow and the app ────────────────────────────────────────────────────
 
-/** Calls the person through `provider`: answered → a menu; every other branch tags the person with its name. */
+/** Calls the person through `provider`: answered → a menu (3: a message recorded); every other branch tags the person with its name. */
 function outboundFlow(provider: string): object {
   const tag = (name: string) => ({ id: `tag-${name}`, type: 'addTag', config: { tags: [name] }, branches: { next: 'end' } });
   return {
@@ -197,10 +201,13 @@ function outboundFlow(provider: string): object {
           options: [
             { name: 'confirm', digits: '1' },
             { name: 'change', digits: '2' },
+            { name: 'message', digits: '3' },
           ],
         },
-        branches: { confirm: 'yes', change: 'no', noInput: 'end', noMatch: 'end' },
+        branches: { confirm: 'yes', change: 'no', message: 'leave', noInput: 'end', noMatch: 'end' },
       },
+      { id: 'leave', type: 'record', config: { prompt: { say: 'Leave a message.' } }, branches: { recorded: 'kept', notRecorded: 'end' } },
+      { id: 'kept', type: 'say', config: { text: 'Message kept.' }, branches: { next: 'end' } },
       { id: 'yes', type: 'say', config: { text: 'Confirmed. Goodbye.' }, branches: { next: 'end' } },
       { id: 'no', type: 'say', config: { text: 'An agent will call you.' }, branches: { next: 'end' } },
       tag('busy'),
@@ -274,6 +281,19 @@ t.test('outbound calls through every provider', async (t) => {
   for (const [provider, api] of Object.entries(APIS)) {
     t.test(provider, async (t) => {
       const caller: Caller = api.caller(s.origin, () => s.w.clock.now());
+
+      t.test('answered: a message recorded in the call reaches its element', async (t) => {
+        const d = await dialed(s, provider);
+        const req = await d.req;
+        const { answer } = api.addresses(req.body);
+        await s.w.engine.idle();
+        const callId = callIdFor(req);
+        const record = await caller.reply(await caller.answerAt(answer, callId, OUR_NUMBER, d.phone), callId, OUR_NUMBER, d.phone, { digits: '3' });
+        t.same(record.said, ['Leave a message.']);
+        t.equal(record.waits?.kind, 'record');
+        const done = await caller.reply(record, callId, OUR_NUMBER, d.phone, { recording: 'https://rec.example.com/out.mp3', seconds: 3 });
+        t.same(done, { said: ['Message kept.'], hangup: true }, 'recorded');
+      });
 
       t.test('answered: the menu is played in the call and a key taken', async (t) => {
         const d = await dialed(s, provider);
@@ -400,18 +420,43 @@ t.test('a person without a phone: failed at once, nothing placed', async (t) => 
   t.same(s.api.requests, []);
 });
 
-t.test('a module without publicBaseUrl: the call fails for good with a clear code', async (t) => {
-  const w = world({ modules: [ivrModule, ...VOICE_MODULES], settings: { 'twilio-voice': { authToken: 't', accountSid: 'AC11111111111111111111111111111111' } } });
+const TWILIO_CALLS = { authToken: 't', accountSid: 'AC11111111111111111111111111111111', publicBaseUrl: 'https://ivr.example.com' };
+
+t.test('an Outbound call through a provider that cannot place calls is refused at launch, naming the provider and what is missing', async (t) => {
+  const w = world({ modules: [ivrModule, ...VOICE_MODULES], settings: { 'twilio-voice': { authToken: 't' } } });
+  t.teardown(() => w.engine.close());
+  const problems = w.engine.validate(outboundFlow('twilio'));
+  t.match(problems, [{ code: 'JCT_CALL_PROVIDER_UNCONFIGURED', path: '$.elements[0].config.provider', elementId: 'dial', message: /through twilio need the settings "publicBaseUrl", "accountSid" of the module "twilio-voice"/ }]);
+  t.equal(problems.length, 1);
+  w.engine.save(outboundFlow('twilio'));
+  t.throws(() => w.engine.launch('out-twilio'), { code: 'JCT_FLOW_INVALID', message: /twilio/ });
+  t.same(w.engine.validate(outboundFlow('plivo')).map((p) => p.code), ['JCT_CALL_PROVIDER_UNCONFIGURED'], 'a provider with no settings at all');
+});
+
+t.test('a flow launched before its provider lost a setting: it starts again with a warning, and its calls fail for good with a clear code', async (t) => {
+  const w = world({ modules: [ivrModule, ...VOICE_MODULES], settings: { 'twilio-voice': TWILIO_CALLS } });
   t.teardown(() => w.engine.close());
   w.engine.save(outboundFlow('twilio'));
   w.engine.launch('out-twilio');
-  const personId = w.engine.personKey({ phones: ['+14155552000'] });
-  await w.engine.submit(personId, { kind: 'person.upsert', person: { id: personId, phones: ['+14155552000'] } });
-  await w.engine.enter('out-twilio', personId);
-  await w.engine.idle();
-  t.same(tagsOf(w, personId), ['failed']);
-  t.match(w.logs, [{ level: 'error', obj: { effect: 'call.place', code: 'JCT_PROVIDER_NOT_CONFIGURED' } }]);
-  t.notMatch(JSON.stringify(w.logs), /"authToken"|"t"/, 'no secret logged');
+  await w.engine.durable();
+  // the process stops; it starts again with publicBaseUrl removed from the configuration
+  const { publicBaseUrl: _removed, ...settings } = TWILIO_CALLS;
+  const logs: Array<{ level: string; obj: object }> = [];
+  const log = (level: string) => (obj: object) => logs.push({ level, obj });
+  const registry = registryWith([ivrModule, ...VOICE_MODULES], { 'twilio-voice': settings });
+  const people = new MemoryPeopleStore(w.clock);
+  const engine = new Engine({ clock: w.clock, people, registry, journal: new GroupCommit(w.backend, { flushMs: 0 }), logger: { info: log('info'), warn: log('warn'), error: log('error') } });
+  t.teardown(() => engine.close());
+  engine.recover(w.backend);
+  t.match(logs, [{ level: 'warn', obj: { flowId: 'out-twilio', code: 'JCT_FLOW_OUTDATED', problems: [{ code: 'JCT_CALL_PROVIDER_UNCONFIGURED' }] } }], 'a warning at start');
+  const personId = engine.personKey({ phones: ['+14155552000'] });
+  await engine.submit(personId, { kind: 'person.upsert', person: { id: personId, phones: ['+14155552000'] } });
+  await engine.enter('out-twilio', personId);
+  await engine.idle();
+  t.same([...people.get(personId)!.tags], ['failed'], 'the flow still runs: the call takes its failure path');
+  t.same(engine.journeysOf(personId), []);
+  t.match(logs, [{ level: 'warn' }, { level: 'error', obj: { effect: 'call.place', code: 'JCT_PROVIDER_NOT_CONFIGURED' } }]);
+  t.notMatch(JSON.stringify(logs), /"authToken"|"t"/, 'no secret logged');
 });
 
 t.test('the validator: IVR elements only where a call exists', async (t) => {

@@ -52,6 +52,7 @@ export function context(variables: ReadonlyMap<string, ValueType> = VARIABLES): 
       problems.push({ code, message, path: path + subpath });
     },
     waits: () => false,
+    unready: () => undefined,
   };
 }
 

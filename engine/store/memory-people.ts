@@ -270,9 +270,8 @@ export class MemoryPeopleStore implements PeopleStore {
 
   rewindSegments(at: number): void {
     for (const segment of this.timed) {
-      const members = this.realtimeMembers(segment.definition, at);
       segment.members.clear();
-      for (const id of members) segment.members.add(id);
+      for (const person of this.people.values()) if (testRule(segment.definition, person, lastTested(person, at))) segment.members.add(person.id);
       Object.assign(segment, timing(segment.definition.rule, at), { everyoneAt: at });
     }
   }
@@ -516,6 +515,15 @@ export class MemoryPeopleStore implements PeopleStore {
       }
     }
   }
+}
+
+/**
+ * When the running process last tested the person: at the last check (`checkedAt`), or at
+ * their last profile change after it, whose result it announced then.
+ */
+function lastTested(person: Person, checkedAt: number): number {
+  const modified = Date.parse(String(person.standard.modifiedAt));
+  return Number.isNaN(modified) ? checkedAt : Math.max(checkedAt, modified);
 }
 
 /** How a real-time rule follows the clock from `now`: everyone at its next midnight, or each person at their own moment (everyone first). */

@@ -20,6 +20,8 @@ export interface PeopleChange {
   segmentId?: string;
   /** For `updated`: names of the attributes that changed. */
   attributes?: string[];
+  /** For `updated`: the profile as it was before the change. */
+  before?: Person;
 }
 
 /** A real-time segment's membership rule, compiled by the caller (see engine/conditions). */

@@ -497,7 +497,7 @@ export class MemoryPeopleStore implements PeopleStore {
   private emitAll(outcome: Outcome, moves: readonly Move[]): void {
     const personId = outcome.person.id;
     if (!outcome.before) this.emit({ personId, kind: 'created' });
-    else if (outcome.changed.length > 0) this.emit({ personId, kind: 'updated', attributes: outcome.changed });
+    else if (outcome.changed.length > 0) this.emit({ personId, kind: 'updated', attributes: outcome.changed, before: outcome.before });
     for (const tag of outcome.tagsAdded) this.emit({ personId, kind: 'tagAdded', tag });
     for (const tag of outcome.tagsRemoved) this.emit({ personId, kind: 'tagRemoved', tag });
     for (const { segment, joined } of moves) {

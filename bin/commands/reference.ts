@@ -214,7 +214,9 @@ function datesAndChanges(): string[] {
     'waits for a moment is never idle, however far ahead the moment is.',
     'Wait for change in people profile takes `changed`',
     'when the attribute changes (to a value meeting `operator` and `value`, when given) and',
-    '`notChanged` when `waitFor` ends first. Changes from any source count: flows, imports, the API.',
+    '`notChanged` when `waitFor` ends first. Changes from any source count: flows, imports, the API;',
+    'not the participant\'s own, made on its way to the wait (an Update person profile just before it),',
+    'nor, for Wait for an event, the people events (`person.changed`, a tag added) those changes record.',
     '',
   ];
 }

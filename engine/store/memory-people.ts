@@ -33,7 +33,7 @@ import {
 import type { AttributeDefinition, Channel, Company, DoNotContactEntry, EventDefinition, Person } from '../person.js';
 import { checkEventDefinition } from '../people/events.js';
 import type { PeopleChange, PeopleStore, SegmentCheck, SegmentDefinition, SegmentRule } from './interfaces.js';
-import { DueByKey } from '../runtime/due-by-key.js';
+import { DueByKey } from '../due-queue.js';
 import { ContactIndex } from './contact-index.js';
 import type { PersonInput, ProfileChange } from '../vocabulary.js';
 

@@ -97,5 +97,7 @@ function toDateTime(raw: unknown): Coerced {
   if (typeof raw === 'number') return Number.isFinite(raw) ? { ok: true, value: new Date(raw).toISOString() } : fail(raw, 'datetime');
   if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) return { ok: false, message: `${shownValue(raw)} is not a valid datetime: write it with Z or an offset, e.g. 2026-03-01T09:00:00Z or 2026-03-01T10:00:00+01:00` };
   const ms = Date.parse(raw);
-  return Number.isFinite(ms) ? { ok: true, value: new Date(ms).toISOString() } : fail(raw, 'datetime');
+  // Date.parse rolls a day or an hour that does not exist over (31 November is 1 December, 24:00 the next day).
+  const real = toDate(raw.slice(0, 10)).ok && Number(raw.slice(11, 13)) < 24;
+  return real && Number.isFinite(ms) ? { ok: true, value: new Date(ms).toISOString() } : fail(raw, 'datetime');
 }

@@ -3,13 +3,15 @@
 // operators that name a moment — willBeIn N, was N and wasToday on a date or date-time
 // attribute — also hold by time passing, so people enter when that moment comes, as with the
 // Date or Time entry (optionally every year: "birthDate wasToday, every year" is a birthday).
-// A plain condition brings nobody in at launch for a value already held: it waits for changes;
+// A plain condition brings nobody in at launch for a value already held: it waits for changes,
+// and a change that leaves it true (silver to gold for "tier is not empty") is not one that made it;
 // a date operator's moment that is on at launch enters people as Date or Time does.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type EntryHost } from '../element.js';
 import { AttributeConditionSchema } from '../conditions/schema.js';
 import { compileCondition, entryContext, type CompiledCondition } from '../conditions/compile.js';
 import type { Duration } from '../flow-schema.js';
+import type { Person } from '../person.js';
 import type { PeopleChange } from '../store/interfaces.js';
 import { compileMoment, MomentFields, type Moment, type MomentKind } from './date-moment.js';
 import { DueIndex, setsAttribute } from './due-index.js';
@@ -63,7 +65,10 @@ function isDate(attribute: string, ctx: CompileContext): boolean {
   return type === 'date' || type === 'datetime';
 }
 
+/** Enters the person when the change made the condition true: it holds now and did not before the change. */
 function enterIfMet(p: { attribute: string; condition: CompiledCondition; timeZone: string }, change: PeopleChange, host: EntryHost): void {
   const person = setsAttribute(change, p.attribute) ? host.people.get(change.personId) : undefined;
-  if (person && p.condition.test({ person, vars: {}, now: host.now(), timeZone: p.timeZone })) host.enter(person.id);
+  if (!person) return;
+  const holds = (profile: Person): boolean => p.condition.test({ person: profile, vars: {}, now: host.now(), timeZone: p.timeZone });
+  if (holds(person) && !(change.before && holds(change.before))) host.enter(person.id);
 }

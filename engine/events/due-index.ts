@@ -9,7 +9,7 @@ import type { EntryHost } from '../element.js';
 import { attributeValue } from '../people/profile.js';
 import type { Person } from '../person.js';
 import type { PeopleChange } from '../store/interfaces.js';
-import { DueByKey } from '../timer-queue.js';
+import { DueByKey } from '../due-queue.js';
 import { nextOccurrence, type Moment, type Occurrence } from './date-moment.js';
 
 export class DueIndex {

@@ -3,7 +3,8 @@
 // changes and dates, and the route apps send custom events to. POST /events takes one event or
 // a batch of up to 1,000 ({ "events": [...] }); each names its person by id, phone or email. A batch refuses only its
 // bad items, each with its code, and takes the rest. A phone or email that is not one is refused
-// (JCT_CONTACT_INVALID); an event for an unknown person is refused (JCT_PERSON_UNKNOWN, naming
+// (JCT_CONTACT_INVALID), and so is a time that does not exist, such as 31 November or 24:00
+// (JCT_EVENT_TIME); an event for an unknown person is refused (JCT_PERSON_UNKNOWN, naming
 // the id or contact given) unless the module setting `createPeople` is on: the profile is then
 // created with the phone or email given. The engine types the properties against the event's
 // definition and keeps the event in the person's history.
@@ -11,6 +12,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest } from '../module.js';
 import { JunctionError, toJunctionError } from '../errors.js';
 import type { PersonInput } from '../vocabulary.js';
+import { coerceValue } from '../values.js';
 import { requireEmail, requirePhone } from '../people/contacts.js';
 import realTimeEvent from './real-time-event.js';
 import waitForEvent from './wait-for-event.js';
@@ -54,12 +56,19 @@ type ItemResult = { accepted: true; personId: string; delivered: number } | { ac
 async function ingest(item: EventItem, ctx: RouteContext): Promise<ItemResult> {
   const person = personOf(item);
   const personKey = ctx.personKey(person);
-  const at = item.at === undefined ? ctx.now() : Date.parse(item.at);
+  const at = item.at === undefined ? ctx.now() : instantOf(item.at, item.name);
   const create = ctx.settings['createPeople'] === true && (person.phones ?? person.emails) !== undefined;
   const receipt = await ctx
     .submit(personKey, { kind: 'event', name: item.name, properties: item.properties ?? {}, at, ...(create ? { person } : {}) })
     .catch((err: unknown) => Promise.reject(namedByContact(err, item.person)));
   return { accepted: true, personId: receipt.personId, delivered: receipt.delivered ?? 0 };
+}
+
+/** The instant an event's `at` names; one that is no real date-time (31 November, 24:00, an offset of +25:00) is refused. */
+function instantOf(text: string, name: string): number {
+  const value = coerceValue('datetime', text);
+  if (!value.ok) throw new JunctionError('JCT_EVENT_TIME', `event "${name}": ${value.message}`, { at: text });
+  return Date.parse(value.value as string);
 }
 
 function personOf(item: EventItem): PersonInput {

@@ -2,7 +2,8 @@
 // profile changes ("changed") or the wait ends first ("notChanged"). With an operator, only a
 // change whose new value meets the condition counts (e.g. "tier is gold"). Without `waitFor`
 // the wait lasts until the change. Changes come as the person.changed events the engine
-// records for every changed attribute, from any flow, import or API call.
+// records for every changed attribute, from any flow, import or API call; not the participant's
+// own change made on its way here (the engine records it before the wait's start).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../element.js';
 import { DurationSchema } from '../flow-schema.js';

@@ -201,6 +201,12 @@ export class Engine {
    */
   private chainBefore: readonly string[] = NO_CHAIN;
   private chainFlow: string | undefined;
+  /**
+   * The participant (its number) whose step is running now (undefined outside a step): the events
+   * its own changes make Junction record (a tag added, an attribute changed) come before the wait
+   * it arrived at in that step, so that wait neither takes them nor counts them.
+   */
+  private stepParticipant: { readonly part: Partition; readonly seq: number; readonly personId: string } | undefined;
   /** The event catalog and the custom definitions it was built from (rebuilt when they change). */
   private events: { catalog: EventCatalog; custom: ReadonlyMap<string, EventDefinition> } | undefined;
   private toDispatch: Effect[] = [];
@@ -1068,25 +1074,42 @@ export class Engine {
   }
 
   /** A person's event: kept and routed when it is a custom one or some launched version names it. */
-  private eventHappened(part: Partition, personId: string, input: Extract<Input, { kind: 'event' }>, chain: readonly string[] = NO_CHAIN): Receipt {
+  private eventHappened(part: Partition, personId: string, input: Extract<Input, { kind: 'event' }>, chain: readonly string[] = NO_CHAIN, cause?: number): Receipt {
     const custom = this.eventCatalog().get(input.name)?.group === 'custom';
     if (!custom && !this.eventRoutes.isNamed(input.name)) return { personId, delivered: 0 };
     if (!this.people.get(personId)) return { personId, delivered: 0 }; // erased since (e.g. a late delivery report)
-    return this.keepAndRoute(part, personId, part.personSlot(personId), input, chain);
+    return this.keepAndRoute(part, personId, part.personSlot(personId), input, chain, cause);
   }
 
-  /** Kept in the history of the person (numbered `slot`), counted for goals, delivered to waits, and starting the entries it triggers. */
-  private keepAndRoute(part: Partition, personId: string, slot: number, input: Extract<Input, { kind: 'event' }>, chain: readonly string[]): Receipt {
-    this.recordEvent(part, personId, slot, input);
+  /**
+   * Kept in the history of the person (numbered `slot`), counted for goals, delivered to waits
+   * (but to the participant whose step caused it, `cause`), and starting the entries it triggers.
+   */
+  private keepAndRoute(part: Partition, personId: string, slot: number, input: Extract<Input, { kind: 'event' }>, chain: readonly string[], cause?: number): Receipt {
+    const recorded = this.recordEvent(part, personId, slot, input);
+    if (cause !== undefined) this.waitPast(part, cause, recorded);
     const goals = this.eventRoutes.goalsOf(input.name);
     for (let i = 0; i < goals.length; i++) {
       const live = goals[i]!; // an indexed loop: no iterator per event
       const rec = part.existingMetrics(live.flow);
       if (rec?.hasEntered(slot) && rec.goal(slot)) this.putMetrics(part, live, slot, true);
     }
-    const delivered = this.deliverOn(part, slot, this.eventWaitKey(input.name), input);
+    const delivered = this.deliverOn(part, slot, this.eventWaitKey(input.name), input, cause);
     this.enterOnEvent(part, personId, slot, input, chain);
     return { personId, delivered };
+  }
+
+  /** Participant `seq`, when waiting, counts only the events recorded after event `recorded`. */
+  private waitPast(part: Partition, seq: number, recorded: number): void {
+    const state = this.enterScratch();
+    try {
+      if (!part.participants.load(seq, state) || state.status !== ParticipantStatus.Waiting || state.waitFrom >= recorded) return;
+      state.waitFrom = recorded;
+      part.participants.write(seq, state);
+      this.journal.mark(part.participantRows, seq);
+    } finally {
+      this.depth--;
+    }
   }
 
   /** The key participants waiting for this event wait on (`event:<name>`), built once per name. */
@@ -1097,13 +1120,14 @@ export class Engine {
   }
 
   /** Keeps the event in the person's history (and the journal), dropping what retention lets go. */
-  private recordEvent(part: Partition, personId: string, slot: number, input: Extract<Input, { kind: 'event' }>): void {
+  private recordEvent(part: Partition, personId: string, slot: number, input: Extract<Input, { kind: 'event' }>): number {
     const props = input.properties as Readonly<Record<string, Value>>;
     const seq = part.events.add(slot, input.name, input.at, props, this.clock.now() - this.eventRetentionMs);
     const rows = part.eventRows;
     this.journal.mark(rows, rows.recorded(personId, seq, input.name, input.at, props));
     for (const gone of part.events.dropped) this.journal.mark(rows, rows.dropped(personId, gone));
     this.journal.put('meta', part.eventSeqKey, seq);
+    return seq;
   }
 
   /** Starts the People Real-Time Event entries whose conditions the event completes. */
@@ -1142,7 +1166,9 @@ export class Engine {
   /** Routes an event some launched version names after the current step, carrying the chain of flows behind it (loop rule). */
   private routeAfterStep(part: Partition, personId: string, name: string, properties: Record<string, Value>, chain: readonly string[]): void {
     const at = this.clock.now();
-    part.push(() => void this.eventHappened(part, personId, { kind: 'event', name, properties, at }, chain));
+    const own = this.stepParticipant;
+    const cause = own?.part === part && own.personId === personId ? own.seq : undefined;
+    part.push(() => void this.eventHappened(part, personId, { kind: 'event', name, properties, at }, chain, cause));
   }
 
   /** An outbox entry's outcome: the entry is done; the participant waiting for it moves on. */
@@ -1292,10 +1318,10 @@ export class Engine {
   }
 
   /** Delivers an input to the participants of the person (by number) waiting on key `on`. */
-  private deliverOn(part: Partition, person: number, on: string, input: Input): number {
+  private deliverOn(part: Partition, person: number, on: string, input: Input, skip?: number): number {
     const seqs = part.waitingOn(person, on);
     let n = 0;
-    for (let i = 0; i < seqs.length; i++) if (this.deliverTo(part, seqs[i]!, input)) n++;
+    for (let i = 0; i < seqs.length; i++) if (seqs[i] !== skip && this.deliverTo(part, seqs[i]!, input)) n++;
     return n;
   }
 
@@ -1464,10 +1490,11 @@ export class Engine {
     }
     const result = step(live.flow, state, person, input, now, this.surroundings, part.events.view(part.personSlot(state.personId), now - this.eventRetentionMs));
     if (!result.accepted) return false;
-    const { chainBefore, chainFlow } = this;
+    const { chainBefore, chainFlow, stepParticipant } = this;
     const chain = input.kind === 'enter' ? (input.chain ?? NO_CHAIN) : NO_CHAIN;
     this.chainBefore = chain; // the events this step makes Junction record carry it (see enterOnEvent)
     this.chainFlow = live.flow.id;
+    this.stepParticipant = { part, seq, personId: state.personId };
     try {
       this.applyStep(part, live, seq, state, result, now);
       if (result.answers.length > 0) this.keepAnswers(input, result.answers);
@@ -1475,6 +1502,7 @@ export class Engine {
     } finally {
       this.chainBefore = chainBefore;
       this.chainFlow = chainFlow;
+      this.stepParticipant = stepParticipant;
     }
     return true;
   }

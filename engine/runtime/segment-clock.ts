@@ -5,8 +5,9 @@
 // the store re-tests those people, a slice at a time with a turn of the event loop between
 // slices, announcing who joined or left as after a profile change, so real-time audiences take
 // them in. A check runs at least once an hour, and the start of each one that ends is
-// journaled: after a restart, membership is rebuilt as of then and everyone is re-tested at
-// once, so people who joined while the process was down still come in.
+// journaled: after a restart, membership is rebuilt as of then (for a person whose profile
+// changed later, as of that change, which announced it) and everyone is re-tested at once, so
+// people who joined while the process was down still come in, and nobody else comes in twice.
 import type { Clock, TimerHandle } from '../clock.js';
 import type { PeopleStore, SegmentCheck } from '../store/interfaces.js';
 

@@ -1,9 +1,9 @@
-// Participant wake-ups: a min-heap of (due time, participant number) in two typed arrays, and
+// Participant wake-ups: a min-heap of (due time, participant number) (TimerQueue, due-queue.ts), and
 // one clock timer armed for the earliest. When it fires, every number due is handed over at
 // once. Entries are never removed early; the engine skips a popped one whose participant no
 // longer waits for it.
 import type { Clock, TimerHandle } from '../clock.js';
-import { TimerQueue } from '../timer-queue.js';
+import { TimerQueue } from '../due-queue.js';
 
 export class Wakeups {
   private readonly heap = new TimerQueue();

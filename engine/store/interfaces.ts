@@ -20,6 +20,8 @@ export interface PeopleChange {
   segmentId?: string;
   /** For `updated`: names of the attributes that changed. */
   attributes?: string[];
+  /** For `updated`: the profile as it was before the change. */
+  before?: Person;
 }
 
 /** A real-time segment's membership rule, compiled by the caller (see engine/conditions). */
@@ -98,7 +100,11 @@ export interface PeopleStore {
   nextSegmentCheck(): number | undefined;
   /** Starts a pass over the people whose membership time alone may have changed by now; undefined when there are none. */
   segmentCheck(): SegmentCheck | undefined;
-  /** Sets, silently, the membership of the segments that follow the clock as it was at `at` (recovery: the last check), and has everyone re-tested at the next pass. */
+  /**
+   * Sets, silently, the membership of the segments that follow the clock as the stopped process
+   * knew it: each person tested at `at` (recovery: the last check) or at their last profile change
+   * after it, when that change announced their membership; everyone is re-tested at the next pass.
+   */
   rewindSegments(at: number): void;
 
   addDoNotContact(entry: DoNotContactEntry): void;

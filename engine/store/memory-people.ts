@@ -33,7 +33,7 @@ import {
 import type { AttributeDefinition, Channel, Company, DoNotContactEntry, EventDefinition, Person } from '../person.js';
 import { checkEventDefinition } from '../people/events.js';
 import type { PeopleChange, PeopleStore, SegmentCheck, SegmentDefinition, SegmentRule } from './interfaces.js';
-import { DueByKey } from '../timer-queue.js';
+import { DueByKey } from '../due-queue.js';
 import { ContactIndex } from './contact-index.js';
 import type { PersonInput, ProfileChange } from '../vocabulary.js';
 
@@ -270,9 +270,8 @@ export class MemoryPeopleStore implements PeopleStore {
 
   rewindSegments(at: number): void {
     for (const segment of this.timed) {
-      const members = this.realtimeMembers(segment.definition, at);
       segment.members.clear();
-      for (const id of members) segment.members.add(id);
+      for (const person of this.people.values()) if (testRule(segment.definition, person, lastTested(person, at))) segment.members.add(person.id);
       Object.assign(segment, timing(segment.definition.rule, at), { everyoneAt: at });
     }
   }
@@ -498,7 +497,7 @@ export class MemoryPeopleStore implements PeopleStore {
   private emitAll(outcome: Outcome, moves: readonly Move[]): void {
     const personId = outcome.person.id;
     if (!outcome.before) this.emit({ personId, kind: 'created' });
-    else if (outcome.changed.length > 0) this.emit({ personId, kind: 'updated', attributes: outcome.changed });
+    else if (outcome.changed.length > 0) this.emit({ personId, kind: 'updated', attributes: outcome.changed, before: outcome.before });
     for (const tag of outcome.tagsAdded) this.emit({ personId, kind: 'tagAdded', tag });
     for (const tag of outcome.tagsRemoved) this.emit({ personId, kind: 'tagRemoved', tag });
     for (const { segment, joined } of moves) {
@@ -516,6 +515,15 @@ export class MemoryPeopleStore implements PeopleStore {
       }
     }
   }
+}
+
+/**
+ * When the running process last tested the person: at the last check (`checkedAt`), or at
+ * their last profile change after it, whose result it announced then.
+ */
+function lastTested(person: Person, checkedAt: number): number {
+  const modified = Date.parse(String(person.standard.modifiedAt));
+  return Number.isNaN(modified) ? checkedAt : Math.max(checkedAt, modified);
 }
 
 /** How a real-time rule follows the clock from `now`: everyone at its next midnight, or each person at their own moment (everyone first). */

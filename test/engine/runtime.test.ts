@@ -9,7 +9,7 @@ import { defineElement } from '../../engine/element.js';
 import { EffectFailure } from '../../engine/errors.js';
 import type { EffectHandler, Module } from '../../engine/module.js';
 import { ParticipantStatus, WAIT_KEY_SEPARATOR, type Effect } from '../../engine/vocabulary.js';
-import { TimerQueue } from '../../engine/timer-queue.js';
+import { TimerQueue } from '../../engine/due-queue.js';
 
 // Asks the outside world (an effect of the configured kind) and waits for the answer.
 const testAsk = defineElement<{ kind?: string }>({

@@ -15,3 +15,10 @@ t.test('a refusal shows the value it refused', async (t) => {
   t.same(coerceValue('date', 'soon'), { ok: false, message: '"soon" is not a valid date' });
   t.match(coerceValue('datetime', '2026-03-01T09:00'), { ok: false, message: /^"2026-03-01T09:00" is not a valid datetime: write it with Z or an offset, e\.g\. / });
 });
+
+t.test('a datetime names a day and an hour that exist: none is rolled over into the next', async (t) => {
+  for (const raw of ['2026-11-31T09:00:00Z', '2027-02-29T09:00:00Z', '2026-03-01T24:00:00Z', '2026-03-01T09:00:00+25:00']) {
+    t.same(coerceValue('datetime', raw), { ok: false, message: `"${raw}" is not a valid datetime` }, raw);
+  }
+  t.same(coerceValue('datetime', '2028-02-29T09:00:00+01:00'), { ok: true, value: '2028-02-29T08:00:00.000Z' }, 'a leap day');
+});

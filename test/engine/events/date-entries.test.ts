@@ -248,6 +248,20 @@ t.test('Change in People Profile with a plain condition', async (t) => {
   t.equal(entries(n, 'gold')['ben']!.length, 1);
 });
 
+t.test('Change in People Profile: a change that keeps the condition true does not enter again', async (t) => {
+  const n = node();
+  n.people.upsert({ id: 'ana' });
+  await launch(n, 'tiered', 'changeInProfile', { attribute: 'tier', operator: 'isNotEmpty' });
+  await set(n, 'ana', 'tier', 'silver');
+  t.same(entries(n, 'tiered'), { ana: ['2026-03-02T08:00:00Z'] }, 'empty to silver makes it true');
+  n.clock.advance(60_000);
+  await set(n, 'ana', 'tier', 'gold');
+  t.same(entries(n, 'tiered'), { ana: ['2026-03-02T08:00:00Z'] }, 'silver to gold: it held already');
+  await set(n, 'ana', 'tier', null);
+  await set(n, 'ana', 'tier', 'gold');
+  t.same(entries(n, 'tiered'), { ana: ['2026-03-02T08:00:00Z', '2026-03-02T08:01:00Z'] }, 'emptied, then set again: enters again');
+});
+
 t.test('Change in People Profile: birthDate wasToday, every year, at 09:00', async (t) => {
   const n = node({ start: '2026-12-30T12:00:00Z' });
   n.people.upsert({ id: 'ana', standard: { birthDate: '1990-12-30' } }); // today, after 09:00: not at launch

@@ -1,7 +1,8 @@
 // The waits on a person's profile, on a real engine and a virtual clock. Wait for change in
 // people profile (`waitForProfileChange`): "changed" on a change of the attribute (with an
 // operator, only a change meeting it), "notChanged" when `waitFor` ends, other attributes
-// ignored, no `waitFor` waits indefinitely, changes made by another flow count, and it survives
+// ignored, no `waitFor` waits indefinitely, changes made by another flow count (not the
+// participant's own, made on its way to the wait), and it survives
 // a restart. Wait for a date (`waitForDate`): waits until the moment, goes on at once inside
 // it, "missed" when empty or over, the wake-up moves with the attribute, every year, and DST.
 import t from 'tap';
@@ -78,6 +79,28 @@ t.test('changed on any change of the attribute; other attributes are ignored', a
   t.equal(n.engine.metrics('move').activeParticipants, 0);
 });
 
+
+t.test('the participant\'s own change, made before it arrives at the wait, does not count', async (t) => {
+  const n = node();
+  const update = { id: 'update', type: 'updateProfile', config: { updates: [{ attribute: 'city', value: 'Split' }] }, branches: { next: 'wait' } };
+  const wait = { id: 'wait', type: 'waitForProfileChange', config: { attribute: 'city', waitFor: { amount: 1, unit: 'days' } }, branches: { changed: 'yes', notChanged: 'no' } };
+  n.engine.save(flow('own', [update, wait, tag('yes', 'yes'), tag('no', 'no')]));
+  n.engine.launch('own');
+  const counted = { id: 'wait', type: 'waitForEvent', config: { conditions: [{ event: 'person.changed', happened: true, where: [{ property: 'attribute', operator: 'is', value: 'city' }] }], waitFor: { amount: 1, unit: 'days' } }, branches: { happened: 'yes', notHappened: 'no' } };
+  n.engine.save(flow('ownEvent', [update, counted, tag('yes', 'yes'), tag('no', 'no')]));
+  n.engine.launch('ownEvent');
+  await n.engine.idle();
+  const ana = await enter(n, 'own', 'ana');
+  const ben = await enter(n, 'ownEvent', 'ben');
+  t.equal(n.people.get('ana')!.standard.city, 'Split');
+  t.match(where(n, 'ana', ana), /^waiting until /, 'Wait for change in people profile: still waiting');
+  t.match(where(n, 'ben', ben), /^waiting until /, 'Wait for an event on person.changed: still waiting');
+  await set(n, 'ana', 'city', 'Zagreb');
+  t.equal(where(n, 'ana'), 'yes', 'a later change counts');
+  n.clock.advance(DAY);
+  await n.engine.idle();
+  t.equal(where(n, 'ben'), 'no', 'the own change is not counted when the wait ends either');
+});
 t.test('with an operator only a change meeting it counts', async (t) => {
   const n = node();
   await launchWait(n, 'gold', 'waitForProfileChange', { attribute: 'tier', operator: 'is', value: 'gold' });

@@ -56,6 +56,12 @@ t.test('an event with its time', async (t) => {
   const local = await post(app, { person: { id: 'ana' }, name: 'purchase', at: at.slice(0, 16) });
   t.equal(local.statusCode, 400, 'a wall time without an offset: no zone to read it in');
   t.match(local.json().error.message, /with Z or an offset/);
+  const yesterday = new Date(w.clock.now() - 86_400_000).toISOString().slice(0, 10);
+  for (const text of [`${yesterday}T24:00:00Z`, `${yesterday}T10:00:00+25:00`]) {
+    const wrong = await post(app, { person: { id: 'ana' }, name: 'purchase', at: text });
+    t.equal(wrong.statusCode, 400, `${text}: no such time, not taken as another one`);
+    t.same(wrong.json().error, { code: 'JCT_EVENT_TIME', message: `event "purchase": "${text}" is not a valid datetime`, details: { at: text } });
+  }
 });
 
 t.test('refused single events answer with their code', async (t) => {

@@ -8,8 +8,13 @@ function setup() {
   const clock = new VirtualClock('2026-03-01T10:00:00Z');
   const store = new MemoryPeopleStore(clock);
   const events: PeopleChange[] = [];
-  store.onChange((change) => events.push(change));
-  return { clock, store, events };
+  /** The profiles as they were before each update (PeopleChange.before), kept apart from `events`. */
+  const befores: Person[] = [];
+  store.onChange(({ before, ...change }) => {
+    events.push(change);
+    if (before) befores.push(before);
+  });
+  return { clock, store, events, befores };
 }
 
 const inZagreb: SegmentRule = { test: (p) => p.standard.city === 'Zagreb' };
@@ -50,7 +55,7 @@ t.test('findByContact reads any format', async (t) => {
 });
 
 t.test('upsert merges by id or by contact', async (t) => {
-  const { clock, store, events } = setup();
+  const { clock, store, events, befores } = setup();
   store.defineCompany({ id: 'acme', name: 'Acme' });
   store.defineCompany({ id: 'globex', name: 'Globex' });
   store.upsert({ standard: { firstName: 'Ana', city: 'Split' }, phones: ['+385912345678'], tags: ['lead'], companies: ['acme'] });
@@ -77,6 +82,7 @@ t.test('upsert merges by id or by contact', async (t) => {
     { personId: 'p_1', kind: 'updated', attributes: ['city', 'email'] },
     { personId: 'p_1', kind: 'tagAdded', tag: 'vip' },
   ]);
+  t.same([befores.at(-1)?.standard.city, befores.at(-1)?.emails], ['Split', []], 'the update tells the profile as it was');
   t.same([...store.inCompany('globex')], ['p_1']);
 
   t.equal(store.upsert({ id: 'p_1', emails: ['second@example.com'] }).emails.length, 2, 'merge by id');

@@ -136,6 +136,37 @@ t.test('people who join while no process runs enter after the restart', async (t
   await b.engine.close();
 });
 
+t.test('after a restart, a person whose profile change took them in since the last check does not enter again', async (t) => {
+  // "seen within 7 days": ana's login at 09:10 takes her in at once, by the change; the process
+  // stops before the next check, so the last one journaled (09:00) is older than her login.
+  const active = { all: [{ attribute: 'seenAt', operator: 'wasWithin', value: { amount: 7, unit: 'days' } }] };
+  const seenNode = (backend: MemoryBackend): Node => {
+    const people = new MemoryPeopleStore(clock);
+    loadPeople({ attributes: [{ name: 'seenAt', type: 'datetime' }], segments: [{ id: 'active', name: 'Active', kind: 'realtime', rules: active }] }, people);
+    const engine = new Engine({ clock, people, registry: registryWith(), journal: new GroupCommit(backend, { flushMs: 0 }), partitions: 2 });
+    return { clock, people, engine, changes: [] };
+  };
+  const clock = new VirtualClock('2026-01-05T09:00:00Z');
+  const backend = new MemoryBackend();
+  const a = seenNode(backend);
+  a.engine.save(audienceFlow('active'));
+  a.engine.launch('winback');
+  clock.advance(0);
+  await a.engine.idle();
+  clock.advanceTo('2026-01-05T09:10:00Z');
+  a.people.upsert({ id: 'ana', custom: { seenAt: '2026-01-05T09:10:00Z' } });
+  await a.engine.idle();
+  t.same(inFlow(a), ['ana'], 'she enters on her login');
+  clock.advanceTo('2026-01-05T09:10:30Z');
+  const b = seenNode(backend);
+  b.engine.recover(backend);
+  t.same([...b.people.segmentMembers('active')], ['ana'], 'a member as of her login, the last time she was tested');
+  await settle(clock);
+  await b.engine.idle();
+  t.same(inFlow(b), ['ana'], 'one participant, not a second entry');
+  await b.engine.close();
+});
+
 t.test('no check is scheduled while no segment follows the clock', async (t) => {
   const clock = new VirtualClock('2026-01-05T09:00:30Z');
   const n = node(clock, new MemoryBackend(), { vip: { all: [{ attribute: 'lastPurchase', operator: 'since', value: '2026-01-01' }] } });

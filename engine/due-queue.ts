@@ -1,9 +1,8 @@
-// Min-heaps of due times in typed arrays: TimerQueue of (time, number) pairs, the engine's
-// participant wake-ups among others, and DueByKey, one time per key (a person id): setting a key
-// again replaces its time, and entries come out in time order. DueByKey's heap keeps every time
-// ever set; an entry whose time is no longer its key's is skipped when it reaches the top, so a
-// change costs one push and nothing is searched. Keys are numbered once, for the typed arrays.
-
+// Due times in a min-heap: TimerQueue, (time, number) pairs in two typed arrays, what the
+// runtime's participant wake-ups are kept in; and DueByKey over it, one time per key (a person
+// id), for the indexes that follow each person's next moment (the Date or Time entry's, the
+// real-time segments that follow the clock). Kept apart from the runtime so the people store
+// may use it too.
 export class TimerQueue {
   private ats = new Float64Array(1024);
   private ids = new Float64Array(1024);
@@ -70,6 +69,12 @@ export class TimerQueue {
   }
 }
 
+/**
+ * Due times by key, one each: setting a key again replaces its time, and keys come out in time
+ * order. The heap keeps every time ever set; an entry whose time is no longer its key's is
+ * skipped when it reaches the top, so a change costs one push and nothing is searched. Keys are
+ * numbered once, for the heap's typed arrays.
+ */
 export class DueByKey {
   /** Key → the time in the heap that is still theirs. */
   private readonly due = new Map<string, number>();

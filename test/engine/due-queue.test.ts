@@ -1,6 +1,6 @@
 // The keyed due queue: one time per key, replaced by a later set, popped in time order.
 import t from 'tap';
-import { DueByKey } from '../../engine/timer-queue.js';
+import { DueByKey } from '../../engine/due-queue.js';
 
 t.test('keys come out in time order, each once, with their latest time', async (t) => {
   const due = new DueByKey();

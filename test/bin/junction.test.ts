@@ -135,6 +135,15 @@ t.test('simulate: a broken event line is reported with its line number', async (
   t.match(r.err, /error JCT_EVENTS_INVALID: event 2:/);
 });
 
+t.test('simulate: an event of an unknown type names every type, not only the first', async (t) => {
+  const dir = t.testdir({ 'typo.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"entr","person":"ana"}\n', 'none.jsonl': '{"at":"2026-02-02T08:00:00Z","person":"ana"}\n' });
+  const typo = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/typo.jsonl`);
+  t.equal(typo.code, 2);
+  t.match(typo.err, /^error JCT_EVENTS_INVALID: event 1: \$\.type: unknown event type "entr"; the types are enter, event, profile, message, report, call\n/);
+  const none = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/none.jsonl`);
+  t.match(none.err, /^error JCT_EVENTS_INVALID: event 1: \$\.type: an event needs a type; the types are enter, /);
+});
+
 t.test('simulate: an invalid flow prints its problems', async (t) => {
   const dir = t.testdir({ 'f.json': JSON.stringify({ schemaVersion: 1, id: 'f', name: 'F', entryPoints: [{ id: 's', type: 'warp', config: {} }], elements: [] }) });
   const r = await run('simulate', `${dir}/f.json`);

@@ -62,6 +62,7 @@ t.test('bad input: malformed JSON, missing file, unknown command, missing argume
   const missing = await run('validate', `${dir}/nope.json`);
   t.equal(missing.code, 2);
   t.match(missing.err, /error JCT_FILE_UNREADABLE: cannot read .*nope\.json: no such file/);
+  t.match((await run('validate', dir)).err, /^error JCT_FILE_UNREADABLE: cannot read .*: it is a folder; give a file$/);
   t.equal((await run('frobnicate')).code, 2);
   t.equal((await run('validate')).code, 2);
   t.equal((await run('validate', 'x', '--bogus')).code, 2);
@@ -133,6 +134,13 @@ t.test('simulate: a broken event line is reported with its line number', async (
   const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);
   t.equal(r.code, 2);
   t.match(r.err, /error JCT_EVENTS_INVALID: event 2:/);
+});
+
+t.test('simulate: an event line that is not JSON is named by its line and column in the file', async (t) => {
+  const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n\n{"at": oops}\n' });
+  const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);
+  t.equal(r.code, 2);
+  t.match(r.err, /^error JCT_JSON_INVALID: .*events\.jsonl:3:8: not valid JSON \(InvalidSymbol\)$/);
 });
 
 t.test('simulate: an event of an unknown type names every type, not only the first', async (t) => {

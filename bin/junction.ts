@@ -64,9 +64,9 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     const registry = assembleRegistry();
     switch (command) {
       case 'validate':
-        return file ? validateCommand(registry, file, values.people, out) : usage(err, 2);
+        return file ? validateCommand(registry, file, values.people, out) : usageError(err, 'validate needs a flow file: junction validate FLOW.json');
       case 'simulate':
-        return file ? await simulateCommand(registry, file, values, out) : usage(err, 2);
+        return file ? await simulateCommand(registry, file, values, out) : usageError(err, 'simulate needs a flow file: junction simulate FLOW.json');
       case 'schema':
         return schemaCommand(registry, out);
       case 'reference':
@@ -80,8 +80,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       case 'migrate':
         return await migrateCommand(values.config, process.env, out);
       default:
-        err(`unknown command "${command}"`);
-        return usage(err, 2);
+        return usageError(err, `unknown command "${command}"`);
     }
   } catch (e) {
     if (e instanceof JunctionError || e instanceof ConfigError) {
@@ -89,10 +88,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       for (const p of (e.details?.['problems'] as Problem[] | undefined) ?? []) err(formatProblem(p));
       return 2;
     }
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err((e as Error).message);
-      return usage(err, 2);
-    }
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usageError(err, firstSentence((e as Error).message));
     err(`error JCT_INTERNAL: ${e instanceof Error ? e.message : String(e)} (please report this)`);
     return 2;
   }
@@ -107,6 +103,17 @@ function version(out: (line: string) => void): number {
 function usage(print: (line: string) => void, code: number): number {
   print(USAGE);
   return code;
+}
+
+/** A command line that cannot run: `error JCT_USAGE: <what is wrong>`, then the usage; exit code 2. */
+function usageError(print: (line: string) => void, message: string): number {
+  print(`error JCT_USAGE: ${message}`);
+  return usage(print, 2);
+}
+
+/** The first sentence of Node's argument-parsing message (the rest is advice on `--` that does not apply). */
+function firstSentence(message: string): string {
+  return message.split('. ')[0]!.replace(/\.$/, '');
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*[\\/]/, ''));

@@ -63,9 +63,18 @@ t.test('bad input: malformed JSON, missing file, unknown command, missing argume
   t.equal(missing.code, 2);
   t.match(missing.err, /error JCT_FILE_UNREADABLE: cannot read .*nope\.json: no such file/);
   t.match((await run('validate', dir)).err, /^error JCT_FILE_UNREADABLE: cannot read .*: it is a folder; give a file$/);
-  t.equal((await run('frobnicate')).code, 2);
-  t.equal((await run('validate')).code, 2);
-  t.equal((await run('validate', 'x', '--bogus')).code, 2);
+  const usageErrors: Array<[string[], RegExp]> = [
+    [['frobnicate'], /^error JCT_USAGE: unknown command "frobnicate"\nusage:/],
+    [['validate'], /^error JCT_USAGE: validate needs a flow file: junction validate FLOW\.json\nusage:/],
+    [['simulate'], /^error JCT_USAGE: simulate needs a flow file: junction simulate FLOW\.json\nusage:/],
+    [['validate', 'x', '--bogus'], /^error JCT_USAGE: Unknown option '--bogus'\nusage:/],
+    [['simulate', 'x', '--events'], /^error JCT_USAGE: Option '--events <value>' argument missing\nusage:/],
+  ];
+  for (const [args, said] of usageErrors) {
+    const r = await run(...args);
+    t.equal(r.code, 2, args.join(' '));
+    t.match(r.err, said, 'a wrong command line says what is wrong, as `error JCT_USAGE: …`, before the usage');
+  }
   t.equal((await run()).code, 2);
   const help = await run('--help');
   t.equal(help.code, 0);

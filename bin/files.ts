@@ -1,10 +1,11 @@
 // Reading the files the `junction` command is given: JSON documents and JSON Lines, with
 // errors that name the file, line and column instead of a stack trace; and finding the
-// package's own files (package.json, the examples).
+// package's own files (package.json, the examples the default settings name).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseLenient, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { JunctionError } from '../engine/errors.js';
+import { ConfigSchema } from '../config/index.js';
 
 export function readText(file: string): string {
   try {
@@ -22,6 +23,14 @@ export function packageFile(name: string): string {
   const file = ['..', '../..'].map((up) => fileURLToPath(new URL(`${up}/${name}`, import.meta.url))).find((f) => existsSync(f));
   if (file === undefined) throw new JunctionError('JCT_FILE_UNREADABLE', `the package has no ${name}; reinstall Junction`);
   return file;
+}
+
+/**
+ * A path setting (`flows`, `people`) as Junction reads it: the package's own examples when it is
+ * the default, wherever Junction runs from; a path the user gives, as given.
+ */
+export function examplesByDefault(setting: 'flows' | 'people', value: string): string {
+  return value === ConfigSchema.properties[setting].default ? packageFile(value) : value;
 }
 
 /** The package's version (package.json). */

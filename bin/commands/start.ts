@@ -15,7 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { ConfigSchema, loadConfig, type JunctionConfig } from '../../config/index.js';
+import { loadConfig, type JunctionConfig } from '../../config/index.js';
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
@@ -28,7 +28,7 @@ import { buildApp } from '../../gateway/app.js';
 import { commitMetrics, type CommitMetrics } from '../../gateway/metrics.js';
 import type { KeyStore } from '../../gateway/auth/keys.js';
 import { shownUrl } from '../../engine/store/shown-url.js';
-import { packageFile, packageVersion, readJson } from '../files.js';
+import { examplesByDefault, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
 import { openKeysEarly, openStore, storeName, type ClusterLease, type OpeningKeys } from '../store.js';
@@ -191,12 +191,7 @@ function closeServer({ server }: HeldServer): Promise<void> {
  * from; paths the user gives stay relative to the current directory.
  */
 function withPackageExamples(config: JunctionConfig): JunctionConfig {
-  const defaults = ConfigSchema.properties;
-  return {
-    ...config,
-    flows: config.flows === defaults.flows.default ? packageFile(config.flows) : config.flows,
-    people: config.people === defaults.people.default ? packageFile(config.people) : config.people,
-  };
+  return { ...config, flows: examplesByDefault('flows', config.flows), people: examplesByDefault('people', config.people) };
 }
 
 /** The recovered people's phones and emails, indexed while serving (a lookup before the end finishes it at once). */

@@ -1,7 +1,7 @@
 // Without --people, validate and simulate find the people file by themselves: the nearest
 // junction.json above the flow (its `people`, relative to it), else the configured one.
 import t from 'tap';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { validateCommand } from '../../bin/commands/validate.js';
 import { peopleFileFor } from '../../bin/workspace.js';
 import { assembleRegistry } from '../../bin/modules.js';
@@ -37,4 +37,13 @@ t.test('no workspace file: the configured people file when it exists, else built
   t.equal(without.code, 1);
   t.match(without.lines.join('\n'), /JCT_ATTRIBUTE_UNKNOWN/);
   t.equal(peopleFileFor(flow, undefined, { JUNCTION_PEOPLE: join(dir, 'missing.json') }), undefined, 'a configured file that does not exist is not used');
+});
+
+t.test('by default, the package’s example people, as start uses them, from whatever folder the command runs in', async (t) => {
+  const examples = resolve('examples');
+  const elsewhere = t.testdir();
+  process.chdir(elsewhere);
+  t.teardown(() => process.chdir(dirname(examples)));
+  t.equal(peopleFileFor(join(examples, 'flows', 'welcome.json'), undefined, {}), join(examples, 'people.json'));
+  t.same(validate(join(examples, 'flows', 'welcome.json'), {}), { code: 0, lines: [`${join(examples, 'flows', 'welcome.json')}: valid`] }, 'the README’s example validates from another folder');
 });

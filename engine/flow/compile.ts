@@ -10,6 +10,7 @@ import type { Problem } from '../vocabulary.js';
 import { FlowShapeSchema, MAX_ELEMENTS, type FlowDefinition, type NodeDefinition } from '../flow-schema.js';
 import { migrate } from './migrations/index.js';
 import { schemaProblems } from '../schema-problems.js';
+import { unknownTypeMessage } from './type-hint.js';
 import { cyclesWithoutWait, unreachable, type GraphNode } from './graph.js';
 import { compileSettings, compileTimeZone, declaredVariables, type CompiledSettings } from './settings.js';
 
@@ -187,7 +188,8 @@ class FlowCompiler {
     const def = this.registry.get(node.type);
     const located: Located = { node, path, entry, def, branchNames: [], valid: def !== undefined };
     if (!def) {
-      this.report('JCT_ELEMENT_TYPE_UNKNOWN', `unknown ${entry ? 'entry point' : 'element'} type "${node.type}"`, `${path}.type`, node.id);
+      const known = this.registry.all().filter((d) => (d.role === 'entry') === entry).map((d) => d.type);
+      this.report('JCT_ELEMENT_TYPE_UNKNOWN', unknownTypeMessage(node.type, entry ? 'entry point' : 'element', known), `${path}.type`, node.id);
     } else if ((def.role === 'entry') !== entry) {
       const where = entry ? 'entryPoints' : 'elements';
       this.report('JCT_ELEMENT_ROLE', `"${node.type}" is ${def.role === 'entry' ? 'an entry point' : 'an element'} and cannot be listed in ${where}`, `${path}.type`, node.id);

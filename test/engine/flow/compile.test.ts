@@ -304,3 +304,20 @@ t.test('a typo in a top-level field hides no other problem', async (t) => {
   const structural = compileFlow({ ...doc, elemnts: doc.elements, elements: undefined }, { registry: registryWith() });
   t.same(structural.ok ? [] : structural.problems.map((p) => p.path).sort(), ['$.elemnts', '$.elements', '$.name', '$.nmae'].sort(), 'a missing structure stops there');
 });
+
+t.test('an unknown type names the type it is likely a typo of, else every type of its role', async (t) => {
+  const doc = {
+    ...base(),
+    entryPoints: [{ id: 'start', type: 'flowAPI', config: {}, branches: { next: 'a' } }],
+    elements: [
+      { id: 'a', type: 'addTga', config: { tags: ['x'] }, branches: { next: 'b' } },
+      { id: 'b', type: 'teleport', config: {} },
+    ],
+  };
+  const messages = problemsOf(doc).filter((p) => p.code === 'JCT_ELEMENT_TYPE_UNKNOWN').map((p) => p.message);
+  t.equal(messages[0], 'unknown entry point type "flowAPI"; did you mean "flowApi"?', 'case does not count');
+  t.equal(messages[1], 'unknown element type "addTga"; did you mean "addTag"?', 'two letters swapped');
+  t.match(messages[2], /^unknown element type "teleport"; the element types are (\w+, )+\w+$/);
+  t.match(messages[2], /\baddTag\b.*\bpause\b|\bpause\b.*\baddTag\b/, 'the elements are listed');
+  t.notMatch(messages[2], /\bflowApi\b/, 'entry points are not');
+});

@@ -127,6 +127,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   const timeZone = flowTimeZone(input.flow);
   const events = readTimeline(input.events ?? [], timeZone);
   const start = input.start ?? events[0]?.time ?? DEFAULT_START;
+  refuseBeforeStart(start, input.until, events);
   const clock = new VirtualClock(start);
   const people = new MemoryPeopleStore(clock);
   loadPeople(input.people ?? {}, people, timeZone);
@@ -298,6 +299,16 @@ function timelineProblems(event: unknown): Problem[] {
   if (!isObject || TIMELINE_TYPES.includes(type as string)) return schemaProblems(TimelineEventSchema, event, '$', 'JCT_EVENTS_INVALID');
   const what = type === undefined ? 'an event needs a type' : `unknown event type ${JSON.stringify(type)}`;
   return [{ code: 'JCT_EVENTS_INVALID', path: '$.type', message: `${what}; the types are ${TIMELINE_TYPES.join(', ')}` }];
+}
+
+/** The simulation runs forward from its start: an end or an event before it is refused, not squashed onto the start. */
+function refuseBeforeStart(start: number, until: number | undefined, events: ReadonlyArray<{ time: number; event: TimelineEvent }>): void {
+  const at = (ms: number): string => new Date(ms).toISOString();
+  if (until !== undefined && until < start) throw new JunctionError('JCT_USAGE', `--until ${at(until)} is before the start of the simulation, ${at(start)}`);
+  const first = events[0];
+  if (first !== undefined && first.time < start) {
+    throw new JunctionError('JCT_EVENTS_INVALID', `an event at ${first.event.at} comes before --start ${at(start)}: start earlier, or leave --start out to start at the first event`);
+  }
 }
 
 function readTimeline(raw: readonly unknown[], timeZone: string): Array<{ time: number; event: TimelineEvent }> {

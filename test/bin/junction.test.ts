@@ -161,6 +161,13 @@ t.test('simulate: an event of an unknown type names every type, not only the fir
   t.match(none.err, /^error JCT_EVENTS_INVALID: event 1: \$\.type: an event needs a type; the types are enter, /);
 });
 
+t.test('simulate: an --until before the start, or an event before --start, is refused instead of squashed onto the start', async (t) => {
+  const early = await run('simulate', 'examples/flows/welcome.json', '--start', '2026-03-01T00:00Z', '--until', '2026-02-01T00:00Z');
+  t.same(early, { code: 2, out: '', err: 'error JCT_USAGE: --until 2026-02-01T00:00:00.000Z is before the start of the simulation, 2026-03-01T00:00:00.000Z' });
+  const late = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', 'examples/events/welcome.jsonl', '--start', '2026-06-01T00:00Z');
+  t.same(late, { code: 2, out: '', err: 'error JCT_EVENTS_INVALID: an event at 2026-02-02T08:15:00Z comes before --start 2026-06-01T00:00:00.000Z: start earlier, or leave --start out to start at the first event' });
+});
+
 t.test('simulate: an invalid flow prints its problems', async (t) => {
   const dir = t.testdir({ 'f.json': JSON.stringify({ schemaVersion: 1, id: 'f', name: 'F', entryPoints: [{ id: 's', type: 'warp', config: {} }], elements: [] }) });
   const r = await run('simulate', `${dir}/f.json`);

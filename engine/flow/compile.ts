@@ -11,7 +11,7 @@ import { FlowShapeSchema, MAX_ELEMENTS, type FlowDefinition, type NodeDefinition
 import { migrate } from './migrations/index.js';
 import { schemaProblems } from '../schema-problems.js';
 import { unknownTypeMessage } from './type-hint.js';
-import { cyclesWithoutWait, unreachable, type GraphNode } from './graph.js';
+import { cyclesWithoutWait, unreachableParts, type GraphNode } from './graph.js';
 import { compileSettings, compileTimeZone, declaredVariables, type CompiledSettings } from './settings.js';
 
 export const EXIT_TYPE = 'exit';
@@ -278,9 +278,10 @@ class FlowCompiler {
       waits: l.def?.waits === true,
       targets: wiring[i]!.filter((t) => t >= 0),
     }));
-    for (const i of unreachable(graph)) {
-      const l = this.located[i]!;
-      this.report('JCT_ELEMENT_UNREACHABLE', `no entry point leads to "${l.node.id}"`, l.path, l.node.id);
+    for (const { start, after } of unreachableParts(graph)) {
+      const l = this.located[start]!;
+      const behind = after === 0 ? '' : ` (nor to the ${after} element${after === 1 ? '' : 's'} after it)`;
+      this.report('JCT_ELEMENT_UNREACHABLE', `no entry point leads to "${l.node.id}"${behind}`, l.path, l.node.id);
     }
     for (const cycle of cyclesWithoutWait(graph)) {
       const ids = cycle.map((i) => this.located[i]!.node.id);

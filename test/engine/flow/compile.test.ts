@@ -321,3 +321,27 @@ t.test('an unknown type names the type it is likely a typo of, else every type o
   t.match(messages[2], /\baddTag\b.*\bpause\b|\bpause\b.*\baddTag\b/, 'the elements are listed');
   t.notMatch(messages[2], /\bflowApi\b/, 'entry points are not');
 });
+
+t.test('one missing branch is one unreachable problem, counting the elements behind it; a loop with no way in is one too', async (t) => {
+  const doc = base();
+  doc.elements = [
+    { id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'nowhere' } },
+    { id: 'b', type: 'addTag', config: { tags: ['y'] }, branches: { next: 'c' } },
+    { id: 'c', type: 'addTag', config: { tags: ['z'] }, branches: { next: 'd' } },
+    { id: 'd', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } }, branches: { next: 'b' } },
+    { id: 'lone', type: 'addTag', config: { tags: ['w'] } },
+  ] as never;
+  const problems = problemsOf(doc);
+  t.same(codes(problems), ['JCT_BRANCH_TARGET_UNKNOWN $.elements[0].branches.next', 'JCT_ELEMENT_UNREACHABLE $.elements[1]', 'JCT_ELEMENT_UNREACHABLE $.elements[4]']);
+  t.equal(problems[1]!.message, 'no entry point leads to "b" (nor to the 2 elements after it)');
+  t.equal(problems[2]!.message, 'no entry point leads to "lone"');
+  const sideways = base();
+  sideways.elements[0] = { ...sideways.elements[0]!, branches: { nxt: 'b' } as never };
+  sideways.elements.push({ id: 'after', type: 'addTag', config: { tags: ['v'] } } as never);
+  (sideways.elements[1] as { branches?: Record<string, string> }).branches = { next: 'after' };
+  t.same(
+    problemsOf(sideways).map((p) => `${p.code} ${p.path}: ${p.message}`),
+    ['JCT_BRANCH_UNKNOWN $.elements[0].branches.nxt: "addTag" has no branch "nxt" (its branches: next)', 'JCT_ELEMENT_UNREACHABLE $.elements[1]: no entry point leads to "b" (nor to the 1 element after it)'],
+    'a misnamed branch: its target is named once',
+  );
+});

@@ -160,6 +160,7 @@ export function problemMessage(e: ValueError): string {
   const choices = ((e.schema['anyOf'] ?? []) as TSchema[]).map((c) => c['const'] as unknown);
   if (e.type === ValueErrorType.Union && choices.length > 0 && choices.every((c) => c !== undefined)) return `Expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`;
   if (e.type === ValueErrorType.ObjectAdditionalProperties) return unknownSetting(e);
+  if (e.type === ValueErrorType.StringMinLength) return `Expected at least ${String(e.schema['minLength'])} characters`;
   const meaning = (e.schema['expected'] ?? e.schema.description) as string | undefined;
   return e.type === ValueErrorType.StringPattern && meaning ? `Expected ${meaning}` : e.message;
 }

@@ -82,6 +82,11 @@ t.test('every problem is named with its path, and no value is repeated in the me
   t.match(err.message, /no module "nosuch"/);
 });
 
+t.test('a secret that is too short says how long it must be', async (t) => {
+  const err = errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_AUTH_TOKEN: 'short' })) as { details: { problems: Array<{ path: string; message: string }> } };
+  t.same(err.details.problems, [{ code: 'JCT_CONFIG_INVALID', path: '$.modules.test-carrier.authToken', message: 'Expected at least 8 characters (set by JUNCTION_TEST_CARRIER_AUTH_TOKEN)' }]);
+});
+
 t.test('a misspelt module setting is named, with the settings the module has', async (t) => {
   const err = errorOf(() => loadModuleSettings([carrier], { 'test-carrier': { authTokn: 'x' } }, {})) as { details: { problems: Array<{ path: string; message: string }> } };
   t.same(err.details.problems, [

@@ -173,14 +173,14 @@ class FlowCompiler {
     if (this.flow.elements.length > MAX_ELEMENTS) {
       this.report('JCT_TOO_MANY_ELEMENTS', `a flow has at most ${MAX_ELEMENTS} elements; split it with Add to flow`, '$.elements');
     }
-    this.checkUniqueIds();
+    const unique = this.checkUniqueIds();
     this.checkLimits();
     this.located.forEach((l) => this.compileNode(l));
     const indexOf = new Map(this.located.map((l, i) => [l.node.id, i]));
     const wiring = this.located.map((l) => this.wire(l, indexOf));
     const settings = compileSettings(this.flow, this.timeZone, (path) => this.context(path, undefined), this.report, this.options.now);
     if (!this.located.every((l) => l.valid)) return undefined;
-    this.checkGraph(wiring);
+    if (unique) this.checkGraph(wiring); // with an id used twice, which node a branch leads to is unknown: no graph to check
     return this.build(wiring, indexOf, settings);
   }
 
@@ -198,7 +198,8 @@ class FlowCompiler {
     return located;
   }
 
-  private checkUniqueIds(): void {
+  /** Whether every node's id is its own; each one used again is reported. */
+  private checkUniqueIds(): boolean {
     const seen = new Set<string>();
     for (const l of this.located) {
       if (seen.has(l.node.id)) {
@@ -206,6 +207,7 @@ class FlowCompiler {
       }
       seen.add(l.node.id);
     }
+    return seen.size === this.located.length;
   }
 
   private checkLimits(): void {

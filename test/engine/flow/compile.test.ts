@@ -345,3 +345,9 @@ t.test('one missing branch is one unreachable problem, counting the elements beh
     'a misnamed branch: its target is named once',
   );
 });
+
+t.test('an id used twice is the one problem: no element is called unreachable because a branch found its twin', async (t) => {
+  const doc = base();
+  doc.elements.push({ id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'b' } } as never);
+  t.same(codes(problemsOf(doc)), ['JCT_ELEMENT_ID_DUPLICATE $.elements[2].id']);
+});

@@ -1,25 +1,36 @@
 // Reading the files the `junction` command is given: JSON documents and JSON Lines, with
 // errors that name the file, line and column instead of a stack trace; and finding the
-// package's own files (package.json, the examples).
+// package's own files (package.json, the examples the default settings name).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseLenient, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { JunctionError } from '../engine/errors.js';
+import { ConfigSchema } from '../config/index.js';
 
 export function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new JunctionError('JCT_FILE_UNREADABLE', `cannot read ${file}: ${reason}`);
+    throw new JunctionError('JCT_FILE_UNREADABLE', `cannot read ${file}: ${READ_PROBLEMS[(err as NodeJS.ErrnoException).code ?? ''] ?? (err as Error).message}`);
   }
 }
+
+/** Why a file could not be read, by the system's code, in plain words. */
+const READ_PROBLEMS: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a folder; give a file', EACCES: 'permission denied' };
 
 /** A file of the package by its path in it: beside `bin/` when run from source, two levels up from `dist/bin/`. */
 export function packageFile(name: string): string {
   const file = ['..', '../..'].map((up) => fileURLToPath(new URL(`${up}/${name}`, import.meta.url))).find((f) => existsSync(f));
   if (file === undefined) throw new JunctionError('JCT_FILE_UNREADABLE', `the package has no ${name}; reinstall Junction`);
   return file;
+}
+
+/**
+ * A path setting (`flows`, `people`) as Junction reads it: the package's own examples when it is
+ * the default, wherever Junction runs from; a path the user gives, as given.
+ */
+export function examplesByDefault(setting: 'flows' | 'people', value: string): string {
+  return value === ConfigSchema.properties[setting].default ? packageFile(value) : value;
 }
 
 /** The package's version (package.json). */
@@ -34,10 +45,11 @@ export function readJson(file: string): unknown {
 export function readJsonLines(file: string): unknown[] {
   return readText(file)
     .split('\n')
-    .flatMap((line, i) => (line.trim() === '' ? [] : [parseJson(line, `${file}:${i + 1}`)]));
+    .flatMap((line, i) => (line.trim() === '' ? [] : [parseJson(line, file, i + 1)]));
 }
 
-function parseJson(text: string, where: string): unknown {
+/** The JSON in `text`; refused with its place in `where`, counting lines from `firstLine` (a JSON Lines line's number). */
+function parseJson(text: string, where: string, firstLine = 1): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -49,13 +61,13 @@ function parseJson(text: string, where: string): unknown {
       // too deeply nested even to locate the mistake
     }
     const first = errors[0];
-    const at = first ? lineColumn(text, first.offset) : '';
+    const at = first ? lineColumn(text, first.offset, firstLine) : '';
     const why = first ? printParseErrorCode(first.error) : 'not JSON';
     throw new JunctionError('JCT_JSON_INVALID', `${where}${at}: not valid JSON (${why})`);
   }
 }
 
-function lineColumn(text: string, offset: number): string {
+function lineColumn(text: string, offset: number, firstLine: number): string {
   const before = text.slice(0, offset).split('\n');
-  return `:${before.length}:${before[before.length - 1]!.length + 1}`;
+  return `:${firstLine + before.length - 1}:${before[before.length - 1]!.length + 1}`;
 }

@@ -63,11 +63,13 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       await startCommand(values.config, values.pretty ?? false);
       return -1;
     }
-    if (command === 'validate') return file ? validateCommand(file, { people: values.people, config: values.config }, out) : usage(err, 2);
+    if (command === 'validate') {
+      return file ? validateCommand(file, { people: values.people, config: values.config }, out) : usageError(err, 'validate needs a flow file: junction validate FLOW.json');
+    }
     const registry = assembleRegistry();
     switch (command) {
       case 'simulate':
-        return file ? await simulateCommand(registry, file, values, out) : usage(err, 2);
+        return file ? await simulateCommand(registry, file, values, out) : usageError(err, 'simulate needs a flow file: junction simulate FLOW.json');
       case 'schema':
         return schemaCommand(registry, out);
       case 'reference':
@@ -81,8 +83,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       case 'migrate':
         return await migrateCommand(values.config, process.env, out);
       default:
-        err(`unknown command "${command}"`);
-        return usage(err, 2);
+        return usageError(err, `unknown command "${command}"`);
     }
   } catch (e) {
     if (e instanceof JunctionError || e instanceof ConfigError) {
@@ -90,10 +91,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       for (const p of (e.details?.['problems'] as Problem[] | undefined) ?? []) err(formatProblem(p));
       return 2;
     }
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err((e as Error).message);
-      return usage(err, 2);
-    }
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usageError(err, firstSentence((e as Error).message));
     err(`error JCT_INTERNAL: ${e instanceof Error ? e.message : String(e)} (please report this)`);
     return 2;
   }
@@ -108,6 +106,17 @@ function version(out: (line: string) => void): number {
 function usage(print: (line: string) => void, code: number): number {
   print(USAGE);
   return code;
+}
+
+/** A command line that cannot run: `error JCT_USAGE: <what is wrong>`, then the usage; exit code 2. */
+function usageError(print: (line: string) => void, message: string): number {
+  print(`error JCT_USAGE: ${message}`);
+  return usage(print, 2);
+}
+
+/** The first sentence of Node's argument-parsing message (the rest is advice on `--` that does not apply). */
+function firstSentence(message: string): string {
+  return message.split('. ')[0]!.replace(/\.$/, '');
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*[\\/]/, ''));

@@ -1,13 +1,14 @@
 // Where `junction validate` and `junction simulate` find the people file (custom attribute
 // definitions, segments) when none is given: the `people` of the nearest `junction.json`
 // (the configuration file, looked for in the flow's folder and each folder above it; its
-// path is relative to that file), else the configured one (JUNCTION_PEOPLE, by default
-// examples/people.json) when it exists. None: the flow is checked against built-in attributes.
-// `junction validate` also checks the flow against a configuration it knows: `--config`, else
-// that nearest `junction.json`.
+// path is relative to that file), else the configured one (JUNCTION_PEOPLE, by default the
+// package's examples/people.json, as for start, wherever the command runs) when it exists.
+// None: the flow is checked against built-in attributes. `junction validate` also checks the
+// flow against a configuration it knows: `--config`, else that nearest `junction.json`.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
+import { examplesByDefault } from './files.js';
 
 export const WORKSPACE_FILE = 'junction.json';
 
@@ -16,7 +17,7 @@ export function peopleFileFor(flowFile: string, given: string | undefined, env: 
   const workspace = configFileFor(flowFile, undefined);
   const people = workspace ? loadConfig(env, workspace).people : loadConfig(env).people;
   if (people === '') return undefined;
-  const file = workspace ? resolve(dirname(workspace), people) : people;
+  const file = workspace ? resolve(dirname(workspace), people) : examplesByDefault('people', people);
   return existsSync(file) ? file : undefined;
 }
 

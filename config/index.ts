@@ -159,8 +159,17 @@ export function envValue(type: unknown, text: string): unknown {
 export function problemMessage(e: ValueError): string {
   const choices = ((e.schema['anyOf'] ?? []) as TSchema[]).map((c) => c['const'] as unknown);
   if (e.type === ValueErrorType.Union && choices.length > 0 && choices.every((c) => c !== undefined)) return `Expected one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`;
+  if (e.type === ValueErrorType.ObjectAdditionalProperties) return unknownSetting(e);
+  if (e.type === ValueErrorType.StringMinLength) return `Expected at least ${String(e.schema['minLength'])} characters`;
   const meaning = (e.schema['expected'] ?? e.schema.description) as string | undefined;
   return e.type === ValueErrorType.StringPattern && meaning ? `Expected ${meaning}` : e.message;
+}
+
+/** A setting the object does not have (a typo, most often), and the settings it has. */
+function unknownSetting(e: ValueError): string {
+  const name = e.path.slice(e.path.lastIndexOf('/') + 1);
+  const settings = Object.keys((e.schema as { properties?: object }).properties ?? {});
+  return `unknown setting "${name}"; the settings here are ${settings.join(', ')}`;
 }
 
 /** A configuration problem; `code` is always JCT_CONFIG_INVALID, `details.problems` names each. */
@@ -232,8 +241,16 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`cannot read configuration ${file}: ${(err as Error).message}`);
+    throw new ConfigError(`cannot read configuration ${file}: ${readProblem(err as NodeJS.ErrnoException)}`);
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`configuration ${file} must be a JSON object of settings, e.g. {"port": 8080}`);
   return doc as Record<string, unknown>;
+}
+
+/** Why the configuration file could not be read, in a newcomer's words: no such file, not a file, or the JSON's own message. */
+function readProblem(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOENT') return 'no such file (give the path of a JSON file with --config)';
+  if (err.code === 'EISDIR') return 'it is a folder, not a JSON file';
+  if (err.code === 'EACCES') return 'permission denied';
+  return err.message;
 }

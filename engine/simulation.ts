@@ -14,7 +14,7 @@ import { CHANNELS, type DoNotContactEntry } from './person.js';
 import type { Value } from './values.js';
 import { MemoryPeopleStore } from './store/memory-people.js';
 import { loadPeople } from './people-file.js';
-import { ParticipantStatus, type Effect } from './vocabulary.js';
+import { ParticipantStatus, type Effect, type Problem } from './vocabulary.js';
 import { sentMessage } from './messaging/references.js';
 import { DELIVERY_STATUSES, type OutboundMessage } from './messaging/message.js';
 import type { FlowMetrics } from './runtime/metrics.js';
@@ -63,6 +63,9 @@ export const TimelineEventSchema = Type.Union([
   ),
 ]);
 export type TimelineEvent = Static<typeof TimelineEventSchema>;
+
+/** The types a timeline event may have, in the schema's order. */
+const TIMELINE_TYPES: readonly string[] = TimelineEventSchema.anyOf.map((member) => member.properties.type.const);
 
 export interface PathStep {
   readonly at: number;
@@ -124,6 +127,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   const timeZone = flowTimeZone(input.flow);
   const events = readTimeline(input.events ?? [], timeZone);
   const start = input.start ?? events[0]?.time ?? DEFAULT_START;
+  refuseBeforeStart(start, input.until, events);
   const clock = new VirtualClock(start);
   const people = new MemoryPeopleStore(clock);
   loadPeople(input.people ?? {}, people, timeZone);
@@ -285,9 +289,31 @@ async function runOut(engine: Engine, limit: number, busy: () => boolean): Promi
   }
 }
 
+/**
+ * The problems of one timeline event. An event of no known type is explained by its type, naming
+ * every type (the schema alone would compare it with the first type and ask for "enter").
+ */
+function timelineProblems(event: unknown): Problem[] {
+  const isObject = typeof event === 'object' && event !== null && !Array.isArray(event);
+  const type: unknown = isObject ? (event as { type?: unknown }).type : undefined;
+  if (!isObject || TIMELINE_TYPES.includes(type as string)) return schemaProblems(TimelineEventSchema, event, '$', 'JCT_EVENTS_INVALID');
+  const what = type === undefined ? 'an event needs a type' : `unknown event type ${JSON.stringify(type)}`;
+  return [{ code: 'JCT_EVENTS_INVALID', path: '$.type', message: `${what}; the types are ${TIMELINE_TYPES.join(', ')}` }];
+}
+
+/** The simulation runs forward from its start: an end or an event before it is refused, not squashed onto the start. */
+function refuseBeforeStart(start: number, until: number | undefined, events: ReadonlyArray<{ time: number; event: TimelineEvent }>): void {
+  const at = (ms: number): string => new Date(ms).toISOString();
+  if (until !== undefined && until < start) throw new JunctionError('JCT_USAGE', `--until ${at(until)} is before the start of the simulation, ${at(start)}`);
+  const first = events[0];
+  if (first !== undefined && first.time < start) {
+    throw new JunctionError('JCT_EVENTS_INVALID', `an event at ${first.event.at} comes before --start ${at(start)}: start earlier, or leave --start out to start at the first event`);
+  }
+}
+
 function readTimeline(raw: readonly unknown[], timeZone: string): Array<{ time: number; event: TimelineEvent }> {
   const out = raw.map((event, i) => {
-    const problems = schemaProblems(TimelineEventSchema, event, '$', 'JCT_EVENTS_INVALID');
+    const problems = timelineProblems(event);
     if (problems.length > 0) {
       throw new JunctionError('JCT_EVENTS_INVALID', `event ${i + 1}: ${problems[0]!.path}: ${problems[0]!.message}`, { line: i + 1, problems });
     }

@@ -15,7 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { ConfigSchema, loadConfig, type JunctionConfig } from '../../config/index.js';
+import { loadConfig, type JunctionConfig } from '../../config/index.js';
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
@@ -28,7 +28,7 @@ import { buildApp } from '../../gateway/app.js';
 import { commitMetrics, type CommitMetrics } from '../../gateway/metrics.js';
 import type { KeyStore } from '../../gateway/auth/keys.js';
 import { shownUrl } from '../../engine/store/shown-url.js';
-import { packageFile, packageVersion, readJson } from '../files.js';
+import { examplesByDefault, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
 import { builtInTemplates } from '../templates.js';
 import { openKeysEarly, openStore, storeName, type ClusterLease, type OpeningKeys } from '../store.js';
@@ -191,12 +191,7 @@ function closeServer({ server }: HeldServer): Promise<void> {
  * from; paths the user gives stay relative to the current directory.
  */
 function withPackageExamples(config: JunctionConfig): JunctionConfig {
-  const defaults = ConfigSchema.properties;
-  return {
-    ...config,
-    flows: config.flows === defaults.flows.default ? packageFile(config.flows) : config.flows,
-    people: config.people === defaults.people.default ? packageFile(config.people) : config.people,
-  };
+  return { ...config, flows: examplesByDefault('flows', config.flows), people: examplesByDefault('people', config.people) };
 }
 
 /** The recovered people's phones and emails, indexed while serving (a lookup before the end finishes it at once). */
@@ -253,26 +248,54 @@ function loadPeopleAtStart(file: string, people: MemoryPeopleStore, restored: bo
  * Launches each flow file that changed since it was last launched from the folder (or that no
  * version has yet). A flow changed through the API since is left as it is while its file stays
  * the same: a restart does not undo it. Stores from before versions were marked compare the
- * file with the latest launched version.
+ * file with the latest launched version. A file that cannot be read or launched is logged and
+ * skipped, and so is every file whose flow id another file of the folder has too.
  */
 function launchFolder(engine: Engine, folder: string, logger: pino.Logger): void {
+  const docs = new Map<string, { id?: unknown }>();
   for (const file of flowFiles(folder)) {
     try {
-      const doc = readJson(join(folder, file)) as { id?: unknown };
-      const versions = typeof doc.id === 'string' ? engine.flowVersions(doc.id) : [];
-      const launched = versions.filter((v) => v.status !== 'draft');
-      const fromFile = launched.findLast((v) => v.fromFile) ?? (versions.some((v) => v.fromFile) ? undefined : launched.at(-1));
-      if (fromFile && isDeepStrictEqual(fromFile.definition, doc)) {
-        const latest = versions.at(-1)!;
-        logger.info({ flow: latest.id, version: latest.version, status: latest.status, ...(latest !== fromFile ? { file: fromFile.version } : {}) }, 'flow recovered');
-        continue;
-      }
-      const record = engine.save(doc, { fromFile: true });
-      engine.launch(record.id);
-      logger.info({ flow: record.id, version: record.version, status: record.status }, 'flow launched');
+      docs.set(file, readJson(join(folder, file)) as { id?: unknown });
     } catch (err) {
-      const e = toJunctionError(err, 'JCT_INTERNAL');
-      logger.error({ file, code: e.code, problems: e.details?.['problems'] }, e.message);
+      logFileError(logger, file, err);
     }
   }
+  for (const [file, doc] of docs) {
+    try {
+      refuseSharedId(file, doc, docs);
+      launchFile(engine, doc, logger);
+    } catch (err) {
+      logFileError(logger, file, err);
+    }
+  }
+}
+
+/**
+ * One file per flow id: two files of one flow would each be a change from the other, so every
+ * start would launch two new versions of it. None of them is launched; the running version goes on.
+ */
+function refuseSharedId(file: string, doc: { id?: unknown }, docs: ReadonlyMap<string, { id?: unknown }>): void {
+  const others = [...docs].filter(([other, d]) => other !== file && typeof doc.id === 'string' && d.id === doc.id).map(([other]) => other);
+  if (others.length > 0) {
+    throw new JunctionError('JCT_FLOW_ID_DUPLICATE', `flow "${String(doc.id)}" is also in ${others.join(', ')} of the flows folder: keep one file per flow id (none of them is launched; a running version goes on)`);
+  }
+}
+
+function launchFile(engine: Engine, doc: { id?: unknown }, logger: pino.Logger): void {
+  const versions = typeof doc.id === 'string' ? engine.flowVersions(doc.id) : [];
+  const launched = versions.filter((v) => v.status !== 'draft');
+  const fromFile = launched.findLast((v) => v.fromFile) ?? (versions.some((v) => v.fromFile) ? undefined : launched.at(-1));
+  if (fromFile && isDeepStrictEqual(fromFile.definition, doc)) {
+    const latest = versions.at(-1)!;
+    logger.info({ flow: latest.id, version: latest.version, status: latest.status, ...(latest !== fromFile ? { file: fromFile.version } : {}) }, 'flow recovered');
+    return;
+  }
+  const record = engine.save(doc, { fromFile: true });
+  engine.launch(record.id);
+  logger.info({ flow: record.id, version: record.version, status: record.status }, 'flow launched');
+}
+
+function logFileError(logger: pino.Logger, file: string, err: unknown): void {
+  const e = toJunctionError(err, 'JCT_INTERNAL');
+  logger.error({ file, code: e.code, problems: e.details?.['problems'] }, e.message);
 }

@@ -10,7 +10,8 @@ import type { Problem } from '../vocabulary.js';
 import { FlowShapeSchema, MAX_ELEMENTS, type FlowDefinition, type NodeDefinition } from '../flow-schema.js';
 import { migrate } from './migrations/index.js';
 import { schemaProblems } from '../schema-problems.js';
-import { cyclesWithoutWait, unreachable, type GraphNode } from './graph.js';
+import { unknownTypeMessage } from './type-hint.js';
+import { cyclesWithoutWait, unreachableParts, type GraphNode } from './graph.js';
 import { compileSettings, compileTimeZone, declaredVariables, type CompiledSettings } from './settings.js';
 
 export const EXIT_TYPE = 'exit';
@@ -181,14 +182,14 @@ class FlowCompiler {
     if (this.flow.elements.length > MAX_ELEMENTS) {
       this.report('JCT_TOO_MANY_ELEMENTS', `a flow has at most ${MAX_ELEMENTS} elements; split it with Add to flow`, '$.elements');
     }
-    this.checkUniqueIds();
+    const unique = this.checkUniqueIds();
     this.checkLimits();
     this.located.forEach((l) => this.compileNode(l));
     const indexOf = new Map(this.located.map((l, i) => [l.node.id, i]));
     const wiring = this.located.map((l) => this.wire(l, indexOf));
     const settings = compileSettings(this.flow, this.timeZone, (path) => this.context(path, undefined), this.report, this.options.now);
     if (!this.located.every((l) => l.valid)) return undefined;
-    this.checkGraph(wiring);
+    if (unique) this.checkGraph(wiring); // with an id used twice, which node a branch leads to is unknown: no graph to check
     return this.build(wiring, indexOf, settings);
   }
 
@@ -196,7 +197,8 @@ class FlowCompiler {
     const def = this.registry.get(node.type);
     const located: Located = { node, path, entry, def, branchNames: [], valid: def !== undefined };
     if (!def) {
-      this.report('JCT_ELEMENT_TYPE_UNKNOWN', `unknown ${entry ? 'entry point' : 'element'} type "${node.type}"`, `${path}.type`, node.id);
+      const known = this.registry.all().filter((d) => (d.role === 'entry') === entry).map((d) => d.type);
+      this.report('JCT_ELEMENT_TYPE_UNKNOWN', unknownTypeMessage(node.type, entry ? 'entry point' : 'element', known), `${path}.type`, node.id);
     } else if ((def.role === 'entry') !== entry) {
       const where = entry ? 'entryPoints' : 'elements';
       this.report('JCT_ELEMENT_ROLE', `"${node.type}" is ${def.role === 'entry' ? 'an entry point' : 'an element'} and cannot be listed in ${where}`, `${path}.type`, node.id);
@@ -205,7 +207,8 @@ class FlowCompiler {
     return located;
   }
 
-  private checkUniqueIds(): void {
+  /** Whether every node's id is its own; each one used again is reported. */
+  private checkUniqueIds(): boolean {
     const seen = new Set<string>();
     for (const l of this.located) {
       if (seen.has(l.node.id)) {
@@ -213,6 +216,7 @@ class FlowCompiler {
       }
       seen.add(l.node.id);
     }
+    return seen.size === this.located.length;
   }
 
   private checkLimits(): void {
@@ -286,9 +290,10 @@ class FlowCompiler {
       waits: l.def?.waits === true,
       targets: wiring[i]!.filter((t) => t >= 0),
     }));
-    for (const i of unreachable(graph)) {
-      const l = this.located[i]!;
-      this.report('JCT_ELEMENT_UNREACHABLE', `no entry point leads to "${l.node.id}"`, l.path, l.node.id);
+    for (const { start, after } of unreachableParts(graph)) {
+      const l = this.located[start]!;
+      const behind = after === 0 ? '' : ` (nor to the ${after} element${after === 1 ? '' : 's'} after it)`;
+      this.report('JCT_ELEMENT_UNREACHABLE', `no entry point leads to "${l.node.id}"${behind}`, l.path, l.node.id);
     }
     for (const cycle of cyclesWithoutWait(graph)) {
       const ids = cycle.map((i) => this.located[i]!.node.id);

@@ -9,8 +9,40 @@ export interface GraphNode {
   readonly targets: readonly number[];
 }
 
+/**
+ * The parts of the flow no entry point leads to, each as its first node and how many nodes come
+ * after it: a node only another unreachable node leads to is unreachable because of it and is
+ * counted under it, so one missing branch is one problem, not one per element behind it. A part
+ * that is a loop with no way in starts at its first node in the flow. In the flow's order.
+ */
+export function unreachableParts(nodes: readonly GraphNode[]): Array<{ start: number; after: number }> {
+  const cut = unreachable(nodes);
+  const inCut = new Set(cut);
+  const ledTo = new Set(cut.flatMap((i) => nodes[i]!.targets.filter((t) => t !== i)));
+  const covered = new Set<number>();
+  const parts: Array<{ start: number; after: number }> = [];
+  for (const start of [...cut.filter((i) => !ledTo.has(i)), ...cut]) {
+    if (covered.has(start)) continue;
+    const before = covered.size;
+    cover(nodes, start, inCut, covered);
+    parts.push({ start, after: covered.size - before - 1 });
+  }
+  return parts.sort((a, b) => a.start - b.start);
+}
+
+/** Adds `from` and every node of `within` it leads to, not yet in `covered`, to `covered`. */
+function cover(nodes: readonly GraphNode[], from: number, within: ReadonlySet<number>, covered: Set<number>): void {
+  const stack = [from];
+  while (stack.length) {
+    const i = stack.pop()!;
+    if (covered.has(i)) continue;
+    covered.add(i);
+    for (const t of nodes[i]!.targets) if (within.has(t) && !covered.has(t)) stack.push(t);
+  }
+}
+
 /** Indices of non-entry nodes that no entry point leads to. */
-export function unreachable(nodes: readonly GraphNode[]): number[] {
+function unreachable(nodes: readonly GraphNode[]): number[] {
   const seen = new Uint8Array(nodes.length);
   const stack: number[] = [];
   nodes.forEach((n, i) => n.entry && stack.push(i));

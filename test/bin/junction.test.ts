@@ -62,9 +62,19 @@ t.test('bad input: malformed JSON, missing file, unknown command, missing argume
   const missing = await run('validate', `${dir}/nope.json`);
   t.equal(missing.code, 2);
   t.match(missing.err, /error JCT_FILE_UNREADABLE: cannot read .*nope\.json: no such file/);
-  t.equal((await run('frobnicate')).code, 2);
-  t.equal((await run('validate')).code, 2);
-  t.equal((await run('validate', 'x', '--bogus')).code, 2);
+  t.match((await run('validate', dir)).err, /^error JCT_FILE_UNREADABLE: cannot read .*: it is a folder; give a file$/);
+  const usageErrors: Array<[string[], RegExp]> = [
+    [['frobnicate'], /^error JCT_USAGE: unknown command "frobnicate"\nusage:/],
+    [['validate'], /^error JCT_USAGE: validate needs a flow file: junction validate FLOW\.json\nusage:/],
+    [['simulate'], /^error JCT_USAGE: simulate needs a flow file: junction simulate FLOW\.json\nusage:/],
+    [['validate', 'x', '--bogus'], /^error JCT_USAGE: Unknown option '--bogus'\nusage:/],
+    [['simulate', 'x', '--events'], /^error JCT_USAGE: Option '--events <value>' argument missing\nusage:/],
+  ];
+  for (const [args, said] of usageErrors) {
+    const r = await run(...args);
+    t.equal(r.code, 2, args.join(' '));
+    t.match(r.err, said, 'a wrong command line says what is wrong, as `error JCT_USAGE: …`, before the usage');
+  }
   t.equal((await run()).code, 2);
   const help = await run('--help');
   t.equal(help.code, 0);
@@ -133,6 +143,29 @@ t.test('simulate: a broken event line is reported with its line number', async (
   const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);
   t.equal(r.code, 2);
   t.match(r.err, /error JCT_EVENTS_INVALID: event 2:/);
+});
+
+t.test('simulate: an event line that is not JSON is named by its line and column in the file', async (t) => {
+  const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n\n{"at": oops}\n' });
+  const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);
+  t.equal(r.code, 2);
+  t.match(r.err, /^error JCT_JSON_INVALID: .*events\.jsonl:3:8: not valid JSON \(InvalidSymbol\)$/);
+});
+
+t.test('simulate: an event of an unknown type names every type, not only the first', async (t) => {
+  const dir = t.testdir({ 'typo.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"entr","person":"ana"}\n', 'none.jsonl': '{"at":"2026-02-02T08:00:00Z","person":"ana"}\n' });
+  const typo = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/typo.jsonl`);
+  t.equal(typo.code, 2);
+  t.match(typo.err, /^error JCT_EVENTS_INVALID: event 1: \$\.type: unknown event type "entr"; the types are enter, event, profile, message, report, call\n/);
+  const none = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/none.jsonl`);
+  t.match(none.err, /^error JCT_EVENTS_INVALID: event 1: \$\.type: an event needs a type; the types are enter, /);
+});
+
+t.test('simulate: an --until before the start, or an event before --start, is refused instead of squashed onto the start', async (t) => {
+  const early = await run('simulate', 'examples/flows/welcome.json', '--start', '2026-03-01T00:00Z', '--until', '2026-02-01T00:00Z');
+  t.same(early, { code: 2, out: '', err: 'error JCT_USAGE: --until 2026-02-01T00:00:00.000Z is before the start of the simulation, 2026-03-01T00:00:00.000Z' });
+  const late = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', 'examples/events/welcome.jsonl', '--start', '2026-06-01T00:00Z');
+  t.same(late, { code: 2, out: '', err: 'error JCT_EVENTS_INVALID: an event at 2026-02-02T08:15:00Z comes before --start 2026-06-01T00:00:00.000Z: start earlier, or leave --start out to start at the first event' });
 });
 
 t.test('simulate: an invalid flow prints its problems', async (t) => {

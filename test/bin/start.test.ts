@@ -101,6 +101,31 @@ t.test('a flow changed through the API stays changed across a restart while its 
   await third.stop();
 });
 
+t.test('two files of the flows folder with one flow id are refused, naming each other, instead of launching two versions at every start', async (t) => {
+  const dir = t.testdir({ flows: {} });
+  const welcome = JSON.parse(readFileSync('examples/flows/welcome.json', 'utf8')) as { name: string };
+  writeFileSync(join(dir, 'flows', 'welcome.json'), JSON.stringify(welcome));
+  writeFileSync(join(dir, 'flows', 'welcome-copy.json'), JSON.stringify({ ...welcome, name: 'A copy' }));
+  writeFileSync(join(dir, 'flows', 'birthday.json'), readFileSync('examples/flows/birthday.json'));
+  const environment = { ...env(join(dir, 'data')), JUNCTION_FLOWS: join(dir, 'flows') };
+  for (const round of ['first start', 'restart']) {
+    const j = startJunction(environment);
+    t.teardown(() => j.child.kill('SIGKILL'));
+    await j.address;
+    t.same(j.logs.filter((l) => l['msg'] === 'flow launched' || l['msg'] === 'flow recovered').map((l) => l['flow']), ['birthday'], `${round}: the other flows go on`);
+    t.same(
+      j.logs.filter((l) => l['code'] === 'JCT_FLOW_ID_DUPLICATE').map((l) => [l['file'], l['msg']]),
+      [
+        ['welcome-copy.json', 'flow "welcome" is also in welcome.json of the flows folder: keep one file per flow id (none of them is launched; a running version goes on)'],
+        ['welcome.json', 'flow "welcome" is also in welcome-copy.json of the flows folder: keep one file per flow id (none of them is launched; a running version goes on)'],
+      ],
+      `${round}: each file is named with the other`,
+    );
+    j.child.kill('SIGTERM');
+    await once(j.child, 'exit');
+  }
+});
+
 t.test('bad module settings stop the start with every problem named', async (t) => {
   const bad = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], {
     env: { ...env(''), JUNCTION_CORE_HTTP_TIMEOUT_MS: 'soon' },

@@ -2,7 +2,7 @@
 // junction.json above the flow (its `people`, relative to it), else the configured one. validate
 // checks the flow against that configuration (or --config's) too, as a launch would.
 import t from 'tap';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { validateCommand } from '../../bin/commands/validate.js';
 import { peopleFileFor } from '../../bin/workspace.js';
 
@@ -57,4 +57,13 @@ t.test('with a configuration, an Outbound call whose provider cannot place calls
   t.equal(validate(join(dir, 'set', 'f.json'), {}).code, 0, 'configured: valid');
   t.equal(validate(join(dir, 'alone', 'f.json'), { JUNCTION_PEOPLE: '' }).code, 0, 'no configuration known: not checked');
   t.equal(validate(join(dir, 'alone', 'f.json'), { JUNCTION_PEOPLE: '' }, join(dir, 'lost', 'junction.json')).code, 1, '--config names one');
+});
+
+t.test('by default, the package’s example people, as start uses them, from whatever folder the command runs in', async (t) => {
+  const examples = resolve('examples');
+  const elsewhere = t.testdir();
+  process.chdir(elsewhere);
+  t.teardown(() => process.chdir(dirname(examples)));
+  t.equal(peopleFileFor(join(examples, 'flows', 'welcome.json'), undefined, {}), join(examples, 'people.json'));
+  t.same(validate(join(examples, 'flows', 'welcome.json'), {}), { code: 0, lines: [`${join(examples, 'flows', 'welcome.json')}: valid`] }, 'the README’s example validates from another folder');
 });

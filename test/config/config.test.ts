@@ -57,10 +57,11 @@ t.test('bad configuration is refused with every problem named', async (t) => {
   });
   const dir = t.testdir({ 'bad.json': '{ nope' });
   t.throws(() => loadConfig({}, `${dir}/bad.json`), { code: 'JCT_CONFIG_INVALID', message: /cannot read configuration/ });
-  t.throws(() => loadConfig({}, `${dir}/missing.json`), { code: 'JCT_CONFIG_INVALID' });
+  t.throws(() => loadConfig({}, `${dir}/missing.json`), { code: 'JCT_CONFIG_INVALID', message: /missing\.json: no such file \(give the path of a JSON file with --config\)$/ });
+  t.throws(() => loadConfig({}, dir), { code: 'JCT_CONFIG_INVALID', message: /: it is a folder, not a JSON file$/ });
   t.match(errorOf(() => loadConfig({ JUNCTION_ADMIN_KEY: 'too short' })), { details: { problems: [{ path: '$.adminKey' }] } }, 'an admin key of at least 24 characters');
   const unknown = t.testdir({ 'c.json': JSON.stringify({ prot: 1 }) });
-  t.match(errorOf(() => loadConfig({}, `${unknown}/c.json`)), { details: { problems: [{ path: '$.prot' }] } });
+  t.match(errorOf(() => loadConfig({}, `${unknown}/c.json`)), { details: { problems: [{ path: '$.prot', message: /^unknown setting "prot"; the settings here are host, port, flows, / }] } }, 'a typo is named, with the settings it may have meant');
 });
 
 t.test('trustProxy: addresses, CIDR ranges and proxy-addr\'s names, each checked', async (t) => {

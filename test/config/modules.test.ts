@@ -82,6 +82,18 @@ t.test('every problem is named with its path, and no value is repeated in the me
   t.match(err.message, /no module "nosuch"/);
 });
 
+t.test('a secret that is too short says how long it must be', async (t) => {
+  const err = errorOf(() => loadModuleSettings([carrier], {}, { JUNCTION_TEST_CARRIER_AUTH_TOKEN: 'short' })) as { details: { problems: Array<{ path: string; message: string }> } };
+  t.same(err.details.problems, [{ code: 'JCT_CONFIG_INVALID', path: '$.modules.test-carrier.authToken', message: 'Expected at least 8 characters (set by JUNCTION_TEST_CARRIER_AUTH_TOKEN)' }]);
+});
+
+t.test('a misspelt module setting is named, with the settings the module has', async (t) => {
+  const err = errorOf(() => loadModuleSettings([carrier], { 'test-carrier': { authTokn: 'x' } }, {})) as { details: { problems: Array<{ path: string; message: string }> } };
+  t.same(err.details.problems, [
+    { code: 'JCT_CONFIG_INVALID', path: '$.modules.test-carrier.authTokn', message: 'unknown setting "authTokn"; the settings here are baseUrl, retries, sandbox, authToken, numbers' },
+  ]);
+});
+
 t.test('JUNCTION_ variables that set nothing are found, each with the variable it likely meant', async (t) => {
   const env = { JUNCTION_DATADIR: 'x', JUNCTION_TESTCARRIER_RETRIES: '1', JUNCTION_NOPE: '1', JUNCTION_PORT: '1', DATABASE_URL: 'postgres://db/x', JUNCTION_TEST_CARRIER_SANDBOX: 'yes', HOME: '/root' };
   t.same(unknownVariables([carrier], env), [

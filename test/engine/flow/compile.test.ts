@@ -304,3 +304,50 @@ t.test('a typo in a top-level field hides no other problem', async (t) => {
   const structural = compileFlow({ ...doc, elemnts: doc.elements, elements: undefined }, { registry: registryWith() });
   t.same(structural.ok ? [] : structural.problems.map((p) => p.path).sort(), ['$.elemnts', '$.elements', '$.name', '$.nmae'].sort(), 'a missing structure stops there');
 });
+
+t.test('an unknown type names the type it is likely a typo of, else every type of its role', async (t) => {
+  const doc = {
+    ...base(),
+    entryPoints: [{ id: 'start', type: 'flowAPI', config: {}, branches: { next: 'a' } }],
+    elements: [
+      { id: 'a', type: 'addTga', config: { tags: ['x'] }, branches: { next: 'b' } },
+      { id: 'b', type: 'teleport', config: {} },
+    ],
+  };
+  const messages = problemsOf(doc).filter((p) => p.code === 'JCT_ELEMENT_TYPE_UNKNOWN').map((p) => p.message);
+  t.equal(messages[0], 'unknown entry point type "flowAPI"; did you mean "flowApi"?', 'case does not count');
+  t.equal(messages[1], 'unknown element type "addTga"; did you mean "addTag"?', 'two letters swapped');
+  t.match(messages[2], /^unknown element type "teleport"; the element types are (\w+, )+\w+$/);
+  t.match(messages[2], /\baddTag\b.*\bpause\b|\bpause\b.*\baddTag\b/, 'the elements are listed');
+  t.notMatch(messages[2], /\bflowApi\b/, 'entry points are not');
+});
+
+t.test('one missing branch is one unreachable problem, counting the elements behind it; a loop with no way in is one too', async (t) => {
+  const doc = base();
+  doc.elements = [
+    { id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'nowhere' } },
+    { id: 'b', type: 'addTag', config: { tags: ['y'] }, branches: { next: 'c' } },
+    { id: 'c', type: 'addTag', config: { tags: ['z'] }, branches: { next: 'd' } },
+    { id: 'd', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } }, branches: { next: 'b' } },
+    { id: 'lone', type: 'addTag', config: { tags: ['w'] } },
+  ] as never;
+  const problems = problemsOf(doc);
+  t.same(codes(problems), ['JCT_BRANCH_TARGET_UNKNOWN $.elements[0].branches.next', 'JCT_ELEMENT_UNREACHABLE $.elements[1]', 'JCT_ELEMENT_UNREACHABLE $.elements[4]']);
+  t.equal(problems[1]!.message, 'no entry point leads to "b" (nor to the 2 elements after it)');
+  t.equal(problems[2]!.message, 'no entry point leads to "lone"');
+  const sideways = base();
+  sideways.elements[0] = { ...sideways.elements[0]!, branches: { nxt: 'b' } as never };
+  sideways.elements.push({ id: 'after', type: 'addTag', config: { tags: ['v'] } } as never);
+  (sideways.elements[1] as { branches?: Record<string, string> }).branches = { next: 'after' };
+  t.same(
+    problemsOf(sideways).map((p) => `${p.code} ${p.path}: ${p.message}`),
+    ['JCT_BRANCH_UNKNOWN $.elements[0].branches.nxt: "addTag" has no branch "nxt" (its branches: next)', 'JCT_ELEMENT_UNREACHABLE $.elements[1]: no entry point leads to "b" (nor to the 1 element after it)'],
+    'a misnamed branch: its target is named once',
+  );
+});
+
+t.test('an id used twice is the one problem: no element is called unreachable because a branch found its twin', async (t) => {
+  const doc = base();
+  doc.elements.push({ id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'b' } } as never);
+  t.same(codes(problemsOf(doc)), ['JCT_ELEMENT_ID_DUPLICATE $.elements[2].id']);
+});

@@ -1,13 +1,13 @@
 // /api/v1 people: create or merge a profile, read it, look it up by phone or email, change it
 // (attributes, tags), see the person's journeys (the flows they are in, where, waiting for what,
 // since when), the attribute, event and segment definitions (read and defined: durable), and
-// the do-not-contact list.
+// the do-not-contact list (an email on the email channel, a phone on the others).
 // Changes go through the engine's inbox like every other input, so they are ordered with the
 // person's flows and durable when answered.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { JunctionError } from '../../engine/errors.js';
-import { requireEmail, requirePhone } from '../../engine/people/contacts.js';
+import { requireContactOn, requireEmail, requirePhone } from '../../engine/people/contacts.js';
 import { CHANNELS, type Person } from '../../engine/person.js';
 import { ParticipantStatus, type ParticipantState, type ProfileChange } from '../../engine/vocabulary.js';
 import { PersonSchema } from '../schemas.js';
@@ -161,6 +161,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       method: 'POST', url: '/do-not-contact', scope: 'people', summary: 'Block a contact on a channel (for every sender, or some)', schema: { body: DoNotContact }, status: 201, writes: true,
       handle: async (req) => {
         const entry = req.body as Static<typeof DoNotContact>;
+        requireContactOn(entry.channel, entry.contact); // a phone blocked on email (or an email on sms) would never block anything
         await engine.submit(entry.contact, { kind: 'doNotContact', change: { op: 'add', entries: [{ ...entry, senders: entry.senders ?? [] }] } });
         return engine.people.blockOf(entry.channel, entry.contact);
       },
@@ -169,6 +170,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       method: 'DELETE', url: '/do-not-contact/:channel/:contact', scope: 'people', summary: "Unblock a contact on a channel", schema: { params: DoNotContactParams }, status: 204, writes: true,
       handle: async (req) => {
         const entry = { channel: req.params['channel'] as Static<typeof DoNotContactParams>['channel'], contact: req.params['contact']!, senders: [] };
+        requireContactOn(entry.channel, entry.contact);
         await engine.submit(entry.contact, { kind: 'doNotContact', change: { op: 'remove', entries: [entry] } });
       },
     },

@@ -191,6 +191,13 @@ t.test('do-not-contact entries', async (t) => {
   t.equal((await call('GET', '/do-not-contact')).json.entries.length, 1);
   t.equal((await call('POST', '/do-not-contact', { channel: 'fax', contact: '1' })).status, 400);
   t.equal((await call('POST', '/do-not-contact', { channel: 'sms', contact: 'not a phone' })).status, 400);
+  const phoneOnEmail = await call('POST', '/do-not-contact', { channel: 'email', contact: '+385 91 234 5678' });
+  t.same([phoneOnEmail.status, phoneOnEmail.json.error.code, phoneOnEmail.json.error.details.kind], [400, 'JCT_CONTACT_INVALID', 'email'], 'the email channel blocks an email');
+  const emailOnSms = await call('POST', '/do-not-contact', { channel: 'sms', contact: 'ana@example.com' });
+  t.same([emailOnSms.status, emailOnSms.json.error.details.kind], [400, 'phone'], 'the sms channel blocks a phone');
+  t.equal((await call('DELETE', `/do-not-contact/email/${encodeURIComponent('+385912345678')}`)).status, 400, 'nor is one unblocked');
+  t.match((await call('POST', '/do-not-contact', { channel: 'email', contact: 'Ana@Example.com' })).json, { channel: 'email', contact: 'ana@example.com' });
+  t.equal((await call('DELETE', '/do-not-contact/email/ana%40example.com')).status, 204);
   t.equal((await call('DELETE', `/do-not-contact/sms/${encodeURIComponent('+385912345678')}`)).status, 204);
   t.same((await call('GET', '/do-not-contact')).json.entries, []);
 });

@@ -695,7 +695,7 @@ export class Engine {
   /** A version's metrics summed over every partition (default: the newest launched version). */
   metrics(flowId: string, version?: number): FlowMetrics {
     const live = version === undefined ? this.versions.latest(flowId) : this.versions.version(flowId, version);
-    if (!live) throw unknownFlow(flowId);
+    if (!live) throw this.notLaunched(flowId, version);
     const parts = this.parts.flatMap((p) => p.existingMetrics(live.flow) ?? []);
     return sumMetrics(flowId, live.flow.version, parts, live.flow.nodes);
   }
@@ -703,10 +703,19 @@ export class Engine {
   /** Every launched version's metrics of the flow together (people counted once). */
   metricsAllVersions(flowId: string): AllVersionsMetrics {
     const versions = this.versions.of(flowId);
-    if (versions.length === 0) throw unknownFlow(flowId);
+    if (versions.length === 0) throw this.notLaunched(flowId);
     const perVersion = versions.map((l) => this.metrics(flowId, l.flow.version));
     const partitions = this.parts.map((p) => versions.flatMap((l) => p.existingMetrics(l.flow) ?? []));
     return sumVersions(flowId, perVersion, partitions);
+  }
+
+  /** Why a flow has no metrics to show: no such flow, or not that launched version (or none launched yet). */
+  private notLaunched(flowId: string, version?: number): JunctionError {
+    if (!this.records.has(flowId)) return unknownFlow(flowId);
+    return new JunctionError('JCT_VERSION_UNKNOWN', version === undefined ? `flow "${flowId}" has no launched version yet (only a draft)` : `flow "${flowId}" has no launched version ${version}`, {
+      flowId,
+      ...(version === undefined ? {} : { version }),
+    });
   }
 
   compiled(flowId: string, version?: number): CompiledFlow | undefined {

@@ -221,7 +221,14 @@ t.test('reports: JSON per version or all, CSV with formula cells made text', asy
   t.match((await call('GET', '/reports/flows/welcome?version=1')).json, { flowId: 'welcome', version: 1 }, 'a version number');
   t.equal((await call('GET', '/reports/flows/welcome?version=abc')).status, 400);
   t.equal((await call('GET', '/reports/flows/welcome?version=0')).status, 400);
-  t.equal((await call('GET', '/reports/flows/welcome?version=9')).status, 404, 'a version the flow does not have');
+  const nine = await call('GET', '/reports/flows/welcome?version=9');
+  t.same([nine.status, nine.json.error.code, nine.json.error.message], [404, 'JCT_VERSION_UNKNOWN', 'flow "welcome" has no launched version 9'], 'a version the flow does not have');
+  await call('POST', '/flows', welcome({ id: 'drafted' }));
+  for (const query of ['', '?version=all']) {
+    const draft = await call('GET', `/reports/flows/drafted${query}`);
+    t.same([draft.status, draft.json.error.code, draft.json.error.message], [404, 'JCT_VERSION_UNKNOWN', 'flow "drafted" has no launched version yet (only a draft)'], `a draft has no report yet${query}`);
+  }
+  t.equal((await call('GET', '/reports/flows/nope?version=all')).json.error.code, 'JCT_FLOW_UNKNOWN');
   t.equal((await call('GET', '/flows/welcome?version=abc')).status, 400, 'GET /flows/:id takes no query parameter');
   t.equal(csvCell('+1 555'), "'+1 555");
   t.equal(csvCell('-1'), "'-1");

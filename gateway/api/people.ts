@@ -142,7 +142,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       method: 'POST', url: '/attributes', scope: 'people', summary: 'Define a custom attribute (a type never changes once defined)', schema: { body: AttributeSchema }, status: 201, writes: true,
       handle: (req) => define(engine, 'attributes', req.body as Static<typeof AttributeSchema>),
     },
-    { method: 'GET', url: '/event-definitions', scope: 'people', summary: 'Every event: built-in, channel and custom, with its properties', handle: () => ({ events: engine.eventCatalog().all() }) },
+    { method: 'GET', url: '/event-definitions', scope: 'people', summary: 'Every event: built-in, channel and custom, with its properties', handle: () => ({ events: engine.eventCatalog().all().map(({ byName: _, ...event }) => event) }) },
     {
       method: 'POST', url: '/event-definitions', scope: 'people', summary: "Define a custom event with typed properties (at most one a list), or add properties to one: a property's type never changes", schema: { body: EventSchema }, status: 201, writes: true,
       handle: (req) => define(engine, 'events', req.body as Static<typeof EventSchema>),

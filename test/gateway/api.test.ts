@@ -143,7 +143,8 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   const journeys = (await call('GET', `/people/${id}/journeys`)).json.journeys;
   t.match(journeys, [{ flowId: 'wait', version: 1, element: 'p', waiting: { until: String } }]);
   t.ok((await call('GET', '/attributes')).json.attributes.some((a: any) => a.name === 'birthDate' && a.type === 'date'));
-  t.ok((await call('GET', '/event-definitions')).json.events.some((e: any) => e.name === 'person.changed'));
+  const events = (await call('GET', '/event-definitions')).json.events;
+  t.same(events.find((e: any) => e.name === 'person.changed'), { group: 'people', name: 'person.changed', description: 'An attribute or contact of the profile changed (one event per attribute)', properties: [{ name: 'attribute', type: 'text' }] }, 'an event as defined, nothing of its index');
   t.same((await call('GET', '/segments')).json, { segments: [] });
 });
 

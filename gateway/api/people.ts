@@ -6,7 +6,7 @@
 // person's flows and durable when answered.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
-import { JunctionError } from '../../engine/errors.js';
+import { JunctionError, type ErrorDetails } from '../../engine/errors.js';
 import { requireContactOn, requireEmail, requirePhone } from '../../engine/people/contacts.js';
 import { CHANNELS, type Person } from '../../engine/person.js';
 import { ParticipantStatus, type ParticipantState, type ProfileChange } from '../../engine/vocabulary.js';
@@ -62,10 +62,21 @@ function journeyView(engine: Engine, s: ParticipantState) {
   };
 }
 
-/** Defines one item (as the people file writes it) and answers it back. */
 /** Defines the item; answers the definition kept (for an event, merged with its earlier one). */
 function define<T extends { name?: string; id?: string }>(engine: Engine, kind: DefinitionKind, item: T): T {
-  return engine.define(kind, item) as T;
+  try {
+    return engine.define(kind, item) as T;
+  } catch (err) {
+    throw inBody(err, `$.${kind}[0]`);
+  }
+}
+
+/** An error of the item loaded as a people file's only one (at `itemPath`), its paths made the request body's ($). */
+function inBody(err: unknown, itemPath: string): unknown {
+  if (!(err instanceof JunctionError)) return err;
+  const rebase = (text: string) => text.replaceAll(itemPath, () => '$');
+  const message = err.message.startsWith(`${itemPath}: `) ? err.message.slice(itemPath.length + 2) : err.message;
+  return new JunctionError(err.code, rebase(message), err.details && (JSON.parse(rebase(JSON.stringify(err.details))) as ErrorDetails));
 }
 
 function changesOf(body: Static<typeof Changes>): ProfileChange[] {

@@ -281,6 +281,8 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   t.same([conflict.status, conflict.json.error.code], [409, 'JCT_ATTRIBUTE_CONFLICT']);
   t.equal((await call('POST', '/attributes', { name: 'city', type: 'text' })).json.error.code, 'JCT_ATTRIBUTE_CONFLICT', 'a built-in name');
   t.equal((await call('POST', '/attributes', { name: 'x', type: 'colour' })).status, 400);
+  const badName = (await call('POST', '/attributes', { name: 'bad name', type: 'text' })).json.error;
+  t.same([badName.code, badName.message, badName.details.path], ['JCT_ATTRIBUTE_NAME_INVALID', '"bad name" is not a valid attribute name: use letters, digits and _, starting with a letter', '$'], "the request's own paths, not a people file's");
   t.equal((await call('POST', '/event-definitions', { name: 'purchase', properties: [{ name: 'total', type: 'decimal' }] })).status, 201);
   t.equal((await call('POST', '/event-definitions', { name: 'person.changed' })).status, 400, 'built-in names have a dot');
   const added = await call('POST', '/event-definitions', { name: 'purchase', description: 'A paid order', properties: [{ name: 'items', type: 'whole' }, { name: 'total', type: 'decimal' }] });
@@ -293,7 +295,10 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   const person = (await call('POST', '/people', { emails: ['ana@example.com'], custom: { tier: 'gold' } })).json;
   t.same(person.custom, { tier: 'gold' });
   t.equal((await call('POST', '/segments', { id: 'gold', name: 'Gold', kind: 'realtime', rules: { all: [{ attribute: 'tier', operator: 'is', value: 'gold' }] } })).status, 201);
-  t.equal((await call('POST', '/segments', { id: 'bad', name: 'Bad', kind: 'realtime', rules: { all: [{ attribute: 'nope', operator: 'is', value: 1 }] } })).status, 400);
+  const badRule = await call('POST', '/segments', { id: 'bad', name: 'Bad', kind: 'realtime', rules: { all: [{ attribute: 'nope', operator: 'is', value: 1 }] } });
+  t.same([badRule.status, badRule.json.error.details.problems.map((p: any) => p.path)], [400, ['$.rules.all[0].attribute']]);
+  t.match(badRule.json.error.message, /: \$\.rules\.all\[0\]\.attribute: unknown attribute "nope"/);
+  t.notMatch(badRule.json.error.message, /segments\[/);
   t.same((await call('GET', '/segments')).json.segments, [{ id: 'gold', name: 'Gold', kind: 'realtime', size: 1 }]);
   await w.engine.close();
   const people = new MemoryPeopleStore(w.clock);

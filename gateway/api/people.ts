@@ -89,7 +89,9 @@ function changesOf(body: Static<typeof Changes>): ProfileChange[] {
 
 function lookUp(engine: Engine, { phone, email, externalId }: Static<typeof Lookup>): Person {
   const contact = phone ?? email;
-  if (contact === undefined && externalId === undefined) throw new JunctionError('JCT_LOOKUP_EMPTY', 'give ?phone=, ?email= or ?externalId=');
+  const given = [phone, email, externalId].filter((x) => x !== undefined).length;
+  if (given === 0) throw new JunctionError('JCT_LOOKUP_EMPTY', 'give ?phone=, ?email= or ?externalId=');
+  if (given > 1) throw new JunctionError('JCT_LOOKUP_AMBIGUOUS', 'give one of ?phone=, ?email= or ?externalId=: each may name a different person');
   if (phone !== undefined) requirePhone(phone); // a text that is no phone is the caller's mistake (400), not nobody's number
   if (email !== undefined) requireEmail(email);
   const person = contact === undefined ? engine.people.findByExternalId(externalId!) : engine.people.findByContact(contact);

@@ -128,6 +128,10 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   t.equal((await call('GET', `/people?phone=${encodeURIComponent('+385912345678')}`)).json.id, id);
   t.equal((await call('GET', '/people?email=nobody@example.com')).status, 404);
   t.equal((await call('GET', '/people')).json.error.code, 'JCT_LOOKUP_EMPTY');
+  await call('POST', '/people', { emails: ['ben@example.com'] });
+  const both = await call('GET', `/people?phone=${encodeURIComponent('+385912345678')}&email=ben@example.com`);
+  t.same([both.status, both.json.error.code], [400, 'JCT_LOOKUP_AMBIGUOUS'], "a phone and an email may be two people's: one at a time");
+  t.equal((await call('GET', '/people?email=ben@example.com&externalId=x')).json.error.code, 'JCT_LOOKUP_AMBIGUOUS');
   const changed = await call('PATCH', `/people/${id}`, { set: { city: 'Zagreb' }, addTags: ['vip'] });
   t.match(changed.json, { standard: { city: 'Zagreb' }, tags: ['vip'] });
   t.equal((await call('PATCH', `/people/${id}`, { set: { nope: 1 } })).status, 400, 'an unknown attribute');

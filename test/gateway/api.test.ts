@@ -152,6 +152,22 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   t.same((await call('GET', '/segments')).json, { segments: [] });
 });
 
+t.test('the longest ids and contacts a route takes reach it in its URL', async (t) => {
+  const { call } = await api(t);
+  const id = 'p'.repeat(200);
+  t.equal((await call('POST', '/people', { id })).status, 201);
+  t.equal((await call('GET', `/people/${id}`)).json.id, id, 'a person id of 200 characters');
+  const tag = 't'.repeat(200);
+  t.equal((await call('POST', `/people/${id}/tags`, { tags: [tag] })).status, 200);
+  t.same((await call('DELETE', `/people/${id}/tags/${tag}`)).json.tags, [], 'a tag of 200 characters');
+  t.equal((await call('DELETE', `/people/${id}`)).status, 200);
+  const email = `${'a'.repeat(64)}@${'b'.repeat(60)}.example.com`;
+  t.equal((await call('POST', '/do-not-contact', { channel: 'email', contact: email })).status, 201);
+  t.equal((await call('DELETE', `/do-not-contact/email/${encodeURIComponent(email)}`)).status, 204, 'an email of 136 characters');
+  const tooLong = await call('GET', `/people/${'p'.repeat(201)}`);
+  t.same([tooLong.status, tooLong.json.error.code], [400, 'JCT_REQUEST_INVALID'], 'longer than a route takes: its schema says so');
+});
+
 t.test('people: an external id belongs to one person', async (t) => {
   const { call } = await api(t);
   t.equal((await call('POST', '/people', { id: 't20', standard: { externalId: 'ext-1' } })).status, 201);

@@ -1,5 +1,5 @@
 // /api/v1 people: create or merge a profile, read it, look it up by phone or email, change it
-// (attributes, tags), see the person's journeys (the flows they are in, where, waiting for what,
+// (attributes, tags, added phones and emails), see the person's journeys (the flows they are in, where, waiting for what,
 // since when), the attribute, event and segment definitions (read and defined: durable), and
 // the do-not-contact list (an email on the email channel, a phone on the others).
 // Changes go through the engine's inbox like every other input, so they are ordered with the
@@ -31,6 +31,8 @@ const Changes = Type.Object(
     set: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Scalar, { maxProperties: 1000, description: 'attribute → value (null empties it)' })),
     addTags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
     removeTags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
+    addPhones: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 100, description: 'phones the person is also reached at (any format; each belongs to one person)' })),
+    addEmails: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: 100, description: 'emails the person is also reached at (each belongs to one person)' })),
   },
   { additionalProperties: false },
 );
@@ -84,6 +86,8 @@ function changesOf(body: Static<typeof Changes>): ProfileChange[] {
     ...Object.entries(body.set ?? {}).map(([attribute, value]): ProfileChange => ({ op: 'set', attribute, value })),
     ...(body.addTags ?? []).map((tag): ProfileChange => ({ op: 'addTag', tag })),
     ...(body.removeTags ?? []).map((tag): ProfileChange => ({ op: 'removeTag', tag })),
+    ...(body.addPhones ?? []).map((phone): ProfileChange => ({ op: 'addPhone', phone })),
+    ...(body.addEmails ?? []).map((email): ProfileChange => ({ op: 'addEmail', email })),
   ];
 }
 
@@ -135,7 +139,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       },
     },
     {
-      method: 'PATCH', url: '/people/:id', scope: 'people', summary: 'Change attributes (null empties one) and tags, all or nothing', schema: { params: PersonParams, body: Changes }, writes: true,
+      method: 'PATCH', url: '/people/:id', scope: 'people', summary: 'Change attributes (null empties one), tags and contacts, all or nothing', schema: { params: PersonParams, body: Changes }, writes: true,
       handle: (req) => change(id(req), changesOf(req.body as Static<typeof Changes>)),
     },
     {

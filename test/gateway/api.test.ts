@@ -137,6 +137,12 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   t.equal((await call('PATCH', `/people/${id}`, { set: { nope: 1 } })).status, 400, 'an unknown attribute');
   t.equal((await call('PATCH', `/people/${id}`, { set: { birthDate: 'soon' }, addTags: ['x'] })).status, 400);
   t.same(w.people.get(id)!.tags, ['vip'], 'all or nothing');
+  const contacts = await call('PATCH', `/people/${id}`, { addPhones: ['+385 91 111 2222'], addEmails: ['Ana@Example.com'] });
+  t.match(contacts.json, { phones: ['+385912345678', '+385911112222'], emails: ['ana@example.com'] }, 'contacts added, normalized');
+  t.equal((await call('GET', '/people?email=ana@example.com')).json.id, id);
+  t.equal((await call('PATCH', `/people/${id}`, { addPhones: ['nope'] })).json.error.code, 'JCT_CONTACT_INVALID');
+  const other = (await call('POST', '/people', { emails: ['eve@example.com'] })).json.id;
+  t.equal((await call('PATCH', `/people/${other}`, { addPhones: ['+385911112222'] })).json.error.code, 'JCT_CONTACT_TAKEN', "another person's phone");
   t.same((await call('POST', `/people/${id}/tags`, { tags: ['a', 'b'] })).json.tags, ['vip', 'a', 'b']);
   t.same((await call('DELETE', `/people/${id}/tags/a`)).json.tags, ['vip', 'b']);
   t.equal((await call('GET', '/people/nobody')).status, 404);

@@ -616,7 +616,7 @@ export class Engine {
   /** Stops one launched version: it takes no one new, and finishes once the people inside have left. */
   stopVersion(flowId: string, version: number): FlowRecord {
     const live = this.versions.version(flowId, version);
-    if (!live) throw new JunctionError('JCT_VERSION_UNKNOWN', `flow "${flowId}" has no launched version ${version}`);
+    if (!live) throw this.notLaunched(flowId, version);
     if (!isLive(live.record.status) && live.record.status !== 'scheduled') {
       throw new JunctionError('JCT_FLOW_STATUS', `version ${version} of flow "${flowId}" is ${live.record.status}`);
     }
@@ -709,7 +709,7 @@ export class Engine {
     return sumVersions(flowId, perVersion, partitions);
   }
 
-  /** Why a flow has no metrics to show: no such flow, or not that launched version (or none launched yet). */
+  /** Why a flow has no such launched version: no such flow, or not that version (or none launched yet). */
   private notLaunched(flowId: string, version?: number): JunctionError {
     if (!this.records.has(flowId)) return unknownFlow(flowId);
     return new JunctionError('JCT_VERSION_UNKNOWN', version === undefined ? `flow "${flowId}" has no launched version yet (only a draft)` : `flow "${flowId}" has no launched version ${version}`, {

@@ -30,7 +30,8 @@ t.test('a flow from draft to launch, a new version, and the version rules', asyn
   t.match((await call('POST', '/flows/welcome/pause')).json, { status: 'paused' });
   t.match((await call('POST', '/flows/welcome/resume')).json, { status: 'active' });
   t.match((await call('POST', '/flows/welcome/versions/2/stop')).json, { version: 2 });
-  t.equal((await call('POST', '/flows/welcome/versions/9/stop')).status, 404);
+  t.same((await call('POST', '/flows/welcome/versions/9/stop')).json.error, { code: 'JCT_VERSION_UNKNOWN', message: 'flow "welcome" has no launched version 9', details: { flowId: 'welcome', version: 9 } });
+  t.equal((await call('POST', '/flows/nope/versions/1/stop')).json.error.code, 'JCT_FLOW_UNKNOWN', 'a flow that does not exist');
   t.match((await call('GET', '/flows')).json, { flows: [{ id: 'welcome', latestVersion: 2 }] });
   t.equal((await call('GET', '/flows/nope')).status, 404);
 });

@@ -843,11 +843,19 @@ export class Engine {
     }
   }
 
-  /** The API's definitions, after the profiles (a segment's members are found among them). */
+  /**
+   * The API's definitions, after the profiles (a static segment's members are found among them;
+   * one no longer there was erased, in a store written before erasing took them out of it).
+   */
   private restoreDefinitions(rows: Iterable<[string, unknown]>): void {
     const doc: Record<DefinitionKind, unknown[]> = { attributes: [], events: [], segments: [] };
     for (const [key, item] of rows) doc[key.slice(0, key.indexOf('\u0000')) as DefinitionKind].push(item);
+    doc.segments = doc.segments.map((item) => this.withoutErased(item as { members?: unknown }));
     loadPeople(doc, this.people);
+  }
+
+  private withoutErased<T extends { members?: unknown }>(segment: T): T {
+    return Array.isArray(segment.members) ? { ...segment, members: segment.members.filter((id) => this.people.get(String(id))) } : segment;
   }
 
   private restorePeople(people: Iterable<[string, unknown]>, dnc: Iterable<[string, unknown]>): number {
@@ -1036,7 +1044,12 @@ export class Engine {
     const { gone, added } = this.engagement.anonymize(personId, `erased-${newPersonId()}`);
     for (const key of gone) this.journal.put('engaged', key, null);
     for (const [key, row] of added) this.journal.put('engaged', key, row);
+    const listing = this.people.segmentList().filter(({ definition: d }) => d.members?.includes(personId)).map(({ definition: d }) => d.id);
     this.people.remove(personId);
+    for (const id of listing) { // static segments defined with them no longer name them
+      const { name, kind, members } = this.people.segment(id)!;
+      this.journal.put('definition', `segments\u0000${id}`, { id, name, kind, members });
+    }
     return { personId, erased: { participants: journeys.length, events: events.length } };
   }
 

@@ -336,3 +336,29 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   t.same([...people.segmentMembers('gold')], [person.id]);
   await engine.close();
 });
+
+t.test('erasing a member of a static segment: the segment forgets them, and the store still starts', async (t) => {
+  const { call, w } = await api(t);
+  for (const id of ['ana', 'ben']) await call('POST', '/people', { id });
+  t.equal((await call('POST', '/segments', { id: 'vip', name: 'VIP', kind: 'static', members: ['ana', 'ben'] })).status, 201);
+  t.equal((await call('DELETE', '/people/ana')).status, 200);
+  t.same((await call('GET', '/segments')).json.segments, [{ id: 'vip', name: 'VIP', kind: 'static', size: 1 }]);
+  await w.engine.close();
+  t.same([...w.backend.load('definition')].map(([, v]) => v), [{ id: 'vip', name: 'VIP', kind: 'static', members: ['ben'] }], 'the kept definition no longer names her');
+  const restart = () => {
+    const people = new MemoryPeopleStore(w.clock);
+    const engine = new Engine({ clock: w.clock, people, registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+    engine.recover(w.backend);
+    return { people, engine };
+  };
+  const first = restart();
+  t.same([...first.people.segmentMembers('vip')], ['ben']);
+  await first.engine.close();
+  const journal = new GroupCommit(w.backend, { flushMs: 0 });
+  journal.put('definition', 'segments\u0000old', { id: 'old', name: 'Old', kind: 'static', members: ['ben', 'erased-before-the-fix'] });
+  await journal.durable();
+  await journal.close();
+  const second = restart();
+  t.same([...second.people.segmentMembers('old')], ['ben'], 'a store written before: its erased members are dropped at start');
+  await second.engine.close();
+});

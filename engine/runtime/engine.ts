@@ -450,14 +450,14 @@ export class Engine {
     return r.ok ? [] : r.problems;
   }
 
-  /** Saves a flow document as a draft: a new flow, or the next version of an existing one; `fromFile`: from the flows folder at start. */
-  save(doc: unknown, { fromFile = false }: { fromFile?: boolean } = {}): FlowRecord {
+  /** Saves a flow document as a draft: a new flow, or the next version of an existing one; `fileDigest`: from the flows folder at start, the file's digest. */
+  save(doc: unknown, { fileDigest }: { fileDigest?: string } = {}): FlowRecord {
     const id = flowIdOf(doc);
     const definition = doc as FlowDefinition;
     const latest = this.record(id);
     const draft = latest?.status === 'draft' ? latest : undefined;
     const record: FlowRecord = draft ?? { id, version: (latest?.version ?? 0) + 1, definition, status: 'draft', statusAt: this.clock.now() };
-    const origin = fromFile ? { fromFile: true as const } : {};
+    const origin = fileDigest === undefined ? {} : { fromFile: true as const, fileDigest };
     serialise('flow', versionKey(id, record.version), { ...record, definition, ...origin }); // a row the store cannot take is refused before anything changes
     if (draft) Object.assign(draft, { definition }, origin);
     else this.records.set(id, [...(this.records.get(id) ?? []), Object.assign(record, origin)]);

@@ -49,7 +49,7 @@ import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
-import { MAX_BATCH, OPERATION_KEEP_MS, Operations, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
+import { MAX_BATCH, OPERATION_KEEP_MS, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
@@ -417,9 +417,9 @@ export class Engine {
     const ref = p.ref === undefined ? {} : { ref: p.ref };
     try {
       const r = this.apply(this.personKey(p.person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars: p.vars, person: p.person });
-      return r.entered
-        ? { ...ref, status: 'accepted', personId: r.personId, participantId: r.participantId! }
-        : { ...ref, status: 'rejected', personId: r.personId, reason: r.reason ?? 'JCT_NOT_ENTERED' };
+      if (r.entered) return { ...ref, status: 'accepted', personId: r.personId, participantId: r.participantId! };
+      const reason = r.reason ?? 'JCT_NOT_ENTERED';
+      return { ...ref, status: 'rejected', personId: r.personId, reason, message: refusalMessage(reason) };
     } catch (err) {
       const e = toJunctionError(err, 'JCT_INTERNAL');
       if (e.code === 'JCT_INTERNAL') throw e;

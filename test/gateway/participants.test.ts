@@ -43,7 +43,7 @@ t.test('a batch: accepted and rejected people, each with the reason; the report'
     { status: 'accepted', personId: String, participantId: String },
     { status: 'accepted' },
     { status: 'rejected', reason: 'JCT_CONTACT_INVALID' },
-    { status: 'rejected', reason: 'JCT_REENTRY_DISABLED', personId: 'old' },
+    { status: 'rejected', reason: 'JCT_REENTRY_DISABLED', personId: 'old', message: 'the person was in this flow before, and it lets nobody enter twice (settings.reentry)' },
     { status: 'rejected', reason: 'JCT_VARIABLE_UNKNOWN' },
   ]);
   const ana = w.people.get(r.json.participants[0].personId)!;

@@ -250,6 +250,8 @@ export interface FlowRecord {
   activatedAt?: number;
   /** Saved from a file of the flows folder at start: that file is launched again only once it changes. */
   fromFile?: true;
+  /** The SHA-256 of the file's document it was saved from: what the file was, whatever in-place edits (schedule, goal, audience) did to the definition since. */
+  fileDigest?: string;
 }
 
 export type { Person, Value };

@@ -10,6 +10,7 @@
 // `--pretty` logs readable lines (pretty.ts).
 // The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
 // keys (gateway/auth): with none stored and none configured, a first admin key is printed once on stderr.
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
@@ -246,9 +247,11 @@ function loadPeopleAtStart(file: string, people: MemoryPeopleStore, restored: bo
 
 /**
  * Launches each flow file that changed since it was last launched from the folder (or that no
- * version has yet). A flow changed through the API since is left as it is while its file stays
- * the same: a restart does not undo it. Stores from before versions were marked compare the
- * file with the latest launched version. A file that cannot be read or launched is logged and
+ * version has yet). A flow changed through the API since (a new version, or its schedule, goal
+ * or audience edited in place) is left as it is while its file stays the same: a restart does
+ * not undo it. The file is compared by the digest kept when it was launched; stores from before
+ * digests were kept compare it with that version's definition, and from before versions were
+ * marked with the latest launched version. A file that cannot be read or launched is logged and
  * skipped, and so is every file whose flow id another file of the folder has too.
  */
 function launchFolder(engine: Engine, folder: string, logger: pino.Logger): void {
@@ -285,12 +288,13 @@ function launchFile(engine: Engine, doc: { id?: unknown }, logger: pino.Logger):
   const versions = typeof doc.id === 'string' ? engine.flowVersions(doc.id) : [];
   const launched = versions.filter((v) => v.status !== 'draft');
   const fromFile = launched.findLast((v) => v.fromFile) ?? (versions.some((v) => v.fromFile) ? undefined : launched.at(-1));
-  if (fromFile && isDeepStrictEqual(fromFile.definition, doc)) {
+  const fileDigest = digestOf(doc);
+  if (fromFile && (fromFile.fileDigest === undefined ? isDeepStrictEqual(fromFile.definition, doc) : fromFile.fileDigest === fileDigest)) {
     const latest = versions.at(-1)!;
     logger.info({ flow: latest.id, version: latest.version, status: latest.status, ...(latest !== fromFile ? { file: fromFile.version } : {}) }, 'flow recovered');
     return;
   }
-  const record = engine.save(doc, { fromFile: true });
+  const record = engine.save(doc, { fileDigest });
   engine.launch(record.id);
   logger.info({ flow: record.id, version: record.version, status: record.status }, 'flow launched');
 }
@@ -298,4 +302,9 @@ function launchFile(engine: Engine, doc: { id?: unknown }, logger: pino.Logger):
 function logFileError(logger: pino.Logger, file: string, err: unknown): void {
   const e = toJunctionError(err, 'JCT_INTERNAL');
   logger.error({ file, code: e.code, problems: e.details?.['problems'] }, e.message);
+}
+
+/** The SHA-256 of a flow file's document, as launched. */
+function digestOf(doc: unknown): string {
+  return createHash('sha256').update(JSON.stringify(doc)).digest('hex');
 }

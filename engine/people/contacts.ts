@@ -7,6 +7,7 @@
 // match and create the person), so the last few thousand numbers read are kept with their result.
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { JunctionError } from '../errors.js';
+import type { Channel } from '../person.js';
 
 export type { CountryCode };
 
@@ -70,6 +71,11 @@ export function requirePhone(raw: string): string {
 
 export function requireEmail(raw: string): string {
   return normalizeEmail(raw) ?? invalid(raw, 'email');
+}
+
+/** The contact a channel reaches people at, normalized: an email on email, a phone on every other channel. */
+export function requireContactOn(channel: Channel, raw: string): string {
+  return channel === 'email' ? requireEmail(raw) : requirePhone(raw);
 }
 
 export function requireContact(raw: string): Contact {

@@ -49,7 +49,7 @@ import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
-import { MAX_BATCH, OPERATION_KEEP_MS, Operations, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
+import { MAX_BATCH, OPERATION_KEEP_MS, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
@@ -423,9 +423,9 @@ export class Engine {
     const ref = p.ref === undefined ? {} : { ref: p.ref };
     try {
       const r = this.apply(this.personKey(p.person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars: p.vars, person: p.person });
-      return r.entered
-        ? { ...ref, status: 'accepted', personId: r.personId, participantId: r.participantId! }
-        : { ...ref, status: 'rejected', personId: r.personId, reason: r.reason ?? 'JCT_NOT_ENTERED' };
+      if (r.entered) return { ...ref, status: 'accepted', personId: r.personId, participantId: r.participantId! };
+      const reason = r.reason ?? 'JCT_NOT_ENTERED';
+      return { ...ref, status: 'rejected', personId: r.personId, reason, message: refusalMessage(reason) };
     } catch (err) {
       const e = toJunctionError(err, 'JCT_INTERNAL');
       if (e.code === 'JCT_INTERNAL') throw e;
@@ -456,14 +456,14 @@ export class Engine {
     return r.ok ? [] : r.problems;
   }
 
-  /** Saves a flow document as a draft: a new flow, or the next version of an existing one; `fromFile`: from the flows folder at start. */
-  save(doc: unknown, { fromFile = false }: { fromFile?: boolean } = {}): FlowRecord {
+  /** Saves a flow document as a draft: a new flow, or the next version of an existing one; `fileDigest`: from the flows folder at start, the file's digest. */
+  save(doc: unknown, { fileDigest }: { fileDigest?: string } = {}): FlowRecord {
     const id = flowIdOf(doc);
     const definition = doc as FlowDefinition;
     const latest = this.record(id);
     const draft = latest?.status === 'draft' ? latest : undefined;
     const record: FlowRecord = draft ?? { id, version: (latest?.version ?? 0) + 1, definition, status: 'draft', statusAt: this.clock.now() };
-    const origin = fromFile ? { fromFile: true as const } : {};
+    const origin = fileDigest === undefined ? {} : { fromFile: true as const, fileDigest };
     serialise('flow', versionKey(id, record.version), { ...record, definition, ...origin }); // a row the store cannot take is refused before anything changes
     if (draft) Object.assign(draft, { definition }, origin);
     else this.records.set(id, [...(this.records.get(id) ?? []), Object.assign(record, origin)]);
@@ -622,7 +622,7 @@ export class Engine {
   /** Stops one launched version: it takes no one new, and finishes once the people inside have left. */
   stopVersion(flowId: string, version: number): FlowRecord {
     const live = this.versions.version(flowId, version);
-    if (!live) throw new JunctionError('JCT_VERSION_UNKNOWN', `flow "${flowId}" has no launched version ${version}`);
+    if (!live) throw this.notLaunched(flowId, version);
     if (!isLive(live.record.status) && live.record.status !== 'scheduled') {
       throw new JunctionError('JCT_FLOW_STATUS', `version ${version} of flow "${flowId}" is ${live.record.status}`);
     }
@@ -701,7 +701,7 @@ export class Engine {
   /** A version's metrics summed over every partition (default: the newest launched version). */
   metrics(flowId: string, version?: number): FlowMetrics {
     const live = version === undefined ? this.versions.latest(flowId) : this.versions.version(flowId, version);
-    if (!live) throw unknownFlow(flowId);
+    if (!live) throw this.notLaunched(flowId, version);
     const parts = this.parts.flatMap((p) => p.existingMetrics(live.flow) ?? []);
     return sumMetrics(flowId, live.flow.version, parts, live.flow.nodes);
   }
@@ -709,10 +709,19 @@ export class Engine {
   /** Every launched version's metrics of the flow together (people counted once). */
   metricsAllVersions(flowId: string): AllVersionsMetrics {
     const versions = this.versions.of(flowId);
-    if (versions.length === 0) throw unknownFlow(flowId);
+    if (versions.length === 0) throw this.notLaunched(flowId);
     const perVersion = versions.map((l) => this.metrics(flowId, l.flow.version));
     const partitions = this.parts.map((p) => versions.flatMap((l) => p.existingMetrics(l.flow) ?? []));
     return sumVersions(flowId, perVersion, partitions);
+  }
+
+  /** Why a flow has no such launched version: no such flow, or not that version (or none launched yet). */
+  private notLaunched(flowId: string, version?: number): JunctionError {
+    if (!this.records.has(flowId)) return unknownFlow(flowId);
+    return new JunctionError('JCT_VERSION_UNKNOWN', version === undefined ? `flow "${flowId}" has no launched version yet (only a draft)` : `flow "${flowId}" has no launched version ${version}`, {
+      flowId,
+      ...(version === undefined ? {} : { version }),
+    });
   }
 
   compiled(flowId: string, version?: number): CompiledFlow | undefined {
@@ -840,11 +849,19 @@ export class Engine {
     }
   }
 
-  /** The API's definitions, after the profiles (a segment's members are found among them). */
+  /**
+   * The API's definitions, after the profiles (a static segment's members are found among them;
+   * one no longer there was erased, in a store written before erasing took them out of it).
+   */
   private restoreDefinitions(rows: Iterable<[string, unknown]>): void {
     const doc: Record<DefinitionKind, unknown[]> = { attributes: [], events: [], segments: [] };
     for (const [key, item] of rows) doc[key.slice(0, key.indexOf('\u0000')) as DefinitionKind].push(item);
+    doc.segments = doc.segments.map((item) => this.withoutErased(item as { members?: unknown }));
     loadPeople(doc, this.people);
+  }
+
+  private withoutErased<T extends { members?: unknown }>(segment: T): T {
+    return Array.isArray(segment.members) ? { ...segment, members: segment.members.filter((id) => this.people.get(String(id))) } : segment;
   }
 
   private restorePeople(people: Iterable<[string, unknown]>, dnc: Iterable<[string, unknown]>): number {
@@ -1033,7 +1050,12 @@ export class Engine {
     const { gone, added } = this.engagement.anonymize(personId, `erased-${newPersonId()}`);
     for (const key of gone) this.journal.put('engaged', key, null);
     for (const [key, row] of added) this.journal.put('engaged', key, row);
+    const listing = this.people.segmentList().filter(({ definition: d }) => d.members?.includes(personId)).map(({ definition: d }) => d.id);
     this.people.remove(personId);
+    for (const id of listing) { // static segments defined with them no longer name them
+      const { name, kind, members } = this.people.segment(id)!;
+      this.journal.put('definition', `segments\u0000${id}`, { id, name, kind, members });
+    }
     return { personId, erased: { participants: journeys.length, events: events.length } };
   }
 

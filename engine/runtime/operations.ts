@@ -1,5 +1,6 @@
 // Flow API operations: a batch of up to 1,000 people added to a flow in one call, and its
-// report — per person, accepted (as which participant) or rejected with the reason. Reports
+// report — per person, accepted (as which participant) or rejected with the reason's code and
+// what it means. Reports
 // are kept 30 days, journaled, and found by their operation id or by the Idempotency-Key the
 // caller sent, so a retried call returns the first call's report and adds nobody twice. Each
 // report keeps a hash of its request, so a key reused for another request is told apart.
@@ -74,6 +75,20 @@ function keyOf(flowId: string, idempotencyKey: string): string {
 }
 
 /** A hash of a call's request: the same people, entry and callbackData give the same hash. */
+/** What the codes of a refused entry mean, for the report's reader. */
+const REFUSALS: Readonly<Record<string, string>> = {
+  JCT_REENTRY_DISABLED: 'the person was in this flow before, and it lets nobody enter twice (settings.reentry)',
+  JCT_REENTRY_DELAY: 'the person is still in this flow, or left it less than its re-entry delay ago (settings.reentry.delay)',
+  JCT_ENTRY_LIMIT: 'the person entered this flow as often as its entry limits allow for now (settings.reentry.limits)',
+  JCT_FLOW_NOT_ACTIVE: 'the flow is not active (paused, or no longer taking anyone): nobody enters it now',
+  JCT_CONTACT_INVALID: "a phone or email of the person's profile is not valid",
+};
+
+/** The message of a refused entry's code. */
+export function refusalMessage(reason: string): string {
+  return REFUSALS[reason] ?? 'the person did not enter the flow';
+}
+
 export function requestHash(people: readonly ParticipantToAdd[], entry: string | undefined, callbackData: string | undefined): string {
   return createHash('sha256').update(JSON.stringify({ people, entry, callbackData })).digest('base64url');
 }

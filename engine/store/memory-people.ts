@@ -40,7 +40,8 @@ import type { PersonInput, ProfileChange } from '../vocabulary.js';
 type Listener = (change: PeopleChange) => void;
 
 interface Segment {
-  readonly definition: SegmentDefinition;
+  /** A static segment's members leave it when the person is removed. */
+  definition: SegmentDefinition;
   readonly members: Set<string>;
   /** A rule time alone changes: when everyone is re-tested next (its next midnight, or at once after a definition or a restart). */
   everyoneAt?: number;
@@ -147,7 +148,10 @@ export class MemoryPeopleStore implements PeopleStore {
     if (!person) return undefined;
     this.people.delete(id);
     this.unindex(person);
-    for (const segment of this.segments.values()) segment.members.delete(id);
+    for (const segment of this.segments.values()) {
+      segment.members.delete(id);
+      if (segment.definition.members?.includes(id)) segment.definition = { ...segment.definition, members: segment.definition.members.filter((m) => m !== id) };
+    }
     for (const segment of this.timed) segment.due?.set(id, undefined);
     this.emit({ personId: id, kind: 'removed' });
     return person;

@@ -10,7 +10,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
 import type { PersonInput } from '../../engine/vocabulary.js';
-import { answered, idempotencyKey, reportOf } from './participants.js';
+import { answered, BATCH_BODY_LIMIT, idempotencyKey, reportOf } from './participants.js';
 import { notifyTarget } from './notify.js';
 import type { ApiRoute } from './route.js';
 
@@ -96,7 +96,7 @@ function momentsReport(report: OperationReport) {
 export function momentsRoutes(engine: Engine): ApiRoute[] {
   return [
     {
-      method: 'POST', url: '/flows/:campaignId/participants', scope: 'flow-api', summary: 'Add participants to a flow (the commercial product\'s request shape)', schema: { params: Params, body: Body },
+      method: 'POST', url: '/flows/:campaignId/participants', scope: 'flow-api', bodyLimit: BATCH_BODY_LIMIT, summary: 'Add participants to a flow (the commercial product\'s request shape)', schema: { params: Params, body: Body },
       handle: async (req, reply) => {
         const body = req.body as Static<typeof Body>;
         const notify = body.notifyUrl === undefined ? undefined : notifyTarget(body.notifyUrl);

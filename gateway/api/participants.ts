@@ -1,6 +1,7 @@
 // The Flow API's batch: POST up to 1,000 people to a flow's Flow API entry point (each entry
 // point has its own URL; the flow's URL takes its only one), each identified by phone, email
-// or external id, with profile attributes (the profile is created or updated) and variables.
+// or external id, with profile attributes (the profile is created or updated) and variables,
+// in a body of up to 4 MiB.
 // The answer carries the operation id and the per-person outcome; the report stays available
 // for 30 days. An Idempotency-Key header makes a retried call add nobody again: it answers the
 // first call's report (with `Idempotent-Replayed: true`); the key sent with another request is
@@ -12,6 +13,9 @@ import { JunctionError } from '../../engine/errors.js';
 import { MAX_BATCH, type OperationReport } from '../../engine/runtime/operations.js';
 import { PersonSchema } from '../schemas.js';
 import type { ApiRequest, ApiRoute } from './route.js';
+
+/** The largest batch body, in bytes: room for 1,000 people with their profiles and variables (POST /events takes as much). */
+export const BATCH_BODY_LIMIT = 4 * 1024 * 1024;
 
 const FlowParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const EntryParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), entryId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -71,11 +75,11 @@ export function participantRoutes(engine: Engine): ApiRoute[] {
   };
   return [
     {
-      method: 'POST', url: '/flows/:id/participants', scope: 'flow-api', summary: "Add up to 1,000 people through the flow's Flow API entry point", schema: { params: FlowParams, body: Batch },
+      method: 'POST', url: '/flows/:id/participants', scope: 'flow-api', bodyLimit: BATCH_BODY_LIMIT, summary: "Add up to 1,000 people through the flow's Flow API entry point", schema: { params: FlowParams, body: Batch },
       handle: (req, reply) => add(req, reply, undefined),
     },
     {
-      method: 'POST', url: '/flows/:id/entry-points/:entryId/participants', scope: 'flow-api', summary: 'Add up to 1,000 people through this Flow API entry point', schema: { params: EntryParams, body: Batch },
+      method: 'POST', url: '/flows/:id/entry-points/:entryId/participants', scope: 'flow-api', bodyLimit: BATCH_BODY_LIMIT, summary: 'Add up to 1,000 people through this Flow API entry point', schema: { params: EntryParams, body: Batch },
       handle: (req, reply) => add(req, reply, req.params['entryId']),
     },
     {

@@ -1,13 +1,13 @@
 // /api/v1 people: create or merge a profile, read it, look it up by phone or email, change it
-// (attributes, tags), see the person's journeys (the flows they are in, where, waiting for what,
+// (attributes, tags, added phones and emails), see the person's journeys (the flows they are in, where, waiting for what,
 // since when), the attribute, event and segment definitions (read and defined: durable), and
-// the do-not-contact list.
+// the do-not-contact list (an email on the email channel, a phone on the others).
 // Changes go through the engine's inbox like every other input, so they are ordered with the
 // person's flows and durable when answered.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
-import { JunctionError } from '../../engine/errors.js';
-import { requireEmail, requirePhone } from '../../engine/people/contacts.js';
+import { JunctionError, type ErrorDetails } from '../../engine/errors.js';
+import { requireContactOn, requireEmail, requirePhone } from '../../engine/people/contacts.js';
 import { CHANNELS, type Person } from '../../engine/person.js';
 import { ParticipantStatus, type ParticipantState, type ProfileChange } from '../../engine/vocabulary.js';
 import { PersonSchema } from '../schemas.js';
@@ -31,6 +31,8 @@ const Changes = Type.Object(
     set: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Scalar, { maxProperties: 1000, description: 'attribute → value (null empties it)' })),
     addTags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
     removeTags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
+    addPhones: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 100, description: 'phones the person is also reached at (any format; each belongs to one person)' })),
+    addEmails: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: 100, description: 'emails the person is also reached at (each belongs to one person)' })),
   },
   { additionalProperties: false },
 );
@@ -62,10 +64,21 @@ function journeyView(engine: Engine, s: ParticipantState) {
   };
 }
 
-/** Defines one item (as the people file writes it) and answers it back. */
 /** Defines the item; answers the definition kept (for an event, merged with its earlier one). */
 function define<T extends { name?: string; id?: string }>(engine: Engine, kind: DefinitionKind, item: T): T {
-  return engine.define(kind, item) as T;
+  try {
+    return engine.define(kind, item) as T;
+  } catch (err) {
+    throw inBody(err, `$.${kind}[0]`);
+  }
+}
+
+/** An error of the item loaded as a people file's only one (at `itemPath`), its paths made the request body's ($). */
+function inBody(err: unknown, itemPath: string): unknown {
+  if (!(err instanceof JunctionError)) return err;
+  const rebase = (text: string) => text.replaceAll(itemPath, () => '$');
+  const message = err.message.startsWith(`${itemPath}: `) ? err.message.slice(itemPath.length + 2) : err.message;
+  return new JunctionError(err.code, rebase(message), err.details && (JSON.parse(rebase(JSON.stringify(err.details))) as ErrorDetails));
 }
 
 function changesOf(body: Static<typeof Changes>): ProfileChange[] {
@@ -73,12 +86,16 @@ function changesOf(body: Static<typeof Changes>): ProfileChange[] {
     ...Object.entries(body.set ?? {}).map(([attribute, value]): ProfileChange => ({ op: 'set', attribute, value })),
     ...(body.addTags ?? []).map((tag): ProfileChange => ({ op: 'addTag', tag })),
     ...(body.removeTags ?? []).map((tag): ProfileChange => ({ op: 'removeTag', tag })),
+    ...(body.addPhones ?? []).map((phone): ProfileChange => ({ op: 'addPhone', phone })),
+    ...(body.addEmails ?? []).map((email): ProfileChange => ({ op: 'addEmail', email })),
   ];
 }
 
 function lookUp(engine: Engine, { phone, email, externalId }: Static<typeof Lookup>): Person {
   const contact = phone ?? email;
-  if (contact === undefined && externalId === undefined) throw new JunctionError('JCT_LOOKUP_EMPTY', 'give ?phone=, ?email= or ?externalId=');
+  const given = [phone, email, externalId].filter((x) => x !== undefined).length;
+  if (given === 0) throw new JunctionError('JCT_LOOKUP_EMPTY', 'give ?phone=, ?email= or ?externalId=');
+  if (given > 1) throw new JunctionError('JCT_LOOKUP_AMBIGUOUS', 'give one of ?phone=, ?email= or ?externalId=: each may name a different person');
   if (phone !== undefined) requirePhone(phone); // a text that is no phone is the caller's mistake (400), not nobody's number
   if (email !== undefined) requireEmail(email);
   const person = contact === undefined ? engine.people.findByExternalId(externalId!) : engine.people.findByContact(contact);
@@ -122,7 +139,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       },
     },
     {
-      method: 'PATCH', url: '/people/:id', scope: 'people', summary: 'Change attributes (null empties one) and tags, all or nothing', schema: { params: PersonParams, body: Changes }, writes: true,
+      method: 'PATCH', url: '/people/:id', scope: 'people', summary: 'Change attributes (null empties one), tags and contacts, all or nothing', schema: { params: PersonParams, body: Changes }, writes: true,
       handle: (req) => change(id(req), changesOf(req.body as Static<typeof Changes>)),
     },
     {
@@ -142,7 +159,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       method: 'POST', url: '/attributes', scope: 'people', summary: 'Define a custom attribute (a type never changes once defined)', schema: { body: AttributeSchema }, status: 201, writes: true,
       handle: (req) => define(engine, 'attributes', req.body as Static<typeof AttributeSchema>),
     },
-    { method: 'GET', url: '/event-definitions', scope: 'people', summary: 'Every event: built-in, channel and custom, with its properties', handle: () => ({ events: engine.eventCatalog().all() }) },
+    { method: 'GET', url: '/event-definitions', scope: 'people', summary: 'Every event: built-in, channel and custom, with its properties', handle: () => ({ events: engine.eventCatalog().all().map(({ byName: _, ...event }) => event) }) },
     {
       method: 'POST', url: '/event-definitions', scope: 'people', summary: "Define a custom event with typed properties (at most one a list), or add properties to one: a property's type never changes", schema: { body: EventSchema }, status: 201, writes: true,
       handle: (req) => define(engine, 'events', req.body as Static<typeof EventSchema>),
@@ -161,6 +178,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       method: 'POST', url: '/do-not-contact', scope: 'people', summary: 'Block a contact on a channel (for every sender, or some)', schema: { body: DoNotContact }, status: 201, writes: true,
       handle: async (req) => {
         const entry = req.body as Static<typeof DoNotContact>;
+        requireContactOn(entry.channel, entry.contact); // a phone blocked on email (or an email on sms) would never block anything
         await engine.submit(entry.contact, { kind: 'doNotContact', change: { op: 'add', entries: [{ ...entry, senders: entry.senders ?? [] }] } });
         return engine.people.blockOf(entry.channel, entry.contact);
       },
@@ -169,6 +187,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       method: 'DELETE', url: '/do-not-contact/:channel/:contact', scope: 'people', summary: "Unblock a contact on a channel", schema: { params: DoNotContactParams }, status: 204, writes: true,
       handle: async (req) => {
         const entry = { channel: req.params['channel'] as Static<typeof DoNotContactParams>['channel'], contact: req.params['contact']!, senders: [] };
+        requireContactOn(entry.channel, entry.contact);
         await engine.submit(entry.contact, { kind: 'doNotContact', change: { op: 'remove', entries: [entry] } });
       },
     },

@@ -29,6 +29,8 @@ export interface ApiRoute {
   readonly status?: number;
   /** Whether the route changes state: it answers once the change is durable. */
   readonly writes?: boolean;
+  /** The largest body it takes, in bytes; default the app's (1 MiB). */
+  readonly bodyLimit?: number;
   handle(req: ApiRequest, reply: FastifyReply): ApiAnswer | Promise<ApiAnswer>;
 }
 
@@ -38,6 +40,7 @@ export function mountApi(app: FastifyInstance, engine: Engine, routes: readonly 
       method: route.method,
       url: prefix + route.url,
       schema: { ...route.schema, summary: route.summary, tags: [tagOf(route.url)] },
+      ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
       config: { scope: route.scope, ...(route.status === undefined ? {} : { status: route.status }) },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const answer = await route.handle(req as unknown as ApiRequest, reply);

@@ -89,9 +89,15 @@ t.test('a flow changed through the API stays changed across a restart while its 
   };
   const first = await run();
   t.same(first.latest, [1, welcome.name, 'active']);
-  t.equal((await first.call('POST', '/versions', { ...welcome, name: 'Welcome, changed through the API' })).status, 201);
-  t.equal((await first.call('POST', '/launch')).status, 200);
+  t.equal((await first.call('PUT', '/goal', { event: 'purchase' })).status, 200);
+  t.equal((await first.call('PUT', '/schedule', { end: '2031-01-01T00:00' })).status, 200);
   await first.stop();
+  const edited = await run();
+  t.same(edited.latest, [1, welcome.name, 'active'], 'the file is not launched again over the goal and schedule edited in place');
+  t.match((await (await edited.call('GET', '')).json()) as object, { definition: { settings: { goal: { event: 'purchase' }, schedule: { end: '2031-01-01T00:00' } } } }, 'the edits stay');
+  t.equal((await edited.call('POST', '/versions', { ...welcome, name: 'Welcome, changed through the API' })).status, 201);
+  t.equal((await edited.call('POST', '/launch')).status, 200);
+  await edited.stop();
   const second = await run();
   t.same(second.latest, [2, 'Welcome, changed through the API', 'active'], 'the restart did not launch the unchanged file over it');
   await second.stop();

@@ -30,7 +30,8 @@ t.test('a flow from draft to launch, a new version, and the version rules', asyn
   t.match((await call('POST', '/flows/welcome/pause')).json, { status: 'paused' });
   t.match((await call('POST', '/flows/welcome/resume')).json, { status: 'active' });
   t.match((await call('POST', '/flows/welcome/versions/2/stop')).json, { version: 2 });
-  t.equal((await call('POST', '/flows/welcome/versions/9/stop')).status, 404);
+  t.same((await call('POST', '/flows/welcome/versions/9/stop')).json.error, { code: 'JCT_VERSION_UNKNOWN', message: 'flow "welcome" has no launched version 9', details: { flowId: 'welcome', version: 9 } });
+  t.equal((await call('POST', '/flows/nope/versions/1/stop')).json.error.code, 'JCT_FLOW_UNKNOWN', 'a flow that does not exist');
   t.match((await call('GET', '/flows')).json, { flows: [{ id: 'welcome', latestVersion: 2 }] });
   t.equal((await call('GET', '/flows/nope')).status, 404);
 });
@@ -128,11 +129,21 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   t.equal((await call('GET', `/people?phone=${encodeURIComponent('+385912345678')}`)).json.id, id);
   t.equal((await call('GET', '/people?email=nobody@example.com')).status, 404);
   t.equal((await call('GET', '/people')).json.error.code, 'JCT_LOOKUP_EMPTY');
+  await call('POST', '/people', { emails: ['ben@example.com'] });
+  const both = await call('GET', `/people?phone=${encodeURIComponent('+385912345678')}&email=ben@example.com`);
+  t.same([both.status, both.json.error.code], [400, 'JCT_LOOKUP_AMBIGUOUS'], "a phone and an email may be two people's: one at a time");
+  t.equal((await call('GET', '/people?email=ben@example.com&externalId=x')).json.error.code, 'JCT_LOOKUP_AMBIGUOUS');
   const changed = await call('PATCH', `/people/${id}`, { set: { city: 'Zagreb' }, addTags: ['vip'] });
   t.match(changed.json, { standard: { city: 'Zagreb' }, tags: ['vip'] });
   t.equal((await call('PATCH', `/people/${id}`, { set: { nope: 1 } })).status, 400, 'an unknown attribute');
   t.equal((await call('PATCH', `/people/${id}`, { set: { birthDate: 'soon' }, addTags: ['x'] })).status, 400);
   t.same(w.people.get(id)!.tags, ['vip'], 'all or nothing');
+  const contacts = await call('PATCH', `/people/${id}`, { addPhones: ['+385 91 111 2222'], addEmails: ['Ana@Example.com'] });
+  t.match(contacts.json, { phones: ['+385912345678', '+385911112222'], emails: ['ana@example.com'] }, 'contacts added, normalized');
+  t.equal((await call('GET', '/people?email=ana@example.com')).json.id, id);
+  t.equal((await call('PATCH', `/people/${id}`, { addPhones: ['nope'] })).json.error.code, 'JCT_CONTACT_INVALID');
+  const other = (await call('POST', '/people', { emails: ['eve@example.com'] })).json.id;
+  t.equal((await call('PATCH', `/people/${other}`, { addPhones: ['+385911112222'] })).json.error.code, 'JCT_CONTACT_TAKEN', "another person's phone");
   t.same((await call('POST', `/people/${id}/tags`, { tags: ['a', 'b'] })).json.tags, ['vip', 'a', 'b']);
   t.same((await call('DELETE', `/people/${id}/tags/a`)).json.tags, ['vip', 'b']);
   t.equal((await call('GET', '/people/nobody')).status, 404);
@@ -143,8 +154,25 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   const journeys = (await call('GET', `/people/${id}/journeys`)).json.journeys;
   t.match(journeys, [{ flowId: 'wait', version: 1, element: 'p', waiting: { until: String } }]);
   t.ok((await call('GET', '/attributes')).json.attributes.some((a: any) => a.name === 'birthDate' && a.type === 'date'));
-  t.ok((await call('GET', '/event-definitions')).json.events.some((e: any) => e.name === 'person.changed'));
+  const events = (await call('GET', '/event-definitions')).json.events;
+  t.same(events.find((e: any) => e.name === 'person.changed'), { group: 'people', name: 'person.changed', description: 'An attribute or contact of the profile changed (one event per attribute)', properties: [{ name: 'attribute', type: 'text' }] }, 'an event as defined, nothing of its index');
   t.same((await call('GET', '/segments')).json, { segments: [] });
+});
+
+t.test('the longest ids and contacts a route takes reach it in its URL', async (t) => {
+  const { call } = await api(t);
+  const id = 'p'.repeat(200);
+  t.equal((await call('POST', '/people', { id })).status, 201);
+  t.equal((await call('GET', `/people/${id}`)).json.id, id, 'a person id of 200 characters');
+  const tag = 't'.repeat(200);
+  t.equal((await call('POST', `/people/${id}/tags`, { tags: [tag] })).status, 200);
+  t.same((await call('DELETE', `/people/${id}/tags/${tag}`)).json.tags, [], 'a tag of 200 characters');
+  t.equal((await call('DELETE', `/people/${id}`)).status, 200);
+  const email = `${'a'.repeat(64)}@${'b'.repeat(60)}.example.com`;
+  t.equal((await call('POST', '/do-not-contact', { channel: 'email', contact: email })).status, 201);
+  t.equal((await call('DELETE', `/do-not-contact/email/${encodeURIComponent(email)}`)).status, 204, 'an email of 136 characters');
+  const tooLong = await call('GET', `/people/${'p'.repeat(201)}`);
+  t.same([tooLong.status, tooLong.json.error.code], [400, 'JCT_REQUEST_INVALID'], 'longer than a route takes: its schema says so');
 });
 
 t.test('people: an external id belongs to one person', async (t) => {
@@ -191,6 +219,13 @@ t.test('do-not-contact entries', async (t) => {
   t.equal((await call('GET', '/do-not-contact')).json.entries.length, 1);
   t.equal((await call('POST', '/do-not-contact', { channel: 'fax', contact: '1' })).status, 400);
   t.equal((await call('POST', '/do-not-contact', { channel: 'sms', contact: 'not a phone' })).status, 400);
+  const phoneOnEmail = await call('POST', '/do-not-contact', { channel: 'email', contact: '+385 91 234 5678' });
+  t.same([phoneOnEmail.status, phoneOnEmail.json.error.code, phoneOnEmail.json.error.details.kind], [400, 'JCT_CONTACT_INVALID', 'email'], 'the email channel blocks an email');
+  const emailOnSms = await call('POST', '/do-not-contact', { channel: 'sms', contact: 'ana@example.com' });
+  t.same([emailOnSms.status, emailOnSms.json.error.details.kind], [400, 'phone'], 'the sms channel blocks a phone');
+  t.equal((await call('DELETE', `/do-not-contact/email/${encodeURIComponent('+385912345678')}`)).status, 400, 'nor is one unblocked');
+  t.match((await call('POST', '/do-not-contact', { channel: 'email', contact: 'Ana@Example.com' })).json, { channel: 'email', contact: 'ana@example.com' });
+  t.equal((await call('DELETE', '/do-not-contact/email/ana%40example.com')).status, 204);
   t.equal((await call('DELETE', `/do-not-contact/sms/${encodeURIComponent('+385912345678')}`)).status, 204);
   t.same((await call('GET', '/do-not-contact')).json.entries, []);
 });
@@ -214,7 +249,14 @@ t.test('reports: JSON per version or all, CSV with formula cells made text', asy
   t.match((await call('GET', '/reports/flows/welcome?version=1')).json, { flowId: 'welcome', version: 1 }, 'a version number');
   t.equal((await call('GET', '/reports/flows/welcome?version=abc')).status, 400);
   t.equal((await call('GET', '/reports/flows/welcome?version=0')).status, 400);
-  t.equal((await call('GET', '/reports/flows/welcome?version=9')).status, 404, 'a version the flow does not have');
+  const nine = await call('GET', '/reports/flows/welcome?version=9');
+  t.same([nine.status, nine.json.error.code, nine.json.error.message], [404, 'JCT_VERSION_UNKNOWN', 'flow "welcome" has no launched version 9'], 'a version the flow does not have');
+  await call('POST', '/flows', welcome({ id: 'drafted' }));
+  for (const query of ['', '?version=all']) {
+    const draft = await call('GET', `/reports/flows/drafted${query}`);
+    t.same([draft.status, draft.json.error.code, draft.json.error.message], [404, 'JCT_VERSION_UNKNOWN', 'flow "drafted" has no launched version yet (only a draft)'], `a draft has no report yet${query}`);
+  }
+  t.equal((await call('GET', '/reports/flows/nope?version=all')).json.error.code, 'JCT_FLOW_UNKNOWN');
   t.equal((await call('GET', '/flows/welcome?version=abc')).status, 400, 'GET /flows/:id takes no query parameter');
   t.equal(csvCell('+1 555'), "'+1 555");
   t.equal(csvCell('-1'), "'-1");
@@ -266,6 +308,8 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   t.same([conflict.status, conflict.json.error.code], [409, 'JCT_ATTRIBUTE_CONFLICT']);
   t.equal((await call('POST', '/attributes', { name: 'city', type: 'text' })).json.error.code, 'JCT_ATTRIBUTE_CONFLICT', 'a built-in name');
   t.equal((await call('POST', '/attributes', { name: 'x', type: 'colour' })).status, 400);
+  const badName = (await call('POST', '/attributes', { name: 'bad name', type: 'text' })).json.error;
+  t.same([badName.code, badName.message, badName.details.path], ['JCT_ATTRIBUTE_NAME_INVALID', '"bad name" is not a valid attribute name: use letters, digits and _, starting with a letter', '$'], "the request's own paths, not a people file's");
   t.equal((await call('POST', '/event-definitions', { name: 'purchase', properties: [{ name: 'total', type: 'decimal' }] })).status, 201);
   t.equal((await call('POST', '/event-definitions', { name: 'person.changed' })).status, 400, 'built-in names have a dot');
   const added = await call('POST', '/event-definitions', { name: 'purchase', description: 'A paid order', properties: [{ name: 'items', type: 'whole' }, { name: 'total', type: 'decimal' }] });
@@ -278,7 +322,10 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   const person = (await call('POST', '/people', { emails: ['ana@example.com'], custom: { tier: 'gold' } })).json;
   t.same(person.custom, { tier: 'gold' });
   t.equal((await call('POST', '/segments', { id: 'gold', name: 'Gold', kind: 'realtime', rules: { all: [{ attribute: 'tier', operator: 'is', value: 'gold' }] } })).status, 201);
-  t.equal((await call('POST', '/segments', { id: 'bad', name: 'Bad', kind: 'realtime', rules: { all: [{ attribute: 'nope', operator: 'is', value: 1 }] } })).status, 400);
+  const badRule = await call('POST', '/segments', { id: 'bad', name: 'Bad', kind: 'realtime', rules: { all: [{ attribute: 'nope', operator: 'is', value: 1 }] } });
+  t.same([badRule.status, badRule.json.error.details.problems.map((p: any) => p.path)], [400, ['$.rules.all[0].attribute']]);
+  t.match(badRule.json.error.message, /: \$\.rules\.all\[0\]\.attribute: unknown attribute "nope"/);
+  t.notMatch(badRule.json.error.message, /segments\[/);
   t.same((await call('GET', '/segments')).json.segments, [{ id: 'gold', name: 'Gold', kind: 'realtime', size: 1 }]);
   await w.engine.close();
   const people = new MemoryPeopleStore(w.clock);
@@ -288,4 +335,30 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   t.same(people.events().get('purchase'), { name: 'purchase', description: 'A paid order', properties: [{ name: 'total', type: 'decimal' }, { name: 'items', type: 'whole' }] }, 'the merged definition, not the last request');
   t.same([...people.segmentMembers('gold')], [person.id]);
   await engine.close();
+});
+
+t.test('erasing a member of a static segment: the segment forgets them, and the store still starts', async (t) => {
+  const { call, w } = await api(t);
+  for (const id of ['ana', 'ben']) await call('POST', '/people', { id });
+  t.equal((await call('POST', '/segments', { id: 'vip', name: 'VIP', kind: 'static', members: ['ana', 'ben'] })).status, 201);
+  t.equal((await call('DELETE', '/people/ana')).status, 200);
+  t.same((await call('GET', '/segments')).json.segments, [{ id: 'vip', name: 'VIP', kind: 'static', size: 1 }]);
+  await w.engine.close();
+  t.same([...w.backend.load('definition')].map(([, v]) => v), [{ id: 'vip', name: 'VIP', kind: 'static', members: ['ben'] }], 'the kept definition no longer names her');
+  const restart = () => {
+    const people = new MemoryPeopleStore(w.clock);
+    const engine = new Engine({ clock: w.clock, people, registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+    engine.recover(w.backend);
+    return { people, engine };
+  };
+  const first = restart();
+  t.same([...first.people.segmentMembers('vip')], ['ben']);
+  await first.engine.close();
+  const journal = new GroupCommit(w.backend, { flushMs: 0 });
+  journal.put('definition', 'segments\u0000old', { id: 'old', name: 'Old', kind: 'static', members: ['ben', 'erased-before-the-fix'] });
+  await journal.durable();
+  await journal.close();
+  const second = restart();
+  t.same([...second.people.segmentMembers('old')], ['ben'], 'a store written before: its erased members are dropped at start');
+  await second.engine.close();
 });

@@ -11,7 +11,7 @@ import { world } from '../engine/helpers.js';
 
 interface Document {
   openapi: string;
-  paths: Record<string, Record<string, { requestBody?: unknown; parameters?: Array<{ name: string }>; responses?: Record<string, Response> }>>;
+  paths: Record<string, Record<string, { requestBody?: unknown; parameters?: Array<{ name: string }>; responses?: Record<string, Response>; security?: unknown }>>;
 }
 
 interface Response {
@@ -69,6 +69,20 @@ t.test('GET /openapi.json: a valid OpenAPI 3.1 document of every route served', 
   t.same(Object.keys(created).sort(), ['201', '4XX', '5XX'], 'a create documents its 201 and the errors');
   t.same(Object.keys(created['4XX']!.content!['application/json']!.schema.properties), ['error'], 'errors in the one error shape');
   t.ok(doc.paths['/api/v1/flows/{id}']!['delete']!.responses!['204'], 'a delete its 204');
+});
+
+t.test('each operation says what it needs: the API key with its scope, or nothing', async (t) => {
+  const { base } = await serve(t);
+  const doc = (await (await request(`${base}/openapi.json`)).body.json()) as Document;
+  const security = (path: string, method: string) => doc.paths[path]![method]!.security;
+  t.same(security('/api/v1/people', 'post'), [{ apiKey: ['people'] }], 'a management route: a key with its scope');
+  t.same(security('/api/v1/flows/{id}/participants', 'post'), [{ apiKey: ['flow-api'] }]);
+  t.same(security('/events', 'post'), [{ apiKey: ['events'] }], 'a module route');
+  t.same(security('/metrics', 'get'), [{ apiKey: ['reports'] }]);
+  t.same(security('/healthz', 'get'), [], 'open');
+  t.same(security('/webhooks/twilio', 'post'), [], 'a webhook checks its provider signature instead');
+  const missing = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).filter(([, op]) => op.security === undefined).map(([m]) => `${m} ${path}`));
+  t.same(missing, [], 'no operation leaves it unsaid');
 });
 
 t.test('/docs: the browsable page, open', async (t) => {

@@ -43,7 +43,7 @@ t.test('a batch: accepted and rejected people, each with the reason; the report'
     { status: 'accepted', personId: String, participantId: String },
     { status: 'accepted' },
     { status: 'rejected', reason: 'JCT_CONTACT_INVALID' },
-    { status: 'rejected', reason: 'JCT_REENTRY_DISABLED', personId: 'old' },
+    { status: 'rejected', reason: 'JCT_REENTRY_DISABLED', personId: 'old', message: 'the person was in this flow before, and it lets nobody enter twice (settings.reentry)' },
     { status: 'rejected', reason: 'JCT_VARIABLE_UNKNOWN' },
   ]);
   const ana = w.people.get(r.json.participants[0].personId)!;
@@ -53,6 +53,24 @@ t.test('a batch: accepted and rejected people, each with the reason; the report'
   t.same(report.json, r.json, 'the report is the answer, kept');
   t.equal((await call('GET', '/flows/signup/participants/report?operationId=nope')).json.error.code, 'JCT_OPERATION_UNKNOWN');
   t.equal((await call('GET', `/flows/other/participants/report?operationId=${r.json.operationId}`)).status, 404, 'another flow’s operation');
+});
+
+t.test('a full batch of 1,000 people with their profiles fits, in both request shapes', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  w.engine.save(flow('single', [pauseDays('p', 1)]));
+  w.engine.launch('single');
+  const profile = (i: number) => ({ standard: { firstName: `Person ${i}`, address: `Ilica ${i}, 10000 Zagreb, Croatia ${'.'.repeat(1500)}` } });
+  const phone = (i: number) => `+38591${3_000_000 + i}`;
+  const batch = { participants: Array.from({ length: 1000 }, (_, i) => ({ person: { phones: [phone(i)], ...profile(i) } })) };
+  t.ok(JSON.stringify(batch).length > 1.3 * 1024 * 1024, 'over the 1 MiB the other routes take');
+  const r = await call('POST', '/flows/signup/entry-points/web/participants', batch);
+  t.same([r.status, r.json.accepted], [200, 1000]);
+  const moments = { participants: Array.from({ length: 1000 }, (_, i) => ({ identifyBy: { identifier: phone(1000 + i), type: 'PHONE' }, person: { firstName: `Person ${i}`, lastName: '.'.repeat(700), address: `Ilica ${i} ${'.'.repeat(800)}` } })) };
+  const m = await call('POST', '/flows/single/participants', moments, undefined, {}, '/moments/1');
+  t.ok(JSON.stringify(moments).length > 1.3 * 1024 * 1024);
+  t.equal(m.status, 200, 'the commercial shape too');
+  const tooBig = await call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { phones: [phone(0)], standard: { address: 'x'.repeat(4 * 1024 * 1024) } } }] });
+  t.same([tooBig.status, tooBig.json.error.code], [413, 'JCT_BODY_TOO_LARGE'], 'a limit still');
 });
 
 t.test('people are found by external id; the flow URL needs a single Flow API entry point', async (t) => {

@@ -4,7 +4,7 @@
 // where it was (the number is taken, thanked, and the call ends). Likewise a Vonage voicemail:
 // the process is SIGKILLed once the recording's own event is acknowledged, and the notify that
 // follows finds the recording (recorded: thanked).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { closedPort } from '../gateway/services.js';
 import { startJunction } from './junction-process.js';
@@ -13,15 +13,14 @@ import { twilioCaller, vonageCaller } from '../ivr/callers.js';
 const OUR_NUMBER = '+14155550100'; // the example flow's Inbound Call number
 const CALLER = '+14155550177';
 
-t.test('a SIGKILL between two steps of a call: the next webhook continues it', async (t) => {
+/** The environment of a process on a port of its own and the test's data folder, with `secrets` for the voice platform. */
+async function callEnv(t: Test, secrets: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
   const port = await closedPort();
-  const env = {
-    ...process.env,
-    JUNCTION_PORT: String(port),
-    JUNCTION_HOST: '127.0.0.1',
-    JUNCTION_DATA_DIR: t.testdir(),
-    JUNCTION_TWILIO_VOICE_AUTH_TOKEN: 'twilio-test-token',
-  };
+  return { ...process.env, JUNCTION_PORT: String(port), JUNCTION_HOST: '127.0.0.1', JUNCTION_DATA_DIR: t.testdir(), ...secrets };
+}
+
+t.test('a SIGKILL between two steps of a call: the next webhook continues it', async (t) => {
+  const env = await callEnv(t, { JUNCTION_TWILIO_VOICE_AUTH_TOKEN: 'twilio-test-token' });
   const first = startJunction(env);
   const origin = await first.address;
   const caller = twilioCaller(origin);
@@ -40,14 +39,7 @@ t.test('a SIGKILL between two steps of a call: the next webhook continues it', a
 });
 
 t.test("a SIGKILL between a Vonage recording's event and the next webhook: the recording is kept", async (t) => {
-  const port = await closedPort();
-  const env = {
-    ...process.env,
-    JUNCTION_PORT: String(port),
-    JUNCTION_HOST: '127.0.0.1',
-    JUNCTION_DATA_DIR: t.testdir(),
-    JUNCTION_VONAGE_VOICE_SIGNATURE_SECRET: 'vonage-test-signature-secret',
-  };
+  const env = await callEnv(t, { JUNCTION_VONAGE_VOICE_SIGNATURE_SECRET: 'vonage-test-signature-secret' });
   const first = startJunction(env);
   const origin = await first.address;
   const caller = vonageCaller(origin);

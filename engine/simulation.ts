@@ -130,7 +130,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   refuseBeforeStart(start, input.until, events);
   const clock = new VirtualClock(start);
   const people = new MemoryPeopleStore(clock);
-  loadPeople(input.people ?? {}, people, timeZone);
+  loadPeople(input.people ?? {}, people); // segment rules in UTC, as `junction start` reads them
   const reports = new Map<string, ParticipantReport>();
   const lastSent = new Map<string, string>();
   const rejected: SimulationReport['rejected'] = [];

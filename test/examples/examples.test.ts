@@ -68,7 +68,7 @@ t.test('re-engagement: VIP offer, A/B offers, won back, opted out, and a real-ti
   t.match(pathOf(r, 'liam').slice(-2), ['do-not-contact', 'do-not-contact.next.exit']);
   t.match(pathOf(r, 'sofia').slice(-2), ['unresponsive', 'unresponsive.next.exit']);
   const noah = r.participants.find((p) => p.personId === 'noah')!;
-  t.equal(new Date(noah.path[0]!.at).toISOString(), '2026-03-21T09:01:00.000Z', 'entered when time made him lapsed: 60 New York days after his last purchase, on the minute');
+  t.equal(new Date(noah.path[0]!.at).toISOString(), '2026-03-21T10:01:00.000Z', 'entered when time made him lapsed: 60 days after his last purchase (segments are read in UTC), on the minute');
   t.equal(pathOf(r, 'grace').length, 0, 'never lapsed');
   t.equal(r.metrics.profilesInFlow, 4);
   t.equal(r.metrics.goalPerformers, 1);

@@ -40,7 +40,7 @@ export function coerceValue(type: ValueType, raw: unknown): Coerced {
     case 'boolean':
       return toBoolean(raw);
     case 'text':
-      return typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean'
+      return typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw)) || typeof raw === 'boolean'
         ? { ok: true, value: String(raw) }
         : fail(raw, type);
     case 'decimal':

@@ -22,3 +22,10 @@ t.test('a datetime names a day and an hour that exist: none is rolled over into 
   }
   t.same(coerceValue('datetime', '2028-02-29T09:00:00+01:00'), { ok: true, value: '2028-02-29T08:00:00.000Z' }, 'a leap day');
 });
+
+t.test('text takes text, finite numbers and true/false as written, nothing else', async (t) => {
+  t.same(coerceValue('text', 10001), { ok: true, value: '10001' });
+  t.same(coerceValue('text', false), { ok: true, value: 'false' });
+  for (const raw of [Infinity, -Infinity, NaN]) t.same(coerceValue('text', raw), { ok: false, message: `${String(raw)} is not a valid text` }, `${String(raw)} (1e400 in JSON) is no text`);
+  t.equal(coerceValue('text', { a: 1 }).ok, false);
+});

@@ -52,7 +52,7 @@ const turns = async (count: number): Promise<void> => {
 const settle = async (clock: VirtualClock): Promise<void> => {
   for (let i = 0; i < 3; i++) {
     clock.advance(0);
-    await turns(3);
+    await turns(15);
   }
 };
 
@@ -110,7 +110,7 @@ t.test('a pass over many people runs a slice at a time and takes everyone in', a
   clock.advanceTo('2026-03-03T00:00:00Z');
   const first = [...n.people.segmentMembers('lapsed')].length;
   t.ok(first > 0 && first < 25_000, `the first slice at once (${first}), the rest later`);
-  await turns(3);
+  await turns(15);
   t.equal([...n.people.segmentMembers('lapsed')].length, 25_000);
   await n.engine.close();
 });

@@ -751,7 +751,12 @@ export class Engine {
   }
 
   private countRefusal(kind: string, err: unknown): void {
-    const key = `${kind} ${err instanceof JunctionError ? err.code : 'JCT_INTERNAL'}`;
+    this.countRefused(kind, err instanceof JunctionError ? err.code : 'JCT_INTERNAL');
+  }
+
+  /** Counts an input refused, or passed over without a word to its sender, by kind and code (the metric of refused inputs). */
+  private countRefused(kind: string, code: string): void {
+    const key = `${kind} ${code}`;
     this.refusals.set(key, (this.refusals.get(key) ?? 0) + 1);
   }
 
@@ -1295,7 +1300,10 @@ export class Engine {
       const person = def.person?.(input);
       if (!person) return { entered: false, reason: 'JCT_PERSON_UNKNOWN' };
       // A sender that cannot be a contact (a short code, an alphanumeric sender id) starts nothing; refusing it would refuse the webhook's other messages too.
-      if (![...(person.phones ?? []), ...(person.emails ?? [])].every((c) => normalizeContact(c))) return { entered: false, reason: 'JCT_CONTACT_INVALID' };
+      if (![...(person.phones ?? []), ...(person.emails ?? [])].every((c) => normalizeContact(c))) {
+        this.countRefused(input.kind, 'JCT_CONTACT_INVALID'); // answered as taken, counted so that operators see it
+        return { entered: false, reason: 'JCT_CONTACT_INVALID' };
+      }
       this.people.upsert({ ...person, id: personId });
     }
     return this.admit(part, live, live.flow.indexOf.get(hit.entry.node)!, personId, hit.vars, undefined, undefined, input);

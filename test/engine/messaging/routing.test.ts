@@ -165,6 +165,7 @@ t.test('a keyword from a sender that cannot be a contact (a short code) starts n
   await w.engine.idle();
   t.equal(w.sent.length, 0);
   t.equal(w.people.size(), 0, 'no profile');
+  t.same([...w.engine.refusedInputs], [['message.inbound JCT_CONTACT_INVALID', 1]], 'counted, for the metric of refused inputs');
 });
 
 t.test('a send from a sender no provider lists fails, naming the sender and the setting', async (t) => {

@@ -105,13 +105,18 @@ export const CALL_STATUSES: Readonly<Record<VoiceProvider, Readonly<Record<strin
 export const FORWARD_STATUSES: Readonly<Record<'twilio' | 'vonage' | 'plivo' | 'jambonz', Readonly<Record<string, ForwardStatus>>>> = {
   // <Dial action>: DialCallStatus (TeXML sends the same)
   twilio: { answered: 'answered', completed: 'completed', busy: 'busy', 'no-answer': 'no-answer', failed: 'failed', canceled: 'failed' },
-  // connect eventUrl: the other leg's status events
-  vonage: { answered: 'answered', completed: 'completed', disconnected: 'completed', busy: 'busy', unanswered: 'no-answer', timeout: 'no-answer', failed: 'failed', rejected: 'failed', cancelled: 'failed' },
+  // connect eventUrl: the other leg's status events (its `answered` is no outcome: see FORWARD_PENDING)
+  vonage: { completed: 'completed', disconnected: 'completed', busy: 'busy', unanswered: 'no-answer', timeout: 'no-answer', failed: 'failed', rejected: 'failed', cancelled: 'failed' },
   // <Dial action>: DialStatus
   plivo: { answer: 'answered', answered: 'answered', completed: 'completed', busy: 'busy', timeout: 'no-answer', 'no-answer': 'no-answer', failed: 'failed', cancel: 'failed' },
   // dial actionHook: dial_call_status
   jambonz: { 'in-progress': 'answered', completed: 'completed', busy: 'busy', 'no-answer': 'no-answer', failed: 'failed', canceled: 'failed' },
 };
 
-/** Vonage's forward events that are not an outcome yet (the other leg is being set up). */
-export const FORWARD_PENDING: ReadonlySet<string> = new Set(['started', 'ringing']);
+/**
+ * Vonage's forward events that are not an outcome yet: the other leg is being set up, or it
+ * answered and the calls are connected (the forward's outcome is when that call ends, as on
+ * the other platforms; answering the `answered` event with the next steps' NCCO would run them
+ * during the conversation).
+ */
+export const FORWARD_PENDING: ReadonlySet<string> = new Set(['started', 'ringing', 'answered']);

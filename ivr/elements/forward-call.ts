@@ -9,10 +9,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
 import { normalizePhone } from '../../engine/people/contacts.js';
 import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
-import { attemptOf, callEnded, hookOf } from '../call.js';
+import { attemptOf, callEnded, hookOf, type CallWebhook } from '../call.js';
 import type { ForwardStatus } from '../call-event.js';
 import type { Forward, ForwardTarget } from '../instructions.js';
-import { afterHangUp, answer, DEFAULT_RING_S, requireCall, RingTimeout, waitForCall } from './in-call.js';
+import { afterHangUp, answer, DEFAULT_RING_S, forgetKept, KEPT, requireCall, RingTimeout, waitForCall } from './in-call.js';
 
 const Config = Type.Object(
   {
@@ -51,9 +51,14 @@ export default defineElement<Config, Prepared>({
   branches: () => ['answered', 'busy', 'noAnswer', 'failed'],
   waits: true,
   compile,
-  execute: (p, run) => (answer(run, { ...p.forward, hook: hookOf(p.id, 0, run) }) ? waitForCall(run, (p.forward.ringTimeout + LONGEST_BRIDGE_S) * 1000) : EXIT),
+  execute: start,
   resume,
 });
+
+function start(p: Prepared, run: RunContext): Outcome {
+  forgetKept(run, KEPT.hungUp);
+  return answer(run, { ...p.forward, hook: hookOf(p.id, 0, run) }) ? waitForCall(run, (p.forward.ringTimeout + LONGEST_BRIDGE_S) * 1000) : EXIT;
+}
 
 function compile(config: Config, ctx: CompileContext): Prepared {
   requireCall(ctx);
@@ -73,7 +78,14 @@ function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined
   if (input.kind === 'timer') return EXIT;
   if (input.kind !== 'call') return undefined;
   const forward = input.event.forward;
-  if (attemptOf(input.hook, p.id) === undefined || !forward) return callEnded(input) ? afterHangUp(run, input, OUTCOME_AFTER_HANG_UP_MS) : undefined;
+  if (attemptOf(input.hook, p.id) === undefined || !forward) return callEnded(input) ? hungUp(run, input) : undefined;
   const branch = BRANCH_OF[forward.status];
-  return callEnded(input) && branch !== ANSWERED ? EXIT : branch; // a caller gone before anyone answered
+  const callerGone = callEnded(input) || run.vars[KEPT.hungUp] === true; // Vonage's forward events do not say the caller is gone
+  return callerGone && branch !== ANSWERED ? EXIT : branch; // a caller gone before anyone answered
+}
+
+/** The caller hung up: the forward's outcome may still come (see OUTCOME_AFTER_HANG_UP_MS); remembered for it. */
+function hungUp(run: RunContext, call: CallWebhook): Outcome {
+  run.setVar(KEPT.hungUp, true);
+  return afterHangUp(run, call, OUTCOME_AFTER_HANG_UP_MS);
 }

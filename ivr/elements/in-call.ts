@@ -157,7 +157,7 @@ export const KEPT = {
   hook: '~hook',
   /** What a recording reported before the element's next webhook: `[url, seconds or null]`, or `[]` for nothing recorded (a record). */
   recording: '~recording',
-  /** The call ended while a recording was still to come (a record). */
+  /** The call ended while a recording (a record) or a forward's outcome (a forward) was still to come. */
   hungUp: '~hungUp',
 } as const;
 

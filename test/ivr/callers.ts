@@ -322,9 +322,10 @@ export const vonageCaller: MakeCaller = (origin, now = Date.now) => {
       if ('forward' in o) {
         // the other leg's events on the connect's eventUrl: set-up first, then its outcome
         const other = { from: bare(to), to: '14155550111', uuid: `${callId}-other`, conversation_uuid: callId, direction: 'outbound' };
-        for (const status of ['started', 'ringing']) await expectStatus(event(url, { ...other, status }), 204); // nothing to run yet
-        const outcome = { completed: 'answered', busy: 'busy', 'no-answer': 'unanswered', failed: 'failed' }[o.forward];
-        return turnOf(event(url, { ...other, status: outcome }), nccoTurn);
+        const setUp = o.forward === 'completed' ? ['started', 'ringing', 'answered'] : ['started', 'ringing'];
+        for (const status of setUp) await expectStatus(event(url, { ...other, status }), 204); // nothing to run yet, nor while connected
+        const outcome = { completed: 'completed', busy: 'busy', 'no-answer': 'unanswered', failed: 'failed' }[o.forward];
+        return turnOf(event(url, { ...other, status: outcome, ...(o.forward === 'completed' ? { duration: '30' } : {}) }), nccoTurn);
       }
       if ('recording' in o) {
         // the record event (no from, to or leg uuid; its answer is not run), then the notify after the record

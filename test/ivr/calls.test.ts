@@ -1,8 +1,8 @@
 // Complete IVR dialogs through the real server on loopback, for every scripted caller
 // (callers.ts), through the menu of menu.ts: a menu, a wrong key then the right one, a PIN ended
 // by "#", silence until "no input" after two re-prompts, a forward that is busy then a
-// voicemail recording, a caller who hangs up in the middle of the menu, and status callbacks
-// that arrive before the call's first webhook. The engine runs on a virtual clock; the session
+// voicemail recording, a forward answered then ended, a caller who hangs up while it rings or
+// in the middle of the menu, and status callbacks that arrive before the call's first webhook. The engine runs on a virtual clock; the session
 // expires when the provider stops calling back.
 import t, { type Test } from 'tap';
 import type { World } from '../engine/helpers.js';
@@ -37,6 +37,8 @@ const MENU = 'the menu, a wrong key, then support and a PIN ended by #';
 const SILENCE = 'silence until no input, after two re-prompts';
 const VOICEMAIL = 'sales is busy: a voicemail is recorded';
 const HANG_UP = 'a caller who hangs up mid-menu ends the journey';
+const CONNECTED = 'an answered forward goes on when the forwarded call ends, not when it is answered';
+const HANG_UP_RINGING = 'a caller who hangs up while the forward rings ends the journey, whatever outcome comes after';
 const HANG_UP_RECORDING = 'a caller who hangs up while recording still leaves the voicemail';
 const EARLY_STATUS = 'status callbacks before the first webhook start nothing; the first webhook starts the flow';
 const RETRY = 'a retried webhook gets the same answer and changes nothing';
@@ -89,6 +91,24 @@ for (const makeCaller of CALLERS) {
       t.equal(record.waits?.kind, 'record');
       const done = await reply(record, c.id, { recording: 'https://rec.example.com/r1.mp3', seconds: 7 });
       t.same(done, { said: ['Thank you .'], hangup: true });
+    });
+
+    await dialog(CONNECTED, async (t) => {
+      const c = call();
+      const forward = await reply(await c.start(), c.id, { digits: '1' });
+      const done = await reply(forward, c.id, { forward: 'completed' });
+      t.same(done, { said: [], hangup: true }, 'the answered branch ends the call');
+      t.same(w.engine.journeysOf(w.people.findByContact(CALLER)!.id), [], 'the journey is over');
+    });
+
+    await dialog(HANG_UP_RINGING, async (t) => {
+      const c = call();
+      const forward = await reply(await c.start(), c.id, { digits: '1' });
+      t.equal(await caller.status(c.id, CALLER, OUR_NUMBER, 'completed'), 204);
+      const person = w.people.findByContact(CALLER)!.id;
+      t.equal(w.engine.journeysOf(person).length, 1, 'the forward waits for its outcome');
+      t.same(await reply(forward, c.id, { forward: 'failed' }), { said: [], hangup: true }, 'no voicemail for a caller who is gone');
+      t.same(w.engine.journeysOf(person), [], 'the journey is over');
     });
 
     await dialog(HANG_UP_RECORDING, async (t) => {

@@ -141,8 +141,9 @@ export interface GroupCommitOptions {
    * While the store is out of reach or its disk full (a commit failed with JCT_STORE_UNAVAILABLE
    * or JCT_DISK_FULL, having written none of the batch), the batch is
    * written again with backoff, from `firstRetryMs` (default 100) up to `longestRetryMs`
-   * (default 5,000) between attempts; its callers wait up to `waitMs` (default 5,000) and are
-   * then refused, though their rows are still written once the store is back.
+   * (default 5,000) between attempts. Its callers wait up to `waitMs` (default 5,000) from the
+   * batch's first attempt, failing or hanging, and are then refused (the store taken as out of
+   * reach), though their rows are still written once the store is back.
    */
   firstRetryMs?: number;
   longestRetryMs?: number;
@@ -351,28 +352,47 @@ export class GroupCommit {
     }
   }
 
-  /** Commits the batch, trying again while the store is out of reach (see GroupCommitOptions). */
+  /**
+   * Commits the batch, trying again while the store is out of reach (see GroupCommitOptions). A
+   * batch not written within waitMs, whether its commits fail or hang (a table locked, a server
+   * gone silent until the statement timeout), has its callers refused and input refused until
+   * it is written.
+   */
   private async commitUntilWritten(batch: Batch, rows: number, waiting: Deferred | undefined): Promise<void> {
-    for (let delay = this.retry.first; ; delay = Math.min(2 * delay, this.retry.longest)) {
-      try {
-        const started = performance.now();
-        await this.backend.commit(batch);
-        this.batches++;
-        this.rows += rows;
-        for (const observe of this.observers) observe(rows, performance.now() - started);
-        if (this.down) this.storeChanged(false, undefined);
-        return;
-      } catch (err) {
-        if (!retryable(err) || this.closing) throw err;
-        if (!this.down) this.storeChanged(true, err, waiting);
-        await sleep(delay);
+    let lastError: unknown;
+    const late = setTimeout(() => this.late(waiting, lastError), this.retry.waitMs);
+    late.unref();
+    try {
+      for (let delay = this.retry.first; ; delay = Math.min(2 * delay, this.retry.longest)) {
+        try {
+          const started = performance.now();
+          await this.backend.commit(batch);
+          this.batches++;
+          this.rows += rows;
+          for (const observe of this.observers) observe(rows, performance.now() - started);
+          if (this.down) this.storeChanged(false, undefined);
+          return;
+        } catch (err) {
+          if (!retryable(err) || this.closing) throw err;
+          lastError = err;
+          if (!this.down) this.storeChanged(true, err);
+          await sleep(delay);
+        }
       }
+    } finally {
+      clearTimeout(late);
     }
   }
 
-  private storeChanged(down: boolean, err: unknown, waiting?: Deferred): void {
+  /** The batch in progress is still not written after waitMs: its callers are refused, though its rows are written once the store takes them. */
+  private late(waiting: Deferred | undefined, lastError: unknown): void {
+    const err = lastError ?? new JunctionError('JCT_STORE_UNAVAILABLE', `the store has not finished writing a batch in ${this.retry.waitMs} ms`);
+    if (!this.down) this.storeChanged(true, err);
+    waiting?.reject(err);
+  }
+
+  private storeChanged(down: boolean, err: unknown): void {
     this.down = down;
-    if (waiting) setTimeout(() => waiting.reject(err), this.retry.waitMs).unref();
     this.onStoreChange?.(err);
   }
 }

@@ -5,7 +5,9 @@
 // which is kept in PostgreSQL when the store has it, else in Redis (acquireLease). The server
 // stores' modules (and their clients, pg and ioredis) are imported only when configured.
 // A server store that cannot be reached at start is tried again with backoff (one line logged
-// per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error.
+// per attempt, no stack trace) for storeStartTimeoutS, then start gives up with its error; a
+// PostgreSQL that answers that the database does not exist or refuses the role or password is
+// not tried again: no wait mends that.
 // Once a store with Redis is open, a Redis that is not persistent or evicts keys is warned of,
 // once (engine/store/redis-settings.ts).
 // API keys are kept with the state: in keys.db beside the embedded store, in the server store
@@ -34,6 +36,8 @@ interface Logger {
 }
 
 const FIRST_RETRY_MS = 500;
+/** PostgreSQL's answers (SQLSTATE) that no retry mends: no such database, a role or password refused. */
+const FOR_GOOD = new Set(['3D000', '28000', '28P01']);
 const LONGEST_RETRY_MS = 10_000;
 
 /** The store the configuration chooses. */
@@ -182,7 +186,7 @@ async function retried<T>(
       return await open();
     } catch (err) {
       const e = toJunctionError(err, 'JCT_STORE_UNAVAILABLE');
-      if (e.code !== 'JCT_STORE_UNAVAILABLE' || Date.now() + delay > until) throw e;
+      if (e.code !== 'JCT_STORE_UNAVAILABLE' || FOR_GOOD.has(String(e.details?.['cause'])) || Date.now() + delay > until) throw e;
       told?.logger.warn({ code: e.code, store: told.name, retryInMs: delay }, `the store cannot be reached yet: ${e.message}`);
       await wait(delay);
     }

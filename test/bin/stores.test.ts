@@ -2,7 +2,8 @@
 // Redis alone (JUNCTION_STORE=redis, REDIS_URL). A participant added through the Flow API is
 // there after a SIGKILL and a restart; a Redis that is not persistent is warned of once at start; `junction migrate` brings a schema up to date; a store
 // that cannot be reached at start is tried again, said in one line without its password, and
-// start gives up with exit code 2 after JUNCTION_STORE_START_TIMEOUT_S.
+// start gives up with exit code 2 after JUNCTION_STORE_START_TIMEOUT_S, or at once when
+// PostgreSQL answers that the database does not exist.
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
@@ -77,6 +78,15 @@ t.test('a store out of reach at start: retried, said plainly, then exit 2 (an er
   const port = await closedPort();
   const env = { ...base(t), DATABASE_URL: `postgres://postgres:very-secret-pw@127.0.0.1:${port}/test`, JUNCTION_STORE_START_TIMEOUT_S: '1' };
   await outOfReach(t, env, 'very-secret-pw');
+});
+
+t.test('a PostgreSQL that says the database does not exist is not tried again: exit 2 at once, saying so', { skip: await unlessPostgres(t) }, async (t) => {
+  const p = startJunction({ ...base(t), DATABASE_URL: PG_URL.replace(/\/[^/]*$/, '/jct_no_such_database'), JUNCTION_STORE_START_TIMEOUT_S: '60' });
+  const started = Date.now();
+  await t.rejects(p.address, /JCT_STORE_UNAVAILABLE.*database "jct_no_such_database" does not exist/);
+  t.equal(p.child.exitCode ?? ((await once(p.child, 'exit')) as [number])[0], 2);
+  t.ok(Date.now() - started < 30_000, 'long before the 60 s a server out of reach is waited for');
+  t.same(p.logs.filter((l) => l['level'] === 40 && l['code'] === 'JCT_STORE_UNAVAILABLE'), [], 'no retry');
 });
 
 t.test('a password given as a query parameter is shown nowhere either: configuration line, retries, error', async (t) => {

@@ -198,6 +198,8 @@ export interface RouteContext {
   readonly settings: Settings;
   /** The person key of a profile input: its id, the owner of one of its contacts, or a new id. */
   personKey(person: PersonInput): string;
+  /** The id of the person who has this phone (any format) or email; undefined when nobody has it. */
+  owner(contact: string): string | undefined;
   /** An effect's reference (EffectResult.refs), while it is kept: whose it is and what was kept with it. */
   reference(key: string): Reference | undefined;
   /** The engine's clock. */

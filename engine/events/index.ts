@@ -4,7 +4,8 @@
 // a batch of up to 1,000 ({ "events": [...] }); each names its person by id, phone or email. A batch refuses only its
 // bad items, each with its code, and takes the rest. A phone or email that is not one is refused
 // (JCT_CONTACT_INVALID), and so is a time that does not exist, such as 31 November or 24:00
-// (JCT_EVENT_TIME); an event for an unknown person is refused (JCT_PERSON_UNKNOWN, naming
+// (JCT_EVENT_TIME), and an id given with a phone or email of someone else (JCT_PERSON_MISMATCH);
+// an event for an unknown person is refused (JCT_PERSON_UNKNOWN, naming
 // the id or contact given) unless the module setting `createPeople` is on: the profile is then
 // created with the phone or email given. The engine types the properties against the event's
 // definition and keeps the event in the person's history.
@@ -55,6 +56,7 @@ type ItemResult = { accepted: true; personId: string; delivered: number } | { ac
 
 async function ingest(item: EventItem, ctx: RouteContext): Promise<ItemResult> {
   const person = personOf(item);
+  requireOnePerson(item.person, ctx);
   const personKey = ctx.personKey(person);
   const at = item.at === undefined ? ctx.now() : instantOf(item.at, item.name);
   const create = ctx.settings['createPeople'] === true && (person.phones ?? person.emails) !== undefined;
@@ -77,6 +79,17 @@ function personOf(item: EventItem): PersonInput {
   if (phone !== undefined) requirePhone(phone);
   if (email !== undefined) requireEmail(email);
   return { ...(id === undefined ? {} : { id }), ...(phone === undefined ? {} : { phones: [phone] }), ...(email === undefined ? {} : { emails: [email] }) };
+}
+
+/** An event naming an id and a phone or email of someone else is refused: which of the two people it is about cannot be told. */
+function requireOnePerson({ id, phone, email }: EventItem['person'], ctx: RouteContext): void {
+  if (id === undefined) return;
+  for (const contact of [phone, email]) {
+    const owner = contact === undefined ? undefined : ctx.owner(contact);
+    if (owner !== undefined && owner !== id) {
+      throw new JunctionError('JCT_PERSON_MISMATCH', `"${contact!}" belongs to person "${owner}", not to "${id}": name one person`, { personId: id, owner });
+    }
+  }
 }
 
 /** An unknown person the event named by phone or email is reported by those, not by the id made up for them. */

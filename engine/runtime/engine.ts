@@ -310,6 +310,7 @@ export class Engine {
       settings,
       submit: (personKey, input) => this.submit(personKey, input),
       personKey: (person) => this.personKey(person),
+      owner: (contact) => this.people.findByContact(contact)?.id,
       reference: (key) => this.reference(key),
       now: () => this.clock.now(),
     };

@@ -97,6 +97,19 @@ t.test('an unknown person named by a contact is refused naming that contact, not
   t.match(byId.json().error.message, /^no person with id "nobody"/, 'an id given is named as it is');
 });
 
+t.test('an id and a contact of someone else: refused, since which person is meant cannot be told', async (t) => {
+  const { w, app } = shop();
+  w.people.upsert({ id: 'ben', phones: ['+385917654321'] });
+  const r = await post(app, { person: { id: 'ben', email: 'ana@shop.example' }, name: 'addToCart', properties: { itemId: 'A-1', price: 1 } });
+  t.equal(r.statusCode, 400);
+  t.same(r.json().error, { code: 'JCT_PERSON_MISMATCH', message: '"ana@shop.example" belongs to person "ana", not to "ben": name one person', details: { personId: 'ben', owner: 'ana' } });
+  t.equal([...w.engine.participantsOf('cart', 1)].length, 0, 'nothing recorded');
+  const same = await post(app, { person: { id: 'ana', phone: '+385 91 123 4567' }, name: 'addToCart', properties: { itemId: 'A-1', price: 1 } });
+  t.equal(same.statusCode, 202, 'an id and its own phone, in any format');
+  const unknown = await post(app, { person: { id: 'ben', email: 'new@shop.example' }, name: 'addToCart', properties: { itemId: 'A-2', price: 1 } });
+  t.equal(unknown.statusCode, 202, 'a contact nobody has: the id decides');
+});
+
 t.test('a batch with one bad item: 200, the others taken, one result per item in order', async (t) => {
   const { w, app } = shop();
   const r = await post(app, {

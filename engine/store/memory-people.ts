@@ -449,7 +449,7 @@ export class MemoryPeopleStore implements PeopleStore {
   private recheck(person: Person, segments: readonly Segment[], at: number): void {
     for (const segment of segments) {
       const joined = testRule(segment.definition, person, at);
-      segment.due?.set(person.id, segment.definition.rule!.nextChange!(person, at));
+      indexMoment(segment, person, at);
       if (joined === segment.members.has(person.id)) continue;
       moveSegments(person.id, [{ segment, joined }]);
       this.emit({ personId: person.id, kind: joined ? 'segmentJoined' : 'segmentLeft', segmentId: segment.definition.id });
@@ -458,7 +458,7 @@ export class MemoryPeopleStore implements PeopleStore {
 
   /** Indexes the next moment at which time alone may change the person's membership, for the segments that track each person's. */
   private indexMoments(person: Person, now: number): void {
-    for (const segment of this.timed) segment.due?.set(person.id, segment.definition.rule!.nextChange!(person, now));
+    for (const segment of this.timed) indexMoment(segment, person, now);
   }
 
   /** Real-time segments whose membership this version of the person changes. */
@@ -528,6 +528,11 @@ export class MemoryPeopleStore implements PeopleStore {
 function lastTested(person: Person, checkedAt: number): number {
   const modified = Date.parse(String(person.standard.modifiedAt));
   return Number.isNaN(modified) ? checkedAt : Math.max(checkedAt, modified);
+}
+
+/** Keeps, for a segment that tracks each person's moment, the person's next one after `now`. */
+function indexMoment(segment: Segment, person: Person, now: number): void {
+  segment.due?.set(person.id, segment.definition.rule!.nextChange!(person, now));
 }
 
 /** How a real-time rule follows the clock from `now`: everyone at its next midnight, or each person at their own moment (everyone first). */

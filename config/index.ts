@@ -30,6 +30,12 @@ export const ConfigSchema = Type.Object(
       default: 7,
       description: "How long a sent message is remembered for its delivery reports, replies and clicks (about 200 bytes of memory per message sent)",
     }),
+    timeZone: Type.String({
+      default: 'UTC',
+      minLength: 1,
+      description:
+        "The workspace's IANA time zone, e.g. Europe/Zagreb: flows that name none in their settings, and the segment rules of the people file and the API, read dates and times in it (is today, days ago, schedules)",
+    }),
     eventRetentionDays: Type.Number({
       minimum: 1,
       maximum: 3650,
@@ -116,6 +122,7 @@ export const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_DEDUP_HOURS: 'dedupHours',
   JUNCTION_REFERENCE_DAYS: 'referenceDays',
   JUNCTION_EVENT_RETENTION_DAYS: 'eventRetentionDays',
+  JUNCTION_TIME_ZONE: 'timeZone',
   JUNCTION_ADMIN_KEY: 'adminKey',
   JUNCTION_RATE_LIMIT_PER_SECOND: 'rateLimitPerSecond',
   JUNCTION_TRUST_PROXY: 'trustProxy',
@@ -193,7 +200,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfi
   }
   const merged = Value.Default(ConfigSchema, { ...fromFile, ...fromEnv }) as JunctionConfig;
   const problems = [...Value.Errors(ConfigSchema, merged)].map((e) => ({ code: 'JCT_CONFIG_INVALID', path: `$${e.path.replace(/\//g, '.')}`, message: problemMessage(e) + setBy(e.path, env) }));
-  if (problems.length === 0) problems.push(...trustProblems(merged.trustProxy));
+  if (problems.length === 0) {
+    const checked = [...trustProblems(merged.trustProxy), ...timeZoneProblems(merged.timeZone)];
+    problems.push(...checked.map((p) => ({ ...p, message: p.message + setBy(p.path.replace('$.', '/'), env) })));
+  }
   if (problems.length > 0) {
     const list = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
     throw new ConfigError(`configuration is invalid: ${list}`, { problems });
@@ -216,6 +226,16 @@ function inFolderOf(file: string, settings: Record<string, unknown>): Record<str
     if (typeof value === 'string' && value !== '' && !isAbsolute(value)) resolved[key] = resolve(dirname(file), value);
   }
   return resolved;
+}
+
+/** The time zone must be one the runtime knows (any case: the engine makes it canonical). */
+function timeZoneProblems(value: string): Array<{ code: string; path: string; message: string }> {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return [];
+  } catch {
+    return [{ code: 'JCT_CONFIG_INVALID', path: '$.timeZone', message: `unknown time zone "${value}"; use an IANA name such as Europe/Zagreb or UTC` }];
+  }
 }
 
 /** The names trustProxy takes besides addresses and ranges (Fastify's proxy-addr knows them). */

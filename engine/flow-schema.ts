@@ -76,7 +76,7 @@ export const ScheduleSchema = Type.Object(
 
 export const SettingsSchema = Type.Object(
   {
-    timeZone: Type.Optional(Type.String({ default: 'UTC', description: 'IANA time zone, e.g. Europe/Zagreb, in any case: europe/zagreb is read as Europe/Zagreb' })),
+    timeZone: Type.Optional(Type.String({ description: "IANA time zone, e.g. Europe/Zagreb, in any case: europe/zagreb is read as Europe/Zagreb; without one, the workspace's (JUNCTION_TIME_ZONE, UTC unless set)" })),
     reentry: Type.Optional(ReentrySchema),
     schedule: Type.Optional(ScheduleSchema),
     goal: Type.Optional(Type.Object({ event: Type.String({ minLength: 1 }) }, { additionalProperties: false, description: '{ "event": NAME }: the event that counts as reaching the goal' })),

@@ -118,19 +118,22 @@ export interface SimulationInput {
   start?: number;
   /** Epoch ms to run until; default: when nothing is left to happen, at most 2 years on. */
   until?: number;
+  /** The workspace's time zone, as `junction start` is configured (JUNCTION_TIME_ZONE). Default UTC. */
+  timeZone?: string;
 }
 
 const DEFAULT_START = Date.UTC(2026, 0, 1);
 const HORIZON = 2 * 366 * 24 * 3600 * 1000;
 
 export async function simulate(input: SimulationInput): Promise<SimulationReport> {
-  const timeZone = flowTimeZone(input.flow);
+  const timeZone = flowTimeZone(input.flow, input.timeZone);
   const events = readTimeline(input.events ?? [], timeZone);
   const start = input.start ?? events[0]?.time ?? DEFAULT_START;
   refuseBeforeStart(start, input.until, events);
   const clock = new VirtualClock(start);
   const people = new MemoryPeopleStore(clock);
-  loadPeople(input.people ?? {}, people); // segment rules in UTC, as `junction start` reads them
+  const workspaceZone = flowTimeZone({}, input.timeZone);
+  loadPeople(input.people ?? {}, people, workspaceZone); // segment rules as `junction start` reads them
   const reports = new Map<string, ParticipantReport>();
   const lastSent = new Map<string, string>();
   const rejected: SimulationReport['rejected'] = [];
@@ -138,6 +141,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
     clock,
     people,
     registry: simulated(input.registry, lastSent),
+    timeZone: workspaceZone,
     // Flow API refusals are the timeline's own: apply() reports them, with the person as the timeline names them.
     onEntryRefused: (r) => {
       if (r.entryType !== 'flowApi') rejected.push({ at: r.at, person: r.personId, reason: r.reason });
@@ -325,9 +329,9 @@ function readTimeline(raw: readonly unknown[], timeZone: string): Array<{ time: 
   return out.sort((a, b) => a.time - b.time);
 }
 
-/** The flow's time zone; UTC when it names none or an unknown one (the flow's validation reports that). */
-function flowTimeZone(flow: unknown): string {
-  const tz = (flow as { settings?: { timeZone?: unknown } } | null)?.settings?.timeZone;
+/** The flow's time zone, else the workspace's; UTC when it is an unknown one (the flow's validation reports that). */
+function flowTimeZone(flow: unknown, workspaceZone = 'UTC'): string {
+  const tz = (flow as { settings?: { timeZone?: unknown } } | null)?.settings?.timeZone ?? workspaceZone;
   return (typeof tz === 'string' && canonicalTimeZone(tz)) || 'UTC';
 }
 
@@ -335,6 +339,6 @@ function flowTimeZone(flow: unknown): string {
  * A time of the simulation of `flow` (a timeline's, --start, --until): an ISO 8601 date or
  * date-time, read in the flow's time zone unless it has an offset; undefined when it is none.
  */
-export function simulationTime(flow: unknown, text: string): number | undefined {
-  return parseLocalDateTime(text, flowTimeZone(flow));
+export function simulationTime(flow: unknown, text: string, workspaceZone?: string): number | undefined {
+  return parseLocalDateTime(text, flowTimeZone(flow, workspaceZone));
 }

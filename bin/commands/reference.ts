@@ -150,7 +150,7 @@ function calendarRules(): string[] {
   return [
     '## Time and the calendar',
     '',
-    "Every local time is read in the flow's time zone (`settings.timeZone`).",
+    "Every local time is read in the flow's time zone (`settings.timeZone`); a flow that names none takes the workspace's (`JUNCTION_TIME_ZONE`, UTC unless set), which segment rules also follow.",
     '',
     '- **Durations.** Seconds, minutes and hours are elapsed time. Days and weeks are calendar days that keep',
     '  the wall-clock time: 3 days after Friday 10:00 is Monday 10:00, also across a daylight-saving change',

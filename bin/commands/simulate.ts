@@ -2,6 +2,7 @@
 // runs the flow on the virtual clock and prints each participant's path (local time and UTC), the
 // people as they ended (tags, attributes, do-not-contact entries) and each element's metrics.
 import { DateTime } from 'luxon';
+import { loadConfig } from '../../config/index.js';
 import { JunctionError } from '../../engine/errors.js';
 import { simulate, simulationTime, type SimulationReport } from '../../engine/simulation.js';
 import type { Registry } from '../../engine/module.js';
@@ -16,15 +17,17 @@ export interface SimulateOptions {
   json?: boolean;
 }
 
-export async function simulateCommand(registry: Registry, flowFile: string, o: SimulateOptions, out: (line: string) => void): Promise<number> {
+export async function simulateCommand(registry: Registry, flowFile: string, o: SimulateOptions, out: (line: string) => void, env = process.env): Promise<number> {
   const flow = readJson(flowFile);
+  const { timeZone } = loadConfig(env); // the workspace's, as JUNCTION_TIME_ZONE sets it for `junction start`
   const report = await simulate({
     registry,
     flow,
+    timeZone,
     people: peopleOf(flowFile, o.people),
     events: o.events ? readJsonLines(o.events) : undefined,
-    start: o.start === undefined ? undefined : instant(flow, o.start, '--start'),
-    until: o.until === undefined ? undefined : instant(flow, o.until, '--until'),
+    start: o.start === undefined ? undefined : instant(flow, o.start, '--start', timeZone),
+    until: o.until === undefined ? undefined : instant(flow, o.until, '--until', timeZone),
   });
   if (o.json) out(JSON.stringify(report, null, 2));
   else printReport(report, out);
@@ -38,8 +41,8 @@ function peopleOf(flowFile: string, given: string | undefined): unknown {
 }
 
 /** An option's time, read in the flow's time zone unless it has an offset. */
-function instant(flow: unknown, text: string, option: string): number {
-  const t = simulationTime(flow, text);
+function instant(flow: unknown, text: string, option: string, workspaceZone: string): number {
+  const t = simulationTime(flow, text, workspaceZone);
   if (t === undefined) throw new JunctionError('JCT_USAGE', `${option} "${text}" is not an ISO 8601 date-time (e.g. 2026-03-01T09:00, in the flow's time zone, or with Z or an offset)`);
   return t;
 }

@@ -64,6 +64,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
     referenceWindowMs: config.referenceDays * 86_400_000,
     eventRetentionMs: config.eventRetentionDays * 86_400_000,
     templates: builtInTemplates(),
+    timeZone: config.timeZone,
   });
   /** What is open, closed in this order when Junction stops or its start fails (serveStore puts the app and listeners first). */
   const closers: Closer[] = [() => engine.close(), () => backend.close(), () => owned?.lease.release(), () => opening.close()];
@@ -127,7 +128,7 @@ interface Serving {
  */
 async function serveStore(config: JunctionConfig, engine: Engine, backend: JournalBackend, people: MemoryPeopleStore, { logger, opening, owned, closers, commits }: Serving): Promise<void> {
   const started = performance.now();
-  if (config.people !== '') loadPeopleAtStart(config.people, people, backend.has('person'));
+  if (config.people !== '') loadPeopleAtStart(config.people, engine, backend.has('person'));
   const recovered = engine.recover(backend);
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: storeName(config) }, 'state recovered');
   if (config.flows !== '') launchFolder(engine, config.flows, logger);
@@ -235,10 +236,10 @@ function moduleSettings(registry: Registry): Record<string, Settings> {
 }
 
 /** Definitions always; the file's profiles only into an empty store (the journal's are newer). A problem names the file. */
-function loadPeopleAtStart(file: string, people: MemoryPeopleStore, restored: boolean): void {
+function loadPeopleAtStart(file: string, engine: Engine, restored: boolean): void {
   const doc = readJson(file) as Record<string, unknown>;
   try {
-    loadPeople(restored ? { ...doc, people: [] } : doc, people);
+    loadPeople(restored ? { ...doc, people: [] } : doc, engine.people, engine.timeZone); // segment rules in the workspace's time zone
   } catch (err) {
     const e = toJunctionError(err, 'JCT_PEOPLE_FILE_INVALID');
     throw new JunctionError(e.code, `the people file ${file} (JUNCTION_PEOPLE): ${e.message}`, e.details);

@@ -23,12 +23,13 @@ export interface ValidateFiles {
 export function validateCommand(flowFile: string, given: ValidateFiles, out: (line: string) => void, env = process.env): number {
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
-  const peopleFile = peopleFileFor(flowFile, given.people, env);
-  if (peopleFile) loadPeople(readJson(peopleFile), people);
   const configFile = configFileFor(flowFile, given.config);
-  const registry = configFile === undefined ? assembleRegistry() : assembleRegistry(loadConfig(env, configFile), env);
+  const config = loadConfig(env, configFile); // the workspace's time zone, from the file or JUNCTION_TIME_ZONE
+  const peopleFile = peopleFileFor(flowFile, given.people, env);
+  if (peopleFile) loadPeople(readJson(peopleFile), people, config.timeZone);
+  const registry = configFile === undefined ? assembleRegistry() : assembleRegistry(config, env);
   const events = new EventCatalog(registry.events, people.events().values());
-  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog(), events, now: clock.now(), configured: configFile !== undefined });
+  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog(), events, now: clock.now(), configured: configFile !== undefined, timeZone: config.timeZone });
   const problems = result.ok ? [] : result.problems;
   if (problems.length === 0) {
     out(`${flowFile}: valid`);

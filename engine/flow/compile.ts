@@ -56,6 +56,8 @@ export interface CompileOptions {
   configured?: boolean;
   /** Codes of problems that do not fail the compile: they are listed in `tolerated` instead. */
   tolerate?: ReadonlySet<string>;
+  /** The workspace's time zone, for a flow that names none. Default UTC. */
+  timeZone?: string;
 }
 
 export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[] } | { ok: false; problems: Problem[] };
@@ -170,7 +172,7 @@ class FlowCompiler {
     this.registry = options.registry;
     this.attributes = options.attributes ?? new AttributeCatalog();
     this.events = options.events ?? new EventCatalog(this.registry.events);
-    this.timeZone = compileTimeZone(flow, report);
+    this.timeZone = compileTimeZone(flow, report, options.timeZone);
     this.variables = declaredVariables(flow, report);
     this.located = [
       ...flow.entryPoints.map((node, i) => this.locate(node, `$.entryPoints[${i}]`, true)),

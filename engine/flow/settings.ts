@@ -33,9 +33,12 @@ export interface CompiledSettings {
 
 type Report = (code: string, message: string, path: string) => void;
 
-/** The flow's time zone in its canonical spelling (see canonicalTimeZone); UTC, reported, when it is unknown. */
-export function compileTimeZone(flow: FlowDefinition, report: Report): string {
-  const tz = flow.settings?.timeZone ?? 'UTC';
+/**
+ * The flow's time zone in its canonical spelling (see canonicalTimeZone): its own, else the
+ * workspace's (`fallback`); UTC, reported, when it is unknown.
+ */
+export function compileTimeZone(flow: FlowDefinition, report: Report, fallback = 'UTC'): string {
+  const tz = flow.settings?.timeZone ?? fallback;
   const canonical = canonicalTimeZone(tz);
   if (canonical) return canonical;
   report('JCT_TIMEZONE_INVALID', `unknown time zone "${tz}"; use an IANA name such as Europe/Zagreb`, '$.settings.timeZone');

@@ -24,7 +24,7 @@ import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 import type { Channel, DoNotContactEntry } from '../person.js';
 import { GroupCommit, KeyedRows, MemoryBackend, serialise, type JournalBackend, type Table } from '../store/journal.js';
-import { addDuration } from '../calendar.js';
+import { addDuration, canonicalTimeZone } from '../calendar.js';
 import {
   isEffectWait,
   ParticipantStatus,
@@ -128,6 +128,8 @@ export interface EngineOptions {
   eventRetentionMs?: number;
   /** Built-in templates (the product's predefined flows): each takes its definition's id, name and description. */
   templates?: readonly FlowDefinition[];
+  /** The workspace's IANA time zone: flows that name none and segment rules read dates in it. Default UTC. */
+  timeZone?: string;
 }
 
 export interface EnterOptions {
@@ -179,6 +181,8 @@ export class Engine {
   private readonly operationsRunning = new Map<string, Promise<OperationReport>>();
   private readonly engagement = new Engagement();
   private readonly segmentClock: SegmentClock;
+  /** The workspace's time zone, canonical (see EngineOptions.timeZone). */
+  readonly timeZone: string;
   /** The start of the last complete segment check before a restart (recovery only). */
   private segmentsCheckedAt: number | undefined;
   private readonly templatesById: Templates;
@@ -239,6 +243,7 @@ export class Engine {
     this.referenceWindowMs = options.referenceWindowMs ?? DEFAULT_REFERENCE_WINDOW_MS;
     this.eventRetentionMs = options.eventRetentionMs ?? DEFAULT_EVENT_RETENTION_MS;
     this.templatesById = new Templates(options.templates ?? []);
+    this.timeZone = workspaceZone(options.timeZone);
     this.personRows = new KeyedRows('person', (id) => id, (id) => {
       const person = this.people.get(id); // as it is when the batch is written
       return person ? personOf(person) : null;
@@ -342,7 +347,7 @@ export class Engine {
    * kept (an event defined before keeps its properties: the merge).
    */
   define(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): unknown {
-    loadPeople({ [kind]: [item] }, this.people);
+    loadPeople({ [kind]: [item] }, this.people, this.timeZone);
     if (kind === 'segments') this.segmentClock.arm();
     const kept = kind === 'events' ? this.people.events().get(item.name!) : item; // an event keeps the properties defined before: the merge is kept
     this.journal.put('definition', `${kind}\u0000${item.id ?? item.name}`, kept);
@@ -524,7 +529,7 @@ export class Engine {
     if (!records) throw unknownFlow(flowId);
     const changes = records
       .filter((r) => r.status === 'draft' || r.status === 'scheduled' || isLive(r.status))
-      .map((record) => ({ record, to: reschedule(record.definition, schedule, isLive(record.status), `flow "${flowId}" version ${record.version}`) }));
+      .map((record) => ({ record, to: reschedule(record.definition, schedule, isLive(record.status), `flow "${flowId}" version ${record.version}`, this.timeZone) }));
     if (changes.length === 0) throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no draft and no version that is not over`);
     for (const { record, to } of changes) this.rescheduleVersion(record, to);
     this.drain();
@@ -863,7 +868,7 @@ export class Engine {
     const doc: Record<DefinitionKind, unknown[]> = { attributes: [], events: [], segments: [] };
     for (const [key, item] of rows) doc[key.slice(0, key.indexOf('\u0000')) as DefinitionKind].push(item);
     doc.segments = doc.segments.map((item) => this.withoutErased(item as { members?: unknown }));
-    loadPeople(doc, this.people);
+    loadPeople(doc, this.people, this.timeZone);
   }
 
   private withoutErased<T extends { members?: unknown }>(segment: T): T {
@@ -1682,7 +1687,7 @@ export class Engine {
   // ── versions ────────────────────────────────────────────────────────────────
 
   private compileOptions() {
-    return { registry: this.registry, attributes: this.people.catalog(), events: this.eventCatalog(), configured: true };
+    return { registry: this.registry, attributes: this.people.catalog(), events: this.eventCatalog(), configured: true, timeZone: this.timeZone };
   }
 
   private record(flowId: string): FlowRecord | undefined {
@@ -1887,6 +1892,13 @@ export class Engine {
  * The rules of a new version: none for a flow that brings its audience in only at launch (also
  * while its version is finishing), and the original version's entry points stay, with their types.
  */
+/** The workspace's time zone, canonical; an unknown one is refused (JCT_TIMEZONE_INVALID). */
+function workspaceZone(tz = 'UTC'): string {
+  const canonical = canonicalTimeZone(tz);
+  if (canonical === undefined) throw new JunctionError('JCT_TIMEZONE_INVALID', `unknown time zone "${tz}"; use an IANA name such as Europe/Zagreb`);
+  return canonical;
+}
+
 function checkNewVersion(original: CompiledFlow, next: CompiledFlow): void {
   if (!acceptsLaterEntries(original)) {
     throw new JunctionError('JCT_VERSION_NOT_ALLOWED', `flow "${original.id}" brings its audience in only at launch; duplicate it instead of creating a new version`);

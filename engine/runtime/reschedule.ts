@@ -22,8 +22,8 @@ export interface Rescheduled {
  * parse, or an end not after the start: the start asked for (even by a version that keeps its
  * own) and the start the version takes.
  */
-export function reschedule(definition: FlowDefinition, change: Schedule, started: boolean, label: string): Rescheduled {
-  const timeZone = compileTimeZone(definition, () => {}); // an invalid one is the compiler's to report: read as UTC, as it does
+export function reschedule(definition: FlowDefinition, change: Schedule, started: boolean, label: string, workspaceZone: string): Rescheduled {
+  const timeZone = compileTimeZone(definition, () => {}, workspaceZone); // an invalid one is the compiler's to report: read as UTC, as it does
   instants(change, timeZone, label, 'it starts at');
   const start = started ? definition.settings?.schedule?.start : change.start;
   const schedule: Schedule = { ...(start !== undefined && { start }), ...(change.end !== undefined && { end: change.end }) };

@@ -15,6 +15,7 @@ t.test('defaults run everything on one machine with the examples', async (t) => 
     flushMs: 2,
     dedupHours: 48,
     referenceDays: 7,
+    timeZone: 'UTC',
     eventRetentionDays: 90,
     adminKey: '',
     trustProxy: '',

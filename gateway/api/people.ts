@@ -13,7 +13,7 @@ import { ParticipantStatus, type ParticipantState, type ProfileChange } from '..
 import { PersonSchema } from '../schemas.js';
 import { AttributeSchema, EventSchema, SEGMENT_SCHEMAS } from '../../engine/people-file.js';
 import type { DefinitionKind } from '../../engine/runtime/engine.js';
-import type { ApiRoute } from './route.js';
+import { Answer, type ApiRoute } from './route.js';
 
 const PersonParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const TagParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }), tag: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -118,11 +118,14 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
   const id = (req: { params: Record<string, string> }) => req.params['id']!;
   return [
     {
-      method: 'POST', url: '/people', scope: 'people', summary: 'Create a profile, or merge into the one with the same id, external id, phone or email', schema: { body: PersonSchema }, status: 201, writes: true,
+      method: 'POST', url: '/people', scope: 'people', summary: 'Create a profile (201), or merge into the one with the same id, external id, phone or email (200)', schema: { body: PersonSchema }, status: 201, writes: true,
       handle: async (req) => {
         const input = req.body as Static<typeof PersonSchema>;
-        const receipt = await engine.submit(engine.personKey(input), { kind: 'person.upsert', person: input });
-        return personView(known(receipt.personId));
+        const key = engine.personKey(input);
+        const existed = engine.people.get(key) !== undefined;
+        const receipt = await engine.submit(key, { kind: 'person.upsert', person: input });
+        const view = personView(known(receipt.personId));
+        return existed ? new Answer(200, view) : view;
       },
     },
     {

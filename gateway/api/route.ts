@@ -16,8 +16,16 @@ export interface ApiRequest {
   readonly body: unknown;
 }
 
-/** What a handler returns: the body (status 200, or the route's `status`), or a full reply. */
+/** What a handler returns: the body (status 200, or the route's `status`), an Answer, or a full reply. */
 export type ApiAnswer = unknown;
+
+/** A body with a status other than the route's (e.g. 200 for a POST that changed what existed instead of creating). */
+export class Answer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
 
 export interface ApiRoute {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -46,6 +54,7 @@ export function mountApi(app: FastifyInstance, engine: Engine, routes: readonly 
         const answer = await route.handle(req as unknown as ApiRequest, reply);
         if (route.writes) await engine.durable();
         if (reply.sent) return reply;
+        if (answer instanceof Answer) return reply.status(answer.status).send(answer.body);
         return reply.status(route.status ?? 200).send(route.status === 204 ? undefined : answer);
       },
     });

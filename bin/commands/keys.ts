@@ -64,7 +64,7 @@ function create(keys: KeyStore, options: KeysOptions, where: string, out: (line:
   const scopes = (options.scopes ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   const { key, info } = keys.create(options.name ?? '', scopes);
   if (options.json) {
-    out(JSON.stringify({ key, ...info }));
+    out(JSON.stringify({ key, ...shown(info) }));
     return;
   }
   out(`created ${describe(info)} in ${where}`);
@@ -75,12 +75,17 @@ function create(keys: KeyStore, options: KeysOptions, where: string, out: (line:
 function list(keys: KeyStore, json: boolean, where: string, out: (line: string) => void): void {
   const all = keys.list();
   if (json) {
-    out(JSON.stringify(all, null, 2));
+    out(JSON.stringify(all.map(shown), null, 2));
     return;
   }
   out(`keys in ${where}:`);
   if (all.length === 0) out('no keys');
   for (const info of all) out(`${describe(info)}, created ${iso(info.createdAt)}${info.revokedAt === undefined ? '' : `, revoked ${iso(info.revokedAt)}`}`);
+}
+
+/** A key as --json prints it: times as ISO 8601 in UTC, as the API writes them. */
+function shown(info: KeyInfo): Record<string, unknown> {
+  return { ...info, createdAt: iso(info.createdAt), ...(info.revokedAt === undefined ? {} : { revokedAt: iso(info.revokedAt) }) };
 }
 
 function describe(info: KeyInfo): string {

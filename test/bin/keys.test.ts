@@ -71,7 +71,7 @@ t.test('`junction keys` creates, lists and revokes keys of a running server', as
   const id = /key ([0-9a-f]{16})/.exec(about!)![1]!;
 
   const listed = keys(dataDir, 'list', '--json');
-  t.match(JSON.parse(listed.stdout), [{ id, name: 'reporting', scopes: ['reports', 'people'], createdAt: Number }]);
+  t.match(JSON.parse(listed.stdout), [{ id, name: 'reporting', scopes: ['reports', 'people'], createdAt: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/ }], 'times as ISO 8601, as the API writes them');
   t.notMatch(listed.stdout, key!.slice(20), 'the list never shows a key');
   const [heading, line] = keys(dataDir, 'list').stdout.split('\n');
   t.equal(heading, `keys in embedded ${dataDir}:`);

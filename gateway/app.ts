@@ -18,7 +18,7 @@ import { registerFeed } from './feed.js';
 import { mountModuleRoutes } from './module-routes.js';
 import { registerOpenApi } from './openapi.js';
 import { registerMetrics, type CommitMetrics } from './metrics.js';
-import { registerHealth } from './health.js';
+import { registerHealth, type RefusedFlowFile } from './health.js';
 import { guard } from './auth/guard.js';
 import { registerNotify } from './api/notify.js';
 import { KeyStore } from './auth/keys.js';
@@ -54,6 +54,8 @@ export interface AppOptions {
   server?: ListeningServer;
   /** The journal's commit metrics, observed since before the state was recovered (`junction start`); default: observed from now on. */
   commitMetrics?: CommitMetrics;
+  /** Files of the flows folder the start could not launch; /readyz lists them. */
+  flowFilesRefused?: readonly RefusedFlowFile[];
 }
 
 declare module 'fastify' {
@@ -95,7 +97,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   const version = options.version ?? 'dev';
   registerOpenApi(app, version); // first: it collects the routes declared after it
   registerMetrics(app, engine, errorCounts, options.commitMetrics);
-  registerHealth(app, engine, version);
+  registerHealth(app, engine, version, options.flowFilesRefused ?? []);
 
   app.get('/flows', { config: { scope: 'reports' } }, async () => ({
     flows: engine.flowRecords().map((r) => ({ id: r.id, version: r.version, name: r.definition.name, status: r.status })),

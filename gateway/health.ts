@@ -1,10 +1,11 @@
 // Health and service routes, open without a key: liveness (GET /healthz, and /health, its older name),
 // readiness (GET /readyz: the store takes input and the server is not stopping; else 503
-// JCT_NOT_READY, with Retry-After like every 503, naming the failed checks) and GET /, which
+// JCT_NOT_READY, with Retry-After like every 503, naming the failed checks; it lists the flow
+// files the start refused) and GET /, which
 // says what this is and where to look. While the app closes, keep-alive connections are closed
 // as soon as their last request is answered (else they would hold the close for the keep-alive
 // timeout).
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
 import { JunctionError } from '../engine/errors.js';
@@ -17,11 +18,18 @@ const Checks = Type.Object({
   store: Type.Union([Type.Literal('ok'), Type.Literal('failed')], { description: 'failed: a batch could not be written, or the engine is closed; input cannot be made durable' }),
   http: Type.Union([Type.Literal('ok'), Type.Literal('stopping')], { description: 'stopping: shutting down, finishing the requests in flight' }),
 });
+const RefusedFile = Type.Object({ file: Type.String(), code: Type.String(), message: Type.String() });
 const Readiness = Type.Object({
   status: Type.Literal('ready'),
   checks: Checks,
   flows: Type.Integer({ description: 'Flow versions loaded (the flows folder is launched before the server listens)' }),
+  flowFilesRefused: Type.Array(RefusedFile, {
+    description: 'Files of the flows folder the start did not launch, and why (a version launched before goes on); they do not make the process unready',
+  }),
 });
+
+/** A file of the flows folder the start did not launch. */
+export type RefusedFlowFile = Static<typeof RefusedFile>;
 
 const LINKS = {
   docs: '/docs',
@@ -31,7 +39,7 @@ const LINKS = {
   metrics: '/metrics',
 };
 
-export function registerHealth(app: FastifyInstance, engine: Engine, version: string): void {
+export function registerHealth(app: FastifyInstance, engine: Engine, version: string, flowFilesRefused: readonly RefusedFlowFile[]): void {
   let stopping = false;
   let draining: ReturnType<typeof setInterval> | undefined;
   app.addHook('preClose', async () => {
@@ -51,7 +59,7 @@ export function registerHealth(app: FastifyInstance, engine: Engine, version: st
       const checks = { store: engine.accepting ? 'ok' : 'failed', http: stopping ? 'stopping' : 'ok' } as const;
       const failed = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
       if (failed.length > 0) throw new JunctionError('JCT_NOT_READY', `not ready: ${failed.join(', ')}`, { checks });
-      return { status: 'ready', checks, flows: engine.flowRecords().length } as const;
+      return { status: 'ready', checks, flows: engine.flowRecords().length, flowFilesRefused } as const;
     },
   );
 

@@ -28,6 +28,7 @@ import { assembleRegistry, ignoredVariables, moduleSecretPaths } from '../module
 import { buildApp } from '../../gateway/app.js';
 import { commitMetrics, type CommitMetrics } from '../../gateway/metrics.js';
 import type { KeyStore } from '../../gateway/auth/keys.js';
+import type { RefusedFlowFile } from '../../gateway/health.js';
 import { shownUrl } from '../../engine/store/shown-url.js';
 import { examplesByDefault, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
@@ -131,11 +132,11 @@ async function serveStore(config: JunctionConfig, engine: Engine, backend: Journ
   if (config.people !== '') loadPeopleAtStart(config.people, engine, backend.has('person'));
   const recovered = engine.recover(backend);
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: storeName(config) }, 'state recovered');
-  if (config.flows !== '') launchFolder(engine, config.flows, logger);
+  const flowFilesRefused = config.flows === '' ? [] : launchFolder(engine, config.flows, logger);
   await engine.journal.flush();
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server, commitMetrics: commits });
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server, commitMetrics: commits, flowFilesRefused });
   closers.unshift(() => app.close());
   stopOnSignal(logger, closers);
   const address = await serve(app, config, owned?.server).catch((err: unknown) => Promise.reject(listenError(err, config)));
@@ -255,13 +256,14 @@ function loadPeopleAtStart(file: string, engine: Engine, restored: boolean): voi
  * marked with the latest launched version. A file that cannot be read or launched is logged and
  * skipped, and so is every file whose flow id another file of the folder has too.
  */
-function launchFolder(engine: Engine, folder: string, logger: pino.Logger): void {
+function launchFolder(engine: Engine, folder: string, logger: pino.Logger): RefusedFlowFile[] {
+  const refused: RefusedFlowFile[] = [];
   const docs = new Map<string, { id?: unknown }>();
   for (const file of flowFiles(folder)) {
     try {
       docs.set(file, readJson(join(folder, file)) as { id?: unknown });
     } catch (err) {
-      logFileError(logger, file, err);
+      refused.push(logFileError(logger, file, err));
     }
   }
   for (const [file, doc] of docs) {
@@ -269,9 +271,10 @@ function launchFolder(engine: Engine, folder: string, logger: pino.Logger): void
       refuseSharedId(file, doc, docs);
       launchFile(engine, doc, logger);
     } catch (err) {
-      logFileError(logger, file, err);
+      refused.push(logFileError(logger, file, err));
     }
   }
+  return refused;
 }
 
 /**
@@ -300,9 +303,11 @@ function launchFile(engine: Engine, doc: { id?: unknown }, logger: pino.Logger):
   logger.info({ flow: record.id, version: record.version, status: record.status }, 'flow launched');
 }
 
-function logFileError(logger: pino.Logger, file: string, err: unknown): void {
+/** Logs why a flow file was not launched, and returns it as readyz lists it. */
+function logFileError(logger: pino.Logger, file: string, err: unknown): RefusedFlowFile {
   const e = toJunctionError(err, 'JCT_INTERNAL');
   logger.error({ file, code: e.code, problems: e.details?.['problems'] }, e.message);
+  return { file, code: e.code, message: e.message };
 }
 
 /** The SHA-256 of a flow file's document, as launched. */

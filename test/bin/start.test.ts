@@ -127,6 +127,8 @@ t.test('two files of the flows folder with one flow id are refused, naming each 
       ],
       `${round}: each file is named with the other`,
     );
+    const ready = (await (await fetch(`${await j.address}/readyz`)).json()) as { status: string; flowFilesRefused: Array<{ file: string; code: string }> };
+    t.same([ready.status, ready.flowFilesRefused.map((f) => [f.file, f.code]).sort()], ['ready', [['welcome-copy.json', 'JCT_FLOW_ID_DUPLICATE'], ['welcome.json', 'JCT_FLOW_ID_DUPLICATE']]], `${round}: readyz lists the refused files`);
     j.child.kill('SIGTERM');
     await once(j.child, 'exit');
   }

@@ -49,7 +49,7 @@ t.test('readiness: ready while the store takes input', async (t) => {
   const { get } = await serve(t);
   const r = await get('/readyz');
   t.equal(r.status, 200);
-  t.same(JSON.parse(r.text), { status: 'ready', checks: { store: 'ok', http: 'ok' }, flows: 1 });
+  t.same(JSON.parse(r.text), { status: 'ready', checks: { store: 'ok', http: 'ok' }, flows: 1, flowFilesRefused: [] });
 });
 
 t.test('readiness: a failed store is 503 JCT_NOT_READY with Retry-After, and so is input', async (t) => {

@@ -13,6 +13,14 @@ export interface Dialect<Secrets> {
   /** The Content-Type of a rendered document. */
   readonly contentType: string;
   /**
+   * Whether the provider runs the answer to every hook webhook as the call's next document, an
+   * empty answer being a broken one (the XML dialects): a hook webhook nobody takes (the journey
+   * canceled or expired while the caller is still on the line) is then answered with a hang-up.
+   * False where an empty answer is normal: NCCO (the events of a forwarded leg) and jambonz (go
+   * on with the next verb).
+   */
+  readonly documentPerHook: boolean;
+  /**
    * The provider's document for the instructions. The first collect, record, forward, redirect
    * or hangup ends it: the hook's answer (or the end of the call) decides what follows, so any
    * instruction after it is left out. Throws JCT_IVR_INSTRUCTION_INVALID for an

@@ -45,14 +45,21 @@ export type Dialer = (call: CallRequest, addresses: CallAddresses, settings: Set
 /** Longest one request to a provider's API may take (ms). */
 const API_TIMEOUT_MS = 10_000;
 
-/** The `call.place` handler of one voice module; `needs`: the settings its dialer cannot place a call without (publicBaseUrl besides). */
+/**
+ * The `call.place` handler of one voice module; `needs`: the settings a call cannot be placed
+ * without, nor its webhooks verified (publicBaseUrl besides). A call is never placed without
+ * them: its answer webhook would be refused, and the person called would hear nothing.
+ */
 export function placeCalls(provider: string, dial: Dialer, needs: readonly string[]): EffectHandler {
   let http: ProviderHttp | undefined;
+  const all = ['publicBaseUrl', ...needs];
   return {
     kind: PLACE_CALL,
     accepts: (effect) => effect['provider'] === provider,
-    unready: (_effect, settings) => unsetOf(settings, ['publicBaseUrl', ...needs], provider),
+    unready: (_effect, settings) => unsetOf(settings, all, provider),
     perform: async (effect, ctx) => {
+      const unset = unsetOf(ctx.settings, all, provider);
+      if (unset !== undefined) throw new EffectFailure('JCT_PROVIDER_NOT_CONFIGURED', unset, false);
       const call = callRequestOf(effect);
       const placed = await dial(call, addressesOf(effect, call, ctx.settings), ctx.settings, (http ??= new ProviderHttp(provider, API_TIMEOUT_MS)));
       return placed.callId === undefined ? {} : { callId: placed.callId };
@@ -72,13 +79,16 @@ function callRequestOf(effect: Effect): CallRequest {
 
 /** What outbound calls through `provider` lack: the settings of `names` that are unset, in words; undefined when none is. */
 function unsetOf(settings: Settings, names: readonly string[], provider: string): string | undefined {
-  const unset = names.filter((name) => !isText(settings[name]));
+  const unset = names.filter((name) => !isSet(settings[name]));
   if (unset.length === 0) return undefined;
   const list = unset.map((name) => `"${name}"`).join(', ');
   return `outbound calls through ${provider} need the setting${unset.length > 1 ? 's' : ''} ${list} of the module "${provider}-voice", which ${unset.length > 1 ? 'are' : 'is'} not set`;
 }
 
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/** A setting is set when it is a text, or a list (jambonz's webhookSecrets), that is not empty. */
+const isSet = (value: unknown): boolean => isText(value) || (Array.isArray(value) && value.length > 0);
 
 /** A text setting a call cannot be placed without; unset, the call fails for good with a clear code. */
 export function setting(settings: Settings, name: string, provider: string): string {

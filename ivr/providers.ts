@@ -46,14 +46,14 @@ export const telnyxVoice: Module = voiceModule({
   name: 'telnyx',
   dialect: texml,
   settings: {
-    publicKey: Secret("the account's Ed25519 public key (base64), which checks Telnyx's signatures"),
+    publicKey: Secret("the account's Ed25519 public key (base64), which checks Telnyx's signatures (outbound calls need it too)"),
     apiKey: ForCalls('API key (V2) that authenticates outbound calls'),
     accountSid: ForCalls('the account id in TeXML REST addresses (/texml/Accounts/{account_sid}/Calls)'),
     applicationSid: ForCalls('the id of the TeXML Application outbound calls are placed through'),
     apiBaseUrl: ApiBaseUrl('https://api.telnyx.com'),
   },
   secrets: ['apiKey'],
-  effects: [placeCalls('telnyx', dialTelnyx, ['accountSid', 'apiKey', 'applicationSid'])],
+  effects: [placeCalls('telnyx', dialTelnyx, ['accountSid', 'apiKey', 'applicationSid', 'publicKey'])],
   secretsOf: (s) => {
     const publicKey = text(s, 'publicKey');
     return publicKey === undefined ? undefined : { publicKey };
@@ -64,13 +64,13 @@ export const vonageVoice: Module = voiceModule({
   name: 'vonage',
   dialect: ncco,
   settings: {
-    signatureSecret: Secret("the account's signature secret, which signs the Voice API's JWTs"),
+    signatureSecret: Secret("the account's signature secret, which signs the Voice API's JWTs (outbound calls need it too)"),
     applicationId: ForCalls('the Voice application id outbound calls are placed through'),
     privateKey: ForCalls("the application's private key (PEM), which signs the JWT of each outbound call"),
     apiBaseUrl: ApiBaseUrl('https://api.nexmo.com'),
   },
   secrets: ['signatureSecret', 'privateKey'],
-  effects: [placeCalls('vonage', dialVonage, ['applicationId', 'privateKey'])],
+  effects: [placeCalls('vonage', dialVonage, ['applicationId', 'privateKey', 'signatureSecret'])],
   secretsOf: (s) => {
     const signatureSecret = text(s, 'signatureSecret');
     return signatureSecret === undefined ? undefined : { signatureSecret };
@@ -102,7 +102,7 @@ const jambonzWebhooks = voiceModule({
   name: 'jambonz',
   dialect: jambonz,
   settings: {
-    webhookSecrets: Type.Array(Type.String({ minLength: 1 }), { default: [], maxItems: 5, description: "the account's webhook secrets (two while rotating); none: every webhook is refused" }),
+    webhookSecrets: Type.Array(Type.String({ minLength: 1 }), { default: [], maxItems: 5, description: "the account's webhook secrets (two while rotating; outbound calls need one too, their webhooks are HTTP); none: every webhook is refused" }),
     ...JAMBONZ_SOCKET_SETTINGS,
     ...JAMBONZ_AUDIO_SETTINGS,
     accountSid: ForCalls('the account sid outbound calls are placed from'),
@@ -110,7 +110,7 @@ const jambonzWebhooks = voiceModule({
     apiBaseUrl: ApiBaseUrl('https://api.jambonz.cloud'),
   },
   secrets: ['webhookSecrets', 'socketPassword', 'apiKey'],
-  effects: [placeCalls('jambonz', dialJambonz, ['accountSid', 'apiKey'])],
+  effects: [placeCalls('jambonz', dialJambonz, ['accountSid', 'apiKey', 'webhookSecrets'])],
   secretsOf: (s) => {
     const secrets = s['webhookSecrets'] as readonly string[];
     return secrets.length === 0 ? undefined : { webhookSecrets: secrets };

@@ -6,7 +6,8 @@
 // who calls; `?o=` an outbound call's reference, kept on every hook of that call), and status
 // callbacks (answered 204). The module may place calls too (`effects`, see outbound.ts). A document that does not end waiting for
 // the call (a collect, record, forward or redirect) ends with a hang-up: the journey left the
-// call, or nobody answers this number.
+// call, or nobody answers this number; in the XML dialects, so does the answer to a hook no
+// journey takes any more (Dialect.documentPerHook).
 import { Type, type TProperties } from '@sinclair/typebox';
 import { JunctionError } from '../engine/errors.js';
 import type { EffectHandler, Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
@@ -72,12 +73,17 @@ async function receive<S>(provider: VoiceProvider<S>, arriving: ArrivingRecordin
   await arriving.settled(event, hook);
   const personKey = personKeyOf(provider.name, event, req, ctx);
   const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, { hook, ref, first: kind === 'call' }, ctx.settings));
-  // A status callback, a background recording (kept by its element, its answer not run), or a hook callback nobody took (a leg still ringing, a call already over): nothing to say.
-  if (kind === 'status' || event.background || (kind === 'hook' && !receipt.delivered)) return { status: 204, body: '' };
+  // A status callback, or a background recording (kept by its element, its answer not run): nothing to say.
+  if (kind === 'status' || event.background) return NOTHING;
+  const untaken = kind === 'hook' && !receipt.delivered;
+  // A hook callback nobody took (a leg still ringing, a call already over, a journey canceled or expired): nothing to say, unless the provider needs a document.
+  if (untaken && !provider.dialect.documentPerHook) return NOTHING;
   const hookUrl = provider.hookUrl?.(base, receipt.personId, ctx.settings, ref) ?? hookRoute(base, provider.name, receipt.personId, ref);
-  const body = provider.dialect.render(ending((receipt.answer ?? []) as Instruction[]), hookUrl);
+  const body = provider.dialect.render(ending(untaken ? [] : ((receipt.answer ?? []) as Instruction[])), hookUrl);
   return { status: 200, body, headers: { 'content-type': provider.dialect.contentType } };
 }
+
+const NOTHING: RouteAnswer = { status: 204, body: '' };
 
 /** Where a webhook came: the hook called back on, an outbound call's reference, whether it is the call's first webhook. */
 export interface CallWebhookAt {

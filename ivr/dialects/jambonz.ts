@@ -175,6 +175,7 @@ export interface JambonzSecrets {
 export const jambonz: Dialect<JambonzSecrets> = {
   name: 'jambonz',
   contentType: 'application/json',
+  documentPerHook: false,
   render: (instructions, hookUrl) => JSON.stringify(jambonzVerbs(instructions, hookUrl)),
   read: (req: WebhookRequest) => readJambonzCall(jsonBody(req)),
   verify: (req, secrets, now) => verifyJambonz(req, secrets.webhookSecrets, now),

@@ -239,6 +239,7 @@ export function verifyVonageVoice(req: WebhookRequest, secrets: VonageVoiceSecre
 export const ncco: Dialect<VonageVoiceSecrets> = {
   name: 'ncco',
   contentType: 'application/json',
+  documentPerHook: false,
   render: renderNcco,
   read: readNcco,
   verify: verifyVonageVoice,

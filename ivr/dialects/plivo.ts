@@ -95,6 +95,7 @@ function verifyVoice(req: WebhookRequest, tokens: PlivoTokens): void {
 export const plivo: Dialect<PlivoTokens> = {
   name: 'plivo',
   contentType: 'text/xml',
+  documentPerHook: true,
   render: (instructions, hookUrl) => renderXml(instructions, hookUrl, PLIVO),
   read: (req) => readFormCall(req, FIELDS),
   verify: (req, tokens) => verifyVoice(req, tokens),

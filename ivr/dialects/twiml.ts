@@ -100,6 +100,7 @@ const TEXML = vocabulary(true);
 export const twiml: Dialect<{ readonly authToken: string }> = {
   name: 'twiml',
   contentType: XML,
+  documentPerHook: true,
   render: (instructions, hookUrl) => renderXml(instructions, hookUrl, TWIML),
   read: (req) => readFormCall(req, TWILIO_FIELDS),
   verify: (req, secrets) => verifyTwilio(req, secrets.authToken),
@@ -109,6 +110,7 @@ export const twiml: Dialect<{ readonly authToken: string }> = {
 export const texml: Dialect<{ readonly publicKey: string }> = {
   name: 'texml',
   contentType: XML,
+  documentPerHook: true,
   render: (instructions, hookUrl) => renderXml(instructions, hookUrl, TEXML),
   read: (req) => readFormCall(req, TELNYX_FIELDS),
   verify: (req, secrets, now) => verifyTelnyx(req, secrets.publicKey, now),

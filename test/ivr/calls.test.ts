@@ -33,6 +33,9 @@ async function line(t: Test, makeCaller: MakeCaller): Promise<Line> {
 
 const CALLERS: readonly MakeCaller[] = [twilioCaller, telnyxCaller, vonageCaller, plivoCaller, jambonzCaller];
 
+/** The providers whose every hook answer is run as a document (XML, which has no empty one). */
+const XML_CALLERS: ReadonlySet<string> = new Set(['twilio', 'telnyx', 'plivo']);
+
 const MENU = 'the menu, a wrong key, then support and a PIN ended by #';
 const SILENCE = 'silence until no input, after two re-prompts';
 const VOICEMAIL = 'sales is busy: a voicemail is recorded';
@@ -176,12 +179,16 @@ for (const makeCaller of CALLERS) {
 
     await dialog(EXPIRY, async (t) => {
       const c = call();
-      await c.start();
+      const menu = await c.start();
       const person = w.people.findByContact(CALLER)!.id;
       t.equal(w.engine.journeysOf(person).length, 1);
       w.clock.advance(3600 * 1000 + 1);
       await w.engine.durable();
       t.same(w.engine.journeysOf(person), []);
+      // the caller was still there after all: a key now reaches no journey
+      const late = reply(menu, c.id, { digits: '1' });
+      if (XML_CALLERS.has(caller.name)) t.same(await late, { said: [], hangup: true }, 'hung up: an XML answer cannot be empty');
+      else await t.rejects(late, /answered 204/, 'nothing to run: the call ends');
     });
 
     await dialog('a number nobody answers: the call is hung up', async (t) => {

@@ -433,6 +433,49 @@ t.test('an Outbound call through a provider that cannot place calls is refused a
   t.same(w.engine.validate(outboundFlow('plivo')).map((p) => p.code), ['JCT_CALL_PROVIDER_UNCONFIGURED'], 'a provider with no settings at all');
 });
 
+t.test('an Outbound call through a provider whose webhooks would be refused (no secret to verify them) is refused at launch', async (t) => {
+  const calls = { publicBaseUrl: 'https://ivr.example.com' };
+  const w = world({
+    modules: [ivrModule, ...VOICE_MODULES],
+    settings: {
+      'telnyx-voice': { ...calls, ...APIS['telnyx']!.settings },
+      'vonage-voice': { ...calls, ...APIS['vonage']!.settings },
+      'jambonz-voice': { ...calls, ...APIS['jambonz']!.settings },
+    },
+  });
+  t.teardown(() => w.engine.close());
+  t.match(w.engine.validate(outboundFlow('telnyx')), [{ code: 'JCT_CALL_PROVIDER_UNCONFIGURED', message: /through telnyx need the setting "publicKey" of the module "telnyx-voice"/ }]);
+  t.match(w.engine.validate(outboundFlow('vonage')), [{ code: 'JCT_CALL_PROVIDER_UNCONFIGURED', message: /through vonage need the setting "signatureSecret" of the module "vonage-voice"/ }]);
+  t.match(w.engine.validate(outboundFlow('jambonz')), [{ code: 'JCT_CALL_PROVIDER_UNCONFIGURED', message: /through jambonz need the setting "webhookSecrets" of the module "jambonz-voice"/ }]);
+});
+
+t.test('a flow launched before its provider lost the secret that verifies its webhooks: no call is placed, the failed branch', async (t) => {
+  const api = new FakeApi();
+  await api.start();
+  t.teardown(() => api.close());
+  const telnyx: Record<string, unknown> = { ...telnyxCaller('').settings, ...APIS['telnyx']!.settings, apiBaseUrl: api.origin, publicBaseUrl: 'https://ivr.example.com' };
+  const w = world({ modules: [ivrModule, ...VOICE_MODULES], settings: { 'telnyx-voice': telnyx } });
+  t.teardown(() => w.engine.close());
+  w.engine.save(outboundFlow('telnyx'));
+  w.engine.launch('out-telnyx');
+  await w.engine.durable();
+  // the process stops; it starts again with the public key removed from the configuration
+  const { publicKey: _removed, ...settings } = telnyx;
+  const errors: object[] = [];
+  const registry = registryWith([ivrModule, ...VOICE_MODULES], { 'telnyx-voice': settings });
+  const people = new MemoryPeopleStore(w.clock);
+  const engine = new Engine({ clock: w.clock, people, registry, journal: new GroupCommit(w.backend, { flushMs: 0 }), logger: { info: () => {}, warn: () => {}, error: (obj: object) => errors.push(obj) } });
+  t.teardown(() => engine.close());
+  engine.recover(w.backend);
+  const personId = engine.personKey({ phones: ['+14155552001'] });
+  await engine.submit(personId, { kind: 'person.upsert', person: { id: personId, phones: ['+14155552001'] } });
+  await engine.enter('out-telnyx', personId);
+  await engine.idle();
+  t.same([...people.get(personId)!.tags], ['failed']);
+  t.same(api.requests, [], 'nothing placed');
+  t.match(errors, [{ effect: 'call.place', code: 'JCT_PROVIDER_NOT_CONFIGURED' }]);
+});
+
 t.test('a flow launched before its provider lost a setting: it starts again with a warning, and its calls fail for good with a clear code', async (t) => {
   const w = world({ modules: [ivrModule, ...VOICE_MODULES], settings: { 'twilio-voice': TWILIO_CALLS } });
   t.teardown(() => w.engine.close());

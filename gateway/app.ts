@@ -77,7 +77,8 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
-    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A provider console's address with a trailing slash (Plivo's examples have one) reaches the same route.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },
     frameworkErrors: replyError,
     clientErrorHandler: clientErrorAnswer(errorCounts),
     return503OnClosing: false,

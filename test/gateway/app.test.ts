@@ -26,6 +26,12 @@ t.test('health', async (t) => {
   t.same(r.json(), { status: 'ok' });
 });
 
+t.test('an address with a trailing slash reaches the same route (providers\' consoles and examples write them)', async (t) => {
+  const { app } = setup();
+  t.equal((await app.inject({ method: 'GET', url: '/healthz/' })).statusCode, 200);
+  t.equal((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/welcome/' })).json().id, 'welcome');
+});
+
 t.test('flows and their status and metrics', async (t) => {
   const { app } = setup();
   t.same((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows' })).json(), {

@@ -41,7 +41,7 @@ function servedRoutes(tree: string): string[] {
     paths[depth] = path;
     for (const method of m[3]?.split(', ') ?? []) out.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
   }
-  return out.filter((r) => !r.startsWith('HEAD ') && !/ \/docs(\/|$)/.test(r) && !WEBSOCKETS.includes(r)).sort();
+  return out.filter((r) => !r.startsWith('HEAD ') && !/ \/docs(\/|\*|$)/.test(r) && !WEBSOCKETS.includes(r)).sort();
 }
 
 function documentedRoutes(doc: Document): string[] {

@@ -4,11 +4,10 @@
 // webhook is answered with whatever IVR elements the entry step reaches (Exit ends the call).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement } from '../../engine/element.js';
-import { normalizePhone } from '../../engine/people/contacts.js';
-import type { InboundCallEntry } from '../call.js';
+import { phoneOf, type InboundCallEntry } from '../call.js';
 
 const Config = Type.Object(
-  { numbers: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'our numbers callers dial (any format with a country code)' }) },
+  { numbers: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'our numbers callers dial (any format with a country code, or its digits without "+" as Plivo and Vonage write them)' }) },
   { additionalProperties: false },
 );
 type Config = Static<typeof Config>;
@@ -25,7 +24,7 @@ export default defineElement<Config, InboundCallEntry>({
   holds: (entry) => entry.numbers,
   compile: (config, ctx) => ({
     numbers: config.numbers.map((n, i) => {
-      const phone = normalizePhone(n);
+      const phone = phoneOf(n); // as providers' consoles write them too: digits without "+"
       if (phone === undefined) ctx.problem('JCT_PHONE_INVALID', `"${n}" is not a valid phone number with its country code`, `.numbers[${i}]`);
       return phone ?? n;
     }),

@@ -16,7 +16,7 @@ import { defineElement, type CompileContext, type RunContext } from '../../engin
 import { normalizePhone } from '../../engine/people/contacts.js';
 import { compileTemplate, type CompiledTemplate } from '../../engine/expressions/template.js';
 import { EXIT, isEffectWait, WAIT_KEY_SEPARATOR, type Input, type Outcome, type Wait } from '../../engine/vocabulary.js';
-import { attemptOf, callEnded, callWaitKey, hookOf, type CallWebhook } from '../call.js';
+import { attemptOf, callEnded, callWaitKey, hookOf, phoneOf, type CallWebhook } from '../call.js';
 import { VOICE_PROVIDERS, type CallStatus } from '../call-event.js';
 import { PLACE_CALL } from '../outbound.js';
 import { ANSWERED, DEFAULT_RING_S, OUTBOUND_CALL, RingTimeout } from './in-call.js';
@@ -27,7 +27,7 @@ const Config = Type.Object(
       VOICE_PROVIDERS.map((p) => Type.Literal(p)),
       { description: 'the voice module that places the call (its settings hold the credentials and publicBaseUrl)' },
     ),
-    from: Type.String({ minLength: 1, maxLength: 50, description: 'our number the callee sees (caller id), with its country code' }),
+    from: Type.String({ minLength: 1, maxLength: 50, description: 'our number the callee sees (caller id), with its country code (or its digits without "+")' }),
     to: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "the number to call, placeholders allowed (e.g. {{mobile}}); default: the person's first phone" })),
     ringTimeout: RingTimeout,
   },
@@ -67,7 +67,7 @@ export default defineElement<Config, Prepared>({
 });
 
 function compile(config: Config, ctx: CompileContext): Prepared {
-  const from = normalizePhone(config.from);
+  const from = phoneOf(config.from);
   if (from === undefined) ctx.problem('JCT_PHONE_INVALID', `"${config.from}" is not a valid phone number with its country code`, '.from');
   const unready = ctx.unready({ kind: PLACE_CALL, provider: config.provider });
   if (unready !== undefined) ctx.problem('JCT_CALL_PROVIDER_UNCONFIGURED', unready, '.provider');

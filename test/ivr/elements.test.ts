@@ -58,6 +58,14 @@ t.test('a number answers one flow: another flow naming it is not launched while 
   await w.engine.close();
 });
 
+t.test('an Inbound Call number may be written as Plivo and Vonage consoles show it, digits without "+"', async (t) => {
+  const flow = callFlow([said('hi', 'hello'), exit]) as { entryPoints: Array<{ config: object }> };
+  flow.entryPoints[0]!.config = { numbers: [NUMBER.slice(1)] };
+  const w = launched(flow);
+  t.match(await caller(w).start(), [{ kind: 'say', text: 'hello' }], 'a call to +14155550100 enters');
+  await w.engine.close();
+});
+
 t.test('IVR elements need a call: the validator says which entry point brings none', async (t) => {
   const w = world({ modules: [ivrModule] });
   const flow = {

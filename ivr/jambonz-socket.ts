@@ -33,7 +33,7 @@ import { callWebhook, ending, personKeyOf, queryText, type ArrivingRecordings } 
 export const JAMBONZ_PROTOCOL = 'ws.jambonz.org';
 
 const PROVIDER = 'jambonz';
-const CREDENTIALS = 'Basic credentials in the Authorization header';
+const CREDENTIALS = 'Basic authentication in the Authorization header';
 const MALFORMED = 'JCT_CALL_MALFORMED';
 
 /** The jambonz-voice settings of the socket. */

@@ -9,7 +9,7 @@ import { signatureInvalid, signatureMissing } from '../errors.js';
 import { readResults } from './inbound.js';
 import { sendMessage, type SendSettings } from './send.js';
 
-const CREDENTIALS = 'Basic credentials in the Authorization header';
+const CREDENTIALS = 'Basic authentication in the Authorization header';
 
 const Settings = {
   apiKey: Type.Optional(Type.String({ minLength: 8, description: 'the Infobip API key (sent as "Authorization: App <key>"); unset: sends fail' })),

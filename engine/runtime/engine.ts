@@ -808,7 +808,8 @@ export class Engine {
   // ── recovery ────────────────────────────────────────────────────────────────
 
   /**
-   * Loads the working state from the journal's backend: flows (re-armed, never re-launched),
+   * Loads the working state from the journal's backend: flows (re-armed, never re-launched;
+   * ended versions only read, for their metrics),
    * people, do-not-contact, participants with their waits and timers (overdue ones fire in
    * due order), entry history, metrics and pending outbox entries (performed again with
    * their keys). Call once, on a new engine, before any input.
@@ -886,8 +887,23 @@ export class Engine {
     for (const record of all) {
       const { lastActivityAt, ...plain } = record;
       this.records.set(plain.id, [...(this.records.get(plain.id) ?? []), plain]);
-      if (plain.status === 'draft' || plain.status === 'finished' || plain.status === 'canceled') continue;
-      this.rearm(plain, lastActivityAt ?? plain.statusAt);
+      if (plain.status === 'draft') continue;
+      if (plain.status === 'finished' || plain.status === 'canceled') this.restoreEnded(plain);
+      else this.rearm(plain, lastActivityAt ?? plain.statusAt);
+    }
+  }
+
+  /**
+   * An ended version comes back as it was before the restart, with nothing armed: its metrics
+   * (restored next) stay readable, alone and with the other versions. One that no longer
+   * compiles (its module gone from the configuration) is left out with a warning.
+   */
+  private restoreEnded(record: FlowRecord): void {
+    try {
+      this.addLive(record, this.compileLaunched(record.definition, record.version, false));
+    } catch (err) {
+      const { code, message } = toJunctionError(err, 'JCT_INTERNAL');
+      this.logger.warn({ flowId: record.id, version: record.version, code }, `flow "${record.id}" version ${record.version} (${record.status}) no longer compiles, its metrics are not read: ${message}`);
     }
   }
 
@@ -918,10 +934,10 @@ export class Engine {
   }
 
   /** Compiles a version launched before, perhaps by an older Junction: rules added since then are told, not enforced. */
-  private compileLaunched(definition: FlowDefinition, version: number): CompiledFlow {
+  private compileLaunched(definition: FlowDefinition, version: number, running = true): CompiledFlow {
     const result = compileFlow(definition, { ...this.compileOptions(), version, tolerate: RULES_ADDED_LATER });
     if (!result.ok) throw flowInvalid(result.problems);
-    if (result.tolerated.length > 0) {
+    if (running && result.tolerated.length > 0) {
       const { id } = result.flow;
       this.logger.warn(
         { flowId: id, version, code: 'JCT_FLOW_OUTDATED', problems: result.tolerated },

@@ -72,3 +72,20 @@ t.test('when the app closes (Junction stops), a feed client is told: 1001 going 
   t.equal(code, 1001);
   t.equal(String(reason), 'Junction is stopping');
 });
+
+t.test('a key revoked while its feed is open gets no further step: the socket is closed (1008)', async (t) => {
+  const { w, url, keys } = await feed(t);
+  const { key, info } = keys.create('feed', ['flows']);
+  const socket = new WebSocket(url, { headers: { authorization: `Bearer ${key}` } });
+  const messages: unknown[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  await once(socket, 'open');
+  await w.engine.enter('a', 'ana');
+  const closed = once(socket, 'close') as Promise<[number, Buffer]>;
+  keys.revoke(info.id);
+  w.clock.advance(86_400_000);
+  await w.engine.idle();
+  const [code, reason] = await closed;
+  t.same([code, String(reason)], [1008, 'the API key was revoked']);
+  t.equal(messages.length, 1, 'only the step before the revocation');
+});

@@ -240,7 +240,7 @@ function percentage(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
 }
 
-/** Every version of a flow together: the versions, and elements matched by id across them. */
+/** Every version of a flow together: the versions, and elements matched by id across them (named as the newest names them). */
 export type AllVersionsMetrics = Omit<FlowMetrics, 'version'> & { readonly versions: readonly number[] };
 
 /**
@@ -263,8 +263,9 @@ export function sumVersions(flowId: string, versions: readonly FlowMetrics[], pa
   return all;
 }
 
+/** Adds a version's element (versions come oldest first: the element is named as the newest version names it). */
 function addElement(elements: Map<string, NodeMetrics>, e: NodeMetrics): void {
-  const s = elements.get(e.id) ?? { id: e.id, name: e.name, type: e.type, totalEngagements: 0, uniqueUsersEngaged: 0, failures: 0, counters: {} };
+  const s: NodeMetrics = { ...(elements.get(e.id) ?? { totalEngagements: 0, uniqueUsersEngaged: 0, failures: 0, counters: {} }), id: e.id, name: e.name, type: e.type };
   elements.set(e.id, s);
   s.totalEngagements += e.totalEngagements;
   s.failures += e.failures;

@@ -831,6 +831,7 @@ export class Engine {
     for (const [, value] of rows('template')) this.templatesById.restore(value as TemplateRecord);
     this.operations.restore(rows('operation') as Iterable<[string, OperationReport]>);
     for (const [key, value] of rows('engaged')) this.engagement.restore(key, value as Engaged);
+    for (const gone of this.engagement.expire(this.clock.now())) this.journal.put('engaged', gone, null); // months that passed while stopped
     const participants = this.restoreParticipants(rows('participant'));
     this.rearmEntries();
     const pending = [...rows('outbox')].map(([, value]) => value as Effect);

@@ -1336,9 +1336,15 @@ export class Engine {
     if (!node.def.interruptible?.(node.prepared)) return false;
     part.metrics(live.flow).count(state.node, 'interrupted', 1); // counted before leave() journals the metrics
     this.leave(part, live, seq, state, false);
-    const exited = { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: 'interrupted' };
-    this.stepped({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited, this.people.get(state.personId)!) });
+    this.steppedOut(live, state, 'interrupted');
     return true;
+  }
+
+  /** Tells the step watchers (the live feed) of a participant that left without a step of its own: interrupted, or its version ended. */
+  private steppedOut(live: Live, state: ParticipantState, reason: string): void {
+    if (!this.onStep && this.stepWatchers.size === 0) return;
+    const exited = { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: reason };
+    this.stepped({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited, this.people.get(state.personId)!) });
   }
 
   /** A step's answers go to the answered input it handled, if that is the one being routed. */
@@ -1878,6 +1884,7 @@ export class Engine {
   private removeEnded(part: Partition, live: Live, p: ParticipantState, reason: string): void {
     this.takeOut(part, live, part.participants.seqOf(p.id)!, p.personId, false, undefined);
     this.exited(part, live, p.personId, reason);
+    this.steppedOut(live, p, reason);
     this.logger.info({ flowId: live.flow.id, participant: p.id, reason }, 'participant removed');
   }
 

@@ -89,3 +89,15 @@ t.test('a key revoked while its feed is open gets no further step: the socket is
   t.same([code, String(reason)], [1008, 'the API key was revoked']);
   t.equal(messages.length, 1, 'only the step before the revocation');
 });
+
+t.test('participants taken out because their version ended (canceled) are told as exited, with the reason', async (t) => {
+  const { w, open } = await feed(t);
+  const messages = await open('?flow=a');
+  await w.engine.enter('a', 'ana');
+  w.engine.cancel('a');
+  await w.engine.idle();
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(messages.length, 2);
+  t.match(messages[1], { flowId: 'a', version: 1, personId: 'ana', path: [], exited: { reason: 'canceled' } });
+  t.notOk('waiting' in messages[1]);
+});

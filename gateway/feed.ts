@@ -15,6 +15,8 @@ import { ParticipantStatus } from '../engine/vocabulary.js';
 import { API_PREFIX } from './api/route.js';
 import { WEBSOCKET_OPTIONS, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
 import { handshakeErrorAnswer } from './errors.js';
+import { CONFIGURED_ADMIN } from './auth/guard.js';
+import type { Caller } from './auth/keys.js';
 
 const MAX_BUFFERED = 1024 * 1024;
 
@@ -57,13 +59,18 @@ export function registerFeed(app: FastifyInstance, engine: Engine): void {
       schema: { querystring: Query, hide: true }, // a WebSocket: OpenAPI cannot describe it (docs/api.md does)
       config: { scope: 'flows' },
       handler: upgradeRequired,
-      wsHandler: (socket, req) => follow(socket, engine, flowsOf((req.query as Static<typeof Query>).flow), () => app.keys.revoked(req.caller!.id)),
+      wsHandler: (socket, req) => follow(socket, engine, flowsOf((req.query as Static<typeof Query>).flow), revocation(app, req.caller!)),
     });
   });
 }
 
 function flowsOf(flow: string | string[] | undefined): ReadonlySet<string> | undefined {
   return flow === undefined ? undefined : new Set(Array.isArray(flow) ? flow : [flow]);
+}
+
+/** Whether the caller's key has been revoked since; the configured admin key is not a stored one and never is (no lookup per message). */
+function revocation(app: FastifyInstance, caller: Caller): () => boolean {
+  return caller.id === CONFIGURED_ADMIN ? () => false : () => app.keys.revoked(caller.id);
 }
 
 /** Sends the steps of the wanted flows; `revoked` says whether the key of the upgrade has been revoked since. */

@@ -101,3 +101,24 @@ t.test('participants taken out because their version ended (canceled) are told a
   t.match(messages[1], { flowId: 'a', version: 1, personId: 'ana', path: [], exited: { reason: 'canceled' } });
   t.notOk('waiting' in messages[1]);
 });
+
+t.test('the configured admin key (not a stored one) follows the feed like any key', async (t) => {
+  const w = world();
+  w.engine.save(flow('a', [pauseDays('p', 1)]));
+  w.engine.launch('a');
+  w.people.upsert({ id: 'ana' });
+  const adminKey = 'configured-admin-key-0123456789';
+  const app = buildApp(w.engine, { adminKey });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => app.close());
+  const socket = new WebSocket(`ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/feed`, { headers: { authorization: `Bearer ${adminKey}` } });
+  const messages: unknown[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  await once(socket, 'open');
+  t.teardown(() => socket.close());
+  await w.engine.enter('a', 'ana');
+  w.clock.advance(86_400_000);
+  await w.engine.idle();
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(messages.length, 2);
+});

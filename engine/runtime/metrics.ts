@@ -150,7 +150,7 @@ export class MetricsRecorder {
   restoreTotals(t: MetricsTotals): void {
     const m = this.metrics;
     [m.profilesInFlow, m.profilesExited, m.activeParticipants, m.goalPerformers] = t;
-    this.erased = t[5];
+    this.erased = t[5] && structuredClone(t[5]); // a copy: keepErased adds to it
     t[4].forEach(([total, unique, failures, counters], i) => {
       const e = m.elements[i];
       if (e) Object.assign(e, { totalEngagements: total, uniqueUsersEngaged: unique, failures, counters: { ...counters } });

@@ -104,6 +104,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     flows: engine.flowRecords().map((r) => ({ id: r.id, version: r.version, name: r.definition.name, status: r.status })),
   }));
 
+  // The running version (else the newest) and the newest launched version's metrics (null before a first launch);
   // ?versions=all: the metrics of every launched version together (people counted once; costs a pass over them).
   app.get<{ Params: { id: string }; Querystring: { versions?: 'all' } }>(
     '/flows/:id',
@@ -111,7 +112,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     async (req) => {
       const record = engine.status(req.params.id);
       if (!record) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow with id "${req.params.id}"`);
-      if (record.status === 'draft') return { id: record.id, version: record.version, status: record.status, metrics: null };
+      if (!engine.compiled(record.id)) return { id: record.id, version: record.version, status: record.status, metrics: null }; // never launched
       const metrics = req.query.versions === 'all' ? engine.metricsAllVersions(record.id) : engine.metrics(record.id);
       return { id: record.id, version: record.version, status: record.status, metrics };
     },

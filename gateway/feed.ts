@@ -5,6 +5,7 @@
 // (repeatable) keeps only those flows. A client that reads too slowly is not allowed to grow
 // the server's memory: past 1 MiB unsent, messages are dropped and counted, and the next one
 // sent says how many were lost (`dropped`). When the app closes, the socket is closed as going away (websockets.ts).
+// A key revoked while its socket is open gets no further message: the socket is closed (1008).
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
@@ -14,8 +15,13 @@ import { ParticipantStatus } from '../engine/vocabulary.js';
 import { API_PREFIX } from './api/route.js';
 import { WEBSOCKET_OPTIONS, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
 import { handshakeErrorAnswer } from './errors.js';
+import { CONFIGURED_ADMIN } from './auth/guard.js';
+import type { Caller } from './auth/keys.js';
 
 const MAX_BUFFERED = 1024 * 1024;
+
+/** The close code and reason of a feed whose key was revoked (policy violation). */
+const KEY_REVOKED = { code: 1008, reason: 'the API key was revoked' } as const;
 
 const Query = Type.Object(
   { flow: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 })])) },
@@ -53,7 +59,7 @@ export function registerFeed(app: FastifyInstance, engine: Engine): void {
       schema: { querystring: Query, hide: true }, // a WebSocket: OpenAPI cannot describe it (docs/api.md does)
       config: { scope: 'flows' },
       handler: upgradeRequired,
-      wsHandler: (socket, req) => follow(socket, engine, flowsOf((req.query as Static<typeof Query>).flow)),
+      wsHandler: (socket, req) => follow(socket, engine, flowsOf((req.query as Static<typeof Query>).flow), revocation(app, req.caller!)),
     });
   });
 }
@@ -62,10 +68,21 @@ function flowsOf(flow: string | string[] | undefined): ReadonlySet<string> | und
   return flow === undefined ? undefined : new Set(Array.isArray(flow) ? flow : [flow]);
 }
 
-function follow(socket: WebSocket, engine: Engine, wanted: ReadonlySet<string> | undefined): void {
+/** Whether the caller's key has been revoked since; the configured admin key is not a stored one and never is (no lookup per message). */
+function revocation(app: FastifyInstance, caller: Caller): () => boolean {
+  return caller.id === CONFIGURED_ADMIN ? () => false : () => app.keys.revoked(caller.id);
+}
+
+/** Sends the steps of the wanted flows; `revoked` says whether the key of the upgrade has been revoked since. */
+function follow(socket: WebSocket, engine: Engine, wanted: ReadonlySet<string> | undefined, revoked: () => boolean): void {
   let dropped = 0;
   const stop = engine.watchSteps((e) => {
     if (wanted && !wanted.has(e.flow.id)) return;
+    if (revoked()) {
+      stop();
+      socket.close(KEY_REVOKED.code, KEY_REVOKED.reason);
+      return;
+    }
     if (socket.bufferedAmount > MAX_BUFFERED) {
       dropped++;
       return;

@@ -813,7 +813,8 @@ export class Engine {
   // ── recovery ────────────────────────────────────────────────────────────────
 
   /**
-   * Loads the working state from the journal's backend: flows (re-armed, never re-launched),
+   * Loads the working state from the journal's backend: flows (re-armed, never re-launched;
+   * ended versions only read, for their metrics),
    * people, do-not-contact, participants with their waits and timers (overdue ones fire in
    * due order), entry history, metrics and pending outbox entries (performed again with
    * their keys). Call once, on a new engine, before any input.
@@ -835,6 +836,7 @@ export class Engine {
     for (const [, value] of rows('template')) this.templatesById.restore(value as TemplateRecord);
     this.operations.restore(rows('operation') as Iterable<[string, OperationReport]>);
     for (const [key, value] of rows('engaged')) this.engagement.restore(key, value as Engaged);
+    for (const gone of this.engagement.expire(this.clock.now())) this.journal.put('engaged', gone, null); // months that passed while stopped
     const participants = this.restoreParticipants(rows('participant'));
     this.rearmEntries();
     const pending = [...rows('outbox')].map(([, value]) => value as Effect);
@@ -891,8 +893,23 @@ export class Engine {
     for (const record of all) {
       const { lastActivityAt, ...plain } = record;
       this.records.set(plain.id, [...(this.records.get(plain.id) ?? []), plain]);
-      if (plain.status === 'draft' || plain.status === 'finished' || plain.status === 'canceled') continue;
-      this.rearm(plain, lastActivityAt ?? plain.statusAt);
+      if (plain.status === 'draft') continue;
+      if (plain.status === 'finished' || plain.status === 'canceled') this.restoreEnded(plain);
+      else this.rearm(plain, lastActivityAt ?? plain.statusAt);
+    }
+  }
+
+  /**
+   * An ended version comes back as it was before the restart, with nothing armed: its metrics
+   * (restored next) stay readable, alone and with the other versions. One that no longer
+   * compiles (its module gone from the configuration) is left out with a warning.
+   */
+  private restoreEnded(record: FlowRecord): void {
+    try {
+      this.addLive(record, this.compileLaunched(record.definition, record.version, false));
+    } catch (err) {
+      const { code, message } = toJunctionError(err, 'JCT_INTERNAL');
+      this.logger.warn({ flowId: record.id, version: record.version, code }, `flow "${record.id}" version ${record.version} (${record.status}) no longer compiles, its metrics are not read: ${message}`);
     }
   }
 
@@ -923,10 +940,10 @@ export class Engine {
   }
 
   /** Compiles a version launched before, perhaps by an older Junction: rules added since then are told, not enforced. */
-  private compileLaunched(definition: FlowDefinition, version: number): CompiledFlow {
+  private compileLaunched(definition: FlowDefinition, version: number, running = true): CompiledFlow {
     const result = compileFlow(definition, { ...this.compileOptions(), version, tolerate: RULES_ADDED_LATER });
     if (!result.ok) throw flowInvalid(result.problems);
-    if (result.tolerated.length > 0) {
+    if (running && result.tolerated.length > 0) {
       const { id } = result.flow;
       this.logger.warn(
         { flowId: id, version, code: 'JCT_FLOW_OUTDATED', problems: result.tolerated },
@@ -1324,9 +1341,15 @@ export class Engine {
     if (!node.def.interruptible?.(node.prepared)) return false;
     part.metrics(live.flow).count(state.node, 'interrupted', 1); // counted before leave() journals the metrics
     this.leave(part, live, seq, state, false);
-    const exited = { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: 'interrupted' };
-    this.stepped({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited, this.people.get(state.personId)!) });
+    this.steppedOut(live, state, 'interrupted');
     return true;
+  }
+
+  /** Tells the step watchers (the live feed) of a participant that left without a step of its own: interrupted, or its version ended. */
+  private steppedOut(live: Live, state: ParticipantState, reason: string): void {
+    if (!this.onStep && this.stepWatchers.size === 0) return;
+    const exited = { ...state, status: ParticipantStatus.Exited, waitUntil: 0, waitOn: '', exitReason: reason };
+    this.stepped({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited, this.people.get(state.personId)!) });
   }
 
   /** A step's answers go to the answered input it handled, if that is the one being routed. */
@@ -1866,6 +1889,7 @@ export class Engine {
   private removeEnded(part: Partition, live: Live, p: ParticipantState, reason: string): void {
     this.takeOut(part, live, part.participants.seqOf(p.id)!, p.personId, false, undefined);
     this.exited(part, live, p.personId, reason);
+    this.steppedOut(live, p, reason);
     this.logger.info({ flowId: live.flow.id, participant: p.id, reason }, 'participant removed');
   }
 

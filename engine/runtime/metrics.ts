@@ -5,7 +5,8 @@
 // exited and goal performers, and the message counters summed per channel. People are known by
 // their number in the partition (Partition.personSlot), so per-person state is an array
 // entry, not a map entry. The engine sums the partitions' figures (sumMetrics); totals() and
-// seenOf() are what the journal keeps.
+// seenOf() are what the journal keeps. An erased person's nodes are forgotten, but what they
+// added to the every-version figures stays as counts (PeopleShare, kept with the totals).
 
 export interface NodeMetrics {
   readonly id: string;
@@ -40,6 +41,17 @@ export interface FlowMetrics {
   readonly elements: NodeMetrics[];
 }
 
+/**
+ * What some people add to a flow's every-version figures (sumVersions), each counted once:
+ * people, goal performers and unique people per element id. Erased people's share is kept so,
+ * with the totals of one version (the newest they were in).
+ */
+export interface PeopleShare {
+  people: number;
+  goals: number;
+  elements: Record<string, number>;
+}
+
 export class MetricsRecorder {
   /**
    * Person number → bitset of the nodes they have passed, 32 nodes a word: a number when the
@@ -48,6 +60,8 @@ export class MetricsRecorder {
   private readonly seen: Array<number | number[] | undefined> = [];
   private readonly goalSeen = new Set<number>();
   readonly metrics: FlowMetrics;
+  /** Erased people's share of the every-version figures, when this recorder keeps it. */
+  erased: PeopleShare | undefined;
   private readonly words: number;
 
   constructor(flowId: string, version: number, nodes: readonly { id: string; name: string; def: { type: string } }[]) {
@@ -104,6 +118,14 @@ export class MetricsRecorder {
     return { bits: typeof bits === 'number' ? [bits] : bits, goal: this.goalSeen.has(person) };
   }
 
+  /** Keeps an erased person's share of the every-version figures (their nodes are forgotten). */
+  keepErased(share: PeopleShare): void {
+    const kept = (this.erased ??= { people: 0, goals: 0, elements: {} });
+    kept.people += share.people;
+    kept.goals += share.goals;
+    addCounters(kept.elements, share.elements);
+  }
+
   /** Forgets which nodes the person passed (erasure); the counts stay. False when there was nothing. */
   forget(person: number): boolean {
     if (this.seen[person] === undefined) return false;
@@ -117,15 +139,18 @@ export class MetricsRecorder {
     if (goal) this.goalSeen.add(person);
   }
 
-  /** The counters, compactly: [entered, exited, active, goals, [total, unique, failures, named counters?] per node]. */
+  /** The counters, compactly: [entered, exited, active, goals, [total, unique, failures, named counters?] per node, erased people?]. */
   totals(): MetricsTotals {
     const m = this.metrics;
-    return [m.profilesInFlow, m.profilesExited, m.activeParticipants, m.goalPerformers, m.elements.map(nodeTotals)];
+    const totals: MetricsTotals = [m.profilesInFlow, m.profilesExited, m.activeParticipants, m.goalPerformers, m.elements.map(nodeTotals)];
+    if (this.erased) totals.push(structuredClone(this.erased)); // a copy: the row is written later
+    return totals;
   }
 
   restoreTotals(t: MetricsTotals): void {
     const m = this.metrics;
     [m.profilesInFlow, m.profilesExited, m.activeParticipants, m.goalPerformers] = t;
+    this.erased = t[5] && structuredClone(t[5]); // a copy: keepErased adds to it
     t[4].forEach(([total, unique, failures, counters], i) => {
       const e = m.elements[i];
       if (e) Object.assign(e, { totalEngagements: total, uniqueUsersEngaged: unique, failures, counters: { ...counters } });
@@ -183,7 +208,7 @@ export class MetricsRecorder {
 }
 
 export type NodeTotals = [total: number, unique: number, failures: number, counters?: Record<string, number>];
-export type MetricsTotals = [number, number, number, number, NodeTotals[]];
+export type MetricsTotals = [number, number, number, number, NodeTotals[], erased?: PeopleShare];
 
 function nodeTotals(e: NodeMetrics): NodeTotals {
   for (const _ in e.counters) return [e.totalEngagements, e.uniqueUsersEngaged, e.failures, { ...e.counters }]; // a copy: the row is written later
@@ -215,7 +240,7 @@ function percentage(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
 }
 
-/** Every version of a flow together: the versions, and elements matched by id across them. */
+/** Every version of a flow together: the versions, and elements matched by id across them (named as the newest names them). */
 export type AllVersionsMetrics = Omit<FlowMetrics, 'version'> & { readonly versions: readonly number[] };
 
 /**
@@ -238,24 +263,38 @@ export function sumVersions(flowId: string, versions: readonly FlowMetrics[], pa
   return all;
 }
 
+/** Adds a version's element (versions come oldest first: the element is named as the newest version names it). */
 function addElement(elements: Map<string, NodeMetrics>, e: NodeMetrics): void {
-  const s = elements.get(e.id) ?? { id: e.id, name: e.name, type: e.type, totalEngagements: 0, uniqueUsersEngaged: 0, failures: 0, counters: {} };
+  const s: NodeMetrics = { ...(elements.get(e.id) ?? { totalEngagements: 0, uniqueUsersEngaged: 0, failures: 0, counters: {} }), id: e.id, name: e.name, type: e.type };
   elements.set(e.id, s);
   s.totalEngagements += e.totalEngagements;
   s.failures += e.failures;
   addCounters(s.counters, e.counters);
 }
 
-/** One partition's people, each counted once across the versions' recorders. */
+/** One partition's people, each counted once across the versions' recorders, and the erased people they keep. */
 function countPeopleOnce(all: AllVersionsMetrics, elements: Map<string, NodeMetrics>, recorders: readonly MetricsRecorder[]): void {
   const people = Math.max(0, ...recorders.map((r) => r.people));
-  for (let person = 0; person < people; person++) {
-    const inside = recorders.filter((r) => r.hasEntered(person));
-    if (inside.length === 0) continue;
-    all.profilesInFlow++;
-    if (inside.some((r) => r.hasGoal(person))) all.goalPerformers++;
-    const ids = new Set(inside.flatMap((r) => r.passed(person).map((i) => r.metrics.elements[i]!.id)));
-    for (const id of ids) elements.get(id)!.uniqueUsersEngaged++;
+  for (let person = 0; person < people; person++) addShare(all, elements, personAcrossVersions(recorders, person));
+  for (const r of recorders) addShare(all, elements, r.erased);
+}
+
+/** One person's share of the every-version figures of the versions' recorders (one partition's); undefined when they never entered. */
+export function personAcrossVersions(recorders: readonly MetricsRecorder[], person: number): PeopleShare | undefined {
+  const inside = recorders.filter((r) => r.hasEntered(person));
+  if (inside.length === 0) return undefined;
+  const ids = new Set(inside.flatMap((r) => r.passed(person).map((i) => r.metrics.elements[i]!.id)));
+  return { people: 1, goals: inside.some((r) => r.hasGoal(person)) ? 1 : 0, elements: Object.fromEntries([...ids].map((id) => [id, 1])) };
+}
+
+/** Adds a share (one person's, or the erased people's) to the every-version figures. */
+function addShare(all: AllVersionsMetrics, elements: Map<string, NodeMetrics>, share: PeopleShare | undefined): void {
+  if (!share) return;
+  all.profilesInFlow += share.people;
+  all.goalPerformers += share.goals;
+  for (const [id, n] of Object.entries(share.elements)) {
+    const e = elements.get(id);
+    if (e) e.uniqueUsersEngaged += n;
   }
 }
 

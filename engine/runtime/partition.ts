@@ -14,7 +14,7 @@ import { hash32 } from '../hash.js';
 import { KeyedRows, NumberedRows, type RowGroup } from '../store/journal.js';
 import { isEffectKey, ParticipantStatus, WAIT_KEY_SEPARATOR, type ParticipantState } from '../vocabulary.js';
 import type { EntryHistory } from './reentry.js';
-import { MetricsRecorder } from './metrics.js';
+import { MetricsRecorder, personAcrossVersions } from './metrics.js';
 import { Wakeups } from './timers.js';
 import { EventHistory } from './event-history.js';
 import { EventRows } from './event-rows.js';
@@ -193,10 +193,26 @@ export class Partition {
       flow.people[person] = undefined;
       marks.push([flow.rows, person]);
     }
+    this.keepErasedShares(person, marks);
     for (const m of this.recorders.values()) if (m.recorder.forget(person)) marks.push([m.seen, person]);
     this.events.erase(person);
     this.people.forget(personId);
     return { rows: marks, events: this.events.dropped };
+  }
+
+  /**
+   * Before an erased person's nodes are forgotten: their share of each flow's every-version
+   * figures, kept with the totals of the newest version they were in (whose row is marked).
+   */
+  private keepErasedShares(person: number, marks: Array<[RowGroup<number>, number]>): void {
+    const byFlow = new Map<string, VersionMetrics[]>();
+    for (const [v, m] of this.recorders) if (m.recorder.hasEntered(person)) byFlow.set(v.id, [...(byFlow.get(v.id) ?? []), m]);
+    for (const versions of byFlow.values()) {
+      const share = personAcrossVersions(versions.map((m) => m.recorder), person)!;
+      const newest = versions.reduce((a, b) => (b.recorder.metrics.version > a.recorder.metrics.version ? b : a));
+      newest.recorder.keepErased(share);
+      marks.push([newest.totals, 0]);
+    }
   }
 
   /** The person's entry history in a flow; after changing it, give it back with setHistory (the common cases are kept compact). */

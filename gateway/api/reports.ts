@@ -1,7 +1,8 @@
 // /api/v1 reports: a flow's metrics (one version, or every version together) as JSON, or its
 // per-element figures as CSV (`?format=csv`); the monthly engaged persons report (JSON or CSV). CSV cells that a spreadsheet would read as a
 // formula (starting with = + - @, or a tab or carriage return) are prefixed with ' so that an
-// element named "=HYPERLINK(…)" stays text.
+// element named "=HYPERLINK(…)" stays text. A CSV starts with a UTF-8 byte order mark: without
+// it a spreadsheet reads the file in its local code page and garbles names such as "Dobrodošlica".
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
@@ -26,8 +27,11 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** The byte order mark a CSV starts with: spreadsheets then read it as UTF-8. */
+const UTF8_BOM = '\ufeff';
+
 export function csvLines(rows: readonly (readonly unknown[])[]): string {
-  return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return UTF8_BOM + rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
 function elementsCsv(elements: readonly NodeMetrics[]): string {

@@ -76,6 +76,11 @@ export class KeyStore {
     return infoOf(revoked);
   }
 
+  /** Whether the key with this id is revoked (by another process: noticed within refreshMs); false for an id it does not know. */
+  revoked(id: string): boolean {
+    return this.find(id)?.revokedAt !== undefined;
+  }
+
   /** The caller a key's text belongs to; undefined when malformed, unknown, wrong or revoked. */
   verify(text: string): Caller | undefined {
     const match = KEY_FORMAT.exec(text);

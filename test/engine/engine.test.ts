@@ -335,7 +335,7 @@ t.test('metrics across all versions count each person once; the goal percentage'
   w.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'v1')], { goal: { event: 'bought' } }));
   w.engine.launch('f');
   for (const id of ['a', 'b']) await w.engine.submit(id, { kind: 'flow.enter', flowId: 'f', person: { id } });
-  w.engine.save(flow('f', [pauseDays('p', 1, 'n'), tag('n', 'v2')], { goal: { event: 'bought' } }));
+  w.engine.save(flow('f', [{ ...pauseDays('p', 1, 'n'), name: 'One day' }, tag('n', 'v2')], { goal: { event: 'bought' } }));
   w.engine.launch('f');
   w.clock.advance(DAY);
   for (const id of ['a', 'c']) await w.engine.submit(id, { kind: 'flow.enter', flowId: 'f', person: { id } });
@@ -348,6 +348,7 @@ t.test('metrics across all versions count each person once; the goal percentage'
   t.match(all, { versions: [1, 2], profilesInFlow: 3, profilesExited: 4, goalPerformers: 1, goalPercentage: 33.3 }, 'a was in both versions: one person');
   const byId = Object.fromEntries(all.elements.map((e) => [e.id, [e.totalEngagements, e.uniqueUsersEngaged]]));
   t.same(byId['p'], [4, 3], 'the pause both versions share: 4 passes by 3 people');
+  t.equal(all.elements.find((e) => e.id === 'p')!.name, 'One day', 'named as the newest version names it');
   t.same(byId['t'], [2, 2]);
   t.same(byId['n'], [2, 2]);
   t.throws(() => w.engine.metricsAllVersions('nope'), { code: 'JCT_FLOW_UNKNOWN' });

@@ -206,3 +206,39 @@ t.test('a version launched before a rule was added keeps running after an upgrad
   await b.engine.idle();
   t.same(b.engine.journeysOf('ana').map((p) => [p.node, p.vars.ok, p.vars.note]), [[3, true, 'Hi {{nme}}']], 'the pattern ran, the text stayed as written and the long pause holds');
 });
+
+t.test('the metrics of finished and canceled versions are read after a restart as before it', async (t) => {
+  const backend = new MemoryBackend();
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const a = node(backend, clock, true);
+  a.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'v1')]));
+  a.engine.launch('f');
+  a.engine.save(flow('gone', [pauseDays('p', 1)]));
+  a.engine.launch('gone');
+  for (const id of ['ana', 'bob']) {
+    await a.engine.submit(id, { kind: 'flow.enter', flowId: 'f', person: { id } });
+    await a.engine.submit(id, { kind: 'flow.enter', flowId: 'gone' });
+  }
+  a.engine.cancel('gone');
+  a.engine.save(flow('f', [pauseDays('p', 1, 'n'), tag('n', 'v2')]));
+  a.engine.launch('f');
+  clock.advance(DAY);
+  await a.engine.submit('ana', { kind: 'flow.enter', flowId: 'f' });
+  await a.engine.idle();
+  t.same(a.engine.flowVersions('f').map((r) => r.status), ['finished', 'active']);
+  const reports = (e: Engine) => ({ v1: e.metrics('f', 1), all: e.metricsAllVersions('f'), gone: e.metrics('gone') });
+  const before = reports(a.engine);
+  t.match(before, { v1: { profilesInFlow: 2, profilesExited: 2 }, all: { versions: [1, 2], profilesInFlow: 2 }, gone: { profilesInFlow: 2 } });
+  const b = node(backend, clock, true);
+  b.engine.recover(backend);
+  t.same(reports(b.engine), before);
+
+  // an ended version that no longer compiles does not stop the start
+  (backend.tables.get('flow')!.get('gone@1') as { definition: { elements: Array<{ type: string }> } }).definition.elements[0]!.type = 'removedModuleElement';
+  const warnings: Array<{ code?: string }> = [];
+  const c = node(backend, clock, true, { info() {}, error() {}, warn: (obj) => warnings.push(obj) });
+  c.engine.recover(backend);
+  t.match(warnings, [{ code: 'JCT_FLOW_INVALID' }]);
+  t.throws(() => c.engine.metrics('gone'), { code: 'JCT_VERSION_UNKNOWN' });
+  t.same(c.engine.metrics('f', 1), before.v1);
+});

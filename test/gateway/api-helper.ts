@@ -35,7 +35,7 @@ export async function api(t: Test, w: World = world()): Promise<Api> {
         headers: { authorization, ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-      const text = await r.body.text();
+      const text = Buffer.from(await r.body.arrayBuffer()).toString('utf8'); // as sent: body.text() would drop a byte order mark
       const json = r.headers['content-type']?.toString().startsWith('application/json') ? JSON.parse(text) : undefined;
       return { status: r.statusCode, json, text, headers: r.headers };
     },

@@ -243,8 +243,8 @@ t.test('reports: JSON per version or all, CSV with formula cells made text', asy
   const csv = await call('GET', '/reports/flows/welcome?format=csv');
   t.equal(csv.status, 200);
   t.match(String(csv.headers['content-type']), /^text\/csv/);
-  const lines = csv.text.trim().split('\r\n');
-  t.equal(lines[0], 'element,name,type,totalEngagements,uniqueUsersEngaged,failures');
+  const lines = csv.text.trimEnd().split('\r\n');
+  t.equal(lines[0], '\ufeffelement,name,type,totalEngagements,uniqueUsersEngaged,failures');
   t.ok(lines.some((l) => l.startsWith('p,"\'=HYPERLINK(""x"")",pause,1,1,0')), lines.join(' | '));
   t.equal((await call('GET', '/reports/flows/nope')).status, 404);
   t.equal((await call('GET', '/reports/flows/welcome?version=x')).status, 400);
@@ -292,7 +292,7 @@ t.test('monthly engaged persons: once a month each, the first flow, top flows, C
   t.match(jan, { month: '2026-01', total: 2, topFlows: [{ flowId: 'a', name: 'Flow a', people: 1 }, { flowId: 'b', people: 1 }] });
   t.same(jan.people.map((p: any) => [p.personId, p.flowId]), [['ana', 'a'], ['ben', 'b']], 'ana counts once, for her first flow');
   const feb = await call('GET', '/reports/engaged?month=2026-02&format=csv');
-  t.equal(feb.text, "personId,engagedAt,flowId,flowName\r\n'=cmd,2026-02-01T00:00:00.000Z,c,Flow c\r\nana,2026-02-01T00:00:00.000Z,c,Flow c\r\n", 'a formula-looking id stays text');
+  t.equal(feb.text, "\ufeffpersonId,engagedAt,flowId,flowName\r\n'=cmd,2026-02-01T00:00:00.000Z,c,Flow c\r\nana,2026-02-01T00:00:00.000Z,c,Flow c\r\n", 'a formula-looking id stays text; a byte order mark says UTF-8 to a spreadsheet');
   t.same((await call('GET', '/reports/engaged?month=2025-12')).json, { month: '2025-12', total: 0, topFlows: [], people: [] });
   t.equal((await call('GET', '/reports/engaged?month=2026-13')).status, 400);
   w.clock.advanceTo('2027-02-15T00:00:00Z');

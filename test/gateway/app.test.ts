@@ -33,7 +33,7 @@ t.test('an address with a trailing slash reaches the same route (providers\' con
 });
 
 t.test('flows and their status and metrics', async (t) => {
-  const { app } = setup();
+  const { w, app } = setup();
   t.same((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows' })).json(), {
     flows: [
       { id: 'welcome', version: 1, name: 'welcome', status: 'active' },
@@ -46,6 +46,11 @@ t.test('flows and their status and metrics', async (t) => {
   t.same((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/draft' })).json().metrics, null);
   t.match((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/welcome?versions=all' })).json(), { id: 'welcome', metrics: { versions: [1], profilesInFlow: 0 } }, 'every version together');
   t.equal((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/welcome?versions=some' })).statusCode, 400);
+  w.engine.cancel('audience');
+  w.engine.save(flow('audience', [pauseDays('p', 2)]));
+  const drafting = (await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/audience' })).json();
+  t.match(drafting, { id: 'audience', version: 2, status: 'draft', metrics: { version: 1, profilesInFlow: 0 } }, 'a new draft: the launched version still answers its metrics');
+  t.match((await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/audience?versions=all' })).json(), { metrics: { versions: [1] } });
   const missing = await app.inject({ method: 'GET', headers: adminHeaders(app), url: '/flows/nope' });
   t.equal(missing.statusCode, 404);
   t.same(missing.json(), { error: { code: 'JCT_FLOW_UNKNOWN', message: 'no flow with id "nope"', details: {} } });

@@ -72,3 +72,53 @@ t.test('when the app closes (Junction stops), a feed client is told: 1001 going 
   t.equal(code, 1001);
   t.equal(String(reason), 'Junction is stopping');
 });
+
+t.test('a key revoked while its feed is open gets no further step: the socket is closed (1008)', async (t) => {
+  const { w, url, keys } = await feed(t);
+  const { key, info } = keys.create('feed', ['flows']);
+  const socket = new WebSocket(url, { headers: { authorization: `Bearer ${key}` } });
+  const messages: unknown[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  await once(socket, 'open');
+  await w.engine.enter('a', 'ana');
+  const closed = once(socket, 'close') as Promise<[number, Buffer]>;
+  keys.revoke(info.id);
+  w.clock.advance(86_400_000);
+  await w.engine.idle();
+  const [code, reason] = await closed;
+  t.same([code, String(reason)], [1008, 'the API key was revoked']);
+  t.equal(messages.length, 1, 'only the step before the revocation');
+});
+
+t.test('participants taken out because their version ended (canceled) are told as exited, with the reason', async (t) => {
+  const { w, open } = await feed(t);
+  const messages = await open('?flow=a');
+  await w.engine.enter('a', 'ana');
+  w.engine.cancel('a');
+  await w.engine.idle();
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(messages.length, 2);
+  t.match(messages[1], { flowId: 'a', version: 1, personId: 'ana', path: [], exited: { reason: 'canceled' } });
+  t.notOk('waiting' in messages[1]);
+});
+
+t.test('the configured admin key (not a stored one) follows the feed like any key', async (t) => {
+  const w = world();
+  w.engine.save(flow('a', [pauseDays('p', 1)]));
+  w.engine.launch('a');
+  w.people.upsert({ id: 'ana' });
+  const adminKey = 'configured-admin-key-0123456789';
+  const app = buildApp(w.engine, { adminKey });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => app.close());
+  const socket = new WebSocket(`ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/feed`, { headers: { authorization: `Bearer ${adminKey}` } });
+  const messages: unknown[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  await once(socket, 'open');
+  t.teardown(() => socket.close());
+  await w.engine.enter('a', 'ana');
+  w.clock.advance(86_400_000);
+  await w.engine.idle();
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(messages.length, 2);
+});

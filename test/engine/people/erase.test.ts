@@ -1,6 +1,7 @@
 // Erasing a person (the `person.erase` input): their participants leave every flow at once, their
 // profile, entry history, event history and seen elements go from memory and from the store
 // (SQLite, checked after a restart), their engaged months keep counting under an anonymous id,
+// their share of the every-version metrics stays as counts,
 // and the same phone can make a new person afterwards. Also the partition's person numbers:
 // forgetting an id keeps every other id findable.
 import fs from 'node:fs';
@@ -15,7 +16,7 @@ import { SqliteBackend } from '../../../engine/store/sqlite.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { PersonNumbers } from '../../../engine/runtime/person-numbers.js';
 import { eventsModule } from '../../../engine/events/index.js';
-import { flow, pauseDays, registryWith } from '../helpers.js';
+import { flow, pauseDays, registryWith, tag as tagNode } from '../helpers.js';
 
 const WAIT_FOR_BUY = {
   id: 'buy',
@@ -87,6 +88,45 @@ t.test('an erased person leaves no trace but the counts, after a restart too', a
   t.ok(entered.entered, 'who enters anew, with no history: the caps of the old one are gone');
   await b.engine.event('ana', 'purchase', { orderId: 'o-4' });
   t.equal(b.engine.journeysOf('ana').length, 0, 'a new purchase moves the new participant on');
+  await b.engine.close();
+  b.backend.close();
+});
+
+t.test('every version together keeps counting an erased person once, after a restart too', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'junction-erase-all-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const clock = new VirtualClock('2026-03-10T09:00:00Z');
+  const a = engineOn(dir, clock);
+  const settings = { goal: { event: 'purchase' }, reentry: { enabled: true } };
+  a.engine.save(flow('f', [pauseDays('p', 1, 't'), tagNode('t', 'v1')], settings));
+  a.engine.launch('f');
+  for (const id of ['ana', 'bob']) {
+    a.people.upsert({ id });
+    await a.engine.enter('f', id);
+  }
+  a.engine.save(flow('f', [pauseDays('p', 1, 'n'), tagNode('n', 'v2')], settings));
+  a.engine.launch('f');
+  clock.advance(86_400_000);
+  await a.engine.enter('f', 'ana');
+  await a.engine.event('ana', 'purchase', { orderId: 'o-1' });
+  clock.advance(86_400_000);
+  await a.engine.idle();
+  const figures = (e: Engine) => {
+    const all = e.metricsAllVersions('f');
+    return { people: all.profilesInFlow, goals: all.goalPerformers, percent: all.goalPercentage, unique: Object.fromEntries(all.elements.map((x) => [x.id, x.uniqueUsersEngaged])) };
+  };
+  const before = figures(a.engine);
+  t.match(before, { people: 2, goals: 1, unique: { p: 2, t: 2, n: 1 } });
+  await a.engine.submit('ana', { kind: 'person.erase' });
+  t.same(figures(a.engine), before, 'the erased person still counts, once');
+  await a.engine.close();
+  a.backend.close();
+
+  const b = engineOn(dir, clock);
+  b.engine.recover(b.backend);
+  t.same(figures(b.engine), before, 'after a restart');
+  await b.engine.submit('bob', { kind: 'person.erase' });
+  t.same(figures(b.engine), before, 'a second erased person adds to the first');
   await b.engine.close();
   b.backend.close();
 });

@@ -26,6 +26,21 @@ t.test('restored after a restart; old months leave the store', async (t) => {
   await engine.close();
 });
 
+t.test('a restart past the kept months drops the older ones at once, not at the next entry', async (t) => {
+  const w = world('2026-01-10T09:00:00Z');
+  w.engine.save(flow('a', [pauseDays('p', 1)]));
+  w.engine.launch('a');
+  w.people.upsert({ id: 'ana' });
+  await w.engine.enter('a', 'ana');
+  await w.engine.close();
+  w.clock.advanceTo('2027-02-15T00:00:00Z');
+  const engine = new Engine({ clock: w.clock, people: new MemoryPeopleStore(w.clock), registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+  engine.recover(w.backend);
+  t.equal(engine.engagedReport('2026-01').total, 0, 'kept 13 months');
+  await engine.close();
+  t.same([...w.backend.load('engaged')], [], 'and gone from the store');
+});
+
 t.test('the first entry of a month expires months older than 13', async (t) => {
   const e = new Engagement();
   t.ok(e.entered('ana', 'a', Date.parse('2026-01-10T00:00:00Z'))?.newMonth);

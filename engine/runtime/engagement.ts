@@ -1,4 +1,5 @@
-// Engaged persons per month: a person who enters any flow in a calendar month (UTC) counts once
+// Engaged persons per month: a person who enters any flow in a calendar month (in the workspace's
+// time zone) counts once
 // that month, with when and through which flow they first entered. Kept 13 months, journaled
 // (table `engaged`, key `<YYYY-MM>\0<person>`), and read by the monthly engaged persons report.
 // Costs one map lookup per entry. Each month holds one number per engaged person: the first
@@ -19,8 +20,12 @@ export interface EngagedReport {
   readonly people: ReadonlyArray<{ personId: string; engagedAt: number; flowId: string }>;
 }
 
-export function monthOf(at: number): string {
-  return new Date(at).toISOString().slice(0, 7);
+import { wallTime, wallToTime } from '../calendar.js';
+
+/** "YYYY-MM" of a month, by year and month (1–12; 0 and 13 roll over). */
+function monthName(year: number, month: number): string {
+  const d = new Date(Date.UTC(year, month - 1, 1));
+  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
 /** Flow numbers per packed value: offset × FLOW_SLOTS + flow number stays an exact double (a month is under 2^32 ms). */
@@ -35,6 +40,10 @@ interface Month {
 
 export class Engagement {
   private readonly months = new Map<string, Month>();
+
+  /** `timeZone`: where months begin and end (the workspace's; canonical). */
+  constructor(private readonly timeZone = 'UTC') {}
+
   /** Flow ids by number, and their numbers (ids are few and kept). */
   private readonly flowIds: string[] = [];
   private readonly flowNumbers = new Map<string, number>();
@@ -58,7 +67,7 @@ export class Engagement {
 
   private open(month: string): Month {
     const [year, m] = month.split('-').map(Number) as [number, number];
-    const record: Month = { from: Date.UTC(year, m - 1, 1), people: new Map() };
+    const record: Month = { from: this.firstOf(year, m), people: new Map() };
     this.months.set(month, record);
     return record;
   }
@@ -86,10 +95,14 @@ export class Engagement {
   private monthAt(at: number): string {
     const c = this.current;
     if (at >= c.from && at < c.to) return c.month;
-    const d = new Date(at);
-    const from = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-    this.current = { month: monthOf(at), from, to: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
+    const { year, month } = wallTime(at, this.timeZone);
+    this.current = { month: monthName(year, month), from: this.firstOf(year, month), to: this.firstOf(year, month + 1) };
     return this.current.month;
+  }
+
+  /** The first instant of a month (1–12; 13 is January of the next year) in the time zone. */
+  private firstOf(year: number, month: number): number {
+    return wallToTime({ year, month, day: 1, hour: 0, minute: 0 }, this.timeZone);
   }
 
   restore(key: string, row: Engaged): void {
@@ -118,8 +131,8 @@ export class Engagement {
 
   /** Drops the months older than the kept ones (counted back from `now`); returns the journal keys to delete. */
   expire(now: number): string[] {
-    const d = new Date(now);
-    const oldest = monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - (MONTHS_KEPT - 1), 1));
+    const { year, month } = wallTime(now, this.timeZone);
+    const oldest = monthName(year, month - (MONTHS_KEPT - 1));
     const gone: string[] = [];
     for (const [month, { people }] of this.months) {
       if (month >= oldest) continue;

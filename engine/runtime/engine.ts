@@ -179,7 +179,7 @@ export class Engine {
   private readonly operations = new Operations();
   /** Flow API calls with an Idempotency-Key still running, by `<flow>\0<key>`. */
   private readonly operationsRunning = new Map<string, Promise<OperationReport>>();
-  private readonly engagement = new Engagement();
+  private readonly engagement: Engagement;
   private readonly segmentClock: SegmentClock;
   /** The workspace's time zone, canonical (see EngineOptions.timeZone). */
   readonly timeZone: string;
@@ -244,6 +244,7 @@ export class Engine {
     this.eventRetentionMs = options.eventRetentionMs ?? DEFAULT_EVENT_RETENTION_MS;
     this.templatesById = new Templates(options.templates ?? []);
     this.timeZone = workspaceZone(options.timeZone);
+    this.engagement = new Engagement(this.timeZone);
     this.personRows = new KeyedRows('person', (id) => id, (id) => {
       const person = this.people.get(id); // as it is when the batch is written
       return person ? personOf(person) : null;

@@ -42,7 +42,7 @@ function elementsCsv(elements: readonly NodeMetrics[]): string {
 
 const EngagedQuery = Type.Object(
   {
-    month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC); kept 13 months' }),
+    month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: "YYYY-MM, in the workspace's time zone (JUNCTION_TIME_ZONE); kept 13 months" }),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
   },
   { additionalProperties: false },

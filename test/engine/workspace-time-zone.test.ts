@@ -51,6 +51,15 @@ t.test('segment rules defined through the engine are read in the workspace\'s ti
   t.equal(members(), 0, 'already 10 March in UTC');
 });
 
+t.test("the monthly engaged persons report counts months in the workspace's time zone", async (t) => {
+  const clock = new VirtualClock('2026-12-01T03:00:00Z'); // 30 November, 22:00 in New York
+  const engine = engineIn(clock, 'America/New_York');
+  engine.launch(engine.save({ ...scheduled(), settings: {} }).id);
+  const person = engine.people.upsert({ phones: ['+14155550100'] });
+  await engine.enter('morning', person.id);
+  t.same([engine.engagedReport('2026-11').total, engine.engagedReport('2026-12').total], [1, 0]);
+});
+
 t.test('an unknown workspace time zone is refused', async (t) => {
   t.throws(() => engineIn(new VirtualClock(0), 'Mars/Olympus'), { code: 'JCT_TIMEZONE_INVALID' });
   t.throws(() => loadConfig({ JUNCTION_TIME_ZONE: 'Mars/Olympus' }), { code: 'JCT_CONFIG_INVALID', message: /unknown time zone "Mars\/Olympus".*\(set by JUNCTION_TIME_ZONE\)/ });

@@ -1,11 +1,11 @@
-// Engaged persons per month: one row per person and month (UTC) at their first entry into any
+// Engaged persons per month: one row per person and month (in the workspace's time zone) at their first entry into any
 // flow, kept across a restart over the journal, months older than 13 dropped from memory and
 // the store.
 import t from 'tap';
 import { Engine } from '../../../engine/runtime/engine.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import { GroupCommit } from '../../../engine/store/journal.js';
-import { Engagement, monthOf } from '../../../engine/runtime/engagement.js';
+import { Engagement } from '../../../engine/runtime/engagement.js';
 import { flow, pauseDays, registryWith, world } from '../helpers.js';
 
 t.test('restored after a restart; old months leave the store', async (t) => {
@@ -48,7 +48,15 @@ t.test('the first entry of a month expires months older than 13', async (t) => {
   t.same(e.expire(Date.parse('2027-01-31T00:00:00Z')), [], '13 months: January 2026 still kept in January 2027');
   t.same(e.expire(Date.parse('2027-02-01T00:00:00Z')), ['2026-01\u0000ana']);
   t.equal(e.report('2026-01').total, 0);
-  t.equal(monthOf(Date.parse('2026-12-31T23:59:59Z')), '2026-12');
+});
+
+t.test("months begin and end at midnight in the workspace's time zone", async (t) => {
+  const e = new Engagement('America/New_York');
+  t.equal(e.entered('ana', 'a', Date.parse('2026-12-01T03:00:00Z'))?.key, '2026-11\u0000ana', '22:00 on 30 November in New York');
+  t.equal(e.entered('ana', 'a', Date.parse('2026-12-01T05:00:00Z'))?.key, '2026-12\u0000ana', 'midnight has passed in New York');
+  t.same(e.report('2026-11').people, [{ personId: 'ana', engagedAt: Date.parse('2026-12-01T03:00:00Z'), flowId: 'a' }], 'reads back exactly');
+  t.same(e.expire(Date.parse('2027-12-01T03:00:00Z')), [], 'still November 2027 in New York: November 2026 is kept');
+  t.same(e.expire(Date.parse('2027-12-01T05:00:00Z')), ['2026-11\u0000ana'], 'December 2027 in New York');
 });
 
 t.test('each entry reads back exactly: packed to a number when it can be, kept as the row when not', async (t) => {

@@ -117,6 +117,18 @@ t.test('inbound SMTP', async (t) => {
     });
   });
 
+  t.test('half of the AUTH or STARTTLS pair stops the listener rather than leave it off', async (t) => {
+    await t.rejects(listening(t, { smtpUser: 'relay' }), {
+      code: 'JCT_CONFIG_INVALID',
+      message: 'smtpUser is set but smtpPassword is not (JUNCTION_EMAIL_SMTP_PASSWORD): set both, or neither',
+    });
+    await t.rejects(listening(t, { smtpPassword: 'relay-password-1' }), { code: 'JCT_CONFIG_INVALID', message: /^smtpPassword is set but smtpUser is not/ });
+    await t.rejects(listening(t, { tlsCertFile: '/nowhere/cert.pem' }), {
+      code: 'JCT_CONFIG_INVALID',
+      message: 'tlsCertFile is set but tlsKeyFile is not (JUNCTION_EMAIL_TLS_KEY_FILE): set both, or neither',
+    });
+  });
+
   t.test('a port in use stops the listener with its code, naming the setting to change', async (t) => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

@@ -44,17 +44,28 @@ export function messagesOf(mail: Mail): InboundMessage[] {
 }
 
 const ORIGINAL_MESSAGE = /^-{2,}[ \t]*Original Message[ \t]*-{2,}[ \t]*$/i;
-const ATTRIBUTION = /^On\b.*\bwrote:[ \t]*$/;
+/** Outlook's rule above the header block of the mail answered (underscores in plain text, an <hr> as dashes in HTML). */
+const RULE = /^[ \t]*(_{30,}|-{30,})[ \t]*$/;
+/** The first line of that header block: "From:", or its translation ("Von:", "De :", "Od:"…). */
+const HEADER_LINE = /^[ \t]*\*?\p{L}{1,20}\*? ?:/u;
+/** The signature separator (RFC 3676 "-- ", often sent without its space). */
+const SIGNATURE = /^-- ?$/;
+const WROTE = /^On\b.*\bwrote:[ \t]*$/;
+
+/** In another language, a line ending with ":" that names a date or an address ("Le 5 déc. 2026, … a écrit :"). */
+function isForeignAttribution(line: string): boolean {
+  return line.trimEnd().endsWith(':') && /[\d@]/.test(line);
+}
 
 /**
- * What a mail says anew: its text above the quoted history of a reply, i.e. above the trailing
- * block of ">" and blank lines (and the "On … wrote:" line before it, wrapped once at most), or
- * above Outlook's "Original Message" rule. The whole text when nothing is above it. Linear time.
+ * What a mail says anew: its text above its signature ("-- "), above the quoted history of a
+ * reply, i.e. above the trailing block of ">" and blank lines (and the attribution line before
+ * it, wrapped once at most), and above Outlook's "Original Message" line or rule followed by the
+ * header block of the mail answered. The whole text when nothing is above it. Linear time.
  */
 export function newPart(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  const rule = lines.findIndex((line) => ORIGINAL_MESSAGE.test(line));
-  let cut = rule === -1 ? lines.length : rule;
+  let cut = historyStart(lines);
   let quoted = cut;
   while (quoted > 0 && /^[ \t]*(>.*)?$/.test(lines[quoted - 1]!)) quoted--;
   if (lines.slice(quoted, cut).some((line) => line.startsWith('>'))) cut = attributionAbove(lines, quoted) ?? quoted;
@@ -62,10 +73,34 @@ export function newPart(text: string): string {
   return above === '' ? text : above;
 }
 
-/** The line where an "On … wrote:" attribution ending just above `at` starts (one line, or two when wrapped). */
+/** The first line of the signature or of Outlook's history; the line count when there is neither. */
+function historyStart(lines: readonly string[]): number {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (SIGNATURE.test(line) || ORIGINAL_MESSAGE.test(line)) return i;
+    if (RULE.test(line) && HEADER_LINE.test(nextWritten(lines, i + 1))) return i;
+  }
+  return lines.length;
+}
+
+/** The first line from `from` on that is not blank ("" when none). */
+function nextWritten(lines: readonly string[], from: number): string {
+  for (let i = from; i < lines.length; i++) if (lines[i]!.trim() !== '') return lines[i]!;
+  return '';
+}
+
+/**
+ * The line where an attribution ending just above `at` starts: "On … wrote:" on one line or
+ * wrapped on two; else one in another language, on two lines when the first names a date or an
+ * address and starts a paragraph, else on one.
+ */
 function attributionAbove(lines: readonly string[], at: number): number | undefined {
-  if (at >= 1 && ATTRIBUTION.test(lines[at - 1]!)) return at - 1;
-  if (at >= 2 && ATTRIBUTION.test(`${lines[at - 2]!} ${lines[at - 1]!}`)) return at - 2;
+  const one = lines[at - 1];
+  const two = at >= 2 ? `${lines[at - 2]!} ${lines[at - 1]!}` : undefined;
+  if (one !== undefined && WROTE.test(one)) return at - 1;
+  if (two !== undefined && WROTE.test(two)) return at - 2;
+  if (two !== undefined && isForeignAttribution(two) && /[\d@]/.test(lines[at - 2]!) && lines[at - 3]?.trim() === '') return at - 2;
+  if (one !== undefined && isForeignAttribution(one)) return at - 1;
   return undefined;
 }
 

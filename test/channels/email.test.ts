@@ -180,6 +180,23 @@ t.test('inbound SMTP', async (t) => {
     );
   });
 
+  t.test("Outlook's header block, an attribution in another language and a signature are not what the reply says", async (t) => {
+    const l = await listening(t);
+    const send = (text: string | undefined, html?: string) => client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Re: confirm', ...(text === undefined ? {} : { text }), ...(html === undefined ? {} : { html }) });
+    await send('Yes\r\n\r\n________________________________\r\nFrom: Help Desk <help@ours.test>\r\nSent: Saturday, December 5, 2026 9:00 AM\r\n\r\nReply YES or NO');
+    await send(undefined, '<div>No</div><hr><div id="divRplyFwdMsg"><b>Von:</b> Help Desk<br><b>Gesendet:</b> Samstag, 5. Dezember 2026 09:00</div><div>Reply YES or NO</div>');
+    await send('Oui\r\n\r\nLe sam. 5 déc. 2026 à 09:00, Help Desk <help@ours.test> a écrit :\r\n\r\n> Reply YES or NO\r\n');
+    await send('Merci\r\n\r\nLe sam. 5 déc. 2026 à 09:00, Help Desk <\r\nhelp@ours.test> a écrit :\r\n> Reply YES or NO\r\n');
+    await send('Yes\r\n\r\n-- \r\nAna Horvat\r\nSent from my phone');
+    await send('Yes\r\n\r\nOn Sat, Dec 5, 2026 Help Desk wrote:\r\n> Reply YES or NO\r\n\r\n--\r\nAna');
+    const heading = 'Order\r\n----------\r\nSize: M';
+    await send(heading);
+    t.same(
+      l.inbound.map((m) => m.text),
+      ['Yes', 'No', 'Oui', 'Merci', 'Yes', 'Yes', heading.replace(/\r\n/g, '\n')],
+    );
+  });
+
   t.test('a mail without Message-ID gets a hash of its bytes; without From, the envelope sender', async (t) => {
     const l = await listening(t);
     const raw = 'To: help@ours.test\r\nSubject: bare\r\n\r\nhello\r\n';

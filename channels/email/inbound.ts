@@ -126,7 +126,7 @@ export async function readMime(raw: Buffer, recipients: readonly string[], envel
     from: senderOf(parsed.from, envelopeSender),
     recipients,
     subject: parsed.subject,
-    text: (parsed.text ?? '').trim(),
+    text: await textOf(parsed.text, parsed.html || undefined),
     messageId: messageIdOr(parsed.messageId, raw),
     receivedAt: now,
   };
@@ -151,7 +151,7 @@ export async function parseMime(raw: Buffer): Promise<ParsedMail> {
 
 const HTML_HEAD = Buffer.from('Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n');
 
-/** The text part, else the HTML part as text. */
+/** The text part, else (none, or only blank lines) the HTML part as text. */
 export async function textOf(text: string | undefined, html: string | undefined): Promise<string> {
   if (text !== undefined && text.trim() !== '') return text.trim();
   return html !== undefined ? htmlToText(html) : '';

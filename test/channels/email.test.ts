@@ -166,6 +166,12 @@ t.test('inbound SMTP', async (t) => {
     t.match(l.inbound[0]!.text, /HELLO[\s\S]*from Bo/);
   });
 
+  t.test('a blank plain-text part gives way to the HTML part, as on the webhooks', async (t) => {
+    const l = await listening(t);
+    await client(l.port).sendMail({ from: 'bo@example.org', to: 'help@ours.test', subject: 'Stop', text: '\r\n', html: '<div>STOP</div>' });
+    t.same(l.inbound.map((m) => m.text), ['STOP']);
+  });
+
   t.test("a reply's text is what it says anew, without the quoted history (which would match keywords it only quotes)", async (t) => {
     const l = await listening(t);
     const history = '\r\n\r\nOn Sat, Dec 5, 2026 at 9:00 AM Help Desk <\r\nhelp@ours.test> wrote:\r\n\r\n> Reply YES or NO\r\n>\r\n> Thanks\r\n';

@@ -51,7 +51,7 @@ function transportOf(s: EmailSettings): Transporter {
       host,
       port: s.relayPort,
       secure: s.relaySecure,
-      ...(s.relayUser !== undefined ? { auth: { user: s.relayUser, pass: s.relayPassword ?? '' } } : {}),
+      ...relayAuth(s),
       connectionTimeout: s.timeoutMs,
       greetingTimeout: s.timeoutMs,
       socketTimeout: s.timeoutMs,
@@ -61,6 +61,12 @@ function transportOf(s: EmailSettings): Transporter {
     transports.set(key, transport);
   }
   return transport;
+}
+
+/** The relay credentials: none, or both; one without the other fails the send for good, naming the missing one. */
+function relayAuth(s: EmailSettings): { auth?: { user: string; pass: string } } {
+  if (s.relayUser === undefined && s.relayPassword === undefined) return {};
+  return { auth: { user: required(s.relayUser, 'relayUser'), pass: required(s.relayPassword, 'relayPassword') } };
 }
 
 function failureOf(err: unknown): EffectFailure {

@@ -374,6 +374,13 @@ t.test('outbound SMTP', async (t) => {
     await t.rejects(send(1, { text: 'x' }, { relayHost: undefined }), { code: 'JCT_PROVIDER_NOT_CONFIGURED', retryable: false });
   });
 
+  t.test('relayUser without relayPassword, or the other way round: the send fails for good, naming the one missing', async (t) => {
+    const r = await relay(t);
+    await t.rejects(send(r.port, { text: 'x' }, { relayUser: 'junction' }), { code: 'JCT_PROVIDER_NOT_CONFIGURED', retryable: false, message: /"relayPassword"/ });
+    await t.rejects(send(r.port, { text: 'x' }, { relayPassword: 'relay-pass' }), { code: 'JCT_PROVIDER_NOT_CONFIGURED', retryable: false, message: /"relayUser"/ });
+    t.equal(r.received.length, 0);
+  });
+
   t.test('only senders listed in numbers are ours', async (t) => {
     const registry = new Registry([emailModule], { email: settingsWith({ numbers: ['news@ours.test'] }) });
     t.ok(registry.handler({ kind: 'message.send', key: 'k', personId: 'p', channel: 'email', from: 'news@ours.test' } as never));

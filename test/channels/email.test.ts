@@ -347,12 +347,15 @@ t.test('outbound SMTP', async (t) => {
     t.equal(mail.from?.value[0]?.address, 'news@ours.test');
   });
 
-  t.test('a retried send carries the same Message-ID', async (t) => {
+  t.test('a retried send carries the same Message-ID; the same key in another store (keys start over) does not', async (t) => {
     const r = await relay(t);
-    await send(r.port, { text: 'once' });
-    await send(r.port, { text: 'once' });
+    await send(r.port, { text: 'once', deadline: 1_796_450_000_000 });
+    await send(r.port, { text: 'once', deadline: 1_796_450_000_000 });
+    await send(r.port, { text: 'once', deadline: 1_796_460_000_000 });
     const ids = await Promise.all(r.received.map(async (m) => (await simpleParser(m.raw)).messageId));
     t.equal(ids[0], ids[1]);
+    t.equal(ids[0], `<${Buffer.from('p1.1:2:0').toString('base64url')}.${(1_796_450_000_000).toString(36)}@ours.test>`);
+    t.not(ids[2], ids[0], 'a send emitted at another moment under the same key');
   });
 
   t.test('a 5xx from the relay fails for good', async (t) => {

@@ -1,6 +1,7 @@
 // What every inbound path of email shares (SMTP listener, SendGrid and Mailgun webhooks): the
 // mail as read (sender, recipients, subject, text, Message-ID) turned into one InboundMessage
-// per recipient of ours and submitted to the inbox; HTML turned into text; and the webhook
+// per recipient of ours and submitted to the inbox (none for a mail sent automatically, RFC 3834
+// Auto-Submitted); HTML turned into text; and the webhook
 // route itself (form read from the raw bytes, verified, read, submitted, answered once durable).
 import { createHash } from 'node:crypto';
 import type { AddressObject, ParsedMail } from 'mailparser';
@@ -25,6 +26,18 @@ export interface Mail {
   readonly text: string;
   readonly messageId: string;
   readonly receivedAt: number;
+  /** Sent automatically (an out-of-office reply, a bounce): taken, but given to no flow. */
+  readonly automatic: boolean;
+}
+
+/**
+ * Whether an Auto-Submitted header value says the mail was sent automatically (RFC 3834: any
+ * value but "no"). Flows are automatic responders: answering such a mail, or letting it answer
+ * a waiting element, would loop with another responder or spend the person's reply.
+ */
+export function isAutomatic(autoSubmitted: unknown): boolean {
+  const value = typeof autoSubmitted === 'string' ? autoSubmitted.trim().toLowerCase() : '';
+  return value !== '' && !/^no\b/.test(value);
 }
 
 /** The inbound messages of a mail: one per recipient, addresses lower-cased. */
@@ -129,6 +142,7 @@ export async function readMime(raw: Buffer, recipients: readonly string[], envel
     text: await textOf(parsed.text, parsed.html || undefined),
     messageId: messageIdOr(parsed.messageId, raw),
     receivedAt: now,
+    automatic: isAutomatic(parsed.headers.get('auto-submitted')),
   };
 }
 
@@ -182,7 +196,7 @@ const OK: RouteAnswer = { status: 200, body: '' };
 /** Largest webhook body: a whole raw mail (32 MiB in its form field) and the fields beside it. */
 const WEBHOOK_BODY_LIMIT = 40 * 1024 * 1024;
 
-/** A webhook route: form read, verified, read, each recipient of ours submitted, 200 once durable. */
+/** A webhook route: form read, verified, read, each recipient of ours submitted (none of an automatic mail), 200 once durable. */
 export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinition {
   return {
     method: 'POST',
@@ -196,7 +210,8 @@ export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinit
       const undo = dialect.verify(req, form, settings, now);
       try {
         const mail = await dialect.read(form, now);
-        await submitInbound(ctx, messagesOf({ ...mail, recipients: oursOnly(mail.recipients, settings) }));
+        const recipients = oursOnly(mail.recipients, settings);
+        if (!mail.automatic) await submitInbound(ctx, messagesOf({ ...mail, recipients }));
         return OK;
       } catch (err) {
         undo?.();

@@ -117,16 +117,18 @@ function handlersOf(ctx: ListenerContext, settings: EmailSettings): Pick<SMTPSer
   };
 }
 
-/** Parses and submits one mail; rejects with the SMTP refusal to answer. */
+/** Parses and submits one mail (an automatic one is taken and dropped); rejects with the SMTP refusal to answer. */
 async function accept(ctx: ListenerContext, raw: Buffer, session: SMTPServerSession): Promise<void> {
   const recipients = session.envelope.rcptTo.map((r) => r.address);
   const sender = session.envelope.mailFrom === false ? undefined : session.envelope.mailFrom.address || undefined;
-  let messages;
+  let mail;
   try {
-    messages = messagesOf(await readMime(raw, recipients, sender, ctx.now()));
+    mail = await readMime(raw, recipients, sender, ctx.now());
   } catch (err) {
     throw refusal(err instanceof JunctionError ? err.message : 'the message could not be read', 554);
   }
+  if (mail.automatic) return;
+  const messages = messagesOf(mail);
   try {
     await submitInbound(ctx, messages);
   } catch (err) {

@@ -166,6 +166,14 @@ t.test('inbound SMTP', async (t) => {
     t.match(l.inbound[0]!.text, /HELLO[\s\S]*from Bo/);
   });
 
+  t.test('a mail sent automatically (Auto-Submitted: an out-of-office reply, a bounce) is taken and given to no flow', async (t) => {
+    const l = await listening(t);
+    const ooo = await client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Out of office', text: 'Back on Monday', headers: { 'Auto-Submitted': 'auto-replied' } });
+    t.match(ooo.response, /^250/);
+    await client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Re', text: 'Yes', headers: { 'Auto-Submitted': 'no' } });
+    t.same(l.inbound.map((m) => m.text), ['Yes']);
+  });
+
   t.test('a blank plain-text part gives way to the HTML part, as on the webhooks', async (t) => {
     const l = await listening(t);
     await client(l.port).sendMail({ from: 'bo@example.org', to: 'help@ours.test', subject: 'Stop', text: '\r\n', html: '<div>STOP</div>' });
@@ -460,6 +468,13 @@ t.test('SendGrid Inbound Parse', async (t) => {
       messages: [{ text: 'Where is my order?' }],
     },
     {
+      label: 'an automatic mail (Auto-Submitted in the header block): 200, and no message',
+      url,
+      ...(await multipart({ ...sendgridFields, headers: `${headersBlock}\r\nAuto-Submitted: auto-replied` })),
+      status: 200,
+      messages: [],
+    },
+    {
       label: 'no Message-ID in the headers: a hash of the header block',
       url,
       ...(await multipart({ ...sendgridFields, headers: 'Received: by mx.sendgrid.net\r\nSubject: x' })),
@@ -522,6 +537,13 @@ t.test('Mailgun routes', async (t) => {
       messages: [{ channel: 'email', from: 'ana@example.org', to: 'help@ours.test', subject: 'Order 42', text: 'Where is my order?', providerMessageId: '<mg-1@example.org>' }],
     },
     { label: 'the same request again (a replayed token): 403', url, ...once, status: 403, code: 'JCT_SIGNATURE_INVALID' },
+    {
+      label: 'an automatic mail (its Auto-Submitted header as a field): 200, and no message',
+      url,
+      ...(await multipart(signedFields({ ...mailgunFields, 'Auto-Submitted': 'auto-generated' }))),
+      status: 200,
+      messages: [],
+    },
     {
       label: 'a urlencoded form (no attachments) is read the same',
       url,

@@ -64,6 +64,9 @@ const HEADER_LINE = /^[ \t]*\*?\p{L}{1,20}\*? ?:/u;
 /** The signature separator (RFC 3676 "-- ", often sent without its space). */
 const SIGNATURE = /^-- ?$/;
 const WROTE = /^On\b.*\bwrote:[ \t]*$/;
+/** The line a phone's mail app adds under what was written ("Sent from my iPhone", "Get Outlook for Android", translated). */
+const DEVICE_LINE = /^[ \t]*(sent from |get outlook for |von meinem |envoyé de mon |enviado desde mi |inviato da(l mio)? |verzonden vanaf mijn )/i;
+const DEVICE_LINE_MAX = 100;
 
 /** In another language, a line ending with ":" that names a date or an address ("Le 5 déc. 2026, … a écrit :"). */
 function isForeignAttribution(line: string): boolean {
@@ -71,10 +74,11 @@ function isForeignAttribution(line: string): boolean {
 }
 
 /**
- * What a mail says anew: its text above its signature ("-- "), above the quoted history of a
- * reply, i.e. above the trailing block of ">" and blank lines (and the attribution line before
- * it, wrapped once at most), and above Outlook's "Original Message" line or rule followed by the
- * header block of the mail answered. The whole text when nothing is above it. Linear time.
+ * What a mail says anew: its text above its signature ("-- ", or a phone's "Sent from my …"
+ * line at its end), above the quoted history of a reply, i.e. above the trailing block of ">"
+ * and blank lines (and the attribution line before it, wrapped once at most), and above
+ * Outlook's "Original Message" line or rule followed by the header block of the mail answered.
+ * The whole text when nothing is above it. Linear time.
  */
 export function newPart(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
@@ -82,6 +86,7 @@ export function newPart(text: string): string {
   let quoted = cut;
   while (quoted > 0 && /^[ \t]*(>.*)?$/.test(lines[quoted - 1]!)) quoted--;
   if (lines.slice(quoted, cut).some((line) => line.startsWith('>'))) cut = attributionAbove(lines, quoted) ?? quoted;
+  cut = deviceLineAbove(lines, cut) ?? cut;
   const above = lines.slice(0, cut).join('\n').trim();
   return above === '' ? text : above;
 }
@@ -94,6 +99,13 @@ function historyStart(lines: readonly string[]): number {
     if (RULE.test(line) && HEADER_LINE.test(nextWritten(lines, i + 1))) return i;
   }
   return lines.length;
+}
+
+/** The last written line above `at` when it is a phone mail app's "Sent from my …" line. */
+function deviceLineAbove(lines: readonly string[], at: number): number | undefined {
+  let last = at - 1;
+  while (last >= 0 && lines[last]!.trim() === '') last--;
+  return last >= 0 && lines[last]!.length <= DEVICE_LINE_MAX && DEVICE_LINE.test(lines[last]!) ? last : undefined;
 }
 
 /** The first line from `from` on that is not blank ("" when none). */

@@ -194,7 +194,7 @@ t.test('inbound SMTP', async (t) => {
     );
   });
 
-  t.test("Outlook's header block, an attribution in another language and a signature are not what the reply says", async (t) => {
+  t.test("Outlook's header block, an attribution in another language, a signature and a phone's \"Sent from my …\" are not what the reply says", async (t) => {
     const l = await listening(t);
     const send = (text: string | undefined, html?: string) => client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Re: confirm', ...(text === undefined ? {} : { text }), ...(html === undefined ? {} : { html }) });
     await send('Yes\r\n\r\n________________________________\r\nFrom: Help Desk <help@ours.test>\r\nSent: Saturday, December 5, 2026 9:00 AM\r\n\r\nReply YES or NO');
@@ -203,11 +203,13 @@ t.test('inbound SMTP', async (t) => {
     await send('Merci\r\n\r\nLe sam. 5 déc. 2026 à 09:00, Help Desk <\r\nhelp@ours.test> a écrit :\r\n> Reply YES or NO\r\n');
     await send('Yes\r\n\r\n-- \r\nAna Horvat\r\nSent from my phone');
     await send('Yes\r\n\r\nOn Sat, Dec 5, 2026 Help Desk wrote:\r\n> Reply YES or NO\r\n\r\n--\r\nAna');
+    await send('Yes\r\n\r\nSent from my iPhone\r\n\r\nOn Sat, Dec 5, 2026 Help Desk wrote:\r\n> Reply YES or NO\r\n');
+    await send('Ja\r\n\r\nVon meinem iPhone gesendet');
     const heading = 'Order\r\n----------\r\nSize: M';
     await send(heading);
     t.same(
       l.inbound.map((m) => m.text),
-      ['Yes', 'No', 'Oui', 'Merci', 'Yes', 'Yes', heading.replace(/\r\n/g, '\n')],
+      ['Yes', 'No', 'Oui', 'Merci', 'Yes', 'Yes', 'Yes', 'Ja', heading.replace(/\r\n/g, '\n')],
     );
   });
 

@@ -194,7 +194,7 @@ function closeness<S extends CommonSettings>(provider: Provider<S>, effect: Effe
 }
 
 function outboundOf(effect: Effect): OutboundMessage {
-  const { kind: _kind, key, personId: _personId, origin: _origin, deadline: _deadline, ...message } = effect;
+  const { kind: _kind, key, personId: _personId, origin: _origin, ...message } = effect;
   return { ...(message as unknown as Omit<OutboundMessage, 'idempotencyKey'>), idempotencyKey: key };
 }
 

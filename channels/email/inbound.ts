@@ -1,6 +1,7 @@
 // What every inbound path of email shares (SMTP listener, SendGrid and Mailgun webhooks): the
 // mail as read (sender, recipients, subject, text, Message-ID) turned into one InboundMessage
-// per recipient of ours and submitted to the inbox; HTML turned into text; and the webhook
+// per recipient of ours and submitted to the inbox (none for a mail sent automatically, RFC 3834
+// Auto-Submitted); HTML turned into text; and the webhook
 // route itself (form read from the raw bytes, verified, read, submitted, answered once durable).
 import { createHash } from 'node:crypto';
 import type { AddressObject, ParsedMail } from 'mailparser';
@@ -25,6 +26,18 @@ export interface Mail {
   readonly text: string;
   readonly messageId: string;
   readonly receivedAt: number;
+  /** Sent automatically (an out-of-office reply, a bounce): taken, but given to no flow. */
+  readonly automatic: boolean;
+}
+
+/**
+ * Whether an Auto-Submitted header value says the mail was sent automatically (RFC 3834: any
+ * value but "no"). Flows are automatic responders: answering such a mail, or letting it answer
+ * a waiting element, would loop with another responder or spend the person's reply.
+ */
+export function isAutomatic(autoSubmitted: unknown): boolean {
+  const value = typeof autoSubmitted === 'string' ? autoSubmitted.trim().toLowerCase() : '';
+  return value !== '' && !/^no\b/.test(value);
 }
 
 /** The inbound messages of a mail: one per recipient, addresses lower-cased. */
@@ -44,28 +57,75 @@ export function messagesOf(mail: Mail): InboundMessage[] {
 }
 
 const ORIGINAL_MESSAGE = /^-{2,}[ \t]*Original Message[ \t]*-{2,}[ \t]*$/i;
-const ATTRIBUTION = /^On\b.*\bwrote:[ \t]*$/;
+/** Outlook's rule above the header block of the mail answered (underscores in plain text, an <hr> as dashes in HTML). */
+const RULE = /^[ \t]*(_{30,}|-{30,})[ \t]*$/;
+/** The first line of that header block: "From:", or its translation ("Von:", "De :", "Od:"…). */
+const HEADER_LINE = /^[ \t]*\*?\p{L}{1,20}\*? ?:/u;
+/** The signature separator (RFC 3676 "-- ", often sent without its space). */
+const SIGNATURE = /^-- ?$/;
+const WROTE = /^On\b.*\bwrote:[ \t]*$/;
+/** The line a phone's mail app adds under what was written ("Sent from my iPhone", "Get Outlook for Android", translated). */
+const DEVICE_LINE = /^[ \t]*(sent from |get outlook for |von meinem |envoyé de mon |enviado desde mi |inviato da(l mio)? |verzonden vanaf mijn )/i;
+const DEVICE_LINE_MAX = 100;
+
+/** In another language, a line ending with ":" that names a date or an address ("Le 5 déc. 2026, … a écrit :"). */
+function isForeignAttribution(line: string): boolean {
+  return line.trimEnd().endsWith(':') && /[\d@]/.test(line);
+}
 
 /**
- * What a mail says anew: its text above the quoted history of a reply, i.e. above the trailing
- * block of ">" and blank lines (and the "On … wrote:" line before it, wrapped once at most), or
- * above Outlook's "Original Message" rule. The whole text when nothing is above it. Linear time.
+ * What a mail says anew: its text above its signature ("-- ", or a phone's "Sent from my …"
+ * line at its end), above the quoted history of a reply, i.e. above the trailing block of ">"
+ * and blank lines (and the attribution line before it, wrapped once at most), and above
+ * Outlook's "Original Message" line or rule followed by the header block of the mail answered.
+ * The whole text when nothing is above it. Linear time.
  */
 export function newPart(text: string): string {
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
-  const rule = lines.findIndex((line) => ORIGINAL_MESSAGE.test(line));
-  let cut = rule === -1 ? lines.length : rule;
+  let cut = historyStart(lines);
   let quoted = cut;
   while (quoted > 0 && /^[ \t]*(>.*)?$/.test(lines[quoted - 1]!)) quoted--;
   if (lines.slice(quoted, cut).some((line) => line.startsWith('>'))) cut = attributionAbove(lines, quoted) ?? quoted;
+  cut = deviceLineAbove(lines, cut) ?? cut;
   const above = lines.slice(0, cut).join('\n').trim();
   return above === '' ? text : above;
 }
 
-/** The line where an "On … wrote:" attribution ending just above `at` starts (one line, or two when wrapped). */
+/** The first line of the signature or of Outlook's history; the line count when there is neither. */
+function historyStart(lines: readonly string[]): number {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (SIGNATURE.test(line) || ORIGINAL_MESSAGE.test(line)) return i;
+    if (RULE.test(line) && HEADER_LINE.test(nextWritten(lines, i + 1))) return i;
+  }
+  return lines.length;
+}
+
+/** The last written line above `at` when it is a phone mail app's "Sent from my …" line. */
+function deviceLineAbove(lines: readonly string[], at: number): number | undefined {
+  let last = at - 1;
+  while (last >= 0 && lines[last]!.trim() === '') last--;
+  return last >= 0 && lines[last]!.length <= DEVICE_LINE_MAX && DEVICE_LINE.test(lines[last]!) ? last : undefined;
+}
+
+/** The first line from `from` on that is not blank ("" when none). */
+function nextWritten(lines: readonly string[], from: number): string {
+  for (let i = from; i < lines.length; i++) if (lines[i]!.trim() !== '') return lines[i]!;
+  return '';
+}
+
+/**
+ * The line where an attribution ending just above `at` starts: "On … wrote:" on one line or
+ * wrapped on two; else one in another language, on two lines when the first names a date or an
+ * address and starts a paragraph, else on one.
+ */
 function attributionAbove(lines: readonly string[], at: number): number | undefined {
-  if (at >= 1 && ATTRIBUTION.test(lines[at - 1]!)) return at - 1;
-  if (at >= 2 && ATTRIBUTION.test(`${lines[at - 2]!} ${lines[at - 1]!}`)) return at - 2;
+  const one = lines[at - 1];
+  const two = at >= 2 ? `${lines[at - 2]!} ${lines[at - 1]!}` : undefined;
+  if (one !== undefined && WROTE.test(one)) return at - 1;
+  if (two !== undefined && WROTE.test(two)) return at - 2;
+  if (two !== undefined && isForeignAttribution(two) && /[\d@]/.test(lines[at - 2]!) && lines[at - 3]?.trim() === '') return at - 2;
+  if (one !== undefined && isForeignAttribution(one)) return at - 1;
   return undefined;
 }
 
@@ -91,9 +151,10 @@ export async function readMime(raw: Buffer, recipients: readonly string[], envel
     from: senderOf(parsed.from, envelopeSender),
     recipients,
     subject: parsed.subject,
-    text: (parsed.text ?? '').trim(),
+    text: await textOf(parsed.text, parsed.html || undefined),
     messageId: messageIdOr(parsed.messageId, raw),
     receivedAt: now,
+    automatic: isAutomatic(parsed.headers.get('auto-submitted')),
   };
 }
 
@@ -116,7 +177,7 @@ export async function parseMime(raw: Buffer): Promise<ParsedMail> {
 
 const HTML_HEAD = Buffer.from('Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n');
 
-/** The text part, else the HTML part as text. */
+/** The text part, else (none, or only blank lines) the HTML part as text. */
 export async function textOf(text: string | undefined, html: string | undefined): Promise<string> {
   if (text !== undefined && text.trim() !== '') return text.trim();
   return html !== undefined ? htmlToText(html) : '';
@@ -147,7 +208,7 @@ const OK: RouteAnswer = { status: 200, body: '' };
 /** Largest webhook body: a whole raw mail (32 MiB in its form field) and the fields beside it. */
 const WEBHOOK_BODY_LIMIT = 40 * 1024 * 1024;
 
-/** A webhook route: form read, verified, read, each recipient of ours submitted, 200 once durable. */
+/** A webhook route: form read, verified, read, each recipient of ours submitted (none of an automatic mail), 200 once durable. */
 export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinition {
   return {
     method: 'POST',
@@ -161,7 +222,8 @@ export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinit
       const undo = dialect.verify(req, form, settings, now);
       try {
         const mail = await dialect.read(form, now);
-        await submitInbound(ctx, messagesOf({ ...mail, recipients: oursOnly(mail.recipients, settings) }));
+        const recipients = oursOnly(mail.recipients, settings);
+        if (!mail.automatic) await submitInbound(ctx, messagesOf({ ...mail, recipients }));
         return OK;
       } catch (err) {
         undo?.();

@@ -8,7 +8,7 @@ import { requiredSetting as required } from '../provider.js';
 import { hmac, requireFresh, sameText } from '../signing.js';
 import { signatureInvalid, signatureMissing, signatureRefused } from '../errors.js';
 import { payload } from '../payload.js';
-import { addressesOf, messageIdOr, readMime, senderOf, textOf, type WebhookDialect } from './inbound.js';
+import { addressesOf, isAutomatic, messageIdOr, readMime, senderOf, textOf, type WebhookDialect } from './inbound.js';
 
 const SIGNATURE = 'Mailgun signature (fields timestamp, token, signature)';
 const TOLERANCE_S = 300;
@@ -75,6 +75,8 @@ export const mailgun: WebhookDialect = {
       text: await textOf(f['body-plain'], f['body-html']),
       messageId: messageIdOr(f['Message-Id'], f.from, f.recipient, f.subject, f['body-plain'], f['body-html']),
       receivedAt: now,
+      // Mailgun posts every header of the mail as a field of its own, named as the mail spells it.
+      automatic: isAutomatic(Object.entries(form).find(([name]) => name.toLowerCase() === 'auto-submitted')?.[1]),
     };
   },
 };

@@ -35,10 +35,15 @@ export async function sendMail(message: OutboundMessage, settings: EmailSettings
   }
 }
 
-/** The same outbox entry always gets the same Message-ID, so receivers can spot a retried send. */
-export function messageIdOf(message: Pick<OutboundMessage, 'from' | 'idempotencyKey'>): string {
+/**
+ * The same outbox entry always gets the same Message-ID, so receivers can spot a retried send;
+ * its deadline beside the key keeps another store's entry of the same key (keys start over in
+ * a new store) from reusing it: receivers such as Gmail drop a mail whose Message-ID they have.
+ */
+export function messageIdOf(message: Pick<OutboundMessage, 'from' | 'idempotencyKey' | 'deadline'>): string {
   const domain = message.from.slice(message.from.lastIndexOf('@') + 1) || 'localhost';
-  return `<${Buffer.from(message.idempotencyKey).toString('base64url')}@${domain}>`;
+  const moment = message.deadline === undefined ? '' : `.${message.deadline.toString(36)}`;
+  return `<${Buffer.from(message.idempotencyKey).toString('base64url')}${moment}@${domain}>`;
 }
 
 function transportOf(s: EmailSettings): Transporter {
@@ -51,7 +56,7 @@ function transportOf(s: EmailSettings): Transporter {
       host,
       port: s.relayPort,
       secure: s.relaySecure,
-      ...(s.relayUser !== undefined ? { auth: { user: s.relayUser, pass: s.relayPassword ?? '' } } : {}),
+      ...relayAuth(s),
       connectionTimeout: s.timeoutMs,
       greetingTimeout: s.timeoutMs,
       socketTimeout: s.timeoutMs,
@@ -61,6 +66,12 @@ function transportOf(s: EmailSettings): Transporter {
     transports.set(key, transport);
   }
   return transport;
+}
+
+/** The relay credentials: none, or both; one without the other fails the send for good, naming the missing one. */
+function relayAuth(s: EmailSettings): { auth?: { user: string; pass: string } } {
+  if (s.relayUser === undefined && s.relayPassword === undefined) return {};
+  return { auth: { user: required(s.relayUser, 'relayUser'), pass: required(s.relayPassword, 'relayPassword') } };
 }
 
 function failureOf(err: unknown): EffectFailure {

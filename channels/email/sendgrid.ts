@@ -7,7 +7,8 @@ import { requiredSetting as required } from '../provider.js';
 import { hmac, sameText } from '../signing.js';
 import { payloadInvalid, signatureInvalid, signatureMissing } from '../errors.js';
 import { payload } from '../payload.js';
-import { addressesOf, messageIdOr, parseMime, readMime, senderOf, textOf, type Mail, type WebhookDialect } from './inbound.js';
+import type { ParsedMail } from 'mailparser';
+import { addressesOf, isAutomatic, messageIdOr, parseMime, readMime, senderOf, textOf, type Mail, type WebhookDialect } from './inbound.js';
 
 const KEY = 'key query parameter';
 const Text = (max: number) => Type.Optional(Type.String({ maxLength: max }));
@@ -44,13 +45,15 @@ export const sendgrid: WebhookDialect = {
     const envelope = envelopeOf(f.envelope);
     const recipients = envelope?.to ?? addressesOf(f.to ?? '');
     if (f.email !== undefined) return readMime(Buffer.from(f.email), recipients, envelope?.from, now);
+    const head = await headerBlockOf(f.headers);
     return {
       from: senderOf(f.from, envelope?.from),
       recipients,
       subject: f.subject,
       text: await textOf(f.text, f.html),
-      messageId: await messageIdOf(f),
+      messageId: head ? messageIdOr(head.parsed.messageId, head.block) : messageIdOr(undefined, f.from, f.to, f.subject, f.text, f.html),
       receivedAt: now,
+      automatic: isAutomatic(head?.parsed.headers.get('auto-submitted')),
     } satisfies Mail;
   },
 };
@@ -64,9 +67,9 @@ function envelopeOf(json: string | undefined): { to: string[]; from?: string } |
   }
 }
 
-/** The Message-ID in the mail's header block, else a hash of that block (the same on SendGrid's retries), else of the fields. */
-async function messageIdOf(f: { headers?: string; from?: string; to?: string; subject?: string; text?: string; html?: string }): Promise<string> {
-  if (f.headers === undefined) return messageIdOr(undefined, f.from, f.to, f.subject, f.text, f.html);
-  const block = Buffer.from(`${f.headers.trimEnd()}\r\n\r\n`);
-  return messageIdOr((await parseMime(block)).messageId, block);
+/** The mail's header block (its Message-ID, else a hash of it, the same on SendGrid's retries, names the mail), parsed. */
+async function headerBlockOf(headers: string | undefined): Promise<{ block: Buffer; parsed: ParsedMail } | undefined> {
+  if (headers === undefined) return undefined;
+  const block = Buffer.from(`${headers.trimEnd()}\r\n\r\n`);
+  return { block, parsed: await parseMime(block) };
 }

@@ -4,7 +4,8 @@
 // mail over maxMessageBytes with 552. Each mail is parsed (mailparser) and becomes one inbound
 // message per accepted recipient; 250 is answered only once every one is durable, 451 when the
 // inbox could not take them (the sending server retries later). A port in use, an address
-// not this machine's, or a TLS file missing or not PEM stops the start, named (engine/listen-error.ts).
+// not this machine's, a TLS file missing or not PEM, or half of the AUTH or TLS pair stops the
+// start, named (engine/listen-error.ts).
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
@@ -12,6 +13,7 @@ import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 
 import type { ListenerContext, ListenerDefinition } from '../../engine/module.js';
 import { JunctionError } from '../../engine/errors.js';
 import { listenError } from '../../engine/listen-error.js';
+import { envName } from '../../config/modules.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
 import { sameText } from '../signing.js';
 import { isOurs, type EmailSettings } from './settings.js';
@@ -50,8 +52,8 @@ async function listen(ctx: ListenerContext): Promise<SmtpListening> {
 }
 
 function optionsOf(settings: EmailSettings): SMTPServerOptions {
-  const tls = settings.tlsKeyFile !== undefined && settings.tlsCertFile !== undefined;
-  const auth = settings.smtpUser !== undefined && settings.smtpPassword !== undefined;
+  const tls = bothOrNeither(settings, 'tlsKeyFile', 'tlsCertFile');
+  const auth = bothOrNeither(settings, 'smtpUser', 'smtpPassword');
   return {
     logger: false,
     disableReverseLookup: true,
@@ -65,6 +67,16 @@ function optionsOf(settings: EmailSettings): SMTPServerOptions {
     disabledCommands: [...(auth ? [] : ['AUTH']), ...(tls ? [] : ['STARTTLS'])],
     ...(tls ? tlsPair(settings.tlsKeyFile!, settings.tlsCertFile!) : {}),
   };
+}
+
+/** Whether both settings of a pair are set; one without the other (a secret not mounted) stops the start rather than leave AUTH or TLS off. */
+function bothOrNeither(settings: EmailSettings, one: 'smtpUser' | 'tlsKeyFile', other: 'smtpPassword' | 'tlsCertFile'): boolean {
+  const set = [settings[one], settings[other]].filter((v) => v !== undefined).length;
+  if (set === 1) {
+    const [given, missing] = settings[one] === undefined ? [other, one] : [one, other];
+    throw new JunctionError('JCT_CONFIG_INVALID', `${given} is set but ${missing} is not (${envName('email', missing)}): set both, or neither`);
+  }
+  return set === 2;
 }
 
 /** The STARTTLS key and certificate, read and checked as a pair: a missing file or bad PEM stops the start, named. */
@@ -105,16 +117,18 @@ function handlersOf(ctx: ListenerContext, settings: EmailSettings): Pick<SMTPSer
   };
 }
 
-/** Parses and submits one mail; rejects with the SMTP refusal to answer. */
+/** Parses and submits one mail (an automatic one is taken and dropped); rejects with the SMTP refusal to answer. */
 async function accept(ctx: ListenerContext, raw: Buffer, session: SMTPServerSession): Promise<void> {
   const recipients = session.envelope.rcptTo.map((r) => r.address);
   const sender = session.envelope.mailFrom === false ? undefined : session.envelope.mailFrom.address || undefined;
-  let messages;
+  let mail;
   try {
-    messages = messagesOf(await readMime(raw, recipients, sender, ctx.now()));
+    mail = await readMime(raw, recipients, sender, ctx.now());
   } catch (err) {
     throw refusal(err instanceof JunctionError ? err.message : 'the message could not be read', 554);
   }
+  if (mail.automatic) return;
+  const messages = messagesOf(mail);
   try {
     await submitInbound(ctx, messages);
   } catch (err) {

@@ -107,7 +107,7 @@ export const generic: Provider<Settings> = {
     };
   },
   async send(message, settings, http) {
-    const { idempotencyKey, ...rest } = message;
+    const { idempotencyKey, deadline: _deadline, ...rest } = message;
     const body = JSON.stringify({ id: idempotencyKey, ...rest });
     const answer = await http.call({
       url: required(settings.sendUrl, 'sendUrl'),

@@ -62,6 +62,12 @@ export interface OutboundMessage {
   readonly trackLinks?: boolean;
   /** The outbox entry's key: the same on every retry; sent in the provider's idempotency field where it has one. */
   readonly idempotencyKey: string;
+  /**
+   * Epoch ms after which sending is pointless (the outbox entry's deadline), the same on every
+   * retry. Keys start over in a new store; with the key it names the message uniquely anywhere
+   * (an email's Message-ID).
+   */
+  readonly deadline?: number;
 }
 
 /** What a provider answers to a send. */

@@ -3,6 +3,8 @@
 import { Type } from '@sinclair/typebox';
 import type { CompiledTemplate } from '../expressions/template.js';
 import { compileTemplate } from '../expressions/template.js';
+import type { CompileContext } from '../element.js';
+import { normalizeEmail } from '../people/contacts.js';
 import { sendElement, type SendElement } from './send.js';
 
 interface Config {
@@ -32,15 +34,18 @@ export const emailSend: SendElement<Config, Prepared> = {
     subject: Type.String({ minLength: 1, maxLength: 998, description: 'subject, with {{placeholders}}' }),
     text: Type.String({ minLength: 1, maxLength: 1_000_000, description: 'plain-text body, with {{placeholders}}' }),
     html: Type.Optional(Type.String({ minLength: 1, maxLength: 1_000_000, description: 'HTML body, with {{placeholders}}' })),
-    replyTo: Type.Optional(Type.String({ minLength: 3, maxLength: 320, description: 'reply-to address' })),
+    replyTo: Type.Optional(Type.String({ minLength: 3, maxLength: 320, description: 'reply-to address: one address, like from (otherwise JCT_EMAIL_ADDRESS_INVALID)' })),
   },
   example: { from: 'hello@example.com', subject: 'Welcome, {{person.firstName}}', text: 'Glad to have you.' },
-  compile: (config, ctx) => ({
-    subject: compileTemplate(config.subject, ctx, '.subject'),
-    text: compileTemplate(config.text, ctx, '.text'),
-    html: config.html === undefined ? undefined : compileTemplate(config.html, ctx, '.html'),
-    replyTo: config.replyTo,
-  }),
+  compile: (config, ctx) => {
+    checkAddresses(config, ctx);
+    return {
+      subject: compileTemplate(config.subject, ctx, '.subject'),
+      text: compileTemplate(config.text, ctx, '.text'),
+      html: config.html === undefined ? undefined : compileTemplate(config.html, ctx, '.html'),
+      replyTo: config.replyTo,
+    };
+  },
   content: (p, run) => {
     const scope = { vars: run.vars, person: run.person, now: run.now };
     return {
@@ -51,5 +56,15 @@ export const emailSend: SendElement<Config, Prepared> = {
     };
   },
 };
+
+/**
+ * `from` and `replyTo` must each be one address: a name beside it ("Club <club@example.com>")
+ * matches no provider's `numbers`, and a reply-to that is no address loses the replies.
+ */
+function checkAddresses(config: Pick<Config, 'from' | 'replyTo'>, ctx: CompileContext): void {
+  for (const [field, value] of [['from', config.from], ['replyTo', config.replyTo]] as const) {
+    if (value !== undefined && normalizeEmail(value) === undefined) ctx.problem('JCT_EMAIL_ADDRESS_INVALID', `${field} "${value}" is not one email address, e.g. hello@example.com`, `.${field}`);
+  }
+}
 
 export default sendElement(emailSend);

@@ -5,8 +5,9 @@
 // check per channel and sender, and the wait for the provider's answer. A send emits one
 // `message.send` outbox entry and waits for it: "next" once the provider accepted it, "failed"
 // when it refused for good or did not answer within the timeout (retries included),
-// "notSent" when the person has no address on the channel or blocks it for this sender
-// (nothing is sent; counted as the element's failure JCT_SEND_BLOCKED or JCT_SEND_NO_ADDRESS).
+// "notSent" when the person has no address on the channel, blocks it for this sender, or a
+// placeholder `to` of an email is not one address (nothing is sent; counted as the element's
+// failure JCT_SEND_BLOCKED, JCT_SEND_NO_ADDRESS or JCT_SEND_ADDRESS_INVALID).
 // What the provider accepted is counted as `<channel>:sent` (an SMS's parts).
 import { Type, type TProperties } from '@sinclair/typebox';
 import type { CompileContext, ElementDefinition, RunContext } from '../element.js';
@@ -14,6 +15,7 @@ import type { Channel, Person } from '../person.js';
 import type { Input, Outcome } from '../vocabulary.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 import { ourAddress, theirAddress } from './address.js';
+import { normalizeEmail } from '../people/contacts.js';
 import type { SentMessage } from './references.js';
 
 const NEXT = 0;
@@ -24,7 +26,7 @@ const DEFAULT_TIMEOUT_S = 3600;
 /** Config fields every send element has. */
 export const SendFields = {
   from: Type.String({ minLength: 1, maxLength: 320, description: 'our sender; the provider that lists it sends' }),
-  to: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "recipient, placeholders allowed; default: the address of the message sent to the person this step follows, else the address they last wrote from in this journey (across waits), else their first address on the channel" })),
+  to: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: "recipient, placeholders allowed (on email one address, lower-cased; a list or a name takes notSent, JCT_SEND_ADDRESS_INVALID); default: the address of the message sent to the person this step follows, else the address they last wrote from in this journey (across waits), else their first address on the channel" })),
   timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800, default: DEFAULT_TIMEOUT_S, description: 'how long to wait for the provider to accept it, retries included' })),
   trackLinks: Type.Optional(Type.Boolean({ default: false, description: "rewrite the links of the text (and HTML) to short URLs that count clicks; needs the provider's publicBaseUrl" })),
 };
@@ -90,11 +92,13 @@ export function compileSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>,
 /**
  * Emits the `message.send` entry, with the element's timeout as its deadline (a send still
  * waiting for a retry or its rate limit then is not made); false (a failure recorded, nothing
- * sent) when the person has no address or blocks it.
+ * sent) when the person has no address, blocks it, or an email's `to` is not one address.
  */
 export function emitSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>, p: PreparedSend & { own: P }, run: RunContext): boolean {
-  const to = recipient(s.channel, p, run);
-  if (to === undefined) return notSent(run, 'JCT_SEND_NO_ADDRESS', `the person has no ${s.channel} address`);
+  const given = recipient(s.channel, p, run);
+  if (given === undefined) return notSent(run, 'JCT_SEND_NO_ADDRESS', `the person has no ${s.channel} address`);
+  const to = s.channel === 'email' ? normalizeEmail(given) : given;
+  if (to === undefined) return notSent(run, 'JCT_SEND_ADDRESS_INVALID', 'the recipient ("to") is not one email address: a list or a name would reach others');
   if (run.isBlocked(s.channel, to, p.from)) return notSent(run, 'JCT_SEND_BLOCKED', `the person's ${s.channel} address is on the do-not-contact list for ${p.from}`);
   const deadline = run.now + p.timeoutMs;
   run.emit({ kind: 'message.send', channel: s.channel, from: p.from, to, ...s.content(p.own, run), ...(p.trackLinks ? { trackLinks: true } : {}), deadline });

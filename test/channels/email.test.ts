@@ -117,6 +117,18 @@ t.test('inbound SMTP', async (t) => {
     });
   });
 
+  t.test('half of the AUTH or STARTTLS pair stops the listener rather than leave it off', async (t) => {
+    await t.rejects(listening(t, { smtpUser: 'relay' }), {
+      code: 'JCT_CONFIG_INVALID',
+      message: 'smtpUser is set but smtpPassword is not (JUNCTION_EMAIL_SMTP_PASSWORD): set both, or neither',
+    });
+    await t.rejects(listening(t, { smtpPassword: 'relay-password-1' }), { code: 'JCT_CONFIG_INVALID', message: /^smtpPassword is set but smtpUser is not/ });
+    await t.rejects(listening(t, { tlsCertFile: '/nowhere/cert.pem' }), {
+      code: 'JCT_CONFIG_INVALID',
+      message: 'tlsCertFile is set but tlsKeyFile is not (JUNCTION_EMAIL_TLS_KEY_FILE): set both, or neither',
+    });
+  });
+
   t.test('a port in use stops the listener with its code, naming the setting to change', async (t) => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
@@ -154,6 +166,20 @@ t.test('inbound SMTP', async (t) => {
     t.match(l.inbound[0]!.text, /HELLO[\s\S]*from Bo/);
   });
 
+  t.test('a mail sent automatically (Auto-Submitted: an out-of-office reply, a bounce) is taken and given to no flow', async (t) => {
+    const l = await listening(t);
+    const ooo = await client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Out of office', text: 'Back on Monday', headers: { 'Auto-Submitted': 'auto-replied' } });
+    t.match(ooo.response, /^250/);
+    await client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Re', text: 'Yes', headers: { 'Auto-Submitted': 'no' } });
+    t.same(l.inbound.map((m) => m.text), ['Yes']);
+  });
+
+  t.test('a blank plain-text part gives way to the HTML part, as on the webhooks', async (t) => {
+    const l = await listening(t);
+    await client(l.port).sendMail({ from: 'bo@example.org', to: 'help@ours.test', subject: 'Stop', text: '\r\n', html: '<div>STOP</div>' });
+    t.same(l.inbound.map((m) => m.text), ['STOP']);
+  });
+
   t.test("a reply's text is what it says anew, without the quoted history (which would match keywords it only quotes)", async (t) => {
     const l = await listening(t);
     const history = '\r\n\r\nOn Sat, Dec 5, 2026 at 9:00 AM Help Desk <\r\nhelp@ours.test> wrote:\r\n\r\n> Reply YES or NO\r\n>\r\n> Thanks\r\n';
@@ -165,6 +191,25 @@ t.test('inbound SMTP', async (t) => {
     t.same(
       l.inbound.map((m) => m.text),
       ['No, sorry', 'Yes', inline, '> only quoted'],
+    );
+  });
+
+  t.test("Outlook's header block, an attribution in another language, a signature and a phone's \"Sent from my …\" are not what the reply says", async (t) => {
+    const l = await listening(t);
+    const send = (text: string | undefined, html?: string) => client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Re: confirm', ...(text === undefined ? {} : { text }), ...(html === undefined ? {} : { html }) });
+    await send('Yes\r\n\r\n________________________________\r\nFrom: Help Desk <help@ours.test>\r\nSent: Saturday, December 5, 2026 9:00 AM\r\n\r\nReply YES or NO');
+    await send(undefined, '<div>No</div><hr><div id="divRplyFwdMsg"><b>Von:</b> Help Desk<br><b>Gesendet:</b> Samstag, 5. Dezember 2026 09:00</div><div>Reply YES or NO</div>');
+    await send('Oui\r\n\r\nLe sam. 5 déc. 2026 à 09:00, Help Desk <help@ours.test> a écrit :\r\n\r\n> Reply YES or NO\r\n');
+    await send('Merci\r\n\r\nLe sam. 5 déc. 2026 à 09:00, Help Desk <\r\nhelp@ours.test> a écrit :\r\n> Reply YES or NO\r\n');
+    await send('Yes\r\n\r\n-- \r\nAna Horvat\r\nSent from my phone');
+    await send('Yes\r\n\r\nOn Sat, Dec 5, 2026 Help Desk wrote:\r\n> Reply YES or NO\r\n\r\n--\r\nAna');
+    await send('Yes\r\n\r\nSent from my iPhone\r\n\r\nOn Sat, Dec 5, 2026 Help Desk wrote:\r\n> Reply YES or NO\r\n');
+    await send('Ja\r\n\r\nVon meinem iPhone gesendet');
+    const heading = 'Order\r\n----------\r\nSize: M';
+    await send(heading);
+    t.same(
+      l.inbound.map((m) => m.text),
+      ['Yes', 'No', 'Oui', 'Merci', 'Yes', 'Yes', 'Yes', 'Ja', heading.replace(/\r\n/g, '\n')],
     );
   });
 
@@ -312,12 +357,15 @@ t.test('outbound SMTP', async (t) => {
     t.equal(mail.from?.value[0]?.address, 'news@ours.test');
   });
 
-  t.test('a retried send carries the same Message-ID', async (t) => {
+  t.test('a retried send carries the same Message-ID; the same key in another store (keys start over) does not', async (t) => {
     const r = await relay(t);
-    await send(r.port, { text: 'once' });
-    await send(r.port, { text: 'once' });
+    await send(r.port, { text: 'once', deadline: 1_796_450_000_000 });
+    await send(r.port, { text: 'once', deadline: 1_796_450_000_000 });
+    await send(r.port, { text: 'once', deadline: 1_796_460_000_000 });
     const ids = await Promise.all(r.received.map(async (m) => (await simpleParser(m.raw)).messageId));
     t.equal(ids[0], ids[1]);
+    t.equal(ids[0], `<${Buffer.from('p1.1:2:0').toString('base64url')}.${(1_796_450_000_000).toString(36)}@ours.test>`);
+    t.not(ids[2], ids[0], 'a send emitted at another moment under the same key');
   });
 
   t.test('a 5xx from the relay fails for good', async (t) => {
@@ -337,6 +385,13 @@ t.test('outbound SMTP', async (t) => {
 
   t.test('no relayHost: the send fails for good', async (t) => {
     await t.rejects(send(1, { text: 'x' }, { relayHost: undefined }), { code: 'JCT_PROVIDER_NOT_CONFIGURED', retryable: false });
+  });
+
+  t.test('relayUser without relayPassword, or the other way round: the send fails for good, naming the one missing', async (t) => {
+    const r = await relay(t);
+    await t.rejects(send(r.port, { text: 'x' }, { relayUser: 'junction' }), { code: 'JCT_PROVIDER_NOT_CONFIGURED', retryable: false, message: /"relayPassword"/ });
+    await t.rejects(send(r.port, { text: 'x' }, { relayPassword: 'relay-pass' }), { code: 'JCT_PROVIDER_NOT_CONFIGURED', retryable: false, message: /"relayUser"/ });
+    t.equal(r.received.length, 0);
   });
 
   t.test('only senders listed in numbers are ours', async (t) => {
@@ -415,6 +470,13 @@ t.test('SendGrid Inbound Parse', async (t) => {
       messages: [{ text: 'Where is my order?' }],
     },
     {
+      label: 'an automatic mail (Auto-Submitted in the header block): 200, and no message',
+      url,
+      ...(await multipart({ ...sendgridFields, headers: `${headersBlock}\r\nAuto-Submitted: auto-replied` })),
+      status: 200,
+      messages: [],
+    },
+    {
       label: 'no Message-ID in the headers: a hash of the header block',
       url,
       ...(await multipart({ ...sendgridFields, headers: 'Received: by mx.sendgrid.net\r\nSubject: x' })),
@@ -477,6 +539,13 @@ t.test('Mailgun routes', async (t) => {
       messages: [{ channel: 'email', from: 'ana@example.org', to: 'help@ours.test', subject: 'Order 42', text: 'Where is my order?', providerMessageId: '<mg-1@example.org>' }],
     },
     { label: 'the same request again (a replayed token): 403', url, ...once, status: 403, code: 'JCT_SIGNATURE_INVALID' },
+    {
+      label: 'an automatic mail (its Auto-Submitted header as a field): 200, and no message',
+      url,
+      ...(await multipart(signedFields({ ...mailgunFields, 'Auto-Submitted': 'auto-generated' }))),
+      status: 200,
+      messages: [],
+    },
     {
       label: 'a urlencoded form (no attachments) is read the same',
       url,

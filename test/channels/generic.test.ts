@@ -51,8 +51,8 @@ t.test('incoming', (t) => runIncoming(t, genericModule, incoming, settings));
 
 const outgoing: OutgoingCase[] = [
   {
-    label: 'a message is posted signed, with its idempotency key, and the carrier id comes back',
-    message: { channel: 'sms', from: '+385800100', to: '+385911234567', text: 'Welcome!' },
+    label: 'a message is posted signed, with its idempotency key (and not its outbox deadline), and the carrier id comes back',
+    message: { channel: 'sms', from: '+385800100', to: '+385911234567', text: 'Welcome!', deadline: 1_796_450_000_000 },
     responses: [{ status: 201, body: { id: 'carrier-77' } }],
     result: { providerMessageId: 'carrier-77' },
     requests: [

@@ -107,8 +107,8 @@ export const generic: Provider<Settings> = {
     };
   },
   async send(message, settings, http) {
-    const { idempotencyKey, ...rest } = message;
-    const body = JSON.stringify({ id: idempotencyKey, ...rest });
+    const { idempotencyKey, trackLinks: _tracked, ...content } = message; // the links are already rewritten: trackLinks is for Junction, not the carrier
+    const body = JSON.stringify({ id: idempotencyKey, ...content });
     const answer = await http.call({
       url: required(settings.sendUrl, 'sendUrl'),
       headers: { 'idempotency-key': idempotencyKey, 'x-junction-signature': signature(required(settings.secret, 'secret'), body, Date.now()) },

@@ -101,9 +101,9 @@ const PROVIDERS = new WeakMap<Module, Pick<Provider, 'channels'>>();
  * bare `+1…` or `*`): which of them would send depends on the order of the modules, so the
  * configuration is refused naming each, at the second provider's numbers.
  */
-export function senderConflicts(modules: readonly Module[], settingsOf: (module: string) => Settings): Array<{ path: string; message: string }> {
+export function senderConflicts(modules: readonly Module[], settingsOf: (module: string) => Settings): Array<{ code: 'JCT_CONFIG_INVALID'; path: string; message: string }> {
   const listedBy = new Map<string, string>();
-  const problems: Array<{ path: string; message: string }> = [];
+  const problems: Array<{ code: 'JCT_CONFIG_INVALID'; path: string; message: string }> = [];
   for (const module of modules) {
     const provider = PROVIDERS.get(module);
     if (!provider) continue;
@@ -111,7 +111,7 @@ export function senderConflicts(modules: readonly Module[], settingsOf: (module:
       for (const channel of channelsListed(sender, provider.channels)) {
         const other = listedBy.get(`${channel} ${sender}`);
         if (other === undefined) listedBy.set(`${channel} ${sender}`, module.name);
-        else if (other !== module.name) problems.push({ path: `$.modules.${module.name}.numbers`, message: conflict(sender, channel, other, module.name) });
+        else if (other !== module.name) problems.push({ code: 'JCT_CONFIG_INVALID', path: `$.modules.${module.name}.numbers`, message: conflict(sender, channel, other, module.name) });
       }
     }
   }

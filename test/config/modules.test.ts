@@ -156,7 +156,7 @@ t.test('two providers listing one sender alike for a channel both send stop the 
   const bare = errorOf(() => start({ JUNCTION_TWILIO_NUMBERS: '["+15550100"]', JUNCTION_META_WHATSAPP_NUMBERS: '["+15550100"]' }));
   t.match(bare, {
     code: 'JCT_CONFIG_INVALID',
-    details: { problems: [{ path: '$.modules.meta-whatsapp.numbers', message: /^"\+15550100" is listed by both twilio and meta-whatsapp, which both send whatsapp: .*list "whatsapp:\+15550100" under the one that should send whatsapp from it/ }] },
+    details: { problems: [{ code: 'JCT_CONFIG_INVALID', path: '$.modules.meta-whatsapp.numbers', message: /^"\+15550100" is listed by both twilio and meta-whatsapp, which both send whatsapp: .*list "whatsapp:\+15550100" under the one that should send whatsapp from it/ }] },
   });
   t.equal((bare as { details: { problems: unknown[] } }).details.problems.length, 1, 'SMS is only twilio’s: no problem there');
   const stars = errorOf(() => start({ JUNCTION_TWILIO_NUMBERS: '["*"]', JUNCTION_PLIVO_NUMBERS: '["*"]' })) as { details: { problems: Array<{ message: string }> } };

@@ -93,8 +93,8 @@ export interface Provider<S extends CommonSettings = CommonSettings> {
 
 const OK: RouteAnswer = { status: 200, body: '' };
 
-/** The provider behind each module providerModule made, for the check across providers (senderConflicts). */
-const PROVIDERS = new WeakMap<Module, Pick<Provider, 'channels'>>();
+/** The channels of each provider module by name (a module may add to what providerModule made), for the check across providers (senderConflicts). */
+const PROVIDER_CHANNELS = new Map<string, readonly Channel[]>();
 
 /**
  * The senders two providers list alike for a channel both send on (the same `whatsapp:+1…`,
@@ -105,10 +105,10 @@ export function senderConflicts(modules: readonly Module[], settingsOf: (module:
   const listedBy = new Map<string, string>();
   const problems: Array<{ code: 'JCT_CONFIG_INVALID'; path: string; message: string }> = [];
   for (const module of modules) {
-    const provider = PROVIDERS.get(module);
-    if (!provider) continue;
+    const channels = PROVIDER_CHANNELS.get(module.name);
+    if (!channels) continue;
     for (const sender of (settingsOf(module.name)['numbers'] as readonly string[] | undefined) ?? []) {
-      for (const channel of channelsListed(sender, provider.channels)) {
+      for (const channel of channelsListed(sender, channels)) {
         const other = listedBy.get(`${channel} ${sender}`);
         if (other === undefined) listedBy.set(`${channel} ${sender}`, module.name);
         else if (other !== module.name) problems.push({ code: 'JCT_CONFIG_INVALID', path: `$.modules.${module.name}.numbers`, message: conflict(sender, channel, other, module.name) });
@@ -138,7 +138,8 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
     return pool;
   };
   const sending = new Set<Promise<unknown>>();
-  const module: Module = {
+  PROVIDER_CHANNELS.set(provider.name, provider.channels);
+  return {
     name: provider.name,
     config: { schema, secrets: provider.secrets },
     routes: [
@@ -163,8 +164,6 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
       },
     ],
   };
-  PROVIDERS.set(module, provider);
-  return module;
 }
 
 async function receive<S extends CommonSettings>(provider: Provider<S>, req: RouteRequest, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>): Promise<RouteAnswer> {

@@ -163,4 +163,6 @@ t.test('two providers listing one sender alike for a channel both send stop the 
   t.same(stars.details.problems.map((p) => p.message.split(':')[0]), ['"*" is listed by both twilio and plivo, which both send sms', '"*" is listed by both twilio and plivo, which both send whatsapp'], 'two "*" for the channels both send');
   const split = start({ JUNCTION_TWILIO_NUMBERS: '["+15550100"]', JUNCTION_META_WHATSAPP_NUMBERS: '["whatsapp:+15550100"]', JUNCTION_GENERIC_NUMBERS: '["*"]', JUNCTION_PLIVO_NUMBERS: '["sms:+15550101"]' });
   t.same(split.settings('meta-whatsapp')['numbers'], ['whatsapp:+15550100'], 'a channel entry beside a bare one, and one "*", start');
+  const email = errorOf(() => start({ JUNCTION_EMAIL_NUMBERS: '["news@example.com"]', JUNCTION_GENERIC_NUMBERS: '["news@example.com"]' }));
+  t.match(email, { details: { problems: [{ path: '$.modules.generic.numbers', message: /^"news@example\.com" is listed by both email and generic, which both send email/ }] } }, 'the email module is a provider too');
 });

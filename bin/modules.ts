@@ -1,6 +1,7 @@
 // The modules this build of Junction is made of. Adding a provider, dialect or importer is one
 // line here; every command builds its one Registry from this list, `start` with the settings
-// the configuration gives each module, the others with the modules' defaults.
+// the configuration gives each module (refused when two providers list one sender alike), the
+// others with the modules' defaults.
 import { coreModule } from '../engine/elements/index.js';
 import { messagingModule } from '../engine/messaging/index.js';
 import { eventsModule } from '../engine/events/index.js';
@@ -17,7 +18,8 @@ import { ivrModule } from '../ivr/index.js';
 import { VOICE_MODULES } from '../ivr/providers.js';
 import { dirname, resolve } from 'node:path';
 import { loadModuleSettings, secretPaths, unknownVariables, type SettingsSpec } from '../config/modules.js';
-import type { JunctionConfig } from '../config/index.js';
+import { ConfigError, type JunctionConfig } from '../config/index.js';
+import { senderConflicts } from '../channels/provider.js';
 
 export const MODULES: readonly Module[] = [coreModule, messagingModule, eventsModule, ivrModule, twilio, vonage, plivo, telnyx, infobip, metaWhatsApp, email, generic, ...VOICE_MODULES];
 
@@ -26,7 +28,11 @@ export const MODULES: readonly Module[] = [coreModule, messagingModule, eventsMo
  * `env` (file paths in `configFile`'s modules taken from its folder).
  */
 export function assembleRegistry(config?: JunctionConfig, env: NodeJS.ProcessEnv = {}, configFile?: string): Registry {
-  return new Registry(MODULES, config ? loadModuleSettings(settingsSpecs(), config.modules, env, config.dataDir, configFile ? dirname(resolve(configFile)) : '') : {});
+  if (!config) return new Registry(MODULES, {});
+  const settings = loadModuleSettings(settingsSpecs(), config.modules, env, config.dataDir, configFile ? dirname(resolve(configFile)) : '');
+  const problems = senderConflicts(MODULES, (name) => settings[name] ?? {});
+  if (problems.length > 0) throw new ConfigError(`configuration is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
+  return new Registry(MODULES, settings);
 }
 
 /** pino redaction paths of every module secret, for the configuration logged under `at`. */

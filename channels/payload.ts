@@ -7,14 +7,17 @@ import { payloadInvalid } from './errors.js';
 
 const MAX_PROBLEMS = 20;
 
-/** A checker for one payload shape: returns the body typed, or throws JCT_PAYLOAD_INVALID (400). */
-export function payload<T extends TSchema>(schema: T, what: string): (body: unknown) => Static<T> {
+/**
+ * A checker for one payload shape: returns the body typed, or throws JCT_PAYLOAD_INVALID (400)
+ * naming each problem's path from `at` (the place of the checked part in the whole body, "$" for the body).
+ */
+export function payload<T extends TSchema>(schema: T, what: string): (body: unknown, at?: string) => Static<T> {
   const check = TypeCompiler.Compile(schema);
-  return (body) => {
+  return (body, at = '$') => {
     if (check.Check(body)) return body;
     const problems: Array<{ path: string; message: string }> = [];
     for (const e of check.Errors(body)) {
-      problems.push({ path: `$${e.path.replace(/\//g, '.')}`, message: e.message });
+      problems.push({ path: `${at}${e.path.replace(/\//g, '.')}`, message: e.message });
       if (problems.length === MAX_PROBLEMS) break;
     }
     throw payloadInvalid(`the ${what} is not what the provider sends: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });

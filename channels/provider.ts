@@ -4,7 +4,8 @@
 // providerModule() turns one into a module: its webhook route (verify, read, hand everything to
 // the inbox, answer once it is durable), its `message.send` handler (chosen for the senders
 // the provider's settings list: one listing the sender for the message's channel first, then
-// one listing it bare, then one listing "*"), its settings and secrets.
+// one listing it bare, then one listing "*"), its settings and secrets. Two providers listing a
+// sender alike for a channel both send on is a configuration problem (senderConflicts).
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import type { Channel } from '../engine/person.js';
@@ -92,6 +93,42 @@ export interface Provider<S extends CommonSettings = CommonSettings> {
 
 const OK: RouteAnswer = { status: 200, body: '' };
 
+/** The channels of each provider module by name (a module may add to what providerModule made), for the check across providers (senderConflicts). */
+const PROVIDER_CHANNELS = new Map<string, readonly Channel[]>();
+
+/**
+ * The senders two providers list alike for a channel both send on (the same `whatsapp:+1…`,
+ * bare `+1…` or `*`): which of them would send depends on the order of the modules, so the
+ * configuration is refused naming each, at the second provider's numbers.
+ */
+export function senderConflicts(modules: readonly Module[], settingsOf: (module: string) => Settings): Array<{ code: 'JCT_CONFIG_INVALID'; path: string; message: string }> {
+  const listedBy = new Map<string, string>();
+  const problems: Array<{ code: 'JCT_CONFIG_INVALID'; path: string; message: string }> = [];
+  for (const module of modules) {
+    const channels = PROVIDER_CHANNELS.get(module.name);
+    if (!channels) continue;
+    for (const sender of (settingsOf(module.name)['numbers'] as readonly string[] | undefined) ?? []) {
+      for (const channel of channelsListed(sender, channels)) {
+        const other = listedBy.get(`${channel} ${sender}`);
+        if (other === undefined) listedBy.set(`${channel} ${sender}`, module.name);
+        else if (other !== module.name) problems.push({ code: 'JCT_CONFIG_INVALID', path: `$.modules.${module.name}.numbers`, message: conflict(sender, channel, other, module.name) });
+      }
+    }
+  }
+  return problems;
+}
+
+/** The channels a `numbers` entry claims senders on: its own channel when it names one, else every channel the provider sends. */
+function channelsListed(sender: string, channels: readonly Channel[]): readonly Channel[] {
+  const named = channels.find((c) => sender.startsWith(`${c}:`));
+  return named ? [named] : /^[a-z]+:/.test(sender) ? [] : channels;
+}
+
+function conflict(sender: string, channel: Channel, first: string, second: string): string {
+  const how = sender === '*' || sender.includes(':') ? 'keep it under one of them' : `list "${channel}:${sender}" under the one that should send ${channel} from it (an entry for the channel comes before a bare one)`;
+  return `"${sender}" is listed by both ${first} and ${second}, which both send ${channel}: which one would send from it depends on the order of the modules; ${how}`;
+}
+
 export function providerModule<S extends CommonSettings>(provider: Provider<S>): Module {
   const schema = Type.Object({ ...CommonSettings, ...provider.settings }, { additionalProperties: false });
   const pools = new Map<number, ProviderHttp>();
@@ -101,6 +138,7 @@ export function providerModule<S extends CommonSettings>(provider: Provider<S>):
     return pool;
   };
   const sending = new Set<Promise<unknown>>();
+  PROVIDER_CHANNELS.set(provider.name, provider.channels);
   return {
     name: provider.name,
     config: { schema, secrets: provider.secrets },

@@ -145,8 +145,8 @@ export interface InputDefinition {
   replyAddress?(input: Input): string | undefined;
   /** Inputs about an effect done earlier (a delivery report, a reply): the reference its result named. */
   reference?(input: Input): string | undefined;
-  /** What the input records about the referenced effect; undefined records nothing. */
-  outcome?(input: Input, reference: Reference): InputOutcome | undefined;
+  /** What the input records about the referenced effect, in order (a read message was also delivered); none records nothing. */
+  outcomes?(input: Input, reference: Reference): readonly InputOutcome[];
   /**
    * An input that tells only part of its news (a report on one part of a multipart SMS), put
    * together with what its reference kept from the inputs before it (the reference of

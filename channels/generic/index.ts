@@ -107,8 +107,9 @@ export const generic: Provider<Settings> = {
     };
   },
   async send(message, settings, http) {
-    const { idempotencyKey, deadline: _deadline, ...rest } = message;
-    const body = JSON.stringify({ id: idempotencyKey, ...rest });
+    // The links are already rewritten (trackLinks is Junction's); the deadline is Junction's outbox's: neither is the carrier's.
+    const { idempotencyKey, trackLinks: _tracked, deadline: _deadline, ...content } = message;
+    const body = JSON.stringify({ id: idempotencyKey, ...content });
     const answer = await http.call({
       url: required(settings.sendUrl, 'sendUrl'),
       headers: { 'idempotency-key': idempotencyKey, 'x-junction-signature': signature(required(settings.secret, 'secret'), body, Date.now()) },

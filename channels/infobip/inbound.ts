@@ -28,7 +28,6 @@ const Text = (max: number) => Type.String({ maxLength: max });
 const Id = Type.String({ minLength: 1, maxLength: 512 });
 const Address = Type.String({ minLength: 1, maxLength: 64 });
 const Instant = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})$', maxLength: 64 });
-const Absent = Type.Optional(Type.Never());
 const Group = Type.Object({ groupName: Text(64), name: Type.Optional(Text(128)), id: Type.Optional(Type.Number()) });
 
 const Report = Type.Object({ messageId: Id, status: Group, error: Type.Optional(Type.Union([Group, Type.Null()])), doneAt: Type.Optional(Instant), sentAt: Type.Optional(Instant) });
@@ -46,13 +45,16 @@ const WhatsAppMessage = Type.Object({
     id: Type.Optional(Text(1024)),
     title: Type.Optional(Text(1024)),
   }),
-  status: Absent,
 });
-const Sms = Type.Object({ messageId: Id, from: Address, to: Address, text: Text(65_536), receivedAt: Type.Optional(Instant), status: Absent, message: Absent });
-const Seen = Type.Object({ messageId: Id, seenAt: Instant, status: Absent, message: Absent, text: Absent });
+const Sms = Type.Object({ messageId: Id, from: Address, to: Address, text: Text(65_536), receivedAt: Type.Optional(Instant) });
+const Seen = Type.Object({ messageId: Id, seenAt: Instant });
 
-const Body = Type.Object({ results: Type.Array(Type.Union([Report, WhatsAppMessage, Sms, Seen]), { maxItems: 1000 }) });
-const readBody = payload(Body, 'Infobip webhook body');
+/** The body: its items are told apart by their fields first, then checked as that kind, so a problem names the item's field. */
+const readBody = payload(Type.Object({ results: Type.Array(Type.Record(Type.String(), Type.Unknown()), { maxItems: 1000 }) }), 'Infobip webhook body');
+const readReport = payload(Report, 'Infobip delivery report');
+const readWhatsApp = payload(WhatsAppMessage, 'Infobip WhatsApp message');
+const readSms = payload(Sms, 'Infobip inbound SMS');
+const readSeen = payload(Seen, 'Infobip seen report');
 
 type WhatsAppMessage = Static<typeof WhatsAppMessage>;
 
@@ -60,11 +62,12 @@ type WhatsAppMessage = Static<typeof WhatsAppMessage>;
 export function readResults(body: unknown, now: number): WebhookContent {
   const messages: InboundMessage[] = [];
   const reports: DeliveryReport[] = [];
-  for (const item of readBody(body).results) {
-    if (item.status !== undefined) reports.push(reportOf(item, now));
-    else if (item.message !== undefined) messages.push(...whatsAppOf(item, now));
-    else if (item.text !== undefined) messages.push(smsOf(item, now));
-    else reports.push(seenOf(item, now));
+  for (const [i, item] of readBody(body).results.entries()) {
+    const at = `$.results.${i}`;
+    if (item['status'] !== undefined) reports.push(reportOf(readReport(item, at), now));
+    else if (item['message'] !== undefined) messages.push(...whatsAppOf(readWhatsApp(item, at), now));
+    else if (item['text'] !== undefined) messages.push(smsOf(readSms(item, at), now));
+    else reports.push(seenOf(readSeen(item, at), now));
   }
   return { messages, reports };
 }

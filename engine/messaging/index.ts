@@ -6,7 +6,7 @@
 // A provider's retry of one message (same provider, message id and recipient) within the
 // de-duplication window is applied once. A delivery report reaches whoever waits on the
 // message it reports on (a multipart SMS's reports per part first put together, parts.ts); it and a reply to a message we sent are recorded once per message on
-// the send element's counters (`<channel>:delivered`, `seen`, `failed`, `replied`) and become
+// the send element's counters (`<channel>:delivered`, `seen` — a read message was delivered too —, `failed`, `replied`) and become
 // the person's channel events (`message.sent`, `message.delivered`, `message.seen`,
 // `message.failed`, `message.replied`) that goals and waits for events hear. A tracked link's
 // short URL (GET /l/<code>, links.ts) records `clicked` the same way and redirects.
@@ -37,14 +37,14 @@ const inbound: InputDefinition = {
   person: (input: Input) => (input.kind === 'message.inbound' ? senderProfile(input.message) : undefined),
   replyAddress: (input: Input) => (input.kind === 'message.inbound' ? replyAddressOf(input.message) : undefined),
   reference: (input: Input) => (input.kind === 'message.inbound' ? replyRef(input.message.channel, input.message.to, input.message.from) : undefined),
-  outcome: (input: Input, ref: Reference) => (input.kind === 'message.inbound' ? channelEvent('replied', ref, { provider: input.message.provider }) : undefined),
+  outcomes: (input: Input, ref: Reference) => (input.kind === 'message.inbound' ? [channelEvent('replied', ref, { provider: input.message.provider })] : []),
 };
 
 const status: InputDefinition = {
   kind: 'message.status',
   waitKey: (input: Input) => (input.kind === 'message.status' ? sentRef(input.report.provider, input.report.providerMessageId) : undefined),
   reference: (input: Input) => (input.kind === 'message.status' ? sentRef(input.report.provider, input.report.providerMessageId) : undefined),
-  outcome: (input: Input, ref: Reference) => (input.kind === 'message.status' ? reported(input.report.status, ref, input.report) : undefined),
+  outcomes: (input: Input, ref: Reference) => (input.kind === 'message.status' ? reported(input.report.status, ref, input.report) : []),
   combine: combineParts,
 };
 
@@ -52,7 +52,7 @@ const click: InputDefinition = {
   kind: 'message.click',
   waitKey: () => undefined,
   reference: (input: Input) => (input.kind === 'message.click' ? linkRef(input.code) : undefined),
-  outcome: (input: Input, ref: Reference) => (input.kind === 'message.click' ? { ...channelEvent('clicked', ref, { url: ref.data['url'] }), on: String(ref.data['message']) } : undefined),
+  outcomes: (input: Input, ref: Reference) => (input.kind === 'message.click' ? [{ ...channelEvent('clicked', ref, { url: ref.data['url'] }), on: String(ref.data['message']) }] : []),
 };
 
 /** A tracked link's short URL: the click is recorded for the person, then the browser goes on to the link. */
@@ -82,12 +82,18 @@ const EVENT_OF: Readonly<Record<DeliveryStatus, { name: string; counted: boolean
   unknown: undefined,
 };
 
-function reported(status: DeliveryStatus, ref: Reference, report: { provider: string; providerMessageId: string; errorCode?: string }): InputOutcome | undefined {
-  const event = EVENT_OF[status];
-  if (!event) return undefined;
-  const details = { provider: report.provider, messageId: report.providerMessageId, ...(report.errorCode ? { errorCode: report.errorCode } : {}) };
-  const outcome = channelEvent(event.name, ref, details);
-  return event.counted ? outcome : { name: outcome.name, event: outcome.event };
+/** The statuses a status implies besides itself: a message read was delivered (a provider may report the read alone). */
+const IMPLIED: Readonly<Partial<Record<DeliveryStatus, readonly DeliveryStatus[]>>> = { read: ['delivered'] };
+
+/** What a report records, each once per message: the statuses it implies, then its own. */
+function reported(status: DeliveryStatus, ref: Reference, report: { provider: string; providerMessageId: string; errorCode?: string }): InputOutcome[] {
+  return [...(IMPLIED[status] ?? []), status].flatMap((s) => {
+    const event = EVENT_OF[s];
+    if (!event) return [];
+    const details = { provider: report.provider, messageId: report.providerMessageId, ...(report.errorCode ? { errorCode: report.errorCode } : {}) };
+    const outcome = channelEvent(event.name, ref, details);
+    return [event.counted ? outcome : { name: outcome.name, event: outcome.event }];
+  });
 }
 
 /** `message.<name>` for the person, counted as `<channel>:<name>` on the element that sent the message. */

@@ -63,7 +63,8 @@ export const whatsAppSend: SendElement<Config, Prepared> = {
   compile: (config, ctx) => {
     const given = [config.text, config.template, config.interactive].filter((c) => c !== undefined).length;
     if (given !== 1) ctx.problem('JCT_WHATSAPP_CONTENT', 'give exactly one of text, template and interactive', '');
-    const { text, template, interactive } = config;
+    const { text, interactive } = config;
+    const template = config.template && { ...config.template, parameters: config.template.parameters ?? [] }; // providers always get the list, empty for a template without parameters
     return compileTexts({ text, template, interactive }, ctx, '');
   },
   content: (prepared, run) => renderTexts(prepared, run) as Record<string, unknown>,

@@ -1,5 +1,5 @@
 // What the send elements (SMS, WhatsApp, Email) share: the sender that picks the provider,
-// the recipient (a placeholder text, or the phone or email the conversation is on: the one of
+// the recipient (a placeholder text, as a phone in E.164 or an email in lower case, or the phone or email the conversation is on: the one of
 // the message this step follows, else the one the person last wrote from in this journey,
 // whatever waits came between; else the person's first one), the do-not-contact
 // check per channel and sender, and the wait for the provider's answer. A send emits one
@@ -15,7 +15,7 @@ import type { Channel, Person } from '../person.js';
 import type { Input, Outcome } from '../vocabulary.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 import { ourAddress, theirAddress } from './address.js';
-import { normalizeEmail } from '../people/contacts.js';
+import { normalizeContact, normalizeEmail } from '../people/contacts.js';
 import type { SentMessage } from './references.js';
 
 const NEXT = 0;
@@ -113,7 +113,17 @@ export function countSent(channel: Channel, run: RunContext, result: unknown): v
 
 function recipient(channel: Channel, p: PreparedSend, run: RunContext): string | undefined {
   const given = p.to?.render({ vars: run.vars, person: run.person, now: run.now }).trim();
-  return given ? given : (conversationAddress(channel, run) ?? addressesOf(run.person, channel)[0]);
+  return given ? normalizedOn(channel, given) : (conversationAddress(channel, run) ?? addressesOf(run.person, channel)[0]);
+}
+
+/**
+ * A recipient a placeholder gave, as people's addresses are kept (a phone in E.164, an email in
+ * lower case: what providers expect, and what replies and reports are matched with); one that is
+ * no address of the channel's kind as it is, for the provider to refuse in its own words.
+ */
+function normalizedOn(channel: Channel, given: string): string {
+  const contact = normalizeContact(given);
+  return contact !== undefined && (contact.kind === 'email') === (channel === 'email') ? contact.value : given;
 }
 
 /**

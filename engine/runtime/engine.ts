@@ -17,7 +17,7 @@ import { depthProblem } from '../schema-problems.js';
 import { coerceValue, type Value } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
-import type { EffectResult, InputDefinition, Reference, Registry, RouteContext, Settings, TriggerHit } from '../module.js';
+import type { EffectResult, InputDefinition, InputOutcome, Reference, Registry, RouteContext, Settings, TriggerHit } from '../module.js';
 import { compileFlow, compileFlowOrThrow, flowInvalid, RULES_ADDED_LATER, type CompiledFlow } from '../flow/compile.js';
 import { unknownGoalMessage } from '../flow/settings.js';
 import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
@@ -1247,14 +1247,17 @@ export class Engine {
     }
   }
 
-  /** An input about a referenced effect: its outcome counted on the element that emitted it and heard as the person's event, once. */
+  /** An input about a referenced effect: each of its outcomes counted on the element that emitted it and heard as the person's event, once. */
   private recordReported(part: Partition, personId: string, def: InputDefinition, input: Input): void {
     const key = def.reference?.(input);
     const ref = key === undefined ? undefined : this.refs.get(key);
     if (!ref || ref.personId !== personId) return;
-    const outcome = def.outcome?.(input, ref);
-    const on = outcome?.on ?? key!;
-    const recorded = outcome && this.refs.record(on, outcome.name);
+    for (const outcome of def.outcomes?.(input, ref) ?? []) this.recordOutcomeOf(part, personId, ref, outcome.on ?? key!, outcome);
+  }
+
+  /** One outcome of a referenced effect, recorded on reference `on` unless it already was. */
+  private recordOutcomeOf(part: Partition, personId: string, ref: Reference, on: string, outcome: InputOutcome): void {
+    const recorded = this.refs.record(on, outcome.name);
     if (!recorded) return;
     this.journal.put('ref', on, recorded);
     const live = this.versions.version(ref.flowId, ref.version);

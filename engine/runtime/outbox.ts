@@ -150,5 +150,5 @@ function effectError(err: unknown): EffectError {
 /** An entry's channel and sender, when it has them: a message whose sender no provider lists in its "numbers" setting. */
 function senderOf(effect: Effect): string {
   const { channel, from } = effect;
-  return typeof channel === 'string' && typeof from === 'string' ? ` on ${channel} from ${from}: no provider lists this sender in its "numbers" setting` : '';
+  return typeof channel === 'string' && typeof from === 'string' ? ` on ${channel} from ${from}: no provider that sends ${channel} lists this sender in its "numbers" setting` : '';
 }

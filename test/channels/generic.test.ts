@@ -66,6 +66,13 @@ const outgoing: OutgoingCase[] = [
     ],
   },
   {
+    label: "link tracking is Junction's own business: the carrier gets the message, not the instruction",
+    message: { channel: 'sms', from: '+385800100', to: '+385911234567', text: 'See https://shop.example.com/a', trackLinks: true },
+    responses: [{ status: 200, body: { id: 'carrier-78' } }],
+    result: { providerMessageId: 'carrier-78' },
+    requests: [(r) => void t.same(JSON.parse(r.body), { id: 'p1.1:2:0', channel: 'sms', from: '+385800100', to: '+385911234567', text: 'See https://shop.example.com/a' })],
+  },
+  {
     label: '429 with Retry-After is retryable after that delay',
     message: { channel: 'sms', from: '+385800100', to: '+385911234567', text: 'x' },
     responses: [{ status: 429, body: 'slow down', headers: { 'retry-after': '7' } }],

@@ -150,3 +150,19 @@ t.test('the email TLS files named in a configuration file are taken from its fol
   const fromEnv = assembleRegistry(config, { JUNCTION_EMAIL_TLS_KEY_FILE: 'key.pem' }, file).settings('email');
   t.equal(fromEnv['tlsKeyFile'], 'key.pem', 'a variable’s path is the current directory’s');
 });
+
+t.test('two providers listing one sender alike for a channel both send stop the start naming it; a channel entry beside a bare one does not', async (t) => {
+  const start = (env: NodeJS.ProcessEnv) => assembleRegistry(loadConfig(env), env);
+  const bare = errorOf(() => start({ JUNCTION_TWILIO_NUMBERS: '["+15550100"]', JUNCTION_META_WHATSAPP_NUMBERS: '["+15550100"]' }));
+  t.match(bare, {
+    code: 'JCT_CONFIG_INVALID',
+    details: { problems: [{ code: 'JCT_CONFIG_INVALID', path: '$.modules.meta-whatsapp.numbers', message: /^"\+15550100" is listed by both twilio and meta-whatsapp, which both send whatsapp: .*list "whatsapp:\+15550100" under the one that should send whatsapp from it/ }] },
+  });
+  t.equal((bare as { details: { problems: unknown[] } }).details.problems.length, 1, 'SMS is only twilio’s: no problem there');
+  const stars = errorOf(() => start({ JUNCTION_TWILIO_NUMBERS: '["*"]', JUNCTION_PLIVO_NUMBERS: '["*"]' })) as { details: { problems: Array<{ message: string }> } };
+  t.same(stars.details.problems.map((p) => p.message.split(':')[0]), ['"*" is listed by both twilio and plivo, which both send sms', '"*" is listed by both twilio and plivo, which both send whatsapp'], 'two "*" for the channels both send');
+  const split = start({ JUNCTION_TWILIO_NUMBERS: '["+15550100"]', JUNCTION_META_WHATSAPP_NUMBERS: '["whatsapp:+15550100"]', JUNCTION_GENERIC_NUMBERS: '["*"]', JUNCTION_PLIVO_NUMBERS: '["sms:+15550101"]' });
+  t.same(split.settings('meta-whatsapp')['numbers'], ['whatsapp:+15550100'], 'a channel entry beside a bare one, and one "*", start');
+  const email = errorOf(() => start({ JUNCTION_EMAIL_NUMBERS: '["news@example.com"]', JUNCTION_GENERIC_NUMBERS: '["news@example.com"]' }));
+  t.match(email, { details: { problems: [{ path: '$.modules.generic.numbers', message: /^"news@example\.com" is listed by both email and generic, which both send email/ }] } }, 'the email module is a provider too');
+});

@@ -54,11 +54,11 @@ t.test('JOIN, interactive buttons, read, the button reply and its branch; retrie
 
   t.equal((await post(status('wamid.out1', 'read'))).status, 200, 'the status notification is answered');
   const counters = (m: FlowMetrics) => m.elements.find((e) => e.id === 'ask')!.counters;
-  t.same(counters(await metricsWhen(address, 'visit', (m) => counters(m)['whatsapp:seen'] === 1)), { 'whatsapp:sent': 1, 'whatsapp:seen': 1 }, 'read, counted on the element that sent');
+  t.same(counters(await metricsWhen(address, 'visit', (m) => counters(m)['whatsapp:seen'] === 1)), { 'whatsapp:sent': 1, 'whatsapp:delivered': 1, 'whatsapp:seen': 1 }, 'read (so delivered too), counted on the element that sent');
   const reply = message('wamid.in2', { type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'slot-ok', title: 'Yes' } } });
   t.equal((await post(reply.replace('slot-ok', 'slot-no'), reply)).status, 403, 'a body changed after signing is refused');
   t.equal((await post(reply)).status, 200);
   const after = await metricsWhen(address, 'visit', (m) => engagements(m)['booked'] === 1);
   t.equal(engagements(after)['booked'], 1, 'the payload took its branch');
-  t.same(counters(after), { 'whatsapp:sent': 1, 'whatsapp:seen': 1, 'whatsapp:replied': 1 }, 'the reply counted too');
+  t.same(counters(after), { 'whatsapp:sent': 1, 'whatsapp:delivered': 1, 'whatsapp:seen': 1, 'whatsapp:replied': 1 }, 'the reply counted too');
 });

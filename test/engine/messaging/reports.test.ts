@@ -84,6 +84,17 @@ t.test("a reply to the flow's message counts as replied once; the delivery event
   t.same(w.engine.metrics('f').channels, { sms: { sent: 2, replied: 1, delivered: 1, failed: 1 } });
 });
 
+t.test('a message read without a delivery report was delivered too: counted and heard once as delivered and seen', async (t) => {
+  const w = world({ modules: [messagingModule, provider()] });
+  await sentTo(w, 'message.delivered');
+  await report(w, 'M1', 'read');
+  t.same(counters(w.engine), { 'sms:sent': 2, 'sms:delivered': 1, 'sms:seen': 1 }, 'read implies delivered');
+  t.equal(w.engine.metrics('f').goalPerformers, 1, 'the goal message.delivered is reached by the read');
+  await report(w, 'M1', 'delivered');
+  await report(w, 'M1', 'read');
+  t.same(counters(w.engine), { 'sms:sent': 2, 'sms:delivered': 1, 'sms:seen': 1 }, 'the late delivered report and a repeated read count nothing again');
+});
+
 t.test('references are journaled, recovered after a restart, and expire after the window', async (t) => {
   const w = world({ modules: [messagingModule, provider()] });
   await sentTo(w);

@@ -12,6 +12,7 @@ import type { Effect } from '../../../engine/vocabulary.js';
 import type { Module } from '../../../engine/module.js';
 import { sentMessage } from '../../../engine/messaging/references.js';
 import twilio from '../../../channels/twilio/index.js';
+import metaWhatsApp from '../../../channels/meta-whatsapp/index.js';
 import type { OutboundMessage } from '../../../engine/messaging/message.js';
 
 const NUMBER = '+385800100';
@@ -173,7 +174,15 @@ t.test('a send from a sender no provider lists fails, naming the sender and the 
   launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
   await w.engine.submit(w.engine.personKey({ phones: ['+385911111111'] }), { kind: 'message.inbound', message: sms('+385911111111', 'JOIN') });
   await w.engine.idle();
-  t.match(w.logs, [{ level: 'error', obj: { effect: 'message.send', code: 'JCT_EFFECT_UNKNOWN' }, msg: 'no module performs "message.send" on sms from +385800100: no provider lists this sender in its "numbers" setting' }]);
+  t.match(w.logs, [{ level: 'error', obj: { effect: 'message.send', code: 'JCT_EFFECT_UNKNOWN' }, msg: 'no module performs "message.send" on sms from +385800100: no provider that sends sms lists this sender in its "numbers" setting' }]);
+});
+
+t.test('a send from a sender only a provider of another channel lists fails, saying which channel is missing', async (t) => {
+  const w = world({ modules: [messagingModule, metaWhatsApp], settings: { 'meta-whatsapp': { numbers: [NUMBER] } } });
+  launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
+  await w.engine.submit(w.engine.personKey({ phones: ['+385911111111'] }), { kind: 'message.inbound', message: sms('+385911111111', 'JOIN') });
+  await w.engine.idle();
+  t.match(w.logs, [{ level: 'error', obj: { code: 'JCT_EFFECT_UNKNOWN' }, msg: 'no module performs "message.send" on sms from +385800100: no provider that sends sms lists this sender in its "numbers" setting' }]);
 });
 
 t.test('a send to a blocked contact is not sent and takes notSent', async (t) => {

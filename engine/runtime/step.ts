@@ -175,14 +175,15 @@ class Run implements RunContext {
     this.doNotContact.push(change);
   }
 
-  /** The step's own list changes decide first (the latest that covers the contact and sender), then the list. */
+  /**
+   * The step's own list changes decide first: one that covers the contact and sender leaves it
+   * open to this step's sends. A removal lifts the block; an addition blocks from the next step
+   * on, so the confirmation sent right after an opt-out (the seed's own example) still goes.
+   * Then the list.
+   */
   isBlocked(channel: Channel, contact: string, sender: string): boolean {
-    for (let i = this.doNotContact.length - 1; i >= 0; i--) {
-      const change = this.doNotContact[i]!;
-      const covers = change.entries.some((e) => e.channel === channel && e.contact === contact && (e.senders.length === 0 || e.senders.includes(sender)));
-      if (covers) return change.op === 'add';
-    }
-    return this.surroundings.isBlocked(channel, contact, sender);
+    const covered = this.doNotContact.some((change) => change.entries.some((e) => e.channel === channel && e.contact === contact && (e.senders.length === 0 || e.senders.includes(sender))));
+    return !covered && this.surroundings.isBlocked(channel, contact, sender);
   }
 
   /** Takes ownership of `effect` (elements build a fresh one per emit) and adds its key. */

@@ -269,3 +269,26 @@ t.test('a flow not started by a message sends to the first phone', async (t) => 
   await w.engine.idle();
   t.same(sent.map((e) => e['to']), ['+385911111111']);
 });
+
+t.test('STOP: the person is added to the do-not-contact list and still gets the confirmation sent right after; later sends are blocked', async (t) => {
+  const w = messagingWorld();
+  launch(w, {
+    schemaVersion: 1,
+    id: 'optout',
+    name: 'optout',
+    entryPoints: [entry('stop', { operator: 'matchesText', values: ['STOP'] }, 'block')],
+    elements: [
+      { id: 'block', type: 'addToDoNotContact', config: { channels: [{ channel: 'sms' }] }, branches: { next: 'confirm' } },
+      { id: 'confirm', type: 'sendSms', config: { from: NUMBER, text: 'You have been unsubscribed.' }, branches: { next: 'end', failed: 'end', notSent: 'end' } },
+      { id: 'end', type: 'exit', config: {} },
+    ],
+  });
+  launch(w, { ...chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]) });
+  await w.receive(sms('+385912222222', 'STOP'));
+  await w.engine.idle();
+  t.match(w.sent, [{ to: '+385912222222', text: 'You have been unsubscribed.' }], 'the confirmation goes');
+  t.ok(w.people.isBlocked('sms', '+385912222222', NUMBER), 'the block holds after the step');
+  await w.receive(sms('+385912222222', 'JOIN'));
+  await w.engine.idle();
+  t.equal(w.sent.length, 1, 'a later send to them is not made');
+});

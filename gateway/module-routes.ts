@@ -23,6 +23,7 @@ import { JunctionError } from '../engine/errors.js';
 import { parseJsonText } from '../engine/json-text.js';
 import { formParams, lastValues } from '../channels/form.js';
 import { routeConfig } from './auth/guard.js';
+import { utf8Body } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -38,7 +39,6 @@ declare module 'fastify' {
 export type SocketErrorCounts = Record<string, Record<string, number>>;
 
 const EMPTY = Buffer.alloc(0);
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function mountModuleRoutes(app: FastifyInstance, engine: Engine): void {
   void app.register(async (scope) => {
@@ -162,15 +162,7 @@ function routeRequest(req: FastifyRequest): RouteRequest {
 /** Keeps the raw bytes on the request and returns the parsed body; throws a 400 JunctionError. */
 function parse(req: FastifyRequest, raw: Buffer, read: (text: () => string) => unknown): unknown {
   req.rawBody = raw;
-  return read(() => utf8(raw));
-}
-
-function utf8(raw: Buffer): string {
-  try {
-    return UTF8.decode(raw);
-  } catch {
-    throw new JunctionError('JCT_BODY_ENCODING', 'the request body is not valid UTF-8');
-  }
+  return read(() => utf8Body(raw));
 }
 
 function json(text: () => string): unknown {

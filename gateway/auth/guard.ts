@@ -2,7 +2,9 @@
 // `config: { scope: 'people' }` (a key with that scope, or admin), `config: { open: true }`
 // (anyone), `config: { open: 'signature' }` (anyone; a webhook that verifies its provider's
 // signature itself); a route that says nothing needs an admin key. Keys arrive as
-// `Authorization: App <key>` or `Bearer <key>`. Each key may make `perSecond` requests a
+// `Authorization: App <key>` or `Bearer <key>`, in one header: a request carrying several
+// Authorization headers is refused (400), since Node keeps only the first and a proxy in front
+// may have read another. Each key may make `perSecond` requests a
 // second, anonymous callers as much per address (rate-limit.ts: in memory, or in Redis);
 // webhooks are not limited. Key texts are never logged or kept: only their hash is compared.
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -56,6 +58,7 @@ export function guard(app: FastifyInstance, options: GuardOptions): void {
     if (open === 'signature') return;
     if (open || req.is404) return limit(req, reply);
     const text = keyText(req);
+    if (text !== undefined && authorizationHeaders(req) > 1) throw new JunctionError('JCT_AUTH_AMBIGUOUS', 'the request carries several Authorization headers; send one');
     req.caller = text === undefined ? undefined : callerOf(text);
     await limit(req, reply); // before answering a bad key: guessing is rate limited too
     if (text !== undefined && !req.caller) req.caller = await options.keys.verifyUnseen(text); // a key another process created moments ago
@@ -72,6 +75,14 @@ function keyText(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (header === undefined) return undefined;
   return SCHEME.exec(header.trim())?.[1] ?? '';
+}
+
+/** How many Authorization headers the request carried (Node's parsed headers keep only the first). */
+function authorizationHeaders(req: FastifyRequest): number {
+  const raw = req.raw.rawHeaders;
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'authorization') n++;
+  return n;
 }
 
 function unauthorized(reply: FastifyReply, code: string, message: string): JunctionError {

@@ -15,7 +15,7 @@
 // (`app.socketErrors`). Like every route, nothing is logged per request or per message.
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
-import { WEBSOCKET_OPTIONS, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
+import { WEBSOCKET_OPTIONS, agreeProtocol, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { ModuleSocket, RouteContext, RouteDefinition, RouteRequest, SocketDefinition } from '../engine/module.js';
@@ -86,7 +86,7 @@ function mountSocket(app: FastifyInstance, def: SocketDefinition, ctx: RouteCont
 function requireProtocol(req: FastifyRequest, protocol: string): void {
   const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   if (!offered.includes(protocol)) throw new JunctionError('JCT_SOCKET_PROTOCOL', `this WebSocket needs the subprotocol "${protocol}" (Sec-WebSocket-Protocol)`);
-  req.raw.headers['sec-websocket-protocol'] = protocol; // ws answers with the first offered one
+  agreeProtocol(req.raw, protocol);
 }
 
 function moduleSocket(socket: WebSocket, refused: (code: string) => void, binary: boolean): ModuleSocket {

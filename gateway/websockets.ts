@@ -1,8 +1,10 @@
 // The app's one WebSocket server (@fastify/websocket over ws), shared by the step feed and the
-// modules' sockets: its largest message, the closing of an upgrade that was refused, the
+// modules' sockets: its largest message, the subprotocol it agrees to (only the one a route
+// asked for; ws alone would agree to whatever a client offers first), the closing of an upgrade that was refused, the
 // answer to a plain HTTP request on a WebSocket's path, and the closing of every socket when the
 // app closes (1001, going away, with a reason: a client knows Junction stops rather than seeing
 // 1005, no status).
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JunctionError } from '../engine/errors.js';
 
@@ -16,7 +18,20 @@ export const MAX_SOCKET_MESSAGE_BYTES = 1024 * 1024;
 /** The close code and reason every open socket gets when the app closes (Junction stops). */
 export const GOING_AWAY = { code: 1001, reason: 'Junction is stopping' } as const;
 
-export const WEBSOCKET_OPTIONS = { options: { maxPayload: MAX_SOCKET_MESSAGE_BYTES }, preClose: closeSockets };
+/** The subprotocol each upgrade's route agreed to (agreeProtocol). */
+const agreed = new WeakMap<IncomingMessage, string>();
+
+/** Records that the upgrade speaks `protocol`, which the client offered: the handshake answers with it. */
+export function agreeProtocol(req: IncomingMessage, protocol: string): void {
+  agreed.set(req, protocol);
+}
+
+/** ws's handleProtocols: the subprotocol the route agreed to, else none (a client offering others is not told we speak them). */
+function agreedProtocol(_offered: Set<string>, req: IncomingMessage): string | false {
+  return agreed.get(req) ?? false;
+}
+
+export const WEBSOCKET_OPTIONS = { options: { maxPayload: MAX_SOCKET_MESSAGE_BYTES, handleProtocols: agreedProtocol }, preClose: closeSockets };
 
 /** preClose hook: every open socket is closed as going away, then the WebSocket server. */
 function closeSockets(this: FastifyInstance, done: () => void): void {

@@ -55,6 +55,15 @@ t.test('each step as a message; filtered by flow', async (t) => {
   t.same(onlyB.map((m) => m.flowId), ['b']);
 });
 
+t.test('the feed speaks no subprotocol: one a client offers is not agreed to', async (t) => {
+  const { url, keys } = await feed(t);
+  const socket = new WebSocket(url, ['chat', 'ws.jambonz.org'], { headers: { authorization: `Bearer ${keys.create('feed', ['flows']).key}` } });
+  const failed = once(socket, 'error');
+  const [err] = (await failed) as [Error];
+  t.match(err.message, /Server sent no subprotocol/, 'the handshake answers none, so the client knows');
+  socket.terminate();
+});
+
 t.test('a key with the flows scope is needed', async (t) => {
   const { url, keys } = await feed(t);
   t.equal(await refused(url, {}), 401);

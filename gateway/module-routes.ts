@@ -15,7 +15,7 @@
 // (`app.socketErrors`). Like every route, nothing is logged per request or per message.
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
-import { WEBSOCKET_OPTIONS, agreeProtocol, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
+import { WEBSOCKET_OPTIONS, agreeProtocol, closeRefusedUpgrade, countSocketError, upgradeRequired, type SocketErrorCounts } from './websockets.js';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { ModuleSocket, RouteContext, RouteDefinition, RouteRequest, SocketDefinition } from '../engine/module.js';
@@ -30,13 +30,7 @@ declare module 'fastify' {
     rawBody: Buffer | undefined;
     formParams: ReadonlyMap<string, readonly string[]> | undefined;
   }
-  interface FastifyInstance {
-    /** Messages of module sockets their handler threw on (answered with nothing): socket URL → JCT_ code → count. */
-    readonly socketErrors: SocketErrorCounts;
-  }
 }
-
-export type SocketErrorCounts = Record<string, Record<string, number>>;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -61,7 +55,7 @@ function mountModuleSockets(app: FastifyInstance, engine: Engine): void {
     scope.addHook('onResponse', closeRefusedUpgrade);
     for (const m of engine.registry.modules) {
       const ctx = engine.routeContext(engine.registry.settings(m.name));
-      for (const def of m.sockets ?? []) mountSocket(scope, def, ctx, (code) => count(counts, def.url, code));
+      for (const def of m.sockets ?? []) mountSocket(scope, def, ctx, (code) => countSocketError(counts, def.url, code));
     }
   });
 }
@@ -115,11 +109,6 @@ function moduleSocket(socket: WebSocket, refused: (code: string) => void, binary
     },
     onClose: (f) => socket.on('close', f),
   };
-}
-
-function count(counts: SocketErrorCounts, url: string, code: string): void {
-  const byCode = (counts[url] ??= {});
-  byCode[code] = (byCode[code] ?? 0) + 1;
 }
 
 function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext): void {

@@ -12,6 +12,7 @@ import { JunctionError } from '../../engine/errors.js';
 import type { RouteAccess, Scope } from '../../engine/module.js';
 import { hashOf, sameHash, type Caller, type KeyStore } from './keys.js';
 import { rateLimiter, type LimitOptions } from './rate-limit.js';
+import { requireSingleHeader } from '../single-header.js';
 
 export type { Scope } from '../../engine/module.js';
 
@@ -58,7 +59,7 @@ export function guard(app: FastifyInstance, options: GuardOptions): void {
     if (open === 'signature') return;
     if (open || req.is404) return limit(req, reply);
     const text = keyText(req);
-    if (text !== undefined && authorizationHeaders(req) > 1) throw new JunctionError('JCT_AUTH_AMBIGUOUS', 'the request carries several Authorization headers; send one');
+    if (text !== undefined) requireSingleHeader(req.raw, 'Authorization', 'JCT_AUTH_AMBIGUOUS');
     req.caller = text === undefined ? undefined : callerOf(text);
     await limit(req, reply); // before answering a bad key: guessing is rate limited too
     if (text !== undefined && !req.caller) req.caller = await options.keys.verifyUnseen(text); // a key another process created moments ago
@@ -75,14 +76,6 @@ function keyText(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (header === undefined) return undefined;
   return SCHEME.exec(header.trim())?.[1] ?? '';
-}
-
-/** How many Authorization headers the request carried (Node's parsed headers keep only the first). */
-function authorizationHeaders(req: FastifyRequest): number {
-  const raw = req.raw.rawHeaders;
-  let n = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'authorization') n++;
-  return n;
 }
 
 function unauthorized(reply: FastifyReply, code: string, message: string): JunctionError {

@@ -40,6 +40,11 @@ export const CONFIGURED_ADMIN = 'configured-admin';
 
 const SCHEME = /^(?:app|bearer) +(\S+)$/i;
 
+/** Whether a caller's key still works: not revoked since its request was let in (the configured admin key always does). */
+export function stillAllowed(keys: KeyStore, caller: Caller): boolean {
+  return caller.id === CONFIGURED_ADMIN || keys.isActive(caller.id);
+}
+
 /** A module route's access (engine/module.ts) as route options. */
 export function routeConfig(access: RouteAccess = 'admin'): FastifyContextConfig {
   if (access === 'signature') return { open: 'signature' };

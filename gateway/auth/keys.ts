@@ -98,6 +98,12 @@ export class KeyStore {
     return callerOf(stored, match[2]!);
   }
 
+  /** Whether the key with this id is known and not revoked, read as verify() reads it (a revocation by another process within `refreshMs`). */
+  isActive(id: string): boolean {
+    const stored = this.find(id);
+    return stored !== undefined && stored.revokedAt === undefined;
+  }
+
   /** Resolves once what was created or revoked is stored (at once but with a shared table); fails if it could not be. */
   async written(): Promise<void> {
     await this.table.written?.();

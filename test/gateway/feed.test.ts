@@ -84,6 +84,30 @@ t.test('frames the server refuses close the socket and are counted: too large (1
   t.same(app.socketErrors['/api/v1/feed'], { JCT_SOCKET_MESSAGE_TOO_LARGE: 1, JCT_SOCKET_FRAME_INVALID: 1 });
 });
 
+t.test('a feed lasts no longer than its key: revoked, it is closed (1008) and sends nothing more', async (t) => {
+  const { w, url, keys } = await feed(t);
+  const connect = async () => {
+    const { key, info } = keys.create('feed', ['flows']);
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${key}` } });
+    const messages: unknown[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await once(socket, 'open');
+    t.teardown(() => socket.close());
+    return { socket, messages, id: info.id };
+  };
+  const stepping = await connect();
+  const closed = once(stepping.socket, 'close');
+  keys.revoke(stepping.id);
+  await w.engine.enter('a', 'ana');
+  const [code, reason] = (await closed) as [number, Buffer];
+  t.same([code, String(reason)], [1008, 'the API key was revoked'], 'closed at the next step');
+  t.same(stepping.messages, [], 'the step was not sent');
+  const idle = await connect();
+  const closedIdle = once(idle.socket, 'close');
+  keys.revoke(idle.id);
+  t.equal(((await closedIdle) as [number])[0], 1008, 'an idle feed is closed too');
+});
+
 t.test('a key with the flows scope is needed', async (t) => {
   const { url, keys } = await feed(t);
   t.equal(await refused(url, {}), 401);

@@ -5,7 +5,8 @@
 // (repeatable) keeps only those flows. A client that reads too slowly is not allowed to grow
 // the server's memory: past 1 MiB unsent, messages are dropped and counted, and the next one
 // sent says how many were lost (`dropped`). When the app closes, the socket is closed as going away (websockets.ts).
-// A key revoked while its socket is open gets no further message: the socket is closed (1008).
+// A feed lasts no longer than its key: once the key is revoked (noticed within the key store's
+// refresh), the socket is closed with 1008 and the reason `the API key was revoked`.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
@@ -15,13 +16,13 @@ import { ParticipantStatus } from '../engine/vocabulary.js';
 import { API_PREFIX } from './api/route.js';
 import { WEBSOCKET_OPTIONS, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
 import { handshakeErrorAnswer } from './errors.js';
-import { CONFIGURED_ADMIN } from './auth/guard.js';
-import type { Caller } from './auth/keys.js';
+import { stillAllowed } from './auth/guard.js';
+import { REFRESH_MS } from './auth/keys.js';
 
 const MAX_BUFFERED = 1024 * 1024;
-
-/** The close code and reason of a feed whose key was revoked (policy violation). */
-const KEY_REVOKED = { code: 1008, reason: 'the API key was revoked' } as const;
+/** How often an idle feed checks that its key still works (a step checks it too). */
+const KEY_CHECK_MS = REFRESH_MS;
+export const KEY_REVOKED = { code: 1008, reason: 'the API key was revoked' } as const;
 
 const Query = Type.Object(
   { flow: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 })])) },
@@ -59,7 +60,10 @@ export function registerFeed(app: FastifyInstance, engine: Engine): void {
       schema: { querystring: Query, hide: true }, // a WebSocket: OpenAPI cannot describe it (docs/api.md does)
       config: { scope: 'flows' },
       handler: upgradeRequired,
-      wsHandler: (socket, req) => follow(socket, engine, flowsOf((req.query as Static<typeof Query>).flow), revocation(app, req.caller!)),
+      wsHandler: (socket, req) => {
+        const caller = req.caller!; // the route needs a key: the guard set it
+        follow(socket, engine, flowsOf((req.query as Static<typeof Query>).flow), () => stillAllowed(app.keys, caller));
+      },
     });
   });
 }
@@ -68,21 +72,18 @@ function flowsOf(flow: string | string[] | undefined): ReadonlySet<string> | und
   return flow === undefined ? undefined : new Set(Array.isArray(flow) ? flow : [flow]);
 }
 
-/** Whether the caller's key has been revoked since; the configured admin key is not a stored one and never is (no lookup per message). */
-function revocation(app: FastifyInstance, caller: Caller): () => boolean {
-  return caller.id === CONFIGURED_ADMIN ? () => false : () => app.keys.revoked(caller.id);
-}
-
-/** Sends the steps of the wanted flows; `revoked` says whether the key of the upgrade has been revoked since. */
-function follow(socket: WebSocket, engine: Engine, wanted: ReadonlySet<string> | undefined, revoked: () => boolean): void {
+function follow(socket: WebSocket, engine: Engine, wanted: ReadonlySet<string> | undefined, allowed: () => boolean): void {
   let dropped = 0;
-  const stop = engine.watchSteps((e) => {
+  /** Closes the socket once its key no longer works; true when it does not. */
+  const revoked = (): boolean => {
+    if (allowed()) return false;
+    if (socket.readyState === socket.OPEN) socket.close(KEY_REVOKED.code, KEY_REVOKED.reason);
+    return true;
+  };
+  const check = setInterval(revoked, KEY_CHECK_MS);
+  const unwatch = engine.watchSteps((e) => {
     if (wanted && !wanted.has(e.flow.id)) return;
-    if (revoked()) {
-      stop();
-      socket.close(KEY_REVOKED.code, KEY_REVOKED.reason);
-      return;
-    }
+    if (revoked()) return;
     if (socket.bufferedAmount > MAX_BUFFERED) {
       dropped++;
       return;
@@ -91,6 +92,10 @@ function follow(socket: WebSocket, engine: Engine, wanted: ReadonlySet<string> |
     socket.send(JSON.stringify(dropped > 0 ? { ...message, dropped } : message));
     dropped = 0;
   });
+  const stop = () => {
+    clearInterval(check);
+    unwatch();
+  };
   socket.on('close', stop);
   socket.on('error', stop);
 }

@@ -121,9 +121,9 @@ function readErrors(errorCounts: ErrorCounts, registry: Registry): void {
   countsByTwo(registry, 'junction_http_errors_total', 'Error answers, by status and JCT_ code', ['status', 'code'], () => errorCounts);
 }
 
-/** Module socket messages refused (answered with nothing), by socket URL and JCT_ code (the sockets are mounted after this). */
+/** WebSocket messages refused (a frame ws refused; a module's handler threw), by socket URL and JCT_ code (the sockets are mounted after this). */
 function readSocketErrors(app: FastifyInstance, registry: Registry): void {
-  countsByTwo(registry, 'junction_socket_errors_total', 'Module WebSocket messages refused, by socket and JCT_ code', ['socket', 'code'], () =>
+  countsByTwo(registry, 'junction_socket_errors_total', 'WebSocket messages refused, by socket and JCT_ code', ['socket', 'code'], () =>
     app.hasDecorator('socketErrors') ? app.socketErrors : {},
   );
 }

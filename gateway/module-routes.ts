@@ -15,7 +15,7 @@
 // (`app.socketErrors`). Like every route, nothing is logged per request or per message.
 import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
-import { WEBSOCKET_OPTIONS, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
+import { WEBSOCKET_OPTIONS, agreeProtocol, closeRefusedUpgrade, countSocketError, upgradeRequired, type SocketErrorCounts } from './websockets.js';
 import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { ModuleSocket, RouteContext, RouteDefinition, RouteRequest, SocketDefinition } from '../engine/module.js';
@@ -23,22 +23,16 @@ import { JunctionError } from '../engine/errors.js';
 import { parseJsonText } from '../engine/json-text.js';
 import { formParams, lastValues } from '../channels/form.js';
 import { routeConfig } from './auth/guard.js';
+import { utf8Body } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody: Buffer | undefined;
     formParams: ReadonlyMap<string, readonly string[]> | undefined;
   }
-  interface FastifyInstance {
-    /** Messages of module sockets their handler threw on (answered with nothing): socket URL → JCT_ code → count. */
-    readonly socketErrors: SocketErrorCounts;
-  }
 }
 
-export type SocketErrorCounts = Record<string, Record<string, number>>;
-
 const EMPTY = Buffer.alloc(0);
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function mountModuleRoutes(app: FastifyInstance, engine: Engine): void {
   void app.register(async (scope) => {
@@ -61,7 +55,7 @@ function mountModuleSockets(app: FastifyInstance, engine: Engine): void {
     scope.addHook('onResponse', closeRefusedUpgrade);
     for (const m of engine.registry.modules) {
       const ctx = engine.routeContext(engine.registry.settings(m.name));
-      for (const def of m.sockets ?? []) mountSocket(scope, def, ctx, (code) => count(counts, def.url, code));
+      for (const def of m.sockets ?? []) mountSocket(scope, def, ctx, (code) => countSocketError(counts, def.url, code));
     }
   });
 }
@@ -86,7 +80,7 @@ function mountSocket(app: FastifyInstance, def: SocketDefinition, ctx: RouteCont
 function requireProtocol(req: FastifyRequest, protocol: string): void {
   const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   if (!offered.includes(protocol)) throw new JunctionError('JCT_SOCKET_PROTOCOL', `this WebSocket needs the subprotocol "${protocol}" (Sec-WebSocket-Protocol)`);
-  req.raw.headers['sec-websocket-protocol'] = protocol; // ws answers with the first offered one
+  agreeProtocol(req.raw, protocol);
 }
 
 function moduleSocket(socket: WebSocket, refused: (code: string) => void, binary: boolean): ModuleSocket {
@@ -115,11 +109,6 @@ function moduleSocket(socket: WebSocket, refused: (code: string) => void, binary
     },
     onClose: (f) => socket.on('close', f),
   };
-}
-
-function count(counts: SocketErrorCounts, url: string, code: string): void {
-  const byCode = (counts[url] ??= {});
-  byCode[code] = (byCode[code] ?? 0) + 1;
 }
 
 function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext): void {
@@ -162,15 +151,7 @@ function routeRequest(req: FastifyRequest): RouteRequest {
 /** Keeps the raw bytes on the request and returns the parsed body; throws a 400 JunctionError. */
 function parse(req: FastifyRequest, raw: Buffer, read: (text: () => string) => unknown): unknown {
   req.rawBody = raw;
-  return read(() => utf8(raw));
-}
-
-function utf8(raw: Buffer): string {
-  try {
-    return UTF8.decode(raw);
-  } catch {
-    throw new JunctionError('JCT_BODY_ENCODING', 'the request body is not valid UTF-8');
-  }
+  return read(() => utf8Body(raw));
 }
 
 function json(text: () => string): unknown {

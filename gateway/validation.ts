@@ -2,7 +2,9 @@
 // check on the way in, and on failure a JCT_REQUEST_INVALID error listing each problem's path
 // and message. Nothing is coerced or silently dropped: a wrong type or an unknown field is
 // an error. Both the check and the problem listing take time linear in the body size. JSON
-// bodies nested deeper than the store can write are refused before they are parsed.
+// bodies nested deeper than the store can write are refused before they are parsed, and so are
+// bodies that are not valid UTF-8 (whatever charset they claim): they are never stored with
+// their bytes replaced.
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
@@ -27,12 +29,29 @@ function invalidRequest(schema: TSchema, data: unknown, part: string): JunctionE
   return new JunctionError('JCT_REQUEST_INVALID', `invalid ${part}${where}${more}`, { problems: problems.slice(0, MAX_PROBLEMS) });
 }
 
-/** Replaces the app's JSON body parser with Fastify's own behind a depth check (JCT_JSON_TOO_DEEP). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body's text; JCT_BODY_ENCODING (400) when it is not valid UTF-8. */
+export function utf8Body(raw: Buffer): string {
+  try {
+    return UTF8.decode(raw);
+  } catch {
+    throw new JunctionError('JCT_BODY_ENCODING', 'the request body is not valid UTF-8');
+  }
+}
+
+/** Replaces the app's JSON body parser with Fastify's own behind an encoding check (JCT_BODY_ENCODING) and a depth check (JCT_JSON_TOO_DEEP). */
 export function limitJsonDepth(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (jsonTooDeep(body as string)) done(tooDeepError('the request body'), undefined);
-    else parse(req, body as string, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw: Buffer, done) => {
+    let body: string;
+    try {
+      body = utf8Body(raw);
+    } catch (err) {
+      return done(err as JunctionError, undefined);
+    }
+    if (jsonTooDeep(body)) done(tooDeepError('the request body'), undefined);
+    else parse(req, body, done);
   });
 }

@@ -3,7 +3,7 @@
 // owns that stream's end: the address `listen` is given (a signed token in its query), the
 // WebSocket that receives the audio there, the WAV files it writes, and the route serving them.
 //
-// The stream (docs.jambonz.org, listen): one text frame first, JSON metadata with the call's
+// The stream (docs.jambonz.org, listen; subprotocol audio.jambonz.org): one text frame first, JSON metadata with the call's
 // attributes (`callSid`, …) plus `sampleRate` and `mixType`; then binary frames of linear
 // 16-bit PCM. Its end (the socket closing) is the reliable signal that the recording is whole:
 // the file's sizes are fixed then, and the outcome (a recording with its URL and length, or
@@ -43,6 +43,8 @@ import { callWebhook, queryText, type ArrivingRecordings } from './voice.js';
 import { WavWriter, wavSeconds } from './wav.js';
 
 export const AUDIO_PATH = '/voice/jambonz/audio';
+/** The subprotocol listen opens its socket with (docs.jambonz.org, listen). */
+const AUDIO_PROTOCOL = 'audio.jambonz.org';
 const PROVIDER = 'jambonz';
 export const RECORDINGS_PATH = '/voice/jambonz/recordings';
 
@@ -131,6 +133,7 @@ function verifiedAddress(req: Pick<RouteRequest, 'query'>, settings: Settings): 
 export function jambonzAudioSocket(arriving: ArrivingRecordings): SocketDefinition {
   return {
     url: AUDIO_PATH,
+    protocol: AUDIO_PROTOCOL,
     access: 'signature',
     binary: true,
     accept: (req, ctx) => void verifiedAddress(req, ctx.settings),

@@ -197,8 +197,10 @@ export interface WebhookDialect {
   /**
    * Throws JCT_SIGNATURE_MISSING / JCT_SIGNATURE_INVALID. May return how to forget what it
    * remembered of this request (a single-use token), for when the webhook is not accepted.
+   * `form` reads the body: a dialect signed outside it checks its signature without, so that
+   * an unsigned body is refused before it costs a parse (tens of MiB of multipart take seconds).
    */
-  verify(req: RouteRequest, form: Form, settings: EmailSettings, now: number): void | (() => void);
+  verify(req: RouteRequest, form: () => Promise<Form>, settings: EmailSettings, now: number): Promise<void | (() => void)>;
   /** The mail a verified request carries; throws JCT_PAYLOAD_INVALID (400) when malformed. */
   read(form: Form, now: number): Promise<Mail>;
 }
@@ -218,10 +220,11 @@ export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinit
     handle: async (req, ctx) => {
       const settings = ctx.settings as EmailSettings;
       const now = ctx.now();
-      const form = await formOf(req);
-      const undo = dialect.verify(req, form, settings, now);
+      let form: Promise<Form> | undefined;
+      const read = () => (form ??= formOf(req));
+      const undo = await dialect.verify(req, read, settings, now);
       try {
-        const mail = await dialect.read(form, now);
+        const mail = await dialect.read(await read(), now);
         const recipients = oursOnly(mail.recipients, settings);
         if (!mail.automatic) await submitInbound(ctx, messagesOf({ ...mail, recipients }));
         return OK;
@@ -233,8 +236,12 @@ export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinit
   };
 }
 
+/** Most parts a multipart webhook body may have: a mail's fields and attachments, with room to spare. */
+const MAX_PARTS = 1000;
+
 async function formOf(req: RouteRequest): Promise<Form> {
   const type = header(req, 'content-type') ?? '';
+  if (partsAbove(req.rawBody, type, MAX_PARTS)) throw payloadInvalid(`the form has more than ${MAX_PARTS} parts`);
   let data: Awaited<ReturnType<InstanceType<typeof Response>['formData']>>;
   try {
     data = await new (undici().Response)(req.rawBody, { headers: { 'content-type': type } }).formData();
@@ -244,6 +251,19 @@ async function formOf(req: RouteRequest): Promise<Form> {
   const fields: Array<[string, string]> = [];
   for (const [name, value] of data) if (typeof value === 'string') fields.push([name, value]);
   return Object.fromEntries(fields);
+}
+
+/**
+ * Whether a multipart body has more than `max` parts, counted by its boundary lines before
+ * anything is parsed: the parser takes seconds over a few hundred thousand tiny parts.
+ */
+function partsAbove(raw: Buffer, type: string, max: number): boolean {
+  const boundary = /^multipart\/form-data\b.*;\s*boundary=(?:"([^"]+)"|([^\s;]+))/i.exec(type);
+  if (!boundary) return false;
+  const line = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  let parts = 0;
+  for (let at = raw.indexOf(line); at !== -1; at = raw.indexOf(line, at + line.length)) if (++parts > max + 1) return true; // the closing line too
+  return false;
 }
 
 function oursOnly(recipients: readonly string[], settings: EmailSettings): string[] {

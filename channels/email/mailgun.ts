@@ -54,9 +54,9 @@ export class RecentTokens {
 const tokens = new RecentTokens();
 
 export const mailgun: WebhookDialect = {
-  verify(_req, form, settings, now) {
+  async verify(_req, form, settings, now) {
     const key = required(settings.mailgunSigningKey, 'mailgunSigningKey');
-    const { timestamp, token, signature } = form;
+    const { timestamp, token, signature } = await form();
     if (timestamp === undefined || token === undefined || signature === undefined) throw signatureMissing(SIGNATURE);
     const t = Number(timestamp);
     requireFresh(t, now, TOLERANCE_S, SIGNATURE);

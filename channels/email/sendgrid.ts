@@ -33,7 +33,7 @@ const Envelope = payload(
 );
 
 export const sendgrid: WebhookDialect = {
-  verify(req, _form, settings) {
+  async verify(req, _form, settings) {
     const secret = required(settings.sendgridKey, 'sendgridKey');
     const given = req.query['key'];
     if (given === undefined) throw signatureMissing(KEY);

@@ -13,6 +13,7 @@ import { JunctionError } from '../../engine/errors.js';
 import { MAX_BATCH, type OperationReport } from '../../engine/runtime/operations.js';
 import { PersonSchema } from '../schemas.js';
 import type { ApiRequest, ApiRoute } from './route.js';
+import { requireSingleHeader } from '../single-header.js';
 
 /** The largest batch body, in bytes: room for 1,000 people with their profiles and variables (POST /events takes as much). */
 export const BATCH_BODY_LIMIT = 4 * 1024 * 1024;
@@ -39,6 +40,7 @@ const ReportQuery = Type.Object({ operationId: Type.String({ minLength: 1, maxLe
 
 /** The Idempotency-Key header, if one was sent. */
 export function idempotencyKey(req: ApiRequest): string | undefined {
+  requireSingleHeader(req.raw, 'Idempotency-Key', 'JCT_IDEMPOTENCY_KEY');
   const value = req.headers['idempotency-key'];
   const key = Array.isArray(value) ? value[0] : value;
   if (key !== undefined && (key.length === 0 || key.length > 200)) throw new JunctionError('JCT_IDEMPOTENCY_KEY', 'an Idempotency-Key has 1 to 200 characters');

@@ -1,6 +1,7 @@
 // How the /api/v1 routes are declared: method, url, the scope a key needs, TypeBox schemas
 // (they validate the request and describe it in the OpenAPI document), and a handler. A
 // handler that changes something answers only once the change is durable.
+import type { IncomingMessage } from 'node:http';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
@@ -11,6 +12,8 @@ export const API_PREFIX = '/api/v1';
 
 export interface ApiRequest {
   readonly headers: Record<string, string | string[] | undefined>;
+  /** The request as Node read it: its headers as sent, repeats included. */
+  readonly raw: Pick<IncomingMessage, 'rawHeaders'>;
   readonly params: Record<string, string>;
   readonly query: Record<string, unknown>;
   readonly body: unknown;

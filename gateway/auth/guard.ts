@@ -2,7 +2,9 @@
 // `config: { scope: 'people' }` (a key with that scope, or admin), `config: { open: true }`
 // (anyone), `config: { open: 'signature' }` (anyone; a webhook that verifies its provider's
 // signature itself); a route that says nothing needs an admin key. Keys arrive as
-// `Authorization: App <key>` or `Bearer <key>`. Each key may make `perSecond` requests a
+// `Authorization: App <key>` or `Bearer <key>`, in one header: a request carrying several
+// Authorization headers is refused (400), since Node keeps only the first and a proxy in front
+// may have read another. Each key may make `perSecond` requests a
 // second, anonymous callers as much per address (rate-limit.ts: in memory, or in Redis);
 // webhooks are not limited. Key texts are never logged or kept: only their hash is compared.
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,6 +12,7 @@ import { JunctionError } from '../../engine/errors.js';
 import type { RouteAccess, Scope } from '../../engine/module.js';
 import { hashOf, sameHash, type Caller, type KeyStore } from './keys.js';
 import { rateLimiter, type LimitOptions } from './rate-limit.js';
+import { requireSingleHeader } from '../single-header.js';
 
 export type { Scope } from '../../engine/module.js';
 
@@ -37,6 +40,11 @@ export const CONFIGURED_ADMIN = 'configured-admin';
 
 const SCHEME = /^(?:app|bearer) +(\S+)$/i;
 
+/** Whether a caller's key still works: not revoked since its request was let in (the configured admin key always does). */
+export function stillAllowed(keys: KeyStore, caller: Caller): boolean {
+  return caller.id === CONFIGURED_ADMIN || keys.isActive(caller.id);
+}
+
 /** A module route's access (engine/module.ts) as route options. */
 export function routeConfig(access: RouteAccess = 'admin'): FastifyContextConfig {
   if (access === 'signature') return { open: 'signature' };
@@ -56,6 +64,7 @@ export function guard(app: FastifyInstance, options: GuardOptions): void {
     if (open === 'signature') return;
     if (open || req.is404) return limit(req, reply);
     const text = keyText(req);
+    if (text !== undefined) requireSingleHeader(req.raw, 'Authorization', 'JCT_AUTH_AMBIGUOUS');
     req.caller = text === undefined ? undefined : callerOf(text);
     await limit(req, reply); // before answering a bad key: guessing is rate limited too
     if (text !== undefined && !req.caller) req.caller = await options.keys.verifyUnseen(text); // a key another process created moments ago

@@ -76,11 +76,6 @@ export class KeyStore {
     return infoOf(revoked);
   }
 
-  /** Whether the key with this id is revoked (by another process: noticed within refreshMs); false for an id it does not know. */
-  revoked(id: string): boolean {
-    return this.find(id)?.revokedAt !== undefined;
-  }
-
   /** The caller a key's text belongs to; undefined when malformed, unknown, wrong or revoked. */
   verify(text: string): Caller | undefined {
     const match = KEY_FORMAT.exec(text);
@@ -101,6 +96,12 @@ export class KeyStore {
       if (stored) this.cache.set(stored.id, stored);
     }
     return callerOf(stored, match[2]!);
+  }
+
+  /** Whether the key with this id is known and not revoked, read as verify() reads it (a revocation by another process within `refreshMs`). */
+  isActive(id: string): boolean {
+    const stored = this.find(id);
+    return stored !== undefined && stored.revokedAt === undefined;
   }
 
   /** Resolves once what was created or revoked is stored (at once but with a shared table); fails if it could not be. */

@@ -2,7 +2,8 @@
 // bottom, an input verb that holds its prompts and falls through to the next verb when the
 // caller gives nothing. renderXml() turns instructions into that shape through a dialect's
 // vocabulary (its verb and attribute names); xmlText() writes the document, escaping every text
-// and attribute value (& < > " '), with no indentation and empty elements closed as <Name/>.
+// and attribute value (& < > " '; characters XML cannot carry left out), with no indentation
+// and empty elements closed as <Name/>.
 // Written here rather than by an XML library: the shape is this small, and on the IVR's hot
 // path building it through fast-xml-parser's ordered form cost 8 % of the server's CPU.
 import type { Collect, Forward, HookUrl, Instruction, Pause, PlayPrompt, Prompt, RecordMessage, SayPrompt } from '../instructions.js';
@@ -73,9 +74,15 @@ function elementText({ name, attributes, content }: XmlNode): string {
 
 const SPECIAL = /[&<>"']/g;
 const ENTITY: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+/**
+ * Characters XML 1.0 cannot carry at all, escaped or not (control characters but tab and line
+ * breaks, U+FFFE, U+FFFF, unpaired surrogates): a profile value holding one (a NUL in a name)
+ * would make the whole document unreadable to the platform and fail the call, so they are left out.
+ */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function escaped(text: string): string {
-  return text.replace(SPECIAL, (c) => ENTITY[c]!);
+  return text.replace(NOT_XML, '').replace(SPECIAL, (c) => ENTITY[c]!);
 }
 
 /** The <Response> document for the instructions in the vocabulary. */

@@ -92,7 +92,7 @@ t.test('arbitrary mails read by the SMTP path: a mail or a JunctionError, nothin
 t.test('time grows linearly with the size of a form', async (t) => {
   const timeOf = async (n: number): Promise<number> => {
     const parts: Array<[string, string]> = Object.entries(signed({ recipient: 'help@ours.test', from: 'ana@example.org', 'body-html': '<p>x</p>'.repeat(n) }));
-    for (let i = 0; i < n / 64; i++) parts.push([`X-Header-${i}`, 'v'.repeat(8)]);
+    for (let i = 0; i < n / 128; i++) parts.push([`X-Header-${i}`, 'v'.repeat(8)]);
     const started = performance.now();
     const r = await post('/webhooks/email/mailgun', multipart(parts));
     t.equal(r.status, 200);

@@ -493,6 +493,7 @@ t.test('SendGrid Inbound Parse', async (t) => {
     { label: 'no recipient of ours: 400', url, ...(await multipart({ ...sendgridFields, envelope: JSON.stringify({ to: ['x@elsewhere.test'] }) })), status: 400, code: 'JCT_EMAIL_RECIPIENT_UNKNOWN' },
     { label: 'no key in the URL: 401', url: '/webhooks/email/sendgrid', ...(await multipart(sendgridFields)), status: 401, code: 'JCT_SIGNATURE_MISSING' },
     { label: 'a wrong key: 403', url: '/webhooks/email/sendgrid?key=sendgrid-url-secret-0123456780', ...(await multipart(sendgridFields)), status: 403, code: 'JCT_SIGNATURE_INVALID' },
+    { label: 'a wrong key is refused before the body is read: 403, not the 400 of a broken body', url: '/webhooks/email/sendgrid?key=sendgrid-url-secret-0123456780', body: 'garbage', headers: { 'content-type': 'multipart/form-data; boundary=----x' }, status: 403, code: 'JCT_SIGNATURE_INVALID' },
     { label: 'a repeated key: 403', url: `${url}&key=x`, ...(await multipart(sendgridFields)), status: 403, code: 'JCT_SIGNATURE_INVALID' },
     { label: 'sendgridKey unset: refused', settings: { sendgridKey: undefined }, url, ...(await multipart(sendgridFields)), status: 403, code: 'JCT_PROVIDER_NOT_CONFIGURED' },
     { label: 'an envelope that is not JSON: 400', url, ...(await multipart({ ...sendgridFields, envelope: '{to:' })), status: 400, code: 'JCT_PAYLOAD_INVALID' },
@@ -588,6 +589,21 @@ t.test('Mailgun routes', async (t) => {
     },
     { label: 'mailgunSigningKey unset: refused', settings: { mailgunSigningKey: undefined }, url, ...(await multipart(signedFields(mailgunFields))), status: 403, code: 'JCT_PROVIDER_NOT_CONFIGURED' },
     { label: 'no recipient field: 400', url, ...(await multipart(signedFields({ ...mailgunFields, recipient: undefined as never }))), status: 400, code: 'JCT_PAYLOAD_INVALID' },
+    {
+      label: 'a form of more than 1000 parts: 400 before it is parsed',
+      url,
+      ...(await multipart(signedFields({ ...mailgunFields, ...Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`x${i}`, ''])) }))),
+      status: 400,
+      code: 'JCT_PAYLOAD_INVALID',
+      answer: /more than 1000 parts/,
+    },
+    {
+      label: 'attachments within it are read',
+      url,
+      ...(await multipart(signedFields(mailgunFields), Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`attachment-${i}`, 'PNG'])))),
+      status: 200,
+      messages: [{ to: 'help@ours.test' }],
+    },
     { label: 'a POST to /webhooks/email says where email webhooks are', ...(await multipart(mailgunFields)), status: 404, code: 'JCT_NOT_FOUND', answer: /sendgrid.*mailgun/ },
   ];
   await runIncoming(t, emailModule, cases, settingsWith({ ...OURS, mailgunSigningKey: MAILGUN_KEY }));
@@ -597,11 +613,12 @@ t.test('the Mailgun test vector of carrier-dialects.md §7.2 verifies', async (t
   const form = { timestamp: '1529006854', token: 'a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0', signature: 'c74e40bbb02b30b31b3553d19981aefc82379e82bf715d7299fd96ea59a32bec' };
   const settings = settingsWith({ mailgunSigningKey: 'mg_signing_key_123' }) as never;
   const req = { method: 'POST', url: '/', origin: 'http://localhost', params: {}, query: {}, headers: {}, body: undefined, rawBody: Buffer.alloc(0) };
-  const undo = mailgun.verify(req, form, settings, 1529006854_000);
+  const read = (fields: Record<string, string>) => async () => fields;
+  const undo = await mailgun.verify(req, read(form), settings, 1529006854_000);
   t.type(undo, 'function');
-  t.throws(() => mailgun.verify(req, form, settings, 1529006854_000), { code: 'JCT_SIGNATURE_INVALID' }, 'used once');
+  await t.rejects(mailgun.verify(req, read(form), settings, 1529006854_000), { code: 'JCT_SIGNATURE_INVALID' }, 'used once');
   (undo as () => void)();
-  t.throws(() => mailgun.verify(req, { ...form, signature: form.signature.replace('c', 'd') }, settings, 1529006854_000), { code: 'JCT_SIGNATURE_INVALID' });
+  await t.rejects(mailgun.verify(req, read({ ...form, signature: form.signature.replace('c', 'd') }), settings, 1529006854_000), { code: 'JCT_SIGNATURE_INVALID' });
 });
 
 t.test('recent tokens are bounded', async (t) => {

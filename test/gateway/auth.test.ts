@@ -7,6 +7,7 @@ import t, { type Test as Tap } from 'tap';
 import { request } from 'undici';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../gateway/app.js';
 import { KeyStore } from '../../gateway/auth/keys.js';
@@ -81,6 +82,18 @@ t.test('a protected route refuses a missing or wrong key with 401', async (t) =>
   }
   t.equal((await call('/flows', { authorization: `App ${key}` })).status, 200, 'App <key> works as well as Bearer');
   t.equal((await call('/flows', { authorization: `bearer ${key}` })).status, 200, 'the scheme in any case');
+});
+
+t.test('several Authorization headers: 400 JCT_AUTH_AMBIGUOUS, whichever comes first', async (t) => {
+  const { app, call } = await serve(t);
+  const { key } = app.keys.create('ops', ['admin']);
+  const address = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  for (const headers of [['authorization', `Bearer ${key}`, 'authorization', 'Bearer nope'], ['authorization', 'Bearer nope', 'Authorization', `Bearer ${key}`]]) {
+    const res = await request(`${address}/flows`, { headers });
+    t.equal(res.statusCode, 400, headers.join(' '));
+    t.same(await res.body.json(), { error: { code: 'JCT_AUTH_AMBIGUOUS', message: 'the request carries several Authorization headers; send one', details: {} } });
+  }
+  t.equal((await call('/flows', bearer(key))).status, 200, 'one header works');
 });
 
 t.test('a key reaches the routes of its scopes; others answer 403; admin reaches everything', async (t) => {

@@ -75,6 +75,19 @@ t.test('JSON nested deeper than 64 levels: 400 JCT_JSON_TOO_DEEP before it is pa
   t.not(shallower.json().error?.code, 'JCT_JSON_TOO_DEEP', '60 levels get past the parser');
 });
 
+t.test('a JSON body that is not valid UTF-8: 400 JCT_BODY_ENCODING whatever charset it claims, nothing stored', async (t) => {
+  const { app } = setup();
+  const latin1 = Buffer.concat([Buffer.from('{"id":"latin","standard":{"firstName":"Caf'), Buffer.from([0xe9]), Buffer.from('"}}')]);
+  for (const type of ['application/json', 'application/json; charset=iso-8859-1']) {
+    const r = await app.inject({ method: 'POST', url: '/api/v1/people', headers: { ...auth, 'content-type': type }, payload: latin1 });
+    t.equal(r.statusCode, 400, type);
+    t.same(r.json(), { error: { code: 'JCT_BODY_ENCODING', message: 'the request body is not valid UTF-8', details: {} } }, type);
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/people/latin', headers: auth })).statusCode, 404, 'nobody was stored');
+  const utf8 = await app.inject({ method: 'POST', url: '/api/v1/people', headers: { ...auth, 'content-type': 'application/json' }, payload: Buffer.from('{"id":"utf8","standard":{"firstName":"Café"}}') });
+  t.equal(utf8.json().standard.firstName, 'Café', 'UTF-8 is read as it is');
+});
+
 t.test('a request too malformed to read: 400 in the one error shape, counted, connection closed', async (t) => {
   const { app } = setup();
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -3,9 +3,10 @@
 // it left, the effects it asked for); ?flow= keeps only some flows.
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import WebSocket from 'ws';
 import { buildApp } from '../../gateway/app.js';
+import { MAX_SOCKET_MESSAGE_BYTES } from '../../gateway/websockets.js';
 import { flow, pauseDays, world } from '../engine/helpers.js';
 
 async function feed(t: Test) {
@@ -53,6 +54,58 @@ t.test('each step as a message; filtered by flow', async (t) => {
   t.notOk('entered' in all[1]);
   t.equal(all.length, 3);
   t.same(onlyB.map((m) => m.flowId), ['b']);
+});
+
+t.test('the feed speaks no subprotocol: one a client offers is not agreed to', async (t) => {
+  const { url, keys } = await feed(t);
+  const socket = new WebSocket(url, ['chat', 'ws.jambonz.org'], { headers: { authorization: `Bearer ${keys.create('feed', ['flows']).key}` } });
+  const failed = once(socket, 'error');
+  const [err] = (await failed) as [Error];
+  t.match(err.message, /Server sent no subprotocol/, 'the handshake answers none, so the client knows');
+  socket.terminate();
+});
+
+t.test('frames the server refuses close the socket and are counted: too large (1009), not WebSocket (1002)', async (t) => {
+  const { url, keys, app } = await feed(t);
+  const connect = async () => {
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${keys.create('feed', ['flows']).key}` } });
+    socket.on('error', () => {}); // the server's close: not an error of the test
+    await once(socket, 'open');
+    return socket;
+  };
+  const large = await connect();
+  const closedLarge = once(large, 'close');
+  large.send('x'.repeat(MAX_SOCKET_MESSAGE_BYTES + 1));
+  t.equal(((await closedLarge) as [number])[0], 1009);
+  const reserved = await connect();
+  const closedReserved = once(reserved, 'close');
+  (reserved as unknown as { _socket: Socket })._socket.write(Buffer.from([0x83, 0x80, 0, 0, 0, 0])); // a frame with a reserved opcode
+  t.equal(((await closedReserved) as [number])[0], 1002);
+  t.same(app.socketErrors['/api/v1/feed'], { JCT_SOCKET_MESSAGE_TOO_LARGE: 1, JCT_SOCKET_FRAME_INVALID: 1 });
+});
+
+t.test('a feed lasts no longer than its key: revoked, it is closed (1008) and sends nothing more', async (t) => {
+  const { w, url, keys } = await feed(t);
+  const connect = async () => {
+    const { key, info } = keys.create('feed', ['flows']);
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${key}` } });
+    const messages: unknown[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await once(socket, 'open');
+    t.teardown(() => socket.close());
+    return { socket, messages, id: info.id };
+  };
+  const stepping = await connect();
+  const closed = once(stepping.socket, 'close');
+  keys.revoke(stepping.id);
+  await w.engine.enter('a', 'ana');
+  const [code, reason] = (await closed) as [number, Buffer];
+  t.same([code, String(reason)], [1008, 'the API key was revoked'], 'closed at the next step');
+  t.same(stepping.messages, [], 'the step was not sent');
+  const idle = await connect();
+  const closedIdle = once(idle.socket, 'close');
+  keys.revoke(idle.id);
+  t.equal(((await closedIdle) as [number])[0], 1008, 'an idle feed is closed too');
 });
 
 t.test('a key with the flows scope is needed', async (t) => {

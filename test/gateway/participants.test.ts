@@ -106,6 +106,14 @@ t.test('an Idempotency-Key makes a retried call harmless', async (t) => {
   t.equal(other.json.participants[0].reason, 'JCT_REENTRY_DISABLED', 'a new key is a new call');
 });
 
+t.test('several Idempotency-Key headers: 400 JCT_IDEMPOTENCY_KEY, nobody added', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  const r = await call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ana' } }] }, undefined, { 'idempotency-key': ['order-1', 'order-2'] } as never);
+  t.same([r.status, r.json.error.code], [400, 'JCT_IDEMPOTENCY_KEY']);
+  t.match(r.json.error.message, /several Idempotency-Key headers/);
+  t.same([...w.engine.participantsOf('signup', 1)], [], 'nobody was added');
+});
+
 t.test('an Idempotency-Key reused with another request is refused and adds nobody', async (t) => {
   const { call, w } = await api(t, signupWorld());
   const url = '/flows/signup/entry-points/web/participants';

@@ -104,8 +104,8 @@ function header(wav: Buffer) {
 }
 
 /** The status of an upgrade Junction refuses. */
-async function refused(url: string): Promise<number> {
-  const socket = new WebSocket(url, JAMBONZ_AUDIO_PROTOCOL);
+async function refused(url: string, protocol = JAMBONZ_AUDIO_PROTOCOL): Promise<number> {
+  const socket = new WebSocket(url, protocol);
   socket.on('error', () => {}); // the refusal: not an error of the test
   const [, res] = (await once(socket, 'unexpected-response')) as [unknown, { statusCode: number }];
   socket.terminate();
@@ -198,7 +198,8 @@ t.test('upgrades without the token, or with another, are refused and counted', a
   t.equal(await refused(changed('h', 'record~0~99')), 403, 'another hook');
   t.equal(await refused(without('h')), 403, 'no hook');
   t.equal(await refused(`${s.origin.replace(/^http/, 'ws')}/voice/jambonz/audio`), 401, 'nothing');
-  t.match(s.app.errorCounts, { 401: { JCT_SIGNATURE_MISSING: 2 }, 403: { JCT_SIGNATURE_INVALID: 4 } }, 'counted');
+  t.equal(await refused(url.toString(), 'chat'), 400, 'the right token but another subprotocol than listen offers');
+  t.match(s.app.errorCounts, { 400: { JCT_SOCKET_PROTOCOL: 1 }, 401: { JCT_SIGNATURE_MISSING: 2 }, 403: { JCT_SIGNATURE_INVALID: 4 } }, 'counted');
   const unset = await menuServer(t, {}, FLOW);
   t.equal(await refused(`${unset.origin.replace(/^http/, 'ws')}${url.pathname}${url.search}`), 403, 'no secrets configured: refused');
 });

@@ -230,11 +230,12 @@ t.test('a verb:hook without its hook: acknowledged with no verbs (jambonz goes o
   t.same(next.said, ['Enter your PIN, then hash.'], 'the call goes on');
 });
 
-t.test('a message over the largest size closes the socket (1009) before it is read', async (t) => {
-  const { url } = await server(t);
+t.test('a message over the largest size closes the socket (1009) before it is read; counted', async (t) => {
+  const { url, app } = await server(t);
   const jambonz = await connect(t, url);
   const closed = once(jambonz.socket, 'close');
   jambonz.socket.send('x'.repeat(MAX_SOCKET_MESSAGE_BYTES + 1));
   const [code] = (await closed) as [number];
   t.equal(code, 1009, 'message too big');
+  t.same(app.socketErrors['/voice/jambonz/socket'], { JCT_SOCKET_MESSAGE_TOO_LARGE: 1 }, 'counted');
 });

@@ -92,6 +92,14 @@ t.test('TwiML: XML special characters are escaped, and read back intact', async 
   t.equal(verbs[1]!.attrs['hints'], 'R&D, <x>');
 });
 
+t.test('TwiML: characters XML cannot carry (a NUL, other controls, unpaired surrogates) are left out, so the document stays readable', async (t) => {
+  const xml = twiml.render([{ kind: 'say', text: 'Hi A\u0000n\u001Fa\uFFFE \ud800\udc00 x\udc00\ud800!\tok\n', voice: 'v\u0007' }], hookUrl);
+  t.notMatch(xml, /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/, 'only XML 1.0 characters');
+  const [say] = responseVerbs(xml);
+  t.equal(say!.text, 'Hi Ana \ud800\udc00 x!\tok\n', 'a pair, tab and line break stay');
+  t.equal(say!.attrs['voice'], 'v');
+});
+
 t.test('TwiML: a hook address with a query keeps its "&" escaped in text and attributes', async (t) => {
   const withQuery: typeof hookUrl = (hook, params) => `https://gw.example.com/ivr?tenant=a&hook=${encodeURIComponent(hook)}${params ? `&${new URLSearchParams(params).toString()}` : ''}`;
   const xml = twiml.render(MENU, withQuery);

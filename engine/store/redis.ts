@@ -21,7 +21,7 @@
 // Errors of the connection and the server (unreachable, refused, timed out, cut off, EXEC
 // failed) surface as a JunctionError JCT_STORE_UNAVAILABLE whose message names the server
 // without the password. A lost connection fails a commit at once: no offline queue, no retry.
-import { Command, Redis, type RedisOptions as ClientOptions } from 'ioredis';
+import { Command, Redis, ReplyError, type RedisOptions as ClientOptions } from 'ioredis';
 import { JunctionError } from '../errors.js';
 import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { fencedWrite, raise, type RedisWrite, type RedisFence } from './redis-fence.js';
@@ -242,6 +242,7 @@ export async function connectRedis(options: RedisOptions): Promise<RedisConnecti
   const failure = (err: unknown): JunctionError => storeError(lastError !== undefined && isConnectionClosed(err) ? lastError : err, target);
   try {
     await withTimeout(redis.connect(), timeoutMs, 'connecting');
+    await checkDatabase(redis, target);
     return { redis, target, prefix, failure };
   } catch (err) {
     redis.disconnect();
@@ -264,6 +265,26 @@ function clientOptions(timeoutMs: number): ClientOptions {
     retryStrategy: (attempt: number) => Math.min(100 * attempt, MAX_RECONNECT_DELAY_MS),
     connectionName: 'junction',
   };
+}
+
+/**
+ * ioredis selects the URL's database while connecting, but when the server refuses it (a number
+ * past the server's `databases`) it goes on in database 0, where another deployment's state may
+ * be: selected again here, and a refusal ends the open (no retry mends it).
+ */
+async function checkDatabase(redis: Redis, target: Target): Promise<void> {
+  const database = redis.options.db ?? 0;
+  if (database === 0) return;
+  try {
+    await redis.select(database);
+  } catch (err) {
+    if (!(err instanceof ReplyError)) throw err;
+    throw new JunctionError('JCT_CONFIG_INVALID', `the Redis server at ${target.where} has no database ${database} (${(err as Error).message}): name one it has in the URL's path`, {
+      store: 'redis',
+      at: target.where,
+      database,
+    });
+  }
 }
 
 function hashOf(prefix: string, table: Table): string {
@@ -373,6 +394,9 @@ function redisTarget(url: string): Target {
   }
   if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
     throw new JunctionError('JCT_CONFIG_INVALID', 'the Redis URL is not a redis:// or rediss:// URL; expected redis://[user:password@]host:port[/db]');
+  }
+  if (!/^\/?(\d+)?$/.test(parsed.pathname)) { // ioredis would take any other path as database 0
+    throw new JunctionError('JCT_CONFIG_INVALID', `the Redis URL's path must be a database number (redis://host:port/2), not '${parsed.pathname}'`);
   }
   return targetOf(parsed);
 }

@@ -254,6 +254,19 @@ t.test('options are checked before connecting; a URL that does not parse is not 
   t.notMatch(err.message, /hidden/);
 });
 
+t.test('a database the server does not have, or a path that is no database number, is refused: never database 0 instead', { skip }, async (t) => {
+  const prefix = newPrefix();
+  const zero = await open(t, prefix);
+  await zero.commit(batchOf([{ table: 'meta', key: 'm', value: 'database 0' }]));
+  const err = await failure(t, () => RedisBackend.open({ url: `${REDIS_URL}/99`, prefix }));
+  t.match(err, { code: 'JCT_CONFIG_INVALID', message: /has no database 99 \(ERR DB index is out of range\)/, details: { store: 'redis', database: 99 } });
+  for (const path of ['/two', '/2/x', '/-1']) {
+    await t.rejects(RedisBackend.open({ url: `${REDIS_URL}${path}`, prefix }), { code: 'JCT_CONFIG_INVALID', message: /path must be a database number/ }, path);
+  }
+  const two = await open(t, prefix, { url: `${REDIS_URL}/2` });
+  t.same(dump(two)['meta'], [], 'database 2 is not database 0');
+});
+
 t.test('an engine over GroupCommit + RedisBackend: a new engine on a new connection recovers the same participants', { skip }, async (t) => {
   const prefix = newPrefix();
   const clock = new VirtualClock('2026-03-02T09:00:00Z');

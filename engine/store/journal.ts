@@ -324,14 +324,15 @@ export class GroupCommit {
   private write(): Promise<void> {
     if (this.size === 0 || this.queued) return this.writing;
     this.queued = true;
-    this.writing = this.writing.then(() => this.writeOpenBatch());
+    const next = () => this.writeOpenBatch();
+    this.writing = this.writing.then(next, next); // after a failed batch too: its failure refuses this one's callers
     this.writing.catch(() => {}); // callers learn of a failure through their own promise
     return this.writing;
   }
 
   private async writeOpenBatch(): Promise<void> {
     this.queued = false;
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure !== undefined) this.refuseOpenBatch(this.failure);
     if (this.size === 0) return;
     const { batch: open, groups, size, waiting, writtenWaiting } = this;
     this.batch = openBatch();
@@ -350,6 +351,15 @@ export class GroupCommit {
       writtenWaiting?.reject(err);
       throw err;
     }
+  }
+
+  /** After a batch failed for good the open one is never written: the callers waiting on it are refused with that failure. */
+  private refuseOpenBatch(failure: unknown): never {
+    this.waiting?.reject(failure);
+    this.writtenWaiting?.reject(failure);
+    this.waiting = undefined;
+    this.writtenWaiting = undefined;
+    throw failure;
   }
 
   /**

@@ -364,6 +364,23 @@ t.test('Redis lost while running: callers refused fast, the batch written once i
   await reopened.close();
 });
 
+t.test('a Redis that comes back without the state (not persistent, restarted): the next batch fails for good, not acknowledged', { skip: serverMissing }, async (t) => {
+  const { url, server, restart } = await privateServer(t); // appendonly no, no snapshots
+  const backend = await RedisBackend.open({ url, prefix: 'emptied:' });
+  t.teardown(() => backend.close());
+  const failures: unknown[] = [];
+  const journal = new GroupCommit(backend, { flushMs: 0, firstRetryMs: 20, longestRetryMs: 100, waitMs: 2000, onFailed: (err) => failures.push(err) });
+  journal.put('person', 'p1', { name: 'Ann' });
+  await journal.durable();
+  server.kill('SIGKILL');
+  await once(server, 'exit');
+  await restart();
+  journal.put('person', 'p2', { name: 'Bob' });
+  await t.rejects(journal.durable(), { code: 'JCT_STORE_LOST', message: /lost the state Junction kept in it \(the key emptied:schema is gone: Redis restarted without appendonly, or was flushed\); restart Junction/, details: { store: 'redis' } });
+  t.same([journal.failed, failures.length], [true, 1], 'failed for good: the working state is ahead of the store');
+  await journal.close().catch(() => {});
+});
+
 t.test('closing while Redis is gone ends: the batch is given up', { skip: serverMissing }, async (t) => {
   const { url, server } = await privateServer(t);
   const backend = await RedisBackend.open({ url, prefix: 'gone:' });

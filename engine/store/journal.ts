@@ -130,6 +130,8 @@ export interface JournalBackend {
   /** Writes the batch atomically and durably (per the backend's sync policy). */
   commit(batch: Batch): void | Promise<void>;
   close(): void | Promise<void>;
+  /** False while the backend knows its server is out of reach (its connection is down), even with nothing to write; absent: not known. */
+  connected?(): boolean;
 }
 
 export interface GroupCommitOptions {
@@ -279,6 +281,11 @@ export class GroupCommit {
   /** Whether new rows can be made durable now: no batch failed for good and the store is in reach. */
   get available(): boolean {
     return this.failure === undefined && !this.down;
+  }
+
+  /** Readiness: available, and the backend's connection is up, even when no batch has tried it since it went down. */
+  get ready(): boolean {
+    return this.available && this.backend.connected?.() !== false;
   }
 
   /** Writes what is open; a batch the store cannot take is then not tried again. */

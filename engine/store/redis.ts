@@ -107,6 +107,11 @@ export class RedisBackend implements JournalBackend {
     }
   }
 
+  /** Whether the connection is up and ready; while it is down (the client reconnecting) a commit would fail at once. */
+  connected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   /** Quits the connection (dropping it if the server does not answer). Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;

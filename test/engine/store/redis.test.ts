@@ -364,6 +364,30 @@ t.test('Redis lost while running: callers refused fast, the batch written once i
   await reopened.close();
 });
 
+t.test('Redis lost while nothing is written: the journal is not ready (readiness), and is again once Redis is back', { skip: serverMissing }, async (t) => {
+  const { url, server, restart } = await privateServer(t, '--appendonly', 'yes');
+  const backend = await RedisBackend.open({ url, prefix: 'idle:' });
+  t.teardown(() => backend.close());
+  const journal = new GroupCommit(backend, { flushMs: 0 });
+  t.same([backend.connected(), journal.ready], [true, true]);
+  server.kill('SIGKILL');
+  await once(server, 'exit');
+  await waitFor(() => !journal.ready);
+  t.same([backend.connected(), journal.ready, journal.failed], [false, false, false], 'out of reach, though no batch was tried');
+  await restart();
+  await waitFor(() => journal.ready);
+  journal.put('person', 'p1', { name: 'Ann' });
+  await journal.durable();
+  await journal.close();
+});
+
+/** Resolves once `condition` holds (checked every 20 ms); fails after 5 s. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (const started = Date.now(); !condition(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() - started > 5000) throw new Error('condition not met within 5 s');
+  }
+}
+
 t.test('a Redis that comes back without the state (not persistent, restarted): the next batch fails for good, not acknowledged', { skip: serverMissing }, async (t) => {
   const { url, server, restart } = await privateServer(t); // appendonly no, no snapshots
   const backend = await RedisBackend.open({ url, prefix: 'emptied:' });

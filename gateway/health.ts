@@ -15,7 +15,7 @@ const DRAIN_MS = 50;
 
 const Alive = Type.Object({ status: Type.Literal('ok') });
 const Checks = Type.Object({
-  store: Type.Union([Type.Literal('ok'), Type.Literal('failed')], { description: 'failed: a batch could not be written, or the engine is closed; input cannot be made durable' }),
+  store: Type.Union([Type.Literal('ok'), Type.Literal('failed')], { description: 'failed: a batch could not be written, the store\'s connection is down, or the engine is closed; input cannot be made durable' }),
   http: Type.Union([Type.Literal('ok'), Type.Literal('stopping')], { description: 'stopping: shutting down, finishing the requests in flight' }),
 });
 const RefusedFile = Type.Object({ file: Type.String(), code: Type.String(), message: Type.String() });

@@ -777,9 +777,9 @@ export class Engine {
     return this.pendingEffects;
   }
 
-  /** Whether the inbox takes input: not while the store is out of reach or once a batch failed for good, nor after close. */
+  /** Whether input can be taken and made durable (readiness): not while the store is out of reach (a batch failing, or its connection down) or once a batch failed for good, nor after close. */
   get accepting(): boolean {
-    return this.journal.available && !this.closed;
+    return this.journal.ready && !this.closed;
   }
 
   /** Participants inside each flow version, by the element they are at (a pass over every participant). */

@@ -130,6 +130,8 @@ export interface JournalBackend {
   /** Writes the batch atomically and durably (per the backend's sync policy). */
   commit(batch: Batch): void | Promise<void>;
   close(): void | Promise<void>;
+  /** False while the backend knows its server is out of reach (its connection is down), even with nothing to write; absent: not known. */
+  connected?(): boolean;
 }
 
 export interface GroupCommitOptions {
@@ -281,6 +283,11 @@ export class GroupCommit {
     return this.failure === undefined && !this.down;
   }
 
+  /** Readiness: available, and the backend's connection is up, even when no batch has tried it since it went down. */
+  get ready(): boolean {
+    return this.available && this.backend.connected?.() !== false;
+  }
+
   /** Writes what is open; a batch the store cannot take is then not tried again. */
   async close(): Promise<void> {
     this.closing = true;
@@ -324,14 +331,15 @@ export class GroupCommit {
   private write(): Promise<void> {
     if (this.size === 0 || this.queued) return this.writing;
     this.queued = true;
-    this.writing = this.writing.then(() => this.writeOpenBatch());
+    const next = () => this.writeOpenBatch();
+    this.writing = this.writing.then(next, next); // after a failed batch too: its failure refuses this one's callers
     this.writing.catch(() => {}); // callers learn of a failure through their own promise
     return this.writing;
   }
 
   private async writeOpenBatch(): Promise<void> {
     this.queued = false;
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure !== undefined) this.refuseOpenBatch(this.failure);
     if (this.size === 0) return;
     const { batch: open, groups, size, waiting, writtenWaiting } = this;
     this.batch = openBatch();
@@ -350,6 +358,15 @@ export class GroupCommit {
       writtenWaiting?.reject(err);
       throw err;
     }
+  }
+
+  /** After a batch failed for good the open one is never written: the callers waiting on it are refused with that failure. */
+  private refuseOpenBatch(failure: unknown): never {
+    this.waiting?.reject(failure);
+    this.writtenWaiting?.reject(failure);
+    this.waiting = undefined;
+    this.writtenWaiting = undefined;
+    throw failure;
   }
 
   /**

@@ -113,6 +113,11 @@ export class RedisPostgresBackend implements JournalBackend {
     });
   }
 
+  /** Whether Redis's connection is up and ready (PostgreSQL out of reach does not stop input). */
+  connected(): boolean {
+    return this.hot.redis.status === 'ready';
+  }
+
   /** Drains what Redis holds into PostgreSQL (as far as it answers), then closes both. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;

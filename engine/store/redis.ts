@@ -2,9 +2,10 @@
 // keys under its prefix (default `junction:`): one hash per journal table, `<prefix>t:<table>`
 // (field: the row's key, value: the row's JSON text), and `<prefix>schema`, the layout's version.
 // It owns the connection, the atomic write of a group-commit batch (one MULTI … EXEC: per table
-// one HSET of every key written and one HDEL of every key deleted; in cluster mode the same
-// commands in one script that first checks the fence, redis-fence.ts) and reading every table
-// back at open, so that the synchronous load() serves it from memory.
+// one HSET of every key written and one HDEL of every key deleted, and EXISTS of the schema key,
+// whose absence means the server lost the state; in cluster mode the same commands in one script
+// that first checks the fence, redis-fence.ts) and reading every table back at open, so that the
+// synchronous load() serves it from memory.
 //
 // Durability: commit() resolves once EXEC is answered, that is once the batch is in the
 // server's memory (and in its AOF buffer). What survives a crash then depends on the server:
@@ -21,7 +22,7 @@
 // Errors of the connection and the server (unreachable, refused, timed out, cut off, EXEC
 // failed) surface as a JunctionError JCT_STORE_UNAVAILABLE whose message names the server
 // without the password. A lost connection fails a commit at once: no offline queue, no retry.
-import { Command, Redis, type RedisOptions as ClientOptions } from 'ioredis';
+import { Command, Redis, ReplyError, type RedisOptions as ClientOptions } from 'ioredis';
 import { JunctionError } from '../errors.js';
 import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { fencedWrite, raise, type RedisWrite, type RedisFence } from './redis-fence.js';
@@ -106,6 +107,11 @@ export class RedisBackend implements JournalBackend {
     }
   }
 
+  /** Whether the connection is up and ready; while it is down (the client reconnecting) a commit would fail at once. */
+  connected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   /** Quits the connection (dropping it if the server does not answer). Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -127,14 +133,15 @@ export class RedisBackend implements JournalBackend {
   }
 
   /**
-   * Sends the commands as one transaction (MULTI, the writes, EXEC, written to the socket one
-   * after another in this turn); fails if EXEC failed, or any command in it did (Redis does not
-   * roll those back), or EXEC did not answer every write. The last happens while the client
-   * reconnects: until it is ready it sends the commands a handshake may need (MULTI and EXEC
-   * among them) and refuses the others, so EXEC would commit an empty transaction.
+   * Sends the commands as one transaction (MULTI, EXISTS of the schema key, the writes, EXEC,
+   * written to the socket one after another in this turn); fails if EXEC failed, or any command
+   * in it did (Redis does not roll those back), or EXEC did not answer every write. The last
+   * happens while the client reconnects: until it is ready it sends the commands a handshake may
+   * need (MULTI and EXEC among them) and refuses the others, so EXEC would commit an empty
+   * transaction. A schema key gone means the server lost the state (lostError).
    */
   private async exec(writes: readonly RedisWrite[]): Promise<void> {
-    const sent = [new Command('multi'), ...writes.map(({ command, key, args }) => new TextCommand(command, [key, ...args]))];
+    const sent = [new Command('multi'), new Command('exists', [schemaKey(this.prefix)]), ...writes.map(({ command, key, args }) => new TextCommand(command, [key, ...args]))];
     const exec = new Command('exec', [], { replyEncoding: 'utf8' });
     for (const command of sent) {
       this.redis.sendCommand(command);
@@ -147,11 +154,13 @@ export class RedisBackend implements JournalBackend {
     } catch (err) {
       throw storeError(err, this.target);
     }
-    if (!Array.isArray(results) || results.length !== writes.length) {
-      throw storeError(new Error(`not connected (the transaction held ${Array.isArray(results) ? results.length : 'none'} of its ${writes.length} writes)`), this.target);
+    if (!Array.isArray(results) || results.length !== writes.length + 1) {
+      const held = Array.isArray(results) ? Math.max(results.length - 1, 0) : 'none';
+      throw storeError(new Error(`not connected (the transaction held ${held} of its ${writes.length} writes)`), this.target);
     }
     const failed = results.find((result) => result instanceof Error);
     if (failed) throw storeError(failed, this.target);
+    if (results[0] === 0) throw lostError(this.prefix, this.target);
   }
 
   private hashOf(table: Table): string {
@@ -242,6 +251,7 @@ export async function connectRedis(options: RedisOptions): Promise<RedisConnecti
   const failure = (err: unknown): JunctionError => storeError(lastError !== undefined && isConnectionClosed(err) ? lastError : err, target);
   try {
     await withTimeout(redis.connect(), timeoutMs, 'connecting');
+    await checkDatabase(redis, target);
     return { redis, target, prefix, failure };
   } catch (err) {
     redis.disconnect();
@@ -266,13 +276,51 @@ function clientOptions(timeoutMs: number): ClientOptions {
   };
 }
 
+/**
+ * ioredis selects the URL's database while connecting, but when the server refuses it (a number
+ * past the server's `databases`) it goes on in database 0, where another deployment's state may
+ * be: selected again here, and a refusal ends the open (no retry mends it).
+ */
+async function checkDatabase(redis: Redis, target: Target): Promise<void> {
+  const database = redis.options.db ?? 0;
+  if (database === 0) return;
+  try {
+    await redis.select(database);
+  } catch (err) {
+    if (!(err instanceof ReplyError)) throw err;
+    throw new JunctionError('JCT_CONFIG_INVALID', `the Redis server at ${target.where} has no database ${database} (${(err as Error).message}): name one it has in the URL's path`, {
+      store: 'redis',
+      at: target.where,
+      database,
+    });
+  }
+}
+
 function hashOf(prefix: string, table: Table): string {
   return `${prefix}t:${table}`;
 }
 
+/** The key holding the layout's version: set at the first open, there as long as the state is. */
+function schemaKey(prefix: string): string {
+  return `${prefix}schema`;
+}
+
+/**
+ * The server no longer has the state this process wrote (its schema key is gone: a Redis
+ * restarted without persistence, flushed, or replaced by an empty one). Not retried: the working
+ * state is ahead of the store, and what the server holds now is not Junction's state.
+ */
+function lostError(prefix: string, target: Target): JunctionError {
+  return new JunctionError(
+    'JCT_STORE_LOST',
+    `the Redis server at ${target.where} lost the state Junction kept in it (the key ${schemaKey(prefix)} is gone: Redis restarted without appendonly, or was flushed); restart Junction`,
+    { store: 'redis', at: target.where },
+  );
+}
+
 /** Sets the layout's version in a new store; refuses a store of another version. */
 async function checkSchema(redis: Redis, prefix: string, target: Target): Promise<void> {
-  const key = `${prefix}schema`;
+  const key = schemaKey(prefix);
   await redis.set(key, String(SCHEMA_VERSION), 'NX');
   const stored = await redis.get(key);
   if (stored === String(SCHEMA_VERSION)) return;
@@ -373,6 +421,9 @@ function redisTarget(url: string): Target {
   }
   if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
     throw new JunctionError('JCT_CONFIG_INVALID', 'the Redis URL is not a redis:// or rediss:// URL; expected redis://[user:password@]host:port[/db]');
+  }
+  if (!/^\/?(\d+)?$/.test(parsed.pathname)) { // ioredis would take any other path as database 0
+    throw new JunctionError('JCT_CONFIG_INVALID', `the Redis URL's path must be a database number (redis://host:port/2), not '${parsed.pathname}'`);
   }
   return targetOf(parsed);
 }

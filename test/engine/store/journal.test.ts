@@ -1,9 +1,11 @@
 // The group commit's row groups (marks in a set, or bits for numbered members): a marked
 // member's row is built from memory when its batch is written (its last state, once, however
 // often it was marked), null deletes it, and marks count toward the batch like puts do; a value
-// with no JSON form fails its whole batch before any of it is written (and onFailed is told once).
+// with no JSON form fails its whole batch before any of it is written (and onFailed is told once);
+// rows put while a batch fails for good are refused with its failure, their callers answered.
 import t from 'tap';
 import { GroupCommit, KeyedRows, MemoryBackend, NumberedRows } from '../../../engine/store/journal.js';
+import { JunctionError } from '../../../engine/errors.js';
 
 for (const Rows of [KeyedRows<number>, NumberedRows]) {
   t.test(`${Rows.name}: a marked row is built once, when its batch is written, from memory as it is then`, async (t) => {
@@ -73,4 +75,28 @@ t.test('a batch holding a value with no JSON form fails whole before the backend
   journal.put('person', 'p2', { name: 'Bob' });
   await t.rejects(journal.flush(), { code: 'JCT_STORE_VALUE' });
   t.match(failures, [{ code: 'JCT_STORE_VALUE' }], 'onFailed was told once, when the batch failed');
+});
+
+t.test('rows put while a batch is failing for good are refused with its error: their callers are answered, not left waiting', async (t) => {
+  /** A store whose disk fails (for good) on its second commit, answering a moment later. */
+  class FailingDisk extends MemoryBackend {
+    override async commit(batch: Parameters<MemoryBackend['commit']>[0]): Promise<void> {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (this.commits === 1) throw new JunctionError('JCT_DISK_IO', 'the disk failed');
+      super.commit(batch);
+    }
+  }
+  const journal = new GroupCommit(new FailingDisk(), { flushMs: 0 });
+  journal.put('person', 'p1', { name: 'Ann' });
+  await journal.durable();
+  journal.put('person', 'p2', { name: 'Bob' });
+  const failing = journal.durable();
+  await new Promise((resolve) => setTimeout(resolve, 5)); // the batch of p2 is being written
+  journal.put('person', 'p3', { name: 'Cy' });
+  const after = journal.durable();
+  const afterWritten = journal.written();
+  await t.rejects(failing, { code: 'JCT_DISK_IO' });
+  const within = (p: Promise<void>) => Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error('still waiting')), 1000))]);
+  await t.rejects(within(after), { code: 'JCT_DISK_IO' }, 'durable() of a row put meanwhile');
+  await t.rejects(within(afterWritten), { code: 'JCT_DISK_IO' }, 'written() of a row put meanwhile');
 });

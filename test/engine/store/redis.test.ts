@@ -254,6 +254,21 @@ t.test('options are checked before connecting; a URL that does not parse is not 
   t.notMatch(err.message, /hidden/);
 });
 
+t.test('a database the server does not have, or a path that is no database number, is refused: never database 0 instead', { skip }, async (t) => {
+  const prefix = newPrefix();
+  const zero = await open(t, prefix);
+  await zero.commit(batchOf([{ table: 'meta', key: 'm', value: 'database 0' }]));
+  const err = await failure(t, () => RedisBackend.open({ url: `${REDIS_URL}/99`, prefix }));
+  t.match(err, { code: 'JCT_CONFIG_INVALID', message: /has no database 99 \(ERR DB index is out of range\)/, details: { store: 'redis', database: 99 } });
+  for (const path of ['/two', '/2/x', '/-1']) {
+    await t.rejects(RedisBackend.open({ url: `${REDIS_URL}${path}`, prefix }), { code: 'JCT_CONFIG_INVALID', message: /path must be a database number/ }, path);
+  }
+  const five = new Redis(`${REDIS_URL}/5`);
+  t.teardown(() => deleteKeys(five, prefix).finally(() => five.quit()));
+  const other = await open(t, prefix, { url: `${REDIS_URL}/5` });
+  t.same(dump(other)['meta'], [], 'database 5 is not database 0');
+});
+
 t.test('an engine over GroupCommit + RedisBackend: a new engine on a new connection recovers the same participants', { skip }, async (t) => {
   const prefix = newPrefix();
   const clock = new VirtualClock('2026-03-02T09:00:00Z');
@@ -349,6 +364,47 @@ t.test('Redis lost while running: callers refused fast, the batch written once i
   const reopened = await RedisBackend.open({ url, prefix: 'lost:' });
   t.same([...reopened.load('person')].map(([k]) => k), ['p1', 'p2', 'p3'], 'nothing lost, the refused batch included');
   await reopened.close();
+});
+
+t.test('Redis lost while nothing is written: the journal is not ready (readiness), and is again once Redis is back', { skip: serverMissing }, async (t) => {
+  const { url, server, restart } = await privateServer(t, '--appendonly', 'yes');
+  const backend = await RedisBackend.open({ url, prefix: 'idle:' });
+  t.teardown(() => backend.close());
+  const journal = new GroupCommit(backend, { flushMs: 0 });
+  t.same([backend.connected(), journal.ready], [true, true]);
+  server.kill('SIGKILL');
+  await once(server, 'exit');
+  await waitFor(() => !journal.ready);
+  t.same([backend.connected(), journal.ready, journal.failed], [false, false, false], 'out of reach, though no batch was tried');
+  await restart();
+  await waitFor(() => journal.ready);
+  journal.put('person', 'p1', { name: 'Ann' });
+  await journal.durable();
+  await journal.close();
+});
+
+/** Resolves once `condition` holds (checked every 20 ms); fails after 5 s. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (const started = Date.now(); !condition(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() - started > 5000) throw new Error('condition not met within 5 s');
+  }
+}
+
+t.test('a Redis that comes back without the state (not persistent, restarted): the next batch fails for good, not acknowledged', { skip: serverMissing }, async (t) => {
+  const { url, server, restart } = await privateServer(t); // appendonly no, no snapshots
+  const backend = await RedisBackend.open({ url, prefix: 'emptied:' });
+  t.teardown(() => backend.close());
+  const failures: unknown[] = [];
+  const journal = new GroupCommit(backend, { flushMs: 0, firstRetryMs: 20, longestRetryMs: 100, waitMs: 2000, onFailed: (err) => failures.push(err) });
+  journal.put('person', 'p1', { name: 'Ann' });
+  await journal.durable();
+  server.kill('SIGKILL');
+  await once(server, 'exit');
+  await restart();
+  journal.put('person', 'p2', { name: 'Bob' });
+  await t.rejects(journal.durable(), { code: 'JCT_STORE_LOST', message: /lost the state Junction kept in it \(the key emptied:schema is gone: Redis restarted without appendonly, or was flushed\); restart Junction/, details: { store: 'redis' } });
+  t.same([journal.failed, failures.length], [true, 1], 'failed for good: the working state is ahead of the store');
+  await journal.close().catch(() => {});
 });
 
 t.test('closing while Redis is gone ends: the batch is given up', { skip: serverMissing }, async (t) => {

@@ -1,7 +1,8 @@
 // Call webhook: sends an HTTP request to a URL (the `http.request` outbox entry, performed
 // after the step is durable, with the entry's idempotency key in an `Idempotency-Key`
 // header) and waits for the answer: `next` when it succeeds, `failed` when it fails for good
-// or no answer comes within the timeout. The body is a text with {{placeholders}}; without
+// or no answer comes within the timeout; a retry due after the timeout is not sent (the
+// entry's deadline). The body is a text with {{placeholders}}; without
 // one, a JSON object with the flow, participant, person and variables is sent.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type RunContext } from '../element.js';
@@ -44,8 +45,9 @@ export default defineElement<Config, Prepared>({
     timeoutMs: (config.timeoutSeconds ?? 60) * 1000,
   }),
   execute: (p, run) => {
-    run.emit({ kind: 'http.request', url: p.url, method: p.method, body: bodyOf(p, run) });
-    return { wait: true, on: 'effect', until: run.now + p.timeoutMs };
+    const until = run.now + p.timeoutMs;
+    run.emit({ kind: 'http.request', url: p.url, method: p.method, body: bodyOf(p, run), deadline: until });
+    return { wait: true, on: 'effect', until };
   },
   resume: (_p, _run, input) => {
     if (input.kind === 'effect.result') return NEXT;

@@ -3,8 +3,8 @@
 // header) and waits for the answer: `next` when it succeeds, `failed` when it fails for good
 // or no answer comes within the timeout; a retry due after the timeout is not sent (the
 // entry's deadline). The URL and the body are texts with {{placeholders}} (in the URL each
-// value is percent-encoded); without a body, a JSON object with the flow, participant, person
-// and variables is sent.
+// value is percent-encoded; in the body, sent as JSON, escaped as inside a JSON string);
+// without a body, a JSON object with the flow, participant, person and variables is sent.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type RunContext } from '../element.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
@@ -13,7 +13,7 @@ const Config = Type.Object(
   {
     url: Type.String({ pattern: '^https?://', maxLength: 2000, description: 'http:// or https:// URL, with {{placeholders}} (their values percent-encoded)' }),
     method: Type.Optional(Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH')], { default: 'POST' })),
-    body: Type.Optional(Type.String({ maxLength: 100_000, description: 'request body, with {{placeholders}}; default: a JSON summary of the participant' })),
+    body: Type.Optional(Type.String({ maxLength: 100_000, description: 'JSON request body, with {{placeholders}} (their values escaped as inside a JSON string); default: a JSON summary of the participant' })),
     timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'how long to wait for the answer, retries included' })),
   },
   { additionalProperties: false },
@@ -60,7 +60,12 @@ export default defineElement<Config, Prepared>({
 });
 
 function bodyOf(p: Prepared, run: RunContext): string {
-  if (p.body) return p.body.render({ vars: run.vars, person: run.person, now: run.now });
+  if (p.body) return p.body.render({ vars: run.vars, person: run.person, now: run.now }, inJsonString);
   const { id, flowId, personId } = run.participant;
   return JSON.stringify({ flowId, participantId: id, personId, vars: run.vars });
+}
+
+/** A value as it reads inside a JSON string: quotes, backslashes and control characters escaped. */
+function inJsonString(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
 }

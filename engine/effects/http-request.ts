@@ -3,7 +3,8 @@
 // crash between sending and recording may cause. With a signing secret configured, the body
 // is signed: `X-Junction-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
 // 2xx is a result; 408, 429, 5xx, timeouts and network errors are retryable; other answers
-// fail for good.
+// fail for good. A redirect is not followed (fetch would resend a POST as a GET without its
+// body): it fails for good, naming where it points.
 import { createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { EffectHandler } from '../module.js';
@@ -31,7 +32,7 @@ export const httpRequest: EffectHandler = {
     await response.body?.cancel();
     if (response.ok) return { status: response.status };
     const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-    throw new EffectFailure('JCT_HTTP_STATUS', `the webhook answered ${response.status}`, retryable);
+    throw new EffectFailure('JCT_HTTP_STATUS', `the webhook answered ${response.status}${redirectNote(response)}`, retryable);
   },
 };
 
@@ -47,9 +48,20 @@ export function signature(secret: string, body: string, now: number): string {
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
+/**
+ * For a redirect: that it is not followed and where it points (origin and path only: a query
+ * may hold a token), so the flow's URL can be corrected.
+ */
+function redirectNote(response: Response): string {
+  const location = response.headers.get('location');
+  if (location === null || !URL.canParse(location, response.url)) return '';
+  const { origin, pathname } = new URL(location, response.url);
+  return ` (a redirect to ${origin}${pathname}, not followed: set the URL it points to)`;
+}
+
 async function send(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new EffectFailure('JCT_HTTP_UNREACHABLE', `the webhook could not be reached: ${(err as Error).message}`, true);
   }

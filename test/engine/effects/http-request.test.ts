@@ -69,3 +69,12 @@ t.test('a receiver slower than the configured timeout, or none at all, is retrie
   await t.rejects(httpRequest.perform(effect(url), ctx({ httpTimeoutMs: 100 })) as Promise<unknown>, { code: 'JCT_HTTP_UNREACHABLE', retryable: true });
   await t.rejects(httpRequest.perform(effect('http://127.0.0.1:9/none'), ctx({})) as Promise<unknown>, { code: 'JCT_HTTP_UNREACHABLE', retryable: true });
 });
+
+t.test('a redirect is not followed: the body would be lost on the way, so it fails for good and says where it points', async (t) => {
+  const target = await sink(t, (res) => res.writeHead(200).end('{}'));
+  const { url, seen } = await sink(t, (res) => res.writeHead(302, { location: `${target.url}?token=secret` }).end());
+  const failure = { code: 'JCT_HTTP_STATUS', retryable: false, message: /^the webhook answered 302 \(a redirect to http:\/\/127\.0\.0\.1:\d+\/hook, not followed[^?]*$/ };
+  await t.rejects(httpRequest.perform(effect(url), ctx({})) as Promise<unknown>, failure, 'origin and path only: a query may hold a token');
+  t.equal(seen.length, 1);
+  t.same(target.seen, [], 'the place it points at is not called');
+});

@@ -89,6 +89,7 @@ const NOTHING = Object.freeze([]) as never[];
 export interface Surroundings {
   isBlocked(channel: Channel, contact: string, sender: string): boolean;
   flowActive(flowId: string): boolean;
+  entryRefusal(flowId: string, vars: Readonly<Record<string, Value>>): { code: string; message: string } | undefined;
   replyAddressOf(input: Input): string | undefined;
 }
 
@@ -204,6 +205,10 @@ class Run implements RunContext {
 
   flowActive(flowId: string): boolean {
     return this.surroundings.flowActive(flowId);
+  }
+
+  entryRefusal(flowId: string, vars: Readonly<Record<string, Value>>): { code: string; message: string } | undefined {
+    return this.surroundings.entryRefusal(flowId, vars);
   }
 
   addToFlow(addition: FlowAddition): void {

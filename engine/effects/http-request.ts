@@ -4,11 +4,15 @@
 // is signed: `X-Junction-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
 // 2xx is a result; 408, 429, 5xx, timeouts and network errors are retryable; other answers
 // fail for good. A redirect is not followed (fetch would resend a POST as a GET without its
-// body): it fails for good, naming where it points.
+// body): it fails for good, naming where it points. When the entry lists `answerPaths` (JSON
+// paths such as $.customer.points), a 2xx answer's JSON body (up to 1 MiB) is read and the
+// result holds the value at each path: a text, number or boolean, else null (an object, a list,
+// nothing there, or a body that is not JSON or is larger).
 import { createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { EffectHandler } from '../module.js';
 import { EffectFailure } from '../errors.js';
+import { jsonTooDeep } from '../json-text.js';
 
 /** The core module's settings for outgoing requests (configuration `modules.core`). */
 export const HttpRequestSettings = Type.Object(
@@ -29,6 +33,8 @@ export const httpRequest: EffectHandler = {
     const body = effect['body'] as string;
     const headers = headersOf(body, effect.key, settings, ctx.now());
     const response = await send(effect['url'] as string, { method: effect['method'] as string, headers, body }, settings.httpTimeoutMs);
+    const paths = effect['answerPaths'] as readonly string[] | undefined;
+    if (response.ok && paths !== undefined) return { status: response.status, values: valuesAt(await answerJson(response), paths) };
     await response.body?.cancel();
     if (response.ok) return { status: response.status };
     const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
@@ -46,6 +52,47 @@ function headersOf(body: string, key: string, settings: HttpRequestSettings, now
 export function signature(secret: string, body: string, now: number): string {
   const t = Math.floor(now / 1000);
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/** The longest answer body read for its values (bytes). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** JSON path syntax: $ then .name or [index] steps. */
+export const JSON_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])*$/;
+
+/** The answer body as JSON; undefined when it is not JSON or is larger than MAX_ANSWER_BYTES. */
+async function answerJson(response: Response): Promise<unknown> {
+  const reader = response.body?.getReader();
+  if (!reader) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    size += r.value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(r.value);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (jsonTooDeep(text)) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text, number or boolean at each path of `json`; null for anything else. */
+export function valuesAt(json: unknown, paths: readonly string[]): Array<string | number | boolean | null> {
+  return paths.map((path) => {
+    let at: unknown = json;
+    for (const [, name, index] of path.matchAll(/\.([^.[]+)|\[(\d+)\]/g)) {
+      const key = name ?? Number(index);
+      at = at !== null && typeof at === 'object' && Object.hasOwn(at, key) ? (at as Record<string, unknown>)[key] : undefined;
+    }
+    return typeof at === 'string' || typeof at === 'number' || typeof at === 'boolean' ? at : null;
+  });
 }
 
 /**

@@ -5,9 +5,14 @@
 // entry's deadline). The URL and the body are texts with {{placeholders}} (in the URL each
 // value is percent-encoded; in the body, sent as JSON, escaped as inside a JSON string);
 // without a body, a JSON object with the flow, participant, person and variables is sent.
+// `answer` saves values of a successful JSON answer into flow variables, each found by a JSON
+// path; a path that leads to nothing, to an object or a list, or to a value not of the
+// variable's type sets the variable to empty (null).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type RunContext } from '../element.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
+import { JSON_PATH } from '../effects/http-request.js';
+import { coerceValue, type ValueType } from '../values.js';
 
 const Config = Type.Object(
   {
@@ -15,6 +20,18 @@ const Config = Type.Object(
     method: Type.Optional(Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH')], { default: 'POST' })),
     body: Type.Optional(Type.String({ maxLength: 100_000, description: 'JSON request body, with {{placeholders}} (their values escaped as inside a JSON string); default: a JSON summary of the participant' })),
     timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'how long to wait for the answer, retries included' })),
+    answer: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            variable: Type.String({ minLength: 1, description: 'a variable declared in settings.variables' }),
+            path: Type.String({ pattern: JSON_PATH.source, maxLength: 500, description: 'JSON path in the answer, e.g. $.customer.points or $.items[0].id' }),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 50, description: 'values of a successful JSON answer (up to 1 MiB) saved into flow variables; empty when the path leads to no text, number or boolean' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -26,6 +43,7 @@ interface Prepared {
   readonly method: string;
   readonly body: CompiledTemplate | undefined;
   readonly timeoutMs: number;
+  readonly answer: ReadonlyArray<{ variable: string; path: string; type: ValueType }>;
 }
 
 const NEXT = 0;
@@ -37,7 +55,7 @@ export default defineElement<Config, Prepared>({
   title: 'Call webhook',
   description: 'Sends an HTTP request and waits for its answer: next on success, failed otherwise.',
   config: Config,
-  example: { url: 'https://crm.example/hooks/junction', body: '{"phone":"{{person.phone}}"}', timeoutSeconds: 30 },
+  example: { url: 'https://crm.example/hooks/junction', body: '{"phone":"{{person.phone}}"}', timeoutSeconds: 30, answer: [{ variable: 'status', path: '$.customer.status' }] },
   branches: () => ['next', 'failed'],
   waits: true,
   compile: (config, ctx) => ({
@@ -45,19 +63,38 @@ export default defineElement<Config, Prepared>({
     method: config.method ?? 'POST',
     body: config.body === undefined ? undefined : compileTemplate(config.body, ctx, '.body'),
     timeoutMs: (config.timeoutSeconds ?? 60) * 1000,
+    answer: (config.answer ?? []).flatMap(({ variable, path }, i) => {
+      const type = ctx.variables.get(variable);
+      if (type) return [{ variable, path, type }];
+      ctx.problem('JCT_VARIABLE_UNKNOWN', `no flow variable "${variable}"; declare it in settings.variables`, `.answer[${i}].variable`);
+      return [];
+    }),
   }),
   execute: (p, run) => {
     const until = run.now + p.timeoutMs;
     const url = typeof p.url === 'string' ? p.url : p.url.render({ vars: run.vars, person: run.person, now: run.now }, encodeURIComponent);
-    run.emit({ kind: 'http.request', url, method: p.method, body: bodyOf(p, run), deadline: until });
+    const answerPaths = p.answer.length > 0 ? { answerPaths: p.answer.map((a) => a.path) } : {};
+    run.emit({ kind: 'http.request', url, method: p.method, body: bodyOf(p, run), deadline: until, ...answerPaths });
     return { wait: true, on: 'effect', until };
   },
-  resume: (_p, _run, input) => {
-    if (input.kind === 'effect.result') return NEXT;
+  resume: (p, run, input) => {
+    if (input.kind === 'effect.result') {
+      saveAnswer(p, run, input.result);
+      return NEXT;
+    }
     if (input.kind === 'effect.failed' || input.kind === 'timer') return FAILED;
     return undefined;
   },
 });
+
+/** Sets the answer's variables from the values the request found at their paths. */
+function saveAnswer(p: Prepared, run: RunContext, result: unknown): void {
+  const values = (result as { values?: unknown[] } | null)?.values ?? [];
+  p.answer.forEach(({ variable, type }, i) => {
+    const c = coerceValue(type, values[i] ?? null);
+    run.setVar(variable, c.ok ? c.value : null);
+  });
+}
 
 function bodyOf(p: Prepared, run: RunContext): string {
   if (p.body) return p.body.render({ vars: run.vars, person: run.person, now: run.now }, inJsonString);

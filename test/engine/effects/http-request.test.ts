@@ -78,3 +78,16 @@ t.test('a redirect is not followed: the body would be lost on the way, so it fai
   t.equal(seen.length, 1);
   t.same(target.seen, [], 'the place it points at is not called');
 });
+
+t.test('with answer paths, the values at them are read from a JSON answer; anything else reads as null', async (t) => {
+  const paths = ['$.customer.points', '$.customer.tiers[1]', '$.customer', '$.customer.missing', '$.ok'];
+  const answering = (body: string) => sink(t, (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+  const withPaths = (url: string): Effect => ({ ...effect(url), answerPaths: paths });
+  const json = await answering(JSON.stringify({ customer: { points: 42, tiers: ['silver', 'gold'] }, ok: true }));
+  t.same(await httpRequest.perform(withPaths(json.url), ctx({})), { status: 200, values: [42, 'gold', null, null, true] });
+  const text = await answering('hello, not JSON');
+  t.same(await httpRequest.perform(withPaths(text.url), ctx({})), { status: 200, values: [null, null, null, null, null] }, 'not JSON');
+  const big = await answering(JSON.stringify({ ok: true, pad: 'x'.repeat(2 * 1024 * 1024) }));
+  t.same(await httpRequest.perform(withPaths(big.url), ctx({})), { status: 200, values: [null, null, null, null, null] }, 'over 1 MiB: not read');
+  t.same(await httpRequest.perform(effect(json.url), ctx({})), { status: 200 }, 'without paths the body is not read');
+});

@@ -1,7 +1,8 @@
 // Performs `http.request` outbox entries (Call webhook): one HTTP request with the entry's
 // idempotency key in the `Idempotency-Key` header, so a receiver can drop the duplicate a
 // crash between sending and recording may cause. With a signing secret configured, the body
-// is signed: `X-Junction-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+// is signed: `X-Junction-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
+// (an entry without a body, a GET or DELETE, is sent without one and signed over "<t>.").
 // 2xx is a result; 408, 429, 5xx, timeouts and network errors are retryable; other answers
 // fail for good. A redirect is not followed (fetch would resend a POST as a GET without its
 // body): it fails for good, naming where it points. When the entry lists `answerPaths` (JSON
@@ -30,7 +31,7 @@ export const httpRequest: EffectHandler = {
   kind: 'http.request',
   async perform(effect, ctx) {
     const settings = ctx.settings as HttpRequestSettings;
-    const body = effect['body'] as string;
+    const body = effect['body'] as string | undefined;
     const headers = headersOf(body, effect.key, settings, ctx.now());
     const response = await send(effect['url'] as string, { method: effect['method'] as string, headers, body }, settings.httpTimeoutMs);
     const paths = effect['answerPaths'] as readonly string[] | undefined;
@@ -42,9 +43,9 @@ export const httpRequest: EffectHandler = {
   },
 };
 
-function headersOf(body: string, key: string, settings: HttpRequestSettings, now: number): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': key };
-  if (settings.httpSigningSecret !== undefined) headers['x-junction-signature'] = signature(settings.httpSigningSecret, body, now);
+function headersOf(body: string | undefined, key: string, settings: HttpRequestSettings, now: number): Record<string, string> {
+  const headers: Record<string, string> = body === undefined ? { 'idempotency-key': key } : { 'content-type': 'application/json', 'idempotency-key': key };
+  if (settings.httpSigningSecret !== undefined) headers['x-junction-signature'] = signature(settings.httpSigningSecret, body ?? '', now);
   return headers;
 }
 

@@ -78,6 +78,7 @@ export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_PLACEHOLDER_UNKNOWN',
   'JCT_REENTRY_CONFLICT',
   'JCT_CALL_PROVIDER_UNCONFIGURED',
+  'JCT_WEBHOOK_BODY_NOT_SENT',
 ]);
 
 /** Validates and compiles; never throws for a bad document. */

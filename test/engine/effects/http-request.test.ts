@@ -91,3 +91,12 @@ t.test('with answer paths, the values at them are read from a JSON answer; anyth
   t.same(await httpRequest.perform(withPaths(big.url), ctx({})), { status: 200, values: [null, null, null, null, null] }, 'over 1 MiB: not read');
   t.same(await httpRequest.perform(effect(json.url), ctx({})), { status: 200 }, 'without paths the body is not read');
 });
+
+t.test('an entry without a body (a GET) is sent without one, signed over the empty body', async (t) => {
+  const { url, seen } = await sink(t, (res) => res.writeHead(200).end());
+  const get: Effect = { kind: 'http.request', key: 'p1:3', personId: 'ana', origin: { flowId: 'f', version: 1, node: 1 }, url, method: 'GET' };
+  t.same(await httpRequest.perform(get, ctx({ httpSigningSecret: 'a-secret-of-24-characters' })), { status: 200 });
+  t.equal(seen[0]!.body, '');
+  t.notOk(seen[0]!.headers['content-type'], 'no content type for no content');
+  t.equal(seen[0]!.headers['x-junction-signature'], signature('a-secret-of-24-characters', '', NOW));
+});

@@ -184,7 +184,7 @@ export class Engine {
   private readonly templatesById: Templates;
   private readonly referenceWindowMs: number;
   private readonly surroundings: Surroundings = {
-    isBlocked: (channel: Channel, contact: string, sender: string): boolean => this.people.isBlocked(channel, contact, sender),
+    isBlocked: (channel: Channel, contact: string, sender?: string): boolean => this.people.isBlocked(channel, contact, sender),
     flowActive: (flowId: string): boolean => this.versions.current(flowId)?.record.status === 'active',
     entryRefusal: (flowId: string, vars: Readonly<Record<string, Value>>) => this.entryRefusal(flowId, vars),
     replyAddressOf: (input: Input): string | undefined => this.registry.input(input.kind)?.replyAddress?.(input),

@@ -87,7 +87,8 @@ const NOTHING = Object.freeze([]) as never[];
  * InputDefinition.replyAddress).
  */
 export interface Surroundings {
-  isBlocked(channel: Channel, contact: string, sender: string): boolean;
+  /** Without a sender: whether every sender is blocked. */
+  isBlocked(channel: Channel, contact: string, sender?: string): boolean;
   flowActive(flowId: string): boolean;
   entryRefusal(flowId: string, vars: Readonly<Record<string, Value>>): { code: string; message: string } | undefined;
   replyAddressOf(input: Input): string | undefined;
@@ -176,14 +177,27 @@ class Run implements RunContext {
     this.doNotContact.push(change);
   }
 
-  /** The step's own list changes decide first (the latest that covers the contact and sender), then the list. */
+  /**
+   * The list as it stands, with the step's own changes applied in order as the people store
+   * applies them: a block on every sender is not lifted for some senders only.
+   */
   isBlocked(channel: Channel, contact: string, sender: string): boolean {
-    for (let i = this.doNotContact.length - 1; i >= 0; i--) {
-      const change = this.doNotContact[i]!;
-      const covers = change.entries.some((e) => e.channel === channel && e.contact === contact && (e.senders.length === 0 || e.senders.includes(sender)));
-      if (covers) return change.op === 'add';
+    let every = this.surroundings.isBlocked(channel, contact);
+    let blocked = this.surroundings.isBlocked(channel, contact, sender);
+    for (const change of this.doNotContact) {
+      for (const e of change.entries) {
+        const forEvery = e.senders.length === 0;
+        if (e.channel !== channel || e.contact !== contact || !(forEvery || e.senders.includes(sender))) continue;
+        if (change.op === 'add') {
+          every ||= forEvery;
+          blocked = true;
+        } else if (forEvery || !every) {
+          every = false;
+          blocked = false;
+        }
+      }
     }
-    return this.surroundings.isBlocked(channel, contact, sender);
+    return blocked;
   }
 
   /** Takes ownership of `effect` (elements build a fresh one per emit) and adds its key. */

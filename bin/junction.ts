@@ -119,8 +119,15 @@ function firstSentence(message: string): string {
   return message.split('. ')[0]!.replace(/\.$/, '');
 }
 
+/** A reader that stopped early (`junction reference | head`) is not an error: the command ends quietly. */
+function endOnClosedPipe(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+}
+
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*[\\/]/, ''));
 if (invokedDirectly) {
+  process.stdout.on('error', endOnClosedPipe);
   const code = await main(process.argv.slice(2), (l) => console.log(l), (l) => console.error(l));
   if (code >= 0) process.exitCode = code;
 }

@@ -58,6 +58,8 @@ export interface RunContext {
   emit(effect: EffectRequest): string;
   /** Whether a flow has a running, active version (Add to flow's target). */
   flowActive(flowId: string): boolean;
+  /** Why an active flow would not take an Add to flow entry with these variables (no Existing Flow entry point, a variable it lacks or of another type); undefined when it would. */
+  entryRefusal(flowId: string, vars: Readonly<Record<string, Value>>): { code: string; message: string } | undefined;
   /** Add to flow: the person (or another) enters another flow after this step; it commits with the step. */
   addToFlow(addition: FlowAddition): void;
   /** The person's event history (what event conditions count). */

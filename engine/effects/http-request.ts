@@ -1,13 +1,19 @@
 // Performs `http.request` outbox entries (Call webhook): one HTTP request with the entry's
 // idempotency key in the `Idempotency-Key` header, so a receiver can drop the duplicate a
 // crash between sending and recording may cause. With a signing secret configured, the body
-// is signed: `X-Junction-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
+// is signed: `X-Junction-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
+// (an entry without a body, a GET or DELETE, is sent without one and signed over "<t>.").
 // 2xx is a result; 408, 429, 5xx, timeouts and network errors are retryable; other answers
-// fail for good.
+// fail for good. A redirect is not followed (fetch would resend a POST as a GET without its
+// body): it fails for good, naming where it points. When the entry lists `answerPaths` (JSON
+// paths such as $.customer.points), a 2xx answer's JSON body (up to 1 MiB) is read and the
+// result holds the value at each path: a text, number or boolean, else null (an object, a list,
+// nothing there, or a body that is not JSON or is larger).
 import { createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { EffectHandler } from '../module.js';
 import { EffectFailure } from '../errors.js';
+import { jsonTooDeep } from '../json-text.js';
 
 /** The core module's settings for outgoing requests (configuration `modules.core`). */
 export const HttpRequestSettings = Type.Object(
@@ -25,19 +31,21 @@ export const httpRequest: EffectHandler = {
   kind: 'http.request',
   async perform(effect, ctx) {
     const settings = ctx.settings as HttpRequestSettings;
-    const body = effect['body'] as string;
+    const body = effect['body'] as string | undefined;
     const headers = headersOf(body, effect.key, settings, ctx.now());
     const response = await send(effect['url'] as string, { method: effect['method'] as string, headers, body }, settings.httpTimeoutMs);
+    const paths = effect['answerPaths'] as readonly string[] | undefined;
+    if (response.ok && paths !== undefined) return { status: response.status, values: valuesAt(await answerJson(response), paths) };
     await response.body?.cancel();
     if (response.ok) return { status: response.status };
     const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-    throw new EffectFailure('JCT_HTTP_STATUS', `the webhook answered ${response.status}`, retryable);
+    throw new EffectFailure('JCT_HTTP_STATUS', `the webhook answered ${response.status}${redirectNote(response)}`, retryable);
   },
 };
 
-function headersOf(body: string, key: string, settings: HttpRequestSettings, now: number): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': key };
-  if (settings.httpSigningSecret !== undefined) headers['x-junction-signature'] = signature(settings.httpSigningSecret, body, now);
+function headersOf(body: string | undefined, key: string, settings: HttpRequestSettings, now: number): Record<string, string> {
+  const headers: Record<string, string> = body === undefined ? { 'idempotency-key': key } : { 'content-type': 'application/json', 'idempotency-key': key };
+  if (settings.httpSigningSecret !== undefined) headers['x-junction-signature'] = signature(settings.httpSigningSecret, body ?? '', now);
   return headers;
 }
 
@@ -47,9 +55,61 @@ export function signature(secret: string, body: string, now: number): string {
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
+/** The longest answer body read for its values (bytes). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+/** JSON path syntax: $ then .name or [index] steps. */
+export const JSON_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])*$/;
+
+/** The answer body as JSON; undefined when it is not JSON or is larger than MAX_ANSWER_BYTES. */
+async function answerJson(response: Response): Promise<unknown> {
+  const reader = response.body?.getReader();
+  if (!reader) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    size += r.value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(r.value);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (jsonTooDeep(text)) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text, number or boolean at each path of `json`; null for anything else. */
+export function valuesAt(json: unknown, paths: readonly string[]): Array<string | number | boolean | null> {
+  return paths.map((path) => {
+    let at: unknown = json;
+    for (const [, name, index] of path.matchAll(/\.([^.[]+)|\[(\d+)\]/g)) {
+      const key = name ?? Number(index);
+      at = at !== null && typeof at === 'object' && Object.hasOwn(at, key) ? (at as Record<string, unknown>)[key] : undefined;
+    }
+    return typeof at === 'string' || typeof at === 'number' || typeof at === 'boolean' ? at : null;
+  });
+}
+
+/**
+ * For a redirect: that it is not followed and where it points (origin and path only: a query
+ * may hold a token), so the flow's URL can be corrected.
+ */
+function redirectNote(response: Response): string {
+  const location = response.headers.get('location');
+  if (location === null || !URL.canParse(location, response.url)) return '';
+  const { origin, pathname } = new URL(location, response.url);
+  return ` (a redirect to ${origin}${pathname}, not followed: set the URL it points to)`;
+}
+
 async function send(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new EffectFailure('JCT_HTTP_UNREACHABLE', `the webhook could not be reached: ${(err as Error).message}`, true);
   }

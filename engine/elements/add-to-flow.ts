@@ -4,12 +4,15 @@
 // someone else instead: the person whose phone or email is in a variable or attribute of this
 // one (their profile is created when missing). "next" when the target flow is active (the entry
 // itself then follows the target's frequency cap); "inAllOtherCases" when it is not, or when the
-// other person's contact is empty. The engine refuses an entry that would close an instant loop
+// other person's contact is empty, and — counted as a failure with its reason — when the target
+// would refuse the entry (no Existing Flow entry point, a variable it lacks or of another type)
+// or the contact is not a valid phone or email. The engine refuses an entry that would close an instant loop
 // between flows (see Engine.addToFlows).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement } from '../element.js';
 import { Identifier } from '../flow-schema.js';
 import { attributeValue } from '../people/profile.js';
+import { normalizeContact } from '../people/contacts.js';
 import type { Value } from '../values.js';
 
 const Config = Type.Object(
@@ -65,6 +68,11 @@ export default defineElement<Config>({
     if (!run.flowActive(config.flow)) return OTHERWISE;
     const vars: Record<string, Value> = {};
     for (const v of config.variables ?? []) vars[v.to] = run.vars[v.from] ?? null;
+    const refusal = run.entryRefusal(config.flow, vars);
+    if (refusal) {
+      run.fail(refusal.code, refusal.message);
+      return OTHERWISE;
+    }
     const another = config.another;
     if (!another) {
       run.addToFlow({ flowId: config.flow, vars });
@@ -73,6 +81,10 @@ export default defineElement<Config>({
     const raw = another.variable !== undefined ? run.vars[another.variable] : attributeValue(run.person, another.attribute!);
     const value = Array.isArray(raw) ? raw[0] : raw;
     if (typeof value !== 'string' || value.trim() === '') return OTHERWISE;
+    if (normalizeContact(value)?.kind !== another.channel) {
+      run.fail('JCT_CONTACT_INVALID', `the other participant's contact ${JSON.stringify(value)} is not a valid ${another.channel}`);
+      return OTHERWISE;
+    }
     run.addToFlow({ flowId: config.flow, vars, contact: { channel: another.channel, value } });
     return NEXT;
   },

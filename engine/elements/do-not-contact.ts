@@ -1,9 +1,10 @@
 // What Add to and Remove from the do-not-contact list share: the config (channels, each
-// with optional senders) and which of the person's contacts a channel uses. The list changes
-// commit with the step.
+// with optional senders, read as a send reads its sender) and which of the person's contacts a
+// channel uses. The list changes commit with the step.
 import { Type, type Static } from '@sinclair/typebox';
 import type { ElementDefinition, RunContext } from '../element.js';
 import { CHANNELS, type Channel, type DoNotContactEntry, type Person } from '../person.js';
+import { ourAddress } from '../people/contacts.js';
 
 const Config = Type.Object(
   {
@@ -29,7 +30,7 @@ export function contactsFor(person: Person, channel: Channel): readonly string[]
 
 function entries(config: Config, person: Person): DoNotContactEntry[] {
   return config.channels.flatMap(({ channel, senders = [] }) =>
-    contactsFor(person, channel).map((contact) => ({ channel, contact, senders })),
+    contactsFor(person, channel).map((contact) => ({ channel, contact, senders: senders.map(ourAddress) })),
   );
 }
 

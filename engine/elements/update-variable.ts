@@ -1,8 +1,8 @@
 // Update variable: sets one or more flow variables, each to a static value (a text may hold
-// {{variable}} / {{person.attribute}} placeholders) or to the result of an expression. If an
-// expression fails at run time, or a placeholder's value is not of the variable's type, the
-// participant takes the `error` branch (an automatic Exit unless connected) and the failure
-// is counted.
+// {{variable}} / {{person.attribute}} placeholders) or to the result of an expression, in
+// order (an update sees the ones before it). If an expression fails at run time, or a
+// placeholder's value is not of the variable's type, no update is applied: the participant
+// takes the `error` branch (an automatic Exit unless connected) and the failure is counted.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type RunContext } from '../element.js';
 import { coerceValue, type Value, type ValueType } from '../values.js';
@@ -49,18 +49,20 @@ export default defineElement<Config, Prepared>({
       return { variable: u.variable, value: c.ok ? c.value : null };
     }),
   execute: (updates, run) => {
+    const vars: Record<string, Value> = { ...run.vars };
     for (const u of updates) {
-      const value = valueOf(u, run);
+      const value = valueOf(u, vars, run);
       if (value === undefined) return ERROR;
-      run.setVar(u.variable, value);
+      vars[u.variable] = value;
     }
+    for (const u of updates) run.setVar(u.variable, vars[u.variable]!);
     return NEXT;
   },
 });
 
-/** The value to set, or undefined after recording why there is none. */
-function valueOf(u: Prepared[number], run: RunContext): Value | undefined {
-  const scope = { vars: run.vars, person: run.person, now: run.now };
+/** The value to set, given the variables as the updates before it left them, or undefined after recording why there is none. */
+function valueOf(u: Prepared[number], vars: Readonly<Record<string, Value>>, run: RunContext): Value | undefined {
+  const scope = { vars, person: run.person, now: run.now };
   if (u.formula) {
     const r = u.formula.evaluate(scope);
     if (r.ok) return r.value;

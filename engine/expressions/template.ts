@@ -18,7 +18,8 @@ export interface CompiledTemplate {
   readonly placeholders: readonly string[];
   /** The type resolve() gives: the placeholder's own when the text is one placeholder, otherwise text. */
   readonly type: ValueType;
-  render(scope: ExpressionScope): string;
+  /** The text with each placeholder's value, passed through `escape` when given (e.g. for a URL). */
+  render(scope: ExpressionScope, escape?: (value: string) => string): string;
   /**
    * The value for a typed target (e.g. a profile update): a text that is exactly one
    * placeholder (spaces around allowed) keeps that value and its type; any other text is rendered.
@@ -84,8 +85,8 @@ function unknownMessage(name: string): string {
 function build(text: string, parts: readonly Part[]): CompiledTemplate {
   const slots = parts.filter((part): part is Slot => typeof part !== 'string');
   const only = slots.length === 1 && parts.every((part) => typeof part !== 'string' || part.trim() === '') ? slots[0] : undefined;
-  const render = (scope: ExpressionScope): string =>
-    parts.map((part) => (typeof part === 'string' ? part : display(part.read(scope)))).join('');
+  const render = (scope: ExpressionScope, escape = (value: string) => value): string =>
+    parts.map((part) => (typeof part === 'string' ? part : escape(display(part.read(scope))))).join('');
   return {
     text,
     placeholders: slots.map((slot) => slot.name),

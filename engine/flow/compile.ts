@@ -68,7 +68,8 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
  * call, a goal that names a known event, placeholders that Update variable values, condition
  * values and event filters fill in (they were kept as written before), re-entry off with no
  * delay or limits beside it, an Outbound call through a provider the configuration lets place
- * calls (a configuration that lost its settings must not stop the flows launched before). A
+ * calls (a configuration that lost its settings must not stop the flows launched before), a
+ * Send email's from and reply-to as one address each, no body on a Call webhook's GET or DELETE. A
  * launched version that breaks one keeps running after an upgrade or a change of configuration
  * (recovery says so once); a new version must follow them.
  */
@@ -81,6 +82,7 @@ export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_REENTRY_CONFLICT',
   'JCT_CALL_PROVIDER_UNCONFIGURED',
   'JCT_EMAIL_ADDRESS_INVALID',
+  'JCT_WEBHOOK_BODY_NOT_SENT',
 ]);
 
 /** Validates and compiles; never throws for a bad document. */

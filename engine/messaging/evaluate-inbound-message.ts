@@ -11,7 +11,7 @@ import type { Channel } from '../person.js';
 import { addDuration, checkDurationLength } from '../calendar.js';
 import { ConditionSchema, checkCondition } from './condition.js';
 import { KeywordIndex } from './keywords.js';
-import { ourAddress } from './address.js';
+import { ourAddress } from '../people/contacts.js';
 import { messageWaitKey } from './wait-keys.js';
 import { MessageChannel } from './inbound-message.js';
 

@@ -8,7 +8,7 @@ import { CHANNELS } from '../person.js';
 import type { InboundMessage } from './message.js';
 import { ConditionSchema, checkCondition } from './condition.js';
 import { compilePattern, type KeywordCondition } from './keywords.js';
-import { ourAddress } from './address.js';
+import { ourAddress } from '../people/contacts.js';
 
 const Capture = Type.Object(
   {

@@ -5,7 +5,7 @@
 import type { EffectResult } from '../module.js';
 import { CHANNELS, type Channel } from '../person.js';
 import type { OutboundMessage } from './message.js';
-import { ourAddress } from './address.js';
+import { ourAddress } from '../people/contacts.js';
 import { smsSegments } from './segments.js';
 import { linkRef } from './links.js';
 

@@ -14,8 +14,8 @@ import type { CompileContext, ElementDefinition, RunContext } from '../element.j
 import type { Channel, Person } from '../person.js';
 import type { Input, Outcome } from '../vocabulary.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
-import { ourAddress, theirAddress } from './address.js';
-import { normalizeContact, normalizeEmail } from '../people/contacts.js';
+import { normalizeContact, normalizeEmail, ourAddress } from '../people/contacts.js';
+import { theirAddress } from './address.js';
 import type { SentMessage } from './references.js';
 
 const NEXT = 0;

@@ -93,3 +93,21 @@ function invalid(raw: string, kind: keyof typeof HINTS): never {
     kind,
   });
 }
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+/** An alphanumeric sender id: letters (at least one), digits and spaces, up to 11 in all, starting and ending with no space. */
+const SENDER_ID = /^(?=[0-9 ]*[A-Za-z])[0-9A-Za-z]([0-9A-Za-z ]{0,9}[0-9A-Za-z])?$/;
+
+/**
+ * One of our numbers or addresses (a sender) as the router and the do-not-contact list compare
+ * it: an email lower-cased, a phone number in E.164 (what adapters give passes as it is), an
+ * alphanumeric sender id as configured (spaces kept, e.g. "ACME Shop"), and anything else that
+ * is not a valid phone number (a short code) as its letters and digits.
+ */
+export function ourAddress(raw: string): string {
+  if (E164.test(raw)) return raw;
+  if (SENDER_ID.test(raw.trim())) return raw.trim();
+  const contact = normalizeContact(raw);
+  if (contact) return contact.value;
+  return raw.includes('@') ? raw.trim().toLowerCase() : raw.replace(/[^0-9A-Za-z]/g, '');
+}

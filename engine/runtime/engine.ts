@@ -188,8 +188,9 @@ export class Engine {
   private readonly templatesById: Templates;
   private readonly referenceWindowMs: number;
   private readonly surroundings: Surroundings = {
-    isBlocked: (channel: Channel, contact: string, sender: string): boolean => this.people.isBlocked(channel, contact, sender),
+    isBlocked: (channel: Channel, contact: string, sender?: string): boolean => this.people.isBlocked(channel, contact, sender),
     flowActive: (flowId: string): boolean => this.versions.current(flowId)?.record.status === 'active',
+    entryRefusal: (flowId: string, vars: Readonly<Record<string, Value>>) => this.entryRefusal(flowId, vars),
     replyAddressOf: (input: Input): string | undefined => this.registry.input(input.kind)?.replyAddress?.(input),
   };
   private readonly triggers = new Triggers(() => this.running());
@@ -1621,6 +1622,20 @@ export class Engine {
       } catch (err) {
         this.additionFailed(from, personId, a, toJunctionError(err, 'JCT_ADD_TO_FLOW'));
       }
+    }
+  }
+
+  /** Why the running version of a flow would not take an Add to flow entry with these variables; undefined when it would. */
+  private entryRefusal(flowId: string, vars: Readonly<Record<string, Value>>): { code: string; message: string } | undefined {
+    const live = this.versions.current(flowId);
+    if (!live) return undefined;
+    try {
+      pickEntry(live.flow, undefined, 'existingFlow');
+      checkVars(live.flow, vars);
+      return undefined;
+    } catch (err) {
+      const { code, message } = toJunctionError(err, 'JCT_ADD_TO_FLOW');
+      return { code, message };
     }
   }
 

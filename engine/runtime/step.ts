@@ -87,8 +87,10 @@ const NOTHING = Object.freeze([]) as never[];
  * InputDefinition.replyAddress).
  */
 export interface Surroundings {
-  isBlocked(channel: Channel, contact: string, sender: string): boolean;
+  /** Without a sender: whether every sender is blocked. */
+  isBlocked(channel: Channel, contact: string, sender?: string): boolean;
   flowActive(flowId: string): boolean;
+  entryRefusal(flowId: string, vars: Readonly<Record<string, Value>>): { code: string; message: string } | undefined;
   replyAddressOf(input: Input): string | undefined;
 }
 
@@ -176,14 +178,26 @@ class Run implements RunContext {
   }
 
   /**
-   * The step's own list changes decide first: one that covers the contact and sender leaves it
-   * open to this step's sends. A removal lifts the block; an addition blocks from the next step
-   * on, so the confirmation sent right after an opt-out (the seed's own example) still goes.
-   * Then the list.
+   * The list as it stands, with the step's own removals applied in order as the people store
+   * applies them (a block on every sender is not lifted for some senders only). An addition of
+   * this step blocks from the next step on: this step's sends still go, so the confirmation
+   * sent right after an opt-out (the seed's own example) is made.
    */
   isBlocked(channel: Channel, contact: string, sender: string): boolean {
-    const covered = this.doNotContact.some((change) => change.entries.some((e) => e.channel === channel && e.contact === contact && (e.senders.length === 0 || e.senders.includes(sender))));
-    return !covered && this.surroundings.isBlocked(channel, contact, sender);
+    let every = this.surroundings.isBlocked(channel, contact);
+    let blocked = this.surroundings.isBlocked(channel, contact, sender);
+    for (const change of this.doNotContact) {
+      for (const e of change.entries) {
+        const forEvery = e.senders.length === 0;
+        if (e.channel !== channel || e.contact !== contact || !(forEvery || e.senders.includes(sender))) continue;
+        if (change.op === 'add') return false;
+        if (forEvery || !every) {
+          every = false;
+          blocked = false;
+        }
+      }
+    }
+    return blocked;
   }
 
   /** Takes ownership of `effect` (elements build a fresh one per emit) and adds its key. */
@@ -205,6 +219,10 @@ class Run implements RunContext {
 
   flowActive(flowId: string): boolean {
     return this.surroundings.flowActive(flowId);
+  }
+
+  entryRefusal(flowId: string, vars: Readonly<Record<string, Value>>): { code: string; message: string } | undefined {
+    return this.surroundings.entryRefusal(flowId, vars);
   }
 
   addToFlow(addition: FlowAddition): void {

@@ -20,7 +20,7 @@
 import type { Clock } from '../clock.js';
 import { JunctionError, toJunctionError } from '../errors.js';
 import { AttributeCatalog } from '../people/catalog.js';
-import { normalizeContact, requireContact } from '../people/contacts.js';
+import { normalizeContact, ourAddress, requireContact } from '../people/contacts.js';
 import { EMPTY_LIST, compactPerson } from '../people/layout.js';
 import {
   applyChanges,
@@ -299,7 +299,7 @@ export class MemoryPeopleStore implements PeopleStore {
     const key = blockKey(entry.channel, contact);
     const current = this.blocked.get(key);
     const allSenders = entry.senders.length === 0 || current?.senders.size === 0;
-    const senders = allSenders ? new Set<string>() : new Set([...(current?.senders ?? []), ...entry.senders]);
+    const senders = allSenders ? new Set<string>() : new Set([...(current?.senders ?? []), ...entry.senders.map(ourAddress)]);
     this.blocked.set(key, { entry: { channel: entry.channel, contact, senders: [...senders] }, senders });
   }
 
@@ -313,7 +313,7 @@ export class MemoryPeopleStore implements PeopleStore {
     }
     if (current.senders.size === 0) return; // an all-senders block is not partially lifted
     const senders = new Set(current.senders);
-    for (const sender of entry.senders) senders.delete(sender);
+    for (const sender of entry.senders) senders.delete(ourAddress(sender));
     if (senders.size === 0) this.blocked.delete(key);
     else this.blocked.set(key, { entry: { ...current.entry, senders: [...senders] }, senders });
   }

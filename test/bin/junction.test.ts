@@ -207,3 +207,10 @@ t.test('the built command runs (dist/bin/junction.js)', async (t) => {
   t.equal(r.status, 1);
   t.match(r.stdout, /JCT_SCHEMA_VERSION  schemaVersion must be 1/);
 });
+
+t.test('output piped into a reader that stops early (| head) ends quietly, without a stack trace', async (t) => {
+  const simulate = `${process.execPath} --import tsx bin/junction.ts simulate examples/flows/birthday.json --events examples/events/birthday.jsonl`;
+  const r = spawnSync('sh', ['-c', `${simulate} | head -1`], { encoding: 'utf8' });
+  t.equal(r.stdout.split('\n').length, 2, 'one line read');
+  t.equal(r.stderr, '');
+});

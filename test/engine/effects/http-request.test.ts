@@ -69,3 +69,34 @@ t.test('a receiver slower than the configured timeout, or none at all, is retrie
   await t.rejects(httpRequest.perform(effect(url), ctx({ httpTimeoutMs: 100 })) as Promise<unknown>, { code: 'JCT_HTTP_UNREACHABLE', retryable: true });
   await t.rejects(httpRequest.perform(effect('http://127.0.0.1:9/none'), ctx({})) as Promise<unknown>, { code: 'JCT_HTTP_UNREACHABLE', retryable: true });
 });
+
+t.test('a redirect is not followed: the body would be lost on the way, so it fails for good and says where it points', async (t) => {
+  const target = await sink(t, (res) => res.writeHead(200).end('{}'));
+  const { url, seen } = await sink(t, (res) => res.writeHead(302, { location: `${target.url}?token=secret` }).end());
+  const failure = { code: 'JCT_HTTP_STATUS', retryable: false, message: /^the webhook answered 302 \(a redirect to http:\/\/127\.0\.0\.1:\d+\/hook, not followed[^?]*$/ };
+  await t.rejects(httpRequest.perform(effect(url), ctx({})) as Promise<unknown>, failure, 'origin and path only: a query may hold a token');
+  t.equal(seen.length, 1);
+  t.same(target.seen, [], 'the place it points at is not called');
+});
+
+t.test('with answer paths, the values at them are read from a JSON answer; anything else reads as null', async (t) => {
+  const paths = ['$.customer.points', '$.customer.tiers[1]', '$.customer', '$.customer.missing', '$.ok'];
+  const answering = (body: string) => sink(t, (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+  const withPaths = (url: string): Effect => ({ ...effect(url), answerPaths: paths });
+  const json = await answering(JSON.stringify({ customer: { points: 42, tiers: ['silver', 'gold'] }, ok: true }));
+  t.same(await httpRequest.perform(withPaths(json.url), ctx({})), { status: 200, values: [42, 'gold', null, null, true] });
+  const text = await answering('hello, not JSON');
+  t.same(await httpRequest.perform(withPaths(text.url), ctx({})), { status: 200, values: [null, null, null, null, null] }, 'not JSON');
+  const big = await answering(JSON.stringify({ ok: true, pad: 'x'.repeat(2 * 1024 * 1024) }));
+  t.same(await httpRequest.perform(withPaths(big.url), ctx({})), { status: 200, values: [null, null, null, null, null] }, 'over 1 MiB: not read');
+  t.same(await httpRequest.perform(effect(json.url), ctx({})), { status: 200 }, 'without paths the body is not read');
+});
+
+t.test('an entry without a body (a GET) is sent without one, signed over the empty body', async (t) => {
+  const { url, seen } = await sink(t, (res) => res.writeHead(200).end());
+  const get: Effect = { kind: 'http.request', key: 'p1:3', personId: 'ana', origin: { flowId: 'f', version: 1, node: 1 }, url, method: 'GET' };
+  t.same(await httpRequest.perform(get, ctx({ httpSigningSecret: 'a-secret-of-24-characters' })), { status: 200 });
+  t.equal(seen[0]!.body, '');
+  t.notOk(seen[0]!.headers['content-type'], 'no content type for no content');
+  t.equal(seen[0]!.headers['x-junction-signature'], signature('a-secret-of-24-characters', '', NOW));
+});

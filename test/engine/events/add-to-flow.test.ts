@@ -69,6 +69,31 @@ t.test('"inAllOtherCases" when the target is not active', async (t) => {
   t.same(w.people.get('ana')!.tags, ['fallback']);
 });
 
+t.test('"inAllOtherCases", with the reason counted, when the target cannot take the person: a variable it lacks or of another type, no Existing Flow entry, a contact that is not one', async (t) => {
+  const w = world();
+  w.people.upsert({ id: 'ana' });
+  const noEntry = { ...existing('api-only', [tag('x', 'x')]), entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'x' } }] };
+  launched(w, existing('target', [tag('in', 'in-target')], [{ name: 'n', type: 'whole' }]), noEntry);
+  const variables = [{ name: 'code', type: 'text' }, { name: 'friend', type: 'text' }];
+  const cases = [
+    { id: 'type', config: { flow: 'target', variables: [{ from: 'code', to: 'n' }] }, code: 'JCT_VARIABLE_TYPE' },
+    { id: 'unknown', config: { flow: 'target', variables: [{ from: 'code', to: 'missing' }] }, code: 'JCT_VARIABLE_UNKNOWN' },
+    { id: 'entry', config: { flow: 'api-only' }, code: 'JCT_ENTRY_NONE' },
+    { id: 'contact', config: { flow: 'target', another: { channel: 'email', variable: 'friend' } }, code: 'JCT_CONTACT_INVALID' },
+  ];
+  for (const c of cases) {
+    const main = flow(`main-${c.id}`, [{ id: 'add', type: 'addToFlow', config: c.config, branches: { next: 'yes', inAllOtherCases: 'no' } }, tag('yes', `added-${c.id}`), tag('no', `fallback-${c.id}`)], { variables });
+    launched(w, main);
+    await w.engine.enter(`main-${c.id}`, 'ana', { vars: { code: 'abc', friend: 'not-an-email' } });
+    await w.engine.idle();
+    t.ok(w.people.get('ana')!.tags.includes(`fallback-${c.id}`), `${c.id}: inAllOtherCases`);
+    t.equal(w.engine.metrics(`main-${c.id}`).elements.find((n) => n.id === 'add')?.failures, 1, `${c.id}: counted as a failure`);
+    const failures = w.steps.filter((e) => e.flow.id === `main-${c.id}`).flatMap((e) => e.result.failures);
+    t.match(failures, [{ code: c.code }], `${c.id}: the reason`);
+  }
+  t.notOk(w.people.get('ana')!.tags.includes('in-target'), 'nobody entered');
+});
+
 t.test('an instant loop between two flows stops at the first repeat', async (t) => {
   const w = world();
   w.people.upsert({ id: 'ana' });

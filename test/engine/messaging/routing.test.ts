@@ -197,6 +197,20 @@ t.test('a send to a blocked contact is not sent and takes notSent', async (t) =>
   t.match(w.engine.metrics('club').elements.find((e) => e.id === 'hello'), { failures: 1 });
 });
 
+t.test('a send in the same step as removals from the do-not-contact list is blocked as the list ends up: lifting one sender does not lift a block on every sender', async (t) => {
+  const sent: Effect[] = [];
+  const w = world({ modules: [messagingModule, testProvider(sent)] });
+  w.people.addDoNotContact({ channel: 'sms', contact: '+385911111111', senders: [] });
+  launch(w, flow('optout', [
+    { id: 'lift', type: 'removeFromDoNotContact', config: { channels: [{ channel: 'sms', senders: [NUMBER] }] }, branches: { next: 'hello' } },
+    { id: 'hello', type: 'sendSms', config: { from: NUMBER, text: 'hi' } },
+  ]));
+  await w.engine.submit('ana', { kind: 'flow.enter', flowId: 'optout', person: { id: 'ana', phones: ['+385911111111'] } });
+  await w.engine.idle();
+  t.ok(w.people.isBlocked('sms', '+385911111111', NUMBER), 'the list blocks the sender');
+  t.same(sent, [], 'so the send in the same step was not made');
+});
+
 t.test('after a restart a waiting participant still takes the reply, and retries are still recognised until the window ends', async (t) => {
   const w = messagingWorld();
   launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));

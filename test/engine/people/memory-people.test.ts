@@ -385,6 +385,21 @@ t.test('do-not-contact: per sender', async (t) => {
   t.same(store.doNotContact(), [], 'removing what is not there is fine');
 });
 
+t.test('do-not-contact: a sender is read as a send reads its own (phone in E.164, email lower-cased)', async (t) => {
+  const { store } = setup();
+  const contact = '+385912345678';
+  store.addDoNotContact({ channel: 'sms', contact, senders: ['+385 1 555 0000', 'Shop SMS'] });
+  store.addDoNotContact({ channel: 'email', contact: 'ana@example.com', senders: ['News@Shop.example'] });
+  t.ok(store.isBlocked('sms', contact, '+38515550000'), 'the number in any format');
+  t.ok(store.isBlocked('sms', contact, 'Shop SMS'), 'an alphanumeric sender id as written');
+  t.ok(store.isBlocked('email', 'ana@example.com', 'news@shop.example'));
+  store.removeDoNotContact({ channel: 'sms', contact, senders: ['+385-1-555-0000'] });
+  t.same(store.doNotContact(), [
+    { channel: 'sms', contact, senders: ['Shop SMS'] },
+    { channel: 'email', contact: 'ana@example.com', senders: ['news@shop.example'] },
+  ]);
+});
+
 t.test('do-not-contact: all-senders blocks replace and outlast sender-specific ones', async (t) => {
   const { store } = setup();
   const contact = 'ana@example.com';

@@ -40,11 +40,16 @@ export function utf8Body(raw: Buffer): string {
   }
 }
 
-/** Replaces the app's JSON body parser with Fastify's own behind an encoding check (JCT_BODY_ENCODING) and a depth check (JCT_JSON_TOO_DEEP). */
+/**
+ * Replaces the app's JSON body parser with Fastify's own behind an encoding check
+ * (JCT_BODY_ENCODING) and a depth check (JCT_JSON_TOO_DEEP). An empty body is no body (many
+ * clients send the JSON content type on every request): a route that needs one says so.
+ */
 export function limitJsonDepth(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw: Buffer, done) => {
+    if (raw.length === 0) return done(null, undefined);
     let body: string;
     try {
       body = utf8Body(raw);

@@ -80,6 +80,7 @@ type Content = Pick<InboundMessage, 'text' | 'media' | 'button'>;
 
 /** The messages and reports of a verified notification; `phoneNumberIds` names our numbers. */
 export function readNotification(body: unknown, phoneNumberIds: Readonly<Record<string, string>>): WebhookContent {
+  if (ofAnotherProduct(body)) return { messages: [], reports: [] };
   const messages: InboundMessage[] = [];
   const reports: DeliveryReport[] = [];
   for (const entry of readBody(body).entry) {
@@ -101,6 +102,16 @@ function messagesOf(value: Value, phoneNumberIds: Readonly<Record<string, string
     if (!content) return [];
     return [{ channel: 'whatsapp', provider: PROVIDER, from: withPlus(m.from), to, ...content, providerMessageId: m.id, receivedAt: Number(m.timestamp) * 1000 }];
   });
+}
+
+/**
+ * A notification of another Meta product whose app shares the URL (`object` "page",
+ * "instagram", …): acknowledged with nothing to do, since Meta disables a webhook whose answers
+ * keep failing.
+ */
+function ofAnotherProduct(body: unknown): boolean {
+  const object = (body as { object?: unknown } | null)?.object;
+  return typeof object === 'string' && object !== 'whatsapp_business_account';
 }
 
 /** Our number: the one whose phone number id the notification names, else its display number. */

@@ -228,7 +228,7 @@ const incoming: IncomingCase[] = [
   },
   { label: 'no App Secret configured: refused', settings: { appSecret: undefined }, ...signed(VECTOR.body), status: 403, code: 'JCT_PROVIDER_NOT_CONFIGURED' },
   { label: 'malformed: no entry: 400', ...signed({ object: 'whatsapp_business_account' }), status: 400, code: 'JCT_PAYLOAD_INVALID' },
-  { label: 'malformed: another object: 400', ...signed({ object: 'page', entry: [] }), status: 400, code: 'JCT_PAYLOAD_INVALID' },
+  { label: "another Meta product's notification on a shared URL: acknowledged, nothing done (Meta disables a webhook that keeps failing)", ...signed({ object: 'page', entry: [{ id: '1', time: 1, messaging: [] }] }), status: 200, messages: [], reports: [] },
   { label: 'malformed: an image message without its image: 400', ...signed(notification({ messages: [message('image', {})] })), status: 400, code: 'JCT_PAYLOAD_INVALID' },
   { label: 'malformed: a timestamp that is not Unix seconds: 400', ...signed(notification({ statuses: [status('sent', { timestamp: 'yesterday' })] })), status: 400, code: 'JCT_PAYLOAD_INVALID' },
   {

@@ -53,8 +53,8 @@ export function storeKind(config: JunctionConfig): StoreKind {
 export function storeName(config: JunctionConfig): string {
   const kind = storeKind(config);
   if (kind === 'postgres') return `postgres ${shownUrl(config.databaseUrl)} schema ${config.databaseSchema}`;
-  if (kind === 'redis') return `redis ${shownUrl(config.redisUrl)} prefix ${config.redisPrefix}`;
-  if (kind === 'redis+postgres') return `redis ${shownUrl(config.redisUrl)} prefix ${config.redisPrefix} in front of postgres ${shownUrl(config.databaseUrl)} schema ${config.databaseSchema}`;
+  if (kind === 'redis') return `redis ${shownUrl(config.redisUrl)} prefix "${config.redisPrefix}"`;
+  if (kind === 'redis+postgres') return `redis ${shownUrl(config.redisUrl)} prefix "${config.redisPrefix}" in front of postgres ${shownUrl(config.databaseUrl)} schema ${config.databaseSchema}`;
   return kind === 'memory' ? 'memory' : `embedded ${config.dataDir}`;
 }
 

@@ -93,7 +93,7 @@ t.test('which store the configuration chooses, and how the log names it', async 
   t.equal(storeKind(loadConfig({ JUNCTION_STORE: 'embedded', DATABASE_URL: 'postgres://u@db/x' })), 'embedded', 'an explicit store wins over auto');
   const both = loadConfig({ JUNCTION_STORE: 'redis+postgres', DATABASE_URL: 'postgres://u:pw@db/x', REDIS_URL: 'redis://:pw@r:6379' });
   t.equal(storeKind(both), 'redis+postgres');
-  t.equal(storeName(both), 'redis redis://r:6379 prefix junction: in front of postgres postgres://db/x schema junction', 'no password in the name');
+  t.equal(storeName(both), 'redis redis://r:6379 prefix "junction:" in front of postgres postgres://db/x schema junction', 'no password in the name');
   t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis+postgres', REDIS_URL: 'redis://r:6379' })), { message: /store "redis\+postgres" needs databaseUrl/ });
   t.throws(() => storeKind(loadConfig({ JUNCTION_STORE: 'redis+postgres', DATABASE_URL: 'postgres://u@db/x' })), { message: /store "redis\+postgres" needs redisUrl/ });
   t.equal(storeKind(loadConfig({ JUNCTION_STORE: 'redis+postgres', JUNCTION_CLUSTER: '1', DATABASE_URL: 'postgres://u@db/x', REDIS_URL: 'redis://r:6379' })), 'redis+postgres', 'every server store can be shared by a cluster');

@@ -13,7 +13,7 @@ import type { ApiRoute } from './route.js';
 
 const Definition = Type.Object({}, { additionalProperties: true, description: 'A flow document (docs/flow.schema.json)' });
 const FlowParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const VersionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), version: Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'A version number' }) });
+const VersionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), version: Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'a version number (1, 2, …)' }) });
 const EntryParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), entryId: Type.String({ minLength: 1, maxLength: 64 }) });
 const DateTime = Type.String({ minLength: 1, maxLength: 40 });
 /** No query parameters: one sent (e.g. ?version=) is refused rather than ignored. */

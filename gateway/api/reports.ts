@@ -12,7 +12,7 @@ import type { ApiRoute } from './route.js';
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Query = Type.Object(
   {
-    version: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,8}|all)$', description: 'A version number, or all (people counted once); default the newest launched' })),
+    version: Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,8}|all)$', description: 'a version number, or all (people counted once); default the newest launched' })),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
   },
   { additionalProperties: false },

@@ -149,11 +149,24 @@ function notSent(run: RunContext, code: string, message: string): false {
   return false;
 }
 
+/**
+ * The send's outcome: sent (counted), or failed. A send the provider refused, or that had no
+ * answer within the element's timeout, is the element's failure with its code; one the provider
+ * refused also counts as `<channel>:failed`, as a failed delivery report does.
+ */
 function outcomeOf(channel: Channel, run: RunContext, input: Input): Outcome | undefined {
   if (input.kind === 'effect.result') {
     countSent(channel, run, input.result);
     return NEXT;
   }
-  if (input.kind === 'effect.failed' || input.kind === 'timer') return FAILED;
+  if (input.kind === 'effect.failed') {
+    run.fail(input.error.code, input.error.message);
+    run.count(`${channel}:failed`, 1);
+    return FAILED;
+  }
+  if (input.kind === 'timer') {
+    run.fail('JCT_SEND_TIMEOUT', `the ${channel} message was not sent within the element's timeout`);
+    return FAILED;
+  }
   return undefined;
 }

@@ -9,6 +9,7 @@ import { GroupCommit } from '../../../engine/store/journal.js';
 import { messagingModule } from '../../../engine/messaging/index.js';
 import type { InboundMessage } from '../../../engine/messaging/message.js';
 import type { Effect } from '../../../engine/vocabulary.js';
+import { EffectFailure } from '../../../engine/errors.js';
 import type { Module } from '../../../engine/module.js';
 import { sentMessage } from '../../../engine/messaging/references.js';
 import twilio from '../../../channels/twilio/index.js';
@@ -305,4 +306,17 @@ t.test('STOP: the person is added to the do-not-contact list and still gets the 
   await w.receive(sms('+385912222222', 'JOIN'));
   await w.engine.idle();
   t.equal(w.sent.length, 1, 'a later send to them is not made');
+});
+
+t.test('a send the provider refuses takes failed and is counted: the element\'s failure with its code, and <channel>:failed', async (t) => {
+  const refusing: Module = { name: 'refusing-sms', effects: [{ kind: 'message.send', perform: () => { throw new EffectFailure('JCT_PROVIDER_REFUSED', 'the number is not reachable', false); } }] };
+  const w = world({ modules: [messagingModule, refusing] });
+  launch(w, flow('notice', [
+    { id: 'hello', type: 'sendSms', config: { from: NUMBER, text: 'hi' }, branches: { next: 'end', failed: 'end', notSent: 'end' } },
+    { id: 'end', type: 'exit', config: {} },
+  ]));
+  await w.engine.submit('ana', { kind: 'flow.enter', flowId: 'notice', person: { id: 'ana', phones: ['+385911111111'] } });
+  await w.engine.idle();
+  t.match(w.engine.metrics('notice').elements.find((e) => e.id === 'hello'), { failures: 1, counters: { 'sms:failed': 1 } });
+  t.match(w.steps.at(-1)!.result.failures, [{ code: 'JCT_PROVIDER_REFUSED' }]);
 });

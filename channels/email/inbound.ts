@@ -40,7 +40,13 @@ export function isAutomatic(autoSubmitted: unknown): boolean {
   return value !== '' && !/^no\b/.test(value);
 }
 
-/** The inbound messages of a mail: one per recipient, addresses lower-cased. */
+/**
+ * The longest text of a mail a flow reads (UTF-16 units): what a mail says anew is at its top,
+ * and a flow variable holding megabytes would be journaled with every step of its participant.
+ */
+const MAX_TEXT = 64 * 1024;
+
+/** The inbound messages of a mail: one per recipient, addresses lower-cased; its text cut at MAX_TEXT. */
 export function messagesOf(mail: Mail): InboundMessage[] {
   const recipients = [...new Set(mail.recipients.map((r) => r.toLowerCase()))];
   return recipients.map((to) => ({
@@ -48,7 +54,7 @@ export function messagesOf(mail: Mail): InboundMessage[] {
     provider: 'email',
     from: mail.from.toLowerCase(),
     to,
-    text: newPart(mail.text),
+    text: newPart(mail.text.slice(0, MAX_TEXT)),
     media: [],
     ...(mail.subject !== undefined ? { subject: mail.subject } : {}),
     providerMessageId: mail.messageId,

@@ -14,6 +14,7 @@ import { simpleParser } from 'mailparser';
 import emailModule from '../../channels/email/index.js';
 import { mailgun, RecentTokens } from '../../channels/email/mailgun.js';
 import { messageIdOf } from '../../channels/email/send.js';
+import { messagesOf } from '../../channels/email/inbound.js';
 import type { SmtpListening } from '../../channels/email/smtp.js';
 import { messagingModule } from '../../engine/messaging/index.js';
 import { Registry, type Settings } from '../../engine/module.js';
@@ -103,6 +104,13 @@ function hasOpenssl(): boolean {
 function client(port: number, auth?: { user: string; pass: string }) {
   return createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, ...(auth ? { auth } : {}) });
 }
+
+t.test('a flow reads at most the first 65,536 characters of a mail: a 10 MB text is not carried into its variables', async (t) => {
+  const mail = { from: 'ana@example.com', recipients: ['club@example.com'], subject: undefined, text: `Yes\n${'x'.repeat(10_000_000)}`, messageId: '<m1@example.com>', receivedAt: 0, automatic: false };
+  const [message] = messagesOf(mail);
+  t.equal(message!.text.length, 65_536);
+  t.ok(message!.text.startsWith('Yes\n'));
+});
 
 t.test('inbound SMTP', async (t) => {
   t.test('a STARTTLS file that is missing or not PEM stops the listener, named', async (t) => {

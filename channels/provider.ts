@@ -12,7 +12,7 @@ import type { Channel } from '../engine/person.js';
 import { senderProfile, type DeliveryReport, type InboundMessage, type OutboundMessage, type SendResult } from '../engine/messaging/message.js';
 import type { Effect } from '../engine/vocabulary.js';
 import { ProviderHttp } from './http.js';
-import { EffectFailure } from '../engine/errors.js';
+import { EffectFailure, type JunctionError } from '../engine/errors.js';
 import { sentMessage, sentRef, type SentMessage } from '../engine/messaging/references.js';
 import { trackLinks } from '../engine/messaging/links.js';
 
@@ -68,6 +68,12 @@ export interface WebhookRequest extends Omit<RouteRequest, 'origin'> {
 export interface WebhookContent {
   readonly messages: readonly InboundMessage[];
   readonly reports: readonly DeliveryReport[];
+  /**
+   * Items of a batch that are malformed (JCT_PAYLOAD_INVALID): passed over and counted, while the
+   * rest is applied and the webhook answered as taken. A 400 would have the provider send the
+   * whole batch again for days, its good items never applied.
+   */
+  readonly malformed?: readonly JunctionError[];
 }
 
 export interface Provider<S extends CommonSettings = CommonSettings> {
@@ -171,7 +177,8 @@ async function receive<S extends CommonSettings>(provider: Provider<S>, req: Rou
   const now = ctx.now();
   const request: WebhookRequest = { ...req, publicUrl: publicUrlOf(req, settings) };
   provider.verify(request, settings, now);
-  const { messages, reports } = provider.read(request, settings, now);
+  const { messages, reports, malformed = [] } = provider.read(request, settings, now);
+  for (const err of malformed) ctx.refused('message.inbound', err.code);
   await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx, sending))]);
   return provider.accepted ?? OK;
 }

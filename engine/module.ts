@@ -204,6 +204,8 @@ export interface RouteContext {
   reference(key: string): Reference | undefined;
   /** The engine's clock. */
   now(): number;
+  /** Counts an input passed over as malformed (an item of a provider's batch the rest of which is applied) in the metric of refused inputs. */
+  refused(kind: string, code: string): void;
 }
 
 /** What an API key may be allowed: `admin` is everything; each other scope, one part of the API. */

@@ -5,7 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { DeliveryReport, DeliveryStatus, InboundMessage } from '../../engine/messaging/message.js';
 import type { WebhookContent } from '../provider.js';
-import { payload } from '../payload.js';
+import { BatchItems, payload } from '../payload.js';
 import { payloadInvalid } from '../errors.js';
 import { withPlus } from '../addresses.js';
 import { statusReport } from '../statuses.js';
@@ -62,8 +62,8 @@ const Body = Type.Object({
           field: Text(128),
           value: Type.Object({
             metadata: Type.Optional(Type.Object({ display_phone_number: Text(64), phone_number_id: Text(64) })),
-            messages: Type.Optional(Type.Array(Message, { maxItems: 1000 })),
-            statuses: Type.Optional(Type.Array(Status, { maxItems: 1000 })),
+            messages: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 1000 })), // each read alone (readMessage)
+            statuses: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 1000 })), // each read alone (readStatus)
           }),
         }),
         { maxItems: 1000 },
@@ -73,6 +73,8 @@ const Body = Type.Object({
   ),
 });
 const readBody = payload(Body, 'Meta WhatsApp notification');
+const readMessage = payload(Message, 'Meta WhatsApp message');
+const readStatus = payload(Status, 'Meta WhatsApp status');
 
 type Value = Static<typeof Body>['entry'][number]['changes'][number]['value'];
 type Message = Static<typeof Message>;
@@ -81,27 +83,24 @@ type Content = Pick<InboundMessage, 'text' | 'media' | 'button'>;
 /** The messages and reports of a verified notification; `phoneNumberIds` names our numbers. */
 export function readNotification(body: unknown, phoneNumberIds: Readonly<Record<string, string>>): WebhookContent {
   if (ofAnotherProduct(body)) return { messages: [], reports: [] };
-  const messages: InboundMessage[] = [];
-  const reports: DeliveryReport[] = [];
-  for (const entry of readBody(body).entry) {
-    for (const change of entry.changes) {
-      if (change.field !== 'messages') continue;
-      messages.push(...messagesOf(change.value, phoneNumberIds));
-      reports.push(...(change.value.statuses ?? []).map(reportOf));
-    }
-  }
-  return { messages, reports };
+  const read = new BatchItems();
+  readBody(body).entry.forEach((entry, e) =>
+    entry.changes.forEach((change, c) => {
+      if (change.field !== 'messages') return;
+      const at = `$.entry.${e}.changes.${c}.value`;
+      (change.value.messages ?? []).forEach((item, i) => read.one(() => messageOf(readMessage(item, `${at}.messages.${i}`), change.value, phoneNumberIds), read.messages));
+      (change.value.statuses ?? []).forEach((item, i) => read.one(() => reportOf(readStatus(item, `${at}.statuses.${i}`)), read.reports));
+    }),
+  );
+  return read;
 }
 
-function messagesOf(value: Value, phoneNumberIds: Readonly<Record<string, string>>): InboundMessage[] {
-  if (!value.messages?.length) return [];
-  if (!value.metadata) throw payloadInvalid('a Meta WhatsApp change carries messages but no "metadata" naming our number');
-  const to = ourNumber(value.metadata, phoneNumberIds);
-  return value.messages.flatMap((m) => {
-    const content = contentOf(m);
-    if (!content) return [];
-    return [{ channel: 'whatsapp', provider: PROVIDER, from: withPlus(m.from), to, ...content, providerMessageId: m.id, receivedAt: Number(m.timestamp) * 1000 }];
-  });
+/** An inbound message, or undefined for a type we do not carry. */
+function messageOf(m: Message, value: Value, phoneNumberIds: Readonly<Record<string, string>>): InboundMessage | undefined {
+  if (!value.metadata) throw payloadInvalid(`the Meta WhatsApp message ${m.id} comes without the change's "metadata" naming our number`);
+  const content = contentOf(m);
+  if (!content) return undefined;
+  return { channel: 'whatsapp', provider: PROVIDER, from: withPlus(m.from), to: ourNumber(value.metadata, phoneNumberIds), ...content, providerMessageId: m.id, receivedAt: Number(m.timestamp) * 1000 };
 }
 
 /**

@@ -320,6 +320,7 @@ export class Engine {
       owner: (contact) => this.people.findByContact(contact)?.id,
       reference: (key) => this.reference(key),
       now: () => this.clock.now(),
+      refused: (kind, code) => this.countRefused(kind, code),
     };
   }
 

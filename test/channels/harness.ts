@@ -38,6 +38,8 @@ export interface IncomingCase {
   readonly reports?: ReadonlyArray<Partial<DeliveryReport>>;
   /** Matched against the answer body (text). */
   readonly answer?: string | RegExp;
+  /** Items passed over as malformed, counted in the refused inputs; default none. */
+  readonly malformed?: number;
 }
 
 /** Runs incoming cases through the gateway with the provider's module and settings. */
@@ -60,6 +62,7 @@ export async function runIncoming(t: Tap, module: Module, cases: readonly Incomi
       t.equal(inputsOf(submitted, 'message.inbound').length, (c.messages ?? []).length, 'message count');
       t.match(inputsOf(submitted, 'message.status'), c.reports ?? [], 'reports');
       t.equal(inputsOf(submitted, 'message.status').length, (c.reports ?? []).length, 'report count');
+      t.equal(engine.refusedInputs.get('message.inbound JCT_PAYLOAD_INVALID') ?? 0, c.malformed ?? 0, 'malformed items passed over and counted');
       for (const secret of secretsOf(module, caseSettings)) t.notMatch(res.body, secret, 'no secret in the answer');
       await engine.close();
     });

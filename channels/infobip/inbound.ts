@@ -5,7 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { DeliveryReport, DeliveryStatus, InboundMessage } from '../../engine/messaging/message.js';
 import type { WebhookContent } from '../provider.js';
-import { payload } from '../payload.js';
+import { BatchItems, payload } from '../payload.js';
 import { payloadInvalid } from '../errors.js';
 import { withPlus } from '../addresses.js';
 import { statusOf } from '../statuses.js';
@@ -58,28 +58,28 @@ const readSeen = payload(Seen, 'Infobip seen report');
 
 type WhatsAppMessage = Static<typeof WhatsAppMessage>;
 
-/** The messages and reports of a verified webhook. */
+/** The messages and reports of a verified webhook; a malformed item is passed over (BatchItems). */
 export function readResults(body: unknown, now: number): WebhookContent {
-  const messages: InboundMessage[] = [];
-  const reports: DeliveryReport[] = [];
+  const read = new BatchItems();
   for (const [i, item] of readBody(body).results.entries()) {
     const at = `$.results.${i}`;
-    if (item['status'] !== undefined) reports.push(reportOf(readReport(item, at), now));
-    else if (item['message'] !== undefined) messages.push(...whatsAppOf(readWhatsApp(item, at), now));
-    else if (item['text'] !== undefined) messages.push(smsOf(readSms(item, at), now));
-    else reports.push(seenOf(readSeen(item, at), now));
+    if (item['status'] !== undefined) read.one(() => reportOf(readReport(item, at), now), read.reports);
+    else if (item['message'] !== undefined) read.one(() => whatsAppOf(readWhatsApp(item, at), now), read.messages);
+    else if (item['text'] !== undefined) read.one(() => smsOf(readSms(item, at), now), read.messages);
+    else read.one(() => seenOf(readSeen(item, at), now), read.reports);
   }
-  return { messages, reports };
+  return read;
 }
 
 function smsOf(r: Static<typeof Sms>, now: number): InboundMessage {
   return { channel: 'sms', provider: PROVIDER, from: withPlus(r.from), to: withPlus(r.to), text: r.text, media: [], providerMessageId: r.messageId, receivedAt: dateTime(r.receivedAt, now) };
 }
 
-function whatsAppOf(r: WhatsAppMessage, now: number): InboundMessage[] {
+/** A WhatsApp message, or undefined for a type we do not carry. */
+function whatsAppOf(r: WhatsAppMessage, now: number): InboundMessage | undefined {
   const content = contentOf(r);
-  if (!content) return [];
-  return [{ channel: 'whatsapp', provider: PROVIDER, from: withPlus(r.from), to: withPlus(r.to), ...content, providerMessageId: r.messageId, receivedAt: dateTime(r.receivedAt, now) }];
+  if (!content) return undefined;
+  return { channel: 'whatsapp', provider: PROVIDER, from: withPlus(r.from), to: withPlus(r.to), ...content, providerMessageId: r.messageId, receivedAt: dateTime(r.receivedAt, now) };
 }
 
 /** What a WhatsApp message says; undefined for the types we do not carry (location, contact, reaction, order …). */

@@ -60,7 +60,7 @@ function journeyView(engine: Engine, s: ParticipantState) {
     version: s.version,
     element: flow?.nodes[s.node]?.id ?? null,
     enteredAt: new Date(s.enteredAt).toISOString(),
-    waiting: waiting ? { on: s.waitOn === '' ? null : s.waitOn.split('\n'), until: s.waitUntil > 0 ? new Date(s.waitUntil).toISOString() : null } : null,
+    waiting: waiting ? { on: s.waitOn === '' ? [] : s.waitOn.split('\n'), until: s.waitUntil > 0 ? new Date(s.waitUntil).toISOString() : null } : null,
   };
 }
 

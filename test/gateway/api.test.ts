@@ -155,7 +155,7 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   w.engine.launch('wait');
   await w.engine.enter('wait', id);
   const journeys = (await call('GET', `/people/${id}/journeys`)).json.journeys;
-  t.match(journeys, [{ flowId: 'wait', version: 1, element: 'p', waiting: { until: String } }]);
+  t.match(journeys, [{ flowId: 'wait', version: 1, element: 'p', waiting: { on: [], until: String } }], 'a wait for time alone waits on nothing else, as the feed says');
   t.ok((await call('GET', '/attributes')).json.attributes.some((a: any) => a.name === 'birthDate' && a.type === 'date'));
   const events = (await call('GET', '/event-definitions')).json.events;
   t.same(events.find((e: any) => e.name === 'person.changed'), { group: 'people', name: 'person.changed', description: 'An attribute or contact of the profile changed (one event per attribute)', properties: [{ name: 'attribute', type: 'text' }] }, 'an event as defined, nothing of its index');

@@ -12,7 +12,7 @@ const Config = Type.Object(
     branches: Type.Array(
       Type.Object(
         {
-          percent: Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'share of people; all branches add up to 100' }),
+          percent: Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'share of people, in hundredths of a percent at the finest (e.g. 33.33); all branches add up to 100' }),
           label: Type.Optional(Type.String({ maxLength: 100, description: 'a name for people reading the flow' })),
         },
         { additionalProperties: false },
@@ -41,6 +41,11 @@ export default defineElement<Config, Prepared>({
   compile: (config, ctx) => {
     const total = config.branches.reduce((sum, b) => sum + b.percent, 0);
     if (Math.abs(total - 100) > 1e-9) ctx.problem('JCT_SPLIT_TOTAL', `branch percentages add up to ${total}, not 100`, '.branches');
+    config.branches.forEach((b, i) => {
+      if (Math.abs(b.percent * 100 - Math.round(b.percent * 100)) > 1e-6) {
+        ctx.problem('JCT_SPLIT_PRECISION', `${b.percent} % is finer than the split divides people (hundredths of a percent, e.g. 0.01 or 33.33)`, `.branches[${i}].percent`);
+      }
+    });
     let bound = 0;
     return { bounds: config.branches.map((b) => (bound += Math.round(b.percent * 100))), element: ctx.node.id };
   },

@@ -69,7 +69,8 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
  * values and event filters fill in (they were kept as written before), re-entry off with no
  * delay or limits beside it, an Outbound call through a provider the configuration lets place
  * calls (a configuration that lost its settings must not stop the flows launched before), a
- * Send email's from and reply-to as one address each, no body on a Call webhook's GET or DELETE. A
+ * Send email's from and reply-to as one address each, no body on a Call webhook's GET or DELETE,
+ * split shares in hundredths of a percent (a finer one was rounded, a tiny one to nobody). A
  * launched version that breaks one keeps running after an upgrade or a change of configuration
  * (recovery says so once); a new version must follow them.
  */
@@ -83,6 +84,7 @@ export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_CALL_PROVIDER_UNCONFIGURED',
   'JCT_EMAIL_ADDRESS_INVALID',
   'JCT_WEBHOOK_BODY_NOT_SENT',
+  'JCT_SPLIT_PRECISION',
 ]);
 
 /** Validates and compiles; never throws for a bad document. */

@@ -34,13 +34,16 @@ export function depthProblem(value: unknown, base: string, code: string): Proble
 
 /**
  * `{ kind: 'forPeriod', until: '25:00' }` is explained by the forPeriod member: its `until`.
- * A union with a description (a list of allowed words) is explained by the description.
+ * A union of words is explained by its words, and one with a description by the description,
+ * unless the value is an object or a list: then by the member it comes closest to, so a
+ * mistake deep inside (a condition in a group) is named where it is.
  */
 function explain(errors: Iterable<ValueError>, limit = Infinity): ValueError[] {
   const out: ValueError[] = [];
   for (const e of errors) {
     if (out.length >= limit) break;
-    const described = e.type === ValueErrorType.Union && (e.schema.description || literals(e.schema) !== undefined);
+    const structured = typeof e.value === 'object' && e.value !== null;
+    const described = e.type === ValueErrorType.Union && ((e.schema.description && !structured) || literals(e.schema) !== undefined);
     const variants = described ? [] : e.errors.map((it) => explain(it)).filter((list) => list.length > 0);
     if (variants.length === 0) out.push(e);
     else out.push(...variants.reduce((best, list) => (list.length < best.length ? list : best)));

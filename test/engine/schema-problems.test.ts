@@ -20,3 +20,14 @@ t.test("a text that misses its pattern is explained by the field's description, 
   t.same(schemaProblems(Type.Object({ base: described }), { base: 'ftp://x' }, '$', 'X')[0]?.message, 'Expected a scheme and host, e.g. https://junction.example.com');
   t.match(schemaProblems(Type.Object({ base: Type.String({ pattern: '^a+$' }) }), { base: 'b' }, '$', 'X')[0]?.message, /\^a\+\$/);
 });
+
+t.test('an object that fits no member of a described union is explained where it goes wrong, by the member it comes closest to', async (t) => {
+  const Leaf = Type.Object({ attribute: Type.String(), operator: Type.String() }, { additionalProperties: false });
+  const Group = Type.Object({ all: Type.Array(Leaf) }, { additionalProperties: false });
+  const Conditions = Type.Union([Group, Leaf], { description: 'conditions combined with all' });
+  t.same(schemaProblems(Type.Object({ c: Conditions }), { c: { all: [{ attribute: 'city', operator: 'is' }, { segment: 'x', operator: 'is' }] } }, '$', 'X'), [
+    { code: 'X', message: '"attribute" is required here', path: '$.c.all[1].attribute' },
+    { code: 'X', message: 'unknown field "segment"; the fields here are attribute, operator', path: '$.c.all[1].segment' },
+  ]);
+  t.same(schemaProblems(Type.Object({ c: Conditions }), { c: 'city is Zagreb' }, '$', 'X')[0]?.message, 'Expected conditions combined with all', 'a text is still told what is expected');
+});

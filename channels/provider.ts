@@ -10,7 +10,7 @@ import { Type, type Static, type TObject, type TProperties } from '@sinclair/typ
 import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import type { Channel } from '../engine/person.js';
 import { senderProfile, type DeliveryReport, type InboundMessage, type OutboundMessage, type SendResult } from '../engine/messaging/message.js';
-import type { Effect } from '../engine/vocabulary.js';
+import { externalKey, type Effect } from '../engine/vocabulary.js';
 import { ProviderHttp } from './http.js';
 import { EffectFailure, type JunctionError } from '../engine/errors.js';
 import { sentMessage, sentRef, type SentMessage } from '../engine/messaging/references.js';
@@ -239,8 +239,8 @@ function closeness<S extends CommonSettings>(provider: Provider<S>, effect: Effe
 }
 
 function outboundOf(effect: Effect): OutboundMessage {
-  const { kind: _kind, key, personId: _personId, origin: _origin, ...message } = effect;
-  return { ...(message as unknown as Omit<OutboundMessage, 'idempotencyKey'>), idempotencyKey: key };
+  const { kind: _kind, key: _key, personId: _personId, origin: _origin, ...message } = effect;
+  return { ...(message as unknown as Omit<OutboundMessage, 'idempotencyKey'>), idempotencyKey: externalKey(effect) };
 }
 
 /** A setting a provider cannot work without; unset, its sends fail for good with a clear code. */

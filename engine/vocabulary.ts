@@ -172,6 +172,15 @@ export interface Effect extends EffectRequest {
   readonly deadline?: number;
 }
 
+/**
+ * The key an effect is known by outside Junction (a provider's or a receiver's idempotency key,
+ * an email's Message-ID): its key and, when it has one, its deadline. The same on every retry,
+ * while a new store, whose keys start over, never repeats one a receiver already has.
+ */
+export function externalKey(effect: Pick<Effect, 'key' | 'deadline'>): string {
+  return effect.deadline === undefined ? effect.key : `${effect.key}.${effect.deadline.toString(36)}`;
+}
+
 // ── people ───────────────────────────────────────────────────────────────────
 
 /** What a caller gives to create or merge a profile. Contacts are normalized on the way in. */

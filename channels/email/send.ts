@@ -37,13 +37,13 @@ export async function sendMail(message: OutboundMessage, settings: EmailSettings
 
 /**
  * The same outbox entry always gets the same Message-ID, so receivers can spot a retried send;
- * its deadline beside the key keeps another store's entry of the same key (keys start over in
- * a new store) from reusing it: receivers such as Gmail drop a mail whose Message-ID they have.
+ * its idempotency key carries the entry's deadline (externalKey), which keeps another store's
+ * entry of the same key (keys start over in a new store) from reusing it: receivers such as
+ * Gmail drop a mail whose Message-ID they have.
  */
-export function messageIdOf(message: Pick<OutboundMessage, 'from' | 'idempotencyKey' | 'deadline'>): string {
+export function messageIdOf(message: Pick<OutboundMessage, 'from' | 'idempotencyKey'>): string {
   const domain = message.from.slice(message.from.lastIndexOf('@') + 1) || 'localhost';
-  const moment = message.deadline === undefined ? '' : `.${message.deadline.toString(36)}`;
-  return `<${Buffer.from(message.idempotencyKey).toString('base64url')}${moment}@${domain}>`;
+  return `<${Buffer.from(message.idempotencyKey).toString('base64url')}@${domain}>`;
 }
 
 function transportOf(s: EmailSettings): Transporter {

@@ -1,5 +1,5 @@
 // Performs `http.request` outbox entries (Call webhook): one HTTP request with the entry's
-// idempotency key in the `Idempotency-Key` header, so a receiver can drop the duplicate a
+// idempotency key (externalKey: its outbox key and deadline) in the `Idempotency-Key` header, so a receiver can drop the duplicate a
 // crash between sending and recording may cause. With a signing secret configured, the body
 // is signed: `X-Junction-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 // (an entry without a body, a GET or DELETE, is sent without one and signed over "<t>.").
@@ -14,6 +14,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { EffectHandler } from '../module.js';
 import { EffectFailure } from '../errors.js';
 import { jsonTooDeep } from '../json-text.js';
+import { externalKey } from '../vocabulary.js';
 
 /** The core module's settings for outgoing requests (configuration `modules.core`). */
 export const HttpRequestSettings = Type.Object(
@@ -32,7 +33,7 @@ export const httpRequest: EffectHandler = {
   async perform(effect, ctx) {
     const settings = ctx.settings as HttpRequestSettings;
     const body = effect['body'] as string | undefined;
-    const headers = headersOf(body, effect.key, settings, ctx.now());
+    const headers = headersOf(body, externalKey(effect), settings, ctx.now());
     const response = await send(effect['url'] as string, { method: effect['method'] as string, headers, body }, settings.httpTimeoutMs);
     const paths = effect['answerPaths'] as readonly string[] | undefined;
     if (response.ok && paths !== undefined) return { status: response.status, values: valuesAt(await answerJson(response), paths) };

@@ -51,15 +51,15 @@ t.test('incoming', (t) => runIncoming(t, genericModule, incoming, settings));
 
 const outgoing: OutgoingCase[] = [
   {
-    label: 'a message is posted signed, with its idempotency key (and not its outbox deadline), and the carrier id comes back',
+    label: 'a message is posted signed, with its idempotency key (its outbox key and deadline: unique to this store; the deadline not as a field), and the carrier id comes back',
     message: { channel: 'sms', from: '+385800100', to: '+385911234567', text: 'Welcome!', deadline: 1_796_450_000_000 },
     responses: [{ status: 201, body: { id: 'carrier-77' } }],
     result: { providerMessageId: 'carrier-77' },
     requests: [
       (r) => {
         t.equal(r.url, '/send');
-        t.equal(r.headers['idempotency-key'], 'p1.1:2:0');
-        t.same(JSON.parse(r.body), { id: 'p1.1:2:0', channel: 'sms', from: '+385800100', to: '+385911234567', text: 'Welcome!' });
+        t.equal(r.headers['idempotency-key'], `p1.1:2:0.${(1_796_450_000_000).toString(36)}`);
+        t.same(JSON.parse(r.body), { id: `p1.1:2:0.${(1_796_450_000_000).toString(36)}`, channel: 'sms', from: '+385800100', to: '+385911234567', text: 'Welcome!' });
         const [, ts, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(r.headers['x-junction-signature']))!;
         t.equal(v1, createHmac('sha256', SECRET).update(`${ts}.${r.body}`).digest('hex'));
       },

@@ -53,6 +53,8 @@ t.test('the request carries the idempotency key and, with a secret, a signature 
   t.equal(Number(t1), NOW / 1000);
   t.equal(v1, createHmac('sha256', 'a-secret-of-24-characters').update(`${t1}.{"hello":"world"}`).digest('hex'), 'a receiver recomputes it');
   t.equal(signature('a-secret-of-24-characters', '{"hello":"world"}', NOW), request!.headers['x-junction-signature']);
+  await httpRequest.perform({ ...effect(url), deadline: NOW + 30_000 }, ctx({}));
+  t.equal(seen[1]!.headers['idempotency-key'], `p1:3.${(NOW + 30_000).toString(36)}`, "with the entry's deadline beside its key: another store's entry of the same key (keys start over) is another request to the receiver");
   await httpRequest.perform(effect(url), ctx({}));
   t.notOk(seen[1]!.headers['x-junction-signature'], 'unsigned without a secret');
 });

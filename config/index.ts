@@ -34,7 +34,7 @@ export const ConfigSchema = Type.Object(
       default: 'UTC',
       minLength: 1,
       description:
-        "The workspace's IANA time zone, e.g. Europe/Zagreb: flows that name none in their settings, and the segment rules of the people file and the API, read dates and times in it (is today, days ago, schedules)",
+        "The workspace's IANA time zone, e.g. Europe/Zagreb: flows that name none in their settings, and the segment rules of the people file and the API, read dates and times in it (is today, days ago, schedules); the monthly engaged persons report counts its months",
     }),
     eventRetentionDays: Type.Number({
       minimum: 1,

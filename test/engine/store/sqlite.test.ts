@@ -128,7 +128,7 @@ t.test('a full disk fails the batch in words naming the data directory; GroupCom
   const dir = tempDir(t);
   const backend = open(t, dir);
   const changes: unknown[] = [];
-  const journal = new GroupCommit(backend, { flushMs: 0, firstRetryMs: 1, longestRetryMs: 5, waitMs: 20, onStoreChange: (err) => changes.push(err) });
+  const journal = new GroupCommit(backend, { flushMs: 0, firstRetryMs: 1, longestRetryMs: 5, waitMs: 500, onStoreChange: (err) => changes.push(err) });
   journal.put('person', 'p1', { name: 'Ann' });
   await journal.durable();
   // The file may not grow past the pages it has: SQLite answers SQLITE_FULL, as on a full disk.

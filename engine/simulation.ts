@@ -132,7 +132,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   refuseBeforeStart(start, input.until, events);
   const clock = new VirtualClock(start);
   const people = new MemoryPeopleStore(clock);
-  const workspaceZone = flowTimeZone({}, input.timeZone);
+  const workspaceZone = canonicalTimeZone(input.timeZone ?? 'UTC') ?? 'UTC';
   loadPeople(input.people ?? {}, people, workspaceZone); // segment rules as `junction start` reads them
   const reports = new Map<string, ParticipantReport>();
   const lastSent = new Map<string, string>();

@@ -95,10 +95,10 @@ export function compileSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>,
  * sent) when the person has no address, blocks it, or an email's `to` is not one address.
  */
 export function emitSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>, p: PreparedSend & { own: P }, run: RunContext): boolean {
-  const given = recipient(s.channel, p, run);
-  if (given === undefined) return notSent(run, 'JCT_SEND_NO_ADDRESS', `the person has no ${s.channel} address`);
-  const to = s.channel === 'email' ? normalizeEmail(given) : given;
-  if (to === undefined) return notSent(run, 'JCT_SEND_ADDRESS_INVALID', 'the recipient ("to") is not one email address: a list or a name would reach others');
+  const given = p.to?.render({ vars: run.vars, person: run.person, now: run.now }).trim();
+  const to = given ? named(s.channel, given) : (conversationAddress(s.channel, run) ?? addressesOf(run.person, s.channel)[0]);
+  if (to === undefined && given) return notSent(run, 'JCT_SEND_ADDRESS_INVALID', 'the recipient ("to") is not one email address: a list or a name would reach others');
+  if (to === undefined) return notSent(run, 'JCT_SEND_NO_ADDRESS', `the person has no ${s.channel} address`);
   if (run.isBlocked(s.channel, to, p.from)) return notSent(run, 'JCT_SEND_BLOCKED', `the person's ${s.channel} address is on the do-not-contact list for ${p.from}`);
   const deadline = run.now + p.timeoutMs;
   run.emit({ kind: 'message.send', channel: s.channel, from: p.from, to, ...s.content(p.own, run), ...(p.trackLinks ? { trackLinks: true } : {}), deadline });
@@ -111,19 +111,16 @@ export function countSent(channel: Channel, run: RunContext, result: unknown): v
   run.count(`${channel}:sent`, typeof parts === 'number' ? parts : 1);
 }
 
-function recipient(channel: Channel, p: PreparedSend, run: RunContext): string | undefined {
-  const given = p.to?.render({ vars: run.vars, person: run.person, now: run.now }).trim();
-  return given ? normalizedOn(channel, given) : (conversationAddress(channel, run) ?? addressesOf(run.person, channel)[0]);
-}
-
 /**
  * A recipient a placeholder gave, as people's addresses are kept (a phone in E.164, an email in
- * lower case: what providers expect, and what replies and reports are matched with); one that is
- * no address of the channel's kind as it is, for the provider to refuse in its own words.
+ * lower case: what providers expect, and what replies and reports are matched with). On email,
+ * undefined unless it is one address (a list or a name would reach others); on the other
+ * channels, one that is no phone number as it is, for the provider to refuse in its own words.
  */
-function normalizedOn(channel: Channel, given: string): string {
+function named(channel: Channel, given: string): string | undefined {
+  if (channel === 'email') return normalizeEmail(given);
   const contact = normalizeContact(given);
-  return contact !== undefined && (contact.kind === 'email') === (channel === 'email') ? contact.value : given;
+  return contact?.kind === 'phone' ? contact.value : given;
 }
 
 /**

@@ -1,10 +1,11 @@
 // Engaged persons per month: a person who enters any flow in a calendar month (in the workspace's
-// time zone) counts once
-// that month, with when and through which flow they first entered. Kept 13 months, journaled
-// (table `engaged`, key `<YYYY-MM>\0<person>`), and read by the monthly engaged persons report.
+// time zone) counts once that month, with when and through which flow they first entered. Kept
+// 13 months, journaled (table `engaged`, key `<YYYY-MM>\0<person>`), and read by the monthly
+// engaged persons report.
 // Costs one map lookup per entry. Each month holds one number per engaged person: the first
 // entry's offset into the month (ms) and the flow's number packed together, so a person costs a
 // map entry and a heap number instead of a tuple (see docs/performance.md, `memory`).
+import { wallTime, wallToTime } from '../calendar.js';
 
 /** [epoch ms of the first entry that month, flow id]. */
 export type Engaged = readonly [at: number, flowId: string];
@@ -19,8 +20,6 @@ export interface EngagedReport {
   /** Every engaged person, by first entry time. */
   readonly people: ReadonlyArray<{ personId: string; engagedAt: number; flowId: string }>;
 }
-
-import { wallTime, wallToTime } from '../calendar.js';
 
 /** "YYYY-MM" of a month, by year and month (1–12; 0 and 13 roll over). */
 function monthName(year: number, month: number): string {
@@ -40,15 +39,14 @@ interface Month {
 
 export class Engagement {
   private readonly months = new Map<string, Month>();
-
-  /** `timeZone`: where months begin and end (the workspace's; canonical). */
-  constructor(private readonly timeZone = 'UTC') {}
-
   /** Flow ids by number, and their numbers (ids are few and kept). */
   private readonly flowIds: string[] = [];
   private readonly flowNumbers = new Map<string, number>();
   /** The month entries fall in now, and its bounds: the month's name is not rebuilt per entry. */
   private current = { month: '', from: 0, to: 0 };
+
+  /** `timeZone`: where months begin and end (the workspace's; canonical). */
+  constructor(private readonly timeZone = 'UTC') {}
 
   /**
    * Notes an entry; when it is the person's first this month, returns the journal key and row,

@@ -4,7 +4,7 @@
 // retryable (after the provider's Retry-After when it gives one); other 4xx fail for good;
 // a network error or timeout is retryable. Errors carry stable codes and the provider's words.
 import type { Agent } from 'undici';
-import { EffectFailure } from '../engine/errors.js';
+import { EffectFailure, retryAfterMs } from '../engine/errors.js';
 import { lazyRequire } from '../engine/lazy-require.js';
 
 const undici = lazyRequire<typeof import('undici')>('undici');
@@ -94,15 +94,6 @@ export class ProviderHttp {
 /** The Authorization header of HTTP Basic authentication. */
 export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-}
-
-/** Milliseconds a Retry-After header asks to wait: delta-seconds or an HTTP date. */
-export function retryAfterMs(header: string | undefined, now: number): number | undefined {
-  if (header === undefined || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function bodyOf(c: ProviderCall): { body: string | undefined; type: string | undefined } {

@@ -30,16 +30,28 @@ export function toJunctionError(err: unknown, code: string): JunctionError {
 
 /**
  * What an effect handler throws: `retryable` says whether trying again later may succeed;
- * `retryAfterMs`, when the other side said how long to wait (HTTP Retry-After).
+ * `retryAfterMs`, when the other side said how long to wait (HTTP Retry-After); `status`, the
+ * HTTP status of the answer that failed, when there was one (Call webhook branches on it).
  */
 export class EffectFailure extends JunctionError {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
 
-  constructor(code: string, message: string, retryable: boolean, retryAfterMs?: number) {
+  constructor(code: string, message: string, retryable: boolean, retryAfterMs?: number, status?: number) {
     super(code, message);
     this.name = 'EffectFailure';
     this.retryable = retryable;
     this.retryAfterMs = retryAfterMs;
+    this.status = status;
   }
+}
+
+/** Milliseconds a Retry-After header asks to wait: delta-seconds or an HTTP date. */
+export function retryAfterMs(header: string | null | undefined, now: number): number | undefined {
+  if (header === undefined || header === null || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

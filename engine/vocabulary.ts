@@ -62,6 +62,8 @@ export interface EffectError {
   readonly code: string;
   readonly message: string;
   readonly retryable: boolean;
+  /** The HTTP status of the answer that failed, when there was one. */
+  readonly status?: number;
 }
 
 /**

@@ -1,18 +1,23 @@
 // Performs `http.request` outbox entries (Call webhook): one HTTP request with the entry's
 // idempotency key (externalKey: its outbox key and deadline) in the `Idempotency-Key` header, so a receiver can drop the duplicate a
-// crash between sending and recording may cause. With a signing secret configured, the body
+// crash between sending and recording may cause. The entry's own `headers` go first (the
+// flow's, e.g. Authorization; they are never logged); a body without a Content-Type of the
+// flow's is sent as JSON. With a signing secret configured, the body
 // is signed: `X-Junction-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 // (an entry without a body, a GET or DELETE, is sent without one and signed over "<t>.").
-// 2xx is a result; 408, 429, 5xx, timeouts and network errors are retryable; other answers
-// fail for good. A redirect is not followed (fetch would resend a POST as a GET without its
+// 2xx is a result; 408, 429, 5xx, timeouts and network errors are retryable, after the
+// answer's Retry-After when it gives one; other answers fail for good. A failure that was an
+// answer carries its status (the element branches on 4xx and 5xx). A redirect is not followed
+// (fetch would resend a POST as a GET without its
 // body): it fails for good, naming where it points. When the entry lists `answerPaths` (JSON
 // paths such as $.customer.points), a 2xx answer's JSON body (up to 1 MiB) is read and the
 // result holds the value at each path: a text, number or boolean, else null (an object, a list,
-// nothing there, or a body that is not JSON or is larger).
+// nothing there, or a body that is not JSON or is larger). `answerHeaders` (lower-case names)
+// are read into the result's `headers`, each the header's value or null.
 import { createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { EffectHandler } from '../module.js';
-import { EffectFailure } from '../errors.js';
+import { EffectFailure, retryAfterMs } from '../errors.js';
 import { jsonTooDeep } from '../json-text.js';
 import { externalKey } from '../vocabulary.js';
 
@@ -33,19 +38,30 @@ export const httpRequest: EffectHandler = {
   async perform(effect, ctx) {
     const settings = ctx.settings as HttpRequestSettings;
     const body = effect['body'] as string | undefined;
-    const headers = headersOf(body, externalKey(effect), settings, ctx.now());
+    const own = (effect['headers'] as Record<string, string> | undefined) ?? {};
+    const headers = headersOf(own, body, externalKey(effect), settings, ctx.now());
     const response = await send(effect['url'] as string, { method: effect['method'] as string, headers, body }, settings.httpTimeoutMs);
-    const paths = effect['answerPaths'] as readonly string[] | undefined;
-    if (response.ok && paths !== undefined) return { status: response.status, values: valuesAt(await answerJson(response), paths) };
+    if (response.ok) return resultOf(response, effect['answerPaths'] as readonly string[] | undefined, effect['answerHeaders'] as readonly string[] | undefined);
     await response.body?.cancel();
-    if (response.ok) return { status: response.status };
     const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
-    throw new EffectFailure('JCT_HTTP_STATUS', `the webhook answered ${response.status}${redirectNote(response)}`, retryable);
+    const wait = retryable ? retryAfterMs(response.headers.get('retry-after'), ctx.now()) : undefined;
+    throw new EffectFailure('JCT_HTTP_STATUS', `the webhook answered ${response.status}${redirectNote(response)}`, retryable, wait, response.status);
   },
 };
 
-function headersOf(body: string | undefined, key: string, settings: HttpRequestSettings, now: number): Record<string, string> {
-  const headers: Record<string, string> = body === undefined ? { 'idempotency-key': key } : { 'content-type': 'application/json', 'idempotency-key': key };
+/** A 2xx answer as the element reads it: its status, and the values and headers it asked for. */
+async function resultOf(response: Response, paths: readonly string[] | undefined, names: readonly string[] | undefined): Promise<Record<string, unknown>> {
+  const headers = names === undefined ? {} : { headers: names.map((name) => response.headers.get(name)) };
+  if (paths !== undefined) return { status: response.status, values: valuesAt(await answerJson(response), paths), ...headers };
+  await response.body?.cancel();
+  return { status: response.status, ...headers };
+}
+
+/** The flow's headers, then ours: a body is JSON unless the flow named its type; ours cannot be overridden (the element refuses those names). */
+function headersOf(own: Readonly<Record<string, string>>, body: string | undefined, key: string, settings: HttpRequestSettings, now: number): Record<string, string> {
+  const headers: Record<string, string> = { ...own };
+  if (body !== undefined && !Object.keys(own).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  headers['idempotency-key'] = key;
   if (settings.httpSigningSecret !== undefined) headers['x-junction-signature'] = signature(settings.httpSigningSecret, body ?? '', now);
   return headers;
 }

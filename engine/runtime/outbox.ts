@@ -143,8 +143,9 @@ export class Outbox {
 
 function effectError(err: unknown): EffectError {
   const retryable = err instanceof EffectFailure ? err.retryable : false;
+  const status = err instanceof EffectFailure ? err.status : undefined;
   const e = toJunctionError(err, 'JCT_EFFECT_FAILED');
-  return { code: e.code, message: e.message, retryable };
+  return status === undefined ? { code: e.code, message: e.message, retryable } : { code: e.code, message: e.message, retryable, status };
 }
 
 /** An entry's channel and sender, when it has them: a message whose sender no provider lists in its "numbers" setting. */

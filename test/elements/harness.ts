@@ -62,7 +62,7 @@ export interface Step {
 }
 
 /** How an effect handler answers one attempt: a result, or a failure (retryable or not). */
-export type EffectAnswer = { result: unknown } | { error: { code: string; message?: string; retryable?: boolean } };
+export type EffectAnswer = { result: unknown } | { error: { code: string; message?: string; retryable?: boolean; status?: number } };
 
 export interface ElementCase {
   description: string;
@@ -75,7 +75,7 @@ export interface ElementCase {
   config: unknown;
   /** Other flow settings (re-entry, schedule, …). */
   settings?: Record<string, unknown>;
-  /** Entry-point cases: where the entry leads, and the elements there. */
+  /** Where the case's element or entry point leads, and the elements there. */
   branches?: Record<string, string>;
   elements?: unknown[];
   /**
@@ -145,7 +145,7 @@ export class CaseRun {
       this.performed.push(effect);
       const a = answers[Math.min(this.performed.length, answers.length) - 1];
       if (!a) throw new EffectFailure('JCT_CASE_NO_ANSWER', 'the case gives no answer for this effect', false);
-      if ('error' in a) throw new EffectFailure(a.error.code, a.error.message ?? a.error.code, a.error.retryable ?? false);
+      if ('error' in a) throw new EffectFailure(a.error.code, a.error.message ?? a.error.code, a.error.retryable ?? false, undefined, a.error.status);
       return sentAs(effect, a.result);
     };
     const handlers: EffectHandler[] = EFFECT_KINDS.map((kind) => ({ kind, perform: async (effect) => answer(effect) }));
@@ -162,7 +162,7 @@ export class CaseRun {
           id: 'case',
           name: this.c.description,
           entryPoints: [{ id: 'start', type: 'flowApi', config: {}, branches: { next: SUBJECT } }],
-          elements: [subject],
+          elements: [subject, ...(this.c.elements ?? [])],
           settings,
         };
   }

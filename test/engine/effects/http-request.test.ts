@@ -102,3 +102,32 @@ t.test('an entry without a body (a GET) is sent without one, signed over the emp
   t.notOk(seen[0]!.headers['content-type'], 'no content type for no content');
   t.equal(seen[0]!.headers['x-junction-signature'], signature('a-secret-of-24-characters', '', NOW));
 });
+
+t.test("the flow's headers are sent; its Content-Type replaces JSON's; ours are always set", async (t) => {
+  const { url, seen } = await sink(t, (res) => res.writeHead(204).end());
+  const form: Effect = { ...effect(url), body: 'a=1', headers: { Authorization: 'Basic dTpw', 'Content-Type': 'application/x-www-form-urlencoded' } };
+  await httpRequest.perform(form, ctx({}));
+  t.equal(seen[0]!.headers['authorization'], 'Basic dTpw');
+  t.equal(seen[0]!.headers['content-type'], 'application/x-www-form-urlencoded');
+  t.equal(seen[0]!.headers['idempotency-key'], 'p1:3');
+  await httpRequest.perform({ ...effect(url), headers: { 'X-Name': Buffer.from('Ana Žić', 'utf8').toString('latin1') } }, ctx({}));
+  t.equal(seen[1]!.headers['content-type'], 'application/json');
+  t.equal(Buffer.from(String(seen[1]!.headers['x-name']), 'latin1').toString('utf8'), 'Ana Žić', "a value's UTF-8 bytes arrive as they were");
+});
+
+t.test('a refusal carries its status, and a retry waits as long as Retry-After asks', async (t) => {
+  const throttled = await sink(t, (res) => res.writeHead(429, { 'retry-after': '120' }).end());
+  await t.rejects(httpRequest.perform(effect(throttled.url), ctx({})) as Promise<unknown>, { code: 'JCT_HTTP_STATUS', retryable: true, retryAfterMs: 120_000, status: 429 });
+  const at = new Date(NOW + 30_000).toUTCString();
+  const down = await sink(t, (res) => res.writeHead(503, { 'retry-after': at }).end());
+  await t.rejects(httpRequest.perform(effect(down.url), ctx({})) as Promise<unknown>, { code: 'JCT_HTTP_STATUS', retryable: true, retryAfterMs: 30_000, status: 503 } as never, 'an HTTP date');
+  const gone = await sink(t, (res) => res.writeHead(410, { 'retry-after': '5' }).end());
+  await t.rejects(httpRequest.perform(effect(gone.url), ctx({})) as Promise<unknown>, { code: 'JCT_HTTP_STATUS', retryable: false, retryAfterMs: undefined, status: 410 } as never, 'not retried: no wait');
+});
+
+t.test("answer headers are read by name, null when the answer has none", async (t) => {
+  const { url } = await sink(t, (res) => res.writeHead(200, { 'x-request-id': 'r-1', 'content-type': 'application/json' }).end('{"points":3}'));
+  const asking: Effect = { ...effect(url), answerHeaders: ['x-request-id', 'x-missing'] };
+  t.same(await httpRequest.perform(asking, ctx({})), { status: 200, headers: ['r-1', null] });
+  t.same(await httpRequest.perform({ ...asking, answerPaths: ['$.points'] }, ctx({})), { status: 200, values: [3], headers: ['r-1', null] });
+});

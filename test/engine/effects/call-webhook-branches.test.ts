@@ -1,0 +1,81 @@
+// Call webhook through a real engine and a real receiver on loopback: the flow's headers and
+// form body arrive as written, a 4xx answer takes clientError, a 5xx one (retries used up)
+// serverError, and with waitForAnswer false the participant goes on before the answer.
+import t from 'tap';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { flow, pathOf, tag, world } from '../helpers.js';
+
+interface Received {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A receiver answering each request with the status its path names (/404, /500, /200). */
+async function receiver(t: { teardown(fn: () => void): void }): Promise<{ origin: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(Number(req.url!.slice(1))).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+}
+
+function callFlow(url: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const call = {
+    id: 'call',
+    type: 'callWebhook',
+    config: { url, headers: { Authorization: 'Basic dTpw', 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'who={{who}}', timeoutSeconds: 3600, ...extra },
+    branches: { next: 'ok', clientError: 'refused', serverError: 'down' },
+  };
+  return flow('hook', [call, tag('ok', 'ok'), tag('refused', 'refused'), tag('down', 'down')], { variables: [{ name: 'who', type: 'text' }] });
+}
+
+async function run(url: string, extra: Record<string, unknown> = {}): Promise<string[]> {
+  const w = world({ settings: { core: { httpTimeoutMs: 5_000 } } });
+  w.engine.save(callFlow(url, extra));
+  w.engine.launch('hook');
+  w.people.upsert({ id: 'ana' });
+  await w.engine.enter('hook', 'ana', { vars: { who: 'Ana & co' } });
+  await w.engine.idle();
+  for (let i = 0; i < 6; i++) {
+    w.clock.advance(120_000); // retries of a 5xx, a minute apart at most
+    await w.engine.idle();
+  }
+  return pathOf(w, 'ana').filter((id) => id !== 'start' && !id.includes('.'));
+}
+
+t.test('the request carries the flow headers and a form body; a 2xx takes next', async (t) => {
+  const { origin, received } = await receiver(t);
+  t.same(await run(`${origin}/200`), ['call', 'ok']);
+  t.equal(received[0]!.headers['authorization'], 'Basic dTpw');
+  t.equal(received[0]!.headers['content-type'], 'application/x-www-form-urlencoded');
+  t.equal(received[0]!.body, 'who=Ana%20%26%20co');
+});
+
+t.test('a 4xx answer takes clientError at once', async (t) => {
+  const { origin, received } = await receiver(t);
+  t.same(await run(`${origin}/404`), ['call', 'refused']);
+  t.equal(received.length, 1, 'not retried');
+});
+
+t.test('a 5xx answer is retried, then takes serverError', async (t) => {
+  const { origin, received } = await receiver(t);
+  t.same(await run(`${origin}/503`), ['call', 'down']);
+  t.ok(received.length > 1, `retried (${received.length} requests)`);
+});
+
+t.test('with waitForAnswer false the participant goes on, whatever the answer', async (t) => {
+  const { origin, received } = await receiver(t);
+  t.same(await run(`${origin}/500`, { waitForAnswer: false }), ['call', 'ok']);
+  t.ok(received.length >= 1, 'the request was still sent');
+});

@@ -4,7 +4,8 @@
 // redirect is a `notify` whose answer replaces the NCCO, a hang-up is the end of the NCCO (it
 // has no hangup action), a record (asynchronous in NCCO) ends on its own conditions and is
 // followed by a `notify` so the flow continues. Limits are clamped (dtmf.timeOut ≤ 10,
-// maxDigits ≤ 20, record timeOut 3–7200, endOnSilence 3–10).
+// maxDigits ≤ 20, record timeOut 3–7200, endOnSilence 3–10); a text longer than a talk's 1500
+// characters is said in several talks.
 import { createHash } from 'node:crypto';
 import { queryFields } from '../../channels/form.js';
 import { withoutPlus } from '../../channels/addresses.js';
@@ -52,11 +53,11 @@ function actionsOf(i: Instruction, hookUrl: HookUrl): Action[] {
   switch (i.kind) {
     case 'say':
     case 'play':
-      return [prompt(i, false)];
+      return prompt(i, false);
     case 'pause':
       return [{ action: 'talk', text: silence(i.seconds) }];
     case 'collect':
-      return [...i.prompts.map((p) => prompt(p, i.interruptPrompt)), input(i, hookUrl)];
+      return [...i.prompts.flatMap((p) => prompt(p, i.interruptPrompt)), input(i, hookUrl)];
     case 'record':
       return record(i, hookUrl);
     case 'forward':
@@ -68,12 +69,36 @@ function actionsOf(i: Instruction, hookUrl: HookUrl): Action[] {
   }
 }
 
-/** talk or stream; `bargeIn` lets the following input stop it. Vonage picks a voice by language and `style` (a number). */
-function prompt(p: Prompt, bargeIn: boolean): Action {
-  const common = { ...maybe('loop', p.loop), ...(bargeIn ? { bargeIn: true } : {}) };
-  if (p.kind === 'play') return { action: 'stream', streamUrl: [p.url], ...common };
+/**
+ * talk or stream; `bargeIn` lets the following input stop it. Vonage picks a voice by language
+ * and `style` (a number). A text longer than a talk takes is said as several talks (played
+ * `loop` times as a whole).
+ */
+function prompt(p: Prompt, bargeIn: boolean): Action[] {
+  const common = { ...(bargeIn ? { bargeIn: true } : {}) };
+  if (p.kind === 'play') return [{ action: 'stream', streamUrl: [p.url], ...maybe('loop', p.loop), ...common }];
   const style = p.voice !== undefined && /^\d{1,3}$/.test(p.voice) ? Number(p.voice) : undefined;
-  return { action: 'talk', text: p.text, ...maybe('language', p.language), ...maybe('style', style), ...common };
+  const parts = talkTexts(p.text);
+  const talks = parts.map((text): Action => ({ action: 'talk', text, ...maybe('language', p.language), ...maybe('style', style), ...(parts.length === 1 ? maybe('loop', p.loop) : {}), ...common }));
+  return parts.length === 1 ? talks : Array.from({ length: p.loop ?? 1 }, () => talks).flat();
+}
+
+/** The longest text one talk takes (characters, SSML tags aside; §2.6). */
+const MAX_TALK = 1500;
+
+/** The text in pieces of at most MAX_TALK characters, cut after the last space that fits (else at the limit). */
+function talkTexts(text: string): string[] {
+  const chars = Array.from(text);
+  const parts: string[] = [];
+  let from = 0;
+  while (chars.length - from > MAX_TALK) {
+    const space = chars.lastIndexOf(' ', from + MAX_TALK - 1);
+    const end = space > from ? space + 1 : from + MAX_TALK;
+    parts.push(chars.slice(from, end).join(''));
+    from = end;
+  }
+  parts.push(chars.slice(from).join(''));
+  return parts;
 }
 
 /** SSML of silence: breaks of at most 10 s each. */

@@ -35,10 +35,18 @@ const HANDS_BACK: ReadonlySet<Instruction['kind']> = new Set(['collect', 'record
  * The instructions up to and including the first that hands the call back to a hook (collect,
  * record, forward, redirect) or ends it (hangup): what follows it would never run in the XML
  * dialects, and would run only on an empty answer in the others, so no dialect renders it.
+ * A say with no words (a text of placeholders that render empty) is left out, in a collect's
+ * prompts too: every platform refuses an empty one (Twilio's error 13520 ends the call).
  */
 export function reachable(instructions: readonly Instruction[]): readonly Instruction[] {
   const end = instructions.findIndex((i) => HANDS_BACK.has(i.kind));
-  return end === -1 ? instructions : instructions.slice(0, end + 1);
+  const kept = end === -1 ? instructions : instructions.slice(0, end + 1);
+  return kept.filter(audible).map((i) => (i.kind === 'collect' && !i.prompts.every(audible) ? { ...i, prompts: i.prompts.filter(audible) } : i));
+}
+
+/** Whether an instruction has something to say: a say with words, or anything else. */
+function audible(i: Instruction): boolean {
+  return i.kind !== 'say' || i.text.trim() !== '';
 }
 
 /** The inputs a collect listens for; it must listen for one at least. */

@@ -1,8 +1,9 @@
 // Collect: plays its prompts and gathers the caller's keys (DTMF) and/or words (speech), with
 // its own timing: seconds to the first key, seconds between keys, minimum and maximum digits,
-// a finish key, whether a key stops the prompts. The entry goes into a text variable and down
-// the first option it meets (exact keys, a range, an RE2 pattern, words said); without options,
-// any entry of at least the minimum digits goes down `next`. Silence re-prompts (after the
+// a finish key (the entry ends there, whatever the platform sent after it), whether a key
+// stops the prompts. The entry goes into a text variable and down the first option it meets
+// (exact keys, a range, an RE2 pattern, words said); without options, any entry of at least
+// the minimum digits goes down `next`. Silence re-prompts (after the
 // no-input prompt) up to `retries` times, then takes `noInput`; an entry no option holds
 // re-prompts the same way (after the no-match prompt), then takes `noMatch`. A caller who hangs
 // up ends the journey; so does a call whose provider stops calling back (the session expiry).
@@ -150,11 +151,20 @@ function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined
   if (expected !== undefined && input.hook !== expected) return put(p, run, expected);
   const attempt = attemptOf(input.hook, p.id);
   if (attempt === undefined) return undefined; // another element's hook (a participant waiting since before the hook was kept)
-  const result = input.event.input;
+  const result = input.event.input && withoutFinishKey(input.event.input, p.collect.finishKey);
   if (!result || result.noInput || entryOf(result) === '') return again(p, run, attempt, p.noInputPrompt, p.noInput);
   if (p.saveTo !== undefined) run.setVar(p.saveTo, entryOf(result));
   const option = chosen(p, result);
   return option ?? again(p, run, attempt, p.noMatchPrompt, p.noMatch);
+}
+
+/**
+ * The keys up to the finish key: a platform that cannot end an entry on it (Vonage on "*")
+ * sends it, and what the caller pressed after it, with the keys.
+ */
+function withoutFinishKey(result: CallResult, finishKey: CollectInstruction['finishKey']): CallResult {
+  const at = finishKey === null || result.digits === undefined ? -1 : result.digits.indexOf(finishKey);
+  return at === -1 ? result : { ...result, digits: result.digits!.slice(0, at) };
 }
 
 /** The keys, else the words. */

@@ -135,6 +135,30 @@ t.test('collect options: keys, a range, a pattern, words; minimum digits; the en
   }
 });
 
+t.test('collect: the entry ends at the finish key, which Vonage sends with the keys when it is "*"', async (t) => {
+  const menu = {
+    id: 'menu',
+    type: 'collect',
+    config: { prompts: [{ say: 'Your code, then star.' }], minDigits: 2, maxDigits: 6, finishKey: '*', retries: 0, saveTo: 'entry', options: [{ name: 'code', range: { from: 10, to: 99 } }] },
+    branches: { code: 'c', noInput: 'n', noMatch: 'm' },
+  };
+  const flow = callFlow([menu, said('c', 'code {{entry}}'), said('n', 'silence'), said('m', 'no match {{entry}}'), exit], [{ name: 'entry', type: 'text', default: '' }]);
+  const cases: Array<[string, string]> = [
+    ['42*', 'code 42'],
+    ['42*7', 'code 42'],
+    ['42', 'code 42'],
+    ['*', 'silence'],
+    ['4*2', 'no match 4'],
+  ];
+  for (const [digits, expected] of cases) {
+    const w = launched(flow);
+    const c = caller(w);
+    await c.start();
+    t.same(await c.send({ input: { noInput: false, digits } }), [{ kind: 'say', text: expected }], digits);
+    await w.engine.close();
+  }
+});
+
 t.test('record: the URL and length into variables, or notRecorded; forward: its four outcomes', async (t) => {
   const flow = callFlow(
     [

@@ -96,6 +96,21 @@ t.test('text is carried as it is (JSON), a numeric voice becomes the style', asy
   t.same(render([{ kind: 'say', text: SPECIAL, voice: '2', loop: 2 }]), [{ action: 'talk', text: SPECIAL, style: 2, loop: 2 }]);
 });
 
+t.test('a text longer than a talk takes (1500 characters) is said in several talks, cut after a space, looped as a whole', async (t) => {
+  const words = Array.from({ length: 400 }, (_, i) => `word${i % 10}😀`).join(' '); // 400 × 6 characters + spaces: 2799
+  const list = render([collect({ prompts: [{ kind: 'say', text: words, language: 'en-US', loop: 2 }] })]);
+  t.same(actions(list), ['talk', 'talk', 'talk', 'talk', 'input']);
+  const texts = list.slice(0, 2).map((a) => a['text'] as string);
+  t.ok(texts.every((x) => Array.from(x).length <= 1500), 'each talk is at most 1500 characters');
+  t.equal(texts.join(''), words, 'nothing is lost or doubled');
+  t.ok(texts[0]!.endsWith(' ') && !texts[1]!.startsWith(' '), 'cut after a space');
+  t.same(list.slice(2, 4), list.slice(0, 2), 'the loop says the whole text again');
+  t.same(list[0], { action: 'talk', text: texts[0], language: 'en-US', bargeIn: true }, 'no loop on a part');
+  const unbroken = render([{ kind: 'say', text: 'x'.repeat(3001) }]);
+  t.same(unbroken.map((a) => (a['text'] as string).length), [1500, 1500, 1], 'a text without spaces is cut at the limit');
+  t.same(render([{ kind: 'say', text: 'y'.repeat(1500), loop: 3 }]), [{ action: 'talk', text: 'y'.repeat(1500), loop: 3 }], 'a text that fits is one talk');
+});
+
 // ---- reading ----
 
 const LEG = { from: '447700900000', to: '442079460000', uuid: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', conversation_uuid: 'CON-aaaaaaaa-bbbb-cccc-dddd-0123456789ab' };

@@ -5,7 +5,8 @@
 // (exact keys, a range, an RE2 pattern, words said); without options, any entry of at least
 // the minimum digits goes down `next`. Silence re-prompts (after the
 // no-input prompt) up to `retries` times, then takes `noInput`; an entry no option holds
-// re-prompts the same way (after the no-match prompt), then takes `noMatch`. A caller who hangs
+// re-prompts the same way (after the no-match prompt), then takes `noMatch`. Each silence
+// and each entry no option holds is counted (the element's `noInput` and `noMatch` counters). A caller who hangs
 // up ends the journey; so does a call whose provider stops calling back (the session expiry).
 // The hook the call is expected on is kept (in-call.ts KEPT): a webhook on another one (late,
 // or repeated with another outcome) is answered with the same question on it, the count kept.
@@ -152,10 +153,10 @@ function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined
   const attempt = attemptOf(input.hook, p.id);
   if (attempt === undefined) return undefined; // another element's hook (a participant waiting since before the hook was kept)
   const result = input.event.input && withoutFinishKey(input.event.input, p.collect.finishKey);
-  if (!result || result.noInput || entryOf(result) === '') return again(p, run, attempt, p.noInputPrompt, p.noInput);
+  if (!result || result.noInput || entryOf(result) === '') return again(p, run, attempt, p.noInputPrompt, p.noInput, 'noInput');
   if (p.saveTo !== undefined) run.setVar(p.saveTo, entryOf(result));
   const option = chosen(p, result);
-  return option ?? again(p, run, attempt, p.noMatchPrompt, p.noMatch);
+  return option ?? again(p, run, attempt, p.noMatchPrompt, p.noMatch, 'noMatch');
 }
 
 /**
@@ -180,7 +181,8 @@ function chosen(p: Prepared, result: CallResult): number | undefined {
   return matchOption(p.options, result);
 }
 
-/** Re-prompts while attempts are left, else takes `branch`. */
-function again(p: Prepared, run: RunContext, attempt: number, before: PreparedPrompt | undefined, branch: number): Outcome {
+/** Counts the attempt's end (`noInput` or `noMatch`, in the element's counters); re-prompts while attempts are left, else takes `branch`. */
+function again(p: Prepared, run: RunContext, attempt: number, before: PreparedPrompt | undefined, branch: number, counter: 'noInput' | 'noMatch'): Outcome {
+  run.count(counter, 1);
   return attempt < p.retries ? ask(p, run, attempt + 1, before) : branch;
 }

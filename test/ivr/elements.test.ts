@@ -294,3 +294,15 @@ t.test('a caller who hangs up after a forwarded conversation: answered still run
   t.equal(w.engine.metrics('ivr').elements.find((e) => e.id === 'bye')?.failures, 0, 'which is no failure');
   await w.engine.close();
 });
+
+t.test("collect counts each silence and each entry no option holds in the element's counters", async (t) => {
+  const menu = { id: 'menu', type: 'collect', config: { prompts: [{ say: 'Which?' }], retries: 2, options: [{ name: 'one', digits: '1' }] }, branches: { one: 'o', noInput: 'n', noMatch: 'm' } };
+  const w = launched(callFlow([menu, said('o', 'one'), said('n', 'silence'), said('m', 'no match'), exit]));
+  const c = caller(w);
+  await c.start();
+  await c.send({ input: { noInput: true } });
+  await c.send({ input: { noInput: false, digits: '7' } });
+  t.same(await c.send({ input: { noInput: false, digits: '1' } }), [{ kind: 'say', text: 'one' }]);
+  t.same(w.engine.metrics('ivr').elements.find((e) => e.id === 'menu')?.counters, { noInput: 1, noMatch: 1 });
+  await w.engine.close();
+});

@@ -94,6 +94,18 @@ export function nextLocalTime(at: number, tz: string, hhmm: string): number {
 }
 
 /**
+ * When a daily window from `start` to `end` (HH:MM local; an end before the start spans
+ * midnight) next lets something through: `at` itself when inside it, else its next start.
+ */
+export function windowOpenAt(at: number, tz: string, start: string, end: string): number {
+  const opens = atLocalTime(at, tz, start);
+  const closes = atLocalTime(at, tz, end);
+  // Whether it spans midnight is read from the wall times: on a day a DST gap swallows its start, the instants may meet.
+  const inside = end < start ? at >= opens || at < closes : at >= opens && at < closes;
+  return inside ? at : nextLocalTime(at, tz, start);
+}
+
+/**
  * The first instant strictly after `at` that falls on one of `days` (any day when empty) at
  * `hhmm`, or at the start of the day (00:00 local) when `hhmm` is omitted.
  */

@@ -5,6 +5,10 @@
 // otherwise (no answer, unreachable, a redirect, or no answer within the timeout; a retry due
 // after the timeout is not sent: the entry's deadline). With `waitForAnswer: false` it takes
 // `next` at once and the request is sent after the step, its answer not awaited.
+// Scheduling: a `window` (daily, local time) outside which the participant waits for its next
+// start before the request is made (the timeout counts from then), and a `speed` (at most N
+// requests per second, minute, hour or day from this element, spread evenly; the wait for a
+// turn counts against the timeout, after which the request is not sent and failed is taken).
 // The URL, the body and the header values are texts with {{placeholders}}: in the URL each
 // value is percent-encoded; in a JSON body (the default) escaped as inside a JSON string; in a
 // form body (a Content-Type header of application/x-www-form-urlencoded) percent-encoded; in
@@ -20,6 +24,13 @@ import { defineElement, type CompileContext, type RunContext } from '../element.
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 import { JSON_PATH } from '../effects/http-request.js';
 import { coerceValue, type ValueType } from '../values.js';
+import { canonicalTimeZone, windowOpenAt } from '../calendar.js';
+import { isEffectWait, type Outcome } from '../vocabulary.js';
+
+const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, 24-hour clock' });
+
+/** Seconds in each period a speed may name. */
+const PERIOD_SECONDS = { second: 1, minute: 60, hour: 3600, day: 86_400 } as const;
 
 /** An HTTP header name (a token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -58,6 +69,25 @@ const Config = Type.Object(
     body: Type.Optional(
       Type.String({ maxLength: 100_000, description: 'request body, with {{placeholders}} (escaped for JSON by default, percent-encoded for a form); default: the participant summarized' }),
     ),
+    window: Type.Optional(
+      Type.Object(
+        {
+          start: Time,
+          end: Time,
+          timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "IANA time zone; default: the flow's" })),
+        },
+        { additionalProperties: false, description: 'requests are made only between start and end each day (an end before the start spans midnight); outside, the participant waits for the next start' },
+      ),
+    ),
+    speed: Type.Optional(
+      Type.Object(
+        {
+          count: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+          per: Type.Union([Type.Literal('second'), Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')]),
+        },
+        { additionalProperties: false, description: 'at most count requests per period from this element, spread evenly (100 per minute: one every 0.6 s); waiting for a turn counts against timeoutSeconds' },
+      ),
+    ),
     waitForAnswer: Type.Optional(Type.Boolean({ default: true, description: 'false: next at once, the request sent after the step and its answer not awaited (no answer variables)' })),
     timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400, default: 60, description: 'how long to wait for the answer, retries included' })),
     answer: Type.Optional(
@@ -85,6 +115,9 @@ interface Prepared {
   readonly format: Format;
   readonly headers: ReadonlyArray<readonly [name: string, value: CompiledTemplate]>;
   readonly wait: boolean;
+  readonly window: { readonly start: string; readonly end: string; readonly timeZone: string | undefined } | undefined;
+  /** The outbox pace of this element's requests: its key and rate. */
+  readonly pace: { readonly key: string; readonly perSecond: number } | undefined;
   readonly timeoutMs: number;
   readonly answer: ReadonlyArray<{ variable: string; type: ValueType; path?: string; header?: string }>;
   /** Whether the 4xx and 5xx branches are connected (else those answers take failed). */
@@ -130,6 +163,8 @@ export default defineElement<Config, Prepared>({
       format: formatOf(config.headers ?? {}),
       headers: compileHeaders(config.headers ?? {}, ctx),
       wait,
+      window: compileWindow(config.window, ctx),
+      pace: config.speed && { key: `${ctx.flow.id}\u0000${ctx.node.id}`, perSecond: config.speed.count / PERIOD_SECONDS[config.speed.per] },
       timeoutMs: (config.timeoutSeconds ?? 60) * 1000,
       answer: compileAnswer(config.answer ?? [], ctx),
       clientError: branches['clientError'] !== undefined,
@@ -137,13 +172,8 @@ export default defineElement<Config, Prepared>({
     };
   },
   execute: (p, run) => {
-    const until = run.now + p.timeoutMs;
-    const scope = { vars: run.vars, person: run.person, now: run.now };
-    const url = typeof p.url === 'string' ? p.url : p.url.render(scope, encodeURIComponent);
-    const headers = p.headers.length > 0 ? { headers: Object.fromEntries(p.headers.map(([name, value]) => [name, value.render(scope, inHeader)])) } : {};
-    const body = p.bodyless ? {} : { body: bodyOf(p, run) };
-    run.emit({ kind: 'http.request', url, method: p.method, ...headers, ...body, deadline: until, ...answerFields(p) });
-    return p.wait ? { wait: true, on: 'effect', until } : NEXT;
+    const opens = p.window && windowOpenAt(run.now, p.window.timeZone ?? run.timeZone, p.window.start, p.window.end);
+    return opens !== undefined && opens > run.now ? { wait: true, on: '', until: opens } : request(p, run);
   },
   resume: (p, run, input) => {
     if (input.kind === 'effect.result') {
@@ -151,10 +181,30 @@ export default defineElement<Config, Prepared>({
       return NEXT;
     }
     if (input.kind === 'effect.failed') return failureOf(p, input.error.status);
-    if (input.kind === 'timer') return FAILED;
+    // A timer ends the wait for the answer, or the wait for the window, which opened.
+    if (input.kind === 'timer') return isEffectWait(run.participant.waitOn) ? FAILED : request(p, run);
     return undefined;
   },
 });
+
+/** Emits the request; waits for its answer unless told not to. */
+function request(p: Prepared, run: RunContext): Outcome {
+  const until = run.now + p.timeoutMs;
+  const scope = { vars: run.vars, person: run.person, now: run.now };
+  const url = typeof p.url === 'string' ? p.url : p.url.render(scope, encodeURIComponent);
+  const headers = p.headers.length > 0 ? { headers: Object.fromEntries(p.headers.map(([name, value]) => [name, value.render(scope, inHeader)])) } : {};
+  const body = p.bodyless ? {} : { body: bodyOf(p, run) };
+  run.emit({ kind: 'http.request', url, method: p.method, ...headers, ...body, deadline: until, ...answerFields(p), ...(p.pace ? { pace: p.pace } : {}) });
+  return p.wait ? { wait: true, on: 'effect', until } : NEXT;
+}
+
+function compileWindow(window: Config['window'], ctx: CompileContext): Prepared['window'] {
+  if (window === undefined) return undefined;
+  if (window.start === window.end) ctx.problem('JCT_WINDOW_EMPTY', `the window starts and ends at ${window.start}: give two different times (an end before the start spans midnight)`, '.window.end');
+  const timeZone = window.timeZone === undefined ? undefined : canonicalTimeZone(window.timeZone);
+  if (window.timeZone !== undefined && timeZone === undefined) ctx.problem('JCT_TIMEZONE_INVALID', `"${window.timeZone}" is not an IANA time zone, e.g. Europe/Zagreb`, '.window.timeZone');
+  return { start: window.start, end: window.end, timeZone };
+}
 
 /** The branch of a failure: by the answer's status when its branch is connected. */
 function failureOf(p: Prepared, status: number | undefined): number {

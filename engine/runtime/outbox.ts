@@ -8,7 +8,8 @@
 // without being performed: its element has already moved on. A handler that declares a rate is
 // called no faster than it, per rate key when it names one (a provider's sending number):
 // attempts beyond it wait their turn on the engine's clock (rate-limit.ts), neither retries nor
-// failures. After a
+// failures. An entry may also carry its own pace (`pace`: a key and a rate, e.g. a Call
+// webhook's sending speed), shared by every entry of that key, waited for first. After a
 // restart, entries still in the journal are performed again with the same idempotency key.
 import type { Clock, TimerHandle } from '../clock.js';
 import { EffectFailure, toJunctionError } from '../errors.js';
@@ -39,6 +40,8 @@ export class Outbox {
   private readonly timers = new Set<TimerHandle>();
   /** By handler, its rate and the limit of each rate key; undefined for a handler without a rate. */
   private readonly limits = new Map<EffectHandler, { rate: Rate; byKey: Map<string, RateLimit> } | undefined>();
+  /** The paces entries carry, by their key. */
+  private readonly paces = new Map<string, RateLimit>();
   private readonly maxAttempts: number;
   private readonly retryMs: number;
   private closed = false;
@@ -75,6 +78,7 @@ export class Outbox {
     for (const t of this.timers) this.clock.cancel(t);
     this.timers.clear();
     for (const limits of this.limits.values()) for (const limit of limits?.byKey.values() ?? []) limit.close();
+    for (const pace of this.paces.values()) pace.close();
   }
 
   private attempt(effect: Effect, attempt: number): void {
@@ -82,11 +86,22 @@ export class Outbox {
     try {
       const handler = this.registry.handler(effect);
       const limit = handler && this.limitOf(handler, effect);
-      if (limit) limit.run(() => this.start(effect, handler, attempt));
-      else this.start(effect, handler, attempt);
+      const go = limit ? () => limit.run(() => this.start(effect, handler, attempt)) : () => this.start(effect, handler, attempt);
+      const pace = this.paceOf(effect);
+      if (pace) pace.run(go);
+      else go();
     } catch (err) {
       this.failed(effect, attempt, err);
     }
+  }
+
+  /** The pace an entry asks for (its `pace`: key, perSecond; one at a time), made on first use of its key. */
+  private paceOf(effect: Effect): RateLimit | undefined {
+    const pace = effect['pace'] as { key: string; perSecond: number } | undefined;
+    if (pace === undefined) return undefined;
+    let limit = this.paces.get(pace.key);
+    if (!limit) this.paces.set(pace.key, (limit = new RateLimit({ perSecond: pace.perSecond, burst: 1 }, this.clock)));
+    return limit;
   }
 
   /** The rate limit an entry waits on: its handler's (asked the first time it is used), for the entry's rate key. */

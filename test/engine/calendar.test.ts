@@ -5,6 +5,7 @@ import {
   canonicalTimeZone,
   localDate,
   nextLocalTime,
+  windowOpenAt,
   nextWeekdayTime,
   parseHhMm,
   parseLocalDateTime,
@@ -143,4 +144,18 @@ t.test('parseHhMm accepts 00:00 to 23:59 only', async (t) => {
   t.same(parseHhMm('23:59'), { hour: 23, minute: 59 });
   t.same(parseHhMm('07:05'), { hour: 7, minute: 5 });
   for (const bad of ['24:00', '9:00', '12:60', '12:00:00', '', 'noon']) t.equal(parseHhMm(bad), undefined, bad);
+});
+
+t.test('windowOpenAt: at once inside a daily window, else its next start; across midnight and DST', async (t) => {
+  const open = (at: string, tz: string, start: string, end: string) => new Date(windowOpenAt(Date.parse(at), tz, start, end)).toISOString();
+  t.equal(open('2026-01-05T10:00:00Z', 'UTC', '09:00', '17:00'), '2026-01-05T10:00:00.000Z', 'inside');
+  t.equal(open('2026-01-05T17:00:00Z', 'UTC', '09:00', '17:00'), '2026-01-06T09:00:00.000Z', 'the end is outside');
+  t.equal(open('2026-01-05T08:00:00Z', 'UTC', '09:00', '17:00'), '2026-01-05T09:00:00.000Z', 'before it: today');
+  t.equal(open('2026-01-05T23:30:00Z', 'UTC', '22:00', '06:00'), '2026-01-05T23:30:00.000Z', 'spanning midnight, evening');
+  t.equal(open('2026-01-06T05:59:00Z', 'UTC', '22:00', '06:00'), '2026-01-06T05:59:00.000Z', 'spanning midnight, morning');
+  t.equal(open('2026-01-06T12:00:00Z', 'UTC', '22:00', '06:00'), '2026-01-06T22:00:00.000Z', 'spanning midnight, midday');
+  const ny = 'America/New_York';
+  t.equal(open('2026-03-08T05:00:00Z', ny, '02:30', '03:30'), '2026-03-08T07:30:00.000Z', 'a start in the spring-forward gap: the first instant after it, not "inside" all night');
+  t.equal(open('2026-03-09T05:00:00Z', ny, '02:30', '03:30'), '2026-03-09T06:30:00.000Z', 'the day after: 02:30 EDT');
+  t.equal(open('2026-11-01T06:10:00Z', ny, '02:30', '03:30'), '2026-11-01T07:30:00.000Z', 'the repeated hour of the fall-back day comes before 02:30 EST');
 });

@@ -79,3 +79,24 @@ t.test('with waitForAnswer false the participant goes on, whatever the answer', 
   t.same(await run(`${origin}/500`, { waitForAnswer: false }), ['call', 'ok']);
   t.ok(received.length >= 1, 'the request was still sent');
 });
+
+t.test('a sending speed spreads the requests of an element evenly over time', async (t) => {
+  const { origin, received } = await receiver(t);
+  const w = world();
+  const call = { id: 'call', type: 'callWebhook', config: { url: `${origin}/200`, speed: { count: 1, per: 'minute' }, timeoutSeconds: 600 }, branches: { next: 'ok' } };
+  w.engine.save(flow('paced', [call, tag('ok', 'ok')]));
+  w.engine.launch('paced');
+  for (const id of ['a', 'b', 'c']) {
+    w.people.upsert({ id });
+    await w.engine.enter('paced', id, {});
+  }
+  await w.engine.idle();
+  const seen: number[] = [received.length];
+  for (let i = 0; i < 3; i++) {
+    w.clock.advance(60_000);
+    await w.engine.idle();
+    seen.push(received.length);
+  }
+  t.same(seen, [1, 2, 3, 3], 'one a minute');
+  t.same(['a', 'b', 'c'].map((id) => pathOf(w, id).includes('ok')), [true, true, true]);
+});

@@ -1,12 +1,14 @@
 // Simulation: runs a flow on the virtual clock against a people document and a timeline of
 // events (people added through the Flow API, custom events, profile changes, inbound
-// messages, delivery reports on the last message sent to a person), and reports each
-// participant's path and each element's metrics. Days of pauses take milliseconds. Nothing
-// leaves the process: every effect (a send, a webhook) succeeds at once as simulated.
+// messages, delivery reports on the last message sent to a person, calls, and how the service
+// behind a Call webhook answers), and reports each participant's path and each element's
+// metrics. Days of pauses take milliseconds. Nothing leaves the process: every effect (a send,
+// a webhook) succeeds at once as simulated, a Call webhook with the answer the timeline gave its
+// element last (a 4xx or 5xx fails at once, without retries).
 import { Type, type Static } from '@sinclair/typebox';
 import { schemaProblems } from './schema-problems.js';
 import { VirtualClock } from './clock.js';
-import { JunctionError } from './errors.js';
+import { EffectFailure, JunctionError } from './errors.js';
 import { canonicalTimeZone, parseLocalDateTime } from './calendar.js';
 import { Engine } from './runtime/engine.js';
 import { Registry } from './module.js';
@@ -18,6 +20,8 @@ import { ParticipantStatus, type Effect, type Problem } from './vocabulary.js';
 import { sentMessage } from './messaging/references.js';
 import { DELIVERY_STATUSES, type OutboundMessage } from './messaging/message.js';
 import type { FlowMetrics } from './runtime/metrics.js';
+import type { CompiledFlow } from './flow/compile.js';
+import { valuesAt } from './effects/http-request.js';
 
 const At = Type.String({ description: 'ISO 8601 date-time; without an offset it is read in the flow time zone' });
 export const TimelineEventSchema = Type.Union([
@@ -60,6 +64,17 @@ export const TimelineEventSchema = Type.Union([
       hangup: Type.Optional(Type.Literal(true, { description: 'the caller hangs up' })),
     },
     { additionalProperties: false, description: 'a phone call: what the caller does on it (the IVR elements answer)' },
+  ),
+  Type.Object(
+    {
+      at: At,
+      type: Type.Literal('webhook'),
+      element: Type.String({ minLength: 1, description: 'the id of a Call webhook element of the flow' }),
+      status: Type.Integer({ minimum: 200, maximum: 599, description: "the answer's HTTP status" }),
+      body: Type.Optional(Type.Unknown({ description: 'the JSON body of the answer' })),
+      headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "the answer's headers" })),
+    },
+    { additionalProperties: false, description: "from this moment, how the service behind a Call webhook element answers its requests (until the element's next webhook event)" },
   ),
 ]);
 export type TimelineEvent = Static<typeof TimelineEventSchema>;
@@ -136,11 +151,16 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   loadPeople(input.people ?? {}, people, workspaceZone); // segment rules as `junction start` reads them
   const reports = new Map<string, ParticipantReport>();
   const lastSent = new Map<string, string>();
+  const answers = new Map<string, WebhookAnswer>();
   const rejected: SimulationReport['rejected'] = [];
-  const engine = new Engine({
+  const answerOf = (effect: Effect): WebhookAnswer | undefined => {
+    const origin = effect.origin;
+    return origin && answers.get(engine.compiled(origin.flowId, origin.version)?.nodes[origin.node]?.id ?? '');
+  };
+  const engine: Engine = new Engine({
     clock,
     people,
-    registry: simulated(input.registry, lastSent),
+    registry: simulated(input.registry, lastSent, answerOf),
     timeZone: workspaceZone,
     // Flow API refusals are the timeline's own: apply() reports them, with the person as the timeline names them.
     onEntryRefused: (r) => {
@@ -150,12 +170,14 @@ export async function simulate(input: SimulationInput): Promise<SimulationReport
   });
   const saved = engine.save(input.flow);
   engine.launch(saved.id);
+  refuseUnknownWebhooks(engine.compiled(saved.id)!, events);
   const hooks = new Map<string, string>(); // per call, the hook its last answer asked to be called back on
   for (const { time, event } of events.filter((e) => input.until === undefined || e.time <= input.until)) {
     await runOut(engine, time, always);
     clock.advanceTo(time);
-    const refused = await apply(engine, saved.id, event, lastSent, hooks);
-    if (refused) rejected.push({ at: time, person: event.person, reason: refused });
+    if (event.type === 'webhook') answers.set(event.element, event);
+    const refused = event.type === 'webhook' ? undefined : await apply(engine, saved.id, event, lastSent, hooks);
+    if (refused && event.type !== 'webhook') rejected.push({ at: time, person: event.person, reason: refused });
   }
   const busy = (): boolean =>
     engine.status(saved.id)?.status === 'scheduled' || [...engine.participantsOf(saved.id, saved.version)].some((p) => p.waitUntil > 0);
@@ -206,7 +228,7 @@ function track(
 }
 
 /** Applies one timeline event through the inbox; returns why it was refused, if it was. */
-async function apply(engine: Engine, flowId: string, event: TimelineEvent, lastSent: ReadonlyMap<string, string>, hooks: Map<string, string>): Promise<string | undefined> {
+async function apply(engine: Engine, flowId: string, event: Exclude<TimelineEvent, WebhookAnswer>, lastSent: ReadonlyMap<string, string>, hooks: Map<string, string>): Promise<string | undefined> {
   try {
     switch (event.type) {
       case 'enter': {
@@ -262,14 +284,29 @@ async function report(engine: Engine, event: Extract<TimelineEvent, { type: 'rep
   return undefined;
 }
 
-/** The registry with every effect handler replaced by one that succeeds at once; `lastSent` gets each person's last message id. */
-function simulated(registry: Registry, lastSent: Map<string, string>): Registry {
+/** A timeline's answer of a Call webhook element. */
+type WebhookAnswer = Extract<TimelineEvent, { type: 'webhook' }>;
+
+/** A webhook event names a Call webhook element of the flow, or the timeline is refused. */
+function refuseUnknownWebhooks(flow: CompiledFlow, events: ReadonlyArray<{ event: TimelineEvent }>): void {
+  for (const [i, { event }] of events.entries()) {
+    if (event.type !== 'webhook' || flow.nodes.some((n) => n.id === event.element && n.def.type === 'callWebhook')) continue;
+    throw new JunctionError('JCT_EVENTS_INVALID', `webhook event at ${event.at}: the flow has no Call webhook element "${event.element}"`, { line: i + 1 });
+  }
+}
+
+/**
+ * The registry with every effect handler replaced by one that succeeds at once (a Call webhook
+ * answering as the timeline said); `lastSent` gets each person's last message id.
+ */
+function simulated(registry: Registry, lastSent: Map<string, string>, answerOf: (effect: Effect) => WebhookAnswer | undefined): Registry {
   const kinds = new Set(registry.modules.flatMap((m) => (m.effects ?? []).map((h) => h.kind)));
   let sent = 0;
   const perform = (effect: Effect) => {
     const id = `sim-${++sent}`;
     if (effect.kind === 'message.send') lastSent.set(effect.personId, id);
-    return simulatedResult(effect, id);
+    const answer = effect.kind === 'http.request' ? answerOf(effect) : undefined;
+    return answer ? webhookResult(effect, answer) : simulatedResult(effect, id);
   };
   const effects = [...kinds].map((kind) => ({ kind, perform }));
   return new Registry([...registry.modules.map((m) => ({ ...m, effects: [] })), { name: 'simulation', effects }]);
@@ -279,6 +316,20 @@ function simulated(registry: Registry, lastSent: Map<string, string>): Registry 
 function simulatedResult(effect: Effect, id: string): unknown {
   if (effect.kind === 'message.send') return { ...sentMessage('simulation', effect as unknown as OutboundMessage, id), simulated: true };
   return { simulated: true, providerMessageId: id };
+}
+
+/** A Call webhook's request answered as the timeline said: read as the real request reads an answer. */
+function webhookResult(effect: Effect, answer: WebhookAnswer): unknown {
+  if (answer.status >= 300) throw new EffectFailure('JCT_HTTP_STATUS', `the webhook answered ${answer.status} (simulated)`, false, undefined, answer.status);
+  const paths = effect['answerPaths'] as readonly string[] | undefined;
+  const names = effect['answerHeaders'] as readonly string[] | undefined;
+  const headers = new Map(Object.entries(answer.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+  return {
+    status: answer.status,
+    ...(paths ? { values: valuesAt(answer.body, paths) } : {}),
+    ...(names ? { headers: names.map((name) => headers.get(name) ?? null) } : {}),
+    simulated: true,
+  };
 }
 
 const always = (): boolean => true;

@@ -36,7 +36,7 @@ t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its s
   t.notMatch(JSON.stringify(logs), SECRET, 'the secret appears in no log line');
   t.same(
     logs.filter((l) => l['msg'] === 'flow launched').map((l) => l['flow']).sort(),
-    ['abandoned-cart', 'appointment-reminder', 'birthday', 'ivr-menu', 'order-shipped', 're-engagement', 'sms-keywords', 'welcome'],
+    ['abandoned-cart', 'appointment-reminder', 'birthday', 'ivr-menu', 'loyalty-points', 'order-shipped', 're-engagement', 'sms-keywords', 'welcome'],
   );
   t.same(await (await fetch(`${address}/health`)).json(), { status: 'ok' });
   const entered = await fetch(`${address}/flows/welcome/participants`, {
@@ -60,7 +60,7 @@ t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its s
   t.teardown(() => again.child.kill('SIGKILL'));
   const address2 = await again.address;
   t.same(again.logs.filter((l) => l['msg'] === 'flow launched'), [], 'nothing is launched again');
-  t.same(again.logs.filter((l) => l['msg'] === 'flow recovered').map((l) => l['flow']).sort(), ['abandoned-cart', 'appointment-reminder', 'birthday', 'ivr-menu', 'order-shipped', 're-engagement', 'sms-keywords', 'welcome']);
+  t.same(again.logs.filter((l) => l['msg'] === 'flow recovered').map((l) => l['flow']).sort(), ['abandoned-cart', 'appointment-reminder', 'birthday', 'ivr-menu', 'loyalty-points', 'order-shipped', 're-engagement', 'sms-keywords', 'welcome']);
   const after = (await (await fetch(`${address2}/flows/welcome`, { headers: AUTH })).json()) as { metrics: { profilesInFlow: number } };
   t.equal(after.metrics.profilesInFlow, 1, 'the participant and the metrics survived the restart');
   again.child.kill('SIGTERM');

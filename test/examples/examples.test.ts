@@ -132,3 +132,12 @@ t.test('IVR menu: a wrong key then support by voice, a voicemail when sales does
   t.equal(r.people.find((p) => p.id === '+14155550123')!.attributes['customerNumber'], '4711');
   t.same(r.rejected, []);
 });
+
+t.test('loyalty points: the CRM answers with the balance, a 404 for a stranger (after the night window), a 503 while it is down', async (t) => {
+  const r = await run('loyalty-points');
+  t.same(pathOf(r, '+12025550101'), ['points', 'lookup', 'balance', 'balance.next.exit']);
+  t.same(pathOf(r, '+12025550102'), ['points', 'lookup', 'not-member', 'not-member.next.exit']);
+  const stranger = r.participants.find((p) => p.personId === '+12025550102')!;
+  t.equal(new Date(stranger.path[2]!.at).toISOString(), '2026-04-07T11:00:00.000Z', 'texted at 23:30, looked up when the window opens at 07:00 New York time');
+  t.same(pathOf(r, '+12025550103'), ['points', 'lookup', 'later', 'later.next.exit']);
+});

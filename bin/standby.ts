@@ -14,7 +14,8 @@
 // request carries `x-junction-forwarded`; a standby does not forward it again (an advertised
 // address that leads back to a standby, e.g. a load balancer's, would otherwise loop). It also
 // carries the caller's address appended to X-Forwarded-For, which the owner believes when the
-// standby's address is in its `trustProxy`.
+// standby's address is in its `trustProxy`. A process listening on every address (0.0.0.0) with no
+// advertiseUrl is warned at start (JCT_ADVERTISE_URL_UNSET): others on other machines could not reach it.
 import { createServer, request, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { request as secureRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -49,8 +50,11 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger): Prom
   let owner: LeaseHolder | undefined;
   let answer: RequestListener = (req, res) => answerStandingBy(req, res, owner);
   const server = createServer((req, res) => answer(req, res));
-  const address = addressOf(await listen(server, config));
+  const listening = await listen(server, config);
+  const address = addressOf(listening);
   logger.info({ address }, 'Junction is standing by');
+  const unreachable = unreachableAdvertisement(config.advertiseUrl, listening);
+  if (unreachable !== undefined) logger.warn({ code: 'JCT_ADVERTISE_URL_UNSET', address }, unreachable);
   const options: LeaseOptions = {
     ttlMs: config.leaseMs,
     pollMs: askEvery(config.leaseMs),
@@ -115,6 +119,16 @@ function listen(server: Server, config: JunctionConfig): Promise<AddressInfo> {
     server.once('error', (err) => reject(listenError(err, config)));
     server.listen(config.port, config.host, () => resolve(server.address() as AddressInfo));
   });
+}
+
+/**
+ * Why the address this process would advertise once it owns the partitions cannot be reached from
+ * other machines: none given (advertiseUrl) while it listens on every address (0.0.0.0 or ::),
+ * so the others would be told http://0.0.0.0:port, which is their own machine. Undefined when fine.
+ */
+export function unreachableAdvertisement(advertiseUrl: string, { address, port }: AddressInfo): string | undefined {
+  if (advertiseUrl !== '' || (address !== '0.0.0.0' && address !== '::')) return undefined;
+  return `no advertiseUrl (JUNCTION_ADVERTISE_URL) while listening on every address: once this process owns the partitions, the others forward requests to ${address === '::' ? '[::]' : address}:${port}, which from another machine is that machine itself; set it to the URL the other processes reach this one at, e.g. http://10.0.0.7:${port}`;
 }
 
 /** The URL of a listening address, an IPv6 one in brackets. */

@@ -24,6 +24,7 @@ import type { RedisLease } from '../engine/store/redis-lease.js';
 import type { LeaseOptions } from '../engine/store/lease.js';
 import { toJunctionError } from '../engine/errors.js';
 import { shownUrl } from '../engine/store/shown-url.js';
+import { mendedByWaiting } from '../engine/store/mended-by-waiting.js';
 import { KeyStore, REFRESH_MS } from '../gateway/auth/keys.js';
 import { KEYS_FILE, SqliteKeyTable } from '../gateway/auth/key-table.js';
 import type { KeyRows } from '../gateway/auth/shared-key-table.js';
@@ -36,8 +37,6 @@ interface Logger {
 }
 
 const FIRST_RETRY_MS = 500;
-/** PostgreSQL's answers (SQLSTATE) that no retry mends: no such database, a role or password refused. */
-const FOR_GOOD = new Set(['3D000', '28000', '28P01']);
 const LONGEST_RETRY_MS = 10_000;
 
 /** The store the configuration chooses. */
@@ -186,7 +185,7 @@ async function retried<T>(
       return await open();
     } catch (err) {
       const e = toJunctionError(err, 'JCT_STORE_UNAVAILABLE');
-      if (e.code !== 'JCT_STORE_UNAVAILABLE' || FOR_GOOD.has(String(e.details?.['cause'])) || Date.now() + delay > until) throw e;
+      if (!mendedByWaiting(e) || Date.now() + delay > until) throw e;
       told?.logger.warn({ code: e.code, store: told.name, retryInMs: delay }, `the store cannot be reached yet: ${e.message}`);
       await wait(delay);
     }

@@ -20,6 +20,8 @@ export interface ErrorLogger {
   /** Warnings are logged as errors without it. */
   warn?(obj: object, msg?: string): void;
   debug?(obj: object, msg?: string): void;
+  /** What is told at info level (a service back); not told without it. */
+  info?(obj: object, msg?: string): void;
 }
 
 /** Error answers so far: status → code → count. */

@@ -288,7 +288,7 @@ export class GroupCommit {
     return this.available && this.backend.connected?.() !== false;
   }
 
-  /** Writes what is open; a batch the store cannot take is then not tried again. */
+  /** Writes what is open; a batch the store cannot take is then not tried again (close rejects with its error; out of reach, onFailed is not told). */
   async close(): Promise<void> {
     this.closing = true;
     await this.flush();
@@ -353,7 +353,7 @@ export class GroupCommit {
       waiting?.resolve();
     } catch (err) {
       this.failure = err;
-      this.onFailed?.(err);
+      if (!(this.closing && retryable(err))) this.onFailed?.(err); // closing with the store out of reach: close() throws it, nothing failed for good
       waiting?.reject(err);
       writtenWaiting?.reject(err);
       throw err;

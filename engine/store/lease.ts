@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JunctionError } from '../errors.js';
+import { mendedByWaiting } from './mended-by-waiting.js';
 
 export interface LeaseOptions {
   /** How long a lease lasts unless renewed (ms); a standby takes over at most this long after the owner stopped. Default 3,000. */
@@ -62,7 +63,7 @@ export interface LeaseServer<L> {
   end(): Promise<void>;
 }
 
-/** Waits until the lease is free (or ended) and takes it. A server out of reach is waited for too, up to unreachableForMs; an aborted signal ends the wait. */
+/** Waits until the lease is free (or ended) and takes it. A server out of reach is waited for too, up to unreachableForMs (an answer no wait mends, such as no such database, at once ends it); an aborted signal ends the wait. */
 export async function waitForLease<L>(server: LeaseServer<L>, options: LeaseOptions): Promise<L> {
   let prepared = false;
   let told = ''; // the store error last told, so each is told once
@@ -84,7 +85,7 @@ export async function waitForLease<L>(server: LeaseServer<L>, options: LeaseOpti
     } catch (err) {
       const e = server.failure(err);
       unreachableSince ||= Date.now();
-      if (e.code !== 'JCT_STORE_UNAVAILABLE' || Date.now() - unreachableSince > (options.unreachableForMs ?? Infinity)) {
+      if (!mendedByWaiting(e) || Date.now() - unreachableSince > (options.unreachableForMs ?? Infinity)) {
         await server.end().catch(() => {});
         throw e;
       }

@@ -3,7 +3,7 @@
 // `redisUrl` is given (under `<redisPrefix>rl:`), so every process using that Redis shares each key's count. Every limited
 // answer says where the caller stands (X-RateLimit-Limit, -Remaining, -Reset in seconds); over
 // the limit: 429 JCT_RATE_LIMITED with Retry-After. Redis unreachable or slow: requests are let
-// through (skipOnError), a warning is logged once per outage. A Redis URL's secrets are never logged (shownUrl).
+// through (skipOnError), a warning is logged once per outage, and its end once at info. A Redis URL's secrets are never logged (shownUrl).
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -65,6 +65,7 @@ function sharedCounters(app: FastifyInstance, url: string, logger: ErrorLogger):
     (logger.warn ?? logger.error).call(logger, { redis: where, code: err.code ?? err.name }, 'Redis unavailable: API rate limits are not enforced until it is back');
   });
   client.on('ready', () => {
+    if (down) logger.info?.({ redis: where }, 'Redis is back: API rate limits are enforced again');
     down = false;
   });
   app.addHook('onReady', async () => {

@@ -2,12 +2,13 @@
 // owner to forward to, and a request forwarded to the owner as it came (method, path, body,
 // headers) with the forwarding mark and the caller's address appended to X-Forwarded-For; a
 // WebSocket upgrade is refused, not forwarded. Once it holds the lease, until its state is
-// recovered: its health, and 503 JCT_STANDBY naming itself.
+// recovered: its health, and 503 JCT_STANDBY naming itself. Listening on every address with no
+// advertiseUrl is warned of: the others would forward to 0.0.0.0, their own machine.
 import t, { type Test } from 'tap';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
-import { answerStandingBy, answerTakingOver, askEvery } from '../../bin/standby.js';
+import { answerStandingBy, answerTakingOver, askEvery, unreachableAdvertisement } from '../../bin/standby.js';
 import type { LeaseHolder } from '../../engine/store/lease.js';
 
 async function listen(t: Test, server: Server): Promise<string> {
@@ -91,4 +92,12 @@ t.test('taking over (the lease taken, the state not yet recovered): its health, 
 
 t.test('a standby asks for the lease every tenth of its length, between 0.1 and 0.5 s', async (t) => {
   t.same([askEvery(3000), askEvery(1500), askEvery(300), askEvery(60_000)], [300, 150, 100, 500]);
+});
+
+t.test('listening on every address with no advertiseUrl is warned of, naming the setting; a given URL or one address is fine', async (t) => {
+  t.match(unreachableAdvertisement('', { address: '0.0.0.0', family: 'IPv4', port: 8080 }), /JUNCTION_ADVERTISE_URL.*0\.0\.0\.0:8080.*http:\/\/10\.0\.0\.7:8080/);
+  t.match(unreachableAdvertisement('', { address: '::', family: 'IPv6', port: 8080 }), /\[::\]:8080/);
+  t.equal(unreachableAdvertisement('http://10.0.0.7:8080', { address: '0.0.0.0', family: 'IPv4', port: 8080 }), undefined);
+  t.equal(unreachableAdvertisement('', { address: '10.0.0.7', family: 'IPv4', port: 8080 }), undefined);
+  t.equal(unreachableAdvertisement('', { address: '127.0.0.1', family: 'IPv4', port: 8080 }), undefined, 'one machine only: the others are on it');
 });

@@ -3,7 +3,7 @@
 // in the one error shape; webhooks carry none. With `redisUrl`, two apps (as two processes)
 // share each key's count in the real Redis at 127.0.0.1:6379 (skipped loudly when it is not
 // there, failed when JUNCTION_REQUIRE_SERVICES=1); an unreachable Redis neither hangs nor
-// refuses requests, warns once and never logs the URL's password.
+// refuses requests, warns once (and tells once, at info, that it is back) and never logs the URL's password.
 import t, { type Test } from 'tap';
 import { request } from 'undici';
 import { Redis } from 'ioredis';
@@ -13,6 +13,7 @@ import { KeyStore } from '../../gateway/auth/keys.js';
 import { MemoryKeyTable } from '../../gateway/auth/key-table.js';
 import { counterNamespace } from '../../gateway/auth/rate-limit.js';
 import { tempPrefix } from '../engine/store/redis-service.js';
+import { hasRedisServer, redisServer } from '../engine/store/redis-server.js';
 import type { Module } from '../../engine/module.js';
 import { world } from '../engine/helpers.js';
 import { closedPort, unlessReachable } from './services.js';
@@ -118,4 +119,21 @@ t.test('an unreachable Redis neither hangs nor refuses requests; warned once, wi
   t.equal(warnings.length, 1, 'one warning for the outage');
   t.match(warnings[0], { obj: { redis: /^redis:\/\/127\.0\.0\.1:\d+$/, code: 'ECONNREFUSED' }, msg: /rate limits are not enforced/ });
   t.notMatch(JSON.stringify(logs), /hunter2/);
+});
+
+t.test('a Redis that comes back is told once at info, after the one warning', { skip: hasRedisServer() ? false : 'redis-server is not installed' }, async (t) => {
+  const logs: Array<{ level: string; obj: object; msg?: string }> = [];
+  const logger = { error: (obj: object, msg?: string) => logs.push({ level: 'error', obj, msg }), warn: (obj: object, msg?: string) => logs.push({ level: 'warn', obj, msg }), info: (obj: object, msg?: string) => logs.push({ level: 'info', obj, msg }) };
+  const port = await closedPort();
+  const { app, call } = await serve(t, { rateLimitPerSecond: 2, redisUrl: `redis://:hunter2-secret@127.0.0.1:${port}`, logger });
+  t.equal((await call('/flows', bearer(app))).status, 200, 'let through while Redis is down');
+  await redisServer(t, port, ['--save', '', '--appendonly', 'no', '--requirepass', 'hunter2-secret']);
+  for (let i = 0; i < 250 && !logs.some((l) => l.level === 'info'); i++) await new Promise((resolve) => setTimeout(resolve, 20)); // ioredis reconnects by itself, within its backoff
+  t.match(logs.map((l) => [l.level, l.msg]), [['warn', /rate limits are not enforced/], ['info', 'Redis is back: API rate limits are enforced again']]);
+  t.match(logs[1], { obj: { redis: `redis://127.0.0.1:${port}` } });
+  t.notMatch(JSON.stringify(logs), /hunter2/);
+  const key = bearer(app);
+  const answers = [];
+  for (let i = 0; i < 3; i++) answers.push((await call('/flows', key)).status);
+  t.same(answers, [200, 200, 429], 'counted again');
 });

@@ -2,7 +2,8 @@
 // member's row is built from memory when its batch is written (its last state, once, however
 // often it was marked), null deletes it, and marks count toward the batch like puts do; a value
 // with no JSON form fails its whole batch before any of it is written (and onFailed is told once);
-// rows put while a batch fails for good are refused with its failure, their callers answered.
+// rows put while a batch fails for good are refused with its failure, their callers answered;
+// closed while the store is out of reach, the batch is given up without being called failed for good.
 import t from 'tap';
 import { GroupCommit, KeyedRows, MemoryBackend, NumberedRows } from '../../../engine/store/journal.js';
 import { JunctionError } from '../../../engine/errors.js';
@@ -99,4 +100,18 @@ t.test('rows put while a batch is failing for good are refused with its error: t
   const within = (p: Promise<void>) => Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error('still waiting')), 1000))]);
   await t.rejects(within(after), { code: 'JCT_DISK_IO' }, 'durable() of a row put meanwhile');
   await t.rejects(within(afterWritten), { code: 'JCT_DISK_IO' }, 'written() of a row put meanwhile');
+});
+
+t.test('closed while the store is out of reach: close rejects with its error, and nothing is said to have failed for good', async (t) => {
+  const backend = new MemoryBackend();
+  let reachable = true;
+  const commit = backend.commit.bind(backend);
+  backend.commit = (batch) => (reachable ? commit(batch) : Promise.reject(new JunctionError('JCT_STORE_UNAVAILABLE', 'out of reach')));
+  const failures: unknown[] = [];
+  const journal = new GroupCommit(backend, { flushMs: 0, firstRetryMs: 1, longestRetryMs: 5, waitMs: 20, onFailed: (err) => failures.push(err) });
+  reachable = false;
+  journal.put('person', 'p1', { name: 'Ann' });
+  await t.rejects(journal.durable(), { code: 'JCT_STORE_UNAVAILABLE' }, 'its callers are refused after waitMs');
+  await t.rejects(journal.close(), { code: 'JCT_STORE_UNAVAILABLE' }, 'closing gives the batch up with the store’s error');
+  t.same(failures, [], 'onFailed is not told: the store refused nothing for good');
 });

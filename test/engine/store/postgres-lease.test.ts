@@ -40,3 +40,10 @@ t.test('a stale owner cannot commit: its batch is refused whole, the new owner w
   await theirs.commit(batchOf([{ table: 'person', key: 'after', value: { id: 'after' } }]));
   t.same((await sql(`SELECT key FROM "${schema}".person ORDER BY key`)).map((r) => r['key']), ['after', 'before']);
 });
+
+t.test('a PostgreSQL that says the database does not exist ends the wait at once, however long an unreachable store is waited for', { skip }, async (t) => {
+  const started = Date.now();
+  const url = PG_URL.replace(/\/[^/]*$/, '/jct_no_such_lease_database');
+  await t.rejects(PostgresLease.acquire({ url, unreachableForMs: 60_000, pollMs: 100, onLost: () => {} }), { code: 'JCT_STORE_UNAVAILABLE', message: /database "jct_no_such_lease_database" does not exist/ });
+  t.ok(Date.now() - started < 30_000, 'long before the 60 s a store out of reach is waited for');
+});

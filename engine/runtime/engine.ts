@@ -47,7 +47,7 @@ import { SegmentClock } from './segment-clock.js';
 import { sumMetrics, sumVersions, type AllVersionsMetrics, type FlowMetrics, type MetricsTotals } from './metrics.js';
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
-import { Versions, type Live } from './versions.js';
+import { Versions, type Held, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
 import { MAX_BATCH, OPERATION_KEEP_MS, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
@@ -651,10 +651,28 @@ export class Engine {
     this.setStatus(live.record, 'active');
     for (const h of live.held.splice(0)) {
       const part = this.partition(h.personId);
-      part.push(() => void this.route(part, h.personId, h.input));
+      part.push(() => void (h.input.kind === 'event' ? this.deliverHeld(part, h) : this.route(part, h.personId, h.input)));
     }
     this.drain();
     return live.record;
+  }
+
+  /**
+   * A held event goes to the participant it was held for, if it still waits where it did: the
+   * event is in the history already, so it is not taken in again (which recorded it twice,
+   * started entries again, and refused the events Junction records itself, such as a profile change).
+   */
+  private deliverHeld(part: Partition, h: Held): void {
+    const seq = part.participants.seqOf(h.participant);
+    if (seq === undefined) return;
+    const state = this.enterScratch();
+    try {
+      const there = part.participants.load(seq, state) && state.status === ParticipantStatus.Waiting && state.node === h.node;
+      if (!there) return;
+    } finally {
+      this.depth--;
+    }
+    this.deliverTo(part, seq, h.input);
   }
 
   /** Cancels every live version of the flow: participants are removed without further effects. */
@@ -1401,7 +1419,7 @@ export class Engine {
       const live = this.versions.version(state.flowId, state.version);
       if (!live) return false;
       if (live.record.status === 'paused' && this.registry.input(input.kind)?.answered !== true) {
-        live.held.push({ personId: state.personId, input });
+        live.held.push({ personId: state.personId, participant: state.id, node: state.node, input });
         return true;
       }
       return this.runStep(part, live, seq, state, input);

@@ -1,7 +1,8 @@
 // Events on the virtual clock, through a real engine: counting within a window with property
 // filters (the third view of an item within 7 days), events before launch, Wait for an event
 // counting from entry, a "not happened" condition broken early, a wait decided late (its flow
-// paused) counting only what came before its end, a wait for two events, goals
+// paused) counting only what came before its end, events held while a flow is paused reaching
+// its waits once at resume, a wait for two events, goals
 // counted by events, product and people events starting flows, retention, and recovery of the
 // history and of participants waiting for events.
 import t from 'tap';
@@ -290,6 +291,29 @@ t.test('a wait decided late (its flow paused) counts only the events before its 
   t.same(tags(n, 'ben'), ['no'], 'the end of the wait is not in it');
   t.same(tags(n, 'cat'), ['no'], 'bought after the wait ended');
   t.same(tags(n, 'dan'), ['yes'], 'an event counts where its time falls');
+});
+
+t.test('events that come while a flow is paused reach its waits at resume, and are taken in once', async (t) => {
+  const n = node();
+  addPeople(n, 'ana');
+  n.engine.save(flow('f', waitFor({ conditions: [{ event: 'purchase', happened: true }] })));
+  const change = { id: 'w', type: 'waitForProfileChange', config: { attribute: 'city' }, branches: { changed: 'moved' } };
+  n.engine.save(flow('p', [change, tag('moved', 'moved')]));
+  n.engine.save(eventFlow('e', { conditions: [{ event: 'purchase', happened: true }] }, [tag('t', 'bought')]));
+  for (const id of ['f', 'p', 'e']) n.engine.launch(id);
+  await n.engine.enter('f', 'ana');
+  await n.engine.enter('p', 'ana');
+  n.engine.pause('f');
+  n.engine.pause('p');
+  await n.engine.event('ana', 'purchase', { orderId: 'o-1' });
+  await n.engine.submit('ana', { kind: 'person.update', changes: [{ op: 'set', attribute: 'city', value: 'Split' }] });
+  await n.engine.idle();
+  t.same(tags(n, 'ana'), ['bought'], 'held by the paused flows');
+  n.engine.resume('f');
+  n.engine.resume('p');
+  await n.engine.idle();
+  t.same(tags(n, 'ana'), ['bought', 'yes', 'moved'], 'the purchase and the change (an event Junction records) both reach their waits');
+  t.equal(entries(n, 'e', 'ana'), 1, 'the purchase does not start another flow again');
 });
 
 t.test('a wait for two events goes on when both happened, and then waits for neither', async (t) => {

@@ -72,7 +72,7 @@ const SEGMENTS_CHECKED_AT = 'segments:checkedAt';
 export const DEFAULT_DEDUP_WINDOW_MS = 48 * 3600 * 1000;
 /** How long a person's events are kept by default: 90 days. */
 export const DEFAULT_EVENT_RETENTION_MS = 90 * 24 * 3600 * 1000;
-/** How far ahead of the engine's clock an app's event time may be (clock skew). */
+/** How far ahead of the engine's clock an app's event time may be (clock skew); such an event is taken as happening now. */
 export const EVENT_CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** How long an effect's references (a sent message's id, a link) are kept by default: 7 days. */
 export const DEFAULT_REFERENCE_WINDOW_MS = 7 * 24 * 3600 * 1000;
@@ -1126,7 +1126,7 @@ export class Engine {
     const properties = this.eventCatalog().check(input.name, input.properties);
     const now = this.clock.now();
     if (!Number.isFinite(input.at) || input.at > now + EVENT_CLOCK_SKEW_MS || input.at < now - this.eventRetentionMs) {
-      throw new JunctionError('JCT_EVENT_TIME', `event "${input.name}": its time must be a date-time within the kept history (${Math.round(this.eventRetentionMs / 86_400_000)} days) and not in the future`);
+      throw new JunctionError('JCT_EVENT_TIME', `event "${input.name}": its time must be a date-time within the kept history (${Math.round(this.eventRetentionMs / 86_400_000)} days) and at most ${EVENT_CLOCK_SKEW_MS / 60_000} minutes ahead`);
     }
     // A person the partition knows exists (profiles are never removed) and goes on by the key the
     // store found them with: the profile is not read. One new to it is looked up (or created)
@@ -1134,7 +1134,9 @@ export class Engine {
     const known = input.person ? undefined : part.knownPersonSlot(personKey);
     const personId = known === undefined ? this.requirePerson(personKey, input.person).id : personKey;
     const slot = known ?? part.personSlot(personId);
-    return this.keepAndRoute(part, personId, slot, { kind: 'event', name: input.name, properties, at: input.at }, NO_CHAIN); // custom (checked): always kept
+    // A time a little ahead is the app's clock running fast: the event is now, or conditions (counting up to now) would not see it yet.
+    const at = Math.min(input.at, now);
+    return this.keepAndRoute(part, personId, slot, { kind: 'event', name: input.name, properties, at }, NO_CHAIN); // custom (checked): always kept
   }
 
   /** The person an event names: created or merged when it brings a profile, else one that exists. */

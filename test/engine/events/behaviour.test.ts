@@ -1,5 +1,6 @@
 // Events on the virtual clock, through a real engine: counting within a window with property
-// filters (the third view of an item within 7 days), events before launch, Wait for an event
+// filters (the third view of an item within 7 days), an event a little ahead of the clock,
+// events before launch, Wait for an event
 // counting from entry, a "not happened" condition broken early, a wait decided late (its flow
 // paused) counting only what came before its end, events held while a flow is paused reaching
 // its waits once at resume, a wait for two events, goals
@@ -146,6 +147,20 @@ t.test('an event with a past time counts where its time falls', async (t) => {
   await t.rejects(n.engine.event('ana', 'viewItem', {}, now + 6 * MINUTE), { code: 'JCT_EVENT_TIME' }, 'not from the future');
   await n.engine.event('ana', 'viewItem', {}, now + 4 * MINUTE);
   t.pass('clock skew of a few minutes is taken');
+});
+
+t.test('an event a little ahead of the clock (the sender\'s clock runs fast) happens now: it starts flows and ends waits at once', async (t) => {
+  const n = node();
+  addPeople(n, 'ana');
+  n.engine.save(flow('f', waitFor({ conditions: [{ event: 'purchase', happened: true }] })));
+  n.engine.save(eventFlow('e', { conditions: [{ event: 'purchase', happened: true }] }, [tag('t', 'bought')]));
+  n.engine.launch('f');
+  n.engine.launch('e');
+  await n.engine.enter('f', 'ana');
+  t.match(await n.engine.event('ana', 'purchase', { orderId: 'o-1' }, n.clock.now() + 2 * MINUTE), { delivered: 1 });
+  await n.engine.idle();
+  t.same(tags(n, 'ana'), ['yes', 'bought']);
+  await t.rejects(n.engine.event('ana', 'purchase', {}, n.clock.now() + 6 * MINUTE), { code: 'JCT_EVENT_TIME' }, 'further ahead is refused');
 });
 
 t.test('events before launch do not count unless includeEventsBeforeLaunch', async (t) => {

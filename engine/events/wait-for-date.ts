@@ -3,7 +3,9 @@
 // after, optionally every year), then goes on by "next". A participant that arrives while the
 // moment lasts goes on at once; one whose person has no such date, or whose moment is over
 // (and not every year), takes "missed". A change of the attribute while waiting moves the
-// wake-up to the new moment.
+// wake-up to the new moment. A wake-up that runs late (the flow was paused, the engine down)
+// is decided at the time it was due: the moment came while the participant waited, so it goes
+// on by "next" even when that occurrence is over by now.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type RunContext } from '../element.js';
 import { attributeValue } from '../people/profile.js';
@@ -28,12 +30,16 @@ export default defineElement<Config, Moment | undefined>({
   waits: true,
   listensFor: () => [PROFILE_CHANGED],
   compile: (config, ctx) => compileMoment(config, ctx),
-  execute: (moment, run) => decide(moment!, run),
-  resume: (moment, run, input) => (input.kind === 'timer' || changes(moment!.attribute, input) ? decide(moment!, run) : undefined),
+  execute: (moment, run) => decide(moment!, run, run.now),
+  resume: (moment, run, input) => {
+    if (input.kind === 'timer') return decide(moment!, run, Math.min(run.now, run.participant.waitUntil));
+    return changes(moment!.attribute, input) ? decide(moment!, run, run.now) : undefined;
+  },
 });
 
-function decide(moment: Moment, run: RunContext): Outcome {
-  const next = nextOccurrence(moment, attributeValue(run.person, moment.attribute), run.now);
+/** Next when the moment's occurrence is on at `at` (now, or when a wake-up was due), else a wait for the next one, or missed. */
+function decide(moment: Moment, run: RunContext, at: number): Outcome {
+  const next = nextOccurrence(moment, attributeValue(run.person, moment.attribute), at);
   if (!next) return MISSED;
-  return next.at <= run.now ? NEXT : { wait: true, until: next.at, on: ON_PROFILE_CHANGE };
+  return next.at <= at ? NEXT : { wait: true, until: next.at, on: ON_PROFILE_CHANGE };
 }

@@ -5,7 +5,9 @@
 // participant goes on as soon as they hold. A "not happened" condition is decided when the wait
 // ends, or at once ("notHappened") when its event happens during the wait. Without `waitFor`
 // the wait lasts until the conditions hold (then "not happened" conditions are not allowed: they
-// could never be decided). Properties of the latest matching events may be mapped into
+// could never be decided). Once the wait has ended, events are counted as they stood at its end:
+// a step that runs late (the flow was paused, the engine busy) does not count an event that came
+// after the deadline, and an event recorded at the deadline or later does not count. Properties of the latest matching events may be mapped into
 // variables; a condition may name a send element of this flow for channel events.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type RunContext } from '../element.js';
@@ -64,7 +66,8 @@ export default defineElement<Config, Prepared>({
   },
   execute: (p, run) => {
     const bounds = boundsOf(p, run, run.events.position);
-    if (p.decidesEarly && p.fromEntry && allHold(p.conditions, scopeOf(run), bounds)) return happened(p, run, bounds);
+    const scope = scopeOf(run, run.now);
+    if (p.decidesEarly && p.fromEntry && allHold(p.conditions, scope, bounds)) return happened(p, run, scope, bounds);
     return p.waitFor ? { wait: true, until: addDuration(run.now, p.waitFor, run.timeZone), on: p.on } : { wait: true, on: p.on };
   },
   resume: (p, run, input) => decide(p, run, input),
@@ -72,16 +75,16 @@ export default defineElement<Config, Prepared>({
 
 function decide(p: Prepared, run: RunContext, input: Input): Outcome | undefined {
   const bounds = boundsOf(p, run, run.participant.waitFrom);
-  const scope = scopeOf(run);
-  if (input.kind === 'timer') return allHold(p.conditions, scope, bounds) ? happened(p, run, bounds) : NOT_HAPPENED;
+  const scope = scopeOf(run, countedUntil(run));
+  if (input.kind === 'timer') return allHold(p.conditions, scope, bounds) ? happened(p, run, scope, bounds) : NOT_HAPPENED;
   if (input.kind !== 'event') return undefined;
-  if (p.decidesEarly) return allHold(p.conditions, scope, bounds) ? happened(p, run, bounds) : undefined;
+  if (p.decidesEarly) return allHold(p.conditions, scope, bounds) ? happened(p, run, scope, bounds) : undefined;
   const broken = p.conditions.some((c) => !c.happened && c.event === input.name && !c.test(scope, bounds));
   return broken ? NOT_HAPPENED : undefined;
 }
 
-function happened(p: Prepared, run: RunContext, bounds: EventBounds): Outcome {
-  setMapped(run, p.mappings, scopeOf(run), bounds);
+function happened(p: Prepared, run: RunContext, scope: ConditionScope, bounds: EventBounds): Outcome {
+  setMapped(run, p.mappings, scope, bounds);
   return HAPPENED;
 }
 
@@ -90,6 +93,13 @@ function boundsOf(p: Prepared, run: RunContext, arrivedAt: number): EventBounds 
   return p.fromEntry ? { since: run.participant.enteredAt, after: 0 } : { since: 0, after: arrivedAt };
 }
 
-function scopeOf(run: RunContext): ConditionScope {
-  return conditionScope(run.person, run.vars, run.events, run.now, run.timeZone);
+/** For a participant waiting here: now, or the wait's last millisecond once it is over (events at its end or later do not count). */
+function countedUntil(run: RunContext): number {
+  const until = run.participant.waitUntil;
+  return until > 0 && run.now >= until ? until - 1 : run.now;
+}
+
+/** The person's events as they stood at `now`. */
+function scopeOf(run: RunContext, now: number): ConditionScope {
+  return conditionScope(run.person, run.vars, run.events, now, run.timeZone);
 }

@@ -47,7 +47,7 @@ import { SegmentClock } from './segment-clock.js';
 import { sumMetrics, sumVersions, type AllVersionsMetrics, type FlowMetrics, type MetricsTotals } from './metrics.js';
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
-import { Versions, type Live } from './versions.js';
+import { Versions, type Held, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
 import { MAX_BATCH, OPERATION_KEEP_MS, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
@@ -72,7 +72,7 @@ const SEGMENTS_CHECKED_AT = 'segments:checkedAt';
 export const DEFAULT_DEDUP_WINDOW_MS = 48 * 3600 * 1000;
 /** How long a person's events are kept by default: 90 days. */
 export const DEFAULT_EVENT_RETENTION_MS = 90 * 24 * 3600 * 1000;
-/** How far ahead of the engine's clock an app's event time may be (clock skew). */
+/** How far ahead of the engine's clock an app's event time may be (clock skew); such an event is taken as happening now. */
 export const EVENT_CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** How long an effect's references (a sent message's id, a link) are kept by default: 7 days. */
 export const DEFAULT_REFERENCE_WINDOW_MS = 7 * 24 * 3600 * 1000;
@@ -651,10 +651,28 @@ export class Engine {
     this.setStatus(live.record, 'active');
     for (const h of live.held.splice(0)) {
       const part = this.partition(h.personId);
-      part.push(() => void this.route(part, h.personId, h.input));
+      part.push(() => void (h.input.kind === 'event' ? this.deliverHeld(part, h) : this.route(part, h.personId, h.input)));
     }
     this.drain();
     return live.record;
+  }
+
+  /**
+   * A held event goes to the participant it was held for, if it still waits where it did: the
+   * event is in the history already, so it is not taken in again (which recorded it twice,
+   * started entries again, and refused the events Junction records itself, such as a profile change).
+   */
+  private deliverHeld(part: Partition, h: Held): void {
+    const seq = part.participants.seqOf(h.participant);
+    if (seq === undefined) return;
+    const state = this.enterScratch();
+    try {
+      const there = part.participants.load(seq, state) && state.status === ParticipantStatus.Waiting && state.node === h.node;
+      if (!there) return;
+    } finally {
+      this.depth--;
+    }
+    this.deliverTo(part, seq, h.input);
   }
 
   /** Cancels every live version of the flow: participants are removed without further effects. */
@@ -1108,7 +1126,7 @@ export class Engine {
     const properties = this.eventCatalog().check(input.name, input.properties);
     const now = this.clock.now();
     if (!Number.isFinite(input.at) || input.at > now + EVENT_CLOCK_SKEW_MS || input.at < now - this.eventRetentionMs) {
-      throw new JunctionError('JCT_EVENT_TIME', `event "${input.name}": its time must be a date-time within the kept history (${Math.round(this.eventRetentionMs / 86_400_000)} days) and not in the future`);
+      throw new JunctionError('JCT_EVENT_TIME', `event "${input.name}": its time must be a date-time within the kept history (${Math.round(this.eventRetentionMs / 86_400_000)} days) and at most ${EVENT_CLOCK_SKEW_MS / 60_000} minutes ahead`);
     }
     // A person the partition knows exists (profiles are never removed) and goes on by the key the
     // store found them with: the profile is not read. One new to it is looked up (or created)
@@ -1116,7 +1134,9 @@ export class Engine {
     const known = input.person ? undefined : part.knownPersonSlot(personKey);
     const personId = known === undefined ? this.requirePerson(personKey, input.person).id : personKey;
     const slot = known ?? part.personSlot(personId);
-    return this.keepAndRoute(part, personId, slot, { kind: 'event', name: input.name, properties, at: input.at }, NO_CHAIN); // custom (checked): always kept
+    // A time a little ahead is the app's clock running fast: the event is now, or conditions (counting up to now) would not see it yet.
+    const at = Math.min(input.at, now);
+    return this.keepAndRoute(part, personId, slot, { kind: 'event', name: input.name, properties, at }, NO_CHAIN); // custom (checked): always kept
   }
 
   /** The person an event names: created or merged when it brings a profile, else one that exists. */
@@ -1401,7 +1421,7 @@ export class Engine {
       const live = this.versions.version(state.flowId, state.version);
       if (!live) return false;
       if (live.record.status === 'paused' && this.registry.input(input.kind)?.answered !== true) {
-        live.held.push({ personId: state.personId, input });
+        live.held.push({ personId: state.personId, participant: state.id, node: state.node, input });
         return true;
       }
       return this.runStep(part, live, seq, state, input);

@@ -12,11 +12,19 @@ export interface Live {
   /** Entry node index → the function that stops it bringing people in. */
   readonly deactivate: Map<number, () => void>;
   /** Inputs that arrived for participants while the version was paused. */
-  held: Array<{ personId: string; input: Input }>;
+  held: Held[];
   lastActivityAt: number;
   readonly timers: TimerHandle[];
   /** Timers entry points armed (EntryHost.schedule) that have not fired: while any is, the version is not idle. */
   readonly entryTimers: Set<TimerHandle>;
+}
+
+/** An input held for participant `participant`, waiting at node `node` when it came. */
+export interface Held {
+  readonly personId: string;
+  readonly participant: string;
+  readonly node: number;
+  readonly input: Input;
 }
 
 const RUNNING = new Set(['active', 'paused', 'scheduled']);

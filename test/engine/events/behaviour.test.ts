@@ -1,6 +1,9 @@
 // Events on the virtual clock, through a real engine: counting within a window with property
-// filters (the third view of an item within 7 days), events before launch, Wait for an event
-// counting from entry, a "not happened" condition broken early, a wait for two events, goals
+// filters (the third view of an item within 7 days), an event a little ahead of the clock,
+// events before launch, Wait for an event
+// counting from entry, a "not happened" condition broken early, a wait decided late (its flow
+// paused) counting only what came before its end, events held while a flow is paused reaching
+// its waits once at resume, a wait for two events, goals
 // counted by events, product and people events starting flows, retention, and recovery of the
 // history and of participants waiting for events.
 import t from 'tap';
@@ -146,6 +149,20 @@ t.test('an event with a past time counts where its time falls', async (t) => {
   t.pass('clock skew of a few minutes is taken');
 });
 
+t.test('an event a little ahead of the clock (the sender\'s clock runs fast) happens now: it starts flows and ends waits at once', async (t) => {
+  const n = node();
+  addPeople(n, 'ana');
+  n.engine.save(flow('f', waitFor({ conditions: [{ event: 'purchase', happened: true }] })));
+  n.engine.save(eventFlow('e', { conditions: [{ event: 'purchase', happened: true }] }, [tag('t', 'bought')]));
+  n.engine.launch('f');
+  n.engine.launch('e');
+  await n.engine.enter('f', 'ana');
+  t.match(await n.engine.event('ana', 'purchase', { orderId: 'o-1' }, n.clock.now() + 2 * MINUTE), { delivered: 1 });
+  await n.engine.idle();
+  t.same(tags(n, 'ana'), ['yes', 'bought']);
+  await t.rejects(n.engine.event('ana', 'purchase', {}, n.clock.now() + 6 * MINUTE), { code: 'JCT_EVENT_TIME' }, 'further ahead is refused');
+});
+
 t.test('events before launch do not count unless includeEventsBeforeLaunch', async (t) => {
   const n = node();
   addPeople(n, 'ana', 'ben');
@@ -262,6 +279,56 @@ t.test('a "not happened" condition broken during the wait decides notHappened at
   t.same(tags(n, 'ben'), ['yes'], 'at the end of the wait: bought, never unsubscribed');
   t.same(tags(n, 'cat'), ['no'], 'nothing happened');
   t.same(tags(n, 'eve'), ['yes'], 'unsubscribed before arriving: does not count');
+});
+
+t.test('a wait decided late (its flow paused) counts only the events before its end', async (t) => {
+  const n = node();
+  addPeople(n, 'ana', 'ben', 'cat', 'dan');
+  const conditions = [{ event: 'purchase', happened: true }];
+  const variables = [{ event: 'purchase', property: 'orderId', variable: 'order' }];
+  n.engine.save(flow('f', waitFor({ conditions, variables, waitFor: { amount: 2, unit: 'days' } }), { variables: [{ name: 'order', type: 'text' }] }));
+  n.engine.launch('f');
+  for (const id of ['ana', 'ben', 'cat', 'dan']) await n.engine.enter('f', id);
+  n.engine.pause('f');
+  days(n, 1);
+  await n.engine.event('ana', 'purchase', { orderId: 'in-time' });
+  days(n, 1); // the waits end: their timers are held
+  await n.engine.idle();
+  await n.engine.event('ana', 'purchase', { orderId: 'late' });
+  await n.engine.event('ben', 'purchase', { orderId: 'at-the-end' }); // at the very millisecond the wait ends
+  days(n, 1);
+  await n.engine.event('cat', 'purchase', { orderId: 'a-day-late' });
+  await n.engine.event('dan', 'purchase', { orderId: 'late' }, n.clock.now() - 1.5 * DAY); // sent late, but happened during the wait
+  n.engine.resume('f');
+  await n.engine.idle();
+  t.same(tags(n, 'ana'), ['yes'], 'bought in time');
+  t.equal(n.steps.filter((s) => s.participant.personId === 'ana').at(-1)!.participant.vars['order'], 'in-time', 'the purchase made in time is mapped');
+  t.same(tags(n, 'ben'), ['no'], 'the end of the wait is not in it');
+  t.same(tags(n, 'cat'), ['no'], 'bought after the wait ended');
+  t.same(tags(n, 'dan'), ['yes'], 'an event counts where its time falls');
+});
+
+t.test('events that come while a flow is paused reach its waits at resume, and are taken in once', async (t) => {
+  const n = node();
+  addPeople(n, 'ana');
+  n.engine.save(flow('f', waitFor({ conditions: [{ event: 'purchase', happened: true }] })));
+  const change = { id: 'w', type: 'waitForProfileChange', config: { attribute: 'city' }, branches: { changed: 'moved' } };
+  n.engine.save(flow('p', [change, tag('moved', 'moved')]));
+  n.engine.save(eventFlow('e', { conditions: [{ event: 'purchase', happened: true }] }, [tag('t', 'bought')]));
+  for (const id of ['f', 'p', 'e']) n.engine.launch(id);
+  await n.engine.enter('f', 'ana');
+  await n.engine.enter('p', 'ana');
+  n.engine.pause('f');
+  n.engine.pause('p');
+  await n.engine.event('ana', 'purchase', { orderId: 'o-1' });
+  await n.engine.submit('ana', { kind: 'person.update', changes: [{ op: 'set', attribute: 'city', value: 'Split' }] });
+  await n.engine.idle();
+  t.same(tags(n, 'ana'), ['bought'], 'held by the paused flows');
+  n.engine.resume('f');
+  n.engine.resume('p');
+  await n.engine.idle();
+  t.same(tags(n, 'ana'), ['bought', 'yes', 'moved'], 'the purchase and the change (an event Junction records) both reach their waits');
+  t.equal(entries(n, 'e', 'ana'), 1, 'the purchase does not start another flow again');
 });
 
 t.test('a wait for two events goes on when both happened, and then waits for neither', async (t) => {

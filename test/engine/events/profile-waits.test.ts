@@ -4,7 +4,8 @@
 // ignored, no `waitFor` waits indefinitely, changes made by another flow count (not the
 // participant's own, made on its way to the wait), and it survives
 // a restart. Wait for a date (`waitForDate`): waits until the moment, goes on at once inside
-// it, "missed" when empty or over, the wake-up moves with the attribute, every year, and DST.
+// it, "missed" when empty or over, the wake-up moves with the attribute, every year, DST, and a
+// moment that came while the flow was paused or the engine down.
 import t from 'tap';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryBackend } from '../../../engine/store/journal.js';
@@ -294,6 +295,23 @@ t.test('Wait for a date across daylight-saving changes (Europe/Zagreb)', async (
   t.equal(n.engine.participant(anaDay)?.waitUntil, Date.parse('2026-03-28T11:00:00Z'), 'the days one an hour later');
 });
 
+t.test('a moment that came while the flow was paused or the engine down goes on by "next" when it runs', async (t) => {
+  const n = node();
+  await launchWait(n, 'yearly', 'waitForDate', { attribute: 'birthDate', when: 'isToday', atTime: '09:00', everyYear: true });
+  await launchWait(n, 'once', 'waitForDate', { attribute: 'appointmentAt', when: 'isIn', offset: { amount: 2, unit: 'hours' } });
+  n.people.upsert({ id: 'ana', standard: { birthDate: '1990-03-04' } });
+  await enter(n, 'yearly', 'ana');
+  await enter(n, 'once', 'ben', { appointmentAt: '2026-03-04T12:00:00Z' });
+  n.engine.pause('yearly');
+  n.engine.pause('once');
+  await advanceTo(n, '2026-03-06T00:00:00Z'); // both moments came and went while paused
+  n.engine.resume('yearly');
+  n.engine.resume('once');
+  await n.engine.idle();
+  t.equal(where(n, 'ana'), 'yes', 'not next year\'s birthday');
+  t.equal(where(n, 'ben'), 'yes', 'not missed');
+});
+
 t.test('a wait for a date survives a restart, and still follows changes', async (t) => {
   const clock = new VirtualClock('2026-03-02T08:00:00Z');
   const backend = new MemoryBackend();
@@ -302,14 +320,16 @@ t.test('a wait for a date survives a restart, and still follows changes', async 
   await enter(a, 'remind', 'ana', { appointmentAt: '2026-03-04T12:00:00Z' });
   await enter(a, 'remind', 'ben', { appointmentAt: '2026-03-03T12:00:00Z' });
   await enter(a, 'remind', 'cat', { appointmentAt: '2026-03-06T12:00:00Z' });
+  await enter(a, 'remind', 'dan', { appointmentAt: '2026-03-03T09:00:00Z' });
   await a.engine.close();
 
-  clock.advanceTo('2026-03-03T10:30:00Z'); // ben's hour came while it was down, and lasts
+  clock.advanceTo('2026-03-03T10:30:00Z'); // ben's hour came while it was down, and lasts; dan's came and went
   const b = node({ clock, backend });
-  t.match(b.engine.recover(backend), { participants: 3 });
+  t.match(b.engine.recover(backend), { participants: 4 });
   clock.advance(0);
   await b.engine.idle();
   t.equal(where(b, 'ben'), 'yes', 'overdue, still on');
+  t.equal(where(b, 'dan'), 'yes', 'overdue and over: it came while waiting, so not missed');
   await set(b, 'cat', 'appointmentAt', '2026-03-03T11:00:00Z'); // 09:00–10:00: over
   t.equal(where(b, 'cat'), 'no');
   await advanceTo(b, '2026-03-04T10:00:00Z');

@@ -1,7 +1,7 @@
 // The events module: the entry points started by what people do or by their dates (People
 // Real-Time Event, Change in People Profile, Date or Time), the waits for events, profile
 // changes and dates, and the route apps send custom events to. POST /events takes one event or
-// a batch of up to 1,000 ({ "events": [...] }); each names its person by id, phone or email. A batch refuses only its
+// a batch of up to 1,000 ({ "events": [...] }; one event is answered 202, a batch 200 with each item's outcome); each names its person by id, phone or email. A batch refuses only its
 // bad items, each with its code, and takes the rest. A phone or email that is not one is refused
 // (JCT_CONTACT_INVALID), and so is a time that does not exist, such as 31 November or 24:00
 // (JCT_EVENT_TIME), and an id given with a phone or email of someone else (JCT_PERSON_MISMATCH);
@@ -124,6 +124,7 @@ const events: RouteDefinition = {
   schema: { body: Body },
   bodyLimit: 4 * 1024 * 1024,
   json: true,
+  statuses: [202, 200],
   handle: async (req: RouteRequest, ctx: RouteContext) => {
     const body = req.body as Static<typeof Body>;
     if ('events' in body) return ingestBatch(body.events, ctx);

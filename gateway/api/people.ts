@@ -118,7 +118,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
   const id = (req: { params: Record<string, string> }) => req.params['id']!;
   return [
     {
-      method: 'POST', url: '/people', scope: 'people', summary: 'Create a profile (201), or merge into the one with the same id, external id, phone or email (200)', schema: { body: PersonSchema }, status: 201, writes: true,
+      method: 'POST', url: '/people', scope: 'people', summary: 'Create a profile (201), or merge into the one with the same id, external id, phone or email (200)', schema: { body: PersonSchema }, status: 201, alsoStatus: [200], writes: true,
       handle: async (req) => {
         const input = req.body as Static<typeof PersonSchema>;
         const key = engine.personKey(input);

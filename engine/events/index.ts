@@ -33,7 +33,12 @@ const EventTime = Type.String({
 const EventItem = Type.Object(
   {
     person: Type.Object(
-      { id: Type.Optional(Type.String({ minLength: 1 })), phone: Type.Optional(Type.String({ minLength: 1 })), email: Type.Optional(Type.String({ minLength: 1 })) },
+      // bounded as a profile's are (gateway/schemas.ts): a longer one names nobody, and is not echoed back in an error
+      {
+        id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        phone: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+        email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+      },
       { additionalProperties: false, description: 'Who performed it: id, phone or email' },
     ),
     name: Type.String({ minLength: 1, maxLength: 100 }),

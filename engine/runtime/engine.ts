@@ -565,7 +565,7 @@ export class Engine {
    */
   duplicate(flowId: string, newId: string, version?: number): FlowRecord {
     const from = this.versionRecord(flowId, version);
-    if (from.definition.entryPoints.some((e) => e.type === 'inboundMessage')) {
+    if (startsOnInboundMessages(from.definition)) {
       throw new JunctionError('JCT_DUPLICATE_NOT_ALLOWED', `flow "${flowId}" starts on inbound messages; a copy would answer the same keywords: create a new version instead`);
     }
     if (this.records.has(newId)) throw flowExists(newId);
@@ -2020,6 +2020,12 @@ function flowIdOf(doc: unknown): string {
 function sameRequest(earlier: OperationReport, hash: string, key: string): OperationReport {
   if (earlier.requestHash === undefined || earlier.requestHash === hash) return earlier;
   throw new JunctionError('JCT_IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key "${key}" was used with another request to flow "${earlier.flowId}"; send a new key for a new request`, { idempotencyKey: key });
+}
+
+/** Whether a flow (a draft too, which may be unfinished: no or malformed entry points) has an Inbound Message entry point. */
+function startsOnInboundMessages(definition: FlowDefinition): boolean {
+  const entryPoints: unknown = definition.entryPoints;
+  return Array.isArray(entryPoints) && entryPoints.some((e: unknown) => (e as { type?: unknown } | null)?.type === 'inboundMessage');
 }
 
 /** The statuses in which a version holds what its entry points hold (a finishing one takes no one new). */

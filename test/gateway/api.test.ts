@@ -51,6 +51,10 @@ t.test('validate, duplicate, delete, schedule and goal', async (t) => {
   t.equal((await call('POST', '/flows/welcome/duplicate', { id: 'copy' })).status, 201);
   t.equal((await call('POST', '/flows/welcome/duplicate', { id: 'copy' })).json.error.code, 'JCT_FLOW_EXISTS');
   t.equal((await call('POST', '/flows/welcome/duplicate', { id: '1 bad id' })).status, 400);
+  for (const [id, entryPoints] of [['unfinished', undefined], ['odd', 'signup'], ['odder', [null, 7]]] as const) {
+    await call('POST', '/flows', { id, ...(entryPoints === undefined ? {} : { entryPoints }) });
+    t.equal((await call('POST', `/flows/${id}/duplicate`, { id: `${id}-copy` })).status, 201, `an unfinished draft is duplicated too (${id})`);
+  }
   await call('POST', '/flows/welcome/launch');
   t.equal((await call('DELETE', '/flows/welcome')).status, 409, 'launched versions are never deleted');
   t.match((await call('PUT', '/flows/welcome/schedule', { end: '2030-01-01T00:00' })).json, { versions: [{ version: 1 }] });

@@ -1658,7 +1658,9 @@ export class Engine {
   private changeDoNotContact(op: DoNotContactChange['op'], entry: DoNotContactEntry): void {
     if (op === 'add') this.people.addDoNotContact(entry);
     else this.people.removeDoNotContact(entry);
-    this.journal.put('dnc', `${entry.channel}\u0000${entry.contact}`, this.people.blockOf(entry.channel, entry.contact) ?? null);
+    // kept under the contact as the list keeps it (+385912345678, ana@example.com), however it was written: a removal finds the row an addition wrote
+    const contact = normalizeContact(entry.contact)?.value ?? entry.contact;
+    this.journal.put('dnc', `${entry.channel}\u0000${contact}`, this.people.blockOf(entry.channel, contact) ?? null);
   }
 
   /** Applies the step's profile and do-not-contact changes; a store refusal stops the participant (in `state`). */

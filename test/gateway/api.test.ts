@@ -219,7 +219,7 @@ t.test('people: look up by external id; erase a person', async (t) => {
 });
 
 t.test('do-not-contact entries', async (t) => {
-  const { call } = await api(t);
+  const { call, w } = await api(t);
   const added = await call('POST', '/do-not-contact', { channel: 'sms', contact: '+385 91 234 5678' });
   t.equal(added.status, 201);
   t.match(added.json, { channel: 'sms', contact: '+385912345678', senders: [] });
@@ -235,6 +235,8 @@ t.test('do-not-contact entries', async (t) => {
   t.equal((await call('DELETE', '/do-not-contact/email/ana%40example.com')).status, 204);
   t.equal((await call('DELETE', `/do-not-contact/sms/${encodeURIComponent('+385912345678')}`)).status, 204);
   t.same((await call('GET', '/do-not-contact')).json.entries, []);
+  await w.engine.durable();
+  t.same([...w.backend.tables.get('dnc')!.keys()], [], 'nothing stays in the store to come back at the next start, however the contact was written');
 });
 
 t.test('reports: JSON per version or all, CSV with formula cells made text', async (t) => {

@@ -105,7 +105,7 @@ export function flowRoutes(engine: Engine): ApiRoute[] {
       },
     },
     {
-      method: 'PUT', url: '/flows/:id/schedule', scope: 'flows', summary: 'Change the schedule of every version in place', writes: true,
+      method: 'PUT', url: '/flows/:id/schedule', scope: 'flows', summary: 'Replace the schedule of every version in place (a field left out is removed; a started version keeps its start)', writes: true,
       schema: { params: FlowParams, body: Type.Object({ start: Type.Optional(DateTime), end: Type.Optional(DateTime) }, { additionalProperties: false }) },
       handle: (req) => ({ versions: engine.changeSchedule(p(req), req.body as { start?: string; end?: string }).map((r) => view(r)) }),
     },

@@ -53,6 +53,7 @@ import { MAX_BATCH, OPERATION_KEEP_MS, Operations, refusalMessage, requestHash, 
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
+import { requireNewPersonId } from '../people/person-id.js';
 import { Seen, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
 import { References } from './references.js';
@@ -292,7 +293,10 @@ export class Engine {
    * someone else is then refused by the write), else the owner of one of its contacts, else a new id.
    */
   personKey(person: PersonInput): string {
-    if (person.id !== undefined) return person.id;
+    if (person.id !== undefined) {
+      if (!this.people.get(person.id)) requireNewPersonId(person.id); // one kept before the rule stays reachable
+      return person.id;
+    }
     const externalId = person.standard?.externalId;
     const known = typeof externalId === 'string' ? this.people.findByExternalId(externalId) : undefined;
     if (known) return known.id;

@@ -199,6 +199,20 @@ t.test('people: an external id belongs to one person', async (t) => {
   t.equal((await call('GET', '/people?externalId=ext-1')).json.id, 't9');
 });
 
+t.test('people: an id with a control character or a broken character is refused, wherever a person is created', async (t) => {
+  const { call, w } = await api(t);
+  await call('POST', '/flows', { ...welcome(), entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'p' } }] });
+  await call('POST', '/flows/welcome/launch');
+  for (const id of ['a\u0000b', 'tab\there', 'line\nbreak', 'half \ud800', '\udc00 half']) {
+    const refused = await call('POST', '/people', { id });
+    t.same([refused.status, refused.json.error.code], [400, 'JCT_PERSON_ID_INVALID'], JSON.stringify(id));
+    const report = await call('POST', '/flows/welcome/participants', { participants: [{ person: { id } }] });
+    t.match(report.json.participants, [{ status: 'rejected', reason: 'JCT_PERSON_ID_INVALID' }], 'through the Flow API too');
+  }
+  t.same([...w.people.all()].map((p) => p.id), [], 'nobody created');
+  for (const id of ['Željko 😀', 'a b', 'x/y']) t.equal((await call('POST', '/people', { id })).status, 201, `${id}: any other text`);
+});
+
 t.test('people: look up by external id; erase a person', async (t) => {
   const { call, w, keys } = await api(t);
   const id = (await call('POST', '/people', { phones: ['+14155550100'], standard: { externalId: 'crm-7' } })).json.id;

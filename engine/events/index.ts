@@ -25,9 +25,10 @@ import waitForDate from './wait-for-date.js';
 export const MAX_BATCH = 1000;
 
 // An event belongs to no flow, so its time carries its own offset: a bare wall time would be read in whatever zone the server runs in.
+// Fractions of a second of up to 9 digits, as Python, Java and Go write them, are read to the millisecond.
 const EventTime = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2})$',
-  description: 'an ISO 8601 date-time with Z or an offset, e.g. 2026-03-01T09:00:00Z',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$',
+  description: 'an ISO 8601 date-time with Z or an offset, e.g. 2026-03-01T09:00:00Z (a fraction of a second is kept to the millisecond)',
 });
 
 const EventItem = Type.Object(

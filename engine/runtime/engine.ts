@@ -421,7 +421,7 @@ export class Engine {
     return report;
   }
 
-  /** The engaged persons of a month ("YYYY-MM", UTC): who first entered a flow when, the total and the top flows. */
+  /** The engaged persons of a month ("YYYY-MM" in the workspace's time zone): who first entered a flow when, the total and the top flows. */
   engagedReport(month: string): EngagedReport {
     return this.engagement.report(month);
   }

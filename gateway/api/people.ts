@@ -91,7 +91,14 @@ function changesOf(body: Static<typeof Changes>): ProfileChange[] {
   ];
 }
 
-function lookUp(engine: Engine, { phone, email, externalId }: Static<typeof Lookup>): Person {
+/** `?phone=+385…` sent with its + unencoded arrives as " 385…" (a + in a query is a space): read as the + it was. */
+function plusOf(phone: string | undefined): string | undefined {
+  return phone !== undefined && /^ \d/.test(phone) ? `+${phone.slice(1)}` : phone;
+}
+
+function lookUp(engine: Engine, query: Static<typeof Lookup>): Person {
+  const { email, externalId } = query;
+  const phone = plusOf(query.phone);
   const contact = phone ?? email;
   const given = [phone, email, externalId].filter((x) => x !== undefined).length;
   if (given === 0) throw new JunctionError('JCT_LOOKUP_EMPTY', 'give ?phone=, ?email= or ?externalId=');

@@ -134,6 +134,8 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   const merged = await call('POST', '/people', { phones: ['+385912345678'], standard: { lastName: 'Horvat' } });
   t.same([merged.status, merged.json.id, merged.json.standard.firstName, merged.json.standard.lastName], [200, id, 'Ana', 'Horvat'], 'a POST that merges into a known person answers 200, not 201');
   t.equal((await call('GET', `/people?phone=${encodeURIComponent('+385912345678')}`)).json.id, id);
+  t.equal((await call('GET', '/people?phone=+385912345678')).json.id, id, 'a + left unencoded (a space in a query) is read as the +');
+  t.equal((await call('GET', '/people?phone=+385%2091%20234%205678')).json.id, id, 'in any format');
   t.equal((await call('GET', '/people?email=nobody@example.com')).status, 404);
   t.equal((await call('GET', '/people')).json.error.code, 'JCT_LOOKUP_EMPTY');
   await call('POST', '/people', { emails: ['ben@example.com'] });

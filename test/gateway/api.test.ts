@@ -110,6 +110,11 @@ t.test('an active flow’s audience is edited in place', async (t) => {
   t.same(edited.json.definition.entryPoints[0].config.audience.tags, ['vip', 'new']);
   t.same((await call('GET', '/people/ben/journeys')).json.journeys.map((j: any) => j.flowId), ['welcome'], 'the added tag brought ben in');
   t.equal((await call('PUT', '/flows/welcome/entry-points/none', { config: {} })).json.error.code, 'JCT_ENTRY_UNKNOWN');
+  const unknown = await call('PUT', '/flows/welcome/entry-points/aud', { config: { audience: { segments: ['nope'] }, updateAfterLaunch: 'realtime' } });
+  t.same([unknown.status, unknown.json.error.code], [400, 'JCT_SEGMENT_UNKNOWN'], 'a segment the audience names that does not exist: the request is wrong (400), not the URL (404)');
+  await call('POST', '/flows', { ...welcome({ id: 'other' }), entryPoints: [{ id: 'aud', type: 'predefinedAudience', config: { audience: { segments: ['nope'] }, updateAfterLaunch: 'never' }, branches: { next: 'p' } }] });
+  const launch = await call('POST', '/flows/other/launch');
+  t.same([launch.status, launch.json.error.code], [400, 'JCT_SEGMENT_UNKNOWN'], 'a launch too: the flow exists');
 });
 
 t.test('templates: list, save, draft from one, delete', async (t) => {

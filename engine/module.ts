@@ -230,6 +230,8 @@ export interface RouteDefinition {
   readonly bodyLimit?: number;
   /** The body must be JSON: any other content type is refused with 415 before it is read (webhooks take what their provider sends). */
   readonly json?: boolean;
+  /** The statuses of a successful answer, for the API document; default 200 alone. */
+  readonly statuses?: readonly [number, ...number[]];
   handle(request: RouteRequest, ctx: RouteContext): Promise<RouteAnswer>;
 }
 

@@ -34,7 +34,10 @@ interface Answer {
   details?: ErrorDetails;
 }
 
-/** Statuses of JunctionError codes; any other code is the caller's mistake: 400. */
+/**
+ * Statuses of JunctionError codes; any other code is the caller's mistake: 400. A 404 is for
+ * what the URL names; a segment is only ever named in a body or a flow (JCT_SEGMENT_UNKNOWN: 400).
+ */
 const JUNCTION_STATUS: Record<string, number> = {
   JCT_NOT_FOUND: 404,
   JCT_FLOW_UNKNOWN: 404,
@@ -42,7 +45,6 @@ const JUNCTION_STATUS: Record<string, number> = {
   JCT_VERSION_UNKNOWN: 404,
   JCT_TEMPLATE_UNKNOWN: 404,
   JCT_OPERATION_UNKNOWN: 404,
-  JCT_SEGMENT_UNKNOWN: 404,
   JCT_FLOW_STATUS: 409,
   JCT_FLOW_EXISTS: 409,
   JCT_TEMPLATE_EXISTS: 409,

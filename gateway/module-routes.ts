@@ -116,7 +116,7 @@ function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext):
     method: route.method,
     url: route.url,
     schema: route.schema ?? {},
-    config: routeConfig(route.access),
+    config: { ...routeConfig(route.access), ...documentedStatuses(route) },
     ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     ...(route.json ? { onRequest: requireJson } : {}),
     handler: async (req, reply) => {
@@ -124,6 +124,13 @@ function mount(app: FastifyInstance, route: RouteDefinition, ctx: RouteContext):
       return reply.status(answer.status).headers(answer.headers ?? {}).send(answer.body);
     },
   });
+}
+
+/** The success statuses the route declares, as the API document reads them (openapi.ts). */
+function documentedStatuses({ statuses }: RouteDefinition): { status?: number; alsoStatus?: readonly number[] } {
+  if (statuses === undefined) return {};
+  const [status, ...alsoStatus] = statuses;
+  return { status, alsoStatus };
 }
 
 /** Refuses a body that is not JSON (a route declaring `json`) with the error Fastify gives the API's own routes (415). */

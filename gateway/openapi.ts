@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The status of a successful answer, as the API document gives it; default 200. */
     status?: number;
+    /** Other statuses a successful answer may have (e.g. 200 where a create merged into what existed). */
+    alsoStatus?: readonly number[];
   }
 }
 
@@ -33,11 +35,11 @@ const ERROR_BODY = {
   },
 };
 
-/** The responses of a route without its own: its success, then the errors. */
+/** The responses of a route without its own: its successes, then the errors. */
 function responsesOf(route: RouteOptions): Record<string, unknown> {
-  const status = route.config?.status ?? 200;
+  const statuses = [route.config?.status ?? 200, ...(route.config?.alsoStatus ?? [])];
   return {
-    [status]: status === 204 ? { description: 'Done; no body', type: 'null' } : { description: 'Done' },
+    ...Object.fromEntries(statuses.map((status) => [status, status === 204 ? { description: 'Done; no body', type: 'null' } : { description: 'Done' }])),
     '4XX': { description: "The caller's mistake (bad request, key, scope, content type, rate limit, unknown resource, conflict)", ...ERROR_BODY },
     '5XX': { description: 'The store cannot make input durable now (503, with Retry-After: send it again), or an internal error', ...ERROR_BODY },
   };

@@ -101,7 +101,7 @@ function events(registry: Registry): string[] {
     'properties (at most one list); apps send them to `POST /events`, one `{ "person": { "id" | "phone" |',
     '"email" }, "name", "properties", "at" }` or a batch `{ "events": [...] }` of up to 1,000, where a bad item',
     'is refused alone with its code. `at` (default: now) is a date-time with `Z` or an offset, e.g.',
-    '`2026-03-01T09:00:00Z` (a day or hour that does not exist, such as 31 November or 24:00, is refused, not rolled over): an event belongs to no flow, so no flow time zone reads it. An unknown event name, an undefined or mistyped property, a time',
+    '`2026-03-01T09:00:00Z` or `2026-03-01T09:00:00.123456+01:00` (a fraction of a second is kept to the millisecond; a day or hour that does not exist, such as 31 November or 24:00, is refused, not rolled over): an event belongs to no flow, so no flow time zone reads it. An unknown event name, an undefined or mistyped property, a time',
     'more than 5 minutes ahead or older than the kept history, an unknown person, and an id given with a phone or email of someone else (`JCT_PERSON_MISMATCH`) are refused (an unknown phone',
     'or email creates the profile when the `events` module\'s `createPeople` is on). Junction records the',
     'built-in events below itself; they cannot be sent in, and are kept only while a launched flow',

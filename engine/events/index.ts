@@ -1,7 +1,7 @@
 // The events module: the entry points started by what people do or by their dates (People
 // Real-Time Event, Change in People Profile, Date or Time), the waits for events, profile
 // changes and dates, and the route apps send custom events to. POST /events takes one event or
-// a batch of up to 1,000 ({ "events": [...] }); each names its person by id, phone or email. A batch refuses only its
+// a batch of up to 1,000 ({ "events": [...] }; one event is answered 202, a batch 200 with each item's outcome); each names its person by id, phone or email. A batch refuses only its
 // bad items, each with its code, and takes the rest. A phone or email that is not one is refused
 // (JCT_CONTACT_INVALID), and so is a time that does not exist, such as 31 November or 24:00
 // (JCT_EVENT_TIME), and an id given with a phone or email of someone else (JCT_PERSON_MISMATCH);
@@ -25,15 +25,21 @@ import waitForDate from './wait-for-date.js';
 export const MAX_BATCH = 1000;
 
 // An event belongs to no flow, so its time carries its own offset: a bare wall time would be read in whatever zone the server runs in.
+// Fractions of a second of up to 9 digits, as Python, Java and Go write them, are read to the millisecond.
 const EventTime = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2})$',
-  description: 'an ISO 8601 date-time with Z or an offset, e.g. 2026-03-01T09:00:00Z',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$',
+  description: 'an ISO 8601 date-time with Z or an offset, e.g. 2026-03-01T09:00:00Z (a fraction of a second is kept to the millisecond)',
 });
 
 const EventItem = Type.Object(
   {
     person: Type.Object(
-      { id: Type.Optional(Type.String({ minLength: 1 })), phone: Type.Optional(Type.String({ minLength: 1 })), email: Type.Optional(Type.String({ minLength: 1 })) },
+      // bounded as a profile's are (gateway/schemas.ts): a longer one names nobody, and is not echoed back in an error
+      {
+        id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        phone: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+        email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
+      },
       { additionalProperties: false, description: 'Who performed it: id, phone or email' },
     ),
     name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -124,6 +130,7 @@ const events: RouteDefinition = {
   schema: { body: Body },
   bodyLimit: 4 * 1024 * 1024,
   json: true,
+  statuses: [202, 200],
   handle: async (req: RouteRequest, ctx: RouteContext) => {
     const body = req.body as Static<typeof Body>;
     if ('events' in body) return ingestBatch(body.events, ctx);

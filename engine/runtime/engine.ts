@@ -53,6 +53,7 @@ import { MAX_BATCH, OPERATION_KEEP_MS, Operations, refusalMessage, requestHash, 
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
+import { requireNewPersonId } from '../people/person-id.js';
 import { Seen, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
 import { References } from './references.js';
@@ -292,7 +293,10 @@ export class Engine {
    * someone else is then refused by the write), else the owner of one of its contacts, else a new id.
    */
   personKey(person: PersonInput): string {
-    if (person.id !== undefined) return person.id;
+    if (person.id !== undefined) {
+      if (!this.people.get(person.id)) requireNewPersonId(person.id); // one kept before the rule stays reachable
+      return person.id;
+    }
     const externalId = person.standard?.externalId;
     const known = typeof externalId === 'string' ? this.people.findByExternalId(externalId) : undefined;
     if (known) return known.id;
@@ -417,7 +421,7 @@ export class Engine {
     return report;
   }
 
-  /** The engaged persons of a month ("YYYY-MM", UTC): who first entered a flow when, the total and the top flows. */
+  /** The engaged persons of a month ("YYYY-MM" in the workspace's time zone): who first entered a flow when, the total and the top flows. */
   engagedReport(month: string): EngagedReport {
     return this.engagement.report(month);
   }
@@ -565,7 +569,7 @@ export class Engine {
    */
   duplicate(flowId: string, newId: string, version?: number): FlowRecord {
     const from = this.versionRecord(flowId, version);
-    if (from.definition.entryPoints.some((e) => e.type === 'inboundMessage')) {
+    if (startsOnInboundMessages(from.definition)) {
       throw new JunctionError('JCT_DUPLICATE_NOT_ALLOWED', `flow "${flowId}" starts on inbound messages; a copy would answer the same keywords: create a new version instead`);
     }
     if (this.records.has(newId)) throw flowExists(newId);
@@ -1678,7 +1682,9 @@ export class Engine {
   private changeDoNotContact(op: DoNotContactChange['op'], entry: DoNotContactEntry): void {
     if (op === 'add') this.people.addDoNotContact(entry);
     else this.people.removeDoNotContact(entry);
-    this.journal.put('dnc', `${entry.channel}\u0000${entry.contact}`, this.people.blockOf(entry.channel, entry.contact) ?? null);
+    // kept under the contact as the list keeps it (+385912345678, ana@example.com), however it was written: a removal finds the row an addition wrote
+    const contact = normalizeContact(entry.contact)?.value ?? entry.contact;
+    this.journal.put('dnc', `${entry.channel}\u0000${contact}`, this.people.blockOf(entry.channel, contact) ?? null);
   }
 
   /** Applies the step's profile and do-not-contact changes; a store refusal stops the participant (in `state`). */
@@ -2040,6 +2046,12 @@ function flowIdOf(doc: unknown): string {
 function sameRequest(earlier: OperationReport, hash: string, key: string): OperationReport {
   if (earlier.requestHash === undefined || earlier.requestHash === hash) return earlier;
   throw new JunctionError('JCT_IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key "${key}" was used with another request to flow "${earlier.flowId}"; send a new key for a new request`, { idempotencyKey: key });
+}
+
+/** Whether a flow (a draft too, which may be unfinished: no or malformed entry points) has an Inbound Message entry point. */
+function startsOnInboundMessages(definition: FlowDefinition): boolean {
+  const entryPoints: unknown = definition.entryPoints;
+  return Array.isArray(entryPoints) && entryPoints.some((e: unknown) => (e as { type?: unknown } | null)?.type === 'inboundMessage');
 }
 
 /** The statuses in which a version holds what its entry points hold (a finishing one takes no one new). */

@@ -59,7 +59,7 @@ function withId(id: string, body: unknown): Record<string, unknown> {
 export function flowRoutes(engine: Engine): ApiRoute[] {
   const p = (req: { params: Record<string, string> }) => req.params['id']!;
   return [
-    { method: 'GET', url: '/flows', scope: 'flows', summary: 'Every flow, by its newest version', handle: () => ({ flows: [...new Set(engine.flowRecords().map((r) => r.id))].map((id) => ({ ...flowSummary(engine, id), definition: undefined })) }) },
+    { method: 'GET', url: '/flows', scope: 'flows', summary: 'Every flow: the version that runs (else the newest), and the newest version number', handle: () => ({ flows: [...new Set(engine.flowRecords().map((r) => r.id))].map((id) => ({ ...flowSummary(engine, id), definition: undefined })) }) },
     {
       method: 'POST', url: '/flows', scope: 'flows', summary: 'Create a flow (a draft) from a definition', schema: { body: Definition }, status: 201, writes: true,
       handle: (req) => {
@@ -105,7 +105,7 @@ export function flowRoutes(engine: Engine): ApiRoute[] {
       },
     },
     {
-      method: 'PUT', url: '/flows/:id/schedule', scope: 'flows', summary: 'Change the schedule of every version in place', writes: true,
+      method: 'PUT', url: '/flows/:id/schedule', scope: 'flows', summary: 'Replace the schedule of every version in place (a field left out is removed; a started version keeps its start)', writes: true,
       schema: { params: FlowParams, body: Type.Object({ start: Type.Optional(DateTime), end: Type.Optional(DateTime) }, { additionalProperties: false }) },
       handle: (req) => ({ versions: engine.changeSchedule(p(req), req.body as { start?: string; end?: string }).map((r) => view(r)) }),
     },

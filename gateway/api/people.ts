@@ -91,7 +91,14 @@ function changesOf(body: Static<typeof Changes>): ProfileChange[] {
   ];
 }
 
-function lookUp(engine: Engine, { phone, email, externalId }: Static<typeof Lookup>): Person {
+/** `?phone=+385…` sent with its + unencoded arrives as " 385…" (a + in a query is a space): read as the + it was. */
+function plusOf(phone: string | undefined): string | undefined {
+  return phone !== undefined && /^ \d/.test(phone) ? `+${phone.slice(1)}` : phone;
+}
+
+function lookUp(engine: Engine, query: Static<typeof Lookup>): Person {
+  const { email, externalId } = query;
+  const phone = plusOf(query.phone);
   const contact = phone ?? email;
   const given = [phone, email, externalId].filter((x) => x !== undefined).length;
   if (given === 0) throw new JunctionError('JCT_LOOKUP_EMPTY', 'give ?phone=, ?email= or ?externalId=');
@@ -118,7 +125,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
   const id = (req: { params: Record<string, string> }) => req.params['id']!;
   return [
     {
-      method: 'POST', url: '/people', scope: 'people', summary: 'Create a profile (201), or merge into the one with the same id, external id, phone or email (200)', schema: { body: PersonSchema }, status: 201, writes: true,
+      method: 'POST', url: '/people', scope: 'people', summary: 'Create a profile (201), or merge into the one with the same id, external id, phone or email (200)', schema: { body: PersonSchema }, status: 201, alsoStatus: [200], writes: true,
       handle: async (req) => {
         const input = req.body as Static<typeof PersonSchema>;
         const key = engine.personKey(input);

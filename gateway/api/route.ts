@@ -38,6 +38,8 @@ export interface ApiRoute {
   readonly schema?: { body?: TSchema; params?: TSchema; querystring?: TSchema };
   /** Status of a successful answer; default 200 (204 sends no body). */
   readonly status?: number;
+  /** Other statuses a successful answer may have (given with an Answer), for the API document. */
+  readonly alsoStatus?: readonly number[];
   /** Whether the route changes state: it answers once the change is durable. */
   readonly writes?: boolean;
   /** The largest body it takes, in bytes; default the app's (1 MiB). */
@@ -52,7 +54,7 @@ export function mountApi(app: FastifyInstance, engine: Engine, routes: readonly 
       url: prefix + route.url,
       schema: { ...route.schema, summary: route.summary, tags: [tagOf(route.url)] },
       ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
-      config: { scope: route.scope, ...(route.status === undefined ? {} : { status: route.status }) },
+      config: { scope: route.scope, ...(route.status === undefined ? {} : { status: route.status }), ...(route.alsoStatus === undefined ? {} : { alsoStatus: route.alsoStatus }) },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const answer = await route.handle(req as unknown as ApiRequest, reply);
         if (route.writes) await engine.durable();

@@ -51,6 +51,10 @@ t.test('validate, duplicate, delete, schedule and goal', async (t) => {
   t.equal((await call('POST', '/flows/welcome/duplicate', { id: 'copy' })).status, 201);
   t.equal((await call('POST', '/flows/welcome/duplicate', { id: 'copy' })).json.error.code, 'JCT_FLOW_EXISTS');
   t.equal((await call('POST', '/flows/welcome/duplicate', { id: '1 bad id' })).status, 400);
+  for (const [id, entryPoints] of [['unfinished', undefined], ['odd', 'signup'], ['odder', [null, 7]]] as const) {
+    await call('POST', '/flows', { id, ...(entryPoints === undefined ? {} : { entryPoints }) });
+    t.equal((await call('POST', `/flows/${id}/duplicate`, { id: `${id}-copy` })).status, 201, `an unfinished draft is duplicated too (${id})`);
+  }
   await call('POST', '/flows/welcome/launch');
   t.equal((await call('DELETE', '/flows/welcome')).status, 409, 'launched versions are never deleted');
   t.match((await call('PUT', '/flows/welcome/schedule', { end: '2030-01-01T00:00' })).json, { versions: [{ version: 1 }] });
@@ -106,6 +110,11 @@ t.test('an active flow’s audience is edited in place', async (t) => {
   t.same(edited.json.definition.entryPoints[0].config.audience.tags, ['vip', 'new']);
   t.same((await call('GET', '/people/ben/journeys')).json.journeys.map((j: any) => j.flowId), ['welcome'], 'the added tag brought ben in');
   t.equal((await call('PUT', '/flows/welcome/entry-points/none', { config: {} })).json.error.code, 'JCT_ENTRY_UNKNOWN');
+  const unknown = await call('PUT', '/flows/welcome/entry-points/aud', { config: { audience: { segments: ['nope'] }, updateAfterLaunch: 'realtime' } });
+  t.same([unknown.status, unknown.json.error.code], [400, 'JCT_SEGMENT_UNKNOWN'], 'a segment the audience names that does not exist: the request is wrong (400), not the URL (404)');
+  await call('POST', '/flows', { ...welcome({ id: 'other' }), entryPoints: [{ id: 'aud', type: 'predefinedAudience', config: { audience: { segments: ['nope'] }, updateAfterLaunch: 'never' }, branches: { next: 'p' } }] });
+  const launch = await call('POST', '/flows/other/launch');
+  t.same([launch.status, launch.json.error.code], [400, 'JCT_SEGMENT_UNKNOWN'], 'a launch too: the flow exists');
 });
 
 t.test('templates: list, save, draft from one, delete', async (t) => {
@@ -130,6 +139,8 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   const merged = await call('POST', '/people', { phones: ['+385912345678'], standard: { lastName: 'Horvat' } });
   t.same([merged.status, merged.json.id, merged.json.standard.firstName, merged.json.standard.lastName], [200, id, 'Ana', 'Horvat'], 'a POST that merges into a known person answers 200, not 201');
   t.equal((await call('GET', `/people?phone=${encodeURIComponent('+385912345678')}`)).json.id, id);
+  t.equal((await call('GET', '/people?phone=+385912345678')).json.id, id, 'a + left unencoded (a space in a query) is read as the +');
+  t.equal((await call('GET', '/people?phone=+385%2091%20234%205678')).json.id, id, 'in any format');
   t.equal((await call('GET', '/people?email=nobody@example.com')).status, 404);
   t.equal((await call('GET', '/people')).json.error.code, 'JCT_LOOKUP_EMPTY');
   await call('POST', '/people', { emails: ['ben@example.com'] });
@@ -195,6 +206,20 @@ t.test('people: an external id belongs to one person', async (t) => {
   t.equal((await call('GET', '/people?externalId=ext-1')).json.id, 't9');
 });
 
+t.test('people: an id with a control character or a broken character is refused, wherever a person is created', async (t) => {
+  const { call, w } = await api(t);
+  await call('POST', '/flows', { ...welcome(), entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'p' } }] });
+  await call('POST', '/flows/welcome/launch');
+  for (const id of ['a\u0000b', 'tab\there', 'line\nbreak', 'half \ud800', '\udc00 half']) {
+    const refused = await call('POST', '/people', { id });
+    t.same([refused.status, refused.json.error.code], [400, 'JCT_PERSON_ID_INVALID'], JSON.stringify(id));
+    const report = await call('POST', '/flows/welcome/participants', { participants: [{ person: { id } }] });
+    t.match(report.json.participants, [{ status: 'rejected', reason: 'JCT_PERSON_ID_INVALID' }], 'through the Flow API too');
+  }
+  t.same([...w.people.all()].map((p) => p.id), [], 'nobody created');
+  for (const id of ['Željko 😀', 'a b', 'x/y']) t.equal((await call('POST', '/people', { id })).status, 201, `${id}: any other text`);
+});
+
 t.test('people: look up by external id; erase a person', async (t) => {
   const { call, w, keys } = await api(t);
   const id = (await call('POST', '/people', { phones: ['+14155550100'], standard: { externalId: 'crm-7' } })).json.id;
@@ -215,7 +240,7 @@ t.test('people: look up by external id; erase a person', async (t) => {
 });
 
 t.test('do-not-contact entries', async (t) => {
-  const { call } = await api(t);
+  const { call, w } = await api(t);
   const added = await call('POST', '/do-not-contact', { channel: 'sms', contact: '+385 91 234 5678' });
   t.equal(added.status, 201);
   t.match(added.json, { channel: 'sms', contact: '+385912345678', senders: [] });
@@ -231,6 +256,8 @@ t.test('do-not-contact entries', async (t) => {
   t.equal((await call('DELETE', '/do-not-contact/email/ana%40example.com')).status, 204);
   t.equal((await call('DELETE', `/do-not-contact/sms/${encodeURIComponent('+385912345678')}`)).status, 204);
   t.same((await call('GET', '/do-not-contact')).json.entries, []);
+  await w.engine.durable();
+  t.same([...w.backend.tables.get('dnc')!.keys()], [], 'nothing stays in the store to come back at the next start, however the contact was written');
 });
 
 t.test('reports: JSON per version or all, CSV with formula cells made text', async (t) => {

@@ -69,6 +69,9 @@ t.test('GET /openapi.json: a valid OpenAPI 3.1 document of every route served', 
   t.same(Object.keys(created).sort(), ['201', '4XX', '5XX'], 'a create documents its 201 and the errors');
   t.same(Object.keys(created['4XX']!.content!['application/json']!.schema.properties), ['error'], 'errors in the one error shape');
   t.ok(doc.paths['/api/v1/flows/{id}']!['delete']!.responses!['204'], 'a delete its 204');
+  const statuses = (path: string, method: string) => Object.keys(doc.paths[path]![method]!.responses!).sort();
+  t.same(statuses('/api/v1/people', 'post'), ['200', '201', '4XX', '5XX'], 'a create that may merge: 201 and 200');
+  t.same(statuses('/events', 'post'), ['200', '202', '4XX', '5XX'], 'a module route: its declared statuses (one event 202, a batch 200)');
 });
 
 t.test('each operation says what it needs: the API key with its scope, or nothing', async (t) => {

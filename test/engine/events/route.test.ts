@@ -53,6 +53,10 @@ t.test('an event with its time', async (t) => {
   t.equal(r.statusCode, 400);
   t.equal(r.json().error.code, 'JCT_EVENT_TIME');
   t.equal((await post(app, { person: { id: 'ana' }, name: 'purchase', at: 'yesterday' })).statusCode, 400, 'not a date-time');
+  const micro = await post(app, { person: { id: 'ana' }, name: 'purchase', at: at.replace(/\.(\d{3})Z$/, '.$1456+00:00') });
+  t.equal(micro.statusCode, 202, 'microseconds and an offset, as Python\'s isoformat() writes them');
+  t.equal((await post(app, { person: { id: 'ana' }, name: 'purchase', at: at.replace(/\.(\d{3})Z$/, '.$1456789Z') })).statusCode, 202, 'nanoseconds, as Java and Go write them');
+  t.equal((await post(app, { person: { id: 'ana' }, name: 'purchase', at: at.replace(/\.(\d{3})Z$/, '.$14567890Z') })).statusCode, 400, 'not more than 9 digits');
   const local = await post(app, { person: { id: 'ana' }, name: 'purchase', at: at.slice(0, 16) });
   t.equal(local.statusCode, 400, 'a wall time without an offset: no zone to read it in');
   t.match(local.json().error.message, /with Z or an offset/);
@@ -198,12 +202,16 @@ t.test('bodies of the wrong shape are refused with 400', async (t) => {
     { events: [] },
     { events: 'all' },
     { events: [{ person: { id: 'ana' }, name: 7 }] },
+    { person: { id: 'a'.repeat(201) }, name: 'purchase' },
+    { person: { phone: '1'.repeat(51) }, name: 'purchase' },
+    { person: { email: `${'a'.repeat(320)}@shop.example` }, name: 'purchase' },
     [],
   ];
   for (const payload of bad) {
     const r = await post(app, payload);
     t.equal(r.statusCode, 400, JSON.stringify(payload));
     t.equal(r.json().error.code, 'JCT_REQUEST_INVALID');
+    t.ok(r.body.length < 1000, 'the answer does not echo a long value');
   }
   const notJson = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json', ...adminHeaders(app) }, payload: '{"person":' });
   t.equal(notJson.statusCode, 400);

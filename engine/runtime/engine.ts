@@ -430,6 +430,7 @@ export class Engine {
   /** Enters one person in memory (its durability is the operation's to wait for); a refusal is its outcome. */
   private addOne(flowId: string, p: ParticipantToAdd, entry: string | undefined): ParticipantOutcome {
     const ref = p.ref === undefined ? {} : { ref: p.ref };
+    if (p.refused) return { ...ref, status: 'rejected', reason: p.refused.code, message: p.refused.message };
     try {
       const r = this.apply(this.personKey(p.person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars: p.vars, person: p.person });
       if (r.entered) return { ...ref, status: 'accepted', personId: r.personId, participantId: r.participantId! };

@@ -55,6 +55,58 @@ t.test('a batch: accepted and rejected people, each with the reason; the report'
   t.equal((await call('GET', `/flows/other/participants/report?operationId=${r.json.operationId}`)).status, 404, 'another flow’s operation');
 });
 
+t.test('a participant that does not fit the schema is rejected on its own; the others are added', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  const r = await call('POST', '/flows/signup/entry-points/web/participants', {
+    participants: [
+      { person: { phones: [''], emails: ['ana@example.com'] } },
+      { person: { emails: ['ben@example.com'] } },
+      { person: { emails: ['cy@example.com'], custom: { address: { street: 'Ilica 1' } } } },
+      { person: { emails: ['dee@example.com'] }, extra: 1 },
+      5,
+      { person: { phones: ['+385 91 234 5678'] } },
+    ],
+  });
+  t.equal(r.status, 200);
+  t.match(r.json, { accepted: 2, rejected: 4 });
+  t.match(r.json.participants, [
+    { status: 'rejected', reason: 'JCT_CONTACT_INVALID', message: /^\$\.participants\[0\]\.person\.phones\[0\]: / },
+    { status: 'accepted' },
+    { status: 'rejected', reason: 'JCT_PARTICIPANT_INVALID', message: /^\$\.participants\[2\]\.person\.custom/ },
+    { status: 'rejected', reason: 'JCT_PARTICIPANT_INVALID', message: /^\$\.participants\[3\]\.extra: / },
+    { status: 'rejected', reason: 'JCT_PARTICIPANT_INVALID', message: /^\$\.participants\[4\]: / },
+    { status: 'accepted' },
+  ]);
+  t.equal(r.json.participants[0].personId, undefined, 'nobody was made of the refused one');
+  t.equal(w.people.findByContact('ana@example.com'), undefined, 'nor was anyone changed');
+  const moments = await call('POST', '/flows/signup/participants', { participants: [{ identifyBy: { identifier: 'x@example.com', type: 'EMAIL' } }] }, undefined, {}, '/moments/1');
+  t.equal(moments.json.error.code, 'JCT_ENTRY_AMBIGUOUS', 'the call itself is still refused as a whole');
+});
+
+t.test('the commercial shape: a participant that does not fit is rejected on its own, with the product\u2019s reason', async (t) => {
+  const w = world();
+  w.engine.save(flow('promo', [pauseDays('p', 1)]));
+  w.engine.launch('promo');
+  const { call } = await api(t, w);
+  const r = await call('POST', '/flows/promo/participants', {
+    participants: [
+      { identifyBy: { identifier: '', type: 'PHONE' } },
+      { identifyBy: { identifier: '385912345678', type: 'PHONE' }, person: { contactInformation: { email: [{ address: '' }] } } },
+      { identifyBy: { identifier: 'jo@example.com', type: 'EMAIL' }, person: { tags: [''] } },
+      { identifyBy: { identifier: 'ann@example.com', type: 'EMAIL' } },
+    ],
+  }, undefined, {}, '/moments/1');
+  t.equal(r.status, 200);
+  const report = await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, undefined, {}, '/moments/1');
+  t.same(report.json.participants, [
+    { identifyBy: { identifier: '', type: 'PHONE' }, status: 'REJECTED', errorReason: 'REJECTED_INVALID_CONTACT' },
+    { identifyBy: { identifier: '385912345678', type: 'PHONE' }, status: 'REJECTED', errorReason: 'REJECTED_INVALID_CONTACT' },
+    { identifyBy: { identifier: 'jo@example.com', type: 'EMAIL' }, status: 'REJECTED', errorReason: 'REJECTED_ATTRIBUTE_MISSED' },
+    { identifyBy: { identifier: 'ann@example.com', type: 'EMAIL' }, status: 'ACCEPTED' },
+  ]);
+  t.equal(w.people.findByContact('+385912345678'), undefined, 'the refused one changed nobody');
+});
+
 t.test('a full batch of 1,000 people with their profiles fits, in both request shapes', async (t) => {
   const { call, w } = await api(t, signupWorld());
   w.engine.save(flow('single', [pauseDays('p', 1)]));

@@ -56,6 +56,20 @@ t.test('each step as a message; filtered by flow', async (t) => {
   t.same(onlyB.map((m) => m.flowId), ['b']);
 });
 
+t.test('a filter naming a flow that does not exist is refused (404 JCT_FLOW_UNKNOWN), not followed in silence', async (t) => {
+  const { url, keys, open } = await feed(t);
+  const authorization = `Bearer ${keys.create('feed', ['flows']).key}`;
+  t.equal(await refused(`${url}?flow=a&flow=nope`, { authorization }), 404);
+  const socket = new WebSocket(`${url}?flow=nope`, { headers: { authorization } });
+  socket.on('error', () => {});
+  const [, res] = (await once(socket, 'unexpected-response')) as [unknown, NodeJS.ReadableStream];
+  let body = '';
+  for await (const chunk of res) body += String(chunk);
+  socket.terminate();
+  t.match(JSON.parse(body), { error: { code: 'JCT_FLOW_UNKNOWN', details: { flows: ['nope'] } } });
+  t.ok(await open('?flow=a&flow=b'), 'known flows are followed');
+});
+
 t.test('the feed speaks no subprotocol: one a client offers is not agreed to', async (t) => {
   const { url, keys } = await feed(t);
   const socket = new WebSocket(url, ['chat', 'ws.jambonz.org'], { headers: { authorization: `Bearer ${keys.create('feed', ['flows']).key}` } });

@@ -130,10 +130,21 @@ export function createPerson(id: string, input: PersonInput, catalog: AttributeC
   return joinCompanies(person, input.companies ?? [], now);
 }
 
+/**
+ * The external id an input names, if any. A blank one ("" or spaces: how exports write a
+ * missing id) names none: it neither finds a person nor is stored, so people sent with it
+ * are not all merged into one.
+ */
+export function givenExternalId(input: PersonInput): string | undefined {
+  const id = input.standard?.externalId;
+  return typeof id === 'string' && id.trim() !== '' ? id : undefined;
+}
+
 /** The changes that merge `input` into an existing profile (companies aside: see joinCompanies). */
 export function inputChanges(input: PersonInput): ProfileChange[] {
   const changes: ProfileChange[] = [];
   for (const [attribute, value] of Object.entries(input.standard ?? {})) {
+    if (attribute === 'externalId' && typeof value === 'string' && givenExternalId(input) === undefined) continue;
     if (!SYSTEM_ATTRIBUTES.has(attribute)) changes.push({ op: 'set', attribute, value: value ?? null });
   }
   for (const [attribute, value] of Object.entries(input.custom ?? {})) changes.push({ op: 'set', attribute, value: value ?? null });

@@ -53,6 +53,7 @@ import { MAX_BATCH, OPERATION_KEEP_MS, Operations, refusalMessage, requestHash, 
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
+import { givenExternalId } from '../people/profile.js';
 import { Seen, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
 import { References } from './references.js';
@@ -293,14 +294,14 @@ export class Engine {
    */
   personKey(person: PersonInput): string {
     if (person.id !== undefined) return person.id;
-    const externalId = person.standard?.externalId;
-    const known = typeof externalId === 'string' ? this.people.findByExternalId(externalId) : undefined;
+    const externalId = givenExternalId(person);
+    const known = externalId === undefined ? undefined : this.people.findByExternalId(externalId);
     if (known) return known.id;
     for (const contact of [...(person.phones ?? []), ...(person.emails ?? [])]) {
       const found = this.people.findByContact(contact);
       if (found) return found.id;
     }
-    if (!person.phones?.length && !person.emails?.length && typeof externalId !== 'string') {
+    if (!person.phones?.length && !person.emails?.length && externalId === undefined) {
       throw new JunctionError('JCT_PERSON_EMPTY', 'a person needs an id, an external id, a phone or an email');
     }
     return newPersonId();

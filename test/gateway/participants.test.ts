@@ -142,6 +142,25 @@ t.test('people are found by external id; the flow URL needs a single Flow API en
   t.equal((await call('POST', '/flows/signup/entry-points/web/participants', { participants: thousand })).json.accepted, 1000);
 });
 
+t.test('a blank external id (as exports write a missing one) names nobody: people sent with it are not merged into one', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  w.people.upsert({ id: 'kept', emails: ['kept@example.com'], standard: { externalId: 'crm-1' } });
+  const r = await call('POST', '/flows/signup/entry-points/crm/participants', {
+    participants: [
+      { person: { standard: { externalId: '' }, emails: ['ana@example.com'] } },
+      { person: { standard: { externalId: '' }, emails: ['ben@example.com'] } },
+      { person: { standard: { externalId: '  ' } } },
+      { person: { standard: { externalId: '' }, emails: ['kept@example.com'] } },
+    ],
+  });
+  t.match(r.json.participants, [{ status: 'accepted' }, { status: 'accepted' }, { status: 'rejected', reason: 'JCT_PERSON_EMPTY' }, { status: 'accepted', personId: 'kept' }]);
+  const [ana, ben] = [r.json.participants[0].personId, r.json.participants[1].personId];
+  t.not(ana, ben, 'two people, not one');
+  t.same(w.people.get(ben)!.emails, ['ben@example.com']);
+  t.equal(w.people.get(ana)!.standard.externalId, undefined, 'no external id kept');
+  t.equal(w.people.get('kept')!.standard.externalId, 'crm-1', 'a known one is not cleared');
+});
+
 t.test('an Idempotency-Key makes a retried call harmless', async (t) => {
   const { call, w } = await api(t, signupWorld());
   const body = { participants: [{ person: { phones: ['+385912345678'] } }] };

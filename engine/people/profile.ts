@@ -131,12 +131,14 @@ export function createPerson(id: string, input: PersonInput, catalog: AttributeC
 }
 
 /**
- * The external id an input names, if any. A blank one ("" or spaces: how exports write a
+ * The external id an input names, if any, as it is stored (text: a number, as many systems
+ * send their ids, is read as its digits). A blank one ("" or spaces: how exports write a
  * missing id) names none: it neither finds a person nor is stored, so people sent with it
  * are not all merged into one.
  */
 export function givenExternalId(input: PersonInput): string | undefined {
-  const id = input.standard?.externalId;
+  const given = input.standard?.externalId;
+  const id = typeof given === 'number' && Number.isFinite(given) ? String(given) : given;
   return typeof id === 'string' && id.trim() !== '' ? id : undefined;
 }
 

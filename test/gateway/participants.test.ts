@@ -161,6 +161,17 @@ t.test('a blank external id (as exports write a missing one) names nobody: peopl
   t.equal(w.people.get('kept')!.standard.externalId, 'crm-1', 'a known one is not cleared');
 });
 
+t.test('an external id sent as a number finds the person it was stored for (as its digits)', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  const url = '/flows/signup/entry-points/crm/participants';
+  const first = await call('POST', url, { participants: [{ person: { standard: { externalId: 98765 }, emails: ['ana@example.com'] } }] });
+  const id = first.json.participants[0].personId;
+  t.equal(w.people.get(id)!.standard.externalId, '98765');
+  const again = await call('POST', url, { participants: [{ person: { standard: { externalId: 98765 }, emails: ['ana.work@example.com'] } }, { person: { standard: { externalId: 98765 } } }] });
+  t.match(again.json.participants, [{ personId: id, reason: 'JCT_REENTRY_DISABLED' }, { personId: id, reason: 'JCT_REENTRY_DISABLED' }], 'the same person, not a taken id nor an empty person');
+  t.same(w.people.get(id)!.emails, ['ana@example.com', 'ana.work@example.com']);
+});
+
 t.test('an Idempotency-Key makes a retried call harmless', async (t) => {
   const { call, w } = await api(t, signupWorld());
   const body = { participants: [{ person: { phones: ['+385912345678'] } }] };

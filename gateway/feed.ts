@@ -2,7 +2,7 @@
 // request's Authorization header) that streams flow activity as JSON text messages, one per
 // step: who entered, the elements passed, where the participant waits (for what, until when)
 // or why it left, failures, and the effects (sends, webhooks) the step asked for. `?flow=<id>`
-// (repeatable) keeps only those flows. A client that reads too slowly is not allowed to grow
+// (repeatable) keeps only those flows; one that does not exist is refused (404 JCT_FLOW_UNKNOWN). A client that reads too slowly is not allowed to grow
 // the server's memory: past 1 MiB unsent, messages are dropped and counted, and the next one
 // sent says how many were lost (`dropped`). When the app closes, the socket is closed as going away (websockets.ts).
 // A feed lasts no longer than its key: once the key is revoked (noticed within the key store's
@@ -13,6 +13,7 @@ import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import type { Engine, StepEvent } from '../engine/runtime/engine.js';
 import { ParticipantStatus } from '../engine/vocabulary.js';
+import { JunctionError } from '../engine/errors.js';
 import { API_PREFIX } from './api/route.js';
 import { WEBSOCKET_OPTIONS, closeRefusedUpgrade, upgradeRequired } from './websockets.js';
 import { handshakeErrorAnswer } from './errors.js';
@@ -59,6 +60,7 @@ export function registerFeed(app: FastifyInstance, engine: Engine): void {
       url: `${API_PREFIX}/feed`,
       schema: { querystring: Query, hide: true }, // a WebSocket: OpenAPI cannot describe it (docs/api.md does)
       config: { scope: 'flows' },
+      preHandler: async (req) => knownFlows(engine, flowsOf((req.query as Static<typeof Query>).flow)),
       handler: upgradeRequired,
       wsHandler: (socket, req) => {
         const caller = req.caller!; // the route needs a key: the guard set it
@@ -66,6 +68,12 @@ export function registerFeed(app: FastifyInstance, engine: Engine): void {
       },
     });
   });
+}
+
+/** Refuses a filter naming a flow that does not exist (a typo would otherwise show nothing, forever): 404 JCT_FLOW_UNKNOWN. */
+function knownFlows(engine: Engine, wanted: ReadonlySet<string> | undefined): void {
+  const unknown = [...(wanted ?? [])].filter((id) => engine.flowVersions(id).length === 0);
+  if (unknown.length > 0) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow with id ${unknown.map((id) => `"${id}"`).join(', ')} to follow`, { flows: unknown });
 }
 
 function flowsOf(flow: string | string[] | undefined): ReadonlySet<string> | undefined {

@@ -1,16 +1,23 @@
 // The Flow API: applications add a person (created or merged) to a flow over HTTP. The route
 // checks the request's shape and answers; addParticipant() is the one place that talks to the
-// engine, so how the engine takes the call can change there alone.
+// engine, so how the engine takes the call can change there alone. With an Idempotency-Key the
+// call is a batch of one (api/participants.ts): a retry adds nobody again and answers the first
+// call's receipt with `Idempotent-Replayed: true`.
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
+import { JunctionError } from '../engine/errors.js';
+import type { Receipt } from '../engine/vocabulary.js';
 import { AddParticipantSchema, type AddParticipantBody } from './schemas.js';
+import { answered, idempotencyKey } from './api/participants.js';
+import type { ApiRequest } from './api/route.js';
 
 export function registerFlowApi(app: FastifyInstance, engine: Engine): void {
   app.post<{ Params: { id: string }; Body: AddParticipantBody }>(
     '/flows/:id/participants',
     { schema: { body: AddParticipantSchema }, config: { scope: 'flow-api' } },
     async (req, reply) => {
-      const receipt = await addParticipant(engine, req.params.id, req.body);
+      const key = idempotencyKey(req as unknown as ApiRequest);
+      const receipt = key === undefined ? await addParticipant(engine, req.params.id, req.body) : receiptOf(answered(await addOnce(engine, req.params.id, req.body, key), reply));
       return reply.status(receipt.entered ? 201 : 200).send(receipt);
     },
   );
@@ -24,4 +31,18 @@ export function registerFlowApi(app: FastifyInstance, engine: Engine): void {
 export async function addParticipant(engine: Engine, flowId: string, body: AddParticipantBody): ReturnType<Engine['submit']> {
   const { person, entry, vars } = body;
   return engine.submit(engine.personKey(person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars, person });
+}
+
+/** The call as a batch of one under its Idempotency-Key: a retry gets the first call's report. */
+function addOnce(engine: Engine, flowId: string, body: AddParticipantBody, key: string): ReturnType<Engine['addParticipants']> {
+  const { person, entry, vars } = body;
+  return engine.addParticipants(flowId, [{ person, ...(vars ? { vars } : {}) }], { ...(entry === undefined ? {} : { entry }), idempotencyKey: key });
+}
+
+/** The one participant's outcome as the route answers it: entered, refused by the flow (with the person), or the error. */
+function receiptOf(report: Awaited<ReturnType<Engine['addParticipants']>>): Receipt {
+  const [p] = report.participants;
+  if (p?.status === 'accepted') return { personId: p.personId, entered: true, participantId: p.participantId };
+  if (p?.personId !== undefined) return { personId: p.personId, entered: false, reason: p.reason };
+  throw new JunctionError(p?.reason ?? 'JCT_INTERNAL', p?.message ?? 'the person was not added');
 }

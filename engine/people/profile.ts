@@ -130,10 +130,23 @@ export function createPerson(id: string, input: PersonInput, catalog: AttributeC
   return joinCompanies(person, input.companies ?? [], now);
 }
 
+/**
+ * The external id an input names, if any, as it is stored (text: a number, as many systems
+ * send their ids, is read as its digits). A blank one ("" or spaces: how exports write a
+ * missing id) names none: it neither finds a person nor is stored, so people sent with it
+ * are not all merged into one.
+ */
+export function givenExternalId(input: PersonInput): string | undefined {
+  const given = input.standard?.externalId;
+  const id = typeof given === 'number' && Number.isFinite(given) ? String(given) : given;
+  return typeof id === 'string' && id.trim() !== '' ? id : undefined;
+}
+
 /** The changes that merge `input` into an existing profile (companies aside: see joinCompanies). */
 export function inputChanges(input: PersonInput): ProfileChange[] {
   const changes: ProfileChange[] = [];
   for (const [attribute, value] of Object.entries(input.standard ?? {})) {
+    if (attribute === 'externalId' && typeof value === 'string' && givenExternalId(input) === undefined) continue;
     if (!SYSTEM_ATTRIBUTES.has(attribute)) changes.push({ op: 'set', attribute, value: value ?? null });
   }
   for (const [attribute, value] of Object.entries(input.custom ?? {})) changes.push({ op: 'set', attribute, value: value ?? null });

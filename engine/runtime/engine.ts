@@ -54,6 +54,7 @@ import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } f
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
 import { requireNewPersonId } from '../people/person-id.js';
+import { givenExternalId } from '../people/profile.js';
 import { Seen, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
 import { References } from './references.js';
@@ -297,14 +298,14 @@ export class Engine {
       if (!this.people.get(person.id)) requireNewPersonId(person.id); // one kept before the rule stays reachable
       return person.id;
     }
-    const externalId = person.standard?.externalId;
-    const known = typeof externalId === 'string' ? this.people.findByExternalId(externalId) : undefined;
+    const externalId = givenExternalId(person);
+    const known = externalId === undefined ? undefined : this.people.findByExternalId(externalId);
     if (known) return known.id;
     for (const contact of [...(person.phones ?? []), ...(person.emails ?? [])]) {
       const found = this.people.findByContact(contact);
       if (found) return found.id;
     }
-    if (!person.phones?.length && !person.emails?.length && typeof externalId !== 'string') {
+    if (!person.phones?.length && !person.emails?.length && externalId === undefined) {
       throw new JunctionError('JCT_PERSON_EMPTY', 'a person needs an id, an external id, a phone or an email');
     }
     return newPersonId();
@@ -434,6 +435,7 @@ export class Engine {
   /** Enters one person in memory (its durability is the operation's to wait for); a refusal is its outcome. */
   private addOne(flowId: string, p: ParticipantToAdd, entry: string | undefined): ParticipantOutcome {
     const ref = p.ref === undefined ? {} : { ref: p.ref };
+    if (p.refused) return { ...ref, status: 'rejected', reason: p.refused.code, message: p.refused.message };
     try {
       const r = this.apply(this.personKey(p.person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars: p.vars, person: p.person });
       if (r.entered) return { ...ref, status: 'accepted', personId: r.personId, participantId: r.participantId! };

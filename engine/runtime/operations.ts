@@ -16,6 +16,8 @@ export interface ParticipantToAdd {
   readonly vars?: Record<string, unknown>;
   /** How the caller named this participant, echoed in the report (e.g. the commercial API's identifyBy). */
   readonly ref?: unknown;
+  /** Set when the request already refused this participant (it does not fit the request's schema): it is reported rejected, and nobody is touched. */
+  readonly refused?: { readonly code: string; readonly message: string };
 }
 
 export type ParticipantOutcome = { readonly ref?: unknown } & (

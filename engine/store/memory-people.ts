@@ -25,6 +25,7 @@ import { EMPTY_LIST, compactPerson } from '../people/layout.js';
 import {
   applyChanges,
   createPerson,
+  givenExternalId,
   inputChanges,
   joinCompanies,
   without,
@@ -344,8 +345,8 @@ export class MemoryPeopleStore implements PeopleStore {
   /** The person the input merges into: the one with its id, or without an id, the one with its external id or any of its contacts. */
   private match(input: PersonInput): Person | undefined {
     if (input.id !== undefined) return this.people.get(input.id);
-    const externalId = input.standard?.externalId;
-    const owner = typeof externalId === 'string' ? this.byExternalId.get(externalId) : undefined;
+    const externalId = givenExternalId(input);
+    const owner = externalId === undefined ? undefined : this.byExternalId.get(externalId);
     if (owner !== undefined) return this.people.get(owner);
     const contacts = [...(input.phones ?? []), ...(input.emails ?? [])];
     for (const contact of contacts) {

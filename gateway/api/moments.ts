@@ -5,13 +5,16 @@
 // gives each participant's ACCEPTED or REJECTED with the product's errorReason, and that same
 // report is POSTed to the notifyUrl (http or https) once final (notify.ts; not again for a replay). Authorization: App <key>, scope
 // flow-api. The flow is Junction's flow id. Only PHONE and EMAIL identify people here; the
-// other identifier types (chat apps) are rejected as REJECTED_INVALID_CONTACT.
+// other identifier types (chat apps) are rejected as REJECTED_INVALID_CONTACT, and so is a
+// participant whose identifier or contacts do not fit the schema (an empty one, …); one that
+// does not fit elsewhere is REJECTED_ATTRIBUTE_MISSED (batch-items.ts).
 import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
 import type { PersonInput } from '../../engine/vocabulary.js';
 import { answered, BATCH_BODY_LIMIT, idempotencyKey, reportOf } from './participants.js';
 import { notifyTarget } from './notify.js';
+import { describedOnly, itemCheck } from './batch-items.js';
 import type { ApiRoute } from './route.js';
 
 export const MOMENTS_PREFIX = '/moments/1';
@@ -40,18 +43,20 @@ const Person = Type.Object(
   },
   { additionalProperties: true },
 );
+const ParticipantSchema = Type.Object(
+  { identifyBy: IdentifyBy, variables: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 200 })), person: Type.Optional(Person) },
+  { additionalProperties: false, description: 'One that does not fit is rejected on its own in the report' },
+);
+const checkParticipant = itemCheck(ParticipantSchema);
 const Body = Type.Object(
   {
-    participants: Type.Array(
-      Type.Object({ identifyBy: IdentifyBy, variables: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 200 })), person: Type.Optional(Person) }, { additionalProperties: false }),
-      { minItems: 1, maxItems: MAX_BATCH },
-    ),
+    participants: Type.Array(describedOnly(ParticipantSchema), { minItems: 1, maxItems: MAX_BATCH }),
     notifyUrl: Type.Optional(Text(2000)),
     callbackData: Type.Optional(Text(4000)),
   },
   { additionalProperties: false },
 );
-type Participant = Static<typeof Body>['participants'][number];
+type Participant = Static<typeof ParticipantSchema>;
 const Params = Type.Object({ campaignId: Type.String({ minLength: 1, maxLength: 64 }) });
 const ReportQuery = Type.Object({ operationId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 
@@ -74,11 +79,18 @@ function personOf(p: Participant): PersonInput | undefined {
   };
 }
 
+/** One participant to add, or refused when it does not fit the schema (echoing its identifyBy as sent). */
+function participantOf(item: unknown, index: number): ParticipantToAdd {
+  const p = checkParticipant(item, index);
+  if (!p.ok) return { person: {}, ref: (item as { identifyBy?: unknown } | null)?.identifyBy ?? null, refused: p.refused };
+  return { person: personOf(p.value) ?? {}, ref: p.value.identifyBy, ...(p.value.variables ? { vars: p.value.variables } : {}) };
+}
+
 /** The product's errorReason for a refusal code. */
 function errorReason(code: string): string {
   if (code === 'JCT_REENTRY_DISABLED' || code === 'JCT_REENTRY_DELAY' || code === 'JCT_ENTRY_LIMIT') return 'REJECTED_PERSON_NOT_ALLOWED_TO_REENTER';
   if (code === 'JCT_CONTACT_INVALID' || code === 'JCT_CONTACT_TAKEN' || code === 'JCT_PERSON_EMPTY') return 'REJECTED_INVALID_CONTACT';
-  if (code.startsWith('JCT_ATTRIBUTE_') || code.startsWith('JCT_VARIABLE_')) return 'REJECTED_ATTRIBUTE_MISSED';
+  if (code.startsWith('JCT_ATTRIBUTE_') || code.startsWith('JCT_VARIABLE_') || code === 'JCT_PARTICIPANT_INVALID') return 'REJECTED_ATTRIBUTE_MISSED';
   return 'REJECTED_FLOW_ERROR_UNKNOWN';
 }
 
@@ -100,7 +112,7 @@ export function momentsRoutes(engine: Engine): ApiRoute[] {
       handle: async (req, reply) => {
         const body = req.body as Static<typeof Body>;
         const notify = body.notifyUrl === undefined ? undefined : notifyTarget(body.notifyUrl);
-        const people: ParticipantToAdd[] = body.participants.map((p) => ({ person: personOf(p) ?? {}, ref: p.identifyBy, ...(p.variables ? { vars: p.variables } : {}) }));
+        const people = body.participants.map((item, i) => participantOf(item, i));
         const key = idempotencyKey(req);
         const report = await engine.addParticipants(req.params['campaignId']!, people, { ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
         const plain = answered(report, reply);

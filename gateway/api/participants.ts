@@ -1,7 +1,8 @@
 // The Flow API's batch: POST up to 1,000 people to a flow's Flow API entry point (each entry
 // point has its own URL; the flow's URL takes its only one), each identified by phone, email
 // or external id, with profile attributes (the profile is created or updated) and variables,
-// in a body of up to 4 MiB.
+// in a body of up to 4 MiB. A participant that does not fit the schema is rejected on its own
+// (batch-items.ts); the others are added.
 // The answer carries the operation id and the per-person outcome; the report stays available
 // for 30 days. An Idempotency-Key header makes a retried call add nobody again: it answers the
 // first call's report (with `Idempotent-Replayed: true`); the key sent with another request is
@@ -10,7 +11,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { JunctionError } from '../../engine/errors.js';
-import { MAX_BATCH, type OperationReport } from '../../engine/runtime/operations.js';
+import { MAX_BATCH, type OperationReport, type ParticipantToAdd } from '../../engine/runtime/operations.js';
+import { describedOnly, itemCheck } from './batch-items.js';
 import { PersonSchema } from '../schemas.js';
 import type { ApiRequest, ApiRoute } from './route.js';
 import { requireSingleHeader } from '../single-header.js';
@@ -20,18 +22,17 @@ export const BATCH_BODY_LIMIT = 4 * 1024 * 1024;
 
 const FlowParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const EntryParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), entryId: Type.String({ minLength: 1, maxLength: 64 }) });
+const Participant = Type.Object(
+  {
+    person: PersonSchema,
+    variables: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 200, description: 'Flow variables set on entry' })),
+  },
+  { additionalProperties: false, description: 'One that does not fit is rejected on its own in the report (JCT_CONTACT_INVALID, JCT_PARTICIPANT_INVALID)' },
+);
+const checkParticipant = itemCheck(Participant);
 const Batch = Type.Object(
   {
-    participants: Type.Array(
-      Type.Object(
-        {
-          person: PersonSchema,
-          variables: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { maxProperties: 200, description: 'Flow variables set on entry' })),
-        },
-        { additionalProperties: false },
-      ),
-      { minItems: 1, maxItems: MAX_BATCH },
-    ),
+    participants: Type.Array(describedOnly(Participant), { minItems: 1, maxItems: MAX_BATCH }),
     callbackData: Type.Optional(Type.String({ maxLength: 4000, description: 'Echoed in the report' })),
   },
   { additionalProperties: false },
@@ -70,7 +71,11 @@ function summary({ requestHash: _, ...report }: OperationReport) {
 export function participantRoutes(engine: Engine): ApiRoute[] {
   const add = async (req: ApiRequest, reply: FastifyReply, entry: string | undefined) => {
     const body = req.body as Static<typeof Batch>;
-    const people = body.participants.map((p) => ({ person: p.person, ...(p.variables ? { vars: p.variables } : {}) }));
+    const people = body.participants.map((item, i): ParticipantToAdd => {
+      const p = checkParticipant(item, i);
+      if (!p.ok) return { person: {}, refused: p.refused };
+      return { person: p.value.person, ...(p.value.variables ? { vars: p.value.variables } : {}) };
+    });
     const key = idempotencyKey(req);
     const report = await engine.addParticipants(req.params['id']!, people, { entry, ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
     return summary(answered(report, reply));

@@ -136,3 +136,24 @@ t.test('Flow API: a 1 MB body with 100,000 tags is refused in linear time', { ti
   t.match(wrong.json().error.message, '(and more)');
   t.equal(wrong.json().error.details.problems.length, 20, 'the answer lists the first 20 problems');
 });
+
+t.test('the single Flow API route honours an Idempotency-Key: a retry adds nobody again and answers the first receipt', async (t) => {
+  const { w, app } = setup();
+  w.engine.save(flow('again', [pauseDays('p', 1)], { reentry: { enabled: true }, variables: [{ name: 'source', type: 'text' }] }));
+  w.engine.launch('again');
+  const send = (flowId: string, payload: object, key: string) =>
+    app.inject({ method: 'POST', url: `/flows/${flowId}/participants`, headers: { ...adminHeaders(app), 'idempotency-key': key }, payload });
+  const body = { person: { phones: ['+385 91 234 5678'] }, vars: { source: 'form' } };
+  const first = await send('again', body, 'signup-1');
+  t.equal(first.statusCode, 201);
+  t.match(first.json(), { personId: String, entered: true, participantId: String });
+  const retry = await send('again', body, 'signup-1');
+  t.same([retry.statusCode, retry.json(), retry.headers['idempotent-replayed']], [201, first.json(), 'true']);
+  t.equal([...w.engine.participantsOf('again', 1)].length, 1, 'the retry added nobody (re-entry is on: without the key it would)');
+  t.equal((await send('again', { person: { phones: ['+385 91 234 5679'] } }, 'signup-1')).json().error.code, 'JCT_IDEMPOTENCY_KEY_REUSED');
+  const unknown = await send('again', { person: { phones: ['+385 91 234 5679'] }, vars: { nope: 1 } }, 'signup-2');
+  t.same([unknown.statusCode, unknown.json().error.code], [400, 'JCT_VARIABLE_UNKNOWN'], 'an error is still an error');
+  await send('welcome', body, 'w-1');
+  const refused = await send('welcome', body, 'w-2');
+  t.same([refused.statusCode, refused.json()], [200, { personId: first.json().personId, entered: false, reason: 'JCT_REENTRY_DISABLED' }], 'a refusal is a receipt, as without a key');
+});

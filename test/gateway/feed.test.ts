@@ -56,6 +56,26 @@ t.test('each step as a message; filtered by flow', async (t) => {
   t.same(onlyB.map((m) => m.flowId), ['b']);
 });
 
+t.test('a filter naming a flow that does not exist is refused (404 JCT_FLOW_UNKNOWN), not followed in silence', async (t) => {
+  const { url, keys, open } = await feed(t);
+  const authorization = `Bearer ${keys.create('feed', ['flows']).key}`;
+  const answerTo = async (query: string) => {
+    const socket = new WebSocket(url + query, { headers: { authorization } });
+    socket.on('error', () => {});
+    const opened = once(socket, 'open').then(() => undefined);
+    const refusal = once(socket, 'unexpected-response').then(async ([, res]) => {
+      let body = '';
+      for await (const chunk of res as NodeJS.ReadableStream) body += String(chunk);
+      return { status: (res as { statusCode: number }).statusCode, json: JSON.parse(body) };
+    });
+    const answer = await Promise.race([opened, refusal]);
+    socket.terminate();
+    return answer;
+  };
+  t.match(await answerTo('?flow=a&flow=nope'), { status: 404, json: { error: { code: 'JCT_FLOW_UNKNOWN', details: { flows: ['nope'] } } } });
+  t.ok(await open('?flow=a&flow=b'), 'known flows are followed');
+});
+
 t.test('the feed speaks no subprotocol: one a client offers is not agreed to', async (t) => {
   const { url, keys } = await feed(t);
   const socket = new WebSocket(url, ['chat', 'ws.jambonz.org'], { headers: { authorization: `Bearer ${keys.create('feed', ['flows']).key}` } });

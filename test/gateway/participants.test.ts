@@ -55,6 +55,58 @@ t.test('a batch: accepted and rejected people, each with the reason; the report'
   t.equal((await call('GET', `/flows/other/participants/report?operationId=${r.json.operationId}`)).status, 404, 'another flow’s operation');
 });
 
+t.test('a participant that does not fit the schema is rejected on its own; the others are added', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  const r = await call('POST', '/flows/signup/entry-points/web/participants', {
+    participants: [
+      { person: { phones: [''], emails: ['ana@example.com'] } },
+      { person: { emails: ['ben@example.com'] } },
+      { person: { emails: ['cy@example.com'], custom: { address: { street: 'Ilica 1' } } } },
+      { person: { emails: ['dee@example.com'] }, extra: 1 },
+      5,
+      { person: { phones: ['+385 91 234 5678'] } },
+    ],
+  });
+  t.equal(r.status, 200);
+  t.match(r.json, { accepted: 2, rejected: 4 });
+  t.match(r.json.participants, [
+    { status: 'rejected', reason: 'JCT_CONTACT_INVALID', message: /^\$\.participants\[0\]\.person\.phones\[0\]: / },
+    { status: 'accepted' },
+    { status: 'rejected', reason: 'JCT_PARTICIPANT_INVALID', message: /^\$\.participants\[2\]\.person\.custom/ },
+    { status: 'rejected', reason: 'JCT_PARTICIPANT_INVALID', message: /^\$\.participants\[3\]\.extra: / },
+    { status: 'rejected', reason: 'JCT_PARTICIPANT_INVALID', message: /^\$\.participants\[4\]: / },
+    { status: 'accepted' },
+  ]);
+  t.equal(r.json.participants[0].personId, undefined, 'nobody was made of the refused one');
+  t.equal(w.people.findByContact('ana@example.com'), undefined, 'nor was anyone changed');
+  const moments = await call('POST', '/flows/signup/participants', { participants: [{ identifyBy: { identifier: 'x@example.com', type: 'EMAIL' } }] }, undefined, {}, '/moments/1');
+  t.equal(moments.json.error.code, 'JCT_ENTRY_AMBIGUOUS', 'the call itself is still refused as a whole');
+});
+
+t.test('the commercial shape: a participant that does not fit is rejected on its own, with the product\u2019s reason', async (t) => {
+  const w = world();
+  w.engine.save(flow('promo', [pauseDays('p', 1)]));
+  w.engine.launch('promo');
+  const { call } = await api(t, w);
+  const r = await call('POST', '/flows/promo/participants', {
+    participants: [
+      { identifyBy: { identifier: '', type: 'PHONE' } },
+      { identifyBy: { identifier: '385912345678', type: 'PHONE' }, person: { contactInformation: { email: [{ address: '' }] } } },
+      { identifyBy: { identifier: 'jo@example.com', type: 'EMAIL' }, person: { tags: [''] } },
+      { identifyBy: { identifier: 'ann@example.com', type: 'EMAIL' } },
+    ],
+  }, undefined, {}, '/moments/1');
+  t.equal(r.status, 200);
+  const report = await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, undefined, {}, '/moments/1');
+  t.same(report.json.participants, [
+    { identifyBy: { identifier: '', type: 'PHONE' }, status: 'REJECTED', errorReason: 'REJECTED_INVALID_CONTACT' },
+    { identifyBy: { identifier: '385912345678', type: 'PHONE' }, status: 'REJECTED', errorReason: 'REJECTED_INVALID_CONTACT' },
+    { identifyBy: { identifier: 'jo@example.com', type: 'EMAIL' }, status: 'REJECTED', errorReason: 'REJECTED_ATTRIBUTE_MISSED' },
+    { identifyBy: { identifier: 'ann@example.com', type: 'EMAIL' }, status: 'ACCEPTED' },
+  ]);
+  t.equal(w.people.findByContact('+385912345678'), undefined, 'the refused one changed nobody');
+});
+
 t.test('a full batch of 1,000 people with their profiles fits, in both request shapes', async (t) => {
   const { call, w } = await api(t, signupWorld());
   w.engine.save(flow('single', [pauseDays('p', 1)]));
@@ -88,6 +140,36 @@ t.test('people are found by external id; the flow URL needs a single Flow API en
   t.equal((await call('POST', '/flows/signup/entry-points/web/participants', { participants: [] })).status, 400);
   const thousand = many.slice(0, 1000);
   t.equal((await call('POST', '/flows/signup/entry-points/web/participants', { participants: thousand })).json.accepted, 1000);
+});
+
+t.test('a blank external id (as exports write a missing one) names nobody: people sent with it are not merged into one', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  w.people.upsert({ id: 'kept', emails: ['kept@example.com'], standard: { externalId: 'crm-1' } });
+  const r = await call('POST', '/flows/signup/entry-points/crm/participants', {
+    participants: [
+      { person: { standard: { externalId: '' }, emails: ['ana@example.com'] } },
+      { person: { standard: { externalId: '' }, emails: ['ben@example.com'] } },
+      { person: { standard: { externalId: '  ' } } },
+      { person: { standard: { externalId: '' }, emails: ['kept@example.com'] } },
+    ],
+  });
+  t.match(r.json.participants, [{ status: 'accepted' }, { status: 'accepted' }, { status: 'rejected', reason: 'JCT_PERSON_EMPTY' }, { status: 'accepted', personId: 'kept' }]);
+  const [ana, ben] = [r.json.participants[0].personId, r.json.participants[1].personId];
+  t.not(ana, ben, 'two people, not one');
+  t.same(w.people.get(ben)!.emails, ['ben@example.com']);
+  t.equal(w.people.get(ana)!.standard.externalId, undefined, 'no external id kept');
+  t.equal(w.people.get('kept')!.standard.externalId, 'crm-1', 'a known one is not cleared');
+});
+
+t.test('an external id sent as a number finds the person it was stored for (as its digits)', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  const url = '/flows/signup/entry-points/crm/participants';
+  const first = await call('POST', url, { participants: [{ person: { standard: { externalId: 98765 }, emails: ['ana@example.com'] } }] });
+  const id = first.json.participants[0].personId;
+  t.equal(w.people.get(id)!.standard.externalId, '98765');
+  const again = await call('POST', url, { participants: [{ person: { standard: { externalId: 98765 }, emails: ['ana.work@example.com'] } }, { person: { standard: { externalId: 98765 } } }] });
+  t.match(again.json.participants, [{ personId: id, reason: 'JCT_REENTRY_DISABLED' }, { personId: id, reason: 'JCT_REENTRY_DISABLED' }], 'the same person, not a taken id nor an empty person');
+  t.same(w.people.get(id)!.emails, ['ana@example.com', 'ana.work@example.com']);
 });
 
 t.test('an Idempotency-Key makes a retried call harmless', async (t) => {

@@ -107,6 +107,8 @@ t.test('`junction keys` refuses what it cannot do, with a code', async (t) => {
   t.match(await run('create', '--name', 'x'), { code: 2, err: /^error JCT_SCOPE_UNKNOWN: a key needs at least one scope/ });
   t.match(await run('revoke', '0123456789abcdef'), { code: 2, err: /^error JCT_KEY_UNKNOWN/ });
   t.match(await run('revoke'), { code: 2, err: /^error JCT_USAGE/ });
+  t.match(await run('revoke', '0123456789abcdef', 'fedcba9876543210'), { code: 2, err: 'error JCT_USAGE: unexpected argument "fedcba9876543210": keys revoke takes one key id (revoke each on its own)' }, 'a second id is refused, not left unrevoked in silence');
+  t.match(await run('create', 'ci', '--name', 'ci', '--scopes', 'admin'), { code: 2, err: /^error JCT_USAGE: unexpected argument "ci": keys create takes no arguments besides its options/ });
   t.match(await run('rotate'), { code: 2, err: /^error JCT_USAGE/ });
   writeFileSync(`${dataDir}/junction.json`, JSON.stringify({ dataDir: '' }));
   t.match(await run('list'), { code: 2, err: /^error JCT_KEYS_NO_STORE/ });

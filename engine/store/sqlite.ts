@@ -251,7 +251,9 @@ export function diskError(err: unknown, dir: string): unknown {
   const raw = (err as { code?: unknown } | null)?.code;
   const failure = typeof raw === 'string' ? DISK_FAILURES[raw.split('_').slice(0, 2).join('_')] : undefined;
   if (failure === undefined) return err;
-  return new JunctionError(failure.code, `${failure.says(dir)} (${String(raw)}: ${(err as Error).message})`, { dir, cause: raw as string });
+  const message = (err as Error).message;
+  const cause = message.startsWith(`${raw as string}:`) ? message : `${raw as string}: ${message}`; // Node's messages start with their code, SQLite's do not
+  return new JunctionError(failure.code, `${failure.says(dir)} (${cause})`, { dir, cause: raw as string });
 }
 
 /**

@@ -151,6 +151,7 @@ t.test('a data directory that cannot be a folder, or a file that is not a databa
   fs.writeFileSync(path.join(dir, 'file'), 'not a folder');
   const notFolder = throwsCode(t, () => new SqliteBackend({ dir: path.join(dir, 'file', 'data') }), 'JCT_DATA_DIR_UNWRITABLE');
   t.match(notFolder?.message, `the data directory ${path.join(dir, 'file', 'data')} cannot be written by this process`);
+  t.match(notFolder?.message, /\((ENOTDIR|EEXIST): [a-z]/, "the system's code said once");
   fs.writeFileSync(path.join(dir, DB_FILE), 'x'.repeat(4096));
   const damaged = throwsCode(t, () => new SqliteBackend({ dir }), 'JCT_STORE_CORRUPT');
   t.match(damaged?.message, `a database file in the data directory ${dir} is damaged`);

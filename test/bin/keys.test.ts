@@ -6,6 +6,7 @@
 import t, { type Test as Tap } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { once } from 'node:events';
 import { main } from '../../bin/junction.js';
 import { keysCommand } from '../../bin/commands/keys.js';
@@ -112,6 +113,13 @@ t.test('`junction keys` refuses what it cannot do, with a code', async (t) => {
   t.match(await run('rotate'), { code: 2, err: /^error JCT_USAGE/ });
   writeFileSync(`${dataDir}/junction.json`, JSON.stringify({ dataDir: '' }));
   t.match(await run('list'), { code: 2, err: /^error JCT_KEYS_NO_STORE/ });
+});
+
+t.test('`junction keys` names the data directory it used by its full path, so a relative one run from the wrong folder shows', async (t) => {
+  const dataDir = t.testdir();
+  const out: string[] = [];
+  t.equal(await keysCommand(['create'], { name: 'ci', scopes: 'reports' }, { JUNCTION_DATA_DIR: relative(process.cwd(), dataDir) }, (l) => out.push(l)), 0);
+  t.equal(out[0]?.replace(/key [0-9a-f]{16}/, 'key ID'), `created key ID "ci" (reports) in embedded ${dataDir}`);
 });
 
 t.test('with a server store, `junction keys` says which store and schema it used, without the password', async (t) => {

@@ -36,7 +36,7 @@ const USAGE = `usage:
   junction help | --help | -h                          this text
   junction --version | -v                              the version`;
 
-/** What each command takes besides its options (keys checks its own: keys.ts); a word more is refused, not ignored. */
+/** What each command takes besides its options (keys checks its own: keys.ts; `help COMMAND` is help); a word more is refused, not ignored. */
 const ARGUMENTS: Readonly<Record<string, { count: number; says: string }>> = {
   validate: { count: 1, says: 'one flow file (run it once per file)' },
   simulate: { count: 1, says: 'one flow file' },
@@ -46,7 +46,6 @@ const ARGUMENTS: Readonly<Record<string, { count: number; says: string }>> = {
   'config-reference': { count: 0, says: 'no arguments' },
   start: { count: 0, says: 'no arguments' },
   migrate: { count: 0, says: 'no arguments' },
-  help: { count: 0, says: 'no arguments' },
 };
 
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {

@@ -84,6 +84,7 @@ t.test('bad input: malformed JSON, missing file, unknown command, missing argume
   t.equal(help.code, 0);
   t.match(help.out, /junction simulate FLOW\.json/);
   t.same(await run('help'), help, '`junction help` is --help');
+  t.same(await run('help', 'validate'), help, '`junction help validate` too');
   const version = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
   t.same(await run('--version'), { code: 0, out: `junction ${version.version}`, err: '' });
   t.equal((await run('-v')).out, `junction ${version.version}`);

@@ -36,6 +36,18 @@ const USAGE = `usage:
   junction help | --help | -h                          this text
   junction --version | -v                              the version`;
 
+/** What each command takes besides its options (keys checks its own: keys.ts; `help COMMAND` is help); a word more is refused, not ignored. */
+const ARGUMENTS: Readonly<Record<string, { count: number; says: string }>> = {
+  validate: { count: 1, says: 'one flow file (run it once per file)' },
+  simulate: { count: 1, says: 'one flow file' },
+  schema: { count: 0, says: 'no arguments' },
+  reference: { count: 0, says: 'no arguments' },
+  templates: { count: 0, says: 'no arguments' },
+  'config-reference': { count: 0, says: 'no arguments' },
+  start: { count: 0, says: 'no arguments' },
+  migrate: { count: 0, says: 'no arguments' },
+};
+
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
@@ -57,6 +69,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     });
     const [command, file] = positionals;
     if (values.version) return version(out);
+    const extra = tooMany(positionals);
+    if (extra !== undefined) return usageError(err, extra);
     if (values.help || command === 'help' || !command) return usage(out, values.help || command === 'help' ? 0 : 2);
     if (command === 'start') {
       const { startCommand } = await import('./commands/start.js'); // the server's modules: only this command loads them
@@ -95,6 +109,13 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     err(`error JCT_INTERNAL: ${e instanceof Error ? e.message : String(e)} (please report this)`);
     return 2;
   }
+}
+
+/** Why the command line has a word too many (`junction validate a.json b.json` would check a.json only), or undefined. */
+function tooMany([command = '', ...args]: readonly string[]): string | undefined {
+  const takes = Object.hasOwn(ARGUMENTS, command) ? ARGUMENTS[command]! : undefined;
+  if (takes === undefined || args.length <= takes.count) return undefined;
+  return `unexpected argument "${args[takes.count]!}": ${command} takes ${takes.says}`;
 }
 
 /** Prints `junction <version>` from the package file. */

@@ -15,7 +15,7 @@
 // store's keys start opening before the state does (openKeysEarly): they are the cluster's, not
 // the owner's, so a takeover does not wait for their connection and first read.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError, type JunctionConfig } from '../config/index.js';
 import { MemoryBackend, type JournalBackend } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
@@ -54,7 +54,7 @@ export function storeName(config: JunctionConfig): string {
   if (kind === 'postgres') return `postgres ${shownUrl(config.databaseUrl)} schema ${config.databaseSchema}`;
   if (kind === 'redis') return `redis ${shownUrl(config.redisUrl)} prefix "${config.redisPrefix}"`;
   if (kind === 'redis+postgres') return `redis ${shownUrl(config.redisUrl)} prefix "${config.redisPrefix}" in front of postgres ${shownUrl(config.databaseUrl)} schema ${config.databaseSchema}`;
-  return kind === 'memory' ? 'memory' : `embedded ${config.dataDir}`;
+  return kind === 'memory' ? 'memory' : `embedded ${resolve(config.dataDir)}`; // the full path: a relative one run from the wrong folder shows
 }
 
 /** The lease of a cluster: in PostgreSQL when the store has it (alone or behind Redis), else in Redis. */

@@ -53,7 +53,7 @@ export const ConfigSchema = Type.Object(
       description:
         'Addresses (or CIDR ranges, or loopback, linklocal, uniquelocal) of the load balancers and Junction processes in front of this one, e.g. 10.0.0.0/8: a request from one of them is taken to come from the address its X-Forwarded-For names (per-address rate limits, logs). "" trusts no one: the address is the connection\'s',
     }),
-    rateLimitPerSecond: Type.Integer({ minimum: 1, default: 100, description: 'Requests a second each API key may make (callers without a key: each address); webhooks are not limited' }),
+    rateLimitPerSecond: Type.Integer({ minimum: 1, default: 100, description: 'Requests a second each API key may make (callers without a key: each address); webhooks and health checks (/healthz, /health, /readyz) are not limited' }),
     redisUrl: Type.String({
       default: '',
       pattern: '^(|rediss?://\\S+)$',

@@ -1,4 +1,4 @@
-// Health and service routes, open without a key: liveness (GET /healthz, and /health, its older name),
+// Health and service routes, open without a key (the health checks not rate limited either): liveness (GET /healthz, and /health, its older name),
 // readiness (GET /readyz: the store takes input and the server is not stopping; else 503
 // JCT_NOT_READY, with Retry-After like every 503, naming the failed checks; it lists the flow
 // files the start refused) and GET /, which
@@ -48,13 +48,13 @@ export function registerHealth(app: FastifyInstance, engine: Engine, version: st
   });
   app.addHook('onClose', async () => clearInterval(draining));
 
-  const alive = { config: { open: true as const }, schema: { summary: 'Liveness: the process serves HTTP', tags: ['operations'], response: { 200: Alive } } };
+  const alive = { config: { open: 'probe' as const }, schema: { summary: 'Liveness: the process serves HTTP', tags: ['operations'], response: { 200: Alive } } };
   app.get('/healthz', alive, async () => ({ status: 'ok' }) as const);
   app.get('/health', { ...alive, schema: { ...alive.schema, summary: 'Liveness (older name of /healthz)' } }, async () => ({ status: 'ok' }) as const);
 
   app.get(
     '/readyz',
-    { config: { open: true }, schema: { summary: 'Readiness: 200 when input can be taken and made durable, else 503 JCT_NOT_READY naming the failed checks', tags: ['operations'], response: { 200: Readiness } } },
+    { config: { open: 'probe' }, schema: { summary: 'Readiness: 200 when input can be taken and made durable, else 503 JCT_NOT_READY naming the failed checks', tags: ['operations'], response: { 200: Readiness } } },
     async () => {
       const checks = { store: engine.accepting ? 'ok' : 'failed', http: stopping ? 'stopping' : 'ok' } as const;
       const failed = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);

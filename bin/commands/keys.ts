@@ -21,11 +21,13 @@ export interface KeysOptions {
 }
 
 export async function keysCommand(args: readonly string[], options: KeysOptions, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
-  const [action, id] = args;
+  const [action, id, ...extra] = args;
   if (action !== 'create' && action !== 'list' && action !== 'revoke') {
     throw new JunctionError('JCT_USAGE', 'usage: junction keys create --name NAME --scopes SCOPE,… | list [--json] | revoke ID');
   }
   if (action === 'revoke' && !id) throw new JunctionError('JCT_USAGE', 'usage: junction keys revoke ID (the id `junction keys list` shows)');
+  const unexpected = action === 'revoke' ? extra[0] : id;
+  if (unexpected !== undefined) throw new JunctionError('JCT_USAGE', `unexpected argument "${unexpected}": keys ${action} takes ${action === 'revoke' ? 'one key id (revoke each on its own)' : 'no arguments besides its options'}`);
   const config = loadConfig(env, options.config);
   const keys = await keyStoreOf(config, action);
   const where = storeName(config);

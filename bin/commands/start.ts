@@ -236,10 +236,10 @@ function moduleSettings(registry: Registry): Record<string, Settings> {
   return Object.fromEntries(registry.modules.map((m) => [m.name, registry.settings(m.name)]));
 }
 
-/** Definitions always; the file's profiles only into an empty store (the journal's are newer). A problem names the file. */
+/** Definitions always; the file's profiles only into an empty store (the journal's are newer). A problem (reading it too) names the file and its setting. */
 function loadPeopleAtStart(file: string, engine: Engine, restored: boolean): void {
-  const doc = readJson(file) as Record<string, unknown>;
   try {
+    const doc = readJson(file) as Record<string, unknown>;
     loadPeople(restored ? { ...doc, people: [] } : doc, engine.people, engine.timeZone); // segment rules in the workspace's time zone
   } catch (err) {
     const e = toJunctionError(err, 'JCT_PEOPLE_FILE_INVALID');

@@ -183,7 +183,7 @@ export function openDatabase(options: SqliteBackendOptions): Db {
  */
 export function openInDataDir(dir: string, name: string, ready: (db: Db) => void, open = (file: string): Db => new Database(file)): Db {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeFolder(dir);
     const db = open(path.join(dir, name));
     try {
       ready(db);
@@ -194,6 +194,23 @@ export function openInDataDir(dir: string, name: string, ready: (db: Db) => void
     }
   } catch (err) {
     throw diskError(err, dir);
+  }
+}
+
+/**
+ * Makes the folder and the folders above it. Node's recursive mkdir answers ENOENT when a folder
+ * on the way cannot be made for another reason (EROFS: a read-only file system); the first
+ * missing folder is then made on its own, which throws that reason.
+ */
+function makeFolder(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    let missing = dir;
+    while (!fs.existsSync(path.dirname(missing))) missing = path.dirname(missing);
+    fs.mkdirSync(missing);
+    throw err;
   }
 }
 
@@ -234,7 +251,9 @@ export function diskError(err: unknown, dir: string): unknown {
   const raw = (err as { code?: unknown } | null)?.code;
   const failure = typeof raw === 'string' ? DISK_FAILURES[raw.split('_').slice(0, 2).join('_')] : undefined;
   if (failure === undefined) return err;
-  return new JunctionError(failure.code, `${failure.says(dir)} (${String(raw)}: ${(err as Error).message})`, { dir, cause: raw as string });
+  const message = (err as Error).message;
+  const cause = message.startsWith(`${raw as string}:`) ? message : `${raw as string}: ${message}`; // Node's messages start with their code, SQLite's do not
+  return new JunctionError(failure.code, `${failure.says(dir)} (${cause})`, { dir, cause: raw as string });
 }
 
 /**

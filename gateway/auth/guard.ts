@@ -1,12 +1,14 @@
 // Who may call which route, and how often. Every route says in its options what a caller needs:
 // `config: { scope: 'people' }` (a key with that scope, or admin), `config: { open: true }`
 // (anyone), `config: { open: 'signature' }` (anyone; a webhook that verifies its provider's
-// signature itself); a route that says nothing needs an admin key. Keys arrive as
+// signature itself), `config: { open: 'probe' }` (anyone; a health check, not rate limited, so
+// a load balancer's probe is never refused because its address also sends other requests); a
+// route that says nothing needs an admin key. Keys arrive as
 // `Authorization: App <key>` or `Bearer <key>`, in one header: a request carrying several
 // Authorization headers is refused (400), since Node keeps only the first and a proxy in front
 // may have read another. Each key may make `perSecond` requests a
 // second, anonymous callers as much per address (rate-limit.ts: in memory, or in Redis);
-// webhooks are not limited. Key texts are never logged or kept: only their hash is compared.
+// webhooks and health checks are not limited. Key texts are never logged or kept: only their hash is compared.
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { JunctionError } from '../../engine/errors.js';
 import type { RouteAccess, Scope } from '../../engine/module.js';
@@ -20,8 +22,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a key needs for this route (an admin key has every scope). */
     scope?: Scope;
-    /** Anyone may call it: `true`; `'signature'`: a webhook verifying its provider's signature (not rate limited). */
-    open?: boolean | 'signature';
+    /** Anyone may call it: `true`; `'signature'`: a webhook verifying its provider's signature; `'probe'`: a health check (neither rate limited). */
+    open?: boolean | 'signature' | 'probe';
   }
   interface FastifyRequest {
     /** Whose key the request carried, once checked (undefined on open routes). */
@@ -61,7 +63,7 @@ export function guard(app: FastifyInstance, options: GuardOptions): void {
   const limit = rateLimiter(app, options);
   app.addHook('onRequest', async (req, reply) => {
     const { open, scope = 'admin' } = req.routeOptions.config;
-    if (open === 'signature') return;
+    if (open === 'signature' || open === 'probe') return;
     if (open || req.is404) return limit(req, reply);
     const text = keyText(req);
     if (text !== undefined) requireSingleHeader(req.raw, 'Authorization', 'JCT_AUTH_AMBIGUOUS');

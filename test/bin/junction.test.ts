@@ -69,6 +69,10 @@ t.test('bad input: malformed JSON, missing file, unknown command, missing argume
     [['simulate'], /^error JCT_USAGE: simulate needs a flow file: junction simulate FLOW\.json\nusage:/],
     [['validate', 'x', '--bogus'], /^error JCT_USAGE: Unknown option '--bogus'\nusage:/],
     [['simulate', 'x', '--events'], /^error JCT_USAGE: Option '--events <value>' argument missing\nusage:/],
+    [['validate', 'examples/flows/welcome.json', 'examples/flows/birthday.json'], /^error JCT_USAGE: unexpected argument "examples\/flows\/birthday\.json": validate takes one flow file \(run it once per file\)\nusage:/],
+    [['simulate', 'examples/flows/welcome.json', 'examples/events/welcome.jsonl'], /^error JCT_USAGE: unexpected argument "examples\/events\/welcome\.jsonl": simulate takes one flow file\nusage:/],
+    [['schema', 'out.json'], /^error JCT_USAGE: unexpected argument "out\.json": schema takes no arguments\nusage:/],
+    [['start', 'now'], /^error JCT_USAGE: unexpected argument "now": start takes no arguments\nusage:/],
   ];
   for (const [args, said] of usageErrors) {
     const r = await run(...args);
@@ -80,6 +84,7 @@ t.test('bad input: malformed JSON, missing file, unknown command, missing argume
   t.equal(help.code, 0);
   t.match(help.out, /junction simulate FLOW\.json/);
   t.same(await run('help'), help, '`junction help` is --help');
+  t.same(await run('help', 'validate'), help, '`junction help validate` too');
   const version = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
   t.same(await run('--version'), { code: 0, out: `junction ${version.version}`, err: '' });
   t.equal((await run('-v')).out, `junction ${version.version}`);

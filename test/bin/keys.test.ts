@@ -6,6 +6,7 @@
 import t, { type Test as Tap } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { once } from 'node:events';
 import { main } from '../../bin/junction.js';
 import { keysCommand } from '../../bin/commands/keys.js';
@@ -107,9 +108,18 @@ t.test('`junction keys` refuses what it cannot do, with a code', async (t) => {
   t.match(await run('create', '--name', 'x'), { code: 2, err: /^error JCT_SCOPE_UNKNOWN: a key needs at least one scope/ });
   t.match(await run('revoke', '0123456789abcdef'), { code: 2, err: /^error JCT_KEY_UNKNOWN/ });
   t.match(await run('revoke'), { code: 2, err: /^error JCT_USAGE/ });
+  t.match(await run('revoke', '0123456789abcdef', 'fedcba9876543210'), { code: 2, err: 'error JCT_USAGE: unexpected argument "fedcba9876543210": keys revoke takes one key id (revoke each on its own)' }, 'a second id is refused, not left unrevoked in silence');
+  t.match(await run('create', 'ci', '--name', 'ci', '--scopes', 'admin'), { code: 2, err: /^error JCT_USAGE: unexpected argument "ci": keys create takes no arguments besides its options/ });
   t.match(await run('rotate'), { code: 2, err: /^error JCT_USAGE/ });
   writeFileSync(`${dataDir}/junction.json`, JSON.stringify({ dataDir: '' }));
   t.match(await run('list'), { code: 2, err: /^error JCT_KEYS_NO_STORE/ });
+});
+
+t.test('`junction keys` names the data directory it used by its full path, so a relative one run from the wrong folder shows', async (t) => {
+  const dataDir = t.testdir();
+  const out: string[] = [];
+  t.equal(await keysCommand(['create'], { name: 'ci', scopes: 'reports' }, { JUNCTION_DATA_DIR: relative(process.cwd(), dataDir) }, (l) => out.push(l)), 0);
+  t.equal(out[0]?.replace(/key [0-9a-f]{16}/, 'key ID'), `created key ID "ci" (reports) in embedded ${dataDir}`);
 });
 
 t.test('with a server store, `junction keys` says which store and schema it used, without the password', async (t) => {

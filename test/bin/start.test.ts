@@ -185,12 +185,15 @@ t.test('a start that fails once participants are waiting ends by itself with one
   t.equal((await once(none.child, 'exit'))[0], 0);
 });
 
-t.test('a people file with a problem stops the start naming the file', async (t) => {
+t.test('a people file with a problem, or that cannot be read, stops the start naming the file and its setting', async (t) => {
   const dir = t.testdir({ 'people.json': JSON.stringify({ people: [{ id: 'ana', standard: { birthDate: 'someday' } }] }) });
   const file = join(dir, 'people.json');
   const bad = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: { ...env(''), JUNCTION_PEOPLE: file, JUNCTION_FLOWS: '' }, encoding: 'utf8', timeout: 20_000 });
   t.equal(bad.status, 2);
   t.equal(bad.stderr, `error JCT_ATTRIBUTE_TYPE: the people file ${file} (JUNCTION_PEOPLE): $.people[0]: attribute "birthDate": "someday" is not a valid date\n`);
+  const missing = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: { ...env(''), JUNCTION_PEOPLE: join(dir, 'nope.json'), JUNCTION_FLOWS: '' }, encoding: 'utf8', timeout: 20_000 });
+  t.equal(missing.status, 2);
+  t.equal(missing.stderr, `error JCT_FILE_UNREADABLE: the people file ${join(dir, 'nope.json')} (JUNCTION_PEOPLE): cannot read ${join(dir, 'nope.json')}: no such file\n`, 'a people file that cannot be read names its setting too');
 });
 
 t.test('the commits made while starting (people loaded, flows launched) are in the journal metrics', async (t) => {

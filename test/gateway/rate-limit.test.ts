@@ -1,6 +1,6 @@
 // Rate limits through real HTTP on loopback (undici): every limited answer carries
 // X-RateLimit-Limit, -Remaining (decreasing) and -Reset; a refused one is 429 with Retry-After
-// in the one error shape; webhooks carry none. With `redisUrl`, two apps (as two processes)
+// in the one error shape; webhooks and health checks carry none. With `redisUrl`, two apps (as two processes)
 // share each key's count in the real Redis at 127.0.0.1:6379 (skipped loudly when it is not
 // there, failed when JUNCTION_REQUIRE_SERVICES=1); an unreachable Redis neither hangs nor
 // refuses requests, warns once (and tells once, at info, that it is back) and never logs the URL's password.
@@ -61,9 +61,9 @@ t.test('each limited answer tells the limit, what remains and when it resets; ov
   t.match(limited.body.error, { code: 'JCT_RATE_LIMITED', message: /more than 3 requests a second/, details: { retryAfterSeconds: 1 } });
 });
 
-t.test('open routes are limited per address with the same headers; webhooks are neither limited nor told', async (t) => {
+t.test('open routes are limited per address with the same headers; webhooks and health checks are neither limited nor told', async (t) => {
   const { call } = await serve(t, { rateLimitPerSecond: 2 });
-  const open = [await call('/health'), await call('/health'), await call('/health')];
+  const open = [await call('/'), await call('/'), await call('/')];
   t.same(open.map((a) => a.status), [200, 200, 429]);
   t.same(open.map(limits), [['2', '1'], ['2', '0'], ['2', '0']]);
   t.equal(open[2]!.body.error.code, 'JCT_RATE_LIMITED');
@@ -74,15 +74,20 @@ t.test('open routes are limited per address with the same headers; webhooks are 
     t.equal(webhook.status, 200);
     t.notOk(Object.keys(webhook.headers).some((h) => h.startsWith('x-ratelimit') || h === 'retry-after'), 'a webhook answer has no rate-limit header');
   }
+  for (const path of ['/healthz', '/health', '/readyz', '/healthz']) {
+    const probe = await call(path);
+    t.equal(probe.status, 200, `${path}: a load balancer's probe from an address over its limit is still answered`);
+    t.notOk(Object.keys(probe.headers).some((h) => h.startsWith('x-ratelimit')), 'and carries no rate-limit header');
+  }
 });
 
 t.test('behind a trusted proxy each caller is counted by the address X-Forwarded-For names; from anyone else the header is ignored', async (t) => {
   const trusted = await serve(t, { rateLimitPerSecond: 1, trustProxy: '10.0.0.0/8, 127.0.0.1' });
-  const viaProxy = (address: string) => trusted.call('/health', { 'x-forwarded-for': address });
+  const viaProxy = (address: string) => trusted.call('/', { 'x-forwarded-for': address });
   t.same([(await viaProxy('203.0.113.7')).status, (await viaProxy('203.0.113.8')).status], [200, 200], 'two callers behind the proxy: a count each');
   t.equal((await viaProxy('203.0.113.7')).status, 429, 'the same caller again: over its limit');
   const untrusted = await serve(t, { rateLimitPerSecond: 1 });
-  const spoofed = [await untrusted.call('/health', { 'x-forwarded-for': '203.0.113.7' }), await untrusted.call('/health', { 'x-forwarded-for': '203.0.113.8' })];
+  const spoofed = [await untrusted.call('/', { 'x-forwarded-for': '203.0.113.7' }), await untrusted.call('/', { 'x-forwarded-for': '203.0.113.8' })];
   t.same(spoofed.map((a) => a.status), [200, 429], 'no trustProxy: a caller cannot escape its limit by naming another address');
 });
 

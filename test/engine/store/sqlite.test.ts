@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -151,9 +151,23 @@ t.test('a data directory that cannot be a folder, or a file that is not a databa
   fs.writeFileSync(path.join(dir, 'file'), 'not a folder');
   const notFolder = throwsCode(t, () => new SqliteBackend({ dir: path.join(dir, 'file', 'data') }), 'JCT_DATA_DIR_UNWRITABLE');
   t.match(notFolder?.message, `the data directory ${path.join(dir, 'file', 'data')} cannot be written by this process`);
+  t.match(notFolder?.message, /\((ENOTDIR|EEXIST): [a-z]/, "the system's code said once");
   fs.writeFileSync(path.join(dir, DB_FILE), 'x'.repeat(4096));
   const damaged = throwsCode(t, () => new SqliteBackend({ dir }), 'JCT_STORE_CORRUPT');
   t.match(damaged?.message, `a database file in the data directory ${dir} is damaged`);
+});
+
+const NOT_ROOT = process.getuid?.() !== 0 && 'mounting a read-only tmpfs needs root';
+
+t.test('a data directory to be made on a read-only file system is said in words, not as an internal error', { skip: NOT_ROOT }, async (t) => {
+  const mountPoint = tempDir(t);
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', mountPoint]);
+  if (mounted.status !== 0) return t.comment(`not run: mount refused (${mounted.stderr.toString().trim()})`);
+  t.teardown(() => spawnSync('umount', [mountPoint]));
+  const dir = path.join(mountPoint, 'junction', 'data');
+  const refused = throwsCode(t, () => new SqliteBackend({ dir }), 'JCT_DATA_DIR_UNWRITABLE');
+  t.match(refused?.message, `the data directory ${dir} cannot be written by this process`);
+  t.match(refused?.details, { cause: 'EROFS' }, "the file system's own reason, not Node's ENOENT");
 });
 
 t.test('reopening after close sees the data; the file carries the schema version', async (t) => {

@@ -5,6 +5,8 @@
 // flow's is sent as JSON. With a signing secret configured, the body
 // is signed: `X-Junction-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 // (an entry without a body, a GET or DELETE, is sent without one and signed over "<t>.").
+// Its address passes the address guard (address-guard.ts; loopback and private ones refused
+// when `httpPrivateAddresses` says so): a refused one fails for good.
 // 2xx is a result; 408, 429, 5xx, timeouts and network errors are retryable, after the
 // answer's Retry-After when it gives one; other answers fail for good. A failure that was an
 // answer carries its status (the element branches on 4xx and 5xx). A redirect is not followed
@@ -20,11 +22,19 @@ import type { EffectHandler } from '../module.js';
 import { EffectFailure, retryAfterMs } from '../errors.js';
 import { jsonTooDeep } from '../json-text.js';
 import { externalKey } from '../vocabulary.js';
+import { lazyRequire } from '../lazy-require.js';
+import { checkUrlAddress, guardedAgent, refusedBehind } from './address-guard.js';
+
+const undici = lazyRequire<typeof import('undici')>('undici');
 
 /** The core module's settings for outgoing requests (configuration `modules.core`). */
 export const HttpRequestSettings = Type.Object(
   {
     httpTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 10_000, description: 'longest one webhook request may take (ms)' }),
+    httpPrivateAddresses: Type.Union([Type.Literal('allow'), Type.Literal('refuse')], {
+      default: 'allow',
+      description: 'whether webhooks may call loopback and private addresses (a CRM inside the network); link-local ones (cloud metadata) are never called',
+    }),
     httpSigningSecret: Type.Optional(
       Type.String({ minLength: 16, maxLength: 512, description: 'signs every webhook body (X-Junction-Signature header); unset: unsigned' }),
     ),
@@ -40,7 +50,7 @@ export const httpRequest: EffectHandler = {
     const body = effect['body'] as string | undefined;
     const own = (effect['headers'] as Record<string, string> | undefined) ?? {};
     const headers = headersOf(own, body, externalKey(effect), settings, ctx.now());
-    const response = await send(effect['url'] as string, { method: effect['method'] as string, headers, body }, settings.httpTimeoutMs);
+    const response = await send(effect['url'] as string, { method: effect['method'] as string, headers, body }, settings);
     if (response.ok) return resultOf(response, effect['answerPaths'] as readonly string[] | undefined, effect['answerHeaders'] as readonly string[] | undefined);
     await response.body?.cancel();
     const retryable = response.status === 408 || response.status === 429 || response.status >= 500;
@@ -124,10 +134,16 @@ function redirectNote(response: Response): string {
   return ` (a redirect to ${origin}${pathname}, not followed: set the URL it points to)`;
 }
 
-async function send(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+/** The request, through the address guard: an address it refuses fails for good (JCT_HTTP_ADDRESS_REFUSED). */
+async function send(url: string, init: { method: string; headers: Record<string, string>; body: string | undefined }, settings: HttpRequestSettings): Promise<Response> {
+  const allowPrivate = settings.httpPrivateAddresses !== 'refuse';
   try {
-    return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    checkUrlAddress(url, allowPrivate);
+    const dispatcher = guardedAgent(allowPrivate);
+    return (await undici().fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(settings.httpTimeoutMs), dispatcher })) as unknown as Response;
   } catch (err) {
+    const refused = refusedBehind(err);
+    if (refused) throw new EffectFailure('JCT_HTTP_ADDRESS_REFUSED', `the webhook's address ${refused.message}`, false);
     throw new EffectFailure('JCT_HTTP_UNREACHABLE', `the webhook could not be reached: ${(err as Error).message}`, true);
   }
 }

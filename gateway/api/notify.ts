@@ -1,13 +1,15 @@
 // The notifyUrl of an add-participants request (moments.ts): once the operation's report is
 // final it is POSTed there as JSON, in the background (the request's answer never waits), each
 // attempt at most 10 s, up to 3 attempts 1 s then 2 s apart after a network error or a 5xx.
-// Only http and https URLs are taken. A call that fails for good is logged with the URL's origin
+// Only http and https URLs are taken, and never one whose address is link-local (cloud metadata;
+// engine/effects/address-guard.ts): that call fails at once. A call that fails for good is logged with the URL's origin
 // and path only (its user, password and query may hold secrets), never the report. Calls still
 // pending when the app closes are abandoned.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { JunctionError } from '../../engine/errors.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
+import { checkUrlAddress, guardedAgent, refusedBehind } from '../../engine/effects/address-guard.js';
 import type { ErrorLogger } from '../errors.js';
 
 const undici = lazyRequire<typeof import('undici')>('undici');
@@ -89,12 +91,14 @@ export class Notifier {
   private async attempt(url: URL, body: string): Promise<Failure | undefined> {
     try {
       const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.options.timeoutMs)]);
-      const res = await undici().request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
+      checkUrlAddress(url.href, true);
+      const res = await undici().request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal, dispatcher: guardedAgent(true) });
       await res.body.dump();
       if (res.statusCode < 300) return undefined;
       return { reason: `status ${res.statusCode}`, retry: res.statusCode >= 500 };
     } catch (err) {
-      return { reason: reasonOf(err), retry: true };
+      const refused = refusedBehind(err);
+      return refused ? { reason: `address ${refused.message}`, retry: false } : { reason: reasonOf(err), retry: true };
     }
   }
 }

@@ -32,7 +32,7 @@ t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its s
   const address = await listening;
   t.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
   const config = logs.find((l) => l['msg'] === 'configuration')!['config'] as { modules: { core: Record<string, unknown> } };
-  t.same(config.modules.core, { httpTimeoutMs: 10_000, httpSigningSecret: '[redacted]' }, 'module settings are logged, secrets redacted');
+  t.same(config.modules.core, { httpTimeoutMs: 10_000, httpPrivateAddresses: 'allow', httpSigningSecret: '[redacted]' }, 'module settings are logged, secrets redacted');
   t.notMatch(JSON.stringify(logs), SECRET, 'the secret appears in no log line');
   t.same(
     logs.filter((l) => l['msg'] === 'flow launched').map((l) => l['flow']).sort(),

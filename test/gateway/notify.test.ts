@@ -125,3 +125,9 @@ t.test('an answer slower than the timeout is an attempt failed; closing abandons
   t.ok(Date.now() - started < 1000, 'close does not wait for the answer');
   t.equal(log.errors.length, 1, 'an abandoned call is not a failure');
 });
+
+t.test('a notifyUrl whose address is link-local (cloud metadata) is never called, nor retried', async (t) => {
+  const log = logger();
+  await new Notifier(log, { backoffMs: 5 }).send(new URL('http://169.254.169.254/latest/meta-data/iam'), {});
+  t.match(log.errors, [{ obj: { notifyUrl: 'http://169.254.169.254/latest/meta-data/iam', attempts: 1, reason: /^address 169\.254\.169\.254 is link-local/ } }]);
+});

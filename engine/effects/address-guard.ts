@@ -1,0 +1,88 @@
+// Which addresses outgoing requests to URLs that flows and API callers write (Call webhook, a
+// Flow API report's notifyUrl) may reach, checked on the address a connection really goes to:
+// an IP written in the URL before connecting, a name once DNS answered (a name that resolves to a
+// forbidden address is caught too, and no second lookup can answer otherwise). Link-local
+// addresses (169.254.0.0/16, fe80::/10: where cloud metadata services answer) and unspecified
+// ones (0.0.0.0, ::) are never called; loopback and private ones (127.0.0.0/8, 10.0.0.0/8,
+// 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, ::1, fc00::/7) only while private addresses
+// are allowed, the default (a CRM on the company's network is a usual target).
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { Agent } from 'undici';
+import { lazyRequire } from '../lazy-require.js';
+
+const undici = lazyRequire<typeof import('undici')>('undici');
+
+/** A connection the guard would not open: the address and why. */
+export class AddressRefused extends Error {
+  constructor(
+    readonly address: string,
+    readonly why: string,
+  ) {
+    super(`${address} is ${why}`);
+    this.name = 'AddressRefused';
+  }
+}
+
+const NEVER = ranges([['0.0.0.0', 8, 'ipv4'], ['169.254.0.0', 16, 'ipv4'], ['::', 128, 'ipv6'], ['fe80::', 10, 'ipv6']]);
+const PRIVATE = ranges([
+  ['127.0.0.0', 8, 'ipv4'],
+  ['10.0.0.0', 8, 'ipv4'],
+  ['172.16.0.0', 12, 'ipv4'],
+  ['192.168.0.0', 16, 'ipv4'],
+  ['100.64.0.0', 10, 'ipv4'],
+  ['::1', 128, 'ipv6'],
+  ['fc00::', 7, 'ipv6'],
+]);
+
+function ranges(list: ReadonlyArray<readonly [string, number, 'ipv4' | 'ipv6']>): BlockList {
+  const blocks = new BlockList();
+  for (const [network, prefix, family] of list) blocks.addSubnet(network, prefix, family);
+  return blocks;
+}
+
+/** Why a request may not go to `address` (an IP), or undefined when it may. */
+export function refusal(address: string, allowPrivate: boolean): string | undefined {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]; // an IPv4 address written as IPv6
+  const ip = mapped ?? address;
+  const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
+  if (NEVER.check(ip, family)) return 'link-local or unspecified (where cloud metadata services answer): never called';
+  if (!allowPrivate && PRIVATE.check(ip, family)) return 'a loopback or private address, refused by the configuration';
+  return undefined;
+}
+
+/** A DNS lookup for connections that fails with AddressRefused when any address it found is refused. */
+export function guardedLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, found: LookupAddress[]) => {
+      if (err) return callback(err, '', 0);
+      const refused = found.map((a) => [a.address, refusal(a.address, allowPrivate)] as const).find(([, why]) => why !== undefined);
+      if (refused) return callback(new AddressRefused(refused[0], refused[1]!) as NodeJS.ErrnoException, '', 0);
+      if (options.all) return (callback as unknown as (e: null, all: LookupAddress[]) => void)(null, found);
+      callback(null, found[0]!.address, found[0]!.family);
+    });
+  };
+}
+
+/** Throws AddressRefused when the URL names a refused IP itself (a name is checked once resolved, by the agent). */
+export function checkUrlAddress(url: string, allowPrivate: boolean): void {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host) === 0) return;
+  const why = refusal(host, allowPrivate);
+  if (why !== undefined) throw new AddressRefused(host, why);
+}
+
+const agents = new Map<boolean, Agent>();
+
+/** The connection pool of guarded requests (one per setting, kept). */
+export function guardedAgent(allowPrivate: boolean): Agent {
+  let agent = agents.get(allowPrivate);
+  if (!agent) agents.set(allowPrivate, (agent = new (undici().Agent)({ connect: { lookup: guardedLookup(allowPrivate) } })));
+  return agent;
+}
+
+/** The AddressRefused behind a failed request, if that is why it failed. */
+export function refusedBehind(err: unknown): AddressRefused | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) if (e instanceof AddressRefused) return e;
+  return undefined;
+}

@@ -25,6 +25,8 @@ export interface Mail {
   readonly subject: string | undefined;
   readonly text: string;
   readonly messageId: string;
+  /** The Message-IDs of the mails before it in its thread (References, else In-Reply-To), oldest first. */
+  readonly references?: readonly string[];
   readonly receivedAt: number;
   /** Sent automatically (an out-of-office reply, a bounce): taken, but given to no flow. */
   readonly automatic: boolean;
@@ -58,6 +60,7 @@ export function messagesOf(mail: Mail): InboundMessage[] {
     media: [],
     ...(mail.subject !== undefined ? { subject: mail.subject } : {}),
     providerMessageId: mail.messageId,
+    ...(mail.references?.length ? { references: mail.references } : {}),
     receivedAt: mail.receivedAt,
   }));
 }
@@ -159,6 +162,7 @@ export async function readMime(raw: Buffer, recipients: readonly string[], envel
     subject: parsed.subject,
     text: await textOf(parsed.text, parsed.html || undefined),
     messageId: messageIdOr(parsed.messageId, raw),
+    references: referencesOf(parsed.references, parsed.inReplyTo),
     receivedAt: now,
     automatic: isAutomatic(parsed.headers.get('auto-submitted')),
   };
@@ -170,6 +174,20 @@ export function messageIdOr(messageId: string | undefined, ...identifying: Reado
   const hash = createHash('sha256');
   for (const part of identifying) hash.update(part ?? '').update('\0');
   return `sha256:${hash.digest('hex')}`;
+}
+
+const MESSAGE_IDS = /<[^<>\s]+>/g;
+/** At most this many Message-IDs are read of a References header (address.ts keeps ten of them). */
+const MAX_REFERENCES = 1000;
+
+/**
+ * The Message-IDs of a References header (as mailparser gives it, or its raw text), else of
+ * In-Reply-To: the mails before this one in its thread, oldest first.
+ */
+export function referencesOf(references: string | readonly string[] | undefined, inReplyTo?: string): string[] {
+  const ids = (value: string | readonly string[] | undefined): string[] => (typeof value === 'string' ? [value] : (value ?? [])).flatMap((v) => v.match(MESSAGE_IDS) ?? []);
+  const listed = ids(references);
+  return (listed.length > 0 ? listed : ids(inReplyTo)).slice(-MAX_REFERENCES);
 }
 
 /** A MIME message (or header block) parsed; 400 when mailparser cannot. */

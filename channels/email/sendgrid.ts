@@ -8,7 +8,7 @@ import { hmac, sameText } from '../signing.js';
 import { payloadInvalid, signatureInvalid, signatureMissing } from '../errors.js';
 import { payload } from '../payload.js';
 import type { ParsedMail } from 'mailparser';
-import { addressesOf, isAutomatic, messageIdOr, parseMime, readMime, senderOf, textOf, type Mail, type WebhookDialect } from './inbound.js';
+import { addressesOf, isAutomatic, messageIdOr, parseMime, readMime, referencesOf, senderOf, textOf, type Mail, type WebhookDialect } from './inbound.js';
 
 const KEY = 'key query parameter';
 const Text = (max: number) => Type.Optional(Type.String({ maxLength: max }));
@@ -52,6 +52,7 @@ export const sendgrid: WebhookDialect = {
       subject: f.subject,
       text: await textOf(f.text, f.html),
       messageId: head ? messageIdOr(head.parsed.messageId, head.block) : messageIdOr(undefined, f.from, f.to, f.subject, f.text, f.html),
+      references: referencesOf(head?.parsed.references, head?.parsed.inReplyTo),
       receivedAt: now,
       automatic: isAutomatic(head?.parsed.headers.get('auto-submitted')),
     } satisfies Mail;

@@ -3,13 +3,7 @@
 // its Message-ID after the Message-IDs of its References (trimmed, see threadIds), so that an
 // answer threads in the person's mail client. A reply address written before has no second line.
 import { ourAddress } from '../people/contacts.js';
-import type { InboundMessage } from './message.js';
-
-/** The mail a reply answers: its Message-ID (when it had one) and the References to send with the answer. */
-export interface Thread {
-  readonly inReplyTo?: string;
-  readonly references?: readonly string[];
-}
+import type { InboundMessage, Thread } from './message.js';
 
 /** Most Message-IDs kept of a thread: its first one (the mail that began it) and the latest. */
 const MAX_IDS = 10;

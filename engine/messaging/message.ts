@@ -4,7 +4,6 @@
 // (`message.inbound`, `message.status`) and the normalized delivery statuses.
 import type { Channel } from '../person.js';
 import type { PersonInput } from '../vocabulary.js';
-import type { Thread } from './address.js';
 
 export interface InboundMessage {
   readonly channel: Channel;
@@ -35,6 +34,12 @@ export interface InboundMessage {
 /** The sender as a profile input: their email address, or their phone number on every other channel. */
 export function senderProfile(message: Pick<InboundMessage, 'channel' | 'from'>): PersonInput {
   return message.channel === 'email' ? { emails: [message.from] } : { phones: [message.from] };
+}
+
+/** The mail an email answers: its Message-ID (when it had one) and the References to send with the answer. */
+export interface Thread {
+  readonly inReplyTo?: string;
+  readonly references?: readonly string[];
 }
 
 /** A WhatsApp interactive message: reply buttons or a list. */

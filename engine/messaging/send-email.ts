@@ -8,7 +8,8 @@ import { compileTemplate } from '../expressions/template.js';
 import type { CompileContext } from '../element.js';
 import { normalizeEmail } from '../people/contacts.js';
 import { sendElement, type SendElement } from './send.js';
-import { channelOf, theirAddress, threadOf, type Thread } from './address.js';
+import { channelOf, theirAddress, threadOf } from './address.js';
+import type { Thread } from './message.js';
 
 interface Config {
   from: string;

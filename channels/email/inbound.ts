@@ -1,7 +1,7 @@
 // What every inbound path of email shares (SMTP listener, SendGrid and Mailgun webhooks): the
 // mail as read (sender, recipients, subject, text, Message-ID) turned into one InboundMessage
-// per recipient of ours and submitted to the inbox (none for a mail sent automatically, RFC 3834
-// Auto-Submitted); HTML turned into text; and the webhook
+// per recipient of ours and submitted to the inbox (none for a mail sent automatically: see
+// isAutomatic); HTML turned into text; and the webhook
 // route itself (form read from the raw bytes, verified, read, submitted, answered once durable).
 import { createHash } from 'node:crypto';
 import type { AddressObject, ParsedMail } from 'mailparser';
@@ -33,13 +33,26 @@ export interface Mail {
 }
 
 /**
- * Whether an Auto-Submitted header value says the mail was sent automatically (RFC 3834: any
- * value but "no"). Flows are automatic responders: answering such a mail, or letting it answer
- * a waiting element, would loop with another responder or spend the person's reply.
+ * Whether a mail was sent automatically, by its headers (`header` gives one by its lower-case
+ * name) and its envelope: an Auto-Submitted header but "no" (RFC 3834), a Precedence of bulk,
+ * junk, list or auto_reply, an X-Autoreply or X-Autorespond header (responders older than RFC
+ * 3834), or a null envelope sender (`MAIL FROM:<>`, '' here: bounces and other notifications,
+ * RFC 5321). Flows are automatic responders: answering such a mail, or letting it answer a
+ * waiting element, would loop with another responder or spend the person's reply.
  */
-export function isAutomatic(autoSubmitted: unknown): boolean {
-  const value = typeof autoSubmitted === 'string' ? autoSubmitted.trim().toLowerCase() : '';
-  return value !== '' && !/^no\b/.test(value);
+export function isAutomatic(header: (lowerName: string) => unknown, envelopeSender?: string): boolean {
+  const autoSubmitted = textOfHeader(header('auto-submitted'));
+  return (
+    (autoSubmitted !== '' && !/^no\b/.test(autoSubmitted)) ||
+    /^(bulk|junk|list|auto_reply)\b/.test(textOfHeader(header('precedence'))) ||
+    textOfHeader(header('x-autoreply')) !== '' ||
+    textOfHeader(header('x-autorespond')) !== '' ||
+    envelopeSender === ''
+  );
+}
+
+function textOfHeader(value: unknown): string {
+  return typeof value === 'string' ? value.trim().toLowerCase() : '';
 }
 
 /**
@@ -153,18 +166,18 @@ export function senderOf(fromHeader: string | AddressObject | undefined, envelop
 
 const PARSING = { skipTextToHtml: true, skipImageLinks: true, maxHtmlLengthToParse: 2 * 1024 * 1024 } as const;
 
-/** A whole MIME message read, with its envelope (the recipients it was delivered to and its sender). */
+/** A whole MIME message read, with its envelope (the recipients it was delivered to and its sender: '' for the null sender). */
 export async function readMime(raw: Buffer, recipients: readonly string[], envelopeSender: string | undefined, now: number): Promise<Mail> {
   const parsed = await parseMime(raw);
   return {
-    from: senderOf(parsed.from, envelopeSender),
+    from: senderOf(parsed.from, envelopeSender || undefined),
     recipients,
     subject: parsed.subject,
     text: await textOf(parsed.text, parsed.html || undefined),
     messageId: messageIdOr(parsed.messageId, raw),
     references: referencesOf(parsed.references, parsed.inReplyTo),
     receivedAt: now,
-    automatic: isAutomatic(parsed.headers.get('auto-submitted')),
+    automatic: isAutomatic((name) => parsed.headers.get(name), envelopeSender),
   };
 }
 

@@ -74,14 +74,14 @@ export const mailgun: WebhookDialect = {
     const recipients = addressesOf(f.recipient);
     if (f['body-mime'] !== undefined) return readMime(Buffer.from(f['body-mime']), recipients, f.sender, now);
     return {
-      from: senderOf(f.from, f.sender),
+      from: senderOf(f.from, f.sender || undefined),
       recipients,
       subject: f.subject,
       text: await textOf(f['body-plain'], f['body-html']),
       messageId: messageIdOr(f['Message-Id'], f.from, f.recipient, f.subject, f['body-plain'], f['body-html']),
       references: referencesOf(headerField(form, 'references'), headerField(form, 'in-reply-to')),
       receivedAt: now,
-      automatic: isAutomatic(headerField(form, 'auto-submitted')),
+      automatic: isAutomatic((name) => headerField(form, name), f.sender),
     };
   },
 };

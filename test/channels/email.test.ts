@@ -194,6 +194,25 @@ t.test('inbound SMTP', async (t) => {
     t.same(l.inbound.map((m) => m.text), ['Yes']);
   });
 
+  t.test('a bounce (null envelope sender) and mail marked bulk, list or auto-reply the older ways are given to no flow either', async (t) => {
+    const l = await listening(t);
+    const bounce = await client(l.port).sendMail({
+      envelope: { from: '', to: ['help@ours.test'] },
+      from: 'Mail Delivery System <MAILER-DAEMON@mx.example.org>',
+      to: 'help@ours.test',
+      subject: 'Undelivered Mail Returned to Sender',
+      text: 'This is the mail system. I am sorry to have to inform you that your message could not be delivered.',
+    });
+    t.match(bounce.response, /^250/, 'taken');
+    const mail = { from: 'ana@example.org', to: 'help@ours.test', subject: 'Hi', text: 'Away' };
+    await client(l.port).sendMail({ ...mail, headers: { Precedence: 'bulk' } });
+    await client(l.port).sendMail({ ...mail, headers: { Precedence: 'List' } });
+    await client(l.port).sendMail({ ...mail, headers: { 'X-Autoreply': 'yes' } });
+    await client(l.port).sendMail({ ...mail, headers: { 'X-Autorespond': 'Out of office' } });
+    await client(l.port).sendMail({ ...mail, text: 'Yes', headers: { Precedence: 'first-class' } });
+    t.same(l.inbound.map((m) => m.text), ['Yes'], 'only the mail a person wrote');
+  });
+
   t.test('a blank plain-text part gives way to the HTML part, as on the webhooks', async (t) => {
     const l = await listening(t);
     await client(l.port).sendMail({ from: 'bo@example.org', to: 'help@ours.test', subject: 'Stop', text: '\r\n', html: '<div>STOP</div>' });
@@ -605,6 +624,13 @@ t.test('Mailgun routes', async (t) => {
       label: 'an automatic mail (its Auto-Submitted header as a field): 200, and no message',
       url,
       ...(await multipart(signedFields({ ...mailgunFields, 'Auto-Submitted': 'auto-generated' }))),
+      status: 200,
+      messages: [],
+    },
+    {
+      label: 'a bulk mail (its Precedence header as a field): 200, and no message',
+      url,
+      ...(await multipart(signedFields({ ...mailgunFields, Precedence: 'bulk' }))),
       status: 200,
       messages: [],
     },

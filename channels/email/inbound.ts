@@ -61,7 +61,10 @@ function textOfHeader(value: unknown): string {
  */
 const MAX_TEXT = 64 * 1024;
 
-/** The inbound messages of a mail: one per recipient, addresses lower-cased; its text cut at MAX_TEXT. */
+/** The longest subject kept (as the webhooks' subject fields allow): a flow may capture it into a variable. */
+const MAX_SUBJECT = 4096;
+
+/** The inbound messages of a mail: one per recipient, addresses lower-cased; its text cut at MAX_TEXT, its subject at MAX_SUBJECT. */
 export function messagesOf(mail: Mail): InboundMessage[] {
   const recipients = [...new Set(mail.recipients.map((r) => r.toLowerCase()))];
   return recipients.map((to) => ({
@@ -71,7 +74,7 @@ export function messagesOf(mail: Mail): InboundMessage[] {
     to,
     text: newPart(mail.text.slice(0, MAX_TEXT)),
     media: [],
-    ...(mail.subject !== undefined ? { subject: mail.subject } : {}),
+    ...(mail.subject !== undefined ? { subject: mail.subject.slice(0, MAX_SUBJECT) } : {}),
     providerMessageId: mail.messageId,
     ...(mail.references?.length ? { references: mail.references } : {}),
     receivedAt: mail.receivedAt,

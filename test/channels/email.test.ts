@@ -110,6 +110,8 @@ t.test('a flow reads at most the first 65,536 characters of a mail: a 10 MB text
   const [message] = messagesOf(mail);
   t.equal(message!.text.length, 65_536);
   t.ok(message!.text.startsWith('Yes\n'));
+  const [long] = messagesOf({ ...mail, subject: `Order ${'x'.repeat(1_000_000)}` });
+  t.equal(long!.subject!.length, 4096, 'nor a megabyte of subject (a folded header has no length limit)');
 });
 
 t.test('inbound SMTP', async (t) => {

@@ -35,8 +35,8 @@ export function channelOf(replyAddress: string): string {
 export function threadOf(replyAddress: string): Thread {
   const line = replyAddress.indexOf('\n');
   if (line < 0) return {};
-  const ids = replyAddress.slice(line + 1).split(' ');
-  return { inReplyTo: ids[ids.length - 1]!, references: ids };
+  const ids = replyAddress.slice(line + 1).split(' ').filter(isMessageId);
+  return ids.length === 0 ? {} : { inReplyTo: ids[ids.length - 1]!, references: ids };
 }
 
 /**

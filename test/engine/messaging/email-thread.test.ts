@@ -27,6 +27,7 @@ t.test('a reply address keeps the mail answered; older ones and other channels h
   t.same(threadOf(replyAddressOf(mail('JOIN', { providerMessageId: 'sha256:ab12' }))), {}, 'a mail without Message-ID has none to answer');
   t.same(threadOf(`email:${CLUB}:${ANA}`), {}, 'one written before threads were kept');
   t.equal(theirAddress(`email:${CLUB}:${ANA}`), ANA);
+  t.same(threadOf(`email:${CLUB}:${ANA}\n`), {}, 'an empty thread line threads with nothing');
   t.equal(replyAddressOf({ channel: 'sms', from: '+385911111111', to: '+385800100', providerMessageId: '<x@y.z>' }), 'sms:+385800100:+385911111111');
 });
 

@@ -9,6 +9,7 @@ import { JunctionError } from '../../engine/errors.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
 import type { RouteAnswer, RouteDefinition, RouteRequest } from '../../engine/module.js';
 import type { InboundMessage } from '../../engine/messaging/message.js';
+import { keptIds } from '../../engine/messaging/address.js';
 import { header } from '../signing.js';
 import { payloadInvalid } from '../errors.js';
 import { isOurs, type EmailSettings } from './settings.js';
@@ -193,17 +194,18 @@ export function messageIdOr(messageId: string | undefined, ...identifying: Reado
 }
 
 const MESSAGE_IDS = /<[^<>\s]+>/g;
-/** At most this many Message-IDs are read of a References header (address.ts keeps ten of them). */
-const MAX_REFERENCES = 1000;
+/** Most Message-IDs kept of a References header (a participant keeps ten of them, address.ts). */
+const MAX_REFERENCES = 100;
 
 /**
  * The Message-IDs of a References header (as mailparser gives it, or its raw text), else of
- * In-Reply-To: the mails before this one in its thread, oldest first.
+ * In-Reply-To: the mails before this one in its thread, oldest first; the first and the latest
+ * of a long list (the header has no length limit, and the message is journaled).
  */
 export function referencesOf(references: string | readonly string[] | undefined, inReplyTo?: string): string[] {
   const ids = (value: string | readonly string[] | undefined): string[] => (typeof value === 'string' ? [value] : (value ?? [])).flatMap((v) => v.match(MESSAGE_IDS) ?? []);
   const listed = ids(references);
-  return (listed.length > 0 ? listed : ids(inReplyTo)).slice(-MAX_REFERENCES);
+  return keptIds(listed.length > 0 ? listed : ids(inReplyTo), MAX_REFERENCES);
 }
 
 /** A MIME message (or header block) parsed; 400 when mailparser cannot. */

@@ -41,13 +41,21 @@ export function threadOf(replyAddress: string): Thread {
 
 /**
  * The References of an answer to mail `messageId`: the Message-IDs of its own References worth
- * keeping, in order, duplicates and malformed ones left out, then its own. At most MAX_IDS: the
- * first (it names the thread) and the latest, as RFC 5322 suggests trimming a long list, so a
- * long conversation costs the participant no more than a short one.
+ * keeping (see keptIds), then its own: at most MAX_IDS, so a long conversation costs the
+ * participant no more than a short one.
  */
 export function threadIds(references: readonly string[], messageId: string): string[] {
-  const kept = [...new Set(references.filter((id) => id !== messageId && isMessageId(id))), messageId];
-  return kept.length <= MAX_IDS ? kept : [kept[0]!, ...kept.slice(kept.length - (MAX_IDS - 1))];
+  return [...keptIds(references.filter((id) => id !== messageId), MAX_IDS - 1), messageId];
+}
+
+/**
+ * Message-IDs worth keeping of a References list, in order, duplicates and malformed or overlong
+ * ones left out; of more than `max`, the first (it names the thread) and the latest, as RFC 5322
+ * suggests trimming a long list.
+ */
+export function keptIds(ids: readonly string[], max: number): string[] {
+  const kept = [...new Set(ids.filter(isMessageId))];
+  return kept.length <= max ? kept : [kept[0]!, ...kept.slice(kept.length - (max - 1))];
 }
 
 function isMessageId(id: string): boolean {

@@ -14,7 +14,7 @@ import { simpleParser } from 'mailparser';
 import emailModule from '../../channels/email/index.js';
 import { mailgun, RecentTokens } from '../../channels/email/mailgun.js';
 import { messageIdOf } from '../../channels/email/send.js';
-import { messagesOf } from '../../channels/email/inbound.js';
+import { messagesOf, referencesOf } from '../../channels/email/inbound.js';
 import type { SmtpListening } from '../../channels/email/smtp.js';
 import { messagingModule } from '../../engine/messaging/index.js';
 import { Registry, type Settings } from '../../engine/module.js';
@@ -112,6 +112,13 @@ t.test('a flow reads at most the first 65,536 characters of a mail: a 10 MB text
   t.ok(message!.text.startsWith('Yes\n'));
   const [long] = messagesOf({ ...mail, subject: `Order ${'x'.repeat(1_000_000)}` });
   t.equal(long!.subject!.length, 4096, 'nor a megabyte of subject (a folded header has no length limit)');
+});
+
+t.test("a References header of any length is kept to its first and latest 100 well-formed Message-IDs", async (t) => {
+  const ids = Array.from({ length: 5000 }, (_, i) => `<m${i}@example.org>`);
+  const kept = referencesOf([`<${'x'.repeat(100_000)}@example.org>`, ...ids, '<m7@example.org>', '<no-domain>']);
+  t.same(kept, [ids[0], ...ids.slice(-99)]);
+  t.same(referencesOf(undefined, '<o-1@ours.test>'), ['<o-1@ours.test>'], 'without References, In-Reply-To');
 });
 
 t.test('inbound SMTP', async (t) => {

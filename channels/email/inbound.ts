@@ -1,5 +1,5 @@
 // What every inbound path of email shares (SMTP listener, SendGrid and Mailgun webhooks): the
-// mail as read (sender, recipients, subject, text, Message-ID) turned into one InboundMessage
+// mail as read (sender, recipients, subject, text, Message-ID, References) turned into one InboundMessage
 // per recipient of ours and submitted to the inbox (none for a mail sent automatically: see
 // isAutomatic); HTML turned into text; and the webhook
 // route itself (form read from the raw bytes, verified, read, submitted, answered once durable).

@@ -1,7 +1,7 @@
 // What every inbound path of email shares (SMTP listener, SendGrid and Mailgun webhooks): the
-// mail as read (sender, recipients, subject, text, Message-ID) turned into one InboundMessage
-// per recipient of ours and submitted to the inbox (none for a mail sent automatically, RFC 3834
-// Auto-Submitted); HTML turned into text; and the webhook
+// mail as read (sender, recipients, subject, text, Message-ID, References) turned into one InboundMessage
+// per recipient of ours and submitted to the inbox (none for a mail sent automatically: see
+// isAutomatic); HTML turned into text; and the webhook
 // route itself (form read from the raw bytes, verified, read, submitted, answered once durable).
 import { createHash } from 'node:crypto';
 import type { AddressObject, ParsedMail } from 'mailparser';
@@ -9,6 +9,7 @@ import { JunctionError } from '../../engine/errors.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
 import type { RouteAnswer, RouteDefinition, RouteRequest } from '../../engine/module.js';
 import type { InboundMessage } from '../../engine/messaging/message.js';
+import { keptIds } from '../../engine/messaging/address.js';
 import { header } from '../signing.js';
 import { payloadInvalid } from '../errors.js';
 import { isOurs, type EmailSettings } from './settings.js';
@@ -25,19 +26,34 @@ export interface Mail {
   readonly subject: string | undefined;
   readonly text: string;
   readonly messageId: string;
+  /** The Message-IDs of the mails before it in its thread (References, else In-Reply-To), oldest first. */
+  readonly references?: readonly string[];
   readonly receivedAt: number;
   /** Sent automatically (an out-of-office reply, a bounce): taken, but given to no flow. */
   readonly automatic: boolean;
 }
 
 /**
- * Whether an Auto-Submitted header value says the mail was sent automatically (RFC 3834: any
- * value but "no"). Flows are automatic responders: answering such a mail, or letting it answer
- * a waiting element, would loop with another responder or spend the person's reply.
+ * Whether a mail was sent automatically, by its headers (`header` gives one by its lower-case
+ * name) and its envelope: an Auto-Submitted header but "no" (RFC 3834), a Precedence of bulk,
+ * junk, list or auto_reply, an X-Autoreply or X-Autorespond header (responders older than RFC
+ * 3834), or a null envelope sender (`MAIL FROM:<>`, '' here: bounces and other notifications,
+ * RFC 5321). Flows are automatic responders: answering such a mail, or letting it answer a
+ * waiting element, would loop with another responder or spend the person's reply.
  */
-export function isAutomatic(autoSubmitted: unknown): boolean {
-  const value = typeof autoSubmitted === 'string' ? autoSubmitted.trim().toLowerCase() : '';
-  return value !== '' && !/^no\b/.test(value);
+export function isAutomatic(header: (lowerName: string) => unknown, envelopeSender?: string): boolean {
+  const autoSubmitted = textOfHeader(header('auto-submitted'));
+  return (
+    (autoSubmitted !== '' && !/^no\b/.test(autoSubmitted)) ||
+    /^(bulk|junk|list|auto_reply)\b/.test(textOfHeader(header('precedence'))) ||
+    textOfHeader(header('x-autoreply')) !== '' ||
+    textOfHeader(header('x-autorespond')) !== '' ||
+    envelopeSender === ''
+  );
+}
+
+function textOfHeader(value: unknown): string {
+  return typeof value === 'string' ? value.trim().toLowerCase() : '';
 }
 
 /**
@@ -46,7 +62,10 @@ export function isAutomatic(autoSubmitted: unknown): boolean {
  */
 const MAX_TEXT = 64 * 1024;
 
-/** The inbound messages of a mail: one per recipient, addresses lower-cased; its text cut at MAX_TEXT. */
+/** The longest subject kept (as the webhooks' subject fields allow): a flow may capture it into a variable. */
+const MAX_SUBJECT = 4096;
+
+/** The inbound messages of a mail: one per recipient, addresses lower-cased; its text cut at MAX_TEXT, its subject at MAX_SUBJECT. */
 export function messagesOf(mail: Mail): InboundMessage[] {
   const recipients = [...new Set(mail.recipients.map((r) => r.toLowerCase()))];
   return recipients.map((to) => ({
@@ -56,8 +75,9 @@ export function messagesOf(mail: Mail): InboundMessage[] {
     to,
     text: newPart(mail.text.slice(0, MAX_TEXT)),
     media: [],
-    ...(mail.subject !== undefined ? { subject: mail.subject } : {}),
+    ...(mail.subject !== undefined ? { subject: mail.subject.slice(0, MAX_SUBJECT) } : {}),
     providerMessageId: mail.messageId,
+    ...(mail.references?.length ? { references: mail.references } : {}),
     receivedAt: mail.receivedAt,
   }));
 }
@@ -150,17 +170,18 @@ export function senderOf(fromHeader: string | AddressObject | undefined, envelop
 
 const PARSING = { skipTextToHtml: true, skipImageLinks: true, maxHtmlLengthToParse: 2 * 1024 * 1024 } as const;
 
-/** A whole MIME message read, with its envelope (the recipients it was delivered to and its sender). */
+/** A whole MIME message read, with its envelope (the recipients it was delivered to and its sender: '' for the null sender). */
 export async function readMime(raw: Buffer, recipients: readonly string[], envelopeSender: string | undefined, now: number): Promise<Mail> {
   const parsed = await parseMime(raw);
   return {
-    from: senderOf(parsed.from, envelopeSender),
+    from: senderOf(parsed.from, envelopeSender || undefined),
     recipients,
     subject: parsed.subject,
     text: await textOf(parsed.text, parsed.html || undefined),
     messageId: messageIdOr(parsed.messageId, raw),
+    references: referencesOf(parsed.references, parsed.inReplyTo),
     receivedAt: now,
-    automatic: isAutomatic(parsed.headers.get('auto-submitted')),
+    automatic: isAutomatic((name) => parsed.headers.get(name), envelopeSender),
   };
 }
 
@@ -170,6 +191,21 @@ export function messageIdOr(messageId: string | undefined, ...identifying: Reado
   const hash = createHash('sha256');
   for (const part of identifying) hash.update(part ?? '').update('\0');
   return `sha256:${hash.digest('hex')}`;
+}
+
+const MESSAGE_IDS = /<[^<>\s]+>/g;
+/** Most Message-IDs kept of a References header (a participant keeps ten of them, address.ts). */
+const MAX_REFERENCES = 100;
+
+/**
+ * The Message-IDs of a References header (as mailparser gives it, or its raw text), else of
+ * In-Reply-To: the mails before this one in its thread, oldest first; the first and the latest
+ * of a long list (the header has no length limit, and the message is journaled).
+ */
+export function referencesOf(references: string | readonly string[] | undefined, inReplyTo?: string): string[] {
+  const ids = (value: string | readonly string[] | undefined): string[] => (typeof value === 'string' ? [value] : (value ?? [])).flatMap((v) => v.match(MESSAGE_IDS) ?? []);
+  const listed = ids(references);
+  return keptIds(listed.length > 0 ? listed : ids(inReplyTo), MAX_REFERENCES);
 }
 
 /** A MIME message (or header block) parsed; 400 when mailparser cannot. */

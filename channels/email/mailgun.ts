@@ -8,7 +8,7 @@ import { requiredSetting as required } from '../provider.js';
 import { hmac, requireFresh, sameText } from '../signing.js';
 import { signatureInvalid, signatureMissing, signatureRefused } from '../errors.js';
 import { payload } from '../payload.js';
-import { addressesOf, isAutomatic, messageIdOr, readMime, senderOf, textOf, type WebhookDialect } from './inbound.js';
+import { addressesOf, isAutomatic, messageIdOr, readMime, referencesOf, senderOf, textOf, type WebhookDialect } from './inbound.js';
 
 const SIGNATURE = 'Mailgun signature (fields timestamp, token, signature)';
 const TOLERANCE_S = 300;
@@ -53,6 +53,11 @@ export class RecentTokens {
 
 const tokens = new RecentTokens();
 
+/** A header of the mail: Mailgun posts each as a field of its own, named as the mail spells it. */
+function headerField(form: Readonly<Record<string, string>>, lowerName: string): string | undefined {
+  return Object.entries(form).find(([name]) => name.toLowerCase() === lowerName)?.[1];
+}
+
 export const mailgun: WebhookDialect = {
   async verify(_req, form, settings, now) {
     const key = required(settings.mailgunSigningKey, 'mailgunSigningKey');
@@ -69,14 +74,14 @@ export const mailgun: WebhookDialect = {
     const recipients = addressesOf(f.recipient);
     if (f['body-mime'] !== undefined) return readMime(Buffer.from(f['body-mime']), recipients, f.sender, now);
     return {
-      from: senderOf(f.from, f.sender),
+      from: senderOf(f.from, f.sender || undefined),
       recipients,
       subject: f.subject,
       text: await textOf(f['body-plain'], f['body-html']),
       messageId: messageIdOr(f['Message-Id'], f.from, f.recipient, f.subject, f['body-plain'], f['body-html']),
+      references: referencesOf(headerField(form, 'references'), headerField(form, 'in-reply-to')),
       receivedAt: now,
-      // Mailgun posts every header of the mail as a field of its own, named as the mail spells it.
-      automatic: isAutomatic(Object.entries(form).find(([name]) => name.toLowerCase() === 'auto-submitted')?.[1]),
+      automatic: isAutomatic((name) => headerField(form, name), f.sender),
     };
   },
 };

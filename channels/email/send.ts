@@ -1,6 +1,8 @@
 // Outbound email over SMTP (nodemailer): one pooled transport per relay configuration, the
 // outbox key as the Message-ID's local part and in X-Junction-Idempotency-Key, and the relay's
-// answer read as the engine wants it: 4xx and connection failures retryable, 5xx not.
+// answer read as the engine wants it: 4xx and connection failures retryable, 5xx not. Every mail
+// says it was sent automatically (RFC 3834 Auto-Submitted: auto-replied when it answers the
+// person's mail, with In-Reply-To and References to thread with it; auto-generated otherwise).
 import type { Transporter } from 'nodemailer';
 import { EffectFailure } from '../../engine/errors.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
@@ -20,19 +22,26 @@ export async function sendMail(message: OutboundMessage, settings: EmailSettings
   const transport = transportOf(settings);
   try {
     const info = (await transport.sendMail({
-      from: message.from,
+      from: message.fromName ? { name: message.fromName, address: message.from } : message.from,
       to: message.to,
       subject: message.subject ?? '',
       text: message.text,
       html: message.html,
       replyTo: message.replyTo,
       messageId,
-      headers: { 'X-Junction-Idempotency-Key': message.idempotencyKey },
+      ...threading(message),
+      headers: { 'X-Junction-Idempotency-Key': message.idempotencyKey, 'Auto-Submitted': message.answers ? 'auto-replied' : 'auto-generated' },
     })) as { messageId?: string };
     return { providerMessageId: info.messageId ?? messageId };
   } catch (err) {
     throw failureOf(err);
   }
+}
+
+/** In-Reply-To and References of a mail that answers one that had a Message-ID. */
+function threading(message: Pick<OutboundMessage, 'answers'>): { inReplyTo?: string; references?: string[] } {
+  const { inReplyTo, references } = message.answers ?? {};
+  return inReplyTo === undefined ? {} : { inReplyTo, references: [...(references ?? [inReplyTo])] };
 }
 
 /**

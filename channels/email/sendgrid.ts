@@ -8,7 +8,7 @@ import { hmac, sameText } from '../signing.js';
 import { payloadInvalid, signatureInvalid, signatureMissing } from '../errors.js';
 import { payload } from '../payload.js';
 import type { ParsedMail } from 'mailparser';
-import { addressesOf, isAutomatic, messageIdOr, parseMime, readMime, senderOf, textOf, type Mail, type WebhookDialect } from './inbound.js';
+import { addressesOf, isAutomatic, messageIdOr, parseMime, readMime, referencesOf, senderOf, textOf, type Mail, type WebhookDialect } from './inbound.js';
 
 const KEY = 'key query parameter';
 const Text = (max: number) => Type.Optional(Type.String({ maxLength: max }));
@@ -47,13 +47,14 @@ export const sendgrid: WebhookDialect = {
     if (f.email !== undefined) return readMime(Buffer.from(f.email), recipients, envelope?.from, now);
     const head = await headerBlockOf(f.headers);
     return {
-      from: senderOf(f.from, envelope?.from),
+      from: senderOf(f.from, envelope?.from || undefined),
       recipients,
       subject: f.subject,
       text: await textOf(f.text, f.html),
       messageId: head ? messageIdOr(head.parsed.messageId, head.block) : messageIdOr(undefined, f.from, f.to, f.subject, f.text, f.html),
+      references: referencesOf(head?.parsed.references, head?.parsed.inReplyTo),
       receivedAt: now,
-      automatic: isAutomatic(head?.parsed.headers.get('auto-submitted')),
+      automatic: isAutomatic((name) => head?.parsed.headers.get(name), envelope?.from),
     } satisfies Mail;
   },
 };

@@ -120,7 +120,7 @@ function handlersOf(ctx: ListenerContext, settings: EmailSettings): Pick<SMTPSer
 /** Parses and submits one mail (an automatic one is taken and dropped); rejects with the SMTP refusal to answer. */
 async function accept(ctx: ListenerContext, raw: Buffer, session: SMTPServerSession): Promise<void> {
   const recipients = session.envelope.rcptTo.map((r) => r.address);
-  const sender = session.envelope.mailFrom === false ? undefined : session.envelope.mailFrom.address || undefined;
+  const sender = session.envelope.mailFrom === false ? undefined : session.envelope.mailFrom.address; // '' for the null sender of a bounce
   let mail;
   try {
     mail = await readMime(raw, recipients, sender, ctx.now());

@@ -1,15 +1,63 @@
 // A conversation's reply address as a participant keeps it: `<channel>:<our address>:<theirs>`
-// (our address as ourAddress reads it).
+// (our address as ourAddress reads it). On email, the mail answered follows on a second line:
+// its Message-ID after the Message-IDs of its References (trimmed, see threadIds), so that an
+// answer threads in the person's mail client. A reply address written before has no second line.
 import { ourAddress } from '../people/contacts.js';
-import type { InboundMessage } from './message.js';
+import type { InboundMessage, Thread } from './message.js';
 
-/** The reply address of an inbound message: its channel, our number or address it came to, and its sender. */
-export function replyAddressOf(message: Pick<InboundMessage, 'channel' | 'from' | 'to'>): string {
-  return `${message.channel}:${ourAddress(message.to)}:${message.from}`;
+/** Most Message-IDs kept of a thread: its first one (the mail that began it) and the latest. */
+const MAX_IDS = 10;
+/** Longest Message-ID kept; a longer one is dropped (real ones are well under 100 characters). */
+const MAX_ID = 250;
+const MESSAGE_ID = /^<[^<>\s]+@[^<>\s]+>$/;
+
+/** The reply address of an inbound message: its channel, our number or address it came to, its sender, and on email the mail's thread. */
+export function replyAddressOf(message: Pick<InboundMessage, 'channel' | 'from' | 'to' | 'providerMessageId' | 'references'>): string {
+  const address = `${message.channel}:${ourAddress(message.to)}:${message.from}`;
+  if (message.channel !== 'email' || !isMessageId(message.providerMessageId)) return address;
+  return `${address}\n${threadIds(message.references ?? [], message.providerMessageId).join(' ')}`;
 }
 
 /** The person's address in a reply address (after its channel and ours, which hold no colon); undefined for ''. */
 export function theirAddress(replyAddress: string): string | undefined {
   const ours = replyAddress.indexOf(':', replyAddress.indexOf(':') + 1);
-  return ours < 0 ? undefined : replyAddress.slice(ours + 1);
+  if (ours < 0) return undefined;
+  const end = replyAddress.indexOf('\n', ours);
+  return replyAddress.slice(ours + 1, end < 0 ? undefined : end);
+}
+
+/** The channel of a reply address ('' for none). */
+export function channelOf(replyAddress: string): string {
+  return replyAddress.slice(0, Math.max(0, replyAddress.indexOf(':')));
+}
+
+/** The mail a reply address answers: In-Reply-To and References to send; {} when it kept none. */
+export function threadOf(replyAddress: string): Thread {
+  const line = replyAddress.indexOf('\n');
+  if (line < 0) return {};
+  const ids = replyAddress.slice(line + 1).split(' ').filter(isMessageId);
+  return ids.length === 0 ? {} : { inReplyTo: ids[ids.length - 1]!, references: ids };
+}
+
+/**
+ * The References of an answer to mail `messageId`: the Message-IDs of its own References worth
+ * keeping (see keptIds), then its own: at most MAX_IDS, so a long conversation costs the
+ * participant no more than a short one.
+ */
+export function threadIds(references: readonly string[], messageId: string): string[] {
+  return [...keptIds(references.filter((id) => id !== messageId), MAX_IDS - 1), messageId];
+}
+
+/**
+ * Message-IDs worth keeping of a References list, in order, duplicates and malformed or overlong
+ * ones left out; of more than `max`, the first (it names the thread) and the latest, as RFC 5322
+ * suggests trimming a long list.
+ */
+export function keptIds(ids: readonly string[], max: number): string[] {
+  const kept = [...new Set(ids.filter(isMessageId))];
+  return kept.length <= max ? kept : [kept[0]!, ...kept.slice(kept.length - (max - 1))];
+}
+
+function isMessageId(id: string): boolean {
+  return id.length <= MAX_ID && MESSAGE_ID.test(id);
 }

@@ -1,7 +1,8 @@
 // Inbound Message entry point: people enter when they write to a number (or address) on a
 // channel and their message meets the condition (see keywords.ts for the priority between
 // the flows on one number). Several may stand in one flow. Captures put the sender, the
-// number written to, the text, or a group of a pattern into flow variables (text variables).
+// number written to, the text, a group of a pattern, or an email's subject into flow variables
+// (text variables).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext } from '../element.js';
 import { CHANNELS } from '../person.js';
@@ -13,7 +14,7 @@ import { ourAddress } from '../people/contacts.js';
 const Capture = Type.Object(
   {
     variable: Type.String({ minLength: 1, description: 'a text flow variable' }),
-    from: Type.Union([Type.Literal('sender'), Type.Literal('receiver'), Type.Literal('body')], { description: 'what to capture' }),
+    from: Type.Union([Type.Literal('sender'), Type.Literal('receiver'), Type.Literal('body'), Type.Literal('subject')], { description: "what to capture (subject: an email's, without its reply prefixes such as Re:, for a reply's \"Re: {{subject}}\")" }),
     pattern: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'body only: keep what this RE2 pattern matches' })),
     group: Type.Optional(Type.Integer({ minimum: 0, maximum: 20, default: 0, description: 'which group of the pattern (0: the whole match)' })),
   },
@@ -32,6 +33,9 @@ const Config = Type.Object(
   { additionalProperties: false },
 );
 type Config = Static<typeof Config>;
+
+/** The prefixes a reply's subject starts with ("Re: ", "RE[2]: ", the German "AW: ", the Nordic "SV: "), however many. */
+const REPLY_PREFIXES = /^\s*(?:(?:re|aw|sv)(?:\[\d+\])?[ \t]*:[ \t]*)+/i;
 
 interface PreparedCapture {
   readonly variable: string;
@@ -59,7 +63,7 @@ export default defineElement<Config, InboundMessageEntry>({
       channel: config.channel,
       number: ourAddress(config.number),
       condition: checkCondition(config.condition, config.channel, ctx, '.condition'),
-      captures: (config.captures ?? []).map((c, i) => prepareCapture(c, ctx, `.captures[${i}]`)),
+      captures: (config.captures ?? []).map((c, i) => prepareCapture(c, config.channel, ctx, `.captures[${i}]`)),
     };
   },
 });
@@ -71,9 +75,11 @@ export function captured(entry: InboundMessageEntry, message: InboundMessage): R
   return vars;
 }
 
-function prepareCapture(c: Static<typeof Capture>, ctx: CompileContext, at: string): PreparedCapture {
+function prepareCapture(c: Static<typeof Capture>, channel: string, ctx: CompileContext, at: string): PreparedCapture {
   if (ctx.variables.get(c.variable) !== 'text') ctx.problem('JCT_VARIABLE_UNKNOWN', `"${c.variable}" is not a text flow variable`, `${at}.variable`);
   if (c.pattern !== undefined && c.from !== 'body') ctx.problem('JCT_CAPTURE_INVALID', 'a pattern captures from the body only', `${at}.pattern`);
+  if (c.from === 'subject' && channel !== 'email') ctx.problem('JCT_CAPTURE_INVALID', 'only an email has a subject to capture', `${at}.from`);
+  if (c.from === 'subject') return { variable: c.variable, read: (m) => (m.subject ?? '').replace(REPLY_PREFIXES, '').trim() };
   if (c.from === 'sender') return { variable: c.variable, read: (m) => m.from };
   if (c.from === 'receiver') return { variable: c.variable, read: (m) => m.to };
   if (c.pattern === undefined) return { variable: c.variable, read: (m) => m.text };

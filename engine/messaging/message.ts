@@ -20,6 +20,11 @@ export interface InboundMessage {
   readonly button?: { readonly text: string; readonly payload?: string };
   /** Email only. */
   readonly subject?: string;
+  /**
+   * Email only: the Message-IDs of the mails before it in its thread, oldest first (its
+   * References header, else its In-Reply-To), angle brackets included; none when it starts one.
+   */
+  readonly references?: readonly string[];
   /** The provider's id of this message: retries of one webhook carry the same. */
   readonly providerMessageId: string;
   /** Epoch ms the provider says it received it, or when we did. */
@@ -29,6 +34,12 @@ export interface InboundMessage {
 /** The sender as a profile input: their email address, or their phone number on every other channel. */
 export function senderProfile(message: Pick<InboundMessage, 'channel' | 'from'>): PersonInput {
   return message.channel === 'email' ? { emails: [message.from] } : { phones: [message.from] };
+}
+
+/** The mail an email answers: its Message-ID (when it had one) and the References to send with the answer. */
+export interface Thread {
+  readonly inReplyTo?: string;
+  readonly references?: readonly string[];
 }
 
 /** A WhatsApp interactive message: reply buttons or a list. */
@@ -55,6 +66,14 @@ export interface OutboundMessage {
   readonly subject?: string;
   readonly html?: string;
   readonly replyTo?: string;
+  /** Email only: the sender's display name, beside the `from` address. */
+  readonly fromName?: string;
+  /**
+   * Email only: present when the message answers the person's mail (it goes to the address they
+   * last wrote from in this journey): that mail's Message-ID and the References to send, when
+   * it had one (address.ts). Sent as an automatic reply (RFC 3834), threaded in mail clients.
+   */
+  readonly answers?: Thread;
   /** A WhatsApp template with its body parameters in order. */
   readonly template?: { readonly name: string; readonly language: string; readonly parameters: readonly string[] };
   readonly interactive?: Interactive;

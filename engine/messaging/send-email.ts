@@ -1,11 +1,15 @@
 // Send email: subject, text and optional HTML with {{placeholders}}, from one of our
-// addresses, with an optional reply-to. See send.ts for the recipient and branches.
+// addresses (with an optional display name), with an optional reply-to. See send.ts for the
+// recipient and branches. Sent to the address the person last wrote from in this journey, it
+// answers their mail (address.ts keeps its Message-ID and References): it threads with it.
 import { Type } from '@sinclair/typebox';
 import type { CompiledTemplate } from '../expressions/template.js';
 import { compileTemplate } from '../expressions/template.js';
 import type { CompileContext } from '../element.js';
 import { normalizeEmail } from '../people/contacts.js';
 import { sendElement, type SendElement } from './send.js';
+import { channelOf, theirAddress, threadOf } from './address.js';
+import type { Thread } from './message.js';
 
 interface Config {
   from: string;
@@ -15,6 +19,7 @@ interface Config {
   text: string;
   html?: string;
   replyTo?: string;
+  fromName?: string;
 }
 
 interface Prepared {
@@ -22,6 +27,7 @@ interface Prepared {
   readonly text: CompiledTemplate | undefined;
   readonly html: CompiledTemplate | undefined;
   readonly replyTo: string | undefined;
+  readonly fromName: string | undefined;
 }
 
 /** The channel's parts of the element (failover.ts sends them too). */
@@ -35,6 +41,7 @@ export const emailSend: SendElement<Config, Prepared> = {
     text: Type.String({ minLength: 1, maxLength: 1_000_000, description: 'plain-text body, with {{placeholders}}' }),
     html: Type.Optional(Type.String({ minLength: 1, maxLength: 1_000_000, description: 'HTML body, with {{placeholders}}' })),
     replyTo: Type.Optional(Type.String({ minLength: 3, maxLength: 320, description: 'reply-to address: one address, like from (otherwise JCT_EMAIL_ADDRESS_INVALID)' })),
+    fromName: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\r\\n]*$', description: 'sender display name shown beside from, e.g. "Club Support" (one line)' })),
   },
   example: { from: 'hello@example.com', subject: 'Welcome, {{person.firstName}}', text: 'Glad to have you.' },
   compile: (config, ctx) => {
@@ -44,18 +51,26 @@ export const emailSend: SendElement<Config, Prepared> = {
       text: compileTemplate(config.text, ctx, '.text'),
       html: config.html === undefined ? undefined : compileTemplate(config.html, ctx, '.html'),
       replyTo: config.replyTo,
+      fromName: config.fromName?.trim() || undefined,
     };
   },
-  content: (p, run) => {
+  content: (p, run, to) => {
     const scope = { vars: run.vars, person: run.person, now: run.now };
     return {
       subject: p.subject?.render(scope) ?? '',
       text: p.text?.render(scope) ?? '',
       ...(p.html ? { html: p.html.render(scope) } : {}),
       ...(p.replyTo ? { replyTo: p.replyTo } : {}),
+      ...(p.fromName ? { fromName: p.fromName } : {}),
+      ...answering(run.participant.replyAddress, to),
     };
   },
 };
+
+/** `answers` when the mail goes to the address the person's last mail in this journey came from. */
+function answering(replyAddress: string, to: string): { answers?: Thread } {
+  return channelOf(replyAddress) === 'email' && theirAddress(replyAddress) === to ? { answers: threadOf(replyAddress) } : {};
+}
 
 /**
  * `from` and `replyTo` must each be one address: a name beside it ("Club <club@example.com>")

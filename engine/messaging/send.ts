@@ -56,8 +56,8 @@ export interface SendElement<C extends SendFieldsConfig, P> {
   readonly example: C;
   /** The channel's own prepared form. */
   compile(config: C, ctx: CompileContext): P;
-  /** The message fields besides channel, from and to. */
-  content(prepared: P, run: RunContext): Record<string, unknown>;
+  /** The message fields besides channel, from and to (the recipient chosen). */
+  content(prepared: P, run: RunContext, to: string): Record<string, unknown>;
 }
 
 /** The send elements' own parts, for elements that send on several channels (failover.ts). */
@@ -101,7 +101,7 @@ export function emitSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>, p:
   if (to === undefined) return notSent(run, 'JCT_SEND_NO_ADDRESS', `the person has no ${s.channel} address`);
   if (run.isBlocked(s.channel, to, p.from)) return notSent(run, 'JCT_SEND_BLOCKED', `the person's ${s.channel} address is on the do-not-contact list for ${p.from}`);
   const deadline = run.now + p.timeoutMs;
-  run.emit({ kind: 'message.send', channel: s.channel, from: p.from, to, ...s.content(p.own, run), ...(p.trackLinks ? { trackLinks: true } : {}), deadline });
+  run.emit({ kind: 'message.send', channel: s.channel, from: p.from, to, ...s.content(p.own, run, to), ...(p.trackLinks ? { trackLinks: true } : {}), deadline });
   return true;
 }
 

@@ -14,7 +14,7 @@ import { simpleParser } from 'mailparser';
 import emailModule from '../../channels/email/index.js';
 import { mailgun, RecentTokens } from '../../channels/email/mailgun.js';
 import { messageIdOf } from '../../channels/email/send.js';
-import { messagesOf } from '../../channels/email/inbound.js';
+import { messagesOf, referencesOf } from '../../channels/email/inbound.js';
 import type { SmtpListening } from '../../channels/email/smtp.js';
 import { messagingModule } from '../../engine/messaging/index.js';
 import { Registry, type Settings } from '../../engine/module.js';
@@ -110,6 +110,15 @@ t.test('a flow reads at most the first 65,536 characters of a mail: a 10 MB text
   const [message] = messagesOf(mail);
   t.equal(message!.text.length, 65_536);
   t.ok(message!.text.startsWith('Yes\n'));
+  const [long] = messagesOf({ ...mail, subject: `Order ${'x'.repeat(1_000_000)}` });
+  t.equal(long!.subject!.length, 4096, 'nor a megabyte of subject (a folded header has no length limit)');
+});
+
+t.test("a References header of any length is kept to its first and latest 100 well-formed Message-IDs", async (t) => {
+  const ids = Array.from({ length: 5000 }, (_, i) => `<m${i}@example.org>`);
+  const kept = referencesOf([`<${'x'.repeat(100_000)}@example.org>`, ...ids, '<m7@example.org>', '<no-domain>']);
+  t.same(kept, [ids[0], ...ids.slice(-99)]);
+  t.same(referencesOf(undefined, '<o-1@ours.test>'), ['<o-1@ours.test>'], 'without References, In-Reply-To');
 });
 
 t.test('inbound SMTP', async (t) => {
@@ -168,6 +177,18 @@ t.test('inbound SMTP', async (t) => {
     t.type(l.inbound[0]!.receivedAt, 'number');
   });
 
+  t.test("a reply's thread is kept: its References, else its In-Reply-To; a first mail has none", async (t) => {
+    const l = await listening(t);
+    const mail = { from: 'ana@example.org', to: 'help@ours.test', subject: 'Re: Order 42', text: 'Thanks' };
+    await client(l.port).sendMail({ ...mail, messageId: '<r-2@example.org>', inReplyTo: '<o-1@ours.test>', references: ['<q-0@example.org>', '<o-1@ours.test>'] });
+    await client(l.port).sendMail({ ...mail, messageId: '<r-3@example.org>', inReplyTo: '<o-2@ours.test>' });
+    await client(l.port).sendMail({ ...mail, messageId: '<r-4@example.org>' });
+    t.same(
+      l.inbound.map((m) => m.references),
+      [['<q-0@example.org>', '<o-1@ours.test>'], ['<o-2@ours.test>'], undefined],
+    );
+  });
+
   t.test('an HTML-only mail gives its text', async (t) => {
     const l = await listening(t);
     await client(l.port).sendMail({ from: 'bo@example.org', to: 'help@ours.test', subject: 'Hi', html: '<h1>Hello</h1><p>from <i>Bo</i></p>' });
@@ -180,6 +201,25 @@ t.test('inbound SMTP', async (t) => {
     t.match(ooo.response, /^250/);
     await client(l.port).sendMail({ from: 'ana@example.org', to: 'help@ours.test', subject: 'Re', text: 'Yes', headers: { 'Auto-Submitted': 'no' } });
     t.same(l.inbound.map((m) => m.text), ['Yes']);
+  });
+
+  t.test('a bounce (null envelope sender) and mail marked bulk, list or auto-reply the older ways are given to no flow either', async (t) => {
+    const l = await listening(t);
+    const bounce = await client(l.port).sendMail({
+      envelope: { from: '', to: ['help@ours.test'] },
+      from: 'Mail Delivery System <MAILER-DAEMON@mx.example.org>',
+      to: 'help@ours.test',
+      subject: 'Undelivered Mail Returned to Sender',
+      text: 'This is the mail system. I am sorry to have to inform you that your message could not be delivered.',
+    });
+    t.match(bounce.response, /^250/, 'taken');
+    const mail = { from: 'ana@example.org', to: 'help@ours.test', subject: 'Hi', text: 'Away' };
+    await client(l.port).sendMail({ ...mail, headers: { Precedence: 'bulk' } });
+    await client(l.port).sendMail({ ...mail, headers: { Precedence: 'List' } });
+    await client(l.port).sendMail({ ...mail, headers: { 'X-Autoreply': 'yes' } });
+    await client(l.port).sendMail({ ...mail, headers: { 'X-Autorespond': 'Out of office' } });
+    await client(l.port).sendMail({ ...mail, text: 'Yes', headers: { Precedence: 'first-class' } });
+    t.same(l.inbound.map((m) => m.text), ['Yes'], 'only the mail a person wrote');
   });
 
   t.test('a blank plain-text part gives way to the HTML part, as on the webhooks', async (t) => {
@@ -363,6 +403,25 @@ t.test('outbound SMTP', async (t) => {
     t.equal(mail.html, '<p>Hello <b>Ana</b></p>');
     t.equal(mail.replyTo?.value[0]?.address, 'help@ours.test');
     t.equal(mail.from?.value[0]?.address, 'news@ours.test');
+    t.equal(mail.from?.value[0]?.name, '', 'no display name unless given');
+    t.equal(mail.headers.get('auto-submitted'), 'auto-generated', 'a mail that answers nobody is still automatic (RFC 3834)');
+    t.equal(mail.inReplyTo, undefined);
+    t.equal(mail.references, undefined);
+  });
+
+  t.test('a mail that answers one threads with it and is an automatic reply; fromName is shown beside from, encoded', async (t) => {
+    const r = await relay(t);
+    const answers = { inReplyTo: '<r-2@example.org>', references: ['<q-0@example.org>', '<o-1@ours.test>', '<r-2@example.org>'] };
+    await send(r.port, { subject: 'Re: Order 42', text: 'On its way', fromName: 'Club Šupport "Desk"', answers });
+    await send(r.port, { subject: 'Re: Order 42', text: 'On its way', answers: {} }, {});
+    const [threaded, unthreaded] = await Promise.all(r.received.map((got) => simpleParser(got.raw)));
+    t.equal(threaded!.inReplyTo, '<r-2@example.org>');
+    t.same(threaded!.references, answers.references);
+    t.equal(threaded!.headers.get('auto-submitted'), 'auto-replied');
+    t.same(threaded!.from?.value, [{ address: 'news@ours.test', name: 'Club Šupport "Desk"' }], 'the name survives encoding, quotes and all');
+    t.match(threaded!.headerLines.find((l) => l.key === 'from')?.line, /^From: =\?UTF-8\?/, 'sent MIME-encoded');
+    t.equal(unthreaded!.headers.get('auto-submitted'), 'auto-replied', 'an answer to a mail without Message-ID is an automatic reply too');
+    t.equal(unthreaded!.inReplyTo, undefined);
   });
 
   t.test('a retried send carries the same Message-ID; the same key in another store (keys start over) does not', async (t) => {
@@ -434,6 +493,7 @@ const SENDGRID_KEY = 'sendgrid-url-secret-0123456789';
 const MAILGUN_KEY = 'mailgun-signing-key-0123';
 
 const headersBlock = 'Received: by mx.sendgrid.net\r\nMessage-ID: <sg-1@example.org>\r\nFrom: Ana <ana@example.org>\r\nSubject: Order 42';
+const threadHeaders = 'In-Reply-To: <o-1@ours.test>\r\nReferences: <q-0@example.org>\r\n <o-1@ours.test>';
 const sendgridFields = {
   from: 'Ana Horvat <Ana@Example.org>',
   to: 'help@ours.test',
@@ -455,6 +515,13 @@ t.test('SendGrid Inbound Parse', async (t) => {
       ...(await multipart(sendgridFields, { attachment1: 'PNG' })),
       status: 200,
       messages: [{ channel: 'email', provider: 'email', from: 'ana@example.org', to: 'help@ours.test', subject: 'Order 42', text: 'Where is my order?', media: [], providerMessageId: '<sg-1@example.org>' }],
+    },
+    {
+      label: "a reply's References are read from the header block",
+      url,
+      ...(await multipart({ ...sendgridFields, headers: `${headersBlock}\r\n${threadHeaders}` })),
+      status: 200,
+      messages: [{ providerMessageId: '<sg-1@example.org>', references: ['<q-0@example.org>', '<o-1@ours.test>'] }],
     },
     {
       label: 'the envelope names the recipients: each of ours gets a message, others are left out',
@@ -549,9 +616,30 @@ t.test('Mailgun routes', async (t) => {
     },
     { label: 'the same request again (a replayed token): 403', url, ...once, status: 403, code: 'JCT_SIGNATURE_INVALID' },
     {
+      label: "a reply's References (a header field, spelled as the mail spells it) are read",
+      url,
+      ...(await multipart(signedFields({ ...mailgunFields, 'In-Reply-To': '<o-1@ours.test>', references: '<q-0@example.org> <o-1@ours.test>' }))),
+      status: 200,
+      messages: [{ providerMessageId: '<mg-1@example.org>', references: ['<q-0@example.org>', '<o-1@ours.test>'] }],
+    },
+    {
+      label: 'without References, its In-Reply-To',
+      url,
+      ...(await multipart(signedFields({ ...mailgunFields, 'In-Reply-To': '<o-1@ours.test>' }))),
+      status: 200,
+      messages: [{ references: ['<o-1@ours.test>'] }],
+    },
+    {
       label: 'an automatic mail (its Auto-Submitted header as a field): 200, and no message',
       url,
       ...(await multipart(signedFields({ ...mailgunFields, 'Auto-Submitted': 'auto-generated' }))),
+      status: 200,
+      messages: [],
+    },
+    {
+      label: 'a bulk mail (its Precedence header as a field): 200, and no message',
+      url,
+      ...(await multipart(signedFields({ ...mailgunFields, Precedence: 'bulk' }))),
       status: 200,
       messages: [],
     },

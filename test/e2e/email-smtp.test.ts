@@ -5,6 +5,8 @@
 // the flow answers by email through the relay (authenticating to it) and waits; the person's
 // reply YES takes its branch and the flow ends with its last email. The same mail delivered
 // twice (same Message-ID) is answered once; mail for an address that is not ours is refused.
+// The answers thread with the mail they answer (In-Reply-To, References) and say they are
+// automatic replies (Auto-Submitted), from the sender's display name.
 import t from 'tap';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +31,12 @@ interface Captured {
   text: string;
   messageId: string | undefined;
   idempotencyKey: unknown;
+  fromName: string | undefined;
+  fromLine: string | undefined;
+  /** The raw header lines (mailparser's) of the headers a mail client threads by, and Auto-Submitted. */
+  inReplyTo: string | undefined;
+  references: string | undefined;
+  autoSubmitted: string | undefined;
 }
 
 /** An SMTP relay as far as Junction uses one: AUTH required, every mail parsed and kept. */
@@ -56,6 +64,11 @@ async function captureRelay(t: { teardown(fn: () => void): void }): Promise<{ po
           text: (mail.text ?? '').trim(),
           messageId: mail.messageId,
           idempotencyKey: mail.headers.get('x-junction-idempotency-key'),
+          fromName: mail.from?.value[0]?.name,
+          fromLine: lineOf(mail.headerLines, 'from'),
+          inReplyTo: lineOf(mail.headerLines, 'in-reply-to'),
+          references: lineOf(mail.headerLines, 'references'),
+          autoSubmitted: lineOf(mail.headerLines, 'auto-submitted'),
         });
         callback();
       }, callback);
@@ -64,6 +77,12 @@ async function captureRelay(t: { teardown(fn: () => void): void }): Promise<{ po
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => server.close());
   return { port: (server.server.address() as AddressInfo).port, mails };
+}
+
+/** A header's value as sent, unfolded ("In-Reply-To: <a@b>" → "<a@b>"); undefined when absent. */
+function lineOf(lines: ReadonlyArray<{ key: string; line: string }>, key: string): string | undefined {
+  const line = lines.find((l) => l.key === key)?.line;
+  return line?.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
 }
 
 t.test('JOIN by email, the reply, YES, the last email; a redelivery changes nothing', async (t) => {
@@ -98,12 +117,17 @@ t.test('JOIN by email, the reply, YES, the last email; a redelivery changes noth
     user: RELAY_USER,
     mailFrom: CLUB,
     rcptTo: [ANA],
-    from: CLUB,
+    from: `"Club Šupport" <${CLUB}>`,
+    fromName: 'Club Šupport',
+    fromLine: /^=\?UTF-8\?[BQ]\?.+\?= <club@example\.com>$/i, // the name MIME-encoded, the address as it is
     to: ANA,
     subject: 'Welcome to the club',
     text: 'You wrote JOIN. Reply YES to confirm or NO to leave.',
     messageId: /^<[A-Za-z0-9_-]+@example\.com>$/, // base64url of the idempotency key: the outbox key and its deadline
     idempotencyKey: String,
+    inReplyTo: '<join-1@example.org>',
+    references: '<join-1@example.org>',
+    autoSubmitted: 'auto-replied',
   });
 
   const again = await ana.sendMail(join);
@@ -122,10 +146,16 @@ t.test('JOIN by email, the reply, YES, the last email; a redelivery changes noth
     text: 'YES\n',
     messageId: '<yes-1@example.org>',
     inReplyTo: relay.mails[0]!.messageId,
+    references: ['<join-1@example.org>', relay.mails[0]!.messageId!],
   });
   t.match(yes, { accepted: [CLUB], response: /^250/ });
   t.ok(await eventually(() => relay.mails.length === 2), 'the flow sent its last email');
-  t.match(relay.mails[1], { user: RELAY_USER, rcptTo: [ANA], from: CLUB, to: ANA, subject: 'You are in', text: 'Thanks for confirming, YES it is.' });
+  t.match(relay.mails[1], { user: RELAY_USER, rcptTo: [ANA], from: CLUB, fromName: '', to: ANA, subject: 'You are in', text: 'Thanks for confirming, YES it is.' });
+  t.match(
+    relay.mails[1],
+    { inReplyTo: '<yes-1@example.org>', references: `<join-1@example.org> ${relay.mails[0]!.messageId} <yes-1@example.org>`, autoSubmitted: 'auto-replied' },
+    'the last email answers the YES mail, in the thread that JOIN began',
+  );
   t.not(relay.mails[1]!.messageId, relay.mails[0]!.messageId, 'each send has its own Message-ID');
   t.ok(await stays(() => relay.mails.length === 2), 'nothing was sent twice');
 

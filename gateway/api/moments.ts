@@ -88,6 +88,7 @@ function participantOf(item: unknown, index: number): ParticipantToAdd {
 
 /** The product's errorReason for a refusal code. */
 function errorReason(code: string): string {
+  if (code === 'JCT_PERSON_IN_FLOW') return 'REJECTED_PERSON_IN_FLOW';
   if (code === 'JCT_REENTRY_DISABLED' || code === 'JCT_REENTRY_DELAY' || code === 'JCT_ENTRY_LIMIT') return 'REJECTED_PERSON_NOT_ALLOWED_TO_REENTER';
   if (code === 'JCT_CONTACT_INVALID' || code === 'JCT_CONTACT_TAKEN' || code === 'JCT_PERSON_EMPTY') return 'REJECTED_INVALID_CONTACT';
   if (code.startsWith('JCT_ATTRIBUTE_') || code.startsWith('JCT_VARIABLE_') || code === 'JCT_PARTICIPANT_INVALID') return 'REJECTED_ATTRIBUTE_MISSED';

@@ -28,7 +28,7 @@ const ProfileFields = ['externalId', 'firstName', 'lastName', 'middleName', 'gen
 const Person = Type.Object(
   {
     ...Object.fromEntries(ProfileFields.map((f) => [f, Type.Optional(Text(1000))])),
-    type: Type.Optional(Text(20)),
+    type: Type.Optional(Type.Union([Type.Literal('CUSTOMER'), Type.Literal('LEAD')], { description: 'Checked, then ignored: Junction profiles have no person type' })),
     contactInformation: Type.Optional(
       Type.Object(
         {

@@ -1072,6 +1072,8 @@ export class Engine {
         return { personId: this.people.upsert({ ...input.person, id: personKey }).id };
       case 'person.update':
         return { personId: this.people.update(personKey, input.changes).id };
+      case 'flow.remove':
+        return this.removeFromFlow(part, personKey, input.flowId);
       case 'person.erase':
         return this.erasePerson(part, personKey);
       case 'doNotContact':
@@ -1092,6 +1094,22 @@ export class Engine {
     const r = this.admit(part, live, entry, person.id, vars, input.branch);
     // One object of one shape per receipt (held until durable), with the store's id string.
     return r.entered ? { personId: person.id, entered: true, participantId: r.participantId } : { personId: person.id, entered: false, reason: r.reason };
+  }
+
+  /** Takes the person's participants out of every version of the flow (see the `flow.remove` input). */
+  private removeFromFlow(part: Partition, personId: string, flowId: string): Receipt {
+    if (!this.record(flowId)) throw unknownFlow(flowId);
+    if (!this.people.get(personId)) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personId}"`, { personId });
+    let removed = 0;
+    for (const p of this.journeysOf(personId)) {
+      const live = p.flowId === flowId ? this.versions.version(p.flowId, p.version) : undefined;
+      if (!live) continue;
+      const state = { ...p, exitReason: 'removed' };
+      this.leave(part, live, part.participants.seqOf(p.id)!, state, false);
+      this.steppedOut(live, state, 'removed');
+      removed++;
+    }
+    return { personId, removed };
   }
 
   /** Erases a person (see the `person.erase` input): everything the engine keeps of them, all in this step's batch. */

@@ -7,7 +7,10 @@
 // flow-api. The flow is Junction's flow id. Only PHONE and EMAIL identify people here; the
 // other identifier types (chat apps) are rejected as REJECTED_INVALID_CONTACT, and so is a
 // participant whose identifier or contacts do not fit the schema (an empty one, …); one that
-// does not fit elsewhere is REJECTED_ATTRIBUTE_MISSED (batch-items.ts).
+// does not fit elsewhere is REJECTED_ATTRIBUTE_MISSED (batch-items.ts). `person.type` is
+// checked (CUSTOMER or LEAD) and not kept: Junction profiles have no person type.
+// DELETE /communication/1/flows/{flow}/participants?phone=|email=|externalId= takes that person
+// out of the flow (every version): each of their participants leaves as `removed`.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
@@ -15,9 +18,11 @@ import type { PersonInput } from '../../engine/vocabulary.js';
 import { answered, BATCH_BODY_LIMIT, idempotencyKey, reportOf } from './participants.js';
 import { notifyTarget } from './notify.js';
 import { describedOnly, itemCheck } from './batch-items.js';
+import { lookUp, Lookup } from './people.js';
 import type { ApiRoute } from './route.js';
 
 export const MOMENTS_PREFIX = '/moments/1';
+export const COMMUNICATION_PREFIX = '/communication/1';
 
 const Text = (max: number) => Type.String({ maxLength: max });
 const IdentifyBy = Type.Object(
@@ -104,6 +109,26 @@ function momentsReport(report: OperationReport) {
       p.status === 'accepted' ? { identifyBy: p.ref, status: 'ACCEPTED' } : { identifyBy: p.ref, status: 'REJECTED', errorReason: errorReason(p.reason) },
     ),
   };
+}
+
+/** The people lookup, with a phone written the product's way (digits only) read as international. */
+function removalLookup(query: Static<typeof Lookup>): Static<typeof Lookup> {
+  return query.phone === undefined ? query : { ...query, phone: international(query.phone) };
+}
+
+/** The route that takes a person out of a flow (it lives under COMMUNICATION_PREFIX). */
+export function removalRoutes(engine: Engine): ApiRoute[] {
+  return [
+    {
+      method: 'DELETE', url: '/flows/:campaignId/participants', scope: 'flow-api', summary: 'Take a person out of a flow (the commercial product\'s shape): each of their participants leaves as removed', schema: { params: Params, querystring: Lookup },
+      handle: async (req) => {
+        const flowId = req.params['campaignId']!;
+        const person = lookUp(engine, removalLookup(req.query as Static<typeof Lookup>));
+        const receipt = await engine.submit(person.id, { kind: 'flow.remove', flowId });
+        return { campaignId: flowId, personId: receipt.personId, removed: receipt.removed ?? 0 };
+      },
+    },
+  ];
 }
 
 export function momentsRoutes(engine: Engine): ApiRoute[] {

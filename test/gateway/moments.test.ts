@@ -38,3 +38,39 @@ t.test('person.type: CUSTOMER or LEAD is taken (and not kept); another value rej
   t.match(report.json.participants, [{ status: 'ACCEPTED' }, { status: 'REJECTED', errorReason: 'REJECTED_ATTRIBUTE_MISSED' }]);
   t.equal(w.people.findByContact('ben@example.com'), undefined, 'the refused one changed nobody');
 });
+
+t.test('DELETE /communication/1/flows/{id}/participants takes the person out, as removed', async (t) => {
+  const w = world();
+  w.engine.save(flow('promo', [pauseDays('p', 1)], { reentry: { enabled: true, delay: { amount: 2, unit: 'days' } } }));
+  w.engine.launch('promo');
+  const { call, keys } = await api(t, w);
+  const app = `App ${keys.create('crm', ['flow-api']).key}`;
+  const added = await call('POST', '/flows/promo/participants', {
+    participants: [
+      { identifyBy: { identifier: '385912345678', type: 'PHONE' }, person: { externalId: 'crm-42' } },
+      { identifyBy: { identifier: 'ben@example.com', type: 'EMAIL' } },
+    ],
+  }, app, {}, MOMENTS);
+  t.equal(added.status, 200);
+  const ana = w.people.findByContact('+385912345678')!;
+  const steps: Array<string | undefined> = [];
+  w.engine.watchSteps((s) => steps.push(s.participant.exitReason));
+  const removed = await call('DELETE', '/flows/promo/participants?phone=385912345678', undefined, app, {}, '/communication/1');
+  t.same([removed.status, removed.json], [200, { campaignId: 'promo', personId: ana.id, removed: 1 }]);
+  t.same(w.engine.journeysOf(ana.id), [], 'no longer inside');
+  t.same(steps, ['removed'], 'the live feed hears of it');
+  t.equal(w.engine.journeysOf(w.people.findByContact('ben@example.com')!.id).length, 1, 'the others stay');
+  t.same((await call('DELETE', '/flows/promo/participants?externalId=crm-42', undefined, app, {}, '/communication/1')).json.removed, 0, 'again: nobody left to remove');
+  t.equal((await call('DELETE', '/flows/promo/participants?email=ben%40example.com', undefined, app, {}, '/communication/1')).json.removed, 1, 'by email');
+
+  const again = await call('POST', '/flows/promo/participants', { participants: [{ identifyBy: { identifier: '385912345678', type: 'PHONE' } }] }, app, {}, MOMENTS);
+  const report = await call('GET', `/flows/promo/participants/report?operationId=${again.json.operationId}`, undefined, app, {}, MOMENTS);
+  t.match(report.json.participants, [{ errorReason: 'REJECTED_PERSON_NOT_ALLOWED_TO_REENTER' }], 'the re-entry delay counts from the removal');
+
+  const refused = (path: string, auth = app) => call('DELETE', path, undefined, auth, {}, '/communication/1').then((r) => [r.status, r.json.error.code]);
+  t.same(await refused('/flows/promo/participants?phone=385917654321'), [404, 'JCT_PERSON_UNKNOWN']);
+  t.same(await refused('/flows/nope/participants?phone=385912345678'), [404, 'JCT_FLOW_UNKNOWN']);
+  t.same(await refused('/flows/promo/participants'), [400, 'JCT_LOOKUP_EMPTY']);
+  t.same(await refused('/flows/promo/participants?phone=385912345678&email=ben%40example.com'), [400, 'JCT_LOOKUP_AMBIGUOUS']);
+  t.same(await refused('/flows/promo/participants?phone=385912345678', `App ${keys.create('crm', ['people']).key}`), [403, 'JCT_SCOPE_MISSING']);
+});

@@ -4,7 +4,8 @@
 // and `notifyUrl`, answered with `{ operationId }`; GET …/participants/report?operationId=
 // gives each participant's ACCEPTED or REJECTED with the product's errorReason, and that same
 // report is POSTed to the notifyUrl (http or https) once final (notify.ts; not again for a replay). Authorization: App <key>, scope
-// flow-api. The flow is Junction's flow id. Only PHONE and EMAIL identify people here; the
+// flow-api. The flow is Junction's flow id, or a number (the product's ids are numbers) that a
+// Flow API entry point declares as its `campaignId`: that entry point is the one people enter. Only PHONE and EMAIL identify people here; the
 // other identifier types (chat apps) are rejected as REJECTED_INVALID_CONTACT, and so is a
 // participant whose identifier or contacts do not fit the schema (an empty one, …); one that
 // does not fit elsewhere is REJECTED_ATTRIBUTE_MISSED (batch-items.ts). `person.type` is
@@ -13,6 +14,7 @@
 // out of the flow (every version): each of their participants leaves as `removed`.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
+import { JunctionError } from '../../engine/errors.js';
 import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
 import type { PersonInput } from '../../engine/vocabulary.js';
 import { answered, BATCH_BODY_LIMIT, idempotencyKey, reportOf } from './participants.js';
@@ -100,10 +102,23 @@ function errorReason(code: string): string {
   return 'REJECTED_FLOW_ERROR_UNKNOWN';
 }
 
-function momentsReport(report: OperationReport) {
+/** The flow (and Flow API entry point) a campaignId names: a flow id, or a number an entry point declares. */
+function campaignOf(engine: Engine, campaignId: string): { flowId: string; entry?: string } {
+  if (!/^[0-9]+$/.test(campaignId)) return { flowId: campaignId };
+  const found = engine.campaign(campaignId);
+  if (!found) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow has a Flow API entry point with the campaign id ${campaignId} (its config.campaignId)`, { campaignId });
+  return found;
+}
+
+/** The campaignId as the caller wrote it: a number stays a number (when exact), as the product writes it. */
+function campaignIdOut(campaignId: string): string | number {
+  return /^[0-9]+$/.test(campaignId) && Number.isSafeInteger(Number(campaignId)) ? Number(campaignId) : campaignId;
+}
+
+function momentsReport(report: OperationReport, campaignId: string) {
   return {
     operationId: report.operationId,
-    campaignId: report.flowId,
+    campaignId: campaignIdOut(campaignId),
     ...(report.callbackData === undefined ? {} : { callbackData: report.callbackData }),
     participants: report.participants.map((p: ParticipantOutcome) =>
       p.status === 'accepted' ? { identifyBy: p.ref, status: 'ACCEPTED' } : { identifyBy: p.ref, status: 'REJECTED', errorReason: errorReason(p.reason) },
@@ -122,10 +137,11 @@ export function removalRoutes(engine: Engine): ApiRoute[] {
     {
       method: 'DELETE', url: '/flows/:campaignId/participants', scope: 'flow-api', summary: 'Take a person out of a flow (the commercial product\'s shape): each of their participants leaves as removed', schema: { params: Params, querystring: Lookup },
       handle: async (req) => {
-        const flowId = req.params['campaignId']!;
+        const campaignId = req.params['campaignId']!;
+        const { flowId } = campaignOf(engine, campaignId);
         const person = lookUp(engine, removalLookup(req.query as Static<typeof Lookup>));
         const receipt = await engine.submit(person.id, { kind: 'flow.remove', flowId });
-        return { campaignId: flowId, personId: receipt.personId, removed: receipt.removed ?? 0 };
+        return { campaignId: campaignIdOut(campaignId), personId: receipt.personId, removed: receipt.removed ?? 0 };
       },
     },
   ];
@@ -140,15 +156,20 @@ export function momentsRoutes(engine: Engine): ApiRoute[] {
         const notify = body.notifyUrl === undefined ? undefined : notifyTarget(body.notifyUrl);
         const people = body.participants.map((item, i) => participantOf(item, i));
         const key = idempotencyKey(req);
-        const report = await engine.addParticipants(req.params['campaignId']!, people, { ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
+        const campaignId = req.params['campaignId']!;
+        const { flowId, entry } = campaignOf(engine, campaignId);
+        const report = await engine.addParticipants(flowId, people, { entry, ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
         const plain = answered(report, reply);
-        if (notify && !report.repeated) void reply.server.notifier.send(notify, momentsReport(plain));
+        if (notify && !report.repeated) void reply.server.notifier.send(notify, momentsReport(plain, campaignId));
         return { operationId: plain.operationId };
       },
     },
     {
       method: 'GET', url: '/flows/:campaignId/participants/report', scope: 'flow-api', summary: 'The report of an add-participants call (the commercial product\'s shape)', schema: { params: Params, querystring: ReportQuery },
-      handle: (req) => momentsReport(reportOf(engine, req.params['campaignId']!, (req.query as Static<typeof ReportQuery>).operationId)),
+      handle: (req) => {
+        const campaignId = req.params['campaignId']!;
+        return momentsReport(reportOf(engine, campaignOf(engine, campaignId).flowId, (req.query as Static<typeof ReportQuery>).operationId), campaignId);
+      },
     },
   ];
 }

@@ -74,3 +74,35 @@ t.test('DELETE /communication/1/flows/{id}/participants takes the person out, as
   t.same(await refused('/flows/promo/participants?phone=385912345678&email=ben%40example.com'), [400, 'JCT_LOOKUP_AMBIGUOUS']);
   t.same(await refused('/flows/promo/participants?phone=385912345678', `App ${keys.create('crm', ['people']).key}`), [403, 'JCT_SCOPE_MISSING']);
 });
+
+t.test('a numeric campaign id names the Flow API entry point that declares it', async (t) => {
+  const w = world();
+  const promo = (id: string) => ({
+    ...flow(id, [pauseDays('p', 1)]),
+    entryPoints: [
+      { id: 'web', type: 'flowApi', config: {}, branches: { next: 'p' } },
+      { id: 'crm', type: 'flowApi', config: { campaignId: '200000000000001' }, branches: { next: 'p' } },
+    ],
+  });
+  w.engine.save(promo('promo'));
+  w.engine.launch('promo');
+  const { call } = await api(t, w);
+  const r = await call('POST', '/flows/200000000000001/participants', { participants: [{ identifyBy: { identifier: '385912345678', type: 'PHONE' } }] }, undefined, {}, MOMENTS);
+  t.equal(r.status, 200);
+  const ana = w.people.findByContact('+385912345678')!;
+  const [journey] = w.engine.journeysOf(ana.id);
+  t.equal(journey?.flowId, 'promo');
+  t.equal(w.engine.compiled('promo')!.nodes[journey!.node]!.id, 'p');
+  const report = await call('GET', `/flows/200000000000001/participants/report?operationId=${r.json.operationId}`, undefined, undefined, {}, MOMENTS);
+  t.match(report.json, { campaignId: 200000000000001, participants: [{ status: 'ACCEPTED' }] }, 'the report answers by the number, written as a number');
+  t.equal(w.engine.operation(r.json.operationId)!.entry, 'crm', 'through the entry point that declares it');
+  const removed = await call('DELETE', '/flows/200000000000001/participants?phone=385912345678', undefined, undefined, {}, '/communication/1');
+  t.same(removed.json, { campaignId: 200000000000001, personId: ana.id, removed: 1 });
+
+  const unknown = await call('POST', '/flows/999/participants', { participants: [{ identifyBy: { identifier: '385912345678', type: 'PHONE' } }] }, undefined, {}, MOMENTS);
+  t.same([unknown.status, unknown.json.error.code], [404, 'JCT_FLOW_UNKNOWN']);
+  w.engine.save(promo('copy'));
+  t.throws(() => w.engine.launch('copy'), { code: 'JCT_CAMPAIGN_TAKEN' }, 'one running flow at a time declares a number');
+  const bad = await call('POST', '/flows/validate', { ...promo('x'), entryPoints: [{ id: 'web', type: 'flowApi', config: { campaignId: 'abc' }, branches: { next: 'p' } }] });
+  t.match(bad.json, { valid: false, problems: [{ path: /campaignId/ }] }, 'a campaign id is digits');
+});

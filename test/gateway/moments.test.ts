@@ -106,3 +106,12 @@ t.test('a numeric campaign id names the Flow API entry point that declares it', 
   const bad = await call('POST', '/flows/validate', { ...promo('x'), entryPoints: [{ id: 'web', type: 'flowApi', config: { campaignId: 'abc' }, branches: { next: 'p' } }] });
   t.match(bad.json, { valid: false, problems: [{ path: /campaignId/ }] }, 'a campaign id is digits');
 });
+
+t.test('the API document describes the removal and the person type', async (t) => {
+  const { call } = await api(t);
+  const doc = (await call('GET', '/openapi.json', undefined, undefined, {}, '')).json;
+  const remove = doc.paths['/communication/1/flows/{campaignId}/participants']?.delete;
+  t.same(remove?.security, [{ apiKey: ['flow-api'] }], 'the scope of adding');
+  t.same(remove.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name).sort(), ['email', 'externalId', 'phone']);
+  t.match(JSON.stringify(doc.paths['/moments/1/flows/{campaignId}/participants'].post.requestBody), /"type":\{"description":"Checked, then ignored[^"]*","anyOf":\[\{"type":"string","enum":\["CUSTOMER"\]\},\{"type":"string","enum":\["LEAD"\]\}\]/);
+});

@@ -76,6 +76,12 @@ export interface InputKinds {
    * first; `through` limits the entry points to one type (the Flow API passes `flowApi`).
    */
   'flow.enter': { kind: 'flow.enter'; flowId: string; entry?: string; through?: string; branch?: number; vars?: Record<string, unknown>; person?: PersonInput };
+  /**
+   * Take the person out of a flow (every version of it): each of their participants there leaves
+   * now, without a further step, with the exit reason `removed` (the flow.exited event and the
+   * live feed hear of it; a re-entry delay counts from then).
+   */
+  'flow.remove': { kind: 'flow.remove'; flowId: string };
   /** A participant's wait time has come. */
   timer: { kind: 'timer'; participant: string };
   /**
@@ -114,6 +120,8 @@ export interface Receipt {
   readonly delivered?: number;
   /** What a module's caller must answer (e.g. a voice webhook's next instructions). */
   readonly answer?: unknown;
+  /** A removal from a flow: how many of the person's participants left it. */
+  readonly removed?: number;
   /** An erasure: how many participants left flows and how many events were forgotten. */
   readonly erased?: { readonly participants: number; readonly events: number };
   /** A retry of an input already applied: this is the first one's receipt, and nothing changed. */

@@ -65,6 +65,9 @@ import type { EventRow } from './rows.js';
 import { reschedule, withSchedule, type Rescheduled, type Schedule } from './reschedule.js';
 import { Templates, type TemplateRecord } from './templates.js';
 
+/** What a Flow API entry point's config may declare (elements/flow-api.ts). */
+type CampaignConfig = { readonly campaignId?: string };
+
 /** A flow that has seen no activity for this long finishes by itself. */
 export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
 export const DEFAULT_PARTITIONS = 8;
@@ -422,6 +425,31 @@ export class Engine {
     return report;
   }
 
+  /**
+   * The flow and Flow API entry point that declare this campaign id (config.campaignId): on the
+   * flow's current version, else on its latest one; a flow running now is preferred.
+   */
+  campaign(campaignId: string): { flowId: string; entry: string } | undefined {
+    const found = [...new Set(this.versions.all().map((l) => l.flow.id))].flatMap((id) => {
+      const live = this.versions.current(id) ?? this.versions.latest(id)!;
+      const entry = campaignEntry(live.flow, campaignId);
+      return entry === undefined ? [] : [{ flowId: id, entry, current: live === this.versions.current(id) }];
+    });
+    const running = found.some((f) => f.current) ? found.filter((f) => f.current) : found;
+    if (running.length > 1) throw new JunctionError('JCT_CAMPAIGN_AMBIGUOUS', `flows ${running.map((f) => `"${f.flowId}"`).join(', ')} all declare the campaign id ${campaignId}`);
+    return running[0] && { flowId: running[0].flowId, entry: running[0].entry };
+  }
+
+  /** Refuses a version whose Flow API campaign id another flow's running version declares. */
+  private checkCampaignsFree(flow: CompiledFlow): void {
+    for (const i of flow.entries) {
+      const id = (flow.nodes[i]!.prepared as CampaignConfig | undefined)?.campaignId;
+      if (id === undefined) continue;
+      const other = this.versions.all().find((l) => l.flow.id !== flow.id && this.versions.current(l.flow.id) === l && campaignEntry(l.flow, id) !== undefined);
+      if (other) throw new JunctionError('JCT_CAMPAIGN_TAKEN', `flow "${other.flow.id}" already declares the campaign id ${id}: stop it, or give this flow another one`, { campaignId: id, flowId: other.flow.id });
+    }
+  }
+
   /** The engaged persons of a month ("YYYY-MM" in the workspace's time zone): who first entered a flow when, the total and the top flows. */
   engagedReport(month: string): EngagedReport {
     return this.engagement.report(month);
@@ -495,6 +523,7 @@ export class Engine {
     const original = this.versions.of(flowId)[0];
     if (original) checkNewVersion(original.flow, flow);
     this.checkNothingHeld(flow);
+    this.checkCampaignsFree(flow);
     const previous = this.versions.current(flowId);
     const live = this.addLive(record, flow);
     const start = flow.settings.start;
@@ -1072,6 +1101,8 @@ export class Engine {
         return { personId: this.people.upsert({ ...input.person, id: personKey }).id };
       case 'person.update':
         return { personId: this.people.update(personKey, input.changes).id };
+      case 'flow.remove':
+        return this.removeFromFlow(part, personKey, input.flowId);
       case 'person.erase':
         return this.erasePerson(part, personKey);
       case 'doNotContact':
@@ -1092,6 +1123,22 @@ export class Engine {
     const r = this.admit(part, live, entry, person.id, vars, input.branch);
     // One object of one shape per receipt (held until durable), with the store's id string.
     return r.entered ? { personId: person.id, entered: true, participantId: r.participantId } : { personId: person.id, entered: false, reason: r.reason };
+  }
+
+  /** Takes the person's participants out of every version of the flow (see the `flow.remove` input). */
+  private removeFromFlow(part: Partition, personId: string, flowId: string): Receipt {
+    if (!this.record(flowId)) throw unknownFlow(flowId);
+    if (!this.people.get(personId)) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personId}"`, { personId });
+    let removed = 0;
+    for (const p of this.journeysOf(personId)) {
+      const live = p.flowId === flowId ? this.versions.version(p.flowId, p.version) : undefined;
+      if (!live) continue;
+      const state = { ...p, exitReason: 'removed' };
+      this.leave(part, live, part.participants.seqOf(p.id)!, state, false);
+      this.steppedOut(live, state, 'removed');
+      removed++;
+    }
+    return { personId, removed };
   }
 
   /** Erases a person (see the `person.erase` input): everything the engine keeps of them, all in this step's batch. */
@@ -1997,6 +2044,12 @@ function acceptsLaterEntries(flow: CompiledFlow): boolean {
  * The entry point to enter through: the one named, or the only one that takes later entries;
  * `through` allows only entry points of that type.
  */
+/** The id of the flow's Flow API entry point that declares this campaign id, if one does. */
+function campaignEntry(flow: CompiledFlow, campaignId: string): string | undefined {
+  const i = flow.entries.find((e) => flow.nodes[e]!.def.type === 'flowApi' && (flow.nodes[e]!.prepared as CampaignConfig | undefined)?.campaignId === campaignId);
+  return i === undefined ? undefined : flow.nodes[i]!.id;
+}
+
 function pickEntry(flow: CompiledFlow, entryId: string | undefined, through: string | undefined): number {
   const allowed = through === undefined ? flow.entries : flow.entries.filter((i) => flow.nodes[i]!.def.type === through);
   if (allowed.length === 0) throw new JunctionError('JCT_ENTRY_NONE', `flow "${flow.id}" has no entry point of type "${through}" to enter through`);

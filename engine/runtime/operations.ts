@@ -80,7 +80,8 @@ function keyOf(flowId: string, idempotencyKey: string): string {
 /** What the codes of a refused entry mean, for the report's reader. */
 const REFUSALS: Readonly<Record<string, string>> = {
   JCT_REENTRY_DISABLED: 'the person was in this flow before, and it lets nobody enter twice (settings.reentry)',
-  JCT_REENTRY_DELAY: 'the person is still in this flow, or left it less than its re-entry delay ago (settings.reentry.delay)',
+  JCT_PERSON_IN_FLOW: 'the person is still in this flow, and it has a re-entry delay: nobody enters it again while inside (settings.reentry.delay)',
+  JCT_REENTRY_DELAY: 'the person left this flow less than its re-entry delay ago (settings.reentry.delay)',
   JCT_ENTRY_LIMIT: 'the person entered this flow as often as its entry limits allow for now (settings.reentry.limits)',
   JCT_FLOW_NOT_ACTIVE: 'the flow is not active (paused, or no longer taking anyone): nobody enters it now',
   JCT_CONTACT_INVALID: "a phone or email of the person's profile is not valid",

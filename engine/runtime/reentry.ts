@@ -1,5 +1,7 @@
 // The frequency cap: may this person enter this flow (any version) now? Re-entry on or
-// off, a time delay after the last exit, and entry limits (N entries within a period).
+// off, a time delay after the last exit, and entry limits (N entries within a period). With a
+// delay, a person still inside is refused as such (JCT_PERSON_IN_FLOW), one who left less than
+// the delay ago as JCT_REENTRY_DELAY.
 import { addDuration, subtractDuration } from '../calendar.js';
 import type { CompiledSettings } from '../flow/settings.js';
 
@@ -20,7 +22,7 @@ export function checkFrequencyCap(settings: CompiledSettings, history: EntryHist
   const { reentry, timeZone } = settings;
   if (!reentry.enabled) return { ok: false, reason: 'JCT_REENTRY_DISABLED' };
   if (reentry.delay) {
-    if (history.inside > 0) return { ok: false, reason: 'JCT_REENTRY_DELAY' };
+    if (history.inside > 0) return { ok: false, reason: 'JCT_PERSON_IN_FLOW' };
     if (addDuration(history.lastExitAt, reentry.delay, timeZone) > now) return { ok: false, reason: 'JCT_REENTRY_DELAY' };
   }
   for (const limit of reentry.limits) {

@@ -1,15 +1,16 @@
 // The management API under /api/v1: flows and templates, the Flow API's batches, people and
-// their journeys, reports; and the commercial product's add-participants endpoint (moments.ts).
+// their journeys, reports; and the commercial product's add- and remove-participants endpoints (moments.ts).
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { flowRoutes } from './flows.js';
 import { peopleRoutes } from './people.js';
 import { participantRoutes } from './participants.js';
 import { reportRoutes } from './reports.js';
-import { momentsRoutes, MOMENTS_PREFIX } from './moments.js';
+import { COMMUNICATION_PREFIX, momentsRoutes, MOMENTS_PREFIX, removalRoutes } from './moments.js';
 import { mountApi } from './route.js';
 
 export function registerApi(app: FastifyInstance, engine: Engine): void {
   mountApi(app, engine, [...flowRoutes(engine), ...participantRoutes(engine), ...peopleRoutes(engine), ...reportRoutes(engine)]);
   mountApi(app, engine, momentsRoutes(engine), MOMENTS_PREFIX);
+  mountApi(app, engine, removalRoutes(engine), COMMUNICATION_PREFIX);
 }

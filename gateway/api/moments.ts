@@ -4,20 +4,27 @@
 // and `notifyUrl`, answered with `{ operationId }`; GET …/participants/report?operationId=
 // gives each participant's ACCEPTED or REJECTED with the product's errorReason, and that same
 // report is POSTed to the notifyUrl (http or https) once final (notify.ts; not again for a replay). Authorization: App <key>, scope
-// flow-api. The flow is Junction's flow id. Only PHONE and EMAIL identify people here; the
+// flow-api. The flow is Junction's flow id, or a number (the product's ids are numbers) that a
+// Flow API entry point declares as its `campaignId`: that entry point is the one people enter. Only PHONE and EMAIL identify people here; the
 // other identifier types (chat apps) are rejected as REJECTED_INVALID_CONTACT, and so is a
 // participant whose identifier or contacts do not fit the schema (an empty one, …); one that
-// does not fit elsewhere is REJECTED_ATTRIBUTE_MISSED (batch-items.ts).
+// does not fit elsewhere is REJECTED_ATTRIBUTE_MISSED (batch-items.ts). `person.type` is
+// checked (CUSTOMER or LEAD) and not kept: Junction profiles have no person type.
+// DELETE /communication/1/flows/{flow}/participants?phone=|email=|externalId= takes that person
+// out of the flow (every version): each of their participants leaves as `removed`.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
+import { JunctionError } from '../../engine/errors.js';
 import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
 import type { PersonInput } from '../../engine/vocabulary.js';
 import { answered, BATCH_BODY_LIMIT, idempotencyKey, reportOf } from './participants.js';
 import { notifyTarget } from './notify.js';
 import { describedOnly, itemCheck } from './batch-items.js';
+import { lookUp, Lookup } from './people.js';
 import type { ApiRoute } from './route.js';
 
 export const MOMENTS_PREFIX = '/moments/1';
+export const COMMUNICATION_PREFIX = '/communication/1';
 
 const Text = (max: number) => Type.String({ maxLength: max });
 const IdentifyBy = Type.Object(
@@ -28,7 +35,7 @@ const ProfileFields = ['externalId', 'firstName', 'lastName', 'middleName', 'gen
 const Person = Type.Object(
   {
     ...Object.fromEntries(ProfileFields.map((f) => [f, Type.Optional(Text(1000))])),
-    type: Type.Optional(Text(20)),
+    type: Type.Optional(Type.Union([Type.Literal('CUSTOMER'), Type.Literal('LEAD')], { description: 'Checked, then ignored: Junction profiles have no person type' })),
     contactInformation: Type.Optional(
       Type.Object(
         {
@@ -88,21 +95,56 @@ function participantOf(item: unknown, index: number): ParticipantToAdd {
 
 /** The product's errorReason for a refusal code. */
 function errorReason(code: string): string {
+  if (code === 'JCT_PERSON_IN_FLOW') return 'REJECTED_PERSON_IN_FLOW';
   if (code === 'JCT_REENTRY_DISABLED' || code === 'JCT_REENTRY_DELAY' || code === 'JCT_ENTRY_LIMIT') return 'REJECTED_PERSON_NOT_ALLOWED_TO_REENTER';
   if (code === 'JCT_CONTACT_INVALID' || code === 'JCT_CONTACT_TAKEN' || code === 'JCT_PERSON_EMPTY') return 'REJECTED_INVALID_CONTACT';
   if (code.startsWith('JCT_ATTRIBUTE_') || code.startsWith('JCT_VARIABLE_') || code === 'JCT_PARTICIPANT_INVALID') return 'REJECTED_ATTRIBUTE_MISSED';
   return 'REJECTED_FLOW_ERROR_UNKNOWN';
 }
 
-function momentsReport(report: OperationReport) {
+/** The flow (and Flow API entry point) a campaignId names: a flow id, or a number an entry point declares. */
+function campaignOf(engine: Engine, campaignId: string): { flowId: string; entry?: string } {
+  if (!/^[0-9]+$/.test(campaignId)) return { flowId: campaignId };
+  const found = engine.campaign(campaignId);
+  if (!found) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow has a Flow API entry point with the campaign id ${campaignId} (its config.campaignId)`, { campaignId });
+  return found;
+}
+
+/** The campaignId as the caller wrote it: a number stays a number (when exact), as the product writes it. */
+function campaignIdOut(campaignId: string): string | number {
+  return /^[0-9]+$/.test(campaignId) && Number.isSafeInteger(Number(campaignId)) ? Number(campaignId) : campaignId;
+}
+
+function momentsReport(report: OperationReport, campaignId: string) {
   return {
     operationId: report.operationId,
-    campaignId: report.flowId,
+    campaignId: campaignIdOut(campaignId),
     ...(report.callbackData === undefined ? {} : { callbackData: report.callbackData }),
     participants: report.participants.map((p: ParticipantOutcome) =>
       p.status === 'accepted' ? { identifyBy: p.ref, status: 'ACCEPTED' } : { identifyBy: p.ref, status: 'REJECTED', errorReason: errorReason(p.reason) },
     ),
   };
+}
+
+/** The people lookup, with a phone written the product's way (digits only) read as international. */
+function removalLookup(query: Static<typeof Lookup>): Static<typeof Lookup> {
+  return query.phone === undefined ? query : { ...query, phone: international(query.phone) };
+}
+
+/** The route that takes a person out of a flow (it lives under COMMUNICATION_PREFIX). */
+export function removalRoutes(engine: Engine): ApiRoute[] {
+  return [
+    {
+      method: 'DELETE', url: '/flows/:campaignId/participants', scope: 'flow-api', summary: 'Take a person out of a flow (the commercial product\'s shape): each of their participants leaves as removed', schema: { params: Params, querystring: Lookup },
+      handle: async (req) => {
+        const campaignId = req.params['campaignId']!;
+        const { flowId } = campaignOf(engine, campaignId);
+        const person = lookUp(engine, removalLookup(req.query as Static<typeof Lookup>));
+        const receipt = await engine.submit(person.id, { kind: 'flow.remove', flowId });
+        return { campaignId: campaignIdOut(campaignId), personId: receipt.personId, removed: receipt.removed ?? 0 };
+      },
+    },
+  ];
 }
 
 export function momentsRoutes(engine: Engine): ApiRoute[] {
@@ -114,15 +156,20 @@ export function momentsRoutes(engine: Engine): ApiRoute[] {
         const notify = body.notifyUrl === undefined ? undefined : notifyTarget(body.notifyUrl);
         const people = body.participants.map((item, i) => participantOf(item, i));
         const key = idempotencyKey(req);
-        const report = await engine.addParticipants(req.params['campaignId']!, people, { ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
+        const campaignId = req.params['campaignId']!;
+        const { flowId, entry } = campaignOf(engine, campaignId);
+        const report = await engine.addParticipants(flowId, people, { entry, ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
         const plain = answered(report, reply);
-        if (notify && !report.repeated) void reply.server.notifier.send(notify, momentsReport(plain));
+        if (notify && !report.repeated) void reply.server.notifier.send(notify, momentsReport(plain, campaignId));
         return { operationId: plain.operationId };
       },
     },
     {
       method: 'GET', url: '/flows/:campaignId/participants/report', scope: 'flow-api', summary: 'The report of an add-participants call (the commercial product\'s shape)', schema: { params: Params, querystring: ReportQuery },
-      handle: (req) => momentsReport(reportOf(engine, req.params['campaignId']!, (req.query as Static<typeof ReportQuery>).operationId)),
+      handle: (req) => {
+        const campaignId = req.params['campaignId']!;
+        return momentsReport(reportOf(engine, campaignOf(engine, campaignId).flowId, (req.query as Static<typeof ReportQuery>).operationId), campaignId);
+      },
     },
   ];
 }

@@ -17,7 +17,7 @@ import { Answer, type ApiRoute } from './route.js';
 
 const PersonParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const TagParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }), tag: Type.String({ minLength: 1, maxLength: 200 }) });
-const Lookup = Type.Object(
+export const Lookup = Type.Object(
   {
     phone: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
     email: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
@@ -96,7 +96,8 @@ function plusOf(phone: string | undefined): string | undefined {
   return phone !== undefined && /^ \d/.test(phone) ? `+${phone.slice(1)}` : phone;
 }
 
-function lookUp(engine: Engine, query: Static<typeof Lookup>): Person {
+/** The one person a ?phone=, ?email= or ?externalId= names; JCT_PERSON_UNKNOWN when nobody. */
+export function lookUp(engine: Engine, query: Static<typeof Lookup>): Person {
   const { email, externalId } = query;
   const phone = plusOf(query.phone);
   const contact = phone ?? email;

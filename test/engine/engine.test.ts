@@ -106,7 +106,7 @@ t.test('frequency cap: re-entry disabled, time delay, entry limits', async (t) =
     w.engine.save(flow('f', [pauseDays('p', 1)], { reentry: { enabled: true, delay: { amount: 2, unit: 'days' } } }));
     w.engine.launch('f');
     t.equal((await w.engine.enter('f', 'a')).entered, true);
-    t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_REENTRY_DELAY' }, 'still inside');
+    t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_PERSON_IN_FLOW' }, 'still inside');
     w.clock.advance(DAY); // exits now
     w.clock.advance(2 * DAY - 1);
     t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_REENTRY_DELAY' });

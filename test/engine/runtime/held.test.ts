@@ -1,11 +1,13 @@
 // Inputs held while a flow is paused are journaled (table `held`): after a restart they are back
 // in their version's held list, in the order they came, and reach their participants once at
 // resume; cancel, erasure and a new version let go of them; a timer due while paused is held once
-// though it fires again after the restart; the same through the embedded store's file.
+// though it fires again after the restart; the same through the embedded store's file; an effect
+// outcome held is delivered at resume without counting its outbox entry done again.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { Type } from '@sinclair/typebox';
 import { Engine, type StepEvent } from '../../../engine/runtime/engine.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
@@ -15,6 +17,8 @@ import { eventsModule } from '../../../engine/events/index.js';
 import type { NodeDefinition } from '../../../engine/flow-schema.js';
 import { flow, registryWith, tag } from '../helpers.js';
 import { ParticipantStatus } from '../../../engine/vocabulary.js';
+import { defineElement } from '../../../engine/element.js';
+import type { Module } from '../../../engine/module.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -188,4 +192,41 @@ t.test('on the embedded store too: held across a real restart, delivered once at
   const check = new SqliteBackend({ dir });
   t.same([...check.load('held')], [], 'the row is gone from the file');
   check.close();
+});
+
+t.test('an effect outcome held while paused reaches its wait at resume and is counted once', async (t) => {
+  const ask = defineElement<Record<string, never>>({
+    type: 'testCall',
+    role: 'element',
+    title: 'Call (test only)',
+    description: 'Emits test.call and waits for its result.',
+    config: Type.Object({}),
+    example: {},
+    branches: () => ['next', 'failed'],
+    waits: true,
+    execute: (_p, run) => {
+      run.emit({ kind: 'test.call' });
+      return { wait: true, on: 'effect' };
+    },
+    resume: (_p, _run, input) => (input.kind === 'effect.result' ? 0 : input.kind === 'effect.failed' ? 1 : undefined),
+  });
+  let answer!: (value: string) => void;
+  const module: Module = { name: 'test', elements: [ask], effects: [{ kind: 'test.call', perform: () => new Promise<string>((resolve) => (answer = resolve)) }] };
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const people = new MemoryPeopleStore(clock);
+  const engine = new Engine({ clock, people, registry: registryWith([module]), journal: new GroupCommit(new MemoryBackend(), { flushMs: 0 }), partitions: 4 });
+  engine.save(flow('f', [{ id: 'call', type: 'testCall', config: {}, branches: { next: 't' } }, tag('t', 'called')]));
+  engine.launch('f');
+  await engine.submit('ana', { kind: 'flow.enter', flowId: 'f', person: { id: 'ana' } });
+  await new Promise((r) => setImmediate(r)); // dispatched: the handler waits for its answer
+  engine.pause('f');
+  answer('ok');
+  await engine.idle();
+  t.same(people.get('ana')!.tags, [], 'held');
+  t.equal(engine.outboxPending, 0, 'the entry is done');
+  engine.resume('f');
+  await engine.idle();
+  t.same(people.get('ana')!.tags, ['called'], 'the outcome reached the wait');
+  t.equal(engine.outboxPending, 0, 'and the entry is not counted done twice');
+  await engine.close();
 });

@@ -1,6 +1,6 @@
 // Inputs held while a flow is paused are journaled (table `held`): after a restart they are back
 // in their version's held list, in the order they came, and reach their participants once at
-// resume; cancel, erasure and a new version let go of them; a timer due while paused is held once
+// resume; cancel and erasure let go of them, a new version delivers them; a due timer is held once
 // though it fires again after the restart; the same through the embedded store's file; an effect
 // outcome held is delivered at resume without counting its outbox entry done again.
 import fs from 'node:fs';

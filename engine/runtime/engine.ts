@@ -50,7 +50,7 @@ import { isLive, move } from './lifecycle.js';
 import { Versions, type Held, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
 import { MAX_BATCH, OPERATION_KEEP_MS, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
-import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
+import { heldKey, heldSeqOf, participantIdOf, readHistory, readParticipant, splitKey, versionKey, type HeldRow } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
 import { requireNewPersonId } from '../people/person-id.js';
@@ -225,6 +225,8 @@ export class Engine {
   /** Scratch participant states by nesting level of the steps running now (see the header). */
   private readonly scratch: ScratchState[] = [];
   private depth = 0;
+  /** The last held input's number (its journal key, see hold()). */
+  private heldSeq = 0;
   private draining = false;
   /** The answered input being routed, and the parts the steps it causes answer it with (see InputDefinition.answered). */
   private answering: { readonly input: Input; readonly parts: unknown[] } | undefined;
@@ -684,18 +686,33 @@ export class Engine {
   resume(flowId: string): FlowRecord {
     const live = this.requireCurrent(flowId);
     this.setStatus(live.record, 'active');
-    for (const h of live.held.splice(0)) {
-      const part = this.partition(h.personId);
-      part.push(() => void (h.input.kind === 'event' ? this.deliverHeld(part, h) : this.route(part, h.personId, h.input)));
-    }
+    this.releaseHeld(live);
     this.drain();
     return live.record;
   }
 
+  /** The version's held inputs go to their participants, in the order they came; their rows go in the same batch. */
+  private releaseHeld(live: Live): void {
+    for (const h of this.forgetHeld(live)) {
+      const part = this.partition(h.personId);
+      part.push(() => this.deliverHeld(part, h));
+    }
+  }
+
+  /** Lets go of the version's held inputs (in memory and their rows) and returns them. */
+  private forgetHeld(live: Live): Held[] {
+    const held = live.held;
+    live.held = [];
+    live.heldTimers.clear();
+    for (const h of held) this.journal.put('held', h.key, null);
+    return held;
+  }
+
   /**
-   * A held event goes to the participant it was held for, if it still waits where it did: the
-   * event is in the history already, so it is not taken in again (which recorded it twice,
-   * started entries again, and refused the events Junction records itself, such as a profile change).
+   * A held input goes to the participant it was held for, if it still waits where it did. It is
+   * not routed again: it was taken in when it came (an event is in the history already, an
+   * inbound message remembered for de-duplication, an effect's outcome counted), and routing it
+   * again recorded it twice or dropped it as a retry. A timer is checked to be still due.
    */
   private deliverHeld(part: Partition, h: Held): void {
     const seq = part.participants.seqOf(h.participant);
@@ -707,7 +724,20 @@ export class Engine {
     } finally {
       this.depth--;
     }
-    this.deliverTo(part, seq, h.input);
+    if (h.input.kind === TIMER_KIND) this.wakeOne(part, seq, h.input);
+    else this.deliverTo(part, seq, h.input);
+  }
+
+  /** Holds an input for a waiting participant of a paused version, journaled with the step that holds it (a due timer once). */
+  private hold(live: Live, state: ParticipantState, input: Input): void {
+    if (input.kind === TIMER_KIND) {
+      if (live.heldTimers.has(state.id)) return;
+      live.heldTimers.add(state.id);
+    }
+    const h: Held = { key: heldKey(++this.heldSeq), personId: state.personId, participant: state.id, node: state.node, input };
+    live.held.push(h);
+    const row: HeldRow = [live.flow.id, live.flow.version, h.personId, h.participant, h.node, input];
+    this.journal.put('held', h.key, row);
   }
 
   /** Cancels every live version of the flow: participants are removed without further effects. */
@@ -894,6 +924,7 @@ export class Engine {
     for (const [key, value] of rows('engaged')) this.engagement.restore(key, value as Engaged);
     for (const gone of this.engagement.expire(this.clock.now())) this.journal.put('engaged', gone, null); // months that passed while stopped
     const participants = this.restoreParticipants(rows('participant'));
+    this.restoreHeld(rows('held'));
     this.rearmEntries();
     const pending = [...rows('outbox')].map(([, value]) => value as Effect);
     this.pendingEffects += pending.length;
@@ -1072,6 +1103,28 @@ export class Engine {
     return n;
   }
 
+  /**
+   * Held inputs go back to their paused versions, in the order they came (a store written
+   * before they were kept has none). One of a version no longer paused is delivered now; one
+   * of a version gone is let go.
+   */
+  private restoreHeld(rows: Iterable<[string, unknown]>): void {
+    const released = new Set<Live>();
+    for (const [key, value] of rows) {
+      this.heldSeq = Math.max(this.heldSeq, heldSeqOf(key));
+      const [flowId, version, personId, participant, node, input] = value as HeldRow;
+      const live = this.versions.version(flowId, version);
+      if (!live || !isLive(live.record.status)) {
+        this.journal.put('held', key, null);
+        continue;
+      }
+      live.held.push({ key, personId, participant, node, input });
+      if (input.kind === TIMER_KIND) live.heldTimers.add(participant);
+      if (live.record.status !== 'paused') released.add(live);
+    }
+    for (const live of released) this.releaseHeld(live);
+  }
+
   private liveByKey(key: string): Live | undefined {
     const at = key.lastIndexOf('@');
     return this.versions.version(key.slice(0, at), Number(key.slice(at + 1)));
@@ -1146,6 +1199,7 @@ export class Engine {
     if (!this.people.get(personId)) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personId}"`, { personId });
     const journeys = this.journeysOf(personId);
     for (const p of journeys) this.dropParticipant(part, p);
+    this.dropHeldOf(personId);
     const { rows, events } = part.erase(personId);
     for (const [group, member] of rows) this.journal.mark(group, member);
     for (const seq of events) this.journal.mark(part.eventRows, part.eventRows.dropped(personId, seq));
@@ -1172,6 +1226,22 @@ export class Engine {
     }
     this.takeOut(part, live, seq, p.personId, false, undefined);
     this.finishIfEmpty(live);
+  }
+
+  /** Lets go of the inputs held for the person's participants (an inbound message's text among them). */
+  private dropHeldOf(personId: string): void {
+    for (const live of this.versions.live()) {
+      if (!live.held.some((h) => h.personId === personId)) continue;
+      const kept: Held[] = [];
+      for (const h of live.held) {
+        if (h.personId !== personId) kept.push(h);
+        else {
+          this.journal.put('held', h.key, null);
+          live.heldTimers.delete(h.participant);
+        }
+      }
+      live.held = kept;
+    }
   }
 
   /** An app's event: a defined custom event with typed properties, at a time not ahead of the clock, for a known (or given) person. */
@@ -1474,7 +1544,7 @@ export class Engine {
       const live = this.versions.version(state.flowId, state.version);
       if (!live) return false;
       if (live.record.status === 'paused' && this.registry.input(input.kind)?.answered !== true) {
-        live.held.push({ personId: state.personId, participant: state.id, node: state.node, input });
+        this.hold(live, state, input);
         return true;
       }
       return this.runStep(part, live, seq, state, input);
@@ -1813,7 +1883,7 @@ export class Engine {
   }
 
   private addLive(record: FlowRecord, flow: CompiledFlow): Live {
-    const live: Live = { record, flow, deactivate: new Map(), held: [], lastActivityAt: this.clock.now(), timers: [], entryTimers: new Set() };
+    const live: Live = { record, flow, deactivate: new Map(), held: [], heldTimers: new Set(), lastActivityAt: this.clock.now(), timers: [], entryTimers: new Set() };
     this.versions.add(live);
     this.triggers.invalidate();
     this.eventRoutes.invalidate();
@@ -1960,6 +2030,7 @@ export class Engine {
     this.deactivateAll(live);
     const s = live.record.status;
     if (s === 'scheduled' || s === 'active' || s === 'paused') this.setStatus(live.record, 'finishing');
+    if (s === 'paused') this.releaseHeld(live); // its participants go on: so do the inputs held for them
     this.finishIfEmpty(live);
   }
 
@@ -1974,7 +2045,7 @@ export class Engine {
   private end(live: Live, status: 'finished' | 'canceled', reason: string): void {
     this.deactivateAll(live);
     live.timers.forEach((t) => this.clock.cancel(t));
-    live.held = [];
+    this.forgetHeld(live);
     if (live.record.status !== status) this.setStatus(live.record, status);
     for (const part of this.parts) {
       for (const p of [...part.ofVersion(live.flow.id, live.flow.version)]) this.removeEnded(part, live, p, reason);

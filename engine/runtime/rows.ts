@@ -1,7 +1,7 @@
 // How participants and entry history are written to the journal and read back, as compact
 // rows, and the journal keys the engine uses; the engine and recovery agree on one format here.
 // (People are stored as people/layout.ts lays them out; flows as their records.)
-import type { ParticipantState } from '../vocabulary.js';
+import type { Input, ParticipantState } from '../vocabulary.js';
 import type { Value } from '../values.js';
 import type { EntryHistory } from './reentry.js';
 
@@ -80,4 +80,16 @@ export function splitKey(key: string): [string, string] {
 
 export function versionKey(flowId: string, version: number): string {
   return `${flowId}@${version}`;
+}
+
+/** An input held while its flow is paused (see Held in versions.ts): whose, where it waited, the input. */
+export type HeldRow = [flowId: string, version: number, personId: string, participant: string, node: number, input: Input];
+
+/** A held input's key: the order it was held in, zero-padded, so held inputs load back in that order. */
+export function heldKey(seq: number): string {
+  return seq.toString(36).padStart(SEQUENCE_DIGITS, '0');
+}
+
+export function heldSeqOf(key: string): number {
+  return parseInt(key, 36);
 }

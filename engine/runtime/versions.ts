@@ -11,16 +11,19 @@ export interface Live {
   readonly flow: CompiledFlow;
   /** Entry node index → the function that stops it bringing people in. */
   readonly deactivate: Map<number, () => void>;
-  /** Inputs that arrived for participants while the version was paused. */
+  /** Inputs that arrived for participants while the version was paused, in the order they came (journaled: table `held`). */
   held: Held[];
+  /** Participants with a held timer (a due timer is held once, though it fires again after a restart). */
+  readonly heldTimers: Set<string>;
   lastActivityAt: number;
   readonly timers: TimerHandle[];
   /** Timers entry points armed (EntryHost.schedule) that have not fired: while any is, the version is not idle. */
   readonly entryTimers: Set<TimerHandle>;
 }
 
-/** An input held for participant `participant`, waiting at node `node` when it came. */
+/** An input held for participant `participant`, waiting at node `node` when it came; `key`: its journal row. */
 export interface Held {
+  readonly key: string;
   readonly personId: string;
   readonly participant: string;
   readonly node: number;

@@ -17,7 +17,7 @@
 import { JunctionError } from '../errors.js';
 
 /** The tables the engine keeps. Each row's value is a JSON-serialisable object. */
-export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen', 'dedup', 'ref', 'event', 'template', 'operation', 'engaged', 'definition'] as const;
+export const TABLES = ['meta', 'flow', 'person', 'dnc', 'participant', 'history', 'outbox', 'metrics', 'seen', 'dedup', 'ref', 'event', 'template', 'operation', 'engaged', 'definition', 'held'] as const;
 export type Table = (typeof TABLES)[number];
 
 export interface Row {

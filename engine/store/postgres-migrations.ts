@@ -69,6 +69,14 @@ CREATE TABLE "leases" (
 CREATE TABLE "api_key" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
 `,
   },
+  {
+    version: 4,
+    name: 'held inputs',
+    // The journal table `held`: inputs held for the participants of a paused flow until it resumes.
+    sql: `
+CREATE TABLE "held" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
+`,
+  },
 ];
 
 /** The version of a schema with every migration applied. */

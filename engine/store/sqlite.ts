@@ -23,9 +23,10 @@ import { TABLES, type Batch, type JournalBackend, type Table } from './journal.j
 /**
  * 2: the `ref` table (references of sent messages); 3: `event` (people's events); 4: `template`
  * (saved flow templates); 5: `operation` (Flow API batches and their reports), `engaged` (engaged
- * persons per month) and `definition` (attributes, events and segments defined through the API).
+ * persons per month) and `definition` (attributes, events and segments defined through the API);
+ * 6: `held` (inputs held for the participants of a paused flow).
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 /** The database file's name inside the data directory. */
 export const DB_FILE = 'junction.db';
 

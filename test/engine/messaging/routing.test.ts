@@ -320,3 +320,18 @@ t.test('a send the provider refuses takes failed and is counted: the element\'s 
   t.match(w.engine.metrics('notice').elements.find((e) => e.id === 'hello'), { failures: 1, counters: { 'sms:failed': 1 } });
   t.match(w.steps.at(-1)!.result.failures, [{ code: 'JCT_PROVIDER_REFUSED' }]);
 });
+
+t.test('a reply that comes while its flow is paused reaches the wait at resume, once', async (t) => {
+  const w = messagingWorld();
+  launch(w, chat('club', [entry('join', { operator: 'matchesText', values: ['JOIN'] }, 'hello')]));
+  await w.receive(sms('+385911111111', 'JOIN'));
+  await w.engine.idle();
+  const person = w.people.findByContact('+385911111111')!;
+  w.engine.pause('club');
+  t.match(await w.receive(sms('+385911111111', 'YES')), { delivered: 1 }, 'held for the waiting participant');
+  t.notOk(w.people.get(person.id)!.tags.includes('club-yes'));
+  w.engine.resume('club');
+  await w.engine.idle();
+  t.ok(w.people.get(person.id)!.tags.includes('club-yes'), 'not taken for a retry of itself: the wait gets it');
+  t.same(pathOf(w, 'club', person.id), ['join', 'hello', 'ask', 'tag', 'tag.next.exit']);
+});

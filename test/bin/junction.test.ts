@@ -161,7 +161,7 @@ t.test('simulate: an event of an unknown type names every type, not only the fir
   const dir = t.testdir({ 'typo.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"entr","person":"ana"}\n', 'none.jsonl': '{"at":"2026-02-02T08:00:00Z","person":"ana"}\n' });
   const typo = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/typo.jsonl`);
   t.equal(typo.code, 2);
-  t.match(typo.err, /^error JCT_EVENTS_INVALID: event 1: \$\.type: unknown event type "entr"; the types are enter, event, profile, message, report, call\n/);
+  t.match(typo.err, /^error JCT_EVENTS_INVALID: event 1: \$\.type: unknown event type "entr"; the types are enter, event, profile, message, report, call, webhook\n/);
   const none = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/none.jsonl`);
   t.match(none.err, /^error JCT_EVENTS_INVALID: event 1: \$\.type: an event needs a type; the types are enter, /);
 });

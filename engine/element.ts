@@ -23,6 +23,8 @@ export interface CompileContext {
   readonly attributes: AttributeCatalog;
   /** Every event a condition may name: built-in, channel and custom. */
   readonly events: EventCatalog;
+  /** Whether a segment exists; undefined when the segments are not known (the flow is not checked against them). */
+  readonly segmentExists?: ((id: string) => boolean) | undefined;
   /** Reports a problem; `subpath` is appended to `path` (e.g. `.segments[0].value`). */
   problem(code: string, message: string, subpath?: string): void;
   /** Whether elements of this type can make a participant wait (ElementDefinition.waits). */

@@ -466,8 +466,9 @@ export class Engine {
 
   // ── flow definitions and lifecycle ──────────────────────────────────────────
 
+  /** Every problem of a flow document, as a launch now would find them (the segments an audience names included). */
   validate(doc: unknown): Problem[] {
-    const r = compileFlow(doc, { ...this.compileOptions(), now: this.clock.now() });
+    const r = compileFlow(doc, { ...this.compileOptions(), now: this.clock.now(), segmentExists: (id) => this.people.segment(id) !== undefined });
     return r.ok ? [] : r.problems;
   }
 

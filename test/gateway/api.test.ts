@@ -117,6 +117,15 @@ t.test('an active flow’s audience is edited in place', async (t) => {
   t.same([launch.status, launch.json.error.code], [400, 'JCT_SEGMENT_UNKNOWN'], 'a launch too: the flow exists');
 });
 
+t.test('validate knows the segments: an audience naming one that does not exist is a problem, as its launch would be refused', async (t) => {
+  const { call } = await api(t);
+  const withSegments = (segments: string[]) => ({ ...welcome(), entryPoints: [{ id: 'aud', type: 'predefinedAudience', config: { audience: { segments }, updateAfterLaunch: 'never' }, branches: { next: 'p' } }] });
+  const unknown = await call('POST', '/flows/validate', withSegments(['nope']));
+  t.same(unknown.json, { valid: false, problems: [{ code: 'JCT_SEGMENT_UNKNOWN', message: 'no segment with id "nope"', path: '$.entryPoints[0].config.audience.segments[0]', elementId: 'aud' }] });
+  await call('POST', '/segments', { id: 'nope', name: 'Nope no more', kind: 'static', members: [] });
+  t.same((await call('POST', '/flows/validate', withSegments(['nope']))).json, { valid: true, problems: [] }, 'once defined');
+});
+
 t.test('templates: list, save, draft from one, delete', async (t) => {
   const { call } = await api(t);
   await call('POST', '/flows', welcome());

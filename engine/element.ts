@@ -163,6 +163,8 @@ export interface ElementDefinition<Config = any, Prepared = any> {
    * A flow none of whose entries accept later entries is finishing once launched. Default true.
    */
   acceptsLaterEntries?(prepared: Prepared): boolean;
+  /** The ids of the segments this node reads (a segment's kind does not change while a launched flow reads it). Default none. */
+  segmentsRead?(prepared: Prepared): Iterable<string>;
   /**
    * Entry points started by an input (an inbound message, a call): the input kind whose
    * triggers (InputDefinition.triggers in module.ts) match them. `event`: started by events;

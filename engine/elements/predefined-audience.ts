@@ -63,6 +63,7 @@ export default defineElement<Config, Prepared>({
     };
   },
   acceptsLaterEntries: (p) => p.realtime,
+  segmentsRead: (p) => p.audience.segments,
   activate: (p, host, reason) => {
     if (reason === 'launch') enterAll(members(p.audience, host.people), host);
     return p.realtime ? host.onPeopleChange((change) => onChange(p.audience, change, host)) : undefined;

@@ -18,7 +18,7 @@ import { coerceValue, type Value } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
 import type { EffectResult, InputDefinition, InputOutcome, Reference, Registry, RouteContext, Settings, TriggerHit } from '../module.js';
-import { compileFlow, compileFlowOrThrow, flowInvalid, RULES_ADDED_LATER, type CompiledFlow } from '../flow/compile.js';
+import { compileFlow, compileFlowOrThrow, flowInvalid, RULES_ADDED_LATER, type CompiledFlow, type CompiledNode } from '../flow/compile.js';
 import { unknownGoalMessage } from '../flow/settings.js';
 import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
@@ -104,6 +104,9 @@ export interface EntryRefusal {
 }
 
 export type EnginePeople = PeopleStore & { catalog(): AttributeCatalog };
+
+/** Statuses of a version whose entry points may still read a segment. */
+const SEGMENT_READERS: ReadonlySet<FlowStatus> = new Set(['scheduled', 'active', 'paused']);
 
 /** What the API may define, by the people file's section names. */
 export type DefinitionKind = 'attributes' | 'events' | 'segments';
@@ -355,6 +358,36 @@ export class Engine {
    * kept (an event defined before keeps its properties: the merge).
    */
   define(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): unknown {
+    if (kind === 'segments' && this.people.segment(item.id!)) {
+      throw new JunctionError('JCT_SEGMENT_EXISTS', `segment "${item.id}" exists already; PUT /api/v1/segments/${item.id} replaces it`, { segmentId: item.id });
+    }
+    return this.keepDefinition(kind, item);
+  }
+
+  /**
+   * Replaces a segment (its name, members or rule), journaled like define(). Its kind (static or
+   * realtime) does not change while a launched version may still read it (JCT_SEGMENT_IN_USE).
+   */
+  replaceSegment(item: { readonly id: string; readonly kind: string }): unknown {
+    const before = this.people.segment(item.id);
+    if (!before) throw new JunctionError('JCT_NOT_FOUND', `no segment with id "${item.id}"; POST /api/v1/segments defines one`, { segmentId: item.id });
+    const users = before.kind === item.kind ? [] : this.flowsReading(item.id);
+    if (users.length > 0) {
+      throw new JunctionError('JCT_SEGMENT_IN_USE', `segment "${item.id}" stays ${before.kind} while launched flows read it (${users.join(', ')}); define a new segment instead`, { segmentId: item.id, flows: users });
+    }
+    return this.keepDefinition('segments', item);
+  }
+
+  /** The launched versions that may still read the segment (scheduled, active or paused: not finishing), as "flow version N". */
+  private flowsReading(segmentId: string): string[] {
+    const reads = (node: CompiledNode) => [...(node.def.segmentsRead?.(node.prepared) ?? [])].includes(segmentId);
+    return this.versions
+      .all()
+      .filter((l) => SEGMENT_READERS.has(l.record.status) && l.flow.nodes.some(reads))
+      .map((l) => `${l.flow.id} version ${l.flow.version}`);
+  }
+
+  private keepDefinition(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): unknown {
     loadPeople({ [kind]: [item] }, this.people, this.timeZone);
     if (kind === 'segments') this.segmentClock.arm();
     const kept = kind === 'events' ? this.people.events().get(item.name!) : item; // an event keeps the properties defined before: the merge is kept

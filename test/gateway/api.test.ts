@@ -213,6 +213,13 @@ t.test('people: an external id belongs to one person', async (t) => {
   t.equal((await call('PATCH', '/people/t20', { set: { externalId: 'ext-2' } })).status, 200);
   t.equal((await call('PATCH', '/people/t9', { set: { externalId: 'ext-1' } })).status, 200, 'a freed external id is free');
   t.equal((await call('GET', '/people?externalId=ext-1')).json.id, 't9');
+  for (const blank of ['', '  ']) {
+    const cleared = await call('PATCH', '/people/t9', { set: { externalId: blank } });
+    t.same([cleared.status, cleared.json.standard.externalId], [200, undefined], `${JSON.stringify(blank)} removes the external id, like null`);
+  }
+  t.equal((await call('PATCH', '/people/t20', { set: { externalId: '' } })).status, 200, 'a second blank one is nobody\'s');
+  t.equal((await call('GET', '/people?externalId=ext-1')).json.error.code, 'JCT_PERSON_UNKNOWN', 'the old one finds nobody');
+  t.equal((await call('GET', '/people?externalId=%20')).json.error.code, 'JCT_PERSON_UNKNOWN', 'and a blank one neither');
 });
 
 t.test('people: an id with a control character or a broken character is refused, wherever a person is created', async (t) => {

@@ -49,7 +49,7 @@ import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Held, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
-import { MAX_BATCH, OPERATION_KEEP_MS, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
+import { MAX_BATCH, OPERATION_KEEP_MS, operationKey, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { participantIdOf, readHistory, readParticipant, splitKey, versionKey } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
@@ -104,6 +104,15 @@ export interface EntryRefusal {
 }
 
 export type EnginePeople = PeopleStore & { catalog(): AttributeCatalog };
+
+/** How a Flow API call adds its people: through which entry point, under whose Idempotency-Key, echoing what. */
+export interface OperationOptions {
+  readonly entry?: string;
+  readonly idempotencyKey?: string;
+  /** The id of the calling API key: an Idempotency-Key is its own. */
+  readonly caller?: string;
+  readonly callbackData?: string;
+}
 
 /** Statuses of a version whose entry points may still read a segment. */
 const SEGMENT_READERS: ReadonlySet<FlowStatus> = new Set(['scheduled', 'active', 'paused']);
@@ -409,17 +418,17 @@ export class Engine {
    * The Flow API's batch: adds up to 1,000 people (each created or updated from its profile)
    * to the flow through its Flow API entry point `entry` (the only one when omitted), each as
    * its own input; the report says who was accepted and why others were not, and is kept 30
-   * days. A call repeating an Idempotency-Key of the same flow with the same request adds
-   * nobody and returns the first call's report; with another request it is refused
-   * (JCT_IDEMPOTENCY_KEY_REUSED). Throws (adding nobody) when the flow cannot take anyone.
+   * days. A call repeating an Idempotency-Key of the same caller (API key id) and flow with the
+   * same request adds nobody and returns the first call's report; with another request it is
+   * refused (JCT_IDEMPOTENCY_KEY_REUSED). Throws (adding nobody) when the flow cannot take anyone.
    */
-  async addParticipants(flowId: string, people: readonly ParticipantToAdd[], options: { entry?: string; idempotencyKey?: string; callbackData?: string } = {}): Promise<OperationReport & { repeated?: true }> {
+  async addParticipants(flowId: string, people: readonly ParticipantToAdd[], options: OperationOptions = {}): Promise<OperationReport & { repeated?: true }> {
     const key = options.idempotencyKey;
     if (key === undefined) return this.runOperation(flowId, people, options);
     const hash = requestHash(people, options.entry, options.callbackData);
-    const earlier = this.operations.forKey(flowId, key);
+    const earlier = this.operations.forKey(flowId, options.caller, key);
     if (earlier) return { ...sameRequest(earlier, hash, key), repeated: true };
-    const inFlight = `${flowId}\u0000${key}`;
+    const inFlight = operationKey(flowId, options.caller, key);
     const running = this.operationsRunning.get(inFlight);
     if (running) return { ...sameRequest(await running, hash, key), repeated: true }; // a retry while the first call still runs
     const first = this.runOperation(flowId, people, options, hash).finally(() => this.operationsRunning.delete(inFlight));
@@ -427,14 +436,14 @@ export class Engine {
     return first;
   }
 
-  private async runOperation(flowId: string, people: readonly ParticipantToAdd[], options: { entry?: string; idempotencyKey?: string; callbackData?: string }, hash?: string): Promise<OperationReport> {
+  private async runOperation(flowId: string, people: readonly ParticipantToAdd[], options: OperationOptions, hash?: string): Promise<OperationReport> {
     if (people.length > MAX_BATCH) throw new JunctionError('JCT_BATCH_TOO_LARGE', `at most ${MAX_BATCH} participants per call; this one has ${people.length}`);
     const live = this.versions.current(flowId);
     if (!live) throw this.notRunning(flowId);
     pickEntry(live.flow, options.entry, 'flowApi');
     if (!this.journal.available || this.closed) throw unavailable();
     const participants = people.map((p) => this.addOne(flowId, p, options.entry));
-    const { entry, idempotencyKey, callbackData } = options;
+    const { entry, idempotencyKey, caller, callbackData } = options;
     const report: OperationReport = {
       operationId: randomUUID(),
       flowId,
@@ -442,6 +451,7 @@ export class Engine {
       participants,
       ...(entry === undefined ? {} : { entry }),
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(idempotencyKey === undefined || caller === undefined ? {} : { caller }),
       ...(hash === undefined ? {} : { requestHash: hash }),
       ...(callbackData === undefined ? {} : { callbackData }),
     };

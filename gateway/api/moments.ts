@@ -12,7 +12,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
 import type { PersonInput } from '../../engine/vocabulary.js';
-import { answered, BATCH_BODY_LIMIT, idempotencyKey, reportOf } from './participants.js';
+import { answered, BATCH_BODY_LIMIT, idempotencyOf, reportOf } from './participants.js';
 import { notifyTarget } from './notify.js';
 import { describedOnly, itemCheck } from './batch-items.js';
 import type { ApiRoute } from './route.js';
@@ -113,8 +113,7 @@ export function momentsRoutes(engine: Engine): ApiRoute[] {
         const body = req.body as Static<typeof Body>;
         const notify = body.notifyUrl === undefined ? undefined : notifyTarget(body.notifyUrl);
         const people = body.participants.map((item, i) => participantOf(item, i));
-        const key = idempotencyKey(req);
-        const report = await engine.addParticipants(req.params['campaignId']!, people, { ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
+        const report = await engine.addParticipants(req.params['campaignId']!, people, { ...idempotencyOf(req), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
         const plain = answered(report, reply);
         if (notify && !report.repeated) void reply.server.notifier.send(notify, momentsReport(plain));
         return { operationId: plain.operationId };

@@ -23,6 +23,8 @@ export interface CompileContext {
   readonly attributes: AttributeCatalog;
   /** Every event a condition may name: built-in, channel and custom. */
   readonly events: EventCatalog;
+  /** Whether a segment exists; undefined when the segments are not known (the flow is not checked against them). */
+  readonly segmentExists?: ((id: string) => boolean) | undefined;
   /** Reports a problem; `subpath` is appended to `path` (e.g. `.segments[0].value`). */
   problem(code: string, message: string, subpath?: string): void;
   /** Whether elements of this type can make a participant wait (ElementDefinition.waits). */
@@ -161,6 +163,8 @@ export interface ElementDefinition<Config = any, Prepared = any> {
    * A flow none of whose entries accept later entries is finishing once launched. Default true.
    */
   acceptsLaterEntries?(prepared: Prepared): boolean;
+  /** The ids of the segments this node reads (a segment's kind does not change while a launched flow reads it). Default none. */
+  segmentsRead?(prepared: Prepared): Iterable<string>;
   /**
    * Entry points started by an input (an inbound message, a call): the input kind whose
    * triggers (InputDefinition.triggers in module.ts) match them. `event`: started by events;

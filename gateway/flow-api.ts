@@ -4,11 +4,11 @@
 // call is a batch of one (api/participants.ts): a retry adds nobody again and answers the first
 // call's receipt with `Idempotent-Replayed: true`.
 import type { FastifyInstance } from 'fastify';
-import type { Engine } from '../engine/runtime/engine.js';
+import type { Engine, OperationOptions } from '../engine/runtime/engine.js';
 import { JunctionError } from '../engine/errors.js';
 import type { Receipt } from '../engine/vocabulary.js';
 import { AddParticipantSchema, type AddParticipantBody } from './schemas.js';
-import { answered, idempotencyKey } from './api/participants.js';
+import { answered, idempotencyOf } from './api/participants.js';
 import type { ApiRequest } from './api/route.js';
 
 export function registerFlowApi(app: FastifyInstance, engine: Engine): void {
@@ -16,8 +16,8 @@ export function registerFlowApi(app: FastifyInstance, engine: Engine): void {
     '/flows/:id/participants',
     { schema: { body: AddParticipantSchema }, config: { scope: 'flow-api' } },
     async (req, reply) => {
-      const key = idempotencyKey(req as unknown as ApiRequest);
-      const receipt = key === undefined ? await addParticipant(engine, req.params.id, req.body) : receiptOf(answered(await addOnce(engine, req.params.id, req.body, key), reply));
+      const idempotency = idempotencyOf(req as unknown as ApiRequest);
+      const receipt = idempotency.idempotencyKey === undefined ? await addParticipant(engine, req.params.id, req.body) : receiptOf(answered(await addOnce(engine, req.params.id, req.body, idempotency), reply));
       return reply.status(receipt.entered ? 201 : 200).send(receipt);
     },
   );
@@ -33,10 +33,10 @@ export async function addParticipant(engine: Engine, flowId: string, body: AddPa
   return engine.submit(engine.personKey(person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars, person });
 }
 
-/** The call as a batch of one under its Idempotency-Key: a retry gets the first call's report. */
-function addOnce(engine: Engine, flowId: string, body: AddParticipantBody, key: string): ReturnType<Engine['addParticipants']> {
+/** The call as a batch of one under its caller's Idempotency-Key: a retry gets the first call's report. */
+function addOnce(engine: Engine, flowId: string, body: AddParticipantBody, idempotency: OperationOptions): ReturnType<Engine['addParticipants']> {
   const { person, entry, vars } = body;
-  return engine.addParticipants(flowId, [{ person, ...(vars ? { vars } : {}) }], { ...(entry === undefined ? {} : { entry }), idempotencyKey: key });
+  return engine.addParticipants(flowId, [{ person, ...(vars ? { vars } : {}) }], { ...(entry === undefined ? {} : { entry }), ...idempotency });
 }
 
 /** The one participant's outcome as the route answers it: entered, refused by the flow (with the person), or the error. */

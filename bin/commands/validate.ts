@@ -1,5 +1,5 @@
 // `junction validate FLOW.json [--people PEOPLE.json] [--config CONFIG.json]`: every problem, one
-// per line; exit 1 if any. Its custom attributes and events come from --people, else the
+// per line; exit 1 if any. Its custom attributes, events and segments come from --people, else the
 // workspace's people file (workspace.ts); with a configuration (--config, else the nearest
 // junction.json), the flow is checked against its module settings too, as a launch would be.
 import { SystemClock } from '../../engine/clock.js';
@@ -29,7 +29,8 @@ export function validateCommand(flowFile: string, given: ValidateFiles, out: (li
   if (peopleFile) loadPeople(readJson(peopleFile), people, config.timeZone);
   const registry = configFile === undefined ? assembleRegistry() : assembleRegistry(config, env);
   const events = new EventCatalog(registry.events, people.events().values());
-  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog(), events, now: clock.now(), configured: configFile !== undefined, timeZone: config.timeZone });
+  const segmentExists = peopleFile ? (id: string) => people.segment(id) !== undefined : undefined; // no people file: the segments are unknown, not missing
+  const result = compileFlow(readJson(flowFile), { registry, attributes: people.catalog(), events, now: clock.now(), configured: configFile !== undefined, timeZone: config.timeZone, segmentExists });
   const problems = result.ok ? [] : result.problems;
   if (problems.length === 0) {
     out(`${flowFile}: valid`);

@@ -6,7 +6,7 @@
 //              audience may be edited while the flow runs: added criteria bring their people
 //              in at once (the frequency cap applies); removed ones leave people inside alone.
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement, type EntryHost } from '../element.js';
+import { defineElement, type CompileContext, type EntryHost } from '../element.js';
 import { JunctionError } from '../errors.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
 
@@ -56,12 +56,14 @@ export default defineElement<Config, Prepared>({
     if (![a.tags, a.segments, a.people, a.companies].some((list) => list && list.length > 0)) {
       ctx.problem('JCT_AUDIENCE_EMPTY', 'choose at least one tag, segment, person or company', '.audience');
     }
+    checkSegments(a.segments ?? [], ctx);
     return {
       realtime: config.updateAfterLaunch === 'realtime',
       audience: { tags: new Set(a.tags), segments: new Set(a.segments), people: new Set(a.people), companies: new Set(a.companies) },
     };
   },
   acceptsLaterEntries: (p) => p.realtime,
+  segmentsRead: (p) => p.audience.segments,
   activate: (p, host, reason) => {
     if (reason === 'launch') enterAll(members(p.audience, host.people), host);
     return p.realtime ? host.onPeopleChange((change) => onChange(p.audience, change, host)) : undefined;
@@ -74,6 +76,15 @@ export default defineElement<Config, Prepared>({
     enterAll(members(added(before.audience, after.audience), host.people), host);
   },
 });
+
+/** Each segment named must exist, when the segments are known (a launch would be refused: JCT_SEGMENT_UNKNOWN). */
+function checkSegments(ids: readonly string[], ctx: CompileContext): void {
+  const exists = ctx.segmentExists;
+  if (!exists) return;
+  ids.forEach((id, i) => {
+    if (!exists(id)) ctx.problem('JCT_SEGMENT_UNKNOWN', `no segment with id "${id}"`, `.audience.segments[${i}]`);
+  });
+}
 
 /** Everyone the audience covers now, each once; throws on an unknown person, segment or company. */
 function members(a: Audience, people: PeopleStore): string[] {

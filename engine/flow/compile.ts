@@ -46,6 +46,8 @@ export interface CompileOptions {
   attributes?: AttributeCatalog;
   /** Default: the built-in events and those the registry's modules declare (no custom ones). */
   events?: EventCatalog;
+  /** Whether a segment exists (a Predefined Audience naming one that does not is refused); left out: segments are not checked. */
+  segmentExists?: (id: string) => boolean;
   version?: number;
   /** The time now (epoch ms), to refuse a schedule that has ended; leave it out for a version launched before. */
   now?: number;
@@ -70,7 +72,8 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
  * delay or limits beside it, an Outbound call through a provider the configuration lets place
  * calls (a configuration that lost its settings must not stop the flows launched before), a
  * Send email's from and reply-to as one address each, no body on a Call webhook's GET or DELETE,
- * split shares in hundredths of a percent (a finer one was rounded, a tiny one to nobody). A
+ * split shares in hundredths of a percent (a finer one was rounded, a tiny one to nobody), a
+Predefined Audience that names only segments that exist. A
  * launched version that breaks one keeps running after an upgrade or a change of configuration
  * (recovery says so once); a new version must follow them.
  */
@@ -85,6 +88,7 @@ export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_EMAIL_ADDRESS_INVALID',
   'JCT_WEBHOOK_BODY_NOT_SENT',
   'JCT_SPLIT_PRECISION',
+  'JCT_SEGMENT_UNKNOWN',
 ]);
 
 /** Validates and compiles; never throws for a bad document. */
@@ -249,6 +253,7 @@ class FlowCompiler {
       variables: this.variables,
       attributes: this.attributes,
       events: this.events,
+      segmentExists: this.options.segmentExists,
       problem: (code, message, subpath = '') => report(code, message, path + subpath, node?.id),
       waits: (type) => this.registry.get(type)?.waits === true,
       unready: (effect) => (this.options.configured ? this.registry.unready(effect) : undefined),

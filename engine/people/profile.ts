@@ -232,7 +232,7 @@ function setAttribute(draft: Draft, name: string, raw: Value, catalog: Attribute
   if (readonly) {
     throw new JunctionError('JCT_ATTRIBUTE_READONLY', `attribute "${name}" cannot be set: ${readonly}`, { attribute: name });
   }
-  const value = checkedValue(name, info.type, raw);
+  const value = noneIfBlankExternalId(name, checkedValue(name, info.type, raw));
   const target =
     info.kind === 'standard'
       ? (draft.standard ??= entriesOf(draft.person.standard))
@@ -240,6 +240,11 @@ function setAttribute(draft: Draft, name: string, raw: Value, catalog: Attribute
   if (value === null) target.delete(name);
   else target.set(name, value);
   draft.touched.add(name);
+}
+
+/** A blank external id ("" or spaces) set on a profile removes it, as it names nobody (givenExternalId). */
+function noneIfBlankExternalId(name: string, value: Value): Value {
+  return name === 'externalId' && typeof value === 'string' && value.trim() === '' ? null : value;
 }
 
 /** Why a flow or an API cannot set this attribute, or undefined when it can. */

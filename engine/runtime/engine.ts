@@ -18,7 +18,7 @@ import { coerceValue, type Value } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
 import type { EnterResult, EntryHost } from '../element.js';
 import type { EffectResult, InputDefinition, InputOutcome, Reference, Registry, RouteContext, Settings, TriggerHit } from '../module.js';
-import { compileFlow, compileFlowOrThrow, flowInvalid, RULES_ADDED_LATER, type CompiledFlow } from '../flow/compile.js';
+import { compileFlow, compileFlowOrThrow, flowInvalid, RULES_ADDED_LATER, type CompiledFlow, type CompiledNode } from '../flow/compile.js';
 import { unknownGoalMessage } from '../flow/settings.js';
 import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
 import type { PeopleChange, PeopleStore } from '../store/interfaces.js';
@@ -49,7 +49,7 @@ import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Held, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
-import { MAX_BATCH, OPERATION_KEEP_MS, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
+import { MAX_BATCH, OPERATION_KEEP_MS, operationKey, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { heldKey, heldSeqOf, participantIdOf, readHistory, readParticipant, splitKey, versionKey, type HeldRow } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
@@ -107,6 +107,18 @@ export interface EntryRefusal {
 }
 
 export type EnginePeople = PeopleStore & { catalog(): AttributeCatalog };
+
+/** How a Flow API call adds its people: through which entry point, under whose Idempotency-Key, echoing what. */
+export interface OperationOptions {
+  readonly entry?: string;
+  readonly idempotencyKey?: string;
+  /** The id of the calling API key: an Idempotency-Key is its own. */
+  readonly caller?: string;
+  readonly callbackData?: string;
+}
+
+/** Statuses of a version whose entry points may still read a segment. */
+const SEGMENT_READERS: ReadonlySet<FlowStatus> = new Set(['scheduled', 'active', 'paused']);
 
 /** What the API may define, by the people file's section names. */
 export type DefinitionKind = 'attributes' | 'events' | 'segments';
@@ -360,6 +372,36 @@ export class Engine {
    * kept (an event defined before keeps its properties: the merge).
    */
   define(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): unknown {
+    if (kind === 'segments' && this.people.segment(item.id!)) {
+      throw new JunctionError('JCT_SEGMENT_EXISTS', `segment "${item.id}" exists already; PUT /api/v1/segments/${item.id} replaces it`, { segmentId: item.id });
+    }
+    return this.keepDefinition(kind, item);
+  }
+
+  /**
+   * Replaces a segment (its name, members or rule), journaled like define(). Its kind (static or
+   * realtime) does not change while a launched version may still read it (JCT_SEGMENT_IN_USE).
+   */
+  replaceSegment(item: { readonly id: string; readonly kind: string }): unknown {
+    const before = this.people.segment(item.id);
+    if (!before) throw new JunctionError('JCT_NOT_FOUND', `no segment with id "${item.id}"; POST /api/v1/segments defines one`, { segmentId: item.id });
+    const users = before.kind === item.kind ? [] : this.flowsReading(item.id);
+    if (users.length > 0) {
+      throw new JunctionError('JCT_SEGMENT_IN_USE', `segment "${item.id}" stays ${before.kind} while launched flows read it (${users.join(', ')}); define a new segment instead`, { segmentId: item.id, flows: users });
+    }
+    return this.keepDefinition('segments', item);
+  }
+
+  /** The launched versions that may still read the segment (scheduled, active or paused: not finishing), as "flow version N". */
+  private flowsReading(segmentId: string): string[] {
+    const reads = (node: CompiledNode) => [...(node.def.segmentsRead?.(node.prepared) ?? [])].includes(segmentId);
+    return this.versions
+      .all()
+      .filter((l) => SEGMENT_READERS.has(l.record.status) && l.flow.nodes.some(reads))
+      .map((l) => `${l.flow.id} version ${l.flow.version}`);
+  }
+
+  private keepDefinition(kind: DefinitionKind, item: { readonly name?: string; readonly id?: string }): unknown {
     loadPeople({ [kind]: [item] }, this.people, this.timeZone);
     if (kind === 'segments') this.segmentClock.arm();
     const kept = kind === 'events' ? this.people.events().get(item.name!) : item; // an event keeps the properties defined before: the merge is kept
@@ -381,17 +423,17 @@ export class Engine {
    * The Flow API's batch: adds up to 1,000 people (each created or updated from its profile)
    * to the flow through its Flow API entry point `entry` (the only one when omitted), each as
    * its own input; the report says who was accepted and why others were not, and is kept 30
-   * days. A call repeating an Idempotency-Key of the same flow with the same request adds
-   * nobody and returns the first call's report; with another request it is refused
-   * (JCT_IDEMPOTENCY_KEY_REUSED). Throws (adding nobody) when the flow cannot take anyone.
+   * days. A call repeating an Idempotency-Key of the same caller (API key id) and flow with the
+   * same request adds nobody and returns the first call's report; with another request it is
+   * refused (JCT_IDEMPOTENCY_KEY_REUSED). Throws (adding nobody) when the flow cannot take anyone.
    */
-  async addParticipants(flowId: string, people: readonly ParticipantToAdd[], options: { entry?: string; idempotencyKey?: string; callbackData?: string } = {}): Promise<OperationReport & { repeated?: true }> {
+  async addParticipants(flowId: string, people: readonly ParticipantToAdd[], options: OperationOptions = {}): Promise<OperationReport & { repeated?: true }> {
     const key = options.idempotencyKey;
     if (key === undefined) return this.runOperation(flowId, people, options);
     const hash = requestHash(people, options.entry, options.callbackData);
-    const earlier = this.operations.forKey(flowId, key);
+    const earlier = this.operations.forKey(flowId, options.caller, key);
     if (earlier) return { ...sameRequest(earlier, hash, key), repeated: true };
-    const inFlight = `${flowId}\u0000${key}`;
+    const inFlight = operationKey(flowId, options.caller, key);
     const running = this.operationsRunning.get(inFlight);
     if (running) return { ...sameRequest(await running, hash, key), repeated: true }; // a retry while the first call still runs
     const first = this.runOperation(flowId, people, options, hash).finally(() => this.operationsRunning.delete(inFlight));
@@ -399,14 +441,14 @@ export class Engine {
     return first;
   }
 
-  private async runOperation(flowId: string, people: readonly ParticipantToAdd[], options: { entry?: string; idempotencyKey?: string; callbackData?: string }, hash?: string): Promise<OperationReport> {
+  private async runOperation(flowId: string, people: readonly ParticipantToAdd[], options: OperationOptions, hash?: string): Promise<OperationReport> {
     if (people.length > MAX_BATCH) throw new JunctionError('JCT_BATCH_TOO_LARGE', `at most ${MAX_BATCH} participants per call; this one has ${people.length}`);
     const live = this.versions.current(flowId);
     if (!live) throw this.notRunning(flowId);
     pickEntry(live.flow, options.entry, 'flowApi');
     if (!this.journal.available || this.closed) throw unavailable();
     const participants = people.map((p) => this.addOne(flowId, p, options.entry));
-    const { entry, idempotencyKey, callbackData } = options;
+    const { entry, idempotencyKey, caller, callbackData } = options;
     const report: OperationReport = {
       operationId: randomUUID(),
       flowId,
@@ -414,6 +456,7 @@ export class Engine {
       participants,
       ...(entry === undefined ? {} : { entry }),
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(idempotencyKey === undefined || caller === undefined ? {} : { caller }),
       ...(hash === undefined ? {} : { requestHash: hash }),
       ...(callbackData === undefined ? {} : { callbackData }),
     };
@@ -496,8 +539,9 @@ export class Engine {
 
   // ── flow definitions and lifecycle ──────────────────────────────────────────
 
+  /** Every problem of a flow document, as a launch now would find them (the segments an audience names included). */
   validate(doc: unknown): Problem[] {
-    const r = compileFlow(doc, { ...this.compileOptions(), now: this.clock.now() });
+    const r = compileFlow(doc, { ...this.compileOptions(), now: this.clock.now(), segmentExists: (id) => this.people.segment(id) !== undefined });
     return r.ok ? [] : r.problems;
   }
 

@@ -3,7 +3,9 @@
 // what it means. Reports
 // are kept 30 days, journaled, and found by their operation id or by the Idempotency-Key the
 // caller sent, so a retried call returns the first call's report and adds nobody twice. Each
-// report keeps a hash of its request, so a key reused for another request is told apart.
+// report keeps a hash of its request, so a key reused for another request is told apart. A key
+// is the caller's own (the API key's id is kept with it): two clients may send the same one to a
+// flow. Reports kept before that (no caller) answer a key of their flow whoever sends it.
 import { createHash } from 'node:crypto';
 import { Expiring } from './expiring.js';
 import type { PersonInput } from '../vocabulary.js';
@@ -32,6 +34,8 @@ export interface OperationReport {
   /** Epoch ms. */
   readonly at: number;
   readonly idempotencyKey?: string;
+  /** The id of the API key that sent the Idempotency-Key (none without authentication, and in reports kept before). */
+  readonly caller?: string;
   /** Hash of the request (requestHash) that came with the idempotency key; reports kept before it was recorded have none. */
   readonly requestHash?: string;
   /** Whatever the caller asked to have echoed (the commercial API's callbackData). */
@@ -39,13 +43,13 @@ export interface OperationReport {
   readonly participants: readonly ParticipantOutcome[];
 }
 
-/** The kept reports, by operation id and by `<flow>\0<idempotency key>`. */
+/** The kept reports, by operation id and by operationKey(). */
 export class Operations extends Expiring<OperationReport> {
   private readonly byKey = new Map<string, string>();
 
-  /** The report of an earlier call with this key to this flow, if kept. */
-  forKey(flowId: string, idempotencyKey: string): OperationReport | undefined {
-    const id = this.byKey.get(keyOf(flowId, idempotencyKey));
+  /** The report of an earlier call by this caller with this key to this flow (or one kept without a caller), if kept. */
+  forKey(flowId: string, caller: string | undefined, idempotencyKey: string): OperationReport | undefined {
+    const id = this.byKey.get(operationKey(flowId, caller, idempotencyKey)) ?? this.byKey.get(operationKey(flowId, undefined, idempotencyKey));
     return id === undefined ? undefined : this.get(id);
   }
 
@@ -60,20 +64,21 @@ export class Operations extends Expiring<OperationReport> {
   }
 
   private indexKey(report: OperationReport): void {
-    if (report.idempotencyKey !== undefined) this.byKey.set(keyOf(report.flowId, report.idempotencyKey), report.operationId);
+    if (report.idempotencyKey !== undefined) this.byKey.set(operationKey(report.flowId, report.caller, report.idempotencyKey), report.operationId);
   }
 
   override expire(before: number): string[] {
     for (const r of this.entries.values()) {
       if (r.at >= before) break;
-      if (r.idempotencyKey !== undefined) this.byKey.delete(keyOf(r.flowId, r.idempotencyKey));
+      if (r.idempotencyKey !== undefined) this.byKey.delete(operationKey(r.flowId, r.caller, r.idempotencyKey));
     }
     return super.expire(before);
   }
 }
 
-function keyOf(flowId: string, idempotencyKey: string): string {
-  return `${flowId}\u0000${idempotencyKey}`;
+/** Where a call with an Idempotency-Key is found: `<flow>\0<caller>\0<key>` (no caller: ""). */
+export function operationKey(flowId: string, caller: string | undefined, idempotencyKey: string): string {
+  return `${flowId}\u0000${caller ?? ''}\u0000${idempotencyKey}`;
 }
 
 /** A hash of a call's request: the same people, entry and callbackData give the same hash. */

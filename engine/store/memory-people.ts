@@ -569,10 +569,13 @@ function contactsNotIn(person: Person, other: Person | undefined): string[] {
   return [...without(person.phones, other?.phones ?? EMPTY_LIST), ...without(person.emails, other?.emails ?? EMPTY_LIST)];
 }
 
-/** The external id of `person` when `other` lacks it: after a write, the one to check and index. */
+/**
+ * The external id of `person` when `other` lacks it: after a write, the one to check and index.
+ * A blank one (stored before a blank one meant none) names nobody: never indexed, never taken.
+ */
 function externalIdNotIn(person: Person, other: Person | undefined): string | undefined {
   const id = person.standard.externalId;
-  return typeof id === 'string' && id !== other?.standard.externalId ? id : undefined;
+  return typeof id === 'string' && id.trim() !== '' && id !== other?.standard.externalId ? id : undefined;
 }
 
 /** Puts the person into the segments they join and out of those they leave. */

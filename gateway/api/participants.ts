@@ -6,7 +6,8 @@
 // The answer carries the operation id and the per-person outcome; the report stays available
 // for 30 days. An Idempotency-Key header makes a retried call add nobody again: it answers the
 // first call's report (with `Idempotent-Replayed: true`); the key sent with another request is
-// refused (JCT_IDEMPOTENCY_KEY_REUSED).
+// refused (JCT_IDEMPOTENCY_KEY_REUSED). A key is the calling API key's own: another client's
+// same key is another call.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
@@ -40,12 +41,19 @@ const Batch = Type.Object(
 const ReportQuery = Type.Object({ operationId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 
 /** The Idempotency-Key header, if one was sent. */
-export function idempotencyKey(req: ApiRequest): string | undefined {
+function idempotencyKey(req: ApiRequest): string | undefined {
   requireSingleHeader(req.raw, 'Idempotency-Key', 'JCT_IDEMPOTENCY_KEY');
   const value = req.headers['idempotency-key'];
   const key = Array.isArray(value) ? value[0] : value;
   if (key !== undefined && (key.length === 0 || key.length > 200)) throw new JunctionError('JCT_IDEMPOTENCY_KEY', 'an Idempotency-Key has 1 to 200 characters');
   return key;
+}
+
+/** The Idempotency-Key header as the engine's options: a key is the calling API key's own (none sent: {}). */
+export function idempotencyOf(req: ApiRequest): { idempotencyKey?: string; caller?: string } {
+  const key = idempotencyKey(req);
+  if (key === undefined) return {};
+  return req.caller === undefined ? { idempotencyKey: key } : { idempotencyKey: key, caller: req.caller.id };
 }
 
 /** Marks a replayed answer and gives the report as the API shows it. */
@@ -62,8 +70,8 @@ export function reportOf(engine: Engine, flowId: string, operationId: string): O
   return report;
 }
 
-/** The report as the API shows it (the request's hash stays inside). */
-function summary({ requestHash: _, ...report }: OperationReport) {
+/** The report as the API shows it (the request's hash and the caller's key id stay inside). */
+function summary({ requestHash: _, caller: _caller, ...report }: OperationReport) {
   const accepted = report.participants.filter((p) => p.status === 'accepted').length;
   return { ...report, at: new Date(report.at).toISOString(), accepted, rejected: report.participants.length - accepted };
 }
@@ -76,8 +84,7 @@ export function participantRoutes(engine: Engine): ApiRoute[] {
       if (!p.ok) return { person: {}, refused: p.refused };
       return { person: p.value.person, ...(p.value.variables ? { vars: p.value.variables } : {}) };
     });
-    const key = idempotencyKey(req);
-    const report = await engine.addParticipants(req.params['id']!, people, { entry, ...(key === undefined ? {} : { idempotencyKey: key }), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
+    const report = await engine.addParticipants(req.params['id']!, people, { entry, ...idempotencyOf(req), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
     return summary(answered(report, reply));
   };
   return [

@@ -1,6 +1,7 @@
 // /api/v1 people: create or merge a profile, read it, look it up by phone or email, change it
 // (attributes, tags, added phones and emails), see the person's journeys (the flows they are in, where, waiting for what,
-// since when), the attribute, event and segment definitions (read and defined: durable), and
+// since when), the attribute, event and segment definitions (read and defined: durable; a segment
+// is created once, then replaced by PUT, its kind kept while a launched flow reads it), and
 // the do-not-contact list (an email on the email channel, a phone on the others).
 // Changes go through the engine's inbox like every other input, so they are ordered with the
 // person's flows and durable when answered.
@@ -15,6 +16,8 @@ import { AttributeSchema, EventSchema, SEGMENT_SCHEMAS } from '../../engine/peop
 import type { DefinitionKind } from '../../engine/runtime/engine.js';
 import { Answer, type ApiRoute } from './route.js';
 
+const Segment = Type.Union([SEGMENT_SCHEMAS.static, SEGMENT_SCHEMAS.realtime]);
+const SegmentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const PersonParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const TagParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }), tag: Type.String({ minLength: 1, maxLength: 200 }) });
 export const Lookup = Type.Object(
@@ -66,8 +69,13 @@ function journeyView(engine: Engine, s: ParticipantState) {
 
 /** Defines the item; answers the definition kept (for an event, merged with its earlier one). */
 function define<T extends { name?: string; id?: string }>(engine: Engine, kind: DefinitionKind, item: T): T {
+  return asBody(kind, () => engine.define(kind, item) as T);
+}
+
+/** Runs a definition's load; its errors name the request body's paths ($), not a people file's. */
+function asBody<T>(kind: DefinitionKind, run: () => T): T {
   try {
-    return engine.define(kind, item) as T;
+    return run();
   } catch (err) {
     throw inBody(err, `$.${kind}[0]`);
   }
@@ -180,9 +188,18 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       handle: () => ({ segments: engine.people.segmentList().map(({ definition: d, size }) => ({ id: d.id, name: d.name, kind: d.kind, size })) }),
     },
     {
-      method: 'POST', url: '/segments', scope: 'people', summary: 'Define a segment: static (listed people) or realtime (rules re-evaluated as profiles change)', status: 201, writes: true,
-      schema: { body: Type.Union([SEGMENT_SCHEMAS.static, SEGMENT_SCHEMAS.realtime]) },
+      method: 'POST', url: '/segments', scope: 'people', summary: 'Define a new segment: static (listed people) or realtime (rules re-evaluated as profiles change); an id taken is refused (409)', status: 201, writes: true,
+      schema: { body: Segment },
       handle: (req) => define(engine, 'segments', req.body as { id: string }),
+    },
+    {
+      method: 'PUT', url: '/segments/:id', scope: 'people', summary: 'Replace a segment (name, members or rule); its kind stays while a launched flow reads it (409)', writes: true,
+      schema: { params: SegmentParams, body: Segment },
+      handle: (req) => {
+        const item = req.body as Static<typeof Segment>;
+        if (item.id !== id(req)) throw new JunctionError('JCT_SEGMENT_ID_MISMATCH', `the segment's id "${item.id}" is not the URL's "${id(req)}"`);
+        return asBody('segments', () => engine.replaceSegment(item));
+      },
     },
     { method: 'GET', url: '/do-not-contact', scope: 'people', summary: 'The do-not-contact list', handle: () => ({ entries: engine.people.doNotContact() }) },
     {

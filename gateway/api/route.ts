@@ -17,6 +17,8 @@ export interface ApiRequest {
   readonly params: Record<string, string>;
   readonly query: Record<string, unknown>;
   readonly body: unknown;
+  /** Whose API key the request carried (undefined on open routes, and in an app without the guard). */
+  readonly caller?: { readonly id: string } | undefined;
 }
 
 /** What a handler returns: the body (status 200, or the route's `status`), an Answer, or a full reply. */

@@ -54,6 +54,19 @@ t.test('validate: custom events come from the people file, like custom attribute
   t.match(r.out, /JCT_EVENT_UNKNOWN .*"purchase"/);
 });
 
+t.test('validate: an audience naming a segment the people file does not define is a problem; without a people file segments are not checked', async (t) => {
+  const audience = { id: 'aud', type: 'predefinedAudience', config: { audience: { segments: ['gold', 'ghost'] }, updateAfterLaunch: 'never' }, branches: { next: 'p' } };
+  const dir = t.testdir({
+    'flow.json': JSON.stringify({ ...flow('aud', [{ id: 'p', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }]), entryPoints: [audience] }),
+    'people.json': JSON.stringify({ segments: [{ id: 'gold', name: 'Gold', kind: 'static', members: [] }] }),
+    'junction.json': JSON.stringify({ people: '' }),
+  });
+  const r = await run('validate', `${dir}/flow.json`, '--people', `${dir}/people.json`);
+  t.equal(r.code, 1);
+  t.match(r.out, /1 problem\n {2}\$\.entryPoints\[0\]\.config\.audience\.segments\[1\] {2}JCT_SEGMENT_UNKNOWN {2}no segment with id "ghost"/);
+  t.same(await run('validate', `${dir}/flow.json`), { code: 0, out: `${dir}/flow.json: valid`, err: '' }, 'no people file: the segments are not known');
+});
+
 t.test('bad input: malformed JSON, missing file, unknown command, missing argument', async (t) => {
   const dir = t.testdir({ 'broken.json': '{\n  "schemaVersion": 1,\n  "id": }' });
   const broken = await run('validate', `${dir}/broken.json`);

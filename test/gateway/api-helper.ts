@@ -3,7 +3,7 @@
 import type { Test } from 'tap';
 import { request } from 'undici';
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../../gateway/app.js';
+import { buildApp, type AppOptions } from '../../gateway/app.js';
 import { world, type World } from '../engine/helpers.js';
 
 export interface Answer {
@@ -20,8 +20,8 @@ export interface Api {
   call(method: string, path: string, body?: unknown, authorization?: string, headers?: Record<string, string>, prefix?: string): Promise<Answer>;
 }
 
-export async function api(t: Test, w: World = world()): Promise<Api> {
-  const app = buildApp(w.engine);
+export async function api(t: Test, w: World = world(), options: AppOptions = {}): Promise<Api> {
+  const app = buildApp(w.engine, options);
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => app.close());
   const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

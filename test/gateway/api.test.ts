@@ -117,6 +117,15 @@ t.test('an active flow’s audience is edited in place', async (t) => {
   t.same([launch.status, launch.json.error.code], [400, 'JCT_SEGMENT_UNKNOWN'], 'a launch too: the flow exists');
 });
 
+t.test('validate knows the segments: an audience naming one that does not exist is a problem, as its launch would be refused', async (t) => {
+  const { call } = await api(t);
+  const withSegments = (segments: string[]) => ({ ...welcome(), entryPoints: [{ id: 'aud', type: 'predefinedAudience', config: { audience: { segments }, updateAfterLaunch: 'never' }, branches: { next: 'p' } }] });
+  const unknown = await call('POST', '/flows/validate', withSegments(['nope']));
+  t.same(unknown.json, { valid: false, problems: [{ code: 'JCT_SEGMENT_UNKNOWN', message: 'no segment with id "nope"', path: '$.entryPoints[0].config.audience.segments[0]', elementId: 'aud' }] });
+  await call('POST', '/segments', { id: 'nope', name: 'Nope no more', kind: 'static', members: [] });
+  t.same((await call('POST', '/flows/validate', withSegments(['nope']))).json, { valid: true, problems: [] }, 'once defined');
+});
+
 t.test('templates: list, save, draft from one, delete', async (t) => {
   const { call } = await api(t);
   await call('POST', '/flows', welcome());
@@ -204,6 +213,13 @@ t.test('people: an external id belongs to one person', async (t) => {
   t.equal((await call('PATCH', '/people/t20', { set: { externalId: 'ext-2' } })).status, 200);
   t.equal((await call('PATCH', '/people/t9', { set: { externalId: 'ext-1' } })).status, 200, 'a freed external id is free');
   t.equal((await call('GET', '/people?externalId=ext-1')).json.id, 't9');
+  for (const blank of ['', '  ']) {
+    const cleared = await call('PATCH', '/people/t9', { set: { externalId: blank } });
+    t.same([cleared.status, cleared.json.standard.externalId], [200, undefined], `${JSON.stringify(blank)} removes the external id, like null`);
+  }
+  t.equal((await call('PATCH', '/people/t20', { set: { externalId: '' } })).status, 200, 'a second blank one is nobody\'s');
+  t.equal((await call('GET', '/people?externalId=ext-1')).json.error.code, 'JCT_PERSON_UNKNOWN', 'the old one finds nobody');
+  t.equal((await call('GET', '/people?externalId=%20')).json.error.code, 'JCT_PERSON_UNKNOWN', 'and a blank one neither');
 });
 
 t.test('people: an id with a control character or a broken character is refused, wherever a person is created', async (t) => {
@@ -365,6 +381,34 @@ t.test('definitions through the API: attributes, events, segments; kept across a
   t.same(people.events().get('purchase'), { name: 'purchase', description: 'A paid order', properties: [{ name: 'total', type: 'decimal' }, { name: 'items', type: 'whole' }] }, 'the merged definition, not the last request');
   t.same([...people.segmentMembers('gold')], [person.id]);
   await engine.close();
+});
+
+t.test('a segment is created once, then replaced by PUT; its kind stays while a launched flow reads it', async (t) => {
+  const { call, w } = await api(t);
+  await call('POST', '/attributes', { name: 'tier', type: 'text' });
+  for (const id of ['ana', 'ben']) await call('POST', '/people', { id, custom: { tier: 'gold' } });
+  const gold = { id: 'gold', name: 'Gold', kind: 'realtime', rules: { all: [{ attribute: 'tier', operator: 'is', value: 'gold' }] } };
+  t.equal((await call('POST', '/segments', gold)).status, 201);
+  const again = await call('POST', '/segments', { id: 'gold', name: 'Gold', kind: 'static', members: ['ana'] });
+  t.same([again.status, again.json.error.code, again.json.error.details], [409, 'JCT_SEGMENT_EXISTS', { segmentId: 'gold' }], 'creating never replaces');
+  t.same((await call('GET', '/segments')).json.segments, [{ id: 'gold', name: 'Gold', kind: 'realtime', size: 2 }], 'nothing changed');
+  const renamed = await call('PUT', '/segments/gold', { ...gold, name: 'Gold tier' });
+  t.same([renamed.status, renamed.json], [200, { ...gold, name: 'Gold tier' }]);
+  const missing = await call('PUT', '/segments/silver', { ...gold, id: 'silver' });
+  t.same([missing.status, missing.json.error.code], [404, 'JCT_NOT_FOUND'], 'PUT replaces, never creates');
+  t.same([(await call('PUT', '/segments/gold', { ...gold, id: 'other' })).json.error.code], ['JCT_SEGMENT_ID_MISMATCH']);
+  const badRule = await call('PUT', '/segments/gold', { ...gold, rules: { all: [{ attribute: 'nope', operator: 'is', value: 1 }] } });
+  t.same([badRule.status, badRule.json.error.details.problems.map((p: any) => p.path)], [400, ['$.rules.all[0].attribute']], "the request's own paths");
+  await call('POST', '/flows', { ...welcome(), entryPoints: [{ id: 'aud', type: 'predefinedAudience', config: { audience: { segments: ['gold'] }, updateAfterLaunch: 'realtime' }, branches: { next: 'p' } }] });
+  await call('POST', '/flows/welcome/launch');
+  const toStatic = await call('PUT', '/segments/gold', { id: 'gold', name: 'Gold', kind: 'static', members: ['ana'] });
+  t.same([toStatic.status, toStatic.json.error.code, toStatic.json.error.details], [409, 'JCT_SEGMENT_IN_USE', { segmentId: 'gold', flows: ['welcome version 1'] }]);
+  t.same((await call('GET', '/segments')).json.segments, [{ id: 'gold', name: 'Gold tier', kind: 'realtime', size: 2 }], 'still real-time');
+  t.equal((await call('PUT', '/segments/gold', { ...gold, rules: { all: [{ attribute: 'tier', operator: 'is', value: 'platinum' }] } })).status, 200, 'the same kind: the rule may change');
+  await call('POST', '/flows/welcome/versions/1/stop');
+  t.equal((await call('PUT', '/segments/gold', { id: 'gold', name: 'Gold', kind: 'static', members: ['ana'] })).status, 200, 'once no launched flow reads it, the kind may change');
+  await w.engine.durable();
+  t.same([...w.backend.load('definition')].filter(([k]) => k.startsWith('segments')).map(([, v]) => v), [{ id: 'gold', name: 'Gold', kind: 'static', members: ['ana'] }], 'the replacement is what is kept');
 });
 
 t.test('erasing a member of a static segment: the segment forgets them, and the store still starts', async (t) => {

@@ -141,8 +141,9 @@ t.test('the single Flow API route honours an Idempotency-Key: a retry adds nobod
   const { w, app } = setup();
   w.engine.save(flow('again', [pauseDays('p', 1)], { reentry: { enabled: true }, variables: [{ name: 'source', type: 'text' }] }));
   w.engine.launch('again');
+  const client = adminHeaders(app); // one client: an Idempotency-Key is its API key's own
   const send = (flowId: string, payload: object, key: string) =>
-    app.inject({ method: 'POST', url: `/flows/${flowId}/participants`, headers: { ...adminHeaders(app), 'idempotency-key': key }, payload });
+    app.inject({ method: 'POST', url: `/flows/${flowId}/participants`, headers: { ...client, 'idempotency-key': key }, payload });
   const body = { person: { phones: ['+385 91 234 5678'] }, vars: { source: 'form' } };
   const first = await send('again', body, 'signup-1');
   t.equal(first.statusCode, 201);

@@ -214,16 +214,46 @@ t.test('an Idempotency-Key reused with another request is refused and adds nobod
 
 t.test('reports and idempotency keys survive a restart', async (t) => {
   const w = signupWorld();
-  const { call } = await api(t, w);
-  const first = await call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ana' } }] }, undefined, { 'idempotency-key': 'k' });
+  const { call, keys } = await api(t, w);
+  const client = `Bearer ${keys.create('shop', ['flow-api']).key}`;
+  const first = await call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ana' } }] }, client, { 'idempotency-key': 'k' });
   await w.engine.close();
   const people = new MemoryPeopleStore(w.clock);
   const engine = new Engine({ clock: w.clock, people, registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
   engine.recover(w.backend);
-  const again = await api(t, { ...w, people, engine });
+  const again = await api(t, { ...w, people, engine }, { keys });
   t.same((await again.call('GET', `/flows/signup/participants/report?operationId=${first.json.operationId}`)).json, first.json);
-  t.equal((await again.call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ana' } }] }, undefined, { 'idempotency-key': 'k' })).headers['idempotent-replayed'], 'true');
-  t.equal((await again.call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ben' } }] }, undefined, { 'idempotency-key': 'k' })).json.error.code, 'JCT_IDEMPOTENCY_KEY_REUSED', 'the request it came with is kept too');
+  t.equal((await again.call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ana' } }] }, client, { 'idempotency-key': 'k' })).headers['idempotent-replayed'], 'true');
+  t.equal((await again.call('POST', '/flows/signup/entry-points/web/participants', { participants: [{ person: { id: 'ben' } }] }, client, { 'idempotency-key': 'k' })).json.error.code, 'JCT_IDEMPOTENCY_KEY_REUSED', 'the request it came with is kept too');
+  await engine.close();
+});
+
+t.test('an Idempotency-Key is its API key\'s own: two clients sending the same one to a flow do not collide', async (t) => {
+  const { call, keys, w } = await api(t, signupWorld());
+  const [shop, crm] = ['shop', 'crm'].map((name) => `Bearer ${keys.create(name, ['flow-api']).key}`);
+  const url = '/flows/signup/entry-points/web/participants';
+  const first = await call('POST', url, { participants: [{ person: { id: 'ana' } }] }, shop, { 'idempotency-key': 'order-1' });
+  const other = await call('POST', url, { participants: [{ person: { id: 'ben' } }] }, crm, { 'idempotency-key': 'order-1' });
+  t.same([other.status, other.headers['idempotent-replayed'], other.json.participants.map((p: any) => [p.personId, p.status])], [200, undefined, [['ben', 'accepted']]], 'not the first client\'s report, nor a REUSED refusal');
+  t.not(other.json.operationId, first.json.operationId);
+  t.equal(other.json.caller, undefined, "the key's id stays inside");
+  const retried = await call('POST', url, { participants: [{ person: { id: 'ben' } }] }, crm, { 'idempotency-key': 'order-1' });
+  t.same([retried.headers['idempotent-replayed'], retried.json.operationId], ['true', other.json.operationId], 'each client still gets its own replay');
+  const single = await call('POST', '/flows/signup/participants', { person: { id: 'cy' }, entry: 'web' }, crm, { 'idempotency-key': 'order-1' }, '');
+  t.equal(single.status, 422, 'the one-person route reads the same keys: order-1 of crm came with another request');
+  t.same([...w.engine.participantsOf('signup', 1)].map((p) => p.personId).sort(), ['ana', 'ben']);
+  await w.engine.close();
+  const journal = new GroupCommit(w.backend, { flushMs: 0 });
+  journal.put('operation', 'before', { operationId: 'before', flowId: 'signup', at: w.clock.now(), participants: [], idempotencyKey: 'legacy', requestHash: 'x' });
+  await journal.durable();
+  await journal.close();
+  const people = new MemoryPeopleStore(w.clock);
+  const engine = new Engine({ clock: w.clock, people, registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+  engine.recover(w.backend);
+  const again = await api(t, { ...w, people, engine }, { keys });
+  const legacy = await again.call('POST', url, { participants: [{ person: { id: 'dee' } }] }, crm, { 'idempotency-key': 'legacy' });
+  t.equal(legacy.json.error.code, 'JCT_IDEMPOTENCY_KEY_REUSED', 'a report kept before keys were scoped still answers its key');
+  t.equal((await again.call('GET', '/flows/signup/participants/report?operationId=before', undefined, crm)).status, 200, 'and is still readable');
   await engine.close();
 });
 

@@ -351,3 +351,13 @@ t.test('an id used twice is the one problem: no element is called unreachable be
   doc.elements.push({ id: 'a', type: 'addTag', config: { tags: ['x'] }, branches: { next: 'b' } } as never);
   t.same(codes(problemsOf(doc)), ['JCT_ELEMENT_ID_DUPLICATE $.elements[2].id']);
 });
+
+t.test('an audience naming an unknown segment is refused only when the segments are known, and tolerated in a version launched before', async (t) => {
+  const doc = { ...base(), entryPoints: [{ id: 'aud', type: 'predefinedAudience', config: { audience: { segments: ['gold', 'ghost'] }, updateAfterLaunch: 'realtime' }, branches: { next: 'a' } }] };
+  const segmentExists = (id: string) => id === 'gold';
+  t.same(codes(problemsOf(doc)), [], 'segments not known: not checked');
+  const r = compileFlow(doc, { registry: core, segmentExists });
+  t.same(r.ok ? [] : codes(r.problems), ['JCT_SEGMENT_UNKNOWN $.entryPoints[0].config.audience.segments[1]']);
+  const launched = compileFlow(doc, { registry: core, segmentExists, tolerate: RULES_ADDED_LATER });
+  t.ok(launched.ok, 'a version launched before the rule still compiles');
+});

@@ -133,6 +133,20 @@ t.test('an external id belongs to one person', async (t) => {
   t.equal(store.findByExternalId('crm-2')?.id, 'a');
 });
 
+t.test('a blank external id set on a profile removes it; one stored blank before names nobody', async (t) => {
+  const { store } = setup();
+  store.upsert({ id: 'a', standard: { externalId: 'crm-1' } });
+  store.upsert({ id: 'b', standard: { externalId: 'crm-2' } });
+  t.same(store.update('a', [{ op: 'set', attribute: 'externalId', value: '' }]).standard.externalId, undefined, '"" removes it');
+  t.same(store.update('b', [{ op: 'set', attribute: 'externalId', value: '   ' }]).standard.externalId, undefined, 'spaces too: no second blank "taken"');
+  t.equal(store.findByExternalId('crm-1'), undefined, 'the old one is freed');
+  t.equal(store.update('b', [{ op: 'set', attribute: 'externalId', value: 'crm-1' }]).standard.externalId, 'crm-1');
+  store.restore({ id: 'c', standard: { externalId: '' }, custom: {}, phones: [], emails: [], tags: [], companies: [], lastContacted: {} });
+  store.restore({ id: 'd', standard: { externalId: '' }, custom: {}, phones: [], emails: [], tags: [], companies: [], lastContacted: {} });
+  t.equal(store.findByExternalId(''), undefined, 'a blank one stored before finds nobody');
+  t.equal(store.update('c', [{ op: 'set', attribute: 'city', value: 'Split' }]).standard.city, 'Split', 'and is nobody else\'s to take');
+});
+
 t.test('people restored with the same external id: the later one is found, and nothing fails', async (t) => {
   const { store } = setup();
   const restored = (id: string, city: string): Person => ({ id, standard: { externalId: 'crm-1', city }, custom: {}, phones: [], emails: [], tags: [], companies: [], lastContacted: {} });

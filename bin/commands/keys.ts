@@ -35,7 +35,7 @@ export async function keysCommand(args: readonly string[], options: KeysOptions,
   try {
     if (action === 'create') create(keys, options, where, (line) => lines.push(line));
     else if (action === 'list') list(keys, options.json ?? false, where, (line) => lines.push(line));
-    else lines.push(`revoked ${describe(keys.revoke(id!))} in ${where}`);
+    else lines.push(revoke(keys, id!, where));
     await keys.written();
   } finally {
     await keys.close().catch(() => {}); // a failed write was thrown by written()
@@ -83,6 +83,13 @@ function list(keys: KeyStore, json: boolean, where: string, out: (line: string) 
   out(`keys in ${where}:`);
   if (all.length === 0) out('no keys');
   for (const info of all) out(`${describe(info)}, created ${iso(info.createdAt)}${info.revokedAt === undefined ? '' : `, revoked ${iso(info.revokedAt)}`}`);
+}
+
+/** Revokes the key; one revoked before is left as it was, and said so with when. */
+function revoke(keys: KeyStore, id: string, where: string): string {
+  const before = keys.list().find((k) => k.id === id)?.revokedAt;
+  const info = keys.revoke(id);
+  return before === undefined ? `revoked ${describe(info)} in ${where}` : `${describe(info)} in ${where} was already revoked (${iso(before)}): nothing changed`;
 }
 
 /** A key as --json prints it: times as ISO 8601 in UTC, as the API writes them. */

@@ -89,6 +89,10 @@ t.test('`junction keys` creates, lists and revokes keys of a running server', as
   }
   t.equal(status, 401, `refused within 5 s (after ${Date.now() - at} ms)`);
   t.match(keys(dataDir, 'list').stdout, /, revoked \d{4}-/);
+  const revokedAt = /, revoked (\S+)/.exec(keys(dataDir, 'list').stdout)![1]!;
+  const again = keys(dataDir, 'revoke', id);
+  t.equal(again.status, 0, again.stderr);
+  t.equal(again.stdout, `key ${id} "reporting" (reports, people) in embedded ${dataDir} was already revoked (${revokedAt}): nothing changed\n`, 'a second revoke says so, with when');
 });
 
 t.test('`junction keys` refuses what it cannot do, with a code', async (t) => {

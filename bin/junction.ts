@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, keys, migrate. Errors print as
+// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, health, keys, migrate. Errors print as
 // "error CODE: message" with exit code 2 (1 means "the flow has problems").
 import { parseArgs } from 'node:util';
 import { JunctionError } from '../engine/errors.js';
@@ -13,6 +13,7 @@ import { configReferenceCommand } from './commands/config-reference.js';
 import { keysCommand } from './commands/keys.js';
 import { templatesCommand } from './commands/templates.js';
 import { migrateCommand } from './commands/migrate.js';
+import { healthCommand } from './commands/health.js';
 import { packageVersion } from './files.js';
 import { assembleRegistry } from './modules.js';
 
@@ -28,6 +29,8 @@ const USAGE = `usage:
   junction config-reference                            every setting of start, its variable and default (Markdown)
   junction start [--config CONFIG.json] [--pretty]     start the server (settings: docs/configuration.md);
                                                        --pretty: readable log lines instead of JSON
+  junction health [--config CONFIG.json]               whether the server this configuration describes answers
+                                                       GET /healthz (exit 0), or not (exit 1): container health checks
   junction keys create --name NAME --scopes SCOPE,…    a new API key (printed once); scopes: admin, flows, people,
                                                        events, flow-api, reports
   junction keys list [--json] | keys revoke ID         the API keys of the configured store; revoke one
@@ -45,6 +48,7 @@ const ARGUMENTS: Readonly<Record<string, { count: number; says: string }>> = {
   templates: { count: 0, says: 'no arguments' },
   'config-reference': { count: 0, says: 'no arguments' },
   start: { count: 0, says: 'no arguments' },
+  health: { count: 0, says: 'no arguments' },
   migrate: { count: 0, says: 'no arguments' },
 };
 
@@ -94,6 +98,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         return templatesCommand(values.json ?? false, out);
       case 'keys':
         return await keysCommand(positionals.slice(1), values, process.env, out);
+      case 'health':
+        return await healthCommand(values.config, process.env, out, err);
       case 'migrate':
         return await migrateCommand(values.config, process.env, out);
       default:
@@ -101,14 +107,21 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     }
   } catch (e) {
     if (e instanceof JunctionError || e instanceof ConfigError) {
-      err(`error ${e.code}: ${e.message}`);
-      for (const p of (e.details?.['problems'] as Problem[] | undefined) ?? []) err(formatProblem(p));
+      const problems = (e.details?.['problems'] as Problem[] | undefined) ?? [];
+      err(`error ${e.code}: ${headline(e.message, problems)}`);
+      for (const p of problems) err(formatProblem(p));
       return 2;
     }
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usageError(err, firstSentence((e as Error).message));
     err(`error JCT_INTERNAL: ${e instanceof Error ? e.message : String(e)} (please report this)`);
     return 2;
   }
+}
+
+/** The message without the list of its problems at its end: they follow it, one a line. */
+function headline(message: string, problems: readonly Problem[]): string {
+  const list = `: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
+  return problems.length > 0 && message.endsWith(list) ? `${message.slice(0, -list.length)} (${problems.length === 1 ? 'one problem' : `${problems.length} problems`}):` : message;
 }
 
 /** Why the command line has a word too many (`junction validate a.json b.json` would check a.json only), or undefined. */

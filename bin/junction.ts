@@ -107,9 +107,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     }
   } catch (e) {
     if (e instanceof JunctionError || e instanceof ConfigError) {
-      const problems = (e.details?.['problems'] as Problem[] | undefined) ?? [];
-      err(`error ${e.code}: ${headline(e.message, problems)}`);
-      for (const p of problems) err(formatProblem(p));
+      printError(e, (e.details?.['problems'] as Problem[] | undefined) ?? [], err);
       return 2;
     }
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usageError(err, firstSentence((e as Error).message));
@@ -118,10 +116,11 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
   }
 }
 
-/** The message without the list of its problems at its end: they follow it, one a line. */
-function headline(message: string, problems: readonly Problem[]): string {
-  const list = `: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
-  return problems.length > 0 && message.endsWith(list) ? `${message.slice(0, -list.length)} (${problems.length === 1 ? 'one problem' : `${problems.length} problems`}):` : message;
+/** `error CODE: message`, then its problems one a line (with their codes): a message that ends with their list is printed without it, so each is said once. */
+function printError(e: { code: string; message: string }, problems: readonly Problem[], err: (line: string) => void): void {
+  const list = ` ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
+  err(`error ${e.code}: ${problems.length > 0 && e.message.endsWith(`:${list}`) ? e.message.slice(0, -list.length) : e.message}`);
+  for (const p of problems) err(formatProblem(p));
 }
 
 /** Why the command line has a word too many (`junction validate a.json b.json` would check a.json only), or undefined. */

@@ -59,6 +59,11 @@ export class Stopping {
     journal.observeCommits((rows) => (this.lastBatch = { rows, at: new Date().toISOString() }));
   }
 
+  /** The start goes on to `doing`, with no wait (a signal is seen at the next step). */
+  now(doing: string): void {
+    this.doing = doing;
+  }
+
   /** The start goes on to `doing`, unless a signal came (seen here: the event loop is let run first): StartStopped. */
   async step(doing: string): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));

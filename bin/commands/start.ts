@@ -106,9 +106,8 @@ interface Serving {
  */
 async function serveStore(config: JunctionConfig, engine: Engine, backend: JournalBackend, people: MemoryPeopleStore, { logger, opening, owned, closers, commits, stopping, named }: Serving): Promise<void> {
   const started = performance.now();
-  await stopping.step('loading the people file');
+  stopping.now('recovering the state'); // no wait before recovery: the store is read before its first commit
   if (config.people !== '') loadPeopleAtStart(config.people, engine, backend.has('person'), named);
-  await stopping.step('recovering the state');
   const recovered = engine.recover(backend);
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: storeName(config) }, 'state recovered');
   const flowFilesRefused = config.flows === '' ? [] : await launchFolder(engine, flowFiles(config.flows, named), { logger, stopping });

@@ -143,7 +143,7 @@ t.test('bad module settings stop the start with every problem named', async (t) 
     timeout: 20_000,
   });
   t.equal(bad.status, 2);
-  t.match(bad.stderr, /^error JCT_CONFIG_INVALID: configuration is invalid \(one problem\):\n {2}\$\.modules\.core\.httpTimeoutMs {2}JCT_CONFIG_INVALID {2}/);
+  t.match(bad.stderr, /^error JCT_CONFIG_INVALID: configuration is invalid:\n {2}\$\.modules\.core\.httpTimeoutMs {2}JCT_CONFIG_INVALID {2}/);
   t.equal(bad.stderr.split('httpTimeoutMs').length, 2, 'the problem is printed once');
   t.notMatch(bad.stderr, SECRET);
 });

@@ -6,7 +6,7 @@
 // no password), so a forgotten schema or prefix setting shows.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig, type JunctionConfig } from '../../config/index.js';
+import { loadConfig, settingName, type JunctionConfig } from '../../config/index.js';
 import { JunctionError } from '../../engine/errors.js';
 import type { KeyStore, KeyInfo } from '../../gateway/auth/keys.js';
 import { KEYS_FILE } from '../../gateway/auth/key-table.js';
@@ -29,7 +29,7 @@ export async function keysCommand(args: readonly string[], options: KeysOptions,
   const unexpected = action === 'revoke' ? extra[0] : id;
   if (unexpected !== undefined) throw new JunctionError('JCT_USAGE', `unexpected argument "${unexpected}": keys ${action} takes ${action === 'revoke' ? 'one key id (revoke each on its own)' : 'no arguments besides its options'}`);
   const config = loadConfig(env, options.config);
-  const keys = await keyStoreOf(config, action);
+  const keys = await keyStoreOf(config, action, settingName('dataDir', env, options.config));
   const where = storeName(config);
   const lines: string[] = []; // printed once the change is stored
   try {
@@ -47,17 +47,17 @@ export async function keysCommand(args: readonly string[], options: KeysOptions,
 /**
  * The keys `junction start` would use with this configuration: the data directory's, or the
  * server store's. Only `create` makes a data directory's keys.db: listing or revoking in a folder
- * without one is a mistyped data directory, not an empty store.
+ * without one is a mistyped data directory, not an empty store; `dataDirSetting` names its setting.
  */
-async function keyStoreOf(config: JunctionConfig, action: 'create' | 'list' | 'revoke'): Promise<KeyStore> {
+async function keyStoreOf(config: JunctionConfig, action: 'create' | 'list' | 'revoke', dataDirSetting: string): Promise<KeyStore> {
   if (storeKind(config) === 'memory') {
     throw new JunctionError(
       'JCT_KEYS_NO_STORE',
-      'keys are kept with the state and JUNCTION_DATA_DIR is "" (memory only): such a server accepts the admin key it printed at start, or JUNCTION_ADMIN_KEY',
+      `keys are kept with the state and ${dataDirSetting} is "" (memory only): such a server accepts the admin key it printed at start, or its configured adminKey`,
     );
   }
   if (action !== 'create' && storeKind(config) === 'embedded' && !existsSync(join(config.dataDir, KEYS_FILE))) {
-    throw new JunctionError('JCT_KEYS_NOT_FOUND', `the data directory ${resolve(config.dataDir)} has no ${KEYS_FILE}: Junction never started there; check JUNCTION_DATA_DIR (or --config)`);
+    throw new JunctionError('JCT_KEYS_NOT_FOUND', `the data directory ${resolve(config.dataDir)} has no ${KEYS_FILE}: Junction never started there; check ${dataDirSetting}`);
   }
   return (await openKeys(config)).keys;
 }

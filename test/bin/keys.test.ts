@@ -103,7 +103,7 @@ t.test('`junction keys` refuses what it cannot do, with a code', async (t) => {
     return { code, err: err.join('\n') };
   };
   writeFileSync(`${dataDir}/junction.json`, JSON.stringify({ dataDir: 'mistyped' }));
-  t.match(await run('list'), { code: 2, err: `error JCT_KEYS_NOT_FOUND: the data directory ${dataDir}/mistyped has no keys.db: Junction never started there; check JUNCTION_DATA_DIR (or --config)` });
+  t.match(await run('list'), { code: 2, err: `error JCT_KEYS_NOT_FOUND: the data directory ${dataDir}/mistyped has no keys.db: Junction never started there; check "dataDir" in ${dataDir}/junction.json` });
   t.match(await run('revoke', '0123456789abcdef'), { code: 2, err: /^error JCT_KEYS_NOT_FOUND/ });
   t.notOk(existsSync(`${dataDir}/mistyped`), 'and nothing was created there');
   writeFileSync(`${dataDir}/junction.json`, JSON.stringify({ dataDir }));

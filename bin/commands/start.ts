@@ -218,7 +218,7 @@ async function printFirstAdminKey(keys: KeyStore): Promise<void> {
 }
 
 /** A secret as logged: "[redacted]" when set; an unset one ("", none, an empty list) as it is, so that the log shows it is missing. */
-export function redacted(value: unknown): unknown {
+function redacted(value: unknown): unknown {
   const unset = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
   return unset ? value : '[redacted]';
 }

@@ -1,7 +1,9 @@
 # Junction: builds the TypeScript sources, then runs `junction start` with the example
 # flows on the embedded default, its store in the /app/data volume. Mount your own flows and
-# set JUNCTION_FLOWS to use them. Runs as the unprivileged `node` user; the health check asks
-# /healthz with Node itself (the slim image has no curl).
+# set JUNCTION_FLOWS to use them. Runs as the unprivileged `node` user; the health check is
+# `junction health`, which reads the configuration as `start` does (JUNCTION_HOST, JUNCTION_PORT)
+# and asks /healthz (the slim image has no curl). Started with --config, give the health check the
+# same file: docker run --health-cmd "node dist/bin/junction.js health --config FILE".
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched
@@ -23,5 +25,5 @@ USER node
 VOLUME /app/data
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:' + (process.env.JUNCTION_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+  CMD ["node", "dist/bin/junction.js", "health"]
 CMD ["node", "dist/bin/junction.js", "start"]

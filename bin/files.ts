@@ -3,9 +3,9 @@
 // package's own files (package.json, the examples the default settings name).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse as parseLenient, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { JunctionError } from '../engine/errors.js';
 import { ConfigSchema } from '../config/index.js';
+import { parseJsonAt } from '../config/json-place.js';
 
 export function readText(file: string): string {
   try {
@@ -50,24 +50,7 @@ export function readJsonLines(file: string): unknown[] {
 
 /** The JSON in `text`; refused with its place in `where`, counting lines from `firstLine` (a JSON Lines line's number). */
 function parseJson(text: string, where: string, firstLine = 1): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    // JSON.parse rarely says where; jsonc-parser (strict options) does.
-    const errors: ParseError[] = [];
-    try {
-      parseLenient(text, errors, { disallowComments: true, allowTrailingComma: false });
-    } catch {
-      // too deeply nested even to locate the mistake
-    }
-    const first = errors[0];
-    const at = first ? lineColumn(text, first.offset, firstLine) : '';
-    const why = first ? printParseErrorCode(first.error) : 'not JSON';
-    throw new JunctionError('JCT_JSON_INVALID', `${where}${at}: not valid JSON (${why})`);
-  }
-}
-
-function lineColumn(text: string, offset: number, firstLine: number): string {
-  const before = text.slice(0, offset).split('\n');
-  return `:${firstLine + before.length - 1}:${before[before.length - 1]!.length + 1}`;
+  const { value, mistake } = parseJsonAt(text, firstLine);
+  if (mistake !== undefined) throw new JunctionError('JCT_JSON_INVALID', `${where}${mistake}`);
+  return value;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, keys, migrate. Errors print as
+// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, health, keys, migrate. Errors print as
 // "error CODE: message" with exit code 2 (1 means "the flow has problems").
 import { parseArgs } from 'node:util';
 import { JunctionError } from '../engine/errors.js';
@@ -13,6 +13,7 @@ import { configReferenceCommand } from './commands/config-reference.js';
 import { keysCommand } from './commands/keys.js';
 import { templatesCommand } from './commands/templates.js';
 import { migrateCommand } from './commands/migrate.js';
+import { healthCommand } from './commands/health.js';
 import { packageVersion } from './files.js';
 import { assembleRegistry } from './modules.js';
 
@@ -28,6 +29,8 @@ const USAGE = `usage:
   junction config-reference                            every setting of start, its variable and default (Markdown)
   junction start [--config CONFIG.json] [--pretty]     start the server (settings: docs/configuration.md);
                                                        --pretty: readable log lines instead of JSON
+  junction health [--config CONFIG.json]               whether the server this configuration describes answers
+                                                       GET /healthz (exit 0), or not (exit 1): container health checks
   junction keys create --name NAME --scopes SCOPE,…    a new API key (printed once); scopes: admin, flows, people,
                                                        events, flow-api, reports
   junction keys list [--json] | keys revoke ID         the API keys of the configured store; revoke one
@@ -45,6 +48,7 @@ const ARGUMENTS: Readonly<Record<string, { count: number; says: string }>> = {
   templates: { count: 0, says: 'no arguments' },
   'config-reference': { count: 0, says: 'no arguments' },
   start: { count: 0, says: 'no arguments' },
+  health: { count: 0, says: 'no arguments' },
   migrate: { count: 0, says: 'no arguments' },
 };
 
@@ -94,6 +98,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         return templatesCommand(values.json ?? false, out);
       case 'keys':
         return await keysCommand(positionals.slice(1), values, process.env, out);
+      case 'health':
+        return await healthCommand(values.config, process.env, out, err);
       case 'migrate':
         return await migrateCommand(values.config, process.env, out);
       default:
@@ -101,14 +107,20 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     }
   } catch (e) {
     if (e instanceof JunctionError || e instanceof ConfigError) {
-      err(`error ${e.code}: ${e.message}`);
-      for (const p of (e.details?.['problems'] as Problem[] | undefined) ?? []) err(formatProblem(p));
+      printError(e, (e.details?.['problems'] as Problem[] | undefined) ?? [], err);
       return 2;
     }
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usageError(err, firstSentence((e as Error).message));
     err(`error JCT_INTERNAL: ${e instanceof Error ? e.message : String(e)} (please report this)`);
     return 2;
   }
+}
+
+/** `error CODE: message`, then its problems one a line (with their codes): a message that ends with their list is printed without it, so each is said once. */
+function printError(e: { code: string; message: string }, problems: readonly Problem[], err: (line: string) => void): void {
+  const list = ` ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
+  err(`error ${e.code}: ${problems.length > 0 && e.message.endsWith(`:${list}`) ? e.message.slice(0, -list.length) : e.message}`);
+  for (const p of problems) err(formatProblem(p));
 }
 
 /** Why the command line has a word too many (`junction validate a.json b.json` would check a.json only), or undefined. */

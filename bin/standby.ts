@@ -9,7 +9,7 @@
 // and recovers, and the app then serves its requests (gateway/listening-server.ts), so a client
 // is never refused a connection nor cut off during a takeover.
 // SIGINT/SIGTERM while standing by stop it gracefully: `stopping` is logged, the server and the
-// wait for the lease are closed, exit 0.
+// wait for the lease are closed, `stopped` is logged (with how long it took), exit 0.
 // WebSocket upgrades are not forwarded: they get the same 503 (clients reconnect). A forwarded
 // request carries `x-junction-forwarded`; a standby does not forward it again (an advertised
 // address that leads back to a standby, e.g. a load balancer's, would otherwise loop). It also
@@ -20,7 +20,7 @@ import { createServer, request, type IncomingMessage, type RequestListener, type
 import { request as secureRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
-import type { JunctionConfig } from '../config/index.js';
+import type { JunctionConfig, SettingNamer } from '../config/index.js';
 import type { LeaseHolder, LeaseOptions } from '../engine/store/lease.js';
 import type { ListeningServer } from '../gateway/listening-server.js';
 import { acquireLease, type ClusterLease } from './store.js';
@@ -45,12 +45,12 @@ export interface HeldServer extends ListeningServer {
   readonly address: string;
 }
 
-/** Waits (serving as a standby) until this process owns the partitions; returns the lease and the server it stood by on, kept listening. */
-export async function standBy(config: JunctionConfig, logger: pino.Logger): Promise<{ lease: ClusterLease; server: HeldServer }> {
+/** Waits (serving as a standby) until this process owns the partitions; returns the lease and the server it stood by on, kept listening. `named` names the settings in errors. */
+export async function standBy(config: JunctionConfig, logger: pino.Logger, named: SettingNamer): Promise<{ lease: ClusterLease; server: HeldServer }> {
   let owner: LeaseHolder | undefined;
   let answer: RequestListener = (req, res) => answerStandingBy(req, res, owner);
   const server = createServer((req, res) => answer(req, res));
-  const listening = await listen(server, config);
+  const listening = await listen(server, config, named);
   const address = addressOf(listening);
   logger.info({ address }, 'Junction is standing by');
   const unreachable = unreachableAdvertisement(config.advertiseUrl, listening);
@@ -74,7 +74,9 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger): Prom
     .finally(() => stop.forget())
     .catch(async (err: unknown) => {
       await close(server);
-      return stop.signal.aborted ? process.exit(0) : Promise.reject(err);
+      if (!stop.signal.aborted) return Promise.reject(err);
+      logger.info({ ms: Math.round(performance.now() - stop.since()) }, 'stopped');
+      return process.exit(0);
     });
   answer = (req, res) => answerTakingOver(req, res, lease.owner);
   server.unref();
@@ -86,10 +88,12 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger): Prom
   return { lease, server: { server, address, serve } };
 }
 
-/** While standing by, SIGINT/SIGTERM log `stopping` and abort `signal` (the wait for the lease); forget() hands the signals back to start. */
-function stopOnSignal(logger: pino.Logger): { signal: AbortSignal; forget(): void } {
+/** While standing by, SIGINT/SIGTERM log `stopping` and abort `signal` (the wait for the lease; since(): when); forget() hands the signals back to start. */
+function stopOnSignal(logger: pino.Logger): { signal: AbortSignal; since(): number; forget(): void } {
   const stopping = new AbortController();
+  let at = 0;
   const stop = (signal: NodeJS.Signals): void => {
+    at = performance.now();
     logger.info({ signal }, 'stopping');
     stopping.abort();
   };
@@ -97,6 +101,7 @@ function stopOnSignal(logger: pino.Logger): { signal: AbortSignal; forget(): voi
   process.once('SIGTERM', stop);
   return {
     signal: stopping.signal,
+    since: () => at,
     forget: () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -114,9 +119,9 @@ async function close(server: Server): Promise<void> {
   await new Promise((resolve) => server.close(resolve));
 }
 
-function listen(server: Server, config: JunctionConfig): Promise<AddressInfo> {
+function listen(server: Server, config: JunctionConfig, named: SettingNamer): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    server.once('error', (err) => reject(listenError(err, config)));
+    server.once('error', (err) => reject(listenError(err, config, named)));
     server.listen(config.port, config.host, () => resolve(server.address() as AddressInfo));
   });
 }

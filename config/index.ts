@@ -9,6 +9,7 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseJsonAt } from './json-place.js';
 
 export const ConfigSchema = Type.Object(
   {
@@ -213,9 +214,28 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfi
 
 /** " (set by JUNCTION_…)" when the setting at `path` came from the environment, so the message names what to fix. */
 function setBy(path: string, env: NodeJS.ProcessEnv): string {
-  const key = path.split('/')[1];
-  const name = [...Object.entries(ENV), ...Object.entries(ENV_ALIASES)].find(([n, k]) => k === key && env[n] !== undefined)?.[0];
+  const name = variableSetting(path.split('/')[1] ?? '', env);
   return name === undefined ? '' : ` (set by ${name})`;
+}
+
+/** The environment variable that set `key` in `env`, if one did (an alias counts). */
+function variableSetting(key: string, env: NodeJS.ProcessEnv): string | undefined {
+  return [...Object.entries(ENV), ...Object.entries(ENV_ALIASES)].find(([n, k]) => k === key && env[n] !== undefined)?.[0];
+}
+
+/** Names a setting's values in messages, the way the user sets it: see settingName. */
+export type SettingNamer = (key: keyof JunctionConfig) => string;
+
+/**
+ * How the user sets `key`, for a message saying what to change: the environment variable that
+ * set it; else, started with a configuration file, the setting in that file (`"port" in
+ * junction.json`); else its JUNCTION_ variable.
+ */
+export function settingName(key: keyof JunctionConfig, env: NodeJS.ProcessEnv, file?: string): string {
+  const variable = variableSetting(key, env);
+  if (variable !== undefined) return variable;
+  if (file !== undefined) return `"${key}" in ${file}`;
+  return Object.entries(ENV).find(([, k]) => k === key)?.[0] ?? `"${key}"`;
 }
 
 /** The file's settings, its relative FILE_PATHS taken from the file's folder ("" stays: none). */
@@ -257,17 +277,19 @@ function isRange(entry: string): boolean {
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
-  let doc: unknown;
+  let text: string;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read configuration ${file}: ${readProblem(err as NodeJS.ErrnoException)}`);
   }
+  const { value: doc, mistake } = parseJsonAt(text);
+  if (mistake !== undefined) throw new ConfigError(`cannot read configuration ${file}${mistake}`);
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`configuration ${file} must be a JSON object of settings, e.g. {"port": 8080}`);
   return doc as Record<string, unknown>;
 }
 
-/** Why the configuration file could not be read, in a newcomer's words: no such file, not a file, or the JSON's own message. */
+/** Why the configuration file could not be read, in a newcomer's words: no such file, not a file, or the system's message. */
 function readProblem(err: NodeJS.ErrnoException): string {
   if (err.code === 'ENOENT') return 'no such file (give the path of a JSON file with --config)';
   if (err.code === 'EISDIR') return 'it is a folder, not a JSON file';

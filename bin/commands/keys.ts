@@ -6,7 +6,7 @@
 // no password), so a forgotten schema or prefix setting shows.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig, type JunctionConfig } from '../../config/index.js';
+import { loadConfig, settingName, type JunctionConfig } from '../../config/index.js';
 import { JunctionError } from '../../engine/errors.js';
 import type { KeyStore, KeyInfo } from '../../gateway/auth/keys.js';
 import { KEYS_FILE } from '../../gateway/auth/key-table.js';
@@ -29,13 +29,13 @@ export async function keysCommand(args: readonly string[], options: KeysOptions,
   const unexpected = action === 'revoke' ? extra[0] : id;
   if (unexpected !== undefined) throw new JunctionError('JCT_USAGE', `unexpected argument "${unexpected}": keys ${action} takes ${action === 'revoke' ? 'one key id (revoke each on its own)' : 'no arguments besides its options'}`);
   const config = loadConfig(env, options.config);
-  const keys = await keyStoreOf(config, action);
+  const keys = await keyStoreOf(config, action, settingName('dataDir', env, options.config));
   const where = storeName(config);
   const lines: string[] = []; // printed once the change is stored
   try {
     if (action === 'create') create(keys, options, where, (line) => lines.push(line));
     else if (action === 'list') list(keys, options.json ?? false, where, (line) => lines.push(line));
-    else lines.push(`revoked ${describe(keys.revoke(id!))} in ${where}`);
+    else lines.push(revoke(keys, id!, where));
     await keys.written();
   } finally {
     await keys.close().catch(() => {}); // a failed write was thrown by written()
@@ -47,17 +47,17 @@ export async function keysCommand(args: readonly string[], options: KeysOptions,
 /**
  * The keys `junction start` would use with this configuration: the data directory's, or the
  * server store's. Only `create` makes a data directory's keys.db: listing or revoking in a folder
- * without one is a mistyped data directory, not an empty store.
+ * without one is a mistyped data directory, not an empty store; `dataDirSetting` names its setting.
  */
-async function keyStoreOf(config: JunctionConfig, action: 'create' | 'list' | 'revoke'): Promise<KeyStore> {
+async function keyStoreOf(config: JunctionConfig, action: 'create' | 'list' | 'revoke', dataDirSetting: string): Promise<KeyStore> {
   if (storeKind(config) === 'memory') {
     throw new JunctionError(
       'JCT_KEYS_NO_STORE',
-      'keys are kept with the state and JUNCTION_DATA_DIR is "" (memory only): such a server accepts the admin key it printed at start, or JUNCTION_ADMIN_KEY',
+      `keys are kept with the state and ${dataDirSetting} is "" (memory only): such a server accepts the admin key it printed at start, or its configured adminKey`,
     );
   }
   if (action !== 'create' && storeKind(config) === 'embedded' && !existsSync(join(config.dataDir, KEYS_FILE))) {
-    throw new JunctionError('JCT_KEYS_NOT_FOUND', `the data directory ${resolve(config.dataDir)} has no ${KEYS_FILE}: Junction never started there; check JUNCTION_DATA_DIR (or --config)`);
+    throw new JunctionError('JCT_KEYS_NOT_FOUND', `the data directory ${resolve(config.dataDir)} has no ${KEYS_FILE}: Junction never started there; check ${dataDirSetting}`);
   }
   return (await openKeys(config)).keys;
 }
@@ -83,6 +83,13 @@ function list(keys: KeyStore, json: boolean, where: string, out: (line: string) 
   out(`keys in ${where}:`);
   if (all.length === 0) out('no keys');
   for (const info of all) out(`${describe(info)}, created ${iso(info.createdAt)}${info.revokedAt === undefined ? '' : `, revoked ${iso(info.revokedAt)}`}`);
+}
+
+/** Revokes the key; one revoked before is left as it was, and said so with when. */
+function revoke(keys: KeyStore, id: string, where: string): string {
+  const before = keys.list().find((k) => k.id === id)?.revokedAt;
+  const info = keys.revoke(id);
+  return before === undefined ? `revoked ${describe(info)} in ${where}` : `${describe(info)} in ${where} was already revoked (${iso(before)}): nothing changed`;
 }
 
 /** A key as --json prints it: times as ISO 8601 in UTC, as the API writes them. */

@@ -2,8 +2,8 @@
 // against a second process), recovers the working state, loads the people file and launches the
 // flows folder's flows that are new or changed, then serves HTTP until stopped (in a cluster on
 // the server it stood by on, which keeps the port meanwhile). On SIGINT/SIGTERM
-// it stops gracefully: no new connections, requests in flight finished, listeners closed, the
-// journal's last batch written, the store closed, exit 0. A start that fails once the store is
+// it stops gracefully (stopping.ts), while starting too: no new connections, requests in flight finished, listeners closed, the
+// journal's last batch written, the store closed, `stopped` logged, exit 0. A start that fails once the store is
 // open closes what it opened, so the process ends with its error (exit 2) rather than lingering;
 // in a cluster, a store that fails to open once the lease is taken gives the lease and the held server up too.
 // The journal's commit metrics are observed from the store's opening, so the start's commits count.
@@ -13,10 +13,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type JunctionConfig } from '../../config/index.js';
+import { loadConfig, settingName, type JunctionConfig, type SettingNamer } from '../../config/index.js';
 import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
@@ -37,22 +37,29 @@ import { openKeysEarly, openStore, storeName, type ClusterLease, type OpeningKey
 import { listenError } from '../listen.js';
 import { standBy, type HeldServer } from '../standby.js';
 import { setHeapHeadroom } from '../heap.js';
+import { closeAll, Stopping, type Closer } from '../stopping.js';
 
 export async function startCommand(configFile: string | undefined, pretty = false): Promise<void> {
   const config = withPackageExamples(loadConfig(process.env, configFile));
   const registry = assembleRegistry(config, process.env, configFile);
-  const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: '[redacted]' } };
+  const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: redacted } };
   const logger = pretty ? pino(options, prettyStream()) : pino(options);
   logger.info({ config: { ...config, redisUrl: config.redisUrl && shownUrl(config.redisUrl), databaseUrl: config.databaseUrl && shownUrl(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
   for (const { name, meant } of ignoredVariables(process.env)) {
     logger.warn({ code: 'JCT_CONFIG_UNKNOWN_VARIABLE', variable: name, ...(meant ? { meant } : {}) }, `${name} is no setting of Junction and is ignored${meant ? `: did you mean ${meant}?` : ''}`);
   }
   setHeapHeadroom(config.heapHeadroomPercent); // before recovery fills the heap
+  const named: SettingNamer = (key) => settingName(key, process.env, configFile);
+  const stopping = new Stopping(logger);
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
-  const opening = openKeysEarly(config);
-  const { owned, backend } = await ownedStore(config, logger, opening);
+  const opening = openKeysEarly(config, stopping.wait);
+  const { owned, backend } = await ownedStore(config, { logger, stopping, named }, opening).catch(async (err: unknown) => {
+    await stopping.ended(err, []); // what it opened is closed
+    throw err;
+  });
   const journal = new GroupCommit(backend, { flushMs: config.flushMs, onStoreChange: (err) => storeChanged(logger, err), onFailed: (err) => storeFailed(logger, err) });
+  stopping.track(journal);
   const commits = commitMetrics(journal); // from the first commit: the start's count in /metrics too
   const engine = new Engine({
     clock,
@@ -70,46 +77,12 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   /** What is open, closed in this order when Junction stops or its start fails (serveStore puts the app and listeners first). */
   const closers: Closer[] = [() => engine.close(), () => backend.close(), () => owned?.lease.release(), () => opening.close()];
   try {
-    await serveStore(config, engine, backend, people, { logger, opening, owned, closers, commits });
+    await serveStore(config, engine, backend, people, { logger, opening, owned, closers, commits, stopping, named });
   } catch (err) {
+    await stopping.ended(err, closers);
     await closeAll(closers); // nothing may keep the process alive: it ends with the start's error
     throw err;
   }
-}
-
-/**
- * From now on SIGINT and SIGTERM stop Junction gracefully: what is open is closed, exit 0 (1 if
- * closing failed). Set before the server listens, so that a signal sent as soon as it answers
- * is not met by Node's default (the process killed at once).
- */
-function stopOnSignal(logger: pino.Logger, closers: readonly Closer[]): void {
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'stopping');
-    void closeAll(closers).then((failure) => {
-      if (failure === undefined) process.exit(0);
-      const e = toJunctionError(failure, 'JCT_INTERNAL');
-      logger.error({ code: e.code, err: e.message }, 'stopping failed');
-      process.exit(1);
-    });
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-/** Closes one thing Junction opened. */
-type Closer = () => unknown;
-
-/** Closes each in order, every one even when one before failed; resolves with the first failure, if any. */
-async function closeAll(closers: readonly Closer[]): Promise<unknown> {
-  let failure: unknown;
-  for (const close of closers) {
-    try {
-      await close();
-    } catch (err) {
-      failure ??= err;
-    }
-  }
-  return failure;
 }
 
 interface Serving {
@@ -121,25 +94,32 @@ interface Serving {
   closers: Closer[];
   /** The journal's commit metrics, observed since the store opened. */
   commits: CommitMetrics;
+  /** Where the start stops when a signal comes. */
+  stopping: Stopping;
+  /** Names a setting in errors, as the user sets it. */
+  named: SettingNamer;
 }
 
 /**
  * Recovers the state, loads the people file and launches the flows folder, opens the API keys,
  * then serves HTTP and the modules' listeners; the first admin key is printed once it listens.
  */
-async function serveStore(config: JunctionConfig, engine: Engine, backend: JournalBackend, people: MemoryPeopleStore, { logger, opening, owned, closers, commits }: Serving): Promise<void> {
+async function serveStore(config: JunctionConfig, engine: Engine, backend: JournalBackend, people: MemoryPeopleStore, { logger, opening, owned, closers, commits, stopping, named }: Serving): Promise<void> {
   const started = performance.now();
-  if (config.people !== '') loadPeopleAtStart(config.people, engine, backend.has('person'));
+  stopping.now('recovering the state'); // no wait before recovery: the store is read before its first commit
+  if (config.people !== '') loadPeopleAtStart(config.people, engine, backend.has('person'), named);
   const recovered = engine.recover(backend);
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: storeName(config) }, 'state recovered');
-  const flowFilesRefused = config.flows === '' ? [] : launchFolder(engine, config.flows, logger);
+  const flowFilesRefused = config.flows === '' ? [] : await launchFolder(engine, flowFiles(config.flows, named), { logger, stopping });
   await engine.journal.flush();
+  await stopping.step('opening the API keys');
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
+  await stopping.step('starting to serve');
   const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server, commitMetrics: commits, flowFilesRefused });
   closers.unshift(() => app.close());
-  stopOnSignal(logger, closers);
-  const address = await serve(app, config, owned?.server).catch((err: unknown) => Promise.reject(listenError(err, config)));
+  stopping.serve(closers); // before it listens: a signal sent as soon as it answers is not met by Node's default
+  const address = await serve(app, config, owned?.server).catch((err: unknown) => Promise.reject(listenError(err, config, named)));
   await owned?.lease.advertise(config.advertiseUrl || address);
   const listeners = await startListeners(engine, logger);
   closers.splice(1, 0, ...listeners.map((l) => () => l.close()));
@@ -148,14 +128,14 @@ async function serveStore(config: JunctionConfig, engine: Engine, backend: Journ
   void indexContacts(people, logger);
 }
 
-/** The flow files of the folder, by name; a folder that cannot be read stops the start, named. */
-function flowFiles(folder: string): string[] {
+/** The flow files of the folder, by path in name order; a folder that cannot be read stops the start, named with its setting. */
+function flowFiles(folder: string, named: SettingNamer): string[] {
   try {
-    return readdirSync(folder).filter((f) => f.endsWith('.json')).sort();
+    return readdirSync(folder).filter((f) => f.endsWith('.json')).sort().map((f) => join(folder, f));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (err as Error).message;
-    throw new JunctionError('JCT_FILE_UNREADABLE', `cannot read the flows folder ${folder}: ${reason} (JUNCTION_FLOWS; "" for none)`);
+    throw new JunctionError('JCT_FILE_UNREADABLE', `cannot read the flows folder ${folder}: ${reason} (${named('flows')}; "" for none)`);
   }
 }
 
@@ -172,11 +152,16 @@ async function serve(app: FastifyInstance, config: JunctionConfig, server: HeldS
  * also gives the lease up (another process may take over at once) and closes the held server,
  * so that the process ends with the store's error rather than holding the partitions.
  */
-async function ownedStore(config: JunctionConfig, logger: pino.Logger, keys: OpeningKeys): Promise<{ owned?: { lease: ClusterLease; server: HeldServer }; backend: JournalBackend }> {
+async function ownedStore(
+  config: JunctionConfig,
+  { logger, stopping, named }: Pick<Serving, 'logger' | 'stopping' | 'named'>,
+  keys: OpeningKeys,
+): Promise<{ owned?: { lease: ClusterLease; server: HeldServer }; backend: JournalBackend }> {
   let owned: { lease: ClusterLease; server: HeldServer } | undefined;
   try {
-    owned = config.cluster ? await standBy(config, logger) : undefined;
-    return { owned, backend: await openStore(config, logger, owned?.lease) };
+    owned = config.cluster ? await standBy(config, logger, named) : undefined;
+    stopping.listen(); // standing by, the standby had the signals
+    return { owned, backend: await openStore(config, logger, owned?.lease, stopping.wait) };
   } catch (err) {
     await closeAll([() => keys.close(), () => owned?.lease.release(), () => owned && closeServer(owned.server)]);
     throw err;
@@ -232,18 +217,24 @@ async function printFirstAdminKey(keys: KeyStore): Promise<void> {
   process.stderr.write(`admin key (shown once): ${key}\n`);
 }
 
+/** A secret as logged: "[redacted]" when set; an unset one ("", none, an empty list) as it is, so that the log shows it is missing. */
+function redacted(value: unknown): unknown {
+  const unset = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+  return unset ? value : '[redacted]';
+}
+
 function moduleSettings(registry: Registry): Record<string, Settings> {
   return Object.fromEntries(registry.modules.map((m) => [m.name, registry.settings(m.name)]));
 }
 
 /** Definitions always; the file's profiles only into an empty store (the journal's are newer). A problem (reading it too) names the file and its setting. */
-function loadPeopleAtStart(file: string, engine: Engine, restored: boolean): void {
+function loadPeopleAtStart(file: string, engine: Engine, restored: boolean, named: SettingNamer): void {
   try {
     const doc = readJson(file) as Record<string, unknown>;
     loadPeople(restored ? { ...doc, people: [] } : doc, engine.people, engine.timeZone); // segment rules in the workspace's time zone
   } catch (err) {
     const e = toJunctionError(err, 'JCT_PEOPLE_FILE_INVALID');
-    throw new JunctionError(e.code, `the people file ${file} (JUNCTION_PEOPLE): ${e.message}`, e.details);
+    throw new JunctionError(e.code, `the people file ${file} (${named('people')}): ${e.message}`, e.details);
   }
 }
 
@@ -254,19 +245,22 @@ function loadPeopleAtStart(file: string, engine: Engine, restored: boolean): voi
  * not undo it. The file is compared by the digest kept when it was launched; stores from before
  * digests were kept compare it with that version's definition, and from before versions were
  * marked with the latest launched version. A file that cannot be read or launched is logged and
- * skipped, and so is every file whose flow id another file of the folder has too.
+ * skipped, and so is every file whose flow id another file of the folder has too. A signal stops
+ * it between two files.
  */
-function launchFolder(engine: Engine, folder: string, logger: pino.Logger): RefusedFlowFile[] {
+async function launchFolder(engine: Engine, paths: readonly string[], { logger, stopping }: Pick<Serving, 'logger' | 'stopping'>): Promise<RefusedFlowFile[]> {
   const refused: RefusedFlowFile[] = [];
   const docs = new Map<string, { id?: unknown }>();
-  for (const file of flowFiles(folder)) {
+  for (const path of paths) {
+    const file = basename(path);
     try {
-      docs.set(file, readJson(join(folder, file)) as { id?: unknown });
+      docs.set(file, readJson(path) as { id?: unknown });
     } catch (err) {
       refused.push(logFileError(logger, file, err));
     }
   }
   for (const [file, doc] of docs) {
+    await stopping.step('launching the flows folder'); // a signal stops the start between files, never inside one
     try {
       refuseSharedId(file, doc, docs);
       launchFile(engine, doc, logger);

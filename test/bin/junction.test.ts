@@ -174,9 +174,9 @@ t.test('simulate: an event of an unknown type names every type, not only the fir
   const dir = t.testdir({ 'typo.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"entr","person":"ana"}\n', 'none.jsonl': '{"at":"2026-02-02T08:00:00Z","person":"ana"}\n' });
   const typo = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/typo.jsonl`);
   t.equal(typo.code, 2);
-  t.match(typo.err, /^error JCT_EVENTS_INVALID: event 1: \$\.type: unknown event type "entr"; the types are enter, event, profile, message, report, call, webhook\n/);
+  t.match(typo.err, /^error JCT_EVENTS_INVALID: event 1:\n {2}\$\.type {2}JCT_EVENTS_INVALID {2}unknown event type "entr"; the types are enter, event, profile, message, report, call, webhook$/);
   const none = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/none.jsonl`);
-  t.match(none.err, /^error JCT_EVENTS_INVALID: event 1: \$\.type: an event needs a type; the types are enter, /);
+  t.match(none.err, /^error JCT_EVENTS_INVALID: event 1:\n {2}\$\.type {2}JCT_EVENTS_INVALID {2}an event needs a type; the types are enter, /);
 });
 
 t.test('simulate: an --until before the start, or an event before --start, is refused instead of squashed onto the start', async (t) => {
@@ -231,4 +231,12 @@ t.test('output piped into a reader that stops early (| head) ends quietly, witho
   const r = spawnSync('sh', ['-c', `${simulate} | head -1`], { encoding: 'utf8' });
   t.equal(r.stdout.split('\n').length, 2, 'one line read');
   t.equal(r.stderr, '');
+});
+
+t.test('a configuration with problems prints each once: the headline, then one line each with its code', async (t) => {
+  const dir = t.testdir({ 'two.json': JSON.stringify({ port: 'x', sync: 'y' }), 'one.json': JSON.stringify({ port: 'x' }) });
+  const two = await run('start', '--config', `${dir}/two.json`);
+  t.equal(two.code, 2);
+  t.equal(two.err, ['error JCT_CONFIG_INVALID: configuration is invalid:', '  $.port  JCT_CONFIG_INVALID  Expected integer', '  $.sync  JCT_CONFIG_INVALID  Expected one of "full", "normal"'].join('\n'));
+  t.same(await run('start', '--config', `${dir}/one.json`), { code: 2, out: '', err: 'error JCT_CONFIG_INVALID: configuration is invalid:\n  $.port  JCT_CONFIG_INVALID  Expected integer' });
 });

@@ -89,6 +89,10 @@ t.test('`junction keys` creates, lists and revokes keys of a running server', as
   }
   t.equal(status, 401, `refused within 5 s (after ${Date.now() - at} ms)`);
   t.match(keys(dataDir, 'list').stdout, /, revoked \d{4}-/);
+  const revokedAt = /, revoked (\S+)/.exec(keys(dataDir, 'list').stdout)![1]!;
+  const again = keys(dataDir, 'revoke', id);
+  t.equal(again.status, 0, again.stderr);
+  t.equal(again.stdout, `key ${id} "reporting" (reports, people) in embedded ${dataDir} was already revoked (${revokedAt}): nothing changed\n`, 'a second revoke says so, with when');
 });
 
 t.test('`junction keys` refuses what it cannot do, with a code', async (t) => {
@@ -99,7 +103,7 @@ t.test('`junction keys` refuses what it cannot do, with a code', async (t) => {
     return { code, err: err.join('\n') };
   };
   writeFileSync(`${dataDir}/junction.json`, JSON.stringify({ dataDir: 'mistyped' }));
-  t.match(await run('list'), { code: 2, err: `error JCT_KEYS_NOT_FOUND: the data directory ${dataDir}/mistyped has no keys.db: Junction never started there; check JUNCTION_DATA_DIR (or --config)` });
+  t.match(await run('list'), { code: 2, err: `error JCT_KEYS_NOT_FOUND: the data directory ${dataDir}/mistyped has no keys.db: Junction never started there; check "dataDir" in ${dataDir}/junction.json` });
   t.match(await run('revoke', '0123456789abcdef'), { code: 2, err: /^error JCT_KEYS_NOT_FOUND/ });
   t.notOk(existsSync(`${dataDir}/mistyped`), 'and nothing was created there');
   writeFileSync(`${dataDir}/junction.json`, JSON.stringify({ dataDir }));

@@ -1,5 +1,5 @@
 // A standby (cluster mode) stopped with SIGTERM or SIGINT stops gracefully like an owner: it logs
-// `stopping`, closes its server and its wait for the lease, and exits 0 — whether another
+// `stopping`, closes its server and its wait for the lease, logs `stopped` and exits 0 — whether another
 // process owns the partitions or the store cannot be reached yet.
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
@@ -26,6 +26,7 @@ async function stopsGracefully(t: Test, p: JunctionProcess, signal: NodeJS.Signa
   const [code, killedBy] = (await once(p.child, 'exit')) as [number | null, string | null];
   t.same([code, killedBy], [0, null], 'exit 0, not killed by the signal');
   t.match(p.logs.find((l) => l['msg'] === 'stopping'), { signal }, 'stopping is logged');
+  t.match(p.logs.at(-1), { msg: 'stopped', ms: Number }, 'and stopped, last');
   await t.rejects(fetch(`${origin}/healthz`), 'its server is closed');
 }
 

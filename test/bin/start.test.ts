@@ -33,6 +33,7 @@ t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its s
   t.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
   const config = logs.find((l) => l['msg'] === 'configuration')!['config'] as { modules: { core: Record<string, unknown> } };
   t.same(config.modules.core, { httpTimeoutMs: 10_000, httpPrivateAddresses: 'allow', httpSigningSecret: '[redacted]' }, 'module settings are logged, secrets redacted');
+  t.same((config.modules as Record<string, Record<string, unknown>>)['jambonz-voice']?.['webhookSecrets'], [], 'a secret that is not set shows as unset, not as redacted');
   t.notMatch(JSON.stringify(logs), SECRET, 'the secret appears in no log line');
   t.same(
     logs.filter((l) => l['msg'] === 'flow launched').map((l) => l['flow']).sort(),
@@ -55,6 +56,7 @@ t.test('start serves the example flows, stops cleanly on SIGTERM and keeps its s
   const [code] = await once(child, 'exit');
   t.equal(code, 0);
   t.ok(logs.some((l) => l['msg'] === 'stopping'));
+  t.match(logs.at(-1), { msg: 'stopped', ms: Number, batches: Number, lastBatch: { rows: Number, at: /^\d{4}-/ } }, 'the last line says the stop completed, with the last batch made durable');
 
   const again = start(dataDir);
   t.teardown(() => again.child.kill('SIGKILL'));
@@ -141,7 +143,8 @@ t.test('bad module settings stop the start with every problem named', async (t) 
     timeout: 20_000,
   });
   t.equal(bad.status, 2);
-  t.match(bad.stderr, /^error JCT_CONFIG_INVALID: configuration is invalid: \$\.modules\.core\.httpTimeoutMs: /);
+  t.match(bad.stderr, /^error JCT_CONFIG_INVALID: configuration is invalid:\n {2}\$\.modules\.core\.httpTimeoutMs {2}JCT_CONFIG_INVALID {2}/);
+  t.equal(bad.stderr.split('httpTimeoutMs').length, 2, 'the problem is printed once');
   t.notMatch(bad.stderr, SECRET);
 });
 
@@ -163,6 +166,24 @@ t.test('a port in use is said plainly and the process ends; started from another
   const unknownHost = spawnSync(process.execPath, ['dist/bin/junction.js', 'start'], { env: { ...env(''), JUNCTION_HOST: 'no-such-host.invalid' }, encoding: 'utf8', timeout: 20_000 });
   t.equal(unknownHost.status, 2);
   t.equal(unknownHost.stderr, 'error JCT_HOST_INVALID: no-such-host.invalid is not an address and names no host: check JUNCTION_HOST\n');
+});
+
+t.test('started with --config, a port in use and a flows folder that is missing name the file\'s settings', async (t) => {
+  const first = start(t.testdir());
+  t.teardown(() => first.child.kill('SIGKILL'));
+  const port = Number(new URL(await first.address).port);
+  const dir = t.testdir({ 'junction.json': JSON.stringify({ port, dataDir: '', flows: 'mine' }) });
+  const config = join(dir, 'junction.json');
+  const { JUNCTION_PORT: _port, ...environment } = env('');
+  const run = (extra: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, ['dist/bin/junction.js', 'start', '--config', config], { env: { ...environment, ...extra }, encoding: 'utf8', timeout: 20_000 });
+  const missing = run();
+  t.equal(missing.status, 2);
+  t.equal(missing.stderr, `error JCT_FILE_UNREADABLE: cannot read the flows folder ${join(dir, 'mine')}: no such folder ("flows" in ${config}; "" for none)\n`);
+  const busy = run({ JUNCTION_FLOWS: '' });
+  t.equal(busy.status, 2);
+  t.match(busy.stderr, new RegExp(`^error JCT_PORT_IN_USE: 127\\.0\\.0\\.1:${port} is in use \\(another Junction\\?\\): stop it or choose another port with "port" in ${config}$`, 'm'));
+  const fromEnv = run({ JUNCTION_FLOWS: join(dir, 'other') });
+  t.match(fromEnv.stderr, '(JUNCTION_FLOWS; "" for none)', 'a setting the environment gave is named by its variable');
 });
 
 t.test('a start that fails once participants are waiting ends by itself with one line: a flows folder that is missing is named', async (t) => {

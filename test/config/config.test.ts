@@ -1,7 +1,7 @@
 import t from 'tap';
 import { errorOf } from './error-of.js';
 import { join } from 'node:path';
-import { loadConfig } from '../../config/index.js';
+import { loadConfig, settingName } from '../../config/index.js';
 
 t.test('defaults run everything on one machine with the examples', async (t) => {
   t.same(loadConfig({}), {
@@ -58,6 +58,9 @@ t.test('bad configuration is refused with every problem named', async (t) => {
   });
   const dir = t.testdir({ 'bad.json': '{ nope' });
   t.throws(() => loadConfig({}, `${dir}/bad.json`), { code: 'JCT_CONFIG_INVALID', message: /cannot read configuration/ });
+  const broken = t.testdir({ 'trailing.json': '{\n  "port": 8080,\n}\n', 'empty.json': '' });
+  t.throws(() => loadConfig({}, `${broken}/trailing.json`), { code: 'JCT_CONFIG_INVALID', message: `cannot read configuration ${broken}/trailing.json:3:1: not valid JSON (PropertyNameExpected)` }, 'the line and column of the mistake');
+  t.throws(() => loadConfig({}, `${broken}/empty.json`), { code: 'JCT_CONFIG_INVALID', message: `cannot read configuration ${broken}/empty.json:1:1: not valid JSON (the file is empty)` });
   t.throws(() => loadConfig({}, `${dir}/missing.json`), { code: 'JCT_CONFIG_INVALID', message: /missing\.json: no such file \(give the path of a JSON file with --config\)$/ });
   t.throws(() => loadConfig({}, dir), { code: 'JCT_CONFIG_INVALID', message: /: it is a folder, not a JSON file$/ });
   t.match(errorOf(() => loadConfig({ JUNCTION_ADMIN_KEY: 'too short' })), { details: { problems: [{ path: '$.adminKey' }] } }, 'an admin key of at least 24 characters');
@@ -150,4 +153,11 @@ t.test('a configuration file must hold an object of settings', async (t) => {
   for (const file of ['list.json', 'null.json']) {
     t.throws(() => loadConfig({}, `${dir}/${file}`), { code: 'JCT_CONFIG_INVALID', message: `configuration ${dir}/${file} must be a JSON object of settings, e.g. {"port": 8080}` });
   }
+});
+
+t.test('messages name a setting the way the user set it: its variable, else the configuration file\'s setting', async (t) => {
+  t.equal(settingName('port', { JUNCTION_PORT: '1' }, 'j.json'), 'JUNCTION_PORT');
+  t.equal(settingName('port', {}, 'j.json'), '"port" in j.json');
+  t.equal(settingName('port', {}), 'JUNCTION_PORT');
+  t.equal(settingName('databaseUrl', { DATABASE_URL: 'postgres://db/x' }, 'j.json'), 'DATABASE_URL', 'an alias counts');
 });

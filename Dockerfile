@@ -2,8 +2,8 @@
 # flows on the embedded default, its store in the /app/data volume. Mount your own flows and
 # set JUNCTION_FLOWS to use them. Runs as the unprivileged `node` user; the health check is
 # `junction health`, which reads the configuration as `start` does (JUNCTION_HOST, JUNCTION_PORT)
-# and asks /healthz (the slim image has no curl). Started with --config, give the health check the
-# same file: docker run --health-cmd "node dist/bin/junction.js health --config FILE".
+# and asks /healthz (the slim image has no curl). Name a configuration file with JUNCTION_CONFIG
+# (every command reads it, the health check included) rather than with --config.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched

@@ -37,7 +37,8 @@ const USAGE = `usage:
                                                        (each takes --config like start)
   junction migrate [--config CONFIG.json]              bring the PostgreSQL store's schema to this version
   junction help | --help | -h                          this text
-  junction --version | -v                              the version`;
+  junction --version | -v                              the version
+--config, where a command takes it, defaults to the file the variable JUNCTION_CONFIG names.`;
 
 /** What each command takes besides its options (keys checks its own: keys.ts; `help COMMAND` is help); a word more is refused, not ignored. */
 const ARGUMENTS: Readonly<Record<string, { count: number; says: string }>> = {
@@ -72,6 +73,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
       },
     });
     const [command, file] = positionals;
+    // A configuration file named by JUNCTION_CONFIG serves every command that reads one (a container's health check among them).
+    values.config ??= process.env['JUNCTION_CONFIG'] || undefined;
     if (values.version) return version(out);
     const extra = tooMany(positionals);
     if (extra !== undefined) return usageError(err, extra);

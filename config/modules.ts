@@ -75,7 +75,7 @@ export function envName(module: string, setting: string): string {
  * otherwise be ignored without a word), each with the setting's variable it likely meant.
  */
 export function unknownVariables(specs: readonly SettingsSpec[], env: NodeJS.ProcessEnv): Array<{ name: string; meant?: string }> {
-  const known = [...Object.keys(ENV), ...Object.keys(ENV_ALIASES), ...specs.flatMap((spec) => Object.keys((spec.schema as { properties?: object }).properties ?? {}).map((setting) => envName(spec.name, setting)))];
+  const known = ['JUNCTION_CONFIG', ...Object.keys(ENV), ...Object.keys(ENV_ALIASES), ...specs.flatMap((spec) => Object.keys((spec.schema as { properties?: object }).properties ?? {}).map((setting) => envName(spec.name, setting)))];
   const bare = (name: string): string => name.replace(/_/g, '');
   return Object.keys(env)
     .filter((name) => name.startsWith('JUNCTION_') && !known.includes(name))

@@ -71,3 +71,10 @@ t.test('the built command checks a running Junction started with --config', asyn
   child.kill('SIGTERM');
   await once(child, 'exit');
 });
+
+t.test('JUNCTION_CONFIG names the configuration file of every command; --config wins over it', async (t) => {
+  const port = await healthz(t, 200);
+  const dir = t.testdir({ 'junction.json': JSON.stringify({ port }), 'other.json': JSON.stringify({ port: await closedPort() }) });
+  t.match(await health([], { JUNCTION_CONFIG: join(dir, 'junction.json') }), { code: 0, out: [`healthy: http://127.0.0.1:${port}/healthz answered 200`] });
+  t.match(await health(['--config', join(dir, 'other.json')], { JUNCTION_CONFIG: join(dir, 'junction.json') }), { code: 1 }, 'the option given wins');
+});

@@ -35,7 +35,7 @@ t.test('several handlers serve one kind; the one that accepts the entry performs
   t.same(registry.settingsOf(a), { region: 'ap', token: 'x' }, 'configured settings');
   t.same(registry.settingsOf(b), { region: 'us' }, 'defaults when the module was not configured');
   t.same(registry.settingsOf(route), { region: 'us' }, 'a route gets its module settings too');
-  t.same(registry.settings('core'), { httpTimeoutMs: 10_000 });
+  t.same(registry.settings('core'), { httpTimeoutMs: 10_000, httpPrivateAddresses: 'allow' });
   t.same(registry.settings('nosuch'), {});
   t.equal(registry.handler(send('c')), undefined, 'no handler accepts it');
   t.same(registry.routes, [route]);

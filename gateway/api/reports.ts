@@ -1,5 +1,6 @@
 // /api/v1 reports: a flow's metrics (one version, or every version together) as JSON, or its
-// per-element figures as CSV (`?format=csv`); the monthly engaged persons report (JSON or CSV). CSV cells that a spreadsheet would read as a
+// per-element figures as CSV (`?format=csv`); the monthly engaged persons report (JSON a page of
+// people at a time, or CSV of them all). CSV cells that a spreadsheet would read as a
 // formula (starting with = + - @, or a tab or carriage return) are prefixed with ' so that an
 // element named "=HYPERLINK(…)" stays text. A CSV starts with a UTF-8 byte order mark: without
 // it a spreadsheet reads the file in its local code page and garbles names such as "Dobrodošlica".
@@ -7,6 +8,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
 import type { NodeMetrics } from '../../engine/runtime/metrics.js';
+import type { EngagedReport } from '../../engine/runtime/engagement.js';
+import { JunctionError } from '../../engine/errors.js';
 import type { ApiRoute } from './route.js';
 
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -40,28 +43,64 @@ function elementsCsv(elements: readonly NodeMetrics[]): string {
   return csvLines([header, ...elements.map((e) => [e.id, e.name, e.type, e.totalEngagements, e.uniqueUsersEngaged, e.failures, ...counters.map((c) => e.counters[c] ?? 0)])]);
 }
 
+/** People per page of the engaged report, by default and at most. */
+const PAGE = 1000;
+const MAX_PAGE = 10_000;
+
 const EngagedQuery = Type.Object(
   {
     month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: "YYYY-MM, in the workspace's time zone (JUNCTION_TIME_ZONE); kept 13 months" }),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+    limit: Type.Optional(Type.String({ pattern: '^(10000|[1-9]\\d{0,3})$', description: `people per page of the JSON answer, 1 to ${MAX_PAGE} (default ${PAGE}); the CSV holds them all` })),
+    after: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "the previous page's `next`: the people after it" })),
   },
   { additionalProperties: false },
 );
 
-/** The engaged persons of a month with flow names: JSON (total, top 10 flows, people) or CSV of the people. */
+type EngagedPerson = EngagedReport['people'][number];
+
+/**
+ * The engaged persons of a month with flow names: JSON (total, top 10 flows, a page of people in
+ * the order they engaged, with `next` when more follow) or CSV of them all.
+ */
 function engaged(engine: Engine, query: Static<typeof EngagedQuery>, reply: FastifyReply) {
   const report = engine.engagedReport(query.month);
   const name = (flowId: string) => engine.status(flowId)?.definition.name ?? '';
-  const people = report.people.map((p) => ({ personId: p.personId, engagedAt: new Date(p.engagedAt).toISOString(), flowId: p.flowId, flowName: name(p.flowId) }));
-  if (query.format !== 'csv') return { month: report.month, total: report.total, topFlows: report.topFlows.map((f) => ({ ...f, name: name(f.flowId) })), people };
-  const rows = [['personId', 'engagedAt', 'flowId', 'flowName'], ...people.map((p) => [p.personId, p.engagedAt, p.flowId, p.flowName])];
-  return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="engaged-${report.month}.csv"`).send(csvLines(rows));
+  const shown = (p: EngagedPerson) => ({ personId: p.personId, engagedAt: new Date(p.engagedAt).toISOString(), flowId: p.flowId, flowName: name(p.flowId) });
+  if (query.format === 'csv') {
+    const rows = [['personId', 'engagedAt', 'flowId', 'flowName'], ...report.people.map(shown).map((p) => [p.personId, p.engagedAt, p.flowId, p.flowName])];
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="engaged-${report.month}.csv"`).send(csvLines(rows));
+  }
+  const { page, next } = pageOf(report.people, query.after, query.limit === undefined ? PAGE : Number(query.limit));
+  return { month: report.month, total: report.total, topFlows: report.topFlows.map((f) => ({ ...f, name: name(f.flowId) })), people: page.map(shown), ...(next ? { next } : {}) };
+}
+
+/**
+ * The page of `limit` people after the cursor (`<engagedAt ms>.<personId>`: the report's own
+ * order, so a page stays right when people engage or are erased between two calls), and the
+ * cursor of its last person when more follow.
+ */
+function pageOf(people: readonly EngagedPerson[], after: string | undefined, limit: number): { page: readonly EngagedPerson[]; next?: string } {
+  const from = after === undefined ? 0 : firstAfter(people, after);
+  const page = people.slice(from, from + limit);
+  const last = page[page.length - 1];
+  return from + limit < people.length && last ? { page, next: `${last.engagedAt}.${last.personId}` } : { page };
+}
+
+/** The index of the first person after the cursor; JCT_CURSOR_INVALID when it is not one. */
+function firstAfter(people: readonly EngagedPerson[], cursor: string): number {
+  const dot = cursor.indexOf('.');
+  const at = Number(cursor.slice(0, dot));
+  if (dot < 1 || !Number.isSafeInteger(at)) throw new JunctionError('JCT_CURSOR_INVALID', 'after: give the `next` of the previous page');
+  const id = cursor.slice(dot + 1);
+  const index = people.findIndex((p) => p.engagedAt > at || (p.engagedAt === at && p.personId > id));
+  return index === -1 ? people.length : index;
 }
 
 export function reportRoutes(engine: Engine): ApiRoute[] {
   return [
     {
-      method: 'GET', url: '/reports/engaged', scope: 'reports', summary: 'Monthly engaged persons: everyone who entered any flow that month, once, with the first flow; total and top 10 flows',
+      method: 'GET', url: '/reports/engaged', scope: 'reports', summary: 'Monthly engaged persons: everyone who entered any flow that month, once, with the first flow; total and top 10 flows; people a page at a time (`limit`, `after` = the previous `next`), all of them as CSV',
       schema: { querystring: EngagedQuery },
       handle: (req, reply) => engaged(engine, req.query as Static<typeof EngagedQuery>, reply),
     },

@@ -347,6 +347,32 @@ t.test('monthly engaged persons: once a month each, the first flow, top flows, C
   t.equal((await call('GET', '/reports/engaged?month=2026-02')).json.total, 2);
 });
 
+t.test('monthly engaged persons a page at a time: limit, then after = next, until no next; the CSV holds everyone', async (t) => {
+  const { call, w } = await api(t);
+  w.engine.save(flow('a', [pauseDays('p', 1)]));
+  w.engine.launch('a');
+  const ids = ['p1', 'p2', 'p3', 'p4', 'p5'];
+  for (const [i, id] of ids.entries()) {
+    w.people.upsert({ id });
+    if (i === 3) w.clock.advance(1000); // two engaged at one moment, three a second later
+    await w.engine.enter('a', id);
+  }
+  const seen: string[] = [];
+  let url = '/reports/engaged?month=2026-01&limit=2';
+  for (let pages = 0; pages < 5; pages++) {
+    const page = (await call('GET', url)).json;
+    t.equal(page.total, 5, 'the total is the month\'s on every page');
+    seen.push(...page.people.map((p: any) => p.personId));
+    if (page.next === undefined) break;
+    url = `/reports/engaged?month=2026-01&limit=2&after=${encodeURIComponent(page.next)}`;
+  }
+  t.same(seen, ids, 'each person once, in the order they engaged');
+  t.equal((await call('GET', '/reports/engaged?month=2026-01')).json.people.length, 5, 'a default page holds up to 1,000');
+  t.equal((await call('GET', '/reports/engaged?month=2026-01&limit=2&format=csv')).text.split('\r\n').length, 7, 'header, five people, the last line end');
+  t.match(await call('GET', '/reports/engaged?month=2026-01&after=nonsense'), { status: 400, json: { error: { code: 'JCT_CURSOR_INVALID' } } });
+  t.equal((await call('GET', '/reports/engaged?month=2026-01&limit=10001')).status, 400);
+});
+
 t.test('definitions through the API: attributes, events, segments; kept across a restart', async (t) => {
   const { call, w } = await api(t);
   t.equal((await call('POST', '/attributes', { name: 'tier', type: 'text' })).status, 201);

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { AUTH, startJunction, type JunctionProcess } from './junction-process.js';
 
+// A dozen starts of the built command, each a second or more: about two minutes in all on a loaded machine.
+t.setTimeout(300_000);
+
 function start(dataDir: string): JunctionProcess {
   return startJunction(env(dataDir));
 }

@@ -58,6 +58,9 @@ export const ReentrySchema = Type.Object(
 );
 export type Reentry = Static<typeof ReentrySchema>;
 
+/** A time of day, HH:MM on the 24-hour clock. */
+export const TimeOfDayString = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, 24-hour clock' });
+
 export const DateTimeString = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,3})?)?(Z|[+-]\\d{2}:\\d{2})?$',
   description: 'ISO 8601 date-time; without an offset it is read in the flow time zone',

@@ -23,11 +23,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../element.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 import { JSON_PATH } from '../effects/http-request.js';
+import { TimeOfDayString as Time } from '../flow-schema.js';
 import { coerceValue, type ValueType } from '../values.js';
 import { canonicalTimeZone, windowOpenAt } from '../calendar.js';
 import { isEffectWait, type Outcome } from '../vocabulary.js';
-
-const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, 24-hour clock' });
 
 /** Seconds in each period a speed may name. */
 const PERIOD_SECONDS = { second: 1, minute: 60, hour: 3600, day: 86_400 } as const;

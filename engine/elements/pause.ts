@@ -7,10 +7,8 @@
 //   untilDateTime — until an exact date-time (a time already past continues at once).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement } from '../element.js';
-import { DurationSchema, DateTimeString } from '../flow-schema.js';
+import { DurationSchema, DateTimeString, TimeOfDayString as Time } from '../flow-schema.js';
 import { addDuration, atLocalTime, checkDurationLength, nextLocalTime, nextWeekdayTime, parseLocalDateTime, WEEKDAYS, type Weekday } from '../calendar.js';
-
-const Time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM, 24-hour clock' });
 
 const Config = Type.Union([
   Type.Object(

@@ -7,6 +7,8 @@ import { GroupCommit, MemoryBackend } from '../../engine/store/journal.js';
 import { coreModule } from '../../engine/elements/index.js';
 import { Registry, type Module, type Settings } from '../../engine/module.js';
 import type { NodeDefinition } from '../../engine/flow-schema.js';
+import { Type } from '@sinclair/typebox';
+import { defineElement } from '../../engine/element.js';
 
 export interface World {
   clock: VirtualClock;
@@ -82,3 +84,20 @@ export function pathOf(w: World, personId: string): string[] {
     .filter((s) => s.participant.personId === personId)
     .flatMap((s) => s.result.visited.map((i) => s.flow.nodes[i]!.id));
 }
+
+/** Asks `test.call` and waits for its answer. */
+export const askElement = defineElement<Record<string, never>>({
+  type: 'testCall',
+  role: 'element',
+  title: 'Call (test only)',
+  description: 'Emits test.call and waits for its result.',
+  config: Type.Object({}),
+  example: {},
+  branches: () => ['next', 'failed'],
+  waits: true,
+  execute: (_p, run) => {
+    run.emit({ kind: 'test.call' });
+    return { wait: true, on: 'effect' };
+  },
+  resume: (_p, _run, input) => (input.kind === 'effect.result' ? 0 : input.kind === 'effect.failed' ? 1 : undefined),
+});

@@ -3,35 +3,17 @@
 // ids, pending outbox entries performed once with their keys — and a refused input writes
 // nothing at all.
 import t from 'tap';
-import { Type } from '@sinclair/typebox';
 import { Engine, type Logger } from '../../engine/runtime/engine.js';
 import { JunctionError } from '../../engine/errors.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit, MemoryBackend } from '../../engine/store/journal.js';
-import { defineElement } from '../../engine/element.js';
 import type { Module } from '../../engine/module.js';
 import type { Effect } from '../../engine/vocabulary.js';
-import { flow, pauseDays, registryWith, tag } from './helpers.js';
+import { askElement as ask, flow, pauseDays, registryWith, tag } from './helpers.js';
 
 const DAY = 24 * 3600 * 1000;
 
-/** Asks `test.call` and waits for its answer. */
-const ask = defineElement<Record<string, never>>({
-  type: 'testCall',
-  role: 'element',
-  title: 'Call (test only)',
-  description: 'Emits test.call and waits for its result.',
-  config: Type.Object({}),
-  example: {},
-  branches: () => ['next', 'failed'],
-  waits: true,
-  execute: (_p, run) => {
-    run.emit({ kind: 'test.call' });
-    return { wait: true, on: 'effect' };
-  },
-  resume: (_p, _run, input) => (input.kind === 'effect.result' ? 0 : input.kind === 'effect.failed' ? 1 : undefined),
-});
 
 interface Node {
   engine: Engine;

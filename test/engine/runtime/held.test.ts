@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { Type } from '@sinclair/typebox';
 import { Engine, type StepEvent } from '../../../engine/runtime/engine.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
@@ -15,9 +14,8 @@ import { GroupCommit, MemoryBackend } from '../../../engine/store/journal.js';
 import { SqliteBackend } from '../../../engine/store/sqlite.js';
 import { eventsModule } from '../../../engine/events/index.js';
 import type { NodeDefinition } from '../../../engine/flow-schema.js';
-import { flow, registryWith, tag } from '../helpers.js';
+import { askElement as ask, flow, registryWith, tag } from '../helpers.js';
 import { ParticipantStatus } from '../../../engine/vocabulary.js';
-import { defineElement } from '../../../engine/element.js';
 import type { Module } from '../../../engine/module.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -195,21 +193,6 @@ t.test('on the embedded store too: held across a real restart, delivered once at
 });
 
 t.test('an effect outcome held while paused reaches its wait at resume and is counted once', async (t) => {
-  const ask = defineElement<Record<string, never>>({
-    type: 'testCall',
-    role: 'element',
-    title: 'Call (test only)',
-    description: 'Emits test.call and waits for its result.',
-    config: Type.Object({}),
-    example: {},
-    branches: () => ['next', 'failed'],
-    waits: true,
-    execute: (_p, run) => {
-      run.emit({ kind: 'test.call' });
-      return { wait: true, on: 'effect' };
-    },
-    resume: (_p, _run, input) => (input.kind === 'effect.result' ? 0 : input.kind === 'effect.failed' ? 1 : undefined),
-  });
   let answer!: (value: string) => void;
   const module: Module = { name: 'test', elements: [ask], effects: [{ kind: 'test.call', perform: () => new Promise<string>((resolve) => (answer = resolve)) }] };
   const clock = new VirtualClock('2026-03-02T09:00:00Z');

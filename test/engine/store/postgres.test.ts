@@ -5,18 +5,14 @@
 // when two processes start together and a newer schema is refused, an unreachable server fails
 // fast without showing the password, and an engine recovers its participants from the store.
 import t, { type Test } from 'tap';
-import { batchOf, GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
+import { batchOf, TABLES, type Row, type Table } from '../../../engine/store/journal.js';
+import { binaryOrder, recoversAcrossEngines, roundTrips, rowsOf } from './backend-contract.js';
 import { DEFAULT_SCHEMA, PostgresBackend, migrate, type PostgresOptions } from '../../../engine/store/postgres.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../engine/store/postgres-migrations.js';
-import { Engine } from '../../../engine/runtime/engine.js';
-import { VirtualClock } from '../../../engine/clock.js';
-import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import { closedPort } from '../../gateway/services.js';
-import { flow, pauseDays, registryWith, tag } from '../helpers.js';
 import { PG_URL, connection, sql, tempSchema, unlessPostgres } from './postgres-service.js';
 
 const skip = await unlessPostgres(t);
-const DAY = 24 * 3600 * 1000;
 
 /** Opens a backend on a schema of the test's own (or `schema`) that the test closes at its end. */
 async function open(t: Test, schema = tempSchema(t, 'jct_store'), options: Partial<PostgresOptions> = {}): Promise<PostgresBackend> {
@@ -25,62 +21,13 @@ async function open(t: Test, schema = tempSchema(t, 'jct_store'), options: Parti
   return backend;
 }
 
-function dump(backend: JournalBackend): Record<string, [string, unknown][]> {
-  return Object.fromEntries(TABLES.map((table) => [table, [...backend.load(table)]]));
-}
-
-function rowsOf(table: Table, entries: [string, unknown][]): Row[] {
-  return entries.map(([key, value]) => ({ table, key, value }));
-}
-
-function binaryOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
 t.test('every table round-trips; deletes; the last write of a key in a batch wins', { skip }, async (t) => {
   const schema = tempSchema(t, 'jct_store');
-  const memory = new MemoryBackend();
-  const first = TABLES.flatMap((table) =>
-    rowsOf(table, [
-      ['b', { n: 1, nested: { list: [1, 'two', null, true], text: 'héllo "quoted" \\ \n line \u0000 nul' } }],
-      ['a', 'plain string'],
-      ['10', 42.5],
-      ['9', [{ x: -1 }]],
-      ['é', false],
-      ['gone', 1],
-    ]),
-  );
-  const second = TABLES.flatMap((table) =>
-    rowsOf(table, [
-      ['a', { replaced: true }],
-      ['b', null],
-      ['never-written', null],
-      ['9', 'first in batch'],
-      ['9', 'last in batch'],
-      ['upsert-then-delete', 1],
-      ['upsert-then-delete', null],
-      ['delete-then-upsert', null],
-      ['delete-then-upsert', { back: true }],
-      ['gone', null],
-      ['gone', 2],
-      ['gone', null],
-    ]),
-  );
   const writer = await open(t, schema);
-  for (const batch of [first, second]) {
-    await writer.commit(batchOf(batch));
-    memory.commit(batchOf(batch));
-  }
-  await writer.close();
-  const reader = await open(t, schema);
-  t.same(dump(reader), dump(memory));
-  t.same([...memory.load('participant')], [
-    ['10', 42.5],
-    ['9', 'last in batch'],
-    ['a', { replaced: true }],
-    ['delete-then-upsert', { back: true }],
-    ['é', false],
-  ]);
+  await roundTrips(t, writer, async () => {
+    await writer.close();
+    return open(t, schema);
+  });
   const stored = await sql(`SELECT count(*)::int AS n FROM "${schema}"."outbox"`);
   t.same(stored, [{ n: 5 }], 'one row per live key in the table');
 });
@@ -225,32 +172,7 @@ t.test('options are checked before connecting; a URL that does not parse is not 
 
 t.test('an engine over GroupCommit + PostgresBackend: a new engine on a new connection recovers the same participants', { skip }, async (t) => {
   const schema = tempSchema(t, 'jct_engine');
-  const clock = new VirtualClock('2026-03-02T09:00:00Z');
-  const engineOn = (backend: PostgresBackend) => {
-    const people = new MemoryPeopleStore(clock);
-    return { people, engine: new Engine({ clock, people, registry: registryWith(), journal: new GroupCommit(backend, { flushMs: 0 }), partitions: 4 }) };
-  };
-  const first = await PostgresBackend.open({ url: PG_URL, schema });
-  const a = engineOn(first);
-  t.match(a.engine.recover(first), { participants: 0, people: 0 });
-  a.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'woke')], { reentry: { enabled: false } }));
-  a.engine.launch('f');
-  const ids: string[] = [];
-  for (const person of ['ana', 'bo', 'čedo']) ids.push((await a.engine.submit(person, { kind: 'flow.enter', flowId: 'f', person: { id: person } })).participantId!);
-  await a.engine.close();
-  await first.close();
-
-  const second = await open(t, schema);
-  const b = engineOn(second);
-  t.match(b.engine.recover(second), { participants: 3, people: 3 });
-  for (const id of ids) t.same(b.engine.participant(id), a.engine.participant(id), `${id} is back as it was`);
-  t.equal(b.engine.metrics('f').profilesInFlow, 3);
-  t.match(await b.engine.submit('ana', { kind: 'flow.enter', flowId: 'f' }), { entered: false, reason: 'JCT_REENTRY_DISABLED' }, 'entry history came back (its keys hold U+0000)');
-  clock.advance(DAY);
-  await b.engine.idle();
-  t.same(['ana', 'bo', 'čedo'].map((id) => b.people.get(id)!.tags), [['woke'], ['woke'], ['woke']]);
-  t.equal(b.engine.metrics('f').profilesExited, 3);
-  await b.engine.close();
+  await recoversAcrossEngines(t, await PostgresBackend.open({ url: PG_URL, schema }), () => open(t, schema));
   const rows = await sql(`SELECT count(*)::int AS n FROM "${schema}"."participant"`);
   t.same(rows, [{ n: 0 }], 'finished participants were deleted from the store');
 });

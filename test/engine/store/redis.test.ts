@@ -13,20 +13,16 @@ import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Command, Redis } from 'ioredis';
-import { batchOf, GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
+import { batchOf, GroupCommit, TABLES, type Row, type Table } from '../../../engine/store/journal.js';
+import { binaryOrder, dump, recoversAcrossEngines, roundTrips, rowsOf } from './backend-contract.js';
 import { DEFAULT_PREFIX, RedisBackend, SCHEMA_VERSION, TextCommand, type RedisOptions } from '../../../engine/store/redis.js';
-import { Engine } from '../../../engine/runtime/engine.js';
-import { VirtualClock } from '../../../engine/clock.js';
-import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import { closedPort, reachable, unlessReachable } from '../../gateway/services.js';
 import { deleteKeys } from './redis-service.js';
-import { flow, pauseDays, registryWith, tag } from '../helpers.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const skip = await unlessReachable(t, 'Redis', '127.0.0.1', 6379);
 /** Every key this file writes starts with it; deleted at the end. */
 const FILE_PREFIX = `jct-test:${randomBytes(4).toString('hex')}:`;
-const DAY = 24 * 3600 * 1000;
 let prefixes = 0;
 
 /** The shared server, raw, for looking beside the backend (opened only when it answers). */
@@ -56,18 +52,6 @@ async function open(t: Test, prefix: string, options: Partial<RedisOptions> = {}
   return backend;
 }
 
-function dump(backend: JournalBackend): Record<string, [string, unknown][]> {
-  return Object.fromEntries(TABLES.map((table) => [table, [...backend.load(table)]]));
-}
-
-function rowsOf(table: Table, entries: [string, unknown][]): Row[] {
-  return entries.map(([key, value]) => ({ table, key, value }));
-}
-
-function binaryOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
 /** What fn rejects with; fails the test if it resolves. */
 async function failure(t: Test, fn: () => Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
   try {
@@ -81,49 +65,11 @@ async function failure(t: Test, fn: () => Promise<unknown>): Promise<Error & { c
 
 t.test('every table round-trips; deletes; the last write of a key in a batch wins', { skip }, async (t) => {
   const prefix = newPrefix();
-  const memory = new MemoryBackend();
-  const first = TABLES.flatMap((table) =>
-    rowsOf(table, [
-      ['b', { n: 1, nested: { list: [1, 'two', null, true], text: 'héllo "quoted" \\ \n line \u0000 nul' } }],
-      ['a', 'plain string'],
-      ['10', 42.5],
-      ['9', [{ x: -1 }]],
-      ['é', false],
-      ['gone', 1],
-    ]),
-  );
-  const second = TABLES.flatMap((table) =>
-    rowsOf(table, [
-      ['a', { replaced: true }],
-      ['b', null],
-      ['never-written', null],
-      ['9', 'first in batch'],
-      ['9', 'last in batch'],
-      ['upsert-then-delete', 1],
-      ['upsert-then-delete', null],
-      ['delete-then-upsert', null],
-      ['delete-then-upsert', { back: true }],
-      ['gone', null],
-      ['gone', 2],
-      ['gone', null],
-    ]),
-  );
   const writer = await open(t, prefix);
-  for (const batch of [first, second]) {
-    await writer.commit(batchOf(batch));
-    memory.commit(batchOf(batch));
-  }
-  await writer.commit(batchOf([]));
-  await writer.close();
-  const reader = await open(t, prefix);
-  t.same(dump(reader), dump(memory));
-  t.same([...memory.load('participant')], [
-    ['10', 42.5],
-    ['9', 'last in batch'],
-    ['a', { replaced: true }],
-    ['delete-then-upsert', { back: true }],
-    ['é', false],
-  ]);
+  await roundTrips(t, writer, async () => {
+    await writer.close();
+    return open(t, prefix);
+  });
   t.equal(await admin!.hlen(`${prefix}t:outbox`), 5, 'one field per live key in the table');
   t.equal(await admin!.hget(`${prefix}t:outbox`, '9'), '"last in batch"', 'values are JSON text');
   t.same(await keysUnder(prefix), [`${prefix}schema`, ...TABLES.map((table) => `${prefix}t:${table}`)].sort(), 'one hash per table and the schema key, all under the prefix');
@@ -271,32 +217,7 @@ t.test('a database the server does not have, or a path that is no database numbe
 
 t.test('an engine over GroupCommit + RedisBackend: a new engine on a new connection recovers the same participants', { skip }, async (t) => {
   const prefix = newPrefix();
-  const clock = new VirtualClock('2026-03-02T09:00:00Z');
-  const engineOn = (backend: RedisBackend) => {
-    const people = new MemoryPeopleStore(clock);
-    return { people, engine: new Engine({ clock, people, registry: registryWith(), journal: new GroupCommit(backend, { flushMs: 0 }), partitions: 4 }) };
-  };
-  const first = await RedisBackend.open({ url: REDIS_URL, prefix });
-  const a = engineOn(first);
-  t.match(a.engine.recover(first), { participants: 0, people: 0 });
-  a.engine.save(flow('f', [pauseDays('p', 1, 't'), tag('t', 'woke')], { reentry: { enabled: false } }));
-  a.engine.launch('f');
-  const ids: string[] = [];
-  for (const person of ['ana', 'bo', 'čedo']) ids.push((await a.engine.submit(person, { kind: 'flow.enter', flowId: 'f', person: { id: person } })).participantId!);
-  await a.engine.close();
-  await first.close();
-
-  const second = await open(t, prefix);
-  const b = engineOn(second);
-  t.match(b.engine.recover(second), { participants: 3, people: 3 });
-  for (const id of ids) t.same(b.engine.participant(id), a.engine.participant(id), `${id} is back as it was`);
-  t.equal(b.engine.metrics('f').profilesInFlow, 3);
-  t.match(await b.engine.submit('ana', { kind: 'flow.enter', flowId: 'f' }), { entered: false, reason: 'JCT_REENTRY_DISABLED' }, 'entry history came back (its keys hold U+0000)');
-  clock.advance(DAY);
-  await b.engine.idle();
-  t.same(['ana', 'bo', 'čedo'].map((id) => b.people.get(id)!.tags), [['woke'], ['woke'], ['woke']]);
-  t.equal(b.engine.metrics('f').profilesExited, 3);
-  await b.engine.close();
+  await recoversAcrossEngines(t, await RedisBackend.open({ url: REDIS_URL, prefix }), () => open(t, prefix));
   t.equal(await admin!.hlen(`${prefix}t:participant`), 0, 'finished participants were deleted from the store');
 });
 

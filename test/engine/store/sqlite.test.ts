@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { batchOf, GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
+import { batchOf, GroupCommit, MemoryBackend, TABLES, type Row, type Table } from '../../../engine/store/journal.js';
+import { dump, roundTrips, rowsOf } from './backend-contract.js';
 import { DB_FILE, SCHEMA_VERSION, SqliteBackend, WAL_SIZE_LIMIT } from '../../../engine/store/sqlite.js';
 import { JunctionError } from '../../../engine/errors.js';
 
@@ -27,14 +28,6 @@ function open(t: Test, dir: string): SqliteBackend {
   return backend;
 }
 
-function dump(backend: JournalBackend): Record<string, [string, unknown][]> {
-  return Object.fromEntries(TABLES.map((table) => [table, [...backend.load(table)]]));
-}
-
-function rowsOf(table: Table, entries: [string, unknown][]): Row[] {
-  return entries.map(([key, value]) => ({ table, key, value }));
-}
-
 /** Expects fn to throw a JunctionError with this code; returns it. */
 function throwsCode(t: Test, fn: () => unknown, code: string): JunctionError | undefined {
   try {
@@ -50,36 +43,7 @@ function throwsCode(t: Test, fn: () => unknown, code: string): JunctionError | u
 
 t.test('every table round-trips through commit and load: key order, deletes, last write wins', async (t) => {
   const sqlite = open(t, tempDir(t));
-  const memory = new MemoryBackend();
-  const first = TABLES.flatMap((table) =>
-    rowsOf(table, [
-      ['b', { n: 1, nested: { list: [1, 'two', null, true], text: 'héllo "quoted" \n line' } }],
-      ['a', 'plain string'],
-      ['10', 42.5],
-      ['9', [{ x: -1 }]],
-      ['é', false],
-    ]),
-  );
-  const second = TABLES.flatMap((table) =>
-    rowsOf(table, [
-      ['a', { replaced: true }],
-      ['b', null],
-      ['never-written', null],
-      ['9', 'first in batch'],
-      ['9', 'last in batch'],
-    ]),
-  );
-  for (const batch of [first, second]) {
-    sqlite.commit(batchOf(batch));
-    memory.commit(batchOf(batch));
-  }
-  t.same(dump(sqlite), dump(memory));
-  t.same([...sqlite.load('participant')], [
-    ['10', 42.5],
-    ['9', 'last in batch'],
-    ['a', { replaced: true }],
-    ['é', false],
-  ]);
+  await roundTrips(t, sqlite, () => sqlite);
 });
 
 t.test('large batches (multi-row statements, paged loads) keep the order of writes and deletes', async (t) => {

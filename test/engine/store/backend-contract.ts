@@ -107,3 +107,29 @@ export async function recoversAcrossEngines(t: Test, first: JournalBackend, seco
   t.equal(b.engine.metrics('f').profilesExited, 3);
   await b.engine.close();
 }
+
+/** Keys that sort differently by UTF-16 code units, by code points and by UTF-8 bytes, and that text formats escape. */
+const TRICKY_KEYS = ['', '\u0000', 'a', 'a\u0000', 'a\u0000b', 'a\u0001', 'a\u0001\u0002', 'a\u0002', 'ab', 'B', 'b', 'Z', 'z', 'é', 'e', 'ß', '\ue000', '\uffff', '～', '😀', '𝄞', 'flow\u0000person-1', 'flow\u0001', 'tab\there', 'new\nline', 'cr\r', '\\', 'back\\slash\\n', '\b\f\v\u0007', '\\\t'];
+
+/**
+ * Writes the tricky keys and `count` more through `writer`, reads them back through `reopen()`,
+ * and checks they load in the binary order of their UTF-8 bytes, each once. `count` should be
+ * more than one page of the store's read (`pages` says which, in the message).
+ */
+export async function keysLoadInBinaryOrder(t: Test, writer: JournalBackend, reopen: () => Promise<JournalBackend>, count: number, pages: string): Promise<void> {
+  const many = Array.from({ length: count }, (_, i) => `${['a', 'b', '\u0000', 'é', '~', '😀', 'Z'][i % 7]}${(i * 7919) % count}${i % 3 === 0 ? '\u0000x' : ''}`);
+  const keys = [...new Set([...TRICKY_KEYS, ...many])];
+  await writer.commit(batchOf(keys.map((key, i) => ({ table: 'history', key, value: i }))));
+  await writer.close();
+  const loaded = [...(await reopen()).load('history')];
+  const expected = [...keys].sort(binaryOrder);
+  t.equal(loaded.length, keys.length, `every key once, more than one ${pages}`);
+  t.ok(
+    loaded.every(([key], i) => key === expected[i]),
+    'in binary order',
+  );
+  t.same(loaded.map(([key]) => key).filter((key) => TRICKY_KEYS.includes(key)), [...TRICKY_KEYS].sort(binaryOrder));
+  t.ok(binaryOrder('～', '😀') < 0 && '～' > '😀', 'the order is of UTF-8 bytes, not of UTF-16 code units');
+  t.same(loaded.find(([key]) => key === 'a\u0001\u0002'), ['a\u0001\u0002', keys.indexOf('a\u0001\u0002')], 'an escape character round-trips');
+  t.same(loaded.find(([key]) => key === 'a\u0000b'), ['a\u0000b', keys.indexOf('a\u0000b')], 'U+0000 round-trips');
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, health, keys, migrate. Errors print as
+// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, health, keys, migrate, cluster. Errors print as
 // "error CODE: message" with exit code 2 (1 means "the flow has problems").
 import { parseArgs } from 'node:util';
 import { JunctionError } from '../engine/errors.js';
@@ -14,6 +14,7 @@ import { keysCommand } from './commands/keys.js';
 import { templatesCommand } from './commands/templates.js';
 import { migrateCommand } from './commands/migrate.js';
 import { healthCommand } from './commands/health.js';
+import { clusterCommand } from './commands/cluster.js';
 import { packageVersion } from './files.js';
 import { assembleRegistry } from './modules.js';
 
@@ -36,6 +37,8 @@ const USAGE = `usage:
   junction keys list [--json] | keys revoke ID         the API keys of the configured store; revoke one
                                                        (each takes --config like start)
   junction migrate [--config CONFIG.json]              bring the PostgreSQL store's schema to this version
+  junction cluster [--config CONFIG.json] [--json]     the processes of a cluster: who holds the lease, who
+                                                       stands by, their addresses (read from the store)
   junction help | --help | -h                          this text
   junction --version | -v                              the version
 --config, where a command takes it, defaults to the file the variable JUNCTION_CONFIG names.`;
@@ -51,6 +54,7 @@ const ARGUMENTS: Readonly<Record<string, { count: number; says: string }>> = {
   start: { count: 0, says: 'no arguments' },
   health: { count: 0, says: 'no arguments' },
   migrate: { count: 0, says: 'no arguments' },
+  cluster: { count: 0, says: 'no arguments' },
 };
 
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
@@ -105,6 +109,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         return await healthCommand(values.config, process.env, out, err);
       case 'migrate':
         return await migrateCommand(values.config, process.env, out);
+      case 'cluster':
+        return await clusterCommand(values.config, values.json ?? false, process.env, out);
       default:
         return usageError(err, `unknown command "${command}"`);
     }

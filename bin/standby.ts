@@ -57,6 +57,7 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger, named
   if (unreachable !== undefined) logger.warn({ code: 'JCT_ADVERTISE_URL_UNSET', address }, unreachable);
   const options: LeaseOptions = {
     ttlMs: config.leaseMs,
+    address: config.advertiseUrl || address,
     pollMs: askEvery(config.leaseMs),
     unreachableForMs: config.storeStartTimeoutS * 1000,
     onWait: (holder) => {

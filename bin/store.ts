@@ -21,7 +21,7 @@ import { MemoryBackend, type JournalBackend } from '../engine/store/journal.js';
 import { SqliteBackend } from '../engine/store/sqlite.js';
 import type { PostgresLease } from '../engine/store/postgres-lease.js';
 import type { RedisLease } from '../engine/store/redis-lease.js';
-import type { LeaseOptions } from '../engine/store/lease.js';
+import type { ClusterView, LeaseOptions } from '../engine/store/lease.js';
 import { toJunctionError } from '../engine/errors.js';
 import { shownUrl } from '../engine/store/shown-url.js';
 import { mendedByWaiting } from '../engine/store/mended-by-waiting.js';
@@ -71,6 +71,16 @@ export async function acquireLease(config: JunctionConfig, options: LeaseOptions
 }
 
 /** Opens the configured store; in a cluster, the lease is checked by every commit (PostgreSQL's through its lease row, Redis's through the fence key). */
+/** What the configured server store knows of its cluster (where acquireLease keeps the lease): read only. */
+export async function clusterViewOf(config: JunctionConfig): Promise<ClusterView> {
+  if (storeKind(config) === 'redis') {
+    const { clusterView } = await import('../engine/store/redis-lease.js');
+    return clusterView({ url: config.redisUrl, prefix: config.redisPrefix });
+  }
+  const { clusterView } = await import('../engine/store/postgres-lease.js');
+  return clusterView(config.databaseUrl, config.databaseSchema);
+}
+
 export async function openStore(config: JunctionConfig, logger: Logger, lease?: ClusterLease, wait = sleep): Promise<JournalBackend> {
   const kind = storeKind(config);
   if (kind === 'memory') return new MemoryBackend();

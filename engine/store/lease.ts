@@ -3,7 +3,9 @@
 // covers every partition: its holder owns them all, the others stand by and forward input to it.
 // The holder's fencing token grows at every change of owner, and every commit of the holder is
 // checked against it, so an owner that was paused past its lease writes nothing once another
-// process took over.
+// process took over. Every process of the cluster, owner or standby, also says it is there (a
+// member, with its address, renewed as it asks for or renews the lease, gone twice the lease's
+// length after it stopped): what `junction cluster` shows (ClusterView).
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +27,8 @@ export interface LeaseOptions {
   onLost(reason: LostReason): void;
   /** Aborted: the wait ends at once, its connection closed, with JCT_STANDBY_STOPPED. */
   signal?: AbortSignal;
+  /** Where this process serves HTTP, as the cluster's members show it. Default ''. */
+  address?: string;
 }
 
 export type LostReason = 'taken' | 'fenced';
@@ -35,6 +39,26 @@ export interface LeaseHolder {
   readonly address: string;
   readonly token: string;
 }
+
+/** A process of the cluster, as the members show it. */
+export interface Member {
+  /** The process's name (as in the lease). */
+  readonly name: string;
+  readonly address: string;
+  /** When it first said it was there (ISO 8601). */
+  readonly since: string;
+  /** How long it is still counted without saying so again (ms). */
+  readonly endsInMs: number;
+}
+
+/** What a store knows of its cluster: who holds the lease and until when, and the live members (the holder among them), longest there first. */
+export interface ClusterView {
+  readonly holder?: LeaseHolder & { readonly endsInMs: number };
+  readonly members: readonly Member[];
+}
+
+/** How long a member is counted after it last said it was there, in lease lengths. */
+export const MEMBER_TTL_LEASES = 2;
 
 /** A lease this process holds: it renews itself until released or lost. */
 export interface Lease {
@@ -54,6 +78,8 @@ export interface Lease {
 export interface LeaseServer<L> {
   /** Made ready to take the lease (connected, migrated); tried again at the next ask when it throws. */
   prepare(): Promise<void>;
+  /** Records this process as a live member of the cluster. */
+  present(): Promise<void>;
   /** Takes the lease if nobody holds it or its holder's lease ended. */
   take(): Promise<L | undefined>;
   holder(): Promise<LeaseHolder | undefined>;
@@ -76,6 +102,7 @@ export async function waitForLease<L>(server: LeaseServer<L>, options: LeaseOpti
     try {
       if (!prepared) await server.prepare();
       prepared = true;
+      await server.present();
       const lease = await server.take();
       if (lease !== undefined) return lease;
       const holder = await server.holder();

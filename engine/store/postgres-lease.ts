@@ -8,10 +8,12 @@
 // and a takeover waits for a commit already checked to end, so the new owner, loading after
 // it, sees every row the old one wrote. Losing the lease (renewal finds another token, or a
 // commit is fenced) is told once through onLost: the working state is stale from then on.
+// Every process also keeps a row of the `members` table alive (lease.ts): a standby at each ask,
+// the owner with each renewal (one statement); `view` reads both tables for `junction cluster`.
 import { escapeIdentifier, type ClientBase, type Pool } from 'pg';
 import { connectionOf, migrate, storeError, type Fence } from './postgres.js';
 import type { Target } from './shown-url.js';
-import { fencedError, HeldLease, ownerName, waitForLease, type LeaseHolder, type LeaseOptions } from './lease.js';
+import { fencedError, HeldLease, MEMBER_TTL_LEASES, ownerName, waitForLease, type ClusterView, type LeaseHolder, type LeaseOptions, type Member } from './lease.js';
 
 /** The one lease of this version: every partition at once (sharing them out comes later). */
 const PARTITIONS = 'partitions';
@@ -22,6 +24,8 @@ export interface PostgresLeaseOptions extends LeaseOptions {
 }
 
 interface LeaseSql {
+  readonly present: string;
+  readonly forgetGone: string;
   readonly take: string;
   readonly holder: string;
   readonly renew: string;
@@ -32,6 +36,8 @@ interface LeaseSql {
 
 /** A lease this process holds in PostgreSQL: it renews itself until released or lost. */
 export class PostgresLease extends HeldLease implements Fence {
+  private address: string;
+
   private constructor(
     private readonly pool: Pool,
     private readonly target: Target,
@@ -41,6 +47,7 @@ export class PostgresLease extends HeldLease implements Fence {
     options: PostgresLeaseOptions & { ttlMs: number },
   ) {
     super(owner, token, options.ttlMs, options.onLost);
+    this.address = options.address ?? '';
   }
 
   /** Migrates the schema, then waits until the lease is free (or ended) and takes it. A store out of reach is waited for too. */
@@ -51,7 +58,11 @@ export class PostgresLease extends HeldLease implements Fence {
     const owner = ownerName();
     return waitForLease(
       {
-        prepare: async () => void (await migrate(options.url, schema)),
+        prepare: async () => {
+          await migrate(options.url, schema);
+          await pool.query(sql.forgetGone);
+        },
+        present: async () => void (await pool.query(sql.present, [owner, settled.address ?? '', memberTtl(settled.ttlMs)])),
         take: async () => {
           const token = await take(pool, sql, owner, settled.ttlMs);
           return token === undefined ? undefined : new PostgresLease(pool, target, sql, owner, token, settled);
@@ -73,6 +84,7 @@ export class PostgresLease extends HeldLease implements Fence {
   }
 
   async advertise(address: string): Promise<void> {
+    this.address = address;
     await this.pool.query(this.sql.advertise, [PARTITIONS, this.token, address]).catch((err: unknown) => {
       throw storeError(err, this.target);
     });
@@ -84,9 +96,37 @@ export class PostgresLease extends HeldLease implements Fence {
   }
 
   protected async renew(): Promise<boolean | undefined> {
-    const result = await this.pool.query(this.sql.renew, [PARTITIONS, this.token, this.ttlMs]).catch(() => undefined);
-    return result === undefined ? undefined : result.rowCount !== 0;
+    const result = await this.pool.query<{ renewed: number }>(this.sql.renew, [PARTITIONS, this.token, this.ttlMs, this.owner, this.address, memberTtl(this.ttlMs)]).catch(() => undefined);
+    return result === undefined ? undefined : result.rows[0]!.renewed !== 0;
   }
+}
+
+/** What the store at `url` knows of its cluster (read only: a schema without the tables yet has no holder and no members). */
+export async function clusterView(url: string, schema?: string): Promise<ClusterView> {
+  const { target, schema: name, pool } = connectionOf({ url, schema, poolSize: 1 });
+  const sql = viewSql(name);
+  try {
+    const holder = await pool.query<LeaseHolder & { endsInMs: string }>(sql.holder, [PARTITIONS]);
+    const members = await pool.query<{ name: string; address: string; since: Date; endsInMs: string }>(sql.members);
+    const h = holder.rows[0];
+    return {
+      ...(h && { holder: { owner: h.owner, address: h.address, token: h.token, endsInMs: Number(h.endsInMs) } }),
+      members: members.rows.map((m): Member => ({ name: m.name, address: m.address, since: m.since.toISOString(), endsInMs: Number(m.endsInMs) })),
+    };
+  } catch (err) {
+    if ((err as { code?: string }).code === UNDEFINED_TABLE) return { members: [] };
+    throw storeError(err, target);
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
+/** PostgreSQL's code for a table that does not exist. */
+const UNDEFINED_TABLE = '42P01';
+
+/** How long a member counts without saying so again (ms). */
+function memberTtl(leaseMs: number): number {
+  return MEMBER_TTL_LEASES * leaseMs;
 }
 
 /** Takes the lease if nobody holds it or its holder's lease ended: the new token, or undefined. */
@@ -102,15 +142,31 @@ async function holderOf(pool: Pool, sql: LeaseSql): Promise<LeaseHolder | undefi
 
 function leaseSql(schema: string): LeaseSql {
   const leases = `${escapeIdentifier(schema)}.leases`;
+  const members = `${escapeIdentifier(schema)}.members`;
   const until = `now() + $3 * interval '1 millisecond'`;
+  const present = (name: string, address: string, ttl: string) =>
+    `INSERT INTO ${members} (name, address, since, expires_at) VALUES (${name}, ${address}, now(), now() + ${ttl} * interval '1 millisecond')
+      ON CONFLICT (name) DO UPDATE SET address = EXCLUDED.address, expires_at = EXCLUDED.expires_at`;
   return {
+    present: present('$1', '$2', '$3'),
+    forgetGone: `DELETE FROM ${members} WHERE expires_at < now() - interval '1 day'`,
     take: `INSERT INTO ${leases} AS l (name, owner, token, expires_at) VALUES ($1, $2, 1, ${until})
       ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, token = l.token + 1, expires_at = EXCLUDED.expires_at, address = ''
       WHERE l.expires_at < now() RETURNING token::text`,
     holder: `SELECT owner, address, token::text FROM ${leases} WHERE name = $1`,
-    renew: `UPDATE ${leases} SET expires_at = ${until} WHERE name = $1 AND token = $2`,
+    renew: `WITH renewed AS (UPDATE ${leases} SET expires_at = ${until} WHERE name = $1 AND token = $2 RETURNING 1),
+      member AS (${present('$4', '$5', '$6::double precision')})
+      SELECT count(*)::int AS renewed FROM renewed`,
     check: `SELECT token::text FROM ${leases} WHERE name = $1 FOR SHARE`,
     advertise: `UPDATE ${leases} SET address = $3 WHERE name = $1 AND token = $2`,
     release: `UPDATE ${leases} SET expires_at = now() - interval '1 millisecond' WHERE name = $1 AND token = $2`,
+  };
+}
+
+function viewSql(schema: string): { holder: string; members: string } {
+  const endsIn = `(extract(epoch FROM expires_at - now()) * 1000)::bigint::text AS "endsInMs"`;
+  return {
+    holder: `SELECT owner, address, token::text, ${endsIn} FROM ${escapeIdentifier(schema)}.leases WHERE name = $1`,
+    members: `SELECT name, address, since, ${endsIn} FROM ${escapeIdentifier(schema)}.members WHERE expires_at > now() ORDER BY since, name`,
   };
 }

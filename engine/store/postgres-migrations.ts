@@ -77,6 +77,21 @@ CREATE TABLE "api_key" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
 CREATE TABLE "held" (key text COLLATE "C" PRIMARY KEY, value text NOT NULL);
 `,
   },
+  {
+    version: 5,
+    name: 'cluster members',
+    // Every process of a cluster, owner or standby (postgres-lease.ts): its name as in the
+    // lease, where it serves HTTP, since when, and until when it counts as there (by the
+    // server's clock) unless it says so again.
+    sql: `
+CREATE TABLE "members" (
+  name text COLLATE "C" PRIMARY KEY,
+  address text NOT NULL,
+  since timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 /** The version of a schema with every migration applied. */

@@ -5,10 +5,13 @@
 // taking an absent lease increments it in the same script, so every change of owner raises the
 // fence that each commit of the old owner checks. A lease that expired with nobody taking it is
 // renewed by its holder as long as the fence still holds its token (no one else owned since).
+// The hash `<prefix>members` keeps each process of the cluster (lease.ts): its name → "since
+// until address" (ms by the server's clock), written by a standby at each ask and by the owner
+// with each renewal (the same script); `clusterView` reads it for `junction cluster`.
 import { JunctionError } from '../errors.js';
 import { connectRedis, type RedisConnection, type RedisOptions } from './redis.js';
 import { fenceKey } from './redis-fence.js';
-import { HeldLease, ownerName, waitForLease, type LeaseHolder, type LeaseOptions } from './lease.js';
+import { HeldLease, MEMBER_TTL_LEASES, ownerName, waitForLease, type ClusterView, type LeaseHolder, type LeaseOptions, type Member } from './lease.js';
 
 export type RedisLeaseOptions = LeaseOptions & Omit<RedisOptions, 'fence'>;
 
@@ -20,8 +23,22 @@ redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'token', token, 'address', '')
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return token`;
 
-/** KEYS: lease, fence. ARGV: token, ttl, owner, address. 1 while the fence holds the token (the lease written again if it had expired), else 0. */
-const RENEW = `
+/** Lua: records the member ARGV[m] (name), ARGV[m+1] (address) for ARGV[m+2] ms in the hash KEYS[k], keeping when it first came. */
+function presentLua(k: number, m: number): string {
+  return `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local before = redis.call('HGET', KEYS[${k}], ARGV[${m}])
+local since = before and string.match(before, '^(%d+)') or string.format('%d', now)
+redis.call('HSET', KEYS[${k}], ARGV[${m}], since .. ' ' .. string.format('%d', now + tonumber(ARGV[${m + 2}])) .. ' ' .. ARGV[${m + 1}])`;
+}
+
+/** KEYS: members. ARGV: name, address, ttl. */
+const PRESENT = `${presentLua(1, 1)}
+return 1`;
+
+/** KEYS: lease, fence, members. ARGV: token, ttl, owner, address, member ttl. 1 while the fence holds the token (the lease written again if it had expired), else 0; the owner's member entry renewed either way. */
+const RENEW = `${presentLua(3, 3)}
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'token', ARGV[1], 'address', ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -48,6 +65,7 @@ export class RedisLease extends HeldLease {
     options: RedisLeaseOptions & { ttlMs: number },
   ) {
     super(owner, token, options.ttlMs, options.onLost);
+    this.address = options.address ?? '';
   }
 
   /** Connects, then waits until the lease is free (or expired) and takes it. A server out of reach is waited for too. */
@@ -59,6 +77,7 @@ export class RedisLease extends HeldLease {
     return waitForLease<RedisLease>(
       {
         prepare: async () => void (connection = await connectRedis(options)),
+        present: async () => void (await connection!.redis.eval(PRESENT, 1, membersKey(connection!.prefix), owner, settled.address ?? '', MEMBER_TTL_LEASES * settled.ttlMs)),
         take: async () => {
           const c = connection!;
           const token = (await c.redis.eval(TAKE, 2, ...keys(c), owner, settled.ttlMs)) as number | null;
@@ -86,14 +105,50 @@ export class RedisLease extends HeldLease {
   }
 
   protected async renew(): Promise<boolean | undefined> {
-    const keys = [this.leaseKey, fenceKey(this.connection.prefix)];
-    const held = await this.connection.redis.eval(RENEW, 2, ...keys, this.token, this.ttlMs, this.owner, this.address).catch(() => undefined);
+    const keys = [this.leaseKey, fenceKey(this.connection.prefix), membersKey(this.connection.prefix)];
+    const held = await this.connection.redis.eval(RENEW, 3, ...keys, this.token, this.ttlMs, this.owner, this.address, MEMBER_TTL_LEASES * this.ttlMs).catch(() => undefined);
     return held === undefined ? undefined : held === 1;
   }
 
   private get leaseKey(): string {
     return `${this.connection.prefix}lease`;
   }
+}
+
+/** What the Redis at `options` knows of its cluster (read only). */
+export async function clusterView(options: Omit<RedisOptions, 'fence'>): Promise<ClusterView> {
+  const connection = await connectRedis(options);
+  try {
+    const leaseKey = `${connection.prefix}lease`;
+    const [[seconds, micros], lease, leaseMs, members] = await Promise.all([
+      connection.redis.time(),
+      connection.redis.hgetall(leaseKey),
+      connection.redis.pttl(leaseKey),
+      connection.redis.hgetall(membersKey(connection.prefix)),
+    ]);
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const holder = holderOf(lease);
+    return {
+      ...(holder && { holder: { ...holder, endsInMs: leaseMs } }),
+      members: Object.entries(members)
+        .map(([name, entry]) => memberOf(name, entry, now))
+        .filter((m) => m.endsInMs > 0)
+        .sort((a, b) => a.since.localeCompare(b.since) || a.name.localeCompare(b.name)),
+    };
+  } catch (err) {
+    throw connection.failure(err);
+  } finally {
+    await connection.redis.quit().catch(() => connection.redis.disconnect());
+  }
+}
+
+function memberOf(name: string, entry: string, now: number): Member {
+  const [since = '0', until = '0', ...address] = entry.split(' ');
+  return { name, address: address.join(' '), since: new Date(Number(since)).toISOString(), endsInMs: Number(until) - now };
+}
+
+function membersKey(prefix: string): string {
+  return `${prefix}members`;
 }
 
 function holderOf(fields: Record<string, string>): LeaseHolder | undefined {

@@ -5,12 +5,14 @@
 // every participant either process acknowledged is there, once. A stale owner (SIGSTOPped past
 // its lease while the other took over, then SIGCONTed) writes nothing and stops with exit 3.
 // An owner stopped with SIGTERM hands over at once: it releases its lease after its last batch.
+// `junction cluster` shows the owner and the standby with their addresses.
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUTH, startJunction, type JunctionProcess } from './junction-process.js';
 import { keysCommand } from '../../bin/commands/keys.js';
+import { clusterCommand } from '../../bin/commands/cluster.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 import { REDIS_URL, tempPrefix, unlessRedis } from '../engine/store/redis-service.js';
 
@@ -97,6 +99,11 @@ for (const [name, storeOf, needs] of CLUSTERS) {
       t.equal(notReady.headers.get('retry-after'), '1');
       const again = await fetch(`${b.origin}/flows/welcome/participants`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json', 'x-junction-forwarded': '1' }, body: '{"person":{"id":"looped"}}' });
       t.equal(again.status, 503, 'a request forwarded once is not forwarded again (no loop through a standby)');
+      const shown: string[] = [];
+      t.equal(await clusterCommand(undefined, true, { ...store, JUNCTION_LEASE_MS: String(LEASE_MS) }, (l) => shown.push(l)), 0);
+      const view = JSON.parse(shown[0]!) as { holder: { address: string; token: string }; members: Array<{ role: string; address: string }> };
+      t.match(view.holder, { address: owner, token: '1' }, '`junction cluster` names the holder of the lease');
+      t.same(view.members.map((m) => [m.role, m.address]), [['owner', owner], ['standby', b.origin]], 'and both processes with their roles and addresses');
 
       const acknowledged: string[] = [];
       for (let i = 0; i < 60; i++) {

@@ -4,7 +4,7 @@
 // owner's commits go through.
 import t from 'tap';
 import { PostgresBackend } from '../../../engine/store/postgres.js';
-import { PostgresLease } from '../../../engine/store/postgres-lease.js';
+import { PostgresLease, clusterView } from '../../../engine/store/postgres-lease.js';
 import { closedPort } from '../../gateway/services.js';
 import { held, leaseContract, type LeaseUnderTest } from './lease-contract.js';
 import { PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
@@ -16,6 +16,7 @@ const postgres: LeaseUnderTest<PostgresLease> = {
   acquire: (schema, options) => PostgresLease.acquire({ url: PG_URL, schema, ...options }),
   takeOver: (schema) => sql(`UPDATE "${schema}".leases SET token = token + 1, owner = 'someone else', expires_at = now() + interval '1 minute'`),
   unreachable: async (secret, options) => PostgresLease.acquire({ url: `postgres://postgres:${secret}@127.0.0.1:${await closedPort()}/test`, ...options }),
+  view: (schema) => clusterView(PG_URL, schema),
 };
 const { skip } = postgres;
 

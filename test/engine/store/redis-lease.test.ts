@@ -6,7 +6,7 @@
 // the fence before reading, loads everything the old one wrote and writes.
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { RedisLease } from '../../../engine/store/redis-lease.js';
+import { RedisLease, clusterView } from '../../../engine/store/redis-lease.js';
 import { RedisBackend } from '../../../engine/store/redis.js';
 import { RedisPostgresBackend } from '../../../engine/store/redis-postgres.js';
 import type { RedisFence } from '../../../engine/store/redis-fence.js';
@@ -26,6 +26,7 @@ const redisLease: LeaseUnderTest<RedisLease> = {
       return r.hset(`${prefix}lease`, 'owner', 'someone else', 'token', token, 'address', '');
     }),
   unreachable: async (secret, options) => RedisLease.acquire({ url: `redis://:${secret}@127.0.0.1:${await closedPort()}`, commandTimeoutMs: 200, ...options }),
+  view: (prefix) => clusterView({ url: REDIS_URL, prefix }),
 };
 const { skip } = redisLease;
 

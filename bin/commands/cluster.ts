@@ -1,0 +1,43 @@
+// `junction cluster [--config CONFIG.json] [--json]`: what the configured server store knows of
+// its cluster, read without joining it: who holds the lease (its token, address, and how long
+// it has left), and every live process, owner or standby, with its address and since when.
+// With the embedded store there is no cluster: it says so.
+import { loadConfig } from '../../config/index.js';
+import type { ClusterView, Member } from '../../engine/store/lease.js';
+import { clusterViewOf, storeKind, storeName } from '../store.js';
+
+export async function clusterCommand(configFile: string | undefined, json: boolean, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+  const config = loadConfig(env, configFile);
+  const kind = storeKind(config);
+  if (kind === 'embedded' || kind === 'memory') {
+    out(json ? JSON.stringify({ store: storeName(config), members: [] }) : `no cluster: the store is ${storeName(config)}, which one process uses alone`);
+    return 0;
+  }
+  const view = await clusterViewOf(config);
+  if (json) out(JSON.stringify({ store: storeName(config), ...(view.holder && { holder: view.holder }), members: view.members.map((m) => ({ ...m, role: roleOf(m, view) })) }));
+  else for (const line of describe(storeName(config), view)) out(line);
+  return 0;
+}
+
+function roleOf(member: Member, { holder }: ClusterView): 'owner' | 'standby' {
+  return holder !== undefined && holder.endsInMs > 0 && holder.owner === member.name ? 'owner' : 'standby';
+}
+
+function describe(store: string, view: ClusterView): string[] {
+  const lines = [`cluster on ${store}`, `lease: ${leaseLine(view)}`];
+  if (view.members.length === 0) return [...lines, 'members: none (no process of this cluster is running)'];
+  lines.push(`members (${view.members.length}):`);
+  for (const m of view.members) lines.push(`  ${roleOf(m, view).padEnd(8)}${m.name}  ${m.address || '(no address)'}  since ${m.since}`);
+  return lines;
+}
+
+function leaseLine({ holder }: ClusterView): string {
+  if (holder === undefined) return 'never taken';
+  const where = holder.address ? ` at ${holder.address}` : '';
+  if (holder.endsInMs > 0) return `held by ${holder.owner} (token ${holder.token})${where}, ends in ${seconds(holder.endsInMs)} unless renewed`;
+  return `ended ${seconds(-holder.endsInMs)} ago (last held by ${holder.owner}, token ${holder.token}): the next process to ask takes it`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}

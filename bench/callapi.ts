@@ -215,6 +215,12 @@ async function ours(origin: string, n: number): Promise<Round> {
   }
 }
 
+/** The headers the element sends for request i: the flow's two, the body's type and an idempotency key of the same shape (participant id, step, index, deadline). */
+function baselineHeaders(i: number): Record<string, string> {
+  const key = `${i % 8}.${(i + 1).toString(36)}:1:0.${(Date.now() + 60_000).toString(36)}`;
+  return { authorization: TOKEN, 'x-order-id': orderOf(i), 'content-type': 'application/json', 'idempotency-key': key };
+}
+
 /** The baseline: the same n requests with undici from CONCURRENCY plain loops, each answer's JSON parsed and its values read. */
 async function baseline(origin: string, n: number): Promise<Round> {
   const agent = new Agent();
@@ -226,7 +232,7 @@ async function baseline(origin: string, n: number): Promise<Round> {
       const t0 = performance.now();
       const { statusCode, headers, body } = await request(`${origin}/orders/${encodeURIComponent(orderOf(i))}`, {
         method: 'POST',
-        headers: { authorization: TOKEN, 'x-order-id': orderOf(i), 'content-type': 'application/json', 'idempotency-key': `${i % 8}.${(i + 1).toString(36)}:1:0.${(Date.now() + 60_000).toString(36)}` },
+        headers: baselineHeaders(i),
         body: JSON.stringify({
           order: orderOf(i),
           amountCents: amountOf(i),

@@ -2,8 +2,9 @@
 // (callers.ts), through the menu of menu.ts: a menu, a wrong key then the right one, a PIN ended
 // by "#", silence until "no input" after two re-prompts, a forward that is busy then a
 // voicemail recording, a forward answered then ended, a caller who hangs up while it rings or
-// in the middle of the menu, and status callbacks that arrive before the call's first webhook. The engine runs on a virtual clock; the session
-// expires when the provider stops calling back.
+// in the middle of the menu, status callbacks that arrive before the call's first webhook, and
+// late hooks of elements the call left (answered with where the call is). The engine runs on a
+// virtual clock; the session expires when the provider stops calling back.
 import t, { type Test } from 'tap';
 import type { World } from '../engine/helpers.js';
 import { jambonzCaller, plivoCaller, telnyxCaller, twilioCaller, vonageCaller, type Caller, type MakeCaller, type Turn } from './callers.js';

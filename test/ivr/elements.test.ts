@@ -334,6 +334,8 @@ t.test('a record or a forward visited again: a late hook of the visit before is 
   const late = await send(firstRecord, { recording: { url: 'https://rec.example.com/late.mp3' } });
   t.match(late, [{ kind: 'record', hook: secondRecord }], "the first visit's recording, late: the record again, on this visit's hook");
   t.equal(w.engine.journeysOf(person())[0]!.vars['rec'], 'https://rec.example.com/1.mp3', 'not taken as this recording');
+  t.same(await send(firstRecord, { recording: { url: 'https://rec.example.com/apart.mp3' }, background: true }), [], 'one the first visit sent apart (Vonage): nothing to say');
+  t.notOk(w.engine.journeysOf(person())[0]!.vars['~recording'], 'nor kept for this visit');
   const secondForward = hookIn(await send(secondRecord, { recording: { url: 'https://rec.example.com/2.mp3' } }));
   t.equal(w.engine.journeysOf(person())[0]!.vars['rec'], 'https://rec.example.com/2.mp3', "this visit's recording");
   t.match(await send(firstForward, { forward: { status: 'completed' } }), [{ kind: 'forward', hook: secondForward }], "the first forward's outcome, late: the forward again, on this visit's hook");

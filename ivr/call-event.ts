@@ -28,9 +28,10 @@ export interface CallEvent {
   readonly recording?: { readonly url: string; readonly durationS?: number };
   readonly forward?: { readonly status: ForwardStatus; readonly durationS?: number };
   /**
-   * The provider does not run what this webhook is answered with (Vonage's record events, sent
-   * in the background while the call goes on): what it reports waits for the call's next
-   * webhook on the same element.
+   * The provider does not run what this webhook is answered with, or must not be given anything
+   * to run (Vonage's record events, sent in the background while the call goes on; the set-up
+   * events of a forwarded leg, which come in any order): answered with nothing; what it
+   * reports (a recording) waits for the call's next webhook on the same element.
    */
   readonly background?: boolean;
 }

@@ -85,6 +85,12 @@ export function attemptOf(hook: string | undefined, nodeId: string): number | un
   return id === nodeId && attempt !== undefined && /^\d{1,3}$/.test(attempt) ? Number(attempt) : undefined;
 }
 
+/** The participant's step a hook was given at; undefined when it is not a hook of ours. */
+export function stepOf(hook: string): number | undefined {
+  const step = hook.split('~')[2];
+  return step !== undefined && /^\d{1,15}$/.test(step) ? Number(step) : undefined;
+}
+
 /**
  * Who a call is about: the caller of an inbound call (the called party of an outbound one), by
  * phone; a caller without a phone number (anonymous, a SIP user) is a person of this call alone.

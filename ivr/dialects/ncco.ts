@@ -194,10 +194,10 @@ function readNcco(req: WebhookRequest): CallEvent {
   };
 }
 
-/** The other leg's status: an outcome once it is answered or over. */
+/** The other leg's status: an outcome once it is over; before, an event whose answer must run nothing (in the background). */
 function forwardOutcome(f: Fields): Partial<CallEvent> {
   const word = requiredText(f, 'status', WHAT);
-  if (FORWARD_PENDING.has(word)) return {};
+  if (FORWARD_PENDING.has(word)) return { background: true };
   return { forward: { status: forwardStatus(FORWARD_STATUSES.vonage, word), ...maybe('durationS', optionalNumber(f, 'duration', WHAT)) } };
 }
 

@@ -9,14 +9,15 @@
 // and each entry no option holds is counted (the element's `noInput` and `noMatch` counters). A caller who hangs
 // up ends the journey; so does a call whose provider stops calling back (the session expiry).
 // The hook the call is expected on is kept (in-call.ts KEPT): a webhook on another one (late,
-// or repeated with another outcome) is answered with the same question on it, the count kept.
+// or repeated with another outcome) is answered with the same question on it, the count kept
+// (and the late hook counted, in-call.ts lateHook).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
 import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
 import { attemptOf, callEnded, hookOf } from '../call.js';
 import type { CallInput as CallResult } from '../call-event.js';
 import type { Collect as CollectInstruction } from '../instructions.js';
-import { answer, expectedHook, KEPT, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
+import { answer, expectedHook, KEPT, lateHook, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
 import { matchOption, OptionSchema, prepareOption, type PreparedOption } from './options.js';
 
 const Seconds = (max: number, fallback: number, description: string) => Type.Optional(Type.Number({ minimum: 1, maximum: max, default: fallback, description }));
@@ -149,7 +150,7 @@ function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined
   const expected = expectedHook(run, p.id);
   // A hook the call already left (a repeated or late one, of this element or another): the same
   // question on the hook expected, so the caller stays on the line and the count is kept.
-  if (expected !== undefined && input.hook !== expected) return put(p, run, expected);
+  if (expected !== undefined && input.hook !== expected) return lateHook(run, input) ? put(p, run, expected) : undefined;
   const attempt = attemptOf(input.hook, p.id);
   if (attempt === undefined) return undefined; // another element's hook (a participant waiting since before the hook was kept)
   const result = input.event.input && withoutFinishKey(input.event.input, p.collect.finishKey);

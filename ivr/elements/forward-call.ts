@@ -4,7 +4,8 @@
 // call was answered: then `answered` still runs (post-call steps), since providers send the
 // forward's outcome around the hang-up's status callback, in either order (it is awaited for
 // OUTCOME_AFTER_HANG_UP_MS). No webhook comes while the calls are connected: the session timeout
-// counts from the longest a provider keeps them up.
+// counts from the longest a provider keeps them up. A webhook on a hook the call has left (another
+// element's, or of an earlier visit) gets the forward again on its own hook (in-call.ts lateHook).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
 import { normalizePhone } from '../../engine/people/contacts.js';
@@ -12,7 +13,7 @@ import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
 import { attemptOf, callEnded, hookOf, type CallWebhook } from '../call.js';
 import type { ForwardStatus } from '../call-event.js';
 import type { Forward, ForwardTarget } from '../instructions.js';
-import { afterHangUp, answer, DEFAULT_RING_S, forgetKept, KEPT, requireCall, RingTimeout, waitForCall } from './in-call.js';
+import { afterHangUp, answer, DEFAULT_RING_S, expectedHook, forgetKept, KEPT, lateHook, requireCall, RingTimeout, waitForCall } from './in-call.js';
 
 const Config = Type.Object(
   {
@@ -57,7 +58,14 @@ export default defineElement<Config, Prepared>({
 
 function start(p: Prepared, run: RunContext): Outcome {
   forgetKept(run, KEPT.hungUp);
-  return answer(run, { ...p.forward, hook: hookOf(p.id, 0, run) }) ? waitForCall(run, (p.forward.ringTimeout + LONGEST_BRIDGE_S) * 1000) : EXIT;
+  const hook = hookOf(p.id, 0, run);
+  run.setVar(KEPT.hook, hook);
+  return connect(p, run, hook);
+}
+
+/** The forward on `hook`, waiting for its outcome. */
+function connect(p: Prepared, run: RunContext, hook: string): Outcome {
+  return answer(run, { ...p.forward, hook }) ? waitForCall(run, (p.forward.ringTimeout + LONGEST_BRIDGE_S) * 1000) : EXIT;
 }
 
 function compile(config: Config, ctx: CompileContext): Prepared {
@@ -77,8 +85,11 @@ function target(to: string, ctx: CompileContext, at: string): ForwardTarget {
 function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined {
   if (input.kind === 'timer') return EXIT;
   if (input.kind !== 'call') return undefined;
+  const dialed = expectedHook(run, p.id);
+  const own = dialed === undefined ? attemptOf(input.hook, p.id) !== undefined : input.hook === dialed;
+  if (!own && dialed !== undefined && run.vars[KEPT.hungUp] !== true && lateHook(run, input)) return connect(p, run, dialed);
   const forward = input.event.forward;
-  if (attemptOf(input.hook, p.id) === undefined || !forward) return callEnded(input) ? hungUp(run, input) : undefined;
+  if (!own || !forward) return callEnded(input) ? hungUp(run, input) : undefined;
   const branch = BRANCH_OF[forward.status];
   const callerGone = callEnded(input) || run.vars[KEPT.hungUp] === true; // Vonage's forward events do not say the caller is gone
   return callerGone && branch !== ANSWERED ? EXIT : branch; // a caller gone before anyone answered

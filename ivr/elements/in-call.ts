@@ -153,7 +153,7 @@ export function afterHangUp(run: RunContext, call: CallWebhook, withinMs: number
  * letter). Each is written by the element before it is read there.
  */
 export const KEPT = {
-  /** The hook the call is to come back on: a webhook on another one is stale (a collect). */
+  /** The hook the call is to come back on (a collect), or that the visit began with (a record, a forward): a webhook on another one is late. */
   hook: '~hook',
   /** What a recording reported before the element's next webhook: `[url, seconds or null]`, or `[]` for nothing recorded (a record). */
   recording: '~recording',
@@ -170,6 +170,20 @@ export function forgetKept(run: RunContext, ...names: ReadonlyArray<(typeof KEPT
 export function expectedHook(run: RunContext, nodeId: string): string | undefined {
   const hook = run.vars[KEPT.hook];
   return typeof hook === 'string' && attemptOf(hook, nodeId) !== undefined ? hook : undefined;
+}
+
+/**
+ * A webhook on a hook the call has left (late, or repeated with another outcome, of an element
+ * the call was at before or of an earlier visit of this one), told apart by the element: true
+ * when the provider runs what it is answered with (not a status callback, not one sent apart,
+ * not a hang-up), counted in the element's report (`counters.lateHook`). The element then says
+ * again what it waits for, on the hook it expects: a hang-up, or nothing, would end the call
+ * while the journey still waits for it.
+ */
+export function lateHook(run: RunContext, input: CallWebhook): boolean {
+  if (input.hook === undefined || input.event.background || callEnded(input)) return false;
+  run.count('lateHook', 1);
+  return true;
 }
 
 /** Instant IVR elements go on to `next` once their instructions are answered, or exit without a call. */

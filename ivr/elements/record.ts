@@ -6,13 +6,15 @@
 // for the element's next webhook; one that comes before it is there holds the call — a second of
 // silence, then ask again — (at most HOLD_TRIES times). A hang-up while recording still gets its
 // recording when the provider sends it, before or after the status callback that says so (for
-// AFTER_HANG_UP_MS); a call whose provider stops calling back ends the journey.
+// AFTER_HANG_UP_MS); a call whose provider stops calling back ends the journey. A webhook on a
+// hook the call has left (another element's, or of an earlier visit) gets the prompt and the
+// record again on the visit's hook (in-call.ts lateHook): it never finishes this visit.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../../engine/element.js';
 import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
-import { attemptOf, callEnded, hookOf, type CallWebhook } from '../call.js';
+import { attemptOf, callEnded, hookOf, stepOf, type CallWebhook } from '../call.js';
 import type { RecordMessage } from '../instructions.js';
-import { afterHangUp, answer, forgetKept, KEPT, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
+import { afterHangUp, answer, expectedHook, forgetKept, KEPT, lateHook, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
 
 const Config = Type.Object(
   {
@@ -78,7 +80,14 @@ function compile(config: Config, ctx: CompileContext): Prepared {
 
 function start(p: Prepared, run: RunContext): Outcome {
   forgetKept(run, KEPT.recording, KEPT.hungUp);
-  const record: RecordMessage = { ...p.record, hook: hookOf(p.id, 0, run) };
+  const hook = hookOf(p.id, 0, run);
+  run.setVar(KEPT.hook, hook);
+  return open(p, run, hook);
+}
+
+/** The prompt and the record on `hook`, waiting for the recording. */
+function open(p: Prepared, run: RunContext, hook: string): Outcome {
+  const record: RecordMessage = { ...p.record, hook };
   return answer(run, ...(p.prompt ? [promptOf(p.prompt, run), record] : [record])) ? waitForCall(run, p.record.maxLength * 1000) : EXIT;
 }
 
@@ -90,8 +99,9 @@ function hold(p: Prepared, run: RunContext, attempt: number): Outcome {
 function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined {
   if (input.kind === 'timer') return EXIT;
   if (input.kind !== 'call') return undefined;
+  const opened = expectedHook(run, p.id);
   const attempt = attemptOf(input.hook, p.id);
-  if (attempt === undefined) return callEnded(input) ? hungUp(p, run, input) : undefined;
+  if (attempt === undefined || (opened !== undefined && !sameVisit(input.hook!, opened))) return elsewhere(p, run, input, opened);
   const { recording, background } = input.event;
   const silence = input.event.input?.noInput ? NOTHING : undefined;
   if (background) {
@@ -102,6 +112,18 @@ function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined
   const got = recording ?? kept(run) ?? silence;
   if (got !== undefined) return finish(p, run, got);
   return callEnded(input) || attempt >= HOLD_TRIES ? NOT_RECORDED : hold(p, run, attempt + 1);
+}
+
+/** Whether `hook` (this element's) was given on the visit that began with `opened` (its hold hooks come at later steps). */
+function sameVisit(hook: string, opened: string): boolean {
+  return (stepOf(hook) ?? -1) >= stepOf(opened)!;
+}
+
+/** A webhook on a hook of another element or visit: a hang-up, or a late hook (the record again, unless the caller is gone). */
+function elsewhere(p: Prepared, run: RunContext, input: CallWebhook, opened: string | undefined): Outcome | undefined {
+  if (callEnded(input)) return hungUp(p, run, input);
+  if (opened === undefined || run.vars[KEPT.hungUp] === true || !lateHook(run, input)) return undefined;
+  return open(p, run, opened);
 }
 
 /** A recording, or nothing recorded. */

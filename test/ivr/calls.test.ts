@@ -2,12 +2,13 @@
 // (callers.ts), through the menu of menu.ts: a menu, a wrong key then the right one, a PIN ended
 // by "#", silence until "no input" after two re-prompts, a forward that is busy then a
 // voicemail recording, a forward answered then ended, a caller who hangs up while it rings or
-// in the middle of the menu, and status callbacks that arrive before the call's first webhook. The engine runs on a virtual clock; the session
-// expires when the provider stops calling back.
+// in the middle of the menu, status callbacks that arrive before the call's first webhook, and
+// late hooks of elements the call left (answered with where the call is). The engine runs on a
+// virtual clock; the session expires when the provider stops calling back.
 import t, { type Test } from 'tap';
 import type { World } from '../engine/helpers.js';
 import { jambonzCaller, plivoCaller, telnyxCaller, twilioCaller, vonageCaller, type Caller, type MakeCaller, type Turn } from './callers.js';
-import { CALLER, OUR_NUMBER, menuServer } from './menu.js';
+import { CALLER, MENU_FLOW, OUR_NUMBER, menuServer } from './menu.js';
 
 interface Line {
   readonly w: World;
@@ -31,6 +32,9 @@ async function line(t: Test, makeCaller: MakeCaller): Promise<Line> {
   };
 }
 
+/** The menu's node ids by index (entry points first), as a participant's `node` counts them. */
+const NODES = [...MENU_FLOW.entryPoints, ...MENU_FLOW.elements].map((n) => n.id);
+
 const CALLERS: readonly MakeCaller[] = [twilioCaller, telnyxCaller, vonageCaller, plivoCaller, jambonzCaller];
 
 /** The providers whose every hook answer is run as a document (XML, which has no empty one). */
@@ -47,6 +51,7 @@ const EARLY_STATUS = 'status callbacks before the first webhook start nothing; t
 const RETRY = 'a retried webhook gets the same answer and changes nothing';
 const EXPIRY = 'a provider that stops calling back: the session expires';
 const STALE = 'a stale hook keeps the re-prompt count and the caller on the line';
+const LATE = 'a late hook of an element the call left, at a forward or a record, keeps the call there';
 
 /**
  * Dialogs a dialect fails (marked todo) until Junction is fixed outside the dialects: the
@@ -175,6 +180,30 @@ for (const makeCaller of CALLERS) {
       const late = await reply(left, d.id, { digits: '1' });
       t.same(late.said, ['Enter your PIN, then hash.'], "a hook of the collect the call left: the current element's question");
       t.same((await reply(late, d.id, { digits: '4321' })).said, ['Thank you 4321.']);
+      const counters = w.engine.metrics('menu').elements;
+      t.same(['menu', 'pin'].map((id) => counters.find((e) => e.id === id)?.counters['lateHook']), [1, 1], 'each late hook counted where the call was');
+    });
+
+    await dialog(LATE, async (t) => {
+      const c = call();
+      const menu = await c.start();
+      const forward = await reply(menu, c.id, { digits: '1' });
+      const person = w.people.findByContact(CALLER)!.id;
+      const at = () => w.engine.journeysOf(person).map((j) => NODES[j.node]);
+      const ringing = await reply(menu, c.id, { digits: '2' }); // another outcome on the menu's hook, while sales rings
+      t.same(ringing, forward, 'the forward again, on its own hook');
+      t.same(at(), ['desk'], 'still at the forward');
+      const record = await reply(forward, c.id, { forward: 'busy' });
+      const late = await reply(menu, c.id, { digits: '9' }); // the menu's again, as the voicemail records
+      t.same(late, { ...record, said: ['Leave a message.'] }, 'the record again (its prompt, not the say before it), on its own hook');
+      // the forward's, another outcome (Vonage: the other leg's answered event first, out of order, answered 204 as any set-up event)
+      const lateForward = await reply(forward, c.id, { forward: 'completed' });
+      t.same(lateForward, late, 'the record again');
+      t.same(at(), ['voicemail'], 'still at the record');
+      const done = await reply(record, c.id, { recording: 'https://rec.example.com/r3.mp3', seconds: 5 });
+      t.same(done, { said: ['Thank you .'], hangup: true }, 'the recording goes on as before');
+      const counters = w.engine.metrics('menu').elements;
+      t.same(['desk', 'voicemail'].map((id) => counters.find((e) => e.id === id)?.counters['lateHook']), [1, 2], 'each late hook counted where the call was');
     });
 
     await dialog(EXPIRY, async (t) => {

@@ -1,7 +1,7 @@
 // The IVR elements on the engine, without HTTP: where they may stand (a call must exist), how
 // Collect's options match (keys, ranges, RE2 patterns, words said), minimum digits, Record's
-// and Forward call's branches, Pause and Play in the answer, and the call's webhooks answered
-// with what the steps said.
+// and Forward call's branches (and a late hook of an earlier visit, answered with this one),
+// Pause and Play in the answer, and the call's webhooks answered with what the steps said.
 import t from 'tap';
 import { ivrModule } from '../../ivr/index.js';
 import type { CallEvent } from '../../ivr/call-event.js';
@@ -304,5 +304,44 @@ t.test("collect counts each silence and each entry no option holds in the elemen
   await c.send({ input: { noInput: false, digits: '7' } });
   t.same(await c.send({ input: { noInput: false, digits: '1' } }), [{ kind: 'say', text: 'one' }]);
   t.same(w.engine.metrics('ivr').elements.find((e) => e.id === 'menu')?.counters, { noInput: 1, noMatch: 1 });
+  await w.engine.close();
+});
+
+t.test('a record or a forward visited again: a late hook of the visit before is answered with this visit, never taken as its outcome', async (t) => {
+  const w = launched(
+    callFlow(
+      [
+        { id: 'msg', type: 'record', config: { urlTo: 'rec' }, branches: { recorded: 'desk', notRecorded: 'end' } },
+        { id: 'desk', type: 'forwardCall', config: { to: ['+14155550111'] }, branches: { answered: 'end', busy: 'again', noAnswer: 'end', failed: 'end' } },
+        { id: 'again', type: 'collect', config: { prompts: [{ say: '1 to try again' }], options: [{ name: 'redo', digits: '1' }] }, branches: { redo: 'msg', noInput: 'end', noMatch: 'end' } },
+        exit,
+      ],
+      [{ name: 'rec', type: 'text', default: '' }],
+    ),
+  );
+  const person = () => w.people.findByContact(CALLER)!.id;
+  const send = async (hook: string | undefined, event: Partial<CallEvent> = {}): Promise<Instruction[]> => {
+    const full: CallEvent = { callId: 'c1', from: CALLER, to: NUMBER, direction: 'inbound', status: 'in-progress', ...event };
+    const receipt = await w.engine.submit(w.people.findByContact(CALLER)?.id ?? w.engine.personKey({ phones: [CALLER] }), { kind: 'call', provider: 'test', event: full, ...(hook ? { hook } : { first: true }), expireAfterMs: 60_000 });
+    return (receipt.answer ?? []) as Instruction[];
+  };
+  const hookIn = (answer: Instruction[]) => (answer.findLast((i) => 'hook' in i) as { hook: string }).hook;
+  const firstRecord = hookIn(await send(undefined));
+  const firstForward = hookIn(await send(firstRecord, { recording: { url: 'https://rec.example.com/1.mp3' } }));
+  const menu = hookIn(await send(firstForward, { forward: { status: 'busy' } }));
+  const secondRecord = hookIn(await send(menu, { input: { digits: '1', noInput: false } }));
+  t.not(secondRecord, firstRecord);
+  const late = await send(firstRecord, { recording: { url: 'https://rec.example.com/late.mp3' } });
+  t.match(late, [{ kind: 'record', hook: secondRecord }], "the first visit's recording, late: the record again, on this visit's hook");
+  t.equal(w.engine.journeysOf(person())[0]!.vars['rec'], 'https://rec.example.com/1.mp3', 'not taken as this recording');
+  t.same(await send(firstRecord, { recording: { url: 'https://rec.example.com/apart.mp3' }, background: true }), [], 'one the first visit sent apart (Vonage): nothing to say');
+  t.notOk(w.engine.journeysOf(person())[0]!.vars['~recording'], 'nor kept for this visit');
+  const secondForward = hookIn(await send(secondRecord, { recording: { url: 'https://rec.example.com/2.mp3' } }));
+  t.equal(w.engine.journeysOf(person())[0]!.vars['rec'], 'https://rec.example.com/2.mp3', "this visit's recording");
+  t.match(await send(firstForward, { forward: { status: 'completed' } }), [{ kind: 'forward', hook: secondForward }], "the first forward's outcome, late: the forward again, on this visit's hook");
+  t.equal(w.engine.journeysOf(person()).length, 1, 'still forwarding');
+  t.same(await send(secondForward, { forward: { status: 'completed' } }), [], 'the answered branch: Exit (the route adds the hang-up)');
+  t.same(w.engine.journeysOf(person()), []);
+  t.same(['msg', 'desk'].map((id) => w.engine.metrics('ivr').elements.find((e) => e.id === id)?.counters['lateHook']), [1, 1]);
   await w.engine.close();
 });

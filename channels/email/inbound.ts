@@ -296,7 +296,8 @@ export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinit
 /** Most parts a multipart webhook body may have: a mail's fields and attachments, with room to spare. */
 const MAX_PARTS = 1000;
 
-async function formOf(req: RouteRequest): Promise<Form> {
+/** The text fields of a form body (multipart or urlencoded); 400 when it is neither, or has more than MAX_PARTS parts. */
+export async function formOf(req: RouteRequest): Promise<Form> {
   const type = header(req, 'content-type') ?? '';
   if (partsAbove(req.rawBody, type, MAX_PARTS)) throw payloadInvalid(`the form has more than ${MAX_PARTS} parts`);
   let data: Awaited<ReturnType<InstanceType<typeof Response>['formData']>>;

@@ -21,6 +21,7 @@ const CLUB = 'news@club.test';
 const ANA = 'ana@example.org';
 const PUBLIC = 'https://junction.example.com';
 const SECRET = 'unsubscribe-secret-for-tests-0123456789';
+const ADMIN = 'email-lists-test-admin-key-0123456789';
 /** Ports of this file (loopback): the relay and the listener. */
 const RELAY_PORT = 18231;
 const LISTENER_PORT = 18232;
@@ -71,7 +72,7 @@ async function junction(t: Test, over: Record<string, unknown> = {}) {
   const listener = emailModule.listeners![0]!;
   const quiet = { info() {}, warn() {}, error() {} };
   const started = (await listener.start({ ...w.engine.routeContext(w.engine.registry.settingsOf(listener)), logger: quiet })) as SmtpListening;
-  const app = buildApp(w.engine);
+  const app = buildApp(w.engine, { adminKey: ADMIN });
   t.teardown(async () => {
     await app.close();
     await started.close();
@@ -120,6 +121,8 @@ t.test('a newsletter carries one-click unsubscribe; the POST blocks its sender, 
   t.equal(again.statusCode, 200, 'a repeat is answered alike');
   t.same(j.engine.people.doNotContact(), [{ channel: 'email', contact: ANA, senders: [CLUB] }], 'and changes nothing');
   t.equal(j.engine.moduleEventCounts.get('email.unsubscribed'), 2, 'each one-click unsubscribe taken is counted');
+  const metrics = await j.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN}` } });
+  t.match(metrics.body, /^junction_module_events_total\{event="email\.unsubscribed"\} 2$/m, 'in the metrics');
 
   await j.engine.submit(ANA, { kind: 'flow.enter', flowId: 'news' });
   await j.engine.idle();

@@ -206,6 +206,8 @@ export interface RouteContext {
   now(): number;
   /** Counts an input passed over as malformed (an item of a provider's batch the rest of which is applied) in the metric of refused inputs. */
   refused(kind: string, code: string): void;
+  /** Counts something the route or listener did that no input records (e.g. `email.unsubscribed`), in the metric of module events. */
+  counted(event: string): void;
 }
 
 /** What an API key may be allowed: `admin` is everything; each other scope, one part of the API. */

@@ -3,7 +3,7 @@
 // (never the raw URL) and status, and webhooks by provider (the module whose /webhooks route it
 // is); journal commits are observed through GroupCommit.observeCommits, from before the state is
 // recovered when `junction start` passes its own (commitMetrics), so the start's commits count; participants per element,
-// outbox entries pending, error answers by code (errors.ts) and refused module socket messages
+// outbox entries pending, what modules' routes counted (module events), error answers by code (errors.ts) and refused module socket messages
 // by socket and code (module-routes.ts) are read when scraped.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -105,6 +105,16 @@ function readEngine(engine: Engine, registry: Registry): void {
     collect() {
       this.reset();
       for (const [kind, n] of engine.effectFailures) this.inc({ kind }, n);
+    },
+  });
+  new Counter({
+    name: 'junction_module_events_total',
+    help: "What modules' routes counted that no input records (e.g. email.unsubscribed: one-click unsubscribes taken), by event",
+    labelNames: ['event'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [event, n] of engine.moduleEventCounts) this.inc({ event }, n);
     },
   });
   new Gauge({

@@ -1,5 +1,5 @@
 // What every inbound path of email shares (SMTP listener, SendGrid and Mailgun webhooks): the
-// mail as read (sender, recipients, subject, text, Message-ID, References) turned into one InboundMessage
+// mail as read (sender, Reply-To, recipients, subject, text, Message-ID, References) turned into one InboundMessage
 // per recipient of ours and submitted to the inbox (none for a mail sent automatically: see
 // isAutomatic); HTML turned into text; and the webhook
 // route itself (form read from the raw bytes, verified, read, submitted, answered once durable).
@@ -22,6 +22,8 @@ const undici = lazyRequire<typeof import('undici')>('undici');
 export interface Mail {
   /** The From header's address, else the envelope sender. */
   readonly from: string;
+  /** The Reply-To header's first address: where answers go (RFC 5322 §3.6.2). */
+  readonly replyTo?: string;
   readonly recipients: readonly string[];
   readonly subject: string | undefined;
   readonly text: string;
@@ -68,10 +70,13 @@ const MAX_SUBJECT = 4096;
 /** The inbound messages of a mail: one per recipient, addresses lower-cased; its text cut at MAX_TEXT, its subject at MAX_SUBJECT. */
 export function messagesOf(mail: Mail): InboundMessage[] {
   const recipients = [...new Set(mail.recipients.map((r) => r.toLowerCase()))];
+  const from = mail.from.toLowerCase();
+  const replyTo = replyToOf(mail.replyTo, from);
   return recipients.map((to) => ({
     channel: 'email',
     provider: 'email',
-    from: mail.from.toLowerCase(),
+    from,
+    ...(replyTo !== undefined ? { replyTo } : {}),
     to,
     text: newPart(mail.text.slice(0, MAX_TEXT)),
     media: [],
@@ -80,6 +85,15 @@ export function messagesOf(mail: Mail): InboundMessage[] {
     ...(mail.references?.length ? { references: mail.references } : {}),
     receivedAt: mail.receivedAt,
   }));
+}
+
+/** Longest address kept (RFC 5321's limit on a path); a longer Reply-To is ignored. */
+const MAX_ADDRESS = 320;
+
+/** The Reply-To address lower-cased, when it is one and names another address than `from`. */
+function replyToOf(replyTo: string | undefined, from: string): string | undefined {
+  const address = replyTo?.toLowerCase();
+  return address !== undefined && address !== from && address.length <= MAX_ADDRESS ? address : undefined;
 }
 
 const ORIGINAL_MESSAGE = /^-{2,}[ \t]*Original Message[ \t]*-{2,}[ \t]*$/i;
@@ -175,6 +189,7 @@ export async function readMime(raw: Buffer, recipients: readonly string[], envel
   const parsed = await parseMime(raw);
   return {
     from: senderOf(parsed.from, envelopeSender || undefined),
+    replyTo: addressesOf(parsed.replyTo)[0],
     recipients,
     subject: parsed.subject,
     text: await textOf(parsed.text, parsed.html || undefined),
@@ -281,7 +296,8 @@ export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinit
 /** Most parts a multipart webhook body may have: a mail's fields and attachments, with room to spare. */
 const MAX_PARTS = 1000;
 
-async function formOf(req: RouteRequest): Promise<Form> {
+/** The text fields of a form body (multipart or urlencoded); 400 when it is neither, or has more than MAX_PARTS parts. */
+export async function formOf(req: RouteRequest): Promise<Form> {
   const type = header(req, 'content-type') ?? '';
   if (partsAbove(req.rawBody, type, MAX_PARTS)) throw payloadInvalid(`the form has more than ${MAX_PARTS} parts`);
   let data: Awaited<ReturnType<InstanceType<typeof Response>['formData']>>;

@@ -75,6 +75,7 @@ export const mailgun: WebhookDialect = {
     if (f['body-mime'] !== undefined) return readMime(Buffer.from(f['body-mime']), recipients, f.sender, now);
     return {
       from: senderOf(f.from, f.sender || undefined),
+      replyTo: addressesOf(headerField(form, 'reply-to'))[0],
       recipients,
       subject: f.subject,
       text: await textOf(f['body-plain'], f['body-html']),

@@ -2,13 +2,15 @@
 // outbox key as the Message-ID's local part and in X-Junction-Idempotency-Key, and the relay's
 // answer read as the engine wants it: 4xx and connection failures retryable, 5xx not. Every mail
 // says it was sent automatically (RFC 3834 Auto-Submitted: auto-replied when it answers the
-// person's mail, with In-Reply-To and References to thread with it; auto-generated otherwise).
+// person's mail, with In-Reply-To and References to thread with it; auto-generated otherwise,
+// with its one-click unsubscribe headers: unsubscribe.ts).
 import type { Transporter } from 'nodemailer';
 import { EffectFailure } from '../../engine/errors.js';
 import { lazyRequire } from '../../engine/lazy-require.js';
 import type { OutboundMessage, SendResult } from '../../engine/messaging/message.js';
 import { requiredSetting as required } from '../provider.js';
 import type { EmailSettings } from './settings.js';
+import { unsubscribeHeaders } from './unsubscribe.js';
 
 const nodemailer = lazyRequire<typeof import('nodemailer')>('nodemailer');
 
@@ -30,7 +32,11 @@ export async function sendMail(message: OutboundMessage, settings: EmailSettings
       replyTo: message.replyTo,
       messageId,
       ...threading(message),
-      headers: { 'X-Junction-Idempotency-Key': message.idempotencyKey, 'Auto-Submitted': message.answers ? 'auto-replied' : 'auto-generated' },
+      headers: {
+        'X-Junction-Idempotency-Key': message.idempotencyKey,
+        'Auto-Submitted': message.answers ? 'auto-replied' : 'auto-generated',
+        ...unsubscribeHeaders(message, settings),
+      },
     })) as { messageId?: string };
     return { providerMessageId: info.messageId ?? messageId };
   } catch (err) {

@@ -48,6 +48,7 @@ export const sendgrid: WebhookDialect = {
     const head = await headerBlockOf(f.headers);
     return {
       from: senderOf(f.from, envelope?.from || undefined),
+      replyTo: addressesOf(head?.parsed.replyTo)[0],
       recipients,
       subject: f.subject,
       text: await textOf(f.text, f.html),

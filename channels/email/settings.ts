@@ -1,5 +1,6 @@
 // The email module's settings: the inbound SMTP listener, the two inbound webhooks (SendGrid
-// Inbound Parse, Mailgun routes), the outbound SMTP relay, and which recipients are ours.
+// Inbound Parse, Mailgun routes), the outbound SMTP relay and its unsubscribe links, and which
+// recipients are ours.
 import { Type } from '@sinclair/typebox';
 import type { CommonSettings } from '../provider.js';
 
@@ -24,6 +25,11 @@ export const EmailSettings = {
   relaySecure: Type.Boolean({ default: false, description: 'TLS from the first byte (port 465); false: STARTTLS when the relay offers it' }),
   relayUser: Type.Optional(Type.String({ minLength: 1, description: 'user to authenticate to the relay as' })),
   relayPassword: Type.Optional(Type.String({ minLength: 1, description: 'password of relayUser' })),
+  listUnsubscribe: Type.Boolean({
+    default: true,
+    description: 'mail sent that does not answer the person\'s own mail carries List-Unsubscribe (a link on publicBaseUrl) and List-Unsubscribe-Post for one-click unsubscribe (RFC 8058), when unsubscribeSecret and publicBaseUrl are set; false: never',
+  }),
+  unsubscribeSecret: Type.Optional(Type.String({ minLength: 32, description: 'key the unsubscribe links are signed with (HMAC-SHA256), at least 32 characters; changing it voids the links of mail sent before; unset: no unsubscribe headers, and /unsubscribe links are refused' })),
 };
 
 export type EmailSettings = CommonSettings & {
@@ -43,9 +49,11 @@ export type EmailSettings = CommonSettings & {
   relaySecure: boolean;
   relayUser?: string;
   relayPassword?: string;
+  listUnsubscribe: boolean;
+  unsubscribeSecret?: string;
 };
 
-export const SECRETS = ['smtpPassword', 'sendgridKey', 'mailgunSigningKey', 'relayPassword'] as const;
+export const SECRETS = ['smtpPassword', 'sendgridKey', 'mailgunSigningKey', 'relayPassword', 'unsubscribeSecret'] as const;
 
 /** Whether mail to `address` is ours: its domain or the address itself is listed in `domains`. */
 export function isOurs(address: string, domains: readonly string[]): boolean {

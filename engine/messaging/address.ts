@@ -1,7 +1,9 @@
 // A conversation's reply address as a participant keeps it: `<channel>:<our address>:<theirs>`
 // (our address as ourAddress reads it). On email, the mail answered follows on a second line:
 // its Message-ID after the Message-IDs of its References (trimmed, see threadIds), so that an
-// answer threads in the person's mail client. A reply address written before has no second line.
+// answer threads in the person's mail client; when the mail's Reply-To named another address
+// (RFC 5322 §3.6.2), that address follows on a third line: answers go there, while the person
+// stays the one of the From address. A reply address written before has no second or third line.
 import { ourAddress } from '../people/contacts.js';
 import type { InboundMessage, Thread } from './message.js';
 
@@ -11,11 +13,13 @@ const MAX_IDS = 10;
 const MAX_ID = 250;
 const MESSAGE_ID = /^<[^<>\s]+@[^<>\s]+>$/;
 
-/** The reply address of an inbound message: its channel, our number or address it came to, its sender, and on email the mail's thread. */
-export function replyAddressOf(message: Pick<InboundMessage, 'channel' | 'from' | 'to' | 'providerMessageId' | 'references'>): string {
+/** The reply address of an inbound message: its channel, our number or address it came to, its sender, and on email the mail's thread and Reply-To. */
+export function replyAddressOf(message: Pick<InboundMessage, 'channel' | 'from' | 'to' | 'providerMessageId' | 'references' | 'replyTo'>): string {
   const address = `${message.channel}:${ourAddress(message.to)}:${message.from}`;
-  if (message.channel !== 'email' || !isMessageId(message.providerMessageId)) return address;
-  return `${address}\n${threadIds(message.references ?? [], message.providerMessageId).join(' ')}`;
+  if (message.channel !== 'email') return address;
+  const thread = isMessageId(message.providerMessageId) ? threadIds(message.references ?? [], message.providerMessageId).join(' ') : '';
+  const replyTo = message.replyTo !== undefined && message.replyTo !== message.from ? `\n${message.replyTo}` : '';
+  return thread === '' && replyTo === '' ? address : `${address}\n${thread}${replyTo}`;
 }
 
 /** The person's address in a reply address (after its channel and ours, which hold no colon); undefined for ''. */
@@ -31,12 +35,20 @@ export function channelOf(replyAddress: string): string {
   return replyAddress.slice(0, Math.max(0, replyAddress.indexOf(':')));
 }
 
+/** Where answers on the conversation go: the address the person's Reply-To named, else their own. */
+export function answerAddress(replyAddress: string): string | undefined {
+  return lineOf(replyAddress, 2) || theirAddress(replyAddress);
+}
+
 /** The mail a reply address answers: In-Reply-To and References to send; {} when it kept none. */
 export function threadOf(replyAddress: string): Thread {
-  const line = replyAddress.indexOf('\n');
-  if (line < 0) return {};
-  const ids = replyAddress.slice(line + 1).split(' ').filter(isMessageId);
+  const ids = lineOf(replyAddress, 1).split(' ').filter(isMessageId);
   return ids.length === 0 ? {} : { inReplyTo: ids[ids.length - 1]!, references: ids };
+}
+
+/** Line `n` (from 0) of a reply address; '' when it has none. */
+function lineOf(replyAddress: string, n: number): string {
+  return replyAddress.split('\n', n + 1)[n] ?? '';
 }
 
 /**

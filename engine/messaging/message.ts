@@ -25,6 +25,11 @@ export interface InboundMessage {
    * References header, else its In-Reply-To), angle brackets included; none when it starts one.
    */
   readonly references?: readonly string[];
+  /**
+   * Email only: the address the mail's Reply-To names, when it is not `from` (RFC 5322 §3.6.2):
+   * answers on the conversation go there; the person is still the one of `from`.
+   */
+  readonly replyTo?: string;
   /** The provider's id of this message: retries of one webhook carry the same. */
   readonly providerMessageId: string;
   /** Epoch ms the provider says it received it, or when we did. */

@@ -1,14 +1,15 @@
 // Send email: subject, text and optional HTML with {{placeholders}}, from one of our
 // addresses (with an optional display name), with an optional reply-to. See send.ts for the
-// recipient and branches. Sent to the address the person last wrote from in this journey, it
-// answers their mail (address.ts keeps its Message-ID and References): it threads with it.
+// recipient and branches. Sent to the address the person last wrote from in this journey (or
+// the one their mail's Reply-To named), it answers their mail (address.ts keeps its Message-ID
+// and References): it threads with it.
 import { Type } from '@sinclair/typebox';
 import type { CompiledTemplate } from '../expressions/template.js';
 import { compileTemplate } from '../expressions/template.js';
 import type { CompileContext } from '../element.js';
 import { normalizeEmail } from '../people/contacts.js';
 import { sendElement, type SendElement } from './send.js';
-import { channelOf, theirAddress, threadOf } from './address.js';
+import { answerAddress, channelOf, threadOf } from './address.js';
 import type { Thread } from './message.js';
 
 interface Config {
@@ -67,9 +68,9 @@ export const emailSend: SendElement<Config, Prepared> = {
   },
 };
 
-/** `answers` when the mail goes to the address the person's last mail in this journey came from. */
+/** `answers` when the mail goes where answers to the person's last mail in this journey go. */
 function answering(replyAddress: string, to: string): { answers?: Thread } {
-  return channelOf(replyAddress) === 'email' && theirAddress(replyAddress) === to ? { answers: threadOf(replyAddress) } : {};
+  return channelOf(replyAddress) === 'email' && answerAddress(replyAddress) === to ? { answers: threadOf(replyAddress) } : {};
 }
 
 /**

@@ -1,8 +1,9 @@
 // What the send elements (SMS, WhatsApp, Email) share: the sender that picks the provider,
 // the recipient (a placeholder text, as a phone in E.164 or an email in lower case, or the phone or email the conversation is on: the one of
 // the message this step follows, else the one the person last wrote from in this journey,
-// whatever waits came between; else the person's first one), the do-not-contact
-// check per channel and sender, and the wait for the provider's answer. A send emits one
+// whatever waits came between; else the person's first one; a mail to the address the person
+// last wrote from goes where its Reply-To said), the do-not-contact check per channel and
+// sender (of the person's address and of where the message goes), and the wait for the provider's answer. A send emits one
 // `message.send` outbox entry and waits for it: "next" once the provider accepted it, "failed"
 // when it refused for good or did not answer within the timeout (retries included),
 // "notSent" when the person has no address on the channel, blocks it for this sender, or a
@@ -15,7 +16,7 @@ import type { Channel, Person } from '../person.js';
 import type { Input, Outcome } from '../vocabulary.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
 import { normalizeContact, normalizeEmail, ourAddress } from '../people/contacts.js';
-import { theirAddress } from './address.js';
+import { answerAddress, theirAddress } from './address.js';
 import type { SentMessage } from './references.js';
 
 const NEXT = 0;
@@ -96,10 +97,11 @@ export function compileSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>,
  */
 export function emitSend<C extends SendFieldsConfig, P>(s: SendElement<C, P>, p: PreparedSend & { own: P }, run: RunContext): boolean {
   const given = p.to?.render({ vars: run.vars, person: run.person, now: run.now }).trim();
-  const to = given ? named(s.channel, given) : (conversationAddress(s.channel, run) ?? addressesOf(run.person, s.channel)[0]);
-  if (to === undefined && given) return notSent(run, 'JCT_SEND_ADDRESS_INVALID', 'the recipient ("to") is not one email address: a list or a name would reach others');
-  if (to === undefined) return notSent(run, 'JCT_SEND_NO_ADDRESS', `the person has no ${s.channel} address`);
-  if (run.isBlocked(s.channel, to, p.from)) return notSent(run, 'JCT_SEND_BLOCKED', `the person's ${s.channel} address is on the do-not-contact list for ${p.from}`);
+  const address = given ? named(s.channel, given) : (conversationAddress(s.channel, run) ?? addressesOf(run.person, s.channel)[0]);
+  if (address === undefined && given) return notSent(run, 'JCT_SEND_ADDRESS_INVALID', 'the recipient ("to") is not one email address: a list or a name would reach others');
+  if (address === undefined) return notSent(run, 'JCT_SEND_NO_ADDRESS', `the person has no ${s.channel} address`);
+  const to = given ? address : answeredAt(address, run.participant.replyAddress);
+  if (run.isBlocked(s.channel, address, p.from) || run.isBlocked(s.channel, to, p.from)) return notSent(run, 'JCT_SEND_BLOCKED', `the person's ${s.channel} address is on the do-not-contact list for ${p.from}`);
   const deadline = run.now + p.timeoutMs;
   run.emit({ kind: 'message.send', channel: s.channel, from: p.from, to, ...s.content(p.own, run, to), ...(p.trackLinks ? { trackLinks: true } : {}), deadline });
   return true;
@@ -135,6 +137,11 @@ function conversationAddress(channel: Channel, run: RunContext): string | undefi
   const sentTo = input?.kind === 'effect.result' ? (input.result as Partial<SentMessage> | null)?.to : undefined;
   const addresses = addressesOf(run.person, channel);
   return [sentTo, theirAddress(run.participant.replyAddress)].find((address) => address !== undefined && addresses.includes(address));
+}
+
+/** Where a message to the person's `address` goes: when it is the one they last wrote from, where their Reply-To said (address.ts); else itself. */
+function answeredAt(address: string, replyAddress: string): string {
+  return theirAddress(replyAddress) === address ? (answerAddress(replyAddress) ?? address) : address;
 }
 
 function addressesOf(person: Person, channel: Channel): readonly string[] {

@@ -216,6 +216,7 @@ export class Engine {
   /** The wait key (`event:<name>`) of each event name routed so far: built once, its hash kept. */
   private readonly eventWaitKeys = new Map<string, string>();
   private readonly refusals = new Map<string, number>();
+  private readonly moduleEvents = new Map<string, number>();
   /**
    * The flows the step running now and the instant chain that led to it passed through (see
    * addToFlows): the chain before the step, and the step's own flow (undefined outside a step).
@@ -343,6 +344,7 @@ export class Engine {
       reference: (key) => this.reference(key),
       now: () => this.clock.now(),
       refused: (kind, code) => this.countRefused(kind, code),
+      counted: (event) => void this.moduleEvents.set(event, (this.moduleEvents.get(event) ?? 0) + 1),
     };
   }
 
@@ -884,6 +886,11 @@ export class Engine {
   /** Inputs refused (bad input: nothing written), by `<input kind> <error code>`. */
   get refusedInputs(): ReadonlyMap<string, number> {
     return this.refusals;
+  }
+
+  /** What modules' routes and listeners counted (RouteContext.counted), by event. */
+  get moduleEventCounts(): ReadonlyMap<string, number> {
+    return this.moduleEvents;
   }
 
   private countRefusal(kind: string, err: unknown): void {

@@ -1,13 +1,14 @@
 // Email conversations thread: a participant keeps the Message-ID and References of the person's
 // last mail with its reply address (trimmed, and readable from a row written before), and a
 // Send email to the address that mail came from answers it; one to another address does not.
+// A mail whose Reply-To names another address is answered there (the person stays the sender).
 import t from 'tap';
 import { registryWith, world } from '../helpers.js';
 import { Engine } from '../../../engine/runtime/engine.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import { GroupCommit } from '../../../engine/store/journal.js';
 import { messagingModule } from '../../../engine/messaging/index.js';
-import { replyAddressOf, theirAddress, threadIds, threadOf } from '../../../engine/messaging/address.js';
+import { answerAddress, replyAddressOf, theirAddress, threadIds, threadOf } from '../../../engine/messaging/address.js';
 import { participantRow, readParticipant } from '../../../engine/runtime/rows.js';
 import type { InboundMessage } from '../../../engine/messaging/message.js';
 import type { Effect } from '../../../engine/vocabulary.js';
@@ -83,4 +84,55 @@ t.test('Send email answers the mail the person last wrote, also after a restart;
   t.match(sent[2], { to: 'boss@example.com' });
   t.notOk('answers' in sent[2]!, 'a mail to someone else answers nothing (sent as auto-generated)');
   await engine.close();
+});
+
+t.test("a reply address keeps the mail's Reply-To on a third line; older ones answer their sender", async (t) => {
+  const address = replyAddressOf(mail('JOIN', { replyTo: 'desk@example.org' }));
+  t.equal(address, `email:${CLUB}:${ANA}\n<join-1@example.org>\ndesk@example.org`);
+  t.equal(theirAddress(address), ANA, 'the person is still the sender');
+  t.equal(answerAddress(address), 'desk@example.org');
+  t.same(threadOf(address), { inReplyTo: '<join-1@example.org>', references: ['<join-1@example.org>'] }, 'the thread is read as before');
+  const unthreaded = replyAddressOf(mail('JOIN', { providerMessageId: 'sha256:ab12', replyTo: 'desk@example.org' }));
+  t.equal(unthreaded, `email:${CLUB}:${ANA}\n\ndesk@example.org`, 'without a Message-ID the thread line is empty');
+  t.same(threadOf(unthreaded), {});
+  t.equal(answerAddress(unthreaded), 'desk@example.org');
+  t.equal(replyAddressOf(mail('JOIN', { replyTo: ANA })), `email:${CLUB}:${ANA}\n<join-1@example.org>`, 'a Reply-To naming the sender adds nothing');
+  for (const old of [`email:${CLUB}:${ANA}`, `email:${CLUB}:${ANA}\n<join-1@example.org>`, 'sms:+385800100:+385911111111']) {
+    t.equal(answerAddress(old), theirAddress(old), `written before: ${JSON.stringify(old)} answers its sender`);
+  }
+});
+
+t.test('Send email answers at the Reply-To address, threaded; a block on either address stops it', async (t) => {
+  const sent: Effect[] = [];
+  const provider: Module = { name: 'test-email', effects: [{ kind: 'message.send', perform: (effect) => (sent.push(effect), { providerMessageId: `<out-${sent.length}@example.com>`, to: effect['to'] }) }] };
+  const w = world({ modules: [messagingModule, provider] });
+  w.engine.save({
+    schemaVersion: 1,
+    id: 'club',
+    name: 'club',
+    entryPoints: [{ id: 'join', type: 'inboundMessage', config: { channel: 'email', number: CLUB, condition: { operator: 'matchesText', values: ['JOIN'] } }, branches: { next: 'welcome' } }],
+    elements: [
+      { id: 'welcome', type: 'sendEmail', config: { from: CLUB, subject: 'Welcome', text: 'Reply YES' }, branches: { next: 'again' } },
+      { id: 'again', type: 'sendEmail', config: { from: CLUB, subject: 'Still there?', text: 'Reply YES' } },
+    ],
+  });
+  w.engine.launch('club');
+  const ana = w.people.upsert({ emails: [ANA] }).id;
+  const bo = w.people.upsert({ emails: ['bo@example.org'] }).id;
+  await w.engine.submit(ana, { kind: 'message.inbound', message: mail('JOIN', { replyTo: 'desk@example.org' }) });
+  await w.engine.idle();
+  t.match(sent, [
+    { to: 'desk@example.org', answers: { inReplyTo: '<join-1@example.org>' } },
+    { to: 'desk@example.org', answers: { inReplyTo: '<join-1@example.org>' } },
+  ], 'both mails go where the Reply-To said, after a send too');
+  t.notOk(w.people.get(ana)!.emails.includes('desk@example.org'), 'the Reply-To address is not added to the person');
+
+  await w.engine.submit(bo, { kind: 'doNotContact', change: { op: 'add', entries: [{ channel: 'email', contact: 'desk@example.org', senders: [CLUB] }] } });
+  await w.engine.submit(bo, { kind: 'message.inbound', message: mail('JOIN', { from: 'bo@example.org', providerMessageId: '<join-2@example.org>', replyTo: 'desk@example.org' }) });
+  await w.engine.submit(bo, { kind: 'doNotContact', change: { op: 'add', entries: [{ channel: 'email', contact: ANA, senders: [CLUB] }] } });
+  await w.engine.submit(ana, { kind: 'message.inbound', message: mail('JOIN', { providerMessageId: '<join-3@example.org>', replyTo: 'other@example.org' }) });
+  await w.engine.idle();
+  t.equal(sent.length, 2, 'a blocked Reply-To address, or a blocked sender, gets nothing');
+  t.equal(w.engine.metrics('club').elements.find((e) => e.id === 'welcome')!.failures, 2, 'both were refused as blocked (JCT_SEND_BLOCKED)');
+  await w.engine.close();
 });

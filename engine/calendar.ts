@@ -8,6 +8,9 @@
 //     would have read it;
 //   - a time that occurs twice at fall-back is its earlier occurrence (still on summer time),
 //     so a daily time happens once a day.
+//
+// Years run from 0001 to 9999, each read as written: wall-clock fields become instants through
+// utcFields, never through Date.UTC, which would read years 0–99 as 1900–1999.
 import { DateTime, IANAZone, Zone } from 'luxon';
 import { JunctionError } from './errors.js';
 import type { CompileContext } from './element.js';
@@ -131,10 +134,25 @@ export function parseLocalDateTime(text: string, tz: string): number | undefined
   const zone = requireZone(tz);
   const match = DATE_TIME.exec(text);
   const parsed = match ? DateTime.fromISO(text, { zone }) : undefined;
-  if (!match || !parsed?.isValid) return undefined;
+  if (!match || !parsed?.isValid || parsed.year < FIRST_YEAR) return undefined;
   if (match[1]) return parsed.toMillis();
-  const { year, month, day, hour, minute, second, millisecond } = parsed;
-  return wallToInstant(Date.UTC(year, month - 1, day, hour, minute, second, millisecond), zone);
+  return wallToInstant(utcFields(parsed), zone);
+}
+
+/** The first year a date may have: ISO 8601's year 0000 (1 BC) is refused, as expressions refuse it. */
+export const FIRST_YEAR = 1;
+
+/** 400 Gregorian years, the period after which the calendar repeats exactly. */
+const ERA_MS = 146_097 * DAY_MS;
+
+/**
+ * The wall-clock fields `w` written as UTC milliseconds, every year as written. Out-of-range
+ * fields roll over as in Date.UTC (day 0 is the last day of the month before, hour 24 the next
+ * day). Date.UTC reads years 0–99 as 1900–1999, so the year goes in 400 years later and the
+ * result comes back by that exact period.
+ */
+export function utcFields(w: WallTime): number {
+  return Date.UTC(w.year + 400, w.month - 1, w.day, w.hour, w.minute, w.second ?? 0, w.millisecond ?? 0) - ERA_MS;
 }
 
 /** The local calendar date of `at`, "YYYY-MM-DD". */
@@ -168,7 +186,7 @@ export function wallTime(at: number, tz: string): WallTime {
  * of the month before), and skipped or repeated times resolve by the rules at the top.
  */
 export function wallToTime(w: WallTime, tz: string): number {
-  return wallToInstant(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second ?? 0, w.millisecond ?? 0), requireZone(tz));
+  return wallToInstant(utcFields(w), requireZone(tz));
 }
 
 /** Hours and minutes of "HH:MM" (00:00–23:59), or undefined when the text is not such a time. */
@@ -301,8 +319,8 @@ function local(at: number, tz: string): LocalTime {
 
 /** The instant of wall-clock `time` on the local day `days` days after the day of `start`, in its zone. */
 function onLocalDay(start: LocalTime, days: number, time: ClockTime): number {
-  // Date.UTC has no DST and rolls days over months and years; the zone only comes in at the end.
-  const wall = Date.UTC(start.year, start.month - 1, start.day + days, time.hour, time.minute, time.second ?? 0, time.millisecond ?? 0);
+  // UTC has no DST and rolls days over months and years; the zone only comes in at the end.
+  const wall = utcFields({ ...time, year: start.year, month: start.month, day: start.day + days });
   return wallToInstant(wall, start.zone);
 }
 

@@ -93,6 +93,12 @@ export interface EntryHost {
   /** Enters a person through this entry point; frequency cap and flow status apply. */
   enter(personId: string, vars?: Readonly<Record<string, Value>>): EnterResult;
   /**
+   * Enters a person whose moment came (a date). While the flow is paused the entry is held and
+   * made when it resumes, once per person however many moments passed (kept across restarts;
+   * let go if the flow stops taking people); the result then says JCT_FLOW_PAUSED.
+   */
+  enterOrHold(personId: string): EnterResult;
+  /**
    * Hears about profile changes, each after the step or write that caused it has been applied
    * (never inside it). Returns the function that stops listening.
    */

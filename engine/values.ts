@@ -27,7 +27,7 @@ export type ValueSchemaStatic = Static<typeof ValueSchema>;
 
 export type Coerced = { ok: true; value: Value } | { ok: false; message: string };
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /**
@@ -83,19 +83,23 @@ function toNumber(raw: unknown, whole: boolean): Coerced {
 }
 
 function toDate(raw: unknown): Coerced {
-  if (typeof raw !== 'string') return fail(raw, 'date');
-  const m = DATE_RE.exec(raw);
-  if (!m) return fail(raw, 'date');
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const back = new Date(Date.UTC(y, mo - 1, d));
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return fail(raw, 'date');
-  return { ok: true, value: raw };
+  if (typeof raw !== 'string' || !DATE_RE.test(raw)) return fail(raw, 'date');
+  if (raw.startsWith('0000')) return outsideYears(raw, 'date');
+  // Date.parse reads "YYYY-MM-DD" as UTC midnight, every year as written, and rolls a day that does not exist over (30 February is 2 March).
+  const ms = Date.parse(raw);
+  return Number.isFinite(ms) && new Date(ms).toISOString().startsWith(raw) ? { ok: true, value: raw } : fail(raw, 'date');
+}
+
+/** Dates run from year 0001 to 9999, as the calendar and expressions read them. */
+function outsideYears(raw: string, type: ValueType): Coerced {
+  return { ok: false, message: `${shownValue(raw)} is not a valid ${type}: years run from 0001 to 9999` };
 }
 
 function toDateTime(raw: unknown): Coerced {
   if (raw instanceof Date) return Number.isFinite(raw.getTime()) ? { ok: true, value: raw.toISOString() } : fail(raw, 'datetime');
   if (typeof raw === 'number') return Number.isFinite(raw) ? { ok: true, value: new Date(raw).toISOString() } : fail(raw, 'datetime');
   if (typeof raw !== 'string' || !DATETIME_RE.test(raw)) return { ok: false, message: `${shownValue(raw)} is not a valid datetime: write it with Z or an offset, e.g. 2026-03-01T09:00:00Z or 2026-03-01T10:00:00+01:00` };
+  if (raw.startsWith('0000')) return outsideYears(raw, 'datetime');
   const ms = Date.parse(raw);
   // Date.parse rolls a day or an hour that does not exist over (31 November is 1 December, 24:00 the next day).
   const real = toDate(raw.slice(0, 10)).ok && Number(raw.slice(11, 13)) < 24;

@@ -113,7 +113,7 @@ const fromStart: Compare = (n, i) => n >= i.lo;
 const fromEnd: Compare = (n, i) => n >= i.hi;
 
 const DATE_OPERAND = operand<DateOperand>(
-  'a date "YYYY-MM-DD" or a date-time "YYYY-MM-DDTHH:MM" (seconds and offset optional)',
+  'a date "YYYY-MM-DD" or a date-time "YYYY-MM-DDTHH:MM" (seconds and offset optional; years 0001 to 9999)',
   (raw) => {
     if (typeof raw !== 'string' || parseLocalDateTime(raw, 'UTC') === undefined) return undefined;
     const time = /T\d\d:\d\d(:\d\d(\.\d)?)?/.exec(raw);

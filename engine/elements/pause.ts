@@ -52,7 +52,7 @@ export default defineElement<Config, Prepared>({
     if (config.kind === 'forPeriod') checkDurationLength(config.duration, 'a pause', '.duration', ctx);
     if (config.kind !== 'untilDateTime') return config;
     const at = parseLocalDateTime(config.at, ctx.timeZone);
-    if (at === undefined) ctx.problem('JCT_DATE_INVALID', `"${config.at}" is not a valid date-time`, '.at');
+    if (at === undefined) ctx.problem('JCT_DATE_INVALID', `"${config.at}" is not a valid date-time (years 0001 to 9999)`, '.at');
     return { kind: 'untilInstant', at: at ?? 0 };
   },
   execute: (p, run) => {

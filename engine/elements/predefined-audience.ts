@@ -2,9 +2,10 @@
 // or in given companies enter at launch. "Update audience after launch":
 //   never    — the audience is fixed at launch (a real-time segment is read as a snapshot);
 //              the flow takes no later entries and finishes when everyone has left;
-//   realtime — people who later get a listed tag or join a listed segment enter too, and the
-//              audience may be edited while the flow runs: added criteria bring their people
-//              in at once (the frequency cap applies); removed ones leave people inside alone.
+//   realtime — people who later get a listed tag or join a listed real-time segment (also when
+//              its rule is replaced and now matches them) enter too, and the audience may be
+//              edited while the flow runs: added criteria bring their people in at once (the
+//              frequency cap applies); removed ones leave people inside alone.
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type EntryHost } from '../element.js';
 import { JunctionError } from '../errors.js';
@@ -106,10 +107,11 @@ function enterAll(ids: readonly string[], host: EntryHost): void {
   for (const id of ids) host.enter(id);
 }
 
+/** A person who gets a listed tag, or joins a listed real-time segment (its rule now matches them, or was replaced), enters. */
 function onChange(a: Audience, change: PeopleChange, host: EntryHost): void {
   const joins =
     (change.kind === 'tagAdded' && a.tags.has(change.tag!)) ||
-    (change.kind === 'segmentJoined' && a.segments.has(change.segmentId!));
+    (change.kind === 'segmentJoined' && a.segments.has(change.segmentId!) && host.people.segment(change.segmentId!)?.kind === 'realtime');
   if (joins) host.enter(change.personId);
 }
 

@@ -4,7 +4,8 @@
 // tick: the index is filled once when the entry activates (launch or restart) and kept current
 // by profile changes; a changed date replaces the person's due time (DueByKey). An occurrence enters a person once:
 // one that started before the person's last entry into the flow is passed over, so restarts and
-// repeated changes on the same day do not enter twice.
+// repeated changes on the same day do not enter twice. While the flow is paused a person whose
+// occurrence comes is held and enters at resume (EntryHost.enterOrHold).
 import type { EntryHost } from '../element.js';
 import { attributeValue } from '../people/profile.js';
 import type { Person } from '../person.js';
@@ -49,7 +50,7 @@ export class DueIndex {
     const value = attributeValue(person, this.moment.attribute);
     const next = nextOccurrence(this.moment, value, now, this.host.lastEntryAt(person.id));
     if (next && next.at <= now) {
-      this.host.enter(person.id);
+      this.host.enterOrHold(person.id);
       this.index(person.id, nextOccurrence(this.moment, value, now, next.at));
     } else {
       this.index(person.id, next);

@@ -118,7 +118,7 @@ export function unknownGoalMessage(event: string): string {
 function compileInstant(text: string | undefined, tz: string, path: string, report: Report): number | undefined {
   if (text === undefined) return undefined;
   const at = parseLocalDateTime(text, tz);
-  if (at === undefined) report('JCT_SCHEDULE_INVALID', `"${text}" is not a valid date-time`, path);
+  if (at === undefined) report('JCT_SCHEDULE_INVALID', `"${text}" is not a valid date-time (YYYY-MM-DDTHH:MM, years 0001 to 9999)`, path);
   return at;
 }
 

@@ -5,7 +5,7 @@
 // Costs one map lookup per entry. Each month holds one number per engaged person: the first
 // entry's offset into the month (ms) and the flow's number packed together, so a person costs a
 // map entry and a heap number instead of a tuple (see docs/performance.md, `memory`).
-import { wallTime, wallToTime } from '../calendar.js';
+import { utcFields, wallTime, wallToTime } from '../calendar.js';
 
 /** [epoch ms of the first entry that month, flow id]. */
 export type Engaged = readonly [at: number, flowId: string];
@@ -23,7 +23,7 @@ export interface EngagedReport {
 
 /** "YYYY-MM" of a month, by year and month (1–12; 0 and 13 roll over). */
 function monthName(year: number, month: number): string {
-  const d = new Date(Date.UTC(year, month - 1, 1));
+  const d = new Date(utcFields({ year, month, day: 1, hour: 0, minute: 0 }));
   return `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 

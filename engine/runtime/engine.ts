@@ -47,10 +47,10 @@ import { SegmentClock } from './segment-clock.js';
 import { sumMetrics, sumVersions, type AllVersionsMetrics, type FlowMetrics, type MetricsTotals } from './metrics.js';
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
-import { Versions, type Held, type Live } from './versions.js';
+import { heldEntryId, Versions, type Held, type HeldEntry, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
 import { MAX_BATCH, OPERATION_KEEP_MS, operationKey, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
-import { heldKey, heldSeqOf, participantIdOf, readHistory, readParticipant, splitKey, versionKey, type HeldRow } from './rows.js';
+import { heldKey, heldSeqOf, isHeldEntryRow, participantIdOf, readHistory, readParticipant, splitKey, versionKey, type HeldEntryRow, type HeldRow } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
 import { requireNewPersonId } from '../people/person-id.js';
@@ -732,9 +732,17 @@ export class Engine {
   resume(flowId: string): FlowRecord {
     const live = this.requireCurrent(flowId);
     this.setStatus(live.record, 'active');
+    const entries = this.forgetHeldEntries(live);
     this.releaseHeld(live);
+    for (const h of entries) this.admitHeld(live, h);
     this.drain();
     return live.record;
+  }
+
+  /** An entry held while paused is made now, if its person is still known; the frequency cap applies as of now. */
+  private admitHeld(live: Live, h: HeldEntry): void {
+    if (!this.people.get(h.personId)) return;
+    this.admit(this.partition(h.personId), live, h.entry, h.personId, {}, undefined);
   }
 
   /** The version's held inputs go to their participants, in the order they came; their rows go in the same batch. */
@@ -745,13 +753,35 @@ export class Engine {
     }
   }
 
-  /** Lets go of the version's held inputs (in memory and their rows) and returns them. */
+  /** Lets go of the version's held inputs and entries (in memory and their rows) and returns the inputs. */
   private forgetHeld(live: Live): Held[] {
     const held = live.held;
     live.held = [];
     live.heldTimers.clear();
     for (const h of held) this.journal.put('held', h.key, null);
+    this.forgetHeldEntries(live);
     return held;
+  }
+
+  /** Lets go of the version's held entries (in memory and their rows) and returns them, in the order they were held. */
+  private forgetHeldEntries(live: Live): HeldEntry[] {
+    const entries = [...live.heldEntries.values()];
+    live.heldEntries.clear();
+    for (const h of entries) this.journal.put('held', h.key, null);
+    return entries;
+  }
+
+  /** Enters the person now, or holds the entry while the version is paused (once per person and entry point). */
+  private enterOrHold(live: Live, entry: number, personId: string): EnterResult {
+    if (live.record.status !== 'paused') return this.admit(this.partition(personId), live, entry, personId, {}, undefined);
+    const id = heldEntryId(entry, personId);
+    if (!live.heldEntries.has(id)) {
+      const h: HeldEntry = { key: heldKey(++this.heldSeq), personId, entry };
+      live.heldEntries.set(id, h);
+      const row: HeldEntryRow = [live.flow.id, live.flow.version, personId, entry];
+      this.journal.put('held', h.key, row);
+    }
+    return { entered: false, reason: 'JCT_FLOW_PAUSED' };
   }
 
   /**
@@ -1155,25 +1185,31 @@ export class Engine {
   }
 
   /**
-   * Held inputs go back to their paused versions, in the order they came (a store written
-   * before they were kept has none). One of a version no longer paused is delivered now; one
-   * of a version gone is let go.
+   * Held inputs and entries go back to their paused versions, in the order they came (a store
+   * written before they were kept has none). Those of a version no longer paused are let go:
+   * inputs delivered now, entries dropped (it resumed, or stopped taking people). Those of a
+   * version gone are let go too.
    */
   private restoreHeld(rows: Iterable<[string, unknown]>): void {
     const released = new Set<Live>();
     for (const [key, value] of rows) {
       this.heldSeq = Math.max(this.heldSeq, heldSeqOf(key));
-      const [flowId, version, personId, participant, node, input] = value as HeldRow;
-      const live = this.versions.version(flowId, version);
+      const row = value as HeldRow | HeldEntryRow;
+      const live = this.versions.version(row[0], row[1]);
       if (!live || !isLive(live.record.status)) {
         this.journal.put('held', key, null);
         continue;
       }
-      live.held.push({ key, personId, participant, node, input });
-      if (input.kind === TIMER_KIND) live.heldTimers.add(participant);
+      if (isHeldEntryRow(row)) live.heldEntries.set(heldEntryId(row[3], row[2]), { key, personId: row[2], entry: row[3] });
+      else this.restoreHeldInput(live, key, row);
       if (live.record.status !== 'paused') released.add(live);
     }
     for (const live of released) this.releaseHeld(live);
+  }
+
+  private restoreHeldInput(live: Live, key: string, [, , personId, participant, node, input]: HeldRow): void {
+    live.held.push({ key, personId, participant, node, input });
+    if (input.kind === TIMER_KIND) live.heldTimers.add(participant);
   }
 
   private liveByKey(key: string): Live | undefined {
@@ -1279,9 +1315,14 @@ export class Engine {
     this.finishIfEmpty(live);
   }
 
-  /** Lets go of the inputs held for the person's participants (an inbound message's text among them). */
+  /** Lets go of the inputs held for the person's participants (an inbound message's text among them) and of their held entries. */
   private dropHeldOf(personId: string): void {
     for (const live of this.versions.live()) {
+      for (const [id, h] of live.heldEntries) {
+        if (h.personId !== personId) continue;
+        live.heldEntries.delete(id);
+        this.journal.put('held', h.key, null);
+      }
       if (!live.held.some((h) => h.personId === personId)) continue;
       const kept: Held[] = [];
       for (const h of live.held) {
@@ -1934,7 +1975,7 @@ export class Engine {
   }
 
   private addLive(record: FlowRecord, flow: CompiledFlow): Live {
-    const live: Live = { record, flow, deactivate: new Map(), held: [], heldTimers: new Set(), lastActivityAt: this.clock.now(), timers: [], entryTimers: new Set() };
+    const live: Live = { record, flow, deactivate: new Map(), held: [], heldTimers: new Set(), heldEntries: new Map(), lastActivityAt: this.clock.now(), timers: [], entryTimers: new Set() };
     this.versions.add(live);
     this.triggers.invalidate();
     this.eventRoutes.invalidate();
@@ -2034,6 +2075,7 @@ export class Engine {
       people: this.people,
       now: () => this.clock.now(),
       enter: (personId, vars) => this.admit(this.partition(personId), live, entry, personId, vars ?? {}, undefined),
+      enterOrHold: (personId) => this.enterOrHold(live, entry, personId),
       onPeopleChange: (listener) => {
         this.peopleListeners.add(listener);
         return () => this.peopleListeners.delete(listener);

@@ -85,6 +85,14 @@ export function versionKey(flowId: string, version: number): string {
 /** An input held while its flow is paused (see Held in versions.ts): whose, where it waited, the input. */
 export type HeldRow = [flowId: string, version: number, personId: string, participant: string, node: number, input: Input];
 
+/** An entry held while its flow is paused (see HeldEntry in versions.ts): whose, through which entry node. */
+export type HeldEntryRow = [flowId: string, version: number, personId: string, entry: number];
+
+/** Held inputs and held entries share the table `held`; an entry's row is the shorter. */
+export function isHeldEntryRow(row: HeldRow | HeldEntryRow): row is HeldEntryRow {
+  return row.length === 4;
+}
+
 /** A held input's key: the order it was held in, zero-padded, so held inputs load back in that order. */
 export function heldKey(seq: number): string {
   return seq.toString(36).padStart(SEQUENCE_DIGITS, '0');

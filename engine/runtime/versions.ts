@@ -15,6 +15,8 @@ export interface Live {
   held: Held[];
   /** Participants with a held timer (a due timer is held once, though it fires again after a restart). */
   readonly heldTimers: Set<string>;
+  /** Entries held while paused (EntryHost.enterOrHold), by heldEntryId (journaled: table `held`). */
+  readonly heldEntries: Map<string, HeldEntry>;
   lastActivityAt: number;
   readonly timers: TimerHandle[];
   /** Timers entry points armed (EntryHost.schedule) that have not fired: while any is, the version is not idle. */
@@ -28,6 +30,18 @@ export interface Held {
   readonly participant: string;
   readonly node: number;
   readonly input: Input;
+}
+
+/** A person's entry through entry node `entry`, held until the version resumes; `key`: its journal row. */
+export interface HeldEntry {
+  readonly key: string;
+  readonly personId: string;
+  readonly entry: number;
+}
+
+/** One held entry per person and entry point. */
+export function heldEntryId(entry: number, personId: string): string {
+  return `${entry}\u0000${personId}`;
 }
 
 const RUNNING = new Set(['active', 'paused', 'scheduled']);

@@ -227,12 +227,21 @@ export class MemoryPeopleStore implements PeopleStore {
     return this.byCompany.get(companyId)?.values() ?? [];
   }
 
+  /** Defines or replaces a segment; a replacement announces who joined and who left it (a new rule or member list). */
   defineSegment(segment: SegmentDefinition): void {
     const now = this.clock.now();
     const members = segment.kind === 'static' ? this.staticMembers(segment) : this.realtimeMembers(segment, now);
     const definition = { ...segment, members: segment.members && [...segment.members] };
+    const before = this.segments.get(segment.id)?.members;
     this.segments.set(segment.id, { definition, members, ...timing(segment.rule, now) });
     this.timed = [...this.segments.values()].filter((s) => s.everyoneAt !== undefined || s.due !== undefined);
+    if (before) this.emitMembershipChange(segment.id, before, members);
+  }
+
+  /** segmentLeft for those in `before` only, then segmentJoined for those in `after` only. */
+  private emitMembershipChange(segmentId: string, before: ReadonlySet<string>, after: ReadonlySet<string>): void {
+    for (const personId of before) if (!after.has(personId)) this.emit({ personId, kind: 'segmentLeft', segmentId });
+    for (const personId of after) if (!before.has(personId)) this.emit({ personId, kind: 'segmentJoined', segmentId });
   }
 
   nextSegmentCheck(): number | undefined {

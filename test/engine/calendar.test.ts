@@ -12,6 +12,7 @@ import {
   requireTimeZone,
   startOfLocalDay,
   subtractDuration,
+  wallToTime,
   type Weekday,
 } from '../../engine/calendar.js';
 
@@ -158,4 +159,17 @@ t.test('windowOpenAt: at once inside a daily window, else its next start; across
   t.equal(open('2026-03-08T05:00:00Z', ny, '02:30', '03:30'), '2026-03-08T07:30:00.000Z', 'a start in the spring-forward gap: the first instant after it, not "inside" all night');
   t.equal(open('2026-03-09T05:00:00Z', ny, '02:30', '03:30'), '2026-03-09T06:30:00.000Z', 'the day after: 02:30 EDT');
   t.equal(open('2026-11-01T06:10:00Z', ny, '02:30', '03:30'), '2026-11-01T07:30:00.000Z', 'the repeated hour of the fall-back day comes before 02:30 EST');
+});
+
+t.test('years 0001 to 0099 are read as written, never as 1901 to 1999; year 0000 is no date', async (t) => {
+  t.equal(iso(parseLocalDateTime('0050-03-01T10:00', 'UTC')), '0050-03-01T10:00:00.000Z', 'a wall time');
+  t.equal(iso(parseLocalDateTime('0050-03-01T10:00Z', ZG)), '0050-03-01T10:00:00.000Z', 'with an offset');
+  t.equal(iso(startOfLocalDay('0099-12-31', 'UTC')), '0099-12-31T00:00:00.000Z');
+  t.equal(iso(wallToTime({ year: 7, month: 1, day: 0, hour: 0, minute: 0 }, 'UTC')), '0006-12-31T00:00:00.000Z', 'day 0 rolls back over the year');
+  t.equal(iso(addDuration(at('0050-02-28T09:00:00Z'), { amount: 2, unit: 'days' }, 'UTC')), '0050-03-02T09:00:00.000Z', 'year 50 had no 29 February');
+  t.equal(iso(nextLocalTime(at('0001-01-01T12:00:00Z'), 'UTC', '09:00')), '0001-01-02T09:00:00.000Z');
+  t.equal(localDate(at('0012-06-30T23:30:00Z'), 'UTC'), '0012-06-30');
+  t.equal(parseLocalDateTime('0100-02-29', 'UTC'), undefined, 'year 100 was no leap year');
+  t.equal(parseLocalDateTime('0000-06-01T10:00', 'UTC'), undefined, 'year 0000 is refused');
+  t.throws(() => startOfLocalDay('0000-06-01', 'UTC'), { code: 'JCT_DATE_INVALID' });
 });

@@ -29,3 +29,12 @@ t.test('text takes text, finite numbers and true/false as written, nothing else'
   for (const raw of [Infinity, -Infinity, NaN]) t.same(coerceValue('text', raw), { ok: false, message: `${String(raw)} is not a valid text` }, `${String(raw)} (1e400 in JSON) is no text`);
   t.equal(coerceValue('text', { a: 1 }).ok, false);
 });
+
+t.test('years 0001 to 0099 are kept as written; year 0000 is refused with the range', async (t) => {
+  t.same(coerceValue('date', '0050-03-01'), { ok: true, value: '0050-03-01' });
+  t.same(coerceValue('date', '0004-02-29'), { ok: true, value: '0004-02-29' }, 'year 4 was a leap year');
+  t.same(coerceValue('date', '0100-02-29'), { ok: false, message: '"0100-02-29" is not a valid date' }, 'year 100 was not');
+  t.same(coerceValue('datetime', '0050-03-01T10:00:00+01:00'), { ok: true, value: '0050-03-01T09:00:00.000Z' });
+  t.same(coerceValue('date', '0000-03-01'), { ok: false, message: '"0000-03-01" is not a valid date: years run from 0001 to 9999' });
+  t.same(coerceValue('datetime', '0000-03-01T10:00:00Z'), { ok: false, message: '"0000-03-01T10:00:00Z" is not a valid datetime: years run from 0001 to 9999' });
+});

@@ -154,6 +154,11 @@ const CASES: Case[] = [
     ['2026-03-28', 'after', '2026-03-27', true],
     ['2026-03-27', 'after', '2026-03-27', false],
     [null, 'after', '2000-01-01', false],
+    // years 0001 to 0099 are those years, not 1901 to 1999
+    ['0050-03-01', 'is', '0050-03-01', true],
+    ['1950-03-01', 'is', '0050-03-01T10:00', false],
+    ['0050-03-01', 'is', '0050-03-01T10:00', true, NOW, ZG],
+    ['0050-03-01', 'before', '1900-01-01', true],
     // relative, from Friday 10:00: days are local calendar days, across the spring change too
     ['2026-03-30', 'willBeIn', d(3, 'days'), true],
     ['2026-03-29', 'willBeIn', d(3, 'days'), false],
@@ -190,6 +195,9 @@ const CASES: Case[] = [
     [undefined, 'isNotEmpty', NONE, false],
   ]),
   ...cases('datetime', [
+    ['0050-03-01T10:00:00.000Z', 'is', '0050-03-01T10:00', true, NOW, 'UTC'],
+    ['1950-03-01T10:00:00.000Z', 'is', '0050-03-01T10:00', false, NOW, 'UTC'],
+    ['0050-03-01T10:00:00.000Z', 'since', '0050-03-01', true, NOW, 'UTC'],
     // a date operand is the whole local day: [2026-03-26T23:00Z, 2026-03-27T23:00Z) in Zagreb
     ['2026-03-26T23:00:00.000Z', 'is', '2026-03-27', true],
     ['2026-03-27T22:59:59.999Z', 'is', '2026-03-27', true],

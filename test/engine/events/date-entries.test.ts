@@ -3,7 +3,8 @@
 // move the entry, emptied ones remove it, new people are indexed, re-entry settings apply, an
 // occurrence enters a person once (across a restart over the journal, and when the date is set
 // again), people due while the engine was down enter at restart while the occurrence lasts,
-// birthdays every year across 29 February, Change in People Profile on a plain condition and on
+// dates that come while the flow is paused (held across a restart and a DST change, one entry
+// each at resume; let go when stopped, canceled or erased), birthdays every year across 29 February, Change in People Profile on a plain condition and on
 // `wasToday` every year, and a Date or Time entry over 100,000 people whose dates change.
 import t from 'tap';
 import { MemoryBackend } from '../../../engine/store/journal.js';
@@ -199,7 +200,68 @@ t.test('restarts over the journal: no second entry; people due while it was down
   await d.engine.close();
 });
 
-t.test('a birthday every year across 29 February (Date or Time, re-entry on)', async (t) => {
+/** How many entries and inputs the journal holds for paused flows. */
+const heldRows = (backend: MemoryBackend): number => [...backend.load('held')].length;
+
+t.test('dates that come while the flow is paused: held, kept across a restart, one entry each at resume', async (t) => {
+  // Zagreb springs forward on Sunday 2026-03-29: 09:00 is 08:00Z the day before, 07:00Z that day.
+  const backend = new MemoryBackend();
+  const a = node({ start: '2026-03-27T08:00:00Z', backend });
+  const dates = { ana: '2026-03-28', ben: '2026-03-29', cat: '2026-04-02', eve: '2026-03-28' };
+  for (const [id, date] of Object.entries(dates)) a.people.upsert({ id, custom: { renewalDate: date } });
+  await launch(a, 'renew', 'dateOrTime', { attribute: 'renewalDate', when: 'isToday', atTime: '09:00' }, { timeZone: ZAGREB });
+  a.engine.pause('renew');
+  await advanceTo(a, '2026-03-28T12:00:00Z');
+  t.same(entries(a, 'renew'), {}, 'nobody enters a paused flow');
+  t.equal(heldRows(backend), 2, 'ana and eve are held');
+  await set(a, 'ana', 'renewalDate', '2026-03-29'); // a second date of ana's comes while paused too
+  await advanceTo(a, '2026-03-29T06:59:59Z');
+  t.equal(heldRows(backend), 2, "08:59:59 CEST: ben's 09:00 has not come");
+  await advanceTo(a, '2026-03-29T07:00:00Z');
+  t.equal(heldRows(backend), 3, 'ben held at 09:00 CEST; ana still held once');
+  await a.engine.submit('eve', { kind: 'person.erase' });
+  t.equal(heldRows(backend), 2, 'erasing eve lets go of her entry');
+
+  // down while paused until after every held date's day is over
+  const b = await restart(a, backend, '2026-03-31T10:00:00Z');
+  t.same(entries(b, 'renew'), {}, 'still paused after the restart');
+  t.equal(heldRows(backend), 2, 'the held entries are back');
+  b.engine.resume('renew');
+  await b.engine.idle();
+  const resumedAt = '2026-03-31T10:00:00Z';
+  t.same(entries(b, 'renew'), { ana: [resumedAt], ben: [resumedAt] }, 'each held person enters once at resume');
+  t.equal(heldRows(backend), 0, 'their rows are gone');
+  b.engine.pause('renew');
+  b.engine.resume('renew');
+  await advanceTo(b, '2026-04-03T00:00:00Z');
+  t.same(entries(b, 'renew'), { ana: [resumedAt], ben: [resumedAt], cat: ['2026-04-02T07:00:00Z'] }, 'no second entry; a date after resume enters as usual');
+  const c = await restart(b, backend, '2026-04-03T01:00:00Z');
+  t.same(entries(c, 'renew'), {}, 'and none after another restart');
+  await c.engine.close();
+});
+
+t.test('a paused flow that is stopped or canceled lets go of its held entries', async (t) => {
+  const backend = new MemoryBackend();
+  const a = node({ start: '2026-03-27T08:00:00Z', backend });
+  a.people.upsert({ id: 'ana', custom: { renewalDate: '2026-03-28' } });
+  a.people.upsert({ id: 'ben', custom: { renewalDate: '2026-03-28' } });
+  const config = { attribute: 'renewalDate', when: 'isToday', atTime: '09:00' };
+  await launch(a, 'one', 'dateOrTime', config);
+  await launch(a, 'two', 'dateOrTime', config);
+  a.engine.pause('one');
+  a.engine.pause('two');
+  await advanceTo(a, '2026-03-28T10:00:00Z');
+  t.equal(heldRows(backend), 4);
+  a.engine.cancel('one');
+  a.engine.stopVersion('two', 1);
+  await a.engine.idle();
+  t.equal(heldRows(backend), 0, 'nothing held any more');
+  t.same([entries(a, 'one'), entries(a, 'two')], [{}, {}], 'and nobody entered');
+  await a.engine.close();
+});
+
+t.test('a birthday every year across 29 February (Date or Time, re-entry on)'
+, async (t) => {
   const n = node({ start: '2026-06-01T00:00:00Z' });
   n.people.upsert({ id: 'leap', standard: { birthDate: '2000-02-29' } });
   n.people.upsert({ id: 'new', standard: { birthDate: '1990-01-01' } });

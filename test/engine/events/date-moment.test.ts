@@ -192,6 +192,13 @@ t.test('empty and invalid values have no occurrence', async (t) => {
   t.same(next(dt, '2026-05-10T10:00:00.250Z', from), ['2026-05-10T09:00:00.250Z', '2026-05-10T10:00:00.250Z'], 'milliseconds kept');
 });
 
+t.test('a date in the years 0001 to 0099 is that year, not 1901 to 1999', async (t) => {
+  t.same(next(moment({ when: 'isToday', atTime: '09:00' }), '0050-05-10', '0050-01-01T00:00:00Z'), ['0050-05-10T09:00:00Z', '0050-05-11T00:00:00Z']);
+  t.equal(next(moment({ when: 'isToday' }), '0050-05-10', '1950-01-01T00:00:00Z'), undefined, 'long over by 1950');
+  t.same(next(moment({ when: 'isToday', everyYear: true }), '0048-02-29', '2026-01-01T00:00:00Z'), ['2026-02-28T00:00:00Z', '2026-03-01T00:00:00Z'], 'every year from a year-48 birthday');
+  t.same(next(moment({ attribute: 'appointmentAt', when: 'isTomorrow' }), '0050-05-10T10:00:00Z', '0050-01-01T00:00:00Z'), ['0050-05-09T00:00:00Z', '0050-05-10T00:00:00Z']);
+});
+
 t.test('compile: the resolved moment', async (t) => {
   t.same(moment({ when: 'isToday' }, ZAGREB), { attribute: 'birthDate', kind: 'isToday', atTime: { hour: 0, minute: 0 }, everyYear: false, timeZone: ZAGREB, date: true });
   t.same(moment({ attribute: 'appointmentAt', when: 'was', offset: { amount: 2, unit: 'hours' }, everyYear: true }), {

@@ -302,7 +302,25 @@ t.test('real-time segments follow profile changes', async (t) => {
   t.throws(() => store.defineSegment({ id: 's', name: 'S', kind: 'realtime' }), { code: 'JCT_SEGMENT_INVALID' });
 });
 
-t.test('real-time rules see the clock', async (t) => {
+t.test('replacing a segment announces who left it, then who joined it', async (t) => {
+  const { store, events } = setup();
+  for (const [id, city] of [['a', 'Zagreb'], ['b', 'Split'], ['c', 'Osijek']]) store.upsert({ id, standard: { city } });
+  store.defineSegment({ id: 'zg', name: 'In Zagreb', kind: 'realtime', rule: inZagreb });
+  store.defineSegment({ id: 'few', name: 'Few', kind: 'static', members: ['a', 'b'] });
+  events.length = 0;
+  store.defineSegment({ id: 'zg', name: 'Coast', kind: 'realtime', rule: { test: (p) => p.standard.city === 'Split' } });
+  store.defineSegment({ id: 'few', name: 'Few', kind: 'static', members: ['b', 'c'] });
+  t.same(events, [
+    { personId: 'a', kind: 'segmentLeft', segmentId: 'zg' },
+    { personId: 'b', kind: 'segmentJoined', segmentId: 'zg' },
+    { personId: 'a', kind: 'segmentLeft', segmentId: 'few' },
+    { personId: 'c', kind: 'segmentJoined', segmentId: 'few' },
+  ]);
+  t.same([...store.segmentMembers('zg')], ['b']);
+});
+
+t.test('real-time rules see the clock'
+, async (t) => {
   const { clock, store } = setup();
   const dueAt = clock.now() + 1000;
   store.defineSegment({ id: 'due', name: 'Due', kind: 'realtime', rule: { test: (_p, now) => now >= dueAt } });

@@ -75,7 +75,7 @@ const EngagedQuery = Type.Object(
   {
     month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: "YYYY-MM, in the workspace's time zone (JUNCTION_TIME_ZONE); kept 13 months" }),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
-    ...pageFields('people (JSON; the CSV holds them all)'),
+    ...pageFields('people'),
   },
   { additionalProperties: false },
 );

@@ -64,6 +64,7 @@ import type { EventDefinition } from '../person.js';
 import type { EventRow } from './rows.js';
 import { reschedule, withSchedule, type Rescheduled, type Schedule } from './reschedule.js';
 import { Templates, type TemplateRecord } from './templates.js';
+import { OrderedMap, type Ordered } from '../ordered.js';
 
 /** What a Flow API entry point's config may declare (elements/flow-api.ts). */
 type CampaignConfig = { readonly campaignId?: string };
@@ -184,7 +185,7 @@ export class Engine {
   private readonly onStep: ((event: StepEvent) => void) | undefined;
   private readonly onEntryRefused: ((refusal: EntryRefusal) => void) | undefined;
   private readonly stepWatchers = new Set<(event: StepEvent) => void>();
-  private readonly records = new Map<string, FlowRecord[]>();
+  private readonly records = new OrderedMap<FlowRecord[]>();
   private readonly versions = new Versions();
   private readonly parts: Partition[];
   private readonly outbox: Outbox;
@@ -679,7 +680,7 @@ export class Engine {
   }
 
   /** The built-in and saved templates, by id. */
-  templates(): TemplateRecord[] {
+  templates(): Ordered<TemplateRecord> {
     return this.templatesById.all();
   }
 
@@ -859,6 +860,11 @@ export class Engine {
   /** Every version of one flow, oldest first (empty for an unknown flow). */
   flowVersions(flowId: string): readonly FlowRecord[] {
     return this.records.get(flowId) ?? [];
+  }
+
+  /** Every flow's versions (oldest first), by flow id. */
+  flows(): Ordered<readonly FlowRecord[]> {
+    return this.records;
   }
 
   /** Every version of every flow. */
@@ -1293,7 +1299,7 @@ export class Engine {
     const { gone, added } = this.engagement.anonymize(personId, `erased-${newPersonId()}`);
     for (const key of gone) this.journal.put('engaged', key, null);
     for (const [key, row] of added) this.journal.put('engaged', key, row);
-    const listing = this.people.segmentList().filter(({ definition: d }) => d.members?.includes(personId)).map(({ definition: d }) => d.id);
+    const listing = [...this.people.segmentList().after()].filter(([, { definition: d }]) => d.members?.includes(personId)).map(([id]) => id);
     this.people.remove(personId);
     for (const id of listing) { // static segments defined with them no longer name them
       const { name, kind, members } = this.people.segment(id)!;

@@ -3,6 +3,7 @@
 // table). Ids follow the flow Identifier pattern; a built-in id is never taken by a saved one.
 import { JunctionError } from '../errors.js';
 import { Identifier, isIdentifier, type FlowDefinition } from '../flow-schema.js';
+import { OrderedMap, type Ordered } from '../ordered.js';
 
 export interface TemplateRecord {
   readonly id: string;
@@ -15,7 +16,7 @@ export interface TemplateRecord {
 }
 
 export class Templates {
-  private readonly byId = new Map<string, TemplateRecord>();
+  private readonly byId = new OrderedMap<TemplateRecord>();
 
   /** Built-in templates from flow definitions: each takes its definition's id, name and description. */
   constructor(builtIn: readonly FlowDefinition[]) {
@@ -25,8 +26,8 @@ export class Templates {
   }
 
   /** Every template, by id. */
-  all(): TemplateRecord[] {
-    return [...this.byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  all(): Ordered<TemplateRecord> {
+    return this.byId;
   }
 
   get(id: string): TemplateRecord | undefined {

@@ -11,6 +11,7 @@ import type {
   SegmentKind,
 } from '../person.js';
 import type { PersonInput, ProfileChange } from '../vocabulary.js';
+import type { Ordered } from '../ordered.js';
 
 /** Tells listeners what changed about a person, after the change is applied. */
 export interface PeopleChange {
@@ -56,6 +57,12 @@ export interface SegmentDefinition {
   rule?: SegmentRule;
 }
 
+/** A segment as lists show it: its definition and how many people it holds. */
+export interface SegmentSummary {
+  readonly definition: Readonly<SegmentDefinition>;
+  readonly size: number;
+}
+
 export interface PeopleStore {
   get(id: string): Person | undefined;
   /** Finds a person by a phone (any format libphonenumber-js parses) or an email. */
@@ -94,8 +101,8 @@ export interface PeopleStore {
   defineSegment(segment: SegmentDefinition): void;
   segment(id: string): Readonly<SegmentDefinition> | undefined;
   segmentMembers(id: string): Iterable<string>;
-  /** Every segment with how many people it holds. */
-  segmentList(): Array<{ definition: Readonly<SegmentDefinition>; size: number }>;
+  /** Every segment with how many people it holds, by id. */
+  segmentList(): Ordered<SegmentSummary>;
   /** When time alone may next change some real-time segment's membership; undefined when it never will. */
   nextSegmentCheck(): number | undefined;
   /** Starts a pass over the people whose membership time alone may have changed by now; undefined when there are none. */
@@ -111,7 +118,8 @@ export interface PeopleStore {
   removeDoNotContact(entry: DoNotContactEntry): void;
   /** Is this contact blocked on this channel for this sender? */
   isBlocked(channel: Channel, contact: string, sender?: string): boolean;
-  doNotContact(): readonly DoNotContactEntry[];
+  /** The do-not-contact entries by channel, then contact. */
+  doNotContact(): Ordered<DoNotContactEntry>;
   /** The do-not-contact entry for this channel and contact, if any (as the journal keeps it). */
   blockOf(channel: Channel, contact: string): DoNotContactEntry | undefined;
 

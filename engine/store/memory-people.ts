@@ -33,7 +33,8 @@ import {
 } from '../people/profile.js';
 import type { AttributeDefinition, Channel, Company, DoNotContactEntry, EventDefinition, Person } from '../person.js';
 import { checkEventDefinition } from '../people/events.js';
-import type { PeopleChange, PeopleStore, SegmentCheck, SegmentDefinition, SegmentRule } from './interfaces.js';
+import type { PeopleChange, PeopleStore, SegmentCheck, SegmentDefinition, SegmentRule, SegmentSummary } from './interfaces.js';
+import { OrderedMap, orderedView, type Ordered } from '../ordered.js';
 import { DueByKey } from '../due-queue.js';
 import { ContactIndex } from './contact-index.js';
 import type { PersonInput, ProfileChange } from '../vocabulary.js';
@@ -77,11 +78,11 @@ export class MemoryPeopleStore implements PeopleStore {
   private cachedCatalog = new AttributeCatalog();
   private eventDefinitions: ReadonlyMap<string, EventDefinition> = new Map();
   private readonly companies = new Map<string, Company>();
-  private readonly segments = new Map<string, Segment>();
+  private readonly segments = new OrderedMap<Segment>();
   /** The real-time segments whose rules time alone changes. */
   private timed: Segment[] = [];
   /** Keyed by channel and normalized contact; an empty sender set blocks every sender. */
-  private readonly blocked = new Map<string, { entry: DoNotContactEntry; senders: Set<string> }>();
+  private readonly blocked = new OrderedMap<{ entry: DoNotContactEntry; senders: Set<string> }>();
   private readonly listeners = new Set<Listener>();
   private lastId = 0;
 
@@ -294,8 +295,8 @@ export class MemoryPeopleStore implements PeopleStore {
     return this.segments.get(id)?.definition;
   }
 
-  segmentList(): Array<{ definition: Readonly<SegmentDefinition>; size: number }> {
-    return [...this.segments.values()].map((s) => ({ definition: s.definition, size: s.members.size }));
+  segmentList(): Ordered<SegmentSummary> {
+    return orderedView(this.segments, (s) => ({ definition: s.definition, size: s.members.size }));
   }
 
   segmentMembers(id: string): Iterable<string> {
@@ -335,8 +336,8 @@ export class MemoryPeopleStore implements PeopleStore {
     return block.senders.size === 0 || (sender !== undefined && block.senders.has(sender));
   }
 
-  doNotContact(): readonly DoNotContactEntry[] {
-    return [...this.blocked.values()].map((block) => block.entry);
+  doNotContact(): Ordered<DoNotContactEntry> {
+    return orderedView(this.blocked, (block) => block.entry);
   }
 
   blockOf(channel: Channel, contact: string): DoNotContactEntry | undefined {

@@ -10,6 +10,7 @@ import { Identifier } from '../../engine/flow-schema.js';
 import type { FlowRecord } from '../../engine/vocabulary.js';
 import type { TemplateRecord } from '../../engine/runtime/templates.js';
 import type { ApiRoute } from './route.js';
+import { orderedPage, pageFields, PAGE, type PageQuery } from './pages.js';
 
 const Definition = Type.Object({}, { additionalProperties: true, description: 'A flow document (docs/flow.schema.json)' });
 const FlowParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -18,6 +19,8 @@ const EntryParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 
 const DateTime = Type.String({ minLength: 1, maxLength: 40 });
 /** No query parameters: one sent (e.g. ?version=) is refused rather than ignored. */
 const NoQuery = Type.Object({}, { additionalProperties: false });
+const FlowsQuery = Type.Object(pageFields('flows'), { additionalProperties: false });
+const TemplatesQuery = Type.Object(pageFields('templates'), { additionalProperties: false });
 
 /** A version as the API shows it; `definition` only where asked for. */
 function view(r: FlowRecord, withDefinition = false) {
@@ -43,10 +46,21 @@ function latest(engine: Engine, id: string): FlowRecord {
 }
 
 /** A flow in lists: the version that runs (else the newest), and the newest version's number. */
+function listed(engine: Engine, versions: readonly FlowRecord[]) {
+  const newest = versions.at(-1)!;
+  return { ...view(shownOf(engine, versions)), latestVersion: newest.version };
+}
+
+/** A flow read alone: as in lists, with the shown version's definition. */
 function flowSummary(engine: Engine, id: string) {
-  const newest = latest(engine, id);
-  const shown = engine.status(id) ?? newest;
-  return { ...view(shown), latestVersion: newest.version, definition: shown.definition };
+  const versions = versionsOf(engine, id);
+  return { ...listed(engine, versions), definition: shownOf(engine, versions).definition };
+}
+
+/** The version a flow is shown by: the one that runs, else the newest. */
+function shownOf(engine: Engine, versions: readonly FlowRecord[]): FlowRecord {
+  const newest = versions.at(-1)!;
+  return engine.status(newest.id) ?? newest;
 }
 
 /** The body's id, which must be the URL's when both are given. */
@@ -59,7 +73,11 @@ function withId(id: string, body: unknown): Record<string, unknown> {
 export function flowRoutes(engine: Engine): ApiRoute[] {
   const p = (req: { params: Record<string, string> }) => req.params['id']!;
   return [
-    { method: 'GET', url: '/flows', scope: 'flows', summary: 'Every flow: the version that runs (else the newest), and the newest version number', handle: () => ({ flows: [...new Set(engine.flowRecords().map((r) => r.id))].map((id) => ({ ...flowSummary(engine, id), definition: undefined })) }) },
+    {
+      method: 'GET', url: '/flows', scope: 'flows', summary: `The flows by id, a page at a time (\`limit\`, default ${PAGE}; \`after\` = the previous \`next\`): each with the version that runs (else the newest), and the newest version number`,
+      schema: { querystring: FlowsQuery },
+      handle: (req) => orderedPage(engine.flows(), req.query as PageQuery, 'flows', (versions) => listed(engine, versions)),
+    },
     {
       method: 'POST', url: '/flows', scope: 'flows', summary: 'Create a flow (a draft) from a definition', schema: { body: Definition }, status: 201, writes: true,
       handle: (req) => {
@@ -122,7 +140,11 @@ export function flowRoutes(engine: Engine): ApiRoute[] {
         return view(latest(engine, p(req)), true);
       },
     },
-    { method: 'GET', url: '/templates', scope: 'flows', summary: 'Built-in and saved templates', handle: () => ({ templates: engine.templates().map((t) => templateView(t)) }) },
+    {
+      method: 'GET', url: '/templates', scope: 'flows', summary: `Built-in and saved templates by id, a page at a time (\`limit\`, default ${PAGE}; \`after\` = the previous \`next\`)`,
+      schema: { querystring: TemplatesQuery },
+      handle: (req) => orderedPage(engine.templates(), req.query as PageQuery, 'templates', (t) => templateView(t)),
+    },
     {
       method: 'GET', url: '/templates/:id', scope: 'flows', summary: 'A template with its definition', schema: { params: FlowParams },
       handle: (req) => {

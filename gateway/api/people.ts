@@ -15,6 +15,7 @@ import { PersonSchema } from '../schemas.js';
 import { AttributeSchema, EventSchema, SEGMENT_SCHEMAS } from '../../engine/people-file.js';
 import type { DefinitionKind } from '../../engine/runtime/engine.js';
 import { Answer, type ApiRoute } from './route.js';
+import { orderedPage, pageFields, PAGE, type PageQuery } from './pages.js';
 
 const Segment = Type.Union([SEGMENT_SCHEMAS.static, SEGMENT_SCHEMAS.realtime]);
 const SegmentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -48,6 +49,8 @@ const DoNotContact = Type.Object(
   },
   { additionalProperties: false },
 );
+const DoNotContactQuery = Type.Object(pageFields('entries'), { additionalProperties: false });
+const SegmentsQuery = Type.Object(pageFields('segments'), { additionalProperties: false });
 const DoNotContactParams = Type.Object({ channel: Type.Union(CHANNELS.map((c) => Type.Literal(c))), contact: Type.String({ minLength: 1, maxLength: 320 }) });
 
 function personView(p: Person) {
@@ -184,8 +187,9 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       handle: (req) => define(engine, 'events', req.body as Static<typeof EventSchema>),
     },
     {
-      method: 'GET', url: '/segments', scope: 'people', summary: 'The segments and how many people each holds',
-      handle: () => ({ segments: engine.people.segmentList().map(({ definition: d, size }) => ({ id: d.id, name: d.name, kind: d.kind, size })) }),
+      method: 'GET', url: '/segments', scope: 'people', summary: `The segments by id and how many people each holds, a page at a time (\`limit\`, default ${PAGE}; \`after\` = the previous \`next\`)`,
+      schema: { querystring: SegmentsQuery },
+      handle: (req) => orderedPage(engine.people.segmentList(), req.query as PageQuery, 'segments', ({ definition: d, size }) => ({ id: d.id, name: d.name, kind: d.kind, size })),
     },
     {
       method: 'POST', url: '/segments', scope: 'people', summary: 'Define a new segment: static (listed people) or realtime (rules re-evaluated as profiles change); an id taken is refused (409)', status: 201, writes: true,
@@ -201,7 +205,11 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
         return asBody('segments', () => engine.replaceSegment(item));
       },
     },
-    { method: 'GET', url: '/do-not-contact', scope: 'people', summary: 'The do-not-contact list', handle: () => ({ entries: engine.people.doNotContact() }) },
+    {
+      method: 'GET', url: '/do-not-contact', scope: 'people', summary: `The do-not-contact list by channel, then contact, a page at a time (\`limit\`, default ${PAGE}; \`after\` = the previous \`next\`)`,
+      schema: { querystring: DoNotContactQuery },
+      handle: (req) => orderedPage(engine.people.doNotContact(), req.query as PageQuery, 'entries', (entry) => entry),
+    },
     {
       method: 'POST', url: '/do-not-contact', scope: 'people', summary: 'Block a contact on a channel (for every sender, or some)', schema: { body: DoNotContact }, status: 201, writes: true,
       handle: async (req) => {

@@ -4,13 +4,14 @@
 // formula (starting with = + - @, or a tab or carriage return) are prefixed with ' so that an
 // element named "=HYPERLINK(…)" stays text. A CSV starts with a UTF-8 byte order mark: without
 // it a spreadsheet reads the file in its local code page and garbles names such as "Dobrodošlica".
+import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
 import type { NodeMetrics } from '../../engine/runtime/metrics.js';
 import type { EngagedReport } from '../../engine/runtime/engagement.js';
-import { JunctionError } from '../../engine/errors.js';
 import type { ApiRoute } from './route.js';
+import { badCursor, pageFields, pageOf, type Listing } from './pages.js';
 
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Query = Type.Object(
@@ -33,8 +34,35 @@ export function csvCell(value: unknown): string {
 /** The byte order mark a CSV starts with: spreadsheets then read it as UTF-8. */
 const UTF8_BOM = '\ufeff';
 
+/** One CSV line, its line end included. */
+function csvLine(row: readonly unknown[]): string {
+  return row.map(csvCell).join(',') + '\r\n';
+}
+
+/** Lines per chunk of a streamed CSV. */
+const LINES_PER_CHUNK = 500;
+
+/** The CSV text of the rows in chunks, the byte order mark first; made as they are read. */
+function* csvChunks(rows: Iterable<readonly unknown[]>): Generator<string> {
+  let chunk = UTF8_BOM;
+  let lines = 0;
+  for (const row of rows) {
+    chunk += csvLine(row);
+    if (++lines % LINES_PER_CHUNK === 0) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
 export function csvLines(rows: readonly (readonly unknown[])[]): string {
-  return UTF8_BOM + rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return [...csvChunks(rows)].join('');
+}
+
+/** The same text as csvLines, made a chunk at a time as the client reads it. */
+function csvStream(rows: Iterable<readonly unknown[]>): Readable {
+  return Readable.from(csvChunks(rows), { objectMode: false });
 }
 
 function elementsCsv(elements: readonly NodeMetrics[]): string {
@@ -43,55 +71,67 @@ function elementsCsv(elements: readonly NodeMetrics[]): string {
   return csvLines([header, ...elements.map((e) => [e.id, e.name, e.type, e.totalEngagements, e.uniqueUsersEngaged, e.failures, ...counters.map((c) => e.counters[c] ?? 0)])]);
 }
 
-/** People per page of the engaged report, by default and at most. */
-const PAGE = 1000;
-const MAX_PAGE = 10_000;
-
 const EngagedQuery = Type.Object(
   {
     month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: "YYYY-MM, in the workspace's time zone (JUNCTION_TIME_ZONE); kept 13 months" }),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
-    limit: Type.Optional(Type.String({ pattern: '^(10000|[1-9]\\d{0,3})$', description: `people per page of the JSON answer, 1 to ${MAX_PAGE} (default ${PAGE}); the CSV holds them all` })),
-    after: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: "the previous page's `next`: the people after it" })),
+    ...pageFields('people'),
   },
   { additionalProperties: false },
 );
 
 type EngagedPerson = EngagedReport['people'][number];
+interface ShownPerson {
+  personId: string;
+  engagedAt: string;
+  flowId: string;
+  flowName: string;
+}
 
 /**
  * The engaged persons of a month with flow names: JSON (total, top 10 flows, a page of people in
- * the order they engaged, with `next` when more follow) or CSV of them all.
+ * the order they engaged, with `next` when more follow) or CSV of them all, streamed.
  */
 function engaged(engine: Engine, query: Static<typeof EngagedQuery>, reply: FastifyReply) {
   const report = engine.engagedReport(query.month);
   const name = (flowId: string) => engine.status(flowId)?.definition.name ?? '';
-  const shown = (p: EngagedPerson) => ({ personId: p.personId, engagedAt: new Date(p.engagedAt).toISOString(), flowId: p.flowId, flowName: name(p.flowId) });
+  const shown = (p: EngagedPerson): ShownPerson => ({ personId: p.personId, engagedAt: new Date(p.engagedAt).toISOString(), flowId: p.flowId, flowName: name(p.flowId) });
   if (query.format === 'csv') {
-    const rows = [['personId', 'engagedAt', 'flowId', 'flowName'], ...report.people.map(shown).map((p) => [p.personId, p.engagedAt, p.flowId, p.flowName])];
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="engaged-${report.month}.csv"`).send(csvLines(rows));
+    void reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="engaged-${report.month}.csv"`);
+    return csvStream(engagedRows(report.people, shown));
   }
-  const { page, next } = pageOf(report.people, query.after, query.limit === undefined ? PAGE : Number(query.limit));
+  const { page, next } = pageOf(engagedListing(report), query);
   return { month: report.month, total: report.total, topFlows: report.topFlows.map((f) => ({ ...f, name: name(f.flowId) })), people: page.map(shown), ...(next ? { next } : {}) };
 }
 
+/** The CSV's rows: the header, then each person as the JSON shows them. */
+function* engagedRows(people: readonly EngagedPerson[], shown: (p: EngagedPerson) => ShownPerson): Generator<readonly unknown[]> {
+  yield ['personId', 'engagedAt', 'flowId', 'flowName'];
+  for (const p of people) {
+    const { personId, engagedAt, flowId, flowName } = shown(p);
+    yield [personId, engagedAt, flowId, flowName];
+  }
+}
+
 /**
- * The page of `limit` people after the cursor (`<engagedAt ms>.<personId>`: the report's own
- * order, so a page stays right when people engage or are erased between two calls), and the
- * cursor of its last person when more follow.
+ * The report's people as a paged list. The cursor is `<engagedAt ms>.<personId>`: the report's
+ * own order, so a page stays right when people engage or are erased between two calls.
  */
-function pageOf(people: readonly EngagedPerson[], after: string | undefined, limit: number): { page: readonly EngagedPerson[]; next?: string } {
-  const from = after === undefined ? 0 : firstAfter(people, after);
-  const page = people.slice(from, from + limit);
-  const last = page[page.length - 1];
-  return from + limit < people.length && last ? { page, next: `${last.engagedAt}.${last.personId}` } : { page };
+function engagedListing(report: EngagedReport): Listing<EngagedPerson> {
+  return {
+    total: report.total,
+    *from(after) {
+      for (let i = after === undefined ? 0 : firstAfter(report.people, after); i < report.people.length; i++) yield report.people[i]!;
+    },
+    cursorOf: (p) => `${p.engagedAt}.${p.personId}`,
+  };
 }
 
 /** The index of the first person after the cursor; JCT_CURSOR_INVALID when it is not one. */
 function firstAfter(people: readonly EngagedPerson[], cursor: string): number {
   const dot = cursor.indexOf('.');
   const at = Number(cursor.slice(0, dot));
-  if (dot < 1 || !Number.isSafeInteger(at)) throw new JunctionError('JCT_CURSOR_INVALID', 'after: give the `next` of the previous page');
+  if (dot < 1 || !Number.isSafeInteger(at)) throw badCursor();
   const id = cursor.slice(dot + 1);
   // The people are in the cursor's order: the first after it is found by halving, not by a scan per page.
   let low = 0;

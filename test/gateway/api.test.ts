@@ -80,7 +80,7 @@ t.test('a flow is saved only with a valid id, the rule duplicate uses', async (t
     t.equal(refused.json.error.code, 'JCT_FLOW_ID');
     t.match(refused.json.error.message, /at most 64 characters/);
   }
-  t.same((await call('GET', '/flows')).json, { flows: [] }, 'nothing was kept');
+  t.same((await call('GET', '/flows')).json, { total: 0, flows: [] }, 'nothing was kept');
   t.equal((await call('POST', '/flows', { ...welcome(), id: 'a'.repeat(64) })).status, 201);
   t.equal((await call('DELETE', `/flows/${'a'.repeat(64)}`)).status, 204, 'the longest id can be deleted');
 });
@@ -129,7 +129,7 @@ t.test('validate knows the segments: an audience naming one that does not exist 
 t.test('templates: list, save, draft from one, delete', async (t) => {
   const { call } = await api(t);
   await call('POST', '/flows', welcome());
-  t.same((await call('GET', '/templates')).json, { templates: [] });
+  t.same((await call('GET', '/templates')).json, { total: 0, templates: [] });
   const saved = await call('POST', '/templates', { id: 'my-welcome', flowId: 'welcome', name: 'Our welcome' });
   t.equal(saved.status, 201);
   t.match((await call('GET', '/templates/my-welcome')).json, { name: 'Our welcome', builtIn: false, definition: { id: 'welcome' } });
@@ -179,7 +179,7 @@ t.test('people: create, look up, change, tags, journeys, definitions', async (t)
   t.ok((await call('GET', '/attributes')).json.attributes.some((a: any) => a.name === 'birthDate' && a.type === 'date'));
   const events = (await call('GET', '/event-definitions')).json.events;
   t.same(events.find((e: any) => e.name === 'person.changed'), { group: 'people', name: 'person.changed', description: 'An attribute or contact of the profile changed (one event per attribute)', properties: [{ name: 'attribute', type: 'text' }] }, 'an event as defined, nothing of its index');
-  t.same((await call('GET', '/segments')).json, { segments: [] });
+  t.same((await call('GET', '/segments')).json, { total: 0, segments: [] });
 });
 
 t.test('the longest ids and contacts a route takes reach it in its URL', async (t) => {

@@ -296,3 +296,30 @@ t.test('the commercial product’s add-participants request and report', async (
   const people = `App ${keys.create('crm', ['people']).key}`;
   t.equal((await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, people, {}, '/moments/1')).status, 403);
 });
+
+t.test('a flow that takes nobody now (scheduled, paused, canceled) refuses the whole call alike: 409 JCT_FLOW_STATUS naming its status, nothing written', async (t) => {
+  const w = world('2026-01-05T09:00:00Z');
+  w.engine.save(flow('promo', [pauseDays('p', 1)], { schedule: { start: '2026-01-06T08:00' } }));
+  w.engine.launch('promo');
+  const { call } = await api(t, w);
+  const batch = (n: number) => call('POST', '/flows/promo/participants', { participants: [{ person: { emails: [`p${n}@example.com`] } }] });
+  const single = (n: number) => call('POST', '/flows/promo/participants', { person: { emails: [`p${n}@example.com`] } }, undefined, {}, '');
+  const keyed = (n: number) => call('POST', '/flows/promo/participants', { person: { emails: [`p${n}@example.com`] } }, undefined, { 'idempotency-key': `k${n}` }, '');
+  const moments = (n: number) => call('POST', '/flows/promo/participants', { participants: [{ identifyBy: { identifier: `p${n}@example.com`, type: 'EMAIL' } }] }, undefined, {}, '/moments/1');
+  const refusedAs = async (status: string) => {
+    for (const [what, send] of Object.entries({ batch, single, keyed, moments })) {
+      const r = await send(1);
+      t.same([r.status, r.json.error.code, r.json.error.details], [409, 'JCT_FLOW_STATUS', { flowId: 'promo', version: 1, status }], `${status}: ${what}`);
+    }
+    t.equal(w.people.findByContact('p1@example.com'), undefined, `${status}: no profile was made`);
+  };
+  await refusedAs('scheduled');
+  w.clock.advanceTo('2026-01-06T08:00:00Z');
+  t.equal((await batch(2)).json.accepted, 1, 'active: added');
+  w.engine.pause('promo');
+  await refusedAs('paused');
+  w.engine.resume('promo');
+  t.equal((await single(3)).status, 201, 'resumed: added');
+  w.engine.cancel('promo');
+  await refusedAs('canceled');
+});

@@ -43,7 +43,7 @@ t.test('a batch: accepted and rejected people, each with the reason; the report'
     { status: 'accepted', personId: String, participantId: String },
     { status: 'accepted' },
     { status: 'rejected', reason: 'JCT_CONTACT_INVALID' },
-    { status: 'rejected', reason: 'JCT_REENTRY_DISABLED', personId: 'old', message: 'the person was in this flow before, and it lets nobody enter twice (settings.reentry)' },
+    { status: 'rejected', reason: 'JCT_PERSON_IN_FLOW', personId: 'old', message: 'the person is still in this flow, and it lets nobody enter again while inside: re-entry is off or has a delay (settings.reentry)' },
     { status: 'rejected', reason: 'JCT_VARIABLE_UNKNOWN' },
   ]);
   const ana = w.people.get(r.json.participants[0].personId)!;
@@ -168,7 +168,7 @@ t.test('an external id sent as a number finds the person it was stored for (as i
   const id = first.json.participants[0].personId;
   t.equal(w.people.get(id)!.standard.externalId, '98765');
   const again = await call('POST', url, { participants: [{ person: { standard: { externalId: 98765 }, emails: ['ana.work@example.com'] } }, { person: { standard: { externalId: 98765 } } }] });
-  t.match(again.json.participants, [{ personId: id, reason: 'JCT_REENTRY_DISABLED' }, { personId: id, reason: 'JCT_REENTRY_DISABLED' }], 'the same person, not a taken id nor an empty person');
+  t.match(again.json.participants, [{ personId: id, reason: 'JCT_PERSON_IN_FLOW' }, { personId: id, reason: 'JCT_PERSON_IN_FLOW' }], 'the same person, not a taken id nor an empty person');
   t.same(w.people.get(id)!.emails, ['ana@example.com', 'ana.work@example.com']);
 });
 
@@ -185,7 +185,7 @@ t.test('an Idempotency-Key makes a retried call harmless', async (t) => {
   t.equal(both[0]!.json.accepted, 1);
   t.equal(both.filter((r) => r.headers['idempotent-replayed'] === 'true').length, 1);
   const other = await call('POST', '/flows/signup/entry-points/web/participants', body, undefined, { 'idempotency-key': 'order-2' });
-  t.equal(other.json.participants[0].reason, 'JCT_REENTRY_DISABLED', 'a new key is a new call');
+  t.equal(other.json.participants[0].reason, 'JCT_PERSON_IN_FLOW', 'a new key is a new call');
 });
 
 t.test('several Idempotency-Key headers: 400 JCT_IDEMPOTENCY_KEY, nobody added', async (t) => {

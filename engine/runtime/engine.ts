@@ -48,7 +48,7 @@ import { sumMetrics, sumVersions, type AllVersionsMetrics, type FlowMetrics, typ
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { Versions, type Held, type Live } from './versions.js';
-import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
+import { Engagement, type Engaged, type EngagedCursor, type EngagedReport } from './engagement.js';
 import { MAX_BATCH, OPERATION_KEEP_MS, operationKey, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { heldKey, heldSeqOf, participantIdOf, readHistory, readParticipant, splitKey, versionKey, type HeldRow } from './rows.js';
 import { personOf } from '../people/layout.js';
@@ -494,9 +494,9 @@ export class Engine {
     }
   }
 
-  /** The engaged persons of a month ("YYYY-MM" in the workspace's time zone): who first entered a flow when, the total and the top flows. */
-  engagedReport(month: string): EngagedReport {
-    return this.engagement.report(month);
+  /** The engaged persons of a month ("YYYY-MM" in the workspace's time zone): who first entered a flow when (all, or a page after a cursor), the total and the top flows. */
+  engagedReport(month: string, page?: { after?: EngagedCursor; limit?: number }): EngagedReport {
+    return this.engagement.report(month, page);
   }
 
   /** A kept Flow API report. */

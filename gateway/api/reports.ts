@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
 import type { NodeMetrics } from '../../engine/runtime/metrics.js';
-import type { EngagedReport } from '../../engine/runtime/engagement.js';
+import type { EngagedCursor, EngagedPerson } from '../../engine/runtime/engagement.js';
 import { JunctionError } from '../../engine/errors.js';
 import type { ApiRoute } from './route.js';
 
@@ -57,52 +57,35 @@ const EngagedQuery = Type.Object(
   { additionalProperties: false },
 );
 
-type EngagedPerson = EngagedReport['people'][number];
-
 /**
  * The engaged persons of a month with flow names: JSON (total, top 10 flows, a page of people in
  * the order they engaged, with `next` when more follow) or CSV of them all.
  */
 function engaged(engine: Engine, query: Static<typeof EngagedQuery>, reply: FastifyReply) {
-  const report = engine.engagedReport(query.month);
+  const csv = query.format === 'csv';
+  const page = csv ? {} : { limit: query.limit === undefined ? PAGE : Number(query.limit), ...(query.after === undefined ? {} : { after: cursorOf(query.after) }) };
+  const report = engine.engagedReport(query.month, page);
   const name = (flowId: string) => engine.status(flowId)?.definition.name ?? '';
   const shown = (p: EngagedPerson) => ({ personId: p.personId, engagedAt: new Date(p.engagedAt).toISOString(), flowId: p.flowId, flowName: name(p.flowId) });
-  if (query.format === 'csv') {
+  if (csv) {
     const rows = [['personId', 'engagedAt', 'flowId', 'flowName'], ...report.people.map(shown).map((p) => [p.personId, p.engagedAt, p.flowId, p.flowName])];
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="engaged-${report.month}.csv"`).send(csvLines(rows));
   }
-  const { page, next } = pageOf(report.people, query.after, query.limit === undefined ? PAGE : Number(query.limit));
-  return { month: report.month, total: report.total, topFlows: report.topFlows.map((f) => ({ ...f, name: name(f.flowId) })), people: page.map(shown), ...(next ? { next } : {}) };
+  const last = report.people[report.people.length - 1];
+  const next = report.more && last ? { next: `${last.engagedAt}.${last.personId}` } : {};
+  return { month: report.month, total: report.total, topFlows: report.topFlows.map((f) => ({ ...f, name: name(f.flowId) })), people: report.people.map(shown), ...next };
 }
 
 /**
- * The page of `limit` people after the cursor (`<engagedAt ms>.<personId>`: the report's own
- * order, so a page stays right when people engage or are erased between two calls), and the
- * cursor of its last person when more follow.
+ * The place a page starts after: `<engagedAt ms>.<personId>` of the previous page's last person,
+ * in the report's own order, so a page stays right when people engage or are erased between two
+ * calls; JCT_CURSOR_INVALID when it is not one.
  */
-function pageOf(people: readonly EngagedPerson[], after: string | undefined, limit: number): { page: readonly EngagedPerson[]; next?: string } {
-  const from = after === undefined ? 0 : firstAfter(people, after);
-  const page = people.slice(from, from + limit);
-  const last = page[page.length - 1];
-  return from + limit < people.length && last ? { page, next: `${last.engagedAt}.${last.personId}` } : { page };
-}
-
-/** The index of the first person after the cursor; JCT_CURSOR_INVALID when it is not one. */
-function firstAfter(people: readonly EngagedPerson[], cursor: string): number {
+function cursorOf(cursor: string): EngagedCursor {
   const dot = cursor.indexOf('.');
   const at = Number(cursor.slice(0, dot));
   if (dot < 1 || !Number.isSafeInteger(at)) throw new JunctionError('JCT_CURSOR_INVALID', 'after: give the `next` of the previous page');
-  const id = cursor.slice(dot + 1);
-  // The people are in the cursor's order: the first after it is found by halving, not by a scan per page.
-  let low = 0;
-  let high = people.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    const p = people[mid]!;
-    if (p.engagedAt > at || (p.engagedAt === at && p.personId > id)) high = mid;
-    else low = mid + 1;
-  }
-  return low;
+  return { at, personId: cursor.slice(dot + 1) };
 }
 
 export function reportRoutes(engine: Engine): ApiRoute[] {

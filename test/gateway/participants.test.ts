@@ -318,8 +318,12 @@ t.test('a flow that takes nobody now (scheduled, paused, canceled) refuses the w
   t.equal((await batch(2)).json.accepted, 1, 'active: added');
   w.engine.pause('promo');
   await refusedAs('paused');
+  const retry = () => call('POST', '/flows/promo/participants', { participants: [{ person: { emails: ['p4@example.com'] } }] }, undefined, { 'idempotency-key': 'paused-1' });
+  t.equal((await retry()).status, 409);
   w.engine.resume('promo');
   t.equal((await single(3)).status, 201, 'resumed: added');
+  const later = await retry();
+  t.same([later.status, later.headers['idempotent-replayed'], later.json.accepted], [200, undefined, 1], 'a retry with the key after the resume adds the person: the refusal kept no report to replay');
   w.engine.cancel('promo');
   await refusedAs('canceled');
 });

@@ -5,6 +5,10 @@
 // Costs one map lookup per entry. Each month holds one number per engaged person: the first
 // entry's offset into the month (ms) and the flow's number packed together, so a person costs a
 // map entry and a heap number instead of a tuple (see docs/performance.md, `memory`).
+// The report reads a month in its own order (first entry time, then person id): the month keeps
+// its people per flow as they come, and, from its first read on, its people's ids in that order,
+// each new one put in place by halving (at the end, as entries come in time order), so a page
+// costs a search and the page, not a sort of the month. A month nobody reads keeps no order.
 import { utcFields, wallTime, wallToTime } from '../calendar.js';
 
 /** [epoch ms of the first entry that month, flow id]. */
@@ -12,13 +16,27 @@ export type Engaged = readonly [at: number, flowId: string];
 
 export const MONTHS_KEPT = 13;
 
+export interface EngagedPerson {
+  readonly personId: string;
+  readonly engagedAt: number;
+  readonly flowId: string;
+}
+
 export interface EngagedReport {
   readonly month: string;
   readonly total: number;
   /** The flows that engaged the most people first, at most 10. */
   readonly topFlows: ReadonlyArray<{ flowId: string; people: number }>;
-  /** Every engaged person, by first entry time. */
-  readonly people: ReadonlyArray<{ personId: string; engagedAt: number; flowId: string }>;
+  /** The engaged people asked for (all, or a page), by first entry time, then person id. */
+  readonly people: readonly EngagedPerson[];
+  /** Whether more people follow the page. */
+  readonly more: boolean;
+}
+
+/** A place in the report's order: the people after it are those engaged later, or at `at` with a greater id. */
+export interface EngagedCursor {
+  readonly at: number;
+  readonly personId: string;
 }
 
 /** "YYYY-MM" of a month, by year and month (1–12; 0 and 13 roll over). */
@@ -35,6 +53,10 @@ const MONTH_MS_LIMIT = 2 ** 32;
 interface Month {
   readonly from: number;
   readonly people: Map<string, number | Engaged>;
+  /** How many people each flow engaged first. */
+  readonly perFlow: Map<string, number>;
+  /** The people's ids in the report's order, once the month has been read (see sorted()). */
+  order?: string[];
 }
 
 export class Engagement {
@@ -56,18 +78,60 @@ export class Engagement {
     const month = this.monthAt(at);
     const record = this.months.get(month);
     const newMonth = !record;
-    const { people, from } = record ?? this.open(month);
-    if (people.has(personId)) return undefined;
+    const m = record ?? this.open(month);
+    if (m.people.has(personId)) return undefined;
     const row: Engaged = [at, flowId];
-    people.set(personId, this.pack(row, from));
+    this.add(m, personId, row);
     return { key: `${month}\u0000${personId}`, row, newMonth };
   }
 
   private open(month: string): Month {
     const [year, m] = month.split('-').map(Number) as [number, number];
-    const record: Month = { from: this.firstOf(year, m), people: new Map() };
+    const record: Month = { from: this.firstOf(year, m), people: new Map(), perFlow: new Map() };
     this.months.set(month, record);
     return record;
+  }
+
+  /** Counts a person the month did not have, in its place in the order if the month keeps one. */
+  private add(m: Month, personId: string, row: Engaged): void {
+    m.people.set(personId, this.pack(row, m.from));
+    m.perFlow.set(row[1], (m.perFlow.get(row[1]) ?? 0) + 1);
+    if (m.order) this.place(m, personId, row[0]);
+  }
+
+  /** Puts an id in the month's order: at the end when it comes last (entries come in time order), else where halving finds. */
+  private place(m: Month, personId: string, at: number): void {
+    const order = m.order!;
+    const last = order[order.length - 1];
+    if (last === undefined || this.notAfter(m, last, at, personId)) order.push(personId);
+    else order.splice(this.after(m, at, personId), 0, personId);
+  }
+
+  /** Whether person `id` of the month comes before (at, personId) in the report's order, or is it. */
+  private notAfter(m: Month, id: string, at: number, personId: string): boolean {
+    const t = this.timeOf(m.people.get(id)!, m.from);
+    return t < at || (t === at && id <= personId);
+  }
+
+  /** The index in the month's order of the first person after (at, personId). */
+  private after(m: Month, at: number, personId: string): number {
+    const order = m.order!;
+    let low = 0;
+    let high = order.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.notAfter(m, order[mid]!, at, personId)) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** The month's ids in the report's order: sorted once at the first read, then kept in order as people come and go. */
+  private sorted(m: Month): string[] {
+    if (m.order) return m.order;
+    const times = new Map([...m.people].map(([id, value]) => [id, this.timeOf(value, m.from)]));
+    m.order = [...m.people.keys()].sort((a, b) => times.get(a)! - times.get(b)! || (a < b ? -1 : 1));
+    return m.order;
   }
 
   /** The row as one number when its time is a whole ms inside the month and the flow's number fits; else the row. */
@@ -80,8 +144,12 @@ export class Engagement {
 
   private unpack(value: number | Engaged, from: number): Engaged {
     if (typeof value !== 'number') return value;
-    const flow = value % FLOW_SLOTS;
-    return [from + (value - flow) / FLOW_SLOTS, this.flowIds[flow]!];
+    return [this.timeOf(value, from), this.flowIds[value % FLOW_SLOTS]!];
+  }
+
+  /** The first entry's time alone (without making the row). */
+  private timeOf(value: number | Engaged, from: number): number {
+    return typeof value === 'number' ? from + (value - (value % FLOW_SLOTS)) / FLOW_SLOTS : value[0];
   }
 
   private flowNumberOf(flowId: string): number {
@@ -105,8 +173,20 @@ export class Engagement {
 
   restore(key: string, row: Engaged): void {
     const [month, personId] = key.split('\u0000') as [string, string];
-    const { people, from } = this.months.get(month) ?? this.open(month);
-    people.set(personId, this.pack(row, from));
+    const m = this.months.get(month) ?? this.open(month);
+    if (m.people.has(personId)) this.remove(m, personId);
+    this.add(m, personId, row);
+  }
+
+  /** Takes a person out of the month (counts and order). */
+  private remove(m: Month, personId: string): void {
+    const value = m.people.get(personId)!;
+    if (m.order) m.order.splice(this.after(m, this.timeOf(value, m.from), personId) - 1, 1);
+    const [, flowId] = this.unpack(value, m.from);
+    const left = m.perFlow.get(flowId)! - 1;
+    if (left === 0) m.perFlow.delete(flowId);
+    else m.perFlow.set(flowId, left);
+    m.people.delete(personId);
   }
 
   /**
@@ -116,13 +196,14 @@ export class Engagement {
   anonymize(personId: string, anonymousId: string): { gone: string[]; added: Array<[key: string, row: Engaged]> } {
     const gone: string[] = [];
     const added: Array<[string, Engaged]> = [];
-    for (const [month, { people, from }] of this.months) {
-      const value = people.get(personId);
+    for (const [month, m] of this.months) {
+      const value = m.people.get(personId);
       if (value === undefined) continue;
-      people.delete(personId);
-      people.set(anonymousId, value);
+      const row = this.unpack(value, m.from);
+      this.remove(m, personId);
+      this.add(m, anonymousId, row);
       gone.push(`${month}\u0000${personId}`);
-      added.push([`${month}\u0000${anonymousId}`, this.unpack(value, from)]);
+      added.push([`${month}\u0000${anonymousId}`, row]);
     }
     return { gone, added };
   }
@@ -140,17 +221,22 @@ export class Engagement {
     return gone;
   }
 
-  report(month: string): EngagedReport {
-    const record = this.months.get(month);
-    const people = record ? [...record.people].map(([personId, value]) => this.entryOf(personId, value, record.from)) : [];
-    people.sort((a, b) => a.engagedAt - b.engagedAt || (a.personId < b.personId ? -1 : 1));
-    const perFlow = new Map<string, number>();
-    for (const p of people) perFlow.set(p.flowId, (perFlow.get(p.flowId) ?? 0) + 1);
-    const topFlows = [...perFlow].map(([flowId, n]) => ({ flowId, people: n })).sort((a, b) => b.people - a.people || (a.flowId < b.flowId ? -1 : 1)).slice(0, 10);
-    return { month, total: people.length, topFlows, people };
+  /**
+   * A month's report: the total, the top flows, and its people in order: all of them, or the
+   * `limit` after `after` (a search and the page: no sort of the month per call).
+   */
+  report(month: string, page: { after?: EngagedCursor; limit?: number } = {}): EngagedReport {
+    const m = this.months.get(month);
+    if (!m) return { month, total: 0, topFlows: [], people: [], more: false };
+    const order = this.sorted(m);
+    const from = page.after === undefined ? 0 : this.after(m, page.after.at, page.after.personId);
+    const to = page.limit === undefined ? order.length : Math.min(order.length, from + page.limit);
+    const people = order.slice(from, to).map((personId) => this.entryOf(personId, m.people.get(personId)!, m.from));
+    const topFlows = [...m.perFlow].map(([flowId, n]) => ({ flowId, people: n })).sort((a, b) => b.people - a.people || (a.flowId < b.flowId ? -1 : 1)).slice(0, 10);
+    return { month, total: m.people.size, topFlows, people, more: to < order.length };
   }
 
-  private entryOf(personId: string, value: number | Engaged, from: number): { personId: string; engagedAt: number; flowId: string } {
+  private entryOf(personId: string, value: number | Engaged, from: number): EngagedPerson {
     const [engagedAt, flowId] = this.unpack(value, from);
     return { personId, engagedAt, flowId };
   }

@@ -48,7 +48,7 @@ import { sumMetrics, sumVersions, type AllVersionsMetrics, type FlowMetrics, typ
 import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { heldEntryId, Versions, type Held, type HeldEntry, type Live } from './versions.js';
-import { Engagement, type Engaged, type EngagedReport } from './engagement.js';
+import { Engagement, type Engaged, type EngagedCursor, type EngagedReport } from './engagement.js';
 import { MAX_BATCH, OPERATION_KEEP_MS, operationKey, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { heldKey, heldSeqOf, isHeldEntryRow, participantIdOf, readHistory, readParticipant, splitKey, versionKey, type HeldEntryRow, type HeldRow } from './rows.js';
 import { personOf } from '../people/layout.js';
@@ -446,8 +446,7 @@ export class Engine {
 
   private async runOperation(flowId: string, people: readonly ParticipantToAdd[], options: OperationOptions, hash?: string): Promise<OperationReport> {
     if (people.length > MAX_BATCH) throw new JunctionError('JCT_BATCH_TOO_LARGE', `at most ${MAX_BATCH} participants per call; this one has ${people.length}`);
-    const live = this.versions.current(flowId);
-    if (!live) throw this.notRunning(flowId);
+    const live = this.takingVersion(flowId);
     pickEntry(live.flow, options.entry, 'flowApi');
     if (!this.journal.available || this.closed) throw unavailable();
     const participants = people.map((p) => this.addOne(flowId, p, options.entry));
@@ -498,9 +497,9 @@ export class Engine {
     }
   }
 
-  /** The engaged persons of a month ("YYYY-MM" in the workspace's time zone): who first entered a flow when, the total and the top flows. */
-  engagedReport(month: string): EngagedReport {
-    return this.engagement.report(month);
+  /** The engaged persons of a month ("YYYY-MM" in the workspace's time zone): who first entered a flow when (all, or a page after a cursor), the total and the top flows. */
+  engagedReport(month: string, page?: { after?: EngagedCursor; limit?: number }): EngagedReport {
+    return this.engagement.report(month, page);
   }
 
   /** A kept Flow API report. */
@@ -1260,8 +1259,7 @@ export class Engine {
   }
 
   private enterFlow(part: Partition, personKey: string, input: Extract<Input, { kind: 'flow.enter' }>): Receipt {
-    const live = this.versions.current(input.flowId);
-    if (!live) throw this.notRunning(input.flowId);
+    const live = input.through === 'flowApi' ? this.takingVersion(input.flowId) : this.requireCurrent(input.flowId);
     const entry = pickEntry(live.flow, input.entry, input.through);
     const vars = checkVars(live.flow, input.vars);
     const person = input.person ? this.people.upsert({ ...input.person, id: personKey }) : this.people.get(personKey);
@@ -2169,11 +2167,24 @@ export class Engine {
     return live;
   }
 
+  /**
+   * The version the Flow API adds people to: the running one, when active. A flow that takes
+   * nobody now refuses the whole call, whatever its status (paused, scheduled, or no version
+   * running): 409 JCT_FLOW_STATUS, the status in its details, nothing written.
+   */
+  private takingVersion(flowId: string): Live {
+    const live = this.requireCurrent(flowId);
+    const { version, status } = live.record;
+    if (status !== 'active') throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" is ${status} (version ${version}): nobody enters it until it is active`, { flowId, version, status });
+    return live;
+  }
+
   /** Why a flow takes no entries: it does not exist, or no version of it is running. */
   private notRunning(flowId: string): JunctionError {
     const latest = this.record(flowId);
     if (!latest) return unknownFlow(flowId);
-    return new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no launched version that is running (latest version ${latest.version} is ${latest.status})`);
+    const { version, status } = latest;
+    return new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no launched version that is running (latest version ${version} is ${status})`, { flowId, version, status });
   }
 }
 

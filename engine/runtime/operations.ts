@@ -81,11 +81,10 @@ export function operationKey(flowId: string, caller: string | undefined, idempot
   return `${flowId}\u0000${caller ?? ''}\u0000${idempotencyKey}`;
 }
 
-/** A hash of a call's request: the same people, entry and callbackData give the same hash. */
 /** What the codes of a refused entry mean, for the report's reader. */
 const REFUSALS: Readonly<Record<string, string>> = {
   JCT_REENTRY_DISABLED: 'the person was in this flow before, and it lets nobody enter twice (settings.reentry)',
-  JCT_PERSON_IN_FLOW: 'the person is still in this flow, and it has a re-entry delay: nobody enters it again while inside (settings.reentry.delay)',
+  JCT_PERSON_IN_FLOW: 'the person is still in this flow, and it lets nobody enter again while inside: re-entry is off or has a delay (settings.reentry)',
   JCT_REENTRY_DELAY: 'the person left this flow less than its re-entry delay ago (settings.reentry.delay)',
   JCT_ENTRY_LIMIT: 'the person entered this flow as often as its entry limits allow for now (settings.reentry.limits)',
   JCT_FLOW_NOT_ACTIVE: 'the flow is not active (paused, or no longer taking anyone): nobody enters it now',
@@ -97,6 +96,7 @@ export function refusalMessage(reason: string): string {
   return REFUSALS[reason] ?? 'the person did not enter the flow';
 }
 
+/** A hash of a call's request: the same people, entry and callbackData give the same hash. */
 export function requestHash(people: readonly ParticipantToAdd[], entry: string | undefined, callbackData: string | undefined): string {
   return createHash('sha256').update(JSON.stringify({ people, entry, callbackData })).digest('base64url');
 }

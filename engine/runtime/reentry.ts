@@ -1,7 +1,8 @@
 // The frequency cap: may this person enter this flow (any version) now? Re-entry on or
-// off, a time delay after the last exit, and entry limits (N entries within a period). With a
-// delay, a person still inside is refused as such (JCT_PERSON_IN_FLOW), one who left less than
-// the delay ago as JCT_REENTRY_DELAY.
+// off, a time delay after the last exit, and entry limits (N entries within a period). With
+// re-entry off or a delay, a person still inside is refused as such (JCT_PERSON_IN_FLOW) before
+// anything else is said; one who was inside before is refused as JCT_REENTRY_DISABLED, one who
+// left less than the delay ago as JCT_REENTRY_DELAY.
 import { addDuration, subtractDuration } from '../calendar.js';
 import type { CompiledSettings } from '../flow/settings.js';
 
@@ -20,9 +21,9 @@ const ALLOWED: CapVerdict = { ok: true };
 export function checkFrequencyCap(settings: CompiledSettings, history: EntryHistory | undefined, now: number): CapVerdict {
   if (!history || history.entries.length === 0) return ALLOWED;
   const { reentry, timeZone } = settings;
+  if ((!reentry.enabled || reentry.delay) && history.inside > 0) return { ok: false, reason: 'JCT_PERSON_IN_FLOW' };
   if (!reentry.enabled) return { ok: false, reason: 'JCT_REENTRY_DISABLED' };
   if (reentry.delay) {
-    if (history.inside > 0) return { ok: false, reason: 'JCT_PERSON_IN_FLOW' };
     if (addDuration(history.lastExitAt, reentry.delay, timeZone) > now) return { ok: false, reason: 'JCT_REENTRY_DELAY' };
   }
   for (const limit of reentry.limits) {

@@ -2,7 +2,8 @@
 // point has its own URL; the flow's URL takes its only one), each identified by phone, email
 // or external id, with profile attributes (the profile is created or updated) and variables,
 // in a body of up to 4 MiB. A participant that does not fit the schema is rejected on its own
-// (batch-items.ts); the others are added.
+// (batch-items.ts); the others are added. A flow that is not active (scheduled, paused, or no
+// version running) refuses the whole call: 409 JCT_FLOW_STATUS with its status in the details.
 // The answer carries the operation id and the per-person outcome; the report stays available
 // for 30 days. An Idempotency-Key header makes a retried call add nobody again: it answers the
 // first call's report (with `Idempotent-Replayed: true`); the key sent with another request is

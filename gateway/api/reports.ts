@@ -9,9 +9,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
 import type { NodeMetrics } from '../../engine/runtime/metrics.js';
-import type { EngagedReport } from '../../engine/runtime/engagement.js';
+import type { EngagedCursor, EngagedPerson } from '../../engine/runtime/engagement.js';
 import type { ApiRoute } from './route.js';
-import { badCursor, pageFields, pageOf, type Listing } from './pages.js';
+import { PAGE, badCursor, pageFields } from './pages.js';
 
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Query = Type.Object(
@@ -80,7 +80,6 @@ const EngagedQuery = Type.Object(
   { additionalProperties: false },
 );
 
-type EngagedPerson = EngagedReport['people'][number];
 interface ShownPerson {
   personId: string;
   engagedAt: string;
@@ -93,15 +92,18 @@ interface ShownPerson {
  * the order they engaged, with `next` when more follow) or CSV of them all, streamed.
  */
 function engaged(engine: Engine, query: Static<typeof EngagedQuery>, reply: FastifyReply) {
-  const report = engine.engagedReport(query.month);
+  const csv = query.format === 'csv';
+  const page = csv ? {} : { limit: query.limit === undefined ? PAGE : Number(query.limit), ...(query.after === undefined ? {} : { after: cursorOf(query.after) }) };
+  const report = engine.engagedReport(query.month, page);
   const name = (flowId: string) => engine.status(flowId)?.definition.name ?? '';
   const shown = (p: EngagedPerson): ShownPerson => ({ personId: p.personId, engagedAt: new Date(p.engagedAt).toISOString(), flowId: p.flowId, flowName: name(p.flowId) });
-  if (query.format === 'csv') {
+  if (csv) {
     void reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="engaged-${report.month}.csv"`);
     return csvStream(engagedRows(report.people, shown));
   }
-  const { page, next } = pageOf(engagedListing(report), query);
-  return { month: report.month, total: report.total, topFlows: report.topFlows.map((f) => ({ ...f, name: name(f.flowId) })), people: page.map(shown), ...(next ? { next } : {}) };
+  const last = report.people[report.people.length - 1];
+  const next = report.more && last ? { next: `${last.engagedAt}.${last.personId}` } : {};
+  return { month: report.month, total: report.total, topFlows: report.topFlows.map((f) => ({ ...f, name: name(f.flowId) })), people: report.people.map(shown), ...next };
 }
 
 /** The CSV's rows: the header, then each person as the JSON shows them. */
@@ -114,35 +116,15 @@ function* engagedRows(people: readonly EngagedPerson[], shown: (p: EngagedPerson
 }
 
 /**
- * The report's people as a paged list. The cursor is `<engagedAt ms>.<personId>`: the report's
- * own order, so a page stays right when people engage or are erased between two calls.
+ * The place a page starts after: `<engagedAt ms>.<personId>` of the previous page's last person,
+ * in the report's own order, so a page stays right when people engage or are erased between two
+ * calls; JCT_CURSOR_INVALID when it is not one.
  */
-function engagedListing(report: EngagedReport): Listing<EngagedPerson> {
-  return {
-    total: report.total,
-    *from(after) {
-      for (let i = after === undefined ? 0 : firstAfter(report.people, after); i < report.people.length; i++) yield report.people[i]!;
-    },
-    cursorOf: (p) => `${p.engagedAt}.${p.personId}`,
-  };
-}
-
-/** The index of the first person after the cursor; JCT_CURSOR_INVALID when it is not one. */
-function firstAfter(people: readonly EngagedPerson[], cursor: string): number {
+function cursorOf(cursor: string): EngagedCursor {
   const dot = cursor.indexOf('.');
   const at = Number(cursor.slice(0, dot));
   if (dot < 1 || !Number.isSafeInteger(at)) throw badCursor();
-  const id = cursor.slice(dot + 1);
-  // The people are in the cursor's order: the first after it is found by halving, not by a scan per page.
-  let low = 0;
-  let high = people.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    const p = people[mid]!;
-    if (p.engagedAt > at || (p.engagedAt === at && p.personId > id)) high = mid;
-    else low = mid + 1;
-  }
-  return low;
+  return { at, personId: cursor.slice(dot + 1) };
 }
 
 export function reportRoutes(engine: Engine): ApiRoute[] {

@@ -110,7 +110,7 @@ t.test('simulate: paths and metrics as text', async (t) => {
   t.match(r.out, /\n[0-9a-z]+\.[0-9a-z]+ {2}person ana\n {2}2026-02-02 09:15 GMT\+1 \(08:15 UTC\) {2}signup \(flowApi\)/, 'participant ids are <partition>.<sequence>; local time and UTC');
   t.match(r.out, /People at the end\n {2}ana\n {4}tags: activated\n {4}contacts: \+385912345678, ana.horvat@example.com\n {4}attributes: firstName "Ana"/, "the people as they ended: tags, contacts, attributes");
   t.match(r.out, /→ exited: record-variant\.next\.exit/);
-  t.match(r.out, /not entered: person ana .*JCT_REENTRY_DISABLED/);
+  t.match(r.out, /not entered: person ana .*JCT_PERSON_IN_FLOW/);
   t.match(r.out, /three-days +pause +2 +2 +0/);
   t.match(r.out, /profiles in flow 2, exited 2, still inside 0, goal performers 1/);
 });
@@ -153,7 +153,7 @@ t.test('simulate: an entry the frequency cap refuses is listed, whatever started
   const dir = t.testdir({ 'f.json': JSON.stringify(doc), 'events.jsonl': [set('2026-02-02T08:00:00Z', 10), set('2026-02-02T09:00:00Z', 1), set('2026-02-02T10:00:00Z', 20)].join('\n') });
   const r = await run('simulate', `${dir}/f.json`, '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);
   t.equal(r.code, 0, r.err);
-  t.match(r.out, /\nnot entered: person ana at 2026-02-02 10:00 UTC: JCT_REENTRY_DISABLED\n/);
+  t.match(r.out, /\nnot entered: person ana at 2026-02-02 10:00 UTC: JCT_PERSON_IN_FLOW\n/);
 });
 
 t.test('simulate: a broken event line is reported with its line number', async (t) => {

@@ -100,6 +100,20 @@ t.test('frequency cap: re-entry disabled, time delay, entry limits', async (t) =
     w.engine.launch('f');
     t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_REENTRY_DISABLED' });
   });
+  t.test('re-entry disabled: someone still inside is refused as inside, before being refused for having entered', async (t) => {
+    const w = world();
+    w.people.upsert({ id: 'a' });
+    const doc = flow('f', [pauseDays('p', 1)], { reentry: { enabled: false } });
+    w.engine.save(doc);
+    w.engine.launch('f');
+    t.equal((await w.engine.enter('f', 'a')).entered, true);
+    t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_PERSON_IN_FLOW' }, 'still inside');
+    w.engine.save({ ...doc, name: 'v2' });
+    w.engine.launch('f');
+    t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_PERSON_IN_FLOW' }, 'still inside the version before');
+    w.clock.advance(DAY); // exits now
+    t.same(await w.engine.enter('f', 'a'), { personId: 'a', entered: false, reason: 'JCT_REENTRY_DISABLED' }, 'left: never again');
+  });
   t.test('a time delay counts from the last exit', async (t) => {
     const w = world();
     w.people.upsert({ id: 'a' });

@@ -40,7 +40,7 @@ t.test('welcome sequence: A/B split, the activated check and the goal', async (t
   t.match(pathOf(r, 'sofia'), ['signup', 'tag-onboarding', 'save-source', 'next-morning', 'ab-test', 'variant-offer', 'three-days', 'logged-in', 'tag-nudge']);
   const ana = r.participants.find((p) => p.personId === 'ana')!;
   t.equal(new Date(ana.path[4]!.at).toISOString(), '2026-02-03T09:00:00.000Z', 'next day 10:00 Zagreb');
-  t.same(r.rejected.map((x) => [x.person, x.reason]), [['ana', 'JCT_REENTRY_DISABLED']]);
+  t.same(r.rejected.map((x) => [x.person, x.reason]), [['ana', 'JCT_PERSON_IN_FLOW']]);
   t.equal(r.metrics.goalPerformers, 1);
   t.equal(r.metrics.profilesExited, 2);
 });

@@ -373,6 +373,33 @@ t.test('monthly engaged persons a page at a time: limit, then after = next, unti
   t.equal((await call('GET', '/reports/engaged?month=2026-01&limit=10001')).status, 400);
 });
 
+t.test('monthly engaged persons: pages stay right while people engage and are erased between two calls', async (t) => {
+  const { call, w } = await api(t);
+  w.engine.save(flow('a', [pauseDays('p', 1)]));
+  w.engine.launch('a');
+  const engage = async (id: string) => {
+    w.people.upsert({ id });
+    await w.engine.enter('a', id);
+    w.clock.advance(1000);
+  };
+  for (const id of ['p1', 'p2', 'p3', 'p4', 'p5', 'p6']) await engage(id);
+  const page = async (after?: string) => (await call('GET', `/reports/engaged?month=2026-01&limit=2${after ? `&after=${encodeURIComponent(after)}` : ''}`)).json;
+  const first = await page();
+  t.same(first.people.map((p: any) => p.personId), ['p1', 'p2']);
+  t.equal((await call('DELETE', '/people/p1')).status, 200, 'one on the page read');
+  t.equal((await call('DELETE', '/people/p4')).status, 200, 'one on a page to come');
+  await engage('p7');
+  const second = await page(first.next);
+  t.match(second.people.map((p: any) => p.personId), ['p3', /^erased-/], 'p4 counts on, anonymous, in its place');
+  t.equal(second.people[1].engagedAt, '2026-01-05T09:00:03.000Z');
+  const third = await page(second.next);
+  t.same([third.people.map((p: any) => p.personId), third.total], [['p5', 'p6'], 7]);
+  const fourth = await page(third.next);
+  t.same([fourth.people.map((p: any) => p.personId), fourth.next], [['p7'], undefined], 'who engaged since comes last');
+  const whole = (await call('GET', '/reports/engaged?month=2026-01')).json;
+  t.same([...second.people, ...third.people, ...fourth.people], whole.people.slice(2), 'each page reads the report as it is now, after its cursor');
+});
+
 t.test('definitions through the API: attributes, events, segments; kept across a restart', async (t) => {
   const { call, w } = await api(t);
   t.equal((await call('POST', '/attributes', { name: 'tier', type: 'text' })).status, 201);

@@ -65,7 +65,7 @@ t.test('Flow API: creates or updates the person and enters them', async (t) => {
   t.same(w.people.get(body.personId)!.phones, ['+385912345678']);
   const again = await add(app, 'welcome', { person: { phones: ['+385912345678'] }, entry: 'start' });
   t.equal(again.statusCode, 200);
-  t.match(again.json(), { entered: false, reason: 'JCT_REENTRY_DISABLED', personId: body.personId });
+  t.match(again.json(), { entered: false, reason: 'JCT_PERSON_IN_FLOW', personId: body.personId });
 });
 
 t.test('Flow API: JSON of the wrong shape is refused before the engine sees it', async (t) => {
@@ -156,5 +156,5 @@ t.test('the single Flow API route honours an Idempotency-Key: a retry adds nobod
   t.same([unknown.statusCode, unknown.json().error.code], [400, 'JCT_VARIABLE_UNKNOWN'], 'an error is still an error');
   await send('welcome', body, 'w-1');
   const refused = await send('welcome', body, 'w-2');
-  t.same([refused.statusCode, refused.json()], [200, { personId: first.json().personId, entered: false, reason: 'JCT_REENTRY_DISABLED' }], 'a refusal is a receipt, as without a key');
+  t.same([refused.statusCode, refused.json()], [200, { personId: first.json().personId, entered: false, reason: 'JCT_PERSON_IN_FLOW' }], 'a refusal is a receipt, as without a key');
 });

@@ -43,7 +43,7 @@ t.test('a batch: accepted and rejected people, each with the reason; the report'
     { status: 'accepted', personId: String, participantId: String },
     { status: 'accepted' },
     { status: 'rejected', reason: 'JCT_CONTACT_INVALID' },
-    { status: 'rejected', reason: 'JCT_REENTRY_DISABLED', personId: 'old', message: 'the person was in this flow before, and it lets nobody enter twice (settings.reentry)' },
+    { status: 'rejected', reason: 'JCT_PERSON_IN_FLOW', personId: 'old', message: 'the person is still in this flow, and it lets nobody enter again while inside: re-entry is off or has a delay (settings.reentry)' },
     { status: 'rejected', reason: 'JCT_VARIABLE_UNKNOWN' },
   ]);
   const ana = w.people.get(r.json.participants[0].personId)!;
@@ -168,7 +168,7 @@ t.test('an external id sent as a number finds the person it was stored for (as i
   const id = first.json.participants[0].personId;
   t.equal(w.people.get(id)!.standard.externalId, '98765');
   const again = await call('POST', url, { participants: [{ person: { standard: { externalId: 98765 }, emails: ['ana.work@example.com'] } }, { person: { standard: { externalId: 98765 } } }] });
-  t.match(again.json.participants, [{ personId: id, reason: 'JCT_REENTRY_DISABLED' }, { personId: id, reason: 'JCT_REENTRY_DISABLED' }], 'the same person, not a taken id nor an empty person');
+  t.match(again.json.participants, [{ personId: id, reason: 'JCT_PERSON_IN_FLOW' }, { personId: id, reason: 'JCT_PERSON_IN_FLOW' }], 'the same person, not a taken id nor an empty person');
   t.same(w.people.get(id)!.emails, ['ana@example.com', 'ana.work@example.com']);
 });
 
@@ -185,7 +185,7 @@ t.test('an Idempotency-Key makes a retried call harmless', async (t) => {
   t.equal(both[0]!.json.accepted, 1);
   t.equal(both.filter((r) => r.headers['idempotent-replayed'] === 'true').length, 1);
   const other = await call('POST', '/flows/signup/entry-points/web/participants', body, undefined, { 'idempotency-key': 'order-2' });
-  t.equal(other.json.participants[0].reason, 'JCT_REENTRY_DISABLED', 'a new key is a new call');
+  t.equal(other.json.participants[0].reason, 'JCT_PERSON_IN_FLOW', 'a new key is a new call');
 });
 
 t.test('several Idempotency-Key headers: 400 JCT_IDEMPOTENCY_KEY, nobody added', async (t) => {
@@ -295,4 +295,35 @@ t.test('the commercial product’s add-participants request and report', async (
   t.equal((await call('POST', '/flows/promo/participants', { participants: [] }, app, {}, '/moments/1')).status, 400);
   const people = `App ${keys.create('crm', ['people']).key}`;
   t.equal((await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, people, {}, '/moments/1')).status, 403);
+});
+
+t.test('a flow that takes nobody now (scheduled, paused, canceled) refuses the whole call alike: 409 JCT_FLOW_STATUS naming its status, nothing written', async (t) => {
+  const w = world('2026-01-05T09:00:00Z');
+  w.engine.save(flow('promo', [pauseDays('p', 1)], { schedule: { start: '2026-01-06T08:00' } }));
+  w.engine.launch('promo');
+  const { call } = await api(t, w);
+  const batch = (n: number) => call('POST', '/flows/promo/participants', { participants: [{ person: { emails: [`p${n}@example.com`] } }] });
+  const single = (n: number) => call('POST', '/flows/promo/participants', { person: { emails: [`p${n}@example.com`] } }, undefined, {}, '');
+  const keyed = (n: number) => call('POST', '/flows/promo/participants', { person: { emails: [`p${n}@example.com`] } }, undefined, { 'idempotency-key': `k${n}` }, '');
+  const moments = (n: number) => call('POST', '/flows/promo/participants', { participants: [{ identifyBy: { identifier: `p${n}@example.com`, type: 'EMAIL' } }] }, undefined, {}, '/moments/1');
+  const refusedAs = async (status: string) => {
+    for (const [what, send] of Object.entries({ batch, single, keyed, moments })) {
+      const r = await send(1);
+      t.same([r.status, r.json.error.code, r.json.error.details], [409, 'JCT_FLOW_STATUS', { flowId: 'promo', version: 1, status }], `${status}: ${what}`);
+    }
+    t.equal(w.people.findByContact('p1@example.com'), undefined, `${status}: no profile was made`);
+  };
+  await refusedAs('scheduled');
+  w.clock.advanceTo('2026-01-06T08:00:00Z');
+  t.equal((await batch(2)).json.accepted, 1, 'active: added');
+  w.engine.pause('promo');
+  await refusedAs('paused');
+  const retry = () => call('POST', '/flows/promo/participants', { participants: [{ person: { emails: ['p4@example.com'] } }] }, undefined, { 'idempotency-key': 'paused-1' });
+  t.equal((await retry()).status, 409);
+  w.engine.resume('promo');
+  t.equal((await single(3)).status, 201, 'resumed: added');
+  const later = await retry();
+  t.same([later.status, later.headers['idempotent-replayed'], later.json.accepted], [200, undefined, 1], 'a retry with the key after the resume adds the person: the refusal kept no report to replay');
+  w.engine.cancel('promo');
+  await refusedAs('canceled');
 });

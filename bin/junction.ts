@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, health, keys, migrate, cluster. Errors print as
-// "error CODE: message" with exit code 2 (1 means "the flow has problems").
+// "error CODE: message" with exit code 2 (1 means "the flow has problems"); an error about a setting
+// (a store's URL, schema, data directory, partitions) ends naming it the way the user set it.
 import { parseArgs } from 'node:util';
 import { JunctionError } from '../engine/errors.js';
-import { ConfigError } from '../config/index.js';
+import { ConfigError, settingName, type JunctionConfig } from '../config/index.js';
 import { formatProblem, validateCommand } from './commands/validate.js';
 import type { Problem } from '../engine/vocabulary.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -58,6 +59,7 @@ const ARGUMENTS: Readonly<Record<string, { count: number; says: string }>> = {
 };
 
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  let configFile: string | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -79,6 +81,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     const [command, file] = positionals;
     // A configuration file named by JUNCTION_CONFIG serves every command that reads one (a container's health check among them).
     values.config ??= process.env['JUNCTION_CONFIG'] || undefined;
+    configFile = values.config;
     if (values.version) return version(out);
     const extra = tooMany(positionals);
     if (extra !== undefined) return usageError(err, extra);
@@ -116,7 +119,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     }
   } catch (e) {
     if (e instanceof JunctionError || e instanceof ConfigError) {
-      printError(e, (e.details?.['problems'] as Problem[] | undefined) ?? [], err);
+      printError(withSettingNamed(e, configFile), (e.details?.['problems'] as Problem[] | undefined) ?? [], err);
       return 2;
     }
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usageError(err, firstSentence((e as Error).message));
@@ -130,6 +133,13 @@ function printError(e: { code: string; message: string }, problems: readonly Pro
   const list = ` ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
   err(`error ${e.code}: ${problems.length > 0 && e.message.endsWith(`:${list}`) ? e.message.slice(0, -list.length) : e.message}`);
   for (const p of problems) err(formatProblem(p));
+}
+
+/** The message of an error about a setting (`details.setting`: engine/errors.ts aboutSetting), ending with how the user sets it: its variable, or its place in the configuration file. */
+function withSettingNamed(e: { code: string; message: string; details?: Record<string, unknown> | undefined }, configFile: string | undefined): { code: string; message: string } {
+  const setting = e.details?.['setting'];
+  if (typeof setting !== 'string') return e;
+  return { code: e.code, message: `${e.message} (${settingName(setting as keyof JunctionConfig, process.env, configFile)})` };
 }
 
 /** Why the command line has a word too many (`junction validate a.json b.json` would check a.json only), or undefined. */

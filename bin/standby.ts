@@ -9,7 +9,8 @@
 // and recovers, and the app then serves its requests (gateway/listening-server.ts), so a client
 // is never refused a connection nor cut off during a takeover.
 // SIGINT/SIGTERM while standing by stop it gracefully: `stopping` is logged, the server and the
-// wait for the lease are closed, `stopped` is logged (with how long it took), exit 0.
+// wait for the lease are closed, `stopped` is logged (with how long it took), exit 0; a second
+// signal forces the stop (stopping.ts).
 // WebSocket upgrades are not forwarded: they get the same 503 (clients reconnect). A forwarded
 // request carries `x-junction-forwarded`; a standby does not forward it again (an advertised
 // address that leads back to a standby, e.g. a load balancer's, would otherwise loop). It also
@@ -25,6 +26,7 @@ import type { LeaseHolder, LeaseOptions } from '../engine/store/lease.js';
 import type { ListeningServer } from '../gateway/listening-server.js';
 import { acquireLease, type ClusterLease } from './store.js';
 import { listenError } from './listen.js';
+import { forceOnSignal } from './stopping.js';
 
 /** The header a forwarded request carries. */
 const FORWARDED = 'x-junction-forwarded';
@@ -95,18 +97,21 @@ function stopOnSignal(logger: pino.Logger): { signal: AbortSignal; since(): numb
   let at = 0;
   const stop = (signal: NodeJS.Signals): void => {
     at = performance.now();
+    forget();
+    forceOnSignal(logger, 'standing by');
     logger.info({ signal }, 'stopping');
     stopping.abort();
+  };
+  const forget = (): void => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return {
     signal: stopping.signal,
     since: () => at,
-    forget: () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    },
+    forget,
   };
 }
 

@@ -1,5 +1,6 @@
 // Junction's error factory: every error the product reports carries a stable code
 // (JCT_...), a message a person can act on, and optional structured details.
+import type { JunctionConfig } from '../config/index.js';
 
 export type ErrorDetails = Record<string, unknown>;
 
@@ -19,6 +20,14 @@ export class JunctionError extends Error {
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, details: this.details };
   }
+}
+
+/**
+ * Details saying which setting an error is about (`details.setting`, a configuration key), so that
+ * the `junction` command names it the way the user set it (bin/junction.ts).
+ */
+export function aboutSetting(setting: keyof JunctionConfig, details: ErrorDetails = {}): ErrorDetails {
+  return { ...details, setting };
 }
 
 /** Wraps anything thrown into a JunctionError, keeping the code of one that already is. */

@@ -24,6 +24,7 @@ import { registerNotify } from './api/notify.js';
 import { KeyStore } from './auth/keys.js';
 import { MemoryKeyTable } from './auth/key-table.js';
 import { adopt, type ListeningServer } from './listening-server.js';
+import { requestIds } from './request-id.js';
 
 const BODY_LIMIT = 1024 * 1024;
 /**
@@ -76,6 +77,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   const adopted = options.server && adopt(options.server);
   const app = Fastify({
     logger: false,
+    genReqId: requestIds(),
     bodyLimit: BODY_LIMIT,
     // A provider console's address with a trailing slash (Plivo's examples have one) reaches the same route.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH, ignoreTrailingSlash: true },

@@ -68,6 +68,6 @@ export function registerHealth(app: FastifyInstance, engine: Engine, version: st
     version,
     description: 'Open-source messaging and IVR gateway with a customer-journey flow engine: provider webhooks in, flows, messages out.',
     links: LINKS,
-    documentation: { readme: 'README.md', configuration: 'docs/configuration.md', flows: 'docs/reference.md', channels: 'docs/channels.md' },
+    documentation: { readme: 'README.md', configuration: 'docs/configuration.md', flows: 'docs/reference.md', channels: 'docs/channels.md', api: 'docs/api.md', operations: 'docs/operations.md' },
   }));
 }

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadPeople } from '../people-file.js';
 import type { Clock } from '../clock.js';
-import { JunctionError, toJunctionError } from '../errors.js';
+import { aboutSetting, JunctionError, toJunctionError } from '../errors.js';
 import { depthProblem } from '../schema-problems.js';
 import { coerceValue, type Value } from '../values.js';
 import type { AttributeCatalog } from '../people/catalog.js';
@@ -1022,7 +1022,8 @@ export class Engine {
 
   private restoreMeta(key: string, value: unknown): void {
     if (key === 'partitions' && value !== this.parts.length) {
-      throw new JunctionError('JCT_PARTITIONS_CHANGED', `the store was written with ${String(value)} partitions; start with JUNCTION_PARTITIONS=${String(value)}`);
+      const details = aboutSetting('partitions', { stored: value, configured: this.parts.length });
+      throw new JunctionError('JCT_PARTITIONS_CHANGED', `the store was written with ${String(value)} partitions, not ${this.parts.length}: start with ${String(value)} partitions`, details);
     }
     if (key === SEGMENTS_CHECKED_AT) this.segmentsCheckedAt = value as number;
     if (key.startsWith('seq:')) {

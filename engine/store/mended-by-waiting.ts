@@ -9,5 +9,10 @@ const FOR_GOOD = new Set(['3D000', '28000', '28P01']);
 
 /** True for JCT_STORE_UNAVAILABLE unless the server's answer says that waiting cannot help. */
 export function mendedByWaiting(err: JunctionError): boolean {
-  return err.code === 'JCT_STORE_UNAVAILABLE' && !FOR_GOOD.has(String(err.details?.['cause']));
+  return err.code === 'JCT_STORE_UNAVAILABLE' && !answeredForGood(err.details?.['cause']);
+}
+
+/** Whether PostgreSQL's answer (its SQLSTATE) says the URL names a database or role it refuses: no retry mends it. */
+export function answeredForGood(cause: unknown): boolean {
+  return FOR_GOOD.has(String(cause));
 }

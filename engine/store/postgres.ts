@@ -16,7 +16,8 @@
 // Errors of the driver and the server (unreachable, refused, timed out, cut off) surface as a
 // JunctionError JCT_STORE_UNAVAILABLE whose message names the server without the password.
 import { Pool, escapeIdentifier, type ClientBase, type PoolClient, type PoolConfig } from 'pg';
-import { JunctionError } from '../errors.js';
+import { aboutSetting, JunctionError } from '../errors.js';
+import { answeredForGood } from './mended-by-waiting.js';
 import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { applyMigrations, type MigrationResult } from './postgres-migrations.js';
 import { copiedRows, copyChunks, type Chunks } from './postgres-copy.js';
@@ -226,7 +227,7 @@ function heardPool(config: PoolConfig): Pool {
 
 function schemaOf(schema = DEFAULT_SCHEMA): string {
   if (SCHEMA_NAME.test(schema)) return schema;
-  throw new JunctionError('JCT_CONFIG_INVALID', `the Postgres schema name '${schema}' must be letters, digits and _ (no digit first, not pg_…), at most 63`);
+  throw new JunctionError('JCT_CONFIG_INVALID', `the Postgres schema name '${schema}' must be letters, digits and _ (no digit first, not pg_…), at most 63`, aboutSetting('databaseSchema'));
 }
 
 /** The server's name for messages, and the secrets to keep out of them (shown-url.ts); refuses a URL that does not parse. */
@@ -235,7 +236,7 @@ function postgresTarget(url: string): Target {
   try {
     parsed = new URL(url);
   } catch {
-    throw new JunctionError('JCT_CONFIG_INVALID', 'the Postgres URL is not a URL; expected postgres://user:password@host:port/database');
+    throw new JunctionError('JCT_CONFIG_INVALID', 'the Postgres URL is not a URL; expected postgres://user:password@host:port/database', aboutSetting('databaseUrl'));
   }
   return targetOf(parsed);
 }
@@ -245,11 +246,8 @@ export function storeError(err: unknown, target: Target): JunctionError {
   if (err instanceof JunctionError) return err;
   const { message, code } = err as { message?: string; code?: string };
   const reason = target.redact(message || code || String(err)); // Node's AggregateError (every address refused) has no message
-  return new JunctionError('JCT_STORE_UNAVAILABLE', `the Postgres store at ${target.where} is unavailable: ${reason}`, {
-    store: 'postgres',
-    at: target.where,
-    ...(code === undefined ? {} : { cause: code }),
-  });
+  const details = { store: 'postgres', at: target.where, ...(code === undefined ? {} : { cause: code }) };
+  return new JunctionError('JCT_STORE_UNAVAILABLE', `the Postgres store at ${target.where} is unavailable: ${reason}`, answeredForGood(code) ? aboutSetting('databaseUrl', details) : details);
 }
 
 function tableSql(schema: string, table: Table): TableSql {

@@ -23,7 +23,7 @@
 // failed) surface as a JunctionError JCT_STORE_UNAVAILABLE whose message names the server
 // without the password. A lost connection fails a commit at once: no offline queue, no retry.
 import { Command, Redis, ReplyError, type RedisOptions as ClientOptions } from 'ioredis';
-import { JunctionError } from '../errors.js';
+import { aboutSetting, JunctionError } from '../errors.js';
 import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { fencedWrite, raise, type RedisWrite, type RedisFence } from './redis-fence.js';
 import { targetOf, type Target } from './shown-url.js';
@@ -288,11 +288,11 @@ async function checkDatabase(redis: Redis, target: Target): Promise<void> {
     await redis.select(database);
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err;
-    throw new JunctionError('JCT_CONFIG_INVALID', `the Redis server at ${target.where} has no database ${database} (${(err as Error).message}): name one it has in the URL's path`, {
-      store: 'redis',
-      at: target.where,
-      database,
-    });
+    throw new JunctionError(
+      'JCT_CONFIG_INVALID',
+      `the Redis server at ${target.where} has no database ${database} (${(err as Error).message}): name one it has in the URL's path`,
+      aboutSetting('redisUrl', { store: 'redis', at: target.where, database }),
+    );
   }
 }
 
@@ -420,10 +420,10 @@ function redisTarget(url: string): Target {
     // reported below, without echoing the URL
   }
   if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
-    throw new JunctionError('JCT_CONFIG_INVALID', 'the Redis URL is not a redis:// or rediss:// URL; expected redis://[user:password@]host:port[/db]');
+    throw new JunctionError('JCT_CONFIG_INVALID', 'the Redis URL is not a redis:// or rediss:// URL; expected redis://[user:password@]host:port[/db]', aboutSetting('redisUrl'));
   }
   if (!/^\/?(\d+)?$/.test(parsed.pathname)) { // ioredis would take any other path as database 0
-    throw new JunctionError('JCT_CONFIG_INVALID', `the Redis URL's path must be a database number (redis://host:port/2), not '${parsed.pathname}'`);
+    throw new JunctionError('JCT_CONFIG_INVALID', `the Redis URL's path must be a database number (redis://host:port/2), not '${parsed.pathname}'`, aboutSetting('redisUrl'));
   }
   return targetOf(parsed);
 }

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { JunctionError } from '../errors.js';
+import { aboutSetting, JunctionError } from '../errors.js';
 import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 
 /** The schema this code writes; a file with a higher version was written by a newer Junction. */
@@ -219,12 +219,15 @@ function makeFolder(dir: string): void {
 interface DiskFailure {
   readonly code: string;
   readonly says: (dir: string) => string;
+  /** Fixed by choosing another data directory: the error is about that setting. */
+  readonly aboutDataDir?: true;
 }
 
 const FULL: DiskFailure = { code: 'JCT_DISK_FULL', says: (dir) => `the disk holding the data directory ${dir} is full: free space on it` };
 const UNWRITABLE: DiskFailure = {
   code: 'JCT_DATA_DIR_UNWRITABLE',
-  says: (dir) => `the data directory ${dir} cannot be written by this process (read-only, or not a folder this user may write): fix it or choose another JUNCTION_DATA_DIR`,
+  says: (dir) => `the data directory ${dir} cannot be written by this process (read-only, or not a folder this user may write): fix it or choose another data directory`,
+  aboutDataDir: true,
 };
 const FAILING: DiskFailure = { code: 'JCT_DISK_IO', says: (dir) => `reading or writing the data directory ${dir} failed: check its disk, then restart Junction` };
 const DAMAGED: DiskFailure = { code: 'JCT_STORE_CORRUPT', says: (dir) => `a database file in the data directory ${dir} is damaged or not Junction's` };
@@ -254,7 +257,8 @@ export function diskError(err: unknown, dir: string): unknown {
   if (failure === undefined) return err;
   const message = (err as Error).message;
   const cause = message.startsWith(`${raw as string}:`) ? message : `${raw as string}: ${message}`; // Node's messages start with their code, SQLite's do not
-  return new JunctionError(failure.code, `${failure.says(dir)} (${cause})`, { dir, cause: raw as string });
+  const details = { dir, cause: raw as string };
+  return new JunctionError(failure.code, `${failure.says(dir)} (${cause})`, failure.aboutDataDir ? aboutSetting('dataDir', details) : details);
 }
 
 /**
@@ -277,8 +281,8 @@ function openLocked(file: string, dir: string): Db {
     if (!isBusy(err)) throw err;
     throw new JunctionError(
       'JCT_DATA_DIR_LOCKED',
-      `the data directory ${dir} is in use by another Junction process; stop it or choose another JUNCTION_DATA_DIR`,
-      { dir },
+      `the data directory ${dir} is in use by another Junction process; stop it or choose another data directory`,
+      aboutSetting('dataDir', { dir }),
     );
   }
 }

@@ -6,13 +6,14 @@ import t, { type Test } from 'tap';
 import twilio from 'twilio';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startJunction, type JunctionProcess } from './junction-process.js';
 import { prettyLine } from '../../bin/pretty.js';
-import { eventually, standIn } from '../e2e/helpers.js';
+import { eventually, standIn, stays } from '../e2e/helpers.js';
 
 const ADMIN = 'operations-admin-key-that-must-not-leak';
 const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
@@ -143,4 +144,24 @@ t.test('a SIGTERM sent the moment Junction says it listens stops it gracefully, 
     return { code, signal, stopping: j.logs.some((l) => l['msg'] === 'stopping') };
   });
   t.same(await Promise.all(runs), Array(4).fill({ code: 0, signal: null, stopping: true }), 'handled, not killed by the default action');
+});
+
+t.test('a second signal while stopping forces the stop: one line saying what it leaves, exit 4', async (t) => {
+  const j = start(t, env('', { JUNCTION_FLOWS: '' }));
+  const { hostname, port } = new URL(await j.address);
+  const socket = connect(Number(port), hostname); // a request whose body never ends: the graceful stop waits for it
+  t.teardown(() => socket.destroy());
+  await once(socket, 'connect');
+  socket.write(`POST /flows/hold/participants HTTP/1.1\r\nhost: ${hostname}\r\nauthorization: Bearer ${ADMIN}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"na`);
+  await new Promise((resolve) => setTimeout(resolve, 100)); // its head read
+  j.child.kill('SIGTERM');
+  await eventually(() => j.logs.some((l) => l['msg'] === 'stopping'));
+  t.ok(await stays(() => j.child.exitCode === null, 300), 'the graceful stop waits for the request');
+  j.child.kill('SIGINT');
+  const [code, signal] = (await once(j.child, 'exit')) as [number | null, string | null];
+  t.same([code, signal], [4, null], 'exit 4, not killed by the default action');
+  const last = j.logs.at(-1)!;
+  t.match(last, { level: 40, code: 'JCT_STOP_FORCED', signal: 'SIGINT', during: 'closing', exitCode: 4 });
+  t.match(last['msg'], /^stop forced by a second signal: exiting now; nothing acknowledged is lost/);
+  t.notOk(j.logs.some((l) => l['msg'] === 'stopped'), 'not a graceful stop');
 });

@@ -92,7 +92,7 @@ t.test('GET / says what this is and where to look', async (t) => {
     version: '9.9.9',
     description: String,
     links: { docs: '/docs', openapi: '/openapi.json', health: '/healthz', ready: '/readyz', metrics: '/metrics' },
-    documentation: { readme: 'README.md', configuration: 'docs/configuration.md' },
+    documentation: { readme: 'README.md', configuration: 'docs/configuration.md', api: 'docs/api.md', operations: 'docs/operations.md' },
   });
 });
 

@@ -190,8 +190,9 @@ t.test('a second opener in the same process is refused until the first closes', 
   const err = throwsCode(t, () => new SqliteBackend({ dir }), 'JCT_DATA_DIR_LOCKED');
   t.equal(
     err?.message,
-    `the data directory ${path.resolve(dir)} is in use by another Junction process; stop it or choose another JUNCTION_DATA_DIR`,
+    `the data directory ${path.resolve(dir)} is in use by another Junction process; stop it or choose another data directory`,
   );
+  t.equal(err?.details?.['setting'], 'dataDir', 'the command names the setting as the user set it');
   first.close();
   open(t, dir).commit(batchOf(rowsOf('meta', [['ok', true]])));
 });

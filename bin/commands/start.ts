@@ -7,7 +7,11 @@
 // open closes what it opened, so the process ends with its error (exit 2) rather than lingering;
 // in a cluster, a store that fails to open once the lease is taken gives the lease and the held server up too.
 // The journal's commit metrics are observed from the store's opening, so the start's commits count.
-// `--pretty` logs readable lines (pretty.ts).
+// `--pretty` logs readable lines (pretty.ts). JSON lines are written to stdout synchronously, one
+// write a line (logging is off the request path): a line is out before the next statement, so the
+// last lines before an exit or a crash are never left in a buffer, and a log reader that went away
+// (EPIPE) only ends the logging, never the stop (an asynchronous write still under way at exit was
+// retried for ever and the process could not stop).
 // The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
 // keys (gateway/auth): with none stored and none configured, a first admin key is printed once on stderr.
 import { createHash } from 'node:crypto';
@@ -43,7 +47,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const config = withPackageExamples(loadConfig(process.env, configFile));
   const registry = assembleRegistry(config, process.env, configFile);
   const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: redacted } };
-  const logger = pretty ? pino(options, prettyStream()) : pino(options);
+  const logger = pino(options, pretty ? prettyStream() : pino.destination({ dest: 1, sync: true }));
   logger.info({ config: { ...config, redisUrl: config.redisUrl && shownUrl(config.redisUrl), databaseUrl: config.databaseUrl && shownUrl(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
   for (const { name, meant } of ignoredVariables(process.env)) {
     logger.warn({ code: 'JCT_CONFIG_UNKNOWN_VARIABLE', variable: name, ...(meant ? { meant } : {}) }, `${name} is no setting of Junction and is ignored${meant ? `: did you mean ${meant}?` : ''}`);

@@ -1,7 +1,7 @@
 // `junction start` as operators run it: a SIGTERM in the middle of a burst of Flow API calls
 // loses no accepted call (restart and read), the log of a full run with a signed webhook and a
 // send holds no secret and no message body, --pretty prints readable lines, and a SIGTERM as soon
-// as it listens is handled.
+// as it listens is handled; a log reader that went away does not keep it from stopping.
 import t, { type Test } from 'tap';
 import twilio from 'twilio';
 import { spawn } from 'node:child_process';
@@ -164,4 +164,19 @@ t.test('a second signal while stopping forces the stop: one line saying what it 
   t.match(last, { level: 40, code: 'JCT_STOP_FORCED', signal: 'SIGINT', during: 'closing', exitCode: 4 });
   t.match(last['msg'], /^stop forced by a second signal: exiting now; nothing acknowledged is lost/);
   t.notOk(j.logs.some((l) => l['msg'] === 'stopped'), 'not a graceful stop');
+});
+
+t.test('a log reader that went away does not keep Junction from stopping: SIGTERM ends it, exit 0', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'junction-epipe-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const junction = start(t, env(dir));
+  const address = await junction.address;
+  junction.child.stdout!.destroy(); // the reader of the log is gone: the next line written gets EPIPE
+  t.equal((await fetch(`${address}/healthz`)).status, 200, 'it still serves');
+  const exited = once(junction.child, 'exit');
+  junction.child.kill('SIGTERM');
+  const timer = setTimeout(() => junction.child.kill('SIGKILL'), 10_000);
+  const [code, signal] = await exited;
+  clearTimeout(timer);
+  t.same([code, signal], [0, null], 'it stopped by itself, gracefully');
 });

@@ -41,13 +41,37 @@ function ranges(list: ReadonlyArray<readonly [string, number, 'ipv4' | 'ipv6']>)
   return blocks;
 }
 
+/** What an address is, as far as the guard cares: a name (checked once resolved) or an IP of a range. */
+type Kind = 'name' | 'never' | 'private' | 'public';
+
+/** Kinds found so far, by host or IP string (a pure function of it, so safe to keep); emptied when full. */
+const kinds = new Map<string, Kind>();
+const KINDS_KEPT = 10_000;
+
+function kindOf(host: string): Kind {
+  let kind = kinds.get(host);
+  if (kind === undefined) {
+    if (kinds.size >= KINDS_KEPT) kinds.clear();
+    kinds.set(host, (kind = classify(host)));
+  }
+  return kind;
+}
+
+function classify(host: string): Kind {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)?.[1]; // an IPv4 address written as IPv6
+  const ip = mapped ?? host;
+  const version = isIP(ip);
+  if (version === 0) return 'name';
+  const family = version === 6 ? 'ipv6' : 'ipv4';
+  if (NEVER.check(ip, family)) return 'never';
+  return PRIVATE.check(ip, family) ? 'private' : 'public';
+}
+
 /** Why a request may not go to `address` (an IP), or undefined when it may. */
 export function refusal(address: string, allowPrivate: boolean): string | undefined {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]; // an IPv4 address written as IPv6
-  const ip = mapped ?? address;
-  const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-  if (NEVER.check(ip, family)) return 'link-local or unspecified (where cloud metadata services answer): never called';
-  if (!allowPrivate && PRIVATE.check(ip, family)) return 'a loopback or private address, refused by the configuration';
+  const kind = kindOf(address);
+  if (kind === 'never') return 'link-local or unspecified (where cloud metadata services answer): never called';
+  if (kind === 'private' && !allowPrivate) return 'a loopback or private address, refused by the configuration';
   return undefined;
 }
 
@@ -65,9 +89,9 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
 }
 
 /** Throws AddressRefused when the URL names a refused IP itself (a name is checked once resolved, by the agent). */
-export function checkUrlAddress(url: string, allowPrivate: boolean): void {
-  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
-  if (isIP(host) === 0) return;
+export function checkUrlAddress(url: URL, allowPrivate: boolean): void {
+  const { hostname } = url;
+  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
   const why = refusal(host, allowPrivate);
   if (why !== undefined) throw new AddressRefused(host, why);
 }

@@ -8,11 +8,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { JunctionError } from '../../engine/errors.js';
-import { lazyRequire } from '../../engine/lazy-require.js';
-import { checkUrlAddress, guardedAgent, refusedBehind } from '../../engine/effects/address-guard.js';
+import { AddressRefused } from '../../engine/effects/address-guard.js';
+import { guardedRequest } from '../../engine/effects/guarded-request.js';
 import type { ErrorLogger } from '../errors.js';
-
-const undici = lazyRequire<typeof import('undici')>('undici');
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -89,16 +87,16 @@ export class Notifier {
   }
 
   private async attempt(url: URL, body: string): Promise<Failure | undefined> {
+    const request = { method: 'POST', headers: { 'content-type': 'application/json' }, body, allowPrivate: true, timeoutMs: this.options.timeoutMs, signal: this.closing.signal };
     try {
-      const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(this.options.timeoutMs)]);
-      checkUrlAddress(url.href, true);
-      const res = await undici().request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal, dispatcher: guardedAgent(true) });
-      await res.body.dump();
-      if (res.statusCode < 300) return undefined;
-      return { reason: `status ${res.statusCode}`, retry: res.statusCode >= 500 };
+      const status = await guardedRequest(url, request, async (answer) => {
+        await answer.body.dump();
+        return answer.statusCode;
+      });
+      if (status < 300) return undefined;
+      return { reason: `status ${status}`, retry: status >= 500 };
     } catch (err) {
-      const refused = refusedBehind(err);
-      return refused ? { reason: `address ${refused.message}`, retry: false } : { reason: reasonOf(err), retry: true };
+      return err instanceof AddressRefused ? { reason: `address ${err.message}`, retry: false } : { reason: reasonOf(err), retry: true };
     }
   }
 }

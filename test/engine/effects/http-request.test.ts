@@ -131,3 +131,20 @@ t.test("answer headers are read by name, null when the answer has none", async (
   t.same(await httpRequest.perform(asking, ctx({})), { status: 200, headers: ['r-1', null] });
   t.same(await httpRequest.perform({ ...asking, answerPaths: ['$.points'] }, ctx({})), { status: 200, values: [3], headers: ['r-1', null] });
 });
+
+t.test('the timeout covers reading the answer: a body that stalls is retried like no answer', async (t) => {
+  const { url } = await sink(t, (res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"points":');
+  });
+  const started = Date.now();
+  await t.rejects(httpRequest.perform({ ...effect(url), answerPaths: ['$.points'] }, ctx({ httpTimeoutMs: 200 })) as Promise<unknown>, { code: 'JCT_HTTP_UNREACHABLE', retryable: true });
+  t.ok(Date.now() - started < 5_000, 'given up once the time ran out');
+});
+
+t.test("a request names Junction as its User-Agent, unless the flow's headers name another", async (t) => {
+  const { url, seen } = await sink(t, (res) => res.writeHead(204).end());
+  await httpRequest.perform(effect(url), ctx({}));
+  await httpRequest.perform({ ...effect(url), headers: { 'User-Agent': 'crm-sync/2' } }, ctx({}));
+  t.same(seen.map((s) => s.headers['user-agent']), ['junction', 'crm-sync/2']);
+});

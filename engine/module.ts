@@ -127,9 +127,19 @@ export interface InputDefinition {
   waitKey(input: Input): string | undefined;
   /**
    * A key that identifies the input across retries (e.g. the provider's message id): one
-   * already applied within the de-duplication window is answered with its first receipt.
+   * already applied within the de-duplication window is answered with its first receipt (an
+   * answered input: while that answer holds, see `answered`).
    */
   dedupKey?(input: Input): string | undefined;
+  /**
+   * The session an input is part of (a call: its provider and id) and whether the input says
+   * it is over. One said to be over is remembered for the de-duplication window (durably, with
+   * the inputs already applied), and a later input of it starts no flow: providers do not
+   * guarantee order, and a journey begun for a call that already ended would wait for nothing.
+   * Such an input is answered as not entered (reason `JCT_SESSION_ENDED`) and counted among
+   * refused inputs under that code.
+   */
+  session?(input: Input): { readonly key: string; readonly ended: boolean } | undefined;
   /**
    * The profile to create when the input's person is unknown and a trigger starts a flow for
    * them (e.g. the sender's phone number).
@@ -157,6 +167,9 @@ export interface InputDefinition {
   /**
    * Its sender waits for an answer the steps it causes build (RunContext.answer; e.g. a voice
    * webhook's next instructions): the receipt's `answer` is the list of their parts, in order.
+   * A retry gets the first answer only while it holds: once a participant that answer left
+   * waiting has taken a step (a call gone on to a later element), the retry is late, and goes
+   * to the participants waiting for the input as it is (never to a trigger), which answer it anew.
    */
   readonly answered?: boolean;
 }

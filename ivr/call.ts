@@ -5,7 +5,10 @@
 // Call entry point has the number called. Its receipt carries the instructions the steps
 // answered with (RunContext.answer), which the voice route renders in the provider's dialect.
 // A provider's retry of one webhook (same call, hook, step and outcome) is answered with the
-// first answer and applied once.
+// first answer and applied once, while the call is still where that answer left it; once the
+// call has gone on, the retry is a late hook (elements/in-call.ts). A call said to have ended
+// is remembered (for the de-duplication window, durably), so a first webhook that arrives after
+// its hang-up starts no journey (counted as `call JCT_SESSION_ENDED`) and is answered with one.
 //
 // Hooks: what an IVR element asks the provider to call back on is `<element id>~<attempt>~<step>`;
 // the step makes every rendered document's hooks unique, so a retry is told apart from a re-prompt.
@@ -96,8 +99,28 @@ export function stepOf(hook: string): number | undefined {
  * phone; a caller without a phone number (anonymous, a SIP user) is a person of this call alone.
  */
 export function callerProfile(provider: string, event: CallEvent): PersonInput {
-  const phone = phoneOf(event.direction === 'outbound' ? event.to : event.from);
-  return phone === undefined ? { id: `call-${provider}-${event.callId}` } : { phones: [phone] };
+  const phone = callerPhone(event);
+  return phone === undefined ? { id: callPersonId(provider, event) } : { phones: [phone] };
+}
+
+/**
+ * The person a call's webhook is about when it names none (`p`): the owner of the caller's
+ * phone, else an id of the call's own (`call-<provider>-<call id>`), which a caller not known
+ * yet keeps when the call's first webhook makes them a person. Every webhook of one call thus
+ * reaches the same person, in whatever order they come: a hang-up reported before the first
+ * webhook is found there (see `session`).
+ */
+export function callerKey(provider: string, event: CallEvent, owner: (phone: string) => string | undefined): string {
+  const phone = callerPhone(event);
+  return (phone === undefined ? undefined : owner(phone)) ?? callPersonId(provider, event);
+}
+
+function callerPhone(event: CallEvent): string | undefined {
+  return phoneOf(event.direction === 'outbound' ? event.to : event.from);
+}
+
+function callPersonId(provider: string, event: CallEvent): string {
+  return `call-${provider}-${event.callId}`;
 }
 
 /** A number as providers send it (Vonage and Plivo: digits without "+") in E.164, if it is one. */
@@ -120,6 +143,7 @@ export const callInput: InputDefinition = {
   answered: true,
   waitKey: (input) => (input.kind === 'call' ? callKeyOf(input) : undefined),
   dedupKey: (input) => (input.kind === 'call' ? dedupKey(input) : undefined),
+  session: (input) => (input.kind === 'call' ? { key: callKeyOf(input), ended: callEnded(input) } : undefined),
   person: (input) => (input.kind === 'call' ? callerProfile(input.provider, input.event) : undefined),
   triggers: numberTriggers,
 };

@@ -12,7 +12,7 @@ import { Type, type TProperties } from '@sinclair/typebox';
 import { JunctionError } from '../engine/errors.js';
 import type { EffectHandler, Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import { PublicBaseUrl, publicBaseOf, type WebhookRequest } from '../channels/provider.js';
-import { callerProfile, eventEnds, type CallWebhook } from './call.js';
+import { callerKey, eventEnds, type CallWebhook } from './call.js';
 import type { CallEvent } from './call-event.js';
 import type { Dialect } from './dialect.js';
 import type { HookUrl, Instruction } from './instructions.js';
@@ -152,9 +152,9 @@ async function within(p: Promise<void>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** The person a hook names (`p`), else the caller's (see callerProfile). */
+/** The person a hook names (`p`), else the caller's (see callerKey). */
 export function personKeyOf(provider: string, event: CallEvent, req: Pick<RouteRequest, 'query'>, ctx: RouteContext): string {
-  return queryText(req, 'p') ?? ctx.personKey(callerProfile(provider, event));
+  return queryText(req, 'p') ?? callerKey(provider, event, (phone) => ctx.owner(phone));
 }
 
 /** A short, non-empty text parameter, if present; anything else is JCT_CALL_MALFORMED. */

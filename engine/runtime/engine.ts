@@ -55,7 +55,7 @@ import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
 import { requireNewPersonId } from '../people/person-id.js';
 import { givenExternalId } from '../people/profile.js';
-import { Seen, type SeenEntry } from './dedup.js';
+import { Seen, answerHolds, endedKey, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
 import { References } from './references.js';
 import { EventRoutes } from './event-routes.js';
@@ -76,6 +76,16 @@ export const DEFAULT_PARTITIONS = 8;
 const SEGMENTS_CHECKED_AT = 'segments:checkedAt';
 /** How long a module input's de-duplication key is remembered by default: 48 hours. */
 export const DEFAULT_DEDUP_WINDOW_MS = 48 * 3600 * 1000;
+
+/** The reason an input of a session already over starts nothing (InputDefinition.session). */
+const SESSION_ENDED = 'JCT_SESSION_ENDED';
+
+/** What the steps of the answered input being routed fill: its answers, and the participants they left (SeenEntry.left). */
+interface Answering {
+  readonly input: Input;
+  readonly parts: unknown[];
+  readonly left: NonNullable<SeenEntry['left']>;
+}
 /** How long a person's events are kept by default: 90 days. */
 export const DEFAULT_EVENT_RETENTION_MS = 90 * 24 * 3600 * 1000;
 /** How far ahead of the engine's clock an app's event time may be (clock skew); such an event is taken as happening now. */
@@ -243,7 +253,7 @@ export class Engine {
   private heldSeq = 0;
   private draining = false;
   /** The answered input being routed, and the parts the steps it causes answer it with (see InputDefinition.answered). */
-  private answering: { readonly input: Input; readonly parts: unknown[] } | undefined;
+  private answering: Answering | undefined;
   /** Batches of outbox entries waiting for their commit before they are performed. */
   private dispatching = 0;
   /** Outbox entries written and not yet done. */
@@ -1520,16 +1530,49 @@ export class Engine {
     const seenKey = dedup === undefined ? undefined : `${input.kind}\u0000${dedup}`;
     const seen = this.seen[part.index]!;
     if (seenKey !== undefined) this.forgetExpired(seen);
-    const earlier = seenKey === undefined ? undefined : seen.get(seenKey)?.receipt;
-    if (earlier) return { ...earlier, duplicate: true };
+    const earlier = seenKey === undefined ? undefined : seen.get(seenKey);
+    if (earlier) return this.answerHolds(part, earlier) ? { ...earlier.receipt, duplicate: true } : this.lateRetry(part, personId, def, input);
     const whole = def.combine ? this.combined(personId, def, input) : input;
     if (!whole) return { personId, delivered: 0 };
-    const answer = def.answered ? this.answerTo(whole) : undefined; // filled by the steps it causes, now and in the drain
+    const answering = def.answered ? this.answerTo(whole) : undefined; // filled by the steps it causes, now and in the drain
     const routed = this.routeModuleInput(part, personId, def, whole); // may refuse the input: nothing is recorded before
-    const receipt = answer ? { ...routed, answer } : routed;
+    const receipt = answering ? { ...routed, answer: answering.parts } : routed;
     this.recordReported(part, personId, def, whole);
-    if (seenKey !== undefined) this.remember(seen, seenKey, receipt);
+    if (seenKey !== undefined) this.remember(seen, seenKey, receipt, answering?.left);
+    this.rememberEnded(seen, def, whole, receipt);
     return receipt;
+  }
+
+  /** Whether a retry's first answer still holds: the participants it left waiting are where it left them (dedup.ts). */
+  private answerHolds(part: Partition, entry: SeenEntry): boolean {
+    return answerHolds(entry, (id) => part.participants.get(id)?.steps);
+  }
+
+  /**
+   * A retry whose first answer no longer holds (InputDefinition.answered): given to the
+   * participants waiting for the input as it is, which answer it anew; it starts no flow, and
+   * the first receipt stays the one remembered.
+   */
+  private lateRetry(part: Partition, personId: string, def: InputDefinition, input: Input): Receipt {
+    const answering = this.answerTo(input);
+    const key = def.waitKey(input);
+    const person = part.knownPersonSlot(personId);
+    const delivered = key === undefined || person === undefined ? 0 : this.deliverOn(part, person, key, input);
+    return { personId, delivered, answer: answering.parts };
+  }
+
+  /** Remembers, for the de-duplication window, a session the input says is over (InputDefinition.session). */
+  private rememberEnded(seen: Seen, def: InputDefinition, input: Input, receipt: Receipt): void {
+    const session = def.session?.(input);
+    if (session?.ended) this.remember(seen, endedKey(input.kind, session.key), receipt);
+  }
+
+  /** Whether the input belongs to a session an earlier input said was over: then it starts nothing, and is counted (InputDefinition.session). */
+  private sessionOver(part: Partition, def: InputDefinition, input: Input): boolean {
+    const session = def.session?.(input);
+    if (session === undefined || session.ended || !this.seen[part.index]!.get(endedKey(input.kind, session.key))) return false;
+    this.countRefused(input.kind, SESSION_ENDED);
+    return true;
   }
 
   /** An input telling part of its news, put together with what its reference (the person's) kept (InputDefinition.combine): what to route, if anything yet. */
@@ -1559,6 +1602,7 @@ export class Engine {
       for (const id of waiting) if (this.deliverTo(part, id, input)) delivered++;
       return { personId, delivered };
     }
+    if (this.sessionOver(part, def, input)) return { personId, delivered: 0, entered: false, reason: SESSION_ENDED };
     return { personId, delivered: 0, ...this.enterByTrigger(part, personId, def, input, hit) };
   }
 
@@ -1598,23 +1642,30 @@ export class Engine {
     this.stepped({ at: this.clock.now(), flow: live.flow, participant: exited, result: nothingDone(exited, this.people.get(state.personId)!) });
   }
 
-  /** A step's answers go to the answered input it handled, if that is the one being routed. */
-  private keepAnswers(input: Input | EnterStep, parts: readonly unknown[]): void {
+  /**
+   * A step's answers go to the answered input it handled, if that is the one being routed; the
+   * participant, if still inside, is noted with its step count (SeenEntry.left).
+   */
+  private keepAnswers(input: Input | EnterStep, parts: readonly unknown[], state: ParticipantState): void {
     const answering = this.answering;
-    if (answering !== undefined && (input.kind === 'enter' ? input.cause : input) === answering.input) answering.parts.push(...parts);
+    if (answering === undefined || (input.kind === 'enter' ? input.cause : input) !== answering.input) return;
+    answering.parts.push(...parts);
+    const left = answering.left.filter(([id]) => id !== state.id);
+    if (state.status !== ParticipantStatus.Exited) left.push([state.id, state.steps]);
+    answering.left.splice(0, answering.left.length, ...left);
   }
 
-  /** The list the steps this input causes put their answers in (filled as they run, before the receipt resolves). */
-  private answerTo(input: Input): unknown[] {
-    this.answering = { input, parts: [] };
-    return this.answering.parts;
+  /** The lists the steps this input causes fill as they run, before the receipt resolves: their answers, and the participants they left. */
+  private answerTo(input: Input): Answering {
+    this.answering = { input, parts: [], left: [] };
+    return this.answering;
   }
 
-  /** Keeps a receipt for the de-duplication window. */
-  private remember(seen: Seen, key: string, receipt: Receipt): void {
-    const at = this.clock.now();
-    seen.set(key, { at, receipt });
-    this.journal.put('dedup', key, { at, receipt });
+  /** Keeps a receipt for the de-duplication window (with the participants an answered input left, filled as its steps run). */
+  private remember(seen: Seen, key: string, receipt: Receipt, left?: SeenEntry['left']): void {
+    const entry: SeenEntry = left === undefined ? { at: this.clock.now(), receipt } : { at: this.clock.now(), receipt, left };
+    seen.set(key, entry);
+    this.journal.put('dedup', key, entry);
   }
 
   /** Lets the keys older than the window go, from memory and the store. */
@@ -1802,7 +1853,7 @@ export class Engine {
     this.stepParticipant = { part, seq, personId: state.personId };
     try {
       this.applyStep(part, live, seq, state, result, now);
-      if (result.answers.length > 0) this.keepAnswers(input, result.answers);
+      if (result.answers.length > 0) this.keepAnswers(input, result.answers, state);
       if (result.additions.length > 0) this.addToFlows(live, state.personId, result.additions, chain);
     } finally {
       this.chainBefore = chainBefore;

@@ -17,7 +17,7 @@ import { EXIT, type Input, type Outcome } from '../../engine/vocabulary.js';
 import { attemptOf, callEnded, hookOf } from '../call.js';
 import type { CallInput as CallResult } from '../call-event.js';
 import type { Collect as CollectInstruction } from '../instructions.js';
-import { answer, expectedHook, KEPT, lateHook, preparePrompt, promptOf, PromptSchema, requireCall, waitForCall, type PreparedPrompt } from './in-call.js';
+import { answer, expectedHook, KEPT, lateHook, preparePrompt, promptOf, PromptSchema, requireCall, runsAnswer, waitForCall, type PreparedPrompt } from './in-call.js';
 import { matchOption, OptionSchema, prepareOption, type PreparedOption } from './options.js';
 
 const Seconds = (max: number, fallback: number, description: string) => Type.Optional(Type.Number({ minimum: 1, maximum: max, default: fallback, description }));
@@ -146,7 +146,7 @@ function resume(p: Prepared, run: RunContext, input: Input): Outcome | undefined
   if (input.kind === 'timer') return EXIT; // the provider stopped calling back: the call is gone
   if (input.kind !== 'call' || input.event.background) return undefined;
   if (callEnded(input)) return EXIT; // the caller hung up
-  if (input.hook === undefined) return undefined; // a status callback
+  if (!runsAnswer(input)) return undefined; // a status callback
   const expected = expectedHook(run, p.id);
   // A hook the call already left (a repeated or late one, of this element or another): the same
   // question on the hook expected, so the caller stays on the line and the count is kept.

@@ -174,14 +174,15 @@ export function expectedHook(run: RunContext, nodeId: string): string | undefine
 
 /**
  * A webhook on a hook the call has left (late, or repeated with another outcome, of an element
- * the call was at before or of an earlier visit of this one), told apart by the element: true
- * when the provider runs what it is answered with (not a status callback, not one sent apart,
- * not a hang-up), counted in the element's report (`counters.lateHook`). The element then says
- * again what it waits for, on the hook it expects: a hang-up, or nothing, would end the call
- * while the journey still waits for it.
+ * the call was at before or of an earlier visit of this one; or the call's first webhook again,
+ * retried after the call went on), told apart by the element: true when the provider runs what
+ * it is answered with (not a status callback, not one sent apart, not a hang-up), counted in
+ * the element's report (`counters.lateHook`). The element then says again what it waits for,
+ * on the hook it expects: a hang-up, or nothing, would end the call while the journey still
+ * waits for it.
  */
 export function lateHook(run: RunContext, input: CallWebhook): boolean {
-  if (input.hook === undefined || input.event.background || callEnded(input)) return false;
+  if (!runsAnswer(input) || input.event.background || callEnded(input)) return false;
   run.count('lateHook', 1);
   return true;
 }
@@ -189,4 +190,9 @@ export function lateHook(run: RunContext, input: CallWebhook): boolean {
 /** Instant IVR elements go on to `next` once their instructions are answered, or exit without a call. */
 export function answered(run: RunContext, ...instructions: Instruction[]): Outcome {
   return answer(run, ...instructions) ? 0 : EXIT;
+}
+
+/** Whether the provider runs what a webhook is answered with: a hook's, or the call's first webhook (not a status callback). */
+export function runsAnswer(input: CallWebhook): boolean {
+  return input.hook !== undefined || input.first === true;
 }

@@ -2,8 +2,9 @@
 // (callers.ts), through the menu of menu.ts: a menu, a wrong key then the right one, a PIN ended
 // by "#", silence until "no input" after two re-prompts, a forward that is busy then a
 // voicemail recording, a forward answered then ended, a caller who hangs up while it rings or
-// in the middle of the menu, status callbacks that arrive before the call's first webhook, and
-// late hooks of elements the call left (answered with where the call is). The engine runs on a
+// in the middle of the menu, status callbacks that arrive before the call's first webhook (a
+// hang-up among them), and late hooks of elements the call left, retries of them included
+// (answered with where the call is). The engine runs on a
 // virtual clock; the session expires when the provider stops calling back.
 import t, { type Test } from 'tap';
 import type { World } from '../engine/helpers.js';
@@ -52,6 +53,8 @@ const RETRY = 'a retried webhook gets the same answer and changes nothing';
 const EXPIRY = 'a provider that stops calling back: the session expires';
 const STALE = 'a stale hook keeps the re-prompt count and the caller on the line';
 const LATE = 'a late hook of an element the call left, at a forward or a record, keeps the call there';
+const ENDED_FIRST = 'a call whose hang-up came before its first webhook starts no journey';
+const RETRY_LEFT = 'a retry of a webhook the call has gone on from is answered with where the call is';
 
 /**
  * Dialogs a dialect fails (marked todo) until Junction is fixed outside the dialects: the
@@ -204,6 +207,36 @@ for (const makeCaller of CALLERS) {
       t.same(done, { said: ['Thank you .'], hangup: true }, 'the recording goes on as before');
       const counters = w.engine.metrics('menu').elements;
       t.same(['desk', 'voicemail'].map((id) => counters.find((e) => e.id === id)?.counters['lateHook']), [1, 2], 'each late hook counted where the call was');
+    });
+
+    await dialog(ENDED_FIRST, async (t) => {
+      const c = call();
+      const person = w.people.findByContact(CALLER)!.id;
+      const refused = () => w.engine.refusedInputs.get('call JCT_SESSION_ENDED') ?? 0;
+      const before = refused();
+      t.equal(await caller.status(c.id, CALLER, OUR_NUMBER, 'completed'), 204);
+      t.same(await c.start(), { said: [], hangup: true }, "answered with the dialect's hang-up");
+      t.same(w.engine.journeysOf(person), [], 'no journey waits at the menu');
+      t.equal(refused(), before + 1, 'counted');
+      const d = call();
+      t.same((await d.start()).said, ['Welcome to Acme.', 'Press 1 for sales, 2 for support.'], 'another call of the caller starts the flow');
+      t.equal(await caller.status(d.id, CALLER, OUR_NUMBER, 'completed'), 204);
+    });
+
+    await dialog(RETRY_LEFT, async (t) => {
+      const c = call();
+      const menu = await c.start();
+      t.same(await c.start(), menu, 'the first webhook retried at once: its first answer');
+      const forward = await reply(menu, c.id, { digits: '1' });
+      t.same(await reply(menu, c.id, { digits: '1' }), forward, 'a retry while the call is where its answer left it: the first answer');
+      const record = await reply(forward, c.id, { forward: 'busy' });
+      const voicemail = { ...record, said: ['Leave a message.'] };
+      t.same(await reply(menu, c.id, { digits: '1' }), voicemail, 'the menu\'s retried once the call went on: the record again, not the forward');
+      t.same(await c.start(), voicemail, 'the first webhook retried once the call went on: the record again');
+      const person = w.people.findByContact(CALLER)!.id;
+      t.same(w.engine.journeysOf(person).map((j) => NODES[j.node]), ['voicemail'], 'still at the record, in one journey');
+      t.same(await reply(record, c.id, { recording: 'https://rec.example.com/r4.mp3', seconds: 5 }), { said: ['Thank you .'], hangup: true });
+      t.equal(w.engine.metrics('menu').elements.find((e) => e.id === 'voicemail')?.counters['lateHook'], 4, 'counted as late hooks (with the two of the dialog before)');
     });
 
     await dialog(EXPIRY, async (t) => {

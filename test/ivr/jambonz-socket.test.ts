@@ -2,7 +2,8 @@
 // (subprotocol ws.jambonz.org, the application's Basic credentials) through the menu of
 // menu.ts, as calls.test.ts does over HTTP: the menu with a wrong key then a PIN ended by "#",
 // silence until no input, a forward that is busy then a voicemail (its audio streamed to the
-// listen's signed address, then the listen's verb:hook), a hang-up mid-menu (call:status, no ack).
+// listen's signed address, then the listen's verb:hook), a hang-up mid-menu (call:status, no ack),
+// a call:status saying the call ended before its session:new (hung up, no journey).
 // Every ack answers its message's msgid, in order, with verbs valid by
 // @jambonz/verb-specifications. Refused: no subprotocol, missing or wrong credentials, a module
 // without them; a binary frame closes the socket; a message that is not JSON is ignored.
@@ -151,6 +152,14 @@ t.test('dialogs over one socket', async (t) => {
     t.same(w.engine.journeysOf(personOf(w)), []);
     await new Promise((r) => setTimeout(r, 50));
     t.equal(jambonz.received.length, before, 'no ack');
+  });
+
+  t.test('a call:status saying the call ended before its session:new: the hang-up verb, no journey', async (t) => {
+    await w.engine.idle();
+    jambonz.send('call:status', 'ws-call-7', { ...jambonzCall('ws-call-7', CALLER, OUR_NUMBER, 'completed'), duration: 0 });
+    t.same(await call(t, jambonz, 'ws-call-7').start(), { said: [], hangup: true });
+    t.same(w.engine.journeysOf(personOf(w)), [], 'nobody waits at the menu');
+    t.equal(w.engine.refusedInputs.get('call JCT_SESSION_ENDED'), 1, 'counted');
   });
 
   t.test('session:reconnect: acknowledged with no verbs, no new entry', async (t) => {

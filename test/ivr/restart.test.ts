@@ -1,8 +1,10 @@
 // A restart in the middle of a call, through the real server on loopback: the recording a
 // provider sends apart from the call's webhooks (Vonage's record event, jambonz's audio stream)
 // is durable once it is in, so a new process on the same store, answering at the same address,
-// still gives the record element its URL and length when the call's next webhook comes. The new
-// process's voice modules are new instances: nothing is carried over in memory.
+// still gives the record element its URL and length when the call's next webhook comes. So is
+// a call's hang-up that came before its first webhook (that webhook still starts nothing), and
+// where a retried webhook's answer left the call (a retry once it went on is a late hook). The
+// new process's voice modules are new instances: nothing is carried over in memory.
 import t, { type Test } from 'tap';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -11,9 +13,9 @@ import { Engine } from '../../engine/runtime/engine.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit } from '../../engine/store/journal.js';
 import { ivrModule } from '../../ivr/index.js';
-import type { Module } from '../../engine/module.js';
-import { registryWith } from '../engine/helpers.js';
-import { jambonzCaller, vonageCaller, type MakeCaller } from './callers.js';
+import type { Module, Settings } from '../../engine/module.js';
+import { registryWith, type World } from '../engine/helpers.js';
+import { jambonzCaller, plivoCaller, telnyxCaller, twilioCaller, vonageCaller, type MakeCaller } from './callers.js';
 import { CALLER, OUR_NUMBER, menuServer } from './menu.js';
 
 let processes = 0;
@@ -27,6 +29,52 @@ async function freshVoiceModules(): Promise<readonly Module[]> {
 /** Polls `check` every 10 ms for at most 5 s. */
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** Stops the app and starts a new process on the same store, at the same address. */
+async function restartOn(t: Test, w: World, app: FastifyInstance, settings: Readonly<Record<string, Settings>>): Promise<Engine> {
+  const { port } = app.server.address() as AddressInfo;
+  await app.close();
+  const modules = await freshVoiceModules();
+  const engine = new Engine({ clock: w.clock, people: w.people, registry: registryWith([ivrModule, ...modules], settings), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+  engine.recover(w.backend);
+  const again = buildApp(engine);
+  await again.listen({ port, host: '127.0.0.1' });
+  t.teardown(async () => {
+    await again.close();
+    await engine.close();
+  });
+  return engine;
+}
+
+for (const makeCaller of [twilioCaller, telnyxCaller, vonageCaller, plivoCaller, jambonzCaller]) {
+  t.test(`${makeCaller('').name}: a hang-up before the first webhook, then a restart: the first webhook starts nothing`, async (t: Test) => {
+    const probe = makeCaller('');
+    const settings = { [probe.module]: probe.settings };
+    const { w, app, origin } = await menuServer(t, settings);
+    const caller = makeCaller(origin, () => w.clock.now());
+    t.equal(await caller.status(`${caller.name}-gone-1`, CALLER, OUR_NUMBER, 'completed'), 204);
+    const engine = await restartOn(t, w, app, settings);
+    t.same(await caller.start(`${caller.name}-gone-1`, CALLER, OUR_NUMBER), { said: [], hangup: true }, 'hung up');
+    t.equal(w.people.findByContact(CALLER), undefined, 'no journey: the caller, not known before, is not made a person');
+    t.equal(engine.refusedInputs.get('call JCT_SESSION_ENDED'), 1, 'counted');
+  });
+
+  t.test(`${makeCaller('').name}: a restart, then a retry of a webhook the call has gone on from: where the call is`, async (t: Test) => {
+    const probe = makeCaller('');
+    const settings = { [probe.module]: probe.settings };
+    const { w, app, origin } = await menuServer(t, settings);
+    const caller = makeCaller(origin, () => w.clock.now());
+    const id = `${caller.name}-retry-1`;
+    const menu = await caller.start(id, CALLER, OUR_NUMBER);
+    const pin = await caller.reply(menu, id, CALLER, OUR_NUMBER, { digits: '2' });
+    await restartOn(t, w, app, settings);
+    t.same(await caller.reply(menu, id, CALLER, OUR_NUMBER, { digits: '2' }), pin, 'while the call is where the answer left it: the first answer');
+    const again = await caller.reply(pin, id, CALLER, OUR_NUMBER, { digits: '12' });
+    t.same(again.said, ['Enter your PIN, then hash.'], 'too short: the PIN again');
+    t.same(await caller.reply(pin, id, CALLER, OUR_NUMBER, { digits: '12' }), again, 'and its retry: the same');
+    t.same(await caller.reply(menu, id, CALLER, OUR_NUMBER, { digits: '2' }), { ...again, said: ['Enter your PIN, then hash.'] }, "the menu's retried once the call went on: the PIN's question, on the hook expected");
+  });
 }
 
 for (const makeCaller of [vonageCaller, jambonzCaller] as const satisfies readonly MakeCaller[]) {

@@ -67,8 +67,12 @@ type Participant = Static<typeof ParticipantSchema>;
 const Params = Type.Object({ campaignId: Type.String({ minLength: 1, maxLength: 64 }) });
 const ReportQuery = Type.Object({ operationId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 
-/** A phone given without its +: the product writes international numbers as digits only. */
-const international = (n: string): string => (/^\d+$/.test(n) ? `+${n}` : n);
+/**
+ * A phone given without its +: the product writes international numbers as digits only. Digits
+ * that start with 0 are not given a + ("00…" is read as the international call prefix, and
+ * anything else is refused as it was sent).
+ */
+const international = (n: string): string => (/^[1-9]\d*$/.test(n) ? `+${n}` : n);
 
 function personOf(p: Participant): PersonInput | undefined {
   const { type, identifier } = p.identifyBy;

@@ -3,7 +3,8 @@
 // `participants: [{ identifyBy: { identifier, type }, variables, person }]`, `callbackData`
 // and `notifyUrl`, answered with `{ operationId }`; GET …/participants/report?operationId=
 // gives each participant's ACCEPTED or REJECTED with the product's errorReason, and that same
-// report is POSTed to the notifyUrl (http or https) once final (notify.ts; not again for a replay). Authorization: App <key>, scope
+// report is POSTed to the notifyUrl (http or https) once final (notify.ts; not again for a replay:
+// an Idempotency-Key sent again with another notifyUrl is another request, refused). Authorization: App <key>, scope
 // flow-api. The flow is Junction's flow id, or a number (the product's ids are numbers) that a
 // Flow API entry point declares as its `campaignId`: that entry point is the one people enter. Only PHONE and EMAIL identify people here; the
 // other identifier types (chat apps) are rejected as REJECTED_INVALID_CONTACT, and so is a
@@ -161,7 +162,9 @@ export function momentsRoutes(engine: Engine): ApiRoute[] {
         const people = body.participants.map((item, i) => participantOf(item, i));
         const campaignId = req.params['campaignId']!;
         const { flowId, entry } = campaignOf(engine, campaignId);
-        const report = await engine.addParticipants(flowId, people, { entry, ...idempotencyOf(req), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
+        const { callbackData, notifyUrl } = body;
+        const extras = { ...(callbackData === undefined ? {} : { callbackData }), ...(notifyUrl === undefined ? {} : { notifyUrl }) };
+        const report = await engine.addParticipants(flowId, people, { entry, ...idempotencyOf(req), ...extras });
         const plain = answered(report, reply);
         if (notify && !report.repeated) void reply.server.notifier.send(notify, momentsReport(plain, campaignId));
         return { operationId: plain.operationId };

@@ -3,6 +3,7 @@
 // variables; the per-person report (accepted, or rejected with the reason), kept across a
 // restart; Idempotency-Key replays; and the commercial product's request and report shapes.
 import t from 'tap';
+import { createHash } from 'node:crypto';
 import { Engine } from '../../engine/runtime/engine.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit } from '../../engine/store/journal.js';
@@ -210,6 +211,43 @@ t.test('an Idempotency-Key reused with another request is refused and adds nobod
   const first = await call('POST', url, { participants: [{ person: { id: 'ana' } }] }, undefined, { 'idempotency-key': 'order-1' });
   t.equal(first.headers['idempotent-replayed'], 'true', 'the same request is still replayed');
   t.equal(first.json.requestHash, undefined, 'the hash is not shown');
+});
+
+t.test('an Idempotency-Key reused with another notifyUrl is refused; a report kept before notifyUrl counted still replays its request', async (t) => {
+  const w = world();
+  w.engine.save(flow('promo', [pauseDays('p', 1)]));
+  w.engine.launch('promo');
+  const { call, keys } = await api(t, w);
+  const client = `App ${keys.create('crm', ['flow-api']).key}`;
+  const send = (body: object, key: string, a = call) => a('POST', '/flows/promo/participants', body, client, { 'idempotency-key': key }, '/moments/1');
+  const ann = { participants: [{ identifyBy: { identifier: 'ann@example.com', type: 'EMAIL' } }], callbackData: 'b' };
+  const hook = (path: string) => `http://127.0.0.1:9/${path}`; // nobody listens: tests never leave the machine
+  const first = await send({ ...ann, notifyUrl: hook('a') }, 'k1');
+  for (const body of [{ ...ann, notifyUrl: hook('b') }, ann]) {
+    const other = await send(body, 'k1');
+    t.same([other.status, other.json.error?.code], [422, 'JCT_IDEMPOTENCY_KEY_REUSED'], `notifyUrl ${(body as { notifyUrl?: string }).notifyUrl}`);
+  }
+  const same = await send({ ...ann, notifyUrl: hook('a') }, 'k1');
+  t.same([same.headers['idempotent-replayed'], same.json.operationId], ['true', first.json.operationId]);
+  await send(ann, 'k2');
+  t.equal((await send({ ...ann, notifyUrl: hook('a') }, 'k2')).status, 422, 'none first, one in the retry');
+
+  await w.engine.close();
+  const people = [{ person: { emails: ['ann@example.com'] }, ref: ann.participants[0]!.identifyBy }];
+  const legacyHash = createHash('sha256').update(JSON.stringify({ people, entry: undefined, callbackData: 'b' })).digest('base64url');
+  const journal = new GroupCommit(w.backend, { flushMs: 0 });
+  journal.put('operation', 'before', { operationId: 'before', flowId: 'promo', at: w.clock.now(), participants: [], idempotencyKey: 'legacy', requestHash: legacyHash });
+  await journal.durable();
+  await journal.close();
+  const store = new MemoryPeopleStore(w.clock);
+  const engine = new Engine({ clock: w.clock, people: store, registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+  engine.recover(w.backend);
+  const again = await api(t, { ...w, people: store, engine }, { keys });
+  const replay = await send({ ...ann, notifyUrl: hook('a') }, 'legacy', again.call);
+  t.same([replay.status, replay.headers['idempotent-replayed'], replay.json.operationId], [200, 'true', 'before'], 'its hash did not cover notifyUrl: the request it came with replays');
+  t.equal((await send({ ...ann, callbackData: 'c' }, 'legacy', again.call)).status, 422, 'what its hash covered still counts');
+  t.equal((await send({ ...ann, notifyUrl: hook('b') }, 'k1', again.call)).status, 422, 'a hash kept since, across the restart');
+  await engine.close();
 });
 
 t.test('reports and idempotency keys survive a restart', async (t) => {

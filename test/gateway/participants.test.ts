@@ -335,6 +335,28 @@ t.test('the commercial product’s add-participants request and report', async (
   t.equal((await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, people, {}, '/moments/1')).status, 403);
 });
 
+t.test('each report route shows an operation in its own shape, whichever route made it', async (t) => {
+  const w = world();
+  w.engine.save(flow('promo', [pauseDays('p', 1)]));
+  w.engine.launch('promo');
+  const { call } = await api(t, w);
+  const moments = await call('POST', '/flows/promo/participants', {
+    participants: [{ identifyBy: { identifier: 'ann@example.com', type: 'EMAIL' } }, { identifyBy: { identifier: 'x', type: 'LINE' } }, { identifyBy: { identifier: '', type: 'PHONE' } }],
+  }, undefined, {}, '/moments/1');
+  const plain = await call('GET', `/flows/promo/participants/report?operationId=${moments.json.operationId}`);
+  const ann = w.people.findByContact('ann@example.com')!;
+  t.same(plain.json.participants, [
+    { status: 'accepted', personId: ann.id, participantId: w.engine.journeysOf(ann.id)[0]!.id },
+    { status: 'rejected', reason: 'JCT_PERSON_EMPTY', message: 'a person needs an id, an external id, a phone or an email' },
+    { status: 'rejected', reason: 'JCT_CONTACT_INVALID', message: plain.json.participants[2].message },
+  ], 'no identifyBy, nor any other field of the commercial shape');
+  t.match(plain.json, { operationId: moments.json.operationId, flowId: 'promo', accepted: 1, rejected: 2 });
+
+  const native = await call('POST', '/flows/promo/participants', { participants: [{ person: { emails: ['ben@example.com'] } }] });
+  const commercial = await call('GET', `/flows/promo/participants/report?operationId=${native.json.operationId}`, undefined, undefined, {}, '/moments/1');
+  t.same(commercial.json, { operationId: native.json.operationId, campaignId: 'promo', participants: [{ status: 'ACCEPTED' }] }, 'the commercial shape, with nothing of the other');
+});
+
 t.test('a flow that takes nobody now (scheduled, paused, canceled) refuses the whole call alike: 409 JCT_FLOW_STATUS naming its status, nothing written', async (t) => {
   const w = world('2026-01-05T09:00:00Z');
   w.engine.save(flow('promo', [pauseDays('p', 1)], { schedule: { start: '2026-01-06T08:00' } }));

@@ -106,10 +106,20 @@ export interface RequestExtras {
 /** Marks a hash of the whole request (requestHash); hashes kept before it covered less (legacyRequestHash). */
 const WHOLE_REQUEST = 'v2.';
 
-/** A hash of a call's request: the same people, entry point and extras (callbackData, notifyUrl) give the same hash. */
+/**
+ * A hash of a call's request: the same people, entry point and extras (callbackData, notifyUrl)
+ * give the same hash, whatever the order of the fields of their objects (a retry serialized
+ * anew may write them in another order).
+ */
 export function requestHash(people: readonly ParticipantToAdd[], entry: string | undefined, extras: RequestExtras): string {
   const { callbackData, notifyUrl } = extras;
-  return WHOLE_REQUEST + sha256(JSON.stringify({ people, entry, callbackData, notifyUrl }));
+  return WHOLE_REQUEST + sha256(JSON.stringify({ people, entry, callbackData, notifyUrl }, inKeyOrder));
+}
+
+/** A JSON.stringify replacer writing each object's fields sorted by name. */
+function inKeyOrder(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Whether a kept hash (of either form) is the hash of this request. */

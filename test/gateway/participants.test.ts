@@ -250,6 +250,17 @@ t.test('an Idempotency-Key reused with another notifyUrl is refused; a report ke
   await engine.close();
 });
 
+t.test('a retry whose objects list their fields in another order is the same request', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  const url = '/flows/signup/entry-points/web/participants';
+  const first = await call('POST', url, { participants: [{ person: { emails: ['ana@example.com'], standard: { firstName: 'Ana', lastName: 'Horvat' } }, variables: { source: 'web' } }] }, undefined, { 'idempotency-key': 'order-9' });
+  const retry = await call('POST', url, { participants: [{ variables: { source: 'web' }, person: { standard: { lastName: 'Horvat', firstName: 'Ana' }, emails: ['ana@example.com'] } }] }, undefined, { 'idempotency-key': 'order-9' });
+  t.same([retry.status, retry.headers['idempotent-replayed'], retry.json.operationId], [200, 'true', first.json.operationId]);
+  const reordered = await call('POST', url, { participants: [{ person: { emails: ['ana@example.com'], standard: { firstName: 'Horvat', lastName: 'Ana' } }, variables: { source: 'web' } }] }, undefined, { 'idempotency-key': 'order-9' });
+  t.equal(reordered.status, 422, 'values moved between fields are another request');
+  t.equal([...w.engine.participantsOf('signup', 1)].length, 1);
+});
+
 t.test('reports and idempotency keys survive a restart', async (t) => {
   const w = signupWorld();
   const { call, keys } = await api(t, w);

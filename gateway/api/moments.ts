@@ -115,9 +115,10 @@ function campaignOf(engine: Engine, campaignId: string): { flowId: string; entry
   return found;
 }
 
-/** The campaignId as the caller wrote it: a number stays a number (when exact), as the product writes it. */
+/** The campaignId as the caller wrote it: a number stays a number when it reads back the same (exact, no leading zero), as the product writes it. */
 function campaignIdOut(campaignId: string): string | number {
-  return /^[0-9]+$/.test(campaignId) && Number.isSafeInteger(Number(campaignId)) ? Number(campaignId) : campaignId;
+  const n = Number(campaignId);
+  return /^[0-9]+$/.test(campaignId) && Number.isSafeInteger(n) && String(n) === campaignId ? n : campaignId;
 }
 
 function momentsReport(report: OperationReport, campaignId: string) {

@@ -147,3 +147,15 @@ t.test('a phone written with the international prefix 00 is the same number on e
   const removed = await call('DELETE', '/flows/promo/participants?phone=00447911123457', undefined, undefined, {}, '/communication/1');
   t.same([removed.status, removed.json.removed], [200, 1]);
 });
+
+t.test('a campaign id with a leading zero is answered as it was written', async (t) => {
+  const w = world();
+  w.engine.save({ ...flow('promo', [pauseDays('p', 1)]), entryPoints: [{ id: 'crm', type: 'flowApi', config: { campaignId: '0042' }, branches: { next: 'p' } }] });
+  w.engine.launch('promo');
+  const { call } = await api(t, w);
+  const r = await call('POST', '/flows/0042/participants', { participants: [{ identifyBy: { identifier: '385912345678', type: 'PHONE' } }] }, undefined, {}, MOMENTS);
+  const report = await call('GET', `/flows/0042/participants/report?operationId=${r.json.operationId}`, undefined, undefined, {}, MOMENTS);
+  t.equal(report.json.campaignId, '0042', 'not 42: the client never named a campaign 42');
+  const removed = await call('DELETE', '/flows/0042/participants?phone=385912345678', undefined, undefined, {}, '/communication/1');
+  t.same(removed.json.campaignId, '0042');
+});

@@ -24,7 +24,9 @@ const recentPhones = new Map<string, string | undefined>();
 
 /**
  * The number in E.164, or undefined unless it is a valid number. National formats need
- * `defaultCountry`. A number with an extension is refused: E.164 cannot carry one.
+ * `defaultCountry`. Without one, a leading "00" is read as the international call prefix
+ * ("0044 7911 123457" is +447911123457), as most countries dial it. A number with an
+ * extension is refused: E.164 cannot carry one.
  */
 export function normalizePhone(raw: string, defaultCountry?: CountryCode): string | undefined {
   if (defaultCountry !== undefined || raw.length > RECENT_MAX_LENGTH) return parsePhone(raw, defaultCountry);
@@ -36,7 +38,9 @@ export function normalizePhone(raw: string, defaultCountry?: CountryCode): strin
 }
 
 function parsePhone(raw: string, defaultCountry?: CountryCode): string | undefined {
-  const parsed = parsePhoneNumberFromString(raw.trim(), { defaultCountry, extract: false });
+  const text = raw.trim();
+  const international = defaultCountry === undefined && text.startsWith('00') ? `+${text.slice(2)}` : text;
+  const parsed = parsePhoneNumberFromString(international, { defaultCountry, extract: false });
   return parsed && parsed.isValid() && !parsed.ext ? flat(parsed.number) : undefined;
 }
 
@@ -83,7 +87,7 @@ export function requireContact(raw: string): Contact {
 }
 
 const HINTS = {
-  phone: 'give a valid number in international format, e.g. +385 91 234 5678, without an extension',
+  phone: 'give a valid number in international format, e.g. +385 91 234 5678 or 00385 91 234 5678, without an extension',
   email: 'give an address like name@example.com',
 };
 

@@ -49,7 +49,7 @@ import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { heldEntryId, Versions, type Held, type HeldEntry, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedCursor, type EngagedReport } from './engagement.js';
-import { MAX_BATCH, OPERATION_KEEP_MS, operationKey, Operations, refusalMessage, requestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
+import { MAX_BATCH, OPERATION_KEEP_MS, operationKey, Operations, refusalMessage, requestHash, sameRequestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { heldKey, heldSeqOf, isHeldEntryRow, participantIdOf, readHistory, readParticipant, splitKey, versionKey, type HeldEntryRow, type HeldRow } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
@@ -126,6 +126,8 @@ export interface OperationOptions {
   /** The id of the calling API key: an Idempotency-Key is its own. */
   readonly caller?: string;
   readonly callbackData?: string;
+  /** Where the caller has the report sent (the gateway sends it): a retry with another one is another request. */
+  readonly notifyUrl?: string;
 }
 
 /** Statuses of a version whose entry points may still read a segment. */
@@ -443,13 +445,13 @@ export class Engine {
   async addParticipants(flowId: string, people: readonly ParticipantToAdd[], options: OperationOptions = {}): Promise<OperationReport & { repeated?: true }> {
     const key = options.idempotencyKey;
     if (key === undefined) return this.runOperation(flowId, people, options);
-    const hash = requestHash(people, options.entry, options.callbackData);
+    const same = (earlier: OperationReport) => sameRequest(earlier, key, (kept) => sameRequestHash(kept, people, options.entry, options));
     const earlier = this.operations.forKey(flowId, options.caller, key);
-    if (earlier) return { ...sameRequest(earlier, hash, key), repeated: true };
+    if (earlier) return { ...same(earlier), repeated: true };
     const inFlight = operationKey(flowId, options.caller, key);
     const running = this.operationsRunning.get(inFlight);
-    if (running) return { ...sameRequest(await running, hash, key), repeated: true }; // a retry while the first call still runs
-    const first = this.runOperation(flowId, people, options, hash).finally(() => this.operationsRunning.delete(inFlight));
+    if (running) return { ...same(await running), repeated: true }; // a retry while the first call still runs
+    const first = this.runOperation(flowId, people, options, requestHash(people, options.entry, options)).finally(() => this.operationsRunning.delete(inFlight));
     this.operationsRunning.set(inFlight, first);
     return first;
   }
@@ -2331,8 +2333,8 @@ function flowIdOf(doc: unknown): string {
 }
 
 /** The earlier report of a call with this key, unless it came with another request (a report kept without a hash matches any). */
-function sameRequest(earlier: OperationReport, hash: string, key: string): OperationReport {
-  if (earlier.requestHash === undefined || earlier.requestHash === hash) return earlier;
+function sameRequest(earlier: OperationReport, key: string, isThisRequest: (keptHash: string) => boolean): OperationReport {
+  if (earlier.requestHash === undefined || isThisRequest(earlier.requestHash)) return earlier;
   throw new JunctionError('JCT_IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key "${key}" was used with another request to flow "${earlier.flowId}"; send a new key for a new request`, { idempotencyKey: key });
 }
 

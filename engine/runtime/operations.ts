@@ -3,7 +3,8 @@
 // what it means. Reports
 // are kept 30 days, journaled, and found by their operation id or by the Idempotency-Key the
 // caller sent, so a retried call returns the first call's report and adds nobody twice. Each
-// report keeps a hash of its request, so a key reused for another request is told apart. A key
+// report keeps a hash of its whole request (its callbackData and notifyUrl too), so a key reused
+// for another request is told apart; hashes kept before notifyUrl counted are checked as they were made. A key
 // is the caller's own (the API key's id is kept with it): two clients may send the same one to a
 // flow. Reports kept before that (no caller) answer a key of their flow whoever sends it.
 import { createHash } from 'node:crypto';
@@ -96,7 +97,41 @@ export function refusalMessage(reason: string): string {
   return REFUSALS[reason] ?? 'the person did not enter the flow';
 }
 
-/** A hash of a call's request: the same people, entry and callbackData give the same hash. */
-export function requestHash(people: readonly ParticipantToAdd[], entry: string | undefined, callbackData: string | undefined): string {
-  return createHash('sha256').update(JSON.stringify({ people, entry, callbackData })).digest('base64url');
+/** What a call asks besides its people and entry point: each changes what the call does. */
+export interface RequestExtras {
+  readonly callbackData?: string | undefined;
+  readonly notifyUrl?: string | undefined;
+}
+
+/** Marks a hash of the whole request (requestHash); hashes kept before it covered less (legacyRequestHash). */
+const WHOLE_REQUEST = 'v2.';
+
+/**
+ * A hash of a call's request: the same people, entry point and extras (callbackData, notifyUrl)
+ * give the same hash, whatever the order of the fields of their objects (a retry serialized
+ * anew may write them in another order).
+ */
+export function requestHash(people: readonly ParticipantToAdd[], entry: string | undefined, extras: RequestExtras): string {
+  const { callbackData, notifyUrl } = extras;
+  return WHOLE_REQUEST + sha256(JSON.stringify({ people, entry, callbackData, notifyUrl }, inKeyOrder));
+}
+
+/** A JSON.stringify replacer writing each object's fields sorted by name. */
+function inKeyOrder(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Whether a kept hash (of either form) is the hash of this request. */
+export function sameRequestHash(kept: string, people: readonly ParticipantToAdd[], entry: string | undefined, extras: RequestExtras): boolean {
+  return kept === (kept.startsWith(WHOLE_REQUEST) ? requestHash(people, entry, extras) : legacyRequestHash(people, entry, extras.callbackData));
+}
+
+/** The hash reports kept before notifyUrl counted: people, entry point and callbackData only. */
+function legacyRequestHash(people: readonly ParticipantToAdd[], entry: string | undefined, callbackData: string | undefined): string {
+  return sha256(JSON.stringify({ people, entry, callbackData }));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }

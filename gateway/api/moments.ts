@@ -3,7 +3,8 @@
 // `participants: [{ identifyBy: { identifier, type }, variables, person }]`, `callbackData`
 // and `notifyUrl`, answered with `{ operationId }`; GET …/participants/report?operationId=
 // gives each participant's ACCEPTED or REJECTED with the product's errorReason, and that same
-// report is POSTed to the notifyUrl (http or https) once final (notify.ts; not again for a replay). Authorization: App <key>, scope
+// report is POSTed to the notifyUrl (http or https) once final (notify.ts; not again for a replay:
+// an Idempotency-Key sent again with another notifyUrl is another request, refused). Authorization: App <key>, scope
 // flow-api. The flow is Junction's flow id, or a number (the product's ids are numbers) that a
 // Flow API entry point declares as its `campaignId`: that entry point is the one people enter. Only PHONE and EMAIL identify people here; the
 // other identifier types (chat apps) are rejected as REJECTED_INVALID_CONTACT, and so is a
@@ -67,8 +68,12 @@ type Participant = Static<typeof ParticipantSchema>;
 const Params = Type.Object({ campaignId: Type.String({ minLength: 1, maxLength: 64 }) });
 const ReportQuery = Type.Object({ operationId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
 
-/** A phone given without its +: the product writes international numbers as digits only. */
-const international = (n: string): string => (/^\d+$/.test(n) ? `+${n}` : n);
+/**
+ * A phone given without its +: the product writes international numbers as digits only. Digits
+ * that start with 0 are not given a + ("00…" is read as the international call prefix, and
+ * anything else is refused as it was sent).
+ */
+const international = (n: string): string => (/^[1-9]\d*$/.test(n) ? `+${n}` : n);
 
 function personOf(p: Participant): PersonInput | undefined {
   const { type, identifier } = p.identifyBy;
@@ -110,9 +115,10 @@ function campaignOf(engine: Engine, campaignId: string): { flowId: string; entry
   return found;
 }
 
-/** The campaignId as the caller wrote it: a number stays a number (when exact), as the product writes it. */
+/** The campaignId as the caller wrote it: a number stays a number when it reads back the same (exact, no leading zero), as the product writes it. */
 function campaignIdOut(campaignId: string): string | number {
-  return /^[0-9]+$/.test(campaignId) && Number.isSafeInteger(Number(campaignId)) ? Number(campaignId) : campaignId;
+  const n = Number(campaignId);
+  return /^[0-9]+$/.test(campaignId) && Number.isSafeInteger(n) && String(n) === campaignId ? n : campaignId;
 }
 
 function momentsReport(report: OperationReport, campaignId: string) {
@@ -157,7 +163,9 @@ export function momentsRoutes(engine: Engine): ApiRoute[] {
         const people = body.participants.map((item, i) => participantOf(item, i));
         const campaignId = req.params['campaignId']!;
         const { flowId, entry } = campaignOf(engine, campaignId);
-        const report = await engine.addParticipants(flowId, people, { entry, ...idempotencyOf(req), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
+        const { callbackData, notifyUrl } = body;
+        const extras = { ...(callbackData === undefined ? {} : { callbackData }), ...(notifyUrl === undefined ? {} : { notifyUrl }) };
+        const report = await engine.addParticipants(flowId, people, { entry, ...idempotencyOf(req), ...extras });
         const plain = answered(report, reply);
         if (notify && !report.repeated) void reply.server.notifier.send(notify, momentsReport(plain, campaignId));
         return { operationId: plain.operationId };

@@ -13,7 +13,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { JunctionError } from '../../engine/errors.js';
-import { MAX_BATCH, type OperationReport, type ParticipantToAdd } from '../../engine/runtime/operations.js';
+import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
 import { describedOnly, itemCheck } from './batch-items.js';
 import { PersonSchema } from '../schemas.js';
 import type { ApiRequest, ApiRoute } from './route.js';
@@ -74,7 +74,12 @@ export function reportOf(engine: Engine, flowId: string, operationId: string): O
 /** The report as the API shows it (the request's hash and the caller's key id stay inside). */
 function summary({ requestHash: _, caller: _caller, ...report }: OperationReport) {
   const accepted = report.participants.filter((p) => p.status === 'accepted').length;
-  return { ...report, at: new Date(report.at).toISOString(), accepted, rejected: report.participants.length - accepted };
+  return { ...report, at: new Date(report.at).toISOString(), participants: report.participants.map(outcome), accepted, rejected: report.participants.length - accepted };
+}
+
+/** One participant's outcome in this API's words: how another request shape named the person (ref) is that shape's to show. */
+function outcome({ ref: _, ...p }: ParticipantOutcome): ParticipantOutcome {
+  return p;
 }
 
 export function participantRoutes(engine: Engine): ApiRoute[] {

@@ -115,3 +115,47 @@ t.test('the API document describes the removal and the person type', async (t) =
   t.same(remove.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name).sort(), ['email', 'externalId', 'phone']);
   t.match(JSON.stringify(doc.paths['/moments/1/flows/{campaignId}/participants'].post.requestBody), /"type":\{"description":"Checked, then ignored[^"]*","anyOf":\[\{"type":"string","enum":\["CUSTOMER"\]\},\{"type":"string","enum":\["LEAD"\]\}\]/);
 });
+
+t.test('a phone written with the international prefix 00 is the same number on every route, and a refused one is quoted as sent', async (t) => {
+  const w = world();
+  w.engine.save(flow('promo', [pauseDays('p', 1)], { reentry: { enabled: false } }));
+  w.engine.launch('promo');
+  const { call } = await api(t, w);
+  const r = await call('POST', '/flows/promo/participants', {
+    participants: [
+      { identifyBy: { identifier: '00447911123457', type: 'PHONE' }, person: { contactInformation: { phone: [{ number: '00385912345678' }] } } },
+      { identifyBy: { identifier: '07911123457', type: 'PHONE' } },
+    ],
+  }, undefined, {}, MOMENTS);
+  const report = await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, undefined, {}, MOMENTS);
+  t.same(report.json.participants, [
+    { identifyBy: { identifier: '00447911123457', type: 'PHONE' }, status: 'ACCEPTED' },
+    { identifyBy: { identifier: '07911123457', type: 'PHONE' }, status: 'REJECTED', errorReason: 'REJECTED_INVALID_CONTACT' },
+  ]);
+  const jane = w.people.findByContact('+447911123457')!;
+  t.same(jane.phones, ['+447911123457', '+385912345678']);
+  const again = await call('POST', '/flows/promo/participants', { participants: [{ identifyBy: { identifier: '447911123457', type: 'PHONE' } }] }, undefined, {}, MOMENTS);
+  const second = await call('GET', `/flows/promo/participants/report?operationId=${again.json.operationId}`, undefined, undefined, {}, MOMENTS);
+  t.match(second.json.participants, [{ errorReason: 'REJECTED_PERSON_IN_FLOW' }], 'digits only: the same person');
+  const native = await call('POST', '/flows/promo/participants', { participants: [{ person: { phones: ['0044 7911 123457'] } }] });
+  t.match(native.json.participants, [{ status: 'rejected', reason: 'JCT_PERSON_IN_FLOW', personId: jane.id }], 'the native route reads it alike');
+  t.equal((await call('GET', '/people?phone=00447911123457')).json.id, jane.id, 'and so does the people lookup');
+
+  const bad = await call('DELETE', '/flows/promo/participants?phone=0079111', undefined, undefined, {}, '/communication/1');
+  t.same([bad.status, bad.json.error.code], [400, 'JCT_CONTACT_INVALID']);
+  t.match(bad.json.error.message, /^"0079111" is not a valid phone: give a valid number in international format/, 'quoted as sent, no + added');
+  const removed = await call('DELETE', '/flows/promo/participants?phone=00447911123457', undefined, undefined, {}, '/communication/1');
+  t.same([removed.status, removed.json.removed], [200, 1]);
+});
+
+t.test('a campaign id with a leading zero is answered as it was written', async (t) => {
+  const w = world();
+  w.engine.save({ ...flow('promo', [pauseDays('p', 1)]), entryPoints: [{ id: 'crm', type: 'flowApi', config: { campaignId: '0042' }, branches: { next: 'p' } }] });
+  w.engine.launch('promo');
+  const { call } = await api(t, w);
+  const r = await call('POST', '/flows/0042/participants', { participants: [{ identifyBy: { identifier: '385912345678', type: 'PHONE' } }] }, undefined, {}, MOMENTS);
+  const report = await call('GET', `/flows/0042/participants/report?operationId=${r.json.operationId}`, undefined, undefined, {}, MOMENTS);
+  t.equal(report.json.campaignId, '0042', 'not 42: the client never named a campaign 42');
+  const removed = await call('DELETE', '/flows/0042/participants?phone=385912345678', undefined, undefined, {}, '/communication/1');
+  t.same(removed.json.campaignId, '0042');
+});

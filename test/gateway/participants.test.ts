@@ -3,6 +3,7 @@
 // variables; the per-person report (accepted, or rejected with the reason), kept across a
 // restart; Idempotency-Key replays; and the commercial product's request and report shapes.
 import t from 'tap';
+import { createHash } from 'node:crypto';
 import { Engine } from '../../engine/runtime/engine.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit } from '../../engine/store/journal.js';
@@ -212,6 +213,54 @@ t.test('an Idempotency-Key reused with another request is refused and adds nobod
   t.equal(first.json.requestHash, undefined, 'the hash is not shown');
 });
 
+t.test('an Idempotency-Key reused with another notifyUrl is refused; a report kept before notifyUrl counted still replays its request', async (t) => {
+  const w = world();
+  w.engine.save(flow('promo', [pauseDays('p', 1)]));
+  w.engine.launch('promo');
+  const { call, keys } = await api(t, w);
+  const client = `App ${keys.create('crm', ['flow-api']).key}`;
+  const send = (body: object, key: string, a = call) => a('POST', '/flows/promo/participants', body, client, { 'idempotency-key': key }, '/moments/1');
+  const ann = { participants: [{ identifyBy: { identifier: 'ann@example.com', type: 'EMAIL' } }], callbackData: 'b' };
+  const hook = (path: string) => `http://127.0.0.1:9/${path}`; // nobody listens: tests never leave the machine
+  const first = await send({ ...ann, notifyUrl: hook('a') }, 'k1');
+  for (const body of [{ ...ann, notifyUrl: hook('b') }, ann]) {
+    const other = await send(body, 'k1');
+    t.same([other.status, other.json.error?.code], [422, 'JCT_IDEMPOTENCY_KEY_REUSED'], `notifyUrl ${(body as { notifyUrl?: string }).notifyUrl}`);
+  }
+  const same = await send({ ...ann, notifyUrl: hook('a') }, 'k1');
+  t.same([same.headers['idempotent-replayed'], same.json.operationId], ['true', first.json.operationId]);
+  await send(ann, 'k2');
+  t.equal((await send({ ...ann, notifyUrl: hook('a') }, 'k2')).status, 422, 'none first, one in the retry');
+
+  await w.engine.close();
+  const people = [{ person: { emails: ['ann@example.com'] }, ref: ann.participants[0]!.identifyBy }];
+  const legacyHash = createHash('sha256').update(JSON.stringify({ people, entry: undefined, callbackData: 'b' })).digest('base64url');
+  const journal = new GroupCommit(w.backend, { flushMs: 0 });
+  journal.put('operation', 'before', { operationId: 'before', flowId: 'promo', at: w.clock.now(), participants: [], idempotencyKey: 'legacy', requestHash: legacyHash });
+  await journal.durable();
+  await journal.close();
+  const store = new MemoryPeopleStore(w.clock);
+  const engine = new Engine({ clock: w.clock, people: store, registry: registryWith(), journal: new GroupCommit(w.backend, { flushMs: 0 }) });
+  engine.recover(w.backend);
+  const again = await api(t, { ...w, people: store, engine }, { keys });
+  const replay = await send({ ...ann, notifyUrl: hook('a') }, 'legacy', again.call);
+  t.same([replay.status, replay.headers['idempotent-replayed'], replay.json.operationId], [200, 'true', 'before'], 'its hash did not cover notifyUrl: the request it came with replays');
+  t.equal((await send({ ...ann, callbackData: 'c' }, 'legacy', again.call)).status, 422, 'what its hash covered still counts');
+  t.equal((await send({ ...ann, notifyUrl: hook('b') }, 'k1', again.call)).status, 422, 'a hash kept since, across the restart');
+  await engine.close();
+});
+
+t.test('a retry whose objects list their fields in another order is the same request', async (t) => {
+  const { call, w } = await api(t, signupWorld());
+  const url = '/flows/signup/entry-points/web/participants';
+  const first = await call('POST', url, { participants: [{ person: { emails: ['ana@example.com'], standard: { firstName: 'Ana', lastName: 'Horvat' } }, variables: { source: 'web' } }] }, undefined, { 'idempotency-key': 'order-9' });
+  const retry = await call('POST', url, { participants: [{ variables: { source: 'web' }, person: { standard: { lastName: 'Horvat', firstName: 'Ana' }, emails: ['ana@example.com'] } }] }, undefined, { 'idempotency-key': 'order-9' });
+  t.same([retry.status, retry.headers['idempotent-replayed'], retry.json.operationId], [200, 'true', first.json.operationId]);
+  const reordered = await call('POST', url, { participants: [{ person: { emails: ['ana@example.com'], standard: { firstName: 'Horvat', lastName: 'Ana' } }, variables: { source: 'web' } }] }, undefined, { 'idempotency-key': 'order-9' });
+  t.equal(reordered.status, 422, 'values moved between fields are another request');
+  t.equal([...w.engine.participantsOf('signup', 1)].length, 1);
+});
+
 t.test('reports and idempotency keys survive a restart', async (t) => {
   const w = signupWorld();
   const { call, keys } = await api(t, w);
@@ -295,6 +344,28 @@ t.test('the commercial product’s add-participants request and report', async (
   t.equal((await call('POST', '/flows/promo/participants', { participants: [] }, app, {}, '/moments/1')).status, 400);
   const people = `App ${keys.create('crm', ['people']).key}`;
   t.equal((await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, people, {}, '/moments/1')).status, 403);
+});
+
+t.test('each report route shows an operation in its own shape, whichever route made it', async (t) => {
+  const w = world();
+  w.engine.save(flow('promo', [pauseDays('p', 1)]));
+  w.engine.launch('promo');
+  const { call } = await api(t, w);
+  const moments = await call('POST', '/flows/promo/participants', {
+    participants: [{ identifyBy: { identifier: 'ann@example.com', type: 'EMAIL' } }, { identifyBy: { identifier: 'x', type: 'LINE' } }, { identifyBy: { identifier: '', type: 'PHONE' } }],
+  }, undefined, {}, '/moments/1');
+  const plain = await call('GET', `/flows/promo/participants/report?operationId=${moments.json.operationId}`);
+  const ann = w.people.findByContact('ann@example.com')!;
+  t.same(plain.json.participants, [
+    { status: 'accepted', personId: ann.id, participantId: w.engine.journeysOf(ann.id)[0]!.id },
+    { status: 'rejected', reason: 'JCT_PERSON_EMPTY', message: 'a person needs an id, an external id, a phone or an email' },
+    { status: 'rejected', reason: 'JCT_CONTACT_INVALID', message: plain.json.participants[2].message },
+  ], 'no identifyBy, nor any other field of the commercial shape');
+  t.match(plain.json, { operationId: moments.json.operationId, flowId: 'promo', accepted: 1, rejected: 2 });
+
+  const native = await call('POST', '/flows/promo/participants', { participants: [{ person: { emails: ['ben@example.com'] } }] });
+  const commercial = await call('GET', `/flows/promo/participants/report?operationId=${native.json.operationId}`, undefined, undefined, {}, '/moments/1');
+  t.same(commercial.json, { operationId: native.json.operationId, campaignId: 'promo', participants: [{ status: 'ACCEPTED' }] }, 'the commercial shape, with nothing of the other');
 });
 
 t.test('a flow that takes nobody now (scheduled, paused, canceled) refuses the whole call alike: 409 JCT_FLOW_STATUS naming its status, nothing written', async (t) => {

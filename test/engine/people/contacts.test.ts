@@ -56,3 +56,12 @@ t.test('the require forms throw JCT_CONTACT_INVALID with a hint', async (t) => {
   t.throws(() => requireContact('x@y'), { code: 'JCT_CONTACT_INVALID', details: { kind: 'email' } });
   t.throws(() => requireContact('garbage'), { code: 'JCT_CONTACT_INVALID', details: { kind: 'phone' } });
 });
+
+t.test('without a default country, a leading 00 is the international call prefix', async (t) => {
+  t.equal(normalizePhone('00447911123457'), '+447911123457');
+  t.equal(normalizePhone(' 00 44 7911 123457 '), '+447911123457');
+  t.equal(normalizePhone('0044 7911 123457', 'US'), undefined, 'a default country reads its own prefix (011 in the US)');
+  t.equal(normalizePhone('0011 44 7911 123457', 'AU'), '+447911123457');
+  t.equal(normalizePhone('+00447911123457'), undefined, 'a + and a 00 is no number');
+  t.throws(() => requirePhone('00447911'), { code: 'JCT_CONTACT_INVALID', message: /^"00447911" is not a valid phone: .*00385 91 234 5678/ }, 'quoted as sent, with the forms taken');
+});

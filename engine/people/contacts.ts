@@ -53,9 +53,13 @@ function flat(text: string): string {
   return text.normalize();
 }
 
-/** Trimmed and lower-cased, or undefined unless it looks like `local@domain.tld`. */
+/**
+ * Trimmed, lower-cased and in Unicode's composed form (NFC, as RFC 6532 asks: `josé` typed with
+ * a combining accent is the same address as with `é`), or undefined unless it looks like
+ * `local@domain.tld`.
+ */
 export function normalizeEmail(raw: string): string | undefined {
-  const email = raw.trim().toLowerCase();
+  const email = raw.trim().toLowerCase().normalize('NFC');
   const [local, domain, ...rest] = email.split('@');
   if (rest.length > 0 || !local || !domain || /\s/.test(email)) return undefined;
   const labels = domain.split('.');

@@ -31,9 +31,11 @@ t.test('invalid phones are refused', async (t) => {
   t.equal(normalizePhone('+385 91 234 5678 ext 5'), undefined, 'E.164 cannot carry an extension');
 });
 
-t.test('emails are trimmed, lower-cased and checked', async (t) => {
+t.test('emails are trimmed, lower-cased, composed and checked', async (t) => {
   t.equal(normalizeEmail('  Ana.Horvat@Example.COM '), 'ana.horvat@example.com');
   t.equal(normalizeEmail('a+tag@mail.example.hr'), 'a+tag@mail.example.hr');
+  t.equal(normalizeEmail('Jose\u0301@Example.com'), 'jos\u00e9@example.com', 'a combining accent is composed (NFC): one address however it was typed');
+  t.equal(normalizeEmail('jos\u00e9@example.com'), 'jos\u00e9@example.com');
   for (const raw of ['', 'ana', '@example.com', 'ana@', 'ana@localhost', 'ana@@example.com', 'a@b@example.com', 'ana horvat@example.com', 'ana@example..com', 'ana@.example.com', 'ana@example.com.']) {
     t.equal(normalizeEmail(raw), undefined, raw);
   }

@@ -550,3 +550,12 @@ t.test('blockOf reads one do-not-contact entry', async (t) => {
   t.equal(store.blockOf('whatsapp', '+385912345678'), undefined);
   t.equal(store.blockOf('sms', 'not a number'), undefined);
 });
+
+t.test('an email typed with a combining accent is the same address as with the composed letter: one person', async (t) => {
+  const store = new MemoryPeopleStore(new VirtualClock('2026-03-02T09:00:00Z'));
+  const first = store.upsert({ emails: ['Jose\u0301@Example.com'] });
+  t.same(first.emails, ['jos\u00e9@example.com'], 'kept composed');
+  t.equal(store.findByContact('jos\u00e9@example.com')?.id, first.id);
+  t.equal(store.upsert({ emails: ['jos\u00e9@example.com'], standard: { firstName: 'José' } }).id, first.id, 'the composed form merges into the same person');
+  t.equal(store.size(), 1);
+});

@@ -156,6 +156,25 @@ t.test('simulate: an entry the frequency cap refuses is listed, whatever started
   t.match(r.out, /\nnot entered: person ana at 2026-02-02 10:00 UTC: JCT_PERSON_IN_FLOW\n/);
 });
 
+t.test('simulate: an enter event adds people as the Flow API does, through a Flow API entry point only', async (t) => {
+  const doc = flow('f', [{ id: 'wait', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }]);
+  const purchase = { id: 'bought', type: 'realTimeEvent', config: { conditions: [{ event: 'purchase', happened: true }] }, branches: { next: 'wait' } };
+  const enter = (person: string, entry?: string) => JSON.stringify({ at: '2026-02-02T08:00:00Z', type: 'enter', person, ...(entry ? { entry } : {}) });
+  const dir = t.testdir({
+    'both.json': JSON.stringify({ ...doc, entryPoints: [...(doc['entryPoints'] as unknown[]), purchase] }),
+    'event-only.json': JSON.stringify({ ...doc, entryPoints: [purchase] }),
+    'events.jsonl': [enter('ana'), enter('dan', 'bought')].join('\n'),
+  });
+  const both = await run('simulate', `${dir}/both.json`, '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`, '--json');
+  t.equal(both.code, 0, both.err);
+  const report = JSON.parse(both.out);
+  t.match(report.participants, [{ personId: 'ana', path: [{ element: 'start' }, { element: 'wait' }] }], 'the Flow API entry point, not "ambiguous" beside an event entry point');
+  t.match(report.rejected, [{ person: 'dan', reason: /^JCT_ENTRY_UNKNOWN: .*"bought"/ }], 'an event entry point is not one people can be added through');
+  const none = JSON.parse((await run('simulate', `${dir}/event-only.json`, '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`, '--json')).out);
+  t.equal(none.participants.length, 0);
+  t.match(none.rejected, [{ person: 'ana', reason: /^JCT_ENTRY_NONE: / }, { person: 'dan' }]);
+});
+
 t.test('simulate: a broken event line is reported with its line number', async (t) => {
   const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n{"at":"2026-02-02","type":"teleport"}\n' });
   const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);

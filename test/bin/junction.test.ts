@@ -230,6 +230,9 @@ t.test('reference: elements, attributes, operators and functions, matching docs/
   t.match(r.out, /\| date \| `is`, `isNot`, .*`willBeWithin`.*`wasToday`.*\|/);
   t.match(r.out, /\| `dateDiff\(timestamp, timestamp, string\): int` \|/);
   t.match(r.out, /\| `sms\.lastContactedAt` \| datetime \| channel \|/);
+  t.match(r.out, /`splitAudience`\n\n.*\n\n\*\*Branches:\*\* `1`, `2`, … one per item of `branches`, in order \(in the example below: `1`, `2`\)\n/, 'branches the configuration names are described, not only the example\'s');
+  t.match(r.out, /`segmentAudience`\n\n.*\n\n\*\*Branches:\*\* `1`, `2`, … one per segment, in order, then `else` \(in the example below: `1`, `2`, `else`\)\n/);
+  t.match(r.out, /`pause`\n\n.*\n\n\*\*Branches:\*\* `next` · \*\*waits\*\*\n/, 'fixed branches are listed as they are');
   const { readFileSync } = await import('node:fs');
   t.match(r.out, /## Flow settings[\s\S]*`reentry`[\s\S]*`delay`[\s\S]*`limits`[\s\S]*`start`[\s\S]*`end`[\s\S]*`defaultFormula`/, 'the flow settings and their fields');
   t.equal(readFileSync('docs/reference.md', 'utf8'), `${r.out}\n`, 'docs/reference.md is current (npm run docs)');

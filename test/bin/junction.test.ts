@@ -223,6 +223,16 @@ t.test('schema: the generated JSON Schema covers every element and matches docs/
   t.same(JSON.parse(readFileSync('docs/flow.schema.json', 'utf8')), schema, 'docs/flow.schema.json is current (npm run docs)');
 });
 
+t.test('schema: a Call webhook header name validate refuses is refused by the JSON Schema too, so an editor flags it', async (t) => {
+  const schema = JSON.parse((await run('schema')).out);
+  const webhook = schema.properties.elements.items.anyOf.find((n: { properties: { type: { const: string } } }) => n.properties.type.const === 'callWebhook');
+  const names = new RegExp(webhook.properties.config.properties.headers.propertyNames.pattern);
+  t.ok(names.test('X-Api-Key') && names.test('Authorization'));
+  t.notOk(names.test('Bad Header') || names.test('X:Key') || names.test(''));
+  const dir = t.testdir({ 'f.json': JSON.stringify(flow('f', [{ id: 'hook', type: 'callWebhook', config: { url: 'https://crm.example', headers: { 'Bad Header': 'x' } } }])) });
+  t.match((await run('validate', `${dir}/f.json`, '--people', 'examples/people.json')).out, /\$\.elements\[0\]\.config\.headers\["Bad Header"\] {2}JCT_WEBHOOK_HEADER_INVALID/, 'validate keeps its own explanation');
+});
+
 t.test('reference: elements, attributes, operators and functions, matching docs/reference.md', async (t) => {
   const r = await run('reference');
   t.equal(r.code, 0);

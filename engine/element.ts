@@ -141,6 +141,11 @@ export interface ElementDefinition<Config = any, Prepared = any> {
   /** Outgoing branch names, in slot order: execute() returns an index into this list. */
   branches(config: Config): readonly string[];
   /**
+   * When the configuration names the branches (one per segment, per option …): how the reference
+   * says so. Without it the branches are the same whatever the configuration.
+   */
+  readonly branchesFromConfig?: string;
+  /**
    * Events whose arrival this element waits for besides the `event` keys of its config (e.g.
    * person.changed): the engine keeps and routes Junction's own events only while named.
    */

@@ -25,7 +25,7 @@ import { valuesAt } from './effects/http-request.js';
 
 const At = Type.String({ description: 'ISO 8601 date-time; without an offset it is read in the flow time zone' });
 export const TimelineEventSchema = Type.Union([
-  Type.Object({ at: At, type: Type.Literal('enter'), person: Type.String(), entry: Type.Optional(Type.String()), vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
+  Type.Object({ at: At, type: Type.Literal('enter'), person: Type.String(), entry: Type.Optional(Type.String({ description: 'the Flow API entry point to enter through, when the flow has several' })), vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
   Type.Object({ at: At, type: Type.Literal('event'), person: Type.String(), name: Type.String(), properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: false }),
   Type.Object({ at: At, type: Type.Literal('profile'), person: Type.String(), changes: Type.Array(Type.Unknown(), { minItems: 1 }) }, { additionalProperties: false }),
   Type.Object(
@@ -233,7 +233,8 @@ async function apply(engine: Engine, flowId: string, event: Exclude<TimelineEven
     switch (event.type) {
       case 'enter': {
         const person = { id: event.person };
-        const r = await engine.submit(event.person, { kind: 'flow.enter', flowId, person, entry: event.entry, vars: event.vars });
+        // As the Flow API adds people: through a Flow API entry point only.
+        const r = await engine.submit(event.person, { kind: 'flow.enter', flowId, through: 'flowApi', person, entry: event.entry, vars: event.vars });
         return r.entered ? undefined : r.reason;
       }
       case 'event':

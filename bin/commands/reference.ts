@@ -311,13 +311,12 @@ export function moduleSettings(modules: readonly Module[]): string[] {
 }
 
 function describe(def: ElementDefinition): string[] {
-  const branches = def.branches(def.example);
   return [
     `### ${def.title} — \`${def.type}\``,
     '',
     def.description,
     '',
-    `**Branches:** ${branches.length ? branches.map((b) => `\`${b}\``).join(', ') : 'none (the journey ends here)'}` +
+    `**Branches:** ${branchesOf(def)}` +
       (def.waits ? ' · **waits**' : '') +
       (def.maxPerFlow !== undefined ? ` · at most ${def.maxPerFlow} per flow` : ''),
     '',
@@ -327,6 +326,13 @@ function describe(def: ElementDefinition): string[] {
     '```',
     '',
   ];
+}
+
+/** The branch names; when the configuration names them, how it does, and the example's. */
+function branchesOf(def: ElementDefinition): string {
+  const names = def.branches(def.example).map((b) => `\`${b}\``).join(', ');
+  if (def.branchesFromConfig !== undefined) return `${def.branchesFromConfig} (in the example below: ${names})`;
+  return names || 'none (the journey ends here)';
 }
 
 function fields(schema: TSchema): string[] {

@@ -61,6 +61,7 @@ const Config = Type.Object(
     headers: Type.Optional(
       Type.Record(Type.String(), Type.String({ maxLength: 8000 }), {
         maxProperties: 30,
+        propertyNames: { pattern: HEADER_NAME.source }, // for editors; compileHeaders() explains a bad name
         description:
           'request headers, name → value with {{placeholders}}, e.g. {"Authorization": "Bearer {{token}}"}; Content-Type application/x-www-form-urlencoded sends the body as a form. Kept with the flow, never logged',
       }),

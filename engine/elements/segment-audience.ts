@@ -41,6 +41,7 @@ export default defineElement<Config, CompiledCondition[]>({
     ],
   },
   branches: (config) => [...config.segments.map((_, i) => String(i + 1)), 'else'],
+  branchesFromConfig: '`1`, `2`, … one per segment, in order, then `else`',
   compile: (config, ctx) =>
     config.segments.map((s, i) => compileGroup(s.conditions, ctx, `.segments[${i}].conditions`) ?? { test: () => false }),
   execute: (segments, run) => {

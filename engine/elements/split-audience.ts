@@ -38,6 +38,7 @@ export default defineElement<Config, Prepared>({
   config: Config,
   example: { branches: [{ percent: 50, label: 'Tips first' }, { percent: 50, label: 'Offer first' }] },
   branches: (config) => config.branches.map((_, i) => String(i + 1)),
+  branchesFromConfig: '`1`, `2`, … one per item of `branches`, in order',
   compile: (config, ctx) => {
     const total = config.branches.reduce((sum, b) => sum + b.percent, 0);
     if (Math.abs(total - 100) > 1e-9) ctx.problem('JCT_SPLIT_TOTAL', `branch percentages add up to ${total}, not 100`, '.branches');

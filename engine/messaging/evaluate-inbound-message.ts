@@ -61,6 +61,7 @@ export default defineElement<Config, Prepared>({
     timeout: { amount: 1, unit: 'days' },
   },
   branches: (config) => [...config.branches.map((b) => b.name), 'noMatch', 'noReply'],
+  branchesFromConfig: 'the `name` of each item of `branches`, then `noMatch` and `noReply`',
   waits: true,
   compile: (config, ctx) => {
     const names = new Set<string>();

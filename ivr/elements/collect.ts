@@ -83,6 +83,7 @@ export default defineElement<Config, Prepared>({
     noMatchPrompt: { say: 'Sorry, that is not an option.' },
   },
   branches: (config) => [...branchNames(config), 'noInput', 'noMatch'],
+  branchesFromConfig: 'the `name` of each of the `options` (`next` when there are none), then `noInput` and `noMatch`',
   waits: true,
   compile,
   execute: (p, run) => ask(p, run, 0),

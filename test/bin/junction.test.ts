@@ -156,6 +156,25 @@ t.test('simulate: an entry the frequency cap refuses is listed, whatever started
   t.match(r.out, /\nnot entered: person ana at 2026-02-02 10:00 UTC: JCT_PERSON_IN_FLOW\n/);
 });
 
+t.test('simulate: an enter event adds people as the Flow API does, through a Flow API entry point only', async (t) => {
+  const doc = flow('f', [{ id: 'wait', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } }]);
+  const purchase = { id: 'bought', type: 'realTimeEvent', config: { conditions: [{ event: 'purchase', happened: true }] }, branches: { next: 'wait' } };
+  const enter = (person: string, entry?: string) => JSON.stringify({ at: '2026-02-02T08:00:00Z', type: 'enter', person, ...(entry ? { entry } : {}) });
+  const dir = t.testdir({
+    'both.json': JSON.stringify({ ...doc, entryPoints: [...(doc['entryPoints'] as unknown[]), purchase] }),
+    'event-only.json': JSON.stringify({ ...doc, entryPoints: [purchase] }),
+    'events.jsonl': [enter('ana'), enter('dan', 'bought')].join('\n'),
+  });
+  const both = await run('simulate', `${dir}/both.json`, '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`, '--json');
+  t.equal(both.code, 0, both.err);
+  const report = JSON.parse(both.out);
+  t.match(report.participants, [{ personId: 'ana', path: [{ element: 'start' }, { element: 'wait' }] }], 'the Flow API entry point, not "ambiguous" beside an event entry point');
+  t.match(report.rejected, [{ person: 'dan', reason: /^JCT_ENTRY_UNKNOWN: .*"bought"/ }], 'an event entry point is not one people can be added through');
+  const none = JSON.parse((await run('simulate', `${dir}/event-only.json`, '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`, '--json')).out);
+  t.equal(none.participants.length, 0);
+  t.match(none.rejected, [{ person: 'ana', reason: /^JCT_ENTRY_NONE: / }, { person: 'dan' }]);
+});
+
 t.test('simulate: a broken event line is reported with its line number', async (t) => {
   const dir = t.testdir({ 'events.jsonl': '{"at":"2026-02-02T08:00:00Z","type":"enter","person":"ana"}\n{"at":"2026-02-02","type":"teleport"}\n' });
   const r = await run('simulate', 'examples/flows/welcome.json', '--people', 'examples/people.json', '--events', `${dir}/events.jsonl`);
@@ -204,6 +223,16 @@ t.test('schema: the generated JSON Schema covers every element and matches docs/
   t.same(JSON.parse(readFileSync('docs/flow.schema.json', 'utf8')), schema, 'docs/flow.schema.json is current (npm run docs)');
 });
 
+t.test('schema: a Call webhook header name validate refuses is refused by the JSON Schema too, so an editor flags it', async (t) => {
+  const schema = JSON.parse((await run('schema')).out);
+  const webhook = schema.properties.elements.items.anyOf.find((n: { properties: { type: { const: string } } }) => n.properties.type.const === 'callWebhook');
+  const names = new RegExp(webhook.properties.config.properties.headers.propertyNames.pattern);
+  t.ok(names.test('X-Api-Key') && names.test('Authorization'));
+  t.notOk(names.test('Bad Header') || names.test('X:Key') || names.test(''));
+  const dir = t.testdir({ 'f.json': JSON.stringify(flow('f', [{ id: 'hook', type: 'callWebhook', config: { url: 'https://crm.example', headers: { 'Bad Header': 'x' } } }])) });
+  t.match((await run('validate', `${dir}/f.json`, '--people', 'examples/people.json')).out, /\$\.elements\[0\]\.config\.headers\["Bad Header"\] {2}JCT_WEBHOOK_HEADER_INVALID/, 'validate keeps its own explanation');
+});
+
 t.test('reference: elements, attributes, operators and functions, matching docs/reference.md', async (t) => {
   const r = await run('reference');
   t.equal(r.code, 0);
@@ -211,6 +240,9 @@ t.test('reference: elements, attributes, operators and functions, matching docs/
   t.match(r.out, /\| date \| `is`, `isNot`, .*`willBeWithin`.*`wasToday`.*\|/);
   t.match(r.out, /\| `dateDiff\(timestamp, timestamp, string\): int` \|/);
   t.match(r.out, /\| `sms\.lastContactedAt` \| datetime \| channel \|/);
+  t.match(r.out, /`splitAudience`\n\n.*\n\n\*\*Branches:\*\* `1`, `2`, … one per item of `branches`, in order \(in the example below: `1`, `2`\)\n/, 'branches the configuration names are described, not only the example\'s');
+  t.match(r.out, /`segmentAudience`\n\n.*\n\n\*\*Branches:\*\* `1`, `2`, … one per segment, in order, then `else` \(in the example below: `1`, `2`, `else`\)\n/);
+  t.match(r.out, /`pause`\n\n.*\n\n\*\*Branches:\*\* `next` · \*\*waits\*\*\n/, 'fixed branches are listed as they are');
   const { readFileSync } = await import('node:fs');
   t.match(r.out, /## Flow settings[\s\S]*`reentry`[\s\S]*`delay`[\s\S]*`limits`[\s\S]*`start`[\s\S]*`end`[\s\S]*`defaultFormula`/, 'the flow settings and their fields');
   t.equal(readFileSync('docs/reference.md', 'utf8'), `${r.out}\n`, 'docs/reference.md is current (npm run docs)');

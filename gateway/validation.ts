@@ -4,7 +4,8 @@
 // an error. Both the check and the problem listing take time linear in the body size. JSON
 // bodies nested deeper than the store can write are refused before they are parsed, and so are
 // bodies that are not valid UTF-8 (whatever charset they claim): they are never stored with
-// their bytes replaced.
+// their bytes replaced. A body whose objects use the keys `__proto__` or `constructor.prototype`
+// (prototype poisoning) is refused as such (JCT_JSON_FORBIDDEN_KEY), not as invalid JSON.
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
@@ -44,6 +45,8 @@ export function utf8Body(raw: Buffer): string {
  * Replaces the app's JSON body parser with Fastify's own behind an encoding check
  * (JCT_BODY_ENCODING) and a depth check (JCT_JSON_TOO_DEEP). An empty body is no body (many
  * clients send the JSON content type on every request): a route that needs one says so.
+ * Fastify's parser refuses a forbidden key as it refuses broken JSON: a refused body that is
+ * JSON after all is told apart (parsed once more, on the refusal only).
  */
 export function limitJsonDepth(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -57,6 +60,19 @@ export function limitJsonDepth(app: FastifyInstance): void {
       return done(err as JunctionError, undefined);
     }
     if (jsonTooDeep(body)) done(tooDeepError('the request body'), undefined);
-    else parse(req, body, done);
+    else parse(req, body, (err, value) => done(err && isJson(body) ? forbiddenKey() : err, value));
   });
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function forbiddenKey(): JunctionError {
+  return new JunctionError('JCT_JSON_FORBIDDEN_KEY', 'the request body uses the key "__proto__" or "constructor" with "prototype" in an object: such keys are refused');
 }

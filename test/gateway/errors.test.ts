@@ -54,12 +54,16 @@ t.test('unsupported content type: 415 JCT_UNSUPPORTED_MEDIA_TYPE', async (t) => 
   }
 });
 
-t.test('malformed JSON: 400 JCT_JSON_INVALID; an empty body is no body, which a route that needs one refuses', async (t) => {
+t.test('malformed JSON: 400 JCT_JSON_INVALID; a forbidden key: 400 JCT_JSON_FORBIDDEN_KEY; an empty body is no body, which a route that needs one refuses', async (t) => {
   const { app } = setup();
-  for (const payload of ['{"person":', '{"__proto__":{"x":1}}']) {
+  for (const [payload, code] of [
+    ['{"person":', 'JCT_JSON_INVALID'],
+    ['{"__proto__":{"x":1}}', 'JCT_JSON_FORBIDDEN_KEY'],
+    ['{"person":{"id":"p","constructor":{"prototype":{"x":1}}}}', 'JCT_JSON_FORBIDDEN_KEY'],
+  ]) {
     const r = await app.inject({ method: 'POST', url: participants, headers: json, payload });
     t.equal(r.statusCode, 400, payload);
-    t.equal(r.json().error.code, 'JCT_JSON_INVALID', payload);
+    t.equal(r.json().error.code, code, payload);
   }
   const empty = await app.inject({ method: 'POST', url: participants, headers: json, payload: '' });
   t.same([empty.statusCode, empty.json().error.code], [400, 'JCT_REQUEST_INVALID']);

@@ -53,3 +53,11 @@ export function runPaced(url: string, pace: Pace, headers: Record<string, string
   const { connections, seconds: duration, overallRate } = pace;
   return autocannon({ url, connections, pipelining: 1, duration, ...(overallRate === undefined ? {} : { overallRate }), headers, requests });
 }
+
+/** What a run's answers add up to: those with `status`, all of them, autocannon's failures, and the run's length. */
+export function tally(result: AutocannonResult, status: number): { ok: number; answered: number; non2xx: number; errors: number; timeouts: number; seconds: number } {
+  const ok = result.statusCodeStats[String(status)]?.count ?? 0;
+  const answered = Object.values(result.statusCodeStats).reduce((sum, s) => sum + (s?.count ?? 0), 0);
+  const { non2xx, errors, timeouts, duration: seconds } = result;
+  return { ok, answered, non2xx, errors, timeouts, seconds };
+}

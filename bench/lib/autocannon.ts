@@ -54,8 +54,21 @@ export function runPaced(url: string, pace: Pace, headers: Record<string, string
   return autocannon({ url, connections, pipelining: 1, duration, ...(overallRate === undefined ? {} : { overallRate }), headers, requests });
 }
 
-/** What a run's answers add up to: those with `status`, all of them, autocannon's failures, and the run's length. */
-export function tally(result: AutocannonResult, status: number): { ok: number; answered: number; non2xx: number; errors: number; timeouts: number; seconds: number } {
+/** What a run's answers add up to (a load generator's summary carries all but `ok`). */
+export interface Tally {
+  /** Answers with the status asked for. */
+  ok: number;
+  /** Answers with any status. */
+  answered: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** The run's length. */
+  seconds: number;
+}
+
+/** The tally of a run, `ok` counting the answers with `status`. */
+export function tally(result: AutocannonResult, status: number): Tally {
   const ok = result.statusCodeStats[String(status)]?.count ?? 0;
   const answered = Object.values(result.statusCodeStats).reduce((sum, s) => sum + (s?.count ?? 0), 0);
   const { non2xx, errors, timeouts, duration: seconds } = result;

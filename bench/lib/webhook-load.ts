@@ -6,9 +6,9 @@
 // is never measured; the timed part only hands the prepared bodies and signatures out.
 // Usage: node webhook-load.js '{"url":…,"signedUrl":…,"authToken":…,"connections":…,"seconds":…,
 // "firstId":…,"prepared":…,"cycle"?:…,"overallRate"?:…}'
-import { runPaced, tally } from './autocannon.js';
+import { runPaced, tally, type Pace, type Tally } from './autocannon.js';
 
-export interface WebhookLoadOptions {
+export interface WebhookLoadOptions extends Pace {
   /** URL autocannon calls, e.g. http://127.0.0.1:41234/webhooks/twilio */
   url: string;
   /** URL Twilio signs: the public one the server is configured with, e.g. https://junction.example.com/webhooks/twilio */
@@ -17,26 +17,17 @@ export interface WebhookLoadOptions {
   /** Twilio account (AC…) and the number texted. */
   accountSid: string;
   to: string;
-  connections: number;
-  seconds: number;
   /** First sender counter value; the next run against the same server starts at `nextId`. */
   firstId: number;
   /** How many distinct signed webhooks to prepare before the timed part. */
   prepared: number;
   /** When the prepared ones run out: start over (a baseline that does not care), or count repeats (the server would deduplicate them). */
   cycle?: boolean;
-  /** Requests per second over all connections; full throughput when absent. */
-  overallRate?: number;
 }
 
-export interface WebhookLoadSummary {
+export interface WebhookLoadSummary extends Omit<Tally, 'ok'> {
   /** 200 answers: webhooks accepted (Junction answers once the inbound message is durable). */
   accepted: number;
-  answered: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  seconds: number;
   /** 200 answers per second. */
   rps: number;
   p50Ms: number;

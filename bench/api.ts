@@ -9,12 +9,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, round3, type BenchResult, type Scenario } from './harness.js';
+import { alternate, round3, type BenchResult, type Scenario } from './harness.js';
+import { benchResult, type Measured } from './lib/result.js';
 import { benchModule, junctionEnv, runJson, startServer, type Server } from './lib/processes.js';
 import type { LoadOptions, LoadSummary } from './lib/load.js';
 
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 20;
+const MEASURED: Measured = { bench: 'api', metric: 'flow_api_requests_per_second', unit: 'req/s', baseline: 'bare Fastify route, same body', target: TARGET_RATIO };
 const CONNECTIONS = 50;
 /** Connections of the paced latency run (see bench/webhook.ts: 50 paced timers fire in bursts). */
 const LATENCY_CONNECTIONS = 10;
@@ -78,46 +80,21 @@ export function describe(s: LoadSummary): string {
   return `${round3(s.rps)} req/s (p99 ${s.p99Ms} ms${failures})`;
 }
 
-/** Peak rounds, alternating ours and the baseline: the medians of the 201 answers per second. */
-async function peak(ours: Target, bare: Target, rounds: number, seconds: number, log: (line: string) => void): Promise<[number, number]> {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const o = await hit(ours, seconds);
-    const x = await hit(bare, seconds);
-    a.push(o.rps);
-    b.push(x.rps);
-    log(`round ${r + 1}: Junction ${describe(o)}, bare Fastify ${describe(x)}`);
-  }
-  return [median(a), median(b)];
-}
-
 async function measure(ours: Target, bare: Target, quick: boolean, log: (line: string) => void): Promise<ApiResult> {
   const seconds = quick ? 3 : 10;
   const rounds = quick ? 1 : 3;
   log(`warm-up: Junction ${describe(await hit(ours, 2))}, bare Fastify ${describe(await hit(bare, 2))}`);
-  const [value, baselineValue] = await peak(ours, bare, rounds, seconds, log);
+  const [value, baselineValue] = await alternate(rounds, () => hit(ours, seconds), () => hit(bare, seconds), (s) => s.rps, (r, o, x) =>
+    log(`round ${r}: Junction ${describe(o)}, bare Fastify ${describe(x)}`),
+  );
   const rate = Math.max(1, Math.round(value / 2));
   const half = await hit(ours, seconds, rate);
   const bareHalf = await hit(bare, seconds, rate);
-  const ratio = value / baselineValue;
   log(`latency at half peak (${rate} req/s asked, ${round3(half.rps)} req/s done): Junction p99 ${half.p99Ms} ms; bare Fastify at the same rate p99 ${bareHalf.p99Ms} ms`);
   log(`Junction answers over all runs: ${ours.non2xx} non-2xx, ${ours.refused} 2xx other than 201 (entry refused)`);
   log(`${CONNECTIONS} connections at peak (${LATENCY_CONNECTIONS} paced at half peak), ${seconds} s a round, median of ${rounds}; targets ratio ≥ ${TARGET_RATIO} and p99 ≤ ${TARGET_P99_MS} ms`);
-  return {
-    bench: 'api',
-    metric: 'flow_api_requests_per_second',
-    unit: 'req/s',
-    value: Math.round(value),
-    baseline: 'bare Fastify route, same body',
-    baselineValue: Math.round(baselineValue),
-    ratio: round3(ratio),
-    target: TARGET_RATIO,
-    pass: ratio >= TARGET_RATIO && half.p99Ms <= TARGET_P99_MS,
-    p99Ms: half.p99Ms,
-    baselineP99Ms: bareHalf.p99Ms,
-    non2xx: ours.non2xx,
-  };
+  const met = (ratio: number) => ratio >= TARGET_RATIO && half.p99Ms <= TARGET_P99_MS;
+  return { ...benchResult(MEASURED, value, baselineValue, met), p99Ms: half.p99Ms, baselineP99Ms: bareHalf.p99Ms, non2xx: ours.non2xx };
 }
 
 const scenario: Scenario = {

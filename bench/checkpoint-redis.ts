@@ -1,6 +1,6 @@
 // checkpoint-redis — durable transitions per second on Redis: N transitions (100,000; 20,000
-// with --quick), each one participant, one history and one outbox row (checkpoint.ts's
-// transitions), put through GroupCommit over RedisBackend (one MULTI … EXEC per batch) by 1,000
+// with --quick), each one participant, one history and one outbox row (the
+// transitions of bench/lib/transitions.ts), put through GroupCommit over RedisBackend (one MULTI … EXEC per batch) by 1,000
 // concurrent producers, each counted when its durable() promise resolves. Baseline, under a
 // fresh prefix: the raw floor, the same rows written by one client with no GroupCommit and no
 // MULTI, one HSET per table per 666 transitions (GroupCommit's 2,000 rows at most), all
@@ -11,14 +11,13 @@
 // 100,000 with --quick).
 // Redis: BENCH_REDIS_URL, default redis://127.0.0.1:6379; each run under a key prefix of its
 // own, deleted afterwards (SCAN + UNLINK, never FLUSHDB).
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { batchOf, type Row } from '../engine/store/journal.js';
 import { RedisBackend } from '../engine/store/redis.js';
-import { PRODUCERS, ROW_TABLES, durableTransitions, transition } from './checkpoint.js';
-import { median, round3, type Scenario } from './harness.js';
+import { round3, type Scenario } from './harness.js';
+import { REDIS_URL, underPrefix } from './lib/redis.js';
+import { benchResult } from './lib/result.js';
+import { PRODUCERS, ROUNDS, ROW_TABLES, durableTransitions, loadSeconds, measureRounds, transition } from './lib/transitions.js';
 
-export const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const TARGET_RATIO = 0.5;
 /** Transitions per HSET of the floor: as many as fit in one GroupCommit batch (2,000 rows). */
 const FLOOR_BATCH = Math.floor(2000 / ROW_TABLES.length);
@@ -48,46 +47,6 @@ async function baseline(prefix: string, n: number): Promise<number> {
   return n / seconds;
 }
 
-/** Seconds to open a store holding `rows` participant rows (reading every table) and to load() them, values parsed. */
-async function loadSeconds(prefix: string, rows: number): Promise<{ open: number; load: number }> {
-  const writer = await RedisBackend.open({ url: REDIS_URL, prefix });
-  for (let from = 0; from < rows; from += 10_000) {
-    const batch: Row[] = [];
-    for (let i = from; i < Math.min(rows, from + 10_000); i++) {
-      const [key, value] = transition(i)[0]!;
-      batch.push({ table: 'participant', key, value });
-    }
-    await writer.commit(batchOf(batch));
-  }
-  await writer.close();
-  const t0 = performance.now();
-  const reader = await RedisBackend.open({ url: REDIS_URL, prefix });
-  const t1 = performance.now();
-  let count = 0;
-  for (const [, value] of reader.load('participant')) if (value !== null) count++;
-  const t2 = performance.now();
-  await reader.close();
-  if (count !== rows) throw new Error(`loaded ${count} of ${rows} rows`);
-  return { open: (t1 - t0) / 1000, load: (t2 - t1) / 1000 };
-}
-
-/** Runs fn under a fresh key prefix and deletes its keys afterwards. */
-export async function underPrefix<T>(fn: (prefix: string) => Promise<T>): Promise<T> {
-  const prefix = `jct-bench:${randomBytes(4).toString('hex')}:`;
-  try {
-    return await fn(prefix);
-  } finally {
-    const client = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await client.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-    await client.quit();
-  }
-}
-
 /** The server's persistence settings, as CONFIG GET tells them (a managed Redis may refuse CONFIG). */
 async function persistence(): Promise<string> {
   const client = new Redis(REDIS_URL);
@@ -107,34 +66,27 @@ const scenario: Scenario = {
   async run({ quick, log }) {
     const n = quick ? 20_000 : 100_000;
     const loadRows = quick ? 100_000 : 1_000_000;
-    const rounds = 3;
     const server = await persistence();
-    await underPrefix((prefix) => ours(prefix, Math.min(n, 5_000))); // warm up the JIT and the server for both
-    await underPrefix((prefix) => baseline(prefix, Math.min(n, 5_000)));
-    const a: number[] = [];
-    const b: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      a.push(await underPrefix((prefix) => ours(prefix, n)));
-      b.push(await underPrefix((prefix) => baseline(prefix, n)));
-      log(`round ${r + 1}: group commit ${round3(a[r]!)} transitions/s, raw pipelined HSETs ${round3(b[r]!)} transitions/s`);
-    }
-    const value = median(a);
-    const baselineValue = median(b);
-    const ratio = value / baselineValue;
-    log(`${n} transitions × 3 rows, ${PRODUCERS} producers, server ${server}; median of ${rounds}; target ratio ≥ ${TARGET_RATIO}`);
-    const seconds = await underPrefix((prefix) => loadSeconds(prefix, loadRows));
+    const [value, baselineValue] = await measureRounds(
+      n,
+      (count) => underPrefix((prefix) => ours(prefix, count)),
+      (count) => underPrefix((prefix) => baseline(prefix, count)),
+      (r, a, b) => log(`round ${r}: group commit ${round3(a)} transitions/s, raw pipelined HSETs ${round3(b)} transitions/s`),
+    );
+    log(`${n} transitions × 3 rows, ${PRODUCERS} producers, server ${server}; median of ${ROUNDS}; target ratio ≥ ${TARGET_RATIO}`);
+    const seconds = await underPrefix((prefix) => {
+      const open = () => RedisBackend.open({ url: REDIS_URL, prefix });
+      return loadSeconds(open, open, loadRows);
+    });
     log(`load: ${loadRows} participant rows read at open (HSCAN, sorted) in ${round3(seconds.open)} s, handed out by load() and parsed in ${round3(seconds.load)} s`);
-    return {
+    const measured = {
       bench: 'checkpoint-redis',
       metric: 'durable transitions per second on Redis (ratio: ours / raw pipelined HSETs, higher is better)',
       unit: 'transitions/s',
-      value: Math.round(value),
       baseline: `the same rows as one HSET per table per ${FLOOR_BATCH} transitions, pipelined, no MULTI, one client, server ${server}`,
-      baselineValue: Math.round(baselineValue),
-      ratio: round3(ratio),
       target: TARGET_RATIO,
-      pass: ratio >= TARGET_RATIO,
     };
+    return benchResult(measured, value, baselineValue, (ratio) => ratio >= TARGET_RATIO);
   },
 };
 

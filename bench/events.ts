@@ -21,6 +21,7 @@ import { VirtualClock } from '../engine/clock.js';
 import { MemoryPeopleStore } from '../engine/store/memory-people.js';
 import type { Receipt } from '../engine/vocabulary.js';
 import { median, round3, type Scenario } from './harness.js';
+import { benchResult, type Measured } from './lib/result.js';
 
 const START = Date.UTC(2026, 0, 5, 9);
 const NAMES = 1000;
@@ -189,19 +190,15 @@ const scenario: Scenario = {
     const figures = [await measure(small, count, rounds, log), await measure(large, count, rounds, log)];
     const value = median(figures[1]!);
     const baselineValue = median(figures[0]!);
-    const ratio = value / baselineValue;
-    log(`${count} events per round, ${MATCH_PERCENT} % waking their participant; ratio ${round3(ratio)}; targets ≥ ${TARGET} events/s at ${large} and ratio ≥ ${TARGET_RATIO}`);
-    return {
+    log(`${count} events per round, ${MATCH_PERCENT} % waking their participant; ratio ${round3(value / baselineValue)}; targets ≥ ${TARGET} events/s at ${large} and ratio ≥ ${TARGET_RATIO}`);
+    const measured: Measured = {
       bench: 'events',
       metric: `events routed per second with ${large} participants waiting on ${NAMES} event names (ratio: at ${large} / at ${small} waiting, higher is better)`,
       unit: 'events/s',
-      value: Math.round(value),
       baseline: `events/s at ${small} waiting`,
-      baselineValue: Math.round(baselineValue),
-      ratio: round3(ratio),
       target: TARGET,
-      pass: value >= TARGET && ratio >= TARGET_RATIO,
     };
+    return benchResult(measured, value, baselineValue, (ratio) => value >= TARGET && ratio >= TARGET_RATIO);
   },
 };
 

@@ -25,6 +25,29 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/**
+ * `rounds` rounds of ours then the baseline, each round's two runs handed to `report` (rounds
+ * counted from 1); the medians of the figures `figure` reads off ours and off the baseline's.
+ */
+export async function alternate<T>(
+  rounds: number,
+  ours: () => Promise<T>,
+  baseline: () => Promise<T>,
+  figure: (run: T) => number,
+  report: (round: number, ours: T, baseline: T) => void,
+): Promise<[number, number]> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 1; r <= rounds; r++) {
+    const o = await ours();
+    const x = await baseline();
+    a.push(figure(o));
+    b.push(figure(x));
+    report(r, o, x);
+  }
+  return [median(a), median(b)];
+}
+
 /** Rounds a figure to 3 significant digits for printing. */
 export function round3(n: number): number {
   return Number(n.toPrecision(3));

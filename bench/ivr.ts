@@ -24,7 +24,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, round3, type BenchResult, type Scenario } from './harness.js';
+import { alternate, round3, type BenchResult, type Scenario } from './harness.js';
 import { benchResult, type Measured } from './lib/result.js';
 import { BENCH_KEY, ROOT, benchModule, junctionEnv, runJson, startServer, type Server } from './lib/processes.js';
 import type { IvrLoadOptions, IvrLoadSummary } from './lib/ivr-load.js';
@@ -160,17 +160,9 @@ async function measure(junction: Target, startBaseline: (documents: IvrLoadSumma
   const warmBare = await hit(bare, WARM_UP_SECONDS);
   log(`warm-up: Junction ${describe(warm)}, bare Fastify ${describe(warmBare)}`);
   log(`first webhook ${warm.bodyBytes} B (signing ${warm.prepareMs} ms, not timed); answers ${warm.documents.call.length} B and ${warm.documents.menu.length} B`);
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  for (let r = 1; r <= rounds; r++) {
-    const o = await hit(junction, seconds);
-    const x = await hit(bare, seconds);
-    ours.push(o.rps);
-    theirs.push(x.rps);
-    log(`round ${r}: Junction ${describe(o)}, bare Fastify ${describe(x)}`);
-  }
-  const value = median(ours);
-  const baselineValue = median(theirs);
+  const [value, baselineValue] = await alternate(rounds, () => hit(junction, seconds), () => hit(bare, seconds), (s) => s.rps, (r, o, x) =>
+    log(`round ${r}: Junction ${describe(o)}, bare Fastify ${describe(x)}`),
+  );
   const rate = Math.max(1, Math.round(value / 2));
   const half = await hit(junction, seconds, rate);
   const bareHalf = await hit(bare, seconds, rate);

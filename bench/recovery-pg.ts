@@ -5,11 +5,9 @@
 // schemas are its own and dropped afterwards. Also logs the schema's size on disk (tables and
 // indexes, pg_total_relation_size) per waiting participant.
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { PostgresBackend } from '../engine/store/postgres.js';
+import { PG_URL, dropSchema, query } from './lib/postgres.js';
 import { recoveryScenario, type RecoveryStore } from './recovery.js';
-
-const PG_URL = process.env['BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 function postgres(): RecoveryStore {
   const run = randomBytes(4).toString('hex');
@@ -21,21 +19,11 @@ function postgres(): RecoveryStore {
       return PostgresBackend.open({ url: PG_URL, schema: schemaOf(name), synchronousCommit: 'off' });
     },
     env: (name) => ({ DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: schemaOf(name) }),
-    bytes: async (name) => Number((await query(`SELECT sum(pg_total_relation_size(c.oid))::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`, [schemaOf(name)]))[0]!['bytes']),
+    bytes: async (name) => Number((await query(PG_URL, `SELECT sum(pg_total_relation_size(c.oid))::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`, [schemaOf(name)]))[0]!['bytes']),
     clean: async () => {
-      for (const schema of made) await query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      for (const schema of made) await dropSchema(schema);
     },
   };
-}
-
-async function query(text: string, values: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-  const client = new Client(PG_URL);
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 export default recoveryScenario('recovery-pg', postgres, 'PostgreSQL');

@@ -45,14 +45,13 @@ import { GroupCommit } from '../engine/store/journal.js';
 import { RedisBackend } from '../engine/store/redis.js';
 import { ParticipantStatus } from '../engine/vocabulary.js';
 import { round3, type Scenario } from './harness.js';
-import { underPrefix } from './checkpoint-redis.js';
+import { REDIS_URL, underPrefix } from './lib/redis.js';
 import { benchResult, type Measured } from './lib/result.js';
 import { benchModule, runJson } from './lib/processes.js';
 import { dueOffsets, summarise, type TimerSummary } from './lib/timers-stats.js';
 import { connectionOf, type TimerJob, type WorkerReport } from './lib/bullmq-timers.js';
 import { setHeapHeadroom } from '../bin/heap.js';
 
-const REDIS_URL = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const TARGET_RATIO = 10;
 const TARGET_P99_MS = 20;
 const MEASURED: Measured = {

@@ -17,13 +17,15 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, round3, type BenchResult, type Scenario } from './harness.js';
+import { alternate, round3, type BenchResult, type Scenario } from './harness.js';
+import { benchResult, type Measured } from './lib/result.js';
 import { BENCH_KEY, ROOT, benchModule, junctionEnv, runJson, startServer, type Server } from './lib/processes.js';
 import { startFakeTwilio, type FakeTwilio } from './lib/fake-twilio.js';
 import type { WebhookLoadOptions, WebhookLoadSummary } from './lib/webhook-load.js';
 
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 15;
+const MEASURED: Measured = { bench: 'webhook', metric: 'signed_sms_webhooks_per_second', unit: 'req/s', baseline: 'bare Fastify route, same request', target: TARGET_RATIO };
 const CONNECTIONS = 50;
 /**
  * Connections of the paced latency run. autocannon paces each connection on its own timer and
@@ -163,20 +165,6 @@ async function ours(junction: Target, twilio: FakeTwilio, seconds: number, log: 
   return s;
 }
 
-/** Peak rounds, alternating ours and the baseline: the medians of the 200 answers per second. */
-async function peak(junction: Target, bare: Target, twilio: FakeTwilio, rounds: number, seconds: number, log: Log): Promise<[number, number]> {
-  const a: number[] = [];
-  const b: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const o = await ours(junction, twilio, seconds, log);
-    const x = await hit(bare, seconds);
-    a.push(o.rps);
-    b.push(x.rps);
-    log(`round ${r + 1}: Junction ${describe(o)}, bare Fastify ${describe(x)}`);
-  }
-  return [median(a), median(b)];
-}
-
 async function measure(junction: Target, bare: Target, twilio: FakeTwilio, quick: boolean, log: Log): Promise<WebhookResult> {
   const seconds = quick ? 5 : 10;
   const rounds = quick ? 1 : 3;
@@ -184,30 +172,18 @@ async function measure(junction: Target, bare: Target, twilio: FakeTwilio, quick
   const warm = await ours(junction, twilio, WARM_UP_SECONDS, log);
   const warmBare = await hit(bare, WARM_UP_SECONDS);
   log(`warm-up: Junction ${describe(warm)}, bare Fastify ${describe(warmBare)}; body ${warm.bodyBytes} B, signing ${warm.prepareMs} ms (not timed)`);
-  const [value, baselineValue] = await peak(junction, bare, twilio, rounds, seconds, log);
+  const [value, baselineValue] = await alternate(rounds, () => ours(junction, twilio, seconds, log), () => hit(bare, seconds), (s) => s.rps, (r, o, x) =>
+    log(`round ${r}: Junction ${describe(o)}, bare Fastify ${describe(x)}`),
+  );
   const rate = Math.max(1, Math.round(value / 2));
   const half = await ours(junction, twilio, seconds, log, rate);
-  const ratio = value / baselineValue;
   log(`latency at half peak (${rate} req/s asked, ${round3(half.rps)} req/s done): Junction p50 ${half.p50Ms} ms, p99 ${half.p99Ms} ms`);
 
   const { metrics } = await drain(junction.server, twilio);
   check(junction, twilio, metrics, log);
   log(`${CONNECTIONS} connections at peak (${LATENCY_CONNECTIONS} paced at half peak), ${seconds} s a round, median of ${rounds}; targets ratio ≥ ${TARGET_RATIO} and p99 ≤ ${TARGET_P99_MS} ms`);
-  return {
-    bench: 'webhook',
-    metric: 'signed_sms_webhooks_per_second',
-    unit: 'req/s',
-    value: Math.round(value),
-    baseline: 'bare Fastify route, same request',
-    baselineValue: Math.round(baselineValue),
-    ratio: round3(ratio),
-    target: TARGET_RATIO,
-    pass: ratio >= TARGET_RATIO && half.p99Ms <= TARGET_P99_MS,
-    p99Ms: half.p99Ms,
-    non2xx: junction.non2xx,
-    participants: metrics.profilesInFlow,
-    replies: twilio.sent(),
-  };
+  const met = (ratio: number) => ratio >= TARGET_RATIO && half.p99Ms <= TARGET_P99_MS;
+  return { ...benchResult(MEASURED, value, baselineValue, met), p99Ms: half.p99Ms, non2xx: junction.non2xx, participants: metrics.profilesInFlow, replies: twilio.sent() };
 }
 
 /** Every webhook answered 200 gave a participant, and every participant one reply, accepted once and recorded. */

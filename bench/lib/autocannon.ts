@@ -53,3 +53,24 @@ export function runPaced(url: string, pace: Pace, headers: Record<string, string
   const { connections, seconds: duration, overallRate } = pace;
   return autocannon({ url, connections, pipelining: 1, duration, ...(overallRate === undefined ? {} : { overallRate }), headers, requests });
 }
+
+/** What a run's answers add up to (a load generator's summary carries all but `ok`). */
+export interface Tally {
+  /** Answers with the status asked for. */
+  ok: number;
+  /** Answers with any status. */
+  answered: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** The run's length. */
+  seconds: number;
+}
+
+/** The tally of a run, `ok` counting the answers with `status`. */
+export function tally(result: AutocannonResult, status: number): Tally {
+  const ok = result.statusCodeStats[String(status)]?.count ?? 0;
+  const answered = Object.values(result.statusCodeStats).reduce((sum, s) => sum + (s?.count ?? 0), 0);
+  const { non2xx, errors, timeouts, duration: seconds } = result;
+  return { ok, answered, non2xx, errors, timeouts, seconds };
+}

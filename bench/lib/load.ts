@@ -2,28 +2,19 @@
 // benchmark or the server: autocannon POSTs Flow API bodies, each with a new person (a phone
 // number built from a counter, so re-entry rules never refuse one), and one JSON line sums
 // the run up. Usage: node load.js '{"url":…,"connections":…,"seconds":…,"firstId":…,"overallRate"?:…}'
-import { autocannon } from './autocannon.js';
+import { runPaced, tally, type Pace, type Tally } from './autocannon.js';
 import { BENCH_KEY } from './processes.js';
 
-export interface LoadOptions {
+export interface LoadOptions extends Pace {
   /** Full URL of the Flow API route, e.g. http://127.0.0.1:41234/flows/bench/participants */
   url: string;
-  connections: number;
-  seconds: number;
   /** First phone counter value; the next run against the same server starts at `nextId`. */
   firstId: number;
-  /** Requests per second over all connections; full throughput when absent. */
-  overallRate?: number;
 }
 
-export interface LoadSummary {
+export interface LoadSummary extends Omit<Tally, 'ok'> {
   /** 201 answers: people entered (Junction answers 200 when it refuses an entry). */
   created: number;
-  answered: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  seconds: number;
   /** 201 answers per second. */
   rps: number;
   p99Ms: number;
@@ -40,19 +31,10 @@ function body(id: number): string {
 
 async function load(options: LoadOptions): Promise<LoadSummary> {
   let nextId = options.firstId;
-  const result = await autocannon({
-    url: options.url,
-    connections: options.connections,
-    pipelining: 1,
-    duration: options.seconds,
-    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` },
-    requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, body: body(nextId++) }) }],
-  });
-  const created = result.statusCodeStats['201']?.count ?? 0;
-  const answered = Object.values(result.statusCodeStats).reduce((sum, s) => sum + (s?.count ?? 0), 0);
-  const { non2xx, errors, timeouts, duration: seconds } = result;
-  return { created, answered, non2xx, errors, timeouts, seconds, rps: created / seconds, p99Ms: result.latency.p99, nextId };
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` };
+  const result = await runPaced(options.url, options, headers, [{ method: 'POST', setupRequest: (request) => ({ ...request, body: body(nextId++) }) }]);
+  const { ok: created, ...counts } = tally(result, 201);
+  return { created, ...counts, rps: created / counts.seconds, p99Ms: result.latency.p99, nextId };
 }
 
 console.log(JSON.stringify(await load(JSON.parse(process.argv[2] ?? '{}') as LoadOptions)));

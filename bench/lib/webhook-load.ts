@@ -6,9 +6,9 @@
 // is never measured; the timed part only hands the prepared bodies and signatures out.
 // Usage: node webhook-load.js '{"url":…,"signedUrl":…,"authToken":…,"connections":…,"seconds":…,
 // "firstId":…,"prepared":…,"cycle"?:…,"overallRate"?:…}'
-import { autocannon } from './autocannon.js';
+import { runPaced, tally, type Pace, type Tally } from './autocannon.js';
 
-export interface WebhookLoadOptions {
+export interface WebhookLoadOptions extends Pace {
   /** URL autocannon calls, e.g. http://127.0.0.1:41234/webhooks/twilio */
   url: string;
   /** URL Twilio signs: the public one the server is configured with, e.g. https://junction.example.com/webhooks/twilio */
@@ -17,26 +17,17 @@ export interface WebhookLoadOptions {
   /** Twilio account (AC…) and the number texted. */
   accountSid: string;
   to: string;
-  connections: number;
-  seconds: number;
   /** First sender counter value; the next run against the same server starts at `nextId`. */
   firstId: number;
   /** How many distinct signed webhooks to prepare before the timed part. */
   prepared: number;
   /** When the prepared ones run out: start over (a baseline that does not care), or count repeats (the server would deduplicate them). */
   cycle?: boolean;
-  /** Requests per second over all connections; full throughput when absent. */
-  overallRate?: number;
 }
 
-export interface WebhookLoadSummary {
+export interface WebhookLoadSummary extends Omit<Tally, 'ok'> {
   /** 200 answers: webhooks accepted (Junction answers once the inbound message is durable). */
   accepted: number;
-  answered: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  seconds: number;
   /** 200 answers per second. */
   rps: number;
   p50Ms: number;
@@ -108,37 +99,24 @@ async function load(o: WebhookLoadOptions): Promise<WebhookLoadSummary> {
   const prepared = await prepare(o);
   const prepareMs = Math.round(performance.now() - started);
   let sent = 0;
-  const result = await autocannon({
-    url: o.url,
-    connections: o.connections,
-    pipelining: 1,
-    duration: o.seconds,
-    ...(o.overallRate === undefined ? {} : { overallRate: o.overallRate }),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'TwilioProxy/1.1', accept: '*/*' },
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (request) => {
-          const p = prepared[sent++ % prepared.length]!;
-          return { ...request, headers: { ...request.headers, 'x-twilio-signature': p.signature }, body: p.body };
-        },
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'TwilioProxy/1.1', accept: '*/*' };
+  const result = await runPaced(o.url, o, headers, [
+    {
+      method: 'POST',
+      setupRequest: (request) => {
+        const p = prepared[sent++ % prepared.length]!;
+        return { ...request, headers: { ...request.headers, 'x-twilio-signature': p.signature }, body: p.body };
       },
-    ],
-  });
-  const accepted = result.statusCodeStats['200']?.count ?? 0;
-  const answered = Object.values(result.statusCodeStats).reduce((sum, s) => sum + (s?.count ?? 0), 0);
-  const { non2xx, errors, timeouts, duration: seconds } = result;
+    },
+  ]);
+  const { ok: accepted, ...counts } = tally(result, 200);
   // autocannon builds each request right before it writes it: one setupRequest call, one request.
   const repeated = o.cycle ? 0 : Math.max(0, sent - prepared.length);
   const bodyBytes = Math.round(prepared.reduce((sum, p) => sum + p.body.length, 0) / Math.max(1, prepared.length));
   return {
     accepted,
-    answered,
-    non2xx,
-    errors,
-    timeouts,
-    seconds,
-    rps: accepted / seconds,
+    ...counts,
+    rps: accepted / counts.seconds,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     repeated,

@@ -4,9 +4,7 @@
 // and ends with the store's error, exit 2, so that another process can take over.
 import t from 'tap';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { startJunction } from './junction-process.js';
+import { startMember } from './junction-process.js';
 import { PG_URL, sql, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 import { migrate } from '../../engine/store/postgres.js';
 
@@ -14,20 +12,7 @@ t.test('the store failing to open after the lease is taken: lease released, serv
   const schema = tempSchema(t, 'jct_open_fails');
   await migrate(PG_URL, schema);
   await sql(`DROP TABLE "${schema}"."participant"`);
-  const dataDir = join(t.testdir(), 'a');
-  mkdirSync(dataDir, { recursive: true });
-  const p = startJunction({
-    ...process.env,
-    JUNCTION_PORT: '0',
-    JUNCTION_HOST: '127.0.0.1',
-    JUNCTION_DATA_DIR: dataDir,
-    JUNCTION_CLUSTER: '1',
-    JUNCTION_STORE: 'postgres',
-    DATABASE_URL: PG_URL,
-    JUNCTION_DATABASE_SCHEMA: schema,
-    JUNCTION_STORE_START_TIMEOUT_S: '1',
-  });
-  t.teardown(() => p.child.kill('SIGKILL'));
+  const p = startMember(t, 'a', { JUNCTION_STORE: 'postgres', DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: schema, JUNCTION_STORE_START_TIMEOUT_S: '1' });
   p.address.catch(() => {}); // it never serves
   const exited = once(p.child, 'exit') as Promise<[number | null, string | null]>;
   const origin = await p.standing;

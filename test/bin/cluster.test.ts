@@ -8,9 +8,8 @@
 // `junction cluster` shows the owner and the standby with their addresses.
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUTH, startJunction, type JunctionProcess } from './junction-process.js';
+import { AUTH, startMember, type JunctionProcess } from './junction-process.js';
 import { keysCommand } from '../../bin/commands/keys.js';
 import { clusterCommand } from '../../bin/commands/cluster.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
@@ -30,23 +29,11 @@ const redis = (t: Test): Store => ({ JUNCTION_STORE: 'redis', REDIS_URL, JUNCTIO
 
 /** Starts one process of the test's cluster (a data folder of its own, for its API keys). */
 function member(t: Test, store: Store, name: string, leaseMs = LEASE_MS): JunctionProcess {
-  const dataDir = join(t.testdir(), name);
-  mkdirSync(dataDir, { recursive: true });
-  const p = startJunction({
-    ...process.env,
-    JUNCTION_PORT: '0',
-    JUNCTION_HOST: '127.0.0.1',
-    JUNCTION_DATA_DIR: dataDir,
+  return startMember(t, name, {
     ...store,
     JUNCTION_RATE_LIMIT_PER_SECOND: '100000', // with Redis the limit is shared by the processes: not what this test is about
-    JUNCTION_CLUSTER: '1',
     JUNCTION_LEASE_MS: String(leaseMs),
   });
-  t.teardown(() => {
-    p.child.kill('SIGCONT');
-    p.child.kill('SIGKILL');
-  });
-  return p;
 }
 
 /** Waits until a log line of `p` passes `test`. */
@@ -60,6 +47,21 @@ async function standby(t: Test, store: Store, owner: string, leaseMs = LEASE_MS)
   const origin = await p.standing;
   await logged(p, (l) => l['msg'] === 'standing by: another process owns the partitions' && l['address'] === owner);
   return { p, origin };
+}
+
+/**
+ * An owner `a`, a standby `b` behind it, and a reports key made with `junction keys` in the
+ * owner's data folder, which works at once through the standby.
+ */
+async function ownerAndStandby(t: Test, store: Store): Promise<{ a: JunctionProcess; owner: string; b: { p: JunctionProcess; origin: string }; key: string }> {
+  const a = member(t, store, 'a');
+  const owner = await a.address;
+  const b = await standby(t, store, owner);
+  const created: string[] = [];
+  t.equal(await keysCommand(['create'], { name: 'reports', scopes: 'reports', json: true }, { ...store, JUNCTION_DATA_DIR: join(t.testdir(), 'a') }, (l) => created.push(l)), 0);
+  const { key } = JSON.parse(created[0]!) as { key: string };
+  t.equal((await fetch(`${b.origin}/flows`, { headers: { authorization: `Bearer ${key}` } })).status, 200, 'a key just created works at once, through the standby');
+  return { a, owner, b, key };
 }
 
 function add(origin: string, id: string): Promise<Response> {
@@ -85,13 +87,7 @@ for (const [name, storeOf, needs] of CLUSTERS) {
     for (const need of needs) skip ||= await need(t);
     t.test('the standby forwards, takes over within 5 s of the owner being killed, and every acknowledged participant is there once', { skip }, async (t) => {
       const store = storeOf(t);
-      const a = member(t, store, 'a');
-      const owner = await a.address;
-      const b = await standby(t, store, owner);
-      const created: string[] = [];
-      t.equal(await keysCommand(['create'], { name: 'reports', scopes: 'reports', json: true }, { ...store, JUNCTION_DATA_DIR: join(t.testdir(), 'a') }, (l) => created.push(l)), 0);
-      const { key } = JSON.parse(created[0]!) as { key: string };
-      t.equal((await fetch(`${b.origin}/flows`, { headers: { authorization: `Bearer ${key}` } })).status, 200, 'a key just created works at once, through the standby');
+      const { a, owner, b, key } = await ownerAndStandby(t, store);
       t.match(await (await fetch(`${b.origin}/healthz`)).json(), { status: 'standby' }, 'the standby is alive');
       const notReady = await fetch(`${b.origin}/readyz`);
       t.equal(notReady.status, 503);
@@ -134,14 +130,7 @@ for (const [name, storeOf, needs] of CLUSTERS) {
     });
 
     t.test('a stale owner (paused past its lease while the standby took over) writes nothing and stops', { skip }, async (t) => {
-      const store = storeOf(t);
-      const a = member(t, store, 'a');
-      const owner = await a.address;
-      const b = await standby(t, store, owner);
-      const created: string[] = [];
-      t.equal(await keysCommand(['create'], { name: 'reports', scopes: 'reports', json: true }, { ...store, JUNCTION_DATA_DIR: join(t.testdir(), 'a') }, (l) => created.push(l)), 0);
-      const { key } = JSON.parse(created[0]!) as { key: string };
-      t.equal((await fetch(`${b.origin}/flows`, { headers: { authorization: `Bearer ${key}` } })).status, 200, 'a key just created works at once, through the standby');
+      const { a, owner, b } = await ownerAndStandby(t, storeOf(t));
       a.child.kill('SIGSTOP');
       const served = await b.p.address;
       const late = add(owner, 'written-while-stale').then(

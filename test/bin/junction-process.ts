@@ -1,8 +1,12 @@
 // Test helper: `junction start` (the built command) as a child process, its JSON log lines
 // collected (other stdout lines apart), the lines it says on stderr (a first admin key), and the address it
 // listens on once it says so (or what it said on stderr when it stopped before). It runs with
-// TEST_ADMIN_KEY as its configured admin key unless `env` sets JUNCTION_ADMIN_KEY.
+// TEST_ADMIN_KEY as its configured admin key unless `env` sets JUNCTION_ADMIN_KEY. Also one
+// process of a cluster, as the cluster tests start them.
+import type { Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** The admin key the processes run with; AUTH is the header that sends it. */
@@ -44,4 +48,20 @@ export function startJunction(env: NodeJS.ProcessEnv): JunctionProcess {
   const standing = said('Junction is standing by');
   standing.catch(() => {}); // most processes never stand by
   return { child, logs, printed, unlogged, address, standing };
+}
+
+/**
+ * One process of a cluster (JUNCTION_CLUSTER=1) on 127.0.0.1 and a free port, with a data folder
+ * of its own (`name` in the test's folder) and `env` on top; killed when `t` ends (woken first,
+ * should the test have stopped it).
+ */
+export function startMember(t: Test, name: string, env: NodeJS.ProcessEnv): JunctionProcess {
+  const dataDir = join(t.testdir(), name);
+  mkdirSync(dataDir, { recursive: true });
+  const p = startJunction({ ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_DATA_DIR: dataDir, JUNCTION_CLUSTER: '1', ...env });
+  t.teardown(() => {
+    p.child.kill('SIGCONT');
+    p.child.kill('SIGKILL');
+  });
+  return p;
 }

@@ -3,20 +3,9 @@
 // process owns the partitions or the store cannot be reached yet.
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
-import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { startJunction, type JunctionProcess } from './junction-process.js';
+import { startMember, type JunctionProcess } from './junction-process.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 import { closedPort } from '../gateway/services.js';
-
-/** One process of a cluster on `store`, with a data folder of its own. */
-function member(t: Test, store: NodeJS.ProcessEnv, name: string): JunctionProcess {
-  const dataDir = join(t.testdir(), name);
-  mkdirSync(dataDir, { recursive: true });
-  const p = startJunction({ ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_DATA_DIR: dataDir, JUNCTION_CLUSTER: '1', ...store });
-  t.teardown(() => p.child.kill('SIGKILL'));
-  return p;
-}
 
 /** Sends `signal` to a standing-by process; checks it logged `stopping`, exited 0 and closed its port. */
 async function stopsGracefully(t: Test, p: JunctionProcess, signal: NodeJS.Signals): Promise<void> {
@@ -32,14 +21,14 @@ async function stopsGracefully(t: Test, p: JunctionProcess, signal: NodeJS.Signa
 
 t.test('standing by while the store is out of reach: SIGTERM stops it, exit 0', async (t) => {
   const store = { DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/test`, JUNCTION_STORE_START_TIMEOUT_S: '60' };
-  await stopsGracefully(t, member(t, store, 'a'), 'SIGTERM');
+  await stopsGracefully(t, startMember(t, 'a', store), 'SIGTERM');
 });
 
 t.test('standing by behind an owner: SIGINT stops it, exit 0; the owner goes on', { skip: await unlessPostgres(t) }, async (t) => {
   const store = { JUNCTION_STORE: 'postgres', DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_standby_stop') };
-  const owner = member(t, store, 'a');
+  const owner = startMember(t, 'a', store);
   const address = await owner.address;
-  const standby = member(t, store, 'b');
+  const standby = startMember(t, 'b', store);
   await stopsGracefully(t, standby, 'SIGINT');
   t.equal((await fetch(`${address}/healthz`)).status, 200, 'the owner still serves');
 });

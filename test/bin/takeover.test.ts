@@ -5,9 +5,7 @@
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { get } from 'node:http';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { AUTH, startJunction, type JunctionProcess } from './junction-process.js';
+import { AUTH, startMember, type JunctionProcess } from './junction-process.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 
 const EVERY_MS = 10;
@@ -22,11 +20,7 @@ interface Outcome {
 }
 
 function member(t: Test, store: NodeJS.ProcessEnv, name: string): JunctionProcess {
-  const dataDir = join(t.testdir(), name);
-  mkdirSync(dataDir, { recursive: true });
-  const p = startJunction({ ...process.env, JUNCTION_PORT: '0', JUNCTION_HOST: '127.0.0.1', JUNCTION_DATA_DIR: dataDir, JUNCTION_CLUSTER: '1', JUNCTION_LEASE_MS: '1500', JUNCTION_RATE_LIMIT_PER_SECOND: '100000', ...store });
-  t.teardown(() => p.child.kill('SIGKILL'));
-  return p;
+  return startMember(t, name, { JUNCTION_LEASE_MS: '1500', JUNCTION_RATE_LIMIT_PER_SECOND: '100000', ...store });
 }
 
 /** GET `url` on a connection of its own. */

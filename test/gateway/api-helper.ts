@@ -1,10 +1,12 @@
 // Shared by the /api/v1 tests: an app on 127.0.0.1 (a random port) over a test world, and a
-// client (undici) that sends JSON with an admin key unless told otherwise.
+// client (undici) that sends JSON with an admin key unless told otherwise; for the commercial
+// product's participants API (/moments/1), a world with the flow `promo` and an add that reads
+// its report back.
 import type { Test } from 'tap';
 import { request } from 'undici';
 import type { AddressInfo } from 'node:net';
 import { buildApp, type AppOptions } from '../../gateway/app.js';
-import { world, type World } from '../engine/helpers.js';
+import { flow, pauseDays, world, type World } from '../engine/helpers.js';
 
 export interface Answer {
   status: number;
@@ -40,4 +42,20 @@ export async function api(t: Test, w: World = world(), options: AppOptions = {})
       return { status: r.statusCode, json, text, headers: r.headers };
     },
   };
+}
+
+const MOMENTS = '/moments/1';
+
+/** `w` with the flow `promo` (a pause of a day, then the end; `settings` as flow() takes them) saved and launched. */
+export function promoWorld(settings: Record<string, unknown> = {}, w: World = world()): World {
+  w.engine.save(flow('promo', [pauseDays('p', 1)], settings));
+  w.engine.launch('promo');
+  return w;
+}
+
+/** POST /moments/1/flows/{flow}/participants with `body`, then GET the operation's report, both as `authorization` (admin by default). */
+export async function addThroughMoments(call: Api['call'], flowId: string, body: unknown, authorization?: string): Promise<{ added: Answer; report: Answer }> {
+  const added = await call('POST', `/flows/${flowId}/participants`, body, authorization, {}, MOMENTS);
+  const report = await call('GET', `/flows/${flowId}/participants/report?operationId=${added.json.operationId}`, undefined, authorization, {}, MOMENTS);
+  return { added, report };
 }

@@ -2,21 +2,16 @@
 // each refusal's errorReason, the person's type, removing people, and numeric campaign ids.
 import t from 'tap';
 import { flow, pauseDays, world } from '../engine/helpers.js';
-import { api } from './api-helper.js';
+import { addThroughMoments, api, promoWorld } from './api-helper.js';
 
 const MOMENTS = '/moments/1';
 const DAY = 86_400_000;
+const REENTRY_AFTER_TWO_DAYS = { reentry: { enabled: true, delay: { amount: 2, unit: 'days' } } };
 
 t.test('still inside and within the re-entry delay are told apart', async (t) => {
-  const w = world();
-  w.engine.save(flow('promo', [pauseDays('p', 1)], { reentry: { enabled: true, delay: { amount: 2, unit: 'days' } } }));
-  w.engine.launch('promo');
+  const w = promoWorld(REENTRY_AFTER_TWO_DAYS);
   const { call } = await api(t, w);
-  const add = async () => {
-    const r = await call('POST', '/flows/promo/participants', { participants: [{ identifyBy: { identifier: '385912345678', type: 'PHONE' } }] }, undefined, {}, MOMENTS);
-    const report = await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, undefined, {}, MOMENTS);
-    return report.json.participants[0];
-  };
+  const add = async () => (await addThroughMoments(call, 'promo', { participants: [{ identifyBy: { identifier: '385912345678', type: 'PHONE' } }] })).report.json.participants[0];
   t.match(await add(), { status: 'ACCEPTED' });
   t.match(await add(), { status: 'REJECTED', errorReason: 'REJECTED_PERSON_IN_FLOW' }, 'still inside');
   w.clock.advance(DAY); // leaves the flow
@@ -24,25 +19,20 @@ t.test('still inside and within the re-entry delay are told apart', async (t) =>
 });
 
 t.test('person.type: CUSTOMER or LEAD is taken (and not kept); another value rejects that participant', async (t) => {
-  const w = world();
-  w.engine.save(flow('promo', [pauseDays('p', 1)]));
-  w.engine.launch('promo');
+  const w = promoWorld();
   const { call } = await api(t, w);
-  const r = await call('POST', '/flows/promo/participants', {
+  const { report } = await addThroughMoments(call, 'promo', {
     participants: [
       { identifyBy: { identifier: 'ann@example.com', type: 'EMAIL' }, person: { type: 'LEAD' } },
       { identifyBy: { identifier: 'ben@example.com', type: 'EMAIL' }, person: { type: 'PARTNER' } },
     ],
-  }, undefined, {}, MOMENTS);
-  const report = await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, undefined, {}, MOMENTS);
+  });
   t.match(report.json.participants, [{ status: 'ACCEPTED' }, { status: 'REJECTED', errorReason: 'REJECTED_ATTRIBUTE_MISSED' }]);
   t.equal(w.people.findByContact('ben@example.com'), undefined, 'the refused one changed nobody');
 });
 
 t.test('DELETE /communication/1/flows/{id}/participants takes the person out, as removed', async (t) => {
-  const w = world();
-  w.engine.save(flow('promo', [pauseDays('p', 1)], { reentry: { enabled: true, delay: { amount: 2, unit: 'days' } } }));
-  w.engine.launch('promo');
+  const w = promoWorld(REENTRY_AFTER_TWO_DAYS);
   const { call, keys } = await api(t, w);
   const app = `App ${keys.create('crm', ['flow-api']).key}`;
   const added = await call('POST', '/flows/promo/participants', {
@@ -63,8 +53,7 @@ t.test('DELETE /communication/1/flows/{id}/participants takes the person out, as
   t.same((await call('DELETE', '/flows/promo/participants?externalId=crm-42', undefined, app, {}, '/communication/1')).json.removed, 0, 'again: nobody left to remove');
   t.equal((await call('DELETE', '/flows/promo/participants?email=ben%40example.com', undefined, app, {}, '/communication/1')).json.removed, 1, 'by email');
 
-  const again = await call('POST', '/flows/promo/participants', { participants: [{ identifyBy: { identifier: '385912345678', type: 'PHONE' } }] }, app, {}, MOMENTS);
-  const report = await call('GET', `/flows/promo/participants/report?operationId=${again.json.operationId}`, undefined, app, {}, MOMENTS);
+  const { report } = await addThroughMoments(call, 'promo', { participants: [{ identifyBy: { identifier: '385912345678', type: 'PHONE' } }] }, app);
   t.match(report.json.participants, [{ errorReason: 'REJECTED_PERSON_NOT_ALLOWED_TO_REENTER' }], 'the re-entry delay counts from the removal');
 
   const refused = (path: string, auth = app) => call('DELETE', path, undefined, auth, {}, '/communication/1').then((r) => [r.status, r.json.error.code]);

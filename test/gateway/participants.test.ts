@@ -8,7 +8,7 @@ import { Engine } from '../../engine/runtime/engine.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit } from '../../engine/store/journal.js';
 import { flow, pauseDays, registryWith, world, type World } from '../engine/helpers.js';
-import { api } from './api-helper.js';
+import { addThroughMoments, api, promoWorld } from './api-helper.js';
 
 /** `signup`: two Flow API entry points (web, crm), re-entry off, a variable `source`. */
 function signupWorld(): World {
@@ -85,20 +85,17 @@ t.test('a participant that does not fit the schema is rejected on its own; the o
 });
 
 t.test('the commercial shape: a participant that does not fit is rejected on its own, with the product\u2019s reason', async (t) => {
-  const w = world();
-  w.engine.save(flow('promo', [pauseDays('p', 1)]));
-  w.engine.launch('promo');
+  const w = promoWorld();
   const { call } = await api(t, w);
-  const r = await call('POST', '/flows/promo/participants', {
+  const { added, report } = await addThroughMoments(call, 'promo', {
     participants: [
       { identifyBy: { identifier: '', type: 'PHONE' } },
       { identifyBy: { identifier: '385912345678', type: 'PHONE' }, person: { contactInformation: { email: [{ address: '' }] } } },
       { identifyBy: { identifier: 'jo@example.com', type: 'EMAIL' }, person: { tags: [''] } },
       { identifyBy: { identifier: 'ann@example.com', type: 'EMAIL' } },
     ],
-  }, undefined, {}, '/moments/1');
-  t.equal(r.status, 200);
-  const report = await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, undefined, {}, '/moments/1');
+  });
+  t.equal(added.status, 200);
   t.same(report.json.participants, [
     { identifyBy: { identifier: '', type: 'PHONE' }, status: 'REJECTED', errorReason: 'REJECTED_INVALID_CONTACT' },
     { identifyBy: { identifier: '385912345678', type: 'PHONE' }, status: 'REJECTED', errorReason: 'REJECTED_INVALID_CONTACT' },
@@ -307,14 +304,12 @@ t.test('an Idempotency-Key is its API key\'s own: two clients sending the same o
 });
 
 t.test('the commercial product’s add-participants request and report', async (t) => {
-  const w = world();
-  w.engine.save(flow('promo', [pauseDays('p', 1)], { variables: [{ name: 'orderNumber', type: 'text' }] }));
-  w.engine.launch('promo');
+  const w = promoWorld({ variables: [{ name: 'orderNumber', type: 'text' }] });
   const { call, keys } = await api(t, w);
   const app = `App ${keys.create('crm', ['flow-api']).key}`;
-  const r = await call(
-    'POST',
-    '/flows/promo/participants',
+  const { added: r, report } = await addThroughMoments(
+    call,
+    'promo',
     {
       participants: [
         { identifyBy: { identifier: '447911123456', type: 'PHONE' }, variables: { orderNumber: '1167873391' }, person: { externalId: 'crm-42', firstName: 'Jane', contactInformation: { email: [{ address: 'jane@example.com' }] } } },
@@ -324,14 +319,11 @@ t.test('the commercial product’s add-participants request and report', async (
       callbackData: 'batch-7',
     },
     app,
-    {},
-    '/moments/1',
   );
   t.equal(r.status, 200);
   t.same(Object.keys(r.json), ['operationId']);
   const jane = w.people.findByContact('+447911123456')!;
   t.match(jane, { standard: { firstName: 'Jane', externalId: 'crm-42' }, emails: ['jane@example.com'] });
-  const report = await call('GET', `/flows/promo/participants/report?operationId=${r.json.operationId}`, undefined, app, {}, '/moments/1');
   t.same(report.json, {
     operationId: r.json.operationId,
     campaignId: 'promo',
@@ -369,9 +361,7 @@ t.test('each report route shows an operation in its own shape, whichever route m
 });
 
 t.test('a flow that takes nobody now (scheduled, paused, canceled) refuses the whole call alike: 409 JCT_FLOW_STATUS naming its status, nothing written', async (t) => {
-  const w = world('2026-01-05T09:00:00Z');
-  w.engine.save(flow('promo', [pauseDays('p', 1)], { schedule: { start: '2026-01-06T08:00' } }));
-  w.engine.launch('promo');
+  const w = promoWorld({ schedule: { start: '2026-01-06T08:00' } }, world('2026-01-05T09:00:00Z'));
   const { call } = await api(t, w);
   const batch = (n: number) => call('POST', '/flows/promo/participants', { participants: [{ person: { emails: [`p${n}@example.com`] } }] });
   const single = (n: number) => call('POST', '/flows/promo/participants', { person: { emails: [`p${n}@example.com`] } }, undefined, {}, '');

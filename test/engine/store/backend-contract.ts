@@ -1,6 +1,8 @@
 // What every journal backend's test file checks the same way: rows written in two batches read
-// back as the in-memory backend holds them (deletes, the last write of a key in a batch), and an
-// engine on a new connection recovering the participants, history and metrics another wrote.
+// back as the in-memory backend holds them (deletes, the last write of a key in a batch), an
+// engine on a new connection recovering the participants, history and metrics another wrote, a
+// batch holding a value with no JSON form refused whole before any backend sees it, and load()
+// serving each table once, before the first commit, with a reopened store seeing every commit.
 import type { Test } from 'tap';
 import { batchOf, GroupCommit, MemoryBackend, TABLES, type JournalBackend, type Row, type Table } from '../../../engine/store/journal.js';
 import { Engine } from '../../../engine/runtime/engine.js';
@@ -16,6 +18,45 @@ export function dump(backend: JournalBackend): Record<string, [string, unknown][
 
 export function rowsOf(table: Table, entries: [string, unknown][]): Row[] {
   return entries.map(([key, value]) => ({ table, key, value }));
+}
+
+/** A batch over several tables with `bad` among its rows: person p1 changed, p2 added, outbox o2…o101, meta m. */
+export function batchAround(bad: Row): Row[] {
+  return [
+    { table: 'person', key: 'p1', value: { name: 'changed' } },
+    { table: 'person', key: 'p2', value: { name: 'Bob' } },
+    ...rowsOf('outbox', Array.from({ length: 100 }, (_, i): [string, unknown] => [`o${i + 2}`, i])),
+    bad,
+    { table: 'meta', key: 'm', value: 1 },
+  ];
+}
+
+/** A value with no JSON form (a BigInt, undefined, a cycle) fails its whole batch in batchOf(), naming its row. */
+export function refusesValuesWithNoJsonForm(t: Test): void {
+  t.throws(() => batchOf(batchAround({ table: 'outbox', key: 'o1', value: { big: 1n } })), { code: 'JCT_STORE_VALUE', message: /outbox row 'o1'/ });
+  t.throws(() => batchOf([{ table: 'meta', key: 'm', value: undefined }]), { code: 'JCT_STORE_VALUE' });
+  const cycle: Record<string, unknown> = {};
+  cycle['self'] = cycle;
+  t.throws(() => batchOf(batchAround({ table: 'seen', key: 's', value: cycle })), { code: 'JCT_STORE_VALUE', message: /seen row 's'/ });
+}
+
+/** On a new, empty store: load() serves each table once and none after a commit, nor an unknown one; it commits a flow and a seen row. */
+export async function loadsEachTableOnce(t: Test, first: JournalBackend): Promise<void> {
+  t.same([...first.load('flow')], []);
+  t.throws(() => first.load('flow'), { code: 'JCT_STORE_LOADED' });
+  await first.commit(batchOf([{ table: 'flow', key: 'welcome', value: { v: 1 } }]));
+  await first.commit(batchOf([{ table: 'seen', key: 'msg-1', value: 1 }]));
+  t.throws(() => first.load('seen'), { code: 'JCT_STORE_LOADED' }, 'a commit lets go of the rows read at open');
+  t.throws(() => first.load('nope' as Table), { code: 'JCT_STORE_TABLE_UNKNOWN' });
+}
+
+/** After loadsEachTableOnce(): `first` closed (twice: the second does nothing), the store opened again holds both commits. */
+export async function reopenedSeesCommits(t: Test, first: JournalBackend, reopen: () => Promise<JournalBackend>): Promise<void> {
+  await first.close();
+  await first.close();
+  const again = await reopen();
+  t.same([...again.load('flow')], [['welcome', { v: 1 }]]);
+  t.same([...again.load('seen')], [['msg-1', 1]]);
 }
 
 export function binaryOrder(a: string, b: string): number {

@@ -5,6 +5,7 @@ import type { Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { unlessReachable } from '../../gateway/services.js';
+import { query } from '../../../bench/lib/postgres.js';
 
 export const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -21,14 +22,8 @@ export function tempSchema(t: Test, prefix: string): string {
 }
 
 /** Runs one statement on a connection of its own; returns its rows. */
-export async function sql(text: string, values?: unknown[]): Promise<Record<string, unknown>[]> {
-  const client = new Client(PG_URL);
-  await client.connect();
-  try {
-    return (await client.query(text, values)).rows;
-  } finally {
-    await client.end();
-  }
+export function sql(text: string, values?: unknown[]): Promise<Record<string, unknown>[]> {
+  return query(PG_URL, text, values);
 }
 
 /** A connection the test holds (for locks across statements), closed when `t` ends. */

@@ -5,6 +5,9 @@ import type { Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { unlessReachable } from '../../gateway/services.js';
+import { deleteKeys } from '../../../bench/lib/redis.js';
+
+export { deleteKeys };
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -22,14 +25,4 @@ export function tempPrefix(t: Test, name: string): string {
     redis.disconnect();
   });
   return prefix;
-}
-
-/** SCAN + UNLINK of every key under `prefix`. */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }

@@ -13,8 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Command, Redis } from 'ioredis';
-import { batchOf, GroupCommit, TABLES, type Row, type Table } from '../../../engine/store/journal.js';
-import { dump, keysLoadInBinaryOrder, recoversAcrossEngines, roundTrips, rowsOf } from './backend-contract.js';
+import { batchOf, GroupCommit, TABLES, type Table } from '../../../engine/store/journal.js';
+import { dump, keysLoadInBinaryOrder, loadsEachTableOnce, recoversAcrossEngines, refusesValuesWithNoJsonForm, reopenedSeesCommits, roundTrips } from './backend-contract.js';
 import { DEFAULT_PREFIX, RedisBackend, SCHEMA_VERSION, TextCommand, type RedisOptions } from '../../../engine/store/redis.js';
 import { closedPort, reachable, unlessReachable } from '../../gateway/services.js';
 import { deleteKeys } from './redis-service.js';
@@ -92,18 +92,7 @@ t.test('a batch is all or nothing: a value with no JSON form sends nothing; a fa
   const prefix = newPrefix();
   const backend = await open(t, prefix);
   await backend.commit(batchOf([{ table: 'person', key: 'p1', value: { name: 'Ann' } }]));
-  const batch = (bad: Row): Row[] => [
-    { table: 'person', key: 'p1', value: { name: 'changed' } },
-    { table: 'person', key: 'p2', value: { name: 'Bob' } },
-    ...rowsOf('outbox', Array.from({ length: 100 }, (_, i): [string, unknown] => [`o${i + 2}`, i])),
-    bad,
-    { table: 'meta', key: 'm', value: 1 },
-  ];
-  t.throws(() => batchOf(batch({ table: 'outbox', key: 'o1', value: { big: 1n } })), { code: 'JCT_STORE_VALUE', message: /outbox row 'o1'/ });
-  t.throws(() => batchOf([{ table: 'meta', key: 'm', value: undefined }]), { code: 'JCT_STORE_VALUE' });
-  const cycle: Record<string, unknown> = {};
-  cycle['self'] = cycle;
-  t.throws(() => batchOf(batch({ table: 'seen', key: 's', value: cycle })), { code: 'JCT_STORE_VALUE', message: /seen row 's'/ });
+  refusesValuesWithNoJsonForm(t);
   t.same(await admin!.hgetall(`${prefix}t:person`), { p1: '{"name":"Ann"}' }, 'nothing of the batches written');
   t.equal(await admin!.exists(`${prefix}t:outbox`, `${prefix}t:meta`, `${prefix}t:seen`), 0);
 
@@ -133,18 +122,9 @@ t.test('a commit while the connection is back but not ready (MULTI and EXEC get 
 t.test('load() serves each table once, before the first commit; reopening sees every commit', { skip }, async (t) => {
   const prefix = newPrefix();
   const first = await open(t, prefix);
-  t.same([...first.load('flow')], []);
-  t.throws(() => first.load('flow'), { code: 'JCT_STORE_LOADED' });
-  await first.commit(batchOf([{ table: 'flow', key: 'welcome', value: { v: 1 } }]));
-  await first.commit(batchOf([{ table: 'seen', key: 'msg-1', value: 1 }]));
-  t.throws(() => first.load('seen'), { code: 'JCT_STORE_LOADED' }, 'a commit lets go of the rows read at open');
-  t.throws(() => first.load('nope' as Table), { code: 'JCT_STORE_TABLE_UNKNOWN' });
+  await loadsEachTableOnce(t, first);
   await t.rejects(first.commit(batchOf([{ table: 'nope' as Table, key: 'k', value: 1 }])), { code: 'JCT_STORE_TABLE_UNKNOWN' });
-  await first.close();
-  await first.close();
-  const again = await open(t, prefix);
-  t.same([...again.load('flow')], [['welcome', { v: 1 }]]);
-  t.same([...again.load('seen')], [['msg-1', 1]]);
+  await reopenedSeesCommits(t, first, () => open(t, prefix));
   const other = await open(t, newPrefix());
   t.same(dump(other), Object.fromEntries(TABLES.map((table) => [table, []])), 'another prefix is another store');
 });

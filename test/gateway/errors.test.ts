@@ -56,7 +56,7 @@ t.test('unsupported content type: 415 JCT_UNSUPPORTED_MEDIA_TYPE', async (t) => 
 
 t.test('malformed JSON: 400 JCT_JSON_INVALID; a forbidden key: 400 JCT_JSON_FORBIDDEN_KEY; an empty body is no body, which a route that needs one refuses', async (t) => {
   const { app } = setup();
-  for (const [payload, code] of [
+  for (const [payload, code] of <Array<[string, string]>>[
     ['{"person":', 'JCT_JSON_INVALID'],
     ['{"__proto__":{"x":1}}', 'JCT_JSON_FORBIDDEN_KEY'],
     ['{"person":{"id":"p","constructor":{"prototype":{"x":1}}}}', 'JCT_JSON_FORBIDDEN_KEY'],

@@ -11,7 +11,8 @@
 // answer's Retry-After when it gives one; other answers fail for good. A failure that was an
 // answer carries its status (the element branches on 4xx and 5xx). A redirect is not followed
 // (fetch would resend a POST as a GET without its
-// body): it fails for good, naming where it points. When the entry lists `answerPaths` (JSON
+// body): it fails for good, naming where it points. A URL that is none once its placeholders are
+// filled in, or that names a user or password, fails for good too (JCT_HTTP_URL_INVALID), unquoted. When the entry lists `answerPaths` (JSON
 // paths such as $.customer.points), a 2xx answer's JSON body (up to 1 MiB) is read and the
 // result holds the value at each path: a text, number or boolean, else null (an object, a list,
 // nothing there, or a body that is not JSON or is larger). `answerHeaders` (lower-case names)
@@ -134,9 +135,21 @@ function redirectNote(response: Response): string {
   return ` (a redirect to ${origin}${pathname}, not followed: set the URL it points to)`;
 }
 
+/**
+ * Why a URL can never be requested (fetch refuses one with a user or password), or undefined;
+ * never quoting it: it may hold a secret, and the message is logged and kept.
+ */
+function urlProblem(url: string): string | undefined {
+  if (!URL.canParse(url)) return 'is not a valid URL once its placeholders are filled in';
+  const { username, password } = new URL(url);
+  return username !== '' || password !== '' ? 'names a user or password: send credentials in an Authorization header' : undefined;
+}
+
 /** The request, through the address guard: an address it refuses fails for good (JCT_HTTP_ADDRESS_REFUSED). */
 async function send(url: string, init: { method: string; headers: Record<string, string>; body: string | undefined }, settings: HttpRequestSettings): Promise<Response> {
   const allowPrivate = settings.httpPrivateAddresses !== 'refuse';
+  const invalid = urlProblem(url);
+  if (invalid !== undefined) throw new EffectFailure('JCT_HTTP_URL_INVALID', `the webhook's URL ${invalid}`, false);
   try {
     checkUrlAddress(url, allowPrivate);
     const dispatcher = guardedAgent(allowPrivate);

@@ -15,7 +15,8 @@
 // any other body as it is; in a header value with control characters dropped. Without a
 // body, the flow, participant, person and variables are sent (as JSON, or as form fields); a GET
 // or DELETE is sent without a body (a configured one is refused). Headers that are the
-// request's own (Host, Content-Length, Idempotency-Key, the signature…) are refused.
+// request's own (Host, Content-Length, Idempotency-Key, the signature…) are refused, and so is a URL
+// naming a user or password (never sent: they belong in an Authorization header).
 // `answer` saves values of a successful answer into flow variables, each found by a JSON
 // path in its JSON body or by the name of one of its headers; a path that leads to nothing, to
 // an object or a list, or to a value not of the variable's type sets the variable to empty (null).
@@ -153,6 +154,7 @@ export default defineElement<Config, Prepared>({
     const wait = config.waitForAnswer ?? true;
     if (bodyless && config.body !== undefined) ctx.problem('JCT_WEBHOOK_BODY_NOT_SENT', `a ${method} request carries no body: leave "body" out and pass values in the URL with {{placeholders}}`, '.body');
     if (!wait && config.answer !== undefined) ctx.problem('JCT_WEBHOOK_ANSWER_NOT_AWAITED', 'answer variables need the answer: leave "answer" out or waitForAnswer true', '.answer');
+    if (namesCredentials(config.url)) ctx.problem('JCT_WEBHOOK_URL_CREDENTIALS', 'a URL with a user or password is never requested: leave them out and send them in an Authorization header', '.url');
     const branches = ctx.node.branches ?? {};
     return {
       url: compileTemplate(config.url, ctx, '.url') ?? config.url,
@@ -195,6 +197,12 @@ function request(p: Prepared, run: RunContext): Outcome {
   const body = p.bodyless ? {} : { body: bodyOf(p, run) };
   run.emit({ kind: 'http.request', url, method: p.method, ...headers, ...body, deadline: until, ...answerFields(p), ...(p.pace ? { pace: p.pace } : {}) });
   return p.wait ? { wait: true, on: 'effect', until } : NEXT;
+}
+
+/** Whether a URL names a user or password before its host (placeholders there included). */
+function namesCredentials(url: string): boolean {
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
+  return authority.includes('@');
 }
 
 function compileWindow(window: Config['window'], ctx: CompileContext): Prepared['window'] {

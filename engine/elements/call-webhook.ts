@@ -12,7 +12,8 @@
 // The URL, the body and the header values are texts with {{placeholders}}: in the URL each
 // value is percent-encoded; in a JSON body (the default) escaped as inside a JSON string; in a
 // form body (a Content-Type header of application/x-www-form-urlencoded) percent-encoded; in
-// any other body as it is; in a header value with control characters dropped. Without a
+// any other body as it is; in a header value with control characters dropped (a header value is
+// sent as its UTF-8 bytes). Without a
 // body, the flow, participant, person and variables are sent (as JSON, or as form fields); a GET
 // or DELETE is sent without a body (a configured one is refused). Headers that are the
 // request's own (Host, Content-Length, Idempotency-Key, the signature…) are refused, and so is a URL
@@ -23,6 +24,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../element.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
+import type { ExpressionScope } from '../expressions/scope.js';
 import { JSON_PATH } from '../effects/http-request.js';
 import { TimeOfDayString as Time } from '../flow-schema.js';
 import { coerceValue, type ValueType } from '../values.js';
@@ -193,7 +195,7 @@ function request(p: Prepared, run: RunContext): Outcome {
   const until = run.now + p.timeoutMs;
   const scope = { vars: run.vars, person: run.person, now: run.now };
   const url = typeof p.url === 'string' ? p.url : p.url.render(scope, encodeURIComponent);
-  const headers = p.headers.length > 0 ? { headers: Object.fromEntries(p.headers.map(([name, value]) => [name, value.render(scope, inHeader)])) } : {};
+  const headers = p.headers.length > 0 ? { headers: Object.fromEntries(p.headers.map(([name, value]) => [name, headerValue(value, scope)])) } : {};
   const body = p.bodyless ? {} : { body: bodyOf(p, run) };
   run.emit({ kind: 'http.request', url, method: p.method, ...headers, ...body, deadline: until, ...answerFields(p), ...(p.pace ? { pace: p.pace } : {}) });
   return p.wait ? { wait: true, on: 'effect', until } : NEXT;
@@ -286,7 +288,11 @@ const ESCAPES: Record<Format, (value: string) => string> = {
   text: (value) => value,
 };
 
-/** A value inside a header: one line (control characters dropped), its UTF-8 bytes sent as they are. */
-function inHeader(value: string): string {
-  return Buffer.from(value.replace(/[\0-\x08\x0a-\x1f\x7f]/g, ''), 'utf8').toString('latin1');
+/**
+ * A header's value as sent: one line (a placeholder's control characters dropped; the flow's
+ * own text has none), its UTF-8 bytes as they are, the flow's text as well as the values (a
+ * character past U+00FF could not be sent otherwise).
+ */
+function headerValue(value: CompiledTemplate, scope: ExpressionScope): string {
+  return Buffer.from(value.render(scope, (text) => text.replace(/[\0-\x08\x0a-\x1f\x7f]/g, '')), 'utf8').toString('latin1');
 }

@@ -90,7 +90,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   app.decorate('errorCounts', errorCounts);
   app.decorate('keys', options.keys ?? new KeyStore(new MemoryKeyTable()));
   guard(app, { keys: app.keys, adminKey: options.adminKey, perSecond: options.rateLimitPerSecond ?? 100, redisUrl: options.redisUrl, redisPrefix: options.redisPrefix, logger: options.logger });
-  registerNotify(app, options.logger ?? silent);
+  registerNotify(app, options.logger ?? silent, { allowPrivate: engine.registry.settings('core')['httpPrivateAddresses'] !== 'refuse' });
   app.setErrorHandler(replyError);
   app.setNotFoundHandler((req, reply) => replyError(new JunctionError('JCT_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply));
   app.setValidatorCompiler(compileValidator);

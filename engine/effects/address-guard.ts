@@ -4,8 +4,10 @@
 // forbidden address is caught too, and no second lookup can answer otherwise). Link-local
 // addresses (169.254.0.0/16, fe80::/10: where cloud metadata services answer) and unspecified
 // ones (0.0.0.0, ::) are never called; loopback and private ones (127.0.0.0/8, 10.0.0.0/8,
-// 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, ::1, fc00::/7) only while private addresses
-// are allowed, the default (a CRM on the company's network is a usual target).
+// 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, ::1, fc00::/7, fec0::/10, the local NAT64
+// 64:ff9b:1::/48) only while private addresses are allowed, the default (a CRM on the company's
+// network is a usual target). An IPv6 address that carries an IPv4 one (IPv4-mapped, -compatible
+// or -translated, NAT64 64:ff9b::/96, 6to4 2002::/16) is judged by that IPv4 address too.
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { Agent } from 'undici';
@@ -33,6 +35,8 @@ const PRIVATE = ranges([
   ['100.64.0.0', 10, 'ipv4'],
   ['::1', 128, 'ipv6'],
   ['fc00::', 7, 'ipv6'],
+  ['fec0::', 10, 'ipv6'],
+  ['64:ff9b:1::', 48, 'ipv6'],
 ]);
 
 function ranges(list: ReadonlyArray<readonly [string, number, 'ipv4' | 'ipv6']>): BlockList {
@@ -42,7 +46,7 @@ function ranges(list: ReadonlyArray<readonly [string, number, 'ipv4' | 'ipv6']>)
 }
 
 /** What an address is, as far as the guard cares: a name (checked once resolved) or an IP of a range. */
-type Kind = 'name' | 'never' | 'private' | 'public';
+type Kind = 'name' | 'public' | 'private' | 'never';
 
 /** Kinds found so far, by host or IP string (a pure function of it, so safe to keep); emptied when full. */
 const kinds = new Map<string, Kind>();
@@ -57,12 +61,17 @@ function kindOf(host: string): Kind {
   return kind;
 }
 
+/** An IP's kind, and the worse one of the IPv4 address it carries, if any. */
 function classify(host: string): Kind {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)?.[1]; // an IPv4 address written as IPv6
-  const ip = mapped ?? host;
-  const version = isIP(ip);
+  const version = isIP(host);
   if (version === 0) return 'name';
-  const family = version === 6 ? 'ipv6' : 'ipv4';
+  const own = rangeOf(host, version === 6 ? 'ipv6' : 'ipv4');
+  const carried = embeddedIpv4(host);
+  const theirs = carried === undefined ? 'public' : rangeOf(carried, 'ipv4');
+  return own === 'never' || theirs === 'never' ? 'never' : own === 'private' || theirs === 'private' ? 'private' : 'public';
+}
+
+function rangeOf(ip: string, family: 'ipv4' | 'ipv6'): Kind {
   if (NEVER.check(ip, family)) return 'never';
   return PRIVATE.check(ip, family) ? 'private' : 'public';
 }
@@ -73,6 +82,44 @@ export function refusal(address: string, allowPrivate: boolean): string | undefi
   if (kind === 'never') return 'link-local or unspecified (where cloud metadata services answer): never called';
   if (kind === 'private' && !allowPrivate) return 'a loopback or private address, refused by the configuration';
   return undefined;
+}
+
+/**
+ * The IPv4 address an IPv6 one carries, which a connection to it may reach: IPv4-mapped
+ * (::ffff:0:0/96), IPv4-translated (::ffff:0:0:0/96), IPv4-compatible (::/96, past ::1),
+ * NAT64 (64:ff9b::/96) and 6to4 (2002::/16, the address in its second and third groups).
+ */
+function embeddedIpv4(address: string): string | undefined {
+  const g = ipv6Groups(address);
+  if (g === undefined) return undefined;
+  const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (g[0] === 0x2002) return ipv4Of(g[1]!, g[2]!);
+  const lastTwo =
+    (zero(0, 5) && g[5] === 0xffff) || // mapped
+    (zero(0, 4) && g[4] === 0xffff && g[5] === 0) || // translated
+    (zero(0, 6) && g[6] !== 0) || // compatible (not ::, ::1)
+    (g[0] === 0x64 && g[1] === 0xff9b && zero(2, 6)); // NAT64
+  return lastTwo ? ipv4Of(g[6]!, g[7]!) : undefined;
+}
+
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part read as two). */
+function ipv6Groups(address: string): number[] | undefined {
+  if (isIP(address) !== 6) return undefined;
+  let text = address.toLowerCase().replace(/%.*$/, ''); // a zone id names an interface, not an address
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const groups = (part: string) => (part === '' ? [] : part.split(':').map((h) => parseInt(h, 16)));
+  const [head = '', tail] = text.split('::');
+  if (tail === undefined) return groups(head);
+  const [before, after] = [groups(head), groups(tail)];
+  return [...before, ...new Array<number>(8 - before.length - after.length).fill(0), ...after];
+}
+
+function ipv4Of(high: number, low: number): string {
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
 }
 
 /** A DNS lookup for connections that fails with AddressRefused when any address it found is refused. */

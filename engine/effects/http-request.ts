@@ -12,7 +12,8 @@
 // answer carries its status (the element branches on 4xx and 5xx). The timeout
 // (`httpTimeoutMs`) covers the whole exchange, the answer's body read included. A redirect is
 // not followed (a POST would be resent as a GET without its body, by the usual rules): it
-// fails for good, naming where it points. When the entry lists `answerPaths` (JSON
+// fails for good, naming where it points. A URL that is none once its placeholders are filled
+// in, or that names a user or password, fails for good too (JCT_HTTP_URL_INVALID), unquoted. When the entry lists `answerPaths` (JSON
 // paths such as $.customer.points), a 2xx answer's JSON body (up to 1 MiB) is read and the
 // result holds the value at each path: a text, number or boolean, else null (an object, a list,
 // nothing there, or a body that is not JSON or is larger). `answerHeaders` (lower-case names)
@@ -161,6 +162,16 @@ function redirectNote(url: URL, answer: Answer): string {
 }
 
 /**
+ * Why a URL can never be requested (a user or password in it would be sent as neither), or
+ * undefined; never quoting it: it may hold a secret, and the message is logged and kept.
+ */
+function urlProblem(url: string): string | undefined {
+  if (!URL.canParse(url)) return 'is not a valid URL once its placeholders are filled in';
+  const { username, password } = new URL(url);
+  return username !== '' || password !== '' ? 'names a user or password: send credentials in an Authorization header' : undefined;
+}
+
+/**
  * The request, through the address guard, its answer made into an outcome by `read` within the
  * time allowed: an address the guard refuses fails for good (JCT_HTTP_ADDRESS_REFUSED); no
  * answer in time, or a network error before it was read, may be retried (JCT_HTTP_UNREACHABLE).
@@ -172,6 +183,8 @@ async function send<T>(
   read: (url: URL, answer: Answer) => Promise<T>,
 ): Promise<T> {
   const allowPrivate = settings.httpPrivateAddresses !== 'refuse';
+  const invalid = urlProblem(address);
+  if (invalid !== undefined) throw new EffectFailure('JCT_HTTP_URL_INVALID', `the webhook's URL ${invalid}`, false);
   try {
     const url = new URL(address);
     return await guardedRequest(url, { ...init, allowPrivate, timeoutMs: settings.httpTimeoutMs }, (answer) => read(url, answer));

@@ -12,16 +12,19 @@
 // The URL, the body and the header values are texts with {{placeholders}}: in the URL each
 // value is percent-encoded; in a JSON body (the default) escaped as inside a JSON string; in a
 // form body (a Content-Type header of application/x-www-form-urlencoded) percent-encoded; in
-// any other body as it is; in a header value with control characters dropped. Without a
+// any other body as it is; in a header value with control characters dropped (a header value is
+// sent as its UTF-8 bytes). Without a
 // body, the flow, participant, person and variables are sent (as JSON, or as form fields); a GET
 // or DELETE is sent without a body (a configured one is refused). Headers that are the
-// request's own (Host, Content-Length, Idempotency-Key, the signature…) are refused.
+// request's own (Host, Content-Length, Idempotency-Key, the signature…) are refused, and so is a URL
+// naming a user or password (never sent: they belong in an Authorization header).
 // `answer` saves values of a successful answer into flow variables, each found by a JSON
 // path in its JSON body or by the name of one of its headers; a path that leads to nothing, to
 // an object or a list, or to a value not of the variable's type sets the variable to empty (null).
 import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type CompileContext, type RunContext } from '../element.js';
 import { compileTemplate, type CompiledTemplate } from '../expressions/template.js';
+import type { ExpressionScope } from '../expressions/scope.js';
 import { JSON_PATH } from '../effects/http-request.js';
 import { TimeOfDayString as Time } from '../flow-schema.js';
 import { coerceValue, type ValueType } from '../values.js';
@@ -154,6 +157,7 @@ export default defineElement<Config, Prepared>({
     const wait = config.waitForAnswer ?? true;
     if (bodyless && config.body !== undefined) ctx.problem('JCT_WEBHOOK_BODY_NOT_SENT', `a ${method} request carries no body: leave "body" out and pass values in the URL with {{placeholders}}`, '.body');
     if (!wait && config.answer !== undefined) ctx.problem('JCT_WEBHOOK_ANSWER_NOT_AWAITED', 'answer variables need the answer: leave "answer" out or waitForAnswer true', '.answer');
+    if (namesCredentials(config.url)) ctx.problem('JCT_WEBHOOK_URL_CREDENTIALS', 'a URL with a user or password is never requested: leave them out and send them in an Authorization header', '.url');
     const branches = ctx.node.branches ?? {};
     return {
       url: compileTemplate(config.url, ctx, '.url') ?? config.url,
@@ -192,10 +196,16 @@ function request(p: Prepared, run: RunContext): Outcome {
   const until = run.now + p.timeoutMs;
   const scope = { vars: run.vars, person: run.person, now: run.now };
   const url = typeof p.url === 'string' ? p.url : p.url.render(scope, encodeURIComponent);
-  const headers = p.headers.length > 0 ? { headers: Object.fromEntries(p.headers.map(([name, value]) => [name, value.render(scope, inHeader)])) } : {};
+  const headers = p.headers.length > 0 ? { headers: Object.fromEntries(p.headers.map(([name, value]) => [name, headerValue(value, scope)])) } : {};
   const body = p.bodyless ? {} : { body: bodyOf(p, run) };
   run.emit({ kind: 'http.request', url, method: p.method, ...headers, ...body, deadline: until, ...answerFields(p), ...(p.pace ? { pace: p.pace } : {}) });
   return p.wait ? { wait: true, on: 'effect', until } : NEXT;
+}
+
+/** Whether a URL names a user or password before its host (placeholders there included). */
+function namesCredentials(url: string): boolean {
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
+  return authority.includes('@');
 }
 
 function compileWindow(window: Config['window'], ctx: CompileContext): Prepared['window'] {
@@ -279,7 +289,11 @@ const ESCAPES: Record<Format, (value: string) => string> = {
   text: (value) => value,
 };
 
-/** A value inside a header: one line (control characters dropped), its UTF-8 bytes sent as they are. */
-function inHeader(value: string): string {
-  return Buffer.from(value.replace(/[\0-\x08\x0a-\x1f\x7f]/g, ''), 'utf8').toString('latin1');
+/**
+ * A header's value as sent: one line (a placeholder's control characters dropped; the flow's
+ * own text has none), its UTF-8 bytes as they are, the flow's text as well as the values (a
+ * character past U+00FF could not be sent otherwise).
+ */
+function headerValue(value: CompiledTemplate, scope: ExpressionScope): string {
+  return Buffer.from(value.render(scope, (text) => text.replace(/[\0-\x08\x0a-\x1f\x7f]/g, '')), 'utf8').toString('latin1');
 }

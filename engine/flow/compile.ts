@@ -72,6 +72,7 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
  * delay or limits beside it, an Outbound call through a provider the configuration lets place
  * calls (a configuration that lost its settings must not stop the flows launched before), a
  * Send email's from and reply-to as one address each, no body on a Call webhook's GET or DELETE,
+ * no user or password in a Call webhook's URL (never sent: a launched flow fails that step),
  * split shares in hundredths of a percent (a finer one was rounded, a tiny one to nobody), a
 Predefined Audience that names only segments that exist. A
  * launched version that breaks one keeps running after an upgrade or a change of configuration
@@ -87,6 +88,7 @@ export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_CALL_PROVIDER_UNCONFIGURED',
   'JCT_EMAIL_ADDRESS_INVALID',
   'JCT_WEBHOOK_BODY_NOT_SENT',
+  'JCT_WEBHOOK_URL_CREDENTIALS',
   'JCT_SPLIT_PRECISION',
   'JCT_SEGMENT_UNKNOWN',
 ]);

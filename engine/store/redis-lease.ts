@@ -7,7 +7,8 @@
 // renewed by its holder as long as the fence still holds its token (no one else owned since).
 // The hash `<prefix>members` keeps each process of the cluster (lease.ts): its name → "since
 // until address" (ms by the server's clock), written by a standby at each ask and by the owner
-// with each renewal (the same script); `clusterView` reads it for `junction cluster`.
+// with each renewal (the same script); `clusterView` reads it for `junction cluster`, leaving out
+// an entry it cannot read (written by something else under the prefix) instead of failing.
 import { JunctionError } from '../errors.js';
 import { connectRedis, type RedisConnection, type RedisOptions } from './redis.js';
 import { fenceKey } from './redis-fence.js';
@@ -131,7 +132,7 @@ export async function clusterView(options: Omit<RedisOptions, 'fence'>): Promise
     return {
       ...(holder && { holder: { ...holder, endsInMs: leaseMs } }),
       members: Object.entries(members)
-        .map(([name, entry]) => memberOf(name, entry, now))
+        .flatMap(([name, entry]) => memberOf(name, entry, now) ?? [])
         .filter((m) => m.endsInMs > 0)
         .sort((a, b) => a.since.localeCompare(b.since) || a.name.localeCompare(b.name)),
     };
@@ -142,9 +143,11 @@ export async function clusterView(options: Omit<RedisOptions, 'fence'>): Promise
   }
 }
 
-function memberOf(name: string, entry: string, now: number): Member {
-  const [since = '0', until = '0', ...address] = entry.split(' ');
-  return { name, address: address.join(' '), since: new Date(Number(since)).toISOString(), endsInMs: Number(until) - now };
+/** A member as its entry says, or undefined for an entry none of ours wrote (not "<since> <until> <address>" in ms): it is left out, not fatal. */
+function memberOf(name: string, entry: string, now: number): Member | undefined {
+  const [, since, until, address = ''] = /^(\d{1,15}) (\d{1,15})(?: (.*))?$/s.exec(entry) ?? [];
+  if (since === undefined || until === undefined) return undefined;
+  return { name, address, since: new Date(Number(since)).toISOString(), endsInMs: Number(until) - now };
 }
 
 function membersKey(prefix: string): string {

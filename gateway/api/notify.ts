@@ -2,7 +2,8 @@
 // final it is POSTed there as JSON, in the background (the request's answer never waits), each
 // attempt at most 10 s, up to 3 attempts 1 s then 2 s apart after a network error or a 5xx.
 // Only http and https URLs are taken, and never one whose address is link-local (cloud metadata;
-// engine/effects/address-guard.ts): that call fails at once. A call that fails for good is logged with the URL's origin
+// engine/effects/address-guard.ts), nor a loopback or private one when the core module's
+// `httpPrivateAddresses` refuses them, as for Call webhooks: that call fails at once. A call that fails for good is logged with the URL's origin
 // and path only (its user, password and query may hold secrets), never the report. Calls still
 // pending when the app closes are abandoned.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,9 +25,11 @@ export interface NotifyOptions {
   readonly attempts: number;
   /** Wait before the second attempt; doubled before each next one. */
   readonly backoffMs: number;
+  /** Whether loopback and private addresses may be called (the core module's `httpPrivateAddresses`). */
+  readonly allowPrivate: boolean;
 }
 
-const DEFAULTS: NotifyOptions = { timeoutMs: 10_000, attempts: 3, backoffMs: 1000 };
+const DEFAULTS: NotifyOptions = { timeoutMs: 10_000, attempts: 3, backoffMs: 1000, allowPrivate: true };
 
 /** Why an attempt failed, and whether another may succeed. */
 interface Failure {
@@ -41,8 +44,8 @@ export function notifyTarget(text: string): URL {
   return url;
 }
 
-export function registerNotify(app: FastifyInstance, logger: ErrorLogger): void {
-  const notifier = new Notifier(logger);
+export function registerNotify(app: FastifyInstance, logger: ErrorLogger, options: Partial<NotifyOptions> = {}): void {
+  const notifier = new Notifier(logger, options);
   app.decorate('notifier', notifier);
   app.addHook('onClose', () => notifier.close());
 }
@@ -87,7 +90,7 @@ export class Notifier {
   }
 
   private async attempt(url: URL, body: string): Promise<Failure | undefined> {
-    const request = { method: 'POST', headers: { 'content-type': 'application/json' }, body, allowPrivate: true, timeoutMs: this.options.timeoutMs, signal: this.closing.signal };
+    const request = { method: 'POST', headers: { 'content-type': 'application/json' }, body, allowPrivate: this.options.allowPrivate, timeoutMs: this.options.timeoutMs, signal: this.closing.signal };
     try {
       const status = await guardedRequest(url, request, async (answer) => {
         await answer.body.dump();

@@ -118,13 +118,12 @@ function* engagedRows(people: readonly EngagedPerson[], shown: (p: EngagedPerson
 /**
  * The place a page starts after: `<engagedAt ms>.<personId>` of the previous page's last person,
  * in the report's own order, so a page stays right when people engage or are erased between two
- * calls; JCT_CURSOR_INVALID when it is not one.
+ * calls; JCT_CURSOR_INVALID when it is not one (digits only before the dot: no sign, hex or exponent).
  */
 function cursorOf(cursor: string): EngagedCursor {
-  const dot = cursor.indexOf('.');
-  const at = Number(cursor.slice(0, dot));
-  if (dot < 1 || !Number.isSafeInteger(at)) throw badCursor();
-  return { at, personId: cursor.slice(dot + 1) };
+  const [, at, personId] = /^(\d{1,15})\.(.+)$/s.exec(cursor) ?? [];
+  if (at === undefined || personId === undefined) throw badCursor();
+  return { at: Number(at), personId };
 }
 
 export function reportRoutes(engine: Engine): ApiRoute[] {

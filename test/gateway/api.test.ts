@@ -369,7 +369,9 @@ t.test('monthly engaged persons a page at a time: limit, then after = next, unti
   t.same(seen, ids, 'each person once, in the order they engaged');
   t.equal((await call('GET', '/reports/engaged?month=2026-01')).json.people.length, 5, 'a default page holds up to 1,000');
   t.equal((await call('GET', '/reports/engaged?month=2026-01&limit=2&format=csv')).text.split('\r\n').length, 7, 'header, five people, the last line end');
-  t.match(await call('GET', '/reports/engaged?month=2026-01&after=nonsense'), { status: 400, json: { error: { code: 'JCT_CURSOR_INVALID' } } });
+  for (const after of ['nonsense', ' 1.ana', '0x10.ana', '1e3.ana', '-1.ana', '7.', '9'.repeat(20) + '.ana']) {
+    t.match(await call('GET', `/reports/engaged?month=2026-01&after=${encodeURIComponent(after)}`), { status: 400, json: { error: { code: 'JCT_CURSOR_INVALID' } } }, `after=${after} is no cursor`);
+  }
   t.equal((await call('GET', '/reports/engaged?month=2026-01&limit=10001')).status, 400);
 });
 

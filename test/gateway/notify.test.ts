@@ -2,7 +2,8 @@
 // the report (as GET …/report answers it) is POSTed as JSON once final, without delaying the
 // answer and not again for a replay; a 5xx or network error is retried (3 attempts), a 4xx is
 // not; failures are logged without the URL's secrets; closing abandons pending calls; a URL that
-// is not http or https is refused with 400 JCT_NOTIFY_URL_INVALID and adds nobody.
+// is not http or https is refused with 400 JCT_NOTIFY_URL_INVALID and adds nobody; one the address
+// guard refuses (link-local, or private when the configuration refuses those) is never called.
 import t, { type Test } from 'tap';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -130,4 +131,18 @@ t.test('a notifyUrl whose address is link-local (cloud metadata) is never called
   const log = logger();
   await new Notifier(log, { backoffMs: 5 }).send(new URL('http://169.254.169.254/latest/meta-data/iam'), {});
   t.match(log.errors, [{ obj: { notifyUrl: 'http://169.254.169.254/latest/meta-data/iam', attempts: 1, reason: /^address 169\.254\.169\.254 is link-local/ } }]);
+});
+
+t.test('with httpPrivateAddresses refuse, a notifyUrl on a loopback address is not called either', async (t) => {
+  const w = world({ settings: { core: { httpPrivateAddresses: 'refuse' } } });
+  w.engine.save(flow('promo', [pauseDays('p', 1)]));
+  w.engine.launch('promo');
+  const log = logger();
+  const { call, keys } = await api(t, w, { logger: log });
+  const hook = await receiver(t);
+  const r = await call('POST', '/flows/promo/participants', { participants: [JANE], notifyUrl: `${hook.url}/report` }, `App ${keys.create('crm', ['flow-api']).key}`, {}, '/moments/1');
+  t.equal(r.status, 200, 'the request is taken');
+  for (let i = 0; i < 100 && log.errors.length === 0; i++) await sleep(10);
+  t.match(log.errors, [{ obj: { notifyUrl: `${hook.url}/report`, attempts: 1, reason: /^address 127\.0\.0\.1 is a loopback or private address/ } }], 'the call fails at once, not retried');
+  t.equal(hook.got.length, 0, 'the receiver was never called');
 });

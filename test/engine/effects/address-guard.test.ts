@@ -19,6 +19,16 @@ t.test('which addresses are refused', async (t) => {
   for (const ip of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '2001:4860:4860::8888']) t.notOk(refusal(ip, false), `${ip}: public`);
 });
 
+t.test('an IPv6 address carrying an IPv4 one is judged by it too, in every way it may be written', async (t) => {
+  const metadata = ['::ffff:a9fe:a9fe', '0:0:0:0:0:ffff:169.254.169.254', '::ffff:0:a9fe:a9fe', '::a9fe:a9fe', '::169.254.169.254', '64:ff9b::a9fe:a9fe', '64:FF9B::169.254.169.254', '2002:a9fe:a9fe::1', '::ffff:0.0.0.0'];
+  for (const ip of metadata) t.ok(refusal(ip, true), `${ip}: never`);
+  for (const ip of ['::ffff:0:a00:1', '::7f00:1', '::127.0.0.1', '64:ff9b::c0a8:101', '2002:c0a8:101::', '64:ff9b:1::a00:1', 'fec0::1']) {
+    t.notOk(refusal(ip, true), `${ip}: allowed by default`);
+    t.ok(refusal(ip, false), `${ip}: refused when private addresses are`);
+  }
+  for (const ip of ['64:ff9b::808:808', '2002:808:808::1', '::ffff:808:808']) t.notOk(refusal(ip, false), `${ip}: a public IPv4 address`);
+});
+
 t.test('a name is checked on the addresses DNS gives for it', async (t) => {
   const lookup = (allow: boolean, all: boolean) =>
     new Promise<unknown>((resolve) => guardedLookup(allow)('localhost', { all } as never, (err: Error | null, address: unknown) => resolve(err ?? address)));

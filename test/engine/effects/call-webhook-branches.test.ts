@@ -1,5 +1,5 @@
-// Call webhook through a real engine and a real receiver on loopback: the flow's headers and
-// form body arrive as written, a 4xx answer takes clientError, a 5xx one (retries used up)
+// Call webhook through a real engine and a real receiver on loopback: the flow's headers (as
+// UTF-8 bytes) and form body arrive as written, a 4xx answer takes clientError, a 5xx one (retries used up)
 // serverError, and with waitForAnswer false the participant goes on before the answer.
 import t from 'tap';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -60,6 +60,13 @@ t.test('the request carries the flow headers and a form body; a 2xx takes next',
   t.equal(received[0]!.headers['authorization'], 'Basic dTpw');
   t.equal(received[0]!.headers['content-type'], 'application/x-www-form-urlencoded');
   t.equal(received[0]!.body, 'who=Ana%20%26%20co');
+});
+
+t.test("a header value's text past Latin-1 is sent as UTF-8 bytes, as its placeholders are, not retried as unsendable", async (t) => {
+  const { origin, received } = await receiver(t);
+  t.same(await run(`${origin}/200`, { headers: { 'X-Greeting': 'Dobrodošlica ✓ {{who}}\u2028' } }), ['call', 'ok']);
+  t.equal(received.length, 1, 'sent once');
+  t.equal(Buffer.from(String(received[0]!.headers['x-greeting']), 'latin1').toString('utf8'), 'Dobrodošlica ✓ Ana & co\u2028');
 });
 
 t.test('a 4xx answer takes clientError at once', async (t) => {

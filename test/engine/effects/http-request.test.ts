@@ -148,3 +148,11 @@ t.test("a request names Junction as its User-Agent, unless the flow's headers na
   await httpRequest.perform({ ...effect(url), headers: { 'User-Agent': 'crm-sync/2' } }, ctx({}));
   t.same(seen.map((s) => s.headers['user-agent']), ['junction', 'crm-sync/2']);
 });
+
+t.test('a URL that is none, or names a user or password, fails for good without being quoted', async (t) => {
+  for (const url of ['http://user:pa55word@127.0.0.1:1/hook', 'http://:pa55word@127.0.0.1:1/hook', 'http://[::1/hook?token=pa55word', 'http://pa55 word/']) {
+    const failure = await (httpRequest.perform(effect(url), ctx({})) as Promise<unknown>).catch((e: unknown) => e);
+    t.match(failure, { code: 'JCT_HTTP_URL_INVALID', retryable: false }, url);
+    t.notMatch((failure as Error).message, 'pa55word', 'the message does not quote it: it is logged and kept');
+  }
+});

@@ -41,6 +41,15 @@ async function redis<T>(use: (r: Redis) => Promise<T>): Promise<T> {
 
 leaseContract(t, redisLease);
 
+t.test('the cluster view leaves out member entries none of ours wrote instead of failing', { skip }, async (t) => {
+  const prefix = tempPrefix(t, 'jct-lease');
+  const owner = await held(t, redisLease, prefix, { ttlMs: 60_000 });
+  const far = Date.now() + 3_600_000;
+  await redis((r) => r.hset(`${prefix}members`, 'garbage', 'not a member', 'huge', `99999999999999999 ${far} x`, 'empty', '', 'spaced', `1 ${far} http://a b`));
+  const view = await clusterView({ url: REDIS_URL, prefix });
+  t.same(view.members.map((m) => [m.name, m.address]), [['spaced', 'http://a b'], [owner.owner, '']], 'the readable ones, an address with spaces kept whole');
+});
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 t.test('an owner that stopped renewing loses the lease to a standby when it expires', { skip }, async (t) => {

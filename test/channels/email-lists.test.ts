@@ -119,7 +119,7 @@ t.test('a newsletter carries one-click unsubscribe; the POST blocks its sender, 
   t.same(j.engine.people.blockOf('email', ANA), { channel: 'email', contact: ANA, senders: [CLUB] }, 'on the list for email from that sender only, durable when answered');
   const again = await j.app.inject({ method: 'POST', url: path, headers: ONE_CLICK, payload: 'List-Unsubscribe=One-Click' });
   t.equal(again.statusCode, 200, 'a repeat is answered alike');
-  t.same(j.engine.people.doNotContact(), [{ channel: 'email', contact: ANA, senders: [CLUB] }], 'and changes nothing');
+  t.same([...j.engine.people.doNotContact().after()].map(([, entry]) => entry), [{ channel: 'email', contact: ANA, senders: [CLUB] }], 'and changes nothing');
   t.equal(j.engine.moduleEventCounts.get('email.unsubscribed'), 2, 'each one-click unsubscribe taken is counted');
   const metrics = await j.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN}` } });
   t.match(metrics.body, /^junction_module_events_total\{event="email\.unsubscribed"\} 2$/m, 'in the metrics');
@@ -156,7 +156,7 @@ t.test('a forged, altered, cut or other-shaped link is refused with its code and
   const noClick = await j.app.inject({ method: 'POST', url: `/unsubscribe/${good}`, headers: ONE_CLICK, payload: 'List-Unsubscribe=Maybe' });
   t.equal(noClick.statusCode, 400);
   t.equal(noClick.json().error.code, 'JCT_PAYLOAD_INVALID');
-  t.same(j.engine.people.doNotContact(), [], 'nobody was blocked');
+  t.equal(j.engine.people.doNotContact().size, 0, 'nobody was blocked');
   t.equal(j.engine.moduleEventCounts.get('email.unsubscribed'), undefined, 'and nothing counted');
   const multipart = await j.app.inject({
     method: 'POST',

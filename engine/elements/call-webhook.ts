@@ -36,6 +36,9 @@ const PERIOD_SECONDS = { second: 1, minute: 60, hour: 3600, day: 86_400 } as con
 
 /** An HTTP header name (a token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** What a header value may not hold: a control character other than tab (a line break among them). */
+const HEADER_CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+const HEADER_CONTROLS = new RegExp(HEADER_CONTROL, 'g');
 
 /** One answer value saved into a variable: from the JSON body by path, or from a header by name. */
 const AnswerItem = Type.Union([
@@ -62,9 +65,9 @@ const Config = Type.Object(
       Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH'), Type.Literal('GET'), Type.Literal('DELETE')], { default: 'POST', description: 'GET and DELETE send no body' }),
     ),
     headers: Type.Optional(
-      Type.Record(Type.String(), Type.String({ maxLength: 8000 }), {
+      Type.Record(Type.String(), Type.String({ maxLength: 8000, not: { pattern: HEADER_CONTROL.source } }), {
         maxProperties: 30,
-        propertyNames: { pattern: HEADER_NAME.source }, // for editors; compileHeaders() explains a bad name
+        propertyNames: { pattern: HEADER_NAME.source }, // names and values (not) for editors; compileHeaders() explains a bad one
         description:
           'request headers, name → value with {{placeholders}}, e.g. {"Authorization": "Bearer {{token}}"}; Content-Type application/x-www-form-urlencoded sends the body as a form. Kept with the flow, never logged',
       }),
@@ -235,7 +238,7 @@ function compileHeaders(headers: Readonly<Record<string, string>>, ctx: CompileC
   return Object.entries(headers).flatMap(([name, value]) => {
     const at = `.headers[${JSON.stringify(name)}]`;
     const lower = name.toLowerCase();
-    if (!HEADER_NAME.test(name) || /[\0-\x08\x0a-\x1f\x7f]/.test(value)) ctx.problem('JCT_WEBHOOK_HEADER_INVALID', `header ${JSON.stringify(name)}: a name is letters, digits and !#$%&'*+-.^_\`|~, a value one line of text`, at);
+    if (!HEADER_NAME.test(name) || HEADER_CONTROL.test(value)) ctx.problem('JCT_WEBHOOK_HEADER_INVALID', `header ${JSON.stringify(name)}: a name is letters, digits and !#$%&'*+-.^_\`|~, a value one line of text`, at);
     else if (RESERVED.has(lower)) ctx.problem('JCT_WEBHOOK_HEADER_RESERVED', `header "${name}" is set by Junction itself (Host, Content-Length, Idempotency-Key, the signature…): leave it out`, at);
     else if (seen.has(lower)) ctx.problem('JCT_WEBHOOK_HEADER_REPEATED', `header "${name}" is given twice (names are case-insensitive)`, at);
     seen.add(lower);
@@ -295,5 +298,5 @@ const ESCAPES: Record<Format, (value: string) => string> = {
  * character past U+00FF could not be sent otherwise).
  */
 function headerValue(value: CompiledTemplate, scope: ExpressionScope): string {
-  return Buffer.from(value.render(scope, (text) => text.replace(/[\0-\x08\x0a-\x1f\x7f]/g, '')), 'utf8').toString('latin1');
+  return Buffer.from(value.render(scope, (text) => text.replace(HEADER_CONTROLS, '')), 'utf8').toString('latin1');
 }

@@ -17,7 +17,8 @@ const Config = Type.Union([
       days: Type.Optional(Type.Array(Type.Union(WEEKDAYS.map((d) => Type.Literal(d))), { uniqueItems: true, description: 'weekdays; none: any day' })),
       time: Type.Optional(Time),
     },
-    { additionalProperties: false },
+    // For editors (TypeBox skips if/then): without a time, some days; compile() explains it.
+    { additionalProperties: false, if: { not: { required: ['time'] } }, then: { required: ['days'], properties: { days: { type: 'array', minItems: 1 } } } },
   ),
   Type.Object(
     {

@@ -39,8 +39,17 @@ export const MomentFields = {
   ),
   everyYear: Type.Optional(Type.Boolean({ description: "Every year, ignoring the attribute's year (29 February is 28 February in other years)" })),
 };
-const MomentConfig = Type.Object(MomentFields);
-export type MomentConfig = Static<typeof MomentConfig>;
+/**
+ * The config of the elements that name a moment. For editors (TypeBox skips if/then/else): an
+ * offset with isIn and was, none with the others; compileMoment() explains a mistake.
+ */
+export const MomentConfigSchema = Type.Object(MomentFields, {
+  additionalProperties: false,
+  if: { required: ['when'], properties: { when: { enum: [...OFFSET_KINDS] } } },
+  then: { required: ['offset'] },
+  else: { not: { required: ['offset'] } },
+});
+export type MomentConfig = Static<typeof MomentConfigSchema>;
 
 export interface Moment {
   readonly attribute: string;

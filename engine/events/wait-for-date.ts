@@ -6,25 +6,21 @@
 // wake-up to the new moment. A wake-up that runs late (the flow was paused, the engine down)
 // is decided at the time it was due: the moment came while the participant waited, so it goes
 // on by "next" even when that occurrence is over by now.
-import { Type, type Static } from '@sinclair/typebox';
 import { defineElement, type RunContext } from '../element.js';
 import { attributeValue } from '../people/profile.js';
 import type { Outcome } from '../vocabulary.js';
-import { compileMoment, MomentFields, nextOccurrence, type Moment } from './date-moment.js';
+import { compileMoment, MomentConfigSchema, type MomentConfig, nextOccurrence, type Moment } from './date-moment.js';
 import { changes, ON_PROFILE_CHANGE, PROFILE_CHANGED } from './wait-for-profile-change.js';
-
-const Config = Type.Object(MomentFields, { additionalProperties: false });
-type Config = Static<typeof Config>;
 
 const NEXT = 0;
 const MISSED = 1;
 
-export default defineElement<Config, Moment | undefined>({
+export default defineElement<MomentConfig, Moment | undefined>({
   type: 'waitForDate',
   role: 'element',
   title: 'Wait for a date',
   description: 'Waits until a date or date-time in the profile comes (N before or after it, on its day, the day before or after, optionally every year); "missed" when there is none ahead.',
-  config: Config,
+  config: MomentConfigSchema,
   example: { attribute: 'birthDate', when: 'isTomorrow', atTime: '10:00', everyYear: true },
   branches: () => ['next', 'missed'],
   waits: true,

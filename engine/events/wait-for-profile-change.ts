@@ -20,7 +20,8 @@ const Config = Type.Object(
     value,
     waitFor: Type.Optional({ ...DurationSchema, description: 'How long to wait; none: until the change' }),
   },
-  { additionalProperties: false },
+  // For editors (TypeBox skips dependentRequired); compileChange() explains a value without an operator.
+  { additionalProperties: false, dependentRequired: { value: ['operator'] } },
 );
 type Config = Static<typeof Config>;
 

@@ -7,13 +7,15 @@
 // other person's contact is empty, and — counted as a failure with its reason — when the target
 // would refuse the entry (no Existing Flow entry point, a variable it lacks or of another type)
 // or the contact is not a valid phone or email. The engine refuses an entry that would close an instant loop
-// between flows (see Engine.addToFlows).
+// between flows (see Engine.addToFlows). Adding people to this very flow needs its own Existing
+// Flow entry point.
 import { Type, type Static } from '@sinclair/typebox';
-import { defineElement } from '../element.js';
+import { defineElement, type CompileContext } from '../element.js';
 import { Identifier } from '../flow-schema.js';
 import { attributeValue } from '../people/profile.js';
 import { normalizeContact } from '../people/contacts.js';
 import type { Value } from '../values.js';
+import existingFlow from './existing-flow.js';
 
 const Config = Type.Object(
   {
@@ -51,6 +53,7 @@ export default defineElement<Config>({
   example: { flow: 'referral', another: { channel: 'email', attribute: 'email' } },
   branches: () => ['next', 'inAllOtherCases'],
   compile: (config, ctx) => {
+    checkOwnFlowEntry(config.flow, ctx);
     for (const [i, v] of (config.variables ?? []).entries()) {
       if (!ctx.variables.has(v.from)) ctx.problem('JCT_VARIABLE_UNKNOWN', `unknown variable "${v.from}"; declare it in settings.variables`, `.variables[${i}].from`);
     }
@@ -89,3 +92,13 @@ export default defineElement<Config>({
     return NEXT;
   },
 });
+
+/**
+ * Adding people to this very flow needs its Existing Flow entry point: without one every add
+ * would fail (a rule added later: RULES_ADDED_LATER). Another flow's entry points are checked
+ * when the element runs.
+ */
+function checkOwnFlowEntry(target: string, ctx: CompileContext): void {
+  if (target !== ctx.flow.id || ctx.flow.entryPoints.some((e) => e.type === existingFlow.type)) return;
+  ctx.problem('JCT_ADD_TO_FLOW_SELF_NO_ENTRY', `adds people to this flow ("${target}"), which has no Existing Flow entry point to take them: every add would fail; add an Existing Flow entry point or name another flow`, '.flow');
+}

@@ -74,9 +74,10 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
  * Send email's from and reply-to as one address each, no body on a Call webhook's GET or DELETE,
  * no user or password in a Call webhook's URL (never sent: a launched flow fails that step),
  * split shares in hundredths of a percent (a finer one was rounded, a tiny one to nobody), a
-Predefined Audience that names only segments that exist. A
- * launched version that breaks one keeps running after an upgrade or a change of configuration
- * (recovery says so once); a new version must follow them.
+ * Predefined Audience that names only segments that exist, an Add to flow into its own flow
+ * only when that has an Existing Flow entry point. A launched version that breaks one keeps
+ * running after an upgrade or a change of configuration (recovery says so once); a new version
+ * must follow them.
  */
 export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_DURATION_TOO_LONG',
@@ -91,6 +92,7 @@ export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_WEBHOOK_URL_CREDENTIALS',
   'JCT_SPLIT_PRECISION',
   'JCT_SEGMENT_UNKNOWN',
+  'JCT_ADD_TO_FLOW_SELF_NO_ENTRY',
 ]);
 
 /** Validates and compiles; never throws for a bad document. */

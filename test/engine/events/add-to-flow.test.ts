@@ -4,6 +4,7 @@
 import t from 'tap';
 import { world, flow, tag, pauseDays, type World } from '../helpers.js';
 import { eventsModule } from '../../../engine/events/index.js';
+import { compileFlow, RULES_ADDED_LATER } from '../../../engine/flow/compile.js';
 
 const existing = (id: string, elements: object[], variables: object[] = []) => ({
   schemaVersion: 1,
@@ -121,4 +122,23 @@ t.test('a flow started by its own product events does not loop', async (t) => {
   await w.engine.idle();
   t.same([...w.people.get('ana')!.tags].sort(), ['again', 'entered', 'first'], 'each flow ran, none twice in the same moment');
   t.equal(w.engine.metrics('again').profilesInFlow, 1);
+});
+
+t.test('adding people to its own flow needs that flow to have an Existing Flow entry point (a rule added later)', async (t) => {
+  const w = world();
+  const self = flow('loop', [{ id: 'again', type: 'addToFlow', config: { flow: 'loop' } }]);
+  t.same(w.engine.validate(self), [
+    {
+      code: 'JCT_ADD_TO_FLOW_SELF_NO_ENTRY',
+      message: 'adds people to this flow ("loop"), which has no Existing Flow entry point to take them: every add would fail; add an Existing Flow entry point or name another flow',
+      path: '$.elements[0].config.flow',
+      elementId: 'again',
+    },
+  ]);
+  const withEntry = { ...self, entryPoints: [...(self.entryPoints as object[]), { id: 'from', type: 'existingFlow', config: {}, branches: { next: 'again' } }] };
+  t.same(w.engine.validate(withEntry), [], 'with an Existing Flow entry point');
+  t.same(w.engine.validate(flow('main', [{ id: 'add', type: 'addToFlow', config: { flow: 'loop' } }])), [], "another flow's entry points are not known here");
+  const launchedBefore = compileFlow(self, { registry: w.engine.registry, tolerate: RULES_ADDED_LATER });
+  t.ok(launchedBefore.ok, 'a version launched before the rule still compiles');
+  await w.engine.close();
 });

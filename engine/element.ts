@@ -27,6 +27,8 @@ export interface CompileContext {
   readonly segmentExists?: ((id: string) => boolean) | undefined;
   /** Reports a problem; `subpath` is appended to `path` (e.g. `.segments[0].value`). */
   problem(code: string, message: string, subpath?: string): void;
+  /** Reports a problem of the node as a whole (where it stands in the flow), at its own path, e.g. `$.elements[2]`. */
+  nodeProblem(code: string, message: string): void;
   /** Whether elements of this type can make a participant wait (ElementDefinition.waits). */
   waits(type: string): boolean;
   /**

@@ -247,7 +247,8 @@ class FlowCompiler {
     }
   }
 
-  private context(path: string, node: NodeDefinition | undefined): CompileContext {
+  /** What compile() sees; `path` is where its problems go, `nodePath` where those of the node as a whole do. */
+  private context(path: string, node: NodeDefinition | undefined, nodePath = path): CompileContext {
     const report = this.report;
     return {
       flow: this.flow,
@@ -259,6 +260,7 @@ class FlowCompiler {
       events: this.events,
       segmentExists: this.options.segmentExists,
       problem: (code, message, subpath = '') => report(code, message, path + subpath, node?.id),
+      nodeProblem: (code, message) => report(code, message, nodePath, node?.id),
       waits: (type) => this.registry.get(type)?.waits === true,
       unready: (effect) => (this.options.configured ? this.registry.unready(effect) : undefined),
     };
@@ -276,7 +278,7 @@ class FlowCompiler {
     const config = l.node.config ?? {};
     const before = this.problemCount();
     l.branchNames = l.def.branches(config);
-    l.prepared = l.def.compile ? l.def.compile(config, this.context(configPath, l.node)) : config;
+    l.prepared = l.def.compile ? l.def.compile(config, this.context(configPath, l.node, l.path)) : config;
     if (this.problemCount() > before) l.valid = false;
   }
 

@@ -25,7 +25,8 @@ const CALL_WAITS: ReadonlySet<string> = new Set(['collect', 'record', 'forwardCa
 
 /**
  * Reports JCT_IVR_NO_CALL (JCT_IVR_CALL_LOST when only a wait loses it: a rule added later, see
- * RULES_ADDED_LATER) when this element can be reached without a call, naming where the
+ * RULES_ADDED_LATER) at the element itself (its place in the flow is the problem, not its
+ * config) when this element can be reached without a call, naming where the
  * call is missing: a call exists after an Inbound Call entry point and after an Outbound call's
  * `answered` branch; an Outbound call's other branches have none (placing a call ends the one
  * before), and neither has any element that waits for something else than the call (Call
@@ -39,7 +40,7 @@ export function requireCall(ctx: CompileContext): void {
     const names = places.filter((p) => p.why === why).map((p) => `"${p.id}" (${p.type})`);
     return names.length === 0 ? [] : [REASONS[why](names.join(', '), names.length > 1)];
   });
-  ctx.problem(
+  ctx.nodeProblem(
     places.every((p) => p.why === 'wait') ? 'JCT_IVR_CALL_LOST' : 'JCT_IVR_NO_CALL',
     `an IVR element needs a call: it can be reached ${reasons.join(', and ')}; only Inbound Call entry points and the "answered" branch of an Outbound call bring one, and only elements that do not wait (or wait for the call) keep it`,
   );

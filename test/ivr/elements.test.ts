@@ -78,7 +78,7 @@ t.test('IVR elements need a call: the validator says which entry point brings no
     ],
     elements: [{ id: 'hello', type: 'say', config: { text: 'hi' }, branches: { next: 'end' } }, exit],
   };
-  t.match(w.engine.validate(flow), [{ code: 'JCT_IVR_NO_CALL', path: '$.elements[0].config', message: /"api" \(flowApi\)/ }]);
+  t.match(w.engine.validate(flow), [{ code: 'JCT_IVR_NO_CALL', path: /^\$\.elements\[0\]$/, message: /"api" \(flowApi\)/, elementId: 'hello' }], 'the element, not its config: where it stands is the problem');
   t.same(w.engine.validate({ ...flow, entryPoints: [flow.entryPoints[1]] }), []);
   t.match(w.engine.validate({ ...flow, entryPoints: [{ id: 'call', type: 'inboundCall', config: { numbers: ['12'] }, branches: { next: 'hello' } }] }), [{ code: 'JCT_PHONE_INVALID' }]);
   await w.engine.close();
@@ -88,7 +88,7 @@ t.test('IVR elements need a call: an element that waits for something else in be
   const w = world({ modules: [ivrModule] });
   const lookup = { id: 'lookup', type: 'callWebhook', config: { url: 'https://crm.example.com/who' }, branches: { next: 'tagged', failed: 'tagged' } };
   const flow = callFlow([{ id: 'hello', type: 'say', config: { text: 'hi' }, branches: { next: 'lookup' } }, lookup, { id: 'tagged', type: 'addTag', config: { tags: ['called'] }, branches: { next: 'bye' } }, said('bye', 'bye'), exit]);
-  t.match(w.engine.validate(flow), [{ code: 'JCT_IVR_CALL_LOST', path: '$.elements[3].config', message: /after "lookup" \(callWebhook\), which waits for something else than the call/ }]);
+  t.match(w.engine.validate(flow), [{ code: 'JCT_IVR_CALL_LOST', path: /^\$\.elements\[3\]$/, message: /after "lookup" \(callWebhook\), which waits for something else than the call/ }]);
   const menu = { id: 'menu', type: 'collect', config: { prompts: [{ say: 'Which?' }], options: [{ name: 'one', digits: '1' }] }, branches: { one: 'tagged', noInput: 'end', noMatch: 'end' } };
   t.same(w.engine.validate(callFlow([menu, { id: 'tagged', type: 'addTag', config: { tags: ['called'] }, branches: { next: 'bye' } }, said('bye', 'bye'), exit])), [], 'an element waiting for the call keeps it');
   await w.engine.close();

@@ -51,6 +51,9 @@ export function context(variables: ReadonlyMap<string, ValueType> = VARIABLES): 
     problem(code, message, subpath = '') {
       problems.push({ code, message, path: path + subpath });
     },
+    nodeProblem(code, message) {
+      problems.push({ code, message, path: '$.elements[0]' });
+    },
     waits: () => false,
     unready: () => undefined,
   };

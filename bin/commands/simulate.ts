@@ -1,6 +1,7 @@
 // `junction simulate FLOW.json [--people P.json] [--events E.jsonl] [--start T] [--until T] [--json]`:
 // runs the flow on the virtual clock and prints each participant's path (local time and UTC), the
-// people as they ended (tags, attributes, do-not-contact entries) and each element's metrics.
+// people as they ended (tags, attributes, do-not-contact entries), each element's metrics and the
+// flow's figures; --json gives the report with its times in epoch ms and ISO 8601.
 import { DateTime } from 'luxon';
 import { loadConfig } from '../../config/index.js';
 import { JunctionError } from '../../engine/errors.js';
@@ -29,9 +30,28 @@ export async function simulateCommand(registry: Registry, flowFile: string, o: S
     start: o.start === undefined ? undefined : instant(flow, o.start, '--start', timeZone),
     until: o.until === undefined ? undefined : instant(flow, o.until, '--until', timeZone),
   });
-  if (o.json) out(JSON.stringify(report, null, 2));
+  if (o.json) out(JSON.stringify(withIsoTimes(report), null, 2));
   else printReport(report, out);
   return 0;
+}
+
+/**
+ * The report as --json gives it: every time in epoch ms, as before, and beside it the same
+ * moment in ISO 8601 with the flow's UTC offset (`startIso`, `endIso`, `atIso`, `untilIso`).
+ */
+function withIsoTimes(r: SimulationReport): object {
+  const iso = (ms: number): string => DateTime.fromMillis(ms, { zone: r.timeZone }).toISO()!;
+  return {
+    ...r,
+    startIso: iso(r.start),
+    endIso: iso(r.end),
+    participants: r.participants.map((p) => ({
+      ...p,
+      path: p.path.map((s) => ({ ...s, atIso: iso(s.at) })),
+      ...(p.until === undefined ? {} : { untilIso: iso(p.until) }),
+    })),
+    rejected: r.rejected.map((x) => ({ ...x, atIso: iso(x.at) })),
+  };
 }
 
 /** The people document: the one given, else the workspace's (workspace.ts). */
@@ -67,9 +87,24 @@ export function printReport(r: SimulationReport, out: (line: string) => void): v
   out('Element metrics');
   const rows = r.metrics.elements.map((e) => [e.id, e.type, String(e.totalEngagements), String(e.uniqueUsersEngaged), String(e.failures)]);
   table(['element', 'type', 'total', 'unique', 'failures'], rows, out);
+  for (const line of summary(r)) out(line);
+}
+
+/**
+ * The flow's figures, people and participants apart: a person who entered twice is one person
+ * and two participants. Participants that left without reaching an exit (a call hung up, an
+ * error) are the rest.
+ */
+function summary(r: SimulationReport): string[] {
   const m = r.metrics;
-  out(`profiles in flow ${m.profilesInFlow}, exited ${m.profilesExited}, still inside ${m.activeParticipants}, goal performers ${m.goalPerformers}`);
-  if (m.messagesSent > 0) out(`messages sent ${m.messagesSent}: ${channelFigures(m.channels)}`);
+  const participants = r.participants.length;
+  const otherwise = participants - m.profilesExited - m.activeParticipants;
+  const lines = [
+    `people (each counted once): ${m.profilesInFlow} entered, ${m.goalPerformers} reached the goal`,
+    `participants (one per entry): ${participants} in all, ${m.profilesExited} reached an exit, ${otherwise} left otherwise, ${m.activeParticipants} still inside`,
+  ];
+  if (m.messagesSent > 0) lines.push(`messages sent ${m.messagesSent}: ${channelFigures(m.channels)}`);
+  return lines;
 }
 
 /** `whatsapp: sent 2, delivered 1; sms: sent 1` */

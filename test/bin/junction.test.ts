@@ -112,7 +112,23 @@ t.test('simulate: paths and metrics as text', async (t) => {
   t.match(r.out, /→ exited: record-variant\.next\.exit/);
   t.match(r.out, /not entered: person ana .*JCT_PERSON_IN_FLOW/);
   t.match(r.out, /three-days +pause +2 +2 +0/);
-  t.match(r.out, /profiles in flow 2, exited 2, still inside 0, goal performers 1/);
+  t.match(r.out, /\npeople \(each counted once\): 2 entered, 1 reached the goal\nparticipants \(one per entry\): 2 in all, 2 reached an exit, 0 left otherwise, 0 still inside$/);
+});
+
+t.test('simulate: the summary counts people and participants apart, each figure saying which', async (t) => {
+  const birthday = await run('simulate', 'examples/flows/birthday.json', '--people', 'examples/people.json', '--events', 'examples/events/birthday.jsonl');
+  t.match(birthday.out, /\npeople \(each counted once\): 4 entered, 2 reached the goal\nparticipants \(one per entry\): 11 in all, 11 reached an exit, 0 left otherwise, 0 still inside\nmessages sent/, 'people who entered again are one person, several participants');
+  const ivr = await run('simulate', 'examples/flows/ivr-menu.json', '--people', 'examples/people.json', '--events', 'examples/events/ivr-menu.jsonl');
+  t.match(ivr.out, /\nparticipants \(one per entry\): 3 in all, 2 reached an exit, 1 left otherwise, 0 still inside$/, 'a caller who hung up left without reaching an exit');
+});
+
+t.test('simulate: an IVR element reachable without a call is named as the element, not its config', async (t) => {
+  const dir = t.testdir({
+    'f.json': JSON.stringify(flow('f', [{ id: 'hello', type: 'say', config: { text: 'hi' } }])),
+  });
+  const r = await run('simulate', `${dir}/f.json`);
+  t.equal(r.code, 2);
+  t.match(r.err, /\n {2}\$\.elements\[0\] {2}JCT_IVR_NO_CALL {2}an IVR element needs a call/);
 });
 
 t.test('simulate: --json, --start and --until', async (t) => {
@@ -121,6 +137,10 @@ t.test('simulate: --json, --start and --until', async (t) => {
   const report = JSON.parse(r.out);
   t.equal(report.end, Date.parse('2026-02-04T00:00:00Z'));
   t.match(report.participants[0], { personId: 'ana', outcome: 'waiting', waitingAt: 'three-days' });
+  t.match(report, { start: Date.parse('2026-02-02T08:15:00Z'), startIso: '2026-02-02T09:15:00.000+01:00', endIso: '2026-02-04T01:00:00.000+01:00' }, 'times in epoch ms and ISO 8601 with the flow offset');
+  t.same(report.participants[0].path[0], { at: Date.parse('2026-02-02T08:15:00Z'), atIso: '2026-02-02T09:15:00.000+01:00', element: 'signup', type: 'flowApi' });
+  t.match(report.participants[0], { until: Date.parse('2026-02-06T09:00:00Z'), untilIso: '2026-02-06T10:00:00.000+01:00' });
+  t.match(report.rejected[0], { at: Date.parse('2026-02-02T18:05:00Z'), atIso: '2026-02-02T19:05:00.000+01:00', person: 'ana' });
   const bad = await run('simulate', 'examples/flows/welcome.json', '--start', 'yesterday');
   t.equal(bad.code, 2);
   t.match(bad.err, /JCT_USAGE/);

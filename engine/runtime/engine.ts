@@ -1856,7 +1856,7 @@ export class Engine {
     try {
       this.applyStep(part, live, seq, state, result, now);
       if (result.answers.length > 0) this.keepAnswers(input, result.answers, state);
-      if (result.additions.length > 0) this.addToFlows(live, state.personId, result.additions, chain);
+      if (result.additions.length > 0) this.addToFlows(live, state.personId, result.additions, chain, input.kind === 'enter');
     } finally {
       this.chainBefore = chainBefore;
       this.chainFlow = chainFlow;
@@ -1901,13 +1901,16 @@ export class Engine {
    * Existing Flow entry point. Loop rule: within one moment (a chain of entry steps that never
    * waited), a flow the chain already passed through is not entered again — A adding to B adding
    * to A stops there, counted as a failure JCT_FLOW_LOOP on the element; a loop that waits
-   * somewhere runs on, as a loop inside a flow must.
+   * somewhere runs on, as a loop inside a flow must. The adding flow itself was entered in this
+   * moment only when the step that adds (`entering`) entered it: after a wait, a flow may add
+   * people to itself again.
    */
-  private addToFlows(from: Live, personId: string, additions: readonly Addition[], chain: readonly string[]): void {
+  private addToFlows(from: Live, personId: string, additions: readonly Addition[], chain: readonly string[], entering: boolean): void {
     const passed = [...chain, from.flow.id];
+    const entered = entering ? passed : chain;
     for (const a of additions) {
       try {
-        if (passed.includes(a.flowId)) throw new JunctionError('JCT_FLOW_LOOP', `Add to flow: "${a.flowId}" was already entered in this moment by the same chain (${passed.join(' → ')}); a loop between flows needs a waiting element`);
+        if (entered.includes(a.flowId)) throw new JunctionError('JCT_FLOW_LOOP', `Add to flow: "${a.flowId}" was already entered in this moment by the same chain (${entered.join(' → ')}); a loop between flows needs a waiting element`);
         const live = this.versions.current(a.flowId);
         if (!live) throw this.notRunning(a.flowId);
         const who = a.contact ? this.personByContact(a.contact) : personId;

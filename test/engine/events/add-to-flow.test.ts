@@ -142,3 +142,39 @@ t.test('adding people to its own flow needs that flow to have an Existing Flow e
   t.ok(launchedBefore.ok, 'a version launched before the rule still compiles');
   await w.engine.close();
 });
+
+t.test('a flow adds people to itself after a wait; an instant add to itself is still a loop', async (t) => {
+  const w = world();
+  w.people.upsert({ id: 'ana' });
+  const referral = (wait: boolean) => ({
+    schemaVersion: 1,
+    id: 'ref',
+    name: 'ref',
+    entryPoints: [
+      { id: 'api', type: 'flowApi', config: {}, branches: { next: wait ? 'hold' : 'add' } },
+      { id: 'from', type: 'existingFlow', config: {}, branches: { next: 'invited' } },
+    ],
+    elements: [
+      ...(wait ? [pauseDays('hold', 1, 'add')] : []),
+      { id: 'add', type: 'addToFlow', config: { flow: 'ref', another: { channel: 'email', variable: 'friend' } } },
+      tag('invited', 'invited'),
+    ],
+    settings: { variables: [{ name: 'friend', type: 'text' }] },
+  });
+  launched(w, referral(true));
+  await w.engine.enter('ref', 'ana', { entry: 'api', vars: { friend: 'bea@example.com' } });
+  await w.engine.idle();
+  w.clock.advance(2 * 86_400_000);
+  await w.engine.idle();
+  t.same(w.people.findByContact('bea@example.com')?.tags, ['invited'], 'the friend entered the same flow after the wait');
+  t.equal(w.engine.metrics('ref').elements.find((n) => n.id === 'add')?.failures, 0);
+  const v = world();
+  v.people.upsert({ id: 'ana' });
+  launched(v, referral(false));
+  await v.engine.enter('ref', 'ana', { entry: 'api', vars: { friend: 'bea@example.com' } });
+  await v.engine.idle();
+  t.equal(v.engine.metrics('ref').elements.find((n) => n.id === 'add')?.failures, 1, 'in the moment it was entered: refused');
+  t.ok(v.logs.some((l) => (l.obj as { code?: string }).code === 'JCT_FLOW_LOOP'));
+  await w.engine.close();
+  await v.engine.close();
+});

@@ -25,7 +25,7 @@ export interface LeaseOptions {
   onStoreError?(err: JunctionError): void;
   /** Told once when the lease is lost: 'taken' (another process holds it now) or 'fenced' (a commit found another token). */
   onLost(reason: LostReason): void;
-  /** Aborted: the wait ends at once, its connection closed, with JCT_STANDBY_STOPPED. */
+  /** Aborted: the wait ends at once, its connection closed, with JCT_STANDBY_STOPPED (a lease taken as it was aborted is released first). */
   signal?: AbortSignal;
   /** Where this process serves HTTP, as the cluster's members show it. Default ''. */
   address?: string;
@@ -89,23 +89,26 @@ export interface LeaseServer<L> {
   end(): Promise<void>;
 }
 
-/** Waits until the lease is free (or ended) and takes it. A server out of reach is waited for too, up to unreachableForMs (an answer no wait mends, such as no such database, at once ends it); an aborted signal ends the wait. */
-export async function waitForLease<L>(server: LeaseServer<L>, options: LeaseOptions): Promise<L> {
+/**
+ * Waits until the lease is free (or ended) and takes it. A server out of reach is waited for too, up to unreachableForMs (an answer no wait mends, such as no such database, at once ends it).
+ * An aborted signal ends the wait at any moment, even when it came while the lease was being taken: that lease is released, not returned.
+ */
+export async function waitForLease<L extends Lease>(server: LeaseServer<L>, options: LeaseOptions): Promise<L> {
   let prepared = false;
   let told = ''; // the store error last told, so each is told once
   let unreachableSince = 0;
   for (;;) {
     if (options.signal?.aborted) {
       await server.end().catch(() => {});
-      throw new JunctionError('JCT_STANDBY_STOPPED', 'stopped while standing by for the lease');
+      throw standbyStopped();
     }
+    let lease: L | undefined;
     try {
       if (!prepared) await server.prepare();
       prepared = true;
       await server.present();
-      const lease = await server.take();
-      if (lease !== undefined) return lease;
-      const holder = await server.holder();
+      lease = await server.take();
+      const holder = lease === undefined ? await server.holder() : undefined;
       if (holder !== undefined) options.onWait?.(holder);
       told = '';
       unreachableSince = 0;
@@ -119,8 +122,19 @@ export async function waitForLease<L>(server: LeaseServer<L>, options: LeaseOpti
       if (told !== e.message) options.onStoreError?.(e);
       told = e.message;
     }
+    if (lease !== undefined) return options.signal?.aborted ? givenUp(lease) : lease;
     await sleep(options.pollMs ?? 500, undefined, { signal: options.signal }).catch(() => {}); // aborted: ended at the top of the loop
   }
+}
+
+/** A lease taken as the wait was aborted: released (its connection closed with it), and the wait ends stopped. */
+async function givenUp(lease: Lease): Promise<never> {
+  await lease.release();
+  throw standbyStopped();
+}
+
+function standbyStopped(): JunctionError {
+  return new JunctionError('JCT_STANDBY_STOPPED', 'stopped while standing by for the lease');
 }
 
 /** This process's name in a lease: host, pid and a random part. */

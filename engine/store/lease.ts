@@ -4,8 +4,9 @@
 // The holder's fencing token grows at every change of owner, and every commit of the holder is
 // checked against it, so an owner that was paused past its lease writes nothing once another
 // process took over. Every process of the cluster, owner or standby, also says it is there (a
-// member, with its address, renewed as it asks for or renews the lease, gone twice the lease's
-// length after it stopped): what `junction cluster` shows (ClusterView).
+// member, with its address, renewed as it asks for or renews the lease): what `junction cluster`
+// shows (ClusterView). A process leaves the members as it stops waiting, releases its lease or
+// finds it taken; one killed or cut off is gone twice the lease's length after it last said so.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,7 +69,7 @@ export interface Lease {
   readonly token: string;
   /** Records where this process serves HTTP, for the standbys. */
   advertise(address: string): Promise<void>;
-  /** Ends the lease now (a standby takes over at its next ask) and closes its connection. */
+  /** Ends the lease now (a standby takes over at its next ask), leaves the members and closes its connection. */
   release(): Promise<void>;
   /** A commit found another token: the lease is lost (told once through onLost). */
   fenced(): void;
@@ -85,6 +86,8 @@ export interface LeaseServer<L> {
   holder(): Promise<LeaseHolder | undefined>;
   /** What the server threw, as a JunctionError (JCT_STORE_UNAVAILABLE when out of reach). */
   failure(err: unknown): JunctionError;
+  /** Takes this process out of the members (its wait is aborted: it stops). */
+  leave(): Promise<void>;
   /** Closes the connection of a wait given up. */
   end(): Promise<void>;
 }
@@ -99,6 +102,7 @@ export async function waitForLease<L extends Lease>(server: LeaseServer<L>, opti
   let unreachableSince = 0;
   for (;;) {
     if (options.signal?.aborted) {
+      if (prepared && unreachableSince === 0) await server.leave().catch(() => {}); // not asked of a store out of reach: the stop would wait on it
       await server.end().catch(() => {});
       throw standbyStopped();
     }
@@ -173,7 +177,7 @@ export abstract class HeldLease implements Lease {
     this.lose('fenced');
   }
 
-  /** Pushes the end of the lease on: false when another process holds it now; undefined when the store did not answer (not a loss: commits cannot be made then either, and the next renewal or commit finds out). */
+  /** Pushes the end of the lease on, and this member's with it: false when another process holds it now (this process then leaves the members); undefined when the store did not answer (not a loss: commits cannot be made then either, and the next renewal or commit finds out). */
   protected abstract renew(): Promise<boolean | undefined>;
 
   /** Stops renewing; true when the lease was still held (a release should end it in the store). */

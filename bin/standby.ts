@@ -99,6 +99,7 @@ async function listenForLease(
       seen.owner = holder;
     },
     onStoreError: (err) => logger.warn({ code: err.code }, `standing by: ${err.message}`),
+    onStoreBack: () => logger.info({ code: 'JCT_STORE_BACK' }, 'standing by: the store is back'),
     onLost: (reason) => {
       logger.fatal({ code: 'JCT_LEASE_LOST', reason }, `this process lost its lease (${reason === 'taken' ? 'another process took it over' : 'a commit was fenced'}): its state is stale, it stops (exit ${LEASE_LOST_EXIT}); started again it stands by`);
       process.exit(LEASE_LOST_EXIT);

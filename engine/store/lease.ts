@@ -24,6 +24,8 @@ export interface LeaseOptions {
   unreachableForMs?: number;
   /** Told, while standing by, that the store cannot be reached (once per error message). */
   onStoreError?(err: JunctionError): void;
+  /** Told, while standing by, that the store answers again after onStoreError. */
+  onStoreBack?(): void;
   /** Told once when the lease is lost: 'taken' (another process holds it now) or 'fenced' (a commit found another token). */
   onLost(reason: LostReason): void;
   /** Aborted: the wait ends at once, its connection closed, with JCT_STANDBY_STOPPED (a lease taken as it was aborted is released first). */
@@ -113,9 +115,10 @@ export async function waitForLease<L extends Lease>(server: LeaseServer<L>, opti
       await server.present();
       lease = await server.take();
       const holder = lease === undefined ? await server.holder() : undefined;
-      if (holder !== undefined) options.onWait?.(holder);
+      if (told !== '') options.onStoreBack?.();
       told = '';
       unreachableSince = 0;
+      if (holder !== undefined) options.onWait?.(holder);
     } catch (err) {
       const e = server.failure(err);
       unreachableSince ||= Date.now();

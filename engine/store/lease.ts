@@ -57,6 +57,8 @@ export interface Member {
 /** What a store knows of its cluster: who holds the lease and until when, and the live members (the holder among them), longest there first. */
 export interface ClusterView {
   readonly holder?: LeaseHolder & { readonly endsInMs: number };
+  /** With no holder: the last lease's token, when one was ever taken (Redis deletes a lease that ended or was released). */
+  readonly lastToken?: string;
   readonly members: readonly Member[];
 }
 

@@ -8,7 +8,8 @@
 // The hash `<prefix>members` keeps each process of the cluster (lease.ts): its name → "since
 // until address" (ms by the server's clock), written by a standby at each ask and by the owner
 // with each renewal (the same script, which deletes it instead once the fence moved on; so does
-// the release); `clusterView` reads it for `junction cluster`, leaving out
+// the release); `clusterView` reads it for `junction cluster` (with the fence: the last token when
+// no lease is held), leaving out
 // an entry it cannot read (written by something else under the prefix) instead of failing.
 import { JunctionError } from '../errors.js';
 import { connectRedis, type RedisConnection, type RedisOptions } from './redis.js';
@@ -128,16 +129,17 @@ export async function clusterView(options: Omit<RedisOptions, 'fence'>): Promise
   const connection = await connectRedis(options);
   try {
     const leaseKey = `${connection.prefix}lease`;
-    const [[seconds, micros], lease, leaseMs, members] = await Promise.all([
+    const [[seconds, micros], lease, leaseMs, fence, members] = await Promise.all([
       connection.redis.time(),
       connection.redis.hgetall(leaseKey),
       connection.redis.pttl(leaseKey),
+      connection.redis.get(fenceKey(connection.prefix)),
       connection.redis.hgetall(membersKey(connection.prefix)),
     ]);
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const holder = holderOf(lease);
     return {
-      ...(holder && { holder: { ...holder, endsInMs: leaseMs } }),
+      ...(holder ? { holder: { ...holder, endsInMs: leaseMs } } : fence !== null && { lastToken: fence }),
       members: Object.entries(members)
         .flatMap(([name, entry]) => memberOf(name, entry, now) ?? [])
         .filter((m) => m.endsInMs > 0)

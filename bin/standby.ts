@@ -26,6 +26,8 @@ import type { pino } from 'pino';
 import type { JunctionConfig, SettingNamer } from '../config/index.js';
 import type { LeaseHolder, LeaseOptions } from '../engine/store/lease.js';
 import type { ListeningServer } from '../gateway/listening-server.js';
+import { JunctionError } from '../engine/errors.js';
+import { mendedByWaiting } from '../engine/store/mended-by-waiting.js';
 import { acquireLease, type ClusterLease } from './store.js';
 import { listenError } from './listen.js';
 import { forceOnSignal } from './stopping.js';
@@ -59,7 +61,7 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger, named
     .finally(() => stop.forget())
     .catch(async (err: unknown) => {
       await close(server);
-      if (!stop.signal.aborted) return Promise.reject(err);
+      if (!stop.signal.aborted) return Promise.reject(gaveUp(err, config, named));
       logger.info({ ms: Math.round(performance.now() - stop.since()) }, 'stopped');
       return process.exit(0);
     });
@@ -71,6 +73,12 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger, named
     server.ref();
   };
   return { lease, server: { server, address, serve } };
+}
+
+/** The error a standby ends with: a store out of reach says how long it was waited for, and which setting says so. */
+function gaveUp(err: unknown, config: JunctionConfig, named: SettingNamer): unknown {
+  if (!(err instanceof JunctionError) || !mendedByWaiting(err)) return err;
+  return new JunctionError(err.code, `${err.message}; standing by, gave up after ${config.storeStartTimeoutS} s out of reach (${named('storeStartTimeoutS')})`, err.details);
 }
 
 /** Who holds the lease, as last seen while standing by. */

@@ -10,7 +10,9 @@
 // is never refused a connection nor cut off during a takeover.
 // SIGINT/SIGTERM while standing by stop it gracefully: `stopping` is logged, the server and the
 // wait for the lease are closed, `stopped` is logged (with how long it took), exit 0; a second
-// signal forces the stop (stopping.ts).
+// signal forces the stop (stopping.ts). That holds from before it says it stands by until it logs
+// `took the lease`, when start's Stopping has the signals: a signal that comes as the lease is
+// being taken stops it all the same, the lease released (lease.ts).
 // WebSocket upgrades are not forwarded: they get the same 503 (clients reconnect). A forwarded
 // request carries `x-junction-forwarded`; a standby does not forward it again (an advertised
 // address that leads back to a standby, e.g. a load balancer's, would otherwise loop). It also
@@ -24,6 +26,8 @@ import type { pino } from 'pino';
 import type { JunctionConfig, SettingNamer } from '../config/index.js';
 import type { LeaseHolder, LeaseOptions } from '../engine/store/lease.js';
 import type { ListeningServer } from '../gateway/listening-server.js';
+import { JunctionError } from '../engine/errors.js';
+import { mendedByWaiting } from '../engine/store/mended-by-waiting.js';
 import { acquireLease, type ClusterLease } from './store.js';
 import { listenError } from './listen.js';
 import { forceOnSignal } from './stopping.js';
@@ -49,35 +53,15 @@ export interface HeldServer extends ListeningServer {
 
 /** Waits (serving as a standby) until this process owns the partitions; returns the lease and the server it stood by on, kept listening. `named` names the settings in errors. */
 export async function standBy(config: JunctionConfig, logger: pino.Logger, named: SettingNamer): Promise<{ lease: ClusterLease; server: HeldServer }> {
-  let owner: LeaseHolder | undefined;
-  let answer: RequestListener = (req, res) => answerStandingBy(req, res, owner);
+  const seen: Seen = {};
+  let answer: RequestListener = (req, res) => answerStandingBy(req, res, seen.owner);
   const server = createServer((req, res) => answer(req, res));
-  const listening = await listen(server, config, named);
-  const address = addressOf(listening);
-  logger.info({ address }, 'Junction is standing by');
-  const unreachable = unreachableAdvertisement(config.advertiseUrl, listening);
-  if (unreachable !== undefined) logger.warn({ code: 'JCT_ADVERTISE_URL_UNSET', address }, unreachable);
-  const options: LeaseOptions = {
-    ttlMs: config.leaseMs,
-    address: config.advertiseUrl || address,
-    pollMs: askEvery(config.leaseMs),
-    unreachableForMs: config.storeStartTimeoutS * 1000,
-    onWait: (holder) => {
-      if (holder.owner !== owner?.owner || holder.address !== owner.address) logger.info({ owner: holder.owner, address: holder.address, token: holder.token }, 'standing by: another process owns the partitions');
-      owner = holder;
-    },
-    onStoreError: (err) => logger.warn({ code: err.code }, `standing by: ${err.message}`),
-    onLost: (reason) => {
-      logger.fatal({ code: 'JCT_LEASE_LOST', reason }, `this process lost its lease (${reason === 'taken' ? 'another process took it over' : 'a commit was fenced'}): its state is stale, it stops (exit ${LEASE_LOST_EXIT}); started again it stands by`);
-      process.exit(LEASE_LOST_EXIT);
-    },
-  };
-  const stop = stopOnSignal(logger);
-  const lease = await acquireLease(config, { ...options, signal: stop.signal })
+  const stop = stopOnSignal(logger); // before it listens and says so: from then on a signal stops it gracefully, never Node's default
+  const { lease, address } = await listenForLease(server, config, { logger, named, seen, signal: stop.signal })
     .finally(() => stop.forget())
     .catch(async (err: unknown) => {
       await close(server);
-      if (!stop.signal.aborted) return Promise.reject(err);
+      if (!stop.signal.aborted) return Promise.reject(gaveUp(err, config, named));
       logger.info({ ms: Math.round(performance.now() - stop.since()) }, 'stopped');
       return process.exit(0);
     });
@@ -89,6 +73,48 @@ export async function standBy(config: JunctionConfig, logger: pino.Logger, named
     server.ref();
   };
   return { lease, server: { server, address, serve } };
+}
+
+/** The error a standby ends with: a store out of reach says how long it was waited for, and which setting says so. */
+function gaveUp(err: unknown, config: JunctionConfig, named: SettingNamer): unknown {
+  if (!(err instanceof JunctionError) || !mendedByWaiting(err)) return err;
+  return new JunctionError(err.code, `${err.message}; standing by, gave up after ${config.storeStartTimeoutS} s out of reach (${named('storeStartTimeoutS')})`, err.details);
+}
+
+/** Who holds the lease, as last seen while standing by. */
+interface Seen {
+  owner?: LeaseHolder;
+}
+
+/** Listens on Junction's address and says it stands by, then waits for the lease (an aborted `signal` ends the wait); returns it and where it listens. */
+async function listenForLease(
+  server: Server,
+  config: JunctionConfig,
+  { logger, named, seen, signal }: { logger: pino.Logger; named: SettingNamer; seen: Seen; signal: AbortSignal },
+): Promise<{ lease: ClusterLease; address: string }> {
+  const listening = await listen(server, config, named);
+  const address = addressOf(listening);
+  logger.info({ address }, 'Junction is standing by');
+  const unreachable = unreachableAdvertisement(config.advertiseUrl, listening);
+  if (unreachable !== undefined) logger.warn({ code: 'JCT_ADVERTISE_URL_UNSET', address }, unreachable);
+  const options: LeaseOptions = {
+    ttlMs: config.leaseMs,
+    address: config.advertiseUrl || address,
+    pollMs: askEvery(config.leaseMs),
+    unreachableForMs: config.storeStartTimeoutS * 1000,
+    onWait: (holder) => {
+      if (holder.owner !== seen.owner?.owner || holder.address !== seen.owner.address) logger.info({ owner: holder.owner, address: holder.address, token: holder.token }, 'standing by: another process owns the partitions');
+      seen.owner = holder;
+    },
+    onStoreError: (err) => logger.warn({ code: err.code }, `standing by: ${err.message}`),
+    onStoreBack: () => logger.info({ code: 'JCT_STORE_BACK' }, 'standing by: the store is back'),
+    onLost: (reason) => {
+      logger.fatal({ code: 'JCT_LEASE_LOST', reason }, `this process lost its lease (${reason === 'taken' ? 'another process took it over' : 'a commit was fenced'}): its state is stale, it stops (exit ${LEASE_LOST_EXIT}); started again it stands by`);
+      process.exit(LEASE_LOST_EXIT);
+    },
+    signal,
+  };
+  return { lease: await acquireLease(config, options), address };
 }
 
 /** While standing by, SIGINT/SIGTERM log `stopping` and abort `signal` (the wait for the lease; since(): when); forget() hands the signals back to start. */

@@ -1,6 +1,7 @@
 // `junction cluster [--config CONFIG.json] [--json]`: what the configured server store knows of
 // its cluster, read without joining it: who holds the lease (its token, address, and how long
-// it has left), and every live process, owner or standby, with its address and since when.
+// it has left; with Redis alone, once none does, the last token), and every live process, owner
+// or standby, with its address and since when.
 // With the embedded store there is no cluster: it says so.
 import { loadConfig } from '../../config/index.js';
 import type { ClusterView, Member } from '../../engine/store/lease.js';
@@ -14,7 +15,7 @@ export async function clusterCommand(configFile: string | undefined, json: boole
     return 0;
   }
   const view = await clusterViewOf(config);
-  if (json) out(JSON.stringify({ store: storeName(config), ...(view.holder && { holder: view.holder }), members: view.members.map((m) => ({ ...m, role: roleOf(m, view) })) }));
+  if (json) out(JSON.stringify({ store: storeName(config), ...(view.holder && { holder: view.holder }), ...(view.lastToken && { lastToken: view.lastToken }), members: view.members.map((m) => ({ ...m, role: roleOf(m, view) })) }));
   else for (const line of describe(storeName(config), view)) out(line);
   return 0;
 }
@@ -31,8 +32,8 @@ function describe(store: string, view: ClusterView): string[] {
   return lines;
 }
 
-function leaseLine({ holder }: ClusterView): string {
-  if (holder === undefined) return 'never taken';
+function leaseLine({ holder, lastToken }: ClusterView): string {
+  if (holder === undefined) return lastToken === undefined ? 'never taken' : `not held (the last one, token ${lastToken}, ended or was released): the next process to ask takes it`;
   const where = holder.address ? ` at ${holder.address}` : '';
   if (holder.endsInMs > 0) return `held by ${holder.owner} (token ${holder.token})${where}, ends in ${seconds(holder.endsInMs)} unless renewed`;
   return `ended ${seconds(-holder.endsInMs)} ago (last held by ${holder.owner}, token ${holder.token}): the next process to ask takes it`;

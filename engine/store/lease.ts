@@ -4,8 +4,9 @@
 // The holder's fencing token grows at every change of owner, and every commit of the holder is
 // checked against it, so an owner that was paused past its lease writes nothing once another
 // process took over. Every process of the cluster, owner or standby, also says it is there (a
-// member, with its address, renewed as it asks for or renews the lease, gone twice the lease's
-// length after it stopped): what `junction cluster` shows (ClusterView).
+// member, with its address, renewed as it asks for or renews the lease): what `junction cluster`
+// shows (ClusterView). A process leaves the members as it stops waiting, releases its lease or
+// finds it taken; one killed or cut off is gone twice the lease's length after it last said so.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,9 +24,11 @@ export interface LeaseOptions {
   unreachableForMs?: number;
   /** Told, while standing by, that the store cannot be reached (once per error message). */
   onStoreError?(err: JunctionError): void;
+  /** Told, while standing by, that the store answers again after onStoreError. */
+  onStoreBack?(): void;
   /** Told once when the lease is lost: 'taken' (another process holds it now) or 'fenced' (a commit found another token). */
   onLost(reason: LostReason): void;
-  /** Aborted: the wait ends at once, its connection closed, with JCT_STANDBY_STOPPED. */
+  /** Aborted: the wait ends at once, its connection closed, with JCT_STANDBY_STOPPED (a lease taken as it was aborted is released first). */
   signal?: AbortSignal;
   /** Where this process serves HTTP, as the cluster's members show it. Default ''. */
   address?: string;
@@ -54,6 +57,8 @@ export interface Member {
 /** What a store knows of its cluster: who holds the lease and until when, and the live members (the holder among them), longest there first. */
 export interface ClusterView {
   readonly holder?: LeaseHolder & { readonly endsInMs: number };
+  /** With no holder: the last lease's token, when one was ever taken (Redis deletes a lease that ended or was released). */
+  readonly lastToken?: string;
   readonly members: readonly Member[];
 }
 
@@ -68,7 +73,7 @@ export interface Lease {
   readonly token: string;
   /** Records where this process serves HTTP, for the standbys. */
   advertise(address: string): Promise<void>;
-  /** Ends the lease now (a standby takes over at its next ask) and closes its connection. */
+  /** Ends the lease now (a standby takes over at its next ask), leaves the members and closes its connection. */
   release(): Promise<void>;
   /** A commit found another token: the lease is lost (told once through onLost). */
   fenced(): void;
@@ -85,30 +90,37 @@ export interface LeaseServer<L> {
   holder(): Promise<LeaseHolder | undefined>;
   /** What the server threw, as a JunctionError (JCT_STORE_UNAVAILABLE when out of reach). */
   failure(err: unknown): JunctionError;
+  /** Takes this process out of the members (its wait is aborted: it stops). */
+  leave(): Promise<void>;
   /** Closes the connection of a wait given up. */
   end(): Promise<void>;
 }
 
-/** Waits until the lease is free (or ended) and takes it. A server out of reach is waited for too, up to unreachableForMs (an answer no wait mends, such as no such database, at once ends it); an aborted signal ends the wait. */
-export async function waitForLease<L>(server: LeaseServer<L>, options: LeaseOptions): Promise<L> {
+/**
+ * Waits until the lease is free (or ended) and takes it. A server out of reach is waited for too, up to unreachableForMs (an answer no wait mends, such as no such database, at once ends it).
+ * An aborted signal ends the wait at any moment, even when it came while the lease was being taken: that lease is released, not returned.
+ */
+export async function waitForLease<L extends Lease>(server: LeaseServer<L>, options: LeaseOptions): Promise<L> {
   let prepared = false;
   let told = ''; // the store error last told, so each is told once
   let unreachableSince = 0;
   for (;;) {
     if (options.signal?.aborted) {
+      if (prepared && unreachableSince === 0) await server.leave().catch(() => {}); // not asked of a store out of reach: the stop would wait on it
       await server.end().catch(() => {});
-      throw new JunctionError('JCT_STANDBY_STOPPED', 'stopped while standing by for the lease');
+      throw standbyStopped();
     }
+    let lease: L | undefined;
     try {
       if (!prepared) await server.prepare();
       prepared = true;
       await server.present();
-      const lease = await server.take();
-      if (lease !== undefined) return lease;
-      const holder = await server.holder();
-      if (holder !== undefined) options.onWait?.(holder);
+      lease = await server.take();
+      const holder = lease === undefined ? await server.holder() : undefined;
+      if (told !== '') options.onStoreBack?.();
       told = '';
       unreachableSince = 0;
+      if (holder !== undefined) options.onWait?.(holder);
     } catch (err) {
       const e = server.failure(err);
       unreachableSince ||= Date.now();
@@ -119,8 +131,19 @@ export async function waitForLease<L>(server: LeaseServer<L>, options: LeaseOpti
       if (told !== e.message) options.onStoreError?.(e);
       told = e.message;
     }
+    if (lease !== undefined) return options.signal?.aborted ? givenUp(lease) : lease;
     await sleep(options.pollMs ?? 500, undefined, { signal: options.signal }).catch(() => {}); // aborted: ended at the top of the loop
   }
+}
+
+/** A lease taken as the wait was aborted: released (its connection closed with it), and the wait ends stopped. */
+async function givenUp(lease: Lease): Promise<never> {
+  await lease.release();
+  throw standbyStopped();
+}
+
+function standbyStopped(): JunctionError {
+  return new JunctionError('JCT_STANDBY_STOPPED', 'stopped while standing by for the lease');
 }
 
 /** This process's name in a lease: host, pid and a random part. */
@@ -159,7 +182,7 @@ export abstract class HeldLease implements Lease {
     this.lose('fenced');
   }
 
-  /** Pushes the end of the lease on: false when another process holds it now; undefined when the store did not answer (not a loss: commits cannot be made then either, and the next renewal or commit finds out). */
+  /** Pushes the end of the lease on, and this member's with it: false when another process holds it now (this process then leaves the members); undefined when the store did not answer (not a loss: commits cannot be made then either, and the next renewal or commit finds out). */
   protected abstract renew(): Promise<boolean | undefined>;
 
   /** Stops renewing; true when the lease was still held (a release should end it in the store). */

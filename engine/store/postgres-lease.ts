@@ -9,7 +9,8 @@
 // it, sees every row the old one wrote. Losing the lease (renewal finds another token, or a
 // commit is fenced) is told once through onLost: the working state is stale from then on.
 // Every process also keeps a row of the `members` table alive (lease.ts): a standby at each ask,
-// the owner with each renewal (one statement); `view` reads both tables for `junction cluster`.
+// the owner with each renewal (one statement, which deletes it instead when the lease was taken;
+// so does the release); `view` reads both tables for `junction cluster`.
 import { escapeIdentifier, type ClientBase, type Pool } from 'pg';
 import { connectionOf, migrate, storeError, type Fence } from './postgres.js';
 import type { Target } from './shown-url.js';
@@ -32,6 +33,7 @@ interface LeaseSql {
   readonly check: string;
   readonly advertise: string;
   readonly release: string;
+  readonly leave: string;
 }
 
 /** A lease this process holds in PostgreSQL: it renews itself until released or lost. */
@@ -69,6 +71,7 @@ export class PostgresLease extends HeldLease implements Fence {
         },
         holder: () => holderOf(pool, sql),
         failure: (err) => storeError(err, target),
+        leave: async () => void (await pool.query(sql.leave, [owner])),
         end: () => pool.end(),
       },
       options,
@@ -91,7 +94,7 @@ export class PostgresLease extends HeldLease implements Fence {
   }
 
   async release(): Promise<void> {
-    if (this.stop()) await this.pool.query(this.sql.release, [PARTITIONS, this.token]).catch(() => {});
+    if (this.stop()) await this.pool.query(this.sql.release, [PARTITIONS, this.token, this.owner]).catch(() => {});
     await this.pool.end().catch(() => {});
   }
 
@@ -144,8 +147,9 @@ function leaseSql(schema: string): LeaseSql {
   const leases = `${escapeIdentifier(schema)}.leases`;
   const members = `${escapeIdentifier(schema)}.members`;
   const until = `now() + $3 * interval '1 millisecond'`;
-  const present = (name: string, address: string, ttl: string) =>
-    `INSERT INTO ${members} (name, address, since, expires_at) VALUES (${name}, ${address}, now(), now() + ${ttl} * interval '1 millisecond')
+  /** Records the member `name` at `address` for `ttl` ms, once per row of `from` (e.g. "FROM renewed"; "" for one). */
+  const present = (name: string, address: string, ttl: string, from = '') =>
+    `INSERT INTO ${members} (name, address, since, expires_at) SELECT ${name}::text, ${address}::text, now(), now() + ${ttl}::double precision * interval '1 millisecond' ${from}
       ON CONFLICT (name) DO UPDATE SET address = EXCLUDED.address, expires_at = EXCLUDED.expires_at`;
   return {
     present: present('$1', '$2', '$3'),
@@ -155,11 +159,14 @@ function leaseSql(schema: string): LeaseSql {
       WHERE l.expires_at < now() RETURNING token::text`,
     holder: `SELECT owner, address, token::text FROM ${leases} WHERE name = $1`,
     renew: `WITH renewed AS (UPDATE ${leases} SET expires_at = ${until} WHERE name = $1 AND token = $2 RETURNING 1),
-      member AS (${present('$4', '$5', '$6::double precision')})
+      member AS (${present('$4', '$5', '$6', 'FROM renewed')}),
+      gone AS (DELETE FROM ${members} WHERE name = $4 AND NOT EXISTS (SELECT 1 FROM renewed))
       SELECT count(*)::int AS renewed FROM renewed`,
     check: `SELECT token::text FROM ${leases} WHERE name = $1 FOR SHARE`,
     advertise: `UPDATE ${leases} SET address = $3 WHERE name = $1 AND token = $2`,
-    release: `UPDATE ${leases} SET expires_at = now() - interval '1 millisecond' WHERE name = $1 AND token = $2`,
+    release: `WITH gone AS (DELETE FROM ${members} WHERE name = $3)
+      UPDATE ${leases} SET expires_at = now() - interval '1 millisecond' WHERE name = $1 AND token = $2`,
+    leave: `DELETE FROM ${members} WHERE name = $1`,
   };
 }
 

@@ -7,7 +7,9 @@
 // renewed by its holder as long as the fence still holds its token (no one else owned since).
 // The hash `<prefix>members` keeps each process of the cluster (lease.ts): its name → "since
 // until address" (ms by the server's clock), written by a standby at each ask and by the owner
-// with each renewal (the same script); `clusterView` reads it for `junction cluster`, leaving out
+// with each renewal (the same script, which deletes it instead once the fence moved on; so does
+// the release); `clusterView` reads it for `junction cluster` (with the fence: the last token when
+// no lease is held), leaving out
 // an entry it cannot read (written by something else under the prefix) instead of failing.
 import { JunctionError } from '../errors.js';
 import { connectRedis, type RedisConnection, type RedisOptions } from './redis.js';
@@ -38,9 +40,13 @@ redis.call('HSET', KEYS[${k}], ARGV[${m}], since .. ' ' .. string.format('%d', n
 const PRESENT = `${presentLua(1, 1)}
 return 1`;
 
-/** KEYS: lease, fence, members. ARGV: token, ttl, owner, address, member ttl. 1 while the fence holds the token (the lease written again if it had expired), else 0; the owner's member entry renewed either way. */
-const RENEW = `${presentLua(3, 3)}
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+/** KEYS: lease, fence, members. ARGV: token, ttl, owner, address, member ttl. 1 while the fence holds the token (the lease written again if it had expired, the owner's member entry renewed), else 0 (the owner's member entry deleted: it is leaving). */
+const RENEW = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  redis.call('HDEL', KEYS[3], ARGV[3])
+  return 0
+end
+${presentLua(3, 3)}
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'token', ARGV[1], 'address', ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
@@ -50,9 +56,10 @@ const ADVERTISE = `
 if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then redis.call('HSET', KEYS[1], 'address', ARGV[2]) end
 return 1`;
 
-/** KEYS: lease. ARGV: token. */
+/** KEYS: lease, members. ARGV: token, owner. The owner's member entry goes too. */
 const RELEASE = `
 if redis.call('HGET', KEYS[1], 'token') == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('HDEL', KEYS[2], ARGV[2])
 return 1`;
 
 /** A lease this process holds in Redis: it renews itself until released or lost. */
@@ -86,6 +93,7 @@ export class RedisLease extends HeldLease {
         },
         holder: async () => holderOf(await connection!.redis.hgetall(keys(connection!)[0])),
         failure: (err) => (err instanceof JunctionError ? err : connection!.failure(err)), // connecting throws JunctionErrors
+        leave: async () => void (await connection!.redis.hdel(membersKey(connection!.prefix), owner)),
         end: async () => connection?.redis.disconnect(),
       },
       options,
@@ -101,7 +109,7 @@ export class RedisLease extends HeldLease {
 
   async release(): Promise<void> {
     const { redis } = this.connection;
-    if (this.stop()) await redis.eval(RELEASE, 1, this.leaseKey, this.token).catch(() => {});
+    if (this.stop()) await redis.eval(RELEASE, 2, this.leaseKey, membersKey(this.connection.prefix), this.token, this.owner).catch(() => {});
     await redis.quit().catch(() => redis.disconnect());
   }
 
@@ -121,16 +129,17 @@ export async function clusterView(options: Omit<RedisOptions, 'fence'>): Promise
   const connection = await connectRedis(options);
   try {
     const leaseKey = `${connection.prefix}lease`;
-    const [[seconds, micros], lease, leaseMs, members] = await Promise.all([
+    const [[seconds, micros], lease, leaseMs, fence, members] = await Promise.all([
       connection.redis.time(),
       connection.redis.hgetall(leaseKey),
       connection.redis.pttl(leaseKey),
+      connection.redis.get(fenceKey(connection.prefix)),
       connection.redis.hgetall(membersKey(connection.prefix)),
     ]);
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const holder = holderOf(lease);
     return {
-      ...(holder && { holder: { ...holder, endsInMs: leaseMs } }),
+      ...(holder ? { holder: { ...holder, endsInMs: leaseMs } } : fence !== null && { lastToken: fence }),
       members: Object.entries(members)
         .flatMap(([name, entry]) => memberOf(name, entry, now) ?? [])
         .filter((m) => m.endsInMs > 0)

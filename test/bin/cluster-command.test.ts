@@ -1,10 +1,13 @@
 // `junction cluster`: with the embedded store it says there is no cluster; on PostgreSQL it reads
 // a schema nobody has started (never taken, no members) and one where a process holds the lease
-// (the holder with its token and address, each member with its role); a store out of reach is
-// an error that never shows the password.
+// (the holder with its token and address, each member with its role); on Redis alone, whose
+// lease is deleted once it ends or is released, the last token rather than "never taken"; a
+// store out of reach is an error that never shows the password.
 import t, { type Test } from 'tap';
 import { clusterCommand } from '../../bin/commands/cluster.js';
 import { PostgresLease } from '../../engine/store/postgres-lease.js';
+import { RedisLease } from '../../engine/store/redis-lease.js';
+import { REDIS_URL, tempPrefix, unlessRedis } from '../engine/store/redis-service.js';
 import { closedPort } from '../gateway/services.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 
@@ -39,6 +42,16 @@ t.test('a process holding the lease: the holder, its token and address; the memb
   t.match(lines[3], new RegExp(`^  owner   ${lease.owner}  http://10\\.0\\.0\\.7:8080  since \\d{4}-\\d\\d-\\d\\dT`));
   await lease.release();
   t.match((await shown(t, env))[1], /^lease: ended \d+\.\d s ago \(last held by .*, token 1\): the next process to ask takes it$/);
+});
+
+t.test('Redis alone: a lease released (deleted) shows its last token, not "never taken"', { skip: await unlessRedis(t) }, async (t) => {
+  const prefix = tempPrefix(t, 'jct-cluster-view');
+  const env = { JUNCTION_STORE: 'redis', REDIS_URL, JUNCTION_REDIS_PREFIX: prefix };
+  t.equal((await shown(t, env))[1], 'lease: never taken');
+  const lease = await RedisLease.acquire({ url: REDIS_URL, prefix, ttlMs: 60_000, onLost: () => {} });
+  await lease.release();
+  t.equal((await shown(t, env))[1], 'lease: not held (the last one, token 1, ended or was released): the next process to ask takes it');
+  t.match(JSON.parse((await shown(t, env, true))[0]!), { lastToken: '1', members: [] });
 });
 
 t.test('a store out of reach is an error that never shows the password', async (t) => {

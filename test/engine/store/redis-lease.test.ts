@@ -1,17 +1,19 @@
 // Cluster mode on Redis against the real server (skipped loudly when it is not there, failed
 // when JUNCTION_REQUIRE_SERVICES=1), each test under a prefix of its own: what every lease does
 // (lease-contract.ts); a standby takes an expired lease; one that expired with no taker is
-// renewed; and a commit of a stale owner, on the Redis store and on Redis in front of
+// renewed; a standby told its store is out of reach is told when it is back; and a commit of a stale owner, on the Redis store and on Redis in front of
 // PostgreSQL, is refused whole (JCT_STORE_FENCED), told once, while the new owner, which raised
 // the fence before reading, loads everything the old one wrote and writes.
 import t from 'tap';
 import { Redis } from 'ioredis';
+import { once } from 'node:events';
 import { RedisLease, clusterView } from '../../../engine/store/redis-lease.js';
 import { RedisBackend } from '../../../engine/store/redis.js';
 import { RedisPostgresBackend } from '../../../engine/store/redis-postgres.js';
 import type { RedisFence } from '../../../engine/store/redis-fence.js';
 import { closedPort } from '../../gateway/services.js';
 import { held, leaseContract, type LeaseUnderTest } from './lease-contract.js';
+import { hasRedisServer, redisServer } from './redis-server.js';
 import { REDIS_URL, tempPrefix, unlessRedis } from './redis-service.js';
 import { PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
 import { batchOf } from '../../../engine/store/journal.js';
@@ -123,4 +125,25 @@ t.test('Redis in front of PostgreSQL: a stale owner cannot append to the stream'
   await second.close();
   t.same((await sql(`SELECT key FROM "${schema}".person ORDER BY key`)).map((r) => r['key']), ['after', 'before'], 'the drain wrote what both acknowledged, not the refused batch');
   await first.close();
+});
+
+t.test('a standby told that its store is out of reach is told when it is back, before it takes the lease', { skip: skip || (hasRedisServer() ? false : 'redis-server is not installed') }, async (t) => {
+  const port = await closedPort();
+  const settings = ['--save', '', '--appendonly', 'no'];
+  let server = await redisServer(t, port, settings);
+  const url = `redis://127.0.0.1:${port}`;
+  const owner = await RedisLease.acquire({ url, prefix: 'jct-back:', ttlMs: 3000, onLost: () => {} });
+  t.teardown(() => owner.release());
+  const told: string[] = [];
+  const standby = RedisLease.acquire({ url, prefix: 'jct-back:', pollMs: 20, commandTimeoutMs: 200, onStoreError: (e) => told.push(e.code), onStoreBack: () => told.push('back'), onLost: () => {} });
+  await sleep(100);
+  const exited = once(server, 'exit');
+  server.kill('SIGKILL');
+  await exited;
+  while (told.length === 0) await sleep(20);
+  t.same(told, ['JCT_STORE_UNAVAILABLE'], 'told once that it is out of reach');
+  server = await redisServer(t, port, settings); // empty: the lease is gone, the standby takes it
+  const taken = await standby;
+  t.teardown(() => taken.release());
+  t.same(told, ['JCT_STORE_UNAVAILABLE', 'back'], 'then that it is back');
 });

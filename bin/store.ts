@@ -70,7 +70,6 @@ export async function acquireLease(config: JunctionConfig, options: LeaseOptions
   return PostgresLease.acquire({ ...options, url: config.databaseUrl, schema: config.databaseSchema });
 }
 
-/** Opens the configured store; in a cluster, the lease is checked by every commit (PostgreSQL's through its lease row, Redis's through the fence key). */
 /** What the configured server store knows of its cluster (where acquireLease keeps the lease): read only. */
 export async function clusterViewOf(config: JunctionConfig): Promise<ClusterView> {
   if (storeKind(config) === 'redis') {
@@ -81,6 +80,7 @@ export async function clusterViewOf(config: JunctionConfig): Promise<ClusterView
   return clusterView(config.databaseUrl, config.databaseSchema);
 }
 
+/** Opens the configured store; in a cluster, the lease is checked by every commit (PostgreSQL's through its lease row, Redis's through the fence key). */
 export async function openStore(config: JunctionConfig, logger: Logger, lease?: ClusterLease, wait = sleep): Promise<JournalBackend> {
   const kind = storeKind(config);
   if (kind === 'memory') return new MemoryBackend();

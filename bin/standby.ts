@@ -17,13 +17,14 @@
 // carries the caller's address appended to X-Forwarded-For, which the owner believes when the
 // standby's address is in its `trustProxy`. A process listening on every address (0.0.0.0) with no
 // advertiseUrl is warned at start (JCT_ADVERTISE_URL_UNSET): others on other machines could not reach it.
-import { createServer, request, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { request, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { request as secureRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
 import type { JunctionConfig, SettingNamer } from '../config/index.js';
 import type { LeaseHolder, LeaseOptions } from '../engine/store/lease.js';
 import type { ListeningServer } from '../gateway/listening-server.js';
+import { connectionLimits, limitedServer } from '../gateway/connection-limits.js';
 import { acquireLease, type ClusterLease } from './store.js';
 import { listenError } from './listen.js';
 import { forceOnSignal } from './stopping.js';
@@ -51,7 +52,7 @@ export interface HeldServer extends ListeningServer {
 export async function standBy(config: JunctionConfig, logger: pino.Logger, named: SettingNamer): Promise<{ lease: ClusterLease; server: HeldServer }> {
   let owner: LeaseHolder | undefined;
   let answer: RequestListener = (req, res) => answerStandingBy(req, res, owner);
-  const server = createServer((req, res) => answer(req, res));
+  const server = limitedServer(connectionLimits(config), (req, res) => answer(req, res)); // the app serves on it later: its limits are the app's
   const listening = await listen(server, config, named);
   const address = addressOf(listening);
   logger.info({ address }, 'Junction is standing by');

@@ -19,7 +19,7 @@
 // carries the caller's address appended to X-Forwarded-For, which the owner believes when the
 // standby's address is in its `trustProxy`. A process listening on every address (0.0.0.0) with no
 // advertiseUrl is warned at start (JCT_ADVERTISE_URL_UNSET): others on other machines could not reach it.
-import { createServer, request, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { request, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { request as secureRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { pino } from 'pino';
@@ -28,6 +28,7 @@ import type { LeaseHolder, LeaseOptions } from '../engine/store/lease.js';
 import type { ListeningServer } from '../gateway/listening-server.js';
 import { JunctionError } from '../engine/errors.js';
 import { mendedByWaiting } from '../engine/store/mended-by-waiting.js';
+import { connectionLimits, limitedServer } from '../gateway/connection-limits.js';
 import { acquireLease, type ClusterLease } from './store.js';
 import { listenError } from './listen.js';
 import { forceOnSignal } from './stopping.js';
@@ -55,7 +56,7 @@ export interface HeldServer extends ListeningServer {
 export async function standBy(config: JunctionConfig, logger: pino.Logger, named: SettingNamer): Promise<{ lease: ClusterLease; server: HeldServer }> {
   const seen: Seen = {};
   let answer: RequestListener = (req, res) => answerStandingBy(req, res, seen.owner);
-  const server = createServer((req, res) => answer(req, res));
+  const server = limitedServer(connectionLimits(config), (req, res) => answer(req, res)); // the app serves on it later: its limits are the app's
   const stop = stopOnSignal(logger); // before it listens and says so: from then on a signal stops it gracefully, never Node's default
   const { lease, address } = await listenForLease(server, config, { logger, named, seen, signal: stop.signal })
     .finally(() => stop.forget())

@@ -55,6 +55,27 @@ export const ConfigSchema = Type.Object(
         'Addresses (or CIDR ranges, or loopback, linklocal, uniquelocal) of the load balancers and Junction processes in front of this one, e.g. 10.0.0.0/8: a request from one of them is taken to come from the address its X-Forwarded-For names (per-address rate limits, logs). "" trusts no one: the address is the connection\'s',
     }),
     rateLimitPerSecond: Type.Integer({ minimum: 1, default: 100, description: 'Requests a second each API key may make (callers without a key: each address); webhooks and health checks (/healthz, /health, /readyz) are not limited' }),
+    httpIdleTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 30_000,
+      description:
+        "How long an HTTP connection may stay silent while a request arrives or its answer goes out (no byte received, none taken by the client) before it is closed: a client that stops sending, or stops reading an answer (a large CSV report), lets its connection and what the answer holds go. A request's headers must arrive within it too. A request being handled is never cut, however long it takes, nor a WebSocket",
+    }),
+    httpRequestTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 120_000,
+      description:
+        'The longest a client may take to send a whole request, headers and body, however steadily it sends (408 JCT_REQUEST_TIMEOUT): room for the largest body taken (an inbound mail webhook of 40 MiB) over a slow link',
+    }),
+    httpKeepAliveTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 72_000,
+      description:
+        "How long a connection is kept open for a next request once an answer is sent (HTTP keep-alive). Keep it longer than the idle timeout of the load balancer in front (60 s for most, e.g. AWS's ALB or nginx; 610 s for Google Cloud's), or the load balancer may send a request on a connection Junction is closing and answer 502",
+    }),
     redisUrl: Type.String({
       default: '',
       pattern: '^(|rediss?://\\S+)$',
@@ -127,6 +148,9 @@ export const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_ADMIN_KEY: 'adminKey',
   JUNCTION_RATE_LIMIT_PER_SECOND: 'rateLimitPerSecond',
   JUNCTION_TRUST_PROXY: 'trustProxy',
+  JUNCTION_HTTP_IDLE_TIMEOUT_MS: 'httpIdleTimeoutMs',
+  JUNCTION_HTTP_REQUEST_TIMEOUT_MS: 'httpRequestTimeoutMs',
+  JUNCTION_HTTP_KEEP_ALIVE_TIMEOUT_MS: 'httpKeepAliveTimeoutMs',
   JUNCTION_REDIS_URL: 'redisUrl',
   JUNCTION_STORE: 'store',
   JUNCTION_DATABASE_URL: 'databaseUrl',

@@ -24,6 +24,7 @@ import { registerNotify } from './api/notify.js';
 import { KeyStore } from './auth/keys.js';
 import { MemoryKeyTable } from './auth/key-table.js';
 import { adopt, type ListeningServer } from './listening-server.js';
+import { connectionLimits, limitedServer, type ConnectionLimits } from './connection-limits.js';
 import { requestIds } from './request-id.js';
 
 const BODY_LIMIT = 1024 * 1024;
@@ -51,8 +52,10 @@ export interface AppOptions {
   redisPrefix?: string;
   /** Proxies whose X-Forwarded-For is believed (configuration `trustProxy`: addresses, ranges, names); default none. */
   trustProxy?: string;
-  /** A server listening already that the app serves once ready, instead of listening itself (cluster mode: the standby's). */
+  /** A server listening already that the app serves once ready, instead of listening itself (cluster mode: the standby's, made with the same limits). */
   server?: ListeningServer;
+  /** The limits of the app's own server's connections (configuration `httpIdleTimeoutMs`, …); default the configuration's defaults. */
+  connections?: ConnectionLimits;
   /** The journal's commit metrics, observed since before the state was recovered (`junction start`); default: observed from now on. */
   commitMetrics?: CommitMetrics;
   /** Files of the flows folder the start could not launch; /readyz lists them. */
@@ -85,7 +88,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     clientErrorHandler: clientErrorAnswer(errorCounts),
     return503OnClosing: false,
     trustProxy: options.trustProxy || false,
-    serverFactory: adopted?.serverFactory,
+    serverFactory: adopted?.serverFactory ?? ((handler) => limitedServer(options.connections ?? connectionLimits(), handler)),
   });
   app.decorate('errorCounts', errorCounts);
   app.decorate('keys', options.keys ?? new KeyStore(new MemoryKeyTable()));

@@ -1,9 +1,9 @@
 // Serving the app on a server that listens already, instead of the app listening itself: in
 // cluster mode the standby's (bin/standby.ts), which keeps Junction's port through a takeover so
-// that no connection is refused. The server is given Fastify's connection timeouts and, once the
-// app is ready, its requests. It is closed with the app the way Fastify closes a server it
-// listens on: no new connection from the app's close on, and the requests in flight answered
-// before the app's onClose hooks release what they use.
+// that no connection is refused. The server keeps the connection limits it was made with
+// (connection-limits.ts) and, once the app is ready, is given its requests. It is closed with
+// the app the way Fastify closes a server it listens on: no new connection from the app's close
+// on, and the requests in flight answered before the app's onClose hooks release what they use.
 import type { RequestListener, Server } from 'node:http';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 
@@ -18,11 +18,8 @@ export interface ListeningServer {
 export function adopt(listening: ListeningServer): { serverFactory: FastifyServerFactory; hook(app: FastifyInstance): void } {
   const { server } = listening;
   let handler: RequestListener | undefined;
-  const serverFactory: FastifyServerFactory = (appHandler, options) => {
+  const serverFactory: FastifyServerFactory = (appHandler) => {
     handler = appHandler as RequestListener;
-    server.keepAliveTimeout = options['keepAliveTimeout'] as number;
-    server.requestTimeout = options['requestTimeout'] as number;
-    server.setTimeout(options['connectionTimeout'] as number);
     return server;
   };
   const hook = (app: FastifyInstance): void => {

@@ -30,6 +30,7 @@ import { JunctionError, toJunctionError } from '../../engine/errors.js';
 import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, ignoredVariables, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
+import { connectionLimits } from '../../gateway/connection-limits.js';
 import { commitMetrics, type CommitMetrics } from '../../gateway/metrics.js';
 import type { KeyStore } from '../../gateway/auth/keys.js';
 import type { RefusedFlowFile } from '../../gateway/health.js';
@@ -120,7 +121,7 @@ async function serveStore(config: JunctionConfig, engine: Engine, backend: Journ
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
   await stopping.step('starting to serve');
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server, commitMetrics: commits, flowFilesRefused });
+  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server, connections: connectionLimits(config), commitMetrics: commits, flowFilesRefused });
   closers.unshift(() => app.close());
   stopping.serve(closers); // before it listens: a signal sent as soon as it answers is not met by Node's default
   const address = await serve(app, config, owned?.server).catch((err: unknown) => Promise.reject(listenError(err, config, named)));

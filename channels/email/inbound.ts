@@ -296,8 +296,16 @@ export function webhookRoute(url: string, dialect: WebhookDialect): RouteDefinit
 /** Most parts a multipart webhook body may have: a mail's fields and attachments, with room to spare. */
 const MAX_PARTS = 1000;
 
-/** The text fields of a form body (multipart or urlencoded); 400 when it is neither, or has more than MAX_PARTS parts. */
+/**
+ * The text fields of a form body (multipart or urlencoded) by name, a repeated name's last value
+ * (what the inbound mail webhooks are read from); 400 as formFields.
+ */
 export async function formOf(req: RouteRequest): Promise<Form> {
+  return Object.fromEntries(await formFields(req));
+}
+
+/** Every text field of a form body (multipart or urlencoded) in order, repeated names each time; 400 when it is neither, or has more than MAX_PARTS parts. */
+export async function formFields(req: RouteRequest): Promise<Array<[name: string, value: string]>> {
   const type = header(req, 'content-type') ?? '';
   if (partsAbove(req.rawBody, type, MAX_PARTS)) throw payloadInvalid(`the form has more than ${MAX_PARTS} parts`);
   let data: Awaited<ReturnType<InstanceType<typeof Response>['formData']>>;
@@ -308,7 +316,7 @@ export async function formOf(req: RouteRequest): Promise<Form> {
   }
   const fields: Array<[string, string]> = [];
   for (const [name, value] of data) if (typeof value === 'string') fields.push([name, value]);
-  return Object.fromEntries(fields);
+  return fields;
 }
 
 /**

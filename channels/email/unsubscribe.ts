@@ -1,11 +1,12 @@
 // One-click unsubscribe for mail flows send (RFC 2369 List-Unsubscribe, RFC 8058
 // List-Unsubscribe-Post): the headers a mail carries, the token of its link (the contact and our
 // sender, signed with HMAC-SHA256 under `unsubscribeSecret`, so nobody can make a link for
-// another address or sender), and the link's route on our public address. A POST saying
-// `List-Unsubscribe=One-Click` adds the contact to the do-not-contact list for email from that
-// sender, answered 200 once durable (a repeat changes nothing) and counted as the module event
-// `email.unsubscribed`; a GET (a person opening the link, a link scanner) changes nothing and
-// answers a page whose button makes that POST.
+// another address or sender), and the link's route on our public address. A POST whose form
+// holds the pair `List-Unsubscribe=One-Click` (RFC 8058 asks only that it be there: other fields,
+// and other values of that name before or after it, change nothing) adds the contact to the
+// do-not-contact list for email from that sender, answered 200 once durable (a repeat changes
+// nothing) and counted as the module event `email.unsubscribed`; a GET (a person opening the
+// link, a link scanner) changes nothing and answers a page whose button makes that POST.
 import { createHmac } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { JunctionError } from '../../engine/errors.js';
@@ -13,7 +14,7 @@ import type { RouteAnswer, RouteContext, RouteDefinition, RouteRequest } from '.
 import type { OutboundMessage } from '../../engine/messaging/message.js';
 import { normalizeEmail } from '../../engine/people/contacts.js';
 import { sameText } from '../signing.js';
-import { formOf } from './inbound.js';
+import { formFields } from './inbound.js';
 import type { EmailSettings } from './settings.js';
 
 export const UNSUBSCRIBE_PATH = '/unsubscribe/';
@@ -99,7 +100,7 @@ export const unsubscribeRoutes: readonly RouteDefinition[] = [
 
 async function unsubscribe(req: RouteRequest, ctx: RouteContext): Promise<RouteAnswer> {
   const { contact, sender } = unsubscriberOf(req, ctx);
-  if ((await formOf(req))['List-Unsubscribe'] !== 'One-Click') {
+  if (!(await formFields(req)).some(([name, value]) => name === 'List-Unsubscribe' && value === 'One-Click')) {
     throw new JunctionError('JCT_PAYLOAD_INVALID', 'a one-click unsubscribe posts the form field List-Unsubscribe=One-Click (RFC 8058)');
   }
   await ctx.submit(ctx.owner(contact) ?? contact, { kind: 'doNotContact', change: { op: 'add', entries: [{ channel: 'email', contact, senders: [sender] }] } });

@@ -1304,6 +1304,7 @@ export class Engine {
     const journeys = this.journeysOf(personId);
     for (const p of journeys) this.dropParticipant(part, p);
     this.dropHeldOf(personId);
+    for (const [key, entry] of this.refs.forget(personId)) this.journal.put('ref', key, entry);
     const { rows, events } = part.erase(personId);
     for (const [group, member] of rows) this.journal.mark(group, member);
     for (const seq of events) this.journal.mark(part.eventRows, part.eventRows.dropped(personId, seq));

@@ -2,7 +2,8 @@
 // profile, entry history, event history and seen elements go from memory and from the store
 // (SQLite, checked after a restart), their engaged months keep counting under an anonymous id,
 // their share of the every-version metrics stays as counts,
-// and the same phone can make a new person afterwards. Also the partition's person numbers:
+// the references their messages left (a late report or reply finds nobody), and the same phone
+// can make a new person afterwards. Also the partition's person numbers:
 // forgetting an id keeps every other id findable.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +17,12 @@ import { SqliteBackend } from '../../../engine/store/sqlite.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { PersonNumbers } from '../../../engine/runtime/person-numbers.js';
 import { eventsModule } from '../../../engine/events/index.js';
-import { flow, pauseDays, registryWith, tag as tagNode } from '../helpers.js';
+import { flow, pauseDays, registryWith, tag as tagNode, world } from '../helpers.js';
+import { messagingModule } from '../../../engine/messaging/index.js';
+import { sentMessage, sentRef } from '../../../engine/messaging/references.js';
+import { linkRef } from '../../../engine/messaging/links.js';
+import type { OutboundMessage } from '../../../engine/messaging/message.js';
+import type { Module } from '../../../engine/module.js';
 
 const WAIT_FOR_BUY = {
   id: 'buy',
@@ -150,4 +156,40 @@ t.test('person numbers: forgetting ids keeps every other id and number findable'
     { numRuns: 40 },
   );
   t.end();
+});
+
+t.test("an erased person's message references go too: none keeps their phone or id, none reaches one who takes their id again", async (t) => {
+  let sent = 0;
+  const provider: Module = { name: 't', effects: [{ kind: 'message.send', perform: (effect) => sentMessage('t', effect as unknown as OutboundMessage, `M${++sent}`, { [`L${sent}`]: `https://example.com/${sent}` }) }] };
+  const w = world({ modules: [messagingModule, provider] });
+  w.engine.save({
+    schemaVersion: 1,
+    id: 'f',
+    name: 'f',
+    entryPoints: [{ id: 'start', type: 'flowApi', config: {}, branches: { next: 'hello' } }],
+    elements: [
+      { id: 'hello', type: 'sendSms', config: { from: '+385800100', text: 'hi' }, branches: { next: 'p' } },
+      pauseDays('p', 30),
+    ],
+    settings: {},
+  });
+  w.engine.launch('f');
+  for (const [id, phone] of [['ana', '+385911234567'], ['bob', '+385911234568']]) {
+    await w.engine.submit(id!, { kind: 'flow.enter', flowId: 'f', person: { id, phones: [phone!] } });
+  }
+  await w.engine.idle();
+  t.equal(w.backend.tables.get('ref')!.size, 6, 'each message: its provider id, its reply reference and its tracked link');
+
+  await w.engine.submit('ana', { kind: 'person.erase' });
+  const refs = [...w.backend.tables.get('ref')!];
+  t.notOk(refs.some(([key, row]) => key.includes('+385911234567') || JSON.stringify(row).includes('"ana"')), 'no stored reference names ana or her phone');
+  t.equal(w.engine.reference(sentRef('t', 'M1')), undefined, 'her message is forgotten');
+  t.equal(w.engine.reference(sentRef('t', 'M2'))?.personId, 'bob', "bob's is kept");
+  t.match(w.engine.reference(linkRef('L1')), { personId: '', data: { url: 'https://example.com/1' } }, 'her tracked link still leads where it did, for nobody');
+  t.same(w.backend.tables.get('ref')!.get(linkRef('L1')), w.engine.reference(linkRef('L1')), 'so it is stored');
+
+  w.people.upsert({ id: 'ana', phones: ['+385911234567'] });
+  await w.engine.submit('', { kind: 'message.click', code: 'L1' });
+  await w.engine.submit('ana', { kind: 'message.status', report: { provider: 't', providerMessageId: 'M1', status: 'delivered', providerStatus: 'delivered', at: w.clock.now() } });
+  t.same(w.engine.metrics('f').elements.find((e) => e.id === 'hello')!.counters, { 'sms:sent': 2 }, "a late report or click on the erased person's message is not the new ana's, nor counted");
 });

@@ -142,6 +142,22 @@ export function givenExternalId(input: PersonInput): string | undefined {
   return typeof id === 'string' && id.trim() !== '' ? id : undefined;
 }
 
+/**
+ * The owner of a contact the input names, as the person the input merges into when its own
+ * external id (`externalId`, if any) names nobody yet. Refused when the owner has another
+ * external id: the input is another record of the caller's system, and merging would replace
+ * the owner's (JCT_CONTACT_TAKEN, as giving the contact to another person is).
+ */
+export function mergeTarget(owner: Person, contact: string, externalId: string | undefined): Person {
+  const theirs = owner.standard.externalId;
+  if (externalId === undefined || typeof theirs !== 'string' || theirs === externalId) return owner;
+  throw new JunctionError(
+    'JCT_CONTACT_TAKEN',
+    `${contact} already belongs to person "${owner.id}", whose external id is "${theirs}", not "${externalId}"; a phone or email belongs to one person only`,
+    { contact, personId: owner.id },
+  );
+}
+
 /** The changes that merge `input` into an existing profile (companies aside: see joinCompanies). */
 export function inputChanges(input: PersonInput): ProfileChange[] {
   const changes: ProfileChange[] = [];

@@ -54,7 +54,7 @@ import { heldKey, heldSeqOf, isHeldEntryRow, participantIdOf, readHistory, readP
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
 import { requireNewPersonId } from '../people/person-id.js';
-import { givenExternalId } from '../people/profile.js';
+import { givenExternalId, mergeTarget } from '../people/profile.js';
 import { Seen, answerHolds, endedKey, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
 import { References } from './references.js';
@@ -322,7 +322,8 @@ export class Engine {
 
   /**
    * The person key a profile input belongs to: its id when it has one (a contact owned by
-   * someone else is then refused by the write), else the owner of one of its contacts, else a new id.
+   * someone else is then refused by the write), else the owner of one of its contacts (unless the
+   * owner has another external id: mergeTarget), else a new id.
    */
   personKey(person: PersonInput): string {
     if (person.id !== undefined) {
@@ -334,7 +335,7 @@ export class Engine {
     if (known) return known.id;
     for (const contact of [...(person.phones ?? []), ...(person.emails ?? [])]) {
       const found = this.people.findByContact(contact);
-      if (found) return found.id;
+      if (found) return mergeTarget(found, contact, externalId).id;
     }
     if (!person.phones?.length && !person.emails?.length && externalId === undefined) {
       throw new JunctionError('JCT_PERSON_EMPTY', 'a person needs an id, an external id, a phone or an email');

@@ -28,6 +28,7 @@ import {
   givenExternalId,
   inputChanges,
   joinCompanies,
+  mergeTarget,
   without,
   type ProfileUpdate,
 } from '../people/profile.js';
@@ -352,7 +353,7 @@ export class MemoryPeopleStore implements PeopleStore {
     return () => this.listeners.delete(subscription);
   }
 
-  /** The person the input merges into: the one with its id, or without an id, the one with its external id or any of its contacts. */
+  /** The person the input merges into: the one with its id, or without an id, the one with its external id or any of its contacts (mergeTarget). */
   private match(input: PersonInput): Person | undefined {
     if (input.id !== undefined) return this.people.get(input.id);
     const externalId = givenExternalId(input);
@@ -361,7 +362,8 @@ export class MemoryPeopleStore implements PeopleStore {
     const contacts = [...(input.phones ?? []), ...(input.emails ?? [])];
     for (const contact of contacts) {
       const id = this.contacts.map.get(requireContact(contact).value);
-      if (id !== undefined) return this.people.get(id);
+      const person = id === undefined ? undefined : this.people.get(id);
+      if (person) return mergeTarget(person, contact, externalId);
     }
     return undefined;
   }

@@ -222,6 +222,27 @@ t.test('people: an external id belongs to one person', async (t) => {
   t.equal((await call('GET', '/people?externalId=%20')).json.error.code, 'JCT_PERSON_UNKNOWN', 'and a blank one neither');
 });
 
+t.test("people: a contact does not merge one external id's record into another's", async (t) => {
+  const { call, w } = await api(t);
+  const ana = (await call('POST', '/people', { emails: ['ana@example.com'], phones: ['+385911234567'], standard: { externalId: 'crm-1', firstName: 'Ana' } })).json.id;
+  for (const contacts of [{ emails: ['Ana@Example.com'] }, { phones: ['+385 91 123 4567'] }]) {
+    const other = await call('POST', '/people', { ...contacts, standard: { externalId: 'crm-2', firstName: 'Eve' } });
+    t.same([other.status, other.json.error?.code, other.json.error?.details.personId], [409, 'JCT_CONTACT_TAKEN', ana], `${JSON.stringify(contacts)}: taken by the person with another external id`);
+  }
+  t.match((await call('GET', '/people?externalId=crm-1')).json, { id: ana, standard: { firstName: 'Ana', externalId: 'crm-1' } }, 'her record is as it was');
+  t.equal((await call('GET', '/people?externalId=crm-2')).status, 404, 'nobody has the other one');
+  const same = await call('POST', '/people', { emails: ['ana@example.com'], standard: { externalId: 'crm-1', city: 'Split' } });
+  t.same([same.status, same.json.id], [200, ana], 'her own external id merges');
+  const lead = (await call('POST', '/people', { emails: ['lead@example.com'] })).json.id;
+  const linked = await call('POST', '/people', { emails: ['lead@example.com'], standard: { externalId: 'crm-3' } });
+  t.same([linked.status, linked.json.id, linked.json.standard.externalId], [200, lead, 'crm-3'], 'one without an external id takes the one given');
+  w.engine.save(flow('f', [pauseDays('p', 1)]));
+  w.engine.launch('f');
+  const added = await call('POST', '/flows/f/entry-points/start/participants', { participants: [{ person: { emails: ['ana@example.com'], standard: { externalId: 'crm-9' } } }] });
+  const report = await call('GET', `/flows/f/participants/report?operationId=${added.json.operationId}`);
+  t.match(report.json.participants, [{ status: 'rejected', reason: 'JCT_CONTACT_TAKEN' }], 'the Flow API the same');
+});
+
 t.test('people: an id with a control character or a broken character is refused, wherever a person is created', async (t) => {
   const { call, w } = await api(t);
   await call('POST', '/flows', { ...welcome(), entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'p' } }] });

@@ -87,8 +87,11 @@ export interface Provider<S extends CommonSettings = CommonSettings> {
   readonly methods?: ReadonlyArray<'GET' | 'POST'>;
   /** Throws JunctionError JCT_SIGNATURE_MISSING (401) or JCT_SIGNATURE_INVALID (403). */
   verify(req: WebhookRequest, settings: S, now: number): void;
-  /** The messages and reports in a verified webhook; throws JunctionError (400) when malformed. */
-  read(req: WebhookRequest, settings: S, now: number): WebhookContent;
+  /**
+   * The messages and reports in a verified webhook; throws JunctionError (400) when malformed.
+   * A promise when what the webhook carries waits for other webhooks (the parts of a long SMS).
+   */
+  read(req: WebhookRequest, settings: S, now: number): WebhookContent | Promise<WebhookContent>;
   /** Sends one message; throws EffectFailure (see http.ts). */
   send(message: OutboundMessage, settings: S, http: ProviderHttp): Promise<SendResult>;
   /** What the provider expects back once the webhook is accepted. Default 200 with no body. */
@@ -177,7 +180,7 @@ async function receive<S extends CommonSettings>(provider: Provider<S>, req: Rou
   const now = ctx.now();
   const request: WebhookRequest = { ...req, publicUrl: publicUrlOf(req, settings) };
   provider.verify(request, settings, now);
-  const { messages, reports, malformed = [] } = provider.read(request, settings, now);
+  const { messages, reports, malformed = [] } = await provider.read(request, settings, now);
   for (const err of malformed) ctx.refused('message.inbound', err.code);
   await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx, sending))]);
   return provider.accepted ?? OK;

@@ -2,7 +2,7 @@
 // Basic auth AccountSid:AuthToken, a form with To, From (both "whatsapp:"-prefixed on WhatsApp),
 // Body, one MediaUrl per attachment, a Content API template (ContentSid, ContentVariables) and
 // the status callback URL when the public base URL is known. The answer's `sid` is the message id.
-// Twilio's Messages API has no idempotency key.
+// Twilio's Messages API has no idempotency key. A full sender queue (21611) is retried like a 429.
 import type { OutboundMessage, SendResult } from '../../engine/messaging/message.js';
 import { basicAuth, type Explanation, type ProviderAnswer, type ProviderHttp } from '../http.js';
 import { requiredSetting as required } from '../provider.js';
@@ -48,11 +48,15 @@ function templateOf(template: NonNullable<OutboundMessage['template']>): Record<
   return { ContentSid: template.name, ...(template.parameters.length ? { ContentVariables: JSON.stringify(variables) } : {}) };
 }
 
+/** Twilio error codes of a 4xx that mean "too many, try later": the sender's queue is full (21611). */
+const THROTTLING_CODES = new Set(['21611']);
+
 /** Twilio's error body: { code, message, more_info, status }. */
 function twilioError({ json }: ProviderAnswer): Explanation | undefined {
   const message = valueAt(json, 'message');
   if (typeof message !== 'string') return undefined;
   const code = textAt(json, 'code');
   const more = valueAt(json, 'more_info');
-  return { words: `${message}${code !== undefined ? ` (error ${code})` : ''}${typeof more === 'string' ? `; see ${more}` : ''}` };
+  const words = `${message}${code !== undefined ? ` (error ${code})` : ''}${typeof more === 'string' ? `; see ${more}` : ''}`;
+  return { words, throttled: code !== undefined && THROTTLING_CODES.has(code) };
 }

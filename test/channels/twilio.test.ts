@@ -265,6 +265,17 @@ const outgoing: OutgoingCase[] = [
     responses: [{ status: 429, body: { code: 20429, message: 'Too Many Requests', status: 429 }, headers: { 'retry-after': '7' } }],
     error: { code: 'JCT_SEND_THROTTLED', retryable: true, retryAfterMs: 7000, message: /Too Many Requests \(error 20429\)/ } as never,
   },
+  {
+    label: "a full sender queue (400, error 21611) is retryable: the number sends again once Twilio's queue drains",
+    message: toFailSend,
+    responses: [
+      {
+        status: 400,
+        body: { code: 21611, message: "This 'From' number has exceeded the maximum number of queued messages", more_info: 'https://www.twilio.com/docs/errors/21611', status: 400 },
+      },
+    ],
+    error: { code: 'JCT_SEND_THROTTLED', retryable: true, message: /queued messages \(error 21611\)/ } as never,
+  },
   { label: '503 is retryable', message: toFailSend, responses: [{ status: 503, body: 'unavailable' }], error: { code: 'JCT_SEND_UNAVAILABLE', retryable: true } },
   {
     label: 'an invalid number (21211) fails for good with Twilio’s words',

@@ -12,6 +12,10 @@ import type { SignatureMethod, VonageSettings } from '../../channels/vonage/sett
 import type { WebhookRequest } from '../../channels/provider.js';
 import type { InboundMessage } from '../../engine/messaging/message.js';
 import { runIncoming, runOutgoing, type IncomingCase, type OutgoingCase } from './harness.js';
+import { world } from '../engine/helpers.js';
+import { messagingModule } from '../../engine/messaging/index.js';
+import { buildApp } from '../../gateway/app.js';
+import type { Input } from '../../engine/vocabulary.js';
 
 const SECRET = 'vonage_signature_secret_0123456789';
 const settings = {
@@ -405,7 +409,7 @@ t.test('Messages API JWT: the published vector verifies with ours and with the S
   t.ok(verifySignature(token, SECRET), 'the SDK accepts it');
   t.doesNotThrow(() => vonage.verify(webhook(request), settings as VonageSettings, 1700000000_000 + 30_000), 'ours accepts it');
   t.throws(() => vonage.verify(webhook({ ...request, rawBody: Buffer.from(body.replace('delivered', 'rejected')) }), settings as VonageSettings, 1700000000_000), { code: 'JCT_SIGNATURE_INVALID' });
-  t.same(vonage.read(webhook(request), settings as VonageSettings, 0).reports, [{ provider: 'vonage', providerMessageId: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', status: 'delivered', providerStatus: 'delivered', at: Date.parse('2020-01-01T14:00:00Z') }]);
+  t.same((await vonage.read(webhook(request), settings as VonageSettings, 0)).reports, [{ provider: 'vonage', providerMessageId: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', status: 'delivered', providerStatus: 'delivered', at: Date.parse('2020-01-01T14:00:00Z') }]);
 });
 
 t.test("Messages API JWT: the test signer's tokens validate with the SDK, other secrets' with neither", async (t) => {
@@ -417,7 +421,59 @@ t.test("Messages API JWT: the test signer's tokens validate with the SDK, other 
 
 t.test('SMS API: without message-timestamp, the time of arrival', async (t) => {
   const fields = { msisdn: '447700900001', to: '447700900000', messageId: 'm-2', text: 'x' };
-  t.match(vonage.read(webhook({ method: 'POST', url: '/webhooks/vonage', headers: {}, body: fields }), settings as VonageSettings, 12_345).messages, [{ providerMessageId: 'm-2', receivedAt: 12_345 }]);
+  t.match((await vonage.read(webhook({ method: 'POST', url: '/webhooks/vonage', headers: {}, body: fields }), settings as VonageSettings, 12_345)).messages, [{ providerMessageId: 'm-2', receivedAt: 12_345 }]);
+});
+
+/** A gateway with the Vonage module, and the inbound messages submitted through it. */
+function vonageGateway() {
+  const { engine } = world({ start: new Date().toISOString(), modules: [messagingModule, vonageModule], settings: { vonage: settings } });
+  const messages: InboundMessage[] = [];
+  const submit = engine.submit.bind(engine);
+  engine.submit = (key, input: Input) => (input.kind === 'message.inbound' && messages.push(input.message), submit(key, input));
+  const app = buildApp(engine);
+  const send = (fields: Fields) => app.inject({ method: 'GET', url: asQuery(signedFields(fields)).url });
+  return { send, messages, close: () => engine.close() };
+}
+
+/** Part `index` of a long SMS of `of` parts whose reference is `ref`. */
+const part = (ref: string, index: number, of: number, text: string): Fields => ({
+  ...inboundSms,
+  messageId: `0A00000000000000${index}`,
+  text,
+  type: 'unicode',
+  concat: 'true',
+  'concat-ref': ref,
+  'concat-total': String(of),
+  'concat-part': String(index),
+});
+
+t.test('SMS API: a long SMS comes part by part and is taken as one message, in order, named by its first part', async (t) => {
+  const gw = vonageGateway();
+  const texts = ['Bonjour, je voudrais changer ma livraison ', 'de mardi à jeudi 🚚 ', 'merci'];
+  const answers = await Promise.all([3, 1, 2].map((i) => gw.send(part('7f', i, 3, texts[i - 1]!))));
+  t.same(answers.map((a) => a.statusCode), [200, 200, 200], 'each part answered');
+  const whole = { from: '+447700900001', to: '+447700900000', text: texts.join(''), providerMessageId: '0A000000000000001' };
+  t.match(gw.messages, [whole, whole, whole], 'every part hands on the whole message (the engine takes it once)');
+  const again = await gw.send(part('7f', 2, 3, texts[1]!));
+  t.equal(again.statusCode, 200);
+  t.match(gw.messages.at(-1), whole, 'a part sent again hands on the whole message again, not its own text');
+  const other = await Promise.all([1, 2].map((i) => gw.send({ ...part('80', i, 2, `x${i}`), msisdn: '447700900009' })));
+  t.same(other.map((a) => a.statusCode), [200, 200]);
+  t.match(gw.messages.at(-1), { from: '+447700900009', text: 'x1x2' }, "another sender's parts are another message");
+  await gw.close();
+});
+
+t.test('SMS API: a long SMS whose other parts do not come is handed on part by part after a short wait', async (t) => {
+  const gw = vonageGateway();
+  const started = Date.now();
+  const answer = await gw.send(part('81', 2, 2, 'only the end'));
+  t.equal(answer.statusCode, 200);
+  t.ok(Date.now() - started >= 1000, 'it waited for the other part');
+  t.match(gw.messages, [{ text: 'only the end', providerMessageId: '0A000000000000002' }]);
+  const late = await gw.send(part('81', 1, 2, 'the start '));
+  t.equal(late.statusCode, 200);
+  t.match(gw.messages.at(-1), { text: 'the start ', providerMessageId: '0A000000000000001' }, 'a part after the wait is its own message');
+  await gw.close();
 });
 
 function webhook(r: { method: string; url: string; headers: Record<string, string>; body: unknown; rawBody?: Buffer }): WebhookRequest {

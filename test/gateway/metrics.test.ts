@@ -1,0 +1,80 @@
+// GET /metrics as an operator reads it: effect attempts tried again are counted apart from those
+// failed for good; the store's availability and whether the process stands by are gauges; the
+// latency buckets reach past the 5 s a commit may take before input is refused; every metric
+// family is described in docs/operations.md.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { EffectFailure } from '../../engine/errors.js';
+import type { Module } from '../../engine/module.js';
+import { askElement, flow, world } from '../engine/helpers.js';
+import { api } from './api-helper.js';
+import { families, scrape } from './metrics-helper.js';
+
+/** A module whose `test.call` fails (retryable) on its first `failures` attempts, then answers. */
+function flaky(failures: number): Module {
+  let attempts = 0;
+  return {
+    name: 'test-flaky',
+    elements: [askElement],
+    effects: [
+      {
+        kind: 'test.call',
+        perform: () => {
+          if (++attempts <= failures) throw new EffectFailure('JCT_TEST_BUSY', 'busy', true);
+          return 'ok';
+        },
+      },
+    ],
+  };
+}
+
+t.test('effect attempts that failed and were tried again are counted by kind, apart from failures for good', async (t) => {
+  const w = world({ modules: [flaky(2)] });
+  w.people.upsert({ id: 'ana' });
+  w.engine.save(flow('ask', [{ id: 'call', type: 'testCall', config: {} }]));
+  w.engine.launch('ask');
+  const a = await api(t, w);
+  await w.engine.enter('ask', 'ana');
+  await w.engine.idle();
+  t.equal((await scrape(a)).samples.get('junction_effect_retries_total{kind="test.call"}'), 1, 'the first attempt failed');
+  w.clock.advance(1000);
+  await w.engine.idle();
+  w.clock.advance(2000);
+  await w.engine.idle();
+  const m = (await scrape(a)).samples;
+  t.equal(m.get('junction_effect_retries_total{kind="test.call"}'), 2);
+  t.equal(m.get('junction_effect_failures_total{kind="test.call"}'), undefined, 'it succeeded at last');
+});
+
+t.test('the store available gauge follows readiness: 0 while a batch cannot be written', async (t) => {
+  const w = world();
+  const a = await api(t, w);
+  t.equal((await scrape(a)).samples.get('junction_store_available'), 1);
+  w.backend.commit = () => {
+    throw new Error('disk full');
+  };
+  w.engine.save(flow('later', []));
+  await w.engine.journal.flush().catch(() => {});
+  t.equal((await scrape(a)).samples.get('junction_store_available'), 0);
+});
+
+t.test('a serving process says it does not stand by', async (t) => {
+  const a = await api(t);
+  t.equal((await scrape(a)).samples.get('junction_standing_by'), 0);
+});
+
+t.test('latency buckets reach past the 5 s after which input is refused with the store out of reach', async (t) => {
+  const a = await api(t);
+  await a.call('GET', '/flows');
+  const after = (await scrape(a)).samples;
+  for (const le of ['5', '10', '30']) t.ok(after.has(`junction_http_request_duration_seconds_bucket{le="${le}",method="GET",route="/api/v1/flows"}`), `requests: le=${le}`);
+  for (const le of ['2.5', '5', '10', '30']) t.ok(after.has(`junction_journal_commit_duration_seconds_bucket{le="${le}"}`), `commits: le=${le}`);
+});
+
+t.test('docs/operations.md describes every metric family /metrics declares', async (t) => {
+  const docs = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+  const a = await api(t);
+  const declared = families((await scrape(a)).text);
+  t.ok(declared.size > 10, 'the families were read');
+  for (const name of declared.keys()) t.ok(docs.includes(`| \`${name}\` |`), `${name} has a row in the metrics table`);
+});

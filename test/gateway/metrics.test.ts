@@ -1,13 +1,14 @@
 // GET /metrics as an operator reads it: effect attempts tried again are counted apart from those
 // failed for good; the store's availability and whether the process stands by are gauges; the
 // latency buckets reach past the 5 s a commit may take before input is refused; every metric
-// family is described in docs/operations.md.
+// family is described in docs/operations.md; a socket's label is never a URL.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { EffectFailure } from '../../engine/errors.js';
 import type { Module } from '../../engine/module.js';
 import { askElement, flow, world } from '../engine/helpers.js';
 import { api } from './api-helper.js';
+import { WEBSOCKET_OPTIONS } from '../../gateway/websockets.js';
 import { families, scrape } from './metrics-helper.js';
 
 /** A module whose `test.call` fails (retryable) on its first `failures` attempts, then answers. */
@@ -77,4 +78,13 @@ t.test('docs/operations.md describes every metric family /metrics declares', asy
   const declared = families((await scrape(a)).text);
   t.ok(declared.size > 10, 'the families were read');
   for (const name of declared.keys()) t.ok(docs.includes(`| \`${name}\` |`), `${name} has a row in the metrics table`);
+});
+
+t.test('a refused WebSocket frame is counted by route pattern, never by the URL it came on', async (t) => {
+  const socketErrors: Record<string, Record<string, number>> = {};
+  const app = { hasDecorator: () => true, socketErrors };
+  const req = { routeOptions: { url: undefined }, url: '/feed?token=secret-123' };
+  const err = Object.assign(new Error('too big'), { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' });
+  (WEBSOCKET_OPTIONS.errorHandler as (...args: unknown[]) => void).call(app, err, { terminate: () => {} }, req);
+  t.same(socketErrors, { unmatched: { JCT_SOCKET_MESSAGE_TOO_LARGE: 1 } });
 });

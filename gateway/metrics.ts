@@ -6,9 +6,10 @@
 // outbox entries pending, effects failed for good and tried again, the store's availability (as /readyz),
 // what modules' routes counted (module events), error answers by code (errors.ts) and refused module socket messages
 // by socket and code (module-routes.ts) are read when scraped. Whether the process stands by is 0 here (a standby
-// answers 1 itself, bin/standby.ts). docs/operations.md describes every metric.
+// answers 1 itself, bin/standby.ts). Node's own metrics (memory, CPU, event loop, GC) are the
+// process's, made once and answered by every app. docs/operations.md describes every metric.
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { GroupCommit } from '../engine/store/journal.js';
 import type { Registry as ModuleRegistry } from '../engine/module.js';
@@ -35,6 +36,23 @@ export const STANDING_BY = {
   help: 'Whether this process stands by (1: it forwards requests to the owner of the partitions and does none of the work) or serves (0)',
 } as const;
 
+/**
+ * GC pause buckets (s): young-generation collections take a few ms, full ones of a large heap
+ * stall the process for tenths of a second (docs/operations.md, *Memory and garbage collection*).
+ */
+const GC_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+let processRegistry: Registry | undefined;
+
+/** Node's own metrics (process_* and nodejs_*: memory, CPU, event loop lag, GC pauses), made once: they are the process's, whichever app answers. */
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, gcDurationBuckets: GC_BUCKETS_S });
+  }
+  return processRegistry;
+}
+
 /** Adds the hooks on `app` (so they see every route) and serves GET /metrics (scope `reports`). */
 export function registerMetrics(app: FastifyInstance, engine: Engine, errorCounts: ErrorCounts, commits = commitMetrics(engine.journal)): void {
   const registry = new Registry();
@@ -44,11 +62,12 @@ export function registerMetrics(app: FastifyInstance, engine: Engine, errorCount
   readEngine(engine, registry);
   readErrors(errorCounts, registry);
   readSocketErrors(app, registry);
+  const answered = Registry.merge([registry, processMetrics()]);
   void app.register(async (scope) => {
     scope.get(
       '/metrics',
-      { config: { scope: 'reports' }, schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['operations'], produces: [registry.contentType] } },
-      async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+      { config: { scope: 'reports' }, schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['operations'], produces: [answered.contentType] } },
+      async (_req, reply) => reply.type(answered.contentType).send(await answered.metrics()),
     );
   });
 }

@@ -2,8 +2,8 @@
 // into its samples, and GET /metrics of an app through the API helper.
 import type { Api } from './api-helper.js';
 
-/** Prometheus text format: comments, or `name{label="value",…} number`. */
-const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/;
+/** Prometheus text format: comments, or `name{label="value",…} number` (NaN in any case, as Prometheus reads it: prom-client writes `Nan`). */
+const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|[Nn]a[Nn]|\+Inf|-Inf)$/;
 
 /** Each sample, `name{labels}` → value. */
 export function samples(text: string): Map<string, number> {

@@ -1,7 +1,7 @@
 // GET /metrics as an operator reads it: effect attempts tried again are counted apart from those
 // failed for good; the store's availability and whether the process stands by are gauges; the
-// latency buckets reach past the 5 s a commit may take before input is refused; every metric
-// family is described in docs/operations.md; a socket's label is never a URL.
+// latency buckets reach past the 5 s a commit may take before input is refused; Node's own
+// metrics (memory, CPU, event loop, GC) are there; every metric family is described in docs/operations.md; a socket's label is never a URL.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { EffectFailure } from '../../engine/errors.js';
@@ -77,7 +77,10 @@ t.test('docs/operations.md describes every metric family /metrics declares', asy
   const a = await api(t);
   const declared = families((await scrape(a)).text);
   t.ok(declared.size > 10, 'the families were read');
-  for (const name of declared.keys()) t.ok(docs.includes(`| \`${name}\` |`), `${name} has a row in the metrics table`);
+  for (const name of declared.keys()) {
+    if (name.startsWith('junction_')) t.ok(docs.includes(`| \`${name}\` |`), `${name} has a row in the metrics table`);
+  }
+  t.ok(docs.includes('| `process_*`, `nodejs_*` |'), "Node's own have a row");
 });
 
 t.test('a refused WebSocket frame is counted by route pattern, never by the URL it came on', async (t) => {
@@ -87,4 +90,14 @@ t.test('a refused WebSocket frame is counted by route pattern, never by the URL 
   const err = Object.assign(new Error('too big'), { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' });
   (WEBSOCKET_OPTIONS.errorHandler as (...args: unknown[]) => void).call(app, err, { terminate: () => {} }, req);
   t.same(socketErrors, { unmatched: { JCT_SOCKET_MESSAGE_TOO_LARGE: 1 } });
+});
+
+t.test("Node's own metrics: memory, CPU, event loop lag and GC pauses, the same in every app of the process", async (t) => {
+  const a = await api(t);
+  const b = await api(t);
+  const declared = families((await scrape(a)).text);
+  for (const name of ['process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_gc_duration_seconds']) {
+    t.ok(declared.has(name), name);
+  }
+  t.ok(families((await scrape(b)).text).has('process_resident_memory_bytes'), 'a second app answers them too');
 });

@@ -1,7 +1,8 @@
 // Cluster mode's waiting room: until this process holds the lease (engine/store/postgres-lease.ts,
 // or redis-lease.ts on the Redis store alone)
 // it serves, on Junction's own address, a small HTTP server that says it stands by
-// (GET /healthz 200 {"status":"standby"}; GET /readyz 503 JCT_STANDBY) and forwards every other
+// (GET /healthz 200 {"status":"standby"}; GET /readyz 503 JCT_STANDBY; GET /metrics, open, only
+// junction_standing_by 1) and forwards every other
 // request, unchanged (method, path, headers, body), to the owner's advertised address, so a
 // load balancer may send anything to any process. With no owner serving, or the owner out of
 // reach, requests get 503 JCT_STANDBY with Retry-After. Once the lease is taken the server keeps
@@ -29,6 +30,7 @@ import type { ListeningServer } from '../gateway/listening-server.js';
 import { JunctionError } from '../engine/errors.js';
 import { mendedByWaiting } from '../engine/store/mended-by-waiting.js';
 import { connectionLimits, limitedServer } from '../gateway/connection-limits.js';
+import { STANDING_BY } from '../gateway/metrics.js';
 import { acquireLease, type ClusterLease } from './store.js';
 import { listenError } from './listen.js';
 import { forceOnSignal } from './stopping.js';
@@ -38,6 +40,10 @@ const FORWARDED = 'x-junction-forwarded';
 
 /** How long a forward may wait without a byte from the owner (ms): an owner paused or cut off must not hold the caller for ever. */
 const FORWARD_IDLE_MS = 30_000;
+
+/** A standby's metrics (Prometheus text): only that it stands by; the app says 0 (gateway/metrics.ts). */
+const STANDBY_METRICS = `# HELP ${STANDING_BY.name} ${STANDING_BY.help}\n# TYPE ${STANDING_BY.name} gauge\n${STANDING_BY.name} 1\n`;
+const METRICS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Exit code of a process that lost its lease: its working state is stale; restarted, it stands by. */
 const LEASE_LOST_EXIT = 3;
@@ -176,7 +182,7 @@ function addressOf({ address, family, port }: AddressInfo): string {
 
 /** What a standby answers a request: its own health, or the request forwarded to `owner`, or 503. */
 export function answerStandingBy(req: IncomingMessage, res: ServerResponse, owner: LeaseHolder | undefined, idleMs = FORWARD_IDLE_MS): void {
-  if (answeredHealth(req, res)) return;
+  if (answeredOwn(req, res)) return;
   if (pathOf(req) === '/readyz') return refuse(res, owner?.owner, `this process stands by: ${owner?.address ? 'another process owns the partitions' : 'no owner of the partitions serves yet'}`);
   if (owner === undefined || owner.address === '' || req.headers[FORWARDED] !== undefined || req.headers.upgrade !== undefined) return refuse(res, owner?.owner, refusal(owner));
   forward(req, res, owner, idleMs);
@@ -184,14 +190,20 @@ export function answerStandingBy(req: IncomingMessage, res: ServerResponse, owne
 
 /** What a standby answers once it holds the lease (`self` names it), until its state is recovered: its health, else 503. */
 export function answerTakingOver(req: IncomingMessage, res: ServerResponse, self: string): void {
-  if (!answeredHealth(req, res)) refuse(res, self, 'this process is taking over the partitions: it serves once its state is recovered');
+  if (!answeredOwn(req, res)) refuse(res, self, 'this process is taking over the partitions: it serves once its state is recovered');
 }
 
-/** Answers GET /healthz (and /health, its older name): a standby is alive. */
-function answeredHealth(req: IncomingMessage, res: ServerResponse): boolean {
+/**
+ * Answers what a standby says of itself: GET /healthz (and /health, its older name), it is alive;
+ * GET /metrics, that it stands by (never the owner's metrics: a scrape of each process would
+ * count the owner's series twice).
+ */
+function answeredOwn(req: IncomingMessage, res: ServerResponse): boolean {
   const path = pathOf(req);
-  if (req.method !== 'GET' || (path !== '/healthz' && path !== '/health')) return false;
-  json(res, 200, { status: 'standby' });
+  if (req.method !== 'GET') return false;
+  if (path === '/healthz' || path === '/health') json(res, 200, { status: 'standby' });
+  else if (path === '/metrics') res.writeHead(200, { 'content-type': METRICS_TYPE }).end(STANDBY_METRICS);
+  else return false;
   return true;
 }
 

@@ -3,10 +3,13 @@
 // (never the raw URL) and status, and webhooks by provider (the module whose /webhooks route it
 // is); journal commits are observed through GroupCommit.observeCommits, from before the state is
 // recovered when `junction start` passes its own (commitMetrics), so the start's commits count; participants per element,
-// outbox entries pending, what modules' routes counted (module events), error answers by code (errors.ts) and refused module socket messages
-// by socket and code (module-routes.ts) are read when scraped.
+// outbox entries pending, effects failed for good and tried again, the store's availability (as /readyz),
+// what modules' routes counted (module events), error answers by code (errors.ts) and refused module socket messages
+// by socket and code (module-routes.ts) are read when scraped. Whether the process stands by is 0 here (a standby
+// answers 1 itself, bin/standby.ts). Node's own metrics (memory, CPU, event loop, GC) are the
+// process's, made once and answered by every app. docs/operations.md describes every metric.
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../engine/runtime/engine.js';
 import type { GroupCommit } from '../engine/store/journal.js';
 import type { Registry as ModuleRegistry } from '../engine/module.js';
@@ -14,6 +17,41 @@ import type { ErrorCounts } from './errors.js';
 
 /** The route label of a request that matched no route. */
 const UNMATCHED = 'unmatched';
+
+/**
+ * Request latency buckets (s): most answers take milliseconds; an input refused because the store
+ * is out of reach is answered after 5 s, and a large export may stream for tens of seconds.
+ */
+const REQUEST_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * Commit latency buckets (s): a batch takes a millisecond or so; a commit past 5 s makes the store
+ * out of reach (input refused), and PostgreSQL's statements time out at 30 s.
+ */
+const COMMIT_BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** The gauge that says whether a process stands by (cluster mode): 1 on a standby (bin/standby.ts answers it), 0 from the app. */
+export const STANDING_BY = {
+  name: 'junction_standing_by',
+  help: 'Whether this process stands by (1: it forwards requests to the owner of the partitions and does none of the work) or serves (0)',
+} as const;
+
+/**
+ * GC pause buckets (s): young-generation collections take a few ms, full ones of a large heap
+ * stall the process for tenths of a second (docs/operations.md, *Memory and garbage collection*).
+ */
+const GC_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+let processRegistry: Registry | undefined;
+
+/** Node's own metrics (process_* and nodejs_*: memory, CPU, event loop lag, GC pauses), made once: they are the process's, whichever app answers. */
+function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, gcDurationBuckets: GC_BUCKETS_S });
+  }
+  return processRegistry;
+}
 
 /** Adds the hooks on `app` (so they see every route) and serves GET /metrics (scope `reports`). */
 export function registerMetrics(app: FastifyInstance, engine: Engine, errorCounts: ErrorCounts, commits = commitMetrics(engine.journal)): void {
@@ -24,11 +62,12 @@ export function registerMetrics(app: FastifyInstance, engine: Engine, errorCount
   readEngine(engine, registry);
   readErrors(errorCounts, registry);
   readSocketErrors(app, registry);
+  const answered = Registry.merge([registry, processMetrics()]);
   void app.register(async (scope) => {
     scope.get(
       '/metrics',
-      { config: { scope: 'reports' }, schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['operations'], produces: [registry.contentType] } },
-      async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+      { config: { scope: 'reports' }, schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['operations'], produces: [answered.contentType] } },
+      async (_req, reply) => reply.type(answered.contentType).send(await answered.metrics()),
     );
   });
 }
@@ -39,7 +78,7 @@ function countRequests(app: FastifyInstance, registry: Registry, providers: Read
     name: 'junction_http_request_duration_seconds',
     help: 'Time from a request arriving to its answer sent, by method and route pattern',
     labelNames: ['method', 'route'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: REQUEST_BUCKETS_S,
     registers: [registry],
   });
   const webhooks = new Counter({ name: 'junction_webhooks_total', help: 'Provider webhook requests, by provider and status', labelNames: ['provider', 'status'], registers: [registry] });
@@ -72,7 +111,7 @@ export function commitMetrics(journal: GroupCommit): CommitMetrics {
   const seconds = new Histogram({
     name: 'junction_journal_commit_duration_seconds',
     help: 'Time the store took to write one group-commit batch',
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    buckets: COMMIT_BUCKETS_S,
     registers: [],
   });
   const rows = new Histogram({ name: 'junction_journal_batch_rows', help: 'Rows in one group-commit batch', buckets: [1, 5, 20, 100, 500, 1000, 2000, 5000], registers: [] });
@@ -97,26 +136,18 @@ function readEngine(engine: Engine, registry: Registry): void {
   countsByTwo(registry, 'junction_inputs_refused_total', 'Inputs the engine refused (nothing written), by input kind and JCT_ code', ['input', 'code'], () =>
     byKindAndCode(engine.refusedInputs),
   );
-  new Counter({
-    name: 'junction_effect_failures_total',
-    help: 'Outbox entries (messages, calls, webhook calls) that failed for good, retries spent, by kind',
-    labelNames: ['kind'],
+  countsByOne(registry, 'junction_effect_failures_total', 'Outbox entries (messages, calls, webhook calls) that failed for good, retries spent, by kind', 'kind', () => engine.effectFailures);
+  countsByOne(registry, 'junction_effect_retries_total', 'Attempts of outbox entries that failed and were tried again later (a provider or webhook out of reach, a 5xx, a rate limit), by kind', 'kind', () => engine.effectRetries);
+  countsByOne(registry, 'junction_module_events_total', "What modules' routes counted that no input records (e.g. email.unsubscribed: one-click unsubscribes taken), by event", 'event', () => engine.moduleEventCounts);
+  new Gauge({
+    name: 'junction_store_available',
+    help: 'Whether input can be made durable (1), or not (0): the store is out of reach, a batch failed for good, or the engine is closed (as /readyz)',
     registers: [registry],
     collect() {
-      this.reset();
-      for (const [kind, n] of engine.effectFailures) this.inc({ kind }, n);
+      this.set(engine.accepting ? 1 : 0);
     },
   });
-  new Counter({
-    name: 'junction_module_events_total',
-    help: "What modules' routes counted that no input records (e.g. email.unsubscribed: one-click unsubscribes taken), by event",
-    labelNames: ['event'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [event, n] of engine.moduleEventCounts) this.inc({ event }, n);
-    },
-  });
+  new Gauge({ ...STANDING_BY, registers: [registry] }).set(0);
   new Gauge({
     name: 'junction_outbox_pending',
     help: 'Outbox entries (messages, webhook calls) written and not yet done',
@@ -136,6 +167,20 @@ function readSocketErrors(app: FastifyInstance, registry: Registry): void {
   countsByTwo(registry, 'junction_socket_errors_total', 'WebSocket messages refused, by socket and JCT_ code', ['socket', 'code'], () =>
     app.hasDecorator('socketErrors') ? app.socketErrors : {},
   );
+}
+
+/** A counter read when scraped from counts kept elsewhere, one label deep (e.g. kind → n). */
+function countsByOne(registry: Registry, name: string, help: string, label: string, read: () => ReadonlyMap<string, number>): void {
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [value, n] of read()) this.inc({ [label]: value }, n);
+    },
+  });
 }
 
 /** Counts keyed `<kind> <code>`, two labels deep. */

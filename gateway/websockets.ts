@@ -34,6 +34,9 @@ export const MAX_SOCKET_MESSAGE_BYTES = 1024 * 1024;
 /** The close code and reason every open socket gets when the app closes (Junction stops). */
 export const GOING_AWAY = { code: 1001, reason: 'Junction is stopping' } as const;
 
+/** The socket label of a frame refused on a request with no route pattern: never its URL (a query may hold a token, and URLs are unbounded). */
+const UNROUTED = 'unmatched';
+
 /** The subprotocol each upgrade's route agreed to (agreeProtocol). */
 const agreed = new WeakMap<IncomingMessage, string>();
 
@@ -54,7 +57,7 @@ function agreedProtocol(_offered: Set<string>, req: IncomingMessage): string | f
  */
 function socketFailed(this: FastifyInstance, err: Error & { code?: unknown }, socket: WebSocket, req: FastifyRequest): void {
   const code = typeof err.code === 'string' && err.code.startsWith('WS_ERR_') ? frameCode(err.code) : undefined;
-  if (code !== undefined && this.hasDecorator('socketErrors')) countSocketError(this.socketErrors, req.routeOptions.url ?? req.url, code);
+  if (code !== undefined && this.hasDecorator('socketErrors')) countSocketError(this.socketErrors, req.routeOptions.url ?? UNROUTED, code);
   socket.terminate();
 }
 

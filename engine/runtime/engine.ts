@@ -956,6 +956,11 @@ export class Engine {
     return this.outbox.failures;
   }
 
+  /** Failed attempts of outbox entries that were tried again (a retryable failure), by kind. */
+  get effectRetries(): ReadonlyMap<string, number> {
+    return this.outbox.retries;
+  }
+
   /** Outbox entries written and not yet done (waiting for their commit, a retry or their handler). */
   get outboxPending(): number {
     return this.pendingEffects;

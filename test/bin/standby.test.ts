@@ -2,7 +2,7 @@
 // owner to forward to, and a request forwarded to the owner as it came (method, path, body,
 // headers) with the forwarding mark and the caller's address appended to X-Forwarded-For; a
 // WebSocket upgrade is refused, not forwarded. Once it holds the lease, until its state is
-// recovered: its health, and 503 JCT_STANDBY naming itself. Listening on every address with no
+// recovered: its health, and 503 JCT_STANDBY naming itself. Either way GET /metrics is its own: it stands by. Listening on every address with no
 // advertiseUrl is warned of: the others would forward to 0.0.0.0, their own machine.
 import t, { type Test } from 'tap';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'node:http';
 import { answerStandingBy, answerTakingOver, askEvery, unreachableAdvertisement } from '../../bin/standby.js';
 import type { LeaseHolder } from '../../engine/store/lease.js';
+import { samples } from '../gateway/metrics-helper.js';
 
 async function listen(t: Test, server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -87,6 +88,20 @@ t.test('taking over (the lease taken, the state not yet recovered): its health, 
     t.equal(refused.status, 503, path);
     t.equal(refused.headers.get('retry-after'), '1');
     t.same(await refused.json(), { error: { code: 'JCT_STANDBY', message: 'this process is taking over the partitions: it serves once its state is recovered', details: { owner: 'b' } } });
+  }
+});
+
+t.test('its own metrics, not the owner\'s (a scrape of each process would count the owner twice): it stands by, without a key', async (t) => {
+  const owner = await echoOwner(t);
+  const standing = await standby(t, { owner: 'a', address: owner, token: '1' });
+  const taking = await listen(t, createServer((req, res) => answerTakingOver(req, res, 'b')));
+  for (const origin of [standing, taking]) {
+    const r = await fetch(`${origin}/metrics`);
+    t.equal(r.status, 200);
+    t.match(r.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+    const text = await r.text();
+    t.match(text, /^# HELP junction_standing_by .+\n# TYPE junction_standing_by gauge\n/);
+    t.same(samples(text), new Map([['junction_standing_by', 1]]));
   }
 });
 

@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { buildApp } from '../../gateway/app.js';
 import type { Module } from '../../engine/module.js';
 import { world, flow, pauseDays, type World } from '../engine/helpers.js';
+import { samples } from './metrics-helper.js';
 
 const ADMIN = 'operations-test-admin-key-0123456789';
 const auth = { authorization: `Bearer ${ADMIN}` };
@@ -95,20 +96,6 @@ t.test('GET / says what this is and where to look', async (t) => {
     documentation: { readme: 'README.md', configuration: 'docs/configuration.md', api: 'docs/api.md', operations: 'docs/operations.md' },
   });
 });
-
-/** Prometheus text format: comments, or `name{label="value",…} number`. */
-const SAMPLE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/;
-
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    if (!SAMPLE.test(line)) throw new Error(`not Prometheus text: ${line}`);
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
 
 t.test('metrics: a reports key is needed', async (t) => {
   const { get } = await serve(t);

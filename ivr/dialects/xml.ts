@@ -37,9 +37,12 @@ export function inputWords(c: Collect): string {
   return [...(dtmf ? ['dtmf'] : []), ...(speech ? ['speech'] : [])].join(' ');
 }
 
-/** The recognizer hints as one attribute, or undefined without any. */
+/**
+ * The recognizer hints as one comma-separated attribute, or undefined without any. A comma
+ * inside a hint would cut it in two there, so it becomes a space.
+ */
 export function hintsText(c: Collect, separator: string): string | undefined {
-  const hints = c.speechOptions?.hints ?? [];
+  const hints = (c.speechOptions?.hints ?? []).map((h) => h.replace(/\s*,\s*/g, ' ').trim()).filter((h) => h !== '');
   return hints.length > 0 ? hints.join(separator) : undefined;
 }
 

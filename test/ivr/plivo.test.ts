@@ -46,6 +46,11 @@ t.test('timeouts are clamped to Plivo’s ranges (executionTimeout 5–60, digit
   t.equal(render([collect({ speech: true, speechOptions: { hints: [] } })])[0]!.attrs['speechEndTimeout'], 'auto');
 });
 
+t.test('a comma inside a hint does not cut it in two', async (t) => {
+  const [input] = render([collect({ speech: true, speechOptions: { hints: ['sales, east', 'support'] } })]);
+  t.equal(input!.attrs['hints'], 'sales east,support');
+});
+
 t.test('speech with hints', async (t) => {
   const [input] = render(SPEECH);
   t.match(input!.attrs, { inputType: 'dtmf speech', language: 'en-GB', hints: 'sales,support', speechEndTimeout: '2' });

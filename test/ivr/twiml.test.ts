@@ -55,6 +55,12 @@ t.test('TwiML: speech with hints', async (t) => {
   t.notOk('numDigits' in speechOnly.attrs || 'finishOnKey' in speechOnly.attrs, 'no key attributes when listening for speech only');
 });
 
+t.test('TwiML and TeXML: a comma inside a hint does not cut it in two', async (t) => {
+  const hinted = [collect({ speech: true, speechOptions: { hints: ['sales, east', 'support ,west', ','] } })];
+  t.equal(render(hinted)[0]!.attrs['hints'], 'sales east, support west');
+  t.equal(render(hinted, texml)[0]!.attrs['hints'], 'sales east, support west');
+});
+
 t.test('TwiML: a record, then the <Redirect> reached only when nothing was recorded', async (t) => {
   const verbs = render(RECORD);
   t.same(names(verbs), ['Say', 'Record', 'Redirect']);

@@ -89,10 +89,16 @@ function digitOptions(c: Collect): Verb {
   return { interDigitTimeout: c.interDigitTimeout, ...maybe('finishOnKey', c.finishKey), ...count, dtmfBargein: c.interruptPrompt };
 }
 
+/**
+ * A recognizer only to set a language or hints: jambonz takes a gather's recognizer in place of
+ * the application's (its label, for one, is then left out), and may read an empty hint list as
+ * "none of the application's hints either".
+ */
 function speechOptions(c: Collect): Verb {
   const o = c.speechOptions;
-  const recognizer = { vendor: 'default', ...maybe('language', o?.language), hints: [...(o?.hints ?? [])] };
-  return { bargein: c.interruptPrompt, recognizer, ...maybe('speechTimeout', o?.endSilence) };
+  const hints = o?.hints ?? [];
+  const recognizer = o?.language !== undefined || hints.length > 0 ? { vendor: 'default', ...maybe('language', o?.language), ...(hints.length > 0 ? { hints: [...hints] } : {}) } : undefined;
+  return { bargein: c.interruptPrompt, ...maybe('recognizer', recognizer), ...maybe('speechTimeout', o?.endSilence) };
 }
 
 /**

@@ -68,6 +68,15 @@ t.test('speech with hints: the recognizer, a played prompt nested', async (t) =>
   t.same(two[1]!['play'], { url: 'https://cdn.example.com/two.mp3' });
 });
 
+t.test('speech without a language or hints keeps the application recognizer: no recognizer, never an empty hint list', async (t) => {
+  const [bare] = render(t, [collect({ dtmf: false, speech: true })]);
+  t.notOk('recognizer' in bare!, 'the application recognizer (with its label) applies');
+  const [noHints] = render(t, [collect({ dtmf: false, speech: true, speechOptions: { hints: [], endSilence: 1 } })]);
+  t.notOk('recognizer' in noHints!);
+  const [language] = render(t, [collect({ dtmf: false, speech: true, speechOptions: { language: 'de-DE', hints: [] } })]);
+  t.same(language!['recognizer'], { vendor: 'default', language: 'de-DE' });
+});
+
 t.test('a record streams mono 8 kHz audio with listen to the hook marked audio, with its longest length (ws/wss)', async (t) => {
   const verbs = render(t, RECORD);
   t.same(verbs[1], {

@@ -48,7 +48,8 @@ export default defineElement<Config>({
   type: 'addToFlow',
   role: 'element',
   title: 'Add to flow',
-  description: 'Adds the person (or another, by contact) to another flow through its Existing Flow entry point, with variables.',
+  description:
+    'Adds the person (or another, by contact) to a flow through its Existing Flow entry point, with variables: another flow, or this one after a wait. A flow entered earlier in the same moment (A adds to B, which adds to A, with no wait between) is not entered again: the element counts a failure (JCT_FLOW_LOOP).',
   config: Config,
   example: { flow: 'referral', another: { channel: 'email', attribute: 'email' } },
   branches: () => ['next', 'inAllOtherCases'],

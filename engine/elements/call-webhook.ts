@@ -60,7 +60,7 @@ const AnswerItem = Type.Union([
 
 const Config = Type.Object(
   {
-    url: Type.String({ pattern: '^https?://', maxLength: 2000, description: 'http:// or https:// URL, with {{placeholders}} (their values percent-encoded)' }),
+    url: Type.String({ pattern: '^https?://', maxLength: 2000, description: 'http:// or https:// URL, with {{placeholders}} (their values percent-encoded); never with a user or password (send them in an Authorization header)' }),
     method: Type.Optional(
       Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('PATCH'), Type.Literal('GET'), Type.Literal('DELETE')], { default: 'POST', description: 'GET and DELETE send no body' }),
     ),

@@ -36,6 +36,17 @@ local since = before and string.match(before, '^(%d+)') or string.format('%d', n
 redis.call('HSET', KEYS[${k}], ARGV[${m}], since .. ' ' .. string.format('%d', now + tonumber(ARGV[${m + 2}])) .. ' ' .. ARGV[${m + 1}])`;
 }
 
+/** KEYS: members. Deletes the entries of processes gone for more than a day (killed ones never leave by themselves). */
+const FORGET_GONE = `
+local t = redis.call('TIME')
+local before = tonumber(t[1]) * 1000 - 86400000
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local untilMs = tonumber(string.match(entries[i + 1], '^%d+ (%d+)'))
+  if untilMs ~= nil and untilMs < before then redis.call('HDEL', KEYS[1], entries[i]) end
+end
+return 1`;
+
 /** KEYS: members. ARGV: name, address, ttl. */
 const PRESENT = `${presentLua(1, 1)}
 return 1`;
@@ -84,7 +95,10 @@ export class RedisLease extends HeldLease {
     const keys = (c: RedisConnection): [string, string] => [`${c.prefix}lease`, fenceKey(c.prefix)];
     return waitForLease<RedisLease>(
       {
-        prepare: async () => void (connection = await connectRedis(options)),
+        prepare: async () => {
+          connection = await connectRedis(options);
+          await connection.redis.eval(FORGET_GONE, 1, membersKey(connection.prefix));
+        },
         present: async () => void (await connection!.redis.eval(PRESENT, 1, membersKey(connection!.prefix), owner, settled.address ?? '', MEMBER_TTL_LEASES * settled.ttlMs)),
         take: async () => {
           const c = connection!;

@@ -52,6 +52,14 @@ t.test('the cluster view leaves out member entries none of ours wrote instead of
   t.same(view.members.map((m) => [m.name, m.address]), [['spaced', 'http://a b'], [owner.owner, '']], 'the readable ones, an address with spaces kept whole');
 });
 
+t.test('a process that asks for the lease forgets the members gone for more than a day (a killed one never leaves by itself)', { skip }, async (t) => {
+  const prefix = tempPrefix(t, 'jct-lease');
+  const now = Date.now();
+  await redis((r) => r.hset(`${prefix}members`, 'long-gone', `1 ${now - 2 * 86_400_000} http://a`, 'just-gone', `1 ${now - 3_600_000} http://b`, 'foreign', 'not a member'));
+  const owner = await held(t, redisLease, prefix);
+  t.same(Object.keys(await redis((r) => r.hgetall(`${prefix}members`))).sort(), ['foreign', 'just-gone', owner.owner].sort(), 'the one gone for a day is forgotten; the others kept');
+});
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 t.test('an owner that stopped renewing loses the lease to a standby when it expires', { skip }, async (t) => {

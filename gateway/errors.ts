@@ -8,11 +8,13 @@
 // log otherwise). A provider's webhook refused for its signature or for a provider not
 // configured is logged the same way, with what was checked (the URL a signature was checked
 // for): it is the first thing to look at when a number does not answer. Every 503 says when to retry (Retry-After). What was not thrown as a
-// JunctionError for clients is answered 500 JCT_INTERNAL with a generic message.
+// JunctionError for clients is answered 500 JCT_INTERNAL with a generic message. An error another
+// process of the cluster answered a shard call with (engine/cluster/peer-calls.ts) is answered as it was there, status included.
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JunctionError, type ErrorDetails } from '../engine/errors.js';
+import { PeerError } from '../engine/cluster/peer-calls.js';
 
 /** What the gateway needs of a logger; pino's fits. */
 export interface ErrorLogger {
@@ -73,13 +75,19 @@ const JUNCTION_STATUS: Record<string, number> = {
   JCT_SCOPE_MISSING: 403,
   JCT_RATE_LIMITED: 429,
   JCT_KEY_UNKNOWN: 404,
+  JCT_CLUSTER_SECRET: 401,
+  JCT_SHARD_CALL_UNKNOWN: 404,
+  JCT_SHARD_NOT_HERE: 503,
+  JCT_SHARD_UNREACHABLE: 503,
 };
 
 /** Seconds a client is asked to wait before retrying after a 503. */
 const RETRY_AFTER_S = '5';
+/** Sooner for a shard that is moving between processes: its new holder serves it within a second or so. */
+const RETRY_AFTER_BY_CODE: Readonly<Record<string, string>> = { JCT_SHARD_NOT_HERE: '1' };
 
 /** 503 codes that describe the service's state while it lasts: logged as warnings, at most once per code and route every OUTAGE_LOG_MS. */
-const OUTAGE_CODES: ReadonlySet<string> = new Set(['JCT_NOT_READY', 'JCT_STORE_UNAVAILABLE', 'JCT_STANDBY']);
+const OUTAGE_CODES: ReadonlySet<string> = new Set(['JCT_NOT_READY', 'JCT_STORE_UNAVAILABLE', 'JCT_STANDBY', 'JCT_SHARD_NOT_HERE', 'JCT_SHARD_UNREACHABLE']);
 const OUTAGE_LOG_MS = 10_000;
 /** Refusals of provider webhooks, logged like the routine 503s (a misconfigured provider retries every webhook). */
 const WEBHOOK_REFUSALS: ReadonlySet<string> = new Set(['JCT_SIGNATURE_MISSING', 'JCT_SIGNATURE_INVALID', 'JCT_PROVIDER_NOT_CONFIGURED']);
@@ -100,6 +108,7 @@ const BAD_REQUEST: Omit<Answer, 'status'> = { code: 'JCT_BAD_REQUEST', message: 
 
 /** The answer to an error: what the client may see of it. */
 export function answerFor(err: unknown): Answer {
+  if (err instanceof PeerError) return { status: err.status, ...err.toJSON() }; // as the process that carried the call out answered
   // JCT_INTERNAL wraps whatever was thrown: its message is not for clients.
   if (err instanceof JunctionError && err.code !== INTERNAL.code) return { status: JUNCTION_STATUS[err.code] ?? 400, ...err.toJSON() };
   const { code, statusCode } = (err ?? {}) as { code?: unknown; statusCode?: unknown };
@@ -165,7 +174,7 @@ export function errorReplier(counts: ErrorCounts, logger: ErrorLogger, now: () =
     if ((status === 503 && OUTAGE_CODES.has(code)) || WEBHOOK_REFUSALS.has(code)) warnOnce({ code, status, message, details: error.details, ...where });
     else if (status >= 500) logger.error({ err, ...where }, 'request failed');
     else logger.debug?.({ code, ...where, status }, 'request refused');
-    if (status === 503) void reply.header('retry-after', RETRY_AFTER_S);
+    if (status === 503) void reply.header('retry-after', RETRY_AFTER_BY_CODE[code] ?? RETRY_AFTER_S);
     return reply.status(status).send({ error });
   };
 }

@@ -2,8 +2,9 @@
 // `config: { scope: 'people' }` (a key with that scope, or admin), `config: { open: true }`
 // (anyone), `config: { open: 'signature' }` (anyone; a webhook that verifies its provider's
 // signature itself), `config: { open: 'probe' }` (anyone; a health check, not rate limited, so
-// a load balancer's probe is never refused because its address also sends other requests); a
-// route that says nothing needs an admin key. Keys arrive as
+// a load balancer's probe is never refused because its address also sends other requests),
+// `config: { open: 'cluster' }` (another process of the cluster; the route checks the cluster
+// secret itself, and is not rate limited: gateway/cluster/); a route that says nothing needs an admin key. Keys arrive as
 // `Authorization: App <key>` or `Bearer <key>`, in one header: a request carrying several
 // Authorization headers is refused (400), since Node keeps only the first and a proxy in front
 // may have read another. Each key may make `perSecond` requests a
@@ -22,8 +23,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a key needs for this route (an admin key has every scope). */
     scope?: Scope;
-    /** Anyone may call it: `true`; `'signature'`: a webhook verifying its provider's signature; `'probe'`: a health check (neither rate limited). */
-    open?: boolean | 'signature' | 'probe';
+    /** Anyone may call it: `true`; `'signature'`: a webhook verifying its provider's signature; `'probe'`: a health check; `'cluster'`: a call from another process of the cluster, checking the cluster secret (none of the three rate limited). */
+    open?: boolean | 'signature' | 'probe' | 'cluster';
   }
   interface FastifyRequest {
     /** Whose key the request carried, once checked (undefined on open routes). */
@@ -63,7 +64,7 @@ export function guard(app: FastifyInstance, options: GuardOptions): void {
   const limit = rateLimiter(app, options);
   app.addHook('onRequest', async (req, reply) => {
     const { open, scope = 'admin' } = req.routeOptions.config;
-    if (open === 'signature' || open === 'probe') return;
+    if (open === 'signature' || open === 'probe' || open === 'cluster') return;
     if (open || req.is404) return limit(req, reply);
     const text = keyText(req);
     if (text !== undefined) requireSingleHeader(req.raw, 'Authorization', 'JCT_AUTH_AMBIGUOUS');

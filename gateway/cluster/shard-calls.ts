@@ -1,0 +1,62 @@
+// The internal route by which another process of the cluster has the engine of a shard held here
+// carry out a call (decision 0018, piece 5): `POST /_junction/shards/:shard/:call` with
+// `{ "args": ... }`, answered `{ "result": ... }`. Its caller is engine/cluster/peer-calls.ts.
+// Only a request carrying the cluster secret (header x-junction-cluster, compared in constant
+// time before the body is read) gets in: 401 JCT_CLUSTER_SECRET otherwise. It needs no API key
+// and is not rate limited (`open: 'cluster'`, auth/guard.ts), and the API document leaves it out.
+// The calls are named by whoever registers the route (the cluster facade); an unknown name is
+// 404 JCT_SHARD_CALL_UNKNOWN, a shard not served here 503 JCT_SHARD_NOT_HERE (Retry-After: 1: it
+// may be moving). What a call throws is answered as any route's error (errors.ts). The body limit
+// is the app's (gateway/app.ts).
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Engine } from '../../engine/runtime/engine.js';
+import { JunctionError } from '../../engine/errors.js';
+import { CLUSTER_SECRET_HEADER, SHARD_CALLS_PATH } from '../../engine/cluster/peer-calls.js';
+import { hashOf, sameHash } from '../auth/keys.js';
+
+/** A call another process may have carried out by a shard's engine; its result is sent as JSON. */
+export type ShardCall = (engine: Engine, args: unknown) => Promise<unknown>;
+
+export interface ShardCallOptions {
+  /** The cluster secret every process of the cluster shares. */
+  readonly secret: string;
+  /** The calls, by name. */
+  readonly calls: Readonly<Record<string, ShardCall>>;
+  /** The engine of a shard this process serves; undefined for any other. */
+  readonly engineOf: (shard: number) => Engine | undefined;
+}
+
+const Params = Type.Object({ shard: Type.String({ pattern: '^(0|[1-9][0-9]{0,8})$' }), call: Type.String() });
+const Body = Type.Object({ args: Type.Optional(Type.Unknown()) }, { additionalProperties: false });
+
+/** Registers the route on an app made by buildApp (gateway/app.ts), whose error answers and guard it relies on. */
+export function shardCallRoutes(app: FastifyInstance, { secret, calls, engineOf }: ShardCallOptions): void {
+  if (secret === '') throw new JunctionError('JCT_CLUSTER_SECRET_EMPTY', 'the cluster secret is empty: the processes of a cluster need a secret to call each other');
+  const secretHash = hashOf(secret);
+  app.post<{ Params: Static<typeof Params>; Body: Static<typeof Body> }>(
+    `${SHARD_CALLS_PATH}/:shard/:call`,
+    {
+      config: { open: 'cluster' },
+      schema: { params: Params, body: Body, hide: true },
+      onRequest: async (req) => checkSecret(req, secretHash),
+    },
+    async (req) => {
+      const name = req.params.call;
+      const call = Object.hasOwn(calls, name) ? calls[name] : undefined;
+      if (!call) throw new JunctionError('JCT_SHARD_CALL_UNKNOWN', `no shard call named "${name}"`, { call: name });
+      const shard = Number(req.params.shard);
+      const engine = engineOf(shard);
+      if (!engine) throw new JunctionError('JCT_SHARD_NOT_HERE', `shard ${shard} is not served by this process (it may be moving to another): try again`, { shard });
+      return { result: await call(engine, req.body.args) };
+    },
+  );
+}
+
+/** Throws 401 unless the request carries the secret whose hash is `secretHash` (equal-length hashes compared in constant time). */
+function checkSecret(req: FastifyRequest, secretHash: string): void {
+  const sent = req.headers[CLUSTER_SECRET_HEADER];
+  if (typeof sent !== 'string' || !sameHash(hashOf(sent), secretHash)) {
+    throw new JunctionError('JCT_CLUSTER_SECRET', `this route is for the processes of the cluster: send the cluster secret in ${CLUSTER_SECRET_HEADER}`);
+  }
+}

@@ -182,6 +182,6 @@ function logSql(schema: string): LogSql {
     lock: `LOCK TABLE ${table} IN EXCLUSIVE MODE`,
     append: `WITH appended AS (INSERT INTO ${table} (op) VALUES ($1::jsonb) RETURNING seq)
       SELECT seq::text, pg_notify($2, seq::text) FROM appended`,
-    after: `SELECT seq::text, op FROM ${table} WHERE seq > $1 ORDER BY seq LIMIT $2`,
+    after: `SELECT l.seq::text AS seq, l.op FROM ${table} AS l WHERE l.seq > $1 ORDER BY l.seq LIMIT $2`, // by the number, not its text
   };
 }

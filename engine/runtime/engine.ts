@@ -74,6 +74,8 @@ export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
 export const DEFAULT_PARTITIONS = 8;
 /** The meta row of the start of the last complete re-check of the segments that follow the clock (segment-clock.ts). */
 const SEGMENTS_CHECKED_AT = 'segments:checkedAt';
+/** The meta row of the last cluster log entry this engine applied, `{ seq }` (cluster-operations.ts). */
+const CLUSTER_LOG = 'clusterLog';
 /** How long a module input's de-duplication key is remembered by default: 48 hours. */
 export const DEFAULT_DEDUP_WINDOW_MS = 48 * 3600 * 1000;
 
@@ -254,6 +256,10 @@ export class Engine {
   /** The last held input's number (its journal key, see hold()). */
   private heldSeq = 0;
   private draining = false;
+  /** The last cluster log entry applied (see recordClusterApplied). */
+  private clusterSeq = 0;
+  /** The time stamped on the records a cluster operation changes, while one runs (see atTime). */
+  private operationAt: number | undefined;
   /** The answered input being routed, and the parts the steps it causes answer it with (see InputDefinition.answered). */
   private answering: Answering | undefined;
   /** Batches of outbox entries waiting for their commit before they are performed. */
@@ -552,6 +558,39 @@ export class Engine {
     return this.journal.durable();
   }
 
+  // ── the cluster log (cluster-operations.ts) ─────────────────────────────────
+
+  /** The last cluster log entry this engine applied, as its meta row keeps it (0: none). */
+  get clusterApplied(): number {
+    return this.clusterSeq;
+  }
+
+  /** Records that cluster log entry `seq` is applied: its meta row joins the open batch (call it in the same go as the change). */
+  recordClusterApplied(seq: number): void {
+    this.clusterSeq = seq;
+    this.journal.put('meta', CLUSTER_LOG, { seq });
+  }
+
+  /**
+   * Runs `change` with `at` as the time stamped on the flow records and templates it changes and
+   * judged against for a launch or a schedule, so that every shard applying a cluster operation
+   * keeps the same times whenever it applies it.
+   */
+  atTime<T>(at: number, change: () => T): T {
+    const outer = this.operationAt;
+    this.operationAt = at;
+    try {
+      return change();
+    } finally {
+      this.operationAt = outer;
+    }
+  }
+
+  /** The time of a change to flows or templates: the cluster operation's, else the clock's. */
+  private changeTime(): number {
+    return this.operationAt ?? this.clock.now();
+  }
+
   // ── flow definitions and lifecycle ──────────────────────────────────────────
 
   /** Every problem of a flow document, as a launch now would find them (the segments an audience names included). */
@@ -566,7 +605,7 @@ export class Engine {
     const definition = doc as FlowDefinition;
     const latest = this.record(id);
     const draft = latest?.status === 'draft' ? latest : undefined;
-    const record: FlowRecord = draft ?? { id, version: (latest?.version ?? 0) + 1, definition, status: 'draft', statusAt: this.clock.now() };
+    const record: FlowRecord = draft ?? { id, version: (latest?.version ?? 0) + 1, definition, status: 'draft', statusAt: this.changeTime() };
     const origin = fileDigest === undefined ? {} : { fromFile: true as const, fileDigest };
     serialise('flow', versionKey(id, record.version), { ...record, definition, ...origin }); // a row the store cannot take is refused before anything changes
     if (draft) Object.assign(draft, { definition }, origin);
@@ -580,7 +619,8 @@ export class Engine {
     const record = this.record(flowId);
     if (!record) throw unknownFlow(flowId);
     if (record.status !== 'draft') throw new JunctionError('JCT_FLOW_STATUS', `flow "${flowId}" has no draft to launch (latest version is ${record.status})`);
-    const flow = compileFlowOrThrow(record.definition, { ...this.compileOptions(), version: record.version, now: this.clock.now() });
+    const now = this.changeTime();
+    const flow = compileFlowOrThrow(record.definition, { ...this.compileOptions(), version: record.version, now });
     const original = this.versions.of(flowId)[0];
     if (original) checkNewVersion(original.flow, flow);
     this.checkNothingHeld(flow);
@@ -588,7 +628,7 @@ export class Engine {
     const previous = this.versions.current(flowId);
     const live = this.addLive(record, flow);
     const start = flow.settings.start;
-    if (start !== undefined && start > this.clock.now()) {
+    if (start !== undefined && start > now) {
       this.setStatus(record, 'scheduled');
       this.armStart(live, start);
     } else {
@@ -643,7 +683,7 @@ export class Engine {
     if (!live) return; // the draft
     Object.assign(live.flow.settings, { start: to.start, end: to.end });
     live.timers.splice(0).forEach((t) => this.clock.cancel(t));
-    const now = this.clock.now();
+    const now = this.changeTime();
     if (to.end !== undefined && to.end <= now) this.stopEntries(live);
     if (live.record.status !== 'scheduled') {
       if (isLive(live.record.status)) this.armFlowTimers(live);
@@ -684,7 +724,7 @@ export class Engine {
       description: options.description ?? definition.description ?? '',
       definition: structuredClone(definition),
       builtIn: false,
-      savedAt: this.clock.now(),
+      savedAt: this.changeTime(),
     };
     this.templatesById.add(template);
     this.journal.put('template', templateId, template);
@@ -1044,6 +1084,7 @@ export class Engine {
       throw new JunctionError('JCT_PARTITIONS_CHANGED', `the store was written with ${String(value)} partitions, not ${this.parts.length}: start with ${String(value)} partitions`, details);
     }
     if (key === SEGMENTS_CHECKED_AT) this.segmentsCheckedAt = value as number;
+    if (key === CLUSTER_LOG) this.clusterSeq = (value as { seq: number }).seq;
     if (key.startsWith('seq:')) {
       const part = this.parts[Number(key.slice(4))];
       if (part) part.seq = Math.max(part.seq, value as number);
@@ -1958,7 +1999,7 @@ export class Engine {
   }
 
   /** Adds or removes a do-not-contact entry and journals the contact's entry as it now is. */
-  private changeDoNotContact(op: DoNotContactChange['op'], entry: DoNotContactEntry): void {
+  changeDoNotContact(op: DoNotContactChange['op'], entry: DoNotContactEntry): void {
     if (op === 'add') this.people.addDoNotContact(entry);
     else this.people.removeDoNotContact(entry);
     // kept under the contact as the list keeps it (+385912345678, ana@example.com), however it was written: a removal finds the row an addition wrote
@@ -2055,7 +2096,7 @@ export class Engine {
   }
 
   private setStatus(record: FlowRecord, to: FlowStatus): void {
-    move(record, to, this.clock.now());
+    move(record, to, this.changeTime());
     this.putFlow(record);
     this.triggers.invalidate();
     this.eventRoutes.invalidate();
@@ -2113,7 +2154,7 @@ export class Engine {
   }
 
   private activate(live: Live): void {
-    live.record.activatedAt ??= this.clock.now();
+    live.record.activatedAt ??= this.changeTime();
     this.setStatus(live.record, 'active');
     this.armFlowTimers(live);
     for (const index of live.flow.entries) this.activateEntry(live, index, 'launch');

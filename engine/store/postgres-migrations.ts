@@ -92,6 +92,19 @@ CREATE TABLE "members" (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'cluster log',
+    // The changes every shard of a cluster applies once, in order (postgres-cluster-log.ts):
+    // the entry's number (appends take it in commit order), the operation as JSON, when it came.
+    sql: `
+CREATE TABLE "cluster_log" (
+  seq bigserial PRIMARY KEY,
+  op jsonb NOT NULL,
+  at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 /** The version of a schema with every migration applied. */

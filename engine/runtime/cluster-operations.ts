@@ -1,0 +1,194 @@
+// The changes to what a cluster keeps once per shard, as entries of the cluster log
+// (store/postgres-cluster-log.ts), and their application to one shard's engine. Every shard
+// applies every entry once, in number order: the change and the meta row `clusterLog` = { seq }
+// go into the journal in one synchronous go, so one batch holds both (journal.ts) and a shard
+// that crashes or is taken over applies from where its store says, never twice.
+//
+// The operations, one per engine method that changes global state (and the API route calling it):
+//   save               Engine.save               POST /flows, PUT /flows/:id, POST /flows/:id/versions (and flows files at start)
+//   launch             Engine.launch             POST /flows/:id/launch
+//   pause, resume      Engine.pause, resume      POST /flows/:id/pause, /resume
+//   cancel             Engine.cancel             POST /flows/:id/cancel
+//   stopVersion        Engine.stopVersion        POST /flows/:id/versions/:version/stop
+//   duplicate          Engine.duplicate          POST /flows/:id/duplicate
+//   schedule           Engine.changeSchedule     PUT /flows/:id/schedule
+//   goal               Engine.changeGoal         PUT /flows/:id/goal
+//   reconfigureEntry   Engine.reconfigureEntry   PUT /flows/:id/entry-points/:entryId
+//   deleteDraft        Engine.deleteDraft        DELETE /flows/:id
+//   saveTemplate       Engine.saveTemplate       POST /templates
+//   draftFromTemplate  Engine.draftFromTemplate  POST /templates/:id/flows
+//   deleteTemplate     Engine.deleteTemplate     DELETE /templates/:id
+//   define             Engine.define             POST /attributes, /event-definitions, /segments
+//   replaceSegment     Engine.replaceSegment     PUT /segments/:id
+//   doNotContact       Engine.changeDoNotContact POST, DELETE /do-not-contact (the `doNotContact` input), the email unsubscribe link
+//
+// What an operation makes is carried in it, so that every shard makes the same: ids (the flow's,
+// a duplicate's, a template's) are given; version numbers follow from the order, and `version`
+// says which one the writer expects (a shard that would make another refuses: JCT_CLUSTER_DIVERGED);
+// `at` is the time stamped on the records changed (statusAt, activatedAt, savedAt) and judged
+// against (a launch's start, a schedule's end), whenever a shard applies it (Engine.atTime).
+import { JunctionError, toJunctionError } from '../errors.js';
+import type { DoNotContactChange } from '../vocabulary.js';
+import type { ClusterLog } from '../store/postgres-cluster-log.js';
+import type { DefinitionKind, Engine } from './engine.js';
+import type { Schedule } from './reschedule.js';
+
+/** One change to what every shard keeps; JSON as the log stores it. */
+export type ClusterOperation = { readonly at: number } & (
+  | { readonly kind: 'save'; readonly doc: unknown; readonly version: number; readonly fileDigest?: string }
+  | { readonly kind: 'launch'; readonly flowId: string; readonly version: number }
+  | { readonly kind: 'pause' | 'resume' | 'cancel' | 'deleteDraft'; readonly flowId: string }
+  | { readonly kind: 'stopVersion'; readonly flowId: string; readonly version: number }
+  | { readonly kind: 'duplicate'; readonly flowId: string; readonly newId: string; readonly version?: number }
+  | { readonly kind: 'schedule'; readonly flowId: string; readonly schedule: Schedule }
+  | { readonly kind: 'goal'; readonly flowId: string; readonly event: string | null }
+  | { readonly kind: 'reconfigureEntry'; readonly flowId: string; readonly entryId: string; readonly config: unknown }
+  | { readonly kind: 'saveTemplate'; readonly flowId: string; readonly templateId: string; readonly name?: string; readonly description?: string; readonly version?: number }
+  | { readonly kind: 'draftFromTemplate'; readonly templateId: string; readonly newFlowId: string }
+  | { readonly kind: 'deleteTemplate'; readonly templateId: string }
+  | { readonly kind: 'define'; readonly definition: DefinitionKind; readonly item: { readonly name?: string; readonly id?: string } }
+  | { readonly kind: 'replaceSegment'; readonly item: { readonly id: string; readonly kind: string } }
+  | { readonly kind: 'doNotContact'; readonly change: DoNotContactChange }
+);
+
+/** What applying an entry did on this shard: the method's answer, or why it refused (the entry counts as applied either way). */
+export type ClusterOutcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: JunctionError };
+
+/** The last entry this shard applied, as its store keeps it (0: none). */
+export function clusterApplied(engine: Engine): number {
+  return engine.clusterApplied;
+}
+
+/**
+ * Applies entry `seq` to this shard, with its meta row in the same batch; an entry applied
+ * already is passed over (undefined). An operation this shard refuses is recorded as applied too
+ * (it would refuse it again) and its error is answered, not thrown.
+ */
+export function applyClusterOperation(engine: Engine, seq: number, op: ClusterOperation): ClusterOutcome | undefined {
+  if (seq <= engine.clusterApplied) return undefined;
+  let outcome: ClusterOutcome;
+  try {
+    outcome = { ok: true, value: engine.atTime(op.at, () => perform(engine, op)) };
+  } catch (err) {
+    outcome = { ok: false, error: toJunctionError(err, 'JCT_CLUSTER_OPERATION') };
+  }
+  engine.recordClusterApplied(seq);
+  return outcome;
+}
+
+/** Told of each entry applied by applyPending: its number, operation and outcome. */
+export type ClusterApplied = (seq: number, op: ClusterOperation, outcome: ClusterOutcome) => void;
+
+/** Per engine: the pass over the log running now, and the one every call meanwhile waits for. */
+const passes = new WeakMap<Engine, Passes>();
+
+/**
+ * Applies the entries after the last one applied, in order, then writes them (the journal
+ * flushed); resolves with how many it applied. One pass at a time per engine: a call while one
+ * runs waits for it, then shares one more pass with every other call made meanwhile.
+ */
+export function applyPending(engine: Engine, log: ClusterLog, onApplied?: ClusterApplied): Promise<number> {
+  let serial = passes.get(engine);
+  if (serial === undefined) passes.set(engine, (serial = new Passes()));
+  return serial.run(() => applyAll(engine, log, onApplied));
+}
+
+async function applyAll(engine: Engine, log: ClusterLog, onApplied: ClusterApplied | undefined): Promise<number> {
+  let applied = 0;
+  for (;;) {
+    const entries = await log.after(engine.clusterApplied);
+    for (const { seq, op } of entries) {
+      const outcome = applyClusterOperation(engine, seq, op);
+      if (outcome === undefined) continue;
+      applied++;
+      onApplied?.(seq, op, outcome);
+    }
+    if (entries.length === 0) break;
+  }
+  await engine.journal.flush();
+  return applied;
+}
+
+/** Runs passes one at a time: a call while one runs gets the next, shared by every call until it starts. */
+class Passes {
+  private running: Promise<number> | undefined;
+  private queued: Promise<number> | undefined;
+
+  run(pass: () => Promise<number>): Promise<number> {
+    if (this.running === undefined) return this.start(pass);
+    const after = () => {
+      this.queued = undefined;
+      return this.start(pass);
+    };
+    return (this.queued ??= this.running.then(after, after));
+  }
+
+  private start(pass: () => Promise<number>): Promise<number> {
+    const running: Promise<number> = pass().finally(() => {
+      if (this.running === running) this.running = undefined;
+    });
+    this.running = running;
+    return running;
+  }
+}
+
+function perform(engine: Engine, op: ClusterOperation): unknown {
+  switch (op.kind) {
+    case 'save':
+      expectVersion(op.version, nextVersion(engine, flowIdIn(op.doc)), 'save');
+      return engine.save(op.doc, op.fileDigest === undefined ? {} : { fileDigest: op.fileDigest });
+    case 'launch':
+      expectVersion(op.version, engine.flowVersions(op.flowId).at(-1)?.version, 'launch');
+      return engine.launch(op.flowId);
+    case 'pause':
+      return engine.pause(op.flowId);
+    case 'resume':
+      return engine.resume(op.flowId);
+    case 'cancel':
+      return engine.cancel(op.flowId);
+    case 'deleteDraft':
+      return engine.deleteDraft(op.flowId);
+    case 'stopVersion':
+      return engine.stopVersion(op.flowId, op.version);
+    case 'duplicate':
+      return engine.duplicate(op.flowId, op.newId, op.version);
+    case 'schedule':
+      return engine.changeSchedule(op.flowId, op.schedule);
+    case 'goal':
+      return engine.changeGoal(op.flowId, op.event ?? undefined);
+    case 'reconfigureEntry':
+      return engine.reconfigureEntry(op.flowId, op.entryId, op.config);
+    case 'saveTemplate':
+      return engine.saveTemplate(op.flowId, op.templateId, { name: op.name, description: op.description, version: op.version });
+    case 'draftFromTemplate':
+      return engine.draftFromTemplate(op.templateId, op.newFlowId);
+    case 'deleteTemplate':
+      return engine.deleteTemplate(op.templateId);
+    case 'define':
+      return engine.define(op.definition, op.item);
+    case 'replaceSegment':
+      return engine.replaceSegment(op.item);
+    case 'doNotContact':
+      for (const entry of op.change.entries) engine.changeDoNotContact(op.change.op, entry);
+      return undefined;
+  }
+}
+
+/** The flow id a document names, if it names one (save refuses it otherwise). */
+function flowIdIn(doc: unknown): string | undefined {
+  const id = (doc as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The version save gives a flow now: its draft's, or the one after its newest. */
+function nextVersion(engine: Engine, flowId: string | undefined): number | undefined {
+  if (flowId === undefined) return undefined;
+  const latest = engine.flowVersions(flowId).at(-1);
+  return latest?.status === 'draft' ? latest.version : (latest?.version ?? 0) + 1;
+}
+
+/** Refuses an operation that would make or touch another version on this shard than on the writer's. */
+function expectVersion(expected: number, here: number | undefined, what: string): void {
+  if (here === undefined || here === expected) return; // an unknown flow: the method refuses it in its own words
+  throw new JunctionError('JCT_CLUSTER_DIVERGED', `this shard would ${what} version ${here}, the cluster log says version ${expected}`, { expected, here });
+}

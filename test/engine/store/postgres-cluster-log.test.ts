@@ -1,0 +1,122 @@
+// The cluster log against the real Postgres (skipped loudly when it is not there, failed when
+// JUNCTION_REQUIRE_SERVICES=1): entries read back in order after a number, an append wakes a
+// listener, numbers are taken in commit order (an append waits for the one in progress, so a
+// reader never passes over an entry committed late), and a listener whose connection the server
+// ends listens again and says so.
+import t, { type Test } from 'tap';
+import { ClusterLog } from '../../../engine/store/postgres-cluster-log.js';
+import type { ClusterOperation } from '../../../engine/runtime/cluster-operations.js';
+import { connection, PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
+
+const skip = await unlessPostgres(t);
+
+/** A log over a fresh schema, closed when `t` ends. */
+async function opened(t: Test, schema = tempSchema(t, 'cluster_log')): Promise<ClusterLog> {
+  const log = await ClusterLog.open({ url: PG_URL, schema });
+  t.teardown(() => log.close());
+  return log;
+}
+
+const pause = (flowId: string, at = 1): ClusterOperation => ({ kind: 'pause', flowId, at });
+
+/** Resolves once `done()` holds (polled every 10 ms); fails after `ms`. */
+async function until(done: () => boolean, ms = 5000): Promise<void> {
+  const started = Date.now();
+  while (!done()) {
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+t.test('entries come back in order after a number, a page at a time', { skip }, async (t) => {
+  const log = await opened(t);
+  const ids = 'abcdefghijkl'.split(''); // past 9: numbers, not their texts, are ordered
+  const seqs: number[] = [];
+  for (const id of ids) seqs.push(await log.append(pause(id)));
+  t.same(seqs, [...seqs].sort((x, y) => x - y), 'numbers grow');
+  t.same((await log.after(0)).map((e) => e.op), ids.map((id) => pause(id)), 'the operations as appended, in order');
+  t.same((await log.after(seqs[1]!)).map((e) => e.seq), seqs.slice(2));
+  t.same((await log.after(0, 2)).map((e) => e.seq), seqs.slice(0, 2), 'at most the limit');
+  t.same(await log.after(seqs.at(-1)!), []);
+});
+
+t.test('an append wakes a listener of the same schema, not of another', { skip }, async (t) => {
+  const schema = tempSchema(t, 'cluster_log');
+  const log = await opened(t, schema);
+  const other = await opened(t);
+  let heard = 0;
+  let heardOther = 0;
+  const stop = await log.listen(() => heard++);
+  const stopOther = await other.listen(() => heardOther++);
+  t.teardown(stop);
+  t.teardown(stopOther);
+  const writer = await opened(t, schema);
+  await writer.append(pause('f'));
+  await until(() => heard === 1);
+  await writer.append(pause('g'));
+  await until(() => heard === 2);
+  t.equal(heardOther, 0, 'another schema is another channel');
+  await stop();
+  await writer.append(pause('h'));
+  await new Promise((r) => setTimeout(r, 100));
+  t.equal(heard, 2, 'a stopped listener hears nothing more');
+});
+
+t.test('an append waits for the one in progress: numbers are taken in commit order', { skip }, async (t) => {
+  const schema = tempSchema(t, 'cluster_log');
+  const log = await opened(t, schema);
+  // an append in progress, as append() makes it: the lock, then its number, not committed yet
+  const slow = await connection(t);
+  await slow.query('BEGIN');
+  await slow.query(`LOCK TABLE "${schema}".cluster_log IN EXCLUSIVE MODE`);
+  const first = Number((await slow.query(`INSERT INTO "${schema}".cluster_log (op) VALUES ($1) RETURNING seq`, [JSON.stringify(pause('first'))])).rows[0].seq);
+  let second: number | undefined;
+  const appending = log.append(pause('second')).then((seq) => (second = seq));
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal(second, undefined, 'the second append waits');
+  t.same(await log.after(0), [], 'a reader sees neither yet');
+  await slow.query('COMMIT');
+  await appending;
+  t.ok(second! > first, 'the second takes the next number, after the first committed');
+  t.same((await log.after(0)).map((e) => e.seq), [first, second]);
+});
+
+t.test('appends from several connections at once: a reader polling between them passes over none', { skip }, async (t) => {
+  const schema = tempSchema(t, 'cluster_log');
+  const reader = await opened(t, schema);
+  const writers = await Promise.all([1, 2, 3, 4].map(() => opened(t, schema)));
+  const read: number[] = [];
+  let last = 0;
+  let writing = true;
+  const polling = (async () => {
+    while (writing || (await reader.after(last)).length > 0) {
+      for (const { seq } of await reader.after(last)) {
+        read.push(seq);
+        last = seq;
+      }
+    }
+  })();
+  const appended = (await Promise.all(writers.map(async (w, i) => {
+    const seqs: number[] = [];
+    for (let n = 0; n < 25; n++) seqs.push(await w.append(pause(`w${i}-${n}`)));
+    return seqs;
+  }))).flat();
+  writing = false;
+  await polling;
+  t.equal(appended.length, 100);
+  t.same(read, [...appended].sort((a, b) => a - b), 'every entry read once, in order');
+});
+
+t.test('a listener whose connection the server ends listens again, says so once, and hears what follows', { skip }, async (t) => {
+  const log = await opened(t);
+  let heard = 0;
+  const stop = await log.listen(() => heard++);
+  t.teardown(stop);
+  const ended = await sql(`SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${log.channel}"`]);
+  t.same(ended, [{ ended: true }], 'the listening connection was ended');
+  await until(() => heard === 1);
+  t.pass('told once on listening again (appends meanwhile were not heard)');
+  await log.append(pause('after'));
+  await until(() => heard === 2);
+  t.equal((await sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${log.channel}"`]))[0]!['n'], 1, 'one connection listens');
+});

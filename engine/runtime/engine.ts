@@ -162,6 +162,8 @@ export interface EngineOptions {
   templates?: readonly FlowDefinition[];
   /** The workspace's IANA time zone: flows that name none and segment rules read dates in it. Default UTC. */
   timeZone?: string;
+  /** What the ids of the people it creates start with: a shard's engine gives its shard (engine/cluster/shard-of.ts). Default none. */
+  personIdPrefix?: string;
 }
 
 export interface EnterOptions {
@@ -250,6 +252,8 @@ export class Engine {
   private toDispatch: Effect[] = [];
   /** The people's journal rows, by person id. */
   private readonly personRows: KeyedRows;
+  /** What new person ids start with (EngineOptions.personIdPrefix). */
+  private readonly personIdPrefix: string;
   /** Scratch participant states by nesting level of the steps running now (see the header). */
   private readonly scratch: ScratchState[] = [];
   private depth = 0;
@@ -284,6 +288,7 @@ export class Engine {
     this.eventRetentionMs = options.eventRetentionMs ?? DEFAULT_EVENT_RETENTION_MS;
     this.templatesById = new Templates(options.templates ?? []);
     this.timeZone = workspaceZone(options.timeZone);
+    this.personIdPrefix = options.personIdPrefix ?? '';
     this.engagement = new Engagement(this.timeZone);
     this.personRows = new KeyedRows('person', (id) => id, (id) => {
       const person = this.people.get(id); // as it is when the batch is written
@@ -346,7 +351,12 @@ export class Engine {
     if (!person.phones?.length && !person.emails?.length && externalId === undefined) {
       throw new JunctionError('JCT_PERSON_EMPTY', 'a person needs an id, an external id, a phone or an email');
     }
-    return newPersonId();
+    return this.newPersonId();
+  }
+
+  /** A new person's id: the prefix this engine was given, then one never made before. */
+  private newPersonId(): string {
+    return this.personIdPrefix + newPersonId();
   }
 
   /** An effect's reference while it is kept: whose it is, which element made it, what was kept with it. */
@@ -1988,7 +1998,7 @@ export class Engine {
   private personByContact(contact: NonNullable<Addition['contact']>): string {
     const found = this.people.findByContact(contact.value);
     if (found) return found.id;
-    return this.people.upsert({ id: newPersonId(), ...(contact.channel === 'phone' ? { phones: [contact.value] } : { emails: [contact.value] }) }).id;
+    return this.people.upsert({ id: this.newPersonId(), ...(contact.channel === 'phone' ? { phones: [contact.value] } : { emails: [contact.value] }) }).id;
   }
 
   private additionFailed(from: Live, personId: string, a: Addition, e: JunctionError): void {

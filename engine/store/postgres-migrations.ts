@@ -105,6 +105,17 @@ CREATE TABLE "cluster_log" (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'directory',
+    // A sharded cluster's directory, in the cluster's schema (engine/cluster/): which shard, and
+    // which person there, holds a contact (normalised) or an external id (`x ` and the id). Each
+    // shard writes its people's rows in its commit transaction; the index serves those writes.
+    sql: `
+CREATE TABLE "directory" (key text COLLATE "C" PRIMARY KEY, shard integer NOT NULL, person text NOT NULL);
+CREATE INDEX "directory_shard_person" ON "directory" (shard, person);
+`,
+  },
 ];
 
 /** The version of a schema with every migration applied. */

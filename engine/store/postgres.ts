@@ -2,7 +2,8 @@
 // database. It owns the connection pool, the atomic write of a group-commit batch (one
 // transaction: per table one upsert of every key written and one delete of every key deleted)
 // and reading every table back at open (postgres-copy.ts), so that the synchronous load() serves
-// it from memory.
+// it from memory. In a sharded cluster each commit also brings the directory rows of the batch's
+// people up to date, in the same transaction (engine/cluster/directory-rows.ts).
 // Tables live in one schema (default `junction`), migrated at open (postgres-migrations.ts).
 //
 // Durability (synchronous_commit, set on every connection):
@@ -22,6 +23,8 @@ import { TABLES, type Batch, type JournalBackend, type Table } from './journal.j
 import { applyMigrations, type MigrationResult } from './postgres-migrations.js';
 import { copiedRows, copyChunks, type Chunks } from './postgres-copy.js';
 import { targetOf, type Target } from './shown-url.js';
+import { engineKey, storedKey } from './stored-key.js';
+import { DirectoryRows, type DirectoryPlace } from '../cluster/directory-rows.js';
 
 export const DEFAULT_SCHEMA = 'junction';
 
@@ -42,6 +45,8 @@ export interface PostgresOptions {
   applicationName?: string;
   /** In a cluster: the owner's proof, checked inside every commit, that it still holds the partitions (postgres-lease.ts). */
   fence?: Fence;
+  /** In a sharded cluster: the cluster's schema and this store's shard, whose people's contacts every commit writes in the directory (directory-rows.ts). */
+  directory?: DirectoryPlace;
 }
 
 /**
@@ -86,7 +91,13 @@ export class PostgresBackend implements JournalBackend {
     /** Each table's rows read at open, until load() hands them out or the first commit. */
     private readonly preloaded: Map<Table, Chunks>,
     private readonly fence: Fence | undefined,
+    private readonly directory: DirectoryRows | undefined,
   ) {}
+
+  /** Contacts and external ids this shard's people were given that another shard's person held already (left to them). */
+  get directoryConflicts(): number {
+    return this.directory?.conflicts ?? 0;
+  }
 
   /** Connects, migrates the schema and reads every table, then serves load() from memory. */
   static async open(options: PostgresOptions): Promise<PostgresBackend> {
@@ -96,8 +107,10 @@ export class PostgresBackend implements JournalBackend {
       const client = await pool.connect();
       try {
         await applyMigrations(client, schema);
+        if (options.directory) await applyMigrations(client, schemaOf(options.directory.schema));
         const preloaded = await preload(client, [...tables.values()]);
-        return new PostgresBackend(pool, target, tables, preloaded, options.fence);
+        const directory = options.directory && new DirectoryRows(options.directory);
+        return new PostgresBackend(pool, target, tables, preloaded, options.fence, directory);
       } finally {
         client.release();
       }
@@ -131,7 +144,7 @@ export class PostgresBackend implements JournalBackend {
     this.preloaded.clear(); // load() is over: let go of tables nobody asked for
     const writes: TableWrites[] = [];
     for (const [table, values] of batch) if (values.size > 0) writes.push(tableWrites(this.sqlOf(table), values));
-    if (writes.length > 0) await this.write(writes);
+    if (writes.length > 0) await this.write(writes, batch.get('person'));
   }
 
   /** Ends the pool. Safe to call twice. */
@@ -143,7 +156,7 @@ export class PostgresBackend implements JournalBackend {
   }
 
   /** One transaction on one connection; a connection that failed is closed, never reused. */
-  private async write(writes: readonly TableWrites[]): Promise<void> {
+  private async write(writes: readonly TableWrites[], people: ReadonlyMap<string, string | null> | undefined): Promise<void> {
     let client: PoolClient | undefined;
     try {
       client = await this.pool.connect();
@@ -153,6 +166,7 @@ export class PostgresBackend implements JournalBackend {
         if (keys.length > 0) await client.query({ name: `${sql.table}.upsert`, text: sql.upsert, values: [keys, values] });
         if (deleted.length > 0) await client.query({ name: `${sql.table}.remove`, text: sql.remove, values: [deleted] });
       }
+      if (people !== undefined) await this.directory?.write(client, people);
       await client.query('COMMIT');
       client.release();
     } catch (err) {
@@ -285,17 +299,3 @@ function tableWrites(sql: TableSql, values: ReadonlyMap<string, string | null>):
   });
   return writes;
 }
-
-/**
- * The key as stored. Postgres text cannot hold U+0000, which the engine's keys use as a
- * separator: U+0000 is stored as U+0001 U+0001 and U+0001 as U+0001 U+0002. Both are one byte
- * in UTF-8, below every other, so stored keys sort in the same byte order as the keys.
- */
-function storedKey(key: string): string {
-  return /[\u0000\u0001]/.test(key) ? key.replace(/[\u0000\u0001]/g, (c) => (c === '\u0000' ? '\u0001\u0001' : '\u0001\u0002')) : key;
-}
-
-function engineKey(stored: string): string {
-  return stored.includes('\u0001') ? stored.replace(/\u0001[\u0001\u0002]/g, (pair) => (pair === '\u0001\u0001' ? '\u0000' : '\u0001')) : stored;
-}
-

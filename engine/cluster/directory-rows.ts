@@ -1,0 +1,100 @@
+// A shard's part of the cluster's directory (contact or external id → shard and person), kept in
+// step with its people inside the shard's commit transaction: two statements per batch, however
+// many people it holds. The first deletes this shard's rows of the batch's people that are no
+// longer theirs and NOTIFYs the removed keys (directory.ts drops them from its caches); the second
+// inserts the new ones. A key another shard's person holds already is left to them and counted.
+// Both are sent unprepared, so each is planned for its batch's arrays: a prepared statement's
+// generic plan took seconds per batch once the table held a few thousand rows.
+import { escapeIdentifier, type ClientBase } from 'pg';
+import { JunctionError } from '../errors.js';
+import type { Person } from '../person.js';
+import { storedKey } from '../store/stored-key.js';
+import { directoryKeys } from './shard-of.js';
+
+/** Where a shard's directory rows go: the cluster's schema (not the shard's own) and the shard's number. */
+export interface DirectoryPlace {
+  schema: string;
+  shard: number;
+}
+
+/**
+ * The longest NOTIFY payload sent as the list of keys removed (PostgreSQL refuses above 8000
+ * bytes); a longer list is sent as DROP_ALL, and listeners drop their whole cache.
+ */
+const MAX_PAYLOAD = 7900;
+export const DROP_ALL = '*';
+
+/** The channel a cluster schema's directory changes are told on (a channel name is at most 63 bytes; schema names are ASCII). */
+export function directoryChannel(schema: string): string {
+  return `directory:${schema}`.slice(0, 63);
+}
+
+/** The batch's people: every person id it writes, and the keys each one's row gives them (none for a deleted row). */
+interface Wanted {
+  readonly people: string[];
+  readonly keys: string[];
+  readonly owners: string[];
+  /** Keys two people of the batch both gave (restored data is not checked): the later one wins, the others count as conflicts. */
+  readonly repeated: number;
+}
+
+export class DirectoryRows {
+  /** Keys another shard's person held already, left to them; a person of this shard wanted each. */
+  conflicts = 0;
+  private readonly remove: string;
+  private readonly insert: string;
+  private readonly channel: string;
+
+  constructor(private readonly place: DirectoryPlace) {
+    const table = `${escapeIdentifier(place.schema)}.directory`;
+    this.channel = directoryChannel(place.schema);
+    this.remove = `WITH gone AS (
+  DELETE FROM ${table} d USING unnest($2::text[]) AS p(person) WHERE d.shard = $1 AND d.person = p.person
+    AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS w(key, person) WHERE w.key = d.key AND w.person = d.person)
+  RETURNING d.key),
+said AS (SELECT json_agg(key)::text AS keys FROM gone)
+SELECT pg_notify($5, CASE WHEN octet_length(keys) <= ${MAX_PAYLOAD} THEN keys ELSE '${DROP_ALL}' END) FROM said WHERE keys IS NOT NULL`;
+    this.insert = `WITH w AS (
+  SELECT key, person FROM unnest($2::text[], $3::text[]) AS w(key, person)
+  WHERE NOT EXISTS (SELECT 1 FROM ${table} d WHERE d.key = w.key AND d.shard = $1 AND d.person = w.person)),
+put AS (
+  INSERT INTO ${table} AS d (key, shard, person) SELECT key, $1, person FROM w
+  ON CONFLICT (key) DO UPDATE SET person = EXCLUDED.person WHERE d.shard = EXCLUDED.shard
+  RETURNING 1)
+SELECT (SELECT count(*) FROM w) - (SELECT count(*) FROM put) AS conflicts`;
+  }
+
+  /** Makes the directory rows of the batch's people match their rows (the person table's texts: JSON, null when deleted), on `client`'s open transaction. */
+  async write(client: ClientBase, people: ReadonlyMap<string, string | null>): Promise<void> {
+    if (people.size === 0) return;
+    const wanted = wantedOf(people);
+    const { shard } = this.place;
+    await client.query(this.remove, [shard, wanted.people, wanted.keys, wanted.owners, this.channel]);
+    if (wanted.keys.length === 0) return void (this.conflicts += wanted.repeated);
+    const result = await client.query<{ conflicts: string }>(this.insert, [shard, wanted.keys, wanted.owners]);
+    this.conflicts += wanted.repeated + Number(result.rows[0]!.conflicts);
+  }
+}
+
+function wantedOf(people: ReadonlyMap<string, string | null>): Wanted {
+  const owner = new Map<string, string>();
+  let repeated = 0;
+  people.forEach((text, key) => {
+    if (text === null) return;
+    const id = storedKey(key);
+    for (const contact of directoryKeys(personRow(key, text))) {
+      const before = owner.get(contact);
+      if (before !== undefined && before !== id) repeated++;
+      owner.set(contact, id);
+    }
+  });
+  return { people: [...people.keys()].map(storedKey), keys: [...owner.keys()], owners: [...owner.values()], repeated };
+}
+
+function personRow(id: string, text: string): Person {
+  try {
+    return JSON.parse(text) as Person;
+  } catch (err) {
+    throw new JunctionError('JCT_STORE_VALUE', `cannot store person row '${id}': ${(err as Error).message}`, { table: 'person', key: id });
+  }
+}

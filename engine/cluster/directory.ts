@@ -1,0 +1,162 @@
+// Finding the shard of a contact or an external id (their directory keys, shard-of.ts) in a
+// sharded cluster's directory, which every shard writes in its commits (directory-rows.ts). A
+// person keeps their shard for life, so a key found is kept in a bounded cache (least recently
+// used goes first) until its row is removed: the commit that removes it NOTIFYs the key, which
+// this LISTENs for. A key not found is not kept: a shard may give it to someone any moment.
+// While the listening connection is lost, nothing is kept (the cache is emptied; the next lookup
+// listens again), so a removal is never missed.
+import { escapeIdentifier, type Notification, type Pool, type PoolClient } from 'pg';
+import { connectionOf, storeError, type PostgresOptions } from '../store/postgres.js';
+import type { Target } from '../store/shown-url.js';
+import { DROP_ALL, directoryChannel } from './directory-rows.js';
+
+export interface DirectoryOptions extends Pick<PostgresOptions, 'url' | 'poolSize' | 'statementTimeoutMs' | 'connectTimeoutMs' | 'applicationName'> {
+  /** The cluster's schema (where the directory table is). */
+  schema: string;
+  /** Keys kept with their shard. Default 100,000. */
+  cacheSize?: number;
+}
+
+const DEFAULT_CACHE_SIZE = 100_000;
+
+export class Directory {
+  /** Lookups answered from the cache, lookups that asked the database, and the queries they made. */
+  hits = 0;
+  misses = 0;
+  queries = 0;
+  /** Removals heard (NOTIFY), each a list of keys or everything. */
+  heard = 0;
+
+  /** Key → shard, least recently used first. */
+  private readonly cache = new Map<string, number>();
+  private listener: PoolClient | undefined;
+  /** Bumped by every removal heard and every loss of the listener: a query that saw it change keeps nothing of what it read. */
+  private generation = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly target: Target,
+    private readonly lookup: string,
+    private readonly listen: string,
+    private readonly cacheSize: number,
+  ) {}
+
+  /** Connects and listens for removals (the pool's first connection stays with the listener). */
+  static async open(options: DirectoryOptions): Promise<Directory> {
+    const { target, schema, pool } = connectionOf({ poolSize: 4, ...options });
+    const lookup = `SELECT key, shard FROM ${escapeIdentifier(schema)}.directory WHERE key = ANY($1::text[])`;
+    const directory = new Directory(pool, target, lookup, `LISTEN ${escapeIdentifier(directoryChannel(schema))}`, options.cacheSize ?? DEFAULT_CACHE_SIZE);
+    try {
+      await directory.listening();
+      return directory;
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** The shard holding `key`, or undefined when nobody has it. */
+  async shardOf(key: string): Promise<number | undefined> {
+    return (await this.shardsOf([key])).get(key);
+  }
+
+  /** The shards of those of `keys` somebody has, in one query for those not cached. */
+  async shardsOf(keys: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    const missing: string[] = [];
+    for (const key of keys) {
+      const shard = this.cached(key);
+      if (shard === undefined) missing.push(key);
+      else found.set(key, shard);
+    }
+    this.hits += keys.length - missing.length;
+    this.misses += missing.length;
+    if (missing.length > 0) await this.read(missing, found);
+    return found;
+  }
+
+  /** Stops listening and ends the pool. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listener?.release(true);
+    this.listener = undefined;
+    await this.pool.end();
+  }
+
+  private async read(keys: readonly string[], found: Map<string, number>): Promise<void> {
+    try {
+      await this.listening();
+      const generation = this.generation;
+      this.queries++;
+      const { rows } = await this.pool.query<{ key: string; shard: number }>({ name: 'directory.lookup', text: this.lookup, values: [keys] });
+      const keep = generation === this.generation && this.listener !== undefined;
+      for (const { key, shard } of rows) {
+        found.set(key, shard);
+        if (keep) this.remember(key, shard);
+      }
+    } catch (err) {
+      throw storeError(err, this.target);
+    }
+  }
+
+  private cached(key: string): number | undefined {
+    const shard = this.cache.get(key);
+    if (shard !== undefined) {
+      this.cache.delete(key); // now the most recently used
+      this.cache.set(key, shard);
+    }
+    return shard;
+  }
+
+  private remember(key: string, shard: number): void {
+    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, shard);
+  }
+
+  /** Listens for removals unless it does already. */
+  private async listening(): Promise<void> {
+    if (this.listener !== undefined) return;
+    const client = await this.pool.connect();
+    try {
+      await client.query(this.listen);
+    } catch (err) {
+      client.release(true);
+      throw storeError(err, this.target);
+    }
+    client.on('notification', (message) => this.removed(message));
+    client.on('error', () => this.deaf(client));
+    client.on('end', () => this.deaf(client));
+    this.listener = client;
+  }
+
+  /** Keys whose rows a shard removed (directory-rows.ts): their shard may change now. */
+  private removed(message: Notification): void {
+    this.heard++;
+    this.generation++;
+    const keys = keysOf(message.payload);
+    if (keys === undefined) this.cache.clear();
+    else for (const key of keys) this.cache.delete(key);
+  }
+
+  /** The listener's connection is lost: removals may go unheard until it listens again, so nothing kept can be trusted. */
+  private deaf(client: PoolClient): void {
+    if (this.listener !== client) return;
+    this.listener = undefined;
+    this.generation++;
+    this.cache.clear();
+    client.release(true);
+  }
+}
+
+/** The keys a removal names, or undefined for everything. */
+function keysOf(payload: string | undefined): string[] | undefined {
+  if (payload === undefined || payload === DROP_ALL) return undefined;
+  try {
+    const keys: unknown = JSON.parse(payload);
+    return Array.isArray(keys) ? keys.map(String) : undefined;
+  } catch {
+    return undefined;
+  }
+}

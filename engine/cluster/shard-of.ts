@@ -1,0 +1,68 @@
+// Which shard of a sharded cluster a person belongs to (decision 0018), from what names them: a
+// person id Junction made carries its shard (`<shard>-…`); any other id, and a contact or an
+// external id nobody has yet, goes to the shard its hash gives. Also the directory's keys: a
+// contact as the people store normalises it, an external id under a prefix of its own.
+import { JunctionError } from '../errors.js';
+import { hash32 } from '../hash.js';
+import { normalizeContact } from '../people/contacts.js';
+import type { Person } from '../person.js';
+import { storedKey } from '../store/stored-key.js';
+
+/** A person id Junction made in a shard: the shard, a dash, the rest. */
+const SHARD_PREFIX = /^(0|[1-9]\d{0,8})-/;
+
+/**
+ * What an external id's directory key starts with. A normalised contact never holds a space (a
+ * phone is E.164, an email has no whitespace), so no external id's key is ever a contact's.
+ */
+const EXTERNAL_ID = 'x ';
+
+/** The prefix a shard's engine gives the person ids it makes (EngineOptions.personIdPrefix). */
+export function personIdPrefix(shard: number): string {
+  return `${shard}-`;
+}
+
+/** The shard of a person id: the one it names when Junction made it (and it is in range), else its hash's. */
+export function shardOfPersonId(id: string, shards: number): number {
+  requireShards(shards);
+  const named = SHARD_PREFIX.exec(id);
+  if (named !== null) {
+    const shard = Number(named[1]);
+    if (shard < shards) return shard;
+  }
+  return hash32(id) % shards;
+}
+
+/** The shard a contact nobody has goes to: its normalised form's hash (one that does not parse: its own text's). */
+export function shardOfContact(contact: string, shards: number): number {
+  requireShards(shards);
+  return hash32(contactKey(contact) ?? contact) % shards;
+}
+
+/** The shard an external id nobody has goes to. */
+export function shardOfExternalId(externalId: string, shards: number): number {
+  requireShards(shards);
+  return hash32(externalIdKey(externalId)) % shards;
+}
+
+/** A contact's directory key: its normalised form (E.164, a lower-cased email), or undefined unless it is a phone or an email. */
+export function contactKey(contact: string): string | undefined {
+  return normalizeContact(contact)?.value;
+}
+
+/** An external id's directory key (a U+0000 in it escaped, as Postgres text cannot hold one). */
+export function externalIdKey(externalId: string): string {
+  return EXTERNAL_ID + storedKey(externalId);
+}
+
+/** Every directory key of a person: their phones and emails (stored normalised) and their external id. */
+export function directoryKeys(person: Pick<Person, 'phones' | 'emails' | 'standard'>): string[] {
+  const keys = [...(person.phones ?? []), ...(person.emails ?? [])];
+  const externalId = person.standard?.externalId;
+  if (typeof externalId === 'string' && externalId.trim() !== '') keys.push(externalIdKey(externalId));
+  return keys;
+}
+
+function requireShards(shards: number): void {
+  if (!Number.isInteger(shards) || shards < 1) throw new JunctionError('JCT_CONFIG_INVALID', `shards must be a whole number ≥ 1, not ${String(shards)}`);
+}

@@ -1,0 +1,94 @@
+// A shard's store keeps the cluster's directory in step with its people, against the real
+// Postgres (skipped loudly when it is not there, failed when JUNCTION_REQUIRE_SERVICES=1): people
+// created, a phone changed and a person erased move their rows; a batch that fails (fenced, a
+// broken person row, the directory itself failing) writes neither its rows nor the directory's;
+// a key another shard's person holds is left to them and counted, as is a key two people of one
+// batch both give.
+import t from 'tap';
+import { JunctionError } from '../../../engine/errors.js';
+import { batchOf, type Batch, type Table } from '../../../engine/store/journal.js';
+import type { Fence } from '../../../engine/store/postgres.js';
+import { externalIdKey } from '../../../engine/cluster/shard-of.js';
+import { sql, tempSchema, unlessPostgres } from '../store/postgres-service.js';
+import { commitPeople, personRow, shardStore } from './directory-service.js';
+
+const skip = await unlessPostgres(t);
+
+async function directoryOf(cluster: string): Promise<string[]> {
+  const rows = await sql(`SELECT key, shard, person FROM "${cluster}".directory ORDER BY key COLLATE "C"`);
+  return rows.map((r) => `${String(r['key'])} ${String(r['shard'])} ${String(r['person'])}`);
+}
+
+t.test("the directory follows the shard's people: created, a phone changed, erased", { skip }, async (t) => {
+  const cluster = tempSchema(t, 'directory_cluster');
+  const store = await shardStore(t, cluster, 2);
+  await commitPeople(store, [personRow('2-a', ['+14155550100'], ['ana@example.com'], 'crm-1'), personRow('2-b', ['+14155550200'])]);
+  t.same(await directoryOf(cluster), ['+14155550100 2 2-a', '+14155550200 2 2-b', 'ana@example.com 2 2-a', `${externalIdKey('crm-1')} 2 2-a`]);
+
+  await commitPeople(store, [personRow('2-a', ['+14155550101'], ['ana@example.com'], 'crm-1')]);
+  t.same(await directoryOf(cluster), ['+14155550101 2 2-a', '+14155550200 2 2-b', 'ana@example.com 2 2-a', `${externalIdKey('crm-1')} 2 2-a`], 'the old phone gone, the new one there');
+
+  await commitPeople(store, [personRow('2-a', ['+14155550101'], ['ana@example.com'])]);
+  t.same(await directoryOf(cluster), ['+14155550101 2 2-a', '+14155550200 2 2-b', 'ana@example.com 2 2-a'], 'an external id taken away');
+
+  await commitPeople(store, [['2-b', null], personRow('2-c', ['+14155550200'])]);
+  t.same(await directoryOf(cluster), ['+14155550101 2 2-a', '+14155550200 2 2-c', 'ana@example.com 2 2-a'], 'an erased person has no rows; their phone went to another in the same batch');
+
+  await store.commit(batchOf([{ table: 'meta', key: 'm', value: 1 }]));
+  await commitPeople(store, [['2-a', null], ['2-c', null]]);
+  t.same(await directoryOf(cluster), []);
+  await commitPeople(store, [personRow('2-d', [], [], 'odd\u0000id')]);
+  t.same((await directoryOf(cluster)).length, 1, 'an external id holding U+0000 is written');
+  t.equal(store.directoryConflicts, 0);
+});
+
+t.test('a batch that fails leaves the directory as it was', { skip }, async (t) => {
+  const cluster = tempSchema(t, 'directory_cluster');
+  let fenced = false;
+  const fence: Fence = {
+    check: async () => {
+      if (fenced) throw new JunctionError('JCT_STORE_FENCED', 'taken over');
+    },
+  };
+  const schema = tempSchema(t, 'directory_s0');
+  const store = await shardStore(t, cluster, 0, { schema, fence });
+  await commitPeople(store, [personRow('0-a', ['+14155550100'])]);
+  const before = await directoryOf(cluster);
+
+  fenced = true;
+  await t.rejects(commitPeople(store, [personRow('0-a', ['+14155550101']), personRow('0-b', ['+14155550200'])]), { code: 'JCT_STORE_FENCED' });
+  t.same(await directoryOf(cluster), before, 'fenced: nothing');
+  fenced = false;
+
+  const broken: Batch = new Map<Table, Map<string, string | null>>([
+    ['meta', new Map([['m', '1']])],
+    ['person', new Map<string, string | null>([['0-a', null], ['0-b', '{not json']])],
+  ]);
+  await t.rejects(store.commit(broken), { code: 'JCT_STORE_VALUE', message: /person row '0-b'/ });
+  t.same(await directoryOf(cluster), before, 'a broken person row: nothing');
+  t.same(await sql(`SELECT key FROM "${schema}".meta`), [], 'nor the rest of its batch');
+
+  await sql(`ALTER TABLE "${cluster}".directory RENAME TO away`);
+  await t.rejects(commitPeople(store, [['0-a', null]]), { code: 'JCT_STORE_UNAVAILABLE' });
+  await sql(`ALTER TABLE "${cluster}".away RENAME TO directory`);
+  t.same(await directoryOf(cluster), before, 'the directory failing: nothing');
+  t.same((await sql(`SELECT key FROM "${schema}".person`)).map((r) => r['key']), ['0-a'], 'not even the person row');
+});
+
+t.test("a key another shard's person holds is kept for them and counted; so is a key two people of a batch give", { skip }, async (t) => {
+  const cluster = tempSchema(t, 'directory_cluster');
+  const zero = await shardStore(t, cluster, 0);
+  const one = await shardStore(t, cluster, 1);
+  await commitPeople(zero, [personRow('0-a', ['+14155550100'], [], 'crm-1')]);
+  await commitPeople(one, [personRow('1-z', ['+14155550100', '+14155550300'], [], 'crm-1')]);
+  t.same(await directoryOf(cluster), ['+14155550100 0 0-a', '+14155550300 1 1-z', `${externalIdKey('crm-1')} 0 0-a`], "shard 0's rows kept, the free key written");
+  t.equal(one.directoryConflicts, 2);
+  t.equal(zero.directoryConflicts, 0);
+
+  await commitPeople(one, [['1-z', null]]);
+  t.same(await directoryOf(cluster), ['+14155550100 0 0-a', `${externalIdKey('crm-1')} 0 0-a`], "erasing shard 1's person leaves shard 0's rows");
+
+  await commitPeople(one, [personRow('1-x', ['+14155550400']), personRow('1-y', ['+14155550400'])]);
+  t.same((await directoryOf(cluster)).filter((r) => r.startsWith('+14155550400')), ['+14155550400 1 1-y'], 'the later of the batch has it');
+  t.equal(one.directoryConflicts, 3);
+});

@@ -1,0 +1,23 @@
+// Test helper for the directory's tests: shards' stores writing a cluster's directory, and person rows as the engine writes them.
+import type { Test } from 'tap';
+import { batchOf } from '../../../engine/store/journal.js';
+import { PostgresBackend, type PostgresOptions } from '../../../engine/store/postgres.js';
+import type { Person } from '../../../engine/person.js';
+import { PG_URL, tempSchema } from '../store/postgres-service.js';
+
+/** A person row as the engine writes it (layout.ts personOf). */
+export function personRow(id: string, phones: string[], emails: string[] = [], externalId?: string): Person {
+  return { id, standard: externalId === undefined ? {} : { externalId }, custom: {}, phones, emails, tags: [], companies: [], lastContacted: {} };
+}
+
+/** A backend of shard `shard` over a schema of its own, writing the directory in `cluster`; closed at the test's end. */
+export async function shardStore(t: Test, cluster: string, shard: number, options: Partial<PostgresOptions> = {}): Promise<PostgresBackend> {
+  const backend = await PostgresBackend.open({ url: PG_URL, schema: tempSchema(t, `directory_s${shard}`), ...options, directory: { schema: cluster, shard } });
+  t.teardown(() => backend.close());
+  return backend;
+}
+
+/** Writes these people (null: erased) in one batch. */
+export function commitPeople(backend: PostgresBackend, people: ReadonlyArray<Person | [id: string, erased: null]>): Promise<void> {
+  return backend.commit(batchOf(people.map((p) => (Array.isArray(p) ? { table: 'person', key: p[0], value: null } : { table: 'person', key: p.id, value: p }))));
+}

@@ -28,7 +28,7 @@ export interface LeaseSql {
   readonly release: string;
   /** ($1 member). */
   readonly leave: string;
-  /** ($1 names, $2 member): the live members other than $2 (`others`, on every row) and the rows of the named leases, each with whether it ended. */
+  /** ($1 names, $2 member, $3 ms): the members other than $2 counted for $3 ms more at least (`others`, on every row) and the rows of the named leases, each with whether it ended. */
   readonly leases: string;
 }
 
@@ -68,7 +68,7 @@ export function leaseSql(schema: string): LeaseSql {
     release: `WITH gone AS (${leave('$3')}) ${end}`,
     leave: leave('$1'),
     leases: `SELECT m.others, l.name, l.owner, l.address, l.token::text, l.expires_at < now() AS ended
-      FROM (SELECT count(*)::int AS others FROM ${members} WHERE expires_at > now() AND name <> $2) AS m
+      FROM (SELECT count(*)::int AS others FROM ${members} WHERE expires_at > now() + $3 * interval '1 millisecond' AND name <> $2) AS m
       LEFT JOIN ${leases} AS l ON l.name = ANY($1::text[])`,
   };
 }

@@ -11,10 +11,11 @@
 // Every process also keeps a row of the `members` table alive (lease.ts): a standby at each ask,
 // the owner with each renewal (one statement, which deletes it instead when the lease was taken;
 // so does the release); `view` reads both tables for `junction cluster`.
-import { escapeIdentifier, type ClientBase, type Pool } from 'pg';
+import type { ClientBase, Pool } from 'pg';
 import { connectionOf, migrate, storeError, type Fence } from './postgres.js';
 import type { Target } from './shown-url.js';
-import { fencedError, HeldLease, MEMBER_TTL_LEASES, ownerName, waitForLease, type ClusterView, type LeaseHolder, type LeaseOptions, type Member } from './lease.js';
+import { fencedError, HeldLease, ownerName, waitForLease, type ClusterView, type LeaseHolder, type LeaseOptions, type Member } from './lease.js';
+import { leaseSql, memberTtl, readView, type LeaseSql } from './postgres-lease-sql.js';
 
 /** The one lease of this version: every partition at once (sharing them out comes later). */
 const PARTITIONS = 'partitions';
@@ -22,18 +23,6 @@ const PARTITIONS = 'partitions';
 export interface PostgresLeaseOptions extends LeaseOptions {
   url: string;
   schema?: string;
-}
-
-interface LeaseSql {
-  readonly present: string;
-  readonly forgetGone: string;
-  readonly take: string;
-  readonly holder: string;
-  readonly renew: string;
-  readonly check: string;
-  readonly advertise: string;
-  readonly release: string;
-  readonly leave: string;
 }
 
 /** A lease this process holds in PostgreSQL: it renews itself until released or lost. */
@@ -106,74 +95,29 @@ export class PostgresLease extends HeldLease implements Fence {
 
 /** What the store at `url` knows of its cluster (read only: a schema without the tables yet has no holder and no members). */
 export async function clusterView(url: string, schema?: string): Promise<ClusterView> {
-  const { target, schema: name, pool } = connectionOf({ url, schema, poolSize: 1 });
-  const sql = viewSql(name);
-  try {
-    const holder = await pool.query<LeaseHolder & { endsInMs: string }>(sql.holder, [PARTITIONS]);
-    const members = await pool.query<{ name: string; address: string; since: Date; endsInMs: string }>(sql.members);
-    const h = holder.rows[0];
-    return {
-      ...(h && { holder: { owner: h.owner, address: h.address, token: h.token, endsInMs: Number(h.endsInMs) } }),
-      members: members.rows.map((m): Member => ({ name: m.name, address: m.address, since: m.since.toISOString(), endsInMs: Number(m.endsInMs) })),
-    };
-  } catch (err) {
-    if ((err as { code?: string }).code === UNDEFINED_TABLE) return { members: [] };
-    throw storeError(err, target);
-  } finally {
-    await pool.end().catch(() => {});
-  }
+  return readView(
+    url,
+    schema,
+    async (pool, sql) => {
+      const holder = await pool.query<LeaseHolder & { endsInMs: string }>(sql.holders, [[PARTITIONS]]);
+      const members = await pool.query<{ name: string; address: string; since: Date; endsInMs: string }>(sql.members);
+      const h = holder.rows[0];
+      return {
+        ...(h && { holder: { owner: h.owner, address: h.address, token: h.token, endsInMs: Number(h.endsInMs) } }),
+        members: members.rows.map((m): Member => ({ name: m.name, address: m.address, since: m.since.toISOString(), endsInMs: Number(m.endsInMs) })),
+      };
+    },
+    { members: [] },
+  );
 }
 
-/** PostgreSQL's code for a table that does not exist. */
-const UNDEFINED_TABLE = '42P01';
-
-/** How long a member counts without saying so again (ms). */
-function memberTtl(leaseMs: number): number {
-  return MEMBER_TTL_LEASES * leaseMs;
-}
-
-/** Takes the lease if nobody holds it or its holder's lease ended: the new token, or undefined. */
+/** Takes the lease if nobody holds it or its holder's lease ended: the new token, or undefined. Its address is set once the owner serves (advertise). */
 async function take(pool: Pool, sql: LeaseSql, owner: string, ttlMs: number): Promise<string | undefined> {
-  const result = await pool.query<{ token: string }>(sql.take, [PARTITIONS, owner, ttlMs]);
+  const result = await pool.query<{ token: string }>(sql.take, [PARTITIONS, owner, ttlMs, '']);
   return result.rows[0]?.token;
 }
 
 async function holderOf(pool: Pool, sql: LeaseSql): Promise<LeaseHolder | undefined> {
   const result = await pool.query<LeaseHolder>(sql.holder, [PARTITIONS]);
   return result.rows[0];
-}
-
-function leaseSql(schema: string): LeaseSql {
-  const leases = `${escapeIdentifier(schema)}.leases`;
-  const members = `${escapeIdentifier(schema)}.members`;
-  const until = `now() + $3 * interval '1 millisecond'`;
-  /** Records the member `name` at `address` for `ttl` ms, once per row of `from` (e.g. "FROM renewed"; "" for one). */
-  const present = (name: string, address: string, ttl: string, from = '') =>
-    `INSERT INTO ${members} (name, address, since, expires_at) SELECT ${name}::text, ${address}::text, now(), now() + ${ttl}::double precision * interval '1 millisecond' ${from}
-      ON CONFLICT (name) DO UPDATE SET address = EXCLUDED.address, expires_at = EXCLUDED.expires_at`;
-  return {
-    present: present('$1', '$2', '$3'),
-    forgetGone: `DELETE FROM ${members} WHERE expires_at < now() - interval '1 day'`,
-    take: `INSERT INTO ${leases} AS l (name, owner, token, expires_at) VALUES ($1, $2, 1, ${until})
-      ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, token = l.token + 1, expires_at = EXCLUDED.expires_at, address = ''
-      WHERE l.expires_at < now() RETURNING token::text`,
-    holder: `SELECT owner, address, token::text FROM ${leases} WHERE name = $1`,
-    renew: `WITH renewed AS (UPDATE ${leases} SET expires_at = ${until} WHERE name = $1 AND token = $2 RETURNING 1),
-      member AS (${present('$4', '$5', '$6', 'FROM renewed')}),
-      gone AS (DELETE FROM ${members} WHERE name = $4 AND NOT EXISTS (SELECT 1 FROM renewed))
-      SELECT count(*)::int AS renewed FROM renewed`,
-    check: `SELECT token::text FROM ${leases} WHERE name = $1 FOR SHARE`,
-    advertise: `UPDATE ${leases} SET address = $3 WHERE name = $1 AND token = $2`,
-    release: `WITH gone AS (DELETE FROM ${members} WHERE name = $3)
-      UPDATE ${leases} SET expires_at = now() - interval '1 millisecond' WHERE name = $1 AND token = $2`,
-    leave: `DELETE FROM ${members} WHERE name = $1`,
-  };
-}
-
-function viewSql(schema: string): { holder: string; members: string } {
-  const endsIn = `(extract(epoch FROM expires_at - now()) * 1000)::bigint::text AS "endsInMs"`;
-  return {
-    holder: `SELECT owner, address, token::text, ${endsIn} FROM ${escapeIdentifier(schema)}.leases WHERE name = $1`,
-    members: `SELECT name, address, since, ${endsIn} FROM ${escapeIdentifier(schema)}.members WHERE expires_at > now() ORDER BY since, name`,
-  };
 }

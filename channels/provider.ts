@@ -188,7 +188,7 @@ async function receive<S extends CommonSettings>(provider: Provider<S>, req: Rou
 
 /** Submits each inbound message to its sender's person; resolves once every one is durable. */
 export async function submitInbound(ctx: RouteContext, messages: readonly InboundMessage[]): Promise<void> {
-  await Promise.all(messages.map((message) => ctx.submit(ctx.personKey(senderProfile(message)), { kind: 'message.inbound', message })));
+  await Promise.all(messages.map(async (message) => ctx.submit(await ctx.personKey(senderProfile(message)), { kind: 'message.inbound', message })));
 }
 
 /**
@@ -200,8 +200,8 @@ export async function submitInbound(ctx: RouteContext, messages: readonly Inboun
  */
 async function submitReport(report: DeliveryReport, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>): Promise<void> {
   const ref = sentRef(report.provider, report.providerMessageId);
-  if (ctx.reference(ref) === undefined && sending.size > 0) await answered(sending);
-  const personId = ctx.reference(ref)?.personId;
+  if ((await ctx.reference(ref)) === undefined && sending.size > 0) await answered(sending);
+  const personId = (await ctx.reference(ref))?.personId;
   if (personId !== undefined) await ctx.submit(personId, { kind: 'message.status', report });
 }
 

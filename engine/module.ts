@@ -209,12 +209,12 @@ export type Submit = (personKey: string, input: Input) => Promise<Receipt>;
 export interface RouteContext {
   readonly submit: Submit;
   readonly settings: Settings;
-  /** The person key of a profile input: its id, the owner of one of its contacts, or a new id. */
-  personKey(person: PersonInput): string;
+  /** The person key of a profile input: its id, the owner of one of its contacts, or a new id (in a cluster, looked up in the person's shard). */
+  personKey(person: PersonInput): Promise<string>;
   /** The id of the person who has this phone (any format) or email; undefined when nobody has it. */
-  owner(contact: string): string | undefined;
+  owner(contact: string): Promise<string | undefined>;
   /** An effect's reference (EffectResult.refs), while it is kept: whose it is and what was kept with it. */
-  reference(key: string): Reference | undefined;
+  reference(key: string): Promise<Reference | undefined>;
   /** The engine's clock. */
   now(): number;
   /** Counts an input passed over as malformed (an item of a provider's batch the rest of which is applied) in the metric of refused inputs. */

@@ -9,6 +9,7 @@
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/runtime/engine.js';
+import { LocalCore, type Core } from '../engine/core.js';
 import { JunctionError } from '../engine/errors.js';
 import { clientErrorAnswer, errorReplier, type ErrorCounts, type ErrorLogger } from './errors.js';
 import { compileValidator, limitJsonDepth } from './validation.js';
@@ -73,7 +74,9 @@ declare module 'fastify' {
 
 const silent: ErrorLogger = { error() {} };
 
-export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInstance {
+/** The app over one engine (a single process) or over a Core (a sharded cluster's). */
+export function buildApp(engine: Engine | Core, options: AppOptions = {}): FastifyInstance {
+  const core = 'front' in engine ? engine : new LocalCore(engine);
   const errorCounts: ErrorCounts = {};
   const replyError = errorReplier(errorCounts, options.logger ?? silent);
   // Requests arriving while closing are served (the engine closes after the app), not answered in Fastify's own 503 shape.
@@ -93,7 +96,7 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
   app.decorate('errorCounts', errorCounts);
   app.decorate('keys', options.keys ?? new KeyStore(new MemoryKeyTable()));
   guard(app, { keys: app.keys, adminKey: options.adminKey, perSecond: options.rateLimitPerSecond ?? 100, redisUrl: options.redisUrl, redisPrefix: options.redisPrefix, logger: options.logger });
-  registerNotify(app, options.logger ?? silent, { allowPrivate: engine.registry.settings('core')['httpPrivateAddresses'] !== 'refuse' });
+  registerNotify(app, options.logger ?? silent, { allowPrivate: core.registry.settings('core')['httpPrivateAddresses'] !== 'refuse' });
   app.setErrorHandler(replyError);
   app.setNotFoundHandler((req, reply) => replyError(new JunctionError('JCT_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`), req, reply));
   app.setValidatorCompiler(compileValidator);
@@ -102,11 +105,11 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
 
   const version = options.version ?? 'dev';
   registerOpenApi(app, version); // first: it collects the routes declared after it
-  registerMetrics(app, engine, errorCounts, options.commitMetrics);
-  registerHealth(app, engine, version, options.flowFilesRefused ?? []);
+  registerMetrics(app, core, errorCounts, options.commitMetrics);
+  registerHealth(app, core, version, options.flowFilesRefused ?? []);
 
   app.get('/flows', { config: { scope: 'reports' } }, async () => ({
-    flows: engine.flowRecords().map((r) => ({ id: r.id, version: r.version, name: r.definition.name, status: r.status })),
+    flows: core.front.flowRecords().map((r) => ({ id: r.id, version: r.version, name: r.definition.name, status: r.status })),
   }));
 
   // The running version (else the newest) and the newest launched version's metrics (null before a first launch);
@@ -115,18 +118,18 @@ export function buildApp(engine: Engine, options: AppOptions = {}): FastifyInsta
     '/flows/:id',
     { schema: { querystring: Type.Object({ versions: Type.Optional(Type.Literal('all')) }, { additionalProperties: false }) }, config: { scope: 'reports' } },
     async (req) => {
-      const record = engine.status(req.params.id);
+      const record = core.front.status(req.params.id);
       if (!record) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow with id "${req.params.id}"`);
-      if (!engine.compiled(record.id)) return { id: record.id, version: record.version, status: record.status, metrics: null }; // never launched
-      const metrics = req.query.versions === 'all' ? engine.metricsAllVersions(record.id) : engine.metrics(record.id);
+      if (!core.front.compiled(record.id)) return { id: record.id, version: record.version, status: record.status, metrics: null }; // never launched
+      const metrics = req.query.versions === 'all' ? await core.metricsAllVersions(record.id) : await core.metrics(record.id);
       return { id: record.id, version: record.version, status: record.status, metrics };
     },
   );
 
-  registerFlowApi(app, engine);
-  registerApi(app, engine);
-  registerFeed(app, engine);
-  mountModuleRoutes(app, engine);
+  registerFlowApi(app, core);
+  registerApi(app, core);
+  registerFeed(app, core);
+  mountModuleRoutes(app, core);
   adopted?.hook(app); // last: see listening-server.ts
   return app;
 }

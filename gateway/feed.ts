@@ -11,7 +11,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
-import type { Engine, StepEvent } from '../engine/runtime/engine.js';
+import type { StepEvent } from '../engine/runtime/engine.js';
+import type { Core } from '../engine/core.js';
 import { ParticipantStatus } from '../engine/vocabulary.js';
 import { JunctionError } from '../engine/errors.js';
 import { API_PREFIX } from './api/route.js';
@@ -50,7 +51,7 @@ export function feedMessage(e: StepEvent): Record<string, unknown> {
   };
 }
 
-export function registerFeed(app: FastifyInstance, engine: Engine): void {
+export function registerFeed(app: FastifyInstance, core: Core): void {
   void app.register(websocket, WEBSOCKET_OPTIONS);
   app.addHook('onReady', async () => void app.websocketServer.on('wsClientError', handshakeErrorAnswer(app.errorCounts)));
   void app.register(async (scope) => {
@@ -60,19 +61,19 @@ export function registerFeed(app: FastifyInstance, engine: Engine): void {
       url: `${API_PREFIX}/feed`,
       schema: { querystring: Query, hide: true }, // a WebSocket: OpenAPI cannot describe it (docs/api.md does)
       config: { scope: 'flows' },
-      preHandler: async (req) => knownFlows(engine, flowsOf((req.query as Static<typeof Query>).flow)),
+      preHandler: async (req) => knownFlows(core, flowsOf((req.query as Static<typeof Query>).flow)),
       handler: upgradeRequired,
       wsHandler: (socket, req) => {
         const caller = req.caller!; // the route needs a key: the guard set it
-        follow(socket, engine, flowsOf((req.query as Static<typeof Query>).flow), () => stillAllowed(app.keys, caller));
+        follow(socket, core, flowsOf((req.query as Static<typeof Query>).flow), () => stillAllowed(app.keys, caller));
       },
     });
   });
 }
 
 /** Refuses a filter naming a flow that does not exist (a typo would otherwise show nothing, forever): 404 JCT_FLOW_UNKNOWN. */
-function knownFlows(engine: Engine, wanted: ReadonlySet<string> | undefined): void {
-  const unknown = [...(wanted ?? [])].filter((id) => engine.flowVersions(id).length === 0);
+function knownFlows(core: Core, wanted: ReadonlySet<string> | undefined): void {
+  const unknown = [...(wanted ?? [])].filter((id) => core.front.flowVersions(id).length === 0);
   if (unknown.length > 0) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow with id ${unknown.map((id) => `"${id}"`).join(', ')} to follow`, { flows: unknown });
 }
 
@@ -80,7 +81,7 @@ function flowsOf(flow: string | string[] | undefined): ReadonlySet<string> | und
   return flow === undefined ? undefined : new Set(Array.isArray(flow) ? flow : [flow]);
 }
 
-function follow(socket: WebSocket, engine: Engine, wanted: ReadonlySet<string> | undefined, allowed: () => boolean): void {
+function follow(socket: WebSocket, core: Core, wanted: ReadonlySet<string> | undefined, allowed: () => boolean): void {
   let dropped = 0;
   /** Closes the socket once its key no longer works; true when it does not. */
   const revoked = (): boolean => {
@@ -89,7 +90,7 @@ function follow(socket: WebSocket, engine: Engine, wanted: ReadonlySet<string> |
     return true;
   };
   const check = setInterval(revoked, KEY_CHECK_MS);
-  const unwatch = engine.watchSteps((e) => {
+  const unwatch = core.watchSteps((e) => {
     if (wanted && !wanted.has(e.flow.id)) return;
     if (revoked()) return;
     if (socket.bufferedAmount > MAX_BUFFERED) {

@@ -7,7 +7,7 @@
 // timeout).
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Engine } from '../engine/runtime/engine.js';
+import type { Core } from '../engine/core.js';
 import { JunctionError } from '../engine/errors.js';
 
 /** How often connections that became idle are closed while the app closes. */
@@ -39,7 +39,7 @@ const LINKS = {
   metrics: '/metrics',
 };
 
-export function registerHealth(app: FastifyInstance, engine: Engine, version: string, flowFilesRefused: readonly RefusedFlowFile[]): void {
+export function registerHealth(app: FastifyInstance, core: Core, version: string, flowFilesRefused: readonly RefusedFlowFile[]): void {
   let stopping = false;
   let draining: ReturnType<typeof setInterval> | undefined;
   app.addHook('preClose', async () => {
@@ -56,10 +56,10 @@ export function registerHealth(app: FastifyInstance, engine: Engine, version: st
     '/readyz',
     { config: { open: 'probe' }, schema: { summary: 'Readiness: 200 when input can be taken and made durable, else 503 JCT_NOT_READY naming the failed checks', tags: ['operations'], response: { 200: Readiness } } },
     async () => {
-      const checks = { store: engine.accepting ? 'ok' : 'failed', http: stopping ? 'stopping' : 'ok' } as const;
+      const checks = { store: core.accepting ? 'ok' : 'failed', http: stopping ? 'stopping' : 'ok' } as const;
       const failed = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
       if (failed.length > 0) throw new JunctionError('JCT_NOT_READY', `not ready: ${failed.join(', ')}`, { checks });
-      return { status: 'ready', checks, flows: engine.flowRecords().length, flowFilesRefused } as const;
+      return { status: 'ready', checks, flows: core.front.flowRecords().length, flowFilesRefused } as const;
     },
   );
 

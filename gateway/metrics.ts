@@ -11,6 +11,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../engine/runtime/engine.js';
+import type { Core } from '../engine/core.js';
 import type { GroupCommit } from '../engine/store/journal.js';
 import type { Registry as ModuleRegistry } from '../engine/module.js';
 import type { ErrorCounts } from './errors.js';
@@ -54,12 +55,12 @@ function processMetrics(): Registry {
 }
 
 /** Adds the hooks on `app` (so they see every route) and serves GET /metrics (scope `reports`). */
-export function registerMetrics(app: FastifyInstance, engine: Engine, errorCounts: ErrorCounts, commits = commitMetrics(engine.journal)): void {
+export function registerMetrics(app: FastifyInstance, core: Core, errorCounts: ErrorCounts, commits = commitMetrics(core.front.journal)): void {
   const registry = new Registry();
-  countRequests(app, registry, webhookProviders(engine.registry));
+  countRequests(app, registry, webhookProviders(core.registry));
   for (const metric of commits.metrics) registry.registerMetric(metric);
   app.addHook('onClose', async () => commits.stop());
-  readEngine(engine, registry);
+  readEngines(core, registry);
   readErrors(errorCounts, registry);
   readSocketErrors(app, registry);
   const answered = Registry.merge([registry, processMetrics()]);
@@ -122,7 +123,9 @@ export function commitMetrics(journal: GroupCommit): CommitMetrics {
   return { metrics: [seconds, rows], stop: () => void stop() };
 }
 
-function readEngine(engine: Engine, registry: Registry): void {
+/** The engines' figures: in a cluster, of the shards served here, summed (each process is scraped for its own). */
+function readEngines(core: Core, registry: Registry): void {
+  const summed = (read: (engine: Engine) => ReadonlyMap<string, number>) => () => sumOf(core.engines().map(read));
   new Gauge({
     name: 'junction_participants',
     help: 'Participants inside a flow version, by the element they are at',
@@ -130,21 +133,21 @@ function readEngine(engine: Engine, registry: Registry): void {
     registers: [registry],
     collect() {
       this.reset();
-      for (const p of engine.participantsAtElements()) this.set({ flow: p.flowId, version: p.version, element: p.element }, p.participants);
+      for (const p of core.engines().flatMap((e) => e.participantsAtElements())) this.inc({ flow: p.flowId, version: p.version, element: p.element }, p.participants);
     },
   });
   countsByTwo(registry, 'junction_inputs_refused_total', 'Inputs the engine refused (nothing written), by input kind and JCT_ code', ['input', 'code'], () =>
-    byKindAndCode(engine.refusedInputs),
+    byKindAndCode(summed((e) => e.refusedInputs)()),
   );
-  countsByOne(registry, 'junction_effect_failures_total', 'Outbox entries (messages, calls, webhook calls) that failed for good, retries spent, by kind', 'kind', () => engine.effectFailures);
-  countsByOne(registry, 'junction_effect_retries_total', 'Attempts of outbox entries that failed and were tried again later (a provider or webhook out of reach, a 5xx, a rate limit), by kind', 'kind', () => engine.effectRetries);
-  countsByOne(registry, 'junction_module_events_total', "What modules' routes counted that no input records (e.g. email.unsubscribed: one-click unsubscribes taken), by event", 'event', () => engine.moduleEventCounts);
+  countsByOne(registry, 'junction_effect_failures_total', 'Outbox entries (messages, calls, webhook calls) that failed for good, retries spent, by kind', 'kind', summed((e) => e.effectFailures));
+  countsByOne(registry, 'junction_effect_retries_total', 'Attempts of outbox entries that failed and were tried again later (a provider or webhook out of reach, a 5xx, a rate limit), by kind', 'kind', summed((e) => e.effectRetries));
+  countsByOne(registry, 'junction_module_events_total', "What modules' routes counted that no input records (e.g. email.unsubscribed: one-click unsubscribes taken), by event", 'event', summed((e) => e.moduleEventCounts));
   new Gauge({
     name: 'junction_store_available',
     help: 'Whether input can be made durable (1), or not (0): the store is out of reach, a batch failed for good, or the engine is closed (as /readyz)',
     registers: [registry],
     collect() {
-      this.set(engine.accepting ? 1 : 0);
+      this.set(core.accepting ? 1 : 0);
     },
   });
   new Gauge({ ...STANDING_BY, registers: [registry] }).set(0);
@@ -153,9 +156,17 @@ function readEngine(engine: Engine, registry: Registry): void {
     help: 'Outbox entries (messages, webhook calls) written and not yet done',
     registers: [registry],
     collect() {
-      this.set(engine.outboxPending);
+      this.set(core.engines().reduce((n, e) => n + e.outboxPending, 0));
     },
   });
+}
+
+/** Counts by key added up over several maps. */
+function sumOf(maps: readonly ReadonlyMap<string, number>[]): ReadonlyMap<string, number> {
+  if (maps.length === 1) return maps[0]!;
+  const sum = new Map<string, number>();
+  for (const map of maps) for (const [key, n] of map) sum.set(key, (sum.get(key) ?? 0) + n);
+  return sum;
 }
 
 function readErrors(errorCounts: ErrorCounts, registry: Registry): void {

@@ -17,7 +17,7 @@ import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { WEBSOCKET_OPTIONS, agreeProtocol, closeRefusedUpgrade, countSocketError, upgradeRequired, type SocketErrorCounts } from './websockets.js';
 import type { WebSocket } from 'ws';
-import type { Engine } from '../engine/runtime/engine.js';
+import type { Core } from '../engine/core.js';
 import type { ModuleSocket, RouteContext, RouteDefinition, RouteRequest, SocketDefinition } from '../engine/module.js';
 import { JunctionError } from '../engine/errors.js';
 import { parseJsonText } from '../engine/json-text.js';
@@ -34,7 +34,7 @@ declare module 'fastify' {
 
 const EMPTY = Buffer.alloc(0);
 
-export function mountModuleRoutes(app: FastifyInstance, engine: Engine): void {
+export function mountModuleRoutes(app: FastifyInstance, core: Core): void {
   void app.register(async (scope) => {
     scope.decorateRequest('rawBody', undefined);
     scope.decorateRequest('formParams', undefined);
@@ -42,19 +42,19 @@ export function mountModuleRoutes(app: FastifyInstance, engine: Engine): void {
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, json)));
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, (text) => form(req, text))));
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw: Buffer, done) => done(null, parse(req, raw, () => undefined)));
-    for (const route of engine.registry.routes) mount(scope, route, engine.routeContext(engine.registry.settingsOf(route)));
+    for (const route of core.registry.routes) mount(scope, route, core.routeContext(core.registry.settingsOf(route)));
   });
-  mountModuleSockets(app, engine);
+  mountModuleSockets(app, core);
 }
 
-function mountModuleSockets(app: FastifyInstance, engine: Engine): void {
+function mountModuleSockets(app: FastifyInstance, core: Core): void {
   const counts: SocketErrorCounts = {};
   app.decorate('socketErrors', counts);
   void app.register(async (scope) => {
     if (!scope.hasDecorator('websocketServer')) await scope.register(websocket, WEBSOCKET_OPTIONS); // feed.ts registers it for the whole app
     scope.addHook('onResponse', closeRefusedUpgrade);
-    for (const m of engine.registry.modules) {
-      const ctx = engine.routeContext(engine.registry.settings(m.name));
+    for (const m of core.registry.modules) {
+      const ctx = core.routeContext(core.registry.settings(m.name));
       for (const def of m.sockets ?? []) mountSocket(scope, def, ctx, (code) => countSocketError(counts, def.url, code));
     }
   });

@@ -110,9 +110,9 @@ export function callerProfile(provider: string, event: CallEvent): PersonInput {
  * reaches the same person, in whatever order they come: a hang-up reported before the first
  * webhook is found there (see `session`).
  */
-export function callerKey(provider: string, event: CallEvent, owner: (phone: string) => string | undefined): string {
+export async function callerKey(provider: string, event: CallEvent, owner: (phone: string) => Promise<string | undefined>): Promise<string> {
   const phone = callerPhone(event);
-  return (phone === undefined ? undefined : owner(phone)) ?? callPersonId(provider, event);
+  return (phone === undefined ? undefined : await owner(phone)) ?? callPersonId(provider, event);
 }
 
 function callerPhone(event: CallEvent): string | undefined {

@@ -129,7 +129,7 @@ async function submit(data: unknown, query: Readonly<Record<string, string>>, { 
   const event = readJambonzCall(data);
   const hook = queryText({ query }, 'h');
   await arriving.settled(event, hook);
-  const receipt = await ctx.submit(personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, { hook, first }, ctx.settings));
+  const receipt = await ctx.submit(await personKeyOf(PROVIDER, event, { query }, ctx), callWebhook(PROVIDER, event, { hook, first }, ctx.settings));
   if (hook !== undefined && !receipt.delivered) return [];
   return jambonzVerbs(ending((receipt.answer ?? []) as Instruction[]), withAudioAddress(hookName(receipt.personId), base, receipt.personId, ctx.settings));
 }

@@ -71,7 +71,7 @@ async function receive<S>(provider: VoiceProvider<S>, arriving: ArrivingRecordin
   const ref = kind === 'call' ? undefined : queryText(req, 'o');
   const event = provider.dialect.read(request);
   await arriving.settled(event, hook);
-  const personKey = personKeyOf(provider.name, event, req, ctx);
+  const personKey = await personKeyOf(provider.name, event, req, ctx);
   const receipt = await ctx.submit(personKey, callWebhook(provider.name, event, { hook, ref, first: kind === 'call' }, ctx.settings));
   // A status callback, or a background recording (kept by its element, its answer not run): nothing to say.
   if (kind === 'status' || event.background) return NOTHING;
@@ -153,7 +153,7 @@ async function within(p: Promise<void>, ms: number): Promise<void> {
 }
 
 /** The person a hook names (`p`), else the caller's (see callerKey). */
-export function personKeyOf(provider: string, event: CallEvent, req: Pick<RouteRequest, 'query'>, ctx: RouteContext): string {
+export async function personKeyOf(provider: string, event: CallEvent, req: Pick<RouteRequest, 'query'>, ctx: RouteContext): Promise<string> {
   return queryText(req, 'p') ?? callerKey(provider, event, (phone) => ctx.owner(phone));
 }
 

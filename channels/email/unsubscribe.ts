@@ -103,7 +103,7 @@ async function unsubscribe(req: RouteRequest, ctx: RouteContext): Promise<RouteA
   if (!(await formFields(req)).some(([name, value]) => name === 'List-Unsubscribe' && value === 'One-Click')) {
     throw new JunctionError('JCT_PAYLOAD_INVALID', 'a one-click unsubscribe posts the form field List-Unsubscribe=One-Click (RFC 8058)');
   }
-  await ctx.submit(ctx.owner(contact) ?? contact, { kind: 'doNotContact', change: { op: 'add', entries: [{ channel: 'email', contact, senders: [sender] }] } });
+  await ctx.submit((await ctx.owner(contact)) ?? contact, { kind: 'doNotContact', change: { op: 'add', entries: [{ channel: 'email', contact, senders: [sender] }] } });
   ctx.counted('email.unsubscribed');
   return { status: 200, body: DONE_PAGE, headers: PAGE_HEADERS };
 }

@@ -62,8 +62,8 @@ type ItemResult = { accepted: true; personId: string; delivered: number } | { ac
 
 async function ingest(item: EventItem, ctx: RouteContext): Promise<ItemResult> {
   const person = personOf(item);
-  requireOnePerson(item.person, ctx);
-  const personKey = ctx.personKey(person);
+  await requireOnePerson(item.person, ctx);
+  const personKey = await ctx.personKey(person);
   const at = item.at === undefined ? ctx.now() : instantOf(item.at, item.name);
   const create = ctx.settings['createPeople'] === true && (person.phones ?? person.emails) !== undefined;
   const receipt = await ctx
@@ -88,10 +88,10 @@ function personOf(item: EventItem): PersonInput {
 }
 
 /** An event naming an id and a phone or email of someone else is refused: which of the two people it is about cannot be told. */
-function requireOnePerson({ id, phone, email }: EventItem['person'], ctx: RouteContext): void {
+async function requireOnePerson({ id, phone, email }: EventItem['person'], ctx: RouteContext): Promise<void> {
   if (id === undefined) return;
   for (const contact of [phone, email]) {
-    const owner = contact === undefined ? undefined : ctx.owner(contact);
+    const owner = contact === undefined ? undefined : await ctx.owner(contact);
     if (owner !== undefined && owner !== id) {
       throw new JunctionError('JCT_PERSON_MISMATCH', `"${contact!}" belongs to person "${owner}", not to "${id}": name one person`, { personId: id, owner });
     }

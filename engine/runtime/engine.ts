@@ -369,9 +369,9 @@ export class Engine {
     return {
       settings,
       submit: (personKey, input) => this.submit(personKey, input),
-      personKey: (person) => this.personKey(person),
-      owner: (contact) => this.people.findByContact(contact)?.id,
-      reference: (key) => this.reference(key),
+      personKey: async (person) => this.personKey(person),
+      owner: async (contact) => this.people.findByContact(contact)?.id,
+      reference: async (key) => this.reference(key),
       now: () => this.clock.now(),
       refused: (kind, code) => this.countRefused(kind, code),
       counted: (event) => void this.moduleEvents.set(event, (this.moduleEvents.get(event) ?? 0) + 1),

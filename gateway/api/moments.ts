@@ -14,7 +14,7 @@
 // DELETE /communication/1/flows/{flow}/participants?phone=|email=|externalId= takes that person
 // out of the flow (every version): each of their participants leaves as `removed`.
 import { Type, type Static } from '@sinclair/typebox';
-import type { Engine } from '../../engine/runtime/engine.js';
+import type { Core } from '../../engine/core.js';
 import { JunctionError } from '../../engine/errors.js';
 import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
 import type { PersonInput } from '../../engine/vocabulary.js';
@@ -108,9 +108,9 @@ function errorReason(code: string): string {
 }
 
 /** The flow (and Flow API entry point) a campaignId names: a flow id, or a number an entry point declares. */
-function campaignOf(engine: Engine, campaignId: string): { flowId: string; entry?: string } {
+function campaignOf(core: Core, campaignId: string): { flowId: string; entry?: string } {
   if (!/^[0-9]+$/.test(campaignId)) return { flowId: campaignId };
-  const found = engine.campaign(campaignId);
+  const found = core.front.campaign(campaignId);
   if (!found) throw new JunctionError('JCT_FLOW_UNKNOWN', `no flow has a Flow API entry point with the campaign id ${campaignId} (its config.campaignId)`, { campaignId });
   return found;
 }
@@ -138,22 +138,22 @@ function removalLookup(query: Static<typeof Lookup>): Static<typeof Lookup> {
 }
 
 /** The route that takes a person out of a flow (it lives under COMMUNICATION_PREFIX). */
-export function removalRoutes(engine: Engine): ApiRoute[] {
+export function removalRoutes(core: Core): ApiRoute[] {
   return [
     {
       method: 'DELETE', url: '/flows/:campaignId/participants', scope: 'flow-api', summary: 'Take a person out of a flow (the commercial product\'s shape): each of their participants leaves as removed', schema: { params: Params, querystring: Lookup },
       handle: async (req) => {
         const campaignId = req.params['campaignId']!;
-        const { flowId } = campaignOf(engine, campaignId);
-        const person = lookUp(engine, removalLookup(req.query as Static<typeof Lookup>));
-        const receipt = await engine.submit(person.id, { kind: 'flow.remove', flowId });
+        const { flowId } = campaignOf(core, campaignId);
+        const person = await lookUp(core, removalLookup(req.query as Static<typeof Lookup>));
+        const receipt = await core.submit(person.id, { kind: 'flow.remove', flowId });
         return { campaignId: campaignIdOut(campaignId), personId: receipt.personId, removed: receipt.removed ?? 0 };
       },
     },
   ];
 }
 
-export function momentsRoutes(engine: Engine): ApiRoute[] {
+export function momentsRoutes(core: Core): ApiRoute[] {
   return [
     {
       method: 'POST', url: '/flows/:campaignId/participants', scope: 'flow-api', bodyLimit: BATCH_BODY_LIMIT, summary: 'Add participants to a flow (the commercial product\'s request shape)', schema: { params: Params, body: Body },
@@ -162,10 +162,10 @@ export function momentsRoutes(engine: Engine): ApiRoute[] {
         const notify = body.notifyUrl === undefined ? undefined : notifyTarget(body.notifyUrl);
         const people = body.participants.map((item, i) => participantOf(item, i));
         const campaignId = req.params['campaignId']!;
-        const { flowId, entry } = campaignOf(engine, campaignId);
+        const { flowId, entry } = campaignOf(core, campaignId);
         const { callbackData, notifyUrl } = body;
         const extras = { ...(callbackData === undefined ? {} : { callbackData }), ...(notifyUrl === undefined ? {} : { notifyUrl }) };
-        const report = await engine.addParticipants(flowId, people, { entry, ...idempotencyOf(req), ...extras });
+        const report = await core.addParticipants(flowId, people, { entry, ...idempotencyOf(req), ...extras });
         const plain = answered(report, reply);
         if (notify && !report.repeated) void reply.server.notifier.send(notify, momentsReport(plain, campaignId));
         return { operationId: plain.operationId };
@@ -173,9 +173,9 @@ export function momentsRoutes(engine: Engine): ApiRoute[] {
     },
     {
       method: 'GET', url: '/flows/:campaignId/participants/report', scope: 'flow-api', summary: 'The report of an add-participants call (the commercial product\'s shape)', schema: { params: Params, querystring: ReportQuery },
-      handle: (req) => {
+      handle: async (req) => {
         const campaignId = req.params['campaignId']!;
-        return momentsReport(reportOf(engine, campaignOf(engine, campaignId).flowId, (req.query as Static<typeof ReportQuery>).operationId), campaignId);
+        return momentsReport(await reportOf(core, campaignOf(core, campaignId).flowId, (req.query as Static<typeof ReportQuery>).operationId), campaignId);
       },
     },
   ];

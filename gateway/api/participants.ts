@@ -11,7 +11,7 @@
 // same key is another call.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import type { Engine } from '../../engine/runtime/engine.js';
+import type { Core } from '../../engine/core.js';
 import { JunctionError } from '../../engine/errors.js';
 import { MAX_BATCH, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../../engine/runtime/operations.js';
 import { describedOnly, itemCheck } from './batch-items.js';
@@ -65,8 +65,8 @@ export function answered(report: OperationReport & { repeated?: true }, reply: F
 }
 
 /** A kept report of this flow; JCT_OPERATION_UNKNOWN otherwise. */
-export function reportOf(engine: Engine, flowId: string, operationId: string): OperationReport {
-  const report = engine.operation(operationId);
+export async function reportOf(core: Core, flowId: string, operationId: string): Promise<OperationReport> {
+  const report = await core.operation(operationId);
   if (!report || report.flowId !== flowId) throw new JunctionError('JCT_OPERATION_UNKNOWN', `no operation "${operationId}" on flow "${flowId}" (reports are kept 30 days)`);
   return report;
 }
@@ -82,7 +82,7 @@ function outcome({ ref: _, ...p }: ParticipantOutcome): ParticipantOutcome {
   return p;
 }
 
-export function participantRoutes(engine: Engine): ApiRoute[] {
+export function participantRoutes(core: Core): ApiRoute[] {
   const add = async (req: ApiRequest, reply: FastifyReply, entry: string | undefined) => {
     const body = req.body as Static<typeof Batch>;
     const people = body.participants.map((item, i): ParticipantToAdd => {
@@ -90,7 +90,7 @@ export function participantRoutes(engine: Engine): ApiRoute[] {
       if (!p.ok) return { person: {}, refused: p.refused };
       return { person: p.value.person, ...(p.value.variables ? { vars: p.value.variables } : {}) };
     });
-    const report = await engine.addParticipants(req.params['id']!, people, { entry, ...idempotencyOf(req), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
+    const report = await core.addParticipants(req.params['id']!, people, { entry, ...idempotencyOf(req), ...(body.callbackData === undefined ? {} : { callbackData: body.callbackData }) });
     return summary(answered(report, reply));
   };
   return [
@@ -105,7 +105,7 @@ export function participantRoutes(engine: Engine): ApiRoute[] {
     {
       method: 'GET', url: '/flows/:id/participants/report', scope: 'flow-api', summary: 'The report of a Flow API call: each person accepted or rejected with the reason',
       schema: { params: FlowParams, querystring: ReportQuery },
-      handle: (req) => summary(reportOf(engine, req.params['id']!, (req.query as Static<typeof ReportQuery>).operationId)),
+      handle: async (req) => summary(await reportOf(core, req.params['id']!, (req.query as Static<typeof ReportQuery>).operationId)),
     },
   ];
 }

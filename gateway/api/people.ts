@@ -7,6 +7,7 @@
 // person's flows and durable when answered.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Engine } from '../../engine/runtime/engine.js';
+import type { Core } from '../../engine/core.js';
 import { JunctionError, type ErrorDetails } from '../../engine/errors.js';
 import { requireContactOn, requireEmail, requirePhone } from '../../engine/people/contacts.js';
 import { CHANNELS, type Person } from '../../engine/person.js';
@@ -71,14 +72,14 @@ function journeyView(engine: Engine, s: ParticipantState) {
 }
 
 /** Defines the item; answers the definition kept (for an event, merged with its earlier one). */
-function define<T extends { name?: string; id?: string }>(engine: Engine, kind: DefinitionKind, item: T): T {
-  return asBody(kind, () => engine.define(kind, item) as T);
+function define<T extends { name?: string; id?: string }>(core: Core, kind: DefinitionKind, item: T): Promise<T> {
+  return asBody(kind, async () => (await core.define(kind, item)) as T);
 }
 
 /** Runs a definition's load; its errors name the request body's paths ($), not a people file's. */
-function asBody<T>(kind: DefinitionKind, run: () => T): T {
+async function asBody<T>(kind: DefinitionKind, run: () => Promise<T>): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (err) {
     throw inBody(err, `$.${kind}[0]`);
   }
@@ -108,7 +109,7 @@ function plusOf(phone: string | undefined): string | undefined {
 }
 
 /** The one person a ?phone=, ?email= or ?externalId= names; JCT_PERSON_UNKNOWN when nobody. */
-export function lookUp(engine: Engine, query: Static<typeof Lookup>): Person {
+export async function lookUp(core: Core, query: Static<typeof Lookup>): Promise<Person> {
   const { email, externalId } = query;
   const phone = plusOf(query.phone);
   const contact = phone ?? email;
@@ -117,22 +118,22 @@ export function lookUp(engine: Engine, query: Static<typeof Lookup>): Person {
   if (given > 1) throw new JunctionError('JCT_LOOKUP_AMBIGUOUS', 'give one of ?phone=, ?email= or ?externalId=: each may name a different person');
   if (phone !== undefined) requirePhone(phone); // a text that is no phone is the caller's mistake (400), not nobody's number
   if (email !== undefined) requireEmail(email);
-  const person = contact === undefined ? engine.people.findByExternalId(externalId!) : engine.people.findByContact(contact);
+  const person = contact === undefined ? await core.personByExternalId(externalId!) : await core.personByContact(contact);
   if (person) return person;
   const what = phone !== undefined ? 'phone' : email !== undefined ? 'email' : 'external id';
   throw new JunctionError('JCT_PERSON_UNKNOWN', `nobody has the ${what} "${contact ?? externalId}"`);
 }
 
-export function peopleRoutes(engine: Engine): ApiRoute[] {
-  const known = (id: string): Person => {
-    const person = engine.people.get(id);
+export function peopleRoutes(core: Core): ApiRoute[] {
+  const known = async (id: string): Promise<Person> => {
+    const person = await core.person(id);
     if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${id}"`);
     return person;
   };
   const change = async (id: string, changes: ProfileChange[]) => {
-    known(id);
-    await engine.submit(id, { kind: 'person.update', changes });
-    return personView(known(id));
+    await known(id);
+    await core.submit(id, { kind: 'person.update', changes });
+    return personView(await known(id));
   };
   const id = (req: { params: Record<string, string> }) => req.params['id']!;
   return [
@@ -140,23 +141,23 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       method: 'POST', url: '/people', scope: 'people', summary: 'Create a profile (201), or merge into the one with the same id, external id, phone or email (200)', schema: { body: PersonSchema }, status: 201, alsoStatus: [200], writes: true,
       handle: async (req) => {
         const input = req.body as Static<typeof PersonSchema>;
-        const key = engine.personKey(input);
-        const existed = engine.people.get(key) !== undefined;
-        const receipt = await engine.submit(key, { kind: 'person.upsert', person: input });
-        const view = personView(known(receipt.personId));
+        const key = await core.personKey(input);
+        const existed = (await core.person(key)) !== undefined;
+        const receipt = await core.submit(key, { kind: 'person.upsert', person: input });
+        const view = personView(await known(receipt.personId));
         return existed ? new Answer(200, view) : view;
       },
     },
     {
       method: 'GET', url: '/people', scope: 'people', summary: 'Look a person up by phone (any format), email or external id', schema: { querystring: Lookup },
-      handle: (req) => personView(lookUp(engine, req.query as Static<typeof Lookup>)),
+      handle: async (req) => personView(await lookUp(core, req.query as Static<typeof Lookup>)),
     },
-    { method: 'GET', url: '/people/:id', scope: 'people', summary: 'A profile', schema: { params: PersonParams }, handle: (req) => personView(known(id(req))) },
+    { method: 'GET', url: '/people/:id', scope: 'people', summary: 'A profile', schema: { params: PersonParams }, handle: async (req) => personView(await known(id(req))) },
     {
       method: 'DELETE', url: '/people/:id', scope: 'people', writes: true, schema: { params: PersonParams },
       summary: 'Erase a person: profile, participants (they leave every flow at once), entry and event history; engaged-month counts stay, anonymous',
       handle: async (req) => {
-        const receipt = await engine.submit(known(id(req)).id, { kind: 'person.erase' });
+        const receipt = await core.submit((await known(id(req))).id, { kind: 'person.erase' });
         return { personId: receipt.personId, erased: receipt.erased };
       },
     },
@@ -174,27 +175,27 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
     },
     {
       method: 'GET', url: '/people/:id/journeys', scope: 'people', summary: "The person's participants in flows: flow, version, element, waiting for what and until when", schema: { params: PersonParams },
-      handle: (req) => ({ journeys: engine.journeysOf(known(id(req)).id).map((s) => journeyView(engine, s)) }),
+      handle: async (req) => ({ journeys: (await core.journeysOf((await known(id(req))).id)).map((s) => journeyView(core.front, s)) }),
     },
-    { method: 'GET', url: '/attributes', scope: 'people', summary: 'Every attribute: standard, contact, channel and custom, with its type', handle: () => ({ attributes: engine.people.catalog().all() }) },
+    { method: 'GET', url: '/attributes', scope: 'people', summary: 'Every attribute: standard, contact, channel and custom, with its type', handle: () => ({ attributes: core.front.people.catalog().all() }) },
     {
       method: 'POST', url: '/attributes', scope: 'people', summary: 'Define a custom attribute (a type never changes once defined)', schema: { body: AttributeSchema }, status: 201, writes: true,
-      handle: (req) => define(engine, 'attributes', req.body as Static<typeof AttributeSchema>),
+      handle: (req) => define(core, 'attributes', req.body as Static<typeof AttributeSchema>),
     },
-    { method: 'GET', url: '/event-definitions', scope: 'people', summary: 'Every event: built-in, channel and custom, with its properties', handle: () => ({ events: engine.eventCatalog().all().map(({ byName: _, ...event }) => event) }) },
+    { method: 'GET', url: '/event-definitions', scope: 'people', summary: 'Every event: built-in, channel and custom, with its properties', handle: () => ({ events: core.front.eventCatalog().all().map(({ byName: _, ...event }) => event) }) },
     {
       method: 'POST', url: '/event-definitions', scope: 'people', summary: "Define a custom event with typed properties (at most one a list), or add properties to one: a property's type never changes", schema: { body: EventSchema }, status: 201, writes: true,
-      handle: (req) => define(engine, 'events', req.body as Static<typeof EventSchema>),
+      handle: (req) => define(core, 'events', req.body as Static<typeof EventSchema>),
     },
     {
       method: 'GET', url: '/segments', scope: 'people', summary: `The segments by id and how many people each holds, a page at a time (\`limit\`, default ${PAGE}; \`after\` = the previous \`next\`)`,
       schema: { querystring: SegmentsQuery },
-      handle: (req) => orderedPage(engine.people.segmentList(), req.query as PageQuery, 'segments', ({ definition: d, size }) => ({ id: d.id, name: d.name, kind: d.kind, size })),
+      handle: async (req) => orderedPage(await core.segmentList(), req.query as PageQuery, 'segments', ({ definition: d, size }) => ({ id: d.id, name: d.name, kind: d.kind, size })),
     },
     {
       method: 'POST', url: '/segments', scope: 'people', summary: 'Define a new segment: static (listed people) or realtime (rules re-evaluated as profiles change); an id taken is refused (409)', status: 201, writes: true,
       schema: { body: Segment },
-      handle: (req) => define(engine, 'segments', req.body as { id: string }),
+      handle: (req) => define(core, 'segments', req.body as { id: string }),
     },
     {
       method: 'PUT', url: '/segments/:id', scope: 'people', summary: 'Replace a segment (name, members or rule); its kind stays while a launched flow reads it (409)', writes: true,
@@ -202,21 +203,21 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       handle: (req) => {
         const item = req.body as Static<typeof Segment>;
         if (item.id !== id(req)) throw new JunctionError('JCT_SEGMENT_ID_MISMATCH', `the segment's id "${item.id}" is not the URL's "${id(req)}"`);
-        return asBody('segments', () => engine.replaceSegment(item));
+        return asBody('segments', () => core.replaceSegment(item));
       },
     },
     {
       method: 'GET', url: '/do-not-contact', scope: 'people', summary: `The do-not-contact list by channel, then contact, a page at a time (\`limit\`, default ${PAGE}; \`after\` = the previous \`next\`)`,
       schema: { querystring: DoNotContactQuery },
-      handle: (req) => orderedPage(engine.people.doNotContact(), req.query as PageQuery, 'entries', (entry) => entry),
+      handle: (req) => orderedPage(core.front.people.doNotContact(), req.query as PageQuery, 'entries', (entry) => entry),
     },
     {
       method: 'POST', url: '/do-not-contact', scope: 'people', summary: 'Block a contact on a channel (for every sender, or some)', schema: { body: DoNotContact }, status: 201, writes: true,
       handle: async (req) => {
         const entry = req.body as Static<typeof DoNotContact>;
         requireContactOn(entry.channel, entry.contact); // a phone blocked on email (or an email on sms) would never block anything
-        await engine.submit(entry.contact, { kind: 'doNotContact', change: { op: 'add', entries: [{ ...entry, senders: entry.senders ?? [] }] } });
-        return engine.people.blockOf(entry.channel, entry.contact);
+        await core.submit(entry.contact, { kind: 'doNotContact', change: { op: 'add', entries: [{ ...entry, senders: entry.senders ?? [] }] } });
+        return core.front.people.blockOf(entry.channel, entry.contact);
       },
     },
     {
@@ -224,7 +225,7 @@ export function peopleRoutes(engine: Engine): ApiRoute[] {
       handle: async (req) => {
         const entry = { channel: req.params['channel'] as Static<typeof DoNotContactParams>['channel'], contact: req.params['contact']!, senders: [] };
         requireContactOn(entry.channel, entry.contact);
-        await engine.submit(entry.contact, { kind: 'doNotContact', change: { op: 'remove', entries: [entry] } });
+        await core.submit(entry.contact, { kind: 'doNotContact', change: { op: 'remove', entries: [entry] } });
       },
     },
   ];

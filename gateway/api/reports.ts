@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import type { Engine } from '../../engine/runtime/engine.js';
+import type { Core } from '../../engine/core.js';
 import type { NodeMetrics } from '../../engine/runtime/metrics.js';
 import type { EngagedCursor, EngagedPerson } from '../../engine/runtime/engagement.js';
 import type { ApiRoute } from './route.js';
@@ -91,11 +91,11 @@ interface ShownPerson {
  * The engaged persons of a month with flow names: JSON (total, top 10 flows, a page of people in
  * the order they engaged, with `next` when more follow) or CSV of them all, streamed.
  */
-function engaged(engine: Engine, query: Static<typeof EngagedQuery>, reply: FastifyReply) {
+async function engaged(core: Core, query: Static<typeof EngagedQuery>, reply: FastifyReply) {
   const csv = query.format === 'csv';
   const page = csv ? {} : { limit: query.limit === undefined ? PAGE : Number(query.limit), ...(query.after === undefined ? {} : { after: cursorOf(query.after) }) };
-  const report = engine.engagedReport(query.month, page);
-  const name = (flowId: string) => engine.status(flowId)?.definition.name ?? '';
+  const report = await core.engagedReport(query.month, page);
+  const name = (flowId: string) => core.front.status(flowId)?.definition.name ?? '';
   const shown = (p: EngagedPerson): ShownPerson => ({ personId: p.personId, engagedAt: new Date(p.engagedAt).toISOString(), flowId: p.flowId, flowName: name(p.flowId) });
   if (csv) {
     void reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="engaged-${report.month}.csv"`);
@@ -126,20 +126,20 @@ function cursorOf(cursor: string): EngagedCursor {
   return { at: Number(at), personId };
 }
 
-export function reportRoutes(engine: Engine): ApiRoute[] {
+export function reportRoutes(core: Core): ApiRoute[] {
   return [
     {
       method: 'GET', url: '/reports/engaged', scope: 'reports', summary: 'Monthly engaged persons: everyone who entered any flow that month, once, with the first flow; total and top 10 flows; people a page at a time (`limit`, `after` = the previous `next`), all of them as CSV',
       schema: { querystring: EngagedQuery },
-      handle: (req, reply) => engaged(engine, req.query as Static<typeof EngagedQuery>, reply),
+      handle: (req, reply) => engaged(core, req.query as Static<typeof EngagedQuery>, reply),
     },
     {
       method: 'GET', url: '/reports/flows/:id', scope: 'reports', summary: "A flow's metrics: one version or all together; ?format=csv gives the per-element figures",
       schema: { params: Params, querystring: Query },
-      handle: (req, reply: FastifyReply) => {
+      handle: async (req, reply: FastifyReply) => {
         const id = req.params['id']!;
         const { version, format } = req.query as Static<typeof Query>;
-        const metrics = version === 'all' ? engine.metricsAllVersions(id) : engine.metrics(id, version === undefined ? undefined : Number(version));
+        const metrics = version === 'all' ? await core.metricsAllVersions(id) : await core.metrics(id, version === undefined ? undefined : Number(version));
         if (format !== 'csv') return metrics;
         return reply
           .type('text/csv; charset=utf-8')

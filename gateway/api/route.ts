@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Engine } from '../../engine/runtime/engine.js';
+import type { Core } from '../../engine/core.js';
 import type { Scope } from '../../engine/module.js';
 
 export const API_PREFIX = '/api/v1';
@@ -49,7 +49,7 @@ export interface ApiRoute {
   handle(req: ApiRequest, reply: FastifyReply): ApiAnswer | Promise<ApiAnswer>;
 }
 
-export function mountApi(app: FastifyInstance, engine: Engine, routes: readonly ApiRoute[], prefix = API_PREFIX): void {
+export function mountApi(app: FastifyInstance, core: Core, routes: readonly ApiRoute[], prefix = API_PREFIX): void {
   for (const route of routes) {
     app.route({
       method: route.method,
@@ -59,7 +59,7 @@ export function mountApi(app: FastifyInstance, engine: Engine, routes: readonly 
       config: { scope: route.scope, ...(route.status === undefined ? {} : { status: route.status }), ...(route.alsoStatus === undefined ? {} : { alsoStatus: route.alsoStatus }) },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         const answer = await route.handle(req as unknown as ApiRequest, reply);
-        if (route.writes) await engine.durable();
+        if (route.writes) await core.durable();
         if (reply.sent) return reply;
         if (answer instanceof Answer) return reply.status(answer.status).send(answer.body);
         return reply.status(route.status ?? 200).send(route.status === 204 ? undefined : answer);

@@ -333,7 +333,7 @@ t.test('inbound SMTP', async (t) => {
 
   t.test('smtpListen false (the default): nothing listens', async (t) => {
     const listener = emailModule.listeners![0]!;
-    const started = await listener.start({ submit: () => Promise.reject(new Error('unused')), personKey: () => 'p', owner: () => undefined, reference: () => undefined, now: () => 0, refused: () => {}, counted: () => {}, settings: settingsWith({}), logger: { info() {}, warn() {}, error() {} } });
+    const started = await listener.start({ submit: () => Promise.reject(new Error('unused')), personKey: async () => 'p', owner: async () => undefined, reference: async () => undefined, now: () => 0, refused: () => {}, counted: () => {}, settings: settingsWith({}), logger: { info() {}, warn() {}, error() {} } });
     t.notOk('port' in started);
     await started.close();
   });

@@ -92,6 +92,18 @@ const incoming: IncomingCase[] = [
     status: 200,
     messages: [smsMessage],
   },
+  {
+    label: 'SMS API: a binary SMS (data and udh, no text) is acknowledged, handed to no flow and counted as refused',
+    ...asQuery(signedFields({ ...inboundSms, type: 'binary', text: '', data: '0605040b8423f0', udh: '050003cc0201' })),
+    status: 200,
+    refused: 'JCT_MESSAGE_BINARY',
+  },
+  {
+    label: 'SMS API: a binary SMS without a text field, as a POST form, is answered the same',
+    ...asForm(signedFields({ msisdn: '447700900001', to: '447700900000', messageId: '0A0000000123ABCD2', type: 'binary', data: '0605040b8423f0', udh: '050003cc0201' })),
+    status: 200,
+    refused: 'JCT_MESSAGE_BINARY',
+  },
   // SMS API: delivery receipts.
   {
     label: 'SMS API receipt delivered (GET)',

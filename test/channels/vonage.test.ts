@@ -6,7 +6,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { SMS } from '@vonage/sms';
 import { AlgorithmTypes } from '@vonage/auth';
 import { verifySignature } from '@vonage/jwt';
-import vonageModule, { vonage } from '../../channels/vonage/index.js';
+import vonageModule, { vonage, vonageProvider } from '../../channels/vonage/index.js';
 import { smsApiSignature } from '../../channels/vonage/sms-api.js';
 import type { SignatureMethod, VonageSettings } from '../../channels/vonage/settings.js';
 import type { WebhookRequest } from '../../channels/provider.js';
@@ -486,6 +486,15 @@ t.test('SMS API: a long SMS whose other parts do not come is handed on part by p
   t.equal(late.statusCode, 200);
   t.match(gw.messages.at(-1), { text: 'the start ', providerMessageId: '0A000000000000001' }, 'a part after the wait is its own message');
   await gw.close();
+});
+
+t.test('SMS API: each Vonage module puts together the parts it receives: parts alike reaching two modules are not mixed', async (t) => {
+  const read = (provider: typeof vonage, fields: Fields) => provider.read(webhook({ method: 'POST', url: '/webhooks/vonage', headers: {}, body: fields }), settings as VonageSettings, Date.now());
+  const [one, other] = [vonageProvider(), vonageProvider()];
+  const [fromOne, fromOther] = await Promise.all([read(one, part('90', 1, 2, 'the start ')), read(other, part('90', 2, 2, 'the end'))]);
+  const said = (messages: readonly InboundMessage[]) => messages.map((m) => [m.text, m.providerMessageId]);
+  t.same(said(fromOne.messages), [['the start ', '0A000000000000001']], "one module's part is its own message after the wait");
+  t.same(said(fromOther.messages), [['the end', '0A000000000000002']], "and so is the other's");
 });
 
 function webhook(r: { method: string; url: string; headers: Record<string, string>; body: unknown; rawBody?: Buffer }): WebhookRequest {

@@ -69,9 +69,11 @@ export interface WebhookContent {
   readonly messages: readonly InboundMessage[];
   readonly reports: readonly DeliveryReport[];
   /**
-   * Items of a batch that are malformed (JCT_PAYLOAD_INVALID): passed over and counted, while the
-   * rest is applied and the webhook answered as taken. A 400 would have the provider send the
-   * whole batch again for days, its good items never applied.
+   * Items passed over and counted as refused, by their code, while the rest is applied and the
+   * webhook answered as taken: the malformed items of a batch (JCT_PAYLOAD_INVALID), whose 400
+   * would have the provider send the whole batch again for days, its good items never applied;
+   * and messages no flow can read (a binary SMS, JCT_MESSAGE_BINARY), which the provider would
+   * send again just the same.
    */
   readonly malformed?: readonly JunctionError[];
 }

@@ -91,7 +91,7 @@ function partOf(info: string | undefined): DeliveryReport['part'] {
 
 function messageOf(fields: unknown, now: number): InboundMessage {
   const f = readMessage(fields);
-  const text = f.Text ?? f.Body ?? '';
+  const text = f.Text || f.Body || ''; // an SMS's text is in Text, an MMS's or WhatsApp message's in Body: the other may come empty
   return {
     channel: f.Type === 'whatsapp' ? 'whatsapp' : 'sms',
     provider: 'plivo',

@@ -1,9 +1,10 @@
 // The Telnyx provider (carrier-dialects.md §4.1–4.3): messaging webhooks at /webhooks/telnyx,
-// JSON events signed with Ed25519 (signature.ts). `message.received` is an inbound SMS or MMS;
+// JSON events signed with Ed25519 (signature.ts). `message.received` is an inbound SMS or MMS,
+// to the recipient that is our number (a group MMS lists others, kept with the message);
 // `message.sent`, `message.finalized` and `message.read` report on a message we sent, by its
 // first recipient's status; other events are acknowledged and ignored. Sends go to
 // `POST /v2/messages` with the API key as a Bearer token: SMS, or MMS when there is media.
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { DeliveryReport, InboundMessage } from '../../engine/messaging/message.js';
 import { providerModule, requiredSetting as required, type CommonSettings, type Provider, type WebhookContent } from '../provider.js';
 import { payload } from '../payload.js';
@@ -37,12 +38,14 @@ const readEvent = payload(
   Type.Object({ data: Type.Object({ event_type: Type.String({ maxLength: 100 }), occurred_at: When, payload: Type.Unknown() }) }),
   'Telnyx webhook',
 );
+const Recipient = Type.Object({ phone_number: Address, status: Type.Optional(Short) });
+type Recipient = Static<typeof Recipient>;
 const readInbound = payload(
   Type.Object({
     id: Id,
     type: Type.Optional(Short),
     from: Type.Object({ phone_number: Address }),
-    to: Type.Union([Type.Array(Type.Object({ phone_number: Address }), { minItems: 1, maxItems: 1000 }), Address]),
+    to: Type.Union([Type.Array(Recipient, { minItems: 1, maxItems: 1000 }), Address]),
     text: Type.Optional(Type.Union([Type.String({ maxLength: 65_536 }), Type.Null()])),
     media: Type.Optional(Type.Array(Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) }), { maxItems: 100 })),
     received_at: When,
@@ -68,10 +71,10 @@ export const telnyx: Provider<Settings> = {
   verify(req, settings, now) {
     verifyTelnyx(req, required(settings.publicKey, 'publicKey'), now);
   },
-  read(req, _settings, now) {
+  read(req, settings, now) {
     const { data } = readEvent(req.body);
     const at = instant(data.occurred_at, now);
-    if (data.event_type === 'message.received') return received(data.payload, at);
+    if (data.event_type === 'message.received') return received(data.payload, at, settings.numbers);
     if (REPORTING_EVENTS.includes(data.event_type)) return { messages: [], reports: [report(data.payload, at)] };
     return { messages: [], reports: [] };
   },
@@ -95,21 +98,35 @@ export const telnyx: Provider<Settings> = {
   },
 };
 
-/** An inbound SMS or MMS; Telnyx's WhatsApp and RCS messages are not read here. */
-function received(body: unknown, occurredAt: number): WebhookContent {
+/** An inbound SMS or MMS (`numbers`: ours, as the settings list them); Telnyx's WhatsApp and RCS messages are not read here. */
+function received(body: unknown, occurredAt: number, numbers: readonly string[]): WebhookContent {
   const m = readInbound(body);
   if (m.type !== undefined && m.type !== 'SMS' && m.type !== 'MMS') return { messages: [], reports: [] };
+  const recipients = typeof m.to === 'string' ? [{ phone_number: m.to }] : m.to;
+  const ours = ourRecipient(recipients, numbers);
+  const others = recipients.filter((_, i) => i !== ours).map((r) => r.phone_number);
   const message: InboundMessage = {
     channel: 'sms',
     provider: 'telnyx',
     from: m.from.phone_number,
-    to: typeof m.to === 'string' ? m.to : m.to[0]!.phone_number,
+    to: recipients[ours]!.phone_number,
+    ...(others.length > 0 ? { otherRecipients: others } : {}),
     text: m.text ?? '',
     media: (m.media ?? []).map((x) => x.url),
     providerMessageId: m.id,
     receivedAt: instant(m.received_at, occurredAt),
   };
   return { messages: [message], reports: [] };
+}
+
+/**
+ * Which recipient is our number (a group MMS lists several, ours not always first): the first
+ * one the settings list (bare or for SMS), else the first Telnyx marks as delivered to our
+ * webhook (status `webhook_delivered`), else the first.
+ */
+function ourRecipient(recipients: readonly Recipient[], numbers: readonly string[]): number {
+  const listed = recipients.findIndex((r) => numbers.includes(r.phone_number) || numbers.includes(`sms:${r.phone_number}`));
+  return listed >= 0 ? listed : Math.max(0, recipients.findIndex((r) => r.status === 'webhook_delivered'));
 }
 
 /** The status of a message we sent, as its (first) recipient's status says. */

@@ -6,6 +6,7 @@
 // engine takes it once (its de-duplication) and each webhook is answered once it is durable.
 // When the wait ends with parts missing, the parts that came are handed on each as its own
 // message, as they were; a part sent again later hands on again what its first coming did.
+// Each Vonage provider (module) owns its LongSms: parts reaching another module are not mixed.
 import type { InboundMessage } from '../../engine/messaging/message.js';
 import type { Fields } from './sms-api.js';
 
@@ -31,8 +32,6 @@ interface Gathering {
   result?: ReadonlyMap<number, readonly InboundMessage[]>;
 }
 
-const gatherings = new Map<string, Gathering>();
-
 /** The part an inbound SMS's fields name (`concat` "true", a reference, a part from 1 to a total of 2 or more), or undefined. */
 export function partOf(fields: Fields): Part | undefined {
   if (fields['concat'] !== 'true' && fields['concat'] !== true) return undefined;
@@ -44,39 +43,44 @@ export function partOf(fields: Fields): Part | undefined {
   return { ref: String(ref), index, of };
 }
 
-/** The messages one part of a long SMS becomes, once its message's parts are all here or the wait for them ended. */
-export async function gathered(message: InboundMessage, part: Part): Promise<readonly InboundMessage[]> {
-  const key = [message.from, message.to, part.ref, part.of].join('\u0000');
-  let g = gatherings.get(key);
-  if (!g) {
-    if (gatherings.size >= MAX_GATHERING) return [message];
-    g = gathering(key, part.of);
-    gatherings.set(key, g);
-  }
-  if (!g.result) {
-    if (!g.parts.has(part.index)) g.parts.set(part.index, message);
-    if (g.parts.size === part.of) g.finish();
-    await g.done;
-  }
-  return g.result!.get(part.index) ?? [message];
-}
+/** The long SMS being put together, and what each became for a while after, by sender, number, reference and total. */
+export class LongSms {
+  private readonly gatherings = new Map<string, Gathering>();
 
-function gathering(key: string, of: number): Gathering {
-  let resolve!: () => void;
-  const done = new Promise<void>((r) => (resolve = r));
-  const g: Gathering = {
-    parts: new Map(),
-    done,
-    finish() {
-      if (g.result) return;
-      clearTimeout(hold);
-      g.result = resultOf(g.parts, of);
-      resolve();
-      setTimeout(() => gatherings.delete(key), REMEMBER_MS).unref();
-    },
-  };
-  const hold = setTimeout(() => g.finish(), HOLD_MS); // not unref'd: a webhook waits on it
-  return g;
+  /** The messages one part of a long SMS becomes, once its message's parts are all here or the wait for them ended. */
+  async gathered(message: InboundMessage, part: Part): Promise<readonly InboundMessage[]> {
+    const key = [message.from, message.to, part.ref, part.of].join('\u0000');
+    let g = this.gatherings.get(key);
+    if (!g) {
+      if (this.gatherings.size >= MAX_GATHERING) return [message];
+      g = this.gathering(key, part.of);
+      this.gatherings.set(key, g);
+    }
+    if (!g.result) {
+      if (!g.parts.has(part.index)) g.parts.set(part.index, message);
+      if (g.parts.size === part.of) g.finish();
+      await g.done;
+    }
+    return g.result!.get(part.index) ?? [message];
+  }
+
+  private gathering(key: string, of: number): Gathering {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const g: Gathering = {
+      parts: new Map(),
+      done,
+      finish: () => {
+        if (g.result) return;
+        clearTimeout(hold);
+        g.result = resultOf(g.parts, of);
+        resolve();
+        setTimeout(() => this.gatherings.delete(key), REMEMBER_MS).unref();
+      },
+    };
+    const hold = setTimeout(() => g.finish(), HOLD_MS); // not unref'd: a webhook waits on it
+    return g;
+  }
 }
 
 /** Every part here: one message for all of them; else each part its own message. */

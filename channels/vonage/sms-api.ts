@@ -2,12 +2,13 @@
 // flat fields with hyphenated names in a GET query, a POST form or a POST JSON body, signed
 // with the `sig` field: a digest of the other fields sorted by name, "&name=value" each (with
 // "&" and "=" in values turned to "_"), by the dashboard's signature method; the signed
-// `timestamp` must be within the window.
+// `timestamp` must be within the window. A binary SMS is acknowledged and counted as refused.
 import { createHash } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { DeliveryReport, InboundMessage } from '../../engine/messaging/message.js';
 import type { WebhookContent, WebhookRequest } from '../provider.js';
 import { hmac, requireFresh, sameText } from '../signing.js';
+import { JunctionError } from '../../engine/errors.js';
 import { payloadInvalid, signatureInvalid, signatureMissing } from '../errors.js';
 import { payload } from '../payload.js';
 import type { SignatureMethod } from './settings.js';
@@ -55,22 +56,26 @@ function textOf(fields: Fields, name: string): string {
 const Id = Type.String({ minLength: 1, maxLength: 200 });
 const Number_ = Type.String({ minLength: 1, maxLength: 64 });
 const PushedAt = Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$', description: 'UTC' }));
-const readInbound = payload(
-  Type.Object({ msisdn: Number_, to: Number_, messageId: Id, text: Type.Optional(Type.String({ maxLength: 65_536 })), 'message-timestamp': PushedAt }),
-  'Vonage inbound SMS',
-);
+const Inbound = Type.Object({ msisdn: Number_, to: Number_, messageId: Id, type: Type.Optional(Type.String({ maxLength: 32 })), text: Type.Optional(Type.String({ maxLength: 65_536 })), 'message-timestamp': PushedAt });
+const readInbound = payload(Inbound, 'Vonage inbound SMS');
 const readReceipt = payload(
   Type.Object({ messageId: Id, status: Type.String({ maxLength: 64 }), 'err-code': Type.Optional(Type.String({ maxLength: 16 })), 'message-timestamp': PushedAt }),
   'Vonage delivery receipt',
 );
 
-/** An inbound SMS, or a delivery receipt (it has a `status`). */
+/**
+ * An inbound SMS, or a delivery receipt (it has a `status`). A binary SMS (`type` binary: `data`
+ * and `udh`, no text) is no message to flows: it is acknowledged, so that Vonage does not send
+ * it again, and counted as refused (JCT_MESSAGE_BINARY).
+ */
 export function readSmsApi(fields: Fields, now: number): WebhookContent {
-  return Object.hasOwn(fields, 'status') ? { messages: [], reports: [receipt(fields, now)] } : { messages: [inbound(fields, now)], reports: [] };
+  if (Object.hasOwn(fields, 'status')) return { messages: [], reports: [receipt(fields, now)] };
+  const m = readInbound(fields);
+  if (m.type === 'binary') return { messages: [], reports: [], malformed: [new JunctionError('JCT_MESSAGE_BINARY', `the Vonage SMS ${m.messageId} is binary (data and udh, no text): no flow reads it`)] };
+  return { messages: [inbound(m, now)], reports: [] };
 }
 
-function inbound(fields: Fields, now: number): InboundMessage {
-  const m = readInbound(fields);
+function inbound(m: Static<typeof Inbound>, now: number): InboundMessage {
   return {
     channel: 'sms',
     provider: 'vonage',

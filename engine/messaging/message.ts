@@ -13,6 +13,8 @@ export interface InboundMessage {
   readonly from: string;
   /** Our number or address the person wrote to. */
   readonly to: string;
+  /** A group message (MMS): the other addresses it was sent to, besides `to`, in the provider's order. */
+  readonly otherRecipients?: readonly string[];
   readonly text: string;
   /** URLs of attached media, in order. */
   readonly media: readonly string[];

@@ -40,6 +40,8 @@ export interface IncomingCase {
   readonly answer?: string | RegExp;
   /** Items passed over as malformed, counted in the refused inputs; default none. */
   readonly malformed?: number;
+  /** The code a message passed over for another reason (e.g. JCT_MESSAGE_BINARY) is counted under in the refused inputs, once. */
+  readonly refused?: string;
 }
 
 /** Runs incoming cases through the gateway with the provider's module and settings. */
@@ -63,6 +65,7 @@ export async function runIncoming(t: Tap, module: Module, cases: readonly Incomi
       t.match(inputsOf(submitted, 'message.status'), c.reports ?? [], 'reports');
       t.equal(inputsOf(submitted, 'message.status').length, (c.reports ?? []).length, 'report count');
       t.equal(engine.refusedInputs.get('message.inbound JCT_PAYLOAD_INVALID') ?? 0, c.malformed ?? 0, 'malformed items passed over and counted');
+      if (c.refused !== undefined) t.equal(engine.refusedInputs.get(`message.inbound ${c.refused}`) ?? 0, 1, `passed over and counted as ${c.refused}`);
       for (const secret of secretsOf(module, caseSettings)) t.notMatch(res.body, secret, 'no secret in the answer');
       await engine.close();
     });

@@ -74,6 +74,18 @@ const incoming: IncomingCase[] = [
     messages: [{ channel: 'sms', text: 'look', media: ['https://media.plivo.com/1', 'https://media.plivo.com/2'] }],
   },
   {
+    label: 'an MMS with an empty Text beside its Body: the text is the Body',
+    ...signedV2({ ...sms, Type: 'mms', Text: '', Body: 'look' }),
+    status: 200,
+    messages: [{ channel: 'sms', text: 'look' }],
+  },
+  {
+    label: 'an SMS with an empty Body beside its Text: the text is the Text',
+    ...signedV2({ ...sms, Body: '' }),
+    status: 200,
+    messages: [{ channel: 'sms', text: 'STOP' }],
+  },
+  {
     label: 'a WhatsApp button reply',
     ...signedV2({ From: '385911234567', To: '14155550199', Type: 'whatsapp', Body: 'Yes', ContentType: 'button', MessageUUID: UUID, Units: '1' }),
     status: 200,

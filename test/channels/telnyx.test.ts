@@ -57,7 +57,34 @@ const outbound = (status: string, extra: object = {}) => ({
 const message: Partial<InboundMessage> = { channel: 'sms', provider: 'telnyx', from: '+13125550100', to: '+13125550199', text: 'Hello', media: [], providerMessageId: inbound.id, receivedAt: Date.parse('2023-11-14T22:13:19Z') };
 
 const incoming: IncomingCase[] = [
-  { label: 'message.received: an inbound SMS', ...signed(event('message.received', inbound)), status: 200, messages: [message] },
+  { label: 'message.received: an inbound SMS', ...signed(event('message.received', inbound)), status: 200, messages: [{ ...message, otherRecipients: undefined }] },
+  {
+    label: 'a group MMS listing another recipient first: our number is the one the settings list, the others are kept',
+    ...signed(event('message.received', { ...inbound, type: 'MMS', to: [{ phone_number: '+13125550111' }, { phone_number: '+13125550199' }, { phone_number: '+13125550122' }] })),
+    status: 200,
+    messages: [{ ...message, to: '+13125550199', otherRecipients: ['+13125550111', '+13125550122'] }],
+  },
+  {
+    label: 'a group MMS: our number listed for SMS only (sms:+1…) is ours too',
+    settings: { numbers: ['sms:+13125550199'] },
+    ...signed(event('message.received', { ...inbound, type: 'MMS', to: [{ phone_number: '+13125550111' }, { phone_number: '+13125550199' }] })),
+    status: 200,
+    messages: [{ to: '+13125550199', otherRecipients: ['+13125550111'] }],
+  },
+  {
+    label: 'a group MMS to none of the numbers listed: ours is the one Telnyx marks webhook_delivered',
+    settings: { numbers: [] },
+    ...signed(event('message.received', { ...inbound, type: 'MMS', to: [{ phone_number: '+13125550111', status: 'delivered' }, { phone_number: '+13125550199', status: 'webhook_delivered' }] })),
+    status: 200,
+    messages: [{ to: '+13125550199', otherRecipients: ['+13125550111'] }],
+  },
+  {
+    label: 'a group MMS with neither a listed number nor a status: the first recipient',
+    settings: { numbers: ['*'] },
+    ...signed(event('message.received', { ...inbound, type: 'MMS', to: [{ phone_number: '+13125550111' }, { phone_number: '+13125550199' }] })),
+    status: 200,
+    messages: [{ to: '+13125550111', otherRecipients: ['+13125550199'] }],
+  },
   {
     label: 'message.received: an MMS with its media',
     ...signed(event('message.received', { ...inbound, type: 'MMS', text: null, media: [{ url: 'https://media.telnyx.com/1.jpg', content_type: 'image/jpeg', size: 1024 }, { url: 'https://media.telnyx.com/2.png' }] })),

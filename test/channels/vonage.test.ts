@@ -6,7 +6,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { SMS } from '@vonage/sms';
 import { AlgorithmTypes } from '@vonage/auth';
 import { verifySignature } from '@vonage/jwt';
-import vonageModule, { vonage } from '../../channels/vonage/index.js';
+import vonageModule, { vonage, vonageProvider } from '../../channels/vonage/index.js';
 import { smsApiSignature } from '../../channels/vonage/sms-api.js';
 import type { SignatureMethod, VonageSettings } from '../../channels/vonage/settings.js';
 import type { WebhookRequest } from '../../channels/provider.js';
@@ -91,6 +91,18 @@ const incoming: IncomingCase[] = [
     ...asQuery(((f) => ({ ...f, sig: f.sig!.toUpperCase() }))(signedFields(inboundSms))),
     status: 200,
     messages: [smsMessage],
+  },
+  {
+    label: 'SMS API: a binary SMS (data and udh, no text) is acknowledged, handed to no flow and counted as refused',
+    ...asQuery(signedFields({ ...inboundSms, type: 'binary', text: '', data: '0605040b8423f0', udh: '050003cc0201' })),
+    status: 200,
+    refused: 'JCT_MESSAGE_BINARY',
+  },
+  {
+    label: 'SMS API: a binary SMS without a text field, as a POST form, is answered the same',
+    ...asForm(signedFields({ msisdn: '447700900001', to: '447700900000', messageId: '0A0000000123ABCD2', type: 'binary', data: '0605040b8423f0', udh: '050003cc0201' })),
+    status: 200,
+    refused: 'JCT_MESSAGE_BINARY',
   },
   // SMS API: delivery receipts.
   {
@@ -474,6 +486,15 @@ t.test('SMS API: a long SMS whose other parts do not come is handed on part by p
   t.equal(late.statusCode, 200);
   t.match(gw.messages.at(-1), { text: 'the start ', providerMessageId: '0A000000000000001' }, 'a part after the wait is its own message');
   await gw.close();
+});
+
+t.test('SMS API: each Vonage module puts together the parts it receives: parts alike reaching two modules are not mixed', async (t) => {
+  const read = (provider: typeof vonage, fields: Fields) => provider.read(webhook({ method: 'POST', url: '/webhooks/vonage', headers: {}, body: fields }), settings as VonageSettings, Date.now());
+  const [one, other] = [vonageProvider(), vonageProvider()];
+  const [fromOne, fromOther] = await Promise.all([read(one, part('90', 1, 2, 'the start ')), read(other, part('90', 2, 2, 'the end'))]);
+  const said = (messages: readonly InboundMessage[]) => messages.map((m) => [m.text, m.providerMessageId]);
+  t.same(said(fromOne.messages), [['the start ', '0A000000000000001']], "one module's part is its own message after the wait");
+  t.same(said(fromOther.messages), [['the end', '0A000000000000002']], "and so is the other's");
 });
 
 function webhook(r: { method: string; url: string; headers: Record<string, string>; body: unknown; rawBody?: Buffer }): WebhookRequest {

@@ -17,8 +17,8 @@ const SHARD_PREFIX = /^(0|[1-9]\d{0,8})-/;
  */
 const EXTERNAL_ID = 'x ';
 
-/** The prefix a shard's engine gives the person ids it makes (EngineOptions.personIdPrefix). */
-export function personIdPrefix(shard: number): string {
+/** The prefix a shard's engine gives the person and participant ids it makes (EngineOptions.idPrefix). */
+export function idPrefix(shard: number): string {
   return `${shard}-`;
 }
 

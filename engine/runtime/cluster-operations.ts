@@ -175,13 +175,13 @@ function perform(engine: Engine, op: ClusterOperation): unknown {
 }
 
 /** The flow id a document names, if it names one (save refuses it otherwise). */
-function flowIdIn(doc: unknown): string | undefined {
+export function flowIdIn(doc: unknown): string | undefined {
   const id = (doc as { id?: unknown } | null)?.id;
   return typeof id === 'string' ? id : undefined;
 }
 
 /** The version save gives a flow now: its draft's, or the one after its newest. */
-function nextVersion(engine: Engine, flowId: string | undefined): number | undefined {
+export function nextVersion(engine: Engine, flowId: string | undefined): number | undefined {
   if (flowId === undefined) return undefined;
   const latest = engine.flowVersions(flowId).at(-1);
   return latest?.status === 'draft' ? latest.version : (latest?.version ?? 0) + 1;

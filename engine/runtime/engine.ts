@@ -162,8 +162,8 @@ export interface EngineOptions {
   templates?: readonly FlowDefinition[];
   /** The workspace's IANA time zone: flows that name none and segment rules read dates in it. Default UTC. */
   timeZone?: string;
-  /** What the ids of the people it creates start with: a shard's engine gives its shard (engine/cluster/shard-of.ts). Default none. */
-  personIdPrefix?: string;
+  /** What the ids it makes (of people and participants) start with: a shard's engine gives its shard, so ids and the effects' keys made of them are the cluster's own (engine/cluster/shard-of.ts). Default none. */
+  idPrefix?: string;
 }
 
 export interface EnterOptions {
@@ -252,8 +252,8 @@ export class Engine {
   private toDispatch: Effect[] = [];
   /** The people's journal rows, by person id. */
   private readonly personRows: KeyedRows;
-  /** What new person ids start with (EngineOptions.personIdPrefix). */
-  private readonly personIdPrefix: string;
+  /** What new person and participant ids start with (EngineOptions.idPrefix). */
+  private readonly idPrefix: string;
   /** Scratch participant states by nesting level of the steps running now (see the header). */
   private readonly scratch: ScratchState[] = [];
   private depth = 0;
@@ -281,14 +281,14 @@ export class Engine {
     this.onStep = options.onStep;
     this.onEntryRefused = options.onEntryRefused;
     const count = options.partitions ?? DEFAULT_PARTITIONS;
-    this.parts = Array.from({ length: count }, (_, i) => new Partition(i, this.clock, (seqs, now) => this.wake(i, seqs, now)));
+    this.parts = Array.from({ length: count }, (_, i) => new Partition(i, this.clock, (seqs, now) => this.wake(i, seqs, now), options.idPrefix));
     this.seen = this.parts.map(() => new Seen());
     this.dedupWindowMs = options.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS;
     this.referenceWindowMs = options.referenceWindowMs ?? DEFAULT_REFERENCE_WINDOW_MS;
     this.eventRetentionMs = options.eventRetentionMs ?? DEFAULT_EVENT_RETENTION_MS;
     this.templatesById = new Templates(options.templates ?? []);
     this.timeZone = workspaceZone(options.timeZone);
-    this.personIdPrefix = options.personIdPrefix ?? '';
+    this.idPrefix = options.idPrefix ?? '';
     this.engagement = new Engagement(this.timeZone);
     this.personRows = new KeyedRows('person', (id) => id, (id) => {
       const person = this.people.get(id); // as it is when the batch is written
@@ -356,7 +356,7 @@ export class Engine {
 
   /** A new person's id: the prefix this engine was given, then one never made before. */
   private newPersonId(): string {
-    return this.personIdPrefix + newPersonId();
+    return this.idPrefix + newPersonId();
   }
 
   /** An effect's reference while it is kept: whose it is, which element made it, what was kept with it. */

@@ -108,8 +108,10 @@ export class Partition {
     readonly index: number,
     clock: Clock,
     onDue: (seqs: number[], now: number) => void,
+    /** What its participant ids start with before the partition's number (a shard's: EngineOptions.idPrefix). */
+    idPrefix = '',
   ) {
-    const prefix = `${index.toString(36)}.`;
+    const prefix = `${idPrefix}${index.toString(36)}.`;
     const records = new PersonRecords(); // what routing reads of a person, in one place
     this.events = new EventHistory(records);
     this.waits = new WaitIndex(records);

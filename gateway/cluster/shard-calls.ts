@@ -13,16 +13,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { JunctionError } from '../../engine/errors.js';
 import { CLUSTER_SECRET_HEADER, SHARD_CALLS_PATH } from '../../engine/cluster/peer-calls.js';
+import type { ShardCall } from '../../engine/cluster/calls.js';
 import { hashOf, sameHash } from '../auth/keys.js';
-
-/** A call another process may have carried out by a shard's engine; its result is sent as JSON. */
-export type ShardCall = (engine: Engine, args: unknown) => Promise<unknown>;
 
 export interface ShardCallOptions {
   /** The cluster secret every process of the cluster shares. */
   readonly secret: string;
   /** The calls, by name. */
-  readonly calls: Readonly<Record<string, ShardCall>>;
+  readonly calls: Readonly<Record<string, ShardCall<never>>>;
   /** The engine of a shard this process serves; undefined for any other. */
   readonly engineOf: (shard: number) => Engine | undefined;
 }
@@ -48,7 +46,7 @@ export function shardCallRoutes(app: FastifyInstance, { secret, calls, engineOf 
       const shard = Number(req.params.shard);
       const engine = engineOf(shard);
       if (!engine) throw new JunctionError('JCT_SHARD_NOT_HERE', `shard ${shard} is not served by this process (it may be moving to another): try again`, { shard });
-      return { result: await call(engine, req.body.args) };
+      return { result: await call(engine, req.body.args as never) };
     },
   );
 }

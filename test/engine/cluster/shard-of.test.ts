@@ -3,14 +3,14 @@
 // writing a number gives one shard), always in 0..shards-1 and spread evenly; a shard's engine
 // gives the people it creates ids naming it.
 import t from 'tap';
-import { contactKey, directoryKeys, externalIdKey, personIdPrefix, shardOfContact, shardOfExternalId, shardOfPersonId } from '../../../engine/cluster/shard-of.js';
+import { contactKey, directoryKeys, externalIdKey, idPrefix, shardOfContact, shardOfExternalId, shardOfPersonId } from '../../../engine/cluster/shard-of.js';
 import { Engine } from '../../../engine/runtime/engine.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import { registryWith } from '../helpers.js';
 
 t.test('an id Junction made names its shard; any other id is hashed, the same way every time', async (t) => {
-  t.equal(shardOfPersonId(`${personIdPrefix(5)}pabc.1`, 16), 5);
+  t.equal(shardOfPersonId(`${idPrefix(5)}pabc.1`, 16), 5);
   t.equal(shardOfPersonId('0-x', 16), 0);
   t.equal(shardOfPersonId('15-x', 16), 15);
   const client = 'customer-8841';
@@ -60,7 +60,7 @@ t.test('ids, contacts and external ids land in 0..shards-1, spread evenly', asyn
 
 t.test("a shard's engine makes person ids that name its shard; by default they name none", async (t) => {
   const clock = new VirtualClock(0);
-  const shard = new Engine({ clock, people: new MemoryPeopleStore(clock), registry: registryWith(), personIdPrefix: personIdPrefix(3) });
+  const shard = new Engine({ clock, people: new MemoryPeopleStore(clock), registry: registryWith(), idPrefix: idPrefix(3) });
   const id = shard.personKey({ phones: ['+14155550100'] });
   t.match(id, /^3-/);
   t.equal(shardOfPersonId(id, 16), 3);

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../../gateway/app.js';
 import { answerFor } from '../../../gateway/errors.js';
-import { shardCallRoutes, type ShardCall } from '../../../gateway/cluster/shard-calls.js';
+import { shardCallRoutes } from '../../../gateway/cluster/shard-calls.js';
+import type { ShardCall } from '../../../engine/cluster/calls.js';
 import { PeerCalls, PeerError } from '../../../engine/cluster/peer-calls.js';
 import { JunctionError } from '../../../engine/errors.js';
 import type { Engine } from '../../../engine/runtime/engine.js';
@@ -24,15 +25,15 @@ interface Process {
 }
 
 /** An app listening on 127.0.0.1 serving `shards` (each its own engine), with the calls `flows`, `launch`, `echo` and `boom`, and `more` besides. */
-async function serving(t: Test, shards: number[], more: Record<string, ShardCall> = {}, options: AppOptions = {}): Promise<Process> {
+async function serving(t: Test, shards: number[], more: Record<string, ShardCall<unknown>> = {}, options: AppOptions = {}): Promise<Process> {
   const engines = new Map<number, Engine>(shards.map((s) => [s, world().engine]));
   for (const [s, engine] of engines) engine.save(flow(`flow-of-${s}`, [pauseDays('p', 1)]));
   const carried: Record<string, number> = {};
-  const counted = (name: string, call: ShardCall): ShardCall => async (engine, args) => {
+  const counted = (name: string, call: ShardCall<unknown>): ShardCall<unknown> => async (engine, args) => {
     carried[name] = (carried[name] ?? 0) + 1;
     return call(engine, args);
   };
-  const calls: Record<string, ShardCall> = {
+  const calls: Record<string, ShardCall<unknown>> = {
     flows: async (engine) => engine.flowRecords().map((r) => r.id),
     launch: async (engine, args) => engine.launch(String(args)).status,
     echo: async (_engine, args) => args,

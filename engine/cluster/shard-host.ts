@@ -1,0 +1,106 @@
+// The engines of the shards this process holds in a sharded cluster (decision 0018, piece 2).
+// A shard is a whole engine over a store of its own (its own PostgreSQL schema), fenced by the
+// shard's lease: taking a lease opens the shard's store, recovers the engine from it and serves
+// it; giving a shard up (a member joined and this process holds more than its share) stops it
+// taking input, writes its last batch and closes it before the lease is ended, so the next
+// owner, loading after, sees everything; a lease lost (taken at renewal, or a commit fenced)
+// drops the shard at once: its state is stale, and whatever it still writes is refused by the
+// fence. Input for a shard that is opening, closing or not held here is not this host's: the
+// caller answers it (503, or forwards it to the holder).
+import type { Engine } from '../runtime/engine.js';
+import type { JournalBackend } from '../store/journal.js';
+import type { Fence } from '../store/postgres.js';
+
+/** A shard's engine with the store it was recovered from. */
+export interface OpenedShard {
+  readonly engine: Engine;
+  readonly backend: JournalBackend;
+}
+
+/** The lease a shard is held by: its commits check it. */
+export interface HeldShard extends Fence {
+  readonly shard: number;
+  readonly token: string;
+}
+
+interface Logger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ShardHostOptions {
+  /** Opens the shard's store, its commits checked against `lease`, and makes its engine over it (not recovered yet). */
+  open(lease: HeldShard): Promise<OpenedShard>;
+  logger: Logger;
+}
+
+/** The shards held here, each served by its own engine. */
+export class ShardHost {
+  private readonly serving = new Map<number, OpenedShard>();
+  /** Shards being closed: closing a shard that is opened again waits for it. */
+  private readonly closing = new Map<number, Promise<void>>();
+
+  constructor(private readonly options: ShardHostOptions) {}
+
+  /** Opens and recovers the shard of a lease just taken; it serves once this resolves. A failure closes what was opened. */
+  async take(lease: HeldShard): Promise<void> {
+    const started = performance.now();
+    await this.closing.get(lease.shard);
+    const opened = await this.options.open(lease);
+    try {
+      const recovered = opened.engine.recover(opened.backend);
+      await opened.engine.journal.flush();
+      this.serving.set(lease.shard, opened);
+      this.options.logger.info({ shard: lease.shard, token: lease.token, ...recovered, ms: Math.round(performance.now() - started) }, 'shard taken: recovered and serving');
+    } catch (err) {
+      await closeShard(opened).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Gives a shard up in good order: no more input, its last batch written, its store closed. */
+  async give(shard: number): Promise<void> {
+    await this.close(shard);
+    this.options.logger.info({ shard }, 'shard given up');
+  }
+
+  /** A shard whose lease was lost: dropped at once, its engine closed (what it still writes is fenced). */
+  lost(shard: number, reason: 'taken' | 'fenced'): void {
+    this.options.logger.error({ code: 'JCT_LEASE_LOST', shard, reason }, `this process lost the lease of shard ${shard} (${reason === 'taken' ? 'another process took it over' : 'a commit was fenced'}): its state there is stale and dropped`);
+    void this.close(shard);
+  }
+
+  /** The engine serving `shard` here, if any. */
+  engine(shard: number): Engine | undefined {
+    return this.serving.get(shard)?.engine;
+  }
+
+  /** The shards served here, in order. */
+  shards(): number[] {
+    return [...this.serving.keys()].sort((a, b) => a - b);
+  }
+
+  /** Closes every shard (the process stops): each writes its last batch. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.serving.keys()].map((shard) => this.close(shard)));
+  }
+
+  private close(shard: number): Promise<void> {
+    const opened = this.serving.get(shard);
+    if (opened === undefined) return this.closing.get(shard) ?? Promise.resolve();
+    this.serving.delete(shard);
+    const closed = closeShard(opened)
+      .catch((err: unknown) => this.options.logger.error({ shard, err: (err as Error).message }, 'shard closed with an error'))
+      .finally(() => this.closing.delete(shard));
+    this.closing.set(shard, closed);
+    return closed;
+  }
+}
+
+async function closeShard({ engine, backend }: OpenedShard): Promise<void> {
+  try {
+    await engine.close();
+  } finally {
+    await backend.close();
+  }
+}

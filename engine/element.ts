@@ -130,6 +130,17 @@ export interface EventEntry {
   match(event: HappenedEvent, person: Person, history: EventView, now: number, activatedAt: number): Record<string, Value> | undefined;
 }
 
+/** Branches an element never takes while its config is of a kind (ElementDefinition.branchesNeverTaken). */
+export interface BranchesNeverTaken {
+  readonly branches: readonly string[];
+  /** The configs that never take them: a TypeBox schema `config` matches (it also goes into docs/flow.schema.json). */
+  readonly config: TSchema;
+  /** Those configs in words, after "never takes …": e.g. `without "waitFor" (it waits until the conditions hold)`. */
+  readonly when: string;
+  /** What makes the branch taken, e.g. `give it a "waitFor" duration`. */
+  readonly fix: string;
+}
+
 export interface ElementDefinition<Config = any, Prepared = any> {
   /** The `type` written in flow files, e.g. `pause`. */
   readonly type: string;
@@ -147,6 +158,11 @@ export interface ElementDefinition<Config = any, Prepared = any> {
    * says so. Without it the branches are the same whatever the configuration.
    */
   readonly branchesFromConfig?: string;
+  /**
+   * Branches some configurations never take (no timeout, no answer awaited …): validation
+   * refuses one connected there (JCT_BRANCH_NEVER_TAKEN), and docs/flow.schema.json says so.
+   */
+  readonly branchesNeverTaken?: readonly BranchesNeverTaken[];
   /**
    * Events whose arrival this element waits for besides the `event` keys of its config (e.g.
    * person.changed): the engine keeps and routes Junction's own events only while named.

@@ -9,6 +9,7 @@ import { schemaProblems } from './schema-problems.js';
 import { compileSegmentRule } from './conditions/compile.js';
 import type { AttributeCatalog } from './people/catalog.js';
 import { mergeEventDefinition } from './people/events.js';
+import { checkJsonAttributes } from './people/profile.js';
 import { ValueTypeSchema } from './values.js';
 import type { PeopleStore, SegmentRule } from './store/interfaces.js';
 import type { PersonInput } from './vocabulary.js';
@@ -84,14 +85,18 @@ type SegmentEntry = Static<(typeof SEGMENT_SCHEMAS)[keyof typeof SEGMENT_SCHEMAS
 
 export function loadPeopleFile(
   doc: unknown,
-  store: PeopleStore,
+  store: PeopleStore & { catalog(): AttributeCatalog },
   compileRule: (rules: unknown, path: string) => SegmentRule,
 ): void {
   const file = checkedFile(doc);
   file.attributes?.forEach((def, i) => at(`$.attributes[${i}]`, () => store.defineAttribute(def)));
   file.events?.forEach((def, i) => at(`$.events[${i}]`, () => store.defineEvent(mergeEventDefinition(store.events().get(def.name), { ...def, properties: def.properties ?? [] }))));
   file.companies?.forEach((company, i) => at(`$.companies[${i}]`, () => store.defineCompany(company)));
-  file.people?.forEach((person, i) => at(`$.people[${i}]`, () => store.upsert(person as PersonInput)));
+  file.people?.forEach((person, i) => {
+    // A value is as JSON typed it: a number for a text attribute is refused, where the field is.
+    for (const [name, value] of Object.entries(person.custom ?? {})) at(`$.people[${i}].custom.${name}`, () => checkJsonAttributes([[name, value]], store.catalog()));
+    at(`$.people[${i}]`, () => store.upsert(person as PersonInput));
+  });
   (file.segments as SegmentEntry[] | undefined)?.forEach((segment, i) => {
     const path = `$.segments[${i}]`;
     const { id, name } = segment;

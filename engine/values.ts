@@ -56,6 +56,15 @@ export function coerceValue(type: ValueType, raw: unknown): Coerced {
   }
 }
 
+/**
+ * As coerceValue, for a value whose JSON type its sender chose (an API body, a people file): a
+ * number or true/false is not text there. Where a value has no type of its own (a CSV cell, a
+ * placeholder's text, an expression's result) coerceValue reads them as text.
+ */
+export function coerceJsonValue(type: ValueType, raw: unknown): Coerced {
+  return type === 'text' && (typeof raw === 'number' || typeof raw === 'boolean') ? fail(raw, type) : coerceValue(type, raw);
+}
+
 function fail(raw: unknown, type: ValueType): Coerced {
   return { ok: false, message: `${shownValue(raw)} is not a valid ${type}` };
 }

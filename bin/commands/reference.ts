@@ -320,6 +320,7 @@ function describe(def: ElementDefinition): string[] {
       (def.waits ? ' · **waits**' : '') +
       (def.maxPerFlow !== undefined ? ` · at most ${def.maxPerFlow} per flow` : ''),
     '',
+    ...(def.branchesNeverTaken ?? []).flatMap((n) => [`Never takes ${n.branches.map((b) => `\`${b}\``).join(', ')} ${n.when}: a connection there is refused.`, '']),
     ...fields(def.config),
     '```json',
     compactJson({ id: `my-${def.type}`, type: def.type, config: def.example }),

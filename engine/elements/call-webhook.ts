@@ -153,6 +153,14 @@ export default defineElement<Config, Prepared>({
     answer: [{ variable: 'status', path: '$.customer.status' }],
   },
   branches: () => ['next', 'failed', 'clientError', 'serverError'],
+  branchesNeverTaken: [
+    {
+      branches: ['failed', 'clientError', 'serverError'],
+      config: Type.Object({ waitForAnswer: Type.Literal(false) }),
+      when: 'with "waitForAnswer": false (it takes next at once, the answer not awaited)',
+      fix: 'leave "waitForAnswer" out or true',
+    },
+  ],
   waits: true,
   compile: (config, ctx) => {
     const method = config.method ?? 'POST';

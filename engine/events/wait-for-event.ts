@@ -50,6 +50,7 @@ export default defineElement<Config, Prepared>({
   config: Config,
   example: { conditions: [{ event: 'message.clicked', happened: true }], waitFor: { amount: 2, unit: 'days' } },
   branches: () => ['happened', 'notHappened'],
+  branchesNeverTaken: [{ branches: ['notHappened'], config: Type.Not(Type.Object({ waitFor: Type.Unknown() })), when: 'without "waitFor" (it waits until the conditions hold)', fix: 'give the wait a "waitFor" duration' }],
   waits: true,
   compile: (config, ctx) => {
     const compiled = compileConditions(config.conditions, ctx, '.conditions');

@@ -44,6 +44,7 @@ export default defineElement<Config, Prepared>({
   config: Config,
   example: { attribute: 'city', operator: 'isNotEmpty', waitFor: { amount: 3, unit: 'days' } },
   branches: () => ['changed', 'notChanged'],
+  branchesNeverTaken: [{ branches: ['notChanged'], config: Type.Not(Type.Object({ waitFor: Type.Unknown() })), when: 'without "waitFor" (it waits until the change)', fix: 'give the wait a "waitFor" duration' }],
   waits: true,
   listensFor: () => [PROFILE_CHANGED],
   compile: (config, ctx) => {

@@ -1,6 +1,7 @@
 // Validates a flow document and compiles it into the runtime form the step function walks:
 // an array of nodes (entry points, elements, then one automatic Exit per unconnected
 // branch) whose branches are node indices. Validation reports every problem at once.
+import { Value } from '@sinclair/typebox/value';
 import { JunctionError } from '../errors.js';
 import type { CompileContext, ElementDefinition } from '../element.js';
 import type { Registry } from '../module.js';
@@ -75,7 +76,9 @@ export type CompileResult = { ok: true; flow: CompiledFlow; tolerated: Problem[]
  * no user or password in a Call webhook's URL (never sent: a launched flow fails that step),
  * split shares in hundredths of a percent (a finer one was rounded, a tiny one to nobody), a
  * Predefined Audience that names only segments that exist, an Add to flow into its own flow
- * only when that has an Existing Flow entry point. A launched version that breaks one keeps
+ * only when that has an Existing Flow entry point, no connection on a branch the element's
+ * config never takes (a wait's timeout branch with no timeout, a Call webhook's failure
+ * branches when its answer is not awaited). A launched version that breaks one keeps
  * running after an upgrade or a change of configuration (recovery says so once); a new version
  * must follow them.
  */
@@ -93,6 +96,7 @@ export const RULES_ADDED_LATER: ReadonlySet<string> = new Set([
   'JCT_SPLIT_PRECISION',
   'JCT_SEGMENT_UNKNOWN',
   'JCT_ADD_TO_FLOW_SELF_NO_ENTRY',
+  'JCT_BRANCH_NEVER_TAKEN',
 ]);
 
 /** Validates and compiles; never throws for a bad document. */
@@ -290,6 +294,8 @@ class FlowCompiler {
       if (l.def && l.valid && !l.branchNames.includes(name)) {
         const known = l.branchNames.length ? l.branchNames.join(', ') : 'none';
         this.report('JCT_BRANCH_UNKNOWN', `"${l.node.type}" has no branch "${name}" (its branches: ${known})`, path, l.node.id);
+      } else if (l.def && l.valid) {
+        this.checkTaken(l, name, path);
       }
       const t = indexOf.get(target);
       if (t === undefined) this.report('JCT_BRANCH_TARGET_UNKNOWN', `branch "${name}" leads to "${target}", which is not in this flow`, path, l.node.id);
@@ -299,6 +305,14 @@ class FlowCompiler {
       const t = branches[name] === undefined ? undefined : indexOf.get(branches[name]!);
       return t === undefined || this.located[t]!.entry ? -1 : t;
     });
+  }
+
+  /** Refuses a connection on a branch the node's config never takes. */
+  private checkTaken(l: Located, name: string, path: string): void {
+    const config = l.node.config ?? {};
+    const never = l.def!.branchesNeverTaken?.find((n) => n.branches.includes(name) && Value.Check(n.config, config));
+    if (!never) return;
+    this.report('JCT_BRANCH_NEVER_TAKEN', `"${l.node.type}" never takes branch "${name}" ${never.when}: ${never.fix}, or leave the branch unconnected`, path, l.node.id);
   }
 
   private checkGraph(wiring: number[][]): void {

@@ -62,6 +62,7 @@ export default defineElement<Config, Prepared>({
   },
   branches: (config) => [...config.branches.map((b) => b.name), 'noMatch', 'noReply'],
   branchesFromConfig: 'the `name` of each item of `branches`, then `noMatch` and `noReply`',
+  branchesNeverTaken: [{ branches: ['noReply'], config: Type.Not(Type.Object({ timeout: Type.Unknown() })), when: 'without "timeout" (it waits for the reply however long it takes)', fix: 'give it a "timeout" duration' }],
   waits: true,
   compile: (config, ctx) => {
     const names = new Set<string>();

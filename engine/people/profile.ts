@@ -7,7 +7,7 @@
 // (see layout.ts); a part whose content did not change stays the very same object.
 import { isDeepStrictEqual } from 'node:util';
 import { JunctionError } from '../errors.js';
-import { coerceValue, type Value, type ValueType } from '../values.js';
+import { coerceJsonValue, coerceValue, type Coerced, type Value, type ValueType } from '../values.js';
 import type { PersonInput, ProfileChange } from '../vocabulary.js';
 import type { AttributeCatalog, AttributeKind } from './catalog.js';
 import { requireEmail, requirePhone } from './contacts.js';
@@ -272,8 +272,27 @@ export function readonlyReason(name: string, kind: AttributeKind): string | unde
   return undefined;
 }
 
-function checkedValue(name: string, type: ValueType, raw: unknown): Value {
-  const coerced = coerceValue(type, raw);
+/**
+ * Checks the custom attributes of JSON input (an API body, a Flow API person, a people file) by
+ * the types their sender chose: a number or true/false for a text attribute is refused
+ * (JCT_ATTRIBUTE_TYPE) rather than stored as "42". Attributes the catalog does not define as
+ * custom are left to the write (which refuses an unknown one, and reads an external id sent as
+ * a number as its digits).
+ */
+export function checkJsonAttributes(values: Iterable<readonly [name: string, raw: unknown]>, catalog: AttributeCatalog): void {
+  for (const [name, raw] of values) {
+    const info = catalog.get(name);
+    if (info?.kind === 'custom') checkedValue(name, info.type, raw, coerceJsonValue);
+  }
+}
+
+/** The attributes a list of changes sets, as checkJsonAttributes takes them. */
+export function attributesSet(changes: readonly ProfileChange[]): Array<[string, Value]> {
+  return changes.flatMap((c): Array<[string, Value]> => (c.op === 'set' ? [[c.attribute, c.value]] : []));
+}
+
+function checkedValue(name: string, type: ValueType, raw: unknown, coerce: (type: ValueType, raw: unknown) => Coerced = coerceValue): Value {
+  const coerced = coerce(type, raw);
   if (!coerced.ok) {
     throw new JunctionError('JCT_ATTRIBUTE_TYPE', `attribute "${name}": ${coerced.message}`, { attribute: name, type });
   }

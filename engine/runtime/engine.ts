@@ -54,7 +54,7 @@ import { heldKey, heldSeqOf, isHeldEntryRow, participantIdOf, readHistory, readP
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
 import { requireNewPersonId } from '../people/person-id.js';
-import { givenExternalId, mergeTarget } from '../people/profile.js';
+import { attributesSet, checkJsonAttributes, givenExternalId, mergeTarget } from '../people/profile.js';
 import { Seen, answerHolds, endedKey, type SeenEntry } from './dedup.js';
 import { Triggers } from './triggers.js';
 import { References } from './references.js';
@@ -1313,8 +1313,9 @@ export class Engine {
       case 'effect.failed':
         return this.effectOutcome(part, personKey, input);
       case 'person.upsert':
-        return { personId: this.people.upsert({ ...input.person, id: personKey }).id };
+        return { personId: this.upsertInput(personKey, input.person).id };
       case 'person.update':
+        checkJsonAttributes(attributesSet(input.changes), this.people.catalog());
         return { personId: this.people.update(personKey, input.changes).id };
       case 'flow.remove':
         return this.removeFromFlow(part, personKey, input.flowId);
@@ -1332,7 +1333,7 @@ export class Engine {
     const live = input.through === 'flowApi' ? this.takingVersion(input.flowId) : this.requireCurrent(input.flowId);
     const entry = pickEntry(live.flow, input.entry, input.through);
     const vars = checkVars(live.flow, input.vars);
-    const person = input.person ? this.people.upsert({ ...input.person, id: personKey }) : this.people.get(personKey);
+    const person = input.person ? this.upsertInput(personKey, input.person) : this.people.get(personKey);
     if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}"`);
     const r = this.admit(part, live, entry, person.id, vars, input.branch);
     // One object of one shape per receipt (held until durable), with the store's id string.
@@ -1429,9 +1430,15 @@ export class Engine {
     return this.keepAndRoute(part, personId, slot, { kind: 'event', name: input.name, properties, at }, NO_CHAIN); // custom (checked): always kept
   }
 
+  /** Creates or merges the profile an input carries, its custom attributes checked by the types their JSON gave (checkJsonAttributes). */
+  private upsertInput(personKey: string, input: PersonInput): Person {
+    checkJsonAttributes(Object.entries(input.custom ?? {}), this.people.catalog());
+    return this.people.upsert({ ...input, id: personKey });
+  }
+
   /** The person an event names: created or merged when it brings a profile, else one that exists. */
   private requirePerson(personKey: string, input: PersonInput | undefined): Person {
-    const person = input ? this.people.upsert({ ...input, id: personKey }) : this.people.get(personKey);
+    const person = input ? this.upsertInput(personKey, input) : this.people.get(personKey);
     if (person === undefined) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}" (an unknown phone or email creates the profile when the events module setting createPeople is on)`);
     return person;
   }

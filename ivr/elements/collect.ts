@@ -84,6 +84,14 @@ export default defineElement<Config, Prepared>({
   },
   branches: (config) => [...branchNames(config), 'noInput', 'noMatch'],
   branchesFromConfig: 'the `name` of each of the `options` (`next` when there are none), then `noInput` and `noMatch`',
+  branchesNeverTaken: [
+    {
+      branches: ['noMatch'],
+      config: Type.Object({ options: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 0 })), minDigits: Type.Optional(Type.Literal(1)) }),
+      when: 'without "options" and with one digit enough (every entry takes next)',
+      fix: 'give it "options", or a "minDigits" above 1',
+    },
+  ],
   waits: true,
   compile,
   execute: (p, run) => ask(p, run, 0),

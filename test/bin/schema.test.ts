@@ -76,3 +76,24 @@ t.test('a Call webhook header value is one line, in the schema as in validate', 
   t.ok(accepts(flowWith('callWebhook', hook('Bearer {{token}}\tand a tab'))), 'a tab and placeholders');
   t.same(validateCodes('callWebhook', hook('one\ntwo')), ['JCT_WEBHOOK_HEADER_INVALID $.elements[0].config.headers["X-Note"]']);
 });
+
+t.test('a branch the config never takes is not connected, in the schema as in validate', async (t) => {
+  const connected = (type: string, config: unknown, branch: string) => {
+    const doc = flowWith(type, config) as { elements: NodeDefinition[] };
+    return { ...doc, elements: [{ ...doc.elements[0]!, branches: { [branch]: 'after' } }, { id: 'after', type: 'exit', config: {} }] };
+  };
+  const wait = { conditions: [{ event: 'message.clicked', happened: true }] };
+  t.notOk(accepts(connected('waitForEvent', wait, 'notHappened')), 'notHappened without waitFor');
+  t.ok(accepts(connected('waitForEvent', { ...wait, waitFor: { amount: 1, unit: 'days' } }, 'notHappened')), 'notHappened with waitFor');
+  t.ok(accepts(connected('waitForEvent', wait, 'happened')), 'happened without waitFor');
+  const hook = { url: 'https://crm.example', waitForAnswer: false };
+  for (const branch of ['failed', 'clientError', 'serverError']) t.notOk(accepts(connected('callWebhook', hook, branch)), `${branch} with waitForAnswer false`);
+  t.ok(accepts(connected('callWebhook', { ...hook, waitForAnswer: true }, 'failed')), 'failed with waitForAnswer true');
+  t.ok(accepts(connected('callWebhook', { url: hook.url }, 'failed')), 'failed with waitForAnswer left out');
+  t.ok(accepts(connected('callWebhook', hook, 'next')), 'next with waitForAnswer false');
+  t.notOk(accepts(connected('waitForProfileChange', { attribute: 'city' }, 'notChanged')), 'notChanged without waitFor');
+  t.notOk(accepts(connected('collect', { prompts: [{ say: 'Hi' }] }, 'noMatch')), 'noMatch without options');
+  t.ok(accepts(connected('collect', { prompts: [{ say: 'Hi' }], minDigits: 3, maxDigits: 4 }, 'noMatch')), 'noMatch without options, an entry too short');
+  const r = compileFlow(connected('callWebhook', hook, 'failed'), { registry });
+  t.same(r.ok ? [] : r.problems.map((p) => `${p.code} ${p.path}`), ['JCT_BRANCH_NEVER_TAKEN $.elements[0].branches.failed'], 'validate keeps its own code');
+});

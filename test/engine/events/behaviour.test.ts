@@ -70,8 +70,9 @@ function eventFlow(id: string, config: unknown, elements: NodeDefinition[], sett
   };
 }
 
-/** Wait for an event `w`: happened → tag `yes`, notHappened → tag `no`. */
-function waitFor(config: unknown): NodeDefinition[] {
+/** Wait for an event `w`: happened → tag `yes`, notHappened (when it has a waitFor to end it) → tag `no`. */
+function waitFor(config: object): NodeDefinition[] {
+  if (!('waitFor' in config)) return [{ id: 'w', type: 'waitForEvent', config, branches: { happened: 'yes' } }, tag('yes', 'yes')];
   return [{ id: 'w', type: 'waitForEvent', config, branches: { happened: 'yes', notHappened: 'no' } }, tag('yes', 'yes'), tag('no', 'no')];
 }
 

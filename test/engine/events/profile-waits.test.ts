@@ -16,10 +16,11 @@ import { node, type Node } from './profile-node.js';
 const ZAGREB = 'Europe/Zagreb';
 const DAY = 86_400_000;
 
-/** A flow: Flow API entry → `wait` (type, config) → its two branches tag `yes` and `no`. */
-async function launchWait(n: Node, id: string, type: 'waitForProfileChange' | 'waitForDate', config: unknown, settings: Record<string, unknown> = {}): Promise<void> {
-  const branches: Record<string, string> = type === 'waitForDate' ? { next: 'yes', missed: 'no' } : { changed: 'yes', notChanged: 'no' };
-  n.engine.save(flow(id, [{ id: 'wait', type, config, branches }, tag('yes', 'yes'), tag('no', 'no')], settings));
+/** A flow: Flow API entry → `wait` (type, config) → its two branches tag `yes` and `no` (notChanged only with a waitFor to end it). */
+async function launchWait(n: Node, id: string, type: 'waitForProfileChange' | 'waitForDate', config: object, settings: Record<string, unknown> = {}): Promise<void> {
+  const timed = type === 'waitForDate' || 'waitFor' in config;
+  const branches: Record<string, string> = type === 'waitForDate' ? { next: 'yes', missed: 'no' } : timed ? { changed: 'yes', notChanged: 'no' } : { changed: 'yes' };
+  n.engine.save(flow(id, [{ id: 'wait', type, config, branches }, tag('yes', 'yes'), ...(timed ? [tag('no', 'no')] : [])], settings));
   n.engine.launch(id);
   await n.engine.idle();
 }

@@ -132,6 +132,15 @@ t.test("a person the store refuses is named by index, keeping the store's code",
   t.throws(() => load({ people: [{ companies: ['acme'] }] }), { code: 'JCT_COMPANY_UNKNOWN', details: { path: '$.people[0]' } });
 });
 
+t.test('a number or true/false for a text attribute is refused where it is, as JSON typed it', async (t) => {
+  const file = (plan: unknown) => ({ attributes: [{ name: 'plan', type: 'text' }, { name: 'seats', type: 'whole' }], people: [{ id: 'a', custom: { seats: 3 } }, { id: 'b', custom: { seats: 1, plan } }] });
+  for (const plan of [42, true]) {
+    t.throws(() => load(file(plan)), { code: 'JCT_ATTRIBUTE_TYPE', message: `$.people[1].custom.plan: attribute "plan": ${plan} is not a valid text`, details: { path: '$.people[1].custom.plan', attribute: 'plan', type: 'text' } }, String(plan));
+  }
+  t.equal(load(file('42')).get('b')?.custom['plan'], '42', 'text is text');
+  t.equal(load({ people: [{ id: 'a', standard: { externalId: 42 } }] }).findByExternalId('42')?.id, 'a', "a standard external id given as a number is still read as its digits");
+});
+
 t.test('people with the same external id: merged without ids, refused with different ones', async (t) => {
   const merged = load({ people: [{ standard: { externalId: 'crm-1', city: 'Split' } }, { standard: { externalId: 'crm-1', city: 'Zadar' } }] });
   t.equal(merged.size(), 1);

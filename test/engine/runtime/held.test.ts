@@ -42,9 +42,10 @@ async function restart(backend: MemoryBackend, clock: VirtualClock, before: Node
   return after;
 }
 
-/** Wait for a purchase (for `days`, or indefinitely): happened → tag `yes`, notHappened → tag `no`. */
+/** Wait for a purchase (for `days`, or indefinitely): happened → tag `yes`, notHappened (after the days) → tag `no`. */
 function waitFor(days?: number): NodeDefinition[] {
   const config = { conditions: [{ event: 'purchase', happened: true }], ...(days === undefined ? {} : { waitFor: { amount: days, unit: 'days' } }) };
+  if (days === undefined) return [{ id: 'w', type: 'waitForEvent', config, branches: { happened: 'yes' } }, tag('yes', 'yes')];
   return [{ id: 'w', type: 'waitForEvent', config, branches: { happened: 'yes', notHappened: 'no' } }, tag('yes', 'yes'), tag('no', 'no')];
 }
 

@@ -9,6 +9,7 @@ import { escapeIdentifier, type ClientBase } from 'pg';
 import { JunctionError } from '../errors.js';
 import type { Person } from '../person.js';
 import { storedKey } from '../store/stored-key.js';
+import type { PeopleWriter } from '../store/postgres.js';
 import { directoryKeys } from './shard-of.js';
 
 /** Where a shard's directory rows go: the cluster's schema (not the shard's own) and the shard's number. */
@@ -38,14 +39,18 @@ interface Wanted {
   readonly repeated: number;
 }
 
-export class DirectoryRows {
+export class DirectoryRows implements PeopleWriter {
   /** Keys another shard's person held already, left to them; a person of this shard wanted each. */
   conflicts = 0;
   private readonly remove: string;
   private readonly insert: string;
   private readonly channel: string;
 
+  /** The cluster's schema, where the directory is. */
+  readonly schema: string;
+
   constructor(private readonly place: DirectoryPlace) {
+    this.schema = place.schema;
     const table = `${escapeIdentifier(place.schema)}.directory`;
     this.channel = directoryChannel(place.schema);
     this.remove = `WITH gone AS (

@@ -8,8 +8,9 @@
 // process appends (LISTEN), and every POLL_MS besides (a notification lost with a connection).
 import { JunctionError } from '../errors.js';
 import type { Engine } from '../runtime/engine.js';
-import { applyPending, flowIdIn, nextVersion, type ClusterOperation, type ClusterOutcome } from '../runtime/cluster-operations.js';
-import type { ClusterLog } from '../store/postgres-cluster-log.js';
+import { flowIdIn, nextVersion, type ClusterOperation, type ClusterOutcome } from '../runtime/cluster-operations.js';
+import { applyPending } from './apply-log.js';
+import type { ClusterLog } from './postgres-cluster-log.js';
 import type { SharedChanges } from '../core.js';
 import type { DoNotContactChange } from '../vocabulary.js';
 

@@ -95,7 +95,7 @@ CREATE TABLE "members" (
   {
     version: 6,
     name: 'cluster log',
-    // The changes every shard of a cluster applies once, in order (postgres-cluster-log.ts):
+    // The changes every shard of a cluster applies once, in order (engine/cluster/postgres-cluster-log.ts):
     // the entry's number (appends take it in commit order), the operation as JSON, when it came.
     sql: `
 CREATE TABLE "cluster_log" (

@@ -3,7 +3,7 @@
 // transaction: per table one upsert of every key written and one delete of every key deleted)
 // and reading every table back at open (postgres-copy.ts), so that the synchronous load() serves
 // it from memory. In a sharded cluster each commit also brings the directory rows of the batch's
-// people up to date, in the same transaction (engine/cluster/directory-rows.ts).
+// people up to date, in the same transaction (`alsoWrite`: engine/cluster/directory-rows.ts).
 // Tables live in one schema (default `junction`), migrated at open (postgres-migrations.ts).
 //
 // Durability (synchronous_commit, set on every connection):
@@ -24,7 +24,6 @@ import { applyMigrations, type MigrationResult } from './postgres-migrations.js'
 import { copiedRows, copyChunks, type Chunks } from './postgres-copy.js';
 import { targetOf, type Target } from './shown-url.js';
 import { engineKey, storedKey } from './stored-key.js';
-import { DirectoryRows, type DirectoryPlace } from '../cluster/directory-rows.js';
 
 export const DEFAULT_SCHEMA = 'junction';
 
@@ -45,8 +44,16 @@ export interface PostgresOptions {
   applicationName?: string;
   /** In a cluster: the owner's proof, checked inside every commit, that it still holds the partitions (postgres-lease.ts). */
   fence?: Fence;
-  /** In a sharded cluster: the cluster's schema and this store's shard, whose people's contacts every commit writes in the directory (directory-rows.ts). */
-  directory?: DirectoryPlace;
+  /** What else every commit writes, in its transaction, from the people of its batch (a sharded cluster's directory). */
+  alsoWrite?: PeopleWriter;
+}
+
+/** Rows kept in step with the people a commit writes, in its transaction. */
+export interface PeopleWriter {
+  /** A schema it writes in besides the store's, migrated when the store opens (the cluster's). */
+  readonly schema: string;
+  /** Writes what the batch's people rows (id → JSON text, null: deleted) call for. */
+  write(client: ClientBase, people: ReadonlyMap<string, string | null>): Promise<void>;
 }
 
 /**
@@ -91,13 +98,8 @@ export class PostgresBackend implements JournalBackend {
     /** Each table's rows read at open, until load() hands them out or the first commit. */
     private readonly preloaded: Map<Table, Chunks>,
     private readonly fence: Fence | undefined,
-    private readonly directory: DirectoryRows | undefined,
+    private readonly alsoWrite: PeopleWriter | undefined,
   ) {}
-
-  /** Contacts and external ids this shard's people were given that another shard's person held already (left to them). */
-  get directoryConflicts(): number {
-    return this.directory?.conflicts ?? 0;
-  }
 
   /** Connects, migrates the schema and reads every table, then serves load() from memory. */
   static async open(options: PostgresOptions): Promise<PostgresBackend> {
@@ -107,10 +109,9 @@ export class PostgresBackend implements JournalBackend {
       const client = await pool.connect();
       try {
         await applyMigrations(client, schema);
-        if (options.directory) await applyMigrations(client, schemaOf(options.directory.schema));
+        if (options.alsoWrite) await applyMigrations(client, schemaOf(options.alsoWrite.schema));
         const preloaded = await preload(client, [...tables.values()]);
-        const directory = options.directory && new DirectoryRows(options.directory);
-        return new PostgresBackend(pool, target, tables, preloaded, options.fence, directory);
+        return new PostgresBackend(pool, target, tables, preloaded, options.fence, options.alsoWrite);
       } finally {
         client.release();
       }
@@ -166,7 +167,7 @@ export class PostgresBackend implements JournalBackend {
         if (keys.length > 0) await client.query({ name: `${sql.table}.upsert`, text: sql.upsert, values: [keys, values] });
         if (deleted.length > 0) await client.query({ name: `${sql.table}.remove`, text: sql.remove, values: [deleted] });
       }
-      if (people !== undefined) await this.directory?.write(client, people);
+      if (people !== undefined) await this.alsoWrite?.write(client, people);
       await client.query('COMMIT');
       client.release();
     } catch (err) {

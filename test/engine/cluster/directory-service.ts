@@ -3,6 +3,7 @@ import type { Test } from 'tap';
 import { batchOf } from '../../../engine/store/journal.js';
 import { PostgresBackend, type PostgresOptions } from '../../../engine/store/postgres.js';
 import type { Person } from '../../../engine/person.js';
+import { DirectoryRows } from '../../../engine/cluster/directory-rows.js';
 import { PG_URL, tempSchema } from '../store/postgres-service.js';
 
 /** A person row as the engine writes it (layout.ts personOf). */
@@ -12,9 +13,18 @@ export function personRow(id: string, phones: string[], emails: string[] = [], e
 
 /** A backend of shard `shard` over a schema of its own, writing the directory in `cluster`; closed at the test's end. */
 export async function shardStore(t: Test, cluster: string, shard: number, options: Partial<PostgresOptions> = {}): Promise<PostgresBackend> {
-  const backend = await PostgresBackend.open({ url: PG_URL, schema: tempSchema(t, `directory_s${shard}`), ...options, directory: { schema: cluster, shard } });
+  const rows = new DirectoryRows({ schema: cluster, shard });
+  const backend = await PostgresBackend.open({ url: PG_URL, schema: tempSchema(t, `directory_s${shard}`), ...options, alsoWrite: rows });
+  directories.set(backend, rows);
   t.teardown(() => backend.close());
   return backend;
+}
+
+const directories = new WeakMap<PostgresBackend, DirectoryRows>();
+
+/** Keys a shard store's people were given that another shard's person held already. */
+export function conflictsOf(backend: PostgresBackend): number {
+  return directories.get(backend)!.conflicts;
 }
 
 /** Writes these people (null: erased) in one batch. */

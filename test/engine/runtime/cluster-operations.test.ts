@@ -9,8 +9,9 @@ import { Engine } from '../../../engine/runtime/engine.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
 import { GroupCommit, MemoryBackend, type Batch } from '../../../engine/store/journal.js';
-import { ClusterLog } from '../../../engine/store/postgres-cluster-log.js';
-import { applyClusterOperation, applyPending, clusterApplied, type ClusterOperation, type ClusterOutcome } from '../../../engine/runtime/cluster-operations.js';
+import { ClusterLog } from '../../../engine/cluster/postgres-cluster-log.js';
+import { applyClusterOperation, clusterApplied, type ClusterOperation, type ClusterOutcome } from '../../../engine/runtime/cluster-operations.js';
+import { applyPending } from '../../../engine/cluster/apply-log.js';
 import { PG_URL, tempSchema, unlessPostgres } from '../store/postgres-service.js';
 import { flow, pauseDays, registryWith } from '../helpers.js';
 

@@ -13,8 +13,8 @@
 // things); gaps (a rolled-back append) are harmless, since readers never count on contiguity.
 import { createHash } from 'node:crypto';
 import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
-import { connectionOf, migrate, storeError } from './postgres.js';
-import type { Target } from './shown-url.js';
+import { connectionOf, migrate, storeError } from '../store/postgres.js';
+import type { Target } from '../store/shown-url.js';
 import type { ClusterOperation } from '../runtime/cluster-operations.js';
 
 export interface ClusterLogOptions {

@@ -4,9 +4,9 @@
 // reader never passes over an entry committed late), and a listener whose connection the server
 // ends listens again and says so.
 import t, { type Test } from 'tap';
-import { ClusterLog } from '../../../engine/store/postgres-cluster-log.js';
+import { ClusterLog } from '../../../engine/cluster/postgres-cluster-log.js';
 import type { ClusterOperation } from '../../../engine/runtime/cluster-operations.js';
-import { connection, PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
+import { connection, PG_URL, sql, tempSchema, unlessPostgres } from '../store/postgres-service.js';
 
 const skip = await unlessPostgres(t);
 

@@ -190,7 +190,7 @@ async function receive<S extends CommonSettings>(provider: Provider<S>, req: Rou
 
 /** Submits each inbound message to its sender's person; resolves once every one is durable. */
 export async function submitInbound(ctx: RouteContext, messages: readonly InboundMessage[]): Promise<void> {
-  await Promise.all(messages.map(async (message) => ctx.submit(await ctx.personKey(senderProfile(message)), { kind: 'message.inbound', message })));
+  await Promise.all(messages.map((message) => ctx.submitFor(senderProfile(message), { kind: 'message.inbound', message })));
 }
 
 /**

@@ -56,6 +56,8 @@ export interface Core extends SharedChanges {
   submit(personKey: string, input: Input): Promise<Receipt>;
   /** The key of the person a profile names: its id, the owner of one of its contacts, or a new id. */
   personKey(person: PersonInput): Promise<string>;
+  /** Submits an input for the person a profile names, found as it is applied (Engine.submitFor). */
+  submitFor(person: PersonInput, input: Input): Promise<Receipt>;
   person(id: string): Promise<Person | undefined>;
   /** The person with this phone (any format) or email. */
   personByContact(contact: string): Promise<Person | undefined>;
@@ -106,6 +108,10 @@ export class LocalCore implements Core {
 
   async personKey(person: PersonInput): Promise<string> {
     return this.front.personKey(person);
+  }
+
+  submitFor(person: PersonInput, input: Input): Promise<Receipt> {
+    return this.front.submitFor(person, input);
   }
 
   async person(id: string): Promise<Person | undefined> {

@@ -209,8 +209,11 @@ export type Submit = (personKey: string, input: Input) => Promise<Receipt>;
 export interface RouteContext {
   readonly submit: Submit;
   readonly settings: Settings;
-  /** The person key of a profile input: its id, the owner of one of its contacts, or a new id (in a cluster, looked up in the person's shard). */
-  personKey(person: PersonInput): Promise<string>;
+  /**
+   * Submits an input for the person a profile names (its id, the owner of one of its contacts,
+   * or a new person), found as the input is applied: two inputs for one new contact make one person.
+   */
+  submitFor(person: PersonInput, input: Input): Promise<Receipt>;
   /** The id of the person who has this phone (any format) or email; undefined when nobody has it. */
   owner(contact: string): Promise<string | undefined>;
   /** An effect's reference (EffectResult.refs), while it is kept: whose it is and what was kept with it. */

@@ -31,7 +31,7 @@ export function registerFlowApi(app: FastifyInstance, core: Core): void {
  */
 export async function addParticipant(core: Core, flowId: string, body: AddParticipantBody): ReturnType<Core['submit']> {
   const { person, entry, vars } = body;
-  return core.submit(await core.personKey(person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars, person });
+  return core.submitFor(person, { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars, person });
 }
 
 /** The call as a batch of one under its caller's Idempotency-Key: a retry gets the first call's report. */

@@ -13,6 +13,8 @@ export type ShardCall<A = never, R = unknown> = (engine: Engine, args: A) => Pro
 export const SHARD_CALLS = {
   /** Applies an input to the person's partition of this shard; its receipt once durable. */
   submit: (engine: Engine, { personKey, input }: { personKey: string; input: Input }): Promise<Receipt> => engine.submit(personKey, input),
+  /** Applies an input for the person a profile names, found in this shard as it is applied. */
+  submitFor: (engine: Engine, { person, input }: { person: PersonInput; input: Input }): Promise<Receipt> => engine.submitFor(person, input),
   /** The key of the person a profile names, in this shard (a new one carries the shard). */
   personKey: async (engine: Engine, { person }: { person: PersonInput }): Promise<string> => engine.personKey(person),
   person: async (engine: Engine, { id }: { id: string }): Promise<Person | null> => engine.people.get(id) ?? null,

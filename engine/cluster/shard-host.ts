@@ -5,7 +5,7 @@
 // taking input, writes its last batch and closes it before the lease is ended, so the next
 // owner, loading after, sees everything; a lease lost (taken at renewal, or a commit fenced)
 // drops the shard at once: its state is stale, and whatever it still writes is refused by the
-// fence. Input for a shard that is opening, closing or not held here is not this host's: the
+// fence. A shard is brought up to date (`ready`: the cluster log) before it serves. Input for a shard that is opening, closing or not held here is not this host's: the
 // caller answers it (503, or forwards it to the holder).
 import type { Engine } from '../runtime/engine.js';
 import type { JournalBackend } from '../store/journal.js';
@@ -28,28 +28,31 @@ interface Logger {
   error(obj: object, msg: string): void;
 }
 
-export interface ShardHostOptions {
+export interface ShardHostOptions<L extends HeldShard> {
   /** Opens the shard's store, its commits checked against `lease`, and makes its engine over it (not recovered yet). */
-  open(lease: HeldShard): Promise<OpenedShard>;
+  open(lease: L): Promise<OpenedShard>;
+  /** Brings a recovered shard up to date before it serves (the cluster log's entries it missed). */
+  ready?(engine: Engine): Promise<void>;
   logger: Logger;
 }
 
 /** The shards held here, each served by its own engine. */
-export class ShardHost {
+export class ShardHost<L extends HeldShard = HeldShard> {
   private readonly serving = new Map<number, OpenedShard>();
   /** Shards being closed: closing a shard that is opened again waits for it. */
   private readonly closing = new Map<number, Promise<void>>();
 
-  constructor(private readonly options: ShardHostOptions) {}
+  constructor(private readonly options: ShardHostOptions<L>) {}
 
   /** Opens and recovers the shard of a lease just taken; it serves once this resolves. A failure closes what was opened. */
-  async take(lease: HeldShard): Promise<void> {
+  async take(lease: L): Promise<void> {
     const started = performance.now();
     await this.closing.get(lease.shard);
     const opened = await this.options.open(lease);
     try {
       const recovered = opened.engine.recover(opened.backend);
       await opened.engine.journal.flush();
+      await this.options.ready?.(opened.engine);
       this.serving.set(lease.shard, opened);
       this.options.logger.info({ shard: lease.shard, token: lease.token, ...recovered, ms: Math.round(performance.now() - started) }, 'shard taken: recovered and serving');
     } catch (err) {

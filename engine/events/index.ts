@@ -63,11 +63,10 @@ type ItemResult = { accepted: true; personId: string; delivered: number } | { ac
 async function ingest(item: EventItem, ctx: RouteContext): Promise<ItemResult> {
   const person = personOf(item);
   await requireOnePerson(item.person, ctx);
-  const personKey = await ctx.personKey(person);
   const at = item.at === undefined ? ctx.now() : instantOf(item.at, item.name);
   const create = ctx.settings['createPeople'] === true && (person.phones ?? person.emails) !== undefined;
   const receipt = await ctx
-    .submit(personKey, { kind: 'event', name: item.name, properties: item.properties ?? {}, at, ...(create ? { person } : {}) })
+    .submitFor(person, { kind: 'event', name: item.name, properties: item.properties ?? {}, at, ...(create ? { person } : {}) })
     .catch((err: unknown) => Promise.reject(namedByContact(err, item.person)));
   return { accepted: true, personId: receipt.personId, delivered: receipt.delivered ?? 0 };
 }

@@ -359,6 +359,17 @@ export class Engine {
     return this.idPrefix + newPersonId();
   }
 
+  /** Submits an input for the person a profile names (personKey), found as the input is applied. */
+  submitFor(person: PersonInput, input: Input): Promise<Receipt> {
+    let key: string;
+    try {
+      key = this.personKey(person);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return this.submit(key, input);
+  }
+
   /** An effect's reference while it is kept: whose it is, which element made it, what was kept with it. */
   reference(key: string): Reference | undefined {
     return this.refs.get(key);
@@ -369,7 +380,7 @@ export class Engine {
     return {
       settings,
       submit: (personKey, input) => this.submit(personKey, input),
-      personKey: async (person) => this.personKey(person),
+      submitFor: (person, input) => this.submitFor(person, input),
       owner: async (contact) => this.people.findByContact(contact)?.id,
       reference: async (key) => this.reference(key),
       now: () => this.clock.now(),

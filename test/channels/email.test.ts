@@ -18,7 +18,7 @@ import { messagesOf, referencesOf } from '../../channels/email/inbound.js';
 import type { SmtpListening } from '../../channels/email/smtp.js';
 import { messagingModule } from '../../engine/messaging/index.js';
 import { Registry, type Settings } from '../../engine/module.js';
-import type { Effect, Input } from '../../engine/vocabulary.js';
+import type { Effect, Input, PersonInput } from '../../engine/vocabulary.js';
 import type { InboundMessage } from '../../engine/messaging/message.js';
 import { world } from '../engine/helpers.js';
 import { runIncoming, type IncomingCase } from './harness.js';
@@ -51,7 +51,8 @@ async function listening(t: Test, over: Record<string, unknown> = {}, wrap?: (su
   const submit = wrap ? wrap(recorded) : recorded;
   const listener = emailModule.listeners![0]!;
   const quiet = { info() {}, warn() {}, error() {} };
-  const started = (await listener.start({ ...engine.routeContext(engine.registry.settingsOf(listener)), submit: submit as never, logger: quiet })) as SmtpListening;
+  const submitFor = (person: PersonInput, input: Input) => submit(engine.personKey(person), input);
+  const started = (await listener.start({ ...engine.routeContext(engine.registry.settingsOf(listener)), submit: submit as never, submitFor: submitFor as never, logger: quiet })) as SmtpListening;
   t.teardown(async () => {
     await started.close();
     await engine.close();
@@ -333,7 +334,7 @@ t.test('inbound SMTP', async (t) => {
 
   t.test('smtpListen false (the default): nothing listens', async (t) => {
     const listener = emailModule.listeners![0]!;
-    const started = await listener.start({ submit: () => Promise.reject(new Error('unused')), personKey: async () => 'p', owner: async () => undefined, reference: async () => undefined, now: () => 0, refused: () => {}, counted: () => {}, settings: settingsWith({}), logger: { info() {}, warn() {}, error() {} } });
+    const started = await listener.start({ submit: () => Promise.reject(new Error('unused')), submitFor: () => Promise.reject(new Error('unused')), owner: async () => undefined, reference: async () => undefined, now: () => 0, refused: () => {}, counted: () => {}, settings: settingsWith({}), logger: { info() {}, warn() {}, error() {} } });
     t.notOk('port' in started);
     await started.close();
   });

@@ -1,0 +1,190 @@
+// The Core of a sharded cluster (decision 0018, piece 6): the gateway and the modules ask it what
+// they ask one engine (core.ts), and it sends each call where it belongs.
+// - Shared changes (flows, templates, definitions, segments, the do-not-contact list) go through
+//   the cluster log (logged-changes.ts), answered by the front: the lowest-numbered shard served here.
+// - What concerns one person goes to their shard (shard-router.ts): a person id names it
+//   (shard-of.ts), a contact or an external id is looked up in the directory, and one nobody has
+//   goes to the shard its hash gives, whose engine then makes the person with an id of that shard.
+// - Reports over everyone are each shard's, summed.
+// Reads of what every shard shares come from the front. A process that serves no shard has no
+// front: it answers 503 JCT_SHARD_NOT_HERE (its requests are forwarded before reaching it).
+import { JunctionError } from '../errors.js';
+import type { Core, SharedChanges } from '../core.js';
+import type { Engine, StepEvent } from '../runtime/engine.js';
+import type { Registry, RouteContext, Settings, Reference } from '../module.js';
+import type { Input, PersonInput, Receipt } from '../vocabulary.js';
+import type { Person } from '../person.js';
+import type { SegmentSummary } from '../store/interfaces.js';
+import type { Ordered } from '../ordered.js';
+import type { Directory } from './directory.js';
+import type { LoggedChanges } from './logged-changes.js';
+import type { ShardRouter } from './shard-router.js';
+import type { ShardHost } from './shard-host.js';
+import { contactKey, externalIdKey, shardOfContact, shardOfExternalId, shardOfPersonId } from './shard-of.js';
+import { givenExternalId } from '../people/profile.js';
+
+export interface ShardedCoreOptions {
+  readonly registry: Registry;
+  readonly host: ShardHost<never>;
+  readonly router: ShardRouter;
+  readonly directory: Directory;
+  readonly changes: LoggedChanges;
+}
+
+export interface ShardedCore extends SharedChanges {}
+export class ShardedCore implements Core {
+  readonly registry: Registry;
+  private readonly host: ShardHost<never>;
+  private readonly router: ShardRouter;
+  private readonly directory: Directory;
+  private readonly changes: LoggedChanges;
+  private readonly watchers = new Set<(event: StepEvent) => void>();
+
+  constructor(options: ShardedCoreOptions) {
+    ({ registry: this.registry, host: this.host, router: this.router, directory: this.directory, changes: this.changes } = options);
+    Object.assign(this, options.changes.sharedChanges(() => this.front));
+  }
+
+  /** The engine of the lowest-numbered shard served here. */
+  get front(): Engine {
+    const [shard] = this.host.shards();
+    const engine = shard === undefined ? undefined : this.host.engine(shard);
+    if (engine === undefined) throw new JunctionError('JCT_SHARD_NOT_HERE', 'this process serves no shard of the cluster now: try again', {});
+    return engine;
+  }
+
+  engines(): readonly Engine[] {
+    return this.host.shards().map((shard) => this.host.engine(shard)!);
+  }
+
+  get accepting(): boolean {
+    const engines = this.engines();
+    return engines.length > 0 && engines.every((e) => e.accepting);
+  }
+
+  async durable(): Promise<void> {
+    await Promise.all(this.engines().map((e) => e.durable()));
+  }
+
+  /** An input to its person's shard; a do-not-contact change, shared by every shard, to the cluster log. */
+  async submit(personKey: string, input: Input): Promise<Receipt> {
+    if (input.kind === 'doNotContact') {
+      await this.changes.doNotContact(this.front, input.change);
+      return { personId: personKey };
+    }
+    return this.router.run(this.shardOfId(personKey), 'submit', { personKey, input });
+  }
+
+  async personKey(person: PersonInput): Promise<string> {
+    return this.router.run(await this.shardOfProfile(person), 'personKey', { person });
+  }
+
+  async submitFor(person: PersonInput, input: Input): Promise<Receipt> {
+    return this.router.run(await this.shardOfProfile(person), 'submitFor', { person, input });
+  }
+
+  async person(id: string): Promise<Person | undefined> {
+    return (await this.router.run(this.shardOfId(id), 'person', { id })) ?? undefined;
+  }
+
+  async personByContact(contact: string): Promise<Person | undefined> {
+    const shard = await this.directory.shardOf(contactKey(contact) ?? contact);
+    return shard === undefined ? undefined : ((await this.router.run(shard, 'personByContact', { contact })) ?? undefined);
+  }
+
+  async personByExternalId(externalId: string): Promise<Person | undefined> {
+    const shard = await this.directory.shardOf(externalIdKey(externalId));
+    return shard === undefined ? undefined : ((await this.router.run(shard, 'personByExternalId', { externalId })) ?? undefined);
+  }
+
+  journeysOf(personId: string): ReturnType<Core['journeysOf']> {
+    return this.router.run(this.shardOfId(personId), 'journeysOf', { personId });
+  }
+
+  /** An effect's reference: each shard is asked (a reference names no shard), the first that keeps it answers. */
+  async reference(key: string): Promise<Reference | undefined> {
+    for (const engine of this.engines()) {
+      const here = engine.reference(key);
+      if (here) return here;
+    }
+    const all = await this.router.each('reference', { key });
+    return all.find((r) => r !== null) ?? undefined;
+  }
+
+  routeContext(settings: Settings): RouteContext {
+    return {
+      settings,
+      submit: (personKey, input) => this.submit(personKey, input),
+      submitFor: (person, input) => this.submitFor(person, input),
+      owner: async (contact) => (await this.personByContact(contact))?.id,
+      reference: (key) => this.reference(key),
+      now: () => this.front.clock.now(),
+      refused: (kind, code) => this.front.routeContext(settings).refused(kind, code),
+      counted: (event) => this.front.routeContext(settings).counted(event),
+    };
+  }
+
+  watchSteps(listener: (event: StepEvent) => void): () => void {
+    this.watchers.add(listener);
+    const unwatch = this.engines().map((e) => e.watchSteps(listener));
+    return () => {
+      this.watchers.delete(listener);
+      unwatch.forEach((f) => f());
+    };
+  }
+
+  /** A shard opened here: the step feeds watching follow it too. */
+  opened(engine: Engine): void {
+    for (const listener of this.watchers) engine.watchSteps(listener);
+  }
+
+  addParticipants(...args: Parameters<Engine['addParticipants']>): ReturnType<Core['addParticipants']> {
+    void args;
+    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+  }
+
+  operation(operationId: string): ReturnType<Core['operation']> {
+    void operationId;
+    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+  }
+
+  metrics(...args: Parameters<Engine['metrics']>): ReturnType<Core['metrics']> {
+    void args;
+    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+  }
+
+  metricsAllVersions(flowId: string): ReturnType<Core['metricsAllVersions']> {
+    void flowId;
+    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+  }
+
+  engagedReport(...args: Parameters<Engine['engagedReport']>): ReturnType<Core['engagedReport']> {
+    void args;
+    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+  }
+
+  segmentList(): Promise<Ordered<SegmentSummary>> {
+    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+  }
+
+  private shardOfId(id: string): number {
+    return shardOfPersonId(id, this.router.shards);
+  }
+
+  /**
+   * The shard of the person a profile names, as the engine's personKey finds them: by id; else
+   * the holder of its external id, else of one of its contacts (the directory); else the shard
+   * its external id's or first contact's hash gives.
+   */
+  private async shardOfProfile(person: PersonInput): Promise<number> {
+    if (person.id !== undefined) return this.shardOfId(person.id);
+    const externalId = givenExternalId(person);
+    const contacts = [...(person.phones ?? []), ...(person.emails ?? [])];
+    const keys = [...(externalId === undefined ? [] : [externalIdKey(externalId)]), ...contacts.map((c) => contactKey(c) ?? c)];
+    const found = await this.directory.shardsOf(keys);
+    const known = keys.find((k) => found.has(k));
+    if (known !== undefined) return found.get(known)!;
+    if (externalId !== undefined) return shardOfExternalId(externalId, this.router.shards);
+    return shardOfContact(contacts[0] ?? '', this.router.shards);
+  }
+}

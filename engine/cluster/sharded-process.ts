@@ -1,0 +1,132 @@
+// One process of a sharded cluster, put together (decision 0018): it takes its fair share of the
+// shard leases (store/postgres-shard-leases.ts), opens an engine per shard it holds over the
+// shard's own schema `<schema>_s<n>`, fenced by that shard's lease and writing the directory in
+// each commit (shard-host.ts, directory-rows.ts), brings it up to date with the cluster log
+// before it serves, and gives the gateway a Core (sharded-core.ts) that routes every call to its
+// shard, here or in the process holding it (shard-router.ts, peer-calls.ts). What a caller of
+// this module adds: the HTTP app over `core`, with the internal route (`calls`) on it.
+import type { Clock } from '../clock.js';
+import type { Registry } from '../module.js';
+import { Engine, type EngineOptions } from '../runtime/engine.js';
+import { GroupCommit, type JournalBackend } from '../store/journal.js';
+import { MemoryPeopleStore } from '../store/memory-people.js';
+import { PostgresBackend } from '../store/postgres.js';
+import { ShardLeases, type ShardLease } from '../store/postgres-shard-leases.js';
+import type { JunctionError } from '../errors.js';
+import { SHARD_CALLS, type ShardCalls } from './calls.js';
+import { Directory } from './directory.js';
+import { DirectoryRows } from './directory-rows.js';
+import { LoggedChanges } from './logged-changes.js';
+import { PeerCalls } from './peer-calls.js';
+import { ClusterLog } from './postgres-cluster-log.js';
+import { ShardedCore } from './sharded-core.js';
+import { ShardHost } from './shard-host.js';
+import { idPrefix } from './shard-of.js';
+import { ShardRouter } from './shard-router.js';
+
+interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ShardedProcessOptions {
+  /** The cluster's PostgreSQL. */
+  readonly url: string;
+  /** The cluster's schema (leases, members, cluster log, directory); shard n keeps its state in `<schema>_s<n>`. */
+  readonly schema: string;
+  readonly shards: number;
+  /** The secret the processes of the cluster call each other with. */
+  readonly secret: string;
+  /** Where the other processes reach this one's HTTP (its advertised address); set later with advertise() when not known yet. */
+  readonly address?: string;
+  readonly leaseMs?: number;
+  /** How often a process looks for shards to take or give up (ms). */
+  readonly pollMs?: number;
+  readonly synchronousCommit?: 'on' | 'off';
+  /** Group commit's longest wait (ms). */
+  readonly flushMs?: number;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  /** The engine's settings besides its clock, people, registry, journal and ids. */
+  readonly engine?: Omit<EngineOptions, 'clock' | 'people' | 'registry' | 'journal' | 'idPrefix'>;
+  readonly logger: Logger;
+  /** Told when a shard's store is out of reach or back (as one store's is). */
+  readonly onStoreChange?: (err: unknown) => void;
+}
+
+export class ShardedProcess {
+  private constructor(
+    readonly core: ShardedCore,
+    /** The calls the internal route serves (gateway/cluster/shard-calls.ts), with `engineOf`. */
+    readonly calls: ShardCalls,
+    private readonly host: ShardHost<ShardLease>,
+    private readonly leases: ShardLeases,
+    private readonly parts: { readonly directory: Directory; readonly log: ClusterLog; readonly changes: LoggedChanges; readonly peers: PeerCalls },
+  ) {}
+
+  /** Connects, starts taking shards and listening to the cluster log; resolves before any shard may be held. */
+  static async start(options: ShardedProcessOptions): Promise<ShardedProcess> {
+    const { url, schema, shards } = options;
+    const directory = await Directory.open({ url, schema });
+    const log = await ClusterLog.open({ url, schema });
+    const peers = new PeerCalls(options.secret);
+    let core: ShardedCore | undefined;
+    const changes = new LoggedChanges(log, () => core?.engines() ?? []);
+    const host = new ShardHost<ShardLease>({ open: (lease) => openShard(options, lease), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
+    const router = new ShardRouter({ shards, engineOf: (shard) => host.engine(shard), holders: () => leases.holders(), peers, calls: SHARD_CALLS });
+    core = new ShardedCore({ registry: options.registry, host, router, directory, changes });
+    await changes.listen();
+    const leases = await ShardLeases.start({
+      url,
+      schema,
+      shards,
+      ...(options.leaseMs === undefined ? {} : { ttlMs: options.leaseMs }),
+      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      ...(options.address === undefined ? {} : { address: options.address }),
+      onTaken: (lease) => host.take(lease),
+      onSurplus: (shard) => host.give(shard),
+      onLost: (shard, reason) => host.lost(shard, reason),
+      onStoreError: (err: JunctionError) => options.logger.warn({ code: err.code }, `cluster: ${err.message}`),
+    });
+    return new ShardedProcess(core, SHARD_CALLS, host, leases, { directory, log, changes, peers });
+  }
+
+  /** The engine of a shard served here (the internal route's `engineOf`). */
+  engineOf(shard: number): Engine | undefined {
+    return this.host.engine(shard);
+  }
+
+  /** The shards served here now. */
+  shards(): number[] {
+    return this.host.shards();
+  }
+
+  /** Where the other processes reach this one (known once it listens). */
+  advertise(address: string): Promise<void> {
+    return this.leases.advertise(address);
+  }
+
+  /** Gives every shard up in good order (each engine closes, then its lease ends), then closes the rest. */
+  async stop(): Promise<void> {
+    await this.leases.stop();
+    await this.host.closeAll();
+    const { changes, log, directory, peers } = this.parts;
+    await changes.close();
+    await Promise.all([log.close(), directory.close(), peers.close()]);
+  }
+}
+
+/** A shard's store over its own schema, fenced by its lease, writing the directory; its engine making ids of the shard. */
+async function openShard(options: ShardedProcessOptions, lease: ShardLease): Promise<{ engine: Engine; backend: JournalBackend }> {
+  const backend = await PostgresBackend.open({
+    url: options.url,
+    schema: `${options.schema}_s${lease.shard}`,
+    fence: lease,
+    alsoWrite: new DirectoryRows({ schema: options.schema, shard: lease.shard }),
+    ...(options.synchronousCommit === undefined ? {} : { synchronousCommit: options.synchronousCommit }),
+  });
+  const journal = new GroupCommit(backend, { ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onStoreChange ? { onStoreChange: options.onStoreChange } : {}) });
+  const engine = new Engine({ ...options.engine, clock: options.clock, people: new MemoryPeopleStore(options.clock), registry: options.registry, journal, idPrefix: idPrefix(lease.shard) });
+  return { engine, backend };
+}

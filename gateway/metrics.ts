@@ -101,14 +101,17 @@ function webhookProviders(modules: ModuleRegistry): Map<string, string> {
 /** The journal's commit latency and batch sizes, observed until stop(); registered by an app's metrics. */
 export interface CommitMetrics {
   readonly metrics: readonly [Histogram, Histogram];
+  /** Observes one more journal's commits (a sharded cluster's shard opened here) until it is closed or stop(). */
+  observe(journal: GroupCommit): void;
   stop(): void;
 }
 
 /**
- * Starts observing the journal's commits; `junction start` does it before recovering the state,
- * so the commits it makes while starting (recovery, flows launched) are counted too.
+ * Starts observing the journal's commits (a sharded process's: each shard's, as it opens);
+ * `junction start` does it before recovering the state, so the commits it makes while starting
+ * (recovery, flows launched) are counted too.
  */
-export function commitMetrics(journal: GroupCommit): CommitMetrics {
+export function commitMetrics(journal?: GroupCommit): CommitMetrics {
   const seconds = new Histogram({
     name: 'junction_journal_commit_duration_seconds',
     help: 'Time the store took to write one group-commit batch',
@@ -116,11 +119,17 @@ export function commitMetrics(journal: GroupCommit): CommitMetrics {
     registers: [],
   });
   const rows = new Histogram({ name: 'junction_journal_batch_rows', help: 'Rows in one group-commit batch', buckets: [1, 5, 20, 100, 500, 1000, 2000, 5000], registers: [] });
-  const stop = journal.observeCommits((n, ms) => {
-    rows.observe(n);
-    seconds.observe(ms / 1000);
-  });
-  return { metrics: [seconds, rows], stop: () => void stop() };
+  const stops: Array<() => void> = [];
+  const observe = (j: GroupCommit): void => {
+    stops.push(
+      j.observeCommits((n, ms) => {
+        rows.observe(n);
+        seconds.observe(ms / 1000);
+      }),
+    );
+  };
+  if (journal) observe(journal);
+  return { metrics: [seconds, rows], observe, stop: () => stops.splice(0).forEach((stop) => stop()) };
 }
 
 /** The engines' figures: in a cluster, of the shards served here, summed (each process is scraped for its own). */

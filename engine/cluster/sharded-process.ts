@@ -53,6 +53,8 @@ export interface ShardedProcessOptions {
   readonly logger: Logger;
   /** Told when a shard's store is out of reach or back (as one store's is). */
   readonly onStoreChange?: (err: unknown) => void;
+  /** Given each shard's journal as the shard opens (its commits observed for the metrics). */
+  readonly onJournal?: (journal: GroupCommit) => void;
 }
 
 export class ShardedProcess {
@@ -127,6 +129,7 @@ async function openShard(options: ShardedProcessOptions, lease: ShardLease): Pro
     ...(options.synchronousCommit === undefined ? {} : { synchronousCommit: options.synchronousCommit }),
   });
   const journal = new GroupCommit(backend, { ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onStoreChange ? { onStoreChange: options.onStoreChange } : {}) });
+  options.onJournal?.(journal);
   const engine = new Engine({ ...options.engine, clock: options.clock, people: new MemoryPeopleStore(options.clock), registry: options.registry, journal, idPrefix: idPrefix(lease.shard) });
   return { engine, backend };
 }

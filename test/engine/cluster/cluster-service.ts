@@ -1,0 +1,105 @@
+// Test helper for sharded clusters: processes of one cluster run here, each a ShardedProcess with
+// its app (buildApp over its Core, the internal route on it) listening on a loopback port, over
+// the test database; short leases so that shards move in well under a second. Schemas (the
+// cluster's and its shards') are dropped when the test ends.
+import type { Test } from 'tap';
+import type { FastifyInstance } from 'fastify';
+import { ShardedProcess } from '../../../engine/cluster/sharded-process.js';
+import { SystemClock } from '../../../engine/clock.js';
+import type { Module, Settings } from '../../../engine/module.js';
+import { buildApp } from '../../../gateway/app.js';
+import { commitMetrics } from '../../../gateway/metrics.js';
+import { shardCallRoutes } from '../../../gateway/cluster/shard-calls.js';
+import { registryWith } from '../helpers.js';
+import { PG_URL, sql, tempSchema } from '../store/postgres-service.js';
+
+export const SECRET = 'a cluster secret for tests';
+export const ADMIN_KEY = 'admin-key-for-cluster-tests-0123456789';
+export const AUTH = { authorization: `Bearer ${ADMIN_KEY}` };
+
+export interface TestProcess {
+  readonly process: ShardedProcess;
+  readonly app: FastifyInstance;
+  /** http://127.0.0.1:<port> */
+  readonly address: string;
+  /** Stops it in good order (its shards given up); once only. */
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  readonly processes?: number;
+  readonly shards?: number;
+  readonly modules?: Module[];
+  readonly settings?: Record<string, Settings>;
+  readonly leaseMs?: number;
+}
+
+export interface TestCluster {
+  readonly schema: string;
+  readonly shards: number;
+  readonly processes: TestProcess[];
+  /** Starts one more process of the cluster. */
+  start(): Promise<TestProcess>;
+  /** Resolves once every shard is served by one of the running processes and advertised. */
+  settled(): Promise<void>;
+}
+
+/** A cluster of `processes` processes over `shards` shards, settled; stopped and dropped when `t` ends. */
+export async function clusterOf(t: Test, options: ClusterOptions = {}): Promise<TestCluster> {
+  const shards = options.shards ?? 4;
+  const schema = tempSchema(t, 'sharded');
+  t.teardown(() => Promise.all(Array.from({ length: shards }, (_, n) => sql(`DROP SCHEMA IF EXISTS "${schema}_s${n}" CASCADE`))));
+  const processes: TestProcess[] = [];
+  const cluster: TestCluster = {
+    schema,
+    shards,
+    processes,
+    start: async () => {
+      const p = await startProcess(schema, shards, options);
+      processes.push(p);
+      return p;
+    },
+    settled: () => settled(processes, shards),
+  };
+  t.teardown(() => Promise.all(processes.map((p) => p.stop())));
+  for (let i = 0; i < (options.processes ?? 2); i++) await cluster.start();
+  await cluster.settled();
+  return cluster;
+}
+
+async function startProcess(schema: string, shards: number, options: ClusterOptions): Promise<TestProcess> {
+  const clock = new SystemClock();
+  const quiet = { info() {}, warn() {}, error() {} };
+  const commits = commitMetrics();
+  const process = await ShardedProcess.start({
+    onJournal: (journal) => commits.observe(journal),
+    url: PG_URL,
+    schema,
+    shards,
+    secret: SECRET,
+    leaseMs: options.leaseMs ?? 600,
+    pollMs: 50,
+    flushMs: 1,
+    registry: registryWith(options.modules, options.settings),
+    clock,
+    logger: quiet,
+  });
+  const app = buildApp(process.core, { adminKey: ADMIN_KEY, commitMetrics: commits });
+  shardCallRoutes(app, { secret: SECRET, calls: process.calls, engineOf: (shard) => process.engineOf(shard) });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  await process.advertise(address);
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= process.stop().then(() => app.close()));
+  return { process, app, address, stop };
+}
+
+/** Waits (up to 10 s) until the running processes serve every shard between them. */
+async function settled(processes: readonly TestProcess[], shards: number): Promise<void> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const served = processes.flatMap((p) => p.process.shards());
+    if (served.length === shards && new Set(served).size === shards) return;
+    if (Date.now() > until) throw new Error(`shards not settled: served ${JSON.stringify(processes.map((p) => p.process.shards()))}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

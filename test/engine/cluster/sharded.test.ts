@@ -1,0 +1,58 @@
+// A sharded cluster of two processes over four shards, against the test database: each process
+// serves its fair share; a flow saved and launched through one is running in every shard, read
+// through either; a person added through either lands in the shard their contact's hash gives,
+// with an id of that shard, and is found by id, phone and journey through the other; an event for
+// them reaches their participant; the do-not-contact list is one for the cluster.
+import t from 'tap';
+import type { FastifyInstance } from 'fastify';
+import { flow, pauseDays } from '../helpers.js';
+import { shardOfContact, shardOfPersonId } from '../../../engine/cluster/shard-of.js';
+import { unlessPostgres } from '../store/postgres-service.js';
+import { AUTH, clusterOf } from './cluster-service.js';
+
+const skip = await unlessPostgres(t);
+
+async function call(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown): Promise<{ status: number; body: any }> {
+  const r = await app.inject({ method, url, headers: AUTH, ...(payload === undefined ? {} : { payload: payload as object }) });
+  return { status: r.statusCode, body: r.body === '' ? undefined : r.json() };
+}
+
+/** Polls `read` until `ok` holds of it (a change reaches the other process's shards through the log's NOTIFY), up to 5 s. */
+async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  const until = Date.now() + 5000;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() > until) return v;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+t.test('two processes share four shards; flows, people and do-not-contact work through either', { skip }, async (t) => {
+  const cluster = await clusterOf(t, { processes: 2, shards: 4 });
+  const [a, b] = cluster.processes.map((p) => p.app) as [FastifyInstance, FastifyInstance];
+  t.same(cluster.processes.map((p) => p.process.shards().length), [2, 2], 'a fair share each');
+
+  const saved = await call(a, 'POST', '/api/v1/flows', flow('welcome', [pauseDays('wait', 1)]));
+  t.equal(saved.status, 201, 'saved through the log');
+  t.equal((await call(a, 'POST', '/api/v1/flows/welcome/launch')).status, 200, 'launched through the log');
+  const seen = await eventually(() => call(b, 'GET', '/api/v1/flows/welcome'), (r) => r.body?.status === 'active');
+  t.equal(seen.body.status, 'active', 'the other process reads it active');
+
+  const phone = '+14155550123';
+  const added = await b.inject({ method: 'POST', url: '/flows/welcome/participants', headers: AUTH, payload: { person: { phones: [phone] } } });
+  t.equal(added.statusCode, 201, added.body);
+  const personId = added.json().personId as string;
+  t.equal(shardOfPersonId(personId, 4), shardOfContact(phone, 4), "the person's id names the shard of their phone");
+
+  t.equal((await call(a, 'GET', `/api/v1/people/${personId}`)).body.phones[0], phone, 'read by id through the other process');
+  t.equal((await call(a, 'GET', `/api/v1/people?phone=${encodeURIComponent(phone)}`)).body.id, personId, 'found by phone (the directory)');
+  const journeys = await call(a, 'GET', `/api/v1/people/${personId}/journeys`);
+  t.match(journeys.body.journeys, [{ flowId: 'welcome', element: 'wait' }], 'their journey, from their shard');
+
+  const again = await a.inject({ method: 'POST', url: '/flows/welcome/participants', headers: AUTH, payload: { person: { phones: ['+1 415 555 0123'] } } });
+  t.equal(again.json().personId, personId, 'the same phone written otherwise is the same person');
+
+  t.equal((await call(a, 'POST', '/api/v1/do-not-contact', { channel: 'sms', contact: phone })).status, 201, 'blocked through the log');
+  const blocked = await eventually(() => call(b, 'GET', '/api/v1/do-not-contact'), (r) => r.body?.entries?.length === 1);
+  t.match(blocked.body.entries, [{ channel: 'sms', contact: phone }], 'the list is the cluster’s');
+});

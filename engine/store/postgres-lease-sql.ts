@@ -67,8 +67,9 @@ export function leaseSql(schema: string): LeaseSql {
     end,
     release: `WITH gone AS (${leave('$3')}) ${end}`,
     leave: leave('$1'),
-    leases: `SELECT m.others, l.name, l.owner, l.address, l.token::text, l.expires_at < now() AS ended
-      FROM (SELECT count(*)::int AS others FROM ${members} WHERE expires_at > now() + $3 * interval '1 millisecond' AND name <> $2) AS m
+    leases: `SELECT m.others, m.before, l.name, l.owner, l.address, l.token::text, l.expires_at < now() AS ended
+      FROM (SELECT count(*)::int AS others, (count(*) FILTER (WHERE name < $2))::int AS before
+        FROM ${members} WHERE expires_at > now() + $3 * interval '1 millisecond' AND name <> $2) AS m
       LEFT JOIN ${leases} AS l ON l.name = ANY($1::text[])`,
   };
 }

@@ -1,7 +1,7 @@
 // Cluster mode's shard leases (decision 0018): a cluster whose people are spread over `shards`
 // shards has one lease per shard, rows `shard:<n>` of the cluster schema's `leases` table, each
 // with the fencing token its shard's commits check (ShardLease.check), and each process holds a
-// fair share of them: ceil(shards / live members), itself counted. A round every pollMs takes
+// fair share of them (shareOf: as many as each other live member, give or take one), itself counted. A round every pollMs takes
 // free or ended shards up to the share (starting at a place drawn from this process's name, so
 // processes starting together do not ask for the same rows) and, past the share because a member
 // joined, gives up one shard per round, highest first: its engine closes (onSurplus), then its
@@ -218,10 +218,11 @@ export class ShardLeases {
    * a killed process stops counting as its leases end, and its shards are taken whole then.
    */
   private async read(): Promise<{ share: number; rows: Map<number, ShardRow> }> {
-    const result = await this.pool.query<ShardRow & { others: number; name: string | null }>(this.sql.leases, [this.names, this.owner, memberTtl(this.ttlMs) - this.ttlMs]);
+    const result = await this.pool.query<ShardRow & { others: number; before: number; name: string | null }>(this.sql.leases, [this.names, this.owner, memberTtl(this.ttlMs) - this.ttlMs]);
     const rows = new Map<number, ShardRow>();
     for (const row of result.rows) if (row.name !== null) rows.set(this.names.indexOf(row.name), row);
-    return { share: Math.ceil(this.names.length / ((result.rows[0]?.others ?? 0) + 1)), rows };
+    const { others = 0, before = 0 } = result.rows[0] ?? {};
+    return { share: shareOf(this.names.length, others + 1, before), rows };
   }
 
   /** Takes the shard if its lease is free or ended, and opens its engine (onTaken); false when another process took it first. */
@@ -287,6 +288,15 @@ export class ShardLeases {
     if (e.message !== this.told) this.options.onStoreError?.(e);
     this.told = e.message;
   }
+}
+
+/**
+ * The shards a member holds when `members` share `shards`: each as many as the others, give or
+ * take one, the first members by name taking one more while some are left over (4 over 3: 2, 1, 1),
+ * so every member holds some while there are no more members than shards, and the shares add up.
+ */
+export function shareOf(shards: number, members: number, rank: number): number {
+  return Math.floor(shards / members) + (rank < shards % members ? 1 : 0);
 }
 
 class HeldShard implements ShardLease {

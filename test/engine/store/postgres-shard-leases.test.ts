@@ -9,7 +9,7 @@ import t, { type Test } from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PostgresBackend } from '../../../engine/store/postgres.js';
-import { ShardLeases, shardView, type ShardLease, type ShardLeasesOptions } from '../../../engine/store/postgres-shard-leases.js';
+import { ShardLeases, shardView, shareOf, type ShardLease, type ShardLeasesOptions } from '../../../engine/store/postgres-shard-leases.js';
 import { batchOf } from '../../../engine/store/journal.js';
 import type { LostReason } from '../../../engine/store/lease.js';
 import { connection, PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
@@ -67,6 +67,15 @@ async function rows(schema: string): Promise<Map<number, { owner: string; token:
   const result = await sql(`SELECT name, owner, token::text AS token, expires_at < now() AS ended FROM "${schema}".leases ORDER BY name`);
   return new Map(result.map((r) => [Number(String(r['name']).slice('shard:'.length)), { owner: String(r['owner']), token: String(r['token']), ended: r['ended'] === true }]));
 }
+
+t.test('shares: each member as many as the others, give or take one, the first by name one more; they add up', async (t) => {
+  t.same([0, 1, 2].map((rank) => shareOf(4, 3, rank)), [2, 1, 1], '4 over 3: nobody left without a shard');
+  t.same([0, 1].map((rank) => shareOf(4, 2, rank)), [2, 2]);
+  t.same([0, 1, 2, 3, 4].map((rank) => shareOf(4, 5, rank)), [1, 1, 1, 1, 0], 'more members than shards: the last stands by');
+  for (const [shards, members] of [[16, 3], [16, 5], [7, 7], [1, 2]] as const) {
+    t.equal(Array.from({ length: members }, (_, rank) => shareOf(shards, members, rank)).reduce((a, b) => a + b), shards, `${shards} over ${members} add up`);
+  }
+});
 
 t.test('one process takes every shard, each opened once, with token 1', { skip }, async (t) => {
   const schema = tempSchema(t, 'shard_leases');

@@ -6,7 +6,7 @@
 // shard, here or in the process holding it (shard-router.ts, peer-calls.ts). What a caller of
 // this module adds: the HTTP app over `core`, with the internal route (`calls`) on it.
 import type { Clock } from '../clock.js';
-import type { Registry } from '../module.js';
+import { Registry, type Module } from '../module.js';
 import { Engine, type EngineOptions } from '../runtime/engine.js';
 import { GroupCommit, type JournalBackend } from '../store/journal.js';
 import { MemoryPeopleStore } from '../store/memory-people.js';
@@ -23,6 +23,7 @@ import { ShardedCore } from './sharded-core.js';
 import { ShardHost } from './shard-host.js';
 import { idPrefix } from './shard-of.js';
 import { ShardRouter } from './shard-router.js';
+import { addOtherModule } from './add-other.js';
 
 interface Logger {
   info(obj: object, msg: string): void;
@@ -70,14 +71,15 @@ export class ShardedProcess {
   /** Connects, starts taking shards and listening to the cluster log; resolves before any shard may be held. */
   static async start(options: ShardedProcessOptions): Promise<ShardedProcess> {
     const { url, schema, shards } = options;
+    let core: ShardedCore | undefined;
+    const registry = withModule(options.registry, addOtherModule(() => core!));
     const directory = await Directory.open({ url, schema });
     const log = await ClusterLog.open({ url, schema });
     const peers = new PeerCalls(options.secret);
-    let core: ShardedCore | undefined;
     const changes = new LoggedChanges(log, () => core?.engines() ?? []);
-    const host = new ShardHost<ShardLease>({ open: (lease) => openShard(options, lease), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
+    const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
     const router = new ShardRouter({ shards, engineOf: (shard) => host.engine(shard), holders: () => leases.holders(), peers, calls: SHARD_CALLS });
-    core = new ShardedCore({ registry: options.registry, host, router, directory, changes });
+    core = new ShardedCore({ registry, host, router, directory, changes });
     await changes.listen();
     const leases = await ShardLeases.start({
       url,
@@ -130,6 +132,11 @@ async function openShard(options: ShardedProcessOptions, lease: ShardLease): Pro
   });
   const journal = new GroupCommit(backend, { ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onStoreChange ? { onStoreChange: options.onStoreChange } : {}) });
   options.onJournal?.(journal);
-  const engine = new Engine({ ...options.engine, clock: options.clock, people: new MemoryPeopleStore(options.clock), registry: options.registry, journal, idPrefix: idPrefix(lease.shard) });
+  const engine = new Engine({ ...options.engine, clock: options.clock, people: new MemoryPeopleStore(options.clock), registry: options.registry, journal, idPrefix: idPrefix(lease.shard), sharded: true });
   return { engine, backend };
+}
+
+/** The registry with one more module, every module keeping its settings. */
+function withModule(registry: Registry, module: Module): Registry {
+  return new Registry([...registry.modules, module], Object.fromEntries(registry.modules.map((m) => [m.name, registry.settings(m.name)])));
 }

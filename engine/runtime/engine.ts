@@ -162,6 +162,8 @@ export interface EngineOptions {
   templates?: readonly FlowDefinition[];
   /** The workspace's IANA time zone: flows that name none and segment rules read dates in it. Default UTC. */
   timeZone?: string;
+  /** This engine is one shard of a cluster: people it does not hold may live in other shards (an Add to flow of another person is then an effect carried out through the cluster: step.ts ADD_OTHER). Default false. */
+  sharded?: boolean;
   /** What the ids it makes (of people and participants) start with: a shard's engine gives its shard, so ids and the effects' keys made of them are the cluster's own (engine/cluster/shard-of.ts). Default none. */
   idPrefix?: string;
 }
@@ -226,6 +228,7 @@ export class Engine {
     flowActive: (flowId: string): boolean => this.versions.current(flowId)?.record.status === 'active',
     entryRefusal: (flowId: string, vars: Readonly<Record<string, Value>>) => this.entryRefusal(flowId, vars),
     replyAddressOf: (input: Input): string | undefined => this.registry.input(input.kind)?.replyAddress?.(input),
+    sharded: false,
   };
   private readonly triggers = new Triggers(() => this.running());
   private readonly eventRoutes = new EventRoutes(() => this.running(), () => this.versions.live());
@@ -289,6 +292,7 @@ export class Engine {
     this.templatesById = new Templates(options.templates ?? []);
     this.timeZone = workspaceZone(options.timeZone);
     this.idPrefix = options.idPrefix ?? '';
+    this.surroundings.sharded = options.sharded ?? false;
     this.engagement = new Engagement(this.timeZone);
     this.personRows = new KeyedRows('person', (id) => id, (id) => {
       const person = this.people.get(id); // as it is when the batch is written

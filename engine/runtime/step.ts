@@ -92,7 +92,16 @@ export interface Surroundings {
   flowActive(flowId: string): boolean;
   entryRefusal(flowId: string, vars: Readonly<Record<string, Value>>): { code: string; message: string } | undefined;
   replyAddressOf(input: Input): string | undefined;
+  /** Whether other people may live in other shards of a cluster: Add to flow of another person is then an effect (ADD_OTHER). */
+  sharded: boolean;
 }
+
+/**
+ * The effect an Add to flow of another person (by contact) is in a sharded cluster: that person
+ * may live in another shard, so they are entered through the cluster once the step is durable
+ * (engine/cluster/add-other.ts), not in the adding person's engine.
+ */
+export const ADD_OTHER = 'cluster.addToFlow';
 
 /** No event history (a step run outside an engine's partitions). */
 export const NO_EVENTS: EventView = Object.freeze({ position: 0, count: () => 0, latest: () => undefined });
@@ -226,6 +235,10 @@ class Run implements RunContext {
   }
 
   addToFlow(addition: FlowAddition): void {
+    if (addition.contact && this.surroundings.sharded) {
+      this.emit({ kind: ADD_OTHER, flowId: addition.flowId, vars: addition.vars, contact: addition.contact });
+      return;
+    }
     if (this.additions === NOTHING) this.additions = [];
     this.additions.push({ ...addition, node: this.current });
   }

@@ -56,3 +56,30 @@ t.test('two processes share four shards; flows, people and do-not-contact work t
   const blocked = await eventually(() => call(b, 'GET', '/api/v1/do-not-contact'), (r) => r.body?.entries?.length === 1);
   t.match(blocked.body.entries, [{ channel: 'sms', contact: phone }], 'the list is the cluster’s');
 });
+
+t.test('Add to flow of another person by contact reaches them in their own shard, through the other process too', { skip }, async (t) => {
+  const cluster = await clusterOf(t, { processes: 2, shards: 4 });
+  const [a, b] = cluster.processes.map((p) => p.app) as [FastifyInstance, FastifyInstance];
+  const referral = { schemaVersion: 1, id: 'referral', name: 'referral', entryPoints: [{ id: 'from', type: 'existingFlow', config: {}, branches: { next: 'wait' } }], elements: [pauseDays('wait', 1)], settings: {} };
+  const main = flow('main', [{ id: 'add', type: 'addToFlow', config: { flow: 'referral', another: { channel: 'phone', variable: 'friend' } } }], { variables: [{ name: 'friend', type: 'text' }] });
+  for (const doc of [referral, main]) {
+    t.equal((await call(a, 'POST', '/api/v1/flows', doc)).status, 201);
+    t.equal((await call(a, 'POST', `/api/v1/flows/${doc.id as string}/launch`)).status, 200);
+  }
+  await eventually(() => call(b, 'GET', '/api/v1/flows/main'), (r) => r.body?.status === 'active');
+  // A friend who exists already, in the shard their phone leads to, and one nobody has yet.
+  const known = '+14155550111';
+  const knownId = (await b.inject({ method: 'POST', url: '/api/v1/people', headers: AUTH, payload: { phones: [known] } })).json().id as string;
+  const fresh = '+14155550222';
+  const referrers = ['+14155550301', '+14155550302'];
+  for (const [i, friend] of [known, fresh].entries()) {
+    const r = await (i === 0 ? a : b).inject({ method: 'POST', url: '/flows/main/participants', headers: AUTH, payload: { person: { phones: [referrers[i]] }, vars: { friend } } });
+    t.equal(r.statusCode, 201, r.body);
+  }
+  const knownJourneys = await eventually(() => call(a, 'GET', `/api/v1/people/${knownId}/journeys`), (r) => r.body?.journeys?.length === 1);
+  t.match(knownJourneys.body.journeys, [{ flowId: 'referral', element: 'wait' }], 'the friend who existed entered, in their shard: no second person');
+  const found = await eventually(() => call(b, 'GET', `/api/v1/people?phone=${encodeURIComponent(fresh)}`), (r) => r.status === 200);
+  t.equal(shardOfPersonId(found.body.id, 4), shardOfContact(fresh, 4), 'the new friend was made in the shard of their phone');
+  const freshJourneys = await eventually(() => call(a, 'GET', `/api/v1/people/${found.body.id as string}/journeys`), (r) => r.body?.journeys?.length === 1);
+  t.match(freshJourneys.body.journeys, [{ flowId: 'referral' }], 'and entered the flow');
+});

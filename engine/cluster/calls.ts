@@ -6,6 +6,14 @@ import type { Engine } from '../runtime/engine.js';
 import type { Input, PersonInput, Receipt } from '../vocabulary.js';
 import type { Person } from '../person.js';
 import type { Reference } from '../module.js';
+import type { AllVersionsMetrics, FlowMetrics } from '../runtime/metrics.js';
+import type { EngagedCursor, EngagedReport } from '../runtime/engagement.js';
+
+/** A page of a month's engaged persons: after a place in the report's order, at most `limit` (none: all). */
+export interface EngagedPage {
+  readonly after?: EngagedCursor;
+  readonly limit?: number;
+}
 
 /** A call carried out by a shard's engine: (engine, JSON arguments) → JSON result. */
 export type ShardCall<A = never, R = unknown> = (engine: Engine, args: A) => Promise<R>;
@@ -22,6 +30,22 @@ export const SHARD_CALLS = {
   personByExternalId: async (engine: Engine, { externalId }: { externalId: string }): Promise<Person | null> => engine.people.findByExternalId(externalId) ?? null,
   journeysOf: async (engine: Engine, { personId }: { personId: string }) => engine.journeysOf(personId),
   reference: async (engine: Engine, { key }: { key: string }): Promise<Reference | null> => engine.reference(key) ?? null,
+  // Reports over everyone (reports.ts sums them): a shard that has not applied a flow's launch yet
+  // (the log reaches it a little later) has nobody in it, and answers null.
+  /** One launched version's metrics in this shard. */
+  metrics: async (engine: Engine, { flowId, version }: { flowId: string; version: number }): Promise<FlowMetrics | null> =>
+    engine.compiled(flowId, version) ? engine.metrics(flowId, version) : null,
+  /** Every launched version's metrics together in this shard. */
+  metricsAllVersions: async (engine: Engine, { flowId }: { flowId: string }): Promise<AllVersionsMetrics | null> =>
+    engine.compiled(flowId) ? engine.metricsAllVersions(flowId) : null,
+  /** A month's engaged persons in this shard (all, or the page), with every flow's count besides the top ones. */
+  engagedReport: async (engine: Engine, { month, page }: { month: string; page: EngagedPage }): Promise<EngagedReport & { perFlow: Record<string, number> }> => ({
+    ...engine.engagedReport(month, page),
+    perFlow: engine.engagedPerFlow(month),
+  }),
+  /** How many people each segment holds in this shard, by segment id. */
+  segmentSizes: async (engine: Engine, _args: Record<string, never>): Promise<Record<string, number>> =>
+    Object.fromEntries(Array.from(engine.people.segmentList().after(), ([id, { size }]) => [id, size])),
 } satisfies Record<string, ShardCall<never>>;
 
 export type ShardCalls = typeof SHARD_CALLS;

@@ -5,7 +5,7 @@
 // - What concerns one person goes to their shard (shard-router.ts): a person id names it
 //   (shard-of.ts), a contact or an external id is looked up in the directory, and one nobody has
 //   goes to the shard its hash gives, whose engine then makes the person with an id of that shard.
-// - Reports over everyone are each shard's, summed.
+// - Reports over everyone are each shard's, summed (reports.ts).
 // Reads of what every shard shares come from the front. A process that serves no shard has no
 // front: it answers 503 JCT_SHARD_NOT_HERE (its requests are forwarded before reaching it).
 import { JunctionError } from '../errors.js';
@@ -22,6 +22,7 @@ import type { ShardRouter } from './shard-router.js';
 import type { ShardHost } from './shard-host.js';
 import { contactKey, externalIdKey, shardOfContact, shardOfExternalId, shardOfPersonId } from './shard-of.js';
 import { givenExternalId } from '../people/profile.js';
+import { clusterEngagedReport, clusterMetrics, clusterMetricsAllVersions, clusterSegmentList } from './reports.js';
 
 export interface ShardedCoreOptions {
   readonly registry: Registry;
@@ -148,23 +149,20 @@ export class ShardedCore implements Core {
     throw new JunctionError('JCT_INTERNAL', 'not built yet');
   }
 
-  metrics(...args: Parameters<Engine['metrics']>): ReturnType<Core['metrics']> {
-    void args;
-    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+  async metrics(flowId: string, version?: number): ReturnType<Core['metrics']> {
+    return clusterMetrics(this.front, this.router, flowId, version);
   }
 
-  metricsAllVersions(flowId: string): ReturnType<Core['metricsAllVersions']> {
-    void flowId;
-    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+  async metricsAllVersions(flowId: string): ReturnType<Core['metricsAllVersions']> {
+    return clusterMetricsAllVersions(this.front, this.router, flowId);
   }
 
-  engagedReport(...args: Parameters<Engine['engagedReport']>): ReturnType<Core['engagedReport']> {
-    void args;
-    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+  async engagedReport(...args: Parameters<Engine['engagedReport']>): ReturnType<Core['engagedReport']> {
+    return clusterEngagedReport(this.router, ...args);
   }
 
-  segmentList(): Promise<Ordered<SegmentSummary>> {
-    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+  async segmentList(): Promise<Ordered<SegmentSummary>> {
+    return clusterSegmentList(this.front, this.router);
   }
 
   private shardOfId(id: string): number {

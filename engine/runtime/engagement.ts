@@ -33,6 +33,11 @@ export interface EngagedReport {
   readonly more: boolean;
 }
 
+/** The flows that engaged the most people first (at most 10), from each flow's count: most first, then by id. */
+export function topFlows(perFlow: Iterable<readonly [string, number]>): EngagedReport['topFlows'] {
+  return [...perFlow].map(([flowId, n]) => ({ flowId, people: n })).sort((a, b) => b.people - a.people || (a.flowId < b.flowId ? -1 : 1)).slice(0, 10);
+}
+
 /** A place in the report's order: the people after it are those engaged later, or at `at` with a greater id. */
 export interface EngagedCursor {
   readonly at: number;
@@ -232,8 +237,12 @@ export class Engagement {
     const from = page.after === undefined ? 0 : this.after(m, page.after.at, page.after.personId);
     const to = page.limit === undefined ? order.length : Math.min(order.length, from + page.limit);
     const people = order.slice(from, to).map((personId) => this.entryOf(personId, m.people.get(personId)!, m.from));
-    const topFlows = [...m.perFlow].map(([flowId, n]) => ({ flowId, people: n })).sort((a, b) => b.people - a.people || (a.flowId < b.flowId ? -1 : 1)).slice(0, 10);
-    return { month, total: m.people.size, topFlows, people, more: to < order.length };
+    return { month, total: m.people.size, topFlows: topFlows(m.perFlow), people, more: to < order.length };
+  }
+
+  /** How many people each flow engaged first in a month, every flow (the report shows the top ones). */
+  perFlow(month: string): Record<string, number> {
+    return Object.fromEntries(this.months.get(month)?.perFlow ?? []);
   }
 
   private entryOf(personId: string, value: number | Engaged, from: number): EngagedPerson {

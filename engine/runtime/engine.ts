@@ -546,6 +546,11 @@ export class Engine {
     return this.engagement.report(month, page);
   }
 
+  /** How many people each flow engaged first in a month, every flow (a sharded cluster's top flows are made from every shard's). */
+  engagedPerFlow(month: string): Record<string, number> {
+    return this.engagement.perFlow(month);
+  }
+
   /** A kept Flow API report. */
   operation(operationId: string): OperationReport | undefined {
     return this.operations.get(operationId);
@@ -967,7 +972,7 @@ export class Engine {
   }
 
   /** Why a flow has no such launched version: no such flow, or not that version (or none launched yet). */
-  private notLaunched(flowId: string, version?: number): JunctionError {
+  notLaunched(flowId: string, version?: number): JunctionError {
     if (!this.records.has(flowId)) return unknownFlow(flowId);
     return new JunctionError('JCT_VERSION_UNKNOWN', version === undefined ? `flow "${flowId}" has no launched version yet (only a draft)` : `flow "${flowId}" has no launched version ${version}`, {
       flowId,

@@ -4,8 +4,8 @@
 // channel, as `<channel>:<what>`; participants interrupted); for the flow, people entered,
 // exited and goal performers, and the message counters summed per channel. People are known by
 // their number in the partition (Partition.personSlot), so per-person state is an array
-// entry, not a map entry. The engine sums the partitions' figures (sumMetrics); totals() and
-// seenOf() are what the journal keeps. An erased person's nodes are forgotten, but what they
+// entry, not a map entry. The engine sums the partitions' figures (sumMetrics; a sharded
+// cluster then the shards', cluster/reports.ts); totals() and seenOf() are what the journal keeps. An erased person's nodes are forgotten, but what they
 // added to the every-version figures stays as counts (PeopleShare, kept with the totals).
 
 export interface NodeMetrics {
@@ -216,27 +216,30 @@ function nodeTotals(e: NodeMetrics): NodeTotals {
 }
 
 /** One version's metrics over every partition. */
-export function sumMetrics(flowId: string, version: number, parts: readonly MetricsRecorder[], nodes: readonly { id: string; name: string; def: { type: string } }[]): FlowMetrics {
+export function sumMetrics(flowId: string, version: number, parts: ReadonlyArray<Pick<MetricsRecorder, 'metrics'>>, nodes: readonly { id: string; name: string; def: { type: string } }[]): FlowMetrics {
   const sum = new MetricsRecorder(flowId, version, nodes).metrics;
   for (const { metrics: m } of parts) {
     sum.profilesInFlow += m.profilesInFlow;
     sum.profilesExited += m.profilesExited;
     sum.activeParticipants += m.activeParticipants;
     sum.goalPerformers += m.goalPerformers;
-    m.elements.forEach((e, i) => {
-      const s = sum.elements[i]!;
-      s.totalEngagements += e.totalEngagements;
-      s.uniqueUsersEngaged += e.uniqueUsersEngaged;
-      s.failures += e.failures;
-      addCounters(s.counters, e.counters);
-    });
+    m.elements.forEach((e, i) => addNodeFigures(sum.elements[i]!, e));
   }
   for (const e of sum.elements) addChannels(sum, e.counters);
   sum.goalPercentage = percentage(sum.goalPerformers, sum.profilesInFlow);
   return sum;
 }
 
-function percentage(part: number, whole: number): number {
+/** Adds a node's figures (passes, unique people, failures, named counters) to another's. */
+export function addNodeFigures(into: NodeMetrics, from: NodeMetrics): void {
+  into.totalEngagements += from.totalEngagements;
+  into.uniqueUsersEngaged += from.uniqueUsersEngaged;
+  into.failures += from.failures;
+  addCounters(into.counters, from.counters);
+}
+
+/** `part` per 100 of `whole`, one decimal (0 of nobody). */
+export function percentage(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
 }
 
@@ -303,7 +306,7 @@ function addCounters(into: Record<string, number>, from: Readonly<Record<string,
 }
 
 /** Sums a node's `<channel>:<what>` counters into the flow's per-channel figures and messages sent. */
-function addChannels(sum: Pick<FlowMetrics, 'channels' | 'messagesSent'>, counters: Record<string, number>): void {
+export function addChannels(sum: Pick<FlowMetrics, 'channels' | 'messagesSent'>, counters: Record<string, number>): void {
   for (const [name, n] of Object.entries(counters)) {
     const colon = name.indexOf(':');
     if (colon < 0) continue;

@@ -29,6 +29,8 @@ export const SHARD_CALLS = {
   personByContact: async (engine: Engine, { contact }: { contact: string }): Promise<Person | null> => engine.people.findByContact(contact) ?? null,
   personByExternalId: async (engine: Engine, { externalId }: { externalId: string }): Promise<Person | null> => engine.people.findByExternalId(externalId) ?? null,
   journeysOf: async (engine: Engine, { personId }: { personId: string }) => engine.journeysOf(personId),
+  /** Of these person ids, the ones this shard does not hold. */
+  unknownPeople: async (engine: Engine, { ids }: { ids: string[] }): Promise<string[]> => ids.filter((id) => engine.people.get(id) === undefined),
   reference: async (engine: Engine, { key }: { key: string }): Promise<Reference | null> => engine.reference(key) ?? null,
   // Reports over everyone (reports.ts sums them): a shard that has not applied a flow's launch yet
   // (the log reaches it a little later) has nobody in it, and answers null.

@@ -43,7 +43,17 @@ export class ShardedCore implements Core {
 
   constructor(options: ShardedCoreOptions) {
     ({ registry: this.registry, host: this.host, router: this.router, directory: this.directory, changes: this.changes } = options);
-    Object.assign(this, options.changes.sharedChanges(() => this.front));
+    const shared = options.changes.sharedChanges(() => this.front);
+    Object.assign(this, shared, {
+      define: async (...[kind, item]: Parameters<SharedChanges['define']>) => {
+        if (kind === 'segments') await this.requireMembers(item);
+        return shared.define(kind, item);
+      },
+      replaceSegment: async (item: Parameters<SharedChanges['replaceSegment']>[0]) => {
+        await this.requireMembers(item);
+        return shared.replaceSegment(item);
+      },
+    });
   }
 
   /** The engine of the lowest-numbered shard served here. */
@@ -163,6 +173,18 @@ export class ShardedCore implements Core {
 
   async segmentList(): Promise<Ordered<SegmentSummary>> {
     return clusterSegmentList(this.front, this.router);
+  }
+
+  /** A static segment's members must be people of the cluster (each shard keeps only its own): JCT_PERSON_UNKNOWN names the others. */
+  private async requireMembers(item: { readonly id?: string; readonly members?: unknown }): Promise<void> {
+    if (!Array.isArray(item.members)) return;
+    const byShard = new Map<number, string[]>();
+    for (const id of item.members.filter((m): m is string => typeof m === 'string')) {
+      const shard = this.shardOfId(id);
+      byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+    }
+    const unknown = (await Promise.all([...byShard].map(([shard, ids]) => this.router.run(shard, 'unknownPeople', { ids })))).flat();
+    if (unknown.length > 0) throw new JunctionError('JCT_PERSON_UNKNOWN', `segment "${item.id ?? ''}" lists unknown people: ${unknown.join(', ')}`, { segmentId: item.id, people: unknown });
   }
 
   private shardOfId(id: string): number {

@@ -108,13 +108,23 @@ function perform(engine: Engine, op: ClusterOperation): unknown {
     case 'deleteTemplate':
       return engine.deleteTemplate(op.templateId);
     case 'define':
-      return engine.define(op.definition, op.item);
+      return engine.define(op.definition, op.definition === 'segments' ? heldMembers(engine, op.item) : op.item);
     case 'replaceSegment':
-      return engine.replaceSegment(op.item);
+      return engine.replaceSegment(heldMembers(engine, op.item));
     case 'doNotContact':
       for (const entry of op.change.entries) engine.changeDoNotContact(op.change.op, entry);
       return undefined;
   }
+}
+
+/**
+ * A static segment as this shard keeps it: the members it holds (the writer checked that each
+ * member is someone in the cluster; each shard keeps its own people, and the sizes add up).
+ */
+function heldMembers<T extends object>(engine: Engine, item: T): T {
+  const members = (item as { members?: unknown }).members;
+  if (!Array.isArray(members)) return item;
+  return { ...item, members: members.filter((id) => typeof id !== 'string' || engine.people.get(id) !== undefined) };
 }
 
 /** The flow id a document names, if it names one (save refuses it otherwise). */

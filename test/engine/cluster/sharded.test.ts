@@ -83,3 +83,16 @@ t.test('Add to flow of another person by contact reaches them in their own shard
   const freshJourneys = await eventually(() => call(a, 'GET', `/api/v1/people/${found.body.id as string}/journeys`), (r) => r.body?.journeys?.length === 1);
   t.match(freshJourneys.body.journeys, [{ flowId: 'referral' }], 'and entered the flow');
 });
+
+t.test('a static segment of people of several shards: each shard keeps its own members, the size is the cluster’s; an unknown member is refused', { skip }, async (t) => {
+  const cluster = await clusterOf(t, { processes: 2, shards: 4 });
+  const [a, b] = cluster.processes.map((p) => p.app) as [FastifyInstance, FastifyInstance];
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) ids.push((await call(i % 2 ? a : b, 'POST', '/api/v1/people', { phones: [`+1415555040${i}`] })).body.id);
+  t.ok(new Set(ids.map((id) => shardOfPersonId(id, 4))).size > 1, 'people of several shards');
+  const refused = await call(a, 'POST', '/api/v1/segments', { id: 'vip', name: 'VIP', kind: 'static', members: [...ids, 'nobody'] });
+  t.match(refused.body, { error: { code: 'JCT_PERSON_UNKNOWN', details: { people: ['nobody'] } } }, 'an unknown member named');
+  t.equal((await call(a, 'POST', '/api/v1/segments', { id: 'vip', name: 'VIP', kind: 'static', members: ids })).status, 201);
+  const sized = await eventually(() => call(b, 'GET', '/api/v1/segments'), (r) => r.body?.segments?.[0]?.size === 6);
+  t.match(sized.body.segments, [{ id: 'vip', size: 6 }], 'six members, counted once, through the other process');
+});

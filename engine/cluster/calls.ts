@@ -2,7 +2,8 @@
 // functions run here when this process holds the shard and, through the internal route
 // (gateway/cluster/shard-calls.ts), in the process that holds it. Arguments and results are
 // JSON (nothing is `undefined` on the way: "nobody" is null).
-import type { Engine } from '../runtime/engine.js';
+import type { Engine, OperationOptions } from '../runtime/engine.js';
+import type { OperationReport, ParticipantToAdd } from '../runtime/operations.js';
 import type { Input, PersonInput, Receipt } from '../vocabulary.js';
 import type { Person } from '../person.js';
 import type { Reference } from '../module.js';
@@ -48,6 +49,14 @@ export const SHARD_CALLS = {
   /** How many people each segment holds in this shard, by segment id. */
   segmentSizes: async (engine: Engine, _args: Record<string, never>): Promise<Record<string, number>> =>
     Object.fromEntries(Array.from(engine.people.segmentList().after(), ([id, { size }]) => [id, size])),
+  /** A shard's part of a Flow API batch (batches.ts): its people added here, its report kept here. */
+  addParticipants: (engine: Engine, { flowId, people, options }: { flowId: string; people: readonly ParticipantToAdd[]; options: OperationOptions }): Promise<OperationReport & { repeated?: true }> =>
+    engine.addParticipants(flowId, people, options),
+  /** This shard's part of a Flow API batch's report, if it keeps one. */
+  operation: async (engine: Engine, { operationId }: { operationId: string }): Promise<OperationReport | null> => engine.operation(operationId) ?? null,
+  /** This shard's part of the Flow API batch sent with this caller's Idempotency-Key to this flow, if it keeps one. */
+  operationForKey: async (engine: Engine, { flowId, caller, idempotencyKey }: { flowId: string; caller: string | null; idempotencyKey: string }): Promise<OperationReport | null> =>
+    engine.operationForKey(flowId, caller ?? undefined, idempotencyKey) ?? null,
 } satisfies Record<string, ShardCall<never>>;
 
 export type ShardCalls = typeof SHARD_CALLS;

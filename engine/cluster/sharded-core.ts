@@ -5,6 +5,7 @@
 // - What concerns one person goes to their shard (shard-router.ts): a person id names it
 //   (shard-of.ts), a contact or an external id is looked up in the directory, and one nobody has
 //   goes to the shard its hash gives, whose engine then makes the person with an id of that shard.
+// - A Flow API batch is split by shard and its report merged (batches.ts).
 // - Reports over everyone are each shard's, summed (reports.ts).
 // Reads of what every shard shares come from the front. A process that serves no shard has no
 // front: it answers 503 JCT_SHARD_NOT_HERE (its requests are forwarded before reaching it).
@@ -23,6 +24,7 @@ import type { ShardHost } from './shard-host.js';
 import { contactKey, externalIdKey, shardOfContact, shardOfExternalId, shardOfPersonId } from './shard-of.js';
 import { givenExternalId } from '../people/profile.js';
 import { clusterEngagedReport, clusterMetrics, clusterMetricsAllVersions, clusterSegmentList } from './reports.js';
+import { ShardedBatches } from './batches.js';
 
 export interface ShardedCoreOptions {
   readonly registry: Registry;
@@ -40,6 +42,7 @@ export class ShardedCore implements Core {
   private readonly directory: Directory;
   private readonly changes: LoggedChanges;
   private readonly watchers = new Set<(event: StepEvent) => void>();
+  private readonly batches: ShardedBatches;
 
   constructor(options: ShardedCoreOptions) {
     ({ registry: this.registry, host: this.host, router: this.router, directory: this.directory, changes: this.changes } = options);
@@ -54,6 +57,7 @@ export class ShardedCore implements Core {
         return shared.replaceSegment(item);
       },
     });
+    this.batches = new ShardedBatches({ router: this.router, front: () => this.front, shardsOf: (people) => this.shardsOfProfiles(people) });
   }
 
   /** The engine of the lowest-numbered shard served here. */
@@ -150,13 +154,11 @@ export class ShardedCore implements Core {
   }
 
   addParticipants(...args: Parameters<Engine['addParticipants']>): ReturnType<Core['addParticipants']> {
-    void args;
-    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+    return this.batches.add(...args);
   }
 
   operation(operationId: string): ReturnType<Core['operation']> {
-    void operationId;
-    throw new JunctionError('JCT_INTERNAL', 'not built yet');
+    return this.batches.operation(operationId);
   }
 
   async metrics(flowId: string, version?: number): ReturnType<Core['metrics']> {
@@ -191,20 +193,33 @@ export class ShardedCore implements Core {
     return shardOfPersonId(id, this.router.shards);
   }
 
-  /**
-   * The shard of the person a profile names, as the engine's personKey finds them: by id; else
-   * the holder of its external id, else of one of its contacts (the directory); else the shard
-   * its external id's or first contact's hash gives.
-   */
   private async shardOfProfile(person: PersonInput): Promise<number> {
-    if (person.id !== undefined) return this.shardOfId(person.id);
-    const externalId = givenExternalId(person);
-    const contacts = [...(person.phones ?? []), ...(person.emails ?? [])];
-    const keys = [...(externalId === undefined ? [] : [externalIdKey(externalId)]), ...contacts.map((c) => contactKey(c) ?? c)];
-    const found = await this.directory.shardsOf(keys);
-    const known = keys.find((k) => found.has(k));
-    if (known !== undefined) return found.get(known)!;
-    if (externalId !== undefined) return shardOfExternalId(externalId, this.router.shards);
-    return shardOfContact(contacts[0] ?? '', this.router.shards);
+    return (await this.shardsOfProfiles([person]))[0]!;
   }
+
+  /**
+   * The shard of the person each profile names, as the engine's personKey finds them: by id; else
+   * the holder of its external id, else of one of its contacts (the directory, asked once for
+   * every profile); else the shard its external id's or first contact's hash gives.
+   */
+  private async shardsOfProfiles(people: readonly PersonInput[]): Promise<number[]> {
+    const keys = people.map(directoryKeysOf);
+    const found = await this.directory.shardsOf([...new Set(keys.flat())]);
+    return people.map((person, i) => {
+      if (person.id !== undefined) return this.shardOfId(person.id);
+      const known = keys[i]!.find((k) => found.has(k));
+      if (known !== undefined) return found.get(known)!;
+      const externalId = givenExternalId(person);
+      if (externalId !== undefined) return shardOfExternalId(externalId, this.router.shards);
+      return shardOfContact(person.phones?.[0] ?? person.emails?.[0] ?? '', this.router.shards);
+    });
+  }
+}
+
+/** The directory keys a profile is looked up by, its external id's first (none for a profile naming a person id). */
+function directoryKeysOf(person: PersonInput): string[] {
+  if (person.id !== undefined) return [];
+  const externalId = givenExternalId(person);
+  const contacts = [...(person.phones ?? []), ...(person.emails ?? [])];
+  return [...(externalId === undefined ? [] : [externalIdKey(externalId)]), ...contacts.map((c) => contactKey(c) ?? c)];
 }

@@ -49,7 +49,7 @@ import { checkFrequencyCap, recordEntry } from './reentry.js';
 import { isLive, move } from './lifecycle.js';
 import { heldEntryId, Versions, type Held, type HeldEntry, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedCursor, type EngagedReport } from './engagement.js';
-import { MAX_BATCH, OPERATION_KEEP_MS, operationKey, Operations, refusalMessage, requestHash, sameRequestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
+import { MAX_BATCH, OPERATION_KEEP_MS, operationKey, Operations, refusalMessage, requestHash, sameRequest, sameRequestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
 import { heldKey, heldSeqOf, isHeldEntryRow, participantIdOf, readHistory, readParticipant, splitKey, versionKey, type HeldEntryRow, type HeldRow } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
@@ -130,6 +130,10 @@ export interface OperationOptions {
   readonly callbackData?: string;
   /** Where the caller has the report sent (the gateway sends it): a retry with another one is another request. */
   readonly notifyUrl?: string;
+  /** The report's id, when the caller fixes it (a sharded cluster's batch: one id for its part on every shard); else a new one. */
+  readonly operationId?: string;
+  /** The hash of the whole request this call is a part of (a sharded cluster's batch), kept and checked instead of this call's own. */
+  readonly requestHash?: string;
 }
 
 /** Statuses of a version whose entry points may still read a segment. */
@@ -477,26 +481,25 @@ export class Engine {
   async addParticipants(flowId: string, people: readonly ParticipantToAdd[], options: OperationOptions = {}): Promise<OperationReport & { repeated?: true }> {
     const key = options.idempotencyKey;
     if (key === undefined) return this.runOperation(flowId, people, options);
-    const same = (earlier: OperationReport) => sameRequest(earlier, key, (kept) => sameRequestHash(kept, people, options.entry, options));
+    const given = options.requestHash;
+    const same = (earlier: OperationReport) => sameRequest(earlier, key, (kept) => (given === undefined ? sameRequestHash(kept, people, options.entry, options) : kept === given));
     const earlier = this.operations.forKey(flowId, options.caller, key);
     if (earlier) return { ...same(earlier), repeated: true };
     const inFlight = operationKey(flowId, options.caller, key);
     const running = this.operationsRunning.get(inFlight);
     if (running) return { ...same(await running), repeated: true }; // a retry while the first call still runs
-    const first = this.runOperation(flowId, people, options, requestHash(people, options.entry, options)).finally(() => this.operationsRunning.delete(inFlight));
+    const first = this.runOperation(flowId, people, options, given ?? requestHash(people, options.entry, options)).finally(() => this.operationsRunning.delete(inFlight));
     this.operationsRunning.set(inFlight, first);
     return first;
   }
 
   private async runOperation(flowId: string, people: readonly ParticipantToAdd[], options: OperationOptions, hash?: string): Promise<OperationReport> {
-    if (people.length > MAX_BATCH) throw new JunctionError('JCT_BATCH_TOO_LARGE', `at most ${MAX_BATCH} participants per call; this one has ${people.length}`);
-    const live = this.takingVersion(flowId);
-    pickEntry(live.flow, options.entry, 'flowApi');
+    this.checkBatch(flowId, people.length, options.entry);
     if (!this.journal.available || this.closed) throw unavailable();
     const participants = people.map((p) => this.addOne(flowId, p, options.entry));
     const { entry, idempotencyKey, caller, callbackData } = options;
     const report: OperationReport = {
-      operationId: randomUUID(),
+      operationId: options.operationId ?? randomUUID(),
       flowId,
       at: this.clock.now(),
       participants,
@@ -514,6 +517,12 @@ export class Engine {
     this.journal.put('operation', report.operationId, report);
     await this.journal.durable().catch(refuseUnavailable);
     return report;
+  }
+
+  /** Refuses a Flow API batch that adds nobody: too many people, a flow taking nobody now (JCT_FLOW_STATUS), no such Flow API entry point. */
+  checkBatch(flowId: string, size: number, entry: string | undefined): void {
+    if (size > MAX_BATCH) throw new JunctionError('JCT_BATCH_TOO_LARGE', `at most ${MAX_BATCH} participants per call; this one has ${size}`);
+    pickEntry(this.takingVersion(flowId).flow, entry, 'flowApi');
   }
 
   /**
@@ -556,19 +565,24 @@ export class Engine {
     return this.operations.get(operationId);
   }
 
+  /** The kept report of a Flow API call with this caller's Idempotency-Key to this flow (Operations.forKey). */
+  operationForKey(flowId: string, caller: string | undefined, idempotencyKey: string): OperationReport | undefined {
+    return this.operations.forKey(flowId, caller, idempotencyKey);
+  }
+
   /** Enters one person in memory (its durability is the operation's to wait for); a refusal is its outcome. */
   private addOne(flowId: string, p: ParticipantToAdd, entry: string | undefined): ParticipantOutcome {
-    const ref = p.ref === undefined ? {} : { ref: p.ref };
-    if (p.refused) return { ...ref, status: 'rejected', reason: p.refused.code, message: p.refused.message };
+    const echo = { ...(p.ref === undefined ? {} : { ref: p.ref }), ...(p.position === undefined ? {} : { position: p.position }) };
+    if (p.refused) return { ...echo, status: 'rejected', reason: p.refused.code, message: p.refused.message };
     try {
       const r = this.apply(this.personKey(p.person), { kind: 'flow.enter', flowId, through: 'flowApi', entry, vars: p.vars, person: p.person });
-      if (r.entered) return { ...ref, status: 'accepted', personId: r.personId, participantId: r.participantId! };
+      if (r.entered) return { ...echo, status: 'accepted', personId: r.personId, participantId: r.participantId! };
       const reason = r.reason ?? 'JCT_NOT_ENTERED';
-      return { ...ref, status: 'rejected', personId: r.personId, reason, message: refusalMessage(reason) };
+      return { ...echo, status: 'rejected', personId: r.personId, reason, message: refusalMessage(reason) };
     } catch (err) {
       const e = toJunctionError(err, 'JCT_INTERNAL');
       if (e.code === 'JCT_INTERNAL') throw e;
-      return { ...ref, status: 'rejected', reason: e.code, message: e.message };
+      return { ...echo, status: 'rejected', reason: e.code, message: e.message };
     }
   }
 
@@ -2420,11 +2434,6 @@ function flowIdOf(doc: unknown): string {
   return id;
 }
 
-/** The earlier report of a call with this key, unless it came with another request (a report kept without a hash matches any). */
-function sameRequest(earlier: OperationReport, key: string, isThisRequest: (keptHash: string) => boolean): OperationReport {
-  if (earlier.requestHash === undefined || isThisRequest(earlier.requestHash)) return earlier;
-  throw new JunctionError('JCT_IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key "${key}" was used with another request to flow "${earlier.flowId}"; send a new key for a new request`, { idempotencyKey: key });
-}
 
 /** Whether a flow (a draft too, which may be unfinished: no or malformed entry points) has an Inbound Message entry point. */
 function startsOnInboundMessages(definition: FlowDefinition): boolean {

@@ -8,6 +8,7 @@
 // is the caller's own (the API key's id is kept with it): two clients may send the same one to a
 // flow. Reports kept before that (no caller) answer a key of their flow whoever sends it.
 import { createHash } from 'node:crypto';
+import { JunctionError } from '../errors.js';
 import { Expiring } from './expiring.js';
 import type { PersonInput } from '../vocabulary.js';
 
@@ -21,9 +22,11 @@ export interface ParticipantToAdd {
   readonly ref?: unknown;
   /** Set when the request already refused this participant (it does not fit the request's schema): it is reported rejected, and nobody is touched. */
   readonly refused?: { readonly code: string; readonly message: string };
+  /** Its place in the whole batch when this call is one shard's part of it (a sharded cluster), echoed in the report, which is merged by it; never shown. */
+  readonly position?: number;
 }
 
-export type ParticipantOutcome = { readonly ref?: unknown } & (
+export type ParticipantOutcome = { readonly ref?: unknown; readonly position?: number } & (
   | { readonly status: 'accepted'; readonly personId: string; readonly participantId: string }
   | { readonly status: 'rejected'; readonly personId?: string; readonly reason: string; readonly message?: string }
 );
@@ -134,4 +137,10 @@ function legacyRequestHash(people: readonly ParticipantToAdd[], entry: string | 
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('base64url');
+}
+
+/** The earlier report of a call with this key, unless it came with another request (a report kept without a hash matches any). */
+export function sameRequest(earlier: OperationReport, key: string, isThisRequest: (keptHash: string) => boolean): OperationReport {
+  if (earlier.requestHash === undefined || isThisRequest(earlier.requestHash)) return earlier;
+  throw new JunctionError('JCT_IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key "${key}" was used with another request to flow "${earlier.flowId}"; send a new key for a new request`, { idempotencyKey: key });
 }

@@ -7,7 +7,7 @@
 // The calls are named by whoever registers the route (the cluster facade); an unknown name is
 // 404 JCT_SHARD_CALL_UNKNOWN, a shard not served here 503 JCT_SHARD_NOT_HERE (Retry-After: 1: it
 // may be moving). What a call throws is answered as any route's error (errors.ts). The body limit
-// is the app's (gateway/app.ts).
+// is twice a Flow API batch's: a shard's part of a batch may be all of it, with its places and options.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
@@ -15,6 +15,7 @@ import { JunctionError } from '../../engine/errors.js';
 import { CLUSTER_SECRET_HEADER, SHARD_CALLS_PATH } from '../../engine/cluster/peer-calls.js';
 import type { ShardCall } from '../../engine/cluster/calls.js';
 import { hashOf, sameHash } from '../auth/keys.js';
+import { BATCH_BODY_LIMIT } from '../api/participants.js';
 
 export interface ShardCallOptions {
   /** The cluster secret every process of the cluster shares. */
@@ -36,6 +37,7 @@ export function shardCallRoutes(app: FastifyInstance, { secret, calls, engineOf 
     `${SHARD_CALLS_PATH}/:shard/:call`,
     {
       config: { open: 'cluster' },
+      bodyLimit: 2 * BATCH_BODY_LIMIT,
       schema: { params: Params, body: Body, hide: true },
       onRequest: async (req) => checkSecret(req, secretHash),
     },

@@ -118,7 +118,7 @@ export const ConfigSchema = Type.Object(
       maximum: 256,
       default: 1,
       description:
-        'With cluster: how many shards the people are spread over, each a whole engine over a PostgreSQL schema of its own (<databaseSchema>_s<n>), the processes sharing them out (docs/operations.md, Sharing the work: shards). 1: one process owns everything, the others stand by. Fixed at the first start with more than 1 (needs store postgres, clusterSecret and people ""); another count is refused (JCT_SHARDS_CHANGED)',
+        'With cluster: how many shards the people are spread over, each a whole engine over a PostgreSQL schema of its own (databaseSchema_sN), the processes sharing them out (docs/operations.md, Sharing the work: shards). 1: one process owns everything, the others stand by. Fixed at the first start with more than 1 (needs store postgres, clusterSecret and people ""); another count is refused (JCT_SHARDS_CHANGED)',
     }),
     clusterSecret: Type.String({
       default: '',

@@ -15,6 +15,7 @@ import { PG_URL, sql, tempSchema, unlessPostgres } from '../engine/store/postgre
 
 const SHARDS = 4;
 const TAKEOVER_LIMIT_MS = 5000;
+const CLUSTER_SECRET = 'a cluster secret for the sharded start test';
 
 const skip = await unlessPostgres(t);
 
@@ -31,7 +32,7 @@ function clusterEnv(t: Test): NodeJS.ProcessEnv {
     DATABASE_URL: PG_URL,
     JUNCTION_DATABASE_SCHEMA: schema,
     JUNCTION_SHARDS: String(SHARDS),
-    JUNCTION_CLUSTER_SECRET: 'a cluster secret for the sharded start test',
+    JUNCTION_CLUSTER_SECRET: CLUSTER_SECRET,
     JUNCTION_PEOPLE: '',
     JUNCTION_FLOWS: flows,
     JUNCTION_LEASE_MS: '1000',
@@ -89,6 +90,7 @@ t.test('two processes share four shards; one stopped, the other serves them all'
   const found = await json(`${addressB}/api/v1/people?phone=%2B385911234567`);
   t.equal(found.body.id, added.body.id, 'the person added through one process is read through the other');
   t.equal((await fetch(`${addressB}/readyz`)).status, 200);
+  t.match(a.logs[0], { msg: 'configuration', config: { shards: 4, clusterSecret: '[redacted]' } }, 'the cluster secret is not logged');
 
   a.child.kill('SIGTERM');
   const stopped = performance.now();

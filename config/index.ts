@@ -113,6 +113,19 @@ export const ConfigSchema = Type.Object(
       expected: '"" or an http:// or https:// URL',
       description: 'With cluster: the URL the other processes forward requests to while this one owns the partitions, e.g. http://10.0.0.7:8080 ("": the address it listens on)',
     }),
+    shards: Type.Integer({
+      minimum: 1,
+      maximum: 256,
+      default: 1,
+      description:
+        'With cluster: how many shards the people are spread over, each a whole engine over a PostgreSQL schema of its own (databaseSchema_sN), the processes sharing them out (docs/operations.md, Sharing the work: shards). 1: one process owns everything, the others stand by. Fixed at the first start with more than 1 (needs store postgres, clusterSecret and people ""); another count is refused (JCT_SHARDS_CHANGED)',
+    }),
+    clusterSecret: Type.String({
+      default: '',
+      pattern: '^(|.{16,})$',
+      expected: '"" or a secret of at least 16 characters',
+      description: 'With shards > 1: the secret the processes of the cluster call each other with (secret; at least 16 characters, the same in every process)',
+    }),
     leaseMs: Type.Integer({ minimum: 300, maximum: 60_000, default: 3000, description: "With cluster: how long the owner's lease lasts unless renewed (renewed every third of it); the longest a standby waits to take over from an owner that died" }),
     heapHeadroomPercent: Type.Integer({
       minimum: 0,
@@ -160,6 +173,8 @@ export const ENV: Record<string, keyof JunctionConfig> = {
   JUNCTION_CLUSTER: 'cluster',
   JUNCTION_LEASE_MS: 'leaseMs',
   JUNCTION_ADVERTISE_URL: 'advertiseUrl',
+  JUNCTION_SHARDS: 'shards',
+  JUNCTION_CLUSTER_SECRET: 'clusterSecret',
   JUNCTION_HEAP_HEADROOM_PERCENT: 'heapHeadroomPercent',
   JUNCTION_LOG_LEVEL: 'logLevel',
 };
@@ -226,7 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, file?: string): JunctionConfi
   const merged = Value.Default(ConfigSchema, { ...fromFile, ...fromEnv }) as JunctionConfig;
   const problems = [...Value.Errors(ConfigSchema, merged)].map((e) => ({ code: 'JCT_CONFIG_INVALID', path: `$${e.path.replace(/\//g, '.')}`, message: problemMessage(e) + setBy(e.path, env) }));
   if (problems.length === 0) {
-    const checked = [...trustProblems(merged.trustProxy), ...timeZoneProblems(merged.timeZone)];
+    const checked = [...trustProblems(merged.trustProxy), ...timeZoneProblems(merged.timeZone), ...shardProblems(merged)];
     problems.push(...checked.map((p) => ({ ...p, message: p.message + setBy(p.path.replace('$.', '/'), env) })));
   }
   if (problems.length > 0) {
@@ -280,6 +295,26 @@ function timeZoneProblems(value: string): Array<{ code: string; path: string; me
   } catch {
     return [{ code: 'JCT_CONFIG_INVALID', path: '$.timeZone', message: `unknown time zone "${value}"; use an IANA name such as Europe/Zagreb or UTC` }];
   }
+}
+
+/**
+ * What shards > 1 needs besides: cluster mode, PostgreSQL as the store (the shards' state is kept
+ * there only: Redis in front of it is not built for shards, so redis+postgres is refused rather
+ * than silently left out), a cluster secret, and no people file (its profiles are not loaded
+ * through the shards yet).
+ */
+function shardProblems(config: JunctionConfig): Array<{ code: string; path: string; message: string }> {
+  if (config.shards === 1) return [];
+  const store = config.store === 'auto' ? (config.databaseUrl ? 'postgres' : 'embedded') : config.store;
+  const problems: Array<{ path: string; message: string }> = [];
+  if (!config.cluster) problems.push({ path: '$.shards', message: `shards ${config.shards} needs cluster mode (cluster true): shards are shared by the processes of a cluster` });
+  if (store !== 'postgres') {
+    const why = store === 'redis+postgres' ? 'shards keep their state in PostgreSQL only; Redis in front of them is not supported' : 'each shard keeps its state in a PostgreSQL schema of its own';
+    problems.push({ path: '$.shards', message: `shards ${config.shards} needs store postgres (databaseUrl), not ${store}: ${why}` });
+  }
+  if (config.clusterSecret === '') problems.push({ path: '$.clusterSecret', message: `shards ${config.shards} needs a clusterSecret (at least 16 characters, the same in every process): the processes call each other with it` });
+  if (config.people !== '') problems.push({ path: '$.people', message: `shards ${config.shards} loads no people file yet: set people to "" (add people through the API)` });
+  return problems.map((p) => ({ code: 'JCT_CONFIG_INVALID', ...p }));
 }
 
 /** The names trustProxy takes besides addresses and ranges (Fastify's proxy-addr knows them). */

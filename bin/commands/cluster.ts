@@ -1,11 +1,17 @@
 // `junction cluster [--config CONFIG.json] [--json]`: what the configured server store knows of
 // its cluster, read without joining it: who holds the lease (its token, address, and how long
 // it has left; with Redis alone, once none does, the last token), and every live process, owner
-// or standby, with its address and since when.
+// or standby, with its address and since when. With shards > 1 there is no one lease: it lists
+// each shard with its holder (process name, address, token, how long its lease has left), and a
+// member's role is `serving` while it holds a shard whose lease has not ended, else `standby`.
 // With the embedded store there is no cluster: it says so.
 import { loadConfig } from '../../config/index.js';
 import type { ClusterView, Member } from '../../engine/store/lease.js';
+import { shardView, type ShardHolder } from '../../engine/store/postgres-shard-leases.js';
 import { clusterViewOf, storeKind, storeName } from '../store.js';
+
+/** A shard of the cluster with its holder, if its lease was ever taken. */
+type ShardLine = { shard: number } & Partial<ShardHolder>;
 
 export async function clusterCommand(configFile: string | undefined, json: boolean, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   const config = loadConfig(env, configFile);
@@ -15,6 +21,13 @@ export async function clusterCommand(configFile: string | undefined, json: boole
     return 0;
   }
   const view = await clusterViewOf(config);
+  if (config.shards > 1) {
+    const held = await shardView(config.databaseUrl, config.databaseSchema, config.shards);
+    const shards: ShardLine[] = Array.from({ length: config.shards }, (_, shard) => ({ shard, ...held.get(shard) }));
+    if (json) out(JSON.stringify({ store: storeName(config), shards, members: view.members.map((m) => ({ ...m, role: shardRoleOf(m, shards) })) }));
+    else for (const line of describeShards(storeName(config), view, shards)) out(line);
+    return 0;
+  }
   if (json) out(JSON.stringify({ store: storeName(config), ...(view.holder && { holder: view.holder }), ...(view.lastToken && { lastToken: view.lastToken }), members: view.members.map((m) => ({ ...m, role: roleOf(m, view) })) }));
   else for (const line of describe(storeName(config), view)) out(line);
   return 0;
@@ -22,6 +35,26 @@ export async function clusterCommand(configFile: string | undefined, json: boole
 
 function roleOf(member: Member, { holder }: ClusterView): 'owner' | 'standby' {
   return holder !== undefined && holder.endsInMs > 0 && holder.owner === member.name ? 'owner' : 'standby';
+}
+
+function shardRoleOf(member: Member, shards: readonly ShardLine[]): 'serving' | 'standby' {
+  return shards.some((s) => s.owner === member.name && (s.endsInMs ?? 0) > 0) ? 'serving' : 'standby';
+}
+
+function describeShards(store: string, view: ClusterView, shards: readonly ShardLine[]): string[] {
+  const lines = [`sharded cluster on ${store}`, `shards (${shards.length}):`];
+  for (const s of shards) lines.push(`  ${String(s.shard).padStart(3)}  ${shardLine(s)}`);
+  if (view.members.length === 0) return [...lines, 'members: none (no process of this cluster is running)'];
+  lines.push(`members (${view.members.length}):`);
+  for (const m of view.members) lines.push(`  ${shardRoleOf(m, shards).padEnd(8)}${m.name}  ${m.address || '(no address)'}  since ${m.since}`);
+  return lines;
+}
+
+function shardLine({ owner, address, token, endsInMs }: ShardLine): string {
+  if (owner === undefined || endsInMs === undefined) return 'never taken';
+  const where = address ? ` at ${address}` : '';
+  if (endsInMs > 0) return `held by ${owner} (token ${token})${where}, ends in ${seconds(endsInMs)} unless renewed`;
+  return `ended ${seconds(-endsInMs)} ago (last held by ${owner}, token ${token}): the next process to look takes it`;
 }
 
 function describe(store: string, view: ClusterView): string[] {

@@ -1,4 +1,4 @@
-// `junction start`: in cluster mode first stands by until it holds the lease (standby.ts); opens the store (the embedded one in the data directory by default, locked
+// `junction start`: with shards > 1, one process of a sharded cluster (sharded-start.ts); else, in cluster mode, first stands by until it holds the lease (standby.ts); opens the store (the embedded one in the data directory by default, locked
 // against a second process), recovers the working state, loads the people file and launches the
 // flows folder's flows that are new or changed, then serves HTTP until stopped (in a cluster on
 // the server it stood by on, which keeps the port meanwhile). On SIGINT/SIGTERM
@@ -14,10 +14,6 @@
 // retried for ever and the process could not stop).
 // The engine gets the package's built-in flow templates (bin/templates.ts). Requests need API
 // keys (gateway/auth): with none stored and none configured, a first admin key is printed once on stderr.
-import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { isDeepStrictEqual } from 'node:util';
-import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, settingName, type JunctionConfig, type SettingNamer } from '../../config/index.js';
@@ -32,22 +28,23 @@ import { assembleRegistry, ignoredVariables, moduleSecretPaths } from '../module
 import { buildApp } from '../../gateway/app.js';
 import { connectionLimits } from '../../gateway/connection-limits.js';
 import { commitMetrics, type CommitMetrics } from '../../gateway/metrics.js';
-import type { KeyStore } from '../../gateway/auth/keys.js';
-import type { RefusedFlowFile } from '../../gateway/health.js';
 import { shownUrl } from '../../engine/store/shown-url.js';
 import { examplesByDefault, packageVersion, readJson } from '../files.js';
 import { prettyStream } from '../pretty.js';
-import { builtInTemplates } from '../templates.js';
 import { openKeysEarly, openStore, storeName, type ClusterLease, type OpeningKeys } from '../store.js';
 import { listenError } from '../listen.js';
 import { standBy, type HeldServer } from '../standby.js';
 import { setHeapHeadroom } from '../heap.js';
 import { closeAll, Stopping, type Closer } from '../stopping.js';
+import { engineSettings, printFirstAdminKey, startListeners, storeChanged, storeFailed } from '../serving.js';
+import { flowFiles, launchFolder } from '../flows-folder.js';
+import { LocalCore } from '../../engine/core.js';
+import { startSharded } from '../sharded-start.js';
 
 export async function startCommand(configFile: string | undefined, pretty = false): Promise<void> {
   const config = withPackageExamples(loadConfig(process.env, configFile));
   const registry = assembleRegistry(config, process.env, configFile);
-  const options = { level: config.logLevel, redact: { paths: ['config.adminKey', ...moduleSecretPaths('config.modules')], censor: redacted } };
+  const options = { level: config.logLevel, redact: { paths: ['config.adminKey', 'config.clusterSecret', ...moduleSecretPaths('config.modules')], censor: redacted } };
   const logger = pino(options, pretty ? prettyStream() : pino.destination({ dest: 1, sync: true }));
   logger.info({ config: { ...config, redisUrl: config.redisUrl && shownUrl(config.redisUrl), databaseUrl: config.databaseUrl && shownUrl(config.databaseUrl), modules: moduleSettings(registry) } }, 'configuration');
   for (const { name, meant } of ignoredVariables(process.env)) {
@@ -57,6 +54,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const named: SettingNamer = (key) => settingName(key, process.env, configFile);
   const stopping = new Stopping(logger);
   const clock = new SystemClock();
+  if (config.shards > 1) return startSharded(config, registry, { logger, stopping, named, clock }); // one process of a sharded cluster
   const people = new MemoryPeopleStore(clock);
   const opening = openKeysEarly(config, stopping.wait);
   const { owned, backend } = await ownedStore(config, { logger, stopping, named }, opening).catch(async (err: unknown) => {
@@ -71,13 +69,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
     people,
     registry,
     journal,
-    partitions: config.partitions,
-    logger,
-    dedupWindowMs: config.dedupHours * 3600_000,
-    referenceWindowMs: config.referenceDays * 86_400_000,
-    eventRetentionMs: config.eventRetentionDays * 86_400_000,
-    templates: builtInTemplates(),
-    timeZone: config.timeZone,
+    ...engineSettings(config, logger),
   });
   /** What is open, closed in this order when Junction stops or its start fails (serveStore puts the app and listeners first). */
   const closers: Closer[] = [() => engine.close(), () => backend.close(), () => owned?.lease.release(), () => opening.close()];
@@ -111,37 +103,27 @@ interface Serving {
  */
 async function serveStore(config: JunctionConfig, engine: Engine, backend: JournalBackend, people: MemoryPeopleStore, { logger, opening, owned, closers, commits, stopping, named }: Serving): Promise<void> {
   const started = performance.now();
+  const core = new LocalCore(engine);
   stopping.now('recovering the state'); // no wait before recovery: the store is read before its first commit
   if (config.people !== '') loadPeopleAtStart(config.people, engine, backend.has('person'), named);
   const recovered = engine.recover(backend);
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: storeName(config) }, 'state recovered');
-  const flowFilesRefused = config.flows === '' ? [] : await launchFolder(engine, flowFiles(config.flows, named), { logger, stopping });
+  const flowFilesRefused = config.flows === '' ? [] : await launchFolder(core, flowFiles(config.flows, named), { logger, stopping });
   await engine.journal.flush();
   await stopping.step('opening the API keys');
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
   await stopping.step('starting to serve');
-  const app = buildApp(engine, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server, connections: connectionLimits(config), commitMetrics: commits, flowFilesRefused });
+  const app = buildApp(core, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, server: owned?.server, connections: connectionLimits(config), commitMetrics: commits, flowFilesRefused });
   closers.unshift(() => app.close());
   stopping.serve(closers); // before it listens: a signal sent as soon as it answers is not met by Node's default
   const address = await serve(app, config, owned?.server).catch((err: unknown) => Promise.reject(listenError(err, config, named)));
   await owned?.lease.advertise(config.advertiseUrl || address);
-  const listeners = await startListeners(engine, logger);
+  const listeners = await startListeners(core, logger);
   closers.splice(1, 0, ...listeners.map((l) => () => l.close()));
   if (config.adminKey === '') await printFirstAdminKey(keys);
   logger.info({ address, people: people.size() }, 'Junction is listening');
   void indexContacts(people, logger);
-}
-
-/** The flow files of the folder, by path in name order; a folder that cannot be read stops the start, named with its setting. */
-function flowFiles(folder: string, named: SettingNamer): string[] {
-  try {
-    return readdirSync(folder).filter((f) => f.endsWith('.json')).sort().map((f) => join(folder, f));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : (err as Error).message;
-    throw new JunctionError('JCT_FILE_UNREADABLE', `cannot read the flows folder ${folder}: ${reason} (${named('flows')}; "" for none)`);
-  }
 }
 
 /** Serves the app: in a cluster on the server this process stood by on, once the app is ready; else listening on Junction's address. Returns where. */
@@ -194,34 +176,6 @@ async function indexContacts(people: MemoryPeopleStore, logger: pino.Logger): Pr
   if (deferred > 0) logger.info({ people: deferred, ms: Math.round(performance.now() - started) }, 'contacts indexed');
 }
 
-/** While the store is out of reach (or its disk full) input is refused (503) and the batch in progress is tried again; both moments are logged once. */
-function storeChanged(logger: pino.Logger, err: unknown): void {
-  if (err === undefined) return void logger.info({ code: 'JCT_STORE_BACK' }, 'the store is back: taking input again');
-  const e = toJunctionError(err, 'JCT_STORE_UNAVAILABLE');
-  const what = e.code === 'JCT_DISK_FULL' ? "the data directory's disk is full: input is refused (503) until space is freed" : 'the store is out of reach: input is refused (503) until it is back';
-  logger.error({ code: e.code, err: e.message }, what);
-}
-
-/** A batch the store refused for good (a failing disk, a read-only data directory; a full disk is tried again): said once, as it happens. */
-function storeFailed(logger: pino.Logger, err: unknown): void {
-  const e = toJunctionError(err, 'JCT_STORE_FAILED');
-  logger.error({ code: e.code, err: e.message }, 'the store refused a batch for good: input is refused (503) until Junction is restarted');
-}
-
-/** Starts the servers modules run besides HTTP (e.g. SMTP), each with its module's settings. */
-async function startListeners(engine: Engine, logger: pino.Logger): Promise<Array<{ close(): Promise<void> }>> {
-  const { registry } = engine;
-  return Promise.all(registry.listeners.map((l) => l.start({ ...engine.routeContext(registry.settingsOf(l)), logger: logger.child({ listener: l.name }) })));
-}
-
-/** With no key at all (revoked ones count), creates an admin key and prints it, once, on stderr: never in the log (stdout). */
-async function printFirstAdminKey(keys: KeyStore): Promise<void> {
-  if (keys.list().length > 0) return;
-  const { key } = keys.create('first admin key', ['admin']);
-  await keys.written();
-  process.stderr.write(`admin key (shown once): ${key}\n`);
-}
-
 /** A secret as logged: "[redacted]" when set; an unset one ("", none, an empty list) as it is, so that the log shows it is missing. */
 function redacted(value: unknown): unknown {
   const unset = value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
@@ -241,75 +195,4 @@ function loadPeopleAtStart(file: string, engine: Engine, restored: boolean, name
     const e = toJunctionError(err, 'JCT_PEOPLE_FILE_INVALID');
     throw new JunctionError(e.code, `the people file ${file} (${named('people')}): ${e.message}`, e.details);
   }
-}
-
-/**
- * Launches each flow file that changed since it was last launched from the folder (or that no
- * version has yet). A flow changed through the API since (a new version, or its schedule, goal
- * or audience edited in place) is left as it is while its file stays the same: a restart does
- * not undo it. The file is compared by the digest kept when it was launched; stores from before
- * digests were kept compare it with that version's definition, and from before versions were
- * marked with the latest launched version. A file that cannot be read or launched is logged and
- * skipped, and so is every file whose flow id another file of the folder has too. A signal stops
- * it between two files.
- */
-async function launchFolder(engine: Engine, paths: readonly string[], { logger, stopping }: Pick<Serving, 'logger' | 'stopping'>): Promise<RefusedFlowFile[]> {
-  const refused: RefusedFlowFile[] = [];
-  const docs = new Map<string, { id?: unknown }>();
-  for (const path of paths) {
-    const file = basename(path);
-    try {
-      docs.set(file, readJson(path) as { id?: unknown });
-    } catch (err) {
-      refused.push(logFileError(logger, file, err));
-    }
-  }
-  for (const [file, doc] of docs) {
-    await stopping.step('launching the flows folder'); // a signal stops the start between files, never inside one
-    try {
-      refuseSharedId(file, doc, docs);
-      launchFile(engine, doc, logger);
-    } catch (err) {
-      refused.push(logFileError(logger, file, err));
-    }
-  }
-  return refused;
-}
-
-/**
- * One file per flow id: two files of one flow would each be a change from the other, so every
- * start would launch two new versions of it. None of them is launched; the running version goes on.
- */
-function refuseSharedId(file: string, doc: { id?: unknown }, docs: ReadonlyMap<string, { id?: unknown }>): void {
-  const others = [...docs].filter(([other, d]) => other !== file && typeof doc.id === 'string' && d.id === doc.id).map(([other]) => other);
-  if (others.length > 0) {
-    throw new JunctionError('JCT_FLOW_ID_DUPLICATE', `flow "${String(doc.id)}" is also in ${others.join(', ')} of the flows folder: keep one file per flow id (none of them is launched; a running version goes on)`);
-  }
-}
-
-function launchFile(engine: Engine, doc: { id?: unknown }, logger: pino.Logger): void {
-  const versions = typeof doc.id === 'string' ? engine.flowVersions(doc.id) : [];
-  const launched = versions.filter((v) => v.status !== 'draft');
-  const fromFile = launched.findLast((v) => v.fromFile) ?? (versions.some((v) => v.fromFile) ? undefined : launched.at(-1));
-  const fileDigest = digestOf(doc);
-  if (fromFile && (fromFile.fileDigest === undefined ? isDeepStrictEqual(fromFile.definition, doc) : fromFile.fileDigest === fileDigest)) {
-    const latest = versions.at(-1)!;
-    logger.info({ flow: latest.id, version: latest.version, status: latest.status, ...(latest !== fromFile ? { file: fromFile.version } : {}) }, 'flow recovered');
-    return;
-  }
-  const record = engine.save(doc, { fileDigest });
-  engine.launch(record.id);
-  logger.info({ flow: record.id, version: record.version, status: record.status }, 'flow launched');
-}
-
-/** Logs why a flow file was not launched, and returns it as readyz lists it. */
-function logFileError(logger: pino.Logger, file: string, err: unknown): RefusedFlowFile {
-  const e = toJunctionError(err, 'JCT_INTERNAL');
-  logger.error({ file, code: e.code, problems: e.details?.['problems'] }, e.message);
-  return { file, code: e.code, message: e.message };
-}
-
-/** The SHA-256 of a flow file's document, as launched. */
-function digestOf(doc: unknown): string {
-  return createHash('sha256').update(JSON.stringify(doc)).digest('hex');
 }

@@ -21,6 +21,7 @@ import { PeerCalls } from './peer-calls.js';
 import { ClusterLog } from './postgres-cluster-log.js';
 import { ShardedCore } from './sharded-core.js';
 import { ShardHost } from './shard-host.js';
+import { fixShardCount } from './shard-count.js';
 import { idPrefix } from './shard-of.js';
 import { ShardRouter } from './shard-router.js';
 import { addOtherModule } from './add-other.js';
@@ -68,9 +69,10 @@ export class ShardedProcess {
     private readonly parts: { readonly directory: Directory; readonly log: ClusterLog; readonly changes: LoggedChanges; readonly peers: PeerCalls },
   ) {}
 
-  /** Connects, starts taking shards and listening to the cluster log; resolves before any shard may be held. */
+  /** Checks the shard count (shard-count.ts), connects, starts taking shards and listening to the cluster log; resolves before any shard may be held. */
   static async start(options: ShardedProcessOptions): Promise<ShardedProcess> {
     const { url, schema, shards } = options;
+    await fixShardCount({ url, schema, shards });
     let core: ShardedCore | undefined;
     const registry = withModule(options.registry, addOtherModule(() => core!));
     const directory = await Directory.open({ url, schema });

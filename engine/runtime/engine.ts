@@ -76,6 +76,8 @@ export const DEFAULT_PARTITIONS = 8;
 const SEGMENTS_CHECKED_AT = 'segments:checkedAt';
 /** The meta row of the last cluster log entry this engine applied, `{ seq }` (cluster-operations.ts). */
 const CLUSTER_LOG = 'clusterLog';
+/** The meta row of a sharded cluster's schema: its shard count (cluster/shard-count.ts). One engine never runs over such a schema. */
+export const SHARDS_META = 'shards';
 /** How long a module input's de-duplication key is remembered by default: 48 hours. */
 export const DEFAULT_DEDUP_WINDOW_MS = 48 * 3600 * 1000;
 
@@ -1123,6 +1125,10 @@ export class Engine {
   }
 
   private restoreMeta(key: string, value: unknown): void {
+    if (key === SHARDS_META) {
+      const details = aboutSetting('shards', { stored: value, configured: 1 });
+      throw new JunctionError('JCT_SHARDS_CHANGED', `the store is a sharded cluster's, started with ${String(value)} shards, not 1: its people are in the shards' schemas; start with shards ${String(value)}`, details);
+    }
     if (key === 'partitions' && value !== this.parts.length) {
       const details = aboutSetting('partitions', { stored: value, configured: this.parts.length });
       throw new JunctionError('JCT_PARTITIONS_CHANGED', `the store was written with ${String(value)} partitions, not ${this.parts.length}: start with ${String(value)} partitions`, details);

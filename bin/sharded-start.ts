@@ -1,0 +1,115 @@
+// `junction start` with shards > 1: one process of a sharded cluster (decision 0018;
+// engine/cluster/sharded-process.ts). It joins the cluster (the shard count checked, its fair
+// share of the shard leases taken in the background), opens the API keys (the server store's),
+// and listens on Junction's address at once, with the internal route the processes call each
+// other by (gateway/cluster/shard-calls.ts, the clusterSecret) beside the API, over the
+// cluster's Core; it advertises advertiseUrl (else the address it listens on). It then waits
+// until it serves a shard (up to storeStartTimeoutS) and launches the flows folder through the
+// Core (flows-folder.ts: the cluster log, so every process launching the same folder makes one
+// version), starts the modules' listeners over the Core, and logs `Junction is listening`.
+// No people file is loaded (the configuration refuses one). Readiness: ready while it serves at
+// least one shard and each of its engines takes input; a process serving none (more processes
+// than shards) answers /readyz 503 JCT_NOT_READY and still serves the API, every call sent to
+// the shard's holder. SIGINT/SIGTERM (stopping.ts): the app closes (requests in flight finished),
+// the listeners, then its shards are given up one by one (each engine's last batch written
+// before its lease ends, so another process takes it over at once), exit 0.
+import type { pino } from 'pino';
+import type { JunctionConfig, SettingNamer } from '../config/index.js';
+import type { Clock } from '../engine/clock.js';
+import type { Registry } from '../engine/module.js';
+import { JunctionError } from '../engine/errors.js';
+import { ShardedProcess } from '../engine/cluster/sharded-process.js';
+import { buildApp } from '../gateway/app.js';
+import { connectionLimits } from '../gateway/connection-limits.js';
+import { commitMetrics } from '../gateway/metrics.js';
+import { shardCallRoutes } from '../gateway/cluster/shard-calls.js';
+import type { RefusedFlowFile } from '../gateway/health.js';
+import { packageVersion } from './files.js';
+import { flowFiles, launchFolder } from './flows-folder.js';
+import { listenError } from './listen.js';
+import { engineSettings, printFirstAdminKey, startListeners, storeChanged } from './serving.js';
+import { openKeysEarly, type OpeningKeys } from './store.js';
+import { closeAll, type Closer, type Stopping } from './stopping.js';
+
+/** How often the start looks whether this process serves a shard yet (ms). */
+const SHARD_POLL_MS = 50;
+
+export interface ShardedStart {
+  logger: pino.Logger;
+  stopping: Stopping;
+  named: SettingNamer;
+  clock: Clock;
+}
+
+/** Runs this process of the sharded cluster until a signal stops it; a start that fails closes what it opened and rejects. */
+export async function startSharded(config: JunctionConfig, registry: Registry, { logger, stopping, named, clock }: ShardedStart): Promise<void> {
+  stopping.listen();
+  const opening = openKeysEarly(config, stopping.wait);
+  /** What is open, closed in this order when Junction stops or its start fails. */
+  const closers: Closer[] = [() => opening.close()];
+  try {
+    await serveShards(config, registry, opening, closers, { logger, stopping, named, clock });
+  } catch (err) {
+    await stopping.ended(err, closers);
+    await closeAll(closers);
+    throw err;
+  }
+}
+
+/** Joins the cluster, serves HTTP, launches the flows folder and starts the listeners; what it opens goes first in `closers`. */
+async function serveShards(config: JunctionConfig, registry: Registry, opening: OpeningKeys, closers: Closer[], { logger, stopping, named, clock }: ShardedStart): Promise<void> {
+  const commits = commitMetrics();
+  const sharded = await ShardedProcess.start({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    shards: config.shards,
+    secret: config.clusterSecret,
+    ...(config.advertiseUrl === '' ? {} : { address: config.advertiseUrl }),
+    leaseMs: config.leaseMs,
+    synchronousCommit: config.sync === 'full' ? 'on' : 'off',
+    flushMs: config.flushMs,
+    registry,
+    clock,
+    engine: engineSettings(config, logger),
+    logger,
+    onStoreChange: (err) => storeChanged(logger, err),
+    onJournal: (journal) => commits.observe(journal),
+  });
+  closers.unshift(() => sharded.stop());
+  logger.info({ shards: config.shards, schema: config.databaseSchema }, 'joined the sharded cluster: taking this process\'s share of the shards');
+  await stopping.step('opening the API keys');
+  const { keys, copied } = await opening.opened();
+  if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);
+  await stopping.step('starting to serve');
+  const flowFilesRefused: RefusedFlowFile[] = []; // filled once the folder is launched; readyz lists them
+  const app = buildApp(sharded.core, { version: packageVersion(), logger, keys, adminKey: config.adminKey, rateLimitPerSecond: config.rateLimitPerSecond, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, trustProxy: config.trustProxy, connections: connectionLimits(config), commitMetrics: commits, flowFilesRefused });
+  shardCallRoutes(app, { secret: config.clusterSecret, calls: sharded.calls, engineOf: (shard) => sharded.engineOf(shard) });
+  closers.unshift(() => app.close());
+  const address = await app.listen({ host: config.host, port: config.port }).catch((err: unknown) => Promise.reject(listenError(err, config, named)));
+  await sharded.advertise(config.advertiseUrl || address);
+  if (config.flows !== '') {
+    await servingAShard(sharded, config, stopping);
+    flowFilesRefused.push(...(await launchFolder(sharded.core, flowFiles(config.flows, named), { logger, stopping })));
+  }
+  await stopping.step('starting the listeners');
+  const listeners = await startListeners(sharded.core, logger);
+  closers.splice(1, 0, ...listeners.map((l) => () => l.close()));
+  stopping.serve(closers);
+  if (config.adminKey === '') await printFirstAdminKey(keys);
+  logger.info({ address, shards: sharded.shards() }, 'Junction is listening');
+}
+
+/** Waits until this process serves a shard (the flows folder is launched through one), up to storeStartTimeoutS; a signal ends the wait. */
+async function servingAShard(sharded: ShardedProcess, config: JunctionConfig, stopping: Stopping): Promise<void> {
+  const until = Date.now() + config.storeStartTimeoutS * 1000;
+  while (sharded.shards().length === 0) {
+    if (Date.now() > until) {
+      throw new JunctionError(
+        'JCT_NO_SHARD',
+        `this process served no shard within ${config.storeStartTimeoutS} s, and the flows folder is launched through a shard served here: are there more processes than shards (${config.shards})? Start the extra processes with flows "" or raise storeStartTimeoutS`,
+        { shards: config.shards },
+      );
+    }
+    await stopping.wait(SHARD_POLL_MS);
+  }
+}

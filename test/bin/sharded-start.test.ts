@@ -1,0 +1,120 @@
+// Two `junction start` processes (the built command) of one sharded cluster (shards 4) on one
+// PostgreSQL schema: each serves two shards (as `junction cluster --json` shows); the flows
+// folder both launch makes one version, active through either; a person added through one is
+// read through the other. SIGTERM one: it gives its shards up and the other serves all four
+// within 5 s, the person still there. A restart with shards 8 is refused (JCT_SHARDS_CHANGED),
+// and shards 4 without a cluster secret at configuration.
+import t, { type Test } from 'tap';
+import { once } from 'node:events';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AUTH, startMember, type JunctionProcess } from './junction-process.js';
+import { clusterCommand } from '../../bin/commands/cluster.js';
+import { PG_URL, sql, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
+
+const SHARDS = 4;
+const TAKEOVER_LIMIT_MS = 5000;
+const CLUSTER_SECRET = 'a cluster secret for the sharded start test';
+
+const skip = await unlessPostgres(t);
+
+/** The cluster's settings: its own schema (its shards' schemas dropped at the end too), a flows folder of one flow. */
+function clusterEnv(t: Test): NodeJS.ProcessEnv {
+  const schema = tempSchema(t, 'sharded_start');
+  t.teardown(() => Promise.all(Array.from({ length: SHARDS }, (_, n) => sql(`DROP SCHEMA IF EXISTS "${schema}_s${n}" CASCADE`))));
+  const flows = mkdtempSync(join(tmpdir(), 'sharded-start-flows-')); // not in t.testdir(): startMember makes that afresh
+  t.teardown(() => rmSync(flows, { recursive: true, force: true }));
+  copyFileSync('examples/flows/order-shipped.json', join(flows, 'order-shipped.json'));
+  return {
+    JUNCTION_CLUSTER: '1',
+    JUNCTION_STORE: 'postgres',
+    DATABASE_URL: PG_URL,
+    JUNCTION_DATABASE_SCHEMA: schema,
+    JUNCTION_SHARDS: String(SHARDS),
+    JUNCTION_CLUSTER_SECRET: CLUSTER_SECRET,
+    JUNCTION_PEOPLE: '',
+    JUNCTION_FLOWS: flows,
+    JUNCTION_LEASE_MS: '1000',
+  };
+}
+
+/** Who holds each shard, by address, as `junction cluster --json` says. */
+async function holders(env: NodeJS.ProcessEnv): Promise<Array<string | undefined>> {
+  const shown: string[] = [];
+  await clusterCommand(undefined, true, env, (l) => shown.push(l));
+  const view = JSON.parse(shown[0]!) as { shards: Array<{ address?: string; endsInMs?: number }> };
+  return view.shards.map((s) => ((s.endsInMs ?? 0) > 0 ? s.address : undefined));
+}
+
+/** Polls `junction cluster` until `ok` holds of the holders, up to `withinMs`; returns them as last read. */
+async function holdersUntil(env: NodeJS.ProcessEnv, ok: (held: Array<string | undefined>) => boolean, withinMs: number): Promise<Array<string | undefined>> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const held = await holders(env);
+    if (ok(held) || Date.now() > until) return held;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const count = (held: Array<string | undefined>, address: string): number => held.filter((a) => a === address).length;
+
+async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const answer = await fetch(url, { ...init, headers: { ...AUTH, 'content-type': 'application/json', ...init.headers } });
+  return { status: answer.status, body: await answer.json() };
+}
+
+/** The process's exit code and what it said on stderr, once it ends. */
+async function ended(p: JunctionProcess): Promise<{ code: number | null; said: string }> {
+  p.address.catch(() => {}); // a refused start never listens
+  const [code] = (await once(p.child, 'exit')) as [number | null];
+  return { code, said: p.printed.join('\n') };
+}
+
+t.test('two processes share four shards; one stopped, the other serves them all', { skip }, async (t) => {
+  const env = clusterEnv(t);
+  const a = startMember(t, 'a', env);
+  const addressA = await a.address;
+  const b = startMember(t, 'b', env);
+  const addressB = await b.address;
+
+  const shared = await holdersUntil(env, (held) => count(held, addressA) === 2 && count(held, addressB) === 2, 10_000);
+  t.same([count(shared, addressA), count(shared, addressB)], [2, 2], `each process serves two shards: ${JSON.stringify(shared)}`);
+  t.ok(a.logs.some((l) => l['msg'] === 'flow launched' && l['flow'] === 'order-shipped'), 'the first process launched the flows folder');
+  t.ok(b.logs.some((l) => l['msg'] === 'flow recovered' && l['flow'] === 'order-shipped'), 'the second found it launched: no second version');
+  const flows = await json(`${addressB}/flows`);
+  t.same(flows.body.flows, [{ id: 'order-shipped', version: 1, name: 'Order shipped', status: 'active' }], 'one version, active, read through the other process');
+
+  const added = await json(`${addressA}/api/v1/people`, { method: 'POST', body: JSON.stringify({ phones: ['+385911234567'] }) });
+  t.equal(added.status, 201);
+  const found = await json(`${addressB}/api/v1/people?phone=%2B385911234567`);
+  t.equal(found.body.id, added.body.id, 'the person added through one process is read through the other');
+  t.equal((await fetch(`${addressB}/readyz`)).status, 200);
+  t.match(a.logs[0], { msg: 'configuration', config: { shards: 4, clusterSecret: '[redacted]' } }, 'the cluster secret is not logged');
+
+  a.child.kill('SIGTERM');
+  const stopped = performance.now();
+  t.equal((await ended(a)).code, 0, 'the stopped process ends with 0');
+  const all = await holdersUntil(env, (held) => count(held, addressB) === SHARDS, TAKEOVER_LIMIT_MS);
+  const tookMs = performance.now() - stopped;
+  t.equal(count(all, addressB), SHARDS, `the other process serves every shard, in ${Math.round(tookMs)} ms`);
+  t.ok(tookMs < TAKEOVER_LIMIT_MS);
+  t.ok(a.logs.filter((l) => l['msg'] === 'shard given up').length >= 2, 'the stopped process gave its shards up');
+  const still = await json(`${addressB}/api/v1/people/${added.body.id as string}`);
+  t.equal(still.status, 200, 'the person is still there');
+
+  b.child.kill('SIGTERM');
+  await ended(b);
+  const again = startMember(t, 'c', { ...env, JUNCTION_SHARDS: '8' });
+  const refused = await ended(again);
+  t.equal(refused.code, 2);
+  t.match(refused.said, /^error JCT_SHARDS_CHANGED: the cluster was started with 4 shards, not 8: start it with shards 4.*\(JUNCTION_SHARDS\)$/m, 'a restart with another shard count is refused, naming both');
+});
+
+t.test('shards 4 without a cluster secret is refused at configuration', async (t) => {
+  const p = startMember(t, 'a', { JUNCTION_STORE: 'postgres', DATABASE_URL: PG_URL, JUNCTION_SHARDS: '4', JUNCTION_PEOPLE: '', JUNCTION_CLUSTER_SECRET: '' });
+  const { code, said } = await ended(p);
+  t.equal(code, 2);
+  t.match(said, /JCT_CONFIG_INVALID/);
+  t.match(said, /\$\.clusterSecret .*shards 4 needs a clusterSecret/);
+});

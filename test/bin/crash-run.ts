@@ -242,3 +242,30 @@ export async function crashRunCluster(t: Test, storeEnv: NodeJS.ProcessEnv, peop
   t.equal(takeovers, KILLS, 'the owner killed 5 times, the standby took over each time');
   await verify(t, () => members.find((m) => m.owns)?.origin ?? '', people, sink);
 }
+
+/**
+ * The crash test on a sharded cluster (shards 4) of two processes sharing PostgreSQL: people sent
+ * to both, each serving its share and calling the other for people of its shards; 5 times one of
+ * them (each in turn) is SIGKILLed: the other takes its shards once their leases (`leaseMs`) end,
+ * and the killed one starts again and takes its share back.
+ */
+export async function crashRunSharded(t: Test, storeEnv: NodeJS.ProcessEnv, people: number, leaseMs: number): Promise<void> {
+  const sharded = { ...storeEnv, JUNCTION_CLUSTER: '1', JUNCTION_SHARDS: '4', JUNCTION_CLUSTER_SECRET: 'a secret for the crash test', JUNCTION_LEASE_MS: String(leaseMs) };
+  const { sink, env } = await setUp(t, sharded);
+  const members = [new Junction(env('a')), new Junction(env('b'))];
+  t.teardown(() => members.forEach((m) => m.child?.kill('SIGKILL')));
+  for (const m of members) await m.start();
+  const killer = (async () => {
+    for (let k = 0; k < KILLS; k++) {
+      await pause(300 + Math.random() * 1500);
+      const victim = members[k % 2]!;
+      await victim.kill();
+      await victim.start();
+    }
+  })();
+  let turn = 0;
+  const anyAddress = (): string => members[turn++ % 2]!.address || members[turn % 2]!.address;
+  await feed(people, anyAddress, killer);
+  t.equal(members.reduce((n, m) => n + m.starts, 0), 2 + KILLS, 'killed 5 times, started again each time');
+  await verify(t, anyAddress, people, sink);
+}

@@ -42,6 +42,8 @@ export interface Target {
   nextId: number;
   non2xx: number;
   refused: number;
+  /** Only people of this shard of a sharded cluster. */
+  readonly shard?: { index: number; of: number };
 }
 
 /** `baselineP99Ms`: bare Fastify's p99 paced at the same rate, what the load generator and the machine add to any server's. */
@@ -65,7 +67,7 @@ function startJunction(flows: string, data: string): Promise<Server> {
 /** One autocannon run against a target, in its own process; counts its failures on the target. */
 export async function hit(target: Target, seconds: number, overallRate?: number): Promise<LoadSummary> {
   const connections = overallRate === undefined ? CONNECTIONS : LATENCY_CONNECTIONS;
-  const options: LoadOptions = { url: target.server.url + ROUTE, connections, seconds, firstId: target.nextId };
+  const options: LoadOptions = { url: target.server.url + ROUTE, connections, seconds, firstId: target.nextId, ...(target.shard ? { shard: target.shard } : {}) };
   if (overallRate !== undefined) options.overallRate = overallRate;
   const summary = await runJson<LoadSummary>(benchModule('lib/load'), [JSON.stringify(options)]);
   target.nextId = summary.nextId;

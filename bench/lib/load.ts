@@ -1,15 +1,20 @@
 // Load generator of bench/api, run as its own process so it shares no event loop with the
 // benchmark or the server: autocannon POSTs Flow API bodies, each with a new person (a phone
 // number built from a counter, so re-entry rules never refuse one), and one JSON line sums
-// the run up. Usage: node load.js '{"url":…,"connections":…,"seconds":…,"firstId":…,"overallRate"?:…}'
+// the run up. With `shard`, only people whose phone leads to that shard of a sharded cluster are
+// sent (the others' counter values are passed over).
+// Usage: node load.js '{"url":…,"connections":…,"seconds":…,"firstId":…,"overallRate"?:…,"shard"?:{"index":…,"of":…}}'
 import { runPaced, tally, type Pace, type Tally } from './autocannon.js';
 import { BENCH_KEY } from './processes.js';
+import { shardOfContact } from '../../engine/cluster/shard-of.js';
 
 export interface LoadOptions extends Pace {
   /** Full URL of the Flow API route, e.g. http://127.0.0.1:41234/flows/bench/participants */
   url: string;
   /** First phone counter value; the next run against the same server starts at `nextId`. */
   firstId: number;
+  /** Only people of shard `index` of a cluster of `of` shards. */
+  shard?: { index: number; of: number };
 }
 
 export interface LoadSummary extends Omit<Tally, 'ok'> {
@@ -24,15 +29,26 @@ export interface LoadSummary extends Omit<Tally, 'ok'> {
 /** Croatian mobile numbers +385 91 000 0000 … +385 91 999 9999: ten million distinct people. */
 const PHONES = 10_000_000;
 
-function body(id: number): string {
+function phone(id: number): string {
   if (id >= PHONES) throw new Error(`load: phone counter ${id} is past the ${PHONES} numbers available`);
-  return JSON.stringify({ person: { phones: [`+38591${String(id).padStart(7, '0')}`] }, vars: { source: 'bench' } });
+  return `+38591${String(id).padStart(7, '0')}`;
+}
+
+function body(number: string): string {
+  return JSON.stringify({ person: { phones: [number] }, vars: { source: 'bench' } });
 }
 
 async function load(options: LoadOptions): Promise<LoadSummary> {
   let nextId = options.firstId;
+  const { shard } = options;
+  const next = (): string => {
+    for (;;) {
+      const number = phone(nextId++);
+      if (shard === undefined || shardOfContact(number, shard.of) === shard.index) return number;
+    }
+  };
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEY}` };
-  const result = await runPaced(options.url, options, headers, [{ method: 'POST', setupRequest: (request) => ({ ...request, body: body(nextId++) }) }]);
+  const result = await runPaced(options.url, options, headers, [{ method: 'POST', setupRequest: (request) => ({ ...request, body: body(next()) }) }]);
   const { ok: created, ...counts } = tally(result, 201);
   return { created, ...counts, rps: created / counts.seconds, p99Ms: result.latency.p99, nextId };
 }

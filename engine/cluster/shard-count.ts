@@ -8,15 +8,13 @@
 import { escapeIdentifier } from 'pg';
 import { JunctionError, aboutSetting } from '../errors.js';
 import { SHARDS_META } from '../runtime/engine.js';
-import { connectionOf, migrate, storeError } from '../store/postgres.js';
+import { migrate, onConnection } from '../store/postgres.js';
 
 /** Migrates the cluster's schema and records `shards` there at the first start; refuses a schema written with another count or by one engine alone. */
 export async function fixShardCount(options: { readonly url: string; readonly schema: string; readonly shards: number }): Promise<void> {
   await migrate(options.url, options.schema);
-  const { target, schema, pool } = connectionOf({ url: options.url, schema: options.schema, poolSize: 1 });
-  const meta = `${escapeIdentifier(schema)}.meta`;
-  try {
-    const client = await pool.connect();
+  await onConnection(options.url, options.schema, async (client, schema) => {
+    const meta = `${escapeIdentifier(schema)}.meta`;
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`junction shards ${schema}`]); // two first starts: one writes, the other compares
@@ -29,14 +27,8 @@ export async function fixShardCount(options: { readonly url: string; readonly sc
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
-    } finally {
-      client.release();
     }
-  } catch (err) {
-    throw storeError(err, target);
-  } finally {
-    await pool.end().catch(() => {});
-  }
+  });
 }
 
 function refuseOtherCount(stored: number, configured: number): void {

@@ -184,12 +184,17 @@ export class PostgresBackend implements JournalBackend {
 }
 
 /** Brings the schema of the database at `url` to this code's version (for `junction migrate`); open() does the same. */
-export async function migrate(url: string, schema: string = DEFAULT_SCHEMA): Promise<MigrationResult> {
+export function migrate(url: string, schema: string = DEFAULT_SCHEMA): Promise<MigrationResult> {
+  return onConnection(url, schema, (client, name) => applyMigrations(client, name));
+}
+
+/** Runs `work` on one connection of a pool of its own (the schema's name checked), its errors as the store's; the pool ends after. */
+export async function onConnection<T>(url: string, schema: string, work: (client: PoolClient, schema: string) => Promise<T>): Promise<T> {
   const { target, schema: name, pool } = connectionOf({ url, schema, poolSize: 1 });
   try {
     const client = await pool.connect();
     try {
-      return await applyMigrations(client, name);
+      return await work(client, name);
     } finally {
       client.release();
     }

@@ -14,31 +14,13 @@ import type { Directory } from '../../../engine/cluster/directory.js';
 import type { ShardedProcess } from '../../../engine/cluster/sharded-process.js';
 import { requestHash } from '../../../engine/runtime/operations.js';
 import { unlessPostgres } from '../store/postgres-service.js';
-import { AUTH, clusterOf, type TestCluster } from './cluster-service.js';
+import { call, clusterOf, eventually, type TestCluster } from './cluster-service.js';
 
 const skip = await unlessPostgres(t);
 const SHARDS = 4;
 
-interface Answer {
-  status: number;
-  body: any;
-  headers: Record<string, unknown>;
-}
 
-async function call(app: FastifyInstance, method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const r = await app.inject({ method, url, headers: { ...AUTH, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
-  return { status: r.statusCode, body: r.body === '' ? undefined : r.json(), headers: r.headers };
-}
 
-/** Polls `read` until `ok` holds of it (a change reaches the other process's shards through the log), up to 5 s. */
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  const until = Date.now() + 5000;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > until) return v;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Two phones of each shard. */
 function phonesOfEveryShard(): string[] {

@@ -44,6 +44,29 @@ export interface TestCluster {
   settled(): Promise<void>;
 }
 
+/** An API answer: status, JSON body (undefined when empty) and headers. */
+export interface Answer {
+  status: number;
+  body: any;
+  headers: Record<string, unknown>;
+}
+
+/** Calls the app's API with the admin key (and `headers`). */
+export async function call(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const r = await app.inject({ method, url, headers: { ...AUTH, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  return { status: r.statusCode, body: r.body === '' ? undefined : r.json(), headers: r.headers };
+}
+
+/** Polls `read` until `ok` holds of it (a change reaches the other process's shards through the log's NOTIFY), up to 5 s. */
+export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  const until = Date.now() + 5000;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() > until) return v;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** A cluster of `processes` processes over `shards` shards, settled; stopped and dropped when `t` ends. */
 export async function clusterOf(t: Test, options: ClusterOptions = {}): Promise<TestCluster> {
   const shards = options.shards ?? 4;

@@ -8,24 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import { flow, pauseDays } from '../helpers.js';
 import { shardOfContact, shardOfPersonId } from '../../../engine/cluster/shard-of.js';
 import { unlessPostgres } from '../store/postgres-service.js';
-import { AUTH, clusterOf } from './cluster-service.js';
+import { AUTH, call, clusterOf, eventually } from './cluster-service.js';
 
 const skip = await unlessPostgres(t);
 
-async function call(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown): Promise<{ status: number; body: any }> {
-  const r = await app.inject({ method, url, headers: AUTH, ...(payload === undefined ? {} : { payload: payload as object }) });
-  return { status: r.statusCode, body: r.body === '' ? undefined : r.json() };
-}
 
-/** Polls `read` until `ok` holds of it (a change reaches the other process's shards through the log's NOTIFY), up to 5 s. */
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  const until = Date.now() + 5000;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > until) return v;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 t.test('two processes share four shards; flows, people and do-not-contact work through either', { skip }, async (t) => {
   const cluster = await clusterOf(t, { processes: 2, shards: 4 });

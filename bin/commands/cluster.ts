@@ -7,7 +7,7 @@
 // With the embedded store there is no cluster: it says so.
 import { loadConfig } from '../../config/index.js';
 import type { ClusterView, Member } from '../../engine/store/lease.js';
-import { shardView, type ShardHolder } from '../../engine/store/postgres-shard-leases.js';
+import type { ShardHolder } from '../../engine/store/postgres-shard-leases.js';
 import { clusterViewOf, storeKind, storeName } from '../store.js';
 
 /** A shard of the cluster with its holder, if its lease was ever taken. */
@@ -22,6 +22,7 @@ export async function clusterCommand(configFile: string | undefined, json: boole
   }
   const view = await clusterViewOf(config);
   if (config.shards > 1) {
+    const { shardView } = await import('../../engine/store/postgres-shard-leases.js');
     const held = await shardView(config.databaseUrl, config.databaseSchema, config.shards);
     const shards: ShardLine[] = Array.from({ length: config.shards }, (_, shard) => ({ shard, ...held.get(shard) }));
     if (json) out(JSON.stringify({ store: storeName(config), shards, members: view.members.map((m) => ({ ...m, role: shardRoleOf(m, shards) })) }));

@@ -39,7 +39,6 @@ import { closeAll, Stopping, type Closer } from '../stopping.js';
 import { engineSettings, printFirstAdminKey, startListeners, storeChanged, storeFailed } from '../serving.js';
 import { flowFiles, launchFolder } from '../flows-folder.js';
 import { LocalCore } from '../../engine/core.js';
-import { startSharded } from '../sharded-start.js';
 
 export async function startCommand(configFile: string | undefined, pretty = false): Promise<void> {
   const config = withPackageExamples(loadConfig(process.env, configFile));
@@ -54,7 +53,7 @@ export async function startCommand(configFile: string | undefined, pretty = fals
   const named: SettingNamer = (key) => settingName(key, process.env, configFile);
   const stopping = new Stopping(logger);
   const clock = new SystemClock();
-  if (config.shards > 1) return startSharded(config, registry, { logger, stopping, named, clock }); // one process of a sharded cluster
+  if (config.shards > 1) return (await import('../sharded-start.js')).startSharded(config, registry, { logger, stopping, named, clock }); // one process of a sharded cluster (its PostgreSQL modules loaded then)
   const people = new MemoryPeopleStore(clock);
   const opening = openKeysEarly(config, stopping.wait);
   const { owned, backend } = await ownedStore(config, { logger, stopping, named }, opening).catch(async (err: unknown) => {

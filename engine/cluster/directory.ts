@@ -4,7 +4,9 @@
 // used goes first) until its row is removed: the commit that removes it NOTIFYs the key, which
 // this LISTENs for. A key not found is not kept: a shard may give it to someone any moment.
 // While the listening connection is lost, nothing is kept (the cache is emptied; the next lookup
-// listens again), so a removal is never missed.
+// listens again), so a removal is never missed. Lookups made in one turn of the event loop (the
+// requests read together) share one query: a new person's contact is never cached, and would
+// cost each request a round trip of its own.
 import { escapeIdentifier, type Notification, type Pool, type PoolClient } from 'pg';
 import { connectionOf, storeError, type PostgresOptions } from '../store/postgres.js';
 import type { Target } from '../store/shown-url.js';
@@ -30,6 +32,8 @@ export class Directory {
   /** Key → shard, least recently used first. */
   private readonly cache = new Map<string, number>();
   private listener: PoolClient | undefined;
+  /** The keys the next query asks for, and what it will answer; sent once this turn of the event loop ends. */
+  private next: { readonly keys: Set<string>; readonly answer: Promise<ReadonlyMap<string, number>> } | undefined;
   /** Bumped by every removal heard and every loss of the listener: a query that saw it change keeps nothing of what it read. */
   private generation = 0;
   private closed = false;
@@ -86,16 +90,37 @@ export class Directory {
   }
 
   private async read(keys: readonly string[], found: Map<string, number>): Promise<void> {
+    let next = this.next;
+    if (next === undefined) {
+      const asked = new Set<string>();
+      const answer = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (this.next?.keys === asked) this.next = undefined;
+        return this.query([...asked]);
+      });
+      this.next = next = { keys: asked, answer };
+    }
+    for (const key of keys) next.keys.add(key);
+    const answered = await next.answer;
+    for (const key of keys) {
+      const shard = answered.get(key);
+      if (shard !== undefined) found.set(key, shard);
+    }
+  }
+
+  /** One query for `keys`: the shard of each somebody has, kept in the cache unless a removal was heard meanwhile. */
+  private async query(keys: readonly string[]): Promise<ReadonlyMap<string, number>> {
     try {
       await this.listening();
       const generation = this.generation;
       this.queries++;
       const { rows } = await this.pool.query<{ key: string; shard: number }>({ name: 'directory.lookup', text: this.lookup, values: [keys] });
       const keep = generation === this.generation && this.listener !== undefined;
+      const found = new Map<string, number>();
       for (const { key, shard } of rows) {
         found.set(key, shard);
         if (keep) this.remember(key, shard);
       }
+      return found;
     } catch (err) {
       throw storeError(err, this.target);
     }

@@ -52,6 +52,10 @@ t.test('a key found is kept, a key not found is asked again; many keys are one q
   t.ok([...found.values()].every((shard) => shard === 3));
   await directory.shardsOf(keys);
   t.equal(directory.queries, 5, 'then all from the cache');
+
+  const apart = await Promise.all(['+14165550001', '+14165550002', keys[0]!].map((key) => directory.shardOf(key)));
+  t.same(apart, [undefined, undefined, 3]);
+  t.equal(directory.queries, 6, 'lookups of one turn of the event loop (requests read together) share one query');
 });
 
 t.test('a removal committed by a shard is heard and dropped from the cache; one too long to list drops everything', { skip }, async (t) => {

@@ -54,6 +54,8 @@ export interface PeopleWriter {
   readonly schema: string;
   /** Writes what the batch's people rows (id → JSON text, null: deleted) call for. */
   write(client: ClientBase, people: ReadonlyMap<string, string | null>): Promise<void>;
+  /** Told how the transaction of the last write ended: committed, or not (nothing it wrote stays). */
+  settled(committed: boolean): void;
 }
 
 /**
@@ -170,8 +172,10 @@ export class PostgresBackend implements JournalBackend {
       if (people !== undefined) await this.alsoWrite?.write(client, people);
       await client.query('COMMIT');
       client.release();
+      if (people !== undefined) this.alsoWrite?.settled(true);
     } catch (err) {
       client?.release(true); // closing the connection rolls back its open transaction
+      if (people !== undefined) this.alsoWrite?.settled(false);
       throw storeError(err, this.target);
     }
   }

@@ -75,6 +75,29 @@ t.test('a batch that fails leaves the directory as it was', { skip }, async (t) 
   t.same((await sql(`SELECT key FROM "${schema}".person`)).map((r) => r['key']), ['0-a'], 'not even the person row');
 });
 
+t.test('a person whose keys did not change costs no statement; a commit that did not happen is written again', { skip }, async (t) => {
+  const cluster = tempSchema(t, 'directory_cluster');
+  let fenced = false;
+  const fence: Fence = {
+    check: async () => {
+      if (fenced) throw new JunctionError('JCT_STORE_FENCED', 'taken over');
+    },
+  };
+  const store = await shardStore(t, cluster, 0, { fence });
+  await commitPeople(store, [personRow('0-a', ['+14155550100'])]);
+  await sql(`DELETE FROM "${cluster}".directory`); // what the next commits write shows
+  await commitPeople(store, [{ ...personRow('0-a', ['+14155550100']), tags: ['vip'] }]);
+  t.same(await directoryOf(cluster), [], 'a tag added: the same keys, nothing written');
+  await commitPeople(store, [personRow('0-a', ['+14155550101'])]);
+  t.same(await directoryOf(cluster), ['+14155550101 0 0-a'], 'a phone changed: written');
+
+  fenced = true;
+  await t.rejects(commitPeople(store, [personRow('0-a', ['+14155550102'])]), { code: 'JCT_STORE_FENCED' });
+  fenced = false;
+  await commitPeople(store, [personRow('0-a', ['+14155550102'])]);
+  t.same(await directoryOf(cluster), ['+14155550102 0 0-a'], 'the same change again after a failed commit: written');
+});
+
 t.test("a key another shard's person holds is kept for them and counted; so is a key two people of a batch give", { skip }, async (t) => {
   const cluster = tempSchema(t, 'directory_cluster');
   const zero = await shardStore(t, cluster, 0);

@@ -3,7 +3,9 @@
 // folder both launch makes one version, active through either; a person added through one is
 // read through the other. SIGTERM one: it gives its shards up and the other serves all four
 // within 5 s, the person still there. A restart with shards 8 is refused (JCT_SHARDS_CHANGED),
-// and shards 4 without a cluster secret at configuration.
+// and shards 4 without a cluster secret at configuration. A process paused (SIGSTOP) past its
+// leases loses its shards to the other; continued, it drops them (JCT_LEASE_LOST), writes nothing
+// stale and takes its share again.
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -117,4 +119,38 @@ t.test('shards 4 without a cluster secret is refused at configuration', async (t
   t.equal(code, 2);
   t.match(said, /JCT_CONFIG_INVALID/);
   t.match(said, /\$\.clusterSecret .*shards 4 needs a clusterSecret/);
+});
+
+t.test('a process paused past its leases loses its shards to the other; back, it writes nothing stale and takes its share again', { skip }, async (t) => {
+  const env = clusterEnv(t);
+  const a = startMember(t, 'a', env);
+  const addressA = await a.address;
+  const b = startMember(t, 'b', env);
+  const addressB = await b.address;
+  await holdersUntil(env, (held) => count(held, addressA) === 2 && count(held, addressB) === 2, 10_000);
+  const added = await json(`${addressA}/api/v1/people`, { method: 'POST', body: JSON.stringify({ phones: ['+385917654321'] }) });
+  const id = added.body.id as string;
+  const shard = Number(/^(\d+)-/.exec(id)![1]);
+  const held = await holders(env);
+  const paused = held[shard] === addressA ? a : b;
+  const [pausedAddress, otherAddress] = paused === a ? [addressA, addressB] : [addressB, addressA];
+
+  paused.child.kill('SIGSTOP');
+  const all = await holdersUntil(env, (h) => count(h, otherAddress) === SHARDS, TAKEOVER_LIMIT_MS + 1000);
+  t.equal(count(all, otherAddress), SHARDS, 'the other process took the paused one’s shards');
+  let tagged = await json(`${otherAddress}/api/v1/people/${id}/tags`, { method: 'POST', body: JSON.stringify({ tags: ['after'] }) });
+  for (let tries = 0; tagged.status === 503 && tries < 100; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 50)); // 503 while the shard taken over is still being opened: a client tries again
+    tagged = await json(`${otherAddress}/api/v1/people/${id}/tags`, { method: 'POST', body: JSON.stringify({ tags: ['after'] }) });
+  }
+  t.equal(tagged.status, 200, `the person changed through the process that holds their shard now: ${JSON.stringify(tagged.body)}`);
+
+  paused.child.kill('SIGCONT');
+  const until = Date.now() + TAKEOVER_LIMIT_MS;
+  while (paused.logs.filter((l) => l['code'] === 'JCT_LEASE_LOST').length < 2 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal(paused.logs.filter((l) => l['code'] === 'JCT_LEASE_LOST').length, 2, 'back, it finds both its shards taken and drops them');
+  const shared = await holdersUntil(env, (h) => count(h, pausedAddress) === 2 && count(h, otherAddress) === 2, 10_000);
+  t.same([count(shared, pausedAddress), count(shared, otherAddress)], [2, 2], 'then takes its share again');
+  const read = await json(`${pausedAddress}/api/v1/people/${id}`);
+  t.same(read.body.tags, ['after'], 'read through it, the person is as the other process left them: nothing stale was written');
 });

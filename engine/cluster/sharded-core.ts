@@ -41,7 +41,8 @@ export class ShardedCore implements Core {
   private readonly router: ShardRouter;
   private readonly directory: Directory;
   private readonly changes: LoggedChanges;
-  private readonly watchers = new Set<(event: StepEvent) => void>();
+  /** The step feeds watching, each with how to stop watching every engine it watches (shards opened since included). */
+  private readonly watchers = new Map<(event: StepEvent) => void, Array<() => void>>();
   private readonly batches: ShardedBatches;
 
   constructor(options: ShardedCoreOptions) {
@@ -116,14 +117,16 @@ export class ShardedCore implements Core {
     return this.router.run(this.shardOfId(personId), 'journeysOf', { personId });
   }
 
-  /** An effect's reference: each shard is asked (a reference names no shard), the first that keeps it answers. */
+  /** An effect's reference: the shards served here first, then every other one (a reference names no shard); the first that keeps it answers. */
   async reference(key: string): Promise<Reference | undefined> {
     for (const engine of this.engines()) {
       const here = engine.reference(key);
       if (here) return here;
     }
-    const all = await this.router.each('reference', { key });
-    return all.find((r) => r !== null) ?? undefined;
+    const held = new Set(this.host.shards());
+    const elsewhere = Array.from({ length: this.router.shards }, (_, shard) => shard).filter((shard) => !held.has(shard));
+    const found = await Promise.all(elsewhere.map((shard) => this.router.run(shard, 'reference', { key })));
+    return found.find((r) => r !== null) ?? undefined;
   }
 
   routeContext(settings: Settings): RouteContext {
@@ -140,17 +143,16 @@ export class ShardedCore implements Core {
   }
 
   watchSteps(listener: (event: StepEvent) => void): () => void {
-    this.watchers.add(listener);
-    const unwatch = this.engines().map((e) => e.watchSteps(listener));
+    this.watchers.set(listener, this.engines().map((e) => e.watchSteps(listener)));
     return () => {
+      this.watchers.get(listener)?.forEach((unwatch) => unwatch());
       this.watchers.delete(listener);
-      unwatch.forEach((f) => f());
     };
   }
 
   /** A shard opened here: the step feeds watching follow it too. */
   opened(engine: Engine): void {
-    for (const listener of this.watchers) engine.watchSteps(listener);
+    for (const [listener, unwatch] of this.watchers) unwatch.push(engine.watchSteps(listener));
   }
 
   addParticipants(...args: Parameters<Engine['addParticipants']>): ReturnType<Core['addParticipants']> {
@@ -183,7 +185,9 @@ export class ShardedCore implements Core {
     const byShard = new Map<number, string[]>();
     for (const id of item.members.filter((m): m is string => typeof m === 'string')) {
       const shard = this.shardOfId(id);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+      const ids = byShard.get(shard);
+      if (ids) ids.push(id);
+      else byShard.set(shard, [id]);
     }
     const unknown = (await Promise.all([...byShard].map(([shard, ids]) => this.router.run(shard, 'unknownPeople', { ids })))).flat();
     if (unknown.length > 0) throw new JunctionError('JCT_PERSON_UNKNOWN', `segment "${item.id ?? ''}" lists unknown people: ${unknown.join(', ')}`, { segmentId: item.id, people: unknown });

@@ -83,3 +83,22 @@ t.test('a static segment of people of several shards: each shard keeps its own m
   const sized = await eventually(() => call(b, 'GET', '/api/v1/segments'), (r) => r.body?.segments?.[0]?.size === 6);
   t.match(sized.body.segments, [{ id: 'vip', size: 6 }], 'six members, counted once, through the other process');
 });
+
+t.test('a step feed follows the shards a process takes over, and stops hearing all of them once it stops watching', { skip }, async (t) => {
+  const cluster = await clusterOf(t, { processes: 2, shards: 4 });
+  const [a, b] = cluster.processes;
+  t.equal((await call(a!.app, 'POST', '/api/v1/flows', flow('welcome', [pauseDays('wait', 1)]))).status, 201);
+  t.equal((await call(a!.app, 'POST', '/api/v1/flows/welcome/launch')).status, 200);
+  const heard: string[] = [];
+  const unwatch = a!.process.core.watchSteps((e) => heard.push(e.participant.personId));
+  await b!.stop();
+  await cluster.settled();
+  t.equal(a!.process.shards().length, 4, 'the remaining process took every shard');
+  const phones = ['+14155550501', '+14155550502', '+14155550503', '+14155550504', '+14155550505', '+14155550506'];
+  for (const phone of phones) t.equal((await a!.app.inject({ method: 'POST', url: '/flows/welcome/participants', headers: AUTH, payload: { person: { phones: [phone] } } })).statusCode, 201);
+  t.equal(new Set(heard).size, phones.length, 'every step heard, in the shards taken over too');
+  unwatch();
+  heard.length = 0;
+  await a!.app.inject({ method: 'POST', url: '/flows/welcome/participants', headers: AUTH, payload: { person: { phones: ['+14155550507'] } } });
+  t.same(heard, [], 'nothing heard once it stopped watching, from any shard');
+});

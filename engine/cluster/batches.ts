@@ -81,7 +81,11 @@ export class ShardedBatches {
   private async run(flowId: string, todo: readonly Placed[], options: OperationOptions): Promise<Report[]> {
     const shards = await this.options.shardsOf(todo.map((p) => p.person));
     const byShard = new Map<number, Placed[]>();
-    todo.forEach((p, i) => byShard.set(shards[i]!, [...(byShard.get(shards[i]!) ?? []), p]));
+    todo.forEach((p, i) => {
+      const part = byShard.get(shards[i]!);
+      if (part) part.push(p);
+      else byShard.set(shards[i]!, [p]);
+    });
     if (byShard.size === 0) byShard.set(0, []); // a batch of nobody: its (empty) report is kept by shard 0
     const runs = [...byShard].map(([shard, people]) => this.options.router.run(shard, 'addParticipants', { flowId, people, options }));
     const settled = await Promise.allSettled(runs);

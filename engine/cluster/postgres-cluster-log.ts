@@ -11,17 +11,30 @@
 // the table's EXCLUSIVE lock (readers are not blocked) before it takes its number, and holds it
 // until its commit: numbers are taken in commit order. Appends are rare (API writes to global
 // things); gaps (a rolled-back append) are harmless, since readers never count on contiguity.
+//
+// Trimming: given the shard count, the log deletes now and then (TRIM_EVERY_MS) the entries every
+// shard has applied, as each shard's store says (its meta row, written in the batch that applied
+// the entry), and notes how far it trimmed (`cluster_log_trimmed`). A shard whose store is older
+// than that (a schema restored from an old backup) is refused when it reads the log
+// (JCT_CLUSTER_LOG_TRIMMED), rather than serving without the changes it missed.
 import { createHash } from 'node:crypto';
 import { escapeIdentifier, type Pool, type PoolClient } from 'pg';
+import { JunctionError } from '../errors.js';
 import { connectionOf, migrate, storeError } from '../store/postgres.js';
 import type { Target } from '../store/shown-url.js';
 import type { ClusterOperation } from '../runtime/cluster-operations.js';
+import { CLUSTER_LOG } from '../runtime/engine.js';
+import { shardSchema } from './shard-of.js';
 
 export interface ClusterLogOptions {
   /** postgres://user:password@host:port/database */
   url: string;
   /** The cluster's schema (not a shard's). Default `junction`. */
   schema?: string;
+  /** The cluster's shard count: given, the log trims what every shard applied, every `trimEveryMs`. */
+  shards?: number;
+  /** Default TRIM_EVERY_MS. */
+  trimEveryMs?: number;
 }
 
 /** One entry of the log. */
@@ -37,14 +50,21 @@ const FIRST_RETRY_MS = 50;
 const LONGEST_RETRY_MS = 2000;
 /** PostgreSQL's longest channel name (NAMEDATALEN - 1). */
 const MAX_CHANNEL = 63;
+/** How often a process trims the log (ms): a statement reading one row of each shard's schema. */
+const TRIM_EVERY_MS = 10 * 60_000;
+/** PostgreSQL's error for a table that is not there: a shard never opened yet has no schema. */
+const UNDEFINED_TABLE = '42P01';
 
 interface LogSql {
   readonly lock: string;
   readonly append: string;
   readonly after: string;
+  readonly trim: string | undefined;
 }
 
 export class ClusterLog {
+  private readonly trimming: ReturnType<typeof setInterval> | undefined;
+
   private constructor(
     private readonly options: ClusterLogOptions,
     private readonly pool: Pool,
@@ -52,7 +72,12 @@ export class ClusterLog {
     private readonly sql: LogSql,
     /** The channel appends NOTIFY and listeners LISTEN on. */
     readonly channel: string,
-  ) {}
+  ) {
+    if (sql.trim === undefined) return;
+    // A trim that fails (the store out of reach) is tried again at the next one: nothing waits for it.
+    this.trimming = setInterval(() => void this.trim().catch(() => {}), options.trimEveryMs ?? TRIM_EVERY_MS);
+    this.trimming.unref();
+  }
 
   /** Connects and migrates the schema. */
   static async open(options: ClusterLogOptions): Promise<ClusterLog> {
@@ -63,7 +88,7 @@ export class ClusterLog {
       await pool.end().catch(() => {});
       throw storeError(err, target);
     }
-    return new ClusterLog({ ...options, schema }, pool, target, logSql(schema), channelOf(schema));
+    return new ClusterLog({ ...options, schema }, pool, target, logSql(schema, options.shards), channelOf(schema));
   }
 
   /** Appends an operation; resolves with its number once it is durable (the listeners are told in the same transaction). */
@@ -83,12 +108,35 @@ export class ClusterLog {
     }
   }
 
-  /** The entries numbered after `seq`, in number order, at most `limit`. */
+  /** The entries numbered after `seq`, in number order, at most `limit`; refused when entries after `seq` were trimmed. */
   async after(seq: number, limit = PAGE): Promise<ClusterLogEntry[]> {
-    const result = await this.pool.query<{ seq: string; op: ClusterOperation }>(this.sql.after, [seq, limit]).catch((err: unknown) => {
+    const result = await this.pool.query<{ through: string; seq: string | null; op: ClusterOperation }>(this.sql.after, [seq, limit]).catch((err: unknown) => {
       throw storeError(err, this.target);
     });
-    return result.rows.map((row) => ({ seq: Number(row.seq), op: row.op }));
+    const through = Number(result.rows[0]!.through);
+    if (seq < through) {
+      throw new JunctionError(
+        'JCT_CLUSTER_LOG_TRIMMED',
+        `a shard has applied the cluster log up to entry ${seq}, but every shard had applied up to ${through} and the log no longer keeps those entries: this shard's schema is older than the others' (restored from an older backup?); restore it from a backup as recent as theirs`,
+        { seq, through },
+      );
+    }
+    return result.rows.filter((row) => row.seq !== null).map((row) => ({ seq: Number(row.seq), op: row.op }));
+  }
+
+  /**
+   * Deletes the entries every shard has applied (their stores say), noting how far; resolves with
+   * that number, or undefined when nothing may go yet (a shard not opened, or that applied none).
+   */
+  async trim(): Promise<number | undefined> {
+    if (this.sql.trim === undefined) return undefined;
+    try {
+      const { rows } = await this.pool.query<{ through: string }>(this.sql.trim, [CLUSTER_LOG]);
+      return rows.length === 0 ? undefined : Number(rows[0]!.through);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === UNDEFINED_TABLE) return undefined;
+      throw storeError(err, this.target);
+    }
   }
 
   /**
@@ -108,6 +156,7 @@ export class ClusterLog {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.trimming);
     await this.pool.end().catch(() => {});
   }
 }
@@ -176,12 +225,26 @@ function channelOf(schema: string): string {
   return named.length <= MAX_CHANNEL ? named : `junction_log_${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
 }
 
-function logSql(schema: string): LogSql {
+function logSql(schema: string, shards: number | undefined): LogSql {
   const table = `${escapeIdentifier(schema)}.cluster_log`;
+  const trimmed = `${escapeIdentifier(schema)}.cluster_log_trimmed`;
   return {
     lock: `LOCK TABLE ${table} IN EXCLUSIVE MODE`,
     append: `WITH appended AS (INSERT INTO ${table} (op) VALUES ($1::jsonb) RETURNING seq)
       SELECT seq::text, pg_notify($2, seq::text) FROM appended`,
-    after: `SELECT l.seq::text AS seq, l.op FROM ${table} AS l WHERE l.seq > $1 ORDER BY l.seq LIMIT $2`, // by the number, not its text
+    // one row at least (how far the log was trimmed), with the entries after $1 if any
+    after: `SELECT t.through::text AS through, l.seq::text AS seq, l.op FROM ${trimmed} AS t
+      LEFT JOIN LATERAL (SELECT seq, op FROM ${table} WHERE seq > $1 ORDER BY seq LIMIT $2) AS l ON true
+      ORDER BY l.seq`, // by the number, not its text
+    trim: shards === undefined ? undefined : trimSql(schema, shards, table, trimmed),
   };
+}
+
+/** The lowest entry every shard applied (none unless each has a meta row for it, $1), the log trimmed up to it. */
+function trimSql(schema: string, shards: number, table: string, trimmed: string): string {
+  const applied = Array.from({ length: shards }, (_, n) => `SELECT (value::jsonb ->> 'seq')::bigint AS seq FROM ${escapeIdentifier(shardSchema(schema, n))}.meta WHERE key = $1`);
+  return `WITH applied AS (${applied.join(' UNION ALL ')}),
+lowest AS (SELECT min(seq) AS through FROM applied HAVING count(*) = ${shards}),
+gone AS (DELETE FROM ${table} WHERE seq <= (SELECT through FROM lowest))
+UPDATE ${trimmed} SET through = greatest(through, (SELECT through FROM lowest)) WHERE EXISTS (SELECT 1 FROM lowest) RETURNING through::text`;
 }

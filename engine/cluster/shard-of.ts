@@ -1,7 +1,8 @@
 // Which shard of a sharded cluster a person belongs to (decision 0018), from what names them: a
 // person id Junction made carries its shard (`<shard>-…`); any other id, and a contact or an
 // external id nobody has yet, goes to the shard its hash gives. Also the directory's keys: a
-// contact as the people store normalises it, an external id under a prefix of its own.
+// contact as the people store normalises it, an external id under a prefix of its own; and the
+// schema a shard keeps its state in.
 import { JunctionError } from '../errors.js';
 import { hash32 } from '../hash.js';
 import { normalizeContact } from '../people/contacts.js';
@@ -20,6 +21,11 @@ const EXTERNAL_ID = 'x ';
 /** The prefix a shard's engine gives the person and participant ids it makes (EngineOptions.idPrefix). */
 export function idPrefix(shard: number): string {
   return `${shard}-`;
+}
+
+/** The PostgreSQL schema shard `shard` of the cluster on `schema` keeps its state in. */
+export function shardSchema(schema: string, shard: number): string {
+  return `${schema}_s${shard}`;
 }
 
 /** The shard of a person id: the one it names when Junction made it (and it is in range), else its hash's. */

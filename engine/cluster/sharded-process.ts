@@ -22,7 +22,7 @@ import { ClusterLog } from './postgres-cluster-log.js';
 import { ShardedCore } from './sharded-core.js';
 import { ShardHost } from './shard-host.js';
 import { fixShardCount } from './shard-count.js';
-import { idPrefix } from './shard-of.js';
+import { idPrefix, shardSchema } from './shard-of.js';
 import { ShardRouter } from './shard-router.js';
 import { addOtherModule } from './add-other.js';
 
@@ -76,7 +76,7 @@ export class ShardedProcess {
     let core: ShardedCore | undefined;
     const registry = withModule(options.registry, addOtherModule(() => core!));
     const directory = await Directory.open({ url, schema });
-    const log = await ClusterLog.open({ url, schema });
+    const log = await ClusterLog.open({ url, schema, shards });
     const peers = new PeerCalls(options.secret);
     const changes = new LoggedChanges(log, () => core?.engines() ?? []);
     const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
@@ -127,7 +127,7 @@ export class ShardedProcess {
 async function openShard(options: ShardedProcessOptions, lease: ShardLease): Promise<{ engine: Engine; backend: JournalBackend }> {
   const backend = await PostgresBackend.open({
     url: options.url,
-    schema: `${options.schema}_s${lease.shard}`,
+    schema: shardSchema(options.schema, lease.shard),
     fence: lease,
     alsoWrite: new DirectoryRows({ schema: options.schema, shard: lease.shard }),
     ...(options.synchronousCommit === undefined ? {} : { synchronousCommit: options.synchronousCommit }),

@@ -74,8 +74,8 @@ export const IDLE_LIMIT = { amount: 365, unit: 'days' } as const;
 export const DEFAULT_PARTITIONS = 8;
 /** The meta row of the start of the last complete re-check of the segments that follow the clock (segment-clock.ts). */
 const SEGMENTS_CHECKED_AT = 'segments:checkedAt';
-/** The meta row of the last cluster log entry this engine applied, `{ seq }` (cluster-operations.ts). */
-const CLUSTER_LOG = 'clusterLog';
+/** The meta row of the last cluster log entry this engine applied, `{ seq }` (cluster-operations.ts; the log's trimming reads it). */
+export const CLUSTER_LOG = 'clusterLog';
 /** The meta row of a sharded cluster's schema: its shard count (cluster/shard-count.ts). One engine never runs over such a schema. */
 export const SHARDS_META = 'shards';
 /** How long a module input's de-duplication key is remembered by default: 48 hours. */

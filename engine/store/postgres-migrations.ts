@@ -116,6 +116,16 @@ CREATE TABLE "directory" (key text COLLATE "C" PRIMARY KEY, shard integer NOT NU
 CREATE INDEX "directory_shard_person" ON "directory" (shard, person);
 `,
   },
+  {
+    version: 8,
+    name: 'cluster log trimmed',
+    // How far the cluster log has been trimmed (engine/cluster/postgres-cluster-log.ts): every
+    // entry numbered up to \`through\` was applied by every shard, then deleted. One row.
+    sql: `
+CREATE TABLE "cluster_log_trimmed" (one boolean PRIMARY KEY DEFAULT true CHECK (one), through bigint NOT NULL);
+INSERT INTO "cluster_log_trimmed" (through) VALUES (0);
+`,
+  },
 ];
 
 /** The version of a schema with every migration applied. */

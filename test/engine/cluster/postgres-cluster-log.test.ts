@@ -1,10 +1,13 @@
 // The cluster log against the real Postgres (skipped loudly when it is not there, failed when
 // JUNCTION_REQUIRE_SERVICES=1): entries read back in order after a number, an append wakes a
 // listener, numbers are taken in commit order (an append waits for the one in progress, so a
-// reader never passes over an entry committed late), and a listener whose connection the server
-// ends listens again and says so.
+// reader never passes over an entry committed late), a listener whose connection the server
+// ends listens again and says so, and the log is trimmed of what every shard applied (a shard
+// whose store is older than that is refused).
 import t, { type Test } from 'tap';
 import { ClusterLog } from '../../../engine/cluster/postgres-cluster-log.js';
+import { shardSchema } from '../../../engine/cluster/shard-of.js';
+import { migrate } from '../../../engine/store/postgres.js';
 import type { ClusterOperation } from '../../../engine/runtime/cluster-operations.js';
 import { connection, PG_URL, sql, tempSchema, unlessPostgres } from '../store/postgres-service.js';
 
@@ -119,4 +122,41 @@ t.test('a listener whose connection the server ends listens again, says so once,
   await log.append(pause('after'));
   await until(() => heard === 2);
   t.equal((await sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${log.channel}"`]))[0]!['n'], 1, 'one connection listens');
+});
+
+t.test('the log is trimmed of the entries every shard applied, as their stores say; a shard older than that is refused', { skip }, async (t) => {
+  const schema = tempSchema(t, 'cluster_log');
+  const log = await ClusterLog.open({ url: PG_URL, schema, shards: 2 });
+  t.teardown(() => log.close());
+  const seqs: number[] = [];
+  for (const id of 'abcde') seqs.push(await log.append(pause(id)));
+  t.equal(await log.trim(), undefined, 'no shard opened yet (no schema): nothing goes');
+  const applied = async (shard: number, seq: number): Promise<void> => {
+    await sql(`INSERT INTO "${shardSchema(schema, shard)}".meta (key, value) VALUES ('clusterLog', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [JSON.stringify({ seq })]);
+  };
+  for (const shard of [0, 1]) {
+    t.teardown(() => sql(`DROP SCHEMA IF EXISTS "${shardSchema(schema, shard)}" CASCADE`));
+    await migrate(PG_URL, shardSchema(schema, shard));
+  }
+  await applied(0, seqs[3]!);
+  t.equal(await log.trim(), undefined, 'a shard that applied nothing yet: nothing goes');
+  await applied(1, seqs[1]!);
+  t.equal(await log.trim(), seqs[1], 'up to the lowest shard');
+  t.same((await log.after(seqs[1]!)).map((e) => e.seq), seqs.slice(2), 'the rest is kept');
+  t.same((await sql(`SELECT count(*)::int AS n FROM "${schema}".cluster_log`))[0], { n: 3 }, 'the applied ones deleted');
+  await t.rejects(log.after(seqs[0]!), { code: 'JCT_CLUSTER_LOG_TRIMMED' }, 'a shard whose store is older than the trim is refused');
+  await applied(1, seqs[4]!);
+  t.equal(await log.trim(), seqs[3], 'trimmed again as the shards go on');
+  t.same((await log.after(seqs[3]!)).map((e) => e.seq), [seqs[4]]);
+  t.same(await log.after(seqs[4]!), [], 'a shard up to date reads nothing');
+  const plain = await opened(t, schema);
+  t.equal(await plain.trim(), undefined, 'a log opened without the shard count never trims');
+  const timed = await ClusterLog.open({ url: PG_URL, schema, shards: 2, trimEveryMs: 20 });
+  t.teardown(() => timed.close());
+  await applied(0, seqs[4]!);
+  let left = 1;
+  for (const started = Date.now(); left > 0 && Date.now() - started < 5000; await new Promise((r) => setTimeout(r, 20))) {
+    left = Number((await sql(`SELECT count(*)::int AS n FROM "${schema}".cluster_log`))[0]!['n']);
+  }
+  t.equal(left, 0, 'and trims by itself, every trimEveryMs');
 });

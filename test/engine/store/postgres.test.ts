@@ -92,7 +92,7 @@ t.test('migrations run once, in one transaction, also when several processes sta
   const recorded = await sql(`SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`);
   t.same(recorded, MIGRATIONS.map(({ version, name }) => ({ version, name })), 'each migration recorded once');
   const tables = await sql(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
-  t.same(tables.map((r) => r['table_name']), [...TABLES, 'schema_migrations', 'leases', 'members', 'api_key', 'cluster_log', 'directory'].sort(), 'one table per journal table, the migrations, the cluster lease and members, the API keys, the cluster log and the directory');
+  t.same(tables.map((r) => r['table_name']), [...TABLES, 'schema_migrations', 'leases', 'members', 'api_key', 'cluster_log', 'cluster_log_trimmed', 'directory'].sort(), 'one table per journal table, the migrations, the cluster lease and members, the API keys, the cluster log (and how far it was trimmed) and the directory');
   const collation = await sql(`SELECT DISTINCT collation_name FROM information_schema.columns WHERE table_schema = $1 AND column_name = 'key'`, [schema]);
   t.same(collation, [{ collation_name: 'C' }], 'keys compare as bytes');
   t.same(await migrate(PG_URL, schema), { from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] }, 'nothing left to do');

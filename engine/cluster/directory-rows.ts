@@ -1,9 +1,9 @@
 // A shard's part of the cluster's directory (contact or external id → shard and person), kept in
-// step with its people inside the shard's commit transaction: two statements per batch, however
-// many people it holds. The first deletes this shard's rows of the batch's people that are no
-// longer theirs and NOTIFYs the removed keys (directory.ts drops them from its caches); the second
-// inserts the new ones. A key another shard's person holds already is left to them and counted.
-// Both are sent unprepared, so each is planned for its batch's arrays: a prepared statement's
+// step with its people inside the shard's commit transaction: one statement per batch, however
+// many people it holds. It deletes this shard's rows of the batch's people that are no longer
+// theirs and NOTIFYs the removed keys (directory.ts drops them from its caches), and inserts the
+// new ones. A key another shard's person holds already is left to them and counted.
+// It is sent unprepared, so it is planned for its batch's arrays: a prepared statement's
 // generic plan took seconds per batch once the table held a few thousand rows. A person whose
 // keys are those this process last wrote for them (most rewrites of a profile: an attribute, a
 // tag, when they were last contacted) costs no statement: a digest of each one's keys is kept.
@@ -45,8 +45,7 @@ interface Wanted {
 export class DirectoryRows implements PeopleWriter {
   /** Keys another shard's person held already, left to them; a person of this shard wanted each. */
   conflicts = 0;
-  private readonly remove: string;
-  private readonly insert: string;
+  private readonly sql: string;
   private readonly channel: string;
 
   /** The cluster's schema, where the directory is. */
@@ -61,22 +60,28 @@ export class DirectoryRows implements PeopleWriter {
     this.schema = place.schema;
     const table = `${escapeIdentifier(place.schema)}.directory`;
     this.channel = directoryChannel(place.schema);
-    // The shard's rows of the batch's people are found person by person through the (shard,
-    // person) index (OFFSET 0 keeps the planner from turning the lateral join into a hash join
-    // over a scan of every row of the shard, which it chose once the table held some thousands of
-    // rows: that cost grew with the directory, not with the batch), then deleted by row address.
-    this.remove = `WITH gone AS (
+    // One statement. Its first part deletes the shard's rows of the batch's people whose key none
+    // of the batch's people wants any more, found person by person through the (shard, person)
+    // index (OFFSET 0 keeps the planner from turning the lateral join into a hash join over a scan
+    // of every row of the shard, which it chose once the table held some thousands of rows: that
+    // cost grew with the directory, not with the batch), then by row address; the keys it removed
+    // are NOTIFYed. Its second inserts every key wanted, or updates it when this shard holds it
+    // already (a key passed to another person of the shard keeps its row); a key another shard
+    // holds is left alone, and the keys neither inserted nor updated are those conflicts. The two
+    // never touch one row: a key is deleted only when nobody in the batch wants it.
+    this.sql = `WITH gone AS (
   DELETE FROM ${table} d WHERE d.ctid = ANY (ARRAY(
     SELECT x.ctid FROM unnest($2::text[]) AS p(person),
-      LATERAL (SELECT ctid, key, person FROM ${table} WHERE shard = $1 AND person = p.person OFFSET 0) AS x
-    WHERE NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS w(key, person) WHERE w.key = x.key AND w.person = x.person)))
+      LATERAL (SELECT ctid, key FROM ${table} WHERE shard = $1 AND person = p.person OFFSET 0) AS x
+    WHERE NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS w(key) WHERE w.key = x.key)))
   RETURNING d.key),
+put AS (
+  INSERT INTO ${table} AS d (key, shard, person) SELECT key, $1, person FROM unnest($3::text[], $4::text[]) AS w(key, person)
+  ON CONFLICT (key) DO UPDATE SET person = EXCLUDED.person WHERE d.shard = EXCLUDED.shard
+  RETURNING 1),
 said AS (SELECT json_agg(key)::text AS keys FROM gone)
-SELECT pg_notify($5, CASE WHEN octet_length(keys) <= ${MAX_PAYLOAD} THEN keys ELSE '${DROP_ALL}' END) FROM said WHERE keys IS NOT NULL`;
-    // Every key is inserted, or updated when this shard holds it already; one another shard holds
-    // is left alone. The rows it neither inserted nor updated are those conflicts.
-    this.insert = `INSERT INTO ${table} AS d (key, shard, person) SELECT key, $1, person FROM unnest($2::text[], $3::text[]) AS w(key, person)
-  ON CONFLICT (key) DO UPDATE SET person = EXCLUDED.person WHERE d.shard = EXCLUDED.shard`;
+SELECT (SELECT count(*) FROM put)::int AS put,
+  (SELECT pg_notify($5, CASE WHEN octet_length(keys) <= ${MAX_PAYLOAD} THEN keys ELSE '${DROP_ALL}' END) FROM said WHERE keys IS NOT NULL) IS NOT NULL AS told`;
   }
 
   /** Makes the directory rows of the batch's people match their rows (the person table's texts: JSON, null when deleted), on `client`'s open transaction. */
@@ -85,10 +90,8 @@ SELECT pg_notify($5, CASE WHEN octet_length(keys) <= ${MAX_PAYLOAD} THEN keys EL
     if (changed.size === 0) return;
     const wanted = wantedOf(changed);
     const { shard } = this.place;
-    await client.query(this.remove, [shard, wanted.people, wanted.keys, wanted.owners, this.channel]);
-    if (wanted.keys.length === 0) return void (this.conflicts += wanted.repeated);
-    const result = await client.query(this.insert, [shard, wanted.keys, wanted.owners]);
-    this.conflicts += wanted.repeated + wanted.keys.length - (result.rowCount ?? 0);
+    const result = await client.query<{ put: number }>(this.sql, [shard, wanted.people, wanted.keys, wanted.owners, this.channel]);
+    this.conflicts += wanted.repeated + wanted.keys.length - result.rows[0]!.put;
   }
 
   settled(committed: boolean): void {

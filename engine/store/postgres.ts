@@ -1,7 +1,9 @@
 // The Postgres store: the journal backend of a Junction whose system of record is a Postgres
 // database. It owns the connection pool, the atomic write of a group-commit batch (one
-// transaction: per table one upsert of every key written and one delete of every key deleted)
-// and reading every table back at open (postgres-copy.ts), so that the synchronous load() serves
+// statement: per table one upsert of every key written and one delete of every key deleted, each
+// a data-modifying WITH query, so a batch costs one round trip; in a transaction with the fence's
+// check and the directory's rows when there are any) and reading every table back at open
+// (postgres-copy.ts), so that the synchronous load() serves
 // it from memory. In a sharded cluster each commit also brings the directory rows of the batch's
 // people up to date, in the same transaction (`alsoWrite`: engine/cluster/directory-rows.ts).
 // Tables live in one schema (default `junction`), migrated at open (postgres-migrations.ts).
@@ -72,13 +74,52 @@ const SILENT_SERVER_SLACK_MS = 1000;
 /** Schema names this store accepts: letters, digits and _, at most Postgres's 63 bytes, not pg_ (reserved by Postgres). */
 const SCHEMA_NAME = /^(?!pg_)[A-Za-z_][A-Za-z0-9_]{0,62}$/i;
 
-/** The SQL of one table, schema-qualified (commits prepare it as `<table>.upsert` and `<table>.remove`). */
+/** The SQL of one table, schema-qualified: its parts of a batch's statement, given their parameters' numbers. */
 interface TableSql {
   readonly table: Table;
-  readonly upsert: string;
-  readonly remove: string;
+  upsert(keys: number, values: number): string;
+  remove(keys: number): string;
   /** Every row in key order, as COPY text. */
   readonly copy: string;
+}
+
+/** Prepared batch statements kept per pool, by the tables they write: past this many, a new kind is sent unprepared. */
+const PREPARED_KINDS = 64;
+
+/**
+ * A batch's writes as one statement: each table's upsert and delete a data-modifying WITH query
+ * (a key is never both written and deleted in one batch, so no two of them touch one row). A
+ * statement is prepared under a name of its own for each set of parts seen, up to PREPARED_KINDS.
+ */
+class BatchStatements {
+  private readonly names = new Map<string, string>();
+
+  of(writes: readonly TableWrites[]): { name?: string; text: string; values: unknown[] } {
+    const parts: string[] = [];
+    const kind: string[] = [];
+    const values: unknown[] = [];
+    for (const { sql, keys, values: texts, deleted } of writes) {
+      if (keys.length > 0) {
+        values.push(keys, texts);
+        parts.push(`w${parts.length} AS (${sql.upsert(values.length - 1, values.length)})`);
+        kind.push(`+${sql.table}`);
+      }
+      if (deleted.length > 0) {
+        values.push(deleted);
+        parts.push(`w${parts.length} AS (${sql.remove(values.length)})`);
+        kind.push(`-${sql.table}`);
+      }
+    }
+    const text = `WITH ${parts.join(',\n')}\nSELECT 1`;
+    const name = this.nameOf(kind.join(' '));
+    return name === undefined ? { text, values } : { name, text, values };
+  }
+
+  private nameOf(kind: string): string | undefined {
+    let name = this.names.get(kind);
+    if (name === undefined && this.names.size < PREPARED_KINDS) this.names.set(kind, (name = `batch.${this.names.size}`));
+    return name;
+  }
 }
 
 /** One table's part of a batch, after the last write of each key won: keys and JSON texts to upsert, keys to delete. */
@@ -92,6 +133,7 @@ interface TableWrites {
 /** The journal backend over Postgres. */
 export class PostgresBackend implements JournalBackend {
   private closed = false;
+  private readonly statements = new BatchStatements();
 
   private constructor(
     private readonly pool: Pool,
@@ -158,17 +200,24 @@ export class PostgresBackend implements JournalBackend {
     await this.pool.end();
   }
 
-  /** One transaction on one connection; a connection that failed is closed, never reused. */
+  /**
+   * The batch's statement alone when nothing else is written with it, else one transaction on one
+   * connection (the fence checked first); a connection that failed is closed, never reused.
+   */
   private async write(writes: readonly TableWrites[], people: ReadonlyMap<string, string | null> | undefined): Promise<void> {
+    const statement = this.statements.of(writes);
+    if (this.fence === undefined && (people === undefined || this.alsoWrite === undefined)) {
+      await this.pool.query(statement).catch((err: unknown) => {
+        throw storeError(err, this.target);
+      });
+      return;
+    }
     let client: PoolClient | undefined;
     try {
       client = await this.pool.connect();
       await client.query('BEGIN');
       await this.fence?.check(client);
-      for (const { sql, keys, values, deleted } of writes) {
-        if (keys.length > 0) await client.query({ name: `${sql.table}.upsert`, text: sql.upsert, values: [keys, values] });
-        if (deleted.length > 0) await client.query({ name: `${sql.table}.remove`, text: sql.remove, values: [deleted] });
-      }
+      await client.query(statement);
       if (people !== undefined) await this.alsoWrite?.write(client, people);
       await client.query('COMMIT');
       client.release();
@@ -278,8 +327,8 @@ function tableSql(schema: string, table: Table): TableSql {
   const name = `${escapeIdentifier(schema)}.${escapeIdentifier(table)}`;
   return {
     table,
-    upsert: `INSERT INTO ${name} (key, value) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-    remove: `DELETE FROM ${name} WHERE key = ANY($1::text[])`,
+    upsert: (keys, values) => `INSERT INTO ${name} (key, value) SELECT * FROM unnest($${keys}::text[], $${values}::text[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    remove: (keys) => `DELETE FROM ${name} WHERE key = ANY($${keys}::text[])`,
     copy: `COPY (SELECT key, value FROM ${name} ORDER BY key COLLATE "C") TO STDOUT`,
   };
 }

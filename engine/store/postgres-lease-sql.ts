@@ -1,6 +1,6 @@
 // The SQL of a cluster's `leases` and `members` tables (postgres-migrations.ts), shared by the
 // one lease of active/standby (postgres-lease.ts) and the shard leases (postgres-shard-leases.ts):
-// taking a lease, renewing it, the fence's check, ending it, a member saying it is there, and the
+// taking a lease, renewing it, the table the fence reads, ending it, a member saying it is there, and the
 // read-only views for `junction cluster`. Lease lengths are in ms, ends by the server's clock.
 import { escapeIdentifier, type Pool } from 'pg';
 import { MEMBER_TTL_LEASES } from './lease.js';
@@ -18,8 +18,8 @@ export interface LeaseSql {
   readonly renew: string;
   /** ($1 names, $2 tokens, $3 ttl, $4 member, $5 address, $6 member ttl): renews every lease still carrying its token, and the member; returns the names renewed. */
   readonly renewEach: string;
-  /** ($1 lease): the token, read FOR SHARE inside a commit's transaction. */
-  readonly check: string;
+  /** The leases table, schema-qualified: every commit of a holder reads its lease's row FOR SHARE (postgres.ts). */
+  readonly leaseTable: string;
   /** ($1 lease, $2 token, $3 address). */
   readonly advertise: string;
   /** ($1 lease, $2 token): the lease ends now, if still that token's. */
@@ -62,7 +62,7 @@ export function leaseSql(schema: string): LeaseSql {
         WHERE l.name = h.name AND l.token = h.token RETURNING l.name),
       member AS (${present('$4', '$5', '$6')})
       SELECT name FROM renewed`,
-    check: `SELECT token::text FROM ${leases} WHERE name = $1 FOR SHARE`,
+    leaseTable: leases,
     advertise: `UPDATE ${leases} SET address = $3 WHERE name = $1 AND token = $2`,
     end,
     release: `WITH gone AS (${leave('$3')}) ${end}`,

@@ -11,10 +11,10 @@
 // Every process also keeps a row of the `members` table alive (lease.ts): a standby at each ask,
 // the owner with each renewal (one statement, which deletes it instead when the lease was taken;
 // so does the release); `view` reads both tables for `junction cluster`.
-import type { ClientBase, Pool } from 'pg';
+import type { Pool } from 'pg';
 import { connectionOf, migrate, storeError, type Fence } from './postgres.js';
 import type { Target } from './shown-url.js';
-import { fencedError, HeldLease, ownerName, waitForLease, type ClusterView, type LeaseHolder, type LeaseOptions, type Member } from './lease.js';
+import { HeldLease, ownerName, waitForLease, type ClusterView, type LeaseHolder, type LeaseOptions, type Member } from './lease.js';
 import { leaseSql, memberTtl, readView, type LeaseSql } from './postgres-lease-sql.js';
 
 /** The one lease of this version: every partition at once (sharing them out comes later). */
@@ -67,12 +67,13 @@ export class PostgresLease extends HeldLease implements Fence {
     );
   }
 
-  /** The Fence: inside the commit's transaction, the lease row is read FOR SHARE and must still carry this token. */
-  async check(client: ClientBase): Promise<void> {
-    const result = await client.query<{ token: string }>({ name: 'lease.check', text: this.sql.check, values: [PARTITIONS] });
-    if (result.rows[0]?.token === this.token) return;
-    this.fenced();
-    throw fencedError(this.token);
+  /** The Fence: every commit reads this row FOR SHARE and writes only while it still carries this token. */
+  get leaseTable(): string {
+    return this.sql.leaseTable;
+  }
+
+  get leaseName(): string {
+    return PARTITIONS;
   }
 
   async advertise(address: string): Promise<void> {

@@ -11,9 +11,9 @@
 // A store out of reach loses nothing: rounds fail quietly (told once per error) until it answers.
 // shards = 1 is today's active/standby (postgres-lease.ts); the SQL is shared (postgres-lease-sql.ts).
 import { createHash } from 'node:crypto';
-import type { ClientBase, Pool } from 'pg';
+import type { Pool } from 'pg';
 import { JunctionError, toJunctionError } from '../errors.js';
-import { fencedError, ownerName, type LeaseHolder, type LostReason } from './lease.js';
+import { ownerName, type LeaseHolder, type LostReason } from './lease.js';
 import { connectionOf, migrate, storeError, type Fence } from './postgres.js';
 import { leaseSql, memberTtl, readView, type LeaseSql } from './postgres-lease-sql.js';
 import type { Target } from './shown-url.js';
@@ -308,12 +308,13 @@ class HeldShard implements ShardLease {
     private readonly onFenced: (reason: LostReason) => void,
   ) {}
 
-  /** The Fence: inside the shard's commit transaction, its lease row (in the cluster's schema) is read FOR SHARE and must still carry this token. */
-  async check(client: ClientBase): Promise<void> {
-    const result = await client.query<{ token: string }>({ name: 'lease.check', text: this.sql.check, values: [shardLeaseName(this.shard)] });
-    if (result.rows[0]?.token === this.token) return;
-    this.fenced();
-    throw fencedError(this.token);
+  /** The Fence: every commit of the shard reads its lease row (in the cluster's schema) FOR SHARE and writes only while it still carries this token. */
+  get leaseTable(): string {
+    return this.sql.leaseTable;
+  }
+
+  get leaseName(): string {
+    return shardLeaseName(this.shard);
   }
 
   fenced(): void {

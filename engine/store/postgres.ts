@@ -21,6 +21,7 @@
 import { Pool, escapeIdentifier, type ClientBase, type PoolClient, type PoolConfig } from 'pg';
 import { aboutSetting, JunctionError } from '../errors.js';
 import { answeredForGood } from './mended-by-waiting.js';
+import { fencedError } from './lease.js';
 import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { applyMigrations, type MigrationResult } from './postgres-migrations.js';
 import { copiedRows, copyChunks, type Chunks } from './postgres-copy.js';
@@ -66,7 +67,13 @@ export interface PeopleWriter {
  * transaction then writes nothing.
  */
 export interface Fence {
-  check(client: ClientBase): Promise<void>;
+  /** The leases table, schema-qualified, and the row of this lease in it. */
+  readonly leaseTable: string;
+  readonly leaseName: string;
+  /** The token the row must still carry for a commit to write. */
+  readonly token: string;
+  /** Told when a commit found the row carrying another token: the holder is fenced. */
+  fenced(): void;
 }
 
 /** How much longer than the statement timeout a query waits for a server that stopped answering (ms). */
@@ -77,8 +84,9 @@ const SCHEMA_NAME = /^(?!pg_)[A-Za-z_][A-Za-z0-9_]{0,62}$/i;
 /** The SQL of one table, schema-qualified: its parts of a batch's statement, given their parameters' numbers. */
 interface TableSql {
   readonly table: Table;
-  upsert(keys: number, values: number): string;
-  remove(keys: number): string;
+  /** Writes only where `held` (an SQL condition) holds. */
+  upsert(keys: number, values: number, held: string): string;
+  remove(keys: number, held: string): string;
   /** Every row in key order, as COPY text. */
   readonly copy: string;
 }
@@ -88,29 +96,38 @@ const PREPARED_KINDS = 64;
 
 /**
  * A batch's writes as one statement: each table's upsert and delete a data-modifying WITH query
- * (a key is never both written and deleted in one batch, so no two of them touch one row). A
- * statement is prepared under a name of its own for each set of parts seen, up to PREPARED_KINDS.
+ * (a key is never both written and deleted in one batch, so no two of them touch one row). With a
+ * fence, the statement first reads the lease's row FOR SHARE, and each part writes only if the
+ * row still carries the holder's token (`held`, the statement's answer): a takeover committed
+ * first is seen, one under way is waited for (and then seen), and one after waits for this
+ * statement. A statement is prepared under a name of its own for each set of parts seen, up to
+ * PREPARED_KINDS.
  */
 class BatchStatements {
   private readonly names = new Map<string, string>();
 
-  of(writes: readonly TableWrites[]): { name?: string; text: string; values: unknown[] } {
+  of(writes: readonly TableWrites[], fence: Fence | undefined): { name?: string; text: string; values: unknown[] } {
     const parts: string[] = [];
     const kind: string[] = [];
     const values: unknown[] = [];
+    if (fence !== undefined) {
+      values.push(fence.leaseName, fence.token);
+      parts.push(`fence AS MATERIALIZED (SELECT 1 FROM ${fence.leaseTable} WHERE name = $1 AND token = $2::bigint FOR SHARE)`);
+    }
+    const held = fence === undefined ? 'true' : 'EXISTS (SELECT 1 FROM fence)';
     for (const { sql, keys, values: texts, deleted } of writes) {
       if (keys.length > 0) {
         values.push(keys, texts);
-        parts.push(`w${parts.length} AS (${sql.upsert(values.length - 1, values.length)})`);
+        parts.push(`w${parts.length} AS (${sql.upsert(values.length - 1, values.length, held)})`);
         kind.push(`+${sql.table}`);
       }
       if (deleted.length > 0) {
         values.push(deleted);
-        parts.push(`w${parts.length} AS (${sql.remove(values.length)})`);
+        parts.push(`w${parts.length} AS (${sql.remove(values.length, held)})`);
         kind.push(`-${sql.table}`);
       }
     }
-    const text = `WITH ${parts.join(',\n')}\nSELECT 1`;
+    const text = `WITH ${parts.join(',\n')}\nSELECT ${held} AS held`;
     const name = this.nameOf(kind.join(' '));
     return name === undefined ? { text, values } : { name, text, values };
   }
@@ -202,23 +219,24 @@ export class PostgresBackend implements JournalBackend {
 
   /**
    * The batch's statement alone when nothing else is written with it, else one transaction on one
-   * connection (the fence checked first); a connection that failed is closed, never reused.
+   * connection; a connection that failed is closed, never reused. A fenced statement that found
+   * its lease's row carrying another token wrote nothing: the holder is told, the batch refused.
    */
   private async write(writes: readonly TableWrites[], people: ReadonlyMap<string, string | null> | undefined): Promise<void> {
-    const statement = this.statements.of(writes);
-    if (this.fence === undefined && (people === undefined || this.alsoWrite === undefined)) {
-      await this.pool.query(statement).catch((err: unknown) => {
+    const statement = this.statements.of(writes, this.fence);
+    if (people === undefined || this.alsoWrite === undefined) {
+      const result = await this.pool.query<{ held: boolean }>(statement).catch((err: unknown) => {
         throw storeError(err, this.target);
       });
-      return;
+      return this.held(result.rows[0]!.held);
     }
     let client: PoolClient | undefined;
     try {
       client = await this.pool.connect();
       await client.query('BEGIN');
-      await this.fence?.check(client);
-      await client.query(statement);
-      if (people !== undefined) await this.alsoWrite?.write(client, people);
+      const result = await client.query<{ held: boolean }>(statement);
+      this.held(result.rows[0]!.held);
+      await this.alsoWrite.write(client, people);
       await client.query('COMMIT');
       client.release();
       if (people !== undefined) this.alsoWrite?.settled(true);
@@ -227,6 +245,13 @@ export class PostgresBackend implements JournalBackend {
       if (people !== undefined) this.alsoWrite?.settled(false);
       throw storeError(err, this.target);
     }
+  }
+
+  /** Throws JCT_STORE_FENCED, the fence told, when the batch's statement found its lease taken. */
+  private held(held: boolean): void {
+    if (held || this.fence === undefined) return;
+    this.fence.fenced();
+    throw fencedError(this.fence.token);
   }
 
   private sqlOf(table: Table): TableSql {
@@ -327,8 +352,8 @@ function tableSql(schema: string, table: Table): TableSql {
   const name = `${escapeIdentifier(schema)}.${escapeIdentifier(table)}`;
   return {
     table,
-    upsert: (keys, values) => `INSERT INTO ${name} (key, value) SELECT * FROM unnest($${keys}::text[], $${values}::text[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-    remove: (keys) => `DELETE FROM ${name} WHERE key = ANY($${keys}::text[])`,
+    upsert: (keys, values, held) => `INSERT INTO ${name} (key, value) SELECT * FROM unnest($${keys}::text[], $${values}::text[]) WHERE ${held} ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+    remove: (keys, held) => `DELETE FROM ${name} WHERE key = ANY($${keys}::text[]) AND ${held}`,
     copy: `COPY (SELECT key, value FROM ${name} ORDER BY key COLLATE "C") TO STDOUT`,
   };
 }

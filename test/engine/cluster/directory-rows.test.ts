@@ -5,12 +5,10 @@
 // a key another shard's person holds is left to them and counted, as is a key two people of one
 // batch both give.
 import t from 'tap';
-import { JunctionError } from '../../../engine/errors.js';
 import { batchOf, type Batch, type Table } from '../../../engine/store/journal.js';
-import type { Fence } from '../../../engine/store/postgres.js';
 import { externalIdKey } from '../../../engine/cluster/shard-of.js';
 import { sql, tempSchema, unlessPostgres } from '../store/postgres-service.js';
-import { commitPeople, conflictsOf, personRow, shardStore } from './directory-service.js';
+import { commitPeople, conflictsOf, leaseFence, personRow, shardStore } from './directory-service.js';
 
 const skip = await unlessPostgres(t);
 
@@ -44,21 +42,17 @@ t.test("the directory follows the shard's people: created, a phone changed, eras
 
 t.test('a batch that fails leaves the directory as it was', { skip }, async (t) => {
   const cluster = tempSchema(t, 'directory_cluster');
-  let fenced = false;
-  const fence: Fence = {
-    check: async () => {
-      if (fenced) throw new JunctionError('JCT_STORE_FENCED', 'taken over');
-    },
-  };
+  await shardStore(t, cluster, 1); // migrates the cluster's schema, where the lease is
+  const lease = await leaseFence(cluster);
   const schema = tempSchema(t, 'directory_s0');
-  const store = await shardStore(t, cluster, 0, { schema, fence });
+  const store = await shardStore(t, cluster, 0, { schema, fence: lease.fence });
   await commitPeople(store, [personRow('0-a', ['+14155550100'])]);
   const before = await directoryOf(cluster);
 
-  fenced = true;
+  await lease.fenced(true);
   await t.rejects(commitPeople(store, [personRow('0-a', ['+14155550101']), personRow('0-b', ['+14155550200'])]), { code: 'JCT_STORE_FENCED' });
   t.same(await directoryOf(cluster), before, 'fenced: nothing');
-  fenced = false;
+  await lease.fenced(false);
 
   const broken: Batch = new Map<Table, Map<string, string | null>>([
     ['meta', new Map([['m', '1']])],
@@ -77,13 +71,9 @@ t.test('a batch that fails leaves the directory as it was', { skip }, async (t) 
 
 t.test('a person whose keys did not change costs no statement; a commit that did not happen is written again', { skip }, async (t) => {
   const cluster = tempSchema(t, 'directory_cluster');
-  let fenced = false;
-  const fence: Fence = {
-    check: async () => {
-      if (fenced) throw new JunctionError('JCT_STORE_FENCED', 'taken over');
-    },
-  };
-  const store = await shardStore(t, cluster, 0, { fence });
+  await shardStore(t, cluster, 1); // migrates the cluster's schema, where the lease is
+  const lease = await leaseFence(cluster);
+  const store = await shardStore(t, cluster, 0, { fence: lease.fence });
   await commitPeople(store, [personRow('0-a', ['+14155550100'])]);
   await sql(`DELETE FROM "${cluster}".directory`); // what the next commits write shows
   await commitPeople(store, [{ ...personRow('0-a', ['+14155550100']), tags: ['vip'] }]);
@@ -91,9 +81,9 @@ t.test('a person whose keys did not change costs no statement; a commit that did
   await commitPeople(store, [personRow('0-a', ['+14155550101'])]);
   t.same(await directoryOf(cluster), ['+14155550101 0 0-a'], 'a phone changed: written');
 
-  fenced = true;
+  await lease.fenced(true);
   await t.rejects(commitPeople(store, [personRow('0-a', ['+14155550102'])]), { code: 'JCT_STORE_FENCED' });
-  fenced = false;
+  await lease.fenced(false);
   await commitPeople(store, [personRow('0-a', ['+14155550102'])]);
   t.same(await directoryOf(cluster), ['+14155550102 0 0-a'], 'the same change again after a failed commit: written');
 });

@@ -1,10 +1,10 @@
 // Test helper for the directory's tests: shards' stores writing a cluster's directory, and person rows as the engine writes them.
 import type { Test } from 'tap';
 import { batchOf } from '../../../engine/store/journal.js';
-import { PostgresBackend, type PostgresOptions } from '../../../engine/store/postgres.js';
+import { PostgresBackend, type Fence, type PostgresOptions } from '../../../engine/store/postgres.js';
 import type { Person } from '../../../engine/person.js';
 import { DirectoryRows } from '../../../engine/cluster/directory-rows.js';
-import { PG_URL, tempSchema } from '../store/postgres-service.js';
+import { PG_URL, sql, tempSchema } from '../store/postgres-service.js';
 
 /** A person row as the engine writes it (layout.ts personOf). */
 export function personRow(id: string, phones: string[], emails: string[] = [], externalId?: string): Person {
@@ -30,4 +30,16 @@ export function conflictsOf(backend: PostgresBackend): number {
 /** Writes these people (null: erased) in one batch. */
 export function commitPeople(backend: PostgresBackend, people: ReadonlyArray<Person | [id: string, erased: null]>): Promise<void> {
   return backend.commit(batchOf(people.map((p) => (Array.isArray(p) ? { table: 'person', key: p[0], value: null } : { table: 'person', key: p.id, value: p }))));
+}
+
+/**
+ * A real lease row of shard 0 in `cluster`'s leases table (migrated by a shard store already) and
+ * the fence of its holder; `fenced(true)` has another process take the lease over (the row's
+ * token changes), `fenced(false)` gives it back.
+ */
+export async function leaseFence(cluster: string): Promise<{ fence: Fence; fenced(taken: boolean): Promise<void> }> {
+  const table = `"${cluster}".leases`;
+  await sql(`INSERT INTO ${table} (name, owner, token, expires_at) VALUES ('shard:0', 'me', 1, now() + interval '1 hour')`);
+  const fence: Fence = { leaseTable: table, leaseName: 'shard:0', token: '1', fenced: () => {} };
+  return { fence, fenced: async (taken) => void (await sql(`UPDATE ${table} SET token = $1 WHERE name = 'shard:0'`, [taken ? 2 : 1])) };
 }

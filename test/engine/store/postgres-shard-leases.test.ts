@@ -12,7 +12,7 @@ import { PostgresBackend } from '../../../engine/store/postgres.js';
 import { ShardLeases, shardView, shareOf, type ShardLease, type ShardLeasesOptions } from '../../../engine/store/postgres-shard-leases.js';
 import { batchOf } from '../../../engine/store/journal.js';
 import type { LostReason } from '../../../engine/store/lease.js';
-import { connection, PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
+import { PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
 
 const skip = await unlessPostgres(t);
 const TTL = 600;
@@ -198,10 +198,9 @@ t.test('a shard taken over is found at the next renewal: lost once, not again by
   const lease = a.leases.held().get(1)!;
   await sql(`UPDATE "${schema}".leases SET token = token + 1, owner = 'someone else', expires_at = now() + interval '1 minute' WHERE name = 'shard:1'`);
   await until(t, 'the loss told', () => a.lost.length > 0, TTL);
-  const client = await connection(t);
-  await client.query('BEGIN');
-  await t.rejects(lease.check(client), { code: 'JCT_STORE_FENCED' }, 'a commit after it is fenced');
-  await client.query('ROLLBACK');
+  const backend = await PostgresBackend.open({ url: PG_URL, schema: tempSchema(t, 'shard_leases_s1'), fence: lease });
+  t.teardown(() => backend.close());
+  await t.rejects(backend.commit(batchOf([{ table: 'person', key: 'after', value: { id: 'after' } }])), { code: 'JCT_STORE_FENCED' }, 'a commit after it is fenced');
   await sleep(TTL);
   t.same(a.lost, [[1, 'taken']], 'told once');
   t.same([...a.leases.held().keys()], [0]);

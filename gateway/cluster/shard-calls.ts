@@ -8,14 +8,19 @@
 // 404 JCT_SHARD_CALL_UNKNOWN, a shard not served here 503 JCT_SHARD_NOT_HERE (Retry-After: 1: it
 // may be moving). What a call throws is answered as any route's error (errors.ts). The body limit
 // is twice a Flow API batch's: a shard's part of a batch may be all of it, with its places and options.
+// The calls a peer made in one turn of its event loop come together: `POST /_junction/shards`
+// with `{ "calls": [{ "shard", "call", "args" }] }`, answered 200 `{ "answers": [...] }` in the
+// same order, each `{ "result" }` or `{ "status", "error" }` as that call alone would have been
+// answered (the calls are started in order, and carried out as the engines' partitions run them).
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../engine/runtime/engine.js';
 import { JunctionError } from '../../engine/errors.js';
-import { CLUSTER_SECRET_HEADER, SHARD_CALLS_PATH } from '../../engine/cluster/peer-calls.js';
+import { CLUSTER_SECRET_HEADER, MAX_CALLS_TOGETHER, SHARD_CALLS_PATH } from '../../engine/cluster/peer-calls.js';
 import type { ShardCall } from '../../engine/cluster/calls.js';
 import { hashOf, sameHash } from '../auth/keys.js';
 import { BATCH_BODY_LIMIT } from '../api/participants.js';
+import { answerFor } from '../errors.js';
 
 export interface ShardCallOptions {
   /** The cluster secret every process of the cluster shares. */
@@ -28,11 +33,50 @@ export interface ShardCallOptions {
 
 const Params = Type.Object({ shard: Type.String({ pattern: '^(0|[1-9][0-9]{0,8})$' }), call: Type.String() });
 const Body = Type.Object({ args: Type.Optional(Type.Unknown()) }, { additionalProperties: false });
+const Calls = Type.Object(
+  { calls: Type.Array(Type.Object({ shard: Type.Integer({ minimum: 0, maximum: 999_999_999 }), call: Type.String(), args: Type.Optional(Type.Unknown()) }, { additionalProperties: false }), { maxItems: MAX_CALLS_TOGETHER }) },
+  { additionalProperties: false },
+);
+
+/** One call's answer among others: its result, or its error with the status it alone would have been answered with. */
+export type CallAnswer = { readonly result: unknown } | { readonly status: number; readonly error: { code: string; message: string; details?: unknown } };
 
 /** Registers the route on an app made by buildApp (gateway/app.ts), whose error answers and guard it relies on. */
 export function shardCallRoutes(app: FastifyInstance, { secret, calls, engineOf }: ShardCallOptions): void {
   if (secret === '') throw new JunctionError('JCT_CLUSTER_SECRET_EMPTY', 'the cluster secret is empty: the processes of a cluster need a secret to call each other');
   const secretHash = hashOf(secret);
+  const run = (shard: number, name: string, args: unknown): Promise<unknown> => {
+    const call = Object.hasOwn(calls, name) ? calls[name] : undefined;
+    if (!call) throw new JunctionError('JCT_SHARD_CALL_UNKNOWN', `no shard call named "${name}"`, { call: name });
+    const engine = engineOf(shard);
+    if (!engine) throw new JunctionError('JCT_SHARD_NOT_HERE', `shard ${shard} is not served by this process (it may be moving to another): try again`, { shard });
+    return call(engine, args as never);
+  };
+  app.post<{ Body: Static<typeof Calls> }>(
+    SHARD_CALLS_PATH,
+    {
+      config: { open: 'cluster' },
+      bodyLimit: 2 * BATCH_BODY_LIMIT,
+      schema: { body: Calls, hide: true },
+      onRequest: async (req) => checkSecret(req, secretHash),
+    },
+    async (req) => ({
+      answers: await Promise.all(
+        req.body.calls.map(({ shard, call, args }) =>
+          Promise.resolve()
+            .then(() => run(shard, call, args))
+            .then(
+              (result): CallAnswer => ({ result }),
+              (err: unknown): CallAnswer => {
+                const { status, ...error } = answerFor(err);
+                if (status >= 500) req.log.error({ err, shard, call }, 'shard call failed');
+                return { status, error };
+              },
+            ),
+        ),
+      ),
+    }),
+  );
   app.post<{ Params: Static<typeof Params>; Body: Static<typeof Body> }>(
     `${SHARD_CALLS_PATH}/:shard/:call`,
     {
@@ -41,15 +85,7 @@ export function shardCallRoutes(app: FastifyInstance, { secret, calls, engineOf 
       schema: { params: Params, body: Body, hide: true },
       onRequest: async (req) => checkSecret(req, secretHash),
     },
-    async (req) => {
-      const name = req.params.call;
-      const call = Object.hasOwn(calls, name) ? calls[name] : undefined;
-      if (!call) throw new JunctionError('JCT_SHARD_CALL_UNKNOWN', `no shard call named "${name}"`, { call: name });
-      const shard = Number(req.params.shard);
-      const engine = engineOf(shard);
-      if (!engine) throw new JunctionError('JCT_SHARD_NOT_HERE', `shard ${shard} is not served by this process (it may be moving to another): try again`, { shard });
-      return { result: await call(engine, req.body.args as never) };
-    },
+    async (req) => ({ result: await run(Number(req.params.shard), req.params.call, req.body.args) }),
   );
 }
 

@@ -1,7 +1,8 @@
 // Calls between the processes of a sharded cluster, over real HTTP on 127.0.0.1: two apps
 // (gateway/app.ts) each serving the shard-call route (gateway/cluster/shard-calls.ts) over
 // engines of test worlds, and PeerCalls (engine/cluster/peer-calls.ts) calling from one to the
-// other. Results and errors travel back as the process holding the shard made them.
+// other. Results and errors travel back as the process holding the shard made them; the calls of
+// one turn travel together, each answered as it would have been alone.
 import t, { type Test } from 'tap';
 import { request } from 'undici';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,8 @@ interface Process {
   address: string;
   /** How many times each call was carried out here. */
   carried: Record<string, number>;
+  /** The URLs of the requests it was sent. */
+  requests: string[];
 }
 
 /** An app listening on 127.0.0.1 serving `shards` (each its own engine), with the calls `flows`, `launch`, `echo` and `boom`, and `more` besides. */
@@ -43,10 +46,12 @@ async function serving(t: Test, shards: number[], more: Record<string, ShardCall
     ...more,
   };
   const app = buildApp(world().engine, options);
+  const requests: string[] = [];
+  app.addHook('onRequest', async (req) => void requests.push(req.url));
   shardCallRoutes(app, { secret: SECRET, calls: Object.fromEntries(Object.entries(calls).map(([n, c]) => [n, counted(n, c)])), engineOf: (s) => engines.get(s) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => app.close());
-  return { app, address: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, carried };
+  return { app, address: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, carried, requests };
 }
 
 function peers(t: Test, secret = SECRET): PeerCalls {
@@ -74,6 +79,62 @@ t.test("a call's result comes back from the shard's engine in the other process"
   const args = { text: 'héllo ☎', list: [1, null, { deep: true }] };
   t.same(await calls.call(b.address, 1, 'echo', args), args, 'arguments arrive as sent');
   t.equal(await calls.call(b.address, 1, 'echo', undefined), undefined, 'no arguments, no result');
+});
+
+t.test('the calls of one turn for one process go in one request, each answered as it would have been alone', async (t) => {
+  const b = await serving(t, [1, 2]);
+  const calls = peers(t);
+  const big = 'x'.repeat(70 * 1024);
+  const settled = await Promise.allSettled([
+    calls.call(b.address, 1, 'flows', undefined),
+    calls.call(b.address, 2, 'echo', { n: 2 }),
+    calls.call(b.address, 1, 'launch', 'nope'),
+    calls.call(b.address, 7, 'flows', null),
+    calls.call(b.address, 1, 'nothing such', null),
+    calls.call(b.address, 2, 'boom', {}),
+    calls.call(b.address, 2, 'echo', undefined),
+    calls.call(b.address, 1, 'echo', big),
+  ]);
+  const [flows, echo, unknownFlow, notHere, unknownCall, boom, nothing, large] = settled;
+  t.same(flows, { status: 'fulfilled', value: ['flow-of-1'] });
+  t.same(echo, { status: 'fulfilled', value: { n: 2 } });
+  t.match(unknownFlow, { status: 'rejected', reason: { code: 'JCT_FLOW_UNKNOWN', status: 404 } }, 'an error keeps its code and status');
+  t.match(notHere, { status: 'rejected', reason: { code: 'JCT_SHARD_NOT_HERE', status: 503 } });
+  t.match(unknownCall, { status: 'rejected', reason: { code: 'JCT_SHARD_CALL_UNKNOWN', status: 404 } });
+  t.match(boom, { status: 'rejected', reason: { code: 'JCT_INTERNAL', message: 'internal error', status: 500 } });
+  t.same(nothing, { status: 'fulfilled', value: undefined });
+  t.same(large, { status: 'fulfilled', value: big });
+  t.ok(settled.slice(2, 6).every((s) => s.status === 'rejected' && s.reason instanceof PeerError), 'as PeerErrors');
+  t.same([...b.requests].sort(), ['/_junction/shards', '/_junction/shards/1/echo'], 'seven together, the large one alone');
+  t.same(await calls.call(b.address, 2, 'echo', 'alone'), 'alone');
+  t.same(b.requests.at(-1), '/_junction/shards/2/echo', 'a call alone in its turn goes by the route of its shard');
+});
+
+t.test('calls sent together to a process that is gone are each JCT_SHARD_UNREACHABLE', async (t) => {
+  const b = await serving(t, [1]);
+  await b.app.close();
+  const calls = peers(t);
+  const settled = await Promise.allSettled([calls.call(b.address, 1, 'echo', 1), calls.call(b.address, 1, 'echo', 2)]);
+  t.match(settled, [
+    { status: 'rejected', reason: { code: 'JCT_SHARD_UNREACHABLE' } },
+    { status: 'rejected', reason: { code: 'JCT_SHARD_UNREACHABLE' } },
+  ]);
+});
+
+t.test('calls together: more than the route takes, or not in its shape, are refused 400', async (t) => {
+  const b = await serving(t, [1]);
+  const post = (body: unknown) =>
+    request(`${b.address}/_junction/shards`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-junction-cluster': SECRET }, body: JSON.stringify(body) });
+  const tooMany = await post({ calls: Array.from({ length: 1001 }, () => ({ shard: 1, call: 'echo' })) });
+  t.equal(tooMany.statusCode, 400);
+  await tooMany.body.dump();
+  const wrong = await post({ calls: [{ shard: -1, call: 'echo' }] });
+  t.equal(wrong.statusCode, 400);
+  await wrong.body.dump();
+  const noSecret = await request(`${b.address}/_junction/shards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"calls":[]}' });
+  t.equal(noSecret.statusCode, 401);
+  await noSecret.body.dump();
+  t.same(b.carried, {}, 'nothing carried out');
 });
 
 t.test('an error thrown by the remote call arrives with its code, message, details and status', async (t) => {

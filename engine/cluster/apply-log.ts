@@ -12,7 +12,7 @@ const passes = new WeakMap<Engine, Passes>();
 
 /**
  * Applies the entries after the last one applied, in order, then writes them (the journal
- * flushed); resolves with how many it applied. One pass at a time per engine: a call while one
+ * flushed); resolves with how many it applied. An engine closed meanwhile is left alone. One pass at a time per engine: a call while one
  * runs waits for it, then shares one more pass with every other call made meanwhile.
  */
 export function applyPending(engine: Engine, log: ClusterLog, onApplied?: ClusterApplied): Promise<number> {
@@ -23,8 +23,9 @@ export function applyPending(engine: Engine, log: ClusterLog, onApplied?: Cluste
 
 async function applyAll(engine: Engine, log: ClusterLog, onApplied: ClusterApplied | undefined): Promise<number> {
   let applied = 0;
-  for (;;) {
+  while (!engine.stopped) {
     const entries = await log.after(engine.clusterApplied);
+    if (engine.stopped) break; // closed while the entries were read (the shard given up): a flow launched now would arm timers nobody stops
     for (const { seq, op } of entries) {
       const outcome = applyClusterOperation(engine, seq, op);
       if (outcome === undefined) continue;
@@ -33,7 +34,7 @@ async function applyAll(engine: Engine, log: ClusterLog, onApplied: ClusterAppli
     }
     if (entries.length === 0) break;
   }
-  await engine.journal.flush();
+  if (!engine.stopped) await engine.journal.flush();
   return applied;
 }
 

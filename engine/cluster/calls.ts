@@ -3,6 +3,7 @@
 // (gateway/cluster/shard-calls.ts), in the process that holds it. Arguments and results are
 // JSON (nothing is `undefined` on the way: "nobody" is null).
 import type { Engine, OperationOptions } from '../runtime/engine.js';
+import { JunctionError } from '../errors.js';
 import type { OperationReport, ParticipantToAdd } from '../runtime/operations.js';
 import type { Input, PersonInput, Receipt } from '../vocabulary.js';
 import type { Person } from '../person.js';
@@ -61,3 +62,31 @@ export const SHARD_CALLS = {
 
 export type ShardCalls = typeof SHARD_CALLS;
 export type ShardCallName = keyof ShardCalls & string;
+
+/** Codes by which an engine refuses a flow as it stands in that shard, which the cluster log's latest entries may have changed. */
+const FLOW_MAY_HAVE_CHANGED = new Set(['JCT_FLOW_UNKNOWN', 'JCT_FLOW_STATUS', 'JCT_FLOW_NOT_ACTIVE', 'JCT_FLOW_PAUSED']);
+
+/**
+ * The calls, each tried once more when its engine refused a flow and, caught up with the cluster
+ * log (`catchUp`), has applied something since the call began: a flow launched through another
+ * process reaches this shard a moment later (the log's NOTIFY), and a call made right after the
+ * launch must not be refused for it. An engine refuses before it changes anything, so the second
+ * try is the only one that counts.
+ */
+export function withCatchUp(calls: ShardCalls, catchUp: (engine: Engine) => Promise<unknown>): ShardCalls {
+  const caught: Record<string, ShardCall<never>> = {};
+  for (const [name, call] of Object.entries(calls) as Array<[string, ShardCall<never>]>) {
+    caught[name] = async (engine, args) => {
+      const before = engine.clusterApplied;
+      try {
+        return await call(engine, args);
+      } catch (err) {
+        if (!(err instanceof JunctionError) || !FLOW_MAY_HAVE_CHANGED.has(err.code)) throw err;
+        await catchUp(engine);
+        if (engine.clusterApplied === before) throw err;
+        return call(engine, args);
+      }
+    };
+  }
+  return caught as ShardCalls;
+}

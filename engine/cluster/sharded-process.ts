@@ -13,7 +13,7 @@ import { MemoryPeopleStore } from '../store/memory-people.js';
 import { PostgresBackend } from '../store/postgres.js';
 import { ShardLeases, type ShardLease } from '../store/postgres-shard-leases.js';
 import type { JunctionError } from '../errors.js';
-import { SHARD_CALLS, type ShardCalls } from './calls.js';
+import { SHARD_CALLS, withCatchUp, type ShardCalls } from './calls.js';
 import { Directory } from './directory.js';
 import { DirectoryRows } from './directory-rows.js';
 import { LoggedChanges } from './logged-changes.js';
@@ -80,7 +80,8 @@ export class ShardedProcess {
     const peers = new PeerCalls(options.secret);
     const changes = new LoggedChanges(log, () => core?.engines() ?? []);
     const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
-    const router = new ShardRouter({ shards, engineOf: (shard) => host.engine(shard), holders: () => leases.holders(), peers, calls: SHARD_CALLS });
+    const calls = withCatchUp(SHARD_CALLS, (engine) => changes.apply(engine));
+    const router = new ShardRouter({ shards, engineOf: (shard) => host.engine(shard), holders: () => leases.holders(), peers, calls });
     core = new ShardedCore({ registry, host, router, directory, changes });
     await changes.listen();
     const leases = await ShardLeases.start({
@@ -95,7 +96,7 @@ export class ShardedProcess {
       onLost: (shard, reason) => host.lost(shard, reason),
       onStoreError: (err: JunctionError) => options.logger.warn({ code: err.code }, `cluster: ${err.message}`),
     });
-    return new ShardedProcess(core, SHARD_CALLS, host, leases, { directory, log, changes, peers });
+    return new ShardedProcess(core, calls, host, leases, { directory, log, changes, peers });
   }
 
   /** The engine of a shard served here (the internal route's `engineOf`). */

@@ -1052,6 +1052,11 @@ export class Engine {
     return this.pendingEffects;
   }
 
+  /** Whether close() was called: nothing should be applied to this engine any more. */
+  get stopped(): boolean {
+    return this.closed;
+  }
+
   /** Whether input can be taken and made durable (readiness): not while the store is out of reach (a batch failing, or its connection down) or once a batch failed for good, nor after close. */
   get accepting(): boolean {
     return this.journal.ready && !this.closed;

@@ -16,6 +16,8 @@ import type { DoNotContactChange } from '../vocabulary.js';
 
 /** How often the shards served here read the log even when no append was heard (ms). */
 const POLL_MS = 5000;
+/** Longest wait for every shard to have applied a change before it is answered (ms). */
+const EVERYWHERE_MS = 3000;
 /** Outcomes kept per engine for callers not yet back for them (the oldest go first). */
 const KEPT_OUTCOMES = 1000;
 
@@ -44,7 +46,12 @@ export class LoggedChanges {
     return applyPending(engine, this.log, (seq, _op, outcome) => this.keep(engine, seq, outcome));
   }
 
-  /** Appends `op`, has `front` apply it, and answers with its outcome there. */
+  /**
+   * Appends `op`, has `front` apply it, and answers with its outcome there, once every shard has
+   * applied it too (or EVERYWHERE_MS passed: a shard whose holder is gone applies it when it is
+   * taken over): a flow launched, or a contact put on the do-not-contact list, is then so for
+   * whatever comes next, in any process.
+   */
   async change(front: Engine, op: ClusterOperation): Promise<unknown> {
     const seq = await this.log.append(op);
     for (;;) {
@@ -52,6 +59,7 @@ export class LoggedChanges {
       const outcome = this.take(front, seq);
       if (outcome) {
         if (!outcome.ok) throw outcome.error;
+        await this.log.appliedEverywhere(seq, EVERYWHERE_MS);
         return outcome.value;
       }
       if (front.clusterApplied >= seq) throw new JunctionError('JCT_SHARD_NOT_HERE', 'the change is in the cluster log, but the shard answering moved before applying it: read it back to see it', { seq });

@@ -25,6 +25,7 @@ import type { Target } from '../store/shown-url.js';
 import type { ClusterOperation } from '../runtime/cluster-operations.js';
 import { CLUSTER_LOG } from '../runtime/engine.js';
 import { shardSchema } from './shard-of.js';
+import { shardLeaseName } from '../store/postgres-shard-leases.js';
 
 export interface ClusterLogOptions {
   /** postgres://user:password@host:port/database */
@@ -60,7 +61,12 @@ interface LogSql {
   readonly append: string;
   readonly after: string;
   readonly trim: string | undefined;
+  /** ($1 meta key, $2 entry): whether every shard's store says it applied the entry. */
+  readonly everywhere: string | undefined;
 }
+
+/** How often appliedEverywhere() asks (ms). */
+const EVERYWHERE_POLL_MS = 10;
 
 export class ClusterLog {
   private readonly trimming: ReturnType<typeof setInterval> | undefined;
@@ -122,6 +128,24 @@ export class ClusterLog {
       );
     }
     return result.rows.filter((row) => row.seq !== null).map((row) => ({ seq: Number(row.seq), op: row.op }));
+  }
+
+  /**
+   * Resolves true once the store of every shard held now says it applied entry `seq` (asked
+   * every few milliseconds; a shard held by nobody, or by a process gone whose lease has not
+   * ended yet, applies it when it is taken), false after `withinMs` or without the shard count.
+   */
+  async appliedEverywhere(seq: number, withinMs: number): Promise<boolean> {
+    if (this.sql.everywhere === undefined) return false;
+    for (const until = performance.now() + withinMs; ; await new Promise((resolve) => setTimeout(resolve, EVERYWHERE_POLL_MS))) {
+      const { rows } = await this.pool.query<{ everywhere: boolean }>(this.sql.everywhere, [CLUSTER_LOG, seq]).catch((err: unknown) => {
+        // a shard never opened yet has no schema: it applies every entry when it first opens
+        if ((err as { code?: unknown }).code === UNDEFINED_TABLE) return { rows: [{ everywhere: true }] };
+        throw storeError(err, this.target);
+      });
+      if (rows[0]!.everywhere) return true;
+      if (performance.now() >= until) return false;
+    }
   }
 
   /**
@@ -237,13 +261,26 @@ function logSql(schema: string, shards: number | undefined): LogSql {
       LEFT JOIN LATERAL (SELECT seq, op FROM ${table} WHERE seq > $1 ORDER BY seq LIMIT $2) AS l ON true
       ORDER BY l.seq`, // by the number, not its text
     trim: shards === undefined ? undefined : trimSql(schema, shards, table, trimmed),
+    everywhere: shards === undefined ? undefined : everywhereSql(schema, shards),
   };
+}
+
+/** The last entry each shard applied, as its store's meta row (key $1) says: a row per shard that applied any (`shard`, `seq`). */
+function appliedSql(schema: string, shards: number): string {
+  return Array.from({ length: shards }, (_, n) => `SELECT ${n} AS shard, (value::jsonb ->> 'seq')::bigint AS seq FROM ${escapeIdentifier(shardSchema(schema, n))}.meta WHERE key = $1`).join(' UNION ALL ');
+}
+
+/** Whether every shard held now (its lease not ended) has applied entry $2: one whose holder is gone applies it when it is taken over. */
+function everywhereSql(schema: string, shards: number): string {
+  const names = Array.from({ length: shards }, (_, n) => `('${shardLeaseName(n)}', ${n})`).join(', ');
+  return `WITH applied AS (${appliedSql(schema, shards)}),
+held AS (SELECT s.shard FROM ${escapeIdentifier(schema)}.leases AS l JOIN (VALUES ${names}) AS s(name, shard) ON s.name = l.name WHERE l.expires_at > now())
+SELECT NOT EXISTS (SELECT 1 FROM held WHERE NOT EXISTS (SELECT 1 FROM applied WHERE applied.shard = held.shard AND applied.seq >= $2)) AS everywhere`;
 }
 
 /** The lowest entry every shard applied (none unless each has a meta row for it, $1), the log trimmed up to it. */
 function trimSql(schema: string, shards: number, table: string, trimmed: string): string {
-  const applied = Array.from({ length: shards }, (_, n) => `SELECT (value::jsonb ->> 'seq')::bigint AS seq FROM ${escapeIdentifier(shardSchema(schema, n))}.meta WHERE key = $1`);
-  return `WITH applied AS (${applied.join(' UNION ALL ')}),
+  return `WITH applied AS (${appliedSql(schema, shards)}),
 lowest AS (SELECT min(seq) AS through FROM applied HAVING count(*) = ${shards}),
 gone AS (DELETE FROM ${table} WHERE seq <= (SELECT through FROM lowest))
 UPDATE ${trimmed} SET through = greatest(through, (SELECT through FROM lowest)) WHERE EXISTS (SELECT 1 FROM lowest) RETURNING through::text`;

@@ -160,3 +160,31 @@ t.test('the log is trimmed of the entries every shard applied, as their stores s
   }
   t.equal(left, 0, 'and trims by itself, every trimEveryMs');
 });
+
+t.test('an entry is applied everywhere once every shard held now says so; a shard nobody holds is not waited for', { skip }, async (t) => {
+  const schema = tempSchema(t, 'cluster_log');
+  const log = await ClusterLog.open({ url: PG_URL, schema, shards: 2 });
+  t.teardown(() => log.close());
+  const seq = await log.append(pause('a'));
+  t.equal(await log.appliedEverywhere(seq, 0), true, 'no shard schema yet: shards apply every entry when they first open');
+  for (const shard of [0, 1]) {
+    t.teardown(() => sql(`DROP SCHEMA IF EXISTS "${shardSchema(schema, shard)}" CASCADE`));
+    await migrate(PG_URL, shardSchema(schema, shard));
+  }
+  const hold = (shard: number, ms: number) =>
+    sql(`INSERT INTO "${schema}".leases (name, owner, token, expires_at) VALUES ($1, 'p', 1, now() + $2 * interval '1 millisecond') ON CONFLICT (name) DO UPDATE SET expires_at = EXCLUDED.expires_at`, [`shard:${shard}`, ms]);
+  const applied = (shard: number, at: number) =>
+    sql(`INSERT INTO "${shardSchema(schema, shard)}".meta (key, value) VALUES ('clusterLog', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [JSON.stringify({ seq: at })]);
+  t.equal(await log.appliedEverywhere(seq, 0), true, 'nobody holds a shard: nothing to wait for');
+  await hold(0, 60_000);
+  await hold(1, 60_000);
+  t.equal(await log.appliedEverywhere(seq, 50), false, 'held, and applied by neither: not within the time given');
+  await applied(0, seq);
+  const waiting = log.appliedEverywhere(seq, 5000);
+  await applied(1, seq);
+  t.equal(await waiting, true, 'both applied it: answered as soon as seen');
+  const next = await log.append(pause('b'));
+  await hold(1, -1);
+  await applied(0, next);
+  t.equal(await log.appliedEverywhere(next, 0), true, "shard 1's lease ended: it applies the entry when it is taken");
+});

@@ -143,13 +143,26 @@ export function handshakeErrorAnswer(counts: ErrorCounts): (err: Error, socket: 
   };
 }
 
-/** Answers on a connection Fastify does not answer (the request was not read, or was handed to ws), then closes it. */
+/** How long a connection answered on its socket may stay half-closed before it is cut (ms). */
+const LINGER_MS = 2000;
+
+/**
+ * Answers on a connection Fastify does not answer (the request was not read, or was handed to
+ * ws), then closes it: our side ends once the answer is sent, and what the client still sends is
+ * read and dropped until it closes too (at most LINGER_MS). Destroyed at once, a connection whose
+ * client was still sending (a request trickled past its deadline) was reset by the system, and
+ * the client could lose the answer with the reset.
+ */
 function answerOnSocket(counts: ErrorCounts, socket: Duplex, { status, code, message }: Answer): void {
   count(counts, status, code);
   const body = JSON.stringify({ error: { code, message, details: {} } });
   const head = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
-  if (socket.writable) socket.write(head + body);
-  socket.destroy();
+  if (!socket.writable) return void socket.destroy();
+  socket.end(head + body);
+  socket.resume();
+  const cut = setTimeout(() => socket.destroy(), LINGER_MS);
+  cut.unref();
+  socket.once('close', () => clearTimeout(cut));
 }
 
 function count(counts: ErrorCounts, status: number, code: string): void {

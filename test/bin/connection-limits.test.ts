@@ -31,7 +31,7 @@ async function sendSlowly(origin: string, head: string, waitMs: number, trickle?
   socket.on('error', () => {});
   socket.write(head);
   const timer = trickle && setInterval(() => socket.writable && socket.write(trickle.more), trickle.everyMs);
-  const closed = once(socket, 'close').then(() => performance.now() - opened);
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now() - opened))); // a reset closes it too
   const afterMs = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), waitMs))]);
   clearInterval(timer);
   socket.destroy();

@@ -44,7 +44,7 @@ async function raw(port: number, reading = true): Promise<{ socket: Socket; rece
   let received = '';
   if (reading) socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
   socket.on('error', () => {});
-  const closedAfter = once(socket, 'close').then(() => performance.now() - opened);
+  const closedAfter = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now() - opened))); // a reset closes it too
   return { socket, received: () => received, closedAfter };
 }
 

@@ -66,6 +66,7 @@ export class PeerCalls {
   private agent: Agent | undefined;
   /** Per peer address: the calls to send once this turn ends. */
   private readonly gathered = new Map<string, Gathered>();
+  private closed = false;
 
   constructor(private readonly secret: string) {}
 
@@ -129,6 +130,7 @@ export class PeerCalls {
   /** The peer's answer to a POST of `body` to `path`; JCT_SHARD_UNREACHABLE when none came. */
   private async post(address: string, path: string, body: string, where: Where): Promise<{ status: number; text: string }> {
     try {
+      if (this.closed) throw new Error('closed'); // calls gathered before close() are sent after it: no new pool for them
       const answer = await undici().request(new URL(path, address), {
         method: 'POST',
         headers: { 'content-type': 'application/json', [CLUSTER_SECRET_HEADER]: this.secret },
@@ -146,6 +148,7 @@ export class PeerCalls {
 
   /** Closes every connection; calls made afterwards fail. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.agent?.close();
   }
 

@@ -61,7 +61,7 @@ interface LogSql {
   readonly append: string;
   readonly after: string;
   readonly trim: string | undefined;
-  /** ($1 meta key, $2 entry): whether every shard's store says it applied the entry. */
+  /** ($1 meta key, $2 entry): whether the store of every shard held now says it applied the entry. */
   readonly everywhere: string | undefined;
 }
 

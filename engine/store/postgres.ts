@@ -239,10 +239,10 @@ export class PostgresBackend implements JournalBackend {
       await this.alsoWrite.write(client, people);
       await client.query('COMMIT');
       client.release();
-      if (people !== undefined) this.alsoWrite?.settled(true);
+      this.alsoWrite.settled(true);
     } catch (err) {
       client?.release(true); // closing the connection rolls back its open transaction
-      if (people !== undefined) this.alsoWrite?.settled(false);
+      this.alsoWrite.settled(false);
       throw storeError(err, this.target);
     }
   }

@@ -39,7 +39,7 @@ const Calls = Type.Object(
 );
 
 /** One call's answer among others: its result, or its error with the status it alone would have been answered with. */
-export type CallAnswer = { readonly result: unknown } | { readonly status: number; readonly error: { code: string; message: string; details?: unknown } };
+type CallAnswer = { readonly result: unknown } | { readonly status: number; readonly error: { code: string; message: string; details?: unknown } };
 
 /** Registers the route on an app made by buildApp (gateway/app.ts), whose error answers and guard it relies on. */
 export function shardCallRoutes(app: FastifyInstance, { secret, calls, engineOf }: ShardCallOptions): void {

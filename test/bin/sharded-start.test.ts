@@ -73,14 +73,19 @@ async function ended(p: JunctionProcess): Promise<{ code: number | null; said: s
   return { code, said: p.printed.join('\n') };
 }
 
-t.test('two processes share four shards; one stopped, the other serves them all', { skip }, async (t) => {
+/** Two processes of a new cluster, `a` started first, once each serves two of the four shards (`shared`: who holds each). */
+async function twoSharing(t: Test): Promise<{ env: NodeJS.ProcessEnv; a: JunctionProcess; addressA: string; b: JunctionProcess; addressB: string; shared: Array<string | undefined> }> {
   const env = clusterEnv(t);
   const a = startMember(t, 'a', env);
   const addressA = await a.address;
   const b = startMember(t, 'b', env);
   const addressB = await b.address;
-
   const shared = await holdersUntil(env, (held) => count(held, addressA) === 2 && count(held, addressB) === 2, 10_000);
+  return { env, a, addressA, b, addressB, shared };
+}
+
+t.test('two processes share four shards; one stopped, the other serves them all', { skip }, async (t) => {
+  const { env, a, addressA, b, addressB, shared } = await twoSharing(t);
   t.same([count(shared, addressA), count(shared, addressB)], [2, 2], `each process serves two shards: ${JSON.stringify(shared)}`);
   t.ok(a.logs.some((l) => l['msg'] === 'flow launched' && l['flow'] === 'order-shipped'), 'the first process launched the flows folder');
   t.ok(b.logs.some((l) => l['msg'] === 'flow recovered' && l['flow'] === 'order-shipped'), 'the second found it launched: no second version');
@@ -122,12 +127,7 @@ t.test('shards 4 without a cluster secret is refused at configuration', async (t
 });
 
 t.test('a process paused past its leases loses its shards to the other; back, it writes nothing stale and takes its share again', { skip }, async (t) => {
-  const env = clusterEnv(t);
-  const a = startMember(t, 'a', env);
-  const addressA = await a.address;
-  const b = startMember(t, 'b', env);
-  const addressB = await b.address;
-  await holdersUntil(env, (held) => count(held, addressA) === 2 && count(held, addressB) === 2, 10_000);
+  const { env, a, addressA, b, addressB } = await twoSharing(t);
   const added = await json(`${addressA}/api/v1/people`, { method: 'POST', body: JSON.stringify({ phones: ['+385917654321'] }) });
   const id = added.body.id as string;
   const shard = Number(/^(\d+)-/.exec(id)![1]);

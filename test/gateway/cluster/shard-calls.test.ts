@@ -121,6 +121,18 @@ t.test('calls sent together to a process that is gone are each JCT_SHARD_UNREACH
   ]);
 });
 
+t.test('calls made before close() and sent after it fail as unreachable, opening no connection', async (t) => {
+  const b = await serving(t, [1]);
+  const calls = new PeerCalls(SECRET);
+  const made = Promise.allSettled([calls.call(b.address, 1, 'echo', 1), calls.call(b.address, 1, 'echo', 2)]);
+  await calls.close();
+  t.match(await made, [
+    { status: 'rejected', reason: { code: 'JCT_SHARD_UNREACHABLE' } },
+    { status: 'rejected', reason: { code: 'JCT_SHARD_UNREACHABLE' } },
+  ]);
+  t.same(b.requests, [], 'nothing sent');
+});
+
 t.test('calls together: more than the route takes, or not in its shape, are refused 400', async (t) => {
   const b = await serving(t, [1]);
   const post = (body: unknown) =>

@@ -1,17 +1,17 @@
 // A shard's part of the cluster's directory (contact or external id → shard and person), kept in
-// step with its people inside the shard's commit transaction: one statement per batch, however
-// many people it holds. It deletes this shard's rows of the batch's people that are no longer
+// step with its people by parts of the shard's commit statement (postgres.ts), however many
+// people the batch holds. It deletes this shard's rows of the batch's people that are no longer
 // theirs and NOTIFYs the removed keys (directory.ts drops them from its caches), and inserts the
 // new ones. A key another shard's person holds already is left to them and counted.
-// It is sent unprepared, so it is planned for its batch's arrays: a prepared statement's
-// generic plan took seconds per batch once the table held a few thousand rows. A person whose
+// The statement is sent unprepared, so it is planned for its batch's arrays: a prepared
+// statement's generic plan took seconds per batch once the table held a few thousand rows. A person whose
 // keys are those this process last wrote for them (most rewrites of a profile: an attribute, a
 // tag, when they were last contacted) costs no statement: a digest of each one's keys is kept.
-import { escapeIdentifier, type ClientBase } from 'pg';
+import { escapeIdentifier } from 'pg';
 import { JunctionError } from '../errors.js';
 import type { Person } from '../person.js';
 import { storedKey } from '../store/stored-key.js';
-import type { PeopleWriter } from '../store/postgres.js';
+import type { PeopleWriter, WriterParts } from '../store/postgres.js';
 import { directoryKeys } from './shard-of.js';
 import { hash32 } from '../hash.js';
 
@@ -45,7 +45,7 @@ interface Wanted {
 export class DirectoryRows implements PeopleWriter {
   /** Keys another shard's person held already, left to them; a person of this shard wanted each. */
   conflicts = 0;
-  private readonly sql: string;
+  private readonly table: string;
   private readonly channel: string;
 
   /** The cluster's schema, where the directory is. */
@@ -53,55 +53,64 @@ export class DirectoryRows implements PeopleWriter {
 
   /** Person id → a digest of the keys last written for them by this process, once committed. */
   private readonly written = new Map<string, number>();
-  /** The digests of the write under way (undefined: the person erased), noted once its transaction commits. */
+  /** The digests of the write under way (undefined: the person erased), noted once its statement commits. */
   private writing = new Map<string, number | undefined>();
+  /** Keys the write under way gives, and those of them two of its people both gave; undefined when it gives none. */
+  private wanted: { readonly keys: number; readonly repeated: number } | undefined;
 
   constructor(private readonly place: DirectoryPlace) {
     this.schema = place.schema;
-    const table = `${escapeIdentifier(place.schema)}.directory`;
+    this.table = `${escapeIdentifier(place.schema)}.directory`;
     this.channel = directoryChannel(place.schema);
-    // One statement. Its first part deletes the shard's rows of the batch's people whose key none
-    // of the batch's people wants any more, found person by person through the (shard, person)
-    // index (OFFSET 0 keeps the planner from turning the lateral join into a hash join over a scan
-    // of every row of the shard, which it chose once the table held some thousands of rows: that
-    // cost grew with the directory, not with the batch), then by row address; the keys it removed
-    // are NOTIFYed. Its second inserts every key wanted, or updates it when this shard holds it
-    // already (a key passed to another person of the shard keeps its row); a key another shard
-    // holds is left alone, and the keys neither inserted nor updated are those conflicts. The two
-    // never touch one row: a key is deleted only when nobody in the batch wants it.
-    this.sql = `WITH gone AS (
-  DELETE FROM ${table} d WHERE d.ctid = ANY (ARRAY(
-    SELECT x.ctid FROM unnest($2::text[]) AS p(person),
-      LATERAL (SELECT ctid, key FROM ${table} WHERE shard = $1 AND person = p.person OFFSET 0) AS x
-    WHERE NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS w(key) WHERE w.key = x.key)))
-  RETURNING d.key),
-put AS (
-  INSERT INTO ${table} AS d (key, shard, person) SELECT key, $1, person FROM unnest($3::text[], $4::text[]) AS w(key, person)
-  ON CONFLICT (key) DO UPDATE SET person = EXCLUDED.person WHERE d.shard = EXCLUDED.shard
-  RETURNING 1),
-said AS (SELECT json_agg(key)::text AS keys FROM gone)
-SELECT (SELECT count(*) FROM put)::int AS put,
-  (SELECT pg_notify($5, CASE WHEN octet_length(keys) <= ${MAX_PAYLOAD} THEN keys ELSE '${DROP_ALL}' END) FROM said WHERE keys IS NOT NULL) IS NOT NULL AS told`;
   }
 
-  /** Makes the directory rows of the batch's people match their rows (the person table's texts: JSON, null when deleted), on `client`'s open transaction. */
-  async write(client: ClientBase, people: ReadonlyMap<string, string | null>): Promise<void> {
+  /** The parts making the directory rows of the batch's people (the person table's texts: JSON, null when deleted) match their rows. */
+  parts(people: ReadonlyMap<string, string | null>, first: number, held: string): WriterParts | undefined {
     const changed = this.changedOf(people);
-    if (changed.size === 0) return;
+    if (changed.size === 0) return undefined;
     const wanted = wantedOf(changed);
-    const { shard } = this.place;
-    const result = await client.query<{ put: number }>(this.sql, [shard, wanted.people, wanted.keys, wanted.owners, this.channel]);
-    this.conflicts += wanted.repeated + wanted.keys.length - result.rows[0]!.put;
+    this.wanted = { keys: wanted.keys.length, repeated: wanted.repeated };
+    const [shard, ids, keys, owners, channel] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`) as [string, string, string, string, string];
+    const table = this.table;
+    // The first part deletes the shard's rows of the batch's people whose key none of the batch's
+    // people wants any more, found person by person through the (shard, person) index (OFFSET 0
+    // keeps the planner from turning the lateral join into a hash join over a scan of every row
+    // of the shard, which it chose once the table held some thousands of rows: that cost grew
+    // with the directory, not with the batch), then by row address; the keys it removed are
+    // NOTIFYed. The second inserts every key wanted, or updates it when this shard holds it
+    // already (a key passed to another person of the shard keeps its row); a key another shard
+    // holds is left alone, and the keys neither inserted nor updated are those conflicts. The
+    // two never touch one row: a key is deleted only when nobody in the batch wants it.
+    const queries = [
+      `directory_gone AS (
+  DELETE FROM ${table} d WHERE ${held} AND d.ctid = ANY (ARRAY(
+    SELECT x.ctid FROM unnest(${ids}::text[]) AS p(person),
+      LATERAL (SELECT ctid, key FROM ${table} WHERE shard = ${shard} AND person = p.person OFFSET 0) AS x
+    WHERE NOT EXISTS (SELECT 1 FROM unnest(${keys}::text[]) AS w(key) WHERE w.key = x.key)))
+  RETURNING d.key)`,
+      `directory_put AS (
+  INSERT INTO ${table} AS d (key, shard, person) SELECT key, ${shard}::int, person FROM unnest(${keys}::text[], ${owners}::text[]) AS w(key, person) WHERE ${held}
+  ON CONFLICT (key) DO UPDATE SET person = EXCLUDED.person WHERE d.shard = EXCLUDED.shard
+  RETURNING 1)`,
+      `directory_said AS (SELECT json_agg(key)::text AS keys FROM directory_gone)`,
+    ];
+    const answers = [
+      `(SELECT count(*) FROM directory_put)::int AS directory_put`,
+      `(SELECT pg_notify(${channel}, CASE WHEN octet_length(keys) <= ${MAX_PAYLOAD} THEN keys ELSE '${DROP_ALL}' END) FROM directory_said WHERE keys IS NOT NULL) IS NOT NULL AS directory_told`,
+    ];
+    return { queries, answers, values: [this.place.shard, wanted.people, wanted.keys, wanted.owners, this.channel] };
   }
 
-  settled(committed: boolean): void {
-    if (committed) {
+  settled(answer: Readonly<Record<string, unknown>> | undefined): void {
+    if (answer !== undefined && this.wanted !== undefined) {
+      this.conflicts += this.wanted.repeated + this.wanted.keys - Number(answer['directory_put']);
       for (const [id, digest] of this.writing) {
         if (digest === undefined) this.written.delete(id);
         else this.written.set(id, digest);
       }
     }
     this.writing = new Map();
+    this.wanted = undefined;
   }
 
   /** The batch's people whose keys are not those last written for them, with their keys (their digests noted in `writing`). */

@@ -1,11 +1,11 @@
 // The Postgres store: the journal backend of a Junction whose system of record is a Postgres
 // database. It owns the connection pool, the atomic write of a group-commit batch (one
 // statement: per table one upsert of every key written and one delete of every key deleted, each
-// a data-modifying WITH query, so a batch costs one round trip; in a transaction with the fence's
-// check and the directory's rows when there are any) and reading every table back at open
+// a data-modifying WITH query, with the fence's check and the directory's rows when there are
+// any, so a batch costs one round trip) and reading every table back at open
 // (postgres-copy.ts), so that the synchronous load() serves
 // it from memory. In a sharded cluster each commit also brings the directory rows of the batch's
-// people up to date, in the same transaction (`alsoWrite`: engine/cluster/directory-rows.ts).
+// people up to date, by parts of the same statement (`alsoWrite`: engine/cluster/directory-rows.ts).
 // Tables live in one schema (default `junction`), migrated at open (postgres-migrations.ts).
 //
 // Durability (synchronous_commit, set on every connection):
@@ -18,7 +18,7 @@
 //
 // Errors of the driver and the server (unreachable, refused, timed out, cut off) surface as a
 // JunctionError JCT_STORE_UNAVAILABLE whose message names the server without the password.
-import { Pool, escapeIdentifier, type ClientBase, type PoolClient, type PoolConfig } from 'pg';
+import { Pool, escapeIdentifier, type PoolClient, type PoolConfig } from 'pg';
 import { aboutSetting, JunctionError } from '../errors.js';
 import { answeredForGood } from './mended-by-waiting.js';
 import { fencedError } from './lease.js';
@@ -47,18 +47,32 @@ export interface PostgresOptions {
   applicationName?: string;
   /** In a cluster: the owner's proof, checked inside every commit, that it still holds the partitions (postgres-lease.ts). */
   fence?: Fence;
-  /** What else every commit writes, in its transaction, from the people of its batch (a sharded cluster's directory). */
+  /** What else every commit writes, in its statement, from the people of its batch (a sharded cluster's directory). */
   alsoWrite?: PeopleWriter;
 }
 
-/** Rows kept in step with the people a commit writes, in its transaction. */
+/** Rows kept in step with the people a commit writes, by parts of the batch's statement. */
 export interface PeopleWriter {
   /** A schema it writes in besides the store's, migrated when the store opens (the cluster's). */
   readonly schema: string;
-  /** Writes what the batch's people rows (id → JSON text, null: deleted) call for. */
-  write(client: ClientBase, people: ReadonlyMap<string, string | null>): Promise<void>;
-  /** Told how the transaction of the last write ended: committed, or not (nothing it wrote stays). */
-  settled(committed: boolean): void;
+  /**
+   * Its parts of the statement of a batch whose people rows are `people` (id → JSON text, null:
+   * deleted), their values numbered from `$first`, each writing only where the SQL condition
+   * `held` holds; undefined when the batch calls for nothing.
+   */
+  parts(people: ReadonlyMap<string, string | null>, first: number, held: string): WriterParts | undefined;
+  /** Told how the statement holding its last parts ended: its answer row when it committed, undefined when not (nothing it wrote stays). */
+  settled(answer: Readonly<Record<string, unknown>> | undefined): void;
+}
+
+/** A PeopleWriter's parts of a batch's statement. */
+export interface WriterParts {
+  /** WITH queries, each `name AS (…)`; names of its own, not `fence` nor `w` and a number. */
+  readonly queries: readonly string[];
+  /** Columns it adds to the statement's answer, each `expression AS name`. */
+  readonly answers: readonly string[];
+  /** The values of its placeholders, `$first` onwards. */
+  readonly values: readonly unknown[];
 }
 
 /**
@@ -101,12 +115,13 @@ const PREPARED_KINDS = 64;
  * row still carries the holder's token (`held`, the statement's answer): a takeover committed
  * first is seen, one under way is waited for (and then seen), and one after waits for this
  * statement. A statement is prepared under a name of its own for each set of parts seen, up to
- * PREPARED_KINDS.
+ * PREPARED_KINDS; one with a PeopleWriter's parts is sent unprepared, planned for its batch's
+ * arrays (a generic plan of the directory's parts once took seconds per batch).
  */
 class BatchStatements {
   private readonly names = new Map<string, string>();
 
-  of(writes: readonly TableWrites[], fence: Fence | undefined): { name?: string; text: string; values: unknown[] } {
+  of(writes: readonly TableWrites[], fence: Fence | undefined, also?: AlsoWritten): { name?: string; text: string; values: unknown[] } {
     const parts: string[] = [];
     const kind: string[] = [];
     const values: unknown[] = [];
@@ -127,9 +142,14 @@ class BatchStatements {
         kind.push(`-${sql.table}`);
       }
     }
-    const text = `WITH ${parts.join(',\n')}\nSELECT ${held} AS held`;
-    const name = this.nameOf(kind.join(' '));
-    return name === undefined ? { text, values } : { name, text, values };
+    const extra = also?.writer.parts(also.people, values.length + 1, held);
+    if (extra === undefined) {
+      const text = `WITH ${parts.join(',\n')}\nSELECT ${held} AS held`;
+      const name = this.nameOf(kind.join(' '));
+      return name === undefined ? { text, values } : { name, text, values };
+    }
+    const text = `WITH ${[...parts, ...extra.queries].join(',\n')}\nSELECT ${[`${held} AS held`, ...extra.answers].join(', ')}`;
+    return { text, values: [...values, ...extra.values] };
   }
 
   private nameOf(kind: string): string | undefined {
@@ -137,6 +157,12 @@ class BatchStatements {
     if (name === undefined && this.names.size < PREPARED_KINDS) this.names.set(kind, (name = `batch.${this.names.size}`));
     return name;
   }
+}
+
+/** The batch's people rows and who writes more from them. */
+interface AlsoWritten {
+  readonly writer: PeopleWriter;
+  readonly people: ReadonlyMap<string, string | null>;
 }
 
 /** One table's part of a batch, after the last write of each key won: keys and JSON texts to upsert, keys to delete. */
@@ -218,32 +244,22 @@ export class PostgresBackend implements JournalBackend {
   }
 
   /**
-   * The batch's statement alone when nothing else is written with it, else one transaction on one
-   * connection; a connection that failed is closed, never reused. A fenced statement that found
-   * its lease's row carrying another token wrote nothing: the holder is told, the batch refused.
+   * The batch's statement, with the PeopleWriter's parts when the batch has people: its own
+   * transaction. A fenced statement that found its lease's row carrying another token wrote
+   * nothing: the holder is told, the batch refused.
    */
   private async write(writes: readonly TableWrites[], people: ReadonlyMap<string, string | null> | undefined): Promise<void> {
-    const statement = this.statements.of(writes, this.fence);
-    if (people === undefined || this.alsoWrite === undefined) {
+    const also = people !== undefined && this.alsoWrite !== undefined ? { writer: this.alsoWrite, people } : undefined;
+    const statement = this.statements.of(writes, this.fence, also);
+    let answer: Record<string, unknown> | undefined;
+    try {
       const result = await this.pool.query<{ held: boolean }>(statement).catch((err: unknown) => {
         throw storeError(err, this.target);
       });
-      return this.held(result.rows[0]!.held);
-    }
-    let client: PoolClient | undefined;
-    try {
-      client = await this.pool.connect();
-      await client.query('BEGIN');
-      const result = await client.query<{ held: boolean }>(statement);
       this.held(result.rows[0]!.held);
-      await this.alsoWrite.write(client, people);
-      await client.query('COMMIT');
-      client.release();
-      this.alsoWrite.settled(true);
-    } catch (err) {
-      client?.release(true); // closing the connection rolls back its open transaction
-      this.alsoWrite.settled(false);
-      throw storeError(err, this.target);
+      answer = result.rows[0];
+    } finally {
+      also?.writer.settled(answer);
     }
   }
 

@@ -69,7 +69,7 @@ t.test('a batch that fails leaves the directory as it was', { skip }, async (t) 
   t.same((await sql(`SELECT key FROM "${schema}".person`)).map((r) => r['key']), ['0-a'], 'not even the person row');
 });
 
-t.test('a person whose keys did not change costs no statement; a commit that did not happen is written again', { skip }, async (t) => {
+t.test('a person whose keys did not change writes no directory rows; a commit that did not happen is written again', { skip }, async (t) => {
   const cluster = tempSchema(t, 'directory_cluster');
   await shardStore(t, cluster, 1); // migrates the cluster's schema, where the lease is
   const lease = await leaseFence(cluster);

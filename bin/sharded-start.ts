@@ -6,18 +6,20 @@
 // cluster's Core; it advertises advertiseUrl (else the address it listens on). It then waits
 // until it serves a shard (up to storeStartTimeoutS) and launches the flows folder through the
 // Core (flows-folder.ts: the cluster log, so every process launching the same folder makes one
-// version), starts the modules' listeners over the Core, and logs `Junction is listening`.
+// version), starts the modules' listeners over the Core, and logs `Junction is listening`. A
+// process serving no shard by then (more processes than shards) is a spare: it warns
+// JCT_NO_SHARD, serves all the same, and launches the folder once it takes a shard (another
+// process stopped or died; a new folder rolled out this way is launched then).
 // No people file is loaded (the configuration refuses one). Readiness: ready while it serves at
-// least one shard and each of its engines takes input; a process serving none (more processes
-// than shards) answers /readyz 503 JCT_NOT_READY and still serves the API, every call sent to
-// the shard's holder. SIGINT/SIGTERM (stopping.ts): the app closes (requests in flight finished),
+// least one shard and each of its engines takes input; a process serving none answers /readyz
+// 503 JCT_NOT_READY and still serves the API, every call sent to the shard's holder. SIGINT/SIGTERM (stopping.ts): the app closes (requests in flight finished),
 // the listeners, then its shards are given up one by one (each engine's last batch written
 // before its lease ends, so another process takes it over at once), exit 0.
 import type { pino } from 'pino';
 import type { JunctionConfig, SettingNamer } from '../config/index.js';
 import type { Clock } from '../engine/clock.js';
 import type { Registry } from '../engine/module.js';
-import { JunctionError } from '../engine/errors.js';
+import { toJunctionError } from '../engine/errors.js';
 import { ShardedProcess } from '../engine/cluster/sharded-process.js';
 import { buildApp } from '../gateway/app.js';
 import { connectionLimits } from '../gateway/connection-limits.js';
@@ -29,7 +31,7 @@ import { flowFiles, launchFolder } from './flows-folder.js';
 import { listenError } from './listen.js';
 import { engineSettings, printFirstAdminKey, startListeners, storeChanged } from './serving.js';
 import { openKeysEarly, type OpeningKeys } from './store.js';
-import { closeAll, type Closer, type Stopping } from './stopping.js';
+import { closeAll, StartStopped, type Closer, type Stopping } from './stopping.js';
 
 /** How often the start looks whether this process serves a shard yet (ms). */
 const SHARD_POLL_MS = 50;
@@ -87,29 +89,39 @@ async function serveShards(config: JunctionConfig, registry: Registry, opening: 
   closers.unshift(() => app.close());
   const address = await app.listen({ host: config.host, port: config.port }).catch((err: unknown) => Promise.reject(listenError(err, config, named)));
   await sharded.advertise(config.advertiseUrl || address);
-  if (config.flows !== '') {
-    await servingAShard(sharded, config, stopping);
+  const launch = async (): Promise<void> => {
     flowFilesRefused.push(...(await launchFolder(sharded.core, flowFiles(config.flows, named), { logger, stopping })));
-  }
+  };
+  const spare = config.flows !== '' && !(await servingAShard(sharded, Date.now() + config.storeStartTimeoutS * 1000, stopping));
+  if (config.flows !== '' && !spare) await launch();
   await stopping.step('starting the listeners');
   const listeners = await startListeners(sharded.core, logger);
   closers.splice(1, 0, ...listeners.map((l) => () => l.close()));
   stopping.serve(closers);
   if (config.adminKey === '') await printFirstAdminKey(keys);
+  if (spare) {
+    logger.warn({ code: 'JCT_NO_SHARD', shards: config.shards }, `this process serves no shard (more processes than shards?): it serves the API through the processes holding them, and launches the flows folder once it takes a shard`);
+    void launchOnceServing(sharded, launch, stopping, logger);
+  }
   logger.info({ address, shards: sharded.shards() }, 'Junction is listening');
 }
 
-/** Waits until this process serves a shard (the flows folder is launched through one), up to storeStartTimeoutS; a signal ends the wait. */
-async function servingAShard(sharded: ShardedProcess, config: JunctionConfig, stopping: Stopping): Promise<void> {
-  const until = Date.now() + config.storeStartTimeoutS * 1000;
+/** Waits until this process serves a shard (the flows folder is launched through one), until `until` (epoch ms); whether it does. A signal ends the wait. */
+async function servingAShard(sharded: ShardedProcess, until: number, stopping: Stopping): Promise<boolean> {
   while (sharded.shards().length === 0) {
-    if (Date.now() > until) {
-      throw new JunctionError(
-        'JCT_NO_SHARD',
-        `this process served no shard within ${config.storeStartTimeoutS} s, and the flows folder is launched through a shard served here: are there more processes than shards (${config.shards})? Start the extra processes with flows "" or raise storeStartTimeoutS`,
-        { shards: config.shards },
-      );
-    }
+    if (Date.now() > until) return false;
     await stopping.wait(SHARD_POLL_MS);
+  }
+  return true;
+}
+
+/** A spare's flows folder: launched once it takes a shard, unless Junction stops first. */
+async function launchOnceServing(sharded: ShardedProcess, launch: () => Promise<void>, stopping: Stopping, logger: pino.Logger): Promise<void> {
+  try {
+    await servingAShard(sharded, Infinity, stopping);
+    logger.info({ shards: sharded.shards() }, 'a shard taken: launching the flows folder');
+    await launch();
+  } catch (err) {
+    if (!(err instanceof StartStopped)) logger.error({ code: toJunctionError(err, 'JCT_INTERNAL').code, err: (err as Error).message }, 'launching the flows folder failed');
   }
 }

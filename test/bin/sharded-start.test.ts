@@ -5,7 +5,9 @@
 // within 5 s, the person still there. A restart with shards 8 is refused (JCT_SHARDS_CHANGED),
 // and shards 4 without a cluster secret at configuration. A process paused (SIGSTOP) past its
 // leases loses its shards to the other; continued, it drops them (JCT_LEASE_LOST), writes nothing
-// stale and takes its share again.
+// stale and takes its share again. A third process over two shards is a spare: it warns
+// JCT_NO_SHARD, serves the API through the others, and once one stops it takes its shard and
+// launches the flows folder (no new version).
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,9 +24,9 @@ const CLUSTER_SECRET = 'a cluster secret for the sharded start test';
 const skip = await unlessPostgres(t);
 
 /** The cluster's settings: its own schema (its shards' schemas dropped at the end too), a flows folder of one flow. */
-function clusterEnv(t: Test): NodeJS.ProcessEnv {
+function clusterEnv(t: Test, shards = SHARDS): NodeJS.ProcessEnv {
   const schema = tempSchema(t, 'sharded_start');
-  t.teardown(() => Promise.all(Array.from({ length: SHARDS }, (_, n) => sql(`DROP SCHEMA IF EXISTS "${schema}_s${n}" CASCADE`))));
+  t.teardown(() => Promise.all(Array.from({ length: shards }, (_, n) => sql(`DROP SCHEMA IF EXISTS "${schema}_s${n}" CASCADE`))));
   const flows = mkdtempSync(join(tmpdir(), 'sharded-start-flows-')); // not in t.testdir(): startMember makes that afresh
   t.teardown(() => rmSync(flows, { recursive: true, force: true }));
   copyFileSync('examples/flows/order-shipped.json', join(flows, 'order-shipped.json'));
@@ -33,7 +35,7 @@ function clusterEnv(t: Test): NodeJS.ProcessEnv {
     JUNCTION_STORE: 'postgres',
     DATABASE_URL: PG_URL,
     JUNCTION_DATABASE_SCHEMA: schema,
-    JUNCTION_SHARDS: String(SHARDS),
+    JUNCTION_SHARDS: String(shards),
     JUNCTION_CLUSTER_SECRET: CLUSTER_SECRET,
     JUNCTION_PEOPLE: '',
     JUNCTION_FLOWS: flows,
@@ -153,4 +155,33 @@ t.test('a process paused past its leases loses its shards to the other; back, it
   t.same([count(shared, pausedAddress), count(shared, otherAddress)], [2, 2], 'then takes its share again');
   const read = await json(`${pausedAddress}/api/v1/people/${id}`);
   t.same(read.body.tags, ['after'], 'read through it, the person is as the other process left them: nothing stale was written');
+});
+
+t.test('a process beyond the shards is a spare: it serves through the others, then takes a shard freed and launches the flows folder', { skip }, async (t) => {
+  const env = clusterEnv(t, 2);
+  const a = startMember(t, 'a', env);
+  const addressA = await a.address;
+  const b = startMember(t, 'b', env);
+  const addressB = await b.address;
+  await holdersUntil(env, (held) => count(held, addressA) === 1 && count(held, addressB) === 1, 10_000);
+  const c = startMember(t, 'c', { ...env, JUNCTION_STORE_START_TIMEOUT_S: '1' });
+  const addressC = await c.address;
+  t.match(c.logs.find((l) => l['code'] === 'JCT_NO_SHARD'), { level: 40, shards: 2 }, 'it warns that it serves no shard');
+  t.match(c.logs.at(-1), { msg: 'Junction is listening', shards: [] }, 'and listens all the same');
+  t.equal((await fetch(`${addressC}/readyz`)).status, 503, 'not ready while it serves no shard');
+  const added = await json(`${addressC}/api/v1/people`, { method: 'POST', body: JSON.stringify({ phones: ['+385915550123'] }) });
+  t.equal(added.status, 201, 'a person added through it: made in their shard elsewhere');
+
+  a.child.kill('SIGTERM');
+  t.equal((await ended(a)).code, 0);
+  const held = await holdersUntil(env, (h) => count(h, addressC) === 1, TAKEOVER_LIMIT_MS);
+  t.equal(count(held, addressC), 1, 'the spare took the shard given up');
+  const until = Date.now() + TAKEOVER_LIMIT_MS;
+  while (!c.logs.some((l) => l['msg'] === 'flow recovered') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+  t.match(c.logs.find((l) => l['msg'] === 'flow recovered'), { flow: 'order-shipped' }, 'it launched the flows folder: the flow already running, no new version');
+  t.equal((await fetch(`${addressC}/readyz`)).status, 200, 'ready now');
+  const flows = await json(`${addressC}/flows`);
+  t.same(flows.body.flows, [{ id: 'order-shipped', version: 1, name: 'Order shipped', status: 'active' }]);
+  const person = await json(`${addressC}/api/v1/people/${added.body.id as string}`);
+  t.equal(person.status, 200, 'the person is there');
 });

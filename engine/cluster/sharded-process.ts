@@ -24,7 +24,7 @@ import { ShardHost } from './shard-host.js';
 import { fixShardCount } from './shard-count.js';
 import { idPrefix, shardSchema } from './shard-of.js';
 import { ShardRouter } from './shard-router.js';
-import { addOtherModule } from './add-other.js';
+import { clusterEffectsModule } from './cluster-effects.js';
 
 interface Logger {
   info(obj: object, msg: string): void;
@@ -74,7 +74,7 @@ export class ShardedProcess {
     const { url, schema, shards } = options;
     await fixShardCount({ url, schema, shards });
     let core: ShardedCore | undefined;
-    const registry = withModule(options.registry, addOtherModule(() => core!));
+    const registry = withModule(options.registry, clusterEffectsModule(() => core!));
     const directory = await Directory.open({ url, schema });
     const log = await ClusterLog.open({ url, schema, shards });
     const peers = new PeerCalls(options.secret);

@@ -92,16 +92,23 @@ export interface Surroundings {
   flowActive(flowId: string): boolean;
   entryRefusal(flowId: string, vars: Readonly<Record<string, Value>>): { code: string; message: string } | undefined;
   replyAddressOf(input: Input): string | undefined;
-  /** Whether other people may live in other shards of a cluster: Add to flow of another person is then an effect (ADD_OTHER). */
+  /** Whether this engine is one shard of a cluster: Add to flow of another person is then an effect (ADD_OTHER), and a do-not-contact change is shared (SHARE_DO_NOT_CONTACT). */
   sharded: boolean;
 }
 
 /**
  * The effect an Add to flow of another person (by contact) is in a sharded cluster: that person
  * may live in another shard, so they are entered through the cluster once the step is durable
- * (engine/cluster/add-other.ts), not in the adding person's engine.
+ * (engine/cluster/cluster-effects.ts), not in the adding person's engine.
  */
 export const ADD_OTHER = 'cluster.addToFlow';
+
+/**
+ * The effect a step's do-not-contact change also is in a sharded cluster: the list is the
+ * cluster's, so once the step is durable the change goes through the cluster log to every shard
+ * (engine/cluster/cluster-effects.ts); the step's own shard has it at once, with the step.
+ */
+export const SHARE_DO_NOT_CONTACT = 'cluster.doNotContact';
 
 /** No event history (a step run outside an engine's partitions). */
 export const NO_EVENTS: EventView = Object.freeze({ position: 0, count: () => 0, latest: () => undefined });
@@ -184,6 +191,7 @@ class Run implements RunContext {
   changeDoNotContact(change: DoNotContactChange): void {
     if (this.doNotContact === NOTHING) this.doNotContact = [];
     this.doNotContact.push(change);
+    if (this.surroundings.sharded) this.emit({ kind: SHARE_DO_NOT_CONTACT, change });
   }
 
   /**

@@ -2,7 +2,8 @@
 // serves its fair share; a flow saved and launched through one is running in every shard, read
 // through either; a person added through either lands in the shard their contact's hash gives,
 // with an id of that shard, and is found by id, phone and journey through the other; an event for
-// them reaches their participant; the do-not-contact list is one for the cluster.
+// them reaches their participant; the do-not-contact list is one for the cluster, changed
+// through the API or by a flow's step in any shard.
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { flow, pauseDays } from '../helpers.js';
@@ -42,6 +43,34 @@ t.test('two processes share four shards; flows, people and do-not-contact work t
   t.equal((await call(a, 'POST', '/api/v1/do-not-contact', { channel: 'sms', contact: phone })).status, 201, 'blocked through the log');
   const blocked = await eventually(() => call(b, 'GET', '/api/v1/do-not-contact'), (r) => r.body?.entries?.length === 1);
   t.match(blocked.body.entries, [{ channel: 'sms', contact: phone }], 'the list is the cluster’s');
+});
+
+t.test("a flow's do-not-contact steps change the cluster's list, whichever shard the person is in", { skip }, async (t) => {
+  const cluster = await clusterOf(t, { processes: 2, shards: 4 });
+  const [a, b] = cluster.processes.map((p) => p.app) as [FastifyInstance, FastifyInstance];
+  const optOut = flow('opt-out', [{ id: 'block', type: 'addToDoNotContact', config: { channels: [{ channel: 'sms' }] } }]);
+  const optIn = flow('opt-in', [{ id: 'unblock', type: 'removeFromDoNotContact', config: { channels: [{ channel: 'sms' }] } }]);
+  for (const doc of [optOut, optIn]) {
+    t.equal((await call(a, 'POST', '/api/v1/flows', doc)).status, 201);
+    t.equal((await call(a, 'POST', `/api/v1/flows/${doc.id as string}/launch`)).status, 200);
+  }
+  const phones = ['+14155550601', '+14155550602', '+14155550603', '+14155550604', '+14155550605', '+14155550606'];
+  t.ok(new Set(phones.map((p) => shardOfContact(p, 4))).size > 2, 'people of several shards');
+  for (const [i, phone] of phones.entries()) {
+    const r = await (i % 2 ? a : b).inject({ method: 'POST', url: '/flows/opt-out/participants', headers: AUTH, payload: { person: { phones: [phone] } } });
+    t.equal(r.statusCode, 201, r.body);
+  }
+  const listed = (r: Awaited<ReturnType<typeof call>>): string[] => (r.body?.entries ?? []).map((e: { contact: string }) => e.contact);
+  for (const [name, app] of [['a', a], ['b', b]] as const) {
+    const blocked = await eventually(() => call(app, 'GET', '/api/v1/do-not-contact'), (r) => listed(r).length === phones.length);
+    t.same(listed(blocked), phones, `every person blocked, read through ${name}`);
+  }
+  const again = await b.inject({ method: 'POST', url: '/flows/opt-in/participants', headers: AUTH, payload: { person: { phones: [phones[0]] } } });
+  t.equal(again.statusCode, 201, again.body);
+  for (const app of [a, b]) {
+    const unblocked = await eventually(() => call(app, 'GET', '/api/v1/do-not-contact'), (r) => listed(r).length === phones.length - 1);
+    t.same(listed(unblocked), phones.slice(1), 'unblocked by the other flow, everywhere');
+  }
 });
 
 t.test('Add to flow of another person by contact reaches them in their own shard, through the other process too', { skip }, async (t) => {

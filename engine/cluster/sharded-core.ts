@@ -7,6 +7,7 @@
 //   goes to the shard its hash gives, whose engine then makes the person with an id of that shard.
 // - A Flow API batch is split by shard and its report merged (batches.ts).
 // - Reports over everyone are each shard's, summed (reports.ts).
+// - A flow idle for the idle limit in one shard finishes once it is idle in every shard.
 // Reads of what every shard shares come from the front. A process that serves no shard has no
 // front: it answers 503 JCT_SHARD_NOT_HERE (its requests are forwarded before reaching it).
 import { JunctionError } from '../errors.js';
@@ -177,6 +178,18 @@ export class ShardedCore implements Core {
 
   async segmentList(): Promise<Ordered<SegmentSummary>> {
     return clusterSegmentList(this.front, this.router);
+  }
+
+  /** A launched version's latest activity in any shard (0 when it runs in none): asked by a shard where it has been idle for the idle limit (EngineOptions.idleAcross). */
+  async idleActivity(flowId: string, version: number): Promise<number> {
+    const activity = await this.router.each('flowActivity', { flowId, version });
+    return Math.max(0, ...activity.filter((at): at is number => at !== null));
+  }
+
+  /** Finishes a version idle in every shard, in every shard (the cluster log). */
+  async expireIdle(flowId: string, version: number): Promise<void> {
+    const front = this.front;
+    await this.changes.change(front, { kind: 'expireIdle', at: front.clock.now(), flowId, version });
   }
 
   /** A static segment's members must be people of the cluster (each shard keeps only its own): JCT_PERSON_UNKNOWN names the others. */

@@ -20,7 +20,9 @@
 //   deleteTemplate     Engine.deleteTemplate     DELETE /templates/:id
 //   define             Engine.define             POST /attributes, /event-definitions, /segments
 //   replaceSegment     Engine.replaceSegment     PUT /segments/:id
-//   doNotContact       Engine.changeDoNotContact POST, DELETE /do-not-contact (the `doNotContact` input), the email unsubscribe link
+//   doNotContact       Engine.changeDoNotContact POST, DELETE /do-not-contact (the `doNotContact` input), the email unsubscribe link,
+//                                                 a flow's do-not-contact step (engine/cluster/cluster-effects.ts)
+//   expireIdle         Engine.expireIdle         a version idle for the idle limit in every shard (Engine's idleAcross)
 //
 // What an operation makes is carried in it, so that every shard makes the same: ids (the flow's,
 // a duplicate's, a template's) are given; version numbers follow from the order, and `version`
@@ -48,6 +50,7 @@ export type ClusterOperation = { readonly at: number } & (
   | { readonly kind: 'define'; readonly definition: DefinitionKind; readonly item: { readonly name?: string; readonly id?: string } }
   | { readonly kind: 'replaceSegment'; readonly item: { readonly id: string; readonly kind: string } }
   | { readonly kind: 'doNotContact'; readonly change: DoNotContactChange }
+  | { readonly kind: 'expireIdle'; readonly flowId: string; readonly version: number }
 );
 
 /** What applying an entry did on this shard: the method's answer, or why it refused (the entry counts as applied either way). */
@@ -114,6 +117,8 @@ function perform(engine: Engine, op: ClusterOperation): unknown {
     case 'doNotContact':
       for (const entry of op.change.entries) engine.changeDoNotContact(op.change.op, entry);
       return undefined;
+    case 'expireIdle':
+      return engine.expireIdle(op.flowId, op.version);
   }
 }
 

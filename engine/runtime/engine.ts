@@ -170,9 +170,28 @@ export interface EngineOptions {
   timeZone?: string;
   /** This engine is one shard of a cluster: people it does not hold may live in other shards (an Add to flow of another person is then an effect carried out through the cluster: step.ts ADD_OTHER). Default false. */
   sharded?: boolean;
+  /**
+   * In a sharded cluster: a launched version idle in this shard for the idle limit finishes only
+   * if it was idle in every shard (the seed's rule is the flow's, not a shard's). Asked then: the
+   * latest activity of the version in any shard, and, when that too is a limit old, to finish it
+   * in every shard (through the cluster log, which applies `expireIdle` everywhere). Default: the
+   * engine finishes its own idle versions.
+   */
+  idleAcross?: IdleAcross;
   /** What the ids it makes (of people and participants) start with: a shard's engine gives its shard, so ids and the effects' keys made of them are the cluster's own (engine/cluster/shard-of.ts). Default none. */
   idPrefix?: string;
 }
+
+/** How a shard's engine asks its cluster about an idle version (EngineOptions.idleAcross). */
+export interface IdleAcross {
+  /** The version's latest activity in any shard (ms since the epoch). */
+  activity(flowId: string, version: number): Promise<number>;
+  /** Finishes the version in every shard, as idle. */
+  expire(flowId: string, version: number): Promise<void>;
+}
+
+/** How long a shard waits before asking its cluster again when the cluster could not be asked about an idle version (ms). */
+const IDLE_ASK_AGAIN_MS = 60 * 60_000;
 
 export interface EnterOptions {
   /** Id of the entry point; default: the flow's only entry point that accepts later entries. */
@@ -208,6 +227,7 @@ export class Engine {
   private readonly logger: Logger;
   private readonly onStep: ((event: StepEvent) => void) | undefined;
   private readonly onEntryRefused: ((refusal: EntryRefusal) => void) | undefined;
+  private readonly idleAcross: IdleAcross | undefined;
   private readonly stepWatchers = new Set<(event: StepEvent) => void>();
   private readonly records = new OrderedMap<FlowRecord[]>();
   private readonly versions = new Versions();
@@ -299,6 +319,7 @@ export class Engine {
     this.timeZone = workspaceZone(options.timeZone);
     this.idPrefix = options.idPrefix ?? '';
     this.surroundings.sharded = options.sharded ?? false;
+    this.idleAcross = options.idleAcross;
     this.engagement = new Engagement(this.timeZone);
     this.personRows = new KeyedRows('person', (id) => id, (id) => {
       const person = this.people.get(id); // as it is when the batch is written
@@ -2270,19 +2291,56 @@ export class Engine {
     };
   }
 
-  private armIdleCheck(live: Live): void {
-    const at = addDuration(live.lastActivityAt, IDLE_LIMIT, live.flow.settings.timeZone);
+  /** Checks, an idle limit after `since` (default: the version's last activity here), whether the version is idle. */
+  private armIdleCheck(live: Live, since = live.lastActivityAt): void {
+    this.armIdleCheckAt(live, addDuration(since, IDLE_LIMIT, live.flow.settings.timeZone));
+  }
+
+  private armIdleCheckAt(live: Live, at: number): void {
     live.timers.push(
       this.clock.schedule(at, () =>
         this.runNow(() => {
           if (!isLive(live.record.status)) return;
           const now = this.clock.now();
           if (live.entryTimers.size > 0) live.lastActivityAt = now; // an entry point waits for a date: not idle
-          if (addDuration(live.lastActivityAt, IDLE_LIMIT, live.flow.settings.timeZone) <= now) this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
-          else this.armIdleCheck(live);
+          if (!this.idleSince(live, live.lastActivityAt)) this.armIdleCheck(live);
+          else if (this.idleAcross) void this.idleInCluster(live, this.idleAcross);
+          else this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
         }),
       ),
     );
+  }
+
+  private idleSince(live: Live, activity: number): boolean {
+    return addDuration(activity, IDLE_LIMIT, live.flow.settings.timeZone) <= this.clock.now();
+  }
+
+  /** A version idle here, in a shard: finished everywhere when idle in every shard, else checked again a limit after the latest activity. */
+  private async idleInCluster(live: Live, across: IdleAcross): Promise<void> {
+    const { id, version } = live.record;
+    try {
+      const latest = Math.max(live.lastActivityAt, await across.activity(id, version));
+      if (this.stopped || !isLive(live.record.status)) return;
+      if (!this.idleSince(live, latest)) return this.armIdleCheck(live, latest);
+      await across.expire(id, version);
+    } catch (err) {
+      if (this.stopped || !isLive(live.record.status)) return;
+      this.logger.warn({ flowId: id, version, code: toJunctionError(err, 'JCT_CLUSTER_OPERATION').code }, 'the cluster could not be asked whether an idle flow is idle in every shard: asking again later');
+      this.armIdleCheckAt(live, this.clock.now() + IDLE_ASK_AGAIN_MS);
+    }
+  }
+
+  /** The latest activity of a launched version in this engine, or null when it is not running here (finished, canceled, not launched yet). */
+  flowActivity(flowId: string, version: number): number | null {
+    const live = this.versions.version(flowId, version);
+    if (!live || !isLive(live.record.status)) return null;
+    return live.entryTimers.size > 0 ? this.clock.now() : live.lastActivityAt;
+  }
+
+  /** Finishes a running version as idle (a sharded cluster found it idle in every shard: idleAcross). */
+  expireIdle(flowId: string, version: number): void {
+    const live = this.versions.version(flowId, version);
+    if (live && isLive(live.record.status)) this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
   }
 
   private scheduleEnded(live: Live): void {

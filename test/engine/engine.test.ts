@@ -200,6 +200,36 @@ t.test('a flow idle for a year finishes by itself', async (t) => {
   t.equal(w.engine.status('f')!.status, 'finished');
 });
 
+t.test("a shard's flow idle for a year asks its cluster: it goes on while another shard had activity, asks again later when the cluster cannot be asked, and finishes through the cluster", async (t) => {
+  const start = Date.parse('2026-01-05T09:00:00Z');
+  let answer = (): Promise<number> => Promise.resolve(start + 100 * DAY); // another shard's activity
+  const expired: string[] = [];
+  const w = world({ start: '2026-01-05T09:00:00Z', idleAcross: { activity: () => answer(), expire: async (flowId, version) => void expired.push(`${flowId} v${version}`) } });
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  w.engine.save(flow('f', [tag('t', 'x')]));
+  w.engine.launch('f');
+  w.clock.advance(366 * DAY);
+  await turn();
+  t.equal(w.engine.status('f')!.status, 'active', 'idle here, not in another shard: it goes on');
+  t.equal(w.engine.flowActivity('f', 1), start, 'its activity here, as the cluster is told');
+  t.same(expired, []);
+
+  answer = () => Promise.reject(new JunctionError('JCT_SHARD_UNREACHABLE', 'the other process cannot be reached'));
+  w.clock.advance(100 * DAY); // a year after the other shard's activity
+  await turn();
+  t.match(w.logs.find((l) => l.level === 'warn'), { obj: { flowId: 'f', version: 1, code: 'JCT_SHARD_UNREACHABLE' } }, 'the cluster out of reach: said, and asked again later');
+  t.same(expired, []);
+
+  answer = () => Promise.resolve(start + 100 * DAY);
+  w.clock.advance(3600_000);
+  await turn();
+  t.same(expired, ['f v1'], 'idle in every shard: finished through the cluster');
+  t.equal(w.engine.status('f')!.status, 'active', 'until the cluster log applies the expiry here too');
+  w.engine.expireIdle('f', 1);
+  t.equal(w.engine.status('f')!.status, 'finished');
+  t.equal(w.engine.flowActivity('f', 1), null, 'no activity once it runs no more');
+});
+
 t.test('versions: a new version takes new entries, the old one finishes its participants', async (t) => {
   const w = world();
   w.people.upsert({ id: 'a' });

@@ -5,7 +5,7 @@
 import type { Test } from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { ShardedProcess } from '../../../engine/cluster/sharded-process.js';
-import { SystemClock } from '../../../engine/clock.js';
+import { SystemClock, type Clock } from '../../../engine/clock.js';
 import type { Module, Settings } from '../../../engine/module.js';
 import { buildApp } from '../../../gateway/app.js';
 import { commitMetrics } from '../../../gateway/metrics.js';
@@ -32,6 +32,8 @@ export interface ClusterOptions {
   readonly modules?: Module[];
   readonly settings?: Record<string, Settings>;
   readonly leaseMs?: number;
+  /** The engines' clock, shared by every process (default: the system's). */
+  readonly clock?: Clock;
 }
 
 export interface TestCluster {
@@ -91,7 +93,7 @@ export async function clusterOf(t: Test, options: ClusterOptions = {}): Promise<
 }
 
 async function startProcess(schema: string, shards: number, options: ClusterOptions): Promise<TestProcess> {
-  const clock = new SystemClock();
+  const clock = options.clock ?? new SystemClock();
   const quiet = { info() {}, warn() {}, error() {} };
   const commits = commitMetrics();
   const process = await ShardedProcess.start({

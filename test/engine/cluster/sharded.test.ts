@@ -3,12 +3,14 @@
 // through either; a person added through either lands in the shard their contact's hash gives,
 // with an id of that shard, and is found by id, phone and journey through the other; an event for
 // them reaches their participant; the do-not-contact list is one for the cluster, changed
-// through the API or by a flow's step in any shard.
+// through the API or by a flow's step in any shard; a flow idle for a year in one shard finishes
+// only once it is idle in every shard (on a virtual clock).
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { flow, pauseDays } from '../helpers.js';
 import { shardOfContact, shardOfPersonId } from '../../../engine/cluster/shard-of.js';
 import { unlessPostgres } from '../store/postgres-service.js';
+import { VirtualClock } from '../../../engine/clock.js';
 import { AUTH, call, clusterOf, eventually } from './cluster-service.js';
 
 const skip = await unlessPostgres(t);
@@ -130,4 +132,30 @@ t.test('a step feed follows the shards a process takes over, and stops hearing a
   heard.length = 0;
   await a!.app.inject({ method: 'POST', url: '/flows/welcome/participants', headers: AUTH, payload: { person: { phones: ['+14155550507'] } } });
   t.same(heard, [], 'nothing heard once it stopped watching, from any shard');
+});
+
+t.test('a flow idle for a year in one shard goes on while another shard has activity, and finishes once every shard was idle for a year', { skip }, async (t) => {
+  const start = Date.UTC(2026, 0, 1);
+  const clock = new VirtualClock(start);
+  const cluster = await clusterOf(t, { processes: 2, shards: 2, clock });
+  const [a, b] = cluster.processes.map((p) => p.app) as [FastifyInstance, FastifyInstance];
+  t.equal((await call(a, 'POST', '/api/v1/flows', flow('quiet', [pauseDays('wait', 1)]))).status, 201);
+  t.equal((await call(a, 'POST', '/api/v1/flows/quiet/launch')).status, 200);
+  const [early, late] = [['+14155550701', '+14155550702', '+14155550703'].find((p) => shardOfContact(p, 2) === 0)!, ['+14155550704', '+14155550705', '+14155550706'].find((p) => shardOfContact(p, 2) === 1)!];
+  const enter = async (phone: string) => t.equal((await b.inject({ method: 'POST', url: '/flows/quiet/participants', headers: AUTH, payload: { person: { phones: [phone] } } })).statusCode, 201);
+  const statuses = (): Array<string | undefined> => [0, 1].map((shard) => cluster.processes.map((p) => p.process.engineOf(shard)).find((e) => e !== undefined)?.status('quiet')?.status);
+  const day = 24 * 3600_000;
+
+  await enter(early); // shard 0's last activity: its pause ends a day later
+  clock.advance(200 * day);
+  await enter(late); // shard 1's, 200 days on (and a day later)
+  clock.advance(170 * day); // a year and four days after shard 0's last activity
+  await new Promise((resolve) => setTimeout(resolve, 300)); // shard 0 asks every shard (PostgreSQL, the other process)
+  t.same(statuses(), ['active', 'active'], 'idle for a year in shard 0 only: the flow goes on in both');
+
+  clock.advance(200 * day); // a year and more after shard 1's last activity too
+  const ended = await eventually(async () => statuses(), (s) => s.every((status) => status === 'finished'));
+  t.same(ended, ['finished', 'finished'], 'idle everywhere for a year: finished in every shard');
+  const read = await eventually(() => call(a, 'GET', '/api/v1/flows/quiet'), (r) => r.body?.status === 'finished');
+  t.equal(read.body.status, 'finished', 'and read so through the API');
 });

@@ -36,6 +36,8 @@ export const SHARD_CALLS = {
   reference: async (engine: Engine, { key }: { key: string }): Promise<Reference | null> => engine.reference(key) ?? null,
   /** A launched version's latest activity in this shard, for the idle limit (null: not running here). */
   flowActivity: async (engine: Engine, { flowId, version }: { flowId: string; version: number }): Promise<number | null> => engine.flowActivity(flowId, version),
+  /** How many participants a launched version has in this shard. */
+  flowInside: async (engine: Engine, { flowId, version }: { flowId: string; version: number }): Promise<number> => engine.inside(flowId, version),
   // Reports over everyone (reports.ts sums them): a shard that has not applied a flow's launch yet
   // (the log reaches it a little later) has nobody in it, and answers null.
   /** One launched version's metrics in this shard. */

@@ -62,7 +62,8 @@ export class LoggedChanges {
         await this.log.appliedEverywhere(seq, EVERYWHERE_MS);
         return outcome.value;
       }
-      if (front.clusterApplied >= seq) throw new JunctionError('JCT_SHARD_NOT_HERE', 'the change is in the cluster log, but the shard answering moved before applying it: read it back to see it', { seq });
+      // Applied elsewhere, or the front closed (given up, or the process stopping): it applies no more, and asking it again would spin.
+      if (front.clusterApplied >= seq || front.stopped) throw new JunctionError('JCT_SHARD_NOT_HERE', 'the change is in the cluster log, but the shard answering moved before applying it: read it back to see it', { seq });
     }
   }
 

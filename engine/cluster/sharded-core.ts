@@ -7,12 +7,13 @@
 //   goes to the shard its hash gives, whose engine then makes the person with an id of that shard.
 // - A Flow API batch is split by shard and its report merged (batches.ts).
 // - Reports over everyone are each shard's, summed (reports.ts).
-// - A flow idle for the idle limit in one shard finishes once it is idle in every shard.
+// - A version ends when that is so of the cluster: idle for the idle limit in every shard, or
+//   finishing with nobody left in any (a shard where it is so asks: `across`).
 // Reads of what every shard shares come from the front. A process that serves no shard has no
 // front: it answers 503 JCT_SHARD_NOT_HERE (its requests are forwarded before reaching it).
 import { JunctionError } from '../errors.js';
 import type { Core, SharedChanges } from '../core.js';
-import type { Engine, StepEvent } from '../runtime/engine.js';
+import type { Engine, StepEvent, VersionAcross } from '../runtime/engine.js';
 import type { Registry, RouteContext, Settings, Reference } from '../module.js';
 import type { Input, PersonInput, Receipt } from '../vocabulary.js';
 import type { Person } from '../person.js';
@@ -180,17 +181,18 @@ export class ShardedCore implements Core {
     return clusterSegmentList(this.front, this.router);
   }
 
-  /** A launched version's latest activity in any shard (0 when it runs in none): asked by a shard where it has been idle for the idle limit (EngineOptions.idleAcross). */
-  async idleActivity(flowId: string, version: number): Promise<number> {
-    const activity = await this.router.each('flowActivity', { flowId, version });
-    return Math.max(0, ...activity.filter((at): at is number => at !== null));
-  }
-
-  /** Finishes a version idle in every shard, in every shard (the cluster log). */
-  async expireIdle(flowId: string, version: number): Promise<void> {
-    const front = this.front;
-    await this.changes.change(front, { kind: 'expireIdle', at: front.clock.now(), flowId, version });
-  }
+  /** What a shard's engine asks of its cluster about a version (EngineOptions.across): every shard's part, and ending it in every shard through the cluster log. */
+  readonly across: VersionAcross = {
+    activity: async (flowId, version) => {
+      const activity = await this.router.each('flowActivity', { flowId, version });
+      return Math.max(0, ...activity.filter((at): at is number => at !== null));
+    },
+    inside: async (flowId, version) => (await this.router.each('flowInside', { flowId, version })).reduce((sum, n) => sum + n, 0),
+    end: async (flowId, version, why) => {
+      const front = this.front;
+      await this.changes.change(front, { kind: 'endVersion', at: front.clock.now(), flowId, version, why });
+    },
+  };
 
   /** A static segment's members must be people of the cluster (each shard keeps only its own): JCT_PERSON_UNKNOWN names the others. */
   private async requireMembers(item: { readonly id?: string; readonly members?: unknown }): Promise<void> {

@@ -1,13 +1,13 @@
 // One process of a sharded cluster, put together (decision 0018): it takes its fair share of the
 // shard leases (store/postgres-shard-leases.ts), opens an engine per shard it holds over the
 // shard's own schema `<schema>_s<n>`, fenced by that shard's lease and writing the directory in
-// each commit (shard-host.ts, directory-rows.ts), finishing a version idle for the idle limit
-// only once it is idle in every shard, brings it up to date with the cluster log before it serves, and gives the gateway a Core (sharded-core.ts) that routes every call to its
+// each commit (shard-host.ts, directory-rows.ts), ending a version only as the cluster finds it
+// (sharded-core.ts `across`), brings it up to date with the cluster log before it serves, and gives the gateway a Core (sharded-core.ts) that routes every call to its
 // shard, here or in the process holding it (shard-router.ts, peer-calls.ts). What a caller of
 // this module adds: the HTTP app over `core`, with the internal route (`calls`) on it.
 import type { Clock } from '../clock.js';
 import { Registry, type Module } from '../module.js';
-import { Engine, type EngineOptions, type IdleAcross } from '../runtime/engine.js';
+import { Engine, type EngineOptions, type VersionAcross } from '../runtime/engine.js';
 import { GroupCommit, type JournalBackend } from '../store/journal.js';
 import { MemoryPeopleStore } from '../store/memory-people.js';
 import { PostgresBackend } from '../store/postgres.js';
@@ -79,8 +79,12 @@ export class ShardedProcess {
     const log = await ClusterLog.open({ url, schema, shards });
     const peers = new PeerCalls(options.secret);
     const changes = new LoggedChanges(log, () => core?.engines() ?? []);
-    const idleAcross: IdleAcross = { activity: (flowId, version) => core!.idleActivity(flowId, version), expire: (flowId, version) => core!.expireIdle(flowId, version) };
-    const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease, idleAcross), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
+    const across: VersionAcross = {
+      activity: (flowId, version) => core!.across.activity(flowId, version),
+      inside: (flowId, version) => core!.across.inside(flowId, version),
+      end: (flowId, version, why) => core!.across.end(flowId, version, why),
+    };
+    const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease, across), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
     const calls = withCatchUp(SHARD_CALLS, (engine) => changes.apply(engine));
     const router = new ShardRouter({ shards, engineOf: (shard) => host.engine(shard), holders: () => leases.holders(), peers, calls });
     core = new ShardedCore({ registry, host, router, directory, changes });
@@ -126,7 +130,7 @@ export class ShardedProcess {
 }
 
 /** A shard's store over its own schema, fenced by its lease, writing the directory; its engine making ids of the shard. */
-async function openShard(options: ShardedProcessOptions, lease: ShardLease, idleAcross: IdleAcross): Promise<{ engine: Engine; backend: JournalBackend }> {
+async function openShard(options: ShardedProcessOptions, lease: ShardLease, across: VersionAcross): Promise<{ engine: Engine; backend: JournalBackend }> {
   const backend = await PostgresBackend.open({
     url: options.url,
     schema: shardSchema(options.schema, lease.shard),
@@ -136,7 +140,7 @@ async function openShard(options: ShardedProcessOptions, lease: ShardLease, idle
   });
   const journal = new GroupCommit(backend, { ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onStoreChange ? { onStoreChange: options.onStoreChange } : {}) });
   options.onJournal?.(journal);
-  const engine = new Engine({ ...options.engine, clock: options.clock, people: new MemoryPeopleStore(options.clock), registry: options.registry, journal, idPrefix: idPrefix(lease.shard), sharded: true, idleAcross });
+  const engine = new Engine({ ...options.engine, clock: options.clock, people: new MemoryPeopleStore(options.clock), registry: options.registry, journal, idPrefix: idPrefix(lease.shard), sharded: true, across });
   return { engine, backend };
 }
 

@@ -22,7 +22,7 @@
 //   replaceSegment     Engine.replaceSegment     PUT /segments/:id
 //   doNotContact       Engine.changeDoNotContact POST, DELETE /do-not-contact (the `doNotContact` input), the email unsubscribe link,
 //                                                 a flow's do-not-contact step (engine/cluster/cluster-effects.ts)
-//   expireIdle         Engine.expireIdle         a version idle for the idle limit in every shard (Engine's idleAcross)
+//   endVersion         Engine.endVersion         a version idle for the idle limit in every shard, or finishing and empty in every shard (Engine's `across`)
 //
 // What an operation makes is carried in it, so that every shard makes the same: ids (the flow's,
 // a duplicate's, a template's) are given; version numbers follow from the order, and `version`
@@ -31,7 +31,7 @@
 // against (a launch's start, a schedule's end), whenever a shard applies it (Engine.atTime).
 import { JunctionError, toJunctionError } from '../errors.js';
 import type { DoNotContactChange } from '../vocabulary.js';
-import type { DefinitionKind, Engine } from './engine.js';
+import type { DefinitionKind, Engine, VersionEnd } from './engine.js';
 import type { Schedule } from './reschedule.js';
 
 /** One change to what every shard keeps; JSON as the log stores it. */
@@ -50,7 +50,7 @@ export type ClusterOperation = { readonly at: number } & (
   | { readonly kind: 'define'; readonly definition: DefinitionKind; readonly item: { readonly name?: string; readonly id?: string } }
   | { readonly kind: 'replaceSegment'; readonly item: { readonly id: string; readonly kind: string } }
   | { readonly kind: 'doNotContact'; readonly change: DoNotContactChange }
-  | { readonly kind: 'expireIdle'; readonly flowId: string; readonly version: number }
+  | { readonly kind: 'endVersion'; readonly flowId: string; readonly version: number; readonly why: VersionEnd }
 );
 
 /** What applying an entry did on this shard: the method's answer, or why it refused (the entry counts as applied either way). */
@@ -117,8 +117,8 @@ function perform(engine: Engine, op: ClusterOperation): unknown {
     case 'doNotContact':
       for (const entry of op.change.entries) engine.changeDoNotContact(op.change.op, entry);
       return undefined;
-    case 'expireIdle':
-      return engine.expireIdle(op.flowId, op.version);
+    case 'endVersion':
+      return engine.endVersion(op.flowId, op.version, op.why);
   }
 }
 

@@ -171,27 +171,32 @@ export interface EngineOptions {
   /** This engine is one shard of a cluster: people it does not hold may live in other shards (an Add to flow of another person is then an effect carried out through the cluster: step.ts ADD_OTHER). Default false. */
   sharded?: boolean;
   /**
-   * In a sharded cluster: a launched version idle in this shard for the idle limit finishes only
-   * if it was idle in every shard (the seed's rule is the flow's, not a shard's). Asked then: the
-   * latest activity of the version in any shard, and, when that too is a limit old, to finish it
-   * in every shard (through the cluster log, which applies `expireIdle` everywhere). Default: the
-   * engine finishes its own idle versions.
+   * In a sharded cluster, a launched version ends when the flow's rules say so of the whole
+   * cluster, not of one shard: idle for the idle limit in every shard, or finishing with nobody
+   * left in any shard. A shard where it is so asks the cluster, which ends it in every shard
+   * through the cluster log (`endVersion`). Default: the engine ends its own versions.
    */
-  idleAcross?: IdleAcross;
+  across?: VersionAcross;
   /** What the ids it makes (of people and participants) start with: a shard's engine gives its shard, so ids and the effects' keys made of them are the cluster's own (engine/cluster/shard-of.ts). Default none. */
   idPrefix?: string;
 }
 
-/** How a shard's engine asks its cluster about an idle version (EngineOptions.idleAcross). */
-export interface IdleAcross {
+/** How a shard's engine asks its cluster about a version (EngineOptions.across). */
+export interface VersionAcross {
   /** The version's latest activity in any shard (ms since the epoch). */
   activity(flowId: string, version: number): Promise<number>;
-  /** Finishes the version in every shard, as idle. */
-  expire(flowId: string, version: number): Promise<void>;
+  /** How many participants the version has in every shard together. */
+  inside(flowId: string, version: number): Promise<number>;
+  /** Ends the version in every shard: idle for the idle limit, or finishing and empty. */
+  end(flowId: string, version: number, why: VersionEnd): Promise<void>;
 }
 
-/** How long a shard waits before asking its cluster again when the cluster could not be asked about an idle version (ms). */
+/** Why a cluster ends a version: idle everywhere (finished, JCT_FLOW_EXPIRED), or finishing with nobody left (finished). */
+export type VersionEnd = 'idle' | 'empty';
+
+/** How long a shard waits before asking its cluster again when it could not be asked about an idle version (ms), or a finishing one left empty. */
 const IDLE_ASK_AGAIN_MS = 60 * 60_000;
+const EMPTY_ASK_AGAIN_MS = 60_000;
 
 export interface EnterOptions {
   /** Id of the entry point; default: the flow's only entry point that accepts later entries. */
@@ -227,7 +232,7 @@ export class Engine {
   private readonly logger: Logger;
   private readonly onStep: ((event: StepEvent) => void) | undefined;
   private readonly onEntryRefused: ((refusal: EntryRefusal) => void) | undefined;
-  private readonly idleAcross: IdleAcross | undefined;
+  private readonly across: VersionAcross | undefined;
   private readonly stepWatchers = new Set<(event: StepEvent) => void>();
   private readonly records = new OrderedMap<FlowRecord[]>();
   private readonly versions = new Versions();
@@ -319,7 +324,7 @@ export class Engine {
     this.timeZone = workspaceZone(options.timeZone);
     this.idPrefix = options.idPrefix ?? '';
     this.surroundings.sharded = options.sharded ?? false;
-    this.idleAcross = options.idleAcross;
+    this.across = options.across;
     this.engagement = new Engagement(this.timeZone);
     this.personRows = new KeyedRows('person', (id) => id, (id) => {
       const person = this.people.get(id); // as it is when the batch is written
@@ -1269,6 +1274,7 @@ export class Engine {
    */
   private rearmEntries(): void {
     for (const live of this.versions.all()) {
+      if (live.record.status === 'finishing') this.finishIfEmpty(live); // in a shard, one left empty may not have been finished in the cluster yet
       if (live.record.status !== 'active' && live.record.status !== 'paused') continue;
       for (const index of live.flow.entries) this.activateEntry(live, index, 'rearm');
     }
@@ -2304,7 +2310,7 @@ export class Engine {
           const now = this.clock.now();
           if (live.entryTimers.size > 0) live.lastActivityAt = now; // an entry point waits for a date: not idle
           if (!this.idleSince(live, live.lastActivityAt)) this.armIdleCheck(live);
-          else if (this.idleAcross) void this.idleInCluster(live, this.idleAcross);
+          else if (this.across) void this.idleInCluster(live, this.across);
           else this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
         }),
       ),
@@ -2316,18 +2322,37 @@ export class Engine {
   }
 
   /** A version idle here, in a shard: finished everywhere when idle in every shard, else checked again a limit after the latest activity. */
-  private async idleInCluster(live: Live, across: IdleAcross): Promise<void> {
+  private async idleInCluster(live: Live, across: VersionAcross): Promise<void> {
     const { id, version } = live.record;
     try {
       const latest = Math.max(live.lastActivityAt, await across.activity(id, version));
       if (this.stopped || !isLive(live.record.status)) return;
       if (!this.idleSince(live, latest)) return this.armIdleCheck(live, latest);
-      await across.expire(id, version);
+      await across.end(id, version, 'idle');
     } catch (err) {
-      if (this.stopped || !isLive(live.record.status)) return;
-      this.logger.warn({ flowId: id, version, code: toJunctionError(err, 'JCT_CLUSTER_OPERATION').code }, 'the cluster could not be asked whether an idle flow is idle in every shard: asking again later');
-      this.armIdleCheckAt(live, this.clock.now() + IDLE_ASK_AGAIN_MS);
+      if (this.unasked(live, err, 'whether an idle flow is idle in every shard')) this.armIdleCheckAt(live, this.clock.now() + IDLE_ASK_AGAIN_MS);
     }
+  }
+
+  /** A finishing version left empty here, in a shard: finished everywhere once nobody is left in any shard (the last shard to empty finds so). */
+  private async emptyInCluster(live: Live, across: VersionAcross): Promise<void> {
+    const { id, version } = live.record;
+    try {
+      const inside = await across.inside(id, version);
+      if (this.stopped || live.record.status !== 'finishing') return;
+      if (inside === 0) await across.end(id, version, 'empty');
+    } catch (err) {
+      if (this.unasked(live, err, 'whether a finishing flow is empty in every shard')) {
+        live.timers.push(this.clock.schedule(this.clock.now() + EMPTY_ASK_AGAIN_MS, () => this.runNow(() => this.finishIfEmpty(live))));
+      }
+    }
+  }
+
+  /** The cluster could not be asked `what` about a version: said, and whether it is still to be asked again. */
+  private unasked(live: Live, err: unknown, what: string): boolean {
+    if (this.stopped || !isLive(live.record.status)) return false;
+    this.logger.warn({ flowId: live.record.id, version: live.record.version, code: toJunctionError(err, 'JCT_CLUSTER_OPERATION').code }, `the cluster could not be asked ${what}: asking again later`);
+    return true;
   }
 
   /** The latest activity of a launched version in this engine, or null when it is not running here (finished, canceled, not launched yet). */
@@ -2337,10 +2362,17 @@ export class Engine {
     return live.entryTimers.size > 0 ? this.clock.now() : live.lastActivityAt;
   }
 
-  /** Finishes a running version as idle (a sharded cluster found it idle in every shard: idleAcross). */
-  expireIdle(flowId: string, version: number): void {
+  /** How many participants a launched version has in this engine. */
+  inside(flowId: string, version: number): number {
+    return this.parts.reduce((n, p) => n + p.inside(flowId, version), 0);
+  }
+
+  /** Ends a version as its cluster found it (EngineOptions.across): idle in every shard, or finishing with nobody left in any. */
+  endVersion(flowId: string, version: number, why: VersionEnd): void {
     const live = this.versions.version(flowId, version);
-    if (live && isLive(live.record.status)) this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
+    if (!live) return;
+    if (why === 'idle' && isLive(live.record.status)) this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
+    if (why === 'empty' && live.record.status === 'finishing') this.end(live, 'finished', 'finished');
   }
 
   private scheduleEnded(live: Live): void {
@@ -2360,7 +2392,8 @@ export class Engine {
   private finishIfEmpty(live: Live): void {
     if (live.record.status !== 'finishing') return;
     if (this.parts.some((p) => p.inside(live.flow.id, live.flow.version) > 0)) return;
-    this.end(live, 'finished', 'finished');
+    if (this.across) void this.emptyInCluster(live, this.across);
+    else this.end(live, 'finished', 'finished');
   }
 
   /** Ends a version: removes its participants (with `reason`) and stops its timers. */

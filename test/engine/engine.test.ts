@@ -1,5 +1,6 @@
 import t from 'tap';
 import { world, flow, pauseDays, tag, pathOf } from './helpers.js';
+import type { VersionAcross } from '../../engine/runtime/engine.js';
 import { JunctionError } from '../../engine/errors.js';
 import { defineElement } from '../../engine/element.js';
 import { ParticipantStatus } from '../../engine/vocabulary.js';
@@ -200,34 +201,98 @@ t.test('a flow idle for a year finishes by itself', async (t) => {
   t.equal(w.engine.status('f')!.status, 'finished');
 });
 
-t.test("a shard's flow idle for a year asks its cluster: it goes on while another shard had activity, asks again later when the cluster cannot be asked, and finishes through the cluster", async (t) => {
+/** A shard's view of its cluster for the tests below: what the other shards answer, and the ends asked for. */
+function cluster(answers: { activity?: () => Promise<number>; inside?: () => Promise<number> }): { across: VersionAcross; ended: string[] } {
+  const ended: string[] = [];
+  const across: VersionAcross = {
+    activity: () => answers.activity!(),
+    inside: () => answers.inside!(),
+    end: async (flowId, version, why) => void ended.push(`${flowId} v${version} ${why}`),
+  };
+  return { across, ended };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+/** A shard whose version 1 of flow f is finishing (version 2 launched) with one participant, who leaves a day later. */
+async function finishingWorld(across: VersionAcross): Promise<ReturnType<typeof world>> {
+  const w = world({ across });
+  w.people.upsert({ id: 'a' });
+  w.engine.save(flow('f', [pauseDays('p', 1)]));
+  w.engine.launch('f');
+  await w.engine.enter('f', 'a');
+  w.engine.save(flow('f', [pauseDays('p', 2)]));
+  w.engine.launch('f');
+  return w;
+}
+
+const statusOf = (w: ReturnType<typeof world>, version: number) => w.engine.flowRecords().find((r) => r.id === 'f' && r.version === version)?.status;
+const unreachable = () => Promise.reject(new JunctionError('JCT_SHARD_UNREACHABLE', 'the other process cannot be reached'));
+
+t.test("a shard's flow idle for a year asks its cluster: it goes on while another shard had activity, asks again later when the cluster cannot be asked, and ends through the cluster", async (t) => {
   const start = Date.parse('2026-01-05T09:00:00Z');
-  let answer = (): Promise<number> => Promise.resolve(start + 100 * DAY); // another shard's activity
-  const expired: string[] = [];
-  const w = world({ start: '2026-01-05T09:00:00Z', idleAcross: { activity: () => answer(), expire: async (flowId, version) => void expired.push(`${flowId} v${version}`) } });
-  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const answers: { activity?: () => Promise<number> } = { activity: () => Promise.resolve(start + 100 * DAY) }; // another shard's activity
+  const { across, ended } = cluster(answers);
+  const w = world({ start: '2026-01-05T09:00:00Z', across });
   w.engine.save(flow('f', [tag('t', 'x')]));
   w.engine.launch('f');
   w.clock.advance(366 * DAY);
   await turn();
   t.equal(w.engine.status('f')!.status, 'active', 'idle here, not in another shard: it goes on');
   t.equal(w.engine.flowActivity('f', 1), start, 'its activity here, as the cluster is told');
-  t.same(expired, []);
+  t.same(ended, []);
 
-  answer = () => Promise.reject(new JunctionError('JCT_SHARD_UNREACHABLE', 'the other process cannot be reached'));
+  answers.activity = unreachable;
   w.clock.advance(100 * DAY); // a year after the other shard's activity
   await turn();
   t.match(w.logs.find((l) => l.level === 'warn'), { obj: { flowId: 'f', version: 1, code: 'JCT_SHARD_UNREACHABLE' } }, 'the cluster out of reach: said, and asked again later');
-  t.same(expired, []);
+  t.same(ended, []);
 
-  answer = () => Promise.resolve(start + 100 * DAY);
+  answers.activity = () => Promise.resolve(start + 100 * DAY);
   w.clock.advance(3600_000);
   await turn();
-  t.same(expired, ['f v1'], 'idle in every shard: finished through the cluster');
-  t.equal(w.engine.status('f')!.status, 'active', 'until the cluster log applies the expiry here too');
-  w.engine.expireIdle('f', 1);
+  t.same(ended, ['f v1 idle'], 'idle in every shard: ended through the cluster');
+  t.equal(w.engine.status('f')!.status, 'active', 'until the cluster log applies it here too');
+  w.engine.endVersion('f', 1, 'idle');
   t.equal(w.engine.status('f')!.status, 'finished');
   t.equal(w.engine.flowActivity('f', 1), null, 'no activity once it runs no more');
+});
+
+t.test("a shard's finishing version left empty asks its cluster: it stays finishing while another shard has people, and ends through the cluster once none has", async (t) => {
+  const answers: { inside?: () => Promise<number> } = { inside: () => Promise.resolve(1) }; // someone left in another shard
+  const { across, ended } = cluster(answers);
+  const w = await finishingWorld(across);
+  t.equal(statusOf(w, 1), 'finishing');
+  t.equal(w.engine.inside('f', 1), 1);
+  w.clock.advance(DAY);
+  await turn();
+  t.equal(w.engine.inside('f', 1), 0, 'empty here');
+  t.equal(statusOf(w, 1), 'finishing', 'someone left in another shard: still finishing');
+  t.same(ended, []);
+
+  w.engine.endVersion('f', 1, 'empty'); // the last shard to empty found nobody left anywhere: the cluster log ends it here too
+  t.equal(statusOf(w, 1), 'finished', 'ended through the cluster');
+});
+
+t.test("a shard's finishing version left empty asks again when its cluster cannot be asked, and after a restart", async (t) => {
+  const answers: { inside?: () => Promise<number> } = { inside: unreachable };
+  const { across, ended } = cluster(answers);
+  const w = await finishingWorld(across);
+  w.clock.advance(DAY);
+  await turn();
+  t.match(w.logs.find((l) => l.level === 'warn'), { obj: { flowId: 'f', version: 1, code: 'JCT_SHARD_UNREACHABLE' } }, 'the cluster out of reach: said');
+  answers.inside = () => Promise.resolve(0);
+  w.clock.advance(60_000);
+  await turn();
+  t.same(ended, ['f v1 empty'], 'asked again a minute later: nobody left anywhere, ended through the cluster');
+  t.equal(statusOf(w, 1), 'finishing', 'until the cluster log applies it here');
+
+  await w.engine.journal.flush();
+  const again = world({ across });
+  again.engine.recover(w.backend);
+  await turn();
+  t.same(ended, ['f v1 empty', 'f v1 empty'], 'restarted before the cluster ended it: asked again');
+  again.engine.endVersion('f', 1, 'empty');
+  t.equal(statusOf(again, 1), 'finished');
 });
 
 t.test('versions: a new version takes new entries, the old one finishes its participants', async (t) => {

@@ -1,6 +1,6 @@
 // Test helpers: a real engine (core module plus any test elements) on a virtual clock with an
 // in-memory people store and an in-memory journal, and a small builder for flow documents.
-import { Engine, type IdleAcross, type StepEvent } from '../../engine/runtime/engine.js';
+import { Engine, type StepEvent, type VersionAcross } from '../../engine/runtime/engine.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit, MemoryBackend } from '../../engine/store/journal.js';
@@ -26,8 +26,8 @@ export interface WorldOptions {
   /** Settings by module name (defaults for the others). */
   settings?: Record<string, Settings>;
   partitions?: number;
-  /** As a shard of a cluster: how it asks the cluster about a version idle here. */
-  idleAcross?: IdleAcross;
+  /** As a shard of a cluster: how it asks the cluster about a version. */
+  across?: VersionAcross;
 }
 
 export function registryWith(modules: Module[] = [], settings: Record<string, Settings> = {}): Registry {
@@ -48,7 +48,7 @@ export function world(options: WorldOptions | string = {}): World {
     registry: registryWith(o.modules, o.settings),
     journal: new GroupCommit(backend, { flushMs: 0 }),
     partitions: o.partitions,
-    ...(o.idleAcross ? { idleAcross: o.idleAcross } : {}),
+    ...(o.across ? { across: o.across } : {}),
     onStep: (e) => steps.push(e),
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
   });

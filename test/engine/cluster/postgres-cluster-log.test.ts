@@ -3,9 +3,13 @@
 // listener, numbers are taken in commit order (an append waits for the one in progress, so a
 // reader never passes over an entry committed late), a listener whose connection the server
 // ends listens again and says so, and the log is trimmed of what every shard applied (a shard
-// whose store is older than that is refused).
+// whose store is older than that is refused). A change asked of a front closed meanwhile is
+// refused, not asked of it again and again.
 import t, { type Test } from 'tap';
 import { ClusterLog } from '../../../engine/cluster/postgres-cluster-log.js';
+import { LoggedChanges } from '../../../engine/cluster/logged-changes.js';
+import type { JunctionError } from '../../../engine/errors.js';
+import { world } from '../helpers.js';
 import { shardSchema } from '../../../engine/cluster/shard-of.js';
 import { migrate } from '../../../engine/store/postgres.js';
 import type { ClusterOperation } from '../../../engine/runtime/cluster-operations.js';
@@ -187,4 +191,17 @@ t.test('an entry is applied everywhere once every shard held now says so; a shar
   await hold(1, -1);
   await applied(0, next);
   t.equal(await log.appliedEverywhere(next, 0), true, "shard 1's lease ended: it applies the entry when it is taken");
+});
+
+t.test('a change asked of a closed front is refused (JCT_SHARD_NOT_HERE), not asked again forever', { skip }, async (t) => {
+  const log = await opened(t);
+  const changes = new LoggedChanges(log, () => []);
+  t.teardown(() => changes.close());
+  const { engine } = world();
+  await engine.close();
+  const answer = await Promise.race([
+    changes.change(engine, pause('f')).then(() => 'answered', (err: JunctionError) => err.code),
+    new Promise((resolve) => setTimeout(() => resolve('no answer within 2 s'), 2000)),
+  ]);
+  t.equal(answer, 'JCT_SHARD_NOT_HERE');
 });

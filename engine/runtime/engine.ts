@@ -2367,12 +2367,16 @@ export class Engine {
     return this.parts.reduce((n, p) => n + p.inside(flowId, version), 0);
   }
 
-  /** Ends a version as its cluster found it (EngineOptions.across): idle in every shard, or finishing with nobody left in any. */
+  /**
+   * Ends a version as its cluster found it (EngineOptions.across): idle in every shard, or
+   * finishing with nobody left in any. A shard that took someone in after it was asked (it had
+   * not applied the newer version's launch yet) keeps them: it asks again once they leave.
+   */
   endVersion(flowId: string, version: number, why: VersionEnd): void {
     const live = this.versions.version(flowId, version);
     if (!live) return;
     if (why === 'idle' && isLive(live.record.status)) this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
-    if (why === 'empty' && live.record.status === 'finishing') this.end(live, 'finished', 'finished');
+    if (why === 'empty' && live.record.status === 'finishing' && this.inside(flowId, version) === 0) this.end(live, 'finished', 'finished');
   }
 
   private scheduleEnded(live: Live): void {

@@ -263,6 +263,8 @@ t.test("a shard's finishing version left empty asks its cluster: it stays finish
   const w = await finishingWorld(across);
   t.equal(statusOf(w, 1), 'finishing');
   t.equal(w.engine.inside('f', 1), 1);
+  w.engine.endVersion('f', 1, 'empty');
+  t.equal(statusOf(w, 1), 'finishing', 'the cluster found it empty before this shard took someone in: they stay');
   w.clock.advance(DAY);
   await turn();
   t.equal(w.engine.inside('f', 1), 0, 'empty here');

@@ -3,8 +3,9 @@
 // people the batch holds. It deletes this shard's rows of the batch's people that are no longer
 // theirs and NOTIFYs the removed keys (directory.ts drops them from its caches), and inserts the
 // new ones. A key another shard's person holds already is left to them and counted.
-// The statement is sent unprepared, so it is planned for its batch's arrays: a prepared
-// statement's generic plan took seconds per batch once the table held a few thousand rows. A person whose
+// The statement is sent unprepared, so it is planned for its batch's arrays and the table as it
+// is: a prepared statement's generic plan is made once, early, from a nearly empty directory's
+// statistics, and cost seconds per batch, later 2.5–4.2 ms against 1.2, as the table grew. A person whose
 // keys are those this process last wrote for them (most rewrites of a profile: an attribute, a
 // tag, when they were last contacted) costs no statement: a digest of each one's keys is kept.
 import { escapeIdentifier } from 'pg';

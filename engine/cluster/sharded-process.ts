@@ -79,12 +79,7 @@ export class ShardedProcess {
     const log = await ClusterLog.open({ url, schema, shards });
     const peers = new PeerCalls(options.secret);
     const changes = new LoggedChanges(log, () => core?.engines() ?? []);
-    const across: VersionAcross = {
-      activity: (flowId, version) => core!.across.activity(flowId, version),
-      inside: (flowId, version) => core!.across.inside(flowId, version),
-      end: (flowId, version, why) => core!.across.end(flowId, version, why),
-    };
-    const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease, across), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
+    const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease, core!.across), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
     const calls = withCatchUp(SHARD_CALLS, (engine) => changes.apply(engine));
     const router = new ShardRouter({ shards, engineOf: (shard) => host.engine(shard), holders: () => leases.holders(), peers, calls });
     core = new ShardedCore({ registry, host, router, directory, changes });

@@ -3,9 +3,9 @@
 // people the batch holds. It deletes this shard's rows of the batch's people that are no longer
 // theirs and NOTIFYs the removed keys (directory.ts drops them from its caches), and inserts the
 // new ones. A key another shard's person holds already is left to them and counted.
-// The statement is sent unprepared, so it is planned for its batch's arrays and the table as it
-// is: a prepared statement's generic plan is made once, early, from a nearly empty directory's
-// statistics, and cost seconds per batch, later 2.5–4.2 ms against 1.2, as the table grew. A person whose
+// The statement is prepared: the delete is the cluster schema's function directory_drop, planned
+// at each call with sequential scans off (a generic plan made while the directory was small
+// scanned all of it at each commit once it had grown). A person whose
 // keys are those this process last wrote for them (most rewrites of a profile: an attribute, a
 // tag, when they were last contacted) costs no statement: a digest of each one's keys is kept.
 import { escapeIdentifier } from 'pg';
@@ -47,6 +47,7 @@ export class DirectoryRows implements PeopleWriter {
   /** Keys another shard's person held already, left to them; a person of this shard wanted each. */
   conflicts = 0;
   private readonly table: string;
+  private readonly drop: string;
   private readonly channel: string;
 
   /** The cluster's schema, where the directory is. */
@@ -62,6 +63,7 @@ export class DirectoryRows implements PeopleWriter {
   constructor(private readonly place: DirectoryPlace) {
     this.schema = place.schema;
     this.table = `${escapeIdentifier(place.schema)}.directory`;
+    this.drop = `${escapeIdentifier(place.schema)}.directory_drop`;
     this.channel = directoryChannel(place.schema);
   }
 
@@ -74,21 +76,14 @@ export class DirectoryRows implements PeopleWriter {
     const [shard, ids, keys, owners, channel] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`) as [string, string, string, string, string];
     const table = this.table;
     // The first part deletes the shard's rows of the batch's people whose key none of the batch's
-    // people wants any more, found person by person through the (shard, person) index (OFFSET 0
-    // keeps the planner from turning the lateral join into a hash join over a scan of every row
-    // of the shard, which it chose once the table held some thousands of rows: that cost grew
-    // with the directory, not with the batch), then by row address; the keys it removed are
-    // NOTIFYed. The second inserts every key wanted, or updates it when this shard holds it
-    // already (a key passed to another person of the shard keeps its row); a key another shard
-    // holds is left alone, and the keys neither inserted nor updated are those conflicts. The
-    // two never touch one row: a key is deleted only when nobody in the batch wants it.
+    // people wants any more, found person by person through the (shard, person) index (the
+    // function directory_drop, migration 9); the keys it removed are NOTIFYed. The second
+    // inserts every key wanted, or updates it when this shard holds it already (a key passed to
+    // another person of the shard keeps its row); a key another shard holds is left alone, and
+    // the keys neither inserted nor updated are those conflicts. The two never touch one row: a
+    // key is deleted only when nobody in the batch wants it.
     const queries = [
-      `directory_gone AS (
-  DELETE FROM ${table} d WHERE ${held} AND d.ctid = ANY (ARRAY(
-    SELECT x.ctid FROM unnest(${ids}::text[]) AS p(person),
-      LATERAL (SELECT ctid, key FROM ${table} WHERE shard = ${shard} AND person = p.person OFFSET 0) AS x
-    WHERE NOT EXISTS (SELECT 1 FROM unnest(${keys}::text[]) AS w(key) WHERE w.key = x.key)))
-  RETURNING d.key)`,
+      `directory_gone AS (SELECT key FROM ${this.drop}(${shard}::int, ${ids}::text[], ${keys}::text[], ${held}) AS key)`,
       `directory_put AS (
   INSERT INTO ${table} AS d (key, shard, person) SELECT key, ${shard}::int, person FROM unnest(${keys}::text[], ${owners}::text[]) AS w(key, person) WHERE ${held}
   ON CONFLICT (key) DO UPDATE SET person = EXCLUDED.person WHERE d.shard = EXCLUDED.shard

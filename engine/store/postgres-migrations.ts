@@ -126,6 +126,24 @@ CREATE TABLE "cluster_log_trimmed" (one boolean PRIMARY KEY DEFAULT true CHECK (
 INSERT INTO "cluster_log_trimmed" (through) VALUES (0);
 `,
   },
+  {
+    version: 9,
+    name: 'directory rows dropped',
+    // Deletes a shard's directory rows of the given people whose key none of the wanted keys is,
+    // when held (the commit's fence), and returns their keys (engine/cluster/directory-rows.ts).
+    // A function so that its plan is made at each call with sequential scans off: the shard's
+    // commit statement is prepared, and a generic plan made while the directory was small would
+    // scan every row of it at each commit once it has grown. Its own search_path is the schema's.
+    sql: `
+CREATE FUNCTION directory_drop(shard integer, people text[], wanted text[], held boolean) RETURNS SETOF text
+LANGUAGE sql VOLATILE SET enable_seqscan = off SET search_path FROM CURRENT AS $$
+  DELETE FROM directory d USING unnest(people) AS p(person)
+  WHERE held AND d.shard = directory_drop.shard AND d.person = p.person
+    AND NOT EXISTS (SELECT 1 FROM unnest(wanted) AS w(key) WHERE w.key = d.key)
+  RETURNING d.key
+$$;
+`,
+  },
 ];
 
 /** The version of a schema with every migration applied. */

@@ -58,7 +58,8 @@ export interface PeopleWriter {
   /**
    * Its parts of the statement of a batch whose people rows are `people` (id → JSON text, null:
    * deleted), their values numbered from `$first`, each writing only where the SQL condition
-   * `held` holds; undefined when the batch calls for nothing.
+   * `held` holds; undefined when the batch calls for nothing. Their text depends on `first` and
+   * `held` alone (the statement is prepared: its plan is generic).
    */
   parts(people: ReadonlyMap<string, string | null>, first: number, held: string): WriterParts | undefined;
   /** Told how the statement holding its last parts ended: its answer row when it committed, undefined when not (nothing it wrote stays). */
@@ -114,9 +115,8 @@ const PREPARED_KINDS = 64;
  * fence, the statement first reads the lease's row FOR SHARE, and each part writes only if the
  * row still carries the holder's token (`held`, the statement's answer): a takeover committed
  * first is seen, one under way is waited for (and then seen), and one after waits for this
- * statement. A statement is prepared under a name of its own for each set of parts seen, up to
- * PREPARED_KINDS; one with a PeopleWriter's parts is sent unprepared, planned for its batch's
- * arrays (a generic plan of the directory's parts once took seconds per batch).
+ * statement. A statement is prepared under a name of its own for each set of parts seen (a
+ * PeopleWriter's parts one more), up to PREPARED_KINDS.
  */
 class BatchStatements {
   private readonly names = new Map<string, string>();
@@ -143,13 +143,13 @@ class BatchStatements {
       }
     }
     const extra = also?.writer.parts(also.people, values.length + 1, held);
-    if (extra === undefined) {
-      const text = `WITH ${parts.join(',\n')}\nSELECT ${held} AS held`;
-      const name = this.nameOf(kind.join(' '));
-      return name === undefined ? { text, values } : { name, text, values };
-    }
-    const text = `WITH ${[...parts, ...extra.queries].join(',\n')}\nSELECT ${[`${held} AS held`, ...extra.answers].join(', ')}`;
-    return { text, values: [...values, ...extra.values] };
+    if (extra !== undefined) kind.push('+writer');
+    const text = extra === undefined
+      ? `WITH ${parts.join(',\n')}\nSELECT ${held} AS held`
+      : `WITH ${[...parts, ...extra.queries].join(',\n')}\nSELECT ${[`${held} AS held`, ...extra.answers].join(', ')}`;
+    const all = extra === undefined ? values : [...values, ...extra.values];
+    const name = this.nameOf(kind.join(' '));
+    return name === undefined ? { text, values: all } : { name, text, values: all };
   }
 
   private nameOf(kind: string): string | undefined {

@@ -7,6 +7,7 @@ import { JunctionError } from '../errors.js';
 import type { OperationReport, ParticipantToAdd } from '../runtime/operations.js';
 import type { Input, PersonInput, Receipt } from '../vocabulary.js';
 import type { Person } from '../person.js';
+import { externalIdOfKey } from './shard-of.js';
 import type { Reference } from '../module.js';
 import type { AllVersionsMetrics, FlowMetrics } from '../runtime/metrics.js';
 import type { EngagedCursor, EngagedReport } from '../runtime/engagement.js';
@@ -30,6 +31,8 @@ export const SHARD_CALLS = {
   person: async (engine: Engine, { id }: { id: string }): Promise<Person | null> => engine.people.get(id) ?? null,
   personByContact: async (engine: Engine, { contact }: { contact: string }): Promise<Person | null> => engine.people.findByContact(contact) ?? null,
   personByExternalId: async (engine: Engine, { externalId }: { externalId: string }): Promise<Person | null> => engine.people.findByExternalId(externalId) ?? null,
+  /** Of these directory keys (shard-of.ts), those a person of this shard holds. */
+  heldKeys: async (engine: Engine, { keys }: { keys: string[] }): Promise<string[]> => keys.filter((key) => holderOfKey(engine, key) !== undefined),
   journeysOf: async (engine: Engine, { personId }: { personId: string }) => engine.journeysOf(personId),
   /** Of these person ids, the ones this shard does not hold. */
   unknownPeople: async (engine: Engine, { ids }: { ids: string[] }): Promise<string[]> => ids.filter((id) => engine.people.get(id) === undefined),
@@ -65,6 +68,11 @@ export const SHARD_CALLS = {
 } satisfies Record<string, ShardCall<never>>;
 
 export type ShardCalls = typeof SHARD_CALLS;
+
+function holderOfKey(engine: Engine, key: string): Person | undefined {
+  const externalId = externalIdOfKey(key);
+  return externalId === undefined ? engine.people.findByContact(key) : engine.people.findByExternalId(externalId);
+}
 export type ShardCallName = keyof ShardCalls & string;
 
 /** Codes by which an engine refuses a flow as it stands in that shard, which the cluster log's latest entries may have changed. */

@@ -1,8 +1,12 @@
 // A shard's part of the cluster's directory (contact or external id → shard and person), kept in
 // step with its people by parts of the shard's commit statement (postgres.ts), however many
-// people the batch holds. It deletes this shard's rows of the batch's people that are no longer
-// theirs and NOTIFYs the removed keys (directory.ts drops them from its caches), and inserts the
-// new ones. A key another shard's person holds already is left to them and counted.
+// people the batch holds. Only keys held away from their home shard have rows (shard-of.ts
+// homeOfKey): a person's contact in its home shard, most people's only one, costs no row. It
+// deletes this shard's rows of the batch's people that are no longer theirs and NOTIFYs the
+// removed keys (directory.ts drops them from its caches), and inserts the new ones. A key another
+// shard's person has a row for already is left to them and counted; a key its home shard's
+// person holds has no row to find, so a person of another shard given it later gets its row and
+// its inputs (shards cannot see each other's people: decision 0018).
 // The statement is prepared: the delete is the cluster schema's function directory_drop, planned
 // at each call with sequential scans off (a generic plan made while the directory was small
 // scanned all of it at each commit once it had grown). A person whose
@@ -13,13 +17,14 @@ import { JunctionError } from '../errors.js';
 import type { Person } from '../person.js';
 import { storedKey } from '../store/stored-key.js';
 import type { PeopleWriter, WriterParts } from '../store/postgres.js';
-import { directoryKeys } from './shard-of.js';
+import { directoryKeys, homeOfKey } from './shard-of.js';
 import { hash32 } from '../hash.js';
 
-/** Where a shard's directory rows go: the cluster's schema (not the shard's own) and the shard's number. */
+/** Where a shard's directory rows go: the cluster's schema (not the shard's own), the shard's number and how many shards the cluster has. */
 export interface DirectoryPlace {
   schema: string;
   shard: number;
+  shards: number;
 }
 
 /**
@@ -109,12 +114,17 @@ export class DirectoryRows implements PeopleWriter {
     this.wanted = undefined;
   }
 
+  /** A person's keys whose home is another shard: those that need a row. */
+  private awayKeys(person: Person): string[] {
+    return directoryKeys(person).filter((key) => homeOfKey(key, this.place.shards) !== this.place.shard);
+  }
+
   /** The batch's people whose keys are not those last written for them, with their keys (their digests noted in `writing`). */
   private changedOf(people: ReadonlyMap<string, string | null>): Map<string, readonly string[] | null> {
     const changed = new Map<string, readonly string[] | null>();
     this.writing = new Map();
     people.forEach((text, id) => {
-      const keys = text === null ? null : directoryKeys(personRow(id, text));
+      const keys = text === null ? null : this.awayKeys(personRow(id, text));
       const digest = keys === null ? undefined : hash32(keys.join('\n'));
       if (digest !== undefined && this.written.get(id) === digest) return;
       this.writing.set(id, digest);

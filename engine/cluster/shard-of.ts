@@ -1,13 +1,14 @@
 // Which shard of a sharded cluster a person belongs to (decision 0018), from what names them: a
-// person id Junction made carries its shard (`<shard>-…`); any other id, and a contact or an
-// external id nobody has yet, goes to the shard its hash gives. Also the directory's keys: a
+// person id Junction made carries its shard (`<shard>-…`); any other id goes to the shard its
+// hash gives, and so does a contact or an external id (its home shard) unless the directory
+// says a person of another shard holds it. Also the directory's keys: a
 // contact as the people store normalises it, an external id under a prefix of its own; and the
 // schema a shard keeps its state in.
 import { JunctionError } from '../errors.js';
 import { hash32 } from '../hash.js';
 import { normalizeContact } from '../people/contacts.js';
 import type { Person } from '../person.js';
-import { storedKey } from '../store/stored-key.js';
+import { engineKey, storedKey } from '../store/stored-key.js';
 
 /** A person id Junction made in a shard: the shard, a dash, the rest. */
 const SHARD_PREFIX = /^(0|[1-9]\d{0,8})-/;
@@ -39,16 +40,23 @@ export function shardOfPersonId(id: string, shards: number): number {
   return hash32(id) % shards;
 }
 
-/** The shard a contact nobody has goes to: its normalised form's hash (one that does not parse: its own text's). */
-export function shardOfContact(contact: string, shards: number): number {
+/**
+ * A directory key's home shard: where a person holding it is unless the directory says otherwise
+ * (only keys held outside their home have rows), and where a key nobody has goes.
+ */
+export function homeOfKey(key: string, shards: number): number {
   requireShards(shards);
-  return hash32(contactKey(contact) ?? contact) % shards;
+  return hash32(key) % shards;
 }
 
-/** The shard an external id nobody has goes to. */
+/** The home shard of a contact: its normalised form's (one that does not parse: its own text's). */
+export function shardOfContact(contact: string, shards: number): number {
+  return homeOfKey(contactKey(contact) ?? contact, shards);
+}
+
+/** The home shard of an external id. */
 export function shardOfExternalId(externalId: string, shards: number): number {
-  requireShards(shards);
-  return hash32(externalIdKey(externalId)) % shards;
+  return homeOfKey(externalIdKey(externalId), shards);
 }
 
 /** A contact's directory key: its normalised form (E.164, a lower-cased email), or undefined unless it is a phone or an email. */
@@ -59,6 +67,11 @@ export function contactKey(contact: string): string | undefined {
 /** An external id's directory key (a U+0000 in it escaped, as Postgres text cannot hold one). */
 export function externalIdKey(externalId: string): string {
   return EXTERNAL_ID + storedKey(externalId);
+}
+
+/** The external id a directory key is of; undefined for a contact's. */
+export function externalIdOfKey(key: string): string | undefined {
+  return key.startsWith(EXTERNAL_ID) ? engineKey(key.slice(EXTERNAL_ID.length)) : undefined;
 }
 
 /** Every directory key of a person: their phones and emails (stored normalised) and their external id. */

@@ -3,8 +3,9 @@
 // - Shared changes (flows, templates, definitions, segments, the do-not-contact list) go through
 //   the cluster log (logged-changes.ts), answered by the front: the lowest-numbered shard served here.
 // - What concerns one person goes to their shard (shard-router.ts): a person id names it
-//   (shard-of.ts), a contact or an external id is looked up in the directory, and one nobody has
-//   goes to the shard its hash gives, whose engine then makes the person with an id of that shard.
+//   (shard-of.ts), a contact or an external id is held where the directory says or in its home
+//   shard (profile-shards.ts), and one nobody has goes to its home shard, whose engine then makes
+//   the person with an id of that shard.
 // - A Flow API batch is split by shard and its report merged (batches.ts).
 // - Reports over everyone are each shard's, summed (reports.ts).
 // - A version ends when that is so of the cluster: idle for the idle limit in every shard, or
@@ -23,8 +24,8 @@ import type { Directory } from './directory.js';
 import type { LoggedChanges } from './logged-changes.js';
 import type { ShardRouter } from './shard-router.js';
 import type { ShardHost } from './shard-host.js';
-import { contactKey, externalIdKey, shardOfContact, shardOfExternalId, shardOfPersonId } from './shard-of.js';
-import { givenExternalId } from '../people/profile.js';
+import { contactKey, externalIdKey, shardOfPersonId } from './shard-of.js';
+import { ProfileShards } from './profile-shards.js';
 import { clusterEngagedReport, clusterMetrics, clusterMetricsAllVersions, clusterSegmentList } from './reports.js';
 import { ShardedBatches } from './batches.js';
 
@@ -41,14 +42,15 @@ export class ShardedCore implements Core {
   readonly registry: Registry;
   private readonly host: ShardHost<never>;
   private readonly router: ShardRouter;
-  private readonly directory: Directory;
+  private readonly profiles: ProfileShards;
   private readonly changes: LoggedChanges;
   /** The step feeds watching, each with how to stop watching every engine it watches (shards opened since included). */
   private readonly watchers = new Map<(event: StepEvent) => void, Array<() => void>>();
   private readonly batches: ShardedBatches;
 
   constructor(options: ShardedCoreOptions) {
-    ({ registry: this.registry, host: this.host, router: this.router, directory: this.directory, changes: this.changes } = options);
+    ({ registry: this.registry, host: this.host, router: this.router, changes: this.changes } = options);
+    this.profiles = new ProfileShards(options.directory, this.router);
     const shared = options.changes.sharedChanges(() => this.front);
     Object.assign(this, shared, {
       define: async (...[kind, item]: Parameters<SharedChanges['define']>) => {
@@ -60,7 +62,7 @@ export class ShardedCore implements Core {
         return shared.replaceSegment(item);
       },
     });
-    this.batches = new ShardedBatches({ router: this.router, front: () => this.front, shardsOf: (people) => this.shardsOfProfiles(people) });
+    this.batches = new ShardedBatches({ router: this.router, front: () => this.front, shardsOf: (people) => this.profiles.of(people) });
   }
 
   /** The engine of the lowest-numbered shard served here. */
@@ -106,13 +108,13 @@ export class ShardedCore implements Core {
   }
 
   async personByContact(contact: string): Promise<Person | undefined> {
-    const shard = await this.directory.shardOf(contactKey(contact) ?? contact);
-    return shard === undefined ? undefined : ((await this.router.run(shard, 'personByContact', { contact })) ?? undefined);
+    const shard = await this.profiles.ofKey(contactKey(contact) ?? contact);
+    return (await this.router.run(shard, 'personByContact', { contact })) ?? undefined;
   }
 
   async personByExternalId(externalId: string): Promise<Person | undefined> {
-    const shard = await this.directory.shardOf(externalIdKey(externalId));
-    return shard === undefined ? undefined : ((await this.router.run(shard, 'personByExternalId', { externalId })) ?? undefined);
+    const shard = await this.profiles.ofKey(externalIdKey(externalId));
+    return (await this.router.run(shard, 'personByExternalId', { externalId })) ?? undefined;
   }
 
   journeysOf(personId: string): ReturnType<Core['journeysOf']> {
@@ -216,32 +218,7 @@ export class ShardedCore implements Core {
   }
 
   private async shardOfProfile(person: PersonInput): Promise<number> {
-    return (await this.shardsOfProfiles([person]))[0]!;
+    return (await this.profiles.of([person]))[0]!;
   }
 
-  /**
-   * The shard of the person each profile names, as the engine's personKey finds them: by id; else
-   * the holder of its external id, else of one of its contacts (the directory, asked once for
-   * every profile); else the shard its external id's or first contact's hash gives.
-   */
-  private async shardsOfProfiles(people: readonly PersonInput[]): Promise<number[]> {
-    const keys = people.map(directoryKeysOf);
-    const found = await this.directory.shardsOf([...new Set(keys.flat())]);
-    return people.map((person, i) => {
-      if (person.id !== undefined) return this.shardOfId(person.id);
-      const known = keys[i]!.find((k) => found.has(k));
-      if (known !== undefined) return found.get(known)!;
-      const externalId = givenExternalId(person);
-      if (externalId !== undefined) return shardOfExternalId(externalId, this.router.shards);
-      return shardOfContact(person.phones?.[0] ?? person.emails?.[0] ?? '', this.router.shards);
-    });
-  }
-}
-
-/** The directory keys a profile is looked up by, its external id's first (none for a profile naming a person id). */
-function directoryKeysOf(person: PersonInput): string[] {
-  if (person.id !== undefined) return [];
-  const externalId = givenExternalId(person);
-  const contacts = [...(person.phones ?? []), ...(person.emails ?? [])];
-  return [...(externalId === undefined ? [] : [externalIdKey(externalId)]), ...contacts.map((c) => contactKey(c) ?? c)];
 }

@@ -130,7 +130,7 @@ async function openShard(options: ShardedProcessOptions, lease: ShardLease, acro
     url: options.url,
     schema: shardSchema(options.schema, lease.shard),
     fence: lease,
-    alsoWrite: new DirectoryRows({ schema: options.schema, shard: lease.shard }),
+    alsoWrite: new DirectoryRows({ schema: options.schema, shard: lease.shard, shards: options.shards }),
     ...(options.synchronousCommit === undefined ? {} : { synchronousCommit: options.synchronousCommit }),
   });
   const journal = new GroupCommit(backend, { ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onStoreChange ? { onStoreChange: options.onStoreChange } : {}) });

@@ -3,14 +3,15 @@
 // created, a phone changed and a person erased move their rows; a batch that fails (fenced, a
 // broken person row, the directory itself failing) writes neither its rows nor the directory's;
 // a key another shard's person holds is left to them and counted, as is a key two people of one
-// batch both give; a commit planned while the directory was empty does not scan it once grown.
+// batch both give; only keys away from their home shard have rows; a commit planned while the
+// directory was empty does not scan it once grown.
 import t from 'tap';
 import { batchOf, type Batch, type Table } from '../../../engine/store/journal.js';
-import { externalIdKey } from '../../../engine/cluster/shard-of.js';
+import { externalIdKey, homeOfKey } from '../../../engine/cluster/shard-of.js';
 import { escapeLiteral } from 'pg';
 import { DirectoryRows } from '../../../engine/cluster/directory-rows.js';
 import { connection, sql, tempSchema, unlessPostgres } from '../store/postgres-service.js';
-import { commitPeople, conflictsOf, leaseFence, personRow, shardStore } from './directory-service.js';
+import { MANY_SHARDS, commitPeople, conflictsOf, leaseFence, personRow, shardStore } from './directory-service.js';
 
 const skip = await unlessPostgres(t);
 
@@ -108,12 +109,25 @@ t.test("a key another shard's person holds is kept for them and counted; so is a
   t.equal(conflictsOf(one), 3);
 });
 
+t.test('only keys away from their home shard have rows', { skip }, async (t) => {
+  const cluster = tempSchema(t, 'directory_cluster');
+  const store = await shardStore(t, cluster, 0, {}, 2);
+  const emails = Array.from({ length: 100 }, (_, n) => `p${n}@example.com`);
+  const [home, away] = [0, 1].map((shard) => emails.filter((key) => homeOfKey(key, 2) === shard)) as [string[], string[]];
+  await commitPeople(store, [personRow('0-a', [], [home[0]!, away[0]!]), personRow('0-b', [], [home[1]!])]);
+  t.same(await directoryOf(cluster), [`${away[0]!} 0 0-a`], 'the key at home has none');
+  await commitPeople(store, [personRow('0-a', [], [home[0]!, home[2]!])]);
+  t.same(await directoryOf(cluster), [], 'the key away taken from them: its row goes');
+  await commitPeople(store, [personRow('0-b', [], [away[1]!]), ['0-a', null]]);
+  t.same(await directoryOf(cluster), [`${away[1]!} 0 0-b`]);
+});
+
 t.test("a commit planned while the directory was empty reads only its people's rows once the directory has grown", { skip }, async (t) => {
   // The store's commit statement is prepared, so its plan is made once, early: a plan fitting an
   // empty directory must not scan it all at every commit later.
   const cluster = tempSchema(t, 'directory_cluster');
   await shardStore(t, cluster, 1); // migrates the cluster's schema
-  const parts = new DirectoryRows({ schema: cluster, shard: 0 }).parts(new Map([['0-a', JSON.stringify(personRow('0-a', ['+14155550100']))]]), 1, 'true')!;
+  const parts = new DirectoryRows({ schema: cluster, shard: 0, shards: MANY_SHARDS }).parts(new Map([['0-a', JSON.stringify(personRow('0-a', ['+14155550100']))]]), 1, 'true')!;
   const client = await connection(t);
   await client.query('SET plan_cache_mode = force_generic_plan');
   await client.query(`PREPARE parts(int, text[], text[], text[], text) AS WITH ${parts.queries.join(',\n')} SELECT ${parts.answers.join(', ')}`);

@@ -11,9 +11,15 @@ export function personRow(id: string, phones: string[], emails: string[] = [], e
   return { id, standard: externalId === undefined ? {} : { externalId }, custom: {}, phones, emails, tags: [], companies: [], lastContacted: {} };
 }
 
-/** A backend of shard `shard` over a schema of its own, writing the directory in `cluster`; closed at the test's end. */
-export async function shardStore(t: Test, cluster: string, shard: number, options: Partial<PostgresOptions> = {}): Promise<PostgresBackend> {
-  const rows = new DirectoryRows({ schema: cluster, shard });
+/**
+ * So many shards that no key of these tests is at home in the shard writing it (homeOfKey), so
+ * every key has a row (the tests with a few shards say so).
+ */
+export const MANY_SHARDS = 1_000_003;
+
+/** A backend of shard `shard` of `shards` over a schema of its own, writing the directory in `cluster`; closed at the test's end. */
+export async function shardStore(t: Test, cluster: string, shard: number, options: Partial<PostgresOptions> = {}, shards = MANY_SHARDS): Promise<PostgresBackend> {
+  const rows = new DirectoryRows({ schema: cluster, shard, shards });
   const backend = await PostgresBackend.open({ url: PG_URL, schema: tempSchema(t, `directory_s${shard}`), ...options, alsoWrite: rows });
   directories.set(backend, rows);
   t.teardown(() => backend.close());

@@ -1,9 +1,10 @@
 // Which shard a person id, a contact or an external id goes to: ids Junction made name their
 // shard, other ids and contacts are hashed (contacts in their normalised form, so every way of
 // writing a number gives one shard), always in 0..shards-1 and spread evenly; a shard's engine
-// gives the people it creates ids naming it.
+// gives the people it creates ids naming it; a directory key's home shard is its contact's or
+// external id's.
 import t from 'tap';
-import { contactKey, directoryKeys, externalIdKey, idPrefix, shardOfContact, shardOfExternalId, shardOfPersonId } from '../../../engine/cluster/shard-of.js';
+import { contactKey, directoryKeys, externalIdKey, externalIdOfKey, homeOfKey, idPrefix, shardOfContact, shardOfExternalId, shardOfPersonId } from '../../../engine/cluster/shard-of.js';
 import { Engine } from '../../../engine/runtime/engine.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
@@ -40,6 +41,13 @@ t.test('external ids are keyed apart from contacts, and a person has the keys of
   t.equal(shardOfExternalId('crm-1', 16), shardOfExternalId('crm-1', 16));
   t.same(directoryKeys({ phones: ['+14155550100'], emails: ['ana@example.com'], standard: { externalId: 'crm-1' } }), ['+14155550100', 'ana@example.com', externalIdKey('crm-1')]);
   t.same(directoryKeys({ phones: [], emails: [], standard: { externalId: '  ' } }), [], 'a blank external id is none');
+  t.equal(externalIdOfKey(externalIdKey('a\u0000b')), 'a\u0000b', 'an external id read back from its key');
+  t.equal(externalIdOfKey('+14155550100'), undefined, "a contact's key is no external id's");
+});
+
+t.test("a key's home shard is the one its contact or external id goes to", async (t) => {
+  t.equal(homeOfKey(contactKey('+1 415-555-0100')!, 16), shardOfContact('+1 415-555-0100', 16));
+  t.equal(homeOfKey(externalIdKey('crm-1'), 16), shardOfExternalId('crm-1', 16));
 });
 
 t.test('ids, contacts and external ids land in 0..shards-1, spread evenly', async (t) => {

@@ -68,12 +68,13 @@ export const SHARD_CALLS = {
 } satisfies Record<string, ShardCall<never>>;
 
 export type ShardCalls = typeof SHARD_CALLS;
+export type ShardCallName = keyof ShardCalls & string;
 
+/** The person of this shard holding a directory key (a contact's normalised form or an external id's key). */
 function holderOfKey(engine: Engine, key: string): Person | undefined {
   const externalId = externalIdOfKey(key);
   return externalId === undefined ? engine.people.findByContact(key) : engine.people.findByExternalId(externalId);
 }
-export type ShardCallName = keyof ShardCalls & string;
 
 /** Codes by which an engine refuses a flow as it stands in that shard, which the cluster log's latest entries may have changed. */
 const FLOW_MAY_HAVE_CHANGED = new Set(['JCT_FLOW_UNKNOWN', 'JCT_FLOW_STATUS', 'JCT_FLOW_NOT_ACTIVE', 'JCT_FLOW_PAUSED']);

@@ -1,12 +1,13 @@
-// Finding the shard of a contact or an external id (their directory keys, shard-of.ts) in a
-// sharded cluster's directory, which every shard writes in its commits (directory-rows.ts). A
-// person keeps their shard for life, so a key found is kept in a bounded cache (least recently
-// used goes first) until its row is removed: the commit that removes it NOTIFYs the key, which
-// this LISTENs for. A key not found is not kept: a shard may give it to someone any moment.
-// While the listening connection is lost, nothing is kept (the cache is emptied; the next lookup
-// listens again), so a removal is never missed. Lookups made in one turn of the event loop (the
-// requests read together) share one query: a new person's contact is never cached, and would
-// cost each request a round trip of its own.
+// Reading a sharded cluster's directory: the rows of contacts and external ids (their directory
+// keys, shard-of.ts) held away from their home shard, which every shard writes in its commits
+// (directory-rows.ts); profile-shards.ts makes of them the shard of a person. A person keeps
+// their shard for life, so a row found is kept in a bounded cache (least recently used goes
+// first) until it is removed: the commit that removes it NOTIFYs the key, which this LISTENs
+// for. A key without a row is not kept: a shard may give it to someone any moment. While the
+// listening connection is lost, nothing is kept (the cache is emptied; the next lookup listens
+// again), so a removal is never missed. Lookups made in one turn of the event loop (the requests
+// read together) share one query: a key without a row is never cached, and would cost each
+// request a round trip of its own.
 import { escapeIdentifier, type Notification, type Pool, type PoolClient } from 'pg';
 import { connectionOf, storeError, type PostgresOptions } from '../store/postgres.js';
 import type { Target } from '../store/shown-url.js';
@@ -60,12 +61,12 @@ export class Directory {
     }
   }
 
-  /** The shard holding `key`, or undefined when nobody has it. */
+  /** The shard whose row `key` has, or undefined when it has none (held in its home shard, or by nobody). */
   async shardOf(key: string): Promise<number | undefined> {
     return (await this.shardsOf([key])).get(key);
   }
 
-  /** The shards of those of `keys` somebody has, in one query for those not cached. */
+  /** The shards of those of `keys` that have a row, in one query for those not cached. */
   async shardsOf(keys: readonly string[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     const missing: string[] = [];

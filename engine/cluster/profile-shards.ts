@@ -51,7 +51,12 @@ export class ProfileShards {
   /** Of these keys (none with a row), those their home shard's people hold: one call per home shard. */
   private async heldAtHome(keys: readonly string[]): Promise<Set<string>> {
     const byHome = new Map<number, string[]>();
-    for (const key of keys) byHome.set(this.home(key), [...(byHome.get(this.home(key)) ?? []), key]);
+    for (const key of keys) {
+      const home = this.home(key);
+      const asked = byHome.get(home);
+      if (asked === undefined) byHome.set(home, [key]);
+      else asked.push(key);
+    }
     const held = await Promise.all([...byHome].map(([shard, asked]) => this.router.run(shard, 'heldKeys', { keys: asked })));
     return new Set(held.flat());
   }

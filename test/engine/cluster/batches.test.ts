@@ -1,7 +1,8 @@
 // Flow API batches in a sharded cluster of two processes over four shards: a batch of people of
 // every shard, through either process, lands each accepted person in their shard, keeps the
 // rejected ones' reasons at their places, and answers one report (one directory query), read
-// back through the other process (the Flow API's report and the commercial shape's); a retry
+// back through the other process (the Flow API's report and the commercial shape's); people named
+// by keys of several home shards are found where held or made in their first key's home; a retry
 // with the same Idempotency-Key adds nobody twice and answers the same report, the key with
 // another body is refused, a paused flow refuses the whole call, a retry of a call that failed on
 // one shard adds only the places no shard kept, and the report outlives a
@@ -50,6 +51,24 @@ async function launched(a: FastifyInstance, b: FastifyInstance, id: string, stat
   if (status === 'paused') await call(a, 'POST', `/api/v1/flows/${id}/pause`);
   await eventually(() => call(b, 'GET', `/api/v1/flows/${id}`), (r) => r.body?.status === status);
 }
+
+t.test('a batch of people named by a phone and an email of different home shards: each found where held, or made in the first one’s home', { skip }, async (t) => {
+  const cluster = await clusterOf(t, { processes: 2, shards: SHARDS });
+  const [a, b] = cluster.processes.map((p) => p.app) as [FastifyInstance, FastifyInstance];
+  await launched(a, b, 'welcome');
+  const pairs = [0, 1].map((n) => {
+    for (let i = 0; ; i++) {
+      const [phone, email] = [`+1415556${String(1000 + 100 * n + i)}`, `p${n}-${i}@example.com`];
+      if (shardOfContact(phone, SHARDS) !== shardOfContact(email, SHARDS)) return [phone, email] as const;
+    }
+  });
+  const known = (await call(a, 'POST', '/api/v1/people', { emails: [pairs[0]![1]] })).body.id as string;
+  const added = await call(b, 'POST', '/api/v1/flows/welcome/participants', { participants: pairs.map(([phone, email]) => ({ person: { phones: [phone], emails: [email] } })) });
+  t.equal(added.status, 200, JSON.stringify(added.body));
+  const [first, second] = added.body.participants as Array<{ personId: string }>;
+  t.equal(first!.personId, known, 'the person made from the email, found by it in its home shard');
+  t.equal(shardOfPersonId(second!.personId, SHARDS), shardOfContact(pairs[1]![0], SHARDS), 'nobody had either: made in the home of the phone');
+});
 
 t.test('a Flow API batch over the shards of a cluster: one report, in order, kept by the shards', { skip }, async (t) => {
   const cluster = await clusterOf(t, { processes: 2, shards: SHARDS });

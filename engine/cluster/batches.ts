@@ -32,6 +32,7 @@ import type { Engine, OperationOptions } from '../runtime/engine.js';
 import { requestHash, sameRequest, sameRequestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from '../runtime/operations.js';
 import type { PersonInput } from '../vocabulary.js';
 import type { ShardRouter } from './shard-router.js';
+import { byShard } from './shard-of.js';
 
 export interface BatchesOptions {
   readonly router: ShardRouter;
@@ -80,14 +81,9 @@ export class ShardedBatches {
   /** Each shard's part of `todo` run there, in parallel; fails (once every part is done) when one failed. */
   private async run(flowId: string, todo: readonly Placed[], options: OperationOptions): Promise<Report[]> {
     const shards = await this.options.shardsOf(todo.map((p) => p.person));
-    const byShard = new Map<number, Placed[]>();
-    todo.forEach((p, i) => {
-      const part = byShard.get(shards[i]!);
-      if (part) part.push(p);
-      else byShard.set(shards[i]!, [p]);
-    });
-    if (byShard.size === 0) byShard.set(0, []); // a batch of nobody: its (empty) report is kept by shard 0
-    const runs = [...byShard].map(([shard, people]) => this.options.router.run(shard, 'addParticipants', { flowId, people, options }));
+    const parts = byShard(todo, (_, i) => shards[i]!);
+    if (parts.size === 0) parts.set(0, []); // a batch of nobody: its (empty) report is kept by shard 0
+    const runs = [...parts].map(([shard, people]) => this.options.router.run(shard, 'addParticipants', { flowId, people, options }));
     const settled = await Promise.allSettled(runs);
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;

@@ -11,7 +11,7 @@ import type { PersonInput } from '../vocabulary.js';
 import { givenExternalId } from '../people/profile.js';
 import type { Directory } from './directory.js';
 import type { ShardRouter } from './shard-router.js';
-import { contactKey, externalIdKey, homeOfKey, shardOfPersonId } from './shard-of.js';
+import { byShard, contactKey, externalIdKey, homeOfKey, shardOfPersonId } from './shard-of.js';
 
 export class ProfileShards {
   constructor(
@@ -50,14 +50,7 @@ export class ProfileShards {
 
   /** Of these keys (none with a row), those their home shard's people hold: one call per home shard. */
   private async heldAtHome(keys: readonly string[]): Promise<Set<string>> {
-    const byHome = new Map<number, string[]>();
-    for (const key of keys) {
-      const home = this.home(key);
-      const asked = byHome.get(home);
-      if (asked === undefined) byHome.set(home, [key]);
-      else asked.push(key);
-    }
-    const held = await Promise.all([...byHome].map(([shard, asked]) => this.router.run(shard, 'heldKeys', { keys: asked })));
+    const held = await Promise.all([...byShard(keys, (key) => this.home(key))].map(([shard, asked]) => this.router.run(shard, 'heldKeys', { keys: asked })));
     return new Set(held.flat());
   }
 

@@ -24,6 +24,18 @@ export function idPrefix(shard: number): string {
   return `${shard}-`;
 }
 
+/** `items` grouped by their shard (`shardOf` of each, with its index), each group in the items' order. */
+export function byShard<T>(items: readonly T[], shardOf: (item: T, index: number) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  items.forEach((item, i) => {
+    const shard = shardOf(item, i);
+    const group = groups.get(shard);
+    if (group === undefined) groups.set(shard, [item]);
+    else group.push(item);
+  });
+  return groups;
+}
+
 /** The PostgreSQL schema shard `shard` of the cluster on `schema` keeps its state in. */
 export function shardSchema(schema: string, shard: number): string {
   return `${schema}_s${shard}`;

@@ -24,7 +24,7 @@ import type { Directory } from './directory.js';
 import type { LoggedChanges } from './logged-changes.js';
 import type { ShardRouter } from './shard-router.js';
 import type { ShardHost } from './shard-host.js';
-import { contactKey, externalIdKey, shardOfPersonId } from './shard-of.js';
+import { byShard, contactKey, externalIdKey, shardOfPersonId } from './shard-of.js';
 import { ProfileShards } from './profile-shards.js';
 import { clusterEngagedReport, clusterMetrics, clusterMetricsAllVersions, clusterSegmentList } from './reports.js';
 import { ShardedBatches } from './batches.js';
@@ -202,14 +202,8 @@ export class ShardedCore implements Core {
   /** A static segment's members must be people of the cluster (each shard keeps only its own): JCT_PERSON_UNKNOWN names the others. */
   private async requireMembers(item: { readonly id?: string; readonly members?: unknown }): Promise<void> {
     if (!Array.isArray(item.members)) return;
-    const byShard = new Map<number, string[]>();
-    for (const id of item.members.filter((m): m is string => typeof m === 'string')) {
-      const shard = this.shardOfId(id);
-      const ids = byShard.get(shard);
-      if (ids) ids.push(id);
-      else byShard.set(shard, [id]);
-    }
-    const unknown = (await Promise.all([...byShard].map(([shard, ids]) => this.router.run(shard, 'unknownPeople', { ids })))).flat();
+    const members = byShard(item.members.filter((m): m is string => typeof m === 'string'), (id) => this.shardOfId(id));
+    const unknown = (await Promise.all([...members].map(([shard, ids]) => this.router.run(shard, 'unknownPeople', { ids })))).flat();
     if (unknown.length > 0) throw new JunctionError('JCT_PERSON_UNKNOWN', `segment "${item.id ?? ''}" lists unknown people: ${unknown.join(', ')}`, { segmentId: item.id, people: unknown });
   }
 

@@ -2307,8 +2307,7 @@ export class Engine {
       this.clock.schedule(at, () =>
         this.runNow(() => {
           if (!isLive(live.record.status)) return;
-          const now = this.clock.now();
-          if (live.entryTimers.size > 0) live.lastActivityAt = now; // an entry point waits for a date: not idle
+          live.lastActivityAt = this.activityOf(live);
           if (!this.idleSince(live, live.lastActivityAt)) this.armIdleCheck(live);
           else if (this.across) void this.idleInCluster(live, this.across);
           else this.end(live, 'finished', 'JCT_FLOW_EXPIRED');
@@ -2358,7 +2357,11 @@ export class Engine {
   /** The latest activity of a launched version in this engine, or null when it is not running here (finished, canceled, not launched yet). */
   flowActivity(flowId: string, version: number): number | null {
     const live = this.versions.version(flowId, version);
-    if (!live || !isLive(live.record.status)) return null;
+    return live && isLive(live.record.status) ? this.activityOf(live) : null;
+  }
+
+  /** A version's latest activity: now while an entry point waits for a date (not idle), else its last. */
+  private activityOf(live: Live): number {
     return live.entryTimers.size > 0 ? this.clock.now() : live.lastActivityAt;
   }
 

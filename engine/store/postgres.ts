@@ -143,13 +143,14 @@ class BatchStatements {
       }
     }
     const extra = also?.writer.parts(also.people, values.length + 1, held);
-    if (extra !== undefined) kind.push('+writer');
-    const text = extra === undefined
-      ? `WITH ${parts.join(',\n')}\nSELECT ${held} AS held`
-      : `WITH ${[...parts, ...extra.queries].join(',\n')}\nSELECT ${[`${held} AS held`, ...extra.answers].join(', ')}`;
-    const all = extra === undefined ? values : [...values, ...extra.values];
+    if (extra !== undefined) {
+      kind.push('+writer');
+      parts.push(...extra.queries);
+      values.push(...extra.values);
+    }
+    const text = `WITH ${parts.join(',\n')}\nSELECT ${[`${held} AS held`, ...(extra?.answers ?? [])].join(', ')}`;
     const name = this.nameOf(kind.join(' '));
-    return name === undefined ? { text, values: all } : { name, text, values: all };
+    return name === undefined ? { text, values } : { name, text, values };
   }
 
   private nameOf(kind: string): string | undefined {

@@ -10,7 +10,8 @@
 // process serving no shard by then (more processes than shards) is a spare: it warns
 // JCT_NO_SHARD, serves all the same, and launches the folder once it takes a shard (another
 // process stopped or died; a new folder rolled out this way is launched then).
-// No people file is loaded (the configuration refuses one). Readiness: ready while it serves at
+// The people file is read and checked whole before the process joins (bin/people-file.ts); each
+// shard loads its part of it as it is taken (people-file-shards.ts). Readiness: ready while it serves at
 // least one shard and each of its engines takes input; a process serving none answers /readyz
 // 503 JCT_NOT_READY and still serves the API, every call sent to the shard's holder. SIGINT/SIGTERM (stopping.ts): the app closes (requests in flight finished),
 // the listeners, then its shards are given up one by one (each engine's last batch written
@@ -28,6 +29,7 @@ import { shardCallRoutes } from '../gateway/cluster/shard-calls.js';
 import type { RefusedFlowFile } from '../gateway/health.js';
 import { packageVersion } from './files.js';
 import { flowFiles, launchFolder } from './flows-folder.js';
+import { checkedPeopleFileAtStart } from './people-file.js';
 import { listenError } from './listen.js';
 import { engineSettings, printFirstAdminKey, startListeners, storeChanged } from './serving.js';
 import { openKeysEarly, type OpeningKeys } from './store.js';
@@ -61,6 +63,7 @@ export async function startSharded(config: JunctionConfig, registry: Registry, {
 /** Joins the cluster, serves HTTP, launches the flows folder and starts the listeners; what it opens goes first in `closers`. */
 async function serveShards(config: JunctionConfig, registry: Registry, opening: OpeningKeys, closers: Closer[], { logger, stopping, named, clock }: ShardedStart): Promise<void> {
   const commits = commitMetrics();
+  const peopleFile = config.people === '' ? undefined : checkedPeopleFileAtStart(config.people, clock, config.timeZone, named);
   const sharded = await ShardedProcess.start({
     url: config.databaseUrl,
     schema: config.databaseSchema,
@@ -76,6 +79,7 @@ async function serveShards(config: JunctionConfig, registry: Registry, opening: 
     logger,
     onStoreChange: (err) => storeChanged(logger, err),
     onJournal: (journal) => commits.observe(journal),
+    ...(peopleFile === undefined ? {} : { peopleFile }),
   });
   closers.unshift(() => sharded.stop());
   logger.info({ shards: config.shards, schema: config.databaseSchema }, 'joined the sharded cluster: taking this process\'s share of the shards');

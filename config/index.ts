@@ -16,7 +16,7 @@ export const ConfigSchema = Type.Object(
     host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Address the HTTP server binds to (0.0.0.0: every IPv4 address)' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port the HTTP server listens on (0: any free port)' }),
     flows: Type.String({ default: 'examples/flows', description: 'Folder of flow JSON files launched at start ("" for none)' }),
-    people: Type.String({ default: 'examples/people.json', description: 'People JSON file loaded at start ("" for none)' }),
+    people: Type.String({ default: 'examples/people.json', description: 'People JSON file loaded at start ("" for none): its definitions at every start, its profiles into a store that holds nobody yet (with shards, each shard its own profiles, docs/operations.md)' }),
     dataDir: Type.String({ default: 'data', description: 'Folder of the embedded store ("" keeps everything in memory: nothing survives a restart)' }),
     sync: Type.Union([Type.Literal('full'), Type.Literal('normal')], {
       default: 'full',
@@ -118,7 +118,7 @@ export const ConfigSchema = Type.Object(
       maximum: 256,
       default: 1,
       description:
-        'With cluster: how many shards the people are spread over, each a whole engine over a PostgreSQL schema of its own (databaseSchema_sN), the processes sharing them out (docs/operations.md, Sharing the work: shards). 1: one process owns everything, the others stand by. Fixed at the first start with more than 1 (needs store postgres, clusterSecret and people ""); another count is refused (JCT_SHARDS_CHANGED)',
+        'With cluster: how many shards the people are spread over, each a whole engine over a PostgreSQL schema of its own (databaseSchema_sN), the processes sharing them out (docs/operations.md, Sharing the work: shards). 1: one process owns everything, the others stand by. Fixed at the first start with more than 1 (needs store postgres and clusterSecret); another count is refused (JCT_SHARDS_CHANGED)',
     }),
     clusterSecret: Type.String({
       default: '',
@@ -300,8 +300,7 @@ function timeZoneProblems(value: string): Array<{ code: string; path: string; me
 /**
  * What shards > 1 needs besides: cluster mode, PostgreSQL as the store (the shards' state is kept
  * there only: Redis in front of it is not built for shards, so redis+postgres is refused rather
- * than silently left out), a cluster secret, and no people file (its profiles are not loaded
- * through the shards yet).
+ * than silently left out), and a cluster secret.
  */
 function shardProblems(config: JunctionConfig): Array<{ code: string; path: string; message: string }> {
   if (config.shards === 1) return [];
@@ -313,7 +312,6 @@ function shardProblems(config: JunctionConfig): Array<{ code: string; path: stri
     problems.push({ path: '$.shards', message: `shards ${config.shards} needs store postgres (databaseUrl), not ${store}: ${why}` });
   }
   if (config.clusterSecret === '') problems.push({ path: '$.clusterSecret', message: `shards ${config.shards} needs a clusterSecret (at least 16 characters, the same in every process): the processes call each other with it` });
-  if (config.people !== '') problems.push({ path: '$.people', message: `shards ${config.shards} loads no people file yet: set people to "" (add people through the API)` });
   return problems.map((p) => ({ code: 'JCT_CONFIG_INVALID', ...p }));
 }
 

@@ -2,7 +2,9 @@
 // PeopleStore, in that order. The whole document's shape is checked first and every problem
 // reported at once; after that, the first item the store refuses stops the load with its
 // JSON path, and the items before it stay loaded. An event defined again adds its new properties
-// to the ones it has (mergeEventDefinition).
+// to the ones it has (mergeEventDefinition). A store may load a part of the file (PeopleFilePart):
+// some of its profiles, and of a static segment's members those it holds, the others left out
+// (a store restored from its journal, a shard of a cluster).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { JunctionError, toJunctionError } from './errors.js';
 import { schemaProblems } from './schema-problems.js';
@@ -80,19 +82,50 @@ const PeopleFileSchema = Type.Object(
   strict,
 );
 
-type PeopleFile = Static<typeof PeopleFileSchema>;
+export type PeopleFile = Static<typeof PeopleFileSchema>;
 type SegmentEntry = Static<(typeof SEGMENT_SCHEMAS)[keyof typeof SEGMENT_SCHEMAS]>;
+
+/** What of a people file a store loads besides its definitions; by default everything. */
+export interface PeopleFilePart {
+  /** Whether the file's profile at this index is made or updated here. */
+  readonly profile: (index: number) => boolean;
+  /** Whether a static segment's member this store does not hold is left out rather than refused (a person of another store, or one erased since). */
+  readonly elsewhere: (personId: string) => boolean;
+}
+
+const WHOLE: PeopleFilePart = { profile: () => true, elsewhere: () => false };
+
+/** Which of a people file's profiles (by index) and person ids are one store's (a shard's of a sharded cluster). */
+export interface PeopleFileShare {
+  profile(index: number): boolean;
+  person(id: string): boolean;
+}
+
+/**
+ * The part a store loads at start: the definitions always, the profiles only into a store that
+ * restored nobody (the journal's are newer), each a member of its static segments when it holds
+ * them. `mine` says which profiles (by index) and person ids are this store's: a shard's of a
+ * sharded cluster; by default all.
+ */
+export function partAtStart(restored: boolean, mine?: PeopleFileShare): PeopleFilePart {
+  return {
+    profile: (i) => !restored && (mine?.profile(i) ?? true),
+    elsewhere: (id) => restored || !(mine?.person(id) ?? true),
+  };
+}
 
 export function loadPeopleFile(
   doc: unknown,
   store: PeopleStore & { catalog(): AttributeCatalog },
   compileRule: (rules: unknown, path: string) => SegmentRule,
+  part: PeopleFilePart = WHOLE,
 ): void {
-  const file = checkedFile(doc);
+  const file = checkedPeopleFile(doc);
   file.attributes?.forEach((def, i) => at(`$.attributes[${i}]`, () => store.defineAttribute(def)));
   file.events?.forEach((def, i) => at(`$.events[${i}]`, () => store.defineEvent(mergeEventDefinition(store.events().get(def.name), { ...def, properties: def.properties ?? [] }))));
   file.companies?.forEach((company, i) => at(`$.companies[${i}]`, () => store.defineCompany(company)));
   file.people?.forEach((person, i) => {
+    if (!part.profile(i)) return;
     // A value is as JSON typed it: a number for a text attribute is refused, where the field is.
     for (const [name, value] of Object.entries(person.custom ?? {})) at(`$.people[${i}].custom.${name}`, () => checkJsonAttributes([[name, value]], store.catalog()));
     at(`$.people[${i}]`, () => store.upsert(person as PersonInput));
@@ -101,7 +134,8 @@ export function loadPeopleFile(
     const path = `$.segments[${i}]`;
     const { id, name } = segment;
     if (segment.kind === 'static') {
-      at(path, () => store.defineSegment({ id, name, kind: 'static', members: segment.members }));
+      const members = segment.members.filter((id) => store.get(id) !== undefined || !part.elsewhere(id));
+      at(path, () => store.defineSegment({ id, name, kind: 'static', members }));
     } else {
       const rule = compileRule(segment.rules, `${path}.rules`);
       at(path, () => store.defineSegment({ id, name, kind: 'realtime', rule }));
@@ -110,7 +144,8 @@ export function loadPeopleFile(
   file.doNotContact?.forEach((entry, i) => at(`$.doNotContact[${i}]`, () => store.addDoNotContact(entry)));
 }
 
-function checkedFile(doc: unknown): PeopleFile {
+/** The document as a people file, once its whole shape is checked (every problem reported at once). */
+export function checkedPeopleFile(doc: unknown): PeopleFile {
   const problems = schemaProblems(PeopleFileSchema, doc, '$', CODE);
   if (problems.length === 0) {
     (doc as PeopleFile).segments?.forEach((segment, i) => {
@@ -136,7 +171,7 @@ function at(path: string, load: () => unknown): void {
   }
 }
 
-/** Loads a people file whose real-time segment rules are conditions (engine/conditions), read in `timeZone`. */
-export function loadPeople(doc: unknown, store: PeopleStore & { catalog(): AttributeCatalog }, timeZone = 'UTC'): void {
-  loadPeopleFile(doc, store, (rules, path) => compileSegmentRule(rules, store.catalog(), timeZone, path));
+/** Loads a people file (or `part` of it) whose real-time segment rules are conditions (engine/conditions), read in `timeZone`. */
+export function loadPeople(doc: unknown, store: PeopleStore & { catalog(): AttributeCatalog }, timeZone = 'UTC', part?: PeopleFilePart): void {
+  loadPeopleFile(doc, store, (rules, path) => compileSegmentRule(rules, store.catalog(), timeZone, path), part);
 }

@@ -2,4 +2,4 @@
 // bookkeeping (rows gathered into batches) but no store.
 import type { JournalBackend } from '../../engine/store/journal.js';
 
-export const nowhere: JournalBackend = { load: () => [], has: () => false, commit: () => {}, close: () => {} };
+export const nowhere: JournalBackend = { load: () => [], commit: () => {}, close: () => {} };

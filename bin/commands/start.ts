@@ -21,15 +21,15 @@ import { Engine } from '../../engine/runtime/engine.js';
 import { SystemClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit, type JournalBackend } from '../../engine/store/journal.js';
-import { loadPeople } from '../../engine/people-file.js';
-import { JunctionError, toJunctionError } from '../../engine/errors.js';
+import { partAtStart } from '../../engine/people-file.js';
 import type { Registry, Settings } from '../../engine/module.js';
 import { assembleRegistry, ignoredVariables, moduleSecretPaths } from '../modules.js';
 import { buildApp } from '../../gateway/app.js';
 import { connectionLimits } from '../../gateway/connection-limits.js';
 import { commitMetrics, type CommitMetrics } from '../../gateway/metrics.js';
 import { shownUrl } from '../../engine/store/shown-url.js';
-import { examplesByDefault, packageVersion, readJson } from '../files.js';
+import { examplesByDefault, packageVersion } from '../files.js';
+import { loadPeopleAtStart } from '../people-file.js';
 import { prettyStream } from '../pretty.js';
 import { openKeysEarly, openStore, storeName, type ClusterLease, type OpeningKeys } from '../store.js';
 import { listenError } from '../listen.js';
@@ -104,8 +104,7 @@ async function serveStore(config: JunctionConfig, engine: Engine, backend: Journ
   const started = performance.now();
   const core = new LocalCore(engine);
   stopping.now('recovering the state'); // no wait before recovery: the store is read before its first commit
-  if (config.people !== '') loadPeopleAtStart(config.people, engine, backend.has('person'), named);
-  const recovered = engine.recover(backend);
+  const recovered = engine.recover(backend, config.people === '' ? undefined : (restored) => loadPeopleAtStart(config.people, engine, partAtStart(restored), named));
   logger.info({ ...recovered, ms: Math.round(performance.now() - started), store: storeName(config) }, 'state recovered');
   const flowFilesRefused = config.flows === '' ? [] : await launchFolder(core, flowFiles(config.flows, named), { logger, stopping });
   await engine.journal.flush();
@@ -185,13 +184,4 @@ function moduleSettings(registry: Registry): Record<string, Settings> {
   return Object.fromEntries(registry.modules.map((m) => [m.name, registry.settings(m.name)]));
 }
 
-/** Definitions always; the file's profiles only into an empty store (the journal's are newer). A problem (reading it too) names the file and its setting. */
-function loadPeopleAtStart(file: string, engine: Engine, restored: boolean, named: SettingNamer): void {
-  try {
-    const doc = readJson(file) as Record<string, unknown>;
-    loadPeople(restored ? { ...doc, people: [] } : doc, engine.people, engine.timeZone); // segment rules in the workspace's time zone
-  } catch (err) {
-    const e = toJunctionError(err, 'JCT_PEOPLE_FILE_INVALID');
-    throw new JunctionError(e.code, `the people file ${file} (${named('people')}): ${e.message}`, e.details);
-  }
-}
+

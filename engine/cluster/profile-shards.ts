@@ -67,7 +67,11 @@ export class ProfileShards {
 
 /** The directory keys a profile is looked up by, its external id's first (none for a profile naming a person id). */
 function directoryKeysOf(person: PersonInput): string[] {
-  if (person.id !== undefined) return [];
+  return person.id === undefined ? profileKeys(person) : [];
+}
+
+/** The directory keys a profile gives its person, in the order a store matches them: its external id's, then its contacts'. */
+export function profileKeys(person: PersonInput): string[] {
   const externalId = givenExternalId(person);
   const contacts = [...(person.phones ?? []), ...(person.emails ?? [])];
   return [...(externalId === undefined ? [] : [externalIdKey(externalId)]), ...contacts.map((c) => contactKey(c) ?? c)];

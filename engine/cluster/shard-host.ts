@@ -15,6 +15,8 @@ import type { Fence } from '../store/postgres.js';
 export interface OpenedShard {
   readonly engine: Engine;
   readonly backend: JournalBackend;
+  /** Loads the shard's part of the people file as it recovers (Engine.recover). */
+  readonly peopleFile?: (restored: boolean) => void;
 }
 
 /** The lease a shard is held by: its commits check it. */
@@ -50,7 +52,7 @@ export class ShardHost<L extends HeldShard = HeldShard> {
     await this.closing.get(lease.shard);
     const opened = await this.options.open(lease);
     try {
-      const recovered = opened.engine.recover(opened.backend);
+      const recovered = opened.engine.recover(opened.backend, opened.peopleFile);
       await opened.engine.journal.flush();
       await this.options.ready?.(opened.engine);
       this.serving.set(lease.shard, opened);

@@ -8,7 +8,7 @@
 import type { Clock } from '../clock.js';
 import { Registry, type Module } from '../module.js';
 import { Engine, type EngineOptions, type VersionAcross } from '../runtime/engine.js';
-import { GroupCommit, type JournalBackend } from '../store/journal.js';
+import { GroupCommit } from '../store/journal.js';
 import { MemoryPeopleStore } from '../store/memory-people.js';
 import { PostgresBackend } from '../store/postgres.js';
 import { ShardLeases, type ShardLease } from '../store/postgres-shard-leases.js';
@@ -20,7 +20,9 @@ import { LoggedChanges } from './logged-changes.js';
 import { PeerCalls } from './peer-calls.js';
 import { ClusterLog } from './postgres-cluster-log.js';
 import { ShardedCore } from './sharded-core.js';
-import { ShardHost } from './shard-host.js';
+import { ShardHost, type OpenedShard } from './shard-host.js';
+import { sharedPeopleFile } from './people-file-shards.js';
+import { loadPeople, partAtStart, type PeopleFile } from '../people-file.js';
 import { fixShardCount } from './shard-count.js';
 import { idPrefix, shardSchema } from './shard-of.js';
 import { ShardRouter } from './shard-router.js';
@@ -57,6 +59,8 @@ export interface ShardedProcessOptions {
   readonly onStoreChange?: (err: unknown) => void;
   /** Given each shard's journal as the shard opens (its commits observed for the metrics). */
   readonly onJournal?: (journal: GroupCommit) => void;
+  /** The people file, checked: each shard loads its part as it recovers (people-file-shards.ts). */
+  readonly peopleFile?: PeopleFile;
 }
 
 export class ShardedProcess {
@@ -79,7 +83,8 @@ export class ShardedProcess {
     const log = await ClusterLog.open({ url, schema, shards });
     const peers = new PeerCalls(options.secret);
     const changes = new LoggedChanges(log, () => core?.engines() ?? []);
-    const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease, core!.across), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
+    const peopleFile = options.peopleFile && sharedPeopleFile(options.peopleFile, shards);
+    const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease, core!.across, peopleFile), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
     const calls = withCatchUp(SHARD_CALLS, (engine) => changes.apply(engine));
     const router = new ShardRouter({ shards, engineOf: (shard) => host.engine(shard), holders: () => leases.holders(), peers, calls });
     core = new ShardedCore({ registry, host, router, directory, changes });
@@ -124,8 +129,8 @@ export class ShardedProcess {
   }
 }
 
-/** A shard's store over its own schema, fenced by its lease, writing the directory; its engine making ids of the shard. */
-async function openShard(options: ShardedProcessOptions, lease: ShardLease, across: VersionAcross): Promise<{ engine: Engine; backend: JournalBackend }> {
+/** A shard's store over its own schema, fenced by its lease, writing the directory; its engine making ids of the shard; its part of the people file. */
+async function openShard(options: ShardedProcessOptions, lease: ShardLease, across: VersionAcross, peopleFile: ReturnType<typeof sharedPeopleFile> | undefined): Promise<OpenedShard> {
   const backend = await PostgresBackend.open({
     url: options.url,
     schema: shardSchema(options.schema, lease.shard),
@@ -135,8 +140,12 @@ async function openShard(options: ShardedProcessOptions, lease: ShardLease, acro
   });
   const journal = new GroupCommit(backend, { ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onStoreChange ? { onStoreChange: options.onStoreChange } : {}) });
   options.onJournal?.(journal);
-  const engine = new Engine({ ...options.engine, clock: options.clock, people: new MemoryPeopleStore(options.clock), registry: options.registry, journal, idPrefix: idPrefix(lease.shard), sharded: true, across });
-  return { engine, backend };
+  const prefix = idPrefix(lease.shard);
+  const people = new MemoryPeopleStore(options.clock, prefix);
+  const engine = new Engine({ ...options.engine, clock: options.clock, people, registry: options.registry, journal, idPrefix: prefix, sharded: true, across });
+  if (peopleFile === undefined) return { engine, backend };
+  const mine = peopleFile.shareOf(lease.shard);
+  return { engine, backend, peopleFile: (restored) => loadPeople(peopleFile.file, people, engine.timeZone, partAtStart(restored, mine)) };
 }
 
 /** The registry with one more module, every module keeping its settings. */

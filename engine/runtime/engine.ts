@@ -1124,13 +1124,16 @@ export class Engine {
    * ended versions only read, for their metrics),
    * people, do-not-contact, participants with their waits and timers (overdue ones fire in
    * due order), entry history, metrics and pending outbox entries (performed again with
-   * their keys). Call once, on a new engine, before any input.
+   * their keys). Call once, on a new engine, before any input. `peopleFile` loads the people file
+   * once the people are restored (`restored`: whether anyone was), before the API's definitions,
+   * which win over the file's.
    */
-  recover(backend: JournalBackend): { participants: number; people: number; outbox: number } {
+  recover(backend: JournalBackend, peopleFile?: (restored: boolean) => void): { participants: number; people: number; outbox: number } {
     const rows = (table: Table) => backend.load(table);
     for (const [key, value] of rows('meta')) this.restoreMeta(key, value);
     this.journal.put('meta', 'partitions', this.parts.length);
     const people = this.restorePeople(rows('person'), rows('dnc'));
+    peopleFile?.(people > 0);
     this.restoreDefinitions(rows('definition'));
     this.people.rewindSegments(this.segmentsCheckedAt ?? this.clock.now());
     this.restoreFlows(rows('flow'));

@@ -125,8 +125,6 @@ export class NumberedRows extends RowGroup<number> {
 export interface JournalBackend {
   /** Every row of a table, in key order. Called at start, before any commit. */
   load(table: Table): Iterable<[key: string, value: unknown]>;
-  /** Whether the table holds a row (at start, before load() and any commit). */
-  has(table: Table): boolean;
   /** Writes the batch atomically and durably (per the backend's sync policy). */
   commit(batch: Batch): void | Promise<void>;
   close(): void | Promise<void>;
@@ -437,10 +435,6 @@ function textsOf(open: Map<Table, Map<string, unknown>>, groups: ReadonlyArray<R
 export class MemoryBackend implements JournalBackend {
   readonly tables = new Map<Table, Map<string, unknown>>(TABLES.map((t) => [t, new Map()]));
   commits = 0;
-
-  has(table: Table): boolean {
-    return this.tables.get(table)!.size > 0;
-  }
 
   load(table: Table): Iterable<[string, unknown]> {
     return [...this.tables.get(table)!.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

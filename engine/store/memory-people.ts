@@ -87,7 +87,11 @@ export class MemoryPeopleStore implements PeopleStore {
   private readonly listeners = new Set<Listener>();
   private lastId = 0;
 
-  constructor(private readonly clock: Clock) {}
+  /** `idPrefix`: what the ids it makes for profiles without one start with (a shard's, in a sharded cluster). */
+  constructor(
+    private readonly clock: Clock,
+    private readonly idPrefix = '',
+  ) {}
 
   get(id: string): Person | undefined {
     return this.people.get(id);
@@ -368,10 +372,10 @@ export class MemoryPeopleStore implements PeopleStore {
     return undefined;
   }
 
-  /** The first free `p_<n>` past the last one handed out; a failed creation uses none up. */
+  /** The first free `<idPrefix>p_<n>` past the last one handed out; a failed creation uses none up. */
   private newId(): string {
-    while (this.people.has(`p_${this.lastId + 1}`)) this.lastId += 1;
-    return `p_${this.lastId + 1}`;
+    while (this.people.has(`${this.idPrefix}p_${this.lastId + 1}`)) this.lastId += 1;
+    return `${this.idPrefix}p_${this.lastId + 1}`;
   }
 
   private requireCompanies(ids: readonly string[]): void {

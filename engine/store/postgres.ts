@@ -209,10 +209,6 @@ export class PostgresBackend implements JournalBackend {
     }
   }
 
-  has(table: Table): boolean {
-    return (this.preloaded.get(table) ?? []).length > 0;
-  }
-
   /**
    * Every row of a table in key order (binary order of the UTF-8 key), from the rows read at
    * open; values parsed as they are reached, and each chunk let go once passed. Serves each

@@ -85,10 +85,6 @@ export class RedisPostgresBackend implements JournalBackend {
     }
   }
 
-  has(table: Table): boolean {
-    return this.cold.has(table) || [...(this.overlay.get(table)?.values() ?? [])].some((text) => text !== null);
-  }
-
   /** PostgreSQL's rows with the entries of Redis laid over them, in key order. Serves each table once, before any commit. */
   load(table: Table): Iterable<[key: string, value: unknown]> {
     const over = this.overlay.get(table) ?? new Map<string, string | null>();

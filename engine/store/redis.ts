@@ -78,10 +78,6 @@ export class RedisBackend implements JournalBackend {
     }
   }
 
-  has(table: Table): boolean {
-    return (this.preloaded.get(table)?.length ?? 0) > 0;
-  }
-
   /**
    * Every row of a table in key order (binary order of the UTF-8 key), from the rows read at
    * open; values parsed as they are reached, and each row let go once passed. Serves each table

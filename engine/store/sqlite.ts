@@ -106,10 +106,6 @@ export class SqliteBackend implements JournalBackend {
     }
   }
 
-  has(table: Table): boolean {
-    return this.statements(table).first.get() !== undefined;
-  }
-
   /** Every row of a table in key order (binary order of the UTF-8 key); values parsed as they are read. */
   load(table: Table): Iterable<[key: string, value: unknown]> {
     return scan(this.statements(table));

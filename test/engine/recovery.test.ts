@@ -8,6 +8,7 @@ import { JunctionError } from '../../engine/errors.js';
 import { VirtualClock } from '../../engine/clock.js';
 import { MemoryPeopleStore } from '../../engine/store/memory-people.js';
 import { GroupCommit, MemoryBackend } from '../../engine/store/journal.js';
+import { loadPeople, partAtStart } from '../../engine/people-file.js';
 import type { Module } from '../../engine/module.js';
 import type { Effect } from '../../engine/vocabulary.js';
 import { askElement as ask, flow, pauseDays, registryWith, tag } from './helpers.js';
@@ -223,4 +224,28 @@ t.test('the metrics of finished and canceled versions are read after a restart a
   t.match(warnings, [{ code: 'JCT_FLOW_INVALID' }]);
   t.throws(() => c.engine.metrics('gone'), { code: 'JCT_VERSION_UNKNOWN' });
   t.same(c.engine.metrics('f', 1), before.v1);
+});
+
+t.test('the people file at each start: its profiles into a store with nobody only, its static segment kept without the people erased since', async (t) => {
+  const backend = new MemoryBackend();
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const doc = {
+    attributes: [{ name: 'tier', type: 'text' }],
+    people: [{ id: 'ana', custom: { tier: 'gold' } }, { id: 'ivo' }],
+    segments: [{ id: 'vip', name: 'VIP', kind: 'static', members: ['ana', 'ivo'] }],
+  };
+  const start = () => {
+    const n = node(backend, clock, true);
+    n.engine.recover(backend, (restored) => loadPeople(doc, n.people, 'UTC', partAtStart(restored)));
+    return n;
+  };
+  const a = start();
+  t.same([...a.people.segmentMembers('vip')], ['ana', 'ivo'], 'first start: the profiles made, the segment with them');
+  await a.engine.submit('ana', { kind: 'person.upsert', person: { id: 'ana', custom: { tier: 'silver' } } });
+  await a.engine.submit('ivo', { kind: 'person.erase' });
+  await a.engine.idle();
+  const b = start();
+  t.equal(b.people.get('ana')?.custom['tier'], 'silver', 'a restart keeps the profile as changed since, not as the file has it');
+  t.equal(b.people.get('ivo'), undefined, 'an erased person is not made again');
+  t.same([...b.people.segmentMembers('vip')], ['ana'], 'the static segment loads, without the person erased');
 });

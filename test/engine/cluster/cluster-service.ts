@@ -11,6 +11,7 @@ import { buildApp } from '../../../gateway/app.js';
 import { commitMetrics } from '../../../gateway/metrics.js';
 import { shardCallRoutes } from '../../../gateway/cluster/shard-calls.js';
 import { registryWith } from '../helpers.js';
+import type { PeopleFile } from '../../../engine/people-file.js';
 import { PG_URL, sql, tempSchema } from '../store/postgres-service.js';
 
 export const SECRET = 'a cluster secret for tests';
@@ -34,6 +35,8 @@ export interface ClusterOptions {
   readonly leaseMs?: number;
   /** The engines' clock, shared by every process (default: the system's). */
   readonly clock?: Clock;
+  /** The people file every process loads (checked as `junction start` checks it). */
+  readonly peopleFile?: PeopleFile;
 }
 
 export interface TestCluster {
@@ -54,7 +57,7 @@ export interface Answer {
 }
 
 /** Calls the app's API with the admin key (and `headers`). */
-export async function call(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+export async function call(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const r = await app.inject({ method, url, headers: { ...AUTH, ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
   return { status: r.statusCode, body: r.body === '' ? undefined : r.json(), headers: r.headers };
 }
@@ -108,6 +111,7 @@ async function startProcess(schema: string, shards: number, options: ClusterOpti
     registry: registryWith(options.modules, options.settings),
     clock,
     logger: quiet,
+    ...(options.peopleFile === undefined ? {} : { peopleFile: options.peopleFile }),
   });
   const app = buildApp(process.core, { adminKey: ADMIN_KEY, commitMetrics: commits });
   shardCallRoutes(app, { secret: SECRET, calls: process.calls, engineOf: (shard) => process.engineOf(shard) });

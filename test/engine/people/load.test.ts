@@ -178,3 +178,23 @@ t.test('a people file nested too deeply is refused with a path, not a crash', as
   t.equal(problems.length, 1);
   t.match(problems[0]!.message, /nested more than 64 levels deep/);
 });
+
+t.test('a part of the file: only the profiles it takes; a static segment keeps the members held, leaves out those elsewhere, refuses the others', async (t) => {
+  const doc = {
+    people: [{ id: 'ana', phones: ['+385911234567'] }, { id: 'ivo' }, { id: 'eva' }],
+    segments: [{ id: 'vip', name: 'VIP', kind: 'static', members: ['ana', 'ivo', 'eva'] }],
+  };
+  const part = (elsewhere: string[]) => ({ profile: (i: number) => i === 0, elsewhere: (id: string) => elsewhere.includes(id) });
+  const store = new MemoryPeopleStore(new VirtualClock('2026-03-01T10:00:00Z'));
+  loadPeopleFile(doc, store, compileRule, part(['ivo', 'eva']));
+  t.same([store.get('ana')?.id, store.get('ivo'), store.get('eva')], ['ana', undefined, undefined], 'only the profile taken');
+  t.same([...store.segmentMembers('vip')], ['ana'], 'the members held; those elsewhere left out');
+  const another = new MemoryPeopleStore(new VirtualClock('2026-03-01T10:00:00Z'));
+  t.throws(() => loadPeopleFile(doc, another, compileRule, part(['ivo'])), { code: 'JCT_PERSON_UNKNOWN', details: { path: '$.segments[0]', people: ['eva'] } }, 'a member that should be here and is not is refused');
+});
+
+t.test("a store's own ids: a profile without one gets the store's prefix", async (t) => {
+  const store = new MemoryPeopleStore(new VirtualClock('2026-03-01T10:00:00Z'), '3-');
+  loadPeopleFile({ people: [{ phones: ['+385911234567'] }, { emails: ['ana@example.com'] }] }, store, compileRule);
+  t.same([...store.all()].map((p) => p.id), ['3-p_1', '3-p_2']);
+});

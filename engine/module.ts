@@ -216,8 +216,12 @@ export interface RouteContext {
   submitFor(person: PersonInput, input: Input): Promise<Receipt>;
   /** The id of the person who has this phone (any format) or email; undefined when nobody has it. */
   owner(contact: string): Promise<string | undefined>;
-  /** An effect's reference (EffectResult.refs), while it is kept: whose it is and what was kept with it. */
-  reference(key: string): Promise<Reference | undefined>;
+  /**
+   * An effect's reference (EffectResult.refs), while it is kept: whose it is and what was kept
+   * with it. `named`: something made from the effect's key (a tracked link's code), whose shard
+   * prefix (id-prefix.ts) tells a sharded cluster where to look first.
+   */
+  reference(key: string, named?: string): Promise<Reference | undefined>;
   /** The engine's clock. */
   now(): number;
   /** Counts an input passed over as malformed (an item of a provider's batch the rest of which is applied) in the metric of refused inputs. */

@@ -1,28 +1,21 @@
 // Which shard of a sharded cluster a person belongs to (decision 0018), from what names them: a
-// person id Junction made carries its shard (`<shard>-…`); any other id goes to the shard its
+// person id Junction made carries its shard (`<shard>-…`, id-prefix.ts); any other id goes to the shard its
 // hash gives, and so does a contact or an external id (its home shard) unless the directory
 // says a person of another shard holds it. Also the directory's keys: a
 // contact as the people store normalises it, an external id under a prefix of its own; and the
 // schema a shard keeps its state in.
 import { JunctionError } from '../errors.js';
 import { hash32 } from '../hash.js';
+import { shardNamed } from '../id-prefix.js';
 import { normalizeContact } from '../people/contacts.js';
 import type { Person } from '../person.js';
 import { engineKey, storedKey } from '../store/stored-key.js';
-
-/** A person id Junction made in a shard: the shard, a dash, the rest. */
-const SHARD_PREFIX = /^(0|[1-9]\d{0,8})-/;
 
 /**
  * What an external id's directory key starts with. A normalised contact never holds a space (a
  * phone is E.164, an email has no whitespace), so no external id's key is ever a contact's.
  */
 const EXTERNAL_ID = 'x ';
-
-/** The prefix a shard's engine gives the person and participant ids it makes (EngineOptions.idPrefix). */
-export function idPrefix(shard: number): string {
-  return `${shard}-`;
-}
 
 /** `items` grouped by their shard (`shardOf` of each, with its index), each group in the items' order. */
 export function byShard<T>(items: readonly T[], shardOf: (item: T, index: number) => number): Map<number, T[]> {
@@ -44,12 +37,7 @@ export function shardSchema(schema: string, shard: number): string {
 /** The shard of a person id: the one it names when Junction made it (and it is in range), else its hash's. */
 export function shardOfPersonId(id: string, shards: number): number {
   requireShards(shards);
-  const named = SHARD_PREFIX.exec(id);
-  if (named !== null) {
-    const shard = Number(named[1]);
-    if (shard < shards) return shard;
-  }
-  return hash32(id) % shards;
+  return shardNamed(id, shards) ?? hash32(id) % shards;
 }
 
 /**

@@ -25,6 +25,7 @@ import type { LoggedChanges } from './logged-changes.js';
 import type { ShardRouter } from './shard-router.js';
 import type { ShardHost } from './shard-host.js';
 import { byShard, contactKey, externalIdKey, shardOfPersonId } from './shard-of.js';
+import { shardNamed } from '../id-prefix.js';
 import { ProfileShards } from './profile-shards.js';
 import { clusterEngagedReport, clusterMetrics, clusterMetricsAllVersions, clusterSegmentList } from './reports.js';
 import { ShardedBatches } from './batches.js';
@@ -121,15 +122,21 @@ export class ShardedCore implements Core {
     return this.router.run(this.shardOfId(personId), 'journeysOf', { personId });
   }
 
-  /** An effect's reference: the shards served here first, then every other one (a reference names no shard); the first that keeps it answers. */
-  async reference(key: string): Promise<Reference | undefined> {
+  /**
+   * An effect's reference: from the shard `named` names (a tracked link's code), else from the
+   * shards served here, then every other one (a sent message's id names no shard); the first that keeps it answers.
+   */
+  async reference(key: string, named?: string): Promise<Reference | undefined> {
+    const shard = named === undefined ? undefined : shardNamed(named, this.router.shards);
+    const there = shard === undefined ? null : await this.router.run(shard, 'reference', { key });
+    if (there !== null) return there;
     for (const engine of this.engines()) {
       const here = engine.reference(key);
       if (here) return here;
     }
-    const held = new Set(this.host.shards());
-    const elsewhere = Array.from({ length: this.router.shards }, (_, shard) => shard).filter((shard) => !held.has(shard));
-    const found = await Promise.all(elsewhere.map((shard) => this.router.run(shard, 'reference', { key })));
+    const asked = new Set([...this.host.shards(), ...(shard === undefined ? [] : [shard])]);
+    const elsewhere = Array.from({ length: this.router.shards }, (_, s) => s).filter((s) => !asked.has(s));
+    const found = await Promise.all(elsewhere.map((s) => this.router.run(s, 'reference', { key })));
     return found.find((r) => r !== null) ?? undefined;
   }
 
@@ -139,7 +146,7 @@ export class ShardedCore implements Core {
       submit: (personKey, input) => this.submit(personKey, input),
       submitFor: (person, input) => this.submitFor(person, input),
       owner: async (contact) => (await this.personByContact(contact))?.id,
-      reference: (key) => this.reference(key),
+      reference: (key, named) => this.reference(key, named),
       now: () => this.front.clock.now(),
       refused: (kind, code) => this.front.routeContext(settings).refused(kind, code),
       counted: (event) => this.front.routeContext(settings).counted(event),

@@ -24,7 +24,8 @@ import { ShardHost, type OpenedShard } from './shard-host.js';
 import { sharedPeopleFile } from './people-file-shards.js';
 import { loadPeople, partAtStart, type PeopleFile } from '../people-file.js';
 import { fixShardCount } from './shard-count.js';
-import { idPrefix, shardSchema } from './shard-of.js';
+import { shardSchema } from './shard-of.js';
+import { idPrefix } from '../id-prefix.js';
 import { ShardRouter } from './shard-router.js';
 import { clusterEffectsModule } from './cluster-effects.js';
 

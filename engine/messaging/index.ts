@@ -66,7 +66,7 @@ const shortLink: RouteDefinition = {
 };
 
 async function clicked(code: string, ctx: RouteContext): Promise<RouteAnswer> {
-  const ref = await ctx.reference(linkRef(code));
+  const ref = await ctx.reference(linkRef(code), code);
   if (!ref) throw new JunctionError('JCT_NOT_FOUND', 'no tracked link has this code (or it is older than the reference window)');
   // A click the store cannot take now is not counted; the person still gets where the link goes.
   await ctx.submit(ref.personId, { kind: 'message.click', code }).catch(() => undefined);

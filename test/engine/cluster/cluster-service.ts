@@ -12,6 +12,7 @@ import { commitMetrics } from '../../../gateway/metrics.js';
 import { shardCallRoutes } from '../../../gateway/cluster/shard-calls.js';
 import { registryWith } from '../helpers.js';
 import type { PeopleFile } from '../../../engine/people-file.js';
+import type { Engine } from '../../../engine/runtime/engine.js';
 import { PG_URL, sql, tempSchema } from '../store/postgres-service.js';
 
 export const SECRET = 'a cluster secret for tests';
@@ -23,6 +24,8 @@ export interface TestProcess {
   readonly app: FastifyInstance;
   /** http://127.0.0.1:<port> */
   readonly address: string;
+  /** The shard calls its internal route carried out for other processes, in order. */
+  readonly served: Array<{ readonly call: string; readonly shard: number }>;
   /** Stops it in good order (its shards given up); once only. */
   stop(): Promise<void>;
 }
@@ -114,12 +117,22 @@ async function startProcess(schema: string, shards: number, options: ClusterOpti
     ...(options.peopleFile === undefined ? {} : { peopleFile: options.peopleFile }),
   });
   const app = buildApp(process.core, { adminKey: ADMIN_KEY, commitMetrics: commits });
-  shardCallRoutes(app, { secret: SECRET, calls: process.calls, engineOf: (shard) => process.engineOf(shard) });
+  const served: TestProcess['served'] = [];
+  const engineOf = (shard: number) => process.engineOf(shard);
+  const calls = Object.fromEntries(
+    Object.entries(process.calls).map(([name, run]) => [name, (engine: Engine, args: never) => (served.push({ call: name, shard: shardOf(engine, shards, engineOf) }), run(engine, args))]),
+  );
+  shardCallRoutes(app, { secret: SECRET, calls, engineOf });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   await process.advertise(address);
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= process.stop().then(() => app.close()));
-  return { process, app, address, stop };
+  return { process, app, address, served, stop };
+}
+
+/** The shard an engine served here is the engine of (-1: none now). */
+function shardOf(engine: Engine, shards: number, engineOf: (shard: number) => Engine | undefined): number {
+  return Array.from({ length: shards }, (_, shard) => shard).find((shard) => engineOf(shard) === engine) ?? -1;
 }
 
 /** Waits (up to 10 s) until the running processes serve every shard between them. */

@@ -4,7 +4,8 @@
 // gives the people it creates ids naming it; a directory key's home shard is its contact's or
 // external id's.
 import t from 'tap';
-import { contactKey, directoryKeys, externalIdKey, externalIdOfKey, homeOfKey, idPrefix, shardOfContact, shardOfExternalId, shardOfPersonId } from '../../../engine/cluster/shard-of.js';
+import { contactKey, directoryKeys, externalIdKey, externalIdOfKey, homeOfKey, shardOfContact, shardOfExternalId, shardOfPersonId } from '../../../engine/cluster/shard-of.js';
+import { idPrefix } from '../../../engine/id-prefix.js';
 import { Engine } from '../../../engine/runtime/engine.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';

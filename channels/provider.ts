@@ -15,6 +15,7 @@ import { ProviderHttp } from './http.js';
 import { EffectFailure, type JunctionError } from '../engine/errors.js';
 import { sentMessage, sentRef, type SentMessage } from '../engine/messaging/references.js';
 import { trackLinks } from '../engine/messaging/links.js';
+import { prefixOf } from '../engine/id-prefix.js';
 
 /** The setting of the scheme and host a provider calls (the signed URLs start with it), for messaging and voice modules alike. */
 export const PublicBaseUrl = Type.Optional(
@@ -184,8 +185,22 @@ async function receive<S extends CommonSettings>(provider: Provider<S>, req: Rou
   provider.verify(request, settings, now);
   const { messages, reports, malformed = [] } = await provider.read(request, settings, now);
   for (const err of malformed) ctx.refused('message.inbound', err.code);
-  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx, sending))]);
+  const shard = typeof req.query[SHARD_PARAM] === 'string' ? `${req.query[SHARD_PARAM]}-` : undefined;
+  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx, sending, shard))]);
   return provider.accepted ?? OK;
+}
+
+/** The query parameter of a status callback URL naming the sending shard's number (statusCallbackUrl). */
+const SHARD_PARAM = 'shard';
+
+/**
+ * The URL a provider that takes one per message (Twilio, Plivo) sends a message's statuses to:
+ * the provider's webhook on `publicBaseUrl`; in a sharded cluster with the shard the message was
+ * sent from (its key's prefix, engine/id-prefix.ts), so that its reports are asked of that shard alone.
+ */
+export function statusCallbackUrl(provider: string, publicBaseUrl: string, message: OutboundMessage): string {
+  const prefix = prefixOf(message.idempotencyKey);
+  return `${publicBaseUrl}/webhooks/${provider}${prefix === '' ? '' : `?${SHARD_PARAM}=${prefix.slice(0, -1)}`}`;
 }
 
 /** Submits each inbound message to its sender's person; resolves once every one is durable. */
@@ -194,17 +209,21 @@ export async function submitInbound(ctx: RouteContext, messages: readonly Inboun
 }
 
 /**
- * A report goes to the person the message was sent to. One on a message we do not know yet,
+ * A report goes to the person the message was sent to (in a sharded cluster asked first of the
+ * shard its callback URL names, `shard`). One on a message we do not know yet,
  * while sends through the provider wait for its answer, waits for those answers (at most
  * REPORT_HOLD_MS): a provider may report on a message before its answer naming it arrives. One
  * on a message we still do not know (sent by something else, or longer ago than the reference
  * window) is answered like any other, so the provider does not retry it, and changes nothing.
  */
-async function submitReport(report: DeliveryReport, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>): Promise<void> {
-  const ref = sentRef(report.provider, report.providerMessageId);
-  if ((await ctx.reference(ref)) === undefined && sending.size > 0) await answered(sending);
-  const personId = (await ctx.reference(ref))?.personId;
-  if (personId !== undefined) await ctx.submit(personId, { kind: 'message.status', report });
+async function submitReport(report: DeliveryReport, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>, shard: string | undefined): Promise<void> {
+  const key = sentRef(report.provider, report.providerMessageId);
+  let ref = await ctx.reference(key, shard);
+  if (ref === undefined && sending.size > 0) {
+    await answered(sending);
+    ref = await ctx.reference(key, shard);
+  }
+  if (ref !== undefined) await ctx.submit(ref.personId, { kind: 'message.status', report });
 }
 
 /** Longest a report waits for the answers of sends in flight (providers want webhooks answered within a few seconds). */

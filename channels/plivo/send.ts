@@ -5,7 +5,7 @@
 // no idempotency key.
 import type { Interactive, OutboundMessage, SendResult } from '../../engine/messaging/message.js';
 import { basicAuth, type Explanation, type ProviderAnswer, type ProviderHttp } from '../http.js';
-import { requiredSetting as required } from '../provider.js';
+import { requiredSetting as required, statusCallbackUrl } from '../provider.js';
 import { answerId, valueAt } from '../answers.js';
 import type { PlivoSettings } from './settings.js';
 
@@ -33,7 +33,7 @@ function bodyOf(message: OutboundMessage, settings: PlivoSettings): Record<strin
     ...(media.length > 0 ? { media_urls: media } : {}),
     ...(message.template ? { template: templateOf(message.template) } : {}),
     ...(message.interactive ? { interactive: interactiveOf(message.interactive) } : {}),
-    ...(settings.publicBaseUrl !== undefined ? { url: `${settings.publicBaseUrl}/webhooks/plivo`, method: 'POST' } : {}),
+    ...(settings.publicBaseUrl !== undefined ? { url: statusCallbackUrl('plivo', settings.publicBaseUrl, message), method: 'POST' } : {}),
   };
 }
 

@@ -5,7 +5,7 @@
 // Twilio's Messages API has no idempotency key. A full sender queue (21611) is retried like a 429.
 import type { OutboundMessage, SendResult } from '../../engine/messaging/message.js';
 import { basicAuth, type Explanation, type ProviderAnswer, type ProviderHttp } from '../http.js';
-import { requiredSetting as required } from '../provider.js';
+import { requiredSetting as required, statusCallbackUrl } from '../provider.js';
 import { EffectFailure } from '../../engine/errors.js';
 import { withWhatsApp } from '../addresses.js';
 import { answerId, textAt, valueAt } from '../answers.js';
@@ -35,7 +35,7 @@ function formOf(message: OutboundMessage, settings: TwilioSettings): Record<stri
     ...(message.text !== undefined ? { Body: message.text } : {}),
     ...(message.media?.length ? { MediaUrl: [...message.media] } : {}),
     ...(message.template ? templateOf(message.template) : {}),
-    ...(settings.publicBaseUrl !== undefined ? { StatusCallback: `${settings.publicBaseUrl}/webhooks/twilio` } : {}),
+    ...(settings.publicBaseUrl !== undefined ? { StatusCallback: statusCallbackUrl('twilio', settings.publicBaseUrl, message) } : {}),
   };
 }
 

@@ -95,6 +95,8 @@ export interface OutgoingCase {
   readonly requests?: ReadonlyArray<(r: ReceivedRequest) => void | Promise<void>>;
   readonly result?: SendResult;
   readonly error?: { readonly code: string; readonly retryable: boolean };
+  /** The outbox entry's key (default `p1.1:2:0`; a sharded cluster's start with the shard, `3-…`). */
+  readonly key?: string;
 }
 
 /**
@@ -106,7 +108,7 @@ export async function runOutgoing(t: Tap, module: Module, cases: readonly Outgoi
     await t.test(c.label, async (t) => {
       const api = await fakeApi(t, c.responses);
       const registry = new Registry([messagingModule, module], { [module.name]: { ...settings, ...sink(api.url), ...c.settings } });
-      const effect = { kind: 'message.send', key: 'p1.1:2:0', personId: 'ana', ...c.message } as unknown as Effect;
+      const effect = { kind: 'message.send', key: c.key ?? 'p1.1:2:0', personId: 'ana', ...c.message } as unknown as Effect;
       const handler = registry.handler(effect);
       if (!handler) throw new Error(`${module.name} does not accept ${JSON.stringify(c.message)} with these settings`);
       const performing = Promise.resolve(handler.perform(effect, { people: undefined as never, now: () => Date.now(), settings: registry.settingsOf(handler) }));

@@ -164,6 +164,13 @@ const incoming: IncomingCase[] = [
     reports: [{ provider: 'plivo', providerMessageId: UUID, status: 'delivered', part: undefined }],
   },
   {
+    label: 'a status callback to a URL naming a shard, V2-signed over it, is accepted',
+    url: '/webhooks/plivo?shard=3',
+    ...signedV2(status('delivered'), `${HOOK}?shard=3`),
+    status: 200,
+    reports: [{ provider: 'plivo', providerMessageId: UUID, status: 'delivered' }],
+  },
+  {
     label: 'an undelivered message keeps its error code',
     ...signedV3(status('undelivered', { ErrorCode: '200' })),
     status: 200,
@@ -258,6 +265,14 @@ const outgoing: OutgoingCase[] = [
         t.same(JSON.parse(r.body), { src: '+14155550199', dst: '+14155550100', type: 'sms', text: 'Welcome!', url: HOOK, method: 'POST' });
       },
     ],
+  },
+  {
+    label: 'a message sent from a shard of a sharded cluster: its status callback url names the shard',
+    key: '12-p1.1:2:0',
+    message: { channel: 'sms', from: '+14155550199', to: '+14155550100', text: 'Welcome!' },
+    responses: [queued],
+    result: { providerMessageId: 'db3ce55a-7f1d-11e1-8ea7-1231380bc196' },
+    requests: [(r) => void t.equal(JSON.parse(r.body).url, `${HOOK}?shard=12`)],
   },
   {
     label: 'media make an MMS; without publicBaseUrl no callback url',

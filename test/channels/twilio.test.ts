@@ -105,6 +105,13 @@ const incoming: IncomingCase[] = [
     reports: [{ status: 'failed', providerStatus: 'undelivered', errorCode: '30003' }],
   },
   {
+    label: "a status callback to a URL naming a shard, signed over it (the SDK's signature) is accepted",
+    url: '/webhooks/twilio?shard=3',
+    ...signed(status('delivered'), `${HOOK}?shard=3`),
+    status: 200,
+    reports: [{ status: 'delivered', providerMessageId: SID }],
+  },
+  {
     label: 'a repeated parameter is signed once per distinct value, sorted',
     ...signed({ ...sms, Tag: ['b', 'a', 'b'] }),
     status: 200,
@@ -217,6 +224,14 @@ const outgoing: OutgoingCase[] = [
         t.same(Object.fromEntries(new URLSearchParams(r.body)), { To: '+15551230001', From: '+15557650002', Body: 'Welcome!', StatusCallback: HOOK });
       },
     ],
+  },
+  {
+    label: "a message sent from a shard of a sharded cluster: its status callback names the shard",
+    key: '3-p1.1:2:0',
+    message: { channel: 'sms', from: '+15557650002', to: '+15551230001', text: 'Welcome!' },
+    responses: [{ status: 201, body: { sid: 'SM98' } }],
+    result: { providerMessageId: 'SM98' },
+    requests: [(r) => void t.equal(new URLSearchParams(r.body).get('StatusCallback'), `${HOOK}?shard=3`)],
   },
   {
     label: 'an MMS repeats MediaUrl; without publicBaseUrl no status callback',

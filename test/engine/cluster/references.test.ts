@@ -1,25 +1,29 @@
-// Tracked links in a sharded cluster (two processes, four shards, the test database): a link's
-// code starts with the shard prefix of the participant whose message carried it, so a click
-// reaching the process that does not hold that shard asks the holder for that shard alone (not
-// every shard it holds), is counted once and redirected; a code naming no shard is still found
-// by asking every shard, and one nobody keeps is 404.
+// What reports on a sent message in a sharded cluster (two processes, four shards, the test
+// database), sent from the shard of the participant who sent it, through Twilio standing in: a
+// tracked link's code starts with that shard's prefix, and the message's status callback URL
+// names it, so a click or a status reaching the process that does not hold that shard asks the
+// holder for that shard alone (not every shard it holds), and is recorded once; a code naming no
+// shard is still looked for in every shard, and one nobody keeps is 404.
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
+import twilioSdk from 'twilio';
 import { messagingModule } from '../../../engine/messaging/index.js';
-import genericModule from '../../../channels/generic/index.js';
+import twilioModule from '../../../channels/twilio/index.js';
 import { shardNamed } from '../../../engine/id-prefix.js';
 import { unlessPostgres } from '../store/postgres-service.js';
 import { standIn } from '../../e2e/helpers.js';
 import { AUTH, call, clusterOf, eventually } from './cluster-service.js';
 
 const skip = await unlessPostgres(t);
-const NUMBER = '+385800100';
+const NUMBER = '+15557650002';
 const PUBLIC = 'https://go.example.com';
+const TOKEN = 'twilio-auth-token-0123456789';
+const ACCOUNT = `AC${'a1'.repeat(16)}`;
 
-t.test("a click goes to the shard its code names, through either process", { skip }, async (t) => {
-  const api = await standIn(t, (_request, n) => ({ status: 201, body: { id: `c${n}` } }));
-  const settings = { generic: { secret: 'generic-shared-secret-0123', sendUrl: `${api.url}/send`, numbers: [NUMBER], publicBaseUrl: PUBLIC } };
-  const cluster = await clusterOf(t, { processes: 2, shards: 4, modules: [messagingModule, genericModule], settings });
+t.test('a click and a delivery status go to the shard that sent the message, through either process', { skip }, async (t) => {
+  const api = await standIn(t, (_request, n) => ({ status: 201, body: { sid: `SM${n}` } }));
+  const settings = { twilio: { authToken: TOKEN, accountSid: ACCOUNT, apiBaseUrl: api.url, numbers: [NUMBER], publicBaseUrl: PUBLIC } };
+  const cluster = await clusterOf(t, { processes: 2, shards: 4, modules: [messagingModule, twilioModule], settings });
   const [a] = cluster.processes.map((p) => p.app) as [FastifyInstance];
   const promo = {
     schemaVersion: 1,
@@ -35,8 +39,8 @@ t.test("a click goes to the shard its code names, through either process", { ski
   t.equal((await call(a, 'POST', '/api/v1/flows/promo/launch')).status, 200);
   const added = await a.inject({ method: 'POST', url: '/flows/promo/participants', headers: AUTH, payload: { person: { phones: ['+14155550123'] } } });
   t.equal(added.statusCode, 201, added.body);
-  const sent = await eventually(async () => api.received.map((r) => (JSON.parse(r.body) as { text: string }).text), (texts) => texts.length === 1);
-  const code = /\/l\/([A-Za-z0-9_-]+)$/.exec(sent[0]!)![1]!;
+  const sent = await eventually(async () => api.received.map((r) => new URLSearchParams(r.body)), (forms) => forms.length === 1);
+  const code = /\/l\/([A-Za-z0-9_-]+)$/.exec(sent[0]!.get('Body')!)![1]!;
   const shard = shardNamed(code, 4);
   t.equal(shard, shardNamed(added.json().personId as string, 4), `the code ${code} names the shard of the person's participant`);
 
@@ -51,4 +55,19 @@ t.test("a click goes to the shard its code names, through either process", { ski
 
   t.equal((await other.app.inject({ method: 'GET', url: `/l/${code.slice(2)}` })).statusCode, 404, 'a code naming no shard is looked for everywhere, and nobody keeps this one');
   t.ok(holder.served.filter((s) => s.call === 'reference').length >= 2, 'the holder was asked again, for every shard it holds');
+
+  const callback = sent[0]!.get('StatusCallback')!;
+  t.equal(callback, `${PUBLIC}/webhooks/twilio?shard=${shard}`, "the status callback names the message's shard");
+  holder.served.length = 0;
+  const status = { MessageSid: 'SM1', MessageStatus: 'delivered', From: NUMBER, To: '+14155550123', AccountSid: ACCOUNT };
+  const reported = await other.app.inject({
+    method: 'POST',
+    url: callback.slice(PUBLIC.length),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSdk.getExpectedTwilioSignature(TOKEN, callback, status) },
+    payload: new URLSearchParams(status).toString(),
+  });
+  t.equal(reported.statusCode, 200, reported.body);
+  t.same(holder.served.filter((s) => s.call === 'reference'), [{ call: 'reference', shard }], 'the holder was asked for that shard alone');
+  const delivered = await eventually(() => call(a, 'GET', '/api/v1/reports/flows/promo'), (r) => r.body?.elements?.find((e: { id: string }) => e.id === 'sms')?.counters?.['sms:delivered'] === 1);
+  t.match(delivered.body.elements.find((e: { id: string }) => e.id === 'sms'), { counters: { 'sms:delivered': 1 } }, 'the delivery counted on the element');
 });

@@ -186,7 +186,7 @@ async function receive<S extends CommonSettings>(provider: Provider<S>, req: Rou
   const { messages, reports, malformed = [] } = await provider.read(request, settings, now);
   for (const err of malformed) ctx.refused('message.inbound', err.code);
   const shard = typeof req.query[SHARD_PARAM] === 'string' ? `${req.query[SHARD_PARAM]}-` : undefined;
-  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx, sending, shard))]);
+  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx, sending, shard ?? report.sentKey))]);
   return provider.accepted ?? OK;
 }
 
@@ -194,7 +194,7 @@ async function receive<S extends CommonSettings>(provider: Provider<S>, req: Rou
 const SHARD_PARAM = 'shard';
 
 /**
- * The URL a provider that takes one per message (Twilio, Plivo) sends a message's statuses to:
+ * The URL a provider that takes one per message (Twilio, Plivo, Telnyx) sends a message's statuses to:
  * the provider's webhook on `publicBaseUrl`; in a sharded cluster with the shard the message was
  * sent from (its key's prefix, engine/id-prefix.ts), so that its reports are asked of that shard alone.
  */
@@ -210,7 +210,7 @@ export async function submitInbound(ctx: RouteContext, messages: readonly Inboun
 
 /**
  * A report goes to the person the message was sent to (in a sharded cluster asked first of the
- * shard its callback URL names, `shard`). One on a message we do not know yet,
+ * shard its callback URL or what the provider echoes of the send names, `shard`). One on a message we do not know yet,
  * while sends through the provider wait for its answer, waits for those answers (at most
  * REPORT_HOLD_MS): a provider may report on a message before its answer naming it arrives. One
  * on a message we still do not know (sent by something else, or longer ago than the reference

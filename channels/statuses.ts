@@ -18,6 +18,8 @@ export interface StatusSaid {
   /** The provider's error code, when it gives one. */
   readonly errorCode?: string | number | undefined;
   readonly at: number;
+  /** What the provider echoes of the send (DeliveryReport.sentKey), when it does. */
+  readonly sentKey?: string | undefined;
 }
 
 /** The delivery report of a status callback, its word read through the provider's table. */
@@ -29,5 +31,6 @@ export function statusReport(table: Readonly<Record<string, DeliveryStatus>>, s:
     providerStatus: s.word,
     ...(s.errorCode !== undefined ? { errorCode: String(s.errorCode) } : {}),
     at: s.at,
+    ...(s.sentKey !== undefined ? { sentKey: s.sentKey } : {}),
   };
 }

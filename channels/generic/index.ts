@@ -57,6 +57,8 @@ const Body = Type.Object(
             providerStatus: Type.Optional(Text(100)),
             errorCode: Type.Optional(Text(100)),
             at: Type.Optional(Instant),
+            /** The `id` the message was posted with (the send's key), when the carrier echoes it. */
+            sentId: Type.Optional(Text(200)),
           },
           { additionalProperties: false },
         ),
@@ -103,6 +105,7 @@ export const generic: Provider<Settings> = {
         providerStatus: r.providerStatus ?? r.status,
         ...(r.errorCode !== undefined ? { errorCode: r.errorCode } : {}),
         at: dateTime(r.at, now),
+        ...(r.sentId !== undefined ? { sentKey: r.sentId } : {}),
       })),
     };
   },

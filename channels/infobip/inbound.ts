@@ -109,6 +109,7 @@ function reportOf(r: Static<typeof Report>, now: number): DeliveryReport {
   return {
     provider: PROVIDER,
     providerMessageId: r.messageId,
+    sentKey: r.messageId, // the send gives its outbox key as the message's id (send.ts)
     status: statusOf(STATUSES, r.status.groupName),
     providerStatus: r.status.name ?? r.status.groupName,
     ...(error ? { errorCode: error.name ?? error.groupName } : {}),

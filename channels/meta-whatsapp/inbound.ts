@@ -50,6 +50,8 @@ const Status = Type.Object({
   timestamp: Seconds,
   recipient_id: Type.Optional(Text(64)),
   errors: Type.Optional(Type.Array(Type.Object({ code: Type.Number(), title: Type.Optional(Text(1024)) }), { maxItems: 100 })),
+  /** What the send gave it (send.ts: the outbox key), echoed. */
+  biz_opaque_callback_data: Type.Optional(Text(512)),
 });
 
 const Body = Type.Object({
@@ -149,5 +151,5 @@ function part<T>(m: Message, value: T | undefined): T {
 }
 
 function reportOf(s: Static<typeof Status>): DeliveryReport {
-  return statusReport(STATUSES, { provider: PROVIDER, id: s.id, word: s.status, errorCode: s.errors?.[0]?.code, at: Number(s.timestamp) * 1000 });
+  return statusReport(STATUSES, { provider: PROVIDER, id: s.id, word: s.status, errorCode: s.errors?.[0]?.code, at: Number(s.timestamp) * 1000, sentKey: s.biz_opaque_callback_data });
 }

@@ -5,8 +5,9 @@
 // first recipient's status; other events are acknowledged and ignored. Sends go to
 // `POST /v2/messages` with the API key as a Bearer token: SMS, or MMS when there is media.
 import { Type, type Static } from '@sinclair/typebox';
-import type { DeliveryReport, InboundMessage } from '../../engine/messaging/message.js';
-import { providerModule, requiredSetting as required, type CommonSettings, type Provider, type WebhookContent } from '../provider.js';
+import type { DeliveryReport, InboundMessage, OutboundMessage } from '../../engine/messaging/message.js';
+import { prefixOf } from '../../engine/id-prefix.js';
+import { providerModule, requiredSetting as required, statusCallbackUrl, type CommonSettings, type Provider, type WebhookContent } from '../provider.js';
 import { payload } from '../payload.js';
 import type { Explanation, ProviderAnswer } from '../http.js';
 import { answerId, isRecord, valueAt } from '../answers.js';
@@ -90,6 +91,7 @@ export const telnyx: Provider<Settings> = {
           ...(message.text ? { text: message.text } : {}),
           ...(media.length > 0 ? { media_urls: media } : {}),
           ...(settings.messagingProfileId !== undefined ? { messaging_profile_id: settings.messagingProfileId } : {}),
+          ...webhookOf(message, settings),
         },
       },
       telnyxError,
@@ -137,6 +139,16 @@ function report(body: unknown, occurredAt: number): DeliveryReport {
 }
 
 /** Telnyx's `errors[]`: code, title and detail of each. */
+/**
+ * Where a message sent from a shard of a sharded cluster has its events sent (with publicBaseUrl
+ * set): our webhook naming that shard, so its reports are asked of it alone. Any other message
+ * leaves them to the messaging profile's URL.
+ */
+function webhookOf(message: OutboundMessage, settings: Settings): { webhook_url?: string } {
+  if (settings.publicBaseUrl === undefined || prefixOf(message.idempotencyKey) === '') return {};
+  return { webhook_url: statusCallbackUrl('telnyx', settings.publicBaseUrl, message) };
+}
+
 function telnyxError({ json }: ProviderAnswer): Explanation | undefined {
   const errors = valueAt(json, 'errors');
   const said = (Array.isArray(errors) ? errors.filter(isRecord) : []).map((e) => [e['code'], e['title'], e['detail']].filter((x) => typeof x === 'string' || typeof x === 'number').join(' '));

@@ -71,6 +71,8 @@ const readStatus = payload(
     status: Type.String({ maxLength: 64 }),
     timestamp: Type.Optional(Short),
     error: Type.Optional(Type.Object({ title: Type.Optional(Type.Union([Short, Type.Number()])) })),
+    /** What the send gave it (the outbox key), echoed. */
+    client_ref: Type.Optional(Type.String({ maxLength: 100 })),
   }),
   'Vonage Messages API status',
 );
@@ -110,7 +112,7 @@ function buttonOf(m: Static<typeof Inbound>): InboundMessage['button'] {
 
 function status(body: unknown, now: number): DeliveryReport {
   const s = readStatus(body);
-  return statusReport(MESSAGES_API_STATUSES, { provider: 'vonage', id: s.message_uuid, word: s.status, errorCode: s.error?.title, at: instant(s.timestamp, now) });
+  return statusReport(MESSAGES_API_STATUSES, { provider: 'vonage', id: s.message_uuid, word: s.status, errorCode: s.error?.title, at: instant(s.timestamp, now), sentKey: s.client_ref });
 }
 
 /** Sends a text on SMS or WhatsApp; `client_ref` carries the outbox key (Vonage does not de-duplicate on it). */

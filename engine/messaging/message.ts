@@ -119,6 +119,12 @@ export interface DeliveryReport {
    * which part, of how many. The message's status follows its parts (parts.ts).
    */
   readonly part?: { readonly index: number; readonly of: number };
+  /**
+   * The outbox key of the send it reports on, as the provider echoes what it was given with the
+   * message (Meta's biz_opaque_callback_data, Vonage's client_ref, Infobip's messageId): in a
+   * sharded cluster its prefix names the shard that sent it (engine/id-prefix.ts).
+   */
+  readonly sentKey?: string;
 }
 
 declare module '../vocabulary.js' {

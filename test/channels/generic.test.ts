@@ -32,6 +32,12 @@ const incoming: IncomingCase[] = [
     messages: [{ channel: 'whatsapp', text: '', button: { text: 'Yes', payload: 'confirm' }, providerMessageId: 'w-1' }],
     reports: [{ provider: 'generic', providerMessageId: 'out-9', status: 'delivered', providerStatus: 'DLVRD' }],
   },
+  {
+    label: 'a report echoing the id Junction sent the message with carries it as the send’s key',
+    ...signed({ reports: [{ id: 'out-10', status: 'sent', sentId: '3-p1.1:2:0.lz' }] }),
+    status: 200,
+    reports: [{ providerMessageId: 'out-10', status: 'sent', sentKey: '3-p1.1:2:0.lz' }],
+  },
   { label: 'no signature: 401', body: JSON.stringify({ messages: [sms] }), headers: { 'content-type': 'application/json' }, status: 401, code: 'JCT_SIGNATURE_MISSING' },
   { label: 'signed with another secret: 403', ...signed({ messages: [sms] }, Date.now(), 'another-secret-entirely'), status: 403, code: 'JCT_SIGNATURE_INVALID' },
   { label: 'signed too long ago: 403', ...signed({ messages: [sms] }, Date.now() - 600_000), status: 403, code: 'JCT_SIGNATURE_INVALID' },

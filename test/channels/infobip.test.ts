@@ -109,7 +109,7 @@ const incoming: IncomingCase[] = [
     }),
     status: 200,
     reports: [
-      { provider: 'infobip', providerMessageId: 'MSG-1', status: 'delivered', providerStatus: 'DELIVERED_TO_HANDSET', at: AT + 5000 },
+      { provider: 'infobip', providerMessageId: 'MSG-1', sentKey: 'MSG-1', status: 'delivered', providerStatus: 'DELIVERED_TO_HANDSET', at: AT + 5000 },
       { status: 'sent', providerStatus: 'PENDING_ENROUTE' },
       { providerMessageId: 'MSG-u', status: 'failed', errorCode: 'EC_ABSENT_SUBSCRIBER' },
       { status: 'failed' },

@@ -137,6 +137,12 @@ const incoming: IncomingCase[] = [
     ],
   },
   {
+    label: "a status echoes the send's key (biz_opaque_callback_data)",
+    ...signed(notification({ statuses: [status('delivered', { biz_opaque_callback_data: '3-p1.1:2:0' })] })),
+    status: 200,
+    reports: [{ providerMessageId: 'wamid.out-delivered', status: 'delivered', sentKey: '3-p1.1:2:0' }],
+  },
+  {
     label: 'a status word like a prototype key is still unknown',
     ...signed(notification({ statuses: [status('constructor'), status('__proto__')] })),
     status: 200,

@@ -209,6 +209,23 @@ const outgoing: OutgoingCase[] = [
     ],
   },
   {
+    label: "a message sent from a shard of a sharded cluster, with publicBaseUrl: its events go to our webhook naming the shard; one of one engine's leaves them to the profile",
+    settings: { publicBaseUrl: 'https://junction.example.com' },
+    key: '2-p1.1:2:0',
+    message: sms,
+    responses: [{ status: 200, body: { data: { id: 'sharded-1' } } }],
+    result: { providerMessageId: 'sharded-1' },
+    requests: [(r) => void t.equal(JSON.parse(r.body).webhook_url, 'https://junction.example.com/webhooks/telnyx?shard=2')],
+  },
+  {
+    label: 'without a shard, no webhook_url though publicBaseUrl is set',
+    settings: { publicBaseUrl: 'https://junction.example.com' },
+    message: sms,
+    responses: [{ status: 200, body: { data: { id: 'single-1' } } }],
+    result: { providerMessageId: 'single-1' },
+    requests: [(r) => void t.equal(JSON.parse(r.body).webhook_url, undefined)],
+  },
+  {
     label: 'an MMS carries media_urls, and the messaging profile when set',
     settings: { messagingProfileId: '4001767e-ce0f-4cae-9d5f-0d5e636e7809' },
     message: { ...sms, text: 'Look', media: ['https://example.com/a.jpg'] },

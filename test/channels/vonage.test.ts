@@ -228,6 +228,7 @@ const incoming: IncomingCase[] = [
     status: 200,
     reports: [{ provider: 'vonage', providerMessageId: 'bbbbbbbb-bbbb-4ccc-8ddd-0123456789ab', status: 'delivered', providerStatus: 'delivered', at: Date.parse('2020-01-01T14:00:00Z') }],
   },
+  { label: "Messages API status echoes the send's key (client_ref)", ...messagesApi(status('delivered', { client_ref: '3-p1.1:2:0' })), status: 200, reports: [{ status: 'delivered', sentKey: '3-p1.1:2:0' }] },
   { label: 'Messages API status submitted is sent', ...messagesApi(status('submitted')), status: 200, reports: [{ status: 'sent', providerStatus: 'submitted' }] },
   { label: 'Messages API status read (WhatsApp)', ...messagesApi(status('read', { channel: 'whatsapp' })), status: 200, reports: [{ status: 'read' }] },
   {

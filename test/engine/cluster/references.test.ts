@@ -1,14 +1,17 @@
 // What reports on a sent message in a sharded cluster (two processes, four shards, the test
-// database), sent from the shard of the participant who sent it, through Twilio standing in: a
-// tracked link's code starts with that shard's prefix, and the message's status callback URL
-// names it, so a click or a status reaching the process that does not hold that shard asks the
-// holder for that shard alone (not every shard it holds), and is recorded once; a code naming no
-// shard is still looked for in every shard, and one nobody keeps is 404.
+// database), sent from the shard of the participant who sent it, through Twilio and Meta
+// WhatsApp standing in: a tracked link's code starts with that shard's prefix, the Twilio
+// message's status callback URL names it, and Meta echoes the send's key with its statuses, so a
+// click or a status reaching the process that does not hold that shard asks the holder for that
+// shard alone (not every shard it holds), and is recorded once; a code naming no shard is still
+// looked for in every shard, and one nobody keeps is 404.
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import twilioSdk from 'twilio';
 import { messagingModule } from '../../../engine/messaging/index.js';
 import twilioModule from '../../../channels/twilio/index.js';
+import metaModule from '../../../channels/meta-whatsapp/index.js';
+import { createHmac } from 'node:crypto';
 import { shardNamed } from '../../../engine/id-prefix.js';
 import { unlessPostgres } from '../store/postgres-service.js';
 import { standIn } from '../../e2e/helpers.js';
@@ -19,11 +22,16 @@ const NUMBER = '+15557650002';
 const PUBLIC = 'https://go.example.com';
 const TOKEN = 'twilio-auth-token-0123456789';
 const ACCOUNT = `AC${'a1'.repeat(16)}`;
+const APP_SECRET = 'meta-app-secret-0123456789';
+const WHATSAPP = '+15550783881';
 
 t.test('a click and a delivery status go to the shard that sent the message, through either process', { skip }, async (t) => {
-  const api = await standIn(t, (_request, n) => ({ status: 201, body: { sid: `SM${n}` } }));
-  const settings = { twilio: { authToken: TOKEN, accountSid: ACCOUNT, apiBaseUrl: api.url, numbers: [NUMBER], publicBaseUrl: PUBLIC } };
-  const cluster = await clusterOf(t, { processes: 2, shards: 4, modules: [messagingModule, twilioModule], settings });
+  const api = await standIn(t, (request, n) => ({ status: 201, body: request.url.endsWith('/messages') ? { messages: [{ id: `wamid.${n}` }] } : { sid: `SM${n}` } }));
+  const settings = {
+    twilio: { authToken: TOKEN, accountSid: ACCOUNT, apiBaseUrl: api.url, numbers: [NUMBER], publicBaseUrl: PUBLIC },
+    'meta-whatsapp': { appSecret: APP_SECRET, accessToken: 'EAAG-meta-access-token-0123456789', apiBaseUrl: api.url, numbers: [`whatsapp:${WHATSAPP}`], phoneNumberIds: { [WHATSAPP]: '106540352242922' } },
+  };
+  const cluster = await clusterOf(t, { processes: 2, shards: 4, modules: [messagingModule, twilioModule, metaModule], settings });
   const [a] = cluster.processes.map((p) => p.app) as [FastifyInstance];
   const promo = {
     schemaVersion: 1,
@@ -31,7 +39,8 @@ t.test('a click and a delivery status go to the shard that sent the message, thr
     name: 'promo',
     entryPoints: [{ id: 'api', type: 'flowApi', config: {}, branches: { next: 'sms' } }],
     elements: [
-      { id: 'sms', type: 'sendSms', config: { from: NUMBER, text: 'Your order: https://shop.example.com/orders/17', trackLinks: true }, branches: { next: 'wait' } },
+      { id: 'sms', type: 'sendSms', config: { from: NUMBER, text: 'Your order: https://shop.example.com/orders/17', trackLinks: true }, branches: { next: 'wa' } },
+      { id: 'wa', type: 'sendWhatsApp', config: { from: WHATSAPP, template: { name: 'order_update', language: 'en_US' } }, branches: { next: 'wait' } },
       { id: 'wait', type: 'pause', config: { kind: 'forPeriod', duration: { amount: 1, unit: 'days' } } },
     ],
   };
@@ -39,7 +48,7 @@ t.test('a click and a delivery status go to the shard that sent the message, thr
   t.equal((await call(a, 'POST', '/api/v1/flows/promo/launch')).status, 200);
   const added = await a.inject({ method: 'POST', url: '/flows/promo/participants', headers: AUTH, payload: { person: { phones: ['+14155550123'] } } });
   t.equal(added.statusCode, 201, added.body);
-  const sent = await eventually(async () => api.received.map((r) => new URLSearchParams(r.body)), (forms) => forms.length === 1);
+  const sent = await eventually(async () => api.received.filter((r) => !r.url.endsWith('/messages')).map((r) => new URLSearchParams(r.body)), (forms) => forms.length === 1);
   const code = /\/l\/([A-Za-z0-9_-]+)$/.exec(sent[0]!.get('Body')!)![1]!;
   const shard = shardNamed(code, 4);
   t.equal(shard, shardNamed(added.json().personId as string, 4), `the code ${code} names the shard of the person's participant`);
@@ -70,4 +79,16 @@ t.test('a click and a delivery status go to the shard that sent the message, thr
   t.same(holder.served.filter((s) => s.call === 'reference'), [{ call: 'reference', shard }], 'the holder was asked for that shard alone');
   const delivered = await eventually(() => call(a, 'GET', '/api/v1/reports/flows/promo'), (r) => r.body?.elements?.find((e: { id: string }) => e.id === 'sms')?.counters?.['sms:delivered'] === 1);
   t.match(delivered.body.elements.find((e: { id: string }) => e.id === 'sms'), { counters: { 'sms:delivered': 1 } }, 'the delivery counted on the element');
+
+  const wamid = await eventually(async () => api.received.filter((r) => r.url.endsWith('/messages')), (sends) => sends.length === 1);
+  t.match(JSON.parse(wamid[0]!.body), { biz_opaque_callback_data: new RegExp(`^${shard}-`) }, 'the WhatsApp send gives Meta its key');
+  holder.served.length = 0;
+  const statuses = [{ id: `wamid.${api.received.indexOf(wamid[0]!) + 1}`, status: 'delivered', timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '14155550123', biz_opaque_callback_data: JSON.parse(wamid[0]!.body).biz_opaque_callback_data }];
+  const notification = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: WHATSAPP.slice(1), phone_number_id: '106540352242922' }, statuses } }] }] });
+  const signature = `sha256=${createHmac('sha256', APP_SECRET).update(notification).digest('hex')}`;
+  const notified = await other.app.inject({ method: 'POST', url: '/webhooks/meta-whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, payload: notification });
+  t.equal(notified.statusCode, 200, notified.body);
+  t.same(holder.served.filter((s) => s.call === 'reference'), [{ call: 'reference', shard }], "Meta's status, naming the send's key: the holder asked for that shard alone");
+  const read = await eventually(() => call(a, 'GET', '/api/v1/reports/flows/promo'), (r) => r.body?.elements?.find((e: { id: string }) => e.id === 'wa')?.counters?.['whatsapp:delivered'] === 1);
+  t.match(read.body.elements.find((e: { id: string }) => e.id === 'wa'), { counters: { 'whatsapp:delivered': 1 } }, 'the WhatsApp delivery counted on its element');
 });

@@ -75,7 +75,8 @@ export interface InputKinds {
    * Add a person to a flow (the Flow API; Add to flow). `person` creates or merges the profile
    * first; `through` limits the entry points to one type (the Flow API passes `flowApi`).
    */
-  'flow.enter': { kind: 'flow.enter'; flowId: string; entry?: string; through?: string; branch?: number; vars?: Record<string, unknown>; person?: PersonInput };
+  /** `chain`: the flows an unbroken chain of Add to flow passed through in this moment (another shard's Add to flow): the entered participant's additions keep to the loop rule. */
+  'flow.enter': { kind: 'flow.enter'; flowId: string; entry?: string; through?: string; branch?: number; vars?: Record<string, unknown>; person?: PersonInput; chain?: readonly string[] };
   /**
    * Take the person out of a flow (every version of it): each of their participants there leaves
    * now, without a further step, with the exit reason `removed` (the flow.exited event and the

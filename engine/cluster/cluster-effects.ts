@@ -5,8 +5,9 @@
 //   shard, or in none yet, so they are entered (created when missing, in the shard their contact
 //   leads to) through the target flow's Existing Flow entry point. A refusal the flow gives
 //   (re-entry, a variable it does not take) is the effect's result, as it is an entry "not
-//   entered" on one engine. What one engine does and this cannot: the loop rule of one moment (A
-//   adds to B adds to A) does not follow an addition into another shard, and a retry after a
+//   entered" on one engine. The effect carries the chain of flows of its moment, so the loop rule
+//   (A adds to B adds to A, with no wait between) holds across shards: the entered participant's
+//   own additions are checked against it. What one engine does and this cannot: a retry after a
 //   crash between entering and recording the result may enter them again where the flow lets
 //   people re-enter.
 // - A do-not-contact change (SHARE_DO_NOT_CONTACT): the step's own shard applied it with the step;
@@ -35,9 +36,9 @@ function addOther(core: () => Core): EffectHandler {
     kind: ADD_OTHER,
     perform: (effect) =>
       throughCore(async () => {
-        const { flowId, vars, contact } = effect as unknown as Required<FlowAddition>;
+        const { flowId, vars, contact, chain } = effect as unknown as Required<FlowAddition> & { chain?: readonly string[] };
         const person = contact.channel === 'phone' ? { phones: [contact.value] } : { emails: [contact.value] };
-        const receipt = await core().submitFor(person, { kind: 'flow.enter', flowId, through: 'existingFlow', vars, person });
+        const receipt = await core().submitFor(person, { kind: 'flow.enter', flowId, through: 'existingFlow', vars, person, ...(chain === undefined ? {} : { chain }) });
         return { personId: receipt.personId, entered: receipt.entered ?? false, ...(receipt.reason === undefined ? {} : { reason: receipt.reason }) };
       }, 'JCT_ADD_TO_FLOW'),
   };

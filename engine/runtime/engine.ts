@@ -39,7 +39,7 @@ import {
   type Problem,
   type Receipt,
 } from '../vocabulary.js';
-import { newParticipant, step, type Addition, type EnterStep, type StepResult, type Surroundings } from './step.js';
+import { momentOf, newParticipant, step, type Addition, type EnterStep, type StepResult, type Surroundings } from './step.js';
 import { Partition, partitionOf, type Task } from './partition.js';
 import type { ScratchState } from './participant-table.js';
 import { Outbox, type OutboxOptions } from './outbox.js';
@@ -1410,7 +1410,7 @@ export class Engine {
     const vars = checkVars(live.flow, input.vars);
     const person = input.person ? this.upsertInput(personKey, input.person) : this.people.get(personKey);
     if (!person) throw new JunctionError('JCT_PERSON_UNKNOWN', `no person with id "${personKey}"`);
-    const r = this.admit(part, live, entry, person.id, vars, input.branch);
+    const r = this.admit(part, live, entry, person.id, vars, input.branch, input.chain);
     // One object of one shape per receipt (held until durable), with the store's id string.
     return r.entered ? { personId: person.id, entered: true, participantId: r.participantId } : { personId: person.id, entered: false, reason: r.reason };
   }
@@ -2046,8 +2046,7 @@ export class Engine {
    * people to itself again.
    */
   private addToFlows(from: Live, personId: string, additions: readonly Addition[], chain: readonly string[], entering: boolean): void {
-    const passed = [...chain, from.flow.id];
-    const entered = entering ? passed : chain;
+    const { passed, entered } = momentOf(chain, from.flow.id, entering);
     for (const a of additions) {
       try {
         if (entered.includes(a.flowId)) throw new JunctionError('JCT_FLOW_LOOP', `Add to flow: "${a.flowId}" was already entered in this moment by the same chain (${entered.join(' → ')}); a loop between flows needs a waiting element`);

@@ -110,6 +110,16 @@ export const ADD_OTHER = 'cluster.addToFlow';
  */
 export const SHARE_DO_NOT_CONTACT = 'cluster.doNotContact';
 
+/**
+ * The loop rule's lists for a step of flow `flowId` (Engine.addToFlows): the flows its additions
+ * carry on (`passed`: the unbroken chain of Add to flow before it, then its own flow) and those
+ * they may not enter again in this moment (`entered`: its own flow too when this step entered it).
+ */
+export function momentOf(chain: readonly string[], flowId: string, entering: boolean): { passed: readonly string[]; entered: readonly string[] } {
+  const passed = [...chain, flowId];
+  return { passed, entered: entering ? passed : chain };
+}
+
 /** No event history (a step run outside an engine's partitions). */
 export const NO_EVENTS: EventView = Object.freeze({ position: 0, count: () => 0, latest: () => undefined });
 
@@ -154,6 +164,9 @@ class Run implements RunContext {
   private counts: Count[] = NOTHING;
   private additions: Addition[] = NOTHING;
   private answers: unknown[] = NOTHING;
+  /** The chain of Add to flow that led to this step in the same moment, and whether the step entered the flow (the loop rule). */
+  private chain: readonly string[] = NOTHING;
+  private entering = false;
   input: Input | undefined;
   private varsCopied = false;
   private current = -1;
@@ -242,10 +255,18 @@ class Run implements RunContext {
     return this.surroundings.entryRefusal(flowId, vars);
   }
 
+  /**
+   * In a sharded cluster, an Add to flow of another person is an effect (ADD_OTHER) carrying the
+   * chain of this moment, so the loop rule follows it into the shard that person is in; one
+   * that would close a loop stays an addition, which the engine refuses (JCT_FLOW_LOOP).
+   */
   addToFlow(addition: FlowAddition): void {
     if (addition.contact && this.surroundings.sharded) {
-      this.emit({ kind: ADD_OTHER, flowId: addition.flowId, vars: addition.vars, contact: addition.contact });
-      return;
+      const { passed, entered } = momentOf(this.chain, this.flow.id, this.entering);
+      if (!entered.includes(addition.flowId)) {
+        this.emit({ kind: ADD_OTHER, flowId: addition.flowId, vars: addition.vars, contact: addition.contact, chain: passed });
+        return;
+      }
     }
     if (this.additions === NOTHING) this.additions = [];
     this.additions.push({ ...addition, node: this.current });
@@ -263,6 +284,8 @@ class Run implements RunContext {
 
   enter(input: EnterStep): void {
     this.input = input.cause;
+    this.chain = input.chain ?? NOTHING;
+    this.entering = true;
     if (input.cause) this.keepReplyAddress(input.cause);
     const entry = this.flow.nodes[input.entry]!;
     this.current = entry.index;

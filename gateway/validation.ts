@@ -22,7 +22,8 @@ export const compileValidator: FastifySchemaCompiler<TSchema> = ({ schema, httpP
   return (data: unknown) => (check.Check(data) ? true : { error: invalidRequest(schema, data, httpPart ?? 'request') });
 };
 
-function invalidRequest(schema: TSchema, data: unknown, part: string): JunctionError {
+/** JCT_REQUEST_INVALID (400) naming `part` and up to MAX_PROBLEMS of `data`'s problems against `schema`. */
+export function invalidRequest(schema: TSchema, data: unknown, part: string): JunctionError {
   const problems = schemaProblems(schema, data, '$', 'JCT_REQUEST_INVALID', MAX_PROBLEMS + 1).map(({ path, message }) => ({ path, message }));
   const first = problems[0];
   const where = first ? `: ${first.path}: ${first.message}` : '';

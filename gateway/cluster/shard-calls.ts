@@ -5,7 +5,8 @@
 // time before the body is read) gets in: 401 JCT_CLUSTER_SECRET otherwise. It needs no API key
 // and is not rate limited (`open: 'cluster'`, auth/guard.ts), and the API document leaves it out.
 // The calls are named by whoever registers the route (the cluster facade); an unknown name is
-// 404 JCT_SHARD_CALL_UNKNOWN, a shard not served here 503 JCT_SHARD_NOT_HERE (Retry-After: 1: it
+// 404 JCT_SHARD_CALL_UNKNOWN, arguments of the wrong shape 400 JCT_REQUEST_INVALID
+// (shard-call-args.ts), a shard not served here 503 JCT_SHARD_NOT_HERE (Retry-After: 1: it
 // may be moving). What a call throws is answered as any route's error (errors.ts). The body limit
 // is twice a Flow API batch's: a shard's part of a batch may be all of it, with its places and options.
 // The calls a peer made in one turn of its event loop come together: `POST /_junction/shards`
@@ -21,6 +22,8 @@ import type { ShardCall } from '../../engine/cluster/calls.js';
 import { hashOf, sameHash } from '../auth/keys.js';
 import { BATCH_BODY_LIMIT } from '../api/participants.js';
 import { answerFor } from '../errors.js';
+import { invalidRequest } from '../validation.js';
+import { SHARD_CALL_CHECKS } from './shard-call-args.js';
 
 export interface ShardCallOptions {
   /** The cluster secret every process of the cluster shares. */
@@ -48,6 +51,8 @@ export function shardCallRoutes(app: FastifyInstance, { secret, calls, engineOf 
   const run = (shard: number, name: string, args: unknown): Promise<unknown> => {
     const call = Object.hasOwn(calls, name) ? calls[name] : undefined;
     if (!call) throw new JunctionError('JCT_SHARD_CALL_UNKNOWN', `no shard call named "${name}"`, { call: name });
+    const checked = SHARD_CALL_CHECKS.get(name);
+    if (checked && !checked.check.Check(args)) throw invalidRequest(checked.schema, args, `arguments of the shard call ${name}`);
     const engine = engineOf(shard);
     if (!engine) throw new JunctionError('JCT_SHARD_NOT_HERE', `shard ${shard} is not served by this process (it may be moving to another): try again`, { shard });
     return call(engine, args as never);

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from '../../../gateway/app.js';
 import { answerFor } from '../../../gateway/errors.js';
 import { shardCallRoutes } from '../../../gateway/cluster/shard-calls.js';
-import type { ShardCall } from '../../../engine/cluster/calls.js';
+import { SHARD_CALLS, type ShardCall } from '../../../engine/cluster/calls.js';
 import { PeerCalls, PeerError } from '../../../engine/cluster/peer-calls.js';
 import { JunctionError } from '../../../engine/errors.js';
 import type { Engine } from '../../../engine/runtime/engine.js';
@@ -204,6 +204,27 @@ t.test('an unknown call is 404 JCT_SHARD_CALL_UNKNOWN; a shard not served there 
   t.equal(r.headers['retry-after'], '1', 'asked to try again in a second');
   await r.body.dump();
   t.same(b.carried, {});
+});
+
+t.test("the cluster's calls with arguments of the wrong JSON types are refused 400 naming the problem, and never run", async (t) => {
+  const b = await serving(t, [1], SHARD_CALLS as unknown as Record<string, ShardCall<unknown>>);
+  const calls = peers(t);
+  const wrong: Array<[string, unknown, string]> = [
+    ['heldKeys', { keys: 'not a list' }, '$.keys'],
+    ['person', { id: 7 }, '$.id'],
+    ['submit', { personKey: 'ana', input: 'flow.enter' }, '$.input'],
+    ['submitFor', { person: { phones: [1] }, input: { kind: 'event' } }, '$.person.phones[0]'],
+    ['metrics', { flowId: 'f', version: '1' }, '$.version'],
+    ['addParticipants', { flowId: 'f', people: [{}], options: {} }, '$.people[0].person'],
+    ['operationForKey', { flowId: 'f', idempotencyKey: 'k' }, '$.caller'],
+    ['segmentSizes', null, '$'],
+  ];
+  for (const [name, args, path] of wrong) {
+    const err = await refusal(calls.call(b.address, 1, name, args));
+    t.match(err, { code: 'JCT_REQUEST_INVALID', status: 400, message: new RegExp(`^invalid arguments of the shard call ${name}`), details: { problems: [{ path }] } }, `${name}: ${path}`);
+  }
+  t.same(b.carried, {}, 'no call ran');
+  t.same(await calls.call(b.address, 1, 'heldKeys', { keys: ['+385911234567'] }), [], 'the same call with its arguments right runs');
 });
 
 t.test('a process closed is JCT_SHARD_UNREACHABLE, answered 503', async (t) => {

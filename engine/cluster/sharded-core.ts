@@ -200,7 +200,7 @@ export class ShardedCore implements Core {
     end: async (flowId, version, why) => {
       const front = this.front;
       // Every shard of a version nobody is in asks at once: once the front has ended it, its end is in the log already.
-      const status = front.flowRecords().find((r) => r.id === flowId && r.version === version)?.status;
+      const status = front.flowRecord(flowId, version)?.status;
       if (status === 'finished' || status === 'canceled') return;
       await this.changes.change(front, { kind: 'endVersion', at: front.clock.now(), flowId, version, why });
     },

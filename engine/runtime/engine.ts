@@ -991,6 +991,11 @@ export class Engine {
     return this.records;
   }
 
+  /** One version of a flow, if it exists. */
+  flowRecord(flowId: string, version: number): FlowRecord | undefined {
+    return this.records.get(flowId)?.find((r) => r.version === version);
+  }
+
   /** Every version of every flow. */
   flowRecords(): FlowRecord[] {
     return [...this.records.values()].flat();

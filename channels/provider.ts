@@ -185,8 +185,8 @@ async function receive<S extends CommonSettings>(provider: Provider<S>, req: Rou
   provider.verify(request, settings, now);
   const { messages, reports, malformed = [] } = await provider.read(request, settings, now);
   for (const err of malformed) ctx.refused('message.inbound', err.code);
-  const shard = typeof req.query[SHARD_PARAM] === 'string' ? `${req.query[SHARD_PARAM]}-` : undefined;
-  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx, sending, shard ?? report.sentKey))]);
+  const urlShard = typeof req.query[SHARD_PARAM] === 'string' ? `${req.query[SHARD_PARAM]}-` : undefined;
+  await Promise.all([submitInbound(ctx, messages), ...reports.map((report) => submitReport(report, ctx, sending, urlShard ?? report.sentKey))]);
   return provider.accepted ?? OK;
 }
 
@@ -209,19 +209,20 @@ export async function submitInbound(ctx: RouteContext, messages: readonly Inboun
 }
 
 /**
- * A report goes to the person the message was sent to (in a sharded cluster asked first of the
- * shard its callback URL or what the provider echoes of the send names, `shard`). One on a message we do not know yet,
- * while sends through the provider wait for its answer, waits for those answers (at most
- * REPORT_HOLD_MS): a provider may report on a message before its answer naming it arrives. One
- * on a message we still do not know (sent by something else, or longer ago than the reference
- * window) is answered like any other, so the provider does not retry it, and changes nothing.
+ * A report goes to the person the message was sent to (in a sharded cluster asked of the shard
+ * that `named` names by its prefix: the callback URL's, or the send's key the provider echoes).
+ * One on a message we do not know yet, while sends through the provider wait for its answer,
+ * waits for those answers (at most REPORT_HOLD_MS): a provider may report on a message before
+ * its answer naming it arrives. One on a message we still do not know (sent by something else,
+ * or longer ago than the reference window) is answered like any other, so the provider does not
+ * retry it, and changes nothing.
  */
-async function submitReport(report: DeliveryReport, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>, shard: string | undefined): Promise<void> {
+async function submitReport(report: DeliveryReport, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>, named: string | undefined): Promise<void> {
   const key = sentRef(report.provider, report.providerMessageId);
-  let ref = await ctx.reference(key, shard);
+  let ref = await ctx.reference(key, named);
   if (ref === undefined && sending.size > 0) {
     await answered(sending);
-    ref = await ctx.reference(key, shard);
+    ref = await ctx.reference(key, named);
   }
   if (ref !== undefined) await ctx.submit(ref.personId, { kind: 'message.status', report });
 }

@@ -7,7 +7,7 @@
 // one listing it bare, then one listing "*"), its settings and secrets. Two providers listing a
 // sender alike for a channel both send on is a configuration problem (senderConflicts).
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import type { Module, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
+import type { Module, Reference, RouteAnswer, RouteContext, RouteDefinition, RouteRequest, Settings } from '../engine/module.js';
 import type { Channel } from '../engine/person.js';
 import { senderProfile, type DeliveryReport, type InboundMessage, type OutboundMessage, type SendResult } from '../engine/messaging/message.js';
 import { externalKey, type Effect } from '../engine/vocabulary.js';
@@ -211,24 +211,40 @@ export async function submitInbound(ctx: RouteContext, messages: readonly Inboun
 /**
  * A report goes to the person the message was sent to (in a sharded cluster asked of the shard
  * that `named` names by its prefix: the callback URL's, or the send's key the provider echoes).
- * One on a message we do not know yet, while sends through the provider wait for its answer,
- * waits for those answers (at most REPORT_HOLD_MS): a provider may report on a message before
- * its answer naming it arrives. One on a message we still do not know (sent by something else,
- * or longer ago than the reference window) is answered like any other, so the provider does not
- * retry it, and changes nothing.
+ * A provider may report on a message before its answer naming it arrives, so one on a message we
+ * do not know yet is held back (at most REPORT_HOLD_MS, heldBack). One on a message we still do
+ * not know (sent by something else, or longer ago than the reference window) is answered like
+ * any other, so the provider does not retry it, and changes nothing.
  */
 async function submitReport(report: DeliveryReport, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>, named: string | undefined): Promise<void> {
   const key = sentRef(report.provider, report.providerMessageId);
-  let ref = await ctx.reference(key, named);
-  if (ref === undefined && sending.size > 0) {
-    await answered(sending);
-    ref = await ctx.reference(key, named);
-  }
+  const ref = (await ctx.reference(key, named)) ?? (await heldBack(key, ctx, sending, named));
   if (ref !== undefined) await ctx.submit(ref.personId, { kind: 'message.status', report });
 }
 
 /** Longest a report waits for the answers of sends in flight (providers want webhooks answered within a few seconds). */
 const REPORT_HOLD_MS = 1000;
+/** How often a report naming a shard is asked of it again while it is held back. */
+const ASK_AGAIN_MS = 100;
+
+/**
+ * The reference of a report not known yet, once it may be: when it names a shard (a sharded
+ * cluster, where the send may be in flight in another process), asked of that shard again every
+ * ASK_AGAIN_MS; else once the sends in flight here are answered, when there are any.
+ */
+async function heldBack(key: string, ctx: RouteContext, sending: ReadonlySet<Promise<unknown>>, named: string | undefined): Promise<Reference | undefined> {
+  if (named !== undefined && prefixOf(named) !== '') {
+    for (let waited = 0; waited < REPORT_HOLD_MS; waited += ASK_AGAIN_MS) {
+      await new Promise((resolve) => setTimeout(resolve, ASK_AGAIN_MS));
+      const ref = await ctx.reference(key, named);
+      if (ref !== undefined) return ref;
+    }
+    return undefined;
+  }
+  if (sending.size === 0) return undefined;
+  await answered(sending);
+  return ctx.reference(key, named);
+}
 
 /** Resolves once the sends in flight now are answered and their results recorded, or after REPORT_HOLD_MS. */
 async function answered(sending: ReadonlySet<Promise<unknown>>): Promise<void> {

@@ -38,10 +38,10 @@ export interface Received {
   readonly body: string;
 }
 
-/** A provider's API on 127.0.0.1 that records every request and answers it with `answer(request, count)`. */
+/** A provider's API on 127.0.0.1 that records every request and answers it with `answer(request, count)` (`afterMs` later, when it says so). */
 export async function standIn(
   t: Pick<Teardown, 'teardown'>,
-  answer: (request: Received, count: number) => { status: number; body: unknown },
+  answer: (request: Received, count: number) => { status: number; body: unknown; afterMs?: number },
 ): Promise<{ url: string; received: Received[] }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
@@ -51,7 +51,9 @@ export async function standIn(
       const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
       received.push(request);
       const a = answer(request, received.length);
-      res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
+      const send = () => res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
+      if (a.afterMs === undefined) send();
+      else setTimeout(send, a.afterMs);
     });
   });
   server.listen(0, '127.0.0.1');

@@ -33,7 +33,8 @@ export interface TestProcess {
 export interface ClusterOptions {
   readonly processes?: number;
   readonly shards?: number;
-  readonly modules?: Module[];
+  /** The modules of each process: one list for all, or made for each (a module that keeps state per process, as a provider's sends in flight). */
+  readonly modules?: Module[] | (() => Module[]);
   readonly settings?: Record<string, Settings>;
   readonly leaseMs?: number;
   /** The engines' clock, shared by every process (default: the system's). */
@@ -111,7 +112,7 @@ async function startProcess(schema: string, shards: number, options: ClusterOpti
     leaseMs: options.leaseMs ?? 600,
     pollMs: 50,
     flushMs: 1,
-    registry: registryWith(options.modules, options.settings),
+    registry: registryWith(typeof options.modules === 'function' ? options.modules() : options.modules, options.settings),
     clock,
     logger: quiet,
     ...(options.peopleFile === undefined ? {} : { peopleFile: options.peopleFile }),

@@ -9,8 +9,9 @@ import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import twilioSdk from 'twilio';
 import { messagingModule } from '../../../engine/messaging/index.js';
-import twilioModule from '../../../channels/twilio/index.js';
-import metaModule from '../../../channels/meta-whatsapp/index.js';
+import { twilio } from '../../../channels/twilio/index.js';
+import { metaWhatsApp } from '../../../channels/meta-whatsapp/index.js';
+import { providerModule } from '../../../channels/provider.js';
 import { createHmac } from 'node:crypto';
 import { shardNamed } from '../../../engine/id-prefix.js';
 import { unlessPostgres } from '../store/postgres-service.js';
@@ -26,12 +27,17 @@ const APP_SECRET = 'meta-app-secret-0123456789';
 const WHATSAPP = '+15550783881';
 
 t.test('a click and a delivery status go to the shard that sent the message, through either process', { skip }, async (t) => {
-  const api = await standIn(t, (request, n) => ({ status: 201, body: request.url.endsWith('/messages') ? { messages: [{ id: `wamid.${n}` }] } : { sid: `SM${n}` } }));
+  let answerAfterMs: number | undefined; // set: Twilio answers sends that much later
+  const api = await standIn(t, (request, n) => {
+    if (request.url.endsWith('/messages')) return { status: 201, body: { messages: [{ id: `wamid.${n}` }] } };
+    return { status: 201, body: { sid: `SM${n}` }, ...(answerAfterMs === undefined ? {} : { afterMs: answerAfterMs }) };
+  });
   const settings = {
     twilio: { authToken: TOKEN, accountSid: ACCOUNT, apiBaseUrl: api.url, numbers: [NUMBER], publicBaseUrl: PUBLIC },
     'meta-whatsapp': { appSecret: APP_SECRET, accessToken: 'EAAG-meta-access-token-0123456789', apiBaseUrl: api.url, numbers: [`whatsapp:${WHATSAPP}`], phoneNumberIds: { [WHATSAPP]: '106540352242922' } },
   };
-  const cluster = await clusterOf(t, { processes: 2, shards: 4, modules: [messagingModule, twilioModule, metaModule], settings });
+  const modules = () => [messagingModule, providerModule(twilio), providerModule(metaWhatsApp)]; // each process its own sends in flight
+  const cluster = await clusterOf(t, { processes: 2, shards: 4, modules, settings });
   const [a] = cluster.processes.map((p) => p.app) as [FastifyInstance];
   const promo = {
     schemaVersion: 1,
@@ -91,4 +97,24 @@ t.test('a click and a delivery status go to the shard that sent the message, thr
   t.same(holder.served.filter((s) => s.call === 'reference'), [{ call: 'reference', shard }], "Meta's status, naming the send's key: the holder asked for that shard alone");
   const read = await eventually(() => call(a, 'GET', '/api/v1/reports/flows/promo'), (r) => r.body?.elements?.find((e: { id: string }) => e.id === 'wa')?.counters?.['whatsapp:delivered'] === 1);
   t.match(read.body.elements.find((e: { id: string }) => e.id === 'wa'), { counters: { 'whatsapp:delivered': 1 } }, 'the WhatsApp delivery counted on its element');
+
+  // A status that arrives, at the other process, before the send's answer does (Twilio answers 400 ms late).
+  answerAfterMs = 400;
+  const twilioSends = () => api.received.filter((r) => !r.url.endsWith('/messages'));
+  const second = await a.inject({ method: 'POST', url: '/flows/promo/participants', headers: AUTH, payload: { person: { phones: ['+14155550124'] } } });
+  t.equal(second.statusCode, 201, second.body);
+  const asked = await eventually(async () => twilioSends(), (sends) => sends.length === 2);
+  const early = new URLSearchParams(asked[1]!.body).get('StatusCallback')!;
+  const sid = `SM${api.received.indexOf(asked[1]!) + 1}`;
+  const earlyStatus = { MessageSid: sid, MessageStatus: 'delivered', From: NUMBER, To: '+14155550124', AccountSid: ACCOUNT };
+  const process = cluster.processes.find((p) => !p.process.shards().includes(shardNamed(`${new URL(early).searchParams.get('shard')}-`, 4)!))!;
+  const heldBack = await process.app.inject({
+    method: 'POST',
+    url: early.slice(PUBLIC.length),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSdk.getExpectedTwilioSignature(TOKEN, early, earlyStatus) },
+    payload: new URLSearchParams(earlyStatus).toString(),
+  });
+  t.equal(heldBack.statusCode, 200, heldBack.body);
+  const both = await eventually(() => call(a, 'GET', '/api/v1/reports/flows/promo'), (r) => r.body?.elements?.find((e: { id: string }) => e.id === 'sms')?.counters?.['sms:delivered'] === 2);
+  t.match(both.body.elements.find((e: { id: string }) => e.id === 'sms'), { counters: { 'sms:delivered': 2 } }, "held back until the holder knew the message, then counted: not lost for arriving first");
 });

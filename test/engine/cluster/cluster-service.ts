@@ -30,6 +30,12 @@ export interface TestProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * A lease long enough that a loaded machine (a CI run's parallel jobs) is never late renewing it,
+ * for the tests that need no takeover: shards stay where they are, and no call meets one moving.
+ */
+export const STEADY_LEASE_MS = 5000;
+
 export interface ClusterOptions {
   readonly processes?: number;
   readonly shards?: number;

@@ -15,9 +15,8 @@ export function peopleFileShards(file: PeopleFile, shards: number): number[] {
   return (file.people ?? []).map((profile) => {
     const person = profile as PersonInput;
     const keys = profileKeys(person);
-    const earlier = keys.find((key) => givenIn.has(key));
-    const shard =
-      person.id !== undefined ? shardOfPersonId(person.id, shards) : earlier !== undefined ? givenIn.get(earlier)! : homeOfKey(keys[0] ?? '', shards);
+    const earlier = keys.map((key) => givenIn.get(key)).find((shard) => shard !== undefined);
+    const shard = person.id !== undefined ? shardOfPersonId(person.id, shards) : (earlier ?? homeOfKey(keys[0] ?? '', shards));
     for (const key of keys) if (!givenIn.has(key)) givenIn.set(key, shard);
     return shard;
   });

@@ -1,7 +1,8 @@
 // Test helper for sharded clusters: processes of one cluster run here, each a ShardedProcess with
 // its app (buildApp over its Core, the internal route on it) listening on a loopback port, over
-// the test database; short leases so that shards move in well under a second. Schemas (the
-// cluster's and its shards') are dropped when the test ends.
+// the test database; a process stopping or joining moves shards at once (they are given up), and
+// leases are long enough that none ends under a loaded machine. Schemas (the cluster's and its
+// shards') are dropped when the test ends.
 import type { Test } from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { ShardedProcess } from '../../../engine/cluster/sharded-process.js';
@@ -31,10 +32,11 @@ export interface TestProcess {
 }
 
 /**
- * A lease long enough that a loaded machine (a CI run's parallel jobs) is never late renewing it,
- * for the tests that need no takeover: shards stay where they are, and no call meets one moving.
+ * The processes' lease: long enough that a loaded machine (a CI run's parallel jobs) is never
+ * late renewing it, so no shard moves under a call. Shards still move at once when a process
+ * stops (it gives its shards up) or joins (the others give theirs up).
  */
-export const STEADY_LEASE_MS = 5000;
+const LEASE_MS = 5000;
 
 export interface ClusterOptions {
   readonly processes?: number;
@@ -42,7 +44,6 @@ export interface ClusterOptions {
   /** The modules of each process: one list for all, or made for each (a module that keeps state per process, as a provider's sends in flight). */
   readonly modules?: Module[] | (() => Module[]);
   readonly settings?: Record<string, Settings>;
-  readonly leaseMs?: number;
   /** The engines' clock, shared by every process (default: the system's). */
   readonly clock?: Clock;
   /** The people file every process loads (checked as `junction start` checks it). */
@@ -115,7 +116,7 @@ async function startProcess(schema: string, shards: number, options: ClusterOpti
     schema,
     shards,
     secret: SECRET,
-    leaseMs: options.leaseMs ?? 600,
+    leaseMs: LEASE_MS,
     pollMs: 50,
     flushMs: 1,
     registry: registryWith(typeof options.modules === 'function' ? options.modules() : options.modules, options.settings),

@@ -10,7 +10,7 @@ import { homeOfKey, shardOfPersonId } from '../../../engine/cluster/shard-of.js'
 import { peopleFileShards } from '../../../engine/cluster/people-file-shards.js';
 import { checkedPeopleFile } from '../../../engine/people-file.js';
 import { unlessPostgres } from '../store/postgres-service.js';
-import { STEADY_LEASE_MS, call, clusterOf, eventually } from './cluster-service.js';
+import { call, clusterOf, eventually } from './cluster-service.js';
 
 const skip = await unlessPostgres(t);
 const SHARDS = 4;
@@ -42,7 +42,7 @@ t.test("each profile's shard: its id's, or an earlier profile's that gave one of
 });
 
 t.test('two processes load the people file: each person once, found through either; a restart keeps what changed since', { skip }, async (t) => {
-  const cluster = await clusterOf(t, { processes: 2, shards: SHARDS, peopleFile: FILE, leaseMs: STEADY_LEASE_MS });
+  const cluster = await clusterOf(t, { processes: 2, shards: SHARDS, peopleFile: FILE });
   const [a, b] = cluster.processes.map((p) => p.app) as [FastifyInstance, FastifyInstance];
   for (const [i, id] of IDS.entries()) {
     const byId = await call(i % 2 ? a : b, 'GET', `/api/v1/people/${id}`);

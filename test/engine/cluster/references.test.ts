@@ -16,7 +16,7 @@ import { createHmac } from 'node:crypto';
 import { shardNamed } from '../../../engine/id-prefix.js';
 import { unlessPostgres } from '../store/postgres-service.js';
 import { standIn } from '../../e2e/helpers.js';
-import { AUTH, STEADY_LEASE_MS, call, clusterOf, eventually } from './cluster-service.js';
+import { AUTH, call, clusterOf, eventually } from './cluster-service.js';
 
 const skip = await unlessPostgres(t);
 const NUMBER = '+15557650002';
@@ -37,7 +37,7 @@ t.test('a click and a delivery status go to the shard that sent the message, thr
     'meta-whatsapp': { appSecret: APP_SECRET, accessToken: 'EAAG-meta-access-token-0123456789', apiBaseUrl: api.url, numbers: [`whatsapp:${WHATSAPP}`], phoneNumberIds: { [WHATSAPP]: '106540352242922' } },
   };
   const modules = () => [messagingModule, providerModule(twilio), providerModule(metaWhatsApp)]; // each process its own sends in flight
-  const cluster = await clusterOf(t, { processes: 2, shards: 4, modules, settings, leaseMs: STEADY_LEASE_MS });
+  const cluster = await clusterOf(t, { processes: 2, shards: 4, modules, settings });
   const [a] = cluster.processes.map((p) => p.app) as [FastifyInstance];
   const promo = {
     schemaVersion: 1,

@@ -12,7 +12,7 @@ import { flow, pauseDays } from '../helpers.js';
 import { shardOfContact, shardOfExternalId, shardOfPersonId } from '../../../engine/cluster/shard-of.js';
 import { sql, unlessPostgres } from '../store/postgres-service.js';
 import { VirtualClock } from '../../../engine/clock.js';
-import { AUTH, STEADY_LEASE_MS, call, clusterOf, eventually } from './cluster-service.js';
+import { AUTH, call, clusterOf, eventually } from './cluster-service.js';
 
 const skip = await unlessPostgres(t);
 
@@ -150,7 +150,7 @@ t.test('Add to flow of another person by contact reaches them in their own shard
 });
 
 t.test('the loop rule follows Add to flow of another person across shards: A adds to B adds to A, in one moment, stops at the second', { skip }, async (t) => {
-  const cluster = await clusterOf(t, { processes: 2, shards: 4, leaseMs: STEADY_LEASE_MS });
+  const cluster = await clusterOf(t, { processes: 2, shards: 4 });
   const [a, b] = cluster.processes.map((p) => p.app) as [FastifyInstance, FastifyInstance];
   const adds = (id: string, target: string) => ({ id, type: 'addToFlow', config: { flow: target, another: { channel: 'phone', attribute: 'friend' } }, branches: { next: 'wait', inAllOtherCases: 'wait' } });
   const ping = {

@@ -29,12 +29,14 @@ export interface TestProcess {
   readonly served: Array<{ readonly call: string; readonly shard: number }>;
   /** Stops it in good order (its shards given up); once only. */
   stop(): Promise<void>;
+  /** Whether stop() was called. */
+  readonly stopping: boolean;
 }
 
 /**
  * The processes' lease: long enough that a loaded machine (a CI run's parallel jobs) is never
- * late renewing it, so no shard moves under a call. Shards still move at once when a process
- * stops (it gives its shards up) or joins (the others give theirs up).
+ * late renewing it. Shards still move at once when a process stops (it gives its shards up) or
+ * joins (the others give theirs up).
  */
 const LEASE_MS = 5000;
 
@@ -134,8 +136,16 @@ async function startProcess(schema: string, shards: number, options: ClusterOpti
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   await process.advertise(address);
   let stopped: Promise<void> | undefined;
-  const stop = () => (stopped ??= process.stop().then(() => app.close()));
-  return { process, app, address, served, stop };
+  return {
+    process,
+    app,
+    address,
+    served,
+    stop: () => (stopped ??= process.stop().then(() => app.close())),
+    get stopping() {
+      return stopped !== undefined;
+    },
+  };
 }
 
 /** The shard an engine served here is the engine of (-1: none now). */
@@ -143,12 +153,18 @@ function shardOf(engine: Engine, shards: number, engineOf: (shard: number) => En
   return Array.from({ length: shards }, (_, shard) => shard).find((shard) => engineOf(shard) === engine) ?? -1;
 }
 
-/** Waits (up to 10 s) until the running processes serve every shard between them. */
+/**
+ * Waits (up to 10 s) until the running processes serve every shard between them, each its fair
+ * share: a process that joined takes shards the others give up one at a time, and a call made
+ * while one moves may be answered 503 (it is moving), which a test should not meet.
+ */
 async function settled(processes: readonly TestProcess[], shards: number): Promise<void> {
   const until = Date.now() + 10_000;
   for (;;) {
+    const held = processes.filter((p) => !p.stopping).map((p) => p.process.shards().length);
     const served = processes.flatMap((p) => p.process.shards());
-    if (served.length === shards && new Set(served).size === shards) return;
+    const fair = Math.max(...held) - Math.min(...held) <= 1;
+    if (served.length === shards && new Set(served).size === shards && fair) return;
     if (Date.now() > until) throw new Error(`shards not settled: served ${JSON.stringify(processes.map((p) => p.process.shards()))}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -5,7 +5,9 @@
 // taking input, writes its last batch and closes it before the lease is ended, so the next
 // owner, loading after, sees everything; a lease lost (taken at renewal, or a commit fenced)
 // drops the shard at once: its state is stale, and whatever it still writes is refused by the
-// fence. A shard is brought up to date (`ready`: the cluster log) before it serves. Input for a shard that is opening, closing or not held here is not this host's: the
+// fence. A shard is brought up to date (`ready`: the cluster log) before it serves; once it
+// serves, the contacts of the people it restored are indexed in the background, as one engine's
+// are. Input for a shard that is opening, closing or not held here is not this host's: the
 // caller answers it (503, or forwards it to the holder).
 import type { Engine } from '../runtime/engine.js';
 import type { JournalBackend } from '../store/journal.js';
@@ -17,6 +19,8 @@ export interface OpenedShard {
   readonly backend: JournalBackend;
   /** Loads the shard's part of the people file as it recovers (Engine.recover). */
   readonly peopleFile?: (restored: boolean) => void;
+  /** Indexes the contacts of the people it restored, a slice at a time, once it serves (recovery leaves them for later); resolves with how many. */
+  readonly indexContacts?: () => Promise<number>;
 }
 
 /** The lease a shard is held by: its commits check it. */
@@ -57,10 +61,18 @@ export class ShardHost<L extends HeldShard = HeldShard> {
       await this.options.ready?.(opened.engine);
       this.serving.set(lease.shard, opened);
       this.options.logger.info({ shard: lease.shard, token: lease.token, ...recovered, ms: Math.round(performance.now() - started) }, 'shard taken: recovered and serving');
+      if (opened.indexContacts) void this.indexContacts(lease.shard, opened.indexContacts);
     } catch (err) {
       await closeShard(opened).catch(() => {});
       throw err;
     }
+  }
+
+  /** A shard's restored contacts indexed in the background (else its first lookup would index them all at once). */
+  private async indexContacts(shard: number, index: () => Promise<number>): Promise<void> {
+    const started = performance.now();
+    const people = await index();
+    if (people > 0) this.options.logger.info({ shard, people, ms: Math.round(performance.now() - started) }, 'contacts indexed');
   }
 
   /** Gives a shard up in good order: no more input, its last batch written, its store closed. */

@@ -144,9 +144,10 @@ async function openShard(options: ShardedProcessOptions, lease: ShardLease, acro
   const prefix = idPrefix(lease.shard);
   const people = new MemoryPeopleStore(options.clock, prefix);
   const engine = new Engine({ ...options.engine, clock: options.clock, people, registry: options.registry, journal, idPrefix: prefix, sharded: true, across });
-  if (peopleFile === undefined) return { engine, backend };
+  const indexContacts = () => people.indexContactsInBackground();
+  if (peopleFile === undefined) return { engine, backend, indexContacts };
   const mine = peopleFile.shareOf(lease.shard);
-  return { engine, backend, peopleFile: (restored) => loadPeople(peopleFile.file, people, engine.timeZone, partAtStart(restored, mine)) };
+  return { engine, backend, indexContacts, peopleFile: (restored) => loadPeople(peopleFile.file, people, engine.timeZone, partAtStart(restored, mine)) };
 }
 
 /** The registry with one more module, every module keeping its settings. */

@@ -27,6 +27,8 @@ export interface TestProcess {
   readonly address: string;
   /** The shard calls its internal route carried out for other processes, in order. */
   readonly served: Array<{ readonly call: string; readonly shard: number }>;
+  /** What its process logged, in order (nothing is printed). */
+  readonly logs: Array<{ readonly msg: string } & Record<string, unknown>>;
   /** Stops it in good order (its shards given up); once only. */
   stop(): Promise<void>;
   /** Whether stop() was called. */
@@ -110,7 +112,9 @@ export async function clusterOf(t: Test, options: ClusterOptions = {}): Promise<
 
 async function startProcess(schema: string, shards: number, options: ClusterOptions): Promise<TestProcess> {
   const clock = options.clock ?? new SystemClock();
-  const quiet = { info() {}, warn() {}, error() {} };
+  const logs: TestProcess['logs'] = [];
+  const kept = (obj: object, msg: string) => void logs.push({ ...obj, msg });
+  const logger = { info: kept, warn: kept, error: kept };
   const commits = commitMetrics();
   const process = await ShardedProcess.start({
     onJournal: (journal) => commits.observe(journal),
@@ -123,7 +127,7 @@ async function startProcess(schema: string, shards: number, options: ClusterOpti
     flushMs: 1,
     registry: registryWith(typeof options.modules === 'function' ? options.modules() : options.modules, options.settings),
     clock,
-    logger: quiet,
+    logger,
     ...(options.peopleFile === undefined ? {} : { peopleFile: options.peopleFile }),
   });
   const app = buildApp(process.core, { adminKey: ADMIN_KEY, commitMetrics: commits });
@@ -141,6 +145,7 @@ async function startProcess(schema: string, shards: number, options: ClusterOpti
     app,
     address,
     served,
+    logs,
     stop: () => (stopped ??= process.stop().then(() => app.close())),
     get stopping() {
       return stopped !== undefined;

@@ -6,23 +6,19 @@
 import type { SettingNamer } from '../config/index.js';
 import type { Clock } from '../engine/clock.js';
 import { JunctionError, toJunctionError } from '../engine/errors.js';
-import { checkedPeopleFile, loadPeople, type PeopleFile, type PeopleFilePart } from '../engine/people-file.js';
+import { loadPeople, type PeopleFile, type PeopleFilePart } from '../engine/people-file.js';
 import type { Engine } from '../engine/runtime/engine.js';
 import { MemoryPeopleStore } from '../engine/store/memory-people.js';
 import { readJson } from './files.js';
 
 /** Loads `part` of the people file into the engine (segment rules in the workspace's time zone). */
 export function loadPeopleAtStart(file: string, engine: Engine, part: PeopleFilePart, named: SettingNamer): void {
-  aboutFile(file, named, () => loadPeople(readJson(file), engine.people, engine.timeZone, part));
+  aboutFile(file, named, () => void loadPeople(readJson(file), engine.people, engine.timeZone, part));
 }
 
 /** The people file, read and checked whole (loaded into a store of its own, whose problems are the file's). */
 export function checkedPeopleFileAtStart(file: string, clock: Clock, timeZone: string, named: SettingNamer): PeopleFile {
-  return aboutFile(file, named, () => {
-    const doc = readJson(file);
-    loadPeople(doc, new MemoryPeopleStore(clock), timeZone);
-    return checkedPeopleFile(doc);
-  });
+  return aboutFile(file, named, () => loadPeople(readJson(file), new MemoryPeopleStore(clock), timeZone));
 }
 
 /** Runs `load`; what it throws names the file and its setting. */

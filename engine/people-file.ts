@@ -119,7 +119,7 @@ export function loadPeopleFile(
   store: PeopleStore & { catalog(): AttributeCatalog },
   compileRule: (rules: unknown, path: string) => SegmentRule,
   part: PeopleFilePart = WHOLE,
-): void {
+): PeopleFile {
   const file = checkedPeopleFile(doc);
   file.attributes?.forEach((def, i) => at(`$.attributes[${i}]`, () => store.defineAttribute(def)));
   file.events?.forEach((def, i) => at(`$.events[${i}]`, () => store.defineEvent(mergeEventDefinition(store.events().get(def.name), { ...def, properties: def.properties ?? [] }))));
@@ -142,6 +142,7 @@ export function loadPeopleFile(
     }
   });
   file.doNotContact?.forEach((entry, i) => at(`$.doNotContact[${i}]`, () => store.addDoNotContact(entry)));
+  return file;
 }
 
 /** The document as a people file, once its whole shape is checked (every problem reported at once). */
@@ -171,7 +172,7 @@ function at(path: string, load: () => unknown): void {
   }
 }
 
-/** Loads a people file (or `part` of it) whose real-time segment rules are conditions (engine/conditions), read in `timeZone`. */
-export function loadPeople(doc: unknown, store: PeopleStore & { catalog(): AttributeCatalog }, timeZone = 'UTC', part?: PeopleFilePart): void {
-  loadPeopleFile(doc, store, (rules, path) => compileSegmentRule(rules, store.catalog(), timeZone, path), part);
+/** Loads a people file (or `part` of it) whose real-time segment rules are conditions (engine/conditions), read in `timeZone`; the file, its shape checked. */
+export function loadPeople(doc: unknown, store: PeopleStore & { catalog(): AttributeCatalog }, timeZone = 'UTC', part?: PeopleFilePart): PeopleFile {
+  return loadPeopleFile(doc, store, (rules, path) => compileSegmentRule(rules, store.catalog(), timeZone, path), part);
 }

@@ -183,5 +183,3 @@ function redacted(value: unknown): unknown {
 function moduleSettings(registry: Registry): Record<string, Settings> {
   return Object.fromEntries(registry.modules.map((m) => [m.name, registry.settings(m.name)]));
 }
-
-

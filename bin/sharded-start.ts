@@ -1,5 +1,5 @@
 // `junction start` with shards > 1: one process of a sharded cluster (decision 0018;
-// engine/cluster/sharded-process.ts). It joins the cluster (the shard count checked, its fair
+// engine/cluster/sharded-process.ts), its shards on PostgreSQL, or behind Redis (redis+postgres). It joins the cluster (the shard count checked, its fair
 // share of the shard leases taken in the background), opens the API keys (the server store's),
 // and listens on Junction's address at once, with the internal route the processes call each
 // other by (gateway/cluster/shard-calls.ts, the clusterSecret) beside the API, over the
@@ -32,7 +32,7 @@ import { flowFiles, launchFolder } from './flows-folder.js';
 import { checkedPeopleFileAtStart } from './people-file.js';
 import { listenError } from './listen.js';
 import { engineSettings, printFirstAdminKey, startListeners, storeChanged } from './serving.js';
-import { openKeysEarly, type OpeningKeys } from './store.js';
+import { openKeysEarly, redisInFrontOfShards, storeName, type OpeningKeys } from './store.js';
 import { closeAll, StartStopped, type Closer, type Stopping } from './stopping.js';
 
 /** How often the start looks whether this process serves a shard yet (ms). */
@@ -64,6 +64,7 @@ export async function startSharded(config: JunctionConfig, registry: Registry, {
 async function serveShards(config: JunctionConfig, registry: Registry, opening: OpeningKeys, closers: Closer[], { logger, stopping, named, clock }: ShardedStart): Promise<void> {
   const commits = commitMetrics();
   const peopleFile = config.people === '' ? undefined : checkedPeopleFileAtStart(config.people, clock, config.timeZone, named);
+  const inFront = await redisInFrontOfShards(config, logger);
   const sharded = await ShardedProcess.start({
     url: config.databaseUrl,
     schema: config.databaseSchema,
@@ -80,9 +81,10 @@ async function serveShards(config: JunctionConfig, registry: Registry, opening: 
     onStoreChange: (err) => storeChanged(logger, err),
     onJournal: (journal) => commits.observe(journal),
     ...(peopleFile === undefined ? {} : { peopleFile }),
+    ...inFront,
   });
   closers.unshift(() => sharded.stop());
-  logger.info({ shards: config.shards, schema: config.databaseSchema }, 'joined the sharded cluster: taking this process\'s share of the shards');
+  logger.info({ shards: config.shards, store: storeName(config) }, 'joined the sharded cluster: taking this process\'s share of the shards');
   await stopping.step('opening the API keys');
   const { keys, copied } = await opening.opened();
   if (copied > 0) logger.info({ keys: copied }, `API keys of ${config.dataDir}/keys.db copied into the store (shared by every process)`);

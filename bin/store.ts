@@ -115,6 +115,13 @@ async function opener(kind: StoreKind, config: JunctionConfig, logger: Logger, l
   return () => RedisPostgresBackend.open({ redis, postgres, onServer: (server, err) => serverChanged(logger, server, err) });
 }
 
+/** Redis in front of a sharded cluster's shards (store redis+postgres), else undefined: where, and each shard's drain losing or finding a server logged as one store's is; a risky Redis setting warned of once. */
+export async function redisInFrontOfShards(config: JunctionConfig, logger: Logger): Promise<{ redis: { url: string; prefix: string }; onServer: (server: 'redis' | 'postgres', err: unknown) => void } | undefined> {
+  if (storeKind(config) !== 'redis+postgres') return undefined;
+  await warnOfRedisRisks(config.redisUrl, logger);
+  return { redis: { url: config.redisUrl, prefix: config.redisPrefix }, onServer: (server, err) => serverChanged(logger, server, err) };
+}
+
 /** Whether keys are kept in the data directory (or memory) rather than in a server store. */
 function keysInDataDir(kind: StoreKind): boolean {
   return kind === 'memory' || kind === 'embedded';

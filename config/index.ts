@@ -118,7 +118,7 @@ export const ConfigSchema = Type.Object(
       maximum: 256,
       default: 1,
       description:
-        'With cluster: how many shards the people are spread over, each a whole engine over a PostgreSQL schema of its own (databaseSchema_sN), the processes sharing them out (docs/operations.md, Sharing the work: shards). 1: one process owns everything, the others stand by. Fixed at the first start with more than 1 (needs store postgres and clusterSecret); another count is refused (JCT_SHARDS_CHANGED)',
+        'With cluster: how many shards the people are spread over, each a whole engine over a PostgreSQL schema of its own (databaseSchema_sN), the processes sharing them out (docs/operations.md, Sharing the work: shards). 1: one process owns everything, the others stand by. Fixed at the first start with more than 1 (needs store postgres or redis+postgres, and clusterSecret); another count is refused (JCT_SHARDS_CHANGED)',
     }),
     clusterSecret: Type.String({
       default: '',
@@ -298,19 +298,15 @@ function timeZoneProblems(value: string): Array<{ code: string; path: string; me
 }
 
 /**
- * What shards > 1 needs besides: cluster mode, PostgreSQL as the store (the shards' state is kept
- * there only: Redis in front of it is not built for shards, so redis+postgres is refused rather
- * than silently left out), and a cluster secret.
+ * What shards > 1 needs besides: cluster mode, PostgreSQL as the store (each shard keeps its state
+ * in a schema of its own there, alone or behind Redis), and a cluster secret.
  */
 function shardProblems(config: JunctionConfig): Array<{ code: string; path: string; message: string }> {
   if (config.shards === 1) return [];
   const store = config.store === 'auto' ? (config.databaseUrl ? 'postgres' : 'embedded') : config.store;
   const problems: Array<{ path: string; message: string }> = [];
   if (!config.cluster) problems.push({ path: '$.shards', message: `shards ${config.shards} needs cluster mode (cluster true): shards are shared by the processes of a cluster` });
-  if (store !== 'postgres') {
-    const why = store === 'redis+postgres' ? 'shards keep their state in PostgreSQL only; Redis in front of them is not supported' : 'each shard keeps its state in a PostgreSQL schema of its own';
-    problems.push({ path: '$.shards', message: `shards ${config.shards} needs store postgres (databaseUrl), not ${store}: ${why}` });
-  }
+  if (!store.includes('postgres')) problems.push({ path: '$.shards', message: `shards ${config.shards} needs store postgres or redis+postgres (databaseUrl), not ${store}: each shard keeps its state in a PostgreSQL schema of its own` });
   if (config.clusterSecret === '') problems.push({ path: '$.clusterSecret', message: `shards ${config.shards} needs a clusterSecret (at least 16 characters, the same in every process): the processes call each other with it` });
   return problems.map((p) => ({ code: 'JCT_CONFIG_INVALID', ...p }));
 }

@@ -19,6 +19,8 @@ export interface OpenedShard {
   readonly backend: JournalBackend;
   /** Loads the shard's part of the people file as it recovers (Engine.recover). */
   readonly peopleFile?: (restored: boolean) => void;
+  /** Told once the engine recovered, before the first batch after it is written (which a recovery always has). */
+  readonly recovered?: () => void;
   /** Indexes the contacts of the people it restored, a slice at a time, once it serves (recovery leaves them for later); resolves with how many. */
   readonly indexContacts?: () => Promise<number>;
 }
@@ -57,6 +59,7 @@ export class ShardHost<L extends HeldShard = HeldShard> {
     const opened = await this.options.open(lease);
     try {
       const recovered = opened.engine.recover(opened.backend, opened.peopleFile);
+      opened.recovered?.();
       await opened.engine.journal.flush();
       await this.options.ready?.(opened.engine);
       this.serving.set(lease.shard, opened);

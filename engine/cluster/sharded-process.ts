@@ -1,7 +1,8 @@
 // One process of a sharded cluster, put together (decision 0018): it takes its fair share of the
 // shard leases (store/postgres-shard-leases.ts), opens an engine per shard it holds over the
-// shard's own schema `<schema>_s<n>`, fenced by that shard's lease and writing the directory in
-// each commit (shard-host.ts, directory-rows.ts), ending a version only as the cluster finds it
+// shard's own schema `<schema>_s<n>` (with Redis in front: a stream of its own, `<prefix>s<n>:`,
+// drained into it), fenced by that shard's lease and writing the directory in each commit
+// (shard-host.ts, directory-rows.ts), ending a version only as the cluster finds it
 // (sharded-core.ts `across`), brings it up to date with the cluster log before it serves, and gives the gateway a Core (sharded-core.ts) that routes every call to its
 // shard, here or in the process holding it (shard-router.ts, peer-calls.ts). What a caller of
 // this module adds: the HTTP app over `core`, with the internal route (`calls`) on it.
@@ -10,7 +11,8 @@ import { Registry, type Module } from '../module.js';
 import { Engine, type EngineOptions, type VersionAcross } from '../runtime/engine.js';
 import { GroupCommit } from '../store/journal.js';
 import { MemoryPeopleStore } from '../store/memory-people.js';
-import { PostgresBackend } from '../store/postgres.js';
+import { PostgresBackend, type PostgresOptions } from '../store/postgres.js';
+import type { RedisPostgresBackend, Server } from '../store/redis-postgres.js';
 import { ShardLeases, type ShardLease } from '../store/postgres-shard-leases.js';
 import type { JunctionError } from '../errors.js';
 import { SHARD_CALLS, withCatchUp, type ShardCalls } from './calls.js';
@@ -49,6 +51,10 @@ export interface ShardedProcessOptions {
   /** How often a process looks for shards to take or give up (ms). */
   readonly pollMs?: number;
   readonly synchronousCommit?: 'on' | 'off';
+  /** Redis in front of PostgreSQL: each shard's batches are made durable in a stream of its own (`<prefix>s<n>:`), fenced by the shard's lease, and drained into its schema. */
+  readonly redis?: { readonly url: string; readonly prefix: string };
+  /** Told when a shard's drain loses Redis or PostgreSQL and when it is back (Redis in front only). */
+  readonly onServer?: (server: Server, err: unknown) => void;
   /** Group commit's longest wait (ms). */
   readonly flushMs?: number;
   readonly registry: Registry;
@@ -130,24 +136,36 @@ export class ShardedProcess {
   }
 }
 
-/** A shard's store over its own schema, fenced by its lease, writing the directory; its engine making ids of the shard; its part of the people file. */
+/**
+ * A shard's store over its own schema (behind a Redis stream of its own with Redis in front),
+ * fenced by its lease, writing the directory, whose rows are made its people's whole at the take;
+ * its engine making ids of the shard; its part of the people file.
+ */
 async function openShard(options: ShardedProcessOptions, lease: ShardLease, across: VersionAcross, peopleFile: ReturnType<typeof sharedPeopleFile> | undefined): Promise<OpenedShard> {
-  const backend = await PostgresBackend.open({
+  const directory = new DirectoryRows({ schema: options.schema, shard: lease.shard, shards: options.shards });
+  const postgres = {
     url: options.url,
     schema: shardSchema(options.schema, lease.shard),
     fence: lease,
-    alsoWrite: new DirectoryRows({ schema: options.schema, shard: lease.shard, shards: options.shards }),
+    alsoWrite: directory,
     ...(options.synchronousCommit === undefined ? {} : { synchronousCommit: options.synchronousCommit }),
-  });
+  };
+  const backend = options.redis === undefined ? await PostgresBackend.open(postgres) : await openBehindRedis(options.redis, options.onServer, lease, postgres);
   const journal = new GroupCommit(backend, { ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onStoreChange ? { onStoreChange: options.onStoreChange } : {}) });
   options.onJournal?.(journal);
   const prefix = idPrefix(lease.shard);
   const people = new MemoryPeopleStore(options.clock, prefix);
   const engine = new Engine({ ...options.engine, clock: options.clock, people, registry: options.registry, journal, idPrefix: prefix, sharded: true, across });
-  const indexContacts = () => people.indexContactsInBackground();
-  if (peopleFile === undefined) return { engine, backend, indexContacts };
+  const shard = { engine, backend, indexContacts: () => people.indexContactsInBackground(), recovered: () => directory.recovered(people.all()) };
+  if (peopleFile === undefined) return shard;
   const mine = peopleFile.shareOf(lease.shard);
-  return { engine, backend, indexContacts, peopleFile: (restored) => loadPeople(peopleFile.file, people, engine.timeZone, partAtStart(restored, mine)) };
+  return { ...shard, peopleFile: (restored) => loadPeople(peopleFile.file, people, engine.timeZone, partAtStart(restored, mine)) };
+}
+
+/** A shard's store with Redis in front: its stream under a prefix of its own, fenced in Redis by the shard lease's token (which only grows). */
+async function openBehindRedis(redis: NonNullable<ShardedProcessOptions['redis']>, onServer: ShardedProcessOptions['onServer'], lease: ShardLease, postgres: PostgresOptions): Promise<RedisPostgresBackend> {
+  const { RedisPostgresBackend } = await import('../store/redis-postgres.js');
+  return RedisPostgresBackend.open({ redis: { url: redis.url, prefix: `${redis.prefix}s${lease.shard}:`, fence: lease }, postgres, ...(onServer ? { onServer } : {}) });
 }
 
 /** The registry with one more module, every module keeping its settings. */

@@ -74,6 +74,8 @@ export interface WriterParts {
   readonly answers: readonly string[];
   /** The values of its placeholders, `$first` onwards. */
   readonly values: readonly unknown[];
+  /** Sent unprepared (a statement made once, planned for the data as it is). */
+  readonly once?: boolean;
 }
 
 /**
@@ -121,7 +123,8 @@ const PREPARED_KINDS = 64;
 class BatchStatements {
   private readonly names = new Map<string, string>();
 
-  of(writes: readonly TableWrites[], fence: Fence | undefined, also?: AlsoWritten): { name?: string; text: string; values: unknown[] } {
+  /** The statement; undefined when it would write nothing (no rows, and no parts of the PeopleWriter). */
+  of(writes: readonly TableWrites[], fence: Fence | undefined, also?: AlsoWritten): { name?: string; text: string; values: unknown[] } | undefined {
     const parts: string[] = [];
     const kind: string[] = [];
     const values: unknown[] = [];
@@ -143,13 +146,14 @@ class BatchStatements {
       }
     }
     const extra = also?.writer.parts(also.people, values.length + 1, held);
+    if (extra === undefined && writes.length === 0) return undefined;
     if (extra !== undefined) {
       kind.push('+writer');
       parts.push(...extra.queries);
       values.push(...extra.values);
     }
     const text = `WITH ${parts.join(',\n')}\nSELECT ${[`${held} AS held`, ...(extra?.answers ?? [])].join(', ')}`;
-    const name = this.nameOf(kind.join(' '));
+    const name = extra?.once ? undefined : this.nameOf(kind.join(' '));
     return name === undefined ? { text, values } : { name, text, values };
   }
 
@@ -224,12 +228,26 @@ export class PostgresBackend implements JournalBackend {
     return rowsOf(chunks);
   }
 
-  /** Writes the batch in one transaction (all rows or none). */
+  /** Writes the batch in one transaction (all rows or none), with the PeopleWriter's parts for its people. */
   async commit(batch: Batch): Promise<void> {
+    await this.write(this.writesOf(batch), batch.get('person') ?? new Map());
+  }
+
+  /** Writes the batch's rows alone, without the PeopleWriter (what Redis in front drains: its writer's parts were written as the batch was taken, redis-postgres.ts). */
+  async commitRows(batch: Batch): Promise<void> {
+    await this.write(this.writesOf(batch), undefined);
+  }
+
+  /** Writes the PeopleWriter's parts for these people rows alone, fenced (nothing when it has none). */
+  async commitWriter(people: ReadonlyMap<string, string | null>): Promise<void> {
+    await this.write([], people);
+  }
+
+  private writesOf(batch: Batch): TableWrites[] {
     this.preloaded.clear(); // load() is over: let go of tables nobody asked for
     const writes: TableWrites[] = [];
     for (const [table, values] of batch) if (values.size > 0) writes.push(tableWrites(this.sqlOf(table), values));
-    if (writes.length > 0) await this.write(writes, batch.get('person'));
+    return writes;
   }
 
   /** Ends the pool. Safe to call twice. */
@@ -241,8 +259,8 @@ export class PostgresBackend implements JournalBackend {
   }
 
   /**
-   * The batch's statement, with the PeopleWriter's parts when the batch has people: its own
-   * transaction. A fenced statement that found its lease's row carrying another token wrote
+   * The batch's statement, with the PeopleWriter's parts for `people` when given: its own
+   * transaction (none when there is nothing to write). A fenced statement that found its lease's row carrying another token wrote
    * nothing: the holder is told, the batch refused.
    */
   private async write(writes: readonly TableWrites[], people: ReadonlyMap<string, string | null> | undefined): Promise<void> {
@@ -250,6 +268,7 @@ export class PostgresBackend implements JournalBackend {
     const statement = this.statements.of(writes, this.fence, also);
     let answer: Record<string, unknown> | undefined;
     try {
+      if (statement === undefined) return;
       const result = await this.pool.query<{ held: boolean }>(statement).catch((err: unknown) => {
         throw storeError(err, this.target);
       });

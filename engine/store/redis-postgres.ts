@@ -14,6 +14,14 @@
 // owner's drain cannot write once another took over; the trims it may still make remove only
 // entries it had written to PostgreSQL before, which the new owner read after taking over.
 //
+// In a sharded cluster PostgreSQL's options carry the shard's directory writer (`alsoWrite`,
+// engine/cluster/directory-rows.ts): a batch that changes where its people's keys lead is
+// answered only once those rows are in PostgreSQL too, written by a fenced statement of their
+// own after the XADD (another process must find a key away from home as soon as its input is
+// acknowledged); the drain writes the rows without them. A batch of people whose keys stay as
+// they were (most) costs Redis alone. A process that dies between the XADD and the rows leaves
+// them out of step until the shard's next holder writes its people's rows whole at its take.
+//
 // Durability: a batch is answered once XADD is answered: what survives is what Redis's
 // appendonly/appendfsync keep (see redis.ts), until the drain has it in PostgreSQL (within
 // drainMs while PostgreSQL answers). While PostgreSQL is out of reach batches are still taken
@@ -101,7 +109,12 @@ export class RedisPostgresBackend implements JournalBackend {
     }
     const fields: string[] = [];
     for (const [table, values] of batch) for (const [key, text] of values) fields.push(`${table}${ROW_KEY_SEPARATOR}${key}`, text ?? '');
-    if (fields.length === 0) return;
+    if (fields.length > 0) await this.append(fields);
+    await this.cold.commitWriter(batch.get('person') ?? new Map());
+  }
+
+  /** One XADD of the batch's fields (fenced in a cluster). */
+  private async append(fields: string[]): Promise<void> {
     const { redis, prefix } = this.hot;
     const fence = this.options.redis.fence;
     await (fence ? fencedWrite(redis, prefix, fence, [{ command: 'XADD', key: this.log, args: fields }]) : redis.call('XADD', [this.log, '*', ...fields])).catch((err: unknown) => {
@@ -137,7 +150,7 @@ export class RedisPostgresBackend implements JournalBackend {
       for await (const entries of pages(this.hot, this.log)) {
         const texts: Texts = new Map();
         for (const entry of entries) lay(texts, entry);
-        await this.cold.commit(texts).catch((err: unknown) => {
+        await this.cold.commitRows(texts).catch((err: unknown) => {
           throw new ColdFailure(err);
         });
         await this.hot.redis.xtrim(this.log, 'MINID', after(entries[entries.length - 1]![0]));

@@ -79,12 +79,18 @@ class Junction {
   }
 }
 
+/** Person i: a phone; with `email`, an email too (in a sharded cluster most such people hold a key away from its home shard). */
+function personOf(i: number, email: boolean): object {
+  const phones = [`+38591${String(i).padStart(7, '0')}`];
+  return email ? { phones, emails: [`person${i}@crash.example`] } : { phones };
+}
+
 /**
  * Posts one person until the answer is a 2xx: a carrier retries what was not acknowledged. A retry
  * of a request that did commit before the kill is refused by the flow's re-entry rule (200, not entered).
  */
-async function addPerson(addressOf: () => string, i: number): Promise<void> {
-  const body = JSON.stringify({ person: { phones: [`+38591${String(i).padStart(7, '0')}`] } });
+async function addPerson(addressOf: () => string, i: number, email: boolean): Promise<void> {
+  const body = JSON.stringify({ person: personOf(i, email) });
   for (;;) {
     const address = addressOf();
     if (address) {
@@ -139,10 +145,10 @@ async function setUp(t: Test, storeEnv: NodeJS.ProcessEnv): Promise<{ sink: Sink
 }
 
 /** Feeds `people` people through whatever address `addressOf` gives at each attempt, while `killer` runs. */
-async function feed(people: number, addressOf: () => string, killer: Promise<void>): Promise<void> {
+async function feed(people: number, addressOf: () => string, killer: Promise<void>, email = false): Promise<void> {
   let next = 0;
   const feeders = Array.from({ length: CONCURRENCY }, async () => {
-    for (let i = next++; i < people; i = next++) await addPerson(addressOf, i);
+    for (let i = next++; i < people; i = next++) await addPerson(addressOf, i, email);
   });
   await Promise.all([...feeders, killer]);
 }
@@ -244,7 +250,8 @@ export async function crashRunCluster(t: Test, storeEnv: NodeJS.ProcessEnv, peop
 }
 
 /**
- * The crash test on a sharded cluster (shards 4) of two processes sharing PostgreSQL: people sent
+ * The crash test on a sharded cluster (shards 4) of two processes sharing PostgreSQL: people (a
+ * phone and an email each, so most hold a key away from its home shard: the directory) sent
  * to both, each serving its share and calling the other for people of its shards; 5 times one of
  * them (each in turn) is SIGKILLed: the other takes its shards once their leases (`leaseMs`) end,
  * and the killed one starts again and takes its share back.
@@ -265,7 +272,7 @@ export async function crashRunSharded(t: Test, storeEnv: NodeJS.ProcessEnv, peop
   })();
   let turn = 0;
   const anyAddress = (): string => members[turn++ % 2]!.address || members[turn % 2]!.address;
-  await feed(people, anyAddress, killer);
+  await feed(people, anyAddress, killer, true);
   t.equal(members.reduce((n, m) => n + m.starts, 0), 2 + KILLS, 'killed 5 times, started again each time');
   await verify(t, anyAddress, people, sink);
 }

@@ -120,14 +120,14 @@ t.test('cluster: yes or no from JUNCTION_CLUSTER, server stores only', async (t)
   t.match(errorOf(() => loadConfig({ JUNCTION_LEASE_MS: '100' })), { details: { problems: [{ path: '$.leaseMs' }] } }, 'a lease shorter than 300 ms is refused');
 });
 
-t.test('shards: more than 1 needs cluster, store postgres and a cluster secret', async (t) => {
+t.test('shards: more than 1 needs cluster, a store with postgres and a cluster secret', async (t) => {
   const sharded = { JUNCTION_SHARDS: '4', JUNCTION_CLUSTER: '1', DATABASE_URL: 'postgres://u@db/x', JUNCTION_CLUSTER_SECRET: 'sixteen-chars-ok' };
   t.match(loadConfig(sharded), { shards: 4, clusterSecret: 'sixteen-chars-ok', people: 'examples/people.json' }, 'with a people file');
   t.equal(loadConfig({ JUNCTION_SHARDS: '1' }).shards, 1, 'one shard is active/standby: nothing more needed');
   t.match(errorOf(() => loadConfig({ ...sharded, JUNCTION_SHARDS: '257' })), { details: { problems: [{ path: '$.shards' }] } });
   t.match(errorOf(() => loadConfig({ ...sharded, JUNCTION_CLUSTER: '0' })), { details: { problems: [{ path: '$.shards', message: /needs cluster mode.*\(set by JUNCTION_SHARDS\)$/ }] } });
-  t.match(errorOf(() => loadConfig({ ...sharded, JUNCTION_STORE: 'redis+postgres', REDIS_URL: 'redis://r:6379' })), { details: { problems: [{ path: '$.shards', message: /needs store postgres.*not redis\+postgres: shards keep their state in PostgreSQL only/ }] } });
-  t.match(errorOf(() => loadConfig({ ...sharded, DATABASE_URL: undefined, JUNCTION_STORE: 'redis', REDIS_URL: 'redis://r:6379' })), { details: { problems: [{ path: '$.shards', message: /needs store postgres/ }] } });
+  t.match(loadConfig({ ...sharded, JUNCTION_STORE: 'redis+postgres', REDIS_URL: 'redis://r:6379' }), { shards: 4, store: 'redis+postgres' }, 'Redis in front of the shards');
+  t.match(errorOf(() => loadConfig({ ...sharded, DATABASE_URL: undefined, JUNCTION_STORE: 'redis', REDIS_URL: 'redis://r:6379' })), { details: { problems: [{ path: '$.shards', message: /needs store postgres or redis\+postgres \(databaseUrl\), not redis:/ }] } });
   t.match(errorOf(() => loadConfig({ ...sharded, JUNCTION_CLUSTER_SECRET: undefined })), { details: { problems: [{ path: '$.clusterSecret', message: /needs a clusterSecret/ }] } });
   t.match(errorOf(() => loadConfig({ ...sharded, JUNCTION_CLUSTER_SECRET: 'too short' })), { details: { problems: [{ path: '$.clusterSecret', message: /at least 16 characters/ }] } });
 });

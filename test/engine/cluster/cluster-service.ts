@@ -15,6 +15,7 @@ import { registryWith } from '../helpers.js';
 import type { PeopleFile } from '../../../engine/people-file.js';
 import type { Engine } from '../../../engine/runtime/engine.js';
 import { PG_URL, sql, tempSchema } from '../store/postgres-service.js';
+import { REDIS_URL } from '../store/redis-service.js';
 
 export const SECRET = 'a cluster secret for tests';
 export const ADMIN_KEY = 'admin-key-for-cluster-tests-0123456789';
@@ -52,6 +53,8 @@ export interface ClusterOptions {
   readonly clock?: Clock;
   /** The people file every process loads (checked as `junction start` checks it). */
   readonly peopleFile?: PeopleFile;
+  /** Redis in front of the shards, under this prefix (the test's Redis). */
+  readonly redisPrefix?: string;
 }
 
 export interface TestCluster {
@@ -129,6 +132,7 @@ async function startProcess(schema: string, shards: number, options: ClusterOpti
     clock,
     logger,
     ...(options.peopleFile === undefined ? {} : { peopleFile: options.peopleFile }),
+    ...(options.redisPrefix === undefined ? {} : { redis: { url: REDIS_URL, prefix: options.redisPrefix } }),
   });
   const app = buildApp(process.core, { adminKey: ADMIN_KEY, commitMetrics: commits });
   const served: TestProcess['served'] = [];

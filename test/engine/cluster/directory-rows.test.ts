@@ -3,7 +3,9 @@
 // created, a phone changed and a person erased move their rows; a batch that fails (fenced, a
 // broken person row, the directory itself failing) writes neither its rows nor the directory's;
 // a key another shard's person holds is left to them and counted, as is a key two people of one
-// batch both give; only keys away from their home shard have rows; a commit planned while the
+// batch both give; only keys away from their home shard have rows; at a take the first
+// statement makes the shard's rows its recovered people's whole (a fenced one is made again),
+// after which a new person at home costs no directory statement; a commit planned while the
 // directory was empty does not scan it once grown.
 import t from 'tap';
 import { batchOf, type Batch, type Table } from '../../../engine/store/journal.js';
@@ -11,7 +13,7 @@ import { externalIdKey, homeOfKey } from '../../../engine/cluster/shard-of.js';
 import { escapeLiteral } from 'pg';
 import { DirectoryRows } from '../../../engine/cluster/directory-rows.js';
 import { connection, sql, tempSchema, unlessPostgres } from '../store/postgres-service.js';
-import { MANY_SHARDS, commitPeople, conflictsOf, leaseFence, personRow, shardStore } from './directory-service.js';
+import { MANY_SHARDS, commitPeople, conflictsOf, directoryRowsOf, leaseFence, personRow, shardStore } from './directory-service.js';
 
 const skip = await unlessPostgres(t);
 
@@ -120,6 +122,35 @@ t.test('only keys away from their home shard have rows', { skip }, async (t) => 
   t.same(await directoryOf(cluster), [], 'the key away taken from them: its row goes');
   await commitPeople(store, [personRow('0-b', [], [away[1]!]), ['0-a', null]]);
   t.same(await directoryOf(cluster), [`${away[1]!} 0 0-b`]);
+});
+
+t.test("at a take the first statement makes the shard's rows its recovered people's whole; then a new person at home costs no statement", { skip }, async (t) => {
+  const cluster = tempSchema(t, 'directory_cluster');
+  await shardStore(t, cluster, 1, {}, 2); // migrates the cluster's schema, where the lease is
+  const lease = await leaseFence(cluster);
+  const store = await shardStore(t, cluster, 0, { fence: lease.fence }, 2);
+  const rows = directoryRowsOf(store);
+  const emails = Array.from({ length: 100 }, (_, n) => `p${n}@example.com`);
+  const [home, away] = [0, 1].map((shard) => emails.filter((key) => homeOfKey(key, 2) === shard)) as [string[], string[]];
+  // What an earlier holder left out of step: a row of shard 0 for a key nobody holds, a row of a
+  // person whose key went to another; none for a key away its person holds. Shard 1's row stays.
+  await sql(`INSERT INTO "${cluster}".directory VALUES ($1, 0, '0-gone'), ($2, 0, '0-old'), ($3, 1, '1-q')`, [away[0], away[1], home[0]]);
+  rows.recovered([personRow('0-a', [], [home[1]!, away[2]!]), personRow('0-b', [], [away[1]!]), personRow('0-c', [], [home[2]!])]);
+
+  await lease.fenced(true);
+  await t.rejects(store.commit(batchOf([{ table: 'meta', key: 'partitions', value: 8 }])), { code: 'JCT_STORE_FENCED' });
+  await lease.fenced(false);
+  await commitPeople(store, [personRow('0-d', [], [away[3]!]), personRow('0-a', [], [home[1]!, away[2]!, away[4]!])]);
+  t.same(
+    await directoryOf(cluster),
+    [`${away[1]!} 0 0-b`, `${away[2]!} 0 0-a`, `${away[3]!} 0 0-d`, `${away[4]!} 0 0-a`, `${home[0]!} 1 1-q`].sort(),
+    "after a fenced try, the next statement: every key away of the recovered people and of the batch's, nothing else of the shard's",
+  );
+
+  t.equal(rows.parts(new Map([['0-e', JSON.stringify(personRow('0-e', [], [home[3]!]))]]), 1, 'true'), undefined, 'a new person at home: no statement');
+  t.equal(rows.parts(new Map([['0-c', null]]), 1, 'true'), undefined, 'a person at home erased: none');
+  await commitPeople(store, [['0-b', null], personRow('0-a', [], [home[1]!])]);
+  t.same(await directoryOf(cluster), [`${away[3]!} 0 0-d`, `${home[0]!} 1 1-q`].sort(), "a recovered person's rows still follow them");
 });
 
 t.test("a commit planned while the directory was empty reads only its people's rows once the directory has grown", { skip }, async (t) => {

@@ -1,6 +1,6 @@
 // Test helper for the directory's tests: shards' stores writing a cluster's directory, and person rows as the engine writes them.
 import type { Test } from 'tap';
-import { batchOf } from '../../../engine/store/journal.js';
+import { batchOf, type JournalBackend } from '../../../engine/store/journal.js';
 import { PostgresBackend, type Fence, type PostgresOptions } from '../../../engine/store/postgres.js';
 import type { Person } from '../../../engine/person.js';
 import { DirectoryRows } from '../../../engine/cluster/directory-rows.js';
@@ -28,14 +28,19 @@ export async function shardStore(t: Test, cluster: string, shard: number, option
 
 const directories = new WeakMap<PostgresBackend, DirectoryRows>();
 
+/** The directory writer of a shard store. */
+export function directoryRowsOf(backend: PostgresBackend): DirectoryRows {
+  return directories.get(backend)!;
+}
+
 /** Keys a shard store's people were given that another shard's person held already. */
 export function conflictsOf(backend: PostgresBackend): number {
-  return directories.get(backend)!.conflicts;
+  return directoryRowsOf(backend).conflicts;
 }
 
 /** Writes these people (null: erased) in one batch. */
-export function commitPeople(backend: PostgresBackend, people: ReadonlyArray<Person | [id: string, erased: null]>): Promise<void> {
-  return backend.commit(batchOf(people.map((p) => (Array.isArray(p) ? { table: 'person', key: p[0], value: null } : { table: 'person', key: p.id, value: p }))));
+export async function commitPeople(backend: Pick<JournalBackend, 'commit'>, people: ReadonlyArray<Person | [id: string, erased: null]>): Promise<void> {
+  await backend.commit(batchOf(people.map((p) => (Array.isArray(p) ? { table: 'person', key: p[0], value: null } : { table: 'person', key: p.id, value: p }))));
 }
 
 /**

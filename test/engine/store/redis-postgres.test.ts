@@ -3,7 +3,10 @@
 // schema of its own: a batch is durable once in the Redis stream; what a process left in Redis
 // is laid over PostgreSQL's rows at the next open, in key order, deletes included; the drain
 // moves it into PostgreSQL and trims the stream; while PostgreSQL refuses, batches are still
-// taken, the loss is told once, and the drain catches up when it is back.
+// taken, the loss is told once, and the drain catches up when it is back. In a sharded cluster
+// (a directory writer) a batch's directory rows are in PostgreSQL when it is answered, a batch
+// whose rows PostgreSQL does not take is refused (though in Redis) and taken when tried again,
+// and the drain does not write them again.
 import t, { type Test } from 'tap';
 import { Redis } from 'ioredis';
 import { RedisPostgresBackend, type RedisPostgresOptions } from '../../../engine/store/redis-postgres.js';
@@ -11,6 +14,9 @@ import type { Row, Table } from '../../../engine/store/journal.js';
 import { PG_URL, sql, tempSchema, unlessPostgres } from './postgres-service.js';
 import { REDIS_URL, tempPrefix, unlessRedis } from './redis-service.js';
 import { batchOf } from '../../../engine/store/journal.js';
+import { DirectoryRows } from '../../../engine/cluster/directory-rows.js';
+import { MANY_SHARDS, commitPeople, personRow } from '../cluster/directory-service.js';
+import { connection } from './postgres-service.js';
 
 const skip = (await unlessRedis(t)) || (await unlessPostgres(t));
 
@@ -123,4 +129,29 @@ t.test('Redis lost by the drain is told as Redis, not PostgreSQL, once; and its 
   await redis.connect();
   await until(async () => told.length >= 2);
   t.same(told, [told[0], ['redis', undefined]], 'told once, then its return; PostgreSQL never');
+});
+
+t.test("a sharded cluster's directory rows are written before a batch is answered, not by the drain", { skip }, async (t) => {
+  const at = place(t);
+  const cluster = tempSchema(t, 'jct_tiered_cluster');
+  const rows = new DirectoryRows({ schema: cluster, shard: 0, shards: MANY_SHARDS });
+  const backend = await open(t, at, { drainMs: 60_000, postgres: { url: PG_URL, schema: at.schema, alsoWrite: rows, statementTimeoutMs: 300 } });
+  rows.recovered([]);
+  const directory = async () => (await sql(`SELECT key, person FROM "${cluster}".directory ORDER BY key`)).map((r) => `${String(r['key'])} ${String(r['person'])}`);
+  await commitPeople(backend, [personRow('0-a', ['+14155550100'])]);
+  t.same(await directory(), ['+14155550100 0-a'], 'answered: the row is there');
+  t.same(await stored(at.schema, 'person'), [], 'the person row is not drained yet');
+
+  const locker = await connection(t);
+  await locker.query(`BEGIN; LOCK TABLE "${cluster}".directory IN ACCESS EXCLUSIVE MODE`);
+  await t.rejects(commitPeople(backend, [personRow('0-a', ['+14155550101'])]), { code: 'JCT_STORE_UNAVAILABLE' }, 'PostgreSQL does not take the rows: refused');
+  t.equal(await streamLength(at.prefix), 2, 'though the batch is in Redis');
+  await locker.query('ROLLBACK');
+  await commitPeople(backend, [personRow('0-a', ['+14155550101'])]);
+  t.same(await directory(), ['+14155550101 0-a'], 'tried again: taken');
+
+  await sql(`DELETE FROM "${cluster}".directory`);
+  await backend.close();
+  t.same((await stored(at.schema, 'person')).map(([key]) => key), ['0-a'], 'drained');
+  t.same(await directory(), [], 'the drain wrote no directory row');
 });

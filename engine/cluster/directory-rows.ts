@@ -7,12 +7,13 @@
 // shard's person has a row for already is left to them and counted; a key its home shard's
 // person holds has no row to find, so a person of another shard given it later gets its row and
 // its inputs (shards cannot see each other's people: decision 0018).
-// At a take the shard's rows are made its recovered people's whole (`recovered`, written by the
-// first statement after it, with that batch's people over them): whatever an earlier holder
-// left out of step (Redis in front writes the rows after the batch is durable in Redis, and may
-// die between the two) is mended before the shard serves, and from then on every row of the
-// shard is known here, so a person with no key away who had none before (a new person at home)
-// costs no statement at all.
+// At a take the shard's rows, as read (`taken`), are held against its recovered people
+// (`recovered`): a person whose keys away differ from their rows, and rows of nobody the shard
+// holds, go into the first statement after the recovery, with that batch's people over them. So
+// whatever an earlier holder left out of step (Redis in front writes the rows after the batch is
+// durable in Redis, and may die between the two) is mended before the shard serves; and from
+// then on every row of the shard is known here, so a person with no key away who had none before
+// (a new person at home) costs no statement at all.
 // The statement is prepared: the delete is the cluster schema's function directory_drop, planned
 // at each call with sequential scans off (a generic plan made while the directory was small
 // scanned all of it at each commit once it had grown). A person whose
@@ -64,12 +65,12 @@ export class DirectoryRows implements PeopleWriter {
   /** The cluster's schema, where the directory is. */
   readonly schema: string;
 
-  /** Person id → a digest of the keys away last written for them by this process, once committed; none for a person without any. */
+  /** Person id → a digest of the keys away last written for them, once committed (digestOf); none for a person without any. */
   private readonly written = new Map<string, number>();
-  /** Whether `written` knows every row of the shard (once the recovered people's whole was written): a person it has no digest for has no row. */
+  /** Whether `written` knows every row of the shard (since the take's rows were read): a person it has no digest for has no row. */
   private complete = false;
-  /** The recovered people's keys away (those with any), written whole by the next statement. */
-  private recoveredKeys: Map<string, readonly string[]> | undefined;
+  /** People whose rows the recovery found out of step, with their keys away: written by the next statement. */
+  private mend = new Map<string, readonly string[]>();
   /** The digests of the write under way (undefined: no key away), noted once its statement commits. */
   private writing = new Map<string, number | undefined>();
   /** Keys the write under way gives, and those of them two of its people both gave; undefined when it gives none. */
@@ -82,23 +83,32 @@ export class DirectoryRows implements PeopleWriter {
     this.channel = directoryChannel(place.schema);
   }
 
-  /** The shard's people as recovered at a take: the next statement makes the shard's rows theirs, whole (call it before the first commit after the recovery). */
-  recovered(people: Iterable<Person>): void {
-    const keys = new Map<string, readonly string[]>();
-    for (const person of people) {
-      const away = this.awayKeys(person);
-      if (away.length > 0) keys.set(person.id, away);
-    }
-    this.recoveredKeys = keys;
+  /** The shard's rows as read at its take, by person (Directory.rowsOfShard), before anything is written. */
+  taken(rows: ReadonlyMap<string, readonly string[]>): void {
+    this.written.clear();
+    rows.forEach((keys, id) => this.written.set(id, digestOf(keys)));
+    this.complete = true;
   }
 
-  /** The parts making the directory rows of the batch's people (the person table's texts: JSON, null when deleted) match their rows. */
+  /** The shard's people as recovered, held against the rows read at the take: those out of step (and rows of people it does not hold) are mended by the next statement. */
+  recovered(people: Iterable<Person>): void {
+    const unseen = new Set(this.written.keys());
+    for (const person of people) {
+      unseen.delete(person.id);
+      const keys = this.awayKeys(person);
+      if (this.written.get(person.id) !== (keys.length === 0 ? undefined : digestOf(keys))) this.mend.set(person.id, keys);
+    }
+    for (const id of unseen) this.mend.set(id, []);
+  }
+
+  /** The parts making the directory rows of the batch's people (the person table's texts: JSON, null when deleted), and of those the take found out of step, match their rows. */
   parts(people: ReadonlyMap<string, string | null>, first: number, held: string): WriterParts | undefined {
-    if (this.recoveredKeys !== undefined) return this.wholeParts(people, first, held);
     const changed = this.changedOf(people);
     if (changed.size === 0) return undefined;
-    const wanted = this.noteWanted(changed);
+    const wanted = wantedOf(changed);
+    this.wanted = { keys: wanted.keys.length, repeated: wanted.repeated };
     const [shard, ids, keys, owners, channel] = [0, 1, 2, 3, 4].map((i) => `$${first + i}`) as [string, string, string, string, string];
+    const table = this.table;
     // The first part deletes the shard's rows of the batch's people whose key none of the batch's
     // people wants any more, found person by person through the (shard, person) index (the
     // function directory_drop, migration 9); the keys it removed are NOTIFYed. The second
@@ -106,67 +116,32 @@ export class DirectoryRows implements PeopleWriter {
     // another person of the shard keeps its row); a key another shard holds is left alone, and
     // the keys neither inserted nor updated are those conflicts. The two never touch one row: a
     // key is deleted only when nobody in the batch wants it.
-    const gone = `SELECT key FROM ${this.drop}(${shard}::int, ${ids}::text[], ${keys}::text[], ${held}) AS key`;
-    return { ...this.statementParts(gone, { shard, keys, owners, channel }, held), values: [this.place.shard, wanted.people, wanted.keys, wanted.owners, this.channel] };
-  }
-
-  settled(answer: Readonly<Record<string, unknown>> | undefined): void {
-    if (answer !== undefined && this.wanted !== undefined) {
-      this.conflicts += this.wanted.repeated + this.wanted.keys - Number(answer['directory_put']);
-      if (this.recoveredKeys !== undefined) {
-        [this.recoveredKeys, this.complete] = [undefined, true];
-        this.written.clear(); // `writing` holds every person with a key away
-      }
-      for (const [id, digest] of this.writing) {
-        if (digest === undefined) this.written.delete(id);
-        else this.written.set(id, digest);
-      }
-    }
-    this.writing = new Map();
-    this.wanted = undefined;
-  }
-
-  /**
-   * The recovered people's keys with the batch's people over them, as the shard's whole: every
-   * row of the shard whose key none of them wants is deleted (and NOTIFYed), every key wanted is
-   * put as in a batch. Sent unprepared: it runs once per take, planned for the directory as it is.
-   */
-  private wholeParts(people: ReadonlyMap<string, string | null>, first: number, held: string): WriterParts {
-    const everyone = new Map(this.recoveredKeys);
-    people.forEach((text, id) => {
-      const keys = text === null ? [] : this.awayKeys(personRow(id, text));
-      if (keys.length > 0) everyone.set(id, keys);
-      else everyone.delete(id);
-    });
-    this.writing = new Map([...everyone].map(([id, keys]) => [id, hash32(keys.join('\n'))]));
-    const wanted = this.noteWanted(everyone);
-    const [shard, keys, owners, channel] = [0, 1, 2, 3].map((i) => `$${first + i}`) as [string, string, string, string];
-    const gone = `DELETE FROM ${this.table} AS d WHERE ${held} AND d.shard = ${shard}::int AND NOT EXISTS (SELECT 1 FROM unnest(${keys}::text[]) AS w(key) WHERE w.key = d.key) RETURNING d.key`;
-    return { ...this.statementParts(gone, { shard, keys, owners, channel }, held), values: [this.place.shard, wanted.keys, wanted.owners, this.channel], once: true };
-  }
-
-  /** The WITH queries and answers of a directory write, given the query of the keys it deletes. */
-  private statementParts(gone: string, $: { shard: string; keys: string; owners: string; channel: string }, held: string): Pick<WriterParts, 'queries' | 'answers'> {
     const queries = [
-      `directory_gone AS (${gone})`,
+      `directory_gone AS (SELECT key FROM ${this.drop}(${shard}::int, ${ids}::text[], ${keys}::text[], ${held}) AS key)`,
       `directory_put AS (
-  INSERT INTO ${this.table} AS d (key, shard, person) SELECT key, ${$.shard}::int, person FROM unnest(${$.keys}::text[], ${$.owners}::text[]) AS w(key, person) WHERE ${held}
+  INSERT INTO ${table} AS d (key, shard, person) SELECT key, ${shard}::int, person FROM unnest(${keys}::text[], ${owners}::text[]) AS w(key, person) WHERE ${held}
   ON CONFLICT (key) DO UPDATE SET person = EXCLUDED.person WHERE d.shard = EXCLUDED.shard
   RETURNING 1)`,
       `directory_said AS (SELECT json_agg(key)::text AS keys FROM directory_gone)`,
     ];
     const answers = [
       `(SELECT count(*) FROM directory_put)::int AS directory_put`,
-      `(SELECT pg_notify(${$.channel}, CASE WHEN octet_length(keys) <= ${MAX_PAYLOAD} THEN keys ELSE '${DROP_ALL}' END) FROM directory_said WHERE keys IS NOT NULL) IS NOT NULL AS directory_told`,
+      `(SELECT pg_notify(${channel}, CASE WHEN octet_length(keys) <= ${MAX_PAYLOAD} THEN keys ELSE '${DROP_ALL}' END) FROM directory_said WHERE keys IS NOT NULL) IS NOT NULL AS directory_told`,
     ];
-    return { queries, answers };
+    return { queries, answers, values: [this.place.shard, wanted.people, wanted.keys, wanted.owners, this.channel] };
   }
 
-  /** The keys `people` want, noted as the write under way. */
-  private noteWanted(people: ReadonlyMap<string, readonly string[]>): Wanted {
-    const wanted = wantedOf(people);
-    this.wanted = { keys: wanted.keys.length, repeated: wanted.repeated };
-    return wanted;
+  settled(answer: Readonly<Record<string, unknown>> | undefined): void {
+    if (answer !== undefined && this.wanted !== undefined) {
+      this.conflicts += this.wanted.repeated + this.wanted.keys - Number(answer['directory_put']);
+      for (const [id, digest] of this.writing) {
+        if (digest === undefined) this.written.delete(id);
+        else this.written.set(id, digest);
+      }
+      this.mend = new Map();
+    }
+    this.writing = new Map();
+    this.wanted = undefined;
   }
 
   /** A person's keys whose home is another shard: those that need a row. */
@@ -176,21 +151,30 @@ export class DirectoryRows implements PeopleWriter {
 
   /**
    * The batch's people whose keys away are not those last written for them, with those keys
-   * (their digests noted in `writing`). Once `complete`, a person with no key away and no digest
-   * (a new person at home) is left out: they have no row.
+   * (their digests noted in `writing`), and the people the take found out of step that the batch
+   * does not hold. Once `complete`, a person with no key away and no digest (a new person at
+   * home) is left out: they have no row.
    */
   private changedOf(people: ReadonlyMap<string, string | null>): Map<string, readonly string[]> {
     const changed = new Map<string, readonly string[]>();
     this.writing = new Map();
+    const note = (id: string, keys: readonly string[]) => {
+      this.writing.set(id, keys.length === 0 ? undefined : digestOf(keys));
+      changed.set(id, keys);
+    };
     people.forEach((text, id) => {
       const keys = text === null ? [] : this.awayKeys(personRow(id, text));
-      const digest = keys.length === 0 ? undefined : hash32(keys.join('\n'));
-      if (this.written.get(id) === digest && (digest !== undefined || this.complete)) return;
-      this.writing.set(id, digest);
-      changed.set(id, keys);
+      const digest = keys.length === 0 ? undefined : digestOf(keys);
+      if (this.written.get(id) !== digest || (digest === undefined && !this.complete)) note(id, keys);
     });
+    this.mend.forEach((keys, id) => people.has(id) || note(id, keys));
     return changed;
   }
+}
+
+/** A digest of a person's keys, whatever their order (rows read back come in the directory's). */
+function digestOf(keys: readonly string[]): number {
+  return hash32([...keys].sort().join('\n'));
 }
 
 function wantedOf(people: ReadonlyMap<string, readonly string[]>): Wanted {

@@ -11,6 +11,7 @@
 import { escapeIdentifier, type Notification, type Pool, type PoolClient } from 'pg';
 import { connectionOf, storeError, type PostgresOptions } from '../store/postgres.js';
 import type { Target } from '../store/shown-url.js';
+import { engineKey } from '../store/stored-key.js';
 import { DROP_ALL, directoryChannel } from './directory-rows.js';
 
 export interface DirectoryOptions extends Pick<PostgresOptions, 'url' | 'poolSize' | 'statementTimeoutMs' | 'connectTimeoutMs' | 'applicationName'> {
@@ -43,6 +44,8 @@ export class Directory {
     private readonly pool: Pool,
     private readonly target: Target,
     private readonly lookup: string,
+    /** Every row of one shard ($1). */
+    private readonly ofShard: string,
     private readonly listen: string,
     private readonly cacheSize: number,
   ) {}
@@ -50,8 +53,9 @@ export class Directory {
   /** Connects and listens for removals (the pool's first connection stays with the listener). */
   static async open(options: DirectoryOptions): Promise<Directory> {
     const { target, schema, pool } = connectionOf({ poolSize: 4, ...options });
-    const lookup = `SELECT key, shard FROM ${escapeIdentifier(schema)}.directory WHERE key = ANY($1::text[])`;
-    const directory = new Directory(pool, target, lookup, `LISTEN ${escapeIdentifier(directoryChannel(schema))}`, options.cacheSize ?? DEFAULT_CACHE_SIZE);
+    const table = `${escapeIdentifier(schema)}.directory`;
+    const lookup = `SELECT key, shard FROM ${table} WHERE key = ANY($1::text[])`;
+    const directory = new Directory(pool, target, lookup, `SELECT person, key FROM ${table} WHERE shard = $1`, `LISTEN ${escapeIdentifier(directoryChannel(schema))}`, options.cacheSize ?? DEFAULT_CACHE_SIZE);
     try {
       await directory.listening();
       return directory;
@@ -79,6 +83,21 @@ export class Directory {
     this.misses += missing.length;
     if (missing.length > 0) await this.read(missing, found);
     return found;
+  }
+
+  /** Every row of one shard, as its person ids (the engine's) and the keys each holds: what the shard's commits wrote (read at a take, directory-rows.ts). */
+  async rowsOfShard(shard: number): Promise<Map<string, string[]>> {
+    const { rows } = await this.pool.query<{ person: string; key: string }>(this.ofShard, [shard]).catch((err: unknown) => {
+      throw storeError(err, this.target);
+    });
+    const byPerson = new Map<string, string[]>();
+    for (const { person, key } of rows) {
+      const id = engineKey(person);
+      const keys = byPerson.get(id);
+      if (keys === undefined) byPerson.set(id, [key]);
+      else keys.push(key);
+    }
+    return byPerson;
   }
 
   /** Stops listening and ends the pool. Safe to call twice. */

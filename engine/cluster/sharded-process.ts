@@ -91,7 +91,7 @@ export class ShardedProcess {
     const peers = new PeerCalls(options.secret);
     const changes = new LoggedChanges(log, () => core?.engines() ?? []);
     const peopleFile = options.peopleFile && sharedPeopleFile(options.peopleFile, shards);
-    const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease, core!.across, peopleFile), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
+    const host = new ShardHost<ShardLease>({ open: (lease) => openShard({ ...options, registry }, lease, { across: core!.across, directory, peopleFile }), ready: (engine) => changes.apply(engine).then(() => core?.opened(engine)), logger: options.logger });
     const calls = withCatchUp(SHARD_CALLS, (engine) => changes.apply(engine));
     const router = new ShardRouter({ shards, engineOf: (shard) => host.engine(shard), holders: () => leases.holders(), peers, calls });
     core = new ShardedCore({ registry, host, router, directory, changes });
@@ -136,27 +136,42 @@ export class ShardedProcess {
   }
 }
 
+/** What every shard a process opens shares. */
+interface ShardsShare {
+  readonly across: VersionAcross;
+  readonly directory: Directory;
+  readonly peopleFile: ReturnType<typeof sharedPeopleFile> | undefined;
+}
+
 /**
  * A shard's store over its own schema (behind a Redis stream of its own with Redis in front),
- * fenced by its lease, writing the directory, whose rows are made its people's whole at the take;
- * its engine making ids of the shard; its part of the people file.
+ * fenced by its lease, writing the directory, whose rows (read as it opens) are mended where the
+ * recovered people differ; its engine making ids of the shard; its part of the people file.
  */
-async function openShard(options: ShardedProcessOptions, lease: ShardLease, across: VersionAcross, peopleFile: ReturnType<typeof sharedPeopleFile> | undefined): Promise<OpenedShard> {
-  const directory = new DirectoryRows({ schema: options.schema, shard: lease.shard, shards: options.shards });
+async function openShard(options: ShardedProcessOptions, lease: ShardLease, { across, directory, peopleFile }: ShardsShare): Promise<OpenedShard> {
+  const rows = new DirectoryRows({ schema: options.schema, shard: lease.shard, shards: options.shards });
   const postgres = {
     url: options.url,
     schema: shardSchema(options.schema, lease.shard),
     fence: lease,
-    alsoWrite: directory,
+    alsoWrite: rows,
     ...(options.synchronousCommit === undefined ? {} : { synchronousCommit: options.synchronousCommit }),
   };
+  const reading = directory.rowsOfShard(lease.shard); // read while the store opens: nobody else writes them now
+  reading.catch(() => {}); // its failure is met below, once the store is open
   const backend = options.redis === undefined ? await PostgresBackend.open(postgres) : await openBehindRedis(options.redis, options.onServer, lease, postgres);
+  try {
+    rows.taken(await reading);
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
   const journal = new GroupCommit(backend, { ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onStoreChange ? { onStoreChange: options.onStoreChange } : {}) });
   options.onJournal?.(journal);
   const prefix = idPrefix(lease.shard);
   const people = new MemoryPeopleStore(options.clock, prefix);
   const engine = new Engine({ ...options.engine, clock: options.clock, people, registry: options.registry, journal, idPrefix: prefix, sharded: true, across });
-  const shard = { engine, backend, indexContacts: () => people.indexContactsInBackground(), recovered: () => directory.recovered(people.all()) };
+  const shard = { engine, backend, indexContacts: () => people.indexContactsInBackground(), recovered: () => rows.recovered(people.all()) };
   if (peopleFile === undefined) return shard;
   const mine = peopleFile.shareOf(lease.shard);
   return { ...shard, peopleFile: (restored) => loadPeople(peopleFile.file, people, engine.timeZone, partAtStart(restored, mine)) };

@@ -74,8 +74,6 @@ export interface WriterParts {
   readonly answers: readonly string[];
   /** The values of its placeholders, `$first` onwards. */
   readonly values: readonly unknown[];
-  /** Sent unprepared (a statement made once, planned for the data as it is). */
-  readonly once?: boolean;
 }
 
 /**
@@ -153,7 +151,7 @@ class BatchStatements {
       values.push(...extra.values);
     }
     const text = `WITH ${parts.join(',\n')}\nSELECT ${[`${held} AS held`, ...(extra?.answers ?? [])].join(', ')}`;
-    const name = extra?.once ? undefined : this.nameOf(kind.join(' '));
+    const name = this.nameOf(kind.join(' '));
     return name === undefined ? { text, values } : { name, text, values };
   }
 

@@ -20,7 +20,7 @@
 // own after the XADD (another process must find a key away from home as soon as its input is
 // acknowledged); the drain writes the rows without them. A batch of people whose keys stay as
 // they were (most) costs Redis alone. A process that dies between the XADD and the rows leaves
-// them out of step until the shard's next holder writes its people's rows whole at its take.
+// them out of step until the shard's next holder mends them at its take (directory-rows.ts).
 //
 // Durability: a batch is answered once XADD is answered: what survives is what Redis's
 // appendonly/appendfsync keep (see redis.ts), until the drain has it in PostgreSQL (within

@@ -13,7 +13,8 @@
 // whatever an earlier holder left out of step (Redis in front writes the rows after the batch is
 // durable in Redis, and may die between the two) is mended before the shard serves; and from
 // then on every row of the shard is known here, so a person with no key away who had none before
-// (a new person at home) costs no statement at all.
+// (a new person at home) costs no statement at all. (A person wanting a key another shard's row
+// holds is found out of step at every take, and asks for it again: counted as a conflict again.)
 // The statement is prepared: the delete is the cluster schema's function directory_drop, planned
 // at each call with sequential scans off (a generic plan made while the directory was small
 // scanned all of it at each commit once it had grown). A person whose

@@ -152,11 +152,7 @@ t.test('a process paused past its leases loses its shards to the other; back, it
   paused.child.kill('SIGSTOP');
   const all = await holdersUntil(env, (h) => count(h, otherAddress) === SHARDS, TAKEOVER_LIMIT_MS + 1000);
   t.equal(count(all, otherAddress), SHARDS, 'the other process took the paused one’s shards');
-  let tagged = await json(`${otherAddress}/api/v1/people/${id}/tags`, { method: 'POST', body: JSON.stringify({ tags: ['after'] }) });
-  for (let tries = 0; tagged.status === 503 && tries < 100; tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 50)); // 503 while the shard taken over is still being opened: a client tries again
-    tagged = await json(`${otherAddress}/api/v1/people/${id}/tags`, { method: 'POST', body: JSON.stringify({ tags: ['after'] }) });
-  }
+  const tagged = await untilServed(() => json(`${otherAddress}/api/v1/people/${id}/tags`, { method: 'POST', body: JSON.stringify({ tags: ['after'] }) }));
   t.equal(tagged.status, 200, `the person changed through the process that holds their shard now: ${JSON.stringify(tagged.body)}`);
 
   paused.child.kill('SIGCONT');
@@ -165,9 +161,19 @@ t.test('a process paused past its leases loses its shards to the other; back, it
   t.equal(paused.logs.filter((l) => l['code'] === 'JCT_LEASE_LOST').length, 2, 'back, it finds both its shards taken and drops them');
   const shared = await holdersUntil(env, (h) => count(h, pausedAddress) === 2 && count(h, otherAddress) === 2, 10_000);
   t.same([count(shared, pausedAddress), count(shared, otherAddress)], [2, 2], 'then takes its share again');
-  const read = await json(`${pausedAddress}/api/v1/people/${id}`);
+  const read = await untilServed(() => json(`${pausedAddress}/api/v1/people/${id}`));
   t.same(read.body.tags, ['after'], 'read through it, the person is as the other process left them: nothing stale was written');
 });
+
+/** Calls again while the answer is 503 (a shard just taken is still being opened: a client tries again), up to 5 s. */
+async function untilServed<T extends { status: number }>(ask: () => Promise<T>): Promise<T> {
+  let answer = await ask();
+  for (let tries = 0; answer.status === 503 && tries < 100; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    answer = await ask();
+  }
+  return answer;
+}
 
 t.test('a process beyond the shards is a spare: it serves through the others, then takes a shard freed and launches the flows folder', { skip }, async (t) => {
   const env = clusterEnv(t, 2);

@@ -53,8 +53,9 @@ export interface ClusterOptions {
   readonly clock?: Clock;
   /** The people file every process loads (checked as `junction start` checks it). */
   readonly peopleFile?: PeopleFile;
-  /** Redis in front of the shards, under this prefix (the test's Redis). */
+  /** Redis in front of the shards, under this prefix, on `redisUrl` (default: the test's Redis). */
   readonly redisPrefix?: string;
+  readonly redisUrl?: string;
 }
 
 export interface TestCluster {
@@ -132,9 +133,9 @@ async function startProcess(schema: string, shards: number, options: ClusterOpti
     clock,
     logger,
     ...(options.peopleFile === undefined ? {} : { peopleFile: options.peopleFile }),
-    ...(options.redisPrefix === undefined ? {} : { redis: { url: REDIS_URL, prefix: options.redisPrefix } }),
+    ...(options.redisPrefix === undefined ? {} : { redis: { url: options.redisUrl ?? REDIS_URL, prefix: options.redisPrefix } }),
   });
-  const app = buildApp(process.core, { adminKey: ADMIN_KEY, commitMetrics: commits });
+  const app = buildApp(process.core, { adminKey: ADMIN_KEY, commitMetrics: commits, rateLimitPerSecond: 1_000_000 }); // no rate limit: tests under load
   const served: TestProcess['served'] = [];
   const engineOf = (shard: number) => process.engineOf(shard);
   const calls = Object.fromEntries(

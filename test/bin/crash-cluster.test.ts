@@ -1,5 +1,5 @@
 // The crash test (crash-run.ts) on two processes in cluster mode sharing one store, PostgreSQL
-// and Redis in front of PostgreSQL: 400 people sent to both, the owner SIGKILLed 5 times, the
+// and Redis in front of PostgreSQL: 600 people sent to both, the owner SIGKILLed 5 times, the
 // standby taking over each time.
 import t from 'tap';
 import { crashRunCluster } from './crash-run.js';
@@ -13,7 +13,7 @@ const KILLED = 'the owner SIGKILLed at 5 random moments: the standby takes over,
 
 t.test('two processes in cluster mode on PostgreSQL', async (t) => {
   const skip = await unlessPostgres(t);
-  await t.test(KILLED, { skip }, (t) => crashRunCluster(t, { DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_crash_cluster') }, 400, 1_000));
+  await t.test(KILLED, { skip }, (t) => crashRunCluster(t, { DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_crash_cluster') }, 600, 1_000));
 });
 
 t.test('two processes in cluster mode on Redis in front of PostgreSQL', async (t) => {
@@ -22,7 +22,7 @@ t.test('two processes in cluster mode on Redis in front of PostgreSQL', async (t
     crashRunCluster(
       t,
       { JUNCTION_STORE: 'redis+postgres', DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_crash_cluster'), REDIS_URL, JUNCTION_REDIS_PREFIX: tempPrefix(t, 'jct-crash-cluster') },
-      400,
+      600,
       1_000,
     ),
   );

@@ -1,4 +1,4 @@
-// The crash test (crash-run.ts) on PostgreSQL, in a schema of its own, with 500 people (each
+// The crash test (crash-run.ts) on PostgreSQL, in a schema of its own, with 800 people (each
 // commit is a round trip to the server: fewer people keep the run short).
 import t from 'tap';
 import { CRASH_TEST, crashRun } from './crash-run.js';
@@ -9,5 +9,5 @@ t.setTimeout(300_000);
 
 t.test('PostgreSQL', async (t) => {
   const skip = await unlessPostgres(t);
-  await t.test(CRASH_TEST, { skip }, (t) => crashRun(t, { DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_crash') }, 500));
+  await t.test(CRASH_TEST, { skip }, (t) => crashRun(t, { DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_crash') }, 800));
 });

@@ -1,6 +1,6 @@
 // The crash test (crash-run.ts) on Redis in front of PostgreSQL (JUNCTION_STORE=redis+postgres):
 // batches durable in Redis, written behind into a PostgreSQL schema of the test's own, with
-// 500 people; kills land wherever they land, before or after a drain.
+// 800 people; kills land wherever they land, before or after a drain.
 import t from 'tap';
 import { CRASH_TEST, crashRun } from './crash-run.js';
 import { REDIS_URL, tempPrefix, unlessRedis } from '../engine/store/redis-service.js';
@@ -15,7 +15,7 @@ t.test('Redis in front of PostgreSQL', async (t) => {
     crashRun(
       t,
       { JUNCTION_STORE: 'redis+postgres', REDIS_URL, JUNCTION_REDIS_PREFIX: tempPrefix(t, 'jct-crash'), DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'jct_crash') },
-      500,
+      800,
     ),
   );
 });

@@ -1,5 +1,5 @@
 // The crash test (crash-run.ts) on a sharded cluster: two processes over four shards on
-// PostgreSQL, and on Redis in front of PostgreSQL, 400 people sent to both, each process
+// PostgreSQL, and on Redis in front of PostgreSQL, 600 people sent to both, each process
 // SIGKILLed in turn 5 times, the other taking its shards each time.
 import t, { type Test } from 'tap';
 import { crashRunSharded } from './crash-run.js';
@@ -20,12 +20,12 @@ function clusterSchema(t: Test): string {
 
 t.test('two processes sharing four shards on PostgreSQL', async (t) => {
   const skip = await unlessPostgres(t);
-  await t.test(KILLED, { skip }, (t) => crashRunSharded(t, { JUNCTION_STORE: 'postgres', DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: clusterSchema(t) }, 400, 1_000));
+  await t.test(KILLED, { skip }, (t) => crashRunSharded(t, { JUNCTION_STORE: 'postgres', DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: clusterSchema(t) }, 600, 1_000));
 });
 
 t.test('two processes sharing four shards on Redis in front of PostgreSQL', async (t) => {
   const skip = (await unlessRedis(t)) || (await unlessPostgres(t));
   await t.test(KILLED, { skip }, (t) =>
-    crashRunSharded(t, { JUNCTION_STORE: 'redis+postgres', DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: clusterSchema(t), REDIS_URL, JUNCTION_REDIS_PREFIX: tempPrefix(t, 'jct-crash-sharded') }, 400, 1_000),
+    crashRunSharded(t, { JUNCTION_STORE: 'redis+postgres', DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: clusterSchema(t), REDIS_URL, JUNCTION_REDIS_PREFIX: tempPrefix(t, 'jct-crash-sharded') }, 600, 1_000),
   );
 });

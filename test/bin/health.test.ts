@@ -2,6 +2,7 @@
 // the configuration (a --config file's host and port, JUNCTION_* variables over it), asks GET
 // /healthz and exits 0 when it answers 200, 1 otherwise (an error answer, nothing listening, a
 // port it cannot know), one line saying why.
+import '../child-processes.js';
 import t, { type Test } from 'tap';
 import { createServer } from 'node:http';
 import { once } from 'node:events';

@@ -1,6 +1,7 @@
 // The heap headroom setting (bin/heap.ts) gives the process the same V8 flags as starting Node
 // with --heap-growing-percent: V8's version tag for cached code hashes every flag, so a child
 // that applies the setting must report the tag of a child started with the flag.
+import '../child-processes.js';
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -3,6 +3,7 @@
 // listens on once it says so (or what it said on stderr when it stopped before). It runs with
 // TEST_ADMIN_KEY as its configured admin key unless `env` sets JUNCTION_ADMIN_KEY. Also one
 // process of a cluster, as the cluster tests start them.
+import '../child-processes.js';
 import type { Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';

@@ -1,3 +1,4 @@
+import '../child-processes.js';
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -3,6 +3,7 @@
 // the key still works; `junction keys create|list|revoke` (the built command) changes the keys
 // of a running server's data directory, saying which store it used: a new key works at once, a revoked one is refused within
 // 5 s. A configured admin key is redacted in the logged configuration.
+import '../child-processes.js';
 import t, { type Test as Tap } from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';

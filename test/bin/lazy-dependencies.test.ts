@@ -2,6 +2,7 @@
 // (PostgreSQL, Redis, email) or only the first send needs (undici): engine/lazy-require.ts and
 // the store's dynamic imports load them on first use; the other commands (validate, simulate, …)
 // do not load the server at all. A static import that brings one back fails this test.
+import '../child-processes.js';
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

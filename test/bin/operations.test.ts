@@ -2,6 +2,7 @@
 // loses no accepted call (restart and read), the log of a full run with a signed webhook and a
 // send holds no secret and no message body, --pretty prints readable lines, and a SIGTERM as soon
 // as it listens is handled; a log reader that went away does not keep it from stopping.
+import '../child-processes.js';
 import t, { type Test } from 'tap';
 import twilio from 'twilio';
 import { spawn } from 'node:child_process';

@@ -1,6 +1,7 @@
 // The store's errors about a setting (partitions changed, a URL or schema name it refuses, a data
 // directory it cannot use, a database PostgreSQL does not have) end naming the setting the way
 // the user set it: the variable that set it, or its place in the configuration file. The built command.
+import '../child-processes.js';
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

@@ -1,6 +1,7 @@
 // `junction start` and its flows folder, across restarts: a flow changed through the API stays
 // changed while its file does not, two files with one flow id are refused, and a folder that is
 // missing ends a start that has participants waiting (the built command).
+import '../child-processes.js';
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,7 @@
 // `junction start` refused, ending by itself with one line that names what to fix and its setting
 // as the user set it: bad module settings, a port in use or a host that is none, a flows folder or
 // people file that cannot be read (the built command).
+import '../child-processes.js';
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 // `junction start` as the README runs it: the built command, the example flows, HTTP on
 // loopback, a clean stop on SIGTERM; state kept in the data directory across restarts, a
 // second process on the same data directory refused, and the start's own commits counted in the metrics.
+import '../child-processes.js';
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';

@@ -4,6 +4,7 @@
 // that cannot be reached at start is tried again, said in one line without its password, and
 // start gives up with exit code 2 after JUNCTION_STORE_START_TIMEOUT_S, or at once when
 // PostgreSQL answers that the database does not exist.
+import '../child-processes.js';
 import t, { type Test } from 'tap';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';

@@ -12,17 +12,30 @@ export const hasRedisServer = (): boolean => process.env['PATH']!.split(path.del
 
 /** Starts redis-server on 127.0.0.1:`port` with `settings` (e.g. ['--appendonly', 'no']); resolves once it accepts connections. */
 export async function redisServer(t: Test, port: number, settings: string[]): Promise<ChildProcess> {
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...settings], { stdio: 'ignore' });
-  // Waits for the exit, so the test's folder is not removed while redis-server still writes in it.
-  t.teardown(async () => {
-    if (server.exitCode !== null || server.signalCode !== null) return;
-    const exited = once(server, 'exit');
-    server.kill('SIGKILL');
-    await exited;
-  });
+  // A process group of its own: an append-only rewrite or a snapshot runs in a child it forks,
+  // which outlives a SIGKILL of the server for a moment and goes on writing in the test's folder.
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...settings], { stdio: 'ignore', detached: true });
+  // Waits until the server and its children are gone, so the test's folder is not removed while one still writes in it.
+  t.teardown(() => killGroup(server));
   for (let tries = 0; !(await reachable('127.0.0.1', port, 100)); tries++) {
     if (tries > 100) throw new Error(`redis-server did not start on port ${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return server;
+}
+
+/** Kills the server's process group (the server and any child it forked) and waits until all are gone. */
+async function killGroup(server: ChildProcess): Promise<void> {
+  const group = -server.pid!;
+  const alive = (): boolean => {
+    try {
+      process.kill(group, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) process.kill(group, 'SIGKILL');
+  while (alive()) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (server.exitCode === null && server.signalCode === null) await once(server, 'exit');
 }

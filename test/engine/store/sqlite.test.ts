@@ -1,3 +1,4 @@
+import '../../child-processes.js';
 import t, { type Test } from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -258,8 +258,8 @@ export class PostgresBackend implements JournalBackend {
 
   /**
    * The batch's statement, with the PeopleWriter's parts for `people` when given: its own
-   * transaction (none when there is nothing to write). A fenced statement that found its lease's row carrying another token wrote
-   * nothing: the holder is told, the batch refused.
+   * transaction (none when there is nothing to write). A fenced statement that found its
+   * lease's row carrying another token wrote nothing: the holder is told, the batch refused.
    */
   private async write(writes: readonly TableWrites[], people: ReadonlyMap<string, string | null> | undefined): Promise<void> {
     const also = people !== undefined && this.alsoWrite !== undefined ? { writer: this.alsoWrite, people } : undefined;

@@ -19,8 +19,10 @@
 // answered only once those rows are in PostgreSQL too, written by a fenced statement of their
 // own after the XADD (another process must find a key away from home as soon as its input is
 // acknowledged); the drain writes the rows without them. A batch of people whose keys stay as
-// they were (most) costs Redis alone. A process that dies between the XADD and the rows leaves
-// them out of step until the shard's next holder mends them at its take (directory-rows.ts).
+// they were (most) costs Redis alone; but batches are written in order, so while PostgreSQL is
+// out of reach the first batch that changes such rows holds up the shard's batches after it
+// until PostgreSQL is back. A process that dies between the XADD and the rows leaves them out
+// of step until the shard's next holder mends them at its take (directory-rows.ts).
 //
 // Durability: a batch is answered once XADD is answered: what survives is what Redis's
 // appendonly/appendfsync keep (see redis.ts), until the drain has it in PostgreSQL (within

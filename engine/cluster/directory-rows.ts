@@ -23,7 +23,7 @@
 import { escapeIdentifier } from 'pg';
 import { JunctionError } from '../errors.js';
 import type { Person } from '../person.js';
-import { storedKey } from '../store/stored-key.js';
+import { binaryOrder, storedKey } from '../store/stored-key.js';
 import type { PeopleWriter, WriterParts } from '../store/postgres.js';
 import { directoryKeys, homeOfKey } from './shard-of.js';
 import { hash32 } from '../hash.js';
@@ -84,10 +84,10 @@ export class DirectoryRows implements PeopleWriter {
     this.channel = directoryChannel(place.schema);
   }
 
-  /** The shard's rows as read at its take, by person (Directory.rowsOfShard), before anything is written. */
-  taken(rows: ReadonlyMap<string, readonly string[]>): void {
+  /** The shard's rows as read at its take, by person, their keys in binary order one a line (Directory.rowsOfShard), before anything is written. */
+  taken(rows: ReadonlyMap<string, string>): void {
     this.written.clear();
-    rows.forEach((keys, id) => this.written.set(id, digestOf(keys)));
+    rows.forEach((keys, id) => this.written.set(id, hash32(keys)));
     this.complete = true;
   }
 
@@ -173,9 +173,9 @@ export class DirectoryRows implements PeopleWriter {
   }
 }
 
-/** A digest of a person's keys, whatever their order (rows read back come in the directory's). */
+/** A digest of a person's keys, whatever their order: of their binary order, one a line, as the rows are read back at a take. */
 function digestOf(keys: readonly string[]): number {
-  return hash32([...keys].sort().join('\n'));
+  return hash32((keys.length === 1 ? keys : [...keys].sort(binaryOrder)).join('\n'));
 }
 
 function wantedOf(people: ReadonlyMap<string, readonly string[]>): Wanted {

@@ -30,7 +30,8 @@
 // (they wait in Redis, which grows); while Redis is out of reach commits fail with
 // JCT_STORE_UNAVAILABLE like the Redis store's. onServer tells which of the two the drain lost
 // and when it is back.
-import { binaryOrder, connectRedis, type RedisConnection, type RedisOptions } from './redis.js';
+import { connectRedis, type RedisConnection, type RedisOptions } from './redis.js';
+import { binaryOrder } from './stored-key.js';
 import { PostgresBackend, type PostgresOptions } from './postgres.js';
 import { type Batch, type JournalBackend, type Table, type TableTexts } from './journal.js';
 import { fencedWrite, raise } from './redis-fence.js';

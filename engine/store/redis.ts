@@ -27,6 +27,7 @@ import { aboutSetting, JunctionError } from '../errors.js';
 import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { fencedWrite, raise, type RedisWrite, type RedisFence } from './redis-fence.js';
 import { targetOf, type Target } from './shown-url.js';
+import { binaryOrder } from './stored-key.js';
 
 /** The layout this code writes; a store with a higher version was written by a newer Junction. */
 export const SCHEMA_VERSION = 1;
@@ -339,26 +340,6 @@ async function readTable(redis: Redis, hash: string): Promise<Rows> {
     cursor = next;
   } while (cursor !== '0');
   return rows.sort(([a], [b]) => binaryOrder(b, a));
-}
-
-/**
- * The binary order of the keys' UTF-8 bytes (Buffer.compare's), without encoding them: UTF-8
- * orders as code points do, and UTF-16 code units order as code points except that a surrogate
- * (U+D800–DFFF, half of a code point U+10000 and up) must come after U+E000–FFFF.
- */
-export function binaryOrder(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return x >= 0xd800 && y >= 0xd800 ? codePointRank(x) - codePointRank(y) : x - y;
-  }
-  return a.length - b.length;
-}
-
-/** A code unit from U+D800 up, ranked in code point order: U+E000–FFFF first, then the surrogates, which stand for U+10000 and up. */
-function codePointRank(unit: number): number {
-  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
 }
 
 /**

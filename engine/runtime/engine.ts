@@ -50,7 +50,7 @@ import { isLive, move } from './lifecycle.js';
 import { heldEntryId, Versions, type Held, type HeldEntry, type Live } from './versions.js';
 import { Engagement, type Engaged, type EngagedCursor, type EngagedReport } from './engagement.js';
 import { MAX_BATCH, OPERATION_KEEP_MS, operationKey, Operations, refusalMessage, requestHash, sameRequest, sameRequestHash, type OperationReport, type ParticipantOutcome, type ParticipantToAdd } from './operations.js';
-import { heldKey, heldSeqOf, isHeldEntryRow, participantIdOf, readHistory, readParticipant, splitKey, versionKey, type HeldEntryRow, type HeldRow } from './rows.js';
+import { heldKey, heldSeqOf, isHeldEntryRow, readHistory, readParticipant, sequenceOfKey, splitKey, versionKey, type HeldEntryRow, type HeldRow } from './rows.js';
 import { personOf } from '../people/layout.js';
 import { normalizeContact } from '../people/contacts.js';
 import { requireNewPersonId } from '../people/person-id.js';
@@ -78,6 +78,11 @@ const SEGMENTS_CHECKED_AT = 'segments:checkedAt';
 export const CLUSTER_LOG = 'clusterLog';
 /** The meta row of a sharded cluster's schema: its shard count (cluster/shard-count.ts). One engine never runs over such a schema. */
 export const SHARDS_META = 'shards';
+/**
+ * A shard's meta rows `moved:<partition>`: the last participant sequence of that partition moved
+ * in from a store one engine kept alone (cluster/move-to-shards.ts); those keep their ids.
+ */
+export const MOVED_META = 'moved:';
 /** How long a module input's de-duplication key is remembered by default: 48 hours. */
 export const DEFAULT_DEDUP_WINDOW_MS = 48 * 3600 * 1000;
 
@@ -1178,6 +1183,7 @@ export class Engine {
       const part = this.parts[Number(key.slice(4))];
       if (part) part.seq = Math.max(part.seq, value as number);
     }
+    if (key.startsWith(MOVED_META)) this.parts[Number(key.slice(MOVED_META.length))]?.keepMovedIds(value as number);
     if (key.startsWith('events:')) {
       const part = this.parts[Number(key.slice(7))];
       if (part) part.events.seq = Math.max(part.events.seq, value as number);
@@ -1330,10 +1336,9 @@ export class Engine {
     let n = 0;
     const shared = (personId: string): string => (personId.length <= PARSE_SHARES_UP_TO ? personId : (this.people.get(personId)?.id ?? personId));
     for (const [key, value] of rows) {
-      const state = readParticipant(participantIdOf(key), value, shared);
+      const state = readParticipant('', value, shared); // its id is its partition's to tell (moved-in ones keep theirs)
       if (!this.versions.version(state.flowId, state.version)) continue;
-      const part = this.partition(state.personId);
-      part.put(part.participants.seqOf(state.id)!, state);
+      this.partition(state.personId).put(sequenceOfKey(key), state);
       n++;
     }
     return n;

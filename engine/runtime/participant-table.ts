@@ -103,7 +103,19 @@ export class ParticipantTable {
   private readonly versionNumbers: number[] = [];
   private readonly waitKeys = new Interned();
 
+  /**
+   * Participants moved in from a store one engine kept alone (engine/cluster/move-to-shards.ts)
+   * keep their ids, which carry no shard: sequences up to `through` are known by that store's
+   * prefix (the partition's number and a dot), later ones by this table's.
+   */
+  private moved = { prefix: '', through: 0 };
+
   constructor(private readonly prefix: string) {}
+
+  /** Sequences up to `through` are of participants moved in, whose ids start with `prefix`. */
+  keepMovedIds(prefix: string, through: number): void {
+    this.moved = { prefix, through };
+  }
 
   get size(): number {
     return this.live;
@@ -111,13 +123,18 @@ export class ParticipantTable {
 
   /** The sequence number inside an id of this partition, or undefined for another's id. */
   seqOf(id: string): number | undefined {
-    if (!id.startsWith(this.prefix)) return undefined;
-    const seq = parseInt(id.slice(this.prefix.length), 36);
-    return Number.isNaN(seq) ? undefined : seq;
+    const { prefix, through } = this.moved;
+    if (id.startsWith(this.prefix)) {
+      const seq = parseInt(id.slice(this.prefix.length), 36);
+      return seq > through ? seq : undefined; // NaN is not
+    }
+    if (through === 0 || !id.startsWith(prefix)) return undefined;
+    const seq = parseInt(id.slice(prefix.length), 36);
+    return seq <= through ? seq : undefined;
   }
 
   idOf(seq: number): string {
-    return this.prefix + seq.toString(36);
+    return (seq > this.moved.through ? this.prefix : this.moved.prefix) + seq.toString(36);
   }
 
   get(id: string): ParticipantState | undefined {

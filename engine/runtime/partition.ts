@@ -127,6 +127,11 @@ export class Partition {
     this.wakeups = new Wakeups(clock, onDue);
   }
 
+  /** Participants up to sequence `through` were moved in from a store one engine kept alone: they keep its ids (`<partition>.<sequence>`). */
+  keepMovedIds(through: number): void {
+    this.participants.keepMovedIds(`${this.index.toString(36)}.`, through);
+  }
+
   /** A new participant id: `<partition>.<sequence>`, base 36. */
   nextId(): string {
     return this.participants.idOf(++this.seq);

@@ -46,9 +46,9 @@ export function participantKeyOf(prefix: string, seq: number): string {
   return prefix + seq.toString(36).padStart(SEQUENCE_DIGITS, '0');
 }
 
-export function participantIdOf(key: string): string {
-  const dot = key.indexOf('.');
-  return key.slice(0, dot + 1) + key.slice(dot + 1).replace(/^0+(?=.)/, '');
+/** The sequence a participant's journal key holds (its id may be another: ParticipantTable.keepMovedIds). */
+export function sequenceOfKey(key: string): number {
+  return parseInt(key.slice(key.indexOf('.') + 1), 36);
 }
 
 export function historyKey(flowId: string, personId: string): string {

@@ -60,3 +60,14 @@ t.test('participants are found however unevenly their sequences are spread', asy
   for (const seq of seqs) t.same(table.at(seq), state(seq));
   for (const seq of [0, 4, 999, 1_002, 50_001, 2 ** 40 + 1]) t.equal(table.at(seq), undefined, `no ${seq}`);
 });
+
+t.test("participants moved in from one engine's store keep its ids; later ones have the shard's", async (t) => {
+  const table = new ParticipantTable('2-3.');
+  table.keepMovedIds('3.', 40);
+  t.equal(table.idOf(40), '3.14', 'a moved sequence is known by the old id');
+  t.equal(table.idOf(41), '2-3.15', "a later one by the shard's");
+  for (const seq of [7, 40, 41, 90]) table.write(seq, state(seq));
+  t.same([table.seqOf('3.7'), table.seqOf('3.14'), table.seqOf('2-3.15'), table.seqOf('2-3.2i')], [7, 40, 41, 90], 'each found by its own id');
+  t.same([table.seqOf('2-3.7'), table.seqOf('3.15'), table.seqOf('4.7'), table.seqOf('3.zz')], [undefined, undefined, undefined, undefined], 'not by the other kind, nor another partition');
+  t.equal(table.get('3.7')!.id, '3.7', 'read back under the id it had');
+});

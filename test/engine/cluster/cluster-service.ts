@@ -56,6 +56,8 @@ export interface ClusterOptions {
   /** Redis in front of the shards, under this prefix, on `redisUrl` (default: the test's Redis). */
   readonly redisPrefix?: string;
   readonly redisUrl?: string;
+  /** A schema of the test's own already holding state (a moved store); default a fresh one. */
+  readonly schema?: string;
 }
 
 export interface TestCluster {
@@ -94,7 +96,7 @@ export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolea
 /** A cluster of `processes` processes over `shards` shards, settled; stopped and dropped when `t` ends. */
 export async function clusterOf(t: Test, options: ClusterOptions = {}): Promise<TestCluster> {
   const shards = options.shards ?? 4;
-  const schema = tempSchema(t, 'sharded');
+  const schema = options.schema ?? tempSchema(t, 'sharded');
   t.teardown(() => Promise.all(Array.from({ length: shards }, (_, n) => sql(`DROP SCHEMA IF EXISTS "${schema}_s${n}" CASCADE`))));
   const processes: TestProcess[] = [];
   const cluster: TestCluster = {

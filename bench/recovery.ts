@@ -55,8 +55,8 @@ function embedded(root: string): RecoveryStore {
   };
 }
 
-/** The store with the flow launched and `n` people each waiting in its pause. */
-async function fill(backend: JournalBackend, n: number): Promise<void> {
+/** The store with the flow launched and `n` people each waiting in its pause (also the store move-to-shards moves). */
+export async function fill(backend: JournalBackend, n: number): Promise<void> {
   const clock = new SystemClock();
   const people = new MemoryPeopleStore(clock);
   const engine = new Engine({ clock, people, registry: new Registry([coreModule]), journal: new GroupCommit(backend) });

@@ -9,23 +9,25 @@
 // Participants keep their ids, so their effects keep the keys providers and receivers already
 // know: a shard's meta rows `moved:<partition>` say up to which sequence an id is the old
 // store's (ParticipantTable.keepMovedIds); their rows are keyed as the shard keys its own.
+// Tables are read whole and written in chunks with COPY (text format), as the store reads at open.
 // Every contact or external id held away from its home shard gets its directory row.
 // One transaction: the schema holds either the single store still or the sharded cluster, its
 // journal tables emptied and the shard count recorded as a first sharded start records it.
-import { escapeIdentifier, type ClientBase } from 'pg';
+import { escapeIdentifier, type ClientBase, type PoolClient } from 'pg';
 import { JunctionError, aboutSetting } from '../errors.js';
 import { idPrefix } from '../id-prefix.js';
 import { MOVED_META, SHARDS_META } from '../runtime/engine.js';
 import { splitKey } from '../runtime/rows.js';
 import { TABLES, type Table } from '../store/journal.js';
 import { migrate, onConnection } from '../store/postgres.js';
+import { copiedRows, copyChunks, copyField, copyIn } from '../store/postgres-copy.js';
 import { engineKey } from '../store/stored-key.js';
 import { directoryKeys, homeOfKey, shardOfPersonId, shardSchema } from './shard-of.js';
 
-/** Rows read per statement, in key order. */
-const PAGE = 10_000;
-/** Rows written per statement. */
-const CHUNK = 5_000;
+/** Rows written per COPY, at most. */
+const CHUNK = 20_000;
+/** COPYs queued on the connection before the move waits for them. */
+const WRITES_AHEAD = 2;
 
 export interface MoveOptions {
   readonly url: string;
@@ -54,18 +56,22 @@ export async function moveToShards(options: MoveOptions): Promise<MoveReport> {
     throw new JunctionError('JCT_MOVE_REFUSED', `moving a store to shards needs shards of 2 or more, not ${String(options.shards)}`, aboutSetting('shards', { configured: options.shards }));
   }
   await migrate(options.url, options.schema);
-  for (let shard = 0; shard < options.shards; shard++) await migrate(options.url, shardSchema(options.schema, shard));
+  // The shards' schemas are made (each on a connection of its own) while the store is read: a first write waits for them.
+  const shardsMade = Promise.all(Array.from({ length: options.shards }, (_, shard) => migrate(options.url, shardSchema(options.schema, shard))));
+  shardsMade.catch(() => {}); // met by the first write, or below
   return onConnection(options.url, options.schema, async (client, schema) => {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`junction shards ${schema}`]); // as a first sharded start takes it
       await refuseUnlessMovable(client, schema, options.shards);
       await client.query(`LOCK TABLE ${TABLES.map((t) => `${escapeIdentifier(schema)}.${escapeIdentifier(t)}`).join(', ')} IN EXCLUSIVE MODE`);
-      const report = await new Mover(client, schema, options.shards).run();
+      const shardsEmpty = shardsMade.then(() => refuseFilledShards(client, schema, options.shards));
+      const report = await new Mover(client, schema, options.shards, shardsEmpty).run();
       await client.query('COMMIT');
       return report;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
+      await shardsMade.catch(() => {}); // no schema made after the move ended
       throw err;
     }
   });
@@ -79,54 +85,58 @@ async function refuseUnlessMovable(client: ClientBase, schema: string, shards: n
   if (store.rows.length === 0) refuse(`the schema "${schema}" holds no store yet: start the sharded cluster on it directly`, { configured: shards });
   const live = await client.query<{ name: string }>(`SELECT name FROM ${name}.leases WHERE expires_at > now() UNION SELECT name FROM ${name}.members WHERE expires_at > now()`);
   if (live.rows.length > 0) refuse(`a process still uses the store (${live.rows.map((r) => r.name).join(', ')}): stop every process first, then move`, { configured: shards });
+  const directory = await client.query(`SELECT 1 FROM ${name}.directory LIMIT 1`);
+  if (directory.rows.length > 0) refuse(`the schema "${schema}" already has directory rows: it was a sharded cluster's`, { configured: shards });
+}
+
+async function refuseFilledShards(client: ClientBase, schema: string, shards: number): Promise<void> {
   for (let shard = 0; shard < shards; shard++) {
     const held = await client.query(`SELECT 1 FROM ${escapeIdentifier(shardSchema(schema, shard))}.meta LIMIT 1`);
     if (held.rows.length > 0) refuse(`the schema "${shardSchema(schema, shard)}" already holds a shard's state: drop it, or move into another databaseSchema`, { configured: shards });
   }
-  const directory = await client.query(`SELECT 1 FROM ${name}.directory LIMIT 1`);
-  if (directory.rows.length > 0) refuse(`the schema "${schema}" already has directory rows: it was a sharded cluster's`, { configured: shards });
 }
 
 function refuse(message: string, details: Record<string, unknown>): never {
   throw new JunctionError('JCT_MOVE_REFUSED', message, aboutSetting('shards', details));
 }
 
-/** One move: reads each table of the store in pages and writes its rows into the shards in chunks. */
+/** One move: reads each table of the store whole (COPY) and writes its rows into the shards in chunks (COPY). */
 class Mover {
-  private readonly buffers = new Map<string, { keys: string[]; values: string[] }>();
+  /** Lines of COPY text waiting to be written, by shard and table (`3/person`). */
+  private readonly buffers = new Map<string, string[]>();
   private readonly people: number[];
-  private readonly directory = { keys: [] as string[], shards: [] as number[], people: [] as string[] };
-  private directoryRows = 0;
+  private readonly directory: string[] = [];
   private participants = 0;
   private rows = 0;
+  /** The last COPY queued (at first: the shards made and found empty), and how many were. */
+  private writing: Promise<unknown>;
+  private queued = 0;
 
   constructor(
-    private readonly client: ClientBase,
+    private readonly client: PoolClient,
     private readonly schema: string,
     private readonly shards: number,
+    shardsReady: Promise<void>,
   ) {
     this.people = new Array<number>(shards).fill(0);
+    this.writing = shardsReady;
+    shardsReady.catch(() => {}); // met by the first wait
   }
 
   async run(): Promise<MoveReport> {
     for (const table of TABLES) await this.moveTable(table);
-    await this.flushAll();
-    await this.flushDirectory();
+    for (const at of this.buffers.keys()) await this.flush(at);
+    for (let from = 0; from < this.directory.length; from += CHUNK) {
+      await this.write(`COPY ${escapeIdentifier(this.schema)}.directory (key, shard, person) FROM STDIN`, this.directory.slice(from, from + CHUNK).join(''));
+    }
+    await this.writing;
     await this.becomeCluster();
-    return { shards: this.shards, people: this.people, participants: this.participants, rows: this.rows, directory: this.directoryRows };
+    return { shards: this.shards, people: this.people, participants: this.participants, rows: this.rows, directory: this.directory.length };
   }
 
   private async moveTable(table: Table): Promise<void> {
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.client.query<{ key: string; value: string }>(
-        `SELECT key, value FROM ${escapeIdentifier(this.schema)}.${escapeIdentifier(table)} ${after === undefined ? '' : 'WHERE key > $1'} ORDER BY key LIMIT ${PAGE}`,
-        after === undefined ? [] : [after],
-      );
-      for (const { key, value } of page.rows) await this.moveRow(table, key, value);
-      if (page.rows.length < PAGE) return;
-      after = page.rows[page.rows.length - 1]!.key;
-    }
+    const chunks = await copyChunks(this.client, `COPY (SELECT key, value FROM ${escapeIdentifier(this.schema)}.${escapeIdentifier(table)}) TO STDOUT`);
+    for (const [key, value] of copiedRows(chunks)) await this.moveRow(table, key, value);
   }
 
   private async moveRow(table: Table, key: string, value: string): Promise<void> {
@@ -159,43 +169,37 @@ class Mover {
   private personMoved(id: string, value: string, shard: number): void {
     this.people[shard]!++;
     for (const key of directoryKeys(JSON.parse(value))) {
-      if (homeOfKey(key, this.shards) === shard) continue;
-      this.directory.keys.push(key);
-      this.directory.shards.push(shard);
-      this.directory.people.push(id);
+      if (homeOfKey(key, this.shards) !== shard) this.directory.push(`${copyField(key)}\t${shard}\t${copyField(id)}\n`);
     }
   }
 
   private async put(shard: number, table: Table, key: string, value: string): Promise<void> {
     const at = `${shard}/${table}`;
-    let buffer = this.buffers.get(at);
-    if (buffer === undefined) this.buffers.set(at, (buffer = { keys: [], values: [] }));
-    buffer.keys.push(key);
-    buffer.values.push(value);
-    if (buffer.keys.length >= CHUNK) await this.flush(at);
-  }
-
-  private async flushAll(): Promise<void> {
-    for (const at of this.buffers.keys()) await this.flush(at);
+    let lines = this.buffers.get(at);
+    if (lines === undefined) this.buffers.set(at, (lines = []));
+    lines.push(`${copyField(key)}\t${copyField(value)}\n`);
+    if (lines.length >= CHUNK) await this.flush(at);
   }
 
   private async flush(at: string): Promise<void> {
-    const buffer = this.buffers.get(at)!;
-    if (buffer.keys.length === 0) return;
+    const lines = this.buffers.get(at)!;
+    if (lines.length === 0) return;
     const [shard, table] = at.split('/') as [string, Table];
-    const target = `${escapeIdentifier(shardSchema(this.schema, Number(shard)))}.${escapeIdentifier(table)}`;
-    await this.client.query(`INSERT INTO ${target} (key, value) SELECT * FROM unnest($1::text[], $2::text[])`, [buffer.keys, buffer.values]);
-    this.rows += buffer.keys.length;
-    this.buffers.set(at, { keys: [], values: [] });
+    await this.write(`COPY ${escapeIdentifier(shardSchema(this.schema, Number(shard)))}.${escapeIdentifier(table)} (key, value) FROM STDIN`, lines.join(''));
+    this.rows += lines.length;
+    this.buffers.set(at, []);
   }
 
-  private async flushDirectory(): Promise<void> {
-    const { keys, shards, people } = this.directory;
-    for (let from = 0; from < keys.length; from += CHUNK) {
-      const to = from + CHUNK;
-      await this.client.query(`INSERT INTO ${escapeIdentifier(this.schema)}.directory (key, shard, person) SELECT * FROM unnest($1::text[], $2::int[], $3::text[])`, [keys.slice(from, to), shards.slice(from, to), people.slice(from, to)]);
-    }
-    this.directoryRows = keys.length;
+  /**
+   * Queues a COPY on the connection and goes on reading rows while PostgreSQL writes (the two
+   * share the machine's cores); waits once WRITES_AHEAD are queued. A failed one fails the next
+   * wait, and the move with it.
+   */
+  private async write(copy: string, text: string): Promise<void> {
+    const written = this.writing.then(() => copyIn(this.client, copy, text));
+    written.catch(() => {}); // met by the next wait
+    this.writing = written;
+    if (++this.queued % WRITES_AHEAD === 0) await written;
   }
 
   /** The schema becomes the cluster's: its journal tables emptied, its lease and members forgotten, the shard count recorded. */

@@ -39,7 +39,7 @@ function refuseOtherCount(stored: number, configured: number): void {
 function refuseSingleStore(schema: string, configured: number): void {
   throw new JunctionError(
     'JCT_SHARDS_CHANGED',
-    `the schema "${schema}" holds the state of a store used with shards 1, not ${configured}: its people would be invisible to the shards. Moving a store to shards is not supported yet: start the sharded cluster on a new schema (databaseSchema), or keep shards 1`,
+    `the schema "${schema}" holds the state of a store used with shards 1, not ${configured}: its people would be invisible to the shards. Move it into the shards first: stop every process, run junction move-to-shards with this configuration, then start them (or keep shards 1)`,
     aboutSetting('shards', { stored: 1, configured }),
   );
 }

@@ -44,5 +44,5 @@ t.test('two first starts at once: one count wins, the other start compares with 
 t.test('a schema one engine used alone is refused, saying how to move', { skip }, async (t) => {
   const schema = tempSchema(t, 'sharded_start_single');
   await oneEngine(schema);
-  await t.rejects(fixShardCount({ url: PG_URL, schema, shards: 4 }), { code: 'JCT_SHARDS_CHANGED', message: /used with shards 1, not 4.*start the sharded cluster on a new schema/ });
+  await t.rejects(fixShardCount({ url: PG_URL, schema, shards: 4 }), { code: 'JCT_SHARDS_CHANGED', message: /used with shards 1, not 4.*run junction move-to-shards with this configuration/ });
 });

@@ -1,5 +1,5 @@
 // move-to-shards — how long `junction move-to-shards` keeps a store out of service
-// (engine/cluster/move-to-shards.ts): a PostgreSQL store of one engine holding N people each
+// (engine/cluster/move-store.ts): a PostgreSQL store of one engine holding N people each
 // waiting in a flow (1,000,000; 100,000 with --quick; the rows recovery-pg recovers) moved into
 // 16 shards. Baseline: PostgreSQL copying the same rows itself, server-side, into one empty
 // schema of the same tables (INSERT … SELECT per table, one transaction): the floor of writing
@@ -7,7 +7,7 @@
 // rounds (3; 1 at full size), alternating. Target: ours / baseline ≤ 4 (placing each row in its
 // shard, keeping participants' ids and writing the directory cost at most three copies more).
 import { randomBytes } from 'node:crypto';
-import { moveToShards } from '../engine/cluster/move-to-shards.js';
+import { moveToShards } from '../engine/cluster/move-store.js';
 import { shardSchema } from '../engine/cluster/shard-of.js';
 import { TABLES } from '../engine/store/journal.js';
 import { PostgresBackend, migrate } from '../engine/store/postgres.js';

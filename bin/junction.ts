@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, health, keys, migrate, move-to-shards, cluster. Errors print as
+// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, health, keys, migrate, move-to-shards, copy-embedded, cluster. Errors print as
 // "error CODE: message" with exit code 2 (1 means "the flow has problems"); an error about a setting
 // (a store's URL, schema, data directory, partitions) ends naming it the way the user set it.
 import { parseArgs } from 'node:util';
@@ -14,7 +14,7 @@ import { configReferenceCommand } from './commands/config-reference.js';
 import { keysCommand } from './commands/keys.js';
 import { templatesCommand } from './commands/templates.js';
 import { migrateCommand } from './commands/migrate.js';
-import { moveToShardsCommand } from './commands/move-to-shards.js';
+import { copyEmbeddedCommand, moveToShardsCommand } from './commands/move-store.js';
 import { healthCommand } from './commands/health.js';
 import { clusterCommand } from './commands/cluster.js';
 import { packageVersion } from './files.js';
@@ -41,6 +41,10 @@ const USAGE = `usage:
   junction migrate [--config CONFIG.json]              bring the PostgreSQL store's schema to this version
   junction move-to-shards [--config CONFIG.json]       move a PostgreSQL store one process kept (shards 1) into
                                                        the configured shards, every process stopped
+  junction copy-embedded [--from DATA_DIR] [--config CONFIG.json]
+                                                       copy an embedded store (default: the configured
+                                                       dataDir) and its API keys into the configured,
+                                                       empty PostgreSQL store (its shards, when shards > 1)
   junction cluster [--config CONFIG.json] [--json]     the processes of a cluster: who holds the lease, who
                                                        stands by, their addresses (read from the store)
   junction help | --help | -h                          this text
@@ -59,6 +63,7 @@ const ARGUMENTS: Readonly<Record<string, { count: number; says: string }>> = {
   health: { count: 0, says: 'no arguments' },
   migrate: { count: 0, says: 'no arguments' },
   'move-to-shards': { count: 0, says: 'no arguments' },
+  'copy-embedded': { count: 0, says: 'no arguments (the data directory is --from)' },
   cluster: { count: 0, says: 'no arguments' },
 };
 
@@ -76,6 +81,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         json: { type: 'boolean' },
         pretty: { type: 'boolean' },
         config: { type: 'string' },
+        from: { type: 'string' },
         name: { type: 'string' },
         scopes: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -118,6 +124,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         return await migrateCommand(values.config, process.env, out);
       case 'move-to-shards':
         return await moveToShardsCommand(values.config, process.env, out);
+      case 'copy-embedded':
+        return await copyEmbeddedCommand(values.from, values.config, process.env, out);
       case 'cluster':
         return await clusterCommand(values.config, values.json ?? false, process.env, out);
       default:

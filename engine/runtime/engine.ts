@@ -80,7 +80,7 @@ export const CLUSTER_LOG = 'clusterLog';
 export const SHARDS_META = 'shards';
 /**
  * A shard's meta rows `moved:<partition>`: the last participant sequence of that partition moved
- * in from a store one engine kept alone (cluster/move-to-shards.ts); those keep their ids.
+ * in from a store one engine kept alone (cluster/move-store.ts); those keep their ids.
  */
 export const MOVED_META = 'moved:';
 /** How long a module input's de-duplication key is remembered by default: 48 hours. */

@@ -104,7 +104,7 @@ export class ParticipantTable {
   private readonly waitKeys = new Interned();
 
   /**
-   * Participants moved in from a store one engine kept alone (engine/cluster/move-to-shards.ts)
+   * Participants moved in from a store one engine kept alone (engine/cluster/move-store.ts)
    * keep their ids, which carry no shard: sequences up to `through` are known by that store's
    * prefix (the partition's number and a dot), later ones by this table's.
    */

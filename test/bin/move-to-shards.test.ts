@@ -6,48 +6,19 @@
 // command refuses shards 1, and with Redis in front a stream PostgreSQL has not drained (the
 // store's own, or a shard's under the same prefix).
 import t, { type Test } from 'tap';
-import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import { AUTH, startMember, type JunctionProcess } from './junction-process.js';
-import { moveToShardsCommand } from '../../bin/commands/move-to-shards.js';
+import { startMember } from './junction-process.js';
+import { servedAndMovedOn, stopped, waitingPeople } from './waiting-people.js';
+import { moveToShardsCommand } from '../../bin/commands/move-store.js';
 import { PG_URL, sql, tempSchema, unlessPostgres } from '../engine/store/postgres-service.js';
 import { REDIS_URL, tempPrefix, unlessRedis } from '../engine/store/redis-service.js';
 
 const SHARDS = 4;
 const SECRET = 'a cluster secret for the move test';
 const PEOPLE = 12;
-const phoneOf = (i: number) => `+1415555${String(3000 + i * 17)}`;
+const PHONES = Array.from({ length: PEOPLE }, (_, i) => `+1415555${String(3000 + i * 17)}`);
 
 const skip = await unlessPostgres(t);
-
-const waiting = {
-  schemaVersion: 1,
-  id: 'waiting',
-  name: 'Waiting for a purchase',
-  entryPoints: [{ id: 'start', type: 'flowApi', config: {}, branches: { next: 'w' } }],
-  elements: [
-    { id: 'w', type: 'waitForEvent', config: { conditions: [{ event: 'purchase', happened: true }], waitFor: { amount: 3, unit: 'days' } }, branches: { happened: 'bought' } },
-    { id: 'bought', type: 'addTag', config: { tags: ['bought'] } },
-  ],
-};
-
-/** The answer to a request, asked again while it is 503 (a shard moving as the second process joins), up to 10 s. */
-async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    const answer = await fetch(url, { ...init, headers: { ...AUTH, 'content-type': 'application/json', ...init.headers } });
-    if (answer.status !== 503 || Date.now() > until) return { status: answer.status, body: await answer.json() };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const post = (url: string, body: unknown) => json(url, { method: 'POST', body: JSON.stringify(body) });
-
-async function stopped(p: JunctionProcess): Promise<number | null> {
-  p.child.kill('SIGTERM');
-  const [code] = (await once(p.child, 'exit')) as [number | null];
-  return code;
-}
 
 async function moved(env: NodeJS.ProcessEnv): Promise<string[]> {
   const lines: string[] = [];
@@ -65,13 +36,7 @@ t.test("one process's store moved into four shards is served by two processes", 
   const single = storeEnv(t);
   const sharded = { ...single, JUNCTION_CLUSTER: '1', JUNCTION_SHARDS: String(SHARDS), JUNCTION_CLUSTER_SECRET: SECRET };
   const one = startMember(t, 'one', single);
-  const address = await one.address;
-  t.equal((await post(`${address}/api/v1/event-definitions`, { name: 'purchase', properties: [] })).status, 201);
-  t.equal((await post(`${address}/api/v1/flows`, waiting)).status, 201);
-  t.equal((await post(`${address}/api/v1/flows/waiting/launch`, {})).status, 200);
-  const added = await post(`${address}/api/v1/flows/waiting/participants`, { participants: Array.from({ length: PEOPLE }, (_, i) => ({ person: { phones: [phoneOf(i)] } })) });
-  t.equal(added.body.accepted, PEOPLE, JSON.stringify(added.body));
-  const people = (added.body.participants as Array<{ personId: string }>).map((p) => p.personId);
+  const people = await waitingPeople(t, await one.address, PHONES);
 
   await t.rejects(moved(sharded), { code: 'JCT_MOVE_REFUSED', message: /a process still uses the store \(/ }, 'refused while the process runs');
   t.equal(await stopped(one), 0);
@@ -80,13 +45,7 @@ t.test("one process's store moved into four shards is served by two processes", 
 
   const a = startMember(t, 'a', sharded);
   const b = startMember(t, 'b', sharded);
-  const addresses = [await a.address, await b.address];
-  for (const [i, id] of people.entries()) {
-    const at = addresses[i % 2]!;
-    t.equal((await json(`${at}/api/v1/people?phone=${encodeURIComponent(phoneOf(i))}`)).body.id, id, `${id} found by phone`);
-    t.equal((await post(`${at}/events`, { person: { phone: phoneOf(i) }, name: 'purchase' })).body.delivered, 1, `an event for ${id} reached their participant`);
-  }
-  for (const id of people) t.same((await json(`${addresses[0]}/api/v1/people/${id}`)).body.tags, ['bought'], `${id} went on`);
+  await servedAndMovedOn(t, [await a.address, await b.address], people, PHONES);
 });
 
 t.test('the command refuses shards 1', { skip }, async (t) => {

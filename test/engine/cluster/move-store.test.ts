@@ -1,21 +1,26 @@
-// A store one engine kept alone on PostgreSQL, moved into four shards (engine/cluster/
-// move-to-shards.ts) and served by a sharded cluster of two processes: every person is found by
-// id, phone, email and external id through either process, in the shard their id gives; the
-// participants keep their ids and go on (an event through the API for those waiting for one,
-// time for the others); the flow's report is the one engine's; the do-not-contact list, the
-// definitions and a static segment (its members in their shards) come across; a process
-// taking the other's shards recovers the moved participants; a new person and participant get
-// ids of their shard. Refused, changing nothing: a schema already sharded,
-// one a process still holds, shards already holding state, a schema holding no store.
+// Moving a store into PostgreSQL (engine/cluster/move-store.ts). A store one engine kept alone on
+// PostgreSQL moved into four shards, and an embedded store's rows copied into four shards, each
+// served by a sharded cluster of two processes: every person is found by id, phone, email and
+// external id through either process, in the shard their id gives; the participants keep their
+// ids and go on (an event through the API for those waiting for one, time for the others); the
+// flow's report is the one engine's; the do-not-contact list, the definitions and a static
+// segment (its members in their shards) come across; a process taking the other's shards
+// recovers the moved participants; a new person and participant get ids of their shard. An
+// embedded store copied with shards 1 is recovered by one engine as it was, with its API keys.
+// Refused, changing nothing: a schema already sharded, one a process still holds, shards already
+// holding state, a schema holding no store, a copy over a store.
 import t, { type Test } from 'tap';
 import type { FastifyInstance } from 'fastify';
-import { flow, tag, world, type World } from '../helpers.js';
-import { moveToShards } from '../../../engine/cluster/move-to-shards.js';
+import { flow, registryWith, tag, world, type World } from '../helpers.js';
+import { copyIntoPostgres, moveToShards, type MoveReport, type StoreRows } from '../../../engine/cluster/move-store.js';
+import { Engine } from '../../../engine/runtime/engine.js';
+import { MemoryPeopleStore } from '../../../engine/store/memory-people.js';
+import { storedKey } from '../../../engine/store/stored-key.js';
 import { shardOfPersonId } from '../../../engine/cluster/shard-of.js';
 import { eventsModule } from '../../../engine/events/index.js';
 import { VirtualClock } from '../../../engine/clock.js';
 import { PostgresBackend } from '../../../engine/store/postgres.js';
-import { batchOf, type Row, type Table } from '../../../engine/store/journal.js';
+import { batchOf, GroupCommit, type Row, type Table } from '../../../engine/store/journal.js';
 import { PG_URL, sql, tempSchema, unlessPostgres } from '../store/postgres-service.js';
 import { AUTH, call, clusterOf, eventually } from './cluster-service.js';
 
@@ -42,8 +47,8 @@ interface Single {
   readonly participants: string[];
 }
 
-/** One engine's store: people with a phone, an email and an external id each, inside `welcome`; written into `schema`. */
-async function singleStore(schema: string, clock: VirtualClock): Promise<Single> {
+/** One engine's store (in memory): people with a phone, an email and an external id each, inside `welcome`. */
+async function oneEngine(clock: VirtualClock): Promise<Single> {
   const w = world({ start: new Date(clock.now()).toISOString(), modules: [eventsModule] });
   w.engine.recover(w.backend); // as a start does: its meta rows
   w.engine.define('events', { name: 'purchase', properties: [] } as { name: string });
@@ -55,11 +60,22 @@ async function singleStore(schema: string, clock: VirtualClock): Promise<Single>
   w.engine.changeDoNotContact('add', { channel: 'sms', contact: phoneOf(1), senders: [] });
   await w.engine.event(report.participants[0]!.personId!, 'purchase'); // one moved on before the move
   await w.engine.idle();
-  const rows: Row[] = [...w.backend.tables].flatMap(([table, values]) => [...values].map(([key, value]) => ({ table: table as Table, key, value })));
+  return { w, people: report.participants.map((p) => p.personId!), participants: report.participants.map((p) => (p.status === 'accepted' ? p.participantId! : '')) };
+}
+
+/** One engine's store written into `schema` on PostgreSQL, as a process with shards 1 leaves it. */
+async function singleStore(schema: string, clock: VirtualClock): Promise<Single> {
+  const single = await oneEngine(clock);
+  const rows: Row[] = [...single.w.backend.tables].flatMap(([table, values]) => [...values].map(([key, value]) => ({ table: table as Table, key, value })));
   const backend = await PostgresBackend.open({ url: PG_URL, schema });
   await backend.commit(batchOf(rows));
   await backend.close();
-  return { w, people: report.participants.map((p) => p.personId!), participants: report.participants.map((p) => (p.status === 'accepted' ? p.participantId! : '')) };
+  return single;
+}
+
+/** The engine's rows as an embedded store gives them to a copy (bin/commands/move-store.ts). */
+function embeddedRows(w: World): StoreRows {
+  return { rows: (table) => [...w.backend.tables.get(table)!].map(([key, value]): [string, string] => [storedKey(key), JSON.stringify(value)]) };
 }
 
 async function get(app: FastifyInstance, url: string): Promise<{ status: number; body: any }> {
@@ -72,11 +88,43 @@ t.test('a store one engine kept is served by four shards once moved', { skip }, 
   const single = await singleStore(schema, clock);
 
   const moved = await moveToShards({ url: PG_URL, schema, shards: 4 });
+  t.same(await sql(`SELECT count(*)::int AS n FROM "${schema}".person`), [{ n: 0 }], "the cluster's schema keeps no person");
+  await servedByFourShards(t, schema, single, clock, moved);
+});
+
+t.test('an embedded store copied into four shards is served by them', { skip }, async (t) => {
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const schema = tempSchema(t, 'copied');
+  const single = await oneEngine(clock);
+  await servedByFourShards(t, schema, single, clock, await copyIntoPostgres({ url: PG_URL, schema, shards: 4, source: embeddedRows(single.w) }));
+});
+
+t.test('an embedded store copied into PostgreSQL with shards 1 is recovered by one engine as it was', { skip }, async (t) => {
+  const clock = new VirtualClock('2026-03-02T09:00:00Z');
+  const schema = tempSchema(t, 'copied_one');
+  const single = await oneEngine(clock);
+  const apiKeys: Array<[string, string]> = [['k1', JSON.stringify({ id: 'k1', name: 'crm', scopes: ['flow-api'], createdAt: 1, hash: 'ab' })]];
+  const copied = await copyIntoPostgres({ url: PG_URL, schema, shards: 1, source: embeddedRows(single.w), apiKeys });
+  t.same([copied.people, copied.participants, copied.directory], [[PEOPLE], PEOPLE - 1, 0]);
+  t.same(await sql(`SELECT key FROM "${schema}".api_key`), [{ key: 'k1' }], 'the API keys came along');
+  const backend = await PostgresBackend.open({ url: PG_URL, schema });
+  const people = new MemoryPeopleStore(clock);
+  const engine = new Engine({ clock, people, registry: registryWith([eventsModule]), journal: new GroupCommit(backend) });
+  t.teardown(() => engine.close().then(() => backend.close()));
+  engine.recover(backend);
+  t.same([...engine.participantsOf('welcome', 1)].map((p) => p.id).sort(), single.participants.slice(1).sort(), 'the participants, with their ids');
+  t.same(JSON.parse(JSON.stringify(engine.metrics('welcome', 1))), JSON.parse(JSON.stringify(single.w.engine.metrics('welcome', 1))), "the flow's report");
+  t.equal((await engine.event(single.people[2]!, 'purchase')).delivered, 1, 'an event reaches a participant');
+  t.equal(people.findByExternalId('crm-5')?.id, single.people[5], 'found by external id');
+  await t.rejects(copyIntoPostgres({ url: PG_URL, schema, shards: 1, source: embeddedRows(single.w) }), { code: 'JCT_MOVE_REFUSED', message: /already holds a store/ }, 'a store is never copied over another');
+});
+
+/** The checks of a store moved or copied into four shards: everything served by a cluster of two processes as one engine served it. */
+async function servedByFourShards(t: Test, schema: string, single: Single, clock: VirtualClock, moved: MoveReport): Promise<void> {
   t.equal(moved.people.reduce((a, b) => a + b, 0), PEOPLE, 'every person moved');
   t.ok(moved.people.filter((n) => n > 0).length >= 3, `spread over the shards (${moved.people.join(', ')})`);
   t.equal(moved.participants, PEOPLE - 1, 'the participants still inside moved (one left before)');
   t.ok(moved.directory > 0, 'contacts away from their home shard have directory rows');
-  t.same(await sql(`SELECT count(*)::int AS n FROM "${schema}".person`), [{ n: 0 }], "the cluster's schema keeps no person");
 
   const cluster = await clusterOf(t, { schema, shards: 4, clock, modules: [eventsModule] });
   const [a, b] = cluster.processes.map((p) => p.app) as [FastifyInstance, FastifyInstance];
@@ -112,7 +160,7 @@ t.test('a store one engine kept is served by four shards once moved', { skip }, 
   const fresh = added.json() as { personId: string; participantId: string };
   const shard = shardOfPersonId(fresh.personId, 4);
   t.ok(fresh.personId.startsWith(`${shard}-`) && fresh.participantId.startsWith(`${shard}-`), 'a new person and participant get ids of their shard');
-});
+}
 
 t.test('a move is refused, changing nothing, unless the schema holds a store nobody uses and the shards are empty', { skip }, async (t) => {
   const clock = new VirtualClock('2026-03-02T09:00:00Z');

@@ -1,18 +1,22 @@
-// Moves the state of a store one engine kept alone on PostgreSQL (shards = 1) into the shards of
-// a sharded cluster on the same schema (decision 0018): `junction move-to-shards`, run while no
-// process uses the store. Each row goes where a shard would have written it: a person's rows
-// (profile, participants, entry and event history, seen nodes, references, held inputs,
-// pending effects, engaged months, answered inputs) to the shard of their id; what is global
-// (flows, templates, definitions, the do-not-contact list, the engine's meta rows) to every
-// shard, a static segment's members to the shards holding them; flow metrics and operation
-// reports to shard 0 (reports over the cluster sum or merge the shards').
+// Moves a store's state into PostgreSQL as the engines that will serve it would have written it
+// (decision 0018), while no process uses it: `junction move-to-shards` moves a PostgreSQL store
+// one engine kept alone (shards = 1) into the shards of a sharded cluster on the same schema;
+// `junction copy-embedded` copies an embedded store (any JournalBackend's rows) into an empty
+// PostgreSQL store, its shards when it has more than one.
+// Into shards, each row goes where a shard would have written it: a person's rows (profile,
+// participants, entry and event history, seen nodes, references, held inputs, pending effects,
+// engaged months, answered inputs) to the shard of their id; what is global (flows, templates,
+// definitions, the do-not-contact list, the engine's meta rows) to every shard, a static
+// segment's members to the shards holding them; flow metrics and operation reports to shard 0
+// (reports over the cluster sum or merge the shards').
 // Participants keep their ids, so their effects keep the keys providers and receivers already
 // know: a shard's meta rows `moved:<partition>` say up to which sequence an id is the old
 // store's (ParticipantTable.keepMovedIds); their rows are keyed as the shard keys its own.
-// Tables are read whole and written in chunks with COPY (text format), as the store reads at open.
 // Every contact or external id held away from its home shard gets its directory row.
-// One transaction: the schema holds either the single store still or the sharded cluster, its
-// journal tables emptied and the shard count recorded as a first sharded start records it.
+// Rows are written in chunks with COPY (text format); a PostgreSQL store is read whole with COPY
+// too, as the store reads at open. One transaction: the target holds all of it or nothing; a
+// store moved into shards has its own tables emptied and the shard count recorded, as a first
+// sharded start records it.
 import { escapeIdentifier, type ClientBase, type PoolClient } from 'pg';
 import { JunctionError, aboutSetting } from '../errors.js';
 import { idPrefix } from '../id-prefix.js';
@@ -31,9 +35,20 @@ const WRITES_AHEAD = 2;
 
 export interface MoveOptions {
   readonly url: string;
-  /** The store's schema: the cluster's once moved, its shards `<schema>_s<n>` beside it. */
+  /** The PostgreSQL store's schema: the cluster's with shards, its shards `<schema>_s<n>` beside it. */
   readonly schema: string;
   readonly shards: number;
+}
+
+/** A store's rows to copy, each table's as [stored key (stored-key.ts), JSON text]. */
+export interface StoreRows {
+  rows(table: Table): Iterable<[key: string, value: string]> | Promise<Iterable<[key: string, value: string]>>;
+}
+
+export interface CopyOptions extends MoveOptions {
+  readonly source: StoreRows;
+  /** API keys to keep with the store: [id, the key as JSON text]. */
+  readonly apiKeys?: ReadonlyArray<[id: string, json: string]>;
 }
 
 export interface MoveReport {
@@ -55,18 +70,48 @@ export async function moveToShards(options: MoveOptions): Promise<MoveReport> {
   if (!Number.isInteger(options.shards) || options.shards < 2) {
     throw new JunctionError('JCT_MOVE_REFUSED', `moving a store to shards needs shards of 2 or more, not ${String(options.shards)}`, aboutSetting('shards', { configured: options.shards }));
   }
+  return inTransaction(options, async (client, schema) => {
+    await refuseUnlessMovable(client, schema, options.shards);
+    await client.query(`LOCK TABLE ${TABLES.map((t) => `${escapeIdentifier(schema)}.${escapeIdentifier(t)}`).join(', ')} IN EXCLUSIVE MODE`);
+    const source = { rows: async (table: Table) => copiedRows(await copyChunks(client, `COPY (SELECT key, value FROM ${escapeIdentifier(schema)}.${escapeIdentifier(table)}) TO STDOUT`)) };
+    return { source, finish: () => becomeCluster(client, schema, options.shards) };
+  });
+}
+
+/** Copies a store's rows into the PostgreSQL store on `schema` (its shards when more than one); refused unless that holds nothing and nobody uses it. */
+export async function copyIntoPostgres(options: CopyOptions): Promise<MoveReport> {
+  if (!Number.isInteger(options.shards) || options.shards < 1) {
+    throw new JunctionError('JCT_MOVE_REFUSED', `shards must be a whole number of 1 or more, not ${String(options.shards)}`, aboutSetting('shards', { configured: options.shards }));
+  }
+  return inTransaction(options, async (client, schema) => {
+    await refuseUnlessEmpty(client, schema, options.shards);
+    const finish = async () => {
+      for (const [id, json] of options.apiKeys ?? []) await client.query(`INSERT INTO ${escapeIdentifier(schema)}.api_key (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [id, json]);
+      if (options.shards > 1) await client.query(`INSERT INTO ${escapeIdentifier(schema)}.meta (key, value) VALUES ($1, $2)`, [SHARDS_META, JSON.stringify(options.shards)]);
+    };
+    return { source: options.source, finish };
+  });
+}
+
+/**
+ * The work of a move, in one transaction under the lock a first sharded start takes: `prepare`
+ * checks and names the rows and what to do once they are written. The shards' schemas are made
+ * (each on a connection of its own) while the rows are read; the first write waits for them.
+ */
+async function inTransaction(options: MoveOptions, prepare: (client: PoolClient, schema: string) => Promise<{ source: StoreRows; finish: () => Promise<void> }>): Promise<MoveReport> {
   await migrate(options.url, options.schema);
-  // The shards' schemas are made (each on a connection of its own) while the store is read: a first write waits for them.
-  const shardsMade = Promise.all(Array.from({ length: options.shards }, (_, shard) => migrate(options.url, shardSchema(options.schema, shard))));
+  const sharded = options.shards > 1;
+  const shardsMade = Promise.all(sharded ? Array.from({ length: options.shards }, (_, shard) => migrate(options.url, shardSchema(options.schema, shard))) : []);
   shardsMade.catch(() => {}); // met by the first write, or below
   return onConnection(options.url, options.schema, async (client, schema) => {
     try {
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`junction shards ${schema}`]); // as a first sharded start takes it
-      await refuseUnlessMovable(client, schema, options.shards);
-      await client.query(`LOCK TABLE ${TABLES.map((t) => `${escapeIdentifier(schema)}.${escapeIdentifier(t)}`).join(', ')} IN EXCLUSIVE MODE`);
-      const shardsEmpty = shardsMade.then(() => refuseFilledShards(client, schema, options.shards));
-      const report = await new Mover(client, schema, options.shards, shardsEmpty).run();
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`junction shards ${schema}`]);
+      await refuseLiveProcesses(client, schema, options.shards);
+      const { source, finish } = await prepare(client, schema);
+      const shardsEmpty = shardsMade.then(() => (sharded ? refuseFilledShards(client, schema, options.shards) : undefined));
+      const report = await new Mover(client, schema, options.shards, shardsEmpty).run(source);
+      await finish();
       await client.query('COMMIT');
       return report;
     } catch (err) {
@@ -77,16 +122,30 @@ export async function moveToShards(options: MoveOptions): Promise<MoveReport> {
   });
 }
 
+async function refuseLiveProcesses(client: ClientBase, schema: string, shards: number): Promise<void> {
+  const name = escapeIdentifier(schema);
+  const live = await client.query<{ name: string }>(`SELECT name FROM ${name}.leases WHERE expires_at > now() UNION SELECT name FROM ${name}.members WHERE expires_at > now()`);
+  if (live.rows.length > 0) refuse(`a process still uses the store (${live.rows.map((r) => r.name).join(', ')}): stop every process first, then move`, { configured: shards });
+}
+
+/** A store one engine kept: no shard count recorded, something written, no directory. */
 async function refuseUnlessMovable(client: ClientBase, schema: string, shards: number): Promise<void> {
   const name = escapeIdentifier(schema);
   const sharded = await client.query<{ value: string }>(`SELECT value FROM ${name}.meta WHERE key = $1`, [SHARDS_META]);
   if (sharded.rows[0]) refuse(`the schema "${schema}" is already a sharded cluster's (shards ${sharded.rows[0].value}): nothing to move`, { stored: Number(sharded.rows[0].value), configured: shards });
-  const store = await client.query(`SELECT 1 FROM ${name}.meta UNION ALL SELECT 1 FROM ${name}.flow UNION ALL SELECT 1 FROM ${name}.person LIMIT 1`);
-  if (store.rows.length === 0) refuse(`the schema "${schema}" holds no store yet: start the sharded cluster on it directly`, { configured: shards });
-  const live = await client.query<{ name: string }>(`SELECT name FROM ${name}.leases WHERE expires_at > now() UNION SELECT name FROM ${name}.members WHERE expires_at > now()`);
-  if (live.rows.length > 0) refuse(`a process still uses the store (${live.rows.map((r) => r.name).join(', ')}): stop every process first, then move`, { configured: shards });
+  if (!(await holdsState(client, schema))) refuse(`the schema "${schema}" holds no store yet: start the sharded cluster on it directly`, { configured: shards });
   const directory = await client.query(`SELECT 1 FROM ${name}.directory LIMIT 1`);
   if (directory.rows.length > 0) refuse(`the schema "${schema}" already has directory rows: it was a sharded cluster's`, { configured: shards });
+}
+
+async function refuseUnlessEmpty(client: ClientBase, schema: string, shards: number): Promise<void> {
+  if (await holdsState(client, schema)) refuse(`the schema "${schema}" already holds a store: copy into a new databaseSchema (or drop this one)`, { configured: shards });
+}
+
+async function holdsState(client: ClientBase, schema: string): Promise<boolean> {
+  const name = escapeIdentifier(schema);
+  const found = await client.query(`SELECT 1 FROM ${name}.meta UNION ALL SELECT 1 FROM ${name}.flow UNION ALL SELECT 1 FROM ${name}.person LIMIT 1`);
+  return found.rows.length > 0;
 }
 
 async function refuseFilledShards(client: ClientBase, schema: string, shards: number): Promise<void> {
@@ -96,11 +155,20 @@ async function refuseFilledShards(client: ClientBase, schema: string, shards: nu
   }
 }
 
+/** The schema becomes the cluster's: its journal tables emptied, its lease and members forgotten, the shard count recorded. */
+async function becomeCluster(client: ClientBase, schema: string, shards: number): Promise<void> {
+  const name = escapeIdentifier(schema);
+  await client.query(`TRUNCATE ${TABLES.map((t) => `${name}.${escapeIdentifier(t)}`).join(', ')}`);
+  await client.query(`DELETE FROM ${name}.leases`);
+  await client.query(`DELETE FROM ${name}.members`);
+  await client.query(`INSERT INTO ${name}.meta (key, value) VALUES ($1, $2)`, [SHARDS_META, JSON.stringify(shards)]);
+}
+
 function refuse(message: string, details: Record<string, unknown>): never {
   throw new JunctionError('JCT_MOVE_REFUSED', message, aboutSetting('shards', details));
 }
 
-/** One move: reads each table of the store whole (COPY) and writes its rows into the shards in chunks (COPY). */
+/** One move: each table's rows, from the source, written where they belong in chunks (COPY). */
 class Mover {
   /** Lines of COPY text waiting to be written, by shard and table (`3/person`). */
   private readonly buffers = new Map<string, string[]>();
@@ -123,20 +191,18 @@ class Mover {
     shardsReady.catch(() => {}); // met by the first wait
   }
 
-  async run(): Promise<MoveReport> {
-    for (const table of TABLES) await this.moveTable(table);
+  async run(source: StoreRows): Promise<MoveReport> {
+    for (const table of TABLES) for (const [key, value] of await source.rows(table)) await this.moveRow(table, key, value);
     for (const at of this.buffers.keys()) await this.flush(at);
     for (let from = 0; from < this.directory.length; from += CHUNK) {
       await this.write(`COPY ${escapeIdentifier(this.schema)}.directory (key, shard, person) FROM STDIN`, this.directory.slice(from, from + CHUNK).join(''));
     }
     await this.writing;
-    await this.becomeCluster();
     return { shards: this.shards, people: this.people, participants: this.participants, rows: this.rows, directory: this.directory.length };
   }
 
-  private async moveTable(table: Table): Promise<void> {
-    const chunks = await copyChunks(this.client, `COPY (SELECT key, value FROM ${escapeIdentifier(this.schema)}.${escapeIdentifier(table)}) TO STDOUT`);
-    for (const [key, value] of copiedRows(chunks)) await this.moveRow(table, key, value);
+  private get sharded(): boolean {
+    return this.shards > 1;
   }
 
   private async moveRow(table: Table, key: string, value: string): Promise<void> {
@@ -145,7 +211,7 @@ class Mover {
     const place = placeOf(table, key, value, this.shards);
     if (table === 'person') this.personMoved(engineKey(key), value, place as number);
     if (table === 'participant') this.participants++;
-    if (place !== 'all') return this.put(place, table, table === 'participant' ? idPrefix(place) + key : key, value);
+    if (place !== 'all') return this.put(place, table, table === 'participant' && this.sharded ? idPrefix(place) + key : key, value);
     for (let shard = 0; shard < this.shards; shard++) await this.put(shard, table, key, value);
   }
 
@@ -153,7 +219,7 @@ class Mover {
   private async moveMeta(key: string, value: string): Promise<void> {
     for (let shard = 0; shard < this.shards; shard++) {
       await this.put(shard, 'meta', key, value);
-      if (key.startsWith('seq:')) await this.put(shard, 'meta', MOVED_META + key.slice(4), value);
+      if (key.startsWith('seq:') && this.sharded) await this.put(shard, 'meta', MOVED_META + key.slice(4), value);
     }
   }
 
@@ -168,6 +234,7 @@ class Mover {
 
   private personMoved(id: string, value: string, shard: number): void {
     this.people[shard]!++;
+    if (!this.sharded) return;
     for (const key of directoryKeys(JSON.parse(value))) {
       if (homeOfKey(key, this.shards) !== shard) this.directory.push(`${copyField(key)}\t${shard}\t${copyField(id)}\n`);
     }
@@ -185,7 +252,8 @@ class Mover {
     const lines = this.buffers.get(at)!;
     if (lines.length === 0) return;
     const [shard, table] = at.split('/') as [string, Table];
-    await this.write(`COPY ${escapeIdentifier(shardSchema(this.schema, Number(shard)))}.${escapeIdentifier(table)} (key, value) FROM STDIN`, lines.join(''));
+    const schema = this.sharded ? shardSchema(this.schema, Number(shard)) : this.schema;
+    await this.write(`COPY ${escapeIdentifier(schema)}.${escapeIdentifier(table)} (key, value) FROM STDIN`, lines.join(''));
     this.rows += lines.length;
     this.buffers.set(at, []);
   }
@@ -200,15 +268,6 @@ class Mover {
     written.catch(() => {}); // met by the next wait
     this.writing = written;
     if (++this.queued % WRITES_AHEAD === 0) await written;
-  }
-
-  /** The schema becomes the cluster's: its journal tables emptied, its lease and members forgotten, the shard count recorded. */
-  private async becomeCluster(): Promise<void> {
-    const name = escapeIdentifier(this.schema);
-    await this.client.query(`TRUNCATE ${TABLES.map((t) => `${name}.${escapeIdentifier(t)}`).join(', ')}`);
-    await this.client.query(`DELETE FROM ${name}.leases`);
-    await this.client.query(`DELETE FROM ${name}.members`);
-    await this.client.query(`INSERT INTO ${name}.meta (key, value) VALUES ($1, $2)`, [SHARDS_META, JSON.stringify(this.shards)]);
   }
 }
 

@@ -1,0 +1,88 @@
+// Moving a store's state into PostgreSQL, while no process uses it (engine/cluster/move-store.ts):
+// - `junction move-to-shards [--config CONFIG.json]`: the PostgreSQL store one engine kept
+//   (shards 1) into the shards of a sharded cluster on the same schema, as many as the
+//   configuration's `shards`;
+// - `junction copy-embedded [--from DATA_DIR] [--config CONFIG.json]`: the embedded store of a
+//   data directory (the configured one by default), with its API keys, into the configured
+//   PostgreSQL store, which must hold nothing yet (its shards when `shards` > 1). The embedded
+//   store is left as it was; a process running on it holds its lock, so it is refused meanwhile.
+// With Redis in front either is refused while Redis holds batches under the prefix: the store's
+// own not yet in PostgreSQL (a process stopped in good order drains them; one that died: start
+// and stop it once), or a shard's (they would be laid over what was moved).
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError, loadConfig, type JunctionConfig } from '../../config/index.js';
+import { JunctionError, aboutSetting } from '../../engine/errors.js';
+import type { MoveReport, StoreRows } from '../../engine/cluster/move-store.js';
+import { DB_FILE, SqliteBackend } from '../../engine/store/sqlite.js';
+import { storedKey } from '../../engine/store/stored-key.js';
+import { KEYS_FILE, SqliteKeyTable } from '../../gateway/auth/key-table.js';
+import { storeKind, storeName } from '../store.js';
+
+export async function moveToShardsCommand(configFile: string | undefined, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+  const config = loadConfig(env, configFile);
+  if (config.shards < 2) throw new ConfigError('move-to-shards moves the store into the configured shards: set shards (JUNCTION_SHARDS) to 2 or more, with the cluster settings the processes will start with');
+  if (storeKind(config) === 'redis+postgres') await refuseUndrained(config);
+  const { moveToShards } = await import('../../engine/cluster/move-store.js'); // loaded only where a PostgreSQL store is configured
+  out(`${storeName(config)}: ${described(await moveToShards({ url: config.databaseUrl, schema: config.databaseSchema, shards: config.shards }))}`);
+  out(`start the processes with shards ${config.shards}`);
+  return 0;
+}
+
+export async function copyEmbeddedCommand(from: string | undefined, configFile: string | undefined, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+  const config = loadConfig(env, configFile);
+  if (!storeKind(config).includes('postgres')) throw new ConfigError('copy-embedded copies into PostgreSQL: set databaseUrl (DATABASE_URL), with the settings Junction will start with');
+  const dir = resolve(from ?? config.dataDir);
+  if (!existsSync(join(dir, DB_FILE))) throw new JunctionError('JCT_MOVE_REFUSED', `no embedded store in ${dir} (no ${DB_FILE}): name its data directory with --from`);
+  if (storeKind(config) === 'redis+postgres') await refuseUndrained(config);
+  const { copyIntoPostgres } = await import('../../engine/cluster/move-store.js');
+  const backend = new SqliteBackend({ dir }); // its lock: refused while a process runs on it
+  try {
+    const source: StoreRows = { rows: (table) => asText(backend.load(table)) };
+    const copied = await copyIntoPostgres({ url: config.databaseUrl, schema: config.databaseSchema, shards: config.shards, source, apiKeys: apiKeysIn(dir) });
+    out(`embedded ${dir} → ${storeName(config)}: ${described(copied)}`);
+    out(`start Junction with this configuration; ${dir} is left as it was`);
+    return 0;
+  } finally {
+    backend.close();
+  }
+}
+
+function described(moved: MoveReport): string {
+  const people = moved.people.reduce((a, b) => a + b, 0);
+  const where = moved.shards === 1 ? '' : `, ${moved.people.join(' / ')} by shard`;
+  return `${moved.shards === 1 ? 'copied' : `moved into ${moved.shards} shards`} (${people} people${where}; ${moved.participants} participants; ${moved.rows} rows; ${moved.directory} directory rows)`;
+}
+
+function* asText(rows: Iterable<[string, unknown]>): Iterable<[string, string]> {
+  for (const [key, value] of rows) yield [storedKey(key), JSON.stringify(value)];
+}
+
+/** The API keys kept beside the embedded store, as [id, JSON text]. */
+function apiKeysIn(dir: string): Array<[string, string]> {
+  if (!existsSync(join(dir, KEYS_FILE))) return [];
+  const keys = new SqliteKeyTable(dir);
+  try {
+    return keys.all().map((key) => [key.id, JSON.stringify(key)]);
+  } finally {
+    keys.close();
+  }
+}
+
+/** Refuses while the store's stream, or a shard's under the same prefix, holds entries. */
+async function refuseUndrained(config: JunctionConfig): Promise<void> {
+  const { connectRedis } = await import('../../engine/store/redis.js');
+  const { redis, prefix } = await connectRedis({ url: config.redisUrl, prefix: config.redisPrefix });
+  try {
+    const streams = [`${prefix}log`, ...Array.from({ length: config.shards }, (_, n) => `${prefix}s${n}:log`)];
+    const lengths = await Promise.all(streams.map((stream) => redis.xlen(stream)));
+    const held = streams.filter((_, i) => lengths[i]! > 0);
+    if (held.length === 0) return;
+    const message = held[0] === streams[0]
+      ? `Redis still holds batches that PostgreSQL does not have (${lengths[0]} in ${streams[0]}): start and stop Junction once with shards 1 (a stop writes them into PostgreSQL), then move`
+      : `Redis holds a shard's batches under the prefix "${prefix}" (${held.join(', ')}): they belong to another cluster; use another redisPrefix, or delete them`;
+    throw new JunctionError('JCT_MOVE_REFUSED', message, aboutSetting('redisPrefix', { streams: held }));
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -147,12 +147,16 @@ async function servedByFourShards(t: Test, schema: string, single: Single, clock
   for (let i = 1; i < 12; i++) {
     const sent = await (i % 2 === 0 ? a : b).inject({ method: 'POST', url: '/events', headers: AUTH, payload: { person: { phone: phoneOf(i) }, name: 'purchase' } });
     t.equal(sent.json().delivered, 1, `the event reached ${single.people[i]}'s moved participant`);
+    await single.w.engine.event(single.people[i]!, 'purchase'); // the one engine, alike: its report is the cluster's
   }
   await cluster.processes[0]!.stop(); // b takes a's shards: recovers moved participants from the shards' schemas
   await cluster.settled();
   clock.advance(3 * DAY + 1000);
   const tags = (i: number) => eventually(() => get(b, `/api/v1/people/${single.people[i]}`), (r) => r.body.tags.length > 0);
   for (let i = 1; i < PEOPLE; i++) t.same((await tags(i)).body.tags, [i < 12 ? 'yes' : 'no'], `${single.people[i]} went on`);
+  single.w.clock.advance(3 * DAY + 1000);
+  await single.w.engine.idle();
+  t.same((await get(b, '/api/v1/reports/flows/welcome')).body, JSON.parse(JSON.stringify(single.w.engine.metrics('welcome', 1))), "the report after they went on is the one engine's after the same");
   const left = () => Promise.all([0, 1, 2, 3].map((n) => sql(`SELECT count(*)::int AS n FROM "${schema}_s${n}".participant`)));
   t.same((await eventually(left, (counts) => counts.every(([c]) => c!['n'] === 0))).flat(), [{ n: 0 }, { n: 0 }, { n: 0 }, { n: 0 }], 'their rows gone as they left: written under the keys the move gave them');
 

@@ -15,6 +15,7 @@ import { ConfigError, loadConfig, type JunctionConfig } from '../../config/index
 import { JunctionError, aboutSetting } from '../../engine/errors.js';
 import type { MoveReport, StoreRows } from '../../engine/cluster/move-store.js';
 import { DB_FILE, SqliteBackend } from '../../engine/store/sqlite.js';
+import type { Table } from '../../engine/store/journal.js';
 import { storedKey } from '../../engine/store/stored-key.js';
 import { KEYS_FILE, SqliteKeyTable } from '../../gateway/auth/key-table.js';
 import { storeKind, storeName } from '../store.js';
@@ -24,7 +25,8 @@ export async function moveToShardsCommand(configFile: string | undefined, env: N
   if (config.shards < 2) throw new ConfigError('move-to-shards moves the store into the configured shards: set shards (JUNCTION_SHARDS) to 2 or more, with the cluster settings the processes will start with');
   if (storeKind(config) === 'redis+postgres') await refuseUndrained(config);
   const { moveToShards } = await import('../../engine/cluster/move-store.js'); // loaded only where a PostgreSQL store is configured
-  out(`${storeName(config)}: ${described(await moveToShards({ url: config.databaseUrl, schema: config.databaseSchema, shards: config.shards }))}`);
+  out(`${storeName(config)}: moving into ${config.shards} shards`);
+  out(`${storeName(config)}: ${described(await moveToShards({ url: config.databaseUrl, schema: config.databaseSchema, shards: config.shards, onTable: placed(out) }))}`);
   out(`start the processes with shards ${config.shards}`);
   return 0;
 }
@@ -39,13 +41,19 @@ export async function copyEmbeddedCommand(from: string | undefined, configFile: 
   const backend = new SqliteBackend({ dir }); // its lock: refused while a process runs on it
   try {
     const source: StoreRows = { rows: (table) => asText(backend.load(table)) };
-    const copied = await copyIntoPostgres({ url: config.databaseUrl, schema: config.databaseSchema, shards: config.shards, source, apiKeys: apiKeysIn(dir) });
+    out(`embedded ${dir} → ${storeName(config)}: copying`);
+    const copied = await copyIntoPostgres({ url: config.databaseUrl, schema: config.databaseSchema, shards: config.shards, source, apiKeys: apiKeysIn(dir), onTable: placed(out) });
     out(`embedded ${dir} → ${storeName(config)}: ${described(copied)}`);
     out(`start Junction with this configuration; ${dir} is left as it was`);
     return 0;
   } finally {
     backend.close();
   }
+}
+
+/** A line per table read and placed, so a long move shows where it is (nothing is committed before the end). */
+function placed(out: (line: string) => void): (table: Table, rows: number) => void {
+  return (table, rows) => out(`  ${table}: ${rows} rows`);
 }
 
 function described(moved: MoveReport): string {

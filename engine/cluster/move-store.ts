@@ -38,6 +38,8 @@ export interface MoveOptions {
   /** The PostgreSQL store's schema: the cluster's with shards, its shards `<schema>_s<n>` beside it. */
   readonly schema: string;
   readonly shards: number;
+  /** Told as each table of the source has been read and its rows placed (tables with none are not told). */
+  readonly onTable?: (table: Table, rows: number) => void;
 }
 
 /** A store's rows to copy, each table's as [stored key (stored-key.ts), JSON text]. */
@@ -110,7 +112,7 @@ async function inTransaction(options: MoveOptions, prepare: (client: PoolClient,
       await refuseLiveProcesses(client, schema, options.shards);
       const { source, finish } = await prepare(client, schema);
       const shardsEmpty = shardsMade.then(() => (sharded ? refuseFilledShards(client, schema, options.shards) : undefined));
-      const report = await new Mover(client, schema, options.shards, shardsEmpty).run(source);
+      const report = await new Mover(client, schema, options.shards, shardsEmpty).run(source, options.onTable);
       await finish();
       await client.query('COMMIT');
       return report;
@@ -191,8 +193,15 @@ class Mover {
     shardsReady.catch(() => {}); // met by the first wait
   }
 
-  async run(source: StoreRows): Promise<MoveReport> {
-    for (const table of TABLES) for (const [key, value] of await source.rows(table)) await this.moveRow(table, key, value);
+  async run(source: StoreRows, onTable?: (table: Table, rows: number) => void): Promise<MoveReport> {
+    for (const table of TABLES) {
+      let rows = 0;
+      for (const [key, value] of await source.rows(table)) {
+        await this.moveRow(table, key, value);
+        rows++;
+      }
+      if (rows > 0) onTable?.(table, rows);
+    }
     for (const at of this.buffers.keys()) await this.flush(at);
     for (let from = 0; from < this.directory.length; from += CHUNK) {
       await this.write(`COPY ${escapeIdentifier(this.schema)}.directory (key, shard, person) FROM STDIN`, this.directory.slice(from, from + CHUNK).join(''));

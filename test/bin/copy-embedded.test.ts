@@ -41,7 +41,7 @@ t.test('an embedded store and its API keys copied into PostgreSQL are served fro
   const postgres = { ...embedded, DATABASE_URL: PG_URL, JUNCTION_DATABASE_SCHEMA: tempSchema(t, 'copy_cmd') };
   await t.rejects(copied(postgres), { code: 'JCT_DATA_DIR_LOCKED', message: /is in use by another Junction process/ }, 'refused while a process runs on the data directory');
   t.equal(await stopped(one), 0);
-  t.match(await copied(postgres), [new RegExp(`^embedded .+ → postgres .*: copied \\(${PEOPLE} people; ${PEOPLE} participants; \\d+ rows; 0 directory rows\\)$`), /is left as it was$/]);
+  t.match((await copied(postgres)).slice(-2), [new RegExp(`^embedded .+ → postgres .*: copied \\(${PEOPLE} people; ${PEOPLE} participants; \\d+ rows; 0 directory rows\\)$`), /is left as it was$/]);
 
   const two = startJunction(postgres);
   t.teardown(() => two.child.kill('SIGKILL'));

@@ -41,7 +41,9 @@ t.test("one process's store moved into four shards is served by two processes", 
   await t.rejects(moved(sharded), { code: 'JCT_MOVE_REFUSED', message: /a process still uses the store \(/ }, 'refused while the process runs');
   t.equal(await stopped(one), 0);
   const said = await moved(sharded);
-  t.match(said, [new RegExp(`: moved into 4 shards \\(${PEOPLE} people, \\d+ / \\d+ / \\d+ / \\d+ by shard; ${PEOPLE} participants; \\d+ rows; \\d+ directory rows\\)$`), 'start the processes with shards 4']);
+  t.match(said[0], /: moving into 4 shards$/);
+  t.ok(said.includes(`  person: ${PEOPLE} rows`) && said.includes(`  participant: ${PEOPLE} rows`), `a line per table placed: ${said.join(' | ')}`);
+  t.match(said.slice(-2), [new RegExp(`: moved into 4 shards \\(${PEOPLE} people, \\d+ / \\d+ / \\d+ / \\d+ by shard; ${PEOPLE} participants; \\d+ rows; \\d+ directory rows\\)$`), 'start the processes with shards 4']);
 
   const a = startMember(t, 'a', sharded);
   const b = startMember(t, 'b', sharded);

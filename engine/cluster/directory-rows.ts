@@ -7,13 +7,16 @@
 // shard's person has a row for already is left to them and counted; a key its home shard's
 // person holds has no row to find, so a person of another shard given it later gets its row and
 // its inputs (shards cannot see each other's people: decision 0018).
-// At a take the shard's rows, as read (`taken`), are held against its recovered people
-// (`recovered`): a person whose keys away differ from their rows, and rows of nobody the shard
-// holds, go into the first statement after the recovery, with that batch's people over them. So
-// whatever an earlier holder left out of step (Redis in front writes the rows after the batch is
-// durable in Redis, and may die between the two) is mended before the shard serves; and from
-// then on every row of the shard is known here, so a person with no key away who had none before
-// (a new person at home) costs no statement at all. (A person wanting a key another shard's row
+// At a take the shard's rows, as read (`taken`), are held against its people (`recovered`): a
+// person whose keys away differ from their rows, and rows of nobody the shard holds, go into the
+// next statement, with that batch's people over them. Behind Redis that is the first statement
+// after the recovery, before the shard serves: whatever an earlier holder left out of step (the
+// rows are written after the batch is durable in Redis, and it may die between the two) is
+// mended first. On PostgreSQL alone the rows are written with their batch and cannot be out of
+// step, so they are read once the shard serves, and held against its people then (those changed
+// since the read are written again: harmless; a statement under way as they arrive does not
+// count as the mend). From then on every row of the shard is known here, so a person with no key
+// away who had none before (a new person at home) costs no statement at all. (A person wanting a key another shard's row
 // holds is found out of step at every take, and asks for it again: counted as a conflict again.)
 // The statement is prepared: the delete is the cluster schema's function directory_drop, planned
 // at each call with sequential scans off (a generic plan made while the directory was small
@@ -72,6 +75,8 @@ export class DirectoryRows implements PeopleWriter {
   private complete = false;
   /** People whose rows the recovery found out of step, with their keys away: written by the next statement. */
   private mend = new Map<string, readonly string[]>();
+  /** The mend the write under way carries: once it commits, the mend is done unless `recovered` made another meanwhile. */
+  private mending: ReadonlyMap<string, readonly string[]> | undefined;
   /** The digests of the write under way (undefined: no key away), noted once its statement commits. */
   private writing = new Map<string, number | undefined>();
   /** Keys the write under way gives, and those of them two of its people both gave; undefined when it gives none. */
@@ -93,13 +98,15 @@ export class DirectoryRows implements PeopleWriter {
 
   /** The shard's people as recovered, held against the rows read at the take: those out of step (and rows of people it does not hold) are mended by the next statement. */
   recovered(people: Iterable<Person>): void {
+    const mend = new Map(this.mend);
     const unseen = new Set(this.written.keys());
     for (const person of people) {
       unseen.delete(person.id);
       const keys = this.awayKeys(person);
-      if (this.written.get(person.id) !== (keys.length === 0 ? undefined : digestOf(keys))) this.mend.set(person.id, keys);
+      if (this.written.get(person.id) !== (keys.length === 0 ? undefined : digestOf(keys))) mend.set(person.id, keys);
     }
-    for (const id of unseen) this.mend.set(id, []);
+    for (const id of unseen) mend.set(id, []);
+    this.mend = mend;
   }
 
   /** The parts making the directory rows of the batch's people (the person table's texts: JSON, null when deleted), and of those the take found out of step, match their rows. */
@@ -139,9 +146,10 @@ export class DirectoryRows implements PeopleWriter {
         if (digest === undefined) this.written.delete(id);
         else this.written.set(id, digest);
       }
-      this.mend = new Map();
+      if (this.mend === this.mending) this.mend = new Map();
     }
     this.writing = new Map();
+    this.mending = undefined;
     this.wanted = undefined;
   }
 
@@ -169,6 +177,7 @@ export class DirectoryRows implements PeopleWriter {
       if (this.written.get(id) !== digest || (digest === undefined && !this.complete)) note(id, keys);
     });
     this.mend.forEach((keys, id) => people.has(id) || note(id, keys));
+    this.mending = this.mend;
     return changed;
   }
 }

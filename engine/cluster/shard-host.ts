@@ -21,6 +21,8 @@ export interface OpenedShard {
   readonly peopleFile?: (restored: boolean) => void;
   /** Told once the engine recovered, before the first batch after it is written (which a recovery always has). */
   readonly recovered?: () => void;
+  /** Told once the shard serves. */
+  readonly serving?: () => void;
   /** Indexes the contacts of the people it restored, a slice at a time, once it serves (recovery leaves them for later); resolves with how many. */
   readonly indexContacts?: () => Promise<number>;
 }
@@ -64,6 +66,7 @@ export class ShardHost<L extends HeldShard = HeldShard> {
       await this.options.ready?.(opened.engine);
       this.serving.set(lease.shard, opened);
       this.options.logger.info({ shard: lease.shard, token: lease.token, ...recovered, ms: Math.round(performance.now() - started) }, 'shard taken: recovered and serving');
+      opened.serving?.();
       if (opened.indexContacts) void this.indexContacts(lease.shard, opened.indexContacts);
     } catch (err) {
       await closeShard(opened).catch(() => {});

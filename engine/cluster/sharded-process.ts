@@ -145,8 +145,9 @@ interface ShardsShare {
 
 /**
  * A shard's store over its own schema (behind a Redis stream of its own with Redis in front),
- * fenced by its lease, writing the directory, whose rows (read as it opens) are mended where the
- * recovered people differ; its engine making ids of the shard; its part of the people file.
+ * fenced by its lease, writing the directory, whose rows are read and mended where the
+ * recovered people differ (behind Redis before the shard serves, on PostgreSQL alone once it
+ * does); its engine making ids of the shard; its part of the people file.
  */
 async function openShard(options: ShardedProcessOptions, lease: ShardLease, { across, directory, peopleFile }: ShardsShare): Promise<OpenedShard> {
   const rows = new DirectoryRows({ schema: options.schema, shard: lease.shard, shards: options.shards });
@@ -157,30 +158,57 @@ async function openShard(options: ShardedProcessOptions, lease: ShardLease, { ac
     alsoWrite: rows,
     ...(options.synchronousCommit === undefined ? {} : { synchronousCommit: options.synchronousCommit }),
   };
-  const reading = directory.rowsOfShard(lease.shard); // read while the store opens: nobody else writes them now
-  reading.catch(() => {}); // its failure is met below, once the store is open
-  const backend = options.redis === undefined ? await PostgresBackend.open(postgres) : await openBehindRedis(options.redis, options.onServer, lease, postgres);
-  try {
-    rows.taken(await reading);
-  } catch (err) {
-    await backend.close();
-    throw err;
-  }
+  const backend = options.redis === undefined ? await PostgresBackend.open(postgres) : await openBehindRedis(options.redis, options.onServer, lease, postgres, rows, directory);
   const journal = new GroupCommit(backend, { ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.onStoreChange ? { onStoreChange: options.onStoreChange } : {}) });
   options.onJournal?.(journal);
   const prefix = idPrefix(lease.shard);
   const people = new MemoryPeopleStore(options.clock, prefix);
   const engine = new Engine({ ...options.engine, clock: options.clock, people, registry: options.registry, journal, idPrefix: prefix, sharded: true, across });
-  const shard = { engine, backend, indexContacts: () => people.indexContactsInBackground(), recovered: () => rows.recovered(people.all()) };
+  const mend = options.redis === undefined
+    ? { serving: () => mendOnceRead(rows, directory.rowsOfShard(lease.shard), people, lease.shard, options.logger) }
+    : { recovered: () => rows.recovered(people.all()) };
+  const shard = { engine, backend, indexContacts: () => people.indexContactsInBackground(), ...mend };
   if (peopleFile === undefined) return shard;
   const mine = peopleFile.shareOf(lease.shard);
   return { ...shard, peopleFile: (restored) => loadPeople(peopleFile.file, people, engine.timeZone, partAtStart(restored, mine)) };
 }
 
-/** A shard's store with Redis in front: its stream under a prefix of its own, fenced in Redis by the shard lease's token (which only grows). */
-async function openBehindRedis(redis: NonNullable<ShardedProcessOptions['redis']>, onServer: ShardedProcessOptions['onServer'], lease: ShardLease, postgres: PostgresOptions): Promise<RedisPostgresBackend> {
+/**
+ * On PostgreSQL alone a shard's rows are written in the transaction of the batch that changes
+ * its people, so they are never out of step with them: the shard serves first, then reads its
+ * rows (not beside its open, whose time they would share) and holds them against its people
+ * (the mend rewrites those changed since the read: harmless), which makes every row known. Until
+ * then a new person at home costs a statement, as before the rows were known. Rows that cannot
+ * be read leave it so, said once.
+ */
+function mendOnceRead(rows: DirectoryRows, reading: Promise<Map<string, string>>, people: MemoryPeopleStore, shard: number, logger: Logger): void {
+  reading.then(
+    (read) => {
+      rows.taken(read);
+      rows.recovered(people.all());
+    },
+    (err: unknown) => logger.warn({ shard, code: (err as JunctionError).code }, `shard ${shard}: its directory rows could not be read (${(err as Error).message}); each new person costs a directory statement until it is taken again`),
+  );
+}
+
+/**
+ * A shard's store with Redis in front: its stream under a prefix of its own, fenced in Redis by
+ * the shard lease's token (which only grows). Its directory rows may be out of step (a holder
+ * may die between Redis and the rows): they are read while the store opens (nobody else writes
+ * them once the lease is taken) and held against its people before it serves.
+ */
+async function openBehindRedis(redis: NonNullable<ShardedProcessOptions['redis']>, onServer: ShardedProcessOptions['onServer'], lease: ShardLease, postgres: PostgresOptions, rows: DirectoryRows, directory: Directory): Promise<RedisPostgresBackend> {
+  const reading = directory.rowsOfShard(lease.shard);
+  reading.catch(() => {}); // met below, once the store is open
   const { RedisPostgresBackend } = await import('../store/redis-postgres.js');
-  return RedisPostgresBackend.open({ redis: { url: redis.url, prefix: `${redis.prefix}s${lease.shard}:`, fence: lease }, postgres, ...(onServer ? { onServer } : {}) });
+  const backend = await RedisPostgresBackend.open({ redis: { url: redis.url, prefix: `${redis.prefix}s${lease.shard}:`, fence: lease }, postgres, ...(onServer ? { onServer } : {}) });
+  try {
+    rows.taken(await reading);
+    return backend;
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
 }
 
 /** The registry with one more module, every module keeping its settings. */

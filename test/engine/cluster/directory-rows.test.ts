@@ -5,8 +5,9 @@
 // a key another shard's person holds is left to them and counted, as is a key two people of one
 // batch both give; only keys away from their home shard have rows; at a take the rows read are
 // held against the recovered people and those out of step mended by the first statement (a
-// fenced one made again), after which a new person at home costs no directory statement; a
-// commit planned while the directory was empty does not scan it once grown.
+// fenced one made again), after which a new person at home costs no directory statement; rows
+// read once the shard serves (PostgreSQL alone) mend it then, a batch under way meanwhile not
+// dropping the mend; a commit planned while the directory was empty does not scan it once grown.
 import t from 'tap';
 import { batchOf, type Batch, type Table } from '../../../engine/store/journal.js';
 import { externalIdKey, homeOfKey } from '../../../engine/cluster/shard-of.js';
@@ -156,6 +157,30 @@ t.test("at a take the rows read are held against the recovered people: those out
   t.equal(rows.parts(new Map([['0-f', JSON.stringify(personRow('0-f', [], [away[6]!]))]]), 1, 'true'), undefined, 'a person whose row was right at the take, keys unchanged: none');
   await commitPeople(store, [['0-b', null], personRow('0-a', [], [home[1]!])]);
   t.same(await directoryOf(cluster), [`${away[3]!} 0 0-d`, `${away[6]!} 0 0-f`, `${home[0]!} 1 1-q`].sort(), "a recovered person's rows still follow them");
+});
+
+t.test("rows read once the shard serves (PostgreSQL alone): those changed since are written again, and a batch under way as they arrive does not drop the mend", { skip }, async (t) => {
+  const cluster = tempSchema(t, 'directory_cluster');
+  await shardStore(t, cluster, 1, {}, 2);
+  const store = await shardStore(t, cluster, 0, {}, 2);
+  const rows = directoryRowsOf(store);
+  const emails = Array.from({ length: 100 }, (_, n) => `q${n}@example.com`);
+  const [home, away] = [0, 1].map((shard) => emails.filter((key) => homeOfKey(key, 2) === shard)) as [string[], string[]];
+  await sql(`INSERT INTO "${cluster}".directory VALUES ($1, 0, '0-gone')`, [away[0]]); // an older holder's row of nobody
+  const reader = await Directory.open({ url: PG_URL, schema: cluster });
+  t.teardown(() => reader.close());
+  const read = await reader.rowsOfShard(0); // read at the take, before the shard's first batches
+  const a = personRow('0-a', [], [away[1]!]);
+  const n = personRow('0-n', [], [home[1]!]);
+  await commitPeople(store, [a, n]); // served before the rows arrive: 0-a's row written, 0-n (at home) costs a statement
+  const underWay = commitPeople(store, [personRow('0-b', [], [away[2]!])]);
+  rows.taken(read); // the rows arrive while 0-b's batch is under way
+  rows.recovered([a, n, personRow('0-b', [], [away[2]!])]);
+  await underWay;
+  t.same(await directoryOf(cluster), [`${away[0]!} 0 0-gone`, `${away[1]!} 0 0-a`, `${away[2]!} 0 0-b`].sort(), 'the batch under way did not carry the mend');
+  await commitPeople(store, [personRow('0-c', [], [away[3]!])]);
+  t.same(await directoryOf(cluster), [`${away[1]!} 0 0-a`, `${away[2]!} 0 0-b`, `${away[3]!} 0 0-c`].sort(), "the next one did: the row of nobody gone, those written since the read written again");
+  t.equal(rows.parts(new Map([['0-e', JSON.stringify(personRow('0-e', [], [home[3]!]))]]), 1, 'true'), undefined, 'then a new person at home costs no statement');
 });
 
 t.test("a commit planned while the directory was empty reads only its people's rows once the directory has grown", { skip }, async (t) => {

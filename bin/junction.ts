@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, health, keys, migrate, move-to-shards, copy-embedded, cluster. Errors print as
+// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, health, keys, migrate, move-to-shards, copy-embedded, copy-redis, cluster. Errors print as
 // "error CODE: message" with exit code 2 (1 means "the flow has problems"); an error about a setting
 // (a store's URL, schema, data directory, partitions) ends naming it the way the user set it.
 import { parseArgs } from 'node:util';
@@ -14,7 +14,7 @@ import { configReferenceCommand } from './commands/config-reference.js';
 import { keysCommand } from './commands/keys.js';
 import { templatesCommand } from './commands/templates.js';
 import { migrateCommand } from './commands/migrate.js';
-import { copyEmbeddedCommand, moveToShardsCommand } from './commands/move-store.js';
+import { copyEmbeddedCommand, copyRedisCommand, moveToShardsCommand } from './commands/move-store.js';
 import { healthCommand } from './commands/health.js';
 import { clusterCommand } from './commands/cluster.js';
 import { packageVersion } from './files.js';
@@ -45,6 +45,8 @@ const USAGE = `usage:
                                                        copy an embedded store (default: the configured
                                                        dataDir) and its API keys into the configured,
                                                        empty PostgreSQL store (its shards, when shards > 1)
+  junction copy-redis [--config CONFIG.json]           copy the Redis-alone store (redisUrl, redisPrefix) and its
+                                                       API keys into the configured, empty PostgreSQL store
   junction cluster [--config CONFIG.json] [--json]     the processes of a cluster: who holds the lease, who
                                                        stands by, their addresses (read from the store)
   junction help | --help | -h                          this text
@@ -64,6 +66,7 @@ const ARGUMENTS: Readonly<Record<string, { count: number; says: string }>> = {
   migrate: { count: 0, says: 'no arguments' },
   'move-to-shards': { count: 0, says: 'no arguments' },
   'copy-embedded': { count: 0, says: 'no arguments (the data directory is --from)' },
+  'copy-redis': { count: 0, says: 'no arguments' },
   cluster: { count: 0, says: 'no arguments' },
 };
 
@@ -126,6 +129,8 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
         return await moveToShardsCommand(values.config, process.env, out);
       case 'copy-embedded':
         return await copyEmbeddedCommand(values.from, values.config, process.env, out);
+      case 'copy-redis':
+        return await copyRedisCommand(values.config, process.env, out);
       case 'cluster':
         return await clusterCommand(values.config, values.json ?? false, process.env, out);
       default:

@@ -6,7 +6,11 @@
 //   data directory (the configured one by default), with its API keys, into the configured
 //   PostgreSQL store, which must hold nothing yet (its shards when `shards` > 1). The embedded
 //   store is left as it was; a process running on it holds its lock, so it is refused meanwhile.
-// With Redis in front either is refused while Redis holds batches under the prefix: the store's
+// - `junction copy-redis [--config CONFIG.json]`: the Redis-alone store at redisUrl under
+//   redisPrefix, with its API keys, into the configured PostgreSQL store, likewise (sharing the
+//   work over shards needs PostgreSQL). Refused while a process of its cluster holds its lease or
+//   counts as a member; a process started without cluster mode holds neither: stop it first.
+// With Redis in front each is refused while Redis holds batches under the prefix: the store's
 // own not yet in PostgreSQL (a process stopped in good order drains them; one that died: start
 // and stop it once), or a shard's (they would be laid over what was moved).
 import { existsSync } from 'node:fs';
@@ -19,6 +23,7 @@ import type { Table } from '../../engine/store/journal.js';
 import { storedKey } from '../../engine/store/stored-key.js';
 import { KEYS_FILE, SqliteKeyTable } from '../../gateway/auth/key-table.js';
 import { storeKind, storeName } from '../store.js';
+import { shownUrl } from '../../engine/store/shown-url.js';
 
 export async function moveToShardsCommand(configFile: string | undefined, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   const config = loadConfig(env, configFile);
@@ -54,6 +59,40 @@ export async function copyEmbeddedCommand(from: string | undefined, configFile: 
 /** A line per table read and placed, so a long move shows where it is (nothing is committed before the end). */
 function placed(out: (line: string) => void): (table: Table, rows: number) => void {
   return (table, rows) => out(`  ${table}: ${rows} rows`);
+}
+
+export async function copyRedisCommand(configFile: string | undefined, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+  const config = loadConfig(env, configFile);
+  if (!config.redisUrl || !config.databaseUrl) throw new ConfigError('copy-redis copies the Redis store at redisUrl (REDIS_URL, under redisPrefix) into PostgreSQL at databaseUrl (DATABASE_URL): set both, with the settings Junction will start with');
+  const from = { url: config.redisUrl, prefix: config.redisPrefix };
+  await refuseRedisInUse(from);
+  if (storeKind(config) === 'redis+postgres') await refuseUndrained(config);
+  const [{ copyIntoPostgres }, { RedisBackend }, { redisKeyRows }] = await Promise.all([import('../../engine/cluster/move-store.js'), import('../../engine/store/redis.js'), import('../../gateway/auth/server-key-rows.js')]);
+  const keys = await redisKeyRows(from.url, from.prefix);
+  const apiKeys = await keys.all().finally(() => keys.close());
+  const backend = await RedisBackend.open(from);
+  try {
+    const source: StoreRows = { rows: (table) => asText(backend.load(table)) };
+    const name = `redis ${shownUrl(from.url)} prefix "${from.prefix}"`;
+    out(`${name} → ${storeName(config)}: copying`);
+    const copied = await copyIntoPostgres({ url: config.databaseUrl, schema: config.databaseSchema, shards: config.shards, source, apiKeys, onTable: placed(out) });
+    out(`${name} → ${storeName(config)}: ${described(copied)}`);
+    out(`start Junction on PostgreSQL (store postgres, or redis+postgres under another redisPrefix); the Redis store is left as it was`);
+    return 0;
+  } finally {
+    await backend.close();
+  }
+}
+
+/** Refuses a Redis prefix holding no store, or whose store a process of its cluster still uses. */
+async function refuseRedisInUse(from: { url: string; prefix: string }): Promise<void> {
+  const [{ connectRedis }, { clusterView }] = await Promise.all([import('../../engine/store/redis.js'), import('../../engine/store/redis-lease.js')]);
+  const { redis, prefix } = await connectRedis(from);
+  const stored = await redis.exists(`${prefix}schema`).finally(() => redis.disconnect());
+  if (stored === 0) throw new JunctionError('JCT_MOVE_REFUSED', `no Redis store under the prefix "${prefix}": name it with redisPrefix (JUNCTION_REDIS_PREFIX)`, aboutSetting('redisPrefix'));
+  const view = await clusterView(from);
+  const live = [...(view.holder && view.holder.endsInMs > 0 ? [view.holder.owner] : []), ...view.members.map((m) => m.name)];
+  if (live.length > 0) throw new JunctionError('JCT_MOVE_REFUSED', `a process still uses the Redis store (${[...new Set(live)].join(', ')}): stop every process first, then copy`, aboutSetting('redisPrefix'));
 }
 
 function described(moved: MoveReport): string {

@@ -127,7 +127,7 @@ async function inTransaction(options: MoveOptions, prepare: (client: PoolClient,
 async function refuseLiveProcesses(client: ClientBase, schema: string, shards: number): Promise<void> {
   const name = escapeIdentifier(schema);
   const live = await client.query<{ name: string }>(`SELECT name FROM ${name}.leases WHERE expires_at > now() UNION SELECT name FROM ${name}.members WHERE expires_at > now()`);
-  if (live.rows.length > 0) refuse(`a process still uses the store (${live.rows.map((r) => r.name).join(', ')}): stop every process first, then move`, { configured: shards });
+  if (live.rows.length > 0) refuse(`a process still uses the store (${live.rows.map((r) => r.name).join(', ')}): stop every process first`, { configured: shards });
 }
 
 /** A store one engine kept: no shard count recorded, something written, no directory. */

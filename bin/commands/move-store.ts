@@ -10,9 +10,9 @@
 //   redisPrefix, with its API keys, into the configured PostgreSQL store, likewise (sharing the
 //   work over shards needs PostgreSQL). Refused while a process of its cluster holds its lease or
 //   counts as a member; a process started without cluster mode holds neither: stop it first.
-// With Redis in front each is refused while Redis holds batches under the prefix: the store's
-// own not yet in PostgreSQL (a process stopped in good order drains them; one that died: start
-// and stop it once), or a shard's (they would be laid over what was moved).
+// With Redis in front each is refused while Redis holds batches of the store's not yet in
+// PostgreSQL (a process stopped in good order drains them; one that died: start and stop it
+// once), or a shard's stream or fence under the prefix (another cluster's).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, type JunctionConfig } from '../../config/index.js';
@@ -116,19 +116,26 @@ function apiKeysIn(dir: string): Array<[string, string]> {
   }
 }
 
-/** Refuses while the store's stream, or a shard's under the same prefix, holds entries. */
+/**
+ * Refuses while the store's stream holds entries, or a shard under the same prefix has a stream
+ * or a fence already (another cluster's: its batches would be laid over the moved state, its
+ * fence's token is above the new leases' and would refuse their commits).
+ */
 async function refuseUndrained(config: JunctionConfig): Promise<void> {
   const { connectRedis } = await import('../../engine/store/redis.js');
   const { redis, prefix } = await connectRedis({ url: config.redisUrl, prefix: config.redisPrefix });
   try {
-    const streams = [`${prefix}log`, ...Array.from({ length: config.shards }, (_, n) => `${prefix}s${n}:log`)];
-    const lengths = await Promise.all(streams.map((stream) => redis.xlen(stream)));
-    const held = streams.filter((_, i) => lengths[i]! > 0);
-    if (held.length === 0) return;
-    const message = held[0] === streams[0]
-      ? `Redis still holds batches that PostgreSQL does not have (${lengths[0]} in ${streams[0]}): start and stop Junction once with shards 1 (a stop writes them into PostgreSQL), then move`
-      : `Redis holds a shard's batches under the prefix "${prefix}" (${held.join(', ')}): they belong to another cluster; use another redisPrefix, or delete them`;
-    throw new JunctionError('JCT_MOVE_REFUSED', message, aboutSetting('redisPrefix', { streams: held }));
+    const undrained = await redis.xlen(`${prefix}log`);
+    if (undrained > 0) {
+      const message = `Redis still holds batches that PostgreSQL does not have (${undrained} in ${prefix}log): start and stop Junction once with shards 1 (a stop writes them into PostgreSQL), then move`;
+      throw new JunctionError('JCT_MOVE_REFUSED', message, aboutSetting('redisPrefix', { streams: [`${prefix}log`] }));
+    }
+    const shardKeys = Array.from({ length: config.shards > 1 ? config.shards : 0 }, (_, n) => [`${prefix}s${n}:log`, `${prefix}s${n}:fence`]).flat();
+    const found = await Promise.all(shardKeys.map((key) => redis.exists(key)));
+    const held = shardKeys.filter((_, i) => found[i]! > 0);
+    if (held.length > 0) {
+      throw new JunctionError('JCT_MOVE_REFUSED', `Redis holds shards' keys under the prefix "${prefix}" (${held.join(', ')}): they belong to another cluster; use another redisPrefix, or delete them`, aboutSetting('redisPrefix', { keys: held }));
+    }
   } finally {
     redis.disconnect();
   }

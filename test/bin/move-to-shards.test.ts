@@ -4,7 +4,7 @@
 // them: each found by phone through either process, and an event sent for each through either
 // moves their participant on. While the process runs the move is refused, naming it. The
 // command refuses shards 1, and with Redis in front a stream PostgreSQL has not drained (the
-// store's own, or a shard's under the same prefix).
+// store's own), or a shard's stream or fence under the same prefix (another cluster's).
 import t, { type Test } from 'tap';
 import { Redis } from 'ioredis';
 import { startMember } from './junction-process.js';
@@ -60,7 +60,8 @@ t.test('with Redis in front: refused while Redis holds batches PostgreSQL has no
   const redis = new Redis(REDIS_URL);
   t.teardown(() => redis.disconnect());
   await redis.xadd(`${prefix}s2:log`, '*', 'b', '');
-  await t.rejects(moved(env), { code: 'JCT_MOVE_REFUSED', message: new RegExp(`a shard's batches under the prefix "${prefix}" \\(${prefix}s2:log\\)`) });
+  await redis.set(`${prefix}s3:fence`, '7');
+  await t.rejects(moved(env), { code: 'JCT_MOVE_REFUSED', message: new RegExp(`shards' keys under the prefix "${prefix}" \\(${prefix}s2:log, ${prefix}s3:fence\\)`) }, "another cluster's shard stream and fence");
   await redis.xadd(`${prefix}log`, '*', 'b', '');
   await t.rejects(moved(env), { code: 'JCT_MOVE_REFUSED', message: new RegExp(`Redis still holds batches that PostgreSQL does not have \\(1 in ${prefix}log\\)`) });
 });

@@ -1,8 +1,8 @@
 // Moves a store's state into PostgreSQL as the engines that will serve it would have written it
 // (decision 0018), while no process uses it: `junction move-to-shards` moves a PostgreSQL store
 // one engine kept alone (shards = 1) into the shards of a sharded cluster on the same schema;
-// `junction copy-embedded` copies an embedded store (any JournalBackend's rows) into an empty
-// PostgreSQL store, its shards when it has more than one.
+// `junction copy-embedded` and `junction copy-redis` copy an embedded or a Redis-alone store (any
+// store's rows: StoreRows) into an empty PostgreSQL store, its shards when it has more than one.
 // Into shards, each row goes where a shard would have written it: a person's rows (profile,
 // participants, entry and event history, seen nodes, references, held inputs, pending effects,
 // engaged months, answered inputs) to the shard of their id; what is global (flows, templates,

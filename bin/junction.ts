@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `junction` command: validate, simulate, schema, reference, config-reference, templates, start, health, keys, migrate, move-to-shards, copy-embedded, copy-redis, cluster. Errors print as
+// The `junction` command: validate, simulate, schema, reference, config-reference, templates,
+// start, health, keys, migrate, move-to-shards, copy-embedded, copy-redis, cluster. Errors print as
 // "error CODE: message" with exit code 2 (1 means "the flow has problems"); an error about a setting
 // (a store's URL, schema, data directory, partitions) ends naming it the way the user set it.
 import { parseArgs } from 'node:util';

@@ -3,7 +3,8 @@
 // It joins the cluster (the shard count checked, its fair share of the shard leases taken in
 // the background), opens the API keys (the server store's), and listens on Junction's address
 // at once, with the internal route the processes call each other by
-// (gateway/cluster/shard-calls.ts, the clusterSecret) beside the API, over the cluster's Core; it advertises advertiseUrl (else the address it listens on). It then waits
+// (gateway/cluster/shard-calls.ts, the clusterSecret) beside the API, over the cluster's Core;
+// it advertises advertiseUrl (else the address it listens on). It then waits
 // until it serves a shard (up to storeStartTimeoutS) and launches the flows folder through the
 // Core (flows-folder.ts: the cluster log, so every process launching the same folder makes one
 // version), starts the modules' listeners over the Core, and logs `Junction is listening`. A

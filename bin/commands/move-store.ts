@@ -23,7 +23,6 @@ import type { Table } from '../../engine/store/journal.js';
 import { storedKey } from '../../engine/store/stored-key.js';
 import { KEYS_FILE, SqliteKeyTable } from '../../gateway/auth/key-table.js';
 import { storeKind, storeName } from '../store.js';
-import { shownUrl } from '../../engine/store/shown-url.js';
 
 export async function moveToShardsCommand(configFile: string | undefined, env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
   const config = loadConfig(env, configFile);
@@ -42,18 +41,22 @@ export async function copyEmbeddedCommand(from: string | undefined, configFile: 
   const dir = resolve(from ?? config.dataDir);
   if (!existsSync(join(dir, DB_FILE))) throw new JunctionError('JCT_MOVE_REFUSED', `no embedded store in ${dir} (no ${DB_FILE}): name its data directory with --from`);
   if (storeKind(config) === 'redis+postgres') await refuseUndrained(config);
-  const { copyIntoPostgres } = await import('../../engine/cluster/move-store.js');
   const backend = new SqliteBackend({ dir }); // its lock: refused while a process runs on it
   try {
-    const source: StoreRows = { rows: (table) => asText(backend.load(table)) };
-    out(`embedded ${dir} → ${storeName(config)}: copying`);
-    const copied = await copyIntoPostgres({ url: config.databaseUrl, schema: config.databaseSchema, shards: config.shards, source, apiKeys: apiKeysIn(dir), onTable: placed(out) });
-    out(`embedded ${dir} → ${storeName(config)}: ${described(copied)}`);
+    await copyInto(config, `embedded ${dir}`, { rows: (table) => asStored(backend.loadTexts(table)) }, apiKeysIn(dir), out);
     out(`start Junction with this configuration; ${dir} is left as it was`);
     return 0;
   } finally {
     backend.close();
   }
+}
+
+/** Copies a store's rows and API keys into the configured PostgreSQL store (its shards), saying so as it goes. */
+async function copyInto(config: JunctionConfig, from: string, source: StoreRows, apiKeys: ReadonlyArray<[string, string]>, out: (line: string) => void): Promise<void> {
+  const { copyIntoPostgres } = await import('../../engine/cluster/move-store.js'); // loaded only where a PostgreSQL store is configured
+  out(`${from} → ${storeName(config)}: copying`);
+  const copied = await copyIntoPostgres({ url: config.databaseUrl, schema: config.databaseSchema, shards: config.shards, source, apiKeys, onTable: placed(out) });
+  out(`${from} → ${storeName(config)}: ${described(copied)}`);
 }
 
 /** A line per table read and placed, so a long move shows where it is (nothing is committed before the end). */
@@ -67,16 +70,12 @@ export async function copyRedisCommand(configFile: string | undefined, env: Node
   const from = { url: config.redisUrl, prefix: config.redisPrefix };
   await refuseRedisInUse(from);
   if (storeKind(config) === 'redis+postgres') await refuseUndrained(config);
-  const [{ copyIntoPostgres }, { RedisBackend }, { redisKeyRows }] = await Promise.all([import('../../engine/cluster/move-store.js'), import('../../engine/store/redis.js'), import('../../gateway/auth/server-key-rows.js')]);
+  const [{ RedisBackend }, { redisKeyRows }] = await Promise.all([import('../../engine/store/redis.js'), import('../../gateway/auth/server-key-rows.js')]);
   const keys = await redisKeyRows(from.url, from.prefix);
   const apiKeys = await keys.all().finally(() => keys.close());
   const backend = await RedisBackend.open(from);
   try {
-    const source: StoreRows = { rows: (table) => asText(backend.load(table)) };
-    const name = `redis ${shownUrl(from.url)} prefix "${from.prefix}"`;
-    out(`${name} → ${storeName(config)}: copying`);
-    const copied = await copyIntoPostgres({ url: config.databaseUrl, schema: config.databaseSchema, shards: config.shards, source, apiKeys, onTable: placed(out) });
-    out(`${name} → ${storeName(config)}: ${described(copied)}`);
+    await copyInto(config, storeName({ ...config, store: 'redis' }), { rows: (table) => asStored(backend.loadTexts(table)) }, apiKeys, out);
     out(`start Junction on PostgreSQL (store postgres, or redis+postgres under another redisPrefix); the Redis store is left as it was`);
     return 0;
   } finally {
@@ -101,8 +100,9 @@ function described(moved: MoveReport): string {
   return `${moved.shards === 1 ? 'copied' : `moved into ${moved.shards} shards`} (${people} people${where}; ${moved.participants} participants; ${moved.rows} rows; ${moved.directory} directory rows)`;
 }
 
-function* asText(rows: Iterable<[string, unknown]>): Iterable<[string, string]> {
-  for (const [key, value] of rows) yield [storedKey(key), JSON.stringify(value)];
+/** Rows of a store as PostgreSQL keeps them: a U+0000 in a key escaped (stored-key.ts). */
+function* asStored(rows: Iterable<[string, string]>): Iterable<[string, string]> {
+  for (const [key, text] of rows) yield [storedKey(key), text];
 }
 
 /** The API keys kept beside the embedded store, as [id, JSON text]. */

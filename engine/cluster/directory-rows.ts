@@ -16,8 +16,9 @@
 // step, so they are read once the shard serves, and held against its people then (those changed
 // since the read are written again: harmless; a statement under way as they arrive does not
 // count as the mend). From then on every row of the shard is known here, so a person with no key
-// away who had none before (a new person at home) costs no statement at all. (A person wanting a key another shard's row
-// holds is found out of step at every take, and asks for it again: counted as a conflict again.)
+// away who had none before (a new person at home) costs no statement at all. (A person wanting
+// a key another shard's row holds is found out of step at every take, and asks for it again:
+// counted as a conflict again.)
 // The statement is prepared: the delete is the cluster schema's function directory_drop, planned
 // at each call with sequential scans off (a generic plan made while the directory was small
 // scanned all of it at each commit once it had grown). A person whose

@@ -14,9 +14,10 @@
 // store's (ParticipantTable.keepMovedIds); their rows are keyed as the shard keys its own.
 // Every contact or external id held away from its home shard gets its directory row.
 // Rows are written in chunks with COPY (text format); a PostgreSQL store is read whole with COPY
-// too, as the store reads at open. One transaction: the target holds all of it or nothing; a
-// store moved into shards has its own tables emptied and the shard count recorded, as a first
-// sharded start records it.
+// too, as the store reads at open. A row of a person that names none, or is not JSON, refuses
+// the move (JCT_STORE_VALUE): placed in every shard, an effect would be sent once from each.
+// One transaction: the target holds all of it or nothing; a store moved into shards has its own
+// tables emptied and the shard count recorded, as a first sharded start records it.
 import { escapeIdentifier, type ClientBase, type PoolClient } from 'pg';
 import { JunctionError, aboutSetting } from '../errors.js';
 import { idPrefix } from '../id-prefix.js';
@@ -27,6 +28,7 @@ import { migrate, onConnection } from '../store/postgres.js';
 import { copiedRows, copyChunks, copyField, copyIn } from '../store/postgres-copy.js';
 import { engineKey } from '../store/stored-key.js';
 import { directoryKeys, homeOfKey, shardOfPersonId, shardSchema } from './shard-of.js';
+import type { Person } from '../person.js';
 
 /** Rows written per COPY, at most. */
 const CHUNK = 20_000;
@@ -234,7 +236,7 @@ class Mover {
 
   /** A static segment's members go to the shards holding them; every other definition to every shard as it is. */
   private async moveDefinition(key: string, value: string): Promise<void> {
-    const item = JSON.parse(value) as { members?: unknown };
+    const item = rowValue<{ members?: unknown }>('definition', key, value);
     for (let shard = 0; shard < this.shards; shard++) {
       const members = Array.isArray(item.members) ? item.members.filter((id) => shardOfPersonId(String(id), this.shards) === shard) : undefined;
       await this.put(shard, 'definition', key, members === undefined ? value : JSON.stringify({ ...item, members }));
@@ -244,7 +246,7 @@ class Mover {
   private personMoved(id: string, value: string, shard: number): void {
     this.people[shard]!++;
     if (!this.sharded) return;
-    for (const key of directoryKeys(JSON.parse(value))) {
+    for (const key of directoryKeys(rowValue<Person>('person', id, value))) {
       if (homeOfKey(key, this.shards) !== shard) this.directory.push(`${copyField(key)}\t${shard}\t${copyField(id)}\n`);
     }
   }
@@ -280,9 +282,12 @@ class Mover {
   }
 }
 
-/** The shard a row of a table other than meta and definition goes to, or every shard. */
+/** The shard a row of a table other than meta and definition goes to, or every shard; a row of a person that names none is refused (JCT_STORE_VALUE). */
 function placeOf(table: Exclude<Table, 'meta' | 'definition'>, key: string, value: string, shards: number): Place {
-  const of = (personId: unknown): Place => (typeof personId === 'string' ? shardOfPersonId(personId, shards) : 'all');
+  const of = (personId: unknown): Place => {
+    if (typeof personId === 'string' && personId !== '') return shardOfPersonId(personId, shards);
+    throw new JunctionError('JCT_STORE_VALUE', `the ${table} row "${engineKey(key)}" names no person: it cannot be placed in a shard (nothing was moved)`, { table, key: engineKey(key) });
+  };
   switch (table) {
     case 'flow':
     case 'dnc':
@@ -295,12 +300,12 @@ function placeOf(table: Exclude<Table, 'meta' | 'definition'>, key: string, valu
       return of(engineKey(key));
     case 'participant':
     case 'held':
-      return of((JSON.parse(value) as unknown[])[2]);
+      return of(rowValue<unknown[]>(table, key, value)[2]);
     case 'outbox':
     case 'ref':
-      return of((JSON.parse(value) as { personId?: unknown }).personId);
+      return of(rowValue<{ personId?: unknown }>(table, key, value).personId);
     case 'dedup':
-      return of((JSON.parse(value) as { receipt?: { personId?: unknown } }).receipt?.personId);
+      return of(rowValue<{ receipt?: { personId?: unknown } }>(table, key, value).receipt?.personId);
     case 'history':
     case 'seen':
     case 'engaged':
@@ -308,4 +313,16 @@ function placeOf(table: Exclude<Table, 'meta' | 'definition'>, key: string, valu
     case 'event':
       return of(splitKey(engineKey(key))[0]);
   }
+}
+
+/** A row's value parsed; one that is not JSON of an object is refused (JCT_STORE_VALUE), naming its table and key. */
+function rowValue<T>(table: Table, key: string, value: string): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed === 'object' && parsed !== null) return parsed as T;
+  throw new JunctionError('JCT_STORE_VALUE', `the ${table} row "${engineKey(key)}" is not a JSON object or list: it cannot be moved (nothing was moved)`, { table, key: engineKey(key) });
 }

@@ -454,6 +454,11 @@ export class MemoryBackend implements JournalBackend {
   close(): void {}
 }
 
+/** Rows of [key, JSON text] as [key, value], each parsed as it is reached. */
+export function* parsedRows(rows: Iterable<[string, string]>): Generator<[string, unknown]> {
+  for (const [key, text] of rows) yield [key, JSON.parse(text)];
+}
+
 /** Rows as a batch: per table, each key's last write as JSON text (null: delete); a value with no JSON form fails it (see serialise). */
 export function batchOf(rows: readonly Row[]): Batch {
   const tables = new Map<Table, Map<string, unknown>>();

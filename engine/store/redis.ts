@@ -24,7 +24,7 @@
 // without the password. A lost connection fails a commit at once: no offline queue, no retry.
 import { Command, Redis, ReplyError, type RedisOptions as ClientOptions } from 'ioredis';
 import { aboutSetting, JunctionError } from '../errors.js';
-import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
+import { parsedRows, TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 import { fencedWrite, raise, type RedisWrite, type RedisFence } from './redis-fence.js';
 import { targetOf, type Target } from './shown-url.js';
 import { binaryOrder } from './stored-key.js';
@@ -85,6 +85,11 @@ export class RedisBackend implements JournalBackend {
    * once, before any commit.
    */
   load(table: Table): Iterable<[key: string, value: unknown]> {
+    return parsedRows(this.loadTexts(table));
+  }
+
+  /** A table's rows in key order as their JSON text, unparsed (a store copied elsewhere: cluster/move-store.ts); once, as load(). */
+  loadTexts(table: Table): Iterable<[key: string, text: string]> {
     const rows = this.preloaded.get(table);
     if (rows === undefined) throw this.notLoadable(table);
     this.preloaded.delete(table);
@@ -346,12 +351,12 @@ async function readTable(redis: Redis, hash: string): Promise<Rows> {
  * Rows in ascending key order, popped off the end of the descending list so each is let go once
  * passed; a value parsed when reached. A key HSCAN returned twice is handed out once.
  */
-function* handOut(rows: Rows): Generator<[string, unknown]> {
+function* handOut(rows: Rows): Generator<[string, string]> {
   let last: string | undefined;
   for (let row = rows.pop(); row !== undefined; row = rows.pop()) {
     if (row[0] === last) continue;
     last = row[0];
-    yield [row[0], JSON.parse(row[1])];
+    yield row;
   }
 }
 

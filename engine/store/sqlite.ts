@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { aboutSetting, JunctionError } from '../errors.js';
-import { TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
+import { parsedRows, TABLES, type Batch, type JournalBackend, type Table } from './journal.js';
 
 /** The schema this code writes; a file with a higher version was written by a newer Junction. */
 /**
@@ -108,6 +108,11 @@ export class SqliteBackend implements JournalBackend {
 
   /** Every row of a table in key order (binary order of the UTF-8 key); values parsed as they are read. */
   load(table: Table): Iterable<[key: string, value: unknown]> {
+    return parsedRows(this.loadTexts(table));
+  }
+
+  /** Every row of a table in key order as its JSON text, unparsed (a store copied elsewhere: cluster/move-store.ts). */
+  loadTexts(table: Table): Iterable<[key: string, text: string]> {
     return scan(this.statements(table));
   }
 
@@ -326,10 +331,10 @@ function prepareTable(db: Db, table: Table): TableStatements {
  * A table's rows in key order, read PAGE at a time (keyset paging: one native call per page
  * and no statement left open between pages), each value parsed only when reached.
  */
-function* scan(table: TableStatements): Generator<[string, unknown]> {
+function* scan(table: TableStatements): Generator<[string, string]> {
   let page = table.first.all();
   while (page.length > 0) {
-    for (const [key, text] of page) yield [key, JSON.parse(text)];
+    yield* page;
     if (page.length < PAGE) return;
     page = table.after.all(page[page.length - 1]![0]);
   }

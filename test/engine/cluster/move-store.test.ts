@@ -8,7 +8,8 @@
 // recovers the moved participants; a new person and participant get ids of their shard. An
 // embedded store copied with shards 1 is recovered by one engine as it was, with its API keys.
 // Refused, changing nothing: a schema already sharded, one a process still holds, shards already
-// holding state, a schema holding no store, a copy over a store.
+// holding state, a schema holding no store, a copy over a store, a row that is not JSON or
+// names no person.
 import t, { type Test } from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { flow, registryWith, tag, world, type World } from '../helpers.js';
@@ -186,6 +187,13 @@ t.test('a move is refused, changing nothing, unless the schema holds a store nob
   await sql(`INSERT INTO "${used}_s2".meta (key, value) VALUES ('partitions', '16')`);
   await refused(used, /"moved_used_\w+_s2" already holds a shard's state/);
   await sql(`DELETE FROM "${used}_s2".meta`);
+
+  await sql(`INSERT INTO "${used}".outbox (key, value) VALUES ('0.zz:1:0', '{"kind":"sms.send"}'), ('0.zz:1:1', 'not json')`);
+  await t.rejects(moveToShards({ url: PG_URL, schema: used, shards: 4 }), { code: 'JCT_STORE_VALUE', message: /the outbox row "0\.zz:1:0" names no person/ }, 'an effect of nobody is not sent from every shard');
+  await sql(`DELETE FROM "${used}".outbox WHERE key = '0.zz:1:0'`);
+  await t.rejects(moveToShards({ url: PG_URL, schema: used, shards: 4 }), { code: 'JCT_STORE_VALUE', message: /the outbox row "0\.zz:1:1" is not a JSON object/ });
+  t.same(await sql(`SELECT count(*)::int AS n FROM "${used}_s0".person`), [{ n: 0 }], 'nothing was moved');
+  await sql(`DELETE FROM "${used}".outbox WHERE key LIKE '0.zz:%'`);
 
   const moved = await moveToShards({ url: PG_URL, schema: used, shards: 4 });
   t.equal(moved.people.reduce((x, y) => x + y, 0), PEOPLE, 'moved once nothing stands in the way');
